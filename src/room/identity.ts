@@ -1,0 +1,53 @@
+// Who this browser profile is in every room: a stable user id, a display name and a colour.
+// Kept in a small key-value store (localStorage in the app) so it survives reloads.
+import { MAX_NAME_CHARS } from './schema.js'
+
+/** The part of the Web Storage API that identity needs; tests pass a Map-backed one. */
+export interface KeyValueStore {
+  getItem (key: string): string | null
+  setItem (key: string, value: string): void
+}
+
+/** This profile's identity. `name` is null until the user has picked one. */
+export interface Identity {
+  userId: string
+  name: string | null
+  color: string
+}
+
+const USER_ID_KEY = 'parley:user-id'
+const NAME_KEY = 'parley:name'
+
+/** Trims a display name and checks it; returns null when it is unusable. */
+export function cleanName (raw: string): string | null {
+  const name = raw.replace(/\s+/g, ' ').trim()
+  if (name.length === 0 || name.length > MAX_NAME_CHARS) return null
+  return name
+}
+
+/** A colour derived from the user id, so every peer shows the same colour for a user. */
+export function colorFor (userId: string): string {
+  let hash = 0
+  for (let i = 0; i < userId.length; i++) hash = (hash * 31 + userId.charCodeAt(i)) >>> 0
+  return `hsl(${hash % 360} 65% 40%)`
+}
+
+/** Loads the identity, creating and storing a user id on first use. */
+export function loadIdentity (store: KeyValueStore, newId: () => string = () => crypto.randomUUID()): Identity {
+  let userId = store.getItem(USER_ID_KEY)
+  if (userId === null || userId.length === 0) {
+    userId = newId()
+    store.setItem(USER_ID_KEY, userId)
+  }
+  const stored = store.getItem(NAME_KEY)
+  const name = stored === null ? null : cleanName(stored)
+  return { userId, name, color: colorFor(userId) }
+}
+
+/** Stores a new display name; returns the updated identity, or null if the name is unusable. */
+export function saveName (store: KeyValueStore, identity: Identity, raw: string): Identity | null {
+  const name = cleanName(raw)
+  if (name === null) return null
+  store.setItem(NAME_KEY, name)
+  return { ...identity, name }
+}

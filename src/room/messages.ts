@@ -1,0 +1,75 @@
+// Reading and writing chat messages in a room document: pure functions over a Y.Doc.
+// Invalid records written by other peers are skipped and counted, never rendered.
+import * as Y from 'yjs'
+import { MAX_MESSAGE_CHARS, messagesOf, parseMessageRecord, type MessageRecord } from './schema.js'
+
+/** Why a draft cannot be sent, or null when it can. */
+export type DraftProblem = 'empty' | 'too-long' | null
+
+/** Checks a draft before sending; whitespace-only drafts are empty. */
+export function draftProblem (text: string): DraftProblem {
+  if (text.trim().length === 0) return 'empty'
+  if (text.length > MAX_MESSAGE_CHARS) return 'too-long'
+  return null
+}
+
+/** The valid messages of a batch of raw records, and how many were skipped. */
+export interface MessageBatch {
+  messages: MessageRecord[]
+  skipped: number
+}
+
+/** Validates raw records, keeping their order. */
+export function parseMessages (raw: readonly unknown[]): MessageBatch {
+  const messages: MessageRecord[] = []
+  let skipped = 0
+  for (const value of raw) {
+    const record = parseMessageRecord(value)
+    if (record === null) skipped++
+    else messages.push(record)
+  }
+  return { messages, skipped }
+}
+
+/** Reads every valid message of the room, in document order. */
+export function readMessages (doc: Y.Doc): MessageBatch {
+  return parseMessages(messagesOf(doc).toArray())
+}
+
+/** Appends a message to the room; throws if the record is invalid (a local bug, not input). */
+export function appendMessage (doc: Y.Doc, record: MessageRecord, origin: unknown = null): void {
+  if (parseMessageRecord(record) === null) throw new Error('appendMessage: invalid message record')
+  doc.transact(() => messagesOf(doc).push([{ ...record }]), origin)
+}
+
+/** What changed in the message array: a full reset, or records appended at the end. */
+export type MessagesChange =
+  | { kind: 'reset', batch: MessageBatch }
+  | { kind: 'append', batch: MessageBatch }
+
+/**
+ * Calls `listener` on every change of the room's messages. Appends at the end (the common
+ * case: new messages) are reported as such; anything else (a concurrent insert that
+ * sorted earlier, a deletion) as a reset with the whole list. Returns an unsubscribe.
+ */
+export function observeMessages (doc: Y.Doc, listener: (change: MessagesChange) => void): () => void {
+  const messages = messagesOf(doc)
+  const handler = (event: Y.YArrayEvent<unknown>): void => {
+    const appended = appendedRecords(event.changes.delta, messages.length)
+    if (appended !== null) listener({ kind: 'append', batch: parseMessages(appended) })
+    else listener({ kind: 'reset', batch: parseMessages(messages.toArray()) })
+  }
+  messages.observe(handler)
+  return () => messages.unobserve(handler)
+}
+
+/**
+ * The records a change inserted at the very end of the array, or null if it did anything
+ * else. Yjs deltas omit a trailing retain, so "at the end" is checked against the length.
+ */
+function appendedRecords (delta: Array<{ insert?: unknown, retain?: number, delete?: number }>, lengthAfter: number): unknown[] | null {
+  const [first, second] = delta
+  const parts = delta.length === 1 ? { retain: 0, insert: first?.insert } : { retain: first?.retain, insert: second?.insert }
+  if (delta.length > 2 || parts.retain === undefined || !Array.isArray(parts.insert)) return null
+  return parts.retain + parts.insert.length === lengthAfter ? parts.insert : null
+}

@@ -1,0 +1,114 @@
+// A chat room: one Yjs document shared over y-webrtc, with the messages kept as a parsed list.
+// This is the shell around the pure modules; the UI reaches it only through a controller.
+import * as Y from 'yjs'
+import { WebrtcProvider } from 'y-webrtc'
+import type { Awareness } from 'y-protocols/awareness'
+import { appendMessage, draftProblem, observeMessages, readMessages, type MessagesChange } from './messages.js'
+import type { MessageRecord } from './schema.js'
+
+/** Who is writing in this room. */
+export interface Author {
+  userId: string
+  name: string
+}
+
+/** How to open a room. */
+export interface RoomOptions {
+  /** The room's name as users see it (the URL fragment). */
+  name: string
+  /** Signaling servers speaking the y-webrtc protocol. */
+  signalingUrls: string[]
+  /** STUN/TURN servers; undefined keeps the WebRTC library's defaults, [] means host candidates only. */
+  iceServers?: RTCIceServer[]
+  /** Extra simple-peer options (a Node `wrtc` implementation, for instance). */
+  peerOptions?: Record<string, unknown>
+}
+
+/** Listener for message changes; `messages` is the full current list. */
+export type MessagesListener = (change: MessagesChange, messages: readonly MessageRecord[]) => void
+
+/** An open room. Call `close()` to leave it; it cannot be reopened. */
+export class Room {
+  readonly name: string
+  readonly doc: Y.Doc
+  readonly provider: WebrtcProvider
+  /** Records other peers wrote that failed validation, so were not shown. */
+  skippedRecords = 0
+  #messages: MessageRecord[] = []
+  #listeners = new Set<MessagesListener>()
+  #stopObserving: () => void
+  #closed = false
+
+  constructor (options: RoomOptions) {
+    this.name = options.name
+    this.doc = new Y.Doc()
+    const peerOpts: Record<string, unknown> = { ...options.peerOptions }
+    if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
+    this.provider = new WebrtcProvider(options.name, this.doc, {
+      signaling: options.signalingUrls,
+      peerOpts,
+    })
+    this.#reset()
+    this.#stopObserving = observeMessages(this.doc, change => this.#onChange(change))
+  }
+
+  /** The awareness instance presence is built on. */
+  get awareness (): Awareness {
+    return this.provider.awareness
+  }
+
+  /** The room's valid messages, in converged order. */
+  get messages (): readonly MessageRecord[] {
+    return this.#messages
+  }
+
+  /** Subscribes to message changes; returns an unsubscribe function. */
+  onMessages (listener: MessagesListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** Sends a message; throws when the draft is empty or too long (the UI checks first). */
+  send (author: Author, text: string, now = Date.now()): MessageRecord {
+    const problem = draftProblem(text)
+    if (problem !== null) throw new Error(`Room.send: message is ${problem}`)
+    const record: MessageRecord = {
+      id: crypto.randomUUID(),
+      authorId: author.userId,
+      authorName: author.name,
+      text,
+      sentAt: now,
+    }
+    appendMessage(this.doc, record, this)
+    return record
+  }
+
+  /** Leaves the room: tells peers, closes connections, frees the document. */
+  close (): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#stopObserving()
+    this.#listeners.clear()
+    // destroy() alone leaves this peer announced on the signaling server; disconnect first.
+    this.provider.disconnect()
+    this.provider.destroy()
+    this.doc.destroy()
+  }
+
+  #reset (): void {
+    const batch = readMessages(this.doc)
+    this.#messages = batch.messages
+    this.skippedRecords = batch.skipped
+  }
+
+  #onChange (change: MessagesChange): void {
+    if (change.kind === 'append') {
+      this.#messages = this.#messages.concat(change.batch.messages)
+      this.skippedRecords += change.batch.skipped
+    } else {
+      this.#messages = change.batch.messages
+      this.skippedRecords = change.batch.skipped
+    }
+    for (const listener of this.#listeners) listener(change, this.#messages)
+  }
+}

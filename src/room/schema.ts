@@ -1,0 +1,43 @@
+// The shape of a room's shared Yjs document, declared once, and the guard every record passes.
+// Records come from other peers, so they arrive as `unknown` and are validated before use.
+import * as Y from 'yjs'
+
+/** Longest message text a user may send, in characters (UTF-16 code units). */
+export const MAX_MESSAGE_CHARS = 4000
+/** Longest display name, in characters. */
+export const MAX_NAME_CHARS = 64
+/** Longest id (message or user), in characters. */
+const MAX_ID_CHARS = 128
+
+/** One chat message as stored in the room's `messages` array. Immutable once written. */
+export interface MessageRecord {
+  /** Unique id of the message (random, made by the author). */
+  id: string
+  /** Stable id of the author's browser profile. */
+  authorId: string
+  /** Display name of the author when the message was sent. */
+  authorName: string
+  text: string
+  /** Milliseconds since the epoch, by the author's clock. */
+  sentAt: number
+}
+
+/** The room's messages, in the document's (converged) order. */
+export function messagesOf (doc: Y.Doc): Y.Array<unknown> {
+  return doc.getArray<unknown>('messages')
+}
+
+const isBoundedString = (value: unknown, max: number, allowEmpty = false): value is string =>
+  typeof value === 'string' && value.length <= max && (allowEmpty || value.length > 0)
+
+/** Returns the record if `value` is a well-formed message, otherwise null. */
+export function parseMessageRecord (value: unknown): MessageRecord | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
+  const { id, authorId, authorName, text, sentAt } = value as Record<string, unknown>
+  if (!isBoundedString(id, MAX_ID_CHARS)) return null
+  if (!isBoundedString(authorId, MAX_ID_CHARS)) return null
+  if (!isBoundedString(authorName, MAX_NAME_CHARS)) return null
+  if (!isBoundedString(text, MAX_MESSAGE_CHARS)) return null
+  if (typeof sentAt !== 'number' || !Number.isFinite(sentAt) || sentAt < 0) return null
+  return { id, authorId, authorName, text, sentAt }
+}
