@@ -1,0 +1,95 @@
+// Where the user writes a message: Enter sends, Shift+Enter adds a line, IME-safe.
+// Over-long drafts are not cut: the reason is shown and Send is disabled.
+import { LitElement, css, html } from 'lit'
+import { customElement, property, query, state } from 'lit/decorators.js'
+import { draftProblem } from '../room/messages.js'
+import { MAX_MESSAGE_CHARS } from '../room/schema.js'
+import { intent } from './events.js'
+
+const numberFormat = new Intl.NumberFormat('en')
+
+/**
+ * The message composer.
+ * @fires parley-send - the user sent a message
+ * @fires parley-draft - the user started typing (`active: true`) or left the draft (blur, send)
+ * @csspart textarea - the message field
+ * @csspart send - the send button
+ */
+@customElement('parley-composer')
+export class ParleyComposer extends LitElement {
+  static override styles = css`
+    :host { display: block; }
+    form { display: grid; grid-template-columns: 1fr auto; gap: 0.5rem; align-items: end; }
+    label { grid-column: 1 / -1; position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+    textarea { font: inherit; resize: none; min-height: 2.6rem; max-height: 10rem; padding: 0.6rem 0.7rem;
+      border: 1px solid var(--parley-border-color, #8a8f98); border-radius: 8px; field-sizing: content;
+      background: var(--parley-input-background, #fff); color: inherit; }
+    button { font: inherit; padding: 0.6rem 1.1rem; border: 0; border-radius: 8px; cursor: pointer;
+      background: var(--parley-accent, #2456c9); color: var(--parley-on-accent, #fff); }
+    button:disabled { opacity: 0.55; cursor: not-allowed; }
+    :focus-visible { outline: 2px solid var(--parley-focus, #2456c9); outline-offset: 2px; }
+    .problem { grid-column: 1 / -1; margin: 0; color: var(--parley-error, #b3261e); font-size: 0.9em; }
+  `
+
+  @query('textarea') private textarea!: HTMLTextAreaElement
+  @state() private draft = ''
+  /** Disables sending, e.g. while the room is not open. */
+  @property({ type: Boolean }) disabled = false
+
+  #onInput (): void {
+    const wasEmpty = this.draft.length === 0
+    this.draft = this.textarea.value
+    if (this.draft.length > 0) this.dispatchEvent(intent('parley-draft', { active: true }))
+    else if (!wasEmpty) this.dispatchEvent(intent('parley-draft', { active: false }))
+  }
+
+  #onKeydown (event: KeyboardEvent): void {
+    // While an IME composition is open, Enter confirms the composition, never sends.
+    if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) return
+    event.preventDefault()
+    this.#send()
+  }
+
+  #onBlur (): void {
+    this.dispatchEvent(intent('parley-draft', { active: false }))
+  }
+
+  #onSubmit (event: SubmitEvent): void {
+    event.preventDefault()
+    this.#send()
+  }
+
+  #send (): void {
+    if (this.disabled || draftProblem(this.draft) !== null) return
+    const text = this.draft
+    this.draft = ''
+    this.textarea.value = ''
+    this.dispatchEvent(intent('parley-draft', { active: false }))
+    this.dispatchEvent(intent('parley-send', { text }))
+  }
+
+  /** Moves keyboard focus to the message field. */
+  override focus (): void {
+    this.textarea?.focus()
+  }
+
+  override render () {
+    const problem = draftProblem(this.draft)
+    const tooLong = problem === 'too-long'
+    return html`
+      <form @submit=${this.#onSubmit}>
+        <label for="message">Message</label>
+        <textarea id="message" part="textarea" rows="1" placeholder="Write a message…"
+          aria-invalid=${tooLong ? 'true' : 'false'} aria-describedby="problem"
+          @input=${this.#onInput} @keydown=${this.#onKeydown} @blur=${this.#onBlur}></textarea>
+        <button part="send" type="submit" ?disabled=${this.disabled || problem !== null}>Send</button>
+        <p class="problem" id="problem" aria-live="polite">${tooLong
+          ? `Too long to send: ${numberFormat.format(this.draft.length)} of ${numberFormat.format(MAX_MESSAGE_CHARS)} characters.`
+          : ''}</p>
+      </form>`
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap { 'parley-composer': ParleyComposer }
+}

@@ -1,0 +1,73 @@
+// The room's messages as a live log: follows new messages at the bottom, and stays put
+// when the user has scrolled up to read. Text is rendered as text, never as HTML.
+import { LitElement, css, html, type PropertyValues } from 'lit'
+import { customElement, property, query } from 'lit/decorators.js'
+import { repeat } from 'lit/directives/repeat.js'
+import { colorFor } from '../room/identity.js'
+import type { MessageRecord } from '../room/schema.js'
+
+/** How close to the bottom, in pixels, still counts as "at the bottom". */
+const STICK_TO_BOTTOM_PX = 32
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+
+/**
+ * A scrolling log of messages.
+ * @csspart log - the scrolling container
+ * @csspart message - one message
+ * @cssprop --parley-muted - colour of times and notices
+ */
+@customElement('parley-message-list')
+export class ParleyMessageList extends LitElement {
+  static override styles = css`
+    :host { display: block; min-height: 0; }
+    .log { height: 100%; overflow-y: auto; padding: 0.5rem 1rem; box-sizing: border-box; }
+    .log:focus-visible { outline: 2px solid var(--parley-focus, #2456c9); outline-offset: -2px; }
+    article { padding: 0.35rem 0; }
+    .meta { display: flex; gap: 0.5rem; align-items: baseline; }
+    .author { font-weight: 650; }
+    time { font-size: 0.8em; color: var(--parley-muted, #5f6368); }
+    p { margin: 0.1rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+    .empty { color: var(--parley-muted, #5f6368); padding: 1rem 0; }
+  `
+
+  @query('.log') private log!: HTMLElement
+  /** Messages to show, oldest first. */
+  @property({ attribute: false }) messages: readonly MessageRecord[] = []
+  #atBottom = true
+
+  #onScroll (): void {
+    const log = this.log
+    this.#atBottom = log.scrollHeight - log.scrollTop - log.clientHeight <= STICK_TO_BOTTOM_PX
+  }
+
+  override updated (changed: PropertyValues<this>): void {
+    if (changed.has('messages') && this.#atBottom) this.scrollToLatest()
+  }
+
+  /** Scrolls to the newest message and follows new ones again. */
+  scrollToLatest (): void {
+    this.log.scrollTop = this.log.scrollHeight
+    this.#atBottom = true
+  }
+
+  override render () {
+    return html`
+      <div class="log" part="log" role="log" aria-label="Messages" tabindex="0" @scroll=${this.#onScroll}>
+        ${this.messages.length === 0 ? html`<div class="empty">No messages yet. Say hello!</div>` : ''}
+        ${repeat(this.messages, message => message.id, message => html`
+          <article part="message">
+            <div class="meta">
+              <span class="author" style="color: ${colorFor(message.authorId)}">${message.authorName}</span>
+              <time datetime=${new Date(message.sentAt).toISOString()} title=${dateTimeFormat.format(message.sentAt)}>${timeFormat.format(message.sentAt)}</time>
+            </div>
+            <p>${message.text}</p>
+          </article>`)}
+      </div>`
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap { 'parley-message-list': ParleyMessageList }
+}

@@ -1,0 +1,59 @@
+// Asks for a display name on the first visit; the chat element stores it.
+// Validation mirrors the room's rule so the user sees why a name is refused.
+import { LitElement, css, html } from 'lit'
+import { customElement, property, query, state } from 'lit/decorators.js'
+import { cleanName } from '../room/identity.js'
+import { MAX_NAME_CHARS } from '../room/schema.js'
+import { intent } from './events.js'
+
+/**
+ * A one-field form for the user's display name.
+ * @fires parley-name - the user submitted a usable name
+ * @csspart form - the form
+ */
+@customElement('parley-name-form')
+export class ParleyNameForm extends LitElement {
+  static override styles = css`
+    :host { display: block; }
+    form { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: end; padding: 1.5rem; }
+    label { display: flex; flex-direction: column; gap: 0.25rem; font-weight: 600; }
+    input { font: inherit; padding: 0.5rem 0.6rem; border: 1px solid var(--parley-border-color, #8a8f98);
+      border-radius: 6px; min-width: 14rem; background: var(--parley-input-background, #fff); color: inherit; }
+    button { font: inherit; padding: 0.5rem 1rem; border: 0; border-radius: 6px; cursor: pointer;
+      background: var(--parley-accent, #2456c9); color: var(--parley-on-accent, #fff); }
+    :focus-visible { outline: 2px solid var(--parley-focus, #2456c9); outline-offset: 2px; }
+    .error { flex-basis: 100%; margin: 0; color: var(--parley-error, #b3261e); }
+  `
+
+  @query('input') private input!: HTMLInputElement
+  @state() private error = ''
+  /** The name shown when the form opens. */
+  @property() value = ''
+
+  #submit (event: SubmitEvent): void {
+    event.preventDefault()
+    const name = cleanName(this.input.value)
+    if (name === null) {
+      this.error = `Pick a name of 1 to ${MAX_NAME_CHARS} characters.`
+      return
+    }
+    this.error = ''
+    this.dispatchEvent(intent('parley-name', { name }))
+  }
+
+  override render () {
+    return html`
+      <form part="form" @submit=${this.#submit}>
+        <label>Your name
+          <input name="name" autocomplete="nickname" maxlength=${MAX_NAME_CHARS} .value=${this.value}
+            aria-invalid=${this.error ? 'true' : 'false'} aria-describedby="name-error" required>
+        </label>
+        <button type="submit">Join</button>
+        <p class="error" id="name-error" role="alert">${this.error}</p>
+      </form>`
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap { 'parley-name-form': ParleyNameForm }
+}

@@ -1,0 +1,130 @@
+// The walking chat as a user meets it: separate Chromium processes, real WebRTC, the real
+// signaling server, the built site on a plain static server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { inject } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { startSignalingServer } from '../../signaling/index.js'
+import {
+  composer, expectMessages, joinRoom, launchChromium, messageLog, roomUrl, sendMessage,
+  serveStatic, uniqueRoom, type Running,
+} from './harness.js'
+
+let site: Running
+let signaling: Running
+let alice: Browser
+let bob: Browser
+
+beforeAll(async () => {
+  site = await serveStatic(inject('siteDir'))
+  signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
+  ;[alice, bob] = await Promise.all([launchChromium(), launchChromium()])
+})
+
+afterAll(async () => {
+  await Promise.allSettled([alice?.close(), bob?.close()])
+  await Promise.allSettled([signaling?.close(), site?.close()])
+})
+
+describe('two browsers in one room', () => {
+  it('exchange messages both ways, and a late joiner gets the history', async () => {
+    const url = roomUrl(site.url, signaling.url, uniqueRoom('walk'))
+    const [a, b] = await Promise.all([joinRoom(alice, url, 'Alice'), joinRoom(bob, url, 'Bob')])
+    await expect.poll(() => a.getByRole('heading').first().textContent()).toMatch(/#walk-/)
+
+    await sendMessage(a, 'Hello from Alice')
+    await expectMessages(b, ['Alice: Hello from Alice'])
+    await sendMessage(b, 'Hi Alice, Bob here')
+    await expectMessages(a, ['Alice: Hello from Alice', 'Bob: Hi Alice, Bob here'])
+
+    const carolBrowser = await launchChromium()
+    try {
+      const c = await joinRoom(carolBrowser, url, 'Carol')
+      await expectMessages(c, ['Alice: Hello from Alice', 'Bob: Hi Alice, Bob here'])
+      await sendMessage(c, 'Carol joined late')
+      await expectMessages(a, ['Alice: Hello from Alice', 'Bob: Hi Alice, Bob here', 'Carol: Carol joined late'])
+    } finally {
+      await carolBrowser.close()
+    }
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('shows HTML in a message as text, and runs none of it', async () => {
+    const url = roomUrl(site.url, signaling.url, uniqueRoom('xss'))
+    const [a, b] = await Promise.all([joinRoom(alice, url, 'Mallory'), joinRoom(bob, url, 'Bob')])
+    const payload = '<img src=x onerror="window.__pwned = true"><b>bold?</b>'
+    await sendMessage(a, payload)
+    await expectMessages(b, [`Mallory: ${payload}`])
+    expect(await messageLog(b).locator('img, b').count()).toBe(0)
+    expect(await b.evaluate(() => (window as { __pwned?: boolean }).__pwned)).toBeUndefined()
+    await Promise.all([a.close(), b.close()])
+  })
+})
+
+describe('one browser', () => {
+  it('remembers the name across a reload and keeps the room from the URL', async () => {
+    const room = uniqueRoom('reload')
+    const page = await joinRoom(alice, roomUrl(site.url, signaling.url, room), 'Alice')
+    await page.reload()
+    await composer(page).waitFor({ state: 'visible' })
+    expect(await page.getByRole('textbox', { name: 'Your name' }).count()).toBe(0)
+    expect(await page.getByRole('heading', { name: `#${room}` }).count()).toBe(1)
+    await page.close()
+  })
+
+  it('sends on Enter, adds a line on Shift+Enter, and never sends mid-composition', async () => {
+    const page = await joinRoom(alice, roomUrl(site.url, signaling.url, uniqueRoom('keys')), 'Alice')
+    const field = composer(page)
+    await field.pressSequentially('first line')
+    await field.press('Shift+Enter')
+    await field.pressSequentially('second line')
+    // An IME confirming a composition sends Enter with isComposing set.
+    await field.evaluate(textarea => textarea.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'Enter', isComposing: true, bubbles: true, composed: true, cancelable: true })))
+    expect(await field.inputValue()).toBe('first line\nsecond line')
+    expect(await messageLog(page).locator('article').count()).toBe(0)
+    await field.press('Enter')
+    await expectMessages(page, ['Alice: first line\nsecond line'])
+    expect(await field.inputValue()).toBe('')
+    await page.close()
+  })
+
+  it('refuses an over-long message with a visible reason, keeping the draft', async () => {
+    const page = await joinRoom(alice, roomUrl(site.url, signaling.url, uniqueRoom('long')), 'Alice')
+    const draft = 'x'.repeat(4001)
+    await composer(page).fill(draft)
+    await page.getByText('Too long to send: 4,001 of 4,000 characters.').waitFor()
+    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true)
+    await composer(page).press('Enter')
+    expect(await composer(page).inputValue()).toBe(draft)
+    expect(await messageLog(page).locator('article').count()).toBe(0)
+    await page.close()
+  })
+})
+
+describe('the message list', () => {
+  it('stays put when scrolled up, and follows new messages at the bottom', async () => {
+    const url = roomUrl(site.url, signaling.url, uniqueRoom('scroll'))
+    const [a, b] = await Promise.all([joinRoom(alice, url, 'Alice'), joinRoom(bob, url, 'Bob')])
+    await b.setViewportSize({ width: 800, height: 400 })
+    const sent: string[] = []
+    for (let i = 1; i <= 30; i++) {
+      sent.push(`Alice: line ${i}`)
+      await sendMessage(a, `line ${i}`)
+    }
+    await expectMessages(b, sent)
+    const scroller = b.locator('parley-message-list .log')
+    const atBottom = () => scroller.evaluate(el => el.scrollHeight - el.scrollTop - el.clientHeight < 2)
+    await expect.poll(atBottom).toBe(true)
+
+    await scroller.evaluate(el => { el.scrollTop = 0 })
+    await sendMessage(a, 'while Bob reads')
+    await expectMessages(b, [...sent, 'Alice: while Bob reads'])
+    expect(await scroller.evaluate(el => el.scrollTop)).toBe(0)
+
+    await scroller.evaluate(el => { el.scrollTop = el.scrollHeight })
+    await sendMessage(a, 'Bob is back at the bottom')
+    await expectMessages(b, [...sent, 'Alice: while Bob reads', 'Alice: Bob is back at the bottom'])
+    await expect.poll(atBottom).toBe(true)
+    await Promise.all([a.close(), b.close()])
+  })
+})
