@@ -1,0 +1,334 @@
+// The signaling server: wires an HTTP server, a `ws` WebSocketServer and the topic registry.
+// All decisions live in pure modules (protocol, topic-registry, rate-limit); this file is the shell.
+
+import { createServer } from 'node:http'
+import type { IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { performance } from 'node:perf_hooks'
+import { WebSocket, WebSocketServer } from 'ws'
+import type { RawData } from 'ws'
+import { clientIp } from './client-ip.js'
+import { createRequestHandler } from './http-routes.js'
+import type { Logger } from './logger.js'
+import { createLogger } from './logger.js'
+import type { SignalingOptions } from './options.js'
+import { resolveOptions } from './options.js'
+import type { ClientFrame, ParseLimits, PublishMessage, RejectReason } from './protocol.js'
+import { CLOSE_GOING_AWAY, CLOSE_RATE_LIMITED, PONG_TEXT, encodePublish, parseClientFrame } from './protocol.js'
+import type { RateLimit, TokenBucket } from './rate-limit.js'
+import { createTokenBucket, takeToken } from './rate-limit.js'
+import type { DropReason, SignalingCounters } from './stats.js'
+import { createCounters, snapshotCounters } from './stats.js'
+import type { RegistrySize, TopicRegistry } from './topic-registry.js'
+import * as topicRegistry from './topic-registry.js'
+
+/** A running server. */
+export interface SignalingServer {
+  /** The port actually bound (useful with port 0). */
+  readonly port: number
+  /** The address actually bound, e.g. `127.0.0.1` or `::`. */
+  readonly host: string
+  /** WebSocket URL clients should use, e.g. `ws://localhost:4444`. */
+  readonly url: string
+  /** Current registry sizes, open sockets and counters; a copy, safe to keep. */
+  stats(): SignalingStats
+  /** Closes every client with 1001, stops listening and releases all resources. */
+  close(): Promise<void>
+}
+
+/** What `SignalingServer.stats()` reports. */
+export interface SignalingStats {
+  /** Open WebSocket connections (subscribed or not). */
+  readonly openConnections: number
+  /** Topic registry sizes; all zero when no client holds a subscription. */
+  readonly registry: RegistrySize
+  readonly counters: SignalingCounters
+}
+
+/** Server-side state of one WebSocket connection; the registry sees it as a TopicConnection. */
+interface Client {
+  readonly ws: WebSocket
+  readonly ip: string
+  /** Set when a pong arrives, cleared by each heartbeat. */
+  alive: boolean
+  /** Set once the server decided to end this connection; later frames are ignored. */
+  dropped: boolean
+  bucket: TokenBucket
+  send(text: string): void
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', ''])
+const SHUTDOWN_REASON = 'server shutting down'
+const RATE_LIMIT_REASON = 'rate limit exceeded'
+const WS_ERR_PAYLOAD_TOO_LARGE = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+
+function formatUrl(address: string, port: number): string {
+  if (WILDCARD_HOSTS.has(address)) return `ws://localhost:${port}`
+  return address.includes(':') ? `ws://[${address}]:${port}` : `ws://${address}:${port}`
+}
+
+function rawToBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data)
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined
+  return typeof error.code === 'string' ? error.code : undefined
+}
+
+function listen(server: ReturnType<typeof createServer>, port: number, host: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error)
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
+}
+
+/** Starts a signaling server; resolves once it is listening. */
+export async function startSignalingServer(partial: Partial<SignalingOptions> = {}): Promise<SignalingServer> {
+  const options = resolveOptions(partial)
+  const log: Logger = createLogger(options.logLevel, options.logSink)
+  const counters = createCounters()
+  const registry: TopicRegistry<Client> = topicRegistry.createTopicRegistry()
+  const clients = new Set<Client>()
+  const connectionsPerIp = new Map<string, number>()
+  const parseLimits: ParseLimits = { maxTopicsPerFrame: options.maxTopicsPerConnection || undefined }
+  const rateLimit: RateLimit = { perSecond: options.rateLimitPerSecond, burst: options.rateLimitBurst }
+  const maxTopicsPerConnection = options.maxTopicsPerConnection || Number.POSITIVE_INFINITY
+  let closing = false
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxPayloadBytes,
+    perMessageDeflate: false, // compression costs CPU per frame and invites zip bombs
+    clientTracking: false, // `clients` below is the one source of truth
+  })
+
+  function reject(client: Client, reason: RejectReason): void {
+    counters.rejected[reason] += 1
+    log.debug('frame_rejected', { reason, ip: client.ip })
+  }
+
+  function drop(client: Client, reason: DropReason, close?: { code: number; text: string }): void {
+    if (client.dropped) return
+    client.dropped = true
+    counters.dropped[reason] += 1
+    detach(client)
+    log.info('connection_dropped', { reason, ip: client.ip })
+    if (close === undefined) client.ws.terminate()
+    else client.ws.close(close.code, close.text)
+  }
+
+  function detach(client: Client): void {
+    topicRegistry.removeConnection(registry, client)
+  }
+
+  function deliver(topic: string, message: PublishMessage): void {
+    const delivered = topicRegistry.publish(registry, topic, (n) => encodePublish(message, n))
+    counters.framesOut += delivered
+  }
+
+  function handleFrame(client: Client, frame: ClientFrame): void {
+    switch (frame.type) {
+      case 'subscribe': {
+        const result = topicRegistry.subscribe(registry, client, frame.topics, maxTopicsPerConnection)
+        if (!result.ok) reject(client, result.reason)
+        return
+      }
+      case 'unsubscribe':
+        topicRegistry.unsubscribe(registry, client, frame.topics)
+        return
+      case 'publish':
+        deliver(frame.topic, frame.message)
+        return
+      case 'ping':
+        client.send(PONG_TEXT)
+        counters.framesOut += 1
+        return
+    }
+  }
+
+  function onMessage(client: Client, data: RawData, isBinary: boolean): void {
+    if (client.dropped) return
+    const next = takeToken(client.bucket, rateLimit, performance.now())
+    if (next === undefined) {
+      drop(client, 'rate_limited', { code: CLOSE_RATE_LIMITED, text: RATE_LIMIT_REASON })
+      return
+    }
+    client.bucket = next
+    counters.framesIn += 1
+    if (isBinary) {
+      reject(client, 'binary_frame')
+      return
+    }
+    const parsed = parseClientFrame(rawToBytes(data), parseLimits)
+    if (!parsed.ok) {
+      reject(client, parsed.reason)
+      return
+    }
+    handleFrame(client, parsed.frame)
+  }
+
+  function createClient(ws: WebSocket, ip: string): Client {
+    const client: Client = {
+      ws,
+      ip,
+      alive: true,
+      dropped: false,
+      bucket: createTokenBucket(rateLimit, performance.now()),
+      send(text) {
+        if (client.dropped || ws.readyState !== WebSocket.OPEN) return
+        if (options.maxBufferedBytes > 0 && ws.bufferedAmount > options.maxBufferedBytes) {
+          drop(client, 'slow_consumer')
+          return
+        }
+        ws.send(text)
+      },
+    }
+    return client
+  }
+
+  function onConnection(ws: WebSocket, ip: string): void {
+    const client = createClient(ws, ip)
+    clients.add(client)
+    connectionsPerIp.set(ip, (connectionsPerIp.get(ip) ?? 0) + 1)
+    counters.connectionsAccepted += 1
+    log.debug('connection_opened', { ip })
+    ws.on('error', (error) => {
+      const payloadTooLarge = errorCode(error) === WS_ERR_PAYLOAD_TOO_LARGE
+      // `ws` closes the socket itself after emitting this; we only record why.
+      if (!client.dropped) {
+        client.dropped = true
+        counters.dropped[payloadTooLarge ? 'payload_too_large' : 'protocol_error'] += 1
+        detach(client)
+      }
+      log.info('connection_error', { ip, error: describe(error) })
+    })
+    ws.on('pong', () => {
+      client.alive = true
+    })
+    ws.on('message', (data, isBinary) => {
+      try {
+        onMessage(client, data, isBinary)
+      } catch (error) {
+        counters.internalErrors += 1
+        log.error('message_handler_failed', { ip, error: describe(error) })
+      }
+    })
+    ws.on('close', (code) => {
+      clients.delete(client)
+      const remaining = (connectionsPerIp.get(ip) ?? 1) - 1
+      if (remaining > 0) connectionsPerIp.set(ip, remaining)
+      else connectionsPerIp.delete(ip)
+      detach(client)
+      log.debug('connection_closed', { ip, code })
+    })
+  }
+
+  function onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', (error) => log.debug('upgrade_socket_error', { error: describe(error) }))
+    if (closing) {
+      socket.destroy()
+      return
+    }
+    const ip = clientIp(request, options.trustProxy)
+    if (options.maxConnectionsPerIp > 0 && (connectionsPerIp.get(ip) ?? 0) >= options.maxConnectionsPerIp) {
+      counters.dropped.too_many_connections_per_ip += 1
+      log.info('connection_refused', { reason: 'too_many_connections_per_ip', ip })
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
+    // No verifyClient and no extensions: the callback runs synchronously, so the per-IP count
+    // checked above cannot be overtaken by a concurrent upgrade.
+    wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, ip))
+  }
+
+  const heartbeat = setInterval(() => {
+    for (const client of clients) {
+      if (client.dropped) continue
+      if (!client.alive) {
+        drop(client, 'heartbeat_timeout')
+        continue
+      }
+      client.alive = false
+      try {
+        client.ws.ping()
+      } catch (error) {
+        log.debug('ping_failed', { ip: client.ip, error: describe(error) }) // socket is closing anyway
+      }
+    }
+  }, options.heartbeatIntervalMs)
+  heartbeat.unref()
+
+  function stats(): SignalingStats {
+    return {
+      openConnections: clients.size,
+      registry: topicRegistry.registrySize(registry),
+      counters: snapshotCounters(counters),
+    }
+  }
+
+  const httpServer = createServer(
+    createRequestHandler({
+      health: () => ({ connections: clients.size, topics: registry.subscribers.size }),
+      metrics: () => Promise.reject(new Error('metrics are not enabled')),
+      onError: (error) => log.error('http_handler_failed', { error: describe(error) }),
+    }),
+  )
+  httpServer.on('upgrade', onUpgrade)
+
+  try {
+    await listen(httpServer, options.port, options.host)
+  } catch (error) {
+    clearInterval(heartbeat)
+    wss.close()
+    throw error
+  }
+  const address = httpServer.address() as AddressInfo
+  const url = formatUrl(address.address, address.port)
+  log.info('listening', { url, host: address.address, port: address.port })
+
+  async function close(): Promise<void> {
+    if (closing) return
+    closing = true
+    clearInterval(heartbeat)
+    const open = [...clients]
+    const allClosed = Promise.all(
+      open.map((client) => new Promise<void>((resolve) => {
+        if (client.ws.readyState === WebSocket.CLOSED) resolve()
+        else client.ws.once('close', () => resolve())
+      })),
+    )
+    for (const client of open) {
+      if (!client.dropped) counters.dropped.shutdown += 1
+      client.dropped = true
+      detach(client)
+      client.ws.close(CLOSE_GOING_AWAY, SHUTDOWN_REASON)
+    }
+    let graceTimer: NodeJS.Timeout | undefined
+    const graceOver = new Promise<void>((resolve) => {
+      graceTimer = setTimeout(resolve, options.closeGraceMs)
+    })
+    await Promise.race([allClosed, graceOver])
+    clearTimeout(graceTimer)
+    for (const client of open) client.ws.terminate()
+    await allClosed
+    wss.close()
+    await new Promise<void>((resolve) => {
+      httpServer.close(() => resolve())
+      httpServer.closeAllConnections()
+    })
+    log.info('closed', { url })
+  }
+
+  return { port: address.port, host: address.address, url, stats, close }
+}

@@ -1,0 +1,136 @@
+// Which connection is subscribed to which topic: a pure data structure with no sockets in it.
+// The server wires WebSocket connections into it; tests drive it with plain objects.
+
+/** The only thing the registry needs from a connection: a way to send it one text frame. */
+export interface TopicConnection {
+  send(text: string): void
+}
+
+/** Two indexes kept in step: topic → subscribers and connection → topics. No empty sets. */
+export interface TopicRegistry<C extends TopicConnection = TopicConnection> {
+  readonly subscribers: Map<string, Set<C>>
+  readonly topicsOf: Map<C, Set<string>>
+}
+
+/** Result of a subscribe: the topics that were new to the whole registry, or a refusal. */
+export type SubscribeResult =
+  | { readonly ok: true; readonly openedTopics: readonly string[] }
+  | { readonly ok: false; readonly reason: 'too_many_topics' }
+
+/** Sizes of a registry, for metrics, health checks and leak tests. */
+export interface RegistrySize {
+  readonly topics: number
+  readonly connections: number
+  readonly subscriptions: number
+}
+
+/** Creates an empty registry. */
+export function createTopicRegistry<C extends TopicConnection>(): TopicRegistry<C> {
+  return { subscribers: new Map(), topicsOf: new Map() }
+}
+
+/**
+ * Subscribes `conn` to `topics`, all or nothing: if the connection would then hold more than
+ * `maxTopicsPerConnection` topics, nothing changes and the result says why.
+ */
+export function subscribe<C extends TopicConnection>(
+  registry: TopicRegistry<C>,
+  conn: C,
+  topics: readonly string[],
+  maxTopicsPerConnection = Number.POSITIVE_INFINITY,
+): SubscribeResult {
+  const current = registry.topicsOf.get(conn)
+  const fresh = new Set(topics.filter((topic) => current === undefined || !current.has(topic)))
+  if ((current?.size ?? 0) + fresh.size > maxTopicsPerConnection) {
+    return { ok: false, reason: 'too_many_topics' }
+  }
+  if (fresh.size === 0) return { ok: true, openedTopics: [] }
+  const own = current ?? new Set<string>()
+  if (current === undefined) registry.topicsOf.set(conn, own)
+  const openedTopics: string[] = []
+  for (const topic of fresh) {
+    own.add(topic)
+    let subs = registry.subscribers.get(topic)
+    if (subs === undefined) {
+      subs = new Set()
+      registry.subscribers.set(topic, subs)
+      openedTopics.push(topic)
+    }
+    subs.add(conn)
+  }
+  return { ok: true, openedTopics }
+}
+
+function detach<C extends TopicConnection>(registry: TopicRegistry<C>, conn: C, topic: string): boolean {
+  const subs = registry.subscribers.get(topic)
+  if (subs === undefined) return false
+  subs.delete(conn)
+  if (subs.size > 0) return false
+  registry.subscribers.delete(topic)
+  return true
+}
+
+/** Unsubscribes `conn` from `topics`; returns the topics that now have no subscriber at all. */
+export function unsubscribe<C extends TopicConnection>(
+  registry: TopicRegistry<C>,
+  conn: C,
+  topics: readonly string[],
+): string[] {
+  const own = registry.topicsOf.get(conn)
+  if (own === undefined) return []
+  const closedTopics: string[] = []
+  for (const topic of topics) {
+    if (!own.delete(topic)) continue
+    if (detach(registry, conn, topic)) closedTopics.push(topic)
+  }
+  if (own.size === 0) registry.topicsOf.delete(conn)
+  return closedTopics
+}
+
+/** Forgets a connection entirely; returns the topics that now have no subscriber at all. */
+export function removeConnection<C extends TopicConnection>(registry: TopicRegistry<C>, conn: C): string[] {
+  const own = registry.topicsOf.get(conn)
+  if (own === undefined) return []
+  registry.topicsOf.delete(conn)
+  const closedTopics: string[] = []
+  for (const topic of own) {
+    if (detach(registry, conn, topic)) closedTopics.push(topic)
+  }
+  return closedTopics
+}
+
+/**
+ * Sends one frame to every subscriber of `topic`. `encode` gets the subscriber count and is
+ * called once (only if there is a subscriber), so the text is built once per publish.
+ * Returns the number of connections the frame was handed to.
+ */
+export function publish<C extends TopicConnection>(
+  registry: TopicRegistry<C>,
+  topic: string,
+  encode: (clients: number) => string,
+): number {
+  const subs = registry.subscribers.get(topic)
+  if (subs === undefined) return 0
+  const text = encode(subs.size)
+  // Copy first: a send may drop a slow connection, and that must not disturb this loop.
+  const receivers = [...subs]
+  for (const conn of receivers) conn.send(text)
+  return receivers.length
+}
+
+/** Number of connections subscribed to `topic`. */
+export function subscriberCount<C extends TopicConnection>(registry: TopicRegistry<C>, topic: string): number {
+  return registry.subscribers.get(topic)?.size ?? 0
+}
+
+/** Number of topics `conn` is subscribed to. */
+export function topicCount<C extends TopicConnection>(registry: TopicRegistry<C>, conn: C): number {
+  return registry.topicsOf.get(conn)?.size ?? 0
+}
+
+/** Counts topics, subscribed connections and (connection, topic) pairs. */
+export function registrySize<C extends TopicConnection>(registry: TopicRegistry<C>): RegistrySize {
+  let subscriptions = 0
+  for (const subs of registry.subscribers.values()) subscriptions += subs.size
+  return { topics: registry.subscribers.size, connections: registry.topicsOf.size, subscriptions }
+}
