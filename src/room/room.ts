@@ -2,7 +2,9 @@
 // This is the shell around the pure modules; the UI reaches it only through a controller.
 import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
-import type { Awareness } from 'y-protocols/awareness'
+import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
+import { Liveness, LIVENESS_ORIGIN, browserRtc, type RtcImplementation } from './liveness.js'
+import { adaptProvider } from './webrtc-patches.js'
 import { appendMessage, draftProblem, observeMessages, readMessages, type MessagesChange } from './messages.js'
 import type { MessageRecord } from './schema.js'
 
@@ -20,8 +22,10 @@ export interface RoomOptions {
   signalingUrls: string[]
   /** STUN/TURN servers; undefined keeps the WebRTC library's defaults, [] means host candidates only. */
   iceServers?: RTCIceServer[]
-  /** Extra simple-peer options (a Node `wrtc` implementation, for instance). */
+  /** Extra simple-peer options. */
   peerOptions?: Record<string, unknown>
+  /** WebRTC classes to use instead of the browser's (in Node: `@roamhq/wrtc`). */
+  wrtc?: RtcImplementation
 }
 
 /** Listener for message changes; `messages` is the full current list. */
@@ -32,6 +36,10 @@ export class Room {
   readonly name: string
   readonly doc: Y.Doc
   readonly provider: WebrtcProvider
+  /** Who is here: the awareness states presence is built on. */
+  readonly awareness: Awareness
+  /** Fast leave detection over a side channel of each peer connection. */
+  readonly liveness: Liveness
   /** Records other peers wrote that failed validation, so were not shown. */
   skippedRecords = 0
   #messages: MessageRecord[] = []
@@ -42,19 +50,21 @@ export class Room {
   constructor (options: RoomOptions) {
     this.name = options.name
     this.doc = new Y.Doc()
+    this.awareness = new Awareness(this.doc)
+    this.liveness = new Liveness(this.awareness)
     const peerOpts: Record<string, unknown> = { ...options.peerOptions }
     if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
+    const rtc = options.wrtc ?? browserRtc()
+    if (rtc !== null) peerOpts.wrtc = this.liveness.wrap(rtc)
     this.provider = new WebrtcProvider(options.name, this.doc, {
       signaling: options.signalingUrls,
+      awareness: this.awareness,
       peerOpts,
     })
+    adaptProvider(this.provider, LIVENESS_ORIGIN)
+    globalThis.addEventListener?.('pagehide', this.#onPageHide)
     this.#reset()
     this.#stopObserving = observeMessages(this.doc, change => this.#onChange(change))
-  }
-
-  /** The awareness instance presence is built on. */
-  get awareness (): Awareness {
-    return this.provider.awareness
   }
 
   /** The room's valid messages, in converged order. */
@@ -87,12 +97,22 @@ export class Room {
   close (): void {
     if (this.#closed) return
     this.#closed = true
+    globalThis.removeEventListener?.('pagehide', this.#onPageHide)
+    this.liveness.goodbye()
+    this.liveness.destroy()
     this.#stopObserving()
     this.#listeners.clear()
     // destroy() alone leaves this peer announced on the signaling server; disconnect first.
     this.provider.disconnect()
     this.provider.destroy()
+    this.awareness.destroy()
     this.doc.destroy()
+  }
+
+  /** The tab is going away (closed, reloaded, navigated): say so while the channels are open. */
+  #onPageHide = (): void => {
+    this.liveness.goodbye()
+    removeAwarenessStates(this.awareness, [this.awareness.clientID], 'window unload')
   }
 
   #reset (): void {
