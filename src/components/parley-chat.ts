@@ -5,11 +5,12 @@ import { customElement, property, query, state } from 'lit/decorators.js'
 import { resolveIceServers, resolveSignalingUrl, DEFAULT_ROOM } from '../room/config.js'
 import { cleanName, loadIdentity, saveName, type Identity } from '../room/identity.js'
 import type { MessageRecord } from '../room/schema.js'
-import type { NameDetail, SendDetail } from './events.js'
+import type { DraftDetail, NameDetail, SendDetail } from './events.js'
 import { RoomController } from './room-controller.js'
 import { profileStore } from './storage.js'
 import type { ParleyComposer } from './parley-composer.js'
 import './parley-composer.js'
+import './parley-members.js'
 import './parley-message-list.js'
 import './parley-name-form.js'
 
@@ -19,6 +20,7 @@ import './parley-name-form.js'
  * @csspart header - the bar with the room name
  * @csspart log - the message log
  * @csspart composer - the message composer
+ * @csspart members - the members panel
  * @cssprop --parley-background - background of the chat
  * @cssprop --parley-text - text colour
  * @cssprop --parley-accent - buttons and focus
@@ -36,8 +38,17 @@ export class ParleyChat extends LitElement {
     .who { margin-left: auto; font-size: 0.9rem; color: var(--parley-muted, #5f6368); }
     .who button { font: inherit; background: none; border: 0; color: var(--parley-accent, #2456c9);
       cursor: pointer; text-decoration: underline; padding: 0; }
+    .body { flex: 1; min-height: 0; display: flex; }
+    .conversation { flex: 1; min-width: 0; display: flex; flex-direction: column; }
     parley-message-list { flex: 1; }
-    parley-composer { padding: 0.6rem 1rem 0.8rem; border-top: 1px solid var(--parley-border-color, #d0d4da); }
+    parley-members { width: 13rem; flex: none; padding: 0.75rem 1rem; overflow-y: auto;
+      border-left: 1px solid var(--parley-border-color, #d0d4da); }
+    .typing { min-height: 1.3em; margin: 0; padding: 0 1rem; font-size: 0.85rem; color: var(--parley-muted, #5f6368); }
+    parley-composer { padding: 0.4rem 1rem 0.8rem; border-top: 1px solid var(--parley-border-color, #d0d4da); }
+    @media (max-width: 600px) {
+      .body { flex-direction: column-reverse; }
+      parley-members { width: auto; max-height: 5.5rem; border-left: 0; border-top: 1px solid var(--parley-border-color, #d0d4da); }
+    }
   `
 
   @query('parley-composer') private composer?: ParleyComposer
@@ -67,6 +78,8 @@ export class ParleyChat extends LitElement {
   }
 
   override willUpdate (changed: PropertyValues<this>): void {
+    const author = this.#author()
+    this.#room.setUser(author === null ? null : { ...author, color: this.identity.color })
     if (changed.has('room') || changed.has('signaling') || changed.has('iceServers')) {
       this.#room.setRoom({
         name: this.room.trim() || DEFAULT_ROOM,
@@ -92,6 +105,10 @@ export class ParleyChat extends LitElement {
     this.send(event.detail.text)
   }
 
+  #onDraft (event: CustomEvent<DraftDetail>): void {
+    this.#room.draft(event.detail.active)
+  }
+
   override render () {
     const author = this.#author()
     const asking = author === null || this.renaming
@@ -107,8 +124,14 @@ export class ParleyChat extends LitElement {
         ${asking
           ? html`<parley-name-form .value=${author?.name ?? ''} @parley-name=${this.#onName}></parley-name-form>`
           : html`
-            <parley-message-list part="log" .messages=${this.#room.messages}></parley-message-list>
-            <parley-composer part="composer" @parley-send=${this.#onSend}></parley-composer>`}
+            <div class="body">
+              <div class="conversation">
+                <parley-message-list part="log" .messages=${this.#room.messages} .notices=${this.#room.notices}></parley-message-list>
+                <p class="typing" role="status">${this.#room.typingLine}</p>
+                <parley-composer part="composer" @parley-send=${this.#onSend} @parley-draft=${this.#onDraft}></parley-composer>
+              </div>
+              <parley-members part="members" .members=${this.#room.members}></parley-members>
+            </div>`}
       </section>`
   }
 }

@@ -6,6 +6,13 @@ import { repeat } from 'lit/directives/repeat.js'
 import { colorFor } from '../room/identity.js'
 import type { MessageRecord } from '../room/schema.js'
 
+/** A local line in the log ("Carol joined"), shown after the first `after` messages. */
+export interface LogNotice {
+  id: number
+  text: string
+  after: number
+}
+
 /** How close to the bottom, in pixels, still counts as "at the bottom". */
 const STICK_TO_BOTTOM_PX = 32
 
@@ -30,11 +37,14 @@ export class ParleyMessageList extends LitElement {
     time { font-size: 0.8em; color: var(--parley-muted, #5f6368); }
     p { margin: 0.1rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
     .empty { color: var(--parley-muted, #5f6368); padding: 1rem 0; }
+    .notice { color: var(--parley-muted, #5f6368); font-size: 0.9em; padding: 0.25rem 0; font-style: italic; }
   `
 
   @query('.log') private log!: HTMLElement
   /** Messages to show, oldest first. */
   @property({ attribute: false }) messages: readonly MessageRecord[] = []
+  /** Presence lines, each placed after the messages that were there when it happened. */
+  @property({ attribute: false }) notices: readonly LogNotice[] = []
   #atBottom = true
 
   #onScroll (): void {
@@ -43,7 +53,7 @@ export class ParleyMessageList extends LitElement {
   }
 
   override updated (changed: PropertyValues<this>): void {
-    if (changed.has('messages') && this.#atBottom) this.scrollToLatest()
+    if ((changed.has('messages') || changed.has('notices')) && this.#atBottom) this.scrollToLatest()
   }
 
   /** Scrolls to the newest message and follows new ones again. */
@@ -55,17 +65,38 @@ export class ParleyMessageList extends LitElement {
   override render () {
     return html`
       <div class="log" part="log" role="log" aria-label="Messages" tabindex="0" @scroll=${this.#onScroll}>
-        ${this.messages.length === 0 ? html`<div class="empty">No messages yet. Say hello!</div>` : ''}
-        ${repeat(this.messages, message => message.id, message => html`
+        ${this.messages.length === 0 && this.notices.length === 0 ? html`<div class="empty">No messages yet. Say hello!</div>` : ''}
+        ${repeat(interleave(this.messages, this.notices), entry => entry.key, entry => 'notice' in entry
+          ? html`<div class="notice">${entry.notice.text}</div>`
+          : html`
           <article part="message">
             <div class="meta">
-              <span class="author" style="color: ${colorFor(message.authorId)}">${message.authorName}</span>
-              <time datetime=${new Date(message.sentAt).toISOString()} title=${dateTimeFormat.format(message.sentAt)}>${timeFormat.format(message.sentAt)}</time>
+              <span class="author" style="color: ${colorFor(entry.message.authorId)}">${entry.message.authorName}</span>
+              <time datetime=${new Date(entry.message.sentAt).toISOString()} title=${dateTimeFormat.format(entry.message.sentAt)}>${timeFormat.format(entry.message.sentAt)}</time>
             </div>
-            <p>${message.text}</p>
+            <p>${entry.message.text}</p>
           </article>`)}
       </div>`
   }
+}
+
+type LogEntry = { key: string, message: MessageRecord } | { key: string, notice: LogNotice }
+
+/** Messages and notices in display order; notices sorted by their anchor. */
+function interleave (messages: readonly MessageRecord[], notices: readonly LogNotice[]): LogEntry[] {
+  const entries: LogEntry[] = []
+  let next = 0
+  const sorted = [...notices].sort((a, b) => a.after - b.after || a.id - b.id)
+  messages.forEach((message, index) => {
+    while (next < sorted.length && sorted[next].after <= index) entries.push(noticeEntry(sorted[next++]))
+    entries.push({ key: `m:${message.id}`, message })
+  })
+  while (next < sorted.length) entries.push(noticeEntry(sorted[next++]))
+  return entries
+}
+
+function noticeEntry (notice: LogNotice): LogEntry {
+  return { key: `n:${notice.id}`, notice }
 }
 
 declare global {

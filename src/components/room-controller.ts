@@ -2,17 +2,31 @@
 // the host on every change, and closes it on disconnect. Components reach rooms only here.
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
 import { acquireRoom, type RoomLease } from '../room/room-registry.js'
+import type { Member } from '../room/members.js'
 import type { Author, Room, RoomOptions } from '../room/room.js'
+import type { PresenceUser } from '../room/room-presence.js'
 import type { MessageRecord } from '../room/schema.js'
+import type { LogNotice } from './parley-message-list.js'
+
+/** Most presence lines kept in the log; older ones scroll away. */
+const MAX_NOTICES = 200
 
 /** Keeps a host element in step with one room. */
 export class RoomController implements ReactiveController {
   /** The room's valid messages, in converged order. */
   messages: readonly MessageRecord[] = []
+  /** Who is in the room. */
+  members: readonly Member[] = []
+  /** "Bob is typing…", or "". */
+  typingLine = ''
+  /** "Carol joined" and the like, since this element opened the room. */
+  notices: readonly LogNotice[] = []
   #host: ReactiveControllerHost
   #lease: RoomLease | null = null
   #stopListening: (() => void) | null = null
   #options: RoomOptions | null = null
+  #user: PresenceUser | null = null
+  #nextNoticeId = 0
 
   constructor (host: ReactiveControllerHost) {
     this.#host = host
@@ -32,9 +46,25 @@ export class RoomController implements ReactiveController {
     this.#open()
   }
 
+  /** Shows this tab in the room's presence as `user`, or takes it out with null. */
+  setUser (user: PresenceUser | null): void {
+    if (user?.userId === this.#user?.userId && user?.name === this.#user?.name && user?.color === this.#user?.color) return
+    this.#user = user
+    const presence = this.room?.presence
+    if (user !== null) presence?.join(user)
+    else presence?.leave()
+  }
+
   /** Sends a message as `author`. */
   send (author: Author, text: string): void {
     this.room?.send(author, text)
+    this.room?.presence.stopTyping('send')
+  }
+
+  /** The user typed in the composer (`active`), or left it (blur, cleared). */
+  draft (active: boolean): void {
+    if (active) this.room?.presence.input()
+    else this.room?.presence.stopTyping('blur')
   }
 
   hostConnected (): void {
@@ -48,11 +78,26 @@ export class RoomController implements ReactiveController {
   #open (): void {
     if (this.#options === null || this.#lease !== null) return
     this.#lease = acquireRoom(this.#options)
-    this.messages = this.#lease.room.messages
-    this.#stopListening = this.#lease.room.onMessages((_change, messages) => {
+    const room = this.#lease.room
+    this.messages = room.messages
+    const stopMessages = room.onMessages((_change, messages) => {
       this.messages = messages
       this.#host.requestUpdate()
     })
+    const stopPresence = room.presence.onChange((view, notices) => {
+      this.members = view.members
+      this.typingLine = view.typingLine
+      if (notices.length > 0) {
+        const after = this.messages.length
+        this.notices = this.notices
+          .concat(notices.map(notice => ({ id: this.#nextNoticeId++, text: notice.text, after })))
+          .slice(-MAX_NOTICES)
+      }
+      this.#host.requestUpdate()
+    })
+    this.#stopListening = () => { stopMessages(); stopPresence() }
+    if (this.#user !== null) room.presence.join(this.#user)
+    ;({ members: this.members, typingLine: this.typingLine } = room.presence.view)
     this.#host.requestUpdate()
   }
 
@@ -62,6 +107,9 @@ export class RoomController implements ReactiveController {
     this.#lease?.release()
     this.#lease = null
     this.messages = []
+    this.members = []
+    this.typingLine = ''
+    this.notices = []
   }
 }
 

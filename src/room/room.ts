@@ -5,6 +5,7 @@ import { WebrtcProvider } from 'y-webrtc'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { Liveness, LIVENESS_ORIGIN, browserRtc, type RtcImplementation } from './liveness.js'
 import { adaptProvider } from './webrtc-patches.js'
+import { RoomPresence } from './room-presence.js'
 import { appendMessage, draftProblem, observeMessages, readMessages, type MessagesChange } from './messages.js'
 import type { MessageRecord } from './schema.js'
 
@@ -40,6 +41,8 @@ export class Room {
   readonly awareness: Awareness
   /** Fast leave detection over a side channel of each peer connection. */
   readonly liveness: Liveness
+  /** Who is here, on how many tabs, and who is typing. */
+  readonly presence: RoomPresence
   /** Records other peers wrote that failed validation, so were not shown. */
   skippedRecords = 0
   #messages: MessageRecord[] = []
@@ -52,6 +55,7 @@ export class Room {
     this.doc = new Y.Doc()
     this.awareness = new Awareness(this.doc)
     this.liveness = new Liveness(this.awareness)
+    this.presence = new RoomPresence(this.awareness)
     const peerOpts: Record<string, unknown> = { ...options.peerOptions }
     if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
     const rtc = options.wrtc ?? browserRtc()
@@ -98,6 +102,7 @@ export class Room {
     if (this.#closed) return
     this.#closed = true
     globalThis.removeEventListener?.('pagehide', this.#onPageHide)
+    this.presence.destroy()
     this.liveness.goodbye()
     this.liveness.destroy()
     this.#stopObserving()

@@ -57,9 +57,13 @@ export function roomUrl (siteUrl: string, signalingUrl: string, room: string): s
   return `${siteUrl}?signaling=${encodeURIComponent(signalingUrl)}&ice=#${encodeURIComponent(room)}`
 }
 
-/** Opens the room in a new page (its own browser context) and joins under `name`. */
+/**
+ * Opens the room in a new window (a browser context of its own, like a separate profile)
+ * and joins under `name`. More tabs of that profile: `page.context().newPage()`.
+ */
 export async function joinRoom (browser: Browser, url: string, name: string): Promise<Page> {
-  const page = await browser.newPage()
+  const context = await browser.newContext()
+  const page = await context.newPage()
   await page.goto(url)
   await page.getByRole('textbox', { name: 'Your name' }).fill(name)
   await page.getByRole('button', { name: 'Join' }).click()
@@ -92,4 +96,34 @@ export async function shownMessages (page: Page): Promise<string[]> {
 /** Waits until a page shows exactly these messages. */
 export async function expectMessages (page: Page, expected: string[], timeout = 15_000): Promise<void> {
   await expect.poll(() => shownMessages(page), { timeout, interval: 50 }).toEqual(expected)
+}
+
+/** Launches Chromium as a server whose process a test can kill, and connects to it. */
+export async function launchKillableChromium (): Promise<{ browser: Browser, kill: () => void }> {
+  const executablePath = findChromium()
+  if (executablePath === null) throw new Error('Chromium not found: run `npm test` (it installs it) or set CHROMIUM_PATH')
+  const server = await chromium.launchServer({ executablePath, headless: true, args: CHROMIUM_ARGS })
+  const browser = await chromium.connect(server.wsEndpoint())
+  return {
+    browser,
+    kill: () => {
+      server.process().kill('SIGKILL')
+    },
+  }
+}
+
+/** The members list as shown: one "name (you) N tabs ✎ typing" line per user. */
+export async function shownMembers (page: Page): Promise<string[]> {
+  return page.getByRole('list', { name: 'Members' }).getByRole('listitem').evaluateAll(items =>
+    items.map(item => (item.textContent ?? '').replace(/\s+/g, ' ').trim()))
+}
+
+/** The presence lines in the log ("Carol joined"). */
+export async function shownNotices (page: Page): Promise<string[]> {
+  return messageLog(page).locator('.notice').allTextContents()
+}
+
+/** The typing line ("Bob is typing…"), or "". */
+export async function shownTyping (page: Page): Promise<string> {
+  return (await page.getByRole('status').first().textContent() ?? '').trim()
 }

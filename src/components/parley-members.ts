@@ -1,0 +1,48 @@
+// Who is in the room: one entry per user, with "(you)", a tab count and a typing mark.
+// Pure rendering of the members list the room's presence derives.
+import { LitElement, css, html } from 'lit'
+import { customElement, property } from 'lit/decorators.js'
+import { repeat } from 'lit/directives/repeat.js'
+import type { Member } from '../room/members.js'
+
+/**
+ * The members list.
+ * @csspart list - the list of members
+ * @cssprop --parley-muted - colour of the tab count
+ */
+@customElement('parley-members')
+export class ParleyMembers extends LitElement {
+  static override styles = css`
+    :host { display: block; }
+    h3 { margin: 0 0 0.5rem; font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.05em;
+      color: var(--parley-muted, #5f6368); }
+    ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 0.35rem; }
+    li { display: flex; align-items: center; gap: 0.4rem; }
+    .dot { width: 0.6rem; height: 0.6rem; border-radius: 50%; flex: none; }
+    .tabs, .you { color: var(--parley-muted, #5f6368); font-size: 0.85em; }
+    .typing { font-size: 0.85em; color: var(--parley-muted, #5f6368); }
+    .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  `
+
+  /** The members to show, in first-join order. */
+  @property({ attribute: false }) members: readonly Member[] = []
+
+  override render () {
+    return html`
+      <h3 id="members-heading">Online · ${this.members.length}</h3>
+      <ul part="list" aria-label="Members">
+        ${repeat(this.members, member => member.key, member => html`
+          <li>
+            <span class="dot" style="background: ${member.color}" aria-hidden="true"></span>
+            <span class="name">${member.name}</span>
+            ${member.isSelf ? html`<span class="you">(you)</span>` : ''}
+            ${member.tabs > 1 ? html`<span class="tabs">${member.tabs} tabs</span>` : ''}
+            ${member.typing ? html`<span class="typing" title="typing">✎<span class="visually-hidden"> typing</span></span>` : ''}
+          </li>`)}
+      </ul>`
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap { 'parley-members': ParleyMembers }
+}

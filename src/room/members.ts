@@ -1,0 +1,92 @@
+// Parley's presence meta (name, colour, typing) and the views the UI needs of it: the
+// members list, who is typing, and the "joined"/"left" notices. Pure functions.
+import { isPlainObject, type MetaGuard } from '../presence/presence-field.js'
+import type { PresenceState } from '../presence/presence-state.js'
+import { typingKeys, typingLine } from '../presence/typing.js'
+import { MAX_NAME_CHARS } from './schema.js'
+
+/** What one tab tells the room about its user. */
+export interface MemberMeta {
+  name: string
+  color: string
+  typing: boolean
+  /** When this tab joined, in ms since the epoch (its own clock). */
+  since: number
+}
+
+/** One user in the members list. */
+export interface Member {
+  key: string
+  name: string
+  color: string
+  /** How many tabs (metas) the user has in the room. */
+  tabs: number
+  typing: boolean
+  isSelf: boolean
+}
+
+/** A line in the log about presence: "Carol joined", "Carol left". */
+export interface PresenceNotice {
+  key: string
+  text: string
+}
+
+const MAX_COLOR_CHARS = 64
+
+/** Guards a meta from another peer; undefined when malformed. */
+export const parseMemberMeta: MetaGuard<MemberMeta> = (value) => {
+  if (!isPlainObject(value)) return undefined
+  const { name, color, typing, since } = value
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_CHARS) return undefined
+  if (typeof color !== 'string' || color.length > MAX_COLOR_CHARS) return undefined
+  if (typeof typing !== 'boolean') return undefined
+  if (typeof since !== 'number' || !Number.isFinite(since)) return undefined
+  return { name, color, typing, since }
+}
+
+/** The name a user goes by: the one of their most recently joined tab. */
+function nameOf (metas: readonly MemberMeta[]): MemberMeta {
+  return metas.reduce((newest, meta) => meta.since > newest.since ? meta : newest)
+}
+
+/** The members list, in first-join order. */
+export function membersOf (state: PresenceState<MemberMeta>, selfKey: string | undefined): Member[] {
+  const members: Member[] = []
+  for (const [key, { metas }] of state) {
+    if (metas.length === 0) continue
+    const { name, color } = nameOf(metas)
+    members.push({ key, name, color, tabs: metas.length, typing: metas.some(meta => meta.typing), isSelf: key === selfKey })
+  }
+  return members
+}
+
+/** "Bob is typing…" and the like, for everyone but oneself. */
+export function typingLineOf (state: PresenceState<MemberMeta>, selfKey: string | undefined): string {
+  const names = typingKeys(state, selfKey).map(key => nameOf(state.get(key)?.metas ?? []).name)
+  return typingLine(names)
+}
+
+/**
+ * The notices a presence change makes: a user joined (a new key, not a second tab or an
+ * update) or left (their last tab went). Users already here when this tab joined
+ * (`selfSince`) are not announced unless this tab saw them go (`seen`); nor is oneself.
+ */
+export function presenceNotices (
+  before: PresenceState<MemberMeta>,
+  after: PresenceState<MemberMeta>,
+  selfKey: string | undefined,
+  selfSince: number,
+  seen: ReadonlySet<string>,
+): PresenceNotice[] {
+  const notices: PresenceNotice[] = []
+  for (const [key, { metas }] of after) {
+    if (key === selfKey || before.has(key) || metas.length === 0) continue
+    if (!seen.has(key) && metas.every(meta => meta.since < selfSince)) continue
+    notices.push({ key, text: `${nameOf(metas).name} joined` })
+  }
+  for (const [key, { metas }] of before) {
+    if (key === selfKey || after.has(key) || metas.length === 0) continue
+    notices.push({ key, text: `${nameOf(metas).name} left` })
+  }
+  return notices
+}

@@ -1,0 +1,116 @@
+// This tab's presence in a room: tracks the user with Parley's meta, drives the typing flag
+// from the composer (transitions only), and reports members and join/leave notices.
+import type { Awareness } from 'y-protocols/awareness'
+import { createPresence, type AwarenessPresence } from '../presence/awareness-presence.js'
+import type { PresenceState } from '../presence/presence-state.js'
+import {
+  TYPING_IDLE, typingDeadline, typingOnBlur, typingOnInput, typingOnSend, typingTick,
+  type TypingState, type TypingStep,
+} from '../presence/typing.js'
+import { membersOf, parseMemberMeta, presenceNotices, typingLineOf, type Member, type MemberMeta, type PresenceNotice } from './members.js'
+
+/** Who this tab is, as presence shows it. */
+export interface PresenceUser {
+  userId: string
+  name: string
+  color: string
+}
+
+/** What the UI shows of presence. */
+export interface PresenceView {
+  members: Member[]
+  /** "Bob is typing…", or "" when nobody else is. */
+  typingLine: string
+}
+
+/** Called after every presence change, with the notices it made (often none). */
+export type PresenceListener = (view: PresenceView, notices: PresenceNotice[]) => void
+
+/** One tab's presence in one room. */
+export class RoomPresence {
+  readonly presence: AwarenessPresence<MemberMeta>
+  #typing: TypingState = TYPING_IDLE
+  #typingTimer: ReturnType<typeof setTimeout> | null = null
+  #since = Number.POSITIVE_INFINITY
+  #before: PresenceState<MemberMeta>
+  /** Every user this tab has shown, so a return after a drop is announced. */
+  #seen = new Set<string>()
+  #listeners = new Set<PresenceListener>()
+  #stop: () => void
+
+  constructor (awareness: Awareness) {
+    this.presence = createPresence(awareness, { parseMeta: parseMemberMeta })
+    this.#before = this.presence.state
+    this.#stop = this.presence.onSync(() => this.#onSync())
+  }
+
+  /** The members list and typing line as they are now. */
+  get view (): PresenceView {
+    const state = this.presence.state
+    return { members: membersOf(state, this.presence.key), typingLine: typingLineOf(state, this.presence.key) }
+  }
+
+  /** Shows this tab in the room as `user` (again, with a new name, if already shown). */
+  join (user: PresenceUser, now = Date.now()): void {
+    if (this.presence.key === undefined) this.#since = now
+    const meta: MemberMeta = { name: user.name, color: user.color, typing: this.#typing.typing, since: this.#since }
+    this.presence.track(user.userId, meta)
+  }
+
+  /** Takes this tab out of the room's presence. */
+  leave (): void {
+    this.#apply(typingOnBlur(this.#typing))
+    this.presence.untrack()
+  }
+
+  /** The user typed in the composer. */
+  input (now = Date.now()): void {
+    this.#apply(typingOnInput(this.#typing, now))
+  }
+
+  /** The user sent (`send`) or left the composer (`blur`). */
+  stopTyping (why: 'send' | 'blur'): void {
+    this.#apply(why === 'send' ? typingOnSend(this.#typing) : typingOnBlur(this.#typing))
+  }
+
+  /** Listens for presence changes; returns an unsubscribe function. */
+  onChange (listener: PresenceListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** Stops timers and listeners, and leaves. */
+  destroy (): void {
+    if (this.#typingTimer !== null) clearTimeout(this.#typingTimer)
+    this.#listeners.clear()
+    this.#stop()
+    this.presence.destroy()
+  }
+
+  #onSync (): void {
+    const after = this.presence.state
+    const before = this.#before
+    this.#before = after
+    const notices = presenceNotices(before, after, this.presence.key, this.#since, this.#seen)
+    for (const key of after.keys()) this.#seen.add(key)
+    const view = this.view
+    for (const listener of this.#listeners) listener(view, notices)
+  }
+
+  #apply (step: TypingStep): void {
+    this.#typing = step.state
+    if (step.changed && this.presence.key !== undefined) {
+      const typing = step.state.typing
+      this.presence.update(() => ({ typing }))
+    }
+    this.#scheduleTick()
+  }
+
+  #scheduleTick (): void {
+    if (this.#typingTimer !== null) clearTimeout(this.#typingTimer)
+    this.#typingTimer = null
+    const deadline = typingDeadline(this.#typing)
+    if (deadline === undefined) return
+    this.#typingTimer = setTimeout(() => this.#apply(typingTick(this.#typing, Date.now())), Math.max(0, deadline - Date.now()))
+  }
+}
