@@ -5,7 +5,7 @@ import { isLogLevel } from './logger.js'
 import type { SignalingOptions } from './options.js'
 import { DEFAULT_OPTIONS } from './options.js'
 
-type Key = Exclude<keyof SignalingOptions, 'logSink' | 'closeGraceMs'>
+type Key = Exclude<keyof SignalingOptions, 'logSink' | 'closeGraceMs' | 'redisStartupWaitMs'>
 
 /** One option: its flag, the environment variables that set it (first wins) and a help line. */
 export interface OptionSpec {

@@ -22,6 +22,8 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000
 /** Prefix of the Redis pub/sub channel names (one channel per topic). */
 export const DEFAULT_REDIS_CHANNEL_PREFIX = 'parley:signaling:'
+/** How long start-up waits for Redis before serving local topics only (relaying starts later). */
+export const DEFAULT_REDIS_STARTUP_WAIT_MS = 3_000
 /** How long `close()` waits for clients to answer the close frame before cutting them off. */
 export const DEFAULT_CLOSE_GRACE_MS = 1_000
 
@@ -49,6 +51,8 @@ export interface SignalingOptions {
   redisUrl: string | undefined
   /** Prefix of Redis channel names, so several deployments can share one Redis. */
   redisChannelPrefix: string
+  /** Milliseconds start-up waits for Redis before serving without it. */
+  redisStartupWaitMs: number
   /** Use the first X-Forwarded-For address as the client IP (only behind a trusted proxy). */
   trustProxy: boolean
   /** Log level of the structured JSON log lines. */
@@ -72,6 +76,7 @@ export const DEFAULT_OPTIONS: Readonly<SignalingOptions> = {
   heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS,
   redisUrl: undefined,
   redisChannelPrefix: DEFAULT_REDIS_CHANNEL_PREFIX,
+  redisStartupWaitMs: DEFAULT_REDIS_STARTUP_WAIT_MS,
   trustProxy: false,
   logLevel: 'warn',
   logSink: undefined,
@@ -99,6 +104,7 @@ export function resolveOptions(partial: Partial<SignalingOptions> = {}): Signali
   requireInteger('maxBufferedBytes', options.maxBufferedBytes, 0)
   requireInteger('heartbeatIntervalMs', options.heartbeatIntervalMs, 1)
   requireInteger('closeGraceMs', options.closeGraceMs, 0)
+  requireInteger('redisStartupWaitMs', options.redisStartupWaitMs, 0)
   if (!isLogLevel(options.logLevel)) throw new RangeError(`signaling option logLevel is invalid: ${String(options.logLevel)}`)
   if (options.redisUrl !== undefined && !/^rediss?:\/\//.test(options.redisUrl)) {
     throw new RangeError('signaling option redisUrl must start with redis:// or rediss://')

@@ -10,6 +10,8 @@ import { WebSocket, WebSocketServer } from 'ws'
 import type { RawData } from 'ws'
 import { clientIp } from './client-ip.js'
 import { createRequestHandler } from './http-routes.js'
+import type { RelayStatus } from './metrics.js'
+import { createSignalingMetrics } from './metrics.js'
 import type { Logger } from './logger.js'
 import { createLogger } from './logger.js'
 import type { SignalingOptions } from './options.js'
@@ -18,6 +20,8 @@ import type { ClientFrame, ParseLimits, PublishMessage, RejectReason } from './p
 import { CLOSE_GOING_AWAY, CLOSE_RATE_LIMITED, PONG_TEXT, encodePublish, parseClientFrame } from './protocol.js'
 import type { RateLimit, TokenBucket } from './rate-limit.js'
 import { createTokenBucket, takeToken } from './rate-limit.js'
+import type { TopicRelay } from './redis-relay.js'
+import { createDisabledRelay, createRedisRelay } from './redis-relay.js'
 import type { DropReason, SignalingCounters } from './stats.js'
 import { createCounters, snapshotCounters } from './stats.js'
 import type { RegistrySize, TopicRegistry } from './topic-registry.js'
@@ -41,9 +45,13 @@ export interface SignalingServer {
 export interface SignalingStats {
   /** Open WebSocket connections (subscribed or not). */
   readonly openConnections: number
+  /** Distinct client IPs with an open connection (the per-IP limit's bookkeeping). */
+  readonly trackedIps: number
   /** Topic registry sizes; all zero when no client holds a subscription. */
   readonly registry: RegistrySize
   readonly counters: SignalingCounters
+  /** State of the Redis link ('disabled' without redisUrl). */
+  readonly relay: RelayStatus
 }
 
 /** Server-side state of one WebSocket connection; the registry sees it as a TopicConnection. */
@@ -105,6 +113,19 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
   const rateLimit: RateLimit = { perSecond: options.rateLimitPerSecond, burst: options.rateLimitBurst }
   const maxTopicsPerConnection = options.maxTopicsPerConnection || Number.POSITIVE_INFINITY
   let closing = false
+  const relay: TopicRelay = options.redisUrl === undefined
+    ? createDisabledRelay()
+    : createRedisRelay({
+        url: options.redisUrl,
+        channelPrefix: options.redisChannelPrefix,
+        log,
+        onRemote: (message) => deliver(message.topic, message),
+        onCount: (direction) => {
+          if (direction === 'in') counters.relayedIn += 1
+          else if (direction === 'out') counters.relayedOut += 1
+          else counters.relayFailed += 1
+        },
+      })
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -129,7 +150,7 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
   }
 
   function detach(client: Client): void {
-    topicRegistry.removeConnection(registry, client)
+    for (const topic of topicRegistry.removeConnection(registry, client)) relay.close(topic)
   }
 
   function deliver(topic: string, message: PublishMessage): void {
@@ -142,13 +163,15 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
       case 'subscribe': {
         const result = topicRegistry.subscribe(registry, client, frame.topics, maxTopicsPerConnection)
         if (!result.ok) reject(client, result.reason)
+        else for (const topic of result.openedTopics) relay.open(topic)
         return
       }
       case 'unsubscribe':
-        topicRegistry.unsubscribe(registry, client, frame.topics)
+        for (const topic of topicRegistry.unsubscribe(registry, client, frame.topics)) relay.close(topic)
         return
       case 'publish':
         deliver(frame.topic, frame.message)
+        relay.publish(frame.message)
         return
       case 'ping':
         client.send(PONG_TEXT)
@@ -272,15 +295,19 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
   function stats(): SignalingStats {
     return {
       openConnections: clients.size,
+      trackedIps: connectionsPerIp.size,
       registry: topicRegistry.registrySize(registry),
       counters: snapshotCounters(counters),
+      relay: relay.status(),
     }
   }
 
+  const metrics = createSignalingMetrics(stats)
+
   const httpServer = createServer(
     createRequestHandler({
-      health: () => ({ connections: clients.size, topics: registry.subscribers.size }),
-      metrics: () => Promise.reject(new Error('metrics are not enabled')),
+      health: () => ({ connections: clients.size, topics: registry.subscribers.size, redis: relay.status() }),
+      metrics: () => metrics.render(),
       onError: (error) => log.error('http_handler_failed', { error: describe(error) }),
     }),
   )
@@ -291,7 +318,12 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
   } catch (error) {
     clearInterval(heartbeat)
     wss.close()
+    await relay.stop()
     throw error
+  }
+  await relay.whenReady(options.redisStartupWaitMs)
+  if (relay.status() !== 'ready' && relay.status() !== 'disabled') {
+    log.warn('redis_unavailable', { detail: 'serving local topics only until Redis is reachable' })
   }
   const address = httpServer.address() as AddressInfo
   const url = formatUrl(address.address, address.port)
@@ -322,6 +354,7 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
     clearTimeout(graceTimer)
     for (const client of open) client.ws.terminate()
     await allClosed
+    await relay.stop()
     wss.close()
     await new Promise<void>((resolve) => {
       httpServer.close(() => resolve())

@@ -33,9 +33,12 @@ export interface SignalingCounters {
   framesIn: number
   /** Frames handed to client sockets (publish deliveries and pongs). */
   framesOut: number
-  /** Publish frames relayed to or from other instances through Redis. */
+  /** Publish frames sent to other instances through Redis. */
   relayedOut: number
+  /** Publish frames from other instances delivered to local subscribers. */
   relayedIn: number
+  /** Publish frames not relayed because Redis was unavailable. */
+  relayFailed: number
   /** Frames rejected, by reason. */
   readonly rejected: Record<RejectReason, number>
   /** Connections the server ended or refused, by reason. */
@@ -58,6 +61,7 @@ export function createCounters(): SignalingCounters {
     framesOut: 0,
     relayedOut: 0,
     relayedIn: 0,
+    relayFailed: 0,
     rejected: zeroes(REJECT_REASONS),
     dropped: zeroes(DROP_REASONS),
     internalErrors: 0,
