@@ -98,17 +98,32 @@ export async function expectMessages (page: Page, expected: string[], timeout = 
   await expect.poll(() => shownMessages(page), { timeout, interval: 50 }).toEqual(expected)
 }
 
-/** Launches Chromium as a server whose process a test can kill, and connects to it. */
-export async function launchKillableChromium (): Promise<{ browser: Browser, kill: () => void }> {
+/** A Chromium process tree a test can kill, or freeze and thaw (a network cut, as peers see it). */
+export interface KillableChromium {
+  browser: Browser
+  /** SIGKILL of the browser process. */
+  kill (): void
+  /** SIGSTOP of every process of this browser: not one packet leaves it until thaw(). */
+  freeze (): void
+  /** SIGCONT: the browser runs (and talks) again. */
+  thaw (): void
+}
+
+/** Launches Chromium as a server whose process a test can kill or freeze, and connects to it. */
+export async function launchKillableChromium (): Promise<KillableChromium> {
   const executablePath = findChromium()
   if (executablePath === null) throw new Error('Chromium not found: run `npm test` (it installs it) or set CHROMIUM_PATH')
   const server = await chromium.launchServer({ executablePath, headless: true, args: CHROMIUM_ARGS })
   const browser = await chromium.connect(server.wsEndpoint())
+  const pid = server.process().pid
+  if (pid === undefined) throw new Error('Chromium server has no pid')
+  // Playwright starts the browser detached, as the leader of its own process group.
+  const signalGroup = (signal: NodeJS.Signals) => process.kill(-pid, signal)
   return {
     browser,
-    kill: () => {
-      server.process().kill('SIGKILL')
-    },
+    kill: () => { server.process().kill('SIGKILL') },
+    freeze: () => signalGroup('SIGSTOP'),
+    thaw: () => signalGroup('SIGCONT'),
   }
 }
 

@@ -146,4 +146,29 @@ describe('leaves are seen fast', () => {
     expect(await shownNotices(a)).toEqual(['Bob joined', 'Victor joined', 'Victor left'])
     await Promise.all([a.close(), b.close()])
   })
+
+  it(`a peer cut off the network leaves within ${CRASH_BOUND_MS} ms and rejoins once when it is back`, async () => {
+    const url = roomUrl(site.url, signaling.url, uniqueRoom('cut'))
+    const a = await joinRoom(alice, url, 'Alice')
+    const b = await joinRoom(bob, url, 'Bob')
+    const victim = await launchKillableChromium()
+    try {
+      await joinRoom(victim.browser, url, 'Victor')
+      await expectMembers(a, ['Alice (you)', 'Bob', 'Victor'])
+      victim.freeze()
+      try {
+        expect(await timeUntilMembers(a, ['Alice (you)', 'Bob'], CRASH_BOUND_MS)).toBeLessThan(CRASH_BOUND_MS)
+        await expectMembers(b, ['Alice', 'Bob (you)'])
+      } finally {
+        victim.thaw()
+      }
+      // Back on the network: one Victor again (no second meta), seen by both.
+      await expectMembers(a, ['Alice (you)', 'Bob', 'Victor'])
+      await expectMembers(b, ['Alice', 'Bob (you)', 'Victor'])
+      expect(await shownNotices(a)).toEqual(['Bob joined', 'Victor joined', 'Victor left', 'Victor joined'])
+    } finally {
+      await victim.browser.close()
+    }
+    await Promise.all([a.close(), b.close()])
+  })
 })
