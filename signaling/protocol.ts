@@ -12,7 +12,8 @@
 //   server → client
 //     {"type":"publish","topic":"room-a","clients":N, ...}  the publisher's object, unchanged
 //        except `clients` = number of subscribers of the topic (the sender gets it too when it
-//        is subscribed, exactly like node_modules/y-webrtc/bin/server.js)
+//        is subscribed, exactly like node_modules/y-webrtc/bin/server.js; with Redis, it counts
+//        the subscribers on the instance that delivers the frame)
 //     {"type":"pong"}                                       answer to ping
 //
 // A topic is a non-empty string of at most MAX_TOPIC_LENGTH_CHARS characters. Frames that do

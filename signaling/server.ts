@@ -1,5 +1,5 @@
-// The signaling server: wires an HTTP server, a `ws` WebSocketServer and the topic registry.
-// All decisions live in pure modules (protocol, topic-registry, rate-limit); this file is the shell.
+// The signaling server: wires an HTTP server, a `ws` WebSocketServer, sessions and the relay.
+// Per-connection behaviour lives in sessions.ts, decisions in pure modules; this file is the shell.
 
 import { createServer } from 'node:http'
 import type { IncomingMessage } from 'node:http'
@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { performance } from 'node:perf_hooks'
 import { WebSocket, WebSocketServer } from 'ws'
-import type { RawData } from 'ws'
 import { clientIp } from './client-ip.js'
 import { createRequestHandler } from './http-routes.js'
 import type { RelayStatus } from './metrics.js'
@@ -16,16 +15,15 @@ import type { Logger } from './logger.js'
 import { createLogger } from './logger.js'
 import type { SignalingOptions } from './options.js'
 import { resolveOptions } from './options.js'
-import type { ClientFrame, ParseLimits, PublishMessage, RejectReason } from './protocol.js'
-import { CLOSE_GOING_AWAY, CLOSE_RATE_LIMITED, PONG_TEXT, encodePublish, parseClientFrame } from './protocol.js'
-import type { RateLimit, TokenBucket } from './rate-limit.js'
-import { createTokenBucket, takeToken } from './rate-limit.js'
+import { CLOSE_GOING_AWAY } from './protocol.js'
 import type { TopicRelay } from './redis-relay.js'
 import { createDisabledRelay, createRedisRelay } from './redis-relay.js'
-import type { DropReason, SignalingCounters } from './stats.js'
+import type { Session } from './sessions.js'
+import { createSessions } from './sessions.js'
+import type { SignalingCounters } from './stats.js'
 import { createCounters, snapshotCounters } from './stats.js'
 import type { RegistrySize, TopicRegistry } from './topic-registry.js'
-import * as topicRegistry from './topic-registry.js'
+import { createTopicRegistry, registrySize } from './topic-registry.js'
 
 /** A running server. */
 export interface SignalingServer {
@@ -54,31 +52,13 @@ export interface SignalingStats {
   readonly relay: RelayStatus
 }
 
-/** Server-side state of one WebSocket connection; the registry sees it as a TopicConnection. */
-interface Client {
-  readonly ws: WebSocket
-  readonly ip: string
-  /** Set when a pong arrives, cleared by each heartbeat. */
-  alive: boolean
-  /** Set once the server decided to end this connection; later frames are ignored. */
-  dropped: boolean
-  bucket: TokenBucket
-  send(text: string): void
-}
-
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', ''])
 const SHUTDOWN_REASON = 'server shutting down'
-const RATE_LIMIT_REASON = 'rate limit exceeded'
 const WS_ERR_PAYLOAD_TOO_LARGE = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
 
 function formatUrl(address: string, port: number): string {
   if (WILDCARD_HOSTS.has(address)) return `ws://localhost:${port}`
   return address.includes(':') ? `ws://[${address}]:${port}` : `ws://${address}:${port}`
-}
-
-function rawToBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data)
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : data
 }
 
 function describe(error: unknown): string {
@@ -106,12 +86,9 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
   const options = resolveOptions(partial)
   const log: Logger = createLogger(options.logLevel, options.logSink)
   const counters = createCounters()
-  const registry: TopicRegistry<Client> = topicRegistry.createTopicRegistry()
-  const clients = new Set<Client>()
+  const registry: TopicRegistry<Session> = createTopicRegistry()
+  const clients = new Set<Session>()
   const connectionsPerIp = new Map<string, number>()
-  const parseLimits: ParseLimits = { maxTopicsPerFrame: options.maxTopicsPerConnection || undefined }
-  const rateLimit: RateLimit = { perSecond: options.rateLimitPerSecond, burst: options.rateLimitBurst }
-  const maxTopicsPerConnection = options.maxTopicsPerConnection || Number.POSITIVE_INFINITY
   let closing = false
   const relay: TopicRelay = options.redisUrl === undefined
     ? createDisabledRelay()
@@ -119,13 +96,25 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
         url: options.redisUrl,
         channelPrefix: options.redisChannelPrefix,
         log,
-        onRemote: (message) => deliver(message.topic, message),
+        onRemote: (message) => sessions.deliver(message),
         onCount: (direction) => {
           if (direction === 'in') counters.relayedIn += 1
           else if (direction === 'out') counters.relayedOut += 1
           else counters.relayFailed += 1
         },
       })
+  const sessions = createSessions({
+    registry,
+    relay,
+    counters,
+    log,
+    now: () => performance.now(),
+    limits: {
+      maxTopicsPerConnection: options.maxTopicsPerConnection,
+      maxBufferedBytes: options.maxBufferedBytes,
+      rateLimit: { perSecond: options.rateLimitPerSecond, burst: options.rateLimitBurst },
+    },
+  })
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -134,125 +123,27 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
     clientTracking: false, // `clients` below is the one source of truth
   })
 
-  function reject(client: Client, reason: RejectReason): void {
-    counters.rejected[reason] += 1
-    log.debug('frame_rejected', { reason, ip: client.ip })
-  }
-
-  function drop(client: Client, reason: DropReason, close?: { code: number; text: string }): void {
-    if (client.dropped) return
-    client.dropped = true
-    counters.dropped[reason] += 1
-    detach(client)
-    log.info('connection_dropped', { reason, ip: client.ip })
-    if (close === undefined) client.ws.terminate()
-    else client.ws.close(close.code, close.text)
-  }
-
-  function detach(client: Client): void {
-    for (const topic of topicRegistry.removeConnection(registry, client)) relay.close(topic)
-  }
-
-  function deliver(topic: string, message: PublishMessage): void {
-    const delivered = topicRegistry.publish(registry, topic, (n) => encodePublish(message, n))
-    counters.framesOut += delivered
-  }
-
-  function handleFrame(client: Client, frame: ClientFrame): void {
-    switch (frame.type) {
-      case 'subscribe': {
-        const result = topicRegistry.subscribe(registry, client, frame.topics, maxTopicsPerConnection)
-        if (!result.ok) reject(client, result.reason)
-        else for (const topic of result.openedTopics) relay.open(topic)
-        return
-      }
-      case 'unsubscribe':
-        for (const topic of topicRegistry.unsubscribe(registry, client, frame.topics)) relay.close(topic)
-        return
-      case 'publish':
-        deliver(frame.topic, frame.message)
-        relay.publish(frame.message)
-        return
-      case 'ping':
-        client.send(PONG_TEXT)
-        counters.framesOut += 1
-        return
-    }
-  }
-
-  function onMessage(client: Client, data: RawData, isBinary: boolean): void {
-    if (client.dropped) return
-    const next = takeToken(client.bucket, rateLimit, performance.now())
-    if (next === undefined) {
-      drop(client, 'rate_limited', { code: CLOSE_RATE_LIMITED, text: RATE_LIMIT_REASON })
-      return
-    }
-    client.bucket = next
-    counters.framesIn += 1
-    if (isBinary) {
-      reject(client, 'binary_frame')
-      return
-    }
-    const parsed = parseClientFrame(rawToBytes(data), parseLimits)
-    if (!parsed.ok) {
-      reject(client, parsed.reason)
-      return
-    }
-    handleFrame(client, parsed.frame)
-  }
-
-  function createClient(ws: WebSocket, ip: string): Client {
-    const client: Client = {
-      ws,
-      ip,
-      alive: true,
-      dropped: false,
-      bucket: createTokenBucket(rateLimit, performance.now()),
-      send(text) {
-        if (client.dropped || ws.readyState !== WebSocket.OPEN) return
-        if (options.maxBufferedBytes > 0 && ws.bufferedAmount > options.maxBufferedBytes) {
-          drop(client, 'slow_consumer')
-          return
-        }
-        ws.send(text)
-      },
-    }
-    return client
-  }
-
   function onConnection(ws: WebSocket, ip: string): void {
-    const client = createClient(ws, ip)
-    clients.add(client)
+    const session = sessions.open(ws, ip)
+    clients.add(session)
     connectionsPerIp.set(ip, (connectionsPerIp.get(ip) ?? 0) + 1)
     counters.connectionsAccepted += 1
     log.debug('connection_opened', { ip })
     ws.on('error', (error) => {
-      const payloadTooLarge = errorCode(error) === WS_ERR_PAYLOAD_TOO_LARGE
       // `ws` closes the socket itself after emitting this; we only record why.
-      if (!client.dropped) {
-        client.dropped = true
-        counters.dropped[payloadTooLarge ? 'payload_too_large' : 'protocol_error'] += 1
-        detach(client)
-      }
+      sessions.failed(session, errorCode(error) === WS_ERR_PAYLOAD_TOO_LARGE ? 'payload_too_large' : 'protocol_error')
       log.info('connection_error', { ip, error: describe(error) })
     })
     ws.on('pong', () => {
-      client.alive = true
+      session.alive = true
     })
-    ws.on('message', (data, isBinary) => {
-      try {
-        onMessage(client, data, isBinary)
-      } catch (error) {
-        counters.internalErrors += 1
-        log.error('message_handler_failed', { ip, error: describe(error) })
-      }
-    })
+    ws.on('message', (data, isBinary) => sessions.receive(session, data, isBinary))
     ws.on('close', (code) => {
-      clients.delete(client)
+      clients.delete(session)
       const remaining = (connectionsPerIp.get(ip) ?? 1) - 1
       if (remaining > 0) connectionsPerIp.set(ip, remaining)
       else connectionsPerIp.delete(ip)
-      detach(client)
+      sessions.detach(session)
       log.debug('connection_closed', { ip, code })
     })
   }
@@ -279,7 +170,7 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
     for (const client of clients) {
       if (client.dropped) continue
       if (!client.alive) {
-        drop(client, 'heartbeat_timeout')
+        sessions.drop(client, 'heartbeat_timeout')
         continue
       }
       client.alive = false
@@ -296,7 +187,7 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
     return {
       openConnections: clients.size,
       trackedIps: connectionsPerIp.size,
-      registry: topicRegistry.registrySize(registry),
+      registry: registrySize(registry),
       counters: snapshotCounters(counters),
       relay: relay.status(),
     }
@@ -340,12 +231,7 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
         else client.ws.once('close', () => resolve())
       })),
     )
-    for (const client of open) {
-      if (!client.dropped) counters.dropped.shutdown += 1
-      client.dropped = true
-      detach(client)
-      client.ws.close(CLOSE_GOING_AWAY, SHUTDOWN_REASON)
-    }
+    for (const session of open) sessions.drop(session, 'shutdown', { code: CLOSE_GOING_AWAY, text: SHUTDOWN_REASON })
     let graceTimer: NodeJS.Timeout | undefined
     const graceOver = new Promise<void>((resolve) => {
       graceTimer = setTimeout(resolve, options.closeGraceMs)
