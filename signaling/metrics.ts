@@ -8,12 +8,11 @@ import { REJECT_REASONS } from './protocol.js'
 import type { DropReason, SignalingCounters } from './stats.js'
 import { DROP_REASONS } from './stats.js'
 import type { RegistrySize } from './topic-registry.js'
+import type { RelayStatus } from './topic-relay.js'
 
 /** Prefix of every metric name this module defines. */
 export const METRIC_PREFIX = 'parley_signaling_'
 
-/** State of the Redis link: not configured, not yet up, working, or lost (reconnecting). */
-export type RelayStatus = 'disabled' | 'connecting' | 'ready' | 'down'
 
 /** What a scrape reads from the server. */
 export interface MetricsSource {

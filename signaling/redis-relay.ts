@@ -13,9 +13,9 @@
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import type { Logger } from './logger.js'
-import type { RelayStatus } from './metrics.js'
 import type { PublishMessage } from './protocol.js'
 import { parseClientValue, parseJsonText } from './protocol.js'
+import type { RelayStatus, TopicRelay } from './topic-relay.js'
 
 /** Version tag of the envelope; bump on any incompatible change. */
 export const ENVELOPE_VERSION = 1
@@ -31,20 +31,6 @@ const TOPIC_INFIX = 'topic:'
 export interface RelayEnvelope {
   readonly origin: string
   readonly message: PublishMessage
-}
-
-/** What the server needs from a relay; the Redis one and the disabled one both fit. */
-export interface TopicRelay {
-  status(): RelayStatus
-  /** The first local subscriber of `topic` arrived. */
-  open(topic: string): void
-  /** The last local subscriber of `topic` left. */
-  close(topic: string): void
-  /** A local client published; forward to other instances. */
-  publish(message: PublishMessage): void
-  /** Resolves once the relay is ready, or after `timeoutMs`, whichever is first. */
-  whenReady(timeoutMs: number): Promise<void>
-  stop(): Promise<void>
 }
 
 /** Options of the Redis relay. */
@@ -79,18 +65,6 @@ export function parseEnvelope(data: unknown): RelayEnvelope | undefined {
   const frame = parseClientValue(value['message'])
   if (!frame.ok || frame.frame.type !== 'publish') return undefined
   return { origin: value['origin'], message: frame.frame.message }
-}
-
-/** A relay that does nothing, for a standalone server. */
-export function createDisabledRelay(): TopicRelay {
-  return {
-    status: () => 'disabled',
-    open: () => undefined,
-    close: () => undefined,
-    publish: () => undefined,
-    whenReady: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
-  }
 }
 
 function describe(error: unknown): string {

@@ -9,15 +9,14 @@ import { performance } from 'node:perf_hooks'
 import { WebSocket, WebSocketServer } from 'ws'
 import { clientIp } from './client-ip.js'
 import { createRequestHandler } from './http-routes.js'
-import type { RelayStatus } from './metrics.js'
 import { createSignalingMetrics } from './metrics.js'
 import type { Logger } from './logger.js'
 import { createLogger } from './logger.js'
 import type { SignalingOptions } from './options.js'
 import { resolveOptions } from './options.js'
 import { CLOSE_GOING_AWAY } from './protocol.js'
-import type { TopicRelay } from './redis-relay.js'
-import { createDisabledRelay, createRedisRelay } from './redis-relay.js'
+import type { RelayStatus, TopicRelay } from './topic-relay.js'
+import { createDisabledRelay } from './topic-relay.js'
 import type { Session } from './sessions.js'
 import { createSessions } from './sessions.js'
 import type { SignalingCounters } from './stats.js'
@@ -90,9 +89,10 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
   const clients = new Set<Session>()
   const connectionsPerIp = new Map<string, number>()
   let closing = false
+  // Loaded only when configured: the Redis client costs ~20 MiB of RSS on its own.
   const relay: TopicRelay = options.redisUrl === undefined
     ? createDisabledRelay()
-    : createRedisRelay({
+    : (await import('./redis-relay.js')).createRedisRelay({
         url: options.redisUrl,
         channelPrefix: options.redisChannelPrefix,
         log,

@@ -8,7 +8,7 @@ import type { ClientFrame, ParseLimits, PublishMessage, RejectReason } from './p
 import { CLOSE_RATE_LIMITED, PONG_TEXT, encodePublish, parseClientFrame } from './protocol.js'
 import type { RateLimit, TokenBucket } from './rate-limit.js'
 import { createTokenBucket, takeToken } from './rate-limit.js'
-import type { TopicRelay } from './redis-relay.js'
+import type { TopicRelay } from './topic-relay.js'
 import type { DropReason, SignalingCounters } from './stats.js'
 import type { TopicRegistry } from './topic-registry.js'
 import * as topicRegistry from './topic-registry.js'
