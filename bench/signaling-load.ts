@@ -1,0 +1,360 @@
+// Signaling load benchmark: Parley's server and the stock y-webrtc server under the same load.
+// Run alone: npx tsx bench/signaling-load.ts [--configs 1000x100,4000x400] [--rate 2] [--duration-ms 20000]
+//
+// Parley's server is transpiled to plain JavaScript first (with the project's TypeScript), so
+// both servers run under plain `node` and their RSS figures compare without a loader's overhead.
+// For each configuration and server it starts the server as its own process on 127.0.0.1,
+// spawns the load generator (bench/signaling-load-worker.ts) as another process, samples the
+// server's RSS and CPU from /proc during the measurement window, and reports delivered/s,
+// delivery ratio and relay latency percentiles. Prints a table and one JSON line.
+
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve as resolvePath } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
+import type { LoadOptions, LoadResult } from './signaling-load-worker.js'
+
+/** Which server a run measures. */
+export type BenchServer = 'parley' | 'stock'
+
+/** One load shape. */
+export interface BenchConfig {
+  readonly clients: number
+  readonly rooms: number
+}
+
+/** Options of `runSignalingBench`; every field has a default. */
+export interface SignalingBenchOptions {
+  readonly configs: readonly BenchConfig[]
+  readonly servers: readonly BenchServer[]
+  /** Publishes per second per client. */
+  readonly ratePerClient: number
+  /** Publishing before the window, so connections and JIT are warm. */
+  readonly warmupMs: number
+  /** Length of the measurement window. */
+  readonly durationMs: number
+  /** Time after the window for late deliveries to arrive. */
+  readonly drainMs: number
+  /** Size of the padding inside each publish (a y-webrtc ICE candidate is ~200-300 bytes). */
+  readonly payloadBytes: number
+}
+
+/** The figures of one configuration on one server. */
+export interface SignalingBenchResult {
+  readonly server: BenchServer
+  readonly clients: number
+  readonly rooms: number
+  readonly ratePerClient: number
+  readonly connected: number
+  readonly closedEarly: number
+  readonly published: number
+  readonly expected: number
+  readonly delivered: number
+  readonly deliveredPerSecond: number
+  readonly deliveryRatio: number
+  readonly latencyMs: LoadResult['latencyMs']
+  /** Server RSS before the load started and at its peak during the window, in MiB. */
+  readonly serverRssIdleMiB: number
+  readonly serverRssPeakMiB: number
+  /** Server CPU time over the window, as a percentage of one core. */
+  readonly serverCpuPercent: number
+}
+
+/** The defaults: the two configurations of project issue 5 at 2 msg/s, 20 s windows. */
+export const DEFAULT_BENCH_OPTIONS: SignalingBenchOptions = {
+  configs: [{ clients: 1_000, rooms: 100 }, { clients: 4_000, rooms: 400 }],
+  servers: ['parley', 'stock'],
+  ratePerClient: 2,
+  warmupMs: 3_000,
+  durationMs: 20_000,
+  drainMs: 2_000,
+  payloadBytes: 250,
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const ROOT = resolvePath(HERE, '..')
+const WORKER = join(HERE, 'signaling-load-worker.ts')
+const STOCK_SERVER = join(ROOT, 'node_modules', 'y-webrtc', 'bin', 'server.js')
+const SIGNALING_SOURCE = join(ROOT, 'signaling')
+const HOST = '127.0.0.1'
+const READY_TIMEOUT_MS = 20_000
+const READY_POLL_MS = 100
+const SAMPLE_INTERVAL_MS = 250
+const STOP_TIMEOUT_MS = 5_000
+const BYTES_PER_MIB = 1024 * 1024
+/** Linux clock ticks per second for /proc/<pid>/stat times (getconf CLK_TCK). */
+const CLOCK_TICKS_PER_SECOND = 100
+const PAGE_FIELDS_UTIME = 13
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, HOST, () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+/** RSS in bytes and CPU ticks (user + system) of a process, from /proc; undefined if gone. */
+function sampleProcess(pid: number): { rssBytes: number; cpuTicks: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN)
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const utime = Number(fields[PAGE_FIELDS_UTIME - 2])
+    const stime = Number(fields[PAGE_FIELDS_UTIME - 1])
+    return { rssBytes: rssKiB * 1024, cpuTicks: utime + stime }
+  } catch {
+    return undefined // the process exited between samples
+  }
+}
+
+/**
+ * Transpiles signaling/*.ts into a temporary directory whose node_modules links to the
+ * project's, and returns that directory (its cli.js is the server entry point).
+ */
+async function buildParleyServer(): Promise<string> {
+  const outDir = await mkdtemp(join(tmpdir(), 'parley-signaling-bench-'))
+  await symlink(join(ROOT, 'node_modules'), join(outDir, 'node_modules'), 'dir')
+  const target = join(outDir, 'signaling')
+  await mkdir(target)
+  await writeFile(join(target, 'package.json'), '{"type":"module"}\n')
+  for (const file of await readdir(SIGNALING_SOURCE)) {
+    if (!file.endsWith('.ts')) continue
+    const source = readFileSync(join(SIGNALING_SOURCE, file), 'utf8')
+    const output = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+      fileName: file,
+    })
+    await writeFile(join(target, file.replace(/\.ts$/, '.js')), output.outputText)
+  }
+  return outDir
+}
+
+function startServer(kind: BenchServer, port: number, parleyDir: string): ChildProcess {
+  const args = kind === 'stock'
+    ? [STOCK_SERVER]
+    : [join(parleyDir, 'signaling', 'cli.js'), '--host', HOST, '--port', String(port), '--max-connections-per-ip', '0', '--log-level', 'error']
+  return spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port) },
+    // Both servers print a line when they start or stop; only failures matter here.
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+}
+
+async function waitUntilServing(port: number, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode} before serving`)
+    try {
+      const response = await fetch(`http://${HOST}:${port}/`)
+      await response.text()
+      return
+    } catch {
+      await sleep(READY_POLL_MS) // not listening yet
+    }
+  }
+  throw new Error(`server on port ${port} not serving after ${READY_TIMEOUT_MS} ms`)
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
+  await exited
+  clearTimeout(timer)
+}
+
+/** Guards one stdout line of the load worker. */
+function readWorkerLine(line: string): { phase: string } | { result: LoadResult } | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(line)
+  } catch {
+    return undefined // not a protocol line
+  }
+  if (typeof value !== 'object' || value === null) return undefined
+  const record = value as Record<string, unknown>
+  if (typeof record['phase'] === 'string') return { phase: record['phase'] }
+  const result = record['result']
+  if (typeof result === 'object' && result !== null && typeof (result as Record<string, unknown>)['delivered'] === 'number') {
+    return { result: result as LoadResult }
+  }
+  return undefined
+}
+
+async function runOne(kind: BenchServer, config: BenchConfig, options: SignalingBenchOptions, parleyDir: string): Promise<SignalingBenchResult> {
+  const port = await freePort()
+  const server = startServer(kind, port, parleyDir)
+  let serverErrors = ''
+  server.stderr?.on('data', (chunk: Buffer) => {
+    serverErrors += chunk.toString()
+  })
+  try {
+    await waitUntilServing(port, server)
+    const pid = server.pid ?? -1
+    const idle = sampleProcess(pid)
+    const load: LoadOptions = {
+      url: `ws://${HOST}:${port}`,
+      clients: config.clients,
+      rooms: config.rooms,
+      ratePerClient: options.ratePerClient,
+      warmupMs: options.warmupMs,
+      durationMs: options.durationMs,
+      drainMs: options.drainMs,
+      payloadBytes: options.payloadBytes,
+    }
+    const worker = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(load)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    let peakRss = idle?.rssBytes ?? 0
+    let cpuAtStart: number | undefined
+    let cpuAtEnd: number | undefined
+    let sampler: NodeJS.Timeout | undefined
+    let result: LoadResult | undefined
+    let buffered = ''
+    worker.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString()
+      let newline = buffered.indexOf('\n')
+      while (newline >= 0) {
+        const line = readWorkerLine(buffered.slice(0, newline))
+        buffered = buffered.slice(newline + 1)
+        newline = buffered.indexOf('\n')
+        if (line === undefined) continue
+        if ('result' in line) result = line.result
+        else if (line.phase === 'measuring') {
+          cpuAtStart = sampleProcess(pid)?.cpuTicks
+          sampler = setInterval(() => {
+            peakRss = Math.max(peakRss, sampleProcess(pid)?.rssBytes ?? 0)
+          }, SAMPLE_INTERVAL_MS)
+        } else if (line.phase === 'draining') {
+          cpuAtEnd = sampleProcess(pid)?.cpuTicks
+          clearInterval(sampler)
+        }
+      }
+    })
+    const code = await new Promise<number | null>((resolve) => worker.once('exit', resolve))
+    clearInterval(sampler)
+    if (result === undefined) throw new Error(`load worker exited with ${code} without a result; server said: ${serverErrors}`)
+    const windowSeconds = result.windowMs / 1_000
+    const cpuTicks = cpuAtStart !== undefined && cpuAtEnd !== undefined ? cpuAtEnd - cpuAtStart : Number.NaN
+    return {
+      server: kind,
+      clients: config.clients,
+      rooms: config.rooms,
+      ratePerClient: options.ratePerClient,
+      connected: result.connected,
+      closedEarly: result.closedEarly,
+      published: result.published,
+      expected: result.expected,
+      delivered: result.delivered,
+      deliveredPerSecond: result.delivered / windowSeconds,
+      deliveryRatio: result.expected === 0 ? Number.NaN : result.delivered / result.expected,
+      latencyMs: result.latencyMs,
+      serverRssIdleMiB: (idle?.rssBytes ?? Number.NaN) / BYTES_PER_MIB,
+      serverRssPeakMiB: peakRss / BYTES_PER_MIB,
+      serverCpuPercent: (100 * cpuTicks) / CLOCK_TICKS_PER_SECOND / windowSeconds,
+    }
+  } finally {
+    await stopProcess(server)
+  }
+}
+
+/** Runs every configuration against every server, one at a time, and returns the figures. */
+export async function runSignalingBench(partial: Partial<SignalingBenchOptions> = {}): Promise<SignalingBenchResult[]> {
+  const options: SignalingBenchOptions = { ...DEFAULT_BENCH_OPTIONS, ...partial }
+  const results: SignalingBenchResult[] = []
+  const parleyDir = await buildParleyServer()
+  try {
+    for (const config of options.configs) {
+      for (const server of options.servers) results.push(await runOne(server, config, options, parleyDir))
+    }
+  } finally {
+    await rm(parleyDir, { recursive: true, force: true })
+  }
+  return results
+}
+
+function fixed(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '-'
+}
+
+/** A plain-text table of results, one row per configuration and server. */
+export function formatBenchTable(results: readonly SignalingBenchResult[]): string {
+  const header = ['server', 'clients', 'rooms', 'msg/s/client', 'delivered/s', 'ratio', 'p50 ms', 'p99 ms', 'max ms', 'rss idle MiB', 'rss peak MiB', 'cpu %', 'dropped']
+  const rows = results.map((r) => [
+    r.server,
+    String(r.clients),
+    String(r.rooms),
+    String(r.ratePerClient),
+    fixed(r.deliveredPerSecond, 0),
+    fixed(r.deliveryRatio, 4),
+    fixed(r.latencyMs.p50, 2),
+    fixed(r.latencyMs.p99, 2),
+    fixed(r.latencyMs.max, 1),
+    fixed(r.serverRssIdleMiB, 1),
+    fixed(r.serverRssPeakMiB, 1),
+    fixed(r.serverCpuPercent, 0),
+    String(r.closedEarly + (r.clients - r.connected)),
+  ])
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)))
+  const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  ')
+  return [line(header), ...rows.map(line)].join('\n')
+}
+
+function parseArgs(argv: readonly string[]): Partial<SignalingBenchOptions> {
+  const options: { -readonly [K in keyof SignalingBenchOptions]?: SignalingBenchOptions[K] } = {}
+  for (let i = 0; i < argv.length; i += 2) {
+    const flag = argv[i]
+    const value = argv[i + 1] ?? ''
+    switch (flag) {
+      case '--configs':
+        options.configs = value.split(',').map((pair) => {
+          const [clients, rooms] = pair.split('x').map(Number)
+          if (!Number.isInteger(clients) || !Number.isInteger(rooms)) throw new Error(`--configs expects e.g. 1000x100, got "${pair}"`)
+          return { clients: clients ?? 0, rooms: rooms ?? 1 }
+        })
+        break
+      case '--servers':
+        options.servers = value.split(',').map((name) => {
+          if (name !== 'parley' && name !== 'stock') throw new Error(`--servers expects parley,stock, got "${name}"`)
+          return name
+        })
+        break
+      case '--rate': options.ratePerClient = Number(value); break
+      case '--duration-ms': options.durationMs = Number(value); break
+      case '--warmup-ms': options.warmupMs = Number(value); break
+      case '--payload-bytes': options.payloadBytes = Number(value); break
+      default: throw new Error(`unknown argument "${flag ?? ''}"; flags: --configs --servers --rate --duration-ms --warmup-ms --payload-bytes`)
+    }
+  }
+  return options
+}
+
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolvePath(process.argv[1])
+if (isMain) {
+  runSignalingBench(parseArgs(process.argv.slice(2))).then(
+    (results) => {
+      process.stdout.write(formatBenchTable(results) + '\n')
+      process.stdout.write(JSON.stringify({ bench: 'signaling-load', results }) + '\n')
+    },
+    (error: unknown) => {
+      process.stderr.write(`signaling bench failed: ${error instanceof Error ? error.message : String(error)}\n`)
+      process.exitCode = 1
+    },
+  )
+}
