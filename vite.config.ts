@@ -1,5 +1,35 @@
 // Builds the static site. Relative asset URLs (base './') let dist/ run from any sub-path.
-import { defineConfig } from 'vite'
+// The library build (vite.lib.config.ts) writes dist/lib/, which this build leaves alone.
+import { readdir, rm } from 'node:fs/promises'
+import { join, relative, isAbsolute } from 'node:path'
+import { defineConfig, type Plugin } from 'vite'
+
+/** The folder under the site's outDir that belongs to the library build. */
+export const LIBRARY_SUBDIR = 'lib'
+
+/**
+ * Empties the outDir like Vite's `emptyOutDir`, except for the library's folder, so the two
+ * builds can run in either order. Like Vite, it never empties a folder outside the project.
+ */
+function emptyOutDirExceptLibrary (): Plugin {
+  let outDir = ''
+  let root = ''
+  return {
+    name: 'parley:empty-out-dir-except-library',
+    apply: 'build',
+    configResolved (config) {
+      root = config.root
+      outDir = join(config.root, config.build.outDir)
+    },
+    async buildStart () {
+      const inside = relative(root, outDir)
+      if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return
+      const entries = await readdir(outDir).catch(() => [])
+      await Promise.all(entries.filter(name => name !== LIBRARY_SUBDIR)
+        .map(name => rm(join(outDir, name), { recursive: true, force: true })))
+    },
+  }
+}
 
 export default defineConfig({
   base: './',
@@ -8,7 +38,9 @@ export default defineConfig({
     port: Number(process.env.PORT ?? 5173),
     strictPort: true,
   },
+  plugins: [emptyOutDirExceptLibrary()],
   build: {
     target: 'es2022',
+    emptyOutDir: false,
   },
 })

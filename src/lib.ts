@@ -1,0 +1,5 @@
+// The library build's entry (dist/lib/parley-chat.js): importing it registers <parley-chat>
+// and the elements it is made of. Embedders need nothing else; see README "Embedding".
+export { ParleyChat } from './components/parley-chat.js'
+export type { DraftDetail, NameDetail, SendDetail } from './components/events.js'
+export type { MessageRecord } from './room/schema.js'
