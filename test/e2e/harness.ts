@@ -1,51 +1,10 @@
 // What end-to-end tests share: the built site on a plain static server, the real signaling
 // server on port 0, real Chromium processes, and the steps a user takes in the page.
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { randomUUID } from 'node:crypto'
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { expect } from 'vitest'
-import sirv from 'sirv'
-import { findChromium } from '../../scripts/find-chromium.js'
 
-/** Chromium flags for a headless run on a machine with no internet (see DEVELOPERS.md). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-]
-
-/** Something started by a test that must be stopped afterwards. */
-export interface Running {
-  url: string
-  close (): Promise<void>
-}
-
-/** Serves a folder over HTTP on 127.0.0.1 at `basePath` (e.g. "/tools/chat/"). */
-export async function serveStatic (dir: string, basePath = '/'): Promise<Running> {
-  const files = sirv(dir, { dev: true, etag: false })
-  const server: Server = createServer((request, response) => {
-    const url = request.url ?? '/'
-    if (!url.startsWith(basePath)) {
-      response.writeHead(404).end('not found')
-      return
-    }
-    request.url = '/' + url.slice(basePath.length)
-    files(request, response, () => { response.writeHead(404).end('not found') })
-  })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}${basePath}`,
-    close: () => new Promise(resolve => { server.closeAllConnections(); server.close(() => resolve()) }),
-  }
-}
-
-/** Launches a separate headless Chromium process. */
-export async function launchChromium (): Promise<Browser> {
-  const executablePath = findChromium()
-  if (executablePath === null) throw new Error('Chromium not found: run `npm test` (it installs it) or set CHROMIUM_PATH')
-  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS })
-}
+export { CHROMIUM_ARGS, launchChromium, launchKillableChromium, serveStatic, type KillableChromium, type Running } from '../support/browsers.js'
 
 /** A room name no other test uses. */
 export function uniqueRoom (label: string): string {
@@ -96,35 +55,6 @@ export async function shownMessages (page: Page): Promise<string[]> {
 /** Waits until a page shows exactly these messages. */
 export async function expectMessages (page: Page, expected: string[], timeout = 15_000): Promise<void> {
   await expect.poll(() => shownMessages(page), { timeout, interval: 50 }).toEqual(expected)
-}
-
-/** A Chromium process tree a test can kill, or freeze and thaw (a network cut, as peers see it). */
-export interface KillableChromium {
-  browser: Browser
-  /** SIGKILL of the browser process. */
-  kill (): void
-  /** SIGSTOP of every process of this browser: not one packet leaves it until thaw(). */
-  freeze (): void
-  /** SIGCONT: the browser runs (and talks) again. */
-  thaw (): void
-}
-
-/** Launches Chromium as a server whose process a test can kill or freeze, and connects to it. */
-export async function launchKillableChromium (): Promise<KillableChromium> {
-  const executablePath = findChromium()
-  if (executablePath === null) throw new Error('Chromium not found: run `npm test` (it installs it) or set CHROMIUM_PATH')
-  const server = await chromium.launchServer({ executablePath, headless: true, args: CHROMIUM_ARGS })
-  const browser = await chromium.connect(server.wsEndpoint())
-  const pid = server.process().pid
-  if (pid === undefined) throw new Error('Chromium server has no pid')
-  // Playwright starts the browser detached, as the leader of its own process group.
-  const signalGroup = (signal: NodeJS.Signals) => process.kill(-pid, signal)
-  return {
-    browser,
-    kill: () => { server.process().kill('SIGKILL') },
-    freeze: () => signalGroup('SIGSTOP'),
-    thaw: () => signalGroup('SIGCONT'),
-  }
 }
 
 /** The members list as shown: one "name (you) N tabs ✎ typing" line per user. */

@@ -1,0 +1,77 @@
+// Browsers and static serving for end-to-end tests and benchmarks (no vitest inside, so
+// `npm run bench` can use them): Debian's Chromium via playwright-core, sirv on 127.0.0.1.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { chromium, type Browser } from 'playwright-core'
+import sirv from 'sirv'
+import { findChromium } from '../../scripts/find-chromium.js'
+
+/** Chromium flags for a headless run on a machine with no internet (see DEVELOPERS.md). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+]
+
+/** Something started by a test that must be stopped afterwards. */
+export interface Running {
+  url: string
+  close (): Promise<void>
+}
+
+/** Serves a folder over HTTP on 127.0.0.1 at `basePath` (e.g. "/tools/chat/"). */
+export async function serveStatic (dir: string, basePath = '/'): Promise<Running> {
+  const files = sirv(dir, { dev: true, etag: false })
+  const server: Server = createServer((request, response) => {
+    const url = request.url ?? '/'
+    if (!url.startsWith(basePath)) {
+      response.writeHead(404).end('not found')
+      return
+    }
+    request.url = '/' + url.slice(basePath.length)
+    files(request, response, () => { response.writeHead(404).end('not found') })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}${basePath}`,
+    close: () => new Promise(resolve => { server.closeAllConnections(); server.close(() => resolve()) }),
+  }
+}
+
+/** Launches a separate headless Chromium process. */
+export async function launchChromium (): Promise<Browser> {
+  const executablePath = findChromium()
+  if (executablePath === null) throw new Error('Chromium not found: run `npm test` (it installs it) or set CHROMIUM_PATH')
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS })
+}
+
+/** A Chromium process tree a test can kill, or freeze and thaw (a network cut, as peers see it). */
+export interface KillableChromium {
+  browser: Browser
+  /** SIGKILL of every process of this browser at once: a crash with no chance of a goodbye. */
+  kill (): void
+  /** SIGSTOP of every process of this browser: not one packet leaves it until thaw(). */
+  freeze (): void
+  /** SIGCONT: the browser runs (and talks) again. */
+  thaw (): void
+}
+
+/** Launches Chromium as a server whose process a test can kill or freeze, and connects to it. */
+export async function launchKillableChromium (): Promise<KillableChromium> {
+  const executablePath = findChromium()
+  if (executablePath === null) throw new Error('Chromium not found: run `npm test` (it installs it) or set CHROMIUM_PATH')
+  const server = await chromium.launchServer({ executablePath, headless: true, args: CHROMIUM_ARGS })
+  const browser = await chromium.connect(server.wsEndpoint())
+  const pid = server.process().pid
+  if (pid === undefined) throw new Error('Chromium server has no pid')
+  // Playwright starts the browser detached, as the leader of its own process group.
+  const signalGroup = (signal: NodeJS.Signals) => process.kill(-pid, signal)
+  return {
+    browser,
+    // Killing only the main process lets surviving children run the page's unload handlers.
+    kill: () => signalGroup('SIGKILL'),
+    freeze: () => signalGroup('SIGSTOP'),
+    thaw: () => signalGroup('SIGCONT'),
+  }
+}
+
