@@ -14,6 +14,13 @@ const numberFormat = new Intl.NumberFormat('en')
  * @fires parley-draft - the user started typing (`active: true`) or left the draft (blur, send)
  * @csspart textarea - the message field
  * @csspart send - the send button
+ * @cssprop --parley-input-background - background of the field
+ * @cssprop --parley-input-border - border of the field
+ * @cssprop --parley-muted - placeholder text
+ * @cssprop --parley-accent - the send button
+ * @cssprop --parley-on-accent - text on the send button
+ * @cssprop --parley-focus - the focus ring
+ * @cssprop --parley-error - the reason a draft cannot be sent
  */
 @customElement('parley-composer')
 export class ParleyComposer extends LitElement {
@@ -22,8 +29,9 @@ export class ParleyComposer extends LitElement {
     form { display: grid; grid-template-columns: 1fr auto; gap: 0.5rem; align-items: end; }
     label { grid-column: 1 / -1; position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
     textarea { font: inherit; resize: none; min-height: 2.6rem; max-height: 10rem; padding: 0.6rem 0.7rem;
-      border: 1px solid var(--parley-border-color, #8a8f98); border-radius: 8px; field-sizing: content;
+      border: 1px solid var(--parley-input-border, #868c96); border-radius: 8px; field-sizing: content;
       background: var(--parley-input-background, #fff); color: inherit; }
+    textarea::placeholder { color: var(--parley-muted, #5c6370); opacity: 1; }
     button { font: inherit; padding: 0.6rem 1.1rem; border: 0; border-radius: 8px; cursor: pointer;
       background: var(--parley-accent, #2456c9); color: var(--parley-on-accent, #fff); }
     button:disabled { opacity: 0.55; cursor: not-allowed; }

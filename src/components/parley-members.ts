@@ -8,13 +8,13 @@ import type { Member } from '../room/members.js'
 /**
  * The members list.
  * @csspart list - the list of members
- * @cssprop --parley-muted - colour of the tab count
+ * @cssprop --parley-muted - colour of the heading, "(you)", the tab count and the typing mark
  */
 @customElement('parley-members')
 export class ParleyMembers extends LitElement {
   static override styles = css`
     :host { display: block; }
-    h3 { margin: 0 0 0.5rem; font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.05em;
+    .heading { margin: 0 0 0.5rem; font-weight: 650; font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.05em;
       color: var(--parley-muted, #5f6368); }
     ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 0.35rem; }
     li { display: flex; align-items: center; gap: 0.4rem; }
@@ -26,10 +26,12 @@ export class ParleyMembers extends LitElement {
 
   /** The members to show, in first-join order. */
   @property({ attribute: false }) members: readonly Member[] = []
+  /** Level of the "Online" heading: one below the chat's own heading. */
+  @property({ attribute: 'heading-level', type: Number }) headingLevel = 3
 
   override render () {
     return html`
-      <h3 id="members-heading">Online · ${this.members.length}</h3>
+      <div class="heading" role="heading" aria-level=${this.headingLevel}>Online · ${this.members.length}</div>
       <ul part="list" aria-label="Members">
         ${repeat(this.members, member => member.key, member => html`
           <li>

@@ -10,6 +10,12 @@ import { intent } from './events.js'
  * A one-field form for the user's display name.
  * @fires parley-name - the user submitted a usable name
  * @csspart form - the form
+ * @cssprop --parley-input-background - background of the field
+ * @cssprop --parley-input-border - border of the field
+ * @cssprop --parley-accent - the Join button
+ * @cssprop --parley-on-accent - text on the Join button
+ * @cssprop --parley-focus - the focus ring
+ * @cssprop --parley-error - the reason a name is refused
  */
 @customElement('parley-name-form')
 export class ParleyNameForm extends LitElement {
@@ -17,7 +23,7 @@ export class ParleyNameForm extends LitElement {
     :host { display: block; }
     form { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: end; padding: 1.5rem; }
     label { display: flex; flex-direction: column; gap: 0.25rem; font-weight: 600; }
-    input { font: inherit; padding: 0.5rem 0.6rem; border: 1px solid var(--parley-border-color, #8a8f98);
+    input { font: inherit; padding: 0.5rem 0.6rem; border: 1px solid var(--parley-input-border, #868c96);
       border-radius: 6px; min-width: 14rem; background: var(--parley-input-background, #fff); color: inherit; }
     button { font: inherit; padding: 0.5rem 1rem; border: 0; border-radius: 6px; cursor: pointer;
       background: var(--parley-accent, #2456c9); color: var(--parley-on-accent, #fff); }

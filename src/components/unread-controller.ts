@@ -1,0 +1,131 @@
+// Tells the user about messages that arrive while the page is hidden: where they start (a
+// marker in the log), how many (the document title), and, if allowed, system notifications.
+import type { ReactiveController, ReactiveControllerHost } from 'lit'
+import type { MessageRecord } from '../room/schema.js'
+import { notificationFor, unreadFrom, withUnreadCount } from './unread.js'
+
+/** What the controller looks at on each update of its host. */
+export interface UnreadInput {
+  /** The room's messages, oldest first. */
+  messages: readonly MessageRecord[]
+  /** The user's id: their own messages (from any of their tabs) are never unread. */
+  selfId: string
+  /** The room's name, for notifications. */
+  room: string
+  /** Whether to touch the document title and post system notifications. */
+  notify: boolean
+}
+
+/** Whether system notifications may be shown, or 'unsupported' without the Notification API. */
+export type NotifyPermission = NotificationPermission | 'unsupported'
+
+/** Unread counts of every chat element on the page, summed into one title prefix. */
+const titleCounts = new Map<object, number>()
+/** The title without a count while one is shown, else null. */
+let titleBase: string | null = null
+/** The title as last written here, to notice when the page retitles itself. */
+let titleWritten = ''
+
+function showUnreadCount (source: object, count: number): void {
+  if (count > 0) titleCounts.set(source, count)
+  else titleCounts.delete(source)
+  let total = 0
+  for (const each of titleCounts.values()) total += each
+  if (titleBase !== null && document.title !== titleWritten) titleBase = document.title
+  if (total === 0) {
+    if (titleBase !== null && document.title === titleWritten) document.title = titleBase
+    titleBase = null
+    return
+  }
+  titleBase ??= document.title
+  titleWritten = withUnreadCount(titleBase, total)
+  document.title = titleWritten
+}
+
+/** Tracks unread messages of one chat element while the page is hidden. */
+export class UnreadController implements ReactiveController {
+  /** Where the "New messages" marker goes: after this many messages; null for none. */
+  marker: number | null = null
+  #host: ReactiveControllerHost
+  #hidden = false
+  /** How many messages there were when the page was hidden. */
+  #after = 0
+  /** How many messages were already considered for notifications. */
+  #seen = 0
+  #room: string | null = null
+
+  constructor (host: ReactiveControllerHost) {
+    this.#host = host
+    host.addController(this)
+  }
+
+  /** Whether the user allowed system notifications. */
+  get permission (): NotifyPermission {
+    return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission
+  }
+
+  hostConnected (): void {
+    this.#hidden = document.visibilityState === 'hidden'
+    document.addEventListener('visibilitychange', this.#onVisibilityChange)
+  }
+
+  hostDisconnected (): void {
+    document.removeEventListener('visibilitychange', this.#onVisibilityChange)
+    showUnreadCount(this, 0)
+  }
+
+  /** Brings the marker, the title and notifications up to date; call on every host update. */
+  update ({ messages, selfId, room, notify }: UnreadInput): void {
+    if (room !== this.#room) {
+      // Another room: what it shows on arrival is not news.
+      this.#room = room
+      this.marker = null
+      this.#after = this.#seen = messages.length
+    }
+    if (messages.length < this.#seen) this.#seen = this.#after = messages.length
+    const fresh = unreadFrom(messages, this.#seen, selfId)
+    this.#seen = messages.length
+    if (!this.#hidden) {
+      showUnreadCount(this, 0)
+      return
+    }
+    const unread = unreadFrom(messages, this.#after, selfId).length
+    if (unread > 0) this.marker = this.#after
+    showUnreadCount(this, notify ? unread : 0)
+    if (notify) this.#post(room, fresh)
+  }
+
+  /** Removes the marker, e.g. once the user writes. */
+  clear (): void {
+    this.marker = null
+  }
+
+  /** Asks the user to allow system notifications; call it from a click. */
+  async requestPermission (): Promise<void> {
+    if (typeof Notification === 'undefined') return
+    await Notification.requestPermission()
+    this.#host.requestUpdate()
+  }
+
+  #onVisibilityChange = (): void => {
+    const hidden = document.visibilityState === 'hidden'
+    if (hidden === this.#hidden) return
+    this.#hidden = hidden
+    if (hidden) {
+      this.#after = this.#seen
+      this.marker = null
+    }
+    this.#host.requestUpdate()
+  }
+
+  #post (room: string, fresh: readonly MessageRecord[]): void {
+    const text = notificationFor(room, fresh)
+    if (text === null || this.permission !== 'granted') return
+    try {
+      const notification = new Notification(text.title, { body: text.body, tag: `parley:${room}` })
+      notification.addEventListener('click', () => { window.focus(); notification.close() })
+    } catch {
+      // Some browsers (Chrome on Android) allow notifications only from a service worker.
+    }
+  }
+}
