@@ -1,14 +1,21 @@
 // The site's entry: one chat element following the room named in the URL fragment.
 // Everything else (signaling, ICE) the element reads from the page URL itself.
 import './components/parley-chat.js'
-import { roomFromHash } from './room/config.js'
+import { newPrivateRoom, parseRoomFragment, roomFragment } from './room/room-address.js'
 
 const chat = document.querySelector('parley-chat')
 if (chat === null) throw new Error('index.html must contain <parley-chat>')
 
 const followHash = (): void => {
-  chat.room = roomFromHash(location.hash)
-  document.title = `#${chat.room} · Parley`
+  const address = parseRoomFragment(location.hash)
+  chat.room = address.name
+  chat.secret = address.secret ?? ''
+  document.title = address.secret === null ? `#${address.name} · Parley` : 'Private room · Parley'
 }
 followHash()
 window.addEventListener('hashchange', followHash)
+
+// A private room lives only in the URL fragment, which browsers never send to a server.
+document.querySelector('#new-private-room')?.addEventListener('click', () => {
+  location.hash = roomFragment(newPrivateRoom())
+})

@@ -145,6 +145,11 @@ export class ParleyChat extends LitElement {
   @state() private renaming = false
   /** Room name; the default room when empty. Changing it moves the element to that room. */
   @property() room = DEFAULT_ROOM
+  /**
+   * A private room's secret: it encrypts signaling, and only people who have it can find
+   * each other. Empty for a public room. Keep it out of anything sent to a server.
+   */
+  @property() secret = ''
   /** Signaling server URL (ws: or wss:); defaults to the page's configuration. */
   @property() signaling = ''
   /** Display name; when set, the name form is skipped and nothing is stored. */
@@ -171,9 +176,10 @@ export class ParleyChat extends LitElement {
   override willUpdate (changed: PropertyValues<this>): void {
     const author = this.#author()
     this.#room.setUser(author === null ? null : { ...author, color: this.identity.color })
-    if (changed.has('room') || changed.has('signaling') || changed.has('iceServers')) {
+    if (changed.has('room') || changed.has('secret') || changed.has('signaling') || changed.has('iceServers')) {
       this.#room.setRoom({
         name: this.#roomName(),
+        secret: this.secret || null,
         signalingUrls: [this.signaling || resolveSignalingUrl(location, import.meta.env.PARLEY_SIGNALING_URL)],
         iceServers: this.iceServers ?? resolveIceServers(location, import.meta.env.PARLEY_ICE_SERVERS),
       })

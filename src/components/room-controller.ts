@@ -115,7 +115,7 @@ export class RoomController implements ReactiveController {
 
 function sameRoom (a: RoomOptions | null, b: RoomOptions | null): boolean {
   if (a === null || b === null) return a === b
-  return a.name === b.name &&
+  return a.name === b.name && (a.secret ?? null) === (b.secret ?? null) &&
     a.signalingUrls.join(' ') === b.signalingUrls.join(' ') &&
     JSON.stringify(a.iceServers) === JSON.stringify(b.iceServers)
 }

@@ -1,4 +1,4 @@
-// Where a page finds its signaling server, ICE servers and room: pure functions over the URL.
+// Where a page finds its signaling server and ICE servers: pure functions over the URL.
 // Precedence for signaling: `?signaling=` in the page URL, then the build-time URL, then ws://<host>:4444.
 
 /** Port of the signaling server when nothing else is configured. */
@@ -60,16 +60,4 @@ function isIceServer (value: unknown): value is RTCIceServer {
   if (typeof value !== 'object' || value === null) return false
   const urls = (value as { urls?: unknown }).urls
   return typeof urls === 'string' || (Array.isArray(urls) && urls.every(url => typeof url === 'string'))
-}
-
-/** The room named by a URL fragment (`#lobby` → `lobby`); the default room when there is none. */
-export function roomFromHash (hash: string): string {
-  let name = hash.replace(/^#/, '')
-  try {
-    name = decodeURIComponent(name)
-  } catch {
-    // a malformed escape: use the fragment as it is
-  }
-  name = name.trim().slice(0, MAX_ROOM_CHARS)
-  return name.length > 0 ? name : DEFAULT_ROOM
 }

@@ -1,6 +1,7 @@
-// One open Room per room name and signaling set in this page, shared by everyone who asks.
+// One open Room per room (name and secret) in this page, shared by everyone who asks.
 // y-webrtc allows a single provider per room name per JavaScript realm, so two chat
 // elements showing the same room must share it; the last release closes it.
+import { topicFor } from './room-address.js'
 import { Room, type RoomOptions } from './room.js'
 
 interface Entry {
@@ -18,7 +19,7 @@ export interface RoomLease {
 
 /** Opens the room, or shares the one already open with the same name. */
 export function acquireRoom (options: RoomOptions): RoomLease {
-  const id = options.name
+  const id = topicFor({ name: options.name, secret: options.secret ?? null })
   let entry = openRooms.get(id)
   if (entry === undefined) {
     entry = { room: new Room(options), holders: 0 }

@@ -6,6 +6,7 @@ import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { Liveness, LIVENESS_ORIGIN, browserRtc, type RtcImplementation } from './liveness.js'
 import { adaptProvider } from './webrtc-patches.js'
 import { RoomPresence } from './room-presence.js'
+import { topicFor } from './room-address.js'
 import { appendMessage, draftProblem, observeMessages, readMessages, type MessagesChange } from './messages.js'
 import type { MessageRecord } from './schema.js'
 
@@ -19,6 +20,8 @@ export interface Author {
 export interface RoomOptions {
   /** The room's name as users see it (the URL fragment). */
   name: string
+  /** A private room's secret (it encrypts signaling); null or absent for a public room. */
+  secret?: string | null
   /** Signaling servers speaking the y-webrtc protocol. */
   signalingUrls: string[]
   /** STUN/TURN servers; undefined keeps the WebRTC library's defaults, [] means host candidates only. */
@@ -60,8 +63,12 @@ export class Room {
     if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
     const rtc = options.wrtc ?? browserRtc()
     if (rtc !== null) peerOpts.wrtc = this.liveness.wrap(rtc)
-    this.provider = new WebrtcProvider(options.name, this.doc, {
+    const secret = options.secret ?? null
+    // The signaling server sees only the hashed topic; a private room's payloads are
+    // encrypted with a key derived from its secret (y-webrtc's `password`).
+    this.provider = new WebrtcProvider(topicFor({ name: options.name, secret }), this.doc, {
       signaling: options.signalingUrls,
+      password: secret ?? undefined,
       awareness: this.awareness,
       peerOpts,
     })

@@ -8,6 +8,7 @@ import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
 import type { Browser } from 'playwright-core'
 import { startSignalingServer } from '../../signaling/index.js'
+import { topicFor } from '../../src/room/room-address.js'
 import { messagesOf, type MessageRecord } from '../../src/room/schema.js'
 import { expectMessages, joinRoom, launchChromium, roomUrl, sendMessage, serveStatic, uniqueRoom, type Running } from './harness.js'
 
@@ -35,7 +36,8 @@ it('a stock y-webrtc client syncs with a Parley page through our server', async 
   await sendMessage(page, 'from the browser')
 
   const doc = new Y.Doc()
-  const provider = new WebrtcProvider(room, doc, {
+  // Parley names its y-webrtc room by the hashed topic; a stock client just uses that name.
+  const provider = new WebrtcProvider(topicFor({ name: room, secret: null }), doc, {
     signaling: [signaling.url],
     peerOpts: { wrtc, config: { iceServers: [] } },
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_ROOM, resolveIceServers, resolveSignalingUrl, roomFromHash } from '../../src/room/config.js'
+import { resolveIceServers, resolveSignalingUrl } from '../../src/room/config.js'
 
 const page = (search = '', hostname = 'chat.example.org', protocol = 'http:') =>
   ({ protocol, hostname, search, hash: '' })
@@ -31,17 +31,5 @@ describe('resolveIceServers', () => {
   })
   it('keeps the library defaults when nothing is set', () => {
     expect(resolveIceServers(page())).toBeUndefined()
-  })
-})
-
-describe('roomFromHash', () => {
-  it('takes the fragment as the room name', () => {
-    expect(roomFromHash('#lobby')).toBe('lobby')
-    expect(roomFromHash('#team%20chat')).toBe('team chat')
-  })
-  it('falls back to the default room', () => {
-    expect(roomFromHash('')).toBe(DEFAULT_ROOM)
-    expect(roomFromHash('#')).toBe(DEFAULT_ROOM)
-    expect(roomFromHash('#%E0%A4%A')).toBe('%E0%A4%A')
   })
 })
