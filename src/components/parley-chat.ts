@@ -4,6 +4,9 @@ import { LitElement, css, html, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import { resolveIceServers, resolveSignalingUrl, DEFAULT_ROOM } from '../room/config.js'
 import { cleanName, loadIdentity, saveName, type Identity } from '../room/identity.js'
+import { loadSigner } from '../room/key-store.js'
+import type { Author } from '../room/room.js'
+import type { Signer } from '../room/signing.js'
 import type { MessageRecord } from '../room/schema.js'
 import type { DraftDetail, NameDetail, SendDetail } from './events.js'
 import { RoomController } from './room-controller.js'
@@ -143,6 +146,8 @@ export class ParleyChat extends LitElement {
   @query('parley-composer') private composer?: ParleyComposer
   @state() private identity: Identity = loadIdentity(profileStore())
   @state() private renaming = false
+  /** This profile's signing keys: undefined while loading, null where the page cannot sign. */
+  @state() private signer: Signer | null | undefined = undefined
   /** Room name; the default room when empty. Changing it moves the element to that room. */
   @property() room = DEFAULT_ROOM
   /**
@@ -175,7 +180,8 @@ export class ParleyChat extends LitElement {
 
   override willUpdate (changed: PropertyValues<this>): void {
     const author = this.#author()
-    this.#room.setUser(author === null ? null : { ...author, color: this.identity.color })
+    // Wait for the keys: the user id is their fingerprint, and must not change once shown.
+    if (this.signer !== undefined) this.#room.setUser(author === null ? null : { ...author, color: this.identity.color })
     if (changed.has('room') || changed.has('secret') || changed.has('signaling') || changed.has('iceServers')) {
       this.#room.setRoom({
         name: this.#roomName(),
@@ -185,7 +191,7 @@ export class ParleyChat extends LitElement {
       })
     }
     this.#unread.update({
-      messages: this.#room.messages, selfId: this.identity.userId, room: this.#roomName(), notify: this.notify,
+      messages: this.#room.messages, selfId: this.#author()?.userId ?? this.identity.userId, room: this.#roomName(), notify: this.notify,
     })
   }
 
@@ -193,9 +199,17 @@ export class ParleyChat extends LitElement {
     return this.room.trim() || DEFAULT_ROOM
   }
 
-  #author (): { userId: string, name: string } | null {
+  override connectedCallback (): void {
+    super.connectedCallback()
+    if (this.signer === undefined) {
+      loadSigner().then(signer => { this.signer = signer }, () => { this.signer = null })
+    }
+  }
+
+  #author (): Author | null {
     const name = cleanName(this.name) ?? this.identity.name
-    return name === null ? null : { userId: this.identity.userId, name }
+    if (name === null) return null
+    return { userId: this.signer?.userId ?? this.identity.userId, name, signer: this.signer ?? null }
   }
 
   #onName (event: CustomEvent<NameDetail>): void {
@@ -251,7 +265,7 @@ export class ParleyChat extends LitElement {
           : html`
             <div class="body">
               <div class="conversation">
-                <parley-message-list part="log" .messages=${this.#room.messages} .notices=${notices}></parley-message-list>
+                <parley-message-list part="log" .messages=${this.#room.messages} .notices=${notices} .verdictOf=${this.#room.verdictOf}></parley-message-list>
                 <p class="typing" role="status">${this.#room.typingLine}</p>
                 <parley-composer part="composer" @parley-send=${this.#onSend} @parley-draft=${this.#onDraft}></parley-composer>
               </div>

@@ -5,6 +5,7 @@ import { customElement, property, query } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
 import { colorFor } from '../room/identity.js'
 import type { MessageRecord } from '../room/schema.js'
+import type { Verdict } from '../room/verdicts.js'
 
 /** A local line in the log ("Carol joined"), shown after the first `after` messages. */
 export interface LogNotice {
@@ -34,6 +35,8 @@ export class ParleyMessageList extends LitElement {
     article { padding: 0.35rem 0; }
     .meta { display: flex; gap: 0.5rem; align-items: baseline; }
     .author { font-weight: 650; }
+    .author.pending { opacity: 0.6; }
+    .author.unverified { color: var(--parley-error, #b3261e) !important; font-style: italic; }
     time { font-size: 0.8em; color: var(--parley-muted, #5f6368); }
     p { margin: 0.1rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
     .empty { color: var(--parley-muted, #5f6368); padding: 1rem 0; }
@@ -45,6 +48,8 @@ export class ParleyMessageList extends LitElement {
   @property({ attribute: false }) messages: readonly MessageRecord[] = []
   /** Presence lines, each placed after the messages that were there when it happened. */
   @property({ attribute: false }) notices: readonly LogNotice[] = []
+  /** Whether each message's author is who it claims; unverified ones never show as that user. */
+  @property({ attribute: false }) verdictOf: (message: MessageRecord) => Verdict = () => 'unverified'
   #atBottom = true
 
   #onScroll (): void {
@@ -71,13 +76,21 @@ export class ParleyMessageList extends LitElement {
           : html`
           <article part="message">
             <div class="meta">
-              <span class="author" style="color: ${colorFor(entry.message.authorId)}">${entry.message.authorName}</span>
+              ${authorLabel(entry.message, this.verdictOf(entry.message))}
               <time datetime=${new Date(entry.message.sentAt).toISOString()} title=${dateTimeFormat.format(entry.message.sentAt)}>${timeFormat.format(entry.message.sentAt)}</time>
             </div>
             <p>${entry.message.text}</p>
           </article>`)}
       </div>`
   }
+}
+
+/** The author as shown: a claim that failed (or was never signed) is marked, not trusted. */
+function authorLabel (message: MessageRecord, verdict: Verdict) {
+  if (verdict === 'unverified') {
+    return html`<span class="author unverified" title="The signature of this message does not match its author">⚠ ${message.authorName} (unverified)</span>`
+  }
+  return html`<span class="author ${verdict}" style="color: ${colorFor(message.authorId)}">${message.authorName}</span>`
 }
 
 type LogEntry = { key: string, message: MessageRecord } | { key: string, notice: LogNotice }

@@ -6,6 +6,7 @@ import type { Member } from '../room/members.js'
 import type { Author, Room, RoomOptions } from '../room/room.js'
 import type { PresenceUser } from '../room/room-presence.js'
 import type { MessageRecord } from '../room/schema.js'
+import { VerdictCache, messageVerdict, type Verdict } from '../room/verdicts.js'
 import type { LogNotice } from './parley-message-list.js'
 
 /** Most presence lines kept in the log; older ones scroll away. */
@@ -21,7 +22,13 @@ export class RoomController implements ReactiveController {
   typingLine = ''
   /** "Carol joined" and the like, since this element opened the room. */
   notices: readonly LogNotice[] = []
+  /** Whether a message's author is who it says; a new function whenever a verdict settles. */
+  verdictOf = (message: MessageRecord): Verdict => this.#verdict(message)
   #host: ReactiveControllerHost
+  #verdicts = new VerdictCache(() => {
+    this.verdictOf = message => this.#verdict(message)
+    this.#host.requestUpdate()
+  })
   #lease: RoomLease | null = null
   #stopListening: (() => void) | null = null
   #options: RoomOptions | null = null
@@ -57,7 +64,10 @@ export class RoomController implements ReactiveController {
 
   /** Sends a message as `author`. */
   send (author: Author, text: string): void {
-    this.room?.send(author, text)
+    this.room?.send(author, text).catch((error: unknown) => {
+      // The composer refuses bad drafts first; anything else here is a bug worth seeing.
+      console.error('Parley: could not send the message', error)
+    })
     this.room?.presence.stopTyping('send')
   }
 
@@ -65,6 +75,11 @@ export class RoomController implements ReactiveController {
   draft (active: boolean): void {
     if (active) this.room?.presence.input()
     else this.room?.presence.stopTyping('blur')
+  }
+
+  #verdict (message: MessageRecord): Verdict {
+    const room = this.room
+    return room === null ? 'pending' : messageVerdict(this.#verdicts, room.topic, message)
   }
 
   hostConnected (): void {

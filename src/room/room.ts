@@ -6,15 +6,20 @@ import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { Liveness, LIVENESS_ORIGIN, browserRtc, type RtcImplementation } from './liveness.js'
 import { adaptProvider } from './webrtc-patches.js'
 import { RoomPresence } from './room-presence.js'
-import { topicFor } from './room-address.js'
+import { base64url, topicFor } from './room-address.js'
+import { messageBytes, type Signer } from './signing.js'
 import { appendMessage, draftProblem, observeMessages, readMessages, type MessagesChange } from './messages.js'
 import type { MessageRecord } from './schema.js'
 
-/** Who is writing in this room. */
+/** Who is writing in this room: a signer where the page can sign, else a bare user id. */
 export interface Author {
-  userId: string
   name: string
+  userId: string
+  signer: Signer | null
 }
+
+/** Bytes of randomness in a message id. */
+const MESSAGE_ID_BYTES = 16
 
 /** How to open a room. */
 export interface RoomOptions {
@@ -38,6 +43,8 @@ export type MessagesListener = (change: MessagesChange, messages: readonly Messa
 /** An open room. Call `close()` to leave it; it cannot be reopened. */
 export class Room {
   readonly name: string
+  /** The hashed topic: what the signaling server sees, and what signatures are bound to. */
+  readonly topic: string
   readonly doc: Y.Doc
   readonly provider: WebrtcProvider
   /** Who is here: the awareness states presence is built on. */
@@ -64,9 +71,10 @@ export class Room {
     const rtc = options.wrtc ?? browserRtc()
     if (rtc !== null) peerOpts.wrtc = this.liveness.wrap(rtc)
     const secret = options.secret ?? null
+    this.topic = topicFor({ name: options.name, secret })
     // The signaling server sees only the hashed topic; a private room's payloads are
     // encrypted with a key derived from its secret (y-webrtc's `password`).
-    this.provider = new WebrtcProvider(topicFor({ name: options.name, secret }), this.doc, {
+    this.provider = new WebrtcProvider(this.topic, this.doc, {
       signaling: options.signalingUrls,
       password: secret ?? undefined,
       awareness: this.awareness,
@@ -89,18 +97,21 @@ export class Room {
     return () => this.#listeners.delete(listener)
   }
 
-  /** Sends a message; throws when the draft is empty or too long (the UI checks first). */
-  send (author: Author, text: string, now = Date.now()): MessageRecord {
+  /** Signs and sends a message; rejects when the draft is empty or too long (the UI checks first). */
+  async send (author: Author, text: string, now = Date.now()): Promise<MessageRecord> {
     const problem = draftProblem(text)
     if (problem !== null) throw new Error(`Room.send: message is ${problem}`)
-    const record: MessageRecord = {
-      id: crypto.randomUUID(),
-      authorId: author.userId,
+    const unsigned: MessageRecord = {
+      id: base64url(crypto.getRandomValues(new Uint8Array(MESSAGE_ID_BYTES))),
+      authorId: author.signer?.userId ?? author.userId,
       authorName: author.name,
       text,
       sentAt: now,
     }
-    appendMessage(this.doc, record, this)
+    const record = author.signer === null
+      ? unsigned
+      : await signed(unsigned, author.signer, this.topic)
+    if (!this.#closed) appendMessage(this.doc, record, this)
     return record
   }
 
@@ -143,4 +154,9 @@ export class Room {
     }
     for (const listener of this.#listeners) listener(change, this.#messages)
   }
+}
+
+async function signed (record: MessageRecord, signer: Signer, topic: string): Promise<MessageRecord> {
+  const withKey = { ...record, publicKey: signer.publicKey }
+  return { ...withKey, signature: await signer.sign(messageBytes(topic, withKey)) }
 }

@@ -1,6 +1,7 @@
 // The shape of a room's shared Yjs document, declared once, and the guard every record passes.
 // Records come from other peers, so they arrive as `unknown` and are validated before use.
 import * as Y from 'yjs'
+import { MAX_SIGNATURE_FIELD_CHARS } from './signing.js'
 
 /** Longest message text a user may send, in characters (UTF-16 code units). */
 export const MAX_MESSAGE_CHARS = 4000
@@ -20,6 +21,10 @@ export interface MessageRecord {
   text: string
   /** Milliseconds since the epoch, by the author's clock. */
   sentAt: number
+  /** The author's Ed25519 public key (base64url); absent on unsigned messages. */
+  publicKey?: string
+  /** Signature over the message (see signing.ts); absent on unsigned messages. */
+  signature?: string
 }
 
 /** The room's messages, in the document's (converged) order. */
@@ -33,11 +38,14 @@ const isBoundedString = (value: unknown, max: number, allowEmpty = false): value
 /** Returns the record if `value` is a well-formed message, otherwise null. */
 export function parseMessageRecord (value: unknown): MessageRecord | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
-  const { id, authorId, authorName, text, sentAt } = value as Record<string, unknown>
+  const { id, authorId, authorName, text, sentAt, publicKey, signature } = value as Record<string, unknown>
   if (!isBoundedString(id, MAX_ID_CHARS)) return null
   if (!isBoundedString(authorId, MAX_ID_CHARS)) return null
   if (!isBoundedString(authorName, MAX_NAME_CHARS)) return null
   if (!isBoundedString(text, MAX_MESSAGE_CHARS)) return null
   if (typeof sentAt !== 'number' || !Number.isFinite(sentAt) || sentAt < 0) return null
-  return { id, authorId, authorName, text, sentAt }
+  const record: MessageRecord = { id, authorId, authorName, text, sentAt }
+  if (publicKey === undefined && signature === undefined) return record
+  if (!isBoundedString(publicKey, MAX_SIGNATURE_FIELD_CHARS) || !isBoundedString(signature, MAX_SIGNATURE_FIELD_CHARS)) return null
+  return { ...record, publicKey, signature }
 }

@@ -1,0 +1,62 @@
+// Where a profile keeps its signing key pair: IndexedDB (CryptoKey objects are stored as
+// they are, so the private key never exists in exportable form). Memory when unavailable.
+import { canSign, generateSigningKeys, signerFor, type Signer } from './signing.js'
+
+const DATABASE = 'parley-keys'
+const STORE = 'keys'
+const SIGNING_KEY = 'signing'
+
+/** This profile's signer, made on first use; null where the page cannot sign (no WebCrypto). */
+export async function loadSigner (): Promise<Signer | null> {
+  if (!canSign()) return null
+  const stored = await readKeys().catch(() => null)
+  if (stored !== null) return signerFor(stored)
+  const keys = await generateSigningKeys()
+  await writeKeys(keys).catch(() => undefined) // no IndexedDB (private mode): keys last this page
+  return signerFor(keys)
+}
+
+function openDatabase (): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    if (typeof indexedDB === 'undefined') {
+      reject(new Error('no IndexedDB'))
+      return
+    }
+    const request = indexedDB.open(DATABASE, 1)
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE)
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error)
+  })
+}
+
+async function readKeys (): Promise<CryptoKeyPair | null> {
+  const db = await openDatabase()
+  try {
+    const value = await requestResult<unknown>(db.transaction(STORE).objectStore(STORE).get(SIGNING_KEY))
+    return isKeyPair(value) ? value : null
+  } finally {
+    db.close()
+  }
+}
+
+async function writeKeys (keys: CryptoKeyPair): Promise<void> {
+  const db = await openDatabase()
+  try {
+    await requestResult(db.transaction(STORE, 'readwrite').objectStore(STORE).put(keys, SIGNING_KEY))
+  } finally {
+    db.close()
+  }
+}
+
+function requestResult<T> (request: IDBRequest): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result as T)
+    request.onerror = () => reject(request.error)
+  })
+}
+
+function isKeyPair (value: unknown): value is CryptoKeyPair {
+  if (typeof value !== 'object' || value === null) return false
+  const { publicKey, privateKey } = value as Record<string, unknown>
+  return publicKey instanceof CryptoKey && privateKey instanceof CryptoKey
+}

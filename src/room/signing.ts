@@ -1,0 +1,103 @@
+// Authorship: every profile signs its messages and presence with an Ed25519 key, and peers
+// verify before they show anyone as that user. A user's id is the fingerprint of their key,
+// so a record that claims a user id with someone else's key cannot verify.
+//
+// Signed bytes are UTF-8 JSON arrays in a fixed order, domain-separated:
+//   message:  ["parley/message/v1", topic, id, authorId, authorName, text, sentAt, publicKey]
+//   presence: ["parley/presence/v1", topic, clientID, key, publicKey]
+// Keys and signatures travel as unpadded base64url (32 and 64 bytes raw).
+import { digest } from 'lib0/hash/sha256'
+import { base64url } from './room-address.js'
+
+const ALGORITHM = { name: 'Ed25519' } as const
+/** Bytes of a user id: the first 16 bytes (128 bits) of SHA-256 of the raw public key. */
+const USER_ID_BYTES = 16
+/** Longest base64url key or signature accepted from a peer, in characters. */
+export const MAX_SIGNATURE_FIELD_CHARS = 128
+
+/** This profile's signing keys, as the room needs them. */
+export interface Signer {
+  /** The user id: fingerprint of the public key. */
+  userId: string
+  /** Raw public key, base64url. */
+  publicKey: string
+  /** Signs bytes; resolves to a base64url signature. */
+  sign (bytes: Uint8Array<ArrayBuffer>): Promise<string>
+}
+
+/** Whether this page can sign and verify (WebCrypto exists only in secure contexts). */
+export function canSign (): boolean {
+  return typeof crypto !== 'undefined' && crypto.subtle !== undefined
+}
+
+/** The user id belonging to a base64url public key. */
+export function userIdOf (publicKey: string): string {
+  return base64url(digest(fromBase64url(publicKey)).subarray(0, USER_ID_BYTES))
+}
+
+/** A short form of a user id for people to compare out of band: "3F9A 61C0 B2E4". */
+export function shortFingerprint (userId: string): string {
+  const hex = Array.from(fromBase64url(userId).subarray(0, 6), byte => byte.toString(16).padStart(2, '0')).join('').toUpperCase()
+  return hex.match(/.{4}/g)?.join(' ') ?? hex
+}
+
+/** Makes a Signer over a key pair. */
+export async function signerFor (keys: CryptoKeyPair): Promise<Signer> {
+  const publicKey = base64url(new Uint8Array(await crypto.subtle.exportKey('raw', keys.publicKey)))
+  return {
+    userId: userIdOf(publicKey),
+    publicKey,
+    sign: async bytes => base64url(new Uint8Array(await crypto.subtle.sign(ALGORITHM, keys.privateKey, bytes))),
+  }
+}
+
+/** A new key pair; the private key cannot be exported. */
+export async function generateSigningKeys (): Promise<CryptoKeyPair> {
+  return crypto.subtle.generateKey(ALGORITHM, false, ['sign', 'verify']) as Promise<CryptoKeyPair>
+}
+
+/** The bytes a message's signature covers. */
+export function messageBytes (topic: string, m: { id: string, authorId: string, authorName: string, text: string, sentAt: number, publicKey: string }): Uint8Array<ArrayBuffer> {
+  return utf8(['parley/message/v1', topic, m.id, m.authorId, m.authorName, m.text, m.sentAt, m.publicKey])
+}
+
+/** The bytes a presence signature covers. */
+export function presenceBytes (topic: string, clientID: number, key: string, publicKey: string): Uint8Array<ArrayBuffer> {
+  return utf8(['parley/presence/v1', topic, clientID, key, publicKey])
+}
+
+const importedKeys = new Map<string, Promise<CryptoKey | null>>()
+
+/**
+ * True when `signature` over `bytes` verifies with `publicKey` and the key belongs to
+ * `userId`. Never throws: malformed keys or signatures are simply not verified.
+ */
+export async function verifySigned (userId: string, publicKey: string, signature: string, bytes: Uint8Array<ArrayBuffer>): Promise<boolean> {
+  if (!canSign() || userIdOf(publicKey) !== userId) return false
+  let key = importedKeys.get(publicKey)
+  if (key === undefined) {
+    key = crypto.subtle.importKey('raw', fromBase64url(publicKey), ALGORITHM, false, ['verify']).catch(() => null)
+    importedKeys.set(publicKey, key)
+  }
+  const imported = await key
+  if (imported === null) return false
+  try {
+    return await crypto.subtle.verify(ALGORITHM, imported, fromBase64url(signature), bytes)
+  } catch {
+    return false // malformed signature from a peer
+  }
+}
+
+function utf8 (fields: unknown[]): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(JSON.stringify(fields))
+}
+
+/** Decodes unpadded base64url; malformed input decodes to an empty array. */
+export function fromBase64url (text: string): Uint8Array<ArrayBuffer> {
+  try {
+    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
+    return Uint8Array.from(binary, char => char.charCodeAt(0))
+  } catch {
+    return new Uint8Array(0) // not base64: verification will fail
+  }
+}

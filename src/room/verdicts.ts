@@ -1,0 +1,51 @@
+// Remembers which signed records verified, so each is checked once, and only when shown.
+// Verification is async: a record is "pending" until its check settles, then listeners run.
+import type { MessageRecord } from './schema.js'
+import { messageBytes, verifySigned } from './signing.js'
+
+/** Whether a record's authorship checked out. */
+export type Verdict = 'verified' | 'unverified' | 'pending'
+
+/** Most verdicts kept; past that the oldest are forgotten (and re-checked if shown again). */
+const MAX_VERDICTS = 5000
+
+/** A cache of verdicts keyed by what was signed. */
+export class VerdictCache {
+  #verdicts = new Map<string, Verdict>()
+  #onSettled: () => void
+
+  /** `onSettled` runs after any pending check settles (to re-render). */
+  constructor (onSettled: () => void) {
+    this.#onSettled = onSettled
+  }
+
+  /** The verdict for `key`, starting `check` the first time the key is seen. */
+  get (key: string, check: () => Promise<boolean>): Verdict {
+    const known = this.#verdicts.get(key)
+    if (known !== undefined) return known
+    this.#remember(key, 'pending')
+    check().catch(() => false).then(ok => {
+      this.#remember(key, ok ? 'verified' : 'unverified')
+      this.#onSettled()
+    })
+    return 'pending'
+  }
+
+  #remember (key: string, verdict: Verdict): void {
+    this.#verdicts.delete(key)
+    this.#verdicts.set(key, verdict)
+    if (this.#verdicts.size > MAX_VERDICTS) {
+      const oldest = this.#verdicts.keys().next().value
+      if (oldest !== undefined) this.#verdicts.delete(oldest)
+    }
+  }
+}
+
+/** The verdict on a message's authorship in the room with this topic; unsigned is unverified. */
+export function messageVerdict (cache: VerdictCache, topic: string, message: MessageRecord): Verdict {
+  const { publicKey, signature } = message
+  if (publicKey === undefined || signature === undefined) return 'unverified'
+  const signedFields = { ...message, publicKey }
+  const key = JSON.stringify([topic, message.id, message.authorId, message.authorName, message.text, message.sentAt, publicKey, signature])
+  return cache.get(key, () => verifySigned(message.authorId, publicKey, signature, messageBytes(topic, signedFields)))
+}

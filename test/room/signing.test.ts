@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest'
+import { parseMessageRecord, type MessageRecord } from '../../src/room/schema.js'
+import {
+  generateSigningKeys, messageBytes, presenceBytes, shortFingerprint, signerFor, userIdOf, verifySigned,
+} from '../../src/room/signing.js'
+import { VerdictCache, messageVerdict, type Verdict } from '../../src/room/verdicts.js'
+
+const TOPIC = 'parley-v1-test'
+
+async function signedMessage (overrides: Partial<MessageRecord> = {}) {
+  const signer = await signerFor(await generateSigningKeys())
+  const body = { id: 'm1', authorId: signer.userId, authorName: 'Alice', text: 'hello', sentAt: 1000, publicKey: signer.publicKey, ...overrides }
+  return { signer, message: { ...body, signature: await signer.sign(messageBytes(TOPIC, body)) } }
+}
+
+const verify = (m: MessageRecord & { publicKey: string, signature: string }, topic = TOPIC) =>
+  verifySigned(m.authorId, m.publicKey, m.signature, messageBytes(topic, m))
+
+describe('message signatures', () => {
+  it('verify for the author, in the room they were made for', async () => {
+    const { message } = await signedMessage()
+    expect(await verify(message)).toBe(true)
+    expect(await verify(message, 'parley-v1-other-room')).toBe(false)
+  })
+
+  it('fail when any signed field changes', async () => {
+    const { message } = await signedMessage()
+    for (const tampered of [{ text: 'hello!' }, { authorName: 'Mallory' }, { sentAt: 1001 }, { id: 'm2' }]) {
+      expect(await verify({ ...message, ...tampered })).toBe(false)
+    }
+  })
+
+  it("fail when a message claims another user's id, even with a valid signature of its own", async () => {
+    const alice = await signedMessage()
+    const mallory = await signedMessage({ authorId: alice.signer.userId })
+    expect(await verify(mallory.message)).toBe(false)
+  })
+
+  it('never throw on malformed keys or signatures', async () => {
+    const { message } = await signedMessage()
+    expect(await verify({ ...message, signature: '!!!not base64' })).toBe(false)
+    expect(await verify({ ...message, signature: 'AAAA' })).toBe(false)
+    expect(await verifySigned(userIdOf('AAAA'), 'AAAA', message.signature, messageBytes(TOPIC, message))).toBe(false)
+  })
+
+  it('bind presence to a client and a key', async () => {
+    const signer = await signerFor(await generateSigningKeys())
+    const signature = await signer.sign(presenceBytes(TOPIC, 7, signer.userId, signer.publicKey))
+    expect(await verifySigned(signer.userId, signer.publicKey, signature, presenceBytes(TOPIC, 7, signer.userId, signer.publicKey))).toBe(true)
+    expect(await verifySigned(signer.userId, signer.publicKey, signature, presenceBytes(TOPIC, 8, signer.userId, signer.publicKey))).toBe(false)
+  })
+
+  it('give every key a stable user id and a short fingerprint', async () => {
+    const signer = await signerFor(await generateSigningKeys())
+    expect(userIdOf(signer.publicKey)).toBe(signer.userId)
+    expect(shortFingerprint(signer.userId)).toMatch(/^[0-9A-F]{4} [0-9A-F]{4} [0-9A-F]{4}$/)
+  })
+})
+
+describe('the schema and verdicts', () => {
+  it('keeps signature fields, and rejects half-signed or mistyped ones', async () => {
+    const { message } = await signedMessage()
+    expect(parseMessageRecord(message)).toEqual(message)
+    expect(parseMessageRecord({ ...message, signature: undefined })).toBeNull()
+    expect(parseMessageRecord({ ...message, publicKey: 42 })).toBeNull()
+  })
+
+  it('reports pending, then the settled verdict, checking each message once', async () => {
+    const { message } = await signedMessage()
+    let settled = 0
+    const cache = new VerdictCache(() => { settled++ })
+    const first: Verdict = messageVerdict(cache, TOPIC, message)
+    expect(first).toBe('pending')
+    await expect.poll(() => messageVerdict(cache, TOPIC, message)).toBe('verified')
+    expect(messageVerdict(cache, TOPIC, { ...message, text: 'forged' })).toBe('pending')
+    await expect.poll(() => messageVerdict(cache, TOPIC, { ...message, text: 'forged' })).toBe('unverified')
+    expect(settled).toBe(2)
+    const { signature: _omitted, ...unsigned } = message
+    expect(messageVerdict(cache, TOPIC, { ...unsigned, publicKey: undefined })).toBe('unverified')
+  })
+})
