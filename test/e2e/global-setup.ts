@@ -1,21 +1,27 @@
-// Builds the static site once for all end-to-end tests, into a temporary folder.
-// Tests serve that build with a plain static server, as any host would.
+// Builds the static site and the embeddable library once for all end-to-end tests, into a
+// temporary folder laid out like dist/. Tests serve it with a plain static server, as any host would.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'vite'
 import type { TestProject } from 'vitest/node'
+import { LIBRARY_SUBDIR } from '../../vite.config.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** Folder holding the built site (index.html and assets/). */
+    /** Folder holding the built site (index.html and assets/), with the library in lib/. */
     siteDir: string
+    /** Folder holding the library build (parley-chat.js). */
+    libDir: string
   }
 }
 
 export default async function setup (project: TestProject): Promise<() => Promise<void>> {
   const siteDir = await mkdtemp(join(tmpdir(), 'parley-site-'))
-  await build({ logLevel: 'error', build: { outDir: siteDir, emptyOutDir: true } })
+  const libDir = join(siteDir, LIBRARY_SUBDIR)
+  await build({ logLevel: 'error', build: { outDir: siteDir } })
+  await build({ configFile: 'vite.lib.config.ts', logLevel: 'error', build: { outDir: libDir } })
   project.provide('siteDir', siteDir)
+  project.provide('libDir', libDir)
   return async () => { await rm(siteDir, { recursive: true, force: true }) }
 }
