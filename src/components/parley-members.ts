@@ -4,6 +4,7 @@ import { LitElement, css, html } from 'lit'
 import { customElement, property } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
 import type { Member } from '../room/members.js'
+import { shortFingerprint } from '../room/signing.js'
 
 /**
  * The members list.
@@ -21,6 +22,10 @@ export class ParleyMembers extends LitElement {
     .dot { width: 0.6rem; height: 0.6rem; border-radius: 50%; flex: none; }
     .tabs, .you { color: var(--parley-muted, #5f6368); font-size: 0.85em; }
     .typing { font-size: 0.85em; color: var(--parley-muted, #5f6368); }
+    .member { display: flex; flex-direction: column; min-width: 0; }
+    .line { display: flex; align-items: center; gap: 0.4rem; }
+    .fingerprint { font: 0.72em ui-monospace, monospace; color: var(--parley-muted, #5f6368); }
+    .unverified { color: var(--parley-error, #b3261e); font-style: italic; }
     .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
   `
 
@@ -36,10 +41,17 @@ export class ParleyMembers extends LitElement {
         ${repeat(this.members, member => member.key, member => html`
           <li>
             <span class="dot" style="background: ${member.color}" aria-hidden="true"></span>
-            <span class="name">${member.name}</span>
-            ${member.isSelf ? html`<span class="you">(you)</span>` : ''}
-            ${member.tabs > 1 ? html`<span class="tabs">${member.tabs} tabs</span>` : ''}
-            ${member.typing ? html`<span class="typing" title="typing">✎<span class="visually-hidden"> typing</span></span>` : ''}
+            <span class="member">
+              <span class="line">
+                ${member.verdict === 'unverified'
+                  ? html`<span class="name unverified" title="This user's presence is not signed by their key">⚠ ${member.name} (unverified)</span>`
+                  : html`<span class="name">${member.name}</span>`}
+                ${member.isSelf ? html`<span class="you">(you)</span>` : ''}
+                ${member.tabs > 1 ? html`<span class="tabs">${member.tabs} tabs</span>` : ''}
+                ${member.typing ? html`<span class="typing" title="typing">✎<span class="visually-hidden"> typing</span></span>` : ''}
+              </span>
+              <span class="fingerprint" title="Key fingerprint: compare it with this person to be sure it is them">${shortFingerprint(member.key)}</span>
+            </span>
           </li>`)}
       </ul>`
   }

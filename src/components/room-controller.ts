@@ -58,7 +58,7 @@ export class RoomController implements ReactiveController {
     if (user?.userId === this.#user?.userId && user?.name === this.#user?.name && user?.color === this.#user?.color) return
     this.#user = user
     const presence = this.room?.presence
-    if (user !== null) presence?.join(user)
+    if (user !== null) this.#join(user)
     else presence?.leave()
   }
 
@@ -75,6 +75,12 @@ export class RoomController implements ReactiveController {
   draft (active: boolean): void {
     if (active) this.room?.presence.input()
     else this.room?.presence.stopTyping('blur')
+  }
+
+  #join (user: PresenceUser): void {
+    this.room?.presence.join(user).catch((error: unknown) => {
+      console.error('Parley: could not join the room\'s presence', error)
+    })
   }
 
   #verdict (message: MessageRecord): Verdict {
@@ -111,7 +117,7 @@ export class RoomController implements ReactiveController {
       this.#host.requestUpdate()
     })
     this.#stopListening = () => { stopMessages(); stopPresence() }
-    if (this.#user !== null) room.presence.join(this.#user)
+    if (this.#user !== null) this.#join(this.#user)
     ;({ members: this.members, typingLine: this.typingLine } = room.presence.view)
     this.#host.requestUpdate()
   }

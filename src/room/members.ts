@@ -1,9 +1,11 @@
 // Parley's presence meta (name, colour, typing) and the views the UI needs of it: the
 // members list, who is typing, and the "joined"/"left" notices. Pure functions.
 import { isPlainObject, type MetaGuard } from '../presence/presence-field.js'
-import type { PresenceState } from '../presence/presence-state.js'
+import type { Meta, PresenceState } from '../presence/presence-state.js'
 import { typingKeys, typingLine } from '../presence/typing.js'
 import { MAX_NAME_CHARS } from './schema.js'
+import { MAX_SIGNATURE_FIELD_CHARS } from './signing.js'
+import type { Verdict } from './verdicts.js'
 
 /** What one tab tells the room about its user. */
 export interface MemberMeta {
@@ -12,6 +14,9 @@ export interface MemberMeta {
   typing: boolean
   /** When this tab joined, in ms since the epoch (its own clock). */
   since: number
+  /** The user's public key and the tab's signature over it (see signing.ts); absent if unsigned. */
+  publicKey?: string
+  signature?: string
 }
 
 /** One user in the members list. */
@@ -23,7 +28,12 @@ export interface Member {
   tabs: number
   typing: boolean
   isSelf: boolean
+  /** Whether every tab proved it holds this user's key. */
+  verdict: Verdict
 }
+
+/** Judges one tab's claim to be its user (the room checks signatures). */
+export type MetaVerdict = (key: string, meta: Meta<MemberMeta>) => Verdict
 
 /** A line in the log about presence: "Carol joined", "Carol left". */
 export interface PresenceNotice {
@@ -36,12 +46,19 @@ const MAX_COLOR_CHARS = 64
 /** Guards a meta from another peer; undefined when malformed. */
 export const parseMemberMeta: MetaGuard<MemberMeta> = (value) => {
   if (!isPlainObject(value)) return undefined
-  const { name, color, typing, since } = value
+  const { name, color, typing, since, publicKey, signature } = value
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_CHARS) return undefined
   if (typeof color !== 'string' || color.length > MAX_COLOR_CHARS) return undefined
   if (typeof typing !== 'boolean') return undefined
   if (typeof since !== 'number' || !Number.isFinite(since)) return undefined
-  return { name, color, typing, since }
+  const meta: MemberMeta = { name, color, typing, since }
+  if (publicKey === undefined && signature === undefined) return meta
+  if (!isSignatureField(publicKey) || !isSignatureField(signature)) return undefined
+  return { ...meta, publicKey, signature }
+}
+
+function isSignatureField (value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_SIGNATURE_FIELD_CHARS
 }
 
 /** The name a user goes by: the one of their most recently joined tab. */
@@ -49,13 +66,15 @@ function nameOf (metas: readonly MemberMeta[]): MemberMeta {
   return metas.reduce((newest, meta) => meta.since > newest.since ? meta : newest)
 }
 
-/** The members list, in first-join order. */
-export function membersOf (state: PresenceState<MemberMeta>, selfKey: string | undefined): Member[] {
+/** The members list, in first-join order; a user is unverified if any tab's claim fails. */
+export function membersOf (state: PresenceState<MemberMeta>, selfKey: string | undefined, verdictOf: MetaVerdict): Member[] {
   const members: Member[] = []
   for (const [key, { metas }] of state) {
     if (metas.length === 0) continue
     const { name, color } = nameOf(metas)
-    members.push({ key, name, color, tabs: metas.length, typing: metas.some(meta => meta.typing), isSelf: key === selfKey })
+    const verdicts = metas.map(meta => verdictOf(key, meta))
+    const verdict: Verdict = verdicts.includes('unverified') ? 'unverified' : verdicts.includes('pending') ? 'pending' : 'verified'
+    members.push({ key, name, color, tabs: metas.length, typing: metas.some(meta => meta.typing), isSelf: key === selfKey, verdict })
   }
   return members
 }

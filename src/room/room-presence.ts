@@ -8,12 +8,15 @@ import {
   type TypingState, type TypingStep,
 } from '../presence/typing.js'
 import { membersOf, parseMemberMeta, presenceNotices, typingLineOf, type Member, type MemberMeta, type PresenceNotice } from './members.js'
+import { presenceBytes, type Signer } from './signing.js'
+import { VerdictCache, presenceVerdict } from './verdicts.js'
 
-/** Who this tab is, as presence shows it. */
+/** Who this tab is, as presence shows it; with a signer, the claim is signed. */
 export interface PresenceUser {
   userId: string
   name: string
   color: string
+  signer: Signer | null
 }
 
 /** What the UI shows of presence. */
@@ -37,8 +40,14 @@ export class RoomPresence {
   #seen = new Set<string>()
   #listeners = new Set<PresenceListener>()
   #stop: () => void
+  #topic: string
+  #verdicts = new VerdictCache(() => this.#emit([]))
+  /** Bumped by every join, so a slow signature cannot overwrite a newer join. */
+  #joinGeneration = 0
 
-  constructor (awareness: Awareness) {
+  /** `topic` is the room's hashed topic, which presence signatures are bound to. */
+  constructor (awareness: Awareness, topic: string) {
+    this.#topic = topic
     this.presence = createPresence(awareness, { parseMeta: parseMemberMeta })
     this.#before = this.presence.state
     this.#stop = this.presence.onSync(() => this.#onSync())
@@ -47,18 +56,28 @@ export class RoomPresence {
   /** The members list and typing line as they are now. */
   get view (): PresenceView {
     const state = this.presence.state
-    return { members: membersOf(state, this.presence.key), typingLine: typingLineOf(state, this.presence.key) }
+    const verdictOf = (key: string, meta: Parameters<typeof presenceVerdict>[3]) => presenceVerdict(this.#verdicts, this.#topic, key, meta)
+    return { members: membersOf(state, this.presence.key, verdictOf), typingLine: typingLineOf(state, this.presence.key) }
   }
 
   /** Shows this tab in the room as `user` (again, with a new name, if already shown). */
-  join (user: PresenceUser, now = Date.now()): void {
+  async join (user: PresenceUser, now = Date.now()): Promise<void> {
+    const generation = ++this.#joinGeneration
+    const proof = user.signer === null ? {} : await this.#prove(user.signer)
+    if (generation !== this.#joinGeneration) return
     if (this.presence.key === undefined) this.#since = now
-    const meta: MemberMeta = { name: user.name, color: user.color, typing: this.#typing.typing, since: this.#since }
+    const meta: MemberMeta = { name: user.name, color: user.color, typing: this.#typing.typing, since: this.#since, ...proof }
     this.presence.track(user.userId, meta)
+  }
+
+  async #prove (signer: Signer): Promise<{ publicKey: string, signature: string }> {
+    const bytes = presenceBytes(this.#topic, this.presence.clientID, signer.userId, signer.publicKey)
+    return { publicKey: signer.publicKey, signature: await signer.sign(bytes) }
   }
 
   /** Takes this tab out of the room's presence. */
   leave (): void {
+    this.#joinGeneration++
     this.#apply(typingOnBlur(this.#typing))
     this.presence.untrack()
   }
@@ -93,6 +112,10 @@ export class RoomPresence {
     this.#before = after
     const notices = presenceNotices(before, after, this.presence.key, this.#since, this.#seen)
     for (const key of after.keys()) this.#seen.add(key)
+    this.#emit(notices)
+  }
+
+  #emit (notices: PresenceNotice[]): void {
     const view = this.view
     for (const listener of this.#listeners) listener(view, notices)
   }

@@ -65,13 +65,13 @@ export class Room {
     this.doc = new Y.Doc()
     this.awareness = new Awareness(this.doc)
     this.liveness = new Liveness(this.awareness)
-    this.presence = new RoomPresence(this.awareness)
     const peerOpts: Record<string, unknown> = { ...options.peerOptions }
     if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
     const rtc = options.wrtc ?? browserRtc()
     if (rtc !== null) peerOpts.wrtc = this.liveness.wrap(rtc)
     const secret = options.secret ?? null
     this.topic = topicFor({ name: options.name, secret })
+    this.presence = new RoomPresence(this.awareness, this.topic)
     // The signaling server sees only the hashed topic; a private room's payloads are
     // encrypted with a key derived from its secret (y-webrtc's `password`).
     this.provider = new WebrtcProvider(this.topic, this.doc, {

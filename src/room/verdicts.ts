@@ -1,7 +1,10 @@
 // Remembers which signed records verified, so each is checked once, and only when shown.
 // Verification is async: a record is "pending" until its check settles, then listeners run.
+import { clientOfRef } from '../presence/presence-field.js'
+import type { Meta } from '../presence/presence-state.js'
+import type { MemberMeta } from './members.js'
 import type { MessageRecord } from './schema.js'
-import { messageBytes, verifySigned } from './signing.js'
+import { messageBytes, presenceBytes, verifySigned } from './signing.js'
 
 /** Whether a record's authorship checked out. */
 export type Verdict = 'verified' | 'unverified' | 'pending'
@@ -48,4 +51,14 @@ export function messageVerdict (cache: VerdictCache, topic: string, message: Mes
   const signedFields = { ...message, publicKey }
   const key = JSON.stringify([topic, message.id, message.authorId, message.authorName, message.text, message.sentAt, publicKey, signature])
   return cache.get(key, () => verifySigned(message.authorId, publicKey, signature, messageBytes(topic, signedFields)))
+}
+
+/** The verdict on one tab's claim to be user `key`; unsigned is unverified. */
+export function presenceVerdict (cache: VerdictCache, topic: string, key: string, meta: Meta<MemberMeta>): Verdict {
+  const { publicKey, signature } = meta
+  if (publicKey === undefined || signature === undefined) return 'unverified'
+  const clientID = Number(clientOfRef(meta.ref))
+  if (!Number.isSafeInteger(clientID)) return 'unverified'
+  return cache.get(JSON.stringify([topic, clientID, key, publicKey, signature]),
+    () => verifySigned(key, publicKey, signature, presenceBytes(topic, clientID, key, publicKey)))
 }

@@ -57,10 +57,13 @@ export async function expectMessages (page: Page, expected: string[], timeout = 
   await expect.poll(() => shownMessages(page), { timeout, interval: 50 }).toEqual(expected)
 }
 
-/** The members list as shown: one "name (you) N tabs ✎ typing" line per user. */
+/** The members list as shown: one "name (you) N tabs ✎ typing" line per user (key fingerprints aside). */
 export async function shownMembers (page: Page): Promise<string[]> {
-  return page.getByRole('list', { name: 'Members' }).getByRole('listitem').evaluateAll(items =>
-    items.map(item => (item.textContent ?? '').replace(/\s+/g, ' ').trim()))
+  return page.getByRole('list', { name: 'Members' }).getByRole('listitem').evaluateAll(items => items.map(item => {
+    const copy = item.cloneNode(true) as Element
+    copy.querySelector('.fingerprint')?.remove()
+    return (copy.textContent ?? '').replace(/\s+/g, ' ').trim()
+  }))
 }
 
 /** The presence lines in the log ("Carol joined"). */
@@ -71,4 +74,10 @@ export async function shownNotices (page: Page): Promise<string[]> {
 /** The typing line ("Bob is typing…"), or "". */
 export async function shownTyping (page: Page): Promise<string> {
   return (await page.getByRole('status').first().textContent() ?? '').trim()
+}
+
+/** The key fingerprints shown in the members list, by member name. */
+export async function shownFingerprints (page: Page): Promise<Record<string, string>> {
+  return page.getByRole('list', { name: 'Members' }).getByRole('listitem').evaluateAll(items => Object.fromEntries(items.map(item =>
+    [item.querySelector('.name')?.textContent?.trim() ?? '', item.querySelector('.fingerprint')?.textContent?.trim() ?? ''])))
 }

@@ -24,10 +24,16 @@ describe('membersOf', () => {
       u1: [meta('Ann', '1:1')],
       u2: [meta('Bo', '2:1', { since: 1 }), meta('Bob', '3:1', { since: 5, typing: true })],
     })
-    expect(membersOf(state, 'u1')).toEqual([
-      { key: 'u1', name: 'Ann', color: 'red', tabs: 1, typing: false, isSelf: true },
-      { key: 'u2', name: 'Bob', color: 'red', tabs: 2, typing: true, isSelf: false },
+    expect(membersOf(state, 'u1', () => 'verified')).toEqual([
+      { key: 'u1', name: 'Ann', color: 'red', tabs: 1, typing: false, isSelf: true, verdict: 'verified' },
+      { key: 'u2', name: 'Bob', color: 'red', tabs: 2, typing: true, isSelf: false, verdict: 'verified' },
     ])
+  })
+
+  it('marks a user unverified when any tab fails its proof, pending while one is checked', () => {
+    const state = stateOf({ u2: [meta('Bob', '2:1'), meta('Bob', '3:1')] })
+    expect(membersOf(state, 'u1', (_key, m) => m.ref === '3:1' ? 'unverified' : 'verified')[0].verdict).toBe('unverified')
+    expect(membersOf(state, 'u1', (_key, m) => m.ref === '3:1' ? 'pending' : 'verified')[0].verdict).toBe('pending')
   })
 })
 
