@@ -73,3 +73,45 @@ function appendedRecords (delta: Array<{ insert?: unknown, retain?: number, dele
   if (delta.length > 2 || parts.retain === undefined || !Array.isArray(parts.insert)) return null
   return parts.retain + parts.insert.length === lengthAfter ? parts.insert : null
 }
+
+/** Whether two records are the same message, field for field. */
+export function sameRecord (a: MessageRecord, b: MessageRecord): boolean {
+  return a.id === b.id && a.authorId === b.authorId && a.authorName === b.authorName && a.text === b.text &&
+    a.sentAt === b.sentAt && a.publicKey === b.publicKey && a.signature === b.signature
+}
+
+/**
+ * Drops records identical to one already kept (in `kept`, by id, updated as it goes). Several
+ * peers restoring one deleted message make copies; a different record reusing an id is kept,
+ * so a forgery can never hide the message it imitates.
+ */
+export function withoutCopies (records: readonly MessageRecord[], kept: Map<string, MessageRecord[]>): MessageRecord[] {
+  const result: MessageRecord[] = []
+  for (const record of records) {
+    const sameId = kept.get(record.id)
+    if (sameId?.some(other => sameRecord(other, record)) === true) continue
+    if (sameId === undefined) kept.set(record.id, [record])
+    else sameId.push(record)
+    result.push(record)
+  }
+  return result
+}
+
+/** Records shown before that are gone now, each with the index it had. */
+export function lostRecords (before: readonly MessageRecord[], after: readonly MessageRecord[]): Array<{ index: number, record: MessageRecord }> {
+  const present = new Map<string, MessageRecord[]>()
+  withoutCopies(after, present)
+  const lost: Array<{ index: number, record: MessageRecord }> = []
+  before.forEach((record, index) => {
+    if (present.get(record.id)?.some(other => sameRecord(other, record)) !== true) lost.push({ index, record })
+  })
+  return lost
+}
+
+/** Puts lost records back where they were (as far as the array is long now). */
+export function restoreRecords (doc: Y.Doc, lost: ReadonlyArray<{ index: number, record: MessageRecord }>, origin: unknown): void {
+  const messages = messagesOf(doc)
+  doc.transact(() => {
+    for (const { index, record } of lost) messages.insert(Math.min(index, messages.length), [{ ...record }])
+  }, origin)
+}

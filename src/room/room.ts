@@ -8,7 +8,9 @@ import { adaptProvider } from './webrtc-patches.js'
 import { RoomPresence } from './room-presence.js'
 import { base64url, topicFor } from './room-address.js'
 import { messageBytes, type Signer } from './signing.js'
-import { appendMessage, draftProblem, observeMessages, readMessages, type MessagesChange } from './messages.js'
+import {
+  appendMessage, draftProblem, lostRecords, observeMessages, readMessages, restoreRecords, withoutCopies, type MessagesChange,
+} from './messages.js'
 import type { MessageRecord } from './schema.js'
 
 /** Who is writing in this room: a signer where the page can sign, else a bare user id. */
@@ -17,6 +19,9 @@ export interface Author {
   userId: string
   signer: Signer | null
 }
+
+/** Origin of the transactions that put deleted messages back. */
+const RESTORE_ORIGIN = 'parley-restore'
 
 /** Bytes of randomness in a message id. */
 const MESSAGE_ID_BYTES = 16
@@ -55,7 +60,11 @@ export class Room {
   readonly presence: RoomPresence
   /** Records other peers wrote that failed validation, so were not shown. */
   skippedRecords = 0
+  /** Messages some peer deleted that this one put back (Parley never deletes messages). */
+  restoredRecords = 0
   #messages: MessageRecord[] = []
+  /** The shown records by id, to drop identical copies. */
+  #kept = new Map<string, MessageRecord[]>()
   #listeners = new Set<MessagesListener>()
   #stopObserving: () => void
   #closed = false
@@ -140,16 +149,25 @@ export class Room {
 
   #reset (): void {
     const batch = readMessages(this.doc)
-    this.#messages = batch.messages
+    this.#kept = new Map()
+    this.#messages = withoutCopies(batch.messages, this.#kept)
     this.skippedRecords = batch.skipped
   }
 
   #onChange (change: MessagesChange): void {
     if (change.kind === 'append') {
-      this.#messages = this.#messages.concat(change.batch.messages)
+      this.#messages = this.#messages.concat(withoutCopies(change.batch.messages, this.#kept))
       this.skippedRecords += change.batch.skipped
     } else {
-      this.#messages = change.batch.messages
+      // Messages are append-only: whatever vanished was deleted by some peer (Yjs does not
+      // say which). Put it back from what this peer showed; every peer does the same.
+      const lost = lostRecords(this.#messages, change.batch.messages)
+      if (lost.length > 0) {
+        this.restoredRecords += lost.length
+        queueMicrotask(() => { if (!this.#closed) restoreRecords(this.doc, lost, RESTORE_ORIGIN) })
+      }
+      this.#kept = new Map()
+      this.#messages = withoutCopies(change.batch.messages, this.#kept)
       this.skippedRecords = change.batch.skipped
     }
     for (const listener of this.#listeners) listener(change, this.#messages)
