@@ -25,6 +25,7 @@ const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium',
  * @csspart log - the scrolling container
  * @csspart message - one message
  * @cssprop --parley-muted - colour of times and notices
+ * @cssprop --parley-author-lightness - OKLCH lightness of author names, each in its own hue (0–1)
  */
 @customElement('parley-message-list')
 export class ParleyMessageList extends LitElement {
@@ -34,7 +35,8 @@ export class ParleyMessageList extends LitElement {
     .log:focus-visible { outline: 2px solid var(--parley-focus, #2456c9); outline-offset: -2px; }
     article { padding: 0.35rem 0; }
     .meta { display: flex; gap: 0.5rem; align-items: baseline; }
-    .author { font-weight: 650; }
+    .author { font-weight: 650; color: var(--author-color);
+      color: oklch(from var(--author-color) var(--parley-author-lightness, 0.48) min(c, 0.14) h); }
     .author.pending { opacity: 0.6; }
     .author.unverified { color: var(--parley-error, #b3261e) !important; font-style: italic; }
     time { font-size: 0.8em; color: var(--parley-muted, #5f6368); }
@@ -90,7 +92,7 @@ function authorLabel (message: MessageRecord, verdict: Verdict) {
   if (verdict === 'unverified') {
     return html`<span class="author unverified" title="The signature of this message does not match its author">⚠ ${message.authorName} (unverified)</span>`
   }
-  return html`<span class="author ${verdict}" style="color: ${colorFor(message.authorId)}">${message.authorName}</span>`
+  return html`<span class="author ${verdict}" style="--author-color: ${colorFor(message.authorId)}">${message.authorName}</span>`
 }
 
 type LogEntry = { key: string, message: MessageRecord } | { key: string, notice: LogNotice }
