@@ -1,0 +1,127 @@
+// Hostile peers in a room of two browsers: one forges messages and presence through its own
+// Yjs document; one spews garbage over the data channel, floods awareness and deletes.
+// Neither may crash anyone or corrupt what the others see.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { inject } from 'vitest'
+import wrtc from '@roamhq/wrtc'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { WebrtcProvider } from 'y-webrtc'
+import type { Browser, Page } from 'playwright-core'
+import { startSignalingServer } from '../../signaling/index.js'
+import { topicFor } from '../../src/room/room-address.js'
+import { Room } from '../../src/room/room.js'
+import { messagesOf, type MessageRecord } from '../../src/room/schema.js'
+import { generateSigningKeys, messageBytes, signerFor } from '../../src/room/signing.js'
+import {
+  expectMessages, joinRoom, launchChromium, roomUrl, sendMessage, serveStatic, shownMembers, shownMessages, uniqueRoom, type Running,
+} from './harness.js'
+
+// lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
+globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
+
+let site: Running
+let signaling: Running
+let alice: Browser
+let bob: Browser
+const pageErrors: string[] = []
+
+beforeAll(async () => {
+  site = await serveStatic(inject('siteDir'))
+  signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
+  ;[alice, bob] = await Promise.all([launchChromium(), launchChromium()])
+})
+
+afterAll(async () => {
+  await Promise.allSettled([alice?.close(), bob?.close()])
+  await Promise.allSettled([signaling?.close(), site?.close()])
+})
+
+/** Alice and Bob in a fresh room, Alice having said hello; page errors are collected. */
+async function roomOfTwo (label: string): Promise<{ room: string, a: Page, b: Page }> {
+  const room = uniqueRoom(label)
+  const url = roomUrl(site.url, signaling.url, room)
+  const a = await joinRoom(alice, url, 'Alice')
+  const b = await joinRoom(bob, url, 'Bob')
+  for (const page of [a, b]) page.on('pageerror', error => pageErrors.push(error.message))
+  await sendMessage(a, 'hello')
+  await expectMessages(b, ['Alice: hello'])
+  return { room, a, b }
+}
+
+/** Waits until `read` returns a value that is not undefined. */
+async function until<T> (read: () => T | undefined): Promise<T> {
+  await expect.poll(read, { timeout: 15_000, interval: 50 }).not.toBeUndefined()
+  return read() as T
+}
+
+describe('a forging peer', () => {
+  it("cannot pass a message or a presence off as someone else's", async () => {
+    const { room, a, b } = await roomOfTwo('forge')
+    const mallory = new Room({ name: room, signalingUrls: [signaling.url], iceServers: [], wrtc })
+    try {
+      const genuine = await until(() => mallory.messages.find(m => m.text === 'hello'))
+      const aliceId = genuine.authorId
+      // 1. Alice's key and signature, on words she never wrote.
+      const tampered: MessageRecord = { ...genuine, id: 'forged-1', text: 'I owe Mallory 1000', sentAt: Date.now() }
+      // 2. A valid signature, by Mallory's own key, on a message claiming Alice's id.
+      const malloryKey = await signerFor(await generateSigningKeys())
+      const claim = { id: 'forged-2', authorId: aliceId, authorName: 'Alice', text: 'Mallory is right', sentAt: Date.now(), publicKey: malloryKey.publicKey }
+      const misattributed: MessageRecord = { ...claim, signature: await malloryKey.sign(messageBytes(mallory.topic, claim)) }
+      messagesOf(mallory.doc).push([tampered, misattributed])
+      // 3. Alice's presence, with her key but no signature of hers over this tab.
+      mallory.awareness.setLocalState({
+        presence: { key: aliceId, version: 1, meta: { name: 'Alice', color: 'red', typing: false, since: Date.now(), publicKey: genuine.publicKey, signature: genuine.signature } },
+      })
+
+      for (const page of [a, b]) {
+        await expectMessages(page, ['Alice: hello', '⚠ Alice (unverified): I owe Mallory 1000', '⚠ Alice (unverified): Mallory is right'])
+      }
+      await expect.poll(() => shownMembers(b), { timeout: 15_000 }).toContain('⚠ Alice (unverified) 2 tabs')
+      // Alice's own messages still show as hers.
+      await sendMessage(a, 'that was not me')
+      await expect.poll(() => shownMessages(b)).toContain('Alice: that was not me')
+    } finally {
+      mallory.close()
+    }
+    await Promise.all([a.close(), b.close()])
+  })
+})
+
+describe('a garbage-spewing peer', () => {
+  it('does not break a room of two browsers', async () => {
+    const { room, a, b } = await roomOfTwo('garbage')
+    const doc = new Y.Doc()
+    const provider = new WebrtcProvider(topicFor({ name: room, secret: null }), doc, {
+      signaling: [signaling.url],
+      peerOpts: { wrtc, config: { iceServers: [] } },
+    })
+    try {
+      await expect.poll(() => [...provider.room?.webrtcConns.values() ?? []].filter(conn => conn.connected).length, { timeout: 15_000 }).toBe(2)
+      await expect.poll(() => messagesOf(doc).length, { timeout: 15_000 }).toBe(1)
+      const conns = [...provider.room?.webrtcConns.values() ?? []]
+      // Random bytes on y-webrtc's own channel.
+      let seed = 7
+      const random = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed }
+      for (let i = 0; i < 300; i++) {
+        const garbage = Uint8Array.from({ length: 1 + random() % 200 }, () => random() % 256)
+        for (const conn of conns) conn.peer.send(garbage)
+      }
+      // An awareness flood, malformed records, and a deletion of Alice's message.
+      for (let i = 0; i < 500; i++) provider.awareness.setLocalStateField('noise', i)
+      messagesOf(doc).push([{ evil: true }, 'x', 42, null, { id: 'e', text: 5 }])
+      messagesOf(doc).delete(0, 1)
+
+      await sendMessage(b, 'still here?')
+      await sendMessage(a, 'yes, and hello is back')
+      for (const page of [a, b]) {
+        await expectMessages(page, ['Alice: hello', 'Bob: still here?', 'Alice: yes, and hello is back'])
+      }
+    } finally {
+      provider.disconnect()
+      provider.destroy()
+      doc.destroy()
+    }
+    await Promise.all([a.close(), b.close()])
+  })
+})

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest'
+import * as encoding from 'lib0/encoding'
+import * as Y from 'yjs'
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
+import * as syncProtocol from 'y-protocols/sync'
+import { AWARENESS_BURST, AWARENESS_PER_SECOND, PeerGuard, inspectPeerMessage } from '../../src/room/peer-guard.js'
+
+/** Messages exactly as y-webrtc writes them. */
+function syncStep1 (doc: Y.Doc): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, 0)
+  syncProtocol.writeSyncStep1(encoder, doc)
+  return encoding.toUint8Array(encoder)
+}
+function update (doc: Y.Doc): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, 0)
+  syncProtocol.writeUpdate(encoder, Y.encodeStateAsUpdate(doc))
+  return encoding.toUint8Array(encoder)
+}
+function awarenessMessage (awareness: Awareness): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, 1)
+  encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(awareness, [awareness.clientID]))
+  return encoding.toUint8Array(encoder)
+}
+
+describe('inspectPeerMessage', () => {
+  const doc = new Y.Doc()
+  doc.getArray('messages').push(['hi'])
+  const awareness = new Awareness(doc)
+  awareness.setLocalState({ name: 'x' })
+
+  it("recognizes what y-webrtc sends", () => {
+    expect(inspectPeerMessage(syncStep1(doc))).toBe('sync')
+    expect(inspectPeerMessage(update(doc))).toBe('sync')
+    expect(inspectPeerMessage(awarenessMessage(awareness))).toBe('awareness')
+    expect(inspectPeerMessage(new Uint8Array([3]))).toBe('query-awareness')
+  })
+
+  it('refuses truncated, padded, unknown and undecodable messages', () => {
+    const good = update(doc)
+    expect(inspectPeerMessage(good.subarray(0, good.length - 1))).toBeNull()
+    expect(inspectPeerMessage(Uint8Array.from([...good, 0]))).toBeNull()
+    expect(inspectPeerMessage(new Uint8Array([0, 7, 0]))).toBeNull()
+    expect(inspectPeerMessage(new Uint8Array([4, 1, 0]))).toBeNull()
+    expect(inspectPeerMessage(new Uint8Array([]))).toBeNull()
+    expect(inspectPeerMessage(new Uint8Array([255, 255, 255, 255, 255, 255, 255, 255, 255, 255]))).toBeNull()
+    const notJson = awarenessMessage(awareness)
+    notJson[notJson.length - 2] = 0x7b // corrupt the JSON state
+    expect(inspectPeerMessage(notJson)).toBeNull()
+  })
+
+  it('survives a seeded fuzz of random bytes without throwing', () => {
+    let seed = 42
+    const random = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed }
+    for (let i = 0; i < 2000; i++) {
+      const bytes = Uint8Array.from({ length: random() % 64 }, () => random() % 256)
+      expect(() => inspectPeerMessage(bytes), `seed 42, case ${i}`).not.toThrow()
+    }
+  })
+})
+
+describe('PeerGuard', () => {
+  const awareness = new Awareness(new Y.Doc())
+  awareness.setLocalState({ n: 1 })
+  const message = awarenessMessage(awareness)
+
+  it('lets a burst of awareness through, then limits it to the sustained rate', () => {
+    const guard = new PeerGuard(0)
+    let passed = 0
+    for (let i = 0; i < AWARENESS_BURST * 3; i++) if (guard.check(message, 0) === null) passed++
+    expect(passed).toBe(AWARENESS_BURST)
+    expect(guard.refused['rate-limited']).toBe(AWARENESS_BURST * 2)
+    passed = 0
+    for (let i = 0; i < 1000; i++) if (guard.check(message, 1000) === null) passed++
+    expect(passed).toBe(AWARENESS_PER_SECOND)
+  })
+
+  it('never limits sync, and counts malformed messages', () => {
+    const guard = new PeerGuard(0)
+    const doc = new Y.Doc()
+    for (let i = 0; i < 1000; i++) expect(guard.check(syncStep1(doc), 0)).toBeNull()
+    expect(guard.check(new Uint8Array([9]), 0)).toBe('malformed')
+    expect(guard.refused.malformed).toBe(1)
+  })
+})
