@@ -1,11 +1,21 @@
 // `npm run bench`: every benchmark in one run, printed as tables and one JSON line.
 // Speed and memory targets live here, never as timed assertions in tests.
+import { formatBundleSize, runBundleSizeBench } from './bundle-size.js'
 import { presenceTable, runPresenceBench } from './presence.js'
+import { formatBenchTable, runSignalingBench } from './signaling-load.js'
 
 const results: Record<string, unknown> = {}
+
+const bundle = await runBundleSizeBench()
+console.log(formatBundleSize(bundle) + '\n')
+results.bundleSize = bundle
 
 const presence = await runPresenceBench()
 console.log(presenceTable(presence) + '\n')
 results.presence = presence
+
+const signaling = await runSignalingBench()
+console.log(formatBenchTable(signaling) + '\n')
+results.signaling = signaling
 
 console.log(JSON.stringify(results))

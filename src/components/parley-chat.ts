@@ -140,6 +140,7 @@ export class ParleyChat extends LitElement {
       .body { flex-direction: column-reverse; }
       parley-members { width: auto; max-height: 5.5rem; padding: 0.5rem 1rem; border-left: 0;
         border-top: 1px solid var(--_border-color); }
+      parley-members::part(list) { flex-direction: row; flex-wrap: wrap; column-gap: 1.25rem; }
     }
   `
 
@@ -166,6 +167,11 @@ export class ParleyChat extends LitElement {
    * user turns them on (a button in the header), system notifications for new messages.
    */
   @property({ type: Boolean }) notify = false
+  /**
+   * Accessible name of the chat's region, "Chat: <room>" when empty. Two chats of one room
+   * on a page need different labels to tell their landmarks apart.
+   */
+  @property() label = ''
   /** Level (1–5) of the room name's heading, to fit the page's outline; the default is 2. */
   @property({ attribute: 'heading-level', type: Number }) headingLevel = 2
   /** STUN/TURN servers; undefined uses the page's configuration (`?ice=`, build setting). */
@@ -202,7 +208,7 @@ export class ParleyChat extends LitElement {
   override connectedCallback (): void {
     super.connectedCallback()
     if (this.signer === undefined) {
-      loadSigner().then(signer => { this.signer = signer }, () => { this.signer = null })
+      pageSigner().then(signer => { this.signer = signer }, () => { this.signer = null })
     }
   }
 
@@ -246,7 +252,7 @@ export class ParleyChat extends LitElement {
       ? this.#room.notices
       : [...this.#room.notices, { id: UNREAD_MARKER_ID, text: UNREAD_MARKER_TEXT, after: this.#unread.marker }]
     return html`
-      <section class="chat ${theme}" aria-label=${`Chat: ${room}`}>
+      <section class="chat ${theme}" aria-label=${this.label.trim() || `Chat: ${room}`}>
         <header part="header">
           <div class="title" role="heading" aria-level=${level}>#${room}</div>
           ${author !== null && !this.renaming ? html`
@@ -273,6 +279,17 @@ export class ParleyChat extends LitElement {
             </div>`}
       </section>`
   }
+}
+
+let signerLoading: Promise<Signer | null> | null = null
+
+/**
+ * The profile's signer, loaded once per page: chats loading it side by side on a first visit
+ * would each make a key pair, and the one room they share would see the user change id.
+ */
+function pageSigner (): Promise<Signer | null> {
+  signerLoading ??= loadSigner()
+  return signerLoading
 }
 
 declare global {

@@ -28,11 +28,11 @@ export class ParleyComposer extends LitElement {
     :host { display: block; }
     form { display: grid; grid-template-columns: 1fr auto; gap: 0.5rem; align-items: end; }
     label { grid-column: 1 / -1; position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
-    textarea { font: inherit; resize: none; min-height: 2.6rem; max-height: 10rem; padding: 0.6rem 0.7rem;
+    textarea { font: inherit; resize: none; box-sizing: border-box; min-height: 2.75rem; max-height: 10rem; padding: 0.6rem 0.7rem;
       border: 1px solid var(--parley-input-border, #868c96); border-radius: 8px; field-sizing: content;
       background: var(--parley-input-background, #fff); color: inherit; }
     textarea::placeholder { color: var(--parley-muted, #5c6370); opacity: 1; }
-    button { font: inherit; padding: 0.6rem 1.1rem; border: 0; border-radius: 8px; cursor: pointer;
+    button { font: inherit; box-sizing: border-box; min-height: 2.75rem; padding: 0.6rem 1.1rem; border: 0; border-radius: 8px; cursor: pointer;
       background: var(--parley-accent, #2456c9); color: var(--parley-on-accent, #fff); }
     button:disabled { opacity: 0.55; cursor: not-allowed; }
     :focus-visible { outline: 2px solid var(--parley-focus, #2456c9); outline-offset: 2px; }

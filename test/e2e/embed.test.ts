@@ -1,7 +1,7 @@
 // Host anywhere, embed anywhere: the built site from a sub-path of a plain static server,
 // and the one-file library in pages that hold nothing but its script tag and <parley-chat>.
 import { execFile } from 'node:child_process'
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
@@ -13,45 +13,29 @@ import {
   expectMessages, joinRoom, launchChromium, roomUrl, sendMessage, serveStatic,
   shownMembers, uniqueRoom, type Running,
 } from './harness.js'
+import { serveEmbedPages, type EmbedPages } from './embed-pages.js'
 
 /** Where the site is served from, as on a host that keeps it below other pages. */
 const SUB_PATH = '/tools/chat/'
-const FIXTURES = new URL('./fixtures/', import.meta.url)
 const run = promisify(execFile)
 
 let site: Running
-let embeds: Running
-let embedDir: string
+let embeds: EmbedPages
 let signaling: Running
 let alice: Browser
 let bob: Browser
 
 beforeAll(async () => {
-  embedDir = await mkdtemp(join(tmpdir(), 'parley-embed-'))
-  await copyFile(join(inject('libDir'), 'parley-chat.js'), join(embedDir, 'parley-chat.js'))
   site = await serveStatic(inject('siteDir'), SUB_PATH)
-  embeds = await serveStatic(embedDir)
   signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
+  embeds = await serveEmbedPages(inject('libDir'), signaling.url)
   ;[alice, bob] = await Promise.all([launchChromium(), launchChromium()])
 })
 
 afterAll(async () => {
   await Promise.allSettled([alice?.close(), bob?.close()])
   await Promise.allSettled([signaling?.close(), site?.close(), embeds?.close()])
-  if (embedDir !== undefined) await rm(embedDir, { recursive: true, force: true })
 })
-
-/**
- * Writes a fixture page next to the library with the room and signaling URL filled in, and
- * returns its URL. `?ice=` gives host candidates only, as in every end-to-end test.
- */
-async function embedPage (fixture: string, room: string): Promise<string> {
-  const html = (await readFile(new URL(fixture, FIXTURES), 'utf8'))
-    .replaceAll('{{room}}', room).replaceAll('{{signaling}}', signaling.url)
-  const name = `${room}-${fixture}`
-  await writeFile(join(embedDir, name), html)
-  return `${embeds.url}${name}?ice=`
-}
 
 /** Opens a page in a window of its own (a fresh profile). */
 async function openPage (browser: Browser, url: string): Promise<Page> {
@@ -107,7 +91,7 @@ describe('static hosting', () => {
 describe('embedding', () => {
   it('gives a page with only the script tag and <parley-chat> a working chat', async () => {
     const room = uniqueRoom('one-tag')
-    const page = await openPage(alice, await embedPage('one-tag.html', room))
+    const page = await openPage(alice, await embeds.page('one-tag.html', room))
     await page.getByRole('textbox', { name: 'Your name' }).fill('Alice')
     await page.getByRole('button', { name: 'Join' }).click()
     const app = await joinRoom(bob, roomUrl(site.url, signaling.url, room), 'Bob')
@@ -120,7 +104,7 @@ describe('embedding', () => {
 
   it('shares one room between two elements for it on one page, both in step with a remote browser', async () => {
     const room = uniqueRoom('two')
-    const page = await openPage(alice, await embedPage('host-page.html', room))
+    const page = await openPage(alice, await embeds.page('host-page.html', room))
     const [first, second] = [page.locator('#first'), page.locator('#second')]
     const app = await joinRoom(bob, roomUrl(site.url, signaling.url, room), 'Bob')
 
@@ -135,12 +119,14 @@ describe('embedding', () => {
     await expectMessages(app, [...both, 'Ann: from the second element'])
     // One page is one tab: the room shows Ann once, on one tab.
     await expect.poll(async () => (await shownMembers(app)).sort(), { interval: 50 }).toEqual(['Ann', 'Bob (you)'])
+    // Ann kept one identity throughout: the two elements did not each make a key pair.
+    for (const chat of [first, second]) expect(await chat.locator('.notice').allTextContents()).toEqual(['Bob joined'])
     await Promise.all([page.close(), app.close()])
   })
 
   it('moves an element to another room when its room attribute or property changes', async () => {
     const [roomA, roomB] = [uniqueRoom('move-a'), uniqueRoom('move-b')]
-    const page = await openPage(alice, await embedPage('host-page.html', roomA))
+    const page = await openPage(alice, await embeds.page('host-page.html', roomA))
     const [first, second] = [page.locator('#first'), page.locator('#second')]
     const inA = await joinRoom(bob, roomUrl(site.url, signaling.url, roomA), 'Bob')
     const inB = await joinRoom(bob, roomUrl(site.url, signaling.url, roomB), 'Cleo')
@@ -167,7 +153,7 @@ describe('embedding', () => {
   })
 
   it('keeps the page\'s text styles out, and adds no styles to the page', async () => {
-    const page = await openPage(alice, await embedPage('host-page.html', uniqueRoom('styles')))
+    const page = await openPage(alice, await embeds.page('host-page.html', uniqueRoom('styles')))
     const first = page.locator('#first')
     await first.getByRole('textbox', { name: 'Message' }).waitFor()
     for (const selector of ['.chat', 'parley-message-list', 'textarea', 'button']) {
@@ -188,7 +174,7 @@ describe('embedding', () => {
   })
 
   it('follows the system colour scheme unless theme= says otherwise, and takes --parley-* from the page', async () => {
-    const page = await openPage(alice, await embedPage('host-page.html', uniqueRoom('theme')))
+    const page = await openPage(alice, await embeds.page('host-page.html', uniqueRoom('theme')))
     const [first, second] = [page.locator('#first'), page.locator('#second')]
     await first.getByRole('textbox', { name: 'Message' }).waitFor()
     const background = (chat: Locator) => styleIn(chat, '.chat', 'background-color')
@@ -228,7 +214,7 @@ describe('the library', () => {
       const manifest = JSON.parse(await readFile(join(out, 'custom-elements.json'), 'utf8')) as Manifest
       const chat = manifest.modules.flatMap(module => module.declarations ?? []).find(each => each.tagName === 'parley-chat')
       expect(chat?.attributes?.map(each => each.name))
-        .toEqual(expect.arrayContaining(['heading-level', 'name', 'notify', 'room', 'signaling', 'theme']))
+        .toEqual(expect.arrayContaining(['heading-level', 'label', 'name', 'notify', 'room', 'signaling', 'theme']))
       expect(chat?.cssParts?.map(each => each.name).sort()).toEqual(['composer', 'header', 'log', 'members'])
       expect(chat?.events?.map(each => each.name)).toEqual(expect.arrayContaining(['parley-draft', 'parley-name', 'parley-send']))
       expect(chat?.cssProperties?.map(each => each.name)).toContain('--parley-accent')

@@ -1,0 +1,178 @@
+// Accessibility and looks, on the built site and on a page embedding the library: axe-core
+// in the light and dark themes, the keyboard alone, and screenshots at 1280 and 360 px.
+import { mkdir } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import type axe from 'axe-core'
+import { startSignalingServer } from '../../signaling/index.js'
+import {
+  composer, expectMessages, joinRoom, launchChromium, messageLog, roomUrl, sendMessage, serveStatic,
+  uniqueRoom, type Running,
+} from './harness.js'
+import { serveEmbedPages, type EmbedPages } from './embed-pages.js'
+
+const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+/** Where screenshots go (gitignored), to be looked at by a person. */
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url)
+const WIDE = { width: 1280, height: 800 }
+const NARROW = { width: 360, height: 740 }
+const SCHEMES = ['light', 'dark'] as const
+
+let site: Running
+let signaling: Running
+let embeds: EmbedPages
+let alice: Browser
+let bob: Browser
+
+beforeAll(async () => {
+  site = await serveStatic(inject('siteDir'))
+  signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
+  embeds = await serveEmbedPages(inject('libDir'), signaling.url)
+  ;[alice, bob] = await Promise.all([launchChromium(), launchChromium()])
+  await mkdir(ARTIFACTS, { recursive: true })
+})
+
+afterAll(async () => {
+  await Promise.allSettled([alice?.close(), bob?.close()])
+  await Promise.allSettled([signaling?.close(), site?.close(), embeds?.close()])
+})
+
+/** axe-core's violations on the page (all its default rules), one readable line each. */
+async function axeViolations (page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE_SOURCE })
+  return page.evaluate(async () => {
+    const results = await (window as unknown as { axe: typeof axe }).axe.run(document)
+    return results.violations.map(violation => `${violation.id} (${violation.impact ?? '?'}): ` +
+      violation.nodes.map(node => `${JSON.stringify(node.target)} ${node.failureSummary ?? ''}`).join(' | '))
+  })
+}
+
+/** Two people in a room, each having said something, as seen from `page`'s side. */
+async function conversation (url: string): Promise<[Page, Page]> {
+  const [a, b] = await Promise.all([joinRoom(alice, url, 'Alice'), joinRoom(bob, url, 'Bob')])
+  await sendMessage(a, 'Hello! Did everyone see the new mockups?')
+  await expectMessages(b, ['Alice: Hello! Did everyone see the new mockups?'])
+  await sendMessage(b, 'Yes, looking now. The dark theme looks promising.')
+  const both = ['Alice: Hello! Did everyone see the new mockups?', 'Bob: Yes, looking now. The dark theme looks promising.']
+  await Promise.all([expectMessages(a, both), expectMessages(b, both)])
+  // Signatures checked: no author is still shown as pending.
+  await expect.poll(() => a.locator('parley-message-list .author.pending').count(), { interval: 50 }).toBe(0)
+  return [a, b]
+}
+
+/** The element that has keyboard focus, looking through shadow roots, described for asserts. */
+function focused (page: Page): Promise<{ label: string, outline: string }> {
+  return page.evaluate(() => {
+    let element = document.activeElement
+    while (element?.shadowRoot?.activeElement != null) element = element.shadowRoot.activeElement
+    if (element === null) return { label: '', outline: '' }
+    const style = getComputedStyle(element)
+    const label = element.getAttribute('aria-label') ?? (element.textContent ?? '').trim().slice(0, 40)
+    return { label: `${element.localName}:${label}`, outline: `${style.outlineStyle} ${style.outlineWidth}` }
+  })
+}
+
+describe('axe-core', () => {
+  for (const scheme of SCHEMES) {
+    it(`finds no violations on the app and on the embed page, ${scheme} theme`, async () => {
+      const first = await (await alice.newContext({ colorScheme: scheme })).newPage()
+      const url = roomUrl(site.url, signaling.url, uniqueRoom(`axe-${scheme}`))
+      await first.goto(url)
+      await first.getByRole('textbox', { name: 'Your name' }).waitFor()
+      expect(await axeViolations(first), 'name form').toEqual([])
+      await first.close()
+
+      const [a, b] = await conversation(url)
+      await a.emulateMedia({ colorScheme: scheme })
+      expect(await axeViolations(a), 'chat').toEqual([])
+
+      const room = uniqueRoom(`axe-embed-${scheme}`)
+      const embed = await (await alice.newContext({ colorScheme: scheme })).newPage()
+      await embed.goto(await embeds.page('host-page.html', room))
+      const other = await joinRoom(bob, roomUrl(site.url, signaling.url, room), 'Bob')
+      await sendMessage(other, 'Hello, embedded chats')
+      await expect.poll(() => embed.locator('parley-chat article').count(), { interval: 50 }).toBe(2)
+      expect(await axeViolations(embed), 'embed page').toEqual([])
+      await Promise.all([a.close(), b.close(), embed.close(), other.close()])
+    })
+  }
+})
+
+describe('keyboard', () => {
+  it('reaches and works every control with the keyboard alone, with a visible focus ring', async () => {
+    const page = await (await alice.newContext()).newPage()
+    await page.goto(roomUrl(site.url, signaling.url, uniqueRoom('keys')))
+    const stops: string[] = []
+    for (let step = 0; step < 5 && !stops.includes('input:'); step++) {
+      await page.keyboard.press('Tab')
+      const now = await focused(page)
+      expect(now.outline, now.label).not.toMatch(/^none|0px$/)
+      stops.push(now.label)
+    }
+    expect(stops).toContain('input:')
+    await page.keyboard.type('Alice')
+    await page.keyboard.press('Enter')
+    // Joining puts the focus in the message field.
+    await expect.poll(async () => (await focused(page)).label, { interval: 50 }).toBe('textarea:')
+    await page.keyboard.type('typed, never clicked')
+    await page.keyboard.press('Enter')
+    await expectMessages(page, ['Alice: typed, never clicked'])
+
+    // Backwards from the field: the log (scrollable by keyboard), then the header's buttons.
+    const backwards: string[] = []
+    for (let step = 0; step < 3; step++) {
+      await page.keyboard.press('Shift+Tab')
+      const now = await focused(page)
+      expect(now.outline, now.label).not.toMatch(/^none|0px$/)
+      backwards.push(now.label)
+    }
+    expect(backwards).toEqual(['div:Messages', 'button:Turn on notifications', 'button:Change name'])
+    await page.keyboard.press('Enter')
+    const nameField = page.getByRole('textbox', { name: 'Your name' })
+    await nameField.waitFor()
+    await nameField.press('ControlOrMeta+a')
+    await page.keyboard.type('Alicia')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.locator('parley-chat [part="header"]').textContent()).toContain('You are Alicia')
+    await page.close()
+  })
+})
+
+describe('looks', () => {
+  it('saves screenshots at 1280 and 360 px, and stays usable at 360 px', async () => {
+    const [a, b] = await conversation(roomUrl(site.url, signaling.url, uniqueRoom('looks')))
+    for (const scheme of SCHEMES) {
+      await b.emulateMedia({ colorScheme: scheme })
+      for (const size of [WIDE, NARROW]) {
+        await b.setViewportSize(size)
+        await b.screenshot({ path: new URL(`app-${scheme}-${size.width}.png`, ARTIFACTS).pathname })
+      }
+    }
+    // At 360 px: nothing scrolls sideways, the members panel sits above the log at full
+    // width, and the field and the Send button are on screen side by side.
+    expect(await b.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(NARROW.width)
+    const members = await b.locator('parley-members').boundingBox()
+    const log = await messageLog(b).boundingBox()
+    const field = await composer(b).boundingBox()
+    const send = await b.getByRole('button', { name: 'Send' }).boundingBox()
+    if (members === null || log === null || field === null || send === null) throw new Error('a part is not rendered')
+    expect(members.y + members.height).toBeLessThanOrEqual(log.y)
+    expect(field.width).toBeGreaterThan(NARROW.width / 2)
+    expect(send.x + send.width).toBeLessThanOrEqual(NARROW.width)
+    expect(field.y + field.height).toBeLessThanOrEqual(NARROW.height)
+
+    const room = uniqueRoom('looks-embed')
+    const embed = await (await alice.newContext()).newPage()
+    await embed.goto(await embeds.page('host-page.html', room))
+    const other = await joinRoom(bob, roomUrl(site.url, signaling.url, room), 'Bob')
+    await sendMessage(other, 'Hello, embedded chats')
+    await expect.poll(() => embed.locator('parley-chat article').count(), { interval: 50 }).toBe(2)
+    for (const size of [WIDE, NARROW]) {
+      await embed.setViewportSize(size)
+      await embed.screenshot({ path: new URL(`embed-${size.width}.png`, ARTIFACTS).pathname, fullPage: true })
+    }
+    expect(await embed.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(NARROW.width)
+    await Promise.all([a.close(), b.close(), embed.close(), other.close()])
+  })
+})
