@@ -63,7 +63,7 @@ describe('members', () => {
     await Promise.all([a.close(), b.close()])
   })
 
-  it('shows who is typing, and clears it on send', async () => {
+  it('shows who is typing, and clears it on blur and on send', async () => {
     const url = roomUrl(site.url, signaling.url, uniqueRoom('typing'))
     const a = await joinRoom(alice, url, 'Alice')
     const b = await joinRoom(bob, url, 'Bob')
@@ -72,7 +72,12 @@ describe('members', () => {
     await expect.poll(() => shownTyping(b), { interval: 50 }).toBe('Alice is typing…')
     await expectMembers(b, ['Alice ✎ typing', 'Bob (you)'], 0)
     expect(await shownTyping(a)).toBe('')
+    // Leaving the field stops typing; coming back and typing starts it again.
+    await composer(a).press('Tab')
+    await expect.poll(() => shownTyping(b), { interval: 50 }).toBe('')
+    await composer(a).focus()
     await composer(a).pressSequentially('re')
+    await expect.poll(() => shownTyping(b), { interval: 50 }).toBe('Alice is typing…')
     await composer(a).press('Enter')
     await expect.poll(() => shownTyping(b), { interval: 50 }).toBe('')
     await expectMembers(b, ['Alice', 'Bob (you)'], 0)
