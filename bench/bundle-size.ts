@@ -46,6 +46,9 @@ export async function measureJs (dir: string): Promise<JsSize> {
 /** Builds the site and the library (as `npm run build` does) and measures their JavaScript. */
 export async function runBundleSizeBench (): Promise<BundleSizeResult> {
   const outDir = await mkdtemp(join(tmpdir(), 'parley-bundle-'))
+  // Measure what `npm run build` ships, even when called from a test runner (NODE_ENV=test).
+  const nodeEnv = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
   try {
     const libDir = join(outDir, LIBRARY_SUBDIR)
     await build({ root: projectRoot, logLevel: 'error', build: { outDir } })
@@ -55,6 +58,8 @@ export async function runBundleSizeBench (): Promise<BundleSizeResult> {
     const withinBudget = site.gzipBytes <= BUNDLE_BUDGET_GZIP_BYTES && library.gzipBytes <= BUNDLE_BUDGET_GZIP_BYTES
     return { site, library, budgetGzipBytes: BUNDLE_BUDGET_GZIP_BYTES, withinBudget }
   } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV
+    else process.env.NODE_ENV = nodeEnv
     await rm(outDir, { recursive: true, force: true })
   }
 }

@@ -1,7 +1,7 @@
 // Host anywhere, embed anywhere: the built site from a sub-path of a plain static server,
 // and the one-file library in pages that hold nothing but its script tag and <parley-chat>.
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
@@ -201,6 +201,12 @@ describe('the library', () => {
     const siteJs = await measureJs(join(inject('siteDir'), 'assets'))
     const libJs = await measureJs(inject('libDir'))
     expect(libJs.files).toBe(1)
+    // Production builds: Lit's development build (bigger, with console warnings) stays out.
+    const assets = join(inject('siteDir'), 'assets')
+    const siteFiles = (await readdir(assets)).filter(name => name.endsWith('.js')).map(name => join(assets, name))
+    for (const file of [...siteFiles, join(inject('libDir'), 'parley-chat.js')]) {
+      expect(await readFile(file, 'utf8')).not.toContain('Lit is in dev mode')
+    }
     expect(siteJs.gzipBytes).toBeLessThanOrEqual(BUNDLE_BUDGET_GZIP_BYTES)
     expect(libJs.gzipBytes).toBeLessThanOrEqual(BUNDLE_BUDGET_GZIP_BYTES)
   })

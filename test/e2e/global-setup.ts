@@ -19,8 +19,17 @@ declare module 'vitest' {
 export default async function setup (project: TestProject): Promise<() => Promise<void>> {
   const siteDir = await mkdtemp(join(tmpdir(), 'parley-site-'))
   const libDir = join(siteDir, LIBRARY_SUBDIR)
-  await build({ logLevel: 'error', build: { outDir: siteDir } })
-  await build({ configFile: 'vite.lib.config.ts', logLevel: 'error', build: { outDir: libDir } })
+  // Vitest sets NODE_ENV=test, which would make Vite bundle Lit's development build: build
+  // what `npm run build` ships instead.
+  const nodeEnv = process.env.NODE_ENV
+  process.env.NODE_ENV = 'production'
+  try {
+    await build({ logLevel: 'error', build: { outDir: siteDir } })
+    await build({ configFile: 'vite.lib.config.ts', logLevel: 'error', build: { outDir: libDir } })
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV
+    else process.env.NODE_ENV = nodeEnv
+  }
   project.provide('siteDir', siteDir)
   project.provide('libDir', libDir)
   return async () => { await rm(siteDir, { recursive: true, force: true }) }
