@@ -1,0 +1,49 @@
+// The pure side of unread tracking: which messages count, the title prefix, and what a
+// system notification says.
+import { describe, expect, it } from 'vitest'
+import { MAX_NOTIFICATION_BODY_CHARS, notificationFor, unreadFrom, withUnreadCount } from '../../src/components/unread.js'
+import type { MessageRecord } from '../../src/room/schema.js'
+
+const message = (id: string, authorId: string, authorName: string, text = id): MessageRecord =>
+  ({ id, authorId, authorName, text, sentAt: 1_700_000_000_000 })
+
+describe('unreadFrom', () => {
+  const messages = [message('m1', 'me', 'Me'), message('m2', 'ann', 'Ann'), message('m3', 'me', 'Me'), message('m4', 'bo', 'Bo')]
+
+  it('counts only messages after the mark that others wrote, leaving the list as it was', () => {
+    const before = [...messages]
+    expect(unreadFrom(messages, 1, 'me').map(each => each.id)).toEqual(['m2', 'm4'])
+    expect(unreadFrom(messages, 4, 'me')).toEqual([])
+    expect(messages).toEqual(before)
+  })
+
+  it('treats a mark below zero as the start', () => {
+    expect(unreadFrom(messages, -3, 'ann').map(each => each.id)).toEqual(['m1', 'm3', 'm4'])
+  })
+})
+
+describe('withUnreadCount', () => {
+  it('puts the count in front, and nothing for zero', () => {
+    expect(withUnreadCount('#lobby · Parley', 3)).toBe('(3) #lobby · Parley')
+    expect(withUnreadCount('#lobby · Parley', 0)).toBe('#lobby · Parley')
+  })
+})
+
+describe('notificationFor', () => {
+  it('names the author and shows the text of a single message', () => {
+    expect(notificationFor('lobby', [message('m1', 'ann', 'Ann', 'Lunch?')])).toEqual({ title: 'Ann in #lobby', body: 'Lunch?' })
+  })
+
+  it('sums up several messages by count and authors', () => {
+    const fresh = [message('m1', 'ann', 'Ann'), message('m2', 'bo', 'Bo'), message('m3', 'ann', 'Ann')]
+    expect(notificationFor('lobby', fresh)).toEqual({ title: '3 new messages in #lobby', body: 'From Ann, Bo' })
+  })
+
+  it('says nothing about no messages, and cuts long texts without splitting characters', () => {
+    expect(notificationFor('lobby', [])).toBeNull()
+    const long = '🙂'.repeat(MAX_NOTIFICATION_BODY_CHARS + 5)
+    const body = notificationFor('lobby', [message('m1', 'ann', 'Ann', long)])?.body ?? ''
+    expect([...body]).toHaveLength(MAX_NOTIFICATION_BODY_CHARS)
+    expect(body.endsWith('🙂…')).toBe(true)
+  })
+})

@@ -1,0 +1,147 @@
+// Messages that arrive while the page is hidden: the count in the title, system notifications
+// (never for one's own messages), and the marker where new messages start.
+//
+// Headless Chromium keeps every page visible (bringing another tab or window to the front,
+// or minimising, changes nothing), so these tests stand in for the browser: an init script
+// makes `document.visibilityState`/`hidden` report what the test says and fires the same
+// `visibilitychange` event the browser fires. It also records each `new Notification(...)`
+// the page makes, then lets the real constructor run.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import type { Browser, Locator, Page } from 'playwright-core'
+import { startSignalingServer } from '../../signaling/index.js'
+import {
+  composer, expectMessages, joinRoom, launchChromium, messageLog, roomUrl, sendMessage, serveStatic,
+  uniqueRoom, type Running,
+} from './harness.js'
+import { serveEmbedPages, type EmbedPages } from './embed-pages.js'
+
+const PAGE_STATE_SCRIPT = `(() => {
+  let hidden = false
+  Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get () { return hidden ? 'hidden' : 'visible' } })
+  Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get () { return hidden } })
+  window.__setHidden = value => { hidden = value; document.dispatchEvent(new Event('visibilitychange')) }
+  const shown = window.__notifications = []
+  const Real = window.Notification
+  if (Real !== undefined) {
+    window.Notification = class extends Real {
+      constructor (title, options) { shown.push({ title, body: (options && options.body) || '' }); super(title, options) }
+    }
+  }
+})()`
+
+interface PageState {
+  __setHidden (hidden: boolean): void
+  __notifications: Array<{ title: string, body: string }>
+}
+
+let site: Running
+let signaling: Running
+let embeds: EmbedPages
+let alice: Browser
+let bob: Browser
+
+beforeAll(async () => {
+  site = await serveStatic(inject('siteDir'))
+  signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
+  embeds = await serveEmbedPages(inject('libDir'), signaling.url)
+  ;[alice, bob] = await Promise.all([launchChromium(), launchChromium()])
+})
+
+afterAll(async () => {
+  await Promise.allSettled([alice?.close(), bob?.close()])
+  await Promise.allSettled([signaling?.close(), site?.close(), embeds?.close()])
+})
+
+/** Opens a page whose visibility the test controls and whose notifications it records. */
+async function watchedPage (browser: Browser): Promise<Page> {
+  const context = await browser.newContext()
+  await context.addInitScript(PAGE_STATE_SCRIPT)
+  return context.newPage()
+}
+
+const setHidden = (page: Page, hidden: boolean) => page.evaluate(value => { (window as unknown as PageState).__setHidden(value) }, hidden)
+const notifications = (page: Page) => page.evaluate(() => (window as unknown as PageState).__notifications)
+const title = (page: Page) => page.evaluate(() => document.title)
+
+/** The log's lines in order: "author: text" for messages, the text for notices. */
+function logLines (log: Locator): Promise<string[]> {
+  return log.locator('article, .notice').evaluateAll(entries => entries.map(entry => entry.localName === 'article'
+    ? `${entry.querySelector('.author')?.textContent ?? ''}: ${entry.querySelector('p')?.textContent ?? ''}`
+    : entry.textContent ?? ''))
+}
+
+describe('while the page is hidden', () => {
+  it('counts others\' new messages in the title, notifies for them only, and marks where they start', async () => {
+    const room = uniqueRoom('unread')
+    const url = roomUrl(site.url, signaling.url, room)
+    const a = await joinRoom(alice, url, 'Alice')
+    const b = await watchedPage(bob)
+    await b.goto(url)
+    await b.getByRole('textbox', { name: 'Your name' }).fill('Bob')
+    await b.getByRole('button', { name: 'Join' }).click()
+    await composer(b).waitFor()
+
+    // Notifications are off until the user turns them on.
+    await b.context().grantPermissions(['notifications'], { origin: new URL(site.url).origin })
+    await b.getByRole('button', { name: 'Turn on notifications' }).click()
+    await b.getByRole('button', { name: 'Turn on notifications' }).waitFor({ state: 'detached' })
+
+    await sendMessage(b, 'before I step away')
+    await expectMessages(a, ['Bob: before I step away'])
+    expect(await title(b)).toBe(`#${room} · Parley`)
+    await setHidden(b, true)
+
+    await sendMessage(a, 'one')
+    await expect.poll(() => title(b), { interval: 50 }).toBe(`(1) #${room} · Parley`)
+    await sendMessage(a, 'two')
+    await expect.poll(() => title(b), { interval: 50 }).toBe(`(2) #${room} · Parley`)
+
+    // Bob writes from another tab of the same profile: not unread, no notification.
+    const otherTab = await b.context().newPage()
+    await otherTab.goto(url)
+    await sendMessage(otherTab, 'from my other tab')
+    await expectMessages(b, ['Bob: before I step away', 'Alice: one', 'Alice: two', 'Bob: from my other tab'])
+    await sendMessage(a, 'three')
+    await expect.poll(() => title(b), { interval: 50 }).toBe(`(3) #${room} · Parley`)
+    expect(await notifications(b)).toEqual([
+      { title: `Alice in #${room}`, body: 'one' },
+      { title: `Alice in #${room}`, body: 'two' },
+      { title: `Alice in #${room}`, body: 'three' },
+    ])
+    expect(await title(otherTab)).toBe(`#${room} · Parley`)
+
+    await setHidden(b, false)
+    expect(await title(b)).toBe(`#${room} · Parley`)
+    const log = messageLog(b)
+    expect((await logLines(log)).filter(line => !line.endsWith('joined'))).toEqual([
+      'Bob: before I step away', 'New messages', 'Alice: one', 'Alice: two', 'Bob: from my other tab', 'Alice: three',
+    ])
+    // Writing means the user has caught up: the marker goes.
+    await sendMessage(b, 'back')
+    await expect.poll(async () => (await logLines(log)).includes('New messages'), { interval: 50 }).toBe(false)
+    await Promise.all([a.close(), b.close(), otherTab.close()])
+  })
+
+  it('leaves the title of a page that embeds a chat alone unless notify is set, but still marks new messages', async () => {
+    const room = uniqueRoom('unread-embed')
+    const page = await watchedPage(bob)
+    await page.goto(await embeds.page('one-tag.html', room))
+    await page.getByRole('textbox', { name: 'Your name' }).fill('Bob')
+    await page.getByRole('button', { name: 'Join' }).click()
+    const a = await joinRoom(alice, roomUrl(site.url, signaling.url, room), 'Alice')
+    await setHidden(page, true)
+    await sendMessage(a, 'while you were away')
+    await expectMessages(page, ['Alice: while you were away'])
+    expect(await title(page)).toBe('One tag')
+    await setHidden(page, false)
+    expect(await logLines(messageLog(page))).toContain('New messages')
+
+    await page.locator('parley-chat').evaluate(chat => chat.setAttribute('notify', ''))
+    await setHidden(page, true)
+    await sendMessage(a, 'and again')
+    await expect.poll(() => title(page), { interval: 50 }).toBe('(1) One tag')
+    await setHidden(page, false)
+    expect(await title(page)).toBe('One tag')
+    await Promise.all([a.close(), page.close()])
+  })
+})
