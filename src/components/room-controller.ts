@@ -30,6 +30,7 @@ export class RoomController implements ReactiveController {
     this.#host.requestUpdate()
   })
   #lease: RoomLease | null = null
+  #connected = false
   #stopListening: (() => void) | null = null
   #options: RoomOptions | null = null
   #user: PresenceUser | null = null
@@ -89,15 +90,18 @@ export class RoomController implements ReactiveController {
   }
 
   hostConnected (): void {
+    this.#connected = true
     this.#open()
   }
 
   hostDisconnected (): void {
+    this.#connected = false
     this.#close()
   }
 
   #open (): void {
-    if (this.#options === null || this.#lease !== null) return
+    // Lit keeps updating a removed element: a room set meanwhile opens on reconnection.
+    if (!this.#connected || this.#options === null || this.#lease !== null) return
     this.#lease = acquireRoom(this.#options)
     const room = this.#lease.room
     this.messages = room.messages

@@ -152,6 +152,26 @@ describe('embedding', () => {
     await Promise.all([page.close(), inA.close(), inB.close()])
   })
 
+  it('holds no room while removed from the page, even when its room changes meanwhile', async () => {
+    const [roomA, roomB] = [uniqueRoom('detached-a'), uniqueRoom('detached-b')]
+    const page = await openPage(alice, await embeds.page('host-page.html', roomA))
+    const [first, second] = [page.locator('#first'), page.locator('#second')]
+    await first.getByRole('textbox', { name: 'Message' }).waitFor()
+    const inB = await joinRoom(bob, roomUrl(site.url, signaling.url, roomB), 'Cleo')
+    const membersOfB = () => expect.poll(async () => (await shownMembers(inB)).sort(), { timeout: 15_000, interval: 50 })
+
+    const detached = await second.evaluateHandle((chat, room) => { chat.remove(); (chat as HTMLElementTagNameMap['parley-chat']).room = room; return chat }, roomB)
+    // The first chat visits B and leaves again: if the removed one held B too, Ann would stay.
+    await first.evaluate((chat, room) => chat.setAttribute('room', room), roomB)
+    await membersOfB().toEqual(['Ann', 'Cleo (you)'])
+    await first.evaluate((chat, room) => chat.setAttribute('room', room), roomA)
+    await membersOfB().toEqual(['Cleo (you)'])
+    // Back on the page, it opens the room it was given.
+    await detached.evaluate(chat => { document.querySelector('.chats')?.append(chat as Node) })
+    await membersOfB().toEqual(['Ann', 'Cleo (you)'])
+    await Promise.all([page.close(), inB.close()])
+  })
+
   it('keeps the page\'s text styles out, and adds no styles to the page', async () => {
     const page = await openPage(alice, await embeds.page('host-page.html', uniqueRoom('styles')))
     const first = page.locator('#first')
