@@ -57,6 +57,7 @@ const MAX_HEADING_LEVEL = 5
  * @cssprop --parley-focus - the focus ring
  * @cssprop --parley-error - error messages
  * @cssprop --parley-author-lightness - OKLCH lightness of author names (0–1)
+ * @cssprop --parley-max-height - tallest the chat grows when the page gives it no height (default 100dvh)
  */
 @customElement('parley-chat')
 export class ParleyChat extends LitElement {
