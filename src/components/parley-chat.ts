@@ -3,7 +3,7 @@
 import { LitElement, css, html, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import { resolveIceServers, resolveSignalingUrl, DEFAULT_ROOM } from '../room/config.js'
-import { cleanName, loadIdentity, saveName, type Identity } from '../room/identity.js'
+import { cleanName, colorFor, loadIdentity, saveName, type Identity } from '../room/identity.js'
 import { loadSigner } from '../room/key-store.js'
 import type { Author } from '../room/room.js'
 import type { Signer } from '../room/signing.js'
@@ -188,7 +188,7 @@ export class ParleyChat extends LitElement {
   override willUpdate (changed: PropertyValues<this>): void {
     const author = this.#author()
     // Wait for the keys: the user id is their fingerprint, and must not change once shown.
-    if (this.signer !== undefined) this.#room.setUser(author === null ? null : { ...author, color: this.identity.color })
+    if (this.signer !== undefined) this.#room.setUser(author === null ? null : { ...author, color: colorFor(author.userId) })
     if (changed.has('room') || changed.has('secret') || changed.has('signaling') || changed.has('iceServers')) {
       this.#room.setRoom({
         name: this.#roomName(),

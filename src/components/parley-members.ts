@@ -10,6 +10,7 @@ import { shortFingerprint } from '../room/signing.js'
  * The members list.
  * @csspart list - the list of members
  * @cssprop --parley-muted - colour of the heading, "(you)", the tab count and the typing mark
+ * @cssprop --parley-author-lightness - OKLCH lightness of each member's dot, as of author names (0–1)
  */
 @customElement('parley-members')
 export class ParleyMembers extends LitElement {
@@ -19,7 +20,8 @@ export class ParleyMembers extends LitElement {
       color: var(--parley-muted, #5f6368); }
     ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 0.35rem; }
     li { display: flex; align-items: center; gap: 0.4rem; }
-    .dot { width: 0.6rem; height: 0.6rem; border-radius: 50%; flex: none; }
+    .dot { width: 0.6rem; height: 0.6rem; border-radius: 50%; flex: none; background: var(--member-color);
+      background: oklch(from var(--member-color) var(--parley-author-lightness, 0.48) min(c, 0.14) h); }
     .tabs, .you { color: var(--parley-muted, #5f6368); font-size: 0.85em; }
     .typing { font-size: 0.85em; color: var(--parley-muted, #5f6368); }
     .member { display: flex; flex-direction: column; min-width: 0; }
@@ -40,7 +42,7 @@ export class ParleyMembers extends LitElement {
       <ul part="list" aria-label="Members">
         ${repeat(this.members, member => member.key, member => html`
           <li>
-            <span class="dot" style="background: ${member.color}" aria-hidden="true"></span>
+            <span class="dot" style="--member-color: ${member.color}" aria-hidden="true"></span>
             <span class="member">
               <span class="line">
                 ${member.verdict === 'unverified'

@@ -149,6 +149,14 @@ describe('looks', () => {
         await b.screenshot({ path: new URL(`app-${scheme}-${size.width}.png`, ARTIFACTS).pathname })
       }
     }
+    // Each person has one colour: their dot in the members list, their name in the log.
+    for (const name of ['Alice', 'Bob']) {
+      const dot = await b.getByRole('listitem').filter({ hasText: name }).locator('.dot')
+        .evaluate(element => getComputedStyle(element).backgroundColor)
+      const author = await messageLog(b).locator('.author', { hasText: name }).first()
+        .evaluate(element => getComputedStyle(element).color)
+      expect(dot, name).toBe(author)
+    }
     // At 360 px: nothing scrolls sideways, the members panel sits above the log at full
     // width, and the field and the Send button are on screen side by side.
     expect(await b.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(NARROW.width)
