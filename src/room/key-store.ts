@@ -11,8 +11,9 @@ export async function loadSigner (): Promise<Signer | null> {
   if (!canSign()) return null
   const stored = await readKeys().catch(() => null)
   if (stored !== null) return signerFor(stored)
-  const keys = await generateSigningKeys()
-  await writeKeys(keys).catch(() => undefined) // no IndexedDB (private mode): keys last this page
+  const generated = await generateSigningKeys()
+  // Another tab of this profile may have stored keys meanwhile: the first stored wins.
+  const keys = await keepFirstKeys(generated).catch(() => generated) // no IndexedDB (private mode): keys last this page
   return signerFor(keys)
 }
 
@@ -39,10 +40,19 @@ async function readKeys (): Promise<CryptoKeyPair | null> {
   }
 }
 
-async function writeKeys (keys: CryptoKeyPair): Promise<void> {
+/**
+ * Stores `keys` unless keys are stored already, and returns the stored ones. One read-write
+ * transaction does both, and IndexedDB runs such transactions on a store one at a time, so
+ * two tabs opening together on a first visit end up with the same keys.
+ */
+async function keepFirstKeys (keys: CryptoKeyPair): Promise<CryptoKeyPair> {
   const db = await openDatabase()
   try {
-    await requestResult(db.transaction(STORE, 'readwrite').objectStore(STORE).put(keys, SIGNING_KEY))
+    const store = db.transaction(STORE, 'readwrite').objectStore(STORE)
+    const existing = await requestResult<unknown>(store.get(SIGNING_KEY))
+    if (isKeyPair(existing)) return existing
+    await requestResult(store.put(keys, SIGNING_KEY))
+    return keys
   } finally {
     db.close()
   }
