@@ -255,7 +255,9 @@ export class ParleyChat extends LitElement {
     return html`
       <section class="chat ${theme}" aria-label=${this.label.trim() || `Chat: ${room}`}>
         <header part="header">
-          <div class="title" role="heading" aria-level=${level}>#${room}</div>
+          <div class="title" role="heading" aria-level=${level}>${this.secret
+            ? html`<span aria-hidden="true">🔒 </span>Private room`
+            : `#${room}`}</div>
           ${author !== null && !this.renaming ? html`
             <div class="who">
               <span>You are <strong>${author.name}</strong></span>

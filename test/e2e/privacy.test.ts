@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import type { Browser } from 'playwright-core'
 import { startSignalingServer } from '../../signaling/index.js'
-import { newPrivateRoom, roomFragment } from '../../src/room/room-address.js'
+import { parseRoomFragment, roomFragment } from '../../src/room/room-address.js'
 import {
   expectMessages, joinRoom, launchChromium, sendMessage, serveStatic, shownMembers, shownMessages, type Running,
 } from './harness.js'
@@ -89,11 +89,15 @@ describe('the signaling server learns nothing', () => {
 
 describe('a private room', () => {
   it('works between two browsers, encrypts its signaling, and shows nothing to a browser without the key', async () => {
-    const address = newPrivateRoom()
-    const secret = address.secret ?? ''
     proxy.frames.length = 0
-    const url = pageUrl(roomFragment(address))
-    const a = await joinRoom(alice, url, 'Alice')
+    // Alice makes the room with the button, and shares the address bar's URL with Bob.
+    const a = await joinRoom(alice, pageUrl('#lobby'), 'Alice')
+    await a.getByRole('button', { name: 'New private room' }).click()
+    await a.getByRole('heading', { name: 'Private room' }).waitFor()
+    const url = a.url()
+    const address = parseRoomFragment(new URL(url).hash)
+    const secret = address.secret ?? ''
+    expect(secret.length).toBeGreaterThanOrEqual(16)
     const b = await joinRoom(bob, url, 'Bob')
     await sendMessage(a, 'for your eyes only')
     await expectMessages(b, ['Alice: for your eyes only'])
