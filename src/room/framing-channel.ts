@@ -1,0 +1,333 @@
+// A data channel that frames large messages (see framing-protocol.ts) around a real one: it
+// queues, cuts and paces what is sent by the real channel's buffer, and reassembles what arrives.
+import {
+  FRAME_PAYLOAD_BYTES, MAX_MESSAGE_BYTES, Reassembler, encodeFrame, isFrame, needsFraming, type ReassemblyBudget,
+} from './framing-protocol.js'
+
+/** Bytes the real channel may hold in its send buffer before the queue waits (Chromium closes a channel at 16 MiB). */
+const HIGH_WATER_BYTES = 1024 * 1024
+/** Buffer level at which sending resumes, in bytes. */
+const LOW_WATER_BYTES = 256 * 1024
+/** How often the buffer is checked where the real channel has no `bufferedamountlow` event (Node's wrtc), in ms. */
+const DRAIN_POLL_MS = 5
+/** How long a large message waits for the peer's capability frame before it is sent unframed, in ms. */
+export const CAPABILITY_WAIT_MS = 2000
+
+/** Whether the peer of one connection reassembles frames, as far as this side knows. */
+export class FramingCapability {
+  /** 'unknown' until the peer's capability frame arrives or CAPABILITY_WAIT_MS pass after the channel opened. */
+  state: 'unknown' | 'framing' | 'stock' = 'unknown'
+  /** Largest message the peer reassembles, in bytes (when `state` is 'framing'). */
+  peerMaxBytes = 0
+  #listeners = new Set<() => void>()
+  #timer: ReturnType<typeof setTimeout> | null = null
+
+  /** The peer announced framing. */
+  announce (maxBytes: number): void {
+    this.state = 'framing'
+    this.peerMaxBytes = maxBytes
+    this.#settle()
+  }
+
+  /** Starts the wait for the peer's announcement (called when the data channel opens). */
+  startWaiting (waitMs = CAPABILITY_WAIT_MS): void {
+    if (this.state !== 'unknown' || this.#timer !== null) return
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      if (this.state === 'unknown') {
+        this.state = 'stock'
+        this.#settle()
+      }
+    }, waitMs)
+  }
+
+  /** Calls `listener` once the state is known; returns a cancel function. */
+  whenKnown (listener: () => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** Stops the wait (the connection closed). */
+  dispose (): void {
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
+    this.#listeners.clear()
+  }
+
+  #settle (): void {
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
+    const listeners = [...this.#listeners]
+    this.#listeners.clear()
+    for (const listener of listeners) listener()
+  }
+}
+
+/** Counters a room keeps over all its framed channels. */
+export interface FramingStats {
+  /** Messages dropped because no peer stack could carry them (bigger than the peer's limit). */
+  droppedMessages: number
+  /** Links dropped because the peer broke the framing protocol. */
+  violations: number
+  /** Large messages that reached the peer as frames. */
+  framedMessages: number
+  /** Large messages put back together from frames. */
+  reassembledMessages: number
+}
+
+/** What a framed channel needs from its room. */
+export interface FramingContext {
+  capability: FramingCapability
+  budget: ReassemblyBudget
+  stats: FramingStats
+  maxMessageBytes?: number
+}
+
+/** What `send` takes, as RTCDataChannel does. */
+type OutgoingData = string | Blob | ArrayBuffer | ArrayBufferView
+type Outgoing = { data: OutgoingData, bytes: Uint8Array | null, offset: number, framed: boolean | null }
+type Handler = ((this: RTCDataChannel, ev: Event) => unknown) | null
+const EVENT_TYPES = ['open', 'close', 'closing', 'error', 'message', 'bufferedamountlow'] as const
+type EventType = typeof EVENT_TYPES[number]
+
+/**
+ * An RTCDataChannel that frames what is too large for one WebRTC message. It behaves like
+ * the channel it wraps (the events, `send`, `bufferedAmount` and its low event, `close`), so
+ * simple-peer uses it unchanged. `bufferedAmount` counts the queue as well as the real buffer.
+ */
+export class FramedChannel extends EventTarget implements RTCDataChannel {
+  #real: RTCDataChannel
+  #context: FramingContext
+  #reassembler: Reassembler
+  #queue: Outgoing[] = []
+  #queuedBytes = 0
+  #handlers = new Map<EventType, Handler>()
+  #binaryType: BinaryType
+  #threshold = 0
+  #wasAboveThreshold = false
+  /** Cancels what the queue waits for (the peer's capability, or the real buffer to drain). */
+  #blocked: (() => void) | null = null
+
+  constructor (real: RTCDataChannel, context: FramingContext) {
+    super()
+    this.#real = real
+    this.#context = context
+    this.#reassembler = new Reassembler(context.maxMessageBytes ?? MAX_MESSAGE_BYTES, context.budget)
+    this.#binaryType = real.binaryType
+    real.binaryType = 'arraybuffer'
+    for (const type of EVENT_TYPES) {
+      this.addEventListener(type, event => { this.#handlers.get(type)?.call(this, event) })
+    }
+    real.onopen = () => {
+      context.capability.startWaiting()
+      this.dispatchEvent(new Event('open'))
+    }
+    real.onclosing = () => this.dispatchEvent(new Event('closing'))
+    real.onclose = () => {
+      this.#dispose()
+      this.dispatchEvent(new Event('close'))
+    }
+    real.onerror = (event: Event) => {
+      const copy = new Event('error')
+      Object.defineProperty(copy, 'error', { value: (event as { error?: unknown }).error })
+      this.dispatchEvent(copy)
+    }
+    real.onmessage = (event: MessageEvent<unknown>) => this.#onMessage(event.data)
+    if (real.readyState === 'open') context.capability.startWaiting()
+  }
+
+  get binaryType (): BinaryType { return this.#binaryType }
+  set binaryType (value: BinaryType) { this.#binaryType = value }
+  get bufferedAmount (): number { return this.#real.bufferedAmount + this.#queuedBytes }
+  get bufferedAmountLowThreshold (): number { return this.#threshold }
+  set bufferedAmountLowThreshold (value: number) { this.#threshold = value }
+  get id (): number | null { return this.#real.id }
+  get label (): string { return this.#real.label }
+  get maxPacketLifeTime (): number | null { return this.#real.maxPacketLifeTime }
+  get maxRetransmits (): number | null { return this.#real.maxRetransmits }
+  get negotiated (): boolean { return this.#real.negotiated }
+  get ordered (): boolean { return this.#real.ordered }
+  get protocol (): string { return this.#real.protocol }
+  get readyState (): RTCDataChannelState { return this.#real.readyState }
+
+  get onopen (): Handler { return this.#handlers.get('open') ?? null }
+  set onopen (handler: Handler) { this.#handlers.set('open', handler) }
+  get onclose (): Handler { return this.#handlers.get('close') ?? null }
+  set onclose (handler: Handler) { this.#handlers.set('close', handler) }
+  get onclosing (): Handler { return this.#handlers.get('closing') ?? null }
+  set onclosing (handler: Handler) { this.#handlers.set('closing', handler) }
+  get onerror (): Handler { return this.#handlers.get('error') ?? null }
+  set onerror (handler: Handler) { this.#handlers.set('error', handler) }
+  get onmessage (): Handler { return this.#handlers.get('message') ?? null }
+  set onmessage (handler: Handler) { this.#handlers.set('message', handler) }
+  get onbufferedamountlow (): Handler { return this.#handlers.get('bufferedamountlow') ?? null }
+  set onbufferedamountlow (handler: Handler) { this.#handlers.set('bufferedamountlow', handler) }
+
+  /** Sends a message of any size; what the peer cannot take unframed waits for its capability. */
+  send (data: OutgoingData): void {
+    if (this.#real.readyState !== 'open') throw new DOMException('RTCDataChannel.readyState is not \'open\'', 'InvalidStateError')
+    const bytes = toBytes(data)
+    if (this.#queue.length === 0 && (bytes === null || !needsFraming(bytes))) {
+      // The common case, exactly as the real channel does it (errors included).
+      sendRaw(this.#real, data)
+      if (this.#real.bufferedAmount > this.#threshold && !this.#wasAboveThreshold) {
+        this.#wasAboveThreshold = true
+        if (this.#blocked === null) this.#waitForDrain()
+      }
+      return
+    }
+    this.#queue.push({ data, bytes, offset: 0, framed: null })
+    this.#queuedBytes += bytes?.byteLength ?? 0
+    if (this.#blocked === null) this.#pump()
+  }
+
+  /** Closes the real channel; queued messages are dropped. */
+  close (): void {
+    this.#dispose()
+    this.#real.close()
+  }
+
+  /** Sends from the queue while the real buffer has room, framing what needs it. */
+  #pump (): void {
+    while (this.#queue.length > 0) {
+      if (this.#real.readyState !== 'open') return this.#dispose()
+      const head = this.#queue[0]
+      if (head.framed === null) {
+        const decision = this.#decide(head)
+        if (decision === 'wait') return this.#waitForCapability()
+        if (decision === 'drop') {
+          this.#drop(head)
+          continue
+        }
+        head.framed = decision === 'frame'
+      }
+      if (this.#real.bufferedAmount >= HIGH_WATER_BYTES) return this.#waitForDrain()
+      try {
+        if (head.framed && head.bytes !== null) {
+          const payloadBytes = Math.min(FRAME_PAYLOAD_BYTES, head.bytes.byteLength - head.offset)
+          this.#real.send(encodeFrame(head.bytes, head.offset))
+          head.offset += payloadBytes
+          this.#queuedBytes -= payloadBytes
+          if (head.offset < head.bytes.byteLength) continue
+          this.#context.stats.framedMessages++
+          this.#queue.shift()
+        } else {
+          this.#queuedBytes -= head.bytes?.byteLength ?? 0
+          head.offset = head.bytes?.byteLength ?? 0
+          this.#queue.shift()
+          sendRaw(this.#real, head.data)
+        }
+      } catch {
+        // Too large for a stock peer, or the channel is closing: the message is lost, as it is
+        // with stock y-webrtc (which ignores send errors).
+        if (this.#queue[0] === head) this.#drop(head)
+        else this.#context.stats.droppedMessages++
+      }
+    }
+    this.#checkLow()
+    if (this.#wasAboveThreshold) this.#waitForDrain()
+  }
+
+  /** How the head message goes: as it is, framed, not at all, or not yet (capability unknown). */
+  #decide (head: Outgoing): 'raw' | 'frame' | 'drop' | 'wait' {
+    const capability = this.#context.capability
+    if (head.bytes === null || !needsFraming(head.bytes) || capability.state === 'stock') return 'raw'
+    if (capability.state === 'unknown') return 'wait'
+    // A message over the peer's limit would make it drop the link: skip the message instead.
+    return head.bytes.byteLength > capability.peerMaxBytes ? 'drop' : 'frame'
+  }
+
+  #drop (head: Outgoing): void {
+    this.#queuedBytes -= head.bytes === null ? 0 : head.bytes.byteLength - head.offset
+    this.#context.stats.droppedMessages++
+    this.#queue.shift()
+  }
+
+  #waitForCapability (): void {
+    const cancel = this.#context.capability.whenKnown(() => this.#resume())
+    this.#blocked = cancel
+  }
+
+  /** Resumes the pump once the real buffer drained (LOW_WATER_BYTES, or our threshold when idle). */
+  #waitForDrain (): void {
+    const real = this.#real
+    const level = this.#queue.length > 0 ? LOW_WATER_BYTES : this.#threshold
+    if (typeof real.bufferedAmountLowThreshold === 'number' && real.onbufferedamountlow !== undefined) {
+      real.bufferedAmountLowThreshold = level
+      real.onbufferedamountlow = () => this.#resume()
+      this.#blocked = () => { real.onbufferedamountlow = null }
+      if (real.bufferedAmount <= level) queueMicrotask(() => { if (this.#blocked !== null) this.#resume() })
+      return
+    }
+    // Node's wrtc has no low event: poll.
+    let timer: ReturnType<typeof setTimeout>
+    const poll = (): void => {
+      if (real.bufferedAmount <= level || real.readyState !== 'open') this.#resume()
+      else timer = setTimeout(poll, DRAIN_POLL_MS)
+    }
+    timer = setTimeout(poll, DRAIN_POLL_MS)
+    this.#blocked = () => clearTimeout(timer)
+  }
+
+  #resume (): void {
+    const cancel = this.#blocked
+    this.#blocked = null
+    cancel?.()
+    this.#pump()
+  }
+
+  /** Fires `bufferedamountlow` when the total drops to the threshold after being above it. */
+  #checkLow (): void {
+    const above = this.bufferedAmount > this.#threshold
+    if (this.#wasAboveThreshold && !above) this.dispatchEvent(new Event('bufferedamountlow'))
+    this.#wasAboveThreshold = above
+  }
+
+  #onMessage (data: unknown): void {
+    if (!(data instanceof ArrayBuffer)) {
+      this.#deliver(data)
+      return
+    }
+    const bytes = new Uint8Array(data)
+    if (!isFrame(bytes)) {
+      this.#deliver(data)
+      return
+    }
+    const step = this.#reassembler.push(bytes)
+    if (step.kind === 'message') {
+      this.#context.stats.reassembledMessages++
+      const { buffer, byteOffset, byteLength } = step.data
+      this.#deliver(byteOffset === 0 && byteLength === buffer.byteLength ? buffer : buffer.slice(byteOffset, byteOffset + byteLength))
+    } else if (step.kind === 'violation') {
+      this.#context.stats.violations++
+      this.close()
+    }
+  }
+
+  #deliver (data: unknown): void {
+    const converted = this.#binaryType === 'blob' && data instanceof ArrayBuffer ? new Blob([data]) : data
+    this.dispatchEvent(new MessageEvent('message', { data: converted }))
+  }
+
+  #dispose (): void {
+    const cancel = this.#blocked
+    this.#blocked = null
+    cancel?.()
+    this.#queue = []
+    this.#queuedBytes = 0
+    this.#reassembler.reset()
+  }
+}
+
+function toBytes (data: OutgoingData): Uint8Array | null {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  return null
+}
+
+function sendRaw (channel: RTCDataChannel, data: OutgoingData): void {
+  if (typeof data === 'string') channel.send(data)
+  else if (data instanceof Blob) channel.send(data)
+  else if (data instanceof ArrayBuffer) channel.send(data)
+  else channel.send(new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength))
+}

@@ -1,0 +1,121 @@
+// The shell of message framing for one room: wraps the WebRTC classes so that y-webrtc's data
+// channel frames large messages, and announces the capability on a negotiated side channel.
+import { FramedChannel, FramingCapability, type FramingStats } from './framing-channel.js'
+import {
+  FRAMING_CHANNEL_ID, FRAMING_CHANNEL_LABEL, MAX_MESSAGE_BYTES, encodeFramingHello, parseFramingHello,
+  type ReassemblyBudget,
+} from './framing-protocol.js'
+import type { RtcImplementation } from './liveness.js'
+
+/** Bytes all partial messages of one room may hold together (each is capped at MAX_MESSAGE_BYTES too). */
+const ROOM_REASSEMBLY_BUDGET_BYTES = 2 * MAX_MESSAGE_BYTES
+
+/** Options for tests and benchmarks. */
+export interface FramingOptions {
+  /** Largest message reassembled, in bytes (default MAX_MESSAGE_BYTES). */
+  maxMessageBytes?: number
+}
+
+type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
+
+/** Framing for every peer connection of one room. */
+export class Framing {
+  /** What happened to large messages so far. */
+  readonly stats: FramingStats = { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0 }
+  /** Capability frames from other peers that failed to parse. */
+  garbageFrames = 0
+  readonly #budget: ReassemblyBudget
+  readonly #maxMessageBytes: number
+
+  constructor (options: FramingOptions = {}) {
+    this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES
+    this.#budget = { usedBytes: 0, maxBytes: Math.max(ROOM_REASSEMBLY_BUDGET_BYTES, this.#maxMessageBytes) }
+  }
+
+  /**
+   * Wraps a WebRTC implementation: its peer connections hand out framed channels, from
+   * `createDataChannel` and through `ondatachannel`. Negotiated channels (side channels such
+   * as liveness) are left as they are.
+   */
+  wrap (rtc: RtcImplementation): RtcImplementation {
+    const framing = this
+    const capabilities = new WeakMap<RTCPeerConnection, FramingCapability>()
+    const wrapped = new WeakMap<RTCDataChannel, FramedChannel>()
+    const frame = (pc: RTCPeerConnection, channel: RTCDataChannel): RTCDataChannel => {
+      if (channel instanceof FramedChannel) return channel
+      let framed = wrapped.get(channel)
+      if (framed === undefined) {
+        const capability = capabilities.get(pc) ?? new FramingCapability()
+        framed = new FramedChannel(channel, { capability, budget: framing.#budget, stats: framing.stats, maxMessageBytes: framing.#maxMessageBytes })
+        wrapped.set(channel, framed)
+        framed.addEventListener('close', () => capability.dispose())
+      }
+      return framed
+    }
+    const base = rtc.RTCPeerConnection
+    // In browsers `ondatachannel` is an accessor of the prototype; in Node's wrtc an own property
+    // of each instance, whose events go through `dispatchEvent` instead.
+    const nativeAccessor = Object.getOwnPropertyDescriptor(base.prototype, 'ondatachannel')
+    class FramingPeerConnection extends base {
+      constructor (config?: RTCConfiguration) {
+        super(config)
+        const capability = new FramingCapability()
+        capabilities.set(this, capability)
+        framing.#announce(super.createDataChannel(FRAMING_CHANNEL_LABEL, { negotiated: true, id: FRAMING_CHANNEL_ID }), capability)
+      }
+
+      override createDataChannel (label: string, init?: RTCDataChannelInit): RTCDataChannel {
+        const channel = super.createDataChannel(label, init)
+        return init?.negotiated === true ? channel : frame(this, channel)
+      }
+
+      override dispatchEvent (event: Event): boolean {
+        const channel = (event as { channel?: unknown }).channel
+        if (nativeAccessor?.set === undefined && event.type === 'datachannel' && isChannel(channel)) {
+          // wrtc's own event shim: hand its listeners an event carrying the framed channel.
+          const framedEvent = { type: event.type, channel: frame(this, channel), target: this }
+          return super.dispatchEvent(framedEvent as unknown as Event)
+        }
+        return super.dispatchEvent(event)
+      }
+    }
+    if (nativeAccessor?.get !== undefined && nativeAccessor.set !== undefined) {
+      const { get, set } = nativeAccessor
+      const handlers = new WeakMap<RTCPeerConnection, DataChannelHandler>()
+      Object.defineProperty(FramingPeerConnection.prototype, 'ondatachannel', {
+        configurable: true,
+        enumerable: true,
+        get (this: RTCPeerConnection) { return handlers.get(this) ?? (get.call(this) as DataChannelHandler) },
+        set (this: RTCPeerConnection, handler: DataChannelHandler) {
+          handlers.set(this, handler)
+          const pc = this
+          set.call(this, handler === null ? null : (event: RTCDataChannelEvent) => {
+            handler.call(pc, { type: event.type, channel: frame(pc, event.channel), target: pc } as unknown as RTCDataChannelEvent)
+          })
+        },
+      })
+    }
+    return { ...rtc, RTCPeerConnection: FramingPeerConnection }
+  }
+
+  /** Sends our capability when the side channel opens, and records the peer's. */
+  #announce (channel: RTCDataChannel, capability: FramingCapability): void {
+    channel.onopen = () => {
+      try {
+        channel.send(encodeFramingHello(this.#maxMessageBytes))
+      } catch {
+        // closed between open and send: the connection is going away anyway
+      }
+    }
+    channel.onmessage = (event: MessageEvent<unknown>) => {
+      const hello = parseFramingHello(event.data)
+      if (hello === null) this.garbageFrames++
+      else capability.announce(hello.max)
+    }
+    channel.onclose = () => capability.dispose()
+  }
+}
+
+function isChannel (value: unknown): value is RTCDataChannel {
+  return typeof value === 'object' && value !== null && typeof (value as { send?: unknown }).send === 'function'
+}

@@ -1,0 +1,99 @@
+// Framing over real WebRTC in Node (@roamhq/wrtc) with simple-peer, as y-webrtc drives it:
+// large messages between framing peers, and small ones between a framing peer and a stock one.
+import { afterEach, describe, expect, it } from 'vitest'
+import { createRequire } from 'node:module'
+import wrtc from '@roamhq/wrtc'
+import { Framing } from '../../src/room/framing.js'
+import type { RtcImplementation } from '../../src/room/liveness.js'
+
+/** The part of simple-peer (which ships no types) that y-webrtc uses. */
+interface SimplePeer {
+  on (event: string, listener: (value: never) => void): void
+  once (event: string, listener: () => void): void
+  off (event: string, listener: (value: never) => void): void
+  signal (data: unknown): void
+  send (data: Uint8Array): void
+  destroy (): void
+}
+type PeerConstructor = new (options: Record<string, unknown>) => SimplePeer
+const Peer = createRequire(import.meta.url)('simple-peer') as PeerConstructor
+
+const stockRtc = wrtc as unknown as RtcImplementation
+const peers: SimplePeer[] = []
+
+afterEach(() => {
+  for (const peer of peers.splice(0)) peer.destroy()
+})
+
+/** Two simple-peer instances signalling to each other in memory; resolves once both are connected. */
+async function connect (initiatorRtc: RtcImplementation, answererRtc: RtcImplementation): Promise<[SimplePeer, SimplePeer]> {
+  const a = new Peer({ initiator: true, wrtc: initiatorRtc, config: { iceServers: [] } })
+  const b = new Peer({ initiator: false, wrtc: answererRtc, config: { iceServers: [] } })
+  peers.push(a, b)
+  a.on('signal', (signal: unknown) => b.signal(signal))
+  b.on('signal', (signal: unknown) => a.signal(signal))
+  await Promise.all([new Promise<void>(resolve => a.once('connect', resolve)), new Promise<void>(resolve => b.once('connect', resolve))])
+  return [a, b]
+}
+
+/** The next `count` messages a peer receives. */
+function received (peer: SimplePeer, count: number): Promise<Uint8Array[]> {
+  return new Promise(resolve => {
+    const got: Uint8Array[] = []
+    const onData = (data: Uint8Array): void => {
+      got.push(new Uint8Array(data))
+      if (got.length === count) {
+        peer.off('data', onData)
+        resolve(got)
+      }
+    }
+    peer.on('data', onData)
+  })
+}
+
+/** Bytes that differ from position to position, so a misplaced chunk shows. */
+function pattern (length: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(length)
+  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + seed) & 0xff
+  bytes[0] = seed & 0x7f // like a y-webrtc message type
+  return bytes
+}
+
+describe('framing over wrtc', () => {
+  it('carries a 5 MiB message and small ones around it, in order, both ways', async () => {
+    const framingA = new Framing()
+    const framingB = new Framing()
+    const [a, b] = await connect(framingA.wrap(stockRtc), framingB.wrap(stockRtc))
+    const big = pattern(5 * 1024 * 1024, 1)
+    const arriving = received(b, 3)
+    a.send(pattern(10, 2))
+    a.send(big)
+    a.send(pattern(20, 3))
+    const [first, second, third] = await arriving
+    expect(first).toEqual(pattern(10, 2))
+    expect(second.byteLength).toBe(big.byteLength)
+    expect(Buffer.compare(second, big)).toBe(0)
+    expect(third).toEqual(pattern(20, 3))
+
+    const back = received(a, 1)
+    b.send(pattern(300 * 1024, 4))
+    expect(Buffer.compare((await back)[0], pattern(300 * 1024, 4))).toBe(0)
+    expect(framingA.stats).toMatchObject({ framedMessages: 1, reassembledMessages: 1, droppedMessages: 0, violations: 0 })
+    expect(framingB.stats).toMatchObject({ framedMessages: 1, reassembledMessages: 1, droppedMessages: 0, violations: 0 })
+  })
+
+  it('talks to a stock peer unframed, both as initiator and as answerer', async () => {
+    for (const framingFirst of [true, false]) {
+      const framing = new Framing()
+      const [a, b] = await connect(framingFirst ? framing.wrap(stockRtc) : stockRtc, framingFirst ? stockRtc : framing.wrap(stockRtc))
+      const atB = received(b, 2)
+      a.send(pattern(100, 5))
+      a.send(pattern(60 * 1024, 6))
+      expect(await atB).toEqual([pattern(100, 5), pattern(60 * 1024, 6)])
+      const atA = received(a, 1)
+      b.send(pattern(200, 7))
+      expect(await atA).toEqual([pattern(200, 7)])
+      expect(framing.stats.framedMessages + framing.stats.reassembledMessages).toBe(0)
+    }
+  })
+})
