@@ -7,6 +7,8 @@
 // spawns the load generator (bench/signaling-load-worker.ts) as another process, samples the
 // server's RSS and CPU from /proc during the measurement window, and reports delivered/s,
 // delivery ratio and relay latency percentiles. Prints a table and one JSON line.
+// If "pub/s" falls short of its target, the load generator itself ran out of CPU and the
+// figures describe the machine rather than the server.
 
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -53,6 +55,9 @@ export interface SignalingBenchResult {
   readonly connected: number
   readonly closedEarly: number
   readonly published: number
+  /** Publishes per second the load generator achieved, and what it aimed for (clients x rate). */
+  readonly publishedPerSecond: number
+  readonly targetPublishedPerSecond: number
   readonly expected: number
   readonly delivered: number
   readonly deliveredPerSecond: number
@@ -260,6 +265,8 @@ async function runOne(kind: BenchServer, config: BenchConfig, options: Signaling
       connected: result.connected,
       closedEarly: result.closedEarly,
       published: result.published,
+      publishedPerSecond: result.published / windowSeconds,
+      targetPublishedPerSecond: result.connected * options.ratePerClient,
       expected: result.expected,
       delivered: result.delivered,
       deliveredPerSecond: result.delivered / windowSeconds,
@@ -295,12 +302,13 @@ function fixed(value: number, digits: number): string {
 
 /** A plain-text table of results, one row per configuration and server. */
 export function formatBenchTable(results: readonly SignalingBenchResult[]): string {
-  const header = ['server', 'clients', 'rooms', 'msg/s/client', 'delivered/s', 'ratio', 'p50 ms', 'p99 ms', 'max ms', 'rss idle MiB', 'rss peak MiB', 'cpu %', 'dropped']
+  const header = ['server', 'clients', 'rooms', 'msg/s/client', 'pub/s (target)', 'delivered/s', 'ratio', 'p50 ms', 'p99 ms', 'max ms', 'rss idle MiB', 'rss peak MiB', 'cpu %', 'dropped']
   const rows = results.map((r) => [
     r.server,
     String(r.clients),
     String(r.rooms),
     String(r.ratePerClient),
+    `${fixed(r.publishedPerSecond, 0)} (${r.targetPublishedPerSecond})`,
     fixed(r.deliveredPerSecond, 0),
     fixed(r.deliveryRatio, 4),
     fixed(r.latencyMs.p50, 2),

@@ -10,7 +10,7 @@ import type { RateLimit, TokenBucket } from './rate-limit.js'
 import { createTokenBucket, takeToken } from './rate-limit.js'
 import type { TopicRelay } from './topic-relay.js'
 import type { DropReason, SignalingCounters } from './stats.js'
-import type { TopicRegistry } from './topic-registry.js'
+import type { OutgoingFrame, TopicRegistry } from './topic-registry.js'
 import * as topicRegistry from './topic-registry.js'
 
 /** Server-side state of one connection; the registry sees it as a TopicConnection. */
@@ -22,7 +22,7 @@ export interface Session {
   /** Set once the server decided to end this connection; later frames are ignored. */
   dropped: boolean
   bucket: TokenBucket
-  send(text: string): void
+  send(frame: OutgoingFrame): void
 }
 
 /** Limits a session enforces (0 disables maxTopicsPerConnection and maxBufferedBytes). */
@@ -60,6 +60,8 @@ export interface Sessions {
 }
 
 const RATE_LIMIT_REASON = 'rate limit exceeded'
+const PONG_BYTES = Buffer.from(PONG_TEXT)
+const TEXT_FRAME = { binary: false } as const
 
 function rawToBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data)
@@ -96,7 +98,8 @@ export function createSessions(context: SessionContext): Sessions {
   }
 
   function deliver(message: PublishMessage): void {
-    counters.framesOut += topicRegistry.publish(registry, message.topic, (n) => encodePublish(message, n))
+    // Encoded to bytes once: `ws` would otherwise convert the string again for every receiver.
+    counters.framesOut += topicRegistry.publish(registry, message.topic, (n) => Buffer.from(encodePublish(message, n)))
   }
 
   function handle(session: Session, frame: ClientFrame): void {
@@ -115,7 +118,7 @@ export function createSessions(context: SessionContext): Sessions {
         relay.publish(frame.message)
         return
       case 'ping':
-        session.send(PONG_TEXT)
+        session.send(PONG_BYTES)
         counters.framesOut += 1
         return
     }
@@ -150,13 +153,13 @@ export function createSessions(context: SessionContext): Sessions {
         alive: true,
         dropped: false,
         bucket: createTokenBucket(limits.rateLimit, context.now()),
-        send(text) {
+        send(frame) {
           if (session.dropped || ws.readyState !== WebSocket.OPEN) return
           if (limits.maxBufferedBytes > 0 && ws.bufferedAmount > limits.maxBufferedBytes) {
             drop(session, 'slow_consumer')
             return
           }
-          ws.send(text)
+          ws.send(frame, TEXT_FRAME)
         },
       }
       return session

@@ -1,9 +1,12 @@
 // Which connection is subscribed to which topic: a pure data structure with no sockets in it.
 // The server wires WebSocket connections into it; tests drive it with plain objects.
 
+/** One outgoing text frame: a string, or its UTF-8 bytes so one encoding serves every receiver. */
+export type OutgoingFrame = string | Uint8Array
+
 /** The only thing the registry needs from a connection: a way to send it one text frame. */
 export interface TopicConnection {
-  send(text: string): void
+  send(frame: OutgoingFrame): void
 }
 
 /** Two indexes kept in step: topic → subscribers and connection → topics. No empty sets. */
@@ -101,20 +104,20 @@ export function removeConnection<C extends TopicConnection>(registry: TopicRegis
 
 /**
  * Sends one frame to every subscriber of `topic`. `encode` gets the subscriber count and is
- * called once (only if there is a subscriber), so the text is built once per publish.
+ * called once (only if there is a subscriber), so the frame is built once per publish.
  * Returns the number of connections the frame was handed to.
  */
 export function publish<C extends TopicConnection>(
   registry: TopicRegistry<C>,
   topic: string,
-  encode: (clients: number) => string,
+  encode: (clients: number) => OutgoingFrame,
 ): number {
   const subs = registry.subscribers.get(topic)
   if (subs === undefined) return 0
-  const text = encode(subs.size)
+  const frame = encode(subs.size)
   // Copy first: a send may drop a slow connection, and that must not disturb this loop.
   const receivers = [...subs]
-  for (const conn of receivers) conn.send(text)
+  for (const conn of receivers) conn.send(frame)
   return receivers.length
 }
 

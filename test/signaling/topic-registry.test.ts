@@ -12,15 +12,15 @@ import {
   topicCount,
   unsubscribe,
 } from '../../signaling/topic-registry.js'
-import type { TopicConnection, TopicRegistry } from '../../signaling/topic-registry.js'
+import type { OutgoingFrame, TopicConnection, TopicRegistry } from '../../signaling/topic-registry.js'
 
 interface FakeConnection extends TopicConnection {
   readonly name: string
-  readonly sent: string[]
+  readonly sent: OutgoingFrame[]
 }
 
 function fakeConnection(name: string): FakeConnection {
-  const sent: string[] = []
+  const sent: OutgoingFrame[] = []
   return { name, sent, send: (text) => void sent.push(text) }
 }
 
@@ -109,7 +109,7 @@ describe('topic registry', () => {
 
   it('keeps delivering to the others when a send removes a connection mid-publish', () => {
     const registry = createTopicRegistry<TopicConnection>()
-    const received: string[] = []
+    const received: OutgoingFrame[] = []
     const dropper: TopicConnection = { send: () => void removeConnection(registry, dropper) }
     const other: TopicConnection = { send: (text) => void received.push(text) }
     subscribe(registry, dropper, ['x'])
