@@ -49,13 +49,18 @@ export type MessagesChange =
 
 /**
  * Calls `listener` on every change of the room's messages. Appends at the end (the common
- * case: new messages) are reported as such; anything else (a concurrent insert that
- * sorted earlier, a deletion) as a reset with the whole list. Returns an unsubscribe.
+ * case: new messages) are reported as such, in time proportional to what was appended;
+ * anything else (a concurrent insert that sorted earlier, a deletion) as a reset with the
+ * whole list. Returns an unsubscribe.
  */
 export function observeMessages (doc: Y.Doc, listener: (change: MessagesChange) => void): () => void {
   const messages = messagesOf(doc)
+  let length = messages.length
+  let last = lastOf(messages)
   const handler = (event: Y.YArrayEvent<unknown>): void => {
-    const appended = appendedRecords(event.changes.delta, messages.length)
+    const appended = appendedRecords(messages, length, last, event.transaction)
+    length = messages.length
+    last = lastOf(messages)
     if (appended !== null) listener({ kind: 'append', batch: parseMessages(appended) })
     else listener({ kind: 'reset', batch: parseMessages(messages.toArray()) })
   }
@@ -63,15 +68,29 @@ export function observeMessages (doc: Y.Doc, listener: (change: MessagesChange) 
   return () => messages.unobserve(handler)
 }
 
+function lastOf (messages: Y.Array<unknown>): unknown {
+  return messages.length > 0 ? messages.get(messages.length - 1) : undefined
+}
+
 /**
- * The records a change inserted at the very end of the array, or null if it did anything
- * else. Yjs deltas omit a trailing retain, so "at the end" is checked against the length.
+ * The records a transaction added at the very end of the array, or null if it did anything
+ * else: nothing was deleted, and the record that was last is still at its index, so all that
+ * is new sits after it. Y.Array#get finds recent indexes through search markers, so this
+ * does not walk the whole list (Yjs's `event.changes` would, on every message).
  */
-function appendedRecords (delta: Array<{ insert?: unknown, retain?: number, delete?: number }>, lengthAfter: number): unknown[] | null {
-  const [first, second] = delta
-  const parts = delta.length === 1 ? { retain: 0, insert: first?.insert } : { retain: first?.retain, insert: second?.insert }
-  if (delta.length > 2 || parts.retain === undefined || !Array.isArray(parts.insert)) return null
-  return parts.retain + parts.insert.length === lengthAfter ? parts.insert : null
+function appendedRecords (messages: Y.Array<unknown>, lengthBefore: number, lastBefore: unknown, transaction: Y.Transaction): unknown[] | null {
+  if (transaction.deleteSet.clients.size > 0 || messages.length < lengthBefore) return null
+  if (lengthBefore === 0) return messages.toArray()
+  if (messages.get(lengthBefore - 1) !== lastBefore) return null
+  const appended: unknown[] = []
+  for (let index = lengthBefore; index < messages.length; index++) appended.push(messages.get(index))
+  return appended
+}
+
+/** The messages of `after` that `before` did not hold (by id), in `after`'s order. */
+export function newMessages (before: readonly MessageRecord[], after: readonly MessageRecord[]): MessageRecord[] {
+  const known = new Set(before.map(message => message.id))
+  return after.filter(message => !known.has(message.id))
 }
 
 /** Whether two records are the same message, field for field. */

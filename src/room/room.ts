@@ -4,12 +4,16 @@ import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { Liveness, LIVENESS_ORIGIN, browserRtc, type RtcImplementation } from './liveness.js'
+import { Framing } from './framing.js'
+import { roomRtc } from './rtc.js'
+import { persistRoom, type RoomStore } from './persistence.js'
 import { adaptProvider } from './webrtc-patches.js'
 import { RoomPresence } from './room-presence.js'
 import { base64url, topicFor } from './room-address.js'
 import { messageBytes, type Signer } from './signing.js'
 import {
-  appendMessage, draftProblem, lostRecords, observeMessages, readMessages, restoreRecords, withoutCopies, type MessagesChange,
+  appendMessage, draftProblem, lostRecords, newMessages, observeMessages, readMessages, restoreRecords, withoutCopies,
+  type MessagesChange,
 } from './messages.js'
 import type { MessageRecord } from './schema.js'
 
@@ -40,10 +44,17 @@ export interface RoomOptions {
   peerOptions?: Record<string, unknown>
   /** WebRTC classes to use instead of the browser's (in Node: `@roamhq/wrtc`). */
   wrtc?: RtcImplementation
+  /** Keep the room in this browser's IndexedDB (default true; ignored where there is none). */
+  persist?: boolean
 }
 
-/** Listener for message changes; `messages` is the full current list. */
+/**
+ * Listener for message changes; `messages` is the full current list. The list grows in place
+ * on appends and is replaced by a new array on any other change.
+ */
 export type MessagesListener = (change: MessagesChange, messages: readonly MessageRecord[]) => void
+/** Listener for each message new to this peer: sent here, received, or loaded from storage. */
+export type MessageListener = (message: MessageRecord) => void
 
 /** An open room. Call `close()` to leave it; it cannot be reopened. */
 export class Room {
@@ -58,6 +69,10 @@ export class Room {
   readonly liveness: Liveness
   /** Who is here, on how many tabs, and who is typing. */
   readonly presence: RoomPresence
+  /** Large messages (a late joiner's history) cut into frames every WebRTC stack carries. */
+  readonly framing: Framing
+  /** The room's copy in IndexedDB; null where there is none (Node) or `persist` is false. */
+  readonly store: RoomStore | null
   /** Records other peers wrote that failed validation, so were not shown. */
   skippedRecords = 0
   /** Messages some peer deleted that this one put back (Parley never deletes messages). */
@@ -66,6 +81,7 @@ export class Room {
   /** The shown records by id, to drop identical copies. */
   #kept = new Map<string, MessageRecord[]>()
   #listeners = new Set<MessagesListener>()
+  #messageListeners = new Set<MessageListener>()
   #stopObserving: () => void
   #closed = false
 
@@ -74,13 +90,16 @@ export class Room {
     this.doc = new Y.Doc()
     this.awareness = new Awareness(this.doc)
     this.liveness = new Liveness(this.awareness)
+    this.framing = new Framing()
     const peerOpts: Record<string, unknown> = { ...options.peerOptions }
     if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
     const rtc = options.wrtc ?? browserRtc()
-    if (rtc !== null) peerOpts.wrtc = this.liveness.wrap(rtc)
+    if (rtc !== null) peerOpts.wrtc = roomRtc(rtc, { liveness: this.liveness, framing: this.framing })
     const secret = options.secret ?? null
     this.topic = topicFor({ name: options.name, secret })
     this.presence = new RoomPresence(this.awareness, this.topic)
+    // Stored under the hashed topic: a private room's database name gives nothing away.
+    this.store = options.persist === false ? null : persistRoom(this.topic, this.doc)
     // The signaling server sees only the hashed topic; a private room's payloads are
     // encrypted with a key derived from its secret (y-webrtc's `password`).
     this.provider = new WebrtcProvider(this.topic, this.doc, {
@@ -104,6 +123,12 @@ export class Room {
   onMessages (listener: MessagesListener): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
+  }
+
+  /** Calls `listener` with each message new to this peer, local or remote; returns an unsubscribe. */
+  onMessage (listener: MessageListener): () => void {
+    this.#messageListeners.add(listener)
+    return () => this.#messageListeners.delete(listener)
   }
 
   /** Signs and sends a message; rejects when the draft is empty or too long (the UI checks first). */
@@ -134,6 +159,8 @@ export class Room {
     this.liveness.destroy()
     this.#stopObserving()
     this.#listeners.clear()
+    this.#messageListeners.clear()
+    void this.store?.destroy()
     // destroy() alone leaves this peer announced on the signaling server; disconnect first.
     this.provider.disconnect()
     this.provider.destroy()
@@ -155,8 +182,12 @@ export class Room {
   }
 
   #onChange (change: MessagesChange): void {
+    const before = this.#messages
+    let added: readonly MessageRecord[]
     if (change.kind === 'append') {
-      this.#messages = this.#messages.concat(withoutCopies(change.batch.messages, this.#kept))
+      // In place: a new message costs the same in a room of ten messages or of 100,000.
+      added = withoutCopies(change.batch.messages, this.#kept)
+      for (const message of added) this.#messages.push(message)
       this.skippedRecords += change.batch.skipped
     } else {
       // Messages are append-only: whatever vanished was deleted by some peer (Yjs does not
@@ -169,8 +200,10 @@ export class Room {
       this.#kept = new Map()
       this.#messages = withoutCopies(change.batch.messages, this.#kept)
       this.skippedRecords = change.batch.skipped
+      added = this.#messageListeners.size > 0 ? newMessages(before, this.#messages) : []
     }
     for (const listener of this.#listeners) listener(change, this.#messages)
+    for (const message of added) for (const listener of this.#messageListeners) listener(message)
   }
 }
 
