@@ -73,6 +73,10 @@ export interface FramingStats {
   framedMessages: number
   /** Large messages put back together from frames. */
   reassembledMessages: number
+  /** Messages the room's filter (`admit`) kept from y-webrtc: garbage, floods. */
+  refusedMessages: number
+  /** Messages whose handler threw (y-webrtc choking on what a peer sent); contained here. */
+  handlerErrors: number
 }
 
 /** What a framed channel needs from its room. */
@@ -81,6 +85,8 @@ export interface FramingContext {
   budget: ReassemblyBudget
   stats: FramingStats
   maxMessageBytes?: number
+  /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts). */
+  admit?: (data: unknown) => boolean
 }
 
 /** What `send` takes, as RTCDataChannel does. */
@@ -116,7 +122,15 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     this.#binaryType = real.binaryType
     real.binaryType = 'arraybuffer'
     for (const type of EVENT_TYPES) {
-      this.addEventListener(type, event => { this.#handlers.get(type)?.call(this, event) })
+      this.addEventListener(type, event => {
+        try {
+          this.#handlers.get(type)?.call(this, event)
+        } catch (error) {
+          // What a peer sent made the handler throw; one bad message must not take the page down.
+          if (type !== 'message') throw error
+          this.#context.stats.handlerErrors++
+        }
+      })
     }
     real.onopen = () => {
       context.capability.startWaiting()
@@ -305,6 +319,10 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   }
 
   #deliver (data: unknown): void {
+    if (this.#context.admit?.(data) === false) {
+      this.#context.stats.refusedMessages++
+      return
+    }
     const converted = this.#binaryType === 'blob' && data instanceof ArrayBuffer ? new Blob([data]) : data
     this.dispatchEvent(new MessageEvent('message', { data: converted }))
   }

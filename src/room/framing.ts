@@ -14,6 +14,8 @@ const ROOM_REASSEMBLY_BUDGET_BYTES = 2 * MAX_MESSAGE_BYTES
 export interface FramingOptions {
   /** Largest message reassembled, in bytes (default MAX_MESSAGE_BYTES). */
   maxMessageBytes?: number
+  /** Makes each link's filter of whole incoming messages (see peer-guard.ts); none by default. */
+  admitter?: () => (data: unknown) => boolean
 }
 
 type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
@@ -21,14 +23,16 @@ type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) =>
 /** Framing for every peer connection of one room. */
 export class Framing {
   /** What happened to large messages so far. */
-  readonly stats: FramingStats = { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0 }
+  readonly stats: FramingStats = { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0, refusedMessages: 0, handlerErrors: 0 }
   /** Capability frames from other peers that failed to parse. */
   garbageFrames = 0
   readonly #budget: ReassemblyBudget
   readonly #maxMessageBytes: number
+  readonly #admitter: (() => (data: unknown) => boolean) | undefined
 
   constructor (options: FramingOptions = {}) {
     this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES
+    this.#admitter = options.admitter
     this.#budget = { usedBytes: 0, maxBytes: Math.max(ROOM_REASSEMBLY_BUDGET_BYTES, this.#maxMessageBytes) }
   }
 
@@ -46,7 +50,9 @@ export class Framing {
       let framed = wrapped.get(channel)
       if (framed === undefined) {
         const capability = capabilities.get(pc) ?? new FramingCapability()
-        framed = new FramedChannel(channel, { capability, budget: framing.#budget, stats: framing.stats, maxMessageBytes: framing.#maxMessageBytes })
+        framed = new FramedChannel(channel, {
+          capability, budget: framing.#budget, stats: framing.stats, maxMessageBytes: framing.#maxMessageBytes, admit: framing.#admitter?.(),
+        })
         wrapped.set(channel, framed)
         framed.addEventListener('close', () => capability.dispose())
       }

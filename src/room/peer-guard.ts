@@ -81,3 +81,9 @@ export class PeerGuard {
     return reason
   }
 }
+
+/** A filter for one link's incoming messages: binary, well-formed, awareness within its rate. */
+export function guardLink (now: () => number = Date.now): (data: unknown) => boolean {
+  const guard = new PeerGuard(now())
+  return data => data instanceof ArrayBuffer && guard.check(new Uint8Array(data), now()) === null
+}

@@ -5,6 +5,7 @@ import { WebrtcProvider } from 'y-webrtc'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { Liveness, LIVENESS_ORIGIN, browserRtc, type RtcImplementation } from './liveness.js'
 import { Framing } from './framing.js'
+import { guardLink } from './peer-guard.js'
 import { roomRtc } from './rtc.js'
 import { persistRoom, type RoomStore } from './persistence.js'
 import { adaptProvider } from './webrtc-patches.js'
@@ -90,7 +91,7 @@ export class Room {
     this.doc = new Y.Doc()
     this.awareness = new Awareness(this.doc)
     this.liveness = new Liveness(this.awareness)
-    this.framing = new Framing()
+    this.framing = new Framing({ admitter: guardLink })
     const peerOpts: Record<string, unknown> = { ...options.peerOptions }
     if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
     const rtc = options.wrtc ?? browserRtc()

@@ -117,6 +117,8 @@ describe('a garbage-spewing peer', () => {
       for (const page of [a, b]) {
         await expectMessages(page, ['Alice: hello', 'Bob: still here?', 'Alice: yes, and hello is back'])
       }
+      // The garbage never reached y-webrtc: no page saw an uncaught error.
+      expect(pageErrors).toEqual([])
     } finally {
       provider.disconnect()
       provider.destroy()

@@ -168,7 +168,7 @@ function pair (): [FakeChannel, FakeChannel] {
 }
 
 function context (capability = new FramingCapability()) {
-  const stats: FramingStats = { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0 }
+  const stats: FramingStats = { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0, refusedMessages: 0, handlerErrors: 0 }
   return { capability, budget: budget(), stats }
 }
 
