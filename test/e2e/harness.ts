@@ -2,9 +2,37 @@
 // server on port 0, real Chromium processes, and the steps a user takes in the page.
 import { randomUUID } from 'node:crypto'
 import type { Browser, Locator, Page } from 'playwright-core'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect, inject } from 'vitest'
+import { startSignalingServer } from '../../signaling/index.js'
+import { launchChromium, serveStatic, type Running } from '../support/browsers.js'
 
 export { CHROMIUM_ARGS, launchChromium, launchKillableChromium, serveStatic, type KillableChromium, type Running } from '../support/browsers.js'
+
+/** What a test file chats over: the built site, a signaling server, and browser processes. */
+export interface ChatStack {
+  site: Running
+  signaling: Running
+  browsers: Browser[]
+}
+
+/**
+ * Starts, for the tests of one file, the built site on a plain static server, the real
+ * signaling server on port 0 and `browserCount` separate Chromium processes; stops them
+ * after the file. Read the fields inside tests or hooks, once they have started.
+ */
+export function useChatStack (browserCount: number): ChatStack {
+  const stack = { browsers: [] } as unknown as ChatStack
+  beforeAll(async () => {
+    stack.site = await serveStatic(inject('siteDir'))
+    stack.signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
+    stack.browsers = await Promise.all(Array.from({ length: browserCount }, () => launchChromium()))
+  })
+  afterAll(async () => {
+    await Promise.allSettled(stack.browsers.map(browser => browser.close()))
+    await Promise.allSettled([stack.signaling?.close(), stack.site?.close()])
+  })
+  return stack
+}
 
 /** A room name no other test uses. */
 export function uniqueRoom (label: string): string {

@@ -1,48 +1,32 @@
 // Hostile peers in a room of two browsers: one forges messages and presence through its own
 // Yjs document; one spews garbage over the data channel, floods awareness and deletes.
 // Neither may crash anyone or corrupt what the others see.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { inject } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
-import type { Browser, Page } from 'playwright-core'
-import { startSignalingServer } from '../../signaling/index.js'
+import type { Page } from 'playwright-core'
 import { topicFor } from '../../src/room/room-address.js'
 import { Room } from '../../src/room/room.js'
 import { messagesOf, type MessageRecord } from '../../src/room/schema.js'
 import { generateSigningKeys, messageBytes, signerFor } from '../../src/room/signing.js'
 import {
-  expectMessages, joinRoom, launchChromium, roomUrl, sendMessage, serveStatic, shownMembers, shownMessages, uniqueRoom, type Running,
+  expectMessages, joinRoom, roomUrl, sendMessage, shownMembers, shownMessages, uniqueRoom, useChatStack,
 } from './harness.js'
 
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
 globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 
-let site: Running
-let signaling: Running
-let alice: Browser
-let bob: Browser
+const stack = useChatStack(2)
 const pageErrors: string[] = []
-
-beforeAll(async () => {
-  site = await serveStatic(inject('siteDir'))
-  signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
-  ;[alice, bob] = await Promise.all([launchChromium(), launchChromium()])
-})
-
-afterAll(async () => {
-  await Promise.allSettled([alice?.close(), bob?.close()])
-  await Promise.allSettled([signaling?.close(), site?.close()])
-})
 
 /** Alice and Bob in a fresh room, Alice having said hello; page errors are collected. */
 async function roomOfTwo (label: string): Promise<{ room: string, a: Page, b: Page }> {
   const room = uniqueRoom(label)
-  const url = roomUrl(site.url, signaling.url, room)
-  const a = await joinRoom(alice, url, 'Alice')
-  const b = await joinRoom(bob, url, 'Bob')
+  const url = roomUrl(stack.site.url, stack.signaling.url, room)
+  const a = await joinRoom(stack.browsers[0], url, 'Alice')
+  const b = await joinRoom(stack.browsers[1], url, 'Bob')
   for (const page of [a, b]) page.on('pageerror', error => pageErrors.push(error.message))
   await sendMessage(a, 'hello')
   await expectMessages(b, ['Alice: hello'])
@@ -58,7 +42,7 @@ async function until<T> (read: () => T | undefined): Promise<T> {
 describe('a forging peer', () => {
   it("cannot pass a message or a presence off as someone else's", async () => {
     const { room, a, b } = await roomOfTwo('forge')
-    const mallory = new Room({ name: room, signalingUrls: [signaling.url], iceServers: [], wrtc })
+    const mallory = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc })
     try {
       const genuine = await until(() => mallory.messages.find(m => m.text === 'hello'))
       const aliceId = genuine.authorId
@@ -93,7 +77,7 @@ describe('a garbage-spewing peer', () => {
     const { room, a, b } = await roomOfTwo('garbage')
     const doc = new Y.Doc()
     const provider = new WebrtcProvider(topicFor({ name: room, secret: null }), doc, {
-      signaling: [signaling.url],
+      signaling: [stack.signaling.url],
       peerOpts: { wrtc, config: { iceServers: [] } },
     })
     try {

@@ -1,34 +1,21 @@
 // Presence as users meet it, in real Chromium over real WebRTC: the members list, tabs,
 // typing, join/leave lines, and how fast a departure is seen (generous bounds; the tight
 // figures are measured by `npm run bench`).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { inject } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import { startSignalingServer } from '../../signaling/index.js'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
 import {
-  composer, joinRoom, launchChromium, launchKillableChromium, roomUrl, sendMessage, serveStatic,
-  shownMembers, shownNotices, shownTyping, uniqueRoom, type Running,
+  composer, joinRoom, launchChromium, launchKillableChromium, roomUrl, sendMessage,
+  shownMembers, shownNotices, shownTyping, uniqueRoom, useChatStack,
 } from './harness.js'
 
 /** Upper bounds asserted here; the targets (1 s and 2–5 s) are checked by the benchmark. */
 const TAB_CLOSE_BOUND_MS = 3_000
 const CRASH_BOUND_MS = 10_000
 
-let site: Running
-let signaling: Running
-let alice: Browser
-let bob: Browser
-
-beforeAll(async () => {
-  site = await serveStatic(inject('siteDir'))
-  signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
-  ;[alice, bob] = await Promise.all([launchChromium(), launchChromium()])
-})
-
-afterAll(async () => {
-  await Promise.allSettled([alice?.close(), bob?.close()])
-  await Promise.allSettled([signaling?.close(), site?.close()])
-})
+const stack = useChatStack(2)
+const newRoomUrl = (label: string) => roomUrl(stack.site.url, stack.signaling.url, uniqueRoom(label))
+const alice = () => stack.browsers[0]
+const bob = () => stack.browsers[1]
 
 /** Waits for exactly these members. Order is each peer's own first-join order, so not compared. */
 const expectMembers = (page: Page, expected: string[], timeout = 15_000) =>
@@ -43,9 +30,9 @@ async function timeUntilMembers (page: Page, expected: string[], timeout: number
 
 describe('members', () => {
   it('shows everyone on both sides, oneself marked, and two tabs of one profile as one user', async () => {
-    const url = roomUrl(site.url, signaling.url, uniqueRoom('members'))
-    const a = await joinRoom(alice, url, 'Alice')
-    const b = await joinRoom(bob, url, 'Bob')
+    const url = newRoomUrl('members')
+    const a = await joinRoom(alice(), url, 'Alice')
+    const b = await joinRoom(bob(), url, 'Bob')
     await expectMembers(a, ['Alice (you)', 'Bob'])
     await expectMembers(b, ['Alice', 'Bob (you)'])
 
@@ -64,9 +51,9 @@ describe('members', () => {
   })
 
   it('shows who is typing, and clears it on blur and on send', async () => {
-    const url = roomUrl(site.url, signaling.url, uniqueRoom('typing'))
-    const a = await joinRoom(alice, url, 'Alice')
-    const b = await joinRoom(bob, url, 'Bob')
+    const url = newRoomUrl('typing')
+    const a = await joinRoom(alice(), url, 'Alice')
+    const b = await joinRoom(bob(), url, 'Bob')
     await expectMembers(b, ['Alice', 'Bob (you)'])
     await composer(a).pressSequentially('hello the')
     await expect.poll(() => shownTyping(b), { interval: 50 }).toBe('Alice is typing…')
@@ -85,8 +72,8 @@ describe('members', () => {
   })
 
   it('announces a join and a leave once per user, not per tab', async () => {
-    const url = roomUrl(site.url, signaling.url, uniqueRoom('notices'))
-    const a = await joinRoom(alice, url, 'Alice')
+    const url = newRoomUrl('notices')
+    const a = await joinRoom(alice(), url, 'Alice')
     await sendMessage(a, 'anyone here?')
     const carolBrowser = await launchChromium()
     const c = await joinRoom(carolBrowser, url, 'Carol')
@@ -103,19 +90,19 @@ describe('members', () => {
 
 describe('leaves are seen fast', () => {
   it(`a closed tab leaves everyone's list within ${TAB_CLOSE_BOUND_MS} ms`, async () => {
-    const url = roomUrl(site.url, signaling.url, uniqueRoom('tab-close'))
-    const a = await joinRoom(alice, url, 'Alice')
-    const b = await joinRoom(bob, url, 'Bob')
+    const url = newRoomUrl('tab-close')
+    const a = await joinRoom(alice(), url, 'Alice')
+    const b = await joinRoom(bob(), url, 'Bob')
     await expectMembers(a, ['Alice (you)', 'Bob'])
     await b.close({ runBeforeUnload: true })
     expect(await timeUntilMembers(a, ['Alice (you)'], TAB_CLOSE_BOUND_MS)).toBeLessThan(TAB_CLOSE_BOUND_MS)
     await a.close()
   })
 
-  it(`untrack() by leaving the room (navigating away) is seen within ${TAB_CLOSE_BOUND_MS} ms`, async () => {
-    const url = roomUrl(site.url, signaling.url, uniqueRoom('navigate'))
-    const a = await joinRoom(alice, url, 'Alice')
-    const b = await joinRoom(bob, url, 'Bob')
+  it(`navigating away leaves everyone's list within ${TAB_CLOSE_BOUND_MS} ms`, async () => {
+    const url = newRoomUrl('navigate')
+    const a = await joinRoom(alice(), url, 'Alice')
+    const b = await joinRoom(bob(), url, 'Bob')
     await expectMembers(a, ['Alice (you)', 'Bob'])
     await b.goto('about:blank')
     expect(await timeUntilMembers(a, ['Alice (you)'], TAB_CLOSE_BOUND_MS)).toBeLessThan(TAB_CLOSE_BOUND_MS)
@@ -123,9 +110,9 @@ describe('leaves are seen fast', () => {
   })
 
   it(`a closed window (the whole browser context) leaves within ${CRASH_BOUND_MS} ms`, async () => {
-    const url = roomUrl(site.url, signaling.url, uniqueRoom('window-close'))
-    const a = await joinRoom(alice, url, 'Alice')
-    const b = await joinRoom(bob, url, 'Bob')
+    const url = newRoomUrl('window-close')
+    const a = await joinRoom(alice(), url, 'Alice')
+    const b = await joinRoom(bob(), url, 'Bob')
     await expectMembers(a, ['Alice (you)', 'Bob'])
     await b.context().close()
     expect(await timeUntilMembers(a, ['Alice (you)'], CRASH_BOUND_MS)).toBeLessThan(CRASH_BOUND_MS)
@@ -133,9 +120,9 @@ describe('leaves are seen fast', () => {
   })
 
   it(`a killed browser process leaves within ${CRASH_BOUND_MS} ms, and nobody else flaps`, async () => {
-    const url = roomUrl(site.url, signaling.url, uniqueRoom('kill'))
-    const a = await joinRoom(alice, url, 'Alice')
-    const b = await joinRoom(bob, url, 'Bob')
+    const url = newRoomUrl('kill')
+    const a = await joinRoom(alice(), url, 'Alice')
+    const b = await joinRoom(bob(), url, 'Bob')
     const victim = await launchKillableChromium()
     try {
       const v = await joinRoom(victim.browser, url, 'Victor')
@@ -153,9 +140,9 @@ describe('leaves are seen fast', () => {
   })
 
   it(`a peer cut off the network leaves within ${CRASH_BOUND_MS} ms and rejoins once when it is back`, async () => {
-    const url = roomUrl(site.url, signaling.url, uniqueRoom('cut'))
-    const a = await joinRoom(alice, url, 'Alice')
-    const b = await joinRoom(bob, url, 'Bob')
+    const url = newRoomUrl('cut')
+    const a = await joinRoom(alice(), url, 'Alice')
+    const b = await joinRoom(bob(), url, 'Bob')
     const victim = await launchKillableChromium()
     try {
       await joinRoom(victim.browser, url, 'Victor')

@@ -1,15 +1,12 @@
 // What the signaling server learns, and what a browser without a private room's key sees:
 // a recording proxy sits between the browsers and the real server and keeps every frame.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { inject } from 'vitest'
 import { randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
-import type { Browser } from 'playwright-core'
-import { startSignalingServer } from '../../signaling/index.js'
 import { parseRoomFragment, roomFragment } from '../../src/room/room-address.js'
 import {
-  expectMessages, joinRoom, launchChromium, sendMessage, serveStatic, shownMembers, shownMessages, type Running,
+  expectMessages, joinRoom, launchChromium, sendMessage, shownMembers, shownMessages, useChatStack, type Running,
 } from './harness.js'
 
 /** A WebSocket proxy to `upstream` that records every frame, both ways, as text. */
@@ -47,25 +44,16 @@ async function recordingProxy (upstream: string): Promise<Running & { frames: st
   }
 }
 
-let site: Running
-let signaling: Running
+const stack = useChatStack(2)
 let proxy: Running & { frames: string[] }
-let alice: Browser
-let bob: Browser
+const alice = () => stack.browsers[0]
+const bob = () => stack.browsers[1]
 
-beforeAll(async () => {
-  site = await serveStatic(inject('siteDir'))
-  signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
-  proxy = await recordingProxy(signaling.url)
-  ;[alice, bob] = await Promise.all([launchChromium(), launchChromium()])
-})
+// Registered after useChatStack's hooks, so the signaling server is up when the proxy starts.
+beforeAll(async () => { proxy = await recordingProxy(stack.signaling.url) })
+afterAll(async () => { await proxy?.close() })
 
-afterAll(async () => {
-  await Promise.allSettled([alice?.close(), bob?.close()])
-  await Promise.allSettled([proxy?.close(), signaling?.close(), site?.close()])
-})
-
-const pageUrl = (fragment: string) => `${site.url}?signaling=${encodeURIComponent(proxy.url)}&ice=${fragment}`
+const pageUrl = (fragment: string) => `${stack.site.url}?signaling=${encodeURIComponent(proxy.url)}&ice=${fragment}`
 
 describe('the signaling server learns nothing', () => {
   it('sees no room name, no message text and no display name, in a public room', async () => {
@@ -75,8 +63,8 @@ describe('the signaling server learns nothing', () => {
     const text = `the merger closes friday ${tag}`
     proxy.frames.length = 0
     const url = pageUrl(roomFragment({ name: room, secret: null }))
-    const a = await joinRoom(alice, url, names[0])
-    const b = await joinRoom(bob, url, names[1])
+    const a = await joinRoom(alice(), url, names[0])
+    const b = await joinRoom(bob(), url, names[1])
     await sendMessage(a, text)
     await expectMessages(b, [`${names[0]}: ${text}`])
 
@@ -91,14 +79,14 @@ describe('a private room', () => {
   it('works between two browsers, encrypts its signaling, and shows nothing to a browser without the key', async () => {
     proxy.frames.length = 0
     // Alice makes the room with the button, and shares the address bar's URL with Bob.
-    const a = await joinRoom(alice, pageUrl('#lobby'), 'Alice')
+    const a = await joinRoom(alice(), pageUrl('#lobby'), 'Alice')
     await a.getByRole('button', { name: 'New private room' }).click()
     await a.getByRole('heading', { name: 'Private room' }).waitFor()
     const url = a.url()
     const address = parseRoomFragment(new URL(url).hash)
     const secret = address.secret ?? ''
     expect(secret.length).toBeGreaterThanOrEqual(16)
-    const b = await joinRoom(bob, url, 'Bob')
+    const b = await joinRoom(bob(), url, 'Bob')
     await sendMessage(a, 'for your eyes only')
     await expectMessages(b, ['Alice: for your eyes only'])
 
