@@ -11,7 +11,7 @@ import type { ServerFrame } from '../../signaling/protocol.js'
 import { parseServerFrame } from '../../signaling/protocol.js'
 
 /** How long a helper waits for an expected event before failing the test. */
-export const WAIT_TIMEOUT_MS = 3_000
+export const WAIT_TIMEOUT_MS = 5_000
 
 const envLevel = process.env['SIGNALING_LOG_LEVEL']
 /** Tests are silent unless SIGNALING_LOG_LEVEL asks for logs while debugging. */
