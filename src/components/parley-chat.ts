@@ -180,9 +180,18 @@ export class ParleyChat extends LitElement {
   #room = new RoomController(this)
   #unread = new UnreadController(this)
 
-  /** The room's messages, oldest first. */
+  /** The room's messages, oldest first: a snapshot, taken on each read. */
   get messages (): readonly MessageRecord[] {
-    return this.#room.messages
+    return this.#room.messages.slice()
+  }
+
+  /**
+   * Calls `listener` with each message new to this tab, sent here or by others, or loaded from
+   * this browser's storage; it follows the element to whichever room it shows. Returns an
+   * unsubscribe. (A method, not an event: Parley's events are for user intent only.)
+   */
+  onMessage (listener: (message: MessageRecord) => void): () => void {
+    return this.#room.onMessage(listener)
   }
 
   override willUpdate (changed: PropertyValues<this>): void {

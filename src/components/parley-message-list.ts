@@ -1,5 +1,6 @@
-// The room's messages as a live log: follows new messages at the bottom, and stays put
-// when the user has scrolled up to read. Text is rendered as text, never as HTML.
+// The room's messages as a live log: follows new messages at the bottom, and stays put when
+// the user has scrolled up to read. Only what is near the viewport is in the DOM, so a room of
+// 100,000 messages opens and scrolls like one of ten. Text is rendered as text, never as HTML.
 import { LitElement, css, html, type PropertyValues } from 'lit'
 import { customElement, property, query } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
@@ -16,12 +17,33 @@ export interface LogNotice {
 
 /** How close to the bottom, in pixels, still counts as "at the bottom". */
 const STICK_TO_BOTTOM_PX = 32
+/**
+ * Logs of at most this many entries are rendered whole: cheap at that size, and find-in-page
+ * and screen-reader browsing then reach every line. Longer ones render a window.
+ */
+const RENDER_ALL_MAX_ENTRIES = 200
+/** Content rendered beyond each edge of the viewport, in pixels. */
+const OVERSCAN_PX = 800
+/** Height assumed for an entry never measured, until some are, in pixels. */
+const INITIAL_ESTIMATE_PX = 48
+/** Most measured heights remembered (they refine the estimate; older ones are forgotten). */
+const MAX_MEASURED = 2000
+/** Re-layout passes allowed per change before the list settles for what it has. */
+const MAX_LAYOUT_PASSES = 4
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
+/** One line of the log: a message, or a notice placed between messages. */
+type Entry = { key: string, message: MessageRecord } | { key: string, notice: LogNotice }
+
+/** Where an entry was on screen before a re-render: it is put back there after. */
+interface Anchor { key: string, offset: number }
+
 /**
- * A scrolling log of messages.
+ * A scrolling log of messages that renders only the entries near the viewport: spacers of
+ * estimated height stand for the rest, and the entry at the top of the view keeps its place
+ * whenever the rendered window moves.
  * @csspart log - the scrolling container
  * @csspart message - one message
  * @cssprop --parley-muted - colour of times and notices
@@ -31,7 +53,7 @@ const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium',
 export class ParleyMessageList extends LitElement {
   static override styles = css`
     :host { display: block; min-height: 0; }
-    .log { height: 100%; overflow-y: auto; padding: 0.5rem 1rem; box-sizing: border-box; }
+    .log { position: relative; height: 100%; overflow-y: auto; padding: 0.5rem 1rem; box-sizing: border-box; overflow-anchor: none; }
     .log:focus-visible { outline: 2px solid var(--parley-focus, #2456c9); outline-offset: -2px; }
     article { padding: 0.35rem 0; }
     .meta { display: flex; gap: 0.5rem; align-items: baseline; }
@@ -46,43 +68,229 @@ export class ParleyMessageList extends LitElement {
   `
 
   @query('.log') private log!: HTMLElement
-  /** Messages to show, oldest first. */
-  @property({ attribute: false }) messages: readonly MessageRecord[] = []
+  @query('.items') private items!: HTMLElement
+  /**
+   * Messages to show, oldest first. The array may grow in place (as the room's list does):
+   * the list looks at its length on every update of its parent.
+   */
+  @property({ attribute: false, hasChanged: () => true }) messages: readonly MessageRecord[] = []
   /** Presence lines, each placed after the messages that were there when it happened. */
   @property({ attribute: false }) notices: readonly LogNotice[] = []
   /** Whether each message's author is who it claims; unverified ones never show as that user. */
   @property({ attribute: false }) verdictOf: (message: MessageRecord) => Verdict = () => 'unverified'
-  #atBottom = true
+  /** Follow new entries at the bottom (false once the user scrolled up). */
+  #stick = true
+  /** Rendered window: entries first..last (inclusive) of the interleaved log. */
+  #first = 0
+  #last = -1
+  #sortedNotices: readonly LogNotice[] = []
+  #anchor: Anchor | null = null
+  #measured = new Map<string, number>()
+  #measuredSum = 0
+  #passes = 0
+  #renderedEstimate = INITIAL_ESTIMATE_PX
+
+  override willUpdate (changed: PropertyValues<this>): void {
+    if (changed.has('notices')) this.#sortedNotices = [...this.notices].sort((a, b) => a.after - b.after || a.id - b.id)
+    const count = this.#count()
+    if (count <= RENDER_ALL_MAX_ENTRIES) {
+      this.#anchor ??= this.#stick ? null : this.#currentAnchor()
+      this.#first = 0
+      this.#last = count - 1
+    } else if (this.#stick) {
+      this.#last = count - 1
+      this.#first = Math.max(0, count - this.#entriesFor(this.#viewHeight() + OVERSCAN_PX))
+    } else {
+      this.#anchor ??= this.#currentAnchor()
+      this.#first = Math.min(this.#first, Math.max(0, count - 1))
+      this.#last = Math.min(count - 1, Math.max(this.#last, this.#first + this.#entriesFor(this.#viewHeight() + 2 * OVERSCAN_PX)))
+    }
+  }
+
+  override updated (): void {
+    this.#measure()
+    const log = this.log
+    if (this.#stick) {
+      log.scrollTop = log.scrollHeight
+    } else if (this.#anchor !== null) {
+      const element = this.items.querySelector<HTMLElement>(`[data-key="${CSS.escape(this.#anchor.key)}"]`)
+      if (element !== null) log.scrollTop = element.offsetTop - this.#anchor.offset
+    }
+    this.#anchor = null
+    // The estimate may have been off: widen the window until the viewport is covered.
+    if (this.#passes < MAX_LAYOUT_PASSES && this.#moveWindow()) {
+      this.#passes++
+      this.requestUpdate()
+    } else {
+      this.#passes = 0
+    }
+  }
 
   #onScroll (): void {
     const log = this.log
-    this.#atBottom = log.scrollHeight - log.scrollTop - log.clientHeight <= STICK_TO_BOTTOM_PX
-  }
-
-  override updated (changed: PropertyValues<this>): void {
-    if ((changed.has('messages') || changed.has('notices')) && this.#atBottom) this.scrollToLatest()
+    this.#stick = log.scrollHeight - log.scrollTop - log.clientHeight <= STICK_TO_BOTTOM_PX
+    if (this.#moveWindow()) this.requestUpdate()
   }
 
   /** Scrolls to the newest message and follows new ones again. */
   scrollToLatest (): void {
-    this.log.scrollTop = this.log.scrollHeight
-    this.#atBottom = true
+    this.#stick = true
+    this.requestUpdate()
+  }
+
+  /**
+   * Picks a new window when the rendered entries do not cover the viewport with some margin;
+   * records the anchor that keeps the view in place. Returns whether the window changed.
+   */
+  #moveWindow (): boolean {
+    const log = this.log
+    const items = this.items
+    const count = this.#count()
+    if (log === null || items === null || count <= RENDER_ALL_MAX_ENTRIES) return false
+    const viewTop = log.scrollTop
+    const viewBottom = viewTop + log.clientHeight
+    const top = items.offsetTop
+    const bottom = top + items.offsetHeight
+    const margin = OVERSCAN_PX / 4
+    const coveredAbove = this.#first === 0 || top <= viewTop - margin
+    const coveredBelow = this.#last >= count - 1 || bottom >= viewBottom + margin
+    if (coveredAbove && coveredBelow) return false
+    if (this.#stick) {
+      this.#first = Math.max(0, this.#first - this.#entriesFor(OVERSCAN_PX))
+      return true
+    }
+    // The spacers were drawn with the estimate of the last render: map positions with it.
+    const estimate = this.#renderedEstimate
+    const start = top - this.#first * estimate // where the top spacer begins
+    let index: number
+    let offset: number
+    if (viewTop < top) {
+      index = Math.max(0, Math.min(this.#first - 1, Math.floor((viewTop - start) / estimate)))
+      offset = start + index * estimate - viewTop
+    } else if (viewTop >= bottom) {
+      index = Math.min(count - 1, this.#last + 1 + Math.floor((viewTop - bottom) / estimate))
+      offset = bottom + (index - this.#last - 1) * estimate - viewTop
+    } else {
+      const at = this.#renderedAt(viewTop)
+      if (at === null) return false
+      ;({ index, offset } = at)
+    }
+    const keyed = this.#entryAt(index)
+    if (keyed === null) return false
+    this.#anchor = { key: keyed.key, offset }
+    this.#first = Math.max(0, index - this.#entriesFor(OVERSCAN_PX))
+    this.#last = Math.min(count - 1, index + this.#entriesFor(log.clientHeight + OVERSCAN_PX))
+    return true
+  }
+
+  /** The rendered entry at scroll position `y`, with its index and offset from `y`. */
+  #renderedAt (y: number): { index: number, offset: number } | null {
+    const children = this.items.children
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i] as HTMLElement
+      if (child.offsetTop + child.offsetHeight > y) return { index: this.#first + i, offset: child.offsetTop - y }
+    }
+    return null
+  }
+
+  /** The first rendered entry still in view, to keep in place across a re-render. */
+  #currentAnchor (): Anchor | null {
+    if (this.log === null || this.items === null) return null
+    const at = this.#renderedAt(this.log.scrollTop)
+    if (at === null) return null
+    const child = this.items.children[at.index - this.#first] as HTMLElement | undefined
+    const key = child?.dataset.key
+    return key === undefined ? null : { key, offset: at.offset }
+  }
+
+  #measure (): void {
+    const children = this.items.children
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i] as HTMLElement
+      const key = child.dataset.key
+      if (key === undefined) continue
+      const height = child.offsetHeight
+      const previous = this.#measured.get(key)
+      if (previous !== undefined) this.#measuredSum -= previous
+      else if (this.#measured.size >= MAX_MEASURED) this.#forgetOldest()
+      this.#measured.set(key, height)
+      this.#measuredSum += height
+    }
+  }
+
+  #forgetOldest (): void {
+    const oldest = this.#measured.keys().next()
+    if (oldest.done === true) return
+    this.#measuredSum -= this.#measured.get(oldest.value) ?? 0
+    this.#measured.delete(oldest.value)
+  }
+
+  #estimate (): number {
+    return this.#measured.size === 0 ? INITIAL_ESTIMATE_PX : Math.max(1, this.#measuredSum / this.#measured.size)
+  }
+
+  #entriesFor (pixels: number): number {
+    return Math.max(1, Math.ceil(pixels / this.#estimate()))
+  }
+
+  #viewHeight (): number {
+    return this.log?.clientHeight || globalThis.innerHeight || 800
+  }
+
+  #count (): number {
+    return this.messages.length + this.#sortedNotices.length
+  }
+
+  /** Entries first..last of the log, with notices placed among the messages. */
+  #window (): Entry[] {
+    const entries: Entry[] = []
+    if (this.#last < this.#first) return entries
+    const notices = this.#sortedNotices
+    const total = this.messages.length
+    // Notice k sits at display index min(after, total) + k; count those before `first`.
+    let k = 0
+    while (k < notices.length && Math.min(notices[k].after, total) + k < this.#first) k++
+    let message = this.#first - k
+    for (let index = this.#first; index <= this.#last; index++) {
+      if (k < notices.length && Math.min(notices[k].after, total) + k === index) {
+        entries.push({ key: `n:${notices[k].id}`, notice: notices[k] })
+        k++
+      } else if (message < total) {
+        const record = this.messages[message++]
+        entries.push({ key: `m:${record.id}`, message: record })
+      }
+    }
+    return entries
+  }
+
+  #entryAt (index: number): Entry | null {
+    const saved = [this.#first, this.#last]
+    ;[this.#first, this.#last] = [index, index]
+    const [entry] = this.#window()
+    ;[this.#first, this.#last] = saved
+    return entry ?? null
   }
 
   override render () {
+    const estimate = this.#renderedEstimate = this.#estimate()
+    const count = this.#count()
+    const above = this.#first * estimate
+    const below = Math.max(0, count - 1 - this.#last) * estimate
     return html`
       <div class="log" part="log" role="log" aria-label="Messages" tabindex="0" @scroll=${this.#onScroll}>
-        ${this.messages.length === 0 && this.notices.length === 0 ? html`<div class="empty">No messages yet. Say hello!</div>` : ''}
-        ${repeat(interleave(this.messages, this.notices), entry => entry.key, entry => 'notice' in entry
-          ? html`<div class="notice">${entry.notice.text}</div>`
+        ${count === 0 ? html`<div class="empty">No messages yet. Say hello!</div>` : ''}
+        <div aria-hidden="true" style="height: ${above}px"></div>
+        <div class="items">${repeat(this.#window(), entry => entry.key, entry => 'notice' in entry
+          ? html`<div class="notice" data-key=${entry.key}>${entry.notice.text}</div>`
           : html`
-          <article part="message">
+          <article part="message" data-key=${entry.key}>
             <div class="meta">
               ${authorLabel(entry.message, this.verdictOf(entry.message))}
               <time datetime=${new Date(entry.message.sentAt).toISOString()} title=${dateTimeFormat.format(entry.message.sentAt)}>${timeFormat.format(entry.message.sentAt)}</time>
             </div>
             <p>${entry.message.text}</p>
-          </article>`)}
+          </article>`)}</div>
+        <div aria-hidden="true" style="height: ${below}px"></div>
       </div>`
   }
 }
@@ -93,25 +301,6 @@ function authorLabel (message: MessageRecord, verdict: Verdict) {
     return html`<span class="author unverified" title="The signature of this message does not match its author">⚠ ${message.authorName} (unverified)</span>`
   }
   return html`<span class="author ${verdict}" style="--author-color: ${colorFor(message.authorId)}">${message.authorName}</span>`
-}
-
-type LogEntry = { key: string, message: MessageRecord } | { key: string, notice: LogNotice }
-
-/** Messages and notices in display order; notices sorted by their anchor. */
-function interleave (messages: readonly MessageRecord[], notices: readonly LogNotice[]): LogEntry[] {
-  const entries: LogEntry[] = []
-  let next = 0
-  const sorted = [...notices].sort((a, b) => a.after - b.after || a.id - b.id)
-  messages.forEach((message, index) => {
-    while (next < sorted.length && sorted[next].after <= index) entries.push(noticeEntry(sorted[next++]))
-    entries.push({ key: `m:${message.id}`, message })
-  })
-  while (next < sorted.length) entries.push(noticeEntry(sorted[next++]))
-  return entries
-}
-
-function noticeEntry (notice: LogNotice): LogEntry {
-  return { key: `n:${notice.id}`, notice }
 }
 
 declare global {

@@ -3,7 +3,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
 import { acquireRoom, type RoomLease } from '../room/room-registry.js'
 import type { Member } from '../room/members.js'
-import type { Author, Room, RoomOptions } from '../room/room.js'
+import type { Author, MessageListener, Room, RoomOptions } from '../room/room.js'
 import type { PresenceUser } from '../room/room-presence.js'
 import type { MessageRecord } from '../room/schema.js'
 import { VerdictCache, messageVerdict, type Verdict } from '../room/verdicts.js'
@@ -35,6 +35,7 @@ export class RoomController implements ReactiveController {
   #options: RoomOptions | null = null
   #user: PresenceUser | null = null
   #nextNoticeId = 0
+  #messageListeners = new Set<MessageListener>()
 
   constructor (host: ReactiveControllerHost) {
     this.#host = host
@@ -61,6 +62,12 @@ export class RoomController implements ReactiveController {
     const presence = this.room?.presence
     if (user !== null) this.#join(user)
     else presence?.leave()
+  }
+
+  /** Calls `listener` with each message new to this peer, in whichever room is open; returns an unsubscribe. */
+  onMessage (listener: MessageListener): () => void {
+    this.#messageListeners.add(listener)
+    return () => this.#messageListeners.delete(listener)
   }
 
   /** Sends a message as `author`. */
@@ -120,7 +127,10 @@ export class RoomController implements ReactiveController {
       }
       this.#host.requestUpdate()
     })
-    this.#stopListening = () => { stopMessages(); stopPresence() }
+    const stopMessage = room.onMessage(message => {
+      for (const listener of this.#messageListeners) listener(message)
+    })
+    this.#stopListening = () => { stopMessages(); stopPresence(); stopMessage() }
     if (this.#user !== null) this.#join(this.#user)
     ;({ members: this.members, typingLine: this.typingLine } = room.presence.view)
     this.#host.requestUpdate()

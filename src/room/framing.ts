@@ -61,7 +61,7 @@ export class Framing {
     const base = rtc.RTCPeerConnection
     // In browsers `ondatachannel` is an accessor of the prototype; in Node's wrtc an own property
     // of each instance, whose events go through `dispatchEvent` instead.
-    const nativeAccessor = Object.getOwnPropertyDescriptor(base.prototype, 'ondatachannel')
+    const nativeAccessor = findDescriptor(base.prototype, 'ondatachannel')
     class FramingPeerConnection extends base {
       constructor (config?: RTCConfiguration) {
         super(config)
@@ -124,4 +124,13 @@ export class Framing {
 
 function isChannel (value: unknown): value is RTCDataChannel {
   return typeof value === 'object' && value !== null && typeof (value as { send?: unknown }).send === 'function'
+}
+
+/** A property's descriptor where it is defined along the prototype chain (the class may be a subclass). */
+function findDescriptor (prototype: object | null, key: string): PropertyDescriptor | undefined {
+  for (let at = prototype; at !== null; at = Object.getPrototypeOf(at) as object | null) {
+    const descriptor = Object.getOwnPropertyDescriptor(at, key)
+    if (descriptor !== undefined) return descriptor
+  }
+  return undefined
 }
