@@ -1,0 +1,163 @@
+// History benchmark: how fast a late joiner (a Chromium page) gets a room's whole history from
+// one peer online (a Node peer over @roamhq/wrtc), renders its latest screen, and what it costs
+// in memory; stock y-webrtc in the same run as the reference.
+// Run alone: npx tsx bench/history.ts [--counts 2000,10000,100000] [--timeout-s 30]
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Browser, Page } from 'playwright-core'
+import { build } from 'vite'
+import { startSignalingServer } from '../signaling/index.js'
+import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
+import {
+  historyTimes, probeHistory, rememberName, seedParleyRoom, seedStockRoom, seededText, usedHeapBytes,
+  type HistoryTimes, type Seeder,
+} from '../test/e2e/history-harness.js'
+
+/** Message counts measured by default. */
+const DEFAULT_COUNTS = [2_000, 10_000, 100_000]
+/** How long a late joiner may take to hold the history before it counts as "did not arrive", in ms. */
+const DEFAULT_ARRIVAL_TIMEOUT_MS = 30_000
+/** How often the benchmark reads the page's probe, in ms (the page stamps its own times). */
+const POLL_MS = 20
+
+/** What one late join measured. Times are ms; null where it did not happen in time. */
+export interface HistoryFigure {
+  implementation: 'parley' | 'stock'
+  messages: number
+  /** From the peer connection being up to the page holding every message. */
+  syncMs: number | null
+  /** From navigation start to the page holding every message (page load, signaling, ICE included). */
+  sinceNavigationMs: number | null
+  /** From holding every message to the newest one drawn in the log (Parley only). */
+  renderMs: number | null
+  /** Used JS heap of the late joiner's page after a GC, once rendered, in bytes. */
+  heapBytes: number | null
+  /** The seeding peer's encoded document, per message, in bytes. */
+  docBytesPerMessage: number
+  /** Messages the page held when it gave up (equals `messages` when it arrived). */
+  held: number
+  timeoutMs: number
+}
+
+/** Options of a run. */
+export interface HistoryBenchOptions {
+  counts?: number[]
+  /** Run the stock y-webrtc reference too (default true). */
+  stock?: boolean
+  arrivalTimeoutMs?: number
+}
+
+async function waitForProbe (page: Page, done: (times: HistoryTimes) => boolean, timeoutMs: number): Promise<HistoryTimes> {
+  const deadline = Date.now() + timeoutMs
+  let times = await historyTimes(page)
+  while (!done(times) && Date.now() < deadline) {
+    await new Promise(resolve => setTimeout(resolve, POLL_MS))
+    times = await historyTimes(page)
+  }
+  return times
+}
+
+async function lateJoin (browser: Browser, implementation: 'parley' | 'stock', url: string, count: number, seeder: Seeder, timeoutMs: number): Promise<HistoryFigure> {
+  const context = await browser.newContext()
+  try {
+    if (implementation === 'parley') {
+      await rememberName(context, 'Late joiner')
+      await probeHistory(context, count, seededText(count - 1))
+    }
+    const page = await context.newPage()
+    await page.goto(url)
+    const times = await waitForProbe(page, t => implementation === 'stock' ? t.heldAt !== null : t.shownAt !== null, timeoutMs)
+    const arrived = times.heldAt !== null
+    return {
+      implementation,
+      messages: count,
+      syncMs: arrived && times.connectedAt !== null ? round(times.heldAt! - times.connectedAt) : null,
+      sinceNavigationMs: arrived ? round(times.heldAt!) : null,
+      renderMs: implementation === 'parley' && arrived && times.shownAt !== null ? round(times.shownAt - times.heldAt!) : null,
+      heapBytes: arrived ? await usedHeapBytes(page) : null,
+      docBytesPerMessage: Math.round(seeder.docBytes / count),
+      held: times.held,
+      timeoutMs,
+    }
+  } finally {
+    await context.close()
+  }
+}
+
+/** Builds the site and the stock page, then measures each count for Parley (and stock). */
+export async function runHistoryBench (options: HistoryBenchOptions = {}): Promise<HistoryFigure[]> {
+  const counts = options.counts ?? DEFAULT_COUNTS
+  const timeoutMs = options.arrivalTimeoutMs ?? DEFAULT_ARRIVAL_TIMEOUT_MS
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  const siteDir = await mkdtemp(join(tmpdir(), 'parley-bench-site-'))
+  const stockDir = await mkdtemp(join(tmpdir(), 'parley-bench-stock-'))
+  const running: Running[] = []
+  let browser: Browser | null = null
+  try {
+    await build({ root, logLevel: 'error', build: { outDir: siteDir, emptyOutDir: true } })
+    await build({ root: join(root, 'bench/stock-history'), base: './', logLevel: 'error', build: { outDir: stockDir, emptyOutDir: true } })
+    const site = await serveStatic(siteDir)
+    const stock = await serveStatic(stockDir)
+    const signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
+    running.push(site, stock, signaling)
+    browser = await launchChromium()
+    const figures: HistoryFigure[] = []
+    for (const count of counts) {
+      const room = `history-${count}-${Date.now()}`
+      const parleySeeder = await seedParleyRoom({ room, signalingUrl: signaling.url, count })
+      try {
+        const url = `${site.url}?signaling=${encodeURIComponent(signaling.url)}&ice=#${encodeURIComponent(room)}`
+        figures.push(await lateJoin(browser, 'parley', url, count, parleySeeder, timeoutMs))
+      } finally {
+        parleySeeder.close()
+      }
+      if (options.stock === false) continue
+      const stockRoom = `${room}-stock`
+      const stockSeeder = seedStockRoom({ room: stockRoom, signalingUrl: signaling.url, count })
+      try {
+        const url = `${stock.url}?signaling=${encodeURIComponent(signaling.url)}&room=${encodeURIComponent(stockRoom)}&count=${count}`
+        figures.push(await lateJoin(browser, 'stock', url, count, stockSeeder, timeoutMs))
+      } finally {
+        stockSeeder.close()
+      }
+    }
+    return figures
+  } finally {
+    await browser?.close()
+    await Promise.allSettled(running.map(r => r.close()))
+    await Promise.allSettled([rm(siteDir, { recursive: true, force: true }), rm(stockDir, { recursive: true, force: true })])
+  }
+}
+
+/** The figures as a table, one row per implementation and count. */
+export function historyTable (figures: HistoryFigure[]): string {
+  const ms = (value: number | null, figure: HistoryFigure) => value === null ? `did not arrive within ${figure.timeoutMs / 1000} s (${figure.held} held)` : `${value} ms`
+  const rows = figures.map(f => [
+    f.implementation, f.messages.toLocaleString('en'), ms(f.syncMs, f), f.sinceNavigationMs === null ? '–' : `${f.sinceNavigationMs} ms`,
+    f.renderMs === null ? '–' : `${f.renderMs} ms`, f.heapBytes === null ? '–' : `${(f.heapBytes / 2 ** 20).toFixed(1)} MiB`, `${f.docBytesPerMessage} B`,
+  ].join(' | '))
+  return [
+    'History sync (late joiner in Chromium, one Node peer online)',
+    '| implementation | messages | history held after connect | after navigation | latest screen after held | JS heap | doc bytes / message |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map(row => `| ${row} |`),
+  ].join('\n')
+}
+
+function round (ms: number): number {
+  return Math.round(ms)
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const flag = (name: string) => {
+    const index = process.argv.indexOf(name)
+    return index > 0 ? process.argv[index + 1] : undefined
+  }
+  const counts = flag('--counts')?.split(',').map(Number)
+  const timeout = flag('--timeout-s')
+  const figures = await runHistoryBench({ counts, arrivalTimeoutMs: timeout === undefined ? undefined : Number(timeout) * 1000 })
+  console.log(historyTable(figures))
+  console.log(JSON.stringify({ history: figures }))
+}

@@ -1,0 +1,168 @@
+// What the history tests and benchmark share: a Node peer that holds a room's history (Parley's
+// Room, or stock y-webrtc as the reference), and probes that time a page's view of it.
+// No vitest inside, so bench/history.ts can use it too.
+import wrtc from '@roamhq/wrtc'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { WebrtcProvider } from 'y-webrtc'
+import type { BrowserContext, Page } from 'playwright-core'
+import { Room } from '../../src/room/room.js'
+import type { RtcImplementation } from '../../src/room/liveness.js'
+import { messagesOf, type MessageRecord } from '../../src/room/schema.js'
+import { generateSigningKeys, messageBytes, signerFor } from '../../src/room/signing.js'
+
+// lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
+globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
+
+/** Node's WebRTC classes, as a room takes them. */
+export const nodeRtc = wrtc as unknown as RtcImplementation
+
+/** Name the seeding peer writes under. */
+export const SEEDER_NAME = 'Seeder'
+
+/** The text of message `index` of a seeded history: short chat lines, and every 1000th at the 4,000-character cap. */
+export function seededText (index: number): string {
+  return index % 1000 === 999 ? `long ${index} ${'x'.repeat(4000 - 6 - String(index).length)}` : `message ${index} of the seeded history`
+}
+
+/** `count` signed messages for `topic`, as one author writes them. */
+export async function signedHistory (topic: string, count: number, startAt = Date.now() - count * 1000): Promise<MessageRecord[]> {
+  const signer = await signerFor(await generateSigningKeys())
+  const records: MessageRecord[] = []
+  for (let start = 0; start < count; start += 1000) {
+    const batch = Array.from({ length: Math.min(1000, count - start) }, (_, offset) => start + offset)
+    records.push(...await Promise.all(batch.map(async index => {
+      const unsigned = { id: `seed-${index}`, authorId: signer.userId, authorName: SEEDER_NAME, text: seededText(index), sentAt: startAt + index * 1000, publicKey: signer.publicKey }
+      return { ...unsigned, signature: await signer.sign(messageBytes(topic, unsigned)) }
+    })))
+  }
+  return records
+}
+
+/** A peer in Node holding a room's history. */
+export interface Seeder {
+  /** Encoded size of the document, in bytes. */
+  docBytes: number
+  close (): void
+}
+
+/** Opens the room in Node as Parley does (framing, liveness), with `count` signed messages. */
+export async function seedParleyRoom (options: { room: string, signalingUrl: string, count: number, secret?: string | null }): Promise<Seeder> {
+  const room = new Room({ name: options.room, secret: options.secret ?? null, signalingUrls: [options.signalingUrl], iceServers: [], wrtc: nodeRtc, persist: false })
+  const records = await signedHistory(room.topic, options.count)
+  room.doc.transact(() => messagesOf(room.doc).push(records))
+  return { docBytes: Y.encodeStateAsUpdate(room.doc).byteLength, close: () => room.close() }
+}
+
+/** Opens the room with stock y-webrtc in Node, with `count` (unsigned) messages: the reference. */
+export function seedStockRoom (options: { room: string, signalingUrl: string, count: number }): Seeder {
+  const doc = new Y.Doc()
+  const startAt = Date.now() - options.count * 1000
+  messagesOf(doc).push(Array.from({ length: options.count }, (_, index): MessageRecord =>
+    ({ id: `seed-${index}`, authorId: 'seeder', authorName: SEEDER_NAME, text: seededText(index), sentAt: startAt + index * 1000 })))
+  const provider = new WebrtcProvider(options.room, doc, { signaling: [options.signalingUrl], peerOpts: { wrtc: nodeRtc, config: { iceServers: [] } } })
+  return {
+    docBytes: Y.encodeStateAsUpdate(doc).byteLength,
+    close: () => {
+      provider.disconnect()
+      provider.destroy()
+      doc.destroy()
+    },
+  }
+}
+
+/** Makes pages of this profile skip the name form, as a returning user does. */
+export async function rememberName (context: BrowserContext, name: string): Promise<void> {
+  await context.addInitScript(stored => { localStorage.setItem('parley:name', stored) }, name)
+}
+
+/**
+ * Installs, before the app loads, a probe that stamps (performance.now()) when the page's
+ * first peer connection connects, when the chat holds `count` messages, and when the last
+ * of them is rendered in the log. Read it with `historyTimes`.
+ */
+export async function probeHistory (context: BrowserContext, count: number, lastText: string): Promise<void> {
+  // A string, not a function: tsx would wrap named inner functions in a helper the page lacks.
+  await context.addInitScript(`(${PROBE_SCRIPT})(${JSON.stringify(count)}, ${JSON.stringify(lastText)})`)
+}
+
+const PROBE_SCRIPT = `function (count, lastText) {
+  const probe = { connectedAt: null, heldAt: null, shownAt: null, held: 0 }
+  window.historyProbe = probe
+  const Base = window.RTCPeerConnection
+  window.RTCPeerConnection = class extends Base {
+    constructor (config) {
+      super(config)
+      this.addEventListener('connectionstatechange', () => {
+        if (this.connectionState === 'connected' && probe.connectedAt === null) probe.connectedAt = performance.now()
+      })
+    }
+  }
+  function shown (chat) {
+    const list = chat.shadowRoot && chat.shadowRoot.querySelector('parley-message-list')
+    const paragraphs = list && list.shadowRoot ? list.shadowRoot.querySelectorAll('article p') : []
+    return paragraphs.length > 0 && paragraphs[paragraphs.length - 1].textContent === lastText
+  }
+  function frame (chat) {
+    if (probe.heldAt !== null && shown(chat)) probe.shownAt = performance.now()
+    else requestAnimationFrame(() => frame(chat))
+  }
+  function watch () {
+    const chat = document.querySelector('parley-chat')
+    if (chat === null || typeof chat.onMessage !== 'function') return void requestAnimationFrame(watch)
+    chat.onMessage(() => { if (++probe.held === count) probe.heldAt = performance.now() })
+    requestAnimationFrame(() => frame(chat))
+  }
+  document.addEventListener('DOMContentLoaded', watch)
+}`
+
+/** What the probe saw, in ms since navigation start (null: not yet). */
+export interface HistoryTimes { connectedAt: number | null, heldAt: number | null, shownAt: number | null, held: number }
+
+/** Reads the probe installed by `probeHistory`. */
+export async function historyTimes (page: Page): Promise<HistoryTimes> {
+  return page.evaluate(() => (window as unknown as { historyProbe: HistoryTimes }).historyProbe)
+}
+
+/** Used JS heap of a page after a full garbage collection, in bytes (Chrome DevTools Protocol). */
+export async function usedHeapBytes (page: Page): Promise<number> {
+  const session = await page.context().newCDPSession(page)
+  try {
+    await session.send('HeapProfiler.collectGarbage')
+    await session.send('Performance.enable')
+    const { metrics } = await session.send('Performance.getMetrics')
+    return metrics.find(metric => metric.name === 'JSHeapUsedSize')?.value ?? Number.NaN
+  } finally {
+    await session.detach()
+  }
+}
+
+/** The UTF-8 bytes of every record in a room's IndexedDB store, searched for `text` (is it on disk?). */
+export async function storedInBrowser (page: Page, database: string, text: string): Promise<boolean> {
+  return page.evaluate(async ({ database, text }) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(database)
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+    try {
+      if (!db.objectStoreNames.contains('updates')) return false
+      const values = await new Promise<unknown[]>((resolve, reject) => {
+        const request = db.transaction('updates', 'readonly').objectStore('updates').getAll()
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+      const needle = new TextEncoder().encode(text)
+      return values.some(value => value instanceof Uint8Array && indexOf(value, needle) >= 0)
+    } finally {
+      db.close()
+    }
+    function indexOf (haystack: Uint8Array, needle: Uint8Array): number {
+      outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+        for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer
+        return i
+      }
+      return -1
+    }
+  }, { database, text })
+}
