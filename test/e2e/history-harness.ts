@@ -43,6 +43,8 @@ export async function signedHistory (topic: string, count: number, startAt = Dat
 export interface Seeder {
   /** Encoded size of the document, in bytes. */
   docBytes: number
+  /** The records the peer holds now. */
+  messages (): unknown[]
   close (): void
 }
 
@@ -51,7 +53,7 @@ export async function seedParleyRoom (options: { room: string, signalingUrl: str
   const room = new Room({ name: options.room, secret: options.secret ?? null, signalingUrls: [options.signalingUrl], iceServers: [], wrtc: nodeRtc, persist: false })
   const records = await signedHistory(room.topic, options.count)
   room.doc.transact(() => messagesOf(room.doc).push(records))
-  return { docBytes: Y.encodeStateAsUpdate(room.doc).byteLength, close: () => room.close() }
+  return { docBytes: Y.encodeStateAsUpdate(room.doc).byteLength, messages: () => [...room.messages], close: () => room.close() }
 }
 
 /** Opens the room with stock y-webrtc in Node, with `count` (unsigned) messages: the reference. */
@@ -63,6 +65,7 @@ export function seedStockRoom (options: { room: string, signalingUrl: string, co
   const provider = new WebrtcProvider(options.room, doc, { signaling: [options.signalingUrl], peerOpts: { wrtc: nodeRtc, config: { iceServers: [] } } })
   return {
     docBytes: Y.encodeStateAsUpdate(doc).byteLength,
+    messages: () => messagesOf(doc).toArray(),
     close: () => {
       provider.disconnect()
       provider.destroy()

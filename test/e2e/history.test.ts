@@ -1,0 +1,165 @@
+// History as users meet it, in real Chromium over real WebRTC: a 100,000-message room reaching
+// a late joiner from the one peer online, kept across a reload alone, written alone and shared
+// later, written on both sides of a split and merged, and exchanged with stock y-webrtc.
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { startSignalingServer } from '../../signaling/index.js'
+import { roomDatabaseName } from '../../src/room/persistence.js'
+import { topicFor } from '../../src/room/room-address.js'
+import {
+  expectMessages, joinRoom, messageLog, roomUrl, sendMessage, shownMessages, uniqueRoom, useChatStack,
+} from './harness.js'
+import { SEEDER_NAME, seedParleyRoom, seedStockRoom, seededText, storedInBrowser } from './history-harness.js'
+
+/** Messages in the long room: far beyond the 256 KiB a single WebRTC message may carry. */
+const LONG_ROOM_MESSAGES = 100_000
+/** Bound for the long room's history to arrive, in ms (the speed targets are the benchmark's). */
+const LONG_HISTORY_BOUND_MS = 90_000
+/** Time the long-room test may take in all (seeding, two 100,000-message syncs, a reload), in ms. */
+const LONG_TEST_TIMEOUT_MS = 240_000
+/** Messages in a stock peer's history: over the framing threshold, under the one-message ceiling. */
+const STOCK_HISTORY_MESSAGES = 1_500
+
+const stack = useChatStack(2)
+
+/** How many messages the page's chat holds. */
+const heldCount = (page: Page): Promise<number> =>
+  page.evaluate(() => (document.querySelector('parley-chat') as { messages?: unknown[] } | null)?.messages?.length ?? -1)
+
+/** The text of the newest message drawn in the log. */
+const newestShown = (page: Page): Promise<string | null> =>
+  messageLog(page).locator('article p').last().textContent()
+
+/** Waits until the newest message drawn in the log is `text`. */
+const expectNewest = (page: Page, text: string) =>
+  expect.poll(() => newestShown(page), { timeout: 15_000, interval: 100 }).toBe(text)
+
+/** Waits until this browser's IndexedDB copy of the room holds `text`. */
+const expectStored = (page: Page, room: string, text: string) =>
+  expect.poll(() => storedInBrowser(page, roomDatabaseName(topicFor({ name: room, secret: null })), text), { timeout: 15_000, interval: 100 }).toBe(true)
+
+describe('a long room', () => {
+  it('reaches a late joiner in another browser from the one peer online, and stays after a reload alone', async () => {
+    const room = uniqueRoom('long')
+    const url = roomUrl(stack.site.url, stack.signaling.url, room)
+    const newest = seededText(LONG_ROOM_MESSAGES - 1)
+    const seeder = await seedParleyRoom({ room, signalingUrl: stack.signaling.url, count: LONG_ROOM_MESSAGES })
+    let alice: Page
+    try {
+      alice = await joinRoom(stack.browsers[0], url, 'Alice')
+      await expect.poll(() => heldCount(alice), { timeout: LONG_HISTORY_BOUND_MS, interval: 250 }).toBe(LONG_ROOM_MESSAGES)
+    } finally {
+      seeder.close()
+    }
+    await expectStored(alice, room, newest)
+
+    // Alice is the only peer online now: Bob's whole history comes from her browser.
+    const bob = await joinRoom(stack.browsers[1], url, 'Bob')
+    await expect.poll(() => heldCount(bob), { timeout: LONG_HISTORY_BOUND_MS, interval: 250 }).toBe(LONG_ROOM_MESSAGES)
+    await expectNewest(bob, newest)
+    expect(await messageLog(bob).locator('article').count()).toBeLessThan(200) // only what is near the viewport
+    await sendMessage(bob, 'a 100,001st message')
+    await expectNewest(alice, 'a 100,001st message')
+    await bob.close()
+
+    // Nobody else online: the history comes from Alice's own storage.
+    await expectStored(alice, room, 'a 100,001st message')
+    await alice.reload()
+    await expect.poll(() => heldCount(alice), { timeout: LONG_HISTORY_BOUND_MS, interval: 250 }).toBe(LONG_ROOM_MESSAGES + 1)
+    await expectNewest(alice, 'a 100,001st message')
+    await alice.close()
+  }, LONG_TEST_TIMEOUT_MS)
+})
+
+describe('history kept in the browser', () => {
+  it('sends what was written alone to whoever is online when its author comes back', async () => {
+    const room = uniqueRoom('alone')
+    const url = roomUrl(stack.site.url, stack.signaling.url, room)
+    const alone = await joinRoom(stack.browsers[0], url, 'Alice')
+    await sendMessage(alone, 'written while alone')
+    await expectMessages(alone, ['Alice: written while alone'])
+    await expectStored(alone, room, 'written while alone')
+    const profile = alone.context()
+    await alone.close()
+
+    const carol = await joinRoom(stack.browsers[1], url, 'Carol')
+    expect(await shownMessages(carol)).toEqual([])
+    const back = await profile.newPage() // same profile: name and storage remembered
+    await back.goto(url)
+    await expectMessages(carol, ['Alice: written while alone'])
+    await expectMessages(back, ['Alice: written while alone'])
+    await Promise.all([back.close(), carol.close()])
+  })
+})
+
+describe('a split', () => {
+  it('lets both sides write, and merges everything in one order when it heals', async () => {
+    const other = await startSignalingServer({ port: 0, host: '127.0.0.1' })
+    try {
+      const room = uniqueRoom('split')
+      const url = roomUrl(stack.site.url, stack.signaling.url, room)
+      const alice = await joinRoom(stack.browsers[0], url, 'Alice')
+      const bob = await joinRoom(stack.browsers[1], url, 'Bob')
+      await sendMessage(alice, 'before the split')
+      await expectMessages(bob, ['Alice: before the split'])
+      await expectStored(bob, room, 'before the split')
+
+      // Bob's chat moves to another signaling server: the two can no longer meet.
+      const moveBob = (signaling: string) => bob.evaluate(to => {
+        const chat = document.querySelector('parley-chat') as { signaling: string } | null
+        if (chat !== null) chat.signaling = to
+      }, signaling)
+      await moveBob(other.url)
+      await expectMessages(bob, ['Alice: before the split'])
+      for (let i = 1; i <= 3; i++) {
+        await sendMessage(alice, `Alice alone ${i}`)
+        await sendMessage(bob, `Bob alone ${i}`)
+      }
+      await expectMessages(alice, ['Alice: before the split', 'Alice: Alice alone 1', 'Alice: Alice alone 2', 'Alice: Alice alone 3'])
+      await expectMessages(bob, ['Alice: before the split', 'Bob: Bob alone 1', 'Bob: Bob alone 2', 'Bob: Bob alone 3'])
+      await expectStored(bob, room, 'Bob alone 3')
+
+      await moveBob(stack.signaling.url)
+      const merged = async () => {
+        const [a, b] = await Promise.all([shownMessages(alice), shownMessages(bob)])
+        return a.length === 7 && JSON.stringify(a) === JSON.stringify(b) ? a : [...a, '≠', ...b]
+      }
+      await expect.poll(merged, { timeout: 20_000, interval: 100 }).toHaveLength(7)
+      const order = await merged()
+      expect([...order].sort()).toEqual([
+        'Alice: Alice alone 1', 'Alice: Alice alone 2', 'Alice: Alice alone 3', 'Alice: before the split',
+        'Bob: Bob alone 1', 'Bob: Bob alone 2', 'Bob: Bob alone 3',
+      ])
+      expect(order[0]).toBe('Alice: before the split')
+      await Promise.all([alice.close(), bob.close()])
+    } finally {
+      await other.close()
+    }
+  })
+})
+
+describe('stock y-webrtc peers', () => {
+  it('exchange histories over the framing threshold with a Parley page, both ways', async () => {
+    const room = uniqueRoom('stock-history')
+    const topic = topicFor({ name: room, secret: null })
+    const first = seedStockRoom({ room: topic, signalingUrl: stack.signaling.url, count: STOCK_HISTORY_MESSAGES })
+    let page: Page
+    try {
+      page = await joinRoom(stack.browsers[0], roomUrl(stack.site.url, stack.signaling.url, room), 'Alice')
+      await expect.poll(() => heldCount(page), { timeout: 20_000, interval: 100 }).toBe(STOCK_HISTORY_MESSAGES)
+      await expectNewest(page, seededText(STOCK_HISTORY_MESSAGES - 1))
+    } finally {
+      first.close()
+    }
+    // The second stock peer can only get the history from the Parley page, which must send it
+    // unframed: stock peers never announce framing.
+    const second = seedStockRoom({ room: topic, signalingUrl: stack.signaling.url, count: 0 })
+    try {
+      await expect.poll(() => second.messages().length, { timeout: 20_000, interval: 100 }).toBe(STOCK_HISTORY_MESSAGES)
+      expect(second.messages()[STOCK_HISTORY_MESSAGES - 1]).toMatchObject({ authorName: SEEDER_NAME, text: seededText(STOCK_HISTORY_MESSAGES - 1) })
+    } finally {
+      second.close()
+      await page.close()
+    }
+  })
+})
