@@ -218,7 +218,7 @@ export class ParleyChat extends LitElement {
   override connectedCallback (): void {
     super.connectedCallback()
     if (this.signer === undefined) {
-      pageSigner().then(signer => { this.signer = signer }, () => { this.signer = null })
+      loadSigner().then(signer => { this.signer = signer }, () => { this.signer = null })
     }
   }
 
@@ -291,17 +291,6 @@ export class ParleyChat extends LitElement {
             </div>`}
       </section>`
   }
-}
-
-let signerLoading: Promise<Signer | null> | null = null
-
-/**
- * The profile's signer, loaded once per page: chats loading it side by side on a first visit
- * would each make a key pair, and the one room they share would see the user change id.
- */
-function pageSigner (): Promise<Signer | null> {
-  signerLoading ??= loadSigner()
-  return signerLoading
 }
 
 declare global {

@@ -6,8 +6,19 @@ const DATABASE = 'parley-keys'
 const STORE = 'keys'
 const SIGNING_KEY = 'signing'
 
-/** This profile's signer, made on first use; null where the page cannot sign (no WebCrypto). */
-export async function loadSigner (): Promise<Signer | null> {
+let pageSigner: Promise<Signer | null> | null = null
+
+/**
+ * This profile's signer, made on first use; null where the page cannot sign (no WebCrypto).
+ * Loaded once per page: chats loading it side by side on a first visit would otherwise each
+ * make a key pair, and the room they share would see the user change id.
+ */
+export function loadSigner (): Promise<Signer | null> {
+  pageSigner ??= loadStoredSigner()
+  return pageSigner
+}
+
+async function loadStoredSigner (): Promise<Signer | null> {
   if (!canSign()) return null
   const stored = await readKeys().catch(() => null)
   if (stored !== null) return signerFor(stored)

@@ -1,0 +1,65 @@
+// `npm start` as a user meets it: the dev server and the signaling server in one process,
+// the URL it prints opened in Chromium. The other e2e files test the production build; this
+// one catches what only the unbundled dev modules do (module order, dev-mode Lit).
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import type { Browser } from 'playwright-core'
+import { freePort } from '../signaling/redis-harness.js'
+import { composer, launchChromium, sendMessage, shownMembers, shownMessages, uniqueRoom } from './harness.js'
+
+/** How long the dev server may take to print its URL (it optimizes dependencies first). */
+const START_TIMEOUT_MS = 60_000
+
+let app: ChildProcess
+let printedUrl: string
+let browser: Browser
+
+beforeAll(async () => {
+  const [sitePort, signalingPort] = [await freePort(), await freePort()]
+  app = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/start.ts'], {
+    env: { ...process.env, PORT: String(sitePort), SIGNALING_PORT: String(signalingPort) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  printedUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start printed no URL:\n${output}`)), START_TIMEOUT_MS)
+    const read = (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /Open (\S+)/.exec(output)
+      if (match !== null) {
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    }
+    app.stdout?.on('data', read)
+    app.stderr?.on('data', read)
+    app.once('exit', code => reject(new Error(`npm start exited with ${String(code)}:\n${output}`)))
+  })
+  browser = await launchChromium()
+}, START_TIMEOUT_MS + 10_000)
+
+afterAll(async () => {
+  await browser?.close()
+  if (app !== undefined && app.exitCode === null) {
+    app.kill('SIGTERM')
+    await once(app, 'exit')
+  }
+})
+
+it('serves a working chat at the URL it prints: signed messages, presence, no page errors', async () => {
+  const url = new URL(printedUrl)
+  url.searchParams.set('ice', '')
+  url.hash = uniqueRoom('start')
+  const errors: string[] = []
+  const page = await (await browser.newContext()).newPage()
+  page.on('pageerror', error => errors.push(error.message))
+  await page.goto(url.toString())
+  await page.getByRole('textbox', { name: 'Your name' }).fill('Alice')
+  await page.getByRole('button', { name: 'Join' }).click()
+  await composer(page).waitFor()
+  await expect.poll(() => shownMembers(page), { timeout: 15_000 }).toEqual(['Alice (you)'])
+  await sendMessage(page, 'hello from npm start')
+  await expect.poll(() => shownMessages(page), { timeout: 15_000 }).toEqual(['Alice: hello from npm start'])
+  expect(errors).toEqual([])
+})
