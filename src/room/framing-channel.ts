@@ -5,9 +5,9 @@ import {
 } from './framing-protocol.js'
 
 /** Bytes the real channel may hold in its send buffer before the queue waits (Chromium closes a channel at 16 MiB). */
-const HIGH_WATER_BYTES = 1024 * 1024
+export const HIGH_WATER_BYTES = 4 * 1024 * 1024
 /** Buffer level at which sending resumes, in bytes. */
-const LOW_WATER_BYTES = 256 * 1024
+const LOW_WATER_BYTES = 1024 * 1024
 /** How often the buffer is checked where the real channel has no `bufferedamountlow` event (Node's wrtc), in ms. */
 const DRAIN_POLL_MS = 5
 /** How long a large message waits for the peer's capability frame before it is sent unframed, in ms. */

@@ -5,7 +5,7 @@ import {
   FRAME_MAGIC, FRAME_PAYLOAD_BYTES, MAX_UNFRAMED_BYTES, Reassembler, encodeFrame, encodeFramingHello,
   isFrame, needsFraming, parseFramingHello, type ReassemblyBudget,
 } from '../../src/room/framing-protocol.js'
-import { CAPABILITY_WAIT_MS, FramedChannel, FramingCapability, type FramingStats } from '../../src/room/framing-channel.js'
+import { CAPABILITY_WAIT_MS, FramedChannel, HIGH_WATER_BYTES, FramingCapability, type FramingStats } from '../../src/room/framing-channel.js'
 
 const MIB = 1024 * 1024
 
@@ -217,17 +217,17 @@ describe('framed channel', () => {
     ctxA.capability.announce(64 * MIB)
     const a = new FramedChannel(realA as unknown as RTCDataChannel, ctxA)
     const got = collect(new FramedChannel(realB as unknown as RTCDataChannel, context()))
-    const big = pattern(8 * MIB)
+    const big = pattern(3 * HIGH_WATER_BYTES)
     a.send(big)
-    expect(realA.bufferedAmount).toBeLessThanOrEqual(1024 * 1024 + FRAME_PAYLOAD_BYTES + 10)
-    expect(a.bufferedAmount).toBeGreaterThanOrEqual(8 * MIB)
+    expect(realA.bufferedAmount).toBeLessThanOrEqual(HIGH_WATER_BYTES + FRAME_PAYLOAD_BYTES + 10)
+    expect(a.bufferedAmount).toBeGreaterThanOrEqual(3 * HIGH_WATER_BYTES)
     let maxBuffered = 0
     for (let round = 0; round < 1000 && got.length === 0; round++) {
       maxBuffered = Math.max(maxBuffered, realA.bufferedAmount)
       realA.drain()
       await Promise.resolve()
     }
-    expect(maxBuffered).toBeLessThanOrEqual(1024 * 1024 + FRAME_PAYLOAD_BYTES + 10)
+    expect(maxBuffered).toBeLessThanOrEqual(HIGH_WATER_BYTES + FRAME_PAYLOAD_BYTES + 10)
     expect(Buffer.compare(got[0], big)).toBe(0)
     expect(a.bufferedAmount).toBe(0)
   })
