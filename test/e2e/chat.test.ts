@@ -1,34 +1,19 @@
 // The walking chat as a user meets it: separate Chromium processes, real WebRTC, the real
 // signaling server, the built site on a plain static server.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { inject } from 'vitest'
-import type { Browser } from 'playwright-core'
-import { startSignalingServer } from '../../signaling/index.js'
+import { describe, expect, it } from 'vitest'
 import {
-  composer, expectMessages, joinRoom, launchChromium, messageLog, roomUrl, sendMessage,
-  serveStatic, uniqueRoom, type Running,
+  composer, expectMessages, joinRoom, launchChromium, messageLog, roomUrl, sendMessage, uniqueRoom, useChatStack,
 } from './harness.js'
 
-let site: Running
-let signaling: Running
-let alice: Browser
-let bob: Browser
-
-beforeAll(async () => {
-  site = await serveStatic(inject('siteDir'))
-  signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
-  ;[alice, bob] = await Promise.all([launchChromium(), launchChromium()])
-})
-
-afterAll(async () => {
-  await Promise.allSettled([alice?.close(), bob?.close()])
-  await Promise.allSettled([signaling?.close(), site?.close()])
-})
+const stack = useChatStack(2)
+const newRoomUrl = (label: string) => roomUrl(stack.site.url, stack.signaling.url, uniqueRoom(label))
+const alice = () => stack.browsers[0]
+const bob = () => stack.browsers[1]
 
 describe('two browsers in one room', () => {
   it('exchange messages both ways, and a late joiner gets the history', async () => {
-    const url = roomUrl(site.url, signaling.url, uniqueRoom('walk'))
-    const [a, b] = await Promise.all([joinRoom(alice, url, 'Alice'), joinRoom(bob, url, 'Bob')])
+    const url = newRoomUrl('walk')
+    const [a, b] = await Promise.all([joinRoom(alice(), url, 'Alice'), joinRoom(bob(), url, 'Bob')])
     await expect.poll(() => a.getByRole('heading').first().textContent()).toMatch(/#walk-/)
 
     await sendMessage(a, 'Hello from Alice')
@@ -49,8 +34,8 @@ describe('two browsers in one room', () => {
   })
 
   it('shows HTML in a message as text, and runs none of it', async () => {
-    const url = roomUrl(site.url, signaling.url, uniqueRoom('xss'))
-    const [a, b] = await Promise.all([joinRoom(alice, url, 'Mallory'), joinRoom(bob, url, 'Bob')])
+    const url = newRoomUrl('xss')
+    const [a, b] = await Promise.all([joinRoom(alice(), url, 'Mallory'), joinRoom(bob(), url, 'Bob')])
     const payload = '<img src=x onerror="window.__pwned = true"><b>bold?</b>'
     await sendMessage(a, payload)
     await expectMessages(b, [`Mallory: ${payload}`])
@@ -63,7 +48,7 @@ describe('two browsers in one room', () => {
 describe('one browser', () => {
   it('remembers the name across a reload and keeps the room from the URL', async () => {
     const room = uniqueRoom('reload')
-    const page = await joinRoom(alice, roomUrl(site.url, signaling.url, room), 'Alice')
+    const page = await joinRoom(alice(), roomUrl(stack.site.url, stack.signaling.url, room), 'Alice')
     await page.reload()
     await composer(page).waitFor({ state: 'visible' })
     expect(await page.getByRole('textbox', { name: 'Your name' }).count()).toBe(0)
@@ -72,7 +57,7 @@ describe('one browser', () => {
   })
 
   it('sends on Enter, adds a line on Shift+Enter, and never sends mid-composition', async () => {
-    const page = await joinRoom(alice, roomUrl(site.url, signaling.url, uniqueRoom('keys')), 'Alice')
+    const page = await joinRoom(alice(), newRoomUrl('keys'), 'Alice')
     const field = composer(page)
     await field.pressSequentially('first line')
     await field.press('Shift+Enter')
@@ -89,7 +74,7 @@ describe('one browser', () => {
   })
 
   it('refuses an over-long message with a visible reason, keeping the draft', async () => {
-    const page = await joinRoom(alice, roomUrl(site.url, signaling.url, uniqueRoom('long')), 'Alice')
+    const page = await joinRoom(alice(), newRoomUrl('long'), 'Alice')
     const draft = 'x'.repeat(4001)
     await composer(page).fill(draft)
     await page.getByText('Too long to send: 4,001 of 4,000 characters.').waitFor()
@@ -103,8 +88,8 @@ describe('one browser', () => {
 
 describe('the message list', () => {
   it('stays put when scrolled up, and follows new messages at the bottom', async () => {
-    const url = roomUrl(site.url, signaling.url, uniqueRoom('scroll'))
-    const [a, b] = await Promise.all([joinRoom(alice, url, 'Alice'), joinRoom(bob, url, 'Bob')])
+    const url = newRoomUrl('scroll')
+    const [a, b] = await Promise.all([joinRoom(alice(), url, 'Alice'), joinRoom(bob(), url, 'Bob')])
     await b.setViewportSize({ width: 800, height: 400 })
     const sent: string[] = []
     for (let i = 1; i <= 30; i++) {
