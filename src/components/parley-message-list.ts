@@ -26,8 +26,8 @@ const RENDER_ALL_MAX_ENTRIES = 200
 const OVERSCAN_PX = 800
 /** Height assumed for an entry never measured, until some are, in pixels. */
 const INITIAL_ESTIMATE_PX = 48
-/** Most measured heights remembered (they refine the estimate; older ones are forgotten). */
-const MAX_MEASURED = 2000
+/** Weight of the newest measurements in the running height estimate (0–1). */
+const ESTIMATE_WEIGHT = 0.1
 /** Re-layout passes allowed per change before the list settles for what it has. */
 const MAX_LAYOUT_PASSES = 4
 
@@ -85,8 +85,9 @@ export class ParleyMessageList extends LitElement {
   #last = -1
   #sortedNotices: readonly LogNotice[] = []
   #anchor: Anchor | null = null
-  #measured = new Map<string, number>()
-  #measuredSum = 0
+  /** Running estimate of an entry's height, in pixels, from the entries measured so far. */
+  #estimatePx = INITIAL_ESTIMATE_PX
+  #measured = false
   #passes = 0
   #renderedEstimate = INITIAL_ESTIMATE_PX
 
@@ -175,58 +176,40 @@ export class ParleyMessageList extends LitElement {
       if (at === null) return false
       ;({ index, offset } = at)
     }
-    const keyed = this.#entryAt(index)
-    if (keyed === null) return false
-    this.#anchor = { key: keyed.key, offset }
+    const [entry] = this.#window(index, index)
+    if (entry === undefined) return false
+    this.#anchor = { key: entry.key, offset }
     this.#first = Math.max(0, index - this.#entriesFor(OVERSCAN_PX))
     this.#last = Math.min(count - 1, index + this.#entriesFor(log.clientHeight + OVERSCAN_PX))
     return true
   }
 
-  /** The rendered entry at scroll position `y`, with its index and offset from `y`. */
-  #renderedAt (y: number): { index: number, offset: number } | null {
+  /** The rendered entry at scroll position `y`: its index, key and offset from `y`. */
+  #renderedAt (y: number): Anchor & { index: number } | null {
     const children = this.items.children
     for (let i = 0; i < children.length; i++) {
       const child = children[i] as HTMLElement
-      if (child.offsetTop + child.offsetHeight > y) return { index: this.#first + i, offset: child.offsetTop - y }
+      if (child.offsetTop + child.offsetHeight > y) return { index: this.#first + i, key: child.dataset.key ?? '', offset: child.offsetTop - y }
     }
     return null
   }
 
   /** The first rendered entry still in view, to keep in place across a re-render. */
   #currentAnchor (): Anchor | null {
-    if (this.log === null || this.items === null) return null
-    const at = this.#renderedAt(this.log.scrollTop)
-    if (at === null) return null
-    const child = this.items.children[at.index - this.#first] as HTMLElement | undefined
-    const key = child?.dataset.key
-    return key === undefined ? null : { key, offset: at.offset }
+    return this.log === null ? null : this.#renderedAt(this.log.scrollTop)
   }
 
+  /** Folds the rendered entries' average height into the estimate. */
   #measure (): void {
-    const children = this.items.children
-    for (let i = 0; i < children.length; i++) {
-      const child = children[i] as HTMLElement
-      const key = child.dataset.key
-      if (key === undefined) continue
-      const height = child.offsetHeight
-      const previous = this.#measured.get(key)
-      if (previous !== undefined) this.#measuredSum -= previous
-      else if (this.#measured.size >= MAX_MEASURED) this.#forgetOldest()
-      this.#measured.set(key, height)
-      this.#measuredSum += height
-    }
-  }
-
-  #forgetOldest (): void {
-    const oldest = this.#measured.keys().next()
-    if (oldest.done === true) return
-    this.#measuredSum -= this.#measured.get(oldest.value) ?? 0
-    this.#measured.delete(oldest.value)
+    const count = this.items.children.length
+    if (count === 0) return
+    const average = this.items.offsetHeight / count
+    this.#estimatePx = this.#measured ? this.#estimatePx + (average - this.#estimatePx) * ESTIMATE_WEIGHT : Math.max(1, average)
+    this.#measured = true
   }
 
   #estimate (): number {
-    return this.#measured.size === 0 ? INITIAL_ESTIMATE_PX : Math.max(1, this.#measuredSum / this.#measured.size)
+    return this.#estimatePx
   }
 
   #entriesFor (pixels: number): number {
@@ -234,7 +217,7 @@ export class ParleyMessageList extends LitElement {
   }
 
   #viewHeight (): number {
-    return this.log?.clientHeight || globalThis.innerHeight || 800
+    return this.log?.clientHeight || 800
   }
 
   #count (): number {
@@ -242,16 +225,15 @@ export class ParleyMessageList extends LitElement {
   }
 
   /** Entries first..last of the log, with notices placed among the messages. */
-  #window (): Entry[] {
+  #window (first = this.#first, last = this.#last): Entry[] {
     const entries: Entry[] = []
-    if (this.#last < this.#first) return entries
     const notices = this.#sortedNotices
     const total = this.messages.length
     // Notice k sits at display index min(after, total) + k; count those before `first`.
     let k = 0
-    while (k < notices.length && Math.min(notices[k].after, total) + k < this.#first) k++
-    let message = this.#first - k
-    for (let index = this.#first; index <= this.#last; index++) {
+    while (k < notices.length && Math.min(notices[k].after, total) + k < first) k++
+    let message = first - k
+    for (let index = first; index <= last; index++) {
       if (k < notices.length && Math.min(notices[k].after, total) + k === index) {
         entries.push({ key: `n:${notices[k].id}`, notice: notices[k] })
         k++
@@ -261,14 +243,6 @@ export class ParleyMessageList extends LitElement {
       }
     }
     return entries
-  }
-
-  #entryAt (index: number): Entry | null {
-    const saved = [this.#first, this.#last]
-    ;[this.#first, this.#last] = [index, index]
-    const [entry] = this.#window()
-    ;[this.#first, this.#last] = saved
-    return entry ?? null
   }
 
   override render () {

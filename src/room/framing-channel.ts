@@ -19,47 +19,30 @@ export class FramingCapability {
   state: 'unknown' | 'framing' | 'stock' = 'unknown'
   /** Largest message the peer reassembles, in bytes (when `state` is 'framing'). */
   peerMaxBytes = 0
-  #listeners = new Set<() => void>()
-  #timer: ReturnType<typeof setTimeout> | null = null
+  #listeners: Array<() => void> = []
+  #waiting = false
 
   /** The peer announced framing. */
   announce (maxBytes: number): void {
-    this.state = 'framing'
     this.peerMaxBytes = maxBytes
-    this.#settle()
+    this.#settle('framing')
   }
 
   /** Starts the wait for the peer's announcement (called when the data channel opens). */
   startWaiting (waitMs = CAPABILITY_WAIT_MS): void {
-    if (this.state !== 'unknown' || this.#timer !== null) return
-    this.#timer = setTimeout(() => {
-      this.#timer = null
-      if (this.state === 'unknown') {
-        this.state = 'stock'
-        this.#settle()
-      }
-    }, waitMs)
+    if (this.#waiting) return
+    this.#waiting = true
+    setTimeout(() => { if (this.state === 'unknown') this.#settle('stock') }, waitMs)
   }
 
-  /** Calls `listener` once the state is known; returns a cancel function. */
-  whenKnown (listener: () => void): () => void {
-    this.#listeners.add(listener)
-    return () => this.#listeners.delete(listener)
+  /** Calls `listener` once, when the state becomes known (it checks itself whether it is still wanted). */
+  whenKnown (listener: () => void): void {
+    this.#listeners.push(listener)
   }
 
-  /** Stops the wait (the connection closed). */
-  dispose (): void {
-    if (this.#timer !== null) clearTimeout(this.#timer)
-    this.#timer = null
-    this.#listeners.clear()
-  }
-
-  #settle (): void {
-    if (this.#timer !== null) clearTimeout(this.#timer)
-    this.#timer = null
-    const listeners = [...this.#listeners]
-    this.#listeners.clear()
-    for (const listener of listeners) listener()
+  #settle (state: 'framing' | 'stock'): void {
+    this.state = state
+    for (const listener of this.#listeners.splice(0)) listener()
   }
 }
 
@@ -93,7 +76,7 @@ export interface FramingContext {
 type OutgoingData = string | Blob | ArrayBuffer | ArrayBufferView
 type Outgoing = { data: OutgoingData, bytes: Uint8Array | null, offset: number, framed: boolean | null }
 type Handler = ((this: RTCDataChannel, ev: Event) => unknown) | null
-const EVENT_TYPES = ['open', 'close', 'closing', 'error', 'message', 'bufferedamountlow'] as const
+const EVENT_TYPES = ['open', 'close', 'closing', 'error', 'message'] as const
 type EventType = typeof EVENT_TYPES[number]
 
 /**
@@ -109,8 +92,6 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   #queuedBytes = 0
   #handlers = new Map<EventType, Handler>()
   #binaryType: BinaryType
-  #threshold = 0
-  #wasAboveThreshold = false
   /** Cancels what the queue waits for (the peer's capability, or the real buffer to drain). */
   #blocked: (() => void) | null = null
 
@@ -150,44 +131,47 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     if (real.readyState === 'open') context.capability.startWaiting()
   }
 
+  // Delegated to the real channel, and the `on<event>` handlers: defined below the class.
+  declare readonly id: number | null
+  declare readonly label: string
+  declare readonly maxPacketLifeTime: number | null
+  declare readonly maxRetransmits: number | null
+  declare readonly negotiated: boolean
+  declare readonly ordered: boolean
+  declare readonly protocol: string
+  declare readonly readyState: RTCDataChannelState
+  declare onopen: Handler
+  declare onclose: Handler
+  declare onclosing: Handler
+  declare onerror: Handler
+  declare onmessage: Handler
+  declare onbufferedamountlow: Handler
+  /**
+   * Left undefined on purpose: simple-peer then paces its stream writes by polling
+   * `bufferedAmount` (which counts the queue) instead of waiting for a low event.
+   */
+  declare bufferedAmountLowThreshold: number
+
   get binaryType (): BinaryType { return this.#binaryType }
   set binaryType (value: BinaryType) { this.#binaryType = value }
   get bufferedAmount (): number { return this.#real.bufferedAmount + this.#queuedBytes }
-  get bufferedAmountLowThreshold (): number { return this.#threshold }
-  set bufferedAmountLowThreshold (value: number) { this.#threshold = value }
-  get id (): number | null { return this.#real.id }
-  get label (): string { return this.#real.label }
-  get maxPacketLifeTime (): number | null { return this.#real.maxPacketLifeTime }
-  get maxRetransmits (): number | null { return this.#real.maxRetransmits }
-  get negotiated (): boolean { return this.#real.negotiated }
-  get ordered (): boolean { return this.#real.ordered }
-  get protocol (): string { return this.#real.protocol }
-  get readyState (): RTCDataChannelState { return this.#real.readyState }
 
-  get onopen (): Handler { return this.#handlers.get('open') ?? null }
-  set onopen (handler: Handler) { this.#handlers.set('open', handler) }
-  get onclose (): Handler { return this.#handlers.get('close') ?? null }
-  set onclose (handler: Handler) { this.#handlers.set('close', handler) }
-  get onclosing (): Handler { return this.#handlers.get('closing') ?? null }
-  set onclosing (handler: Handler) { this.#handlers.set('closing', handler) }
-  get onerror (): Handler { return this.#handlers.get('error') ?? null }
-  set onerror (handler: Handler) { this.#handlers.set('error', handler) }
-  get onmessage (): Handler { return this.#handlers.get('message') ?? null }
-  set onmessage (handler: Handler) { this.#handlers.set('message', handler) }
-  get onbufferedamountlow (): Handler { return this.#handlers.get('bufferedamountlow') ?? null }
-  set onbufferedamountlow (handler: Handler) { this.#handlers.set('bufferedamountlow', handler) }
+  /** The wrapped channel (for the accessors defined below the class). */
+  get real (): RTCDataChannel { return this.#real }
+
+  /** The handler set for `on<type>` (for the accessors defined below the class). */
+  handler (type: EventType, value?: Handler): Handler {
+    if (value !== undefined) this.#handlers.set(type, value)
+    return this.#handlers.get(type) ?? null
+  }
 
   /** Sends a message of any size; what the peer cannot take unframed waits for its capability. */
   send (data: OutgoingData): void {
-    if (this.#real.readyState !== 'open') throw new DOMException('RTCDataChannel.readyState is not \'open\'', 'InvalidStateError')
+    if (this.#real.readyState !== 'open') throw new DOMException('not open', 'InvalidStateError')
     const bytes = toBytes(data)
     if (this.#queue.length === 0 && (bytes === null || !needsFraming(bytes))) {
       // The common case, exactly as the real channel does it (errors included).
       sendRaw(this.#real, data)
-      if (this.#real.bufferedAmount > this.#threshold && !this.#wasAboveThreshold) {
-        this.#wasAboveThreshold = true
-        if (this.#blocked === null) this.#waitForDrain()
-      }
       return
     }
     this.#queue.push({ data, bytes, offset: 0, framed: null })
@@ -238,8 +222,6 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
         else this.#context.stats.droppedMessages++
       }
     }
-    this.#checkLow()
-    if (this.#wasAboveThreshold) this.#waitForDrain()
   }
 
   /** How the head message goes: as it is, framed, not at all, or not yet (capability unknown). */
@@ -258,14 +240,15 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   }
 
   #waitForCapability (): void {
-    const cancel = this.#context.capability.whenKnown(() => this.#resume())
-    this.#blocked = cancel
+    const wait = (): void => {}
+    this.#blocked = wait
+    this.#context.capability.whenKnown(() => { if (this.#blocked === wait) this.#resume() })
   }
 
-  /** Resumes the pump once the real buffer drained (LOW_WATER_BYTES, or our threshold when idle). */
+  /** Resumes the pump once the real buffer drained to LOW_WATER_BYTES. */
   #waitForDrain (): void {
     const real = this.#real
-    const level = this.#queue.length > 0 ? LOW_WATER_BYTES : this.#threshold
+    const level = LOW_WATER_BYTES
     if (typeof real.bufferedAmountLowThreshold === 'number' && real.onbufferedamountlow !== undefined) {
       real.bufferedAmountLowThreshold = level
       real.onbufferedamountlow = () => this.#resume()
@@ -290,13 +273,6 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     this.#pump()
   }
 
-  /** Fires `bufferedamountlow` when the total drops to the threshold after being above it. */
-  #checkLow (): void {
-    const above = this.bufferedAmount > this.#threshold
-    if (this.#wasAboveThreshold && !above) this.dispatchEvent(new Event('bufferedamountlow'))
-    this.#wasAboveThreshold = above
-  }
-
   #onMessage (data: unknown): void {
     if (!(data instanceof ArrayBuffer)) {
       this.#deliver(data)
@@ -310,8 +286,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     const step = this.#reassembler.push(bytes)
     if (step.kind === 'message') {
       this.#context.stats.reassembledMessages++
-      const { buffer, byteOffset, byteLength } = step.data
-      this.#deliver(byteOffset === 0 && byteLength === buffer.byteLength ? buffer : buffer.slice(byteOffset, byteOffset + byteLength))
+      this.#deliver(step.data)
     } else if (step.kind === 'violation') {
       this.#context.stats.violations++
       this.close()
@@ -337,6 +312,16 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   }
 }
 
+for (const key of ['id', 'label', 'maxPacketLifeTime', 'maxRetransmits', 'negotiated', 'ordered', 'protocol', 'readyState'] as const) {
+  Object.defineProperty(FramedChannel.prototype, key, { get (this: FramedChannel) { return this.real[key] } })
+}
+for (const type of EVENT_TYPES) {
+  Object.defineProperty(FramedChannel.prototype, `on${type}`, {
+    get (this: FramedChannel) { return this.handler(type) },
+    set (this: FramedChannel, value: Handler) { this.handler(type, value ?? null) },
+  })
+}
+
 function toBytes (data: OutgoingData): Uint8Array | null {
   if (data instanceof ArrayBuffer) return new Uint8Array(data)
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
@@ -344,8 +329,6 @@ function toBytes (data: OutgoingData): Uint8Array | null {
 }
 
 function sendRaw (channel: RTCDataChannel, data: OutgoingData): void {
-  if (typeof data === 'string') channel.send(data)
-  else if (data instanceof Blob) channel.send(data)
-  else if (data instanceof ArrayBuffer) channel.send(data)
-  else channel.send(new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength))
+  // RTCDataChannel#send takes each of these; its overloads just cannot take the union.
+  (channel.send as (data: OutgoingData) => void).call(channel, data)
 }

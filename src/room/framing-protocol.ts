@@ -12,8 +12,9 @@
 // sent back to back on an ordered, reliable channel, so no message id is needed. Messages of at
 // most MAX_UNFRAMED_BYTES are sent as they are, byte-identical to stock y-webrtc.
 //
-// Capability: each side opens a negotiated channel (id FRAMING_CHANNEL_ID) and sends one text
-// frame on it when it opens: {"t":"framing","v":1,"max":<largest message it reassembles, bytes>}.
+// Capability: each side opens a negotiated channel (id FRAMING_CHANNEL_ID) and sends one binary
+// frame on it when it opens: FRAME_MAGIC, FRAMING_VERSION, then the largest message it
+// reassembles in bytes, unsigned 32-bit big-endian (6 bytes in all).
 // Stock y-webrtc peers never open that channel, so they never hear it and are never sent frames.
 
 /** First byte of every frame. */
@@ -38,37 +39,24 @@ export const FRAMING_CHANNEL_ID = 501
 export const FRAMING_CHANNEL_LABEL = 'parley-framing'
 /** Version of the framing this module speaks. */
 export const FRAMING_VERSION = 1
-/** Longest capability frame accepted, in characters. */
-const MAX_HELLO_CHARS = 128
-
-/** What a peer said on the capability channel. */
-export interface FramingHello {
-  t: 'framing'
-  v: number
-  /** Largest message the peer reassembles, in bytes. */
-  max: number
-}
+/** Bytes of a capability frame. */
+const HELLO_BYTES = 6
 
 /** Encodes this side's capability frame. */
-export function encodeFramingHello (maxMessageBytes: number): string {
-  const hello: FramingHello = { t: 'framing', v: FRAMING_VERSION, max: maxMessageBytes }
-  return JSON.stringify(hello)
+export function encodeFramingHello (maxMessageBytes: number): Uint8Array<ArrayBuffer> {
+  const hello = new Uint8Array(HELLO_BYTES)
+  hello[0] = FRAME_MAGIC
+  hello[1] = FRAMING_VERSION
+  new DataView(hello.buffer).setUint32(2, maxMessageBytes)
+  return hello
 }
 
-/** Parses a capability frame; null for anything malformed or of another version. */
-export function parseFramingHello (data: unknown): FramingHello | null {
-  if (typeof data !== 'string' || data.length > MAX_HELLO_CHARS) return null
-  let value: unknown
-  try {
-    value = JSON.parse(data)
-  } catch {
-    return null // not JSON: a broken or hostile peer
-  }
-  if (typeof value !== 'object' || value === null) return null
-  const { t, v, max } = value as Record<string, unknown>
-  if (t !== 'framing' || v !== FRAMING_VERSION) return null
-  if (typeof max !== 'number' || !Number.isSafeInteger(max) || max <= MAX_UNFRAMED_BYTES) return null
-  return { t, v, max }
+/** The largest message a peer's capability frame announces; null for anything malformed or of another version. */
+export function parseFramingHello (data: unknown): number | null {
+  if (!(data instanceof ArrayBuffer) || data.byteLength !== HELLO_BYTES) return null
+  const view = new DataView(data)
+  const max = view.getUint32(2)
+  return view.getUint8(0) === FRAME_MAGIC && view.getUint8(1) === FRAMING_VERSION && max > MAX_UNFRAMED_BYTES ? max : null
 }
 
 /** Whether a message must be framed to reach a framing peer (too big, or looks like a frame). */
@@ -107,14 +95,14 @@ export interface ReassemblyBudget {
 /** What one frame did to a reassembly. */
 export type ReassemblyStep =
   | { kind: 'partial' }
-  | { kind: 'message', data: Uint8Array }
-  | { kind: 'violation', reason: string }
+  | { kind: 'message', data: ArrayBuffer }
+  | { kind: 'violation' }
 
 /** Puts the frames of one link back together, within its own limit and the room's budget. */
 export class Reassembler {
   #maxMessageBytes: number
   #budget: ReassemblyBudget
-  #parts: Uint8Array[] = []
+  #parts: Uint8Array<ArrayBuffer>[] = []
   #expected = 0
   #received = 0
   #active = false
@@ -133,23 +121,23 @@ export class Reassembler {
   push (frame: Uint8Array): ReassemblyStep {
     const kind = frame[1]
     if (kind === FRAME_START) {
-      if (this.#active) return this.#fail('a new message started before the last one ended')
-      if (frame.byteLength < START_HEADER_BYTES) return this.#fail('short header')
+      if (this.#active) return this.#fail() // a new message before the last one ended
+      if (frame.byteLength < START_HEADER_BYTES) return this.#fail()
       const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
       const total = view.getUint32(2) * 2 ** 32 + view.getUint32(6)
-      if (total > this.#maxMessageBytes) return this.#fail(`announced ${total} bytes, more than ${this.#maxMessageBytes}`)
+      if (total > this.#maxMessageBytes) return this.#fail() // more than we take: refused before holding a byte
       if (total <= MAX_UNFRAMED_BYTES && frame[START_HEADER_BYTES] !== FRAME_MAGIC) {
-        return this.#fail('a small message was framed')
+        return this.#fail() // a small message that needed no framing
       }
       this.#active = true
       this.#expected = total
       return this.#take(frame.subarray(START_HEADER_BYTES))
     }
     if (kind === FRAME_MORE) {
-      if (!this.#active) return this.#fail('a continuation without a start')
+      if (!this.#active) return this.#fail() // a continuation without a start
       return this.#take(frame.subarray(MORE_HEADER_BYTES))
     }
-    return this.#fail('unknown frame kind')
+    return this.#fail()
   }
 
   /** Lets go of a partial message (the link closed). */
@@ -162,9 +150,9 @@ export class Reassembler {
   }
 
   #take (payload: Uint8Array): ReassemblyStep {
-    if (payload.byteLength === 0) return this.#fail('an empty frame')
-    if (this.#received + payload.byteLength > this.#expected) return this.#fail('more bytes than announced')
-    if (this.#budget.usedBytes + payload.byteLength > this.#budget.maxBytes) return this.#fail('the room\'s reassembly budget is spent')
+    if (payload.byteLength === 0) return this.#fail()
+    if (this.#received + payload.byteLength > this.#expected) return this.#fail() // more than announced
+    if (this.#budget.usedBytes + payload.byteLength > this.#budget.maxBytes) return this.#fail() // the room's budget is spent
     // Copy: the frame's buffer belongs to the channel's event, and may be a view of a larger one.
     this.#parts.push(payload.slice())
     this.#received += payload.byteLength
@@ -175,19 +163,19 @@ export class Reassembler {
     return { kind: 'message', data }
   }
 
-  #fail (reason: string): ReassemblyStep {
+  #fail (): ReassemblyStep {
     this.reset()
-    return { kind: 'violation', reason }
+    return { kind: 'violation' }
   }
 }
 
-function concat (parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1 && parts[0].byteLength === total) return parts[0]
+function concat (parts: readonly Uint8Array<ArrayBuffer>[], total: number): ArrayBuffer {
+  if (parts.length === 1) return parts[0].buffer // a copy of its own (see #take)
   const out = new Uint8Array(total)
   let offset = 0
   for (const part of parts) {
     out.set(part, offset)
     offset += part.byteLength
   }
-  return out
+  return out.buffer
 }

@@ -54,7 +54,6 @@ export class Framing {
           capability, budget: framing.#budget, stats: framing.stats, maxMessageBytes: framing.#maxMessageBytes, admit: framing.#admitter?.(),
         })
         wrapped.set(channel, framed)
-        framed.addEventListener('close', () => capability.dispose())
       }
       return framed
     }
@@ -106,6 +105,7 @@ export class Framing {
 
   /** Sends our capability when the side channel opens, and records the peer's. */
   #announce (channel: RTCDataChannel, capability: FramingCapability): void {
+    channel.binaryType = 'arraybuffer'
     channel.onopen = () => {
       try {
         channel.send(encodeFramingHello(this.#maxMessageBytes))
@@ -114,11 +114,10 @@ export class Framing {
       }
     }
     channel.onmessage = (event: MessageEvent<unknown>) => {
-      const hello = parseFramingHello(event.data)
-      if (hello === null) this.garbageFrames++
-      else capability.announce(hello.max)
+      const max = parseFramingHello(event.data)
+      if (max === null) this.garbageFrames++
+      else capability.announce(max)
     }
-    channel.onclose = () => capability.dispose()
   }
 }
 

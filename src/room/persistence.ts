@@ -1,10 +1,15 @@
-// Keeps each room's document in this browser's IndexedDB (through y-indexeddb), so the history
-// is there after a reload with nobody online, and what was written alone reaches peers later.
-import type * as Y from 'yjs'
-import { IndexeddbPersistence } from 'y-indexeddb'
+// Keeps each room's document in this browser's IndexedDB, so the history is there after a
+// reload with nobody online, and what was written alone reaches peers later.
+// Layout: one database per room, one object store `updates` of Yjs updates (Uint8Array, auto
+// keys); when a load finds COMPACT_AFTER_UPDATES or more, they are merged into one, atomically.
+import * as Y from 'yjs'
 
-/** Prefix of the IndexedDB database of each room; the room's name follows it. */
+/** Prefix of the IndexedDB database of each room; the room's name (its hashed topic) follows it. */
 export const ROOM_DATABASE_PREFIX = 'parley-room:'
+/** Object store holding the updates. */
+const STORE = 'updates'
+/** Stored updates from which a load merges them into one. */
+const COMPACT_AFTER_UPDATES = 500
 
 /** The IndexedDB database name holding a room's document. */
 export function roomDatabaseName (room: string): string {
@@ -13,18 +18,53 @@ export function roomDatabaseName (room: string): string {
 
 /** A room's document tied to its database. */
 export interface RoomStore {
-  /** Resolves once the stored history has been loaded into the document. */
+  /** Resolves once the stored history has been loaded into the document (or storage turned out to be unavailable). */
   readonly whenLoaded: Promise<void>
-  /** Stops storing (the data stays); resolves when the database is closed. */
-  destroy (): Promise<void>
+  /** Stops storing (the data stays). */
+  destroy (): void
 }
 
-/** Loads the room's stored history into `doc` and stores every later change; null without IndexedDB (Node). */
+/**
+ * Loads the room's stored history into `doc` and stores every later change; null without
+ * IndexedDB (Node). Once loaded, the whole state is stored once (it covers changes made while
+ * the database opened), replacing the stored records when there are many of them.
+ */
 export function persistRoom (room: string, doc: Y.Doc): RoomStore | null {
-  if (typeof globalThis.indexedDB === 'undefined') return null
-  const persistence = new IndexeddbPersistence(roomDatabaseName(room), doc)
-  return {
-    whenLoaded: persistence.whenSynced.then(() => undefined),
-    destroy: () => persistence.destroy(),
+  if (typeof indexedDB === 'undefined') return null
+  const origin = Symbol('parley-store')
+  let db: IDBDatabase | null = null
+  const onUpdate = (update: Uint8Array, from: unknown): void => {
+    if (from !== origin) db?.transaction(STORE, 'readwrite').objectStore(STORE).add(update)
   }
+  doc.on('update', onUpdate)
+  const opening = indexedDB.open(roomDatabaseName(room))
+  opening.onupgradeneeded = () => opening.result.createObjectStore(STORE, { autoIncrement: true })
+  const whenLoaded = request(opening).then(async opened => {
+    if (doc.isDestroyed) return opened.close()
+    const updates = await request(opened.transaction(STORE).objectStore(STORE).getAll())
+    doc.transact(() => { for (const update of updates) if (update instanceof Uint8Array) Y.applyUpdate(doc, update, origin) }, origin)
+    const store = opened.transaction(STORE, 'readwrite').objectStore(STORE)
+    if (updates.length >= COMPACT_AFTER_UPDATES) store.clear()
+    store.add(Y.encodeStateAsUpdate(doc))
+    db = opened
+  }).catch(() => {
+    // No storage here (private mode, quota, a blocked upgrade): the room works, unstored.
+    doc.off('update', onUpdate)
+  })
+  return {
+    whenLoaded,
+    destroy () {
+      doc.off('update', onUpdate)
+      db?.close()
+      db = null
+    },
+  }
+}
+
+/** An IDBRequest as a promise. */
+function request<T> (req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result)
+    req.onerror = () => reject(req.error)
+  })
 }
