@@ -81,7 +81,7 @@ type EventType = typeof EVENT_TYPES[number]
 
 /**
  * An RTCDataChannel that frames what is too large for one WebRTC message. It behaves like
- * the channel it wraps (the events, `send`, `bufferedAmount` and its low event, `close`), so
+ * the channel it wraps (the events, `send`, `bufferedAmount`, `close`), so
  * simple-peer uses it unchanged. `bufferedAmount` counts the queue as well as the real buffer.
  */
 export class FramedChannel extends EventTarget implements RTCDataChannel {

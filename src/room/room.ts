@@ -161,7 +161,7 @@ export class Room {
     this.#stopObserving()
     this.#listeners.clear()
     this.#messageListeners.clear()
-    void this.store?.destroy()
+    this.store?.destroy()
     // destroy() alone leaves this peer announced on the signaling server; disconnect first.
     this.provider.disconnect()
     this.provider.destroy()
