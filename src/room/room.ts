@@ -84,6 +84,7 @@ export class Room {
   #listeners = new Set<MessagesListener>()
   #messageListeners = new Set<MessageListener>()
   #stopObserving: () => void
+  #unadapt: () => void
   #closed = false
 
   constructor (options: RoomOptions) {
@@ -109,7 +110,7 @@ export class Room {
       awareness: this.awareness,
       peerOpts,
     })
-    adaptProvider(this.provider, LIVENESS_ORIGIN)
+    this.#unadapt = adaptProvider(this.provider, LIVENESS_ORIGIN)
     globalThis.addEventListener?.('pagehide', this.#onPageHide)
     this.#reset()
     this.#stopObserving = observeMessages(this.doc, change => this.#onChange(change))
@@ -162,6 +163,7 @@ export class Room {
     this.#listeners.clear()
     this.#messageListeners.clear()
     this.store?.destroy()
+    this.#unadapt()
     // destroy() alone leaves this peer announced on the signaling server; disconnect first.
     this.provider.disconnect()
     this.provider.destroy()

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { decideSignal, type LinkView } from '../../src/room/signal-glare.js'
+
+const offering = (token: number): LinkView => ({ initiator: true, connected: false, token })
+const answering: LinkView = { initiator: false, connected: false, token: 5 }
+const connected: LinkView = { initiator: true, connected: true, token: 5 }
+
+describe('decideSignal', () => {
+  it('lets an offer through when there is no link yet', () => {
+    expect(decideSignal(undefined, { kind: 'offer', token: 3 }, undefined)).toBe('pass')
+  })
+
+  it('drops the losing offer of a glare and restarts for the winning one', () => {
+    expect(decideSignal(offering(9), { kind: 'offer', token: 3 }, undefined)).toBe('drop')
+    expect(decideSignal(offering(3), { kind: 'offer', token: 9 }, undefined)).toBe('restart')
+  })
+
+  it('restarts when our own offer has not gone out yet', () => {
+    expect(decideSignal({ initiator: true, connected: false, token: undefined }, { kind: 'offer', token: 3 }, undefined)).toBe('restart')
+  })
+
+  it('takes a new offer on a link that answered or connected as the peer starting over', () => {
+    expect(decideSignal(answering, { kind: 'offer', token: 7 }, 4)).toBe('restart')
+    expect(decideSignal(connected, { kind: 'offer', token: 7 }, 4)).toBe('restart')
+  })
+
+  it('drops an offer or answer repeated by a second signaling server', () => {
+    expect(decideSignal(answering, { kind: 'offer', token: 4 }, 4)).toBe('drop')
+    expect(decideSignal(undefined, { kind: 'offer', token: 4 }, 4)).toBe('drop')
+    expect(decideSignal(offering(3), { kind: 'answer', token: 8 }, 8)).toBe('drop')
+  })
+
+  it('lets an answer through only to a link waiting for one', () => {
+    expect(decideSignal(offering(3), { kind: 'answer', token: 8 }, undefined)).toBe('pass')
+    expect(decideSignal(undefined, { kind: 'answer', token: 8 }, undefined)).toBe('drop')
+    expect(decideSignal(answering, { kind: 'answer', token: 8 }, undefined)).toBe('drop')
+    expect(decideSignal(connected, { kind: 'answer', token: 8 }, undefined)).toBe('drop')
+  })
+
+  it('lets candidates and other signals through, with or without a link', () => {
+    expect(decideSignal(undefined, { kind: 'candidate', token: 8 }, undefined)).toBe('pass')
+    expect(decideSignal(connected, { kind: 'renegotiate', token: 8 }, undefined)).toBe('pass')
+  })
+})
+
+describe('decideSignal after the peer answered our offer', () => {
+  it('drops an offer from the same link of the peer, stale from the glare it resolved', () => {
+    expect(decideSignal(offering(3), { kind: 'offer', token: 8 }, 8)).toBe('drop')
+  })
+})
