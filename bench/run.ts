@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in one run, printed as tables and one JSON line.
 // Speed and memory targets live here, never as timed assertions in tests.
 import { formatBundleSize, runBundleSizeBench } from './bundle-size.js'
+import { historyTable, runHistoryBench } from './history.js'
 import { presenceTable, runPresenceBench } from './presence.js'
 import { formatBenchTable, runSignalingBench } from './signaling-load.js'
 
@@ -13,6 +14,10 @@ results.bundleSize = bundle
 const presence = await runPresenceBench()
 console.log(presenceTable(presence) + '\n')
 results.presence = presence
+
+const history = await runHistoryBench()
+console.log(historyTable(history) + '\n')
+results.history = history
 
 const signaling = await runSignalingBench()
 console.log(formatBenchTable(signaling) + '\n')
