@@ -4,6 +4,13 @@ import { readdir, rm } from 'node:fs/promises'
 import { join, relative, isAbsolute } from 'node:path'
 import { defineConfig, type Plugin } from 'vite'
 
+/**
+ * y-webrtc imports simple-peer's browserified bundle (95 KB minified: Buffer, streams, debug).
+ * simple-peer-light is the same Peer class without them (18 KB), which keeps the app within
+ * its 80 KB gzipped budget. Node (tests, benchmarks) keeps simple-peer.
+ */
+export const LIGHTER_PEER = { 'simple-peer/simplepeer.min.js': 'simple-peer-light' }
+
 /** The folder under the site's outDir that belongs to the library build. */
 export const LIBRARY_SUBDIR = 'lib'
 
@@ -39,6 +46,7 @@ export default defineConfig({
     strictPort: true,
   },
   plugins: [emptyOutDirExceptLibrary()],
+  resolve: { alias: LIGHTER_PEER },
   build: {
     target: 'es2022',
     emptyOutDir: false,

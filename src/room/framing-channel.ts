@@ -147,8 +147,8 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   declare onmessage: Handler
   declare onbufferedamountlow: Handler
   /**
-   * Left undefined on purpose: simple-peer then paces its stream writes by polling
-   * `bufferedAmount` (which counts the queue) instead of waiting for a low event.
+   * Left undefined on purpose: the queue paces itself (HIGH_WATER_BYTES), and simple-peer,
+   * which sets it when it is a number, then never waits for a low event from this channel.
    */
   declare bufferedAmountLowThreshold: number
 

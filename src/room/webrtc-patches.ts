@@ -166,9 +166,9 @@ function screenSignal (room: WebrtcRoom, data: unknown): boolean {
 function retireLink (room: WebrtcRoom, conn: WebrtcConn): void {
   if (room.webrtcConns.get(conn.remotePeerId) === conn) room.webrtcConns.delete(conn.remotePeerId)
   conn.closed = true
-  // Its offer may still be on the way out of simple-peer: it must not reach the peer either.
-  for (const event of ['signal', 'connect', 'data', 'close', 'error']) conn.peer.removeAllListeners(event)
-  conn.peer.on('error', () => {}) // a late error of the discarded link has nobody left to tell
+  // Silenced: its offer may still be on the way out of simple-peer, and must not reach the
+  // peer; its close and errors have nobody left to tell.
+  conn.peer.emit = () => false
   conn.peer.destroy()
 }
 
