@@ -3,6 +3,7 @@
 // Layout: one database per room, one object store `updates` of Yjs updates (Uint8Array, auto
 // keys); when a load finds COMPACT_AFTER_UPDATES or more, they are merged into one, atomically.
 import * as Y from 'yjs'
+import type { DeferredUpdates } from './deferred-updates.js'
 
 /** Prefix of the IndexedDB database of each room; the room's name (its hashed topic) follows it. */
 export const ROOM_DATABASE_PREFIX = 'parley-room:'
@@ -25,18 +26,19 @@ export interface RoomStore {
 }
 
 /**
- * Loads the room's stored history into `doc` and stores every later change; null without
- * IndexedDB (Node). Once loaded, the whole state is stored once (it covers changes made while
- * the database opened), replacing the stored records when there are many of them.
+ * Loads the room's stored history into `doc` and stores every later change (as `changes`
+ * gathers them); null without IndexedDB (Node). Once loaded, the whole state is stored once
+ * (it covers changes made while the database opened), replacing the stored records when
+ * there are many of them.
  */
-export function persistRoom (room: string, doc: Y.Doc): RoomStore | null {
+export function persistRoom (room: string, doc: Y.Doc, changes: DeferredUpdates): RoomStore | null {
   if (typeof indexedDB === 'undefined') return null
   const origin = Symbol('parley-store')
   let db: IDBDatabase | null = null
-  const onUpdate = (update: Uint8Array, from: unknown): void => {
-    if (from !== origin) db?.transaction(STORE, 'readwrite').objectStore(STORE).add(update)
-  }
-  doc.on('update', onUpdate)
+  const stopStoring = changes.on((update, origins) => {
+    const onlyLoaded = origins.size === 1 && origins.has(origin)
+    if (!onlyLoaded) db?.transaction(STORE, 'readwrite').objectStore(STORE).add(update)
+  })
   const opening = indexedDB.open(roomDatabaseName(room))
   opening.onupgradeneeded = () => opening.result.createObjectStore(STORE, { autoIncrement: true })
   const whenLoaded = request(opening).then(async opened => {
@@ -49,12 +51,12 @@ export function persistRoom (room: string, doc: Y.Doc): RoomStore | null {
     db = opened
   }).catch(() => {
     // No storage here (private mode, quota, a blocked upgrade): the room works, unstored.
-    doc.off('update', onUpdate)
+    stopStoring()
   })
   return {
     whenLoaded,
     destroy () {
-      doc.off('update', onUpdate)
+      stopStoring()
       db?.close()
       db = null
     },

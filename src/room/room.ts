@@ -7,6 +7,7 @@ import { Liveness, LIVENESS_ORIGIN, browserRtc, type RtcImplementation } from '.
 import { Framing } from './framing.js'
 import { guardLink } from './peer-guard.js'
 import { roomRtc } from './rtc.js'
+import { DeferredUpdates } from './deferred-updates.js'
 import { persistRoom, type RoomStore } from './persistence.js'
 import { adaptProvider } from './webrtc-patches.js'
 import { RoomPresence } from './room-presence.js'
@@ -85,6 +86,8 @@ export class Room {
   #messageListeners = new Set<MessageListener>()
   #stopObserving: () => void
   #unadapt: () => void
+  /** The document's changes, relayed and stored after the page draws them. */
+  #changes: DeferredUpdates
   #closed = false
 
   constructor (options: RoomOptions) {
@@ -101,7 +104,8 @@ export class Room {
     this.topic = topicFor({ name: options.name, secret })
     this.presence = new RoomPresence(this.awareness, this.topic)
     // Stored under the hashed topic: a private room's database name gives nothing away.
-    this.store = options.persist === false ? null : persistRoom(this.topic, this.doc)
+    this.#changes = new DeferredUpdates(this.doc)
+    this.store = options.persist === false ? null : persistRoom(this.topic, this.doc, this.#changes)
     // The signaling server sees only the hashed topic; a private room's payloads are
     // encrypted with a key derived from its secret (y-webrtc's `password`).
     this.provider = new WebrtcProvider(this.topic, this.doc, {
@@ -110,7 +114,7 @@ export class Room {
       awareness: this.awareness,
       peerOpts,
     })
-    this.#unadapt = adaptProvider(this.provider, LIVENESS_ORIGIN)
+    this.#unadapt = adaptProvider(this.provider, LIVENESS_ORIGIN, this.#changes)
     globalThis.addEventListener?.('pagehide', this.#onPageHide)
     this.#reset()
     this.#stopObserving = observeMessages(this.doc, change => this.#onChange(change))
@@ -156,6 +160,7 @@ export class Room {
     if (this.#closed) return
     this.#closed = true
     globalThis.removeEventListener?.('pagehide', this.#onPageHide)
+    this.#changes.flush()
     this.presence.destroy()
     this.liveness.goodbye()
     this.liveness.destroy()
@@ -168,11 +173,13 @@ export class Room {
     this.provider.disconnect()
     this.provider.destroy()
     this.awareness.destroy()
+    this.#changes.destroy()
     this.doc.destroy()
   }
 
   /** The tab is going away (closed, reloaded, navigated): say so while the channels are open. */
   #onPageHide = (): void => {
+    this.#changes.flush()
     this.liveness.goodbye()
     removeAwarenessStates(this.awareness, [this.awareness.clientID], 'window unload')
   }

@@ -4,6 +4,7 @@
 import * as buffer from 'lib0/buffer'
 import * as decoding from 'lib0/decoding'
 import { WebrtcConn, type Room as WebrtcRoom, type SignalingConn, type WebrtcProvider } from 'y-webrtc'
+import type { DeferredUpdates } from './deferred-updates.js'
 import { decideSignal } from './signal-glare.js'
 
 type AwarenessHandler = (changes: { added: number[], updated: number[], removed: number[] }, origin: unknown) => void
@@ -26,6 +27,8 @@ const screenedRooms = new Map<string, WebrtcRoom>()
 /** Per room: the token of the last offer or answer let through from each peer. */
 const lastTokens = new WeakMap<WebrtcRoom, Map<string, unknown>>()
 const screenedConns = new WeakSet<SignalingConn>()
+/** Rooms whose provider is being destroyed. */
+const closedRooms = new WeakSet<WebrtcRoom>()
 /** Per room: fresh offers made to each peer since its last link connected. */
 const reoffers = new WeakMap<WebrtcRoom, Map<string, number>>()
 /** Links whose offer won a glare, with when the losing offer was dropped. */
@@ -35,15 +38,17 @@ const glareWonAt = new WeakMap<WebrtcConn, number>()
  * Adapts a provider right after it is made; returns what undoes it (call before `destroy`).
  * - Awareness changes made with `localOrigin` are not broadcast. A peer that lost its own
  *   link to X must not tell the others X left: they may still hear X fine.
+ * - Document changes reach peers through `changes`, after the page has drawn them.
  * - y-webrtc's `beforeunload` hook is removed: it also fires when a leave dialog is
  *   cancelled, so the room leaves on `pagehide` instead (see Room).
  * - Signals are screened before y-webrtc reads them (see signal-glare.ts), and a link that
  *   has not connected in PENDING_LINK_TIMEOUT_MS is offered anew: two peers offering at
  *   once no longer stay stuck in "connecting".
  */
-export function adaptProvider (provider: WebrtcProvider, localOrigin: unknown): () => void {
+export function adaptProvider (provider: WebrtcProvider, localOrigin: unknown, changes: DeferredUpdates): () => void {
   for (const conn of provider.signalingConns) screenSignaling(conn)
   let timer: ReturnType<typeof setInterval> | null = null
+  let stopRelaying = (): void => {}
   let undone = false
   void provider.key.then(() => {
     const room = provider.room
@@ -57,6 +62,9 @@ export function adaptProvider (provider: WebrtcProvider, localOrigin: unknown): 
     room._awarenessUpdateHandler = filtered
     if (provider.connected) awareness.on('update', filtered)
     if (typeof window !== 'undefined') window.removeEventListener('beforeunload', room._beforeUnloadHandler)
+    // Relayed after the page drew them (see deferred-updates.ts), not as each transaction ends.
+    provider.doc.off('update', room._docUpdateHandler)
+    stopRelaying = changes.on(update => room._docUpdateHandler(update, null))
     screenedRooms.set(room.name, room)
     lastTokens.set(room, new Map())
     reoffers.set(room, new Map())
@@ -65,8 +73,14 @@ export function adaptProvider (provider: WebrtcProvider, localOrigin: unknown): 
   })
   return () => {
     undone = true
+    stopRelaying()
     if (timer !== null) clearInterval(timer)
-    if (provider.room !== null && screenedRooms.get(provider.room.name) === provider.room) screenedRooms.delete(provider.room.name)
+    const room = provider.room
+    if (room === null) return
+    // y-webrtc reads this room's signals until destroy() lets go of it, a tick later: drop
+    // them meanwhile (its links are gone, and a late answer would throw in its handler).
+    closedRooms.add(room)
+    void provider.key.then(() => setTimeout(() => { if (screenedRooms.get(room.name) === room) screenedRooms.delete(room.name) }, 0))
   }
 }
 
@@ -138,6 +152,7 @@ function publishedRoom (message: unknown): WebrtcRoom | null {
 
 /** Whether y-webrtc may read a room's signaling payload; acts on glare first. */
 function screenSignal (room: WebrtcRoom, data: unknown): boolean {
+  if (closedRooms.has(room)) return false
   if (typeof data !== 'object' || data === null) return false
   const { type, from, to, token, signal } = data as { type?: unknown, from?: unknown, to?: unknown, token?: unknown, signal?: unknown }
   if (typeof from !== 'string' || (type !== 'announce' && type !== 'signal')) return false
