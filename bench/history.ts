@@ -192,4 +192,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   })
   console.log(historyTable(figures))
   console.log(JSON.stringify({ history: figures }))
+  // Node's WebRTC (@roamhq/wrtc) keeps threads alive after its last connection closed.
+  process.exit(0)
 }

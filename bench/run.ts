@@ -24,3 +24,5 @@ console.log(formatBenchTable(signaling) + '\n')
 results.signaling = signaling
 
 console.log(JSON.stringify(results))
+// Node's WebRTC (@roamhq/wrtc) keeps threads alive after its last connection closed.
+process.exit(0)
