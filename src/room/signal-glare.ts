@@ -39,10 +39,13 @@ export function decideSignal (link: LinkView | undefined, signal: SignalView, la
   if (signal.kind === 'offer') {
     if (signal.token === lastToken) return 'drop'
     if (link === undefined) return 'pass'
+    // A working link stays: anyone in the topic can send an offer in this peer's name. If the
+    // peer really started over, our link fails soon, and its next offer finds none.
+    if (link.connected) return 'drop'
     const waitingForAnswer = link.initiator && !link.connected
     if (waitingForAnswer && link.token !== undefined && typeof signal.token === 'number' && link.token > signal.token) return 'drop'
-    // Either we lost the glare (our offer is abandoned for theirs), or the peer dropped its
-    // side of the link and started over: in both cases a fresh answering link is needed.
+    // Either we lost the glare (our offer is abandoned for theirs), or the peer gave up its
+    // side of a link still connecting and started over: a fresh answering link is needed.
     // y-webrtc would instead feed the offer to the link it has, which never connects.
     return 'restart'
   }

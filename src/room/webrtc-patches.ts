@@ -55,8 +55,8 @@ export function adaptProvider (provider: WebrtcProvider, localOrigin: unknown, c
     if (room === null || undone) return
     const awareness = room.awareness
     const broadcast: AwarenessHandler = room._awarenessUpdateHandler
-    const filtered: AwarenessHandler = (changes, origin) => {
-      if (origin !== localOrigin) broadcast(changes, origin)
+    const filtered: AwarenessHandler = (awarenessChanges, origin) => {
+      if (origin !== localOrigin) broadcast(awarenessChanges, origin)
     }
     awareness.off('update', broadcast)
     room._awarenessUpdateHandler = filtered

@@ -19,9 +19,12 @@ describe('decideSignal', () => {
     expect(decideSignal({ initiator: true, connected: false, token: undefined }, { kind: 'offer', token: 3 }, undefined)).toBe('restart')
   })
 
-  it('takes a new offer on a link that answered or connected as the peer starting over', () => {
+  it('takes a new offer on a link still connecting as the peer starting over', () => {
     expect(decideSignal(answering, { kind: 'offer', token: 7 }, 4)).toBe('restart')
-    expect(decideSignal(connected, { kind: 'offer', token: 7 }, 4)).toBe('restart')
+  })
+
+  it('keeps a connected link: an offer in the peer\'s name may come from anyone in the topic', () => {
+    expect(decideSignal(connected, { kind: 'offer', token: 7 }, 4)).toBe('drop')
   })
 
   it('drops an offer or answer repeated by a second signaling server', () => {
