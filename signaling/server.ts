@@ -123,8 +123,8 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
     clientTracking: false, // `clients` below is the one source of truth
   })
 
-  function onConnection(ws: WebSocket, ip: string): void {
-    const session = sessions.open(ws, ip)
+  function onConnection(ws: WebSocket, ip: string, socket: Duplex): void {
+    const session = sessions.open(ws, ip, socket)
     clients.add(session)
     connectionsPerIp.set(ip, (connectionsPerIp.get(ip) ?? 0) + 1)
     counters.connectionsAccepted += 1
@@ -163,7 +163,7 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
     }
     // No verifyClient and no extensions: the callback runs synchronously, so the per-IP count
     // checked above cannot be overtaken by a concurrent upgrade.
-    wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, ip))
+    wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, ip, socket))
   }
 
   const heartbeat = setInterval(() => {
