@@ -33,6 +33,7 @@ export class DeferredUpdates {
     const origins = this.#origins
     this.#since = null
     this.#origins = new Set()
+    if (this.#listeners.size === 0) return
     // Everything of the changed clients from where they were; of the others, nothing.
     const known = Y.decodeStateVector(Y.encodeStateVector(this.#doc))
     for (const [client, clock] of since) known.set(client, clock)
