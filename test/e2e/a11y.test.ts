@@ -2,15 +2,13 @@
 // in the light and dark themes, the keyboard alone, and screenshots at 1280 and 360 px.
 import { mkdir } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
 import type axe from 'axe-core'
-import { startSignalingServer } from '../../signaling/index.js'
 import {
-  composer, expectMessages, joinRoom, launchChromium, messageLog, roomUrl, sendMessage, serveStatic,
-  uniqueRoom, type Running,
+  composer, expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom,
 } from './harness.js'
-import { serveEmbedPages, type EmbedPages } from './embed-pages.js'
+import { useEmbedStack } from './embed-pages.js'
 
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 /** Where screenshots go (gitignored), to be looked at by a person. */
@@ -19,23 +17,10 @@ const WIDE = { width: 1280, height: 800 }
 const NARROW = { width: 360, height: 740 }
 const SCHEMES = ['light', 'dark'] as const
 
-let site: Running
-let signaling: Running
-let embeds: EmbedPages
-let alice: Browser
-let bob: Browser
+const stack = useEmbedStack()
 
 beforeAll(async () => {
-  site = await serveStatic(inject('siteDir'))
-  signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
-  embeds = await serveEmbedPages(inject('libDir'), signaling.url)
-  ;[alice, bob] = await Promise.all([launchChromium(), launchChromium()])
   await mkdir(ARTIFACTS, { recursive: true })
-})
-
-afterAll(async () => {
-  await Promise.allSettled([alice?.close(), bob?.close()])
-  await Promise.allSettled([signaling?.close(), site?.close(), embeds?.close()])
 })
 
 /** axe-core's violations on the page (all its default rules), one readable line each. */
@@ -50,7 +35,7 @@ async function axeViolations (page: Page): Promise<string[]> {
 
 /** Two people in a room, each having said something, as seen from `page`'s side. */
 async function conversation (url: string): Promise<[Page, Page]> {
-  const [a, b] = await Promise.all([joinRoom(alice, url, 'Alice'), joinRoom(bob, url, 'Bob')])
+  const [a, b] = await Promise.all([joinRoom(stack.browsers[0], url, 'Alice'), joinRoom(stack.browsers[1], url, 'Bob')])
   await sendMessage(a, 'Hello! Did everyone see the new mockups?')
   await expectMessages(b, ['Alice: Hello! Did everyone see the new mockups?'])
   await sendMessage(b, 'Yes, looking now. The dark theme looks promising.')
@@ -76,8 +61,8 @@ function focused (page: Page): Promise<{ label: string, outline: string }> {
 describe('axe-core', () => {
   for (const scheme of SCHEMES) {
     it(`finds no violations on the app and on the embed page, ${scheme} theme`, async () => {
-      const first = await (await alice.newContext({ colorScheme: scheme })).newPage()
-      const url = roomUrl(site.url, signaling.url, uniqueRoom(`axe-${scheme}`))
+      const first = await (await stack.browsers[0].newContext({ colorScheme: scheme })).newPage()
+      const url = roomUrl(stack.site.url, stack.signaling.url, uniqueRoom(`axe-${scheme}`))
       await first.goto(url)
       await first.getByRole('textbox', { name: 'Your name' }).waitFor()
       expect(await axeViolations(first), 'name form').toEqual([])
@@ -88,9 +73,9 @@ describe('axe-core', () => {
       expect(await axeViolations(a), 'chat').toEqual([])
 
       const room = uniqueRoom(`axe-embed-${scheme}`)
-      const embed = await (await alice.newContext({ colorScheme: scheme })).newPage()
-      await embed.goto(await embeds.page('host-page.html', room))
-      const other = await joinRoom(bob, roomUrl(site.url, signaling.url, room), 'Bob')
+      const embed = await (await stack.browsers[0].newContext({ colorScheme: scheme })).newPage()
+      await embed.goto(await stack.embeds.page('host-page.html', room))
+      const other = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
       await sendMessage(other, 'Hello, embedded chats')
       await expect.poll(() => embed.locator('parley-chat article').count(), { interval: 50 }).toBe(2)
       expect(await axeViolations(embed), 'embed page').toEqual([])
@@ -101,8 +86,8 @@ describe('axe-core', () => {
 
 describe('keyboard', () => {
   it('reaches and works every control with the keyboard alone, with a visible focus ring', async () => {
-    const page = await (await alice.newContext()).newPage()
-    await page.goto(roomUrl(site.url, signaling.url, uniqueRoom('keys')))
+    const page = await (await stack.browsers[0].newContext()).newPage()
+    await page.goto(roomUrl(stack.site.url, stack.signaling.url, uniqueRoom('keys')))
     const stops: string[] = []
     for (let step = 0; step < 5 && !stops.includes('input:'); step++) {
       await page.keyboard.press('Tab')
@@ -141,7 +126,7 @@ describe('keyboard', () => {
 
 describe('looks', () => {
   it('saves screenshots at 1280 and 360 px, and stays usable at 360 px', async () => {
-    const [a, b] = await conversation(roomUrl(site.url, signaling.url, uniqueRoom('looks')))
+    const [a, b] = await conversation(roomUrl(stack.site.url, stack.signaling.url, uniqueRoom('looks')))
     for (const scheme of SCHEMES) {
       await b.emulateMedia({ colorScheme: scheme })
       for (const size of [WIDE, NARROW]) {
@@ -171,9 +156,9 @@ describe('looks', () => {
     expect(field.y + field.height).toBeLessThanOrEqual(NARROW.height)
 
     const room = uniqueRoom('looks-embed')
-    const embed = await (await alice.newContext()).newPage()
-    await embed.goto(await embeds.page('host-page.html', room))
-    const other = await joinRoom(bob, roomUrl(site.url, signaling.url, room), 'Bob')
+    const embed = await (await stack.browsers[0].newContext()).newPage()
+    await embed.goto(await stack.embeds.page('host-page.html', room))
+    const other = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
     await sendMessage(other, 'Hello, embedded chats')
     await expect.poll(() => embed.locator('parley-chat article').count(), { interval: 50 }).toBe(2)
     for (const size of [WIDE, NARROW]) {

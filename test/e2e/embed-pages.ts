@@ -3,7 +3,8 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { serveStatic } from './harness.js'
+import { afterAll, beforeAll, inject } from 'vitest'
+import { serveStatic, useChatStack, type ChatStack } from './harness.js'
 
 const FIXTURES = new URL('./fixtures/', import.meta.url)
 
@@ -35,4 +36,21 @@ export async function serveEmbedPages (libDir: string, signalingUrl: string): Pr
       await rm(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** A chat stack (two browsers) with the embed fixture pages served next to it. */
+export interface EmbedStack extends ChatStack {
+  embeds: EmbedPages
+}
+
+/** Like `useChatStack(2, sitePath)`, plus the embed pages, pointed at the same signaling server. */
+export function useEmbedStack (sitePath = '/'): EmbedStack {
+  const stack = useChatStack(2, sitePath) as EmbedStack
+  beforeAll(async () => {
+    stack.embeds = await serveEmbedPages(inject('libDir'), stack.signaling.url)
+  })
+  afterAll(async () => {
+    await stack.embeds?.close()
+  })
+  return stack
 }

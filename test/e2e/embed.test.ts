@@ -5,37 +5,19 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import type { Browser, Locator, Page } from 'playwright-core'
-import { startSignalingServer } from '../../signaling/index.js'
 import { measureJs } from '../../bench/bundle-size.js'
 import {
-  expectMessages, joinRoom, launchChromium, roomUrl, sendMessage, serveStatic,
-  shownMembers, uniqueRoom, type Running,
+  expectMessages, joinRoom, roomUrl, sendMessage, shownMembers, uniqueRoom,
 } from './harness.js'
-import { serveEmbedPages, type EmbedPages } from './embed-pages.js'
+import { useEmbedStack } from './embed-pages.js'
 
 /** Where the site is served from, as on a host that keeps it below other pages. */
 const SUB_PATH = '/tools/chat/'
 const run = promisify(execFile)
 
-let site: Running
-let embeds: EmbedPages
-let signaling: Running
-let alice: Browser
-let bob: Browser
-
-beforeAll(async () => {
-  site = await serveStatic(inject('siteDir'), SUB_PATH)
-  signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
-  embeds = await serveEmbedPages(inject('libDir'), signaling.url)
-  ;[alice, bob] = await Promise.all([launchChromium(), launchChromium()])
-})
-
-afterAll(async () => {
-  await Promise.allSettled([alice?.close(), bob?.close()])
-  await Promise.allSettled([signaling?.close(), site?.close(), embeds?.close()])
-})
+const stack = useEmbedStack(SUB_PATH)
 
 /** Opens a page in a window of its own (a fresh profile). */
 async function openPage (browser: Browser, url: string): Promise<Page> {
@@ -69,15 +51,15 @@ function styleIn (chat: Locator, selector: string, property: string): Promise<st
 
 describe('static hosting', () => {
   it('runs from a sub-path of a plain static server, and two browsers chat there', async () => {
-    const url = roomUrl(site.url, signaling.url, uniqueRoom('subpath'))
+    const url = roomUrl(stack.site.url, stack.signaling.url, uniqueRoom('subpath'))
     expect(url).toContain(SUB_PATH)
-    const a = await alice.newContext().then(context => context.newPage())
+    const a = await stack.browsers[0].newContext().then(context => context.newPage())
     const requested: string[] = []
-    a.on('request', request => { if (request.url().startsWith(new URL(site.url).origin)) requested.push(new URL(request.url()).pathname) })
+    a.on('request', request => { if (request.url().startsWith(new URL(stack.site.url).origin)) requested.push(new URL(request.url()).pathname) })
     await a.goto(url)
     await a.getByRole('textbox', { name: 'Your name' }).fill('Alice')
     await a.getByRole('button', { name: 'Join' }).click()
-    const b = await joinRoom(bob, url, 'Bob')
+    const b = await joinRoom(stack.browsers[1], url, 'Bob')
     await sendMessage(a, 'Hello from a sub-path')
     await expectMessages(b, ['Alice: Hello from a sub-path'])
     await sendMessage(b, 'Works here too')
@@ -91,10 +73,10 @@ describe('static hosting', () => {
 describe('embedding', () => {
   it('gives a page with only the script tag and <parley-chat> a working chat', async () => {
     const room = uniqueRoom('one-tag')
-    const page = await openPage(alice, await embeds.page('one-tag.html', room))
+    const page = await openPage(stack.browsers[0], await stack.embeds.page('one-tag.html', room))
     await page.getByRole('textbox', { name: 'Your name' }).fill('Alice')
     await page.getByRole('button', { name: 'Join' }).click()
-    const app = await joinRoom(bob, roomUrl(site.url, signaling.url, room), 'Bob')
+    const app = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
     await sendMessage(page, 'Hello from an embed')
     await expectMessages(app, ['Alice: Hello from an embed'])
     await sendMessage(app, 'Hello from the site')
@@ -104,9 +86,9 @@ describe('embedding', () => {
 
   it('shares one room between two elements for it on one page, both in step with a remote browser', async () => {
     const room = uniqueRoom('two')
-    const page = await openPage(alice, await embeds.page('host-page.html', room))
+    const page = await openPage(stack.browsers[0], await stack.embeds.page('host-page.html', room))
     const [first, second] = [page.locator('#first'), page.locator('#second')]
-    const app = await joinRoom(bob, roomUrl(site.url, signaling.url, room), 'Bob')
+    const app = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
 
     await sendIn(first, 'from the first element')
     await expectMessagesIn(second, ['Ann: from the first element'])
@@ -126,10 +108,10 @@ describe('embedding', () => {
 
   it('moves an element to another room when its room attribute or property changes', async () => {
     const [roomA, roomB] = [uniqueRoom('move-a'), uniqueRoom('move-b')]
-    const page = await openPage(alice, await embeds.page('host-page.html', roomA))
+    const page = await openPage(stack.browsers[0], await stack.embeds.page('host-page.html', roomA))
     const [first, second] = [page.locator('#first'), page.locator('#second')]
-    const inA = await joinRoom(bob, roomUrl(site.url, signaling.url, roomA), 'Bob')
-    const inB = await joinRoom(bob, roomUrl(site.url, signaling.url, roomB), 'Cleo')
+    const inA = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, roomA), 'Bob')
+    const inB = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, roomB), 'Cleo')
     await sendMessage(inA, 'only in A')
     await expectMessagesIn(second, ['Bob: only in A'])
 
@@ -154,10 +136,10 @@ describe('embedding', () => {
 
   it('holds no room while removed from the page, even when its room changes meanwhile', async () => {
     const [roomA, roomB] = [uniqueRoom('detached-a'), uniqueRoom('detached-b')]
-    const page = await openPage(alice, await embeds.page('host-page.html', roomA))
+    const page = await openPage(stack.browsers[0], await stack.embeds.page('host-page.html', roomA))
     const [first, second] = [page.locator('#first'), page.locator('#second')]
     await first.getByRole('textbox', { name: 'Message' }).waitFor()
-    const inB = await joinRoom(bob, roomUrl(site.url, signaling.url, roomB), 'Cleo')
+    const inB = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, roomB), 'Cleo')
     const membersOfB = () => expect.poll(async () => (await shownMembers(inB)).sort(), { timeout: 15_000, interval: 50 })
 
     const detached = await second.evaluateHandle((chat, room) => { chat.remove(); (chat as HTMLElementTagNameMap['parley-chat']).room = room; return chat }, roomB)
@@ -173,7 +155,7 @@ describe('embedding', () => {
   })
 
   it('keeps the page\'s text styles out, and adds no styles to the page', async () => {
-    const page = await openPage(alice, await embeds.page('host-page.html', uniqueRoom('styles')))
+    const page = await openPage(stack.browsers[0], await stack.embeds.page('host-page.html', uniqueRoom('styles')))
     const first = page.locator('#first')
     await first.getByRole('textbox', { name: 'Message' }).waitFor()
     for (const selector of ['.chat', 'parley-message-list', 'textarea', 'button']) {
@@ -194,7 +176,7 @@ describe('embedding', () => {
   })
 
   it('follows the system colour scheme unless theme= says otherwise, and takes --parley-* from the page', async () => {
-    const page = await openPage(alice, await embeds.page('host-page.html', uniqueRoom('theme')))
+    const page = await openPage(stack.browsers[0], await stack.embeds.page('host-page.html', uniqueRoom('theme')))
     const [first, second] = [page.locator('#first'), page.locator('#second')]
     await first.getByRole('textbox', { name: 'Message' }).waitFor()
     const background = (chat: Locator) => styleIn(chat, '.chat', 'background-color')

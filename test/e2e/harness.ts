@@ -16,14 +16,15 @@ export interface ChatStack {
 }
 
 /**
- * Starts, for the tests of one file, the built site on a plain static server, the real
- * signaling server on port 0 and `browserCount` separate Chromium processes; stops them
- * after the file. Read the fields inside tests or hooks, once they have started.
+ * Starts, for the tests of one file, the built site on a plain static server (under
+ * `sitePath`, `/` by default), the real signaling server on port 0 and `browserCount`
+ * separate Chromium processes; stops them after the file. Read the fields inside tests or
+ * hooks, once they have started.
  */
-export function useChatStack (browserCount: number): ChatStack {
+export function useChatStack (browserCount: number, sitePath = '/'): ChatStack {
   const stack = { browsers: [] } as unknown as ChatStack
   beforeAll(async () => {
-    stack.site = await serveStatic(inject('siteDir'))
+    stack.site = await serveStatic(inject('siteDir'), sitePath)
     stack.signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
     stack.browsers = await Promise.all(Array.from({ length: browserCount }, () => launchChromium()))
   })

@@ -6,14 +6,12 @@
 // makes `document.visibilityState`/`hidden` report what the test says and fires the same
 // `visibilitychange` event the browser fires. It also records each `new Notification(...)`
 // the page makes, then lets the real constructor run.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Browser, Locator, Page } from 'playwright-core'
-import { startSignalingServer } from '../../signaling/index.js'
 import {
-  composer, expectMessages, joinRoom, launchChromium, messageLog, roomUrl, sendMessage, serveStatic,
-  uniqueRoom, type Running,
+  composer, expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom,
 } from './harness.js'
-import { serveEmbedPages, type EmbedPages } from './embed-pages.js'
+import { useEmbedStack } from './embed-pages.js'
 
 const PAGE_STATE_SCRIPT = `(() => {
   let hidden = false
@@ -34,23 +32,7 @@ interface PageState {
   __notifications: Array<{ title: string, body: string }>
 }
 
-let site: Running
-let signaling: Running
-let embeds: EmbedPages
-let alice: Browser
-let bob: Browser
-
-beforeAll(async () => {
-  site = await serveStatic(inject('siteDir'))
-  signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
-  embeds = await serveEmbedPages(inject('libDir'), signaling.url)
-  ;[alice, bob] = await Promise.all([launchChromium(), launchChromium()])
-})
-
-afterAll(async () => {
-  await Promise.allSettled([alice?.close(), bob?.close()])
-  await Promise.allSettled([signaling?.close(), site?.close(), embeds?.close()])
-})
+const stack = useEmbedStack()
 
 /** Opens a page whose visibility the test controls and whose notifications it records. */
 async function watchedPage (browser: Browser): Promise<Page> {
@@ -73,16 +55,16 @@ function logLines (log: Locator): Promise<string[]> {
 describe('while the page is hidden', () => {
   it('counts others\' new messages in the title, notifies for them only, and marks where they start', async () => {
     const room = uniqueRoom('unread')
-    const url = roomUrl(site.url, signaling.url, room)
-    const a = await joinRoom(alice, url, 'Alice')
-    const b = await watchedPage(bob)
+    const url = roomUrl(stack.site.url, stack.signaling.url, room)
+    const a = await joinRoom(stack.browsers[0], url, 'Alice')
+    const b = await watchedPage(stack.browsers[1])
     await b.goto(url)
     await b.getByRole('textbox', { name: 'Your name' }).fill('Bob')
     await b.getByRole('button', { name: 'Join' }).click()
     await composer(b).waitFor()
 
     // Notifications are off until the user turns them on.
-    await b.context().grantPermissions(['notifications'], { origin: new URL(site.url).origin })
+    await b.context().grantPermissions(['notifications'], { origin: new URL(stack.site.url).origin })
     await b.getByRole('button', { name: 'Turn on notifications' }).click()
     await b.getByRole('button', { name: 'Turn on notifications' }).waitFor({ state: 'detached' })
 
@@ -124,11 +106,11 @@ describe('while the page is hidden', () => {
 
   it('leaves the title of a page that embeds a chat alone unless notify is set, but still marks new messages', async () => {
     const room = uniqueRoom('unread-embed')
-    const page = await watchedPage(bob)
-    await page.goto(await embeds.page('one-tag.html', room))
+    const page = await watchedPage(stack.browsers[1])
+    await page.goto(await stack.embeds.page('one-tag.html', room))
     await page.getByRole('textbox', { name: 'Your name' }).fill('Bob')
     await page.getByRole('button', { name: 'Join' }).click()
-    const a = await joinRoom(alice, roomUrl(site.url, signaling.url, room), 'Alice')
+    const a = await joinRoom(stack.browsers[0], roomUrl(stack.site.url, stack.signaling.url, room), 'Alice')
     await setHidden(page, true)
     await sendMessage(a, 'while you were away')
     await expectMessages(page, ['Alice: while you were away'])
