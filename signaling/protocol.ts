@@ -75,7 +75,13 @@ export interface PublishMessage {
 export type ClientFrame =
   | { readonly type: 'subscribe'; readonly topics: readonly string[] }
   | { readonly type: 'unsubscribe'; readonly topics: readonly string[] }
-  | { readonly type: 'publish'; readonly topic: string; readonly message: PublishMessage }
+  | {
+      readonly type: 'publish'
+      readonly topic: string
+      readonly message: PublishMessage
+      /** The frame's JSON text as received, when the message has no `clients` field of its own. */
+      readonly text?: string
+    }
   | { readonly type: 'ping' }
 
 /** A valid frame from the server. */
@@ -131,25 +137,29 @@ export function isValidTopic(topic: unknown, maxLengthChars = MAX_TOPIC_LENGTH_C
   return typeof topic === 'string' && topic.length > 0 && topic.length <= maxLengthChars
 }
 
-/** Decodes text (string or UTF-8 bytes) and parses it as JSON, rejecting anything malformed. */
-export function parseJsonText(data: unknown): ParseResult<unknown> {
-  let text: string
-  if (typeof data === 'string') {
-    text = data
-  } else if (data instanceof Uint8Array) {
-    try {
-      text = textDecoder.decode(data)
-    } catch {
-      return reject('invalid_json') // not UTF-8, so it cannot be JSON text
-    }
-  } else {
-    return reject('not_text')
+/** Text as a string, from a string or UTF-8 bytes. */
+function decodeText(data: unknown): ParseResult<string> {
+  if (typeof data === 'string') return { ok: true, frame: data }
+  if (!(data instanceof Uint8Array)) return reject('not_text')
+  try {
+    return { ok: true, frame: textDecoder.decode(data) }
+  } catch {
+    return reject('invalid_json') // not UTF-8, so it cannot be JSON text
   }
+}
+
+function parseJson(text: string): ParseResult<unknown> {
   try {
     return { ok: true, frame: JSON.parse(text) as unknown }
   } catch {
     return reject('invalid_json') // JSON.parse reports only a SyntaxError here
   }
+}
+
+/** Decodes text (string or UTF-8 bytes) and parses it as JSON, rejecting anything malformed. */
+export function parseJsonText(data: unknown): ParseResult<unknown> {
+  const text = decodeText(data)
+  return text.ok ? parseJson(text.frame) : text
 }
 
 function parseTopicList(topics: unknown, limits: Required<ParseLimits>): ParseResult<string[]> {
@@ -198,11 +208,18 @@ export function parseClientValue(value: unknown, limits: ParseLimits = {}): Pars
   }
 }
 
-/** Guards one frame received from a client: JSON text (string or UTF-8 bytes) → ClientFrame. */
+/**
+ * Guards one frame received from a client: JSON text (string or UTF-8 bytes) → ClientFrame.
+ * A publish keeps its text, so delivery can reuse it (see encodePublishText).
+ */
 export function parseClientFrame(data: unknown, limits: ParseLimits = {}): ParseResult<ClientFrame> {
-  const json = parseJsonText(data)
+  const text = decodeText(data)
+  if (!text.ok) return text
+  const json = parseJson(text.frame)
   if (!json.ok) return json
-  return parseClientValue(json.frame, limits)
+  const parsed = parseClientValue(json.frame, limits)
+  if (!parsed.ok || parsed.frame.type !== 'publish' || Object.hasOwn(parsed.frame.message, 'clients')) return parsed
+  return { ok: true, frame: { ...parsed.frame, text: text.frame } }
 }
 
 /** Guards one frame received from the server (used by clients, tests and the load generator). */
@@ -234,6 +251,15 @@ export function parseServerFrame(data: unknown): ParseResult<ServerFrame> {
 /** Serialises a publish message for delivery, with `clients` set as the stock server does. */
 export function encodePublish(message: PublishMessage, clients: number): string {
   return JSON.stringify({ ...message, clients })
+}
+
+/**
+ * The delivery of a publish received as `text`, a JSON object without a `clients` field: the
+ * sender's own text with `"clients":N` added before its closing brace. It means the same as
+ * encodePublish's output without serialising the message once more for every publish.
+ */
+export function encodePublishText(text: string, clients: number): string {
+  return `${text.slice(0, text.lastIndexOf('}'))},"clients":${clients}}`
 }
 
 /** The one pong frame, pre-serialised. */

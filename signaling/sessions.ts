@@ -5,18 +5,21 @@ import { WebSocket } from 'ws'
 import type { RawData } from 'ws'
 import type { Logger } from './logger.js'
 import type { ClientFrame, ParseLimits, PublishMessage, RejectReason } from './protocol.js'
-import { CLOSE_RATE_LIMITED, PONG_TEXT, encodePublish, parseClientFrame } from './protocol.js'
+import { CLOSE_RATE_LIMITED, PONG_TEXT, encodePublish, encodePublishText, parseClientFrame } from './protocol.js'
 import type { RateLimit, TokenBucket } from './rate-limit.js'
 import { createTokenBucket, takeToken } from './rate-limit.js'
 import type { TopicRelay } from './topic-relay.js'
 import type { DropReason, SignalingCounters } from './stats.js'
-import type { OutgoingFrame, TopicRegistry } from './topic-registry.js'
+import type { TopicRegistry } from './topic-registry.js'
 import * as topicRegistry from './topic-registry.js'
+import type { WireFrame } from './wire-frame.js'
+import { textFrame } from './wire-frame.js'
 
-/** The part of a connection's TCP socket that write batching uses. */
-export interface Corkable {
-  cork(): void
-  uncork(): void
+/** The part of a connection's TCP socket that sessions write frames to. */
+export interface FrameSink {
+  write(chunk: Uint8Array): boolean
+  /** Bytes accepted by `write` but not yet handed to the kernel. */
+  readonly writableLength: number
 }
 
 /** Server-side state of one connection; the registry sees it as a TopicConnection. */
@@ -28,7 +31,8 @@ export interface Session {
   /** Set once the server decided to end this connection; later frames are ignored. */
   dropped: boolean
   bucket: TokenBucket
-  send(frame: OutgoingFrame): void
+  /** Queues a complete frame; the session's frames of one event-loop turn go out in one write. */
+  send(frame: WireFrame): void
 }
 
 /** Limits a session enforces (0 disables maxTopicsPerConnection and maxBufferedBytes). */
@@ -52,7 +56,7 @@ export interface SessionContext {
 /** Operations on sessions, bound to one context. */
 export interface Sessions {
   /** Creates the state of a freshly upgraded connection. */
-  open(ws: WebSocket, ip: string, socket?: Corkable): Session
+  open(ws: WebSocket, ip: string, socket: FrameSink): Session
   /** Handles one incoming frame; never throws for any input. */
   receive(session: Session, data: RawData, isBinary: boolean): void
   /** Ends a session for `reason`: a close frame if `close` is given, else terminate(). */
@@ -61,13 +65,12 @@ export interface Sessions {
   failed(session: Session, reason: DropReason): void
   /** Removes a session's subscriptions (idempotent). */
   detach(session: Session): void
-  /** Sends a publish to the local subscribers of its topic. */
-  deliver(message: PublishMessage): void
+  /** Sends a publish to the local subscribers of its topic; `text` is its JSON as received, if known. */
+  deliver(message: PublishMessage, text?: string): void
 }
 
 const RATE_LIMIT_REASON = 'rate limit exceeded'
-const PONG_BYTES = Buffer.from(PONG_TEXT)
-const TEXT_FRAME = { binary: false } as const
+const PONG_FRAME = textFrame(PONG_TEXT)
 
 function rawToBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data)
@@ -82,17 +85,14 @@ function describe(error: unknown): string {
 export function createSessions(context: SessionContext): Sessions {
   // Frames for one socket within a turn of the event loop go out in one write: under load a
   // publish reaches each member separately, and one system call per frame was 44 % of the
-  // server's busy time.
-  const corked = new Set<Corkable>()
-  const uncorkAll = (): void => {
-    for (const socket of corked) socket.uncork()
-    corked.clear()
-  }
-  function batchWrites(socket: Corkable): void {
-    if (corked.has(socket)) return
-    socket.cork()
-    corked.add(socket)
-    if (corked.size === 1) setImmediate(uncorkAll)
+  // server's busy time. Each session's frames wait here until the turn ends.
+  const outboxes = new Map<Session, { readonly socket: FrameSink; readonly frames: WireFrame[] }>()
+  function flushOutboxes(): void {
+    for (const [session, { socket, frames }] of outboxes) {
+      if (session.dropped || session.ws.readyState !== WebSocket.OPEN) continue
+      socket.write(frames.length === 1 ? (frames[0] as WireFrame) : Buffer.concat(frames))
+    }
+    outboxes.clear()
   }
 
   const { registry, relay, counters, log, limits } = context
@@ -118,9 +118,11 @@ export function createSessions(context: SessionContext): Sessions {
     else session.ws.close(close.code, close.text)
   }
 
-  function deliver(message: PublishMessage): void {
-    // Encoded to bytes once: `ws` would otherwise convert the string again for every receiver.
-    counters.framesOut += topicRegistry.publish(registry, message.topic, (n) => Buffer.from(encodePublish(message, n)))
+  function deliver(message: PublishMessage, text?: string): void {
+    // Framed once, header and all: the same bytes go to every receiver.
+    const encode = (clients: number): WireFrame =>
+      textFrame(text === undefined ? encodePublish(message, clients) : encodePublishText(text, clients))
+    counters.framesOut += topicRegistry.publish(registry, message.topic, encode)
   }
 
   function handle(session: Session, frame: ClientFrame): void {
@@ -135,11 +137,11 @@ export function createSessions(context: SessionContext): Sessions {
         for (const topic of topicRegistry.unsubscribe(registry, session, frame.topics)) relay.close(topic)
         return
       case 'publish':
-        deliver(frame.message)
+        deliver(frame.message, frame.text)
         relay.publish(frame.message)
         return
       case 'ping':
-        session.send(PONG_BYTES)
+        session.send(PONG_FRAME)
         counters.framesOut += 1
         return
     }
@@ -176,14 +178,18 @@ export function createSessions(context: SessionContext): Sessions {
         bucket: createTokenBucket(limits.rateLimit, context.now()),
         send(frame) {
           if (session.dropped || ws.readyState !== WebSocket.OPEN) return
+          const outbox = outboxes.get(session)
+          if (outbox !== undefined) {
+            outbox.frames.push(frame)
+            return
+          }
           // Judged on what earlier turns left unsent, not on this turn's batch.
-          const firstThisTurn = socket === undefined || !corked.has(socket)
-          if (firstThisTurn && limits.maxBufferedBytes > 0 && ws.bufferedAmount > limits.maxBufferedBytes) {
+          if (limits.maxBufferedBytes > 0 && socket.writableLength > limits.maxBufferedBytes) {
             drop(session, 'slow_consumer')
             return
           }
-          if (socket !== undefined) batchWrites(socket)
-          ws.send(frame, TEXT_FRAME)
+          outboxes.set(session, { socket, frames: [frame] })
+          if (outboxes.size === 1) setImmediate(flushOutboxes)
         },
       }
       return session

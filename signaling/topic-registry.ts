@@ -1,16 +1,16 @@
 // Which connection is subscribed to which topic: a pure data structure with no sockets in it.
 // The server wires WebSocket connections into it; tests drive it with plain objects.
 
-/** One outgoing text frame: a string, or its UTF-8 bytes so one encoding serves every receiver. */
+/** One outgoing text frame, by default: a string, or bytes so one encoding serves every receiver. */
 export type OutgoingFrame = string | Uint8Array
 
-/** The only thing the registry needs from a connection: a way to send it one text frame. */
-export interface TopicConnection {
-  send(frame: OutgoingFrame): void
+/** The only thing `publish` needs from a connection: a way to send it one frame of type F. */
+export interface TopicConnection<F = OutgoingFrame> {
+  send(frame: F): void
 }
 
 /** Two indexes kept in step: topic → subscribers and connection → topics. No empty sets. */
-export interface TopicRegistry<C extends TopicConnection = TopicConnection> {
+export interface TopicRegistry<C = TopicConnection> {
   readonly subscribers: Map<string, Set<C>>
   readonly topicsOf: Map<C, Set<string>>
 }
@@ -28,7 +28,7 @@ export interface RegistrySize {
 }
 
 /** Creates an empty registry. */
-export function createTopicRegistry<C extends TopicConnection>(): TopicRegistry<C> {
+export function createTopicRegistry<C>(): TopicRegistry<C> {
   return { subscribers: new Map(), topicsOf: new Map() }
 }
 
@@ -36,7 +36,7 @@ export function createTopicRegistry<C extends TopicConnection>(): TopicRegistry<
  * Subscribes `conn` to `topics`, all or nothing: if the connection would then hold more than
  * `maxTopicsPerConnection` topics, nothing changes and the result says why.
  */
-export function subscribe<C extends TopicConnection>(
+export function subscribe<C>(
   registry: TopicRegistry<C>,
   conn: C,
   topics: readonly string[],
@@ -64,7 +64,7 @@ export function subscribe<C extends TopicConnection>(
   return { ok: true, openedTopics }
 }
 
-function detach<C extends TopicConnection>(registry: TopicRegistry<C>, conn: C, topic: string): boolean {
+function detach<C>(registry: TopicRegistry<C>, conn: C, topic: string): boolean {
   const subs = registry.subscribers.get(topic)
   if (subs === undefined) return false
   subs.delete(conn)
@@ -74,7 +74,7 @@ function detach<C extends TopicConnection>(registry: TopicRegistry<C>, conn: C, 
 }
 
 /** Unsubscribes `conn` from `topics`; returns the topics that now have no subscriber at all. */
-export function unsubscribe<C extends TopicConnection>(
+export function unsubscribe<C>(
   registry: TopicRegistry<C>,
   conn: C,
   topics: readonly string[],
@@ -91,7 +91,7 @@ export function unsubscribe<C extends TopicConnection>(
 }
 
 /** Forgets a connection entirely; returns the topics that now have no subscriber at all. */
-export function removeConnection<C extends TopicConnection>(registry: TopicRegistry<C>, conn: C): string[] {
+export function removeConnection<C>(registry: TopicRegistry<C>, conn: C): string[] {
   const own = registry.topicsOf.get(conn)
   if (own === undefined) return []
   registry.topicsOf.delete(conn)
@@ -107,32 +107,36 @@ export function removeConnection<C extends TopicConnection>(registry: TopicRegis
  * called once (only if there is a subscriber), so the frame is built once per publish.
  * Returns the number of connections the frame was handed to.
  */
-export function publish<C extends TopicConnection>(
+export function publish<F, C extends TopicConnection<F>>(
   registry: TopicRegistry<C>,
   topic: string,
-  encode: (clients: number) => OutgoingFrame,
+  encode: (clients: number) => F,
 ): number {
   const subs = registry.subscribers.get(topic)
   if (subs === undefined) return 0
   const frame = encode(subs.size)
-  // Copy first: a send may drop a slow connection, and that must not disturb this loop.
-  const receivers = [...subs]
-  for (const conn of receivers) conn.send(frame)
-  return receivers.length
+  // No copy: a send may drop a slow connection, which deletes it from `subs`, and a Set being
+  // iterated allows that (a member deleted before its turn is skipped, as it should be).
+  let handed = 0
+  for (const conn of subs) {
+    conn.send(frame)
+    handed += 1
+  }
+  return handed
 }
 
 /** Number of connections subscribed to `topic`. */
-export function subscriberCount<C extends TopicConnection>(registry: TopicRegistry<C>, topic: string): number {
+export function subscriberCount<C>(registry: TopicRegistry<C>, topic: string): number {
   return registry.subscribers.get(topic)?.size ?? 0
 }
 
 /** Number of topics `conn` is subscribed to. */
-export function topicCount<C extends TopicConnection>(registry: TopicRegistry<C>, conn: C): number {
+export function topicCount<C>(registry: TopicRegistry<C>, conn: C): number {
   return registry.topicsOf.get(conn)?.size ?? 0
 }
 
 /** Counts topics, subscribed connections and (connection, topic) pairs. */
-export function registrySize<C extends TopicConnection>(registry: TopicRegistry<C>): RegistrySize {
+export function registrySize<C>(registry: TopicRegistry<C>): RegistrySize {
   let subscriptions = 0
   for (const subs of registry.subscribers.values()) subscriptions += subs.size
   return { topics: registry.subscribers.size, connections: registry.topicsOf.size, subscriptions }

@@ -8,6 +8,7 @@ import {
   MAX_TOPIC_LENGTH_CHARS,
   MAX_TOPICS_PER_FRAME,
   encodePublish,
+  encodePublishText,
   exceedsDepth,
   parseClientFrame,
   parseServerFrame,
@@ -114,6 +115,23 @@ describe('parseServerFrame', () => {
     expect(parseServerFrame('{"type":"publish","topic":"t"}')).toEqual({ ok: false, reason: 'bad_clients' })
     expect(parseServerFrame('{"type":"publish","topic":"t","clients":-1}')).toEqual({ ok: false, reason: 'bad_clients' })
     expect(parseServerFrame('{"type":"subscribe"}')).toEqual({ ok: false, reason: 'unknown_type' })
+  })
+})
+
+describe('encodePublishText', () => {
+  it('adds clients to the sender\'s own text, meaning what encodePublish means', () => {
+    const text = '{ "type": "publish", "topic": "t", "data": {"nested": "}"} }\n'
+    const parsed = parseClientFrame(text)
+    expect(parsed.ok && parsed.frame.type === 'publish' && parsed.frame.text).toBe(text)
+    if (!parsed.ok || parsed.frame.type !== 'publish') return
+    const spliced = encodePublishText(text, 4)
+    expect(JSON.parse(spliced)).toEqual(JSON.parse(encodePublish(parsed.frame.message, 4)))
+    expect(spliced.startsWith('{ "type": "publish", "topic": "t", "data": {"nested": "}"} ')).toBe(true)
+  })
+
+  it('is not offered when the sender set clients itself', () => {
+    const parsed = parseClientFrame('{"type":"publish","topic":"t","clients":1000}')
+    expect(parsed.ok && parsed.frame.type === 'publish' && parsed.frame.text).toBeUndefined()
   })
 })
 

@@ -118,4 +118,15 @@ describe('topic registry', () => {
     expect(received).toEqual(['m'])
     expect(subscriberCount(registry, 'x')).toBe(1)
   })
+
+  it('skips a connection that an earlier send removed, and does not count it', () => {
+    const registry = createTopicRegistry<TopicConnection>()
+    const received: OutgoingFrame[] = []
+    const later: TopicConnection = { send: (text) => void received.push(`later ${String(text)}`) }
+    const remover: TopicConnection = { send: () => void removeConnection(registry, later) }
+    subscribe(registry, remover, ['x'])
+    subscribe(registry, later, ['x'])
+    expect(publish(registry, 'x', () => 'm')).toBe(1)
+    expect(received).toEqual([])
+  })
 })
