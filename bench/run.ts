@@ -3,7 +3,7 @@
 import { formatBundleSize, runBundleSizeBench } from './bundle-size.js'
 import { historyTable, runHistoryBench } from './history.js'
 import { presenceTable, runPresenceBench } from './presence.js'
-import { formatBenchTable, runSignalingBench } from './signaling-load.js'
+import { DEFAULT_BENCH_OPTIONS, formatBenchTable, formatCapacityTable, runSignalingBench } from './signaling-load.js'
 
 const results: Record<string, unknown> = {}
 
@@ -21,6 +21,7 @@ results.history = history
 
 const signaling = await runSignalingBench()
 console.log(formatBenchTable(signaling) + '\n')
+console.log(formatCapacityTable(signaling, DEFAULT_BENCH_OPTIONS.p99BoundMs) + '\n')
 results.signaling = signaling
 
 console.log(JSON.stringify(results))

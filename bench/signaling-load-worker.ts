@@ -7,9 +7,10 @@
 //   {"result":{...}}        LoadResult, then the process exits
 
 import { resolve as resolvePath } from 'node:path'
-import { performance } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { WebSocket } from 'ws'
+import type { LoadClient } from './ws-load-client.js'
+import { openLoadClient } from './ws-load-client.js'
 
 /** What the parent asks for. */
 export interface LoadOptions {
@@ -36,12 +37,22 @@ export interface LoadResult {
   readonly delivered: number
   readonly windowMs: number
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number }
+  /**
+   * The generator's own CPU (percent of one core) and event-loop delay over the window: when
+   * they are high, latency and pub/s describe the generator rather than the server.
+   */
+  readonly generatorCpuPercent: number
+  readonly generatorLoopDelayP99Ms: number
 }
 
 /** Connections opened at once while ramping up. */
 const CONNECT_CONCURRENCY = 200
-const CONNECT_TIMEOUT_MS = 15_000
 const MS_PER_SECOND = 1_000
+/** How often the generator sends the publishes that fell due. */
+const PUBLISH_TICK_MS = 5
+const LOOP_DELAY_RESOLUTION_MS = 5
+const MICROSECONDS_PER_MS = 1_000
+const NANOSECONDS_PER_MS = 1_000_000
 
 interface BenchDelivery {
   readonly from: number
@@ -49,19 +60,38 @@ interface BenchDelivery {
   readonly sentAt: number
 }
 
-/** Guards a relayed benchmark publish: only the fields the generator itself put there. */
-function readDelivery(text: string): BenchDelivery | undefined {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return undefined // not ours: pongs are JSON too, garbage is ignored
-  }
-  if (typeof value !== 'object' || value === null) return undefined
-  const record = value as Record<string, unknown>
-  const { from, w, sentAt } = record
-  if (record['type'] !== 'publish' || typeof from !== 'number' || typeof sentAt !== 'number') return undefined
-  return { from, inWindow: w === 1, sentAt }
+// The generator shares the machine with the server it measures, so reading a delivery must
+// cost far less than relaying it: the benchmark's own fields travel as one leading string
+// field, "b":"<from>,<inWindow>,<sentAt>", which both servers relay in place, and are read
+// straight from the frame's bytes without decoding or parsing the whole message.
+const BENCH_FIELD = Buffer.from('"b":"')
+const QUOTE = 0x22
+const PONG = Buffer.from('{"type":"pong"}')
+
+/** The publish a client sends: shaped like a y-webrtc signal message, plus the bench field. */
+export function encodeBenchPublish(topic: string, from: number, inWindow: boolean, sentAt: number, padding: string): string {
+  return `{"type":"publish","topic":${JSON.stringify(topic)},"b":"${from},${inWindow ? 1 : 0},${sentAt}",` +
+    `"data":{"type":"signal","from":"peer-${from}","to":"peer-${from + 1}","signal":{"type":"candidate","candidate":"${padding}"}}}`
+}
+
+/**
+ * Reads the bench field of the relayed publish in bytes [start, end) of `frame`; undefined
+ * for anything else (pongs, garbage).
+ */
+export function readDelivery(frame: Buffer, start = 0, end = frame.length): BenchDelivery | undefined {
+  const at = frame.indexOf(BENCH_FIELD, start)
+  if (at < 0 || at >= end) return undefined
+  const fieldStart = at + BENCH_FIELD.length
+  const fieldEnd = frame.indexOf(QUOTE, fieldStart)
+  if (fieldEnd < 0 || fieldEnd >= end) return undefined
+  const [from, inWindow, sentAt] = frame.toString('latin1', fieldStart, fieldEnd).split(',').map(Number)
+  if (from === undefined || sentAt === undefined || !Number.isFinite(from) || !Number.isFinite(sentAt)) return undefined
+  return { from, inWindow: inWindow === 1, sentAt }
+}
+
+/** True if bytes [start, end) of `frame` are the server's pong. */
+export function isPong(frame: Buffer, start = 0, end = frame.length): boolean {
+  return end - start === PONG.length && PONG.compare(frame, start, end) === 0
 }
 
 function percentile(sorted: Float64Array, fraction: number): number {
@@ -78,102 +108,103 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-function connect(url: string): Promise<WebSocket | undefined> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false })
-    const timer = setTimeout(() => {
-      ws.terminate()
-      resolve(undefined)
-    }, CONNECT_TIMEOUT_MS)
-    ws.once('open', () => {
-      clearTimeout(timer)
-      resolve(ws)
-    })
-    ws.once('error', () => {
-      clearTimeout(timer)
-      resolve(undefined)
-    })
-  })
+interface LoadPeer {
+  readonly id: number
+  readonly room: number
+  readonly topic: string
+  client: LoadClient | undefined
+  open: boolean
+  /** Called when the pong that follows this peer's subscribe arrives. */
+  onPong: () => void
 }
 
 /** Runs the load described by `options` and returns what it measured. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const sockets: Array<WebSocket | undefined> = []
-  for (let start = 0; start < options.clients; start += CONNECT_CONCURRENCY) {
-    const count = Math.min(CONNECT_CONCURRENCY, options.clients - start)
-    sockets.push(...(await Promise.all(Array.from({ length: count }, () => connect(options.url)))))
-  }
-  let phase: 'warmup' | 'measuring' | 'draining' = 'warmup'
+  let phase: 'connecting' | 'warmup' | 'measuring' | 'draining' = 'connecting'
   let published = 0
   let expected = 0
   let delivered = 0
   let closedEarly = 0
   const latencies: number[] = []
-  const roomSize = new Array<number>(options.rooms).fill(0)
   const padding = 'x'.repeat(options.payloadBytes)
 
-  const live = sockets.flatMap((ws, id) => (ws === undefined ? [] : [{ ws, id, room: id % options.rooms }]))
-  for (const client of live) roomSize[client.room] = (roomSize[client.room] ?? 0) + 1
-  await Promise.all(live.map(({ ws, id, room }) => new Promise<void>((resolve) => {
-    ws.on('error', () => undefined) // counted through 'close'
-    ws.on('close', () => {
-      if (phase !== 'draining') closedEarly += 1
-    })
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) return
-      const text = data.toString()
-      if (text === '{"type":"pong"}') {
-        resolve()
-        return
-      }
-      const delivery = readDelivery(text)
-      if (delivery === undefined || delivery.from === id || !delivery.inWindow) return
-      delivered += 1
-      latencies.push(performance.now() - delivery.sentAt)
-    })
-    ws.send(JSON.stringify({ type: 'subscribe', topics: [`bench-room-${room}`] }))
-    ws.send('{"type":"ping"}') // answered after the subscribe is registered
-  })))
+  function handlersFor(peer: LoadPeer): Parameters<typeof openLoadClient>[1] {
+    return {
+      text(frame, start, end) {
+        if (isPong(frame, start, end)) {
+          peer.onPong()
+          return
+        }
+        const delivery = readDelivery(frame, start, end)
+        if (delivery === undefined || delivery.from === peer.id || !delivery.inWindow) return
+        delivered += 1
+        latencies.push(performance.now() - delivery.sentAt)
+      },
+      close() {
+        if (!peer.open) return
+        peer.open = false
+        if (phase !== 'draining') closedEarly += 1
+      },
+    }
+  }
 
-  const periodMs = MS_PER_SECOND / options.ratePerClient
-  const timers: NodeJS.Timeout[] = []
-  for (const { ws, id, room } of live) {
-    const topic = `bench-room-${room}`
-    const others = (roomSize[room] ?? 1) - 1
-    const publish = (): void => {
-      if (phase === 'draining' || ws.readyState !== WebSocket.OPEN) return
+  const peers: LoadPeer[] = Array.from({ length: options.clients }, (_, id) => {
+    const room = id % options.rooms
+    return { id, room, topic: `bench-room-${room}`, client: undefined, open: false, onPong: () => undefined }
+  })
+  for (let start = 0; start < peers.length; start += CONNECT_CONCURRENCY) {
+    await Promise.all(peers.slice(start, start + CONNECT_CONCURRENCY).map(async (peer) => {
+      peer.client = await openLoadClient(options.url, handlersFor(peer))
+      peer.open = peer.client !== undefined
+    }))
+  }
+  const live = peers.filter((peer) => peer.open)
+  const roomSize = new Array<number>(options.rooms).fill(0)
+  for (const peer of live) roomSize[peer.room] = (roomSize[peer.room] ?? 0) + 1
+  await Promise.all(live.map((peer) => new Promise<void>((resolve) => {
+    peer.onPong = resolve
+    peer.client?.sendText(JSON.stringify({ type: 'subscribe', topics: [peer.topic] }))
+    peer.client?.sendText('{"type":"ping"}') // answered after the subscribe is registered
+  })))
+  phase = 'warmup'
+
+  // Publishes follow the clock, not timer callbacks: a tick sends every publish due since the
+  // last one, round robin over the clients, so a late tick catches up instead of drifting.
+  const othersInRoom = live.map((peer) => (roomSize[peer.room] ?? 1) - 1)
+  const publishesPerMs = (live.length * options.ratePerClient) / MS_PER_SECOND
+  const scheduleStart = performance.now()
+  let scheduled = 0
+  const ticker = setInterval(() => {
+    const due = Math.floor((performance.now() - scheduleStart) * publishesPerMs)
+    for (; scheduled < due && phase !== 'draining'; scheduled += 1) {
+      const index = scheduled % live.length
+      const peer = live[index]
+      if (peer === undefined || !peer.open) continue
       const inWindow = phase === 'measuring'
       if (inWindow) {
         published += 1
-        expected += others
+        expected += othersInRoom[index] ?? 0
       }
-      // Shaped like a y-webrtc signal message, plus the benchmark's own fields.
-      ws.send(JSON.stringify({
-        type: 'publish',
-        topic,
-        data: { type: 'signal', from: `peer-${id}`, to: `peer-${id + 1}`, signal: { type: 'candidate', candidate: padding } },
-        from: id,
-        w: inWindow ? 1 : 0,
-        sentAt: performance.now(),
-      }))
+      peer.client?.sendText(encodeBenchPublish(peer.topic, peer.id, inWindow, performance.now(), padding))
     }
-    timers.push(setTimeout(() => {
-      publish()
-      timers.push(setInterval(publish, periodMs))
-    }, Math.random() * periodMs))
-  }
+  }, PUBLISH_TICK_MS)
 
   await sleep(options.warmupMs)
   phase = 'measuring'
   emit({ phase })
   const windowStart = performance.now()
+  const cpuAtStart = process.cpuUsage()
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS })
+  loopDelay.enable()
   await sleep(options.durationMs)
   phase = 'draining'
   const windowMs = performance.now() - windowStart
+  loopDelay.disable()
+  const cpu = process.cpuUsage(cpuAtStart)
   emit({ phase })
-  for (const timer of timers) clearTimeout(timer)
+  clearInterval(ticker)
   await sleep(options.drainMs)
-  for (const { ws } of live) ws.terminate()
+  for (const peer of live) peer.client?.destroy()
 
   const sorted = Float64Array.from(latencies).sort()
   return {
@@ -184,6 +215,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     expected,
     delivered,
     windowMs,
+    generatorCpuPercent: ((cpu.user + cpu.system) / MICROSECONDS_PER_MS / windowMs) * 100,
+    generatorLoopDelayP99Ms: loopDelay.percentile(99) / NANOSECONDS_PER_MS,
     latencyMs: {
       p50: percentile(sorted, 0.5),
       p90: percentile(sorted, 0.9),

@@ -1,5 +1,6 @@
 // Signaling load benchmark: Parley's server and the stock y-webrtc server under the same load.
-// Run alone: npx tsx bench/signaling-load.ts [--configs 1000x100,4000x400] [--rate 2] [--duration-ms 20000]
+// Run alone: npx tsx bench/signaling-load.ts [--configs 1000x100@2,4000x400@3] [--servers parley,stock]
+//   [--p99-bound-ms 250] [--duration-ms 20000]
 //
 // Parley's server is transpiled to plain JavaScript first (with the project's TypeScript), so
 // both servers run under plain `node` and their RSS figures compare without a loader's overhead.
@@ -15,7 +16,7 @@ import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join, resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
@@ -24,18 +25,20 @@ import type { LoadOptions, LoadResult } from './signaling-load-worker.js'
 /** Which server a run measures. */
 export type BenchServer = 'parley' | 'stock'
 
-/** One load shape. */
+/** One load: clients spread evenly over rooms, each publishing at a rate. */
 export interface BenchConfig {
   readonly clients: number
   readonly rooms: number
+  /** Publishes per second per client. */
+  readonly ratePerClient: number
 }
 
 /** Options of `runSignalingBench`; every field has a default. */
 export interface SignalingBenchOptions {
   readonly configs: readonly BenchConfig[]
   readonly servers: readonly BenchServer[]
-  /** Publishes per second per client. */
-  readonly ratePerClient: number
+  /** The p99 relay latency a server must stay within for a run to count towards its capacity. */
+  readonly p99BoundMs: number
   /** Publishing before the window, so connections and JIT are warm. */
   readonly warmupMs: number
   /** Length of the measurement window. */
@@ -68,13 +71,22 @@ export interface SignalingBenchResult {
   readonly serverRssPeakMiB: number
   /** Server CPU time over the window, as a percentage of one core. */
   readonly serverCpuPercent: number
+  /** The load generator's CPU and event-loop delay p99 over the window (see LoadResult). */
+  readonly generatorCpuPercent: number
+  readonly generatorLoopDelayP99Ms: number
 }
 
-/** The defaults: the two configurations of project issue 5 at 2 msg/s, 20 s windows. */
+/**
+ * The defaults: the two loads of project issue 5 (1,000 and 4,000 clients at 2 msg/s), and
+ * 4,000 clients at rising rates to find each server's capacity within the p99 bound.
+ */
 export const DEFAULT_BENCH_OPTIONS: SignalingBenchOptions = {
-  configs: [{ clients: 1_000, rooms: 100 }, { clients: 4_000, rooms: 400 }],
+  configs: [
+    { clients: 1_000, rooms: 100, ratePerClient: 2 },
+    ...[1, 1.5, 2, 2.5, 3, 4].map((ratePerClient) => ({ clients: 4_000, rooms: 400, ratePerClient })),
+  ],
   servers: ['parley', 'stock'],
-  ratePerClient: 2,
+  p99BoundMs: 250,
   warmupMs: 3_000,
   durationMs: 20_000,
   drainMs: 2_000,
@@ -92,6 +104,8 @@ const READY_POLL_MS = 100
 const SAMPLE_INTERVAL_MS = 250
 const STOP_TIMEOUT_MS = 5_000
 const BYTES_PER_MIB = 1024 * 1024
+/** Delivery ratio that counts as "everything delivered". */
+const COMPLETE_DELIVERY = 0.9999
 /** Linux clock ticks per second for /proc/<pid>/stat times (getconf CLK_TCK). */
 const CLOCK_TICKS_PER_SECOND = 100
 const PAGE_FIELDS_UTIME = 13
@@ -150,11 +164,46 @@ async function buildParleyServer(): Promise<string> {
   return outDir
 }
 
-function startServer(kind: BenchServer, port: number, parleyDir: string): ChildProcess {
+/**
+ * Where each process may run. With two or more cores and `taskset`, the server gets core 0 and
+ * the load generator the others, so neither steals the other's CPU and a saturated generator
+ * shows up as a shortfall in pub/s instead of as server latency. Elsewhere both share.
+ */
+interface Placement {
+  readonly server: readonly string[]
+  readonly generator: readonly string[]
+  readonly description: string
+}
+
+function choosePlacement(): Placement {
+  const cores = availableParallelism()
+  const taskset = '/usr/bin/taskset'
+  let hasTaskset = false
+  try {
+    readFileSync(taskset)
+    hasTaskset = true
+  } catch {
+    hasTaskset = false
+  }
+  if (cores < 2 || !hasTaskset) return { server: [], generator: [], description: `shared (${cores} cores, taskset ${hasTaskset ? 'found' : 'missing'})` }
+  return {
+    server: [taskset, '-c', '0'],
+    generator: [taskset, '-c', `1-${cores - 1}`],
+    description: `server on core 0, generator on cores 1-${cores - 1}`,
+  }
+}
+
+/** Spawns `node args` under the placement prefix (taskset) if there is one. */
+function spawnPlaced(prefix: readonly string[], args: readonly string[], options: Parameters<typeof spawn>[2]): ChildProcess {
+  const [command, ...rest] = prefix.length > 0 ? [...prefix, process.execPath, ...args] : [process.execPath, ...args]
+  return spawn(command ?? process.execPath, rest, options)
+}
+
+function startServer(kind: BenchServer, port: number, parleyDir: string, placement: Placement): ChildProcess {
   const args = kind === 'stock'
     ? [STOCK_SERVER]
     : [join(parleyDir, 'signaling', 'cli.js'), '--host', HOST, '--port', String(port), '--max-connections-per-ip', '0', '--log-level', 'error']
-  return spawn(process.execPath, args, {
+  return spawnPlaced(placement.server, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port) },
     // Both servers print a line when they start or stop; only failures matter here.
@@ -204,9 +253,9 @@ function readWorkerLine(line: string): { phase: string } | { result: LoadResult 
   return undefined
 }
 
-async function runOne(kind: BenchServer, config: BenchConfig, options: SignalingBenchOptions, parleyDir: string): Promise<SignalingBenchResult> {
+async function runOne(kind: BenchServer, config: BenchConfig, options: SignalingBenchOptions, parleyDir: string, placement: Placement): Promise<SignalingBenchResult> {
   const port = await freePort()
-  const server = startServer(kind, port, parleyDir)
+  const server = startServer(kind, port, parleyDir, placement)
   let serverErrors = ''
   server.stderr?.on('data', (chunk: Buffer) => {
     serverErrors += chunk.toString()
@@ -219,13 +268,13 @@ async function runOne(kind: BenchServer, config: BenchConfig, options: Signaling
       url: `ws://${HOST}:${port}`,
       clients: config.clients,
       rooms: config.rooms,
-      ratePerClient: options.ratePerClient,
+      ratePerClient: config.ratePerClient,
       warmupMs: options.warmupMs,
       durationMs: options.durationMs,
       drainMs: options.drainMs,
       payloadBytes: options.payloadBytes,
     }
-    const worker = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(load)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    const worker = spawnPlaced(placement.generator, ['--import', 'tsx', WORKER, JSON.stringify(load)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
     let peakRss = idle?.rssBytes ?? 0
     let cpuAtStart: number | undefined
     let cpuAtEnd: number | undefined
@@ -261,12 +310,12 @@ async function runOne(kind: BenchServer, config: BenchConfig, options: Signaling
       server: kind,
       clients: config.clients,
       rooms: config.rooms,
-      ratePerClient: options.ratePerClient,
+      ratePerClient: config.ratePerClient,
       connected: result.connected,
       closedEarly: result.closedEarly,
       published: result.published,
       publishedPerSecond: result.published / windowSeconds,
-      targetPublishedPerSecond: result.connected * options.ratePerClient,
+      targetPublishedPerSecond: result.connected * config.ratePerClient,
       expected: result.expected,
       delivered: result.delivered,
       deliveredPerSecond: result.delivered / windowSeconds,
@@ -275,6 +324,8 @@ async function runOne(kind: BenchServer, config: BenchConfig, options: Signaling
       serverRssIdleMiB: (idle?.rssBytes ?? Number.NaN) / BYTES_PER_MIB,
       serverRssPeakMiB: peakRss / BYTES_PER_MIB,
       serverCpuPercent: (100 * cpuTicks) / CLOCK_TICKS_PER_SECOND / windowSeconds,
+      generatorCpuPercent: result.generatorCpuPercent,
+      generatorLoopDelayP99Ms: result.generatorLoopDelayP99Ms,
     }
   } finally {
     await stopProcess(server)
@@ -286,9 +337,16 @@ export async function runSignalingBench(partial: Partial<SignalingBenchOptions> 
   const options: SignalingBenchOptions = { ...DEFAULT_BENCH_OPTIONS, ...partial }
   const results: SignalingBenchResult[] = []
   const parleyDir = await buildParleyServer()
+  const placement = choosePlacement()
   try {
+    process.stderr.write(`signaling bench: ${placement.description}\n`)
     for (const config of options.configs) {
-      for (const server of options.servers) results.push(await runOne(server, config, options, parleyDir))
+      for (const server of options.servers) {
+        const result = await runOne(server, config, options, parleyDir, placement)
+        results.push(result)
+        // Progress: a full run takes minutes.
+        process.stderr.write(`  ${server} ${config.clients}x${config.rooms}@${config.ratePerClient}: ${fixed(result.deliveredPerSecond, 0)}/s, ratio ${fixed(result.deliveryRatio, 4)}, p99 ${fixed(result.latencyMs.p99, 1)} ms\n`)
+      }
     }
   } finally {
     await rm(parleyDir, { recursive: true, force: true })
@@ -302,7 +360,7 @@ function fixed(value: number, digits: number): string {
 
 /** A plain-text table of results, one row per configuration and server. */
 export function formatBenchTable(results: readonly SignalingBenchResult[]): string {
-  const header = ['server', 'clients', 'rooms', 'msg/s/client', 'pub/s (target)', 'delivered/s', 'ratio', 'p50 ms', 'p99 ms', 'max ms', 'rss idle MiB', 'rss peak MiB', 'cpu %', 'dropped']
+  const header = ['server', 'clients', 'rooms', 'msg/s/client', 'pub/s (target)', 'delivered/s', 'ratio', 'p50 ms', 'p99 ms', 'max ms', 'rss idle MiB', 'rss peak MiB', 'cpu %', 'gen cpu %', 'gen lag ms', 'dropped']
   const rows = results.map((r) => [
     r.server,
     String(r.clients),
@@ -317,11 +375,57 @@ export function formatBenchTable(results: readonly SignalingBenchResult[]): stri
     fixed(r.serverRssIdleMiB, 1),
     fixed(r.serverRssPeakMiB, 1),
     fixed(r.serverCpuPercent, 0),
+    fixed(r.generatorCpuPercent, 0),
+    fixed(r.generatorLoopDelayP99Ms, 0),
     String(r.closedEarly + (r.clients - r.connected)),
   ])
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)))
   const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  ')
   return [line(header), ...rows.map(line)].join('\n')
+}
+
+/** A server's capacity for one shape of load (clients x rooms) within the p99 bound. */
+export interface ServerCapacity {
+  readonly server: BenchServer
+  readonly clients: number
+  readonly rooms: number
+  /** The run with the most delivered/s that delivered everything within the bound, if any. */
+  readonly best: SignalingBenchResult | undefined
+}
+
+/** Runs that count: every publish delivered to every other member, p99 within the bound. */
+function withinBound(result: SignalingBenchResult, p99BoundMs: number): boolean {
+  return result.deliveryRatio >= COMPLETE_DELIVERY && result.latencyMs.p99 <= p99BoundMs && result.closedEarly === 0
+}
+
+/** Each server's capacity per load shape, from the runs at different rates. */
+export function capacities(results: readonly SignalingBenchResult[], p99BoundMs: number): ServerCapacity[] {
+  const byShape = new Map<string, ServerCapacity>()
+  for (const result of results) {
+    const key = `${result.server} ${result.clients}x${result.rooms}`
+    const current = byShape.get(key)
+    const counts = withinBound(result, p99BoundMs)
+    const better = counts && (current?.best === undefined || result.deliveredPerSecond > current.best.deliveredPerSecond)
+    if (current === undefined || better) {
+      byShape.set(key, { server: result.server, clients: result.clients, rooms: result.rooms, best: counts ? result : current?.best })
+    }
+  }
+  return [...byShape.values()]
+}
+
+/** The capacity table: per shape, each server's best run within the bound and Parley's ratio to stock. */
+export function formatCapacityTable(results: readonly SignalingBenchResult[], p99BoundMs: number): string {
+  const all = capacities(results, p99BoundMs)
+  const lines = [`capacity: most delivered/s with everything delivered and p99 <= ${p99BoundMs} ms`]
+  for (const entry of all) {
+    const best = entry.best
+    const stock = all.find((other) => other.server === 'stock' && other.clients === entry.clients && other.rooms === entry.rooms)?.best
+    const ratio = entry.server === 'parley' && best !== undefined && stock !== undefined ? `  (${fixed(best.deliveredPerSecond / stock.deliveredPerSecond, 2)}x stock)` : ''
+    lines.push(best === undefined
+      ? `  ${entry.server.padStart(6)} ${entry.clients}x${entry.rooms}: no run within the bound`
+      : `  ${entry.server.padStart(6)} ${entry.clients}x${entry.rooms}: ${fixed(best.deliveredPerSecond, 0)}/s at ${best.ratePerClient} msg/s/client, p99 ${fixed(best.latencyMs.p99, 1)} ms, peak RSS ${fixed(best.serverRssPeakMiB, 1)} MiB${ratio}`)
+  }
+  return lines.join('\n')
 }
 
 function parseArgs(argv: readonly string[]): Partial<SignalingBenchOptions> {
@@ -331,10 +435,10 @@ function parseArgs(argv: readonly string[]): Partial<SignalingBenchOptions> {
     const value = argv[i + 1] ?? ''
     switch (flag) {
       case '--configs':
-        options.configs = value.split(',').map((pair) => {
-          const [clients, rooms] = pair.split('x').map(Number)
-          if (!Number.isInteger(clients) || !Number.isInteger(rooms)) throw new Error(`--configs expects e.g. 1000x100, got "${pair}"`)
-          return { clients: clients ?? 0, rooms: rooms ?? 1 }
+        options.configs = value.split(',').map((item) => {
+          const match = /^(\d+)x(\d+)@(\d+(?:\.\d+)?)$/.exec(item)
+          if (match === null) throw new Error(`--configs expects clients x rooms @ msg/s per client, e.g. 1000x100@2, got "${item}"`)
+          return { clients: Number(match[1]), rooms: Number(match[2]), ratePerClient: Number(match[3]) }
         })
         break
       case '--servers':
@@ -343,11 +447,11 @@ function parseArgs(argv: readonly string[]): Partial<SignalingBenchOptions> {
           return name
         })
         break
-      case '--rate': options.ratePerClient = Number(value); break
+      case '--p99-bound-ms': options.p99BoundMs = Number(value); break
       case '--duration-ms': options.durationMs = Number(value); break
       case '--warmup-ms': options.warmupMs = Number(value); break
       case '--payload-bytes': options.payloadBytes = Number(value); break
-      default: throw new Error(`unknown argument "${flag ?? ''}"; flags: --configs --servers --rate --duration-ms --warmup-ms --payload-bytes`)
+      default: throw new Error(`unknown argument "${flag ?? ''}"; flags: --configs --servers --p99-bound-ms --duration-ms --warmup-ms --payload-bytes`)
     }
   }
   return options
@@ -355,9 +459,11 @@ function parseArgs(argv: readonly string[]): Partial<SignalingBenchOptions> {
 
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolvePath(process.argv[1])
 if (isMain) {
-  runSignalingBench(parseArgs(process.argv.slice(2))).then(
+  const options = { ...DEFAULT_BENCH_OPTIONS, ...parseArgs(process.argv.slice(2)) }
+  runSignalingBench(options).then(
     (results) => {
-      process.stdout.write(formatBenchTable(results) + '\n')
+      process.stdout.write(formatBenchTable(results) + '\n\n')
+      process.stdout.write(formatCapacityTable(results, options.p99BoundMs) + '\n')
       process.stdout.write(JSON.stringify({ bench: 'signaling-load', results }) + '\n')
     },
     (error: unknown) => {
