@@ -1,8 +1,11 @@
 // Process tests of the CLI: the URL line, --help, usage errors, and graceful SIGTERM.
-// Spawns `node --import tsx signaling/cli.ts`, the same code `npm run signaling` runs.
+// Spawns `node --import tsx signaling/cli.ts`, the same code `npm run signaling` runs, and the
+// production path: `npm run build:signaling`, then the command of `npm run serve:signaling`.
 
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import { readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CLOSE_GOING_AWAY } from '../../signaling/protocol.js'
 import { TestClient, cleanup, track, withTimeout } from './helpers.js'
@@ -20,8 +23,8 @@ interface Cli {
   stderr: string
 }
 
-function runCli(args: readonly string[], env: Record<string, string> = {}): Cli {
-  const child = spawn(process.execPath, [...CLI_ARGS, ...args], {
+function runCli(args: readonly string[], env: Record<string, string> = {}, nodeArgs: readonly string[] = CLI_ARGS): Cli {
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: process.cwd(),
     env: { ...process.env, SIGNALING_LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -82,5 +85,28 @@ describe('signaling CLI', () => {
     const bad = runCli(['--bogus'])
     expect(await withTimeout(bad.exited, 'usage error exits', START_TIMEOUT_MS)).toBe(2)
     expect(bad.stderr).toContain('unknown argument "--bogus"')
+  })
+
+  it('runs as deployed: built to JavaScript and started by the serve:signaling command', { timeout: 60_000 }, async () => {
+    const outDir = join('test-artifacts', `signaling-build-${process.pid}`)
+    track(async () => rmSync(outDir, { recursive: true, force: true }))
+    const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.signaling.json', '--outDir', outDir], { encoding: 'utf8' })
+    expect(build.stdout + build.stderr).toBe('')
+    expect(build.status).toBe(0)
+
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts
+    const [command, ...serveArgs] = (scripts['serve:signaling'] ?? '').split(/\s+/)
+    expect(command).toBe('node')
+    const nodeArgs = serveArgs.map((arg) => arg.replace(/^dist\/signaling\//, `${outDir}/`))
+    const cli = runCli(['--host', '127.0.0.1', '--port', '0'], {}, nodeArgs)
+    const url = await waitForUrl(cli)
+    const [a, b] = await Promise.all([TestClient.connect(url), TestClient.connect(url)])
+    a.send({ type: 'subscribe', topics: ['room'] })
+    b.send({ type: 'subscribe', topics: ['room'] })
+    await Promise.all([a.sync(), b.sync()])
+    a.send({ type: 'publish', topic: 'room', data: 'built' })
+    await b.waitFor((frame) => frame.type === 'publish' && frame.message['data'] === 'built', 'b gets the publish')
+    cli.child.kill('SIGTERM')
+    expect(await withTimeout(cli.exited, 'CLI exits', START_TIMEOUT_MS)).toBe(0)
   })
 })
