@@ -69,24 +69,41 @@ const QUOTE = 0x22
 const PONG = Buffer.from('{"type":"pong"}')
 
 /** The publish a client sends: shaped like a y-webrtc signal message, plus the bench field. */
-export function encodeBenchPublish(topic: string, from: number, inWindow: boolean, sentAt: number, padding: string): string {
-  return `{"type":"publish","topic":${JSON.stringify(topic)},"b":"${from},${inWindow ? 1 : 0},${sentAt}",` +
+export function encodeBenchPublish(topic: string, from: number, inWindow: boolean, sentAtMs: number, padding: string): string {
+  return `{"type":"publish","topic":${JSON.stringify(topic)},"b":"${from},${inWindow ? 1 : 0},${Math.round(sentAtMs * MICROSECONDS_PER_MS)}",` +
     `"data":{"type":"signal","from":"peer-${from}","to":"peer-${from + 1}","signal":{"type":"candidate","candidate":"${padding}"}}}`
 }
 
+const DIGIT_0 = 0x30
+const DIGIT_9 = 0x39
+const COMMA = 0x2c
+
 /**
  * Reads the bench field of the relayed publish in bytes [start, end) of `frame`; undefined
- * for anything else (pongs, garbage).
+ * for anything else (pongs, garbage). Digits are read from the bytes: no strings made.
  */
 export function readDelivery(frame: Buffer, start = 0, end = frame.length): BenchDelivery | undefined {
   const at = frame.indexOf(BENCH_FIELD, start)
   if (at < 0 || at >= end) return undefined
-  const fieldStart = at + BENCH_FIELD.length
-  const fieldEnd = frame.indexOf(QUOTE, fieldStart)
-  if (fieldEnd < 0 || fieldEnd >= end) return undefined
-  const [from, inWindow, sentAt] = frame.toString('latin1', fieldStart, fieldEnd).split(',').map(Number)
-  if (from === undefined || sentAt === undefined || !Number.isFinite(from) || !Number.isFinite(sentAt)) return undefined
-  return { from, inWindow: inWindow === 1, sentAt }
+  const numbers = [0, 0, 0]
+  let index = 0
+  let digits = 0
+  for (let i = at + BENCH_FIELD.length; i < end; i += 1) {
+    const byte = frame[i] ?? 0
+    if (byte >= DIGIT_0 && byte <= DIGIT_9) {
+      numbers[index] = (numbers[index] ?? 0) * 10 + byte - DIGIT_0
+      digits += 1
+    } else if (byte === COMMA && digits > 0 && index < 2) {
+      index += 1
+      digits = 0
+    } else if (byte === QUOTE && digits > 0 && index === 2) {
+      const [from = 0, inWindow = 0, sentAtMicros = 0] = numbers
+      return { from, inWindow: inWindow === 1, sentAt: sentAtMicros / MICROSECONDS_PER_MS }
+    } else {
+      return undefined
+    }
+  }
+  return undefined
 }
 
 /** True if bytes [start, end) of `frame` are the server's pong. */

@@ -1,25 +1,24 @@
 // Signaling load benchmark: Parley's server and the stock y-webrtc server under the same load.
 // Run alone: npx tsx bench/signaling-load.ts [--configs 1000x100@2,4000x400@3] [--servers parley,stock]
-//   [--p99-bound-ms 250] [--duration-ms 20000]
+//   [--p99-bounds-ms 250,500] [--duration-ms 20000]
 //
-// Parley's server is transpiled to plain JavaScript first (with the project's TypeScript), so
-// both servers run under plain `node` and their RSS figures compare without a loader's overhead.
-// For each configuration and server it starts the server as its own process on 127.0.0.1,
-// spawns the load generator (bench/signaling-load-worker.ts) as another process, samples the
-// server's RSS and CPU from /proc during the measurement window, and reports delivered/s,
-// delivery ratio and relay latency percentiles. Prints a table and one JSON line.
-// If "pub/s" falls short of its target, the load generator itself ran out of CPU and the
-// figures describe the machine rather than the server.
+// Parley's server is built and started as a deployment does (`npm run build:signaling`, then
+// the command of `npm run serve:signaling`); the stock one is node_modules/y-webrtc/bin/server.js.
+// Both run under plain `node`. For each configuration and server it starts the server as its own
+// process on 127.0.0.1, spawns the load generator (bench/signaling-load-worker.ts) as another,
+// samples the server's RSS and CPU from /proc during the measurement window, and reports
+// delivered/s, delivery ratio and relay latency percentiles, then each server's capacity: the
+// most it delivered completely within a p99 bound. Prints tables and one JSON line.
+// If "pub/s" falls short of its target, or "gen cpu %" nears 100, the generator ran out of CPU
+// and the figures describe the machine rather than the server.
 
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import { availableParallelism, tmpdir } from 'node:os'
+import { availableParallelism } from 'node:os'
 import { dirname, join, resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import ts from 'typescript'
 import type { LoadOptions, LoadResult } from './signaling-load-worker.js'
 
 /** Which server a run measures. */
@@ -37,8 +36,8 @@ export interface BenchConfig {
 export interface SignalingBenchOptions {
   readonly configs: readonly BenchConfig[]
   readonly servers: readonly BenchServer[]
-  /** The p99 relay latency a server must stay within for a run to count towards its capacity. */
-  readonly p99BoundMs: number
+  /** p99 relay latencies a run must stay within to count towards a server's capacity. */
+  readonly p99BoundsMs: readonly number[]
   /** Publishing before the window, so connections and JIT are warm. */
   readonly warmupMs: number
   /** Length of the measurement window. */
@@ -83,10 +82,10 @@ export interface SignalingBenchResult {
 export const DEFAULT_BENCH_OPTIONS: SignalingBenchOptions = {
   configs: [
     { clients: 1_000, rooms: 100, ratePerClient: 2 },
-    ...[1, 1.5, 2, 2.5, 3, 4].map((ratePerClient) => ({ clients: 4_000, rooms: 400, ratePerClient })),
+    ...[0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3].map((ratePerClient) => ({ clients: 4_000, rooms: 400, ratePerClient })),
   ],
   servers: ['parley', 'stock'],
-  p99BoundMs: 250,
+  p99BoundsMs: [250, 500],
   warmupMs: 3_000,
   durationMs: 20_000,
   drainMs: 2_000,
@@ -97,7 +96,6 @@ const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolvePath(HERE, '..')
 const WORKER = join(HERE, 'signaling-load-worker.ts')
 const STOCK_SERVER = join(ROOT, 'node_modules', 'y-webrtc', 'bin', 'server.js')
-const SIGNALING_SOURCE = join(ROOT, 'signaling')
 const HOST = '127.0.0.1'
 const READY_TIMEOUT_MS = 20_000
 const READY_POLL_MS = 100
@@ -143,25 +141,19 @@ function sampleProcess(pid: number): { rssBytes: number; cpuTicks: number } | un
 }
 
 /**
- * Transpiles signaling/*.ts into a temporary directory whose node_modules links to the
- * project's, and returns that directory (its cli.js is the server entry point).
+ * Builds the server as a deployment does (`npm run build:signaling`) and returns how
+ * `npm run serve:signaling` starts it: node's flags and the entry point.
  */
-async function buildParleyServer(): Promise<string> {
-  const outDir = await mkdtemp(join(tmpdir(), 'parley-signaling-bench-'))
-  await symlink(join(ROOT, 'node_modules'), join(outDir, 'node_modules'), 'dir')
-  const target = join(outDir, 'signaling')
-  await mkdir(target)
-  await writeFile(join(target, 'package.json'), '{"type":"module"}\n')
-  for (const file of await readdir(SIGNALING_SOURCE)) {
-    if (!file.endsWith('.ts')) continue
-    const source = readFileSync(join(SIGNALING_SOURCE, file), 'utf8')
-    const output = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
-      fileName: file,
-    })
-    await writeFile(join(target, file.replace(/\.ts$/, '.js')), output.outputText)
-  }
-  return outDir
+async function buildParleyServer(): Promise<readonly string[]> {
+  const tsc = spawn(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.signaling.json')], { cwd: ROOT, stdio: 'inherit' })
+  const code = await new Promise<number | null>((resolve) => tsc.once('exit', resolve))
+  if (code !== 0) throw new Error(`building the signaling server failed (tsc exited with ${code})`)
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {}
+  const serve = scripts['serve:signaling']
+  if (serve === undefined) throw new Error('package.json has no serve:signaling script')
+  const [command, ...args] = serve.split(/\s+/)
+  if (command !== 'node') throw new Error(`serve:signaling must start with node, got "${serve}"`)
+  return args.map((arg) => (arg.endsWith('.js') ? join(ROOT, arg) : arg))
 }
 
 /**
@@ -199,10 +191,10 @@ function spawnPlaced(prefix: readonly string[], args: readonly string[], options
   return spawn(command ?? process.execPath, rest, options)
 }
 
-function startServer(kind: BenchServer, port: number, parleyDir: string, placement: Placement): ChildProcess {
+function startServer(kind: BenchServer, port: number, parleyCommand: readonly string[], placement: Placement): ChildProcess {
   const args = kind === 'stock'
     ? [STOCK_SERVER]
-    : [join(parleyDir, 'signaling', 'cli.js'), '--host', HOST, '--port', String(port), '--max-connections-per-ip', '0', '--log-level', 'error']
+    : [...parleyCommand, '--host', HOST, '--port', String(port), '--max-connections-per-ip', '0', '--log-level', 'error']
   return spawnPlaced(placement.server, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port) },
@@ -253,9 +245,9 @@ function readWorkerLine(line: string): { phase: string } | { result: LoadResult 
   return undefined
 }
 
-async function runOne(kind: BenchServer, config: BenchConfig, options: SignalingBenchOptions, parleyDir: string, placement: Placement): Promise<SignalingBenchResult> {
+async function runOne(kind: BenchServer, config: BenchConfig, options: SignalingBenchOptions, parleyCommand: readonly string[], placement: Placement): Promise<SignalingBenchResult> {
   const port = await freePort()
-  const server = startServer(kind, port, parleyDir, placement)
+  const server = startServer(kind, port, parleyCommand, placement)
   let serverErrors = ''
   server.stderr?.on('data', (chunk: Buffer) => {
     serverErrors += chunk.toString()
@@ -336,20 +328,16 @@ async function runOne(kind: BenchServer, config: BenchConfig, options: Signaling
 export async function runSignalingBench(partial: Partial<SignalingBenchOptions> = {}): Promise<SignalingBenchResult[]> {
   const options: SignalingBenchOptions = { ...DEFAULT_BENCH_OPTIONS, ...partial }
   const results: SignalingBenchResult[] = []
-  const parleyDir = await buildParleyServer()
+  const parleyCommand = await buildParleyServer()
   const placement = choosePlacement()
-  try {
-    process.stderr.write(`signaling bench: ${placement.description}\n`)
-    for (const config of options.configs) {
-      for (const server of options.servers) {
-        const result = await runOne(server, config, options, parleyDir, placement)
-        results.push(result)
-        // Progress: a full run takes minutes.
-        process.stderr.write(`  ${server} ${config.clients}x${config.rooms}@${config.ratePerClient}: ${fixed(result.deliveredPerSecond, 0)}/s, ratio ${fixed(result.deliveryRatio, 4)}, p99 ${fixed(result.latencyMs.p99, 1)} ms\n`)
-      }
+  process.stderr.write(`signaling bench: ${placement.description}\n`)
+  for (const config of options.configs) {
+    for (const server of options.servers) {
+      const result = await runOne(server, config, options, parleyCommand, placement)
+      results.push(result)
+      // Progress: a full run takes minutes.
+      process.stderr.write(`  ${server} ${config.clients}x${config.rooms}@${config.ratePerClient}: ${fixed(result.deliveredPerSecond, 0)}/s, ratio ${fixed(result.deliveryRatio, 4)}, p99 ${fixed(result.latencyMs.p99, 1)} ms\n`)
     }
-  } finally {
-    await rm(parleyDir, { recursive: true, force: true })
   }
   return results
 }
@@ -447,11 +435,11 @@ function parseArgs(argv: readonly string[]): Partial<SignalingBenchOptions> {
           return name
         })
         break
-      case '--p99-bound-ms': options.p99BoundMs = Number(value); break
+      case '--p99-bounds-ms': options.p99BoundsMs = value.split(',').map(Number); break
       case '--duration-ms': options.durationMs = Number(value); break
       case '--warmup-ms': options.warmupMs = Number(value); break
       case '--payload-bytes': options.payloadBytes = Number(value); break
-      default: throw new Error(`unknown argument "${flag ?? ''}"; flags: --configs --servers --p99-bound-ms --duration-ms --warmup-ms --payload-bytes`)
+      default: throw new Error(`unknown argument "${flag ?? ''}"; flags: --configs --servers --p99-bounds-ms --duration-ms --warmup-ms --payload-bytes`)
     }
   }
   return options
@@ -463,7 +451,7 @@ if (isMain) {
   runSignalingBench(options).then(
     (results) => {
       process.stdout.write(formatBenchTable(results) + '\n\n')
-      process.stdout.write(formatCapacityTable(results, options.p99BoundMs) + '\n')
+      for (const bound of options.p99BoundsMs) process.stdout.write(formatCapacityTable(results, bound) + '\n')
       process.stdout.write(JSON.stringify({ bench: 'signaling-load', results }) + '\n')
     },
     (error: unknown) => {
