@@ -97,7 +97,7 @@ describe('signaling CLI', () => {
     const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts
     const [command, ...serveArgs] = (scripts['serve:signaling'] ?? '').split(/\s+/)
     expect(command).toBe('node')
-    const nodeArgs = serveArgs.map((arg) => arg.replace(/^dist\/signaling\//, `${outDir}/`))
+    const nodeArgs = serveArgs.map((arg) => arg.replace(/^dist-signaling\//, `${outDir}/`))
     const cli = runCli(['--host', '127.0.0.1', '--port', '0'], {}, nodeArgs)
     const url = await waitForUrl(cli)
     const [a, b] = await Promise.all([TestClient.connect(url), TestClient.connect(url)])
