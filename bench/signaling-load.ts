@@ -14,7 +14,7 @@
 
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { accessSync, constants, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { dirname, join, resolve as resolvePath } from 'node:path'
@@ -170,10 +170,9 @@ interface Placement {
 function choosePlacement(): Placement {
   const cores = availableParallelism()
   const taskset = '/usr/bin/taskset'
-  let hasTaskset = false
+  let hasTaskset = true
   try {
-    readFileSync(taskset)
-    hasTaskset = true
+    accessSync(taskset, constants.X_OK)
   } catch {
     hasTaskset = false
   }
@@ -392,10 +391,10 @@ export function capacities(results: readonly SignalingBenchResult[], p99BoundMs:
   for (const result of results) {
     const key = `${result.server} ${result.clients}x${result.rooms}`
     const current = byShape.get(key)
-    const counts = withinBound(result, p99BoundMs)
-    const better = counts && (current?.best === undefined || result.deliveredPerSecond > current.best.deliveredPerSecond)
+    const better = withinBound(result, p99BoundMs) &&
+      (current?.best === undefined || result.deliveredPerSecond > current.best.deliveredPerSecond)
     if (current === undefined || better) {
-      byShape.set(key, { server: result.server, clients: result.clients, rooms: result.rooms, best: counts ? result : current?.best })
+      byShape.set(key, { server: result.server, clients: result.clients, rooms: result.rooms, best: better ? result : undefined })
     }
   }
   return [...byShape.values()]
