@@ -131,7 +131,9 @@ export class ParleyChat extends LitElement {
       text-decoration: underline; text-underline-offset: 0.15em; padding: 0; }
     :focus-visible { outline: 2px solid var(--_focus); outline-offset: 2px; border-radius: 2px; }
     .body { flex: 1; min-height: 0; display: flex; }
-    .conversation { flex: 1; min-width: 0; display: flex; flex-direction: column; }
+    /* min-height: 0 lets the log shrink to the space left: without it, a long history makes
+       the conversation as tall as its content, and on narrow screens it covers the header. */
+    .conversation { flex: 1; min-width: 0; min-height: 0; display: flex; flex-direction: column; }
     parley-message-list { flex: 1; }
     parley-members { width: 13rem; flex: none; padding: 0.75rem 1rem; overflow-y: auto;
       background: var(--_surface); border-left: 1px solid var(--_border-color); }

@@ -90,6 +90,7 @@ export class ParleyMessageList extends LitElement {
   #measured = false
   #passes = 0
   #renderedEstimate = INITIAL_ESTIMATE_PX
+  #resizes = new ResizeObserver(() => this.#onResize())
 
   override willUpdate (changed: PropertyValues<this>): void {
     if (changed.has('notices')) this.#sortedNotices = [...this.notices].sort((a, b) => a.after - b.after || a.id - b.id)
@@ -125,6 +126,29 @@ export class ParleyMessageList extends LitElement {
     } else {
       this.#passes = 0
     }
+  }
+
+  override connectedCallback (): void {
+    super.connectedCallback()
+    if (this.hasUpdated) this.#resizes.observe(this.log)
+  }
+
+  override firstUpdated (): void {
+    this.#resizes.observe(this.log)
+  }
+
+  override disconnectedCallback (): void {
+    super.disconnectedCallback()
+    this.#resizes.disconnect()
+  }
+
+  /**
+   * The log changed size (a phone rotated, the window or the members panel resized): shrinking
+   * fires no scroll event, so a view at the newest would otherwise stay behind it.
+   */
+  #onResize (): void {
+    if (this.#stick) this.log.scrollTop = this.log.scrollHeight
+    if (this.#moveWindow()) this.requestUpdate()
   }
 
   #onScroll (): void {

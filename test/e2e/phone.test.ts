@@ -1,0 +1,89 @@
+// The chat on a phone, with a history as long as real rooms have: at 360 × 740 px the header,
+// the members panel, the log and the composer each keep their own place on screen, and only
+// the log scrolls. (With a screenful of messages the log used to spill over the header.)
+import { mkdir } from 'node:fs/promises'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { composer, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom, useChatStack } from './harness.js'
+import { seedParleyRoom, seededText } from './history-harness.js'
+
+/** Where screenshots go (gitignored), to be looked at by a person. */
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url)
+const PHONE = { width: 360, height: 740 }
+/** Messages in the phone's room: a long history, far more than a screenful. */
+const LONG_HISTORY_MESSAGES = 10_000
+/** Time the test may take in all (seeding and syncing 10,000 messages on a loaded machine), in ms. */
+const PHONE_TEST_TIMEOUT_MS = 120_000
+
+const stack = useChatStack(1)
+
+beforeAll(async () => {
+  await mkdir(ARTIFACTS, { recursive: true })
+})
+
+/** How many messages the page's chat holds. */
+const heldCount = (page: Page): Promise<number> =>
+  page.evaluate(() => (document.querySelector('parley-chat') as { messages?: unknown[] } | null)?.messages?.length ?? -1)
+
+/** A part's box on screen; fails when the part is not rendered. */
+async function box (page: Page, selector: string): Promise<{ top: number, bottom: number, left: number, right: number }> {
+  const found = await page.locator(selector).first().boundingBox()
+  if (found === null) throw new Error(`${selector} is not rendered`)
+  return { top: found.y, bottom: found.y + found.height, left: found.x, right: found.x + found.width }
+}
+
+/** Checks that every part is on screen, in order from top to bottom, and none overlaps the next. */
+async function expectPhoneLayout (page: Page): Promise<void> {
+  const header = await box(page, 'parley-chat [part="header"]')
+  const members = await box(page, 'parley-chat parley-members')
+  const log = await box(page, 'parley-chat parley-message-list')
+  const field = await box(page, 'parley-chat parley-composer')
+  const parts = { header, members, log, field }
+  for (const [name, part] of Object.entries(parts)) {
+    expect(part.top, `${name} top`).toBeGreaterThanOrEqual(0)
+    expect(part.bottom, `${name} bottom`).toBeLessThanOrEqual(PHONE.height)
+    expect(part.left, `${name} left`).toBeGreaterThanOrEqual(0)
+    expect(part.right, `${name} right`).toBeLessThanOrEqual(PHONE.width)
+  }
+  expect(header.bottom).toBeLessThanOrEqual(members.top)
+  expect(members.bottom).toBeLessThanOrEqual(log.top)
+  expect(log.bottom).toBeLessThanOrEqual(field.top)
+  // The log gets the room that is left, not a sliver.
+  expect(log.bottom - log.top).toBeGreaterThan(PHONE.height / 3)
+  // Only the log scrolls: the page itself neither way.
+  const page_ = await page.evaluate(() => ({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight }))
+  expect(page_.width).toBeLessThanOrEqual(PHONE.width)
+  expect(page_.height).toBeLessThanOrEqual(PHONE.height)
+}
+
+describe('on a phone', () => {
+  it('keeps header, members, log and composer in place with 10,000 messages, at the newest and scrolled up', async () => {
+    const room = uniqueRoom('phone')
+    const seeder = await seedParleyRoom({ room, signalingUrl: stack.signaling.url, count: LONG_HISTORY_MESSAGES })
+    let page: Page
+    try {
+      page = await joinRoom(stack.browsers[0], roomUrl(stack.site.url, stack.signaling.url, room), 'Alice')
+      await page.setViewportSize(PHONE)
+      await expect.poll(() => heldCount(page), { timeout: 60_000, interval: 250 }).toBe(LONG_HISTORY_MESSAGES)
+    } finally {
+      seeder.close()
+    }
+    const newest = seededText(LONG_HISTORY_MESSAGES - 1)
+    await expect.poll(() => messageLog(page).locator('article p').last().textContent(), { timeout: 15_000 }).toBe(newest)
+    await expectPhoneLayout(page)
+    await page.screenshot({ path: new URL('phone-long-history.png', ARTIFACTS).pathname })
+    // The newest message is in view (also after the viewport shrank), not hidden under the composer.
+    const last = await box(page, 'parley-chat parley-message-list >> article >> nth=-1')
+    const log = await box(page, 'parley-chat parley-message-list')
+    expect(last.bottom).toBeLessThanOrEqual(log.bottom + 1)
+
+    // Scrolled far up, the layout holds, and so it does after sending from there.
+    await messageLog(page).evaluate(element => { element.scrollTop = element.scrollHeight / 3 })
+    await expectPhoneLayout(page)
+    await sendMessage(page, 'Sent from a phone')
+    await expect.poll(() => heldCount(page)).toBe(LONG_HISTORY_MESSAGES + 1)
+    await expect(composer(page).inputValue()).resolves.toBe('')
+    await expectPhoneLayout(page)
+    await page.close()
+  }, PHONE_TEST_TIMEOUT_MS)
+})
