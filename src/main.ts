@@ -2,6 +2,7 @@
 // Everything else (signaling, ICE) the element reads from the page URL itself.
 import './components/parley-chat.js'
 import { newPrivateRoom, parseRoomFragment, roomFragment } from './room/room-address.js'
+import { canSign } from './room/signing.js'
 
 const chat = document.querySelector('parley-chat')
 if (chat === null) throw new Error('index.html must contain <parley-chat>')
@@ -16,6 +17,9 @@ followHash()
 window.addEventListener('hashchange', followHash)
 
 // A private room lives only in the URL fragment, which browsers never send to a server.
-document.querySelector('#new-private-room')?.addEventListener('click', () => {
+// Its encryption needs WebCrypto: on a plain http page (a LAN address) none can be opened.
+const newPrivateRoomButton = document.querySelector<HTMLButtonElement>('#new-private-room')
+if (newPrivateRoomButton !== null && !canSign()) newPrivateRoomButton.hidden = true
+newPrivateRoomButton?.addEventListener('click', () => {
   location.hash = roomFragment(newPrivateRoom())
 })

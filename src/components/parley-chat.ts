@@ -5,6 +5,7 @@ import { customElement, property, query, state } from 'lit/decorators.js'
 import { resolveIceServers, resolveSignalingUrl, DEFAULT_ROOM } from '../room/config.js'
 import { cleanName, colorFor, loadIdentity, saveName, type Identity } from '../room/identity.js'
 import { loadSigner } from '../room/key-store.js'
+import { canSign } from '../room/signing.js'
 import type { Author } from '../room/room.js'
 import type { Signer } from '../room/signing.js'
 import type { MessageRecord } from '../room/schema.js'
@@ -25,6 +26,12 @@ export type ChatTheme = 'auto' | 'light' | 'dark'
 export const UNREAD_MARKER_TEXT = 'New messages'
 /** Notice id of the unread marker; presence notices count up from 0. */
 const UNREAD_MARKER_ID = -1
+/** The header's line on a page without WebCrypto (plain http, not localhost). */
+const INSECURE_PAGE_NOTE = 'Not a secure connection (plain http): your messages are sent unsigned, others\' ' +
+  'signatures cannot be checked here, and private rooms are unavailable. Open Parley over https, or on localhost.'
+/** Shown instead of a private room on such a page. */
+const PRIVATE_ROOM_BLOCKED = 'Private rooms need a secure connection (https, or http on localhost): on plain http ' +
+  'the browser gives this page no WebCrypto to encrypt the room with. Open this link over https.'
 /** Heading levels an element may use for the room name. */
 const MIN_HEADING_LEVEL = 1
 const MAX_HEADING_LEVEL = 5
@@ -137,6 +144,8 @@ export class ParleyChat extends LitElement {
     parley-message-list { flex: 1; }
     parley-members { width: 13rem; flex: none; padding: 0.75rem 1rem; overflow-y: auto;
       background: var(--_surface); border-left: 1px solid var(--_border-color); }
+    .note { flex-basis: 100%; margin: 0; font-size: 0.85rem; color: var(--_muted); }
+    .problem { margin: 0; padding: 1rem; color: var(--_error); }
     .typing { min-height: 1.3em; margin: 0; padding: 0 1rem; font-size: 0.85rem; color: var(--_muted); }
     parley-composer { padding: 0.4rem 1rem 0.8rem; }
     @container (max-width: 600px) {
@@ -201,7 +210,9 @@ export class ParleyChat extends LitElement {
     // Wait for the keys: the user id is their fingerprint, and must not change once shown.
     if (this.signer !== undefined) this.#room.setUser(author === null ? null : { ...author, color: colorFor(author.userId) })
     if (changed.has('room') || changed.has('secret') || changed.has('signaling') || changed.has('iceServers')) {
-      this.#room.setRoom({
+      // A private room's signaling is encrypted with WebCrypto, which plain http pages lack.
+      if (this.#privateRoomBlocked()) this.#room.setRoom(null)
+      else this.#room.setRoom({
         name: this.#roomName(),
         secret: this.secret || null,
         signalingUrls: [this.signaling || resolveSignalingUrl(location, import.meta.env.PARLEY_SIGNALING_URL)],
@@ -211,6 +222,11 @@ export class ParleyChat extends LitElement {
     this.#unread.update({
       messages: this.#room.messages, selfId: this.#author()?.userId ?? this.identity.userId, room: this.#roomName(), notify: this.notify,
     })
+  }
+
+  /** Whether this is a private room on a page that cannot encrypt (no WebCrypto). */
+  #privateRoomBlocked (): boolean {
+    return this.secret !== '' && !canSign()
   }
 
   #roomName (): string {
@@ -256,7 +272,8 @@ export class ParleyChat extends LitElement {
 
   override render () {
     const author = this.#author()
-    const asking = author === null || this.renaming
+    const blocked = this.#privateRoomBlocked()
+    const asking = !blocked && (author === null || this.renaming)
     const room = this.#roomName()
     const level = Math.min(MAX_HEADING_LEVEL, Math.max(MIN_HEADING_LEVEL, Math.trunc(this.headingLevel) || 2))
     const theme = this.theme === 'light' || this.theme === 'dark' ? this.theme : 'auto'
@@ -279,8 +296,9 @@ export class ParleyChat extends LitElement {
                 ? html`<button class="link" @click=${() => this.#unread.requestPermission()}>Turn on notifications</button>`
                 : ''}
             </div>` : ''}
+          ${canSign() ? '' : html`<p class="note" role="note">${INSECURE_PAGE_NOTE}</p>`}
         </header>
-        ${asking
+        ${blocked ? html`<p class="problem" role="alert">${PRIVATE_ROOM_BLOCKED}</p>` : asking
           ? html`<parley-name-form .value=${author?.name ?? ''} @parley-name=${this.#onName}></parley-name-form>`
           : html`
             <div class="body">

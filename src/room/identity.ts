@@ -1,5 +1,6 @@
 // Who this browser profile is in every room: a stable user id, a display name and a colour.
 // Kept in a small key-value store (localStorage in the app) so it survives reloads.
+import { uuidv4 } from 'lib0/random'
 import { MAX_NAME_CHARS } from './schema.js'
 
 /** The part of the Web Storage API that identity needs; tests pass a Map-backed one. */
@@ -32,8 +33,11 @@ export function colorFor (userId: string): string {
   return `hsl(${hash % 360} 65% 40%)`
 }
 
-/** Loads the identity, creating and storing a user id on first use. */
-export function loadIdentity (store: KeyValueStore, newId: () => string = () => crypto.randomUUID()): Identity {
+/**
+ * Loads the identity, creating and storing a user id on first use. The id comes from
+ * getRandomValues (lib0's uuidv4): `crypto.randomUUID` is missing on plain http pages.
+ */
+export function loadIdentity (store: KeyValueStore, newId: () => string = uuidv4): Identity {
   let userId = store.getItem(USER_ID_KEY)
   if (userId === null || userId.length === 0) {
     userId = newId()

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, inject } from 'vitest'
 import { startSignalingServer } from '../../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../support/browsers.js'
 
-export { CHROMIUM_ARGS, launchChromium, launchKillableChromium, serveStatic, type KillableChromium, type Running } from '../support/browsers.js'
+export { CHROMIUM_ARGS, launchChromium, launchKillableChromium, resolveToLoopback, serveStatic, type KillableChromium, type Running } from '../support/browsers.js'
 
 /** What a test file chats over: the built site, a signaling server, and browser processes. */
 export interface ChatStack {

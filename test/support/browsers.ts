@@ -38,11 +38,20 @@ export async function serveStatic (dir: string, basePath = '/'): Promise<Running
   }
 }
 
-/** Launches a separate headless Chromium process. */
-export async function launchChromium (): Promise<Browser> {
+/** Launches a separate headless Chromium process, with `extraArgs` after the usual flags. */
+export async function launchChromium (extraArgs: readonly string[] = []): Promise<Browser> {
   const executablePath = findChromium()
   if (executablePath === null) throw new Error('Chromium not found: run `npm test` (it installs it) or set CHROMIUM_PATH')
-  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS })
+  return chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] })
+}
+
+/**
+ * Chromium flags that make `hostname` resolve to 127.0.0.1. A page from http://<hostname>:port
+ * then is what a page opened by a LAN address is: plain http on a host that is not localhost,
+ * so not a secure context (no WebCrypto), while every packet stays on loopback.
+ */
+export function resolveToLoopback (hostname: string): string[] {
+  return [`--host-resolver-rules=MAP ${hostname} 127.0.0.1`]
 }
 
 /** A Chromium process tree a test can kill, or freeze and thaw (a network cut, as peers see it). */
