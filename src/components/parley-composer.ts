@@ -1,7 +1,7 @@
 // Where the user writes a message: Enter sends, Shift+Enter adds a line, IME-safe.
 // Over-long drafts are not cut: the reason is shown and Send is disabled.
 import { LitElement, css, html } from 'lit'
-import { customElement, property, query, state } from 'lit/decorators.js'
+import { customElement, query, state } from 'lit/decorators.js'
 import { draftProblem } from '../room/messages.js'
 import { MAX_MESSAGE_CHARS } from '../room/schema.js'
 import { intent } from './events.js'
@@ -41,8 +41,6 @@ export class ParleyComposer extends LitElement {
 
   @query('textarea') private textarea!: HTMLTextAreaElement
   @state() private draft = ''
-  /** Disables sending, e.g. while the room is not open. */
-  @property({ type: Boolean }) disabled = false
 
   #onInput (): void {
     const wasEmpty = this.draft.length === 0
@@ -68,7 +66,7 @@ export class ParleyComposer extends LitElement {
   }
 
   #send (): void {
-    if (this.disabled || draftProblem(this.draft) !== null) return
+    if (draftProblem(this.draft) !== null) return
     const text = this.draft
     this.draft = ''
     this.textarea.value = ''
@@ -90,7 +88,7 @@ export class ParleyComposer extends LitElement {
         <textarea id="message" part="textarea" rows="1" placeholder="Write a message…"
           aria-invalid=${tooLong ? 'true' : 'false'} aria-describedby="problem"
           @input=${this.#onInput} @keydown=${this.#onKeydown} @blur=${this.#onBlur}></textarea>
-        <button part="send" type="submit" ?disabled=${this.disabled || problem !== null}>Send</button>
+        <button part="send" type="submit" ?disabled=${problem !== null}>Send</button>
         <p class="problem" id="problem" aria-live="polite">${tooLong
           ? `Too long to send: ${numberFormat.format(this.draft.length)} of ${numberFormat.format(MAX_MESSAGE_CHARS)} characters.`
           : ''}</p>

@@ -138,12 +138,6 @@ export class ParleyMessageList extends LitElement {
     if (this.#moveWindow()) this.requestUpdate()
   }
 
-  /** Scrolls to the newest message and follows new ones again. */
-  scrollToLatest (): void {
-    this.#stick = true
-    this.requestUpdate()
-  }
-
   /**
    * Picks a new window when the rendered entries do not cover the viewport with some margin;
    * records the anchor that keeps the view in place. Returns whether the window changed.
