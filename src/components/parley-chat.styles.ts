@@ -1,17 +1,18 @@
 // The look of <parley-chat>: its light and dark themes, how the page's --parley-* values
 // override them, and the layout of the header, log, composer and members panel.
 import { css } from 'lit'
+import { lightTheme as light, sharedStyles } from './shared-styles.js'
 
 /** Styles of <parley-chat>'s shadow root. */
-export const chatStyles = css`
+export const chatStyles = [sharedStyles, css`
   :host { display: block; }
   /* Theme defaults, overridden by --parley-* set by the page. */
   .chat {
     color-scheme: light;
-    --_d-background: #ffffff; --_d-surface: #f5f6f8; --_d-text: #1f2328; --_d-muted: #5c6370;
-    --_d-border-color: #d8dce2; --_d-input-background: #ffffff; --_d-input-border: #868c96;
-    --_d-accent: #2456c9; --_d-on-accent: #ffffff; --_d-focus: #2456c9; --_d-error: #b3261e;
-    --_d-author-lightness: 0.48;
+    --_d-background: ${light.background}; --_d-surface: ${light.surface}; --_d-text: ${light.text}; --_d-muted: ${light.muted};
+    --_d-border-color: ${light.borderColor}; --_d-input-background: ${light.inputBackground}; --_d-input-border: ${light.inputBorder};
+    --_d-accent: ${light.accent}; --_d-on-accent: ${light.onAccent}; --_d-focus: ${light.focus}; --_d-error: ${light.error};
+    --_d-author-lightness: ${light.authorLightness};
   }
   .chat.dark {
     color-scheme: dark;
@@ -71,7 +72,7 @@ export const chatStyles = css`
   .who strong { color: var(--_text); }
   .link { font: inherit; background: none; border: 0; color: var(--_accent); cursor: pointer;
     text-decoration: underline; text-underline-offset: 0.15em; padding: 0; }
-  :focus-visible { outline: 2px solid var(--_focus); outline-offset: 2px; border-radius: 2px; }
+  :focus-visible { border-radius: 2px; }
   .body { flex: 1; min-height: 0; display: flex; }
   .conversation { flex: 1; min-width: 0; display: flex; flex-direction: column; }
   parley-message-list { flex: 1; }
@@ -85,4 +86,4 @@ export const chatStyles = css`
       border-top: 1px solid var(--_border-color); }
     parley-members::part(list) { flex-direction: row; flex-wrap: wrap; column-gap: 1.25rem; }
   }
-`
+`]

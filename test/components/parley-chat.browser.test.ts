@@ -6,7 +6,7 @@ import '../../src/components/parley-chat.js'
 import type { ParleyChat } from '../../src/components/parley-chat.js'
 import { DEFAULT_ROOM } from '../../src/room/config.js'
 import type { MessageRecord } from '../../src/room/schema.js'
-import { details, mount, recordEvents, uniqueRoom } from './browser-fixtures.js'
+import { details, member, message, mount, recordEvents, uniqueRoom } from './browser-fixtures.js'
 
 /** A port nothing listens on: the room keeps trying to reach it, and stays alone. */
 const UNREACHABLE_SIGNALING = 'ws://127.0.0.1:9'
@@ -134,5 +134,37 @@ describe('parley-chat offline', () => {
     expect(seen[0]).toMatchObject({ bubbles: true, composed: true, target: chat })
     expect(localStorage.getItem(STORED_NAME_KEY)).toBe('Cy')
     await expect.element(page.getByRole('button', { name: 'Change name' })).toBeVisible()
+  })
+})
+
+/** A computed style of the first element `selector` matches in `host`'s shadow root. */
+function styleIn (host: Element | null | undefined, selector: string, property: string): string {
+  const element = host?.shadowRoot?.querySelector(selector)
+  if (element === null || element === undefined) throw new Error(`nothing matches ${selector}`)
+  return getComputedStyle(element).getPropertyValue(property)
+}
+
+describe('parley-chat styling', () => {
+  it('inner elements on their own fall back to the colours of the chat\'s light theme', async () => {
+    const chat = await mountChat(each => { each.theme = 'light' })
+    await expect.element(page.getByText('Ann (you)')).toBeVisible()
+    chat.send('hello')
+    await expect.poll(() => shown(chat)).toHaveLength(1)
+    const standalone = {
+      'parley-members': await mount('parley-members', each => { each.members = [member('Bo')] }),
+      'parley-message-list': await mount('parley-message-list', each => { each.messages = [message('m1', 'Bo', 'hi')] }),
+      'parley-composer': await mount('parley-composer'),
+    }
+    const inChat = (tag: string) => chat.shadowRoot?.querySelector(tag)
+    const pairs = [
+      ['parley-members', '.heading', 'color'],
+      ['parley-members', '.fingerprint', 'color'],
+      ['parley-message-list', 'time', 'color'],
+      ['parley-composer', 'textarea', 'border-top-color'],
+      ['parley-composer', 'button', 'background-color'],
+    ] as const
+    for (const [tag, selector, property] of pairs) {
+      expect(styleIn(standalone[tag], selector, property), `${tag} ${selector} ${property}`).toBe(styleIn(inChat(tag), selector, property))
+    }
   })
 })
