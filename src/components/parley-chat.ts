@@ -44,6 +44,11 @@ const MAX_HEADING_LEVEL = 5
  * @csspart log - the message log
  * @csspart composer - the message composer
  * @csspart members - the members panel
+ * @csspart message - one message in the log (the log's own part, passed on)
+ * @csspart textarea - the message field (the composer's own part, passed on)
+ * @csspart send - the send button (the composer's own part, passed on)
+ * @csspart member-list - the list of members (the members panel's `list`, passed on)
+ * @csspart name-form - the form asking for a display name (the name form's `form`, passed on)
  * @cssprop --parley-font - font family
  * @cssprop --parley-font-size - base font size (default 1rem)
  * @cssprop --parley-background - background of the chat
@@ -198,15 +203,15 @@ export class ParleyChat extends LitElement {
             </div>` : ''}
         </header>
         ${asking
-          ? html`<parley-name-form .value=${author?.name ?? ''} @parley-name=${this.#onName}></parley-name-form>`
+          ? html`<parley-name-form exportparts="form: name-form" .value=${author?.name ?? ''} @parley-name=${this.#onName}></parley-name-form>`
           : html`
             <div class="body">
               <div class="conversation">
-                <parley-message-list part="log" .messages=${this.#room.messages} .notices=${notices} .verdictOf=${this.#room.verdictOf}></parley-message-list>
+                <parley-message-list part="log" exportparts="message" .messages=${this.#room.messages} .notices=${notices} .verdictOf=${this.#room.verdictOf}></parley-message-list>
                 <p class="typing" role="status">${this.#room.typingLine}</p>
-                <parley-composer part="composer" @parley-send=${this.#onSend} @parley-draft=${this.#onDraft}></parley-composer>
+                <parley-composer part="composer" exportparts="textarea, send" @parley-send=${this.#onSend} @parley-draft=${this.#onDraft}></parley-composer>
               </div>
-              <parley-members part="members" .members=${this.#room.members} .headingLevel=${level + 1}></parley-members>
+              <parley-members part="members" exportparts="list: member-list" .members=${this.#room.members} .headingLevel=${level + 1}></parley-members>
             </div>`}
       </section>`
   }

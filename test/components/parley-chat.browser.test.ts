@@ -26,6 +26,20 @@ function mountChat (init: (chat: ParleyChat) => void = () => {}): Promise<Parley
   })
 }
 
+/** Starts the test with no display name stored in this browser, and leaves none behind. */
+function forgetStoredName (): void {
+  localStorage.removeItem(STORED_NAME_KEY)
+  onTestFinished(() => { localStorage.removeItem(STORED_NAME_KEY) })
+}
+
+/** Adds a style sheet to the page for the rest of the test. */
+function addPageStyle (text: string): void {
+  const style = document.createElement('style')
+  style.textContent = text
+  document.head.append(style)
+  onTestFinished(() => { style.remove() })
+}
+
 /** The messages the chat shows, as "author: text" lines. */
 function shown (chat: ParleyChat): string[] {
   const list = chat.shadowRoot?.querySelector('parley-message-list')
@@ -122,8 +136,7 @@ describe('parley-chat offline', () => {
   })
 
   it('without a name, asks for one; picking it fires parley-name, stores it and opens the chat', async () => {
-    localStorage.removeItem(STORED_NAME_KEY)
-    onTestFinished(() => { localStorage.removeItem(STORED_NAME_KEY) })
+    forgetStoredName()
     const chat = await mountChat(each => { each.name = '' })
     const seen = recordEvents()
     expect(chat.send('too early')).toBe(false)
@@ -166,5 +179,31 @@ describe('parley-chat styling', () => {
     for (const [tag, selector, property] of pairs) {
       expect(styleIn(standalone[tag], selector, property), `${tag} ${selector} ${property}`).toBe(styleIn(inChat(tag), selector, property))
     }
+  })
+
+  it('lets the page style the inner parts it passes on, with parley-chat::part()', async () => {
+    addPageStyle(`
+      parley-chat::part(message) { background-color: rgb(1, 0, 0); }
+      parley-chat::part(textarea) { background-color: rgb(2, 0, 0); }
+      parley-chat::part(send) { background-color: rgb(3, 0, 0); }
+      parley-chat::part(member-list) { background-color: rgb(4, 0, 0); }
+      parley-chat::part(name-form) { background-color: rgb(5, 0, 0); }
+    `)
+    const chat = await mountChat()
+    await expect.element(page.getByText('Ann (you)')).toBeVisible()
+    chat.send('styled')
+    await expect.poll(() => shown(chat)).toHaveLength(1)
+    const inner = (tag: string) => chat.shadowRoot?.querySelector(tag)
+    expect([
+      styleIn(inner('parley-message-list'), '[part="message"]', 'background-color'),
+      styleIn(inner('parley-composer'), '[part="textarea"]', 'background-color'),
+      styleIn(inner('parley-composer'), '[part="send"]', 'background-color'),
+      styleIn(inner('parley-members'), '[part="list"]', 'background-color'),
+    ]).toEqual(['rgb(1, 0, 0)', 'rgb(2, 0, 0)', 'rgb(3, 0, 0)', 'rgb(4, 0, 0)'])
+    chat.remove()
+    forgetStoredName()
+    const asking = await mountChat(each => { each.name = '' })
+    await expect.element(page.getByRole('textbox', { name: 'Your name' })).toBeVisible()
+    expect(styleIn(asking.shadowRoot?.querySelector('parley-name-form'), '[part="form"]', 'background-color')).toBe('rgb(5, 0, 0)')
   })
 })
