@@ -11,6 +11,9 @@ import { defineConfig, type Plugin } from 'vite'
  */
 export const LIGHTER_PEER = { 'simple-peer/simplepeer.min.js': 'simple-peer-light' }
 
+/** Environment variables a build exposes as `import.meta.env` (see src/env.d.ts). */
+export const ENV_PREFIX = ['VITE_', 'PARLEY_']
+
 /** The folder under the site's outDir that belongs to the library build. */
 export const LIBRARY_SUBDIR = 'lib'
 
@@ -40,7 +43,7 @@ function emptyOutDirExceptLibrary (): Plugin {
 
 export default defineConfig({
   base: './',
-  envPrefix: ['VITE_', 'PARLEY_'],
+  envPrefix: ENV_PREFIX,
   server: {
     port: Number(process.env.PORT ?? 5173),
     strictPort: true,

@@ -1,10 +1,10 @@
 // Builds the embeddable library: one self-contained ES module, dist/lib/parley-chat.js, that
 // registers <parley-chat>. Run after the site build (npm run build does both).
 import { defineConfig } from 'vite'
-import { LIGHTER_PEER } from './vite.config.js'
+import { ENV_PREFIX, LIGHTER_PEER } from './vite.config.js'
 
 export default defineConfig({
-  envPrefix: ['VITE_', 'PARLEY_'],
+  envPrefix: ENV_PREFIX,
   resolve: { alias: LIGHTER_PEER },
   // Library mode leaves process.env alone for bundlers downstream; this file runs as it is.
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },

@@ -1,5 +1,13 @@
-// Two projects: fast unit tests, and end-to-end tests in real Chromium over real WebRTC.
+// Three projects: fast unit tests in Node, the Lit elements one by one in real Chromium
+// (Vitest browser mode), and end-to-end tests in real Chromium over real WebRTC.
+import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
+import { findChromium } from './scripts/find-chromium.js'
+import { CHROMIUM_ARGS } from './test/support/browsers.js'
+import { ENV_PREFIX, LIGHTER_PEER } from './vite.config.js'
+
+/** Browser-mode test files: they run in Chromium, so the Node projects leave them out. */
+const BROWSER_TESTS = 'test/components/**/*.browser.test.ts'
 
 export default defineConfig({
   test: {
@@ -8,8 +16,30 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/e2e/**'],
+          exclude: ['test/e2e/**', BROWSER_TESTS],
           environment: 'node',
+        },
+      },
+      {
+        // Sources are served as the site build sees them: the same alias and env prefix.
+        resolve: { alias: LIGHTER_PEER },
+        envPrefix: ENV_PREFIX,
+        test: {
+          name: 'components',
+          include: [BROWSER_TESTS],
+          setupFiles: ['test/components/browser-setup.ts'],
+          // Failure screenshots go with the rest of the test output, out of the sources.
+          attachmentsDir: 'test-artifacts/component-attachments',
+          browser: {
+            enabled: true,
+            headless: true,
+            // Debian's Chromium: Playwright's own browser downloads are not used.
+            provider: playwright({
+              launchOptions: { executablePath: findChromium() ?? undefined, args: CHROMIUM_ARGS },
+            }),
+            instances: [{ browser: 'chromium' }],
+            screenshotDirectory: 'test-artifacts/component-screenshots',
+          },
         },
       },
       {

@@ -1,6 +1,6 @@
 // The whole chat for one room: asks for a name, then shows the log and the composer.
 // It is the element embedders use; the site's entry only points it at the URL's room.
-import { LitElement, css, html, type PropertyValues } from 'lit'
+import { LitElement, html, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import { resolveIceServers, resolveSignalingUrl, DEFAULT_ROOM } from '../room/config.js'
 import { cleanName, colorFor, loadIdentity, saveName, type Identity } from '../room/identity.js'
@@ -12,6 +12,7 @@ import type { MessageRecord } from '../room/schema.js'
 import type { DraftDetail, NameDetail, SendDetail } from './events.js'
 import { RoomController } from './room-controller.js'
 import { UnreadController } from './unread-controller.js'
+import { chatStyles } from './parley-chat.styles.js'
 import { profileStore } from './storage.js'
 import type { ParleyComposer } from './parley-composer.js'
 import './parley-composer.js'
@@ -50,6 +51,11 @@ const MAX_HEADING_LEVEL = 5
  * @csspart log - the message log
  * @csspart composer - the message composer
  * @csspart members - the members panel
+ * @csspart message - one message in the log (the log's own part, passed on)
+ * @csspart textarea - the message field (the composer's own part, passed on)
+ * @csspart send - the send button (the composer's own part, passed on)
+ * @csspart member-list - the list of members (the members panel's `list`, passed on)
+ * @csspart name-form - the form asking for a display name (the name form's `form`, passed on)
  * @cssprop --parley-font - font family
  * @cssprop --parley-font-size - base font size (default 1rem)
  * @cssprop --parley-background - background of the chat
@@ -68,93 +74,7 @@ const MAX_HEADING_LEVEL = 5
  */
 @customElement('parley-chat')
 export class ParleyChat extends LitElement {
-  static override styles = css`
-    :host { display: block; }
-    /* Theme defaults, overridden by --parley-* set by the page. */
-    .chat {
-      color-scheme: light;
-      --_d-background: #ffffff; --_d-surface: #f5f6f8; --_d-text: #1f2328; --_d-muted: #5c6370;
-      --_d-border-color: #d8dce2; --_d-input-background: #ffffff; --_d-input-border: #868c96;
-      --_d-accent: #2456c9; --_d-on-accent: #ffffff; --_d-focus: #2456c9; --_d-error: #b3261e;
-      --_d-author-lightness: 0.48;
-    }
-    .chat.dark {
-      color-scheme: dark;
-      --_d-background: #15171c; --_d-surface: #1c1f26; --_d-text: #e7e9ed; --_d-muted: #a2a9b4;
-      --_d-border-color: #323844; --_d-input-background: #0f1115; --_d-input-border: #6f7683;
-      --_d-accent: #8ab0ff; --_d-on-accent: #0b1220; --_d-focus: #8ab0ff; --_d-error: #ffb4ab;
-      --_d-author-lightness: 0.8;
-    }
-    @media (prefers-color-scheme: dark) {
-      .chat.auto {
-        color-scheme: dark;
-        --_d-background: #15171c; --_d-surface: #1c1f26; --_d-text: #e7e9ed; --_d-muted: #a2a9b4;
-        --_d-border-color: #323844; --_d-input-background: #0f1115; --_d-input-border: #6f7683;
-        --_d-accent: #8ab0ff; --_d-on-accent: #0b1220; --_d-focus: #8ab0ff; --_d-error: #ffb4ab;
-        --_d-author-lightness: 0.8;
-      }
-    }
-    /* The page's value if set, else the theme's. */
-    .chat {
-      --_background: var(--parley-background, var(--_d-background));
-      --_surface: var(--parley-surface, var(--_d-surface));
-      --_text: var(--parley-text, var(--_d-text));
-      --_muted: var(--parley-muted, var(--_d-muted));
-      --_border-color: var(--parley-border-color, var(--_d-border-color));
-      --_input-background: var(--parley-input-background, var(--_d-input-background));
-      --_input-border: var(--parley-input-border, var(--_d-input-border));
-      --_accent: var(--parley-accent, var(--_d-accent));
-      --_on-accent: var(--parley-on-accent, var(--_d-on-accent));
-      --_focus: var(--parley-focus, var(--_d-focus));
-      --_error: var(--parley-error, var(--_d-error));
-      --_author-lightness: var(--parley-author-lightness, var(--_d-author-lightness));
-    }
-    /* Handed down under the public names, so the inner elements follow the theme too. */
-    .chat > * {
-      --parley-background: var(--_background); --parley-surface: var(--_surface);
-      --parley-text: var(--_text); --parley-muted: var(--_muted);
-      --parley-border-color: var(--_border-color); --parley-input-background: var(--_input-background);
-      --parley-input-border: var(--_input-border); --parley-accent: var(--_accent);
-      --parley-on-accent: var(--_on-accent); --parley-focus: var(--_focus); --parley-error: var(--_error);
-      --parley-author-lightness: var(--_author-lightness);
-    }
-    .chat {
-      /* Inherited text styles of the page stop here. */
-      all: initial;
-      display: flex; flex-direction: column; box-sizing: border-box;
-      height: 100%; min-height: 18rem; max-height: var(--parley-max-height, 100dvh);
-      container-type: inline-size;
-      background: var(--_background); color: var(--_text);
-      font-family: var(--parley-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
-      font-size: var(--parley-font-size, 1rem); line-height: 1.45; text-align: start;
-    }
-    header { display: flex; flex-wrap: wrap; align-items: baseline; column-gap: 1rem; row-gap: 0.25rem;
-      padding: 0.6rem 1rem; background: var(--_surface); border-bottom: 1px solid var(--_border-color); }
-    .title { margin: 0; font-size: 1.15rem; font-weight: 650; overflow-wrap: anywhere; }
-    .who { margin-left: auto; display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.25rem 0.75rem;
-      font-size: 0.9rem; color: var(--_muted); }
-    .who strong { color: var(--_text); }
-    .link { font: inherit; background: none; border: 0; color: var(--_accent); cursor: pointer;
-      text-decoration: underline; text-underline-offset: 0.15em; padding: 0; }
-    :focus-visible { outline: 2px solid var(--_focus); outline-offset: 2px; border-radius: 2px; }
-    .body { flex: 1; min-height: 0; display: flex; }
-    /* min-height: 0 lets the log shrink to the space left: without it, a long history makes
-       the conversation as tall as its content, and on narrow screens it covers the header. */
-    .conversation { flex: 1; min-width: 0; min-height: 0; display: flex; flex-direction: column; }
-    parley-message-list { flex: 1; }
-    parley-members { width: 13rem; flex: none; padding: 0.75rem 1rem; overflow-y: auto;
-      background: var(--_surface); border-left: 1px solid var(--_border-color); }
-    .note { flex-basis: 100%; margin: 0; font-size: 0.85rem; color: var(--_muted); }
-    .problem { margin: 0; padding: 1rem; color: var(--_error); }
-    .typing { min-height: 1.3em; margin: 0; padding: 0 1rem; font-size: 0.85rem; color: var(--_muted); }
-    parley-composer { padding: 0.4rem 1rem 0.8rem; }
-    @container (max-width: 600px) {
-      .body { flex-direction: column-reverse; }
-      parley-members { width: auto; max-height: 5.5rem; padding: 0.5rem 1rem; border-left: 0;
-        border-top: 1px solid var(--_border-color); }
-      parley-members::part(list) { flex-direction: row; flex-wrap: wrap; column-gap: 1.25rem; }
-    }
-  `
+  static override styles = chatStyles
 
   @query('parley-composer') private composer?: ParleyComposer
   @state() private identity: Identity = loadIdentity(profileStore())
@@ -299,15 +219,15 @@ export class ParleyChat extends LitElement {
           ${canSign() ? '' : html`<p class="note" role="note">${INSECURE_PAGE_NOTE}</p>`}
         </header>
         ${blocked ? html`<p class="problem" role="alert">${PRIVATE_ROOM_BLOCKED}</p>` : asking
-          ? html`<parley-name-form .value=${author?.name ?? ''} @parley-name=${this.#onName}></parley-name-form>`
+          ? html`<parley-name-form exportparts="form: name-form" .value=${author?.name ?? ''} @parley-name=${this.#onName}></parley-name-form>`
           : html`
             <div class="body">
               <div class="conversation">
-                <parley-message-list part="log" .messages=${this.#room.messages} .notices=${notices} .verdictOf=${this.#room.verdictOf}></parley-message-list>
+                <parley-message-list part="log" exportparts="message" .messages=${this.#room.messages} .notices=${notices} .verdictOf=${this.#room.verdictOf}></parley-message-list>
                 <p class="typing" role="status">${this.#room.typingLine}</p>
-                <parley-composer part="composer" @parley-send=${this.#onSend} @parley-draft=${this.#onDraft}></parley-composer>
+                <parley-composer part="composer" exportparts="textarea, send" @parley-send=${this.#onSend} @parley-draft=${this.#onDraft}></parley-composer>
               </div>
-              <parley-members part="members" .members=${this.#room.members} .headingLevel=${level + 1}></parley-members>
+              <parley-members part="members" exportparts="list: member-list" .members=${this.#room.members} .headingLevel=${level + 1}></parley-members>
             </div>`}
       </section>`
   }

@@ -1,10 +1,11 @@
 // Where the user writes a message: Enter sends, Shift+Enter adds a line, IME-safe.
 // Over-long drafts are not cut: the reason is shown and Send is disabled.
 import { LitElement, css, html } from 'lit'
-import { customElement, property, query, state } from 'lit/decorators.js'
+import { customElement, query, state } from 'lit/decorators.js'
 import { draftProblem } from '../room/messages.js'
 import { MAX_MESSAGE_CHARS } from '../room/schema.js'
 import { intent } from './events.js'
+import { lightTheme, sharedStyles } from './shared-styles.js'
 
 const numberFormat = new Intl.NumberFormat('en')
 
@@ -24,25 +25,22 @@ const numberFormat = new Intl.NumberFormat('en')
  */
 @customElement('parley-composer')
 export class ParleyComposer extends LitElement {
-  static override styles = css`
+  static override styles = [sharedStyles, css`
     :host { display: block; }
     form { display: grid; grid-template-columns: 1fr auto; gap: 0.5rem; align-items: end; }
-    label { grid-column: 1 / -1; position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+    label { grid-column: 1 / -1; }
     textarea { font: inherit; resize: none; box-sizing: border-box; min-height: 2.75rem; max-height: 10rem; padding: 0.6rem 0.7rem;
-      border: 1px solid var(--parley-input-border, #868c96); border-radius: 8px; field-sizing: content;
-      background: var(--parley-input-background, #fff); color: inherit; }
-    textarea::placeholder { color: var(--parley-muted, #5c6370); opacity: 1; }
+      border: 1px solid var(--parley-input-border, ${lightTheme.inputBorder}); border-radius: 8px; field-sizing: content;
+      background: var(--parley-input-background, ${lightTheme.inputBackground}); color: inherit; }
+    textarea::placeholder { color: var(--parley-muted, ${lightTheme.muted}); opacity: 1; }
     button { font: inherit; box-sizing: border-box; min-height: 2.75rem; padding: 0.6rem 1.1rem; border: 0; border-radius: 8px; cursor: pointer;
-      background: var(--parley-accent, #2456c9); color: var(--parley-on-accent, #fff); }
+      background: var(--parley-accent, ${lightTheme.accent}); color: var(--parley-on-accent, ${lightTheme.onAccent}); }
     button:disabled { opacity: 0.55; cursor: not-allowed; }
-    :focus-visible { outline: 2px solid var(--parley-focus, #2456c9); outline-offset: 2px; }
-    .problem { grid-column: 1 / -1; margin: 0; color: var(--parley-error, #b3261e); font-size: 0.9em; }
-  `
+    .problem { grid-column: 1 / -1; margin: 0; color: var(--parley-error, ${lightTheme.error}); font-size: 0.9em; }
+  `]
 
   @query('textarea') private textarea!: HTMLTextAreaElement
   @state() private draft = ''
-  /** Disables sending, e.g. while the room is not open. */
-  @property({ type: Boolean }) disabled = false
 
   #onInput (): void {
     const wasEmpty = this.draft.length === 0
@@ -68,7 +66,7 @@ export class ParleyComposer extends LitElement {
   }
 
   #send (): void {
-    if (this.disabled || draftProblem(this.draft) !== null) return
+    if (draftProblem(this.draft) !== null) return
     const text = this.draft
     this.draft = ''
     this.textarea.value = ''
@@ -86,11 +84,11 @@ export class ParleyComposer extends LitElement {
     const tooLong = problem === 'too-long'
     return html`
       <form @submit=${this.#onSubmit}>
-        <label for="message">Message</label>
+        <label class="visually-hidden" for="message">Message</label>
         <textarea id="message" part="textarea" rows="1" placeholder="Write a message…"
           aria-invalid=${tooLong ? 'true' : 'false'} aria-describedby="problem"
           @input=${this.#onInput} @keydown=${this.#onKeydown} @blur=${this.#onBlur}></textarea>
-        <button part="send" type="submit" ?disabled=${this.disabled || problem !== null}>Send</button>
+        <button part="send" type="submit" ?disabled=${problem !== null}>Send</button>
         <p class="problem" id="problem" aria-live="polite">${tooLong
           ? `Too long to send: ${numberFormat.format(this.draft.length)} of ${numberFormat.format(MAX_MESSAGE_CHARS)} characters.`
           : ''}</p>

@@ -5,31 +5,32 @@ import { customElement, property } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
 import type { Member } from '../room/members.js'
 import { shortFingerprint } from '../room/signing.js'
+import { lightTheme, sharedStyles } from './shared-styles.js'
 
 /**
  * The members list.
  * @csspart list - the list of members
  * @cssprop --parley-muted - colour of the heading, "(you)", the tab count and the typing mark
  * @cssprop --parley-author-lightness - OKLCH lightness of each member's dot, as of author names (0–1)
+ * @cssprop --parley-error - members whose presence is not signed by their key
  */
 @customElement('parley-members')
 export class ParleyMembers extends LitElement {
-  static override styles = css`
+  static override styles = [sharedStyles, css`
     :host { display: block; }
     .heading { margin: 0 0 0.5rem; font-weight: 650; font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.05em;
-      color: var(--parley-muted, #5f6368); }
+      color: var(--parley-muted, ${lightTheme.muted}); }
     ul { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column; gap: 0.35rem; }
     li { display: flex; align-items: center; gap: 0.4rem; }
     .dot { width: 0.6rem; height: 0.6rem; border-radius: 50%; flex: none; background: var(--member-color);
-      background: oklch(from var(--member-color) var(--parley-author-lightness, 0.48) min(c, 0.14) h); }
-    .tabs, .you { color: var(--parley-muted, #5f6368); font-size: 0.85em; }
-    .typing { font-size: 0.85em; color: var(--parley-muted, #5f6368); }
+      background: oklch(from var(--member-color) var(--parley-author-lightness, ${lightTheme.authorLightness}) min(c, 0.14) h); }
+    .tabs, .you { color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.85em; }
+    .typing { font-size: 0.85em; color: var(--parley-muted, ${lightTheme.muted}); }
     .member { display: flex; flex-direction: column; min-width: 0; }
     .line { display: flex; align-items: center; gap: 0.4rem; }
-    .fingerprint { font: 0.72em ui-monospace, monospace; color: var(--parley-muted, #5f6368); }
-    .unverified { color: var(--parley-error, #b3261e); font-style: italic; }
-    .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
-  `
+    .fingerprint { font: 0.72em ui-monospace, monospace; color: var(--parley-muted, ${lightTheme.muted}); }
+    .unverified { color: var(--parley-error, ${lightTheme.error}); font-style: italic; }
+  `]
 
   /** The members to show, in first-join order. */
   @property({ attribute: false }) members: readonly Member[] = []

@@ -7,6 +7,7 @@ import { repeat } from 'lit/directives/repeat.js'
 import { colorFor } from '../room/identity.js'
 import type { MessageRecord } from '../room/schema.js'
 import type { Verdict } from '../room/verdicts.js'
+import { lightTheme, sharedStyles } from './shared-styles.js'
 
 /** A local line in the log ("Carol joined"), shown after the first `after` messages. */
 export interface LogNotice {
@@ -48,24 +49,31 @@ interface Anchor { key: string, offset: number }
  * @csspart message - one message
  * @cssprop --parley-muted - colour of times and notices
  * @cssprop --parley-author-lightness - OKLCH lightness of author names, each in its own hue (0–1)
+ * @cssprop --parley-error - authors whose signature does not match
+ * @cssprop --parley-focus - the focus ring of the log
  */
 @customElement('parley-message-list')
 export class ParleyMessageList extends LitElement {
-  static override styles = css`
+  static override styles = [sharedStyles, css`
     :host { display: block; min-height: 0; }
     .log { position: relative; height: 100%; overflow-y: auto; padding: 0.5rem 1rem; box-sizing: border-box; overflow-anchor: none; }
-    .log:focus-visible { outline: 2px solid var(--parley-focus, #2456c9); outline-offset: -2px; }
+    .log:focus-visible { outline-offset: -2px; }
     article { padding: 0.35rem 0; }
     .meta { display: flex; gap: 0.5rem; align-items: baseline; }
     .author { font-weight: 650; color: var(--author-color);
-      color: oklch(from var(--author-color) var(--parley-author-lightness, 0.48) min(c, 0.14) h); }
+      color: oklch(from var(--author-color) var(--parley-author-lightness, ${lightTheme.authorLightness}) min(c, 0.14) h); }
     .author.pending { opacity: 0.6; }
-    .author.unverified { color: var(--parley-error, #b3261e) !important; font-style: italic; }
-    time { font-size: 0.8em; color: var(--parley-muted, #5f6368); }
+    .author.unverified { color: var(--parley-error, ${lightTheme.error}) !important; font-style: italic; }
+    time { font-size: 0.8em; color: var(--parley-muted, ${lightTheme.muted}); }
     p { margin: 0.1rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
-    .empty { color: var(--parley-muted, #5f6368); padding: 1rem 0; }
-    .notice { color: var(--parley-muted, #5f6368); font-size: 0.9em; padding: 0.25rem 0; font-style: italic; }
-  `
+    .empty { color: var(--parley-muted, ${lightTheme.muted}); padding: 1rem 0; }
+    .notice { color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.9em; padding: 0.25rem 0; font-style: italic; }
+  `]
+
+  static {
+    // updated() measures what it rendered and may widen the window: a second update is by design.
+    this.disableWarning?.('change-in-update')
+  }
 
   @query('.log') private log!: HTMLElement
   @query('.items') private items!: HTMLElement
@@ -155,12 +163,6 @@ export class ParleyMessageList extends LitElement {
     const log = this.log
     this.#stick = log.scrollHeight - log.scrollTop - log.clientHeight <= STICK_TO_BOTTOM_PX
     if (this.#moveWindow()) this.requestUpdate()
-  }
-
-  /** Scrolls to the newest message and follows new ones again. */
-  scrollToLatest (): void {
-    this.#stick = true
-    this.requestUpdate()
   }
 
   /**

@@ -5,6 +5,7 @@ import { customElement, property, query, state } from 'lit/decorators.js'
 import { cleanName } from '../room/identity.js'
 import { MAX_NAME_CHARS } from '../room/schema.js'
 import { intent } from './events.js'
+import { lightTheme, sharedStyles } from './shared-styles.js'
 
 /**
  * A one-field form for the user's display name.
@@ -19,17 +20,16 @@ import { intent } from './events.js'
  */
 @customElement('parley-name-form')
 export class ParleyNameForm extends LitElement {
-  static override styles = css`
+  static override styles = [sharedStyles, css`
     :host { display: block; }
     form { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: end; padding: 1.5rem; }
     label { display: flex; flex-direction: column; gap: 0.25rem; font-weight: 600; }
-    input { font: inherit; padding: 0.5rem 0.6rem; border: 1px solid var(--parley-input-border, #868c96);
-      border-radius: 6px; min-width: 14rem; background: var(--parley-input-background, #fff); color: inherit; }
+    input { font: inherit; padding: 0.5rem 0.6rem; border: 1px solid var(--parley-input-border, ${lightTheme.inputBorder});
+      border-radius: 6px; min-width: 14rem; background: var(--parley-input-background, ${lightTheme.inputBackground}); color: inherit; }
     button { font: inherit; padding: 0.5rem 1rem; border: 0; border-radius: 6px; cursor: pointer;
-      background: var(--parley-accent, #2456c9); color: var(--parley-on-accent, #fff); }
-    :focus-visible { outline: 2px solid var(--parley-focus, #2456c9); outline-offset: 2px; }
-    .error { flex-basis: 100%; margin: 0; color: var(--parley-error, #b3261e); }
-  `
+      background: var(--parley-accent, ${lightTheme.accent}); color: var(--parley-on-accent, ${lightTheme.onAccent}); }
+    .error { flex-basis: 100%; margin: 0; color: var(--parley-error, ${lightTheme.error}); }
+  `]
 
   @query('input') private input!: HTMLInputElement
   @state() private error = ''

@@ -1,0 +1,93 @@
+// The look of <parley-chat>: its light and dark themes, how the page's --parley-* values
+// override them, and the layout of the header, log, composer and members panel.
+import { css } from 'lit'
+import { lightTheme as light, sharedStyles } from './shared-styles.js'
+
+/** Styles of <parley-chat>'s shadow root. */
+export const chatStyles = [sharedStyles, css`
+  :host { display: block; }
+  /* Theme defaults, overridden by --parley-* set by the page. */
+  .chat {
+    color-scheme: light;
+    --_d-background: ${light.background}; --_d-surface: ${light.surface}; --_d-text: ${light.text}; --_d-muted: ${light.muted};
+    --_d-border-color: ${light.borderColor}; --_d-input-background: ${light.inputBackground}; --_d-input-border: ${light.inputBorder};
+    --_d-accent: ${light.accent}; --_d-on-accent: ${light.onAccent}; --_d-focus: ${light.focus}; --_d-error: ${light.error};
+    --_d-author-lightness: ${light.authorLightness};
+  }
+  .chat.dark {
+    color-scheme: dark;
+    --_d-background: #15171c; --_d-surface: #1c1f26; --_d-text: #e7e9ed; --_d-muted: #a2a9b4;
+    --_d-border-color: #323844; --_d-input-background: #0f1115; --_d-input-border: #6f7683;
+    --_d-accent: #8ab0ff; --_d-on-accent: #0b1220; --_d-focus: #8ab0ff; --_d-error: #ffb4ab;
+    --_d-author-lightness: 0.8;
+  }
+  @media (prefers-color-scheme: dark) {
+    .chat.auto {
+      color-scheme: dark;
+      --_d-background: #15171c; --_d-surface: #1c1f26; --_d-text: #e7e9ed; --_d-muted: #a2a9b4;
+      --_d-border-color: #323844; --_d-input-background: #0f1115; --_d-input-border: #6f7683;
+      --_d-accent: #8ab0ff; --_d-on-accent: #0b1220; --_d-focus: #8ab0ff; --_d-error: #ffb4ab;
+      --_d-author-lightness: 0.8;
+    }
+  }
+  /* The page's value if set, else the theme's. */
+  .chat {
+    --_background: var(--parley-background, var(--_d-background));
+    --_surface: var(--parley-surface, var(--_d-surface));
+    --_text: var(--parley-text, var(--_d-text));
+    --_muted: var(--parley-muted, var(--_d-muted));
+    --_border-color: var(--parley-border-color, var(--_d-border-color));
+    --_input-background: var(--parley-input-background, var(--_d-input-background));
+    --_input-border: var(--parley-input-border, var(--_d-input-border));
+    --_accent: var(--parley-accent, var(--_d-accent));
+    --_on-accent: var(--parley-on-accent, var(--_d-on-accent));
+    --_focus: var(--parley-focus, var(--_d-focus));
+    --_error: var(--parley-error, var(--_d-error));
+    --_author-lightness: var(--parley-author-lightness, var(--_d-author-lightness));
+  }
+  /* Handed down under the public names, so the inner elements follow the theme too. */
+  .chat > * {
+    --parley-background: var(--_background); --parley-surface: var(--_surface);
+    --parley-text: var(--_text); --parley-muted: var(--_muted);
+    --parley-border-color: var(--_border-color); --parley-input-background: var(--_input-background);
+    --parley-input-border: var(--_input-border); --parley-accent: var(--_accent);
+    --parley-on-accent: var(--_on-accent); --parley-focus: var(--_focus); --parley-error: var(--_error);
+    --parley-author-lightness: var(--_author-lightness);
+  }
+  .chat {
+    /* Inherited text styles of the page stop here. */
+    all: initial;
+    display: flex; flex-direction: column; box-sizing: border-box;
+    height: 100%; min-height: 18rem; max-height: var(--parley-max-height, 100dvh);
+    container-type: inline-size;
+    background: var(--_background); color: var(--_text);
+    font-family: var(--parley-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
+    font-size: var(--parley-font-size, 1rem); line-height: 1.45; text-align: start;
+  }
+  header { display: flex; flex-wrap: wrap; align-items: baseline; column-gap: 1rem; row-gap: 0.25rem;
+    padding: 0.6rem 1rem; background: var(--_surface); border-bottom: 1px solid var(--_border-color); }
+  .title { margin: 0; font-size: 1.15rem; font-weight: 650; overflow-wrap: anywhere; }
+  .who { margin-left: auto; display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.25rem 0.75rem;
+    font-size: 0.9rem; color: var(--_muted); }
+  .who strong { color: var(--_text); }
+  .link { font: inherit; background: none; border: 0; color: var(--_accent); cursor: pointer;
+    text-decoration: underline; text-underline-offset: 0.15em; padding: 0; }
+  :focus-visible { border-radius: 2px; }
+  .body { flex: 1; min-height: 0; display: flex; }
+  /* min-height: 0 lets the log shrink to the space left: without it, a long history makes
+     the conversation as tall as its content, and on narrow screens it covers the header. */
+  .conversation { flex: 1; min-width: 0; min-height: 0; display: flex; flex-direction: column; }
+  parley-message-list { flex: 1; }
+  parley-members { width: 13rem; flex: none; padding: 0.75rem 1rem; overflow-y: auto;
+    background: var(--_surface); border-left: 1px solid var(--_border-color); }
+  .note { flex-basis: 100%; margin: 0; font-size: 0.85rem; color: var(--_muted); }
+  .problem { margin: 0; padding: 1rem; color: var(--_error); }
+  .typing { min-height: 1.3em; margin: 0; padding: 0 1rem; font-size: 0.85rem; color: var(--_muted); }
+  parley-composer { padding: 0.4rem 1rem 0.8rem; }
+  @container (max-width: 600px) {
+    .body { flex-direction: column-reverse; }
+    parley-members { width: auto; max-height: 5.5rem; padding: 0.5rem 1rem; border-left: 0;
+      border-top: 1px solid var(--_border-color); }
+    parley-members::part(list) { flex-direction: row; flex-wrap: wrap; column-gap: 1.25rem; }
+  }
+`]

@@ -1,0 +1,209 @@
+// <parley-chat> on its own in Chromium, pointed at a signaling URL where nothing listens, so
+// it never meets a peer: its attributes, what the user can do offline, and the events a page sees.
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { page, userEvent } from 'vitest/browser'
+import '../../src/components/parley-chat.js'
+import type { ParleyChat } from '../../src/components/parley-chat.js'
+import { DEFAULT_ROOM } from '../../src/room/config.js'
+import type { MessageRecord } from '../../src/room/schema.js'
+import { details, member, message, mount, recordEvents, uniqueRoom } from './browser-fixtures.js'
+
+/** A port nothing listens on: the room keeps trying to reach it, and stays alone. */
+const UNREACHABLE_SIGNALING = 'ws://127.0.0.1:9'
+/** Where identity.ts keeps the display name a user picked (its NAME_KEY). */
+const STORED_NAME_KEY = 'parley:name'
+
+const field = () => page.getByRole('textbox', { name: 'Message' })
+
+/** A chat in a room of its own, never connected, as user `name` unless told otherwise. */
+function mountChat (init: (chat: ParleyChat) => void = () => {}): Promise<ParleyChat> {
+  return mount('parley-chat', chat => {
+    chat.signaling = UNREACHABLE_SIGNALING
+    chat.room = uniqueRoom('chat')
+    chat.name = 'Ann'
+    chat.style.height = '480px'
+    init(chat)
+  })
+}
+
+/** Starts the test with no display name stored in this browser, and leaves none behind. */
+function forgetStoredName (): void {
+  localStorage.removeItem(STORED_NAME_KEY)
+  onTestFinished(() => { localStorage.removeItem(STORED_NAME_KEY) })
+}
+
+/** Adds a style sheet to the page for the rest of the test. */
+function addPageStyle (text: string): void {
+  const style = document.createElement('style')
+  style.textContent = text
+  document.head.append(style)
+  onTestFinished(() => { style.remove() })
+}
+
+/** The messages the chat shows, as "author: text" lines. */
+function shown (chat: ParleyChat): string[] {
+  const list = chat.shadowRoot?.querySelector('parley-message-list')
+  return [...list?.shadowRoot?.querySelectorAll('article') ?? []].map(article =>
+    `${article.querySelector('.author')?.textContent ?? ''}: ${article.querySelector('p')?.textContent ?? ''}`)
+}
+
+describe('parley-chat properties and attributes', () => {
+  it('has documented defaults, and reflects none of its properties', async () => {
+    const chat = document.createElement('parley-chat')
+    expect({
+      room: chat.room, secret: chat.secret, signaling: chat.signaling, name: chat.name, theme: chat.theme,
+      notify: chat.notify, label: chat.label, headingLevel: chat.headingLevel, iceServers: chat.iceServers,
+    }).toEqual({
+      room: DEFAULT_ROOM, secret: '', signaling: '', name: '', theme: 'auto',
+      notify: false, label: '', headingLevel: 2, iceServers: undefined,
+    })
+    const mounted = await mountChat(each => { each.notify = true; each.headingLevel = 3; each.theme = 'dark' })
+    expect(mounted.getAttributeNames()).toEqual(['style'])
+  })
+
+  it('reads its attributes: room, name, label, heading-level, notify', async () => {
+    const room = uniqueRoom('attributes')
+    const chat = await mount('parley-chat', each => {
+      each.setAttribute('signaling', UNREACHABLE_SIGNALING)
+      each.setAttribute('room', room)
+      each.setAttribute('name', 'Bo')
+      each.setAttribute('label', 'Team chat')
+      each.setAttribute('heading-level', '4')
+      each.setAttribute('notify', '')
+    })
+    expect([chat.room, chat.name, chat.label, chat.headingLevel, chat.notify]).toEqual([room, 'Bo', 'Team chat', 4, true])
+    await expect.element(page.getByRole('region', { name: 'Team chat' })).toBeVisible()
+    await expect.element(page.getByRole('heading', { name: `#${room}`, level: 4 })).toBeVisible()
+    // The members panel's heading sits one level below the room's.
+    await expect.element(page.getByRole('heading', { name: /^Online/, level: 5 })).toBeVisible()
+    await expect.element(page.getByText('You are Bo')).toBeVisible()
+    await expect.element(page.getByRole('button', { name: 'Turn on notifications' })).toBeVisible()
+  })
+
+  it('names its region after the room when no label is given, and hides a private room\'s name', async () => {
+    const chat = await mountChat()
+    await expect.element(page.getByRole('region', { name: `Chat: ${chat.room}` })).toBeVisible()
+    chat.secret = 'a-secret-of-this-room'
+    await expect.element(page.getByRole('heading', { name: 'Private room' })).toBeVisible()
+    expect(chat.shadowRoot?.textContent).not.toContain(chat.room)
+  })
+
+  it('follows the theme attribute', async () => {
+    const chat = await mountChat(each => { each.setAttribute('theme', 'light') })
+    const region = page.getByRole('region').element()
+    expect(getComputedStyle(region).backgroundColor).toBe('rgb(255, 255, 255)')
+    chat.setAttribute('theme', 'dark')
+    await expect.poll(() => getComputedStyle(region).backgroundColor).toBe('rgb(21, 23, 28)')
+  })
+})
+
+describe('parley-chat offline', () => {
+  it('with a name given, skips the name form and offers no rename', async () => {
+    await mountChat()
+    await expect.element(field()).toBeVisible()
+    expect(page.getByRole('textbox', { name: 'Your name' }).elements()).toEqual([])
+    await expect.element(page.getByText('You are Ann')).toBeVisible()
+    expect(page.getByRole('button', { name: 'Change name' }).elements()).toEqual([])
+  })
+
+  it('send() shows your own message at once, tells onMessage, and fires no event', async () => {
+    const chat = await mountChat()
+    const seen = recordEvents()
+    const heard: MessageRecord[] = []
+    onTestFinished(chat.onMessage(record => { heard.push(record) }))
+    // Once you are among the members, the signing keys have loaded and messages are signed.
+    await expect.element(page.getByRole('list', { name: 'Members' })).toHaveTextContent('Ann (you)')
+    expect(chat.send('Hello from a script')).toBe(true)
+    await expect.poll(() => shown(chat)).toEqual(['Ann: Hello from a script'])
+    expect(chat.messages.map(record => [record.authorName, record.text])).toEqual([['Ann', 'Hello from a script']])
+    expect(heard.map(record => record.text)).toEqual(['Hello from a script'])
+    expect(seen).toEqual([])
+  })
+
+  it('sends what the user types: the page sees parley-draft and parley-send from the chat', async () => {
+    const chat = await mountChat()
+    const seen = recordEvents()
+    await userEvent.type(field(), 'Hi{Enter}')
+    await expect.poll(() => shown(chat)).toEqual(['Ann: Hi'])
+    expect(details(seen)).toEqual([
+      ['parley-draft', { active: true }],
+      ['parley-draft', { active: true }],
+      ['parley-draft', { active: false }],
+      ['parley-send', { text: 'Hi' }],
+    ])
+    // Composed events leave the chat's shadow root; the page sees the chat as their target.
+    expect(seen.every(event => event.bubbles && event.composed && event.target === chat)).toBe(true)
+  })
+
+  it('without a name, asks for one; picking it fires parley-name, stores it and opens the chat', async () => {
+    forgetStoredName()
+    const chat = await mountChat(each => { each.name = '' })
+    const seen = recordEvents()
+    expect(chat.send('too early')).toBe(false)
+    await userEvent.type(page.getByRole('textbox', { name: 'Your name' }), 'Cy{Enter}')
+    await expect.element(page.getByText('You are Cy')).toBeVisible()
+    await expect.element(field()).toBeVisible()
+    expect(details(seen)).toEqual([['parley-name', { name: 'Cy' }]])
+    expect(seen[0]).toMatchObject({ bubbles: true, composed: true, target: chat })
+    expect(localStorage.getItem(STORED_NAME_KEY)).toBe('Cy')
+    await expect.element(page.getByRole('button', { name: 'Change name' })).toBeVisible()
+  })
+})
+
+/** A computed style of the first element `selector` matches in `host`'s shadow root. */
+function styleIn (host: Element | null | undefined, selector: string, property: string): string {
+  const element = host?.shadowRoot?.querySelector(selector)
+  if (element === null || element === undefined) throw new Error(`nothing matches ${selector}`)
+  return getComputedStyle(element).getPropertyValue(property)
+}
+
+describe('parley-chat styling', () => {
+  it('inner elements on their own fall back to the colours of the chat\'s light theme', async () => {
+    const chat = await mountChat(each => { each.theme = 'light' })
+    await expect.element(page.getByText('Ann (you)')).toBeVisible()
+    chat.send('hello')
+    await expect.poll(() => shown(chat)).toHaveLength(1)
+    const standalone = {
+      'parley-members': await mount('parley-members', each => { each.members = [member('Bo')] }),
+      'parley-message-list': await mount('parley-message-list', each => { each.messages = [message('m1', 'Bo', 'hi')] }),
+      'parley-composer': await mount('parley-composer'),
+    }
+    const inChat = (tag: string) => chat.shadowRoot?.querySelector(tag)
+    const pairs = [
+      ['parley-members', '.heading', 'color'],
+      ['parley-members', '.fingerprint', 'color'],
+      ['parley-message-list', 'time', 'color'],
+      ['parley-composer', 'textarea', 'border-top-color'],
+      ['parley-composer', 'button', 'background-color'],
+    ] as const
+    for (const [tag, selector, property] of pairs) {
+      expect(styleIn(standalone[tag], selector, property), `${tag} ${selector} ${property}`).toBe(styleIn(inChat(tag), selector, property))
+    }
+  })
+
+  it('lets the page style the inner parts it passes on, with parley-chat::part()', async () => {
+    addPageStyle(`
+      parley-chat::part(message) { background-color: rgb(1, 0, 0); }
+      parley-chat::part(textarea) { background-color: rgb(2, 0, 0); }
+      parley-chat::part(send) { background-color: rgb(3, 0, 0); }
+      parley-chat::part(member-list) { background-color: rgb(4, 0, 0); }
+      parley-chat::part(name-form) { background-color: rgb(5, 0, 0); }
+    `)
+    const chat = await mountChat()
+    await expect.element(page.getByText('Ann (you)')).toBeVisible()
+    chat.send('styled')
+    await expect.poll(() => shown(chat)).toHaveLength(1)
+    const inner = (tag: string) => chat.shadowRoot?.querySelector(tag)
+    expect([
+      styleIn(inner('parley-message-list'), '[part="message"]', 'background-color'),
+      styleIn(inner('parley-composer'), '[part="textarea"]', 'background-color'),
+      styleIn(inner('parley-composer'), '[part="send"]', 'background-color'),
+      styleIn(inner('parley-members'), '[part="list"]', 'background-color'),
+    ]).toEqual(['rgb(1, 0, 0)', 'rgb(2, 0, 0)', 'rgb(3, 0, 0)', 'rgb(4, 0, 0)'])
+    chat.remove()
+    forgetStoredName()
+    const asking = await mountChat(each => { each.name = '' })
+    await expect.element(page.getByRole('textbox', { name: 'Your name' })).toBeVisible()
+    expect(styleIn(asking.shadowRoot?.querySelector('parley-name-form'), '[part="form"]', 'background-color')).toBe('rgb(5, 0, 0)')
+  })
+})

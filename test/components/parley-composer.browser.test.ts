@@ -1,0 +1,100 @@
+// <parley-composer> on its own in Chromium, driven by real key presses and clicks: what
+// Enter, Shift+Enter and the Send button do, the events it fires, and IME composition.
+import { describe, expect, it } from 'vitest'
+import { cdp, page, userEvent } from 'vitest/browser'
+import '../../src/components/parley-composer.js'
+import { MAX_MESSAGE_CHARS } from '../../src/room/schema.js'
+import { details, mount, recordEvents } from './browser-fixtures.js'
+
+const field = () => page.getByRole('textbox', { name: 'Message' })
+const sendButton = () => page.getByRole('button', { name: 'Send' })
+
+describe('parley-composer', () => {
+  it('starts empty, with a labelled field and Send disabled', async () => {
+    await mount('parley-composer')
+    await expect.element(field()).toHaveValue('')
+    await expect.element(field()).toHaveAttribute('placeholder', 'Write a message…')
+    await expect.element(sendButton()).toBeDisabled()
+  })
+
+  it('sends on Enter: the draft ends, then parley-send carries the text; bubbling and composed', async () => {
+    await mount('parley-composer')
+    const seen = recordEvents()
+    await userEvent.type(field(), 'Hi')
+    await expect.element(sendButton()).toBeEnabled()
+    await userEvent.keyboard('{Enter}')
+    expect(details(seen)).toEqual([
+      ['parley-draft', { active: true }],
+      ['parley-draft', { active: true }],
+      ['parley-draft', { active: false }],
+      ['parley-send', { text: 'Hi' }],
+    ])
+    expect(seen.every(event => event.bubbles && event.composed)).toBe(true)
+    await expect.element(field()).toHaveValue('')
+    await expect.element(sendButton()).toBeDisabled()
+  })
+
+  it('adds a line on Shift+Enter, and the Send button sends both lines', async () => {
+    await mount('parley-composer')
+    const seen = recordEvents()
+    await userEvent.type(field(), 'one{Shift>}{Enter}{/Shift}two')
+    expect(seen.filter(event => event.type === 'parley-send')).toEqual([])
+    await userEvent.click(sendButton())
+    expect(details(seen.filter(event => event.type === 'parley-send'))).toEqual([['parley-send', { text: 'one\ntwo' }]])
+  })
+
+  it('does not send a blank draft', async () => {
+    await mount('parley-composer')
+    const seen = recordEvents()
+    await userEvent.type(field(), '   {Enter}')
+    expect(seen.filter(event => event.type === 'parley-send')).toEqual([])
+    await expect.element(sendButton()).toBeDisabled()
+  })
+
+  it('says why an over-long draft cannot be sent, and keeps it', async () => {
+    await mount('parley-composer')
+    const seen = recordEvents()
+    const text = 'x'.repeat(MAX_MESSAGE_CHARS + 1)
+    await userEvent.fill(field(), text)
+    await userEvent.keyboard('{Enter}')
+    await expect.element(field()).toHaveAttribute('aria-invalid', 'true')
+    await expect.element(field()).toHaveAccessibleDescription('Too long to send: 4,001 of 4,000 characters.')
+    await expect.element(sendButton()).toBeDisabled()
+    await expect.element(field()).toHaveValue(text)
+    expect(seen.filter(event => event.type === 'parley-send')).toEqual([])
+  })
+
+  it('ends the draft when the user clears the field or leaves it', async () => {
+    await mount('parley-composer')
+    const seen = recordEvents()
+    await userEvent.type(field(), 'a{Backspace}')
+    expect(details(seen)).toEqual([['parley-draft', { active: true }], ['parley-draft', { active: false }]])
+    seen.length = 0
+    await userEvent.type(field(), 'b')
+    await userEvent.tab()
+    expect(details(seen)).toEqual([['parley-draft', { active: true }], ['parley-draft', { active: false }]])
+  })
+
+  it('does not send on the Enter that confirms an IME composition', async () => {
+    await mount('parley-composer')
+    const seen = recordEvents()
+    await userEvent.click(field())
+    // What an input method does: an open composition, then Enter to confirm it.
+    const session = cdp()
+    await session.send('Input.imeSetComposition', { text: 'にほん', selectionStart: 3, selectionEnd: 3 })
+    await userEvent.keyboard('{Enter}')
+    expect(seen.filter(event => event.type === 'parley-send')).toEqual([])
+    // The input method commits. (Without a real one, the Enter above also left a line break.)
+    await session.send('Input.insertText', { text: '日本' })
+    const committed = (field().element() as HTMLTextAreaElement).value
+    expect(committed).toContain('日本')
+    await userEvent.keyboard('{Enter}')
+    expect(details(seen.filter(event => event.type === 'parley-send'))).toEqual([['parley-send', { text: committed }]])
+  })
+
+  it('focus() moves keyboard focus to the message field', async () => {
+    const composer = await mount('parley-composer')
+    composer.focus()
+    expect(composer.shadowRoot?.activeElement).toBe(field().element())
+  })
+})

@@ -1,0 +1,49 @@
+// <parley-members> on its own in Chromium: the heading and its level, and what each entry
+// says about a user (you, tabs, typing, unverified, fingerprint).
+import { describe, expect, it } from 'vitest'
+import { page } from 'vitest/browser'
+import '../../src/components/parley-members.js'
+import { keyOf, member, mount } from './browser-fixtures.js'
+
+const list = () => page.getByRole('list', { name: 'Members' })
+
+describe('parley-members', () => {
+  it('shows an empty list under a level-3 "Online · 0" heading by default', async () => {
+    const members = await mount('parley-members')
+    expect(members.members).toEqual([])
+    expect(members.headingLevel).toBe(3)
+    await expect.element(page.getByRole('heading', { name: 'Online · 0', level: 3 })).toBeVisible()
+    expect(list().elements()).toHaveLength(1)
+    expect(list().getByRole('listitem').elements()).toEqual([])
+  })
+
+  it('takes the heading level from the heading-level attribute, without reflecting the property', async () => {
+    const members = await mount('parley-members', element => { element.setAttribute('heading-level', '4') })
+    expect(members.headingLevel).toBe(4)
+    await expect.element(page.getByRole('heading', { name: 'Online · 0', level: 4 })).toBeVisible()
+    members.headingLevel = 5
+    await expect.element(page.getByRole('heading', { name: 'Online · 0', level: 5 })).toBeVisible()
+    expect(members.getAttribute('heading-level')).toBe('4')
+  })
+
+  it('lists each member in order, with you, tab counts, typing and fingerprints', async () => {
+    await mount('parley-members', element => {
+      element.members = [
+        member('Ann', { key: keyOf('A'), isSelf: true, tabs: 2 }),
+        member('Bo', { key: keyOf('B'), typing: true }),
+      ]
+    })
+    await expect.element(page.getByRole('heading', { name: 'Online · 2' })).toBeVisible()
+    const items = list().getByRole('listitem')
+    expect(items.elements()).toHaveLength(2)
+    await expect.element(items.nth(0)).toHaveTextContent(/^Ann\s*\(you\)\s*2 tabs\s*0000 0000 0000$/)
+    // The typing mark is a pencil for the eye and the word "typing" for screen readers.
+    await expect.element(items.nth(1)).toHaveTextContent(/^Bo\s*✎ typing\s*0410 4104 1041$/)
+    await expect.element(items.nth(1).getByTitle('typing')).toBeVisible()
+  })
+
+  it('marks a member whose presence is not signed by their key', async () => {
+    await mount('parley-members', element => { element.members = [member('Mallory', { verdict: 'unverified' })] })
+    await expect.element(list().getByRole('listitem')).toHaveTextContent(/⚠ Mallory \(unverified\)/)
+  })
+})

@@ -1,0 +1,106 @@
+// <parley-message-list> on its own in Chromium: messages and notices set as properties, text
+// shown as text, authors marked by verdict, and a long log rendered as a window that follows.
+import { describe, expect, it } from 'vitest'
+import { page } from 'vitest/browser'
+import '../../src/components/parley-message-list.js'
+import type { ParleyMessageList } from '../../src/components/parley-message-list.js'
+import type { MessageRecord } from '../../src/room/schema.js'
+import { message, mount, recordEvents } from './browser-fixtures.js'
+
+const log = () => page.getByRole('log', { name: 'Messages' })
+
+/** The messages shown, as "author: text" lines. */
+function shown (list: ParleyMessageList): string[] {
+  return [...list.shadowRoot?.querySelectorAll('article') ?? []].map(article =>
+    `${article.querySelector('.author')?.textContent ?? ''}: ${article.querySelector('p')?.textContent ?? ''}`)
+}
+
+/** A list in a box of fixed height, as parley-chat lays it out, showing `messages`. */
+function mountSized (messages: readonly MessageRecord[], heightPx = 300): Promise<ParleyMessageList> {
+  return mount('parley-message-list', element => {
+    element.style.height = `${heightPx}px`
+    element.messages = messages
+    element.verdictOf = () => 'verified'
+  })
+}
+
+/** `count` messages from one author, numbered from 1. */
+function manyMessages (count: number): MessageRecord[] {
+  return Array.from({ length: count }, (_, index) => message(`m${index + 1}`, 'Ann', `message ${index + 1}`))
+}
+
+describe('parley-message-list', () => {
+  it('starts with no messages and says so, in a focusable log named "Messages"', async () => {
+    const list = await mount('parley-message-list')
+    expect(list.messages).toEqual([])
+    expect(list.notices).toEqual([])
+    await expect.element(log()).toHaveTextContent('No messages yet. Say hello!')
+    await expect.element(log()).toHaveAttribute('tabindex', '0')
+  })
+
+  it('shows messages set as a property, text as text, with their time; and fires no event', async () => {
+    const seen = recordEvents()
+    const sentAt = Date.UTC(2025, 0, 2, 9, 30)
+    const list = await mount('parley-message-list', element => {
+      element.messages = [message('m1', 'Ann', 'Hello'), message('m2', 'Bo', '<b>not bold</b>\nsecond line', sentAt)]
+      element.verdictOf = () => 'verified'
+    })
+    expect(shown(list)).toEqual(['Ann: Hello', 'Bo: <b>not bold</b>\nsecond line'])
+    expect(list.shadowRoot?.querySelector('b')).toBeNull()
+    const time = list.shadowRoot?.querySelectorAll('time')[1]
+    expect(time?.getAttribute('datetime')).toBe(new Date(sentAt).toISOString())
+    expect(page.getByRole('article').elements()).toHaveLength(2)
+    // A remote message arrives: the list re-renders, and still nothing is fired.
+    list.messages = [...list.messages, message('m3', 'Cy', 'Hi all')]
+    await list.updateComplete
+    expect(shown(list)).toEqual(['Ann: Hello', 'Bo: <b>not bold</b>\nsecond line', 'Cy: Hi all'])
+    expect(seen).toEqual([])
+  })
+
+  it('marks authors by verdict: unverified ones never show as the user they claim', async () => {
+    const list = await mount('parley-message-list', element => {
+      element.messages = [message('m1', 'Ann', 'signed'), message('m2', 'Ann', 'forged'), message('m3', 'Ann', 'checking')]
+    })
+    // The default verdict, before the page says otherwise, trusts nothing.
+    expect(shown(list)).toEqual(['⚠ Ann (unverified): signed', '⚠ Ann (unverified): forged', '⚠ Ann (unverified): checking'])
+    const verdicts = { m1: 'verified', m2: 'unverified', m3: 'pending' } as const
+    list.verdictOf = record => verdicts[record.id as keyof typeof verdicts]
+    await list.updateComplete
+    expect(shown(list)).toEqual(['Ann: signed', '⚠ Ann (unverified): forged', 'Ann: checking'])
+    const authors = [...list.shadowRoot?.querySelectorAll('.author') ?? []].map(author => author.className)
+    expect(authors).toEqual(['author verified', 'author unverified', 'author pending'])
+  })
+
+  it('places each notice after the messages that were there when it happened', async () => {
+    const list = await mount('parley-message-list', element => {
+      element.messages = [message('m1', 'Ann', 'one'), message('m2', 'Ann', 'two')]
+      element.notices = [{ id: 1, text: 'Cy left', after: 2 }, { id: 0, text: 'Bo joined', after: 1 }, { id: 2, text: 'Dee joined', after: 9 }]
+    })
+    const lines = [...list.shadowRoot?.querySelectorAll('.items > *') ?? []].map(line => line.querySelector('p')?.textContent ?? line.textContent)
+    expect(lines).toEqual(['one', 'Bo joined', 'two', 'Cy left', 'Dee joined'])
+  })
+
+  it('renders a long log as a window at the bottom, and follows new messages there', async () => {
+    const list = await mountSized(manyMessages(2000))
+    const articles = () => list.shadowRoot?.querySelectorAll('article') ?? []
+    const scroller = log().element() as HTMLElement
+    expect(articles().length).toBeGreaterThan(0)
+    expect(articles().length).toBeLessThan(200)
+    expect(articles()[articles().length - 1]?.textContent).toContain('message 2000')
+    list.messages = [...list.messages, message('m2001', 'Bo', 'the newest')]
+    await expect.poll(() => shown(list).at(-1)).toBe('Bo: the newest')
+    await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
+  })
+
+  it('stays where the user scrolled up to when a message arrives, and renders what comes into view', async () => {
+    const list = await mountSized(manyMessages(2000))
+    const scroller = log().element() as HTMLElement
+    scroller.scrollTop = 0
+    await expect.poll(() => shown(list)[0]).toBe('Ann: message 1')
+    const top = scroller.scrollTop
+    list.messages = [...list.messages, message('m2001', 'Bo', 'the newest')]
+    await list.updateComplete
+    expect(shown(list)[0]).toBe('Ann: message 1')
+    expect(scroller.scrollTop).toBe(top)
+  })
+})
