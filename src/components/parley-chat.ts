@@ -185,7 +185,17 @@ export class ParleyChat extends LitElement {
   send (text: string): boolean {
     const author = this.#author()
     if (author === null || this.#room.room === null) return false
-    this.#room.send(author, text)
+    if (this.signer === undefined) {
+      // The keys are still loading (a page may send as soon as it made the element): sign with
+      // them once they are here, instead of sending unsigned under a provisional id.
+      void loadSigner().catch(() => null).then(signer => {
+        this.signer ??= signer
+        const signedAuthor = this.#author()
+        if (signedAuthor !== null) this.#room.send(signedAuthor, text)
+      })
+    } else {
+      this.#room.send(author, text)
+    }
     this.#unread.clear()
     return true
   }

@@ -120,6 +120,17 @@ describe('parley-chat offline', () => {
     expect(seen).toEqual([])
   })
 
+  it('send() right after the chat is made waits for the signing keys, and signs', async () => {
+    const chat = await mountChat()
+    expect(chat.send('Sent at once')).toBe(true)
+    await expect.poll(() => shown(chat)).toEqual(['Ann: Sent at once'])
+    // Shown as Ann, not "⚠ Ann (unverified)": the signature verified, so the author id is the
+    // key's fingerprint, not the provisional id used before the keys loaded.
+    const [record] = chat.messages
+    expect(record.signature).toBeTypeOf('string')
+    expect(record.publicKey).toBeTypeOf('string')
+  })
+
   it('sends what the user types: the page sees parley-draft and parley-send from the chat', async () => {
     const chat = await mountChat()
     const seen = recordEvents()
