@@ -3,8 +3,8 @@
 import { LitElement, css, html } from 'lit'
 import { customElement, property } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
-import type { Member } from '../room/members.js'
-import { shortFingerprint } from '../room/signing.js'
+import type { Member } from '../membership/members.js'
+import { shortFingerprint } from '../identity/signing.js'
 
 /**
  * The members list.

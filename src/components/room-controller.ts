@@ -2,11 +2,11 @@
 // the host on every change, and closes it on disconnect. Components reach rooms only here.
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
 import { acquireRoom, type RoomLease } from '../room/room-registry.js'
-import type { Member } from '../room/members.js'
+import type { Member } from '../membership/members.js'
 import type { Author, MessageListener, Room, RoomOptions } from '../room/room.js'
-import type { PresenceUser } from '../room/room-presence.js'
-import type { MessageRecord } from '../room/schema.js'
-import { VerdictCache, messageVerdict, type Verdict } from '../room/verdicts.js'
+import type { PresenceUser } from '../membership/room-presence.js'
+import type { MessageRecord } from '../history/schema.js'
+import { VerdictCache, messageVerdict, type Verdict } from '../membership/verdicts.js'
 import type { LogNotice } from './parley-message-list.js'
 
 /** Most presence lines kept in the log; older ones scroll away. */

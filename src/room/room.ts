@@ -3,21 +3,21 @@
 import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
-import { Liveness, LIVENESS_ORIGIN, browserRtc, type RtcImplementation } from './liveness.js'
-import { Framing } from './framing.js'
-import { guardLink } from './peer-guard.js'
-import { roomRtc } from './rtc.js'
-import { DeferredUpdates } from './deferred-updates.js'
-import { persistRoom, type RoomStore } from './persistence.js'
-import { adaptProvider } from './webrtc-patches.js'
-import { RoomPresence } from './room-presence.js'
-import { base64url, topicFor } from './room-address.js'
-import { messageBytes, type Signer } from './signing.js'
+import { Liveness, LIVENESS_ORIGIN, browserRtc, type RtcImplementation } from '../transport/liveness.js'
+import { Framing } from '../transport/framing.js'
+import { guardLink } from '../transport/peer-guard.js'
+import { roomRtc } from '../transport/rtc.js'
+import { DeferredUpdates } from '../history/deferred-updates.js'
+import { persistRoom, type RoomStore } from '../history/persistence.js'
+import { adaptProvider } from '../transport/webrtc-patches.js'
+import { RoomPresence } from '../membership/room-presence.js'
+import { base64url, topicFor } from '../address/room-address.js'
+import { messageBytes, type Signer } from '../identity/signing.js'
 import {
   appendMessage, draftProblem, lostRecords, newMessages, observeMessages, readMessages, restoreRecords, withoutCopies,
   type MessagesChange,
-} from './messages.js'
-import type { MessageRecord } from './schema.js'
+} from '../history/messages.js'
+import type { MessageRecord } from '../history/schema.js'
 
 /** Who is writing in this room: a signer where the page can sign, else a bare user id. */
 export interface Author {

@@ -7,10 +7,10 @@ import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
 import type { Page } from 'playwright-core'
-import { topicFor } from '../../src/room/room-address.js'
+import { topicFor } from '../../src/address/room-address.js'
 import { Room } from '../../src/room/room.js'
-import { messagesOf, type MessageRecord } from '../../src/room/schema.js'
-import { generateSigningKeys, messageBytes, signerFor } from '../../src/room/signing.js'
+import { messagesOf, type MessageRecord } from '../../src/history/schema.js'
+import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/signing.js'
 import {
   expectMessages, joinRoom, roomUrl, sendMessage, shownMembers, shownMessages, uniqueRoom, useChatStack,
 } from './harness.js'

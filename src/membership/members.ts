@@ -3,8 +3,8 @@
 import { isPlainObject, type MetaGuard } from '../presence/presence-field.js'
 import type { Meta, PresenceState } from '../presence/presence-state.js'
 import { typingKeys, typingLine } from '../presence/typing.js'
-import { MAX_NAME_CHARS } from './schema.js'
-import { MAX_SIGNATURE_FIELD_CHARS } from './signing.js'
+import { MAX_NAME_CHARS } from '../history/schema.js'
+import { MAX_SIGNATURE_FIELD_CHARS } from '../identity/signing.js'
 import type { Verdict } from './verdicts.js'
 
 /** What one tab tells the room about its user. */

@@ -3,8 +3,8 @@
 import { clientOfRef } from '../presence/presence-field.js'
 import type { Meta } from '../presence/presence-state.js'
 import type { MemberMeta } from './members.js'
-import type { MessageRecord } from './schema.js'
-import { messageBytes, presenceBytes, verifySigned } from './signing.js'
+import type { MessageRecord } from '../history/schema.js'
+import { messageBytes, presenceBytes, verifySigned } from '../identity/signing.js'
 
 /** Whether a record's authorship checked out. */
 export type Verdict = 'verified' | 'unverified' | 'pending'

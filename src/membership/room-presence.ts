@@ -8,7 +8,7 @@ import {
   type TypingState, type TypingStep,
 } from '../presence/typing.js'
 import { membersOf, parseMemberMeta, presenceNotices, typingLineOf, type Member, type MemberMeta, type PresenceNotice } from './members.js'
-import { presenceBytes, type Signer } from './signing.js'
+import { presenceBytes, type Signer } from '../identity/signing.js'
 import { VerdictCache, presenceVerdict } from './verdicts.js'
 
 /** Who this tab is, as presence shows it; with a signer, the claim is signed. */

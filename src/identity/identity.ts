@@ -1,6 +1,6 @@
 // Who this browser profile is in every room: a stable user id, a display name and a colour.
 // Kept in a small key-value store (localStorage in the app) so it survives reloads.
-import { MAX_NAME_CHARS } from './schema.js'
+import { MAX_NAME_CHARS } from '../history/schema.js'
 
 /** The part of the Web Storage API that identity needs; tests pass a Map-backed one. */
 export interface KeyValueStore {

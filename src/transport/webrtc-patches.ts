@@ -4,7 +4,7 @@
 import * as buffer from 'lib0/buffer'
 import * as decoding from 'lib0/decoding'
 import { WebrtcConn, type Room as WebrtcRoom, type SignalingConn, type WebrtcProvider } from 'y-webrtc'
-import type { DeferredUpdates } from './deferred-updates.js'
+import type { DeferredUpdates } from '../history/deferred-updates.js'
 import { decideSignal } from './signal-glare.js'
 
 type AwarenessHandler = (changes: { added: number[], updated: number[], removed: number[] }, origin: unknown) => void

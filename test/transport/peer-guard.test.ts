@@ -3,7 +3,7 @@ import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
-import { AWARENESS_BURST, AWARENESS_PER_SECOND, PeerGuard, inspectPeerMessage } from '../../src/room/peer-guard.js'
+import { AWARENESS_BURST, AWARENESS_PER_SECOND, PeerGuard, inspectPeerMessage } from '../../src/transport/peer-guard.js'
 
 /** Messages exactly as y-webrtc writes them. */
 function syncStep1 (doc: Y.Doc): Uint8Array {
