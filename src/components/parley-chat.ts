@@ -2,12 +2,10 @@
 // It is the element embedders use; the site's entry only points it at the URL's room.
 import { LitElement, css, html, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
-import { resolveIceServers, resolveSignalingUrl, DEFAULT_ROOM } from '../address/config.js'
-import { cleanName, colorFor, loadIdentity, saveName, type Identity } from '../identity/identity.js'
-import { loadSigner } from '../identity/key-store.js'
-import type { Author } from '../room/room.js'
-import type { Signer } from '../identity/signing.js'
-import type { MessageRecord } from '../history/schema.js'
+import {
+  DEFAULT_ROOM, cleanName, colorFor, loadIdentity, loadSigner, resolveIceServers, resolveSignalingUrl, saveName,
+  type Author, type Identity, type MessageRecord, type Signer,
+} from '../room/index.js'
 import type { DraftDetail, NameDetail, SendDetail } from './events.js'
 import { RoomController } from './room-controller.js'
 import { UnreadController } from './unread-controller.js'

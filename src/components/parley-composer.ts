@@ -2,8 +2,7 @@
 // Over-long drafts are not cut: the reason is shown and Send is disabled.
 import { LitElement, css, html } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
-import { draftProblem } from '../history/messages.js'
-import { MAX_MESSAGE_CHARS } from '../history/schema.js'
+import { MAX_MESSAGE_CHARS, draftProblem } from '../room/index.js'
 import { intent } from './events.js'
 
 const numberFormat = new Intl.NumberFormat('en')

@@ -4,9 +4,7 @@
 import { LitElement, css, html, type PropertyValues } from 'lit'
 import { customElement, property, query } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
-import { colorFor } from '../identity/identity.js'
-import type { MessageRecord } from '../history/schema.js'
-import type { Verdict } from '../membership/verdicts.js'
+import { colorFor, type MessageRecord, type Verdict } from '../room/index.js'
 
 /** A local line in the log ("Carol joined"), shown after the first `after` messages. */
 export interface LogNotice {

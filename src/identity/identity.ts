@@ -1,6 +1,5 @@
 // Who this browser profile is in every room: a stable user id, a display name and a colour.
 // Kept in a small key-value store (localStorage in the app) so it survives reloads.
-import { MAX_NAME_CHARS } from '../history/schema.js'
 
 /** The part of the Web Storage API that identity needs; tests pass a Map-backed one. */
 export interface KeyValueStore {
@@ -14,6 +13,9 @@ export interface Identity {
   name: string | null
   color: string
 }
+
+/** Longest display name, in characters. */
+export const MAX_NAME_CHARS = 64
 
 const USER_ID_KEY = 'parley:user-id'
 const NAME_KEY = 'parley:name'

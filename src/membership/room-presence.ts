@@ -1,14 +1,12 @@
 // This tab's presence in a room: tracks the user with Parley's meta, drives the typing flag
 // from the composer (transitions only), and reports members and join/leave notices.
 import type { Awareness } from 'y-protocols/awareness'
-import { createPresence, type AwarenessPresence } from '../presence/awareness-presence.js'
-import type { PresenceState } from '../presence/presence-state.js'
 import {
-  TYPING_IDLE, typingDeadline, typingOnBlur, typingOnInput, typingOnSend, typingTick,
-  type TypingState, type TypingStep,
-} from '../presence/typing.js'
+  TYPING_IDLE, createPresence, typingDeadline, typingOnBlur, typingOnInput, typingOnSend, typingTick,
+  type AwarenessPresence, type PresenceState, type TypingState, type TypingStep,
+} from '../presence/index.js'
+import { presenceBytes, type Signer } from '../identity/index.js'
 import { membersOf, parseMemberMeta, presenceNotices, typingLineOf, type Member, type MemberMeta, type PresenceNotice } from './members.js'
-import { presenceBytes, type Signer } from '../identity/signing.js'
 import { VerdictCache, presenceVerdict } from './verdicts.js'
 
 /** Who this tab is, as presence shows it; with a signer, the claim is signed. */

@@ -3,21 +3,15 @@
 import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
-import { Liveness, LIVENESS_ORIGIN, browserRtc, type RtcImplementation } from '../transport/liveness.js'
-import { Framing } from '../transport/framing.js'
-import { guardLink } from '../transport/peer-guard.js'
-import { roomRtc } from '../transport/rtc.js'
-import { DeferredUpdates } from '../history/deferred-updates.js'
-import { persistRoom, type RoomStore } from '../history/persistence.js'
-import { adaptProvider } from '../transport/webrtc-patches.js'
-import { RoomPresence } from '../membership/room-presence.js'
-import { base64url, topicFor } from '../address/room-address.js'
-import { messageBytes, type Signer } from '../identity/signing.js'
+import { Framing, LIVENESS_ORIGIN, Liveness, adaptProvider, browserRtc, guardLink, roomRtc, type RtcImplementation } from '../transport/index.js'
 import {
-  appendMessage, draftProblem, lostRecords, newMessages, observeMessages, readMessages, restoreRecords, withoutCopies,
-  type MessagesChange,
-} from '../history/messages.js'
-import type { MessageRecord } from '../history/schema.js'
+  DeferredUpdates, appendMessage, draftProblem, lostRecords, newMessages, observeMessages, persistRoom, readMessages,
+  restoreRecords, withoutCopies,
+  type MessageRecord, type MessagesChange, type RoomStore,
+} from '../history/index.js'
+import { RoomPresence } from '../membership/index.js'
+import { base64url, topicFor } from '../address/index.js'
+import { messageBytes, type Signer } from '../identity/index.js'
 
 /** Who is writing in this room: a signer where the page can sign, else a bare user id. */
 export interface Author {

@@ -6,10 +6,9 @@ import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider, type SignalingConn } from 'y-webrtc'
 import type { BrowserContext, Page } from 'playwright-core'
-import { Room } from '../../src/room/room.js'
-import type { RtcImplementation } from '../../src/transport/liveness.js'
-import { messagesOf, type MessageRecord } from '../../src/history/schema.js'
-import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/signing.js'
+import { Room, type RtcImplementation } from '../../src/room/index.js'
+import { messagesOf, type MessageRecord } from '../../src/history/index.js'
+import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
 
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
 globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
