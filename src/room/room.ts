@@ -1,9 +1,8 @@
 // A chat room: one Yjs document shared over y-webrtc, with the messages kept as a parsed list.
 // This is the shell around the pure modules; the UI reaches it only through a controller.
 import * as Y from 'yjs'
-import { WebrtcProvider } from 'y-webrtc'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
-import { Framing, LIVENESS_ORIGIN, Liveness, adaptProvider, browserRtc, guardLink, roomRtc, type RtcImplementation } from '../transport/index.js'
+import { openTransport, type RtcImplementation, type Transport } from '../transport/index.js'
 import {
   DeferredUpdates, appendMessage, draftProblem, lostRecords, newMessages, observeMessages, persistRoom, readMessages,
   restoreRecords, withoutCopies,
@@ -58,15 +57,10 @@ export class Room {
   /** The hashed topic: what the signaling server sees, and what signatures are bound to. */
   readonly topic: string
   readonly doc: Y.Doc
-  readonly provider: WebrtcProvider
   /** Who is here: the awareness states presence is built on. */
   readonly awareness: Awareness
-  /** Fast leave detection over a side channel of each peer connection. */
-  readonly liveness: Liveness
   /** Who is here, on how many tabs, and who is typing. */
   readonly presence: RoomPresence
-  /** Large messages (a late joiner's history) cut into frames every WebRTC stack carries. */
-  readonly framing: Framing
   /** The room's copy in IndexedDB; null where there is none (Node) or `persist` is false. */
   readonly store: RoomStore | null
   /** Records other peers wrote that failed validation, so were not shown. */
@@ -79,7 +73,8 @@ export class Room {
   #listeners = new Set<MessagesListener>()
   #messageListeners = new Set<MessageListener>()
   #stopObserving: () => void
-  #unadapt: () => void
+  /** The y-webrtc connection to the room's peers. */
+  #transport: Transport
   /** The document's changes, relayed and stored after the page draws them. */
   #changes: DeferredUpdates
   #closed = false
@@ -88,27 +83,23 @@ export class Room {
     this.name = options.name
     this.doc = new Y.Doc()
     this.awareness = new Awareness(this.doc)
-    this.liveness = new Liveness(this.awareness)
-    this.framing = new Framing({ admitter: guardLink })
-    const peerOpts: Record<string, unknown> = { ...options.peerOptions }
-    if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
-    const rtc = options.wrtc ?? browserRtc()
-    if (rtc !== null) peerOpts.wrtc = roomRtc(rtc, { liveness: this.liveness, framing: this.framing })
     const secret = options.secret ?? null
     this.topic = topicFor({ name: options.name, secret })
     this.presence = new RoomPresence(this.awareness, this.topic)
     // Stored under the hashed topic: a private room's database name gives nothing away.
     this.#changes = new DeferredUpdates(this.doc)
     this.store = options.persist === false ? null : persistRoom(this.topic, this.doc, this.#changes)
-    // The signaling server sees only the hashed topic; a private room's payloads are
-    // encrypted with a key derived from its secret (y-webrtc's `password`).
-    this.provider = new WebrtcProvider(this.topic, this.doc, {
-      signaling: options.signalingUrls,
-      password: secret ?? undefined,
+    this.#transport = openTransport({
+      topic: this.topic,
+      secret,
+      doc: this.doc,
       awareness: this.awareness,
-      peerOpts,
+      changes: this.#changes,
+      signalingUrls: options.signalingUrls,
+      iceServers: options.iceServers,
+      peerOptions: options.peerOptions,
+      wrtc: options.wrtc,
     })
-    this.#unadapt = adaptProvider(this.provider, LIVENESS_ORIGIN, this.#changes)
     globalThis.addEventListener?.('pagehide', this.#onPageHide)
     this.#reset()
     this.#stopObserving = observeMessages(this.doc, change => this.#onChange(change))
@@ -156,16 +147,11 @@ export class Room {
     globalThis.removeEventListener?.('pagehide', this.#onPageHide)
     this.#changes.flush()
     this.presence.destroy()
-    this.liveness.goodbye()
-    this.liveness.destroy()
     this.#stopObserving()
     this.#listeners.clear()
     this.#messageListeners.clear()
     this.store?.destroy()
-    this.#unadapt()
-    // destroy() alone leaves this peer announced on the signaling server; disconnect first.
-    this.provider.disconnect()
-    this.provider.destroy()
+    this.#transport.close()
     this.awareness.destroy()
     this.#changes.destroy()
     this.doc.destroy()
@@ -174,7 +160,7 @@ export class Room {
   /** The tab is going away (closed, reloaded, navigated): say so while the channels are open. */
   #onPageHide = (): void => {
     this.#changes.flush()
-    this.liveness.goodbye()
+    this.#transport.goodbye()
     removeAwarenessStates(this.awareness, [this.awareness.clientID], 'window unload')
   }
 

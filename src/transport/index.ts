@@ -1,8 +1,8 @@
-// The transport layer's public surface: y-webrtc as Parley adapts it (framing, liveness, the
-// peer guard, signal glare). The only code that knows y-webrtc or WebRTC; imports nothing from src.
-export { Framing, type FramingOptions } from './framing.js'
+// The transport layer's public surface: a room's y-webrtc connection as Parley adapts it
+// (framing, liveness, the peer guard, signal glare). The only code that knows y-webrtc or
+// WebRTC; it takes callbacks and narrow interfaces, and imports nothing from src.
+export { openTransport, type Transport, type TransportOptions, type TransportStats } from './transport.js'
 export type { FramingStats } from './framing-channel.js'
-export { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation } from './liveness.js'
-export { guardLink } from './peer-guard.js'
-export { roomRtc } from './rtc.js'
-export { adaptProvider, type DocumentChanges } from './webrtc-patches.js'
+export type { RtcImplementation } from './liveness.js'
+export type { Refusal } from './peer-guard.js'
+export type { DocumentChanges } from './webrtc-patches.js'
