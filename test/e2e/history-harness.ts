@@ -49,10 +49,11 @@ export interface Seeder {
 
 /** Opens the room in Node as Parley does (framing, liveness), with `count` signed messages. */
 export async function seedParleyRoom (options: { room: string, signalingUrl: string, count: number, secret?: string | null }): Promise<Seeder> {
-  const room = new Room({ name: options.room, secret: options.secret ?? null, signalingUrls: [options.signalingUrl], iceServers: [], wrtc: nodeRtc, persist: false })
+  const doc = new Y.Doc()
+  const room = new Room({ name: options.room, secret: options.secret ?? null, signalingUrls: [options.signalingUrl], iceServers: [], wrtc: nodeRtc, persist: false, doc })
   const records = await signedHistory(room.topic, options.count)
-  room.doc.transact(() => messagesOf(room.doc).push(records))
-  return { docBytes: Y.encodeStateAsUpdate(room.doc).byteLength, messages: () => [...room.messages], close: () => room.close() }
+  doc.transact(() => messagesOf(doc).push(records))
+  return { docBytes: Y.encodeStateAsUpdate(doc).byteLength, messages: () => [...room.messages], close: () => room.close() }
 }
 
 /** Opens the room with stock y-webrtc in Node, with `count` (unsigned) messages: the reference. */
