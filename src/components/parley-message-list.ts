@@ -67,11 +67,8 @@ export class ParleyMessageList extends LitElement {
 
   @query('.log') private log!: HTMLElement
   @query('.items') private items!: HTMLElement
-  /**
-   * Messages to show, oldest first. The array may grow in place (as the room's list does):
-   * the list looks at its length on every update of its parent.
-   */
-  @property({ attribute: false, hasChanged: () => true }) messages: readonly MessageRecord[] = []
+  /** Messages to show, oldest first; a new array for every change (the room's snapshots are). */
+  @property({ attribute: false }) messages: readonly MessageRecord[] = []
   /** Presence lines, each placed after the messages that were there when it happened. */
   @property({ attribute: false }) notices: readonly LogNotice[] = []
   /** Whether each message's author is who it claims; unverified ones never show as that user. */
