@@ -7,7 +7,7 @@ export {
   type RoomAddress,
 } from '../address/index.js'
 export {
-  MAX_NAME_CHARS, cleanName, colorFor, loadIdentity, loadSigner, saveName, shortFingerprint,
+  MAX_NAME_CHARS, canSign, cleanName, colorFor, loadIdentity, loadSigner, saveName, shortFingerprint,
   type Identity, type KeyValueStore, type Signer,
 } from '../identity/index.js'
 export { MAX_MESSAGE_CHARS, draftProblem, type DraftProblem, type MessageRecord } from '../history/index.js'
