@@ -29,7 +29,8 @@ export type PresenceListener = (view: PresenceView, notices: PresenceNotice[]) =
 
 /** One tab's presence in one room. */
 export class RoomPresence {
-  readonly presence: AwarenessPresence<MemberMeta>
+  /** The awareness presence this tab tracks itself in (Parley's meta). */
+  readonly #presence: AwarenessPresence<MemberMeta>
   #typing: TypingState = TYPING_IDLE
   #typingTimer: ReturnType<typeof setTimeout> | null = null
   #since = Number.POSITIVE_INFINITY
@@ -46,16 +47,16 @@ export class RoomPresence {
   /** `topic` is the room's hashed topic, which presence signatures are bound to. */
   constructor (awareness: Awareness, topic: string) {
     this.#topic = topic
-    this.presence = createPresence(awareness, { parseMeta: parseMemberMeta })
-    this.#before = this.presence.state
-    this.#stop = this.presence.onSync(() => this.#onSync())
+    this.#presence = createPresence(awareness, { parseMeta: parseMemberMeta })
+    this.#before = this.#presence.state
+    this.#stop = this.#presence.onSync(() => this.#onSync())
   }
 
   /** The members list and typing line as they are now. */
   get view (): PresenceView {
-    const state = this.presence.state
+    const state = this.#presence.state
     const verdictOf = (key: string, meta: Parameters<typeof presenceVerdict>[3]) => presenceVerdict(this.#verdicts, this.#topic, key, meta)
-    return { members: membersOf(state, this.presence.key, verdictOf), typingLine: typingLineOf(state, this.presence.key) }
+    return { members: membersOf(state, this.#presence.key, verdictOf), typingLine: typingLineOf(state, this.#presence.key) }
   }
 
   /** Shows this tab in the room as `user` (again, with a new name, if already shown). */
@@ -63,13 +64,13 @@ export class RoomPresence {
     const generation = ++this.#joinGeneration
     const proof = user.signer === null ? {} : await this.#prove(user.signer)
     if (generation !== this.#joinGeneration) return
-    if (this.presence.key === undefined) this.#since = now
+    if (this.#presence.key === undefined) this.#since = now
     const meta: MemberMeta = { name: user.name, color: user.color, typing: this.#typing.typing, since: this.#since, ...proof }
-    this.presence.track(user.userId, meta)
+    this.#presence.track(user.userId, meta)
   }
 
   async #prove (signer: Signer): Promise<{ publicKey: string, signature: string }> {
-    const bytes = presenceBytes(this.#topic, this.presence.clientID, signer.userId, signer.publicKey)
+    const bytes = presenceBytes(this.#topic, this.#presence.clientID, signer.userId, signer.publicKey)
     return { publicKey: signer.publicKey, signature: await signer.sign(bytes) }
   }
 
@@ -77,7 +78,7 @@ export class RoomPresence {
   leave (): void {
     this.#joinGeneration++
     this.#apply(typingOnBlur(this.#typing))
-    this.presence.untrack()
+    this.#presence.untrack()
   }
 
   /** The user typed in the composer. */
@@ -101,14 +102,14 @@ export class RoomPresence {
     if (this.#typingTimer !== null) clearTimeout(this.#typingTimer)
     this.#listeners.clear()
     this.#stop()
-    this.presence.destroy()
+    this.#presence.destroy()
   }
 
   #onSync (): void {
-    const after = this.presence.state
+    const after = this.#presence.state
     const before = this.#before
     this.#before = after
-    const notices = presenceNotices(before, after, this.presence.key, this.#since, this.#seen)
+    const notices = presenceNotices(before, after, this.#presence.key, this.#since, this.#seen)
     for (const key of after.keys()) this.#seen.add(key)
     this.#emit(notices)
   }
@@ -120,9 +121,9 @@ export class RoomPresence {
 
   #apply (step: TypingStep): void {
     this.#typing = step.state
-    if (step.changed && this.presence.key !== undefined) {
+    if (step.changed && this.#presence.key !== undefined) {
       const typing = step.state.typing
-      this.presence.update(() => ({ typing }))
+      this.#presence.update(() => ({ typing }))
     }
     this.#scheduleTick()
   }
