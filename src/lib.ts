@@ -2,4 +2,4 @@
 // and the elements it is made of. Embedders need nothing else; see README "Embedding".
 export { ParleyChat } from './components/parley-chat.js'
 export type { DraftDetail, NameDetail, SendDetail } from './components/events.js'
-export type { MessageRecord } from './room/schema.js'
+export type { MessageRecord } from './room/index.js'

@@ -1,8 +1,7 @@
 // The site's entry: one chat element following the room named in the URL fragment.
 // Everything else (signaling, ICE) the element reads from the page URL itself.
 import './components/parley-chat.js'
-import { newPrivateRoom, parseRoomFragment, roomFragment } from './room/room-address.js'
-import { canSign } from './room/signing.js'
+import { canSign, newPrivateRoom, parseRoomFragment, roomFragment } from './room/index.js'
 
 const chat = document.querySelector('parley-chat')
 if (chat === null) throw new Error('index.html must contain <parley-chat>')

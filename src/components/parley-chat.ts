@@ -2,13 +2,10 @@
 // It is the element embedders use; the site's entry only points it at the URL's room.
 import { LitElement, html, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
-import { resolveIceServers, resolveSignalingUrl, DEFAULT_ROOM } from '../room/config.js'
-import { cleanName, colorFor, loadIdentity, saveName, type Identity } from '../room/identity.js'
-import { loadSigner } from '../room/key-store.js'
-import { canSign } from '../room/signing.js'
-import type { Author } from '../room/room.js'
-import type { Signer } from '../room/signing.js'
-import type { MessageRecord } from '../room/schema.js'
+import {
+  DEFAULT_ROOM, canSign, cleanName, colorFor, loadIdentity, loadSigner, resolveIceServers, resolveSignalingUrl, saveName,
+  type Author, type Identity, type MessageRecord, type Signer,
+} from '../room/index.js'
 import type { DraftDetail, NameDetail, SendDetail } from './events.js'
 import { RoomController } from './room-controller.js'
 import { UnreadController } from './unread-controller.js'

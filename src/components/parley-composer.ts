@@ -2,8 +2,7 @@
 // Over-long drafts are not cut: the reason is shown and Send is disabled.
 import { LitElement, css, html } from 'lit'
 import { customElement, query, state } from 'lit/decorators.js'
-import { draftProblem } from '../room/messages.js'
-import { MAX_MESSAGE_CHARS } from '../room/schema.js'
+import { MAX_MESSAGE_CHARS, draftProblem } from '../room/index.js'
 import { intent } from './events.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
 

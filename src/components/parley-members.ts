@@ -3,8 +3,7 @@
 import { LitElement, css, html } from 'lit'
 import { customElement, property } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
-import type { Member } from '../room/members.js'
-import { shortFingerprint } from '../room/signing.js'
+import { shortFingerprint, type Member } from '../room/index.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
 
 /**

@@ -4,9 +4,7 @@
 import { LitElement, css, html, type PropertyValues } from 'lit'
 import { customElement, property, query } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
-import { colorFor } from '../room/identity.js'
-import type { MessageRecord } from '../room/schema.js'
-import type { Verdict } from '../room/verdicts.js'
+import { colorFor, type MessageRecord, type Verdict } from '../room/index.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
 
 /** A local line in the log ("Carol joined"), shown after the first `after` messages. */
@@ -77,11 +75,8 @@ export class ParleyMessageList extends LitElement {
 
   @query('.log') private log!: HTMLElement
   @query('.items') private items!: HTMLElement
-  /**
-   * Messages to show, oldest first. The array may grow in place (as the room's list does):
-   * the list looks at its length on every update of its parent.
-   */
-  @property({ attribute: false, hasChanged: () => true }) messages: readonly MessageRecord[] = []
+  /** Messages to show, oldest first; a new array for every change (the room's snapshots are). */
+  @property({ attribute: false }) messages: readonly MessageRecord[] = []
   /** Presence lines, each placed after the messages that were there when it happened. */
   @property({ attribute: false }) notices: readonly LogNotice[] = []
   /** Whether each message's author is who it claims; unverified ones never show as that user. */

@@ -2,8 +2,7 @@
 // Validation mirrors the room's rule so the user sees why a name is refused.
 import { LitElement, css, html } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
-import { cleanName } from '../room/identity.js'
-import { MAX_NAME_CHARS } from '../room/schema.js'
+import { MAX_NAME_CHARS, cleanName } from '../room/index.js'
 import { intent } from './events.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
 

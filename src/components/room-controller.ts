@@ -1,12 +1,11 @@
 // Connects a Lit element to a room: opens it while the element is connected, re-renders
 // the host on every change, and closes it on disconnect. Components reach rooms only here.
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
-import { acquireRoom, type RoomLease } from '../room/room-registry.js'
-import type { Member } from '../room/members.js'
-import type { Author, MessageListener, Room, RoomOptions } from '../room/room.js'
-import type { PresenceUser } from '../room/room-presence.js'
-import type { MessageRecord } from '../room/schema.js'
-import { VerdictCache, messageVerdict, type Verdict } from '../room/verdicts.js'
+import {
+  VerdictCache, acquireRoom, messageVerdict,
+  type Author, type Member, type MessageListener, type MessageRecord, type PresenceUser, type Room, type RoomLease,
+  type RoomOptions, type Verdict,
+} from '../room/index.js'
 import type { LogNotice } from './parley-message-list.js'
 
 /** Most presence lines kept in the log; older ones scroll away. */

@@ -1,6 +1,6 @@
 // The profile's key-value store: localStorage when the page may use it, memory otherwise
 // (sandboxed iframes and some private modes throw on access).
-import type { KeyValueStore } from '../room/identity.js'
+import type { KeyValueStore } from '../room/index.js'
 
 /** localStorage if usable, else a store that lasts as long as the page. */
 export function profileStore (): KeyValueStore {

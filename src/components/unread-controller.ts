@@ -1,7 +1,7 @@
 // Tells the user about messages that arrive while the page is hidden: where they start (a
 // marker in the log), how many (the document title), and, if allowed, system notifications.
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
-import type { MessageRecord } from '../room/schema.js'
+import type { MessageRecord } from '../room/index.js'
 import { notificationFor, unreadFrom, withUnreadCount } from './unread.js'
 
 /** What the controller looks at on each update of its host. */

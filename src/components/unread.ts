@@ -1,6 +1,6 @@
 // Unread messages while the page is hidden, as pure functions over the message list:
 // which ones count, the "(3) " title prefix, and what a system notification says.
-import type { MessageRecord } from '../room/schema.js'
+import type { MessageRecord } from '../room/index.js'
 
 /** Longest message text shown in a system notification, in characters. */
 export const MAX_NOTIFICATION_BODY_CHARS = 160

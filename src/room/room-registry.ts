@@ -1,7 +1,7 @@
 // One open Room per room (name and secret) in this page, shared by everyone who asks.
 // y-webrtc allows a single provider per room name per JavaScript realm, so two chat
 // elements showing the same room must share it; the last release closes it.
-import { topicFor } from './room-address.js'
+import { topicFor } from '../address/index.js'
 import { Room, type RoomOptions } from './room.js'
 
 interface Entry {

@@ -1,23 +1,16 @@
-// A chat room: one Yjs document shared over y-webrtc, with the messages kept as a parsed list.
-// This is the shell around the pure modules; the UI reaches it only through a controller.
+// A chat room: one Yjs document shared with the room's peers, with the messages kept as a parsed
+// list. The composition root of the layers below; the UI reaches it only through a controller.
 import * as Y from 'yjs'
-import { WebrtcProvider } from 'y-webrtc'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
-import { Liveness, LIVENESS_ORIGIN, browserRtc, type RtcImplementation } from './liveness.js'
-import { Framing } from './framing.js'
-import { guardLink } from './peer-guard.js'
-import { roomRtc } from './rtc.js'
-import { DeferredUpdates } from './deferred-updates.js'
-import { persistRoom, type RoomStore } from './persistence.js'
-import { adaptProvider } from './webrtc-patches.js'
-import { RoomPresence } from './room-presence.js'
-import { base64url, topicFor } from './room-address.js'
-import { messageBytes, type Signer } from './signing.js'
+import { openTransport, type RtcImplementation, type Transport, type TransportStats } from '../transport/index.js'
 import {
-  appendMessage, draftProblem, lostRecords, newMessages, observeMessages, readMessages, restoreRecords, withoutCopies,
-  type MessagesChange,
-} from './messages.js'
-import type { MessageRecord } from './schema.js'
+  DeferredUpdates, appendMessage, draftProblem, lostRecords, newMessages, observeMessages, persistRoom, readMessages,
+  restoreRecords, withoutCopies,
+  type MessageRecord, type MessagesChange, type RoomStore,
+} from '../history/index.js'
+import { RoomPresence } from '../membership/index.js'
+import { base64url, topicFor } from '../address/index.js'
+import { messageBytes, type Signer } from '../identity/index.js'
 
 /** Who is writing in this room: a signer where the page can sign, else a bare user id. */
 export interface Author {
@@ -48,11 +41,25 @@ export interface RoomOptions {
   wrtc?: RtcImplementation
   /** Keep the room in this browser's IndexedDB (default true; ignored where there is none). */
   persist?: boolean
+  /**
+   * The document to open the room over, for tests and tools that write records the way another
+   * peer would (a seeded history, malformed records); the room owns it from then on and
+   * `close()` destroys it. Default: a new, empty document.
+   */
+  doc?: Y.Doc
+}
+
+/** What a room counted since it opened: its history, and its transport's counters. */
+export interface RoomStats extends TransportStats {
+  /** Records other peers wrote that failed validation, so were not shown. */
+  skippedRecords: number
+  /** Messages some peer deleted that this one put back (Parley never deletes messages). */
+  restoredRecords: number
 }
 
 /**
- * Listener for message changes; `messages` is the full current list. The list grows in place
- * on appends and is replaced by a new array on any other change.
+ * Listener for message changes; `messages` is the full current list, the same snapshot that
+ * `Room.messages` returns until the next change.
  */
 export type MessagesListener = (change: MessagesChange, messages: readonly MessageRecord[]) => void
 /** Listener for each message new to this peer: sent here, received, or loaded from storage. */
@@ -63,66 +70,70 @@ export class Room {
   readonly name: string
   /** The hashed topic: what the signaling server sees, and what signatures are bound to. */
   readonly topic: string
-  readonly doc: Y.Doc
-  readonly provider: WebrtcProvider
-  /** Who is here: the awareness states presence is built on. */
-  readonly awareness: Awareness
-  /** Fast leave detection over a side channel of each peer connection. */
-  readonly liveness: Liveness
   /** Who is here, on how many tabs, and who is typing. */
   readonly presence: RoomPresence
-  /** Large messages (a late joiner's history) cut into frames every WebRTC stack carries. */
-  readonly framing: Framing
+  readonly #doc: Y.Doc
+  /** Who is here: the awareness states presence is built on. */
+  readonly #awareness: Awareness
   /** The room's copy in IndexedDB; null where there is none (Node) or `persist` is false. */
-  readonly store: RoomStore | null
+  readonly #store: RoomStore | null
   /** Records other peers wrote that failed validation, so were not shown. */
-  skippedRecords = 0
-  /** Messages some peer deleted that this one put back (Parley never deletes messages). */
-  restoredRecords = 0
+  #skippedRecords = 0
+  /** Messages some peer deleted that this one put back. */
+  #restoredRecords = 0
+  /** The shown messages; appends grow it in place. */
   #messages: MessageRecord[] = []
+  /** A copy of `#messages` handed out until the next change; null once a change made it stale. */
+  #snapshot: readonly MessageRecord[] | null = null
   /** The shown records by id, to drop identical copies. */
   #kept = new Map<string, MessageRecord[]>()
   #listeners = new Set<MessagesListener>()
   #messageListeners = new Set<MessageListener>()
   #stopObserving: () => void
-  #unadapt: () => void
+  /** The y-webrtc connection to the room's peers. */
+  #transport: Transport
   /** The document's changes, relayed and stored after the page draws them. */
   #changes: DeferredUpdates
   #closed = false
 
   constructor (options: RoomOptions) {
     this.name = options.name
-    this.doc = new Y.Doc()
-    this.awareness = new Awareness(this.doc)
-    this.liveness = new Liveness(this.awareness)
-    this.framing = new Framing({ admitter: guardLink })
-    const peerOpts: Record<string, unknown> = { ...options.peerOptions }
-    if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
-    const rtc = options.wrtc ?? browserRtc()
-    if (rtc !== null) peerOpts.wrtc = roomRtc(rtc, { liveness: this.liveness, framing: this.framing })
+    this.#doc = options.doc ?? new Y.Doc()
+    this.#awareness = new Awareness(this.#doc)
     const secret = options.secret ?? null
     this.topic = topicFor({ name: options.name, secret })
-    this.presence = new RoomPresence(this.awareness, this.topic)
+    this.presence = new RoomPresence(this.#awareness, this.topic)
     // Stored under the hashed topic: a private room's database name gives nothing away.
-    this.#changes = new DeferredUpdates(this.doc)
-    this.store = options.persist === false ? null : persistRoom(this.topic, this.doc, this.#changes)
-    // The signaling server sees only the hashed topic; a private room's payloads are
-    // encrypted with a key derived from its secret (y-webrtc's `password`).
-    this.provider = new WebrtcProvider(this.topic, this.doc, {
-      signaling: options.signalingUrls,
-      password: secret ?? undefined,
-      awareness: this.awareness,
-      peerOpts,
+    this.#changes = new DeferredUpdates(this.#doc)
+    this.#store = options.persist === false ? null : persistRoom(this.topic, this.#doc, this.#changes)
+    this.#transport = openTransport({
+      topic: this.topic,
+      secret,
+      doc: this.#doc,
+      awareness: this.#awareness,
+      changes: this.#changes,
+      signalingUrls: options.signalingUrls,
+      iceServers: options.iceServers,
+      peerOptions: options.peerOptions,
+      wrtc: options.wrtc,
     })
-    this.#unadapt = adaptProvider(this.provider, LIVENESS_ORIGIN, this.#changes)
     globalThis.addEventListener?.('pagehide', this.#onPageHide)
     this.#reset()
-    this.#stopObserving = observeMessages(this.doc, change => this.#onChange(change))
+    this.#stopObserving = observeMessages(this.#doc, change => this.#onChange(change))
   }
 
-  /** The room's valid messages, in converged order. */
+  /**
+   * The room's valid messages, in converged order: a snapshot, the same array on every read
+   * until the messages change (so it is free to read, and a new array means a change).
+   */
   get messages (): readonly MessageRecord[] {
-    return this.#messages
+    this.#snapshot ??= this.#messages.slice()
+    return this.#snapshot
+  }
+
+  /** What the room counted since it opened; a copy, taken now. */
+  stats (): RoomStats {
+    return { ...this.#transport.stats(), skippedRecords: this.#skippedRecords, restoredRecords: this.#restoredRecords }
   }
 
   /** Subscribes to message changes; returns an unsubscribe function. */
@@ -151,7 +162,7 @@ export class Room {
     const record = author.signer === null
       ? unsigned
       : await signed(unsigned, author.signer, this.topic)
-    if (!this.#closed) appendMessage(this.doc, record, this)
+    if (!this.#closed) appendMessage(this.#doc, record, this)
     return record
   }
 
@@ -162,33 +173,29 @@ export class Room {
     globalThis.removeEventListener?.('pagehide', this.#onPageHide)
     this.#changes.flush()
     this.presence.destroy()
-    this.liveness.goodbye()
-    this.liveness.destroy()
     this.#stopObserving()
     this.#listeners.clear()
     this.#messageListeners.clear()
-    this.store?.destroy()
-    this.#unadapt()
-    // destroy() alone leaves this peer announced on the signaling server; disconnect first.
-    this.provider.disconnect()
-    this.provider.destroy()
-    this.awareness.destroy()
+    this.#store?.destroy()
+    this.#transport.close()
+    this.#awareness.destroy()
     this.#changes.destroy()
-    this.doc.destroy()
+    this.#doc.destroy()
   }
 
   /** The tab is going away (closed, reloaded, navigated): say so while the channels are open. */
   #onPageHide = (): void => {
     this.#changes.flush()
-    this.liveness.goodbye()
-    removeAwarenessStates(this.awareness, [this.awareness.clientID], 'window unload')
+    this.#transport.goodbye()
+    removeAwarenessStates(this.#awareness, [this.#awareness.clientID], 'window unload')
   }
 
   #reset (): void {
-    const batch = readMessages(this.doc)
+    const batch = readMessages(this.#doc)
     this.#kept = new Map()
     this.#messages = withoutCopies(batch.messages, this.#kept)
-    this.skippedRecords = batch.skipped
+    this.#snapshot = null
+    this.#skippedRecords = batch.skipped
   }
 
   #onChange (change: MessagesChange): void {
@@ -198,21 +205,27 @@ export class Room {
       // In place: a new message costs the same in a room of ten messages or of 100,000.
       added = withoutCopies(change.batch.messages, this.#kept)
       for (const message of added) this.#messages.push(message)
-      this.skippedRecords += change.batch.skipped
+      this.#skippedRecords += change.batch.skipped
     } else {
       // Messages are append-only: whatever vanished was deleted by some peer (Yjs does not
       // say which). Put it back from what this peer showed; every peer does the same.
       const lost = lostRecords(this.#messages, change.batch.messages)
       if (lost.length > 0) {
-        this.restoredRecords += lost.length
-        queueMicrotask(() => { if (!this.#closed) restoreRecords(this.doc, lost, RESTORE_ORIGIN) })
+        this.#restoredRecords += lost.length
+        queueMicrotask(() => { if (!this.#closed) restoreRecords(this.#doc, lost, RESTORE_ORIGIN) })
       }
       this.#kept = new Map()
       this.#messages = withoutCopies(change.batch.messages, this.#kept)
-      this.skippedRecords = change.batch.skipped
+      this.#skippedRecords = change.batch.skipped
       added = this.#messageListeners.size > 0 ? newMessages(before, this.#messages) : []
     }
-    for (const listener of this.#listeners) listener(change, this.#messages)
+    // One copy per change that changed the list, made only if someone reads it, however many
+    // messages the change brought.
+    if (change.kind === 'reset' || added.length > 0) this.#snapshot = null
+    if (this.#listeners.size > 0) {
+      const messages = this.messages
+      for (const listener of this.#listeners) listener(change, messages)
+    }
     for (const message of added) for (const listener of this.#messageListeners) listener(message)
   }
 }

@@ -2,8 +2,7 @@
 // recording the events a page sees, and records shaped like the room's.
 import { onTestFinished } from 'vitest'
 import type { DraftDetail, NameDetail, SendDetail } from '../../src/components/events.js'
-import type { Member } from '../../src/room/members.js'
-import type { MessageRecord } from '../../src/room/schema.js'
+import type { Member, MessageRecord } from '../../src/room/index.js'
 
 /** The events Parley's elements fire for user intent. */
 export const INTENT_EVENTS = ['parley-send', 'parley-name', 'parley-draft'] as const

@@ -4,8 +4,8 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { page, userEvent } from 'vitest/browser'
 import '../../src/components/parley-chat.js'
 import type { ParleyChat } from '../../src/components/parley-chat.js'
-import { DEFAULT_ROOM } from '../../src/room/config.js'
-import type { MessageRecord } from '../../src/room/schema.js'
+import { DEFAULT_ROOM } from '../../src/room/index.js'
+import type { MessageRecord } from '../../src/room/index.js'
 import { details, member, message, mount, recordEvents, uniqueRoom } from './browser-fixtures.js'
 
 /** A port nothing listens on: the room keeps trying to reach it, and stays alone. */

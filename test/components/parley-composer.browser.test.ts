@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { cdp, page, userEvent } from 'vitest/browser'
 import '../../src/components/parley-composer.js'
-import { MAX_MESSAGE_CHARS } from '../../src/room/schema.js'
+import { MAX_MESSAGE_CHARS } from '../../src/room/index.js'
 import { details, mount, recordEvents } from './browser-fixtures.js'
 
 const field = () => page.getByRole('textbox', { name: 'Message' })

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { page } from 'vitest/browser'
 import '../../src/components/parley-message-list.js'
 import type { ParleyMessageList } from '../../src/components/parley-message-list.js'
-import type { MessageRecord } from '../../src/room/schema.js'
+import type { MessageRecord } from '../../src/room/index.js'
 import { message, mount, recordEvents } from './browser-fixtures.js'
 
 const log = () => page.getByRole('log', { name: 'Messages' })

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { page, userEvent } from 'vitest/browser'
 import '../../src/components/parley-name-form.js'
-import { MAX_NAME_CHARS } from '../../src/room/schema.js'
+import { MAX_NAME_CHARS } from '../../src/room/index.js'
 import { details, mount, recordEvents } from './browser-fixtures.js'
 
 const field = () => page.getByRole('textbox', { name: 'Your name' })

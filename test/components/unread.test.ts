@@ -2,7 +2,7 @@
 // system notification says.
 import { describe, expect, it } from 'vitest'
 import { MAX_NOTIFICATION_BODY_CHARS, notificationFor, unreadFrom, withUnreadCount } from '../../src/components/unread.js'
-import type { MessageRecord } from '../../src/room/schema.js'
+import type { MessageRecord } from '../../src/room/index.js'
 
 const message = (id: string, authorId: string, authorName: string, text = id): MessageRecord =>
   ({ id, authorId, authorName, text, sentAt: 1_700_000_000_000 })

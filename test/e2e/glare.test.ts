@@ -3,7 +3,7 @@
 // itself again while the newcomer announces itself, and both offer. Stock y-webrtc 10.3 left
 // such pairs stuck in "connecting" (6 of 16 rounds here); Parley must connect them every time.
 import { describe, expect, it } from 'vitest'
-import { Room } from '../../src/room/room.js'
+import { Room } from '../../src/room/index.js'
 import { joinRoom, roomUrl, uniqueRoom, useChatStack } from './harness.js'
 import { nodeRtc, seedParleyRoom } from './history-harness.js'
 

@@ -6,10 +6,9 @@ import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider, type SignalingConn } from 'y-webrtc'
 import type { BrowserContext, Page } from 'playwright-core'
-import { Room } from '../../src/room/room.js'
-import type { RtcImplementation } from '../../src/room/liveness.js'
-import { messagesOf, type MessageRecord } from '../../src/room/schema.js'
-import { generateSigningKeys, messageBytes, signerFor } from '../../src/room/signing.js'
+import { Room, type RtcImplementation } from '../../src/room/index.js'
+import { messagesOf, type MessageRecord } from '../../src/history/index.js'
+import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
 
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
 globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
@@ -50,10 +49,11 @@ export interface Seeder {
 
 /** Opens the room in Node as Parley does (framing, liveness), with `count` signed messages. */
 export async function seedParleyRoom (options: { room: string, signalingUrl: string, count: number, secret?: string | null }): Promise<Seeder> {
-  const room = new Room({ name: options.room, secret: options.secret ?? null, signalingUrls: [options.signalingUrl], iceServers: [], wrtc: nodeRtc, persist: false })
+  const doc = new Y.Doc()
+  const room = new Room({ name: options.room, secret: options.secret ?? null, signalingUrls: [options.signalingUrl], iceServers: [], wrtc: nodeRtc, persist: false, doc })
   const records = await signedHistory(room.topic, options.count)
-  room.doc.transact(() => messagesOf(room.doc).push(records))
-  return { docBytes: Y.encodeStateAsUpdate(room.doc).byteLength, messages: () => [...room.messages], close: () => room.close() }
+  doc.transact(() => messagesOf(doc).push(records))
+  return { docBytes: Y.encodeStateAsUpdate(doc).byteLength, messages: () => [...room.messages], close: () => room.close() }
 }
 
 /** Opens the room with stock y-webrtc in Node, with `count` (unsigned) messages: the reference. */

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { startSignalingServer } from '../../signaling/index.js'
-import { roomDatabaseName } from '../../src/room/persistence.js'
-import { topicFor } from '../../src/room/room-address.js'
+import { roomDatabaseName } from '../../src/history/index.js'
+import { topicFor } from '../../src/address/index.js'
 import {
   expectMessages, joinRoom, messageLog, roomUrl, sendMessage, shownMessages, uniqueRoom, useChatStack,
 } from './harness.js'

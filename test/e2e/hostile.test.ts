@@ -7,10 +7,10 @@ import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
 import type { Page } from 'playwright-core'
-import { topicFor } from '../../src/room/room-address.js'
-import { Room } from '../../src/room/room.js'
-import { messagesOf, type MessageRecord } from '../../src/room/schema.js'
-import { generateSigningKeys, messageBytes, signerFor } from '../../src/room/signing.js'
+import { topicFor } from '../../src/address/index.js'
+import { Room } from '../../src/room/index.js'
+import { messagesOf, type MessageRecord } from '../../src/history/index.js'
+import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
 import {
   expectMessages, joinRoom, roomUrl, sendMessage, shownMembers, shownMessages, uniqueRoom, useChatStack,
 } from './harness.js'
@@ -42,7 +42,8 @@ async function until<T> (read: () => T | undefined): Promise<T> {
 describe('a forging peer', () => {
   it("cannot pass a message or a presence off as someone else's", async () => {
     const { room, a, b } = await roomOfTwo('forge')
-    const mallory = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc })
+    const malloryDoc = new Y.Doc()
+    const mallory = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc, doc: malloryDoc })
     try {
       const genuine = await until(() => mallory.messages.find(m => m.text === 'hello'))
       const aliceId = genuine.authorId
@@ -52,11 +53,11 @@ describe('a forging peer', () => {
       const malloryKey = await signerFor(await generateSigningKeys())
       const claim = { id: 'forged-2', authorId: aliceId, authorName: 'Alice', text: 'Mallory is right', sentAt: Date.now(), publicKey: malloryKey.publicKey }
       const misattributed: MessageRecord = { ...claim, signature: await malloryKey.sign(messageBytes(mallory.topic, claim)) }
-      messagesOf(mallory.doc).push([tampered, misattributed])
-      // 3. Alice's presence, with her key but no signature of hers over this tab.
-      mallory.awareness.setLocalState({
-        presence: { key: aliceId, version: 1, meta: { name: 'Alice', color: 'red', typing: false, since: Date.now(), publicKey: genuine.publicKey, signature: genuine.signature } },
-      })
+      messagesOf(malloryDoc).push([tampered, misattributed])
+      // 3. Alice's presence, with her key but no signature of hers over this tab: a "signer"
+      // that replays her message's signature.
+      const replayed = { userId: aliceId, publicKey: genuine.publicKey ?? '', sign: async () => genuine.signature ?? '' }
+      await mallory.presence.join({ userId: aliceId, name: 'Alice', color: 'red', signer: replayed })
 
       for (const page of [a, b]) {
         await expectMessages(page, ['Alice: hello', '⚠ Alice (unverified): I owe Mallory 1000', '⚠ Alice (unverified): Mallory is right'])

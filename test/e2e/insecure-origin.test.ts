@@ -4,7 +4,7 @@
 // The name resolves to 127.0.0.1 inside Chromium, so nothing leaves the machine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { newPrivateRoom, roomFragment } from '../../src/room/room-address.js'
+import { newPrivateRoom, roomFragment } from '../../src/address/index.js'
 import {
   composer, expectMessages, joinRoom, launchChromium, resolveToLoopback, roomUrl, sendMessage, uniqueRoom, useChatStack,
 } from './harness.js'

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
-import { parseRoomFragment, roomFragment } from '../../src/room/room-address.js'
+import { parseRoomFragment, roomFragment } from '../../src/address/index.js'
 import {
   expectMessages, joinRoom, launchChromium, sendMessage, shownMembers, shownMessages, useChatStack, type Running,
 } from './harness.js'

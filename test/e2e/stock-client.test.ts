@@ -5,8 +5,8 @@ import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
-import { topicFor } from '../../src/room/room-address.js'
-import { messagesOf, type MessageRecord } from '../../src/room/schema.js'
+import { topicFor } from '../../src/address/index.js'
+import { messagesOf, type MessageRecord } from '../../src/history/index.js'
 import { expectMessages, joinRoom, roomUrl, sendMessage, uniqueRoom, useChatStack } from './harness.js'
 
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.

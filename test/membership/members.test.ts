@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { PresenceState } from '../../src/presence/presence-state.js'
-import { membersOf, parseMemberMeta, presenceNotices, typingLineOf, type MemberMeta } from '../../src/room/members.js'
+import type { PresenceState } from '../../src/presence/index.js'
+import { membersOf, parseMemberMeta, presenceNotices, typingLineOf, type MemberMeta } from '../../src/membership/members.js'
 
 const meta = (name: string, ref: string, extra: Partial<MemberMeta> = {}) =>
   ({ name, color: 'red', typing: false, since: 100, ...extra, ref })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { appendMessage, lostRecords, readMessages, restoreRecords, withoutCopies } from '../../src/room/messages.js'
-import { messagesOf, type MessageRecord } from '../../src/room/schema.js'
+import { appendMessage, lostRecords, readMessages, restoreRecords, withoutCopies } from '../../src/history/messages.js'
+import { messagesOf, type MessageRecord } from '../../src/history/schema.js'
 
 const record = (n: number, extra: Partial<MessageRecord> = {}): MessageRecord =>
   ({ id: `m${n}`, authorId: 'u1', authorName: 'Alice', text: `message ${n}`, sentAt: 1000 + n, ...extra })

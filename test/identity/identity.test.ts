@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cleanName, colorFor, loadIdentity, saveName, type KeyValueStore } from '../../src/room/identity.js'
+import { cleanName, colorFor, loadIdentity, saveName, type KeyValueStore } from '../../src/identity/identity.js'
 
 const memoryStore = (): KeyValueStore & { data: Map<string, string> } => {
   const data = new Map<string, string>()

@@ -3,8 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRequire } from 'node:module'
 import wrtc from '@roamhq/wrtc'
-import { Framing } from '../../src/room/framing.js'
-import type { RtcImplementation } from '../../src/room/liveness.js'
+import { Framing } from '../../src/transport/framing.js'
+import type { RtcImplementation } from '../../src/transport/liveness.js'
 
 /** The part of simple-peer (which ships no types) that y-webrtc uses. */
 interface SimplePeer {

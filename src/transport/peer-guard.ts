@@ -55,13 +55,14 @@ export type Refusal = 'malformed' | 'rate-limited'
 
 /** One link's guard: a structural check, and a token bucket for awareness. */
 export class PeerGuard {
-  /** Messages refused so far, by reason. */
-  readonly refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0 }
+  /** Messages refused so far, by reason (shared by the guards of a room when it passes its own). */
+  readonly refused: Record<Refusal, number>
   #tokens = AWARENESS_BURST
   #refilledAt: number
 
-  constructor (now: number) {
+  constructor (now: number, refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0 }) {
     this.#refilledAt = now
+    this.refused = refused
   }
 
   /** Null when `bytes` may go on to y-webrtc, else why not. */
@@ -82,8 +83,15 @@ export class PeerGuard {
   }
 }
 
-/** A filter for one link's incoming messages: binary, well-formed, awareness within its rate. */
-export function guardLink (now: () => number = Date.now): (data: unknown) => boolean {
-  const guard = new PeerGuard(now())
-  return data => data instanceof ArrayBuffer && guard.check(new Uint8Array(data), now()) === null
+/**
+ * A filter for one link's incoming messages: binary, well-formed, awareness within its rate.
+ * Refusals are counted in `refused` (one record for all links of a room), text as malformed.
+ */
+export function guardLink (now: () => number = Date.now, refused?: Record<Refusal, number>): (data: unknown) => boolean {
+  const guard = new PeerGuard(now(), refused)
+  return data => {
+    if (data instanceof ArrayBuffer) return guard.check(new Uint8Array(data), now()) === null
+    guard.refused.malformed++
+    return false
+  }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { appendMessage, draftProblem, observeMessages, readMessages, type MessagesChange } from '../../src/room/messages.js'
-import { MAX_MESSAGE_CHARS, messagesOf, type MessageRecord } from '../../src/room/schema.js'
+import { appendMessage, draftProblem, observeMessages, readMessages, type MessagesChange } from '../../src/history/messages.js'
+import { MAX_MESSAGE_CHARS, messagesOf, type MessageRecord } from '../../src/history/schema.js'
 
 const record = (n: number): MessageRecord =>
   ({ id: `m${n}`, authorId: 'u1', authorName: 'Alice', text: `message ${n}`, sentAt: 1000 + n })

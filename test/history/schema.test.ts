@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_MESSAGE_CHARS, parseMessageRecord } from '../../src/room/schema.js'
+import { MAX_MESSAGE_CHARS, parseMessageRecord } from '../../src/history/schema.js'
 
 const valid = () => ({ id: 'm1', authorId: 'u1', authorName: 'Alice', text: 'hi', sentAt: 1700000000000 })
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { parseMessageRecord, type MessageRecord } from '../../src/room/schema.js'
+import { parseMessageRecord, type MessageRecord } from '../../src/history/index.js'
 import {
   generateSigningKeys, messageBytes, presenceBytes, shortFingerprint, signerFor, userIdOf, verifySigned,
-} from '../../src/room/signing.js'
-import { VerdictCache, messageVerdict, type Verdict } from '../../src/room/verdicts.js'
+} from '../../src/identity/signing.js'
+import { VerdictCache, messageVerdict, type Verdict } from '../../src/membership/index.js'
 
 const TOPIC = 'parley-v1-test'
 

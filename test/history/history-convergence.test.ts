@@ -4,8 +4,8 @@
 // A failure names its seed; replay one with PARLEY_SEED=<seed>.
 import { describe, expect, it } from 'vitest'
 import type * as Y from 'yjs'
-import { appendMessage, newMessages, observeMessages, readMessages } from '../../src/room/messages.js'
-import type { MessageRecord } from '../../src/room/schema.js'
+import { appendMessage, newMessages, observeMessages, readMessages } from '../../src/history/messages.js'
+import type { MessageRecord } from '../../src/history/schema.js'
 import { SimNetwork } from './sim-network.js'
 
 /** Seeds run by default; PARLEY_SEED runs that one alone. */

@@ -4,8 +4,13 @@
 import * as buffer from 'lib0/buffer'
 import * as decoding from 'lib0/decoding'
 import { WebrtcConn, type Room as WebrtcRoom, type SignalingConn, type WebrtcProvider } from 'y-webrtc'
-import type { DeferredUpdates } from './deferred-updates.js'
 import { decideSignal } from './signal-glare.js'
+
+/** Where a room's document changes come from, batched (the room defers them past the next frame). */
+export interface DocumentChanges {
+  /** Calls `listener` with each batch of changes, encoded as a Yjs update; returns what removes it. */
+  on (listener: (update: Uint8Array) => void): () => void
+}
 
 type AwarenessHandler = (changes: { added: number[], updated: number[], removed: number[] }, origin: unknown) => void
 type SignalingListener = (message: unknown) => void
@@ -45,7 +50,7 @@ const glareWonAt = new WeakMap<WebrtcConn, number>()
  *   has not connected in PENDING_LINK_TIMEOUT_MS is offered anew: two peers offering at
  *   once no longer stay stuck in "connecting".
  */
-export function adaptProvider (provider: WebrtcProvider, localOrigin: unknown, changes: DeferredUpdates): () => void {
+export function adaptProvider (provider: WebrtcProvider, localOrigin: unknown, changes: DocumentChanges): () => void {
   for (const conn of provider.signalingConns) screenSignaling(conn)
   let timer: ReturnType<typeof setInterval> | null = null
   let stopRelaying = (): void => {}

@@ -1,12 +1,10 @@
 // The shape of a room's shared Yjs document, declared once, and the guard every record passes.
 // Records come from other peers, so they arrive as `unknown` and are validated before use.
 import * as Y from 'yjs'
-import { MAX_SIGNATURE_FIELD_CHARS } from './signing.js'
+import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS } from '../identity/index.js'
 
 /** Longest message text a user may send, in characters (UTF-16 code units). */
 export const MAX_MESSAGE_CHARS = 4000
-/** Longest display name, in characters. */
-export const MAX_NAME_CHARS = 64
 /** Longest id (message or user), in characters. */
 const MAX_ID_CHARS = 128
 

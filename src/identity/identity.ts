@@ -1,7 +1,6 @@
 // Who this browser profile is in every room: a stable user id, a display name and a colour.
 // Kept in a small key-value store (localStorage in the app) so it survives reloads.
 import { uuidv4 } from 'lib0/random'
-import { MAX_NAME_CHARS } from './schema.js'
 
 /** The part of the Web Storage API that identity needs; tests pass a Map-backed one. */
 export interface KeyValueStore {
@@ -15,6 +14,9 @@ export interface Identity {
   name: string | null
   color: string
 }
+
+/** Longest display name, in characters. */
+export const MAX_NAME_CHARS = 64
 
 const USER_ID_KEY = 'parley:user-id'
 const NAME_KEY = 'parley:name'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { HEARTBEAT_INTERVAL_MS, LINK_TIMEOUT_MS, encodeLivenessFrame, parseLivenessFrame } from '../../src/room/liveness-protocol.js'
-import { closeLink, emptyLiveness, isSpokenFor, onFrame, tick } from '../../src/room/liveness-tracker.js'
+import { HEARTBEAT_INTERVAL_MS, LINK_TIMEOUT_MS, encodeLivenessFrame, parseLivenessFrame } from '../../src/transport/liveness-protocol.js'
+import { closeLink, emptyLiveness, isSpokenFor, onFrame, tick } from '../../src/transport/liveness-tracker.js'
 
 const known = () => true
 

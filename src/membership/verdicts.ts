@@ -1,13 +1,17 @@
 // Remembers which signed records verified, so each is checked once, and only when shown.
 // Verification is async: a record is "pending" until its check settles, then listeners run.
-import { clientOfRef } from '../presence/presence-field.js'
-import type { Meta } from '../presence/presence-state.js'
-import type { MemberMeta } from './members.js'
-import type { MessageRecord } from './schema.js'
-import { messageBytes, presenceBytes, verifySigned } from './signing.js'
+import { clientOfRef, type Meta } from '../presence/index.js'
+import type { MessageRecord } from '../history/index.js'
+import { messageBytes, presenceBytes, verifySigned } from '../identity/index.js'
 
 /** Whether a record's authorship checked out. */
 export type Verdict = 'verified' | 'unverified' | 'pending'
+
+/** The part of a presence meta that claims a user: a public key and a signature, both or neither. */
+export interface SignedClaim {
+  publicKey?: string
+  signature?: string
+}
 
 /** Most verdicts kept; past that the oldest are forgotten (and re-checked if shown again). */
 const MAX_VERDICTS = 5000
@@ -54,7 +58,7 @@ export function messageVerdict (cache: VerdictCache, topic: string, message: Mes
 }
 
 /** The verdict on one tab's claim to be user `key`; unsigned is unverified. */
-export function presenceVerdict (cache: VerdictCache, topic: string, key: string, meta: Meta<MemberMeta>): Verdict {
+export function presenceVerdict (cache: VerdictCache, topic: string, key: string, meta: Meta<SignedClaim>): Verdict {
   const { publicKey, signature } = meta
   if (publicKey === undefined || signature === undefined) return 'unverified'
   const clientID = Number(clientOfRef(meta.ref))

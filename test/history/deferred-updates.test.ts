@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { DeferredUpdates } from '../../src/room/deferred-updates.js'
+import { DeferredUpdates } from '../../src/history/deferred-updates.js'
 
 /** Resolves after the update a DeferredUpdates schedules has run (Node: no frames, one task). */
 const nextTask = () => new Promise(resolve => setTimeout(resolve, 10))

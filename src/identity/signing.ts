@@ -7,7 +7,7 @@
 //   presence: ["parley/presence/v1", topic, clientID, key, publicKey]
 // Keys and signatures travel as unpadded base64url (32 and 64 bytes raw).
 import { digest } from 'lib0/hash/sha256'
-import { base64url } from './room-address.js'
+import { base64url } from '../address/index.js'
 
 const ALGORITHM = { name: 'Ed25519' } as const
 /** Bytes of a user id: the first 16 bytes (128 bits) of SHA-256 of the raw public key. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decideSignal, type LinkView } from '../../src/room/signal-glare.js'
+import { decideSignal, type LinkView } from '../../src/transport/signal-glare.js'
 
 const offering = (token: number): LinkView => ({ initiator: true, connected: false, token })
 const answering: LinkView = { initiator: false, connected: false, token: 5 }

@@ -1,14 +1,12 @@
 // This tab's presence in a room: tracks the user with Parley's meta, drives the typing flag
 // from the composer (transitions only), and reports members and join/leave notices.
 import type { Awareness } from 'y-protocols/awareness'
-import { createPresence, type AwarenessPresence } from '../presence/awareness-presence.js'
-import type { PresenceState } from '../presence/presence-state.js'
 import {
-  TYPING_IDLE, typingDeadline, typingOnBlur, typingOnInput, typingOnSend, typingTick,
-  type TypingState, type TypingStep,
-} from '../presence/typing.js'
+  TYPING_IDLE, createPresence, typingDeadline, typingOnBlur, typingOnInput, typingOnSend, typingTick,
+  type AwarenessPresence, type PresenceState, type TypingState, type TypingStep,
+} from '../presence/index.js'
+import { presenceBytes, type Signer } from '../identity/index.js'
 import { membersOf, parseMemberMeta, presenceNotices, typingLineOf, type Member, type MemberMeta, type PresenceNotice } from './members.js'
-import { presenceBytes, type Signer } from './signing.js'
 import { VerdictCache, presenceVerdict } from './verdicts.js'
 
 /** Who this tab is, as presence shows it; with a signer, the claim is signed. */
@@ -31,7 +29,8 @@ export type PresenceListener = (view: PresenceView, notices: PresenceNotice[]) =
 
 /** One tab's presence in one room. */
 export class RoomPresence {
-  readonly presence: AwarenessPresence<MemberMeta>
+  /** The awareness presence this tab tracks itself in (Parley's meta). */
+  readonly #presence: AwarenessPresence<MemberMeta>
   #typing: TypingState = TYPING_IDLE
   #typingTimer: ReturnType<typeof setTimeout> | null = null
   #since = Number.POSITIVE_INFINITY
@@ -48,16 +47,16 @@ export class RoomPresence {
   /** `topic` is the room's hashed topic, which presence signatures are bound to. */
   constructor (awareness: Awareness, topic: string) {
     this.#topic = topic
-    this.presence = createPresence(awareness, { parseMeta: parseMemberMeta })
-    this.#before = this.presence.state
-    this.#stop = this.presence.onSync(() => this.#onSync())
+    this.#presence = createPresence(awareness, { parseMeta: parseMemberMeta })
+    this.#before = this.#presence.state
+    this.#stop = this.#presence.onSync(() => this.#onSync())
   }
 
   /** The members list and typing line as they are now. */
   get view (): PresenceView {
-    const state = this.presence.state
+    const state = this.#presence.state
     const verdictOf = (key: string, meta: Parameters<typeof presenceVerdict>[3]) => presenceVerdict(this.#verdicts, this.#topic, key, meta)
-    return { members: membersOf(state, this.presence.key, verdictOf), typingLine: typingLineOf(state, this.presence.key) }
+    return { members: membersOf(state, this.#presence.key, verdictOf), typingLine: typingLineOf(state, this.#presence.key) }
   }
 
   /** Shows this tab in the room as `user` (again, with a new name, if already shown). */
@@ -65,13 +64,13 @@ export class RoomPresence {
     const generation = ++this.#joinGeneration
     const proof = user.signer === null ? {} : await this.#prove(user.signer)
     if (generation !== this.#joinGeneration) return
-    if (this.presence.key === undefined) this.#since = now
+    if (this.#presence.key === undefined) this.#since = now
     const meta: MemberMeta = { name: user.name, color: user.color, typing: this.#typing.typing, since: this.#since, ...proof }
-    this.presence.track(user.userId, meta)
+    this.#presence.track(user.userId, meta)
   }
 
   async #prove (signer: Signer): Promise<{ publicKey: string, signature: string }> {
-    const bytes = presenceBytes(this.#topic, this.presence.clientID, signer.userId, signer.publicKey)
+    const bytes = presenceBytes(this.#topic, this.#presence.clientID, signer.userId, signer.publicKey)
     return { publicKey: signer.publicKey, signature: await signer.sign(bytes) }
   }
 
@@ -79,7 +78,7 @@ export class RoomPresence {
   leave (): void {
     this.#joinGeneration++
     this.#apply(typingOnBlur(this.#typing))
-    this.presence.untrack()
+    this.#presence.untrack()
   }
 
   /** The user typed in the composer. */
@@ -103,14 +102,14 @@ export class RoomPresence {
     if (this.#typingTimer !== null) clearTimeout(this.#typingTimer)
     this.#listeners.clear()
     this.#stop()
-    this.presence.destroy()
+    this.#presence.destroy()
   }
 
   #onSync (): void {
-    const after = this.presence.state
+    const after = this.#presence.state
     const before = this.#before
     this.#before = after
-    const notices = presenceNotices(before, after, this.presence.key, this.#since, this.#seen)
+    const notices = presenceNotices(before, after, this.#presence.key, this.#since, this.#seen)
     for (const key of after.keys()) this.#seen.add(key)
     this.#emit(notices)
   }
@@ -122,9 +121,9 @@ export class RoomPresence {
 
   #apply (step: TypingStep): void {
     this.#typing = step.state
-    if (step.changed && this.presence.key !== undefined) {
+    if (step.changed && this.#presence.key !== undefined) {
       const typing = step.state.typing
-      this.presence.update(() => ({ typing }))
+      this.#presence.update(() => ({ typing }))
     }
     this.#scheduleTick()
   }

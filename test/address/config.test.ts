@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { resolveIceServers, resolveSignalingUrl } from '../../src/room/config.js'
+import { resolveIceServers, resolveSignalingUrl } from '../../src/address/config.js'
 
 const page = (search = '', hostname = 'chat.example.org', protocol = 'http:') =>
   ({ protocol, hostname, search, hash: '' })

@@ -3,7 +3,7 @@ import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
-import { AWARENESS_BURST, AWARENESS_PER_SECOND, PeerGuard, inspectPeerMessage } from '../../src/room/peer-guard.js'
+import { AWARENESS_BURST, AWARENESS_PER_SECOND, PeerGuard, guardLink, inspectPeerMessage, type Refusal } from '../../src/transport/peer-guard.js'
 
 /** Messages exactly as y-webrtc writes them. */
 function syncStep1 (doc: Y.Doc): Uint8Array {
@@ -83,5 +83,26 @@ describe('PeerGuard', () => {
     for (let i = 0; i < 1000; i++) expect(guard.check(syncStep1(doc), 0)).toBeNull()
     expect(guard.check(new Uint8Array([9]), 0)).toBe('malformed')
     expect(guard.refused.malformed).toBe(1)
+  })
+})
+
+describe('guardLink', () => {
+  const awareness = new Awareness(new Y.Doc())
+  awareness.setLocalState({ n: 1 })
+  const message = awarenessMessage(awareness)
+  const bytes = (view: Uint8Array): ArrayBuffer => view.slice().buffer
+
+  it('counts the refusals of all links of a room in one record, text as malformed', () => {
+    const refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0 }
+    const now = (): number => 0
+    const links = [guardLink(now, refused), guardLink(now, refused)]
+    for (const admit of links) {
+      expect(admit(bytes(syncStep1(new Y.Doc())))).toBe(true)
+      expect(admit(bytes(new Uint8Array([9])))).toBe(false)
+      expect(admit('not binary')).toBe(false)
+      for (let i = 0; i < AWARENESS_BURST; i++) expect(admit(bytes(message))).toBe(true)
+      expect(admit(bytes(message))).toBe(false)
+    }
+    expect(refused).toEqual({ malformed: 4, 'rate-limited': 2 })
   })
 })

@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   FRAME_MAGIC, FRAME_PAYLOAD_BYTES, MAX_UNFRAMED_BYTES, Reassembler, encodeFrame, encodeFramingHello,
   isFrame, needsFraming, parseFramingHello, type ReassemblyBudget,
-} from '../../src/room/framing-protocol.js'
-import { CAPABILITY_WAIT_MS, FramedChannel, HIGH_WATER_BYTES, FramingCapability, type FramingStats } from '../../src/room/framing-channel.js'
+} from '../../src/transport/framing-protocol.js'
+import { CAPABILITY_WAIT_MS, FramedChannel, HIGH_WATER_BYTES, FramingCapability, type FramingStats } from '../../src/transport/framing-channel.js'
 
 const MIB = 1024 * 1024
 

@@ -1,10 +1,7 @@
 // Parley's presence meta (name, colour, typing) and the views the UI needs of it: the
 // members list, who is typing, and the "joined"/"left" notices. Pure functions.
-import { isPlainObject, type MetaGuard } from '../presence/presence-field.js'
-import type { Meta, PresenceState } from '../presence/presence-state.js'
-import { typingKeys, typingLine } from '../presence/typing.js'
-import { MAX_NAME_CHARS } from './schema.js'
-import { MAX_SIGNATURE_FIELD_CHARS } from './signing.js'
+import { isPlainObject, typingKeys, typingLine, type Meta, type MetaGuard, type PresenceState } from '../presence/index.js'
+import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS } from '../identity/index.js'
 import type { Verdict } from './verdicts.js'
 
 /** What one tab tells the room about its user. */

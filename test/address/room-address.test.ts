@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_ROOM } from '../../src/room/config.js'
-import { newPrivateRoom, parseRoomFragment, roomFragment, topicFor } from '../../src/room/room-address.js'
+import { DEFAULT_ROOM } from '../../src/address/config.js'
+import { newPrivateRoom, parseRoomFragment, roomFragment, topicFor } from '../../src/address/room-address.js'
 
 describe('parseRoomFragment', () => {
   it('reads a public room name', () => {

@@ -1,0 +1,10 @@
+// The history layer's public surface: the room document's schema, its messages (read,
+// written, restored), and keeping it in IndexedDB. Imports only from identity and address.
+export { MAX_MESSAGE_CHARS, messagesOf, parseMessageRecord, type MessageRecord } from './schema.js'
+export {
+  appendMessage, draftProblem, lostRecords, newMessages, observeMessages, parseMessages, readMessages,
+  restoreRecords, sameRecord, withoutCopies,
+  type DraftProblem, type MessageBatch, type MessagesChange,
+} from './messages.js'
+export { ROOM_DATABASE_PREFIX, persistRoom, roomDatabaseName, type RoomStore } from './persistence.js'
+export { DeferredUpdates, type DeferredUpdateListener } from './deferred-updates.js'

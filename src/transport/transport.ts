@@ -1,0 +1,96 @@
+// A room's connection to its peers: y-webrtc's provider for one topic, with Parley's changes
+// to it (webrtc-patches.ts), message framing, the liveness side channel and the peer guard.
+import type * as Y from 'yjs'
+import { WebrtcProvider } from 'y-webrtc'
+import type { Awareness } from 'y-protocols/awareness'
+import { Framing } from './framing.js'
+import type { FramingStats } from './framing-channel.js'
+import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation } from './liveness.js'
+import { guardLink, type Refusal } from './peer-guard.js'
+import { roomRtc } from './rtc.js'
+import { adaptProvider, type DocumentChanges } from './webrtc-patches.js'
+
+/** What a room's transport carries, and where to. */
+export interface TransportOptions {
+  /** The hashed topic: all the signaling server learns of the room. */
+  topic: string
+  /** A private room's secret (signaling payloads are encrypted with a key derived from it); null for a public room. */
+  secret: string | null
+  /** The room's document, synced with every peer. */
+  doc: Y.Doc
+  /** The room's awareness, synced with every peer; liveness removes the states of peers that went. */
+  awareness: Awareness
+  /** The document's changes, relayed to peers as they come (instead of as each transaction ends). */
+  changes: DocumentChanges
+  /** Signaling servers speaking the y-webrtc protocol. */
+  signalingUrls: string[]
+  /** STUN/TURN servers; undefined keeps the WebRTC library's defaults, [] means host candidates only. */
+  iceServers?: RTCIceServer[]
+  /** Extra simple-peer options. */
+  peerOptions?: Record<string, unknown>
+  /** WebRTC classes to use instead of the browser's (in Node: `@roamhq/wrtc`). */
+  wrtc?: RtcImplementation
+}
+
+/** What one room's transport counted since it opened. */
+export interface TransportStats {
+  /** What happened to large messages, and to messages the peer guard or y-webrtc refused. */
+  framing: FramingStats
+  /** Messages the peer guard kept from y-webrtc, by reason. */
+  refused: Record<Refusal, number>
+  /** Frames on Parley's side channels (framing capability, liveness) that failed to parse. */
+  garbageFrames: { framing: number, liveness: number }
+}
+
+/** An open transport; `close()` ends it for good. */
+export interface Transport {
+  /** Tells every connected peer this tab is leaving (the page is going away); links stay open. */
+  goodbye (): void
+  /** A copy of the counters as they are now. */
+  stats (): TransportStats
+  /** Says goodbye, closes every link, and leaves the signaling servers. */
+  close (): void
+}
+
+/** Connects a room's document and awareness to its peers over y-webrtc, as Parley adapts it. */
+export function openTransport (options: TransportOptions): Transport {
+  const liveness = new Liveness(options.awareness)
+  const refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0 }
+  const framing = new Framing({ admitter: () => guardLink(Date.now, refused) })
+  const peerOpts: Record<string, unknown> = { ...options.peerOptions }
+  if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
+  const rtc = options.wrtc ?? browserRtc()
+  if (rtc !== null) peerOpts.wrtc = roomRtc(rtc, { liveness, framing })
+  // The signaling server sees only the hashed topic; a private room's payloads are
+  // encrypted with a key derived from its secret (y-webrtc's `password`).
+  const provider = new WebrtcProvider(options.topic, options.doc, {
+    signaling: options.signalingUrls,
+    password: options.secret ?? undefined,
+    awareness: options.awareness,
+    peerOpts,
+  })
+  const unadapt = adaptProvider(provider, LIVENESS_ORIGIN, options.changes)
+  let closed = false
+  return {
+    goodbye () {
+      if (!closed) liveness.goodbye()
+    },
+    stats () {
+      return {
+        framing: { ...framing.stats },
+        refused: { ...refused },
+        garbageFrames: { framing: framing.garbageFrames, liveness: liveness.garbageFrames },
+      }
+    },
+    close () {
+      if (closed) return
+      closed = true
+      liveness.goodbye()
+      liveness.destroy()
+      unadapt()
+      // destroy() alone leaves this peer announced on the signaling server; disconnect first.
+      provider.disconnect()
+      provider.destroy()
+    },
+  }
+}

@@ -1,0 +1,97 @@
+// A Room in Node without WebRTC or signaling: what it counts, and the messages snapshot it
+// hands out. Another peer's writes arrive as Yjs updates applied to the room's document.
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import * as Y from 'yjs'
+import { messagesOf, type MessageRecord } from '../../src/history/index.js'
+import { Room, type Author } from '../../src/room/index.js'
+
+const rooms: Room[] = []
+let nextRoom = 0
+
+afterEach(() => {
+  for (const room of rooms.splice(0)) room.close()
+})
+
+/** A room over `doc` that talks to nobody (no signaling, no storage), and a peer that writes to it. */
+function openRoom (): { room: Room, peer: Y.Doc } {
+  const doc = new Y.Doc()
+  // Unique names: y-webrtc links rooms of one topic in a process over BroadcastChannel.
+  const room = new Room({ name: `room-test-${process.pid}-${nextRoom++}`, signalingUrls: [], persist: false, doc })
+  rooms.push(room)
+  const peer = new Y.Doc()
+  Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc))
+  peer.on('update', (update: Uint8Array) => Y.applyUpdate(doc, update, 'peer'))
+  doc.on('update', (update: Uint8Array, origin: unknown) => { if (origin !== 'peer') Y.applyUpdate(peer, update) })
+  return { room, peer }
+}
+
+const alice: Author = { name: 'Alice', userId: 'u-alice', signer: null }
+const record = (n: number): MessageRecord => ({ id: `m${n}`, authorId: 'u-bob', authorName: 'Bob', text: `message ${n}`, sentAt: 1000 + n })
+
+describe('Room.stats', () => {
+  it('counts records another peer wrote that fail validation as skipped, and shows none of them', () => {
+    const { room, peer } = openRoom()
+    messagesOf(peer).push([record(1), { id: 'm2', text: 42 }, 'not a record'])
+    expect(room.messages.map(m => m.id)).toEqual(['m1'])
+    expect(room.stats().skippedRecords).toBe(2)
+    messagesOf(peer).push([{ id: 'm3' }])
+    expect(room.stats().skippedRecords).toBe(3)
+  })
+
+  it('counts a message another peer deleted as restored, and puts it back', async () => {
+    const { room, peer } = openRoom()
+    await room.send(alice, 'hello')
+    await room.send(alice, 'still here')
+    messagesOf(peer).delete(0, 1)
+    expect(room.stats().restoredRecords).toBe(1)
+    await vi.waitFor(() => expect(room.messages.map(m => m.text)).toEqual(['hello', 'still here']))
+    expect(messagesOf(peer).length).toBe(2)
+  })
+
+  it('starts with every transport counter at zero, and returns a copy', () => {
+    const { room } = openRoom()
+    const stats = room.stats()
+    expect(stats).toEqual({
+      skippedRecords: 0,
+      restoredRecords: 0,
+      framing: { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0, refusedMessages: 0, handlerErrors: 0 },
+      refused: { malformed: 0, 'rate-limited': 0 },
+      garbageFrames: { framing: 0, liveness: 0 },
+    })
+    stats.framing.violations = 5
+    stats.refused.malformed = 5
+    expect(room.stats().framing.violations).toBe(0)
+    expect(room.stats().refused.malformed).toBe(0)
+  })
+})
+
+describe('Room.messages', () => {
+  it('is the same snapshot on every read until the messages change, and a new one after', async () => {
+    const { room, peer } = openRoom()
+    await room.send(alice, 'one')
+    const first = room.messages
+    expect(room.messages).toBe(first)
+    await room.send(alice, 'two')
+    const second = room.messages
+    expect(second).not.toBe(first)
+    expect(first.map(m => m.text)).toEqual(['one'])
+    expect(second.map(m => m.text)).toEqual(['one', 'two'])
+    // A change that adds no message (only an invalid record) keeps the snapshot.
+    messagesOf(peer).push([{ id: 'broken' }])
+    expect(room.messages).toBe(second)
+  })
+
+  it('hands listeners the snapshot it returns, one per change however many messages it brought', () => {
+    const { room, peer } = openRoom()
+    const seen: Array<readonly MessageRecord[]> = []
+    room.onMessages((_change, messages) => seen.push(messages))
+    messagesOf(peer).push(Array.from({ length: 1000 }, (_, n) => record(n)))
+    expect(seen).toHaveLength(1)
+    expect(seen[0]).toBe(room.messages)
+    expect(seen[0]).toHaveLength(1000)
+    messagesOf(peer).push([record(1000)])
+    expect(seen).toHaveLength(2)
+    expect(seen[1]).toBe(room.messages)
+    expect(seen[0]).toHaveLength(1000)
+  })
+})
