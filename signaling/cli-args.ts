@@ -1,6 +1,8 @@
 // Turns command-line flags and environment variables into SignalingOptions, without side effects.
 // One table (OPTION_SPECS) drives parsing, precedence (flag > env > default) and --help.
 
+import { parseArgs } from 'node:util'
+import type { ParseArgsConfig } from 'node:util'
 import { isLogLevel } from './logger.js'
 import type { SignalingOptions } from './options.js'
 import { DEFAULT_OPTIONS } from './options.js'
@@ -58,22 +60,31 @@ function convert(spec: OptionSpec, raw: string): Value | Error {
   }
 }
 
-/** Parses `argv` (without node and script) and `env` into options. */
+/** The flags as util.parseArgs declares them: every spec by name without "--", and --help / -h. */
+const PARSE_ARGS_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  help: { type: 'boolean', short: 'h' },
+  ...Object.fromEntries(OPTION_SPECS.map((spec) => [spec.flag.slice(2), { type: spec.kind === 'boolean' ? 'boolean' : 'string' }])),
+}
+
+const SPEC_BY_NAME = new Map(OPTION_SPECS.map((spec) => [spec.flag.slice(2), spec]))
+
+/**
+ * Parses `argv` (without node and script) and `env` into options.
+ * util.parseArgs splits the arguments (`--flag value`, `--flag=value`, `-h`, `--`); it runs
+ * non-strict and hands back its tokens so that a value like `-1` still reaches the converter
+ * (and gets its own error), and `--trust-proxy=false` works as the environment variable does.
+ */
 export function parseCliArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliParse {
+  const { tokens } = parseArgs({ args: [...argv], options: PARSE_ARGS_OPTIONS, strict: false, allowPositionals: true, tokens: true })
   const fromFlags = new Map<Key, Value>()
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] ?? ''
-    if (arg === '--help' || arg === '-h') return { kind: 'help' }
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
-    const spec = OPTION_SPECS.find((candidate) => candidate.flag === flag)
-    if (spec === undefined) return { kind: 'error', message: `unknown argument "${arg}" (try --help)` }
-    let raw = inline
-    if (raw === undefined && spec.kind === 'boolean') raw = 'true'
-    if (raw === undefined) {
-      raw = argv[i + 1]
-      i += 1
-      if (raw === undefined) return { kind: 'error', message: `${spec.flag} needs a value` }
+  for (const token of tokens) {
+    if (token.kind === 'option' && token.name === 'help') return { kind: 'help' }
+    const spec = token.kind === 'option' ? SPEC_BY_NAME.get(token.name) : undefined
+    if (token.kind !== 'option' || spec === undefined) {
+      return { kind: 'error', message: `unknown argument "${argv[token.index] ?? ''}" (try --help)` }
     }
+    const raw = token.value ?? (spec.kind === 'boolean' ? 'true' : undefined)
+    if (raw === undefined) return { kind: 'error', message: `${spec.flag} needs a value` }
     const value = convert(spec, raw)
     if (value instanceof Error) return { kind: 'error', message: value.message }
     fromFlags.set(spec.key, value)

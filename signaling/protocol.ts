@@ -32,8 +32,6 @@ export const CLOSE_GOING_AWAY = 1001
 export const CLOSE_MESSAGE_TOO_BIG = 1009
 /** Close code when a connection sends more frames than its rate limit allows. */
 export const CLOSE_RATE_LIMITED = 4029
-/** Close code when a connection falls so far behind that its send buffer is full. */
-export const CLOSE_SLOW_CONSUMER = 4008
 
 /** Why a client frame was rejected; also the `reason` label of the rejected-frames metric. */
 export type RejectReason =

@@ -72,8 +72,3 @@ export function createCounters(): SignalingCounters {
 export function snapshotCounters(counters: SignalingCounters): SignalingCounters {
   return { ...counters, rejected: { ...counters.rejected }, dropped: { ...counters.dropped } }
 }
-
-/** Sum of all rejected frames. */
-export function totalRejected(counters: SignalingCounters): number {
-  return Object.values(counters.rejected).reduce((sum, n) => sum + n, 0)
-}

@@ -26,17 +26,52 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs([], { PORT: '' })).toEqual({ kind: 'start', options: {} })
   })
 
+  it('takes the last of a repeated flag', () => {
+    expect(parseCliArgs(['--port=1', '--port', '2'], {})).toEqual({ kind: 'start', options: { port: 2 } })
+  })
+
+  it('reads a boolean flag bare or with a value, and from the environment', () => {
+    expect(parseCliArgs(['--trust-proxy=false'], {})).toEqual({ kind: 'start', options: { trustProxy: false } })
+    expect(parseCliArgs(['--trust-proxy=yes'], {})).toEqual({ kind: 'start', options: { trustProxy: true } })
+    expect(parseCliArgs([], { SIGNALING_TRUST_PROXY: 'off' })).toEqual({ kind: 'start', options: { trustProxy: false } })
+    expect(parseCliArgs(['--trust-proxy'], { SIGNALING_TRUST_PROXY: 'off' })).toEqual({ kind: 'start', options: { trustProxy: true } })
+  })
+
   it('asks for help', () => {
     expect(parseCliArgs(['--port', '1', '--help'], {})).toEqual({ kind: 'help' })
-    expect(helpText()).toContain('--max-connections-per-ip')
+    expect(parseCliArgs(['-h'], {})).toEqual({ kind: 'help' })
+    expect(parseCliArgs(['--help', '--nope'], {})).toEqual({ kind: 'help' })
+  })
+
+  it('lists every flag with its environment variables and default in the help', () => {
+    const lines = helpText().split('\n')
+    for (const spec of OPTION_SPECS) {
+      const line = lines.findIndex((text) => text.startsWith(`  ${spec.flag} `))
+      expect(line, spec.flag).toBeGreaterThan(0)
+      expect(lines[line + 1], spec.flag).toContain(`env ${spec.env.join(' | ')}; default `)
+    }
+    expect(lines).toContain(`  ${'--port <value>'.padEnd(38)} TCP port (0 = any free port)`)
+    expect(lines.some((text) => text.includes('default 4444'))).toBe(true)
+    expect(lines.some((text) => text.startsWith('  --help '))).toBe(true)
   })
 
   it('reports usage errors', () => {
-    expect(parseCliArgs(['--nope'], {})).toMatchObject({ kind: 'error' })
+    expect(parseCliArgs(['--nope'], {})).toEqual({ kind: 'error', message: 'unknown argument "--nope" (try --help)' })
+    expect(parseCliArgs(['--nope=3'], {})).toEqual({ kind: 'error', message: 'unknown argument "--nope=3" (try --help)' })
+    expect(parseCliArgs(['-x'], {})).toEqual({ kind: 'error', message: 'unknown argument "-x" (try --help)' })
+    expect(parseCliArgs(['5000'], {})).toEqual({ kind: 'error', message: 'unknown argument "5000" (try --help)' })
+    expect(parseCliArgs(['--', '--port'], {})).toEqual({ kind: 'error', message: 'unknown argument "--" (try --help)' })
+    expect(parseCliArgs(['--trust-proxy', 'false'], {})).toEqual({ kind: 'error', message: 'unknown argument "false" (try --help)' })
+    expect(parseCliArgs(['--nope', '--help'], {})).toMatchObject({ kind: 'error' })
     expect(parseCliArgs(['--port'], {})).toMatchObject({ kind: 'error', message: '--port needs a value' })
-    expect(parseCliArgs(['--port', '-1'], {})).toMatchObject({ kind: 'error' })
+    expect(parseCliArgs(['--port', '-1'], {})).toEqual({ kind: 'error', message: '--port expects a non-negative integer, got "-1"' })
+    expect(parseCliArgs(['--port='], {})).toMatchObject({ kind: 'error', message: '--port expects a non-negative integer, got ""' })
     expect(parseCliArgs(['--log-level', 'loud'], {})).toMatchObject({ kind: 'error' })
-    expect(parseCliArgs([], { SIGNALING_MAX_PAYLOAD_BYTES: '1e9' })).toMatchObject({ kind: 'error' })
+    expect(parseCliArgs(['--trust-proxy=maybe'], {})).toEqual({ kind: 'error', message: '--trust-proxy expects true or false, got "maybe"' })
+    expect(parseCliArgs([], { SIGNALING_MAX_PAYLOAD_BYTES: '1e9' })).toEqual({
+      kind: 'error',
+      message: 'SIGNALING_MAX_PAYLOAD_BYTES: --max-payload-bytes expects a non-negative integer, got "1e9"',
+    })
   })
 
   it('has a flag for every documented limit, all accepted by resolveOptions', () => {

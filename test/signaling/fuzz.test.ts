@@ -1,7 +1,7 @@
 // Fuzz tests: thousands of generated hostile frames against a server with default limits.
 // Afterwards the server must have counted each rejection, kept others working and leaked nothing.
 
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_OPTIONS } from '../../signaling/options.js'
 import { MAX_JSON_DEPTH, MAX_TOPIC_LENGTH_CHARS, REJECT_REASONS } from '../../signaling/protocol.js'
 import type { SignalingServer } from '../../signaling/server.js'
@@ -11,8 +11,8 @@ import { TestClient, cleanup, startTestServer, waitUntil } from './helpers.js'
 
 afterEach(cleanup)
 
-const envSeed = Number(process.env['FUZZ_SEED'])
-/** FUZZ_SEED replays a failure; otherwise every run explores a new seed. */
+const envSeed = Number(process.env['FUZZ_SEED'] || Number.NaN) // empty counts as unset, not as 0
+/** FUZZ_SEED replays a run (both tests); otherwise every run explores a new seed. */
 const BASE_SEED = Number.isInteger(envSeed) ? envSeed : Math.floor(Math.random() * 2 ** 32)
 /** Frames per hostile connection: below the default rate-limit burst, so no client is cut off. */
 const FRAMES_PER_CLIENT = Math.floor(DEFAULT_OPTIONS.rateLimitBurst * 0.75)
@@ -35,7 +35,7 @@ async function exchangeBothWays(server: SignalingServer, topic: string, context:
 }
 
 async function fuzzOnce(frameCount: number, seed: number): Promise<void> {
-  const context = `fuzz seed ${seed} (replay with FUZZ_SEED=${seed})`
+  const context = `fuzz seed ${seed} (replay with FUZZ_SEED=${BASE_SEED})`
   const server = await startTestServer()
   const frames = generateFrames(seed, frameCount, {
     maxPayloadBytes: DEFAULT_OPTIONS.maxPayloadBytes,
@@ -73,6 +73,11 @@ async function fuzzOnce(frameCount: number, seed: number): Promise<void> {
 }
 
 describe('signaling server under hostile input', () => {
+  beforeAll(() => {
+    // The one line a passing run prints: a run that hangs or is killed can still be replayed.
+    console.log(`signaling fuzz: replay this run with FUZZ_SEED=${BASE_SEED}`)
+  })
+
   it('survives 1,500 generated malformed frames', { timeout: FUZZ_TIMEOUT_MS }, async () => {
     await fuzzOnce(1_500, BASE_SEED)
   })

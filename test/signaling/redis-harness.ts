@@ -3,12 +3,12 @@
 
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
 import { createServer } from 'node:net'
+import { findRedisServer, redisServerPath } from '../../scripts/find-redis-server.js'
 import { withTimeout } from './helpers.js'
 
 /** The redis-server binary; REDIS_SERVER_BIN overrides the Debian package's path. */
-export const REDIS_SERVER_BIN = process.env['REDIS_SERVER_BIN'] ?? '/usr/bin/redis-server'
+export const REDIS_SERVER_BIN = redisServerPath()
 const REDIS_START_TIMEOUT_MS = 10_000
 const REDIS_STOP_TIMEOUT_MS = 5_000
 const READY_LINE = 'Ready to accept connections'
@@ -23,9 +23,7 @@ export interface RedisHandle {
 
 /** Throws a clear error if redis-server cannot be run. */
 export function requireRedisServer(): void {
-  try {
-    accessSync(REDIS_SERVER_BIN, constants.X_OK)
-  } catch {
+  if (findRedisServer() === null) {
     throw new Error(`redis-server not found at ${REDIS_SERVER_BIN}: install it with \`apt-get install redis-server\` (or set REDIS_SERVER_BIN)`)
   }
 }

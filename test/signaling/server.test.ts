@@ -159,18 +159,26 @@ describe('signaling server robustness', () => {
     expect(server.stats().registry).toEqual({ topics: 2, connections: 1, subscriptions: 2 })
   })
 
-  it('terminates a connection that stops answering heartbeat pings', async () => {
+  // Room for both waits below (20 intervals each), so a failure names the wait that failed.
+  it('terminates a connection that stops answering heartbeat pings', { timeout: 15_000 }, async () => {
     // Long enough that a busy test machine still answers in time, short enough to keep the test quick.
     const heartbeatIntervalMs = 250
     const server = await startTestServer({ heartbeatIntervalMs })
     const live = await TestClient.connect(server.url)
+    let livePings = 0
+    live.ws.on('ping', () => {
+      livePings += 1
+    })
     const frozen = await TestClient.connect(server.url)
     frozen.send({ type: 'subscribe', topics: ['room'] })
     await frozen.sync()
     frozen.ws.pause() // stops reading: pings go unanswered
     await waitUntil(() => server.stats().counters.dropped.heartbeat_timeout >= 1, 'the frozen client is terminated', 20 * heartbeatIntervalMs)
     expect(server.stats().registry.topics).toBe(0)
-    await new Promise((resolve) => setTimeout(resolve, 3 * heartbeatIntervalMs))
+    // The server pings only a client that answered the previous ping (else it terminates it), so
+    // three more pings mean the live client passed three more heartbeat checks.
+    const pingsAtDrop = livePings
+    await waitUntil(() => livePings >= pingsAtDrop + 3, 'the live client is pinged three more times', 20 * heartbeatIntervalMs)
     await live.sync()
     expect(server.stats().counters.dropped.heartbeat_timeout, 'the live client answered every ping').toBe(1)
     frozen.ws.resume()
