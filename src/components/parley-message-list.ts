@@ -267,7 +267,8 @@ export class ParleyMessageList extends LitElement {
   }
 
   override render () {
-    const estimate = this.#renderedEstimate = this.#estimate()
+    const estimate = this.#estimate()
+    this.#renderedEstimate = estimate
     const count = this.#count()
     const above = this.#first * estimate
     const below = Math.max(0, count - 1 - this.#last) * estimate

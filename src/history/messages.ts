@@ -1,6 +1,6 @@
 // Reading and writing chat messages in a room document: pure functions over a Y.Doc.
 // Invalid records written by other peers are skipped and counted, never rendered.
-import * as Y from 'yjs'
+import type * as Y from 'yjs'
 import { MAX_MESSAGE_CHARS, messagesOf, parseMessageRecord, type MessageRecord } from './schema.js'
 
 /** Why a draft cannot be sent, or null when it can. */

@@ -1,6 +1,6 @@
 // The shape of a room's shared Yjs document, declared once, and the guard every record passes.
 // Records come from other peers, so they arrive as `unknown` and are validated before use.
-import * as Y from 'yjs'
+import type * as Y from 'yjs'
 import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS } from '../identity/index.js'
 
 /** Longest message text a user may send, in characters (UTF-16 code units). */

@@ -188,18 +188,27 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   /** Sends from the queue while the real buffer has room, framing what needs it. */
   #pump (): void {
     while (this.#queue.length > 0) {
-      if (this.#real.readyState !== 'open') return this.#dispose()
+      if (this.#real.readyState !== 'open') {
+        this.#dispose()
+        return
+      }
       const head = this.#queue[0]
       if (head.framed === null) {
         const decision = this.#decide(head)
-        if (decision === 'wait') return this.#waitForCapability()
+        if (decision === 'wait') {
+          this.#waitForCapability()
+          return
+        }
         if (decision === 'drop') {
           this.#drop(head)
           continue
         }
         head.framed = decision === 'frame'
       }
-      if (this.#real.bufferedAmount >= HIGH_WATER_BYTES) return this.#waitForDrain()
+      if (this.#real.bufferedAmount >= HIGH_WATER_BYTES) {
+        this.#waitForDrain()
+        return
+      }
       try {
         if (head.framed && head.bytes !== null) {
           const payloadBytes = Math.min(FRAME_PAYLOAD_BYTES, head.bytes.byteLength - head.offset)

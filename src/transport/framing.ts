@@ -93,9 +93,8 @@ export class Framing {
         get (this: RTCPeerConnection) { return handlers.get(this) ?? (get.call(this) as DataChannelHandler) },
         set (this: RTCPeerConnection, handler: DataChannelHandler) {
           handlers.set(this, handler)
-          const pc = this
           set.call(this, handler === null ? null : (event: RTCDataChannelEvent) => {
-            handler.call(pc, { type: event.type, channel: frame(pc, event.channel), target: pc } as unknown as RTCDataChannelEvent)
+            handler.call(this, { type: event.type, channel: frame(this, event.channel), target: this } as unknown as RTCDataChannelEvent)
           })
         },
       })
