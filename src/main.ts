@@ -1,6 +1,6 @@
 // The site's entry: one chat element following the room named in the URL fragment.
 // Everything else (signaling, ICE) the element reads from the page URL itself.
-import './components/parley-chat.js'
+import './components/index.js'
 import { canSign, newPrivateRoom, parseRoomFragment, roomFragment } from './room/index.js'
 
 const chat = document.querySelector('parley-chat')

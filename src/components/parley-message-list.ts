@@ -70,7 +70,7 @@ export class ParleyMessageList extends LitElement {
 
   static {
     // updated() measures what it rendered and may widen the window: a second update is by design.
-    this.disableWarning?.('change-in-update')
+    ParleyMessageList.disableWarning?.('change-in-update')
   }
 
   @query('.log') private log!: HTMLElement

@@ -5,6 +5,7 @@ declare global {
   var litIssuedWarnings: Set<string | undefined> | undefined
 }
 
-(globalThis.litIssuedWarnings ??= new Set()).add('dev-mode')
+globalThis.litIssuedWarnings ??= new Set()
+globalThis.litIssuedWarnings.add('dev-mode')
 
 export {}
