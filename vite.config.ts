@@ -21,22 +21,23 @@ export const LIBRARY_SUBDIR = 'lib'
  * Empties the outDir like Vite's `emptyOutDir`, except for the library's folder, so the two
  * builds can run in either order. Like Vite, it never empties a folder outside the project.
  */
-function emptyOutDirExceptLibrary (): Plugin {
+function emptyOutDirExceptLibrary(): Plugin {
   let outDir = ''
   let root = ''
   return {
     name: 'parley:empty-out-dir-except-library',
     apply: 'build',
-    configResolved (config) {
+    configResolved(config) {
       root = config.root
       outDir = join(config.root, config.build.outDir)
     },
-    async buildStart () {
+    async buildStart() {
       const inside = relative(root, outDir)
       if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return
       const entries = await readdir(outDir).catch(() => [])
-      await Promise.all(entries.filter(name => name !== LIBRARY_SUBDIR)
-        .map(name => rm(join(outDir, name), { recursive: true, force: true })))
+      await Promise.all(
+        entries.filter((name) => name !== LIBRARY_SUBDIR).map((name) => rm(join(outDir, name), { recursive: true, force: true })),
+      )
     },
   }
 }

@@ -31,8 +31,8 @@ export interface BundleSizeResult {
 }
 
 /** Sums the raw and gzipped sizes of the .js files directly in `dir`. */
-export async function measureJs (dir: string): Promise<JsSize> {
-  const names = (await readdir(dir)).filter(name => name.endsWith('.js'))
+export async function measureJs(dir: string): Promise<JsSize> {
+  const names = (await readdir(dir)).filter((name) => name.endsWith('.js'))
   const size: JsSize = { files: 0, rawBytes: 0, gzipBytes: 0 }
   for (const name of names) {
     const bytes = await readFile(join(dir, name))
@@ -44,7 +44,7 @@ export async function measureJs (dir: string): Promise<JsSize> {
 }
 
 /** Builds the site and the library (as `npm run build` does) and measures their JavaScript. */
-export async function runBundleSizeBench (): Promise<BundleSizeResult> {
+export async function runBundleSizeBench(): Promise<BundleSizeResult> {
   const outDir = await mkdtemp(join(tmpdir(), 'parley-bundle-'))
   // Measure what `npm run build` ships, even when called from a test runner (NODE_ENV=test).
   const nodeEnv = process.env.NODE_ENV
@@ -65,7 +65,7 @@ export async function runBundleSizeBench (): Promise<BundleSizeResult> {
 }
 
 /** The figures as a table, then one JSON line. */
-export function formatBundleSize (result: BundleSizeResult): string {
+export function formatBundleSize(result: BundleSizeResult): string {
   const kb = (bytes: number) => (bytes / BYTES_PER_KB).toFixed(1)
   const row = (name: string, size: JsSize) =>
     `| ${name.padEnd(33)} | ${String(size.files).padStart(5)} | ${kb(size.rawBytes).padStart(8)} | ${kb(size.gzipBytes).padStart(9)} |`

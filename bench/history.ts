@@ -11,8 +11,15 @@ import { build } from 'vite'
 import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
 import {
-  historyTimes, probeHistory, rememberName, seedParleyRoom, seedStockRoom, seededText, usedHeapBytes,
-  type HistoryTimes, type Seeder,
+  historyTimes,
+  probeHistory,
+  rememberName,
+  seedParleyRoom,
+  seedStockRoom,
+  seededText,
+  usedHeapBytes,
+  type HistoryTimes,
+  type Seeder,
 } from '../test/e2e/history-harness.js'
 
 /** Message counts measured by default. */
@@ -56,17 +63,24 @@ export interface HistoryBenchOptions {
   arrivalTimeoutMs?: number
 }
 
-async function waitForProbe (page: Page, done: (times: HistoryTimes) => boolean, timeoutMs: number): Promise<HistoryTimes> {
+async function waitForProbe(page: Page, done: (times: HistoryTimes) => boolean, timeoutMs: number): Promise<HistoryTimes> {
   const deadline = Date.now() + timeoutMs
   let times = await historyTimes(page)
   while (!done(times) && Date.now() < deadline) {
-    await new Promise(resolve => setTimeout(resolve, POLL_MS))
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
     times = await historyTimes(page)
   }
   return times
 }
 
-async function lateJoin (browser: Browser, implementation: 'parley' | 'stock', url: string, count: number, seeder: Seeder, timeoutMs: number): Promise<HistoryFigure> {
+async function lateJoin(
+  browser: Browser,
+  implementation: 'parley' | 'stock',
+  url: string,
+  count: number,
+  seeder: Seeder,
+  timeoutMs: number,
+): Promise<HistoryFigure> {
   const context = await browser.newContext()
   try {
     if (implementation === 'parley') {
@@ -75,7 +89,7 @@ async function lateJoin (browser: Browser, implementation: 'parley' | 'stock', u
     }
     const page = await context.newPage()
     await page.goto(url)
-    const times = await waitForProbe(page, t => implementation === 'stock' ? t.heldAt !== null : t.shownAt !== null, timeoutMs)
+    const times = await waitForProbe(page, (t) => (implementation === 'stock' ? t.heldAt !== null : t.shownAt !== null), timeoutMs)
     const arrived = times.heldAt !== null
     return {
       implementation,
@@ -95,7 +109,7 @@ async function lateJoin (browser: Browser, implementation: 'parley' | 'stock', u
 }
 
 /** Builds the site and the stock page, then measures each count for Parley (and stock). */
-export async function runHistoryBench (options: HistoryBenchOptions = {}): Promise<HistoryFigure[]> {
+export async function runHistoryBench(options: HistoryBenchOptions = {}): Promise<HistoryFigure[]> {
   const counts = options.counts ?? DEFAULT_COUNTS
   const timeoutMs = options.arrivalTimeoutMs ?? DEFAULT_ARRIVAL_TIMEOUT_MS
   const root = fileURLToPath(new URL('..', import.meta.url))
@@ -118,7 +132,8 @@ export async function runHistoryBench (options: HistoryBenchOptions = {}): Promi
       try {
         const url = `${site.url}?signaling=${encodeURIComponent(signaling.url)}&ice=#${encodeURIComponent(room)}`
         const joins: HistoryFigure[] = []
-        for (let trial = 0; trial < (options.trials ?? DEFAULT_TRIALS); trial++) joins.push(await lateJoin(browser, 'parley', url, count, parleySeeder, timeoutMs))
+        for (let trial = 0; trial < (options.trials ?? DEFAULT_TRIALS); trial++)
+          joins.push(await lateJoin(browser, 'parley', url, count, parleySeeder, timeoutMs))
         figures.push(medianFigure(joins))
       } finally {
         parleySeeder.close()
@@ -136,46 +151,54 @@ export async function runHistoryBench (options: HistoryBenchOptions = {}): Promi
     return figures
   } finally {
     await browser?.close()
-    await Promise.allSettled(running.map(r => r.close()))
+    await Promise.allSettled(running.map((r) => r.close()))
     await Promise.allSettled([rm(siteDir, { recursive: true, force: true }), rm(stockDir, { recursive: true, force: true })])
   }
 }
 
 /** The figures as a table, one row per implementation and count. */
-export function historyTable (figures: HistoryFigure[]): string {
-  const ms = (value: number | null, figure: HistoryFigure) => value === null ? `did not arrive within ${figure.timeoutMs / 1000} s (${figure.held} held)` : `${value} ms`
-  const rows = figures.map(f => [
-    f.implementation, f.messages.toLocaleString('en'), ms(f.syncMs, f), f.sinceNavigationMs === null ? '–' : `${f.sinceNavigationMs} ms`,
-    f.renderMs === null ? '–' : `${f.renderMs} ms`, f.heapBytes === null ? '–' : `${(f.heapBytes / 2 ** 20).toFixed(1)} MiB`, `${f.docBytesPerMessage} B`,
-  ].join(' | '))
+export function historyTable(figures: HistoryFigure[]): string {
+  const ms = (value: number | null, figure: HistoryFigure) =>
+    value === null ? `did not arrive within ${figure.timeoutMs / 1000} s (${figure.held} held)` : `${value} ms`
+  const rows = figures.map((f) =>
+    [
+      f.implementation,
+      f.messages.toLocaleString('en'),
+      ms(f.syncMs, f),
+      f.sinceNavigationMs === null ? '–' : `${f.sinceNavigationMs} ms`,
+      f.renderMs === null ? '–' : `${f.renderMs} ms`,
+      f.heapBytes === null ? '–' : `${(f.heapBytes / 2 ** 20).toFixed(1)} MiB`,
+      `${f.docBytesPerMessage} B`,
+    ].join(' | '),
+  )
   return [
-    `History sync (late joiner in Chromium, one Node peer online; Parley: median of ${figures.find(f => f.implementation === 'parley')?.trials ?? 0} joins)`,
+    `History sync (late joiner in Chromium, one Node peer online; Parley: median of ${figures.find((f) => f.implementation === 'parley')?.trials ?? 0} joins)`,
     '| implementation | messages | history held after connect | after navigation | latest screen after held | JS heap | doc bytes / message |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map(row => `| ${row} |`),
+    ...rows.map((row) => `| ${row} |`),
   ].join('\n')
 }
 
 /** One figure of several late joins: the median of each measure (null if any join missed it). */
-function medianFigure (joins: HistoryFigure[]): HistoryFigure {
+function medianFigure(joins: HistoryFigure[]): HistoryFigure {
   const median = (pick: (figure: HistoryFigure) => number | null): number | null => {
     const values = joins.map(pick)
-    if (values.some(value => value === null)) return null
+    if (values.some((value) => value === null)) return null
     const sorted = (values as number[]).sort((a, b) => a - b)
     return sorted[Math.floor((sorted.length - 1) / 2)]
   }
   return {
     ...joins[0],
-    syncMs: median(f => f.syncMs),
-    sinceNavigationMs: median(f => f.sinceNavigationMs),
-    renderMs: median(f => f.renderMs),
-    heapBytes: median(f => f.heapBytes),
-    held: Math.min(...joins.map(f => f.held)),
+    syncMs: median((f) => f.syncMs),
+    sinceNavigationMs: median((f) => f.sinceNavigationMs),
+    renderMs: median((f) => f.renderMs),
+    heapBytes: median((f) => f.heapBytes),
+    held: Math.min(...joins.map((f) => f.held)),
     trials: joins.length,
   }
 }
 
-function round (ms: number): number {
+function round(ms: number): number {
   return Math.round(ms)
 }
 
@@ -188,7 +211,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const timeout = flag('--timeout-s')
   const trials = flag('--trials')
   const figures = await runHistoryBench({
-    counts, trials: trials === undefined ? undefined : Number(trials), arrivalTimeoutMs: timeout === undefined ? undefined : Number(timeout) * 1000,
+    counts,
+    trials: trials === undefined ? undefined : Number(trials),
+    arrivalTimeoutMs: timeout === undefined ? undefined : Number(timeout) * 1000,
   })
   console.log(historyTable(figures))
   console.log(JSON.stringify({ history: figures }))

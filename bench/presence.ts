@@ -16,8 +16,13 @@ const SEEN_TIMEOUT_MS = 45_000
 const POLL_MS = 5
 
 /** The events measured, in order. */
-export const PRESENCE_EVENTS = ['join seen after page open', 'typing seen after first key', 'leave seen after tab close', 'leave seen after kill'] as const
-type PresenceEvent = typeof PRESENCE_EVENTS[number]
+export const PRESENCE_EVENTS = [
+  'join seen after page open',
+  'typing seen after first key',
+  'leave seen after tab close',
+  'leave seen after kill',
+] as const
+type PresenceEvent = (typeof PRESENCE_EVENTS)[number]
 
 /** Median and worst of one event for one implementation, in ms (null: never seen in time). */
 export interface PresenceFigure {
@@ -32,30 +37,33 @@ export interface PresenceFigure {
 /** What a page of either implementation lets the benchmark do. */
 interface Flavour {
   implementation: 'parley' | 'stock'
-  url (room: string, name: string): string
+  url(room: string, name: string): string
   /** Prepares a new profile (e.g. a remembered name) before its page opens. */
-  prepare (context: BrowserContext, name: string): Promise<void>
+  prepare(context: BrowserContext, name: string): Promise<void>
   /** In-page expression: number of other users shown. */
   othersExpression: string
   /** In-page expression: is someone else typing? */
   typingExpression: string
 }
 
-function parleyFlavour (siteUrl: string, signalingUrl: string): Flavour {
+function parleyFlavour(siteUrl: string, signalingUrl: string): Flavour {
   const chat = "document.querySelector('parley-chat')"
   return {
     implementation: 'parley',
     url: (room) => `${siteUrl}?signaling=${encodeURIComponent(signalingUrl)}&ice=#${encodeURIComponent(room)}`,
-    prepare: async (context, name) => { await context.addInitScript(stored => localStorage.setItem('parley:name', stored), name) },
+    prepare: async (context, name) => {
+      await context.addInitScript((stored) => localStorage.setItem('parley:name', stored), name)
+    },
     othersExpression: `(${chat}?.shadowRoot?.querySelector('parley-members')?.members ?? []).filter(m => !m.isSelf).length`,
     typingExpression: `(${chat}?.shadowRoot?.querySelector('[role=status]')?.textContent ?? '').trim() !== ''`,
   }
 }
 
-function stockFlavour (stockUrl: string, signalingUrl: string): Flavour {
+function stockFlavour(stockUrl: string, signalingUrl: string): Flavour {
   return {
     implementation: 'stock',
-    url: (room, name) => `${stockUrl}?signaling=${encodeURIComponent(signalingUrl)}&room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`,
+    url: (room, name) =>
+      `${stockUrl}?signaling=${encodeURIComponent(signalingUrl)}&room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`,
     prepare: async () => {},
     othersExpression: 'window.bench?.others() ?? 0',
     typingExpression: 'window.bench?.someoneTyping() ?? false',
@@ -63,16 +71,19 @@ function stockFlavour (stockUrl: string, signalingUrl: string): Flavour {
 }
 
 /** Resolves with the page's clock (ms since epoch) when `expression` becomes true, or null on timeout. */
-async function seenAt (page: Page, expression: string): Promise<number | null> {
+async function seenAt(page: Page, expression: string): Promise<number | null> {
   try {
-    const handle = await page.waitForFunction(`(${expression}) ? Date.now() : false`, undefined, { polling: POLL_MS, timeout: SEEN_TIMEOUT_MS })
-    return await handle.jsonValue() as number
+    const handle = await page.waitForFunction(`(${expression}) ? Date.now() : false`, undefined, {
+      polling: POLL_MS,
+      timeout: SEEN_TIMEOUT_MS,
+    })
+    return (await handle.jsonValue()) as number
   } catch {
     return null // not seen within SEEN_TIMEOUT_MS: reported as missed
   }
 }
 
-async function openPage (browser: Browser, flavour: Flavour, room: string, name: string): Promise<Page> {
+async function openPage(browser: Browser, flavour: Flavour, room: string, name: string): Promise<Page> {
   const context = await browser.newContext()
   await flavour.prepare(context, name)
   const page = await context.newPage()
@@ -81,13 +92,13 @@ async function openPage (browser: Browser, flavour: Flavour, room: string, name:
 }
 
 /** One trial of all four events for one implementation; returns ms per event (null: missed). */
-async function trial (observerBrowser: Browser, flavour: Flavour, trialIndex: number): Promise<Map<PresenceEvent, number | null>> {
+async function trial(observerBrowser: Browser, flavour: Flavour, trialIndex: number): Promise<Map<PresenceEvent, number | null>> {
   const result = new Map<PresenceEvent, number | null>()
   const room = `bench-${flavour.implementation}-${trialIndex}-${Date.now()}`
   const observer = await openPage(observerBrowser, flavour, room, 'Observer')
   const subject = await launchKillableChromium()
   try {
-    const elapsed = (started: number, seen: number | null) => seen === null ? null : seen - started
+    const elapsed = (started: number, seen: number | null) => (seen === null ? null : seen - started)
 
     // Join: from the subject's page open to the observer listing it.
     const context = await subject.browser.newContext()
@@ -126,9 +137,12 @@ async function trial (observerBrowser: Browser, flavour: Flavour, trialIndex: nu
   return result
 }
 
-function summarize (implementation: 'parley' | 'stock', trials: Array<Map<PresenceEvent, number | null>>): PresenceFigure[] {
-  return PRESENCE_EVENTS.map(event => {
-    const seen = trials.map(t => t.get(event) ?? null).filter((ms): ms is number => ms !== null).sort((a, b) => a - b)
+function summarize(implementation: 'parley' | 'stock', trials: Array<Map<PresenceEvent, number | null>>): PresenceFigure[] {
+  return PRESENCE_EVENTS.map((event) => {
+    const seen = trials
+      .map((t) => t.get(event) ?? null)
+      .filter((ms): ms is number => ms !== null)
+      .sort((a, b) => a - b)
     return {
       implementation,
       event,
@@ -141,7 +155,7 @@ function summarize (implementation: 'parley' | 'stock', trials: Array<Map<Presen
 }
 
 /** Builds both pages, runs `trials` trials of each implementation, and returns the figures. */
-export async function runPresenceBench (options: { trials?: number, stockTrials?: number } = {}): Promise<PresenceFigure[]> {
+export async function runPresenceBench(options: { trials?: number; stockTrials?: number } = {}): Promise<PresenceFigure[]> {
   const trials = options.trials ?? 5
   const stockTrials = options.stockTrials ?? 2
   const root = fileURLToPath(new URL('..', import.meta.url))
@@ -158,7 +172,10 @@ export async function runPresenceBench (options: { trials?: number, stockTrials?
     running.push(site, stock, signaling)
     observerBrowser = await launchChromium()
     const figures: PresenceFigure[] = []
-    for (const [flavour, count] of [[parleyFlavour(site.url, signaling.url), trials], [stockFlavour(stock.url, signaling.url), stockTrials]] as const) {
+    for (const [flavour, count] of [
+      [parleyFlavour(site.url, signaling.url), trials],
+      [stockFlavour(stock.url, signaling.url), stockTrials],
+    ] as const) {
       const results = []
       for (let i = 0; i < count; i++) results.push(await trial(observerBrowser, flavour, i))
       figures.push(...summarize(flavour.implementation, results))
@@ -166,22 +183,27 @@ export async function runPresenceBench (options: { trials?: number, stockTrials?
     return figures
   } finally {
     await observerBrowser?.close()
-    await Promise.allSettled(running.map(r => r.close()))
+    await Promise.allSettled(running.map((r) => r.close()))
     await Promise.allSettled([rm(siteDir, { recursive: true, force: true }), rm(stockDir, { recursive: true, force: true })])
   }
 }
 
 /** The figures as a table, one row per event. */
-export function presenceTable (figures: PresenceFigure[]): string {
-  const cell = (ms: number | null) => ms === null ? 'not seen' : `${ms} ms`
-  const rows = PRESENCE_EVENTS.map(event => {
-    const of = (implementation: string) => figures.find(f => f.event === event && f.implementation === implementation)
+export function presenceTable(figures: PresenceFigure[]): string {
+  const cell = (ms: number | null) => (ms === null ? 'not seen' : `${ms} ms`)
+  const rows = PRESENCE_EVENTS.map((event) => {
+    const of = (implementation: string) => figures.find((f) => f.event === event && f.implementation === implementation)
     const parley = of('parley')
     const stock = of('stock')
     return `| ${event} | ${cell(parley?.medianMs ?? null)} | ${cell(parley?.worstMs ?? null)} | ${cell(stock?.medianMs ?? null)} | ${cell(stock?.worstMs ?? null)} |`
   })
-  const trials = `Parley ${figures.find(f => f.implementation === 'parley')?.trials ?? 0} trials, stock ${figures.find(f => f.implementation === 'stock')?.trials ?? 0}`
-  return [`Presence (${trials})`, '| event | Parley median | Parley worst | stock median | stock worst |', '|---|---|---|---|---|', ...rows].join('\n')
+  const trials = `Parley ${figures.find((f) => f.implementation === 'parley')?.trials ?? 0} trials, stock ${figures.find((f) => f.implementation === 'stock')?.trials ?? 0}`
+  return [
+    `Presence (${trials})`,
+    '| event | Parley median | Parley worst | stock median | stock worst |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n')
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

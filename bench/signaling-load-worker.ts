@@ -70,8 +70,10 @@ const PONG = Buffer.from('{"type":"pong"}')
 
 /** The publish a client sends: shaped like a y-webrtc signal message, plus the bench field. */
 export function encodeBenchPublish(topic: string, from: number, inWindow: boolean, sentAtMs: number, padding: string): string {
-  return `{"type":"publish","topic":${JSON.stringify(topic)},"b":"${from},${inWindow ? 1 : 0},${Math.round(sentAtMs * MICROSECONDS_PER_MS)}",` +
+  return (
+    `{"type":"publish","topic":${JSON.stringify(topic)},"b":"${from},${inWindow ? 1 : 0},${Math.round(sentAtMs * MICROSECONDS_PER_MS)}",` +
     `"data":{"type":"signal","from":"peer-${from}","to":"peer-${from + 1}","signal":{"type":"candidate","candidate":"${padding}"}}}`
+  )
 }
 
 const DIGIT_0 = 0x30
@@ -170,19 +172,26 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     return { id, room, topic: `bench-room-${room}`, client: undefined, open: false, onPong: () => undefined }
   })
   for (let start = 0; start < peers.length; start += CONNECT_CONCURRENCY) {
-    await Promise.all(peers.slice(start, start + CONNECT_CONCURRENCY).map(async (peer) => {
-      peer.client = await openLoadClient(options.url, handlersFor(peer))
-      peer.open = peer.client !== undefined
-    }))
+    await Promise.all(
+      peers.slice(start, start + CONNECT_CONCURRENCY).map(async (peer) => {
+        peer.client = await openLoadClient(options.url, handlersFor(peer))
+        peer.open = peer.client !== undefined
+      }),
+    )
   }
   const live = peers.filter((peer) => peer.open)
   const roomSize = new Array<number>(options.rooms).fill(0)
   for (const peer of live) roomSize[peer.room] = (roomSize[peer.room] ?? 0) + 1
-  await Promise.all(live.map((peer) => new Promise<void>((resolve) => {
-    peer.onPong = resolve
-    peer.client?.sendText(JSON.stringify({ type: 'subscribe', topics: [peer.topic] }))
-    peer.client?.sendText('{"type":"ping"}') // answered after the subscribe is registered
-  })))
+  await Promise.all(
+    live.map(
+      (peer) =>
+        new Promise<void>((resolve) => {
+          peer.onPong = resolve
+          peer.client?.sendText(JSON.stringify({ type: 'subscribe', topics: [peer.topic] }))
+          peer.client?.sendText('{"type":"ping"}') // answered after the subscribe is registered
+        }),
+    ),
+  )
   phase = 'warmup'
 
   // Publishes follow the clock, not timer callbacks: a tick sends every publish due since the
@@ -238,7 +247,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       p50: percentile(sorted, 0.5),
       p90: percentile(sorted, 0.9),
       p99: percentile(sorted, 0.99),
-      max: sorted.length === 0 ? Number.NaN : sorted[sorted.length - 1] ?? Number.NaN,
+      max: sorted.length === 0 ? Number.NaN : (sorted[sorted.length - 1] ?? Number.NaN),
     },
   }
 }

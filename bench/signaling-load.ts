@@ -145,7 +145,11 @@ function sampleProcess(pid: number): { rssBytes: number; cpuTicks: number } | un
  * `npm run serve:signaling` starts it: node's flags and the entry point.
  */
 async function buildParleyServer(): Promise<readonly string[]> {
-  const tsc = spawn(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.signaling.json')], { cwd: ROOT, stdio: 'inherit' })
+  const tsc = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.signaling.json')],
+    { cwd: ROOT, stdio: 'inherit' },
+  )
   const code = await new Promise<number | null>((resolve) => tsc.once('exit', resolve))
   if (code !== 0) throw new Error(`building the signaling server failed (tsc exited with ${code})`)
   const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {}
@@ -176,7 +180,8 @@ function choosePlacement(): Placement {
   } catch {
     hasTaskset = false
   }
-  if (cores < 2 || !hasTaskset) return { server: [], generator: [], description: `shared (${cores} cores, taskset ${hasTaskset ? 'found' : 'missing'})` }
+  if (cores < 2 || !hasTaskset)
+    return { server: [], generator: [], description: `shared (${cores} cores, taskset ${hasTaskset ? 'found' : 'missing'})` }
   return {
     server: [taskset, '-c', '0'],
     generator: [taskset, '-c', `1-${cores - 1}`],
@@ -191,9 +196,10 @@ function spawnPlaced(prefix: readonly string[], args: readonly string[], options
 }
 
 function startServer(kind: BenchServer, port: number, parleyCommand: readonly string[], placement: Placement): ChildProcess {
-  const args = kind === 'stock'
-    ? [STOCK_SERVER]
-    : [...parleyCommand, '--host', HOST, '--port', String(port), '--max-connections-per-ip', '0', '--log-level', 'error']
+  const args =
+    kind === 'stock'
+      ? [STOCK_SERVER]
+      : [...parleyCommand, '--host', HOST, '--port', String(port), '--max-connections-per-ip', '0', '--log-level', 'error']
   return spawnPlaced(placement.server, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port) },
@@ -244,7 +250,13 @@ function readWorkerLine(line: string): { phase: string } | { result: LoadResult 
   return undefined
 }
 
-async function runOne(kind: BenchServer, config: BenchConfig, options: SignalingBenchOptions, parleyCommand: readonly string[], placement: Placement): Promise<SignalingBenchResult> {
+async function runOne(
+  kind: BenchServer,
+  config: BenchConfig,
+  options: SignalingBenchOptions,
+  parleyCommand: readonly string[],
+  placement: Placement,
+): Promise<SignalingBenchResult> {
   const port = await freePort()
   const server = startServer(kind, port, parleyCommand, placement)
   let serverErrors = ''
@@ -265,7 +277,10 @@ async function runOne(kind: BenchServer, config: BenchConfig, options: Signaling
       drainMs: options.drainMs,
       payloadBytes: options.payloadBytes,
     }
-    const worker = spawnPlaced(placement.generator, ['--import', 'tsx', WORKER, JSON.stringify(load)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    const worker = spawnPlaced(placement.generator, ['--import', 'tsx', WORKER, JSON.stringify(load)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     let peakRss = idle?.rssBytes ?? 0
     let cpuAtStart: number | undefined
     let cpuAtEnd: number | undefined
@@ -335,7 +350,9 @@ export async function runSignalingBench(partial: Partial<SignalingBenchOptions> 
       const result = await runOne(server, config, options, parleyCommand, placement)
       results.push(result)
       // Progress: a full run takes minutes.
-      process.stderr.write(`  ${server} ${config.clients}x${config.rooms}@${config.ratePerClient}: ${fixed(result.deliveredPerSecond, 0)}/s, ratio ${fixed(result.deliveryRatio, 4)}, p99 ${fixed(result.latencyMs.p99, 1)} ms\n`)
+      process.stderr.write(
+        `  ${server} ${config.clients}x${config.rooms}@${config.ratePerClient}: ${fixed(result.deliveredPerSecond, 0)}/s, ratio ${fixed(result.deliveryRatio, 4)}, p99 ${fixed(result.latencyMs.p99, 1)} ms\n`,
+      )
     }
   }
   return results
@@ -347,7 +364,24 @@ function fixed(value: number, digits: number): string {
 
 /** A plain-text table of results, one row per configuration and server. */
 export function formatBenchTable(results: readonly SignalingBenchResult[]): string {
-  const header = ['server', 'clients', 'rooms', 'msg/s/client', 'pub/s (target)', 'delivered/s', 'ratio', 'p50 ms', 'p99 ms', 'max ms', 'rss idle MiB', 'rss peak MiB', 'cpu %', 'gen cpu %', 'gen lag ms', 'dropped']
+  const header = [
+    'server',
+    'clients',
+    'rooms',
+    'msg/s/client',
+    'pub/s (target)',
+    'delivered/s',
+    'ratio',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+    'rss idle MiB',
+    'rss peak MiB',
+    'cpu %',
+    'gen cpu %',
+    'gen lag ms',
+    'dropped',
+  ]
   const rows = results.map((r) => [
     r.server,
     String(r.clients),
@@ -391,8 +425,8 @@ export function capacities(results: readonly SignalingBenchResult[], p99BoundMs:
   for (const result of results) {
     const key = `${result.server} ${result.clients}x${result.rooms}`
     const current = byShape.get(key)
-    const better = withinBound(result, p99BoundMs) &&
-      (current?.best === undefined || result.deliveredPerSecond > current.best.deliveredPerSecond)
+    const better =
+      withinBound(result, p99BoundMs) && (current?.best === undefined || result.deliveredPerSecond > current.best.deliveredPerSecond)
     if (current === undefined || better) {
       byShape.set(key, { server: result.server, clients: result.clients, rooms: result.rooms, best: better ? result : undefined })
     }
@@ -407,10 +441,15 @@ export function formatCapacityTable(results: readonly SignalingBenchResult[], p9
   for (const entry of all) {
     const best = entry.best
     const stock = all.find((other) => other.server === 'stock' && other.clients === entry.clients && other.rooms === entry.rooms)?.best
-    const ratio = entry.server === 'parley' && best !== undefined && stock !== undefined ? `  (${fixed(best.deliveredPerSecond / stock.deliveredPerSecond, 2)}x stock)` : ''
-    lines.push(best === undefined
-      ? `  ${entry.server.padStart(6)} ${entry.clients}x${entry.rooms}: no run within the bound`
-      : `  ${entry.server.padStart(6)} ${entry.clients}x${entry.rooms}: ${fixed(best.deliveredPerSecond, 0)}/s at ${best.ratePerClient} msg/s/client, p99 ${fixed(best.latencyMs.p99, 1)} ms, peak RSS ${fixed(best.serverRssPeakMiB, 1)} MiB${ratio}`)
+    const ratio =
+      entry.server === 'parley' && best !== undefined && stock !== undefined
+        ? `  (${fixed(best.deliveredPerSecond / stock.deliveredPerSecond, 2)}x stock)`
+        : ''
+    lines.push(
+      best === undefined
+        ? `  ${entry.server.padStart(6)} ${entry.clients}x${entry.rooms}: no run within the bound`
+        : `  ${entry.server.padStart(6)} ${entry.clients}x${entry.rooms}: ${fixed(best.deliveredPerSecond, 0)}/s at ${best.ratePerClient} msg/s/client, p99 ${fixed(best.latencyMs.p99, 1)} ms, peak RSS ${fixed(best.serverRssPeakMiB, 1)} MiB${ratio}`,
+    )
   }
   return lines.join('\n')
 }
@@ -434,11 +473,22 @@ function parseArgs(argv: readonly string[]): Partial<SignalingBenchOptions> {
           return name
         })
         break
-      case '--p99-bounds-ms': options.p99BoundsMs = value.split(',').map(Number); break
-      case '--duration-ms': options.durationMs = Number(value); break
-      case '--warmup-ms': options.warmupMs = Number(value); break
-      case '--payload-bytes': options.payloadBytes = Number(value); break
-      default: throw new Error(`unknown argument "${flag ?? ''}"; flags: --configs --servers --p99-bounds-ms --duration-ms --warmup-ms --payload-bytes`)
+      case '--p99-bounds-ms':
+        options.p99BoundsMs = value.split(',').map(Number)
+        break
+      case '--duration-ms':
+        options.durationMs = Number(value)
+        break
+      case '--warmup-ms':
+        options.warmupMs = Number(value)
+        break
+      case '--payload-bytes':
+        options.payloadBytes = Number(value)
+        break
+      default:
+        throw new Error(
+          `unknown argument "${flag ?? ''}"; flags: --configs --servers --p99-bounds-ms --duration-ms --warmup-ms --payload-bytes`,
+        )
     }
   }
   return options

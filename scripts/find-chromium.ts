@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs'
 const CANDIDATE_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
 
 /** The Chromium executable to use, or null when none is installed. */
-export function findChromium (): string | null {
+export function findChromium(): string | null {
   const fromEnv = process.env.CHROMIUM_PATH
   if (fromEnv !== undefined && fromEnv.length > 0) return existsSync(fromEnv) ? fromEnv : null
-  return CANDIDATE_PATHS.find(path => existsSync(path)) ?? null
+  return CANDIDATE_PATHS.find((path) => existsSync(path)) ?? null
 }

@@ -6,13 +6,13 @@ import { accessSync, constants } from 'node:fs'
 const DEBIAN_REDIS_SERVER = '/usr/bin/redis-server'
 
 /** The redis-server the tests run: $REDIS_SERVER_BIN when set, else Debian's path (it may not exist). */
-export function redisServerPath (): string {
+export function redisServerPath(): string {
   const fromEnv = process.env.REDIS_SERVER_BIN
   return fromEnv !== undefined && fromEnv.length > 0 ? fromEnv : DEBIAN_REDIS_SERVER
 }
 
 /** The redis-server executable to use, or null when it is not installed there. */
-export function findRedisServer (): string | null {
+export function findRedisServer(): string | null {
   const path = redisServerPath()
   try {
     accessSync(path, constants.X_OK)

@@ -22,17 +22,83 @@ export interface OptionSpec {
 export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'port', flag: '--port', env: ['SIGNALING_PORT', 'PORT'], kind: 'integer', help: 'TCP port (0 = any free port)' },
   { key: 'host', flag: '--host', env: ['SIGNALING_HOST', 'HOST'], kind: 'string', help: 'interface to bind (default: all)' },
-  { key: 'logLevel', flag: '--log-level', env: ['SIGNALING_LOG_LEVEL', 'LOG_LEVEL'], kind: 'log-level', help: 'silent|error|warn|info|debug' },
-  { key: 'maxPayloadBytes', flag: '--max-payload-bytes', env: ['SIGNALING_MAX_PAYLOAD_BYTES'], kind: 'integer', help: 'largest frame accepted' },
-  { key: 'maxTopicsPerConnection', flag: '--max-topics-per-connection', env: ['SIGNALING_MAX_TOPICS_PER_CONNECTION'], kind: 'integer', help: 'topics one connection may hold (0 = unlimited)' },
-  { key: 'maxConnectionsPerIp', flag: '--max-connections-per-ip', env: ['SIGNALING_MAX_CONNECTIONS_PER_IP'], kind: 'integer', help: 'concurrent connections per IP (0 = unlimited)' },
-  { key: 'rateLimitPerSecond', flag: '--rate-limit-per-second', env: ['SIGNALING_RATE_LIMIT_PER_SECOND'], kind: 'integer', help: 'sustained frames/s per connection (0 = unlimited)' },
-  { key: 'rateLimitBurst', flag: '--rate-limit-burst', env: ['SIGNALING_RATE_LIMIT_BURST'], kind: 'integer', help: 'frames per connection in a burst' },
-  { key: 'maxBufferedBytes', flag: '--max-buffered-bytes', env: ['SIGNALING_MAX_BUFFERED_BYTES'], kind: 'integer', help: 'unsent bytes before a slow client is dropped (0 = unlimited)' },
-  { key: 'heartbeatIntervalMs', flag: '--heartbeat-interval-ms', env: ['SIGNALING_HEARTBEAT_INTERVAL_MS'], kind: 'integer', help: 'ping interval; a missed pong terminates' },
-  { key: 'redisUrl', flag: '--redis', env: ['SIGNALING_REDIS_URL', 'REDIS_URL'], kind: 'string', help: 'redis://host:port to share topics between instances' },
-  { key: 'redisChannelPrefix', flag: '--redis-prefix', env: ['SIGNALING_REDIS_PREFIX'], kind: 'string', help: 'prefix of Redis channel names' },
-  { key: 'trustProxy', flag: '--trust-proxy', env: ['SIGNALING_TRUST_PROXY'], kind: 'boolean', help: 'take the client IP from X-Forwarded-For' },
+  {
+    key: 'logLevel',
+    flag: '--log-level',
+    env: ['SIGNALING_LOG_LEVEL', 'LOG_LEVEL'],
+    kind: 'log-level',
+    help: 'silent|error|warn|info|debug',
+  },
+  {
+    key: 'maxPayloadBytes',
+    flag: '--max-payload-bytes',
+    env: ['SIGNALING_MAX_PAYLOAD_BYTES'],
+    kind: 'integer',
+    help: 'largest frame accepted',
+  },
+  {
+    key: 'maxTopicsPerConnection',
+    flag: '--max-topics-per-connection',
+    env: ['SIGNALING_MAX_TOPICS_PER_CONNECTION'],
+    kind: 'integer',
+    help: 'topics one connection may hold (0 = unlimited)',
+  },
+  {
+    key: 'maxConnectionsPerIp',
+    flag: '--max-connections-per-ip',
+    env: ['SIGNALING_MAX_CONNECTIONS_PER_IP'],
+    kind: 'integer',
+    help: 'concurrent connections per IP (0 = unlimited)',
+  },
+  {
+    key: 'rateLimitPerSecond',
+    flag: '--rate-limit-per-second',
+    env: ['SIGNALING_RATE_LIMIT_PER_SECOND'],
+    kind: 'integer',
+    help: 'sustained frames/s per connection (0 = unlimited)',
+  },
+  {
+    key: 'rateLimitBurst',
+    flag: '--rate-limit-burst',
+    env: ['SIGNALING_RATE_LIMIT_BURST'],
+    kind: 'integer',
+    help: 'frames per connection in a burst',
+  },
+  {
+    key: 'maxBufferedBytes',
+    flag: '--max-buffered-bytes',
+    env: ['SIGNALING_MAX_BUFFERED_BYTES'],
+    kind: 'integer',
+    help: 'unsent bytes before a slow client is dropped (0 = unlimited)',
+  },
+  {
+    key: 'heartbeatIntervalMs',
+    flag: '--heartbeat-interval-ms',
+    env: ['SIGNALING_HEARTBEAT_INTERVAL_MS'],
+    kind: 'integer',
+    help: 'ping interval; a missed pong terminates',
+  },
+  {
+    key: 'redisUrl',
+    flag: '--redis',
+    env: ['SIGNALING_REDIS_URL', 'REDIS_URL'],
+    kind: 'string',
+    help: 'redis://host:port to share topics between instances',
+  },
+  {
+    key: 'redisChannelPrefix',
+    flag: '--redis-prefix',
+    env: ['SIGNALING_REDIS_PREFIX'],
+    kind: 'string',
+    help: 'prefix of Redis channel names',
+  },
+  {
+    key: 'trustProxy',
+    flag: '--trust-proxy',
+    env: ['SIGNALING_TRUST_PROXY'],
+    kind: 'boolean',
+    help: 'take the client IP from X-Forwarded-For',
+  },
 ]
 
 /** Outcome of parsing: options to start with, a request for help, or a usage error. */
@@ -47,7 +113,9 @@ function convert(spec: OptionSpec, raw: string): Value | Error {
   switch (spec.kind) {
     case 'integer': {
       const n = Number(raw)
-      return /^\d+$/.test(raw.trim()) && Number.isSafeInteger(n) ? n : new Error(`${spec.flag} expects a non-negative integer, got "${raw}"`)
+      return /^\d+$/.test(raw.trim()) && Number.isSafeInteger(n)
+        ? n
+        : new Error(`${spec.flag} expects a non-negative integer, got "${raw}"`)
     }
     case 'boolean':
       if (/^(1|true|yes|on)$/i.test(raw)) return true

@@ -13,7 +13,6 @@ import type { RelayStatus } from './topic-relay.js'
 /** Prefix of every metric name this module defines. */
 export const METRIC_PREFIX = 'parley_signaling_'
 
-
 /** What a scrape reads from the server. */
 export interface MetricsSource {
   readonly openConnections: number
@@ -45,12 +44,33 @@ export function createSignalingMetrics(read: () => MetricsSource): SignalingMetr
   const registers = [registry]
 
   const gauge = (name: string, help: string, value: (s: MetricsSource) => number): void => {
-    new Gauge({ name: METRIC_PREFIX + name, help, registers, collect() { this.set(value(source)) } })
+    new Gauge({
+      name: METRIC_PREFIX + name,
+      help,
+      registers,
+      collect() {
+        this.set(value(source))
+      },
+    })
   }
   const counter = (name: string, help: string, value: (s: MetricsSource) => number): void => {
-    new Counter({ name: METRIC_PREFIX + name, help, registers, collect() { this.reset(); this.inc(value(source)) } })
+    new Counter({
+      name: METRIC_PREFIX + name,
+      help,
+      registers,
+      collect() {
+        this.reset()
+        this.inc(value(source))
+      },
+    })
   }
-  const labelledCounter = <L extends string>(name: string, help: string, label: string, keys: readonly L[], value: (s: MetricsSource, key: L) => number): void => {
+  const labelledCounter = <L extends string>(
+    name: string,
+    help: string,
+    label: string,
+    keys: readonly L[],
+    value: (s: MetricsSource, key: L) => number,
+  ): void => {
     new Counter({
       name: METRIC_PREFIX + name,
       help,
@@ -71,12 +91,30 @@ export function createSignalingMetrics(read: () => MetricsSource): SignalingMetr
   counter('messages_in_total', 'Frames received from clients (valid or not).', (s) => s.counters.framesIn)
   counter('messages_out_total', 'Frames sent to clients (relayed publishes and pongs).', (s) => s.counters.framesOut)
   counter('internal_errors_total', 'Exceptions caught at a handler boundary (a bug if not 0).', (s) => s.counters.internalErrors)
-  labelledCounter<RejectReason>('frames_rejected_total', 'Client frames rejected, by reason.', 'reason', REJECT_REASONS, (s, r) => s.counters.rejected[r])
-  labelledCounter<DropReason>('connections_dropped_total', 'Connections ended or refused by the server, by reason.', 'reason', DROP_REASONS, (s, r) => s.counters.dropped[r])
-  labelledCounter<'in' | 'out' | 'failed'>('redis_relayed_total', 'Publish frames relayed through Redis: out, in, or failed (Redis down).', 'direction', ['in', 'out', 'failed'], (s, d) => {
-    if (d === 'in') return s.counters.relayedIn
-    return d === 'out' ? s.counters.relayedOut : s.counters.relayFailed
-  })
+  labelledCounter<RejectReason>(
+    'frames_rejected_total',
+    'Client frames rejected, by reason.',
+    'reason',
+    REJECT_REASONS,
+    (s, r) => s.counters.rejected[r],
+  )
+  labelledCounter<DropReason>(
+    'connections_dropped_total',
+    'Connections ended or refused by the server, by reason.',
+    'reason',
+    DROP_REASONS,
+    (s, r) => s.counters.dropped[r],
+  )
+  labelledCounter<'in' | 'out' | 'failed'>(
+    'redis_relayed_total',
+    'Publish frames relayed through Redis: out, in, or failed (Redis down).',
+    'direction',
+    ['in', 'out', 'failed'],
+    (s, d) => {
+      if (d === 'in') return s.counters.relayedIn
+      return d === 'out' ? s.counters.relayedOut : s.counters.relayFailed
+    },
+  )
 
   return {
     async render() {

@@ -93,9 +93,7 @@ export type ServerFrame =
     }
 
 /** Outcome of a guard: the frame, or why it was rejected. */
-export type ParseResult<T> =
-  | { readonly ok: true; readonly frame: T }
-  | { readonly ok: false; readonly reason: RejectReason }
+export type ParseResult<T> = { readonly ok: true; readonly frame: T } | { readonly ok: false; readonly reason: RejectReason }
 
 /** Limits the client-frame guard enforces; all optional, defaulting to the constants above. */
 export interface ParseLimits {

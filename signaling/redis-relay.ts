@@ -91,9 +91,8 @@ export function createRedisRelay(options: RedisRelayOptions): TopicRelay {
   let stopped = false
 
   const updateStatus = (): void => {
-    const next: RelayStatus = publisher.status === 'ready' && subscriber.status === 'ready'
-      ? 'ready'
-      : status === 'connecting' ? 'connecting' : 'down'
+    const next: RelayStatus =
+      publisher.status === 'ready' && subscriber.status === 'ready' ? 'ready' : status === 'connecting' ? 'connecting' : 'down'
     if (next === status || stopped) return
     if (next === 'ready') {
       log.info('redis_ready', { topics: openTopics.size })

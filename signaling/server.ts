@@ -90,19 +90,20 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
   const connectionsPerIp = new Map<string, number>()
   let closing = false
   // Loaded only when configured: the Redis client costs ~20 MiB of RSS on its own.
-  const relay: TopicRelay = options.redisUrl === undefined
-    ? createDisabledRelay()
-    : (await import('./redis-relay.js')).createRedisRelay({
-        url: options.redisUrl,
-        channelPrefix: options.redisChannelPrefix,
-        log,
-        onRemote: (message) => sessions.deliver(message),
-        onCount: (direction) => {
-          if (direction === 'in') counters.relayedIn += 1
-          else if (direction === 'out') counters.relayedOut += 1
-          else counters.relayFailed += 1
-        },
-      })
+  const relay: TopicRelay =
+    options.redisUrl === undefined
+      ? createDisabledRelay()
+      : (await import('./redis-relay.js')).createRedisRelay({
+          url: options.redisUrl,
+          channelPrefix: options.redisChannelPrefix,
+          log,
+          onRemote: (message) => sessions.deliver(message),
+          onCount: (direction) => {
+            if (direction === 'in') counters.relayedIn += 1
+            else if (direction === 'out') counters.relayedOut += 1
+            else counters.relayFailed += 1
+          },
+        })
   const sessions = createSessions({
     registry,
     relay,
@@ -226,10 +227,13 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
     clearInterval(heartbeat)
     const open = [...clients]
     const allClosed = Promise.all(
-      open.map((client) => new Promise<void>((resolve) => {
-        if (client.ws.readyState === WebSocket.CLOSED) resolve()
-        else client.ws.once('close', () => resolve())
-      })),
+      open.map(
+        (client) =>
+          new Promise<void>((resolve) => {
+            if (client.ws.readyState === WebSocket.CLOSED) resolve()
+            else client.ws.once('close', () => resolve())
+          }),
+      ),
     )
     for (const session of open) sessions.drop(session, 'shutdown', { code: CLOSE_GOING_AWAY, text: SHUTDOWN_REASON })
     let graceTimer: NodeJS.Timeout | undefined

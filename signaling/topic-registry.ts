@@ -74,11 +74,7 @@ function detach<C>(registry: TopicRegistry<C>, conn: C, topic: string): boolean 
 }
 
 /** Unsubscribes `conn` from `topics`; returns the topics that now have no subscriber at all. */
-export function unsubscribe<C>(
-  registry: TopicRegistry<C>,
-  conn: C,
-  topics: readonly string[],
-): string[] {
+export function unsubscribe<C>(registry: TopicRegistry<C>, conn: C, topics: readonly string[]): string[] {
   const own = registry.topicsOf.get(conn)
   if (own === undefined) return []
   const closedTopics: string[] = []

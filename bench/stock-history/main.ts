@@ -11,7 +11,7 @@ Object.assign(window, { historyProbe: probe })
 
 const Base = window.RTCPeerConnection
 window.RTCPeerConnection = class extends Base {
-  constructor (config?: RTCConfiguration) {
+  constructor(config?: RTCConfiguration) {
     super(config)
     this.addEventListener('connectionstatechange', () => {
       if (this.connectionState === 'connected') probe.connectedAt ??= performance.now()

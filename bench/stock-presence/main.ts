@@ -15,7 +15,8 @@ document.querySelector('textarea')?.addEventListener('input', () => awareness.se
 
 /** What the benchmark reads: how many others are present, and whether one is typing. */
 const bench = {
-  others: () => [...awareness.getStates().keys()].filter(id => id !== awareness.clientID && awareness.getStates().get(id)?.name !== undefined).length,
+  others: () =>
+    [...awareness.getStates().keys()].filter((id) => id !== awareness.clientID && awareness.getStates().get(id)?.name !== undefined).length,
   names: () => [...awareness.getStates()].filter(([id]) => id !== awareness.clientID).map(([, state]) => state.name),
   someoneTyping: () => [...awareness.getStates()].some(([id, state]) => id !== awareness.clientID && state.typing === true),
 }

@@ -17,7 +17,7 @@ export interface PageLocation {
 }
 
 /** The signaling URL for this page. */
-export function resolveSignalingUrl (location: PageLocation, buildTimeUrl?: string): string {
+export function resolveSignalingUrl(location: PageLocation, buildTimeUrl?: string): string {
   const fromQuery = new URLSearchParams(location.search).get('signaling')
   if (fromQuery !== null && isWebSocketUrl(fromQuery)) return fromQuery
   if (buildTimeUrl !== undefined && isWebSocketUrl(buildTimeUrl)) return buildTimeUrl
@@ -26,7 +26,7 @@ export function resolveSignalingUrl (location: PageLocation, buildTimeUrl?: stri
   return `${scheme}://${host || 'localhost'}:${DEFAULT_SIGNALING_PORT}`
 }
 
-function isWebSocketUrl (value: string): boolean {
+function isWebSocketUrl(value: string): boolean {
   try {
     const url = new URL(value)
     return url.protocol === 'ws:' || url.protocol === 'wss:'
@@ -40,10 +40,14 @@ function isWebSocketUrl (value: string): boolean {
  * `?ice=` means none (host candidates only, as on a LAN or in tests). Otherwise the
  * build-time JSON list, otherwise undefined (the WebRTC library's defaults).
  */
-export function resolveIceServers (location: PageLocation, buildTimeJson?: string): RTCIceServer[] | undefined {
+export function resolveIceServers(location: PageLocation, buildTimeJson?: string): RTCIceServer[] | undefined {
   const fromQuery = new URLSearchParams(location.search).get('ice')
   if (fromQuery !== null) {
-    return fromQuery.split(',').map(url => url.trim()).filter(url => url.length > 0).map(urls => ({ urls }))
+    return fromQuery
+      .split(',')
+      .map((url) => url.trim())
+      .filter((url) => url.length > 0)
+      .map((urls) => ({ urls }))
   }
   if (buildTimeJson !== undefined && buildTimeJson.length > 0) {
     try {
@@ -56,8 +60,8 @@ export function resolveIceServers (location: PageLocation, buildTimeJson?: strin
   return undefined
 }
 
-function isIceServer (value: unknown): value is RTCIceServer {
+function isIceServer(value: unknown): value is RTCIceServer {
   if (typeof value !== 'object' || value === null) return false
   const urls = (value as { urls?: unknown }).urls
-  return typeof urls === 'string' || (Array.isArray(urls) && urls.every(url => typeof url === 'string'))
+  return typeof urls === 'string' || (Array.isArray(urls) && urls.every((url) => typeof url === 'string'))
 }

@@ -1,7 +1,11 @@
 // The address layer's public surface: which room a page is in (URL fragment, hashed topic)
 // and where its signaling and ICE servers are. Pure functions over strings; imports nothing from src.
 export {
-  DEFAULT_ROOM, DEFAULT_SIGNALING_PORT, MAX_ROOM_CHARS, resolveIceServers, resolveSignalingUrl,
+  DEFAULT_ROOM,
+  DEFAULT_SIGNALING_PORT,
+  MAX_ROOM_CHARS,
+  resolveIceServers,
+  resolveSignalingUrl,
   type PageLocation,
 } from './config.js'
 export { base64url, newPrivateRoom, parseRoomFragment, roomFragment, topicFor, type RoomAddress } from './room-address.js'

@@ -23,7 +23,7 @@ const MIN_SECRET_CHARS = 16
 const MAX_SECRET_CHARS = 256
 
 /** The room named by a URL fragment; the default public room when there is none. */
-export function parseRoomFragment (hash: string): RoomAddress {
+export function parseRoomFragment(hash: string): RoomAddress {
   const fragment = hash.replace(/^#/, '')
   if (fragment.startsWith('room=')) {
     const params = new URLSearchParams(fragment)
@@ -41,33 +41,35 @@ export function parseRoomFragment (hash: string): RoomAddress {
 }
 
 /** The URL fragment (with '#') that opens a room. */
-export function roomFragment (address: RoomAddress): string {
+export function roomFragment(address: RoomAddress): string {
   if (address.secret === null) return `#${encodeURIComponent(address.name)}`
   return `#${new URLSearchParams({ room: address.name, key: address.secret }).toString()}`
 }
 
 /** A new private room with a random id and secret. */
-export function newPrivateRoom (randomBytes: (count: number) => Uint8Array = count => crypto.getRandomValues(new Uint8Array(count))): RoomAddress {
+export function newPrivateRoom(
+  randomBytes: (count: number) => Uint8Array = (count) => crypto.getRandomValues(new Uint8Array(count)),
+): RoomAddress {
   return { name: base64url(randomBytes(PRIVATE_ID_BYTES)), secret: base64url(randomBytes(PRIVATE_SECRET_BYTES)) }
 }
 
 /** The signaling topic (and BroadcastChannel name) of a room: a one-way hash. */
-export function topicFor (address: RoomAddress): string {
+export function topicFor(address: RoomAddress): string {
   const identity = `parley/v1/${address.name}` + (address.secret === null ? '' : `\n${address.secret}`)
   return `parley-v1-${hex(digest(new TextEncoder().encode(identity)))}`
 }
 
-function cleanRoomName (raw: string): string | null {
+function cleanRoomName(raw: string): string | null {
   const name = raw.trim().slice(0, MAX_ROOM_CHARS)
   return name.length > 0 ? name : null
 }
 
-function hex (bytes: Uint8Array): string {
-  return Array.from(bytes, byte => byte.toString(16).padStart(2, '0')).join('')
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
 }
 
 /** URL-safe base64 without padding. */
-export function base64url (bytes: Uint8Array): string {
+export function base64url(bytes: Uint8Array): string {
   let binary = ''
   for (const byte of bytes) binary += String.fromCharCode(byte)
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')

@@ -4,7 +4,9 @@ import { css } from 'lit'
 import { lightTheme as light, sharedStyles } from './shared-styles.js'
 
 /** Styles of <parley-chat>'s shadow root. */
-export const chatStyles = [sharedStyles, css`
+export const chatStyles = [
+  sharedStyles,
+  css`
   :host { display: block; }
   /* Theme defaults, overridden by --parley-* set by the page. */
   .chat {
@@ -90,4 +92,5 @@ export const chatStyles = [sharedStyles, css`
       border-top: 1px solid var(--_border-color); }
     parley-members::part(list) { flex-direction: row; flex-wrap: wrap; column-gap: 1.25rem; }
   }
-`]
+`,
+]

@@ -3,8 +3,19 @@
 import { LitElement, html, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import {
-  DEFAULT_ROOM, canSign, cleanName, colorFor, loadIdentity, loadSigner, resolveIceServers, resolveSignalingUrl, saveName,
-  type Author, type Identity, type MessageRecord, type Signer,
+  DEFAULT_ROOM,
+  canSign,
+  cleanName,
+  colorFor,
+  loadIdentity,
+  loadSigner,
+  resolveIceServers,
+  resolveSignalingUrl,
+  saveName,
+  type Author,
+  type Identity,
+  type MessageRecord,
+  type Signer,
 } from '../room/index.js'
 import type { DraftDetail, NameDetail, SendDetail } from './events.js'
 import { RoomController } from './room-controller.js'
@@ -25,10 +36,12 @@ export const UNREAD_MARKER_TEXT = 'New messages'
 /** Notice id of the unread marker; presence notices count up from 0. */
 const UNREAD_MARKER_ID = -1
 /** The header's line on a page without WebCrypto (plain http, not localhost). */
-const INSECURE_PAGE_NOTE = 'Not a secure connection (plain http): your messages are sent unsigned, others\' ' +
+const INSECURE_PAGE_NOTE =
+  "Not a secure connection (plain http): your messages are sent unsigned, others' " +
   'signatures cannot be checked here, and private rooms are unavailable. Open Parley over https, or on localhost.'
 /** Shown instead of a private room on such a page. */
-const PRIVATE_ROOM_BLOCKED = 'Private rooms need a secure connection (https, or http on localhost): on plain http ' +
+const PRIVATE_ROOM_BLOCKED =
+  'Private rooms need a secure connection (https, or http on localhost): on plain http ' +
   'the browser gives this page no WebCrypto to encrypt the room with. Open this link over https.'
 /** Heading levels an element may use for the room name. */
 const MIN_HEADING_LEVEL = 1
@@ -109,7 +122,7 @@ export class ParleyChat extends LitElement {
   #unread = new UnreadController(this)
 
   /** The room's messages, oldest first: a snapshot, taken on each read. */
-  get messages (): readonly MessageRecord[] {
+  get messages(): readonly MessageRecord[] {
     return this.#room.messages.slice()
   }
 
@@ -118,78 +131,91 @@ export class ParleyChat extends LitElement {
    * this browser's storage; it follows the element to whichever room it shows. Returns an
    * unsubscribe. (A method, not an event: Parley's events are for user intent only.)
    */
-  onMessage (listener: (message: MessageRecord) => void): () => void {
+  onMessage(listener: (message: MessageRecord) => void): () => void {
     return this.#room.onMessage(listener)
   }
 
-  override willUpdate (changed: PropertyValues<this>): void {
+  override willUpdate(changed: PropertyValues<this>): void {
     const author = this.#author()
     // Wait for the keys: the user id is their fingerprint, and must not change once shown.
     if (this.signer !== undefined) this.#room.setUser(author === null ? null : { ...author, color: colorFor(author.userId) })
     if (changed.has('room') || changed.has('secret') || changed.has('signaling') || changed.has('iceServers')) {
       // A private room's signaling is encrypted with WebCrypto, which plain http pages lack.
       if (this.#privateRoomBlocked()) this.#room.setRoom(null)
-      else this.#room.setRoom({
-        name: this.#roomName(),
-        secret: this.secret || null,
-        signalingUrls: [this.signaling || resolveSignalingUrl(location, import.meta.env.PARLEY_SIGNALING_URL)],
-        iceServers: this.iceServers ?? resolveIceServers(location, import.meta.env.PARLEY_ICE_SERVERS),
-      })
+      else
+        this.#room.setRoom({
+          name: this.#roomName(),
+          secret: this.secret || null,
+          signalingUrls: [this.signaling || resolveSignalingUrl(location, import.meta.env.PARLEY_SIGNALING_URL)],
+          iceServers: this.iceServers ?? resolveIceServers(location, import.meta.env.PARLEY_ICE_SERVERS),
+        })
     }
     this.#unread.update({
-      messages: this.#room.messages, selfId: this.#author()?.userId ?? this.identity.userId, room: this.#roomName(), notify: this.notify,
+      messages: this.#room.messages,
+      selfId: this.#author()?.userId ?? this.identity.userId,
+      room: this.#roomName(),
+      notify: this.notify,
     })
   }
 
   /** Whether this is a private room on a page that cannot encrypt (no WebCrypto). */
-  #privateRoomBlocked (): boolean {
+  #privateRoomBlocked(): boolean {
     return this.secret !== '' && !canSign()
   }
 
-  #roomName (): string {
+  #roomName(): string {
     return this.room.trim() || DEFAULT_ROOM
   }
 
-  override connectedCallback (): void {
+  override connectedCallback(): void {
     super.connectedCallback()
     if (this.signer === undefined) {
-      loadSigner().then(signer => { this.signer = signer }, () => { this.signer = null })
+      loadSigner().then(
+        (signer) => {
+          this.signer = signer
+        },
+        () => {
+          this.signer = null
+        },
+      )
     }
   }
 
-  #author (): Author | null {
+  #author(): Author | null {
     const name = cleanName(this.name) ?? this.identity.name
     if (name === null) return null
     return { userId: this.signer?.userId ?? this.identity.userId, name, signer: this.signer ?? null }
   }
 
-  #onName (event: CustomEvent<NameDetail>): void {
+  #onName(event: CustomEvent<NameDetail>): void {
     const next = saveName(profileStore(), this.identity, event.detail.name)
     if (next !== null) this.identity = next
     this.renaming = false
     this.updateComplete.then(() => this.composer?.focus())
   }
 
-  #onSend (event: CustomEvent<SendDetail>): void {
+  #onSend(event: CustomEvent<SendDetail>): void {
     this.send(event.detail.text)
   }
 
-  #onDraft (event: CustomEvent<DraftDetail>): void {
+  #onDraft(event: CustomEvent<DraftDetail>): void {
     this.#room.draft(event.detail.active)
   }
 
   /** Sends a message as the current user; returns false when it cannot be sent. */
-  send (text: string): boolean {
+  send(text: string): boolean {
     const author = this.#author()
     if (author === null || this.#room.room === null) return false
     if (this.signer === undefined) {
       // The keys are still loading (a page may send as soon as it made the element): sign with
       // them once they are here, instead of sending unsigned under a provisional id.
-      void loadSigner().catch(() => null).then(signer => {
-        this.signer ??= signer
-        const signedAuthor = this.#author()
-        if (signedAuthor !== null) this.#room.send(signedAuthor, text)
-      })
+      void loadSigner()
+        .catch(() => null)
+        .then((signer) => {
+          this.signer ??= signer
+          const signedAuthor = this.#author()
+          if (signedAuthor !== null) this.#room.send(signedAuthor, text)
+        })
     } else {
       this.#room.send(author, text)
     }
@@ -197,37 +223,51 @@ export class ParleyChat extends LitElement {
     return true
   }
 
-  override render () {
+  override render() {
     const author = this.#author()
     const blocked = this.#privateRoomBlocked()
     const asking = !blocked && (author === null || this.renaming)
     const room = this.#roomName()
     const level = Math.min(MAX_HEADING_LEVEL, Math.max(MIN_HEADING_LEVEL, Math.trunc(this.headingLevel) || 2))
     const theme = this.theme === 'light' || this.theme === 'dark' ? this.theme : 'auto'
-    const notices = this.#unread.marker === null
-      ? this.#room.notices
-      : [...this.#room.notices, { id: UNREAD_MARKER_ID, text: UNREAD_MARKER_TEXT, after: this.#unread.marker }]
+    const notices =
+      this.#unread.marker === null
+        ? this.#room.notices
+        : [...this.#room.notices, { id: UNREAD_MARKER_ID, text: UNREAD_MARKER_TEXT, after: this.#unread.marker }]
     return html`
       <section class="chat ${theme}" aria-label=${this.label.trim() || `Chat: ${room}`}>
         <header part="header">
-          <div class="title" role="heading" aria-level=${level}>${this.secret
-            ? html`<span aria-hidden="true">🔒 </span>Private room`
-            : `#${room}`}</div>
-          ${author !== null && !this.renaming ? html`
+          <div class="title" role="heading" aria-level=${level}>${
+            this.secret ? html`<span aria-hidden="true">🔒 </span>Private room` : `#${room}`
+          }</div>
+          ${
+            author !== null && !this.renaming
+              ? html`
             <div class="who">
               <span>You are <strong>${author.name}</strong></span>
-              ${cleanName(this.name) === null
-                ? html`<button class="link" @click=${() => { this.renaming = true }}>Change name</button>`
-                : ''}
-              ${this.notify && this.#unread.permission === 'default'
-                ? html`<button class="link" @click=${() => this.#unread.requestPermission()}>Turn on notifications</button>`
-                : ''}
-            </div>` : ''}
+              ${
+                cleanName(this.name) === null
+                  ? html`<button class="link" @click=${() => {
+                      this.renaming = true
+                    }}>Change name</button>`
+                  : ''
+              }
+              ${
+                this.notify && this.#unread.permission === 'default'
+                  ? html`<button class="link" @click=${() => this.#unread.requestPermission()}>Turn on notifications</button>`
+                  : ''
+              }
+            </div>`
+              : ''
+          }
           ${canSign() ? '' : html`<p class="note" role="note">${INSECURE_PAGE_NOTE}</p>`}
         </header>
-        ${blocked ? html`<p class="problem" role="alert">${PRIVATE_ROOM_BLOCKED}</p>` : asking
-          ? html`<parley-name-form exportparts="form: name-form" .value=${author?.name ?? ''} @parley-name=${this.#onName}></parley-name-form>`
-          : html`
+        ${
+          blocked
+            ? html`<p class="problem" role="alert">${PRIVATE_ROOM_BLOCKED}</p>`
+            : asking
+              ? html`<parley-name-form exportparts="form: name-form" .value=${author?.name ?? ''} @parley-name=${this.#onName}></parley-name-form>`
+              : html`
             <div class="body">
               <div class="conversation">
                 <parley-message-list part="log" exportparts="message" .messages=${this.#room.messages} .notices=${notices} .verdictOf=${this.#room.verdictOf}></parley-message-list>
@@ -235,11 +275,14 @@ export class ParleyChat extends LitElement {
                 <parley-composer part="composer" exportparts="textarea, send" @parley-send=${this.#onSend} @parley-draft=${this.#onDraft}></parley-composer>
               </div>
               <parley-members part="members" exportparts="list: member-list" .members=${this.#room.members} .headingLevel=${level + 1}></parley-members>
-            </div>`}
+            </div>`
+        }
       </section>`
   }
 }
 
 declare global {
-  interface HTMLElementTagNameMap { 'parley-chat': ParleyChat }
+  interface HTMLElementTagNameMap {
+    'parley-chat': ParleyChat
+  }
 }

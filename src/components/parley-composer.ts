@@ -24,7 +24,9 @@ const numberFormat = new Intl.NumberFormat('en')
  */
 @customElement('parley-composer')
 export class ParleyComposer extends LitElement {
-  static override styles = [sharedStyles, css`
+  static override styles = [
+    sharedStyles,
+    css`
     :host { display: block; }
     form { display: grid; grid-template-columns: 1fr auto; gap: 0.5rem; align-items: end; }
     label { grid-column: 1 / -1; }
@@ -36,35 +38,36 @@ export class ParleyComposer extends LitElement {
       background: var(--parley-accent, ${lightTheme.accent}); color: var(--parley-on-accent, ${lightTheme.onAccent}); }
     button:disabled { opacity: 0.55; cursor: not-allowed; }
     .problem { grid-column: 1 / -1; margin: 0; color: var(--parley-error, ${lightTheme.error}); font-size: 0.9em; }
-  `]
+  `,
+  ]
 
   @query('textarea') private textarea!: HTMLTextAreaElement
   @state() private draft = ''
 
-  #onInput (): void {
+  #onInput(): void {
     const wasEmpty = this.draft.length === 0
     this.draft = this.textarea.value
     if (this.draft.length > 0) this.dispatchEvent(intent('parley-draft', { active: true }))
     else if (!wasEmpty) this.dispatchEvent(intent('parley-draft', { active: false }))
   }
 
-  #onKeydown (event: KeyboardEvent): void {
+  #onKeydown(event: KeyboardEvent): void {
     // While an IME composition is open, Enter confirms the composition, never sends.
     if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) return
     event.preventDefault()
     this.#send()
   }
 
-  #onBlur (): void {
+  #onBlur(): void {
     this.dispatchEvent(intent('parley-draft', { active: false }))
   }
 
-  #onSubmit (event: SubmitEvent): void {
+  #onSubmit(event: SubmitEvent): void {
     event.preventDefault()
     this.#send()
   }
 
-  #send (): void {
+  #send(): void {
     if (draftProblem(this.draft) !== null) return
     const text = this.draft
     this.draft = ''
@@ -74,11 +77,11 @@ export class ParleyComposer extends LitElement {
   }
 
   /** Moves keyboard focus to the message field. */
-  override focus (): void {
+  override focus(): void {
     this.textarea?.focus()
   }
 
-  override render () {
+  override render() {
     const problem = draftProblem(this.draft)
     const tooLong = problem === 'too-long'
     return html`
@@ -88,13 +91,17 @@ export class ParleyComposer extends LitElement {
           aria-invalid=${tooLong ? 'true' : 'false'} aria-describedby="problem"
           @input=${this.#onInput} @keydown=${this.#onKeydown} @blur=${this.#onBlur}></textarea>
         <button part="send" type="submit" ?disabled=${problem !== null}>Send</button>
-        <p class="problem" id="problem" aria-live="polite">${tooLong
-          ? `Too long to send: ${numberFormat.format(this.draft.length)} of ${numberFormat.format(MAX_MESSAGE_CHARS)} characters.`
-          : ''}</p>
+        <p class="problem" id="problem" aria-live="polite">${
+          tooLong
+            ? `Too long to send: ${numberFormat.format(this.draft.length)} of ${numberFormat.format(MAX_MESSAGE_CHARS)} characters.`
+            : ''
+        }</p>
       </form>`
   }
 }
 
 declare global {
-  interface HTMLElementTagNameMap { 'parley-composer': ParleyComposer }
+  interface HTMLElementTagNameMap {
+    'parley-composer': ParleyComposer
+  }
 }

@@ -15,7 +15,9 @@ import { lightTheme, sharedStyles } from './shared-styles.js'
  */
 @customElement('parley-members')
 export class ParleyMembers extends LitElement {
-  static override styles = [sharedStyles, css`
+  static override styles = [
+    sharedStyles,
+    css`
     :host { display: block; }
     .heading { margin: 0 0 0.5rem; font-weight: 650; font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.05em;
       color: var(--parley-muted, ${lightTheme.muted}); }
@@ -29,36 +31,45 @@ export class ParleyMembers extends LitElement {
     .line { display: flex; align-items: center; gap: 0.4rem; }
     .fingerprint { font: 0.72em ui-monospace, monospace; color: var(--parley-muted, ${lightTheme.muted}); }
     .unverified { color: var(--parley-error, ${lightTheme.error}); font-style: italic; }
-  `]
+  `,
+  ]
 
   /** The members to show, in first-join order. */
   @property({ attribute: false }) members: readonly Member[] = []
   /** Level of the "Online" heading: one below the chat's own heading. */
   @property({ attribute: 'heading-level', type: Number }) headingLevel = 3
 
-  override render () {
+  override render() {
     return html`
       <div class="heading" role="heading" aria-level=${this.headingLevel}>Online · ${this.members.length}</div>
       <ul part="list" aria-label="Members">
-        ${repeat(this.members, member => member.key, member => html`
+        ${repeat(
+          this.members,
+          (member) => member.key,
+          (member) => html`
           <li>
             <span class="dot" style="--member-color: ${member.color}" aria-hidden="true"></span>
             <span class="member">
               <span class="line">
-                ${member.verdict === 'unverified'
-                  ? html`<span class="name unverified" title="This user's presence is not signed by their key">⚠ ${member.name} (unverified)</span>`
-                  : html`<span class="name">${member.name}</span>`}
+                ${
+                  member.verdict === 'unverified'
+                    ? html`<span class="name unverified" title="This user's presence is not signed by their key">⚠ ${member.name} (unverified)</span>`
+                    : html`<span class="name">${member.name}</span>`
+                }
                 ${member.isSelf ? html`<span class="you">(you)</span>` : ''}
                 ${member.tabs > 1 ? html`<span class="tabs">${member.tabs} tabs</span>` : ''}
                 ${member.typing ? html`<span class="typing" title="typing">✎<span class="visually-hidden"> typing</span></span>` : ''}
               </span>
               <span class="fingerprint" title="Key fingerprint: compare it with this person to be sure it is them">${shortFingerprint(member.key)}</span>
             </span>
-          </li>`)}
+          </li>`,
+        )}
       </ul>`
   }
 }
 
 declare global {
-  interface HTMLElementTagNameMap { 'parley-members': ParleyMembers }
+  interface HTMLElementTagNameMap {
+    'parley-members': ParleyMembers
+  }
 }

@@ -34,10 +34,13 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute:
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
 /** One line of the log: a message, or a notice placed between messages. */
-type Entry = { key: string, message: MessageRecord } | { key: string, notice: LogNotice }
+type Entry = { key: string; message: MessageRecord } | { key: string; notice: LogNotice }
 
 /** Where an entry was on screen before a re-render: it is put back there after. */
-interface Anchor { key: string, offset: number }
+interface Anchor {
+  key: string
+  offset: number
+}
 
 /**
  * A scrolling log of messages that renders only the entries near the viewport: spacers of
@@ -52,7 +55,9 @@ interface Anchor { key: string, offset: number }
  */
 @customElement('parley-message-list')
 export class ParleyMessageList extends LitElement {
-  static override styles = [sharedStyles, css`
+  static override styles = [
+    sharedStyles,
+    css`
     :host { display: block; min-height: 0; }
     .log { position: relative; height: 100%; overflow-y: auto; padding: 0.5rem 1rem; box-sizing: border-box; overflow-anchor: none; }
     .log:focus-visible { outline-offset: -2px; }
@@ -66,7 +71,8 @@ export class ParleyMessageList extends LitElement {
     p { margin: 0.1rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
     .empty { color: var(--parley-muted, ${lightTheme.muted}); padding: 1rem 0; }
     .notice { color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.9em; padding: 0.25rem 0; font-style: italic; }
-  `]
+  `,
+  ]
 
   static {
     // updated() measures what it rendered and may widen the window: a second update is by design.
@@ -95,7 +101,7 @@ export class ParleyMessageList extends LitElement {
   #renderedEstimate = INITIAL_ESTIMATE_PX
   #resizes = new ResizeObserver(() => this.#onResize())
 
-  override willUpdate (changed: PropertyValues<this>): void {
+  override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('notices')) this.#sortedNotices = [...this.notices].sort((a, b) => a.after - b.after || a.id - b.id)
     const count = this.#count()
     if (count <= RENDER_ALL_MAX_ENTRIES) {
@@ -112,7 +118,7 @@ export class ParleyMessageList extends LitElement {
     }
   }
 
-  override updated (): void {
+  override updated(): void {
     this.#measure()
     const log = this.log
     if (this.#stick) {
@@ -131,16 +137,16 @@ export class ParleyMessageList extends LitElement {
     }
   }
 
-  override connectedCallback (): void {
+  override connectedCallback(): void {
     super.connectedCallback()
     if (this.hasUpdated) this.#resizes.observe(this.log)
   }
 
-  override firstUpdated (): void {
+  override firstUpdated(): void {
     this.#resizes.observe(this.log)
   }
 
-  override disconnectedCallback (): void {
+  override disconnectedCallback(): void {
     super.disconnectedCallback()
     this.#resizes.disconnect()
   }
@@ -149,12 +155,12 @@ export class ParleyMessageList extends LitElement {
    * The log changed size (a phone rotated, the window or the members panel resized): shrinking
    * fires no scroll event, so a view at the newest would otherwise stay behind it.
    */
-  #onResize (): void {
+  #onResize(): void {
     if (this.#stick) this.log.scrollTop = this.log.scrollHeight
     if (this.#moveWindow()) this.requestUpdate()
   }
 
-  #onScroll (): void {
+  #onScroll(): void {
     const log = this.log
     this.#stick = log.scrollHeight - log.scrollTop - log.clientHeight <= STICK_TO_BOTTOM_PX
     if (this.#moveWindow()) this.requestUpdate()
@@ -164,7 +170,7 @@ export class ParleyMessageList extends LitElement {
    * Picks a new window when the rendered entries do not cover the viewport with some margin;
    * records the anchor that keeps the view in place. Returns whether the window changed.
    */
-  #moveWindow (): boolean {
+  #moveWindow(): boolean {
     const log = this.log
     const items = this.items
     const count = this.#count()
@@ -206,22 +212,23 @@ export class ParleyMessageList extends LitElement {
   }
 
   /** The rendered entry at scroll position `y`: its index, key and offset from `y`. */
-  #renderedAt (y: number): Anchor & { index: number } | null {
+  #renderedAt(y: number): (Anchor & { index: number }) | null {
     const children = this.items.children
     for (let i = 0; i < children.length; i++) {
       const child = children[i] as HTMLElement
-      if (child.offsetTop + child.offsetHeight > y) return { index: this.#first + i, key: child.dataset.key ?? '', offset: child.offsetTop - y }
+      if (child.offsetTop + child.offsetHeight > y)
+        return { index: this.#first + i, key: child.dataset.key ?? '', offset: child.offsetTop - y }
     }
     return null
   }
 
   /** The first rendered entry still in view, to keep in place across a re-render. */
-  #currentAnchor (): Anchor | null {
+  #currentAnchor(): Anchor | null {
     return this.log === null ? null : this.#renderedAt(this.log.scrollTop)
   }
 
   /** Folds the rendered entries' average height into the estimate. */
-  #measure (): void {
+  #measure(): void {
     const count = this.items.children.length
     if (count === 0) return
     const average = this.items.offsetHeight / count
@@ -229,24 +236,24 @@ export class ParleyMessageList extends LitElement {
     this.#measured = true
   }
 
-  #estimate (): number {
+  #estimate(): number {
     return this.#estimatePx
   }
 
-  #entriesFor (pixels: number): number {
+  #entriesFor(pixels: number): number {
     return Math.max(1, Math.ceil(pixels / this.#estimate()))
   }
 
-  #viewHeight (): number {
+  #viewHeight(): number {
     return this.log?.clientHeight || 800
   }
 
-  #count (): number {
+  #count(): number {
     return this.messages.length + this.#sortedNotices.length
   }
 
   /** Entries first..last of the log, with notices placed among the messages. */
-  #window (first = this.#first, last = this.#last): Entry[] {
+  #window(first = this.#first, last = this.#last): Entry[] {
     const entries: Entry[] = []
     const notices = this.#sortedNotices
     const total = this.messages.length
@@ -266,7 +273,7 @@ export class ParleyMessageList extends LitElement {
     return entries
   }
 
-  override render () {
+  override render() {
     const estimate = this.#estimate()
     this.#renderedEstimate = estimate
     const count = this.#count()
@@ -276,23 +283,28 @@ export class ParleyMessageList extends LitElement {
       <div class="log" part="log" role="log" aria-label="Messages" tabindex="0" @scroll=${this.#onScroll}>
         ${count === 0 ? html`<div class="empty">No messages yet. Say hello!</div>` : ''}
         <div aria-hidden="true" style="height: ${above}px"></div>
-        <div class="items">${repeat(this.#window(), entry => entry.key, entry => 'notice' in entry
-          ? html`<div class="notice" data-key=${entry.key}>${entry.notice.text}</div>`
-          : html`
+        <div class="items">${repeat(
+          this.#window(),
+          (entry) => entry.key,
+          (entry) =>
+            'notice' in entry
+              ? html`<div class="notice" data-key=${entry.key}>${entry.notice.text}</div>`
+              : html`
           <article part="message" data-key=${entry.key}>
             <div class="meta">
               ${authorLabel(entry.message, this.verdictOf(entry.message))}
               <time datetime=${new Date(entry.message.sentAt).toISOString()} title=${dateTimeFormat.format(entry.message.sentAt)}>${timeFormat.format(entry.message.sentAt)}</time>
             </div>
             <p>${entry.message.text}</p>
-          </article>`)}</div>
+          </article>`,
+        )}</div>
         <div aria-hidden="true" style="height: ${below}px"></div>
       </div>`
   }
 }
 
 /** The author as shown: a claim that failed (or was never signed) is marked, not trusted. */
-function authorLabel (message: MessageRecord, verdict: Verdict) {
+function authorLabel(message: MessageRecord, verdict: Verdict) {
   if (verdict === 'unverified') {
     return html`<span class="author unverified" title="The signature of this message does not match its author">⚠ ${message.authorName} (unverified)</span>`
   }
@@ -300,5 +312,7 @@ function authorLabel (message: MessageRecord, verdict: Verdict) {
 }
 
 declare global {
-  interface HTMLElementTagNameMap { 'parley-message-list': ParleyMessageList }
+  interface HTMLElementTagNameMap {
+    'parley-message-list': ParleyMessageList
+  }
 }

@@ -19,7 +19,9 @@ import { lightTheme, sharedStyles } from './shared-styles.js'
  */
 @customElement('parley-name-form')
 export class ParleyNameForm extends LitElement {
-  static override styles = [sharedStyles, css`
+  static override styles = [
+    sharedStyles,
+    css`
     :host { display: block; }
     form { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: end; padding: 1.5rem; }
     label { display: flex; flex-direction: column; gap: 0.25rem; font-weight: 600; }
@@ -28,14 +30,15 @@ export class ParleyNameForm extends LitElement {
     button { font: inherit; padding: 0.5rem 1rem; border: 0; border-radius: 6px; cursor: pointer;
       background: var(--parley-accent, ${lightTheme.accent}); color: var(--parley-on-accent, ${lightTheme.onAccent}); }
     .error { flex-basis: 100%; margin: 0; color: var(--parley-error, ${lightTheme.error}); }
-  `]
+  `,
+  ]
 
   @query('input') private input!: HTMLInputElement
   @state() private error = ''
   /** The name shown when the form opens. */
   @property() value = ''
 
-  #submit (event: SubmitEvent): void {
+  #submit(event: SubmitEvent): void {
     event.preventDefault()
     const name = cleanName(this.input.value)
     if (name === null) {
@@ -46,7 +49,7 @@ export class ParleyNameForm extends LitElement {
     this.dispatchEvent(intent('parley-name', { name }))
   }
 
-  override render () {
+  override render() {
     return html`
       <form part="form" @submit=${this.#submit}>
         <label>Your name
@@ -60,5 +63,7 @@ export class ParleyNameForm extends LitElement {
 }
 
 declare global {
-  interface HTMLElementTagNameMap { 'parley-name-form': ParleyNameForm }
+  interface HTMLElementTagNameMap {
+    'parley-name-form': ParleyNameForm
+  }
 }

@@ -2,9 +2,18 @@
 // the host on every change, and closes it on disconnect. Components reach rooms only here.
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
 import {
-  VerdictCache, acquireRoom, messageVerdict,
-  type Author, type Member, type MessageListener, type MessageRecord, type PresenceUser, type Room, type RoomLease,
-  type RoomOptions, type Verdict,
+  VerdictCache,
+  acquireRoom,
+  messageVerdict,
+  type Author,
+  type Member,
+  type MessageListener,
+  type MessageRecord,
+  type PresenceUser,
+  type Room,
+  type RoomLease,
+  type RoomOptions,
+  type Verdict,
 } from '../room/index.js'
 import type { LogNotice } from './parley-message-list.js'
 
@@ -25,7 +34,7 @@ export class RoomController implements ReactiveController {
   verdictOf = (message: MessageRecord): Verdict => this.#verdict(message)
   #host: ReactiveControllerHost
   #verdicts = new VerdictCache(() => {
-    this.verdictOf = message => this.#verdict(message)
+    this.verdictOf = (message) => this.#verdict(message)
     this.#host.requestUpdate()
   })
   #lease: RoomLease | null = null
@@ -36,18 +45,18 @@ export class RoomController implements ReactiveController {
   #nextNoticeId = 0
   #messageListeners = new Set<MessageListener>()
 
-  constructor (host: ReactiveControllerHost) {
+  constructor(host: ReactiveControllerHost) {
     this.#host = host
     host.addController(this)
   }
 
   /** The open room, if any. */
-  get room (): Room | null {
+  get room(): Room | null {
     return this.#lease?.room ?? null
   }
 
   /** Switches to a room (or to none with null); a no-op when nothing changed. */
-  setRoom (options: RoomOptions | null): void {
+  setRoom(options: RoomOptions | null): void {
     if (sameRoom(options, this.#options)) return
     this.#close()
     this.#options = options
@@ -55,7 +64,7 @@ export class RoomController implements ReactiveController {
   }
 
   /** Shows this tab in the room's presence as `user`, or takes it out with null. */
-  setUser (user: PresenceUser | null): void {
+  setUser(user: PresenceUser | null): void {
     if (user?.userId === this.#user?.userId && user?.name === this.#user?.name && user?.color === this.#user?.color) return
     this.#user = user
     const presence = this.room?.presence
@@ -64,13 +73,13 @@ export class RoomController implements ReactiveController {
   }
 
   /** Calls `listener` with each message new to this peer, in whichever room is open; returns an unsubscribe. */
-  onMessage (listener: MessageListener): () => void {
+  onMessage(listener: MessageListener): () => void {
     this.#messageListeners.add(listener)
     return () => this.#messageListeners.delete(listener)
   }
 
   /** Sends a message as `author`. */
-  send (author: Author, text: string): void {
+  send(author: Author, text: string): void {
     this.room?.send(author, text).catch((error: unknown) => {
       // The composer refuses bad drafts first; anything else here is a bug worth seeing.
       console.error('Parley: could not send the message', error)
@@ -79,33 +88,33 @@ export class RoomController implements ReactiveController {
   }
 
   /** The user typed in the composer (`active`), or left it (blur, cleared). */
-  draft (active: boolean): void {
+  draft(active: boolean): void {
     if (active) this.room?.presence.input()
     else this.room?.presence.stopTyping('blur')
   }
 
-  #join (user: PresenceUser): void {
+  #join(user: PresenceUser): void {
     this.room?.presence.join(user).catch((error: unknown) => {
-      console.error('Parley: could not join the room\'s presence', error)
+      console.error("Parley: could not join the room's presence", error)
     })
   }
 
-  #verdict (message: MessageRecord): Verdict {
+  #verdict(message: MessageRecord): Verdict {
     const room = this.room
     return room === null ? 'pending' : messageVerdict(this.#verdicts, room.topic, message)
   }
 
-  hostConnected (): void {
+  hostConnected(): void {
     this.#connected = true
     this.#open()
   }
 
-  hostDisconnected (): void {
+  hostDisconnected(): void {
     this.#connected = false
     this.#close()
   }
 
-  #open (): void {
+  #open(): void {
     // Lit keeps updating a removed element: a room set meanwhile opens on reconnection.
     if (!this.#connected || this.#options === null || this.#lease !== null) return
     this.#lease = acquireRoom(this.#options)
@@ -121,21 +130,25 @@ export class RoomController implements ReactiveController {
       if (notices.length > 0) {
         const after = this.messages.length
         this.notices = this.notices
-          .concat(notices.map(notice => ({ id: this.#nextNoticeId++, text: notice.text, after })))
+          .concat(notices.map((notice) => ({ id: this.#nextNoticeId++, text: notice.text, after })))
           .slice(-MAX_NOTICES)
       }
       this.#host.requestUpdate()
     })
-    const stopMessage = room.onMessage(message => {
+    const stopMessage = room.onMessage((message) => {
       for (const listener of this.#messageListeners) listener(message)
     })
-    this.#stopListening = () => { stopMessages(); stopPresence(); stopMessage() }
+    this.#stopListening = () => {
+      stopMessages()
+      stopPresence()
+      stopMessage()
+    }
     if (this.#user !== null) this.#join(this.#user)
     ;({ members: this.members, typingLine: this.typingLine } = room.presence.view)
     this.#host.requestUpdate()
   }
 
-  #close (): void {
+  #close(): void {
     this.#stopListening?.()
     this.#stopListening = null
     this.#lease?.release()
@@ -147,9 +160,12 @@ export class RoomController implements ReactiveController {
   }
 }
 
-function sameRoom (a: RoomOptions | null, b: RoomOptions | null): boolean {
+function sameRoom(a: RoomOptions | null, b: RoomOptions | null): boolean {
   if (a === null || b === null) return a === b
-  return a.name === b.name && (a.secret ?? null) === (b.secret ?? null) &&
+  return (
+    a.name === b.name &&
+    (a.secret ?? null) === (b.secret ?? null) &&
     a.signalingUrls.join(' ') === b.signalingUrls.join(' ') &&
     JSON.stringify(a.iceServers) === JSON.stringify(b.iceServers)
+  )
 }

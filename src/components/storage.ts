@@ -3,7 +3,7 @@
 import type { KeyValueStore } from '../room/index.js'
 
 /** localStorage if usable, else a store that lasts as long as the page. */
-export function profileStore (): KeyValueStore {
+export function profileStore(): KeyValueStore {
   try {
     const probe = 'parley:probe'
     localStorage.setItem(probe, probe)
@@ -11,6 +11,11 @@ export function profileStore (): KeyValueStore {
     return localStorage
   } catch {
     const memory = new Map<string, string>()
-    return { getItem: key => memory.get(key) ?? null, setItem: (key, value) => { memory.set(key, value) } }
+    return {
+      getItem: (key) => memory.get(key) ?? null,
+      setItem: (key, value) => {
+        memory.set(key, value)
+      },
+    }
   }
 }

@@ -26,7 +26,7 @@ let titleBase: string | null = null
 /** The title as last written here, to notice when the page retitles itself. */
 let titleWritten = ''
 
-function showUnreadCount (source: object, count: number): void {
+function showUnreadCount(source: object, count: number): void {
   if (count > 0) titleCounts.set(source, count)
   else titleCounts.delete(source)
   let total = 0
@@ -54,28 +54,28 @@ export class UnreadController implements ReactiveController {
   #seen = 0
   #room: string | null = null
 
-  constructor (host: ReactiveControllerHost) {
+  constructor(host: ReactiveControllerHost) {
     this.#host = host
     host.addController(this)
   }
 
   /** Whether the user allowed system notifications. */
-  get permission (): NotifyPermission {
+  get permission(): NotifyPermission {
     return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission
   }
 
-  hostConnected (): void {
+  hostConnected(): void {
     this.#hidden = document.visibilityState === 'hidden'
     document.addEventListener('visibilitychange', this.#onVisibilityChange)
   }
 
-  hostDisconnected (): void {
+  hostDisconnected(): void {
     document.removeEventListener('visibilitychange', this.#onVisibilityChange)
     showUnreadCount(this, 0)
   }
 
   /** Brings the marker, the title and notifications up to date; call on every host update. */
-  update ({ messages, selfId, room, notify }: UnreadInput): void {
+  update({ messages, selfId, room, notify }: UnreadInput): void {
     if (room !== this.#room) {
       // Another room: what it shows on arrival is not news.
       this.#room = room
@@ -96,12 +96,12 @@ export class UnreadController implements ReactiveController {
   }
 
   /** Removes the marker, e.g. once the user writes. */
-  clear (): void {
+  clear(): void {
     this.marker = null
   }
 
   /** Asks the user to allow system notifications; call it from a click. */
-  async requestPermission (): Promise<void> {
+  async requestPermission(): Promise<void> {
     if (typeof Notification === 'undefined') return
     await Notification.requestPermission()
     this.#host.requestUpdate()
@@ -118,12 +118,15 @@ export class UnreadController implements ReactiveController {
     this.#host.requestUpdate()
   }
 
-  #post (room: string, fresh: readonly MessageRecord[]): void {
+  #post(room: string, fresh: readonly MessageRecord[]): void {
     const text = notificationFor(room, fresh)
     if (text === null || this.permission !== 'granted') return
     try {
       const notification = new Notification(text.title, { body: text.body, tag: `parley:${room}` })
-      notification.addEventListener('click', () => { window.focus(); notification.close() })
+      notification.addEventListener('click', () => {
+        window.focus()
+        notification.close()
+      })
     } catch {
       // Some browsers (Chrome on Android) allow notifications only from a service worker.
     }

@@ -6,12 +6,12 @@ import type { MessageRecord } from '../room/index.js'
 export const MAX_NOTIFICATION_BODY_CHARS = 160
 
 /** The messages after the first `after` that someone other than `selfId` wrote. */
-export function unreadFrom (messages: readonly MessageRecord[], after: number, selfId: string): MessageRecord[] {
-  return messages.slice(Math.max(0, after)).filter(message => message.authorId !== selfId)
+export function unreadFrom(messages: readonly MessageRecord[], after: number, selfId: string): MessageRecord[] {
+  return messages.slice(Math.max(0, after)).filter((message) => message.authorId !== selfId)
 }
 
 /** The page title with "(count) " in front ("(3) #lobby · Parley"); `title` itself when 0. */
-export function withUnreadCount (title: string, count: number): string {
+export function withUnreadCount(title: string, count: number): string {
   return count > 0 ? `(${count}) ${title}` : title
 }
 
@@ -22,17 +22,17 @@ export interface NotificationText {
 }
 
 /** What to tell the user about `fresh` messages from others in `room`; null for none. */
-export function notificationFor (room: string, fresh: readonly MessageRecord[]): NotificationText | null {
+export function notificationFor(room: string, fresh: readonly MessageRecord[]): NotificationText | null {
   if (fresh.length === 0) return null
   if (fresh.length === 1) {
     const [message] = fresh
     return { title: `${message.authorName} in #${room}`, body: truncate(message.text, MAX_NOTIFICATION_BODY_CHARS) }
   }
-  const authors = [...new Set(fresh.map(message => message.authorName))]
+  const authors = [...new Set(fresh.map((message) => message.authorName))]
   return { title: `${fresh.length} new messages in #${room}`, body: `From ${authors.join(', ')}` }
 }
 
-function truncate (text: string, max: number): string {
+function truncate(text: string, max: number): string {
   const chars = [...text]
   return chars.length <= max ? text : chars.slice(0, max - 1).join('') + '…'
 }

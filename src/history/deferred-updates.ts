@@ -15,19 +15,19 @@ export class DeferredUpdates {
   #origins = new Set<unknown>()
   #scheduled = false
 
-  constructor (doc: Y.Doc) {
+  constructor(doc: Y.Doc) {
     this.#doc = doc
     doc.on('afterTransaction', this.#onTransaction)
   }
 
   /** Calls `listener` with each batch of changes; returns what removes it. */
-  on (listener: DeferredUpdateListener): () => void {
+  on(listener: DeferredUpdateListener): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
   }
 
   /** Passes on what is pending now (the tab is going away, or the room closes). */
-  flush (): void {
+  flush(): void {
     const since = this.#since
     if (since === null || this.#doc.isDestroyed) return
     const origins = this.#origins
@@ -41,7 +41,7 @@ export class DeferredUpdates {
     for (const listener of this.#listeners) listener(update, origins)
   }
 
-  destroy (): void {
+  destroy(): void {
     this.#doc.off('afterTransaction', this.#onTransaction)
     this.#listeners.clear()
     this.#since = null
@@ -61,7 +61,7 @@ export class DeferredUpdates {
     this.#schedule()
   }
 
-  #schedule (): void {
+  #schedule(): void {
     if (this.#scheduled) return
     this.#scheduled = true
     const run = (): void => {
@@ -77,7 +77,7 @@ export class DeferredUpdates {
 }
 
 /** Runs `callback` in a task of its own, untouched by timer throttling. */
-function nextTask (callback: () => void): void {
+function nextTask(callback: () => void): void {
   const channel = new MessageChannel()
   channel.port1.onmessage = () => {
     channel.port1.close()

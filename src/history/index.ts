@@ -2,9 +2,19 @@
 // written, restored), and keeping it in IndexedDB. Imports only from identity and address.
 export { MAX_MESSAGE_CHARS, messagesOf, parseMessageRecord, type MessageRecord } from './schema.js'
 export {
-  appendMessage, draftProblem, lostRecords, newMessages, observeMessages, parseMessages, readMessages,
-  restoreRecords, sameRecord, withoutCopies,
-  type DraftProblem, type MessageBatch, type MessagesChange,
+  appendMessage,
+  draftProblem,
+  lostRecords,
+  newMessages,
+  observeMessages,
+  parseMessages,
+  readMessages,
+  restoreRecords,
+  sameRecord,
+  withoutCopies,
+  type DraftProblem,
+  type MessageBatch,
+  type MessagesChange,
 } from './messages.js'
 export { ROOM_DATABASE_PREFIX, persistRoom, roomDatabaseName, type RoomStore } from './persistence.js'
 export { DeferredUpdates, type DeferredUpdateListener } from './deferred-updates.js'

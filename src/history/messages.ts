@@ -7,7 +7,7 @@ import { MAX_MESSAGE_CHARS, messagesOf, parseMessageRecord, type MessageRecord }
 export type DraftProblem = 'empty' | 'too-long' | null
 
 /** Checks a draft before sending; whitespace-only drafts are empty. */
-export function draftProblem (text: string): DraftProblem {
+export function draftProblem(text: string): DraftProblem {
   if (text.trim().length === 0) return 'empty'
   if (text.length > MAX_MESSAGE_CHARS) return 'too-long'
   return null
@@ -20,7 +20,7 @@ export interface MessageBatch {
 }
 
 /** Validates raw records, keeping their order. */
-export function parseMessages (raw: readonly unknown[]): MessageBatch {
+export function parseMessages(raw: readonly unknown[]): MessageBatch {
   const messages: MessageRecord[] = []
   let skipped = 0
   for (const value of raw) {
@@ -32,20 +32,18 @@ export function parseMessages (raw: readonly unknown[]): MessageBatch {
 }
 
 /** Reads every valid message of the room, in document order. */
-export function readMessages (doc: Y.Doc): MessageBatch {
+export function readMessages(doc: Y.Doc): MessageBatch {
   return parseMessages(messagesOf(doc).toArray())
 }
 
 /** Appends a message to the room; throws if the record is invalid (a local bug, not input). */
-export function appendMessage (doc: Y.Doc, record: MessageRecord, origin: unknown = null): void {
+export function appendMessage(doc: Y.Doc, record: MessageRecord, origin: unknown = null): void {
   if (parseMessageRecord(record) === null) throw new Error('appendMessage: invalid message record')
   doc.transact(() => messagesOf(doc).push([{ ...record }]), origin)
 }
 
 /** What changed in the message array: a full reset, or records appended at the end. */
-export type MessagesChange =
-  | { kind: 'reset', batch: MessageBatch }
-  | { kind: 'append', batch: MessageBatch }
+export type MessagesChange = { kind: 'reset'; batch: MessageBatch } | { kind: 'append'; batch: MessageBatch }
 
 /**
  * Calls `listener` on every change of the room's messages. Appends at the end (the common
@@ -53,7 +51,7 @@ export type MessagesChange =
  * anything else (a concurrent insert that sorted earlier, a deletion) as a reset with the
  * whole list. Returns an unsubscribe.
  */
-export function observeMessages (doc: Y.Doc, listener: (change: MessagesChange) => void): () => void {
+export function observeMessages(doc: Y.Doc, listener: (change: MessagesChange) => void): () => void {
   const messages = messagesOf(doc)
   let length = messages.length
   let last = lastOf(messages)
@@ -68,7 +66,7 @@ export function observeMessages (doc: Y.Doc, listener: (change: MessagesChange) 
   return () => messages.unobserve(handler)
 }
 
-function lastOf (messages: Y.Array<unknown>): unknown {
+function lastOf(messages: Y.Array<unknown>): unknown {
   return messages.length > 0 ? messages.get(messages.length - 1) : undefined
 }
 
@@ -78,7 +76,12 @@ function lastOf (messages: Y.Array<unknown>): unknown {
  * is new sits after it. Y.Array#get finds recent indexes through search markers, so this
  * does not walk the whole list (Yjs's `event.changes` would, on every message).
  */
-function appendedRecords (messages: Y.Array<unknown>, lengthBefore: number, lastBefore: unknown, transaction: Y.Transaction): unknown[] | null {
+function appendedRecords(
+  messages: Y.Array<unknown>,
+  lengthBefore: number,
+  lastBefore: unknown,
+  transaction: Y.Transaction,
+): unknown[] | null {
   if (transaction.deleteSet.clients.size > 0 || messages.length < lengthBefore) return null
   if (lengthBefore === 0) return messages.toArray()
   if (messages.get(lengthBefore - 1) !== lastBefore) return null
@@ -88,15 +91,22 @@ function appendedRecords (messages: Y.Array<unknown>, lengthBefore: number, last
 }
 
 /** The messages of `after` that `before` did not hold (by id), in `after`'s order. */
-export function newMessages (before: readonly MessageRecord[], after: readonly MessageRecord[]): MessageRecord[] {
-  const known = new Set(before.map(message => message.id))
-  return after.filter(message => !known.has(message.id))
+export function newMessages(before: readonly MessageRecord[], after: readonly MessageRecord[]): MessageRecord[] {
+  const known = new Set(before.map((message) => message.id))
+  return after.filter((message) => !known.has(message.id))
 }
 
 /** Whether two records are the same message, field for field. */
-export function sameRecord (a: MessageRecord, b: MessageRecord): boolean {
-  return a.id === b.id && a.authorId === b.authorId && a.authorName === b.authorName && a.text === b.text &&
-    a.sentAt === b.sentAt && a.publicKey === b.publicKey && a.signature === b.signature
+export function sameRecord(a: MessageRecord, b: MessageRecord): boolean {
+  return (
+    a.id === b.id &&
+    a.authorId === b.authorId &&
+    a.authorName === b.authorName &&
+    a.text === b.text &&
+    a.sentAt === b.sentAt &&
+    a.publicKey === b.publicKey &&
+    a.signature === b.signature
+  )
 }
 
 /**
@@ -104,11 +114,11 @@ export function sameRecord (a: MessageRecord, b: MessageRecord): boolean {
  * peers restoring one deleted message make copies; a different record reusing an id is kept,
  * so a forgery can never hide the message it imitates.
  */
-export function withoutCopies (records: readonly MessageRecord[], kept: Map<string, MessageRecord[]>): MessageRecord[] {
+export function withoutCopies(records: readonly MessageRecord[], kept: Map<string, MessageRecord[]>): MessageRecord[] {
   const result: MessageRecord[] = []
   for (const record of records) {
     const sameId = kept.get(record.id)
-    if (sameId?.some(other => sameRecord(other, record)) === true) continue
+    if (sameId?.some((other) => sameRecord(other, record)) === true) continue
     if (sameId === undefined) kept.set(record.id, [record])
     else sameId.push(record)
     result.push(record)
@@ -117,18 +127,21 @@ export function withoutCopies (records: readonly MessageRecord[], kept: Map<stri
 }
 
 /** Records shown before that are gone now, each with the index it had. */
-export function lostRecords (before: readonly MessageRecord[], after: readonly MessageRecord[]): Array<{ index: number, record: MessageRecord }> {
+export function lostRecords(
+  before: readonly MessageRecord[],
+  after: readonly MessageRecord[],
+): Array<{ index: number; record: MessageRecord }> {
   const present = new Map<string, MessageRecord[]>()
   withoutCopies(after, present)
-  const lost: Array<{ index: number, record: MessageRecord }> = []
+  const lost: Array<{ index: number; record: MessageRecord }> = []
   before.forEach((record, index) => {
-    if (present.get(record.id)?.some(other => sameRecord(other, record)) !== true) lost.push({ index, record })
+    if (present.get(record.id)?.some((other) => sameRecord(other, record)) !== true) lost.push({ index, record })
   })
   return lost
 }
 
 /** Puts lost records back where they were (as far as the array is long now). */
-export function restoreRecords (doc: Y.Doc, lost: ReadonlyArray<{ index: number, record: MessageRecord }>, origin: unknown): void {
+export function restoreRecords(doc: Y.Doc, lost: ReadonlyArray<{ index: number; record: MessageRecord }>, origin: unknown): void {
   const messages = messagesOf(doc)
   doc.transact(() => {
     for (const { index, record } of lost) messages.insert(Math.min(index, messages.length), [{ ...record }])

@@ -13,7 +13,7 @@ const STORE = 'updates'
 const COMPACT_AFTER_UPDATES = 500
 
 /** The IndexedDB database name holding a room's document. */
-export function roomDatabaseName (room: string): string {
+export function roomDatabaseName(room: string): string {
   return ROOM_DATABASE_PREFIX + room
 }
 
@@ -22,7 +22,7 @@ export interface RoomStore {
   /** Resolves once the stored history has been loaded into the document (or storage turned out to be unavailable). */
   readonly whenLoaded: Promise<void>
   /** Stops storing (the data stays). */
-  destroy (): void
+  destroy(): void
 }
 
 /**
@@ -31,7 +31,7 @@ export interface RoomStore {
  * (it covers changes made while the database opened), replacing the stored records when
  * there are many of them.
  */
-export function persistRoom (room: string, doc: Y.Doc, changes: DeferredUpdates): RoomStore | null {
+export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates): RoomStore | null {
   if (typeof indexedDB === 'undefined') return null
   const origin = Symbol('parley-store')
   let db: IDBDatabase | null = null
@@ -41,21 +41,25 @@ export function persistRoom (room: string, doc: Y.Doc, changes: DeferredUpdates)
   })
   const opening = indexedDB.open(roomDatabaseName(room))
   opening.onupgradeneeded = () => opening.result.createObjectStore(STORE, { autoIncrement: true })
-  const whenLoaded = request(opening).then(async opened => {
-    if (doc.isDestroyed) return opened.close()
-    const updates = await request(opened.transaction(STORE).objectStore(STORE).getAll())
-    doc.transact(() => { for (const update of updates) if (update instanceof Uint8Array) Y.applyUpdate(doc, update, origin) }, origin)
-    const store = opened.transaction(STORE, 'readwrite').objectStore(STORE)
-    if (updates.length >= COMPACT_AFTER_UPDATES) store.clear()
-    store.add(Y.encodeStateAsUpdate(doc))
-    db = opened
-  }).catch(() => {
-    // No storage here (private mode, quota, a blocked upgrade): the room works, unstored.
-    stopStoring()
-  })
+  const whenLoaded = request(opening)
+    .then(async (opened) => {
+      if (doc.isDestroyed) return opened.close()
+      const updates = await request(opened.transaction(STORE).objectStore(STORE).getAll())
+      doc.transact(() => {
+        for (const update of updates) if (update instanceof Uint8Array) Y.applyUpdate(doc, update, origin)
+      }, origin)
+      const store = opened.transaction(STORE, 'readwrite').objectStore(STORE)
+      if (updates.length >= COMPACT_AFTER_UPDATES) store.clear()
+      store.add(Y.encodeStateAsUpdate(doc))
+      db = opened
+    })
+    .catch(() => {
+      // No storage here (private mode, quota, a blocked upgrade): the room works, unstored.
+      stopStoring()
+    })
   return {
     whenLoaded,
-    destroy () {
+    destroy() {
       stopStoring()
       db?.close()
       db = null
@@ -64,7 +68,7 @@ export function persistRoom (room: string, doc: Y.Doc, changes: DeferredUpdates)
 }
 
 /** An IDBRequest as a promise. */
-function request<T> (req: IDBRequest<T>): Promise<T> {
+function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     req.onsuccess = () => resolve(req.result)
     req.onerror = () => reject(req.error)

@@ -26,7 +26,7 @@ export interface MessageRecord {
 }
 
 /** The room's messages, in the document's (converged) order. */
-export function messagesOf (doc: Y.Doc): Y.Array<unknown> {
+export function messagesOf(doc: Y.Doc): Y.Array<unknown> {
   return doc.getArray<unknown>('messages')
 }
 
@@ -34,7 +34,7 @@ const isBoundedString = (value: unknown, max: number, allowEmpty = false): value
   typeof value === 'string' && value.length <= max && (allowEmpty || value.length > 0)
 
 /** Returns the record if `value` is a well-formed message, otherwise null. */
-export function parseMessageRecord (value: unknown): MessageRecord | null {
+export function parseMessageRecord(value: unknown): MessageRecord | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
   const { id, authorId, authorName, text, sentAt, publicKey, signature } = value as Record<string, unknown>
   if (!isBoundedString(id, MAX_ID_CHARS)) return null

@@ -4,8 +4,8 @@ import { uuidv4 } from 'lib0/random'
 
 /** The part of the Web Storage API that identity needs; tests pass a Map-backed one. */
 export interface KeyValueStore {
-  getItem (key: string): string | null
-  setItem (key: string, value: string): void
+  getItem(key: string): string | null
+  setItem(key: string, value: string): void
 }
 
 /** This profile's identity. `name` is null until the user has picked one. */
@@ -22,14 +22,14 @@ const USER_ID_KEY = 'parley:user-id'
 const NAME_KEY = 'parley:name'
 
 /** Trims a display name and checks it; returns null when it is unusable. */
-export function cleanName (raw: string): string | null {
+export function cleanName(raw: string): string | null {
   const name = raw.replace(/\s+/g, ' ').trim()
   if (name.length === 0 || name.length > MAX_NAME_CHARS) return null
   return name
 }
 
 /** A colour derived from the user id, so every peer shows the same colour for a user. */
-export function colorFor (userId: string): string {
+export function colorFor(userId: string): string {
   let hash = 0
   for (let i = 0; i < userId.length; i++) hash = (hash * 31 + userId.charCodeAt(i)) >>> 0
   return `hsl(${hash % 360} 65% 40%)`
@@ -39,7 +39,7 @@ export function colorFor (userId: string): string {
  * Loads the identity, creating and storing a user id on first use. The id comes from
  * getRandomValues (lib0's uuidv4): `crypto.randomUUID` is missing on plain http pages.
  */
-export function loadIdentity (store: KeyValueStore, newId: () => string = uuidv4): Identity {
+export function loadIdentity(store: KeyValueStore, newId: () => string = uuidv4): Identity {
   let userId = store.getItem(USER_ID_KEY)
   if (userId === null || userId.length === 0) {
     userId = newId()
@@ -51,7 +51,7 @@ export function loadIdentity (store: KeyValueStore, newId: () => string = uuidv4
 }
 
 /** Stores a new display name; returns the updated identity, or null if the name is unusable. */
-export function saveName (store: KeyValueStore, identity: Identity, raw: string): Identity | null {
+export function saveName(store: KeyValueStore, identity: Identity, raw: string): Identity | null {
   const name = cleanName(raw)
   if (name === null) return null
   store.setItem(NAME_KEY, name)

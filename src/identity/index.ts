@@ -1,12 +1,25 @@
 // The identity layer's public surface: who this profile is (user id, name, colour), its
 // signing keys, and the signed bytes peers verify. Imports only from address.
 export {
-  MAX_NAME_CHARS, cleanName, colorFor, loadIdentity, saveName,
-  type Identity, type KeyValueStore,
+  MAX_NAME_CHARS,
+  cleanName,
+  colorFor,
+  loadIdentity,
+  saveName,
+  type Identity,
+  type KeyValueStore,
 } from './identity.js'
 export { loadSigner } from './key-store.js'
 export {
-  MAX_SIGNATURE_FIELD_CHARS, canSign, fromBase64url, generateSigningKeys, messageBytes, presenceBytes,
-  shortFingerprint, signerFor, userIdOf, verifySigned,
+  MAX_SIGNATURE_FIELD_CHARS,
+  canSign,
+  fromBase64url,
+  generateSigningKeys,
+  messageBytes,
+  presenceBytes,
+  shortFingerprint,
+  signerFor,
+  userIdOf,
+  verifySigned,
   type Signer,
 } from './signing.js'

@@ -13,12 +13,12 @@ let pageSigner: Promise<Signer | null> | null = null
  * Loaded once per page: chats loading it side by side on a first visit would otherwise each
  * make a key pair, and the room they share would see the user change id.
  */
-export function loadSigner (): Promise<Signer | null> {
+export function loadSigner(): Promise<Signer | null> {
   pageSigner ??= loadStoredSigner()
   return pageSigner
 }
 
-async function loadStoredSigner (): Promise<Signer | null> {
+async function loadStoredSigner(): Promise<Signer | null> {
   if (!canSign()) return null
   const stored = await readKeys().catch(() => null)
   if (stored !== null) return signerFor(stored)
@@ -28,7 +28,7 @@ async function loadStoredSigner (): Promise<Signer | null> {
   return signerFor(keys)
 }
 
-function openDatabase (): Promise<IDBDatabase> {
+function openDatabase(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
     if (typeof indexedDB === 'undefined') {
       reject(new Error('no IndexedDB'))
@@ -41,7 +41,7 @@ function openDatabase (): Promise<IDBDatabase> {
   })
 }
 
-async function readKeys (): Promise<CryptoKeyPair | null> {
+async function readKeys(): Promise<CryptoKeyPair | null> {
   const db = await openDatabase()
   try {
     const value = await requestResult<unknown>(db.transaction(STORE).objectStore(STORE).get(SIGNING_KEY))
@@ -56,7 +56,7 @@ async function readKeys (): Promise<CryptoKeyPair | null> {
  * transaction does both, and IndexedDB runs such transactions on a store one at a time, so
  * two tabs opening together on a first visit end up with the same keys.
  */
-async function keepFirstKeys (keys: CryptoKeyPair): Promise<CryptoKeyPair> {
+async function keepFirstKeys(keys: CryptoKeyPair): Promise<CryptoKeyPair> {
   const db = await openDatabase()
   try {
     const store = db.transaction(STORE, 'readwrite').objectStore(STORE)
@@ -69,14 +69,14 @@ async function keepFirstKeys (keys: CryptoKeyPair): Promise<CryptoKeyPair> {
   }
 }
 
-function requestResult<T> (request: IDBRequest): Promise<T> {
+function requestResult<T>(request: IDBRequest): Promise<T> {
   return new Promise((resolve, reject) => {
     request.onsuccess = () => resolve(request.result as T)
     request.onerror = () => reject(request.error)
   })
 }
 
-function isKeyPair (value: unknown): value is CryptoKeyPair {
+function isKeyPair(value: unknown): value is CryptoKeyPair {
   if (typeof value !== 'object' || value === null) return false
   const { publicKey, privateKey } = value as Record<string, unknown>
   return publicKey instanceof CryptoKey && privateKey instanceof CryptoKey

@@ -22,47 +22,52 @@ export interface Signer {
   /** Raw public key, base64url. */
   publicKey: string
   /** Signs bytes; resolves to a base64url signature. */
-  sign (bytes: Uint8Array<ArrayBuffer>): Promise<string>
+  sign(bytes: Uint8Array<ArrayBuffer>): Promise<string>
 }
 
 /** Whether this page can sign and verify (WebCrypto exists only in secure contexts). */
-export function canSign (): boolean {
+export function canSign(): boolean {
   return typeof crypto !== 'undefined' && crypto.subtle !== undefined
 }
 
 /** The user id belonging to a base64url public key. */
-export function userIdOf (publicKey: string): string {
+export function userIdOf(publicKey: string): string {
   return base64url(digest(fromBase64url(publicKey)).subarray(0, USER_ID_BYTES))
 }
 
 /** A short form of a user id for people to compare out of band: "3F9A 61C0 B2E4". */
-export function shortFingerprint (userId: string): string {
-  const hex = Array.from(fromBase64url(userId).subarray(0, 6), byte => byte.toString(16).padStart(2, '0')).join('').toUpperCase()
+export function shortFingerprint(userId: string): string {
+  const hex = Array.from(fromBase64url(userId).subarray(0, 6), (byte) => byte.toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase()
   return hex.match(/.{4}/g)?.join(' ') ?? hex
 }
 
 /** Makes a Signer over a key pair. */
-export async function signerFor (keys: CryptoKeyPair): Promise<Signer> {
+export async function signerFor(keys: CryptoKeyPair): Promise<Signer> {
   const publicKey = base64url(new Uint8Array(await crypto.subtle.exportKey('raw', keys.publicKey)))
   return {
     userId: userIdOf(publicKey),
     publicKey,
-    sign: async bytes => base64url(new Uint8Array(await crypto.subtle.sign(ALGORITHM, keys.privateKey, bytes))),
+    sign: async (bytes) => base64url(new Uint8Array(await crypto.subtle.sign(ALGORITHM, keys.privateKey, bytes))),
   }
 }
 
 /** A new key pair; the private key cannot be exported. */
-export async function generateSigningKeys (): Promise<CryptoKeyPair> {
+export async function generateSigningKeys(): Promise<CryptoKeyPair> {
   return crypto.subtle.generateKey(ALGORITHM, false, ['sign', 'verify']) as Promise<CryptoKeyPair>
 }
 
 /** The bytes a message's signature covers. */
-export function messageBytes (topic: string, m: { id: string, authorId: string, authorName: string, text: string, sentAt: number, publicKey: string }): Uint8Array<ArrayBuffer> {
+export function messageBytes(
+  topic: string,
+  m: { id: string; authorId: string; authorName: string; text: string; sentAt: number; publicKey: string },
+): Uint8Array<ArrayBuffer> {
   return utf8(['parley/message/v1', topic, m.id, m.authorId, m.authorName, m.text, m.sentAt, m.publicKey])
 }
 
 /** The bytes a presence signature covers. */
-export function presenceBytes (topic: string, clientID: number, key: string, publicKey: string): Uint8Array<ArrayBuffer> {
+export function presenceBytes(topic: string, clientID: number, key: string, publicKey: string): Uint8Array<ArrayBuffer> {
   return utf8(['parley/presence/v1', topic, clientID, key, publicKey])
 }
 
@@ -72,7 +77,7 @@ const importedKeys = new Map<string, Promise<CryptoKey | null>>()
  * True when `signature` over `bytes` verifies with `publicKey` and the key belongs to
  * `userId`. Never throws: malformed keys or signatures are simply not verified.
  */
-export async function verifySigned (userId: string, publicKey: string, signature: string, bytes: Uint8Array<ArrayBuffer>): Promise<boolean> {
+export async function verifySigned(userId: string, publicKey: string, signature: string, bytes: Uint8Array<ArrayBuffer>): Promise<boolean> {
   if (!canSign() || userIdOf(publicKey) !== userId) return false
   let key = importedKeys.get(publicKey)
   if (key === undefined) {
@@ -88,15 +93,15 @@ export async function verifySigned (userId: string, publicKey: string, signature
   }
 }
 
-function utf8 (fields: unknown[]): Uint8Array<ArrayBuffer> {
+function utf8(fields: unknown[]): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(JSON.stringify(fields))
 }
 
 /** Decodes unpadded base64url; malformed input decodes to an empty array. */
-export function fromBase64url (text: string): Uint8Array<ArrayBuffer> {
+export function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
   try {
     const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
-    return Uint8Array.from(binary, char => char.charCodeAt(0))
+    return Uint8Array.from(binary, (char) => char.charCodeAt(0))
   } catch {
     return new Uint8Array(0) // not base64: verification will fail
   }

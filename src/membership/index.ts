@@ -1,8 +1,14 @@
 // The membership layer's public surface: Parley's presence meta, the members list and
 // join/leave notices, this tab's presence in a room, and verdicts on signed claims.
 export {
-  membersOf, parseMemberMeta, presenceNotices, typingLineOf,
-  type Member, type MemberMeta, type MetaVerdict, type PresenceNotice,
+  membersOf,
+  parseMemberMeta,
+  presenceNotices,
+  typingLineOf,
+  type Member,
+  type MemberMeta,
+  type MetaVerdict,
+  type PresenceNotice,
 } from './members.js'
 export { RoomPresence, type PresenceListener, type PresenceUser, type PresenceView } from './room-presence.js'
 export { VerdictCache, messageVerdict, presenceVerdict, type SignedClaim, type Verdict } from './verdicts.js'

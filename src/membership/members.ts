@@ -54,31 +54,31 @@ export const parseMemberMeta: MetaGuard<MemberMeta> = (value) => {
   return { ...meta, publicKey, signature }
 }
 
-function isSignatureField (value: unknown): value is string {
+function isSignatureField(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_SIGNATURE_FIELD_CHARS
 }
 
 /** The name a user goes by: the one of their most recently joined tab. */
-function nameOf (metas: readonly MemberMeta[]): MemberMeta {
-  return metas.reduce((newest, meta) => meta.since > newest.since ? meta : newest)
+function nameOf(metas: readonly MemberMeta[]): MemberMeta {
+  return metas.reduce((newest, meta) => (meta.since > newest.since ? meta : newest))
 }
 
 /** The members list, in first-join order; a user is unverified if any tab's claim fails. */
-export function membersOf (state: PresenceState<MemberMeta>, selfKey: string | undefined, verdictOf: MetaVerdict): Member[] {
+export function membersOf(state: PresenceState<MemberMeta>, selfKey: string | undefined, verdictOf: MetaVerdict): Member[] {
   const members: Member[] = []
   for (const [key, { metas }] of state) {
     if (metas.length === 0) continue
     const { name, color } = nameOf(metas)
-    const verdicts = metas.map(meta => verdictOf(key, meta))
+    const verdicts = metas.map((meta) => verdictOf(key, meta))
     const verdict: Verdict = verdicts.includes('unverified') ? 'unverified' : verdicts.includes('pending') ? 'pending' : 'verified'
-    members.push({ key, name, color, tabs: metas.length, typing: metas.some(meta => meta.typing), isSelf: key === selfKey, verdict })
+    members.push({ key, name, color, tabs: metas.length, typing: metas.some((meta) => meta.typing), isSelf: key === selfKey, verdict })
   }
   return members
 }
 
 /** "Bob is typing…" and the like, for everyone but oneself. */
-export function typingLineOf (state: PresenceState<MemberMeta>, selfKey: string | undefined): string {
-  const names = typingKeys(state, selfKey).map(key => nameOf(state.get(key)?.metas ?? []).name)
+export function typingLineOf(state: PresenceState<MemberMeta>, selfKey: string | undefined): string {
+  const names = typingKeys(state, selfKey).map((key) => nameOf(state.get(key)?.metas ?? []).name)
   return typingLine(names)
 }
 
@@ -87,7 +87,7 @@ export function typingLineOf (state: PresenceState<MemberMeta>, selfKey: string 
  * update) or left (their last tab went). Users already here when this tab joined
  * (`selfSince`) are not announced unless this tab saw them go (`seen`); nor is oneself.
  */
-export function presenceNotices (
+export function presenceNotices(
   before: PresenceState<MemberMeta>,
   after: PresenceState<MemberMeta>,
   selfKey: string | undefined,
@@ -97,7 +97,7 @@ export function presenceNotices (
   const notices: PresenceNotice[] = []
   for (const [key, { metas }] of after) {
     if (key === selfKey || before.has(key) || metas.length === 0) continue
-    if (!seen.has(key) && metas.every(meta => meta.since < selfSince)) continue
+    if (!seen.has(key) && metas.every((meta) => meta.since < selfSince)) continue
     notices.push({ key, text: `${nameOf(metas).name} joined` })
   }
   for (const [key, { metas }] of before) {

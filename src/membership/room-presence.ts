@@ -2,8 +2,17 @@
 // from the composer (transitions only), and reports members and join/leave notices.
 import type { Awareness } from 'y-protocols/awareness'
 import {
-  TYPING_IDLE, createPresence, typingDeadline, typingOnBlur, typingOnInput, typingOnSend, typingTick,
-  type AwarenessPresence, type PresenceState, type TypingState, type TypingStep,
+  TYPING_IDLE,
+  createPresence,
+  typingDeadline,
+  typingOnBlur,
+  typingOnInput,
+  typingOnSend,
+  typingTick,
+  type AwarenessPresence,
+  type PresenceState,
+  type TypingState,
+  type TypingStep,
 } from '../presence/index.js'
 import { presenceBytes, type Signer } from '../identity/index.js'
 import { membersOf, parseMemberMeta, presenceNotices, typingLineOf, type Member, type MemberMeta, type PresenceNotice } from './members.js'
@@ -45,7 +54,7 @@ export class RoomPresence {
   #joinGeneration = 0
 
   /** `topic` is the room's hashed topic, which presence signatures are bound to. */
-  constructor (awareness: Awareness, topic: string) {
+  constructor(awareness: Awareness, topic: string) {
     this.#topic = topic
     this.#presence = createPresence(awareness, { parseMeta: parseMemberMeta })
     this.#before = this.#presence.state
@@ -53,14 +62,14 @@ export class RoomPresence {
   }
 
   /** The members list and typing line as they are now. */
-  get view (): PresenceView {
+  get view(): PresenceView {
     const state = this.#presence.state
     const verdictOf = (key: string, meta: Parameters<typeof presenceVerdict>[3]) => presenceVerdict(this.#verdicts, this.#topic, key, meta)
     return { members: membersOf(state, this.#presence.key, verdictOf), typingLine: typingLineOf(state, this.#presence.key) }
   }
 
   /** Shows this tab in the room as `user` (again, with a new name, if already shown). */
-  async join (user: PresenceUser, now = Date.now()): Promise<void> {
+  async join(user: PresenceUser, now = Date.now()): Promise<void> {
     const generation = ++this.#joinGeneration
     const proof = user.signer === null ? {} : await this.#prove(user.signer)
     if (generation !== this.#joinGeneration) return
@@ -69,43 +78,43 @@ export class RoomPresence {
     this.#presence.track(user.userId, meta)
   }
 
-  async #prove (signer: Signer): Promise<{ publicKey: string, signature: string }> {
+  async #prove(signer: Signer): Promise<{ publicKey: string; signature: string }> {
     const bytes = presenceBytes(this.#topic, this.#presence.clientID, signer.userId, signer.publicKey)
     return { publicKey: signer.publicKey, signature: await signer.sign(bytes) }
   }
 
   /** Takes this tab out of the room's presence. */
-  leave (): void {
+  leave(): void {
     this.#joinGeneration++
     this.#apply(typingOnBlur(this.#typing))
     this.#presence.untrack()
   }
 
   /** The user typed in the composer. */
-  input (now = Date.now()): void {
+  input(now = Date.now()): void {
     this.#apply(typingOnInput(this.#typing, now))
   }
 
   /** The user sent (`send`) or left the composer (`blur`). */
-  stopTyping (why: 'send' | 'blur'): void {
+  stopTyping(why: 'send' | 'blur'): void {
     this.#apply(why === 'send' ? typingOnSend(this.#typing) : typingOnBlur(this.#typing))
   }
 
   /** Listens for presence changes; returns an unsubscribe function. */
-  onChange (listener: PresenceListener): () => void {
+  onChange(listener: PresenceListener): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
   }
 
   /** Stops timers and listeners, and leaves. */
-  destroy (): void {
+  destroy(): void {
     if (this.#typingTimer !== null) clearTimeout(this.#typingTimer)
     this.#listeners.clear()
     this.#stop()
     this.#presence.destroy()
   }
 
-  #onSync (): void {
+  #onSync(): void {
     const after = this.#presence.state
     const before = this.#before
     this.#before = after
@@ -114,12 +123,12 @@ export class RoomPresence {
     this.#emit(notices)
   }
 
-  #emit (notices: PresenceNotice[]): void {
+  #emit(notices: PresenceNotice[]): void {
     const view = this.view
     for (const listener of this.#listeners) listener(view, notices)
   }
 
-  #apply (step: TypingStep): void {
+  #apply(step: TypingStep): void {
     this.#typing = step.state
     if (step.changed && this.#presence.key !== undefined) {
       const typing = step.state.typing
@@ -128,7 +137,7 @@ export class RoomPresence {
     this.#scheduleTick()
   }
 
-  #scheduleTick (): void {
+  #scheduleTick(): void {
     if (this.#typingTimer !== null) clearTimeout(this.#typingTimer)
     this.#typingTimer = null
     const deadline = typingDeadline(this.#typing)

@@ -22,23 +22,25 @@ export class VerdictCache {
   #onSettled: () => void
 
   /** `onSettled` runs after any pending check settles (to re-render). */
-  constructor (onSettled: () => void) {
+  constructor(onSettled: () => void) {
     this.#onSettled = onSettled
   }
 
   /** The verdict for `key`, starting `check` the first time the key is seen. */
-  get (key: string, check: () => Promise<boolean>): Verdict {
+  get(key: string, check: () => Promise<boolean>): Verdict {
     const known = this.#verdicts.get(key)
     if (known !== undefined) return known
     this.#remember(key, 'pending')
-    check().catch(() => false).then(ok => {
-      this.#remember(key, ok ? 'verified' : 'unverified')
-      this.#onSettled()
-    })
+    check()
+      .catch(() => false)
+      .then((ok) => {
+        this.#remember(key, ok ? 'verified' : 'unverified')
+        this.#onSettled()
+      })
     return 'pending'
   }
 
-  #remember (key: string, verdict: Verdict): void {
+  #remember(key: string, verdict: Verdict): void {
     this.#verdicts.delete(key)
     this.#verdicts.set(key, verdict)
     if (this.#verdicts.size > MAX_VERDICTS) {
@@ -49,7 +51,7 @@ export class VerdictCache {
 }
 
 /** The verdict on a message's authorship in the room with this topic; unsigned is unverified. */
-export function messageVerdict (cache: VerdictCache, topic: string, message: MessageRecord): Verdict {
+export function messageVerdict(cache: VerdictCache, topic: string, message: MessageRecord): Verdict {
   const { publicKey, signature } = message
   if (publicKey === undefined || signature === undefined) return 'unverified'
   const signedFields = { ...message, publicKey }
@@ -58,11 +60,12 @@ export function messageVerdict (cache: VerdictCache, topic: string, message: Mes
 }
 
 /** The verdict on one tab's claim to be user `key`; unsigned is unverified. */
-export function presenceVerdict (cache: VerdictCache, topic: string, key: string, meta: Meta<SignedClaim>): Verdict {
+export function presenceVerdict(cache: VerdictCache, topic: string, key: string, meta: Meta<SignedClaim>): Verdict {
   const { publicKey, signature } = meta
   if (publicKey === undefined || signature === undefined) return 'unverified'
   const clientID = Number(clientOfRef(meta.ref))
   if (!Number.isSafeInteger(clientID)) return 'unverified'
-  return cache.get(JSON.stringify([topic, clientID, key, publicKey, signature]),
-    () => verifySigned(key, publicKey, signature, presenceBytes(topic, clientID, key, publicKey)))
+  return cache.get(JSON.stringify([topic, clientID, key, publicKey, signature]), () =>
+    verifySigned(key, publicKey, signature, presenceBytes(topic, clientID, key, publicKey)),
+  )
 }

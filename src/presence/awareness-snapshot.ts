@@ -1,14 +1,7 @@
 // From a snapshot of awareness states (clientID → untrusted state) to a presence state.
 // Pure: the same states give the same refs, so a heartbeat renewal diffs to nothing.
 
-import {
-  isPlainObject,
-  clientOfRef,
-  parsePresenceField,
-  presenceRef,
-  PRESENCE_FIELD,
-  type MetaGuard,
-} from './presence-field.js'
+import { isPlainObject, clientOfRef, parsePresenceField, presenceRef, PRESENCE_FIELD, type MetaGuard } from './presence-field.js'
 import type { Meta, PresenceState } from './presence-state.js'
 
 /** A presence state derived from awareness, and how many states were malformed and skipped. */
@@ -58,8 +51,7 @@ export function presenceStateFromAwareness<M extends object>(
     if (entry.kind !== 'tracked') continue
     const ref = presenceRef(clientID, entry.version)
     const refPrev = previousRefs?.get(entry.key)?.get(String(clientID))
-    const meta: Meta<M> =
-      refPrev === undefined || refPrev === ref ? { ...entry.meta, ref } : { ...entry.meta, ref, refPrev }
+    const meta: Meta<M> = refPrev === undefined || refPrev === ref ? { ...entry.meta, ref } : { ...entry.meta, ref, refPrev }
     const presence = state.get(entry.key)
     if (presence === undefined) state.set(entry.key, { metas: [meta] })
     else presence.metas.push(meta)

@@ -41,14 +41,8 @@ export function isPresenceKey(value: unknown): value is string {
 /** Parses an untrusted presence field; undefined when malformed (null/absent is the caller's business). */
 export function parsePresenceField(value: unknown): PresenceField<UserMeta> | undefined
 /** Parses an untrusted presence field, validating its meta with `parseMeta`. */
-export function parsePresenceField<M extends object>(
-  value: unknown,
-  parseMeta: MetaGuard<M>,
-): PresenceField<M> | undefined
-export function parsePresenceField<M extends object>(
-  value: unknown,
-  parseMeta?: MetaGuard<M>,
-): PresenceField<M | UserMeta> | undefined {
+export function parsePresenceField<M extends object>(value: unknown, parseMeta: MetaGuard<M>): PresenceField<M> | undefined
+export function parsePresenceField<M extends object>(value: unknown, parseMeta?: MetaGuard<M>): PresenceField<M | UserMeta> | undefined {
   if (!isPlainObject(value)) return undefined
   const { key, meta, version } = value
   if (!isPresenceKey(key)) return undefined

@@ -23,18 +23,10 @@ export type PresenceDiff<M extends object = UserMeta> = {
 }
 
 /** Called once per joined key: the key's presence before the join (if any) and the joined metas only. */
-export type OnJoin<M extends object = UserMeta> = (
-  key: string,
-  current: Presence<M> | undefined,
-  joined: Presence<M>,
-) => void
+export type OnJoin<M extends object = UserMeta> = (key: string, current: Presence<M> | undefined, joined: Presence<M>) => void
 
 /** Called once per left known key: the key's presence after removal (possibly empty) and the left metas only. */
-export type OnLeave<M extends object = UserMeta> = (
-  key: string,
-  current: Presence<M>,
-  left: Presence<M>,
-) => void
+export type OnLeave<M extends object = UserMeta> = (key: string, current: Presence<M>, left: Presence<M>) => void
 
 /** Maps one key and its presence to a list entry. */
 export type Chooser<M extends object, T> = (key: string, presence: Presence<M>) => T
@@ -53,10 +45,7 @@ export function emptyState<M extends object = UserMeta>(): PresenceState<M> {
 }
 
 /** The joins and leaves between two states, by ref-set difference per key (Phoenix's syncState, first half). */
-export function diffStates<M extends object>(
-  current: PresenceState<M>,
-  next: PresenceState<M>,
-): PresenceDiff<M> {
+export function diffStates<M extends object>(current: PresenceState<M>, next: PresenceState<M>): PresenceDiff<M> {
   const joins: PresenceState<M> = new Map()
   const leaves: PresenceState<M> = new Map()
   for (const [key, presence] of current) {
@@ -124,10 +113,7 @@ export function syncDiff<M extends object>(
 export function list<M extends object>(state: PresenceState<M>): Presence<M>[]
 /** Every presence mapped through `chooser`, in first-join order. */
 export function list<M extends object, T>(state: PresenceState<M>, chooser: Chooser<M, T>): T[]
-export function list<M extends object, T>(
-  state: PresenceState<M>,
-  chooser?: Chooser<M, T>,
-): (T | Presence<M>)[] {
+export function list<M extends object, T>(state: PresenceState<M>, chooser?: Chooser<M, T>): (T | Presence<M>)[] {
   const entries: (T | Presence<M>)[] = []
   for (const [key, presence] of state) entries.push(chooser === undefined ? presence : chooser(key, presence))
   return entries

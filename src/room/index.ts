@@ -3,16 +3,35 @@
 export { Room, type Author, type MessageListener, type MessagesListener, type RoomOptions, type RoomStats } from './room.js'
 export { acquireRoom, type RoomLease } from './room-registry.js'
 export {
-  DEFAULT_ROOM, newPrivateRoom, parseRoomFragment, resolveIceServers, resolveSignalingUrl, roomFragment,
+  DEFAULT_ROOM,
+  newPrivateRoom,
+  parseRoomFragment,
+  resolveIceServers,
+  resolveSignalingUrl,
+  roomFragment,
   type RoomAddress,
 } from '../address/index.js'
 export {
-  MAX_NAME_CHARS, canSign, cleanName, colorFor, loadIdentity, loadSigner, saveName, shortFingerprint,
-  type Identity, type KeyValueStore, type Signer,
+  MAX_NAME_CHARS,
+  canSign,
+  cleanName,
+  colorFor,
+  loadIdentity,
+  loadSigner,
+  saveName,
+  shortFingerprint,
+  type Identity,
+  type KeyValueStore,
+  type Signer,
 } from '../identity/index.js'
 export { MAX_MESSAGE_CHARS, draftProblem, type DraftProblem, type MessageRecord } from '../history/index.js'
 export {
-  VerdictCache, messageVerdict,
-  type Member, type PresenceNotice, type PresenceUser, type PresenceView, type Verdict,
+  VerdictCache,
+  messageVerdict,
+  type Member,
+  type PresenceNotice,
+  type PresenceUser,
+  type PresenceView,
+  type Verdict,
 } from '../membership/index.js'
 export type { RtcImplementation } from '../transport/index.js'

@@ -14,11 +14,11 @@ const openRooms = new Map<string, Entry>()
 /** A held room; call `release()` exactly once when done with it. */
 export interface RoomLease {
   room: Room
-  release (): void
+  release(): void
 }
 
 /** Opens the room, or shares the one already open with the same name. */
-export function acquireRoom (options: RoomOptions): RoomLease {
+export function acquireRoom(options: RoomOptions): RoomLease {
   const id = topicFor({ name: options.name, secret: options.secret ?? null })
   let entry = openRooms.get(id)
   if (entry === undefined) {
@@ -30,7 +30,7 @@ export function acquireRoom (options: RoomOptions): RoomLease {
   let released = false
   return {
     room: held.room,
-    release () {
+    release() {
       if (released) return
       released = true
       held.holders--

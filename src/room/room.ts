@@ -4,9 +4,19 @@ import * as Y from 'yjs'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { openTransport, type RtcImplementation, type Transport, type TransportStats } from '../transport/index.js'
 import {
-  DeferredUpdates, appendMessage, draftProblem, lostRecords, newMessages, observeMessages, persistRoom, readMessages,
-  restoreRecords, withoutCopies,
-  type MessageRecord, type MessagesChange, type RoomStore,
+  DeferredUpdates,
+  appendMessage,
+  draftProblem,
+  lostRecords,
+  newMessages,
+  observeMessages,
+  persistRoom,
+  readMessages,
+  restoreRecords,
+  withoutCopies,
+  type MessageRecord,
+  type MessagesChange,
+  type RoomStore,
 } from '../history/index.js'
 import { RoomPresence } from '../membership/index.js'
 import { base64url, topicFor } from '../address/index.js'
@@ -96,7 +106,7 @@ export class Room {
   #changes: DeferredUpdates
   #closed = false
 
-  constructor (options: RoomOptions) {
+  constructor(options: RoomOptions) {
     this.name = options.name
     this.#doc = options.doc ?? new Y.Doc()
     this.#awareness = new Awareness(this.#doc)
@@ -119,37 +129,37 @@ export class Room {
     })
     globalThis.addEventListener?.('pagehide', this.#onPageHide)
     this.#reset()
-    this.#stopObserving = observeMessages(this.#doc, change => this.#onChange(change))
+    this.#stopObserving = observeMessages(this.#doc, (change) => this.#onChange(change))
   }
 
   /**
    * The room's valid messages, in converged order: a snapshot, the same array on every read
    * until the messages change (so it is free to read, and a new array means a change).
    */
-  get messages (): readonly MessageRecord[] {
+  get messages(): readonly MessageRecord[] {
     this.#snapshot ??= this.#messages.slice()
     return this.#snapshot
   }
 
   /** What the room counted since it opened; a copy, taken now. */
-  stats (): RoomStats {
+  stats(): RoomStats {
     return { ...this.#transport.stats(), skippedRecords: this.#skippedRecords, restoredRecords: this.#restoredRecords }
   }
 
   /** Subscribes to message changes; returns an unsubscribe function. */
-  onMessages (listener: MessagesListener): () => void {
+  onMessages(listener: MessagesListener): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
   }
 
   /** Calls `listener` with each message new to this peer, local or remote; returns an unsubscribe. */
-  onMessage (listener: MessageListener): () => void {
+  onMessage(listener: MessageListener): () => void {
     this.#messageListeners.add(listener)
     return () => this.#messageListeners.delete(listener)
   }
 
   /** Signs and sends a message; rejects when the draft is empty or too long (the UI checks first). */
-  async send (author: Author, text: string, now = Date.now()): Promise<MessageRecord> {
+  async send(author: Author, text: string, now = Date.now()): Promise<MessageRecord> {
     const problem = draftProblem(text)
     if (problem !== null) throw new Error(`Room.send: message is ${problem}`)
     const unsigned: MessageRecord = {
@@ -159,15 +169,13 @@ export class Room {
       text,
       sentAt: now,
     }
-    const record = author.signer === null
-      ? unsigned
-      : await signed(unsigned, author.signer, this.topic)
+    const record = author.signer === null ? unsigned : await signed(unsigned, author.signer, this.topic)
     if (!this.#closed) appendMessage(this.#doc, record, this)
     return record
   }
 
   /** Leaves the room: tells peers, closes connections, frees the document. */
-  close (): void {
+  close(): void {
     if (this.#closed) return
     this.#closed = true
     globalThis.removeEventListener?.('pagehide', this.#onPageHide)
@@ -190,7 +198,7 @@ export class Room {
     removeAwarenessStates(this.#awareness, [this.#awareness.clientID], 'window unload')
   }
 
-  #reset (): void {
+  #reset(): void {
     const batch = readMessages(this.#doc)
     this.#kept = new Map()
     this.#messages = withoutCopies(batch.messages, this.#kept)
@@ -198,7 +206,7 @@ export class Room {
     this.#skippedRecords = batch.skipped
   }
 
-  #onChange (change: MessagesChange): void {
+  #onChange(change: MessagesChange): void {
     const before = this.#messages
     let added: readonly MessageRecord[]
     if (change.kind === 'append') {
@@ -212,7 +220,9 @@ export class Room {
       const lost = lostRecords(this.#messages, change.batch.messages)
       if (lost.length > 0) {
         this.#restoredRecords += lost.length
-        queueMicrotask(() => { if (!this.#closed) restoreRecords(this.#doc, lost, RESTORE_ORIGIN) })
+        queueMicrotask(() => {
+          if (!this.#closed) restoreRecords(this.#doc, lost, RESTORE_ORIGIN)
+        })
       }
       this.#kept = new Map()
       this.#messages = withoutCopies(change.batch.messages, this.#kept)
@@ -230,7 +240,7 @@ export class Room {
   }
 }
 
-async function signed (record: MessageRecord, signer: Signer, topic: string): Promise<MessageRecord> {
+async function signed(record: MessageRecord, signer: Signer, topic: string): Promise<MessageRecord> {
   const withKey = { ...record, publicKey: signer.publicKey }
   return { ...withKey, signature: await signer.sign(messageBytes(topic, withKey)) }
 }

@@ -1,7 +1,13 @@
 // A data channel that frames large messages (see framing-protocol.ts) around a real one: it
 // queues, cuts and paces what is sent by the real channel's buffer, and reassembles what arrives.
 import {
-  FRAME_PAYLOAD_BYTES, MAX_MESSAGE_BYTES, Reassembler, encodeFrame, isFrame, needsFraming, type ReassemblyBudget,
+  FRAME_PAYLOAD_BYTES,
+  MAX_MESSAGE_BYTES,
+  Reassembler,
+  encodeFrame,
+  isFrame,
+  needsFraming,
+  type ReassemblyBudget,
 } from './framing-protocol.js'
 
 /** Bytes the real channel may hold in its send buffer before the queue waits (Chromium closes a channel at 16 MiB). */
@@ -23,24 +29,26 @@ export class FramingCapability {
   #waiting = false
 
   /** The peer announced framing. */
-  announce (maxBytes: number): void {
+  announce(maxBytes: number): void {
     this.peerMaxBytes = maxBytes
     this.#settle('framing')
   }
 
   /** Starts the wait for the peer's announcement (called when the data channel opens). */
-  startWaiting (waitMs = CAPABILITY_WAIT_MS): void {
+  startWaiting(waitMs = CAPABILITY_WAIT_MS): void {
     if (this.#waiting) return
     this.#waiting = true
-    setTimeout(() => { if (this.state === 'unknown') this.#settle('stock') }, waitMs)
+    setTimeout(() => {
+      if (this.state === 'unknown') this.#settle('stock')
+    }, waitMs)
   }
 
   /** Calls `listener` once, when the state becomes known (it checks itself whether it is still wanted). */
-  whenKnown (listener: () => void): void {
+  whenKnown(listener: () => void): void {
     this.#listeners.push(listener)
   }
 
-  #settle (state: 'framing' | 'stock'): void {
+  #settle(state: 'framing' | 'stock'): void {
     this.state = state
     for (const listener of this.#listeners.splice(0)) listener()
   }
@@ -74,10 +82,10 @@ export interface FramingContext {
 
 /** What `send` takes, as RTCDataChannel does. */
 type OutgoingData = string | Blob | ArrayBuffer | ArrayBufferView
-type Outgoing = { data: OutgoingData, bytes: Uint8Array | null, offset: number, framed: boolean | null }
+type Outgoing = { data: OutgoingData; bytes: Uint8Array | null; offset: number; framed: boolean | null }
 type Handler = ((this: RTCDataChannel, ev: Event) => unknown) | null
 const EVENT_TYPES = ['open', 'close', 'closing', 'error', 'message'] as const
-type EventType = typeof EVENT_TYPES[number]
+type EventType = (typeof EVENT_TYPES)[number]
 
 /**
  * An RTCDataChannel that frames what is too large for one WebRTC message. It behaves like
@@ -95,7 +103,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   /** Cancels what the queue waits for (the peer's capability, or the real buffer to drain). */
   #blocked: (() => void) | null = null
 
-  constructor (real: RTCDataChannel, context: FramingContext) {
+  constructor(real: RTCDataChannel, context: FramingContext) {
     super()
     this.#real = real
     this.#context = context
@@ -103,7 +111,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     this.#binaryType = real.binaryType
     real.binaryType = 'arraybuffer'
     for (const type of EVENT_TYPES) {
-      this.addEventListener(type, event => {
+      this.addEventListener(type, (event) => {
         try {
           this.#handlers.get(type)?.call(this, event)
         } catch (error) {
@@ -152,21 +160,29 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
    */
   declare bufferedAmountLowThreshold: number
 
-  get binaryType (): BinaryType { return this.#binaryType }
-  set binaryType (value: BinaryType) { this.#binaryType = value }
-  get bufferedAmount (): number { return this.#real.bufferedAmount + this.#queuedBytes }
+  get binaryType(): BinaryType {
+    return this.#binaryType
+  }
+  set binaryType(value: BinaryType) {
+    this.#binaryType = value
+  }
+  get bufferedAmount(): number {
+    return this.#real.bufferedAmount + this.#queuedBytes
+  }
 
   /** The wrapped channel (for the accessors defined below the class). */
-  get real (): RTCDataChannel { return this.#real }
+  get real(): RTCDataChannel {
+    return this.#real
+  }
 
   /** The handler set for `on<type>` (for the accessors defined below the class). */
-  handler (type: EventType, value?: Handler): Handler {
+  handler(type: EventType, value?: Handler): Handler {
     if (value !== undefined) this.#handlers.set(type, value)
     return this.#handlers.get(type) ?? null
   }
 
   /** Sends a message of any size; what the peer cannot take unframed waits for its capability. */
-  send (data: OutgoingData): void {
+  send(data: OutgoingData): void {
     if (this.#real.readyState !== 'open') throw new DOMException('not open', 'InvalidStateError')
     const bytes = toBytes(data)
     if (this.#queue.length === 0 && (bytes === null || !needsFraming(bytes))) {
@@ -180,13 +196,13 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   }
 
   /** Closes the real channel; queued messages are dropped. */
-  close (): void {
+  close(): void {
     this.#dispose()
     this.#real.close()
   }
 
   /** Sends from the queue while the real buffer has room, framing what needs it. */
-  #pump (): void {
+  #pump(): void {
     while (this.#queue.length > 0) {
       if (this.#real.readyState !== 'open') {
         this.#dispose()
@@ -234,7 +250,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   }
 
   /** How the head message goes: as it is, framed, not at all, or not yet (capability unknown). */
-  #decide (head: Outgoing): 'raw' | 'frame' | 'drop' | 'wait' {
+  #decide(head: Outgoing): 'raw' | 'frame' | 'drop' | 'wait' {
     const capability = this.#context.capability
     if (head.bytes === null || !needsFraming(head.bytes) || capability.state === 'stock') return 'raw'
     if (capability.state === 'unknown') return 'wait'
@@ -242,27 +258,34 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     return head.bytes.byteLength > capability.peerMaxBytes ? 'drop' : 'frame'
   }
 
-  #drop (head: Outgoing): void {
+  #drop(head: Outgoing): void {
     this.#queuedBytes -= head.bytes === null ? 0 : head.bytes.byteLength - head.offset
     this.#context.stats.droppedMessages++
     this.#queue.shift()
   }
 
-  #waitForCapability (): void {
+  #waitForCapability(): void {
     const wait = (): void => {}
     this.#blocked = wait
-    this.#context.capability.whenKnown(() => { if (this.#blocked === wait) this.#resume() })
+    this.#context.capability.whenKnown(() => {
+      if (this.#blocked === wait) this.#resume()
+    })
   }
 
   /** Resumes the pump once the real buffer drained to LOW_WATER_BYTES. */
-  #waitForDrain (): void {
+  #waitForDrain(): void {
     const real = this.#real
     const level = LOW_WATER_BYTES
     if (typeof real.bufferedAmountLowThreshold === 'number' && real.onbufferedamountlow !== undefined) {
       real.bufferedAmountLowThreshold = level
       real.onbufferedamountlow = () => this.#resume()
-      this.#blocked = () => { real.onbufferedamountlow = null }
-      if (real.bufferedAmount <= level) queueMicrotask(() => { if (this.#blocked !== null) this.#resume() })
+      this.#blocked = () => {
+        real.onbufferedamountlow = null
+      }
+      if (real.bufferedAmount <= level)
+        queueMicrotask(() => {
+          if (this.#blocked !== null) this.#resume()
+        })
       return
     }
     // Node's wrtc has no low event: poll.
@@ -275,14 +298,14 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     this.#blocked = () => clearTimeout(timer)
   }
 
-  #resume (): void {
+  #resume(): void {
     const cancel = this.#blocked
     this.#blocked = null
     cancel?.()
     this.#pump()
   }
 
-  #onMessage (data: unknown): void {
+  #onMessage(data: unknown): void {
     if (!(data instanceof ArrayBuffer)) {
       this.#deliver(data)
       return
@@ -302,7 +325,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     }
   }
 
-  #deliver (data: unknown): void {
+  #deliver(data: unknown): void {
     if (this.#context.admit?.(data) === false) {
       this.#context.stats.refusedMessages++
       return
@@ -311,7 +334,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     this.dispatchEvent(new MessageEvent('message', { data: converted }))
   }
 
-  #dispose (): void {
+  #dispose(): void {
     const cancel = this.#blocked
     this.#blocked = null
     cancel?.()
@@ -322,22 +345,30 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
 }
 
 for (const key of ['id', 'label', 'maxPacketLifeTime', 'maxRetransmits', 'negotiated', 'ordered', 'protocol', 'readyState'] as const) {
-  Object.defineProperty(FramedChannel.prototype, key, { get (this: FramedChannel) { return this.real[key] } })
+  Object.defineProperty(FramedChannel.prototype, key, {
+    get(this: FramedChannel) {
+      return this.real[key]
+    },
+  })
 }
 for (const type of EVENT_TYPES) {
   Object.defineProperty(FramedChannel.prototype, `on${type}`, {
-    get (this: FramedChannel) { return this.handler(type) },
-    set (this: FramedChannel, value: Handler) { this.handler(type, value ?? null) },
+    get(this: FramedChannel) {
+      return this.handler(type)
+    },
+    set(this: FramedChannel, value: Handler) {
+      this.handler(type, value ?? null)
+    },
   })
 }
 
-function toBytes (data: OutgoingData): Uint8Array | null {
+function toBytes(data: OutgoingData): Uint8Array | null {
   if (data instanceof ArrayBuffer) return new Uint8Array(data)
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
   return null
 }
 
-function sendRaw (channel: RTCDataChannel, data: OutgoingData): void {
+function sendRaw(channel: RTCDataChannel, data: OutgoingData): void {
   // RTCDataChannel#send takes each of these; its overloads just cannot take the union.
-  (channel.send as (data: OutgoingData) => void).call(channel, data)
+  ;(channel.send as (data: OutgoingData) => void).call(channel, data)
 }

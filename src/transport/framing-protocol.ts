@@ -43,7 +43,7 @@ export const FRAMING_VERSION = 1
 const HELLO_BYTES = 6
 
 /** Encodes this side's capability frame. */
-export function encodeFramingHello (maxMessageBytes: number): Uint8Array<ArrayBuffer> {
+export function encodeFramingHello(maxMessageBytes: number): Uint8Array<ArrayBuffer> {
   const hello = new Uint8Array(HELLO_BYTES)
   hello[0] = FRAME_MAGIC
   hello[1] = FRAMING_VERSION
@@ -52,7 +52,7 @@ export function encodeFramingHello (maxMessageBytes: number): Uint8Array<ArrayBu
 }
 
 /** The largest message a peer's capability frame announces; null for anything malformed or of another version. */
-export function parseFramingHello (data: unknown): number | null {
+export function parseFramingHello(data: unknown): number | null {
   if (!(data instanceof ArrayBuffer) || data.byteLength !== HELLO_BYTES) return null
   const view = new DataView(data)
   const max = view.getUint32(2)
@@ -60,17 +60,17 @@ export function parseFramingHello (data: unknown): number | null {
 }
 
 /** Whether a message must be framed to reach a framing peer (too big, or looks like a frame). */
-export function needsFraming (message: Uint8Array): boolean {
+export function needsFraming(message: Uint8Array): boolean {
   return message.byteLength > MAX_UNFRAMED_BYTES || message[0] === FRAME_MAGIC
 }
 
 /** Whether raw bytes from the channel are a frame rather than an unframed message. */
-export function isFrame (bytes: Uint8Array): boolean {
+export function isFrame(bytes: Uint8Array): boolean {
   return bytes.byteLength > 0 && bytes[0] === FRAME_MAGIC
 }
 
 /** The frame carrying `message` from byte `offset` on, at most FRAME_PAYLOAD_BYTES of it. */
-export function encodeFrame (message: Uint8Array, offset: number): Uint8Array<ArrayBuffer> {
+export function encodeFrame(message: Uint8Array, offset: number): Uint8Array<ArrayBuffer> {
   const start = offset === 0
   const header = start ? START_HEADER_BYTES : MORE_HEADER_BYTES
   const payload = message.subarray(offset, offset + FRAME_PAYLOAD_BYTES)
@@ -93,10 +93,7 @@ export interface ReassemblyBudget {
 }
 
 /** What one frame did to a reassembly. */
-export type ReassemblyStep =
-  | { kind: 'partial' }
-  | { kind: 'message', data: ArrayBuffer }
-  | { kind: 'violation' }
+export type ReassemblyStep = { kind: 'partial' } | { kind: 'message'; data: ArrayBuffer } | { kind: 'violation' }
 
 /** Puts the frames of one link back together, within its own limit and the room's budget. */
 export class Reassembler {
@@ -107,18 +104,18 @@ export class Reassembler {
   #received = 0
   #active = false
 
-  constructor (maxMessageBytes: number, budget: ReassemblyBudget) {
+  constructor(maxMessageBytes: number, budget: ReassemblyBudget) {
     this.#maxMessageBytes = maxMessageBytes
     this.#budget = budget
   }
 
   /** Bytes of the message in progress held so far. */
-  get heldBytes (): number {
+  get heldBytes(): number {
     return this.#received
   }
 
   /** Takes one frame (`isFrame(frame)` holds); a violation means the link must be dropped. */
-  push (frame: Uint8Array): ReassemblyStep {
+  push(frame: Uint8Array): ReassemblyStep {
     const kind = frame[1]
     if (kind === FRAME_START) {
       if (this.#active) return this.#fail() // a new message before the last one ended
@@ -141,7 +138,7 @@ export class Reassembler {
   }
 
   /** Lets go of a partial message (the link closed). */
-  reset (): void {
+  reset(): void {
     this.#budget.usedBytes -= this.#received
     this.#parts = []
     this.#expected = 0
@@ -149,7 +146,7 @@ export class Reassembler {
     this.#active = false
   }
 
-  #take (payload: Uint8Array): ReassemblyStep {
+  #take(payload: Uint8Array): ReassemblyStep {
     if (payload.byteLength === 0) return this.#fail()
     if (this.#received + payload.byteLength > this.#expected) return this.#fail() // more than announced
     if (this.#budget.usedBytes + payload.byteLength > this.#budget.maxBytes) return this.#fail() // the room's budget is spent
@@ -163,13 +160,13 @@ export class Reassembler {
     return { kind: 'message', data }
   }
 
-  #fail (): ReassemblyStep {
+  #fail(): ReassemblyStep {
     this.reset()
     return { kind: 'violation' }
   }
 }
 
-function concat (parts: readonly Uint8Array<ArrayBuffer>[], total: number): ArrayBuffer {
+function concat(parts: readonly Uint8Array<ArrayBuffer>[], total: number): ArrayBuffer {
   if (parts.length === 1) return parts[0].buffer // a copy of its own (see #take)
   const out = new Uint8Array(total)
   let offset = 0

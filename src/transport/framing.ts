@@ -2,7 +2,11 @@
 // channel frames large messages, and announces the capability on a negotiated side channel.
 import { FramedChannel, FramingCapability, type FramingStats } from './framing-channel.js'
 import {
-  FRAMING_CHANNEL_ID, FRAMING_CHANNEL_LABEL, MAX_MESSAGE_BYTES, encodeFramingHello, parseFramingHello,
+  FRAMING_CHANNEL_ID,
+  FRAMING_CHANNEL_LABEL,
+  MAX_MESSAGE_BYTES,
+  encodeFramingHello,
+  parseFramingHello,
   type ReassemblyBudget,
 } from './framing-protocol.js'
 import type { RtcImplementation } from './liveness.js'
@@ -23,14 +27,21 @@ type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) =>
 /** Framing for every peer connection of one room. */
 export class Framing {
   /** What happened to large messages so far. */
-  readonly stats: FramingStats = { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0, refusedMessages: 0, handlerErrors: 0 }
+  readonly stats: FramingStats = {
+    droppedMessages: 0,
+    violations: 0,
+    framedMessages: 0,
+    reassembledMessages: 0,
+    refusedMessages: 0,
+    handlerErrors: 0,
+  }
   /** Capability frames from other peers that failed to parse. */
   garbageFrames = 0
   readonly #budget: ReassemblyBudget
   readonly #maxMessageBytes: number
   readonly #admitter: (() => (data: unknown) => boolean) | undefined
 
-  constructor (options: FramingOptions = {}) {
+  constructor(options: FramingOptions = {}) {
     this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES
     this.#admitter = options.admitter
     this.#budget = { usedBytes: 0, maxBytes: Math.max(ROOM_REASSEMBLY_BUDGET_BYTES, this.#maxMessageBytes) }
@@ -41,7 +52,7 @@ export class Framing {
    * `createDataChannel` and through `ondatachannel`. Negotiated channels (side channels such
    * as liveness) are left as they are.
    */
-  wrap (rtc: RtcImplementation): RtcImplementation {
+  wrap(rtc: RtcImplementation): RtcImplementation {
     const framing = this
     const capabilities = new WeakMap<RTCPeerConnection, FramingCapability>()
     const wrapped = new WeakMap<RTCDataChannel, FramedChannel>()
@@ -51,7 +62,11 @@ export class Framing {
       if (framed === undefined) {
         const capability = capabilities.get(pc) ?? new FramingCapability()
         framed = new FramedChannel(channel, {
-          capability, budget: framing.#budget, stats: framing.stats, maxMessageBytes: framing.#maxMessageBytes, admit: framing.#admitter?.(),
+          capability,
+          budget: framing.#budget,
+          stats: framing.stats,
+          maxMessageBytes: framing.#maxMessageBytes,
+          admit: framing.#admitter?.(),
         })
         wrapped.set(channel, framed)
       }
@@ -62,19 +77,19 @@ export class Framing {
     // of each instance, whose events go through `dispatchEvent` instead.
     const nativeAccessor = findDescriptor(base.prototype, 'ondatachannel')
     class FramingPeerConnection extends base {
-      constructor (config?: RTCConfiguration) {
+      constructor(config?: RTCConfiguration) {
         super(config)
         const capability = new FramingCapability()
         capabilities.set(this, capability)
         framing.#announce(super.createDataChannel(FRAMING_CHANNEL_LABEL, { negotiated: true, id: FRAMING_CHANNEL_ID }), capability)
       }
 
-      override createDataChannel (label: string, init?: RTCDataChannelInit): RTCDataChannel {
+      override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
         const channel = super.createDataChannel(label, init)
         return init?.negotiated === true ? channel : frame(this, channel)
       }
 
-      override dispatchEvent (event: Event): boolean {
+      override dispatchEvent(event: Event): boolean {
         const channel = (event as { channel?: unknown }).channel
         if (nativeAccessor?.set === undefined && event.type === 'datachannel' && isChannel(channel)) {
           // wrtc's own event shim: hand its listeners an event carrying the framed channel.
@@ -90,12 +105,23 @@ export class Framing {
       Object.defineProperty(FramingPeerConnection.prototype, 'ondatachannel', {
         configurable: true,
         enumerable: true,
-        get (this: RTCPeerConnection) { return handlers.get(this) ?? (get.call(this) as DataChannelHandler) },
-        set (this: RTCPeerConnection, handler: DataChannelHandler) {
+        get(this: RTCPeerConnection) {
+          return handlers.get(this) ?? (get.call(this) as DataChannelHandler)
+        },
+        set(this: RTCPeerConnection, handler: DataChannelHandler) {
           handlers.set(this, handler)
-          set.call(this, handler === null ? null : (event: RTCDataChannelEvent) => {
-            handler.call(this, { type: event.type, channel: frame(this, event.channel), target: this } as unknown as RTCDataChannelEvent)
-          })
+          set.call(
+            this,
+            handler === null
+              ? null
+              : (event: RTCDataChannelEvent) => {
+                  handler.call(this, {
+                    type: event.type,
+                    channel: frame(this, event.channel),
+                    target: this,
+                  } as unknown as RTCDataChannelEvent)
+                },
+          )
         },
       })
     }
@@ -103,7 +129,7 @@ export class Framing {
   }
 
   /** Sends our capability when the side channel opens, and records the peer's. */
-  #announce (channel: RTCDataChannel, capability: FramingCapability): void {
+  #announce(channel: RTCDataChannel, capability: FramingCapability): void {
     channel.binaryType = 'arraybuffer'
     channel.onopen = () => {
       try {
@@ -120,12 +146,12 @@ export class Framing {
   }
 }
 
-function isChannel (value: unknown): value is RTCDataChannel {
+function isChannel(value: unknown): value is RTCDataChannel {
   return typeof value === 'object' && value !== null && typeof (value as { send?: unknown }).send === 'function'
 }
 
 /** A property's descriptor where it is defined along the prototype chain (the class may be a subclass). */
-function findDescriptor (prototype: object | null, key: string): PropertyDescriptor | undefined {
+function findDescriptor(prototype: object | null, key: string): PropertyDescriptor | undefined {
   for (let at = prototype; at !== null; at = Object.getPrototypeOf(at) as object | null) {
     const descriptor = Object.getOwnPropertyDescriptor(at, key)
     if (descriptor !== undefined) return descriptor

@@ -23,19 +23,15 @@ export const LINK_TIMEOUT_MS = 2000
 const MAX_FRAME_CHARS = 128
 
 /** One frame of the side channel. */
-export type LivenessFrame =
-  | { t: 'hello', client: number }
-  | { t: 'beat' }
-  | { t: 'bye' }
-  | { t: 'sync' }
+export type LivenessFrame = { t: 'hello'; client: number } | { t: 'beat' } | { t: 'bye' } | { t: 'sync' }
 
 /** Encodes a frame for the wire. */
-export function encodeLivenessFrame (frame: LivenessFrame): string {
+export function encodeLivenessFrame(frame: LivenessFrame): string {
   return JSON.stringify(frame)
 }
 
 /** Parses a frame from the wire; null for anything malformed (binary, bad JSON, wrong shape). */
-export function parseLivenessFrame (data: unknown): LivenessFrame | null {
+export function parseLivenessFrame(data: unknown): LivenessFrame | null {
   if (typeof data !== 'string' || data.length > MAX_FRAME_CHARS) return null
   let value: unknown
   try {

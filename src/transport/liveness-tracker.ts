@@ -28,12 +28,12 @@ export interface TickResult {
 }
 
 /** A fresh state with no links. */
-export function emptyLiveness (): LivenessState {
+export function emptyLiveness(): LivenessState {
   return { links: new Map(), lastTickAt: null }
 }
 
 /** Records a frame from a link; returns the clients that this frame says are gone. */
-export function onFrame (state: LivenessState, linkId: string, frame: LivenessFrame, now: number): number[] {
+export function onFrame(state: LivenessState, linkId: string, frame: LivenessFrame, now: number): number[] {
   let link = state.links.get(linkId)
   if (link === undefined) {
     // A new link's awareness state arrives on y-webrtc's channel, maybe after our hello:
@@ -49,7 +49,7 @@ export function onFrame (state: LivenessState, linkId: string, frame: LivenessFr
 }
 
 /** Forgets a closed link; returns the clients no other live link speaks for. */
-export function closeLink (state: LivenessState, linkId: string): number[] {
+export function closeLink(state: LivenessState, linkId: string): number[] {
   const link = state.links.get(linkId)
   if (link === undefined) return []
   state.links.delete(linkId)
@@ -62,7 +62,7 @@ export function closeLink (state: LivenessState, linkId: string): number[] {
  * late (the page was frozen or its main thread busy), frames that queued meanwhile are not
  * read yet, so nobody is blamed for the gap.
  */
-export function tick (state: LivenessState, now: number, isKnown: (client: number) => boolean): TickResult {
+export function tick(state: LivenessState, now: number, isKnown: (client: number) => boolean): TickResult {
   const late = state.lastTickAt === null ? 0 : now - state.lastTickAt - HEARTBEAT_INTERVAL_MS
   state.lastTickAt = now
   const result: TickResult = { gone: [], askSync: [] }
@@ -83,12 +83,12 @@ export function tick (state: LivenessState, now: number, isKnown: (client: numbe
 }
 
 /** Whether a client is alive through some link. */
-export function isSpokenFor (state: LivenessState, client: number): boolean {
+export function isSpokenFor(state: LivenessState, client: number): boolean {
   for (const link of state.links.values()) if (link.alive && link.client === client) return true
   return false
 }
 
-function markDead (state: LivenessState, link: Link): number[] {
+function markDead(state: LivenessState, link: Link): number[] {
   link.alive = false
   return link.client !== null && !isSpokenFor(state, link.client) ? [link.client] : []
 }

@@ -2,8 +2,12 @@
 // makes, sends heartbeats, and removes the awareness states of peers that went silent.
 import { removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
 import {
-  HEARTBEAT_INTERVAL_MS, LIVENESS_CHANNEL_ID, LIVENESS_CHANNEL_LABEL,
-  encodeLivenessFrame, parseLivenessFrame, type LivenessFrame,
+  HEARTBEAT_INTERVAL_MS,
+  LIVENESS_CHANNEL_ID,
+  LIVENESS_CHANNEL_LABEL,
+  encodeLivenessFrame,
+  parseLivenessFrame,
+  type LivenessFrame,
 } from './liveness-protocol.js'
 import { closeLink, emptyLiveness, onFrame, tick } from './liveness-tracker.js'
 
@@ -18,7 +22,7 @@ export interface RtcImplementation {
 }
 
 /** The browser's own WebRTC classes, or null where there are none (Node without wrtc). */
-export function browserRtc (): RtcImplementation | null {
+export function browserRtc(): RtcImplementation | null {
   if (typeof globalThis.RTCPeerConnection !== 'function') return null
   const { RTCPeerConnection, RTCSessionDescription, RTCIceCandidate } = globalThis
   return { RTCPeerConnection, RTCSessionDescription, RTCIceCandidate }
@@ -34,15 +38,15 @@ export class Liveness {
   #nextLinkId = 0
   #timer: ReturnType<typeof setInterval> | null = null
 
-  constructor (awareness: Awareness) {
+  constructor(awareness: Awareness) {
     this.#awareness = awareness
   }
 
   /** Wraps a WebRTC implementation so that each of its peer connections carries the side channel. */
-  wrap (rtc: RtcImplementation): RtcImplementation {
+  wrap(rtc: RtcImplementation): RtcImplementation {
     const attach = (channel: RTCDataChannel): void => this.#attach(channel)
     class LivenessPeerConnection extends rtc.RTCPeerConnection {
-      constructor (config?: RTCConfiguration) {
+      constructor(config?: RTCConfiguration) {
         super(config)
         // Negotiated on both sides with the same id, so no 'datachannel' event reaches
         // simple-peer, which would otherwise take it for its own channel.
@@ -53,19 +57,19 @@ export class Liveness {
   }
 
   /** Tells every connected peer this tab is leaving (pagehide, room closed). */
-  goodbye (): void {
+  goodbye(): void {
     this.#broadcast({ t: 'bye' })
   }
 
   /** Stops heartbeats; the connections themselves belong to y-webrtc. */
-  destroy (): void {
+  destroy(): void {
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
     for (const channel of this.#channels.values()) channel.close()
     this.#channels.clear()
   }
 
-  #attach (channel: RTCDataChannel): void {
+  #attach(channel: RTCDataChannel): void {
     const linkId = String(this.#nextLinkId++)
     channel.onopen = () => {
       this.#channels.set(linkId, channel)
@@ -87,10 +91,10 @@ export class Liveness {
     }
   }
 
-  #tick (): void {
+  #tick(): void {
     this.#broadcast({ t: 'beat' })
     const states = this.#awareness.getStates()
-    const { gone, askSync } = tick(this.#state, Date.now(), client => states.has(client))
+    const { gone, askSync } = tick(this.#state, Date.now(), (client) => states.has(client))
     this.#drop(gone)
     for (const linkId of askSync) {
       const channel = this.#channels.get(linkId)
@@ -99,22 +103,22 @@ export class Liveness {
   }
 
   /** Re-sets our own state so its clock rises and every peer applies it again. */
-  #reannounce (): void {
+  #reannounce(): void {
     const state = this.#awareness.getLocalState()
     if (state !== null) this.#awareness.setLocalState(state)
   }
 
-  #drop (clients: number[]): void {
+  #drop(clients: number[]): void {
     const states = this.#awareness.getStates()
-    const present = clients.filter(client => client !== this.#awareness.clientID && states.has(client))
+    const present = clients.filter((client) => client !== this.#awareness.clientID && states.has(client))
     if (present.length > 0) removeAwarenessStates(this.#awareness, present, LIVENESS_ORIGIN)
   }
 
-  #broadcast (frame: LivenessFrame): void {
+  #broadcast(frame: LivenessFrame): void {
     for (const channel of this.#channels.values()) this.#send(channel, frame)
   }
 
-  #send (channel: RTCDataChannel, frame: LivenessFrame): void {
+  #send(channel: RTCDataChannel, frame: LivenessFrame): void {
     if (channel.readyState !== 'open') return
     try {
       channel.send(encodeLivenessFrame(frame))

@@ -17,7 +17,7 @@ export const AWARENESS_BURST = 60
 export type PeerMessageKind = 'sync' | 'awareness' | 'query-awareness'
 
 /** Checks a message's structure without applying it; never throws. */
-export function inspectPeerMessage (bytes: Uint8Array): PeerMessageKind | null {
+export function inspectPeerMessage(bytes: Uint8Array): PeerMessageKind | null {
   try {
     const decoder = decoding.createDecoder(bytes)
     const type = decoding.readVarUint(decoder)
@@ -39,7 +39,7 @@ export function inspectPeerMessage (bytes: Uint8Array): PeerMessageKind | null {
   }
 }
 
-function isAwarenessUpdate (update: Uint8Array): boolean {
+function isAwarenessUpdate(update: Uint8Array): boolean {
   const decoder = decoding.createDecoder(update)
   const count = decoding.readVarUint(decoder)
   for (let i = 0; i < count; i++) {
@@ -60,24 +60,24 @@ export class PeerGuard {
   #tokens = AWARENESS_BURST
   #refilledAt: number
 
-  constructor (now: number, refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0 }) {
+  constructor(now: number, refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0 }) {
     this.#refilledAt = now
     this.refused = refused
   }
 
   /** Null when `bytes` may go on to y-webrtc, else why not. */
-  check (bytes: Uint8Array, now: number): Refusal | null {
+  check(bytes: Uint8Array, now: number): Refusal | null {
     const kind = inspectPeerMessage(bytes)
     if (kind === null) return this.#refuse('malformed')
     if (kind !== 'awareness') return null
-    this.#tokens = Math.min(AWARENESS_BURST, this.#tokens + (now - this.#refilledAt) * AWARENESS_PER_SECOND / 1000)
+    this.#tokens = Math.min(AWARENESS_BURST, this.#tokens + ((now - this.#refilledAt) * AWARENESS_PER_SECOND) / 1000)
     this.#refilledAt = now
     if (this.#tokens < 1) return this.#refuse('rate-limited')
     this.#tokens -= 1
     return null
   }
 
-  #refuse (reason: Refusal): Refusal {
+  #refuse(reason: Refusal): Refusal {
     this.refused[reason]++
     return reason
   }
@@ -87,9 +87,9 @@ export class PeerGuard {
  * A filter for one link's incoming messages: binary, well-formed, awareness within its rate.
  * Refusals are counted in `refused` (one record for all links of a room), text as malformed.
  */
-export function guardLink (now: () => number = Date.now, refused?: Record<Refusal, number>): (data: unknown) => boolean {
+export function guardLink(now: () => number = Date.now, refused?: Record<Refusal, number>): (data: unknown) => boolean {
   const guard = new PeerGuard(now(), refused)
-  return data => {
+  return (data) => {
     if (data instanceof ArrayBuffer) return guard.check(new Uint8Array(data), now()) === null
     guard.refused.malformed++
     return false

@@ -14,6 +14,6 @@ export interface RtcWrappers {
  * simple-peer sees is framed; negotiated side channels (liveness, the framing capability)
  * pass through unframed.
  */
-export function roomRtc (rtc: RtcImplementation, { liveness, framing }: RtcWrappers): RtcImplementation {
+export function roomRtc(rtc: RtcImplementation, { liveness, framing }: RtcWrappers): RtcImplementation {
   return liveness.wrap(framing.wrap(rtc))
 }

@@ -35,7 +35,7 @@ export type SignalDecision = 'pass' | 'drop' | 'restart'
  * from that link is a repeat (one comes per signaling server) or the stale half of a glare
  * that the peer resolved by answering ours (stock y-webrtc does, before its own offer leaves).
  */
-export function decideSignal (link: LinkView | undefined, signal: SignalView, lastToken: unknown): SignalDecision {
+export function decideSignal(link: LinkView | undefined, signal: SignalView, lastToken: unknown): SignalDecision {
   if (signal.kind === 'offer') {
     if (signal.token === lastToken) return 'drop'
     if (link === undefined) return 'pass'

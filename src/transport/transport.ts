@@ -39,21 +39,21 @@ export interface TransportStats {
   /** Messages the peer guard kept from y-webrtc, by reason. */
   refused: Record<Refusal, number>
   /** Frames on Parley's side channels (framing capability, liveness) that failed to parse. */
-  garbageFrames: { framing: number, liveness: number }
+  garbageFrames: { framing: number; liveness: number }
 }
 
 /** An open transport; `close()` ends it for good. */
 export interface Transport {
   /** Tells every connected peer this tab is leaving (the page is going away); links stay open. */
-  goodbye (): void
+  goodbye(): void
   /** A copy of the counters as they are now. */
-  stats (): TransportStats
+  stats(): TransportStats
   /** Says goodbye, closes every link, and leaves the signaling servers. */
-  close (): void
+  close(): void
 }
 
 /** Connects a room's document and awareness to its peers over y-webrtc, as Parley adapts it. */
-export function openTransport (options: TransportOptions): Transport {
+export function openTransport(options: TransportOptions): Transport {
   const liveness = new Liveness(options.awareness)
   const refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0 }
   const framing = new Framing({ admitter: () => guardLink(Date.now, refused) })
@@ -72,17 +72,17 @@ export function openTransport (options: TransportOptions): Transport {
   const unadapt = adaptProvider(provider, LIVENESS_ORIGIN, options.changes)
   let closed = false
   return {
-    goodbye () {
+    goodbye() {
       if (!closed) liveness.goodbye()
     },
-    stats () {
+    stats() {
       return {
         framing: { ...framing.stats },
         refused: { ...refused },
         garbageFrames: { framing: framing.garbageFrames, liveness: liveness.garbageFrames },
       }
     },
-    close () {
+    close() {
       if (closed) return
       closed = true
       liveness.goodbye()

@@ -9,10 +9,10 @@ import { decideSignal } from './signal-glare.js'
 /** Where a room's document changes come from, batched (the room defers them past the next frame). */
 export interface DocumentChanges {
   /** Calls `listener` with each batch of changes, encoded as a Yjs update; returns what removes it. */
-  on (listener: (update: Uint8Array) => void): () => void
+  on(listener: (update: Uint8Array) => void): () => void
 }
 
-type AwarenessHandler = (changes: { added: number[], updated: number[], removed: number[] }, origin: unknown) => void
+type AwarenessHandler = (changes: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => void
 type SignalingListener = (message: unknown) => void
 
 /** How long a link may stay unconnected before it is closed and the peer asked again, in ms. */
@@ -50,7 +50,7 @@ const glareWonAt = new WeakMap<WebrtcConn, number>()
  *   has not connected in PENDING_LINK_TIMEOUT_MS is offered anew: two peers offering at
  *   once no longer stay stuck in "connecting".
  */
-export function adaptProvider (provider: WebrtcProvider, localOrigin: unknown, changes: DocumentChanges): () => void {
+export function adaptProvider(provider: WebrtcProvider, localOrigin: unknown, changes: DocumentChanges): () => void {
   for (const conn of provider.signalingConns) screenSignaling(conn)
   let timer: ReturnType<typeof setInterval> | null = null
   let stopRelaying = (): void => {}
@@ -69,7 +69,7 @@ export function adaptProvider (provider: WebrtcProvider, localOrigin: unknown, c
     if (typeof window !== 'undefined') window.removeEventListener('beforeunload', room._beforeUnloadHandler)
     // Relayed after the page drew them (see deferred-updates.ts), not as each transaction ends.
     provider.doc.off('update', room._docUpdateHandler)
-    stopRelaying = changes.on(update => room._docUpdateHandler(update, null))
+    stopRelaying = changes.on((update) => room._docUpdateHandler(update, null))
     screenedRooms.set(room.name, room)
     lastTokens.set(room, new Map())
     reoffers.set(room, new Map())
@@ -85,12 +85,16 @@ export function adaptProvider (provider: WebrtcProvider, localOrigin: unknown, c
     // y-webrtc reads this room's signals until destroy() lets go of it, a tick later: drop
     // them meanwhile (its links are gone, and a late answer would throw in its handler).
     closedRooms.add(room)
-    void provider.key.then(() => setTimeout(() => { if (screenedRooms.get(room.name) === room) screenedRooms.delete(room.name) }, 0))
+    void provider.key.then(() =>
+      setTimeout(() => {
+        if (screenedRooms.get(room.name) === room) screenedRooms.delete(room.name)
+      }, 0),
+    )
   }
 }
 
 /** Replaces links that never connected with a fresh offer of ours (see `reoffer`). */
-function closeStuckLinks (room: WebrtcRoom, pendingSince: WeakMap<WebrtcConn, number>, now: number): void {
+function closeStuckLinks(room: WebrtcRoom, pendingSince: WeakMap<WebrtcConn, number>, now: number): void {
   for (const conn of [...room.webrtcConns.values()]) {
     if (conn.connected) {
       reoffers.get(room)?.delete(conn.remotePeerId)
@@ -99,7 +103,8 @@ function closeStuckLinks (room: WebrtcRoom, pendingSince: WeakMap<WebrtcConn, nu
     const since = pendingSince.get(conn)
     const wonAt = glareWonAt.get(conn)
     if (since === undefined) pendingSince.set(conn, now)
-    if ((since !== undefined && now - since >= PENDING_LINK_TIMEOUT_MS) || (wonAt !== undefined && now - wonAt >= GLARE_ANSWER_TIMEOUT_MS)) reoffer(room, conn)
+    if ((since !== undefined && now - since >= PENDING_LINK_TIMEOUT_MS) || (wonAt !== undefined && now - wonAt >= GLARE_ANSWER_TIMEOUT_MS))
+      reoffer(room, conn)
   }
 }
 
@@ -108,20 +113,20 @@ function closeStuckLinks (room: WebrtcRoom, pendingSince: WeakMap<WebrtcConn, nu
  * announcement, also reaches a peer whose own link to us is stuck: y-webrtc hands it to that
  * link, which then answers.
  */
-function reoffer (room: WebrtcRoom, conn: WebrtcConn): void {
+function reoffer(room: WebrtcRoom, conn: WebrtcConn): void {
   const peerId = conn.remotePeerId
   retireLink(room, conn)
   const counts = reoffers.get(room)
   const count = (counts?.get(peerId) ?? 0) + 1
   counts?.set(peerId, count)
   if (count > MAX_REOFFERS) return // gone, most likely; its next announcement starts over
-  const signaling = room.provider.signalingConns.find(candidate => candidate.connected)
+  const signaling = room.provider.signalingConns.find((candidate) => candidate.connected)
   if (signaling === undefined || !room.provider.connected) return
   room.webrtcConns.set(peerId, new WebrtcConn(signaling, true, peerId, room))
 }
 
 /** Puts the screen in front of y-webrtc's listener of one signaling connection (once). */
-function screenSignaling (conn: SignalingConn): void {
+function screenSignaling(conn: SignalingConn): void {
   if (screenedConns.has(conn)) return
   screenedConns.add(conn)
   const listeners = [...(conn._observers.get('message') ?? [])] as SignalingListener[]
@@ -148,25 +153,26 @@ function screenSignaling (conn: SignalingConn): void {
 }
 
 /** The adapted room a signaling frame publishes to, if any. */
-function publishedRoom (message: unknown): WebrtcRoom | null {
+function publishedRoom(message: unknown): WebrtcRoom | null {
   if (typeof message !== 'object' || message === null) return null
-  const { type, topic } = message as { type?: unknown, topic?: unknown }
+  const { type, topic } = message as { type?: unknown; topic?: unknown }
   if (type !== 'publish' || typeof topic !== 'string') return null
   return screenedRooms.get(topic) ?? null
 }
 
 /** Whether y-webrtc may read a room's signaling payload; acts on glare first. */
-function screenSignal (room: WebrtcRoom, data: unknown): boolean {
+function screenSignal(room: WebrtcRoom, data: unknown): boolean {
   if (closedRooms.has(room)) return false
   if (typeof data !== 'object' || data === null) return false
-  const { type, from, to, token, signal } = data as { type?: unknown, from?: unknown, to?: unknown, token?: unknown, signal?: unknown }
+  const { type, from, to, token, signal } = data as { type?: unknown; from?: unknown; to?: unknown; token?: unknown; signal?: unknown }
   if (typeof from !== 'string' || (type !== 'announce' && type !== 'signal')) return false
   if (type === 'announce' || to !== room.peerId) return true // y-webrtc's own checks suffice
   if (typeof signal !== 'object' || signal === null) return false
   const kind = (signal as { type?: unknown }).type
   if (typeof kind !== 'string') return false
   const conn = room.webrtcConns.get(from)
-  const link = conn === undefined ? undefined : { initiator: conn.peer.initiator === true, connected: conn.connected, token: conn.glareToken }
+  const link =
+    conn === undefined ? undefined : { initiator: conn.peer.initiator === true, connected: conn.connected, token: conn.glareToken }
   const tokens = lastTokens.get(room)
   const decision = decideSignal(link, { kind, token }, tokens?.get(from))
   if (decision === 'drop') {
@@ -183,7 +189,7 @@ function screenSignal (room: WebrtcRoom, data: unknown): boolean {
  * handler would remove the replacement (it looks links up by peer id) and announce this peer
  * again, which starts yet another offer from the other side.
  */
-function retireLink (room: WebrtcRoom, conn: WebrtcConn): void {
+function retireLink(room: WebrtcRoom, conn: WebrtcConn): void {
   if (room.webrtcConns.get(conn.remotePeerId) === conn) room.webrtcConns.delete(conn.remotePeerId)
   conn.closed = true
   // Silenced: its offer may still be on the way out of simple-peer, and must not reach the
@@ -193,7 +199,7 @@ function retireLink (room: WebrtcRoom, conn: WebrtcConn): void {
 }
 
 /** Reads an encrypted signaling payload as y-webrtc writes it (AES-GCM, lib0 encoding). */
-async function decryptPayload (base64: string, key: CryptoKey): Promise<unknown> {
+async function decryptPayload(base64: string, key: CryptoKey): Promise<unknown> {
   const decoder = decoding.createDecoder(buffer.fromBase64(base64))
   if (decoding.readVarString(decoder) !== 'AES-GCM') throw new Error('unknown encryption')
   const iv = decoding.readVarUint8Array(decoder)

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { resolveIceServers, resolveSignalingUrl } from '../../src/address/config.js'
 
-const page = (search = '', hostname = 'chat.example.org', protocol = 'http:') =>
-  ({ protocol, hostname, search, hash: '' })
+const page = (search = '', hostname = 'chat.example.org', protocol = 'http:') => ({ protocol, hostname, search, hash: '' })
 
 describe('resolveSignalingUrl', () => {
   it('defaults to port 4444 on the page host', () => {

@@ -82,7 +82,11 @@ describe('readDelivery', () => {
     const sent = encodeBenchPublish('bench-room-3', 1234, true, 98_765.4321, 'xx')
     const relayed = textFrame(encodePublishText(sent, 10))
     const seen: unknown[] = []
-    new FrameReader({ text: (frame, start, end) => void seen.push(readDelivery(frame, start, end)), ping: () => undefined, close: () => undefined }).push(relayed)
+    new FrameReader({
+      text: (frame, start, end) => void seen.push(readDelivery(frame, start, end)),
+      ping: () => undefined,
+      close: () => undefined,
+    }).push(relayed)
     expect(seen).toEqual([{ from: 1234, inWindow: true, sentAt: 98_765.432 }])
     expect(JSON.parse(sent)).toMatchObject({ type: 'publish', topic: 'bench-room-3' })
   })

@@ -21,13 +21,17 @@ export interface SeenEvent {
  * Adds a new `tag` element to the page, set up by `init` before it connects, and waits for
  * its first render. It is removed when the test finishes.
  */
-export async function mount<K extends keyof HTMLElementTagNameMap> (
-  tag: K, init: (element: HTMLElementTagNameMap[K]) => void = () => {}, parent: HTMLElement = document.body,
+export async function mount<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  init: (element: HTMLElementTagNameMap[K]) => void = () => {},
+  parent: HTMLElement = document.body,
 ): Promise<HTMLElementTagNameMap[K]> {
   const element = document.createElement(tag)
   init(element)
   parent.append(element)
-  onTestFinished(() => { element.remove() })
+  onTestFinished(() => {
+    element.remove()
+  })
   if ('updateComplete' in element) await element.updateComplete
   return element
 }
@@ -36,7 +40,7 @@ export async function mount<K extends keyof HTMLElementTagNameMap> (
  * Records Parley's intent events as they reach `document`: only events that bubble (and,
  * from inside a shadow root, are composed) get there. Stops when the test finishes.
  */
-export function recordEvents (): SeenEvent[] {
+export function recordEvents(): SeenEvent[] {
   const seen: SeenEvent[] = []
   const listener = (event: Event): void => {
     const { type, bubbles, composed, target } = event
@@ -50,26 +54,26 @@ export function recordEvents (): SeenEvent[] {
 }
 
 /** The type and detail of each recorded event, for comparing with toEqual. */
-export function details (seen: readonly SeenEvent[]): Array<[string, SeenEvent['detail']]> {
-  return seen.map(event => [event.type, event.detail])
+export function details(seen: readonly SeenEvent[]): Array<[string, SeenEvent['detail']]> {
+  return seen.map((event) => [event.type, event.detail])
 }
 
 /** A message record as another peer might have written it. */
-export function message (id: string, authorName: string, text: string, sentAt = Date.UTC(2025, 0, 2, 9, 30)): MessageRecord {
+export function message(id: string, authorName: string, text: string, sentAt = Date.UTC(2025, 0, 2, 9, 30)): MessageRecord {
   return { id, authorId: `user-${authorName}`, authorName, text, sentAt }
 }
 
 /** A fingerprint-shaped user key (base64url of 32 bytes) made of one repeated character. */
-export function keyOf (character: string): string {
+export function keyOf(character: string): string {
   return character.repeat(43)
 }
 
 /** A member of the members list; fields not given are those of a plain other user. */
-export function member (name: string, fields: Partial<Member> = {}): Member {
+export function member(name: string, fields: Partial<Member> = {}): Member {
   return { key: keyOf('A'), name, color: 'hsl(200 65% 40%)', tabs: 1, typing: false, isSelf: false, verdict: 'verified', ...fields }
 }
 
 /** A room name no other test uses, so stored history never leaks between tests. */
-export function uniqueRoom (prefix: string): string {
+export function uniqueRoom(prefix: string): string {
   return `${prefix}-${crypto.randomUUID()}`
 }

@@ -16,8 +16,8 @@ const STORED_NAME_KEY = 'parley:name'
 const field = () => page.getByRole('textbox', { name: 'Message' })
 
 /** A chat in a room of its own, never connected, as user `name` unless told otherwise. */
-function mountChat (init: (chat: ParleyChat) => void = () => {}): Promise<ParleyChat> {
-  return mount('parley-chat', chat => {
+function mountChat(init: (chat: ParleyChat) => void = () => {}): Promise<ParleyChat> {
+  return mount('parley-chat', (chat) => {
     chat.signaling = UNREACHABLE_SIGNALING
     chat.room = uniqueRoom('chat')
     chat.name = 'Ann'
@@ -27,43 +27,66 @@ function mountChat (init: (chat: ParleyChat) => void = () => {}): Promise<Parley
 }
 
 /** Starts the test with no display name stored in this browser, and leaves none behind. */
-function forgetStoredName (): void {
+function forgetStoredName(): void {
   localStorage.removeItem(STORED_NAME_KEY)
-  onTestFinished(() => { localStorage.removeItem(STORED_NAME_KEY) })
+  onTestFinished(() => {
+    localStorage.removeItem(STORED_NAME_KEY)
+  })
 }
 
 /** Adds a style sheet to the page for the rest of the test. */
-function addPageStyle (text: string): void {
+function addPageStyle(text: string): void {
   const style = document.createElement('style')
   style.textContent = text
   document.head.append(style)
-  onTestFinished(() => { style.remove() })
+  onTestFinished(() => {
+    style.remove()
+  })
 }
 
 /** The messages the chat shows, as "author: text" lines. */
-function shown (chat: ParleyChat): string[] {
+function shown(chat: ParleyChat): string[] {
   const list = chat.shadowRoot?.querySelector('parley-message-list')
-  return [...list?.shadowRoot?.querySelectorAll('article') ?? []].map(article =>
-    `${article.querySelector('.author')?.textContent ?? ''}: ${article.querySelector('p')?.textContent ?? ''}`)
+  return [...(list?.shadowRoot?.querySelectorAll('article') ?? [])].map(
+    (article) => `${article.querySelector('.author')?.textContent ?? ''}: ${article.querySelector('p')?.textContent ?? ''}`,
+  )
 }
 
 describe('parley-chat properties and attributes', () => {
   it('has documented defaults, and reflects none of its properties', async () => {
     const chat = document.createElement('parley-chat')
     expect({
-      room: chat.room, secret: chat.secret, signaling: chat.signaling, name: chat.name, theme: chat.theme,
-      notify: chat.notify, label: chat.label, headingLevel: chat.headingLevel, iceServers: chat.iceServers,
+      room: chat.room,
+      secret: chat.secret,
+      signaling: chat.signaling,
+      name: chat.name,
+      theme: chat.theme,
+      notify: chat.notify,
+      label: chat.label,
+      headingLevel: chat.headingLevel,
+      iceServers: chat.iceServers,
     }).toEqual({
-      room: DEFAULT_ROOM, secret: '', signaling: '', name: '', theme: 'auto',
-      notify: false, label: '', headingLevel: 2, iceServers: undefined,
+      room: DEFAULT_ROOM,
+      secret: '',
+      signaling: '',
+      name: '',
+      theme: 'auto',
+      notify: false,
+      label: '',
+      headingLevel: 2,
+      iceServers: undefined,
     })
-    const mounted = await mountChat(each => { each.notify = true; each.headingLevel = 3; each.theme = 'dark' })
+    const mounted = await mountChat((each) => {
+      each.notify = true
+      each.headingLevel = 3
+      each.theme = 'dark'
+    })
     expect(mounted.getAttributeNames()).toEqual(['style'])
   })
 
   it('reads its attributes: room, name, label, heading-level, notify', async () => {
     const room = uniqueRoom('attributes')
-    const chat = await mount('parley-chat', each => {
+    const chat = await mount('parley-chat', (each) => {
       each.setAttribute('signaling', UNREACHABLE_SIGNALING)
       each.setAttribute('room', room)
       each.setAttribute('name', 'Bo')
@@ -80,7 +103,7 @@ describe('parley-chat properties and attributes', () => {
     await expect.element(page.getByRole('button', { name: 'Turn on notifications' })).toBeVisible()
   })
 
-  it('names its region after the room when no label is given, and hides a private room\'s name', async () => {
+  it("names its region after the room when no label is given, and hides a private room's name", async () => {
     const chat = await mountChat()
     await expect.element(page.getByRole('region', { name: `Chat: ${chat.room}` })).toBeVisible()
     chat.secret = 'a-secret-of-this-room'
@@ -89,7 +112,9 @@ describe('parley-chat properties and attributes', () => {
   })
 
   it('follows the theme attribute', async () => {
-    const chat = await mountChat(each => { each.setAttribute('theme', 'light') })
+    const chat = await mountChat((each) => {
+      each.setAttribute('theme', 'light')
+    })
     const region = page.getByRole('region').element()
     expect(getComputedStyle(region).backgroundColor).toBe('rgb(255, 255, 255)')
     chat.setAttribute('theme', 'dark')
@@ -110,13 +135,17 @@ describe('parley-chat offline', () => {
     const chat = await mountChat()
     const seen = recordEvents()
     const heard: MessageRecord[] = []
-    onTestFinished(chat.onMessage(record => { heard.push(record) }))
+    onTestFinished(
+      chat.onMessage((record) => {
+        heard.push(record)
+      }),
+    )
     // Once you are among the members, the signing keys have loaded and messages are signed.
     await expect.element(page.getByRole('list', { name: 'Members' })).toHaveTextContent('Ann (you)')
     expect(chat.send('Hello from a script')).toBe(true)
     await expect.poll(() => shown(chat)).toEqual(['Ann: Hello from a script'])
-    expect(chat.messages.map(record => [record.authorName, record.text])).toEqual([['Ann', 'Hello from a script']])
-    expect(heard.map(record => record.text)).toEqual(['Hello from a script'])
+    expect(chat.messages.map((record) => [record.authorName, record.text])).toEqual([['Ann', 'Hello from a script']])
+    expect(heard.map((record) => record.text)).toEqual(['Hello from a script'])
     expect(seen).toEqual([])
   })
 
@@ -143,12 +172,14 @@ describe('parley-chat offline', () => {
       ['parley-send', { text: 'Hi' }],
     ])
     // Composed events leave the chat's shadow root; the page sees the chat as their target.
-    expect(seen.every(event => event.bubbles && event.composed && event.target === chat)).toBe(true)
+    expect(seen.every((event) => event.bubbles && event.composed && event.target === chat)).toBe(true)
   })
 
   it('without a name, asks for one; picking it fires parley-name, stores it and opens the chat', async () => {
     forgetStoredName()
-    const chat = await mountChat(each => { each.name = '' })
+    const chat = await mountChat((each) => {
+      each.name = ''
+    })
     const seen = recordEvents()
     expect(chat.send('too early')).toBe(false)
     await userEvent.type(page.getByRole('textbox', { name: 'Your name' }), 'Cy{Enter}')
@@ -162,21 +193,27 @@ describe('parley-chat offline', () => {
 })
 
 /** A computed style of the first element `selector` matches in `host`'s shadow root. */
-function styleIn (host: Element | null | undefined, selector: string, property: string): string {
+function styleIn(host: Element | null | undefined, selector: string, property: string): string {
   const element = host?.shadowRoot?.querySelector(selector)
   if (element === null || element === undefined) throw new Error(`nothing matches ${selector}`)
   return getComputedStyle(element).getPropertyValue(property)
 }
 
 describe('parley-chat styling', () => {
-  it('inner elements on their own fall back to the colours of the chat\'s light theme', async () => {
-    const chat = await mountChat(each => { each.theme = 'light' })
+  it("inner elements on their own fall back to the colours of the chat's light theme", async () => {
+    const chat = await mountChat((each) => {
+      each.theme = 'light'
+    })
     await expect.element(page.getByText('Ann (you)')).toBeVisible()
     chat.send('hello')
     await expect.poll(() => shown(chat)).toHaveLength(1)
     const standalone = {
-      'parley-members': await mount('parley-members', each => { each.members = [member('Bo')] }),
-      'parley-message-list': await mount('parley-message-list', each => { each.messages = [message('m1', 'Bo', 'hi')] }),
+      'parley-members': await mount('parley-members', (each) => {
+        each.members = [member('Bo')]
+      }),
+      'parley-message-list': await mount('parley-message-list', (each) => {
+        each.messages = [message('m1', 'Bo', 'hi')]
+      }),
       'parley-composer': await mount('parley-composer'),
     }
     const inChat = (tag: string) => chat.shadowRoot?.querySelector(tag)
@@ -213,7 +250,9 @@ describe('parley-chat styling', () => {
     ]).toEqual(['rgb(1, 0, 0)', 'rgb(2, 0, 0)', 'rgb(3, 0, 0)', 'rgb(4, 0, 0)'])
     chat.remove()
     forgetStoredName()
-    const asking = await mountChat(each => { each.name = '' })
+    const asking = await mountChat((each) => {
+      each.name = ''
+    })
     await expect.element(page.getByRole('textbox', { name: 'Your name' })).toBeVisible()
     expect(styleIn(asking.shadowRoot?.querySelector('parley-name-form'), '[part="form"]', 'background-color')).toBe('rgb(5, 0, 0)')
   })

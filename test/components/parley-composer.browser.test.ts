@@ -29,7 +29,7 @@ describe('parley-composer', () => {
       ['parley-draft', { active: false }],
       ['parley-send', { text: 'Hi' }],
     ])
-    expect(seen.every(event => event.bubbles && event.composed)).toBe(true)
+    expect(seen.every((event) => event.bubbles && event.composed)).toBe(true)
     await expect.element(field()).toHaveValue('')
     await expect.element(sendButton()).toBeDisabled()
   })
@@ -38,16 +38,16 @@ describe('parley-composer', () => {
     await mount('parley-composer')
     const seen = recordEvents()
     await userEvent.type(field(), 'one{Shift>}{Enter}{/Shift}two')
-    expect(seen.filter(event => event.type === 'parley-send')).toEqual([])
+    expect(seen.filter((event) => event.type === 'parley-send')).toEqual([])
     await userEvent.click(sendButton())
-    expect(details(seen.filter(event => event.type === 'parley-send'))).toEqual([['parley-send', { text: 'one\ntwo' }]])
+    expect(details(seen.filter((event) => event.type === 'parley-send'))).toEqual([['parley-send', { text: 'one\ntwo' }]])
   })
 
   it('does not send a blank draft', async () => {
     await mount('parley-composer')
     const seen = recordEvents()
     await userEvent.type(field(), '   {Enter}')
-    expect(seen.filter(event => event.type === 'parley-send')).toEqual([])
+    expect(seen.filter((event) => event.type === 'parley-send')).toEqual([])
     await expect.element(sendButton()).toBeDisabled()
   })
 
@@ -61,18 +61,24 @@ describe('parley-composer', () => {
     await expect.element(field()).toHaveAccessibleDescription('Too long to send: 4,001 of 4,000 characters.')
     await expect.element(sendButton()).toBeDisabled()
     await expect.element(field()).toHaveValue(text)
-    expect(seen.filter(event => event.type === 'parley-send')).toEqual([])
+    expect(seen.filter((event) => event.type === 'parley-send')).toEqual([])
   })
 
   it('ends the draft when the user clears the field or leaves it', async () => {
     await mount('parley-composer')
     const seen = recordEvents()
     await userEvent.type(field(), 'a{Backspace}')
-    expect(details(seen)).toEqual([['parley-draft', { active: true }], ['parley-draft', { active: false }]])
+    expect(details(seen)).toEqual([
+      ['parley-draft', { active: true }],
+      ['parley-draft', { active: false }],
+    ])
     seen.length = 0
     await userEvent.type(field(), 'b')
     await userEvent.tab()
-    expect(details(seen)).toEqual([['parley-draft', { active: true }], ['parley-draft', { active: false }]])
+    expect(details(seen)).toEqual([
+      ['parley-draft', { active: true }],
+      ['parley-draft', { active: false }],
+    ])
   })
 
   it('does not send on the Enter that confirms an IME composition', async () => {
@@ -83,13 +89,13 @@ describe('parley-composer', () => {
     const session = cdp()
     await session.send('Input.imeSetComposition', { text: 'にほん', selectionStart: 3, selectionEnd: 3 })
     await userEvent.keyboard('{Enter}')
-    expect(seen.filter(event => event.type === 'parley-send')).toEqual([])
+    expect(seen.filter((event) => event.type === 'parley-send')).toEqual([])
     // The input method commits. (Without a real one, the Enter above also left a line break.)
     await session.send('Input.insertText', { text: '日本' })
     const committed = (field().element() as HTMLTextAreaElement).value
     expect(committed).toContain('日本')
     await userEvent.keyboard('{Enter}')
-    expect(details(seen.filter(event => event.type === 'parley-send'))).toEqual([['parley-send', { text: committed }]])
+    expect(details(seen.filter((event) => event.type === 'parley-send'))).toEqual([['parley-send', { text: committed }]])
   })
 
   it('focus() moves keyboard focus to the message field', async () => {

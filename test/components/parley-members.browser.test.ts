@@ -18,7 +18,9 @@ describe('parley-members', () => {
   })
 
   it('takes the heading level from the heading-level attribute, without reflecting the property', async () => {
-    const members = await mount('parley-members', element => { element.setAttribute('heading-level', '4') })
+    const members = await mount('parley-members', (element) => {
+      element.setAttribute('heading-level', '4')
+    })
     expect(members.headingLevel).toBe(4)
     await expect.element(page.getByRole('heading', { name: 'Online · 0', level: 4 })).toBeVisible()
     members.headingLevel = 5
@@ -27,11 +29,8 @@ describe('parley-members', () => {
   })
 
   it('lists each member in order, with you, tab counts, typing and fingerprints', async () => {
-    await mount('parley-members', element => {
-      element.members = [
-        member('Ann', { key: keyOf('A'), isSelf: true, tabs: 2 }),
-        member('Bo', { key: keyOf('B'), typing: true }),
-      ]
+    await mount('parley-members', (element) => {
+      element.members = [member('Ann', { key: keyOf('A'), isSelf: true, tabs: 2 }), member('Bo', { key: keyOf('B'), typing: true })]
     })
     await expect.element(page.getByRole('heading', { name: 'Online · 2' })).toBeVisible()
     const items = list().getByRole('listitem')
@@ -43,7 +42,9 @@ describe('parley-members', () => {
   })
 
   it('marks a member whose presence is not signed by their key', async () => {
-    await mount('parley-members', element => { element.members = [member('Mallory', { verdict: 'unverified' })] })
+    await mount('parley-members', (element) => {
+      element.members = [member('Mallory', { verdict: 'unverified' })]
+    })
     await expect.element(list().getByRole('listitem')).toHaveTextContent(/⚠ Mallory \(unverified\)/)
   })
 })

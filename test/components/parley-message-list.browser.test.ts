@@ -10,14 +10,15 @@ import { message, mount, recordEvents } from './browser-fixtures.js'
 const log = () => page.getByRole('log', { name: 'Messages' })
 
 /** The messages shown, as "author: text" lines. */
-function shown (list: ParleyMessageList): string[] {
-  return [...list.shadowRoot?.querySelectorAll('article') ?? []].map(article =>
-    `${article.querySelector('.author')?.textContent ?? ''}: ${article.querySelector('p')?.textContent ?? ''}`)
+function shown(list: ParleyMessageList): string[] {
+  return [...(list.shadowRoot?.querySelectorAll('article') ?? [])].map(
+    (article) => `${article.querySelector('.author')?.textContent ?? ''}: ${article.querySelector('p')?.textContent ?? ''}`,
+  )
 }
 
 /** A list in a box of fixed height, as parley-chat lays it out, showing `messages`. */
-function mountSized (messages: readonly MessageRecord[], heightPx = 300): Promise<ParleyMessageList> {
-  return mount('parley-message-list', element => {
+function mountSized(messages: readonly MessageRecord[], heightPx = 300): Promise<ParleyMessageList> {
+  return mount('parley-message-list', (element) => {
     element.style.height = `${heightPx}px`
     element.messages = messages
     element.verdictOf = () => 'verified'
@@ -25,7 +26,7 @@ function mountSized (messages: readonly MessageRecord[], heightPx = 300): Promis
 }
 
 /** `count` messages from one author, numbered from 1. */
-function manyMessages (count: number): MessageRecord[] {
+function manyMessages(count: number): MessageRecord[] {
   return Array.from({ length: count }, (_, index) => message(`m${index + 1}`, 'Ann', `message ${index + 1}`))
 }
 
@@ -41,7 +42,7 @@ describe('parley-message-list', () => {
   it('shows messages set as a property, text as text, with their time; and fires no event', async () => {
     const seen = recordEvents()
     const sentAt = Date.UTC(2025, 0, 2, 9, 30)
-    const list = await mount('parley-message-list', element => {
+    const list = await mount('parley-message-list', (element) => {
       element.messages = [message('m1', 'Ann', 'Hello'), message('m2', 'Bo', '<b>not bold</b>\nsecond line', sentAt)]
       element.verdictOf = () => 'verified'
     })
@@ -58,25 +59,31 @@ describe('parley-message-list', () => {
   })
 
   it('marks authors by verdict: unverified ones never show as the user they claim', async () => {
-    const list = await mount('parley-message-list', element => {
+    const list = await mount('parley-message-list', (element) => {
       element.messages = [message('m1', 'Ann', 'signed'), message('m2', 'Ann', 'forged'), message('m3', 'Ann', 'checking')]
     })
     // The default verdict, before the page says otherwise, trusts nothing.
     expect(shown(list)).toEqual(['⚠ Ann (unverified): signed', '⚠ Ann (unverified): forged', '⚠ Ann (unverified): checking'])
     const verdicts = { m1: 'verified', m2: 'unverified', m3: 'pending' } as const
-    list.verdictOf = record => verdicts[record.id as keyof typeof verdicts]
+    list.verdictOf = (record) => verdicts[record.id as keyof typeof verdicts]
     await list.updateComplete
     expect(shown(list)).toEqual(['Ann: signed', '⚠ Ann (unverified): forged', 'Ann: checking'])
-    const authors = [...list.shadowRoot?.querySelectorAll('.author') ?? []].map(author => author.className)
+    const authors = [...(list.shadowRoot?.querySelectorAll('.author') ?? [])].map((author) => author.className)
     expect(authors).toEqual(['author verified', 'author unverified', 'author pending'])
   })
 
   it('places each notice after the messages that were there when it happened', async () => {
-    const list = await mount('parley-message-list', element => {
+    const list = await mount('parley-message-list', (element) => {
       element.messages = [message('m1', 'Ann', 'one'), message('m2', 'Ann', 'two')]
-      element.notices = [{ id: 1, text: 'Cy left', after: 2 }, { id: 0, text: 'Bo joined', after: 1 }, { id: 2, text: 'Dee joined', after: 9 }]
+      element.notices = [
+        { id: 1, text: 'Cy left', after: 2 },
+        { id: 0, text: 'Bo joined', after: 1 },
+        { id: 2, text: 'Dee joined', after: 9 },
+      ]
     })
-    const lines = [...list.shadowRoot?.querySelectorAll('.items > *') ?? []].map(line => line.querySelector('p')?.textContent ?? line.textContent)
+    const lines = [...(list.shadowRoot?.querySelectorAll('.items > *') ?? [])].map(
+      (line) => line.querySelector('p')?.textContent ?? line.textContent,
+    )
     expect(lines).toEqual(['one', 'Bo joined', 'two', 'Cy left', 'Dee joined'])
   })
 

@@ -19,7 +19,9 @@ describe('parley-name-form', () => {
   })
 
   it('shows the name given by the value attribute or property, without reflecting it', async () => {
-    const form = await mount('parley-name-form', element => { element.setAttribute('value', 'Ann') })
+    const form = await mount('parley-name-form', (element) => {
+      element.setAttribute('value', 'Ann')
+    })
     expect(form.value).toBe('Ann')
     await expect.element(field()).toHaveValue('Ann')
     form.value = 'Bo'

@@ -4,21 +4,26 @@ import { describe, expect, it } from 'vitest'
 import { MAX_NOTIFICATION_BODY_CHARS, notificationFor, unreadFrom, withUnreadCount } from '../../src/components/unread.js'
 import type { MessageRecord } from '../../src/room/index.js'
 
-const message = (id: string, authorId: string, authorName: string, text = id): MessageRecord =>
-  ({ id, authorId, authorName, text, sentAt: 1_700_000_000_000 })
+const message = (id: string, authorId: string, authorName: string, text = id): MessageRecord => ({
+  id,
+  authorId,
+  authorName,
+  text,
+  sentAt: 1_700_000_000_000,
+})
 
 describe('unreadFrom', () => {
   const messages = [message('m1', 'me', 'Me'), message('m2', 'ann', 'Ann'), message('m3', 'me', 'Me'), message('m4', 'bo', 'Bo')]
 
   it('counts only messages after the mark that others wrote, leaving the list as it was', () => {
     const before = [...messages]
-    expect(unreadFrom(messages, 1, 'me').map(each => each.id)).toEqual(['m2', 'm4'])
+    expect(unreadFrom(messages, 1, 'me').map((each) => each.id)).toEqual(['m2', 'm4'])
     expect(unreadFrom(messages, 4, 'me')).toEqual([])
     expect(messages).toEqual(before)
   })
 
   it('treats a mark below zero as the start', () => {
-    expect(unreadFrom(messages, -3, 'ann').map(each => each.id)).toEqual(['m1', 'm3', 'm4'])
+    expect(unreadFrom(messages, -3, 'ann').map((each) => each.id)).toEqual(['m1', 'm3', 'm4'])
   })
 })
 

@@ -5,9 +5,7 @@ import { createRequire } from 'node:module'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import type axe from 'axe-core'
-import {
-  composer, expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom,
-} from './harness.js'
+import { composer, expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom } from './harness.js'
 import { useEmbedStack } from './embed-pages.js'
 
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
@@ -24,17 +22,20 @@ beforeAll(async () => {
 })
 
 /** axe-core's violations on the page (all its default rules), one readable line each. */
-async function axeViolations (page: Page): Promise<string[]> {
+async function axeViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ path: AXE_SOURCE })
   return page.evaluate(async () => {
     const results = await (window as unknown as { axe: typeof axe }).axe.run(document)
-    return results.violations.map(violation => `${violation.id} (${violation.impact ?? '?'}): ` +
-      violation.nodes.map(node => `${JSON.stringify(node.target)} ${node.failureSummary ?? ''}`).join(' | '))
+    return results.violations.map(
+      (violation) =>
+        `${violation.id} (${violation.impact ?? '?'}): ` +
+        violation.nodes.map((node) => `${JSON.stringify(node.target)} ${node.failureSummary ?? ''}`).join(' | '),
+    )
   })
 }
 
 /** Two people in a room, each having said something, as seen from `page`'s side. */
-async function conversation (url: string): Promise<[Page, Page]> {
+async function conversation(url: string): Promise<[Page, Page]> {
   const [a, b] = await Promise.all([joinRoom(stack.browsers[0], url, 'Alice'), joinRoom(stack.browsers[1], url, 'Bob')])
   await sendMessage(a, 'Hello! Did everyone see the new mockups?')
   await expectMessages(b, ['Alice: Hello! Did everyone see the new mockups?'])
@@ -47,7 +48,7 @@ async function conversation (url: string): Promise<[Page, Page]> {
 }
 
 /** The element that has keyboard focus, looking through shadow roots, described for asserts. */
-function focused (page: Page): Promise<{ label: string, outline: string }> {
+function focused(page: Page): Promise<{ label: string; outline: string }> {
   return page.evaluate(() => {
     let element = document.activeElement
     while (element?.shadowRoot?.activeElement != null) element = element.shadowRoot.activeElement
@@ -136,10 +137,15 @@ describe('looks', () => {
     }
     // Each person has one colour: their dot in the members list, their name in the log.
     for (const name of ['Alice', 'Bob']) {
-      const dot = await b.getByRole('listitem').filter({ hasText: name }).locator('.dot')
-        .evaluate(element => getComputedStyle(element).backgroundColor)
-      const author = await messageLog(b).locator('.author', { hasText: name }).first()
-        .evaluate(element => getComputedStyle(element).color)
+      const dot = await b
+        .getByRole('listitem')
+        .filter({ hasText: name })
+        .locator('.dot')
+        .evaluate((element) => getComputedStyle(element).backgroundColor)
+      const author = await messageLog(b)
+        .locator('.author', { hasText: name })
+        .first()
+        .evaluate((element) => getComputedStyle(element).color)
       expect(dot, name).toBe(author)
     }
     // At 360 px: nothing scrolls sideways, the members panel sits above the log at full

@@ -2,7 +2,15 @@
 // signaling server, the built site on a plain static server.
 import { describe, expect, it } from 'vitest'
 import {
-  composer, expectMessages, joinRoom, launchChromium, messageLog, roomUrl, sendMessage, uniqueRoom, useChatStack,
+  composer,
+  expectMessages,
+  joinRoom,
+  launchChromium,
+  messageLog,
+  roomUrl,
+  sendMessage,
+  uniqueRoom,
+  useChatStack,
 } from './harness.js'
 
 const stack = useChatStack(2)
@@ -63,8 +71,11 @@ describe('one browser', () => {
     await field.press('Shift+Enter')
     await field.pressSequentially('second line')
     // An IME confirming a composition sends Enter with isComposing set.
-    await field.evaluate(textarea => textarea.dispatchEvent(
-      new KeyboardEvent('keydown', { key: 'Enter', isComposing: true, bubbles: true, composed: true, cancelable: true })))
+    await field.evaluate((textarea) =>
+      textarea.dispatchEvent(
+        new KeyboardEvent('keydown', { key: 'Enter', isComposing: true, bubbles: true, composed: true, cancelable: true }),
+      ),
+    )
     expect(await field.inputValue()).toBe('first line\nsecond line')
     expect(await messageLog(page).locator('article').count()).toBe(0)
     await field.press('Enter')
@@ -98,15 +109,19 @@ describe('the message list', () => {
     }
     await expectMessages(b, sent)
     const scroller = b.locator('parley-message-list .log')
-    const atBottom = () => scroller.evaluate(el => el.scrollHeight - el.scrollTop - el.clientHeight < 2)
+    const atBottom = () => scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 2)
     await expect.poll(atBottom).toBe(true)
 
-    await scroller.evaluate(el => { el.scrollTop = 0 })
+    await scroller.evaluate((el) => {
+      el.scrollTop = 0
+    })
     await sendMessage(a, 'while Bob reads')
     await expectMessages(b, [...sent, 'Alice: while Bob reads'])
-    expect(await scroller.evaluate(el => el.scrollTop)).toBe(0)
+    expect(await scroller.evaluate((el) => el.scrollTop)).toBe(0)
 
-    await scroller.evaluate(el => { el.scrollTop = el.scrollHeight })
+    await scroller.evaluate((el) => {
+      el.scrollTop = el.scrollHeight
+    })
     await sendMessage(a, 'Bob is back at the bottom')
     await expectMessages(b, [...sent, 'Alice: while Bob reads', 'Alice: Bob is back at the bottom'])
     await expect.poll(atBottom).toBe(true)

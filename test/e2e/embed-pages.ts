@@ -14,24 +14,25 @@ export interface EmbedPages {
    * Writes a fixture with `{{room}}` and `{{signaling}}` filled in and returns its URL.
    * `?ice=` gives host candidates only, as in every end-to-end test.
    */
-  page (fixture: string, room: string): Promise<string>
-  close (): Promise<void>
+  page(fixture: string, room: string): Promise<string>
+  close(): Promise<void>
 }
 
 /** Serves the library from `libDir` and fixture pages pointed at `signalingUrl`. */
-export async function serveEmbedPages (libDir: string, signalingUrl: string): Promise<EmbedPages> {
+export async function serveEmbedPages(libDir: string, signalingUrl: string): Promise<EmbedPages> {
   const dir = await mkdtemp(join(tmpdir(), 'parley-embed-'))
   await copyFile(join(libDir, 'parley-chat.js'), join(dir, 'parley-chat.js'))
   const server = await serveStatic(dir)
   return {
-    async page (fixture, room) {
+    async page(fixture, room) {
       const html = (await readFile(new URL(fixture, FIXTURES), 'utf8'))
-        .replaceAll('{{room}}', room).replaceAll('{{signaling}}', signalingUrl)
+        .replaceAll('{{room}}', room)
+        .replaceAll('{{signaling}}', signalingUrl)
       const name = `${room}-${fixture}`
       await writeFile(join(dir, name), html)
       return `${server.url}${name}?ice=`
     },
-    async close () {
+    async close() {
       await server.close()
       await rm(dir, { recursive: true, force: true })
     },
@@ -44,7 +45,7 @@ export interface EmbedStack extends ChatStack {
 }
 
 /** Like `useChatStack(2, sitePath)`, plus the embed pages, pointed at the same signaling server. */
-export function useEmbedStack (sitePath = '/'): EmbedStack {
+export function useEmbedStack(sitePath = '/'): EmbedStack {
   const stack = useChatStack(2, sitePath) as EmbedStack
   beforeAll(async () => {
     stack.embeds = await serveEmbedPages(inject('libDir'), stack.signaling.url)

@@ -8,9 +8,7 @@ import { promisify } from 'node:util'
 import { describe, expect, inject, it } from 'vitest'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { measureJs } from '../../bench/bundle-size.js'
-import {
-  expectMessages, joinRoom, roomUrl, sendMessage, shownMembers, uniqueRoom,
-} from './harness.js'
+import { expectMessages, joinRoom, roomUrl, sendMessage, shownMembers, uniqueRoom } from './harness.js'
 import { useEmbedStack } from './embed-pages.js'
 
 /** Where the site is served from, as on a host that keeps it below other pages. */
@@ -20,42 +18,51 @@ const run = promisify(execFile)
 const stack = useEmbedStack(SUB_PATH)
 
 /** Opens a page in a window of its own (a fresh profile). */
-async function openPage (browser: Browser, url: string): Promise<Page> {
+async function openPage(browser: Browser, url: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage()
   await page.goto(url)
   return page
 }
 
 /** The messages one chat element shows, as "author: text" lines. */
-function messagesIn (chat: Locator): Promise<string[]> {
-  return chat.getByRole('log', { name: 'Messages' }).locator('article').evaluateAll(articles => articles.map(article =>
-    `${article.querySelector('.author')?.textContent ?? ''}: ${article.querySelector('p')?.textContent ?? ''}`))
+function messagesIn(chat: Locator): Promise<string[]> {
+  return chat
+    .getByRole('log', { name: 'Messages' })
+    .locator('article')
+    .evaluateAll((articles) =>
+      articles.map((article) => `${article.querySelector('.author')?.textContent ?? ''}: ${article.querySelector('p')?.textContent ?? ''}`),
+    )
 }
 
 /** Waits until one chat element shows exactly these messages. */
-async function expectMessagesIn (chat: Locator, expected: string[]): Promise<void> {
+async function expectMessagesIn(chat: Locator, expected: string[]): Promise<void> {
   await expect.poll(() => messagesIn(chat), { timeout: 15_000, interval: 50 }).toEqual(expected)
 }
 
 /** Sends from one chat element, as a user does. */
-async function sendIn (chat: Locator, text: string): Promise<void> {
+async function sendIn(chat: Locator, text: string): Promise<void> {
   const field = chat.getByRole('textbox', { name: 'Message' })
   await field.fill(text)
   await field.press('Enter')
 }
 
 /** A computed style of the first element `selector` matches inside the chat's shadow trees. */
-function styleIn (chat: Locator, selector: string, property: string): Promise<string> {
-  return chat.locator(selector).first().evaluate((element, name) => getComputedStyle(element).getPropertyValue(name), property)
+function styleIn(chat: Locator, selector: string, property: string): Promise<string> {
+  return chat
+    .locator(selector)
+    .first()
+    .evaluate((element, name) => getComputedStyle(element).getPropertyValue(name), property)
 }
 
 describe('static hosting', () => {
   it('runs from a sub-path of a plain static server, and two browsers chat there', async () => {
     const url = roomUrl(stack.site.url, stack.signaling.url, uniqueRoom('subpath'))
     expect(url).toContain(SUB_PATH)
-    const a = await stack.browsers[0].newContext().then(context => context.newPage())
+    const a = await stack.browsers[0].newContext().then((context) => context.newPage())
     const requested: string[] = []
-    a.on('request', request => { if (request.url().startsWith(new URL(stack.site.url).origin)) requested.push(new URL(request.url()).pathname) })
+    a.on('request', (request) => {
+      if (request.url().startsWith(new URL(stack.site.url).origin)) requested.push(new URL(request.url()).pathname)
+    })
     await a.goto(url)
     await a.getByRole('textbox', { name: 'Your name' }).fill('Alice')
     await a.getByRole('button', { name: 'Join' }).click()
@@ -65,7 +72,7 @@ describe('static hosting', () => {
     await sendMessage(b, 'Works here too')
     await expectMessages(a, ['Alice: Hello from a sub-path', 'Bob: Works here too'])
     expect(requested.length).toBeGreaterThan(1)
-    expect(requested.filter(path => !path.startsWith(SUB_PATH))).toEqual([])
+    expect(requested.filter((path) => !path.startsWith(SUB_PATH))).toEqual([])
     await Promise.all([a.close(), b.close()])
   })
 })
@@ -128,7 +135,9 @@ describe('embedding', () => {
     expect(await messagesIn(second)).toEqual(['Cleo: only in B', 'Ann: Ann in B'])
     expect(await inB.evaluate(() => document.title)).toContain(roomB)
 
-    await second.evaluate((chat, room) => { (chat as HTMLElementTagNameMap['parley-chat']).room = room }, roomA)
+    await second.evaluate((chat, room) => {
+      ;(chat as HTMLElementTagNameMap['parley-chat']).room = room
+    }, roomA)
     await expectMessagesIn(second, ['Bob: only in A', 'Ann: Ann in A'])
     await expect.poll(async () => (await shownMembers(inB)).sort(), { interval: 50 }).toEqual(['Cleo (you)'])
     await Promise.all([page.close(), inA.close(), inB.close()])
@@ -142,19 +151,25 @@ describe('embedding', () => {
     const inB = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, roomB), 'Cleo')
     const membersOfB = () => expect.poll(async () => (await shownMembers(inB)).sort(), { timeout: 15_000, interval: 50 })
 
-    const detached = await second.evaluateHandle((chat, room) => { chat.remove(); (chat as HTMLElementTagNameMap['parley-chat']).room = room; return chat }, roomB)
+    const detached = await second.evaluateHandle((chat, room) => {
+      chat.remove()
+      ;(chat as HTMLElementTagNameMap['parley-chat']).room = room
+      return chat
+    }, roomB)
     // The first chat visits B and leaves again: if the removed one held B too, Ann would stay.
     await first.evaluate((chat, room) => chat.setAttribute('room', room), roomB)
     await membersOfB().toEqual(['Ann', 'Cleo (you)'])
     await first.evaluate((chat, room) => chat.setAttribute('room', room), roomA)
     await membersOfB().toEqual(['Cleo (you)'])
     // Back on the page, it opens the room it was given.
-    await detached.evaluate(chat => { document.querySelector('.chats')?.append(chat as Node) })
+    await detached.evaluate((chat) => {
+      document.querySelector('.chats')?.append(chat as Node)
+    })
     await membersOfB().toEqual(['Ann', 'Cleo (you)'])
     await Promise.all([page.close(), inB.close()])
   })
 
-  it('keeps the page\'s text styles out, and adds no styles to the page', async () => {
+  it("keeps the page's text styles out, and adds no styles to the page", async () => {
     const page = await openPage(stack.browsers[0], await stack.embeds.page('host-page.html', uniqueRoom('styles')))
     const first = page.locator('#first')
     await first.getByRole('textbox', { name: 'Message' }).waitFor()
@@ -168,8 +183,8 @@ describe('embedding', () => {
     expect(await styleIn(first, '.chat', 'text-align')).toBe('start')
     // The page keeps its own look: one style element (its own), no adopted sheets.
     const own = page.locator('#host-text')
-    expect(await own.evaluate(element => getComputedStyle(element).fontFamily)).toContain('Georgia')
-    expect(await own.evaluate(element => getComputedStyle(element).color)).toBe('rgb(90, 0, 90)')
+    expect(await own.evaluate((element) => getComputedStyle(element).fontFamily)).toContain('Georgia')
+    expect(await own.evaluate((element) => getComputedStyle(element).color)).toBe('rgb(90, 0, 90)')
     expect(await page.evaluate(() => document.querySelectorAll('style, link[rel="stylesheet"]').length)).toBe(1)
     expect(await page.evaluate(() => document.adoptedStyleSheets.length)).toBe(0)
     await page.close()
@@ -186,7 +201,7 @@ describe('embedding', () => {
     expect([await background(first), await background(second)]).toEqual([light, dark])
     await page.emulateMedia({ colorScheme: 'dark' })
     expect([await background(first), await background(second)]).toEqual([dark, dark])
-    await second.evaluate(chat => chat.setAttribute('theme', 'light'))
+    await second.evaluate((chat) => chat.setAttribute('theme', 'light'))
     await expect.poll(() => background(second)).toBe(light)
 
     // A page value wins in every theme, and reaches the inner elements.
@@ -201,12 +216,12 @@ describe('embedding', () => {
 describe('the library', () => {
   // The 80 KB gzip budget is a size target, so `npm run bench` reports it (bench/bundle-size.ts);
   // what a test can pin down is that the shipped build is the production one, in one file.
-  it('ships production builds: the library as one file, without Lit\'s development build', async () => {
+  it("ships production builds: the library as one file, without Lit's development build", async () => {
     const libJs = await measureJs(inject('libDir'))
     expect(libJs.files).toBe(1)
     // Production builds: Lit's development build (bigger, with console warnings) stays out.
     const assets = join(inject('siteDir'), 'assets')
-    const siteFiles = (await readdir(assets)).filter(name => name.endsWith('.js')).map(name => join(assets, name))
+    const siteFiles = (await readdir(assets)).filter((name) => name.endsWith('.js')).map((name) => join(assets, name))
     for (const file of [...siteFiles, join(inject('libDir'), 'parley-chat.js')]) {
       expect(await readFile(file, 'utf8')).not.toContain('Lit is in dev mode')
     }
@@ -216,16 +231,34 @@ describe('the library', () => {
     const out = await mkdtemp(join(tmpdir(), 'parley-lib-meta-'))
     try {
       // The analyzer takes --outdir relative to the working folder.
-      await run('npx', ['cem', 'analyze', '--config', 'custom-elements-manifest.config.mjs', '--outdir', relative(process.cwd(), out), '--quiet'])
+      await run('npx', [
+        'cem',
+        'analyze',
+        '--config',
+        'custom-elements-manifest.config.mjs',
+        '--outdir',
+        relative(process.cwd(), out),
+        '--quiet',
+      ])
       await run('npx', ['tsc', '-p', 'tsconfig.lib.json', '--outDir', join(out, 'types')])
       const manifest = JSON.parse(await readFile(join(out, 'custom-elements.json'), 'utf8')) as Manifest
-      const chat = manifest.modules.flatMap(module => module.declarations ?? []).find(each => each.tagName === 'parley-chat')
-      expect(chat?.attributes?.map(each => each.name))
-        .toEqual(expect.arrayContaining(['heading-level', 'label', 'name', 'notify', 'room', 'signaling', 'theme']))
-      expect(chat?.cssParts?.map(each => each.name).sort())
-        .toEqual(['composer', 'header', 'log', 'member-list', 'members', 'message', 'name-form', 'send', 'textarea'])
-      expect(chat?.events?.map(each => each.name)).toEqual(expect.arrayContaining(['parley-draft', 'parley-name', 'parley-send']))
-      expect(chat?.cssProperties?.map(each => each.name)).toContain('--parley-accent')
+      const chat = manifest.modules.flatMap((module) => module.declarations ?? []).find((each) => each.tagName === 'parley-chat')
+      expect(chat?.attributes?.map((each) => each.name)).toEqual(
+        expect.arrayContaining(['heading-level', 'label', 'name', 'notify', 'room', 'signaling', 'theme']),
+      )
+      expect(chat?.cssParts?.map((each) => each.name).sort()).toEqual([
+        'composer',
+        'header',
+        'log',
+        'member-list',
+        'members',
+        'message',
+        'name-form',
+        'send',
+        'textarea',
+      ])
+      expect(chat?.events?.map((each) => each.name)).toEqual(expect.arrayContaining(['parley-draft', 'parley-name', 'parley-send']))
+      expect(chat?.cssProperties?.map((each) => each.name)).toContain('--parley-accent')
       const entry = await readFile(join(out, 'types', 'lib.d.ts'), 'utf8')
       expect(entry).toContain('export { ParleyChat }')
       const element = await readFile(join(out, 'types', 'components', 'parley-chat.d.ts'), 'utf8')
@@ -239,11 +272,13 @@ describe('the library', () => {
 
 /** The part of a custom elements manifest these tests read. */
 interface Manifest {
-  modules: Array<{ declarations?: Array<{
-    tagName?: string
-    attributes?: Array<{ name: string }>
-    cssParts?: Array<{ name: string }>
-    cssProperties?: Array<{ name: string }>
-    events?: Array<{ name: string }>
-  }> }>
+  modules: Array<{
+    declarations?: Array<{
+      tagName?: string
+      attributes?: Array<{ name: string }>
+      cssParts?: Array<{ name: string }>
+      cssProperties?: Array<{ name: string }>
+      events?: Array<{ name: string }>
+    }>
+  }>
 }

@@ -20,11 +20,25 @@ describe('a newcomer arriving as another peer leaves', () => {
       const room = uniqueRoom(`glare-${round}`)
       const leaving = await seedParleyRoom({ room, signalingUrl: stack.signaling.url, count: HISTORY_MESSAGES })
       const page = await joinRoom(stack.browsers[0], roomUrl(stack.site.url, stack.signaling.url, room), 'Alice')
-      await expect.poll(() => page.evaluate(() => (document.querySelector('parley-chat') as { messages?: unknown[] } | null)?.messages?.length ?? -1), { timeout: 15_000 }).toBe(HISTORY_MESSAGES)
+      await expect
+        .poll(
+          () => page.evaluate(() => (document.querySelector('parley-chat') as { messages?: unknown[] } | null)?.messages?.length ?? -1),
+          { timeout: 15_000 },
+        )
+        .toBe(HISTORY_MESSAGES)
       leaving.close()
-      const newcomer = new Room({ name: room, secret: null, signalingUrls: [stack.signaling.url], iceServers: [], wrtc: nodeRtc, persist: false })
+      const newcomer = new Room({
+        name: room,
+        secret: null,
+        signalingUrls: [stack.signaling.url],
+        iceServers: [],
+        wrtc: nodeRtc,
+        persist: false,
+      })
       try {
-        await expect.poll(() => newcomer.messages.length, { timeout: 20_000, interval: 100, message: `round ${round}` }).toBe(HISTORY_MESSAGES)
+        await expect
+          .poll(() => newcomer.messages.length, { timeout: 20_000, interval: 100, message: `round ${round}` })
+          .toBe(HISTORY_MESSAGES)
       } finally {
         newcomer.close()
         await page.context().close()

@@ -16,7 +16,7 @@ declare module 'vitest' {
   }
 }
 
-export default async function setup (project: TestProject): Promise<() => Promise<void>> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const siteDir = await mkdtemp(join(tmpdir(), 'parley-site-'))
   const libDir = join(siteDir, LIBRARY_SUBDIR)
   // Vitest sets NODE_ENV=test, which would make Vite bundle Lit's development build: build
@@ -32,5 +32,7 @@ export default async function setup (project: TestProject): Promise<() => Promis
   }
   project.provide('siteDir', siteDir)
   project.provide('libDir', libDir)
-  return async () => { await rm(siteDir, { recursive: true, force: true }) }
+  return async () => {
+    await rm(siteDir, { recursive: true, force: true })
+  }
 }

@@ -6,7 +6,15 @@ import { afterAll, beforeAll, expect, inject } from 'vitest'
 import { startSignalingServer } from '../../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../support/browsers.js'
 
-export { CHROMIUM_ARGS, launchChromium, launchKillableChromium, resolveToLoopback, serveStatic, type KillableChromium, type Running } from '../support/browsers.js'
+export {
+  CHROMIUM_ARGS,
+  launchChromium,
+  launchKillableChromium,
+  resolveToLoopback,
+  serveStatic,
+  type KillableChromium,
+  type Running,
+} from '../support/browsers.js'
 
 /** What a test file chats over: the built site, a signaling server, and browser processes. */
 export interface ChatStack {
@@ -21,7 +29,7 @@ export interface ChatStack {
  * separate Chromium processes; stops them after the file. Read the fields inside tests or
  * hooks, once they have started.
  */
-export function useChatStack (browserCount: number, sitePath = '/'): ChatStack {
+export function useChatStack(browserCount: number, sitePath = '/'): ChatStack {
   const stack = { browsers: [] } as unknown as ChatStack
   beforeAll(async () => {
     stack.site = await serveStatic(inject('siteDir'), sitePath)
@@ -29,19 +37,19 @@ export function useChatStack (browserCount: number, sitePath = '/'): ChatStack {
     stack.browsers = await Promise.all(Array.from({ length: browserCount }, () => launchChromium()))
   })
   afterAll(async () => {
-    await Promise.allSettled(stack.browsers.map(browser => browser.close()))
+    await Promise.allSettled(stack.browsers.map((browser) => browser.close()))
     await Promise.allSettled([stack.signaling?.close(), stack.site?.close()])
   })
   return stack
 }
 
 /** A room name no other test uses. */
-export function uniqueRoom (label: string): string {
+export function uniqueRoom(label: string): string {
   return `${label}-${randomUUID().slice(0, 8)}`
 }
 
 /** The page URL for a room, pointed at a signaling server, with host candidates only. */
-export function roomUrl (siteUrl: string, signalingUrl: string, room: string): string {
+export function roomUrl(siteUrl: string, signalingUrl: string, room: string): string {
   return `${siteUrl}?signaling=${encodeURIComponent(signalingUrl)}&ice=#${encodeURIComponent(room)}`
 }
 
@@ -49,7 +57,7 @@ export function roomUrl (siteUrl: string, signalingUrl: string, room: string): s
  * Opens the room in a new window (a browser context of its own, like a separate profile)
  * and joins under `name`. More tabs of that profile: `page.context().newPage()`.
  */
-export async function joinRoom (browser: Browser, url: string, name: string): Promise<Page> {
+export async function joinRoom(browser: Browser, url: string, name: string): Promise<Page> {
   const context = await browser.newContext()
   const page = await context.newPage()
   await page.goto(url)
@@ -60,53 +68,70 @@ export async function joinRoom (browser: Browser, url: string, name: string): Pr
 }
 
 /** The message field. */
-export function composer (page: Page): Locator {
+export function composer(page: Page): Locator {
   return page.getByRole('textbox', { name: 'Message' })
 }
 
 /** The message log. */
-export function messageLog (page: Page): Locator {
+export function messageLog(page: Page): Locator {
   return page.getByRole('log', { name: 'Messages' })
 }
 
 /** Types a message and presses Enter, as a user does. */
-export async function sendMessage (page: Page, text: string): Promise<void> {
+export async function sendMessage(page: Page, text: string): Promise<void> {
   await composer(page).fill(text)
   await composer(page).press('Enter')
 }
 
 /** The messages shown in a page, as "author: text" lines. */
-export async function shownMessages (page: Page): Promise<string[]> {
-  return messageLog(page).locator('article').evaluateAll(articles => articles.map(article =>
-    `${article.querySelector('.author')?.textContent ?? ''}: ${article.querySelector('p')?.textContent ?? ''}`))
+export async function shownMessages(page: Page): Promise<string[]> {
+  return messageLog(page)
+    .locator('article')
+    .evaluateAll((articles) =>
+      articles.map((article) => `${article.querySelector('.author')?.textContent ?? ''}: ${article.querySelector('p')?.textContent ?? ''}`),
+    )
 }
 
 /** Waits until a page shows exactly these messages. */
-export async function expectMessages (page: Page, expected: string[], timeout = 15_000): Promise<void> {
+export async function expectMessages(page: Page, expected: string[], timeout = 15_000): Promise<void> {
   await expect.poll(() => shownMessages(page), { timeout, interval: 50 }).toEqual(expected)
 }
 
 /** The members list as shown: one "name (you) N tabs ✎ typing" line per user (key fingerprints aside). */
-export async function shownMembers (page: Page): Promise<string[]> {
-  return page.getByRole('list', { name: 'Members' }).getByRole('listitem').evaluateAll(items => items.map(item => {
-    const copy = item.cloneNode(true) as Element
-    copy.querySelector('.fingerprint')?.remove()
-    return (copy.textContent ?? '').replace(/\s+/g, ' ').trim()
-  }))
+export async function shownMembers(page: Page): Promise<string[]> {
+  return page
+    .getByRole('list', { name: 'Members' })
+    .getByRole('listitem')
+    .evaluateAll((items) =>
+      items.map((item) => {
+        const copy = item.cloneNode(true) as Element
+        copy.querySelector('.fingerprint')?.remove()
+        return (copy.textContent ?? '').replace(/\s+/g, ' ').trim()
+      }),
+    )
 }
 
 /** The presence lines in the log ("Carol joined"). */
-export async function shownNotices (page: Page): Promise<string[]> {
+export async function shownNotices(page: Page): Promise<string[]> {
   return messageLog(page).locator('.notice').allTextContents()
 }
 
 /** The typing line ("Bob is typing…"), or "". */
-export async function shownTyping (page: Page): Promise<string> {
-  return (await page.getByRole('status').first().textContent() ?? '').trim()
+export async function shownTyping(page: Page): Promise<string> {
+  return ((await page.getByRole('status').first().textContent()) ?? '').trim()
 }
 
 /** The key fingerprints shown in the members list, by member name. */
-export async function shownFingerprints (page: Page): Promise<Record<string, string>> {
-  return page.getByRole('list', { name: 'Members' }).getByRole('listitem').evaluateAll(items => Object.fromEntries(items.map(item =>
-    [item.querySelector('.name')?.textContent?.trim() ?? '', item.querySelector('.fingerprint')?.textContent?.trim() ?? ''])))
+export async function shownFingerprints(page: Page): Promise<Record<string, string>> {
+  return page
+    .getByRole('list', { name: 'Members' })
+    .getByRole('listitem')
+    .evaluateAll((items) =>
+      Object.fromEntries(
+        items.map((item) => [
+          item.querySelector('.name')?.textContent?.trim() ?? '',
+          item.querySelector('.fingerprint')?.textContent?.trim() ?? '',
+        ]),
+      ),
+    )
 }

@@ -20,20 +20,31 @@ export const nodeRtc = wrtc as unknown as RtcImplementation
 export const SEEDER_NAME = 'Seeder'
 
 /** The text of message `index` of a seeded history: short chat lines, and every 1000th at the 4,000-character cap. */
-export function seededText (index: number): string {
+export function seededText(index: number): string {
   return index % 1000 === 999 ? `long ${index} ${'x'.repeat(4000 - 6 - String(index).length)}` : `message ${index} of the seeded history`
 }
 
 /** `count` signed messages for `topic`, as one author writes them. */
-export async function signedHistory (topic: string, count: number, startAt = Date.now() - count * 1000): Promise<MessageRecord[]> {
+export async function signedHistory(topic: string, count: number, startAt = Date.now() - count * 1000): Promise<MessageRecord[]> {
   const signer = await signerFor(await generateSigningKeys())
   const records: MessageRecord[] = []
   for (let start = 0; start < count; start += 1000) {
     const batch = Array.from({ length: Math.min(1000, count - start) }, (_, offset) => start + offset)
-    records.push(...await Promise.all(batch.map(async index => {
-      const unsigned = { id: `seed-${index}`, authorId: signer.userId, authorName: SEEDER_NAME, text: seededText(index), sentAt: startAt + index * 1000, publicKey: signer.publicKey }
-      return { ...unsigned, signature: await signer.sign(messageBytes(topic, unsigned)) }
-    })))
+    records.push(
+      ...(await Promise.all(
+        batch.map(async (index) => {
+          const unsigned = {
+            id: `seed-${index}`,
+            authorId: signer.userId,
+            authorName: SEEDER_NAME,
+            text: seededText(index),
+            sentAt: startAt + index * 1000,
+            publicKey: signer.publicKey,
+          }
+          return { ...unsigned, signature: await signer.sign(messageBytes(topic, unsigned)) }
+        }),
+      )),
+    )
   }
   return records
 }
@@ -43,26 +54,52 @@ export interface Seeder {
   /** Encoded size of the document, in bytes. */
   docBytes: number
   /** The records the peer holds now. */
-  messages (): unknown[]
-  close (): void
+  messages(): unknown[]
+  close(): void
 }
 
 /** Opens the room in Node as Parley does (framing, liveness), with `count` signed messages. */
-export async function seedParleyRoom (options: { room: string, signalingUrl: string, count: number, secret?: string | null }): Promise<Seeder> {
+export async function seedParleyRoom(options: {
+  room: string
+  signalingUrl: string
+  count: number
+  secret?: string | null
+}): Promise<Seeder> {
   const doc = new Y.Doc()
-  const room = new Room({ name: options.room, secret: options.secret ?? null, signalingUrls: [options.signalingUrl], iceServers: [], wrtc: nodeRtc, persist: false, doc })
+  const room = new Room({
+    name: options.room,
+    secret: options.secret ?? null,
+    signalingUrls: [options.signalingUrl],
+    iceServers: [],
+    wrtc: nodeRtc,
+    persist: false,
+    doc,
+  })
   const records = await signedHistory(room.topic, options.count)
   doc.transact(() => messagesOf(doc).push(records))
   return { docBytes: Y.encodeStateAsUpdate(doc).byteLength, messages: () => [...room.messages], close: () => room.close() }
 }
 
 /** Opens the room with stock y-webrtc in Node, with `count` (unsigned) messages: the reference. */
-export function seedStockRoom (options: { room: string, signalingUrl: string, count: number }): Seeder {
+export function seedStockRoom(options: { room: string; signalingUrl: string; count: number }): Seeder {
   const doc = new Y.Doc()
   const startAt = Date.now() - options.count * 1000
-  messagesOf(doc).push(Array.from({ length: options.count }, (_, index): MessageRecord =>
-    ({ id: `seed-${index}`, authorId: 'seeder', authorName: SEEDER_NAME, text: seededText(index), sentAt: startAt + index * 1000 })))
-  const provider = new WebrtcProvider(options.room, doc, { signaling: [options.signalingUrl], peerOpts: { wrtc: nodeRtc, config: { iceServers: [] } } })
+  messagesOf(doc).push(
+    Array.from(
+      { length: options.count },
+      (_, index): MessageRecord => ({
+        id: `seed-${index}`,
+        authorId: 'seeder',
+        authorName: SEEDER_NAME,
+        text: seededText(index),
+        sentAt: startAt + index * 1000,
+      }),
+    ),
+  )
+  const provider = new WebrtcProvider(options.room, doc, {
+    signaling: [options.signalingUrl],
+    peerOpts: { wrtc: nodeRtc, config: { iceServers: [] } },
+  })
   for (const conn of provider.signalingConns) containStockCrash(conn)
   return {
     docBytes: Y.encodeStateAsUpdate(doc).byteLength,
@@ -84,7 +121,7 @@ const contained = new WeakSet<SignalingConn>()
  * mishandles. In a browser that is a console error; in Node it would end the test process,
  * which runs the reference peers. It is contained here, for the reference peers only.
  */
-function containStockCrash (conn: SignalingConn): void {
+function containStockCrash(conn: SignalingConn): void {
   if (contained.has(conn)) return
   contained.add(conn)
   for (const listener of [...(conn._observers.get('message') ?? [])] as Array<(message: unknown) => void>) {
@@ -100,8 +137,10 @@ function containStockCrash (conn: SignalingConn): void {
 }
 
 /** Makes pages of this profile skip the name form, as a returning user does. */
-export async function rememberName (context: BrowserContext, name: string): Promise<void> {
-  await context.addInitScript(stored => { localStorage.setItem('parley:name', stored) }, name)
+export async function rememberName(context: BrowserContext, name: string): Promise<void> {
+  await context.addInitScript((stored) => {
+    localStorage.setItem('parley:name', stored)
+  }, name)
 }
 
 /**
@@ -109,7 +148,7 @@ export async function rememberName (context: BrowserContext, name: string): Prom
  * first peer connection connects, when the chat holds `count` messages, and when the last
  * of them is rendered in the log. Read it with `historyTimes`.
  */
-export async function probeHistory (context: BrowserContext, count: number, lastText: string): Promise<void> {
+export async function probeHistory(context: BrowserContext, count: number, lastText: string): Promise<void> {
   // A string, not a function: tsx would wrap named inner functions in a helper the page lacks.
   await context.addInitScript(`(${PROBE_SCRIPT})(${JSON.stringify(count)}, ${JSON.stringify(lastText)})`)
 }
@@ -145,52 +184,60 @@ const PROBE_SCRIPT = `function (count, lastText) {
 }`
 
 /** What the probe saw, in ms since navigation start (null: not yet). */
-export interface HistoryTimes { connectedAt: number | null, heldAt: number | null, shownAt: number | null, held: number }
+export interface HistoryTimes {
+  connectedAt: number | null
+  heldAt: number | null
+  shownAt: number | null
+  held: number
+}
 
 /** Reads the probe installed by `probeHistory`. */
-export async function historyTimes (page: Page): Promise<HistoryTimes> {
+export async function historyTimes(page: Page): Promise<HistoryTimes> {
   return page.evaluate(() => (window as unknown as { historyProbe: HistoryTimes }).historyProbe)
 }
 
 /** Used JS heap of a page after a full garbage collection, in bytes (Chrome DevTools Protocol). */
-export async function usedHeapBytes (page: Page): Promise<number> {
+export async function usedHeapBytes(page: Page): Promise<number> {
   const session = await page.context().newCDPSession(page)
   try {
     await session.send('HeapProfiler.collectGarbage')
     await session.send('Performance.enable')
     const { metrics } = await session.send('Performance.getMetrics')
-    return metrics.find(metric => metric.name === 'JSHeapUsedSize')?.value ?? Number.NaN
+    return metrics.find((metric) => metric.name === 'JSHeapUsedSize')?.value ?? Number.NaN
   } finally {
     await session.detach()
   }
 }
 
 /** The UTF-8 bytes of every record in a room's IndexedDB store, searched for `text` (is it on disk?). */
-export async function storedInBrowser (page: Page, database: string, text: string): Promise<boolean> {
-  return page.evaluate(async ({ database, text }) => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = indexedDB.open(database)
-      request.onsuccess = () => resolve(request.result)
-      request.onerror = () => reject(request.error)
-    })
-    try {
-      if (!db.objectStoreNames.contains('updates')) return false
-      const values = await new Promise<unknown[]>((resolve, reject) => {
-        const request = db.transaction('updates', 'readonly').objectStore('updates').getAll()
+export async function storedInBrowser(page: Page, database: string, text: string): Promise<boolean> {
+  return page.evaluate(
+    async ({ database, text }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(database)
         request.onsuccess = () => resolve(request.result)
         request.onerror = () => reject(request.error)
       })
-      const needle = new TextEncoder().encode(text)
-      return values.some(value => value instanceof Uint8Array && indexOf(value, needle) >= 0)
-    } finally {
-      db.close()
-    }
-    function indexOf (haystack: Uint8Array, needle: Uint8Array): number {
-      outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-        for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer
-        return i
+      try {
+        if (!db.objectStoreNames.contains('updates')) return false
+        const values = await new Promise<unknown[]>((resolve, reject) => {
+          const request = db.transaction('updates', 'readonly').objectStore('updates').getAll()
+          request.onsuccess = () => resolve(request.result)
+          request.onerror = () => reject(request.error)
+        })
+        const needle = new TextEncoder().encode(text)
+        return values.some((value) => value instanceof Uint8Array && indexOf(value, needle) >= 0)
+      } finally {
+        db.close()
       }
-      return -1
-    }
-  }, { database, text })
+      function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+        outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+          for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer
+          return i
+        }
+        return -1
+      }
+    },
+    { database, text },
+  )
 }

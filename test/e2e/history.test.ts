@@ -6,9 +6,7 @@ import type { Page } from 'playwright-core'
 import { startSignalingServer } from '../../signaling/index.js'
 import { roomDatabaseName } from '../../src/history/index.js'
 import { topicFor } from '../../src/address/index.js'
-import {
-  expectMessages, joinRoom, messageLog, roomUrl, sendMessage, shownMessages, uniqueRoom, useChatStack,
-} from './harness.js'
+import { expectMessages, joinRoom, messageLog, roomUrl, sendMessage, shownMessages, uniqueRoom, useChatStack } from './harness.js'
 import { SEEDER_NAME, seedParleyRoom, seedStockRoom, seededText, storedInBrowser } from './history-harness.js'
 
 /** Messages in the long room: far beyond the 256 KiB a single WebRTC message may carry. */
@@ -27,49 +25,53 @@ const heldCount = (page: Page): Promise<number> =>
   page.evaluate(() => (document.querySelector('parley-chat') as { messages?: unknown[] } | null)?.messages?.length ?? -1)
 
 /** The text of the newest message drawn in the log. */
-const newestShown = (page: Page): Promise<string | null> =>
-  messageLog(page).locator('article p').last().textContent()
+const newestShown = (page: Page): Promise<string | null> => messageLog(page).locator('article p').last().textContent()
 
 /** Waits until the newest message drawn in the log is `text`. */
-const expectNewest = (page: Page, text: string) =>
-  expect.poll(() => newestShown(page), { timeout: 15_000, interval: 100 }).toBe(text)
+const expectNewest = (page: Page, text: string) => expect.poll(() => newestShown(page), { timeout: 15_000, interval: 100 }).toBe(text)
 
 /** Waits until this browser's IndexedDB copy of the room holds `text`. */
 const expectStored = (page: Page, room: string, text: string) =>
-  expect.poll(() => storedInBrowser(page, roomDatabaseName(topicFor({ name: room, secret: null })), text), { timeout: 15_000, interval: 100 }).toBe(true)
+  expect
+    .poll(() => storedInBrowser(page, roomDatabaseName(topicFor({ name: room, secret: null })), text), { timeout: 15_000, interval: 100 })
+    .toBe(true)
 
 describe('a long room', () => {
-  it('reaches a late joiner in another browser from the one peer online, and stays after a reload alone', async () => {
-    const room = uniqueRoom('long')
-    const url = roomUrl(stack.site.url, stack.signaling.url, room)
-    const newest = seededText(LONG_ROOM_MESSAGES - 1)
-    const seeder = await seedParleyRoom({ room, signalingUrl: stack.signaling.url, count: LONG_ROOM_MESSAGES })
-    let alice: Page
-    try {
-      alice = await joinRoom(stack.browsers[0], url, 'Alice')
-      await expect.poll(() => heldCount(alice), { timeout: LONG_HISTORY_BOUND_MS, interval: 250 }).toBe(LONG_ROOM_MESSAGES)
-    } finally {
-      seeder.close()
-    }
-    // Whether Alice's browser stored the 100,000 is checked once, as a user meets it: the reload below.
+  it(
+    'reaches a late joiner in another browser from the one peer online, and stays after a reload alone',
+    async () => {
+      const room = uniqueRoom('long')
+      const url = roomUrl(stack.site.url, stack.signaling.url, room)
+      const newest = seededText(LONG_ROOM_MESSAGES - 1)
+      const seeder = await seedParleyRoom({ room, signalingUrl: stack.signaling.url, count: LONG_ROOM_MESSAGES })
+      let alice: Page
+      try {
+        alice = await joinRoom(stack.browsers[0], url, 'Alice')
+        await expect.poll(() => heldCount(alice), { timeout: LONG_HISTORY_BOUND_MS, interval: 250 }).toBe(LONG_ROOM_MESSAGES)
+      } finally {
+        seeder.close()
+      }
+      // Whether Alice's browser stored the 100,000 is checked once, as a user meets it: the reload below.
 
-    // Alice is the only peer online now: Bob's whole history comes from her browser.
-    const bob = await joinRoom(stack.browsers[1], url, 'Bob')
-    await expect.poll(() => heldCount(bob), { timeout: LONG_HISTORY_BOUND_MS, interval: 250 }).toBe(LONG_ROOM_MESSAGES)
-    await expectNewest(bob, newest)
-    expect(await messageLog(bob).locator('article').count()).toBeLessThan(200) // only what is near the viewport
-    await sendMessage(bob, 'a 100,001st message')
-    await expectNewest(alice, 'a 100,001st message')
-    await bob.close()
+      // Alice is the only peer online now: Bob's whole history comes from her browser.
+      const bob = await joinRoom(stack.browsers[1], url, 'Bob')
+      await expect.poll(() => heldCount(bob), { timeout: LONG_HISTORY_BOUND_MS, interval: 250 }).toBe(LONG_ROOM_MESSAGES)
+      await expectNewest(bob, newest)
+      expect(await messageLog(bob).locator('article').count()).toBeLessThan(200) // only what is near the viewport
+      await sendMessage(bob, 'a 100,001st message')
+      await expectNewest(alice, 'a 100,001st message')
+      await bob.close()
 
-    // Nobody else online: the history comes from Alice's own storage. The newest record must be
-    // on disk before the reload, or the reload would race its write.
-    await expectStored(alice, room, 'a 100,001st message')
-    await alice.reload()
-    await expect.poll(() => heldCount(alice), { timeout: LONG_HISTORY_BOUND_MS, interval: 250 }).toBe(LONG_ROOM_MESSAGES + 1)
-    await expectNewest(alice, 'a 100,001st message')
-    await alice.close()
-  }, LONG_TEST_TIMEOUT_MS)
+      // Nobody else online: the history comes from Alice's own storage. The newest record must be
+      // on disk before the reload, or the reload would race its write.
+      await expectStored(alice, room, 'a 100,001st message')
+      await alice.reload()
+      await expect.poll(() => heldCount(alice), { timeout: LONG_HISTORY_BOUND_MS, interval: 250 }).toBe(LONG_ROOM_MESSAGES + 1)
+      await expectNewest(alice, 'a 100,001st message')
+      await alice.close()
+    },
+    LONG_TEST_TIMEOUT_MS,
+  )
 })
 
 describe('history kept in the browser', () => {
@@ -106,10 +108,11 @@ describe('a split', () => {
       await expectStored(bob, room, 'before the split')
 
       // Bob's chat moves to another signaling server: the two can no longer meet.
-      const moveBob = (signaling: string) => bob.evaluate(to => {
-        const chat = document.querySelector('parley-chat') as { signaling: string } | null
-        if (chat !== null) chat.signaling = to
-      }, signaling)
+      const moveBob = (signaling: string) =>
+        bob.evaluate((to) => {
+          const chat = document.querySelector('parley-chat') as { signaling: string } | null
+          if (chat !== null) chat.signaling = to
+        }, signaling)
       await moveBob(other.url)
       await expectMessages(bob, ['Alice: before the split'])
       for (let i = 1; i <= 3; i++) {
@@ -128,8 +131,13 @@ describe('a split', () => {
       await expect.poll(merged, { timeout: 20_000, interval: 100 }).toHaveLength(7)
       const order = await merged()
       expect([...order].sort()).toEqual([
-        'Alice: Alice alone 1', 'Alice: Alice alone 2', 'Alice: Alice alone 3', 'Alice: before the split',
-        'Bob: Bob alone 1', 'Bob: Bob alone 2', 'Bob: Bob alone 3',
+        'Alice: Alice alone 1',
+        'Alice: Alice alone 2',
+        'Alice: Alice alone 3',
+        'Alice: before the split',
+        'Bob: Bob alone 1',
+        'Bob: Bob alone 2',
+        'Bob: Bob alone 3',
       ])
       expect(order[0]).toBe('Alice: before the split')
       await Promise.all([alice.close(), bob.close()])
@@ -157,7 +165,10 @@ describe('stock y-webrtc peers', () => {
     const second = seedStockRoom({ room: topic, signalingUrl: stack.signaling.url, count: 0 })
     try {
       await expect.poll(() => second.messages().length, { timeout: 20_000, interval: 100 }).toBe(STOCK_HISTORY_MESSAGES)
-      expect(second.messages()[STOCK_HISTORY_MESSAGES - 1]).toMatchObject({ authorName: SEEDER_NAME, text: seededText(STOCK_HISTORY_MESSAGES - 1) })
+      expect(second.messages()[STOCK_HISTORY_MESSAGES - 1]).toMatchObject({
+        authorName: SEEDER_NAME,
+        text: seededText(STOCK_HISTORY_MESSAGES - 1),
+      })
     } finally {
       second.close()
       await page.close()

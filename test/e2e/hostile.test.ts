@@ -11,9 +11,7 @@ import { topicFor } from '../../src/address/index.js'
 import { Room } from '../../src/room/index.js'
 import { messagesOf, type MessageRecord } from '../../src/history/index.js'
 import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
-import {
-  expectMessages, joinRoom, roomUrl, sendMessage, shownMembers, shownMessages, uniqueRoom, useChatStack,
-} from './harness.js'
+import { expectMessages, joinRoom, roomUrl, sendMessage, shownMembers, shownMessages, uniqueRoom, useChatStack } from './harness.js'
 
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
 globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
@@ -22,19 +20,19 @@ const stack = useChatStack(2)
 const pageErrors: string[] = []
 
 /** Alice and Bob in a fresh room, Alice having said hello; page errors are collected. */
-async function roomOfTwo (label: string): Promise<{ room: string, a: Page, b: Page }> {
+async function roomOfTwo(label: string): Promise<{ room: string; a: Page; b: Page }> {
   const room = uniqueRoom(label)
   const url = roomUrl(stack.site.url, stack.signaling.url, room)
   const a = await joinRoom(stack.browsers[0], url, 'Alice')
   const b = await joinRoom(stack.browsers[1], url, 'Bob')
-  for (const page of [a, b]) page.on('pageerror', error => pageErrors.push(error.message))
+  for (const page of [a, b]) page.on('pageerror', (error) => pageErrors.push(error.message))
   await sendMessage(a, 'hello')
   await expectMessages(b, ['Alice: hello'])
   return { room, a, b }
 }
 
 /** Waits until `read` returns a value that is not undefined. */
-async function until<T> (read: () => T | undefined): Promise<T> {
+async function until<T>(read: () => T | undefined): Promise<T> {
   await expect.poll(read, { timeout: 15_000, interval: 50 }).not.toBeUndefined()
   return read() as T
 }
@@ -45,13 +43,20 @@ describe('a forging peer', () => {
     const malloryDoc = new Y.Doc()
     const mallory = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc, doc: malloryDoc })
     try {
-      const genuine = await until(() => mallory.messages.find(m => m.text === 'hello'))
+      const genuine = await until(() => mallory.messages.find((m) => m.text === 'hello'))
       const aliceId = genuine.authorId
       // 1. Alice's key and signature, on words she never wrote.
       const tampered: MessageRecord = { ...genuine, id: 'forged-1', text: 'I owe Mallory 1000', sentAt: Date.now() }
       // 2. A valid signature, by Mallory's own key, on a message claiming Alice's id.
       const malloryKey = await signerFor(await generateSigningKeys())
-      const claim = { id: 'forged-2', authorId: aliceId, authorName: 'Alice', text: 'Mallory is right', sentAt: Date.now(), publicKey: malloryKey.publicKey }
+      const claim = {
+        id: 'forged-2',
+        authorId: aliceId,
+        authorName: 'Alice',
+        text: 'Mallory is right',
+        sentAt: Date.now(),
+        publicKey: malloryKey.publicKey,
+      }
       const misattributed: MessageRecord = { ...claim, signature: await malloryKey.sign(messageBytes(mallory.topic, claim)) }
       messagesOf(malloryDoc).push([tampered, misattributed])
       // 3. Alice's presence, with her key but no signature of hers over this tab: a "signer"
@@ -82,14 +87,19 @@ describe('a garbage-spewing peer', () => {
       peerOpts: { wrtc, config: { iceServers: [] } },
     })
     try {
-      await expect.poll(() => [...provider.room?.webrtcConns.values() ?? []].filter(conn => conn.connected).length, { timeout: 15_000 }).toBe(2)
+      await expect
+        .poll(() => [...(provider.room?.webrtcConns.values() ?? [])].filter((conn) => conn.connected).length, { timeout: 15_000 })
+        .toBe(2)
       await expect.poll(() => messagesOf(doc).length, { timeout: 15_000 }).toBe(1)
-      const conns = [...provider.room?.webrtcConns.values() ?? []]
+      const conns = [...(provider.room?.webrtcConns.values() ?? [])]
       // Random bytes on y-webrtc's own channel.
       let seed = 7
-      const random = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed }
+      const random = () => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31
+        return seed
+      }
       for (let i = 0; i < 300; i++) {
-        const garbage = Uint8Array.from({ length: 1 + random() % 200 }, () => random() % 256)
+        const garbage = Uint8Array.from({ length: 1 + (random() % 200) }, () => random() % 256)
         for (const conn of conns) conn.peer.send(garbage)
       }
       // An awareness flood, malformed records, and a deletion of Alice's message.

@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { newPrivateRoom, roomFragment } from '../../src/address/index.js'
 import {
-  composer, expectMessages, joinRoom, launchChromium, resolveToLoopback, roomUrl, sendMessage, uniqueRoom, useChatStack,
+  composer,
+  expectMessages,
+  joinRoom,
+  launchChromium,
+  resolveToLoopback,
+  roomUrl,
+  sendMessage,
+  uniqueRoom,
+  useChatStack,
 } from './harness.js'
 
 /** The name the "LAN" browser opens the site by. */
@@ -29,10 +37,10 @@ afterAll(async () => {
 const byLanName = (url: string): string => url.replace('127.0.0.1', LAN_HOST)
 
 /** A new window of the LAN browser that records uncaught errors. */
-async function lanPage (): Promise<{ page: Page, errors: string[] }> {
+async function lanPage(): Promise<{ page: Page; errors: string[] }> {
   const page = await (await lanBrowser.newContext()).newPage()
   const errors: string[] = []
-  page.on('pageerror', error => errors.push(error.message))
+  page.on('pageerror', (error) => errors.push(error.message))
   return { page, errors }
 }
 

@@ -26,14 +26,14 @@ const heldCount = (page: Page): Promise<number> =>
   page.evaluate(() => (document.querySelector('parley-chat') as { messages?: unknown[] } | null)?.messages?.length ?? -1)
 
 /** A part's box on screen; fails when the part is not rendered. */
-async function box (page: Page, selector: string): Promise<{ top: number, bottom: number, left: number, right: number }> {
+async function box(page: Page, selector: string): Promise<{ top: number; bottom: number; left: number; right: number }> {
   const found = await page.locator(selector).first().boundingBox()
   if (found === null) throw new Error(`${selector} is not rendered`)
   return { top: found.y, bottom: found.y + found.height, left: found.x, right: found.x + found.width }
 }
 
 /** Checks that every part is on screen, in order from top to bottom, and none overlaps the next. */
-async function expectPhoneLayout (page: Page): Promise<void> {
+async function expectPhoneLayout(page: Page): Promise<void> {
   const header = await box(page, 'parley-chat [part="header"]')
   const members = await box(page, 'parley-chat parley-members')
   const log = await box(page, 'parley-chat parley-message-list')
@@ -57,33 +57,39 @@ async function expectPhoneLayout (page: Page): Promise<void> {
 }
 
 describe('on a phone', () => {
-  it('keeps header, members, log and composer in place with 10,000 messages, at the newest and scrolled up', async () => {
-    const room = uniqueRoom('phone')
-    const seeder = await seedParleyRoom({ room, signalingUrl: stack.signaling.url, count: LONG_HISTORY_MESSAGES })
-    let page: Page
-    try {
-      page = await joinRoom(stack.browsers[0], roomUrl(stack.site.url, stack.signaling.url, room), 'Alice')
-      await page.setViewportSize(PHONE)
-      await expect.poll(() => heldCount(page), { timeout: 60_000, interval: 250 }).toBe(LONG_HISTORY_MESSAGES)
-    } finally {
-      seeder.close()
-    }
-    const newest = seededText(LONG_HISTORY_MESSAGES - 1)
-    await expect.poll(() => messageLog(page).locator('article p').last().textContent(), { timeout: 15_000 }).toBe(newest)
-    await expectPhoneLayout(page)
-    await page.screenshot({ path: new URL('phone-long-history.png', ARTIFACTS).pathname })
-    // The newest message is in view (also after the viewport shrank), not hidden under the composer.
-    const last = await box(page, 'parley-chat parley-message-list >> article >> nth=-1')
-    const log = await box(page, 'parley-chat parley-message-list')
-    expect(last.bottom).toBeLessThanOrEqual(log.bottom + 1)
+  it(
+    'keeps header, members, log and composer in place with 10,000 messages, at the newest and scrolled up',
+    async () => {
+      const room = uniqueRoom('phone')
+      const seeder = await seedParleyRoom({ room, signalingUrl: stack.signaling.url, count: LONG_HISTORY_MESSAGES })
+      let page: Page
+      try {
+        page = await joinRoom(stack.browsers[0], roomUrl(stack.site.url, stack.signaling.url, room), 'Alice')
+        await page.setViewportSize(PHONE)
+        await expect.poll(() => heldCount(page), { timeout: 60_000, interval: 250 }).toBe(LONG_HISTORY_MESSAGES)
+      } finally {
+        seeder.close()
+      }
+      const newest = seededText(LONG_HISTORY_MESSAGES - 1)
+      await expect.poll(() => messageLog(page).locator('article p').last().textContent(), { timeout: 15_000 }).toBe(newest)
+      await expectPhoneLayout(page)
+      await page.screenshot({ path: new URL('phone-long-history.png', ARTIFACTS).pathname })
+      // The newest message is in view (also after the viewport shrank), not hidden under the composer.
+      const last = await box(page, 'parley-chat parley-message-list >> article >> nth=-1')
+      const log = await box(page, 'parley-chat parley-message-list')
+      expect(last.bottom).toBeLessThanOrEqual(log.bottom + 1)
 
-    // Scrolled far up, the layout holds, and so it does after sending from there.
-    await messageLog(page).evaluate(element => { element.scrollTop = element.scrollHeight / 3 })
-    await expectPhoneLayout(page)
-    await sendMessage(page, 'Sent from a phone')
-    await expect.poll(() => heldCount(page)).toBe(LONG_HISTORY_MESSAGES + 1)
-    await expect(composer(page).inputValue()).resolves.toBe('')
-    await expectPhoneLayout(page)
-    await page.close()
-  }, PHONE_TEST_TIMEOUT_MS)
+      // Scrolled far up, the layout holds, and so it does after sending from there.
+      await messageLog(page).evaluate((element) => {
+        element.scrollTop = element.scrollHeight / 3
+      })
+      await expectPhoneLayout(page)
+      await sendMessage(page, 'Sent from a phone')
+      await expect.poll(() => heldCount(page)).toBe(LONG_HISTORY_MESSAGES + 1)
+      await expect(composer(page).inputValue()).resolves.toBe('')
+      await expectPhoneLayout(page)
+      await page.close()
+    },
+    PHONE_TEST_TIMEOUT_MS,
+  )
 })

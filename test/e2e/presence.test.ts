@@ -4,8 +4,17 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import {
-  composer, joinRoom, launchChromium, launchKillableChromium, roomUrl, sendMessage,
-  shownMembers, shownNotices, shownTyping, uniqueRoom, useChatStack,
+  composer,
+  joinRoom,
+  launchChromium,
+  launchKillableChromium,
+  roomUrl,
+  sendMessage,
+  shownMembers,
+  shownNotices,
+  shownTyping,
+  uniqueRoom,
+  useChatStack,
 } from './harness.js'
 
 /** Upper bounds asserted here; the targets (1 s and 2–5 s) are checked by the benchmark. */
@@ -22,7 +31,7 @@ const expectMembers = (page: Page, expected: string[], timeout = 15_000) =>
   expect.poll(async () => (await shownMembers(page)).sort(), { timeout, interval: 50 }).toEqual([...expected].sort())
 
 /** Milliseconds until `page` shows exactly `expected` members. */
-async function timeUntilMembers (page: Page, expected: string[], timeout: number): Promise<number> {
+async function timeUntilMembers(page: Page, expected: string[], timeout: number): Promise<number> {
   const started = Date.now()
   await expectMembers(page, expected, timeout)
   return Date.now() - started

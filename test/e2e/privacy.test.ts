@@ -6,25 +6,35 @@ import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import { parseRoomFragment, roomFragment } from '../../src/address/index.js'
 import {
-  expectMessages, joinRoom, launchChromium, sendMessage, shownMembers, shownMessages, useChatStack, type Running,
+  expectMessages,
+  joinRoom,
+  launchChromium,
+  sendMessage,
+  shownMembers,
+  shownMessages,
+  useChatStack,
+  type Running,
 } from './harness.js'
 
 /** A WebSocket proxy to `upstream` that records every frame, both ways, as text. */
-async function recordingProxy (upstream: string): Promise<Running & { frames: string[] }> {
+async function recordingProxy(upstream: string): Promise<Running & { frames: string[] }> {
   const frames: string[] = []
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1' })
-  await new Promise(resolve => server.once('listening', resolve))
-  server.on('connection', client => {
+  await new Promise((resolve) => server.once('listening', resolve))
+  server.on('connection', (client) => {
     const pending: RawData[] = []
     const target = new WebSocket(upstream)
-    const text = (data: RawData) => Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8')
-    client.on('message', data => {
+    const text = (data: RawData) =>
+      Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8')
+    client.on('message', (data) => {
       frames.push(text(data))
       if (target.readyState === WebSocket.OPEN) target.send(text(data))
       else pending.push(data)
     })
-    target.on('open', () => { for (const data of pending.splice(0)) target.send(text(data)) })
-    target.on('message', data => {
+    target.on('open', () => {
+      for (const data of pending.splice(0)) target.send(text(data))
+    })
+    target.on('message', (data) => {
       frames.push(text(data))
       if (client.readyState === WebSocket.OPEN) client.send(text(data))
     })
@@ -37,10 +47,11 @@ async function recordingProxy (upstream: string): Promise<Running & { frames: st
   return {
     url: `ws://127.0.0.1:${port}`,
     frames,
-    close: () => new Promise(resolve => {
-      for (const client of server.clients) client.terminate()
-      server.close(() => resolve())
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const client of server.clients) client.terminate()
+        server.close(() => resolve())
+      }),
   }
 }
 
@@ -50,8 +61,12 @@ const alice = () => stack.browsers[0]
 const bob = () => stack.browsers[1]
 
 // Registered after useChatStack's hooks, so the signaling server is up when the proxy starts.
-beforeAll(async () => { proxy = await recordingProxy(stack.signaling.url) })
-afterAll(async () => { await proxy?.close() })
+beforeAll(async () => {
+  proxy = await recordingProxy(stack.signaling.url)
+})
+afterAll(async () => {
+  await proxy?.close()
+})
 
 const pageUrl = (fragment: string) => `${stack.site.url}?signaling=${encodeURIComponent(proxy.url)}&ice=${fragment}`
 
@@ -69,7 +84,7 @@ describe('the signaling server learns nothing', () => {
     await expectMessages(b, [`${names[0]}: ${text}`])
 
     const frames = proxy.frames.join('\n')
-    expect(proxy.frames.some(frame => frame.includes('"publish"'))).toBe(true)
+    expect(proxy.frames.some((frame) => frame.includes('"publish"'))).toBe(true)
     for (const secret of [room, tag, text, ...names]) expect(frames).not.toContain(secret)
     await Promise.all([a.close(), b.close()])
   })
@@ -98,14 +113,17 @@ describe('a private room', () => {
     // who has the key, joins after her: once Carol has the history, Eve had as long to get it.
     const othersBrowser = await launchChromium()
     try {
-      for (const fragment of [roomFragment({ name: address.name, secret: null }), roomFragment({ name: address.name, secret: 'not-the-key-0123456789' })]) {
+      for (const fragment of [
+        roomFragment({ name: address.name, secret: null }),
+        roomFragment({ name: address.name, secret: 'not-the-key-0123456789' }),
+      ]) {
         const eve = await joinRoom(othersBrowser, pageUrl(fragment), 'Eve')
         await sendMessage(eve, 'anyone?')
         const carol = await joinRoom(othersBrowser, url, 'Carol')
         await expect.poll(() => shownMessages(carol), { timeout: 15_000 }).toContain('Alice: for your eyes only')
         expect(await shownMessages(eve)).toEqual(['Eve: anyone?'])
         expect(await shownMembers(eve)).toEqual(['Eve (you)'])
-        expect((await shownMembers(a)).some(member => member.startsWith('Eve'))).toBe(false)
+        expect((await shownMembers(a)).some((member) => member.startsWith('Eve'))).toBe(false)
         await Promise.all([eve.close(), carol.close()])
       }
     } finally {

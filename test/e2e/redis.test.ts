@@ -6,7 +6,15 @@ import type { Browser } from 'playwright-core'
 import { startSignalingServer, type SignalingServer } from '../../signaling/index.js'
 import { startRedis, type RedisHandle } from '../signaling/redis-harness.js'
 import {
-  expectMessages, joinRoom, launchChromium, roomUrl, sendMessage, serveStatic, shownMembers, uniqueRoom, type Running,
+  expectMessages,
+  joinRoom,
+  launchChromium,
+  roomUrl,
+  sendMessage,
+  serveStatic,
+  shownMembers,
+  uniqueRoom,
+  type Running,
 } from './harness.js'
 
 let redis: RedisHandle

@@ -34,7 +34,7 @@ beforeAll(async () => {
     }
     app.stdout?.on('data', read)
     app.stderr?.on('data', read)
-    app.once('exit', code => reject(new Error(`npm start exited with ${String(code)}:\n${output}`)))
+    app.once('exit', (code) => reject(new Error(`npm start exited with ${String(code)}:\n${output}`)))
   })
   browser = await launchChromium()
 }, START_TIMEOUT_MS + 10_000)
@@ -53,7 +53,7 @@ it('serves a working chat at the URL it prints: signed messages, presence, no pa
   url.hash = uniqueRoom('start')
   const errors: string[] = []
   const page = await (await browser.newContext()).newPage()
-  page.on('pageerror', error => errors.push(error.message))
+  page.on('pageerror', (error) => errors.push(error.message))
   await page.goto(url.toString())
   await page.getByRole('textbox', { name: 'Your name' }).fill('Alice')
   await page.getByRole('button', { name: 'Join' }).click()

@@ -26,7 +26,10 @@ it('a stock y-webrtc client syncs with a Parley page through our server', async 
     peerOpts: { wrtc, config: { iceServers: [] } },
   })
   try {
-    const texts = () => messagesOf(doc).toArray().map(record => (record as MessageRecord).text)
+    const texts = () =>
+      messagesOf(doc)
+        .toArray()
+        .map((record) => (record as MessageRecord).text)
     await expect.poll(texts, { timeout: 15_000, interval: 50 }).toEqual(['from the browser'])
 
     const record: MessageRecord = { id: 'node-1', authorId: 'node', authorName: 'Node', text: 'from stock y-webrtc', sentAt: Date.now() }

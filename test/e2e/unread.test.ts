@@ -8,9 +8,7 @@
 // the page makes, then lets the real constructor run.
 import { describe, expect, it } from 'vitest'
 import type { Browser, Locator, Page } from 'playwright-core'
-import {
-  composer, expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom,
-} from './harness.js'
+import { composer, expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom } from './harness.js'
 import { useEmbedStack } from './embed-pages.js'
 
 const PAGE_STATE_SCRIPT = `(() => {
@@ -28,32 +26,41 @@ const PAGE_STATE_SCRIPT = `(() => {
 })()`
 
 interface PageState {
-  __setHidden (hidden: boolean): void
-  __notifications: Array<{ title: string, body: string }>
+  __setHidden(hidden: boolean): void
+  __notifications: Array<{ title: string; body: string }>
 }
 
 const stack = useEmbedStack()
 
 /** Opens a page whose visibility the test controls and whose notifications it records. */
-async function watchedPage (browser: Browser): Promise<Page> {
+async function watchedPage(browser: Browser): Promise<Page> {
   const context = await browser.newContext()
   await context.addInitScript(PAGE_STATE_SCRIPT)
   return context.newPage()
 }
 
-const setHidden = (page: Page, hidden: boolean) => page.evaluate(value => { (window as unknown as PageState).__setHidden(value) }, hidden)
+const setHidden = (page: Page, hidden: boolean) =>
+  page.evaluate((value) => {
+    ;(window as unknown as PageState).__setHidden(value)
+  }, hidden)
 const notifications = (page: Page) => page.evaluate(() => (window as unknown as PageState).__notifications)
 const title = (page: Page) => page.evaluate(() => document.title)
 
 /** The log's lines in order: "author: text" for messages, the text for notices. */
-function logLines (log: Locator): Promise<string[]> {
-  return log.locator('article, .notice').evaluateAll(entries => entries.map(entry => entry.localName === 'article'
-    ? `${entry.querySelector('.author')?.textContent ?? ''}: ${entry.querySelector('p')?.textContent ?? ''}`
-    : entry.textContent ?? ''))
+function logLines(log: Locator): Promise<string[]> {
+  return log
+    .locator('article, .notice')
+    .evaluateAll((entries) =>
+      entries.map((entry) =>
+        entry.localName === 'article'
+          ? `${entry.querySelector('.author')?.textContent ?? ''}: ${entry.querySelector('p')?.textContent ?? ''}`
+          : (entry.textContent ?? ''),
+      ),
+    )
 }
 
 describe('while the page is hidden', () => {
-  it('counts others\' new messages in the title, notifies for them only, and marks where they start', async () => {
+  it("counts others' new messages in the title, notifies for them only, and marks where they start", async () => {
     const room = uniqueRoom('unread')
     const url = roomUrl(stack.site.url, stack.signaling.url, room)
     const a = await joinRoom(stack.browsers[0], url, 'Alice')
@@ -95,8 +102,13 @@ describe('while the page is hidden', () => {
     await setHidden(b, false)
     expect(await title(b)).toBe(`#${room} · Parley`)
     const log = messageLog(b)
-    expect((await logLines(log)).filter(line => !line.endsWith('joined'))).toEqual([
-      'Bob: before I step away', 'New messages', 'Alice: one', 'Alice: two', 'Bob: from my other tab', 'Alice: three',
+    expect((await logLines(log)).filter((line) => !line.endsWith('joined'))).toEqual([
+      'Bob: before I step away',
+      'New messages',
+      'Alice: one',
+      'Alice: two',
+      'Bob: from my other tab',
+      'Alice: three',
     ])
     // Writing means the user has caught up: the marker goes.
     await sendMessage(b, 'back')
@@ -118,7 +130,7 @@ describe('while the page is hidden', () => {
     await setHidden(page, false)
     expect(await logLines(messageLog(page))).toContain('New messages')
 
-    await page.locator('parley-chat').evaluate(chat => chat.setAttribute('notify', ''))
+    await page.locator('parley-chat').evaluate((chat) => chat.setAttribute('notify', ''))
     await setHidden(page, true)
     await sendMessage(a, 'and again')
     await expect.poll(() => title(page), { interval: 50 }).toBe('(1) One tag')

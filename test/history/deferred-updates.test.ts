@@ -3,9 +3,9 @@ import * as Y from 'yjs'
 import { DeferredUpdates } from '../../src/history/deferred-updates.js'
 
 /** Resolves after the update a DeferredUpdates schedules has run (Node: no frames, one task). */
-const nextTask = () => new Promise(resolve => setTimeout(resolve, 10))
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 10))
 
-function copyOf (doc: Y.Doc): Y.Doc {
+function copyOf(doc: Y.Doc): Y.Doc {
   const copy = new Y.Doc()
   Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc))
   return copy
@@ -18,7 +18,7 @@ describe('DeferredUpdates', () => {
     const peer = copyOf(doc)
     const changes = new DeferredUpdates(doc)
     const updates: Uint8Array[] = []
-    changes.on(update => updates.push(update))
+    changes.on((update) => updates.push(update))
     doc.getArray<string>('a').push(['one'])
     doc.getArray<string>('a').push(['two'])
     expect(updates).toHaveLength(0)
@@ -35,7 +35,7 @@ describe('DeferredUpdates', () => {
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(other))
     const changes = new DeferredUpdates(doc)
     const updates: Uint8Array[] = []
-    changes.on(update => updates.push(update))
+    changes.on((update) => updates.push(update))
     doc.getArray<string>('a').push(['small'])
     changes.flush()
     expect(updates).toHaveLength(1)
@@ -63,7 +63,7 @@ describe('DeferredUpdates', () => {
     const doc = new Y.Doc()
     const changes = new DeferredUpdates(doc)
     const updates: Uint8Array[] = []
-    changes.on(update => updates.push(update))
+    changes.on((update) => updates.push(update))
     doc.transact(() => {})
     await nextTask()
     expect(updates).toHaveLength(0)

@@ -16,14 +16,19 @@ const CHAOS_TICKS = 300
 /** Ticks allowed to converge after the last heal, with anti-entropy rounds. */
 const SETTLE_TICKS = 400
 
-const record = (peer: number, n: number, now: number): MessageRecord =>
-  ({ id: `p${peer}-${n}`, authorId: `user-${peer}`, authorName: `Peer ${peer}`, text: `message ${n} from peer ${peer}`, sentAt: now })
+const record = (peer: number, n: number, now: number): MessageRecord => ({
+  id: `p${peer}-${n}`,
+  authorId: `user-${peer}`,
+  authorName: `Peer ${peer}`,
+  text: `message ${n} from peer ${peer}`,
+  sentAt: now,
+})
 
 /** A peer's message list kept as Room keeps it: grown in place on appends, replaced on resets. */
-function incrementalList (doc: Y.Doc): { list: () => MessageRecord[], resets: () => number } {
+function incrementalList(doc: Y.Doc): { list: () => MessageRecord[]; resets: () => number } {
   let list = readMessages(doc).messages
   let resets = 0
-  observeMessages(doc, change => {
+  observeMessages(doc, (change) => {
     if (change.kind === 'append') for (const message of change.batch.messages) list.push(message)
     else {
       resets++
@@ -34,7 +39,7 @@ function incrementalList (doc: Y.Doc): { list: () => MessageRecord[], resets: ()
 }
 
 /** Runs one seeded scenario; returns what each peer ended with, and what was written. */
-function run (seed: number) {
+function run(seed: number) {
   const net = new SimNetwork(PEERS, seed, { dropRate: 0.2, maxDelayTicks: 8 })
   const lists = net.docs.map(incrementalList)
   const written: string[] = []
@@ -64,8 +69,8 @@ function run (seed: number) {
   }
   const result = {
     written,
-    orders: net.docs.map(doc => readMessages(doc).messages.map(message => message.id)),
-    incremental: lists.map(list => list.list().map(message => message.id)),
+    orders: net.docs.map((doc) => readMessages(doc).messages.map((message) => message.id)),
+    incremental: lists.map((list) => list.list().map((message) => message.id)),
     resets: lists.reduce((sum, list) => sum + list.resets(), 0),
   }
   net.destroy()
@@ -73,7 +78,7 @@ function run (seed: number) {
 }
 
 describe('histories over a faulty network', () => {
-  it.each(SEEDS)('seed %i: every peer ends with every message, in one order', seed => {
+  it.each(SEEDS)('seed %i: every peer ends with every message, in one order', (seed) => {
     const { written, orders, incremental } = run(seed)
     const where = `seed ${seed} (replay: PARLEY_SEED=${seed} npx vitest run test/room/history-convergence.test.ts)`
     expect(written.length, where).toBeGreaterThan(0)
@@ -86,7 +91,7 @@ describe('histories over a faulty network', () => {
 
   it('exercises concurrent inserts, not only appends', () => {
     // Without splits, every change would be an append; the scenarios must reach the reset path.
-    expect(SEEDS.map(seed => run(seed).resets).reduce((a, b) => a + b, 0)).toBeGreaterThan(0)
+    expect(SEEDS.map((seed) => run(seed).resets).reduce((a, b) => a + b, 0)).toBeGreaterThan(0)
   })
 })
 

@@ -3,11 +3,17 @@ import * as Y from 'yjs'
 import { appendMessage, lostRecords, readMessages, restoreRecords, withoutCopies } from '../../src/history/messages.js'
 import { messagesOf, type MessageRecord } from '../../src/history/schema.js'
 
-const record = (n: number, extra: Partial<MessageRecord> = {}): MessageRecord =>
-  ({ id: `m${n}`, authorId: 'u1', authorName: 'Alice', text: `message ${n}`, sentAt: 1000 + n, ...extra })
+const record = (n: number, extra: Partial<MessageRecord> = {}): MessageRecord => ({
+  id: `m${n}`,
+  authorId: 'u1',
+  authorName: 'Alice',
+  text: `message ${n}`,
+  sentAt: 1000 + n,
+  ...extra,
+})
 
 /** Peers that exchange every update. */
-function mesh (count: number): Y.Doc[] {
+function mesh(count: number): Y.Doc[] {
   const docs = Array.from({ length: count }, () => new Y.Doc())
   for (const doc of docs) {
     doc.on('update', (update: Uint8Array, origin: unknown) => {
@@ -42,12 +48,12 @@ describe('restoring a deletion', () => {
     const shownByBob = readMessages(bob).messages
 
     messagesOf(mallory).delete(1, 1)
-    expect(readMessages(alice).messages.map(m => m.id)).toEqual(['m1', 'm3'])
+    expect(readMessages(alice).messages.map((m) => m.id)).toEqual(['m1', 'm3'])
 
     restoreRecords(alice, lostRecords(shownByAlice, readMessages(alice).messages), 'restore')
     restoreRecords(bob, lostRecords(shownByBob, readMessages(bob).messages), 'restore')
     for (const doc of [mallory, alice, bob]) {
-      expect(withoutCopies(readMessages(doc).messages, new Map()).map(m => m.id)).toEqual(['m1', 'm2', 'm3'])
+      expect(withoutCopies(readMessages(doc).messages, new Map()).map((m) => m.id)).toEqual(['m1', 'm2', 'm3'])
     }
   })
 })

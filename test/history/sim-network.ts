@@ -7,7 +7,7 @@ import * as decoding from 'lib0/decoding'
 import * as syncProtocol from 'y-protocols/sync'
 
 /** A deterministic random source (mulberry32). */
-export function seededRandom (seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0
   return () => {
     state = (state + 0x6d2b79f5) >>> 0
@@ -26,7 +26,12 @@ export interface NetworkFaults {
   maxDelayTicks: number
 }
 
-interface Packet { from: number, to: number, at: number, bytes: Uint8Array }
+interface Packet {
+  from: number
+  to: number
+  at: number
+  bytes: Uint8Array
+}
 
 /** Origin of updates applied from the wire, so they are not re-broadcast. */
 const WIRE = Symbol('wire')
@@ -41,7 +46,7 @@ export class SimNetwork {
   /** Group of each peer; peers talk only within their group. */
   #group: number[]
 
-  constructor (peers: number, seed: number, faults: NetworkFaults) {
+  constructor(peers: number, seed: number, faults: NetworkFaults) {
     this.random = seededRandom(seed)
     this.faults = faults
     this.docs = Array.from({ length: peers }, () => new Y.Doc())
@@ -57,12 +62,12 @@ export class SimNetwork {
   }
 
   /** Splits the peers into groups (`groups[i]` is peer i's group); messages across groups are lost. */
-  partition (groups: number[]): void {
+  partition(groups: number[]): void {
     this.#group = [...groups]
   }
 
   /** Joins every group again and has each newly reachable pair exchange sync step 1, as a new connection does. */
-  heal (): void {
+  heal(): void {
     const before = this.#group
     this.#group = this.docs.map(() => 0)
     for (let a = 0; a < this.docs.length; a++) {
@@ -71,40 +76,40 @@ export class SimNetwork {
   }
 
   /** Peer `from` sends sync step 1 to `to` (what y-webrtc does when a connection opens). */
-  connect (from: number, to: number): void {
+  connect(from: number, to: number): void {
     const encoder = encoding.createEncoder()
     syncProtocol.writeSyncStep1(encoder, this.docs[from])
     this.#send(from, to, encoding.toUint8Array(encoder))
   }
 
   /** Advances time by one tick, delivering what is due (in random order among equals). */
-  tick (): void {
+  tick(): void {
     this.now++
-    const due = this.#inFlight.filter(packet => packet.at <= this.now)
-    this.#inFlight = this.#inFlight.filter(packet => packet.at > this.now)
+    const due = this.#inFlight.filter((packet) => packet.at <= this.now)
+    this.#inFlight = this.#inFlight.filter((packet) => packet.at > this.now)
     for (const packet of due) this.#deliver(packet)
   }
 
   /** Whether messages are still travelling. */
-  get busy (): boolean {
+  get busy(): boolean {
     return this.#inFlight.length > 0
   }
 
-  destroy (): void {
+  destroy(): void {
     for (const doc of this.docs) doc.destroy()
   }
 
-  #broadcast (from: number, bytes: Uint8Array): void {
+  #broadcast(from: number, bytes: Uint8Array): void {
     for (let to = 0; to < this.docs.length; to++) if (to !== from) this.#send(from, to, bytes)
   }
 
-  #send (from: number, to: number, bytes: Uint8Array): void {
+  #send(from: number, to: number, bytes: Uint8Array): void {
     if (this.#group[from] !== this.#group[to]) return
     if (this.random() < this.faults.dropRate) return
     this.#inFlight.push({ from, to, bytes, at: this.now + 1 + Math.floor(this.random() * this.faults.maxDelayTicks) })
   }
 
-  #deliver (packet: Packet): void {
+  #deliver(packet: Packet): void {
     if (this.#group[packet.from] !== this.#group[packet.to]) return // cut while in flight
     const decoder = decoding.createDecoder(packet.bytes)
     const reply = encoding.createEncoder()

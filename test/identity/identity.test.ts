@@ -3,7 +3,13 @@ import { cleanName, colorFor, loadIdentity, saveName, type KeyValueStore } from 
 
 const memoryStore = (): KeyValueStore & { data: Map<string, string> } => {
   const data = new Map<string, string>()
-  return { data, getItem: key => data.get(key) ?? null, setItem: (key, value) => { data.set(key, value) } }
+  return {
+    data,
+    getItem: (key) => data.get(key) ?? null,
+    setItem: (key, value) => {
+      data.set(key, value)
+    },
+  }
 }
 
 describe('identity', () => {

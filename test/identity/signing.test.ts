@@ -1,19 +1,33 @@
 import { describe, expect, it } from 'vitest'
 import { parseMessageRecord, type MessageRecord } from '../../src/history/index.js'
 import {
-  generateSigningKeys, messageBytes, presenceBytes, shortFingerprint, signerFor, userIdOf, verifySigned,
+  generateSigningKeys,
+  messageBytes,
+  presenceBytes,
+  shortFingerprint,
+  signerFor,
+  userIdOf,
+  verifySigned,
 } from '../../src/identity/signing.js'
 import { VerdictCache, messageVerdict, type Verdict } from '../../src/membership/index.js'
 
 const TOPIC = 'parley-v1-test'
 
-async function signedMessage (overrides: Partial<MessageRecord> = {}) {
+async function signedMessage(overrides: Partial<MessageRecord> = {}) {
   const signer = await signerFor(await generateSigningKeys())
-  const body = { id: 'm1', authorId: signer.userId, authorName: 'Alice', text: 'hello', sentAt: 1000, publicKey: signer.publicKey, ...overrides }
+  const body = {
+    id: 'm1',
+    authorId: signer.userId,
+    authorName: 'Alice',
+    text: 'hello',
+    sentAt: 1000,
+    publicKey: signer.publicKey,
+    ...overrides,
+  }
   return { signer, message: { ...body, signature: await signer.sign(messageBytes(TOPIC, body)) } }
 }
 
-const verify = (m: MessageRecord & { publicKey: string, signature: string }, topic = TOPIC) =>
+const verify = (m: MessageRecord & { publicKey: string; signature: string }, topic = TOPIC) =>
   verifySigned(m.authorId, m.publicKey, m.signature, messageBytes(topic, m))
 
 describe('message signatures', () => {
@@ -46,8 +60,12 @@ describe('message signatures', () => {
   it('bind presence to a client and a key', async () => {
     const signer = await signerFor(await generateSigningKeys())
     const signature = await signer.sign(presenceBytes(TOPIC, 7, signer.userId, signer.publicKey))
-    expect(await verifySigned(signer.userId, signer.publicKey, signature, presenceBytes(TOPIC, 7, signer.userId, signer.publicKey))).toBe(true)
-    expect(await verifySigned(signer.userId, signer.publicKey, signature, presenceBytes(TOPIC, 8, signer.userId, signer.publicKey))).toBe(false)
+    expect(await verifySigned(signer.userId, signer.publicKey, signature, presenceBytes(TOPIC, 7, signer.userId, signer.publicKey))).toBe(
+      true,
+    )
+    expect(await verifySigned(signer.userId, signer.publicKey, signature, presenceBytes(TOPIC, 8, signer.userId, signer.publicKey))).toBe(
+      false,
+    )
   })
 
   it('give every key a stable user id and a short fingerprint', async () => {
@@ -68,7 +86,9 @@ describe('the schema and verdicts', () => {
   it('reports pending, then the settled verdict, checking each message once', async () => {
     const { message } = await signedMessage()
     let settled = 0
-    const cache = new VerdictCache(() => { settled++ })
+    const cache = new VerdictCache(() => {
+      settled++
+    })
     const first: Verdict = messageVerdict(cache, TOPIC, message)
     expect(first).toBe('pending')
     await expect.poll(() => messageVerdict(cache, TOPIC, message)).toBe('verified')

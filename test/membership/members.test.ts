@@ -2,17 +2,34 @@ import { describe, expect, it } from 'vitest'
 import type { PresenceState } from '../../src/presence/index.js'
 import { membersOf, parseMemberMeta, presenceNotices, typingLineOf, type MemberMeta } from '../../src/membership/members.js'
 
-const meta = (name: string, ref: string, extra: Partial<MemberMeta> = {}) =>
-  ({ name, color: 'red', typing: false, since: 100, ...extra, ref })
+const meta = (name: string, ref: string, extra: Partial<MemberMeta> = {}) => ({
+  name,
+  color: 'red',
+  typing: false,
+  since: 100,
+  ...extra,
+  ref,
+})
 
 const stateOf = (entries: Record<string, ReturnType<typeof meta>[]>): PresenceState<MemberMeta> =>
   new Map(Object.entries(entries).map(([key, metas]) => [key, { metas }]))
 
 describe('parseMemberMeta', () => {
   it('accepts a well-formed meta and rejects malformed ones', () => {
-    expect(parseMemberMeta({ name: 'Ann', color: 'red', typing: true, since: 1 })).toEqual({ name: 'Ann', color: 'red', typing: true, since: 1 })
-    for (const bad of [null, [], { name: '', color: 'red', typing: false, since: 1 }, { name: 'A', color: 'red', typing: 'yes', since: 1 },
-      { name: 'A'.repeat(65), color: 'red', typing: false, since: 1 }, { name: 'A', color: 'red', typing: false, since: Number.NaN }]) {
+    expect(parseMemberMeta({ name: 'Ann', color: 'red', typing: true, since: 1 })).toEqual({
+      name: 'Ann',
+      color: 'red',
+      typing: true,
+      since: 1,
+    })
+    for (const bad of [
+      null,
+      [],
+      { name: '', color: 'red', typing: false, since: 1 },
+      { name: 'A', color: 'red', typing: 'yes', since: 1 },
+      { name: 'A'.repeat(65), color: 'red', typing: false, since: 1 },
+      { name: 'A', color: 'red', typing: false, since: Number.NaN },
+    ]) {
       expect(parseMemberMeta(bad)).toBeUndefined()
     }
   })
@@ -32,8 +49,8 @@ describe('membersOf', () => {
 
   it('marks a user unverified when any tab fails its proof, pending while one is checked', () => {
     const state = stateOf({ u2: [meta('Bob', '2:1'), meta('Bob', '3:1')] })
-    expect(membersOf(state, 'u1', (_key, m) => m.ref === '3:1' ? 'unverified' : 'verified')[0].verdict).toBe('unverified')
-    expect(membersOf(state, 'u1', (_key, m) => m.ref === '3:1' ? 'pending' : 'verified')[0].verdict).toBe('pending')
+    expect(membersOf(state, 'u1', (_key, m) => (m.ref === '3:1' ? 'unverified' : 'verified'))[0].verdict).toBe('unverified')
+    expect(membersOf(state, 'u1', (_key, m) => (m.ref === '3:1' ? 'pending' : 'verified'))[0].verdict).toBe('pending')
   })
 })
 

@@ -88,9 +88,7 @@ describe('AwarenessPresence', () => {
     expect(seenByB.diffs).toHaveLength(1)
     const [diff] = seenByB.diffs
     expect([...diff!.leaves]).toEqual([['alice', { metas: [{ ...alice, ref: oldRef }] }]])
-    expect([...diff!.joins]).toEqual([
-      ['alice', { metas: [{ name: 'Alice Liddell', typing: false, ref: newRef, refPrev: oldRef }] }],
-    ])
+    expect([...diff!.joins]).toEqual([['alice', { metas: [{ name: 'Alice Liddell', typing: false, ref: newRef, refPrev: oldRef }] }]])
     expect(seenByB.syncs).toBe(1)
     expect(keyPresentInCallbacks).toEqual([true, true])
     expect(b.getByKey('alice')).toEqual({
@@ -228,11 +226,7 @@ describe('AwarenessPresence', () => {
 
   it('two tabs of one user are one key with two metas', () => {
     const { peers, presences } = setup(3)
-    const [tab1, tab2, observer] = presences as [
-      AwarenessPresence<ChatMeta>,
-      AwarenessPresence<ChatMeta>,
-      AwarenessPresence<ChatMeta>,
-    ]
+    const [tab1, tab2, observer] = presences as [AwarenessPresence<ChatMeta>, AwarenessPresence<ChatMeta>, AwarenessPresence<ChatMeta>]
     const ref1 = tab1.track('alice', alice)
     const ref2 = tab2.track('alice', { ...alice, typing: true })
     const seen = record(observer)
@@ -267,16 +261,12 @@ describe('AwarenessPresence', () => {
       '{"presence":null,"cursor":1}',
       '{"presence":{"key":"carol","meta":{"name":"Carol","typing":false},"version":3},"cursor":{"x":1}}',
     ]
-    const update = rawAwarenessUpdate(
-      [...hostile, ...benign].map((json, i) => ({ clientID: 9000 + i, clock: 1, json })),
-    )
+    const update = rawAwarenessUpdate([...hostile, ...benign].map((json, i) => ({ clientID: 9000 + i, clock: 1, json })))
 
     expect(() => applyAwarenessUpdate(peers[1]!.awareness, update, WIRE_ORIGIN)).not.toThrow()
 
     expect(b.malformed).toBe(hostile.length)
-    expect(b.list((key, presence) => [key, refs(presence)])).toEqual([
-      ['carol', [presenceRef(9000 + hostile.length + 2, 3)]],
-    ])
+    expect(b.list((key, presence) => [key, refs(presence)])).toEqual([['carol', [presenceRef(9000 + hostile.length + 2, 3)]]])
     expect(b.getByKey('carol')?.metas[0]).toEqual({
       name: 'Carol',
       typing: false,

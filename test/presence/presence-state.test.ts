@@ -87,12 +87,7 @@ describe('syncState', () => {
     const onJoin = vi.fn()
     const onLeave = vi.fn()
 
-    const result = syncState(
-      state([['u3', [meta(3, '3')]]]),
-      state([['u3', [meta(3, '3'), meta(3, '3.new')]]]),
-      onJoin,
-      onLeave,
-    )
+    const result = syncState(state([['u3', [meta(3, '3')]]]), state([['u3', [meta(3, '3'), meta(3, '3.new')]]]), onJoin, onLeave)
 
     expect(onJoin.mock.calls).toEqual([['u3', { metas: [meta(3, '3')] }, { metas: [meta(3, '3.new')] }]])
     expect(onLeave).not.toHaveBeenCalled()
@@ -142,11 +137,7 @@ describe('keys', () => {
     const joinedKeys: string[] = []
     const leftKeys: string[] = []
 
-    const joinedState = syncState(
-      state([]),
-      state(keys.map((key, i) => [key, [meta(i, `r${i}`)]])),
-      (key) => joinedKeys.push(key),
-    )
+    const joinedState = syncState(state([]), state(keys.map((key, i) => [key, [meta(i, `r${i}`)]])), (key) => joinedKeys.push(key))
     const listed = list(joinedState, (key, presence) => [key, presence.metas[0]?.ref])
     const leftState = syncState(joinedState, state([]), undefined, (key) => leftKeys.push(key))
 
@@ -168,14 +159,25 @@ describe('keys', () => {
 describe('list', () => {
   it('lists full presences by default, in first-join order', () => {
     let s = syncState(state([]), state([['u3', [meta(3, '3')]]]))
-    s = syncState(s, state([['u3', [meta(3, '3')]], ['u1', [meta(1, '1')]]]))
-    s = syncDiff(s, diff([['u2', [meta(2, '2')]], ['u3', [meta(3, '3.2')]]], []))
+    s = syncState(
+      s,
+      state([
+        ['u3', [meta(3, '3')]],
+        ['u1', [meta(1, '1')]],
+      ]),
+    )
+    s = syncDiff(
+      s,
+      diff(
+        [
+          ['u2', [meta(2, '2')]],
+          ['u3', [meta(3, '3.2')]],
+        ],
+        [],
+      ),
+    )
 
-    expect(list(s)).toEqual([
-      { metas: [meta(3, '3'), meta(3, '3.2')] },
-      { metas: [meta(1, '1')] },
-      { metas: [meta(2, '2')] },
-    ])
+    expect(list(s)).toEqual([{ metas: [meta(3, '3'), meta(3, '3.2')] }, { metas: [meta(1, '1')] }, { metas: [meta(2, '2')] }])
   })
 
   it('maps every presence through a chooser taking the first meta', () => {

@@ -16,14 +16,24 @@ afterEach(() => {
 describe('PresenceStore', () => {
   it('fires joins, then leaves, then the diff, then sync, with the state already applied', () => {
     const store = new PresenceStore()
-    store.applyState(state([['u1', ['1']], ['u2', ['2']]]))
+    store.applyState(
+      state([
+        ['u1', ['1']],
+        ['u2', ['2']],
+      ]),
+    )
     const events: string[] = []
     store.onSync(() => events.push(`sync ${[...store.state.keys()].join(',')}`))
     store.onDiff((diff) => events.push(`diff +${[...diff.joins.keys()]} -${[...diff.leaves.keys()]}`))
     store.onLeave((key) => events.push(`leave ${key} ${store.getByKey(key) === undefined}`))
     store.onJoin((key) => events.push(`join ${key} ${store.getByKey(key) !== undefined}`))
 
-    const diff = store.applyState(state([['u1', ['1']], ['u3', ['3']]]))
+    const diff = store.applyState(
+      state([
+        ['u1', ['1']],
+        ['u3', ['3']],
+      ]),
+    )
 
     expect(events).toEqual(['join u3 true', 'leave u2 true', 'diff +u3 -u2', 'sync u1,u3'])
     expect([...diff.joins.keys()]).toEqual(['u3'])

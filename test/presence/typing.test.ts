@@ -78,7 +78,15 @@ describe('typingKeys', () => {
     const state: PresenceState<{ typing?: unknown }> = new Map([
       ['carol', { metas: [{ typing: true, ref: '1:1' }] }],
       ['me', { metas: [{ typing: true, ref: '2:1' }] }],
-      ['bob', { metas: [{ typing: false, ref: '3:1' }, { typing: true, ref: '4:1' }] }],
+      [
+        'bob',
+        {
+          metas: [
+            { typing: false, ref: '3:1' },
+            { typing: true, ref: '4:1' },
+          ],
+        },
+      ],
       ['dan', { metas: [{ typing: 'yes', ref: '5:1' }, { ref: '6:1' }] }],
     ])
 

@@ -13,7 +13,7 @@ afterEach(() => {
 })
 
 /** A room over `doc` that talks to nobody (no signaling, no storage), and a peer that writes to it. */
-function openRoom (): { room: Room, peer: Y.Doc } {
+function openRoom(): { room: Room; peer: Y.Doc } {
   const doc = new Y.Doc()
   // Unique names: y-webrtc links rooms of one topic in a process over BroadcastChannel.
   const room = new Room({ name: `room-test-${process.pid}-${nextRoom++}`, signalingUrls: [], persist: false, doc })
@@ -21,7 +21,9 @@ function openRoom (): { room: Room, peer: Y.Doc } {
   const peer = new Y.Doc()
   Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc))
   peer.on('update', (update: Uint8Array) => Y.applyUpdate(doc, update, 'peer'))
-  doc.on('update', (update: Uint8Array, origin: unknown) => { if (origin !== 'peer') Y.applyUpdate(peer, update) })
+  doc.on('update', (update: Uint8Array, origin: unknown) => {
+    if (origin !== 'peer') Y.applyUpdate(peer, update)
+  })
   return { room, peer }
 }
 
@@ -32,7 +34,7 @@ describe('Room.stats', () => {
   it('counts records another peer wrote that fail validation as skipped, and shows none of them', () => {
     const { room, peer } = openRoom()
     messagesOf(peer).push([record(1), { id: 'm2', text: 42 }, 'not a record'])
-    expect(room.messages.map(m => m.id)).toEqual(['m1'])
+    expect(room.messages.map((m) => m.id)).toEqual(['m1'])
     expect(room.stats().skippedRecords).toBe(2)
     messagesOf(peer).push([{ id: 'm3' }])
     expect(room.stats().skippedRecords).toBe(3)
@@ -44,7 +46,7 @@ describe('Room.stats', () => {
     await room.send(alice, 'still here')
     messagesOf(peer).delete(0, 1)
     expect(room.stats().restoredRecords).toBe(1)
-    await vi.waitFor(() => expect(room.messages.map(m => m.text)).toEqual(['hello', 'still here']))
+    await vi.waitFor(() => expect(room.messages.map((m) => m.text)).toEqual(['hello', 'still here']))
     expect(messagesOf(peer).length).toBe(2)
   })
 
@@ -74,8 +76,8 @@ describe('Room.messages', () => {
     await room.send(alice, 'two')
     const second = room.messages
     expect(second).not.toBe(first)
-    expect(first.map(m => m.text)).toEqual(['one'])
-    expect(second.map(m => m.text)).toEqual(['one', 'two'])
+    expect(first.map((m) => m.text)).toEqual(['one'])
+    expect(second.map((m) => m.text)).toEqual(['one', 'two'])
     // A change that adds no message (only an invalid record) keeps the snapshot.
     messagesOf(peer).push([{ id: 'broken' }])
     expect(room.messages).toBe(second)

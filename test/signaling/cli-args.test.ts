@@ -67,7 +67,10 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['--port', '-1'], {})).toEqual({ kind: 'error', message: '--port expects a non-negative integer, got "-1"' })
     expect(parseCliArgs(['--port='], {})).toMatchObject({ kind: 'error', message: '--port expects a non-negative integer, got ""' })
     expect(parseCliArgs(['--log-level', 'loud'], {})).toMatchObject({ kind: 'error' })
-    expect(parseCliArgs(['--trust-proxy=maybe'], {})).toEqual({ kind: 'error', message: '--trust-proxy expects true or false, got "maybe"' })
+    expect(parseCliArgs(['--trust-proxy=maybe'], {})).toEqual({
+      kind: 'error',
+      message: '--trust-proxy expects true or false, got "maybe"',
+    })
     expect(parseCliArgs([], { SIGNALING_MAX_PAYLOAD_BYTES: '1e9' })).toEqual({
       kind: 'error',
       message: 'SIGNALING_MAX_PAYLOAD_BYTES: --max-payload-bytes expects a non-negative integer, got "1e9"',
@@ -76,7 +79,16 @@ describe('parseCliArgs', () => {
 
   it('has a flag for every documented limit, all accepted by resolveOptions', () => {
     const keys = OPTION_SPECS.map((spec) => spec.key)
-    for (const key of ['maxPayloadBytes', 'maxTopicsPerConnection', 'maxConnectionsPerIp', 'rateLimitPerSecond', 'rateLimitBurst', 'maxBufferedBytes', 'heartbeatIntervalMs', 'redisUrl'] as const) {
+    for (const key of [
+      'maxPayloadBytes',
+      'maxTopicsPerConnection',
+      'maxConnectionsPerIp',
+      'rateLimitPerSecond',
+      'rateLimitBurst',
+      'maxBufferedBytes',
+      'heartbeatIntervalMs',
+      'redisUrl',
+    ] as const) {
       expect(keys).toContain(key)
     }
     const argv = OPTION_SPECS.flatMap((spec) => {

@@ -90,7 +90,9 @@ describe('signaling CLI', () => {
   it('runs as deployed: built to JavaScript and started by the serve:signaling command', { timeout: 60_000 }, async () => {
     const outDir = join('test-artifacts', `signaling-build-${process.pid}`)
     track(async () => rmSync(outDir, { recursive: true, force: true }))
-    const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.signaling.json', '--outDir', outDir], { encoding: 'utf8' })
+    const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.signaling.json', '--outDir', outDir], {
+      encoding: 'utf8',
+    })
     expect(build.stdout + build.stderr).toBe('')
     expect(build.status).toBe(0)
 

@@ -90,11 +90,7 @@ function randomNonArray(random: Random): unknown {
 }
 
 function invalidTopic(random: Random, limits: FuzzLimits): unknown {
-  return pick<unknown>(random, [
-    '',
-    'x'.repeat(limits.maxTopicLengthChars + int(random, 1, 100)),
-    randomNonString(random),
-  ])
+  return pick<unknown>(random, ['', 'x'.repeat(limits.maxTopicLengthChars + int(random, 1, 100)), randomNonString(random)])
 }
 
 function nestedArrays(depth: number): string {
@@ -115,81 +111,146 @@ type Generator = (random: Random, limits: FuzzLimits) => FuzzFrame
 
 /** The hostile generators and their weights; each must label its frames exactly. */
 const GENERATORS: ReadonlyArray<readonly [number, Generator]> = [
-  [10, (r) => {
-    const valid = JSON.stringify({ type: 'publish', topic: 'room', data: randomJson(r, 3) })
-    return rejectText('truncated JSON', valid.slice(0, int(r, 0, valid.length - 1)), 'invalid_json')
-  }],
+  [
+    10,
+    (r) => {
+      const valid = JSON.stringify({ type: 'publish', topic: 'room', data: randomJson(r, 3) })
+      return rejectText('truncated JSON', valid.slice(0, int(r, 0, valid.length - 1)), 'invalid_json')
+    },
+  ],
   // U+0001 is never valid in JSON text, inside or outside a string.
   [8, (r) => rejectText('garbage text', randomString(r, 40) + '\u0001' + randomString(r, 10), 'invalid_json')],
-  [8, (r) => reject('non-object JSON', pick<unknown>(r, [0, -1, 'ping', null, true, [], [{ type: 'ping' }], randomString(r, 5), [randomJson(r, 3)]]), 'not_object')],
-  [6, (r) => {
-    const object = randomJson(r, 2)
-    const record = typeof object === 'object' && object !== null && !Array.isArray(object) ? object : {}
-    const text = JSON.stringify(record)
-    const withoutType: Record<string, unknown> = JSON.parse(text) as Record<string, unknown>
-    delete withoutType['type']
-    return reject('missing type', withoutType, 'missing_type')
-  }],
-  [8, (r) => {
-    let type: unknown = pick<unknown>(r, [randomString(r, 10), 'Subscribe', 'PING', 'pong', 'publish ', null, 1, true, [], ['ping'], { type: 'ping' }])
-    if (typeof type === 'string' && VALID_TYPES.has(type)) type = type.toUpperCase()
-    return reject('unknown type', { type, topics: ['room'], topic: 'room' }, 'unknown_type')
-  }],
-  [8, (r) => {
-    const frame: Record<string, unknown> = { type: pick(r, ['subscribe', 'unsubscribe']) }
-    if (r() < 0.8) frame['topics'] = randomNonArray(r)
-    return reject('topics not an array', frame, 'bad_topics')
-  }],
-  [8, (r, limits) => {
-    const topics: unknown[] = Array.from({ length: int(r, 0, 5) }, (_, i) => `t${i}`)
-    topics.splice(int(r, 0, topics.length), 0, invalidTopic(r, limits))
-    return reject('bad topic in list', { type: pick(r, ['subscribe', 'unsubscribe']), topics }, 'bad_topic')
-  }],
-  [5, (r, limits) => {
-    const topics = Array.from({ length: limits.maxTopicsPerFrame + int(r, 1, 40) }, () => (r() < 0.9 ? `t${int(r, 0, 9)}` : randomNonString(r)))
-    return reject('too many topics', { type: pick(r, ['subscribe', 'unsubscribe']), topics }, 'too_many_topics')
-  }],
-  [8, (r, limits) => {
-    const frame: Record<string, unknown> = { type: 'publish', data: randomJson(r, 3) }
-    if (r() < 0.8) frame['topic'] = invalidTopic(r, limits)
-    return reject('publish with bad topic', frame, 'bad_topic')
-  }],
-  [6, (r, limits) => {
-    const maxDepth = Math.floor((limits.maxPayloadBytes - 100) / 2)
-    const depth = int(r, limits.maxJsonDepth, Math.min(maxDepth, 20_000))
-    const type = pick(r, ['publish', 'subscribe', 'nope'])
-    return rejectText('deep nesting', `{"type":"${type}","topic":"room","topics":["a"],"data":${nestedArrays(depth)}}`, 'too_deep')
-  }],
-  [6, (r) => {
-    const bytes = r() < 0.5
-      ? new TextEncoder().encode(JSON.stringify({ type: 'publish', topic: 'room', data: 'binary' }))
-      : Uint8Array.from({ length: int(r, 0, 64) }, () => int(r, 0, 255))
-    return { label: 'binary frame', data: bytes, binary: true, expect: { kind: 'reject', reason: 'binary_frame' } }
-  }],
-  [2, (r, limits) => ({
-    label: 'over maxPayload',
-    data: JSON.stringify({ type: 'publish', topic: 'room', data: 'x'.repeat(limits.maxPayloadBytes + int(r, 1, 1000)) }),
-    binary: false,
-    expect: { kind: 'close', code: CLOSE_TOO_BIG },
-  })],
-  [1, (r) => ({
-    label: 'invalid UTF-8 in a text frame',
-    data: Uint8Array.from([0x7b, 0xff, 0xfe, int(r, 0x80, 0xbf), 0x7d]),
-    binary: false,
-    expect: { kind: 'close', code: CLOSE_INVALID_UTF8 },
-  })],
-  [3, (r) => ({
-    label: 'valid subscribe',
-    data: JSON.stringify({ type: 'subscribe', topics: Array.from({ length: int(r, 1, 3) }, () => `fuzz-${int(r, 0, FUZZ_TOPIC_POOL_SIZE - 1)}`) }),
-    binary: false,
-    expect: { kind: 'accept' },
-  })],
-  [3, (r) => ({
-    label: 'valid publish',
-    data: `{"type":"publish","topic":"fuzz-${int(r, 0, FUZZ_TOPIC_POOL_SIZE - 1)}","__proto__":{"x":1},"constructor":1,"data":${JSON.stringify(randomJson(r, 3))}}`,
-    binary: false,
-    expect: { kind: 'accept' },
-  })],
+  [
+    8,
+    (r) =>
+      reject(
+        'non-object JSON',
+        pick<unknown>(r, [0, -1, 'ping', null, true, [], [{ type: 'ping' }], randomString(r, 5), [randomJson(r, 3)]]),
+        'not_object',
+      ),
+  ],
+  [
+    6,
+    (r) => {
+      const object = randomJson(r, 2)
+      const record = typeof object === 'object' && object !== null && !Array.isArray(object) ? object : {}
+      const text = JSON.stringify(record)
+      const withoutType: Record<string, unknown> = JSON.parse(text) as Record<string, unknown>
+      delete withoutType['type']
+      return reject('missing type', withoutType, 'missing_type')
+    },
+  ],
+  [
+    8,
+    (r) => {
+      let type: unknown = pick<unknown>(r, [
+        randomString(r, 10),
+        'Subscribe',
+        'PING',
+        'pong',
+        'publish ',
+        null,
+        1,
+        true,
+        [],
+        ['ping'],
+        { type: 'ping' },
+      ])
+      if (typeof type === 'string' && VALID_TYPES.has(type)) type = type.toUpperCase()
+      return reject('unknown type', { type, topics: ['room'], topic: 'room' }, 'unknown_type')
+    },
+  ],
+  [
+    8,
+    (r) => {
+      const frame: Record<string, unknown> = { type: pick(r, ['subscribe', 'unsubscribe']) }
+      if (r() < 0.8) frame['topics'] = randomNonArray(r)
+      return reject('topics not an array', frame, 'bad_topics')
+    },
+  ],
+  [
+    8,
+    (r, limits) => {
+      const topics: unknown[] = Array.from({ length: int(r, 0, 5) }, (_, i) => `t${i}`)
+      topics.splice(int(r, 0, topics.length), 0, invalidTopic(r, limits))
+      return reject('bad topic in list', { type: pick(r, ['subscribe', 'unsubscribe']), topics }, 'bad_topic')
+    },
+  ],
+  [
+    5,
+    (r, limits) => {
+      const topics = Array.from({ length: limits.maxTopicsPerFrame + int(r, 1, 40) }, () =>
+        r() < 0.9 ? `t${int(r, 0, 9)}` : randomNonString(r),
+      )
+      return reject('too many topics', { type: pick(r, ['subscribe', 'unsubscribe']), topics }, 'too_many_topics')
+    },
+  ],
+  [
+    8,
+    (r, limits) => {
+      const frame: Record<string, unknown> = { type: 'publish', data: randomJson(r, 3) }
+      if (r() < 0.8) frame['topic'] = invalidTopic(r, limits)
+      return reject('publish with bad topic', frame, 'bad_topic')
+    },
+  ],
+  [
+    6,
+    (r, limits) => {
+      const maxDepth = Math.floor((limits.maxPayloadBytes - 100) / 2)
+      const depth = int(r, limits.maxJsonDepth, Math.min(maxDepth, 20_000))
+      const type = pick(r, ['publish', 'subscribe', 'nope'])
+      return rejectText('deep nesting', `{"type":"${type}","topic":"room","topics":["a"],"data":${nestedArrays(depth)}}`, 'too_deep')
+    },
+  ],
+  [
+    6,
+    (r) => {
+      const bytes =
+        r() < 0.5
+          ? new TextEncoder().encode(JSON.stringify({ type: 'publish', topic: 'room', data: 'binary' }))
+          : Uint8Array.from({ length: int(r, 0, 64) }, () => int(r, 0, 255))
+      return { label: 'binary frame', data: bytes, binary: true, expect: { kind: 'reject', reason: 'binary_frame' } }
+    },
+  ],
+  [
+    2,
+    (r, limits) => ({
+      label: 'over maxPayload',
+      data: JSON.stringify({ type: 'publish', topic: 'room', data: 'x'.repeat(limits.maxPayloadBytes + int(r, 1, 1000)) }),
+      binary: false,
+      expect: { kind: 'close', code: CLOSE_TOO_BIG },
+    }),
+  ],
+  [
+    1,
+    (r) => ({
+      label: 'invalid UTF-8 in a text frame',
+      data: Uint8Array.from([0x7b, 0xff, 0xfe, int(r, 0x80, 0xbf), 0x7d]),
+      binary: false,
+      expect: { kind: 'close', code: CLOSE_INVALID_UTF8 },
+    }),
+  ],
+  [
+    3,
+    (r) => ({
+      label: 'valid subscribe',
+      data: JSON.stringify({
+        type: 'subscribe',
+        topics: Array.from({ length: int(r, 1, 3) }, () => `fuzz-${int(r, 0, FUZZ_TOPIC_POOL_SIZE - 1)}`),
+      }),
+      binary: false,
+      expect: { kind: 'accept' },
+    }),
+  ],
+  [
+    3,
+    (r) => ({
+      label: 'valid publish',
+      data: `{"type":"publish","topic":"fuzz-${int(r, 0, FUZZ_TOPIC_POOL_SIZE - 1)}","__proto__":{"x":1},"constructor":1,"data":${JSON.stringify(randomJson(r, 3))}}`,
+      binary: false,
+      expect: { kind: 'accept' },
+    }),
+  ],
 ]
 
 const TOTAL_WEIGHT = GENERATORS.reduce((sum, [weight]) => sum + weight, 0)

@@ -47,7 +47,12 @@ export function withTimeout<T>(promise: Promise<T>, message: string, ms = WAIT_T
 }
 
 /** Polls `condition` until it is true, failing with `message` after the timeout. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, message: string, ms = WAIT_TIMEOUT_MS, intervalMs = 10): Promise<void> {
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  message: string,
+  ms = WAIT_TIMEOUT_MS,
+  intervalMs = 10,
+): Promise<void> {
   const deadline = Date.now() + ms
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${message}`)

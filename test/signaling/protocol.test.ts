@@ -20,7 +20,10 @@ function nested(depth: number): string {
 
 describe('parseClientFrame accepts', () => {
   it('subscribe and unsubscribe with a topic list, including an empty one', () => {
-    expect(parseClientFrame('{"type":"subscribe","topics":["a","b"]}')).toEqual({ ok: true, frame: { type: 'subscribe', topics: ['a', 'b'] } })
+    expect(parseClientFrame('{"type":"subscribe","topics":["a","b"]}')).toEqual({
+      ok: true,
+      frame: { type: 'subscribe', topics: ['a', 'b'] },
+    })
     expect(parseClientFrame('{"type":"unsubscribe","topics":["a"]}')).toEqual({ ok: true, frame: { type: 'unsubscribe', topics: ['a'] } })
     expect(parseClientFrame('{"type":"subscribe","topics":[]}')).toEqual({ ok: true, frame: { type: 'subscribe', topics: [] } })
   })
@@ -78,7 +81,11 @@ describe('parseClientFrame rejects', () => {
     ['publish without topic', '{"type":"publish","data":1}', 'bad_topic'],
     ['publish with numeric topic', '{"type":"publish","topic":7}', 'bad_topic'],
     ['publish with an over-long topic', JSON.stringify({ type: 'publish', topic: 'x'.repeat(MAX_TOPIC_LENGTH_CHARS + 1) }), 'bad_topic'],
-    ['too many topics', JSON.stringify({ type: 'subscribe', topics: Array.from({ length: MAX_TOPICS_PER_FRAME + 1 }, (_, i) => `t${i}`) }), 'too_many_topics'],
+    [
+      'too many topics',
+      JSON.stringify({ type: 'subscribe', topics: Array.from({ length: MAX_TOPICS_PER_FRAME + 1 }, (_, i) => `t${i}`) }),
+      'too_many_topics',
+    ],
     ['deep nesting', nested(MAX_JSON_DEPTH + 5), 'too_deep'],
     ['very deep nesting', nested(20_000), 'too_deep'],
   ]
@@ -87,7 +94,10 @@ describe('parseClientFrame rejects', () => {
   })
 
   it('applies custom limits', () => {
-    expect(parseClientFrame('{"type":"subscribe","topics":["a","b"]}', { maxTopicsPerFrame: 1 })).toEqual({ ok: false, reason: 'too_many_topics' })
+    expect(parseClientFrame('{"type":"subscribe","topics":["a","b"]}', { maxTopicsPerFrame: 1 })).toEqual({
+      ok: false,
+      reason: 'too_many_topics',
+    })
     expect(parseClientFrame('{"type":"publish","topic":"abc"}', { maxTopicLengthChars: 2 })).toEqual({ ok: false, reason: 'bad_topic' })
   })
 })
@@ -119,7 +129,7 @@ describe('parseServerFrame', () => {
 })
 
 describe('encodePublishText', () => {
-  it('adds clients to the sender\'s own text, meaning what encodePublish means', () => {
+  it("adds clients to the sender's own text, meaning what encodePublish means", () => {
     const text = '{ "type": "publish", "topic": "t", "data": {"nested": "}"} }\n'
     const parsed = parseClientFrame(text)
     expect(parsed.ok && parsed.frame.type === 'publish' && parsed.frame.text).toBe(text)

@@ -24,7 +24,9 @@ export interface RedisHandle {
 /** Throws a clear error if redis-server cannot be run. */
 export function requireRedisServer(): void {
   if (findRedisServer() === null) {
-    throw new Error(`redis-server not found at ${REDIS_SERVER_BIN}: install it with \`apt-get install redis-server\` (or set REDIS_SERVER_BIN)`)
+    throw new Error(
+      `redis-server not found at ${REDIS_SERVER_BIN}: install it with \`apt-get install redis-server\` (or set REDIS_SERVER_BIN)`,
+    )
   }
 }
 

@@ -49,7 +49,9 @@ function dataOf(client: TestClient, topic: string): unknown[] {
 }
 
 describe('signaling across instances through Redis', () => {
-  it('relays publishes both ways, once each, and keeps channels only while topics have local subscribers', { timeout: REDIS_TEST_TIMEOUT_MS }, async () => {
+  it('relays publishes both ways, once each, and keeps channels only while topics have local subscribers', {
+    timeout: REDIS_TEST_TIMEOUT_MS,
+  }, async () => {
     const redis = await trackedRedis()
     const one = await startTestServer({ redisUrl: redis.url })
     const two = await startTestServer({ redisUrl: redis.url })
@@ -90,7 +92,9 @@ describe('signaling across instances through Redis', () => {
     await redis.stop('SIGKILL')
     await waitUntil(() => one.stats().relay === 'down' && two.stats().relay === 'down', 'both instances notice', RECONNECT_WAIT_MS)
     a.send({ type: 'publish', topic: 'room', data: 'while down' })
-    expect(await c.waitFor((f) => f.type === 'publish' && f.message['data'] === 'while down', 'local delivery')).toMatchObject({ clients: 2 })
+    expect(await c.waitFor((f) => f.type === 'publish' && f.message['data'] === 'while down', 'local delivery')).toMatchObject({
+      clients: 2,
+    })
     await waitUntil(() => one.stats().counters.relayFailed === 1, 'the failed relay is counted')
 
     const restarted = await trackedRedis(redis.port)
@@ -106,7 +110,12 @@ describe('signaling across instances through Redis', () => {
 
   it('serves local topics when Redis is unreachable at start-up', { timeout: REDIS_TEST_TIMEOUT_MS }, async () => {
     const lines: string[] = []
-    const server = await startTestServer({ redisUrl: 'redis://127.0.0.1:1', redisStartupWaitMs: 300, logLevel: 'warn', logSink: (line) => void lines.push(line) })
+    const server = await startTestServer({
+      redisUrl: 'redis://127.0.0.1:1',
+      redisStartupWaitMs: 300,
+      logLevel: 'warn',
+      logSink: (line) => void lines.push(line),
+    })
     expect(server.stats().relay).toBe('connecting')
     expect(lines.some((line) => line.includes('"redis_unavailable"'))).toBe(true)
     const a = await joined(server, 'solo')

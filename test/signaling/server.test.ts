@@ -133,7 +133,14 @@ describe('signaling server robustness', () => {
     hostile.ws.send(Buffer.from('{"type":"publish","topic":"room"}'), { binary: true })
     await hostile.sync()
     const { counters } = server.stats()
-    expect(counters.rejected).toMatchObject({ invalid_json: 1, not_object: 3, bad_topics: 1, bad_topic: 1, unknown_type: 1, binary_frame: 1 })
+    expect(counters.rejected).toMatchObject({
+      invalid_json: 1,
+      not_object: 3,
+      bad_topics: 1,
+      bad_topic: 1,
+      unknown_type: 1,
+      binary_frame: 1,
+    })
     await peer.sync()
     expect(peer.publishes('room')).toEqual([])
   })
@@ -173,7 +180,11 @@ describe('signaling server robustness', () => {
     frozen.send({ type: 'subscribe', topics: ['room'] })
     await frozen.sync()
     frozen.ws.pause() // stops reading: pings go unanswered
-    await waitUntil(() => server.stats().counters.dropped.heartbeat_timeout >= 1, 'the frozen client is terminated', 20 * heartbeatIntervalMs)
+    await waitUntil(
+      () => server.stats().counters.dropped.heartbeat_timeout >= 1,
+      'the frozen client is terminated',
+      20 * heartbeatIntervalMs,
+    )
     expect(server.stats().registry.topics).toBe(0)
     // The server pings only a client that answered the previous ping (else it terminates it), so
     // three more pings mean the live client passed three more heartbeat checks.

@@ -56,7 +56,11 @@ describe('topic registry', () => {
 
   it('does not encode or send for a topic without subscribers', () => {
     const { registry } = setup()
-    expect(publish(registry, 'nobody', () => { throw new Error('must not encode') })).toBe(0)
+    expect(
+      publish(registry, 'nobody', () => {
+        throw new Error('must not encode')
+      }),
+    ).toBe(0)
   })
 
   it('unsubscribes, reporting topics that became empty, and removes empty entries', () => {

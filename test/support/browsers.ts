@@ -8,18 +8,23 @@ import { findChromium } from '../../scripts/find-chromium.js'
 
 /** Chromium flags for a headless run on a machine with no internet (see DEVELOPERS.md). */
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ]
 
 /** Something started by a test that must be stopped afterwards. */
 export interface Running {
   url: string
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
 /** Serves a folder over HTTP on 127.0.0.1 at `basePath` (e.g. "/tools/chat/"). */
-export async function serveStatic (dir: string, basePath = '/'): Promise<Running> {
+export async function serveStatic(dir: string, basePath = '/'): Promise<Running> {
   const files = sirv(dir, { dev: true, etag: false })
   const server: Server = createServer((request, response) => {
     const url = request.url ?? '/'
@@ -28,18 +33,24 @@ export async function serveStatic (dir: string, basePath = '/'): Promise<Running
       return
     }
     request.url = '/' + url.slice(basePath.length)
-    files(request, response, () => { response.writeHead(404).end('not found') })
+    files(request, response, () => {
+      response.writeHead(404).end('not found')
+    })
   })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}${basePath}`,
-    close: () => new Promise(resolve => { server.closeAllConnections(); server.close(() => resolve()) }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }
 
 /** Launches a separate headless Chromium process, with `extraArgs` after the usual flags. */
-export async function launchChromium (extraArgs: readonly string[] = []): Promise<Browser> {
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   const executablePath = findChromium()
   if (executablePath === null) throw new Error('Chromium not found: run `npm test` (it installs it) or set CHROMIUM_PATH')
   return chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] })
@@ -50,7 +61,7 @@ export async function launchChromium (extraArgs: readonly string[] = []): Promis
  * then is what a page opened by a LAN address is: plain http on a host that is not localhost,
  * so not a secure context (no WebCrypto), while every packet stays on loopback.
  */
-export function resolveToLoopback (hostname: string): string[] {
+export function resolveToLoopback(hostname: string): string[] {
   return [`--host-resolver-rules=MAP ${hostname} 127.0.0.1`]
 }
 
@@ -58,15 +69,15 @@ export function resolveToLoopback (hostname: string): string[] {
 export interface KillableChromium {
   browser: Browser
   /** SIGKILL of every process of this browser at once: a crash with no chance of a goodbye. */
-  kill (): void
+  kill(): void
   /** SIGSTOP of every process of this browser: not one packet leaves it until thaw(). */
-  freeze (): void
+  freeze(): void
   /** SIGCONT: the browser runs (and talks) again. */
-  thaw (): void
+  thaw(): void
 }
 
 /** Launches Chromium as a server whose process a test can kill or freeze, and connects to it. */
-export async function launchKillableChromium (): Promise<KillableChromium> {
+export async function launchKillableChromium(): Promise<KillableChromium> {
   const executablePath = findChromium()
   if (executablePath === null) throw new Error('Chromium not found: run `npm test` (it installs it) or set CHROMIUM_PATH')
   const server = await chromium.launchServer({ executablePath, headless: true, args: CHROMIUM_ARGS })
@@ -83,4 +94,3 @@ export async function launchKillableChromium (): Promise<KillableChromium> {
     thaw: () => signalGroup('SIGCONT'),
   }
 }
-

@@ -8,12 +8,12 @@ import type { RtcImplementation } from '../../src/transport/liveness.js'
 
 /** The part of simple-peer (which ships no types) that y-webrtc uses. */
 interface SimplePeer {
-  on (event: string, listener: (value: never) => void): void
-  once (event: string, listener: () => void): void
-  off (event: string, listener: (value: never) => void): void
-  signal (data: unknown): void
-  send (data: Uint8Array): void
-  destroy (): void
+  on(event: string, listener: (value: never) => void): void
+  once(event: string, listener: () => void): void
+  off(event: string, listener: (value: never) => void): void
+  signal(data: unknown): void
+  send(data: Uint8Array): void
+  destroy(): void
 }
 type PeerConstructor = new (options: Record<string, unknown>) => SimplePeer
 const Peer = createRequire(import.meta.url)('simple-peer') as PeerConstructor
@@ -26,19 +26,22 @@ afterEach(() => {
 })
 
 /** Two simple-peer instances signalling to each other in memory; resolves once both are connected. */
-async function connect (initiatorRtc: RtcImplementation, answererRtc: RtcImplementation): Promise<[SimplePeer, SimplePeer]> {
+async function connect(initiatorRtc: RtcImplementation, answererRtc: RtcImplementation): Promise<[SimplePeer, SimplePeer]> {
   const a = new Peer({ initiator: true, wrtc: initiatorRtc, config: { iceServers: [] } })
   const b = new Peer({ initiator: false, wrtc: answererRtc, config: { iceServers: [] } })
   peers.push(a, b)
   a.on('signal', (signal: unknown) => b.signal(signal))
   b.on('signal', (signal: unknown) => a.signal(signal))
-  await Promise.all([new Promise<void>(resolve => a.once('connect', resolve)), new Promise<void>(resolve => b.once('connect', resolve))])
+  await Promise.all([
+    new Promise<void>((resolve) => a.once('connect', resolve)),
+    new Promise<void>((resolve) => b.once('connect', resolve)),
+  ])
   return [a, b]
 }
 
 /** The next `count` messages a peer receives. */
-function received (peer: SimplePeer, count: number): Promise<Uint8Array[]> {
-  return new Promise(resolve => {
+function received(peer: SimplePeer, count: number): Promise<Uint8Array[]> {
+  return new Promise((resolve) => {
     const got: Uint8Array[] = []
     const onData = (data: Uint8Array): void => {
       got.push(new Uint8Array(data))
@@ -52,7 +55,7 @@ function received (peer: SimplePeer, count: number): Promise<Uint8Array[]> {
 }
 
 /** Bytes that differ from position to position, so a misplaced chunk shows. */
-function pattern (length: number, seed: number): Uint8Array {
+function pattern(length: number, seed: number): Uint8Array {
   const bytes = new Uint8Array(length)
   for (let i = 0; i < length; i++) bytes[i] = (i * 31 + seed) & 0xff
   bytes[0] = seed & 0x7f // like a y-webrtc message type

@@ -2,14 +2,28 @@
 // hold more than the cap), and the framed channel's queue over a fake channel with a send buffer.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
-  FRAME_MAGIC, FRAME_PAYLOAD_BYTES, MAX_UNFRAMED_BYTES, Reassembler, encodeFrame, encodeFramingHello,
-  isFrame, needsFraming, parseFramingHello, type ReassemblyBudget,
+  FRAME_MAGIC,
+  FRAME_PAYLOAD_BYTES,
+  MAX_UNFRAMED_BYTES,
+  Reassembler,
+  encodeFrame,
+  encodeFramingHello,
+  isFrame,
+  needsFraming,
+  parseFramingHello,
+  type ReassemblyBudget,
 } from '../../src/transport/framing-protocol.js'
-import { CAPABILITY_WAIT_MS, FramedChannel, HIGH_WATER_BYTES, FramingCapability, type FramingStats } from '../../src/transport/framing-channel.js'
+import {
+  CAPABILITY_WAIT_MS,
+  FramedChannel,
+  HIGH_WATER_BYTES,
+  FramingCapability,
+  type FramingStats,
+} from '../../src/transport/framing-channel.js'
 
 const MIB = 1024 * 1024
 
-function pattern (length: number, seed = 1): Uint8Array {
+function pattern(length: number, seed = 1): Uint8Array {
   const bytes = new Uint8Array(length)
   for (let i = 0; i < length; i++) bytes[i] = (i * 7 + seed) & 0xff
   bytes[0] = 0 // a y-webrtc sync message
@@ -17,7 +31,7 @@ function pattern (length: number, seed = 1): Uint8Array {
 }
 
 /** Every frame of a message, as the sender cuts it. */
-function framesOf (message: Uint8Array): Uint8Array[] {
+function framesOf(message: Uint8Array): Uint8Array[] {
   const frames: Uint8Array[] = []
   let offset = 0
   do {
@@ -28,7 +42,7 @@ function framesOf (message: Uint8Array): Uint8Array[] {
 }
 
 /** A START frame announcing `total` bytes, with a few payload bytes. */
-function startFrame (total: number): Uint8Array {
+function startFrame(total: number): Uint8Array {
   const frame = new Uint8Array(14)
   frame[0] = FRAME_MAGIC
   frame[1] = 1
@@ -53,8 +67,8 @@ describe('framing protocol', () => {
     for (const size of [MAX_UNFRAMED_BYTES + 1, FRAME_PAYLOAD_BYTES * 3, FRAME_PAYLOAD_BYTES * 3 + 17, 5 * MIB]) {
       const message = pattern(size, size)
       const frames = framesOf(message)
-      const steps = frames.map(frame => reassembler.push(frame))
-      expect(steps.slice(0, -1).every(step => step.kind === 'partial')).toBe(true)
+      const steps = frames.map((frame) => reassembler.push(frame))
+      expect(steps.slice(0, -1).every((step) => step.kind === 'partial')).toBe(true)
       const last = steps[steps.length - 1]
       expect(last.kind).toBe('message')
       if (last.kind === 'message') expect(Buffer.compare(new Uint8Array(last.data), message)).toBe(0)
@@ -65,9 +79,22 @@ describe('framing protocol', () => {
   it('accepts and checks capability frames', () => {
     const hello = encodeFramingHello(64 * MIB)
     expect(parseFramingHello(hello.buffer)).toBe(64 * MIB)
-    const withVersion = (version: number) => { const copy = hello.slice(); copy[1] = version; return copy.buffer }
+    const withVersion = (version: number) => {
+      const copy = hello.slice()
+      copy[1] = version
+      return copy.buffer
+    }
     const withMax = (max: number) => encodeFramingHello(max).buffer
-    for (const bad of [null, 42, 'framing', hello, withVersion(2), withMax(MAX_UNFRAMED_BYTES), new ArrayBuffer(6), new Uint8Array([...hello, 0]).buffer]) {
+    for (const bad of [
+      null,
+      42,
+      'framing',
+      hello,
+      withVersion(2),
+      withMax(MAX_UNFRAMED_BYTES),
+      new ArrayBuffer(6),
+      new Uint8Array([...hello, 0]).buffer,
+    ]) {
       expect(parseFramingHello(bad)).toBeNull()
     }
   })
@@ -92,7 +119,7 @@ describe('reassembly limits', () => {
     for (const frames of cases) {
       const room = budget()
       const reassembler = new Reassembler(64 * MIB, room)
-      const steps = frames.map(frame => reassembler.push(frame))
+      const steps = frames.map((frame) => reassembler.push(frame))
       expect(steps[steps.length - 1]).toMatchObject({ kind: 'violation' })
       expect(room.usedBytes).toBe(0)
     }
@@ -106,8 +133,8 @@ describe('reassembly limits', () => {
     const frames = framesOf(message)
     const half = frames.length / 2
     for (const frame of frames.slice(0, half)) expect(first.push(frame).kind).toBe('partial')
-    const steps = frames.slice(0, half).map(frame => second.push(frame))
-    expect(steps.some(step => step.kind === 'violation')).toBe(true)
+    const steps = frames.slice(0, half).map((frame) => second.push(frame))
+    expect(steps.some((step) => step.kind === 'violation')).toBe(true)
     expect(room.usedBytes).toBe(first.heldBytes)
     first.reset()
     expect(room.usedBytes).toBe(0)
@@ -137,31 +164,36 @@ class FakeChannel extends EventTarget {
   /** Largest message accepted, like a stock WebRTC stack (256 KiB). */
   maxMessageBytes = 256 * 1024
 
-  get bufferedAmount (): number {
+  get bufferedAmount(): number {
     return this.buffered.reduce((sum, item) => sum + (typeof item === 'string' ? item.length : item.byteLength), 0)
   }
 
-  send (data: string | ArrayBuffer | ArrayBufferView): void {
+  send(data: string | ArrayBuffer | ArrayBufferView): void {
     if (this.readyState !== 'open') throw new DOMException('closed', 'InvalidStateError')
-    const item = typeof data === 'string' ? data : data instanceof ArrayBuffer ? data.slice(0) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer
+    const item =
+      typeof data === 'string'
+        ? data
+        : data instanceof ArrayBuffer
+          ? data.slice(0)
+          : new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer
     if (typeof item !== 'string' && item.byteLength > this.maxMessageBytes) throw new TypeError('message too large')
     this.buffered.push(item)
   }
 
   /** Delivers everything buffered to the peer, then fires the low event. */
-  drain (): void {
+  drain(): void {
     const items = this.buffered.splice(0)
     for (const data of items) this.peer?.onmessage?.(new MessageEvent('message', { data }))
     this.onbufferedamountlow?.()
   }
 
-  close (): void {
+  close(): void {
     this.readyState = 'closed'
     this.onclose?.()
   }
 }
 
-function pair (): [FakeChannel, FakeChannel] {
+function pair(): [FakeChannel, FakeChannel] {
   const a = new FakeChannel()
   const b = new FakeChannel()
   a.peer = b
@@ -169,29 +201,40 @@ function pair (): [FakeChannel, FakeChannel] {
   return [a, b]
 }
 
-function context (capability = new FramingCapability()) {
-  const stats: FramingStats = { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0, refusedMessages: 0, handlerErrors: 0 }
+function context(capability = new FramingCapability()) {
+  const stats: FramingStats = {
+    droppedMessages: 0,
+    violations: 0,
+    framedMessages: 0,
+    reassembledMessages: 0,
+    refusedMessages: 0,
+    handlerErrors: 0,
+  }
   return { capability, budget: budget(), stats }
 }
 
-function collect (channel: FramedChannel): Uint8Array[] {
+function collect(channel: FramedChannel): Uint8Array[] {
   const got: Uint8Array[] = []
   channel.binaryType = 'arraybuffer' // as simple-peer sets it
-  channel.onmessage = event => { got.push(new Uint8Array((event as MessageEvent<ArrayBuffer>).data)) }
+  channel.onmessage = (event) => {
+    got.push(new Uint8Array((event as MessageEvent<ArrayBuffer>).data))
+  }
   return got
 }
 
 /** Drains both fake channels until nothing moves (microtasks in between). */
-async function settle (...channels: FakeChannel[]): Promise<void> {
+async function settle(...channels: FakeChannel[]): Promise<void> {
   for (let round = 0; round < 10_000; round++) {
     await Promise.resolve()
-    if (channels.every(channel => channel.buffered.length === 0)) return
+    if (channels.every((channel) => channel.buffered.length === 0)) return
     for (const channel of channels) channel.drain()
   }
 }
 
 describe('framed channel', () => {
-  afterEach(() => { vi.useRealTimers() })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
 
   it('sends small messages untouched, and a large one in frames once the peer announced framing', async () => {
     const [realA, realB] = pair()
@@ -262,7 +305,9 @@ describe('framed channel', () => {
     const b = new FramedChannel(realB as unknown as RTCDataChannel, ctxB)
     const got = collect(b)
     let closed = false
-    b.onclose = () => { closed = true }
+    b.onclose = () => {
+      closed = true
+    }
     realA.send(startFrame(10 * 1024 * MIB))
     realA.drain()
     expect(closed).toBe(true)
@@ -277,7 +322,9 @@ describe('framed channel', () => {
     const b = new FramedChannel(realB as unknown as RTCDataChannel, context())
     expect(realB.binaryType).toBe('arraybuffer')
     const got: unknown[] = []
-    b.onmessage = event => { got.push((event as MessageEvent<unknown>).data) }
+    b.onmessage = (event) => {
+      got.push((event as MessageEvent<unknown>).data)
+    }
     realA.send('hello')
     realA.send(pattern(10))
     realA.drain()

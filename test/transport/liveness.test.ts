@@ -5,7 +5,7 @@ import { closeLink, emptyLiveness, isSpokenFor, onFrame, tick } from '../../src/
 const known = () => true
 
 /** Ticks every heartbeat from `from` to `to` (inclusive), collecting what went. */
-function tickThrough (state: ReturnType<typeof emptyLiveness>, from: number, to: number, isKnown = known) {
+function tickThrough(state: ReturnType<typeof emptyLiveness>, from: number, to: number, isKnown = known) {
   const gone: number[] = []
   const askSync: string[] = []
   for (let now = from; now <= to; now += HEARTBEAT_INTERVAL_MS) {

@@ -3,22 +3,29 @@ import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
-import { AWARENESS_BURST, AWARENESS_PER_SECOND, PeerGuard, guardLink, inspectPeerMessage, type Refusal } from '../../src/transport/peer-guard.js'
+import {
+  AWARENESS_BURST,
+  AWARENESS_PER_SECOND,
+  PeerGuard,
+  guardLink,
+  inspectPeerMessage,
+  type Refusal,
+} from '../../src/transport/peer-guard.js'
 
 /** Messages exactly as y-webrtc writes them. */
-function syncStep1 (doc: Y.Doc): Uint8Array {
+function syncStep1(doc: Y.Doc): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, 0)
   syncProtocol.writeSyncStep1(encoder, doc)
   return encoding.toUint8Array(encoder)
 }
-function update (doc: Y.Doc): Uint8Array {
+function update(doc: Y.Doc): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, 0)
   syncProtocol.writeUpdate(encoder, Y.encodeStateAsUpdate(doc))
   return encoding.toUint8Array(encoder)
 }
-function awarenessMessage (awareness: Awareness): Uint8Array {
+function awarenessMessage(awareness: Awareness): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, 1)
   encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(awareness, [awareness.clientID]))
@@ -31,7 +38,7 @@ describe('inspectPeerMessage', () => {
   const awareness = new Awareness(doc)
   awareness.setLocalState({ name: 'x' })
 
-  it("recognizes what y-webrtc sends", () => {
+  it('recognizes what y-webrtc sends', () => {
     expect(inspectPeerMessage(syncStep1(doc))).toBe('sync')
     expect(inspectPeerMessage(update(doc))).toBe('sync')
     expect(inspectPeerMessage(awarenessMessage(awareness))).toBe('awareness')
@@ -53,7 +60,10 @@ describe('inspectPeerMessage', () => {
 
   it('survives a seeded fuzz of random bytes without throwing', () => {
     let seed = 42
-    const random = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed }
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed
+    }
     for (let i = 0; i < 2000; i++) {
       const bytes = Uint8Array.from({ length: random() % 64 }, () => random() % 256)
       expect(() => inspectPeerMessage(bytes), `seed 42, case ${i}`).not.toThrow()

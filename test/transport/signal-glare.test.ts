@@ -23,7 +23,7 @@ describe('decideSignal', () => {
     expect(decideSignal(answering, { kind: 'offer', token: 7 }, 4)).toBe('restart')
   })
 
-  it('keeps a connected link: an offer in the peer\'s name may come from anyone in the topic', () => {
+  it("keeps a connected link: an offer in the peer's name may come from anyone in the topic", () => {
     expect(decideSignal(connected, { kind: 'offer', token: 7 }, 4)).toBe('drop')
   })
 
