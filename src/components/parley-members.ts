@@ -45,7 +45,8 @@ export class ParleyMembers extends LitElement {
       <ul part="list" aria-label="Members">
         ${repeat(
           this.members,
-          (member) => member.key,
+          // A user's entry and the entry of tabs that failed to prove they are that user share a key.
+          (member) => (member.verdict === 'unverified' ? `unverified:${member.key}` : member.key),
           (member) => html`
           <li>
             <span class="dot" style="--member-color: ${member.color}" aria-hidden="true"></span>
@@ -60,7 +61,11 @@ export class ParleyMembers extends LitElement {
                 ${member.tabs > 1 ? html`<span class="tabs">${member.tabs} tabs</span>` : ''}
                 ${member.typing ? html`<span class="typing" title="typing">✎<span class="visually-hidden"> typing</span></span>` : ''}
               </span>
-              <span class="fingerprint" title="Key fingerprint: compare it with this person to be sure it is them">${shortFingerprint(member.key)}</span>
+              ${
+                member.verdict === 'unverified'
+                  ? '' // the key is only claimed: its fingerprint would vouch for an impostor
+                  : html`<span class="fingerprint" title="Key fingerprint: compare it with this person to be sure it is them">${shortFingerprint(member.key)}</span>`
+              }
             </span>
           </li>`,
         )}
