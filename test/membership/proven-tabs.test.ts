@@ -220,3 +220,38 @@ describe('a room presence with real signatures', () => {
     }
   })
 })
+
+describe('signing presence states', () => {
+  it('raises the counter with every state, and publishes only the newest when signatures finish out of order', async () => {
+    const real = await signerFor(await generateSigningKeys())
+    const held: (() => void)[] = []
+    const signatures: Promise<string>[] = []
+    // The real key, but each signature is held until the test lets it go.
+    const sign = (bytes: Uint8Array<ArrayBuffer>) => {
+      const signature = new Promise<void>((go) => held.push(go)).then(() => real.sign(bytes))
+      signatures.push(signature)
+      return signature
+    }
+    const signer = { ...real, sign }
+    const awareness = new Awareness(new Y.Doc())
+    const presence = new RoomPresence(awareness, 'parley-v1-order')
+    const published = () => (awareness.getLocalState()?.presence as { meta: MemberMeta } | undefined)?.meta
+    try {
+      const joined = presence.join({ userId: real.userId, name: 'Alice', color: 'red', signer })
+      held.shift()?.()
+      await joined
+      expect(published()).toMatchObject({ counter: 1, typing: false })
+      presence.input() // typing: a second state
+      presence.stopTyping('send') // and a third
+      expect(held).toHaveLength(2)
+      held.pop()?.() // the newest finishes first
+      await expect.poll(() => published()?.counter).toBe(3)
+      held.pop()?.() // the older one, late: not published over the newer
+      await signatures[1] // presence reacts to it first, having waited on it first
+      expect(published()).toMatchObject({ counter: 3, typing: false })
+      await expect.poll(() => presence.view.members.map((m) => m.verdict)).toEqual(['verified'])
+    } finally {
+      presence.destroy()
+    }
+  })
+})
