@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { request } from 'node:http'
+import { networkInterfaces } from 'node:os'
 import type { Browser } from 'playwright-core'
 import { freePort } from '../signaling/redis-harness.js'
 import { killProcessGroup, portAnswers, processGroupAlive, spawnNpmScript } from '../support/process-tree.js'
@@ -86,5 +88,47 @@ it('stops everything it started when npm alone gets SIGTERM', { timeout: START_T
     expect([await portAnswers(sitePort), await portAnswers(signalingPort)]).toEqual([false, false])
   } finally {
     killProcessGroup(group)
+  }
+})
+
+/** The status the server on 127.0.0.1:`port` answers a GET / with, sent with a Host header of `host`. */
+function statusFor(port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: { Host: `${host}:${port}` } }, (response) => {
+      response.resume()
+      resolve(response.statusCode ?? 0)
+    })
+    req.once('error', reject)
+    req.end()
+  })
+}
+
+it('with HOST=0.0.0.0 prints a link per LAN address', {
+  timeout: START_TIMEOUT_MS + 30_000,
+}, async () => {
+  const [sitePort, signalingPort] = [await freePort(), await freePort()]
+  const exposed = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/start.ts'], {
+    env: { ...process.env, HOST: '0.0.0.0', PORT: String(sitePort), SIGNALING_PORT: String(signalingPort) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  exposed.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  try {
+    await printedOpenUrl(exposed)
+    await expect.poll(() => output, { timeout: 5_000 }).toContain('Signaling server:')
+    const lan = Object.values(networkInterfaces())
+      .flatMap((infos) => infos ?? [])
+      .filter((info) => info.family === 'IPv4' && !info.internal)
+      .map((info) => info.address)
+    for (const address of lan) {
+      expect(output).toContain(`http://${address}:${sitePort}/?signaling=ws://${address}:${signalingPort}#lobby`)
+    }
+    for (const address of ['localhost', ...lan]) expect(await statusFor(sitePort, address)).toBe(200)
+  } finally {
+    const exited = once(exposed, 'exit')
+    exposed.kill('SIGTERM')
+    await exited
   }
 })
