@@ -1,4 +1,4 @@
-// What `npm start` prints: the links to open, from HOST and this machine's network interfaces.
+// What `npm start` prints and whom its dev server answers, from HOST and this machine's names.
 // Pure functions over the network interfaces and host name they are given; start.ts passes the real ones.
 import type { NetworkInterfaceInfo } from 'node:os'
 
@@ -13,6 +13,10 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1'])
 /** True when `host` lets other machines reach the servers (anything but loopback or unset). */
 export function exposesBeyondLocalhost(host: string | undefined): boolean {
   return host !== undefined && host !== '' && !LOOPBACK_HOSTS.has(host)
+}
+
+function isIpAddress(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':')
 }
 
 function urlHost(host: string): string {
@@ -51,4 +55,21 @@ export function siteHosts(host: string | undefined, interfaces: NodeJS.Dict<Netw
 export function siteLink(host: string, sitePort: number, signalingPort: number, room: string): string {
   const query = signalingPort === PAGE_DEFAULT_SIGNALING_PORT ? '' : `?signaling=ws://${urlHost(host)}:${signalingPort}`
   return `http://${urlHost(host)}:${sitePort}/${query}#${room}`
+}
+
+/**
+ * The names besides IP addresses and localhost (which Vite always allows) that the dev server
+ * answers to when HOST exposes it: this machine's name, its mDNS name (`<name>.local`), HOST
+ * when it is a name, and any names in `extra` (the ALLOWED_HOSTS variable, comma-separated;
+ * a leading dot allows subdomains). Vite refuses other Host headers so that a web site cannot
+ * rebind its own name to this server's address and read the sources through the visitor's
+ * browser; a list of this machine's own names keeps that protection for the LAN.
+ */
+export function allowedHosts(host: string | undefined, machineName: string, extra = ''): string[] {
+  if (!exposesBeyondLocalhost(host) || host === undefined) return []
+  const short = machineName.toLowerCase().split('.')[0] ?? ''
+  const names = [machineName.toLowerCase(), short, `${short}.local`]
+  if (!WILDCARD_HOSTS.has(host) && !isIpAddress(host)) names.push(host.toLowerCase())
+  names.push(...extra.split(',').map((name) => name.trim().toLowerCase()))
+  return [...new Set(names.filter((name) => name !== '' && name !== '.local'))]
 }

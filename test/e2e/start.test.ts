@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { request } from 'node:http'
-import { networkInterfaces } from 'node:os'
+import { hostname, networkInterfaces } from 'node:os'
 import type { Browser } from 'playwright-core'
 import { freePort } from '../signaling/redis-harness.js'
 import { killProcessGroup, portAnswers, processGroupAlive, spawnNpmScript } from '../support/process-tree.js'
@@ -103,7 +103,7 @@ function statusFor(port: number, host: string): Promise<number> {
   })
 }
 
-it('with HOST=0.0.0.0 prints a link per LAN address', {
+it("with HOST=0.0.0.0 prints a link per LAN address and answers to the machine's name", {
   timeout: START_TIMEOUT_MS + 30_000,
 }, async () => {
   const [sitePort, signalingPort] = [await freePort(), await freePort()]
@@ -126,6 +126,10 @@ it('with HOST=0.0.0.0 prints a link per LAN address', {
       expect(output).toContain(`http://${address}:${sitePort}/?signaling=ws://${address}:${signalingPort}#lobby`)
     }
     for (const address of ['localhost', ...lan]) expect(await statusFor(sitePort, address)).toBe(200)
+    expect(await statusFor(sitePort, hostname())).toBe(200)
+    expect(await statusFor(sitePort, `${hostname()}.local`)).toBe(200)
+    // Vite's guard against DNS rebinding stays up for every other name.
+    expect(await statusFor(sitePort, 'rebound.example')).toBe(403)
   } finally {
     const exited = once(exposed, 'exit')
     exposed.kill('SIGTERM')

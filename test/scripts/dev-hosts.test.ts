@@ -1,8 +1,8 @@
-// Unit tests of what `npm start` prints: the links to open, for each HOST.
+// Unit tests of what `npm start` prints and which Host names its dev server answers to.
 // The network interfaces are fixtures: nothing here looks at or connects to the real network.
 import type { NetworkInterfaceInfo } from 'node:os'
 import { describe, expect, it } from 'vitest'
-import { exposesBeyondLocalhost, lanAddresses, siteHosts, siteLink } from '../../scripts/dev-hosts.js'
+import { allowedHosts, exposesBeyondLocalhost, lanAddresses, siteHosts, siteLink } from '../../scripts/dev-hosts.js'
 
 function info(address: string, family: 'IPv4' | 'IPv6', internal = false): NetworkInterfaceInfo {
   const common = { address, netmask: '', mac: '00:00:00:00:00:00', internal, cidr: null }
@@ -38,5 +38,19 @@ describe('site links', () => {
     expect(siteLink('192.168.1.20', 5173, 4444, 'lobby')).toBe('http://192.168.1.20:5173/#lobby')
     expect(siteLink('192.168.1.20', 5173, 4555, 'lobby')).toBe('http://192.168.1.20:5173/?signaling=ws://192.168.1.20:4555#lobby')
     expect(siteLink('fd00::20', 5173, 4555, 'lobby')).toBe('http://[fd00::20]:5173/?signaling=ws://[fd00::20]:4555#lobby')
+  })
+})
+
+describe('allowed hosts', () => {
+  it('adds nothing while the dev server listens on loopback only', () => {
+    expect(allowedHosts(undefined, 'box')).toEqual([])
+    expect(allowedHosts('localhost', 'box', 'chat.example')).toEqual([])
+  })
+
+  it("allows the machine's own names, HOST when it is a name, and ALLOWED_HOSTS", () => {
+    expect(allowedHosts('0.0.0.0', 'Box.corp.example')).toEqual(['box.corp.example', 'box', 'box.local'])
+    expect(allowedHosts('192.168.1.20', 'box')).toEqual(['box', 'box.local'])
+    expect(allowedHosts('::', 'box')).toEqual(['box', 'box.local'])
+    expect(allowedHosts('chat.lan', 'box', ' chat.example, .corp ,')).toEqual(['box', 'box.local', 'chat.lan', 'chat.example', '.corp'])
   })
 })
