@@ -21,7 +21,7 @@ import type { DraftDetail, NameDetail, SendDetail } from './events.js'
 import { RoomController } from './room-controller.js'
 import { UnreadController } from './unread-controller.js'
 import { chatStyles } from './parley-chat.styles.js'
-import { profileStore } from './storage.js'
+import { announceProfileName, onProfileName, profileStore } from './storage.js'
 import type { ParleyComposer } from './parley-composer.js'
 import './parley-composer.js'
 import './parley-members.js'
@@ -120,6 +120,7 @@ export class ParleyChat extends LitElement {
   @property({ attribute: false }) iceServers?: RTCIceServer[]
   #room = new RoomController(this)
   #unread = new UnreadController(this)
+  #unfollowProfileName: (() => void) | undefined
 
   /** The room's messages, oldest first: a snapshot, taken on each read. */
   get messages(): readonly MessageRecord[] {
@@ -169,6 +170,14 @@ export class ParleyChat extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback()
+    // The name picked in another element of the page; one with a `name` of its own ignores it
+    // (#author prefers that), and follows again if the attribute is removed.
+    this.#unfollowProfileName ??= onProfileName((name) => {
+      if (this.identity.name !== name) this.identity = { ...this.identity, name }
+    })
+    // And one picked while this element was out of the page.
+    const stored = loadIdentity(profileStore()).name
+    if (stored !== null && stored !== this.identity.name) this.identity = { ...this.identity, name: stored }
     if (this.signer === undefined) {
       loadSigner().then(
         (signer) => {
@@ -181,6 +190,12 @@ export class ParleyChat extends LitElement {
     }
   }
 
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    this.#unfollowProfileName?.()
+    this.#unfollowProfileName = undefined
+  }
+
   #author(): Author | null {
     const name = cleanName(this.name) ?? this.identity.name
     if (name === null) return null
@@ -189,7 +204,10 @@ export class ParleyChat extends LitElement {
 
   #onName(event: CustomEvent<NameDetail>): void {
     const next = saveName(profileStore(), this.identity, event.detail.name)
-    if (next !== null) this.identity = next
+    if (next !== null) {
+      this.identity = next
+      if (next.name !== null) announceProfileName(next.name)
+    }
     this.renaming = false
     this.updateComplete.then(() => this.composer?.focus())
   }
