@@ -4,6 +4,7 @@ import { LitElement, css, html } from 'lit'
 import { customElement, property } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
 import { shortFingerprint, type Member } from '../room/index.js'
+import { safeStyle } from './safe-style.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
 
 /**
@@ -48,7 +49,7 @@ export class ParleyMembers extends LitElement {
           (member) => member.key,
           (member) => html`
           <li>
-            <span class="dot" style="--member-color: ${member.color}" aria-hidden="true"></span>
+            <span class="dot" style=${safeStyle({ '--member-color': member.color })} aria-hidden="true"></span>
             <span class="member">
               <span class="line">
                 ${

@@ -5,6 +5,7 @@ import { LitElement, css, html, type PropertyValues } from 'lit'
 import { customElement, property, query } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
 import { colorFor, type MessageRecord, type Verdict } from '../room/index.js'
+import { pixels, safeStyle } from './safe-style.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
 
 /** A local line in the log ("Carol joined"), shown after the first `after` messages. */
@@ -282,7 +283,7 @@ export class ParleyMessageList extends LitElement {
     return html`
       <div class="log" part="log" role="log" aria-label="Messages" tabindex="0" @scroll=${this.#onScroll}>
         ${count === 0 ? html`<div class="empty">No messages yet. Say hello!</div>` : ''}
-        <div aria-hidden="true" style="height: ${above}px"></div>
+        <div aria-hidden="true" style=${safeStyle({ height: pixels(above) })}></div>
         <div class="items">${repeat(
           this.#window(),
           (entry) => entry.key,
@@ -298,7 +299,7 @@ export class ParleyMessageList extends LitElement {
             <p>${entry.message.text}</p>
           </article>`,
         )}</div>
-        <div aria-hidden="true" style="height: ${below}px"></div>
+        <div aria-hidden="true" style=${safeStyle({ height: pixels(below) })}></div>
       </div>`
   }
 }
@@ -308,7 +309,7 @@ function authorLabel(message: MessageRecord, verdict: Verdict) {
   if (verdict === 'unverified') {
     return html`<span class="author unverified" title="The signature of this message does not match its author">⚠ ${message.authorName} (unverified)</span>`
   }
-  return html`<span class="author ${verdict}" style="--author-color: ${colorFor(message.authorId)}">${message.authorName}</span>`
+  return html`<span class="author ${verdict}" style=${safeStyle({ '--author-color': colorFor(message.authorId) })}>${message.authorName}</span>`
 }
 
 declare global {
