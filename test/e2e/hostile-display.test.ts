@@ -2,6 +2,7 @@
 // Parley member with a colour that is CSS (covering the chat, fetching the attacker's URL), and
 // messages whose signatures are still being checked, which must not show as their claimed author.
 import { createServer, type Server } from 'node:http'
+import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import wrtc from '@roamhq/wrtc'
@@ -9,6 +10,7 @@ import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
 import type { Browser, Page } from 'playwright-core'
+import type axe from 'axe-core'
 import { topicFor } from '../../src/address/index.js'
 import { Room } from '../../src/room/index.js'
 import { messagesOf, type MessageRecord } from '../../src/history/index.js'
@@ -34,6 +36,7 @@ const MALLORY_KEY = 'MaLLoRyMaLLoRyMaLLoRy0'
 const COVERING_COLOR = 'red;position:fixed;inset:0;width:auto;height:auto;z-index:9'
 /** How long requests to the attacker's server are awaited after the page drew the member. */
 const FETCH_GRACE_MS = 500
+const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 /** Shown for a message or member whose signature is not checked yet. */
 const PENDING = 'Checking signature…'
 
@@ -165,6 +168,15 @@ describe("a peer's colour", () => {
   })
 })
 
+/** axe-core's colour-contrast violations on the page, one line each. */
+async function contrastViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE_SOURCE })
+  return page.evaluate(async () => {
+    const results = await (window as unknown as { axe: typeof axe }).axe.run(document, { runOnly: ['color-contrast'] })
+    return results.violations.flatMap((violation) => violation.nodes.map((node) => `${JSON.stringify(node.target)} ${node.failureSummary}`))
+  })
+}
+
 /** Holds every `crypto.subtle.verify` in the page until `window.releaseVerify()` is called. */
 function holdVerification(): void {
   const subtle = crypto.subtle
@@ -212,6 +224,11 @@ describe('a message whose signature is being checked', () => {
         .locator('.author')
         .evaluateAll((authors) => authors.map((author) => (author as HTMLElement).style.getPropertyValue('--author-color')))
       expect(authorColors).toEqual(['', ''])
+      // The label is readable in both themes (and still pending after axe's run).
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await bobPage.emulateMedia({ colorScheme })
+        expect(await contrastViolations(bobPage), colorScheme).toEqual([])
+      }
       expect(await shownMessages(bobPage)).toEqual([`${PENDING}: hello from me`, `${PENDING}: forged words`])
 
       await bobPage.evaluate(() => (window as unknown as { releaseVerify: () => void }).releaseVerify())
