@@ -1,6 +1,7 @@
 // What a hostile peer can make a page draw, in real Chromium: a stock y-webrtc peer posing as a
-// Parley member with a colour that is CSS (covering the chat, fetching the attacker's URL), and
-// messages whose signatures are still being checked, which must not show as their claimed author.
+// Parley member with a colour that is CSS (covering the chat, fetching the attacker's URL) or
+// writing a time no Date can hold, and messages whose signatures are still being checked, which
+// must not show as their claimed author.
 import { createServer, type Server } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
@@ -21,6 +22,7 @@ import {
   joinRoom,
   messageLog,
   roomUrl,
+  sendMessage,
   shownMembers,
   shownMessages,
   uniqueRoom,
@@ -66,7 +68,7 @@ afterAll(async () => {
  * A stock y-webrtc peer in `room` (no Parley code) whose awareness state claims to be a Parley
  * member, unsigned, with the given colour: what anyone can send with the stock client.
  */
-function stockMember(room: string, color: string): { provider: WebrtcProvider; close: () => void } {
+function stockMember(room: string, color: string): { doc: Y.Doc; close: () => void } {
   const doc = new Y.Doc()
   const provider = new WebrtcProvider(topicFor({ name: room, secret: null }), doc, {
     signaling: [stack.signaling.url],
@@ -78,7 +80,7 @@ function stockMember(room: string, color: string): { provider: WebrtcProvider; c
     version: 1,
   })
   return {
-    provider,
+    doc,
     close: () => {
       provider.disconnect()
       provider.destroy()
@@ -88,12 +90,12 @@ function stockMember(room: string, color: string): { provider: WebrtcProvider; c
 }
 
 /** Bob in a fresh room with the stock peer claiming `color`, once his page shows it. */
-async function bobWithMallory(label: string, color: string): Promise<{ page: Page; close: () => void }> {
+async function bobWithMallory(label: string, color: string): Promise<{ page: Page; doc: Y.Doc; close: () => void }> {
   const room = uniqueRoom(label)
   const page = await joinRoom(browser(), roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
   const mallory = stockMember(room, color)
   await expect.poll(() => shownMembers(page), { timeout: 15_000, interval: 50 }).toContain('⚠ Mallory (unverified)')
-  return { page, close: mallory.close }
+  return { page, doc: mallory.doc, close: mallory.close }
 }
 
 /** Mallory's dot as drawn: its colour property, position, size and background image. */
@@ -176,6 +178,23 @@ async function contrastViolations(page: Page): Promise<string[]> {
     return results.violations.flatMap((violation) => violation.nodes.map((node) => `${JSON.stringify(node.target)} ${node.failureSummary}`))
   })
 }
+
+describe("a peer's message time", () => {
+  it('past the last date a Date can hold does not break the log', async () => {
+    const { page, doc, close } = await bobWithMallory('far-future', 'red')
+    const pageErrors: string[] = []
+    page.on('pageerror', (error) => pageErrors.push(error.message))
+    try {
+      messagesOf(doc).push([{ id: 'far', authorId: MALLORY_KEY, authorName: 'Mallory', text: 'from the year 300000', sentAt: 1e16 }])
+      await sendMessage(page, 'still here')
+      await expectMessages(page, ['Bob: still here'])
+      expect(pageErrors).toEqual([])
+    } finally {
+      close()
+      await page.context().close()
+    }
+  })
+})
 
 /** Holds every `crypto.subtle.verify` in the page until `window.releaseVerify()` is called. */
 function holdVerification(): void {
