@@ -6,7 +6,6 @@ import {
   DEFAULT_ROOM,
   canSign,
   cleanName,
-  colorFor,
   loadIdentity,
   loadSigner,
   resolveIceServers,
@@ -139,7 +138,7 @@ export class ParleyChat extends LitElement {
   override willUpdate(changed: PropertyValues<this>): void {
     const author = this.#author()
     // Wait for the keys: the user id is their fingerprint, and must not change once shown.
-    if (this.signer !== undefined) this.#room.setUser(author === null ? null : { ...author, color: colorFor(author.userId) })
+    if (this.signer !== undefined) this.#room.setUser(author)
     if (changed.has('room') || changed.has('secret') || changed.has('signaling') || changed.has('iceServers')) {
       // A private room's signaling is encrypted with WebCrypto, which plain http pages lack.
       if (this.#privateRoomBlocked()) this.#room.setRoom(null)

@@ -1,13 +1,15 @@
-// Parley's presence meta (name, colour, typing) and the views the UI needs of it: the
-// members list, who is typing, and the "joined"/"left" notices. Pure functions.
+// Parley's presence meta (name, typing) and the views the UI needs of it: the members list,
+// who is typing, and the "joined"/"left" notices. Pure functions.
 import { isPlainObject, typingKeys, typingLine, type Meta, type MetaGuard, type PresenceState } from '../presence/index.js'
-import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS } from '../identity/index.js'
+import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS, colorFor, type CssColor } from '../identity/index.js'
 import type { Verdict } from './verdicts.js'
 
-/** What one tab tells the room about its user. */
+/**
+ * What one tab tells the room about its user. No colour: a member's colour is derived here
+ * from their key (colorFor), so nothing a peer sends reaches a style.
+ */
 export interface MemberMeta {
   name: string
-  color: string
   typing: boolean
   /** When this tab joined, in ms since the epoch (its own clock). */
   since: number
@@ -20,7 +22,8 @@ export interface MemberMeta {
 export interface Member {
   key: string
   name: string
-  color: string
+  /** Derived from `key` on this device; any colour a peer sends is ignored. */
+  color: CssColor
   /** How many tabs (metas) the user has in the room. */
   tabs: number
   typing: boolean
@@ -38,17 +41,14 @@ export interface PresenceNotice {
   text: string
 }
 
-const MAX_COLOR_CHARS = 64
-
-/** Guards a meta from another peer; undefined when malformed. */
+/** Guards a meta from another peer; undefined when malformed. Fields it does not know (`color` of old tabs) are dropped. */
 export const parseMemberMeta: MetaGuard<MemberMeta> = (value) => {
   if (!isPlainObject(value)) return undefined
-  const { name, color, typing, since, publicKey, signature } = value
+  const { name, typing, since, publicKey, signature } = value
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_CHARS) return undefined
-  if (typeof color !== 'string' || color.length > MAX_COLOR_CHARS) return undefined
   if (typeof typing !== 'boolean') return undefined
   if (typeof since !== 'number' || !Number.isFinite(since)) return undefined
-  const meta: MemberMeta = { name, color, typing, since }
+  const meta: MemberMeta = { name, typing, since }
   if (publicKey === undefined && signature === undefined) return meta
   if (!isSignatureField(publicKey) || !isSignatureField(signature)) return undefined
   return { ...meta, publicKey, signature }
@@ -68,7 +68,8 @@ export function membersOf(state: PresenceState<MemberMeta>, selfKey: string | un
   const members: Member[] = []
   for (const [key, { metas }] of state) {
     if (metas.length === 0) continue
-    const { name, color } = nameOf(metas)
+    const { name } = nameOf(metas)
+    const color = colorFor(key)
     const verdicts = metas.map((meta) => verdictOf(key, meta))
     const verdict: Verdict = verdicts.includes('unverified') ? 'unverified' : verdicts.includes('pending') ? 'pending' : 'verified'
     members.push({ key, name, color, tabs: metas.length, typing: metas.some((meta) => meta.typing), isSelf: key === selfKey, verdict })

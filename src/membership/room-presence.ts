@@ -22,7 +22,6 @@ import { VerdictCache, presenceVerdict } from './verdicts.js'
 export interface PresenceUser {
   userId: string
   name: string
-  color: string
   signer: Signer | null
 }
 
@@ -74,7 +73,7 @@ export class RoomPresence {
     const proof = user.signer === null ? {} : await this.#prove(user.signer)
     if (generation !== this.#joinGeneration) return
     if (this.#presence.key === undefined) this.#since = now
-    const meta: MemberMeta = { name: user.name, color: user.color, typing: this.#typing.typing, since: this.#since, ...proof }
+    const meta: MemberMeta = { name: user.name, typing: this.#typing.typing, since: this.#since, ...proof }
     this.#presence.track(user.userId, meta)
   }
 

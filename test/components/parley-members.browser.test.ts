@@ -47,4 +47,16 @@ describe('parley-members', () => {
     })
     await expect.element(list().getByRole('listitem')).toHaveTextContent(/⚠ Mallory \(unverified\)/)
   })
+
+  it('shows a member whose claim is being checked without name, colour or fingerprint', async () => {
+    const members = await mount('parley-members', (element) => {
+      element.members = [member('Alice', { key: keyOf('B'), verdict: 'pending' })]
+    })
+    const item = list().getByRole('listitem')
+    await expect.element(item).toHaveTextContent(/^Checking signature…$/)
+    await expect.element(item).not.toHaveTextContent(/Alice|0410/)
+    expect(members.shadowRoot?.querySelector<HTMLElement>('.dot')?.style.length).toBe(0)
+    members.members = [member('Alice', { key: keyOf('B'), verdict: 'verified' })]
+    await expect.element(item).toHaveTextContent(/^Alice\s*0410 4104 1041$/)
+  })
 })

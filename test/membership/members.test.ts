@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { PresenceState } from '../../src/presence/index.js'
 import { membersOf, parseMemberMeta, presenceNotices, typingLineOf, type MemberMeta } from '../../src/membership/members.js'
+import { colorFor } from '../../src/identity/index.js'
 
 const meta = (name: string, ref: string, extra: Partial<MemberMeta> = {}) => ({
   name,
-  color: 'red',
   typing: false,
   since: 100,
   ...extra,
@@ -16,22 +16,26 @@ const stateOf = (entries: Record<string, ReturnType<typeof meta>[]>): PresenceSt
 
 describe('parseMemberMeta', () => {
   it('accepts a well-formed meta and rejects malformed ones', () => {
-    expect(parseMemberMeta({ name: 'Ann', color: 'red', typing: true, since: 1 })).toEqual({
-      name: 'Ann',
-      color: 'red',
-      typing: true,
-      since: 1,
-    })
+    expect(parseMemberMeta({ name: 'Ann', typing: true, since: 1 })).toEqual({ name: 'Ann', typing: true, since: 1 })
     for (const bad of [
       null,
       [],
-      { name: '', color: 'red', typing: false, since: 1 },
-      { name: 'A', color: 'red', typing: 'yes', since: 1 },
-      { name: 'A'.repeat(65), color: 'red', typing: false, since: 1 },
-      { name: 'A', color: 'red', typing: false, since: Number.NaN },
+      { name: '', typing: false, since: 1 },
+      { name: 'A', typing: 'yes', since: 1 },
+      { name: 'A'.repeat(65), typing: false, since: 1 },
+      { name: 'A', typing: false, since: Number.NaN },
     ]) {
       expect(parseMemberMeta(bad)).toBeUndefined()
     }
+  })
+
+  it("drops a peer's colour: members are drawn in the colour derived from their key", () => {
+    const hostile = { name: 'Mallory', color: 'red;position:fixed;inset:0;background:url(//attacker/p)', typing: false, since: 1 }
+    const parsed = parseMemberMeta(hostile)
+    expect(parsed).toEqual({ name: 'Mallory', typing: false, since: 1 })
+    expect(parsed).not.toHaveProperty('color')
+    const state = stateOf({ mallory: [{ ...hostile, ref: '9:1' }] })
+    expect(membersOf(state, undefined, () => 'unverified')[0].color).toBe(colorFor('mallory'))
   })
 })
 
@@ -42,8 +46,8 @@ describe('membersOf', () => {
       u2: [meta('Bo', '2:1', { since: 1 }), meta('Bob', '3:1', { since: 5, typing: true })],
     })
     expect(membersOf(state, 'u1', () => 'verified')).toEqual([
-      { key: 'u1', name: 'Ann', color: 'red', tabs: 1, typing: false, isSelf: true, verdict: 'verified' },
-      { key: 'u2', name: 'Bob', color: 'red', tabs: 2, typing: true, isSelf: false, verdict: 'verified' },
+      { key: 'u1', name: 'Ann', color: colorFor('u1'), tabs: 1, typing: false, isSelf: true, verdict: 'verified' },
+      { key: 'u2', name: 'Bob', color: colorFor('u2'), tabs: 2, typing: true, isSelf: false, verdict: 'verified' },
     ])
   })
 
