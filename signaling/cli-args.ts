@@ -44,6 +44,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     help: 'topics one connection may hold (0 = unlimited)',
   },
   {
+    key: 'maxSubscribersPerTopic',
+    flag: '--max-subscribers-per-topic',
+    env: ['SIGNALING_MAX_SUBSCRIBERS_PER_TOPIC'],
+    kind: 'integer',
+    help: 'connections one topic may have (0 = unlimited)',
+  },
+  {
     key: 'maxConnectionsPerIp',
     flag: '--max-connections-per-ip',
     env: ['SIGNALING_MAX_CONNECTIONS_PER_IP'],

@@ -10,6 +10,11 @@ export const DEFAULT_PORT = 4444
 export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * 1024
 /** Topics one connection may hold at once; a browser tab joins a handful of rooms. */
 export const DEFAULT_MAX_TOPICS_PER_CONNECTION = 128
+/**
+ * Subscribers one topic may have on one instance. A room of 50 people with several tabs each
+ * fits; y-webrtc's mesh links each peer to only 20–35 others, so a bigger room gains little.
+ */
+export const DEFAULT_MAX_SUBSCRIBERS_PER_TOPIC = 256
 /** Concurrent connections from one IP address; generous because offices share one NAT address. */
 export const DEFAULT_MAX_CONNECTIONS_PER_IP = 256
 /** Sustained frames per second per connection (token bucket refill rate). */
@@ -37,6 +42,8 @@ export interface SignalingOptions {
   maxPayloadBytes: number
   /** Most topics one connection may be subscribed to; a subscribe beyond it is rejected. */
   maxTopicsPerConnection: number
+  /** Most connections subscribed to one topic; a subscribe beyond it leaves that topic out. 0 = unlimited. */
+  maxSubscribersPerTopic: number
   /** Most concurrent connections per client IP; extra upgrades get HTTP 429. 0 = unlimited. */
   maxConnectionsPerIp: number
   /** Sustained frames per second per connection; overflow closes with 4029. 0 = unlimited. */
@@ -69,6 +76,7 @@ export const DEFAULT_OPTIONS: Readonly<SignalingOptions> = {
   host: undefined,
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   maxTopicsPerConnection: DEFAULT_MAX_TOPICS_PER_CONNECTION,
+  maxSubscribersPerTopic: DEFAULT_MAX_SUBSCRIBERS_PER_TOPIC,
   maxConnectionsPerIp: DEFAULT_MAX_CONNECTIONS_PER_IP,
   rateLimitPerSecond: DEFAULT_RATE_LIMIT_PER_SECOND,
   rateLimitBurst: DEFAULT_RATE_LIMIT_BURST,
@@ -98,6 +106,7 @@ export function resolveOptions(partial: Partial<SignalingOptions> = {}): Signali
   requireInteger('port', options.port, 0, MAX_PORT)
   requireInteger('maxPayloadBytes', options.maxPayloadBytes, 1)
   requireInteger('maxTopicsPerConnection', options.maxTopicsPerConnection, 0)
+  requireInteger('maxSubscribersPerTopic', options.maxSubscribersPerTopic, 0)
   requireInteger('maxConnectionsPerIp', options.maxConnectionsPerIp, 0)
   requireInteger('rateLimitPerSecond', options.rateLimitPerSecond, 0)
   requireInteger('rateLimitBurst', options.rateLimitBurst, 1)

@@ -33,7 +33,10 @@ export const CLOSE_MESSAGE_TOO_BIG = 1009
 /** Close code when a connection sends more frames than its rate limit allows. */
 export const CLOSE_RATE_LIMITED = 4029
 
-/** Why a client frame was rejected; also the `reason` label of the rejected-frames metric. */
+/**
+ * Why a client frame was rejected; also the `reason` label of the rejected-frames metric.
+ * `topic_full` is the server's own refusal (a subscribe to a topic at its subscriber cap).
+ */
 export type RejectReason =
   | 'binary_frame'
   | 'not_text'
@@ -45,6 +48,7 @@ export type RejectReason =
   | 'bad_topics'
   | 'bad_topic'
   | 'too_many_topics'
+  | 'topic_full'
   | 'bad_clients'
 
 /** Every RejectReason, for metrics and exhaustive tests. */
@@ -59,6 +63,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'bad_topics',
   'bad_topic',
   'too_many_topics',
+  'topic_full',
   'bad_clients',
 ]
 

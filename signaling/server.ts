@@ -112,6 +112,7 @@ export async function startSignalingServer(partial: Partial<SignalingOptions> = 
     now: () => performance.now(),
     limits: {
       maxTopicsPerConnection: options.maxTopicsPerConnection,
+      maxSubscribersPerTopic: options.maxSubscribersPerTopic,
       maxBufferedBytes: options.maxBufferedBytes,
       rateLimit: { perSecond: options.rateLimitPerSecond, burst: options.rateLimitBurst },
     },

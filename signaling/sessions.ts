@@ -35,9 +35,10 @@ export interface Session {
   send(frame: WireFrame): void
 }
 
-/** Limits a session enforces (0 disables maxTopicsPerConnection and maxBufferedBytes). */
+/** Limits a session enforces (0 disables maxTopicsPerConnection, maxSubscribersPerTopic and maxBufferedBytes). */
 export interface SessionLimits {
   readonly maxTopicsPerConnection: number
+  readonly maxSubscribersPerTopic: number
   readonly maxBufferedBytes: number
   readonly rateLimit: RateLimit
 }
@@ -98,6 +99,7 @@ export function createSessions(context: SessionContext): Sessions {
   const { registry, relay, counters, log, limits } = context
   const parseLimits: ParseLimits = { maxTopicsPerFrame: limits.maxTopicsPerConnection || undefined }
   const maxTopics = limits.maxTopicsPerConnection || Number.POSITIVE_INFINITY
+  const maxSubscribers = limits.maxSubscribersPerTopic || Number.POSITIVE_INFINITY
 
   function reject(session: Session, reason: RejectReason): void {
     counters.rejected[reason] += 1
@@ -128,9 +130,18 @@ export function createSessions(context: SessionContext): Sessions {
   function handle(session: Session, frame: ClientFrame): void {
     switch (frame.type) {
       case 'subscribe': {
-        const result = topicRegistry.subscribe(registry, session, frame.topics, maxTopics)
-        if (!result.ok) reject(session, result.reason)
-        else for (const topic of result.openedTopics) relay.open(topic)
+        const result = topicRegistry.subscribe(registry, session, frame.topics, maxTopics, maxSubscribers)
+        if (!result.ok) {
+          reject(session, result.reason)
+          return
+        }
+        for (const topic of result.openedTopics) relay.open(topic)
+        if (result.fullTopics.length > 0) {
+          // Counted once per frame, like every rejection; logged at info because a full room is
+          // worth an operator's attention. Topic names stay out of the log: they are room names.
+          counters.rejected.topic_full += 1
+          log.info('subscribe_refused', { reason: 'topic_full', ip: session.ip, topics: result.fullTopics.length })
+        }
         return
       }
       case 'unsubscribe':

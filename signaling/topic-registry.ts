@@ -15,9 +15,12 @@ export interface TopicRegistry<C = TopicConnection> {
   readonly topicsOf: Map<C, Set<string>>
 }
 
-/** Result of a subscribe: the topics that were new to the whole registry, or a refusal. */
+/**
+ * Result of a subscribe: the topics that were new to the whole registry and the topics left out
+ * because they already had as many subscribers as allowed, or a refusal of the whole frame.
+ */
 export type SubscribeResult =
-  | { readonly ok: true; readonly openedTopics: readonly string[] }
+  | { readonly ok: true; readonly openedTopics: readonly string[]; readonly fullTopics: readonly string[] }
   | { readonly ok: false; readonly reason: 'too_many_topics' }
 
 /** Sizes of a registry, for metrics, health checks and leak tests. */
@@ -33,21 +36,31 @@ export function createTopicRegistry<C>(): TopicRegistry<C> {
 }
 
 /**
- * Subscribes `conn` to `topics`, all or nothing: if the connection would then hold more than
- * `maxTopicsPerConnection` topics, nothing changes and the result says why.
+ * Subscribes `conn` to `topics`. A topic that already has `maxSubscribersPerTopic` subscribers
+ * is left out (listed in `fullTopics`) and the others are joined: a full room is about other
+ * people, not about this connection. The per-connection limit is all or nothing: if the
+ * connection would then hold more than `maxTopicsPerConnection` topics, nothing changes.
  */
 export function subscribe<C>(
   registry: TopicRegistry<C>,
   conn: C,
   topics: readonly string[],
   maxTopicsPerConnection = Number.POSITIVE_INFINITY,
+  maxSubscribersPerTopic = Number.POSITIVE_INFINITY,
 ): SubscribeResult {
   const current = registry.topicsOf.get(conn)
-  const fresh = new Set(topics.filter((topic) => current === undefined || !current.has(topic)))
+  const fresh = new Set<string>()
+  const full = new Set<string>()
+  for (const topic of topics) {
+    if (current?.has(topic) === true) continue
+    if (subscriberCount(registry, topic) >= maxSubscribersPerTopic) full.add(topic)
+    else fresh.add(topic)
+  }
+  const fullTopics = [...full]
   if ((current?.size ?? 0) + fresh.size > maxTopicsPerConnection) {
     return { ok: false, reason: 'too_many_topics' }
   }
-  if (fresh.size === 0) return { ok: true, openedTopics: [] }
+  if (fresh.size === 0) return { ok: true, openedTopics: [], fullTopics }
   const own = current ?? new Set<string>()
   if (current === undefined) registry.topicsOf.set(conn, own)
   const openedTopics: string[] = []
@@ -61,7 +74,7 @@ export function subscribe<C>(
     }
     subs.add(conn)
   }
-  return { ok: true, openedTopics }
+  return { ok: true, openedTopics, fullTopics }
 }
 
 function detach<C>(registry: TopicRegistry<C>, conn: C, topic: string): boolean {

@@ -1,37 +1,37 @@
 // The look of <parley-chat>: its light and dark themes, how the page's --parley-* values
 // override them, and the layout of the header, log, composer and members panel.
-import { css } from 'lit'
-import { lightTheme as light, sharedStyles } from './shared-styles.js'
+import { type CSSResult, css, unsafeCSS } from 'lit'
+import { darkTheme as dark, lightTheme as light, sharedStyles, type Theme } from './shared-styles.js'
+
+/** A rule giving `selector` a theme's values as the chat's defaults (`--_d-*`), which the page's `--parley-*` override. */
+function themeRule(selector: CSSResult, scheme: 'light' | 'dark', theme: Theme): CSSResult {
+  return css`
+    ${selector} {
+      color-scheme: ${unsafeCSS(scheme)};
+      --_d-background: ${theme.background}; --_d-surface: ${theme.surface}; --_d-text: ${theme.text};
+      --_d-muted: ${theme.muted}; --_d-border-color: ${theme.borderColor};
+      --_d-input-background: ${theme.inputBackground}; --_d-input-border: ${theme.inputBorder};
+      --_d-accent: ${theme.accent}; --_d-on-accent: ${theme.onAccent}; --_d-focus: ${theme.focus};
+      --_d-error: ${theme.error}; --_d-author-lightness: ${theme.authorLightness};
+    }
+  `
+}
+
+/** `rule`, applied only where the system prefers a dark colour scheme. */
+function whenDarkIsPreferred(rule: CSSResult): CSSResult {
+  // Built from the rule's text: lit-analyzer cannot read a rule interpolated inside @media.
+  return unsafeCSS(`@media (prefers-color-scheme: dark) { ${rule.cssText} }`)
+}
 
 /** Styles of <parley-chat>'s shadow root. */
 export const chatStyles = [
   sharedStyles,
+  // Theme defaults, overridden by --parley-* set by the page.
+  themeRule(css`.chat`, 'light', light),
+  themeRule(css`.chat.dark`, 'dark', dark),
+  whenDarkIsPreferred(themeRule(css`.chat.auto`, 'dark', dark)),
   css`
   :host { display: block; }
-  /* Theme defaults, overridden by --parley-* set by the page. */
-  .chat {
-    color-scheme: light;
-    --_d-background: ${light.background}; --_d-surface: ${light.surface}; --_d-text: ${light.text}; --_d-muted: ${light.muted};
-    --_d-border-color: ${light.borderColor}; --_d-input-background: ${light.inputBackground}; --_d-input-border: ${light.inputBorder};
-    --_d-accent: ${light.accent}; --_d-on-accent: ${light.onAccent}; --_d-focus: ${light.focus}; --_d-error: ${light.error};
-    --_d-author-lightness: ${light.authorLightness};
-  }
-  .chat.dark {
-    color-scheme: dark;
-    --_d-background: #15171c; --_d-surface: #1c1f26; --_d-text: #e7e9ed; --_d-muted: #a2a9b4;
-    --_d-border-color: #323844; --_d-input-background: #0f1115; --_d-input-border: #6f7683;
-    --_d-accent: #8ab0ff; --_d-on-accent: #0b1220; --_d-focus: #8ab0ff; --_d-error: #ffb4ab;
-    --_d-author-lightness: 0.8;
-  }
-  @media (prefers-color-scheme: dark) {
-    .chat.auto {
-      color-scheme: dark;
-      --_d-background: #15171c; --_d-surface: #1c1f26; --_d-text: #e7e9ed; --_d-muted: #a2a9b4;
-      --_d-border-color: #323844; --_d-input-background: #0f1115; --_d-input-border: #6f7683;
-      --_d-accent: #8ab0ff; --_d-on-accent: #0b1220; --_d-focus: #8ab0ff; --_d-error: #ffb4ab;
-      --_d-author-lightness: 0.8;
-    }
-  }
   /* The page's value if set, else the theme's. */
   .chat {
     --_background: var(--parley-background, var(--_d-background));

@@ -6,7 +6,6 @@ import {
   DEFAULT_ROOM,
   canSign,
   cleanName,
-  colorFor,
   loadIdentity,
   loadSigner,
   resolveIceServers,
@@ -21,7 +20,7 @@ import type { DraftDetail, NameDetail, SendDetail } from './events.js'
 import { RoomController } from './room-controller.js'
 import { UnreadController } from './unread-controller.js'
 import { chatStyles } from './parley-chat.styles.js'
-import { profileStore } from './storage.js'
+import { announceProfileName, onProfileName, profileStore } from './storage.js'
 import type { ParleyComposer } from './parley-composer.js'
 import './parley-composer.js'
 import './parley-members.js'
@@ -120,6 +119,7 @@ export class ParleyChat extends LitElement {
   @property({ attribute: false }) iceServers?: RTCIceServer[]
   #room = new RoomController(this)
   #unread = new UnreadController(this)
+  #unfollowProfileName: (() => void) | undefined
 
   /** The room's messages, oldest first: a snapshot, taken on each read. */
   get messages(): readonly MessageRecord[] {
@@ -138,7 +138,7 @@ export class ParleyChat extends LitElement {
   override willUpdate(changed: PropertyValues<this>): void {
     const author = this.#author()
     // Wait for the keys: the user id is their fingerprint, and must not change once shown.
-    if (this.signer !== undefined) this.#room.setUser(author === null ? null : { ...author, color: colorFor(author.userId) })
+    if (this.signer !== undefined) this.#room.setUser(author)
     if (changed.has('room') || changed.has('secret') || changed.has('signaling') || changed.has('iceServers')) {
       // A private room's signaling is encrypted with WebCrypto, which plain http pages lack.
       if (this.#privateRoomBlocked()) this.#room.setRoom(null)
@@ -169,6 +169,14 @@ export class ParleyChat extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback()
+    // The name picked in another element of the page; one with a `name` of its own ignores it
+    // (#author prefers that), and follows again if the attribute is removed.
+    this.#unfollowProfileName ??= onProfileName((name) => {
+      if (this.identity.name !== name) this.identity = { ...this.identity, name }
+    })
+    // And one picked while this element was out of the page.
+    const stored = loadIdentity(profileStore()).name
+    if (stored !== null && stored !== this.identity.name) this.identity = { ...this.identity, name: stored }
     if (this.signer === undefined) {
       loadSigner().then(
         (signer) => {
@@ -181,6 +189,12 @@ export class ParleyChat extends LitElement {
     }
   }
 
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    this.#unfollowProfileName?.()
+    this.#unfollowProfileName = undefined
+  }
+
   #author(): Author | null {
     const name = cleanName(this.name) ?? this.identity.name
     if (name === null) return null
@@ -189,7 +203,10 @@ export class ParleyChat extends LitElement {
 
   #onName(event: CustomEvent<NameDetail>): void {
     const next = saveName(profileStore(), this.identity, event.detail.name)
-    if (next !== null) this.identity = next
+    if (next !== null) {
+      this.identity = next
+      if (next.name !== null) announceProfileName(next.name)
+    }
     this.renaming = false
     this.updateComplete.then(() => this.composer?.focus())
   }

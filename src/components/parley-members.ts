@@ -1,15 +1,19 @@
 // Who is in the room: one entry per user, with "(you)", a tab count and a typing mark.
-// Pure rendering of the members list the room's presence derives.
+// Pure rendering of the members list the room's presence derives; a claim still being checked shows no name.
 import { LitElement, css, html } from 'lit'
 import { customElement, property } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
 import { shortFingerprint, type Member } from '../room/index.js'
+import { safeStyle } from './safe-style.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
+
+/** Shown instead of a member's name, colour and fingerprint until their claim is checked. */
+const PENDING_LABEL = 'Checking signature…'
 
 /**
  * The members list.
  * @csspart list - the list of members
- * @cssprop --parley-muted - colour of the heading, "(you)", the tab count and the typing mark
+ * @cssprop --parley-muted - colour of the heading, "(you)", the tab count, the typing mark and unchecked members
  * @cssprop --parley-author-lightness - OKLCH lightness of each member's dot, as of author names (0–1)
  * @cssprop --parley-error - members whose presence is not signed by their key
  */
@@ -31,6 +35,8 @@ export class ParleyMembers extends LitElement {
     .line { display: flex; align-items: center; gap: 0.4rem; }
     .fingerprint { font: 0.72em ui-monospace, monospace; color: var(--parley-muted, ${lightTheme.muted}); }
     .unverified { color: var(--parley-error, ${lightTheme.error}); font-style: italic; }
+    .pending { color: var(--parley-muted, ${lightTheme.muted}); font-style: italic; }
+    .dot.pending { background: none; box-sizing: border-box; border: 1px solid var(--parley-muted, ${lightTheme.muted}); }
   `,
   ]
 
@@ -49,21 +55,27 @@ export class ParleyMembers extends LitElement {
           (member) => (member.verdict === 'unverified' ? `unverified:${member.key}` : member.key),
           (member) => html`
           <li>
-            <span class="dot" style="--member-color: ${member.color}" aria-hidden="true"></span>
+            ${
+              member.verdict === 'pending'
+                ? html`<span class="dot pending" aria-hidden="true"></span>`
+                : html`<span class="dot" style=${safeStyle({ '--member-color': member.color })} aria-hidden="true"></span>`
+            }
             <span class="member">
               <span class="line">
                 ${
                   member.verdict === 'unverified'
                     ? html`<span class="name unverified" title="This user's presence is not signed by their key">⚠ ${member.name} (unverified)</span>`
-                    : html`<span class="name">${member.name}</span>`
+                    : member.verdict === 'pending'
+                      ? html`<span class="name pending" title="This user's signature is being checked">${PENDING_LABEL}</span>`
+                      : html`<span class="name">${member.name}</span>`
                 }
                 ${member.isSelf ? html`<span class="you">(you)</span>` : ''}
                 ${member.tabs > 1 ? html`<span class="tabs">${member.tabs} tabs</span>` : ''}
                 ${member.typing ? html`<span class="typing" title="typing">✎<span class="visually-hidden"> typing</span></span>` : ''}
               </span>
               ${
-                member.verdict === 'unverified'
-                  ? '' // the key is only claimed: its fingerprint would vouch for an impostor
+                member.verdict !== 'verified'
+                  ? '' // still being checked, or only claimed: the fingerprint would vouch for an impostor
                   : html`<span class="fingerprint" title="Key fingerprint: compare it with this person to be sure it is them">${shortFingerprint(member.key)}</span>`
               }
             </span>

@@ -5,6 +5,7 @@ import { LitElement, css, html, type PropertyValues } from 'lit'
 import { customElement, property, query } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
 import { colorFor, type MessageRecord, type Verdict } from '../room/index.js'
+import { pixels, safeStyle } from './safe-style.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
 
 /** A local line in the log ("Carol joined"), shown after the first `after` messages. */
@@ -48,7 +49,7 @@ interface Anchor {
  * whenever the rendered window moves.
  * @csspart log - the scrolling container
  * @csspart message - one message
- * @cssprop --parley-muted - colour of times and notices
+ * @cssprop --parley-muted - colour of times, notices and messages whose signature is being checked
  * @cssprop --parley-author-lightness - OKLCH lightness of author names, each in its own hue (0–1)
  * @cssprop --parley-error - authors whose signature does not match
  * @cssprop --parley-focus - the focus ring of the log
@@ -65,7 +66,7 @@ export class ParleyMessageList extends LitElement {
     .meta { display: flex; gap: 0.5rem; align-items: baseline; }
     .author { font-weight: 650; color: var(--author-color);
       color: oklch(from var(--author-color) var(--parley-author-lightness, ${lightTheme.authorLightness}) min(c, 0.14) h); }
-    .author.pending { opacity: 0.6; }
+    .author.pending { color: var(--parley-muted, ${lightTheme.muted}); font-weight: 400; font-style: italic; }
     .author.unverified { color: var(--parley-error, ${lightTheme.error}) !important; font-style: italic; }
     time { font-size: 0.8em; color: var(--parley-muted, ${lightTheme.muted}); }
     p { margin: 0.1rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -282,7 +283,7 @@ export class ParleyMessageList extends LitElement {
     return html`
       <div class="log" part="log" role="log" aria-label="Messages" tabindex="0" @scroll=${this.#onScroll}>
         ${count === 0 ? html`<div class="empty">No messages yet. Say hello!</div>` : ''}
-        <div aria-hidden="true" style="height: ${above}px"></div>
+        <div aria-hidden="true" style=${safeStyle({ height: pixels(above) })}></div>
         <div class="items">${repeat(
           this.#window(),
           (entry) => entry.key,
@@ -298,17 +299,27 @@ export class ParleyMessageList extends LitElement {
             <p>${entry.message.text}</p>
           </article>`,
         )}</div>
-        <div aria-hidden="true" style="height: ${below}px"></div>
+        <div aria-hidden="true" style=${safeStyle({ height: pixels(below) })}></div>
       </div>`
   }
 }
 
-/** The author as shown: a claim that failed (or was never signed) is marked, not trusted. */
+/** Shown instead of a message's author, in neither name nor colour, until its signature is checked. */
+const PENDING_LABEL = 'Checking signature…'
+
+/**
+ * The author as shown: a claim that failed (or was never signed) is marked, not trusted; one
+ * still being checked shows no name at all. The colour is derived from the id, never sent.
+ */
 function authorLabel(message: MessageRecord, verdict: Verdict) {
-  if (verdict === 'unverified') {
-    return html`<span class="author unverified" title="The signature of this message does not match its author">⚠ ${message.authorName} (unverified)</span>`
+  switch (verdict) {
+    case 'unverified':
+      return html`<span class="author unverified" title="The signature of this message does not match its author">⚠ ${message.authorName} (unverified)</span>`
+    case 'pending':
+      return html`<span class="author pending" title="The signature of this message is being checked">${PENDING_LABEL}</span>`
+    case 'verified':
+      return html`<span class="author verified" style=${safeStyle({ '--author-color': colorFor(message.authorId) })}>${message.authorName}</span>`
   }
-  return html`<span class="author ${verdict}" style="--author-color: ${colorFor(message.authorId)}">${message.authorName}</span>`
 }
 
 declare global {

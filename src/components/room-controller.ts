@@ -65,7 +65,7 @@ export class RoomController implements ReactiveController {
 
   /** Shows this tab in the room's presence as `user`, or takes it out with null. */
   setUser(user: PresenceUser | null): void {
-    if (user?.userId === this.#user?.userId && user?.name === this.#user?.name && user?.color === this.#user?.color) return
+    if (user?.userId === this.#user?.userId && user?.name === this.#user?.name) return
     this.#user = user
     const presence = this.room?.presence
     if (user !== null) this.#join(user)

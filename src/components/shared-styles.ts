@@ -1,6 +1,6 @@
 // What the styles of every Parley element share: one set of fallback colours (parley-chat's
 // light theme), the focus ring, and a class that hides text from the eye but not from readers.
-import { css, unsafeCSS } from 'lit'
+import { type CSSResult, css, unsafeCSS } from 'lit'
 
 /**
  * The light theme: parley-chat's defaults, and each element's fallback for a `--parley-*`
@@ -21,6 +21,25 @@ export const lightTheme = {
   /** OKLCH lightness (0–1) of author names and member dots. */
   authorLightness: unsafeCSS('0.48'),
 } as const
+
+/** The colours of a theme, as CSS values. */
+export type Theme = { readonly [Name in keyof typeof lightTheme]: CSSResult }
+
+/** parley-chat's dark theme (`theme="dark"`, or `auto` on a system that prefers dark). */
+export const darkTheme: Theme = {
+  background: unsafeCSS('#15171c'),
+  surface: unsafeCSS('#1c1f26'),
+  text: unsafeCSS('#e7e9ed'),
+  muted: unsafeCSS('#a2a9b4'),
+  borderColor: unsafeCSS('#323844'),
+  inputBackground: unsafeCSS('#0f1115'),
+  inputBorder: unsafeCSS('#6f7683'),
+  accent: unsafeCSS('#8ab0ff'),
+  onAccent: unsafeCSS('#0b1220'),
+  focus: unsafeCSS('#8ab0ff'),
+  error: unsafeCSS('#ffb4ab'),
+  authorLightness: unsafeCSS('0.8'),
+}
 
 /** The ring around whatever has keyboard focus. */
 export const focusRing = css`

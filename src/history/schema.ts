@@ -7,6 +7,11 @@ import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS } from '../identity/index.js'
 export const MAX_MESSAGE_CHARS = 4000
 /** Longest id (message or user), in characters. */
 const MAX_ID_CHARS = 128
+/**
+ * Latest time a JavaScript Date can hold, in ms since the epoch (year 275760). A later `sentAt`
+ * is an Invalid Date, which throws when the log formats it: one such record broke every log.
+ */
+const MAX_SENT_AT_MS = 8.64e15
 
 /** One chat message as stored in the room's `messages` array. Immutable once written. */
 export interface MessageRecord {
@@ -41,7 +46,7 @@ export function parseMessageRecord(value: unknown): MessageRecord | null {
   if (!isBoundedString(authorId, MAX_ID_CHARS)) return null
   if (!isBoundedString(authorName, MAX_NAME_CHARS)) return null
   if (!isBoundedString(text, MAX_MESSAGE_CHARS)) return null
-  if (typeof sentAt !== 'number' || !Number.isFinite(sentAt) || sentAt < 0) return null
+  if (typeof sentAt !== 'number' || !Number.isFinite(sentAt) || sentAt < 0 || sentAt > MAX_SENT_AT_MS) return null
   const record: MessageRecord = { id, authorId, authorName, text, sentAt }
   if (publicKey === undefined && signature === undefined) return record
   if (!isBoundedString(publicKey, MAX_SIGNATURE_FIELD_CHARS) || !isBoundedString(signature, MAX_SIGNATURE_FIELD_CHARS)) return null

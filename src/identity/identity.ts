@@ -1,6 +1,7 @@
 // Who this browser profile is in every room: a stable user id, a display name and a colour.
 // Kept in a small key-value store (localStorage in the app) so it survives reloads.
 import { uuidv4 } from 'lib0/random'
+import { colorFor, type CssColor } from './color.js'
 
 /** The part of the Web Storage API that identity needs; tests pass a Map-backed one. */
 export interface KeyValueStore {
@@ -12,7 +13,7 @@ export interface KeyValueStore {
 export interface Identity {
   userId: string
   name: string | null
-  color: string
+  color: CssColor
 }
 
 /** Longest display name, in characters. */
@@ -26,13 +27,6 @@ export function cleanName(raw: string): string | null {
   const name = raw.replace(/\s+/g, ' ').trim()
   if (name.length === 0 || name.length > MAX_NAME_CHARS) return null
   return name
-}
-
-/** A colour derived from the user id, so every peer shows the same colour for a user. */
-export function colorFor(userId: string): string {
-  let hash = 0
-  for (let i = 0; i < userId.length; i++) hash = (hash * 31 + userId.charCodeAt(i)) >>> 0
-  return `hsl(${hash % 360} 65% 40%)`
 }
 
 /**

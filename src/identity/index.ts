@@ -1,9 +1,9 @@
 // The identity layer's public surface: who this profile is (user id, name, colour), its
 // signing keys, and the signed bytes peers verify. Imports only from address.
+export { colorFor, type CssColor } from './color.js'
 export {
   MAX_NAME_CHARS,
   cleanName,
-  colorFor,
   loadIdentity,
   saveName,
   type Identity,

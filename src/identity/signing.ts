@@ -4,7 +4,7 @@
 //
 // Signed bytes are UTF-8 JSON arrays in a fixed order, domain-separated:
 //   message:  ["parley/message/v1", topic, id, authorId, authorName, text, sentAt, publicKey]
-//   presence: ["parley/presence/v2", topic, clientID, key, publicKey, counter, name, color, typing, since]
+//   presence: ["parley/presence/v2", topic, clientID, key, publicKey, counter, name, typing, since]
 // A presence signature covers everything a tab's state shows, and a counter the tab raises with
 // every state it signs, so that peers can refuse an old state played back (see membership).
 // Keys and signatures travel as unpadded base64url (32 and 64 bytes raw).
@@ -73,12 +73,11 @@ export interface SignedPresenceFields {
   /** Raised by the tab with every state it signs. */
   counter: number
   name: string
-  color: string
   typing: boolean
   since: number
 }
 
-/** The bytes a presence signature covers: the tab, its user and key, and every field it shows. */
+/** The bytes a presence signature covers: the tab, its user and key, and every field it shows (colour is derived, not sent). */
 export function presenceBytes(
   topic: string,
   clientID: number,
@@ -86,8 +85,8 @@ export function presenceBytes(
   publicKey: string,
   fields: SignedPresenceFields,
 ): Uint8Array<ArrayBuffer> {
-  const { counter, name, color, typing, since } = fields
-  return utf8(['parley/presence/v2', topic, clientID, key, publicKey, counter, name, color, typing, since])
+  const { counter, name, typing, since } = fields
+  return utf8(['parley/presence/v2', topic, clientID, key, publicKey, counter, name, typing, since])
 }
 
 const importedKeys = new Map<string, Promise<CryptoKey | null>>()

@@ -1,13 +1,15 @@
-// Parley's presence meta (name, colour, typing) and the views the UI needs of it: the
-// members list, who is typing, and the "joined"/"left" notices. Pure functions.
+// Parley's presence meta (name, typing) and the views the UI needs of it: the members list,
+// who is typing, and the "joined"/"left" notices. Pure functions.
 import { isPlainObject, typingLine, type Meta, type MetaGuard, type PresenceState } from '../presence/index.js'
-import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS } from '../identity/index.js'
+import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS, colorFor, type CssColor } from '../identity/index.js'
 import type { Verdict } from './verdicts.js'
 
-/** What one tab tells the room about its user. */
+/**
+ * What one tab tells the room about its user. No colour: a member's colour is derived here
+ * from their key (colorFor), so nothing a peer sends reaches a style.
+ */
 export interface MemberMeta {
   name: string
-  color: string
   typing: boolean
   /** When this tab joined, in ms since the epoch (its own clock). */
   since: number
@@ -24,7 +26,8 @@ export interface MemberMeta {
 export interface Member {
   key: string
   name: string
-  color: string
+  /** Derived from `key` on this device; any colour a peer sends is ignored. */
+  color: CssColor
   /** How many tabs (metas) the user has in the room. */
   tabs: number
   typing: boolean
@@ -45,17 +48,14 @@ export interface PresenceNotice {
   text: string
 }
 
-const MAX_COLOR_CHARS = 64
-
-/** Guards a meta from another peer; undefined when malformed. */
+/** Guards a meta from another peer; undefined when malformed. Fields it does not know (`color` of old tabs) are dropped. */
 export const parseMemberMeta: MetaGuard<MemberMeta> = (value) => {
   if (!isPlainObject(value)) return undefined
-  const { name, color, typing, since, publicKey, signature } = value
+  const { name, typing, since, publicKey, signature } = value
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_CHARS) return undefined
-  if (typeof color !== 'string' || color.length > MAX_COLOR_CHARS) return undefined
   if (typeof typing !== 'boolean') return undefined
   if (typeof since !== 'number' || !Number.isFinite(since)) return undefined
-  const meta: MemberMeta = { name, color, typing, since }
+  const meta: MemberMeta = { name, typing, since }
   const { counter } = value
   if (publicKey === undefined && signature === undefined && counter === undefined) return meta
   if (!isSignatureField(publicKey) || !isSignatureField(signature)) return undefined
@@ -92,8 +92,8 @@ function byClaim(
 export function membersOf(state: PresenceState<MemberMeta>, selfKey: string | undefined, verdictOf: MetaVerdict): Member[] {
   const members: Member[] = []
   const entry = (key: string, metas: readonly MemberMeta[], verdict: Verdict, isSelf: boolean): Member => {
-    const { name, color } = nameOf(metas)
-    return { key, name, color, tabs: metas.length, typing: metas.some((meta) => meta.typing), isSelf, verdict }
+    const { name } = nameOf(metas)
+    return { key, name, color: colorFor(key), tabs: metas.length, typing: metas.some((meta) => meta.typing), isSelf, verdict }
   }
   for (const [key, { metas }] of state) {
     const { claimed, failed } = byClaim(key, metas, verdictOf)

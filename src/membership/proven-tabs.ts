@@ -101,7 +101,6 @@ function sameSignedState(a: MemberMeta, b: MemberMeta): boolean {
     a.signature === b.signature &&
     a.publicKey === b.publicKey &&
     a.name === b.name &&
-    a.color === b.color &&
     a.typing === b.typing &&
     a.since === b.since
   )

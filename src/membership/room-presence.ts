@@ -35,7 +35,6 @@ import { VerdictCache, presenceVerdict } from './verdicts.js'
 export interface PresenceUser {
   userId: string
   name: string
-  color: string
   signer: Signer | null
 }
 
@@ -151,7 +150,7 @@ export class RoomPresence {
     const user = this.#user
     if (user === null) return
     const counter = ++this.#counter
-    const fields = { name: user.name, color: user.color, typing: this.#typing.typing, since: this.#since }
+    const fields = { name: user.name, typing: this.#typing.typing, since: this.#since }
     let meta: MemberMeta = fields
     if (user.signer !== null) {
       const { publicKey } = user.signer

@@ -10,7 +10,6 @@ export type Verdict = 'verified' | 'unverified' | 'pending'
 /** A presence meta as signed: the fields it shows, and the key, signature and counter that claim a user. */
 export interface SignedClaim {
   name: string
-  color: string
   typing: boolean
   since: number
   publicKey?: string
@@ -66,12 +65,12 @@ export function messageVerdict(cache: VerdictCache, topic: string, message: Mess
 
 /** The verdict on one tab's claim to be user `key`, over everything its meta shows; unsigned is unverified. */
 export function presenceVerdict(cache: VerdictCache, topic: string, key: string, meta: Meta<SignedClaim>): Verdict {
-  const { publicKey, signature, counter, name, color, typing, since } = meta
+  const { publicKey, signature, counter, name, typing, since } = meta
   if (publicKey === undefined || signature === undefined || counter === undefined) return 'unverified'
   const clientID = Number(clientOfRef(meta.ref))
   if (!Number.isSafeInteger(clientID)) return 'unverified'
-  const fields = { counter, name, color, typing, since }
-  return cache.get(JSON.stringify([topic, clientID, key, publicKey, signature, counter, name, color, typing, since]), () =>
+  const fields = { counter, name, typing, since }
+  return cache.get(JSON.stringify([topic, clientID, key, publicKey, signature, counter, name, typing, since]), () =>
     verifySigned(key, publicKey, signature, presenceBytes(topic, clientID, key, publicKey, fields)),
   )
 }

@@ -20,6 +20,7 @@ export {
   loadSigner,
   saveName,
   shortFingerprint,
+  type CssColor,
   type Identity,
   type KeyValueStore,
   type Signer,

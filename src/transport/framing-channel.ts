@@ -70,6 +70,11 @@ export interface FramingStats {
   handlerErrors: number
 }
 
+/** Counters of a room that has framed nothing yet. */
+export function emptyFramingStats(): FramingStats {
+  return { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0, refusedMessages: 0, handlerErrors: 0 }
+}
+
 /** What a framed channel needs from its room. */
 export interface FramingContext {
   capability: FramingCapability

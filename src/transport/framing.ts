@@ -1,6 +1,6 @@
 // The shell of message framing for one room: wraps the WebRTC classes so that y-webrtc's data
 // channel frames large messages, and announces the capability on a negotiated side channel.
-import { FramedChannel, FramingCapability, type FramingStats } from './framing-channel.js'
+import { FramedChannel, FramingCapability, emptyFramingStats, type FramingStats } from './framing-channel.js'
 import {
   FRAMING_CHANNEL_ID,
   FRAMING_CHANNEL_LABEL,
@@ -27,14 +27,7 @@ type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) =>
 /** Framing for every peer connection of one room. */
 export class Framing {
   /** What happened to large messages so far. */
-  readonly stats: FramingStats = {
-    droppedMessages: 0,
-    violations: 0,
-    framedMessages: 0,
-    reassembledMessages: 0,
-    refusedMessages: 0,
-    handlerErrors: 0,
-  }
+  readonly stats: FramingStats = emptyFramingStats()
   /** Capability frames from other peers that failed to parse. */
   garbageFrames = 0
   readonly #budget: ReassemblyBudget

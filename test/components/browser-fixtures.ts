@@ -2,7 +2,7 @@
 // recording the events a page sees, and records shaped like the room's.
 import { onTestFinished } from 'vitest'
 import type { DraftDetail, NameDetail, SendDetail } from '../../src/components/events.js'
-import type { Member, MessageRecord } from '../../src/room/index.js'
+import { colorFor, type Member, type MessageRecord } from '../../src/room/index.js'
 
 /** The events Parley's elements fire for user intent. */
 export const INTENT_EVENTS = ['parley-send', 'parley-name', 'parley-draft'] as const
@@ -70,7 +70,8 @@ export function keyOf(character: string): string {
 
 /** A member of the members list; fields not given are those of a plain other user. */
 export function member(name: string, fields: Partial<Member> = {}): Member {
-  return { key: keyOf('A'), name, color: 'hsl(200 65% 40%)', tabs: 1, typing: false, isSelf: false, verdict: 'verified', ...fields }
+  const key = fields.key ?? keyOf('A')
+  return { key, name, color: colorFor(key), tabs: 1, typing: false, isSelf: false, verdict: 'verified', ...fields }
 }
 
 /** A room name no other test uses, so stored history never leaks between tests. */

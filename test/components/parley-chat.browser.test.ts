@@ -190,6 +190,27 @@ describe('parley-chat offline', () => {
     expect(localStorage.getItem(STORED_NAME_KEY)).toBe('Cy')
     await expect.element(page.getByRole('button', { name: 'Change name' })).toBeVisible()
   })
+
+  it('the name picked in one chat reaches the other chats of the page that have no name of their own', async () => {
+    forgetStoredName()
+    const unnamed = (each: ParleyChat): void => {
+      each.name = ''
+    }
+    const asking = await Promise.all([1, 2].map(() => mountChat(unnamed)))
+    const named = await mountChat()
+    // One out of the page while the name is picked, back in afterwards.
+    const away = await mountChat(unnamed)
+    away.remove()
+    await expect.poll(() => page.getByRole('textbox', { name: 'Your name' }).elements().length).toBe(2)
+    await userEvent.type(page.getByRole('textbox', { name: 'Your name' }).first(), 'Cy{Enter}')
+    await expect.poll(() => page.getByText('You are Cy').elements().length).toBe(2)
+    expect(page.getByRole('textbox', { name: 'Your name' }).elements()).toEqual([])
+    await expect.element(page.getByText('You are Ann')).toBeVisible()
+    document.body.append(away)
+    await expect.poll(() => page.getByText('You are Cy').elements().length).toBe(3)
+    expect(asking[1]?.send('hello')).toBe(true)
+    expect(named.name).toBe('Ann')
+  })
 })
 
 /** A computed style of the first element `selector` matches in `host`'s shadow root. */

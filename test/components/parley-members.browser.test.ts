@@ -57,4 +57,16 @@ describe('parley-members', () => {
     await expect.element(items.nth(0)).toHaveTextContent(/^Alice\s*0000 0000 0000$/)
     await expect.element(items.nth(1)).toHaveTextContent(/^⚠ Alice \(unverified\)$/)
   })
+
+  it('shows a member whose claim is being checked without name, colour or fingerprint', async () => {
+    const members = await mount('parley-members', (element) => {
+      element.members = [member('Alice', { key: keyOf('B'), verdict: 'pending' })]
+    })
+    const item = list().getByRole('listitem')
+    await expect.element(item).toHaveTextContent(/^Checking signature…$/)
+    await expect.element(item).not.toHaveTextContent(/Alice|0410/)
+    expect(members.shadowRoot?.querySelector<HTMLElement>('.dot')?.style.length).toBe(0)
+    members.members = [member('Alice', { key: keyOf('B'), verdict: 'verified' })]
+    await expect.element(item).toHaveTextContent(/^Alice\s*0410 4104 1041$/)
+  })
 })

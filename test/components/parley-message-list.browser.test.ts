@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { page } from 'vitest/browser'
 import '../../src/components/parley-message-list.js'
 import type { ParleyMessageList } from '../../src/components/parley-message-list.js'
-import type { MessageRecord } from '../../src/room/index.js'
+import { colorFor, type MessageRecord } from '../../src/room/index.js'
 import { message, mount, recordEvents } from './browser-fixtures.js'
 
 const log = () => page.getByRole('log', { name: 'Messages' })
@@ -67,9 +67,29 @@ describe('parley-message-list', () => {
     const verdicts = { m1: 'verified', m2: 'unverified', m3: 'pending' } as const
     list.verdictOf = (record) => verdicts[record.id as keyof typeof verdicts]
     await list.updateComplete
-    expect(shown(list)).toEqual(['Ann: signed', '⚠ Ann (unverified): forged', 'Ann: checking'])
-    const authors = [...(list.shadowRoot?.querySelectorAll('.author') ?? [])].map((author) => author.className)
-    expect(authors).toEqual(['author verified', 'author unverified', 'author pending'])
+    // A message still being checked shows no claimed name, and no colour of its author.
+    expect(shown(list)).toEqual(['Ann: signed', '⚠ Ann (unverified): forged', 'Checking signature…: checking'])
+    const authors = [...(list.shadowRoot?.querySelectorAll<HTMLElement>('.author') ?? [])]
+    expect(authors.map((author) => author.className)).toEqual(['author verified', 'author unverified', 'author pending'])
+    expect(authors.map((author) => author.style.getPropertyValue('--author-color'))).toEqual([colorFor('user-Ann'), '', ''])
+    expect(authors.map((author) => author.style.length)).toEqual([1, 0, 0])
+    await expect.element(page.getByRole('article').nth(2)).toHaveTextContent(/^Checking signature…/)
+    await expect.element(page.getByRole('article').nth(2)).not.toHaveTextContent(/Ann/)
+    list.verdictOf = () => 'verified'
+    await list.updateComplete
+    expect(shown(list)).toEqual(['Ann: signed', 'Ann: forged', 'Ann: checking'])
+  })
+
+  it("colours a verified author from the id alone: a hostile id cannot reach the page's styles", async () => {
+    const hostileId = 'x;position:fixed;inset:0;background:url(//127.0.0.1:9/p)'
+    const list = await mount('parley-message-list', (element) => {
+      element.messages = [{ ...message('m1', 'Mallory', 'hi'), authorId: hostileId }]
+      element.verdictOf = () => 'verified'
+    })
+    const author = list.shadowRoot?.querySelector<HTMLElement>('.author')
+    expect(author?.style.getPropertyValue('--author-color')).toBe(colorFor(hostileId))
+    expect(author?.style.length).toBe(1)
+    expect(getComputedStyle(author as HTMLElement).position).toBe('static')
   })
 
   it('places each notice after the messages that were there when it happened', async () => {

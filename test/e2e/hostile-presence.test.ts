@@ -24,7 +24,7 @@ const stack = useChatStack(2)
 /** A presence field as Parley's awareness states carry it. */
 interface PresenceField {
   key: string
-  meta: { name: string; color: string; typing: boolean; since: number; publicKey?: string; signature?: string; counter?: number }
+  meta: { name: string; typing: boolean; since: number; publicKey?: string; signature?: string; counter?: number }
   version: number
 }
 
@@ -130,7 +130,7 @@ describe('a hostile peer against presence', () => {
       sendToBob(hostile, hostile.aliceClient, aheadOf(hostile), null)
       sendToBob(hostile, hostile.aliceClient, aheadOf(hostile) + 1, { presence: null })
       // A marker, last on the same ordered link: once Bob shows it, he has read the forgeries.
-      const marker: PresenceField = { key: 'marker', meta: { name: 'Marker', color: 'red', typing: false, since: 1 }, version: 1 }
+      const marker: PresenceField = { key: 'marker', meta: { name: 'Marker', typing: false, since: 1 }, version: 1 }
       sendToBob(hostile, MALLORY_CLIENT, 1, { presence: marker })
       await expect
         .poll(() => sortedMembers(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 })
@@ -147,7 +147,7 @@ describe('a hostile peer against presence', () => {
     const { a, b, hostile } = await roomWithHostile('claim')
     try {
       const { key, meta } = hostile.aliceState().presence
-      const claim: PresenceField = { key, meta: { name: meta.name, color: meta.color, typing: true, since: meta.since }, version: 1 }
+      const claim: PresenceField = { key, meta: { name: meta.name, typing: true, since: meta.since }, version: 1 }
       hostile.provider.awareness.setLocalState({ presence: claim })
       for (const [page, self] of [
         [b, 'Bob (you)'],

@@ -62,7 +62,7 @@ describe('a forging peer', () => {
       // 3. Alice's presence, with her key but no signature of hers over this tab: a "signer"
       // that replays her message's signature.
       const replayed = { userId: aliceId, publicKey: genuine.publicKey ?? '', sign: async () => genuine.signature ?? '' }
-      await mallory.presence.join({ userId: aliceId, name: 'Alice', color: 'red', signer: replayed })
+      await mallory.presence.join({ userId: aliceId, name: 'Alice', signer: replayed })
 
       for (const page of [a, b]) {
         await expectMessages(page, ['Alice: hello', '⚠ Alice (unverified): I owe Mallory 1000', '⚠ Alice (unverified): Mallory is right'])

@@ -19,8 +19,13 @@ describe('parseMessageRecord', () => {
     ['a NaN time', { ...valid(), sentAt: Number.NaN }],
     ['a negative time', { ...valid(), sentAt: -1 }],
     ['a string time', { ...valid(), sentAt: '1700000000000' }],
+    ['a time past the last Date (it would throw when shown)', { ...valid(), sentAt: 8.64e15 + 1 }],
   ])('rejects %s', (_label, value) => {
     expect(parseMessageRecord(value)).toBeNull()
+  })
+
+  it('accepts the last time a Date can hold', () => {
+    expect(parseMessageRecord({ ...valid(), sentAt: 8.64e15 })?.sentAt).toBe(8.64e15)
   })
 
   it('keeps HTML as plain text (rendering decides, not the model)', () => {

@@ -10,10 +10,10 @@ import {
   type MemberMeta,
   type MetaVerdict,
 } from '../../src/membership/members.js'
+import { colorFor } from '../../src/identity/index.js'
 
 const meta = (name: string, ref: string, extra: Partial<MemberMeta> = {}) => ({
   name,
-  color: 'red',
   typing: false,
   since: 100,
   ...extra,
@@ -25,29 +25,33 @@ const stateOf = (entries: Record<string, ReturnType<typeof meta>[]>): PresenceSt
 
 describe('parseMemberMeta', () => {
   it('accepts a well-formed meta and rejects malformed ones', () => {
-    expect(parseMemberMeta({ name: 'Ann', color: 'red', typing: true, since: 1 })).toEqual({
-      name: 'Ann',
-      color: 'red',
-      typing: true,
-      since: 1,
-    })
-    const signed = { name: 'Ann', color: 'red', typing: false, since: 1, publicKey: 'k', signature: 's', counter: 4 }
+    expect(parseMemberMeta({ name: 'Ann', typing: true, since: 1 })).toEqual({ name: 'Ann', typing: true, since: 1 })
+    const signed = { name: 'Ann', typing: false, since: 1, publicKey: 'k', signature: 's', counter: 4 }
     expect(parseMemberMeta({ ...signed, extra: true })).toEqual(signed)
     for (const bad of [
       null,
       [],
-      { name: '', color: 'red', typing: false, since: 1 },
-      { name: 'A', color: 'red', typing: 'yes', since: 1 },
-      { name: 'A'.repeat(65), color: 'red', typing: false, since: 1 },
-      { name: 'A', color: 'red', typing: false, since: Number.NaN },
+      { name: '', typing: false, since: 1 },
+      { name: 'A', typing: 'yes', since: 1 },
+      { name: 'A'.repeat(65), typing: false, since: 1 },
+      { name: 'A', typing: false, since: Number.NaN },
       // Signed states carry a key, a signature and a counter: all three or none.
-      { name: 'A', color: 'red', typing: false, since: 1, publicKey: 'k', signature: 's' },
-      { name: 'A', color: 'red', typing: false, since: 1, counter: 1 },
-      { name: 'A', color: 'red', typing: false, since: 1, publicKey: 'k', signature: 's', counter: -1 },
-      { name: 'A', color: 'red', typing: false, since: 1, publicKey: 'k', signature: 's', counter: 1.5 },
+      { name: 'A', typing: false, since: 1, publicKey: 'k', signature: 's' },
+      { name: 'A', typing: false, since: 1, counter: 1 },
+      { name: 'A', typing: false, since: 1, publicKey: 'k', signature: 's', counter: -1 },
+      { name: 'A', typing: false, since: 1, publicKey: 'k', signature: 's', counter: 1.5 },
     ]) {
       expect(parseMemberMeta(bad)).toBeUndefined()
     }
+  })
+
+  it("drops a peer's colour: members are drawn in the colour derived from their key", () => {
+    const hostile = { name: 'Mallory', color: 'red;position:fixed;inset:0;background:url(//attacker/p)', typing: false, since: 1 }
+    const parsed = parseMemberMeta(hostile)
+    expect(parsed).toEqual({ name: 'Mallory', typing: false, since: 1 })
+    expect(parsed).not.toHaveProperty('color')
+    const state = stateOf({ mallory: [{ ...hostile, ref: '9:1' }] })
+    expect(membersOf(state, undefined, () => 'unverified')[0].color).toBe(colorFor('mallory'))
   })
 })
 
@@ -58,8 +62,8 @@ describe('membersOf', () => {
       u2: [meta('Bo', '2:1', { since: 1 }), meta('Bob', '3:1', { since: 5, typing: true })],
     })
     expect(membersOf(state, 'u1', () => 'verified')).toEqual([
-      { key: 'u1', name: 'Ann', color: 'red', tabs: 1, typing: false, isSelf: true, verdict: 'verified' },
-      { key: 'u2', name: 'Bob', color: 'red', tabs: 2, typing: true, isSelf: false, verdict: 'verified' },
+      { key: 'u1', name: 'Ann', color: colorFor('u1'), tabs: 1, typing: false, isSelf: true, verdict: 'verified' },
+      { key: 'u2', name: 'Bob', color: colorFor('u2'), tabs: 2, typing: true, isSelf: false, verdict: 'verified' },
     ])
   })
 
@@ -70,13 +74,13 @@ describe('membersOf', () => {
     })
     const impostors: MetaVerdict = (_key, m) => (m.ref === '3:1' || m.ref === '4:1' ? 'unverified' : 'verified')
     expect(membersOf(state, 'u1', impostors)).toEqual([
-      { key: 'u2', name: 'Bob', color: 'red', tabs: 1, typing: false, isSelf: false, verdict: 'verified' },
-      { key: 'u2', name: 'Mallory', color: 'red', tabs: 2, typing: false, isSelf: false, verdict: 'unverified' },
-      { key: 'u3', name: 'Carol', color: 'red', tabs: 1, typing: false, isSelf: false, verdict: 'verified' },
+      { key: 'u2', name: 'Bob', color: colorFor('u2'), tabs: 1, typing: false, isSelf: false, verdict: 'verified' },
+      { key: 'u2', name: 'Mallory', color: colorFor('u2'), tabs: 2, typing: false, isSelf: false, verdict: 'unverified' },
+      { key: 'u3', name: 'Carol', color: colorFor('u3'), tabs: 1, typing: false, isSelf: false, verdict: 'verified' },
     ])
     // A user with no tab that proved the claim is only the unverified entry.
     expect(membersOf(stateOf({ u2: [meta('Bob', '3:1')] }), 'u1', impostors)).toEqual([
-      { key: 'u2', name: 'Bob', color: 'red', tabs: 1, typing: false, isSelf: false, verdict: 'unverified' },
+      { key: 'u2', name: 'Bob', color: colorFor('u2'), tabs: 1, typing: false, isSelf: false, verdict: 'unverified' },
     ])
   })
 
@@ -93,7 +97,7 @@ describe('membersOf', () => {
   it('shows a user pending while one of their tabs is being checked', () => {
     const state = stateOf({ u2: [meta('Bob', '2:1'), meta('Bob', '3:1')] })
     expect(membersOf(state, 'u1', (_key, m) => (m.ref === '3:1' ? 'pending' : 'verified'))).toEqual([
-      { key: 'u2', name: 'Bob', color: 'red', tabs: 2, typing: false, isSelf: false, verdict: 'pending' },
+      { key: 'u2', name: 'Bob', color: colorFor('u2'), tabs: 2, typing: false, isSelf: false, verdict: 'pending' },
     ])
   })
 })

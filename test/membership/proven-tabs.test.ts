@@ -10,7 +10,6 @@ import { RoomPresence } from '../../src/membership/room-presence.js'
 
 const signed = (ref: string, counter: number, extra: Partial<MemberMeta> = {}): Meta<MemberMeta> => ({
   name: 'Alice',
-  color: 'red',
   typing: false,
   since: 100,
   publicKey: 'alice-key',
@@ -184,7 +183,7 @@ describe('a room presence with real signatures', () => {
       }
     })
     try {
-      await alice.join({ userId: signer.userId, name: 'Alice', color: 'red', signer })
+      await alice.join({ userId: signer.userId, name: 'Alice', signer })
       const members = () => bob.view.members.map((m) => `${m.name} ${m.verdict}${m.typing ? ' typing' : ''}`)
       await expect.poll(members).toEqual(['Alice verified'])
       alice.input()
@@ -237,7 +236,7 @@ describe('signing presence states', () => {
     const presence = new RoomPresence(awareness, 'parley-v1-order')
     const published = () => (awareness.getLocalState()?.presence as { meta: MemberMeta } | undefined)?.meta
     try {
-      const joined = presence.join({ userId: real.userId, name: 'Alice', color: 'red', signer })
+      const joined = presence.join({ userId: real.userId, name: 'Alice', signer })
       held.shift()?.()
       await joined
       expect(published()).toMatchObject({ counter: 1, typing: false })

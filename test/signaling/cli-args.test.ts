@@ -22,6 +22,16 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['--port', '3'], env)).toMatchObject({ kind: 'start', options: { port: 3 } })
   })
 
+  it('reads the subscriber cap per topic from its flag or environment variable', () => {
+    expect(parseCliArgs(['--max-subscribers-per-topic', '0'], {})).toEqual({ kind: 'start', options: { maxSubscribersPerTopic: 0 } })
+    expect(parseCliArgs([], { SIGNALING_MAX_SUBSCRIBERS_PER_TOPIC: '64' })).toEqual({
+      kind: 'start',
+      options: { maxSubscribersPerTopic: 64 },
+    })
+    expect(helpText()).toContain('--max-subscribers-per-topic')
+    expect(resolveOptions().maxSubscribersPerTopic).toBe(256)
+  })
+
   it('ignores empty environment variables', () => {
     expect(parseCliArgs([], { PORT: '' })).toEqual({ kind: 'start', options: {} })
   })
@@ -82,6 +92,7 @@ describe('parseCliArgs', () => {
     for (const key of [
       'maxPayloadBytes',
       'maxTopicsPerConnection',
+      'maxSubscribersPerTopic',
       'maxConnectionsPerIp',
       'rateLimitPerSecond',
       'rateLimitBurst',

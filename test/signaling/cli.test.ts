@@ -1,14 +1,15 @@
 // Process tests of the CLI: the URL line, --help, usage errors, and graceful SIGTERM.
 // Spawns `node --import tsx signaling/cli.ts`, the same code `npm run signaling` runs, and the
-// production path: `npm run build:signaling`, then the command of `npm run serve:signaling`.
+// production path: the build of `npm run build:signaling`, started by `npm run serve:signaling`.
 
 import { spawn, spawnSync } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CLOSE_GOING_AWAY } from '../../signaling/protocol.js'
-import { TestClient, cleanup, track, withTimeout } from './helpers.js'
+import { killProcessGroup, portAnswers, processGroupAlive, spawnNpmScript } from '../support/process-tree.js'
+import { TestClient, cleanup, track, waitUntil, withTimeout } from './helpers.js'
 
 afterEach(cleanup)
 
@@ -23,12 +24,17 @@ interface Cli {
   stderr: string
 }
 
-function runCli(args: readonly string[], env: Record<string, string> = {}, nodeArgs: readonly string[] = CLI_ARGS): Cli {
-  const child = spawn(process.execPath, [...nodeArgs, ...args], {
+function runCli(args: readonly string[], env: Record<string, string> = {}): Cli {
+  const child = spawn(process.execPath, [...CLI_ARGS, ...args], {
     cwd: process.cwd(),
     env: { ...process.env, SIGNALING_LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  return watch(child)
+}
+
+/** Records a child's output and exit; `cleanup()` kills it if a test left it running. */
+function watch(child: ChildProcess): Cli {
   const cli: Cli = {
     child,
     exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
@@ -87,20 +93,27 @@ describe('signaling CLI', () => {
     expect(bad.stderr).toContain('unknown argument "--bogus"')
   })
 
-  it('runs as deployed: built to JavaScript and started by the serve:signaling command', { timeout: 60_000 }, async () => {
-    const outDir = join('test-artifacts', `signaling-build-${process.pid}`)
-    track(async () => rmSync(outDir, { recursive: true, force: true }))
+  // A copy of the project's package.json in a scratch folder (node_modules resolve from the
+  // repository above it) holds the build, so the test leaves the real dist-signaling/ alone.
+  it('runs as deployed: built, started by npm run serve:signaling, and stopped by SIGTERM to npm alone', { timeout: 60_000 }, async () => {
+    const project = join('test-artifacts', `signaling-serve-${process.pid}`)
+    track(async () => rmSync(project, { recursive: true, force: true }))
+    mkdirSync(project, { recursive: true })
+    copyFileSync('package.json', join(project, 'package.json'))
+    const outDir = join(project, 'dist-signaling')
     const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.signaling.json', '--outDir', outDir], {
       encoding: 'utf8',
     })
     expect(build.stdout + build.stderr).toBe('')
     expect(build.status).toBe(0)
 
-    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts
-    const [command, ...serveArgs] = (scripts['serve:signaling'] ?? '').split(/\s+/)
-    expect(command).toBe('node')
-    const nodeArgs = serveArgs.map((arg) => arg.replace(/^dist-signaling\//, `${outDir}/`))
-    const cli = runCli(['--host', '127.0.0.1', '--port', '0'], {}, nodeArgs)
+    const npm = spawnNpmScript('serve:signaling', ['--host', '127.0.0.1', '--port', '0'], {
+      cwd: project,
+      env: { SIGNALING_LOG_LEVEL: 'silent' },
+    })
+    const group = npm.pid ?? 0
+    track(async () => killProcessGroup(group))
+    const cli = watch(npm)
     const url = await waitForUrl(cli)
     const [a, b] = await Promise.all([TestClient.connect(url), TestClient.connect(url)])
     a.send({ type: 'subscribe', topics: ['room'] })
@@ -108,7 +121,12 @@ describe('signaling CLI', () => {
     await Promise.all([a.sync(), b.sync()])
     a.send({ type: 'publish', topic: 'room', data: 'built' })
     await b.waitFor((frame) => frame.type === 'publish' && frame.message['data'] === 'built', 'b gets the publish')
-    cli.child.kill('SIGTERM')
-    expect(await withTimeout(cli.exited, 'CLI exits', START_TIMEOUT_MS)).toBe(0)
+
+    // As systemd (KillMode=process) or `docker stop` do: the signal goes to npm, not its group.
+    npm.kill('SIGTERM')
+    expect((await withTimeout(a.closed, 'the server closes its clients')).code).toBe(CLOSE_GOING_AWAY)
+    await withTimeout(cli.exited, 'npm exits', START_TIMEOUT_MS)
+    await waitUntil(() => !processGroupAlive(group), 'no process of npm run serve:signaling is left', START_TIMEOUT_MS)
+    expect(await portAnswers(Number(new URL(url).port))).toBe(false)
   })
 })

@@ -1,4 +1,4 @@
-// Socket tests of the deployment limits: rate limit, per-IP connections, slow consumers.
+// Socket tests of the deployment limits: rate limit, per-IP connections, topic fan-out, slow consumers.
 // Each limit is set low so it trips quickly, and a well-behaved client checks nobody else suffers.
 
 import { afterEach, describe, expect, it } from 'vitest'
@@ -81,6 +81,50 @@ describe('connections per IP', () => {
     expect(server.stats().trackedIps).toBe(1)
     await Promise.all(clients.map((client) => client.close()))
     await waitUntil(() => server.stats().trackedIps === 0, 'the IP is forgotten')
+  })
+})
+
+describe('subscribers per topic', () => {
+  it('refuses a subscribe to a full topic, keeps the connection and its other topics, and counts it', async () => {
+    const server = await startTestServer({ maxSubscribersPerTopic: 2 })
+    const [first, second, late] = await Promise.all([1, 2, 3].map(() => TestClient.connect(server.url)))
+    if (first === undefined || second === undefined || late === undefined) throw new Error('three clients')
+    first.send({ type: 'subscribe', topics: ['room'] })
+    second.send({ type: 'subscribe', topics: ['room', 'other'] })
+    await Promise.all([first.sync(), second.sync()])
+    late.send({ type: 'subscribe', topics: ['room', 'other'] })
+    await late.sync()
+    expect(server.stats().counters.rejected.topic_full).toBe(1)
+    expect(server.stats().registry).toEqual({ topics: 2, connections: 3, subscriptions: 4 })
+
+    first.send({ type: 'publish', topic: 'room', n: 1 })
+    first.send({ type: 'publish', topic: 'other', n: 2 })
+    await first.sync()
+    await second.waitFor((f) => f.type === 'publish' && f.topic === 'other', 'second gets the other topic')
+    await late.waitFor((f) => f.type === 'publish' && f.topic === 'other', 'the refused client keeps its other topic')
+    await late.sync()
+    expect(late.publishes('room')).toEqual([])
+    expect(late.ws.readyState).toBe(WebSocket.OPEN)
+
+    const metrics = await fetch(server.url.replace(/^ws:/, 'http:') + '/metrics').then((response) => response.text())
+    expect(metrics).toContain('parley_signaling_frames_rejected_total{reason="topic_full"} 1')
+
+    await first.close()
+    await waitUntil(() => server.stats().registry.subscriptions === 3, 'the first subscriber is gone')
+    late.send({ type: 'subscribe', topics: ['room'] })
+    await late.sync()
+    second.send({ type: 'publish', topic: 'room', n: 3 })
+    await late.waitFor((f) => f.type === 'publish' && f.topic === 'room', 'the freed place is taken')
+    expect(server.stats().counters.rejected.topic_full).toBe(1)
+  })
+
+  it('has no cap with maxSubscribersPerTopic 0', async () => {
+    const server = await startTestServer({ maxSubscribersPerTopic: 0 })
+    const clients = await Promise.all([1, 2, 3].map(() => TestClient.connect(server.url)))
+    for (const client of clients) client.send({ type: 'subscribe', topics: ['room'] })
+    await Promise.all(clients.map((client) => client.sync()))
+    expect(server.stats().registry.subscriptions).toBe(3)
+    expect(server.stats().counters.rejected.topic_full).toBe(0)
   })
 })
 

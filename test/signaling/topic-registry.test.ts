@@ -31,9 +31,9 @@ function setup(): { registry: TopicRegistry<FakeConnection>; a: FakeConnection; 
 describe('topic registry', () => {
   it('subscribes and reports topics that are new to the registry', () => {
     const { registry, a, b } = setup()
-    expect(subscribe(registry, a, ['x', 'y'])).toEqual({ ok: true, openedTopics: ['x', 'y'] })
-    expect(subscribe(registry, b, ['y', 'z'])).toEqual({ ok: true, openedTopics: ['z'] })
-    expect(subscribe(registry, b, ['y', 'y'])).toEqual({ ok: true, openedTopics: [] })
+    expect(subscribe(registry, a, ['x', 'y'])).toEqual({ ok: true, openedTopics: ['x', 'y'], fullTopics: [] })
+    expect(subscribe(registry, b, ['y', 'z'])).toEqual({ ok: true, openedTopics: ['z'], fullTopics: [] })
+    expect(subscribe(registry, b, ['y', 'y'])).toEqual({ ok: true, openedTopics: [], fullTopics: [] })
     expect(subscriberCount(registry, 'y')).toBe(2)
     expect(topicCount(registry, a)).toBe(2)
     expect(registrySize(registry)).toEqual({ topics: 3, connections: 2, subscriptions: 4 })
@@ -101,6 +101,35 @@ describe('topic registry', () => {
     expect(subscriberCount(registry, 'z')).toBe(0)
     expect(subscribe(registry, a, ['x', 'y', 'z'], 3).ok).toBe(true)
     expect(topicCount(registry, a)).toBe(3)
+  })
+
+  it('leaves out a topic at its subscriber cap and joins the others of the same frame', () => {
+    const { registry, a, b } = setup()
+    const c = fakeConnection('c')
+    expect(subscribe(registry, a, ['x'], Number.POSITIVE_INFINITY, 2).ok).toBe(true)
+    expect(subscribe(registry, b, ['x'], Number.POSITIVE_INFINITY, 2).ok).toBe(true)
+    expect(subscribe(registry, c, ['x', 'y', 'x'], Number.POSITIVE_INFINITY, 2)).toEqual({
+      ok: true,
+      openedTopics: ['y'],
+      fullTopics: ['x'],
+    })
+    expect(subscriberCount(registry, 'x')).toBe(2)
+    expect(topicCount(registry, c)).toBe(1)
+    // A subscriber already in counts as in: resubscribing is not refused.
+    expect(subscribe(registry, a, ['x'], Number.POSITIVE_INFINITY, 2)).toEqual({ ok: true, openedTopics: [], fullTopics: [] })
+    // A place that frees up can be taken.
+    unsubscribe(registry, a, ['x'])
+    expect(subscribe(registry, c, ['x'], Number.POSITIVE_INFINITY, 2)).toEqual({ ok: true, openedTopics: [], fullTopics: [] })
+    expect(subscriberCount(registry, 'x')).toBe(2)
+    expect(registrySize(registry)).toEqual({ topics: 2, connections: 2, subscriptions: 3 })
+  })
+
+  it('does not count full topics against the per-connection limit', () => {
+    const { registry, a, b } = setup()
+    subscribe(registry, a, ['x'], 2, 1)
+    expect(subscribe(registry, b, ['x', 'y', 'z'], 2, 1)).toEqual({ ok: true, openedTopics: ['y', 'z'], fullTopics: ['x'] })
+    expect(subscribe(registry, b, ['w'], 2, 1)).toEqual({ ok: false, reason: 'too_many_topics' })
+    expect(topicCount(registry, b)).toBe(2)
   })
 
   it('does not mutate the topic list it is given', () => {

@@ -14,6 +14,7 @@ import {
   type ReassemblyBudget,
 } from '../../src/transport/framing-protocol.js'
 import {
+  emptyFramingStats,
   CAPABILITY_WAIT_MS,
   FramedChannel,
   HIGH_WATER_BYTES,
@@ -202,14 +203,7 @@ function pair(): [FakeChannel, FakeChannel] {
 }
 
 function context(capability = new FramingCapability()) {
-  const stats: FramingStats = {
-    droppedMessages: 0,
-    violations: 0,
-    framedMessages: 0,
-    reassembledMessages: 0,
-    refusedMessages: 0,
-    handlerErrors: 0,
-  }
+  const stats: FramingStats = emptyFramingStats()
   return { capability, budget: budget(), stats }
 }
 
