@@ -129,22 +129,23 @@ export function unverifiedName(name: string): string {
   return `⚠ ${name} (unverified)`
 }
 
-/** A presence state split by claim: tabs that proved it or are being checked, and tabs that failed. */
+/** A presence state split by claim: tabs whose claim verified, and tabs whose claim failed. */
 export interface StateByClaim {
-  claimed: PresenceState<MemberMeta>
+  verified: PresenceState<MemberMeta>
   failed: PresenceState<MemberMeta>
 }
 
-/** Splits a presence state by claim, as the members list does. */
+/** Splits a presence state by claim; tabs whose claim is still being checked are in neither part. */
 export function splitByClaim(state: PresenceState<MemberMeta>, verdictOf: MetaVerdict): StateByClaim {
-  const claimed: PresenceState<MemberMeta> = new Map()
+  const verified: PresenceState<MemberMeta> = new Map()
   const failed: PresenceState<MemberMeta> = new Map()
   for (const [key, { metas }] of state) {
     const split = byClaim(key, metas, verdictOf)
-    if (split.claimed.length > 0) claimed.set(key, { metas: split.claimed })
+    const proven = split.claimed.filter((meta) => verdictOf(key, meta) === 'verified')
+    if (proven.length > 0) verified.set(key, { metas: proven })
     if (split.failed.length > 0) failed.set(key, { metas: split.failed })
   }
-  return { claimed, failed }
+  return { verified, failed }
 }
 
 /**

@@ -67,7 +67,7 @@ export class RoomPresence {
   #listeners = new Set<PresenceListener>()
   #stop: () => void
   #topic: string
-  #verdicts = new VerdictCache(() => this.#emit([]))
+  #verdicts = new VerdictCache(() => this.#emit())
   /** Tabs that proved their claim, with their newest verified state (see proven-tabs.ts). */
   #proven: ProvenTabs = new Map()
   #destroyed = false
@@ -78,7 +78,7 @@ export class RoomPresence {
     this.#awareness = awareness
     this.#presence = createPresence(awareness, { parseMeta: parseMemberMeta })
     this.#before = splitByClaim(this.#shown(), this.#verdictOf)
-    const stopSync = this.#presence.onSync(() => this.#onSync())
+    const stopSync = this.#presence.onSync(() => this.#emit())
     awareness.on('change', this.#onAwarenessChange)
     this.#stop = () => {
       stopSync()
@@ -175,24 +175,24 @@ export class RoomPresence {
 
   /** A proven tab's awareness state was removed (liveness, timeout): forget it at once. */
   readonly #onAwarenessChange = ({ removed }: { removed: number[] }): void => {
-    if (removed.some((client) => this.#proven.has(client))) this.#emit([])
+    if (removed.some((client) => this.#proven.has(client))) this.#emit()
   }
 
-  #onSync(): void {
+  /**
+   * Tells listeners the view after a change: a presence sync, a settled check, a proven tab
+   * removed. Notices name only checked claims: a tab is announced once its claim settled.
+   */
+  #emit(): void {
     const after = splitByClaim(this.#shown(), this.#verdictOf)
     const before = this.#before
     this.#before = after
     const key = this.#presence.key
     // A user and tabs that failed to prove they are that user come and go apart, as they are listed.
     const notices = [
-      ...presenceNotices(before.claimed, after.claimed, key, this.#since, this.#seen),
+      ...presenceNotices(before.verified, after.verified, key, this.#since, this.#seen),
       ...presenceNotices(before.failed, after.failed, key, this.#since, this.#seen, unverifiedName),
     ]
-    for (const seen of [...after.claimed.keys(), ...after.failed.keys()]) this.#seen.add(seen)
-    this.#emit(notices)
-  }
-
-  #emit(notices: PresenceNotice[]): void {
+    for (const seen of [...after.verified.keys(), ...after.failed.keys()]) this.#seen.add(seen)
     const view = this.view
     for (const listener of this.#listeners) listener(view, notices)
   }

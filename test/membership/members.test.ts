@@ -158,14 +158,21 @@ describe('presenceNotices', () => {
     const forged: MetaVerdict = (_key, m) => (m.ref === '9:1' ? 'unverified' : 'verified')
     const before = splitByClaim(stateOf({ a: [alice] }), forged)
     const after = splitByClaim(stateOf({ a: [alice, impostor] }), forged)
-    expect(after.claimed).toEqual(stateOf({ a: [alice] }))
+    expect(after.verified).toEqual(stateOf({ a: [alice] }))
     expect(after.failed).toEqual(stateOf({ a: [impostor] }))
-    expect(presenceNotices(before.claimed, after.claimed, 'me', 150, new Set())).toEqual([])
+    expect(presenceNotices(before.verified, after.verified, 'me', 150, new Set())).toEqual([])
     expect(presenceNotices(before.failed, after.failed, 'me', 150, new Set(), unverifiedName)).toEqual([
       { key: 'a', text: '⚠ Alice (unverified) joined' },
     ])
     // The real Alice leaves while the impostor stays: her leave is announced all the same.
     const left = splitByClaim(stateOf({ a: [impostor] }), forged)
-    expect(presenceNotices(after.claimed, left.claimed, 'me', 150, new Set())).toEqual([{ key: 'a', text: 'Alice left' }])
+    expect(presenceNotices(after.verified, left.verified, 'me', 150, new Set())).toEqual([{ key: 'a', text: 'Alice left' }])
+  })
+
+  it('announces nobody whose claim is still being checked', () => {
+    const checking = splitByClaim(stateOf({ b: [meta('Bob', '2:1', { since: 200 })] }), () => 'pending')
+    expect(checking).toEqual({ verified: stateOf({}), failed: stateOf({}) })
+    const checked = splitByClaim(stateOf({ b: [meta('Bob', '2:1', { since: 200 })] }), () => 'verified')
+    expect(presenceNotices(checking.verified, checked.verified, 'me', 150, new Set())).toEqual([{ key: 'b', text: 'Bob joined' }])
   })
 })
