@@ -16,7 +16,7 @@ globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 
 /** How long to wait for something a peer sent to show, in ms. */
 const SHOW_TIMEOUT_MS = 15_000
-/** Client IDs the hostile peer makes up for tabs of its own. */
+/** A client ID the hostile peer makes up for a tab of its own. */
 const MALLORY_CLIENT = 4_242_001
 
 const stack = useChatStack(2)
@@ -92,7 +92,7 @@ function sendToBob(hostile: Hostile, client: number, clock: number, state: unkno
   hostile.toBob.peer.send(encoding.toUint8Array(message))
 }
 
-/** A clock above any Alice's tab will reach while the test runs. */
+/** A clock above any that Alice's tab reaches while the test runs. */
 const aheadOf = (hostile: Hostile): number => (hostile.provider.awareness.meta.get(hostile.aliceClient)?.clock ?? 0) + 1000
 
 const sortedMembers = async (page: Page) => (await shownMembers(page)).sort()
