@@ -51,7 +51,8 @@ export class ParleyMembers extends LitElement {
       <ul part="list" aria-label="Members">
         ${repeat(
           this.members,
-          (member) => member.key,
+          // A user's entry and the entry of tabs that failed to prove they are that user share a key.
+          (member) => (member.verdict === 'unverified' ? `unverified:${member.key}` : member.key),
           (member) => html`
           <li>
             ${
@@ -73,8 +74,8 @@ export class ParleyMembers extends LitElement {
                 ${member.typing ? html`<span class="typing" title="typing">✎<span class="visually-hidden"> typing</span></span>` : ''}
               </span>
               ${
-                member.verdict === 'pending'
-                  ? ''
+                member.verdict !== 'verified'
+                  ? '' // still being checked, or only claimed: the fingerprint would vouch for an impostor
                   : html`<span class="fingerprint" title="Key fingerprint: compare it with this person to be sure it is them">${shortFingerprint(member.key)}</span>`
               }
             </span>

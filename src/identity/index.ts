@@ -21,5 +21,6 @@ export {
   signerFor,
   userIdOf,
   verifySigned,
+  type SignedPresenceFields,
   type Signer,
 } from './signing.js'

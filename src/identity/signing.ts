@@ -4,7 +4,9 @@
 //
 // Signed bytes are UTF-8 JSON arrays in a fixed order, domain-separated:
 //   message:  ["parley/message/v1", topic, id, authorId, authorName, text, sentAt, publicKey]
-//   presence: ["parley/presence/v1", topic, clientID, key, publicKey]
+//   presence: ["parley/presence/v2", topic, clientID, key, publicKey, counter, name, typing, since]
+// A presence signature covers everything a tab's state shows, and a counter the tab raises with
+// every state it signs, so that peers can refuse an old state played back (see membership).
 // Keys and signatures travel as unpadded base64url (32 and 64 bytes raw).
 import { digest } from 'lib0/hash/sha256'
 import { base64url } from '../address/index.js'
@@ -66,9 +68,25 @@ export function messageBytes(
   return utf8(['parley/message/v1', topic, m.id, m.authorId, m.authorName, m.text, m.sentAt, m.publicKey])
 }
 
-/** The bytes a presence signature covers. */
-export function presenceBytes(topic: string, clientID: number, key: string, publicKey: string): Uint8Array<ArrayBuffer> {
-  return utf8(['parley/presence/v1', topic, clientID, key, publicKey])
+/** What one signed presence state says of its tab, besides who it is. */
+export interface SignedPresenceFields {
+  /** Raised by the tab with every state it signs. */
+  counter: number
+  name: string
+  typing: boolean
+  since: number
+}
+
+/** The bytes a presence signature covers: the tab, its user and key, and every field it shows (colour is derived, not sent). */
+export function presenceBytes(
+  topic: string,
+  clientID: number,
+  key: string,
+  publicKey: string,
+  fields: SignedPresenceFields,
+): Uint8Array<ArrayBuffer> {
+  const { counter, name, typing, since } = fields
+  return utf8(['parley/presence/v2', topic, clientID, key, publicKey, counter, name, typing, since])
 }
 
 const importedKeys = new Map<string, Promise<CryptoKey | null>>()

@@ -5,10 +5,12 @@ export {
   parseMemberMeta,
   presenceNotices,
   typingLineOf,
+  unverifiedName,
   type Member,
   type MemberMeta,
   type MetaVerdict,
   type PresenceNotice,
 } from './members.js'
+export { admitEntry, recordProven, shownState, type AwarenessUpdateEntry, type ProvenTab, type ProvenTabs } from './proven-tabs.js'
 export { RoomPresence, type PresenceListener, type PresenceUser, type PresenceView } from './room-presence.js'
 export { VerdictCache, messageVerdict, presenceVerdict, type SignedClaim, type Verdict } from './verdicts.js'

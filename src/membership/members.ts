@@ -1,6 +1,6 @@
 // Parley's presence meta (name, typing) and the views the UI needs of it: the members list,
 // who is typing, and the "joined"/"left" notices. Pure functions.
-import { isPlainObject, typingKeys, typingLine, type Meta, type MetaGuard, type PresenceState } from '../presence/index.js'
+import { isPlainObject, typingLine, type Meta, type MetaGuard, type PresenceState } from '../presence/index.js'
 import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS, colorFor, type CssColor } from '../identity/index.js'
 import type { Verdict } from './verdicts.js'
 
@@ -13,9 +13,13 @@ export interface MemberMeta {
   typing: boolean
   /** When this tab joined, in ms since the epoch (its own clock). */
   since: number
-  /** The user's public key and the tab's signature over it (see signing.ts); absent if unsigned. */
+  /**
+   * The user's public key, the tab's signature over this whole state (see signing.ts
+   * `presenceBytes`) and the counter the tab raises with each state it signs; all three or none.
+   */
   publicKey?: string
   signature?: string
+  counter?: number
 }
 
 /** One user in the members list. */
@@ -28,7 +32,10 @@ export interface Member {
   tabs: number
   typing: boolean
   isSelf: boolean
-  /** Whether every tab proved it holds this user's key. */
+  /**
+   * Whether the tabs proved they hold this user's key. Tabs whose claim failed are listed
+   * apart, as one 'unverified' member per claimed key, next to the user's own entry.
+   */
   verdict: Verdict
 }
 
@@ -49,9 +56,11 @@ export const parseMemberMeta: MetaGuard<MemberMeta> = (value) => {
   if (typeof typing !== 'boolean') return undefined
   if (typeof since !== 'number' || !Number.isFinite(since)) return undefined
   const meta: MemberMeta = { name, typing, since }
-  if (publicKey === undefined && signature === undefined) return meta
+  const { counter } = value
+  if (publicKey === undefined && signature === undefined && counter === undefined) return meta
   if (!isSignatureField(publicKey) || !isSignatureField(signature)) return undefined
-  return { ...meta, publicKey, signature }
+  if (typeof counter !== 'number' || !Number.isSafeInteger(counter) || counter < 0) return undefined
+  return { ...meta, publicKey, signature, counter }
 }
 
 function isSignatureField(value: unknown): value is string {
@@ -63,30 +72,87 @@ function nameOf(metas: readonly MemberMeta[]): MemberMeta {
   return metas.reduce((newest, meta) => (meta.since > newest.since ? meta : newest))
 }
 
-/** The members list, in first-join order; a user is unverified if any tab's claim fails. */
+/** One user's tabs split by their claim: those that proved it (or are being checked) and those that failed. */
+function byClaim(
+  key: string,
+  metas: readonly Meta<MemberMeta>[],
+  verdictOf: MetaVerdict,
+): { claimed: Meta<MemberMeta>[]; failed: Meta<MemberMeta>[] } {
+  const claimed: Meta<MemberMeta>[] = []
+  const failed: Meta<MemberMeta>[] = []
+  for (const meta of metas) (verdictOf(key, meta) === 'unverified' ? failed : claimed).push(meta)
+  return { claimed, failed }
+}
+
+/**
+ * The members list, in first-join order. Tabs whose claim to a user failed (unsigned, or a
+ * signature that does not verify) are one 'unverified' member of their own, after that user's
+ * entry: an impostor neither joins the real user's entry nor taints it.
+ */
 export function membersOf(state: PresenceState<MemberMeta>, selfKey: string | undefined, verdictOf: MetaVerdict): Member[] {
   const members: Member[] = []
-  for (const [key, { metas }] of state) {
-    if (metas.length === 0) continue
+  const entry = (key: string, metas: readonly MemberMeta[], verdict: Verdict, isSelf: boolean): Member => {
     const { name } = nameOf(metas)
-    const color = colorFor(key)
-    const verdicts = metas.map((meta) => verdictOf(key, meta))
-    const verdict: Verdict = verdicts.includes('unverified') ? 'unverified' : verdicts.includes('pending') ? 'pending' : 'verified'
-    members.push({ key, name, color, tabs: metas.length, typing: metas.some((meta) => meta.typing), isSelf: key === selfKey, verdict })
+    return { key, name, color: colorFor(key), tabs: metas.length, typing: metas.some((meta) => meta.typing), isSelf, verdict }
+  }
+  for (const [key, { metas }] of state) {
+    const { claimed, failed } = byClaim(key, metas, verdictOf)
+    if (claimed.length > 0) {
+      const pending = claimed.some((meta) => verdictOf(key, meta) === 'pending')
+      members.push(entry(key, claimed, pending ? 'pending' : 'verified', key === selfKey))
+    }
+    // Failed claims of one's own key are someone else, unless this tab cannot sign either.
+    if (failed.length > 0) members.push(entry(key, failed, 'unverified', key === selfKey && claimed.length === 0))
   }
   return members
 }
 
-/** "Bob is typing…" and the like, for everyone but oneself. */
-export function typingLineOf(state: PresenceState<MemberMeta>, selfKey: string | undefined): string {
-  const names = typingKeys(state, selfKey).map((key) => nameOf(state.get(key)?.metas ?? []).name)
+/**
+ * "Bob is typing…" and the like, for everyone but oneself. A tab whose claim failed types as
+ * "⚠ Bob (unverified)"; one whose claim is still being checked is not named yet.
+ */
+export function typingLineOf(state: PresenceState<MemberMeta>, selfKey: string | undefined, verdictOf: MetaVerdict): string {
+  const names: string[] = []
+  for (const [key, { metas }] of state) {
+    const { claimed, failed } = byClaim(key, metas, verdictOf)
+    const proven = claimed.filter((meta) => verdictOf(key, meta) === 'verified')
+    if (key !== selfKey && proven.some((meta) => meta.typing)) names.push(nameOf(proven).name)
+    // As in the members list, failed claims of one's own key are someone else if this tab's claim holds.
+    const impostor = key !== selfKey || claimed.length > 0
+    if (impostor && failed.some((meta) => meta.typing)) names.push(unverifiedName(nameOf(failed).name))
+  }
   return typingLine(names)
+}
+
+/** How a name whose claim failed is written in text: "⚠ Bob (unverified)". */
+export function unverifiedName(name: string): string {
+  return `⚠ ${name} (unverified)`
+}
+
+/** A presence state split by claim: tabs whose claim verified, and tabs whose claim failed. */
+export interface StateByClaim {
+  verified: PresenceState<MemberMeta>
+  failed: PresenceState<MemberMeta>
+}
+
+/** Splits a presence state by claim; tabs whose claim is still being checked are in neither part. */
+export function splitByClaim(state: PresenceState<MemberMeta>, verdictOf: MetaVerdict): StateByClaim {
+  const verified: PresenceState<MemberMeta> = new Map()
+  const failed: PresenceState<MemberMeta> = new Map()
+  for (const [key, { metas }] of state) {
+    const split = byClaim(key, metas, verdictOf)
+    const proven = split.claimed.filter((meta) => verdictOf(key, meta) === 'verified')
+    if (proven.length > 0) verified.set(key, { metas: proven })
+    if (split.failed.length > 0) failed.set(key, { metas: split.failed })
+  }
+  return { verified, failed }
 }
 
 /**
  * The notices a presence change makes: a user joined (a new key, not a second tab or an
  * update) or left (their last tab went). Users already here when this tab joined
  * (`selfSince`) are not announced unless this tab saw them go (`seen`); nor is oneself.
+ * `show` writes a name (`unverifiedName` for tabs whose claim failed).
  */
 export function presenceNotices(
   before: PresenceState<MemberMeta>,
@@ -94,16 +160,17 @@ export function presenceNotices(
   selfKey: string | undefined,
   selfSince: number,
   seen: ReadonlySet<string>,
+  show: (name: string) => string = (name) => name,
 ): PresenceNotice[] {
   const notices: PresenceNotice[] = []
   for (const [key, { metas }] of after) {
     if (key === selfKey || before.has(key) || metas.length === 0) continue
     if (!seen.has(key) && metas.every((meta) => meta.since < selfSince)) continue
-    notices.push({ key, text: `${nameOf(metas).name} joined` })
+    notices.push({ key, text: `${show(nameOf(metas).name)} joined` })
   }
   for (const [key, { metas }] of before) {
     if (key === selfKey || after.has(key) || metas.length === 0) continue
-    notices.push({ key, text: `${nameOf(metas).name} left` })
+    notices.push({ key, text: `${show(nameOf(metas).name)} left` })
   }
   return notices
 }

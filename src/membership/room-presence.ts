@@ -1,5 +1,5 @@
-// This tab's presence in a room: tracks the user with Parley's meta, drives the typing flag
-// from the composer (transitions only), and reports members and join/leave notices.
+// This tab's presence in a room: tracks the user with Parley's meta, signed afresh with every
+// change, drives the typing flag (transitions only), and reports members and join/leave notices.
 import type { Awareness } from 'y-protocols/awareness'
 import {
   TYPING_IDLE,
@@ -15,7 +15,20 @@ import {
   type TypingStep,
 } from '../presence/index.js'
 import { presenceBytes, type Signer } from '../identity/index.js'
-import { membersOf, parseMemberMeta, presenceNotices, typingLineOf, type Member, type MemberMeta, type PresenceNotice } from './members.js'
+import {
+  membersOf,
+  parseMemberMeta,
+  presenceNotices,
+  splitByClaim,
+  typingLineOf,
+  unverifiedName,
+  type Member,
+  type MemberMeta,
+  type MetaVerdict,
+  type PresenceNotice,
+  type StateByClaim,
+} from './members.js'
+import { admitEntry, recordProven, shownState, type AwarenessUpdateEntry, type ProvenTabs } from './proven-tabs.js'
 import { VerdictCache, presenceVerdict } from './verdicts.js'
 
 /** Who this tab is, as presence shows it; with a signer, the claim is signed. */
@@ -39,52 +52,66 @@ export type PresenceListener = (view: PresenceView, notices: PresenceNotice[]) =
 export class RoomPresence {
   /** The awareness presence this tab tracks itself in (Parley's meta). */
   readonly #presence: AwarenessPresence<MemberMeta>
+  readonly #awareness: Awareness
   #typing: TypingState = TYPING_IDLE
   #typingTimer: ReturnType<typeof setTimeout> | null = null
   #since = Number.POSITIVE_INFINITY
-  #before: PresenceState<MemberMeta>
+  /** Who this tab shows itself as; null before join() and after leave(). */
+  #user: PresenceUser | null = null
+  /** Raised with every state this tab asks for, signed or not; only the newest is published. */
+  #counter = 0
+  /** The shown state after the last change, split by claim, for notices. */
+  #before: StateByClaim
   /** Every user this tab has shown, so a return after a drop is announced. */
   #seen = new Set<string>()
   #listeners = new Set<PresenceListener>()
   #stop: () => void
   #topic: string
-  #verdicts = new VerdictCache(() => this.#emit([]))
-  /** Bumped by every join, so a slow signature cannot overwrite a newer join. */
-  #joinGeneration = 0
+  #verdicts = new VerdictCache(() => this.#emit())
+  /** Tabs that proved their claim, with their newest verified state (see proven-tabs.ts). */
+  #proven: ProvenTabs = new Map()
+  #destroyed = false
 
   /** `topic` is the room's hashed topic, which presence signatures are bound to. */
   constructor(awareness: Awareness, topic: string) {
     this.#topic = topic
+    this.#awareness = awareness
     this.#presence = createPresence(awareness, { parseMeta: parseMemberMeta })
-    this.#before = this.#presence.state
-    this.#stop = this.#presence.onSync(() => this.#onSync())
+    this.#before = splitByClaim(this.#shown(), this.#verdictOf)
+    const stopSync = this.#presence.onSync(() => this.#emit())
+    awareness.on('change', this.#onAwarenessChange)
+    this.#stop = () => {
+      stopSync()
+      awareness.off('change', this.#onAwarenessChange)
+    }
   }
 
   /** The members list and typing line as they are now. */
   get view(): PresenceView {
-    const state = this.#presence.state
-    const verdictOf = (key: string, meta: Parameters<typeof presenceVerdict>[3]) => presenceVerdict(this.#verdicts, this.#topic, key, meta)
-    return { members: membersOf(state, this.#presence.key, verdictOf), typingLine: typingLineOf(state, this.#presence.key) }
+    const state = this.#shown()
+    const key = this.#presence.key
+    return { members: membersOf(state, key, this.#verdictOf), typingLine: typingLineOf(state, key, this.#verdictOf) }
   }
+
+  /**
+   * Whether the entries of an awareness update from another peer may reach this tab's
+   * awareness: none may remove, empty, replace or play back over a proven tab (see
+   * proven-tabs.ts `admitEntry`). The transport asks before y-webrtc applies the update.
+   */
+  readonly screenAwareness = (entries: readonly AwarenessUpdateEntry[]): boolean =>
+    entries.every((entry) => admitEntry(entry, this.#awareness.meta.get(entry.client), this.#proven.get(entry.client)))
 
   /** Shows this tab in the room as `user` (again, with a new name, if already shown). */
   async join(user: PresenceUser, now = Date.now()): Promise<void> {
-    const generation = ++this.#joinGeneration
-    const proof = user.signer === null ? {} : await this.#prove(user.signer)
-    if (generation !== this.#joinGeneration) return
-    if (this.#presence.key === undefined) this.#since = now
-    const meta: MemberMeta = { name: user.name, typing: this.#typing.typing, since: this.#since, ...proof }
-    this.#presence.track(user.userId, meta)
-  }
-
-  async #prove(signer: Signer): Promise<{ publicKey: string; signature: string }> {
-    const bytes = presenceBytes(this.#topic, this.#presence.clientID, signer.userId, signer.publicKey)
-    return { publicKey: signer.publicKey, signature: await signer.sign(bytes) }
+    if (this.#user === null) this.#since = now
+    this.#user = user
+    await this.#publish()
   }
 
   /** Takes this tab out of the room's presence. */
   leave(): void {
-    this.#joinGeneration++
+    this.#user = null
+    this.#counter++ // a state still being signed is not published
     this.#apply(typingOnBlur(this.#typing))
     this.#presence.untrack()
   }
@@ -107,31 +134,76 @@ export class RoomPresence {
 
   /** Stops timers and listeners, and leaves. */
   destroy(): void {
+    this.#destroyed = true
+    this.#user = null
     if (this.#typingTimer !== null) clearTimeout(this.#typingTimer)
     this.#listeners.clear()
     this.#stop()
     this.#presence.destroy()
   }
 
-  #onSync(): void {
-    const after = this.#presence.state
-    const before = this.#before
-    this.#before = after
-    const notices = presenceNotices(before, after, this.#presence.key, this.#since, this.#seen)
-    for (const key of after.keys()) this.#seen.add(key)
-    this.#emit(notices)
+  /**
+   * Publishes this tab's state as it is now: signed (with a new counter) where there is a
+   * signer, so signing is async and never holds up input; a newer state asked for meanwhile wins.
+   */
+  async #publish(): Promise<void> {
+    const user = this.#user
+    if (user === null) return
+    const counter = ++this.#counter
+    const fields = { name: user.name, typing: this.#typing.typing, since: this.#since }
+    let meta: MemberMeta = fields
+    if (user.signer !== null) {
+      const { publicKey } = user.signer
+      const signature = await user.signer.sign(
+        presenceBytes(this.#topic, this.#presence.clientID, user.userId, publicKey, { ...fields, counter }),
+      )
+      meta = { ...fields, publicKey, signature, counter }
+    }
+    if (counter !== this.#counter || this.#user !== user || this.#destroyed) return
+    this.#presence.track(user.userId, meta)
   }
 
-  #emit(notices: PresenceNotice[]): void {
+  readonly #verdictOf: MetaVerdict = (key, meta) => presenceVerdict(this.#verdicts, this.#topic, key, meta)
+
+  /** The presence state as shown, after recording the tabs that proved their claim. */
+  #shown(): PresenceState<MemberMeta> {
+    const states = this.#awareness.getStates()
+    const raw = this.#presence.state
+    this.#proven = recordProven(this.#proven, raw, this.#verdictOf, (client) => states.has(client))
+    return shownState(raw, this.#proven, this.#verdictOf)
+  }
+
+  /** A proven tab's awareness state was removed (liveness, timeout): forget it at once. */
+  readonly #onAwarenessChange = ({ removed }: { removed: number[] }): void => {
+    if (removed.some((client) => this.#proven.has(client))) this.#emit()
+  }
+
+  /**
+   * Tells listeners the view after a change: a presence sync, a settled check, a proven tab
+   * removed. Notices name only checked claims: a tab is announced once its claim settled.
+   */
+  #emit(): void {
+    const after = splitByClaim(this.#shown(), this.#verdictOf)
+    const before = this.#before
+    this.#before = after
+    const key = this.#presence.key
+    // A user and tabs that failed to prove they are that user come and go apart, as they are listed.
+    const notices = [
+      ...presenceNotices(before.verified, after.verified, key, this.#since, this.#seen),
+      ...presenceNotices(before.failed, after.failed, key, this.#since, this.#seen, unverifiedName),
+    ]
+    for (const seen of [...after.verified.keys(), ...after.failed.keys()]) this.#seen.add(seen)
     const view = this.view
     for (const listener of this.#listeners) listener(view, notices)
   }
 
   #apply(step: TypingStep): void {
     this.#typing = step.state
-    if (step.changed && this.#presence.key !== undefined) {
-      const typing = step.state.typing
-      this.#presence.update(() => ({ typing }))
+    if (step.changed && this.#user !== null) {
+      this.#publish().catch((error: unknown) => {
+        // The key could not sign: the previous state stays up. Worth seeing, as a bug.
+        console.error('Parley: could not sign a presence change', error)
+      })
     }
     this.#scheduleTick()
   }

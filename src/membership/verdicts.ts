@@ -7,10 +7,14 @@ import { messageBytes, presenceBytes, verifySigned } from '../identity/index.js'
 /** Whether a record's authorship checked out. */
 export type Verdict = 'verified' | 'unverified' | 'pending'
 
-/** The part of a presence meta that claims a user: a public key and a signature, both or neither. */
+/** A presence meta as signed: the fields it shows, and the key, signature and counter that claim a user. */
 export interface SignedClaim {
+  name: string
+  typing: boolean
+  since: number
   publicKey?: string
   signature?: string
+  counter?: number
 }
 
 /** Most verdicts kept; past that the oldest are forgotten (and re-checked if shown again). */
@@ -59,13 +63,14 @@ export function messageVerdict(cache: VerdictCache, topic: string, message: Mess
   return cache.get(key, () => verifySigned(message.authorId, publicKey, signature, messageBytes(topic, signedFields)))
 }
 
-/** The verdict on one tab's claim to be user `key`; unsigned is unverified. */
+/** The verdict on one tab's claim to be user `key`, over everything its meta shows; unsigned is unverified. */
 export function presenceVerdict(cache: VerdictCache, topic: string, key: string, meta: Meta<SignedClaim>): Verdict {
-  const { publicKey, signature } = meta
-  if (publicKey === undefined || signature === undefined) return 'unverified'
+  const { publicKey, signature, counter, name, typing, since } = meta
+  if (publicKey === undefined || signature === undefined || counter === undefined) return 'unverified'
   const clientID = Number(clientOfRef(meta.ref))
   if (!Number.isSafeInteger(clientID)) return 'unverified'
-  return cache.get(JSON.stringify([topic, clientID, key, publicKey, signature]), () =>
-    verifySigned(key, publicKey, signature, presenceBytes(topic, clientID, key, publicKey)),
+  const fields = { counter, name, typing, since }
+  return cache.get(JSON.stringify([topic, clientID, key, publicKey, signature, counter, name, typing, since]), () =>
+    verifySigned(key, publicKey, signature, presenceBytes(topic, clientID, key, publicKey, fields)),
   )
 }

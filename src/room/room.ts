@@ -126,6 +126,8 @@ export class Room {
       iceServers: options.iceServers,
       peerOptions: options.peerOptions,
       wrtc: options.wrtc,
+      // Presence's word on awareness from peers: nobody replaces or removes a proven tab.
+      screenAwareness: this.presence.screenAwareness,
     })
     globalThis.addEventListener?.('pagehide', this.#onPageHide)
     this.#reset()

@@ -4,5 +4,5 @@
 export { openTransport, type Transport, type TransportOptions, type TransportStats } from './transport.js'
 export type { FramingStats } from './framing-channel.js'
 export type { RtcImplementation } from './liveness.js'
-export type { Refusal } from './peer-guard.js'
+export type { AwarenessScreen, AwarenessUpdateEntry, Refusal } from './peer-guard.js'
 export type { DocumentChanges } from './webrtc-patches.js'

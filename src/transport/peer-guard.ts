@@ -1,5 +1,6 @@
 // What a peer may send over y-webrtc's data channel before y-webrtc reads it: well-formed
-// messages of the kinds peers exchange, and awareness updates at a bounded rate.
+// messages of the kinds peers exchange, awareness updates at a bounded rate, and only those the
+// room's awareness screen lets through (a callback: presence signatures are the room's business).
 //
 // y-webrtc's wire format (lib0 encoding): varUint type, then by type
 //   0 sync:            varUint syncType (0 step 1, 1 step 2, 2 update), varUint8Array payload
@@ -16,64 +17,94 @@ export const AWARENESS_BURST = 60
 /** The kind of a well-formed message, or null for anything else. */
 export type PeerMessageKind = 'sync' | 'awareness' | 'query-awareness'
 
+/** One entry of an awareness update: a client, its clock, and its state parsed from JSON (null removes it). */
+export interface AwarenessUpdateEntry {
+  client: number
+  clock: number
+  state: unknown
+}
+
+/**
+ * Decides whether an awareness update from a peer may be applied, seeing all its entries;
+ * false refuses the whole message. Given by the room (see membership's proven tabs).
+ */
+export type AwarenessScreen = (entries: readonly AwarenessUpdateEntry[]) => boolean
+
+/** A well-formed message: its kind, and an awareness update's entries. */
+type Inspected = { kind: PeerMessageKind; entries?: AwarenessUpdateEntry[] }
+
 /** Checks a message's structure without applying it; never throws. */
 export function inspectPeerMessage(bytes: Uint8Array): PeerMessageKind | null {
+  return inspect(bytes)?.kind ?? null
+}
+
+function inspect(bytes: Uint8Array): Inspected | null {
   try {
     const decoder = decoding.createDecoder(bytes)
     const type = decoding.readVarUint(decoder)
-    let kind: PeerMessageKind | null = null
+    let inspected: Inspected | null = null
     if (type === 0) {
       const syncType = decoding.readVarUint(decoder)
       if (syncType > 2) return null
       decoding.readVarUint8Array(decoder)
-      kind = 'sync'
+      inspected = { kind: 'sync' }
     } else if (type === 1) {
-      if (!isAwarenessUpdate(decoding.readVarUint8Array(decoder))) return null
-      kind = 'awareness'
+      const entries = awarenessEntries(decoding.readVarUint8Array(decoder))
+      if (entries === null) return null
+      inspected = { kind: 'awareness', entries }
     } else if (type === 3) {
-      kind = 'query-awareness'
+      inspected = { kind: 'query-awareness' }
     }
-    return kind !== null && !decoding.hasContent(decoder) ? kind : null
+    return inspected !== null && !decoding.hasContent(decoder) ? inspected : null
   } catch {
     return null // truncated or otherwise undecodable: garbage
   }
 }
 
-function isAwarenessUpdate(update: Uint8Array): boolean {
+function awarenessEntries(update: Uint8Array): AwarenessUpdateEntry[] | null {
   const decoder = decoding.createDecoder(update)
   const count = decoding.readVarUint(decoder)
+  const entries: AwarenessUpdateEntry[] = []
   for (let i = 0; i < count; i++) {
-    decoding.readVarUint(decoder)
-    decoding.readVarUint(decoder)
-    JSON.parse(decoding.readVarString(decoder))
+    const client = decoding.readVarUint(decoder)
+    const clock = decoding.readVarUint(decoder)
+    entries.push({ client, clock, state: JSON.parse(decoding.readVarString(decoder)) as unknown })
   }
-  return !decoding.hasContent(decoder)
+  return decoding.hasContent(decoder) ? null : entries
 }
 
-/** Why a message was not let through. */
-export type Refusal = 'malformed' | 'rate-limited'
+/** Why a message was not let through ('screened': the room's awareness screen refused it). */
+export type Refusal = 'malformed' | 'rate-limited' | 'screened'
 
-/** One link's guard: a structural check, and a token bucket for awareness. */
+/** Refusals counted from zero. */
+export function noRefusals(): Record<Refusal, number> {
+  return { malformed: 0, 'rate-limited': 0, screened: 0 }
+}
+
+/** One link's guard: a structural check, a token bucket for awareness, and the room's awareness screen. */
 export class PeerGuard {
   /** Messages refused so far, by reason (shared by the guards of a room when it passes its own). */
   readonly refused: Record<Refusal, number>
   #tokens = AWARENESS_BURST
   #refilledAt: number
+  #screen: AwarenessScreen | undefined
 
-  constructor(now: number, refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0 }) {
+  constructor(now: number, refused: Record<Refusal, number> = noRefusals(), screen?: AwarenessScreen) {
     this.#refilledAt = now
     this.refused = refused
+    this.#screen = screen
   }
 
   /** Null when `bytes` may go on to y-webrtc, else why not. */
   check(bytes: Uint8Array, now: number): Refusal | null {
-    const kind = inspectPeerMessage(bytes)
-    if (kind === null) return this.#refuse('malformed')
-    if (kind !== 'awareness') return null
+    const inspected = inspect(bytes)
+    if (inspected === null) return this.#refuse('malformed')
+    if (inspected.kind !== 'awareness') return null
     this.#tokens = Math.min(AWARENESS_BURST, this.#tokens + ((now - this.#refilledAt) * AWARENESS_PER_SECOND) / 1000)
     this.#refilledAt = now
     if (this.#tokens < 1) return this.#refuse('rate-limited')
     this.#tokens -= 1
+    if (this.#screen !== undefined && !this.#screen(inspected.entries ?? [])) return this.#refuse('screened')
     return null
   }
 
@@ -84,11 +115,15 @@ export class PeerGuard {
 }
 
 /**
- * A filter for one link's incoming messages: binary, well-formed, awareness within its rate.
- * Refusals are counted in `refused` (one record for all links of a room), text as malformed.
+ * A filter for one link's incoming messages: binary, well-formed, awareness within its rate and
+ * past `screen`. Refusals are counted in `refused` (one record for all links of a room), text as malformed.
  */
-export function guardLink(now: () => number = Date.now, refused?: Record<Refusal, number>): (data: unknown) => boolean {
-  const guard = new PeerGuard(now(), refused)
+export function guardLink(
+  now: () => number = Date.now,
+  refused?: Record<Refusal, number>,
+  screen?: AwarenessScreen,
+): (data: unknown) => boolean {
+  const guard = new PeerGuard(now(), refused, screen)
   return (data) => {
     if (data instanceof ArrayBuffer) return guard.check(new Uint8Array(data), now()) === null
     guard.refused.malformed++

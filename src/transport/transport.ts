@@ -6,7 +6,7 @@ import type { Awareness } from 'y-protocols/awareness'
 import { Framing } from './framing.js'
 import type { FramingStats } from './framing-channel.js'
 import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation } from './liveness.js'
-import { guardLink, type Refusal } from './peer-guard.js'
+import { guardLink, noRefusals, type AwarenessScreen, type Refusal } from './peer-guard.js'
 import { roomRtc } from './rtc.js'
 import { adaptProvider, type DocumentChanges } from './webrtc-patches.js'
 
@@ -30,6 +30,8 @@ export interface TransportOptions {
   peerOptions?: Record<string, unknown>
   /** WebRTC classes to use instead of the browser's (in Node: `@roamhq/wrtc`). */
   wrtc?: RtcImplementation
+  /** Asked before an awareness update from a peer is applied; refused updates are dropped whole. */
+  screenAwareness?: AwarenessScreen
 }
 
 /** What one room's transport counted since it opened. */
@@ -55,8 +57,8 @@ export interface Transport {
 /** Connects a room's document and awareness to its peers over y-webrtc, as Parley adapts it. */
 export function openTransport(options: TransportOptions): Transport {
   const liveness = new Liveness(options.awareness)
-  const refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0 }
-  const framing = new Framing({ admitter: () => guardLink(Date.now, refused) })
+  const refused = noRefusals()
+  const framing = new Framing({ admitter: () => guardLink(Date.now, refused, options.screenAwareness) })
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }
   if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
   const rtc = options.wrtc ?? browserRtc()

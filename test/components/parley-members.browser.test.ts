@@ -48,6 +48,16 @@ describe('parley-members', () => {
     await expect.element(list().getByRole('listitem')).toHaveTextContent(/⚠ Mallory \(unverified\)/)
   })
 
+  it("lists an impostor of a user apart, without the user's fingerprint", async () => {
+    await mount('parley-members', (element) => {
+      element.members = [member('Alice', { key: keyOf('A') }), member('Alice', { key: keyOf('A'), verdict: 'unverified' })]
+    })
+    const items = list().getByRole('listitem')
+    expect(items.elements()).toHaveLength(2)
+    await expect.element(items.nth(0)).toHaveTextContent(/^Alice\s*0000 0000 0000$/)
+    await expect.element(items.nth(1)).toHaveTextContent(/^⚠ Alice \(unverified\)$/)
+  })
+
   it('shows a member whose claim is being checked without name, colour or fingerprint', async () => {
     const members = await mount('parley-members', (element) => {
       element.members = [member('Alice', { key: keyOf('B'), verdict: 'pending' })]

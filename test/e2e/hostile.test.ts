@@ -67,7 +67,10 @@ describe('a forging peer', () => {
       for (const page of [a, b]) {
         await expectMessages(page, ['Alice: hello', '⚠ Alice (unverified): I owe Mallory 1000', '⚠ Alice (unverified): Mallory is right'])
       }
-      await expect.poll(() => shownMembers(b), { timeout: 15_000 }).toContain('⚠ Alice (unverified) 2 tabs')
+      // The forged tab is listed apart, marked; the real Alice stays verified.
+      await expect
+        .poll(async () => (await shownMembers(b)).sort(), { timeout: 15_000 })
+        .toEqual(['Alice', 'Bob (you)', '⚠ Alice (unverified)'].sort())
       // Alice's own messages still show as hers.
       await sendMessage(a, 'that was not me')
       await expect.poll(() => shownMessages(b)).toContain('Alice: that was not me')

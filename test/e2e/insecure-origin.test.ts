@@ -13,6 +13,7 @@ import {
   resolveToLoopback,
   roomUrl,
   sendMessage,
+  shownMembers,
   uniqueRoom,
   useChatStack,
 } from './harness.js'
@@ -66,6 +67,9 @@ describe('plain http by a LAN name', () => {
     await sendMessage(bob, 'Hello from localhost')
     // The LAN page cannot check Bob's signature, so it does not vouch for him either.
     await expectMessages(alice, ['⚠ Alice (unverified): Hello over plain http', '⚠ Bob (unverified): Hello from localhost'])
+    // Its presence is unsigned too: listed, marked, on both sides.
+    await expect.poll(async () => (await shownMembers(bob)).sort()).toEqual(['Bob (you)', '⚠ Alice (unverified)'])
+    await expect.poll(async () => (await shownMembers(alice)).sort()).toEqual(['⚠ Alice (unverified) (you)', '⚠ Bob (unverified)'])
     expect(errors).toEqual([])
     await Promise.all([alice.close(), bob.close()])
   })

@@ -57,15 +57,28 @@ describe('message signatures', () => {
     expect(await verifySigned(userIdOf('AAAA'), 'AAAA', message.signature, messageBytes(TOPIC, message))).toBe(false)
   })
 
-  it('bind presence to a client and a key', async () => {
+  it('bind presence to a client, a key, a counter and every field it shows', async () => {
     const signer = await signerFor(await generateSigningKeys())
-    const signature = await signer.sign(presenceBytes(TOPIC, 7, signer.userId, signer.publicKey))
-    expect(await verifySigned(signer.userId, signer.publicKey, signature, presenceBytes(TOPIC, 7, signer.userId, signer.publicKey))).toBe(
-      true,
-    )
-    expect(await verifySigned(signer.userId, signer.publicKey, signature, presenceBytes(TOPIC, 8, signer.userId, signer.publicKey))).toBe(
-      false,
-    )
+    const fields = { counter: 3, name: 'Alice', typing: true, since: 1000 }
+    const bytes = (clientID: number, changed: Partial<typeof fields> = {}) =>
+      presenceBytes(TOPIC, clientID, signer.userId, signer.publicKey, { ...fields, ...changed })
+    const signature = await signer.sign(bytes(7))
+    const verifies = (clientID: number, changed: Partial<typeof fields> = {}) =>
+      verifySigned(signer.userId, signer.publicKey, signature, bytes(clientID, changed))
+    expect(await verifies(7)).toBe(true)
+    expect(await verifies(8)).toBe(false)
+    // Played back under another name, another typing state, another start or counter.
+    for (const changed of [{ name: 'Mallory' }, { typing: false }, { since: 999 }, { counter: 4 }]) {
+      expect(await verifies(7, changed)).toBe(false)
+    }
+    expect(
+      await verifySigned(
+        signer.userId,
+        signer.publicKey,
+        signature,
+        presenceBytes('parley-v1-other-room', 7, signer.userId, signer.publicKey, fields),
+      ),
+    ).toBe(false)
   })
 
   it('give every key a stable user id and a short fingerprint', async () => {

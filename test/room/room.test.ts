@@ -57,7 +57,7 @@ describe('Room.stats', () => {
       skippedRecords: 0,
       restoredRecords: 0,
       framing: { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0, refusedMessages: 0, handlerErrors: 0 },
-      refused: { malformed: 0, 'rate-limited': 0 },
+      refused: { malformed: 0, 'rate-limited': 0, screened: 0 },
       garbageFrames: { framing: 0, liveness: 0 },
     })
     stats.framing.violations = 5

@@ -1,0 +1,170 @@
+// A hostile peer against presence, in a room of two browsers: a stock y-webrtc peer in Node that
+// plays back Alice's signed state under another name, removes her with a forged empty state, and
+// claims her key from an unsigned tab. Bob must keep seeing the real Alice, and the impostor marked.
+import { describe, expect, it } from 'vitest'
+import wrtc from '@roamhq/wrtc'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import * as encoding from 'lib0/encoding'
+import { WebrtcProvider, type WebrtcConn } from 'y-webrtc'
+import type { Page } from 'playwright-core'
+import { topicFor } from '../../src/address/index.js'
+import { joinRoom, roomUrl, shownFingerprints, shownMembers, shownNotices, shownTyping, uniqueRoom, useChatStack } from './harness.js'
+
+// lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
+globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
+
+/** How long to wait for something a peer sent to show, in ms. */
+const SHOW_TIMEOUT_MS = 15_000
+/** A client ID the hostile peer makes up for a tab of its own. */
+const MALLORY_CLIENT = 4_242_001
+
+const stack = useChatStack(2)
+
+/** A presence field as Parley's awareness states carry it. */
+interface PresenceField {
+  key: string
+  meta: { name: string; typing: boolean; since: number; publicKey?: string; signature?: string; counter?: number }
+  version: number
+}
+
+/** A stock y-webrtc peer in the room, and the link it holds to each browser. */
+interface Hostile {
+  provider: WebrtcProvider
+  /** The link to Bob: what is sent on it reaches Bob alone, in order. */
+  toBob: WebrtcConn
+  aliceClient: number
+  /** Alice's state as this peer last received it. */
+  aliceState: () => { presence: PresenceField }
+  close(): void
+}
+
+/** Alice joins, then the hostile peer, then Bob (so the peer knows which link is Bob's). */
+async function roomWithHostile(label: string): Promise<{ a: Page; b: Page; hostile: Hostile }> {
+  const room = uniqueRoom(label)
+  const url = roomUrl(stack.site.url, stack.signaling.url, room)
+  const a = await joinRoom(stack.browsers[0], url, 'Alice')
+  const doc = new Y.Doc()
+  const provider = new WebrtcProvider(topicFor({ name: room, secret: null }), doc, {
+    signaling: [stack.signaling.url],
+    peerOpts: { wrtc, config: { iceServers: [] } },
+  })
+  const connected = () => [...(provider.room?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
+  const presenceOf = (name: string): [number, { presence: PresenceField }] | undefined =>
+    [...provider.awareness.getStates()].find(([, state]) => (state.presence as PresenceField | null | undefined)?.meta.name === name) as
+      | [number, { presence: PresenceField }]
+      | undefined
+  await expect.poll(() => connected().length, { timeout: SHOW_TIMEOUT_MS }).toBe(1)
+  const toAlice = connected()[0]
+  const b = await joinRoom(stack.browsers[1], url, 'Bob')
+  await expect.poll(() => connected().length, { timeout: SHOW_TIMEOUT_MS }).toBe(2)
+  const toBob = connected().find((conn) => conn !== toAlice) as WebrtcConn
+  await expect.poll(() => presenceOf('Alice')?.[1].presence.meta.signature, { timeout: SHOW_TIMEOUT_MS }).toBeDefined()
+  await expect.poll(async () => (await shownMembers(b)).sort(), { timeout: SHOW_TIMEOUT_MS }).toEqual(['Alice', 'Bob (you)'])
+  const [aliceClient] = presenceOf('Alice') ?? [0]
+  return {
+    a,
+    b,
+    hostile: {
+      provider,
+      toBob,
+      aliceClient,
+      aliceState: () => provider.awareness.getStates().get(aliceClient) as { presence: PresenceField },
+      close() {
+        provider.disconnect()
+        provider.destroy()
+        doc.destroy()
+      },
+    },
+  }
+}
+
+/** Sends Bob, and only Bob, an awareness update with one entry, as y-webrtc frames it. */
+function sendToBob(hostile: Hostile, client: number, clock: number, state: unknown): void {
+  const update = encoding.createEncoder()
+  encoding.writeVarUint(update, 1)
+  encoding.writeVarUint(update, client)
+  encoding.writeVarUint(update, clock)
+  encoding.writeVarString(update, JSON.stringify(state))
+  const message = encoding.createEncoder()
+  encoding.writeVarUint(message, 1) // y-webrtc's awareness message
+  encoding.writeVarUint8Array(message, encoding.toUint8Array(update))
+  hostile.toBob.peer.send(encoding.toUint8Array(message))
+}
+
+/** A clock above any that Alice's tab reaches while the test runs. */
+const aheadOf = (hostile: Hostile): number => (hostile.provider.awareness.meta.get(hostile.aliceClient)?.clock ?? 0) + 1000
+
+const sortedMembers = async (page: Page) => (await shownMembers(page)).sort()
+
+describe('a hostile peer against presence', () => {
+  it("cannot show Alice's signed state under another name as Alice's", async () => {
+    const { a, b, hostile } = await roomWithHostile('replay')
+    try {
+      const alice = hostile.aliceState().presence
+      const renamed = { presence: { ...alice, meta: { ...alice.meta, name: 'Mallory' } } }
+      // Over Alice's own tab, then under a tab of its own, last on the same ordered link: once
+      // Bob shows the second, he has read the first.
+      sendToBob(hostile, hostile.aliceClient, aheadOf(hostile), renamed)
+      sendToBob(hostile, MALLORY_CLIENT, 1, renamed)
+      await expect
+        .poll(() => sortedMembers(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 })
+        .toEqual(['Alice', 'Bob (you)', '⚠ Mallory (unverified)'].sort())
+      // Alice's fingerprint is hers alone: the impostor shows none.
+      const fingerprints = await shownFingerprints(b)
+      expect(fingerprints.Alice).toMatch(/^[0-9A-F]{4} [0-9A-F]{4} [0-9A-F]{4}$/)
+      expect(fingerprints['⚠ Mallory (unverified)']).toBe('')
+      // Bob passes on what he applied (y-webrtc relays): the tab of its own, not the forgery.
+      await expect
+        .poll(() => sortedMembers(a), { timeout: SHOW_TIMEOUT_MS, interval: 50 })
+        .toEqual(['Alice (you)', 'Bob', '⚠ Mallory (unverified)'].sort())
+    } finally {
+      hostile.close()
+    }
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it("cannot take Alice off Bob's list with a forged empty state under her tab's id", async () => {
+    const { a, b, hostile } = await roomWithHostile('remove')
+    try {
+      sendToBob(hostile, hostile.aliceClient, aheadOf(hostile), null)
+      sendToBob(hostile, hostile.aliceClient, aheadOf(hostile) + 1, { presence: null })
+      // A marker, last on the same ordered link: once Bob shows it, he has read the forgeries.
+      const marker: PresenceField = { key: 'marker', meta: { name: 'Marker', typing: false, since: 1 }, version: 1 }
+      sendToBob(hostile, MALLORY_CLIENT, 1, { presence: marker })
+      await expect
+        .poll(() => sortedMembers(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 })
+        .toEqual(['Alice', 'Bob (you)', '⚠ Marker (unverified)'].sort())
+      // Alice never left, not even for a moment.
+      expect(await shownNotices(b)).toEqual([])
+    } finally {
+      hostile.close()
+    }
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it("shows an unsigned tab claiming Alice's key as a member of its own, marked, also when it types", async () => {
+    const { a, b, hostile } = await roomWithHostile('claim')
+    try {
+      const { key, meta } = hostile.aliceState().presence
+      const claim: PresenceField = { key, meta: { name: meta.name, typing: true, since: meta.since }, version: 1 }
+      hostile.provider.awareness.setLocalState({ presence: claim })
+      for (const [page, self] of [
+        [b, 'Bob (you)'],
+        [a, 'Alice (you)'],
+      ] as const) {
+        await expect
+          .poll(() => sortedMembers(page), { timeout: SHOW_TIMEOUT_MS, interval: 50 })
+          .toEqual([self, page === b ? 'Alice' : 'Bob', '⚠ Alice (unverified) ✎ typing'].sort())
+        expect(await shownTyping(page)).toBe('⚠ Alice (unverified) is typing…')
+      }
+      expect(await shownNotices(b)).toEqual(['⚠ Alice (unverified) joined'])
+      // The real Alice types: Bob sees both, each for what it is.
+      await a.getByRole('textbox', { name: 'Message' }).pressSequentially('hi')
+      await expect.poll(() => shownTyping(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 }).toBe('Alice and ⚠ Alice (unverified) are typing…')
+    } finally {
+      hostile.close()
+    }
+    await Promise.all([a.close(), b.close()])
+  })
+})
