@@ -89,9 +89,11 @@ describe('histories over a faulty network', () => {
     expect(incremental, where).toEqual(orders)
   })
 
-  it('exercises concurrent inserts, not only appends', () => {
+  // Runs the scenarios again, up to all of them: time for a loaded machine (it took 5 s there).
+  it('exercises concurrent inserts, not only appends', { timeout: 60_000 }, () => {
     // Without splits, every change would be an append; the scenarios must reach the reset path.
-    expect(SEEDS.map((seed) => run(seed).resets).reduce((a, b) => a + b, 0)).toBeGreaterThan(0)
+    // One seed that does is proof enough: stop at the first.
+    expect(SEEDS.some((seed) => run(seed).resets > 0)).toBe(true)
   })
 })
 
