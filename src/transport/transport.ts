@@ -6,9 +6,9 @@ import type { Awareness } from 'y-protocols/awareness'
 import { Framing } from './framing.js'
 import type { FramingStats } from './framing-channel.js'
 import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation } from './liveness.js'
-import { guardLink, type Refusal } from './peer-guard.js'
+import { guardLink, noRefusals, type Refusal } from './peer-guard.js'
 import { roomRtc } from './rtc.js'
-import { adaptProvider, type DocumentChanges } from './webrtc-patches.js'
+import { adaptProvider, banPeerOf, type DocumentChanges } from './webrtc-patches.js'
 
 /** What a room's transport carries, and where to. */
 export interface TransportOptions {
@@ -38,6 +38,8 @@ export interface TransportStats {
   framing: FramingStats
   /** Messages the peer guard kept from y-webrtc, by reason. */
   refused: Record<Refusal, number>
+  /** Peers dropped and ignored for the session because they flooded a link (see peer-guard.ts). */
+  bannedPeers: number
   /** Frames on Parley's side channels (framing capability, liveness) that failed to parse. */
   garbageFrames: { framing: number; liveness: number }
 }
@@ -55,8 +57,11 @@ export interface Transport {
 /** Connects a room's document and awareness to its peers over y-webrtc, as Parley adapts it. */
 export function openTransport(options: TransportOptions): Transport {
   const liveness = new Liveness(options.awareness)
-  const refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0 }
-  const framing = new Framing({ admitter: () => guardLink(Date.now, refused) })
+  const refused = noRefusals()
+  let bannedPeers = 0
+  // A link that floods is dropped, and its peer ignored from then on (set once the provider exists).
+  let banPeer = (_pc: RTCPeerConnection): void => {}
+  const framing = new Framing({ admitter: (pc) => guardLink(Date.now, refused, () => banPeer(pc)) })
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }
   if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
   const rtc = options.wrtc ?? browserRtc()
@@ -70,6 +75,12 @@ export function openTransport(options: TransportOptions): Transport {
     peerOpts,
   })
   const unadapt = adaptProvider(provider, LIVENESS_ORIGIN, options.changes)
+  banPeer = (pc) => {
+    // Not from inside the channel's message handler that noticed the flood.
+    queueMicrotask(() => {
+      if (banPeerOf(provider, pc) !== null) bannedPeers++
+    })
+  }
   let closed = false
   return {
     goodbye() {
@@ -79,6 +90,7 @@ export function openTransport(options: TransportOptions): Transport {
       return {
         framing: { ...framing.stats },
         refused: { ...refused },
+        bannedPeers,
         garbageFrames: { framing: framing.garbageFrames, liveness: liveness.garbageFrames },
       }
     },

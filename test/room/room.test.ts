@@ -64,7 +64,8 @@ describe('Room.stats', () => {
       restoredRecords: 0,
       hiddenRecords: 0,
       framing: { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0, refusedMessages: 0, handlerErrors: 0 },
-      refused: { malformed: 0, 'rate-limited': 0 },
+      refused: { malformed: 0, 'rate-limited': 0, flooding: 0 },
+      bannedPeers: 0,
       garbageFrames: { framing: 0, liveness: 0 },
     })
     stats.framing.violations = 5

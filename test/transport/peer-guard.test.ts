@@ -7,6 +7,8 @@ import {
   AWARENESS_BURST,
   AWARENESS_PER_SECOND,
   PeerGuard,
+  SYNC_BURST,
+  SYNC_PER_SECOND,
   guardLink,
   inspectPeerMessage,
   type Refusal,
@@ -103,7 +105,7 @@ describe('guardLink', () => {
   const bytes = (view: Uint8Array): ArrayBuffer => view.slice().buffer
 
   it('counts the refusals of all links of a room in one record, text as malformed', () => {
-    const refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0 }
+    const refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0, flooding: 0 }
     const now = (): number => 0
     const links = [guardLink(now, refused), guardLink(now, refused)]
     for (const admit of links) {
@@ -113,6 +115,42 @@ describe('guardLink', () => {
       for (let i = 0; i < AWARENESS_BURST; i++) expect(admit(bytes(message))).toBe(true)
       expect(admit(bytes(message))).toBe(false)
     }
-    expect(refused).toEqual({ malformed: 4, 'rate-limited': 2 })
+    expect(refused).toEqual({ malformed: 4, 'rate-limited': 2, flooding: 0 })
+  })
+
+  it('lets a burst of sync messages through, then refuses everything from a link that keeps sending', () => {
+    const doc = new Y.Doc()
+    doc.getArray('messages').push(['hi'])
+    const sync = update(doc)
+    let clock = 0
+    let floods = 0
+    const admit = guardLink(
+      () => clock,
+      undefined,
+      () => floods++,
+    )
+    for (let i = 0; i < SYNC_BURST; i++) expect(admit(bytes(sync)), `message ${i}`).toBe(true)
+    // A second at the sustained rate refills the bucket that much, no more.
+    clock = 1000
+    for (let i = 0; i < SYNC_PER_SECOND; i++) expect(admit(bytes(sync))).toBe(true)
+    expect(floods).toBe(0)
+    expect(admit(bytes(sync))).toBe(false)
+    expect(floods).toBe(1)
+    // Flooding is for good: awareness and later sync messages are refused too, and told once.
+    clock = 60_000
+    expect(admit(bytes(sync))).toBe(false)
+    expect(admit(bytes(message))).toBe(false)
+    expect(floods).toBe(1)
+  })
+
+  it('never counts a peer that syncs at the sustained rate as flooding', () => {
+    const sync = update(new Y.Doc())
+    let clock = 0
+    const guard = new PeerGuard(0)
+    for (let i = 0; i < SYNC_BURST * 5; i++) {
+      clock += 1000 / SYNC_PER_SECOND
+      expect(guard.check(sync, clock)).toBeNull()
+    }
+    expect(guard.flooding).toBe(false)
   })
 })
