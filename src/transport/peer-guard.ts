@@ -22,9 +22,15 @@ export const AWARENESS_BURST = 60
 export const SYNC_PER_SECOND = 100
 /** Sync messages one link may deliver in a burst, on top of the rate. */
 export const SYNC_BURST = 1000
+/**
+ * Sync requests (step 1) one link may make in a burst, and per minute sustained. Each may
+ * make this peer encode its whole document; y-webrtc asks once per link, when it opens.
+ */
+export const SYNC_REQUEST_BURST = 4
+export const SYNC_REQUESTS_PER_MINUTE = 6
 
 /** The kind of a well-formed message, or null for anything else. */
-export type PeerMessageKind = 'sync' | 'awareness' | 'query-awareness'
+export type PeerMessageKind = 'sync-request' | 'sync' | 'awareness' | 'query-awareness'
 
 /** Checks a message's structure without applying it; never throws. */
 export function inspectPeerMessage(bytes: Uint8Array): PeerMessageKind | null {
@@ -36,7 +42,8 @@ export function inspectPeerMessage(bytes: Uint8Array): PeerMessageKind | null {
       const syncType = decoding.readVarUint(decoder)
       if (syncType > 2) return null
       decoding.readVarUint8Array(decoder)
-      kind = 'sync'
+      // Step 1 asks for whatever the sender lacks: the whole document, to a newcomer.
+      kind = syncType === 0 ? 'sync-request' : 'sync'
     } else if (type === 1) {
       if (!isAwarenessUpdate(decoding.readVarUint8Array(decoder))) return null
       kind = 'awareness'
@@ -79,12 +86,15 @@ export class PeerGuard {
   #refilledAt: number
   #syncTokens = SYNC_BURST
   #syncRefilledAt: number
+  #requestTokens = SYNC_REQUEST_BURST
+  #requestsRefilledAt: number
   /** Whether the link ran out of sync budget: everything from it is refused from then on. */
   #flooding = false
 
   constructor(now: number, refused: Record<Refusal, number> = noRefusals()) {
     this.#refilledAt = now
     this.#syncRefilledAt = now
+    this.#requestsRefilledAt = now
     this.refused = refused
   }
 
@@ -98,6 +108,15 @@ export class PeerGuard {
     if (this.#flooding) return this.#refuse('flooding')
     const kind = inspectPeerMessage(bytes)
     if (kind === null) return this.#refuse('malformed')
+    if (kind === 'sync-request') {
+      // Refusing a request leaves no hole: the peer only misses an answer it already had.
+      const refill = ((now - this.#requestsRefilledAt) * SYNC_REQUESTS_PER_MINUTE) / 60_000
+      this.#requestTokens = Math.min(SYNC_REQUEST_BURST, this.#requestTokens + refill)
+      this.#requestsRefilledAt = now
+      if (this.#requestTokens < 1) return this.#refuse('rate-limited')
+      this.#requestTokens -= 1
+      return null
+    }
     if (kind === 'sync') {
       this.#syncTokens = Math.min(SYNC_BURST, this.#syncTokens + ((now - this.#syncRefilledAt) * SYNC_PER_SECOND) / 1000)
       this.#syncRefilledAt = now

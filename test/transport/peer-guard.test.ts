@@ -9,6 +9,8 @@ import {
   PeerGuard,
   SYNC_BURST,
   SYNC_PER_SECOND,
+  SYNC_REQUESTS_PER_MINUTE,
+  SYNC_REQUEST_BURST,
   guardLink,
   inspectPeerMessage,
   type Refusal,
@@ -41,7 +43,7 @@ describe('inspectPeerMessage', () => {
   awareness.setLocalState({ name: 'x' })
 
   it('recognizes what y-webrtc sends', () => {
-    expect(inspectPeerMessage(syncStep1(doc))).toBe('sync')
+    expect(inspectPeerMessage(syncStep1(doc))).toBe('sync-request')
     expect(inspectPeerMessage(update(doc))).toBe('sync')
     expect(inspectPeerMessage(awarenessMessage(awareness))).toBe('awareness')
     expect(inspectPeerMessage(new Uint8Array([3]))).toBe('query-awareness')
@@ -89,10 +91,10 @@ describe('PeerGuard', () => {
     expect(passed).toBe(AWARENESS_PER_SECOND)
   })
 
-  it('never limits sync, and counts malformed messages', () => {
+  it('lets a burst of document updates through, and counts malformed messages', () => {
     const guard = new PeerGuard(0)
     const doc = new Y.Doc()
-    for (let i = 0; i < 1000; i++) expect(guard.check(syncStep1(doc), 0)).toBeNull()
+    for (let i = 0; i < SYNC_BURST; i++) expect(guard.check(update(doc), 0)).toBeNull()
     expect(guard.check(new Uint8Array([9]), 0)).toBe('malformed')
     expect(guard.refused.malformed).toBe(1)
   })
@@ -141,6 +143,17 @@ describe('guardLink', () => {
     expect(admit(bytes(sync))).toBe(false)
     expect(admit(bytes(message))).toBe(false)
     expect(floods).toBe(1)
+  })
+
+  it('answers a few whole-document requests per link, then a few a minute', () => {
+    const request = syncStep1(new Y.Doc())
+    const guard = new PeerGuard(0)
+    for (let i = 0; i < SYNC_REQUEST_BURST; i++) expect(guard.check(request, 0)).toBeNull()
+    expect(guard.check(request, 0)).toBe('rate-limited')
+    expect(guard.check(request, 60_000 / SYNC_REQUESTS_PER_MINUTE - 1)).toBe('rate-limited')
+    expect(guard.check(request, 60_000 / SYNC_REQUESTS_PER_MINUTE)).toBeNull()
+    // Requests are not document changes: refusing them is not flooding.
+    expect(guard.flooding).toBe(false)
   })
 
   it('never counts a peer that syncs at the sustained rate as flooding', () => {
