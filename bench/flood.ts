@@ -176,7 +176,13 @@ interface ProfileNode {
 }
 
 /** Prints the functions with the most self time in a CDP CPU profile. */
-function printProfile(profile: { nodes: ProfileNode[]; samples?: number[]; startTime: number; endTime: number }): void {
+function printProfile(profile: {
+  nodes: ProfileNode[]
+  samples?: number[]
+  timeDeltas?: number[]
+  startTime: number
+  endTime: number
+}): void {
   const samples = profile.samples?.length ?? 1
   const perSampleMs = (profile.endTime - profile.startTime) / 1000 / samples
   const self = new Map<string, number>()
@@ -188,6 +194,30 @@ function printProfile(profile: { nodes: ProfileNode[]; samples?: number[]; start
   const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)
   console.log("Self time on Alice's page (ms):")
   for (const [name, ms] of top) console.log(`${ms.toFixed(0).padStart(8)}  ${name}`)
+  // The longest run of samples without idle time: roughly the longest task, and what filled it.
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+  const name = (id: number): string => {
+    const frame = byId.get(id)?.callFrame
+    return frame === undefined ? '?' : `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop()}:${frame.lineNumber + 1}`
+  }
+  const ids = profile.samples ?? []
+  const deltas = profile.timeDeltas ?? []
+  let best = { start: 0, end: -1, ms: 0 }
+  let start = 0
+  let busyMs = 0
+  for (let i = 0; i < ids.length; i++) {
+    if (name(ids[i]).startsWith('(idle)')) {
+      start = i + 1
+      busyMs = 0
+      continue
+    }
+    busyMs += (deltas[i + 1] ?? 0) / 1000
+    if (busyMs > best.ms) best = { start, end: i, ms: busyMs }
+  }
+  const inRun = new Map<string, number>()
+  for (let i = best.start; i <= best.end; i++) inRun.set(name(ids[i]), (inRun.get(name(ids[i])) ?? 0) + (deltas[i + 1] ?? 0) / 1000)
+  console.log(`Longest busy stretch: ${best.ms.toFixed(0)} ms, by self time:`)
+  for (const [fn, ms] of [...inRun].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${ms.toFixed(0).padStart(8)}  ${fn}`)
 }
 
 /** The figure as a table. */
