@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in one run, printed as tables and one JSON line.
 // Speed and memory targets live here, never as timed assertions in tests.
 import { formatBundleSize, runBundleSizeBench } from './bundle-size.js'
+import { floodTable, runFloodBench } from './flood.js'
 import { historyTable, runHistoryBench } from './history.js'
 import { presenceTable, runPresenceBench } from './presence.js'
 import { DEFAULT_BENCH_OPTIONS, formatBenchTable, formatCapacityTable, runSignalingBench } from './signaling-load.js'
@@ -18,6 +19,10 @@ results.presence = presence
 const history = await runHistoryBench()
 console.log(historyTable(history) + '\n')
 results.history = history
+
+const flood = await runFloodBench()
+console.log(floodTable(flood) + '\n')
+results.flood = flood
 
 const signaling = await runSignalingBench()
 console.log(formatBenchTable(signaling) + '\n')

@@ -34,9 +34,11 @@ export class RoomController implements ReactiveController {
   verdictOf = (message: MessageRecord): Verdict => this.#verdict(message)
   #host: ReactiveControllerHost
   #verdicts = new VerdictCache(() => {
-    this.verdictOf = (message) => this.#verdict(message)
-    this.#host.requestUpdate()
+    this.#verdictsSettled = true
+    this.#scheduleRedraw()
   })
+  /** Whether verdicts settled since the last redraw. */
+  #verdictsSettled = false
   #lease: RoomLease | null = null
   #connected = false
   #stopListening: (() => void) | null = null
@@ -44,6 +46,10 @@ export class RoomController implements ReactiveController {
   #user: PresenceUser | null = null
   #nextNoticeId = 0
   #messageListeners = new Set<MessageListener>()
+  /** Whether a redraw for new messages or verdicts is scheduled. */
+  #redrawScheduled = false
+  /** The log line of each author whose messages are hidden, by author id. */
+  #hiddenNotices = new Map<string, LogNotice>()
 
   constructor(host: ReactiveControllerHost) {
     this.#host = host
@@ -120,15 +126,12 @@ export class RoomController implements ReactiveController {
     this.#lease = acquireRoom(this.#options)
     const room = this.#lease.room
     this.messages = room.messages
-    const stopMessages = room.onMessages((_change, messages) => {
-      this.messages = messages
-      this.#host.requestUpdate()
-    })
+    const stopMessages = room.onMessages(() => this.#scheduleRedraw())
     const stopPresence = room.presence.onChange((view, notices) => {
       this.members = view.members
       this.typingLine = view.typingLine
       if (notices.length > 0) {
-        const after = this.messages.length
+        const after = room.messages.length
         this.notices = this.notices
           .concat(notices.map((notice) => ({ id: this.#nextNoticeId++, text: notice.text, after })))
           .slice(-MAX_NOTICES)
@@ -148,8 +151,48 @@ export class RoomController implements ReactiveController {
     this.#host.requestUpdate()
   }
 
+  /**
+   * Redraws for new messages at most once per animation frame: a peer that sends a thousand
+   * small updates a second costs the page one render per frame, not one per update.
+   */
+  #scheduleRedraw(): void {
+    if (this.#redrawScheduled) return
+    this.#redrawScheduled = true
+    const redraw = (): void => {
+      this.#redrawScheduled = false
+      const room = this.room
+      if (room === null) return
+      const verdicts = this.#verdictsSettled
+      this.#verdictsSettled = false
+      if (verdicts) this.verdictOf = (message) => this.#verdict(message)
+      const hidden = this.#noteHidden(room)
+      if (room.messages === this.messages && !verdicts && !hidden) return
+      this.messages = room.messages
+      this.#host.requestUpdate()
+    }
+    // A hidden page draws no frames, yet its title counts unread messages: a task there.
+    if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') requestAnimationFrame(redraw)
+    else setTimeout(redraw, 0)
+  }
+
+  /** Keeps one "N messages from X hidden" line per author in the log; returns whether one changed. */
+  #noteHidden(room: Room): boolean {
+    let changed = false
+    for (const [authorId, { authorName, count }] of room.hidden) {
+      const text = `${count.toLocaleString('en')} ${count === 1 ? 'message' : 'messages'} from ${authorName} hidden`
+      const notice = this.#hiddenNotices.get(authorId)
+      if (notice?.text === text) continue
+      const updated = { id: notice?.id ?? this.#nextNoticeId++, text, after: notice?.after ?? room.messages.length }
+      this.#hiddenNotices.set(authorId, updated)
+      this.notices = this.notices.filter((each) => each.id !== updated.id).concat(updated)
+      changed = true
+    }
+    return changed
+  }
+
   #close(): void {
     this.#stopListening?.()
+    this.#hiddenNotices = new Map()
     this.#stopListening = null
     this.#lease?.release()
     this.#lease = null

@@ -53,6 +53,11 @@ export class UnreadController implements ReactiveController {
   /** How many messages were already considered for notifications. */
   #seen = 0
   #room: string | null = null
+  /**
+   * Notification.permission as last read: Chromium answers it through a synchronous call to
+   * the browser process, a millisecond or more, and the chat reads it on every render.
+   */
+  #permission: NotifyPermission = typeof Notification === 'undefined' ? 'unsupported' : Notification.permission
 
   constructor(host: ReactiveControllerHost) {
     this.#host = host
@@ -61,7 +66,7 @@ export class UnreadController implements ReactiveController {
 
   /** Whether the user allowed system notifications. */
   get permission(): NotifyPermission {
-    return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission
+    return this.#permission
   }
 
   hostConnected(): void {
@@ -103,12 +108,14 @@ export class UnreadController implements ReactiveController {
   /** Asks the user to allow system notifications; call it from a click. */
   async requestPermission(): Promise<void> {
     if (typeof Notification === 'undefined') return
-    await Notification.requestPermission()
+    this.#permission = await Notification.requestPermission()
     this.#host.requestUpdate()
   }
 
   #onVisibilityChange = (): void => {
     const hidden = document.visibilityState === 'hidden'
+    // The user may have changed it in the browser's settings meanwhile.
+    if (typeof Notification !== 'undefined') this.#permission = Notification.permission
     if (hidden === this.#hidden) return
     this.#hidden = hidden
     if (hidden) {

@@ -3,6 +3,14 @@
 // 100,000-message history arriving at once that is half a second before the first frame.
 import * as Y from 'yjs'
 
+/**
+ * Shortest time between two batches, in ms: at most 50 a second, half of what a link may
+ * carry (transport's peer guard). Without it a page that draws no frames (hidden, or Node)
+ * would pass a flood on one update for one, and a fast screen at its frame rate; the other
+ * peers' guards would then drop this peer's links as flooding.
+ */
+export const MIN_BATCH_INTERVAL_MS = 20
+
 /** Gets the changes of the transactions since the last call, with their origins. */
 export type DeferredUpdateListener = (update: Uint8Array, origins: ReadonlySet<unknown>) => void
 
@@ -14,9 +22,14 @@ export class DeferredUpdates {
   #since: Map<number, number> | null = null
   #origins = new Set<unknown>()
   #scheduled = false
+  readonly #now: () => number
+  /** When the last batch was passed on (by `#now`); -Infinity before the first. */
+  #flushedAt = Number.NEGATIVE_INFINITY
 
-  constructor(doc: Y.Doc) {
+  /** `now` reads the clock, in ms (for tests). */
+  constructor(doc: Y.Doc, now: () => number = () => performance.now()) {
     this.#doc = doc
+    this.#now = now
     doc.on('afterTransaction', this.#onTransaction)
   }
 
@@ -31,6 +44,7 @@ export class DeferredUpdates {
     const since = this.#since
     if (since === null || this.#doc.isDestroyed) return
     const origins = this.#origins
+    this.#flushedAt = this.#now()
     this.#since = null
     this.#origins = new Set()
     if (this.#listeners.size === 0) return
@@ -69,10 +83,16 @@ export class DeferredUpdates {
       this.flush()
     }
     // After the next frame, so the page draws first; a hidden page draws no frames, and its
-    // timers may wait a minute: a message-channel task runs at once there.
+    // timers may wait a minute: a message-channel task runs at once there. Either way, a
+    // batch that would follow the last by less than MIN_BATCH_INTERVAL_MS waits on a timer.
+    const later = (): void => {
+      const waitMs = this.#flushedAt + MIN_BATCH_INTERVAL_MS - this.#now()
+      if (waitMs <= 0) nextTask(run)
+      else setTimeout(run, waitMs)
+    }
     const visible = typeof document !== 'undefined' && document.visibilityState === 'visible' && typeof requestAnimationFrame === 'function'
-    if (visible) requestAnimationFrame(() => nextTask(run))
-    else nextTask(run)
+    if (visible) requestAnimationFrame(later)
+    else later()
   }
 }
 

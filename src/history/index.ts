@@ -17,4 +17,14 @@ export {
   type MessagesChange,
 } from './messages.js'
 export { ROOM_DATABASE_PREFIX, persistRoom, roomDatabaseName, type RoomStore } from './persistence.js'
+export {
+  AUTHOR_BUDGET,
+  AuthorBudgets,
+  fullBucket,
+  recordBytes,
+  spend,
+  type BudgetLimits,
+  type Bucket,
+  type HiddenCounts,
+} from './author-budget.js'
 export { DeferredUpdates, type DeferredUpdateListener } from './deferred-updates.js'

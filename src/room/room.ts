@@ -4,6 +4,7 @@ import * as Y from 'yjs'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { openTransport, type RtcImplementation, type Transport, type TransportStats } from '../transport/index.js'
 import {
+  AuthorBudgets,
   DeferredUpdates,
   appendMessage,
   draftProblem,
@@ -14,6 +15,7 @@ import {
   readMessages,
   restoreRecords,
   withoutCopies,
+  type HiddenCounts,
   type MessageRecord,
   type MessagesChange,
   type RoomStore,
@@ -65,6 +67,8 @@ export interface RoomStats extends TransportStats {
   skippedRecords: number
   /** Messages some peer deleted that this one put back (Parley never deletes messages). */
   restoredRecords: number
+  /** Valid messages not shown because their author wrote faster than AUTHOR_BUDGET allows. */
+  hiddenRecords: number
 }
 
 /**
@@ -95,8 +99,10 @@ export class Room {
   #messages: MessageRecord[] = []
   /** A copy of `#messages` handed out until the next change; null once a change made it stale. */
   #snapshot: readonly MessageRecord[] | null = null
-  /** The shown records by id, to drop identical copies. */
+  /** The valid records by id, to drop identical copies. */
   #kept = new Map<string, MessageRecord[]>()
+  /** What each author may still show; records past it are counted, not shown. */
+  #budgets = new AuthorBudgets()
   #listeners = new Set<MessagesListener>()
   #messageListeners = new Set<MessageListener>()
   #stopObserving: () => void
@@ -145,7 +151,20 @@ export class Room {
 
   /** What the room counted since it opened; a copy, taken now. */
   stats(): RoomStats {
-    return { ...this.#transport.stats(), skippedRecords: this.#skippedRecords, restoredRecords: this.#restoredRecords }
+    return {
+      ...this.#transport.stats(),
+      skippedRecords: this.#skippedRecords,
+      restoredRecords: this.#restoredRecords,
+      hiddenRecords: this.#budgets.hiddenTotal,
+    }
+  }
+
+  /**
+   * Valid messages not shown, per author: they wrote faster than a person types (AUTHOR_BUDGET,
+   * in the time the records claim). Every peer hides the same ones. A live view.
+   */
+  get hidden(): HiddenCounts {
+    return this.#budgets.hidden
   }
 
   /** Subscribes to message changes; returns an unsubscribe function. */
@@ -203,7 +222,8 @@ export class Room {
   #reset(): void {
     const batch = readMessages(this.#doc)
     this.#kept = new Map()
-    this.#messages = withoutCopies(batch.messages, this.#kept)
+    this.#budgets = new AuthorBudgets()
+    this.#messages = this.#budgets.admit(withoutCopies(batch.messages, this.#kept))
     this.#snapshot = null
     this.#skippedRecords = batch.skipped
   }
@@ -213,7 +233,9 @@ export class Room {
     let added: readonly MessageRecord[]
     if (change.kind === 'append') {
       // In place: a new message costs the same in a room of ten messages or of 100,000.
-      added = withoutCopies(change.batch.messages, this.#kept)
+      // Budgets first: what an author wrote past theirs is neither kept in the list, nor
+      // verified, nor drawn.
+      added = this.#budgets.admit(withoutCopies(change.batch.messages, this.#kept))
       for (const message of added) this.#messages.push(message)
       this.#skippedRecords += change.batch.skipped
     } else {
@@ -227,7 +249,8 @@ export class Room {
         })
       }
       this.#kept = new Map()
-      this.#messages = withoutCopies(change.batch.messages, this.#kept)
+      this.#budgets = new AuthorBudgets()
+      this.#messages = this.#budgets.admit(withoutCopies(change.batch.messages, this.#kept))
       this.#skippedRecords = change.batch.skipped
       added = this.#messageListeners.size > 0 ? newMessages(before, this.#messages) : []
     }

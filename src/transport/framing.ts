@@ -18,8 +18,8 @@ const ROOM_REASSEMBLY_BUDGET_BYTES = 2 * MAX_MESSAGE_BYTES
 export interface FramingOptions {
   /** Largest message reassembled, in bytes (default MAX_MESSAGE_BYTES). */
   maxMessageBytes?: number
-  /** Makes each link's filter of whole incoming messages (see peer-guard.ts); none by default. */
-  admitter?: () => (data: unknown) => boolean
+  /** Makes each link's filter of whole incoming messages, given its peer connection (see peer-guard.ts); none by default. */
+  admitter?: (pc: RTCPeerConnection) => (data: unknown) => boolean
 }
 
 type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
@@ -32,7 +32,7 @@ export class Framing {
   garbageFrames = 0
   readonly #budget: ReassemblyBudget
   readonly #maxMessageBytes: number
-  readonly #admitter: (() => (data: unknown) => boolean) | undefined
+  readonly #admitter: ((pc: RTCPeerConnection) => (data: unknown) => boolean) | undefined
 
   constructor(options: FramingOptions = {}) {
     this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES
@@ -59,7 +59,7 @@ export class Framing {
           budget: framing.#budget,
           stats: framing.stats,
           maxMessageBytes: framing.#maxMessageBytes,
-          admit: framing.#admitter?.(),
+          admit: framing.#admitter?.(pc),
         })
         wrapped.set(channel, framed)
       }

@@ -1,6 +1,7 @@
 // What a peer may send over y-webrtc's data channel before y-webrtc reads it: well-formed
-// messages of the kinds peers exchange, awareness updates at a bounded rate, and only those the
-// room's awareness screen lets through (a callback: presence signatures are the room's business).
+// messages of the kinds peers exchange, awareness updates at a bounded rate and only those the
+// room's awareness screen lets through (a callback: presence signatures are the room's business),
+// and document (sync) messages at a rate no Parley peer reaches: past that the link is flooding.
 //
 // y-webrtc's wire format (lib0 encoding): varUint type, then by type
 //   0 sync:            varUint syncType (0 step 1, 1 step 2, 2 update), varUint8Array payload
@@ -14,8 +15,23 @@ export const AWARENESS_PER_SECOND = 20
 /** Awareness updates one link may deliver in a burst. */
 export const AWARENESS_BURST = 60
 
+/**
+ * Sync messages one link may deliver per second, sustained. A Parley peer relays the
+ * document's changes once per animation frame (at most 60 a second) however many there are;
+ * a stock y-webrtc peer sends one per transaction, so one typing person sends a few.
+ */
+export const SYNC_PER_SECOND = 100
+/** Sync messages one link may deliver in a burst, on top of the rate. */
+export const SYNC_BURST = 1000
+/**
+ * Sync requests (step 1) one link may make in a burst, and per minute sustained. Each may
+ * make this peer encode its whole document; y-webrtc asks once per link, when it opens.
+ */
+export const SYNC_REQUEST_BURST = 4
+export const SYNC_REQUESTS_PER_MINUTE = 6
+
 /** The kind of a well-formed message, or null for anything else. */
-export type PeerMessageKind = 'sync' | 'awareness' | 'query-awareness'
+export type PeerMessageKind = 'sync-request' | 'sync' | 'awareness' | 'query-awareness'
 
 /** One entry of an awareness update: a client, its clock, and its state parsed from JSON (null removes it). */
 export interface AwarenessUpdateEntry {
@@ -47,7 +63,8 @@ function inspect(bytes: Uint8Array): Inspected | null {
       const syncType = decoding.readVarUint(decoder)
       if (syncType > 2) return null
       decoding.readVarUint8Array(decoder)
-      inspected = { kind: 'sync' }
+      // Step 1 asks for whatever the sender lacks: the whole document, to a newcomer.
+      inspected = { kind: syncType === 0 ? 'sync-request' : 'sync' }
     } else if (type === 1) {
       const entries = awarenessEntries(decoding.readVarUint8Array(decoder))
       if (entries === null) return null
@@ -73,32 +90,71 @@ function awarenessEntries(update: Uint8Array): AwarenessUpdateEntry[] | null {
   return decoding.hasContent(decoder) ? null : entries
 }
 
-/** Why a message was not let through ('screened': the room's awareness screen refused it). */
-export type Refusal = 'malformed' | 'rate-limited' | 'screened'
+/**
+ * Why a message was not let through: garbage, an awareness update or sync request over its
+ * rate, an awareness update the room's screen refused, or anything from a link that sent sync
+ * messages past SYNC_BURST (it stays refused: the link is flooding).
+ */
+export type Refusal = 'malformed' | 'rate-limited' | 'screened' | 'flooding'
 
 /** Refusals counted from zero. */
 export function noRefusals(): Record<Refusal, number> {
-  return { malformed: 0, 'rate-limited': 0, screened: 0 }
+  return { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0 }
 }
 
-/** One link's guard: a structural check, a token bucket for awareness, and the room's awareness screen. */
+/** One link's guard: a structural check, token buckets for awareness and sync messages, and the room's awareness screen. */
 export class PeerGuard {
   /** Messages refused so far, by reason (shared by the guards of a room when it passes its own). */
   readonly refused: Record<Refusal, number>
   #tokens = AWARENESS_BURST
   #refilledAt: number
+  #syncTokens = SYNC_BURST
+  #syncRefilledAt: number
+  #requestTokens = SYNC_REQUEST_BURST
+  #requestsRefilledAt: number
+  /** Whether the link ran out of sync budget: everything from it is refused from then on. */
+  #flooding = false
   #screen: AwarenessScreen | undefined
 
   constructor(now: number, refused: Record<Refusal, number> = noRefusals(), screen?: AwarenessScreen) {
     this.#refilledAt = now
+    this.#syncRefilledAt = now
+    this.#requestsRefilledAt = now
     this.refused = refused
     this.#screen = screen
   }
 
+  /** Whether this link sent sync messages past its budget (and is refused for good). */
+  get flooding(): boolean {
+    return this.#flooding
+  }
+
   /** Null when `bytes` may go on to y-webrtc, else why not. */
   check(bytes: Uint8Array, now: number): Refusal | null {
+    if (this.#flooding) return this.#refuse('flooding')
     const inspected = inspect(bytes)
     if (inspected === null) return this.#refuse('malformed')
+    if (inspected.kind === 'sync-request') {
+      // Refusing a request leaves no hole: the peer only misses an answer it already had.
+      const refill = ((now - this.#requestsRefilledAt) * SYNC_REQUESTS_PER_MINUTE) / 60_000
+      this.#requestTokens = Math.min(SYNC_REQUEST_BURST, this.#requestTokens + refill)
+      this.#requestsRefilledAt = now
+      if (this.#requestTokens < 1) return this.#refuse('rate-limited')
+      this.#requestTokens -= 1
+      return null
+    }
+    if (inspected.kind === 'sync') {
+      this.#syncTokens = Math.min(SYNC_BURST, this.#syncTokens + ((now - this.#syncRefilledAt) * SYNC_PER_SECOND) / 1000)
+      this.#syncRefilledAt = now
+      // Refusing some updates and passing later ones would leave holes in the peer's
+      // changes; from here on the link gets nothing through, and its owner drops it.
+      if (this.#syncTokens < 1) {
+        this.#flooding = true
+        return this.#refuse('flooding')
+      }
+      this.#syncTokens -= 1
+      return null
+    }
     if (inspected.kind !== 'awareness') return null
     this.#tokens = Math.min(AWARENESS_BURST, this.#tokens + ((now - this.#refilledAt) * AWARENESS_PER_SECOND) / 1000)
     this.#refilledAt = now
@@ -114,19 +170,33 @@ export class PeerGuard {
   }
 }
 
+/** What a room adds to each link's guard. */
+export interface LinkGuardHooks {
+  /** Decides on awareness updates (see AwarenessScreen). */
+  screen?: AwarenessScreen
+  /** Runs once, when the link starts flooding: its owner drops it. */
+  onFlooding?: () => void
+}
+
 /**
  * A filter for one link's incoming messages: binary, well-formed, awareness within its rate and
- * past `screen`. Refusals are counted in `refused` (one record for all links of a room), text as malformed.
+ * past `hooks.screen`, sync messages within theirs. Refusals are counted in `refused` (one record
+ * for all links of a room), text as malformed.
  */
 export function guardLink(
   now: () => number = Date.now,
   refused?: Record<Refusal, number>,
-  screen?: AwarenessScreen,
+  hooks: LinkGuardHooks = {},
 ): (data: unknown) => boolean {
-  const guard = new PeerGuard(now(), refused, screen)
+  const guard = new PeerGuard(now(), refused, hooks.screen)
   return (data) => {
-    if (data instanceof ArrayBuffer) return guard.check(new Uint8Array(data), now()) === null
-    guard.refused.malformed++
-    return false
+    if (!(data instanceof ArrayBuffer)) {
+      guard.refused.malformed++
+      return false
+    }
+    const wasFlooding = guard.flooding
+    const refusal = guard.check(new Uint8Array(data), now())
+    if (!wasFlooding && guard.flooding) hooks.onFlooding?.()
+    return refusal === null
   }
 }

@@ -8,7 +8,7 @@ import type { FramingStats } from './framing-channel.js'
 import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation } from './liveness.js'
 import { guardLink, noRefusals, type AwarenessScreen, type Refusal } from './peer-guard.js'
 import { roomRtc } from './rtc.js'
-import { adaptProvider, type DocumentChanges } from './webrtc-patches.js'
+import { adaptProvider, banPeerOf, type DocumentChanges } from './webrtc-patches.js'
 
 /** What a room's transport carries, and where to. */
 export interface TransportOptions {
@@ -40,6 +40,8 @@ export interface TransportStats {
   framing: FramingStats
   /** Messages the peer guard kept from y-webrtc, by reason. */
   refused: Record<Refusal, number>
+  /** Peers dropped and ignored for the session because they flooded a link (see peer-guard.ts). */
+  bannedPeers: number
   /** Frames on Parley's side channels (framing capability, liveness) that failed to parse. */
   garbageFrames: { framing: number; liveness: number }
 }
@@ -58,7 +60,12 @@ export interface Transport {
 export function openTransport(options: TransportOptions): Transport {
   const liveness = new Liveness(options.awareness)
   const refused = noRefusals()
-  const framing = new Framing({ admitter: () => guardLink(Date.now, refused, options.screenAwareness) })
+  let bannedPeers = 0
+  // A link that floods is dropped, and its peer ignored from then on (set once the provider exists).
+  let banPeer = (_pc: RTCPeerConnection): void => {}
+  const framing = new Framing({
+    admitter: (pc) => guardLink(Date.now, refused, { screen: options.screenAwareness, onFlooding: () => banPeer(pc) }),
+  })
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }
   if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
   const rtc = options.wrtc ?? browserRtc()
@@ -72,6 +79,12 @@ export function openTransport(options: TransportOptions): Transport {
     peerOpts,
   })
   const unadapt = adaptProvider(provider, LIVENESS_ORIGIN, options.changes)
+  banPeer = (pc) => {
+    // Not from inside the channel's message handler that noticed the flood.
+    queueMicrotask(() => {
+      if (banPeerOf(provider, pc) !== null) bannedPeers++
+    })
+  }
   let closed = false
   return {
     goodbye() {
@@ -81,6 +94,7 @@ export function openTransport(options: TransportOptions): Transport {
       return {
         framing: { ...framing.stats },
         refused: { ...refused },
+        bannedPeers,
         garbageFrames: { framing: framing.garbageFrames, liveness: liveness.garbageFrames },
       }
     },

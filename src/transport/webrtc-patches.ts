@@ -38,6 +38,25 @@ const closedRooms = new WeakSet<WebrtcRoom>()
 const reoffers = new WeakMap<WebrtcRoom, Map<string, number>>()
 /** Links whose offer won a glare, with when the losing offer was dropped. */
 const glareWonAt = new WeakMap<WebrtcConn, number>()
+/** Per room: peers ignored for the rest of the session (they flooded a link). */
+const bannedPeers = new WeakMap<WebrtcRoom, Set<string>>()
+
+/**
+ * Drops the link to the peer on the other end of `pc`, and ignores that peer's signals (its
+ * announcements, offers, answers) for as long as the provider lives. Returns the peer's id, or
+ * null when no link of the room uses `pc`.
+ */
+export function banPeerOf(provider: WebrtcProvider, pc: RTCPeerConnection): string | null {
+  const room = provider.room
+  if (room === null) return null
+  const conn = [...room.webrtcConns.values()].find((each) => (each.peer as unknown as { _pc?: unknown })._pc === pc)
+  if (conn === undefined) return null
+  const banned = bannedPeers.get(room) ?? new Set<string>()
+  bannedPeers.set(room, banned)
+  banned.add(conn.remotePeerId)
+  conn.peer.destroy()
+  return conn.remotePeerId
+}
 
 /**
  * Adapts a provider right after it is made; returns what undoes it (call before `destroy`).
@@ -166,6 +185,7 @@ function screenSignal(room: WebrtcRoom, data: unknown): boolean {
   if (typeof data !== 'object' || data === null) return false
   const { type, from, to, token, signal } = data as { type?: unknown; from?: unknown; to?: unknown; token?: unknown; signal?: unknown }
   if (typeof from !== 'string' || (type !== 'announce' && type !== 'signal')) return false
+  if (bannedPeers.get(room)?.has(from) === true) return false
   if (type === 'announce' || to !== room.peerId) return true // y-webrtc's own checks suffice
   if (typeof signal !== 'object' || signal === null) return false
   const kind = (signal as { type?: unknown }).type

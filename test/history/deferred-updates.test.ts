@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { DeferredUpdates } from '../../src/history/deferred-updates.js'
+import { DeferredUpdates, MIN_BATCH_INTERVAL_MS } from '../../src/history/deferred-updates.js'
 
 /** Resolves after the update a DeferredUpdates schedules has run (Node: no frames, one task). */
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 10))
@@ -57,6 +57,32 @@ describe('DeferredUpdates', () => {
     changes.flush()
     expect(peer.getArray('a').toArray()).toEqual(['two', 'three'])
     expect([...seen[0]]).toEqual(['deleter', 'writer'])
+  })
+
+  it('passes on at most one batch per interval, however fast updates come', async () => {
+    const doc = new Y.Doc()
+    let clock = 0
+    const changes = new DeferredUpdates(doc, () => clock)
+    const updates: Uint8Array[] = []
+    changes.on((update) => updates.push(update))
+    doc.getArray<string>('a').push(['one'])
+    await nextTask()
+    expect(updates).toHaveLength(1)
+    // A moment later, in another task: held back until the interval is over.
+    clock = 1
+    doc.getArray<string>('a').push(['two'])
+    doc.getArray<string>('a').push(['three'])
+    await nextTask()
+    expect(updates).toHaveLength(1)
+    await vi.waitFor(() => expect(updates).toHaveLength(2))
+    const copy = new Y.Doc()
+    for (const update of updates) Y.applyUpdate(copy, update)
+    expect(copy.getArray('a').toArray()).toEqual(['one', 'two', 'three'])
+    // Once the interval has passed, the next batch goes at once again.
+    clock = 10 * MIN_BATCH_INTERVAL_MS
+    doc.getArray<string>('a').push(['four'])
+    await nextTask()
+    expect(updates).toHaveLength(3)
   })
 
   it('stays quiet for transactions that changed nothing, and after destroy', async () => {

@@ -28,7 +28,13 @@ function openRoom(): { room: Room; peer: Y.Doc } {
 }
 
 const alice: Author = { name: 'Alice', userId: 'u-alice', signer: null }
-const record = (n: number): MessageRecord => ({ id: `m${n}`, authorId: 'u-bob', authorName: 'Bob', text: `message ${n}`, sentAt: 1000 + n })
+const record = (n: number): MessageRecord => ({
+  id: `m${n}`,
+  authorId: 'u-bob',
+  authorName: 'Bob',
+  text: `message ${n}`,
+  sentAt: 1000 + n * 1000,
+})
 
 describe('Room.stats', () => {
   it('counts records another peer wrote that fail validation as skipped, and shows none of them', () => {
@@ -56,14 +62,30 @@ describe('Room.stats', () => {
     expect(stats).toEqual({
       skippedRecords: 0,
       restoredRecords: 0,
+      hiddenRecords: 0,
       framing: { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0, refusedMessages: 0, handlerErrors: 0 },
-      refused: { malformed: 0, 'rate-limited': 0, screened: 0 },
+      refused: { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0 },
+      bannedPeers: 0,
       garbageFrames: { framing: 0, liveness: 0 },
     })
     stats.framing.violations = 5
     stats.refused.malformed = 5
     expect(room.stats().framing.violations).toBe(0)
     expect(room.stats().refused.malformed).toBe(0)
+  })
+})
+
+describe('Room.hidden', () => {
+  it('shows an author only as fast as a person writes, and counts the rest', () => {
+    const { room, peer } = openRoom()
+    const flood = Array.from({ length: 500 }, (_, n): MessageRecord => ({ ...record(n), sentAt: 1000 + n }))
+    for (const message of flood) messagesOf(peer).push([message])
+    const shown = room.messages.length
+    expect(shown).toBeGreaterThan(0)
+    expect(shown).toBeLessThan(100)
+    expect(room.messages).toEqual(flood.slice(0, shown))
+    expect(room.hidden.get('u-bob')).toEqual({ authorName: 'Bob', count: 500 - shown })
+    expect(room.stats().hiddenRecords).toBe(500 - shown)
   })
 })
 

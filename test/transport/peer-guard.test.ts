@@ -7,6 +7,10 @@ import {
   AWARENESS_BURST,
   AWARENESS_PER_SECOND,
   PeerGuard,
+  SYNC_BURST,
+  SYNC_PER_SECOND,
+  SYNC_REQUESTS_PER_MINUTE,
+  SYNC_REQUEST_BURST,
   guardLink,
   inspectPeerMessage,
   type Refusal,
@@ -39,7 +43,7 @@ describe('inspectPeerMessage', () => {
   awareness.setLocalState({ name: 'x' })
 
   it('recognizes what y-webrtc sends', () => {
-    expect(inspectPeerMessage(syncStep1(doc))).toBe('sync')
+    expect(inspectPeerMessage(syncStep1(doc))).toBe('sync-request')
     expect(inspectPeerMessage(update(doc))).toBe('sync')
     expect(inspectPeerMessage(awarenessMessage(awareness))).toBe('awareness')
     expect(inspectPeerMessage(new Uint8Array([3]))).toBe('query-awareness')
@@ -87,10 +91,10 @@ describe('PeerGuard', () => {
     expect(passed).toBe(AWARENESS_PER_SECOND)
   })
 
-  it('never limits sync, and counts malformed messages', () => {
+  it('lets a burst of document updates through, and counts malformed messages', () => {
     const guard = new PeerGuard(0)
     const doc = new Y.Doc()
-    for (let i = 0; i < 1000; i++) expect(guard.check(syncStep1(doc), 0)).toBeNull()
+    for (let i = 0; i < SYNC_BURST; i++) expect(guard.check(update(doc), 0)).toBeNull()
     expect(guard.check(new Uint8Array([9]), 0)).toBe('malformed')
     expect(guard.refused.malformed).toBe(1)
   })
@@ -103,7 +107,7 @@ describe('guardLink', () => {
   const bytes = (view: Uint8Array): ArrayBuffer => view.slice().buffer
 
   it('counts the refusals of all links of a room in one record, text as malformed', () => {
-    const refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0, screened: 0 }
+    const refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0 }
     const now = (): number => 0
     const links = [guardLink(now, refused), guardLink(now, refused)]
     for (const admit of links) {
@@ -113,7 +117,50 @@ describe('guardLink', () => {
       for (let i = 0; i < AWARENESS_BURST; i++) expect(admit(bytes(message))).toBe(true)
       expect(admit(bytes(message))).toBe(false)
     }
-    expect(refused).toEqual({ malformed: 4, 'rate-limited': 2, screened: 0 })
+    expect(refused).toEqual({ malformed: 4, 'rate-limited': 2, screened: 0, flooding: 0 })
+  })
+
+  it('lets a burst of sync messages through, then refuses everything from a link that keeps sending', () => {
+    const doc = new Y.Doc()
+    doc.getArray('messages').push(['hi'])
+    const sync = update(doc)
+    let clock = 0
+    let floods = 0
+    const admit = guardLink(() => clock, undefined, { onFlooding: () => floods++ })
+    for (let i = 0; i < SYNC_BURST; i++) expect(admit(bytes(sync)), `message ${i}`).toBe(true)
+    // A second at the sustained rate refills the bucket that much, no more.
+    clock = 1000
+    for (let i = 0; i < SYNC_PER_SECOND; i++) expect(admit(bytes(sync))).toBe(true)
+    expect(floods).toBe(0)
+    expect(admit(bytes(sync))).toBe(false)
+    expect(floods).toBe(1)
+    // Flooding is for good: awareness and later sync messages are refused too, and told once.
+    clock = 60_000
+    expect(admit(bytes(sync))).toBe(false)
+    expect(admit(bytes(message))).toBe(false)
+    expect(floods).toBe(1)
+  })
+
+  it('answers a few whole-document requests per link, then a few a minute', () => {
+    const request = syncStep1(new Y.Doc())
+    const guard = new PeerGuard(0)
+    for (let i = 0; i < SYNC_REQUEST_BURST; i++) expect(guard.check(request, 0)).toBeNull()
+    expect(guard.check(request, 0)).toBe('rate-limited')
+    expect(guard.check(request, 60_000 / SYNC_REQUESTS_PER_MINUTE - 1)).toBe('rate-limited')
+    expect(guard.check(request, 60_000 / SYNC_REQUESTS_PER_MINUTE)).toBeNull()
+    // Requests are not document changes: refusing them is not flooding.
+    expect(guard.flooding).toBe(false)
+  })
+
+  it('never counts a peer that syncs at the sustained rate as flooding', () => {
+    const sync = update(new Y.Doc())
+    let clock = 0
+    const guard = new PeerGuard(0)
+    for (let i = 0; i < SYNC_BURST * 5; i++) {
+      clock += 1000 / SYNC_PER_SECOND
+      expect(guard.check(sync, clock)).toBeNull()
+    }
+    expect(guard.flooding).toBe(false)
   })
 })
 
@@ -130,7 +177,7 @@ describe('the awareness screen', () => {
     expect(seen).toEqual([{ client: awareness.clientID, clock: 1, state: { presence: null } }])
     awareness.setLocalState(null)
     expect(guard.check(awarenessMessage(awareness), 0)).toBe('screened')
-    expect(guard.refused).toEqual({ malformed: 0, 'rate-limited': 0, screened: 1 })
+    expect(guard.refused).toEqual({ malformed: 0, 'rate-limited': 0, screened: 1, flooding: 0 })
     // Other kinds of message never reach the screen.
     expect(guard.check(syncStep1(new Y.Doc()), 0)).toBeNull()
     expect(seen).toHaveLength(2)

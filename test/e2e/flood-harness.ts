@@ -1,0 +1,149 @@
+// What the flood test and benchmark share: a stock y-webrtc peer in Node that writes signed
+// messages as fast as its links take them, and a page probe for long tasks and rendered lines.
+// No vitest inside, so bench/flood.ts can use it too.
+import wrtc from '@roamhq/wrtc'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { WebrtcProvider } from 'y-webrtc'
+import type { BrowserContext, Page } from 'playwright-core'
+import { topicFor } from '../../src/address/index.js'
+import { messagesOf, type MessageRecord } from '../../src/history/index.js'
+import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
+
+// lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
+globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
+
+/** Name the flooding peer writes under. */
+export const FLOODER_NAME = 'Flooder'
+/** Messages written between two turns of the Node event loop (so the links send meanwhile). */
+const FLOOD_CHUNK = 25
+/** Bytes queued on a data channel above which the flooder waits for it to drain. */
+const MAX_BUFFERED_BYTES = 4 * 2 ** 20
+/** How often the flooder looks at a full channel again, in ms. */
+const DRAIN_POLL_MS = 5
+
+/** A stock y-webrtc peer (no Parley code on its side) that can flood a room. */
+export interface Flooder {
+  /** The peer's own document. */
+  doc: Y.Doc
+  /** Open links to other peers now. */
+  connectedLinks(): number
+  /** Writes `count` signed messages, one transaction each, as fast as the links take them; resolves when all are written. */
+  flood(count: number): Promise<void>
+  close(): void
+}
+
+/** The text of flood message `index`. */
+export function floodText(index: number): string {
+  return `flood ${index}`
+}
+
+/** Opens `room` with stock y-webrtc 10.3 in Node, ready to flood it. */
+export async function openFlooder(options: { room: string; signalingUrl: string }): Promise<Flooder> {
+  const doc = new Y.Doc()
+  const topic = topicFor({ name: options.room, secret: null })
+  const provider = new WebrtcProvider(topic, doc, {
+    signaling: [options.signalingUrl],
+    peerOpts: { wrtc, config: { iceServers: [] } },
+  })
+  const signer = await signerFor(await generateSigningKeys())
+  const conns = () => [...(provider.room?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
+  const buffered = () =>
+    Math.max(
+      0,
+      ...conns().map((conn) => (conn.peer as unknown as { _channel?: { bufferedAmount?: number } })._channel?.bufferedAmount ?? 0),
+    )
+  return {
+    doc,
+    connectedLinks: () => conns().length,
+    async flood(count) {
+      const startAt = Date.now()
+      for (let index = 0; index < count; index++) {
+        const unsigned = {
+          id: `flood-${index}`,
+          authorId: signer.userId,
+          authorName: FLOODER_NAME,
+          text: floodText(index),
+          sentAt: startAt + index,
+          publicKey: signer.publicKey,
+        }
+        const record: MessageRecord = { ...unsigned, signature: await signer.sign(messageBytes(topic, unsigned)) }
+        messagesOf(doc).push([record])
+        if (index % FLOOD_CHUNK === FLOOD_CHUNK - 1) {
+          await new Promise((resolve) => setImmediate(resolve))
+          while (buffered() > MAX_BUFFERED_BYTES) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS))
+        }
+      }
+    },
+    close() {
+      provider.disconnect()
+      provider.destroy()
+      doc.destroy()
+    },
+  }
+}
+
+/**
+ * Installs, before the app loads, a probe that records the page's long tasks (the longest, and
+ * how many) and, for every log line whose text starts with `prefix`, when it entered the DOM
+ * (Date.now(), so Node can compare it with its own clock). Read it with `floodProbe`.
+ */
+export async function probeFlood(context: BrowserContext, prefix: string): Promise<void> {
+  // A string, not a function: tsx would wrap named inner functions in a helper the page lacks.
+  await context.addInitScript(`(${PROBE_SCRIPT})(${JSON.stringify(prefix)})`)
+}
+
+const PROBE_SCRIPT = `function (prefix) {
+  const probe = { longestTaskMs: 0, longTasks: 0, longTaskMs: 0, rendered: {}, held: {} }
+  window.floodProbe = probe
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      probe.longTasks++
+      probe.longTaskMs += entry.duration
+      if (entry.duration > probe.longestTaskMs) probe.longestTaskMs = entry.duration
+    }
+  }).observe({ type: 'longtask', buffered: true })
+  function scan (root) {
+    for (const p of root.querySelectorAll('article p')) {
+      const text = p.textContent
+      if (text.startsWith(prefix) && probe.rendered[text] === undefined) probe.rendered[text] = Date.now()
+    }
+  }
+  function watch () {
+    const chat = document.querySelector('parley-chat')
+    const list = chat && chat.shadowRoot && chat.shadowRoot.querySelector('parley-message-list')
+    if (!list || !list.shadowRoot) return void setTimeout(watch, 50)
+    chat.onMessage((message) => {
+      if (message.text.startsWith(prefix) && probe.held[message.text] === undefined) probe.held[message.text] = Date.now()
+    })
+    new MutationObserver(() => scan(list.shadowRoot)).observe(list.shadowRoot, { childList: true, subtree: true, characterData: true })
+    scan(list.shadowRoot)
+  }
+  document.addEventListener('DOMContentLoaded', watch)
+}`
+
+/** What the probe saw. */
+export interface FloodProbe {
+  longestTaskMs: number
+  longTasks: number
+  longTaskMs: number
+  /** Text of each prefixed line → Date.now() when it was first in the DOM. */
+  rendered: Record<string, number>
+  /** Text of each prefixed message → Date.now() when the room held it. */
+  held: Record<string, number>
+}
+
+/** Forgets the long tasks seen so far (page load and joining), so a measurement starts now. */
+export async function resetLongTasks(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const probe = (window as unknown as { floodProbe: FloodProbe }).floodProbe
+    probe.longestTaskMs = 0
+    probe.longTasks = 0
+    probe.longTaskMs = 0
+  })
+}
+
+/** Reads the probe installed by `probeFlood`. */
+export async function floodProbe(page: Page): Promise<FloodProbe> {
+  return page.evaluate(() => (window as unknown as { floodProbe: FloodProbe }).floodProbe)
+}

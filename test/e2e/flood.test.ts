@@ -1,0 +1,64 @@
+// A stock y-webrtc peer floods a room of two browsers with signed messages: the excess is
+// hidden behind one line in the log, the people's messages still arrive and show, the flooder
+// is dropped, and both pages end up showing the same log. Speed goals live in bench/flood.ts.
+import { describe, expect, it } from 'vitest'
+import { FLOODER_NAME, openFlooder } from './flood-harness.js'
+import { expectMessages, joinRoom, roomUrl, sendMessage, shownMessages, shownNotices, uniqueRoom, useChatStack } from './harness.js'
+
+const stack = useChatStack(2)
+/** Messages the flooder writes: enough to trip every budget, small enough for a test. */
+const FLOOD_COUNT = 3000
+const HIDDEN_NOTICE = new RegExp(`^[\\d,]+ messages from ${FLOODER_NAME} hidden$`)
+
+describe('a flooding peer', () => {
+  it('is hidden past its budget and dropped, while the people in the room keep talking', { timeout: 180_000 }, async () => {
+    const room = uniqueRoom('flood')
+    const url = roomUrl(stack.site.url, stack.signaling.url, room)
+    const alice = await joinRoom(stack.browsers[0], url, 'Alice')
+    const bob = await joinRoom(stack.browsers[1], url, 'Bob')
+    const pageErrors: string[] = []
+    for (const page of [alice, bob]) page.on('pageerror', (error) => pageErrors.push(error.message))
+    await sendMessage(alice, 'hello')
+    await expectMessages(bob, ['Alice: hello'])
+    const flooder = await openFlooder({ room, signalingUrl: stack.signaling.url })
+    try {
+      await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(2)
+      await expect.poll(() => flooder.doc.getArray('messages').length, { timeout: 15_000 }).toBe(1)
+      const flooding = flooder.flood(FLOOD_COUNT)
+      // Once the pages are hiding the flood, the people write, and read each other.
+      for (const page of [alice, bob]) {
+        await expect
+          .poll(async () => (await shownNotices(page)).some((notice) => HIDDEN_NOTICE.test(notice)), { timeout: 30_000 })
+          .toBe(true)
+      }
+      await sendMessage(bob, 'is anyone there?')
+      await expect.poll(() => shownMessages(alice), { timeout: 30_000 }).toContain('Bob: is anyone there?')
+      await sendMessage(alice, 'yes, under the flood')
+      await expect.poll(() => shownMessages(bob), { timeout: 30_000 }).toContain('Alice: yes, under the flood')
+      await flooding
+      // Both pages dropped the flooder, and do not take it back.
+      await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(0)
+
+      // Both pages show the same log: the people's messages, and the same few of the flood.
+      const people = (lines: string[]) => lines.filter((line) => !line.startsWith(`${FLOODER_NAME}:`) && !line.startsWith('⚠'))
+      await expect
+        .poll(async () => people(await shownMessages(alice)), { timeout: 30_000 })
+        .toEqual(['Alice: hello', 'Bob: is anyone there?', 'Alice: yes, under the flood'])
+      await expect
+        .poll(async () => JSON.stringify(await shownMessages(bob)), { timeout: 30_000 })
+        .toBe(JSON.stringify(await shownMessages(alice)))
+      const shown = await shownMessages(alice)
+      const floodShown = shown.length - 3
+      expect(floodShown).toBeGreaterThan(0)
+      expect(floodShown).toBeLessThan(FLOOD_COUNT / 10)
+      // One line per flooding author, counting what it hid; the same count on both pages.
+      const notices = async (page: typeof alice) => (await shownNotices(page)).filter((notice) => HIDDEN_NOTICE.test(notice))
+      await expect.poll(async () => (await notices(bob)).join(), { timeout: 30_000 }).toBe((await notices(alice)).join())
+      expect(await notices(alice)).toHaveLength(1)
+      expect(pageErrors).toEqual([])
+    } finally {
+      flooder.close()
+    }
+    await Promise.all([alice.close(), bob.close()])
+  })
+})

@@ -1,0 +1,146 @@
+// Per-author budgets: the token bucket itself, authors kept apart, and the shown messages
+// converging over a seeded faulty network while one peer floods (same hidden records everywhere).
+// A failure names its seed; replay one with PARLEY_SEED=<seed>.
+import { describe, expect, it } from 'vitest'
+import type * as Y from 'yjs'
+import { AuthorBudgets, fullBucket, recordBytes, spend, type BudgetLimits } from '../../src/history/author-budget.js'
+import { appendMessage, observeMessages, readMessages, withoutCopies } from '../../src/history/messages.js'
+import type { MessageRecord } from '../../src/history/schema.js'
+import { SimNetwork } from './sim-network.js'
+
+const LIMITS: BudgetLimits = { messagesPerSecond: 2, messageBurst: 5, bytesPerSecond: 1000, byteBurst: 2000 }
+
+const record = (author: string, n: number, sentAt: number, text = `message ${n}`): MessageRecord => ({
+  id: `${author}-${n}`,
+  authorId: `user-${author}`,
+  authorName: author,
+  text,
+  sentAt,
+})
+
+describe('spend', () => {
+  it('pays a burst at once, then what the rate refills', () => {
+    let bucket = fullBucket(LIMITS, 0)
+    for (let i = 0; i < LIMITS.messageBurst; i++) {
+      const next = spend(bucket, LIMITS, 10, 0)
+      expect(next, `message ${i}`).not.toBeNull()
+      bucket = next!
+    }
+    expect(spend(bucket, LIMITS, 10, 0)).toBeNull()
+    // 2 per second: half a second refills one message.
+    expect(spend(bucket, LIMITS, 10, 499)).toBeNull()
+    expect(spend(bucket, LIMITS, 10, 500)).not.toBeNull()
+  })
+
+  it('refuses what the bytes cannot pay, even with messages left', () => {
+    const bucket = fullBucket(LIMITS, 0)
+    expect(spend(bucket, LIMITS, LIMITS.byteBurst + 1, 0)).toBeNull()
+    const after = spend(bucket, LIMITS, LIMITS.byteBurst, 0)!
+    expect(spend(after, LIMITS, 1, 0)).toBeNull()
+    expect(spend(after, LIMITS, 1000, 1000)).not.toBeNull()
+  })
+
+  it('refills nothing for a time earlier than the last, and never mutates the bucket', () => {
+    const bucket = Object.freeze({ messages: 0, bytes: 0, at: 10_000 })
+    expect(spend(bucket, LIMITS, 1, 0)).toBeNull()
+    expect(spend(bucket, LIMITS, 1, 9_000)).toBeNull()
+    expect(spend(bucket, LIMITS, 1, 10_500)).toEqual({ messages: 0, bytes: 499, at: 10_500 })
+    expect(bucket).toEqual({ messages: 0, bytes: 0, at: 10_000 })
+  })
+
+  it('never holds more than the burst, however long the author was quiet', () => {
+    const after = spend(fullBucket(LIMITS, 0), LIMITS, 10, 1e12)!
+    expect(after.messages).toBe(LIMITS.messageBurst - 1)
+    expect(after.bytes).toBe(LIMITS.byteBurst - 10)
+  })
+})
+
+describe('AuthorBudgets', () => {
+  it('hides what a flooding author writes past the burst, and nothing of anyone else', () => {
+    const budgets = new AuthorBudgets(LIMITS)
+    const flood = Array.from({ length: 100 }, (_, n) => record('flooder', n, 1000 + n))
+    const alice = Array.from({ length: 5 }, (_, n) => record('alice', n, 1000 + n * 20))
+    const interleaved = flood.flatMap((message, n) => (n % 20 === 0 ? [message, alice[n / 20]] : [message]))
+    const shown = budgets.admit(interleaved)
+    expect(shown.filter((message) => message.authorId === 'user-alice')).toEqual(alice)
+    expect(shown.filter((message) => message.authorId === 'user-flooder')).toEqual(flood.slice(0, LIMITS.messageBurst))
+    expect(budgets.hidden.get('user-flooder')).toEqual({ authorName: 'flooder', count: 100 - LIMITS.messageBurst })
+    expect(budgets.hidden.has('user-alice')).toBe(false)
+    expect(budgets.hiddenTotal).toBe(100 - LIMITS.messageBurst)
+  })
+
+  it('shows a history written at a human pace, however much of it arrives at once', () => {
+    const history = Array.from({ length: 10_000 }, (_, n) => record('seeder', n, n * 1000))
+    const budgets = new AuthorBudgets(LIMITS)
+    expect(budgets.admit(history)).toHaveLength(history.length)
+    expect(budgets.hiddenTotal).toBe(0)
+  })
+
+  it('charges long messages by their size', () => {
+    const budgets = new AuthorBudgets(LIMITS)
+    const long = Array.from({ length: 3 }, (_, n) => record('bob', n, 0, 'x'.repeat(900)))
+    expect(recordBytes(long[0])).toBeGreaterThan(900)
+    expect(budgets.admit(long)).toEqual(long.slice(0, 1))
+  })
+})
+
+/** A peer's shown list kept as Room keeps it: budgets over appends, recomputed on resets. */
+function shownList(doc: Y.Doc): () => string[] {
+  let kept = new Map<string, MessageRecord[]>()
+  let budgets = new AuthorBudgets(LIMITS)
+  let list = budgets.admit(withoutCopies(readMessages(doc).messages, kept))
+  observeMessages(doc, (change) => {
+    if (change.kind === 'append') list.push(...budgets.admit(withoutCopies(change.batch.messages, kept)))
+    else {
+      kept = new Map()
+      budgets = new AuthorBudgets(LIMITS)
+      list = budgets.admit(withoutCopies(change.batch.messages, kept))
+    }
+  })
+  return () => list.map((message) => message.id)
+}
+
+const SEEDS = process.env.PARLEY_SEED !== undefined ? [Number(process.env.PARLEY_SEED)] : Array.from({ length: 6 }, (_, i) => 2000 + i)
+const PEERS = 4
+const FLOODER = 3
+/** Ticks of writing, splitting and healing (a tick is a second of the records' time). */
+const CHAOS_TICKS = 40
+
+describe('shown messages over a faulty network with a flooding peer', () => {
+  it.each(SEEDS)('seed %i: every peer shows the same messages, all of the people, the same few of the flood', (seed) => {
+    const where = `seed ${seed} (replay: PARLEY_SEED=${seed} npx vitest run test/history/author-budget.test.ts)`
+    const net = new SimNetwork(PEERS, seed, { dropRate: 0.2, maxDelayTicks: 8 })
+    const lists = net.docs.map(shownList)
+    const people: string[] = []
+    let flooded = 0
+    const counters = net.docs.map(() => 0)
+    for (let tick = 0; tick < CHAOS_TICKS; tick++) {
+      const roll = net.random()
+      // The flooder writes ten records a tick; the people, now and then, one a tick at most.
+      for (let i = 0; i < 10; i++) appendMessage(net.docs[FLOODER], record('flooder', flooded++, net.now * 1000 + i))
+      if (roll < 0.2) {
+        const peer = Math.floor(net.random() * FLOODER)
+        const message = record(`peer${peer}`, counters[peer]++, net.now * 1000)
+        appendMessage(net.docs[peer], message)
+        people.push(message.id)
+      } else if (roll < 0.23) net.partition(net.docs.map(() => Math.floor(net.random() * 2)))
+      else if (roll < 0.26) net.heal()
+      net.tick()
+    }
+    net.heal()
+    net.faults = { dropRate: 0, maxDelayTicks: 8 }
+    for (let tick = 0; tick < 400 && (tick < 20 || net.busy); tick++) {
+      if (tick % 20 === 0) for (let a = 0; a < PEERS; a++) for (let b = 0; b < PEERS; b++) if (a !== b) net.connect(a, b)
+      net.tick()
+    }
+    const shown = lists.map((list) => list())
+    for (const list of shown) {
+      expect(list, where).toEqual(shown[0])
+      expect(list.filter((id) => !id.startsWith('flooder')).sort(), where).toEqual([...people].sort())
+    }
+    const floodShown = shown[0].filter((id) => id.startsWith('flooder')).length
+    expect(floodShown, where).toBeGreaterThan(0)
+    expect(floodShown, where).toBeLessThan(flooded / 2)
+    net.destroy()
+  })
+})
