@@ -5,4 +5,4 @@ export { openTransport, type Transport, type TransportOptions, type TransportSta
 export type { FramingStats } from './framing-channel.js'
 export type { RtcImplementation } from './liveness.js'
 export type { AwarenessScreen, AwarenessUpdateEntry, Refusal } from './peer-guard.js'
-export type { DocumentChanges } from './webrtc-patches.js'
+export type { DocumentChanges } from './room-handlers.js'
