@@ -1,8 +1,8 @@
-// The transport layer's public surface: a room's y-webrtc connection as Parley adapts it
-// (framing, liveness, the peer guard, signal glare). The only code that knows y-webrtc or
+// The transport layer's public surface: a room's y-webrtc connection as Parley adapts it (the
+// adaptations, framing, liveness, the peer guard). The only code that knows y-webrtc or
 // WebRTC; it takes callbacks and narrow interfaces, and imports nothing from src.
 export { openTransport, type Transport, type TransportOptions, type TransportStats } from './transport.js'
 export type { FramingStats } from './framing-channel.js'
 export type { RtcImplementation } from './liveness.js'
 export type { AwarenessScreen, AwarenessUpdateEntry, Refusal } from './peer-guard.js'
-export type { DocumentChanges } from './webrtc-patches.js'
+export type { DocumentChanges } from './room-handlers.js'

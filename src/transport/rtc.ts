@@ -10,10 +10,11 @@ export interface RtcWrappers {
 }
 
 /**
- * The WebRTC classes y-webrtc gets (`peerOpts.wrtc`). Framing is innermost, so the channel
- * simple-peer sees is framed; negotiated side channels (liveness, the framing capability)
- * pass through unframed.
+ * The WebRTC classes y-webrtc gets, so that every link it makes frames large messages and
+ * carries the liveness side channel. Framing is innermost, so the channel simple-peer sees is
+ * framed; negotiated side channels (liveness, the framing capability) pass through unframed.
+ * Public API only: simple-peer's `wrtc` option, passed through y-webrtc's `peerOpts`.
  */
-export function roomRtc(rtc: RtcImplementation, { liveness, framing }: RtcWrappers): RtcImplementation {
+export function wrapRtcForFramingAndLiveness(rtc: RtcImplementation, { liveness, framing }: RtcWrappers): RtcImplementation {
   return liveness.wrap(framing.wrap(rtc))
 }

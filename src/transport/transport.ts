@@ -1,5 +1,5 @@
-// A room's connection to its peers: y-webrtc's provider for one topic, with Parley's changes
-// to it (webrtc-patches.ts), message framing, the liveness side channel and the peer guard.
+// A room's connection to its peers: y-webrtc's provider for one topic with Parley's adaptations
+// of it (each in a module of its own), message framing, the liveness side channel and the peer guard.
 import type * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
 import type { Awareness } from 'y-protocols/awareness'
@@ -7,8 +7,12 @@ import { Framing } from './framing.js'
 import type { FramingStats } from './framing-channel.js'
 import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation } from './liveness.js'
 import { guardLink, noRefusals, type AwarenessScreen, type Refusal } from './peer-guard.js'
-import { roomRtc } from './rtc.js'
-import { adaptProvider, banPeerOf, type DocumentChanges } from './webrtc-patches.js'
+import { wrapRtcForFramingAndLiveness } from './rtc.js'
+import { dropBeforeUnloadHook, keepLivenessRemovalsLocal, relayDocumentChangesAfterDraw, type DocumentChanges } from './room-handlers.js'
+import { banPeerOf } from './banned-peers.js'
+import { screenSignals } from './signal-screen.js'
+import { reofferStuckLinks } from './stuck-links.js'
+import { checkYWebrtcInternals } from './y-webrtc-internals.js'
 
 /** What a room's transport carries, and where to. */
 export interface TransportOptions {
@@ -56,12 +60,17 @@ export interface Transport {
   close(): void
 }
 
-/** Connects a room's document and awareness to its peers over y-webrtc, as Parley adapts it. */
+/**
+ * Connects a room's document and awareness to its peers over y-webrtc, as Parley adapts it.
+ * Throws if y-webrtc lacks a private member the adaptations rely on (see y-webrtc-internals.ts);
+ * members of the room and its links are checked as they appear, and a mismatch there is thrown
+ * (uncaught) after the provider is disconnected, rather than left to fail subtly.
+ */
 export function openTransport(options: TransportOptions): Transport {
   const liveness = new Liveness(options.awareness)
   const refused = noRefusals()
   let bannedPeers = 0
-  // A link that floods is dropped, and its peer ignored from then on (set once the provider exists).
+  // A link that floods is dropped, and its peer ignored from then on (set once the room is open).
   let banPeer = (_pc: RTCPeerConnection): void => {}
   const framing = new Framing({
     admitter: (pc) => guardLink(Date.now, refused, { screen: options.screenAwareness, onFlooding: () => banPeer(pc) }),
@@ -69,7 +78,7 @@ export function openTransport(options: TransportOptions): Transport {
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }
   if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
   const rtc = options.wrtc ?? browserRtc()
-  if (rtc !== null) peerOpts.wrtc = roomRtc(rtc, { liveness, framing })
+  if (rtc !== null) peerOpts.wrtc = wrapRtcForFramingAndLiveness(rtc, { liveness, framing })
   // The signaling server sees only the hashed topic; a private room's payloads are
   // encrypted with a key derived from its secret (y-webrtc's `password`).
   const provider = new WebrtcProvider(options.topic, options.doc, {
@@ -78,14 +87,46 @@ export function openTransport(options: TransportOptions): Transport {
     awareness: options.awareness,
     peerOpts,
   })
-  const unadapt = adaptProvider(provider, LIVENESS_ORIGIN, options.changes)
-  banPeer = (pc) => {
-    // Not from inside the channel's message handler that noticed the flood.
-    queueMicrotask(() => {
-      if (banPeerOf(provider, pc) !== null) bannedPeers++
-    })
-  }
   let closed = false
+  let disconnected = false
+  const disconnect = (): void => {
+    if (disconnected) return
+    disconnected = true
+    provider.disconnect()
+  }
+  /** Checks y-webrtc's members as they are now; disconnects before throwing. */
+  const checkInternals = (): void => {
+    try {
+      checkYWebrtcInternals(provider)
+    } catch (error) {
+      disconnect()
+      throw error
+    }
+  }
+  try {
+    checkInternals()
+  } catch (error) {
+    provider.destroy() // nobody gets a transport to close
+    throw error
+  }
+  let stops: Array<() => void> = []
+  // y-webrtc opens the room once the key is derived (its own callback runs first), before any
+  // signaling frame can reach it; the adaptations start in the same microtask.
+  void provider.key.then(() => {
+    const room = provider.room
+    if (room === null || closed) return
+    checkInternals()
+    provider.on('peers', checkInternals) // each new link (WebrtcConn), as y-webrtc reports it
+    keepLivenessRemovalsLocal(room, LIVENESS_ORIGIN)
+    dropBeforeUnloadHook(room)
+    stops = [relayDocumentChangesAfterDraw(room, options.changes), screenSignals(room), reofferStuckLinks(room)]
+    banPeer = (pc) => {
+      // Not from inside the channel's message handler that noticed the flood.
+      queueMicrotask(() => {
+        if (banPeerOf(room, pc) !== null) bannedPeers++
+      })
+    }
+  })
   return {
     goodbye() {
       if (!closed) liveness.goodbye()
@@ -94,8 +135,8 @@ export function openTransport(options: TransportOptions): Transport {
       return {
         framing: { ...framing.stats },
         refused: { ...refused },
-        bannedPeers,
         garbageFrames: { framing: framing.garbageFrames, liveness: liveness.garbageFrames },
+        bannedPeers,
       }
     },
     close() {
@@ -103,9 +144,10 @@ export function openTransport(options: TransportOptions): Transport {
       closed = true
       liveness.goodbye()
       liveness.destroy()
-      unadapt()
+      for (const stop of stops) stop()
+      provider.off('peers', checkInternals)
       // destroy() alone leaves this peer announced on the signaling server; disconnect first.
-      provider.disconnect()
+      disconnect()
       provider.destroy()
     },
   }

@@ -1,0 +1,120 @@
+// The screen in front of y-webrtc 10.3's reading of signaling frames: glare resolution, stray
+// signals dropped, private payloads decrypted in order. Private members: see y-webrtc-internals.ts.
+import * as buffer from 'lib0/buffer'
+import * as decoding from 'lib0/decoding'
+import type { WebrtcConn, Room as WebrtcRoom, SignalingConn } from 'y-webrtc'
+import { isBanned } from './banned-peers.js'
+import { decideSignal } from './signal-glare.js'
+import { noteGlareWon, retireLink } from './stuck-links.js'
+
+type SignalingListener = (message: unknown) => void
+
+/** A room whose signals pass the screen. */
+interface ScreenedRoom {
+  room: WebrtcRoom
+  /** The token of the last offer or answer let through from each peer. */
+  lastTokens: Map<string, unknown>
+  /** Set while y-webrtc lets go of a room being destroyed: its signals are dropped. */
+  closed: boolean
+}
+
+/**
+ * Screened rooms by name (the hashed topic). A signaling connection is shared by every
+ * provider of the realm with the same URL, so its screen finds the room by the frame's topic.
+ */
+const screenedRooms = new Map<string, ScreenedRoom>()
+const screenedConns = new WeakSet<SignalingConn>()
+
+/**
+ * Screens the signals of `room` before y-webrtc reads them: of two offers that cross (glare)
+ * the one with the higher token wins and the other side's link is restarted to answer it,
+ * answers nobody asked for are dropped (y-webrtc throws on them), and a private room's
+ * payloads are decrypted here, in arrival order, so undecryptable ones are dropped too. The
+ * decisions are signal-glare.ts's. Returns what stops it; call it before the provider's
+ * `destroy()`. Wraps y-webrtc's 'message' listeners of the signaling connections
+ * (`signalingConn._observers`), once per connection.
+ */
+export function screenSignals(room: WebrtcRoom): () => void {
+  const screened: ScreenedRoom = { room, lastTokens: new Map(), closed: false }
+  screenedRooms.set(room.name, screened)
+  for (const conn of room.provider.signalingConns as SignalingConn[]) screenConnection(conn)
+  return () => {
+    // y-webrtc reads this room's signals until destroy() lets go of it, a tick later: drop
+    // them meanwhile (its links are gone, and a late answer would throw in its handler).
+    screened.closed = true
+    void room.provider.key.then(() =>
+      setTimeout(() => {
+        if (screenedRooms.get(room.name) === screened) screenedRooms.delete(room.name)
+      }, 0),
+    )
+  }
+}
+
+/** Puts the screen in front of y-webrtc's listener of one signaling connection (once). */
+function screenConnection(conn: SignalingConn): void {
+  if (screenedConns.has(conn)) return
+  screenedConns.add(conn)
+  const listeners = [...(conn._observers.get('message') ?? [])] as SignalingListener[]
+  let queue: Promise<void> = Promise.resolve()
+  for (const listener of listeners) {
+    conn.off('message', listener)
+    conn.on('message', (message: unknown) => {
+      const screened = publishedRoom(message)
+      if (screened === null) return listener(message)
+      const data = (message as { data: unknown }).data
+      const key = screened.room.key
+      if (key === null) {
+        if (screenSignal(screened, data)) listener(message)
+        return
+      }
+      // A private room's payloads are encrypted: read them in arrival order, as y-webrtc does.
+      queue = queue.then(async () => {
+        const plain = typeof data === 'string' ? await decryptPayload(data, key).catch(() => undefined) : undefined
+        // Undecryptable (another key, or garbage): y-webrtc would fail on it unhandled.
+        if (plain !== undefined && screenSignal(screened, plain)) listener(message)
+      })
+    })
+  }
+}
+
+/** The screened room a signaling frame publishes to, if any. */
+function publishedRoom(message: unknown): ScreenedRoom | null {
+  if (typeof message !== 'object' || message === null) return null
+  const { type, topic } = message as { type?: unknown; topic?: unknown }
+  if (type !== 'publish' || typeof topic !== 'string') return null
+  return screenedRooms.get(topic) ?? null
+}
+
+/** Whether y-webrtc may read a room's signaling payload; acts on glare first. */
+function screenSignal({ room, lastTokens, closed }: ScreenedRoom, data: unknown): boolean {
+  if (closed) return false
+  if (typeof data !== 'object' || data === null) return false
+  const { type, from, to, token, signal } = data as { type?: unknown; from?: unknown; to?: unknown; token?: unknown; signal?: unknown }
+  if (typeof from !== 'string' || (type !== 'announce' && type !== 'signal')) return false
+  if (isBanned(room, from)) return false // it flooded a link: no new one
+  if (type === 'announce' || to !== room.peerId) return true // y-webrtc's own checks suffice
+  if (typeof signal !== 'object' || signal === null) return false
+  const kind = (signal as { type?: unknown }).type
+  if (typeof kind !== 'string') return false
+  const conn: WebrtcConn | undefined = room.webrtcConns.get(from)
+  const link =
+    conn === undefined ? undefined : { initiator: conn.peer.initiator === true, connected: conn.connected, token: conn.glareToken }
+  const decision = decideSignal(link, { kind, token }, lastTokens.get(from))
+  if (decision === 'drop') {
+    if (kind === 'offer' && conn !== undefined && link?.initiator === true && !conn.connected) noteGlareWon(conn, Date.now())
+    return false
+  }
+  if (decision === 'restart' && conn !== undefined) retireLink(room, conn)
+  if (kind === 'offer' || kind === 'answer') lastTokens.set(from, token)
+  return true
+}
+
+/** Reads an encrypted signaling payload as y-webrtc writes it (AES-GCM, lib0 encoding). */
+async function decryptPayload(base64: string, key: CryptoKey): Promise<unknown> {
+  const decoder = decoding.createDecoder(buffer.fromBase64(base64))
+  if (decoding.readVarString(decoder) !== 'AES-GCM') throw new Error('unknown encryption')
+  const iv = decoding.readVarUint8Array(decoder)
+  const cipher = decoding.readVarUint8Array(decoder)
+  const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key, cipher)
+  return decoding.readAny(decoding.createDecoder(new Uint8Array(plain)))
+}

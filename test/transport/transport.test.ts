@@ -1,0 +1,90 @@
+// openTransport as the room layer uses it: it applies the adaptations (seen here through the
+// document relay) against a Parley peer in a child process, and refuses a y-webrtc it does not know.
+import wrtc from '@roamhq/wrtc'
+import { describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { WebrtcProvider } from 'y-webrtc'
+import { Awareness } from 'y-protocols/awareness'
+import { openTransport, type RtcImplementation, type Transport } from '../../src/transport/index.js'
+import { useSignalingServer } from '../support/signaling-fixture.js'
+
+/** Time for a child peer to start and connect over WebRTC on a loaded machine, in ms. */
+const CONNECT_TIMEOUT_MS = 20_000
+const TEST_TIMEOUT_MS = 40_000
+
+// lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
+globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
+
+const signaling = useSignalingServer('transport')
+
+/** A document-changes source that delivers when the test says so. */
+class HeldChanges {
+  readonly #listeners = new Set<(update: Uint8Array) => void>()
+
+  on(listener: (update: Uint8Array) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  deliver(update: Uint8Array): void {
+    for (const listener of this.#listeners) listener(update)
+  }
+}
+
+/** Opens a transport in this process; it, its document and its awareness are closed after the test. */
+function open(topic: string, changes: HeldChanges): { doc: Y.Doc; awareness: Awareness; transport: Transport } {
+  const doc = new Y.Doc()
+  const awareness = new Awareness(doc)
+  awareness.setLocalState({ kind: 'local' })
+  let transport: Transport | null = null
+  signaling.track(() => {
+    transport?.close()
+    awareness.destroy()
+    doc.destroy()
+  })
+  transport = openTransport({
+    topic,
+    secret: null,
+    doc,
+    awareness,
+    changes,
+    signalingUrls: [signaling.url()],
+    iceServers: [],
+    wrtc: wrtc as unknown as RtcImplementation,
+  })
+  return { doc, awareness, transport }
+}
+
+describe('openTransport', () => {
+  it(
+    'links two Parley peers and relays document changes only as the changes source delivers them',
+    async () => {
+      const topic = signaling.topic()
+      const changes = new HeldChanges()
+      const { doc, awareness } = open(topic, changes)
+      const remote = await signaling.startPeer({ kind: 'parley', topic })
+      const localState = async () => (await remote.state()).awareness.find(({ client }) => client === doc.clientID)?.state
+      await expect.poll(localState, { timeout: CONNECT_TIMEOUT_MS }).toEqual({ kind: 'local' })
+
+      const before = Y.encodeStateVector(doc)
+      doc.getArray<string>('texts').push(['held'])
+      awareness.setLocalState({ kind: 'local', mark: 1 })
+      await expect.poll(localState).toEqual({ kind: 'local', mark: 1 })
+      expect((await remote.state()).texts).toEqual([])
+      changes.deliver(Y.encodeStateAsUpdate(doc, before))
+      await expect.poll(async () => (await remote.state()).texts).toEqual(['held'])
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  it('throws, naming the member, when y-webrtc lacks one the adaptations rely on', () => {
+    const connected = Object.getOwnPropertyDescriptor(WebrtcProvider.prototype, 'connected') as PropertyDescriptor
+    Reflect.deleteProperty(WebrtcProvider.prototype, 'connected')
+    try {
+      expect(() => open(signaling.topic(), new HeldChanges())).toThrow('y-webrtc changed: provider.connected is missing')
+    } finally {
+      Object.defineProperty(WebrtcProvider.prototype, 'connected', connected)
+    }
+  })
+})
