@@ -101,6 +101,8 @@ export class ParleyMessageList extends LitElement {
   #passes = 0
   #renderedEstimate = INITIAL_ESTIMATE_PX
   #resizes = new ResizeObserver(() => this.#onResize())
+  /** The log's height when a resize was last handled, in pixels (-1: not yet observed). */
+  #sizedHeight = -1
 
   override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('notices')) this.#sortedNotices = [...this.notices].sort((a, b) => a.after - b.after || a.id - b.id)
@@ -144,6 +146,7 @@ export class ParleyMessageList extends LitElement {
   }
 
   override firstUpdated(): void {
+    this.#sizedHeight = this.log.clientHeight
     this.#resizes.observe(this.log)
   }
 
@@ -157,13 +160,17 @@ export class ParleyMessageList extends LitElement {
    * fires no scroll event, so a view at the newest would otherwise stay behind it.
    */
   #onResize(): void {
+    this.#sizedHeight = this.log.clientHeight
     if (this.#stick) this.log.scrollTop = this.log.scrollHeight
     if (this.#moveWindow()) this.requestUpdate()
   }
 
   #onScroll(): void {
     const log = this.log
-    this.#stick = log.scrollHeight - log.scrollTop - log.clientHeight <= STICK_TO_BOTTOM_PX
+    // A scroll event dispatched after the log shrank but before the resize is handled (browsers
+    // dispatch scroll events before resize observations) would read the new height as the user
+    // scrolling up: leave following to #onResize then.
+    if (log.clientHeight === this.#sizedHeight) this.#stick = log.scrollHeight - log.scrollTop - log.clientHeight <= STICK_TO_BOTTOM_PX
     if (this.#moveWindow()) this.requestUpdate()
   }
 

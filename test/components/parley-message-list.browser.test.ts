@@ -119,6 +119,21 @@ describe('parley-message-list', () => {
     await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
   })
 
+  it('keeps following the newest when it shrinks right after a scroll of its own', async () => {
+    // As on a phone whose keyboard opens while messages arrive. (Browsers may dispatch the
+    // scroll event before reporting the resize; this test does not force that order.)
+    const list = await mountSized(manyMessages(2000), 400)
+    const scroller = log().element() as HTMLElement
+    await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
+    await new Promise((resolve) => requestAnimationFrame(resolve))
+    scroller.scrollTop -= 1 // still at the newest (within the tolerance), and a scroll event queued
+    list.style.height = '150px'
+    await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
+    list.messages = [...list.messages, message('m2001', 'Bo', 'the newest')]
+    await expect.poll(() => shown(list).at(-1)).toBe('Bo: the newest')
+    await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
+  })
+
   it('stays where the user scrolled up to when a message arrives, and renders what comes into view', async () => {
     const list = await mountSized(manyMessages(2000))
     const scroller = log().element() as HTMLElement
