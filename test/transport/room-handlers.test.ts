@@ -7,6 +7,7 @@ import { dropBeforeUnloadHook, keepLivenessRemovalsLocal, relayDocumentChangesAf
 import { LIVENESS_ORIGIN } from '../../src/transport/liveness.js'
 import { openLocalProvider, type LocalPeer, type NodePeer, type NodePeerState } from '../support/node-peer.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
+import { HeldChanges } from '../support/held-changes.js'
 
 /** Time for a child peer to start and connect over WebRTC on a loaded machine, in ms. */
 const CONNECT_TIMEOUT_MS = 20_000
@@ -55,20 +56,6 @@ describe('keepLivenessRemovalsLocal', () => {
     TEST_TIMEOUT_MS,
   )
 })
-
-/** A document-changes source that delivers when the test says so (the room's defers past a frame). */
-class HeldChanges {
-  readonly #listeners = new Set<(update: Uint8Array) => void>()
-
-  on(listener: (update: Uint8Array) => void): () => void {
-    this.#listeners.add(listener)
-    return () => this.#listeners.delete(listener)
-  }
-
-  deliver(update: Uint8Array): void {
-    for (const listener of this.#listeners) listener(update)
-  }
-}
 
 describe('relayDocumentChangesAfterDraw', () => {
   it(

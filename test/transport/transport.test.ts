@@ -8,6 +8,7 @@ import { WebrtcProvider } from 'y-webrtc'
 import { Awareness } from 'y-protocols/awareness'
 import { openTransport, type RtcImplementation, type Transport } from '../../src/transport/index.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
+import { HeldChanges } from '../support/held-changes.js'
 
 /** Time for a child peer to start and connect over WebRTC on a loaded machine, in ms. */
 const CONNECT_TIMEOUT_MS = 20_000
@@ -17,20 +18,6 @@ const TEST_TIMEOUT_MS = 40_000
 globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 
 const signaling = useSignalingServer('transport')
-
-/** A document-changes source that delivers when the test says so. */
-class HeldChanges {
-  readonly #listeners = new Set<(update: Uint8Array) => void>()
-
-  on(listener: (update: Uint8Array) => void): () => void {
-    this.#listeners.add(listener)
-    return () => this.#listeners.delete(listener)
-  }
-
-  deliver(update: Uint8Array): void {
-    for (const listener of this.#listeners) listener(update)
-  }
-}
 
 /** Opens a transport in this process; it, its document and its awareness are closed after the test. */
 function open(topic: string, changes: HeldChanges): { doc: Y.Doc; awareness: Awareness; transport: Transport } {
