@@ -155,8 +155,9 @@ async function buildParleyServer(): Promise<readonly string[]> {
   const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {}
   const serve = scripts['serve:signaling']
   if (serve === undefined) throw new Error('package.json has no serve:signaling script')
-  const [command, ...args] = serve.split(/\s+/)
-  if (command !== 'node') throw new Error(`serve:signaling must start with node, got "${serve}"`)
+  // `exec` hands npm's shell over to node, so signals reach it: the command is what follows.
+  const [command, ...args] = serve.replace(/^exec\s+/, '').split(/\s+/)
+  if (command !== 'node') throw new Error(`serve:signaling must start with node (after exec), got "${serve}"`)
   return args.map((arg) => (arg.endsWith('.js') ? join(ROOT, arg) : arg))
 }
 
