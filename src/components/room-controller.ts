@@ -19,6 +19,8 @@ import type { LogNotice } from './parley-message-list.js'
 
 /** Most presence lines kept in the log; older ones scroll away. */
 const MAX_NOTICES = 200
+/** A frame at 60 Hz, in ms: redraws for new messages come at most this often. */
+const FRAME_MS = 16
 
 /** Keeps a host element in step with one room. */
 export class RoomController implements ReactiveController {
@@ -48,6 +50,8 @@ export class RoomController implements ReactiveController {
   #messageListeners = new Set<MessageListener>()
   /** Whether a redraw for new messages or verdicts is scheduled. */
   #redrawScheduled = false
+  /** When the last redraw for new messages or verdicts happened (performance.now(), ms). */
+  #redrawnAt = Number.NEGATIVE_INFINITY
   /** The log line of each author whose messages are hidden, by author id. */
   #hiddenNotices = new Map<string, LogNotice>()
 
@@ -152,27 +156,38 @@ export class RoomController implements ReactiveController {
   }
 
   /**
-   * Redraws for new messages at most once per animation frame: a peer that sends a thousand
-   * small updates a second costs the page one render per frame, not one per update.
+   * Redraws for new messages at most about once per frame: a peer that sends a thousand small
+   * updates a second costs the page one render per frame, not one per update. The first change
+   * after a quiet frame draws at once (Lit still batches it to the end of the task), so a
+   * history that arrives in one batch is on screen in the frame that follows it.
    */
   #scheduleRedraw(): void {
     if (this.#redrawScheduled) return
+    if (performance.now() - this.#redrawnAt >= FRAME_MS) {
+      this.#redraw()
+      return
+    }
     this.#redrawScheduled = true
-    const redraw = (): void => {
+    const later = (): void => {
       this.#redrawScheduled = false
-      const room = this.room
-      if (room === null) return
-      const verdicts = this.#verdictsSettled
-      this.#verdictsSettled = false
-      if (verdicts) this.verdictOf = (message) => this.#verdict(message)
-      const hidden = this.#noteHidden(room)
-      if (room.messages === this.messages && !verdicts && !hidden) return
-      this.messages = room.messages
-      this.#host.requestUpdate()
+      this.#redraw()
     }
     // A hidden page draws no frames, yet its title counts unread messages: a task there.
-    if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') requestAnimationFrame(redraw)
-    else setTimeout(redraw, 0)
+    if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') requestAnimationFrame(later)
+    else setTimeout(later, 0)
+  }
+
+  #redraw(): void {
+    const room = this.room
+    if (room === null) return
+    this.#redrawnAt = performance.now()
+    const verdicts = this.#verdictsSettled
+    this.#verdictsSettled = false
+    if (verdicts) this.verdictOf = (message) => this.#verdict(message)
+    const hidden = this.#noteHidden(room)
+    if (room.messages === this.messages && !verdicts && !hidden) return
+    this.messages = room.messages
+    this.#host.requestUpdate()
   }
 
   /** Keeps one "N messages from X hidden" line per author in the log; returns whether one changed. */
