@@ -109,7 +109,10 @@ describe('embedding', () => {
     // One page is one tab: the room shows Ann once, on one tab.
     await expect.poll(async () => (await shownMembers(app)).sort(), { interval: 50 }).toEqual(['Ann', 'Bob (you)'])
     // Ann kept one identity throughout: the two elements did not each make a key pair.
-    for (const chat of [first, second]) expect(await chat.locator('.notice').allTextContents()).toEqual(['Bob joined'])
+    // (The line waits for Bob's presence signature to be checked.)
+    for (const chat of [first, second]) {
+      await expect.poll(() => chat.locator('.notice').allTextContents(), { interval: 50 }).toEqual(['Bob joined'])
+    }
     await Promise.all([page.close(), app.close()])
   })
 

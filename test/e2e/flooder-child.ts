@@ -1,0 +1,33 @@
+// The child process behind `FlooderProcess`: a stock y-webrtc flooder (flood-harness.ts) in a
+// process of its own, driven over IPC. Run with `node --import tsx`; not a test file.
+import { type Flooder, openFlooder } from './flood-harness.js'
+
+/** A command from the parent, and its reply. */
+export type FlooderCommand = { op: 'links' } | { op: 'messages' } | { op: 'flood'; count: number } | { op: 'close' }
+export type FlooderReply = { id: number; result: unknown } | { id: number; error: string }
+
+const { room, signalingUrl } = JSON.parse(process.env.FLOODER_OPTIONS ?? '{}') as { room: string; signalingUrl: string }
+const send = (reply: FlooderReply): void => {
+  process.send?.(reply)
+}
+
+const flooder: Flooder = await openFlooder({ room, signalingUrl })
+send({ id: 0, result: null })
+
+process.on('message', async ({ id, command }: { id: number; command: FlooderCommand }) => {
+  try {
+    if (command.op === 'links') send({ id, result: flooder.connectedLinks() })
+    else if (command.op === 'messages') send({ id, result: flooder.doc.getArray('messages').length })
+    else if (command.op === 'flood') {
+      await flooder.flood(command.count)
+      send({ id, result: null })
+    } else {
+      flooder.close()
+      send({ id, result: null })
+      // Node's WebRTC keeps threads alive after its last connection closed.
+      setTimeout(() => process.exit(0), 100)
+    }
+  } catch (error) {
+    send({ id, error: error instanceof Error ? error.message : String(error) })
+  }
+})
