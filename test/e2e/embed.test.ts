@@ -95,6 +95,10 @@ describe('embedding', () => {
     const room = uniqueRoom('two')
     const page = await openPage(stack.browsers[0], await stack.embeds.page('host-page.html', room))
     const [first, second] = [page.locator('#first'), page.locator('#second')]
+    // Ann is in the room before Bob comes: only then is Bob announced to her as joining.
+    for (const chat of [first, second]) {
+      await expect.poll(() => chat.getByRole('list', { name: 'Members' }).textContent(), { timeout: 15_000 }).toContain('Ann')
+    }
     const app = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
 
     await sendIn(first, 'from the first element')
@@ -111,7 +115,7 @@ describe('embedding', () => {
     // Ann kept one identity throughout: the two elements did not each make a key pair.
     // (The line waits for Bob's presence signature to be checked.)
     for (const chat of [first, second]) {
-      await expect.poll(() => chat.locator('.notice').allTextContents(), { interval: 50 }).toEqual(['Bob joined'])
+      await expect.poll(() => chat.locator('.notice').allTextContents(), { timeout: 10_000, interval: 50 }).toEqual(['Bob joined'])
     }
     await Promise.all([page.close(), app.close()])
   })
