@@ -1,7 +1,6 @@
 // What the flood test and benchmark share: a stock y-webrtc peer in Node that writes signed
 // messages as fast as its links take them, and a page probe for long tasks and rendered lines.
 // No vitest inside, so bench/flood.ts can use it too.
-import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
@@ -11,7 +10,8 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { topicFor } from '../../src/address/index.js'
 import { messagesOf, type MessageRecord } from '../../src/history/index.js'
 import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
-import type { FlooderCommand, FlooderReply } from './flooder-child.js'
+import { IpcChild } from '../support/ipc-child.js'
+import type { FlooderCommand } from './flooder-child.js'
 
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
 globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
@@ -151,82 +151,41 @@ export async function floodProbe(page: Page): Promise<FloodProbe> {
   return page.evaluate(() => (window as unknown as { floodProbe: FloodProbe }).floodProbe)
 }
 
-/** Time a flooder process may take to end after `close()` before it is killed, in ms. */
-const FLOODER_EXIT_TIMEOUT_MS = 5_000
-
 /**
  * The flooder of `openFlooder`, in a child process of its own: Node's WebRTC library can
  * crash its process when the pages drop the flooder's links mid-flood, and that must not end
  * the test runner with it. The methods ask the child; a crash rejects them.
  */
 export class FlooderProcess {
-  readonly #child: ChildProcess
-  readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>()
-  readonly #exit: Promise<void>
-  #nextId = 1
-  #exited = false
+  readonly #child: IpcChild<FlooderCommand>
 
-  private constructor(child: ChildProcess) {
+  private constructor(child: IpcChild<FlooderCommand>) {
     this.#child = child
-    child.on('message', (reply: FlooderReply) => {
-      const pending = this.#pending.get(reply.id)
-      this.#pending.delete(reply.id)
-      if ('error' in reply) pending?.reject(new Error(`flooder: ${reply.error}`))
-      else pending?.resolve(reply.result)
-    })
-    this.#exit = new Promise((resolve) => {
-      child.on('exit', (code, signal) => {
-        this.#exited = true
-        for (const { reject } of this.#pending.values()) reject(new Error(`flooder exited (${signal ?? code})`))
-        this.#pending.clear()
-        resolve()
-      })
-    })
   }
 
   /** Starts a flooder in `room` and resolves once it runs (it connects on its own after). */
   static async start(options: { room: string; signalingUrl: string }): Promise<FlooderProcess> {
-    const child = fork(fileURLToPath(new URL('./flooder-child.ts', import.meta.url)), [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, FLOODER_OPTIONS: JSON.stringify(options) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    })
-    const flooder = new FlooderProcess(child)
-    await new Promise<void>((resolve, reject) => {
-      flooder.#pending.set(0, { resolve: () => resolve(), reject })
-    })
-    return flooder
+    const script = fileURLToPath(new URL('./flooder-child.ts', import.meta.url))
+    return new FlooderProcess(await IpcChild.start<FlooderCommand>(script, { FLOODER_OPTIONS: JSON.stringify(options) }, 'flooder'))
   }
 
   /** Open links to other peers now; 0 once the process has ended. */
   async connectedLinks(): Promise<number> {
-    return this.#exited ? 0 : ((await this.#call({ op: 'links' })) as number)
+    return this.#child.exited ? 0 : ((await this.#child.call({ op: 'links' })) as number)
   }
 
   /** Messages in the flooder's own document. */
   async messages(): Promise<number> {
-    return (await this.#call({ op: 'messages' })) as number
+    return (await this.#child.call({ op: 'messages' })) as number
   }
 
   /** Writes `count` signed messages as fast as the links take them. */
   async flood(count: number): Promise<void> {
-    await this.#call({ op: 'flood', count })
+    await this.#child.call({ op: 'flood', count })
   }
 
   /** Ends the flooder and waits for its process (killed if it does not end). */
-  async close(): Promise<void> {
-    await this.#call({ op: 'close' }).catch(() => this.#child.kill('SIGKILL'))
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), FLOODER_EXIT_TIMEOUT_MS)
-    await this.#exit
-    clearTimeout(timer)
-  }
-
-  #call(command: FlooderCommand): Promise<unknown> {
-    if (this.#exited) return Promise.reject(new Error('flooder has exited'))
-    const id = this.#nextId++
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject })
-      this.#child.send({ id, command })
-    })
+  close(): Promise<void> {
+    return this.#child.close({ op: 'close' })
   }
 }

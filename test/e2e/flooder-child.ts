@@ -1,13 +1,13 @@
 // The child process behind `FlooderProcess`: a stock y-webrtc flooder (flood-harness.ts) in a
 // process of its own, driven over IPC. Run with `node --import tsx`; not a test file.
+import type { IpcReply } from '../support/ipc-child.js'
 import { type Flooder, openFlooder } from './flood-harness.js'
 
 /** A command from the parent, and its reply. */
 export type FlooderCommand = { op: 'links' } | { op: 'messages' } | { op: 'flood'; count: number } | { op: 'close' }
-export type FlooderReply = { id: number; result: unknown } | { id: number; error: string }
 
 const { room, signalingUrl } = JSON.parse(process.env.FLOODER_OPTIONS ?? '{}') as { room: string; signalingUrl: string }
-const send = (reply: FlooderReply): void => {
+const send = (reply: IpcReply): void => {
   process.send?.(reply)
 }
 

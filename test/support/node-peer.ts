@@ -1,12 +1,12 @@
 // WebRTC peers in Node for tests: one in a child process (y-webrtc keeps one room per topic and
 // one signaling connection per URL in a realm, so each further peer of a topic needs its own).
-import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider, type Room as WebrtcRoom } from 'y-webrtc'
 import { Awareness } from 'y-protocols/awareness'
+import { IpcChild, type IpcReply } from './ipc-child.js'
 import type { TapCounts, TapOptions } from './signaling-tap.js'
 
 /** What a child peer runs, and how. */
@@ -43,83 +43,41 @@ export type NodePeerCommand =
   | { op: 'close' }
 
 /** A child peer's reply to command `id` (0: it has started). */
-export type NodePeerReply = { id: number; result: unknown } | { id: number; error: string }
-
-/** How long a closing peer may take to exit before it is killed, in ms. */
-const CLOSE_TIMEOUT_MS = 5000
+export type NodePeerReply = IpcReply
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./node-peer-child.ts', import.meta.url))
 
 /** A y-webrtc peer in a child process; `close()` it when done. */
 export class NodePeer {
-  readonly #child: ChildProcess
-  readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>()
-  readonly #exit: Promise<void>
-  #nextId = 1
-  #exited = false
+  readonly #child: IpcChild<NodePeerCommand>
 
-  private constructor(child: ChildProcess) {
+  private constructor(child: IpcChild<NodePeerCommand>) {
     this.#child = child
-    child.on('message', (reply: NodePeerReply) => {
-      const pending = this.#pending.get(reply.id)
-      this.#pending.delete(reply.id)
-      if ('error' in reply) pending?.reject(new Error(`node peer: ${reply.error}`))
-      else pending?.resolve(reply.result)
-    })
-    this.#exit = new Promise((resolve) => {
-      child.on('exit', (code) => {
-        this.#exited = true
-        for (const { reject } of this.#pending.values()) reject(new Error(`node peer exited (${code})`))
-        this.#pending.clear()
-        resolve()
-      })
-    })
   }
 
   /** Starts a peer and resolves once its process runs the peer (it connects on its own after). */
   static async start(options: NodePeerOptions): Promise<NodePeer> {
-    const child = fork(CHILD_SCRIPT, [], {
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, NODE_PEER_OPTIONS: JSON.stringify(options) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    })
-    const peer = new NodePeer(child)
-    await new Promise<void>((resolve, reject) => {
-      peer.#pending.set(0, { resolve: () => resolve(), reject })
-    })
-    return peer
+    return new NodePeer(await IpcChild.start<NodePeerCommand>(CHILD_SCRIPT, { NODE_PEER_OPTIONS: JSON.stringify(options) }, 'node peer'))
   }
 
   /** The peer as it is now. */
   state(): Promise<NodePeerState> {
-    return this.#call({ op: 'state' }) as Promise<NodePeerState>
+    return this.#child.call({ op: 'state' }) as Promise<NodePeerState>
   }
 
   /** Sets the peer's local awareness state. */
   async setAwareness(state: Record<string, unknown> | null): Promise<void> {
-    await this.#call({ op: 'setAwareness', state })
+    await this.#child.call({ op: 'setAwareness', state })
   }
 
   /** Appends `text` to the shared array `texts`. */
   async push(text: string): Promise<void> {
-    await this.#call({ op: 'push', text })
+    await this.#child.call({ op: 'push', text })
   }
 
   /** Closes the peer and waits for its process to end (killed if it does not). */
-  async close(): Promise<void> {
-    await this.#call({ op: 'close' }).catch(() => this.#child.kill())
-    const timer = setTimeout(() => this.#child.kill(), CLOSE_TIMEOUT_MS)
-    await this.#exit
-    clearTimeout(timer)
-  }
-
-  #call(command: NodePeerCommand): Promise<unknown> {
-    if (this.#exited) return Promise.reject(new Error('node peer has exited'))
-    const id = this.#nextId++
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject })
-      this.#child.send({ id, command })
-    })
+  close(): Promise<void> {
+    return this.#child.close({ op: 'close' })
   }
 }
 

@@ -1,0 +1,75 @@
+// A helper process for tests, driven over IPC: commands go out numbered, replies come back by
+// number, and a crash rejects what was pending. Node peers and the flooder are built on it.
+import { type ChildProcess, fork } from 'node:child_process'
+
+/** A child's reply to command `id` (0: it has started). */
+export type IpcReply = { id: number; result: unknown } | { id: number; error: string }
+
+/** How long a closing child may take to exit before it is killed, in ms. */
+const CLOSE_TIMEOUT_MS = 5000
+
+/** A TypeScript child process (`node --import tsx`) taking commands of type `Command`. */
+export class IpcChild<Command> {
+  readonly #child: ChildProcess
+  readonly #label: string
+  readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>()
+  readonly #exit: Promise<void>
+  #nextId = 1
+  #exited = false
+
+  private constructor(child: ChildProcess, label: string) {
+    this.#child = child
+    this.#label = label
+    child.on('message', (reply: IpcReply) => {
+      const pending = this.#pending.get(reply.id)
+      this.#pending.delete(reply.id)
+      if ('error' in reply) pending?.reject(new Error(`${label}: ${reply.error}`))
+      else pending?.resolve(reply.result)
+    })
+    this.#exit = new Promise((resolve) => {
+      child.on('exit', (code, signal) => {
+        this.#exited = true
+        for (const { reject } of this.#pending.values()) reject(new Error(`${label} exited (${signal ?? code})`))
+        this.#pending.clear()
+        resolve()
+      })
+    })
+  }
+
+  /** Starts `script` with `env` added, and resolves once it replied to id 0 (it runs). */
+  static async start<Command>(script: string, env: Record<string, string>, label: string): Promise<IpcChild<Command>> {
+    const child = fork(script, [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    const started = new IpcChild<Command>(child, label)
+    await new Promise<void>((resolve, reject) => {
+      started.#pending.set(0, { resolve: () => resolve(), reject })
+    })
+    return started
+  }
+
+  /** Whether the process has ended. */
+  get exited(): boolean {
+    return this.#exited
+  }
+
+  /** Sends `command` and resolves with the child's result. */
+  call(command: Command): Promise<unknown> {
+    if (this.#exited) return Promise.reject(new Error(`${this.#label} has exited`))
+    const id = this.#nextId++
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject })
+      this.#child.send({ id, command })
+    })
+  }
+
+  /** Sends `command` (the child's own close), then waits for the process, killing it if it lingers. */
+  async close(command: Command): Promise<void> {
+    await this.call(command).catch(() => this.#child.kill('SIGKILL'))
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), CLOSE_TIMEOUT_MS)
+    await this.#exit
+    clearTimeout(timer)
+  }
+}
