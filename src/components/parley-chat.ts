@@ -22,6 +22,7 @@ import { UnreadController } from './unread-controller.js'
 import { chatStyles } from './parley-chat.styles.js'
 import { announceProfileName, onProfileName, profileStore } from './storage.js'
 import type { ParleyComposer } from './parley-composer.js'
+import type { ParleyMessageList } from './parley-message-list.js'
 import './parley-composer.js'
 import './parley-members.js'
 import './parley-message-list.js'
@@ -86,6 +87,9 @@ export class ParleyChat extends LitElement {
   static override styles = chatStyles
 
   @query('parley-composer') private composer?: ParleyComposer
+  @query('parley-message-list') private log?: ParleyMessageList
+  /** Whether the log's search bar is open. */
+  @state() private searching = false
   @state() private identity: Identity = loadIdentity(profileStore())
   @state() private renaming = false
   /** This profile's signing keys: undefined while loading, null where the page cannot sign. */
@@ -212,7 +216,17 @@ export class ParleyChat extends LitElement {
   }
 
   #onSend(event: CustomEvent<SendDetail>): void {
-    this.send(event.detail.text)
+    // What the user just wrote is what they want to see, wherever they were reading.
+    if (this.send(event.detail.text)) this.log?.scrollToNewest()
+  }
+
+  #toggleSearch(): void {
+    if (this.searching) {
+      this.searching = false
+    } else {
+      this.searching = true
+      void this.updateComplete.then(() => this.log?.openSearch())
+    }
   }
 
   #onDraft(event: CustomEvent<DraftDetail>): void {
@@ -269,6 +283,7 @@ export class ParleyChat extends LitElement {
                     }}>Change name</button>`
                   : ''
               }
+              <button class="link search-toggle" aria-expanded=${this.searching ? 'true' : 'false'} @click=${this.#toggleSearch}>Search</button>
               ${
                 this.notify && this.#unread.permission === 'default'
                   ? html`<button class="link" @click=${() => this.#unread.requestPermission()}>Turn on notifications</button>`
@@ -287,7 +302,11 @@ export class ParleyChat extends LitElement {
               : html`
             <div class="body">
               <div class="conversation">
-                <parley-message-list part="log" exportparts="message" .messages=${this.#room.messages} .notices=${notices} .verdictOf=${this.#room.verdictOf}></parley-message-list>
+                <parley-message-list part="log" exportparts="message" .searching=${this.searching}
+                  @parley-search-closed=${() => {
+                    this.searching = false
+                    this.renderRoot.querySelector<HTMLElement>('.search-toggle')?.focus()
+                  }} .messages=${this.#room.messages} .notices=${notices} .verdictOf=${this.#room.verdictOf}></parley-message-list>
                 <p class="typing" role="status">${this.#room.typingLine}</p>
                 <parley-composer part="composer" exportparts="textarea, send" @parley-send=${this.#onSend} @parley-draft=${this.#onDraft}></parley-composer>
               </div>

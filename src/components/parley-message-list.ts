@@ -1,10 +1,13 @@
 // The room's messages as a live log: follows new messages at the bottom, and stays put when
 // the user has scrolled up to read. Only what is near the viewport is in the DOM, so a room of
 // 100,000 messages opens and scrolls like one of ten. Text is rendered as text, never as HTML.
-import { LitElement, css, html, type PropertyValues } from 'lit'
-import { customElement, property, query } from 'lit/decorators.js'
+// Reading aids: one header per run of an author's messages, day separators, a button back to
+// the newest, and search with jumps to each match.
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit'
+import { customElement, property, query, state } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
 import { colorFor, type MessageRecord, type Verdict } from '../room/index.js'
+import { MessageSearch, continuesGroup, dayLabel, sameDay } from './log-reading.js'
 import { pixels, safeStyle } from './safe-style.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
 
@@ -34,8 +37,13 @@ const MAX_LAYOUT_PASSES = 4
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
-/** One line of the log: a message, or a notice placed between messages. */
-type Entry = { key: string; message: MessageRecord } | { key: string; notice: LogNotice }
+/**
+ * One line of the log: a message (with the message before it, or null if a notice or nothing
+ * is between them: grouping and day separators look at it), or a notice placed between messages.
+ */
+type Entry =
+  | { key: string; message: MessageRecord; previous: MessageRecord | null; previousMessage: MessageRecord | null }
+  | { key: string; notice: LogNotice }
 
 /** Where an entry was on screen before a re-render: it is put back there after. */
 interface Anchor {
@@ -59,10 +67,29 @@ export class ParleyMessageList extends LitElement {
   static override styles = [
     sharedStyles,
     css`
-    :host { display: block; min-height: 0; }
-    .log { position: relative; height: 100%; overflow-y: auto; padding: 0.5rem 1rem; box-sizing: border-box; overflow-anchor: none; }
+    :host { display: flex; flex-direction: column; min-height: 0; position: relative; }
+    .log { position: relative; flex: 1 1 auto; min-height: 0; overflow-y: auto; padding: 0.5rem 1rem; box-sizing: border-box; overflow-anchor: none; }
     .log:focus-visible { outline-offset: -2px; }
     article { padding: 0.35rem 0; }
+    article.continued { padding-top: 0; }
+    article.hit { background: color-mix(in srgb, var(--parley-accent, ${lightTheme.accent}) 14%, transparent);
+      box-shadow: -0.5rem 0 0 color-mix(in srgb, var(--parley-accent, ${lightTheme.accent}) 14%, transparent); }
+    .day { display: flex; align-items: center; gap: 0.75rem; padding: 0.75rem 0 0.25rem; font-size: 0.8em; font-weight: 600;
+      color: var(--parley-muted, ${lightTheme.muted}); }
+    .day::before, .day::after { content: ''; flex: 1; border-top: 1px solid var(--parley-border-color, ${lightTheme.borderColor}); }
+    .jump { position: absolute; bottom: 0.75rem; left: 50%; transform: translateX(-50%); font: inherit; font-size: 0.9em;
+      padding: 0.35rem 0.9rem; border-radius: 999px; cursor: pointer; border: 1px solid var(--parley-accent, ${lightTheme.accent});
+      background: var(--parley-accent, ${lightTheme.accent}); color: var(--parley-on-accent, ${lightTheme.onAccent});
+      box-shadow: 0 1px 4px rgb(0 0 0 / 0.25); }
+    .search { display: flex; gap: 0.25rem; align-items: center; padding: 0.35rem 0.5rem; flex-wrap: wrap;
+      border-bottom: 1px solid var(--parley-border-color, ${lightTheme.borderColor}); }
+    .search input { flex: 1 1 8rem; min-width: 0; font: inherit; padding: 0.3rem 0.5rem; border-radius: 4px;
+      color: inherit; background: var(--parley-input-background, ${lightTheme.inputBackground});
+      border: 1px solid var(--parley-input-border, ${lightTheme.inputBorder}); }
+    .search button { font: inherit; min-width: 2rem; padding: 0.25rem 0.4rem; border-radius: 4px; cursor: pointer; color: inherit;
+      background: transparent; border: 1px solid var(--parley-input-border, ${lightTheme.inputBorder}); }
+    .search button:disabled { cursor: default; opacity: 0.5; }
+    .search output { font-size: 0.85em; color: var(--parley-muted, ${lightTheme.muted}); min-width: 5.5rem; text-align: center; }
     .meta { display: flex; gap: 0.5rem; align-items: baseline; }
     .author { font-weight: 650; color: var(--author-color);
       color: oklch(from var(--author-color) var(--parley-author-lightness, ${lightTheme.authorLightness}) min(c, 0.14) h); }
@@ -88,6 +115,20 @@ export class ParleyMessageList extends LitElement {
   @property({ attribute: false }) notices: readonly LogNotice[] = []
   /** Whether each message's author is who it claims; unverified ones never show as that user. */
   @property({ attribute: false }) verdictOf: (message: MessageRecord) => Verdict = () => 'unverified'
+  /** Whether the search bar is open (the chat's "Search" button toggles it). */
+  @property({ type: Boolean }) searching = false
+  /** Messages that arrived while the user was reading further up. */
+  @state() private unseen = 0
+  /** Whether the view is more than a screen above the newest. */
+  @state() private far = false
+  @state() private query = ''
+  /** Indices (in `messages`) of the messages that match the query, oldest first. */
+  @state() private hits: readonly number[] = []
+  /** Which of `hits` is shown; -1 before the first jump. */
+  @state() private hitIndex = -1
+  #search = new MessageSearch()
+  /** Where each notice sits (after how many messages): a message right after one starts a new header. */
+  #noticeAfter = new Set<number>()
   /** Follow new entries at the bottom (false once the user scrolled up). */
   #stick = true
   /** Rendered window: entries first..last (inclusive) of the interleaved log. */
@@ -105,7 +146,16 @@ export class ParleyMessageList extends LitElement {
   #sizedHeight = -1
 
   override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('notices')) this.#sortedNotices = [...this.notices].sort((a, b) => a.after - b.after || a.id - b.id)
+    if (changed.has('notices')) {
+      this.#sortedNotices = [...this.notices].sort((a, b) => a.after - b.after || a.id - b.id)
+      this.#noticeAfter = new Set(this.notices.map((notice) => notice.after))
+    }
+    if (changed.has('messages')) {
+      const before = changed.get('messages')?.length ?? 0
+      if (this.#stick) this.unseen = 0
+      else this.unseen += Math.max(0, this.messages.length - before)
+      if (this.query !== '') this.hits = this.#search.find(this.messages, this.query)
+    }
     const count = this.#count()
     if (count <= RENDER_ALL_MAX_ENTRIES) {
       this.#anchor ??= this.#stick ? null : this.#currentAnchor()
@@ -167,11 +217,84 @@ export class ParleyMessageList extends LitElement {
 
   #onScroll(): void {
     const log = this.log
+    const fromBottom = log.scrollHeight - log.scrollTop - log.clientHeight
     // A scroll event dispatched after the log shrank but before the resize is handled (browsers
     // dispatch scroll events before resize observations) would read the new height as the user
     // scrolling up: leave following to #onResize then.
-    if (log.clientHeight === this.#sizedHeight) this.#stick = log.scrollHeight - log.scrollTop - log.clientHeight <= STICK_TO_BOTTOM_PX
+    if (log.clientHeight === this.#sizedHeight) this.#stick = fromBottom <= STICK_TO_BOTTOM_PX
+    if (this.#stick) this.unseen = 0
+    this.far = !this.#stick && fromBottom > log.clientHeight
     if (this.#moveWindow()) this.requestUpdate()
+  }
+
+  /** Scrolls to the newest message and follows new ones again (the jump button; sending). */
+  scrollToNewest(): void {
+    this.#stick = true
+    this.unseen = 0
+    this.far = false
+    this.#anchor = null
+    this.requestUpdate()
+  }
+
+  /** Opens the search bar and puts the keyboard in its field. */
+  async openSearch(): Promise<void> {
+    this.searching = true
+    await this.updateComplete
+    this.renderRoot.querySelector<HTMLInputElement>('.search input')?.focus()
+  }
+
+  /**
+   * Shows the message at `index` (in `messages`) a third of the way down the view and stops
+   * following the newest; the window is moved there, so it works at any length of log.
+   */
+  reveal(index: number): void {
+    const record = this.messages[index]
+    if (record === undefined) return
+    const at = index + this.#sortedNotices.filter((notice) => notice.after <= index).length
+    const count = this.#count()
+    this.#stick = false
+    this.#anchor = { key: `m:${record.id}`, offset: Math.round(this.#viewHeight() / 3) }
+    this.#first = Math.max(0, at - this.#entriesFor(OVERSCAN_PX))
+    this.#last = Math.min(count - 1, at + this.#entriesFor(this.#viewHeight() + OVERSCAN_PX))
+    this.requestUpdate()
+  }
+
+  #onQuery(event: Event): void {
+    this.query = (event.target as HTMLInputElement).value
+    this.hits = this.#search.find(this.messages, this.query)
+    this.hitIndex = -1
+    if (this.hits.length > 0) this.#showHit(this.hits.length - 1) // the newest match first
+  }
+
+  #showHit(hitIndex: number): void {
+    this.hitIndex = hitIndex
+    this.reveal(this.hits[hitIndex])
+  }
+
+  /** Moves to the next match, older (`-1`) or newer (`+1`), wrapping around. */
+  #step(direction: -1 | 1): void {
+    const total = this.hits.length
+    if (total === 0) return
+    const from = this.hitIndex < 0 ? total : this.hitIndex
+    this.#showHit((from + direction + total) % total)
+  }
+
+  #onSearchKey(event: KeyboardEvent): void {
+    if (event.key === 'Enter') {
+      event.preventDefault()
+      this.#step(event.shiftKey ? 1 : -1)
+    } else if (event.key === 'Escape') {
+      event.preventDefault()
+      this.#closeSearch()
+    }
+  }
+
+  #closeSearch(): void {
+    this.searching = false
+    this.query = ''
+    this.hits = []
+    this.hitIndex = -1
+    this.dispatchEvent(new Event('parley-search-closed', { bubbles: true, composed: true }))
   }
 
   /**
@@ -274,8 +397,10 @@ export class ParleyMessageList extends LitElement {
         entries.push({ key: `n:${notices[k].id}`, notice: notices[k] })
         k++
       } else if (message < total) {
+        const previousMessage = message > 0 ? this.messages[message - 1] : null
+        const previous = this.#noticeAfter.has(message) ? null : previousMessage
         const record = this.messages[message++]
-        entries.push({ key: `m:${record.id}`, message: record })
+        entries.push({ key: `m:${record.id}`, message: record, previous, previousMessage })
       }
     }
     return entries
@@ -287,7 +412,10 @@ export class ParleyMessageList extends LitElement {
     const count = this.#count()
     const above = this.#first * estimate
     const below = Math.max(0, count - 1 - this.#last) * estimate
+    const hitId = this.hitIndex >= 0 ? this.messages[this.hits[this.hitIndex]]?.id : undefined
+    const now = Date.now()
     return html`
+      ${this.searching ? this.#renderSearch() : nothing}
       <div class="log" part="log" role="log" aria-label="Messages" tabindex="0" @scroll=${this.#onScroll}>
         ${count === 0 ? html`<div class="empty">No messages yet. Say hello!</div>` : ''}
         <div aria-hidden="true" style=${safeStyle({ height: pixels(above) })}></div>
@@ -297,17 +425,50 @@ export class ParleyMessageList extends LitElement {
           (entry) =>
             'notice' in entry
               ? html`<div class="notice" data-key=${entry.key}>${entry.notice.text}</div>`
-              : html`
-          <article part="message" data-key=${entry.key}>
-            <div class="meta">
-              ${authorLabel(entry.message, this.verdictOf(entry.message))}
-              <time datetime=${new Date(entry.message.sentAt).toISOString()} title=${dateTimeFormat.format(entry.message.sentAt)}>${timeFormat.format(entry.message.sentAt)}</time>
-            </div>
-            <p>${entry.message.text}</p>
-          </article>`,
+              : this.#renderMessage(entry, entry.message.id === hitId, now),
         )}</div>
         <div aria-hidden="true" style=${safeStyle({ height: pixels(below) })}></div>
+      </div>
+      ${
+        this.unseen > 0 || this.far
+          ? html`<button class="jump" @click=${this.scrollToNewest}>${
+              this.unseen > 0 ? `${this.unseen} new ${this.unseen === 1 ? 'message' : 'messages'}` : 'Jump to newest'
+            } <span aria-hidden="true">↓</span></button>`
+          : nothing
+      }`
+  }
+
+  #renderMessage(entry: Extract<Entry, { message: MessageRecord }>, hit: boolean, now: number) {
+    const { message, previousMessage } = entry
+    const newDay = previousMessage === null || !sameDay(previousMessage.sentAt, message.sentAt)
+    // A continued message keeps its author and time for screen readers; only the eye skips them.
+    const continued = !newDay && continuesGroup(entry.previous, message, this.verdictOf)
+    const fullTime = dateTimeFormat.format(message.sentAt)
+    return html`
+      <div class="entry" data-key=${entry.key}>
+        ${newDay ? html`<div class="day">${dayLabel(message.sentAt, now)}</div>` : nothing}
+        <article part="message" class="${continued ? 'continued' : ''} ${hit ? 'hit' : ''}" title=${continued ? fullTime : nothing}>
+          <div class="meta ${continued ? 'visually-hidden' : ''}">
+            ${authorLabel(message, this.verdictOf(message))}
+            <time datetime=${new Date(message.sentAt).toISOString()} title=${fullTime}><span aria-hidden="true">${timeFormat.format(message.sentAt)}</span><span class="visually-hidden">${fullTime}</span></time>
+          </div>
+          <p>${message.text}</p>
+        </article>
       </div>`
+  }
+
+  #renderSearch() {
+    const total = this.hits.length
+    const status = this.query.trim() === '' ? '' : total === 0 ? 'No matches' : `${this.hitIndex + 1} of ${total}`
+    return html`
+      <form class="search" role="search" aria-label="Search messages" @submit=${(event: Event) => event.preventDefault()}>
+        <input type="search" aria-label="Search messages" placeholder="Search messages" .value=${this.query}
+          @input=${this.#onQuery} @keydown=${this.#onSearchKey}>
+        <output aria-live="polite">${status}</output>
+        <button type="button" aria-label="Older match" title="Older match (Enter)" ?disabled=${total === 0} @click=${() => this.#step(-1)}>↑</button>
+        <button type="button" aria-label="Newer match" title="Newer match (Shift+Enter)" ?disabled=${total === 0} @click=${() => this.#step(1)}>↓</button>
+        <button type="button" aria-label="Close search" title="Close search (Escape)" @click=${this.#closeSearch}>✕</button>
+      </form>`
   }
 }
 

@@ -1,7 +1,7 @@
 // <parley-message-list> on its own in Chromium: messages and notices set as properties, text
 // shown as text, authors marked by verdict, and a long log rendered as a window that follows.
 import { describe, expect, it } from 'vitest'
-import { page } from 'vitest/browser'
+import { page, userEvent } from 'vitest/browser'
 import '../../src/components/parley-message-list.js'
 import type { ParleyMessageList } from '../../src/components/parley-message-list.js'
 import { colorFor, type MessageRecord } from '../../src/room/index.js'
@@ -144,5 +144,95 @@ describe('parley-message-list', () => {
     await list.updateComplete
     expect(shown(list)[0]).toBe('Ann: message 1')
     expect(scroller.scrollTop).toBe(top)
+  })
+
+  it('puts an author’s run of messages under one header, yet reads each one’s author and time to screen readers', async () => {
+    const at = (minutes: number) => Date.UTC(2025, 0, 2, 9, minutes)
+    const forged = message('m4', 'Ann', 'forged', at(3))
+    const list = await mount('parley-message-list', (element) => {
+      element.messages = [
+        message('m1', 'Ann', 'one', at(0)),
+        message('m2', 'Ann', 'two', at(1)),
+        message('m3', 'Bo', 'three', at(2)),
+        forged,
+      ]
+      element.verdictOf = (record) => (record === forged ? 'unverified' : 'verified')
+    })
+    const articles = [...(list.shadowRoot?.querySelectorAll('article') ?? [])]
+    expect(articles.map((article) => article.classList.contains('continued'))).toEqual([false, true, false, false])
+    const meta = articles[1].querySelector('.meta') as HTMLElement
+    expect(meta.classList.contains('visually-hidden')).toBe(true)
+    expect(meta.getBoundingClientRect().height).toBeLessThanOrEqual(1)
+    expect(articles[1].querySelector('.author')?.textContent).toBe('Ann')
+    expect(articles[1].getAttribute('title')).toMatch(/2025/) // the full date on hover
+    expect(shown(list)).toEqual(['Ann: one', 'Ann: two', 'Bo: three', '⚠ Ann (unverified): forged'])
+  })
+
+  it('separates days with a line naming the day', async () => {
+    const now = new Date()
+    const today = new Date(now.getFullYear(), now.getMonth(), now.getDate(), 0, 1).getTime()
+    const list = await mount('parley-message-list', (element) => {
+      element.messages = [
+        message('m1', 'Ann', 'old', Date.UTC(2025, 0, 2, 9, 30)),
+        message('m2', 'Ann', 'older day, same author', Date.UTC(2025, 0, 2, 9, 31)),
+        message('m3', 'Ann', 'today', today),
+      ]
+      element.verdictOf = () => 'verified'
+    })
+    const days = [...(list.shadowRoot?.querySelectorAll('.day') ?? [])].map((day) => day.textContent)
+    expect(days).toHaveLength(2)
+    expect(days[0]).toMatch(/2025/)
+    expect(days[1]).toBe('Today')
+    expect(list.shadowRoot?.querySelectorAll('article.continued')).toHaveLength(1) // m2 only: m3 is another day
+  })
+
+  it('counts messages that arrive while the user reads further up, and takes them back down with one click', async () => {
+    const list = await mountSized(manyMessages(2000))
+    const scroller = log().element() as HTMLElement
+    const jump = () => page.getByRole('button', { name: /new message|Jump to newest/ })
+    expect(jump().elements()).toEqual([])
+    scroller.scrollTop = 0
+    await expect.element(jump()).toHaveTextContent('Jump to newest')
+    list.messages = [...list.messages, message('m2001', 'Bo', 'first new')]
+    await expect.element(jump()).toHaveTextContent('1 new message')
+    list.messages = [...list.messages, message('m2002', 'Bo', 'second new'), message('m2003', 'Bo', 'third new')]
+    await expect.element(jump()).toHaveTextContent('3 new messages')
+    expect(scroller.scrollTop).toBe(0)
+    await jump().click()
+    await expect.poll(() => shown(list).at(-1)).toBe('Bo: third new')
+    await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
+    await expect.poll(() => jump().elements()).toEqual([])
+  })
+
+  it('searches 100,000 messages by keyboard and shows each match in view, newest first', async () => {
+    const messages = Array.from({ length: 100_000 }, (_, index) =>
+      message(`m${index}`, 'Ann', index === 1234 || index === 77_777 ? `the word zebra, ${index}` : `message ${index}`),
+    )
+    const list = await mountSized(messages, 400)
+    const scroller = log().element() as HTMLElement
+    await list.openSearch()
+    const field = page.getByRole('searchbox', { name: 'Search messages' })
+    expect(list.shadowRoot?.activeElement).toBe(field.element())
+    await userEvent.keyboard('ZEBRA')
+    await expect.element(page.getByRole('status')).toHaveTextContent('2 of 2')
+    const hitInView = async (text: string) => {
+      const hit = list.shadowRoot?.querySelector('article.hit') as HTMLElement | null
+      if (hit === null || !hit.textContent?.includes(text)) return false
+      const box = hit.getBoundingClientRect()
+      const view = scroller.getBoundingClientRect()
+      return box.top >= view.top && box.bottom <= view.bottom
+    }
+    await expect.poll(() => hitInView('77777')).toBe(true)
+    await userEvent.keyboard('{Enter}')
+    await expect.element(page.getByRole('status')).toHaveTextContent('1 of 2')
+    await expect.poll(() => hitInView('1234')).toBe(true)
+    expect(list.shadowRoot?.querySelectorAll('article').length).toBeLessThan(200)
+    await userEvent.keyboard('{Shift>}{Enter}{/Shift}')
+    await expect.poll(() => hitInView('77777')).toBe(true)
+    const closed = new Promise((resolve) => list.addEventListener('parley-search-closed', resolve, { once: true }))
+    await userEvent.keyboard('{Escape}')
+    await closed
+    expect(list.searching).toBe(false)
+    expect(list.shadowRoot?.querySelector('article.hit')).toBeNull()
   })
 })

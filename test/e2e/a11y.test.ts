@@ -72,6 +72,20 @@ describe('axe-core', () => {
       const [a, b] = await conversation(url)
       await a.emulateMedia({ colorScheme: scheme })
       expect(await axeViolations(a), 'chat').toEqual([])
+      // The search bar open on a match, and a message come in while reading above it.
+      await a.getByRole('button', { name: 'Search' }).click()
+      await a.getByRole('searchbox', { name: 'Search messages' }).fill('mockups')
+      await expect.poll(() => a.locator('parley-message-list article.hit').count()).toBe(1)
+      // Far shorter than the two messages: the view is then above the newest.
+      await a.locator('parley-chat parley-message-list').evaluate((list) => {
+        ;(list as HTMLElement).style.flex = '0 0 120px'
+      })
+      await messageLog(a).evaluate((log) => {
+        log.scrollTop = 0
+      })
+      await sendMessage(b, 'One more thing')
+      await expect.poll(() => a.getByRole('button', { name: '1 new message' }).count()).toBe(1)
+      expect(await axeViolations(a), 'chat searching').toEqual([])
 
       const room = uniqueRoom(`axe-embed-${scheme}`)
       const embed = await (await stack.browsers[0].newContext({ colorScheme: scheme })).newPage()
@@ -107,13 +121,13 @@ describe('keyboard', () => {
 
     // Backwards from the field: the log (scrollable by keyboard), then the header's buttons.
     const backwards: string[] = []
-    for (let step = 0; step < 3; step++) {
+    for (let step = 0; step < 4; step++) {
       await page.keyboard.press('Shift+Tab')
       const now = await focused(page)
       expect(now.outline, now.label).not.toMatch(/^none|0px$/)
       backwards.push(now.label)
     }
-    expect(backwards).toEqual(['div:Messages', 'button:Turn on notifications', 'button:Change name'])
+    expect(backwards).toEqual(['div:Messages', 'button:Turn on notifications', 'button:Search', 'button:Change name'])
     await page.keyboard.press('Enter')
     const nameField = page.getByRole('textbox', { name: 'Your name' })
     await nameField.waitFor()
