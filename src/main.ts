@@ -141,21 +141,31 @@ function showBrokenLink(problem: RoomLinkProblem): void {
   current = null
 }
 
+/** Closes the rooms menu; the keyboard, if it was in there, goes back to the menu's button. */
+function closeMenu(): void {
+  if (!roomsMenu.open) return
+  const hadFocus = roomsMenu.contains(document.activeElement)
+  roomsMenu.open = false
+  if (hadFocus) roomsMenu.querySelector('summary')?.focus()
+}
+
 const followHash = (): void => {
   const link = readRoomLink(location.hash)
   if (link.ok) showRoom(link.address)
   else showBrokenLink(link.problem)
-  roomsMenu.open = false
+  closeMenu()
   renderRecent()
 }
 followHash()
 window.addEventListener('hashchange', followHash)
 
-// The menu closes as menus do: Escape (back to its button), or a click elsewhere.
+// The menu closes as menus do: Escape, a room picked (also the one already open, which
+// changes no hash), or a click elsewhere.
 roomsMenu.addEventListener('keydown', (event) => {
-  if (event.key !== 'Escape' || !roomsMenu.open) return
-  roomsMenu.open = false
-  roomsMenu.querySelector('summary')?.focus()
+  if (event.key === 'Escape') closeMenu()
+})
+roomsMenu.addEventListener('click', (event) => {
+  if (event.target instanceof Element && event.target.closest('a') !== null) closeMenu()
 })
 document.addEventListener('click', (event) => {
   if (roomsMenu.open && !event.composedPath().includes(roomsMenu)) roomsMenu.open = false

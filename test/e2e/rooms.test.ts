@@ -107,6 +107,10 @@ describe('a broken private link', () => {
       expect(await page.locator('parley-chat').count()).toBe(0)
     }
 
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme })
+      await page.screenshot({ path: new URL(`../../test-artifacts/rooms-broken-link-${colorScheme}.png`, import.meta.url).pathname })
+    }
     await page.getByRole('link', { name: 'go to the lobby' }).click()
     await page.getByRole('heading', { name: '#lobby' }).waitFor()
     expect(await page.getByRole('heading', { name: BROKEN_HEADING }).count()).toBe(0)
@@ -151,10 +155,15 @@ describe('recent rooms', () => {
     expect(await menu.evaluate((element) => [...element.querySelectorAll('[aria-label], [title]')].length)).toBe(0)
     expect(await page.getByRole('link', { name: /^Private room/ }).getAttribute('aria-current')).toBe('page')
 
-    // Switching: the chat follows, the menu closes.
+    // Picking the room already open just closes the menu.
+    await page.getByRole('link', { name: /^Private room/ }).click()
+    await expect.poll(() => page.getByRole('list', { name: /^Recent rooms/ }).isVisible()).toBe(false)
+    await recentRooms(page)
+    // Switching: the chat follows, the menu closes, the keyboard is back on the menu's button.
     await page.getByRole('link', { name: `#${first}` }).click()
     await page.getByRole('heading', { name: `#${first}` }).waitFor()
     expect(await page.getByRole('list', { name: /^Recent rooms/ }).isVisible()).toBe(false)
+    expect(await page.evaluate(() => document.activeElement?.localName)).toBe('summary')
     expect(await recentRooms(page)).toEqual([`#${first}`, listed[0], `#${second}`])
 
     // Forgetting one, with the keyboard left on the next row; it stays forgotten after a reload.
