@@ -46,15 +46,38 @@ const recentList = part<HTMLUListElement>('#recent-rooms')
 const recentEmpty = part<HTMLElement>('#recent-rooms-empty')
 for (const link of document.querySelectorAll<HTMLAnchorElement>('a.lobby-link')) link.href = roomFragment(LOBBY)
 
-/** localStorage where the page may use it; otherwise the list lasts as long as the page. */
+/**
+ * localStorage while the page may use it; once it refuses (sandboxed page, private mode, full
+ * quota), a memory list that lasts as long as the page, so the site never fails over its menu.
+ */
 function recentStore(): RecentRoomsStore {
-  try {
-    localStorage.getItem('parley:probe')
-    return localStorage
-  } catch {
-    // sandboxed or storage-less page: keep the list in memory
-    const memory = new Map<string, string>()
-    return { getItem: (key) => memory.get(key) ?? null, setItem: (key, value) => void memory.set(key, value) }
+  let memory: Map<string, string> | null = null
+  const fallBack = (): Map<string, string> => {
+    memory ??= new Map()
+    return memory
+  }
+  return {
+    getItem(key) {
+      if (memory === null) {
+        try {
+          return localStorage.getItem(key)
+        } catch {
+          // refused: from now on the list lives in memory
+        }
+      }
+      return fallBack().get(key) ?? null
+    },
+    setItem(key, value) {
+      if (memory === null) {
+        try {
+          localStorage.setItem(key, value)
+          return
+        } catch {
+          // refused: from now on the list lives in memory
+        }
+      }
+      fallBack().set(key, value)
+    },
   }
 }
 const store = recentStore()

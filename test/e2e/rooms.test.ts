@@ -180,6 +180,28 @@ describe('recent rooms', () => {
     await page.close()
   })
 
+  it('works where the page may not store anything, keeping the list for as long as the page', async () => {
+    const page = await (await stack.browsers[0].newContext()).newPage()
+    // As in a private window with a full quota: every write to localStorage throws.
+    await page.addInitScript(() => {
+      Storage.prototype.setItem = () => {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+      }
+    })
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(error.message))
+    const room = uniqueRoom('no-storage')
+    await page.goto(roomUrl(stack.site.url, stack.signaling.url, room))
+    await pickName(page, 'Ann')
+    await page.evaluate(() => {
+      location.hash = '#elsewhere-no-storage'
+    })
+    await page.getByRole('heading', { name: '#elsewhere-no-storage' }).waitFor()
+    expect(await recentRooms(page)).toEqual(['#elsewhere-no-storage', `#${room}`])
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
   it('fits a 360 px phone: menu, invite controls and the private note, with nothing scrolling sideways', async () => {
     const page = await (await stack.browsers[0].newContext({ viewport: PHONE })).newPage()
     await page.goto(siteUrl('#lobby'))
