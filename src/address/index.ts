@@ -8,4 +8,14 @@ export {
   resolveSignalingUrl,
   type PageLocation,
 } from './config.js'
-export { base64url, newPrivateRoom, parseRoomFragment, roomFragment, topicFor, type RoomAddress } from './room-address.js'
+export { PRIVATE_KEY_CHARS, base64url, newPrivateRoom, roomFragment, topicFor, type RoomAddress } from './room-address.js'
+export { parseRoomFragment, readRoomLink, type RoomLink, type RoomLinkProblem } from './room-link.js'
+export {
+  MAX_RECENT_ROOMS,
+  forgetRoom,
+  loadRecentRooms,
+  rememberRoom,
+  saveRecentRooms,
+  type RecentRoom,
+  type RecentRoomsStore,
+} from './recent-rooms.js'

@@ -1,12 +1,12 @@
 // Which room a page is in, from its URL fragment, and the opaque topic the signaling server
 // sees instead of the room's name. Private rooms carry a secret that never leaves the fragment.
 //
-// Fragments: `#lobby` (a public room named "lobby"), `#room=<id>&key=<secret>` (a private
-// room). Topics: "parley-v1-" + hex(SHA-256("parley/v1/" + name [+ "\n" + secret])), so the
-// server learns neither the name nor the secret. A public name can still be confirmed by
-// anyone who guesses it; that is what "public" means.
+// Fragments (read strictly in room-link.ts): `#lobby` (a public room named "lobby"),
+// `#room=<id>&key=<secret>` (a private room). Topics: "parley-v1-" +
+// hex(SHA-256("parley/v1/" + name [+ "\n" + secret])), so the server learns neither the name
+// nor the secret. A public name can still be confirmed by anyone who guesses it; that is what
+// "public" means.
 import { digest } from 'lib0/hash/sha256'
-import { DEFAULT_ROOM, MAX_ROOM_CHARS } from './config.js'
 
 /** A room: its name, and for a private room the secret that admits people. */
 export interface RoomAddress {
@@ -18,27 +18,8 @@ export interface RoomAddress {
 /** Random bytes in a private room's id and secret. */
 const PRIVATE_ID_BYTES = 9
 const PRIVATE_SECRET_BYTES = 16
-/** Shortest secret accepted from a URL; shorter ones are guessable. */
-const MIN_SECRET_CHARS = 16
-const MAX_SECRET_CHARS = 256
-
-/** The room named by a URL fragment; the default public room when there is none. */
-export function parseRoomFragment(hash: string): RoomAddress {
-  const fragment = hash.replace(/^#/, '')
-  if (fragment.startsWith('room=')) {
-    const params = new URLSearchParams(fragment)
-    const name = cleanRoomName(params.get('room') ?? '')
-    const secret = params.get('key') ?? ''
-    if (name !== null && secret.length >= MIN_SECRET_CHARS && secret.length <= MAX_SECRET_CHARS) return { name, secret }
-  }
-  let name = fragment
-  try {
-    name = decodeURIComponent(fragment)
-  } catch {
-    // a malformed escape: use the fragment as it is
-  }
-  return { name: cleanRoomName(name) ?? DEFAULT_ROOM, secret: null }
-}
+/** Characters of a private room's secret in a link: its bytes in URL-safe base64, unpadded. */
+export const PRIVATE_KEY_CHARS = Math.ceil((PRIVATE_SECRET_BYTES * 8) / 6)
 
 /** The URL fragment (with '#') that opens a room. */
 export function roomFragment(address: RoomAddress): string {
@@ -57,11 +38,6 @@ export function newPrivateRoom(
 export function topicFor(address: RoomAddress): string {
   const identity = `parley/v1/${address.name}` + (address.secret === null ? '' : `\n${address.secret}`)
   return `parley-v1-${hex(digest(new TextEncoder().encode(identity)))}`
-}
-
-function cleanRoomName(raw: string): string | null {
-  const name = raw.trim().slice(0, MAX_ROOM_CHARS)
-  return name.length > 0 ? name : null
 }
 
 function hex(bytes: Uint8Array): string {

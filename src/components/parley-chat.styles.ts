@@ -69,6 +69,7 @@ export const chatStyles = [
   header { display: flex; flex-wrap: wrap; align-items: baseline; column-gap: 1rem; row-gap: 0.25rem;
     padding: 0.6rem 1rem; background: var(--_surface); border-bottom: 1px solid var(--_border-color); }
   .title { margin: 0; font-size: 1.15rem; font-weight: 650; overflow-wrap: anywhere; }
+  parley-invite { flex: 1 1 14rem; min-width: 0; }
   .who { margin-left: auto; display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.25rem 0.75rem;
     font-size: 0.9rem; color: var(--_muted); }
   .who strong { color: var(--_text); }

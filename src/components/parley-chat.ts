@@ -24,6 +24,7 @@ import { announceProfileName, onProfileName, profileStore } from './storage.js'
 import type { ParleyComposer } from './parley-composer.js'
 import type { ParleyMessageList } from './parley-message-list.js'
 import './parley-composer.js'
+import './parley-invite.js'
 import './parley-members.js'
 import './parley-message-list.js'
 import './parley-name-form.js'
@@ -58,6 +59,7 @@ const MAX_HEADING_LEVEL = 5
  * @fires parley-name - the user picked a display name (`detail.name`)
  * @fires parley-draft - the user started (`detail.active`) or stopped typing
  * @csspart header - the bar with the room name
+ * @csspart invite - "Copy invite link" and its note, in the header (only with `invite-link`)
  * @csspart log - the message log
  * @csspart composer - the message composer
  * @csspart members - the members panel
@@ -101,6 +103,13 @@ export class ParleyChat extends LitElement {
    * each other. Empty for a public room. Keep it out of anything sent to a server.
    */
   @property() secret = ''
+  /**
+   * A URL that opens this room, for "Copy invite link" (and the share sheet where there is
+   * one) in the header; empty (the default) shows neither. The element cannot make one: on
+   * an embedding page, only the page knows which of its URLs opens which room. The site sets
+   * its own address. A private room's link carries its secret: the header says so.
+   */
+  @property({ attribute: 'invite-link' }) inviteLink = ''
   /** Signaling server URL (ws: or wss:); defaults to the page's configuration. */
   @property() signaling = ''
   /** Display name; when set, the name form is skipped and nothing is stored. */
@@ -271,6 +280,11 @@ export class ParleyChat extends LitElement {
           <div class="title" role="heading" aria-level=${level}>${
             this.secret ? html`<span aria-hidden="true">🔒 </span>Private room` : `#${room}`
           }</div>
+          ${
+            this.inviteLink && !blocked
+              ? html`<parley-invite part="invite" .link=${this.inviteLink} .privateRoom=${this.secret !== ''}></parley-invite>`
+              : ''
+          }
           ${
             author !== null && !this.renaming
               ? html`

@@ -4,12 +4,22 @@ export { Room, type Author, type MessageListener, type MessagesListener, type Ro
 export { acquireRoom, type RoomLease } from './room-registry.js'
 export {
   DEFAULT_ROOM,
+  MAX_RECENT_ROOMS,
+  forgetRoom,
+  loadRecentRooms,
   newPrivateRoom,
   parseRoomFragment,
+  readRoomLink,
+  rememberRoom,
   resolveIceServers,
   resolveSignalingUrl,
   roomFragment,
+  saveRecentRooms,
+  type RecentRoom,
+  type RecentRoomsStore,
   type RoomAddress,
+  type RoomLink,
+  type RoomLinkProblem,
 } from '../address/index.js'
 export {
   MAX_NAME_CHARS,

@@ -58,6 +58,7 @@ describe('parley-chat properties and attributes', () => {
     expect({
       room: chat.room,
       secret: chat.secret,
+      inviteLink: chat.inviteLink,
       signaling: chat.signaling,
       name: chat.name,
       theme: chat.theme,
@@ -68,6 +69,7 @@ describe('parley-chat properties and attributes', () => {
     }).toEqual({
       room: DEFAULT_ROOM,
       secret: '',
+      inviteLink: '',
       signaling: '',
       name: '',
       theme: 'auto',
@@ -109,6 +111,20 @@ describe('parley-chat properties and attributes', () => {
     chat.secret = 'a-secret-of-this-room'
     await expect.element(page.getByRole('heading', { name: 'Private room' })).toBeVisible()
     expect(chat.shadowRoot?.textContent).not.toContain(chat.room)
+  })
+
+  it('offers "Copy invite link" only with an invite-link, and in a private room says what the link gives', async () => {
+    const chat = await mountChat()
+    const copy = page.getByRole('button', { name: 'Copy invite link' })
+    await expect.element(page.getByText('You are Ann')).toBeVisible()
+    expect(copy.elements()).toEqual([])
+    chat.setAttribute('invite-link', 'https://parley.example/#team')
+    await expect.element(copy).toBeVisible()
+    expect(page.getByText('Anyone with this link can read the room.').elements()).toEqual([])
+    chat.secret = 'AbCdEfGhIjKlMnOpQr-_09'
+    await expect.element(page.getByText('Anyone with this link can read the room.')).toBeVisible()
+    // The key is in the link it copies, and nowhere in what the header shows.
+    expect(chat.shadowRoot?.querySelector('header')?.textContent).not.toContain(chat.secret)
   })
 
   it('follows the theme attribute', async () => {

@@ -67,6 +67,10 @@ describe('axe-core', () => {
       await first.goto(url)
       await first.getByRole('textbox', { name: 'Your name' }).waitFor()
       expect(await axeViolations(first), 'name form').toEqual([])
+      // A private link cut short: the page that says so instead of a chat.
+      await first.goto(`${url.split('#')[0]}#room=abc&key=AbCdE`)
+      await first.getByRole('heading', { name: 'This room link is broken' }).waitFor()
+      expect(await axeViolations(first), 'broken link page').toEqual([])
       await first.close()
 
       const [a, b] = await conversation(url)
@@ -86,6 +90,9 @@ describe('axe-core', () => {
       await sendMessage(b, 'One more thing')
       await expect.poll(() => a.getByRole('button', { name: '1 new message' }).count()).toBe(1)
       expect(await axeViolations(a), 'chat searching').toEqual([])
+      await a.getByText('Rooms', { exact: true }).click()
+      await a.getByRole('list', { name: /^Recent rooms/ }).waitFor()
+      expect(await axeViolations(a), 'rooms menu').toEqual([])
 
       const room = uniqueRoom(`axe-embed-${scheme}`)
       const embed = await (await stack.browsers[0].newContext({ colorScheme: scheme })).newPage()
@@ -135,6 +142,61 @@ describe('keyboard', () => {
     await page.keyboard.type('Alicia')
     await page.keyboard.press('Enter')
     await expect.poll(() => page.locator('parley-chat [part="header"]').textContent()).toContain('You are Alicia')
+    await page.close()
+  })
+})
+
+describe('keyboard: rooms and invites', () => {
+  it('opens the rooms menu, switches rooms, closes it with Escape, and copies the invite link, with the keyboard alone', async () => {
+    const context = await stack.browsers[0].newContext()
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(stack.site.url).origin })
+    const page = await context.newPage()
+    const [first, second] = [uniqueRoom('keys-a'), uniqueRoom('keys-b')]
+    await page.goto(roomUrl(stack.site.url, stack.signaling.url, first))
+    await page.getByRole('textbox', { name: 'Your name' }).fill('Alice')
+    await page.keyboard.press('Enter')
+    await composer(page).waitFor()
+    await page.evaluate((hash) => {
+      location.hash = hash
+    }, `#${second}`)
+    await page.getByRole('heading', { name: `#${second}` }).waitFor()
+
+    // From the top of a fresh page: the menu's button comes first, and opens with Enter.
+    await page.reload()
+    await composer(page).waitFor()
+    await page.keyboard.press('Tab')
+    expect((await focused(page)).label).toBe('summary:Rooms')
+    await page.keyboard.press('Enter')
+    const stops: string[] = []
+    for (let step = 0; step < 4; step++) {
+      await page.keyboard.press('Tab')
+      const now = await focused(page)
+      expect(now.outline, now.label).not.toMatch(/^none|0px$/)
+      stops.push(now.label)
+    }
+    // (focused() shows the first 40 characters of a name.)
+    const removeSecond = `✕Remove #${second} from recent rooms`.slice(0, 40)
+    expect(stops).toEqual(['a:Lobby', `a:#${second}`, `button:${removeSecond}`, `a:#${first}`])
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: `#${first}` }).waitFor()
+    expect(await page.getByRole('list', { name: /^Recent rooms/ }).isVisible()).toBe(false)
+
+    // Escape closes the menu and leaves the keyboard on its button.
+    await page.locator('summary').focus()
+    await page.keyboard.press('Enter')
+    await page.getByRole('list', { name: /^Recent rooms/ }).waitFor()
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Escape')
+    expect(await page.getByRole('list', { name: /^Recent rooms/ }).isVisible()).toBe(false)
+    expect((await focused(page)).label).toBe('summary:Rooms')
+
+    // Then past "New private room" to the chat's "Copy invite link".
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Tab')
+    expect((await focused(page)).label).toBe('button:Copy invite link')
+    await page.keyboard.press('Enter')
+    await page.getByText('Link copied.').waitFor()
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(page.url())
     await page.close()
   })
 })

@@ -74,6 +74,31 @@ describe('plain http by a LAN name', () => {
     await Promise.all([alice.close(), bob.close()])
   })
 
+  it('"Copy invite link" shows the link selected in a field, and says the clipboard needs https', async () => {
+    const lanUrl = roomUrl(byLanName(stack.site.url), byLanName(stack.signaling.url), uniqueRoom('lan-invite'))
+    const { page, errors } = await lanPage()
+    await page.goto(lanUrl)
+    await page.getByRole('textbox', { name: 'Your name' }).fill('Alice')
+    await page.getByRole('button', { name: 'Join' }).click()
+    await composer(page).waitFor({ state: 'visible' })
+    await page.getByRole('button', { name: 'Copy invite link' }).click()
+    const field = page.getByRole('textbox', { name: 'Invite link' })
+    await field.waitFor()
+    expect(await field.inputValue()).toBe(page.url())
+    // Focused and all selected: Ctrl+C is all that is left to do.
+    const selection = await field.evaluate((input: HTMLInputElement) => ({
+      focused: (input.getRootNode() as ShadowRoot).activeElement === input,
+      start: input.selectionStart,
+      end: input.selectionEnd,
+      length: input.value.length,
+    }))
+    expect(selection).toEqual({ focused: true, start: 0, end: selection.length, length: selection.length })
+    expect(await page.getByText('the clipboard needs a secure connection').isVisible()).toBe(true)
+    expect(await page.getByText('Link copied.').count()).toBe(0)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
   it('explains that a private room needs a secure connection, without crashing', async () => {
     const address = roomFragment(newPrivateRoom())
     const { page, errors } = await lanPage()
