@@ -39,11 +39,20 @@ export const MAX_URL_CHARS = 2048
 
 /** Whether `char` (one code point) is a letter, digit or underscore in any script. */
 function isWordChar(char: string | undefined): boolean {
-  return char !== undefined && /^[\p{L}\p{N}\p{M}_]$/u.test(char)
+  if (char === undefined) return false
+  const code = char.charCodeAt(0)
+  // ASCII without a regular expression: most text is.
+  if (code < 0x80)
+    return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f
+  return /^[\p{L}\p{N}\p{M}_]$/u.test(char)
 }
 
+/** Whether `char` is whitespace, or no character (the start or end of the text). */
 function isSpace(char: string | undefined): boolean {
-  return char === undefined || /^\s$/u.test(char)
+  if (char === undefined) return true
+  const code = char.charCodeAt(0)
+  if (code < 0x80) return code === 0x20 || (code >= 0x09 && code <= 0x0d)
+  return /^\s$/u.test(char)
 }
 
 /** The code point of `text` that ends just before `index`, or undefined at the start. */
@@ -59,8 +68,10 @@ function charBefore(text: string, index: number): string | undefined {
 
 /** The code point of `text` that starts at `index`, or undefined at the end. */
 function charAt(text: string, index: number): string | undefined {
-  const point = text.codePointAt(index)
-  return point === undefined ? undefined : String.fromCodePoint(point)
+  const code = text.charCodeAt(index)
+  if (Number.isNaN(code)) return undefined
+  if (code < 0xd800 || code > 0xdbff) return text[index]
+  return String.fromCodePoint(text.codePointAt(index) as number)
 }
 
 /** Parses message text into blocks and inline nodes, without mentions (see withMentions). */
