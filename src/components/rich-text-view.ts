@@ -2,7 +2,7 @@
 // cache that parses each message once however often a long log redraws it.
 import { html, type TemplateResult } from 'lit'
 import type { MessageRecord } from '../room/index.js'
-import { type MentionNames, type RichNode, parseRichText, withMentions } from './rich-text.js'
+import { type MentionNames, type RichNode, type SafeHref, parseRichText, withMentions } from './rich-text.js'
 
 /** A message's parsed text, and its mentions as last resolved (against `names`). */
 interface Parsed {
@@ -29,6 +29,14 @@ export function richTextOf(message: MessageRecord, names: MentionNames): readonl
   return entry.resolved
 }
 
+/**
+ * The one way templates bind a URL attribute: only a SafeHref type-checks in, and the linter
+ * refuses any other URL binding (lint/checked-urls.grit).
+ */
+export function hrefOf(href: SafeHref): string {
+  return href
+}
+
 /** The nodes as templates: every string a peer wrote is bound as text, every href was checked. */
 export function renderRichText(nodes: readonly RichNode[]): Array<TemplateResult | string> {
   return nodes.map(renderNode)
@@ -39,7 +47,7 @@ function renderNode(node: RichNode): TemplateResult | string {
     case 'text':
       return node.text
     case 'link':
-      return html`<a href=${node.href as string} rel="noopener noreferrer" target="_blank">${node.text}</a>`
+      return html`<a href=${hrefOf(node.href)} rel="noopener noreferrer" target="_blank">${node.text}</a>`
     case 'code':
       return html`<code>${node.text}</code>`
     case 'code-block':
