@@ -19,6 +19,7 @@ import {
 import type { DraftDetail, NameDetail, SendDetail } from './events.js'
 import { RoomController } from './room-controller.js'
 import { UnreadController } from './unread-controller.js'
+import { NO_MENTIONS, mentionNames, type MentionNames } from './rich-text.js'
 import { chatStyles } from './parley-chat.styles.js'
 import { announceProfileName, onProfileName, profileStore } from './storage.js'
 import type { ParleyComposer } from './parley-composer.js'
@@ -133,6 +134,11 @@ export class ParleyChat extends LitElement {
   #room = new RoomController(this)
   #unread = new UnreadController(this)
   #unfollowProfileName: (() => void) | undefined
+  /** Names an @mention may refer to: the members whose claim verified, and the user. */
+  #mentionNames: MentionNames = NO_MENTIONS
+  #mentionNamesKey = ''
+  /** The other members' names, offered when the user types @. */
+  #mentionable: readonly string[] = []
 
   /** The room's messages, oldest first: a snapshot, taken on each read. */
   get messages(): readonly MessageRecord[] {
@@ -163,12 +169,25 @@ export class ParleyChat extends LitElement {
           iceServers: this.iceServers ?? resolveIceServers(location, import.meta.env.PARLEY_ICE_SERVERS),
         })
     }
+    this.#updateMentionNames(author?.name ?? null)
     this.#unread.update({
       messages: this.#room.messages,
       selfId: this.#author()?.userId ?? this.identity.userId,
       room: this.#roomName(),
       notify: this.notify,
+      mentionNames: this.#mentionNames,
     })
+  }
+
+  /** Rebuilds the mention names when the verified members or the user's name changed. */
+  #updateMentionNames(self: string | null): void {
+    const verified = this.#room.members.filter((member) => member.verdict === 'verified')
+    const names = verified.map((member) => member.name)
+    const key = JSON.stringify([names, self])
+    if (key === this.#mentionNamesKey) return
+    this.#mentionNamesKey = key
+    this.#mentionNames = mentionNames(names, self)
+    this.#mentionable = verified.filter((member) => !member.isSelf).map((member) => member.name)
   }
 
   /** Whether this is a private room on a page that cannot encrypt (no WebCrypto). */
@@ -320,9 +339,10 @@ export class ParleyChat extends LitElement {
                   @parley-search-closed=${() => {
                     this.searching = false
                     this.renderRoot.querySelector<HTMLElement>('.search-toggle')?.focus()
-                  }} .messages=${this.#room.messages} .notices=${notices} .verdictOf=${this.#room.verdictOf}></parley-message-list>
+                  }} .messages=${this.#room.messages} .notices=${notices} .verdictOf=${this.#room.verdictOf}
+                  .mentionNames=${this.#mentionNames}></parley-message-list>
                 <p class="typing" role="status">${this.#room.typingLine}</p>
-                <parley-composer part="composer" exportparts="textarea, send" @parley-send=${this.#onSend} @parley-draft=${this.#onDraft}></parley-composer>
+                <parley-composer part="composer" exportparts="textarea, send" .mentionable=${this.#mentionable} @parley-send=${this.#onSend} @parley-draft=${this.#onDraft}></parley-composer>
               </div>
               <parley-members part="members" exportparts="list: member-list" .members=${this.#room.members} .headingLevel=${level + 1}></parley-members>
             </div>`

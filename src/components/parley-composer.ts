@@ -1,12 +1,22 @@
 // Where the user writes a message: Enter sends, Shift+Enter adds a line, IME-safe.
-// Over-long drafts are not cut: the reason is shown and Send is disabled.
-import { LitElement, css, html } from 'lit'
-import { customElement, query, state } from 'lit/decorators.js'
+// Over-long drafts are not cut: the reason is shown and Send is disabled. Typing @ offers the
+// members' names to complete (a listbox the field points at; arrows, Tab or Enter, Escape).
+import { LitElement, css, html, nothing } from 'lit'
+import { customElement, property, query, state } from 'lit/decorators.js'
 import { MAX_MESSAGE_CHARS, draftProblem } from '../room/index.js'
 import { intent } from './events.js'
+import { completeMention, matchingNames, mentionQueryAt, type MentionQuery } from './mention-completion.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
 
 const numberFormat = new Intl.NumberFormat('en')
+
+/** The completion list offered for the @query at the caret. */
+interface Completion {
+  mention: MentionQuery
+  options: string[]
+  /** Index of the highlighted option. */
+  active: number
+}
 
 /**
  * The message composer.
@@ -21,6 +31,8 @@ const numberFormat = new Intl.NumberFormat('en')
  * @cssprop --parley-on-accent - text on the send button
  * @cssprop --parley-focus - the focus ring
  * @cssprop --parley-error - the reason a draft cannot be sent
+ * @cssprop --parley-surface - background of the list of names to mention
+ * @cssprop --parley-border-color - border of that list
  */
 @customElement('parley-composer')
 export class ParleyComposer extends LitElement {
@@ -28,7 +40,7 @@ export class ParleyComposer extends LitElement {
     sharedStyles,
     css`
     :host { display: block; }
-    form { display: grid; grid-template-columns: 1fr auto; gap: 0.5rem; align-items: end; }
+    form { position: relative; display: grid; grid-template-columns: 1fr auto; gap: 0.5rem; align-items: end; }
     label { grid-column: 1 / -1; }
     textarea { font: inherit; resize: none; box-sizing: border-box; min-height: 2.75rem; max-height: 10rem; padding: 0.6rem 0.7rem;
       border: 1px solid var(--parley-input-border, ${lightTheme.inputBorder}); border-radius: 8px; field-sizing: content;
@@ -38,27 +50,103 @@ export class ParleyComposer extends LitElement {
       background: var(--parley-accent, ${lightTheme.accent}); color: var(--parley-on-accent, ${lightTheme.onAccent}); }
     button:disabled { opacity: 0.55; cursor: not-allowed; }
     .problem { grid-column: 1 / -1; margin: 0; color: var(--parley-error, ${lightTheme.error}); font-size: 0.9em; }
+    [role='listbox'] { position: absolute; bottom: 100%; left: 0; z-index: 1; margin: 0 0 0.25rem; padding: 0.25rem; list-style: none;
+      min-width: 12rem; max-width: 100%; box-sizing: border-box; border-radius: 8px;
+      border: 1px solid var(--parley-border-color, ${lightTheme.borderColor}); background: var(--parley-surface, ${lightTheme.surface}); }
+    [role='option'] { padding: 0.35rem 0.6rem; border-radius: 6px; cursor: pointer; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    [role='option'][aria-selected='true'] { background: var(--parley-accent, ${lightTheme.accent}); color: var(--parley-on-accent, ${lightTheme.onAccent}); }
   `,
   ]
 
   @query('textarea') private textarea!: HTMLTextAreaElement
   @state() private draft = ''
+  @state() private completion: Completion | null = null
+  /** Names the user may @mention (the other members'), in the order offered. */
+  @property({ attribute: false }) mentionable: readonly string[] = []
+  /** The @ of a query whose list the user closed (Escape) or completed: not offered again. */
+  #dismissedAt = -1
+
+  /** Offers names for the @query at the caret, if any and any match. */
+  #updateCompletion(): void {
+    const field = this.textarea
+    const mention = field.selectionStart === field.selectionEnd ? mentionQueryAt(field.value, field.selectionStart) : null
+    if (mention === null || mention.start !== this.#dismissedAt) this.#dismissedAt = -1
+    const options = mention === null || this.#dismissedAt !== -1 ? [] : matchingNames(this.mentionable, mention.query)
+    if (mention === null || options.length === 0) {
+      this.completion = null
+      return
+    }
+    const previous = this.completion?.options[this.completion.active]
+    this.completion = { mention, options, active: Math.max(0, previous === undefined ? 0 : options.indexOf(previous)) }
+  }
+
+  #pick(index: number): void {
+    const completion = this.completion
+    const name = completion?.options[index]
+    if (completion === null || name === undefined) return
+    const field = this.textarea
+    const next = completeMention(field.value, completion.mention, field.selectionStart, name)
+    field.value = next.draft
+    field.setSelectionRange(next.caret, next.caret)
+    this.draft = next.draft
+    this.#dismissedAt = completion.mention.start
+    this.completion = null
+    field.focus()
+  }
+
+  /** Keys of the open completion list; returns whether the key was for it. */
+  #completionKey(event: KeyboardEvent): boolean {
+    const completion = this.completion
+    if (completion === null || event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return false
+    const count = completion.options.length
+    switch (event.key) {
+      case 'ArrowDown':
+        this.completion = { ...completion, active: (completion.active + 1) % count }
+        return true
+      case 'ArrowUp':
+        this.completion = { ...completion, active: (completion.active - 1 + count) % count }
+        return true
+      case 'Enter':
+      case 'Tab':
+        if (event.shiftKey) return false
+        this.#pick(completion.active)
+        return true
+      case 'Escape':
+        this.#dismissedAt = completion.mention.start
+        this.completion = null
+        return true
+      default:
+        return false
+    }
+  }
 
   #onInput(): void {
     const wasEmpty = this.draft.length === 0
     this.draft = this.textarea.value
+    this.#updateCompletion()
     if (this.draft.length > 0) this.dispatchEvent(intent('parley-draft', { active: true }))
     else if (!wasEmpty) this.dispatchEvent(intent('parley-draft', { active: false }))
   }
 
   #onKeydown(event: KeyboardEvent): void {
+    if (this.#completionKey(event)) {
+      event.preventDefault()
+      event.stopPropagation()
+      return
+    }
     // While an IME composition is open, Enter confirms the composition, never sends.
     if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.keyCode === 229) return
     event.preventDefault()
     this.#send()
   }
 
+  /** The caret moved without input (arrow keys, a click): the query it is in may differ. */
+  #onCaretMove(): void {
+    if (this.completion !== null || this.draft.includes('@')) this.#updateCompletion()
+  }
+
   #onBlur(): void {
+    this.completion = null
     this.dispatchEvent(intent('parley-draft', { active: false }))
   }
 
@@ -72,6 +160,7 @@ export class ParleyComposer extends LitElement {
     const text = this.draft
     this.draft = ''
     this.textarea.value = ''
+    this.completion = null
     this.dispatchEvent(intent('parley-draft', { active: false }))
     this.dispatchEvent(intent('parley-send', { text }))
   }
@@ -84,17 +173,39 @@ export class ParleyComposer extends LitElement {
   override render() {
     const problem = draftProblem(this.draft)
     const tooLong = problem === 'too-long'
+    const completion = this.completion
     return html`
       <form @submit=${this.#onSubmit}>
         <label class="visually-hidden" for="message">Message</label>
         <textarea id="message" part="textarea" rows="1" placeholder="Write a message…"
-          aria-invalid=${tooLong ? 'true' : 'false'} aria-describedby="problem"
-          @input=${this.#onInput} @keydown=${this.#onKeydown} @blur=${this.#onBlur}></textarea>
+          aria-invalid=${tooLong ? 'true' : 'false'} aria-describedby="problem" aria-autocomplete="list"
+          aria-controls=${completion === null ? nothing : 'mention-options'}
+          aria-activedescendant=${completion === null ? nothing : `mention-option-${completion.active}`}
+          @input=${this.#onInput} @keydown=${this.#onKeydown} @keyup=${this.#onCaretMove} @click=${this.#onCaretMove}
+          @blur=${this.#onBlur}></textarea>
+        ${
+          completion === null
+            ? nothing
+            : html`<ul id="mention-options" role="listbox" aria-label="Mention someone">${completion.options.map(
+                (name, index) =>
+                  html`<li id="mention-option-${index}" role="option" aria-selected=${index === completion.active ? 'true' : 'false'}
+                    @mousedown=${(event: MouseEvent) => {
+                      // Keep the focus (and the caret) in the field.
+                      event.preventDefault()
+                      this.#pick(index)
+                    }}>${name}</li>`,
+              )}</ul>`
+        }
         <button part="send" type="submit" ?disabled=${problem !== null}>Send</button>
         <p class="problem" id="problem" aria-live="polite">${
           tooLong
             ? `Too long to send: ${numberFormat.format(this.draft.length)} of ${numberFormat.format(MAX_MESSAGE_CHARS)} characters.`
             : ''
+        }</p>
+        <p class="visually-hidden" aria-live="polite">${
+          completion === null
+            ? ''
+            : `${completion.options.length} ${completion.options.length === 1 ? 'name' : 'names'} to mention: arrow keys to choose, Tab to pick.`
         }</p>
       </form>`
   }

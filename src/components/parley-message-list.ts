@@ -1,6 +1,7 @@
 // The room's messages as a live log: follows new messages at the bottom, and stays put when
 // the user has scrolled up to read. Only what is near the viewport is in the DOM, so a room of
-// 100,000 messages opens and scrolls like one of ten. Text is rendered as text, never as HTML.
+// 100,000 messages opens and scrolls like one of ten. Text is rendered as text, never as HTML:
+// links, code, emphasis and mentions come from a parsed token tree (rich-text.ts), bound as text.
 // Reading aids: one header per run of an author's messages, day separators, a button back to
 // the newest, and search with jumps to each match.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit'
@@ -8,6 +9,8 @@ import { customElement, property, query, state } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
 import { colorFor, type MessageRecord, type Verdict } from '../room/index.js'
 import { MessageSearch, continuesGroup, dayLabel, sameDay } from './log-reading.js'
+import { NO_MENTIONS, type MentionNames } from './rich-text.js'
+import { renderRichText, richTextOf } from './rich-text-view.js'
 import { pixels, safeStyle } from './safe-style.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
 
@@ -61,6 +64,7 @@ interface Anchor {
  * @cssprop --parley-author-lightness - OKLCH lightness of author names, each in its own hue (0–1)
  * @cssprop --parley-error - authors whose signature does not match
  * @cssprop --parley-focus - the focus ring of the log
+ * @cssprop --parley-accent - links, and the highlight of mentions
  */
 @customElement('parley-message-list')
 export class ParleyMessageList extends LitElement {
@@ -99,6 +103,12 @@ export class ParleyMessageList extends LitElement {
     p { margin: 0.1rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
     .empty { color: var(--parley-muted, ${lightTheme.muted}); padding: 1rem 0; }
     .notice { color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.9em; padding: 0.25rem 0; font-style: italic; }
+    p a { color: var(--parley-accent, ${lightTheme.accent}); text-decoration: underline; }
+    p code { font: 0.9em ui-monospace, monospace; padding: 0 0.25em; border-radius: 4px; background: color-mix(in srgb, currentColor 10%, transparent); }
+    p code.block { display: block; white-space: pre-wrap; padding: 0.4rem 0.6rem; margin: 0.25rem 0; }
+    .mention { color: inherit; font-weight: 650; padding: 0 0.15em; border-radius: 4px;
+      background: color-mix(in srgb, var(--parley-accent, ${lightTheme.accent}) 12%, transparent); }
+    .mention.self { background: color-mix(in srgb, var(--parley-accent, ${lightTheme.accent}) 28%, transparent); }
   `,
   ]
 
@@ -129,6 +139,8 @@ export class ParleyMessageList extends LitElement {
   #search = new MessageSearch()
   /** Where each notice sits (after how many messages): a message right after one starts a new header. */
   #noticeAfter = new Set<number>()
+  /** The names an @mention may refer to (the members'), the reader's own among them. */
+  @property({ attribute: false }) mentionNames: MentionNames = NO_MENTIONS
   /** Follow new entries at the bottom (false once the user scrolled up). */
   #stick = true
   /** Rendered window: entries first..last (inclusive) of the interleaved log. */
@@ -452,7 +464,7 @@ export class ParleyMessageList extends LitElement {
             ${authorLabel(message, this.verdictOf(message))}
             <time datetime=${new Date(message.sentAt).toISOString()} title=${fullTime}><span aria-hidden="true">${timeFormat.format(message.sentAt)}</span><span class="visually-hidden">${fullTime}</span></time>
           </div>
-          <p>${message.text}</p>
+          <p>${renderRichText(richTextOf(message, this.mentionNames))}</p>
         </article>
       </div>`
   }

@@ -1,7 +1,10 @@
 // Tells the user about messages that arrive while the page is hidden: where they start (a
-// marker in the log), how many (the document title), and, if allowed, system notifications.
+// marker in the log), how many and how many mention the user (the document title), and, if
+// allowed, system notifications.
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
 import type { MessageRecord } from '../room/index.js'
+import { type MentionNames, NO_MENTIONS, mentionsSelf } from './rich-text.js'
+import { richTextOf } from './rich-text-view.js'
 import { notificationFor, unreadFrom, withUnreadCount } from './unread.js'
 
 /** What the controller looks at on each update of its host. */
@@ -14,23 +17,29 @@ export interface UnreadInput {
   room: string
   /** Whether to touch the document title and post system notifications. */
   notify: boolean
+  /** The names a mention may refer to, the user's own among them. */
+  mentionNames?: MentionNames
 }
 
 /** Whether system notifications may be shown, or 'unsupported' without the Notification API. */
 export type NotifyPermission = NotificationPermission | 'unsupported'
 
-/** Unread counts of every chat element on the page, summed into one title prefix. */
-const titleCounts = new Map<object, number>()
+/** Unread counts (and mentions among them) of every chat element on the page, summed into one title prefix. */
+const titleCounts = new Map<object, { unread: number; mentions: number }>()
 /** The title without a count while one is shown, else null. */
 let titleBase: string | null = null
 /** The title as last written here, to notice when the page retitles itself. */
 let titleWritten = ''
 
-function showUnreadCount(source: object, count: number): void {
-  if (count > 0) titleCounts.set(source, count)
+function showUnreadCount(source: object, count: number, mentions = 0): void {
+  if (count > 0 || mentions > 0) titleCounts.set(source, { unread: count, mentions })
   else titleCounts.delete(source)
   let total = 0
-  for (const each of titleCounts.values()) total += each
+  let totalMentions = 0
+  for (const each of titleCounts.values()) {
+    total += each.unread
+    totalMentions += each.mentions
+  }
   if (titleBase !== null && document.title !== titleWritten) titleBase = document.title
   if (total === 0) {
     if (titleBase !== null && document.title === titleWritten) document.title = titleBase
@@ -38,7 +47,7 @@ function showUnreadCount(source: object, count: number): void {
     return
   }
   titleBase ??= document.title
-  titleWritten = withUnreadCount(titleBase, total)
+  titleWritten = withUnreadCount(titleBase, total, totalMentions)
   document.title = titleWritten
 }
 
@@ -52,6 +61,8 @@ export class UnreadController implements ReactiveController {
   #after = 0
   /** How many messages were already considered for notifications. */
   #seen = 0
+  /** How many of the unread messages mention the user. */
+  #mentions = 0
   #room: string | null = null
   /**
    * Notification.permission as last read: Chromium answers it through a synchronous call to
@@ -80,24 +91,31 @@ export class UnreadController implements ReactiveController {
   }
 
   /** Brings the marker, the title and notifications up to date; call on every host update. */
-  update({ messages, selfId, room, notify }: UnreadInput): void {
+  update({ messages, selfId, room, notify, mentionNames = NO_MENTIONS }: UnreadInput): void {
     if (room !== this.#room) {
       // Another room: what it shows on arrival is not news.
       this.#room = room
       this.marker = null
       this.#after = this.#seen = messages.length
+      this.#mentions = 0
     }
-    if (messages.length < this.#seen) this.#seen = this.#after = messages.length
+    if (messages.length < this.#seen) {
+      this.#seen = this.#after = messages.length
+      this.#mentions = 0
+    }
     const fresh = unreadFrom(messages, this.#seen, selfId)
     this.#seen = messages.length
     if (!this.#hidden) {
       showUnreadCount(this, 0)
       return
     }
+    // Parsed once per message (cached), and only the fresh ones: counted as they arrive.
+    const mentionsUser = (message: MessageRecord): boolean => mentionsSelf(richTextOf(message, mentionNames))
+    this.#mentions += fresh.filter(mentionsUser).length
     const unread = unreadFrom(messages, this.#after, selfId).length
     if (unread > 0) this.marker = this.#after
-    showUnreadCount(this, notify ? unread : 0)
-    if (notify) this.#post(room, fresh)
+    showUnreadCount(this, notify ? unread : 0, notify ? this.#mentions : 0)
+    if (notify) this.#post(room, fresh, mentionsUser)
   }
 
   /** Removes the marker, e.g. once the user writes. */
@@ -122,11 +140,12 @@ export class UnreadController implements ReactiveController {
       this.#after = this.#seen
       this.marker = null
     }
+    this.#mentions = 0
     this.#host.requestUpdate()
   }
 
-  #post(room: string, fresh: readonly MessageRecord[]): void {
-    const text = notificationFor(room, fresh)
+  #post(room: string, fresh: readonly MessageRecord[], mentionsUser: (message: MessageRecord) => boolean): void {
+    const text = notificationFor(room, fresh, mentionsUser)
     if (text === null || this.permission !== 'granted') return
     try {
       const notification = new Notification(text.title, { body: text.body, tag: `parley:${room}` })

@@ -1,5 +1,6 @@
 // Unread messages while the page is hidden, as pure functions over the message list:
-// which ones count, the "(3) " title prefix, and what a system notification says.
+// which ones count, the "(3) " title prefix ("(@1 · 3) " when one mentions the user), and
+// what a system notification says.
 import type { MessageRecord } from '../room/index.js'
 
 /** Longest message text shown in a system notification, in characters. */
@@ -10,8 +11,12 @@ export function unreadFrom(messages: readonly MessageRecord[], after: number, se
   return messages.slice(Math.max(0, after)).filter((message) => message.authorId !== selfId)
 }
 
-/** The page title with "(count) " in front ("(3) #lobby · Parley"); `title` itself when 0. */
-export function withUnreadCount(title: string, count: number): string {
+/**
+ * The page title with "(count) " in front ("(3) #lobby · Parley"), and the mentions of the
+ * user among them first ("(@1 · 3) #lobby · Parley"); `title` itself when there are none.
+ */
+export function withUnreadCount(title: string, count: number, mentions = 0): string {
+  if (mentions > 0) return `(@${mentions} · ${Math.max(count, mentions)}) ${title}`
   return count > 0 ? `(${count}) ${title}` : title
 }
 
@@ -21,15 +26,25 @@ export interface NotificationText {
   body: string
 }
 
-/** What to tell the user about `fresh` messages from others in `room`; null for none. */
-export function notificationFor(room: string, fresh: readonly MessageRecord[]): NotificationText | null {
+/**
+ * What to tell the user about `fresh` messages from others in `room`; null for none. Those
+ * for which `mentionsUser` holds are said to mention the user.
+ */
+export function notificationFor(
+  room: string,
+  fresh: readonly MessageRecord[],
+  mentionsUser: (message: MessageRecord) => boolean = () => false,
+): NotificationText | null {
   if (fresh.length === 0) return null
   if (fresh.length === 1) {
     const [message] = fresh
-    return { title: `${message.authorName} in #${room}`, body: truncate(message.text, MAX_NOTIFICATION_BODY_CHARS) }
+    const title = mentionsUser(message) ? `${message.authorName} mentioned you in #${room}` : `${message.authorName} in #${room}`
+    return { title, body: truncate(message.text, MAX_NOTIFICATION_BODY_CHARS) }
   }
   const authors = [...new Set(fresh.map((message) => message.authorName))]
-  return { title: `${fresh.length} new messages in #${room}`, body: `From ${authors.join(', ')}` }
+  const mentions = fresh.filter(mentionsUser).length
+  const mentioned = mentions === 0 ? '' : mentions === 1 ? ', 1 mentions you' : `, ${mentions} mention you`
+  return { title: `${fresh.length} new messages in #${room}${mentioned}`, body: `From ${authors.join(', ')}` }
 }
 
 function truncate(text: string, max: number): string {

@@ -32,6 +32,11 @@ describe('withUnreadCount', () => {
     expect(withUnreadCount('#lobby · Parley', 3)).toBe('(3) #lobby · Parley')
     expect(withUnreadCount('#lobby · Parley', 0)).toBe('#lobby · Parley')
   })
+
+  it('puts the mentions of the user first', () => {
+    expect(withUnreadCount('#lobby · Parley', 3, 1)).toBe('(@1 · 3) #lobby · Parley')
+    expect(withUnreadCount('#lobby · Parley', 0, 0)).toBe('#lobby · Parley')
+  })
 })
 
 describe('notificationFor', () => {
@@ -42,6 +47,16 @@ describe('notificationFor', () => {
   it('sums up several messages by count and authors', () => {
     const fresh = [message('m1', 'ann', 'Ann'), message('m2', 'bo', 'Bo'), message('m3', 'ann', 'Ann')]
     expect(notificationFor('lobby', fresh)).toEqual({ title: '3 new messages in #lobby', body: 'From Ann, Bo' })
+  })
+
+  it('says when a message mentions the user', () => {
+    const mentioning = (each: MessageRecord) => each.text.includes('@Me')
+    expect(notificationFor('lobby', [message('m1', 'ann', 'Ann', 'hi @Me')], mentioning)).toEqual({
+      title: 'Ann mentioned you in #lobby',
+      body: 'hi @Me',
+    })
+    const fresh = [message('m1', 'ann', 'Ann', 'hi @Me'), message('m2', 'bo', 'Bo', 'hi')]
+    expect(notificationFor('lobby', fresh, mentioning)).toEqual({ title: '2 new messages in #lobby, 1 mentions you', body: 'From Ann, Bo' })
   })
 
   it('says nothing about no messages, and cuts long texts without splitting characters', () => {
