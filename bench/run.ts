@@ -4,6 +4,7 @@ import { formatBundleSize, runBundleSizeBench } from './bundle-size.js'
 import { floodTable, runFloodBench } from './flood.js'
 import { historyTable, runHistoryBench } from './history.js'
 import { presenceTable, runPresenceBench } from './presence.js'
+import { recordsTable, runRecordsBench } from './records.js'
 import { DEFAULT_BENCH_OPTIONS, formatBenchTable, formatCapacityTable, runSignalingBench } from './signaling-load.js'
 
 const results: Record<string, unknown> = {}
@@ -11,6 +12,10 @@ const results: Record<string, unknown> = {}
 const bundle = await runBundleSizeBench()
 console.log(formatBundleSize(bundle) + '\n')
 results.bundleSize = bundle
+
+const records = await runRecordsBench()
+console.log(recordsTable(records) + '\n')
+results.records = records
 
 const presence = await runPresenceBench()
 console.log(presenceTable(presence) + '\n')

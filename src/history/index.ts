@@ -1,6 +1,16 @@
 // The history layer's public surface: the room document's schema, its messages (read,
 // written, restored), and keeping it in IndexedDB. Imports only from identity and address.
-export { MAX_MESSAGE_CHARS, messagesOf, parseMessageRecord, type MessageRecord } from './schema.js'
+export {
+  MAX_MESSAGE_CHARS,
+  encodeMessageRecord,
+  keysOf,
+  messagesOf,
+  parseMessageRecord,
+  type CompactRecord,
+  type KeyLookup,
+  type MessageRecord,
+} from './schema.js'
+export { KeyDirectory, keyDirectoryOf } from './author-keys.js'
 export {
   appendMessage,
   draftProblem,

@@ -1,7 +1,8 @@
 // Reading and writing chat messages in a room document: pure functions over a Y.Doc.
 // Invalid records written by other peers are skipped and counted, never rendered.
 import type * as Y from 'yjs'
-import { MAX_MESSAGE_CHARS, messagesOf, parseMessageRecord, type MessageRecord } from './schema.js'
+import { keyDirectoryOf } from './author-keys.js'
+import { MAX_MESSAGE_CHARS, encodeMessageRecord, messagesOf, parseMessageRecord, type KeyLookup, type MessageRecord } from './schema.js'
 
 /** Why a draft cannot be sent, or null when it can. */
 export type DraftProblem = 'empty' | 'too-long' | null
@@ -19,12 +20,12 @@ export interface MessageBatch {
   skipped: number
 }
 
-/** Validates raw records, keeping their order. */
-export function parseMessages(raw: readonly unknown[]): MessageBatch {
+/** Validates raw records, keeping their order; compact records find their keys through `keyOf`. */
+export function parseMessages(raw: readonly unknown[], keyOf?: KeyLookup): MessageBatch {
   const messages: MessageRecord[] = []
   let skipped = 0
   for (const value of raw) {
-    const record = parseMessageRecord(value)
+    const record = parseMessageRecord(value, keyOf)
     if (record === null) skipped++
     else messages.push(record)
   }
@@ -33,13 +34,24 @@ export function parseMessages(raw: readonly unknown[]): MessageBatch {
 
 /** Reads every valid message of the room, in document order. */
 export function readMessages(doc: Y.Doc): MessageBatch {
-  return parseMessages(messagesOf(doc).toArray())
+  return parseMessages(messagesOf(doc).toArray(), keyDirectoryOf(doc).keyOf)
 }
 
-/** Appends a message to the room; throws if the record is invalid (a local bug, not input). */
+/**
+ * Appends a message to the room in the compact format, with its author's key if the room does
+ * not hold it yet (in the same transaction, before the record); throws if the record is invalid
+ * (a local bug, not input).
+ */
 export function appendMessage(doc: Y.Doc, record: MessageRecord, origin: unknown = null): void {
   if (parseMessageRecord(record) === null) throw new Error('appendMessage: invalid message record')
-  doc.transact(() => messagesOf(doc).push([{ ...record }]), origin)
+  doc.transact(() => messagesOf(doc).push([storedForm(doc, record)]), origin)
+}
+
+/** A record as written to `doc`, its key added to the room's keys when the record leaves it out. */
+function storedForm(doc: Y.Doc, record: MessageRecord): unknown {
+  const stored = encodeMessageRecord(record)
+  if (record.publicKey !== undefined && 'k' in stored) keyDirectoryOf(doc).ensure(record.publicKey)
+  return stored
 }
 
 /** What changed in the message array: a full reset, or records appended at the end. */
@@ -53,14 +65,15 @@ export type MessagesChange = { kind: 'reset'; batch: MessageBatch } | { kind: 'a
  */
 export function observeMessages(doc: Y.Doc, listener: (change: MessagesChange) => void): () => void {
   const messages = messagesOf(doc)
+  const { keyOf } = keyDirectoryOf(doc)
   let length = messages.length
   let last = lastOf(messages)
   const handler = (event: Y.YArrayEvent<unknown>): void => {
     const appended = appendedRecords(messages, length, last, event.transaction)
     length = messages.length
     last = lastOf(messages)
-    if (appended !== null) listener({ kind: 'append', batch: parseMessages(appended) })
-    else listener({ kind: 'reset', batch: parseMessages(messages.toArray()) })
+    if (appended !== null) listener({ kind: 'append', batch: parseMessages(appended, keyOf) })
+    else listener({ kind: 'reset', batch: parseMessages(messages.toArray(), keyOf) })
   }
   messages.observe(handler)
   return () => messages.unobserve(handler)
@@ -144,6 +157,6 @@ export function lostRecords(
 export function restoreRecords(doc: Y.Doc, lost: ReadonlyArray<{ index: number; record: MessageRecord }>, origin: unknown): void {
   const messages = messagesOf(doc)
   doc.transact(() => {
-    for (const { index, record } of lost) messages.insert(Math.min(index, messages.length), [{ ...record }])
+    for (const { index, record } of lost) messages.insert(Math.min(index, messages.length), [storedForm(doc, record)])
   }, origin)
 }

@@ -1,7 +1,21 @@
 // The shape of a room's shared Yjs document, declared once, and the guard every record passes.
 // Records come from other peers, so they arrive as `unknown` and are validated before use.
+//
+// The `messages` array holds records in two formats; readers accept both, writers write the
+// compact one (see ARCHITECTURE.md, "Records"):
+//   v1 (full):    { id, authorId, authorName, text, sentAt, publicKey?, signature? }  (strings, base64url)
+//   v2 (compact): { k: 'm', i, a, n, text, s, g? }
+//     k  the record's kind: 'm', a chat message (other kinds get their own letter and signing domain)
+//     i  id, a  author id: raw bytes when the id is canonical base64url, else the string itself
+//     n  author name, text  the text (named in full, so that a plain Yjs client still finds it),
+//     s  sent at (ms), g  the Ed25519 signature (64 raw bytes)
+//   A v2 record carries no public key: it is found in the `keys` array by the author id, which
+//   is the key's fingerprint (identity/signing.ts), so nobody can put another key under it.
+// The `keys` array holds raw 32-byte Ed25519 public keys, at least one entry per signing author.
+// Both formats stand for the same MessageRecord and the same signed bytes (messageBytes, v1).
 import type * as Y from 'yjs'
-import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS } from '../identity/index.js'
+import { encodeBase64url } from './base64url.js'
+import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS, fromBase64url, userIdOf } from '../identity/index.js'
 
 /** Longest message text a user may send, in characters (UTF-16 code units). */
 export const MAX_MESSAGE_CHARS = 4000
@@ -35,20 +49,96 @@ export function messagesOf(doc: Y.Doc): Y.Array<unknown> {
   return doc.getArray<unknown>('messages')
 }
 
+/** The room's authors' public keys (raw bytes), appended once per author; see author-keys.ts. */
+export function keysOf(doc: Y.Doc): Y.Array<unknown> {
+  return doc.getArray<unknown>('keys')
+}
+
+/** Kind of a compact chat-message record (its `k`). */
+export const MESSAGE_KIND = 'm'
+/** Bytes of a raw Ed25519 public key, as the `keys` array holds it. */
+export const PUBLIC_KEY_BYTES = 32
+/** Most raw bytes accepted for a binary id or signature from a peer (base64url of it fits MAX_SIGNATURE_FIELD_CHARS). */
+const MAX_BINARY_FIELD_BYTES = 96
+
+/** A message record as the compact (v2) format stores it. */
+export interface CompactRecord {
+  k: typeof MESSAGE_KIND
+  i: Uint8Array | string
+  a: Uint8Array | string
+  n: string
+  text: string
+  s: number
+  g?: Uint8Array | string
+}
+
+/** Looks up the public key (base64url) bound to a user id; undefined when the room holds none. */
+export type KeyLookup = (userId: string) => string | undefined
+
+const noKeys: KeyLookup = () => undefined
+
 const isBoundedString = (value: unknown, max: number, allowEmpty = false): value is string =>
   typeof value === 'string' && value.length <= max && (allowEmpty || value.length > 0)
 
-/** Returns the record if `value` is a well-formed message, otherwise null. */
-export function parseMessageRecord(value: unknown): MessageRecord | null {
+/**
+ * Returns the record if `value` is a well-formed message in either format, otherwise null. A
+ * compact record's public key comes from `keyOf`; one whose key the room does not hold keeps
+ * its signature but no key, and so never verifies.
+ */
+export function parseMessageRecord(value: unknown, keyOf: KeyLookup = noKeys): MessageRecord | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
+  if ('k' in value) return parseCompactRecord(value as Record<string, unknown>, keyOf)
   const { id, authorId, authorName, text, sentAt, publicKey, signature } = value as Record<string, unknown>
   if (!isBoundedString(id, MAX_ID_CHARS)) return null
   if (!isBoundedString(authorId, MAX_ID_CHARS)) return null
   if (!isBoundedString(authorName, MAX_NAME_CHARS)) return null
   if (!isBoundedString(text, MAX_MESSAGE_CHARS)) return null
-  if (typeof sentAt !== 'number' || !Number.isFinite(sentAt) || sentAt < 0 || sentAt > MAX_SENT_AT_MS) return null
+  if (!isSentAt(sentAt)) return null
   const record: MessageRecord = { id, authorId, authorName, text, sentAt }
   if (publicKey === undefined && signature === undefined) return record
   if (!isBoundedString(publicKey, MAX_SIGNATURE_FIELD_CHARS) || !isBoundedString(signature, MAX_SIGNATURE_FIELD_CHARS)) return null
   return { ...record, publicKey, signature }
+}
+
+function parseCompactRecord(value: Record<string, unknown>, keyOf: KeyLookup): MessageRecord | null {
+  const { k, i, a, n, text, s, g } = value
+  if (k !== MESSAGE_KIND) return null // a kind this build does not know
+  const id = idField(i, MAX_ID_CHARS)
+  const authorId = idField(a, MAX_ID_CHARS)
+  if (id === null || authorId === null) return null
+  if (!isBoundedString(n, MAX_NAME_CHARS)) return null
+  if (!isBoundedString(text, MAX_MESSAGE_CHARS)) return null
+  if (!isSentAt(s)) return null
+  const record: MessageRecord = { id, authorId, authorName: n, text, sentAt: s }
+  if (g === undefined) return record
+  const signature = idField(g, MAX_SIGNATURE_FIELD_CHARS)
+  if (signature === null) return null
+  const publicKey = keyOf(authorId)
+  return publicKey === undefined ? { ...record, signature } : { ...record, publicKey, signature }
+}
+
+const isSentAt = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_SENT_AT_MS
+
+/** A binary-or-string field as its string: raw bytes read as base64url. */
+function idField(value: unknown, maxChars: number): string | null {
+  if (value instanceof Uint8Array) return value.length > 0 && value.length <= MAX_BINARY_FIELD_BYTES ? encodeBase64url(value) : null
+  return isBoundedString(value, maxChars) ? value : null
+}
+
+/** The raw bytes of a canonical base64url string (one that encodes back to itself), else the string. */
+function compactField(text: string): Uint8Array | string {
+  const bytes = fromBase64url(text)
+  return bytes.length > 0 && encodeBase64url(bytes) === text ? bytes : text
+}
+
+/**
+ * How a record is written to the document: compact, unless it carries a public key that is not
+ * its author's (a forgery kept as it came, when put back), which only the full format can hold.
+ */
+export function encodeMessageRecord(record: MessageRecord): CompactRecord | MessageRecord {
+  const { id, authorId, authorName, text, sentAt, publicKey, signature } = record
+  if (publicKey !== undefined && (signature === undefined || userIdOf(publicKey) !== authorId)) return { ...record }
+  const compact: CompactRecord = { k: MESSAGE_KIND, i: compactField(id), a: compactField(authorId), n: authorName, text, s: sentAt }
+  return signature === undefined ? compact : { ...compact, g: compactField(signature) }
 }

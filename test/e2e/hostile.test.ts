@@ -9,8 +9,8 @@ import { WebrtcProvider } from 'y-webrtc'
 import type { Page } from 'playwright-core'
 import { topicFor } from '../../src/address/index.js'
 import { Room } from '../../src/room/index.js'
-import { messagesOf, type MessageRecord } from '../../src/history/index.js'
-import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
+import { encodeMessageRecord, keysOf, messagesOf, type MessageRecord } from '../../src/history/index.js'
+import { fromBase64url, generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
 import { expectMessages, joinRoom, roomUrl, sendMessage, shownMembers, shownMessages, uniqueRoom, useChatStack } from './harness.js'
 
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
@@ -59,13 +59,31 @@ describe('a forging peer', () => {
       }
       const misattributed: MessageRecord = { ...claim, signature: await malloryKey.sign(messageBytes(mallory.topic, claim)) }
       messagesOf(malloryDoc).push([tampered, misattributed])
+      // 1 and 2 again in the compact format, whose key is looked up by author id: Alice's own key
+      // is found for the tampered words, and Mallory's key, added to the room's keys, is filed
+      // under Mallory's fingerprint, not Alice's.
+      const compactClaim = { ...claim, id: 'forged-4', text: 'Mallory is right, compactly' }
+      const compactMisattributed = { ...compactClaim, signature: await malloryKey.sign(messageBytes(mallory.topic, compactClaim)) }
+      malloryDoc.transact(() => {
+        keysOf(malloryDoc).push([fromBase64url(malloryKey.publicKey)])
+        messagesOf(malloryDoc).push([
+          encodeMessageRecord({ ...tampered, id: 'forged-3', text: 'I owe Mallory 2000' }),
+          encodeMessageRecord({ ...compactMisattributed, publicKey: undefined }),
+        ])
+      })
       // 3. Alice's presence, with her key but no signature of hers over this tab: a "signer"
       // that replays her message's signature.
       const replayed = { userId: aliceId, publicKey: genuine.publicKey ?? '', sign: async () => genuine.signature ?? '' }
       await mallory.presence.join({ userId: aliceId, name: 'Alice', signer: replayed })
 
       for (const page of [a, b]) {
-        await expectMessages(page, ['Alice: hello', '⚠ Alice (unverified): I owe Mallory 1000', '⚠ Alice (unverified): Mallory is right'])
+        await expectMessages(page, [
+          'Alice: hello',
+          '⚠ Alice (unverified): I owe Mallory 1000',
+          '⚠ Alice (unverified): Mallory is right',
+          '⚠ Alice (unverified): I owe Mallory 2000',
+          '⚠ Alice (unverified): Mallory is right, compactly',
+        ])
       }
       // The forged tab is listed apart, marked; the real Alice stays verified.
       await expect

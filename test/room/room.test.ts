@@ -2,7 +2,8 @@
 // hands out. Another peer's writes arrive as Yjs updates applied to the room's document.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { messagesOf, type MessageRecord } from '../../src/history/index.js'
+import { keysOf, messagesOf, type MessageRecord } from '../../src/history/index.js'
+import { fromBase64url, generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
 import { Room, type Author } from '../../src/room/index.js'
 
 const rooms: Room[] = []
@@ -117,5 +118,31 @@ describe('Room.messages', () => {
     expect(seen).toHaveLength(2)
     expect(seen[1]).toBe(room.messages)
     expect(seen[0]).toHaveLength(1000)
+  })
+})
+
+describe('Room.send', () => {
+  it('writes compact records, the key once per author, and shows them beside full records of older builds', async () => {
+    const { room, peer } = openRoom()
+    const signer = await signerFor(await generateSigningKeys())
+    const author: Author = { name: 'Alice', userId: signer.userId, signer }
+    // An older build's record, key and signature inline, already in the room.
+    const unsigned = { id: 'old-1', authorId: signer.userId, authorName: 'Alice', text: 'from an older build', sentAt: 1000 }
+    const old = { ...unsigned, publicKey: signer.publicKey }
+    messagesOf(peer).push([{ ...old, signature: await signer.sign(messageBytes(room.topic, old)) }])
+    await room.send(author, 'one', 2000)
+    await room.send(author, 'two', 3000)
+    expect(
+      messagesOf(peer)
+        .toArray()
+        .map((stored) => 'k' in (stored as object)),
+    ).toEqual([false, true, true])
+    expect(keysOf(peer).toArray()).toEqual([fromBase64url(signer.publicKey)])
+    expect(room.messages.map((m) => [m.text, m.publicKey])).toEqual([
+      ['from an older build', signer.publicKey],
+      ['one', signer.publicKey],
+      ['two', signer.publicKey],
+    ])
+    expect(room.stats().skippedRecords).toBe(0)
   })
 })

@@ -1,0 +1,35 @@
+// Unpadded base64url of raw bytes, by table: compact records turn three binary fields into
+// strings each time they are parsed, and btoa with regex replaces cost several times more.
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+/** Character codes of the alphabet, by 6-bit value. */
+const CODES = Uint8Array.from(ALPHABET, (char) => char.charCodeAt(0))
+/** Longest input encoded in one call to String.fromCharCode, in bytes (its output fits the argument limit easily). */
+const CHUNK_BYTES = 3 * 1024
+/** Output codes, reused between calls. */
+const out = new Uint16Array((CHUNK_BYTES / 3) * 4)
+
+/** Unpadded base64url of `bytes`, the same text as address's `base64url`. */
+export function encodeBase64url(bytes: Uint8Array): string {
+  if (bytes.length > CHUNK_BYTES) {
+    let text = ''
+    for (let start = 0; start < bytes.length; start += CHUNK_BYTES) text += encodeBase64url(bytes.subarray(start, start + CHUNK_BYTES))
+    return text
+  }
+  let o = 0
+  const whole = bytes.length - (bytes.length % 3)
+  for (let i = 0; i < whole; i += 3) {
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number)
+    out[o++] = CODES[n >> 18] as number
+    out[o++] = CODES[(n >> 12) & 63] as number
+    out[o++] = CODES[(n >> 6) & 63] as number
+    out[o++] = CODES[n & 63] as number
+  }
+  const rest = bytes.length - whole
+  if (rest > 0) {
+    const n = ((bytes[whole] as number) << 16) | (rest === 2 ? (bytes[whole + 1] as number) << 8 : 0)
+    out[o++] = CODES[n >> 18] as number
+    out[o++] = CODES[(n >> 12) & 63] as number
+    if (rest === 2) out[o++] = CODES[(n >> 6) & 63] as number
+  }
+  return String.fromCharCode.apply(null, out.subarray(0, o) as unknown as number[])
+}

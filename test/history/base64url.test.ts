@@ -1,0 +1,15 @@
+// The table-driven base64url that compact records are parsed with writes what the btoa-based
+// encoder writes, at every length.
+import { describe, expect, it } from 'vitest'
+import { encodeBase64url } from '../../src/history/base64url.js'
+import { base64url } from '../../src/address/index.js'
+
+describe('encodeBase64url', () => {
+  it('writes the same text as the btoa-based encoder, at every length and past one chunk', () => {
+    for (const length of [0, 1, 2, 3, 4, 5, 16, 32, 64, 3 * 1024, 3 * 1024 + 1, 10_000]) {
+      const bytes = crypto.getRandomValues(new Uint8Array(length))
+      expect(encodeBase64url(bytes)).toBe(base64url(bytes))
+    }
+    expect(encodeBase64url(Uint8Array.from([0xfb, 0xff]))).toBe('-_8')
+  })
+})
