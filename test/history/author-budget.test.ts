@@ -105,42 +105,48 @@ const PEERS = 4
 const FLOODER = 3
 /** Ticks of writing, splitting and healing (a tick is a second of the records' time). */
 const CHAOS_TICKS = 40
+/** Time a seed may take, in ms: about a second alone, several on a loaded machine. */
+const SEED_TIMEOUT_MS = 30_000
 
 describe('shown messages over a faulty network with a flooding peer', () => {
-  it.each(SEEDS)('seed %i: every peer shows the same messages, all of the people, the same few of the flood', (seed) => {
-    const where = `seed ${seed} (replay: PARLEY_SEED=${seed} npx vitest run test/history/author-budget.test.ts)`
-    const net = new SimNetwork(PEERS, seed, { dropRate: 0.2, maxDelayTicks: 8 })
-    const lists = net.docs.map(shownList)
-    const people: string[] = []
-    let flooded = 0
-    const counters = net.docs.map(() => 0)
-    for (let tick = 0; tick < CHAOS_TICKS; tick++) {
-      const roll = net.random()
-      // The flooder writes ten records a tick; the people, now and then, one a tick at most.
-      for (let i = 0; i < 10; i++) appendMessage(net.docs[FLOODER], record('flooder', flooded++, net.now * 1000 + i))
-      if (roll < 0.2) {
-        const peer = Math.floor(net.random() * FLOODER)
-        const message = record(`peer${peer}`, counters[peer]++, net.now * 1000)
-        appendMessage(net.docs[peer], message)
-        people.push(message.id)
-      } else if (roll < 0.23) net.partition(net.docs.map(() => Math.floor(net.random() * 2)))
-      else if (roll < 0.26) net.heal()
-      net.tick()
-    }
-    net.heal()
-    net.faults = { dropRate: 0, maxDelayTicks: 8 }
-    for (let tick = 0; tick < 400 && (tick < 20 || net.busy); tick++) {
-      if (tick % 20 === 0) for (let a = 0; a < PEERS; a++) for (let b = 0; b < PEERS; b++) if (a !== b) net.connect(a, b)
-      net.tick()
-    }
-    const shown = lists.map((list) => list())
-    for (const list of shown) {
-      expect(list, where).toEqual(shown[0])
-      expect(list.filter((id) => !id.startsWith('flooder')).sort(), where).toEqual([...people].sort())
-    }
-    const floodShown = shown[0].filter((id) => id.startsWith('flooder')).length
-    expect(floodShown, where).toBeGreaterThan(0)
-    expect(floodShown, where).toBeLessThan(flooded / 2)
-    net.destroy()
-  })
+  it.each(SEEDS)(
+    'seed %i: every peer shows the same messages, all of the people, the same few of the flood',
+    { timeout: SEED_TIMEOUT_MS },
+    (seed) => {
+      const where = `seed ${seed} (replay: PARLEY_SEED=${seed} npx vitest run test/history/author-budget.test.ts)`
+      const net = new SimNetwork(PEERS, seed, { dropRate: 0.2, maxDelayTicks: 8 })
+      const lists = net.docs.map(shownList)
+      const people: string[] = []
+      let flooded = 0
+      const counters = net.docs.map(() => 0)
+      for (let tick = 0; tick < CHAOS_TICKS; tick++) {
+        const roll = net.random()
+        // The flooder writes ten records a tick; the people, now and then, one a tick at most.
+        for (let i = 0; i < 10; i++) appendMessage(net.docs[FLOODER], record('flooder', flooded++, net.now * 1000 + i))
+        if (roll < 0.2) {
+          const peer = Math.floor(net.random() * FLOODER)
+          const message = record(`peer${peer}`, counters[peer]++, net.now * 1000)
+          appendMessage(net.docs[peer], message)
+          people.push(message.id)
+        } else if (roll < 0.23) net.partition(net.docs.map(() => Math.floor(net.random() * 2)))
+        else if (roll < 0.26) net.heal()
+        net.tick()
+      }
+      net.heal()
+      net.faults = { dropRate: 0, maxDelayTicks: 8 }
+      for (let tick = 0; tick < 400 && (tick < 20 || net.busy); tick++) {
+        if (tick % 20 === 0) for (let a = 0; a < PEERS; a++) for (let b = 0; b < PEERS; b++) if (a !== b) net.connect(a, b)
+        net.tick()
+      }
+      const shown = lists.map((list) => list())
+      for (const list of shown) {
+        expect(list, where).toEqual(shown[0])
+        expect(list.filter((id) => !id.startsWith('flooder')).sort(), where).toEqual([...people].sort())
+      }
+      const floodShown = shown[0].filter((id) => id.startsWith('flooder')).length
+      expect(floodShown, where).toBeGreaterThan(0)
+      expect(floodShown, where).toBeLessThan(flooded / 2)
+      net.destroy()
+    },
+  )
 })
