@@ -1,6 +1,12 @@
 // Relay pruning with real peers, one process each: what a chat message costs in a full mesh,
 // that a partial mesh (y-webrtc's maxConns) still brings every change to everyone, and stock peers.
+import wrtc from '@roamhq/wrtc'
 import { describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { Awareness } from 'y-protocols/awareness'
+import { openTransport, type RtcImplementation } from '../../src/transport/index.js'
+import { HeldChanges } from '../support/held-changes.js'
 import type { NodePeer, NodePeerState, SentCounts } from '../support/node-peer.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
 
@@ -12,6 +18,9 @@ const FULL_MESH_TEST_TIMEOUT_MS = 150_000
 const PARTIAL_MESH_TEST_TIMEOUT_MS = 240_000
 /** Peers of the full-mesh rooms. */
 const FULL_MESH_SIZE = 5
+
+// lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
+globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 
 const signaling = useSignalingServer('relay')
 
@@ -234,4 +243,49 @@ describe('relay pruning in a partial mesh (maxConns)', () => {
       PARTIAL_MESH_TEST_TIMEOUT_MS,
     )
   }
+})
+
+describe('relay repair', () => {
+  it(
+    'gets a peer what it lacks once a lost link makes the peers compare digests',
+    async () => {
+      const topic = signaling.topic()
+      // This peer's changes are held: they never go out as updates, so only a repair can carry them.
+      const doc = new Y.Doc()
+      const awareness = new Awareness(doc)
+      awareness.setLocalState({ name: 'local' })
+      const transport = openTransport({
+        topic,
+        secret: null,
+        doc,
+        awareness,
+        changes: new HeldChanges(),
+        signalingUrls: [signaling.url()],
+        iceServers: [],
+        wrtc: wrtc as unknown as RtcImplementation,
+      })
+      signaling.track(() => {
+        transport.close()
+        awareness.destroy()
+        doc.destroy()
+      })
+      const [remote, third] = await Promise.all(
+        [1, 2].map((n) => signaling.startPeer({ kind: 'parley', topic, awareness: { name: `p${n}` } })),
+      )
+      await expect
+        .poll(async () => transport.links().length === 2 && (await states([remote, third])).every((state) => state.links.length === 2), {
+          timeout: MESH_TIMEOUT_MS,
+          interval: 250,
+        })
+        .toBe(true)
+
+      doc.getArray<string>('texts').push(['withheld'])
+      expect((await remote.state()).texts).toEqual([])
+      // The third peer leaves: both others lost a neighbour, and compare digests after DIGEST_SETTLE_MS.
+      await third.close()
+      await expect.poll(async () => (await remote.state()).texts, { timeout: DELIVERY_TIMEOUT_MS }).toEqual(['withheld'])
+      expect((await remote.state()).relay?.repairRequests).toBeGreaterThan(0)
+    },
+    FULL_MESH_TEST_TIMEOUT_MS,
+  )
 })
