@@ -14,6 +14,8 @@ export const ADVERTISE_DEBOUNCE_MS = 50
 export const DIGEST_SETTLE_MS = 1000
 /** Longest time a changed document goes before its digest is compared with every Parley link's, in ms. */
 export const DIGEST_INTERVAL_MS = 30_000
+/** Time for a link's answer to a repair request before another link is asked, in ms. */
+export const REPAIR_ANSWER_WAIT_MS = 2000
 /** y-webrtc's message type of sync messages (lib0 varUint). */
 const MESSAGE_SYNC = 0
 
@@ -44,6 +46,10 @@ export class Relay {
   readonly #neighbours = new Map<RTCPeerConnection, ReadonlySet<string>>()
   readonly #peerIds = new WeakMap<RTCPeerConnection, string>()
   readonly #askedAt = new Map<RTCPeerConnection, number>()
+  /** When a link was last asked for what we lack (ms), and the differing digests held meanwhile. */
+  #lastAskedAt = Number.NEGATIVE_INFINITY
+  readonly #waiting = new Map<RTCPeerConnection, { channel: RTCDataChannel; digest: string; answering: boolean }>()
+  #waitTimer: ReturnType<typeof setTimeout> | null = null
   /** The link whose message y-webrtc is reading now (it applies it synchronously), or null. */
   #delivering: RTCPeerConnection | null = null
   /** Where the changes since the last batch came from: local, or by link (neighbour sets intersected). */
@@ -136,9 +142,11 @@ export class Relay {
   destroy(): void {
     this.#detach()
     this.#detach = () => {}
-    for (const timer of [this.#advertiseTimer, this.#roundTimer]) if (timer !== null) clearTimeout(timer)
+    for (const timer of [this.#advertiseTimer, this.#roundTimer, this.#waitTimer]) if (timer !== null) clearTimeout(timer)
     this.#advertiseTimer = null
     this.#roundTimer = null
+    this.#waitTimer = null
+    this.#waiting.clear()
     this.#roundDueAt = Number.POSITIVE_INFINITY
     for (const channel of this.#channels.values()) channel.close()
     this.#channels.clear()
@@ -236,6 +244,7 @@ export class Relay {
       this.#channels.delete(pc)
       this.#neighbours.delete(pc)
       this.#askedAt.delete(pc)
+      this.#waiting.delete(pc)
       this.#scheduleAdvertise()
     }
   }
@@ -246,14 +255,31 @@ export class Relay {
     this.#neighbours.set(pc, neighbours)
   }
 
-  /** A link's digest: if it differs, ask the link for what we lack, and tell it ours (unless it is answering). */
+  /**
+   * A link's digest: if it differs, ask the link for what we lack, and tell it ours (unless it is
+   * answering). One link is asked at a time: its answer may make the others' digests match (a
+   * newcomer would otherwise fetch the whole history from every link that sent one).
+   */
   #onDigest(pc: RTCPeerConnection, channel: RTCDataChannel, digest: string, answering: boolean): void {
+    this.#waiting.delete(pc)
     const mine = this.#ownDigest()
     const now = this.#now()
     if (digest === mine || !mayRepair(this.#askedAt.get(pc), now)) return
+    const waitMs = this.#lastAskedAt + REPAIR_ANSWER_WAIT_MS - now
+    if (waitMs > 0) {
+      this.#waiting.set(pc, { channel, digest, answering })
+      this.#waitTimer ??= setTimeout(() => {
+        this.#waitTimer = null
+        const waiting = [...this.#waiting]
+        this.#waiting.clear()
+        for (const [each, held] of waiting) this.#onDigest(each, held.channel, held.digest, held.answering)
+      }, waitMs)
+      return
+    }
     const conn = this.#connOf(pc)
     if (conn === null || !conn.connected) return
     this.#askedAt.set(pc, now)
+    this.#lastAskedAt = now
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MESSAGE_SYNC)
     writeSyncStep1(encoder, conn.room.doc)
