@@ -14,7 +14,7 @@ export interface RtcWrappers {
 /**
  * The WebRTC classes y-webrtc gets, so that every link it makes frames large messages and
  * carries the liveness and relay side channels. Framing is innermost, so the channel simple-peer sees is
- * framed; negotiated side channels (liveness, the framing capability) pass through unframed.
+ * framed; negotiated side channels (liveness, relay, the framing capability) pass through unframed.
  * Public API only: simple-peer's `wrtc` option, passed through y-webrtc's `peerOpts`.
  */
 export function wrapRtcForFramingAndLiveness(rtc: RtcImplementation, { liveness, framing, relay }: RtcWrappers): RtcImplementation {
