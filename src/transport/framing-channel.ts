@@ -83,6 +83,8 @@ export interface FramingContext {
   maxMessageBytes?: number
   /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts). */
   admit?: (data: unknown) => boolean
+  /** Runs the dispatch of each admitted message to the channel's user (the relay notes which link delivers). */
+  deliver?: (dispatch: () => void) => void
 }
 
 /** What `send` takes, as RTCDataChannel does. */
@@ -336,7 +338,9 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       return
     }
     const converted = this.#binaryType === 'blob' && data instanceof ArrayBuffer ? new Blob([data]) : data
-    this.dispatchEvent(new MessageEvent('message', { data: converted }))
+    const dispatch = (): void => void this.dispatchEvent(new MessageEvent('message', { data: converted }))
+    if (this.#context.deliver === undefined) dispatch()
+    else this.#context.deliver(dispatch)
   }
 
   #dispose(): void {

@@ -20,6 +20,8 @@ export interface FramingOptions {
   maxMessageBytes?: number
   /** Makes each link's filter of whole incoming messages, given its peer connection (see peer-guard.ts); none by default. */
   admitter?: (pc: RTCPeerConnection) => (data: unknown) => boolean
+  /** Wraps the dispatch of each admitted message of a link, given its peer connection (see relay.ts); none by default. */
+  deliverer?: (pc: RTCPeerConnection) => (dispatch: () => void) => void
 }
 
 type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
@@ -33,10 +35,12 @@ export class Framing {
   readonly #budget: ReassemblyBudget
   readonly #maxMessageBytes: number
   readonly #admitter: ((pc: RTCPeerConnection) => (data: unknown) => boolean) | undefined
+  readonly #deliverer: ((pc: RTCPeerConnection) => (dispatch: () => void) => void) | undefined
 
   constructor(options: FramingOptions = {}) {
     this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES
     this.#admitter = options.admitter
+    this.#deliverer = options.deliverer
     this.#budget = { usedBytes: 0, maxBytes: Math.max(ROOM_REASSEMBLY_BUDGET_BYTES, this.#maxMessageBytes) }
   }
 
@@ -60,6 +64,7 @@ export class Framing {
           stats: framing.stats,
           maxMessageBytes: framing.#maxMessageBytes,
           admit: framing.#admitter?.(pc),
+          deliver: framing.#deliverer?.(pc),
         })
         wrapped.set(channel, framed)
       }

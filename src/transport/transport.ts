@@ -1,5 +1,5 @@
 // A room's connection to its peers: y-webrtc's provider for one topic with Parley's adaptations
-// of it (each in a module of its own), message framing, the liveness side channel and the peer guard.
+// of it (each in a module of its own), message framing, the liveness and relay side channels and the peer guard.
 import type * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
 import type { Awareness } from 'y-protocols/awareness'
@@ -7,6 +7,7 @@ import { Framing } from './framing.js'
 import type { FramingStats } from './framing-channel.js'
 import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation } from './liveness.js'
 import { guardLink, noRefusals, type AwarenessScreen, type Refusal } from './peer-guard.js'
+import { Relay, type RelayStats } from './relay.js'
 import { wrapRtcForFramingAndLiveness } from './rtc.js'
 import { dropBeforeUnloadHook, keepLivenessRemovalsLocal, relayDocumentChangesAfterDraw, type DocumentChanges } from './room-handlers.js'
 import { banPeerOf } from './banned-peers.js'
@@ -36,6 +37,8 @@ export interface TransportOptions {
   wrtc?: RtcImplementation
   /** Asked before an awareness update from a peer is applied; refused updates are dropped whole. */
   screenAwareness?: AwarenessScreen
+  /** Most links y-webrtc opens (its `maxConns`); undefined keeps y-webrtc's default (20 to 34). */
+  maxConns?: number
 }
 
 /** What one room's transport counted since it opened. */
@@ -46,8 +49,10 @@ export interface TransportStats {
   refused: Record<Refusal, number>
   /** Peers dropped and ignored for the session because they flooded a link (see peer-guard.ts). */
   bannedPeers: number
-  /** Frames on Parley's side channels (framing capability, liveness) that failed to parse. */
-  garbageFrames: { framing: number; liveness: number }
+  /** Frames on Parley's side channels (framing capability, liveness, relay) that failed to parse. */
+  garbageFrames: { framing: number; liveness: number; relay: number }
+  /** Changes heard from links and passed on, or left out because the link had them from the sender (see relay.ts). */
+  relay: RelayStats
 }
 
 /** An open transport; `close()` ends it for good. */
@@ -56,6 +61,8 @@ export interface Transport {
   goodbye(): void
   /** A copy of the counters as they are now. */
   stats(): TransportStats
+  /** The y-webrtc peer ids of the links that are connected now (diagnostics, tests, benchmarks). */
+  links(): string[]
   /** Says goodbye, closes every link, and leaves the signaling servers. */
   close(): void
 }
@@ -68,17 +75,19 @@ export interface Transport {
  */
 export function openTransport(options: TransportOptions): Transport {
   const liveness = new Liveness(options.awareness)
+  const relay = new Relay()
   const refused = noRefusals()
   let bannedPeers = 0
   // A link that floods is dropped, and its peer ignored from then on (set once the room is open).
   let banPeer = (_pc: RTCPeerConnection): void => {}
   const framing = new Framing({
     admitter: (pc) => guardLink(Date.now, refused, { screen: options.screenAwareness, onFlooding: () => banPeer(pc) }),
+    deliverer: (pc) => (dispatch) => relay.deliverFrom(pc, dispatch),
   })
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }
   if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
   const rtc = options.wrtc ?? browserRtc()
-  if (rtc !== null) peerOpts.wrtc = wrapRtcForFramingAndLiveness(rtc, { liveness, framing })
+  if (rtc !== null) peerOpts.wrtc = wrapRtcForFramingAndLiveness(rtc, { liveness, framing, relay })
   // The signaling server sees only the hashed topic; a private room's payloads are
   // encrypted with a key derived from its secret (y-webrtc's `password`).
   const provider = new WebrtcProvider(options.topic, options.doc, {
@@ -86,6 +95,7 @@ export function openTransport(options: TransportOptions): Transport {
     password: options.secret ?? undefined,
     awareness: options.awareness,
     peerOpts,
+    ...(options.maxConns === undefined ? {} : { maxConns: options.maxConns }),
   })
   let closed = false
   let disconnected = false
@@ -117,9 +127,11 @@ export function openTransport(options: TransportOptions): Transport {
     if (room === null || closed) return
     checkInternals()
     provider.on('peers', checkInternals) // each new link (WebrtcConn), as y-webrtc reports it
+    // The relay narrows y-webrtc's two broadcast handlers; the adaptations below wrap what it left.
+    const stopRelay = relay.attach(room)
     keepLivenessRemovalsLocal(room, LIVENESS_ORIGIN)
     dropBeforeUnloadHook(room)
-    stops = [relayDocumentChangesAfterDraw(room, options.changes), screenSignals(room), reofferStuckLinks(room)]
+    stops = [stopRelay, relayDocumentChangesAfterDraw(room, options.changes), screenSignals(room), reofferStuckLinks(room)]
     banPeer = (pc) => {
       // Not from inside the channel's message handler that noticed the flood.
       queueMicrotask(() => {
@@ -135,15 +147,20 @@ export function openTransport(options: TransportOptions): Transport {
       return {
         framing: { ...framing.stats },
         refused: { ...refused },
-        garbageFrames: { framing: framing.garbageFrames, liveness: liveness.garbageFrames },
+        garbageFrames: { framing: framing.garbageFrames, liveness: liveness.garbageFrames, relay: relay.garbageFrames },
+        relay: { ...relay.stats },
         bannedPeers,
       }
+    },
+    links() {
+      return [...(provider.room?.webrtcConns ?? [])].filter(([, conn]) => conn.connected).map(([peerId]) => peerId)
     },
     close() {
       if (closed) return
       closed = true
       liveness.goodbye()
       liveness.destroy()
+      relay.destroy()
       for (const stop of stops) stop()
       provider.off('peers', checkInternals)
       // destroy() alone leaves this peer announced on the signaling server; disconnect first.

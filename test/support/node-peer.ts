@@ -21,6 +21,20 @@ export interface NodePeerOptions {
   awareness?: Record<string, unknown>
   /** Frames the peer's signaling socket drops or delays (see signaling-tap.ts). */
   tap?: TapOptions
+  /** y-webrtc's `maxConns`: the most links this peer offers (it still answers offers past it). */
+  maxConns?: number
+}
+
+/** y-webrtc messages a peer sent on its links' data channels, by kind (read from each message's first bytes). */
+export interface SentCounts {
+  /** Sync step 1: requests for what the sender lacks. */
+  syncStep1: number
+  /** Sync step 2: answers to a step 1. */
+  syncStep2: number
+  /** Document updates (sync type 2): a change as it is broadcast or relayed. */
+  update: number
+  awareness: number
+  other: number
 }
 
 /** A child peer as it is now. */
@@ -33,6 +47,14 @@ export interface NodePeerState {
   /** The shared array `texts` of its document. */
   texts: string[]
   tap: TapCounts
+  /** The y-webrtc peer ids of its connected links. */
+  links: string[]
+  /** What it sent on y-webrtc's data channels so far. */
+  sent: SentCounts
+  /** Whether a document change happened since the last batch its transport got (a Parley peer's; false for stock). */
+  unsentChanges: boolean
+  /** A Parley peer's relay counters (null for stock). */
+  relay: { relayed: number; pruned: number; repairRequests: number } | null
 }
 
 /** Commands a child peer takes. */

@@ -1,0 +1,79 @@
+// Which links a change goes to, and when two peers' documents differ: the pure core of the relay
+// (relay.ts is its shell). A change reaches each peer once from its author in a full mesh.
+//
+// The rule (multipoint-relay pruning): a change made here goes to every link. A change
+// delivered by the link to S goes to every other link except S's advertised neighbours, which
+// S itself relays to or which had it from whoever S had it from; a sender whose neighbours are
+// unknown (a stock y-webrtc peer, or a Parley peer not heard yet) prunes nothing. Following
+// the first deliveries back to the author, the first peer of that path next to a link L sends
+// to L, so with true neighbour sets every peer of a connected mesh gets every change; stale
+// ones are repaired by comparing digests of the state vectors (see relay-protocol.ts).
+
+/** Where a change came from: made or first heard here without a link, or delivered by the link to `peerId`. */
+export type ChangeSource =
+  | { from: 'local' }
+  | {
+      from: 'link'
+      /** The y-webrtc peer id of the link that delivered it. */
+      peerId: string
+      /** That peer's neighbours as it last advertised them; null when unknown. */
+      neighbours: ReadonlySet<string> | null
+    }
+
+/** A change made here (or heard over BroadcastChannel, from tabs whose neighbours nobody knows). */
+export const LOCAL_SOURCE: ChangeSource = { from: 'local' }
+
+/**
+ * The links (y-webrtc peer ids) a change from `sources` goes to: 'all' if any source is local
+ * or there is none (nothing known: safe), else every link that some source does not cover.
+ */
+export function relayTargets(links: Iterable<string>, sources: Iterable<ChangeSource>): Set<string> | 'all' {
+  const remote: Array<Extract<ChangeSource, { from: 'link' }>> = []
+  for (const source of sources) {
+    if (source.from === 'local') return 'all'
+    remote.push(source)
+  }
+  if (remote.length === 0) return 'all'
+  const targets = new Set<string>()
+  for (const link of links) {
+    if (remote.some((source) => link !== source.peerId && !(source.neighbours?.has(link) ?? false))) targets.add(link)
+  }
+  return targets
+}
+
+/** Whether an advertised neighbour set dropped someone `before` had (a change relayed meanwhile may have missed them). */
+export function droppedNeighbours(before: ReadonlySet<string> | undefined, after: ReadonlySet<string>): boolean {
+  if (before === undefined) return false
+  for (const id of before) if (!after.has(id)) return true
+  return false
+}
+
+/**
+ * A digest of a Yjs state vector (client → next clock): 32-bit FNV-1a over the entries in
+ * client order, as 8 hex digits. Equal vectors give equal digests; not a security measure (a
+ * peer lying about it only earns a sync request, which the peer guard rate-limits).
+ */
+export function stateVectorDigest(stateVector: ReadonlyMap<number, number>): string {
+  const FNV_OFFSET = 0x811c9dc5
+  const FNV_PRIME = 0x01000193
+  let hash = FNV_OFFSET
+  const mix = (text: string): void => {
+    for (let i = 0; i < text.length; i++) {
+      hash ^= text.charCodeAt(i)
+      hash = Math.imul(hash, FNV_PRIME) >>> 0
+    }
+  }
+  for (const [client, clock] of [...stateVector].sort(([a], [b]) => a - b)) mix(`${client}:${clock};`)
+  return hash.toString(16).padStart(8, '0')
+}
+
+/**
+ * Shortest time between two repair requests (sync step 1) to one link, in ms: 4 a minute,
+ * below the 6 a minute the other side's peer guard allows (peer-guard.ts SYNC_REQUESTS_PER_MINUTE).
+ */
+export const REPAIR_MIN_INTERVAL_MS = 15_000
+
+/** Whether a link last asked at `lastAskedAt` (ms, undefined: never) may be asked again at `now`. */
+export function mayRepair(lastAskedAt: number | undefined, now: number): boolean {
+  return lastAskedAt === undefined || now - lastAskedAt >= REPAIR_MIN_INTERVAL_MS
+}

@@ -1,0 +1,356 @@
+// The shell of relay pruning: which link delivered each change, a side channel on every peer
+// connection advertising this peer's links and comparing digests, and y-webrtc's broadcasts narrowed.
+import * as encoding from 'lib0/encoding'
+import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
+import { writeSyncStep1 } from 'y-protocols/sync'
+import * as Y from 'yjs'
+import type { RtcImplementation } from './liveness.js'
+import { LOCAL_SOURCE, droppedNeighbours, mayRepair, relayTargets, stateVectorDigest, type ChangeSource } from './relay-policy.js'
+import { RELAY_CHANNEL_ID, RELAY_CHANNEL_LABEL, encodeRelayFrame, parseRelayFrame, type RelayFrame } from './relay-protocol.js'
+
+/** Quiet time after this peer's links changed before it advertises them, in ms (links come and go in bursts). */
+export const ADVERTISE_DEBOUNCE_MS = 50
+/** Wait after a link was lost (here or at a neighbour) before digests are compared, in ms: changes in flight land first. */
+export const DIGEST_SETTLE_MS = 1000
+/** Longest time a changed document goes before its digest is compared with every Parley link's, in ms. */
+export const DIGEST_INTERVAL_MS = 30_000
+/** Time for a link's answer to a repair request before another link is asked, in ms. */
+export const REPAIR_ANSWER_WAIT_MS = 2000
+/** y-webrtc's message type of sync messages (lib0 varUint). */
+const MESSAGE_SYNC = 0
+
+/** What the relay counted since the room opened. */
+export interface RelayStats {
+  /** Sends of changes heard from a link to the other links that need them. */
+  relayed: number
+  /** Sends of such changes left out: the link had it, or has it, from the sender. */
+  pruned: number
+  /** Sync requests (step 1) sent because a link's digest differed from ours. */
+  repairRequests: number
+}
+
+type AwarenessChanges = { added: number[]; updated: number[]; removed: number[] }
+type AwarenessHandler = (changes: AwarenessChanges, origin: unknown) => void
+type DocHandler = (update: Uint8Array, origin: unknown) => void
+
+/** Relay pruning for one room's links. */
+export class Relay {
+  readonly stats: RelayStats = { relayed: 0, pruned: 0, repairRequests: 0 }
+  /** Relay frames from other peers that failed to parse. */
+  garbageFrames = 0
+  readonly #now: () => number
+  #room: WebrtcRoom | null = null
+  /** Open relay channels, by peer connection. */
+  readonly #channels = new Map<RTCPeerConnection, RTCDataChannel>()
+  /** Neighbours each Parley link advertised last; a link missing here is stock or not heard yet. */
+  readonly #neighbours = new Map<RTCPeerConnection, ReadonlySet<string>>()
+  readonly #peerIds = new WeakMap<RTCPeerConnection, string>()
+  readonly #askedAt = new Map<RTCPeerConnection, number>()
+  /** When a link was last asked for what we lack (ms), and the differing digests held meanwhile. */
+  #lastAskedAt = Number.NEGATIVE_INFINITY
+  readonly #waiting = new Map<RTCPeerConnection, { channel: RTCDataChannel; digest: string; answering: boolean }>()
+  #waitTimer: ReturnType<typeof setTimeout> | null = null
+  /** The link whose message y-webrtc is reading now (it applies it synchronously), or null. */
+  #delivering: RTCPeerConnection | null = null
+  /** Where the changes since the last batch came from: local, or by link (neighbour sets intersected). */
+  #localChanges = false
+  #linkChanges = new Map<string, ReadonlySet<string> | null>()
+  #hadPending = false
+  #advertised: ReadonlySet<string> = new Set()
+  #advertiseTimer: ReturnType<typeof setTimeout> | null = null
+  #roundTimer: ReturnType<typeof setTimeout> | null = null
+  #roundDueAt = Number.POSITIVE_INFINITY
+  #changedSinceRound = false
+  #digest: string | null = null
+  #detach: () => void = () => {}
+
+  /** `now` reads the clock, in ms (for tests). */
+  constructor(now: () => number = Date.now) {
+    this.#now = now
+  }
+
+  /** Wraps a WebRTC implementation so that each of its peer connections carries the relay channel. */
+  wrap(rtc: RtcImplementation): RtcImplementation {
+    const attach = (pc: RTCPeerConnection, channel: RTCDataChannel): void => this.#attachChannel(pc, channel)
+    class RelayPeerConnection extends rtc.RTCPeerConnection {
+      constructor(config?: RTCConfiguration) {
+        super(config)
+        // Negotiated on both sides with the same id: no 'datachannel' event reaches simple-peer.
+        attach(this, this.createDataChannel(RELAY_CHANNEL_LABEL, { negotiated: true, id: RELAY_CHANNEL_ID }))
+      }
+    }
+    return { ...rtc, RTCPeerConnection: RelayPeerConnection }
+  }
+
+  /** Runs `dispatch` (the link of `pc` handing y-webrtc a message) with that link known as the sender. */
+  deliverFrom(pc: RTCPeerConnection, dispatch: () => void): void {
+    const outer = this.#delivering
+    this.#delivering = pc
+    try {
+      dispatch()
+    } finally {
+      this.#delivering = outer
+    }
+    // A link that speaks is connected: advertise it if it is new.
+    const peerId = this.#peerIdOf(pc)
+    if (peerId !== null && !this.#advertised.has(peerId)) this.#scheduleAdvertise()
+  }
+
+  /**
+   * Narrows y-webrtc's broadcasts of `room` (`room._docUpdateHandler`, `room._awarenessUpdateHandler`)
+   * to the links relay-policy.ts picks. Apply before the adaptations that wrap or unsubscribe
+   * those handlers (room-handlers.ts). Returns what stops it.
+   */
+  attach(room: WebrtcRoom): () => void {
+    this.#room = room
+    const doc = room.doc
+    const awareness = room.awareness
+    const broadcastDoc: DocHandler = room._docUpdateHandler
+    const broadcastAwareness: AwarenessHandler = room._awarenessUpdateHandler
+    const narrowedDoc: DocHandler = (update, origin) => {
+      const sources = this.#takeSources()
+      this.#broadcast(room, sources, () => broadcastDoc(update, origin))
+    }
+    const narrowedAwareness: AwarenessHandler = (changes, origin) => {
+      const { added, updated, removed } = changes
+      // Our own state re-announced because a peer said we left: news to everyone.
+      const own = [added, updated, removed].some((clients) => clients.includes(awareness.clientID))
+      this.#broadcast(room, [own ? LOCAL_SOURCE : this.#sourceOf(origin)], () => broadcastAwareness(changes, origin))
+    }
+    // y-webrtc subscribes its handlers on connect (and unsubscribes them by these names on disconnect).
+    doc.off('update', broadcastDoc)
+    awareness.off('update', broadcastAwareness)
+    room._docUpdateHandler = narrowedDoc
+    room._awarenessUpdateHandler = narrowedAwareness
+    if (room.provider.connected) {
+      doc.on('update', narrowedDoc)
+      awareness.on('update', narrowedAwareness)
+    }
+    const onTransaction = (transaction: Y.Transaction): void => this.#onTransaction(room, transaction)
+    const onPeers = (): void => this.#scheduleAdvertise()
+    doc.on('afterTransaction', onTransaction)
+    room.provider.on('peers', onPeers)
+    this.#detach = () => {
+      doc.off('afterTransaction', onTransaction)
+      room.provider.off('peers', onPeers)
+    }
+    this.#scheduleAdvertise()
+    return () => this.destroy()
+  }
+
+  /** Stops timers, closes the relay channels and lets go of the room. */
+  destroy(): void {
+    this.#detach()
+    this.#detach = () => {}
+    for (const timer of [this.#advertiseTimer, this.#roundTimer, this.#waitTimer]) if (timer !== null) clearTimeout(timer)
+    this.#advertiseTimer = null
+    this.#roundTimer = null
+    this.#waitTimer = null
+    this.#waiting.clear()
+    this.#roundDueAt = Number.POSITIVE_INFINITY
+    for (const channel of this.#channels.values()) channel.close()
+    this.#channels.clear()
+    this.#neighbours.clear()
+  }
+
+  #onTransaction(room: WebrtcRoom, transaction: Y.Transaction): void {
+    const store = room.doc.store
+    const pending = store.pendingStructs !== null || store.pendingDs !== null
+    const hadPending = this.#hadPending
+    this.#hadPending = pending
+    const inserted = [...transaction.afterState].some(([client, clock]) => (transaction.beforeState.get(client) ?? 0) !== clock)
+    if (!inserted && transaction.deleteSet.clients.size === 0) return
+    this.#digest = null
+    if (!this.#changedSinceRound) {
+      this.#changedSinceRound = true
+      this.#scheduleRound(DIGEST_INTERVAL_MS)
+    }
+    // Changes that waited for missing ones came by other links than this one: everyone gets them.
+    const source = pending || hadPending ? LOCAL_SOURCE : this.#sourceOf(transaction.origin)
+    if (source.from === 'local') {
+      this.#localChanges = true
+      return
+    }
+    const known = this.#linkChanges.get(source.peerId)
+    if (known === undefined || source.neighbours === null) this.#linkChanges.set(source.peerId, source.neighbours)
+    else if (known !== null) this.#linkChanges.set(source.peerId, new Set([...known].filter((id) => source.neighbours?.has(id))))
+  }
+
+  /** The sources of the changes since the last batch, forgotten here (the batch carries them all). */
+  #takeSources(): ChangeSource[] {
+    const sources: ChangeSource[] = this.#localChanges ? [LOCAL_SOURCE] : []
+    for (const [peerId, neighbours] of this.#linkChanges) sources.push({ from: 'link', peerId, neighbours })
+    this.#localChanges = false
+    this.#linkChanges = new Map()
+    return sources
+  }
+
+  /** A change with `origin` (y-webrtc applies what links deliver with the room as origin). */
+  #sourceOf(origin: unknown): ChangeSource {
+    const pc = this.#delivering
+    if (origin !== this.#room || pc === null) return LOCAL_SOURCE // made here, or over BroadcastChannel
+    const peerId = this.#peerIdOf(pc)
+    if (peerId === null) return LOCAL_SOURCE
+    return { from: 'link', peerId, neighbours: this.#neighbours.get(pc) ?? null }
+  }
+
+  /** Runs y-webrtc's `broadcast` with the room's links narrowed to those the change's sources need. */
+  #broadcast(room: WebrtcRoom, sources: ChangeSource[], broadcast: () => void): void {
+    const links = room.webrtcConns
+    const targets = relayTargets(links.keys(), sources)
+    if (targets === 'all') {
+      broadcast()
+      return
+    }
+    this.stats.relayed += targets.size
+    this.stats.pruned += links.size - targets.size
+    // y-webrtc sends to every entry of `webrtcConns` (and over BroadcastChannel, kept as it is).
+    room.webrtcConns = new Map([...links].filter(([peerId]) => targets.has(peerId)))
+    try {
+      broadcast()
+    } finally {
+      room.webrtcConns = links
+    }
+  }
+
+  #connOf(pc: RTCPeerConnection): WebrtcConn | null {
+    const links = this.#room?.webrtcConns.values() ?? []
+    for (const conn of links) if ((conn.peer as { _pc?: unknown })._pc === pc) return conn
+    return null
+  }
+
+  #peerIdOf(pc: RTCPeerConnection): string | null {
+    let peerId = this.#peerIds.get(pc) ?? null
+    if (peerId === null) {
+      peerId = this.#connOf(pc)?.remotePeerId ?? null
+      if (peerId !== null) this.#peerIds.set(pc, peerId)
+    }
+    return peerId
+  }
+
+  #attachChannel(pc: RTCPeerConnection, channel: RTCDataChannel): void {
+    channel.onopen = () => {
+      this.#channels.set(pc, channel)
+      this.#send(channel, { t: 'nbrs', ids: [...this.#linkedPeers()] })
+      this.#scheduleAdvertise()
+    }
+    channel.onmessage = (event: MessageEvent<unknown>) => {
+      const frame = parseRelayFrame(event.data)
+      if (frame === null) this.garbageFrames++
+      else if (frame.t === 'nbrs') this.#onNeighbours(pc, new Set(frame.ids))
+      else this.#onDigest(pc, channel, frame.sv, frame.r === true)
+    }
+    channel.onclose = () => {
+      this.#channels.delete(pc)
+      this.#neighbours.delete(pc)
+      this.#askedAt.delete(pc)
+      this.#waiting.delete(pc)
+      this.#scheduleAdvertise()
+    }
+  }
+
+  #onNeighbours(pc: RTCPeerConnection, neighbours: ReadonlySet<string>): void {
+    // A change relayed while this link still said it had a neighbour may have missed that one.
+    if (droppedNeighbours(this.#neighbours.get(pc), neighbours)) this.#scheduleRound(DIGEST_SETTLE_MS)
+    this.#neighbours.set(pc, neighbours)
+  }
+
+  /**
+   * A link's digest: if it differs, ask the link for what we lack, and tell it ours (unless it is
+   * answering). One link is asked at a time: its answer may make the others' digests match (a
+   * newcomer would otherwise fetch the whole history from every link that sent one).
+   */
+  #onDigest(pc: RTCPeerConnection, channel: RTCDataChannel, digest: string, answering: boolean): void {
+    this.#waiting.delete(pc)
+    const mine = this.#ownDigest()
+    const now = this.#now()
+    if (digest === mine || !mayRepair(this.#askedAt.get(pc), now)) return
+    const waitMs = this.#lastAskedAt + REPAIR_ANSWER_WAIT_MS - now
+    if (waitMs > 0) {
+      this.#waiting.set(pc, { channel, digest, answering })
+      this.#waitTimer ??= setTimeout(() => {
+        this.#waitTimer = null
+        const waiting = [...this.#waiting]
+        this.#waiting.clear()
+        for (const [each, held] of waiting) this.#onDigest(each, held.channel, held.digest, held.answering)
+      }, waitMs)
+      return
+    }
+    const conn = this.#connOf(pc)
+    if (conn === null || !conn.connected) return
+    this.#askedAt.set(pc, now)
+    this.#lastAskedAt = now
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MESSAGE_SYNC)
+    writeSyncStep1(encoder, conn.room.doc)
+    try {
+      conn.peer.send(encoding.toUint8Array(encoder))
+      this.stats.repairRequests++
+    } catch {
+      // the link closed meanwhile; y-webrtc syncs a new one on connect
+    }
+    if (!answering) this.#send(channel, { t: 'digest', sv: mine, r: true })
+  }
+
+  #ownDigest(): string {
+    const doc = this.#room?.doc
+    if (doc === undefined) return ''
+    this.#digest ??= stateVectorDigest(Y.decodeStateVector(Y.encodeStateVector(doc)))
+    return this.#digest
+  }
+
+  /** The peer ids of the room's connected links. */
+  #linkedPeers(): Set<string> {
+    const linked = new Set<string>()
+    for (const [peerId, conn] of this.#room?.webrtcConns ?? []) if (conn.connected) linked.add(peerId)
+    return linked
+  }
+
+  #scheduleAdvertise(): void {
+    if (this.#advertiseTimer !== null || this.#room === null) return
+    this.#advertiseTimer = setTimeout(() => {
+      this.#advertiseTimer = null
+      this.#advertise()
+    }, ADVERTISE_DEBOUNCE_MS)
+  }
+
+  /** Tells every relay channel this peer's links, if they changed since last told. */
+  #advertise(): void {
+    const linked = this.#linkedPeers()
+    const before = this.#advertised
+    if (linked.size === before.size && [...linked].every((peerId) => before.has(peerId))) return
+    this.#advertised = linked
+    if (droppedNeighbours(before, linked)) this.#scheduleRound(DIGEST_SETTLE_MS)
+    const frame: RelayFrame = { t: 'nbrs', ids: [...linked] }
+    for (const channel of this.#channels.values()) this.#send(channel, frame)
+  }
+
+  /** Schedules a digest round in `delayMs`, unless one is due sooner. */
+  #scheduleRound(delayMs: number): void {
+    const dueAt = this.#now() + delayMs
+    if (this.#roundDueAt <= dueAt) return
+    if (this.#roundTimer !== null) clearTimeout(this.#roundTimer)
+    this.#roundDueAt = dueAt
+    this.#roundTimer = setTimeout(() => {
+      this.#roundTimer = null
+      this.#roundDueAt = Number.POSITIVE_INFINITY
+      this.#round()
+    }, delayMs)
+  }
+
+  /** Sends our digest to every Parley link (those that advertised neighbours). */
+  #round(): void {
+    this.#changedSinceRound = false
+    const frame: RelayFrame = { t: 'digest', sv: this.#ownDigest() }
+    for (const [pc, channel] of this.#channels) if (this.#neighbours.has(pc)) this.#send(channel, frame)
+  }
+
+  #send(channel: RTCDataChannel, frame: RelayFrame): void {
+    if (channel.readyState !== 'open') return
+    try {
+      channel.send(encodeRelayFrame(frame))
+    } catch {
+      // the channel closed between the check and the send; its onclose does the rest
+    }
+  }
+}

@@ -1,0 +1,199 @@
+// The relay's pure core: the forwarding rule on its own, the rule run over seeded random meshes
+// (every peer gets every change, in fewer sends than flooding), digests, repair pacing, and frames.
+import { describe, expect, it } from 'vitest'
+import {
+  LOCAL_SOURCE,
+  REPAIR_MIN_INTERVAL_MS,
+  droppedNeighbours,
+  mayRepair,
+  relayTargets,
+  stateVectorDigest,
+  type ChangeSource,
+} from '../../src/transport/relay-policy.js'
+import { MAX_NEIGHBOURS, encodeRelayFrame, parseRelayFrame, type RelayFrame } from '../../src/transport/relay-protocol.js'
+
+const from = (peerId: string, neighbours: string[] | null): ChangeSource => ({
+  from: 'link',
+  peerId,
+  neighbours: neighbours === null ? null : new Set(neighbours),
+})
+
+describe('relayTargets', () => {
+  it('sends a local change, or one of unknown source, to every link', () => {
+    expect(relayTargets(['a', 'b'], [LOCAL_SOURCE])).toBe('all')
+    expect(relayTargets(['a', 'b'], [])).toBe('all')
+    expect(relayTargets(['a', 'b'], [from('a', ['b']), LOCAL_SOURCE])).toBe('all')
+  })
+
+  it('leaves out the sender and its advertised neighbours', () => {
+    expect(relayTargets(['a', 'b', 'c', 'd'], [from('a', ['b', 'c', 'me'])])).toEqual(new Set(['d']))
+    // A full mesh: the author reached everyone itself.
+    expect(relayTargets(['a', 'b', 'c'], [from('a', ['b', 'c', 'me'])])).toEqual(new Set())
+  })
+
+  it('prunes nothing but the sender when its neighbours are unknown (stock y-webrtc)', () => {
+    expect(relayTargets(['a', 'b', 'c'], [from('a', null)])).toEqual(new Set(['b', 'c']))
+  })
+
+  it('sends a batch from several links wherever one of them needs it', () => {
+    expect(relayTargets(['a', 'b', 'c'], [from('a', ['b', 'c']), from('b', ['a'])])).toEqual(new Set(['c']))
+  })
+})
+
+/** A seeded generator (mulberry32), so that a failing mesh can be replayed from its seed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** A connected random mesh of `size` peers, each with about `degree` links (a random tree plus chords). */
+function randomMesh(size: number, degree: number, next: () => number): Map<string, Set<string>> {
+  const mesh = new Map<string, Set<string>>()
+  const id = (n: number): string => `p${n}`
+  for (let n = 0; n < size; n++) mesh.set(id(n), new Set())
+  const link = (a: string, b: string): void => {
+    if (a === b) return
+    mesh.get(a)?.add(b)
+    mesh.get(b)?.add(a)
+  }
+  for (let n = 1; n < size; n++) link(id(n), id(Math.floor(next() * n)))
+  for (let chord = 0; chord < (size * (degree - 2)) / 2; chord++) link(id(Math.floor(next() * size)), id(Math.floor(next() * size)))
+  return mesh
+}
+
+/**
+ * One change from `author` over `mesh`, deliveries in a random order: each peer relays on first
+ * receipt, Parley peers by the rule, stock peers (in `stock`) to every link. Returns who got it and the sends.
+ */
+function spread(mesh: Map<string, Set<string>>, author: string, stock: Set<string>, next: () => number) {
+  const got = new Set([author])
+  const queue: Array<{ sender: string; to: string }> = []
+  const send = (sender: string, targets: Iterable<string>): void => {
+    for (const to of targets) queue.push({ sender, to })
+  }
+  send(author, mesh.get(author) ?? [])
+  let sends = 0
+  while (queue.length > 0) {
+    const [{ sender, to }] = queue.splice(Math.floor(next() * queue.length), 1)
+    sends++
+    if (got.has(to)) continue
+    got.add(to)
+    const links = mesh.get(to) ?? new Set<string>()
+    if (stock.has(to)) {
+      send(to, links)
+      continue
+    }
+    const targets = relayTargets(links, [from(sender, stock.has(sender) ? null : [...(mesh.get(sender) ?? [])])])
+    send(to, targets === 'all' ? links : targets)
+  }
+  return { got, sends }
+}
+
+describe('the rule over random meshes', () => {
+  it('brings every change to every peer of a partial mesh, in fewer sends than flooding', () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const next = random(seed)
+      const size = 8 + Math.floor(next() * 43)
+      const mesh = randomMesh(size, 4, next)
+      const peers = [...mesh.keys()]
+      const stock = new Set(peers.filter(() => next() < 0.1))
+      const author = peers[Math.floor(next() * size)]
+      const { got, sends } = spread(mesh, author, stock, next)
+      const flooding = [...mesh.values()].reduce((sum, links) => sum + links.size, 0)
+      expect(got.size, `seed ${seed}`).toBe(size)
+      expect(sends, `seed ${seed}`).toBeLessThanOrEqual(flooding)
+    }
+  })
+
+  it('costs N−1 sends in a full mesh of Parley peers', () => {
+    const size = 16
+    const mesh = new Map<string, Set<string>>()
+    const peers = Array.from({ length: size }, (_, n) => `p${n}`)
+    for (const peer of peers) mesh.set(peer, new Set(peers.filter((other) => other !== peer)))
+    expect(spread(mesh, 'p3', new Set(), random(7)).sends).toBe(size - 1)
+  })
+})
+
+describe('droppedNeighbours', () => {
+  it('is true only when a neighbour advertised before is gone', () => {
+    expect(droppedNeighbours(undefined, new Set(['a']))).toBe(false)
+    expect(droppedNeighbours(new Set(['a']), new Set(['a', 'b']))).toBe(false)
+    expect(droppedNeighbours(new Set(['a', 'b']), new Set(['b']))).toBe(true)
+  })
+})
+
+describe('stateVectorDigest', () => {
+  it('depends on the entries, not their order', () => {
+    const digest = stateVectorDigest(
+      new Map([
+        [5, 10],
+        [2, 3],
+      ]),
+    )
+    expect(digest).toMatch(/^[0-9a-f]{8}$/)
+    expect(
+      stateVectorDigest(
+        new Map([
+          [2, 3],
+          [5, 10],
+        ]),
+      ),
+    ).toBe(digest)
+    expect(
+      stateVectorDigest(
+        new Map([
+          [2, 3],
+          [5, 11],
+        ]),
+      ),
+    ).not.toBe(digest)
+    expect(stateVectorDigest(new Map([[2, 3]]))).not.toBe(digest)
+  })
+})
+
+describe('mayRepair', () => {
+  it('asks a link at most once per REPAIR_MIN_INTERVAL_MS', () => {
+    expect(mayRepair(undefined, 0)).toBe(true)
+    expect(mayRepair(1000, 1000 + REPAIR_MIN_INTERVAL_MS - 1)).toBe(false)
+    expect(mayRepair(1000, 1000 + REPAIR_MIN_INTERVAL_MS)).toBe(true)
+  })
+})
+
+describe('relay frames', () => {
+  it('round-trip', () => {
+    const frames: RelayFrame[] = [
+      { t: 'nbrs', ids: ['0f8e2c4a-1b2c-4d5e-8f90-123456789abc', 'b'] },
+      { t: 'nbrs', ids: [] },
+      { t: 'digest', sv: '0123abcd' },
+      { t: 'digest', sv: '0123abcd', r: true },
+    ]
+    for (const frame of frames) expect(parseRelayFrame(encodeRelayFrame(frame))).toEqual(frame)
+  })
+
+  it('refuse anything else', () => {
+    const tooMany = { t: 'nbrs', ids: Array.from({ length: MAX_NEIGHBOURS + 1 }, (_, n) => `p${n}`) }
+    for (const data of [
+      new ArrayBuffer(4),
+      'not json',
+      'null',
+      '[]',
+      '{"t":"nbrs"}',
+      '{"t":"nbrs","ids":[1]}',
+      '{"t":"nbrs","ids":["a b"]}',
+      `{"t":"nbrs","ids":["${'x'.repeat(65)}"]}`,
+      JSON.stringify(tooMany),
+      '{"t":"digest","sv":"0123ABCD"}',
+      '{"t":"digest","sv":"123"}',
+      '{"t":"digest","sv":"0123abcd","r":1}',
+      '{"t":"beat"}',
+    ]) {
+      expect(parseRelayFrame(data), String(data).slice(0, 40)).toBeNull()
+    }
+  })
+})

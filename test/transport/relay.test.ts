@@ -1,0 +1,293 @@
+// Relay pruning with real peers, one process each: what a chat message costs in a full mesh,
+// that a partial mesh (y-webrtc's maxConns) still brings every change to everyone, and stock peers.
+import wrtc from '@roamhq/wrtc'
+import { describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { Awareness } from 'y-protocols/awareness'
+import { openTransport, type RtcImplementation } from '../../src/transport/index.js'
+import { HeldChanges } from '../support/held-changes.js'
+import type { NodePeer, NodePeerState, SentCounts } from '../support/node-peer.js'
+import { useSignalingServer } from '../support/signaling-fixture.js'
+
+/** Time for a mesh of child peers to form over WebRTC on a loaded machine, in ms. */
+const MESH_TIMEOUT_MS = 60_000
+/** Time for a change to reach every peer, in ms. */
+const DELIVERY_TIMEOUT_MS = 20_000
+const FULL_MESH_TEST_TIMEOUT_MS = 150_000
+const PARTIAL_MESH_TEST_TIMEOUT_MS = 240_000
+/** Peers of the full-mesh rooms. */
+const FULL_MESH_SIZE = 5
+
+// lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
+globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
+
+const signaling = useSignalingServer('relay')
+
+type Kind = 'stock' | 'parley'
+
+async function states(peers: NodePeer[]): Promise<NodePeerState[]> {
+  return Promise.all(peers.map((peer) => peer.state()))
+}
+
+/** Starts one peer per kind at once and waits until each is linked to every other and has its state. */
+async function fullMesh(kinds: Kind[]): Promise<NodePeer[]> {
+  const topic = signaling.topic()
+  const peers = await Promise.all(kinds.map((kind, n) => signaling.startPeer({ kind, topic, awareness: { name: `p${n}` } })))
+  await expect
+    .poll(
+      async () =>
+        (await states(peers)).every((state) => state.links.length === kinds.length - 1 && state.awareness.length === kinds.length),
+      { timeout: MESH_TIMEOUT_MS, interval: 250 },
+    )
+    .toBe(true)
+  return peers
+}
+
+/** Waits until every peer holds `text` and has passed on its own changes (a relay, if any, is out). */
+async function delivered(peers: NodePeer[], text: string): Promise<NodePeerState[]> {
+  let last: NodePeerState[] = []
+  await expect
+    .poll(
+      async () => {
+        last = await states(peers)
+        return last.every((state) => state.texts.includes(text) && !state.unsentChanges)
+      },
+      { timeout: DELIVERY_TIMEOUT_MS, interval: 100 },
+    )
+    .toBe(true)
+  return last
+}
+
+/** Each peer's sends of `kind` between two snapshots. */
+function sentBetween(before: NodePeerState[], after: NodePeerState[], kind: keyof SentCounts): number[] {
+  return after.map((state, n) => state.sent[kind] - before[n].sent[kind])
+}
+
+const sum = (counts: number[]): number => counts.reduce((a, b) => a + b, 0)
+
+/** Waits until every Parley peer knows its neighbours' links as they are (each has advertised the full mesh). */
+async function settled(peers: NodePeer[]): Promise<void> {
+  // Advertisements follow link changes within ADVERTISE_DEBOUNCE_MS; a round of messages after
+  // that, on ordered channels, shows they arrived: a warm-up change reaches all without relays.
+  await expect
+    .poll(
+      async () => {
+        const before = await states(peers)
+        const text = `warm-up ${Date.now()}`
+        await peers[0].push(text)
+        const after = await delivered(peers, text)
+        return sum(sentBetween(before, after, 'update').slice(1))
+      },
+      { timeout: MESH_TIMEOUT_MS, interval: 200 },
+    )
+    .toBe(0)
+}
+
+describe('relay pruning in a full mesh', () => {
+  it(
+    'costs N−1 update sends per chat message and N−1 awareness sends per presence change: no peer relays',
+    async () => {
+      const peers = await fullMesh(Array.from({ length: FULL_MESH_SIZE }, () => 'parley'))
+      await settled(peers)
+      const before = await states(peers)
+      await peers[2].push('hello')
+      const after = await delivered(peers, 'hello')
+      // Only the author sends, once to each link.
+      const onlyFrom = (author: number): number[] => peers.map((_, n) => (n === author ? FULL_MESH_SIZE - 1 : 0))
+      expect(sentBetween(before, after, 'update')).toEqual(onlyFrom(2))
+
+      await peers[3].setAwareness({ name: 'p3', mark: 1 })
+      const client = after[3].clientId
+      await expect
+        .poll(async () =>
+          (await states(peers)).every((state) =>
+            state.awareness.some((e) => e.client === client && (e.state as { mark?: number }).mark === 1),
+          ),
+        )
+        .toBe(true)
+      const presence = await states(peers)
+      expect(sentBetween(after, presence, 'awareness')).toEqual(onlyFrom(3))
+    },
+    FULL_MESH_TEST_TIMEOUT_MS,
+  )
+
+  it(
+    'stock y-webrtc, for comparison: every peer sends every update it gets to all its links, N·(N−1)',
+    async () => {
+      const peers = await fullMesh(Array.from({ length: FULL_MESH_SIZE }, () => 'stock'))
+      const before = await states(peers)
+      await peers[2].push('hello')
+      const text = 'hello'
+      // Stock peers relay at once, as they apply; N·(N−1) is every peer to every link.
+      await expect
+        .poll(async () => sum(sentBetween(before, await states(peers), 'update')), { timeout: DELIVERY_TIMEOUT_MS })
+        .toBe(FULL_MESH_SIZE * (FULL_MESH_SIZE - 1))
+      expect((await states(peers)).every((state) => state.texts.includes(text))).toBe(true)
+    },
+    FULL_MESH_TEST_TIMEOUT_MS,
+  )
+
+  it(
+    'still brings a stock peer every message and every presence change, and takes its own',
+    async () => {
+      const kinds: Kind[] = ['parley', 'parley', 'stock', 'parley', 'parley']
+      const peers = await fullMesh(kinds)
+      await peers[0].push('from parley')
+      await delivered(peers, 'from parley')
+      await peers[2].push('from stock')
+      await delivered(peers, 'from stock')
+      await peers[4].setAwareness({ name: 'p4', mark: 2 })
+      const client = (await peers[4].state()).clientId
+      await expect
+        .poll(
+          async () => (await peers[2].state()).awareness.some((e) => e.client === client && (e.state as { mark?: number }).mark === 2),
+          {
+            timeout: DELIVERY_TIMEOUT_MS,
+          },
+        )
+        .toBe(true)
+    },
+    FULL_MESH_TEST_TIMEOUT_MS,
+  )
+})
+
+/**
+ * The links y-webrtc forms when peers with these `maxConns` join one after another, each once the
+ * one before is linked: every linked peer with room left offers to the newcomer (and nobody else
+ * does; offers are answered past the limit). Peer n's neighbours, by index.
+ */
+function joinedOneByOne(maxConns: number[]): Set<number>[] {
+  const links = maxConns.map(() => new Set<number>())
+  for (let newcomer = 0; newcomer < maxConns.length; newcomer++) {
+    for (let peer = 0; peer < newcomer; peer++) {
+      if (links[peer].size < maxConns[peer]) {
+        links[peer].add(newcomer)
+        links[newcomer].add(peer)
+      }
+    }
+  }
+  return links
+}
+
+/**
+ * 8 peers, maxConns 4 but the first two (2 and 3) so that they do not close a clique: a band
+ * 0-1-2-…-7 where each peer is linked to the next two, four hops from end to end.
+ */
+const BAND_MAX_CONNS = [2, 3, 4, 4, 4, 4, 4, 4]
+
+/** Starts the band one peer at a time, each once the links it should have are up; returns the peers in order. */
+async function band(kinds: Kind[]): Promise<NodePeer[]> {
+  const topic = signaling.topic()
+  const expected = joinedOneByOne(BAND_MAX_CONNS)
+  const peers: NodePeer[] = []
+  for (const [n, kind] of kinds.entries()) {
+    peers.push(await signaling.startPeer({ kind, topic, maxConns: BAND_MAX_CONNS[n], awareness: { name: `p${n}` } }))
+    await expect
+      .poll(
+        async () => {
+          const now = await states(peers)
+          return now.every((state, m) => state.links.length === [...expected[m]].filter((other) => other <= n).length)
+        },
+        { timeout: MESH_TIMEOUT_MS, interval: 250 },
+      )
+      .toBe(true)
+  }
+  // The links are those of the band: a partial mesh, connected.
+  const final = await states(peers)
+  const ids = final.map((state) => state.peerId)
+  for (const [n, state] of final.entries()) {
+    expect(new Set(state.links), `links of p${n}`).toEqual(new Set([...expected[n]].map((m) => ids[m])))
+  }
+  return peers
+}
+
+describe('relay pruning in a partial mesh (maxConns)', () => {
+  for (const kinds of [
+    ['parley', 'parley', 'parley', 'parley', 'parley', 'parley', 'parley', 'parley'],
+    ['parley', 'parley', 'parley', 'stock', 'parley', 'parley', 'parley', 'parley'],
+  ] as Kind[][]) {
+    it(
+      `brings every message and presence change to all 8 peers, ${kinds.includes('stock') ? 'a stock peer among them' : 'all Parley'}`,
+      async () => {
+        const peers = await band(kinds)
+        const edges = sum(BAND_MAX_CONNS.map((_, n) => joinedOneByOne(BAND_MAX_CONNS)[n].size))
+        const authors = [0, 7, 3, 5]
+        let before = await states(peers)
+        const perMessage: number[] = []
+        for (const author of authors) {
+          const text = `from p${author}`
+          await peers[author].push(text)
+          const after = await delivered(peers, text)
+          perMessage.push(sum(sentBetween(before, after, 'update')))
+          before = after
+        }
+        // 100 % delivery, at both ends of the band, in order of arrival or not.
+        for (const state of before) expect(new Set(state.texts)).toEqual(new Set(authors.map((author) => `from p${author}`)))
+        // Fewer sends than flooding (every peer to every link), and at least one per peer.
+        for (const sends of perMessage) {
+          expect(sends).toBeGreaterThanOrEqual(peers.length - 1)
+          expect(sends).toBeLessThanOrEqual(edges)
+        }
+        // A presence change at one end reaches the other end, four hops away.
+        await peers[0].setAwareness({ name: 'p0', mark: 3 })
+        const client = before[0].clientId
+        await expect
+          .poll(
+            async () =>
+              (await states(peers)).every((state) =>
+                state.awareness.some((e) => e.client === client && (e.state as { mark?: number }).mark === 3),
+              ),
+            { timeout: DELIVERY_TIMEOUT_MS },
+          )
+          .toBe(true)
+      },
+      PARTIAL_MESH_TEST_TIMEOUT_MS,
+    )
+  }
+})
+
+describe('relay repair', () => {
+  it(
+    'gets a peer what it lacks once a lost link makes the peers compare digests',
+    async () => {
+      const topic = signaling.topic()
+      // This peer's changes are held: they never go out as updates, so only a repair can carry them.
+      const doc = new Y.Doc()
+      const awareness = new Awareness(doc)
+      awareness.setLocalState({ name: 'local' })
+      const transport = openTransport({
+        topic,
+        secret: null,
+        doc,
+        awareness,
+        changes: new HeldChanges(),
+        signalingUrls: [signaling.url()],
+        iceServers: [],
+        wrtc: wrtc as unknown as RtcImplementation,
+      })
+      signaling.track(() => {
+        transport.close()
+        awareness.destroy()
+        doc.destroy()
+      })
+      const [remote, third] = await Promise.all(
+        [1, 2].map((n) => signaling.startPeer({ kind: 'parley', topic, awareness: { name: `p${n}` } })),
+      )
+      await expect
+        .poll(async () => transport.links().length === 2 && (await states([remote, third])).every((state) => state.links.length === 2), {
+          timeout: MESH_TIMEOUT_MS,
+          interval: 250,
+        })
+        .toBe(true)
+
+      doc.getArray<string>('texts').push(['withheld'])
+      expect((await remote.state()).texts).toEqual([])
+      // The third peer leaves: both others lost a neighbour, and compare digests after DIGEST_SETTLE_MS.
+      await third.close()
+      await expect.poll(async () => (await remote.state()).texts, { timeout: DELIVERY_TIMEOUT_MS }).toEqual(['withheld'])
+      expect((await remote.state()).relay?.repairRequests).toBeGreaterThan(0)
+    },
+    FULL_MESH_TEST_TIMEOUT_MS,
+  )
+})
