@@ -4,6 +4,7 @@ import { formatBundleSize, runBundleSizeBench } from './bundle-size.js'
 import { floodTable, runFloodBench } from './flood.js'
 import { historyTable, runHistoryBench } from './history.js'
 import { presenceTable, runPresenceBench } from './presence.js'
+import { runSendBench, sendTable } from './send.js'
 import { DEFAULT_BENCH_OPTIONS, formatBenchTable, formatCapacityTable, runSignalingBench } from './signaling-load.js'
 
 const results: Record<string, unknown> = {}
@@ -15,6 +16,10 @@ results.bundleSize = bundle
 const presence = await runPresenceBench()
 console.log(presenceTable(presence) + '\n')
 results.presence = presence
+
+const send = await runSendBench()
+console.log(sendTable(send) + '\n')
+results.send = send
 
 const history = await runHistoryBench()
 console.log(historyTable(history) + '\n')
