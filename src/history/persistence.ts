@@ -56,9 +56,15 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates):
     .then(async (opened) => {
       if (doc.isDestroyed) return opened.close()
       const updates = await request(opened.transaction(STORE).objectStore(STORE).getAll())
-      doc.transact(() => {
-        for (const update of updates) if (update instanceof Uint8Array) Y.applyUpdate(doc, update, origin)
-      }, origin)
+      // Not local (the last argument): like a peer's history, it is relayed after the page drew it.
+      Y.transact(
+        doc,
+        () => {
+          for (const update of updates) if (update instanceof Uint8Array) Y.applyUpdate(doc, update, origin)
+        },
+        origin,
+        false,
+      )
       const transaction = opened.transaction(STORE, 'readwrite')
       const store = transaction.objectStore(STORE)
       if (updates.length >= COMPACT_AFTER_UPDATES) store.clear()

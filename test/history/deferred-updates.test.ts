@@ -51,6 +51,17 @@ describe('DeferredUpdates', () => {
     expect(peer.getArray('a').toArray()).toEqual(['received', 'mine'])
   })
 
+  it('waits for the draw with a transaction marked not local, as storage loads a stored history', async () => {
+    const doc = new Y.Doc()
+    const changes = new DeferredUpdates(doc)
+    const updates: Uint8Array[] = []
+    changes.on((update) => updates.push(update))
+    Y.transact(doc, () => doc.getArray<string>('a').push(['stored']), 'storage', false)
+    expect(updates).toHaveLength(0)
+    await nextTask()
+    expect(updates).toHaveLength(1)
+  })
+
   it('leaves out what the other side already had, from every client', () => {
     const doc = new Y.Doc()
     const other = new Y.Doc()
