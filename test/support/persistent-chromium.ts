@@ -43,8 +43,8 @@ function browserPid(userDataDir: string): number {
       continue // the process ended while we looked
     }
     const pid = Number(entry)
-    // The main process leads its group; its children (renderers, GPU) share the flag.
-    if (args.includes(flag) && processGroupId(pid) === pid) return pid
+    // The main process has no --type (its children, renderers, GPU, zygotes, do) and leads its group.
+    if (args.includes(flag) && !args.some((arg) => arg.startsWith('--type=')) && processGroupId(pid) === pid) return pid
   }
   throw new Error(`no Chromium process runs on ${userDataDir}`)
 }
