@@ -1,7 +1,8 @@
 // History benchmark: how fast a late joiner (a Chromium page) gets a room's whole history from
-// one peer online (a Node peer over @roamhq/wrtc), renders its latest screen, and what it costs
-// in memory; stock y-webrtc in the same run as the reference.
-// Run alone: npx tsx bench/history.ts [--counts 2000,10000,100000] [--trials 3] [--timeout-s 30]
+// one peer online (a Node peer over @roamhq/wrtc, or another Chromium that wrote it through the
+// chat element), renders its latest screen, and what it costs in memory; stock y-webrtc in the
+// same run as the reference.
+// Run alone: npx tsx bench/history.ts [--counts 2000,10000,100000] [--trials 3] [--timeout-s 30] [--browser-fed 10000] [--no-stock]
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,6 +11,7 @@ import type { Browser, Page } from 'playwright-core'
 import { build } from 'vite'
 import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
+import { seedRoomFromBrowser } from './browser-seeder.js'
 import {
   historyTimes,
   probeHistory,
@@ -31,10 +33,13 @@ const POLL_MS = 20
 
 /** Late joins per count for Parley (each a fresh profile); figures are their medians. */
 const DEFAULT_TRIALS = 3
+/** Counts also fed by a browser that wrote them (each message a send() of its own). */
+const DEFAULT_BROWSER_FED_COUNTS = [10_000]
 
 /** What late joins measured (medians over the trials). Times are ms; null where it did not happen in time. */
 export interface HistoryFigure {
-  implementation: 'parley' | 'stock'
+  /** `parley, browser-fed`: the history was written by another Chromium through `<parley-chat>.send()`. */
+  implementation: 'parley' | 'parley, browser-fed' | 'stock'
   messages: number
   /** From the peer connection being up to the page holding every message. */
   syncMs: number | null
@@ -42,10 +47,12 @@ export interface HistoryFigure {
   sinceNavigationMs: number | null
   /** From holding every message to the newest one drawn in the log (Parley only). */
   renderMs: number | null
+  /** From the first to the last large (over 1 KB) data-channel message the page received: the history on the wire. */
+  transferMs: number | null
   /** Used JS heap of the late joiner's page after a GC, once rendered, in bytes. */
   heapBytes: number | null
-  /** The seeding peer's encoded document, per message, in bytes. */
-  docBytesPerMessage: number
+  /** The seeding peer's encoded document, per message, in bytes (null: not read, a browser holds it). */
+  docBytesPerMessage: number | null
   /** Messages the page held when it gave up (equals `messages` when it arrived). */
   held: number
   timeoutMs: number
@@ -60,6 +67,8 @@ export interface HistoryBenchOptions {
   trials?: number
   /** Run the stock y-webrtc reference too (default true). */
   stock?: boolean
+  /** Counts measured again with a browser as the one peer online, having written them (default 10,000). */
+  browserFedCounts?: number[]
   arrivalTimeoutMs?: number
 }
 
@@ -73,20 +82,47 @@ async function waitForProbe(page: Page, done: (times: HistoryTimes) => boolean, 
   return times
 }
 
+/**
+ * A probe stamping (performance.now()) the first and last data-channel message over
+ * LARGE_MESSAGE_BYTES that the page receives: the history's frames, not beats or presence.
+ */
+const TRANSFER_PROBE = `(() => {
+  const span = { first: null, last: null }
+  window.transferProbe = span
+  const watch = (channel) => channel.addEventListener('message', (event) => {
+    if ((event.data.byteLength ?? event.data.length) <= 1024) return
+    span.first ??= performance.now()
+    span.last = performance.now()
+  })
+  const create = RTCPeerConnection.prototype.createDataChannel
+  RTCPeerConnection.prototype.createDataChannel = function (...args) { const channel = create.apply(this, args); watch(channel); return channel }
+  const Base = window.RTCPeerConnection
+  window.RTCPeerConnection = class extends Base { constructor (config) { super(config); this.addEventListener('datachannel', (event) => watch(event.channel)) } }
+})()`
+
+/** Ms from the first to the last large data-channel message the page received (TRANSFER_PROBE), or null. */
+async function transferSpan(page: Page): Promise<number | null> {
+  const span = await page.evaluate(
+    () => (window as unknown as { transferProbe: { first: number | null; last: number | null } }).transferProbe,
+  )
+  return span.first === null || span.last === null ? null : round(span.last - span.first)
+}
+
 async function lateJoin(
   browser: Browser,
-  implementation: 'parley' | 'stock',
+  implementation: HistoryFigure['implementation'],
   url: string,
   count: number,
-  seeder: Seeder,
+  seeder: Pick<Seeder, 'docBytes'> | null,
   timeoutMs: number,
 ): Promise<HistoryFigure> {
   const context = await browser.newContext()
   try {
-    if (implementation === 'parley') {
+    if (implementation !== 'stock') {
       await rememberName(context, 'Late joiner')
       await probeHistory(context, count, seededText(count - 1))
     }
+    await context.addInitScript(TRANSFER_PROBE)
     const page = await context.newPage()
     await page.goto(url)
     const times = await waitForProbe(page, (t) => (implementation === 'stock' ? t.heldAt !== null : t.shownAt !== null), timeoutMs)
@@ -96,9 +132,10 @@ async function lateJoin(
       messages: count,
       syncMs: arrived && times.connectedAt !== null ? round(times.heldAt! - times.connectedAt) : null,
       sinceNavigationMs: arrived ? round(times.heldAt!) : null,
-      renderMs: implementation === 'parley' && arrived && times.shownAt !== null ? round(times.shownAt - times.heldAt!) : null,
+      renderMs: implementation !== 'stock' && arrived && times.shownAt !== null ? round(times.shownAt - times.heldAt!) : null,
+      transferMs: arrived ? await transferSpan(page) : null,
       heapBytes: arrived ? await usedHeapBytes(page) : null,
-      docBytesPerMessage: Math.round(seeder.docBytes / count),
+      docBytesPerMessage: seeder === null ? null : Math.round(seeder.docBytes / count),
       held: times.held,
       timeoutMs,
       trials: 1,
@@ -126,6 +163,22 @@ export async function runHistoryBench(options: HistoryBenchOptions = {}): Promis
     running.push(site, stock, signaling)
     browser = await launchChromium()
     const figures: HistoryFigure[] = []
+    for (const count of options.browserFedCounts ?? DEFAULT_BROWSER_FED_COUNTS) {
+      // The writer runs in a Chromium process of its own, as another user's browser.
+      const writer = await launchChromium()
+      try {
+        const room = `history-browser-${count}-${Date.now()}`
+        const url = `${site.url}?signaling=${encodeURIComponent(signaling.url)}&ice=#${encodeURIComponent(room)}`
+        const seeder = await seedRoomFromBrowser(writer, url, count)
+        const joins: HistoryFigure[] = []
+        for (let trial = 0; trial < (options.trials ?? DEFAULT_TRIALS); trial++)
+          joins.push(await lateJoin(browser, 'parley, browser-fed', url, count, null, timeoutMs))
+        figures.push(medianFigure(joins))
+        await seeder.close()
+      } finally {
+        await writer.close()
+      }
+    }
     for (const count of counts) {
       const room = `history-${count}-${Date.now()}`
       const parleySeeder = await seedParleyRoom({ room, signalingUrl: signaling.url, count })
@@ -167,14 +220,15 @@ export function historyTable(figures: HistoryFigure[]): string {
       ms(f.syncMs, f),
       f.sinceNavigationMs === null ? '–' : `${f.sinceNavigationMs} ms`,
       f.renderMs === null ? '–' : `${f.renderMs} ms`,
+      f.transferMs === null ? '–' : `${f.transferMs} ms`,
       f.heapBytes === null ? '–' : `${(f.heapBytes / 2 ** 20).toFixed(1)} MiB`,
-      `${f.docBytesPerMessage} B`,
+      f.docBytesPerMessage === null ? '–' : `${f.docBytesPerMessage} B`,
     ].join(' | '),
   )
   return [
-    `History sync (late joiner in Chromium, one Node peer online; Parley: median of ${figures.find((f) => f.implementation === 'parley')?.trials ?? 0} joins)`,
-    '| implementation | messages | history held after connect | after navigation | latest screen after held | JS heap | doc bytes / message |',
-    '|---|---|---|---|---|---|---|',
+    `History sync (late joiner in Chromium, one peer online: Node, or a browser that wrote the history; Parley: median of ${figures.find((f) => f.implementation === 'parley')?.trials ?? 0} joins)`,
+    '| implementation | messages | history held after connect | after navigation | latest screen after held | on the wire (first → last frame) | JS heap | doc bytes / message |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n')
 }
@@ -192,6 +246,7 @@ function medianFigure(joins: HistoryFigure[]): HistoryFigure {
     syncMs: median((f) => f.syncMs),
     sinceNavigationMs: median((f) => f.sinceNavigationMs),
     renderMs: median((f) => f.renderMs),
+    transferMs: median((f) => f.transferMs),
     heapBytes: median((f) => f.heapBytes),
     held: Math.min(...joins.map((f) => f.held)),
     trials: joins.length,
@@ -210,8 +265,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const counts = flag('--counts')?.split(',').map(Number)
   const timeout = flag('--timeout-s')
   const trials = flag('--trials')
+  const browserFed = flag('--browser-fed')
   const figures = await runHistoryBench({
     counts,
+    browserFedCounts: browserFed
+      ?.split(',')
+      .filter((each) => each !== '')
+      .map(Number),
+    stock: !process.argv.includes('--no-stock'),
     trials: trials === undefined ? undefined : Number(trials),
     arrivalTimeoutMs: timeout === undefined ? undefined : Number(timeout) * 1000,
   })

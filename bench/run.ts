@@ -5,6 +5,7 @@ import { floodTable, runFloodBench } from './flood.js'
 import { historyTable, runHistoryBench } from './history.js'
 import { presenceTable, runPresenceBench } from './presence.js'
 import { recordsTable, runRecordsBench } from './records.js'
+import { runSendBench, sendTable } from './send.js'
 import { DEFAULT_BENCH_OPTIONS, formatBenchTable, formatCapacityTable, runSignalingBench } from './signaling-load.js'
 
 const results: Record<string, unknown> = {}
@@ -20,6 +21,10 @@ results.records = records
 const presence = await runPresenceBench()
 console.log(presenceTable(presence) + '\n')
 results.presence = presence
+
+const send = await runSendBench()
+console.log(sendTable(send) + '\n')
+results.send = send
 
 const history = await runHistoryBench()
 console.log(historyTable(history) + '\n')

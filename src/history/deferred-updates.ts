@@ -1,36 +1,61 @@
-// Relaying and storing a room's changes after the page has drawn them. While anyone listens
-// to a Yjs document's 'update' event, Yjs encodes every transaction as it ends: for a
-// 100,000-message history arriving at once that is half a second before the first frame.
+// Relaying and storing a room's changes: this page's own at once, other peers' after the page
+// has drawn them. While anyone listens to a Yjs document's 'update' event, Yjs encodes every
+// transaction as it ends: for a 100,000-message history arriving at once that is half a second
+// before the first frame.
 import * as Y from 'yjs'
 
 /**
- * Shortest time between two batches, in ms: at most 50 a second, half of what a link may
- * carry (transport's peer guard). Without it a page that draws no frames (hidden, or Node)
+ * Steady spacing of batches, in ms: at most 50 a second in the long run, half of what a link
+ * may carry (transport's peer guard). Without it a page that draws no frames (hidden, or Node)
  * would pass a flood on one update for one, and a fast screen at its frame rate; the other
- * peers' guards would then drop this peer's links as flooding.
+ * peers' guards would then drop this peer's links as flooding. Other peers' changes are also
+ * spaced by at least this much, so relaying a flood never spends the burst below.
  */
 export const MIN_BATCH_INTERVAL_MS = 20
+
+/**
+ * Batches that may go out at once after a quiet spell (a token bucket refilled at one token
+ * per MIN_BATCH_INTERVAL_MS): a person's message goes out the moment it is written, even just
+ * after a relayed batch. Over any span, batches ≤ this burst plus one per interval, far below
+ * the guard's own burst (1,000) and rate (100/s).
+ */
+export const BATCH_BURST = 8
 
 /** Gets the changes of the transactions since the last call, with their origins. */
 export type DeferredUpdateListener = (update: Uint8Array, origins: ReadonlySet<unknown>) => void
 
-/** A document's changes, gathered over transactions and encoded once, after the next frame. */
+/**
+ * A document's changes, gathered over transactions and encoded once per batch. A batch holding
+ * a change made here (a local transaction: a send, a restore) goes out at once when the bucket
+ * has a token; one of only other peers' changes (a late joiner's history, a relayed flood) waits
+ * until the page has drawn, and a full interval after the last batch.
+ */
 export class DeferredUpdates {
   readonly #doc: Y.Doc
   readonly #listeners = new Set<DeferredUpdateListener>()
   /** Per client, the first clock not yet passed on; null while nothing is pending. */
   #since: Map<number, number> | null = null
   #origins = new Set<unknown>()
-  #scheduled = false
+  /** True while what is pending holds a change made here. */
+  #local = false
+  /** True while a frame (or, hidden, a task) is awaited before trying to pass on other peers' changes. */
+  #awaitingDraw = false
+  #timer: ReturnType<typeof setTimeout> | null = null
+  /** When `#timer` fires (by `#now`). */
+  #timerAt = Number.POSITIVE_INFINITY
   readonly #now: () => number
   /** When the last batch was passed on (by `#now`); -Infinity before the first. */
   #flushedAt = Number.NEGATIVE_INFINITY
+  /** Tokens in the bucket at `#tokensAt` (below zero after forced flushes: they are paid back). */
+  #tokens = BATCH_BURST
+  #tokensAt: number
 
   /** `now` reads the clock, in ms (for tests). */
   constructor(doc: Y.Doc, now: () => number = () => performance.now()) {
     this.#doc = doc
     this.#now = now
-    doc.on('afterTransaction', this.#onTransaction)
+    this.#tokensAt = now()
+    doc.on('afterTransactionCleanup', this.#onTransaction)
   }
 
   /** Calls `listener` with each batch of changes; returns what removes it. */
@@ -39,14 +64,18 @@ export class DeferredUpdates {
     return () => this.#listeners.delete(listener)
   }
 
-  /** Passes on what is pending now (the tab is going away, or the room closes). */
+  /** Passes on what is pending now, whatever the budget (the tab is going away, or the room closes). */
   flush(): void {
     const since = this.#since
     if (since === null || this.#doc.isDestroyed) return
     const origins = this.#origins
-    this.#flushedAt = this.#now()
+    const now = this.#now()
+    this.#tokens = this.#available(now) - 1
+    this.#tokensAt = now
+    this.#flushedAt = now
     this.#since = null
     this.#origins = new Set()
+    this.#local = false
     if (this.#listeners.size === 0) return
     // Everything of the changed clients from where they were; of the others, nothing.
     const known = Y.decodeStateVector(Y.encodeStateVector(this.#doc))
@@ -56,7 +85,9 @@ export class DeferredUpdates {
   }
 
   destroy(): void {
-    this.#doc.off('afterTransaction', this.#onTransaction)
+    this.#doc.off('afterTransactionCleanup', this.#onTransaction)
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
     this.#listeners.clear()
     this.#since = null
   }
@@ -72,27 +103,60 @@ export class DeferredUpdates {
     }
     this.#since = since
     this.#origins.add(transaction.origin)
-    this.#schedule()
+    // Yjs marks what it applied from an update (peers, storage) as not local.
+    if (transaction.local) {
+      this.#local = true
+      this.#attempt()
+    } else {
+      this.#afterDraw()
+    }
   }
 
-  #schedule(): void {
-    if (this.#scheduled) return
-    this.#scheduled = true
+  /** Tokens in the bucket at `now`. */
+  #available(now: number): number {
+    return Math.min(BATCH_BURST, this.#tokens + (now - this.#tokensAt) / MIN_BATCH_INTERVAL_MS)
+  }
+
+  /** Passes on what is pending if the budget allows it now, else sets a timer for when it will. */
+  #attempt(): void {
+    if (this.#since === null) return
+    const now = this.#now()
+    const tokenWaitMs = (1 - this.#available(now)) * MIN_BATCH_INTERVAL_MS
+    const spacingWaitMs = this.#local ? 0 : this.#flushedAt + MIN_BATCH_INTERVAL_MS - now
+    const waitMs = Math.max(tokenWaitMs, spacingWaitMs)
+    if (waitMs <= 0) this.flush()
+    else this.#wakeAt(now + waitMs)
+  }
+
+  /** Tries again at `at` (by `#now`), keeping the earlier of this and a timer already set. */
+  #wakeAt(at: number): void {
+    if (this.#timer !== null && this.#timerAt <= at) return
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timerAt = at
+    // The wait was worked out from the budget: when the timer fires, the batch may go.
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null
+        this.#timerAt = Number.POSITIVE_INFINITY
+        this.flush()
+      },
+      Math.max(0, at - this.#now()),
+    )
+  }
+
+  /** Tries once the page has drawn: after the next frame, or in the next task where none come. */
+  #afterDraw(): void {
+    if (this.#awaitingDraw) return
+    this.#awaitingDraw = true
     const run = (): void => {
-      this.#scheduled = false
-      this.flush()
+      this.#awaitingDraw = false
+      this.#attempt()
     }
-    // After the next frame, so the page draws first; a hidden page draws no frames, and its
-    // timers may wait a minute: a message-channel task runs at once there. Either way, a
-    // batch that would follow the last by less than MIN_BATCH_INTERVAL_MS waits on a timer.
-    const later = (): void => {
-      const waitMs = this.#flushedAt + MIN_BATCH_INTERVAL_MS - this.#now()
-      if (waitMs <= 0) nextTask(run)
-      else setTimeout(run, waitMs)
-    }
+    // A hidden page draws no frames, and its timers may wait a minute: a message-channel task
+    // runs at once there.
     const visible = typeof document !== 'undefined' && document.visibilityState === 'visible' && typeof requestAnimationFrame === 'function'
-    if (visible) requestAnimationFrame(later)
-    else later()
+    if (visible) requestAnimationFrame(() => nextTask(run))
+    else nextTask(run)
   }
 }
 

@@ -21,6 +21,12 @@ export function roomDatabaseName(room: string): string {
 export interface RoomStore {
   /** Resolves once the stored history has been loaded into the document (or storage turned out to be unavailable). */
   readonly whenLoaded: Promise<void>
+  /**
+   * Resolves once every change passed on so far is committed to IndexedDB (or failed to be:
+   * the room works unstored then). A change made before the load is covered by the load's
+   * write of the whole state.
+   */
+  whenStored(): Promise<void>
   /** Stops storing (the data stays). */
   destroy(): void
 }
@@ -35,9 +41,14 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates):
   if (typeof indexedDB === 'undefined') return null
   const origin = Symbol('parley-store')
   let db: IDBDatabase | null = null
+  /** The latest write's commit; IndexedDB commits a store's read-write transactions in order. */
+  let lastWrite: Promise<void> = Promise.resolve()
   const stopStoring = changes.on((update, origins) => {
     const onlyLoaded = origins.size === 1 && origins.has(origin)
-    if (!onlyLoaded) db?.transaction(STORE, 'readwrite').objectStore(STORE).add(update)
+    if (onlyLoaded || db === null) return
+    const transaction = db.transaction(STORE, 'readwrite')
+    transaction.objectStore(STORE).add(update)
+    lastWrite = committed(transaction)
   })
   const opening = indexedDB.open(roomDatabaseName(room))
   opening.onupgradeneeded = () => opening.result.createObjectStore(STORE, { autoIncrement: true })
@@ -45,12 +56,20 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates):
     .then(async (opened) => {
       if (doc.isDestroyed) return opened.close()
       const updates = await request(opened.transaction(STORE).objectStore(STORE).getAll())
-      doc.transact(() => {
-        for (const update of updates) if (update instanceof Uint8Array) Y.applyUpdate(doc, update, origin)
-      }, origin)
-      const store = opened.transaction(STORE, 'readwrite').objectStore(STORE)
+      // Not local (the last argument): like a peer's history, it is relayed after the page drew it.
+      Y.transact(
+        doc,
+        () => {
+          for (const update of updates) if (update instanceof Uint8Array) Y.applyUpdate(doc, update, origin)
+        },
+        origin,
+        false,
+      )
+      const transaction = opened.transaction(STORE, 'readwrite')
+      const store = transaction.objectStore(STORE)
       if (updates.length >= COMPACT_AFTER_UPDATES) store.clear()
       store.add(Y.encodeStateAsUpdate(doc))
+      lastWrite = committed(transaction)
       db = opened
     })
     .catch(() => {
@@ -59,12 +78,22 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates):
     })
   return {
     whenLoaded,
+    whenStored: () => whenLoaded.then(() => lastWrite),
     destroy() {
       stopStoring()
       db?.close()
       db = null
     },
   }
+}
+
+/** Resolves when `transaction` commits, and also when it fails (the room then works unstored). */
+function committed(transaction: IDBTransaction): Promise<void> {
+  return new Promise((resolve) => {
+    transaction.oncomplete = () => resolve()
+    transaction.onerror = () => resolve()
+    transaction.onabort = () => resolve()
+  })
 }
 
 /** An IDBRequest as a promise. */

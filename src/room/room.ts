@@ -179,7 +179,11 @@ export class Room {
     return () => this.#messageListeners.delete(listener)
   }
 
-  /** Signs and sends a message; rejects when the draft is empty or too long (the UI checks first). */
+  /**
+   * Signs and sends a message: it goes to the room's peers at once, and the promise resolves
+   * once it is in this browser's IndexedDB too, so a tab killed from then on keeps it. Rejects
+   * when the draft is empty or too long (the UI checks first).
+   */
   async send(author: Author, text: string, now = Date.now()): Promise<MessageRecord> {
     const problem = draftProblem(text)
     if (problem !== null) throw new Error(`Room.send: message is ${problem}`)
@@ -191,7 +195,10 @@ export class Room {
       sentAt: now,
     }
     const record = author.signer === null ? unsigned : await signed(unsigned, author.signer, this.topic)
-    if (!this.#closed) appendMessage(this.#doc, record, this)
+    if (this.#closed) return record
+    // A local transaction: the deferred source passes it to the transport and storage as it ends.
+    appendMessage(this.#doc, record, this)
+    await this.#store?.whenStored()
     return record
   }
 

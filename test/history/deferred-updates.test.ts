@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { DeferredUpdates, MIN_BATCH_INTERVAL_MS } from '../../src/history/deferred-updates.js'
+import { BATCH_BURST, DeferredUpdates, MIN_BATCH_INTERVAL_MS } from '../../src/history/deferred-updates.js'
 
 /** Resolves after the update a DeferredUpdates schedules has run (Node: no frames, one task). */
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 10))
@@ -11,16 +11,25 @@ function copyOf(doc: Y.Doc): Y.Doc {
   return copy
 }
 
+/** Applies to `doc`, as a peer's update does (not local), one new item written by another client. */
+function receive(doc: Y.Doc, item: string, from = new Y.Doc()): Y.Doc {
+  Y.applyUpdate(from, Y.encodeStateAsUpdate(doc))
+  const before = Y.encodeStateVector(from)
+  from.getArray<string>('a').push([item])
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(from, before), 'peer')
+  return from
+}
+
 describe('DeferredUpdates', () => {
-  it('passes on several transactions as one update, a task later, that brings a copy up to date', async () => {
+  it("passes on other peers' changes as one update, a task later, that brings a copy up to date", async () => {
     const doc = new Y.Doc()
     doc.getArray<string>('a').push(['before'])
     const peer = copyOf(doc)
     const changes = new DeferredUpdates(doc)
     const updates: Uint8Array[] = []
     changes.on((update) => updates.push(update))
-    doc.getArray<string>('a').push(['one'])
-    doc.getArray<string>('a').push(['two'])
+    const from = receive(doc, 'one')
+    receive(doc, 'two', from)
     expect(updates).toHaveLength(0)
     await nextTask()
     expect(updates).toHaveLength(1)
@@ -28,7 +37,32 @@ describe('DeferredUpdates', () => {
     expect(peer.getArray('a').toArray()).toEqual(['before', 'one', 'two'])
   })
 
-  it('leaves out what the other side already had, from every client', async () => {
+  it('passes on a change made here at once, with whatever else was pending', () => {
+    const doc = new Y.Doc()
+    const peer = copyOf(doc)
+    const changes = new DeferredUpdates(doc)
+    const updates: Uint8Array[] = []
+    changes.on((update) => updates.push(update))
+    receive(doc, 'received')
+    expect(updates).toHaveLength(0)
+    doc.transact(() => doc.getArray<string>('a').push(['mine']), 'me')
+    expect(updates).toHaveLength(1)
+    Y.applyUpdate(peer, updates[0])
+    expect(peer.getArray('a').toArray()).toEqual(['received', 'mine'])
+  })
+
+  it('waits for the draw with a transaction marked not local, as storage loads a stored history', async () => {
+    const doc = new Y.Doc()
+    const changes = new DeferredUpdates(doc)
+    const updates: Uint8Array[] = []
+    changes.on((update) => updates.push(update))
+    Y.transact(doc, () => doc.getArray<string>('a').push(['stored']), 'storage', false)
+    expect(updates).toHaveLength(0)
+    await nextTask()
+    expect(updates).toHaveLength(1)
+  })
+
+  it('leaves out what the other side already had, from every client', () => {
     const doc = new Y.Doc()
     const other = new Y.Doc()
     other.getArray<string>('a').push(['x'.repeat(10_000)])
@@ -37,7 +71,6 @@ describe('DeferredUpdates', () => {
     const updates: Uint8Array[] = []
     changes.on((update) => updates.push(update))
     doc.getArray<string>('a').push(['small'])
-    changes.flush()
     expect(updates).toHaveLength(1)
     expect(updates[0].byteLength).toBeLessThan(1000)
   })
@@ -52,37 +85,74 @@ describe('DeferredUpdates', () => {
       Y.applyUpdate(peer, update)
       seen.push(origins)
     })
+    receive(doc, 'three')
     doc.transact(() => doc.getArray('a').delete(0, 1), 'deleter')
-    doc.transact(() => doc.getArray('a').push(['three']), 'writer')
-    changes.flush()
     expect(peer.getArray('a').toArray()).toEqual(['two', 'three'])
-    expect([...seen[0]]).toEqual(['deleter', 'writer'])
+    expect([...seen[0]]).toEqual(['peer', 'deleter'])
   })
 
-  it('passes on at most one batch per interval, however fast updates come', async () => {
+  it("spaces other peers' batches an interval apart, however fast they come", async () => {
     const doc = new Y.Doc()
     let clock = 0
     const changes = new DeferredUpdates(doc, () => clock)
     const updates: Uint8Array[] = []
     changes.on((update) => updates.push(update))
-    doc.getArray<string>('a').push(['one'])
+    const from = receive(doc, 'one')
     await nextTask()
     expect(updates).toHaveLength(1)
     // A moment later, in another task: held back until the interval is over.
     clock = 1
-    doc.getArray<string>('a').push(['two'])
-    doc.getArray<string>('a').push(['three'])
+    receive(doc, 'two', from)
+    receive(doc, 'three', from)
     await nextTask()
     expect(updates).toHaveLength(1)
     await vi.waitFor(() => expect(updates).toHaveLength(2))
     const copy = new Y.Doc()
     for (const update of updates) Y.applyUpdate(copy, update)
     expect(copy.getArray('a').toArray()).toEqual(['one', 'two', 'three'])
-    // Once the interval has passed, the next batch goes at once again.
+    // Once the interval has passed, the next batch goes a task later again.
     clock = 10 * MIN_BATCH_INTERVAL_MS
-    doc.getArray<string>('a').push(['four'])
+    receive(doc, 'four', from)
     await nextTask()
     expect(updates).toHaveLength(3)
+  })
+
+  it('sends changes made here at once even right after a relayed batch: relaying a flood keeps the burst but one', async () => {
+    const doc = new Y.Doc()
+    let clock = 0
+    const changes = new DeferredUpdates(doc, () => clock)
+    const updates: Uint8Array[] = []
+    changes.on((update) => updates.push(update))
+    // A flood relayed for a while: one batch per interval, each right on time.
+    const from = new Y.Doc()
+    for (let step = 0; step < 3 * BATCH_BURST; step++) {
+      clock = step * MIN_BATCH_INTERVAL_MS
+      receive(doc, `flood ${step}`, from)
+      await vi.waitFor(() => expect(updates).toHaveLength(step + 1))
+    }
+    // 1 ms after the last relayed batch, all but one of a burst of the user's own messages go
+    // out at once (each relayed batch spends the token its interval brought back).
+    clock += 1
+    for (let i = 0; i < BATCH_BURST; i++) doc.getArray<string>('a').push([`mine ${i}`])
+    expect(updates).toHaveLength(3 * BATCH_BURST + BATCH_BURST - 1)
+  })
+
+  it('holds changes made here past the burst until a token is back, so a scripted flood stays within the rate', async () => {
+    const doc = new Y.Doc()
+    let clock = 0
+    const changes = new DeferredUpdates(doc, () => clock)
+    const updates: Uint8Array[] = []
+    changes.on((update) => updates.push(update))
+    for (let i = 0; i < 10 * BATCH_BURST; i++) doc.getArray<string>('a').push([`scripted ${i}`])
+    expect(updates).toHaveLength(BATCH_BURST)
+    // The rest waits, as one batch, for the next token.
+    await nextTask()
+    expect(updates).toHaveLength(BATCH_BURST)
+    clock = MIN_BATCH_INTERVAL_MS
+    await vi.waitFor(() => expect(updates).toHaveLength(BATCH_BURST + 1))
+    const copy = new Y.Doc()
+    for (const update of updates) Y.applyUpdate(copy, update)
+    expect(copy.getArray('a').length).toBe(10 * BATCH_BURST)
   })
 
   it('stays quiet for transactions that changed nothing, and after destroy', async () => {
@@ -95,6 +165,7 @@ describe('DeferredUpdates', () => {
     expect(updates).toHaveLength(0)
     changes.destroy()
     doc.getArray<string>('a').push(['later'])
+    receive(doc, 'received')
     await nextTask()
     expect(updates).toHaveLength(0)
   })
