@@ -133,12 +133,13 @@ export class DeferredUpdates {
     if (this.#timer !== null && this.#timerAt <= at) return
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timerAt = at
-    // The wait was worked out from the budget: when the timer fires, the batch may go.
+    // Timers and `#now` need not agree (a timer may fire early, a test's clock stands still):
+    // when it fires, ask the budget again rather than trust the wait worked out before.
     this.#timer = setTimeout(
       () => {
         this.#timer = null
         this.#timerAt = Number.POSITIVE_INFINITY
-        this.flush()
+        this.#attempt()
       },
       Math.max(0, at - this.#now()),
     )
