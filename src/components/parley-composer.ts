@@ -161,8 +161,10 @@ export class ParleyComposer extends LitElement {
     this.draft = ''
     this.textarea.value = ''
     this.completion = null
-    this.dispatchEvent(intent('parley-draft', { active: false }))
+    // The message first: its update then leaves before the (signed) typing change, which
+    // the receiver would otherwise verify and draw before it reaches the message.
     this.dispatchEvent(intent('parley-send', { text }))
+    this.dispatchEvent(intent('parley-draft', { active: false }))
   }
 
   /** Moves keyboard focus to the message field. */

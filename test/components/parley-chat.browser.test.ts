@@ -184,8 +184,8 @@ describe('parley-chat offline', () => {
     expect(details(seen)).toEqual([
       ['parley-draft', { active: true }],
       ['parley-draft', { active: true }],
-      ['parley-draft', { active: false }],
       ['parley-send', { text: 'Hi' }],
+      ['parley-draft', { active: false }],
     ])
     // Composed events leave the chat's shadow root; the page sees the chat as their target.
     expect(seen.every((event) => event.bubbles && event.composed && event.target === chat)).toBe(true)

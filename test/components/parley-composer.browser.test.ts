@@ -17,7 +17,7 @@ describe('parley-composer', () => {
     await expect.element(sendButton()).toBeDisabled()
   })
 
-  it('sends on Enter: the draft ends, then parley-send carries the text; bubbling and composed', async () => {
+  it('sends on Enter: parley-send carries the text, then the draft ends; bubbling and composed', async () => {
     await mount('parley-composer')
     const seen = recordEvents()
     await userEvent.type(field(), 'Hi')
@@ -26,8 +26,8 @@ describe('parley-composer', () => {
     expect(details(seen)).toEqual([
       ['parley-draft', { active: true }],
       ['parley-draft', { active: true }],
-      ['parley-draft', { active: false }],
       ['parley-send', { text: 'Hi' }],
+      ['parley-draft', { active: false }],
     ])
     expect(seen.every((event) => event.bubbles && event.composed)).toBe(true)
     await expect.element(field()).toHaveValue('')
