@@ -6,7 +6,9 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
-import { colorFor, type MessageRecord, type Verdict } from '../room/index.js'
+import { colorFor, draftProblem, unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../room/index.js'
+import { intent } from './events.js'
+import { messageActionStyles, renderActions, renderQuote, renderReactions, renderRefused } from './message-actions.js'
 import { MessageSearch, continuesGroup, dayLabel, sameDay } from './log-reading.js'
 import { pixels, safeStyle } from './safe-style.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
@@ -55,6 +57,10 @@ interface Anchor {
  * A scrolling log of messages that renders only the entries near the viewport: spacers of
  * estimated height stand for the rest, and the entry at the top of the view keeps its place
  * whenever the rendered window moves.
+ * @fires parley-edit - the user saved a new text for one of their messages
+ * @fires parley-delete - the user deleted one of their messages
+ * @fires parley-react - the user added or took back a reaction
+ * @fires parley-reply-to - the user chose to reply to a message
  * @csspart log - the scrolling container
  * @csspart message - one message
  * @cssprop --parley-muted - colour of times, notices and messages whose signature is being checked
@@ -100,6 +106,7 @@ export class ParleyMessageList extends LitElement {
     .empty { color: var(--parley-muted, ${lightTheme.muted}); padding: 1rem 0; }
     .notice { color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.9em; padding: 0.25rem 0; font-style: italic; }
   `,
+    messageActionStyles,
   ]
 
   static {
@@ -117,6 +124,18 @@ export class ParleyMessageList extends LitElement {
   @property({ attribute: false }) verdictOf: (message: MessageRecord) => Verdict = () => 'unverified'
   /** Whether the search bar is open (the chat's "Search" button toggles it). */
   @property({ type: Boolean }) searching = false
+  /** Each message as its verified edits, deletion, reactions and reply link leave it. */
+  @property({ attribute: false }) annotationOf: (message: MessageRecord) => AnnotatedMessage = unannotated
+  /** Index in `messages` of a message id, or -1: where a reply's quote jumps to. */
+  @property({ attribute: false }) indexOf: (id: string) => number = (id) => this.messages.findIndex((message) => message.id === id)
+  /** The user's id: their verified messages offer Edit and Delete, their reactions show pressed. Empty: none. */
+  @property({ attribute: false }) selfId = ''
+  /** The message whose actions panel is open, by id. */
+  @state() private actionsFor: string | null = null
+  /** The message being edited in place, by id. */
+  @state() private editing: string | null = null
+  /** The message a quote jumped to, highlighted until the next jump. */
+  @state() private jumpedTo: string | null = null
   /** Messages that arrived while the user was reading further up. */
   @state() private unseen = 0
   /** Whether the view is more than a screen above the newest. */
@@ -438,8 +457,78 @@ export class ParleyMessageList extends LitElement {
       }`
   }
 
+  /** Focuses the "More actions" button of message `id` once rendered. */
+  async #focusMore(id: string): Promise<void> {
+    await this.updateComplete
+    this.renderRoot.querySelector<HTMLElement>(`[data-key="${CSS.escape(`m:${id}`)}"] .more`)?.focus()
+  }
+
+  #toggleActions(id: string): void {
+    this.actionsFor = this.actionsFor === id ? null : id
+    if (this.actionsFor !== null)
+      void this.updateComplete.then(() =>
+        this.renderRoot.querySelector<HTMLElement>(`[data-key="${CSS.escape(`m:${id}`)}"] .actions button`)?.focus(),
+      )
+  }
+
+  #closeActions(id: string): void {
+    this.actionsFor = null
+    void this.#focusMore(id)
+  }
+
+  #startEdit(id: string): void {
+    this.actionsFor = null
+    this.editing = id
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLTextAreaElement>('.editor textarea')?.focus())
+  }
+
+  #finishEdit(id: string, text: string | null, original: string): void {
+    if (text !== null && text !== original && draftProblem(text) === null) this.dispatchEvent(intent('parley-edit', { id, text }))
+    this.editing = null
+    void this.#focusMore(id)
+  }
+
+  #onEditKey(event: KeyboardEvent, id: string, original: string): void {
+    if (event.key === 'Escape') {
+      event.preventDefault()
+      event.stopPropagation()
+      this.#finishEdit(id, null, original)
+    } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault()
+      this.#finishEdit(id, (event.target as HTMLTextAreaElement).value, original)
+    }
+  }
+
+  #jumpTo(id: string): void {
+    const index = this.indexOf(id)
+    if (index < 0) return
+    this.jumpedTo = id
+    this.reveal(index)
+  }
+
+  #renderEditor(id: string, original: string) {
+    const save = (event: Event): void => {
+      const editor = (event.target as HTMLElement).closest('.editor')
+      this.#finishEdit(id, editor?.querySelector('textarea')?.value ?? null, original)
+    }
+    return html`<div class="editor">
+      <textarea aria-label="Edit message" .value=${original} @keydown=${(event: KeyboardEvent) => this.#onEditKey(event, id, original)}></textarea>
+      <div><button type="button" @click=${save}>Save</button><button type="button" @click=${() => this.#finishEdit(id, null, original)}>Cancel</button></div>
+    </div>`
+  }
+
   #renderMessage(entry: Extract<Entry, { message: MessageRecord }>, hit: boolean, now: number) {
-    const { message, previousMessage } = entry
+    const { previousMessage } = entry
+    const annotated = this.annotationOf(entry.message)
+    // The text as its author's last edit left it, drawn at the same spot as any text.
+    const message = annotated.text === entry.message.text ? entry.message : { ...entry.message, text: annotated.text }
+    const id = message.id
+    const verdict = this.verdictOf(entry.message)
+    const own = verdict === 'verified' && this.selfId !== '' && message.authorId === this.selfId
+    const original = annotated.replyTo === null ? undefined : this.messages[this.indexOf(annotated.replyTo)]
+    const react = (emoji: string, on: boolean): void => {
+      this.dispatchEvent(intent('parley-react', { id, emoji, on }))
+    }
     const newDay = previousMessage === null || !sameDay(previousMessage.sentAt, message.sentAt)
     // A continued message keeps its author and time for screen readers; only the eye skips them.
     const continued = !newDay && continuesGroup(entry.previous, message, this.verdictOf)
@@ -447,12 +536,59 @@ export class ParleyMessageList extends LitElement {
     return html`
       <div class="entry" data-key=${entry.key}>
         ${newDay ? html`<div class="day">${dayLabel(message.sentAt, now)}</div>` : nothing}
-        <article part="message" class="${continued ? 'continued' : ''} ${hit ? 'hit' : ''}" title=${continued ? fullTime : nothing}>
-          <div class="meta ${continued ? 'visually-hidden' : ''}">
+        <article part="message" class="${continued ? 'continued' : ''} ${hit || this.jumpedTo === id ? 'hit' : ''}" title=${continued ? fullTime : nothing}>
+          <div class="meta ${continued && !annotated.edited ? 'visually-hidden' : ''}">
             ${authorLabel(message, this.verdictOf(message))}
             <time datetime=${new Date(message.sentAt).toISOString()} title=${fullTime}><span aria-hidden="true">${timeFormat.format(message.sentAt)}</span><span class="visually-hidden">${fullTime}</span></time>
+            ${annotated.edited ? html`<span class="edited">(edited)</span>` : nothing}
           </div>
-          <p>${message.text}</p>
+          ${
+            annotated.replyTo === null
+              ? nothing
+              : renderQuote(
+                  original,
+                  original === undefined ? null : this.annotationOf(original),
+                  original === undefined ? 'pending' : this.verdictOf(original),
+                  () => this.#jumpTo(annotated.replyTo ?? ''),
+                )
+          }
+          ${
+            annotated.deleted
+              ? html`<p class="deleted">message deleted</p>`
+              : this.editing === id
+                ? this.#renderEditor(id, message.text)
+                : html`
+          <p>${message.text}</p>`
+          }
+          ${renderRefused(annotated)}
+          ${annotated.deleted ? nothing : renderReactions(annotated, this.selfId, react)}
+          ${
+            annotated.deleted || verdict === 'pending'
+              ? nothing
+              : html`<button type="button" class="more" aria-label="More actions" title="More actions" aria-expanded=${this.actionsFor === id ? 'true' : 'false'}
+                  @click=${() => this.#toggleActions(id)}>…</button>`
+          }
+          ${
+            this.actionsFor === id && !annotated.deleted
+              ? renderActions(annotated, own, this.selfId, {
+                  react: (emoji, on) => {
+                    react(emoji, on)
+                    this.#closeActions(id)
+                  },
+                  reply: () => {
+                    this.actionsFor = null
+                    this.dispatchEvent(intent('parley-reply-to', { id }))
+                  },
+                  edit: () => this.#startEdit(id),
+                  remove: () => {
+                    this.dispatchEvent(intent('parley-delete', { id }))
+                    this.actionsFor = null
+                    void this.updateComplete.then(() => this.log.focus())
+                  },
+                  close: () => this.#closeActions(id),
+                })
+              : nothing
+          }
         </article>
       </div>`
   }
