@@ -87,7 +87,7 @@ function snippet(text: string): string {
 
 /** The quote above a reply: the original's author and first words; activating it jumps there. */
 export function renderQuote(original: MessageRecord | undefined, annotated: AnnotatedMessage | null, verdict: Verdict, jump: () => void) {
-  if (original === undefined || annotated === null) return html`<p class="quote" role="note">↪ Reply to a message not shown here</p>`
+  if (original === undefined || annotated === null) return html`<div class="quote" role="note">↪ Reply to a message not shown here</div>`
   const who =
     verdict === 'verified' ? original.authorName : verdict === 'pending' ? 'Checking signature…' : `⚠ ${original.authorName} (unverified)`
   const text = annotated.deleted ? 'message deleted' : snippet(annotated.text)

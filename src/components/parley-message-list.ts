@@ -538,7 +538,7 @@ export class ParleyMessageList extends LitElement {
         ${newDay ? html`<div class="day">${dayLabel(message.sentAt, now)}</div>` : nothing}
         <article part="message" class="${continued ? 'continued' : ''} ${hit || this.jumpedTo === id ? 'hit' : ''}" title=${continued ? fullTime : nothing}>
           <div class="meta ${continued && !annotated.edited ? 'visually-hidden' : ''}">
-            ${authorLabel(message, this.verdictOf(message))}
+            ${authorLabel(message, verdict)}
             <time datetime=${new Date(message.sentAt).toISOString()} title=${fullTime}><span aria-hidden="true">${timeFormat.format(message.sentAt)}</span><span class="visually-hidden">${fullTime}</span></time>
             ${annotated.edited ? html`<span class="edited">(edited)</span>` : nothing}
           </div>
