@@ -126,15 +126,22 @@ describe('keyboard', () => {
     await page.keyboard.press('Enter')
     await expectMessages(page, ['Alice: typed, never clicked'])
 
-    // Backwards from the field: the log (scrollable by keyboard), then the header's buttons.
+    // Backwards from the field: the message's "More actions", the log (scrollable by keyboard),
+    // then the header's buttons.
     const backwards: string[] = []
-    for (let step = 0; step < 4; step++) {
+    for (let step = 0; step < 5; step++) {
       await page.keyboard.press('Shift+Tab')
       const now = await focused(page)
       expect(now.outline, now.label).not.toMatch(/^none|0px$/)
       backwards.push(now.label)
     }
-    expect(backwards).toEqual(['div:Messages', 'button:Turn on notifications', 'button:Search', 'button:Change name'])
+    expect(backwards).toEqual([
+      'button:More actions',
+      'div:Messages',
+      'button:Turn on notifications',
+      'button:Search',
+      'button:Change name',
+    ])
     await page.keyboard.press('Enter')
     const nameField = page.getByRole('textbox', { name: 'Your name' })
     await nameField.waitFor()
