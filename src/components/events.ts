@@ -14,6 +14,22 @@ export interface DraftDetail {
   active: boolean
 }
 
+/** Detail of `parley-edit`: the user saved a new text for their message `id`. */
+export interface EditDetail {
+  id: string
+  text: string
+}
+/** Detail of `parley-delete`, `parley-reply-to`: the message the user picked. */
+export interface MessageIdDetail {
+  id: string
+}
+/** Detail of `parley-react`: the user added (`on`) or took back a reaction. */
+export interface ReactDetail {
+  id: string
+  emoji: string
+  on: boolean
+}
+
 /** Creates an intent event the way every Parley element fires them. */
 export function intent<T>(type: string, detail: T): CustomEvent<T> {
   return new CustomEvent<T>(type, { detail, bubbles: true, composed: true })
@@ -24,5 +40,9 @@ declare global {
     'parley-send': CustomEvent<SendDetail>
     'parley-name': CustomEvent<NameDetail>
     'parley-draft': CustomEvent<DraftDetail>
+    'parley-edit': CustomEvent<EditDetail>
+    'parley-delete': CustomEvent<MessageIdDetail>
+    'parley-react': CustomEvent<ReactDetail>
+    'parley-reply-to': CustomEvent<MessageIdDetail>
   }
 }

@@ -86,6 +86,7 @@ export const chatStyles = [
   .note { flex-basis: 100%; margin: 0; font-size: 0.85rem; color: var(--_muted); }
   .problem { margin: 0; padding: 1rem; color: var(--_error); }
   .typing { min-height: 1.3em; margin: 0; padding: 0 1rem; font-size: 0.85rem; color: var(--_muted); }
+  .replying { display: flex; gap: 0.5rem; align-items: baseline; margin: 0; padding: 0 1rem 0.25rem; font-size: 0.85rem; color: var(--_muted); }
   parley-composer { padding: 0.4rem 1rem 0.8rem; }
   @container (max-width: 600px) {
     .body { flex-direction: column-reverse; }

@@ -16,7 +16,7 @@ import {
   type MessageRecord,
   type Signer,
 } from '../room/index.js'
-import type { DraftDetail, NameDetail, SendDetail } from './events.js'
+import type { DraftDetail, EditDetail, MessageIdDetail, NameDetail, ReactDetail, SendDetail } from './events.js'
 import { RoomController } from './room-controller.js'
 import { UnreadController } from './unread-controller.js'
 import { NO_MENTIONS, mentionNames, type MentionNames } from './rich-text.js'
@@ -91,6 +91,8 @@ export class ParleyChat extends LitElement {
 
   @query('parley-composer') private composer?: ParleyComposer
   @query('parley-message-list') private log?: ParleyMessageList
+  /** The message the composer replies to, by id; null when writing a plain message. */
+  @state() private replyingTo: string | null = null
   /** Whether the log's search bar is open. */
   @state() private searching = false
   @state() private identity: Identity = loadIdentity(profileStore())
@@ -244,8 +246,44 @@ export class ParleyChat extends LitElement {
   }
 
   #onSend(event: CustomEvent<SendDetail>): void {
+    const replyTo = this.replyingTo
+    if (replyTo !== null) {
+      const author = this.#author()
+      if (author === null || this.signer === undefined) return
+      this.#room.reply(author, replyTo, event.detail.text)
+      this.replyingTo = null
+      this.#unread.clear()
+      this.log?.scrollToNewest()
+      return
+    }
     // What the user just wrote is what they want to see, wherever they were reading.
     if (this.send(event.detail.text)) this.log?.scrollToNewest()
+  }
+
+  /** Runs `act` as the current user, once the keys are loaded (the log offers actions only then). */
+  #asAuthor(act: (author: Author) => void): void {
+    const author = this.#author()
+    if (author !== null && this.signer !== undefined) act(author)
+  }
+
+  #onReplyTo(event: CustomEvent<MessageIdDetail>): void {
+    this.replyingTo = event.detail.id
+    void this.updateComplete.then(() => this.composer?.focus())
+  }
+
+  #cancelReply(): void {
+    this.replyingTo = null
+    void this.updateComplete.then(() => this.composer?.focus())
+  }
+
+  /** The line above the composer while replying: who and what, and a way out. */
+  #renderReplying() {
+    const id = this.replyingTo
+    if (id === null) return ''
+    const original = this.#room.messages[this.#room.indexOf(id)]
+    const who = original === undefined || this.#room.verdictOf(original) !== 'verified' ? 'a message' : original.authorName
+    return html`<div class="replying" role="status"><span>Replying to ${who}</span>
+      <button class="link" @click=${this.#cancelReply}>Cancel reply</button></div>`
   }
 
   #toggleSearch(): void {
@@ -340,9 +378,19 @@ export class ParleyChat extends LitElement {
                     this.searching = false
                     this.renderRoot.querySelector<HTMLElement>('.search-toggle')?.focus()
                   }} .messages=${this.#room.messages} .notices=${notices} .verdictOf=${this.#room.verdictOf}
-                  .mentionNames=${this.#mentionNames}></parley-message-list>
+                  .mentionNames=${this.#mentionNames}
+                  .annotationOf=${this.#room.annotationOf} .indexOf=${this.#room.indexOf} .selfId=${this.signer === undefined ? '' : (author?.userId ?? '')}
+                  @parley-edit=${(event: CustomEvent<EditDetail>) => this.#asAuthor((who) => this.#room.edit(who, event.detail.id, event.detail.text))}
+                  @parley-delete=${(event: CustomEvent<MessageIdDetail>) => this.#asAuthor((who) => this.#room.remove(who, event.detail.id))}
+                  @parley-react=${(event: CustomEvent<ReactDetail>) =>
+                    this.#asAuthor((who) => this.#room.react(who, event.detail.id, event.detail.emoji, event.detail.on))}
+                  @parley-reply-to=${this.#onReplyTo}></parley-message-list>
                 <p class="typing" role="status">${this.#room.typingLine}</p>
-                <parley-composer part="composer" exportparts="textarea, send" .mentionable=${this.#mentionable} @parley-send=${this.#onSend} @parley-draft=${this.#onDraft}></parley-composer>
+                ${this.#renderReplying()}
+                <parley-composer part="composer" exportparts="textarea, send" .mentionable=${this.#mentionable} @parley-send=${this.#onSend} @parley-draft=${this.#onDraft}
+                  @keydown=${(event: KeyboardEvent) => {
+                    if (event.key === 'Escape' && this.replyingTo !== null) this.#cancelReply()
+                  }}></parley-composer>
               </div>
               <parley-members part="members" exportparts="list: member-list" .members=${this.#room.members} .headingLevel=${level + 1}></parley-members>
             </div>`

@@ -7,7 +7,9 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
-import { colorFor, type MessageRecord, type Verdict } from '../room/index.js'
+import { colorFor, draftProblem, unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../room/index.js'
+import { intent } from './events.js'
+import { messageActionStyles, renderActions, renderQuote, renderReactions, renderRefused } from './message-actions.js'
 import { MessageSearch, continuesGroup, dayLabel, sameDay } from './log-reading.js'
 import { NO_MENTIONS, type MentionNames } from './rich-text.js'
 import { renderRichText, richTextOf } from './rich-text-view.js'
@@ -58,6 +60,10 @@ interface Anchor {
  * A scrolling log of messages that renders only the entries near the viewport: spacers of
  * estimated height stand for the rest, and the entry at the top of the view keeps its place
  * whenever the rendered window moves.
+ * @fires parley-edit - the user saved a new text for one of their messages
+ * @fires parley-delete - the user deleted one of their messages
+ * @fires parley-react - the user added or took back a reaction
+ * @fires parley-reply-to - the user chose to reply to a message
  * @csspart log - the scrolling container
  * @csspart message - one message
  * @cssprop --parley-muted - colour of times, notices and messages whose signature is being checked
@@ -110,6 +116,7 @@ export class ParleyMessageList extends LitElement {
       background: color-mix(in srgb, var(--parley-accent, ${lightTheme.accent}) 12%, transparent); }
     .mention.self { background: color-mix(in srgb, var(--parley-accent, ${lightTheme.accent}) 28%, transparent); }
   `,
+    messageActionStyles,
   ]
 
   static {
@@ -127,6 +134,18 @@ export class ParleyMessageList extends LitElement {
   @property({ attribute: false }) verdictOf: (message: MessageRecord) => Verdict = () => 'unverified'
   /** Whether the search bar is open (the chat's "Search" button toggles it). */
   @property({ type: Boolean }) searching = false
+  /** Each message as its verified edits, deletion, reactions and reply link leave it. */
+  @property({ attribute: false }) annotationOf: (message: MessageRecord) => AnnotatedMessage = unannotated
+  /** Index in `messages` of a message id, or -1: where a reply's quote jumps to. */
+  @property({ attribute: false }) indexOf: (id: string) => number = (id) => this.messages.findIndex((message) => message.id === id)
+  /** The user's id: their verified messages offer Edit and Delete, their reactions show pressed. Empty: none. */
+  @property({ attribute: false }) selfId = ''
+  /** The message whose actions panel is open, by id. */
+  @state() private actionsFor: string | null = null
+  /** The message being edited in place, by id. */
+  @state() private editing: string | null = null
+  /** The message a quote jumped to, highlighted until the next jump. */
+  @state() private jumpedTo: string | null = null
   /** Messages that arrived while the user was reading further up. */
   @state() private unseen = 0
   /** Whether the view is more than a screen above the newest. */
@@ -137,6 +156,7 @@ export class ParleyMessageList extends LitElement {
   /** Which of `hits` is shown; -1 before the first jump. */
   @state() private hitIndex = -1
   #search = new MessageSearch()
+  #editedCopies = new WeakMap<MessageRecord, MessageRecord>()
   /** Where each notice sits (after how many messages): a message right after one starts a new header. */
   #noticeAfter = new Set<number>()
   /** The names an @mention may refer to (the members'), the reader's own among them. */
@@ -450,21 +470,153 @@ export class ParleyMessageList extends LitElement {
       }`
   }
 
+  /** Focuses the "More actions" button of message `id` once rendered. */
+  async #focusMore(id: string): Promise<void> {
+    await this.updateComplete
+    this.renderRoot.querySelector<HTMLElement>(`[data-key="${CSS.escape(`m:${id}`)}"] .more`)?.focus()
+  }
+
+  #toggleActions(id: string): void {
+    this.actionsFor = this.actionsFor === id ? null : id
+    if (this.actionsFor !== null)
+      void this.updateComplete.then(() =>
+        this.renderRoot.querySelector<HTMLElement>(`[data-key="${CSS.escape(`m:${id}`)}"] .actions button`)?.focus(),
+      )
+  }
+
+  #closeActions(id: string): void {
+    this.actionsFor = null
+    void this.#focusMore(id)
+  }
+
+  #startEdit(id: string): void {
+    this.actionsFor = null
+    this.editing = id
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLTextAreaElement>('.editor textarea')?.focus())
+  }
+
+  #finishEdit(id: string, text: string | null, original: string): void {
+    if (text !== null && text !== original && draftProblem(text) === null) this.dispatchEvent(intent('parley-edit', { id, text }))
+    this.editing = null
+    void this.#focusMore(id)
+  }
+
+  #onEditKey(event: KeyboardEvent, id: string, original: string): void {
+    if (event.key === 'Escape') {
+      event.preventDefault()
+      event.stopPropagation()
+      this.#finishEdit(id, null, original)
+    } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+      event.preventDefault()
+      this.#finishEdit(id, (event.target as HTMLTextAreaElement).value, original)
+    }
+  }
+
+  #jumpTo(id: string): void {
+    const index = this.indexOf(id)
+    if (index < 0) return
+    this.jumpedTo = id
+    this.reveal(index)
+  }
+
+  #renderEditor(id: string, original: string) {
+    const save = (event: Event): void => {
+      const editor = (event.target as HTMLElement).closest('.editor')
+      this.#finishEdit(id, editor?.querySelector('textarea')?.value ?? null, original)
+    }
+    return html`<div class="editor">
+      <textarea aria-label="Edit message" .value=${original} @keydown=${(event: KeyboardEvent) => this.#onEditKey(event, id, original)}></textarea>
+      <div><button type="button" @click=${save}>Save</button><button type="button" @click=${() => this.#finishEdit(id, null, original)}>Cancel</button></div>
+    </div>`
+  }
+
+  /**
+   * The record as its author's last edit left it: one copy per record and text, so the text's
+   * parse (cached per record object) is not redone at every render.
+   */
+  #editedCopy(record: MessageRecord, text: string): MessageRecord {
+    let copy = this.#editedCopies.get(record)
+    if (copy === undefined || copy.text !== text) {
+      copy = { ...record, text }
+      this.#editedCopies.set(record, copy)
+    }
+    return copy
+  }
+
   #renderMessage(entry: Extract<Entry, { message: MessageRecord }>, hit: boolean, now: number) {
-    const { message, previousMessage } = entry
+    const { previousMessage } = entry
+    const annotated = this.annotationOf(entry.message)
+    // The text as its author's last edit left it, drawn at the same spot as any text.
+    const message = annotated.text === entry.message.text ? entry.message : this.#editedCopy(entry.message, annotated.text)
+    const id = message.id
+    const verdict = this.verdictOf(entry.message)
+    const own = verdict === 'verified' && this.selfId !== '' && message.authorId === this.selfId
+    const original = annotated.replyTo === null ? undefined : this.messages[this.indexOf(annotated.replyTo)]
+    const react = (emoji: string, on: boolean): void => {
+      this.dispatchEvent(intent('parley-react', { id, emoji, on }))
+    }
     const newDay = previousMessage === null || !sameDay(previousMessage.sentAt, message.sentAt)
     // A continued message keeps its author and time for screen readers; only the eye skips them.
-    const continued = !newDay && continuesGroup(entry.previous, message, this.verdictOf)
+    // An edited message shows its header, so that "(edited)" is seen; the verdicts are the
+    // records' own (a copy with the edited text would not verify).
+    const continued = !newDay && !annotated.edited && continuesGroup(entry.previous, entry.message, this.verdictOf)
     const fullTime = dateTimeFormat.format(message.sentAt)
     return html`
       <div class="entry" data-key=${entry.key}>
         ${newDay ? html`<div class="day">${dayLabel(message.sentAt, now)}</div>` : nothing}
-        <article part="message" class="${continued ? 'continued' : ''} ${hit ? 'hit' : ''}" title=${continued ? fullTime : nothing}>
-          <div class="meta ${continued ? 'visually-hidden' : ''}">
-            ${authorLabel(message, this.verdictOf(message))}
+        <article part="message" class="${continued ? 'continued' : ''} ${hit || this.jumpedTo === id ? 'hit' : ''}" title=${continued ? fullTime : nothing}>
+          <div class="meta ${continued && !annotated.edited ? 'visually-hidden' : ''}">
+            ${authorLabel(message, verdict)}
             <time datetime=${new Date(message.sentAt).toISOString()} title=${fullTime}><span aria-hidden="true">${timeFormat.format(message.sentAt)}</span><span class="visually-hidden">${fullTime}</span></time>
+            ${annotated.edited ? html`<span class="edited">(edited)</span>` : nothing}
           </div>
-          <p>${renderRichText(richTextOf(message, this.mentionNames))}</p>
+          ${
+            annotated.replyTo === null
+              ? nothing
+              : renderQuote(
+                  original,
+                  original === undefined ? null : this.annotationOf(original),
+                  original === undefined ? 'pending' : this.verdictOf(original),
+                  () => this.#jumpTo(annotated.replyTo ?? ''),
+                )
+          }
+          ${
+            annotated.deleted
+              ? html`<p class="deleted">message deleted</p>`
+              : this.editing === id
+                ? this.#renderEditor(id, message.text)
+                : html`
+          <p>${renderRichText(richTextOf(message, this.mentionNames))}</p>`
+          }
+          ${renderRefused(annotated)}
+          ${annotated.deleted ? nothing : renderReactions(annotated, this.selfId, react)}
+          ${
+            annotated.deleted || verdict === 'pending'
+              ? nothing
+              : html`<button type="button" class="more" aria-label="More actions" title="More actions" aria-expanded=${this.actionsFor === id ? 'true' : 'false'}
+                  @click=${() => this.#toggleActions(id)}>…</button>`
+          }
+          ${
+            this.actionsFor === id && !annotated.deleted
+              ? renderActions(annotated, own, this.selfId, {
+                  react: (emoji, on) => {
+                    react(emoji, on)
+                    this.#closeActions(id)
+                  },
+                  reply: () => {
+                    this.actionsFor = null
+                    this.dispatchEvent(intent('parley-reply-to', { id }))
+                  },
+                  edit: () => this.#startEdit(id),
+                  remove: () => {
+                    this.dispatchEvent(intent('parley-delete', { id }))
+                    this.actionsFor = null
+                    void this.updateComplete.then(() => this.log.focus())
+                  },
+                  close: () => this.#closeActions(id),
+                })
+              : nothing
+          }
         </article>
       </div>`
   }

@@ -4,7 +4,11 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit'
 import {
   VerdictCache,
   acquireRoom,
+  annotate,
+  annotationVerdict,
   messageVerdict,
+  unannotated,
+  type AnnotatedMessage,
   type Author,
   type Member,
   type MessageListener,
@@ -34,6 +38,14 @@ export class RoomController implements ReactiveController {
   notices: readonly LogNotice[] = []
   /** Whether a message's author is who it says; a new function whenever a verdict settles. */
   verdictOf = (message: MessageRecord): Verdict => this.#verdict(message)
+  /**
+   * A message as its verified edits, deletion, reactions and reply link leave it; a new
+   * function whenever annotations change or verdicts settle. Checks signatures only of the
+   * messages it is asked about (the shown ones).
+   */
+  annotationOf = (message: MessageRecord): AnnotatedMessage => this.#annotation(message)
+  /** Index in `messages` of the message with this id, or -1 (to jump to what a reply quotes). */
+  indexOf = (id: string): number => this.room?.indexOf(id) ?? -1
   #host: ReactiveControllerHost
   #verdicts = new VerdictCache(() => {
     this.#verdictsSettled = true
@@ -52,6 +64,8 @@ export class RoomController implements ReactiveController {
   #redrawScheduled = false
   /** When the last redraw for new messages or verdicts happened (performance.now(), ms). */
   #redrawnAt = Number.NEGATIVE_INFINITY
+  /** The room's annotations version at the last redraw. */
+  #annotationsVersion = -1
   /** The log line of each author whose messages are hidden, by author id. */
   #hiddenNotices = new Map<string, LogNotice>()
 
@@ -109,6 +123,35 @@ export class RoomController implements ReactiveController {
     })
   }
 
+  /** Edits one of `author`'s messages. */
+  edit(author: Author, id: string, text: string): void {
+    this.room?.edit(author, id, text).catch(reportFailure('edit the message'))
+  }
+
+  /** Deletes one of `author`'s messages. */
+  remove(author: Author, id: string): void {
+    this.room?.remove(author, id).catch(reportFailure('delete the message'))
+  }
+
+  /** Adds or takes back `author`'s reaction. */
+  react(author: Author, id: string, emoji: string, on: boolean): void {
+    this.room?.react(author, id, emoji, on).catch(reportFailure('react'))
+  }
+
+  /** Sends a reply to message `id`. */
+  reply(author: Author, id: string, text: string): void {
+    this.room?.reply(author, id, text).catch(reportFailure('send the reply'))
+    this.room?.presence.stopTyping('send')
+  }
+
+  #annotation(message: MessageRecord): AnnotatedMessage {
+    const room = this.room
+    if (room === null) return unannotated(message)
+    const annotations = room.annotationsOf(message.id)
+    if (annotations.length === 0) return unannotated(message)
+    return annotate(message, this.#verdict(message), annotations, (annotation) => annotationVerdict(this.#verdicts, room.topic, annotation))
+  }
+
   #verdict(message: MessageRecord): Verdict {
     const room = this.room
     return room === null ? 'pending' : messageVerdict(this.#verdicts, room.topic, message)
@@ -131,6 +174,7 @@ export class RoomController implements ReactiveController {
     const room = this.#lease.room
     this.messages = room.messages
     const stopMessages = room.onMessages(() => this.#scheduleRedraw())
+    const stopAnnotations = room.onAnnotations(() => this.#scheduleRedraw())
     const stopPresence = room.presence.onChange((view, notices) => {
       this.members = view.members
       this.typingLine = view.typingLine
@@ -147,6 +191,7 @@ export class RoomController implements ReactiveController {
     })
     this.#stopListening = () => {
       stopMessages()
+      stopAnnotations()
       stopPresence()
       stopMessage()
     }
@@ -184,8 +229,11 @@ export class RoomController implements ReactiveController {
     const verdicts = this.#verdictsSettled
     this.#verdictsSettled = false
     if (verdicts) this.verdictOf = (message) => this.#verdict(message)
+    const annotated = room.annotationsVersion !== this.#annotationsVersion
+    this.#annotationsVersion = room.annotationsVersion
+    if (verdicts || annotated) this.annotationOf = (message) => this.#annotation(message)
     const hidden = this.#noteHidden(room)
-    if (room.messages === this.messages && !verdicts && !hidden) return
+    if (room.messages === this.messages && !verdicts && !hidden && !annotated) return
     this.messages = room.messages
     this.#host.requestUpdate()
   }
@@ -216,6 +264,11 @@ export class RoomController implements ReactiveController {
     this.typingLine = ''
     this.notices = []
   }
+}
+
+/** Logs a failed intent: the UI offers only what it can do, so a failure here is a bug worth seeing. */
+function reportFailure(what: string): (error: unknown) => void {
+  return (error) => console.error(`Parley: could not ${what}`, error)
 }
 
 function sameRoom(a: RoomOptions | null, b: RoomOptions | null): boolean {

@@ -38,3 +38,24 @@ export {
   type HiddenCounts,
 } from './author-budget.js'
 export { DeferredUpdates, type DeferredUpdateListener } from './deferred-updates.js'
+export {
+  AnnotationBudgets,
+  REACTION_EMOJI,
+  annotationsOf,
+  appendAnnotation,
+  isReactionEmoji,
+  parseAnnotationRecord,
+  parseAnnotations,
+  type AnnotationKind,
+  type AnnotationRecord,
+  type ReactionEmoji,
+} from './annotations.js'
+export {
+  annotate,
+  annotationsByTarget,
+  unannotated,
+  type AnnotatedMessage,
+  type ReactionSummary,
+  type Reactor,
+  type SignatureCheck,
+} from './annotate.js'

@@ -24,3 +24,4 @@ export {
   type SignedPresenceFields,
   type Signer,
 } from './signing.js'
+export { annotationBytes, type SignedAnnotationFields } from './annotation-signing.js'

@@ -37,7 +37,18 @@ export {
 } from '../identity/index.js'
 export { MAX_MESSAGE_CHARS, draftProblem, type DraftProblem, type MessageRecord } from '../history/index.js'
 export {
+  REACTION_EMOJI,
+  annotate,
+  unannotated,
+  type AnnotatedMessage,
+  type AnnotationRecord,
+  type ReactionEmoji,
+  type ReactionSummary,
+  type Reactor,
+} from '../history/index.js'
+export {
   VerdictCache,
+  annotationVerdict,
   messageVerdict,
   type Member,
   type PresenceNotice,

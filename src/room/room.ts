@@ -6,7 +6,9 @@ import { openTransport, type RtcImplementation, type Transport, type TransportSt
 import {
   AuthorBudgets,
   DeferredUpdates,
+  appendAnnotation,
   appendMessage,
+  isReactionEmoji,
   draftProblem,
   lostRecords,
   newMessages,
@@ -15,6 +17,8 @@ import {
   readMessages,
   restoreRecords,
   withoutCopies,
+  type AnnotationKind,
+  type AnnotationRecord,
   type HiddenCounts,
   type MessageRecord,
   type MessagesChange,
@@ -22,7 +26,8 @@ import {
 } from '../history/index.js'
 import { RoomPresence } from '../membership/index.js'
 import { base64url, topicFor } from '../address/index.js'
-import { messageBytes, type Signer } from '../identity/index.js'
+import { annotationBytes, messageBytes, type Signer } from '../identity/index.js'
+import { RoomAnnotations } from './room-annotations.js'
 
 /** Who is writing in this room: a signer where the page can sign, else a bare user id. */
 export interface Author {
@@ -69,6 +74,12 @@ export interface RoomStats extends TransportStats {
   restoredRecords: number
   /** Valid messages not shown because their author wrote faster than AUTHOR_BUDGET allows. */
   hiddenRecords: number
+  /** Annotations (edits, deletions, reactions, reply links) that failed validation. */
+  skippedAnnotations: number
+  /** Annotations not applied because their author wrote faster than AUTHOR_BUDGET allows. */
+  hiddenAnnotations: number
+  /** Annotations some peer deleted that this one put back. */
+  restoredAnnotations: number
 }
 
 /**
@@ -106,6 +117,13 @@ export class Room {
   #listeners = new Set<MessagesListener>()
   #messageListeners = new Set<MessageListener>()
   #stopObserving: () => void
+  /** Edits, deletions, reactions and reply links, by the message they target. */
+  readonly #annotations: RoomAnnotations
+  /** Raised on every change of the annotations. */
+  #annotationsVersion = 0
+  #annotationListeners = new Set<() => void>()
+  /** Index of each shown message by id (the first, if a forgery reused an id); rebuilt after a reset. */
+  #indexById = new Map<string, number>()
   /** The y-webrtc connection to the room's peers. */
   #transport: Transport
   /** The document's changes, relayed and stored after the page draws them. */
@@ -138,6 +156,103 @@ export class Room {
     globalThis.addEventListener?.('pagehide', this.#onPageHide)
     this.#reset()
     this.#stopObserving = observeMessages(this.#doc, (change) => this.#onChange(change))
+    this.#annotations = new RoomAnnotations(this.#doc, () => {
+      this.#annotationsVersion++
+      for (const listener of this.#annotationListeners) listener()
+    })
+  }
+
+  /** A number raised whenever the annotations change: a new value means redraw. */
+  get annotationsVersion(): number {
+    return this.#annotationsVersion
+  }
+
+  /** The admitted annotations targeting message `id`, in document order (unverified: see membership's annotationVerdict). */
+  annotationsOf(id: string): readonly AnnotationRecord[] {
+    return this.#annotations.of(id)
+  }
+
+  /** Index in `messages` of the message with this id, or -1. */
+  indexOf(id: string): number {
+    if (this.#indexById.size === 0 && this.#messages.length > 0)
+      this.#messages.forEach((message, index) => {
+        this.#indexOnce(message.id, index)
+      })
+    return this.#indexById.get(id) ?? -1
+  }
+
+  #indexOnce(id: string, index: number): void {
+    if (!this.#indexById.has(id)) this.#indexById.set(id, index)
+  }
+
+  /** Calls `listener` after every change of the annotations; returns an unsubscribe. */
+  onAnnotations(listener: () => void): () => void {
+    this.#annotationListeners.add(listener)
+    return () => this.#annotationListeners.delete(listener)
+  }
+
+  /** Edits one of the author's messages: a new signed record; the old text stays in the document. */
+  async edit(author: Author, id: string, text: string, now = Date.now()): Promise<AnnotationRecord> {
+    const problem = draftProblem(text)
+    if (problem !== null) throw new Error(`Room.edit: text is ${problem}`)
+    return this.#annotate(author, 'edit', id, text, true, now)
+  }
+
+  /** Deletes one of the author's messages for everyone's view; its record stays in the document. */
+  async remove(author: Author, id: string, now = Date.now()): Promise<AnnotationRecord> {
+    return this.#annotate(author, 'delete', id, '', true, now)
+  }
+
+  /** Adds (`on`) or takes back the author's reaction `emoji` on message `id`. */
+  async react(author: Author, id: string, emoji: string, on: boolean, now = Date.now()): Promise<AnnotationRecord> {
+    if (!isReactionEmoji(emoji)) throw new Error('Room.react: not one of REACTION_EMOJI')
+    return this.#annotate(author, 'reaction', id, emoji, on, now)
+  }
+
+  /**
+   * Sends a message that replies to message `id`: the message as `send` makes it, then a signed
+   * link from it to `id` (an annotation, so the message record keeps its format).
+   */
+  async reply(author: Author, id: string, text: string, now = Date.now()): Promise<MessageRecord> {
+    const message = await this.send(author, text, now)
+    await this.#annotate(author, 'reply', message.id, id, true, now)
+    return message
+  }
+
+  async #annotate(
+    author: Author,
+    kind: AnnotationKind,
+    target: string,
+    content: string,
+    on: boolean,
+    now: number,
+  ): Promise<AnnotationRecord> {
+    const record = await this.#annotation(author, kind, target, content, on, now)
+    if (!this.#closed) appendAnnotation(this.#doc, record, this)
+    return record
+  }
+
+  async #annotation(
+    author: Author,
+    kind: AnnotationKind,
+    target: string,
+    content: string,
+    on: boolean,
+    now: number,
+  ): Promise<AnnotationRecord> {
+    const unsigned: AnnotationRecord = {
+      id: base64url(crypto.getRandomValues(new Uint8Array(MESSAGE_ID_BYTES))),
+      kind,
+      target,
+      authorId: author.signer?.userId ?? author.userId,
+      authorName: author.name,
+      content,
+      on,
+      sentAt: now,
+    }
+    if (author.signer === null) return unsigned
+    const withKey = { ...unsigned, publicKey: author.signer.publicKey }
+    return { ...withKey, signature: await author.signer.sign(annotationBytes(this.topic, withKey)) }
   }
 
   /**
@@ -156,6 +271,9 @@ export class Room {
       skippedRecords: this.#skippedRecords,
       restoredRecords: this.#restoredRecords,
       hiddenRecords: this.#budgets.hiddenTotal,
+      skippedAnnotations: this.#annotations.skipped,
+      hiddenAnnotations: this.#annotations.hidden,
+      restoredAnnotations: this.#annotations.restored,
     }
   }
 
@@ -210,6 +328,8 @@ export class Room {
     this.#changes.flush()
     this.presence.destroy()
     this.#stopObserving()
+    this.#annotations.close()
+    this.#annotationListeners.clear()
     this.#listeners.clear()
     this.#messageListeners.clear()
     this.#store?.destroy()
@@ -231,6 +351,7 @@ export class Room {
     this.#kept = new Map()
     this.#budgets = new AuthorBudgets()
     this.#messages = this.#budgets.admit(withoutCopies(batch.messages, this.#kept))
+    this.#indexById = new Map()
     this.#snapshot = null
     this.#skippedRecords = batch.skipped
   }
@@ -243,7 +364,10 @@ export class Room {
       // Budgets first: what an author wrote past theirs is neither kept in the list, nor
       // verified, nor drawn.
       added = this.#budgets.admit(withoutCopies(change.batch.messages, this.#kept))
-      for (const message of added) this.#messages.push(message)
+      for (const message of added) {
+        if (this.#indexById.size > 0) this.#indexOnce(message.id, this.#messages.length)
+        this.#messages.push(message)
+      }
       this.#skippedRecords += change.batch.skipped
     } else {
       // Messages are append-only: whatever vanished was deleted by some peer (Yjs does not
@@ -258,6 +382,7 @@ export class Room {
       this.#kept = new Map()
       this.#budgets = new AuthorBudgets()
       this.#messages = this.#budgets.admit(withoutCopies(change.batch.messages, this.#kept))
+      this.#indexById = new Map()
       this.#skippedRecords = change.batch.skipped
       added = this.#messageListeners.size > 0 ? newMessages(before, this.#messages) : []
     }

@@ -76,6 +76,19 @@ describe('axe-core', () => {
       const [a, b] = await conversation(url)
       await a.emulateMedia({ colorScheme: scheme })
       expect(await axeViolations(a), 'chat').toEqual([])
+      // A reaction, a reply with its quote, an edit, and a message's actions open.
+      const hello = (page: Page) => messageLog(page).locator('article').first()
+      await hello(b).getByRole('button', { name: 'More actions' }).click()
+      await hello(b).getByRole('button', { name: 'React with 👍' }).click()
+      await hello(b).getByRole('button', { name: 'More actions' }).click()
+      await hello(b).getByRole('button', { name: 'Reply', exact: true }).click()
+      await sendMessage(b, 'Agreed.')
+      await expect.poll(() => a.getByRole('button', { name: /^Reply to Alice: Hello!/ }).count()).toBe(1)
+      await expect.poll(() => hello(a).getByRole('button', { name: '👍 1: Bob' }).count()).toBe(1)
+      await messageLog(a).locator('article').nth(1).getByRole('button', { name: 'More actions' }).click()
+      await messageLog(a).locator('article').nth(1).getByRole('group', { name: 'Message actions' }).waitFor()
+      expect(await axeViolations(a), 'chat with a reaction, a reply and actions open').toEqual([])
+      await a.keyboard.press('Escape')
       // The search bar open on a match, and a message come in while reading above it.
       await a.getByRole('button', { name: 'Search' }).click()
       await a.getByRole('searchbox', { name: 'Search messages' }).fill('mockups')
@@ -126,15 +139,22 @@ describe('keyboard', () => {
     await page.keyboard.press('Enter')
     await expectMessages(page, ['Alice: typed, never clicked'])
 
-    // Backwards from the field: the log (scrollable by keyboard), then the header's buttons.
+    // Backwards from the field: the message's "More actions", the log (scrollable by keyboard),
+    // then the header's buttons.
     const backwards: string[] = []
-    for (let step = 0; step < 4; step++) {
+    for (let step = 0; step < 5; step++) {
       await page.keyboard.press('Shift+Tab')
       const now = await focused(page)
       expect(now.outline, now.label).not.toMatch(/^none|0px$/)
       backwards.push(now.label)
     }
-    expect(backwards).toEqual(['div:Messages', 'button:Turn on notifications', 'button:Search', 'button:Change name'])
+    expect(backwards).toEqual([
+      'button:More actions',
+      'div:Messages',
+      'button:Turn on notifications',
+      'button:Search',
+      'button:Change name',
+    ])
     await page.keyboard.press('Enter')
     const nameField = page.getByRole('textbox', { name: 'Your name' })
     await nameField.waitFor()

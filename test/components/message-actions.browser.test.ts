@@ -1,0 +1,137 @@
+// The actions on a message in <parley-message-list>, by keyboard in Chromium: the "More actions"
+// panel, edit in place (Enter saves, Escape cancels), delete, reactions that name who reacted,
+// and the quote of a reply, which jumps to the original.
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { userEvent } from 'vitest/browser'
+import '../../src/components/parley-message-list.js'
+import type { ParleyMessageList } from '../../src/components/parley-message-list.js'
+import { unannotated, type AnnotatedMessage, type MessageRecord } from '../../src/room/index.js'
+import { message, mount } from './browser-fixtures.js'
+
+const ACTION_EVENTS = ['parley-edit', 'parley-delete', 'parley-react', 'parley-reply-to'] as const
+
+/** Records the action events that reach `document`, as [type, detail] pairs. */
+function recordActions(): Array<[string, unknown]> {
+  const seen: Array<[string, unknown]> = []
+  const listener = (event: Event): void => {
+    seen.push([event.type, (event as CustomEvent).detail])
+  }
+  for (const type of ACTION_EVENTS) document.addEventListener(type, listener)
+  onTestFinished(() => {
+    for (const type of ACTION_EVENTS) document.removeEventListener(type, listener)
+  })
+  return seen
+}
+
+/** A list of Ann's and Bo's messages, seen by Ann; `annotations` by message id. */
+function mountList(annotations: Record<string, Partial<AnnotatedMessage>> = {}): Promise<ParleyMessageList> {
+  return mount('parley-message-list', (element) => {
+    element.messages = [message('m1', 'Ann', 'first words'), message('m2', 'Bo', 'hi Ann')]
+    element.verdictOf = () => 'verified'
+    element.selfId = 'user-Ann'
+    element.annotationOf = (record: MessageRecord) => ({ ...unannotated(record), ...annotations[record.id] })
+  })
+}
+
+const inList = (list: ParleyMessageList) => list.shadowRoot as ShadowRoot
+const focused = (list: ParleyMessageList) => inList(list).activeElement as HTMLElement | null
+const moreOf = (list: ParleyMessageList, index: number) => inList(list).querySelectorAll<HTMLButtonElement>('.more')[index]
+
+describe('message actions', () => {
+  it('open by keyboard, edit in place: Escape cancels, Enter saves', async () => {
+    const seen = recordActions()
+    const list = await mountList()
+    moreOf(list, 0).focus()
+    await userEvent.keyboard('{Enter}')
+    await list.updateComplete
+    expect(moreOf(list, 0).getAttribute('aria-expanded')).toBe('true')
+    const names = [...inList(list).querySelectorAll('.actions button')].map(
+      (button) => button.getAttribute('aria-label') ?? button.textContent,
+    )
+    expect(names).toEqual([
+      'React with 👍',
+      'React with ❤️',
+      'React with 😂',
+      'React with 🎉',
+      'React with 😮',
+      'React with 😢',
+      'Reply',
+      'Edit',
+      'Delete',
+    ])
+    expect(focused(list)?.getAttribute('aria-label')).toBe('React with 👍')
+    // Escape closes the panel and gives the keyboard back to its button.
+    await userEvent.keyboard('{Escape}')
+    await list.updateComplete
+    expect(inList(list).querySelector('.actions')).toBeNull()
+    expect(focused(list)).toBe(moreOf(list, 0))
+
+    await userEvent.keyboard('{Enter}')
+    await list.updateComplete
+    ;[...inList(list).querySelectorAll<HTMLButtonElement>('.actions button')].find((button) => button.textContent === 'Edit')?.focus()
+    await userEvent.keyboard('{Enter}')
+    await list.updateComplete
+    expect(focused(list)?.getAttribute('aria-label')).toBe('Edit message')
+    await userEvent.keyboard(' again{Escape}')
+    await list.updateComplete
+    expect(inList(list).querySelector('.editor')).toBeNull()
+    expect(seen).toEqual([])
+    expect(focused(list)).toBe(moreOf(list, 0))
+
+    await userEvent.keyboard('{Enter}')
+    await list.updateComplete
+    ;[...inList(list).querySelectorAll<HTMLButtonElement>('.actions button')].find((button) => button.textContent === 'Edit')?.focus()
+    await userEvent.keyboard('{Enter}')
+    await list.updateComplete
+    await userEvent.keyboard(', edited{Enter}')
+    expect(seen).toEqual([['parley-edit', { id: 'm1', text: 'first words, edited' }]])
+  })
+
+  it("offers no Edit or Delete on someone else's message; Reply asks for a reply", async () => {
+    const seen = recordActions()
+    const list = await mountList()
+    moreOf(list, 1).focus()
+    await userEvent.keyboard('{Enter}')
+    await list.updateComplete
+    const buttons = [...inList(list).querySelectorAll<HTMLButtonElement>('.actions button')]
+    expect(buttons.map((button) => button.textContent)).not.toContain('Edit')
+    expect(buttons.map((button) => button.textContent)).not.toContain('Delete')
+    buttons.find((button) => button.textContent === 'Reply')?.focus()
+    await userEvent.keyboard('{Enter}')
+    expect(seen).toEqual([['parley-reply-to', { id: 'm2' }]])
+  })
+
+  it('shows reactions with who reacted, toggles the own one, and marks edits, deletions and refused changes', async () => {
+    const seen = recordActions()
+    const reactors = [
+      { authorId: 'user-Ann', authorName: 'Ann' },
+      { authorId: 'user-Bo', authorName: 'Bo' },
+    ]
+    const list = await mountList({
+      m1: { text: 'better words', edited: true, reactions: [{ emoji: '🎉', reactors }], refused: 1 },
+      m2: { text: '', deleted: true },
+    })
+    const article = inList(list).querySelectorAll('article')
+    expect(article[0].querySelector('p')?.textContent).toBe('better words')
+    expect(article[0].querySelector('.edited')?.textContent).toBe('(edited)')
+    expect(article[0].querySelector('.refused')?.textContent).toBe('⚠ 1 unverified change to this message not applied')
+    expect(article[1].querySelector('p')?.textContent).toBe('message deleted')
+    expect(article[1].querySelector('.more')).toBeNull()
+    const reaction = article[0].querySelector<HTMLButtonElement>('.reactions button')
+    expect(reaction?.getAttribute('aria-label')).toBe('🎉 2: Ann, Bo')
+    expect(reaction?.getAttribute('aria-pressed')).toBe('true')
+    reaction?.focus()
+    await userEvent.keyboard('{Enter}')
+    expect(seen).toEqual([['parley-react', { id: 'm1', emoji: '🎉', on: false }]])
+  })
+
+  it("quotes a reply's original, and activating the quote shows the original", async () => {
+    const list = await mountList({ m2: { replyTo: 'm1' } })
+    const quote = inList(list).querySelector<HTMLButtonElement>('.quote')
+    expect(quote?.getAttribute('aria-label')).toBe('Reply to Ann: first words. Go to the original message')
+    quote?.focus()
+    await userEvent.keyboard('{Enter}')
+    await list.updateComplete
+    expect(inList(list).querySelectorAll('article')[0].classList.contains('hit')).toBe(true)
+  })
+})

@@ -1,0 +1,141 @@
+// Edits, deletions, reactions and replies as two users meet them in real Chromium over real
+// WebRTC, all by keyboard; and a forging peer (a Node room writing its own annotations) whose
+// edit of Alice's message is refused, marked, and not applied.
+import { describe, expect, it } from 'vitest'
+import wrtc from '@roamhq/wrtc'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import type { Page } from 'playwright-core'
+import { Room } from '../../src/room/index.js'
+import { annotationsOf, type AnnotationRecord } from '../../src/history/index.js'
+import { annotationBytes, generateSigningKeys, signerFor } from '../../src/identity/index.js'
+import { expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom, useChatStack } from './harness.js'
+
+// lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
+globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
+
+const stack = useChatStack(2)
+
+/** The article of the message whose text includes `text`. */
+function article(page: Page, text: string) {
+  return messageLog(page).locator('article').filter({ hasText: text })
+}
+
+/** Opens a message's actions by keyboard and activates the action `name`. */
+async function act(page: Page, text: string, name: string): Promise<void> {
+  const message = article(page, text)
+  await message.getByRole('button', { name: 'More actions' }).focus()
+  await page.keyboard.press('Enter')
+  const action = message.getByRole('group', { name: 'Message actions' }).getByRole('button', { name, exact: true })
+  // Opening the panel puts the keyboard on its first button; Tab walks on to the one wanted.
+  await expect
+    .poll(() =>
+      message
+        .getByRole('group', { name: 'Message actions' })
+        .getByRole('button')
+        .first()
+        .evaluate((first) => first.matches(':focus')),
+    )
+    .toBe(true)
+  await action.focus()
+  await page.keyboard.press('Enter')
+}
+
+describe('edits, deletions, reactions and replies', () => {
+  it('reach the other browser, by keyboard, as signed annotations', async () => {
+    const url = roomUrl(stack.site.url, stack.signaling.url, uniqueRoom('edits'))
+    const a = await joinRoom(stack.browsers[0], url, 'Alice')
+    const b = await joinRoom(stack.browsers[1], url, 'Bob')
+    const errors: string[] = []
+    for (const page of [a, b]) page.on('pageerror', (error) => errors.push(error.message))
+    await sendMessage(a, 'hello all')
+    await expectMessages(b, ['Alice: hello all'])
+
+    // Alice edits in place: Enter saves.
+    await act(a, 'hello all', 'Edit')
+    const editor = a.getByRole('textbox', { name: 'Edit message' })
+    await editor.fill('hello everyone')
+    await editor.press('Enter')
+    await expectMessages(b, ['Alice: hello everyone'])
+    await expect.poll(() => article(b, 'hello everyone').locator('.edited').textContent()).toBe('(edited)')
+    // Bob's messages offer no Edit or Delete of Alice's.
+    await article(b, 'hello everyone').getByRole('button', { name: 'More actions' }).click()
+    const bobActions = article(b, 'hello everyone').getByRole('group', { name: 'Message actions' })
+    await expect.poll(() => bobActions.getByRole('button').allTextContents()).toEqual(['👍', '❤️', '😂', '🎉', '😮', '😢', 'Reply'])
+    await b.keyboard.press('Escape')
+
+    // Bob reacts; Alice sees who.
+    await act(b, 'hello everyone', 'React with 👍')
+    const reaction = article(a, 'hello everyone').getByRole('button', { name: '👍 1: Bob' })
+    await expect.poll(() => reaction.getAttribute('aria-pressed'), { timeout: 15_000 }).toBe('false')
+    // Alice adds hers with the same button; both see two.
+    await reaction.click()
+    await expect
+      .poll(() => article(b, 'hello everyone').getByRole('button', { name: '👍 2: Alice, Bob' }).getAttribute('aria-pressed'))
+      .toBe('true')
+
+    // Bob replies; Alice sees the quote, and it takes her to the original.
+    await act(b, 'hello everyone', 'Reply')
+    await expect.poll(() => b.getByText('Replying to Alice').count()).toBe(1)
+    await sendMessage(b, 'hi Alice')
+    await expectMessages(a, ['Alice: hello everyone', 'Bob: hi Alice'])
+    const quote = article(a, 'hi Alice').getByRole('button', { name: 'Reply to Alice: hello everyone. Go to the original message' })
+    await quote.focus()
+    await a.keyboard.press('Enter')
+    await expect.poll(() => messageLog(a).locator('article').first().getAttribute('class')).toContain('hit')
+
+    // Alice deletes a message of hers; Bob sees it gone.
+    await sendMessage(a, 'oops, wrong room')
+    await expectMessages(b, ['Alice: hello everyone', 'Bob: hi Alice', 'Alice: oops, wrong room'])
+    await act(a, 'oops, wrong room', 'Delete')
+    await expectMessages(b, ['Alice: hello everyone', 'Bob: hi Alice', 'Alice: message deleted'])
+    await expectMessages(a, ['Alice: hello everyone', 'Bob: hi Alice', 'Alice: message deleted'])
+    expect(errors).toEqual([])
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it("refuses a forged edit or deletion of Alice's message, and marks it", async () => {
+    const room = uniqueRoom('forged-edit')
+    const url = roomUrl(stack.site.url, stack.signaling.url, room)
+    const a = await joinRoom(stack.browsers[0], url, 'Alice')
+    const b = await joinRoom(stack.browsers[1], url, 'Bob')
+    await sendMessage(a, 'I owe nobody anything')
+    await expectMessages(b, ['Alice: I owe nobody anything'])
+    const malloryDoc = new Y.Doc()
+    const mallory = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc, doc: malloryDoc })
+    try {
+      await expect.poll(() => mallory.messages.length, { timeout: 15_000 }).toBe(1)
+      const target = mallory.messages[0]
+      const key = await signerFor(await generateSigningKeys())
+      const sign = async (fields: Omit<AnnotationRecord, 'publicKey' | 'signature'>): Promise<AnnotationRecord> => {
+        const withKey = { ...fields, publicKey: key.publicKey }
+        return { ...withKey, signature: await key.sign(annotationBytes(mallory.topic, withKey)) }
+      }
+      const base = { target: target.id, authorName: 'Alice', on: true, sentAt: Date.now() }
+      // Mallory's key on a record claiming Alice's id: the signature cannot verify.
+      const claimed = await sign({ ...base, id: 'forged-edit', kind: 'edit', authorId: target.authorId, content: 'I owe Mallory 1000' })
+      // Alice's key copied from her message, with no signature of hers over the edit.
+      const copied: AnnotationRecord = { ...claimed, id: 'copied-key', publicKey: target.publicKey, signature: target.signature }
+      // A genuine signature by Mallory, on a deletion of a message that is not hers.
+      const own = await sign({ ...base, id: 'own-delete', kind: 'delete', authorId: key.userId, authorName: 'Mallory', content: '' })
+      annotationsOf(malloryDoc).push([claimed, copied, own])
+
+      for (const page of [a, b]) {
+        const message = article(page, 'I owe nobody anything')
+        await expect
+          .poll(() => message.locator('.refused').textContent(), { timeout: 15_000 })
+          .toBe('⚠ 3 unverified changes to this message not applied')
+        await expectMessages(page, ['Alice: I owe nobody anything'])
+        expect(await message.locator('.edited').count()).toBe(0)
+      }
+      // Alice's own edit still applies.
+      await act(a, 'I owe nobody anything', 'Edit')
+      await a.getByRole('textbox', { name: 'Edit message' }).fill('I still owe nobody')
+      await a.getByRole('textbox', { name: 'Edit message' }).press('Enter')
+      await expectMessages(b, ['Alice: I still owe nobody'])
+    } finally {
+      mallory.close()
+    }
+    await Promise.all([a.close(), b.close()])
+  })
+})
