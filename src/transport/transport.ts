@@ -34,6 +34,8 @@ export interface TransportOptions {
   peerOptions?: Record<string, unknown>
   /** WebRTC classes to use instead of the browser's (in Node: `@roamhq/wrtc`). */
   wrtc?: RtcImplementation
+  /** y-webrtc's cap on the connections this peer opens itself (provider option; default 20–34, random). */
+  maxConns?: number
   /** Asked before an awareness update from a peer is applied; refused updates are dropped whole. */
   screenAwareness?: AwarenessScreen
 }
@@ -86,6 +88,7 @@ export function openTransport(options: TransportOptions): Transport {
     password: options.secret ?? undefined,
     awareness: options.awareness,
     peerOpts,
+    maxConns: options.maxConns,
   })
   let closed = false
   let disconnected = false

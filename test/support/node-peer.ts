@@ -8,6 +8,8 @@ import { WebrtcProvider, type Room as WebrtcRoom } from 'y-webrtc'
 import { Awareness } from 'y-protocols/awareness'
 import { IpcChild, type IpcReply } from './ipc-child.js'
 import type { TapCounts, TapOptions } from './signaling-tap.js'
+import type { SendCounts } from './counting-rtc.js'
+import type { NodeRtcName } from './node-rtc.js'
 
 /** What a child peer runs, and how. */
 export interface NodePeerOptions {
@@ -21,6 +23,25 @@ export interface NodePeerOptions {
   awareness?: Record<string, unknown>
   /** Frames the peer's signaling socket drops or delays (see signaling-tap.ts). */
   tap?: TapOptions
+  /** The WebRTC library (default @roamhq/wrtc). */
+  rtc?: NodeRtcName
+  /** y-webrtc's cap on the connections this peer makes itself (provider option `maxConns`). */
+  maxConns?: number
+  /** Counts what its data channels send (see counting-rtc.ts); `counts()` reads it. */
+  countSends?: boolean
+  /** Joins the room only on `join()`, so that peers started one by one can join at once. */
+  deferJoin?: boolean
+}
+
+/** What a counting peer's data channels sent, and its links. */
+export interface NodePeerCounts {
+  sends: SendCounts
+  /** Peer connections whose y-webrtc channel is open (more than linked peers if y-webrtc left some behind). */
+  openChannels: number
+  /** Its y-webrtc peer id, once its room is open. */
+  peerId: string | null
+  /** The peers y-webrtc holds a connected link with. */
+  linkedPeers: string[]
 }
 
 /** A child peer as it is now. */
@@ -40,6 +61,10 @@ export type NodePeerCommand =
   | { op: 'state' }
   | { op: 'setAwareness'; state: Record<string, unknown> | null }
   | { op: 'push'; text: string }
+  | { op: 'join' }
+  | { op: 'counts' }
+  | { op: 'resetCounts' }
+  | { op: 'arrivals' }
   | { op: 'close' }
 
 /** A child peer's reply to command `id` (0: it has started). */
@@ -60,6 +85,11 @@ export class NodePeer {
     return new NodePeer(await IpcChild.start<NodePeerCommand>(CHILD_SCRIPT, { NODE_PEER_OPTIONS: JSON.stringify(options) }, 'node peer'))
   }
 
+  /** Whether the peer's process has ended (crashed, or closed). */
+  get exited(): boolean {
+    return this.#child.exited
+  }
+
   /** The peer as it is now. */
   state(): Promise<NodePeerState> {
     return this.#child.call({ op: 'state' }) as Promise<NodePeerState>
@@ -73,6 +103,29 @@ export class NodePeer {
   /** Appends `text` to the shared array `texts`. */
   async push(text: string): Promise<void> {
     await this.#child.call({ op: 'push', text })
+  }
+
+  /** Joins the room (a peer started with `deferJoin`). */
+  async join(): Promise<void> {
+    await this.#child.call({ op: 'join' })
+  }
+
+  /** What the peer's data channels sent since it started or since `resetCounts()` (needs `countSends`). */
+  counts(): Promise<NodePeerCounts> {
+    return this.#child.call({ op: 'counts' }) as Promise<NodePeerCounts>
+  }
+
+  /** Starts counting sends afresh. */
+  async resetCounts(): Promise<void> {
+    await this.#child.call({ op: 'resetCounts' })
+  }
+
+  /**
+   * When each text of `texts` written by another peer was applied here, and when each of the
+   * peer's own was pushed: ms since the epoch with sub-ms resolution (one machine's clock).
+   */
+  arrivals(): Promise<{ applied: Record<string, number>; pushed: Record<string, number> }> {
+    return this.#child.call({ op: 'arrivals' }) as Promise<{ applied: Record<string, number>; pushed: Record<string, number> }>
   }
 
   /** Closes the peer and waits for its process to end (killed if it does not). */
