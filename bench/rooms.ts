@@ -28,6 +28,8 @@ const SEND_INTERVAL_MS = 200
 const DELIVERY_TIMEOUT_MS = 30_000
 /** After the last delivery, how long relays may still go out (counted with the messages), in ms. */
 const AFTER_DELIVERY_MS = 1000
+/** After a room, how long its links may take to close before the next room joins, in ms. */
+const LEAVE_MS = 2000
 /** How often the bench polls its peers, in ms. */
 const POLL_MS = 250
 
@@ -131,32 +133,57 @@ function quantile(sorted: number[], q: number): number {
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits
 
+/** Node peer processes, started once and reused room after room (each room gets new documents). */
+class PeerPool {
+  readonly #peers: NodePeer[] = []
+  readonly #signalingUrl: string
+  readonly #rtc: NodeRtcName
+
+  constructor(signalingUrl: string, rtc: NodeRtcName) {
+    this.#signalingUrl = signalingUrl
+    this.#rtc = rtc
+  }
+
+  /** `n` running peers, in no room; crashed ones are replaced, more are started as needed. */
+  async take(n: number): Promise<NodePeer[]> {
+    for (let i = 0; i < this.#peers.length; i++) if (this.#peers[i].exited) this.#peers[i] = await this.#start()
+    const missing = Math.max(0, n - this.#peers.length)
+    const started = await Promise.allSettled(Array.from({ length: missing }, () => this.#start()))
+    for (const result of started) if (result.status === 'fulfilled') this.#peers.push(result.value)
+    const failed = started.find((result) => result.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
+    return this.#peers.slice(0, n)
+  }
+
+  #start(): Promise<NodePeer> {
+    return NodePeer.start({
+      kind: 'stock',
+      topic: 'rooms-bench-unused',
+      signalingUrl: this.#signalingUrl,
+      rtc: this.#rtc,
+      countSends: true,
+      deferJoin: true,
+    })
+  }
+
+  /** Closes every peer process. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.#peers.splice(0).map((peer) => peer.close()))
+  }
+}
+
 /** Joins N peers of one kind at once, lets them idle, has them chat, and measures it all. */
 export async function runRoom(
-  signalingUrl: string,
-  spec: { kind: RoomKind; n: number; maxConns: number | null; trial: number; idleMs: number; messages: number; rtc: NodeRtcName },
+  pool: PeerPool,
+  spec: { kind: RoomKind; n: number; maxConns: number | null; trial: number; idleMs: number; messages: number },
 ): Promise<RoomFigure> {
   const { kind, n, maxConns } = spec
   const topic = `rooms-${kind}-${n}-${spec.trial}-${process.pid}-${Date.now()}`
-  const started = await Promise.allSettled(
-    Array.from({ length: n }, () =>
-      NodePeer.start({
-        kind,
-        topic,
-        signalingUrl,
-        rtc: spec.rtc,
-        maxConns: maxConns ?? undefined,
-        countSends: true,
-        deferJoin: true,
-      }),
-    ),
-  )
-  const peers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
+  const peers = await pool.take(n)
   try {
-    if (peers.length < n) throw new Error(`rooms bench: ${n - peers.length} of ${n} peers did not start`)
     // Join: all at once; a full mesh is done when every pair of peers is linked, both ways.
     const joinedAt = performance.now()
-    await Promise.all(peers.map((peer) => peer.join()))
+    await Promise.all(peers.map((peer) => peer.join({ kind, topic, maxConns: maxConns ?? undefined })))
     let joinMs: number | null = null
     let links = 0
     let lastChange = performance.now()
@@ -253,7 +280,8 @@ export async function runRoom(
       crashed: peers.filter((peer) => peer.exited).length,
     }
   } finally {
-    await Promise.allSettled(peers.map((peer) => peer.close()))
+    await Promise.allSettled(peers.map((peer) => peer.leave()))
+    await sleep(LEAVE_MS)
   }
 }
 
@@ -266,6 +294,7 @@ export async function runRoomsBench(options: RoomsBenchOptions = {}): Promise<{ 
   const partial = options.partial === undefined ? { n: 16, maxConns: 4 } : options.partial
   const messagesFor = (n: number) => options.messages ?? Math.max(20, 2 * n)
   const signaling = await startSignalingServer({ host: '127.0.0.1', port: 0, logLevel: 'silent' })
+  const pool = new PeerPool(signaling.url, rtc)
   const rooms: RoomFigure[] = []
   try {
     const cases: Array<{ n: number; maxConns: number | null; idleMs: number }> = (options.sizes ?? DEFAULT_SIZES).map((n) => ({
@@ -277,11 +306,12 @@ export async function runRoomsBench(options: RoomsBenchOptions = {}): Promise<{ 
     for (const { n, maxConns, idleMs: caseIdleMs } of cases)
       for (let trial = 0; trial < trials; trial++)
         for (const kind of kinds) {
-          const figure = await runRoom(signaling.url, { kind, n, maxConns, trial, idleMs: caseIdleMs, messages: messagesFor(n), rtc })
+          const figure = await runRoom(pool, { kind, n, maxConns, trial, idleMs: caseIdleMs, messages: messagesFor(n) })
           if (process.env.ROOMS_DEBUG) console.error(JSON.stringify(figure))
           rooms.push(figure)
         }
   } finally {
+    await pool.close()
     await signaling.close()
   }
   return { rtc, rooms }

@@ -21,22 +21,9 @@ globalThis.WebSocket = tap.WebSocket
 /** This machine's clock in ms since the epoch, sub-ms (comparable between processes). */
 const now = (): number => performance.timeOrigin + performance.now()
 
-const doc = new Y.Doc()
-const awareness = new Awareness(doc)
-// Set, not left as the initial state: that one has clock 0, which other peers never apply.
-awareness.setLocalState(options.awareness ?? { kind: options.kind })
 const baseRtc = nodeRtc(options.rtc ?? 'wrtc')
 const counting: CountingRtc | null = options.countSends === true ? countingRtc(baseRtc) : null
 const rtc: RtcImplementation = counting?.rtc ?? baseRtc
-/** When each text from another peer was applied here, and when each own text was pushed. */
-const applied: Record<string, number> = {}
-const pushed: Record<string, number> = {}
-doc.getArray<string>(TEXTS).observe((event) => {
-  if (event.transaction.local) return
-  const at = now()
-  for (const item of event.changes.added) for (const text of item.content.getContent() as string[]) applied[text] ??= at
-})
-let close = (): void => {}
 // The y-webrtc room this peer opens (Parley's transport keeps its own to itself): noted as it
 // connects, for the peers it has links with. Test instrumentation only.
 let openedRoom: WebrtcRoom | null = null
@@ -45,55 +32,84 @@ WebrtcRoom.prototype.connect = function (this: WebrtcRoom) {
   openedRoom = this
   connectRoom.call(this)
 }
-let stockProvider: WebrtcProvider | null = null
 
-let joined = false
+/** One membership of a room: a document and awareness of its own, joined once. */
+class Session {
+  readonly doc = new Y.Doc()
+  readonly awareness = new Awareness(this.doc)
+  /** When each text from another peer was applied here, and when each own text was pushed. */
+  readonly applied: Record<string, number> = {}
+  readonly pushed: Record<string, number> = {}
+  stockProvider: WebrtcProvider | null = null
+  #close: (() => void) | null = null
+  readonly #options: NodePeerOptions
 
-function join(): void {
-  if (joined) return
-  joined = true
-  const peerOpts = { wrtc: rtc, config: { iceServers: [] } }
-  if (options.kind === 'stock') {
-    const provider = new WebrtcProvider(options.topic, doc, {
-      signaling: [options.signalingUrl],
-      password: options.secret ?? undefined,
-      awareness,
-      peerOpts,
-      maxConns: options.maxConns,
+  constructor(sessionOptions: NodePeerOptions) {
+    this.#options = sessionOptions
+    // Set, not left as the initial state: that one has clock 0, which other peers never apply.
+    this.awareness.setLocalState(sessionOptions.awareness ?? { kind: sessionOptions.kind })
+    this.doc.getArray<string>(TEXTS).observe((event) => {
+      if (event.transaction.local) return
+      const at = now()
+      for (const item of event.changes.added) for (const text of item.content.getContent() as string[]) this.applied[text] ??= at
     })
-    stockProvider = provider
-    close = () => {
-      provider.disconnect()
-      provider.destroy()
-    }
-  } else {
-    const changes = new DeferredUpdates(doc)
-    const transport = openTransport({
-      topic: options.topic,
-      secret: options.secret ?? null,
-      doc,
-      awareness,
-      changes,
-      signalingUrls: [options.signalingUrl],
-      iceServers: [],
-      wrtc: rtc,
-      maxConns: options.maxConns,
-    })
-    close = () => {
-      changes.flush()
-      transport.close()
-      changes.destroy()
+  }
+
+  join(): void {
+    if (this.#close !== null) return
+    const { doc, awareness } = this
+    const room = this.#options
+    const peerOpts = { wrtc: rtc, config: { iceServers: [] } }
+    if (room.kind === 'stock') {
+      const provider = new WebrtcProvider(room.topic, doc, {
+        signaling: [room.signalingUrl],
+        password: room.secret ?? undefined,
+        awareness,
+        peerOpts,
+        maxConns: room.maxConns,
+      })
+      this.stockProvider = provider
+      this.#close = () => {
+        provider.disconnect()
+        provider.destroy()
+      }
+    } else {
+      const changes = new DeferredUpdates(doc)
+      const transport = openTransport({
+        topic: room.topic,
+        secret: room.secret ?? null,
+        doc,
+        awareness,
+        changes,
+        signalingUrls: [room.signalingUrl],
+        iceServers: [],
+        wrtc: rtc,
+        maxConns: room.maxConns,
+      })
+      this.#close = () => {
+        changes.flush()
+        transport.close()
+        changes.destroy()
+      }
     }
   }
+
+  close(): void {
+    this.#close?.()
+    this.awareness.destroy()
+    this.doc.destroy()
+  }
 }
-if (options.deferJoin !== true) join()
+
+let session = new Session(options)
+if (options.deferJoin !== true) session.join()
 
 function state(): NodePeerState {
   return {
-    peerId: stockProvider?.room?.peerId ?? tap.counts.peerId,
-    clientId: doc.clientID,
-    awareness: [...awareness.getStates()].map(([client, value]) => ({ client, state: value })),
-    texts: doc.getArray<string>(TEXTS).toArray(),
+    peerId: session.stockProvider?.room?.peerId ?? tap.counts.peerId,
+    clientId: session.doc.clientID,
+    awareness: [...session.awareness.getStates()].map(([client, value]) => ({ client, state: value })),
+    texts: session.doc.getArray<string>(TEXTS).toArray(),
     tap: { ...tap.counts },
   }
 }
@@ -103,14 +119,24 @@ function run(command: NodePeerCommand): unknown {
     case 'state':
       return state()
     case 'setAwareness':
-      awareness.setLocalState(command.state)
+      session.awareness.setLocalState(command.state)
       return null
     case 'push':
-      pushed[command.text] = now()
-      doc.getArray<string>(TEXTS).push([command.text])
+      session.pushed[command.text] = now()
+      session.doc.getArray<string>(TEXTS).push([command.text])
       return null
     case 'join':
-      join()
+      if (command.room !== undefined) {
+        session.close()
+        openedRoom = null
+        session = new Session({ ...options, ...command.room })
+      }
+      session.join()
+      return null
+    case 'leave':
+      session.close()
+      openedRoom = null
+      session = new Session(options)
       return null
     case 'counts':
       return {
@@ -123,9 +149,9 @@ function run(command: NodePeerCommand): unknown {
       counting?.reset()
       return null
     case 'arrivals':
-      return { applied, pushed }
+      return { applied: session.applied, pushed: session.pushed }
     case 'close':
-      close()
+      session.close()
       // Exits once the reply is out; y-webrtc and wrtc leave handles that would keep it running.
       setTimeout(() => process.exit(0), 100)
       return null

@@ -33,6 +33,9 @@ export interface NodePeerOptions {
   deferJoin?: boolean
 }
 
+/** A room a started peer may join instead of the one it started with. */
+export type NodePeerRoom = Pick<NodePeerOptions, 'kind' | 'topic' | 'maxConns'>
+
 /** What a counting peer's data channels sent, and its links. */
 export interface NodePeerCounts {
   sends: SendCounts
@@ -61,7 +64,8 @@ export type NodePeerCommand =
   | { op: 'state' }
   | { op: 'setAwareness'; state: Record<string, unknown> | null }
   | { op: 'push'; text: string }
-  | { op: 'join' }
+  | { op: 'join'; room?: NodePeerRoom }
+  | { op: 'leave' }
   | { op: 'counts' }
   | { op: 'resetCounts' }
   | { op: 'arrivals' }
@@ -105,9 +109,17 @@ export class NodePeer {
     await this.#child.call({ op: 'push', text })
   }
 
-  /** Joins the room (a peer started with `deferJoin`). */
-  async join(): Promise<void> {
-    await this.#child.call({ op: 'join' })
+  /**
+   * Joins the room it started with (a peer started with `deferJoin`), or, given `room`, leaves
+   * the one it is in and joins that one with a new document and awareness.
+   */
+  async join(room?: NodePeerRoom): Promise<void> {
+    await this.#child.call({ op: 'join', room })
+  }
+
+  /** Leaves the room it is in; its next document and awareness are new. */
+  async leave(): Promise<void> {
+    await this.#child.call({ op: 'leave' })
   }
 
   /** What the peer's data channels sent since it started or since `resetCounts()` (needs `countSends`). */
