@@ -19,9 +19,11 @@ const JOIN_TIMEOUT_MS = 30_000
 /** Partial mesh: links count as settled when their number held this long, in ms. */
 const PARTIAL_SETTLED_MS = 5000
 /** Quiet time after the join, before counting starts (first syncs and awareness), in ms. */
-const SETTLE_MS = 3000
+const SETTLE_MS = 2000
 /** Default idle window, in ms: longer than awareness's 15 s renewal, so it includes one. */
 const DEFAULT_IDLE_MS = 20_000
+/** Chat messages per room at least (by default one per peer). */
+const MIN_MESSAGES = 16
 /** Time between two chat messages (each goes out as its own update), in ms. */
 const SEND_INTERVAL_MS = 200
 /** How long the last message may take to reach everyone before the rest counts as lost, in ms. */
@@ -29,7 +31,7 @@ const DELIVERY_TIMEOUT_MS = 30_000
 /** After the last delivery, how long relays may still go out (counted with the messages), in ms. */
 const AFTER_DELIVERY_MS = 1000
 /** After a room, how long its links may take to close before the next room joins, in ms. */
-const LEAVE_MS = 2000
+const LEAVE_MS = 1000
 /** How often the bench polls its peers, in ms. */
 const POLL_MS = 250
 
@@ -80,7 +82,7 @@ export interface RoomsBenchOptions {
   kinds?: RoomKind[]
   trials?: number
   idleMs?: number
-  /** Chat messages per room (default 2·N, at least 20). */
+  /** Chat messages per room (default N, at least 16: every peer writes at least one). */
   messages?: number
   /** The partial-mesh case (idle not measured), or null for none. */
   partial?: { n: number; maxConns: number } | null
@@ -292,7 +294,7 @@ export async function runRoomsBench(options: RoomsBenchOptions = {}): Promise<{ 
   const trials = options.trials ?? 1
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS
   const partial = options.partial === undefined ? { n: 16, maxConns: 4 } : options.partial
-  const messagesFor = (n: number) => options.messages ?? Math.max(20, 2 * n)
+  const messagesFor = (n: number) => options.messages ?? Math.max(MIN_MESSAGES, n)
   const signaling = await startSignalingServer({ host: '127.0.0.1', port: 0, logLevel: 'silent' })
   const pool = new PeerPool(signaling.url, rtc)
   const rooms: RoomFigure[] = []

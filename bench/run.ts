@@ -4,6 +4,7 @@ import { formatBundleSize, runBundleSizeBench } from './bundle-size.js'
 import { floodTable, runFloodBench } from './flood.js'
 import { historyTable, runHistoryBench } from './history.js'
 import { presenceTable, runPresenceBench } from './presence.js'
+import { roomsTable, runRoomsBench } from './rooms.js'
 import { DEFAULT_BENCH_OPTIONS, formatBenchTable, formatCapacityTable, runSignalingBench } from './signaling-load.js'
 
 const results: Record<string, unknown> = {}
@@ -23,6 +24,10 @@ results.history = history
 const flood = await runFloodBench()
 console.log(floodTable(flood) + '\n')
 results.flood = flood
+
+const rooms = await runRoomsBench()
+console.log(roomsTable(rooms) + '\n')
+results.rooms = rooms
 
 const signaling = await runSignalingBench()
 console.log(formatBenchTable(signaling) + '\n')
