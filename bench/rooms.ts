@@ -6,7 +6,7 @@
 //   (--heavy adds N = 24 and 32; --partial N:maxConns is the partial-mesh case)
 import { fileURLToPath } from 'node:url'
 import { startSignalingServer } from '../signaling/index.js'
-import type { SendCounts } from '../test/support/counting-rtc.js'
+import { addSend, type SendCounts } from '../test/support/counting-rtc.js'
 import { NodePeer, type NodePeerCounts } from '../test/support/node-peer.js'
 import type { NodeRtcName } from '../test/support/node-rtc.js'
 
@@ -104,12 +104,7 @@ function total(counts: SendCounts, filter: (key: string) => boolean = () => true
 
 function sum(all: SendCounts[]): SendCounts {
   const out: SendCounts = {}
-  for (const counts of all)
-    for (const [key, value] of Object.entries(counts)) {
-      const entry = (out[key] ??= { messages: 0, bytes: 0 })
-      entry.messages += value.messages
-      entry.bytes += value.bytes
-    }
+  for (const counts of all) for (const [key, value] of Object.entries(counts)) addSend(out, key, value)
   return out
 }
 

@@ -39,6 +39,14 @@ export function yWebrtcKind(data: unknown): string {
   return kind
 }
 
+/** Adds `amount` to the count of `key` in `counts`. */
+export function addSend(counts: SendCounts, key: string, amount: SendCount): void {
+  const entry = counts[key] ?? { messages: 0, bytes: 0 }
+  entry.messages += amount.messages
+  entry.bytes += amount.bytes
+  counts[key] = entry
+}
+
 function toBytes(data: unknown): Uint8Array | null {
   if (data instanceof ArrayBuffer) return new Uint8Array(data)
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
@@ -71,10 +79,7 @@ export function countingRtc(rtc: RtcWithChannel): CountingRtc {
   prototype.send = function (this: RTCDataChannel, data: never) {
     send.call(this, data)
     // Counted once the implementation took it (a throwing send put nothing on the wire).
-    const key = this.negotiated ? `side:${this.label}` : `y-webrtc:${yWebrtcKind(data)}`
-    const entry = (counts[key] ??= { messages: 0, bytes: 0 })
-    entry.messages++
-    entry.bytes += byteLength(data)
+    addSend(counts, this.negotiated ? `side:${this.label}` : `y-webrtc:${yWebrtcKind(data)}`, { messages: 1, bytes: byteLength(data) })
   } as RTCDataChannel['send']
   const mainChannels = new Set<RTCDataChannel>()
   const note = (channel: RTCDataChannel): void => {
