@@ -5,6 +5,7 @@ import { floodTable, runFloodBench } from './flood.js'
 import { historyTable, runHistoryBench } from './history.js'
 import { presenceTable, runPresenceBench } from './presence.js'
 import { recordsTable, runRecordsBench } from './records.js'
+import { roomsTable, runRoomsBench } from './rooms.js'
 import { runSendBench, sendTable } from './send.js'
 import { DEFAULT_BENCH_OPTIONS, formatBenchTable, formatCapacityTable, runSignalingBench } from './signaling-load.js'
 
@@ -33,6 +34,10 @@ results.history = history
 const flood = await runFloodBench()
 console.log(floodTable(flood) + '\n')
 results.flood = flood
+
+const rooms = await runRoomsBench()
+console.log(roomsTable(rooms) + '\n')
+results.rooms = rooms
 
 const signaling = await runSignalingBench()
 console.log(formatBenchTable(signaling) + '\n')

@@ -1,12 +1,13 @@
 // The child process behind node-peer.ts: one y-webrtc peer (stock, or Parley's transport) in a
 // realm of its own, driven over IPC. Run with `node --import tsx`; not a test file.
-import wrtc from '@roamhq/wrtc'
 import * as Y from 'yjs'
-import { WebrtcProvider } from 'y-webrtc'
+import { Room as WebrtcRoom, WebrtcProvider } from 'y-webrtc'
 import { Awareness } from 'y-protocols/awareness'
 import { openTransport, type RtcImplementation } from '../../src/transport/index.js'
 import { DeferredUpdates } from '../../src/history/index.js'
 import { tappedWebSocket } from './signaling-tap.js'
+import { countingRtc, type CountingRtc } from './counting-rtc.js'
+import { nodeRtc } from './node-rtc.js'
 import type { NodePeerCommand, NodePeerOptions, NodePeerReply, NodePeerState, SentCounts } from './node-peer.js'
 
 /** The shared array the peers' texts are written to. */
@@ -17,94 +18,153 @@ const tap = tappedWebSocket(options.tap)
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks; this one is tapped.
 globalThis.WebSocket = tap.WebSocket
 
-const doc = new Y.Doc()
-const awareness = new Awareness(doc)
-// Set, not left as the initial state: that one has clock 0, which other peers never apply.
-awareness.setLocalState(options.awareness ?? { kind: options.kind })
-const sent: SentCounts = { syncStep1: 0, syncStep2: 0, update: 0, awareness: 0, other: 0 }
-const countedWrtc = countingSends(wrtc as unknown as RtcImplementation)
-const peerOpts = { wrtc: countedWrtc, config: { iceServers: [] } }
-const maxConns = options.maxConns === undefined ? {} : { maxConns: options.maxConns }
-let close: () => void
-let stockProvider: WebrtcProvider | null = null
-let links: () => string[]
-let relay: () => NodePeerState['relay'] = () => null
-let unsentChanges = false
-if (options.kind === 'stock') {
-  const provider = new WebrtcProvider(options.topic, doc, {
-    signaling: [options.signalingUrl],
-    password: options.secret ?? undefined,
-    awareness,
-    peerOpts,
-    ...maxConns,
-  })
-  stockProvider = provider
-  links = () => [...(provider.room?.webrtcConns ?? [])].filter(([, conn]) => conn.connected).map(([peerId]) => peerId)
-  close = () => {
-    provider.disconnect()
-    provider.destroy()
+/** This machine's clock in ms since the epoch, sub-ms (comparable between processes). */
+const now = (): number => performance.timeOrigin + performance.now()
+
+const baseRtc = nodeRtc(options.rtc ?? 'wrtc')
+const counting: CountingRtc | null = options.countSends === true ? countingRtc(baseRtc) : null
+const rtc: RtcImplementation = counting?.rtc ?? baseRtc
+// The y-webrtc room this peer opens (Parley's transport keeps its own to itself): noted as it
+// connects, for the peers it has links with. Test instrumentation only.
+let openedRoom: WebrtcRoom | null = null
+const connectRoom = WebrtcRoom.prototype.connect
+WebrtcRoom.prototype.connect = function (this: WebrtcRoom) {
+  openedRoom = this
+  connectRoom.call(this)
+}
+
+/** One membership of a room: a document and awareness of its own, joined once. */
+class Session {
+  readonly doc = new Y.Doc()
+  readonly awareness = new Awareness(this.doc)
+  /** When each text from another peer was applied here, and when each own text was pushed. */
+  readonly applied: Record<string, number> = {}
+  readonly pushed: Record<string, number> = {}
+  /** What this session's links sent on y-webrtc's data channels, by message kind. */
+  readonly sent: SentCounts = { syncStep1: 0, syncStep2: 0, update: 0, awareness: 0, other: 0 }
+  /** Whether a document change happened since the last batch the transport got (Parley only). */
+  unsentChanges = false
+  stockProvider: WebrtcProvider | null = null
+  #close: (() => void) | null = null
+  #links: () => string[] = () => []
+  #relay: () => NodePeerState['relay'] = () => null
+  readonly #options: NodePeerOptions
+
+  constructor(sessionOptions: NodePeerOptions) {
+    this.#options = sessionOptions
+    // Set, not left as the initial state: that one has clock 0, which other peers never apply.
+    this.awareness.setLocalState(sessionOptions.awareness ?? { kind: sessionOptions.kind })
+    this.doc.getArray<string>(TEXTS).observe((event) => {
+      if (event.transaction.local) return
+      const at = now()
+      for (const item of event.changes.added) for (const text of item.content.getContent() as string[]) this.applied[text] ??= at
+    })
   }
-} else {
-  const changes = new DeferredUpdates(doc)
-  doc.on('afterTransaction', (transaction: Y.Transaction) => {
-    if ([...transaction.afterState].some(([client, clock]) => transaction.beforeState.get(client) !== clock)) unsentChanges = true
-  })
-  changes.on(() => {
-    unsentChanges = false
-  })
-  const transport = openTransport({
-    topic: options.topic,
-    secret: options.secret ?? null,
-    doc,
-    awareness,
-    changes,
-    signalingUrls: [options.signalingUrl],
-    iceServers: [],
-    wrtc: countedWrtc,
-    ...maxConns,
-  })
-  links = () => transport.links()
-  relay = () => {
-    const { relayed, pruned, repairRequests } = transport.stats().relay
-    return { relayed, pruned, repairRequests }
+
+  join(): void {
+    if (this.#close !== null) return
+    const { doc, awareness } = this
+    const room = this.#options
+    const countedRtc = countingSends(rtc, this.sent)
+    const peerOpts = { wrtc: countedRtc, config: { iceServers: [] } }
+    const maxConns = room.maxConns === undefined ? {} : { maxConns: room.maxConns }
+    if (room.kind === 'stock') {
+      const provider = new WebrtcProvider(room.topic, doc, {
+        signaling: [room.signalingUrl],
+        password: room.secret ?? undefined,
+        awareness,
+        peerOpts,
+        ...maxConns,
+      })
+      this.stockProvider = provider
+      this.#links = () => [...(provider.room?.webrtcConns ?? [])].filter(([, conn]) => conn.connected).map(([peerId]) => peerId)
+      this.#close = () => {
+        provider.disconnect()
+        provider.destroy()
+      }
+    } else {
+      const changes = new DeferredUpdates(doc)
+      doc.on('afterTransaction', (transaction: Y.Transaction) => {
+        if ([...transaction.afterState].some(([client, clock]) => transaction.beforeState.get(client) !== clock)) this.unsentChanges = true
+      })
+      changes.on(() => {
+        this.unsentChanges = false
+      })
+      const transport = openTransport({
+        topic: room.topic,
+        secret: room.secret ?? null,
+        doc,
+        awareness,
+        changes,
+        signalingUrls: [room.signalingUrl],
+        iceServers: [],
+        wrtc: countedRtc,
+        ...maxConns,
+      })
+      this.#links = () => transport.links()
+      this.#relay = () => {
+        const { relayed, pruned, repairRequests } = transport.stats().relay
+        return { relayed, pruned, repairRequests }
+      }
+      this.#close = () => {
+        changes.flush()
+        transport.close()
+        changes.destroy()
+      }
+    }
   }
-  close = () => {
-    changes.flush()
-    transport.close()
-    changes.destroy()
+
+  /** The y-webrtc peer ids of the links that are connected now. */
+  links(): string[] {
+    return this.#links()
+  }
+
+  /** A Parley session's relay counters (null for stock). */
+  relay(): NodePeerState['relay'] {
+    return this.#relay()
+  }
+
+  close(): void {
+    this.#close?.()
+    this.awareness.destroy()
+    this.doc.destroy()
   }
 }
 
+let session = new Session(options)
+if (options.deferJoin !== true) session.join()
+
 function state(): NodePeerState {
   return {
-    peerId: stockProvider?.room?.peerId ?? tap.counts.peerId,
-    clientId: doc.clientID,
-    awareness: [...awareness.getStates()].map(([client, value]) => ({ client, state: value })),
-    texts: doc.getArray<string>(TEXTS).toArray(),
+    peerId: session.stockProvider?.room?.peerId ?? tap.counts.peerId,
+    clientId: session.doc.clientID,
+    awareness: [...session.awareness.getStates()].map(([client, value]) => ({ client, state: value })),
+    texts: session.doc.getArray<string>(TEXTS).toArray(),
     tap: { ...tap.counts },
-    links: links(),
-    sent: { ...sent },
-    unsentChanges,
-    relay: relay(),
+    links: session.links(),
+    sent: { ...session.sent },
+    unsentChanges: session.unsentChanges,
+    relay: session.relay(),
   }
 }
 
 /**
- * The WebRTC classes with every send on y-webrtc's own data channel counted by message kind;
- * innermost, so what Parley's framing passes on (small messages: whole) is what is counted.
+ * The WebRTC classes with every send on y-webrtc's own data channel counted by message kind into
+ * `sent`; innermost below Parley's wrappers, so what Parley's framing passes on (small messages:
+ * whole) is what is counted.
  */
-function countingSends(rtc: RtcImplementation): RtcImplementation {
+function countingSends(inner: RtcImplementation, sent: SentCounts): RtcImplementation {
   const count = (channel: RTCDataChannel): void => {
     const send = channel.send.bind(channel) as (data: unknown) => void
     Object.defineProperty(channel, 'send', {
       configurable: true,
       value: (data: unknown) => {
-        countSent(data)
+        countSent(sent, data)
         send(data)
       },
     })
   }
-  class CountingPeerConnection extends rtc.RTCPeerConnection {
+  class CountingPeerConnection extends inner.RTCPeerConnection {
     override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
       const channel = super.createDataChannel(label, init)
       if (init?.negotiated !== true) count(channel)
@@ -117,10 +177,10 @@ function countingSends(rtc: RtcImplementation): RtcImplementation {
       return super.dispatchEvent(event)
     }
   }
-  return { ...rtc, RTCPeerConnection: CountingPeerConnection }
+  return { ...inner, RTCPeerConnection: CountingPeerConnection }
 }
 
-function countSent(data: unknown): void {
+function countSent(sent: SentCounts, data: unknown): void {
   const bytes = ArrayBuffer.isView(data)
     ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
     : data instanceof ArrayBuffer
@@ -140,13 +200,39 @@ function run(command: NodePeerCommand): unknown {
     case 'state':
       return state()
     case 'setAwareness':
-      awareness.setLocalState(command.state)
+      session.awareness.setLocalState(command.state)
       return null
     case 'push':
-      doc.getArray<string>(TEXTS).push([command.text])
+      session.pushed[command.text] = now()
+      session.doc.getArray<string>(TEXTS).push([command.text])
       return null
+    case 'join':
+      if (command.room !== undefined) {
+        session.close()
+        openedRoom = null
+        session = new Session({ ...options, ...command.room })
+      }
+      session.join()
+      return null
+    case 'leave':
+      session.close()
+      openedRoom = null
+      session = new Session(options)
+      return null
+    case 'counts':
+      return {
+        sends: counting?.counts() ?? {},
+        openChannels: counting?.openLinks() ?? 0,
+        peerId: openedRoom?.peerId ?? null,
+        linkedPeers: session.links(),
+      }
+    case 'resetCounts':
+      counting?.reset()
+      return null
+    case 'arrivals':
+      return { applied: session.applied, pushed: session.pushed }
     case 'close':
-      close()
+      session.close()
       // Exits once the reply is out; y-webrtc and wrtc leave handles that would keep it running.
       setTimeout(() => process.exit(0), 100)
       return null
@@ -162,4 +248,6 @@ process.on('message', (message: { id: number; command: NodePeerCommand }) => {
   }
   process.send?.(reply)
 })
+// The parent went (finished, crashed, interrupted): nothing drives this peer any more.
+process.on('disconnect', () => process.exit(0))
 process.send?.({ id: 0, result: 'started' } satisfies NodePeerReply)

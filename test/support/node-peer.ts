@@ -8,6 +8,8 @@ import { WebrtcProvider, type Room as WebrtcRoom } from 'y-webrtc'
 import { Awareness } from 'y-protocols/awareness'
 import { IpcChild, type IpcReply } from './ipc-child.js'
 import type { TapCounts, TapOptions } from './signaling-tap.js'
+import type { SendCounts } from './counting-rtc.js'
+import type { NodeRtcName } from './node-rtc.js'
 
 /** What a child peer runs, and how. */
 export interface NodePeerOptions {
@@ -21,8 +23,14 @@ export interface NodePeerOptions {
   awareness?: Record<string, unknown>
   /** Frames the peer's signaling socket drops or delays (see signaling-tap.ts). */
   tap?: TapOptions
+  /** The WebRTC library (default @roamhq/wrtc). */
+  rtc?: NodeRtcName
   /** y-webrtc's `maxConns`: the most links this peer offers (it still answers offers past it). */
   maxConns?: number
+  /** Counts what its data channels send (see counting-rtc.ts); `counts()` reads it. */
+  countSends?: boolean
+  /** Joins the room only on `join()`, so that peers started one by one can join at once. */
+  deferJoin?: boolean
 }
 
 /** y-webrtc messages a peer sent on its links' data channels, by kind (read from each message's first bytes). */
@@ -37,6 +45,20 @@ export interface SentCounts {
   other: number
 }
 
+/** A room a started peer may join instead of the one it started with. */
+export type NodePeerRoom = Pick<NodePeerOptions, 'kind' | 'topic' | 'maxConns'>
+
+/** What a counting peer's data channels sent, and its links. */
+export interface NodePeerCounts {
+  sends: SendCounts
+  /** Peer connections whose y-webrtc channel is open (more than linked peers if y-webrtc left some behind). */
+  openChannels: number
+  /** Its y-webrtc peer id, once its room is open. */
+  peerId: string | null
+  /** The peers y-webrtc holds a connected link with. */
+  linkedPeers: string[]
+}
+
 /** A child peer as it is now. */
 export interface NodePeerState {
   /** Its y-webrtc peer id, once known (a Parley peer's from its first announcement, so public rooms only). */
@@ -47,9 +69,9 @@ export interface NodePeerState {
   /** The shared array `texts` of its document. */
   texts: string[]
   tap: TapCounts
-  /** The y-webrtc peer ids of its connected links. */
+  /** The y-webrtc peer ids of its connected links (none before it joins). */
   links: string[]
-  /** What it sent on y-webrtc's data channels so far. */
+  /** What it sent on y-webrtc's data channels since it joined the room it is in. */
   sent: SentCounts
   /** Whether a document change happened since the last batch its transport got (a Parley peer's; false for stock). */
   unsentChanges: boolean
@@ -62,6 +84,11 @@ export type NodePeerCommand =
   | { op: 'state' }
   | { op: 'setAwareness'; state: Record<string, unknown> | null }
   | { op: 'push'; text: string }
+  | { op: 'join'; room?: NodePeerRoom }
+  | { op: 'leave' }
+  | { op: 'counts' }
+  | { op: 'resetCounts' }
+  | { op: 'arrivals' }
   | { op: 'close' }
 
 /** A child peer's reply to command `id` (0: it has started). */
@@ -82,6 +109,11 @@ export class NodePeer {
     return new NodePeer(await IpcChild.start<NodePeerCommand>(CHILD_SCRIPT, { NODE_PEER_OPTIONS: JSON.stringify(options) }, 'node peer'))
   }
 
+  /** Whether the peer's process has ended (crashed, or closed). */
+  get exited(): boolean {
+    return this.#child.exited
+  }
+
   /** The peer as it is now. */
   state(): Promise<NodePeerState> {
     return this.#child.call({ op: 'state' }) as Promise<NodePeerState>
@@ -95,6 +127,37 @@ export class NodePeer {
   /** Appends `text` to the shared array `texts`. */
   async push(text: string): Promise<void> {
     await this.#child.call({ op: 'push', text })
+  }
+
+  /**
+   * Joins the room it started with (a peer started with `deferJoin`), or, given `room`, leaves
+   * the one it is in and joins that one with a new document and awareness.
+   */
+  async join(room?: NodePeerRoom): Promise<void> {
+    await this.#child.call({ op: 'join', room })
+  }
+
+  /** Leaves the room it is in; its next document and awareness are new. */
+  async leave(): Promise<void> {
+    await this.#child.call({ op: 'leave' })
+  }
+
+  /** What the peer's data channels sent since it started or since `resetCounts()` (needs `countSends`). */
+  counts(): Promise<NodePeerCounts> {
+    return this.#child.call({ op: 'counts' }) as Promise<NodePeerCounts>
+  }
+
+  /** Starts counting sends afresh. */
+  async resetCounts(): Promise<void> {
+    await this.#child.call({ op: 'resetCounts' })
+  }
+
+  /**
+   * When each text of `texts` written by another peer was applied here, and when each of the
+   * peer's own was pushed: ms since the epoch with sub-ms resolution (one machine's clock).
+   */
+  arrivals(): Promise<{ applied: Record<string, number>; pushed: Record<string, number> }> {
+    return this.#child.call({ op: 'arrivals' }) as Promise<{ applied: Record<string, number>; pushed: Record<string, number> }>
   }
 
   /** Closes the peer and waits for its process to end (killed if it does not). */
