@@ -10,6 +10,8 @@ export interface TapOptions {
   dropAnnounces?: number
   /** Holds a peer's signals to this one until this one has sent its own offer to that peer. */
   holdOffersUntilOwnOffer?: boolean
+  /** Delays each signal addressed to this peer by this many ms (a slow network; order is kept). */
+  delaySignalsMs?: number
 }
 
 /** What the tap saw and did so far. */
@@ -19,6 +21,8 @@ export interface TapCounts {
   /** Whether this peer has subscribed to a topic. */
   subscribed: boolean
   offersSent: number
+  /** Publish frames this peer sent: announcements and signals. */
+  publishesSent: number
   offersReceived: number
   answersReceived: number
   droppedOfferLinks: number
@@ -51,6 +55,7 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
     peerId: null,
     subscribed: false,
     offersSent: 0,
+    publishesSent: 0,
     offersReceived: 0,
     answersReceived: 0,
     droppedOfferLinks: 0,
@@ -62,6 +67,8 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
   const droppedTokens = new Set<unknown>()
   const offeredTo = new Set<string>()
   const held = new Map<string, Array<() => void>>()
+  /** Signals let through late (delaySignalsMs), so that they are not delayed twice. */
+  const delayed = new WeakSet<() => void>()
 
   /** Whether an incoming frame goes on to y-webrtc now; `deliver` hands it on later otherwise. */
   const admit = (text: unknown, deliver: () => void): boolean => {
@@ -86,6 +93,11 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
       held.set(data.from, [...(waiting ?? []), deliver])
       return false
     }
+    if (options.delaySignalsMs !== undefined && !delayed.has(deliver)) {
+      delayed.add(deliver)
+      setTimeout(deliver, options.delaySignalsMs)
+      return false
+    }
     if (kind === 'offer') counts.offersReceived++
     if (kind === 'answer') counts.answersReceived++
     return true
@@ -95,6 +107,7 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
     if (typeof text !== 'string') return
     if ((JSON.parse(text) as { type?: unknown }).type === 'subscribe') counts.subscribed = true
     const data = payloadOf(text)
+    if ((JSON.parse(text) as { type?: unknown }).type === 'publish') counts.publishesSent++
     if (data === null) return
     if (data.type === 'announce' && typeof data.from === 'string') {
       ownIds.add(data.from)
