@@ -12,6 +12,11 @@ export interface TapOptions {
   holdOffersUntilOwnOffer?: boolean
   /** Delays each signal addressed to this peer by this many ms (a slow network; order is kept). */
   delaySignalsMs?: number
+  /**
+   * A slow answerer that trickles: an answer to this peer is held this many ms, while the
+   * candidates after it go on, the n-th (from 1) n × `candidateSpacingMs` ms after it came.
+   */
+  slowAnswer?: { answerMs: number; candidateSpacingMs: number }
 }
 
 /** What the tap saw and did so far. */
@@ -67,8 +72,10 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
   const droppedTokens = new Set<unknown>()
   const offeredTo = new Set<string>()
   const held = new Map<string, Array<() => void>>()
-  /** Signals let through late (delaySignalsMs), so that they are not delayed twice. */
+  /** Signals let through late (delaySignalsMs, slowAnswer), so that they are not delayed twice. */
   const delayed = new WeakSet<() => void>()
+  /** Candidates seen from each peer (slowAnswer). */
+  const candidatesFrom = new Map<string, number>()
 
   /** Whether an incoming frame goes on to y-webrtc now; `deliver` hands it on later otherwise. */
   const admit = (text: unknown, deliver: () => void): boolean => {
@@ -93,9 +100,19 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
       held.set(data.from, [...(waiting ?? []), deliver])
       return false
     }
-    if (options.delaySignalsMs !== undefined && !delayed.has(deliver)) {
+    const slow = options.slowAnswer
+    const laterBy =
+      slow === undefined
+        ? options.delaySignalsMs
+        : kind === 'answer'
+          ? slow.answerMs
+          : kind === 'candidate'
+            ? slow.candidateSpacingMs * ((candidatesFrom.get(data.from) ?? 0) + 1)
+            : undefined
+    if (laterBy !== undefined && !delayed.has(deliver)) {
       delayed.add(deliver)
-      setTimeout(deliver, options.delaySignalsMs)
+      if (kind === 'candidate') candidatesFrom.set(data.from, (candidatesFrom.get(data.from) ?? 0) + 1)
+      setTimeout(deliver, laterBy)
       return false
     }
     if (kind === 'offer') counts.offersReceived++
