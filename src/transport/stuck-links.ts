@@ -38,7 +38,7 @@ export function noteGlareWon(conn: WebrtcConn, now: number): void {
   glareWonAt.set(conn, now)
 }
 
-/** What `reofferStuckLinks` counted (tests and the joins bench read it). */
+/** What `reofferStuckLinks` counted (tests read it). */
 export interface StuckLinkStats {
   /** Links given up and offered anew. */
   reoffers: number
