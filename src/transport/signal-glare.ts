@@ -51,7 +51,11 @@ export function decideSignal(link: LinkView | undefined, signal: SignalView, las
   }
   if (signal.kind === 'answer') {
     if (link === undefined || !link.initiator || link.connected || signal.token === lastToken) return 'drop'
+    // Our offer is not out yet: the answer is to a link of ours that was given up and replaced.
+    if (link.token === undefined) return 'drop'
     return 'pass'
   }
+  // A candidate from another link of the peer than the one ours is paired with: one it gave up.
+  if (signal.kind === 'candidate' && lastToken !== undefined && signal.token !== lastToken) return 'drop'
   return 'pass'
 }

@@ -4,6 +4,8 @@ import * as buffer from 'lib0/buffer'
 import * as decoding from 'lib0/decoding'
 import type { WebrtcConn, Room as WebrtcRoom, SignalingConn } from 'y-webrtc'
 import { isBanned } from './banned-peers.js'
+import { joinStateOf, sendInvitation } from './join-state.js'
+import { decideAnnounce, isMarkedAnnounce, PARLEY_MARK_FIELD, PARLEY_MARK_VALUE } from './offer-rule.js'
 import { decideSignal } from './signal-glare.js'
 import { noteGlareWon, retireLink } from './stuck-links.js'
 
@@ -50,10 +52,11 @@ export function screenSignals(room: WebrtcRoom): () => void {
   }
 }
 
-/** Puts the screen in front of y-webrtc's listener of one signaling connection (once). */
+/** Puts the screen in front of y-webrtc's listener of one signaling connection (once), and marks its announcements. */
 function screenConnection(conn: SignalingConn): void {
   if (screenedConns.has(conn)) return
   screenedConns.add(conn)
+  markAnnouncements(conn)
   const listeners = [...(conn._observers.get('message') ?? [])] as SignalingListener[]
   let queue: Promise<void> = Promise.resolve()
   for (const listener of listeners) {
@@ -77,6 +80,35 @@ function screenConnection(conn: SignalingConn): void {
   }
 }
 
+/**
+ * Marks this peer's announcements in screened public rooms as Parley's (offer-rule.ts), as they
+ * leave: y-webrtc writes them, and stock peers ignore the extra field. Wraps `send` (lib0's
+ * WebsocketClient method) of the signaling connection, which also drops frames while it reconnects.
+ * Private rooms' payloads are encrypted already and stay unmarked, so there every peer offers
+ * as stock y-webrtc does.
+ */
+function markAnnouncements(conn: SignalingConn): void {
+  const rawSend = conn.send.bind(conn) as (message: unknown) => void
+  const send = (message: unknown): void => {
+    // Reconnecting: lib0 keeps the new socket while it connects, and sending on it throws from
+    // inside simple-peer's event handler, which ends a Node process (stock's too). y-webrtc
+    // subscribes and announces again once connected; a lost signal is what stuck-links.ts repairs.
+    if (!conn.connected) return
+    rawSend(message)
+  }
+  conn.send = (message: unknown) => {
+    const screened = publishedRoom(message)
+    const data = (message as { data?: unknown }).data
+    if (screened !== null && !screened.closed && typeof data === 'object' && data !== null) {
+      const { type, from } = data as { type?: unknown; from?: unknown }
+      if (type === 'announce' && from === screened.room.peerId) {
+        return send({ ...(message as object), data: { ...data, [PARLEY_MARK_FIELD]: PARLEY_MARK_VALUE } })
+      }
+    }
+    send(message)
+  }
+}
+
 /** The screened room a signaling frame publishes to, if any. */
 function publishedRoom(message: unknown): ScreenedRoom | null {
   if (typeof message !== 'object' || message === null) return null
@@ -92,7 +124,8 @@ function screenSignal({ room, lastTokens, closed }: ScreenedRoom, data: unknown)
   const { type, from, to, token, signal } = data as { type?: unknown; from?: unknown; to?: unknown; token?: unknown; signal?: unknown }
   if (typeof from !== 'string' || (type !== 'announce' && type !== 'signal')) return false
   if (isBanned(room, from)) return false // it flooded a link: no new one
-  if (type === 'announce' || to !== room.peerId) return true // y-webrtc's own checks suffice
+  if (type === 'announce') return screenAnnounce(room, data as { from: string; to?: unknown })
+  if (to !== room.peerId) return true // y-webrtc's own checks suffice
   if (typeof signal !== 'object' || signal === null) return false
   const kind = (signal as { type?: unknown }).type
   if (typeof kind !== 'string') return false
@@ -106,7 +139,29 @@ function screenSignal({ room, lastTokens, closed }: ScreenedRoom, data: unknown)
   }
   if (decision === 'restart' && conn !== undefined) retireLink(room, conn)
   if (kind === 'offer' || kind === 'answer') lastTokens.set(from, token)
+  joinStateOf(room).lastSignalAt.set(from, Date.now()) // progress of the link to `from` (stuck-links.ts)
   return true
+}
+
+/**
+ * Whether y-webrtc may read an announcement (it offers to the sender if it has no link yet):
+ * between two Parley peers only the smaller id offers, and the larger one invites it to.
+ */
+function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown }): boolean {
+  const join = joinStateOf(room)
+  const marked = isMarkedAnnounce(data)
+  if (marked) join.parleyPeers.add(data.from)
+  const conn: WebrtcConn | undefined = room.webrtcConns.get(data.from)
+  const decision = decideAnnounce(
+    {
+      peerId: room.peerId,
+      link: conn === undefined ? undefined : { connected: conn.connected, initiator: conn.peer.initiator === true },
+      roomForMore: room.webrtcConns.size < room.provider.maxConns,
+    },
+    { from: data.from, to: typeof data.to === 'string' ? data.to : undefined, marked },
+  )
+  if (decision === 'invite') sendInvitation(room, data.from)
+  return decision === 'pass'
 }
 
 /** Reads an encrypted signaling payload as y-webrtc writes it (AES-GCM, lib0 encoding). */

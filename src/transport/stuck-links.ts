@@ -1,31 +1,34 @@
-// Links (y-webrtc WebrtcConns) that never connect, replaced by fresh offers; and the quiet way
-// to end a link that another replaces. Private members: see y-webrtc-internals.ts.
+// Links (y-webrtc WebrtcConns) that stopped progressing, replaced by fresh offers (or invitations);
+// and the quiet way to end a link that another replaces. Private members: see y-webrtc-internals.ts.
 import { WebrtcConn, type Room as WebrtcRoom } from 'y-webrtc'
+import { joinStateOf, sendInvitation } from './join-state.js'
+import { offersTo } from './offer-rule.js'
+import { isStuck, mayRetry, progressed, REOFFER_QUIET_MS, startClock, type LinkClock } from './reoffer-timing.js'
 
-/** How long a link may stay unconnected before it is closed and the peer asked again, in ms. */
-export const PENDING_LINK_TIMEOUT_MS = 10_000
 /**
  * How long a link whose offer won a glare waits for the answer, in ms. A Parley peer answers
  * at once; stock y-webrtc breaks its own link instead, and answers only a later offer.
  */
 export const GLARE_ANSWER_TIMEOUT_MS = 3000
-/** Fresh offers to a peer whose links keep failing before it counts as gone (until it announces again). */
-export const MAX_REOFFERS = 3
 /** How often links are checked for these timeouts, in ms. */
 export const PENDING_CHECK_INTERVAL_MS = 1000
 
 /** The timeouts of `reofferStuckLinks` (tests shorten them). */
 export interface StuckLinkTimeouts {
-  pendingLinkTimeoutMs: number
+  /** How long a first link may go without progress; later attempts back off from it (reoffer-timing.ts). */
+  quietMs: number
   glareAnswerTimeoutMs: number
   checkIntervalMs: number
 }
 
 const DEFAULT_TIMEOUTS: StuckLinkTimeouts = {
-  pendingLinkTimeoutMs: PENDING_LINK_TIMEOUT_MS,
+  quietMs: REOFFER_QUIET_MS,
   glareAnswerTimeoutMs: GLARE_ANSWER_TIMEOUT_MS,
   checkIntervalMs: PENDING_CHECK_INTERVAL_MS,
 }
+
+/** simple-peer events that show a link's setup moving: signals out, ICE and signaling state changes. */
+const PROGRESS_EVENTS = ['signal', 'iceStateChange', 'signalingStateChange', 'connect'] as const
 
 /** Links whose offer won a glare, with when the losing offer was dropped (see signal-screen.ts). */
 const glareWonAt = new WeakMap<WebrtcConn, number>()
@@ -35,49 +38,118 @@ export function noteGlareWon(conn: WebrtcConn, now: number): void {
   glareWonAt.set(conn, now)
 }
 
-/**
- * Replaces a link that has not connected within the pending timeout (or, after winning a
- * glare, got no answer within the glare timeout) with a fresh offer of ours, up to
- * MAX_REOFFERS times per peer: y-webrtc 10.3 leaves such links "connecting" for good, e.g.
- * when two peers offered at once or an offer was lost. Returns what stops it.
- */
-export function reofferStuckLinks(room: WebrtcRoom, timeouts: Partial<StuckLinkTimeouts> = {}): () => void {
-  const { pendingLinkTimeoutMs, glareAnswerTimeoutMs, checkIntervalMs } = { ...DEFAULT_TIMEOUTS, ...timeouts }
-  const pendingSince = new WeakMap<WebrtcConn, number>()
-  /** Fresh offers made to each peer since its last link connected. */
-  const reoffers = new Map<string, number>()
-  const check = (now: number): void => {
-    for (const conn of [...room.webrtcConns.values()]) {
-      if (conn.connected) {
-        reoffers.delete(conn.remotePeerId)
-        continue
-      }
-      const since = pendingSince.get(conn)
-      const wonAt = glareWonAt.get(conn)
-      if (since === undefined) pendingSince.set(conn, now)
-      const pendingTooLong = since !== undefined && now - since >= pendingLinkTimeoutMs
-      const answerTooLate = wonAt !== undefined && now - wonAt >= glareAnswerTimeoutMs
-      if (pendingTooLong || answerTooLate) reoffer(room, conn, reoffers)
-    }
-  }
-  const timer = setInterval(() => check(Date.now()), checkIntervalMs)
-  return () => clearInterval(timer)
+/** What `reofferStuckLinks` counted (tests read it). */
+export interface StuckLinkStats {
+  /** Links given up and offered anew. */
+  reoffers: number
+  /** Invitations sent to Parley peers that offer to us (offer-rule.ts) after a stall. */
+  reinvitations: number
 }
 
 /**
- * Gives up a link and offers a new one, up to MAX_REOFFERS times. An offer, unlike an
- * announcement, also reaches a peer whose own link to us is stuck: y-webrtc hands it to that
- * link, which then answers.
+ * Replaces a link that has made no progress (no signal sent or received, no ICE or signaling
+ * state change) for its quiet time, or, after winning a glare, got no answer within the glare
+ * timeout, with a fresh offer of ours; y-webrtc 10.3 leaves such links "connecting" for good,
+ * e.g. when an offer was lost. A link that is only slow keeps progressing and is left alone.
+ * Each further attempt at a peer waits longer (backoff, with jitter), up to MAX_REOFFERS times.
+ * To a Parley peer with a smaller id (which offers, offer-rule.ts) an invitation is sent instead
+ * of an offer. `random` is Math.random unless a test fixes it. Returns what stops it.
  */
-function reoffer(room: WebrtcRoom, conn: WebrtcConn, reoffers: Map<string, number>): void {
+export function reofferStuckLinks(
+  room: WebrtcRoom,
+  timeouts: Partial<StuckLinkTimeouts> = {},
+  stats: StuckLinkStats = { reoffers: 0, reinvitations: 0 },
+  random: () => number = Math.random,
+): () => void {
+  const { quietMs, glareAnswerTimeoutMs, checkIntervalMs } = { ...DEFAULT_TIMEOUTS, ...timeouts }
+  const join = joinStateOf(room)
+  const clocks = new WeakMap<WebrtcConn, LinkClock>()
+  /** Invitations waiting for the invited peer's offer, by peer id. */
+  const invited = new Map<string, LinkClock>()
+  /** Failed attempts at each peer since its last link connected. */
+  const attempts = new Map<string, number>()
+  const clockOf = (conn: WebrtcConn, now: number): LinkClock => {
+    let clock = clocks.get(conn)
+    if (clock === undefined) {
+      clock = startClock(now, attempts.get(conn.remotePeerId) ?? 0, random(), quietMs)
+      clocks.set(conn, clock)
+      const touch = (): void => {
+        const current = clocks.get(conn)
+        if (current !== undefined) clocks.set(conn, progressed(current, Date.now()))
+      }
+      for (const event of PROGRESS_EVENTS) conn.peer.on(event, touch)
+    }
+    const signalled = join.lastSignalAt.get(conn.remotePeerId)
+    if (signalled !== undefined) clock = progressed(clock, signalled)
+    clocks.set(conn, clock)
+    return clock
+  }
+  /** Counts one more attempt at `peerId`; false once it counts as gone. */
+  const nextAttempt = (peerId: string): boolean => {
+    const count = attempts.get(peerId) ?? 0
+    attempts.set(peerId, count + 1)
+    return mayRetry(count)
+  }
+  /** We wait for `peerId` to offer: a Parley peer with the smaller id. */
+  const theyOffer = (peerId: string): boolean => join.parleyPeers.has(peerId) && offersTo(peerId, room.peerId)
+  const invite = (peerId: string, now: number): void => {
+    if (!nextAttempt(peerId)) return void invited.delete(peerId) // gone, most likely; its next announcement starts over
+    if (!sendInvitation(room, peerId)) return
+    stats.reinvitations++
+    invited.set(peerId, startClock(now, attempts.get(peerId) ?? 0, random(), quietMs))
+  }
+  const check = (now: number): void => {
+    for (const conn of [...room.webrtcConns.values()]) {
+      const peerId = conn.remotePeerId
+      invited.delete(peerId) // the invitation was taken up (or a link came some other way)
+      if (conn.connected) {
+        attempts.delete(peerId)
+        continue
+      }
+      const clock = clockOf(conn, now)
+      const wonAt = glareWonAt.get(conn)
+      const answerTooLate = wonAt !== undefined && now - wonAt >= glareAnswerTimeoutMs
+      if (!isStuck(clock, now) && !answerTooLate) continue
+      if (theyOffer(peerId)) {
+        retireLink(room, conn)
+        invite(peerId, now)
+        continue
+      }
+      if (!nextAttempt(peerId)) {
+        retireLink(room, conn) // gone, most likely; its next announcement starts over
+        continue
+      }
+      if (reoffer(room, conn)) stats.reoffers++
+    }
+    for (const [peerId, clock] of [...invited]) {
+      const signalled = join.lastSignalAt.get(peerId)
+      const current = signalled === undefined ? clock : progressed(clock, signalled)
+      invited.set(peerId, current)
+      if (isStuck(current, now)) invite(peerId, now)
+    }
+  }
+  /** Notes an invitation sent by the screen on a fresh announcement, so that it is repeated if not taken up. */
+  join.onInvited = (peerId) => {
+    if (!invited.has(peerId)) invited.set(peerId, startClock(Date.now(), attempts.get(peerId) ?? 0, random(), quietMs))
+  }
+  const timer = setInterval(() => check(Date.now()), checkIntervalMs)
+  return () => {
+    clearInterval(timer)
+    join.onInvited = () => {}
+  }
+}
+
+/**
+ * Gives up a link and offers a new one. An offer, unlike an announcement, also reaches a peer
+ * whose own link to us is stuck: y-webrtc hands it to that link, which then answers.
+ */
+function reoffer(room: WebrtcRoom, conn: WebrtcConn): boolean {
   const peerId = conn.remotePeerId
   retireLink(room, conn)
-  const count = (reoffers.get(peerId) ?? 0) + 1
-  reoffers.set(peerId, count)
-  if (count > MAX_REOFFERS) return // gone, most likely; its next announcement starts over
   const signaling = room.provider.signalingConns.find((candidate) => candidate.connected)
-  if (signaling === undefined || !room.provider.connected) return
+  if (signaling === undefined || !room.provider.connected) return false
   room.webrtcConns.set(peerId, new WebrtcConn(signaling, true, peerId, room))
+  return true
 }
 
 /**

@@ -10,6 +10,13 @@ export interface TapOptions {
   dropAnnounces?: number
   /** Holds a peer's signals to this one until this one has sent its own offer to that peer. */
   holdOffersUntilOwnOffer?: boolean
+  /** Delays each signal addressed to this peer by this many ms (a slow network; order is kept). */
+  delaySignalsMs?: number
+  /**
+   * A slow answerer that trickles: an answer to this peer is held this many ms, while the
+   * candidates after it go on, the n-th (from 1) n × `candidateSpacingMs` ms after it came.
+   */
+  slowAnswer?: { answerMs: number; candidateSpacingMs: number }
 }
 
 /** What the tap saw and did so far. */
@@ -19,6 +26,8 @@ export interface TapCounts {
   /** Whether this peer has subscribed to a topic. */
   subscribed: boolean
   offersSent: number
+  /** Publish frames this peer sent: announcements and signals. */
+  publishesSent: number
   offersReceived: number
   answersReceived: number
   droppedOfferLinks: number
@@ -51,6 +60,7 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
     peerId: null,
     subscribed: false,
     offersSent: 0,
+    publishesSent: 0,
     offersReceived: 0,
     answersReceived: 0,
     droppedOfferLinks: 0,
@@ -62,6 +72,10 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
   const droppedTokens = new Set<unknown>()
   const offeredTo = new Set<string>()
   const held = new Map<string, Array<() => void>>()
+  /** Signals let through late (delaySignalsMs, slowAnswer), so that they are not delayed twice. */
+  const delayed = new WeakSet<() => void>()
+  /** Candidates seen from each peer (slowAnswer). */
+  const candidatesFrom = new Map<string, number>()
 
   /** Whether an incoming frame goes on to y-webrtc now; `deliver` hands it on later otherwise. */
   const admit = (text: unknown, deliver: () => void): boolean => {
@@ -86,6 +100,21 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
       held.set(data.from, [...(waiting ?? []), deliver])
       return false
     }
+    const slow = options.slowAnswer
+    const laterBy =
+      slow === undefined
+        ? options.delaySignalsMs
+        : kind === 'answer'
+          ? slow.answerMs
+          : kind === 'candidate'
+            ? slow.candidateSpacingMs * ((candidatesFrom.get(data.from) ?? 0) + 1)
+            : undefined
+    if (laterBy !== undefined && !delayed.has(deliver)) {
+      delayed.add(deliver)
+      if (kind === 'candidate') candidatesFrom.set(data.from, (candidatesFrom.get(data.from) ?? 0) + 1)
+      setTimeout(deliver, laterBy)
+      return false
+    }
     if (kind === 'offer') counts.offersReceived++
     if (kind === 'answer') counts.answersReceived++
     return true
@@ -95,6 +124,7 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
     if (typeof text !== 'string') return
     if ((JSON.parse(text) as { type?: unknown }).type === 'subscribe') counts.subscribed = true
     const data = payloadOf(text)
+    if ((JSON.parse(text) as { type?: unknown }).type === 'publish') counts.publishesSent++
     if (data === null) return
     if (data.type === 'announce' && typeof data.from === 'string') {
       ownIds.add(data.from)

@@ -51,3 +51,14 @@ describe('decideSignal after the peer answered our offer', () => {
     expect(decideSignal(offering(3), { kind: 'offer', token: 8 }, 8)).toBe('drop')
   })
 })
+
+describe('decideSignal after a link of ours was replaced', () => {
+  it('drops an answer that reaches a fresh link before its own offer went out', () => {
+    expect(decideSignal({ initiator: true, connected: false, token: undefined }, { kind: 'answer', token: 8 }, undefined)).toBe('drop')
+  })
+
+  it('drops candidates from another link of the peer than the one ours is paired with', () => {
+    expect(decideSignal(offering(3), { kind: 'candidate', token: 7 }, 8)).toBe('drop')
+    expect(decideSignal(offering(3), { kind: 'candidate', token: 8 }, 8)).toBe('pass')
+  })
+})

@@ -114,7 +114,7 @@ describe('screenSignals', () => {
       const remote = await silentStockPeer(topic)
       const { local, room } = await screenedPeer(topic)
       // Only a won glare's answer timeout can re-offer within the test: a merely pending link waits a minute.
-      signaling.track(reofferStuckLinks(room, { glareAnswerTimeoutMs: 300, pendingLinkTimeoutMs: 60_000, checkIntervalMs: 100 }))
+      signaling.track(reofferStuckLinks(room, { glareAnswerTimeoutMs: 300, quietMs: 60_000, checkIntervalMs: 100 }))
       const remotePeerId = await crossOffers(topic, room, remote, true)
       await expect.poll(() => room.webrtcConns.get(remotePeerId)?.connected, { timeout: CONNECT_TIMEOUT_MS }).toBe(true)
       await expect.poll(async () => hears(await remote.state(), local.doc.clientID), { timeout: CONNECT_TIMEOUT_MS }).toBe(true)

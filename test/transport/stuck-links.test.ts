@@ -20,7 +20,7 @@ describe('reofferStuckLinks', () => {
       const local = openLocalProvider(topic, signaling.url())
       signaling.track(() => local.close())
       const room = await local.room
-      signaling.track(reofferStuckLinks(room, { pendingLinkTimeoutMs: 1000, checkIntervalMs: 100 }))
+      signaling.track(reofferStuckLinks(room, { quietMs: 1000, checkIntervalMs: 100 }))
       const firstLinks = new Map<string, WebrtcConn>()
       local.provider.on('peers', ({ added }) => {
         for (const peerId of added) {

@@ -1,0 +1,61 @@
+// Which of two peers offers: between two Parley peers only the one with the smaller peer id, so
+// their offers never cross (glare). Stock y-webrtc peers keep their own way. Pure; see signal-screen.ts.
+//
+// Wire format: a Parley peer's announcement carries one more field, which stock y-webrtc ignores:
+//   { type: 'announce', from, parley: 1 }            to every peer of the topic (y-webrtc's own, marked)
+//   { type: 'announce', from, to, parley: 1 }        an invitation: "offer to me", to one Parley peer
+// Stock y-webrtc reads an announcement with `to` only if it is its own id, and Parley sends
+// invitations only to peers that marked their announcements, so stock peers never act on one.
+
+/** The field (and its value) that marks a Parley peer's announcement. */
+export const PARLEY_MARK_FIELD = 'parley'
+export const PARLEY_MARK_VALUE = 1
+
+/** An announcement's parts that the decision needs. */
+export interface AnnounceView {
+  from: string
+  /** Set on an invitation: the one peer it is for. */
+  to: string | undefined
+  /** Whether the sender is a Parley peer (it marked the announcement). */
+  marked: boolean
+}
+
+/** This peer's side of the pair when an announcement arrives. */
+export interface OwnView {
+  peerId: string
+  /** This peer has a link to the sender: `connected`, or still connecting and made by `initiator`. */
+  link: { connected: boolean; initiator: boolean } | undefined
+  /** y-webrtc still takes new links (fewer than its maxConns). */
+  roomForMore: boolean
+}
+
+/**
+ * - `pass`: let y-webrtc read it (it offers, unless it already has a link to the sender);
+ * - `drop`: ignore it;
+ * - `invite`: ignore it, and send the sender an invitation so that it offers (it has the smaller id).
+ */
+export type AnnounceDecision = 'pass' | 'drop' | 'invite'
+
+/** Whether, of two Parley peers, the one with id `self` makes the offer. */
+export function offersTo(self: string, other: string): boolean {
+  return self < other
+}
+
+/** Decides what an announcement (or invitation) leads to. */
+export function decideAnnounce(own: OwnView, announce: AnnounceView): AnnounceDecision {
+  if (announce.to !== undefined && announce.to !== own.peerId) return 'drop' // not for us (y-webrtc agrees)
+  if (!announce.marked) return 'pass' // a stock peer: y-webrtc offers, as it always did
+  if (offersTo(own.peerId, announce.from)) {
+    // Ours to offer. An invitation finds a link of ours still connecting: it goes on, and is
+    // offered anew by our own stuck-link timer if it stalls; y-webrtc keeps it either way.
+    return 'pass'
+  }
+  if (announce.to !== undefined) return 'drop' // a peer inviting the smaller id: not the rule
+  if (own.link !== undefined || !own.roomForMore) return 'drop'
+  return 'invite'
+}
+
+/** Whether a signaling payload is a marked (Parley) announcement; `data` is as it came. */
+export function isMarkedAnnounce(data: { type?: unknown; [field: string]: unknown }): boolean {
+  return data.type === 'announce' && data[PARLEY_MARK_FIELD] === PARLEY_MARK_VALUE
+}

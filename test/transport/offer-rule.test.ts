@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { decideAnnounce, isMarkedAnnounce, offersTo, type OwnView } from '../../src/transport/offer-rule.js'
+
+const own = (peerId: string, link?: OwnView['link'], roomForMore = true): OwnView => ({ peerId, link, roomForMore })
+const broadcast = (from: string, marked = true) => ({ from, to: undefined, marked })
+const invitation = (from: string, to: string) => ({ from, to, marked: true })
+
+describe('offersTo', () => {
+  it('picks exactly one of two peers', () => {
+    expect(offersTo('a', 'b')).toBe(true)
+    expect(offersTo('b', 'a')).toBe(false)
+  })
+})
+
+describe('decideAnnounce', () => {
+  it("passes a stock peer's announcement: y-webrtc offers, as it always did", () => {
+    expect(decideAnnounce(own('b'), broadcast('a', false))).toBe('pass')
+    expect(decideAnnounce(own('a'), broadcast('b', false))).toBe('pass')
+  })
+
+  it('between Parley peers, the smaller id offers and the larger one invites it', () => {
+    expect(decideAnnounce(own('a'), broadcast('b'))).toBe('pass')
+    expect(decideAnnounce(own('b'), broadcast('a'))).toBe('invite')
+  })
+
+  it('the smaller id takes an invitation as its cue to offer', () => {
+    expect(decideAnnounce(own('a'), invitation('b', 'a'))).toBe('pass')
+  })
+
+  it('ignores an invitation that breaks the rule, or is for another peer', () => {
+    expect(decideAnnounce(own('b'), invitation('a', 'b'))).toBe('drop')
+    expect(decideAnnounce(own('c'), invitation('b', 'a'))).toBe('drop')
+  })
+
+  it('invites no one it already has a link to, or when it takes no more links', () => {
+    expect(decideAnnounce(own('b', { connected: true, initiator: false }), broadcast('a'))).toBe('drop')
+    expect(decideAnnounce(own('b', { connected: false, initiator: false }), broadcast('a'))).toBe('drop')
+    expect(decideAnnounce(own('b', undefined, false), broadcast('a'))).toBe('drop')
+  })
+})
+
+describe('isMarkedAnnounce', () => {
+  it("reads the mark of a Parley peer's announcement only", () => {
+    expect(isMarkedAnnounce({ type: 'announce', from: 'a', parley: 1 })).toBe(true)
+    expect(isMarkedAnnounce({ type: 'announce', from: 'a' })).toBe(false)
+    expect(isMarkedAnnounce({ type: 'announce', from: 'a', parley: 'yes' })).toBe(false)
+    expect(isMarkedAnnounce({ type: 'signal', from: 'a', parley: 1 })).toBe(false)
+  })
+})
