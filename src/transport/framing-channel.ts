@@ -83,6 +83,8 @@ export interface FramingContext {
   maxMessageBytes?: number
   /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts). */
   admit?: (data: unknown) => boolean
+  /** Told of each message the real channel sends or receives. */
+  onTraffic?: (direction: 'in' | 'out') => void
 }
 
 /** What `send` takes, as RTCDataChannel does. */
@@ -193,6 +195,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     if (this.#queue.length === 0 && (bytes === null || !needsFraming(bytes))) {
       // The common case, exactly as the real channel does it (errors included).
       sendRaw(this.#real, data)
+      this.#context.onTraffic?.('out')
       return
     }
     this.#queue.push({ data, bytes, offset: 0, framed: null })
@@ -234,6 +237,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
         if (head.framed && head.bytes !== null) {
           const payloadBytes = Math.min(FRAME_PAYLOAD_BYTES, head.bytes.byteLength - head.offset)
           this.#real.send(encodeFrame(head.bytes, head.offset))
+          this.#context.onTraffic?.('out')
           head.offset += payloadBytes
           this.#queuedBytes -= payloadBytes
           if (head.offset < head.bytes.byteLength) continue
@@ -244,6 +248,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
           head.offset = head.bytes?.byteLength ?? 0
           this.#queue.shift()
           sendRaw(this.#real, head.data)
+          this.#context.onTraffic?.('out')
         }
       } catch {
         // Too large for a stock peer, or the channel is closing: the message is lost, as it is
@@ -311,6 +316,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   }
 
   #onMessage(data: unknown): void {
+    this.#context.onTraffic?.('in')
     if (!(data instanceof ArrayBuffer)) {
       this.#deliver(data)
       return

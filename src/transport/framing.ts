@@ -20,6 +20,8 @@ export interface FramingOptions {
   maxMessageBytes?: number
   /** Makes each link's filter of whole incoming messages, given its peer connection (see peer-guard.ts); none by default. */
   admitter?: (pc: RTCPeerConnection) => (data: unknown) => boolean
+  /** Told of each message a connection's framed channel sends or receives (liveness counts them as beats). */
+  traffic?: (pc: RTCPeerConnection, direction: 'in' | 'out') => void
 }
 
 type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
@@ -33,10 +35,12 @@ export class Framing {
   readonly #budget: ReassemblyBudget
   readonly #maxMessageBytes: number
   readonly #admitter: ((pc: RTCPeerConnection) => (data: unknown) => boolean) | undefined
+  readonly #traffic: FramingOptions['traffic']
 
   constructor(options: FramingOptions = {}) {
     this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES
     this.#admitter = options.admitter
+    this.#traffic = options.traffic
     this.#budget = { usedBytes: 0, maxBytes: Math.max(ROOM_REASSEMBLY_BUDGET_BYTES, this.#maxMessageBytes) }
   }
 
@@ -60,6 +64,7 @@ export class Framing {
           stats: framing.stats,
           maxMessageBytes: framing.#maxMessageBytes,
           admit: framing.#admitter?.(pc),
+          onTraffic: framing.#traffic === undefined ? undefined : (direction) => framing.#traffic?.(pc, direction),
         })
         wrapped.set(channel, framed)
       }

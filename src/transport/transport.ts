@@ -5,7 +5,7 @@ import { WebrtcProvider } from 'y-webrtc'
 import type { Awareness } from 'y-protocols/awareness'
 import { Framing } from './framing.js'
 import type { FramingStats } from './framing-channel.js'
-import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation } from './liveness.js'
+import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation, type SentCounts } from './liveness.js'
 import { guardLink, noRefusals, type AwarenessScreen, type Refusal } from './peer-guard.js'
 import { wrapRtcForFramingAndLiveness } from './rtc.js'
 import { dropBeforeUnloadHook, keepLivenessRemovalsLocal, relayDocumentChangesAfterDraw, type DocumentChanges } from './room-handlers.js'
@@ -48,6 +48,10 @@ export interface TransportStats {
   bannedPeers: number
   /** Frames on Parley's side channels (framing capability, liveness) that failed to parse. */
   garbageFrames: { framing: number; liveness: number }
+  /** Data-channel messages sent: liveness frames, and messages on y-webrtc's channel. */
+  sent: SentCounts
+  /** Links whose peer's liveness side channel speaks now (Parley peers connected directly). */
+  liveLinks: number
 }
 
 /** An open transport; `close()` ends it for good. */
@@ -74,6 +78,7 @@ export function openTransport(options: TransportOptions): Transport {
   let banPeer = (_pc: RTCPeerConnection): void => {}
   const framing = new Framing({
     admitter: (pc) => guardLink(Date.now, refused, { screen: options.screenAwareness, onFlooding: () => banPeer(pc) }),
+    traffic: (pc, direction) => liveness.traffic(pc, direction),
   })
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }
   if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
@@ -136,6 +141,8 @@ export function openTransport(options: TransportOptions): Transport {
         framing: { ...framing.stats },
         refused: { ...refused },
         garbageFrames: { framing: framing.garbageFrames, liveness: liveness.garbageFrames },
+        sent: { ...liveness.sent },
+        liveLinks: liveness.liveLinks(),
         bannedPeers,
       }
     },

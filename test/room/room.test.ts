@@ -67,6 +67,8 @@ describe('Room.stats', () => {
       refused: { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0 },
       bannedPeers: 0,
       garbageFrames: { framing: 0, liveness: 0 },
+      sent: { liveness: 0, data: 0 },
+      liveLinks: 0,
     })
     stats.framing.violations = 5
     stats.refused.malformed = 5
