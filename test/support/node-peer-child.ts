@@ -24,6 +24,8 @@ awareness.setLocalState(options.awareness ?? { kind: options.kind })
 const peerOpts = { wrtc, config: { iceServers: [] } }
 let close: () => void
 let stockProvider: WebrtcProvider | null = null
+let sent: () => NodePeerState['sent'] = () => null
+let liveLinks = (): number => 0
 if (options.kind === 'stock') {
   const provider = new WebrtcProvider(options.topic, doc, {
     signaling: [options.signalingUrl],
@@ -48,6 +50,8 @@ if (options.kind === 'stock') {
     iceServers: [],
     wrtc: wrtc as unknown as RtcImplementation,
   })
+  sent = () => transport.stats().sent
+  liveLinks = () => transport.stats().liveLinks
   close = () => {
     changes.flush()
     transport.close()
@@ -62,6 +66,8 @@ function state(): NodePeerState {
     awareness: [...awareness.getStates()].map(([client, value]) => ({ client, state: value })),
     texts: doc.getArray<string>(TEXTS).toArray(),
     tap: { ...tap.counts },
+    sent: sent(),
+    liveLinks: liveLinks(),
   }
 }
 

@@ -33,6 +33,10 @@ export interface NodePeerState {
   /** The shared array `texts` of its document. */
   texts: string[]
   tap: TapCounts
+  /** Data-channel messages a Parley peer sent (its transport's count); null for a stock peer. */
+  sent: { liveness: number; data: number } | null
+  /** Links to Parley peers whose liveness speaks now (0 for a stock peer). */
+  liveLinks: number
 }
 
 /** Commands a child peer takes. */
@@ -73,6 +77,11 @@ export class NodePeer {
   /** Appends `text` to the shared array `texts`. */
   async push(text: string): Promise<void> {
     await this.#child.call({ op: 'push', text })
+  }
+
+  /** Kills the peer's process at once (SIGKILL): no goodbye reaches anyone. */
+  kill(): Promise<void> {
+    return this.#child.kill()
   }
 
   /** Closes the peer and waits for its process to end (killed if it does not). */
