@@ -51,7 +51,7 @@ try {
   await sleep(windowS * 1000)
   const after = await states()
   const rates = after.map((state, i) => {
-    const sent = (s: NodePeerState | undefined, key: 'liveness' | 'data') => s?.sent?.[key] ?? Number.NaN
+    const sent = (s: NodePeerState | undefined, key: 'liveness' | 'data') => s?.transportSent?.[key] ?? Number.NaN
     return {
       liveness: (sent(state, 'liveness') - sent(before[i], 'liveness')) / windowS,
       data: (sent(state, 'data') - sent(before[i], 'data')) / windowS,

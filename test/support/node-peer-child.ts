@@ -24,7 +24,7 @@ awareness.setLocalState(options.awareness ?? { kind: options.kind })
 const peerOpts = { wrtc, config: { iceServers: [] } }
 let close: () => void
 let stockProvider: WebrtcProvider | null = null
-let sent: () => NodePeerState['sent'] = () => null
+let transportSent: () => NodePeerState['transportSent'] = () => null
 let liveLinks = (): number => 0
 if (options.kind === 'stock') {
   const provider = new WebrtcProvider(options.topic, doc, {
@@ -50,7 +50,7 @@ if (options.kind === 'stock') {
     iceServers: [],
     wrtc: wrtc as unknown as RtcImplementation,
   })
-  sent = () => transport.stats().sent
+  transportSent = () => transport.stats().sent
   liveLinks = () => transport.stats().liveLinks
   close = () => {
     changes.flush()
@@ -66,7 +66,7 @@ function state(): NodePeerState {
     awareness: [...awareness.getStates()].map(([client, value]) => ({ client, state: value })),
     texts: doc.getArray<string>(TEXTS).toArray(),
     tap: { ...tap.counts },
-    sent: sent(),
+    transportSent: transportSent(),
     liveLinks: liveLinks(),
   }
 }

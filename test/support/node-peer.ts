@@ -34,7 +34,7 @@ export interface NodePeerState {
   texts: string[]
   tap: TapCounts
   /** Data-channel messages a Parley peer sent (its transport's count); null for a stock peer. */
-  sent: { liveness: number; data: number } | null
+  transportSent: { liveness: number; data: number } | null
   /** Links to Parley peers whose liveness speaks now (0 for a stock peer). */
   liveLinks: number
 }

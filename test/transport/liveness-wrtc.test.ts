@@ -43,7 +43,7 @@ describe('liveness with real Parley peers', () => {
       // Each peer's own renewals cost (links / 15 s); liveness gets the rest of the budget.
       const livenessBudget = (IDLE_BUDGET_MSGS_PER_S - (PEERS - 1) / (RENEWAL_PERIOD_MS / 1000)) * (IDLE_WINDOW_MS / 1000)
       for (const [i, state] of after.entries()) {
-        const frames = (state.sent?.liveness ?? Number.NaN) - (before[i]?.sent?.liveness ?? Number.NaN)
+        const frames = (state.transportSent?.liveness ?? Number.NaN) - (before[i]?.transportSent?.liveness ?? Number.NaN)
         expect(frames, `liveness frames of peer ${i} in ${IDLE_WINDOW_MS} ms`).toBeLessThanOrEqual(livenessBudget)
         expect(frames).toBeGreaterThan(0)
         expect(state.liveLinks).toBe(PEERS - 1) // and nobody was dropped meanwhile
