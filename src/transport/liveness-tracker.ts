@@ -178,7 +178,9 @@ export function tick(state: LivenessState, now: number, isKnown: (client: number
   for (const [linkId, link] of state.links) {
     if (link.client === null && now - link.openedAt > GREETING_WAIT_MS) continue
     const promise = promiseFor(link, watcher, watchMs)
-    if (now - link.lastSentAt + TICK_SLACK_MS >= Math.min(link.sentPromiseMs, promise)) result.send.push(beat(state, linkId, link, now))
+    // A shorter promise goes out at once: other traffic on the link would not carry it.
+    const due = promise < link.sentPromiseMs || now - link.lastSentAt + TICK_SLACK_MS >= link.sentPromiseMs
+    if (due) result.send.push(beat(state, linkId, link, now))
   }
   return result
 }

@@ -242,6 +242,26 @@ describe('liveness tracker: what we send', () => {
     expect(beatsOn(send, 'to-90')[0]?.frame).toEqual({ t: 'beat', in: UNWATCHED_PROMISE_MS })
   })
 
+  it('says a shorter promise at once, even on a link busy with other traffic', () => {
+    const state = roomWith([10, 90])
+    const busy = (from: number, to: number, clients: number[]) => {
+      const send: Outgoing[] = []
+      for (let now = from; now <= to; now += TICK_INTERVAL_MS) {
+        for (const client of clients) {
+          onFrame(state, `to-${client}`, { t: 'beat', in: UNWATCHED_PROMISE_MS }, now)
+          onTraffic(state, `to-${client}`, 'out', now) // relayed changes, say
+        }
+        send.push(...tick(state, now, known).send)
+      }
+      return send
+    }
+    idle(state, TICK_INTERVAL_MS, 2000, [10, 90]) // our first beats lengthened the promises
+    expect(busy(2250, 5000, [10, 90]).filter((out) => out.frame.t === 'beat' && out.frame.in !== watchIntervalMs(2))).toEqual([])
+    expect(watcherOf(state)).toBe(90)
+    onFrame(state, 'to-90', { t: 'bye' }, 5000) // our watcher leaves: 10 watches us now
+    expect(beatsOn(busy(5250, 5250, [10]), 'to-10').map((out) => out.frame)).toEqual([{ t: 'beat', in: watchIntervalMs(2) }])
+  })
+
   it('sends no beat on a link that carried something else within the promise', () => {
     const state = roomWith([60])
     const beats = []
