@@ -21,8 +21,8 @@ const RENEWAL_PERIOD_S = 15
 export const MAX_WATCH_INTERVAL_MS = 1250
 /** Promise on the links nobody watches closely, in ms: longer than a renewal period, so renewals stand in for beats. */
 export const UNWATCHED_PROMISE_MS = 20_000
-/** Silence on top of a link's promise before it counts as dead, in ms. */
-export const BEAT_GRACE_MS = 1000
+/** Silence on top of a link's promise before it counts as dead, in ms: a hidden tab's timers run at 1 Hz, so its beats come late. */
+export const BEAT_GRACE_MS = 1500
 /** How long a probed link has to answer, in ms. */
 export const PROBE_TIMEOUT_MS = 1000
 /** How long a link that never said hello gets beats, in ms: after that its peer is taken for stock y-webrtc, which has no side channel. */
