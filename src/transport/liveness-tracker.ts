@@ -21,8 +21,12 @@ const RENEWAL_PERIOD_S = 15
 export const MAX_WATCH_INTERVAL_MS = 1250
 /** Promise on the links nobody watches closely, in ms: longer than a renewal period, so renewals stand in for beats. */
 export const UNWATCHED_PROMISE_MS = 20_000
-/** Silence on top of a link's promise before it counts as dead, in ms: a hidden tab's timers run at 1 Hz, so its beats come late. */
-export const BEAT_GRACE_MS = 1500
+/** Silence on top of a link's promise before it counts as dead, in ms. */
+export const BEAT_GRACE_MS = 1000
+/** A gap between ticks this long means the page's timers are throttled (a hidden tab's run at 1 Hz), in ms. */
+const THROTTLED_TICK_GAP_MS = 900
+/** How often a throttled page's timers run, in ms: its promises are whole multiples of it. */
+export const THROTTLED_TICK_MS = 1000
 /** How long a probed link has to answer, in ms. */
 export const PROBE_TIMEOUT_MS = 1000
 /** How long a link that never said hello gets beats, in ms: after that its peer is taken for stock y-webrtc, which has no side channel. */
@@ -57,6 +61,8 @@ export interface LivenessState {
   self: number
   links: Map<string, Link>
   lastTickAt: number | null
+  /** Our own ticks come about once a second (a hidden tab): promise only what such ticks keep. */
+  throttled: boolean
 }
 
 /** A frame to send on one link. */
@@ -75,7 +81,7 @@ export interface LivenessResult {
 
 /** A fresh state with no links, for the awareness client `self`. */
 export function emptyLiveness(self: number): LivenessState {
-  return { self, links: new Map(), lastTickAt: null }
+  return { self, links: new Map(), lastTickAt: null, throttled: false }
 }
 
 /** A link's side channel opened: returns the hello to send on it. */
@@ -150,8 +156,10 @@ export function closeLink(state: LivenessState, linkId: string): number[] {
  * nobody is blamed for the gap.
  */
 export function tick(state: LivenessState, now: number, isKnown: (client: number) => boolean): LivenessResult {
-  const late = state.lastTickAt === null ? 0 : now - state.lastTickAt - HEARTBEAT_INTERVAL_MS
+  const gap = state.lastTickAt === null ? TICK_INTERVAL_MS : now - state.lastTickAt
+  const late = gap - HEARTBEAT_INTERVAL_MS
   state.lastTickAt = now
+  state.throttled = gap >= THROTTLED_TICK_GAP_MS
   const result: LivenessResult = { gone: [], send: [] }
   const lost: number[] = []
   for (const [linkId, link] of state.links) {
@@ -174,7 +182,7 @@ export function tick(state: LivenessState, now: number, isKnown: (client: number
   }
   for (const client of lost) result.send.push(...suspects(state, client, now))
   const watcher = watcherOf(state)
-  const watchMs = watchIntervalMs(state.links.size)
+  const watchMs = keepable(state, watchIntervalMs(state.links.size))
   for (const [linkId, link] of state.links) {
     if (link.client === null && now - link.openedAt > GREETING_WAIT_MS) continue
     const promise = promiseFor(link, watcher, watchMs)
@@ -233,8 +241,13 @@ function promiseFor(link: Link, watcher: number | null, watchMs: number): number
   return link.client !== null && link.client === watcher ? watchMs : UNWATCHED_PROMISE_MS
 }
 
+/** A promise our own ticks can keep: whole seconds while they are throttled. */
+function keepable(state: LivenessState, ms: number): number {
+  return state.throttled ? Math.ceil(ms / THROTTLED_TICK_MS) * THROTTLED_TICK_MS : ms
+}
+
 function beat(state: LivenessState, linkId: string, link: Link, now: number): Outgoing {
-  const promise = promiseFor(link, watcherOf(state), watchIntervalMs(state.links.size))
+  const promise = promiseFor(link, watcherOf(state), keepable(state, watchIntervalMs(state.links.size)))
   link.lastSentAt = now
   link.sentPromiseMs = promise
   return { linkId, frame: link.promises ? { t: 'beat', in: promise } : { t: 'beat' } }

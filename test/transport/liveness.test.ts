@@ -13,6 +13,7 @@ import {
   IDLE_BUDGET_MSGS_PER_S,
   MAX_WATCH_INTERVAL_MS,
   PROBE_TIMEOUT_MS,
+  THROTTLED_TICK_MS,
   TICK_INTERVAL_MS,
   UNWATCHED_PROMISE_MS,
   closeLink,
@@ -260,6 +261,18 @@ describe('liveness tracker: what we send', () => {
     expect(watcherOf(state)).toBe(90)
     onFrame(state, 'to-90', { t: 'bye' }, 5000) // our watcher leaves: 10 watches us now
     expect(beatsOn(busy(5250, 5250, [10]), 'to-10').map((out) => out.frame)).toEqual([{ t: 'beat', in: watchIntervalMs(2) }])
+  })
+
+  it('promises whole seconds while its own ticks come once a second (a hidden tab), and keeps them', () => {
+    const state = roomWith([60])
+    const beats: Outgoing[] = []
+    for (let now = THROTTLED_TICK_MS; now <= 20_000; now += THROTTLED_TICK_MS) {
+      onFrame(state, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, now)
+      beats.push(...beatsOn(tick(state, now, known).send, 'to-60'))
+    }
+    const promise = Math.ceil(watchIntervalMs(1) / THROTTLED_TICK_MS) * THROTTLED_TICK_MS
+    expect(beats.map((out) => out.frame)).toEqual(Array(beats.length).fill({ t: 'beat', in: promise }))
+    expect(beats.length).toBe(20_000 / promise)
   })
 
   it('sends no beat on a link that carried something else within the promise', () => {
