@@ -135,6 +135,13 @@ export class Liveness {
   }
 
   #tick(): void {
+    // A connection closed by y-webrtc (a retired or re-offered link) closes its channels
+    // without a 'close' event; a link left open would speak for its peer until its promise ran out.
+    for (const [linkId, channel] of this.#channels) {
+      if (channel.readyState !== 'closed') continue
+      this.#channels.delete(linkId)
+      this.#drop(closeLink(this.#state, linkId))
+    }
     const states = this.#awareness.getStates()
     this.#apply(tick(this.#state, Date.now(), (client) => states.has(client)))
   }
