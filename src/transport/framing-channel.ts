@@ -85,6 +85,8 @@ export interface FramingContext {
   admit?: (data: unknown) => boolean
   /** Runs the dispatch of each admitted message to the channel's user (the relay notes which link delivers). */
   deliver?: (dispatch: () => void) => void
+  /** Told of each message the real channel sends or receives. */
+  onTraffic?: (direction: 'in' | 'out') => void
 }
 
 /** What `send` takes, as RTCDataChannel does. */
@@ -195,6 +197,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     if (this.#queue.length === 0 && (bytes === null || !needsFraming(bytes))) {
       // The common case, exactly as the real channel does it (errors included).
       sendRaw(this.#real, data)
+      this.#context.onTraffic?.('out')
       return
     }
     this.#queue.push({ data, bytes, offset: 0, framed: null })
@@ -236,6 +239,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
         if (head.framed && head.bytes !== null) {
           const payloadBytes = Math.min(FRAME_PAYLOAD_BYTES, head.bytes.byteLength - head.offset)
           this.#real.send(encodeFrame(head.bytes, head.offset))
+          this.#context.onTraffic?.('out')
           head.offset += payloadBytes
           this.#queuedBytes -= payloadBytes
           if (head.offset < head.bytes.byteLength) continue
@@ -246,6 +250,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
           head.offset = head.bytes?.byteLength ?? 0
           this.#queue.shift()
           sendRaw(this.#real, head.data)
+          this.#context.onTraffic?.('out')
         }
       } catch {
         // Too large for a stock peer, or the channel is closing: the message is lost, as it is
@@ -313,6 +318,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   }
 
   #onMessage(data: unknown): void {
+    this.#context.onTraffic?.('in')
     if (!(data instanceof ArrayBuffer)) {
       this.#deliver(data)
       return

@@ -22,6 +22,8 @@ export interface FramingOptions {
   admitter?: (pc: RTCPeerConnection) => (data: unknown) => boolean
   /** Wraps the dispatch of each admitted message of a link, given its peer connection (see relay.ts); none by default. */
   deliverer?: (pc: RTCPeerConnection) => (dispatch: () => void) => void
+  /** Told of each message a connection's framed channel sends or receives (liveness counts them as beats). */
+  traffic?: (pc: RTCPeerConnection, direction: 'in' | 'out') => void
 }
 
 type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
@@ -36,11 +38,13 @@ export class Framing {
   readonly #maxMessageBytes: number
   readonly #admitter: ((pc: RTCPeerConnection) => (data: unknown) => boolean) | undefined
   readonly #deliverer: ((pc: RTCPeerConnection) => (dispatch: () => void) => void) | undefined
+  readonly #traffic: FramingOptions['traffic']
 
   constructor(options: FramingOptions = {}) {
     this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES
     this.#admitter = options.admitter
     this.#deliverer = options.deliverer
+    this.#traffic = options.traffic
     this.#budget = { usedBytes: 0, maxBytes: Math.max(ROOM_REASSEMBLY_BUDGET_BYTES, this.#maxMessageBytes) }
   }
 
@@ -65,6 +69,7 @@ export class Framing {
           maxMessageBytes: framing.#maxMessageBytes,
           admit: framing.#admitter?.(pc),
           deliver: framing.#deliverer?.(pc),
+          onTraffic: framing.#traffic === undefined ? undefined : (direction) => framing.#traffic?.(pc, direction),
         })
         wrapped.set(channel, framed)
       }

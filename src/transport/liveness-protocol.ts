@@ -4,26 +4,44 @@
 // Wire format: JSON text frames on a negotiated data channel (id LIVENESS_CHANNEL_ID) that
 // every Parley RTCPeerConnection opens beside y-webrtc's own channel. Stock y-webrtc peers
 // never open it, so they see nothing of it.
-//   {"t":"hello","client":<awareness clientID>}   first frame: whose presence this link carries
-//   {"t":"beat"}                                  every HEARTBEAT_INTERVAL_MS while open
-//   {"t":"bye"}                                   the tab is leaving (pagehide, room closed)
-//   {"t":"sync"}                                  "I hold no awareness state of yours": re-announce
-//                                                 it with a higher clock (y-protocols ignores a
-//                                                 state whose clock it has already seen)
+//   {"t":"hello","client":<id>,"v":2}  first frame: whose presence this link carries; `v` 2 (absent
+//                                      from older Parley peers) says the sender keeps promises
+//                                      (`in`) and answers probes
+//   {"t":"beat","in":<ms>}             "expect my next frame within <ms>"; without `in` (older
+//                                      peers), HEARTBEAT_INTERVAL_MS. Any frame on either channel
+//                                      of the link counts as a beat.
+//   {"t":"bye"}                        the tab is leaving (pagehide, room closed)
+//   {"t":"sync"}                       "I hold no awareness state of yours": re-announce it with a
+//                                      higher clock (y-protocols ignores a clock it has seen)
+//   {"t":"probe"}                      "answer at once": the answer is a beat (v 2 peers only)
+//   {"t":"suspect","client":<id>}      "I lost <id>": probe your own link to it (v 2 peers only;
+//                                      nobody drops a peer on another's word)
+// Older peers parse only t and client, so the added fields pass them by; kinds they do not
+// know they count as garbage, which is why probes and suspects go to v 2 peers only.
 
 /** SCTP stream id of the side channel; far from the ids simple-peer's own channel takes. */
 export const LIVENESS_CHANNEL_ID = 500
 /** Label of the side channel. */
 export const LIVENESS_CHANNEL_LABEL = 'parley-liveness'
-/** How often each side sends a heartbeat, in milliseconds. */
+/** The protocol version this code speaks (hello's `v`); older Parley peers send none. */
+export const LIVENESS_VERSION = 2
+/** The shortest beat interval, and the one older peers use and expect, in milliseconds. */
 export const HEARTBEAT_INTERVAL_MS = 500
-/** Silence after which a link counts as dead, in milliseconds (hidden tabs beat at 1 Hz). */
+/** Silence after which a link beating every HEARTBEAT_INTERVAL_MS counts as dead, in ms (hidden tabs beat at 1 Hz). */
 export const LINK_TIMEOUT_MS = 2000
+/** Longest promise (`in`) a beat may carry, in milliseconds. */
+export const MAX_PROMISE_MS = 60_000
 /** Longest frame accepted, in characters; anything longer is garbage. */
 const MAX_FRAME_CHARS = 128
 
 /** One frame of the side channel. */
-export type LivenessFrame = { t: 'hello'; client: number } | { t: 'beat' } | { t: 'bye' } | { t: 'sync' }
+export type LivenessFrame =
+  | { t: 'hello'; client: number; v?: number }
+  | { t: 'beat'; in?: number }
+  | { t: 'bye' }
+  | { t: 'sync' }
+  | { t: 'probe' }
+  | { t: 'suspect'; client: number }
 
 /** Encodes a frame for the wire. */
 export function encodeLivenessFrame(frame: LivenessFrame): string {
@@ -40,8 +58,19 @@ export function parseLivenessFrame(data: unknown): LivenessFrame | null {
     return null // not JSON: a hostile or broken peer
   }
   if (typeof value !== 'object' || value === null) return null
-  const { t, client } = value as Record<string, unknown>
-  if (t === 'beat' || t === 'bye' || t === 'sync') return { t }
-  if (t === 'hello' && typeof client === 'number' && Number.isSafeInteger(client) && client >= 0) return { t, client }
-  return null
+  const { t, client, v, in: promise } = value as Record<string, unknown>
+  if (t === 'bye' || t === 'sync' || t === 'probe') return { t }
+  if (t === 'beat') {
+    if (promise === undefined) return { t }
+    return isWholeIn(promise, HEARTBEAT_INTERVAL_MS, MAX_PROMISE_MS) ? { t, in: promise } : null
+  }
+  if (!isWholeIn(client, 0, Number.MAX_SAFE_INTEGER)) return null
+  if (t === 'suspect') return { t, client }
+  if (t !== 'hello') return null
+  if (v === undefined) return { t, client }
+  return isWholeIn(v, 1, Number.MAX_SAFE_INTEGER) ? { t, client, v } : null
+}
+
+function isWholeIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max
 }

@@ -1,51 +1,142 @@
-// Which remote awareness clients are alive, judged from the side channel's links alone.
-// Pure state and functions with `now` passed in; the shell in liveness.ts does the I/O.
-import { HEARTBEAT_INTERVAL_MS, LINK_TIMEOUT_MS, type LivenessFrame } from './liveness-protocol.js'
+// Which remote awareness clients are alive, judged from each link's own traffic, and which
+// liveness frames to send on which link. Pure state and functions with `now` passed in; liveness.ts does the I/O.
+//
+// The idle cost is fixed per peer instead of growing with the room: each peer beats fast only
+// toward one peer, the next awareness client id after its own among its links (its ring
+// successor), which watches it; every other link gets a long promise that awareness renewals
+// keep without any beat. A watcher that loses its peer tells the others ("suspect"), and each
+// of them drops the peer only if its own probe gets no answer. A link's ICE state going
+// 'disconnected' or 'failed' also makes it probe.
+import { HEARTBEAT_INTERVAL_MS, LINK_TIMEOUT_MS, LIVENESS_VERSION, type LivenessFrame } from './liveness-protocol.js'
+
+/** How often the shell calls `tick`, in ms; beat intervals are multiples of it. */
+export const TICK_INTERVAL_MS = 250
+/** How early a beat may go before its interval is up, in ms: timers drift by a few ms either way. */
+const TICK_SLACK_MS = 50
+/** Data-channel messages per second an idle peer may send: its beats and its awareness renewals together. */
+export const IDLE_BUDGET_MSGS_PER_S = 1.8
+/** How often y-protocols renews a peer's own awareness state on every link, in seconds (half its 30 s timeout). */
+const RENEWAL_PERIOD_S = 15
+/** Longest beat interval toward the peer that watches us, in ms: keeps a kill seen by all under 5 s. */
+export const MAX_WATCH_INTERVAL_MS = 1250
+/** Promise on the links nobody watches closely, in ms: longer than a renewal period, so renewals stand in for beats. */
+export const UNWATCHED_PROMISE_MS = 20_000
+/** Silence on top of a link's promise before it counts as dead, in ms. */
+export const BEAT_GRACE_MS = 1000
+/** A gap between ticks this long means the page's timers are throttled (a hidden tab's run at 1 Hz), in ms. */
+const THROTTLED_TICK_GAP_MS = 900
+/** How often a throttled page's timers run, in ms: its promises are whole multiples of it. */
+export const THROTTLED_TICK_MS = 1000
+/** How long a probed link has to answer, in ms. */
+export const PROBE_TIMEOUT_MS = 1000
+/** How long a link that never said hello gets beats, in ms: after that its peer is taken for stock y-webrtc, which has no side channel. */
+export const GREETING_WAIT_MS = 2 * LINK_TIMEOUT_MS
 
 /** One direct link (one RTCPeerConnection) and what it told us. */
 interface Link {
   /** The awareness client this link speaks for, once it said hello. */
   client: number | null
-  lastHeardAt: number
+  /** Its peer keeps promises and answers probes (its hello said version 2 or later). */
+  promises: boolean
   /** False once the link fell silent or said bye; a later frame revives it. */
   alive: boolean
+  openedAt: number
+  lastHeardAt: number
+  /** How long its peer said it may stay silent after its last frame, in ms. */
+  heardPromiseMs: number
+  lastSentAt: number
+  /** How long our last beat on it said we may stay silent, in ms. */
+  sentPromiseMs: number
   /** When we last asked the other side to re-announce its awareness state. */
   lastSyncAskAt: number
+  /** When we probed it, while no answer has come; null when no probe is out. */
+  probedAt: number | null
+  /** Whether its silence after the probe is news to tell the others (false: the news came from one of them). */
+  probeTells: boolean
 }
 
 /** Liveness of every link of one room. */
 export interface LivenessState {
+  /** Our own awareness client id. */
+  self: number
   links: Map<string, Link>
   lastTickAt: number | null
+  /** Our own ticks come about once a second (a hidden tab): promise only what such ticks keep. */
+  throttled: boolean
 }
 
-/** What a tick found. */
-export interface TickResult {
+/** A frame to send on one link. */
+export interface Outgoing {
+  linkId: string
+  frame: LivenessFrame
+}
+
+/** What a frame or a tick decided. */
+export interface LivenessResult {
   /** Clients no live link speaks for any more: drop their presence now. */
   gone: number[]
-  /** Links whose client we hold no awareness state for: ask them to re-announce. */
-  askSync: string[]
+  /** Frames to send now. */
+  send: Outgoing[]
 }
 
-/** A fresh state with no links. */
-export function emptyLiveness(): LivenessState {
-  return { links: new Map(), lastTickAt: null }
+/** A fresh state with no links, for the awareness client `self`. */
+export function emptyLiveness(self: number): LivenessState {
+  return { self, links: new Map(), lastTickAt: null, throttled: false }
 }
 
-/** Records a frame from a link; returns the clients that this frame says are gone. */
-export function onFrame(state: LivenessState, linkId: string, frame: LivenessFrame, now: number): number[] {
-  let link = state.links.get(linkId)
-  if (link === undefined) {
-    // A new link's awareness state arrives on y-webrtc's channel, maybe after our hello:
-    // count the link's start as an ask, so the first real one waits LINK_TIMEOUT_MS.
-    link = { client: null, lastHeardAt: now, alive: true, lastSyncAskAt: now }
-    state.links.set(linkId, link)
+/** A link's side channel opened: returns the hello to send on it. */
+export function openLink(state: LivenessState, linkId: string, now: number): Outgoing[] {
+  const link = linkOf(state, linkId, now)
+  link.lastSentAt = now
+  return [{ linkId, frame: { t: 'hello', client: state.self, v: LIVENESS_VERSION } }]
+}
+
+/** Records a liveness frame from a link; returns who it says is gone and what to answer. */
+export function onFrame(state: LivenessState, linkId: string, frame: LivenessFrame, now: number): LivenessResult {
+  const link = linkOf(state, linkId, now)
+  heard(link, now)
+  const result: LivenessResult = { gone: [], send: [] }
+  switch (frame.t) {
+    case 'hello':
+      link.client = frame.client
+      link.promises = (frame.v ?? 1) >= LIVENESS_VERSION
+      break
+    case 'beat':
+      link.heardPromiseMs = frame.in ?? HEARTBEAT_INTERVAL_MS
+      break
+    case 'bye':
+      result.gone = markDead(state, link)
+      break
+    case 'probe':
+      result.send.push(beat(state, linkId, link, now))
+      break
+    case 'suspect':
+      result.send = probesFor(state, frame.client, now, false)
+      break
+    case 'sync':
+      break
   }
-  link.lastHeardAt = now
-  if (frame.t === 'hello') link.client = frame.client
-  if (frame.t === 'bye') return markDead(state, link)
-  link.alive = true
-  return []
+  return result
+}
+
+/** Records traffic on the link's other channels (y-webrtc's): received counts as a beat, sent as one of ours. */
+export function onTraffic(state: LivenessState, linkId: string, direction: 'in' | 'out', now: number): void {
+  const link = state.links.get(linkId)
+  if (link === undefined) return
+  if (direction === 'out') {
+    link.lastSentAt = now
+  } else {
+    // Not a revival: a link declared dead comes back with its next liveness frame.
+    link.lastHeardAt = now
+    link.probedAt = null
+  }
+}
+
+/** The link's ICE state went 'disconnected' or 'failed': returns a probe for it (if its peer answers probes). */
+export function onIceTrouble(state: LivenessState, linkId: string, now: number): Outgoing[] {
+  const link = state.links.get(linkId)
+  if (link === undefined || !link.alive || !link.promises || link.probedAt !== null) return []
+  return [probe(linkId, link, now, true)]
 }
 
 /** Forgets a closed link; returns the clients no other live link speaks for. */
@@ -57,29 +148,56 @@ export function closeLink(state: LivenessState, linkId: string): number[] {
 }
 
 /**
- * Marks links silent for longer than LINK_TIMEOUT_MS as dead, and finds live links whose
- * client `isKnown` denies (asked again at most once per LINK_TIMEOUT_MS). If this tick came
- * late (the page was frozen or its main thread busy), frames that queued meanwhile are not
- * read yet, so nobody is blamed for the gap.
+ * Marks links that stayed silent past their promise (or past a probe) as dead and tells the
+ * others, asks live links whose client `isKnown` denies to re-announce (at most once per
+ * LINK_TIMEOUT_MS), and beats on links we have been silent on for as long as we promised.
+ * Called every TICK_INTERVAL_MS. If this tick came over HEARTBEAT_INTERVAL_MS late (the page
+ * was frozen or its main thread busy), frames that queued meanwhile are not read yet, so
+ * nobody is blamed for the gap.
  */
-export function tick(state: LivenessState, now: number, isKnown: (client: number) => boolean): TickResult {
-  const late = state.lastTickAt === null ? 0 : now - state.lastTickAt - HEARTBEAT_INTERVAL_MS
+export function tick(state: LivenessState, now: number, isKnown: (client: number) => boolean): LivenessResult {
+  const gap = state.lastTickAt === null ? TICK_INTERVAL_MS : now - state.lastTickAt
+  const late = gap - HEARTBEAT_INTERVAL_MS
   state.lastTickAt = now
-  const result: TickResult = { gone: [], askSync: [] }
-  if (late > HEARTBEAT_INTERVAL_MS) {
-    for (const link of state.links.values()) link.lastHeardAt += late
-    return result
-  }
+  state.throttled = gap >= THROTTLED_TICK_GAP_MS
+  const result: LivenessResult = { gone: [], send: [] }
+  const lost: number[] = []
   for (const [linkId, link] of state.links) {
+    if (late > HEARTBEAT_INTERVAL_MS) {
+      link.lastHeardAt += late
+      if (link.probedAt !== null) link.probedAt += late
+      continue
+    }
     if (!link.alive || link.client === null) continue
-    if (now - link.lastHeardAt > LINK_TIMEOUT_MS) {
-      result.gone.push(...markDead(state, link))
+    const unanswered = link.probedAt !== null && now - link.probedAt > PROBE_TIMEOUT_MS
+    if (unanswered || now - link.lastHeardAt > linkTimeoutMs(link)) {
+      const gone = markDead(state, link)
+      result.gone.push(...gone)
+      if (!unanswered || link.probeTells) lost.push(...gone)
     } else if (!isKnown(link.client) && now - link.lastSyncAskAt >= LINK_TIMEOUT_MS) {
       link.lastSyncAskAt = now
-      result.askSync.push(linkId)
+      link.lastSentAt = now
+      result.send.push({ linkId, frame: { t: 'sync' } })
     }
   }
+  for (const client of lost) result.send.push(...suspects(state, client, now))
+  const watcher = watcherOf(state)
+  const watchMs = keepable(state, watchIntervalMs(state.links.size))
+  for (const [linkId, link] of state.links) {
+    if (link.client === null && now - link.openedAt > GREETING_WAIT_MS) continue
+    const promise = promiseFor(link, watcher, watchMs)
+    // A shorter promise goes out at once: other traffic on the link would not carry it.
+    const due = promise < link.sentPromiseMs || now - link.lastSentAt + TICK_SLACK_MS >= link.sentPromiseMs
+    if (due) result.send.push(beat(state, linkId, link, now))
+  }
   return result
+}
+
+/** How many links speak for a client now (they said hello and are alive). */
+export function liveLinkCount(state: LivenessState): number {
+  let count = 0
+  for (const link of state.links.values()) if (link.alive && link.client !== null) count++
+  return count
 }
 
 /** Whether a client is alive through some link. */
@@ -88,7 +206,113 @@ export function isSpokenFor(state: LivenessState, client: number): boolean {
   return false
 }
 
+/**
+ * The beat interval toward the peer that watches us when the room has `links` links: as short
+ * as the idle budget allows once every link's awareness renewals are paid for, in whole ticks,
+ * between HEARTBEAT_INTERVAL_MS and MAX_WATCH_INTERVAL_MS.
+ */
+export function watchIntervalMs(links: number): number {
+  const spare = IDLE_BUDGET_MSGS_PER_S - links / RENEWAL_PERIOD_S
+  if (spare <= 0) return MAX_WATCH_INTERVAL_MS
+  const ms = Math.ceil(1000 / spare / TICK_INTERVAL_MS) * TICK_INTERVAL_MS
+  return Math.min(MAX_WATCH_INTERVAL_MS, Math.max(HEARTBEAT_INTERVAL_MS, ms))
+}
+
+/** The client that watches us: the next id after ours among live links that keep promises, wrapping around. */
+export function watcherOf(state: LivenessState): number | null {
+  let next: number | null = null
+  let lowest: number | null = null
+  for (const link of state.links.values()) {
+    const client = link.client
+    if (!link.alive || !link.promises || client === null || client === state.self) continue
+    if (client > state.self && (next === null || client < next)) next = client
+    if (lowest === null || client < lowest) lowest = client
+  }
+  return next ?? lowest
+}
+
+/** Silence after which a link counts as dead: its promise and some grace, never less than LINK_TIMEOUT_MS. */
+function linkTimeoutMs(link: Link): number {
+  return Math.max(LINK_TIMEOUT_MS, link.heardPromiseMs + BEAT_GRACE_MS)
+}
+
+function promiseFor(link: Link, watcher: number | null, watchMs: number): number {
+  if (!link.promises) return HEARTBEAT_INTERVAL_MS // older peers time a link out after LINK_TIMEOUT_MS
+  return link.client !== null && link.client === watcher ? watchMs : UNWATCHED_PROMISE_MS
+}
+
+/** A promise our own ticks can keep: whole seconds while they are throttled. */
+function keepable(state: LivenessState, ms: number): number {
+  return state.throttled ? Math.ceil(ms / THROTTLED_TICK_MS) * THROTTLED_TICK_MS : ms
+}
+
+function beat(state: LivenessState, linkId: string, link: Link, now: number): Outgoing {
+  const promise = promiseFor(link, watcherOf(state), keepable(state, watchIntervalMs(state.links.size)))
+  link.lastSentAt = now
+  link.sentPromiseMs = promise
+  return { linkId, frame: link.promises ? { t: 'beat', in: promise } : { t: 'beat' } }
+}
+
+/** Probes for our own links to `client` that have been quiet for a while and have no probe out. */
+function probesFor(state: LivenessState, client: number, now: number, tells: boolean): Outgoing[] {
+  const probes: Outgoing[] = []
+  for (const [linkId, link] of state.links) {
+    if (link.client !== client || !link.alive || !link.promises || link.probedAt !== null) continue
+    if (now - link.lastHeardAt < HEARTBEAT_INTERVAL_MS) continue // heard just now: nothing to check
+    probes.push(probe(linkId, link, now, tells))
+  }
+  return probes
+}
+
+function probe(linkId: string, link: Link, now: number, tells: boolean): Outgoing {
+  link.probedAt = now
+  link.probeTells = tells
+  link.lastSentAt = now
+  return { linkId, frame: { t: 'probe' } }
+}
+
+/** Tells every other live link that keeps promises that we lost `client`. */
+function suspects(state: LivenessState, client: number, now: number): Outgoing[] {
+  const sent: Outgoing[] = []
+  for (const [linkId, link] of state.links) {
+    if (!link.alive || !link.promises || link.client === null || link.client === client) continue
+    link.lastSentAt = now
+    sent.push({ linkId, frame: { t: 'suspect', client } })
+  }
+  return sent
+}
+
+function linkOf(state: LivenessState, linkId: string, now: number): Link {
+  let link = state.links.get(linkId)
+  if (link === undefined) {
+    // A new link's awareness state arrives on y-webrtc's channel, maybe after our hello:
+    // count the link's start as an ask, so the first real one waits LINK_TIMEOUT_MS.
+    link = {
+      client: null,
+      promises: false,
+      alive: true,
+      openedAt: now,
+      lastHeardAt: now,
+      heardPromiseMs: HEARTBEAT_INTERVAL_MS,
+      lastSentAt: now,
+      sentPromiseMs: HEARTBEAT_INTERVAL_MS,
+      lastSyncAskAt: now,
+      probedAt: null,
+      probeTells: false,
+    }
+    state.links.set(linkId, link)
+  }
+  return link
+}
+
+function heard(link: Link, now: number): void {
+  link.lastHeardAt = now
+  link.alive = true
+  link.probedAt = null
+}
+
 function markDead(state: LivenessState, link: Link): number[] {
   link.alive = false
+  link.probedAt = null
   return link.client !== null && !isSpokenFor(state, link.client) ? [link.client] : []
 }

@@ -1,15 +1,27 @@
 // The shell of leave detection: opens the side channel on every RTCPeerConnection y-webrtc
-// makes, sends heartbeats, and removes the awareness states of peers that went silent.
+// makes, sends what the tracker decides, and removes the awareness states of peers that went.
 import { removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
 import {
-  HEARTBEAT_INTERVAL_MS,
   LIVENESS_CHANNEL_ID,
   LIVENESS_CHANNEL_LABEL,
   encodeLivenessFrame,
   parseLivenessFrame,
   type LivenessFrame,
 } from './liveness-protocol.js'
-import { closeLink, emptyLiveness, onFrame, tick } from './liveness-tracker.js'
+import {
+  closeLink,
+  emptyLiveness,
+  liveLinkCount,
+  onFrame,
+  onIceTrouble,
+  onTraffic,
+  openLink,
+  TICK_INTERVAL_MS,
+  tick,
+  type LivenessResult,
+  type LivenessState,
+  type Outgoing,
+} from './liveness-tracker.js'
 
 /** Origin of awareness removals made here; the room keeps them local (never re-broadcast). */
 export const LIVENESS_ORIGIN = 'parley-liveness'
@@ -28,32 +40,56 @@ export function browserRtc(): RtcImplementation | null {
   return { RTCPeerConnection, RTCSessionDescription, RTCIceCandidate }
 }
 
+/** Data-channel messages a room sent since it opened. */
+export interface SentCounts {
+  /** Frames on the liveness side channel. */
+  liveness: number
+  /** Messages on y-webrtc's own channel (each frame of a large message counts). */
+  data: number
+}
+
 /** Fast leave detection for one room's awareness. */
 export class Liveness {
   /** Frames from other peers that failed to parse. */
   garbageFrames = 0
+  /** What this room sent, as the tracker saw it. */
+  readonly sent: SentCounts = { liveness: 0, data: 0 }
   #awareness: Awareness
-  #state = emptyLiveness()
+  #state: LivenessState
   #channels = new Map<string, RTCDataChannel>()
+  #links = new WeakMap<RTCPeerConnection, string>()
   #nextLinkId = 0
   #timer: ReturnType<typeof setInterval> | null = null
 
   constructor(awareness: Awareness) {
     this.#awareness = awareness
+    this.#state = emptyLiveness(awareness.clientID)
   }
 
   /** Wraps a WebRTC implementation so that each of its peer connections carries the side channel. */
   wrap(rtc: RtcImplementation): RtcImplementation {
-    const attach = (channel: RTCDataChannel): void => this.#attach(channel)
+    const attach = (pc: RTCPeerConnection, channel: RTCDataChannel): void => this.#attach(pc, channel)
     class LivenessPeerConnection extends rtc.RTCPeerConnection {
       constructor(config?: RTCConfiguration) {
         super(config)
         // Negotiated on both sides with the same id, so no 'datachannel' event reaches
         // simple-peer, which would otherwise take it for its own channel.
-        attach(this.createDataChannel(LIVENESS_CHANNEL_LABEL, { negotiated: true, id: LIVENESS_CHANNEL_ID }))
+        attach(this, this.createDataChannel(LIVENESS_CHANNEL_LABEL, { negotiated: true, id: LIVENESS_CHANNEL_ID }))
       }
     }
     return { ...rtc, RTCPeerConnection: LivenessPeerConnection }
+  }
+
+  /** How many links carry a live peer's liveness now. */
+  liveLinks(): number {
+    return liveLinkCount(this.#state)
+  }
+
+  /** Notes a message on one of the connection's other channels (y-webrtc's), in or out: each counts as a beat. */
+  traffic(pc: RTCPeerConnection, direction: 'in' | 'out'): void {
+    if (direction === 'out') this.sent.data++
+    const linkId = this.#links.get(pc)
+    if (linkId !== undefined) onTraffic(this.#state, linkId, direction, Date.now())
   }
 
   /** Tells every connected peer this tab is leaving (pagehide, room closed). */
@@ -69,12 +105,13 @@ export class Liveness {
     this.#channels.clear()
   }
 
-  #attach(channel: RTCDataChannel): void {
+  #attach(pc: RTCPeerConnection, channel: RTCDataChannel): void {
     const linkId = String(this.#nextLinkId++)
+    this.#links.set(pc, linkId)
     channel.onopen = () => {
       this.#channels.set(linkId, channel)
-      this.#send(channel, { t: 'hello', client: this.#awareness.clientID })
-      this.#timer ??= setInterval(() => this.#tick(), HEARTBEAT_INTERVAL_MS)
+      this.#sendAll(openLink(this.#state, linkId, Date.now()))
+      this.#timer ??= setInterval(() => this.#tick(), TICK_INTERVAL_MS)
     }
     channel.onmessage = (event: MessageEvent<unknown>) => {
       const frame = parseLivenessFrame(event.data)
@@ -83,22 +120,41 @@ export class Liveness {
         return
       }
       if (frame.t === 'sync') this.#reannounce()
-      this.#drop(onFrame(this.#state, linkId, frame, Date.now()))
+      this.#apply(onFrame(this.#state, linkId, frame, Date.now()))
     }
     channel.onclose = () => {
       this.#channels.delete(linkId)
       this.#drop(closeLink(this.#state, linkId))
     }
+    // ICE notices a dead peer after about 7 s (bench/ice-kill.ts): a second chance when the
+    // peer that watches it went too. A listener, not the handler simple-peer sets.
+    pc.addEventListener('iceconnectionstatechange', () => {
+      const ice = pc.iceConnectionState
+      if (ice === 'disconnected' || ice === 'failed') this.#sendAll(onIceTrouble(this.#state, linkId, Date.now()))
+    })
   }
 
   #tick(): void {
-    this.#broadcast({ t: 'beat' })
+    // A connection closed by y-webrtc (a retired or re-offered link) closes its channels
+    // without a 'close' event; a link left open would speak for its peer until its promise ran out.
+    for (const [linkId, channel] of this.#channels) {
+      if (channel.readyState !== 'closed') continue
+      this.#channels.delete(linkId)
+      this.#drop(closeLink(this.#state, linkId))
+    }
     const states = this.#awareness.getStates()
-    const { gone, askSync } = tick(this.#state, Date.now(), (client) => states.has(client))
+    this.#apply(tick(this.#state, Date.now(), (client) => states.has(client)))
+  }
+
+  #apply({ gone, send }: LivenessResult): void {
     this.#drop(gone)
-    for (const linkId of askSync) {
+    this.#sendAll(send)
+  }
+
+  #sendAll(frames: Outgoing[]): void {
+    for (const { linkId, frame } of frames) {
       const channel = this.#channels.get(linkId)
-      if (channel !== undefined) this.#send(channel, { t: 'sync' })
+      if (channel !== undefined) this.#send(channel, frame)
     }
   }
 
@@ -122,6 +178,7 @@ export class Liveness {
     if (channel.readyState !== 'open') return
     try {
       channel.send(encodeLivenessFrame(frame))
+      this.sent.liveness++
     } catch {
       // the channel closed between the check and the send; its onclose does the rest
     }

@@ -5,7 +5,7 @@ import { WebrtcProvider } from 'y-webrtc'
 import type { Awareness } from 'y-protocols/awareness'
 import { Framing } from './framing.js'
 import type { FramingStats } from './framing-channel.js'
-import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation } from './liveness.js'
+import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation, type SentCounts } from './liveness.js'
 import { guardLink, noRefusals, type AwarenessScreen, type Refusal } from './peer-guard.js'
 import { Relay, type RelayStats } from './relay.js'
 import { wrapRtcForFramingAndLiveness } from './rtc.js'
@@ -53,6 +53,10 @@ export interface TransportStats {
   garbageFrames: { framing: number; liveness: number; relay: number }
   /** Changes heard from links and passed on, or left out because the link had them from the sender (see relay.ts). */
   relay: RelayStats
+  /** Data-channel messages sent: liveness frames, and messages on y-webrtc's channel. */
+  sent: SentCounts
+  /** Links whose peer's liveness side channel speaks now (Parley peers connected directly). */
+  liveLinks: number
 }
 
 /** An open transport; `close()` ends it for good. */
@@ -83,6 +87,7 @@ export function openTransport(options: TransportOptions): Transport {
   const framing = new Framing({
     admitter: (pc) => guardLink(Date.now, refused, { screen: options.screenAwareness, onFlooding: () => banPeer(pc) }),
     deliverer: (pc) => (dispatch) => relay.deliverFrom(pc, dispatch),
+    traffic: (pc, direction) => liveness.traffic(pc, direction),
   })
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }
   if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
@@ -149,6 +154,8 @@ export function openTransport(options: TransportOptions): Transport {
         refused: { ...refused },
         garbageFrames: { framing: framing.garbageFrames, liveness: liveness.garbageFrames, relay: relay.garbageFrames },
         relay: { ...relay.stats },
+        sent: { ...liveness.sent },
+        liveLinks: liveness.liveLinks(),
         bannedPeers,
       }
     },

@@ -72,6 +72,8 @@ describe('Room.stats', () => {
       bannedPeers: 0,
       garbageFrames: { framing: 0, liveness: 0, relay: 0 },
       relay: { relayed: 0, pruned: 0, repairRequests: 0 },
+      sent: { liveness: 0, data: 0 },
+      liveLinks: 0,
     })
     stats.framing.violations = 5
     stats.refused.malformed = 5

@@ -65,6 +65,12 @@ export class IpcChild<Command> {
     })
   }
 
+  /** Kills the process with SIGKILL (no goodbye, no cleanup) and waits until it has ended. */
+  async kill(): Promise<void> {
+    this.#child.kill('SIGKILL')
+    await this.#exit
+  }
+
   /** Sends `command` (the child's own close), then waits for the process, killing it if it lingers. */
   async close(command: Command): Promise<void> {
     await this.call(command).catch(() => this.#child.kill('SIGKILL'))

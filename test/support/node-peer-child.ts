@@ -48,6 +48,8 @@ class Session {
   #close: (() => void) | null = null
   #links: () => string[] = () => []
   #relay: () => NodePeerState['relay'] = () => null
+  #transportSent: () => NodePeerState['transportSent'] = () => null
+  #liveLinks = (): number => 0
   readonly #options: NodePeerOptions
 
   constructor(sessionOptions: NodePeerOptions) {
@@ -106,6 +108,8 @@ class Session {
         const { relayed, pruned, repairRequests } = transport.stats().relay
         return { relayed, pruned, repairRequests }
       }
+      this.#transportSent = () => transport.stats().sent
+      this.#liveLinks = () => transport.stats().liveLinks
       this.#close = () => {
         changes.flush()
         transport.close()
@@ -122,6 +126,16 @@ class Session {
   /** A Parley session's relay counters (null for stock). */
   relay(): NodePeerState['relay'] {
     return this.#relay()
+  }
+
+  /** What a Parley session's transport counted as sent (null for stock). */
+  transportSent(): NodePeerState['transportSent'] {
+    return this.#transportSent()
+  }
+
+  /** Links to Parley peers whose liveness speaks now (0 for stock). */
+  liveLinks(): number {
+    return this.#liveLinks()
   }
 
   close(): void {
@@ -145,6 +159,8 @@ function state(): NodePeerState {
     sent: { ...session.sent },
     unsentChanges: session.unsentChanges,
     relay: session.relay(),
+    transportSent: session.transportSent(),
+    liveLinks: session.liveLinks(),
   }
 }
 

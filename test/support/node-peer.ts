@@ -77,6 +77,10 @@ export interface NodePeerState {
   unsentChanges: boolean
   /** A Parley peer's relay counters (null for stock). */
   relay: { relayed: number; pruned: number; repairRequests: number } | null
+  /** Data-channel messages a Parley peer sent (its transport's count); null for a stock peer. */
+  transportSent: { liveness: number; data: number } | null
+  /** Links to Parley peers whose liveness speaks now (0 for a stock peer). */
+  liveLinks: number
 }
 
 /** Commands a child peer takes. */
@@ -158,6 +162,11 @@ export class NodePeer {
    */
   arrivals(): Promise<{ applied: Record<string, number>; pushed: Record<string, number> }> {
     return this.#child.call({ op: 'arrivals' }) as Promise<{ applied: Record<string, number>; pushed: Record<string, number> }>
+  }
+
+  /** Kills the peer's process at once (SIGKILL): no goodbye reaches anyone. */
+  kill(): Promise<void> {
+    return this.#child.kill()
   }
 
   /** Closes the peer and waits for its process to end (killed if it does not). */

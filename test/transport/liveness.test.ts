@@ -1,26 +1,97 @@
 import { describe, expect, it } from 'vitest'
-import { HEARTBEAT_INTERVAL_MS, LINK_TIMEOUT_MS, encodeLivenessFrame, parseLivenessFrame } from '../../src/transport/liveness-protocol.js'
-import { closeLink, emptyLiveness, isSpokenFor, onFrame, tick } from '../../src/transport/liveness-tracker.js'
+import {
+  HEARTBEAT_INTERVAL_MS,
+  LINK_TIMEOUT_MS,
+  LIVENESS_VERSION,
+  encodeLivenessFrame,
+  parseLivenessFrame,
+  type LivenessFrame,
+} from '../../src/transport/liveness-protocol.js'
+import {
+  BEAT_GRACE_MS,
+  GREETING_WAIT_MS,
+  IDLE_BUDGET_MSGS_PER_S,
+  MAX_WATCH_INTERVAL_MS,
+  PROBE_TIMEOUT_MS,
+  THROTTLED_TICK_MS,
+  TICK_INTERVAL_MS,
+  UNWATCHED_PROMISE_MS,
+  closeLink,
+  emptyLiveness,
+  isSpokenFor,
+  onFrame,
+  onIceTrouble,
+  onTraffic,
+  openLink,
+  tick,
+  watchIntervalMs,
+  watcherOf,
+  type LivenessState,
+  type Outgoing,
+} from '../../src/transport/liveness-tracker.js'
 
 const known = () => true
+const SELF = 50
 
-/** Ticks every heartbeat from `from` to `to` (inclusive), collecting what went. */
-function tickThrough(state: ReturnType<typeof emptyLiveness>, from: number, to: number, isKnown = known) {
+/** Ticks as the shell does from `from` to `to` (inclusive), collecting what went and what was sent. */
+function tickThrough(state: LivenessState, from: number, to: number, isKnown = known) {
   const gone: number[] = []
-  const askSync: string[] = []
-  for (let now = from; now <= to; now += HEARTBEAT_INTERVAL_MS) {
+  const send: Outgoing[] = []
+  for (let now = from; now <= to; now += TICK_INTERVAL_MS) {
     const result = tick(state, now, isKnown)
     gone.push(...result.gone)
-    askSync.push(...result.askSync)
+    send.push(...result.send)
   }
-  return { gone, askSync }
+  return { gone, send }
 }
+
+/** A state with one link per client, each opened and greeted at time 0 (`v` 2 unless `legacy`). */
+function roomWith(clients: number[], legacy: number[] = []): LivenessState {
+  const state = emptyLiveness(SELF)
+  for (const client of clients) {
+    openLink(state, `to-${client}`, 0)
+    const hello: LivenessFrame = legacy.includes(client) ? { t: 'hello', client } : { t: 'hello', client, v: LIVENESS_VERSION }
+    onFrame(state, `to-${client}`, hello, 0)
+  }
+  tick(state, 0, known)
+  return state
+}
+
+/** Ticks from `from` to `to` while every link to `clients` keeps beating with a long promise. */
+function idle(state: LivenessState, from: number, to: number, clients: number[]) {
+  const gone: number[] = []
+  const send: Outgoing[] = []
+  for (let now = from; now <= to; now += TICK_INTERVAL_MS) {
+    for (const client of clients) onFrame(state, `to-${client}`, { t: 'beat', in: UNWATCHED_PROMISE_MS }, now)
+    const result = tick(state, now, known)
+    gone.push(...result.gone)
+    send.push(...result.send)
+  }
+  return { gone, send }
+}
+
+const beatsOn = (send: Outgoing[], linkId: string) => send.filter((out) => out.linkId === linkId && out.frame.t === 'beat')
+const ofKind = (send: Outgoing[], kind: LivenessFrame['t']) => send.filter((out) => out.frame.t === kind)
 
 describe('liveness frames', () => {
   it('round-trip', () => {
-    for (const frame of [{ t: 'hello', client: 42 }, { t: 'beat' }, { t: 'bye' }, { t: 'sync' }] as const) {
-      expect(parseLivenessFrame(encodeLivenessFrame(frame))).toEqual(frame)
-    }
+    const frames: LivenessFrame[] = [
+      { t: 'hello', client: 42 },
+      { t: 'hello', client: 42, v: 2 },
+      { t: 'beat' },
+      { t: 'beat', in: 1250 },
+      { t: 'bye' },
+      { t: 'sync' },
+      { t: 'probe' },
+      { t: 'suspect', client: 7 },
+    ]
+    for (const frame of frames) expect(parseLivenessFrame(encodeLivenessFrame(frame))).toEqual(frame)
+  })
+
+  it('keep what older peers read where they read it (t, client)', () => {
+    const hello = JSON.parse(encodeLivenessFrame({ t: 'hello', client: 3, v: 2 }))
+    expect([hello.t, hello.client]).toEqual(['hello', 3])
+    expect(JSON.parse(encodeLivenessFrame({ t: 'beat', in: 20_000 })).t).toBe('beat')
   })
 
   it.each([
@@ -31,6 +102,10 @@ describe('liveness frames', () => {
     ['a negative client', '{"t":"hello","client":-1}'],
     ['a fractional client', '{"t":"hello","client":1.5}'],
     ['a string client', '{"t":"hello","client":"1"}'],
+    ['a string version', '{"t":"hello","client":1,"v":"2"}'],
+    ['a promise too short', '{"t":"beat","in":10}'],
+    ['a promise too long', '{"t":"beat","in":3600000}'],
+    ['a suspect without client', '{"t":"suspect"}'],
     ['null', 'null'],
     ['an oversized frame', JSON.stringify({ t: 'beat', pad: 'x'.repeat(500) })],
   ])('rejects %s', (_label, data) => {
@@ -38,12 +113,16 @@ describe('liveness frames', () => {
   })
 })
 
-describe('liveness tracker', () => {
+describe('liveness tracker: what a link says', () => {
+  it('says hello with our client and version when the channel opens', () => {
+    const state = emptyLiveness(SELF)
+    expect(openLink(state, 'a', 0)).toEqual([{ linkId: 'a', frame: { t: 'hello', client: SELF, v: LIVENESS_VERSION } }])
+  })
+
   it('keeps a link that beats, and drops its client after LINK_TIMEOUT_MS of silence', () => {
-    const state = emptyLiveness()
-    onFrame(state, 'a', { t: 'hello', client: 7 }, 0)
+    const state = roomWith([7], [7])
     for (let now = 0; now <= 10_000; now += HEARTBEAT_INTERVAL_MS) {
-      onFrame(state, 'a', { t: 'beat' }, now)
+      onFrame(state, 'to-7', { t: 'beat' }, now)
       expect(tick(state, now, known).gone).toEqual([])
     }
     const { gone } = tickThrough(state, 10_500, 10_000 + LINK_TIMEOUT_MS + HEARTBEAT_INTERVAL_MS)
@@ -51,18 +130,25 @@ describe('liveness tracker', () => {
     expect(isSpokenFor(state, 7)).toBe(false)
   })
 
+  it('holds a link to the promise of its last beat, and counts any traffic as a beat', () => {
+    const state = roomWith([7])
+    onFrame(state, 'to-7', { t: 'beat', in: 20_000 }, 0)
+    expect(tickThrough(state, 500, 20_000).gone).toEqual([])
+    onTraffic(state, 'to-7', 'in', 20_000) // an awareness renewal on y-webrtc's channel
+    expect(tickThrough(state, 20_500, 40_000 + BEAT_GRACE_MS).gone).toEqual([])
+    expect(tickThrough(state, 41_500, 42_000).gone).toEqual([7])
+  })
+
   it('drops a client at once on bye or on close, and only once', () => {
-    const state = emptyLiveness()
-    onFrame(state, 'a', { t: 'hello', client: 1 }, 0)
-    onFrame(state, 'b', { t: 'hello', client: 2 }, 0)
-    expect(onFrame(state, 'a', { t: 'bye' }, 10)).toEqual([1])
-    expect(closeLink(state, 'a')).toEqual([])
-    expect(closeLink(state, 'b')).toEqual([2])
-    expect(tickThrough(state, 0, 5000).gone).toEqual([])
+    const state = roomWith([1, 2])
+    expect(onFrame(state, 'to-1', { t: 'bye' }, 10).gone).toEqual([1])
+    expect(closeLink(state, 'to-1')).toEqual([])
+    expect(closeLink(state, 'to-2')).toEqual([2])
+    expect(tickThrough(state, 500, 5000).gone).toEqual([])
   })
 
   it('keeps a client that another live link still speaks for', () => {
-    const state = emptyLiveness()
+    const state = emptyLiveness(SELF)
     onFrame(state, 'old', { t: 'hello', client: 3 }, 0)
     onFrame(state, 'new', { t: 'hello', client: 3 }, 0)
     expect(closeLink(state, 'old')).toEqual([])
@@ -70,32 +156,207 @@ describe('liveness tracker', () => {
   })
 
   it('blames nobody for a gap in its own ticking (a frozen or busy page)', () => {
-    const state = emptyLiveness()
-    onFrame(state, 'a', { t: 'hello', client: 5 }, 0)
-    tick(state, 0, known)
+    const state = roomWith([5], [5])
     expect(tick(state, 10_000, known).gone).toEqual([])
-    onFrame(state, 'a', { t: 'beat' }, 10_010)
+    onFrame(state, 'to-5', { t: 'beat' }, 10_010)
     expect(tick(state, 10_500, known).gone).toEqual([])
   })
 
   it('revives a link that speaks again after being declared dead', () => {
-    const state = emptyLiveness()
-    onFrame(state, 'a', { t: 'hello', client: 9 }, 0)
-    expect(tickThrough(state, 0, 3000).gone).toEqual([9])
-    onFrame(state, 'a', { t: 'beat' }, 3100)
+    const state = roomWith([9], [9])
+    expect(tickThrough(state, 500, 3000).gone).toEqual([9])
+    onFrame(state, 'to-9', { t: 'beat' }, 3100)
     expect(isSpokenFor(state, 9)).toBe(true)
   })
 
   it('asks a link to re-announce when its client is unknown, at most once per timeout', () => {
-    const state = emptyLiveness()
-    onFrame(state, 'a', { t: 'hello', client: 4 }, 0)
-    let now = 0
+    const state = roomWith([4], [4])
+    let now = 500
     const asks: number[] = []
     for (; now <= 5000; now += HEARTBEAT_INTERVAL_MS) {
-      onFrame(state, 'a', { t: 'beat' }, now)
-      if (tick(state, now, () => false).askSync.length > 0) asks.push(now)
+      onFrame(state, 'to-4', { t: 'beat' }, now)
+      if (ofKind(tick(state, now, () => false).send, 'sync').length > 0) asks.push(now)
     }
     expect(asks).toEqual([LINK_TIMEOUT_MS, 2 * LINK_TIMEOUT_MS])
-    expect(tickThrough(state, now, now + 5000, known).askSync).toEqual([])
+    expect(ofKind(tickThrough(state, now, now + 5000).send, 'sync')).toEqual([])
+  })
+})
+
+describe('liveness tracker: what we send', () => {
+  it('beats every HEARTBEAT_INTERVAL_MS, without a promise, to older peers and to links that have not said hello', () => {
+    const state = roomWith([7], [7])
+    openLink(state, 'new', 0)
+    const { send } = tickThrough(state, 500, GREETING_WAIT_MS)
+    expect(beatsOn(send, 'to-7').map((out) => out.frame)).toEqual(Array(GREETING_WAIT_MS / HEARTBEAT_INTERVAL_MS).fill({ t: 'beat' }))
+    expect(beatsOn(send, 'new')).toHaveLength(GREETING_WAIT_MS / HEARTBEAT_INTERVAL_MS)
+  })
+
+  it('stops beating a link that never said hello (a stock peer) after GREETING_WAIT_MS', () => {
+    const state = emptyLiveness(SELF)
+    openLink(state, 'stock', 0)
+    const { send } = tickThrough(state, TICK_INTERVAL_MS, 20_000)
+    expect(beatsOn(send, 'stock')).toHaveLength(GREETING_WAIT_MS / HEARTBEAT_INTERVAL_MS)
+  })
+
+  it('beats fast only toward its watcher, the next client id after its own, and renewals stand in for the rest', () => {
+    const state = roomWith([10, 40, 60, 90])
+    expect(watcherOf(state)).toBe(60)
+    const watchMs = watchIntervalMs(4)
+    const window = 60_000
+    let sent: Outgoing[] = []
+    for (let now = TICK_INTERVAL_MS; now <= window; now += TICK_INTERVAL_MS) {
+      for (const client of [10, 40, 60, 90]) onFrame(state, `to-${client}`, { t: 'beat', in: UNWATCHED_PROMISE_MS }, now)
+      if (now % 15_000 === 0) for (const client of [10, 40, 60, 90]) onTraffic(state, `to-${client}`, 'out', now) // renewals
+      sent = sent.concat(tick(state, now, known).send)
+    }
+    // Every watchMs, but for the renewals, which went on every link and stood in for a beat.
+    expect(beatsOn(sent, 'to-60').length).toBeLessThanOrEqual(window / watchMs)
+    expect(beatsOn(sent, 'to-60').length).toBeGreaterThanOrEqual(window / watchMs - window / 15_000)
+    expect(beatsOn(sent, 'to-60').every((out) => out.frame.t === 'beat' && out.frame.in === watchMs)).toBe(true)
+    // The others had one beat each, right after hello, to lengthen the first promise.
+    for (const client of [10, 40, 90])
+      expect(beatsOn(sent, `to-${client}`).map((out) => out.frame)).toEqual([{ t: 'beat', in: UNWATCHED_PROMISE_MS }])
+  })
+
+  it('wraps around: the highest client id is watched by the lowest', () => {
+    const state = emptyLiveness(95)
+    for (const client of [10, 40]) onFrame(state, `to-${client}`, { t: 'hello', client, v: 2 }, 0)
+    expect(watcherOf(state)).toBe(10)
+  })
+
+  it('leaves older peers and dead links out of the ring', () => {
+    const state = roomWith([60, 70], [60])
+    expect(watcherOf(state)).toBe(70)
+    onFrame(state, 'to-70', { t: 'bye' }, 100)
+    expect(watcherOf(state)).toBeNull()
+  })
+
+  it('beats at once on a link that becomes the watcher, and its beat says so', () => {
+    const state = roomWith([10, 90])
+    expect(watcherOf(state)).toBe(90)
+    idle(state, TICK_INTERVAL_MS, 5000, [10, 90])
+    openLink(state, 'to-70', 5000)
+    onFrame(state, 'to-70', { t: 'hello', client: 70, v: 2 }, 5000)
+    const { send } = idle(state, 5250, 5250 + MAX_WATCH_INTERVAL_MS, [10, 70, 90])
+    expect(beatsOn(send, 'to-70')[0]?.frame).toEqual({ t: 'beat', in: watchIntervalMs(3) })
+    // 90 is watched no more: its next beat, still at the fast pace it promised, lengthens the promise.
+    expect(beatsOn(send, 'to-90')[0]?.frame).toEqual({ t: 'beat', in: UNWATCHED_PROMISE_MS })
+  })
+
+  it('says a shorter promise at once, even on a link busy with other traffic', () => {
+    const state = roomWith([10, 90])
+    const busy = (from: number, to: number, clients: number[]) => {
+      const send: Outgoing[] = []
+      for (let now = from; now <= to; now += TICK_INTERVAL_MS) {
+        for (const client of clients) {
+          onFrame(state, `to-${client}`, { t: 'beat', in: UNWATCHED_PROMISE_MS }, now)
+          onTraffic(state, `to-${client}`, 'out', now) // relayed changes, say
+        }
+        send.push(...tick(state, now, known).send)
+      }
+      return send
+    }
+    idle(state, TICK_INTERVAL_MS, 2000, [10, 90]) // our first beats lengthened the promises
+    expect(busy(2250, 5000, [10, 90]).filter((out) => out.frame.t === 'beat' && out.frame.in !== watchIntervalMs(2))).toEqual([])
+    expect(watcherOf(state)).toBe(90)
+    onFrame(state, 'to-90', { t: 'bye' }, 5000) // our watcher leaves: 10 watches us now
+    expect(beatsOn(busy(5250, 5250, [10]), 'to-10').map((out) => out.frame)).toEqual([{ t: 'beat', in: watchIntervalMs(2) }])
+  })
+
+  it('promises whole seconds while its own ticks come once a second (a hidden tab), and keeps them', () => {
+    const state = roomWith([60])
+    const beats: Outgoing[] = []
+    for (let now = THROTTLED_TICK_MS; now <= 20_000; now += THROTTLED_TICK_MS) {
+      onFrame(state, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, now)
+      beats.push(...beatsOn(tick(state, now, known).send, 'to-60'))
+    }
+    const promise = Math.ceil(watchIntervalMs(1) / THROTTLED_TICK_MS) * THROTTLED_TICK_MS
+    expect(beats.map((out) => out.frame)).toEqual(Array(beats.length).fill({ t: 'beat', in: promise }))
+    expect(beats.length).toBe(20_000 / promise)
+  })
+
+  it('sends no beat on a link that carried something else within the promise', () => {
+    const state = roomWith([60])
+    const beats = []
+    for (let now = 500; now <= 10_000; now += HEARTBEAT_INTERVAL_MS) {
+      onTraffic(state, 'to-60', 'out', now)
+      beats.push(...beatsOn(tick(state, now, known).send, 'to-60'))
+    }
+    expect(beats).toEqual([])
+  })
+
+  it('spends the idle budget: a fast watch in small rooms, at most MAX_WATCH_INTERVAL_MS in large ones', () => {
+    expect(watchIntervalMs(1)).toBeLessThanOrEqual(750) // two peers: a kill is still seen within LINK_TIMEOUT_MS
+    expect(watchIntervalMs(15)).toBe(MAX_WATCH_INTERVAL_MS)
+    expect(watchIntervalMs(40)).toBe(MAX_WATCH_INTERVAL_MS)
+    for (const links of [1, 3, 7, 15]) {
+      const perSecond = 1000 / watchIntervalMs(links) + links / 15
+      expect(perSecond).toBeLessThanOrEqual(IDLE_BUDGET_MSGS_PER_S + 0.01)
+    }
+  })
+})
+
+describe('liveness tracker: probes and suspects', () => {
+  it('answers a probe at once with a beat', () => {
+    const state = roomWith([60])
+    expect(onFrame(state, 'to-60', { t: 'probe' }, 700).send).toEqual([{ linkId: 'to-60', frame: { t: 'beat', in: watchIntervalMs(1) } }])
+  })
+
+  it('tells the others when the peer it watches falls silent, and they drop it only if their own probe goes unanswered', () => {
+    // Us (50) with 10, 60 (whom we watch for silence: we are its watcher in its view) and 90.
+    const state = roomWith([10, 60, 90])
+    onFrame(state, 'to-60', { t: 'beat', in: 1000 }, 0)
+    for (let now = 500; now <= 3000; now += HEARTBEAT_INTERVAL_MS) {
+      for (const client of [10, 90]) onFrame(state, `to-${client}`, { t: 'beat', in: UNWATCHED_PROMISE_MS }, now)
+    }
+    const { gone, send } = tickThrough(state, 500, 1000 + 1000 + BEAT_GRACE_MS + HEARTBEAT_INTERVAL_MS)
+    expect(gone).toEqual([60])
+    expect(ofKind(send, 'suspect')).toEqual([
+      { linkId: 'to-10', frame: { t: 'suspect', client: 60 } },
+      { linkId: 'to-90', frame: { t: 'suspect', client: 60 } },
+    ])
+
+    // Another peer hears the suspect: it probes its own link to 60 and waits.
+    const other = roomWith([50, 60])
+    onFrame(other, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 0)
+    tickThrough(other, TICK_INTERVAL_MS, 2500)
+    expect(onFrame(other, 'to-50', { t: 'suspect', client: 60 }, 2600).send).toEqual([{ linkId: 'to-60', frame: { t: 'probe' } }])
+    const after = tickThrough(other, 2750, 2600 + PROBE_TIMEOUT_MS + HEARTBEAT_INTERVAL_MS)
+    expect(after.gone).toEqual([60])
+    expect(ofKind(after.send, 'suspect')).toEqual([]) // the news came from a peer: not told again
+  })
+
+  it('keeps a live peer that a hostile one calls gone: the probe is answered', () => {
+    const state = roomWith([60, 66])
+    onFrame(state, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 0)
+    idle(state, TICK_INTERVAL_MS, 5000, [66])
+    const probes = onFrame(state, 'to-66', { t: 'suspect', client: 60 }, 5000).send
+    expect(probes).toEqual([{ linkId: 'to-60', frame: { t: 'probe' } }])
+    // A flood of suspects sends no further probe while one is out.
+    for (let now = 5001; now < 5100; now++) expect(onFrame(state, 'to-66', { t: 'suspect', client: 60 }, now).send).toEqual([])
+    onFrame(state, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 5100)
+    expect(idle(state, 5250, 10_000, [66]).gone).toEqual([])
+    expect(isSpokenFor(state, 60)).toBe(true)
+  })
+
+  it('neither probes older peers nor tells them anything they would count as garbage', () => {
+    const state = roomWith([60, 70], [70])
+    expect(onFrame(state, 'to-60', { t: 'suspect', client: 70 }, 1000).send).toEqual([])
+    expect(onIceTrouble(state, 'to-70', 1000)).toEqual([])
+    onFrame(state, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 0)
+    const { send } = tickThrough(state, 500, 5000)
+    expect(send.filter((out) => out.linkId === 'to-70' && out.frame.t !== 'beat')).toEqual([])
+  })
+
+  it('probes a link whose ICE state says trouble, drops it unanswered and tells the others', () => {
+    const state = roomWith([10, 60])
+    for (const client of [10, 60]) onFrame(state, `to-${client}`, { t: 'beat', in: UNWATCHED_PROMISE_MS }, 0)
+    expect(tickThrough(state, TICK_INTERVAL_MS, 7000).gone).toEqual([])
+    expect(onIceTrouble(state, 'to-60', 7000)).toEqual([{ linkId: 'to-60', frame: { t: 'probe' } }])
+    expect(onIceTrouble(state, 'to-60', 7100)).toEqual([]) // one probe at a time
+    onFrame(state, 'to-10', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 7500)
+    const { gone, send } = tickThrough(state, 7250, 7000 + PROBE_TIMEOUT_MS + HEARTBEAT_INTERVAL_MS)
+    expect(gone).toEqual([60])
+    expect(ofKind(send, 'suspect')).toEqual([{ linkId: 'to-10', frame: { t: 'suspect', client: 60 } }])
   })
 })
