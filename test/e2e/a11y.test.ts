@@ -1,14 +1,12 @@
 // Accessibility and looks, on the built site and on a page embedding the library: axe-core
 // in the light and dark themes, the keyboard alone, and screenshots at 1280 and 360 px.
 import { mkdir } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import type axe from 'axe-core'
 import { composer, expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom } from './harness.js'
 import { useEmbedStack } from './embed-pages.js'
+import { axeViolations } from './page-probes.js'
 
-const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 /** Where screenshots go (gitignored), to be looked at by a person. */
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url)
 const WIDE = { width: 1280, height: 800 }
@@ -20,19 +18,6 @@ const stack = useEmbedStack()
 beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true })
 })
-
-/** axe-core's violations on the page (all its default rules), one readable line each. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE_SOURCE })
-  return page.evaluate(async () => {
-    const results = await (window as unknown as { axe: typeof axe }).axe.run(document)
-    return results.violations.map(
-      (violation) =>
-        `${violation.id} (${violation.impact ?? '?'}): ` +
-        violation.nodes.map((node) => `${JSON.stringify(node.target)} ${node.failureSummary ?? ''}`).join(' | '),
-    )
-  })
-}
 
 /** Two people in a room, each having said something, as seen from `page`'s side. */
 async function conversation(url: string): Promise<[Page, Page]> {

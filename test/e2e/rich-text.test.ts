@@ -5,54 +5,14 @@
 // Headless Chromium keeps every page visible, so Bob's page gets the same stand-in as
 // unread.test.ts: an init script makes `document.visibilityState` report what the test says
 // and records each `new Notification(...)` before the real constructor runs.
-import { createRequire } from 'node:module'
 import type { Page } from 'playwright-core'
-import type axe from 'axe-core'
 import { describe, expect, it } from 'vitest'
 import { composer, expectMessages, joinRoom, messageLog, roomUrl, shownMembers, uniqueRoom, useChatStack } from './harness.js'
-
-const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
-
-const PAGE_STATE_SCRIPT = `(() => {
-  let hidden = false
-  Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get () { return hidden ? 'hidden' : 'visible' } })
-  Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get () { return hidden } })
-  window.__setHidden = value => { hidden = value; document.dispatchEvent(new Event('visibilitychange')) }
-  const shown = window.__notifications = []
-  const Real = window.Notification
-  if (Real !== undefined) {
-    window.Notification = class extends Real {
-      constructor (title, options) { shown.push({ title, body: (options && options.body) || '' }); super(title, options) }
-    }
-  }
-})()`
-
-interface PageState {
-  __setHidden(hidden: boolean): void
-  __notifications: Array<{ title: string; body: string }>
-}
+import { PAGE_STATE_SCRIPT, axeViolations, notifications, setHidden } from './page-probes.js'
 
 const stack = useChatStack(2)
 
-const setHidden = (page: Page, hidden: boolean) =>
-  page.evaluate((value) => {
-    ;(window as unknown as PageState).__setHidden(value)
-  }, hidden)
-const notifications = (page: Page) => page.evaluate(() => (window as unknown as PageState).__notifications)
 const title = (page: Page) => page.evaluate(() => document.title)
-
-/** axe-core's violations on the page, one readable line each. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE_SOURCE })
-  return page.evaluate(async () => {
-    const results = await (window as unknown as { axe: typeof axe }).axe.run(document)
-    return results.violations.map(
-      (violation) =>
-        `${violation.id} (${violation.impact ?? '?'}): ` +
-        violation.nodes.map((node) => `${JSON.stringify(node.target)} ${node.failureSummary ?? ''}`).join(' | '),
-    )
-  })
-}
 
 describe('links, markdown and mentions', () => {
   it('Alice completes and mentions Bob; his hidden page counts and notifies it; links open apart; axe stays clean', async () => {

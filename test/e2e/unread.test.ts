@@ -10,25 +10,7 @@ import { describe, expect, it } from 'vitest'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { composer, expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom } from './harness.js'
 import { useEmbedStack } from './embed-pages.js'
-
-const PAGE_STATE_SCRIPT = `(() => {
-  let hidden = false
-  Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get () { return hidden ? 'hidden' : 'visible' } })
-  Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get () { return hidden } })
-  window.__setHidden = value => { hidden = value; document.dispatchEvent(new Event('visibilitychange')) }
-  const shown = window.__notifications = []
-  const Real = window.Notification
-  if (Real !== undefined) {
-    window.Notification = class extends Real {
-      constructor (title, options) { shown.push({ title, body: (options && options.body) || '' }); super(title, options) }
-    }
-  }
-})()`
-
-interface PageState {
-  __setHidden(hidden: boolean): void
-  __notifications: Array<{ title: string; body: string }>
-}
+import { PAGE_STATE_SCRIPT, notifications, setHidden } from './page-probes.js'
 
 const stack = useEmbedStack()
 
@@ -39,11 +21,6 @@ async function watchedPage(browser: Browser): Promise<Page> {
   return context.newPage()
 }
 
-const setHidden = (page: Page, hidden: boolean) =>
-  page.evaluate((value) => {
-    ;(window as unknown as PageState).__setHidden(value)
-  }, hidden)
-const notifications = (page: Page) => page.evaluate(() => (window as unknown as PageState).__notifications)
 const title = (page: Page) => page.evaluate(() => document.title)
 
 /** The log's lines in order: "author: text" for messages, the text for notices. */

@@ -2,6 +2,7 @@
 // Used by the fuzz tests; the same seed always yields the same frames, so failures replay.
 
 import type { RejectReason } from '../../signaling/protocol.js'
+import { seededRandom } from '../support/seeded-random.js'
 
 /** What the server must do with a frame. */
 export type Expectation =
@@ -31,18 +32,6 @@ const CLOSE_TOO_BIG = 1009
 /** Topic names valid fuzz subscriptions draw from; small so subscriptions overlap. */
 const FUZZ_TOPIC_POOL_SIZE = 40
 const VALID_TYPES = new Set(['subscribe', 'unsubscribe', 'publish', 'ping'])
-
-/** A seeded PRNG (mulberry32) returning floats in [0, 1). */
-export function createPrng(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Random = () => number
 
@@ -257,7 +246,7 @@ const TOTAL_WEIGHT = GENERATORS.reduce((sum, [weight]) => sum + weight, 0)
 
 /** Generates `count` labelled frames from `seed`. */
 export function generateFrames(seed: number, count: number, limits: FuzzLimits): FuzzFrame[] {
-  const random = createPrng(seed)
+  const random = seededRandom(seed)
   const frames: FuzzFrame[] = []
   for (let i = 0; i < count; i += 1) {
     let roll = random() * TOTAL_WEIGHT

@@ -11,6 +11,7 @@ import {
   type ChangeSource,
 } from '../../src/transport/relay-policy.js'
 import { MAX_NEIGHBOURS, encodeRelayFrame, parseRelayFrame, type RelayFrame } from '../../src/transport/relay-protocol.js'
+import { seededRandom as random } from '../support/seeded-random.js'
 
 const from = (peerId: string, neighbours: string[] | null): ChangeSource => ({
   from: 'link',
@@ -39,18 +40,6 @@ describe('relayTargets', () => {
     expect(relayTargets(['a', 'b', 'c'], [from('a', ['b', 'c']), from('b', ['a'])])).toEqual(new Set(['c']))
   })
 })
-
-/** A seeded generator (mulberry32), so that a failing mesh can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A connected random mesh of `size` peers, each with about `degree` links (a random tree plus chords). */
 function randomMesh(size: number, degree: number, next: () => number): Map<string, Set<string>> {
