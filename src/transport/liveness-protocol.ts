@@ -18,6 +18,7 @@
 //                                      nobody drops a peer on another's word)
 // Older peers parse only t and client, so the added fields pass them by; kinds they do not
 // know they count as garbage, which is why probes and suspects go to v 2 peers only.
+import { readJsonFrame } from './json-frame.js'
 
 /** SCTP stream id of the side channel; far from the ids simple-peer's own channel takes. */
 export const LIVENESS_CHANNEL_ID = 500
@@ -50,15 +51,9 @@ export function encodeLivenessFrame(frame: LivenessFrame): string {
 
 /** Parses a frame from the wire; null for anything malformed (binary, bad JSON, wrong shape). */
 export function parseLivenessFrame(data: unknown): LivenessFrame | null {
-  if (typeof data !== 'string' || data.length > MAX_FRAME_CHARS) return null
-  let value: unknown
-  try {
-    value = JSON.parse(data)
-  } catch {
-    return null // not JSON: a hostile or broken peer
-  }
-  if (typeof value !== 'object' || value === null) return null
-  const { t, client, v, in: promise } = value as Record<string, unknown>
+  const value = readJsonFrame(data, MAX_FRAME_CHARS)
+  if (value === null) return null
+  const { t, client, v, in: promise } = value
   if (t === 'bye' || t === 'sync' || t === 'probe') return { t }
   if (t === 'beat') {
     if (promise === undefined) return { t }

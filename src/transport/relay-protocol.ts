@@ -11,6 +11,7 @@
 //                                                 what it lacks (y-protocols sync step 1) and
 //   {"t":"digest","sv":"<8 hex digits>","r":true}  answers with its own, so the sender asks too
 //                                                 (an answer is never answered)
+import { readJsonFrame } from './json-frame.js'
 
 /** SCTP stream id of the relay channel; next to liveness (500) and framing capability (501). */
 export const RELAY_CHANNEL_ID = 502
@@ -35,15 +36,9 @@ export function encodeRelayFrame(frame: RelayFrame): string {
 
 /** Parses a frame from the wire; null for anything malformed (binary, bad JSON, wrong shape, too long). */
 export function parseRelayFrame(data: unknown): RelayFrame | null {
-  if (typeof data !== 'string' || data.length > MAX_FRAME_CHARS) return null
-  let value: unknown
-  try {
-    value = JSON.parse(data)
-  } catch {
-    return null // not JSON: a hostile or broken peer
-  }
-  if (typeof value !== 'object' || value === null) return null
-  const { t, ids, sv, r } = value as Record<string, unknown>
+  const value = readJsonFrame(data, MAX_FRAME_CHARS)
+  if (value === null) return null
+  const { t, ids, sv, r } = value
   if (t === 'digest' && typeof sv === 'string' && DIGEST.test(sv) && (r === undefined || r === true)) return r ? { t, sv, r } : { t, sv }
   if (t !== 'nbrs' || !Array.isArray(ids) || ids.length > MAX_NEIGHBOURS) return null
   const parsed: string[] = []
