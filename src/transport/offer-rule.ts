@@ -43,6 +43,9 @@ export function offersTo(self: string, other: string): boolean {
 
 /** Decides what an announcement (or invitation) leads to. */
 export function decideAnnounce(own: OwnView, announce: AnnounceView): AnnounceDecision {
+  // Our own, echoed back by the signaling server: y-webrtc ignores it; an invitation to
+  // ourselves would only cost a frame.
+  if (announce.from === own.peerId) return 'drop'
   if (announce.to !== undefined && announce.to !== own.peerId) return 'drop' // not for us (y-webrtc agrees)
   if (!announce.marked) return 'pass' // a stock peer: y-webrtc offers, as it always did
   if (offersTo(own.peerId, announce.from)) {

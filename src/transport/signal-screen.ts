@@ -150,7 +150,7 @@ function screenSignal({ room, lastTokens, closed }: ScreenedRoom, data: unknown)
 function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown }): boolean {
   const join = joinStateOf(room)
   const marked = isMarkedAnnounce(data)
-  if (marked) join.parleyPeers.add(data.from)
+  if (marked && data.from !== room.peerId) join.parleyPeers.add(data.from)
   const conn: WebrtcConn | undefined = room.webrtcConns.get(data.from)
   const decision = decideAnnounce(
     {

@@ -32,6 +32,11 @@ describe('decideAnnounce', () => {
     expect(decideAnnounce(own('c'), invitation('b', 'a'))).toBe('drop')
   })
 
+  it('drops its own announcement, which the signaling server echoes back to it', () => {
+    expect(decideAnnounce(own('a'), broadcast('a'))).toBe('drop')
+    expect(decideAnnounce(own('a'), invitation('a', 'a'))).toBe('drop')
+  })
+
   it('invites no one it already has a link to, or when it takes no more links', () => {
     expect(decideAnnounce(own('b', { connected: true, initiator: false }), broadcast('a'))).toBe('drop')
     expect(decideAnnounce(own('b', { connected: false, initiator: false }), broadcast('a'))).toBe('drop')
