@@ -178,6 +178,11 @@ export class ParleyMessageList extends LitElement {
   #sizedHeight = -1
 
   override willUpdate(changed: PropertyValues<this>): void {
+    // The user may have scrolled back to the newest while the scroll event still waits for the
+    // next frame: read where the view is now, or a message arriving in between would be kept
+    // out of view (the view held on the old bottom entry) and the late event would then see
+    // the view above the newest. Not when a jump (reveal) or the window chose where to go.
+    if (!this.#stick && this.#anchor === null && this.hasUpdated) this.#stick = this.#atNewest() ?? false
     if (changed.has('notices')) {
       this.#sortedNotices = [...this.notices].sort((a, b) => a.after - b.after || a.id - b.id)
       this.#noticeAfter = new Set(this.notices.map((notice) => notice.after))
@@ -247,13 +252,22 @@ export class ParleyMessageList extends LitElement {
     if (this.#moveWindow()) this.requestUpdate()
   }
 
+  /**
+   * Whether the view is at the newest entry; null when the log changed size since the last
+   * resize was handled: a scroll event dispatched after the log shrank but before the resize
+   * is handled (browsers dispatch scroll events before resize observations) would read the new
+   * height as the user scrolling up, so following is left to #onResize then.
+   */
+  #atNewest(): boolean | null {
+    const log = this.log
+    if (log.clientHeight !== this.#sizedHeight) return null
+    return log.scrollHeight - log.scrollTop - log.clientHeight <= STICK_TO_BOTTOM_PX
+  }
+
   #onScroll(): void {
     const log = this.log
     const fromBottom = log.scrollHeight - log.scrollTop - log.clientHeight
-    // A scroll event dispatched after the log shrank but before the resize is handled (browsers
-    // dispatch scroll events before resize observations) would read the new height as the user
-    // scrolling up: leave following to #onResize then.
-    if (log.clientHeight === this.#sizedHeight) this.#stick = fromBottom <= STICK_TO_BOTTOM_PX
+    this.#stick = this.#atNewest() ?? this.#stick
     if (this.#stick) this.unseen = 0
     this.far = !this.#stick && fromBottom > log.clientHeight
     if (this.#moveWindow()) this.requestUpdate()

@@ -204,6 +204,25 @@ describe('parley-message-list', () => {
     await expect.poll(() => jump().elements()).toEqual([])
   })
 
+  it('follows a message that arrives right after the user scrolled back down, before the scroll event', async () => {
+    // Scroll events wait for the next frame; a message can be drawn in between (a CI run did so).
+    const list = await mountSized(manyMessages(100))
+    const scroller = log().element() as HTMLElement
+    const fromBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight
+    scroller.scrollTop = 0
+    await new Promise((resolve) => requestAnimationFrame(resolve)) // its scroll event: reading above
+    await new Promise((resolve) => requestAnimationFrame(resolve))
+    scroller.scrollTop = scroller.scrollHeight // back down; its event comes at the next frame
+    list.messages = [...list.messages, message('m101', 'Bo', 'arrived before the scroll event')]
+    await list.updateComplete
+    expect(fromBottom()).toBeLessThan(2)
+    await new Promise((resolve) => requestAnimationFrame(resolve)) // the scroll event, late
+    await new Promise((resolve) => requestAnimationFrame(resolve))
+    list.messages = [...list.messages, message('m102', 'Bo', 'and the next one')]
+    await list.updateComplete
+    expect(fromBottom()).toBeLessThan(2)
+  })
+
   it('searches 100,000 messages by keyboard and shows each match in view, newest first', async () => {
     const messages = Array.from({ length: 100_000 }, (_, index) =>
       message(`m${index}`, 'Ann', index === 1234 || index === 77_777 ? `the word zebra, ${index}` : `message ${index}`),
