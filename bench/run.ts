@@ -11,33 +11,20 @@ import { DEFAULT_BENCH_OPTIONS, formatBenchTable, formatCapacityTable, runSignal
 
 const results: Record<string, unknown> = {}
 
-const bundle = await runBundleSizeBench()
-console.log(formatBundleSize(bundle) + '\n')
-results.bundleSize = bundle
+/** Each benchmark in turn (one at a time: they share the machine), its table, its figures. */
+async function runEach<T>(name: string, run: () => Promise<T>, table: (figures: T) => string): Promise<void> {
+  const figures = await run()
+  console.log(table(figures) + '\n')
+  results[name] = figures
+}
 
-const records = await runRecordsBench()
-console.log(recordsTable(records) + '\n')
-results.records = records
-
-const presence = await runPresenceBench()
-console.log(presenceTable(presence) + '\n')
-results.presence = presence
-
-const send = await runSendBench()
-console.log(sendTable(send) + '\n')
-results.send = send
-
-const history = await runHistoryBench()
-console.log(historyTable(history) + '\n')
-results.history = history
-
-const flood = await runFloodBench()
-console.log(floodTable(flood) + '\n')
-results.flood = flood
-
-const rooms = await runRoomsBench()
-console.log(roomsTable(rooms) + '\n')
-results.rooms = rooms
+await runEach('bundleSize', runBundleSizeBench, formatBundleSize)
+await runEach('records', runRecordsBench, recordsTable)
+await runEach('presence', runPresenceBench, presenceTable)
+await runEach('send', runSendBench, sendTable)
+await runEach('history', runHistoryBench, historyTable)
+await runEach('flood', runFloodBench, floodTable)
+await runEach('rooms', runRoomsBench, roomsTable)
 
 const signaling = await runSignalingBench()
 console.log(formatBenchTable(signaling) + '\n')

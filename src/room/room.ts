@@ -219,20 +219,8 @@ export class Room {
     return message
   }
 
+  /** Writes a new annotation of `kind` on message `target`, signed when the author can sign. */
   async #annotate(
-    author: Author,
-    kind: AnnotationKind,
-    target: string,
-    content: string,
-    on: boolean,
-    now: number,
-  ): Promise<AnnotationRecord> {
-    const record = await this.#annotation(author, kind, target, content, on, now)
-    if (!this.#closed) appendAnnotation(this.#doc, record, this)
-    return record
-  }
-
-  async #annotation(
     author: Author,
     kind: AnnotationKind,
     target: string,
@@ -250,9 +238,13 @@ export class Room {
       on,
       sentAt: now,
     }
-    if (author.signer === null) return unsigned
-    const withKey = { ...unsigned, publicKey: author.signer.publicKey }
-    return { ...withKey, signature: await author.signer.sign(annotationBytes(this.topic, withKey)) }
+    let record = unsigned
+    if (author.signer !== null) {
+      const withKey = { ...unsigned, publicKey: author.signer.publicKey }
+      record = { ...withKey, signature: await author.signer.sign(annotationBytes(this.topic, withKey)) }
+    }
+    if (!this.#closed) appendAnnotation(this.#doc, record, this)
+    return record
   }
 
   /**

@@ -22,17 +22,23 @@ const signaling = useSignalingServer('slow-links')
 globalThis.WebSocket = tappedWebSocket({ slowAnswer: { answerMs: ANSWER_MS, candidateSpacingMs: CANDIDATE_SPACING_MS } }).WebSocket
 
 describe('reofferStuckLinks on a slow network', () => {
+  /** A provider here, screened and timing its links with a short quiet time, on a new topic; connected to signaling. */
+  async function screenedRoom() {
+    const topic = signaling.topic()
+    const local = openLocalProvider(topic, signaling.url())
+    signaling.track(() => local.close())
+    const room = await local.room
+    const stats: StuckLinkStats = { reoffers: 0, reinvitations: 0 }
+    signaling.track(screenSignals(room))
+    signaling.track(reofferStuckLinks(room, { quietMs: QUIET_MS, checkIntervalMs: 100 }, stats, () => 0))
+    await expect.poll(() => local.provider.signalingConns[0]?.connected, { timeout: CONNECT_TIMEOUT_MS }).toBe(true)
+    return { topic, room, stats }
+  }
+
   it(
     'leaves a link alone that keeps progressing, though its answer takes longer than the quiet time',
     async () => {
-      const topic = signaling.topic()
-      const local = openLocalProvider(topic, signaling.url())
-      signaling.track(() => local.close())
-      const room = await local.room
-      const stats: StuckLinkStats = { reoffers: 0, reinvitations: 0 }
-      signaling.track(screenSignals(room))
-      signaling.track(reofferStuckLinks(room, { quietMs: QUIET_MS, checkIntervalMs: 100 }, stats, () => 0))
-      await expect.poll(() => local.provider.signalingConns[0]?.connected, { timeout: CONNECT_TIMEOUT_MS }).toBe(true)
+      const { topic, room, stats } = await screenedRoom()
 
       // It announces; this process offers, and waits for the slow answer.
       const remote = await signaling.startPeer({ kind: 'stock', topic })
@@ -52,14 +58,7 @@ describe('reofferStuckLinks on a slow network', () => {
   it(
     'offers again a link whose answer never comes',
     async () => {
-      const topic = signaling.topic()
-      const local = openLocalProvider(topic, signaling.url())
-      signaling.track(() => local.close())
-      const room = await local.room
-      const stats: StuckLinkStats = { reoffers: 0, reinvitations: 0 }
-      signaling.track(screenSignals(room))
-      signaling.track(reofferStuckLinks(room, { quietMs: QUIET_MS, checkIntervalMs: 100 }, stats, () => 0))
-      await expect.poll(() => local.provider.signalingConns[0]?.connected, { timeout: CONNECT_TIMEOUT_MS }).toBe(true)
+      const { topic, room, stats } = await screenedRoom()
 
       // Its first offer is lost on the way: nothing comes back, and the link is offered anew.
       const remote = await signaling.startPeer({ kind: 'stock', topic, tap: { dropOfferLinks: 1 } })
