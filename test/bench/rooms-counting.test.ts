@@ -63,12 +63,17 @@ describe('counting sends on real links', () => {
       const updates = async () =>
         (await Promise.all(peers.map((peer) => peer.counts()))).map((counts) => counts.sends['y-webrtc:sync-update']?.messages ?? 0)
       // Each peer sends what it applied to all of its links (the author included): in a full
-      // mesh, 2 sends each.
-      await expect.poll(updates, { timeout: CONNECT_TIMEOUT_MS }).toEqual(links)
+      // mesh, 2 sends each. Stock may still be linking a pair meanwhile (a CI run saw a link
+      // form after the counts were taken), so each peer sent to at least the links it held
+      // before and at most those it holds after.
+      const atLeast = (sent: number[]) => sent.every((count, i) => count >= links[i])
+      await expect.poll(async () => atLeast(await updates()), { timeout: CONNECT_TIMEOUT_MS }).toBe(true)
+      const sent = await updates()
       const counts = await Promise.all(peers.map((peer) => peer.counts()))
       for (const [i, each] of counts.entries()) {
+        expect(sent[i]).toBeLessThanOrEqual(each.linkedPeers.length)
         expect(Object.keys(each.sends).filter((key) => key.startsWith('side:'))).toEqual([])
-        expect(each.openChannels).toBe(links[i])
+        expect(each.openChannels).toBe(each.linkedPeers.length)
       }
     },
     TEST_TIMEOUT_MS,
