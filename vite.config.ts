@@ -44,7 +44,7 @@ function emptyOutDirExceptLibrary(): Plugin {
 
 /**
  * The lazy chunks (ARCHITECTURE.md, "What loads first") import only what the first load has
- * loaded already, so Vite's preload helper (about 0.6 KB gzipped in what loads first) would
+ * loaded already, so Vite's preload helper (about 0.7 KB gzipped in what loads first) would
  * fetch nothing: this one just runs the import. With `modulePreload: false` Vite adds no
  * modulepreload polyfill either.
  */
