@@ -1,6 +1,7 @@
 // The room's transport, loaded after what loads first (ARCHITECTURE.md, "What loads first"):
-// y-webrtc, simple-peer and Parley's adaptations are a fifth of the JavaScript, and a room opens
-// its document, its stored history and its element without them.
+// y-webrtc, simple-peer and Parley's adaptations are nearly a quarter of the JavaScript, and a
+// room opens its document, its stored history and its element without them.
+
 // Types only: a value imported from transport/ here would bring all of it into what loads first.
 import type { Transport, TransportOptions, TransportStats } from '../transport/index.js'
 
