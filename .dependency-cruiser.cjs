@@ -19,6 +19,13 @@ const ENTRIES = { main: ['components', 'room'], lib: ['components', 'room'] }
 /** npm packages that speak WebRTC: only src/transport may import them. */
 const WEBRTC_PACKAGES = ['y-webrtc', 'simple-peer', 'simple-peer-light']
 
+/**
+ * Code that loads on demand (ARCHITECTURE.md, "What loads first"): other code reaches it only
+ * through import(), or for its types. One static value import would put it (for transport/,
+ * all of it, through its index.ts) back into what loads first.
+ */
+const ON_DEMAND = ['^src/transport/', '^src/components/message-actions\\.ts$', '^src/components/mention-completion\\.ts$']
+
 /** Lit and its parts: only components (and the entries that define them) may import them. */
 const LIT_PACKAGES = ['lit', 'lit-html', 'lit-element', '@lit/reactive-element', '@lit-labs/[^/]+']
 
@@ -81,6 +88,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/transport/' },
       to: { path: npmPath(WEBRTC_PACKAGES) },
+    },
+    {
+      name: 'on-demand-by-import-only',
+      comment: 'What loads on demand is reached only by import() or for its types, or it would load first again.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/transport/' },
+      to: { path: ON_DEMAND, dependencyTypesNot: ['type-only', 'dynamic-import'] },
     },
     {
       name: 'lit-only-in-components',

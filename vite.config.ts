@@ -42,6 +42,25 @@ function emptyOutDirExceptLibrary(): Plugin {
   }
 }
 
+/**
+ * The lazy chunks (ARCHITECTURE.md, "What loads first") import only what the first load has
+ * loaded already, so Vite's preload helper (about 0.7 KB gzipped in what loads first) would
+ * fetch nothing: this one just runs the import. With `modulePreload: false` Vite adds no
+ * modulepreload polyfill either.
+ */
+function noPreloadHelper(): Plugin {
+  return {
+    name: 'parley:no-preload-helper',
+    apply: 'build',
+    enforce: 'pre',
+    load: {
+      // Vite's helper that preloads a lazy chunk's imports before running it.
+      filter: { id: /^\0vite\/preload-helper\.js$/ },
+      handler: () => 'export const __vitePreload = (load) => load()',
+    },
+  }
+}
+
 export default defineConfig({
   base: './',
   envPrefix: ENV_PREFIX,
@@ -49,10 +68,11 @@ export default defineConfig({
     port: Number(process.env.PORT ?? 5173),
     strictPort: true,
   },
-  plugins: [emptyOutDirExceptLibrary()],
+  plugins: [emptyOutDirExceptLibrary(), noPreloadHelper()],
   resolve: { alias: LIGHTER_PEER },
   build: {
     target: 'es2022',
     emptyOutDir: false,
+    modulePreload: false,
   },
 })

@@ -1,5 +1,5 @@
-// Builds the embeddable library: one self-contained ES module, dist/lib/parley-chat.js, that
-// registers <parley-chat>. Run after the site build (npm run build does both).
+// Builds the embeddable library: one ES module, dist/lib/parley-chat.js, that registers
+// <parley-chat>, and the chunks it loads on demand next to it. Run after the site build.
 import { defineConfig } from 'vite'
 import { ENV_PREFIX, LIGHTER_PEER } from './vite.config.js'
 
@@ -18,10 +18,16 @@ export default defineConfig({
       fileName: () => 'parley-chat.js',
     },
     rolldownOptions: {
-      // Everything in one file: lit, yjs and y-webrtc are bundled, nothing is loaded later.
-      // Vite keeps whitespace in ES libraries for downstream bundlers; this file is served as
-      // it is, so it is minified like the site.
-      output: { codeSplitting: false, minify: true, comments: { annotation: false } },
+      // One entry file with lit, yjs and y-webrtc bundled; the parts used on demand (ARCHITECTURE.md,
+      // "What loads first") are chunks next to it, which the entry imports by relative URL
+      // (resolved against its own URL, so from wherever the page loaded it).
+      // Vite keeps whitespace in ES libraries for downstream bundlers; these files are served as
+      // they are, so they are minified like the site.
+      // The chunks import what they share with the entry from the entry itself (under extra,
+      // minified export names), so what loads first stays one file, not the entry and a chunk
+      // it would have to fetch before it could run.
+      preserveEntrySignatures: 'allow-extension',
+      output: { chunkFileNames: 'parley-chat-[name]-[hash].js', minify: true, comments: { annotation: false } },
     },
   },
 })

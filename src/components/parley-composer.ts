@@ -5,10 +5,13 @@ import { LitElement, css, html, nothing } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import { MAX_MESSAGE_CHARS, draftProblem } from '../room/index.js'
 import { intent } from './events.js'
-import { completeMention, matchingNames, mentionQueryAt, type MentionQuery } from './mention-completion.js'
+import { LazyModule } from './lazy-part.js'
+import type { MentionQuery } from './mention-completion.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
 
 const numberFormat = new Intl.NumberFormat('en')
+/** Completing @mentions: its code loads when the user first types an @ (lazy-part.ts). */
+const mentionCompletion = new LazyModule(() => import('./mention-completion.js'))
 
 /** The completion list offered for the @query at the caret. */
 interface Completion {
@@ -69,6 +72,20 @@ export class ParleyComposer extends LitElement {
   /** Offers names for the @query at the caret, if any and any match. */
   #updateCompletion(): void {
     const field = this.textarea
+    const mentions = mentionCompletion.module
+    if (mentions === undefined) {
+      this.completion = null
+      // The first @ loads the completion; the list opens then, if the field still has the keyboard.
+      if (field.value.includes('@'))
+        mentionCompletion.load().then(
+          () => {
+            if (this.shadowRoot?.activeElement === field) this.#updateCompletion()
+          },
+          () => undefined, // no list is offered: the draft and sending work as before
+        )
+      return
+    }
+    const { matchingNames, mentionQueryAt } = mentions
     const mention = field.selectionStart === field.selectionEnd ? mentionQueryAt(field.value, field.selectionStart) : null
     if (mention === null || mention.start !== this.#dismissedAt) this.#dismissedAt = -1
     const options = mention === null || this.#dismissedAt !== -1 ? [] : matchingNames(this.mentionable, mention.query)
@@ -83,9 +100,10 @@ export class ParleyComposer extends LitElement {
   #pick(index: number): void {
     const completion = this.completion
     const name = completion?.options[index]
-    if (completion === null || name === undefined) return
+    const mentions = mentionCompletion.module
+    if (completion === null || name === undefined || mentions === undefined) return
     const field = this.textarea
-    const next = completeMention(field.value, completion.mention, field.selectionStart, name)
+    const next = mentions.completeMention(field.value, completion.mention, field.selectionStart, name)
     field.value = next.draft
     field.setSelectionRange(next.caret, next.caret)
     this.draft = next.draft

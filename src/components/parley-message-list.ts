@@ -9,7 +9,8 @@ import { customElement, property, query, state } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
 import { colorFor, draftProblem, unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../room/index.js'
 import { intent } from './events.js'
-import { messageActionStyles, renderActions, renderQuote, renderReactions, renderRefused } from './message-actions.js'
+import { LazyModule, LazyPart } from './lazy-part.js'
+import { messageActionStyles, renderQuote, renderReactions, renderRefused } from './message-annotations.js'
 import { MessageSearch, continuesGroup, dayLabel, sameDay } from './log-reading.js'
 import { NO_MENTIONS, type MentionNames } from './rich-text.js'
 import { renderRichText, richTextOf } from './rich-text-view.js'
@@ -22,6 +23,9 @@ export interface LogNotice {
   text: string
   after: number
 }
+
+/** The actions panel, delete confirmation and editor: loaded when a "More actions" is first hovered, focused or used. */
+const messageActions = new LazyModule(() => import('./message-actions.js'))
 
 /** How close to the bottom, in pixels, still counts as "at the bottom". */
 const STICK_TO_BOTTOM_PX = 32
@@ -142,6 +146,8 @@ export class ParleyMessageList extends LitElement {
   @property({ attribute: false }) selfId = ''
   /** The message whose actions panel is open, by id. */
   @state() private actionsFor: string | null = null
+  /** The message whose deletion asks to be confirmed, by id. */
+  @state() private confirmingDelete: string | null = null
   /** The message being edited in place, by id. */
   @state() private editing: string | null = null
   /** The message a quote jumped to, highlighted until the next jump. */
@@ -156,6 +162,7 @@ export class ParleyMessageList extends LitElement {
   /** Which of `hits` is shown; -1 before the first jump. */
   @state() private hitIndex = -1
   #search = new MessageSearch()
+  #actions = new LazyPart(this, messageActions)
   #editedCopies = new WeakMap<MessageRecord, MessageRecord>()
   /** Where each notice sits (after how many messages): a message right after one starts a new header. */
   #noticeAfter = new Set<number>()
@@ -490,17 +497,42 @@ export class ParleyMessageList extends LitElement {
     this.renderRoot.querySelector<HTMLElement>(`[data-key="${CSS.escape(`m:${id}`)}"] .more`)?.focus()
   }
 
+  /** Focuses the first button matching `selector` in message `id`'s actions once rendered. */
+  async #focusAction(id: string, selector: string): Promise<void> {
+    await this.updateComplete
+    this.renderRoot.querySelector<HTMLElement>(`[data-key="${CSS.escape(`m:${id}`)}"] ${selector}`)?.focus()
+  }
+
   #toggleActions(id: string): void {
-    this.actionsFor = this.actionsFor === id ? null : id
-    if (this.actionsFor !== null)
-      void this.updateComplete.then(() =>
-        this.renderRoot.querySelector<HTMLElement>(`[data-key="${CSS.escape(`m:${id}`)}"] .actions button`)?.focus(),
-      )
+    if (this.actionsFor === id) {
+      this.actionsFor = null
+      this.confirmingDelete = null
+    } else {
+      this.#openActions(id)
+    }
+  }
+
+  #openActions(id: string): void {
+    this.actionsFor = id
+    this.confirmingDelete = null
+    // A first use waits for the panel's code; the keyboard stays on "More actions" until then.
+    this.#actions.load().then(
+      () => {
+        if (this.actionsFor === id) void this.#focusAction(id, '.actions button')
+      },
+      () => undefined, // drawn as a failure with "Try again" (#renderActionsPanel)
+    )
   }
 
   #closeActions(id: string): void {
     this.actionsFor = null
+    this.confirmingDelete = null
     void this.#focusMore(id)
+  }
+
+  /** Starts loading the actions' code when the user is about to open them. */
+  #warmActions(): void {
+    this.#actions.use()
   }
 
   #startEdit(id: string): void {
@@ -515,17 +547,6 @@ export class ParleyMessageList extends LitElement {
     void this.#focusMore(id)
   }
 
-  #onEditKey(event: KeyboardEvent, id: string, original: string): void {
-    if (event.key === 'Escape') {
-      event.preventDefault()
-      event.stopPropagation()
-      this.#finishEdit(id, null, original)
-    } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
-      event.preventDefault()
-      this.#finishEdit(id, (event.target as HTMLTextAreaElement).value, original)
-    }
-  }
-
   #jumpTo(id: string): void {
     const index = this.indexOf(id)
     if (index < 0) return
@@ -533,15 +554,44 @@ export class ParleyMessageList extends LitElement {
     this.reveal(index)
   }
 
-  #renderEditor(id: string, original: string) {
-    const save = (event: Event): void => {
-      const editor = (event.target as HTMLElement).closest('.editor')
-      this.#finishEdit(id, editor?.querySelector('textarea')?.value ?? null, original)
+  /** The open actions of message `id`: the panel or the delete confirmation once loaded, a placeholder until then. */
+  #renderActionsPanel(id: string, annotated: AnnotatedMessage, own: boolean, react: (emoji: string, on: boolean) => void) {
+    const actions = this.#actions.use()
+    if (actions === undefined) {
+      return this.#actions.failed
+        ? html`<div class="actions" role="alert">Could not load the message actions.
+            <button type="button" @click=${() => this.#openActions(id)}>Try again</button></div>`
+        : html`<div class="actions" role="status">Loading…</div>`
     }
-    return html`<div class="editor">
-      <textarea aria-label="Edit message" .value=${original} @keydown=${(event: KeyboardEvent) => this.#onEditKey(event, id, original)}></textarea>
-      <div><button type="button" @click=${save}>Save</button><button type="button" @click=${() => this.#finishEdit(id, null, original)}>Cancel</button></div>
-    </div>`
+    if (this.confirmingDelete === id)
+      return actions.renderDeleteConfirm({
+        confirm: () => {
+          this.dispatchEvent(intent('parley-delete', { id }))
+          this.actionsFor = null
+          this.confirmingDelete = null
+          void this.updateComplete.then(() => this.log.focus())
+        },
+        cancel: () => {
+          this.confirmingDelete = null
+          void this.#focusAction(id, '.actions .delete')
+        },
+      })
+    return actions.renderActions(annotated, own, this.selfId, {
+      react: (emoji, on) => {
+        react(emoji, on)
+        this.#closeActions(id)
+      },
+      reply: () => {
+        this.actionsFor = null
+        this.dispatchEvent(intent('parley-reply-to', { id }))
+      },
+      edit: () => this.#startEdit(id),
+      remove: () => {
+        this.confirmingDelete = id
+        void this.#focusAction(id, '.confirm .cancel')
+      },
+      close: () => this.#closeActions(id),
+    })
   }
 
   /**
@@ -575,6 +625,9 @@ export class ParleyMessageList extends LitElement {
     // records' own (a copy with the edited text would not verify).
     const continued = !newDay && !annotated.edited && continuesGroup(entry.previous, entry.message, this.verdictOf)
     const fullTime = dateTimeFormat.format(message.sentAt)
+    // Editing starts from the actions panel, so its code (the editor's too) is loaded by then.
+    const editor =
+      this.editing === id ? this.#actions.use()?.renderEditor(message.text, (text) => this.#finishEdit(id, text, message.text)) : undefined
     return html`
       <div class="entry" data-key=${entry.key}>
         ${newDay ? html`<div class="day">${dayLabel(message.sentAt, now)}</div>` : nothing}
@@ -597,8 +650,8 @@ export class ParleyMessageList extends LitElement {
           ${
             annotated.deleted
               ? html`<p class="deleted">message deleted</p>`
-              : this.editing === id
-                ? this.#renderEditor(id, message.text)
+              : editor !== undefined
+                ? editor
                 : html`
           <p>${renderRichText(richTextOf(message, this.mentionNames))}</p>`
           }
@@ -608,29 +661,9 @@ export class ParleyMessageList extends LitElement {
             annotated.deleted || verdict === 'pending'
               ? nothing
               : html`<button type="button" class="more" aria-label="More actions" title="More actions" aria-expanded=${this.actionsFor === id ? 'true' : 'false'}
-                  @click=${() => this.#toggleActions(id)}>…</button>`
+                  @click=${() => this.#toggleActions(id)} @focus=${this.#warmActions} @pointerenter=${this.#warmActions}>…</button>`
           }
-          ${
-            this.actionsFor === id && !annotated.deleted
-              ? renderActions(annotated, own, this.selfId, {
-                  react: (emoji, on) => {
-                    react(emoji, on)
-                    this.#closeActions(id)
-                  },
-                  reply: () => {
-                    this.actionsFor = null
-                    this.dispatchEvent(intent('parley-reply-to', { id }))
-                  },
-                  edit: () => this.#startEdit(id),
-                  remove: () => {
-                    this.dispatchEvent(intent('parley-delete', { id }))
-                    this.actionsFor = null
-                    void this.updateComplete.then(() => this.log.focus())
-                  },
-                  close: () => this.#closeActions(id),
-                })
-              : nothing
-          }
+          ${this.actionsFor === id && !annotated.deleted ? this.#renderActionsPanel(id, annotated, own, react) : nothing}
         </article>
       </div>`
   }

@@ -2,7 +2,7 @@
 // list. The composition root of the layers below; the UI reaches it only through a controller.
 import * as Y from 'yjs'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
-import { openTransport, type RtcImplementation, type Transport, type TransportStats } from '../transport/index.js'
+import type { RtcImplementation, Transport, TransportStats } from '../transport/index.js'
 import {
   AuthorBudgets,
   DeferredUpdates,
@@ -28,6 +28,7 @@ import { RoomPresence } from '../membership/index.js'
 import { base64url, topicFor } from '../address/index.js'
 import { annotationBytes, messageBytes, type Signer } from '../identity/index.js'
 import { RoomAnnotations } from './room-annotations.js'
+import { openTransportLazily } from './lazy-transport.js'
 
 /** Who is writing in this room: a signer where the page can sign, else a bare user id. */
 export interface Author {
@@ -124,7 +125,7 @@ export class Room {
   #annotationListeners = new Set<() => void>()
   /** Index of each shown message by id (the first, if a forgery reused an id); rebuilt after a reset. */
   #indexById = new Map<string, number>()
-  /** The y-webrtc connection to the room's peers. */
+  /** The y-webrtc connection to the room's peers; its code loads after the room opens (lazy-transport.ts). */
   #transport: Transport
   /** The document's changes, relayed and stored after the page draws them. */
   #changes: DeferredUpdates
@@ -140,7 +141,7 @@ export class Room {
     // Stored under the hashed topic: a private room's database name gives nothing away.
     this.#changes = new DeferredUpdates(this.#doc)
     this.#store = options.persist === false ? null : persistRoom(this.topic, this.#doc, this.#changes)
-    this.#transport = openTransport({
+    this.#transport = openTransportLazily({
       topic: this.topic,
       secret,
       doc: this.#doc,

@@ -1,6 +1,6 @@
 // The actions on a message in <parley-message-list>, by keyboard in Chromium: the "More actions"
-// panel, edit in place (Enter saves, Escape cancels), delete, reactions that name who reacted,
-// and the quote of a reply, which jumps to the original.
+// panel (its code loads on first use), edit in place (Enter saves, Escape cancels), delete after
+// a confirmation, reactions that name who reacted, and the quote of a reply, which jumps to the original.
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { userEvent } from 'vitest/browser'
 import '../../src/components/parley-message-list.js'
@@ -36,18 +36,24 @@ function mountList(annotations: Record<string, Partial<AnnotatedMessage>> = {}):
 const inList = (list: ParleyMessageList) => list.shadowRoot as ShadowRoot
 const focused = (list: ParleyMessageList) => inList(list).activeElement as HTMLElement | null
 const moreOf = (list: ParleyMessageList, index: number) => inList(list).querySelectorAll<HTMLButtonElement>('.more')[index]
+const actionButtons = (list: ParleyMessageList) => [...inList(list).querySelectorAll<HTMLButtonElement>('.actions button')]
+const buttonNamed = (list: ParleyMessageList, name: string) => actionButtons(list).find((button) => button.textContent === name)
+
+/** Opens the actions of message `index` by keyboard and waits until the panel has the keyboard. */
+async function openActions(list: ParleyMessageList, index: number): Promise<void> {
+  moreOf(list, index).focus()
+  await userEvent.keyboard('{Enter}')
+  // The panel's code may still be loading: the panel opens, with the keyboard in it, once it is here.
+  await expect.poll(() => inList(list).querySelector('.actions')?.contains(focused(list)) ?? false).toBe(true)
+}
 
 describe('message actions', () => {
   it('open by keyboard, edit in place: Escape cancels, Enter saves', async () => {
     const seen = recordActions()
     const list = await mountList()
-    moreOf(list, 0).focus()
-    await userEvent.keyboard('{Enter}')
-    await list.updateComplete
+    await openActions(list, 0)
     expect(moreOf(list, 0).getAttribute('aria-expanded')).toBe('true')
-    const names = [...inList(list).querySelectorAll('.actions button')].map(
-      (button) => button.getAttribute('aria-label') ?? button.textContent,
-    )
+    const names = actionButtons(list).map((button) => button.getAttribute('aria-label') ?? button.textContent)
     expect(names).toEqual([
       'React with 👍',
       'React with ❤️',
@@ -68,7 +74,7 @@ describe('message actions', () => {
 
     await userEvent.keyboard('{Enter}')
     await list.updateComplete
-    ;[...inList(list).querySelectorAll<HTMLButtonElement>('.actions button')].find((button) => button.textContent === 'Edit')?.focus()
+    buttonNamed(list, 'Edit')?.focus()
     await userEvent.keyboard('{Enter}')
     await list.updateComplete
     expect(focused(list)?.getAttribute('aria-label')).toBe('Edit message')
@@ -80,7 +86,7 @@ describe('message actions', () => {
 
     await userEvent.keyboard('{Enter}')
     await list.updateComplete
-    ;[...inList(list).querySelectorAll<HTMLButtonElement>('.actions button')].find((button) => button.textContent === 'Edit')?.focus()
+    buttonNamed(list, 'Edit')?.focus()
     await userEvent.keyboard('{Enter}')
     await list.updateComplete
     await userEvent.keyboard(', edited{Enter}')
@@ -90,15 +96,52 @@ describe('message actions', () => {
   it("offers no Edit or Delete on someone else's message; Reply asks for a reply", async () => {
     const seen = recordActions()
     const list = await mountList()
-    moreOf(list, 1).focus()
-    await userEvent.keyboard('{Enter}')
-    await list.updateComplete
-    const buttons = [...inList(list).querySelectorAll<HTMLButtonElement>('.actions button')]
+    await openActions(list, 1)
+    const buttons = actionButtons(list)
     expect(buttons.map((button) => button.textContent)).not.toContain('Edit')
     expect(buttons.map((button) => button.textContent)).not.toContain('Delete')
     buttons.find((button) => button.textContent === 'Reply')?.focus()
     await userEvent.keyboard('{Enter}')
     expect(seen).toEqual([['parley-reply-to', { id: 'm2' }]])
+  })
+
+  it('asks before deleting: Escape or Cancel keeps the message and gives the keyboard back to Delete', async () => {
+    const seen = recordActions()
+    const list = await mountList()
+    await openActions(list, 0)
+    buttonNamed(list, 'Delete')?.focus()
+    await userEvent.keyboard('{Enter}')
+    await list.updateComplete
+    // The panel gives way to the question; the keyboard lands on the safe answer.
+    const confirm = inList(list).querySelector('.confirm')
+    expect(confirm?.getAttribute('role')).toBe('group')
+    expect(confirm?.getAttribute('aria-label')).toBe('Delete this message for everyone?')
+    expect(actionButtons(list).map((button) => button.textContent)).toEqual(['Delete', 'Cancel'])
+    expect(focused(list)?.textContent).toBe('Cancel')
+
+    // Escape answers no: back to the panel, on its Delete button, and nothing was sent.
+    await userEvent.keyboard('{Escape}')
+    await list.updateComplete
+    expect(inList(list).querySelector('.confirm')).toBeNull()
+    expect(focused(list)).toBe(buttonNamed(list, 'Delete'))
+    expect(moreOf(list, 0).getAttribute('aria-expanded')).toBe('true')
+    // So does Cancel.
+    await userEvent.keyboard('{Enter}')
+    await list.updateComplete
+    await userEvent.keyboard('{Enter}')
+    await list.updateComplete
+    expect(focused(list)).toBe(buttonNamed(list, 'Delete'))
+    expect(seen).toEqual([])
+
+    // Yes: the deletion is asked for, the panel closes and the keyboard goes to the log.
+    await userEvent.keyboard('{Enter}')
+    await list.updateComplete
+    inList(list).querySelector<HTMLButtonElement>('.confirm .confirm-delete')?.focus()
+    await userEvent.keyboard('{Enter}')
+    await list.updateComplete
+    expect(seen).toEqual([['parley-delete', { id: 'm1' }]])
+    expect(inList(list).querySelector('.actions')).toBeNull()
+    expect(focused(list)).toBe(inList(list).querySelector('[role="log"]'))
   })
 
   it('shows reactions with who reacted, toggles the own one, and marks edits, deletions and refused changes', async () => {

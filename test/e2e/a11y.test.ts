@@ -74,6 +74,14 @@ describe('axe-core', () => {
       await messageLog(a).locator('article').nth(1).getByRole('group', { name: 'Message actions' }).waitFor()
       expect(await axeViolations(a), 'chat with a reaction, a reply and actions open').toEqual([])
       await a.keyboard.press('Escape')
+      // Delete on her own message asks first: the question, then answered no (Escape twice closes all).
+      await hello(a).getByRole('button', { name: 'More actions' }).click()
+      await hello(a).getByRole('group', { name: 'Message actions' }).getByRole('button', { name: 'Delete', exact: true }).click()
+      await hello(a).getByRole('group', { name: 'Delete this message for everyone?' }).waitFor()
+      expect(await axeViolations(a), 'delete confirmation').toEqual([])
+      await a.keyboard.press('Escape')
+      await a.keyboard.press('Escape')
+      await expect.poll(() => hello(a).locator('.actions').count()).toBe(0)
       // The search bar open on a match, and a message come in while reading above it.
       await a.getByRole('button', { name: 'Search' }).click()
       await a.getByRole('searchbox', { name: 'Search messages' }).fill('mockups')

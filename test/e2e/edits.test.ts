@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
-import type { Page } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 import { Room } from '../../src/room/index.js'
 import { annotationsOf, type AnnotationRecord } from '../../src/history/index.js'
 import { annotationBytes, generateSigningKeys, signerFor } from '../../src/identity/index.js'
@@ -84,10 +84,21 @@ describe('edits, deletions, reactions and replies', () => {
     await a.keyboard.press('Enter')
     await expect.poll(() => messageLog(a).locator('article').first().getAttribute('class')).toContain('hit')
 
-    // Alice deletes a message of hers; Bob sees it gone.
+    // Alice deletes a message of hers: asked first, she says no (Escape), then yes; Bob sees it gone.
     await sendMessage(a, 'oops, wrong room')
     await expectMessages(b, ['Alice: hello everyone', 'Bob: hi Alice', 'Alice: oops, wrong room'])
     await act(a, 'oops, wrong room', 'Delete')
+    const oops = article(a, 'oops, wrong room')
+    const question = oops.getByRole('group', { name: 'Delete this message for everyone?' })
+    const hasFocus = (button: Locator) => button.evaluate((element) => element.matches(':focus'))
+    await expect.poll(() => hasFocus(question.getByRole('button', { name: 'Cancel' }))).toBe(true)
+    await a.keyboard.press('Escape')
+    const panelDelete = oops.getByRole('group', { name: 'Message actions' }).getByRole('button', { name: 'Delete', exact: true })
+    await expect.poll(() => hasFocus(panelDelete)).toBe(true)
+    expect(await question.count()).toBe(0)
+    await a.keyboard.press('Enter')
+    await question.getByRole('button', { name: 'Delete', exact: true }).focus()
+    await a.keyboard.press('Enter')
     await expectMessages(b, ['Alice: hello everyone', 'Bob: hi Alice', 'Alice: message deleted'])
     await expectMessages(a, ['Alice: hello everyone', 'Bob: hi Alice', 'Alice: message deleted'])
     expect(errors).toEqual([])

@@ -53,6 +53,7 @@ describe('layer rules', () => {
         'components-npm-lit-only: src/components/uses-yjs.ts -> npm:yjs',
         'layer-index-only: src/room/deep-import.ts -> src/history/messages.ts',
         'webrtc-only-in-transport: src/room/provider.ts -> npm:y-webrtc',
+        'on-demand-by-import-only: src/room/eager-transport.ts -> src/transport/index.ts',
         'src-not-signaling-or-test: src/room/uses-test.ts -> test/helper.ts',
         'layer-transport: src/transport/calls-up.ts -> src/room/index.ts',
         'lit-only-in-components: src/history/uses-lit.ts -> npm:lit',

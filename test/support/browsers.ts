@@ -23,9 +23,18 @@ export interface Running {
   close(): Promise<void>
 }
 
-/** Serves a folder over HTTP on 127.0.0.1 at `basePath` (e.g. "/tools/chat/"). */
-export async function serveStatic(dir: string, basePath = '/'): Promise<Running> {
-  const files = sirv(dir, { dev: true, etag: false })
+/**
+ * Serves a folder over HTTP on 127.0.0.1 at `basePath` (e.g. "/tools/chat/"), adding `headers`
+ * to every file (e.g. CORS, for a library that pages of other origins load).
+ */
+export async function serveStatic(dir: string, basePath = '/', headers: Record<string, string> = {}): Promise<Running> {
+  const files = sirv(dir, {
+    dev: true,
+    etag: false,
+    setHeaders: (response) => {
+      for (const [name, value] of Object.entries(headers)) response.setHeader(name, value)
+    },
+  })
   const server: Server = createServer((request, response) => {
     const url = request.url ?? '/'
     if (!url.startsWith(basePath)) {
