@@ -163,6 +163,11 @@ export class ParleyMessageList extends LitElement {
   @property({ attribute: false }) mentionNames: MentionNames = NO_MENTIONS
   /** Follow new entries at the bottom (false once the user scrolled up). */
   #stick = true
+  /**
+   * The scroll position last seen or set while following, in pixels: only a view above it has
+   * been moved up by the user; content growing below (a late image) leaves it where it was.
+   */
+  #stuckTop = 0
   /** Rendered window: entries first..last (inclusive) of the interleaved log. */
   #first = 0
   #last = -1
@@ -178,11 +183,11 @@ export class ParleyMessageList extends LitElement {
   #sizedHeight = -1
 
   override willUpdate(changed: PropertyValues<this>): void {
-    // The user may have scrolled back to the newest while the scroll event still waits for the
-    // next frame: read where the view is now, or a message arriving in between would be kept
-    // out of view (the view held on the old bottom entry) and the late event would then see
-    // the view above the newest. Not when a jump (reveal) or the window chose where to go.
-    if (!this.#stick && this.#anchor === null && this.hasUpdated) this.#stick = this.#atNewest() ?? false
+    // The user may have scrolled (up, or back to the newest) while the scroll event still waits
+    // for the next frame: read where the view is now, or a message arriving in between would be
+    // drawn for the old position (pulling the view down, or holding it above the newest). Not
+    // when a jump (reveal) or the window chose where to go.
+    if (this.#anchor === null && this.hasUpdated) this.#readStick()
     if (changed.has('notices')) {
       this.#sortedNotices = [...this.notices].sort((a, b) => a.after - b.after || a.id - b.id)
       this.#noticeAfter = new Set(this.notices.map((notice) => notice.after))
@@ -213,6 +218,7 @@ export class ParleyMessageList extends LitElement {
     const log = this.log
     if (this.#stick) {
       log.scrollTop = log.scrollHeight
+      this.#stuckTop = log.scrollTop
     } else if (this.#anchor !== null) {
       const element = this.items.querySelector<HTMLElement>(`[data-key="${CSS.escape(this.#anchor.key)}"]`)
       if (element !== null) log.scrollTop = element.offsetTop - this.#anchor.offset
@@ -229,12 +235,16 @@ export class ParleyMessageList extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback()
-    if (this.hasUpdated) this.#resizes.observe(this.log)
+    if (this.hasUpdated) {
+      this.#resizes.observe(this.log)
+      this.#resizes.observe(this.items)
+    }
   }
 
   override firstUpdated(): void {
     this.#sizedHeight = this.log.clientHeight
     this.#resizes.observe(this.log)
+    this.#resizes.observe(this.items)
   }
 
   override disconnectedCallback(): void {
@@ -243,13 +253,32 @@ export class ParleyMessageList extends LitElement {
   }
 
   /**
-   * The log changed size (a phone rotated, the window or the members panel resized): shrinking
-   * fires no scroll event, so a view at the newest would otherwise stay behind it.
+   * The log changed size (a phone rotated, the window or the members panel resized), or its
+   * content did outside a render (an image loaded): neither fires a scroll event, so a view
+   * at the newest would otherwise stay behind it.
    */
   #onResize(): void {
     this.#sizedHeight = this.log.clientHeight
-    if (this.#stick) this.log.scrollTop = this.log.scrollHeight
+    this.#readStick()
+    if (this.#stick) {
+      this.log.scrollTop = this.log.scrollHeight
+      this.#stuckTop = this.log.scrollTop
+    }
     if (this.#moveWindow()) this.requestUpdate()
+  }
+
+  /**
+   * Whether to follow the newest, from where the view is now. Following starts when the view is
+   * at the newest, and stops only when the user moved it up: a view that is merely no longer at
+   * the bottom because content grew below it (a late image) still follows.
+   */
+  #readStick(): void {
+    const atNewest = this.#atNewest()
+    if (atNewest === null) return
+    const top = this.log.scrollTop
+    if (!this.#stick) this.#stick = atNewest
+    else if (!atNewest && top < this.#stuckTop - 1) this.#stick = false
+    if (this.#stick) this.#stuckTop = top
   }
 
   /**
@@ -267,7 +296,7 @@ export class ParleyMessageList extends LitElement {
   #onScroll(): void {
     const log = this.log
     const fromBottom = log.scrollHeight - log.scrollTop - log.clientHeight
-    this.#stick = this.#atNewest() ?? this.#stick
+    this.#readStick()
     if (this.#stick) this.unseen = 0
     this.far = !this.#stick && fromBottom > log.clientHeight
     if (this.#moveWindow()) this.requestUpdate()
@@ -276,6 +305,7 @@ export class ParleyMessageList extends LitElement {
   /** Scrolls to the newest message and follows new ones again (the jump button; sending). */
   scrollToNewest(): void {
     this.#stick = true
+    this.#stuckTop = this.log?.scrollTop ?? 0 // the view goes down from here at the next render
     this.unseen = 0
     this.far = false
     this.#anchor = null

@@ -223,6 +223,44 @@ describe('parley-message-list', () => {
     expect(fromBottom()).toBeLessThan(2)
   })
 
+  it('stays put when the user scrolls up and a message arrives before that scroll event', async () => {
+    // The race a CI run of test/e2e/chat.test.ts hit: the view left the newest, its scroll event
+    // not yet dispatched, when a message was drawn; the log must not pull the view back down.
+    const list = await mountSized(manyMessages(100))
+    const scroller = log().element() as HTMLElement
+    expect(scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
+    scroller.scrollTop = 0
+    list.messages = [...list.messages, message('m101', 'Bo', 'arrived before the scroll event')]
+    await list.updateComplete
+    expect(scroller.scrollTop).toBe(0)
+    await expect.element(page.getByRole('button', { name: '1 new message' })).toBeVisible()
+    await new Promise((resolve) => requestAnimationFrame(resolve)) // the scroll event, late
+    await new Promise((resolve) => requestAnimationFrame(resolve))
+    list.messages = [...list.messages, message('m102', 'Bo', 'and the next one')]
+    await list.updateComplete
+    expect(scroller.scrollTop).toBe(0)
+  })
+
+  it('keeps following the newest when content below the view grows outside a render', async () => {
+    // An image that loads after its message was drawn makes the log taller with no scroll by
+    // the user: the log must not take that for the user having scrolled up.
+    const list = await mountSized(manyMessages(100))
+    const scroller = log().element() as HTMLElement
+    const fromBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight
+    const last = [...(list.shadowRoot?.querySelectorAll('article p') ?? [])].at(-1) as HTMLElement
+    last.style.paddingBottom = '400px' // outside any render, as a late image would
+    list.messages = [...list.messages, message('m101', 'Bo', 'after the image')]
+    await list.updateComplete
+    expect(fromBottom()).toBeLessThan(2)
+    await expect.poll(() => shown(list).at(-1)).toBe('Bo: after the image')
+    last.style.paddingBottom = '800px'
+    await expect.poll(fromBottom).toBeLessThan(2) // followed without a new message
+    list.messages = [...list.messages, message('m102', 'Bo', 'and the next one')]
+    await list.updateComplete
+    expect(fromBottom()).toBeLessThan(2)
+    expect(page.getByRole('button', { name: /new message|Jump to newest/ }).elements()).toEqual([])
+  })
+
   it('searches 100,000 messages by keyboard and shows each match in view, newest first', async () => {
     const messages = Array.from({ length: 100_000 }, (_, index) =>
       message(`m${index}`, 'Ann', index === 1234 || index === 77_777 ? `the word zebra, ${index}` : `message ${index}`),
