@@ -9,6 +9,7 @@ import { customElement, property, query, state } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
 import { colorFor, draftProblem, unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../room/index.js'
 import { intent } from './events.js'
+import { MESSAGE_KEYS_HINT, moveTarget } from './log-keys.js'
 import { messageActionStyles, renderActions, renderQuote, renderReactions, renderRefused } from './message-actions.js'
 import { MessageSearch, continuesGroup, dayLabel, sameDay } from './log-reading.js'
 import { NO_MENTIONS, type MentionNames } from './rich-text.js'
@@ -38,6 +39,8 @@ const INITIAL_ESTIMATE_PX = 48
 const ESTIMATE_WEIGHT = 0.1
 /** Re-layout passes allowed per change before the list settles for what it has. */
 const MAX_LAYOUT_PASSES = 4
+/** The controls inside a message: in the tab order only while that message has the log's tab stop. */
+const MESSAGE_CONTROLS = 'a[href], button:not(.more), textarea'
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
@@ -47,7 +50,7 @@ const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium',
  * is between them: grouping and day separators look at it), or a notice placed between messages.
  */
 type Entry =
-  | { key: string; message: MessageRecord; previous: MessageRecord | null; previousMessage: MessageRecord | null }
+  | { key: string; index: number; message: MessageRecord; previous: MessageRecord | null; previousMessage: MessageRecord | null }
   | { key: string; notice: LogNotice }
 
 /** Where an entry was on screen before a re-render: it is put back there after. */
@@ -59,7 +62,9 @@ interface Anchor {
 /**
  * A scrolling log of messages that renders only the entries near the viewport: spacers of
  * estimated height stand for the rest, and the entry at the top of the view keeps its place
- * whenever the rendered window moves.
+ * whenever the rendered window moves. The log is one tab stop: the arrow keys, Page Up and Down,
+ * Home and End move the focus between messages (bringing in more of the log as needed), Enter
+ * opens a message's actions, and Escape takes the focus from a control back to its message.
  * @fires parley-edit - the user saved a new text for one of their messages
  * @fires parley-delete - the user deleted one of their messages
  * @fires parley-react - the user added or took back a reaction
@@ -81,6 +86,7 @@ export class ParleyMessageList extends LitElement {
     .log { position: relative; flex: 1 1 auto; min-height: 0; overflow-y: auto; padding: 0.5rem 1rem; box-sizing: border-box; overflow-anchor: none; }
     .log:focus-visible { outline-offset: -2px; }
     article { padding: 0.35rem 0; }
+    article:focus-visible { outline-offset: 0; }
     article.continued { padding-top: 0; }
     article.hit { background: color-mix(in srgb, var(--parley-accent, ${lightTheme.accent}) 14%, transparent);
       box-shadow: -0.5rem 0 0 color-mix(in srgb, var(--parley-accent, ${lightTheme.accent}) 14%, transparent); }
@@ -161,6 +167,8 @@ export class ParleyMessageList extends LitElement {
   #noticeAfter = new Set<number>()
   /** The names an @mention may refer to (the members'), the reader's own among them. */
   @property({ attribute: false }) mentionNames: MentionNames = NO_MENTIONS
+  /** The message (by id) that holds the log's tab stop; null: the newest in view, or the first. */
+  #current: string | null = null
   /** Follow new entries at the bottom (false once the user scrolled up). */
   #stick = true
   /**
@@ -224,6 +232,7 @@ export class ParleyMessageList extends LitElement {
       if (element !== null) log.scrollTop = element.offsetTop - this.#anchor.offset
     }
     this.#anchor = null
+    this.#syncTabStops()
     // The estimate may have been off: widen the window until the viewport is covered.
     if (this.#passes < MAX_LAYOUT_PASSES && this.#moveWindow()) {
       this.#passes++
@@ -324,12 +333,17 @@ export class ParleyMessageList extends LitElement {
    * following the newest; the window is moved there, so it works at any length of log.
    */
   reveal(index: number): void {
+    this.#place(index, Math.round(this.#viewHeight() / 3))
+  }
+
+  /** Moves the window to message `index`, `offsetPx` below the top of the view, and stops following. */
+  #place(index: number, offsetPx: number): void {
     const record = this.messages[index]
     if (record === undefined) return
     const at = index + this.#sortedNotices.filter((notice) => notice.after <= index).length
     const count = this.#count()
     this.#stick = false
-    this.#anchor = { key: `m:${record.id}`, offset: Math.round(this.#viewHeight() / 3) }
+    this.#anchor = { key: `m:${record.id}`, offset: offsetPx }
     this.#first = Math.max(0, at - this.#entriesFor(OVERSCAN_PX))
     this.#last = Math.min(count - 1, at + this.#entriesFor(this.#viewHeight() + OVERSCAN_PX))
     this.requestUpdate()
@@ -475,8 +489,8 @@ export class ParleyMessageList extends LitElement {
       } else if (message < total) {
         const previousMessage = message > 0 ? this.messages[message - 1] : null
         const previous = this.#noticeAfter.has(message) ? null : previousMessage
-        const record = this.messages[message++]
-        entries.push({ key: `m:${record.id}`, message: record, previous, previousMessage })
+        const record = this.messages[message]
+        entries.push({ key: `m:${record.id}`, index: message++, message: record, previous, previousMessage })
       }
     }
     return entries
@@ -492,7 +506,8 @@ export class ParleyMessageList extends LitElement {
     const now = Date.now()
     return html`
       ${this.searching ? this.#renderSearch() : nothing}
-      <div class="log" part="log" role="log" aria-label="Messages" tabindex="0" @scroll=${this.#onScroll}>
+      <div class="log" part="log" role="log" aria-label="Messages" tabindex=${this.messages.length === 0 ? '0' : '-1'}
+        @scroll=${this.#onScroll} @keydown=${this.#onLogKey} @focusin=${this.#onFocusIn}>
         ${count === 0 ? html`<div class="empty">No messages yet. Say hello!</div>` : ''}
         <div aria-hidden="true" style=${safeStyle({ height: pixels(above) })}></div>
         <div class="items">${repeat(
@@ -505,6 +520,7 @@ export class ParleyMessageList extends LitElement {
         )}</div>
         <div aria-hidden="true" style=${safeStyle({ height: pixels(below) })}></div>
       </div>
+      <span id="message-keys" class="visually-hidden">${MESSAGE_KEYS_HINT}</span>
       ${
         this.unseen > 0 || this.far
           ? html`<button class="jump" @click=${this.scrollToNewest}>${
@@ -514,10 +530,92 @@ export class ParleyMessageList extends LitElement {
       }`
   }
 
-  /** Focuses the "More actions" button of message `id` once rendered. */
+  /** Gives the keyboard back to message `id` once rendered (from its actions or its editor). */
   async #focusMore(id: string): Promise<void> {
     await this.updateComplete
-    this.renderRoot.querySelector<HTMLElement>(`[data-key="${CSS.escape(`m:${id}`)}"] .more`)?.focus()
+    this.#articleOf(id)?.focus()
+  }
+
+  /** The rendered article of message `id`, or null when it is outside the window. */
+  #articleOf(id: string): HTMLElement | null {
+    return this.items?.querySelector<HTMLElement>(`[data-key="${CSS.escape(`m:${id}`)}"] article`) ?? null
+  }
+
+  /**
+   * Puts the log's one tab stop on the current message (else the newest while following, else
+   * the first in view); only that message's own controls are in the tab order, after it.
+   */
+  #syncTabStops(): void {
+    const articles = [...this.items.querySelectorAll<HTMLElement>('article')]
+    const top = this.log.scrollTop
+    const stop =
+      articles.find((article) => idOf(article) === this.#current) ??
+      (this.#stick ? articles.at(-1) : articles.find((article) => article.offsetTop + article.offsetHeight > top))
+    for (const article of articles) {
+      const on = article === stop
+      article.tabIndex = on ? 0 : -1
+      for (const control of article.querySelectorAll<HTMLElement>(MESSAGE_CONTROLS)) {
+        if (on) control.removeAttribute('tabindex')
+        else control.tabIndex = -1
+      }
+    }
+  }
+
+  #onFocusIn(event: FocusEvent): void {
+    const article = (event.target as HTMLElement).closest('article')
+    const id = article === null ? null : idOf(article)
+    if (id === null || id === this.#current) return
+    this.#current = id
+    this.#syncTabStops()
+  }
+
+  #onLogKey(event: KeyboardEvent): void {
+    const target = event.target as HTMLElement
+    const article = target.closest('article')
+    const id = article === null ? null : idOf(article)
+    if (article === null || id === null || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return
+    if (target !== article) {
+      // From a link, reaction or quote of the message: Escape goes back to the message.
+      if (event.key === 'Escape') {
+        event.preventDefault()
+        article.focus()
+      }
+      return
+    }
+    if (event.key === 'Enter') {
+      event.preventDefault()
+      if (article.querySelector('.more') !== null) this.#toggleActions(id)
+      return
+    }
+    // From the message a move is still on its way to, when keys come faster than renders.
+    const current = this.indexOf(this.#current ?? id)
+    const from = current < 0 ? this.indexOf(id) : current
+    const to = moveTarget(event.key, from, this.messages.length, this.#entriesFor(this.#viewHeight()))
+    if (to === null) return
+    event.preventDefault()
+    void this.#focusMessage(to, to < from ? 'older' : 'newer')
+  }
+
+  /**
+   * Moves the keyboard to message `index`, scrolling it into view; one outside the rendered
+   * window is brought in first, at the top of the view (going `older`) or at the bottom.
+   */
+  async #focusMessage(index: number, toward: 'older' | 'newer'): Promise<void> {
+    const record = this.messages[index]
+    if (record === undefined) return
+    this.#current = record.id
+    let article = this.#articleOf(record.id)
+    if (article === null) {
+      if (index === this.messages.length - 1) this.scrollToNewest()
+      else this.#place(index, toward === 'older' ? 0 : Math.max(0, this.#viewHeight() - 2 * this.#estimate()))
+      await this.updateComplete
+      if (this.#current !== record.id) return // a later key moved on
+      article = this.#articleOf(record.id)
+    }
+    if (article === null) return
+    this.#syncTabStops()
+    article.focus({ preventScroll: true })
+    article.scrollIntoView({ block: 'nearest' })
   }
 
   #toggleActions(id: string): void {
@@ -608,7 +706,8 @@ export class ParleyMessageList extends LitElement {
     return html`
       <div class="entry" data-key=${entry.key}>
         ${newDay ? html`<div class="day">${dayLabel(message.sentAt, now)}</div>` : nothing}
-        <article part="message" class="${continued ? 'continued' : ''} ${hit || this.jumpedTo === id ? 'hit' : ''}" title=${continued ? fullTime : nothing}>
+        <article part="message" class="${continued ? 'continued' : ''} ${hit || this.jumpedTo === id ? 'hit' : ''}" title=${continued ? fullTime : nothing}
+          aria-posinset=${entry.index + 1} aria-setsize=${this.messages.length} aria-describedby="message-keys">
           <div class="meta ${continued && !annotated.edited ? 'visually-hidden' : ''}">
             ${authorLabel(message, verdict)}
             <time datetime=${new Date(message.sentAt).toISOString()} title=${fullTime}><span aria-hidden="true">${timeFormat.format(message.sentAt)}</span><span class="visually-hidden">${fullTime}</span></time>
@@ -637,7 +736,7 @@ export class ParleyMessageList extends LitElement {
           ${
             annotated.deleted || verdict === 'pending'
               ? nothing
-              : html`<button type="button" class="more" aria-label="More actions" title="More actions" aria-expanded=${this.actionsFor === id ? 'true' : 'false'}
+              : html`<button type="button" class="more" tabindex="-1" aria-label="More actions" title="More actions (Enter on the message)" aria-expanded=${this.actionsFor === id ? 'true' : 'false'}
                   @click=${() => this.#toggleActions(id)}>…</button>`
           }
           ${
@@ -678,6 +777,12 @@ export class ParleyMessageList extends LitElement {
         <button type="button" aria-label="Close search" title="Close search (Escape)" @click=${this.#closeSearch}>✕</button>
       </form>`
   }
+}
+
+/** The id of the message an article shows, from its entry's key. */
+function idOf(article: HTMLElement): string | null {
+  const key = article.closest<HTMLElement>('.entry')?.dataset.key
+  return key?.startsWith('m:') ? key.slice(2) : null
 }
 
 /** Shown instead of a message's author, in neither name nor colour, until its signature is checked. */

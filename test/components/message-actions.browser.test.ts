@@ -36,12 +36,13 @@ function mountList(annotations: Record<string, Partial<AnnotatedMessage>> = {}):
 const inList = (list: ParleyMessageList) => list.shadowRoot as ShadowRoot
 const focused = (list: ParleyMessageList) => inList(list).activeElement as HTMLElement | null
 const moreOf = (list: ParleyMessageList, index: number) => inList(list).querySelectorAll<HTMLButtonElement>('.more')[index]
+const articleOf = (list: ParleyMessageList, index: number) => inList(list).querySelectorAll<HTMLElement>('article')[index]
 
 describe('message actions', () => {
-  it('open by keyboard, edit in place: Escape cancels, Enter saves', async () => {
+  it('open by keyboard (Enter on the message), edit in place: Escape cancels, Enter saves', async () => {
     const seen = recordActions()
     const list = await mountList()
-    moreOf(list, 0).focus()
+    articleOf(list, 0).focus()
     await userEvent.keyboard('{Enter}')
     await list.updateComplete
     expect(moreOf(list, 0).getAttribute('aria-expanded')).toBe('true')
@@ -60,11 +61,11 @@ describe('message actions', () => {
       'Delete',
     ])
     expect(focused(list)?.getAttribute('aria-label')).toBe('React with 👍')
-    // Escape closes the panel and gives the keyboard back to its button.
+    // Escape closes the panel and gives the keyboard back to its message.
     await userEvent.keyboard('{Escape}')
     await list.updateComplete
     expect(inList(list).querySelector('.actions')).toBeNull()
-    expect(focused(list)).toBe(moreOf(list, 0))
+    expect(focused(list)).toBe(articleOf(list, 0))
 
     await userEvent.keyboard('{Enter}')
     await list.updateComplete
@@ -76,7 +77,7 @@ describe('message actions', () => {
     await list.updateComplete
     expect(inList(list).querySelector('.editor')).toBeNull()
     expect(seen).toEqual([])
-    expect(focused(list)).toBe(moreOf(list, 0))
+    expect(focused(list)).toBe(articleOf(list, 0))
 
     await userEvent.keyboard('{Enter}')
     await list.updateComplete
@@ -90,7 +91,7 @@ describe('message actions', () => {
   it("offers no Edit or Delete on someone else's message; Reply asks for a reply", async () => {
     const seen = recordActions()
     const list = await mountList()
-    moreOf(list, 1).focus()
+    articleOf(list, 1).focus()
     await userEvent.keyboard('{Enter}')
     await list.updateComplete
     const buttons = [...inList(list).querySelectorAll<HTMLButtonElement>('.actions button')]

@@ -1,6 +1,6 @@
 // <parley-message-list> on its own in Chromium: messages and notices set as properties, text
 // shown as text, authors marked by verdict, and a long log rendered as a window that follows.
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { page, userEvent } from 'vitest/browser'
 import '../../src/components/parley-message-list.js'
 import type { ParleyMessageList } from '../../src/components/parley-message-list.js'
@@ -14,6 +14,12 @@ function shown(list: ParleyMessageList): string[] {
   return [...(list.shadowRoot?.querySelectorAll('article') ?? [])].map(
     (article) => `${article.querySelector('.author')?.textContent ?? ''}: ${article.querySelector('p')?.textContent ?? ''}`,
   )
+}
+
+/** The text of the message that has the keyboard, or null when none has. */
+function focusedText(list: ParleyMessageList): string | null {
+  const focused = list.shadowRoot?.activeElement
+  return focused?.localName === 'article' ? (focused.querySelector('p')?.textContent ?? '') : null
 }
 
 /** A list in a box of fixed height, as parley-chat lays it out, showing `messages`. */
@@ -259,6 +265,81 @@ describe('parley-message-list', () => {
     await list.updateComplete
     expect(fromBottom()).toBeLessThan(2)
     expect(page.getByRole('button', { name: /new message|Jump to newest/ }).elements()).toEqual([])
+  })
+
+  it("is one tab stop, entered at the newest message; only that message's own controls follow it", async () => {
+    const before = document.createElement('button')
+    before.textContent = 'before'
+    document.body.append(before)
+    onTestFinished(() => before.remove())
+    const list = await mountSized([
+      message('m1', 'Ann', 'see https://example.com/one'),
+      message('m2', 'Bo', 'plain'),
+      message('m3', 'Cy', 'and https://example.com/three'),
+    ])
+    const after = document.createElement('button')
+    after.textContent = 'after'
+    document.body.append(after)
+    onTestFinished(() => after.remove())
+    before.focus()
+    await userEvent.tab()
+    expect(focusedText(list)).toBe('and https://example.com/three')
+    await userEvent.tab() // the newest message's own link
+    expect(list.shadowRoot?.activeElement?.getAttribute('href')).toBe('https://example.com/three')
+    await userEvent.tab()
+    expect(document.activeElement).toBe(after)
+    await userEvent.tab({ shift: true })
+    await userEvent.tab({ shift: true })
+    await userEvent.keyboard('{Escape}') // from the link back to its message
+    expect(focusedText(list)).toBe('and https://example.com/three')
+    await userEvent.keyboard('{ArrowUp}{ArrowUp}')
+    expect(focusedText(list)).toBe('see https://example.com/one')
+    await userEvent.tab({ shift: true }) // the tab stop moved along: out of the log at once
+    expect(document.activeElement).toBe(before)
+    await userEvent.tab()
+    expect(focusedText(list)).toBe('see https://example.com/one')
+    await userEvent.keyboard('{End}')
+    expect(focusedText(list)).toBe('and https://example.com/three')
+    await userEvent.keyboard('{Home}{ArrowDown}')
+    expect(focusedText(list)).toBe('plain')
+    const stops = [...(list.shadowRoot?.querySelectorAll<HTMLElement>('article, a, button') ?? [])].filter((e) => e.tabIndex >= 0)
+    expect(stops).toEqual([list.shadowRoot?.activeElement])
+  })
+
+  it('moves by keyboard past the edges of the rendered window, bringing the messages there in', async () => {
+    const list = await mountSized(manyMessages(2000))
+    const scroller = log().element() as HTMLElement
+    const inView = () => {
+      const focused = list.shadowRoot?.activeElement as HTMLElement | null | undefined
+      if (focused == null) return false
+      const box = focused.getBoundingClientRect()
+      const view = scroller.getBoundingClientRect()
+      return box.bottom > view.top && box.top < view.bottom
+    }
+    const newest = [...(list.shadowRoot?.querySelectorAll<HTMLElement>('article') ?? [])].at(-1)
+    expect(newest?.tabIndex).toBe(0)
+    newest?.focus()
+    const rendered = list.shadowRoot?.querySelectorAll('article').length ?? 0
+    expect(rendered).toBeLessThan(100)
+    await userEvent.keyboard('{ArrowUp}'.repeat(rendered + 5))
+    await expect.poll(() => focusedText(list)).toBe(`message ${2000 - rendered - 5}`)
+    expect(inView()).toBe(true)
+    await userEvent.keyboard('{Home}')
+    await expect.poll(() => focusedText(list)).toBe('message 1')
+    expect(inView()).toBe(true)
+    await userEvent.keyboard('{PageDown}')
+    await expect.poll(() => focusedText(list)).not.toBe('message 1')
+    expect(inView()).toBe(true)
+    await userEvent.keyboard('{End}')
+    await expect.poll(() => focusedText(list)).toBe('message 2000')
+    expect(inView()).toBe(true)
+    // At the newest again: the log follows new messages, and the keyboard stays where it was.
+    list.messages = [...list.messages, message('m2001', 'Bo', 'one more')]
+    await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
+    expect(focusedText(list)).toBe('message 2000')
+    await userEvent.keyboard('{ArrowDown}')
+    expect(focusedText(list)).toBe('one more')
+    expect(list.shadowRoot?.querySelectorAll('article').length).toBeLessThan(200)
   })
 
   it('searches 100,000 messages by keyboard and shows each match in view, newest first', async () => {
