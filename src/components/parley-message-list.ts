@@ -11,7 +11,7 @@ import { colorFor, draftProblem, unannotated, type AnnotatedMessage, type Messag
 import { intent } from './events.js'
 import { MESSAGE_KEYS_HINT, moveTarget } from './log-keys.js'
 import { messageActionStyles, renderActions, renderQuote, renderReactions, renderRefused } from './message-actions.js'
-import { MessageSearch, continuesGroup, dayLabel, sameDay } from './log-reading.js'
+import { MessageSearch, continuesGroup, dayLabel, keptHit, sameDay } from './log-reading.js'
 import { NO_MENTIONS, type MentionNames } from './rich-text.js'
 import { renderRichText, richTextOf } from './rich-text-view.js'
 import { pixels, safeStyle } from './safe-style.js'
@@ -204,7 +204,12 @@ export class ParleyMessageList extends LitElement {
       const before = changed.get('messages')?.length ?? 0
       if (this.#stick) this.unseen = 0
       else this.unseen += Math.max(0, this.messages.length - before)
-      if (this.query !== '') this.hits = this.#search.find(this.messages, this.query)
+    }
+    // What is shown changes with new messages, and with edits and deletions (a new annotationOf).
+    if ((changed.has('messages') || changed.has('annotationOf')) && this.query !== '') {
+      const shown = this.hits[this.hitIndex]
+      this.hits = this.#find()
+      this.hitIndex = keptHit(this.hits, shown)
     }
     const count = this.#count()
     if (count <= RENDER_ALL_MAX_ENTRIES) {
@@ -351,9 +356,17 @@ export class ParleyMessageList extends LitElement {
 
   #onQuery(event: Event): void {
     this.query = (event.target as HTMLInputElement).value
-    this.hits = this.#search.find(this.messages, this.query)
+    this.hits = this.#find()
     this.hitIndex = -1
     if (this.hits.length > 0) this.#showHit(this.hits.length - 1) // the newest match first
+  }
+
+  /** The messages whose shown text (the last edit's; none once deleted) matches the query. */
+  #find(): number[] {
+    return this.#search.find(this.messages, this.query, (message) => {
+      const annotated = this.annotationOf(message)
+      return annotated.deleted ? null : annotated.text
+    })
   }
 
   #showHit(hitIndex: number): void {

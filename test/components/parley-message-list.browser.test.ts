@@ -4,7 +4,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { page, userEvent } from 'vitest/browser'
 import '../../src/components/parley-message-list.js'
 import type { ParleyMessageList } from '../../src/components/parley-message-list.js'
-import { colorFor, type MessageRecord } from '../../src/room/index.js'
+import { colorFor, unannotated, type AnnotatedMessage, type MessageRecord } from '../../src/room/index.js'
 import { message, mount, recordEvents } from './browser-fixtures.js'
 
 const log = () => page.getByRole('log', { name: 'Messages' })
@@ -340,6 +340,30 @@ describe('parley-message-list', () => {
     await userEvent.keyboard('{ArrowDown}')
     expect(focusedText(list)).toBe('one more')
     expect(list.shadowRoot?.querySelectorAll('article').length).toBeLessThan(200)
+  })
+
+  it('searches the text each message shows: edits, not originals, and no deleted message', async () => {
+    const shownTexts: Record<string, Partial<AnnotatedMessage>> = {
+      m1: { text: 'now about tea', edited: true },
+      m2: { text: '', deleted: true },
+    }
+    const list = await mount('parley-message-list', (element) => {
+      element.messages = [message('m1', 'Ann', 'coffee first'), message('m2', 'Bo', 'coffee too'), message('m3', 'Cy', 'tea, please')]
+      element.verdictOf = () => 'verified'
+      element.annotationOf = (record) => ({ ...unannotated(record), ...shownTexts[record.id] })
+    })
+    await list.openSearch()
+    const status = page.getByRole('status')
+    await userEvent.keyboard('coffee')
+    await expect.element(status).toHaveTextContent('No matches')
+    await userEvent.clear(page.getByRole('searchbox', { name: 'Search messages' }))
+    await userEvent.keyboard('tea')
+    await expect.element(status).toHaveTextContent('2 of 2')
+    // Another edit arrives while searching: the matches follow what is shown.
+    shownTexts.m1 = { text: 'coffee after all', edited: true }
+    list.annotationOf = (record) => ({ ...unannotated(record), ...shownTexts[record.id] })
+    await expect.element(status).toHaveTextContent('1 of 1')
+    expect(list.shadowRoot?.querySelector('article.hit p')?.textContent).toBe('tea, please')
   })
 
   it('searches 100,000 messages by keyboard and shows each match in view, newest first', async () => {
