@@ -564,12 +564,14 @@ export class ParleyMessageList extends LitElement {
     const stop =
       articles.find((article) => idOf(article) === this.#current) ??
       (this.#stick ? articles.at(-1) : articles.find((article) => article.offsetTop + article.offsetHeight > top))
+    // Only what changes is written: an attribute set, even to its value, invalidates styles.
     for (const article of articles) {
       const on = article === stop
-      article.tabIndex = on ? 0 : -1
+      const index = on ? '0' : '-1'
+      if (article.getAttribute('tabindex') !== index) article.setAttribute('tabindex', index)
       for (const control of article.querySelectorAll<HTMLElement>(MESSAGE_CONTROLS)) {
         if (on) control.removeAttribute('tabindex')
-        else control.tabIndex = -1
+        else if (control.getAttribute('tabindex') !== '-1') control.setAttribute('tabindex', '-1')
       }
     }
   }
