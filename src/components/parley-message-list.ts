@@ -169,6 +169,8 @@ export class ParleyMessageList extends LitElement {
   @property({ attribute: false }) mentionNames: MentionNames = NO_MENTIONS
   /** The message (by id) that holds the log's tab stop; null: the newest in view, or the first. */
   #current: string | null = null
+  /** Whether the keyboard was on a rendered message (or its controls) before this render. */
+  #focusInside = false
   /** Follow new entries at the bottom (false once the user scrolled up). */
   #stick = true
   /**
@@ -191,6 +193,7 @@ export class ParleyMessageList extends LitElement {
   #sizedHeight = -1
 
   override willUpdate(changed: PropertyValues<this>): void {
+    this.#focusInside = this.hasUpdated && this.items.contains(this.shadowRoot?.activeElement ?? null)
     // The user may have scrolled (up, or back to the newest) while the scroll event still waits
     // for the next frame: read where the view is now, or a message arriving in between would be
     // drawn for the old position (pulling the view down, or holding it above the newest). Not
@@ -237,7 +240,10 @@ export class ParleyMessageList extends LitElement {
       if (element !== null) log.scrollTop = element.offsetTop - this.#anchor.offset
     }
     this.#anchor = null
-    this.#syncTabStops()
+    const stop = this.#syncTabStops()
+    // The message with the keyboard left the window (Space or the wheel scrolled it away): the
+    // keyboard goes to the message that now holds the tab stop, not to the page's start.
+    if (this.#focusInside && this.shadowRoot?.activeElement == null) stop?.focus({ preventScroll: true })
     // The estimate may have been off: widen the window until the viewport is covered.
     if (this.#passes < MAX_LAYOUT_PASSES && this.#moveWindow()) {
       this.#passes++
@@ -558,7 +564,7 @@ export class ParleyMessageList extends LitElement {
    * Puts the log's one tab stop on the current message (else the newest while following, else
    * the first in view); only that message's own controls are in the tab order, after it.
    */
-  #syncTabStops(): void {
+  #syncTabStops(): HTMLElement | null {
     const articles = [...this.items.querySelectorAll<HTMLElement>('article')]
     const top = this.log.scrollTop
     const stop =
@@ -574,6 +580,7 @@ export class ParleyMessageList extends LitElement {
         else if (control.getAttribute('tabindex') !== '-1') control.setAttribute('tabindex', '-1')
       }
     }
+    return stop ?? null
   }
 
   #onFocusIn(event: FocusEvent): void {

@@ -366,6 +366,21 @@ describe('parley-message-list', () => {
     expect(list.shadowRoot?.querySelector('article.hit p')?.textContent).toBe('tea, please')
   })
 
+  it('keeps the keyboard in the log when the message that had it scrolls out of the window', async () => {
+    const list = await mountSized(manyMessages(2000))
+    const scroller = log().element() as HTMLElement
+    const newest = [...(list.shadowRoot?.querySelectorAll<HTMLElement>('article') ?? [])].at(-1)
+    newest?.focus()
+    expect(focusedText(list)).toBe('message 2000')
+    scroller.scrollTop = 0 // as Space or the wheel would, far past the window
+    await expect.poll(() => newest?.isConnected).toBe(false)
+    await expect.poll(() => focusedText(list)).toMatch(/^message \d+$/)
+    const focused = list.shadowRoot?.activeElement as HTMLElement
+    expect(focused.getBoundingClientRect().bottom).toBeGreaterThan(scroller.getBoundingClientRect().top)
+    expect(focused.getBoundingClientRect().top).toBeLessThan(scroller.getBoundingClientRect().bottom)
+    expect(focused.getAttribute('tabindex')).toBe('0')
+  })
+
   it('searches 100,000 messages by keyboard and shows each match in view, newest first', async () => {
     const messages = Array.from({ length: 100_000 }, (_, index) =>
       message(`m${index}`, 'Ann', index === 1234 || index === 77_777 ? `the word zebra, ${index}` : `message ${index}`),
