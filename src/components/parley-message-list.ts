@@ -595,7 +595,9 @@ export class ParleyMessageList extends LitElement {
     const target = event.target as HTMLElement
     const article = target.closest('article')
     const id = article === null ? null : idOf(article)
-    if (article === null || id === null || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return
+    // With a modifier a key is the browser's or the screen reader's (Shift+arrows select text).
+    if (article === null || id === null || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey)
+      return
     if (target !== article) {
       // From a link, reaction or quote of the message: Escape goes back to the message.
       if (event.key === 'Escape') {

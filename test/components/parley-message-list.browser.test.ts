@@ -302,6 +302,8 @@ describe('parley-message-list', () => {
     expect(focusedText(list)).toBe('and https://example.com/three')
     await userEvent.keyboard('{Home}{ArrowDown}')
     expect(focusedText(list)).toBe('plain')
+    await userEvent.keyboard('{Shift>}{ArrowUp}{/Shift}') // the browser's (selecting text), not a move
+    expect(focusedText(list)).toBe('plain')
     const stops = [...(list.shadowRoot?.querySelectorAll<HTMLElement>('article, a, button') ?? [])].filter((e) => e.tabIndex >= 0)
     expect(stops).toEqual([list.shadowRoot?.activeElement])
   })
