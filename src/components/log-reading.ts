@@ -41,29 +41,49 @@ export function dayLabel(time: number, now: number): string {
   return fullDate.format(time)
 }
 
+/** The text a message shows (its last edit's), or null when it shows none (deleted). */
+export type ShownText = (message: MessageRecord) => string | null
+
 /**
- * Finds messages by their text, case-insensitively. Each record's folded text is kept (records
- * are immutable), so searching 100,000 messages again folds nothing twice.
+ * Finds messages by the text they show, case-insensitively. Each record's folded text is kept
+ * with the text it was folded from (an edit replaces it), so searching 100,000 messages again
+ * folds nothing twice.
  */
 export class MessageSearch {
-  #folded = new WeakMap<MessageRecord, string>()
+  #folded = new WeakMap<MessageRecord, { text: string; folded: string }>()
 
-  /** Indices in `messages` whose text contains `query`, oldest first; none for a blank query. */
-  find(messages: readonly MessageRecord[], query: string): number[] {
+  /**
+   * Indices in `messages` whose shown text (`shown`; the record's own text by default) contains
+   * `query`, oldest first; none for a blank query, never a message that shows no text.
+   */
+  find(messages: readonly MessageRecord[], query: string, shown: ShownText = (message) => message.text): number[] {
     const needle = fold(query.trim())
     if (needle === '') return []
     const hits: number[] = []
     for (let index = 0; index < messages.length; index++) {
       const record = messages[index]
-      let text = this.#folded.get(record)
-      if (text === undefined) {
-        text = fold(record.text)
-        this.#folded.set(record, text)
+      const text = shown(record)
+      if (text === null) continue
+      let cached = this.#folded.get(record)
+      if (cached === undefined || cached.text !== text) {
+        cached = { text, folded: fold(text) }
+        this.#folded.set(record, cached)
       }
-      if (text.includes(needle)) hits.push(index)
+      if (cached.folded.includes(needle)) hits.push(index)
     }
     return hits
   }
+}
+
+/**
+ * Which of `hits` (message indices, oldest first) stands where the one shown before, at
+ * message index `shown`, stood: itself if still a match, else the next newer match, else the
+ * newest; -1 for none. Keeps "N of M" on the same place when matches come and go.
+ */
+export function keptHit(hits: readonly number[], shown: number | undefined): number {
+  if (hits.length === 0 || shown === undefined) return -1
+  const at = hits.findIndex((index) => index >= shown)
+  return at < 0 ? hits.length - 1 : at
 }
 
 /** Text folded for matching: lower case, and letters without their accents ("é" finds "e"). */

@@ -178,6 +178,7 @@ export class ParleyChat extends LitElement {
       room: this.#roomName(),
       notify: this.notify,
       mentionNames: this.#mentionNames,
+      verdictOf: this.#room.verdictOf,
     })
   }
 

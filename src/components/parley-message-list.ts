@@ -10,8 +10,9 @@ import { repeat } from 'lit/directives/repeat.js'
 import { colorFor, draftProblem, unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../room/index.js'
 import { intent } from './events.js'
 import { LazyModule, LazyPart } from './lazy-part.js'
+import { MESSAGE_KEYS_HINT, moveTarget } from './log-keys.js'
 import { messageActionStyles, renderQuote, renderReactions, renderRefused } from './message-annotations.js'
-import { MessageSearch, continuesGroup, dayLabel, sameDay } from './log-reading.js'
+import { MessageSearch, continuesGroup, dayLabel, keptHit, sameDay } from './log-reading.js'
 import { NO_MENTIONS, type MentionNames } from './rich-text.js'
 import { renderRichText, richTextOf } from './rich-text-view.js'
 import { pixels, safeStyle } from './safe-style.js'
@@ -42,6 +43,8 @@ const INITIAL_ESTIMATE_PX = 48
 const ESTIMATE_WEIGHT = 0.1
 /** Re-layout passes allowed per change before the list settles for what it has. */
 const MAX_LAYOUT_PASSES = 4
+/** The controls inside a message: in the tab order only while that message has the log's tab stop. */
+const MESSAGE_CONTROLS = 'a[href], button:not(.more), textarea'
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
@@ -51,7 +54,7 @@ const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium',
  * is between them: grouping and day separators look at it), or a notice placed between messages.
  */
 type Entry =
-  | { key: string; message: MessageRecord; previous: MessageRecord | null; previousMessage: MessageRecord | null }
+  | { key: string; index: number; message: MessageRecord; previous: MessageRecord | null; previousMessage: MessageRecord | null }
   | { key: string; notice: LogNotice }
 
 /** Where an entry was on screen before a re-render: it is put back there after. */
@@ -63,7 +66,9 @@ interface Anchor {
 /**
  * A scrolling log of messages that renders only the entries near the viewport: spacers of
  * estimated height stand for the rest, and the entry at the top of the view keeps its place
- * whenever the rendered window moves.
+ * whenever the rendered window moves. The log is one tab stop: the arrow keys, Page Up and Down,
+ * Home and End move the focus between messages (bringing in more of the log as needed), Enter
+ * opens a message's actions, and Escape takes the focus from a control back to its message.
  * @fires parley-edit - the user saved a new text for one of their messages
  * @fires parley-delete - the user deleted one of their messages
  * @fires parley-react - the user added or took back a reaction
@@ -85,6 +90,7 @@ export class ParleyMessageList extends LitElement {
     .log { position: relative; flex: 1 1 auto; min-height: 0; overflow-y: auto; padding: 0.5rem 1rem; box-sizing: border-box; overflow-anchor: none; }
     .log:focus-visible { outline-offset: -2px; }
     article { padding: 0.35rem 0; }
+    article:focus-visible { outline-offset: 0; }
     article.continued { padding-top: 0; }
     article.hit { background: color-mix(in srgb, var(--parley-accent, ${lightTheme.accent}) 14%, transparent);
       box-shadow: -0.5rem 0 0 color-mix(in srgb, var(--parley-accent, ${lightTheme.accent}) 14%, transparent); }
@@ -168,8 +174,17 @@ export class ParleyMessageList extends LitElement {
   #noticeAfter = new Set<number>()
   /** The names an @mention may refer to (the members'), the reader's own among them. */
   @property({ attribute: false }) mentionNames: MentionNames = NO_MENTIONS
+  /** The message (by id) that holds the log's tab stop; null: the newest in view, or the first. */
+  #current: string | null = null
+  /** Whether the keyboard was on a rendered message (or its controls) before this render. */
+  #focusInside = false
   /** Follow new entries at the bottom (false once the user scrolled up). */
   #stick = true
+  /**
+   * The scroll position last seen or set while following, in pixels: only a view above it has
+   * been moved up by the user; content growing below (a late image) leaves it where it was.
+   */
+  #stuckTop = 0
   /** Rendered window: entries first..last (inclusive) of the interleaved log. */
   #first = 0
   #last = -1
@@ -185,11 +200,12 @@ export class ParleyMessageList extends LitElement {
   #sizedHeight = -1
 
   override willUpdate(changed: PropertyValues<this>): void {
-    // The user may have scrolled back to the newest while the scroll event still waits for the
-    // next frame: read where the view is now, or a message arriving in between would be kept
-    // out of view (the view held on the old bottom entry) and the late event would then see
-    // the view above the newest. Not when a jump (reveal) or the window chose where to go.
-    if (!this.#stick && this.#anchor === null && this.hasUpdated) this.#stick = this.#atNewest() ?? false
+    this.#focusInside = this.hasUpdated && this.items.contains(this.shadowRoot?.activeElement ?? null)
+    // The user may have scrolled (up, or back to the newest) while the scroll event still waits
+    // for the next frame: read where the view is now, or a message arriving in between would be
+    // drawn for the old position (pulling the view down, or holding it above the newest). Not
+    // when a jump (reveal) or the window chose where to go.
+    if (this.#anchor === null && this.hasUpdated) this.#readStick()
     if (changed.has('notices')) {
       this.#sortedNotices = [...this.notices].sort((a, b) => a.after - b.after || a.id - b.id)
       this.#noticeAfter = new Set(this.notices.map((notice) => notice.after))
@@ -198,7 +214,12 @@ export class ParleyMessageList extends LitElement {
       const before = changed.get('messages')?.length ?? 0
       if (this.#stick) this.unseen = 0
       else this.unseen += Math.max(0, this.messages.length - before)
-      if (this.query !== '') this.hits = this.#search.find(this.messages, this.query)
+    }
+    // What is shown changes with new messages, and with edits and deletions (a new annotationOf).
+    if ((changed.has('messages') || changed.has('annotationOf')) && this.query !== '') {
+      const shown = this.hits[this.hitIndex]
+      this.hits = this.#find()
+      this.hitIndex = keptHit(this.hits, shown)
     }
     const count = this.#count()
     if (count <= RENDER_ALL_MAX_ENTRIES) {
@@ -220,11 +241,16 @@ export class ParleyMessageList extends LitElement {
     const log = this.log
     if (this.#stick) {
       log.scrollTop = log.scrollHeight
+      this.#stuckTop = log.scrollTop
     } else if (this.#anchor !== null) {
       const element = this.items.querySelector<HTMLElement>(`[data-key="${CSS.escape(this.#anchor.key)}"]`)
       if (element !== null) log.scrollTop = element.offsetTop - this.#anchor.offset
     }
     this.#anchor = null
+    const stop = this.#syncTabStops()
+    // The message with the keyboard left the window (Space or the wheel scrolled it away): the
+    // keyboard goes to the message that now holds the tab stop, not to the page's start.
+    if (this.#focusInside && this.shadowRoot?.activeElement == null) stop?.focus({ preventScroll: true })
     // The estimate may have been off: widen the window until the viewport is covered.
     if (this.#passes < MAX_LAYOUT_PASSES && this.#moveWindow()) {
       this.#passes++
@@ -236,12 +262,16 @@ export class ParleyMessageList extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback()
-    if (this.hasUpdated) this.#resizes.observe(this.log)
+    if (this.hasUpdated) {
+      this.#resizes.observe(this.log)
+      this.#resizes.observe(this.items)
+    }
   }
 
   override firstUpdated(): void {
     this.#sizedHeight = this.log.clientHeight
     this.#resizes.observe(this.log)
+    this.#resizes.observe(this.items)
   }
 
   override disconnectedCallback(): void {
@@ -250,13 +280,32 @@ export class ParleyMessageList extends LitElement {
   }
 
   /**
-   * The log changed size (a phone rotated, the window or the members panel resized): shrinking
-   * fires no scroll event, so a view at the newest would otherwise stay behind it.
+   * The log changed size (a phone rotated, the window or the members panel resized), or its
+   * content did outside a render (an image loaded): neither fires a scroll event, so a view
+   * at the newest would otherwise stay behind it.
    */
   #onResize(): void {
     this.#sizedHeight = this.log.clientHeight
-    if (this.#stick) this.log.scrollTop = this.log.scrollHeight
+    this.#readStick()
+    if (this.#stick) {
+      this.log.scrollTop = this.log.scrollHeight
+      this.#stuckTop = this.log.scrollTop
+    }
     if (this.#moveWindow()) this.requestUpdate()
+  }
+
+  /**
+   * Whether to follow the newest, from where the view is now. Following starts when the view is
+   * at the newest, and stops only when the user moved it up: a view that is merely no longer at
+   * the bottom because content grew below it (a late image) still follows.
+   */
+  #readStick(): void {
+    const atNewest = this.#atNewest()
+    if (atNewest === null) return
+    const top = this.log.scrollTop
+    if (!this.#stick) this.#stick = atNewest
+    else if (!atNewest && top < this.#stuckTop - 1) this.#stick = false
+    if (this.#stick) this.#stuckTop = top
   }
 
   /**
@@ -274,7 +323,7 @@ export class ParleyMessageList extends LitElement {
   #onScroll(): void {
     const log = this.log
     const fromBottom = log.scrollHeight - log.scrollTop - log.clientHeight
-    this.#stick = this.#atNewest() ?? this.#stick
+    this.#readStick()
     if (this.#stick) this.unseen = 0
     this.far = !this.#stick && fromBottom > log.clientHeight
     if (this.#moveWindow()) this.requestUpdate()
@@ -283,6 +332,7 @@ export class ParleyMessageList extends LitElement {
   /** Scrolls to the newest message and follows new ones again (the jump button; sending). */
   scrollToNewest(): void {
     this.#stick = true
+    this.#stuckTop = this.log?.scrollTop ?? 0 // the view goes down from here at the next render
     this.unseen = 0
     this.far = false
     this.#anchor = null
@@ -301,12 +351,17 @@ export class ParleyMessageList extends LitElement {
    * following the newest; the window is moved there, so it works at any length of log.
    */
   reveal(index: number): void {
+    this.#place(index, Math.round(this.#viewHeight() / 3))
+  }
+
+  /** Moves the window to message `index`, `offsetPx` below the top of the view, and stops following. */
+  #place(index: number, offsetPx: number): void {
     const record = this.messages[index]
     if (record === undefined) return
     const at = index + this.#sortedNotices.filter((notice) => notice.after <= index).length
     const count = this.#count()
     this.#stick = false
-    this.#anchor = { key: `m:${record.id}`, offset: Math.round(this.#viewHeight() / 3) }
+    this.#anchor = { key: `m:${record.id}`, offset: offsetPx }
     this.#first = Math.max(0, at - this.#entriesFor(OVERSCAN_PX))
     this.#last = Math.min(count - 1, at + this.#entriesFor(this.#viewHeight() + OVERSCAN_PX))
     this.requestUpdate()
@@ -314,9 +369,17 @@ export class ParleyMessageList extends LitElement {
 
   #onQuery(event: Event): void {
     this.query = (event.target as HTMLInputElement).value
-    this.hits = this.#search.find(this.messages, this.query)
+    this.hits = this.#find()
     this.hitIndex = -1
     if (this.hits.length > 0) this.#showHit(this.hits.length - 1) // the newest match first
+  }
+
+  /** The messages whose shown text (the last edit's; none once deleted) matches the query. */
+  #find(): number[] {
+    return this.#search.find(this.messages, this.query, (message) => {
+      const annotated = this.annotationOf(message)
+      return annotated.deleted ? null : annotated.text
+    })
   }
 
   #showHit(hitIndex: number): void {
@@ -452,8 +515,8 @@ export class ParleyMessageList extends LitElement {
       } else if (message < total) {
         const previousMessage = message > 0 ? this.messages[message - 1] : null
         const previous = this.#noticeAfter.has(message) ? null : previousMessage
-        const record = this.messages[message++]
-        entries.push({ key: `m:${record.id}`, message: record, previous, previousMessage })
+        const record = this.messages[message]
+        entries.push({ key: `m:${record.id}`, index: message++, message: record, previous, previousMessage })
       }
     }
     return entries
@@ -469,7 +532,8 @@ export class ParleyMessageList extends LitElement {
     const now = Date.now()
     return html`
       ${this.searching ? this.#renderSearch() : nothing}
-      <div class="log" part="log" role="log" aria-label="Messages" tabindex="0" @scroll=${this.#onScroll}>
+      <div class="log" part="log" role="log" aria-label="Messages" tabindex=${this.messages.length === 0 ? '0' : '-1'}
+        @scroll=${this.#onScroll} @keydown=${this.#onLogKey} @focusin=${this.#onFocusIn}>
         ${count === 0 ? html`<div class="empty">No messages yet. Say hello!</div>` : ''}
         <div aria-hidden="true" style=${safeStyle({ height: pixels(above) })}></div>
         <div class="items">${repeat(
@@ -482,6 +546,7 @@ export class ParleyMessageList extends LitElement {
         )}</div>
         <div aria-hidden="true" style=${safeStyle({ height: pixels(below) })}></div>
       </div>
+      <span id="message-keys" class="visually-hidden">${MESSAGE_KEYS_HINT}</span>
       ${
         this.unseen > 0 || this.far
           ? html`<button class="jump" @click=${this.scrollToNewest}>${
@@ -491,10 +556,99 @@ export class ParleyMessageList extends LitElement {
       }`
   }
 
-  /** Focuses the "More actions" button of message `id` once rendered. */
+  /** Gives the keyboard back to message `id` once rendered (from its actions or its editor). */
   async #focusMore(id: string): Promise<void> {
     await this.updateComplete
-    this.renderRoot.querySelector<HTMLElement>(`[data-key="${CSS.escape(`m:${id}`)}"] .more`)?.focus()
+    this.#articleOf(id)?.focus()
+  }
+
+  /** The rendered article of message `id`, or null when it is outside the window. */
+  #articleOf(id: string): HTMLElement | null {
+    return this.items?.querySelector<HTMLElement>(`[data-key="${CSS.escape(`m:${id}`)}"] article`) ?? null
+  }
+
+  /**
+   * Puts the log's one tab stop on the current message (else the newest while following, else
+   * the first in view); only that message's own controls are in the tab order, after it.
+   */
+  #syncTabStops(): HTMLElement | null {
+    const articles = [...this.items.querySelectorAll<HTMLElement>('article')]
+    const top = this.log.scrollTop
+    const stop =
+      articles.find((article) => idOf(article) === this.#current) ??
+      (this.#stick ? articles.at(-1) : articles.find((article) => article.offsetTop + article.offsetHeight > top))
+    // Only what changes is written: an attribute set, even to its value, invalidates styles.
+    for (const article of articles) {
+      const on = article === stop
+      const index = on ? '0' : '-1'
+      if (article.getAttribute('tabindex') !== index) article.setAttribute('tabindex', index)
+      for (const control of article.querySelectorAll<HTMLElement>(MESSAGE_CONTROLS)) {
+        if (on) control.removeAttribute('tabindex')
+        else if (control.getAttribute('tabindex') !== '-1') control.setAttribute('tabindex', '-1')
+      }
+    }
+    return stop ?? null
+  }
+
+  #onFocusIn(event: FocusEvent): void {
+    const article = (event.target as HTMLElement).closest('article')
+    const id = article === null ? null : idOf(article)
+    if (id === null || id === this.#current) return
+    // Enter on a message opens its actions: their code starts loading when it gets the keyboard.
+    this.#warmActions()
+    this.#current = id
+    this.#syncTabStops()
+  }
+
+  #onLogKey(event: KeyboardEvent): void {
+    const target = event.target as HTMLElement
+    const article = target.closest('article')
+    const id = article === null ? null : idOf(article)
+    // With a modifier a key is the browser's or the screen reader's (Shift+arrows select text).
+    if (article === null || id === null || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey)
+      return
+    if (target !== article) {
+      // From a link, reaction or quote of the message: Escape goes back to the message.
+      if (event.key === 'Escape') {
+        event.preventDefault()
+        article.focus()
+      }
+      return
+    }
+    if (event.key === 'Enter') {
+      event.preventDefault()
+      if (article.querySelector('.more') !== null) this.#toggleActions(id)
+      return
+    }
+    // From the message a move is still on its way to, when keys come faster than renders.
+    const current = this.indexOf(this.#current ?? id)
+    const from = current < 0 ? this.indexOf(id) : current
+    const to = moveTarget(event.key, from, this.messages.length, this.#entriesFor(this.#viewHeight()))
+    if (to === null) return
+    event.preventDefault()
+    void this.#focusMessage(to, to < from ? 'older' : 'newer')
+  }
+
+  /**
+   * Moves the keyboard to message `index`, scrolling it into view; one outside the rendered
+   * window is brought in first, at the top of the view (going `older`) or at the bottom.
+   */
+  async #focusMessage(index: number, toward: 'older' | 'newer'): Promise<void> {
+    const record = this.messages[index]
+    if (record === undefined) return
+    this.#current = record.id
+    let article = this.#articleOf(record.id)
+    if (article === null) {
+      if (index === this.messages.length - 1) this.scrollToNewest()
+      else this.#place(index, toward === 'older' ? 0 : Math.max(0, this.#viewHeight() - 2 * this.#estimate()))
+      await this.updateComplete
+      if (this.#current !== record.id) return // a later key moved on
+      article = this.#articleOf(record.id)
+    }
+    if (article === null) return
+    this.#syncTabStops()
+    article.focus({ preventScroll: true })
+    article.scrollIntoView({ block: 'nearest' })
   }
 
   /** Focuses the first button matching `selector` in message `id`'s actions once rendered. */
@@ -631,7 +785,8 @@ export class ParleyMessageList extends LitElement {
     return html`
       <div class="entry" data-key=${entry.key}>
         ${newDay ? html`<div class="day">${dayLabel(message.sentAt, now)}</div>` : nothing}
-        <article part="message" class="${continued ? 'continued' : ''} ${hit || this.jumpedTo === id ? 'hit' : ''}" title=${continued ? fullTime : nothing}>
+        <article part="message" class="${continued ? 'continued' : ''} ${hit || this.jumpedTo === id ? 'hit' : ''}" title=${continued ? fullTime : nothing}
+          aria-posinset=${entry.index + 1} aria-setsize=${this.messages.length} aria-describedby="message-keys">
           <div class="meta ${continued && !annotated.edited ? 'visually-hidden' : ''}">
             ${authorLabel(message, verdict)}
             <time datetime=${new Date(message.sentAt).toISOString()} title=${fullTime}><span aria-hidden="true">${timeFormat.format(message.sentAt)}</span><span class="visually-hidden">${fullTime}</span></time>
@@ -660,7 +815,7 @@ export class ParleyMessageList extends LitElement {
           ${
             annotated.deleted || verdict === 'pending'
               ? nothing
-              : html`<button type="button" class="more" aria-label="More actions" title="More actions" aria-expanded=${this.actionsFor === id ? 'true' : 'false'}
+              : html`<button type="button" class="more" tabindex="-1" aria-label="More actions" title="More actions (Enter on the message)" aria-expanded=${this.actionsFor === id ? 'true' : 'false'}
                   @click=${() => this.#toggleActions(id)} @focus=${this.#warmActions} @pointerenter=${this.#warmActions}>…</button>`
           }
           ${this.actionsFor === id && !annotated.deleted ? this.#renderActionsPanel(id, annotated, own, react) : nothing}
@@ -681,6 +836,12 @@ export class ParleyMessageList extends LitElement {
         <button type="button" aria-label="Close search" title="Close search (Escape)" @click=${this.#closeSearch}>✕</button>
       </form>`
   }
+}
+
+/** The id of the message an article shows, from its entry's key. */
+function idOf(article: HTMLElement): string | null {
+  const key = article.closest<HTMLElement>('.entry')?.dataset.key
+  return key?.startsWith('m:') ? key.slice(2) : null
 }
 
 /** Shown instead of a message's author, in neither name nor colour, until its signature is checked. */

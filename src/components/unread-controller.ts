@@ -1,11 +1,11 @@
 // Tells the user about messages that arrive while the page is hidden: where they start (a
 // marker in the log), how many and how many mention the user (the document title), and, if
-// allowed, system notifications.
+// allowed, system notifications. Mentions and notifications wait for a message's verdict.
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
-import type { MessageRecord } from '../room/index.js'
+import type { MessageRecord, Verdict } from '../room/index.js'
 import { type MentionNames, NO_MENTIONS, mentionsSelf } from './rich-text.js'
 import { richTextOf } from './rich-text-view.js'
-import { notificationFor, unreadFrom, withUnreadCount } from './unread.js'
+import { bySettled, notificationFor, unreadFrom, withUnreadCount } from './unread.js'
 
 /** What the controller looks at on each update of its host. */
 export interface UnreadInput {
@@ -19,6 +19,11 @@ export interface UnreadInput {
   notify: boolean
   /** The names a mention may refer to, the user's own among them. */
   mentionNames?: MentionNames
+  /**
+   * Whether each message's author is who it claims (a new function when verdicts settle):
+   * only a verified message mentions the user; a pending one is told about once settled.
+   */
+  verdictOf: (message: MessageRecord) => Verdict
 }
 
 /** Whether system notifications may be shown, or 'unsupported' without the Notification API. */
@@ -63,6 +68,8 @@ export class UnreadController implements ReactiveController {
   #seen = 0
   /** How many of the unread messages mention the user. */
   #mentions = 0
+  /** Unread messages from others whose signature check had not settled when last looked at. */
+  #waiting: MessageRecord[] = []
   #room: string | null = null
   /**
    * Notification.permission as last read: Chromium answers it through a synchronous call to
@@ -91,31 +98,39 @@ export class UnreadController implements ReactiveController {
   }
 
   /** Brings the marker, the title and notifications up to date; call on every host update. */
-  update({ messages, selfId, room, notify, mentionNames = NO_MENTIONS }: UnreadInput): void {
+  update({ messages, selfId, room, notify, mentionNames = NO_MENTIONS, verdictOf }: UnreadInput): void {
     if (room !== this.#room) {
       // Another room: what it shows on arrival is not news.
       this.#room = room
       this.marker = null
       this.#after = this.#seen = messages.length
       this.#mentions = 0
+      this.#waiting = []
     }
     if (messages.length < this.#seen) {
       this.#seen = this.#after = messages.length
       this.#mentions = 0
+      this.#waiting = []
     }
     const fresh = unreadFrom(messages, this.#seen, selfId)
     this.#seen = messages.length
     if (!this.#hidden) {
+      this.#waiting = []
       showUnreadCount(this, 0)
       return
     }
-    // Parsed once per message (cached), and only the fresh ones: counted as they arrive.
-    const mentionsUser = (message: MessageRecord): boolean => mentionsSelf(richTextOf(message, mentionNames))
-    this.#mentions += fresh.filter(mentionsUser).length
+    // A forged or unsigned message mentions no one: mentions and notifications are counted
+    // once a message's verdict is known, pending ones when it settles (a later update).
+    const { settled, pending } = bySettled([...this.#waiting, ...fresh], verdictOf)
+    this.#waiting = pending
+    // Parsed once per message (cached), and only the settled fresh ones: counted once each.
+    const mentionsUser = (message: MessageRecord): boolean =>
+      verdictOf(message) === 'verified' && mentionsSelf(richTextOf(message, mentionNames))
+    this.#mentions += settled.filter(mentionsUser).length
     const unread = unreadFrom(messages, this.#after, selfId).length
     if (unread > 0) this.marker = this.#after
     showUnreadCount(this, notify ? unread : 0, notify ? this.#mentions : 0)
-    if (notify) this.#post(room, fresh, mentionsUser)
+    if (notify) this.#post(room, settled, mentionsUser, verdictOf)
   }
 
   /** Removes the marker, e.g. once the user writes. */
@@ -141,11 +156,17 @@ export class UnreadController implements ReactiveController {
       this.marker = null
     }
     this.#mentions = 0
+    this.#waiting = []
     this.#host.requestUpdate()
   }
 
-  #post(room: string, fresh: readonly MessageRecord[], mentionsUser: (message: MessageRecord) => boolean): void {
-    const text = notificationFor(room, fresh, mentionsUser)
+  #post(
+    room: string,
+    fresh: readonly MessageRecord[],
+    mentionsUser: (message: MessageRecord) => boolean,
+    verdictOf: (message: MessageRecord) => Verdict,
+  ): void {
+    const text = notificationFor(room, fresh, mentionsUser, verdictOf)
     if (text === null || this.permission !== 'granted') return
     try {
       const notification = new Notification(text.title, { body: text.body, tag: `parley:${room}` })

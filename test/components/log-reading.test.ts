@@ -1,7 +1,7 @@
 // The pure parts of reading a long log: which messages share a header, what a day separator
 // says, and search (case and accents folded, every match, at 100,000 messages).
 import { describe, expect, it } from 'vitest'
-import { GROUP_GAP_MS, MessageSearch, continuesGroup, dayLabel, sameDay } from '../../src/components/log-reading.js'
+import { GROUP_GAP_MS, MessageSearch, continuesGroup, dayLabel, keptHit, sameDay } from '../../src/components/log-reading.js'
 import type { MessageRecord, Verdict } from '../../src/room/index.js'
 
 const NINE_THIRTY = new Date(2026, 11, 2, 9, 30).getTime()
@@ -70,5 +70,29 @@ describe('MessageSearch', () => {
     const expected = messages.flatMap((_, index) => (index % 997 === 0 ? [index] : []))
     expect(search.find(messages, 'Needle')).toEqual(expected)
     expect(search.find(messages, 'needle 99')).toEqual(expected.filter((index) => String(index).startsWith('99')))
+  })
+
+  it('matches the text a message shows: the last edit, not the original; nothing once deleted', () => {
+    const messages = [record('1', 'Ann', 0, 'coffee at noon'), record('2', 'Bo', 0, 'coffee for me'), record('3', 'Cy', 0, 'tea')]
+    const search = new MessageSearch()
+    expect(search.find(messages, 'coffee')).toEqual([0, 1])
+    const edits: Record<string, string | null> = { '1': 'Tea at noon', '2': null }
+    const shown = (message: MessageRecord) => (message.id in edits ? edits[message.id] : message.text)
+    expect(search.find(messages, 'coffee', shown)).toEqual([])
+    expect(search.find(messages, 'tea', shown)).toEqual([0, 2])
+    edits['1'] = 'Café at noon' // a later edit: folded again, accents and all
+    expect(search.find(messages, 'cafe', shown)).toEqual([0])
+    expect(search.find(messages, 'tea', shown)).toEqual([2])
+    expect(messages.map((message) => message.text)).toEqual(['coffee at noon', 'coffee for me', 'tea'])
+  })
+})
+
+describe('keptHit', () => {
+  it('keeps the match shown, else the next newer one, else the newest', () => {
+    expect(keptHit([2, 5, 9], 5)).toBe(1)
+    expect(keptHit([2, 9], 5)).toBe(1)
+    expect(keptHit([2, 3], 5)).toBe(1)
+    expect(keptHit([], 5)).toBe(-1)
+    expect(keptHit([2, 5], undefined)).toBe(-1)
   })
 })

@@ -36,19 +36,20 @@ function mountList(annotations: Record<string, Partial<AnnotatedMessage>> = {}):
 const inList = (list: ParleyMessageList) => list.shadowRoot as ShadowRoot
 const focused = (list: ParleyMessageList) => inList(list).activeElement as HTMLElement | null
 const moreOf = (list: ParleyMessageList, index: number) => inList(list).querySelectorAll<HTMLButtonElement>('.more')[index]
+const articleOf = (list: ParleyMessageList, index: number) => inList(list).querySelectorAll<HTMLElement>('article')[index]
 const actionButtons = (list: ParleyMessageList) => [...inList(list).querySelectorAll<HTMLButtonElement>('.actions button')]
 const buttonNamed = (list: ParleyMessageList, name: string) => actionButtons(list).find((button) => button.textContent === name)
 
 /** Opens the actions of message `index` by keyboard and waits until the panel has the keyboard. */
 async function openActions(list: ParleyMessageList, index: number): Promise<void> {
-  moreOf(list, index).focus()
+  articleOf(list, index).focus()
   await userEvent.keyboard('{Enter}')
   // The panel's code may still be loading: the panel opens, with the keyboard in it, once it is here.
   await expect.poll(() => inList(list).querySelector('.actions')?.contains(focused(list)) ?? false).toBe(true)
 }
 
 describe('message actions', () => {
-  it('open by keyboard, edit in place: Escape cancels, Enter saves', async () => {
+  it('open by keyboard (Enter on the message), edit in place: Escape cancels, Enter saves', async () => {
     const seen = recordActions()
     const list = await mountList()
     await openActions(list, 0)
@@ -66,11 +67,11 @@ describe('message actions', () => {
       'Delete',
     ])
     expect(focused(list)?.getAttribute('aria-label')).toBe('React with 👍')
-    // Escape closes the panel and gives the keyboard back to its button.
+    // Escape closes the panel and gives the keyboard back to its message.
     await userEvent.keyboard('{Escape}')
     await list.updateComplete
     expect(inList(list).querySelector('.actions')).toBeNull()
-    expect(focused(list)).toBe(moreOf(list, 0))
+    expect(focused(list)).toBe(articleOf(list, 0))
 
     await userEvent.keyboard('{Enter}')
     await list.updateComplete
@@ -82,7 +83,7 @@ describe('message actions', () => {
     await list.updateComplete
     expect(inList(list).querySelector('.editor')).toBeNull()
     expect(seen).toEqual([])
-    expect(focused(list)).toBe(moreOf(list, 0))
+    expect(focused(list)).toBe(articleOf(list, 0))
 
     await userEvent.keyboard('{Enter}')
     await list.updateComplete

@@ -1,8 +1,8 @@
 // The pure side of unread tracking: which messages count, the title prefix, and what a
 // system notification says.
 import { describe, expect, it } from 'vitest'
-import { MAX_NOTIFICATION_BODY_CHARS, notificationFor, unreadFrom, withUnreadCount } from '../../src/components/unread.js'
-import type { MessageRecord } from '../../src/room/index.js'
+import { MAX_NOTIFICATION_BODY_CHARS, bySettled, notificationFor, unreadFrom, withUnreadCount } from '../../src/components/unread.js'
+import type { MessageRecord, Verdict } from '../../src/room/index.js'
 
 const message = (id: string, authorId: string, authorName: string, text = id): MessageRecord => ({
   id,
@@ -24,6 +24,16 @@ describe('unreadFrom', () => {
 
   it('treats a mark below zero as the start', () => {
     expect(unreadFrom(messages, -3, 'ann').map((each) => each.id)).toEqual(['m1', 'm3', 'm4'])
+  })
+})
+
+describe('bySettled', () => {
+  it('holds back the messages whose signature is still being checked', () => {
+    const messages = [message('m1', 'ann', 'Ann'), message('m2', 'bo', 'Bo'), message('m3', 'cy', 'Cy')]
+    const verdicts: Record<string, Verdict> = { m1: 'verified', m2: 'pending', m3: 'unverified' }
+    const { settled, pending } = bySettled(messages, (each) => verdicts[each.id])
+    expect(settled.map((each) => each.id)).toEqual(['m1', 'm3'])
+    expect(pending.map((each) => each.id)).toEqual(['m2'])
   })
 })
 
@@ -57,6 +67,20 @@ describe('notificationFor', () => {
     })
     const fresh = [message('m1', 'ann', 'Ann', 'hi @Me'), message('m2', 'bo', 'Bo', 'hi')]
     expect(notificationFor('lobby', fresh, mentioning)).toEqual({ title: '2 new messages in #lobby, 1 mentions you', body: 'From Ann, Bo' })
+  })
+
+  it('never says an unverified message mentions the user, and marks its author as the log does', () => {
+    const mentioning = (each: MessageRecord) => each.text.includes('@Me')
+    const verdictOf = (each: MessageRecord): Verdict => (each.authorId === 'forger' ? 'unverified' : 'verified')
+    expect(notificationFor('lobby', [message('m1', 'forger', 'Ann', 'hi @Me')], mentioning, verdictOf)).toEqual({
+      title: '⚠ Ann (unverified) in #lobby',
+      body: 'hi @Me',
+    })
+    const fresh = [message('m1', 'forger', 'Ann', 'hi @Me'), message('m2', 'ann', 'Ann', 'hi')]
+    expect(notificationFor('lobby', fresh, mentioning, verdictOf)).toEqual({
+      title: '2 new messages in #lobby',
+      body: 'From ⚠ Ann (unverified), Ann',
+    })
   })
 
   it('says nothing about no messages, and cuts long texts without splitting characters', () => {
