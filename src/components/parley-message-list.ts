@@ -9,6 +9,8 @@ import { customElement, property, query, state } from 'lit/decorators.js'
 import { repeat } from 'lit/directives/repeat.js'
 import { colorFor, draftProblem, unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../room/index.js'
 import { intent } from './events.js'
+import { renderFile } from './file-slot.js'
+import type { FileFetcher } from './parley-file.js'
 import { messageActionStyles, renderActions, renderQuote, renderReactions, renderRefused } from './message-actions.js'
 import { MessageSearch, continuesGroup, dayLabel, sameDay } from './log-reading.js'
 import { NO_MENTIONS, type MentionNames } from './rich-text.js'
@@ -140,6 +142,8 @@ export class ParleyMessageList extends LitElement {
   @property({ attribute: false }) indexOf: (id: string) => number = (id) => this.messages.findIndex((message) => message.id === id)
   /** The user's id: their verified messages offer Edit and Delete, their reactions show pressed. Empty: none. */
   @property({ attribute: false }) selfId = ''
+  /** Fetches the verified bytes of a file a message carries (null: files are not fetched). */
+  @property({ attribute: false }) fetchFile: FileFetcher | null = null
   /** The message whose actions panel is open, by id. */
   @state() private actionsFor: string | null = null
   /** The message being edited in place, by id. */
@@ -602,6 +606,7 @@ export class ParleyMessageList extends LitElement {
                 : html`
           <p>${renderRichText(richTextOf(message, this.mentionNames))}</p>`
           }
+          ${annotated.file === null || annotated.deleted ? nothing : renderFile(annotated.file, this.fetchFile)}
           ${renderRefused(annotated)}
           ${annotated.deleted ? nothing : renderReactions(annotated, this.selfId, react)}
           ${

@@ -229,7 +229,11 @@ export class Room {
    * gets a message naming it with a signed 'file' annotation (name, type, size, hashes). Rejects
    * when the page cannot sign (plain http) or the file is over MAX_FILE_BYTES (the UI checks first).
    */
-  async sendFile(author: Author, file: { name: string; type: string; bytes: Uint8Array }, now = Date.now()): Promise<MessageRecord> {
+  async sendFile(
+    author: Author,
+    file: { name: string; type: string; bytes: Uint8Array<ArrayBuffer> },
+    now = Date.now(),
+  ): Promise<MessageRecord> {
     if (author.signer === null) throw new Error('Room.sendFile: files need a signing key (https)')
     if (file.bytes.length > MAX_FILE_BYTES) throw new Error('Room.sendFile: file is over MAX_FILE_BYTES')
     const ref = await (await this.#transport.files()).share(file.bytes)
@@ -244,7 +248,7 @@ export class Room {
    * copy at once), each chunk and the whole checked against the signed hashes. Rejects with an
    * error whose `reason` is 'unavailable', 'corrupt', 'cancelled' or 'closed'.
    */
-  async fetchFile(meta: FileMeta, options: FetchOptions = {}): Promise<Uint8Array> {
+  async fetchFile(meta: FileMeta, options: FetchOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
     return (await this.#transport.files()).fetch(meta, options)
   }
 

@@ -5,7 +5,7 @@ import { CHUNK_BYTES, HASH_BYTES, chunkCount, chunkOf, hashText, sameBytes, type
 /** A file as this page holds it: its bytes, the list of its chunk hashes, and how it is named. */
 export interface HeldFile {
   ref: FileRef
-  bytes: Uint8Array
+  bytes: Uint8Array<ArrayBuffer>
   /** The chunk hashes, HASH_BYTES each, in order. */
   list: Uint8Array
 }
@@ -23,7 +23,7 @@ export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
 }
 
 /** Hashes a file's chunks, its chunk-hash list and the whole: what names it on the wire. */
-export async function hashFile(bytes: Uint8Array): Promise<HeldFile> {
+export async function hashFile(bytes: Uint8Array<ArrayBuffer>): Promise<HeldFile> {
   const count = chunkCount(bytes.length)
   const list = new Uint8Array(count * HASH_BYTES)
   for (let index = 0; index < count; index++) list.set(await sha256(chunkOf(bytes, index)), index * HASH_BYTES)

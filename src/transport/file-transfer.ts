@@ -64,6 +64,8 @@ export interface FetchOptions {
   onProgress?: (received: number, size: number) => void
   /** Aborting it cancels the fetch (rejects with reason 'cancelled'). */
   signal?: AbortSignal
+  /** Only this tab's own copy: rejects with reason 'unavailable' instead of asking peers. */
+  localOnly?: boolean
 }
 
 /** What the file transfers counted since they were loaded. */
@@ -97,7 +99,7 @@ export class FileTransfers implements FileChannelHandler {
   /** Fetches in progress, by the request id they asked a link under. */
   readonly #fetches = new Map<number, Fetch>()
   /** Fetches of the same file share one transfer. */
-  readonly #byHash = new Map<string, Promise<Uint8Array>>()
+  readonly #byHash = new Map<string, Promise<Uint8Array<ArrayBuffer>>>()
   #nextRequest = 1
 
   /** Reads the channels of `channels`, open now and later. */
@@ -106,22 +108,23 @@ export class FileTransfers implements FileChannelHandler {
   }
 
   /** Hashes `bytes` and keeps them, to serve to peers; resolves to how the file is named. */
-  async share(bytes: Uint8Array): Promise<FileRef> {
+  async share(bytes: Uint8Array<ArrayBuffer>): Promise<FileRef> {
     const held = await hashFile(bytes)
     this.#held.set(held.ref.sha256, held)
     return held.ref
   }
 
   /** The bytes of the file `ref` if this page holds them (shared here, or fetched and verified). */
-  local(ref: FileRef): Uint8Array | null {
+  local(ref: FileRef): Uint8Array<ArrayBuffer> | null {
     const held = this.#held.get(ref.sha256)
     return held !== undefined && held.ref.root === ref.root && held.ref.size === ref.size ? held.bytes : null
   }
 
   /** Fetches the file `ref` from the peers that have it; resolves to its verified bytes. */
-  fetch(ref: FileRef, options: FetchOptions = {}): Promise<Uint8Array> {
+  fetch(ref: FileRef, options: FetchOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
     const local = this.local(ref)
     if (local !== null) return Promise.resolve(local)
+    if (options.localOnly === true) return Promise.reject(new FileFetchError('unavailable'))
     if (options.signal?.aborted) return Promise.reject(new FileFetchError('cancelled'))
     const key = `${ref.sha256}.${ref.root}.${ref.size}`
     const running = this.#byHash.get(key)
@@ -185,7 +188,8 @@ export class FileTransfers implements FileChannelHandler {
   #onControl(channel: RTCDataChannel, frame: FileControlFrame): void {
     switch (frame.t) {
       case 'want':
-        return this.#onWant(channel, frame.q, frame.h, frame.r)
+        this.#onWant(channel, frame.q, frame.h, frame.r)
+        return
       case 'get': {
         const served = this.#served.get(channel)
         if (served?.files.has(frame.q) !== true) {
@@ -197,7 +201,8 @@ export class FileTransfers implements FileChannelHandler {
           return
         }
         served.queue.push({ q: frame.q, index: frame.i, part: frame.l === 1 })
-        return this.#pump(channel)
+        this.#pump(channel)
+        return
       }
       case 'cancel': {
         const served = this.#served.get(channel)
@@ -220,10 +225,14 @@ export class FileTransfers implements FileChannelHandler {
     const held = this.#held.get(sha)
     const served = this.#served.get(channel) ?? { files: new Map(), queue: [], waiting: false }
     this.#served.set(channel, served)
-    if (held === undefined || held.ref.root !== root) return this.send(channel, { t: 'none', q })
+    if (held === undefined || held.ref.root !== root) {
+      this.send(channel, { t: 'none', q })
+      return
+    }
     if (served.files.size >= MAX_REQUESTS_PER_LINK && !served.files.has(q)) {
       this.stats.refusedRequests++
-      return this.send(channel, { t: 'none', q })
+      this.send(channel, { t: 'none', q })
+      return
     }
     served.files.set(q, held)
     this.send(channel, { t: 'have', q })
@@ -295,7 +304,7 @@ class Fetch {
   #stallTimer: ReturnType<typeof setTimeout> | null = null
   #wantTimer: ReturnType<typeof setTimeout> | null = null
   #settled = false
-  #resolve: (bytes: Uint8Array) => void = () => {}
+  #resolve: (bytes: Uint8Array<ArrayBuffer>) => void = () => {}
   #reject: (error: FileFetchError) => void = () => {}
 
   constructor(transfers: FileTransfers, ref: FileRef, options: FetchOptions) {
@@ -310,8 +319,8 @@ class Fetch {
   }
 
   /** Asks every link in `channels` for the file; resolves to its verified bytes. */
-  start(channels: readonly RTCDataChannel[]): Promise<Uint8Array> {
-    const done = new Promise<Uint8Array>((resolve, reject) => {
+  start(channels: readonly RTCDataChannel[]): Promise<Uint8Array<ArrayBuffer>> {
+    const done = new Promise<Uint8Array<ArrayBuffer>>((resolve, reject) => {
       this.#resolve = resolve
       this.#reject = reject
     })
