@@ -48,7 +48,7 @@ export class ParleyComposer extends LitElement {
     sharedStyles,
     css`
     :host { display: block; }
-    form { position: relative; display: grid; grid-template-columns: auto 1fr auto; gap: 0.5rem; align-items: end; }
+    form { position: relative; display: grid; grid-template-columns: 1fr auto auto; gap: 0.5rem; align-items: end; }
     .attach { padding: 0.6rem 0.7rem; background: transparent; color: inherit; border: 1px solid var(--parley-input-border, ${lightTheme.inputBorder}); }
     .attach:is(:hover, :focus-visible) ~ .file-note { position: static; width: auto; height: auto; clip-path: none; margin: 0; grid-column: 1 / -1;
       color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.85em; }
@@ -225,9 +225,6 @@ export class ParleyComposer extends LitElement {
     return html`
       <form @submit=${this.#onSubmit} @dragover=${this.#onDragOver} @drop=${this.#onDrop}>
         <label class="visually-hidden" for="message">Message</label>
-        <button part="attach" class="attach" type="button" aria-label="Attach a file" aria-describedby="file-note" ?disabled=${!canSign()}
-          @click=${() => this.picker.click()}>📎</button>
-        <input type="file" hidden @change=${this.#onPicked}>
         <textarea id="message" part="textarea" rows="1" placeholder="Write a message…"
           aria-invalid=${tooLong ? 'true' : 'false'} aria-describedby="problem" aria-autocomplete="list"
           aria-controls=${completion === null ? nothing : 'mention-options'}
@@ -247,6 +244,9 @@ export class ParleyComposer extends LitElement {
                     }}>${name}</li>`,
               )}</ul>`
         }
+        <button part="attach" class="attach" type="button" aria-label="Attach a file" aria-describedby="file-note" ?disabled=${!canSign()}
+          @click=${() => this.picker.click()}>📎</button>
+        <input type="file" hidden @change=${this.#onPicked}>
         <button part="send" type="submit" ?disabled=${problem !== null}>Send</button>
         <p class="visually-hidden file-note" id="file-note">${canSign() ? FILE_NOTE : FILE_NOTE_INSECURE}</p>
         <p class="problem" id="problem" aria-live="polite">${

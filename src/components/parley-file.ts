@@ -31,7 +31,11 @@ export function formatBytes(bytes: number): string {
   return `${sizeFormat.format(bytes / 1024 / 1024)} MB`
 }
 
-type Phase = { kind: 'idle' } | { kind: 'fetching'; received: number } | { kind: 'done' } | { kind: 'failed'; reason: FetchFailure }
+type Phase =
+  | { kind: 'idle' }
+  | { kind: 'fetching'; received: number }
+  | { kind: 'done'; here: boolean }
+  | { kind: 'failed'; reason: FetchFailure }
 
 /**
  * One shared file in the log. Name and type are the author's strings: shown as text only.
@@ -112,7 +116,7 @@ export class ParleyFile extends LitElement {
       this.#abort = null
       this.preview = verifiedPreview(file, bytes)
       this.save = verifiedBlobUrl(bytes, null)
-      this.phase = { kind: 'done' }
+      this.phase = { kind: 'done', here: !network }
     } catch (error) {
       if (this.#abort !== abort) return
       this.#abort = null
@@ -144,7 +148,9 @@ export class ParleyFile extends LitElement {
       phase.kind === 'failed'
         ? FAILURES[phase.reason]
         : phase.kind === 'done'
-          ? 'Checked against its signed SHA-256.'
+          ? phase.here
+            ? 'In this browser: others can fetch it from here while this tab is open.'
+            : 'Checked against its signed SHA-256.'
           : phase.kind === 'fetching'
             ? `Fetching from peers… ${Math.floor((phase.received / Math.max(1, file.size)) * 100)}%`
             : PEER_TO_PEER_NOTE

@@ -1,7 +1,11 @@
 // The file side channel on every peer connection, as small as it can be: it is in what every page
 // loads first. What the channel carries is read by file-transfer.ts, loaded on first use.
-import { FILE_CHANNEL_ID, FILE_CHANNEL_LABEL } from './file-protocol.js'
 import type { RtcImplementation } from './liveness.js'
+
+/** SCTP stream id of the file channel; next to liveness (500), framing (501) and relay (502). */
+export const FILE_CHANNEL_ID = 503
+/** Label of the file channel (wire format: file-protocol.ts). */
+export const FILE_CHANNEL_LABEL = 'parley-files'
 
 /** Reads what the file channels carry (file-transfer.ts, once loaded). */
 export interface FileChannelHandler {

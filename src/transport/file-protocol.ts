@@ -15,10 +15,9 @@
 // of 32 bytes. Both stay under 16 KiB plus the header, which every SCTP stack carries whole.
 import { readJsonFrame } from './json-frame.js'
 
-/** SCTP stream id of the file channel; next to liveness (500), framing (501) and relay (502). */
-export const FILE_CHANNEL_ID = 503
-/** Label of the file channel. */
-export const FILE_CHANNEL_LABEL = 'parley-files'
+// The channel's id and label live with the shell that opens it, which every page loads first;
+// this module is loaded with the transfer code, on first use.
+export { FILE_CHANNEL_ID, FILE_CHANNEL_LABEL } from './file-channels.js'
 /** Bytes of file data per chunk: within what every WebRTC stack sends as one message. */
 export const CHUNK_BYTES = 16 * 1024
 /** Bytes of a SHA-256 hash. */
