@@ -43,6 +43,8 @@ export const DOWNLOAD_WINDOW = 16
 export const WANT_TIMEOUT_MS = 5000
 /** A serving link that sends nothing for this long is given up, in ms. */
 export const STALL_MS = 10_000
+/** Bytes of fetched files a tab keeps to serve on; past it the oldest fetched are forgotten (shared ones never), in bytes. */
+export const MAX_KEPT_FETCHED_BYTES = 128 * 1024 * 1024
 /** How often a paused sender looks at its buffer again if no `bufferedamountlow` came, in ms. */
 const PUMP_RETRY_MS = 100
 
@@ -94,12 +96,12 @@ export class FileTransfers implements FileChannelHandler {
   readonly stats: FileTransferStats = { sentFrames: 0, verifiedChunks: 0, rejectedChunks: 0, garbageFrames: 0, refusedRequests: 0 }
   /** Files held here (shared or fetched and verified), by SHA-256. */
   readonly #held = new Map<string, HeldFile>()
+  /** The fetched ones among them, oldest first (shared files are kept while the tab lives). */
+  readonly #fetched = new Set<string>()
   readonly #served = new Map<RTCDataChannel, Served>()
   readonly #open = new Set<RTCDataChannel>()
   /** Fetches in progress, by the request id they asked a link under. */
   readonly #fetches = new Map<number, Fetch>()
-  /** Fetches of the same file share one transfer. */
-  readonly #byHash = new Map<string, Promise<Uint8Array<ArrayBuffer>>>()
   #nextRequest = 1
 
   /** Reads the channels of `channels`, open now and later. */
@@ -111,6 +113,7 @@ export class FileTransfers implements FileChannelHandler {
   async share(bytes: Uint8Array<ArrayBuffer>): Promise<FileRef> {
     const held = await hashFile(bytes)
     this.#held.set(held.ref.sha256, held)
+    this.#fetched.delete(held.ref.sha256)
     return held.ref
   }
 
@@ -126,13 +129,8 @@ export class FileTransfers implements FileChannelHandler {
     if (local !== null) return Promise.resolve(local)
     if (options.localOnly === true) return Promise.reject(new FileFetchError('unavailable'))
     if (options.signal?.aborted) return Promise.reject(new FileFetchError('cancelled'))
-    const key = `${ref.sha256}.${ref.root}.${ref.size}`
-    const running = this.#byHash.get(key)
-    if (running !== undefined) return running
-    const fetch = new Fetch(this, ref, options)
-    const done = fetch.start([...this.#open]).finally(() => this.#byHash.delete(key))
-    this.#byHash.set(key, done)
-    return done
+    // Each fetch on its own, even of a file being fetched already: each caller cancels its own.
+    return new Fetch(this, ref, options).start([...this.#open])
   }
 
   opened(channel: RTCDataChannel): void {
@@ -172,7 +170,19 @@ export class FileTransfers implements FileChannelHandler {
 
   /** Keeps a fetched, verified file, to serve it on. */
   keep(held: HeldFile): void {
-    this.#held.set(held.ref.sha256, held)
+    const sha = held.ref.sha256
+    if (this.#held.has(sha) && !this.#fetched.has(sha)) return // shared here: kept already
+    this.#held.set(sha, held)
+    this.#fetched.delete(sha)
+    this.#fetched.add(sha)
+    let total = 0
+    for (const each of this.#fetched) total += this.#held.get(each)?.bytes.length ?? 0
+    for (const oldest of this.#fetched) {
+      if (total <= MAX_KEPT_FETCHED_BYTES || oldest === sha) break
+      total -= this.#held.get(oldest)?.bytes.length ?? 0
+      this.#held.delete(oldest)
+      this.#fetched.delete(oldest)
+    }
   }
 
   /** Sends a control frame, if the channel is still open. */
@@ -467,7 +477,6 @@ class Fetch {
   }
 
   #onAbort = (): void => {
-    if (this.#source !== null) this.#transfers.send(this.#source.channel, { t: 'cancel', q: this.#source.q })
     this.#fail('cancelled')
   }
 
@@ -477,8 +486,12 @@ class Fetch {
     this.#reject(new FileFetchError(reason))
   }
 
+  /** Ends the fetch: timers stopped, and every link that holds a request of it told to close it. */
   #end(): void {
     this.#settled = true
+    const open = [...this.#asked, ...this.#candidates.map(({ channel, q }) => [channel, q] as const)]
+    if (this.#source !== null) open.push([this.#source.channel, this.#source.q])
+    for (const [channel, q] of open) this.#transfers.send(channel, { t: 'cancel', q })
     for (const timer of [this.#stallTimer, this.#wantTimer]) if (timer !== null) clearTimeout(timer)
     this.#stallTimer = null
     this.#wantTimer = null

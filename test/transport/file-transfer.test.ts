@@ -91,6 +91,15 @@ describe('file transfers', () => {
     expect(await carol.fetch(ref)).toEqual(bytes)
   })
 
+  it('fetches more files from one peer than a link may hold requests open: each finished fetch closes its own', async () => {
+    const [alice, bob] = [peer(), peer()]
+    const files = Array.from({ length: MAX_REQUESTS_PER_LINK * 2 }, (_, index) => fileOf(100 + index))
+    const refs = await Promise.all(files.map((bytes) => alice.share(bytes)))
+    link(alice, bob)
+    for (const [index, ref] of refs.entries()) expect(await bob.fetch(ref)).toEqual(files[index])
+    expect(alice.stats.refusedRequests).toBe(0)
+  })
+
   it('refuses a corrupt chunk at once and gets it from another peer that has the file', async () => {
     const [mallory, alice, bob] = [peer(), peer(), peer()]
     const bytes = fileOf(CHUNK_BYTES * 3)
