@@ -17,9 +17,8 @@ export interface FileChannelHandler {
 /** The file channels of one room's peer connections. */
 export class FileChannels {
   readonly #open = new Set<RTCDataChannel>()
+  /** Who reads the channels; until the transfer code is loaded, frames are dropped: this page holds no file yet. */
   #handler: FileChannelHandler | null = null
-  /** Frames that came before the transfer code was loaded: dropped, as this page held no file to give. */
-  early = 0
 
   /** Wraps a WebRTC implementation so that each of its peer connections carries the file channel. */
   wrap(rtc: RtcImplementation): RtcImplementation {
@@ -53,10 +52,7 @@ export class FileChannels {
       this.#open.add(channel)
       this.#handler?.opened(channel)
     }
-    channel.onmessage = (event: MessageEvent<unknown>) => {
-      if (this.#handler === null) this.early++
-      else this.#handler.message(channel, event.data)
-    }
+    channel.onmessage = (event: MessageEvent<unknown>) => this.#handler?.message(channel, event.data)
     channel.onclose = () => {
       this.#open.delete(channel)
       this.#handler?.closed(channel)
