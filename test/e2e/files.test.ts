@@ -80,14 +80,17 @@ function tamperingRtc(alter: (index: number, frame: Uint8Array) => Uint8Array | 
   return { ...(wrtc as unknown as RtcImplementation), RTCPeerConnection: TamperingPeerConnection as unknown as typeof RTCPeerConnection }
 }
 
-/** A Node peer in `room` that shares a file of `size` random bytes over `rtc`; its name is Mallory. */
-async function nodeSharer(room: string, rtc: RtcImplementation, name: string, size: number): Promise<Room> {
+/** A Node peer in `room` that shares `bytes` (random, `size` of them) over `rtc`; its name is Mallory. */
+async function nodeSharer(
+  room: string,
+  rtc: RtcImplementation,
+  name: string,
+  size: number,
+  bytes = new Uint8Array(randomBytes(size)),
+): Promise<Room> {
   const signer = await signerFor(await generateSigningKeys())
   const node = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc: rtc })
-  await node.sendFile(
-    { name: 'Mallory', userId: signer.userId, signer },
-    { name, type: 'application/octet-stream', bytes: new Uint8Array(randomBytes(size)) },
-  )
+  await node.sendFile({ name: 'Mallory', userId: signer.userId, signer }, { name, type: 'application/octet-stream', bytes })
   return node
 }
 
@@ -130,6 +133,25 @@ describe('files and images', () => {
     expect(await axeViolations(b)).toEqual([])
     expect(errors).toEqual([])
     await Promise.all([a.context().close(), b.context().close()])
+  })
+
+  it('fetches 8 MB (512 chunks) from a Node peer over real WebRTC, and the saved file matches its hash', { timeout: 120_000 }, async () => {
+    const room = uniqueRoom('files-large')
+    const b = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
+    const bytes = new Uint8Array(randomBytes(8 * 1024 * 1024))
+    const sender = await nodeSharer(room, wrtc as unknown as RtcImplementation, 'large.bin', bytes.length, bytes)
+    try {
+      await expectMessages(b, ['Mallory: 📎 large.bin'])
+      const card = fileCard(b, 'large.bin')
+      await card.getByRole('button', { name: 'Download large.bin' }).click({ timeout: FILE_TIMEOUT_MS })
+      const save = card.getByRole('link', { name: 'Save large.bin' })
+      await save.waitFor({ timeout: 90_000 })
+      const [download] = await Promise.all([b.waitForEvent('download'), save.click()])
+      expect(sha256(await readFile(await download.path()))).toBe(sha256(bytes))
+    } finally {
+      sender.close()
+      await b.context().close()
+    }
   })
 
   it('refuses a corrupted chunk from a hostile peer and says so', async () => {
