@@ -30,6 +30,11 @@ export interface ReactDetail {
   on: boolean
 }
 
+/** Detail of `parley-attach`: the file the user attached, pasted or dropped. */
+export interface AttachDetail {
+  file: File
+}
+
 /** Creates an intent event the way every Parley element fires them. */
 export function intent<T>(type: string, detail: T): CustomEvent<T> {
   return new CustomEvent<T>(type, { detail, bubbles: true, composed: true })
@@ -44,5 +49,6 @@ declare global {
     'parley-delete': CustomEvent<MessageIdDetail>
     'parley-react': CustomEvent<ReactDetail>
     'parley-reply-to': CustomEvent<MessageIdDetail>
+    'parley-attach': CustomEvent<AttachDetail>
   }
 }

@@ -16,7 +16,7 @@ import {
   type MessageRecord,
   type Signer,
 } from '../room/index.js'
-import type { DraftDetail, EditDetail, MessageIdDetail, NameDetail, ReactDetail, SendDetail } from './events.js'
+import type { AttachDetail, DraftDetail, EditDetail, MessageIdDetail, NameDetail, ReactDetail, SendDetail } from './events.js'
 import { RoomController } from './room-controller.js'
 import { UnreadController } from './unread-controller.js'
 import { NO_MENTIONS, mentionNames, type MentionNames } from './rich-text.js'
@@ -380,7 +380,7 @@ export class ParleyChat extends LitElement {
                     this.renderRoot.querySelector<HTMLElement>('.search-toggle')?.focus()
                   }} .messages=${this.#room.messages} .notices=${notices} .verdictOf=${this.#room.verdictOf}
                   .mentionNames=${this.#mentionNames}
-                  .annotationOf=${this.#room.annotationOf} .indexOf=${this.#room.indexOf} .selfId=${this.signer === undefined ? '' : (author?.userId ?? '')}
+                  .annotationOf=${this.#room.annotationOf} .indexOf=${this.#room.indexOf} .fetchFile=${this.#room.fetchFile} .selfId=${this.signer === undefined ? '' : (author?.userId ?? '')}
                   @parley-edit=${(event: CustomEvent<EditDetail>) => this.#asAuthor((who) => this.#room.edit(who, event.detail.id, event.detail.text))}
                   @parley-delete=${(event: CustomEvent<MessageIdDetail>) => this.#asAuthor((who) => this.#room.remove(who, event.detail.id))}
                   @parley-react=${(event: CustomEvent<ReactDetail>) =>
@@ -389,6 +389,7 @@ export class ParleyChat extends LitElement {
                 <p class="typing" role="status">${this.#room.typingLine}</p>
                 ${this.#renderReplying()}
                 <parley-composer part="composer" exportparts="textarea, send" .mentionable=${this.#mentionable} @parley-send=${this.#onSend} @parley-draft=${this.#onDraft}
+                  @parley-attach=${(event: CustomEvent<AttachDetail>) => this.#asAuthor((who) => this.#room.sendFile(who, event.detail.file))}
                   @keydown=${(event: KeyboardEvent) => {
                     if (event.key === 'Escape' && this.replyingTo !== null) this.#cancelReply()
                   }}></parley-composer>

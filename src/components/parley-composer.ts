@@ -1,9 +1,10 @@
 // Where the user writes a message: Enter sends, Shift+Enter adds a line, IME-safe.
 // Over-long drafts are not cut: the reason is shown and Send is disabled. Typing @ offers the
 // members' names to complete (a listbox the field points at; arrows, Tab or Enter, Escape).
+// A file is attached with the 📎 button, pasted or dropped; one over MAX_FILE_BYTES is refused here.
 import { LitElement, css, html, nothing } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
-import { MAX_MESSAGE_CHARS, draftProblem } from '../room/index.js'
+import { MAX_FILE_BYTES, MAX_MESSAGE_CHARS, canSign, draftProblem } from '../room/index.js'
 import { intent } from './events.js'
 import { LazyModule } from './lazy-part.js'
 import type { MentionQuery } from './mention-completion.js'
@@ -12,6 +13,11 @@ import { lightTheme, sharedStyles } from './shared-styles.js'
 const numberFormat = new Intl.NumberFormat('en')
 /** Completing @mentions: its code loads when the user first types an @ (lazy-part.ts). */
 const mentionCompletion = new LazyModule(() => import('./mention-completion.js'))
+const BYTES_PER_MB = 1024 * 1024
+/** What the attach button says about files: the limit, and where the bytes live. */
+const FILE_NOTE = `Files up to ${MAX_FILE_BYTES / BYTES_PER_MB} MB, sent peer to peer: others can fetch one only while someone who has it is online.`
+/** Said instead where the page cannot sign or hash (plain http). */
+const FILE_NOTE_INSECURE = 'Sharing files needs a secure (https) page.'
 
 /** The completion list offered for the @query at the caret. */
 interface Completion {
@@ -25,8 +31,10 @@ interface Completion {
  * The message composer.
  * @fires parley-send - the user sent a message
  * @fires parley-draft - the user started typing (`active: true`) or left the draft (blur, send)
+ * @fires parley-attach - the user attached, pasted or dropped a file within MAX_FILE_BYTES
  * @csspart textarea - the message field
  * @csspart send - the send button
+ * @csspart attach - the button that attaches a file
  * @cssprop --parley-input-background - background of the field
  * @cssprop --parley-input-border - border of the field
  * @cssprop --parley-muted - placeholder text
@@ -43,7 +51,10 @@ export class ParleyComposer extends LitElement {
     sharedStyles,
     css`
     :host { display: block; }
-    form { position: relative; display: grid; grid-template-columns: 1fr auto; gap: 0.5rem; align-items: end; }
+    form { position: relative; display: grid; grid-template-columns: 1fr auto auto; gap: 0.5rem; align-items: end; }
+    .attach { padding: 0.6rem 0.7rem; background: transparent; color: inherit; border: 1px solid var(--parley-input-border, ${lightTheme.inputBorder}); }
+    .attach:is(:hover, :focus-visible) ~ .file-note { position: static; width: auto; height: auto; clip-path: none; margin: 0; grid-column: 1 / -1;
+      color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.85em; }
     label { grid-column: 1 / -1; }
     textarea { font: inherit; resize: none; box-sizing: border-box; min-height: 2.75rem; max-height: 10rem; padding: 0.6rem 0.7rem;
       border: 1px solid var(--parley-input-border, ${lightTheme.inputBorder}); border-radius: 8px; field-sizing: content;
@@ -62,8 +73,11 @@ export class ParleyComposer extends LitElement {
   ]
 
   @query('textarea') private textarea!: HTMLTextAreaElement
+  @query('input[type=file]') private picker!: HTMLInputElement
   @state() private draft = ''
   @state() private completion: Completion | null = null
+  /** Why the last file could not be attached ('' when it could). */
+  @state() private fileProblem = ''
   /** Names the user may @mention (the other members'), in the order offered. */
   @property({ attribute: false }) mentionable: readonly string[] = []
   /** The @ of a query whose list the user closed (Escape) or completed: not offered again. */
@@ -168,6 +182,38 @@ export class ParleyComposer extends LitElement {
     this.dispatchEvent(intent('parley-draft', { active: false }))
   }
 
+  /** Hands the first of `files` up, or says why it cannot be shared. */
+  #attach(files: FileList | null | undefined): void {
+    const file = files?.[0]
+    if (file === undefined || !canSign()) return
+    this.fileProblem =
+      file.size > MAX_FILE_BYTES
+        ? `${file.name} is ${numberFormat.format(Math.ceil(file.size / BYTES_PER_MB))} MB: files up to ${MAX_FILE_BYTES / BYTES_PER_MB} MB can be shared.`
+        : ''
+    if (this.fileProblem === '') this.dispatchEvent(intent('parley-attach', { file }))
+  }
+
+  #onPicked(): void {
+    this.#attach(this.picker.files)
+    this.picker.value = ''
+  }
+
+  #onPaste(event: ClipboardEvent): void {
+    if ((event.clipboardData?.files.length ?? 0) === 0) return
+    event.preventDefault()
+    this.#attach(event.clipboardData?.files)
+  }
+
+  #onDragOver(event: DragEvent): void {
+    if (event.dataTransfer?.types.includes('Files')) event.preventDefault()
+  }
+
+  #onDrop(event: DragEvent): void {
+    if ((event.dataTransfer?.files.length ?? 0) === 0) return
+    event.preventDefault()
+    this.#attach(event.dataTransfer?.files)
+  }
+
   #onSubmit(event: SubmitEvent): void {
     event.preventDefault()
     this.#send()
@@ -195,14 +241,14 @@ export class ParleyComposer extends LitElement {
     const tooLong = problem === 'too-long'
     const completion = this.completion
     return html`
-      <form @submit=${this.#onSubmit}>
+      <form @submit=${this.#onSubmit} @dragover=${this.#onDragOver} @drop=${this.#onDrop}>
         <label class="visually-hidden" for="message">Message</label>
         <textarea id="message" part="textarea" rows="1" placeholder="Write a message…"
           aria-invalid=${tooLong ? 'true' : 'false'} aria-describedby="problem" aria-autocomplete="list"
           aria-controls=${completion === null ? nothing : 'mention-options'}
           aria-activedescendant=${completion === null ? nothing : `mention-option-${completion.active}`}
           @input=${this.#onInput} @keydown=${this.#onKeydown} @keyup=${this.#onCaretMove} @click=${this.#onCaretMove}
-          @blur=${this.#onBlur}></textarea>
+          @blur=${this.#onBlur} @paste=${this.#onPaste}></textarea>
         ${
           completion === null
             ? nothing
@@ -216,11 +262,15 @@ export class ParleyComposer extends LitElement {
                     }}>${name}</li>`,
               )}</ul>`
         }
+        <button part="attach" class="attach" type="button" aria-label="Attach a file" aria-describedby="file-note" ?disabled=${!canSign()}
+          @click=${() => this.picker.click()}>📎</button>
+        <input type="file" hidden @change=${this.#onPicked}>
         <button part="send" type="submit" ?disabled=${problem !== null}>Send</button>
+        <p class="visually-hidden file-note" id="file-note">${canSign() ? FILE_NOTE : FILE_NOTE_INSECURE}</p>
         <p class="problem" id="problem" aria-live="polite">${
           tooLong
             ? `Too long to send: ${numberFormat.format(this.draft.length)} of ${numberFormat.format(MAX_MESSAGE_CHARS)} characters.`
-            : ''
+            : this.fileProblem
         }</p>
         <p class="visually-hidden" aria-live="polite">${
           completion === null

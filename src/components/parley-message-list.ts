@@ -13,6 +13,8 @@ import { LazyModule, LazyPart } from './lazy-part.js'
 import { MESSAGE_KEYS_HINT, moveTarget } from './log-keys.js'
 import { messageActionStyles, renderQuote, renderReactions, renderRefused } from './message-annotations.js'
 import { MessageSearch, continuesGroup, dayLabel, keptHit, sameDay } from './log-reading.js'
+import { renderFile } from './file-slot.js'
+import type { FileFetcher } from './parley-file.js'
 import { NO_MENTIONS, type MentionNames } from './rich-text.js'
 import { renderRichText, richTextOf } from './rich-text-view.js'
 import { pixels, safeStyle } from './safe-style.js'
@@ -150,6 +152,8 @@ export class ParleyMessageList extends LitElement {
   @property({ attribute: false }) indexOf: (id: string) => number = (id) => this.messages.findIndex((message) => message.id === id)
   /** The user's id: their verified messages offer Edit and Delete, their reactions show pressed. Empty: none. */
   @property({ attribute: false }) selfId = ''
+  /** Fetches the verified bytes of a file a message carries (null: files are not fetched). */
+  @property({ attribute: false }) fetchFile: FileFetcher | null = null
   /** The message whose actions panel is open, by id. */
   @state() private actionsFor: string | null = null
   /** The message whose deletion asks to be confirmed, by id. */
@@ -810,6 +814,7 @@ export class ParleyMessageList extends LitElement {
                 : html`
           <p>${renderRichText(richTextOf(message, this.mentionNames))}</p>`
           }
+          ${annotated.file === null || annotated.deleted ? nothing : renderFile(annotated.file, this.fetchFile)}
           ${renderRefused(annotated)}
           ${annotated.deleted ? nothing : renderReactions(annotated, this.selfId, react)}
           ${

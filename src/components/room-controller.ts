@@ -10,6 +10,8 @@ import {
   unannotated,
   type AnnotatedMessage,
   type Author,
+  type FetchOptions,
+  type FileMeta,
   type Member,
   type MessageListener,
   type MessageRecord,
@@ -137,6 +139,18 @@ export class RoomController implements ReactiveController {
   react(author: Author, id: string, emoji: string, on: boolean): void {
     this.room?.react(author, id, emoji, on).catch(reportFailure('react'))
   }
+
+  /** Shares `file` as `author`: its bytes stay in this tab, its signed description goes to the room. */
+  sendFile(author: Author, file: File): void {
+    file
+      .arrayBuffer()
+      .then((buffer) => this.room?.sendFile(author, { name: file.name, type: file.type, bytes: new Uint8Array(buffer) }))
+      .catch(reportFailure('share the file'))
+  }
+
+  /** Fetches the verified bytes of a file a message carries (rejects with reason 'closed' once the room is gone). */
+  fetchFile = (file: FileMeta, options: FetchOptions): Promise<Uint8Array<ArrayBuffer>> =>
+    this.room?.fetchFile(file, options) ?? Promise.reject(Object.assign(new Error('room closed'), { reason: 'closed' }))
 
   /** Sends a reply to message `id`. */
   reply(author: Author, id: string, text: string): void {

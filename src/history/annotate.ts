@@ -2,6 +2,7 @@
 // reactions grouped per emoji, and the message it replies to. Pure, and independent of the
 // order the annotations arrived in, so every peer that holds the same records shows the same.
 import { REACTION_EMOJI, type AnnotationRecord, type ReactionEmoji } from './annotations.js'
+import { parseFileMeta, type FileMeta } from './file-meta.js'
 import type { MessageRecord } from './schema.js'
 
 /** Whether a signature checked out (the same values as membership's Verdict). */
@@ -32,6 +33,8 @@ export interface AnnotatedMessage {
   reactions: ReactionSummary[]
   /** The id of the message this one replies to, or null. */
   replyTo: string | null
+  /** The file the message carries, as its author signed it (the first such annotation), or null. */
+  file: FileMeta | null
   /**
    * Edits, deletions and reply links that were not applied because they are not by the
    * message's verified author (forged, unsigned, or someone else's), and reactions whose
@@ -44,7 +47,7 @@ export interface AnnotatedMessage {
 
 /** A message with no annotations. */
 export function unannotated(message: MessageRecord): AnnotatedMessage {
-  return { text: message.text, edited: false, deleted: false, reactions: [], replyTo: null, refused: 0, pending: false }
+  return { text: message.text, edited: false, deleted: false, reactions: [], replyTo: null, file: null, refused: 0, pending: false }
 }
 
 /** Orders annotations by claimed time, then id: the last one of a kind wins on every peer. */
@@ -53,8 +56,8 @@ function later(a: AnnotationRecord, b: AnnotationRecord): boolean {
 }
 
 /**
- * Applies `annotations` (those whose target is `message`) to it. Edits, deletions and reply
- * links count only when the message verified and the annotation is by its author and verified;
+ * Applies `annotations` (those whose target is `message`) to it. Edits, deletions, reply
+ * links and files count only when the message verified and the annotation is by its author and verified;
  * a reaction counts when it verified, whoever wrote it. A deletion is final: later edits do not
  * bring the text back. `check` is asked only about annotations that could apply.
  */
@@ -67,6 +70,7 @@ export function annotate(
   const result = unannotated(message)
   let lastEdit: AnnotationRecord | null = null
   let lastReply: AnnotationRecord | null = null
+  let firstFile: AnnotationRecord | null = null
   /** The latest verified reaction of each author and emoji. */
   const reactions = new Map<string, AnnotationRecord>()
   for (const annotation of annotations) {
@@ -95,6 +99,9 @@ export function annotate(
       case 'reply':
         if (lastReply === null || later(annotation, lastReply)) lastReply = annotation
         break
+      case 'file':
+        if (firstFile === null || later(firstFile, annotation)) firstFile = annotation
+        break
       case 'reaction': {
         const key = JSON.stringify([annotation.authorId, annotation.content])
         const known = reactions.get(key)
@@ -109,6 +116,7 @@ export function annotate(
     result.edited = true
   }
   result.replyTo = lastReply?.content ?? null
+  result.file = firstFile === null ? null : parseFileMeta(firstFile.content)
   result.reactions = summarize([...reactions.values()])
   return result
 }

@@ -3,19 +3,20 @@
 //
 // Wire format: the room document's `annotations` Y.Array holds plain objects
 //   { id, kind, target, authorId, authorName, content, on, sentAt, publicKey?, signature? }
-// kind     'edit' | 'delete' | 'reaction' | 'reply'
+// kind     'edit' | 'delete' | 'reaction' | 'reply' | 'file'
 // target   the id of the message annotated (for a reply: the reply itself)
 // content  edit: the new text; reaction: one of REACTION_EMOJI; reply: the id of the message
-//          replied to; delete: ''
+//          replied to; delete: ''; file: the file the message carries (file-meta.ts)
 // on       reaction: added (true) or taken back (false); always true for the other kinds
 // The signature (identity/annotation-signing.ts) covers every field but itself.
 import type * as Y from 'yjs'
 import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS } from '../identity/index.js'
 import { fullBucket, spend, AUTHOR_BUDGET, type BudgetLimits, type Bucket } from './author-budget.js'
+import { parseFileMeta } from './file-meta.js'
 import { MAX_MESSAGE_CHARS } from './schema.js'
 
 /** What an annotation does to its target message. */
-export type AnnotationKind = 'edit' | 'delete' | 'reaction' | 'reply'
+export type AnnotationKind = 'edit' | 'delete' | 'reaction' | 'reply' | 'file'
 
 /** The reactions a user can pick; any other content is not a reaction. */
 export const REACTION_EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢'] as const
@@ -60,7 +61,7 @@ export function annotationsOf(doc: Y.Doc): Y.Array<unknown> {
 const isBoundedString = (value: unknown, max: number, allowEmpty = false): value is string =>
   typeof value === 'string' && value.length <= max && (allowEmpty || value.length > 0)
 
-const KINDS: readonly string[] = ['edit', 'delete', 'reaction', 'reply']
+const KINDS: readonly string[] = ['edit', 'delete', 'reaction', 'reply', 'file']
 
 /** Whether `value` is one of the reaction emoji. */
 export function isReactionEmoji(value: unknown): value is ReactionEmoji {
@@ -78,6 +79,8 @@ function contentFits(kind: AnnotationKind, content: string): boolean {
       return isReactionEmoji(content)
     case 'reply':
       return isBoundedString(content, MAX_ID_CHARS)
+    case 'file':
+      return parseFileMeta(content) !== null
   }
 }
 

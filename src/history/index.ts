@@ -59,3 +59,4 @@ export {
   type Reactor,
   type SignatureCheck,
 } from './annotate.js'
+export { MAX_FILE_BYTES, cleanFileName, cleanFileType, encodeFileMeta, parseFileMeta, type FileMeta } from './file-meta.js'

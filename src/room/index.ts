@@ -36,6 +36,7 @@ export {
   type Signer,
 } from '../identity/index.js'
 export { MAX_MESSAGE_CHARS, draftProblem, type DraftProblem, type MessageRecord } from '../history/index.js'
+export { MAX_FILE_BYTES, type FileMeta } from '../history/index.js'
 export {
   REACTION_EMOJI,
   annotate,
@@ -56,4 +57,4 @@ export {
   type PresenceView,
   type Verdict,
 } from '../membership/index.js'
-export type { RtcImplementation } from '../transport/index.js'
+export type { FetchFailure, FetchOptions, RtcImplementation } from '../transport/index.js'

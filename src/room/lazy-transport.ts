@@ -25,21 +25,26 @@ function idleTransportStats(): TransportStats {
 export function openTransportLazily(options: TransportOptions): Transport {
   let transport: Transport | null = null
   let closed = false
-  import('../transport/index.js')
-    .then(({ openTransport }) => {
-      if (!closed) transport = openTransport(options)
+  const opened = import('../transport/index.js').then(({ openTransport }) => {
+    if (!closed) transport = openTransport(options)
+    return transport
+  })
+  opened.catch((error: unknown) => {
+    // A failed load, or the y-webrtc mismatch openTransport throws: reported as uncaught, as
+    // the room's constructor threw it before the transport loaded on its own.
+    queueMicrotask(() => {
+      throw error
     })
-    .catch((error: unknown) => {
-      // A failed load, or the y-webrtc mismatch openTransport throws: reported as uncaught, as
-      // the room's constructor threw it before the transport loaded on its own.
-      queueMicrotask(() => {
-        throw error
-      })
-    })
+  })
   return {
     goodbye: () => transport?.goodbye(),
     stats: () => transport?.stats() ?? idleTransportStats(),
     links: () => transport?.links() ?? [],
+    files: async () => {
+      const open = await opened
+      if (open === null) throw new Error('The room closed before its transport loaded')
+      return open.files()
+    },
     close: () => {
       closed = true
       transport?.close()

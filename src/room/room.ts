@@ -2,10 +2,14 @@
 // list. The composition root of the layers below; the UI reaches it only through a controller.
 import * as Y from 'yjs'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
-import type { RtcImplementation, Transport, TransportStats } from '../transport/index.js'
+import type { FetchOptions, RtcImplementation, Transport, TransportStats } from '../transport/index.js'
 import {
   AuthorBudgets,
   DeferredUpdates,
+  MAX_FILE_BYTES,
+  cleanFileName,
+  cleanFileType,
+  encodeFileMeta,
   appendAnnotation,
   appendMessage,
   isReactionEmoji,
@@ -19,6 +23,7 @@ import {
   withoutCopies,
   type AnnotationKind,
   type AnnotationRecord,
+  type FileMeta,
   type HiddenCounts,
   type MessageRecord,
   type MessagesChange,
@@ -218,6 +223,34 @@ export class Room {
     const message = await this.send(author, text, now)
     await this.#annotate(author, 'reply', message.id, id, true, now)
     return message
+  }
+
+  /**
+   * Shares a file: its bytes stay in this tab's memory, served to peers that ask, and the room
+   * gets a message naming it with a signed 'file' annotation (name, type, size, hashes). Rejects
+   * when the page cannot sign (plain http) or the file is over MAX_FILE_BYTES (the UI checks first).
+   */
+  async sendFile(
+    author: Author,
+    file: { name: string; type: string; bytes: Uint8Array<ArrayBuffer> },
+    now = Date.now(),
+  ): Promise<MessageRecord> {
+    if (author.signer === null) throw new Error('Room.sendFile: files need a signing key (https)')
+    if (file.bytes.length > MAX_FILE_BYTES) throw new Error('Room.sendFile: file is over MAX_FILE_BYTES')
+    const ref = await (await this.#transport.files()).share(file.bytes)
+    const meta: FileMeta = { name: cleanFileName(file.name), type: cleanFileType(file.type), ...ref }
+    const message = await this.send(author, `📎 ${meta.name}`, now)
+    await this.#annotate(author, 'file', message.id, encodeFileMeta(meta), true, now)
+    return message
+  }
+
+  /**
+   * Fetches the bytes of a file a message carries from whichever peer has them (this tab's own
+   * copy at once), each chunk and the whole checked against the signed hashes. Rejects with an
+   * error whose `reason` is 'unavailable', 'corrupt', 'cancelled' or 'closed'.
+   */
+  async fetchFile(meta: FileMeta, options: FetchOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
+    return (await this.#transport.files()).fetch(meta, options)
   }
 
   /** Writes a new annotation of `kind` on message `target`, signed when the author can sign. */

@@ -3,6 +3,8 @@
 import type * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
 import type { Awareness } from 'y-protocols/awareness'
+import { FileChannels } from './file-channels.js'
+import type { FileTransfers } from './file-transfer.js'
 import { Framing } from './framing.js'
 import type { FramingStats } from './framing-channel.js'
 import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation, type SentCounts } from './liveness.js'
@@ -67,6 +69,11 @@ export interface Transport {
   stats(): TransportStats
   /** The y-webrtc peer ids of the links that are connected now (diagnostics, tests, benchmarks). */
   links(): string[]
+  /**
+   * The room's file transfers, loaded on first use (a chunk of its own, not in what pages load
+   * first). Until then the file channels drop what they receive: this page holds no file yet.
+   */
+  files(): Promise<FileTransfers>
   /** Says goodbye, closes every link, and leaves the signaling servers. */
   close(): void
 }
@@ -80,6 +87,8 @@ export interface Transport {
 export function openTransport(options: TransportOptions): Transport {
   const liveness = new Liveness(options.awareness)
   const relay = new Relay()
+  const fileChannels = new FileChannels()
+  let files: Promise<FileTransfers> | null = null
   const refused = noRefusals()
   let bannedPeers = 0
   // A link that floods is dropped, and its peer ignored from then on (set once the room is open).
@@ -92,7 +101,7 @@ export function openTransport(options: TransportOptions): Transport {
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }
   if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
   const rtc = options.wrtc ?? browserRtc()
-  if (rtc !== null) peerOpts.wrtc = wrapRtcForFramingAndLiveness(rtc, { liveness, framing, relay })
+  if (rtc !== null) peerOpts.wrtc = wrapRtcForFramingAndLiveness(rtc, { liveness, framing, relay, files: fileChannels })
   // The signaling server sees only the hashed topic; a private room's payloads are
   // encrypted with a key derived from its secret (y-webrtc's `password`).
   const provider = new WebrtcProvider(options.topic, options.doc, {
@@ -162,9 +171,14 @@ export function openTransport(options: TransportOptions): Transport {
     links() {
       return [...(provider.room?.webrtcConns ?? [])].filter(([, conn]) => conn.connected).map(([peerId]) => peerId)
     },
+    files() {
+      files ??= import('./file-transfer.js').then(({ FileTransfers }) => new FileTransfers(fileChannels))
+      return files
+    },
     close() {
       if (closed) return
       closed = true
+      fileChannels.destroy()
       liveness.goodbye()
       liveness.destroy()
       relay.destroy()

@@ -58,6 +58,9 @@ describe('plain http by a LAN name', () => {
     await expect.poll(() => alice.getByRole('note').textContent()).toContain(INSECURE_NOTE)
     // Nothing here can make a private room: the app offers none.
     expect(await alice.getByRole('button', { name: 'New private room' }).count()).toBe(0)
+    // No WebCrypto, so no hashing or signing: files cannot be shared here, and the button says why.
+    expect(await alice.getByRole('button', { name: 'Attach a file' }).isDisabled()).toBe(true)
+    expect(await alice.locator('parley-composer #file-note').textContent()).toBe('Sharing files needs a secure (https) page.')
 
     const bob = await joinRoom(stack.browsers[0], roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
     expect(await bob.getByRole('note').count()).toBe(0)

@@ -1,7 +1,14 @@
 // The reducer that folds annotations onto a message: the author's last edit wins on every peer,
 // deletions are final, forged or someone else's edits are refused, reactions per emoji.
 import { describe, expect, it } from 'vitest'
-import { annotate, type AnnotationRecord, type MessageRecord, type SignatureCheck } from '../../src/history/index.js'
+import {
+  annotate,
+  encodeFileMeta,
+  type AnnotationRecord,
+  type FileMeta,
+  type MessageRecord,
+  type SignatureCheck,
+} from '../../src/history/index.js'
 
 const message: MessageRecord = { id: 'm1', authorId: 'alice', authorName: 'Alice', text: 'hello', sentAt: 1000 }
 
@@ -28,6 +35,7 @@ describe('annotate', () => {
       deleted: false,
       reactions: [],
       replyTo: null,
+      file: null,
       refused: 0,
       pending: false,
     })
@@ -109,6 +117,20 @@ describe('annotate', () => {
     const link = note('l', { kind: 'reply', content: 'm0' })
     expect(annotate(message, 'verified', [link], checks()).replyTo).toBe('m0')
     expect(annotate(message, 'verified', [note('l', { kind: 'reply', content: 'm0', authorId: 'bob' })], checks()).replyTo).toBeNull()
+  })
+
+  it("carries the file its author signed, and no one else's or a forged one", () => {
+    const file = (name: string): FileMeta => ({ name, type: 'image/png', size: 10, sha256: 'a'.repeat(43), root: 'b'.repeat(43) })
+    const first = note('f1', { kind: 'file', content: encodeFileMeta(file('first.png')), sentAt: 2000 })
+    const second = note('f2', { kind: 'file', content: encodeFileMeta(file('second.png')), sentAt: 3000 })
+    for (const order of permutations([first, second]))
+      expect(annotate(message, 'verified', order, checks()).file).toEqual(file('first.png'))
+    const byBob = note('f3', { kind: 'file', content: encodeFileMeta(file('bob.png')), authorId: 'bob' })
+    expect(annotate(message, 'verified', [byBob], checks()).file).toBeNull()
+    const forged = annotate(message, 'verified', [first], checks(['f1']))
+    expect(forged.file).toBeNull()
+    expect(forged.refused).toBe(1)
+    expect(annotate(message, 'verified', [first], checks([], ['f1'])).file).toBeNull()
   })
 
   it('ignores annotations of other messages and does not change its input', () => {

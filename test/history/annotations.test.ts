@@ -1,7 +1,13 @@
 // The annotation schema: hostile shapes from peers are refused, and budgets admit the same
 // annotations whatever order they are fed in.
 import { describe, expect, it } from 'vitest'
-import { AnnotationBudgets, parseAnnotationRecord, parseAnnotations, type AnnotationRecord } from '../../src/history/index.js'
+import {
+  AnnotationBudgets,
+  encodeFileMeta,
+  parseAnnotationRecord,
+  parseAnnotations,
+  type AnnotationRecord,
+} from '../../src/history/index.js'
 
 function annotation(fields: Partial<AnnotationRecord> = {}): AnnotationRecord {
   return {
@@ -23,6 +29,9 @@ describe('parseAnnotationRecord', () => {
     expect(parseAnnotationRecord(annotation({ kind: 'delete', content: '' }))).not.toBeNull()
     expect(parseAnnotationRecord(annotation({ kind: 'reaction', content: '👍', on: false }))).not.toBeNull()
     expect(parseAnnotationRecord(annotation({ kind: 'reply', content: 'm0' }))).not.toBeNull()
+    const file = encodeFileMeta({ name: 'a.png', type: 'image/png', size: 3, sha256: 'a'.repeat(43), root: 'b'.repeat(43) })
+    expect(parseAnnotationRecord(annotation({ kind: 'file', content: file }))).not.toBeNull()
+    expect(parseAnnotationRecord(annotation({ kind: 'file', content: 'a.png' }))).toBeNull()
     const signed = annotation({ publicKey: 'k', signature: 's' })
     expect(parseAnnotationRecord(signed)).toEqual(signed)
   })
