@@ -1,6 +1,7 @@
 // A WebSocket class for y-webrtc's signaling client (lib0 uses the global WebSocket) that sees a
 // peer's signaling frames on the wire and can drop or delay incoming ones, as a lossy network would.
 import { WebSocket } from 'ws'
+import { traceFrame, traceLine } from './join-trace.js'
 
 /** What the tap does to incoming frames of public rooms (private payloads are encrypted: passed as they are). */
 export interface TapOptions {
@@ -153,6 +154,7 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
         set: (next: MessageHandler | null) => {
           handler = next
           const tapped = (event: { data: unknown }): void => {
+            traceFrame('in', event.data)
             const deliver = (): void => {
               if (admit(event.data, deliver)) handler?.(event)
             }
@@ -161,9 +163,11 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
           onmessage?.set?.call(this, next === null ? null : tapped)
         },
       })
+      this.addEventListener('close', (event: { code: number }) => traceLine(`socket-close ${event.code}`))
       const send = this.send.bind(this)
       this.send = ((data: unknown, ...rest: unknown[]) => {
         watchOutgoing(data)
+        traceFrame('out', data)
         return (send as (...all: unknown[]) => void)(data, ...rest)
       }) as typeof this.send
     }
