@@ -51,6 +51,7 @@ class Session {
   #relay: () => NodePeerState['relay'] = () => null
   #transportSent: () => NodePeerState['transportSent'] = () => null
   #liveLinks = (): number => 0
+  #join: () => NodePeerState['join'] = () => null
   readonly #options: NodePeerOptions
 
   constructor(sessionOptions: NodePeerOptions) {
@@ -111,6 +112,7 @@ class Session {
       }
       this.#transportSent = () => transport.stats().sent
       this.#liveLinks = () => transport.stats().liveLinks
+      this.#join = () => transport.stats().join
       this.#close = () => {
         changes.flush()
         transport.close()
@@ -139,6 +141,11 @@ class Session {
     return this.#liveLinks()
   }
 
+  /** A Parley session's join counters (null for stock). */
+  joinCounts(): NodePeerState['join'] {
+    return this.#join()
+  }
+
   close(): void {
     this.#close?.()
     this.awareness.destroy()
@@ -163,6 +170,7 @@ function state(): NodePeerState {
     relay: session.relay(),
     transportSent: session.transportSent(),
     liveLinks: session.liveLinks(),
+    join: session.joinCounts(),
   }
 }
 
