@@ -32,7 +32,10 @@ export function traceFrame(direction: 'in' | 'out', text: unknown): void {
   if (JOIN_TRACE_DIR === undefined || typeof text !== 'string') return
   const frame = JSON.parse(text) as { type?: unknown; data?: TracedPayload }
   const data = frame.data
-  if (frame.type !== 'publish' || typeof data !== 'object' || data === null) return traceLine(`${direction} ${String(frame.type)}`)
+  if (frame.type !== 'publish' || typeof data !== 'object' || data === null) {
+    traceLine(`${direction} ${String(frame.type)}`)
+    return
+  }
   const kind = data.signal === undefined ? '-' : String(data.signal.type ?? (data.signal.candidate === undefined ? '?' : 'candidate'))
   const field = (value: unknown) => (value === undefined || value === '' ? '-' : String(value))
   traceLine(
