@@ -6,13 +6,14 @@ import { WebrtcProvider } from 'y-webrtc'
 import { Awareness } from 'y-protocols/awareness'
 import { openTransport, type RtcImplementation } from '../src/transport/index.js'
 import { DeferredUpdates } from '../src/history/index.js'
+import { nodeRtc } from '../test/support/node-rtc.js'
 import { tappedWebSocket, type TapCounts } from '../test/support/signaling-tap.js'
 
 /** What the parent passes in NODE_JOINS_PEER. */
 export interface JoinsPeerOptions {
   kind: 'stock' | 'parley'
   signalingUrl: string
-  /** The Node WebRTC library: @roamhq/wrtc, or node-datachannel's polyfill (if installed). */
+  /** The Node WebRTC library: @roamhq/wrtc, or node-datachannel's polyfill (as test/support/node-rtc.ts adapts it). */
   rtc: 'wrtc' | 'node-datachannel'
   /** A file to append every peer-connection call to (which one was last before a crash). */
   traceFile?: string
@@ -38,11 +39,7 @@ export type JoinsPeerCommand = { op: 'join'; topic: string } | { op: 'state' } |
 const options = JSON.parse(process.env.NODE_JOINS_PEER ?? '{}') as JoinsPeerOptions
 let tap = tappedWebSocket()
 
-const base: RtcImplementation =
-  options.rtc === 'wrtc'
-    ? ((await import('@roamhq/wrtc')).default as unknown as RtcImplementation)
-    : // Optional: `npm install --no-save node-datachannel` to compare.
-      ((await import(/* @vite-ignore */ 'node-datachannel/polyfill' as string)) as RtcImplementation)
+const base: RtcImplementation = nodeRtc(options.rtc)
 
 /** The peer connections made since the last join. */
 let made: RTCPeerConnection[] = []

@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url'
 import { startSignalingServer } from '../signaling/index.js'
 import { addSend, type SendCounts } from '../test/support/counting-rtc.js'
-import { NodePeer, type NodePeerCounts } from '../test/support/node-peer.js'
+import { NodePeer, type NodePeerCounts, type NodePeerState } from '../test/support/node-peer.js'
 import type { NodeRtcName } from '../test/support/node-rtc.js'
 
 /** Room sizes of the default run. */
@@ -57,6 +57,12 @@ export interface RoomFigure {
   openChannels: number
   /** Full mesh only: pairs of peers not connected JOIN_TIMEOUT_MS after joining at once. */
   stuckPairs: number | null
+  /**
+   * Signaling during the join, summed over peers: offers sent (one per pair is ideal), publish
+   * frames, and for Parley its invitations and the links it replaced after they stalled (0 in a
+   * normal join; null for stock).
+   */
+  joinSignals: { offers: number; publishes: number; invitations: number | null; replaced: number | null }
   /** From the simultaneous join until every link was open (full mesh) or settled (partial); null: never. */
   joinMs: number | null
   chatMessages: number
@@ -130,6 +136,23 @@ function quantile(sorted: number[], q: number): number {
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits
 
+/** What the peers signalled since `tapBefore` (their signaling taps count per process, across rooms). */
+async function joinSignalsOf(peers: NodePeer[], tapBefore: NodePeerState['tap'][], kind: RoomKind): Promise<RoomFigure['joinSignals']> {
+  const states = await Promise.allSettled(peers.map((peer) => peer.state()))
+  const signals: RoomFigure['joinSignals'] = { offers: 0, publishes: 0, invitations: null, replaced: null }
+  for (const [i, result] of states.entries()) {
+    if (result.status !== 'fulfilled') continue
+    const { tap, join } = result.value
+    signals.offers += tap.offersSent - tapBefore[i].offersSent
+    signals.publishes += tap.publishesSent - tapBefore[i].publishesSent
+    if (kind === 'parley' && join !== null) {
+      signals.invitations = (signals.invitations ?? 0) + join.invitations
+      signals.replaced = (signals.replaced ?? 0) + join.reoffers + join.reinvitations
+    }
+  }
+  return signals
+}
+
 /** Node peer processes, started once and reused room after room (each room gets new documents). */
 class PeerPool {
   readonly #peers: NodePeer[] = []
@@ -179,6 +202,7 @@ export async function runRoom(
   const peers = await pool.take(n)
   try {
     // Join: all at once; a full mesh is done when every pair of peers is linked, both ways.
+    const tapBefore = (await Promise.all(peers.map((peer) => peer.state()))).map((state) => state.tap)
     const joinedAt = performance.now()
     await Promise.all(peers.map((peer) => peer.join({ kind, topic, maxConns: maxConns ?? undefined })))
     let joinMs: number | null = null
@@ -201,6 +225,7 @@ export async function runRoom(
       }
     }
     const stuckPairs = maxConns === null ? (n * (n - 1)) / 2 - links : null
+    const joinSignals = await joinSignalsOf(peers, tapBefore, kind)
     await sleep(SETTLE_MS)
     const openChannels = (await countsOf(peers)).reduce((count, each) => count + each.openChannels, 0)
 
@@ -266,6 +291,7 @@ export async function runRoom(
       links,
       openChannels,
       stuckPairs,
+      joinSignals,
       joinMs,
       chatMessages: texts.length,
       updatesPerMessage: { messages: perMessage(updates.messages), bytes: Math.round(updates.bytes / texts.length) },
@@ -327,6 +353,7 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
       room.kind,
       room.trial + 1,
       `${room.links}${room.stuckPairs === null ? '' : ` (${room.stuckPairs})`}`,
+      `${room.joinSignals.offers} / ${room.joinSignals.replaced ?? '–'} / ${room.joinSignals.invitations ?? '–'} / ${room.joinSignals.publishes}`,
       room.openChannels - 2 * room.links,
       room.updatesPerMessage.messages,
       `${round(room.updatesPerMessage.bytes / 1024, 2)} KB`,
@@ -352,8 +379,8 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
   return [
     `Rooms at scale (Node peers, one process each, ${rtc}; idle window ${idleWindow === undefined ? '–' : `${round(idleWindow / 1000)} s`})`,
     'Counts (load-independent): per chat message summed over all peers; idle per peer',
-    '| N | mesh | kind | trial | linked pairs (stuck) | extra channels | updates / msg | update bytes / msg | all DC msgs / msg, net of idle | idle DC msgs/s/peer | delivery | crashed |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| N | mesh | kind | trial | linked pairs (stuck) | join: offers / links replaced / invitations / signaling frames | extra channels | updates / msg | update bytes / msg | all DC msgs / msg, net of idle | idle DC msgs/s/peer | delivery | crashed |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...counts.map((row) => `| ${row} |`),
     '',
     'Times (one machine, CPU-bound from ~16 peers on two cores: compare the ratio, not the ms)',

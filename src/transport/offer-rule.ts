@@ -54,6 +54,11 @@ export function decideAnnounce(own: OwnView, announce: AnnounceView): AnnounceDe
     return 'pass'
   }
   if (announce.to !== undefined) return 'drop' // a peer inviting the smaller id: not the rule
+  // A link of ours that answers the sender and has not connected: the sender announces again only
+  // after it lost a link (y-webrtc does), maybe this one, whose failure ours may never see. An
+  // invitation costs a frame: the sender ignores it while its link to us lives, and otherwise
+  // offers anew at once, instead of after our stuck-link timer (reoffer-timing.ts).
+  if (own.link !== undefined && !own.link.connected && !own.link.initiator) return 'invite'
   if (own.link !== undefined || !own.roomForMore) return 'drop'
   return 'invite'
 }

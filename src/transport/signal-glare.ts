@@ -24,7 +24,7 @@ export interface SignalView {
 
 /**
  * - `pass`: hand it to y-webrtc as it is;
- * - `drop`: ignore it (the losing offer of a glare, a repeat, an answer nobody asked for);
+ * - `drop`: ignore it (the losing offer of a glare, a repeat, an answer or candidate for no link of ours);
  * - `restart`: the peer began a new link: close ours first, then let y-webrtc answer the offer.
  */
 export type SignalDecision = 'pass' | 'drop' | 'restart'
@@ -55,6 +55,10 @@ export function decideSignal(link: LinkView | undefined, signal: SignalView, las
     if (link.token === undefined) return 'drop'
     return 'pass'
   }
+  // No link: y-webrtc would make an answering link of a candidate (or any signal), which the
+  // offer it waits for restarts anyway, and which meanwhile keeps this side from offering when
+  // invited. It comes from a link that failed here (its late candidates), or ahead of its offer.
+  if (link === undefined) return 'drop'
   // A candidate from another link of the peer than the one ours is paired with: one it gave up.
   if (signal.kind === 'candidate' && lastToken !== undefined && signal.token !== lastToken) return 'drop'
   return 'pass'

@@ -14,7 +14,8 @@ import { wrapRtcForFramingAndLiveness } from './rtc.js'
 import { dropBeforeUnloadHook, keepLivenessRemovalsLocal, relayDocumentChangesAfterDraw, type DocumentChanges } from './room-handlers.js'
 import { banPeerOf } from './banned-peers.js'
 import { screenSignals } from './signal-screen.js'
-import { reofferStuckLinks } from './stuck-links.js'
+import { joinStateOf } from './join-state.js'
+import { reofferStuckLinks, type StuckLinkStats } from './stuck-links.js'
 import { checkYWebrtcInternals } from './y-webrtc-internals.js'
 
 /** What a room's transport carries, and where to. */
@@ -59,6 +60,12 @@ export interface TransportStats {
   sent: SentCounts
   /** Links whose peer's liveness side channel speaks now (Parley peers connected directly). */
   liveLinks: number
+  /**
+   * How links came about: invitations sent (offer-rule.ts; repeats included), and links that
+   * made no progress and were replaced by a fresh offer or invitation (stuck-links.ts). A normal
+   * join has no replacement.
+   */
+  join: { invitations: number } & StuckLinkStats
 }
 
 /** An open transport; `close()` ends it for good. */
@@ -134,6 +141,7 @@ export function openTransport(options: TransportOptions): Transport {
     throw error
   }
   let stops: Array<() => void> = []
+  const stuck: StuckLinkStats = { reoffers: 0, reinvitations: 0 }
   // y-webrtc opens the room once the key is derived (its own callback runs first), before any
   // signaling frame can reach it; the adaptations start in the same microtask.
   void provider.key.then(() => {
@@ -145,7 +153,7 @@ export function openTransport(options: TransportOptions): Transport {
     const stopRelay = relay.attach(room)
     keepLivenessRemovalsLocal(room, LIVENESS_ORIGIN)
     dropBeforeUnloadHook(room)
-    stops = [stopRelay, relayDocumentChangesAfterDraw(room, options.changes), screenSignals(room), reofferStuckLinks(room)]
+    stops = [stopRelay, relayDocumentChangesAfterDraw(room, options.changes), screenSignals(room), reofferStuckLinks(room, {}, stuck)]
     banPeer = (pc) => {
       // Not from inside the channel's message handler that noticed the flood.
       queueMicrotask(() => {
@@ -165,6 +173,7 @@ export function openTransport(options: TransportOptions): Transport {
         relay: { ...relay.stats },
         sent: { ...liveness.sent },
         liveLinks: liveness.liveLinks(),
+        join: { invitations: provider.room === null ? 0 : joinStateOf(provider.room).invitationsSent, ...stuck },
         bannedPeers,
       }
     },

@@ -6,6 +6,7 @@ import { Awareness } from 'y-protocols/awareness'
 import { openTransport, type RtcImplementation } from '../../src/transport/index.js'
 import { DeferredUpdates } from '../../src/history/index.js'
 import { tappedWebSocket } from './signaling-tap.js'
+import { joinTraceOn, traceLine } from './join-trace.js'
 import { countingRtc, type CountingRtc } from './counting-rtc.js'
 import { nodeRtc } from './node-rtc.js'
 import type { NodePeerCommand, NodePeerOptions, NodePeerReply, NodePeerState, SentCounts } from './node-peer.js'
@@ -50,6 +51,7 @@ class Session {
   #relay: () => NodePeerState['relay'] = () => null
   #transportSent: () => NodePeerState['transportSent'] = () => null
   #liveLinks = (): number => 0
+  #join: () => NodePeerState['join'] = () => null
   readonly #options: NodePeerOptions
 
   constructor(sessionOptions: NodePeerOptions) {
@@ -110,6 +112,7 @@ class Session {
       }
       this.#transportSent = () => transport.stats().sent
       this.#liveLinks = () => transport.stats().liveLinks
+      this.#join = () => transport.stats().join
       this.#close = () => {
         changes.flush()
         transport.close()
@@ -138,6 +141,11 @@ class Session {
     return this.#liveLinks()
   }
 
+  /** A Parley session's join counters (null for stock). */
+  joinCounts(): NodePeerState['join'] {
+    return this.#join()
+  }
+
   close(): void {
     this.#close?.()
     this.awareness.destroy()
@@ -146,6 +154,7 @@ class Session {
 }
 
 let session = new Session(options)
+if (joinTraceOn) traceLinks()
 if (options.deferJoin !== true) session.join()
 
 function state(): NodePeerState {
@@ -161,6 +170,7 @@ function state(): NodePeerState {
     relay: session.relay(),
     transportSent: session.transportSent(),
     liveLinks: session.liveLinks(),
+    join: session.joinCounts(),
   }
 }
 
@@ -267,3 +277,23 @@ process.on('message', (message: { id: number; command: NodePeerCommand }) => {
 // The parent went (finished, crashed, interrupted): nothing drives this peer any more.
 process.on('disconnect', () => process.exit(0))
 process.send?.({ id: 0, result: 'started' } satisfies NodePeerReply)
+
+/** Traces (join-trace.ts) each link y-webrtc makes, its failure, and when it opens or is lost, polled every few ms. */
+function traceLinks(): void {
+  const POLL_MS = 10
+  const seen = new WeakSet<object>()
+  let open = new Set<string>()
+  setInterval(() => {
+    const self = tap.counts.peerId
+    for (const [remote, conn] of openedRoom?.webrtcConns ?? []) {
+      if (seen.has(conn)) continue
+      seen.add(conn)
+      traceLine(`link-new ${self} ${remote} ${conn.peer.initiator === true ? 'offers' : 'answers'}`)
+      conn.peer.on('error', (error: Error) => traceLine(`link-error ${self} ${remote} ${String(error.message).replace(/\s+/g, '_')}`))
+    }
+    const now = new Set(session.links())
+    for (const remote of now) if (!open.has(remote)) traceLine(`link-open ${self} ${remote}`)
+    for (const remote of open) if (!now.has(remote)) traceLine(`link-lost ${self} ${remote}`)
+    open = now
+  }, POLL_MS).unref()
+}

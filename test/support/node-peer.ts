@@ -81,6 +81,8 @@ export interface NodePeerState {
   transportSent: { liveness: number; data: number } | null
   /** Links to Parley peers whose liveness speaks now (0 for a stock peer). */
   liveLinks: number
+  /** A Parley session's join counters (see TransportStats.join); null for stock. */
+  join: { invitations: number; reoffers: number; reinvitations: number } | null
 }
 
 /** Commands a child peer takes. */

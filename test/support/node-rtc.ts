@@ -1,17 +1,31 @@
 // The WebRTC implementations Node peers can run on: @roamhq/wrtc, or node-datachannel's polyfill
 // (libdatachannel), which holds up with more peers on two cores (wrtc crashed at 24).
 import wrtc from '@roamhq/wrtc'
+import { initLogger, PeerConnection } from 'node-datachannel'
 import * as polyfill from 'node-datachannel/polyfill'
 import type { RtcWithChannel } from './counting-rtc.js'
+import { joinTraceOn, traceLine } from './join-trace.js'
 
 /** Which WebRTC library a Node peer uses. */
 export type NodeRtcName = 'wrtc' | 'node-datachannel'
 
 /**
  * node-datachannel's peer connection, made to take what simple-peer and Parley's framing do with
- * it (both kinds of peer get the same; Parley itself is unchanged):
- * - simple-peer sets the offer it got from `createOffer`; libdatachannel had set it already, and
- *   setting it again starts over (the answer then fails: "remote candidate without ICE transport").
+ * it the way a browser's does (both kinds of peer get the same; Parley itself is unchanged):
+ * - Negotiation is the caller's, as in a browser. libdatachannel by default makes an offer of its
+ *   own as soon as a data channel is created, and Parley creates its negotiated side channels in
+ *   the constructor, on the answering side too: that offer raced the remote one (and sent
+ *   candidates before it). So auto-negotiation is off; `createOffer` and `createAnswer` set the
+ *   local description (libdatachannel makes one only by setting it), and `setLocalDescription`
+ *   takes what they set (setting an offer again would make a new one).
+ * - The answering side learns the offerer's addresses from its connectivity checks (peer-reflexive
+ *   candidates), not from the offer and its trickled candidates. Otherwise it connects ICE and
+ *   sends its DTLS hello as soon as it has answered, and when that hello reaches the offerer before
+ *   the answer (signaling is slower than loopback on busy cores) libdatachannel has no fingerprint
+ *   to check it against and fails the connection ("certificate verify failed", then "remote
+ *   candidate without ICE transport"); a browser holds the hello until the answer is in. This left
+ *   a quarter of the links of 8 simultaneous joiners failed, each repaired only by a re-offer 8 s later.
+ *   Checks start from the offerer once it has the answer and the answerer's candidates.
  * - simple-peer assigns `offer.sdp` (its sdpTransform), but the polyfill's descriptions have a
  *   getter only: offers and answers are handed out as plain `{ type, sdp }` objects.
  * - Its events go through Node's own EventTarget, whose `dispatchEvent` accepts only `Event`
@@ -20,19 +34,45 @@ export type NodeRtcName = 'wrtc' | 'node-datachannel'
  *   accessor (wrtc's shim takes any object). Such an object becomes an Event with that channel.
  */
 class TolerantPeerConnection extends polyfill.RTCPeerConnection {
+  readonly #native: PeerConnection
+  /** Set once a remote offer came: this side answers, and takes no remote candidates. */
+  #answering = false
+
+  constructor(config: RTCConfiguration = {}) {
+    const native = new PeerConnection(`peer-${Math.random().toString(36).slice(2, 9)}`, {
+      iceServers: (config.iceServers ?? []).flatMap((server) => (Array.isArray(server.urls) ? server.urls : [server.urls])),
+      disableAutoNegotiation: true,
+    })
+    super({ ...config, peerConnection: native } as RTCConfiguration)
+    this.#native = native
+  }
+
   override async createOffer(): Promise<RTCSessionDescriptionInit> {
+    if (this.#native.signalingState() === 'stable' && this.#native.localDescription() === null) this.#native.setLocalDescription('offer')
     const { type, sdp } = (await super.createOffer()) as RTCSessionDescriptionInit
     return { type, sdp }
   }
 
   override async setLocalDescription(description?: RTCLocalSessionDescriptionInit): Promise<void> {
-    // libdatachannel made this offer itself when the first channel was created; setting it
-    // again makes a new one, whose ICE transport then has the answer's candidates refused.
-    if (description?.type === 'offer' && this.localDescription?.type === 'offer') return
+    if (description?.type === 'offer' || description?.type === 'answer') return // set by createOffer / createAnswer
     return super.setLocalDescription(description as RTCSessionDescriptionInit)
   }
 
+  override async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    if (description.type !== 'offer') return super.setRemoteDescription(description)
+    this.#answering = true
+    const lines = (description.sdp ?? '').split('\r\n')
+    const sdp = lines.filter((line) => !line.startsWith('a=candidate') && !line.startsWith('a=end-of-candidates')).join('\r\n')
+    return super.setRemoteDescription({ type: 'offer', sdp })
+  }
+
+  override async addIceCandidate(candidate?: RTCIceCandidateInit | null): Promise<void> {
+    if (this.#answering) return // peer-reflexive instead (above)
+    return super.addIceCandidate(candidate as RTCIceCandidateInit)
+  }
+
   override async createAnswer(): Promise<RTCSessionDescriptionInit> {
+    if (this.#native.signalingState() === 'have-remote-offer') this.#native.setLocalDescription('answer')
     const { type, sdp } = (await super.createAnswer()) as RTCSessionDescriptionInit
     return { type, sdp }
   }
@@ -46,9 +86,16 @@ class TolerantPeerConnection extends polyfill.RTCPeerConnection {
   }
 }
 
+/** libdatachannel's own warnings and errors (a failed DTLS handshake, say) go to the join trace, when it is on. */
+let loggerSet = false
+
 /** The classes of `name`, as simple-peer's `wrtc` option and Parley's `RtcImplementation` take them. */
 export function nodeRtc(name: NodeRtcName): RtcWithChannel {
   if (name === 'wrtc') return wrtc as unknown as RtcWithChannel
+  if (joinTraceOn && !loggerSet) {
+    loggerSet = true
+    initLogger('Warning', (level, message) => traceLine(`rtc-log ${level} ${message.replace(/\s+/g, '_')}`))
+  }
   return {
     RTCPeerConnection: TolerantPeerConnection as unknown as typeof RTCPeerConnection,
     RTCSessionDescription: polyfill.RTCSessionDescription as unknown as typeof RTCSessionDescription,

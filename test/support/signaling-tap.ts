@@ -1,6 +1,7 @@
 // A WebSocket class for y-webrtc's signaling client (lib0 uses the global WebSocket) that sees a
 // peer's signaling frames on the wire and can drop or delay incoming ones, as a lossy network would.
 import { WebSocket } from 'ws'
+import { traceFrame, traceLine } from './join-trace.js'
 
 /** What the tap does to incoming frames of public rooms (private payloads are encrypted: passed as they are). */
 export interface TapOptions {
@@ -10,6 +11,11 @@ export interface TapOptions {
   dropAnnounces?: number
   /** Holds a peer's signals to this one until this one has sent its own offer to that peer. */
   holdOffersUntilOwnOffer?: boolean
+  /**
+   * Breaks the SDP of the first N answers addressed to this peer, so that applying them fails
+   * and the link that offered is given up (as when a link fails during its setup).
+   */
+  breakAnswers?: number
   /** Delays each signal addressed to this peer by this many ms (a slow network; order is kept). */
   delaySignalsMs?: number
   /**
@@ -33,6 +39,7 @@ export interface TapCounts {
   droppedOfferLinks: number
   droppedAnnounces: number
   heldOffers: number
+  brokenAnswers: number
 }
 
 type MessageHandler = (event: { data: unknown }) => void
@@ -66,6 +73,7 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
     droppedOfferLinks: 0,
     droppedAnnounces: 0,
     heldOffers: 0,
+    brokenAnswers: 0,
   }
   /** Every peer id this tap's sockets announced (each room of a realm has its own). */
   const ownIds = new Set<string>()
@@ -120,6 +128,17 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
     return true
   }
 
+  /** The frame as y-webrtc gets it: the first answers to this peer broken (breakAnswers). */
+  const mangle = (text: unknown): unknown => {
+    const data = payloadOf(text)
+    if (data === null || data.type !== 'signal' || typeof data.to !== 'string' || !ownIds.has(data.to)) return text
+    if (data.signal?.type !== 'answer' || counts.brokenAnswers >= (options.breakAnswers ?? 0)) return text
+    counts.brokenAnswers++
+    const frame = JSON.parse(text as string) as { data: { signal: { sdp?: string } } }
+    frame.data.signal.sdp = 'v=0\r\nbroken'
+    return JSON.stringify(frame)
+  }
+
   const watchOutgoing = (text: unknown): void => {
     if (typeof text !== 'string') return
     if ((JSON.parse(text) as { type?: unknown }).type === 'subscribe') counts.subscribed = true
@@ -152,7 +171,10 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
         get: () => handler,
         set: (next: MessageHandler | null) => {
           handler = next
-          const tapped = (event: { data: unknown }): void => {
+          const tapped = (received: { data: unknown }): void => {
+            traceFrame('in', received.data)
+            const data = mangle(received.data)
+            const event = data === received.data ? received : { data }
             const deliver = (): void => {
               if (admit(event.data, deliver)) handler?.(event)
             }
@@ -161,9 +183,11 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
           onmessage?.set?.call(this, next === null ? null : tapped)
         },
       })
+      this.addEventListener('close', (event: { code: number }) => traceLine(`socket-close ${event.code}`))
       const send = this.send.bind(this)
       this.send = ((data: unknown, ...rest: unknown[]) => {
         watchOutgoing(data)
+        traceFrame('out', data)
         return (send as (...all: unknown[]) => void)(data, ...rest)
       }) as typeof this.send
     }

@@ -39,8 +39,16 @@ describe('decideAnnounce', () => {
 
   it('invites no one it already has a link to, or when it takes no more links', () => {
     expect(decideAnnounce(own('b', { connected: true, initiator: false }), broadcast('a'))).toBe('drop')
-    expect(decideAnnounce(own('b', { connected: false, initiator: false }), broadcast('a'))).toBe('drop')
+    expect(decideAnnounce(own('b', { connected: false, initiator: true }), broadcast('a'))).toBe('drop')
     expect(decideAnnounce(own('b', undefined, false), broadcast('a'))).toBe('drop')
+  })
+
+  it('invites again a smaller peer that announces while the link answering it still connects (it lost its side)', () => {
+    expect(decideAnnounce(own('b', { connected: false, initiator: false }), broadcast('a'))).toBe('invite')
+    expect(decideAnnounce(own('b', { connected: false, initiator: false }, false), broadcast('a'))).toBe('invite')
+    // Not an invitation from it, and not a stock peer (y-webrtc keeps the link it has).
+    expect(decideAnnounce(own('b', { connected: false, initiator: false }), invitation('a', 'b'))).toBe('drop')
+    expect(decideAnnounce(own('b', { connected: false, initiator: false }), broadcast('a', false))).toBe('pass')
   })
 })
 

@@ -40,9 +40,15 @@ describe('decideSignal', () => {
     expect(decideSignal(connected, { kind: 'answer', token: 8 }, undefined)).toBe('drop')
   })
 
-  it('lets candidates and other signals through, with or without a link', () => {
-    expect(decideSignal(undefined, { kind: 'candidate', token: 8 }, undefined)).toBe('pass')
+  it('lets candidates and other signals through to a link', () => {
+    expect(decideSignal(answering, { kind: 'candidate', token: 8 }, undefined)).toBe('pass')
     expect(decideSignal(connected, { kind: 'renegotiate', token: 8 }, undefined)).toBe('pass')
+  })
+
+  it('drops candidates and other signals for no link: y-webrtc would make an answering link of them that no offer uses', () => {
+    expect(decideSignal(undefined, { kind: 'candidate', token: 8 }, undefined)).toBe('drop')
+    expect(decideSignal(undefined, { kind: 'candidate', token: 8 }, 8)).toBe('drop')
+    expect(decideSignal(undefined, { kind: 'renegotiate', token: 8 }, undefined)).toBe('drop')
   })
 })
 
