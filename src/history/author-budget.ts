@@ -4,6 +4,15 @@
 // Time is what the author claims, not when a record arrived: the shown messages are then a
 // function of the document alone, so every peer hides the same records whatever order or
 // batches the document reached it in (a late joiner's history included), and converges.
+//
+// Nothing in a record proves its author before its signature is checked, so budgets are
+// charged by the claimed id and checked only where it matters: a record whose signature is
+// known to be bad (checked, absent, or with a key that is not the claimed id's) is charged to
+// a lane of its own, forgeries under that id, never to the author's; and once an author's
+// lane hides a record, the records it showed unchecked are handed out (`doubted`) for the room
+// to check. If one was forged, the room admits everything again with that knowledge, which
+// gives the author back what the forgery spent. Records checked are only ones that were shown
+// (shown records get checked for drawing anyway), never the hidden excess of a flood.
 import type { MessageRecord } from './schema.js'
 
 /** Rates and bursts of one author's budget. */
@@ -56,38 +65,93 @@ export function spend(bucket: Bucket, limits: BudgetLimits, bytes: number, at: n
   return { messages: messages - 1, bytes: budgetBytes - bytes, at: time }
 }
 
-/** Records over budget, by author id: how many, and the name the last one claimed. */
-export type HiddenCounts = ReadonlyMap<string, { authorName: string; count: number }>
+/** What the room knows of a record's signature: checked and good, bad (failed, absent, wrong key), or not checked yet. */
+export type SignatureState = 'good' | 'bad' | 'unchecked'
+
+/** How many records of one lane were hidden, and the name the last one claimed. */
+export interface HiddenCount {
+  authorName: string
+  count: number
+  /** The lane of records whose signature is bad: forgeries (or unsigned records) under the id. */
+  forged?: true
+}
+
+/**
+ * Records over budget, by lane: an author id, or `forgedLaneOf(id)` for the bad-signature
+ * records claiming it.
+ */
+export type HiddenCounts = ReadonlyMap<string, HiddenCount>
+
+/** The key of the lane where records claiming `authorId` are charged once their signature is known to be bad. */
+export function forgedLaneOf(authorId: string): string {
+  return `forged:${authorId}`
+}
 
 /** The budgets of a room's authors, updated as records are shown in document order. */
 export class AuthorBudgets {
   readonly #limits: BudgetLimits
+  readonly #stateOf: (record: MessageRecord) => SignatureState
   readonly #buckets = new Map<string, Bucket>()
-  readonly #hidden = new Map<string, { authorName: string; count: number }>()
+  readonly #hidden = new Map<string, HiddenCount>()
+  /** Per author id: records shown in the author's lane before their signature was checked. */
+  readonly #unchecked = new Map<string, MessageRecord[]>()
+  /** Author ids whose lane hid a record since the last `doubted()`. */
+  readonly #contested = new Set<string>()
   /** Records hidden so far, all authors together. */
   hiddenTotal = 0
 
-  constructor(limits: BudgetLimits = AUTHOR_BUDGET) {
+  /** `stateOf` says what is known of a record's signature now (default: nothing, all in the authors' lanes). */
+  constructor(limits: BudgetLimits = AUTHOR_BUDGET, stateOf: (record: MessageRecord) => SignatureState = () => 'unchecked') {
     this.#limits = limits
+    this.#stateOf = stateOf
   }
 
-  /** The records of `records` within their authors' budgets, in order; the others are counted as hidden. */
+  /** The records of `records` within their lanes' budgets, in order; the others are counted as hidden. */
   admit(records: readonly MessageRecord[]): MessageRecord[] {
     const shown: MessageRecord[] = []
     for (const record of records) {
-      const bucket = this.#buckets.get(record.authorId) ?? fullBucket(this.#limits, record.sentAt)
+      const state = this.#stateOf(record)
+      const lane = state === 'bad' ? forgedLaneOf(record.authorId) : record.authorId
+      const bucket = this.#buckets.get(lane) ?? fullBucket(this.#limits, record.sentAt)
       const after = spend(bucket, this.#limits, recordBytes(record), record.sentAt)
       if (after !== null) {
-        this.#buckets.set(record.authorId, after)
+        this.#buckets.set(lane, after)
         shown.push(record)
+        if (state === 'unchecked') this.#noteUnchecked(record)
         continue
       }
-      this.#buckets.set(record.authorId, bucket)
-      const hidden = this.#hidden.get(record.authorId)
-      this.#hidden.set(record.authorId, { authorName: record.authorName, count: (hidden?.count ?? 0) + 1 })
+      this.#buckets.set(lane, bucket)
+      if (state !== 'bad') this.#contested.add(record.authorId)
+      const hidden = this.#hidden.get(lane)
+      const count = (hidden?.count ?? 0) + 1
+      this.#hidden.set(
+        lane,
+        state === 'bad' ? { authorName: record.authorName, count, forged: true } : { authorName: record.authorName, count },
+      )
       this.hiddenTotal++
     }
     return shown
+  }
+
+  /**
+   * The records shown unchecked in each lane that hid a record since the last call: check
+   * their signatures, and if one is bad, admit everything again knowing it. Each record is
+   * handed out once.
+   */
+  doubted(): MessageRecord[] {
+    const doubted: MessageRecord[] = []
+    for (const authorId of this.#contested) {
+      doubted.push(...(this.#unchecked.get(authorId) ?? []))
+      this.#unchecked.delete(authorId)
+    }
+    this.#contested.clear()
+    return doubted
+  }
+
+  #noteUnchecked(record: MessageRecord): void {
+    const unchecked = this.#unchecked.get(record.authorId)
+    if (unchecked === undefined) this.#unchecked.set(record.authorId, [record])
+    else unchecked.push(record)
   }
 
   /** Hidden records per author so far (a live view; copy it to keep). */

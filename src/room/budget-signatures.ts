@@ -1,0 +1,80 @@
+// What the room knows of its records' signatures when it budgets them (history/author-budget.ts):
+// what needs no crypto at once, and the checks of the records the budgets doubt, a few at a time.
+//
+// A record whose key is not its claimed author's (the author id is the key's fingerprint), or
+// that carries no signature, is bad without a check; anything else is unchecked until checked.
+import type { MessageRecord, SignatureState } from '../history/index.js'
+import { messageBytes, userIdOf, verifySigned } from '../identity/index.js'
+
+/** Most outcomes remembered; past that the oldest are forgotten (and checked again if doubted again). */
+const MAX_REMEMBERED_CHECKS = 50_000
+/** Signature checks started at once; the next start as these settle. */
+const CHECKS_AT_ONCE = 16
+
+/** The signature states of one room's records, for its budgets. */
+export class BudgetSignatures {
+  readonly #topic: string
+  /** Checked records by what they sign (all fields and the signature): good or bad. */
+  readonly #checked = new Map<string, 'good' | 'bad'>()
+  /** Fingerprints of the keys seen, so that each is hashed once. */
+  readonly #fingerprints = new Map<string, string>()
+
+  /** The budgets of the room with this topic (what signatures are bound to). */
+  constructor(topic: string) {
+    this.#topic = topic
+  }
+
+  /** What is known of `record`'s signature now; never waits. */
+  stateOf = (record: MessageRecord): SignatureState => {
+    const { publicKey, signature } = record
+    if (publicKey === undefined || signature === undefined) return 'bad'
+    if (this.#fingerprintOf(publicKey) !== record.authorId) return 'bad'
+    if (this.#checked.size === 0) return 'unchecked'
+    return this.#checked.get(signedKey(record)) ?? 'unchecked'
+  }
+
+  /** Checks the signatures of `records`, CHECKS_AT_ONCE at a time; resolves to whether any was bad. */
+  async check(records: readonly MessageRecord[]): Promise<boolean> {
+    let anyBad = false
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < records.length) {
+        const record = records[next++]
+        const good = await this.#verify(record)
+        this.#remember(signedKey(record), good ? 'good' : 'bad')
+        if (!good) anyBad = true
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(CHECKS_AT_ONCE, records.length) }, worker))
+    return anyBad
+  }
+
+  async #verify(record: MessageRecord): Promise<boolean> {
+    const { publicKey, signature } = record
+    if (publicKey === undefined || signature === undefined) return false
+    return verifySigned(record.authorId, publicKey, signature, messageBytes(this.#topic, { ...record, publicKey }))
+  }
+
+  #fingerprintOf(publicKey: string): string {
+    let fingerprint = this.#fingerprints.get(publicKey)
+    if (fingerprint === undefined) {
+      fingerprint = userIdOf(publicKey)
+      if (this.#fingerprints.size >= MAX_REMEMBERED_CHECKS) this.#fingerprints.clear()
+      this.#fingerprints.set(publicKey, fingerprint)
+    }
+    return fingerprint
+  }
+
+  #remember(key: string, state: 'good' | 'bad'): void {
+    this.#checked.set(key, state)
+    if (this.#checked.size > MAX_REMEMBERED_CHECKS) {
+      const oldest = this.#checked.keys().next().value
+      if (oldest !== undefined) this.#checked.delete(oldest)
+    }
+  }
+}
+
+/** What a record signs, and its signature, as one string. */
+function signedKey(record: MessageRecord): string {
+  return JSON.stringify([record.id, record.authorId, record.authorName, record.text, record.sentAt, record.publicKey, record.signature])
+}
