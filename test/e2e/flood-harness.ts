@@ -8,7 +8,7 @@ import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
 import type { BrowserContext, Page } from 'playwright-core'
 import { topicFor } from '../../src/address/index.js'
-import { messagesOf, type MessageRecord } from '../../src/history/index.js'
+import { messagesOf, readMessages, type MessageRecord } from '../../src/history/index.js'
 import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
 import { IpcChild } from '../support/ipc-child.js'
 import type { FlooderCommand } from './flooder-child.js'
@@ -20,6 +20,11 @@ globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 export const FLOODER_NAME = 'Flooder'
 /** Messages written between two turns of the Node event loop (so the links send meanwhile). */
 const FLOOD_CHUNK = 25
+/**
+ * Claimed time between two forgeries, in ms: five a second, faster than an author's budget
+ * refills, and running ahead of the clock, so that the claimed author's budget stays spent.
+ */
+const FORGERY_SPACING_MS = 200
 /** Bytes queued on a data channel above which the flooder waits for it to drain. */
 const MAX_BUFFERED_BYTES = 4 * 2 ** 20
 /** How often the flooder looks at a full channel again, in ms. */
@@ -31,8 +36,12 @@ export interface Flooder {
   doc: Y.Doc
   /** Open links to other peers now. */
   connectedLinks(): number
-  /** Writes `count` signed messages, one transaction each, as fast as the links take them; resolves when all are written. */
-  flood(count: number): Promise<void>
+  /**
+   * Writes `count` signed messages, one transaction each, as fast as the links take them;
+   * resolves when all are written. With `forge`, each claims the id, name and key of the
+   * author of the room's first message named `forge`, and is signed with the flooder's own key.
+   */
+  flood(count: number, forge?: string): Promise<void>
   close(): void
 }
 
@@ -59,16 +68,18 @@ export async function openFlooder(options: { room: string; signalingUrl: string 
   return {
     doc,
     connectedLinks: () => conns().length,
-    async flood(count) {
+    async flood(count, forge) {
       const startAt = Date.now()
+      const victim = forge === undefined ? undefined : readMessages(doc).messages.find((each) => each.authorName === forge)
+      if (forge !== undefined && victim?.publicKey === undefined) throw new Error(`flood: no signed message by ${forge} to forge`)
       for (let index = 0; index < count; index++) {
         const unsigned = {
           id: `flood-${index}`,
-          authorId: signer.userId,
-          authorName: FLOODER_NAME,
+          authorId: victim?.authorId ?? signer.userId,
+          authorName: victim?.authorName ?? FLOODER_NAME,
           text: floodText(index),
-          sentAt: startAt + index,
-          publicKey: signer.publicKey,
+          sentAt: startAt + index * (victim === undefined ? 1 : FORGERY_SPACING_MS),
+          publicKey: victim?.publicKey ?? signer.publicKey,
         }
         const record: MessageRecord = { ...unsigned, signature: await signer.sign(messageBytes(topic, unsigned)) }
         messagesOf(doc).push([record])
@@ -179,9 +190,9 @@ export class FlooderProcess {
     return (await this.#child.call({ op: 'messages' })) as number
   }
 
-  /** Writes `count` signed messages as fast as the links take them. */
-  async flood(count: number): Promise<void> {
-    await this.#child.call({ op: 'flood', count })
+  /** Writes `count` signed messages as fast as the links take them (forged ones claiming `forge`: see Flooder). */
+  async flood(count: number, forge?: string): Promise<void> {
+    await this.#child.call({ op: 'flood', count, forge })
   }
 
   /** Ends the flooder and waits for its process (killed if it does not end). */

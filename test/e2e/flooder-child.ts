@@ -4,7 +4,7 @@ import type { IpcReply } from '../support/ipc-child.js'
 import { type Flooder, openFlooder } from './flood-harness.js'
 
 /** A command from the parent, and its reply. */
-export type FlooderCommand = { op: 'links' } | { op: 'messages' } | { op: 'flood'; count: number } | { op: 'close' }
+export type FlooderCommand = { op: 'links' } | { op: 'messages' } | { op: 'flood'; count: number; forge?: string } | { op: 'close' }
 
 const { room, signalingUrl } = JSON.parse(process.env.FLOODER_OPTIONS ?? '{}') as { room: string; signalingUrl: string }
 const send = (reply: IpcReply): void => {
@@ -19,7 +19,7 @@ process.on('message', async ({ id, command }: { id: number; command: FlooderComm
     if (command.op === 'links') send({ id, result: flooder.connectedLinks() })
     else if (command.op === 'messages') send({ id, result: flooder.doc.getArray('messages').length })
     else if (command.op === 'flood') {
-      await flooder.flood(command.count)
+      await flooder.flood(command.count, command.forge)
       send({ id, result: null })
     } else {
       flooder.close()
