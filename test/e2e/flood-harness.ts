@@ -2,7 +2,6 @@
 // messages as fast as its links take them, and a page probe for long tasks and rendered lines.
 // No vitest inside, so bench/flood.ts can use it too.
 import { fileURLToPath } from 'node:url'
-import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
@@ -11,6 +10,7 @@ import { topicFor } from '../../src/address/index.js'
 import { messagesOf, readMessages, type MessageRecord } from '../../src/history/index.js'
 import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
 import { IpcChild } from '../support/ipc-child.js'
+import { nodeRtc, type NodeRtcName } from '../support/node-rtc.js'
 import type { FlooderCommand } from './flooder-child.js'
 
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
@@ -40,8 +40,11 @@ export interface Flooder {
    * Writes `count` signed messages, one transaction each, as fast as the links take them;
    * resolves when all are written. With `forge`, each claims the id, name and key of the
    * author of the room's first message named `forge`, and is signed with the flooder's own key.
+   * With `untilDropped`, it stops once no link is left.
    */
-  flood(count: number, forge?: string): Promise<void>
+  flood(count: number, forge?: string, untilDropped?: boolean): Promise<void>
+  /** Leaves the room and joins it again with the same document: a new y-webrtc peer id, the same Yjs writer. */
+  reconnect(): void
   close(): void
 }
 
@@ -50,14 +53,25 @@ export function floodText(index: number): string {
   return `flood ${index}`
 }
 
+/** Where a flooder goes, and with which Node WebRTC library (default @roamhq/wrtc). */
+export interface FlooderOptions {
+  room: string
+  signalingUrl: string
+  rtc?: NodeRtcName
+}
+
 /** Opens `room` with stock y-webrtc 10.3 in Node, ready to flood it. */
-export async function openFlooder(options: { room: string; signalingUrl: string }): Promise<Flooder> {
+export async function openFlooder(options: FlooderOptions): Promise<Flooder> {
   const doc = new Y.Doc()
   const topic = topicFor({ name: options.room, secret: null })
-  const provider = new WebrtcProvider(topic, doc, {
-    signaling: [options.signalingUrl],
-    peerOpts: { wrtc, config: { iceServers: [] } },
-  })
+  const connect = () =>
+    new WebrtcProvider(topic, doc, {
+      signaling: [options.signalingUrl],
+      peerOpts: { wrtc: nodeRtc(options.rtc ?? 'wrtc'), config: { iceServers: [] } },
+    })
+  let provider = connect()
+  /** Records written so far, over all floods: the next one's id. */
+  let written = 0
   const signer = await signerFor(await generateSigningKeys())
   const conns = () => [...(provider.room?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
   const buffered = () =>
@@ -68,13 +82,13 @@ export async function openFlooder(options: { room: string; signalingUrl: string 
   return {
     doc,
     connectedLinks: () => conns().length,
-    async flood(count, forge) {
+    async flood(count, forge, untilDropped = false) {
       const startAt = Date.now()
       const victim = forge === undefined ? undefined : readMessages(doc).messages.find((each) => each.authorName === forge)
       if (forge !== undefined && victim?.publicKey === undefined) throw new Error(`flood: no signed message by ${forge} to forge`)
       for (let index = 0; index < count; index++) {
         const unsigned = {
-          id: `flood-${index}`,
+          id: `flood-${written++}`,
           authorId: victim?.authorId ?? signer.userId,
           authorName: victim?.authorName ?? FLOODER_NAME,
           text: floodText(index),
@@ -83,11 +97,17 @@ export async function openFlooder(options: { room: string; signalingUrl: string 
         }
         const record: MessageRecord = { ...unsigned, signature: await signer.sign(messageBytes(topic, unsigned)) }
         messagesOf(doc).push([record])
+        if (untilDropped && conns().length === 0) return
         if (index % FLOOD_CHUNK === FLOOD_CHUNK - 1) {
           await new Promise((resolve) => setImmediate(resolve))
           while (buffered() > MAX_BUFFERED_BYTES) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS))
         }
       }
+    },
+    reconnect() {
+      provider.disconnect()
+      provider.destroy()
+      provider = connect()
     },
     close() {
       provider.disconnect()
@@ -175,7 +195,7 @@ export class FlooderProcess {
   }
 
   /** Starts a flooder in `room` and resolves once it runs (it connects on its own after). */
-  static async start(options: { room: string; signalingUrl: string }): Promise<FlooderProcess> {
+  static async start(options: FlooderOptions): Promise<FlooderProcess> {
     const script = fileURLToPath(new URL('./flooder-child.ts', import.meta.url))
     return new FlooderProcess(await IpcChild.start<FlooderCommand>(script, { FLOODER_OPTIONS: JSON.stringify(options) }, 'flooder'))
   }
@@ -190,9 +210,14 @@ export class FlooderProcess {
     return (await this.#child.call({ op: 'messages' })) as number
   }
 
-  /** Writes `count` signed messages as fast as the links take them (forged ones claiming `forge`: see Flooder). */
-  async flood(count: number, forge?: string): Promise<void> {
-    await this.#child.call({ op: 'flood', count, forge })
+  /** Writes `count` signed messages as fast as the links take them (forged ones claiming `forge`, until dropped: see Flooder). */
+  async flood(count: number, forge?: string, untilDropped?: boolean): Promise<void> {
+    await this.#child.call({ op: 'flood', count, forge, untilDropped })
+  }
+
+  /** Leaves and joins again under a new peer id, with the same document (see Flooder). */
+  async reconnect(): Promise<void> {
+    await this.#child.call({ op: 'reconnect' })
   }
 
   /** Ends the flooder and waits for its process (killed if it does not end). */
