@@ -6,7 +6,7 @@
 import type { MessageRecord, SignatureState } from '../history/index.js'
 import { messageBytes, userIdOf, verifySigned } from '../identity/index.js'
 
-/** Most outcomes remembered; past that the oldest are forgotten (and checked again if doubted again). */
+/** Most signatures remembered; past that the oldest are forgotten (and checked again if doubted again). */
 const MAX_REMEMBERED_CHECKS = 50_000
 /** Signature checks started at once; the next start as these settle. */
 const CHECKS_AT_ONCE = 16
@@ -14,8 +14,12 @@ const CHECKS_AT_ONCE = 16
 /** The signature states of one room's records, for its budgets. */
 export class BudgetSignatures {
   readonly #topic: string
-  /** Checked records by what they sign (all fields and the signature): good or bad. */
-  readonly #checked = new Map<string, 'good' | 'bad'>()
+  /**
+   * Checked records by signature: the one it is good for, if any, and those it failed on. A
+   * record counts as checked only if every field it signs equals a checked one's; one that
+   * carries a signature known good for other fields is bad without a check (it was copied).
+   */
+  readonly #checked = new Map<string, { good?: MessageRecord; bad: Set<string> }>()
   /** Fingerprints of the keys seen, so that each is hashed once. */
   readonly #fingerprints = new Map<string, string>()
 
@@ -29,8 +33,10 @@ export class BudgetSignatures {
     const { publicKey, signature } = record
     if (publicKey === undefined || signature === undefined) return 'bad'
     if (this.#fingerprintOf(publicKey) !== record.authorId) return 'bad'
-    if (this.#checked.size === 0) return 'unchecked'
-    return this.#checked.get(signedKey(record)) ?? 'unchecked'
+    const checked = this.#checked.get(signature)
+    if (checked === undefined) return 'unchecked'
+    if (checked.good !== undefined) return sameSigned(checked.good, record) ? 'good' : 'bad'
+    return checked.bad.has(signedFields(record)) ? 'bad' : 'unchecked'
   }
 
   /** Checks the signatures of `records`, CHECKS_AT_ONCE at a time; resolves to whether any was bad. */
@@ -41,7 +47,7 @@ export class BudgetSignatures {
       while (next < records.length) {
         const record = records[next++]
         const good = await this.#verify(record)
-        this.#remember(signedKey(record), good ? 'good' : 'bad')
+        this.#remember(record, good ? 'good' : 'bad')
         if (!good) anyBad = true
       }
     }
@@ -65,8 +71,12 @@ export class BudgetSignatures {
     return fingerprint
   }
 
-  #remember(key: string, state: 'good' | 'bad'): void {
-    this.#checked.set(key, state)
+  #remember(record: MessageRecord, state: 'good' | 'bad'): void {
+    if (record.signature === undefined) return
+    const checked = this.#checked.get(record.signature) ?? { bad: new Set<string>() }
+    if (state === 'good') checked.good = record
+    else checked.bad.add(signedFields(record))
+    this.#checked.set(record.signature, checked)
     if (this.#checked.size > MAX_REMEMBERED_CHECKS) {
       const oldest = this.#checked.keys().next().value
       if (oldest !== undefined) this.#checked.delete(oldest)
@@ -74,7 +84,19 @@ export class BudgetSignatures {
   }
 }
 
-/** What a record signs, and its signature, as one string. */
-function signedKey(record: MessageRecord): string {
-  return JSON.stringify([record.id, record.authorId, record.authorName, record.text, record.sentAt, record.publicKey, record.signature])
+/** The fields a record signs, as one string. */
+function signedFields(record: MessageRecord): string {
+  return JSON.stringify([record.id, record.authorId, record.authorName, record.text, record.sentAt, record.publicKey])
+}
+
+/** Whether two records sign the same fields (signatures aside). */
+function sameSigned(a: MessageRecord, b: MessageRecord): boolean {
+  return (
+    a.id === b.id &&
+    a.authorId === b.authorId &&
+    a.authorName === b.authorName &&
+    a.text === b.text &&
+    a.sentAt === b.sentAt &&
+    a.publicKey === b.publicKey
+  )
 }
