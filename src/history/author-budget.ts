@@ -104,13 +104,26 @@ export class AuthorBudgets {
   readonly #unchecked = new Map<string, MessageRecord[]>()
   /** Author ids whose lane hid a record since the last `doubted()`. */
   readonly #contested = new Set<string>()
+  /** Per suspect author id: records hidden in the author's lane before their signature was checked. */
+  readonly #hiddenUnchecked = new Map<string, MessageRecord[]>()
+  readonly #suspect: (authorId: string) => boolean
   /** Records hidden so far, all authors together. */
   hiddenTotal = 0
 
-  /** `stateOf` says what is known of a record's signature now (default: nothing, all in the authors' lanes). */
-  constructor(limits: BudgetLimits = AUTHOR_BUDGET, stateOf: (record: MessageRecord) => SignatureState = () => 'unchecked') {
+  /**
+   * `stateOf` says what is known of a record's signature now (default: nothing, all in the
+   * authors' lanes); `suspect` whether forgeries were found under an author id, which has the
+   * records hidden in that author's lane doubted too (so that a forged flood takes a round or
+   * two of checks, not one per burst).
+   */
+  constructor(
+    limits: BudgetLimits = AUTHOR_BUDGET,
+    stateOf: (record: MessageRecord) => SignatureState = () => 'unchecked',
+    suspect: (authorId: string) => boolean = () => false,
+  ) {
     this.#limits = limits
     this.#stateOf = stateOf
+    this.#suspect = suspect
   }
 
   /** The records of `records` within their lanes' budgets, in order; the others are counted as hidden. */
@@ -129,6 +142,7 @@ export class AuthorBudgets {
       }
       this.#buckets.set(lane, bucket)
       if (state !== 'bad') this.#contested.add(record.authorId)
+      if (state === 'unchecked' && this.#suspect(record.authorId)) pushTo(this.#hiddenUnchecked, record)
       const hidden = this.#hidden.get(lane)
       const count = (hidden?.count ?? 0) + 1
       this.#hidden.set(
@@ -141,28 +155,34 @@ export class AuthorBudgets {
   }
 
   /**
-   * The records shown unchecked in each lane that hid a record since the last call: check
-   * their signatures, and if one is bad, admit everything again knowing it. Each record is
-   * handed out once.
+   * The records shown unchecked in each lane that hid a record since the last call (and, for
+   * a suspect author, those it hid unchecked): check their signatures, and if one is bad, admit
+   * everything again knowing it. Each record is handed out once.
    */
   doubted(): MessageRecord[] {
     const doubted: MessageRecord[] = []
     for (const authorId of this.#contested) {
-      doubted.push(...(this.#unchecked.get(authorId) ?? []))
+      doubted.push(...(this.#unchecked.get(authorId) ?? []), ...(this.#hiddenUnchecked.get(authorId) ?? []))
       this.#unchecked.delete(authorId)
+      this.#hiddenUnchecked.delete(authorId)
     }
     this.#contested.clear()
     return doubted
   }
 
   #noteUnchecked(record: MessageRecord): void {
-    const unchecked = this.#unchecked.get(record.authorId)
-    if (unchecked === undefined) this.#unchecked.set(record.authorId, [record])
-    else unchecked.push(record)
+    pushTo(this.#unchecked, record)
   }
 
   /** Hidden records per author so far (a live view; copy it to keep). */
   get hidden(): HiddenCounts {
     return this.#hidden
   }
+}
+
+/** Adds `record` to its author's list in `lists`. */
+function pushTo(lists: Map<string, MessageRecord[]>, record: MessageRecord): void {
+  const list = lists.get(record.authorId)
+  if (list === undefined) lists.set(record.authorId, [record])
+  else list.push(record)
 }

@@ -20,6 +20,8 @@ export class BudgetSignatures {
    * carries a signature known good for other fields is bad without a check (it was copied).
    */
   readonly #checked = new Map<string, { good?: MessageRecord; bad: Set<string> }>()
+  /** Author ids under which a check found a forgery. */
+  readonly #forgedAuthors = new Set<string>()
   /** Fingerprints of the keys seen, so that each is hashed once. */
   readonly #fingerprints = new Map<string, string>()
 
@@ -39,6 +41,9 @@ export class BudgetSignatures {
     return checked.bad.has(signedFields(record)) ? 'bad' : 'unchecked'
   }
 
+  /** Whether a check found a forgery under `authorId`: the budgets then doubt what they hide of that author too. */
+  suspect = (authorId: string): boolean => this.#forgedAuthors.has(authorId)
+
   /** Checks the signatures of `records`, CHECKS_AT_ONCE at a time; resolves to whether any was bad. */
   async check(records: readonly MessageRecord[]): Promise<boolean> {
     let anyBad = false
@@ -48,7 +53,10 @@ export class BudgetSignatures {
         const record = records[next++]
         const good = await this.#verify(record)
         this.#remember(record, good ? 'good' : 'bad')
-        if (!good) anyBad = true
+        if (!good) {
+          anyBad = true
+          this.#forgedAuthors.add(record.authorId)
+        }
       }
     }
     await Promise.all(Array.from({ length: Math.min(CHECKS_AT_ONCE, records.length) }, worker))

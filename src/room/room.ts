@@ -357,7 +357,7 @@ export class Room {
   /** Admits `valid` (every valid record) afresh: new budgets, a new shown list. */
   #admitAll(valid: MessageRecord[]): void {
     this.#valid = valid
-    this.#budgets = new AuthorBudgets(AUTHOR_BUDGET, this.#signatures.stateOf)
+    this.#budgets = new AuthorBudgets(AUTHOR_BUDGET, this.#signatures.stateOf, this.#signatures.suspect)
     this.#messages = this.#budgets.admit(valid)
     this.#indexById = new Map()
     this.#snapshot = null

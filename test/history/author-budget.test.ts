@@ -106,23 +106,26 @@ function forgedFlood(forgeries: number): { real: MessageRecord[]; forged: Messag
 function admitChecking(
   records: readonly MessageRecord[],
   isForged: (record: MessageRecord) => boolean,
-): { shown: MessageRecord[]; budgets: AuthorBudgets; checked: number } {
+  suspectFound = false,
+): { shown: MessageRecord[]; budgets: AuthorBudgets; checked: number; rounds: number } {
   const known = new Map<MessageRecord, SignatureState>()
   const stateOf = (each: MessageRecord): SignatureState => known.get(each) ?? 'unchecked'
+  const forgedUnder = new Set<string>()
   let checked = 0
-  for (;;) {
-    const budgets = new AuthorBudgets(LIMITS, stateOf)
+  for (let rounds = 1; ; rounds++) {
+    const budgets = new AuthorBudgets(LIMITS, stateOf, (authorId) => suspectFound && forgedUnder.has(authorId))
     const shown = budgets.admit(records)
     let found = false
     for (let doubted = budgets.doubted(); doubted.length > 0; doubted = budgets.doubted()) {
       for (const each of doubted) {
         checked++
         known.set(each, isForged(each) ? 'bad' : 'good')
+        if (isForged(each)) forgedUnder.add(each.authorId)
         found ||= isForged(each)
       }
       if (found) break
     }
-    if (!found) return { shown, budgets, checked }
+    if (!found) return { shown, budgets, checked, rounds }
   }
 }
 
@@ -165,6 +168,17 @@ describe('AuthorBudgets and forgeries', () => {
     expect(checked).toBeLessThanOrEqual(real.length + forged.length)
   })
 
+  it('takes a round or two of checks, not one per burst, once forgeries were found under an id', () => {
+    const { real, all } = forgedFlood(1000)
+    const slow = admitChecking(all, (each) => each.id.startsWith('forged'))
+    const fast = admitChecking(all, (each) => each.id.startsWith('forged'), true)
+    expect(slow.rounds).toBeGreaterThan(10)
+    expect(fast.rounds).toBeLessThanOrEqual(3)
+    const realOf = (list: MessageRecord[]) => list.filter((each) => !each.id.startsWith('forged'))
+    expect(realOf(fast.shown)).toEqual(real)
+    expect(realOf(slow.shown)).toEqual(real)
+  })
+
   it('never checks the hidden excess of an author who floods under their own key', () => {
     const flood = Array.from({ length: 1000 }, (_, n) => record('flooder', n, 1000 + n))
     const { shown, checked } = admitChecking(flood, () => false)
@@ -188,9 +202,9 @@ describe('AuthorBudgets and forgeries', () => {
       }
       const isForged = (each: MessageRecord) => each.id.startsWith('forged')
       const truth = new AuthorBudgets(LIMITS, (each) => (isForged(each) ? 'bad' : 'good')).admit(records)
-      const { shown } = admitChecking(records, isForged)
       const real = (list: MessageRecord[]) => list.filter((each) => !isForged(each)).map((each) => each.id)
-      expect(real(shown), `seed ${seed}`).toEqual(real(truth))
+      expect(real(admitChecking(records, isForged).shown), `seed ${seed}`).toEqual(real(truth))
+      expect(real(admitChecking(records, isForged, true).shown), `seed ${seed}, suspects`).toEqual(real(truth))
     },
   )
 })
