@@ -104,17 +104,17 @@ export class AuthorBudgets {
   readonly #unchecked = new Map<string, MessageRecord[]>()
   /** Author ids whose lane hid a record since the last `doubted()`. */
   readonly #contested = new Set<string>()
-  /** Per suspect author id: records hidden in the author's lane before their signature was checked. */
-  readonly #hiddenUnchecked = new Map<string, MessageRecord[]>()
+  /** Records of suspect authors not checked yet (charged as forgeries until checked). */
+  #presumed: MessageRecord[] = []
   readonly #suspect: (authorId: string) => boolean
   /** Records hidden so far, all authors together. */
   hiddenTotal = 0
 
   /**
    * `stateOf` says what is known of a record's signature now (default: nothing, all in the
-   * authors' lanes); `suspect` whether forgeries were found under an author id, which has the
-   * records hidden in that author's lane doubted too (so that a forged flood takes a round or
-   * two of checks, not one per burst).
+   * authors' lanes); `suspect` whether forgeries were found under an author id: its records
+   * are then charged as forgeries until checked, and all doubted (`presumedForged`), so that a
+   * forged flood costs a re-admission per real message found, not one per burst of forgeries.
    */
   constructor(
     limits: BudgetLimits = AUTHOR_BUDGET,
@@ -131,23 +131,24 @@ export class AuthorBudgets {
     const shown: MessageRecord[] = []
     for (const record of records) {
       const state = this.#stateOf(record)
-      const lane = state === 'bad' ? forgedLaneOf(record.authorId) : record.authorId
+      const presumed = state === 'unchecked' && this.#suspect(record.authorId)
+      if (presumed) this.#presumed.push(record)
+      const lane = state === 'bad' || presumed ? forgedLaneOf(record.authorId) : record.authorId
       const bucket = this.#buckets.get(lane) ?? fullBucket(this.#limits, record.sentAt)
       const after = spend(bucket, this.#limits, recordBytes(record), record.sentAt)
       if (after !== null) {
         this.#buckets.set(lane, after)
         shown.push(record)
-        if (state === 'unchecked') this.#noteUnchecked(record)
+        if (state === 'unchecked' && !presumed) this.#noteUnchecked(record)
         continue
       }
       this.#buckets.set(lane, bucket)
-      if (state !== 'bad') this.#contested.add(record.authorId)
-      if (state === 'unchecked' && this.#suspect(record.authorId)) pushTo(this.#hiddenUnchecked, record)
+      if (state !== 'bad' && !presumed) this.#contested.add(record.authorId)
       const hidden = this.#hidden.get(lane)
       const count = (hidden?.count ?? 0) + 1
       this.#hidden.set(
         lane,
-        state === 'bad' ? { authorName: record.authorName, count, forged: true } : { authorName: record.authorName, count },
+        lane === record.authorId ? { authorName: record.authorName, count } : { authorName: record.authorName, count, forged: true },
       )
       this.hiddenTotal++
     }
@@ -155,19 +156,25 @@ export class AuthorBudgets {
   }
 
   /**
-   * The records shown unchecked in each lane that hid a record since the last call (and, for
-   * a suspect author, those it hid unchecked): check their signatures, and if one is bad, admit
-   * everything again knowing it. Each record is handed out once.
+   * The records shown unchecked in each lane that hid a record since the last call, and every
+   * record of a suspect author not checked yet: check their signatures, and if one lands in
+   * another lane than it was charged to (`presumedForged` tells which), admit everything again
+   * knowing it. Each record is handed out once.
    */
   doubted(): MessageRecord[] {
-    const doubted: MessageRecord[] = []
+    const doubted: MessageRecord[] = this.#presumed
+    this.#presumed = []
     for (const authorId of this.#contested) {
-      doubted.push(...(this.#unchecked.get(authorId) ?? []), ...(this.#hiddenUnchecked.get(authorId) ?? []))
+      doubted.push(...(this.#unchecked.get(authorId) ?? []))
       this.#unchecked.delete(authorId)
-      this.#hiddenUnchecked.delete(authorId)
     }
     this.#contested.clear()
     return doubted
+  }
+
+  /** Whether an unchecked `record` is charged as a forgery (its author is suspect). */
+  presumedForged(record: MessageRecord): boolean {
+    return this.#suspect(record.authorId)
   }
 
   #noteUnchecked(record: MessageRecord): void {

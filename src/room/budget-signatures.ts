@@ -44,23 +44,22 @@ export class BudgetSignatures {
   /** Whether a check found a forgery under `authorId`: the budgets then doubt what they hide of that author too. */
   suspect = (authorId: string): boolean => this.#forgedAuthors.has(authorId)
 
-  /** Checks the signatures of `records`, CHECKS_AT_ONCE at a time; resolves to whether any was bad. */
-  async check(records: readonly MessageRecord[]): Promise<boolean> {
-    let anyBad = false
+  /** Checks the signatures of `records`, CHECKS_AT_ONCE at a time; resolves to whether each is good, in order. */
+  async check(records: readonly MessageRecord[]): Promise<boolean[]> {
+    const outcomes: boolean[] = []
     let next = 0
     const worker = async (): Promise<void> => {
       while (next < records.length) {
-        const record = records[next++]
+        const index = next++
+        const record = records[index]
         const good = await this.#verify(record)
+        outcomes[index] = good
         this.#remember(record, good ? 'good' : 'bad')
-        if (!good) {
-          anyBad = true
-          this.#forgedAuthors.add(record.authorId)
-        }
+        if (!good) this.#forgedAuthors.add(record.authorId)
       }
     }
     await Promise.all(Array.from({ length: Math.min(CHECKS_AT_ONCE, records.length) }, worker))
-    return anyBad
+    return outcomes
   }
 
   async #verify(record: MessageRecord): Promise<boolean> {

@@ -365,19 +365,21 @@ export class Room {
   }
 
   /**
-   * Checks the signatures of the records the budgets showed unchecked in lanes that hid some
-   * (one check at a time); a forgery among them has everything admitted again, so that what
-   * it spent of its claimed author's budget goes back to the author.
+   * Checks the signatures of the records the budgets doubt (one check at a time); a record
+   * that was charged to the wrong lane (a forgery to its claimed author, or a real message of
+   * a suspect author to the forgeries) has everything admitted again, so that each lane gets
+   * back what the other spent.
    */
   #checkDoubted(): void {
     if (this.#checking || this.#closed) return
     const doubted = this.#budgets.doubted()
     if (doubted.length === 0) return
+    const presumed = doubted.map((record) => this.#budgets.presumedForged(record))
     this.#checking = true
-    void this.#signatures.check(doubted).then((forged) => {
+    void this.#signatures.check(doubted).then((good) => {
       this.#checking = false
       if (this.#closed) return
-      if (forged) {
+      if (good.some((ok, index) => ok === presumed[index])) {
         const before = this.#messages
         this.#admitAll(this.#valid)
         const added = this.#messageListeners.size > 0 ? newMessages(before, this.#messages) : []

@@ -117,12 +117,14 @@ function admitChecking(
     const shown = budgets.admit(records)
     let found = false
     for (let doubted = budgets.doubted(); doubted.length > 0; doubted = budgets.doubted()) {
-      for (const each of doubted) {
+      const presumed = doubted.map((each) => budgets.presumedForged(each))
+      doubted.forEach((each, index) => {
         checked++
         known.set(each, isForged(each) ? 'bad' : 'good')
         if (isForged(each)) forgedUnder.add(each.authorId)
-        found ||= isForged(each)
-      }
+        // Charged to the wrong lane: admit again.
+        found ||= isForged(each) !== presumed[index]
+      })
       if (found) break
     }
     if (!found) return { shown, budgets, checked, rounds }
