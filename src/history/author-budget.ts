@@ -11,15 +11,18 @@
 // a lane of its own, forgeries under that id, never to the author's; and once an author's
 // lane hides a record, the records it showed unchecked are handed out (`doubted`) for the room
 // to check. If one was forged, the room admits everything again with that knowledge, which
-// gives the author back what the forgery spent. Records checked are only ones that were shown
-// (shown records get checked for drawing anyway), never the hidden excess of a flood.
+// gives the author back what the forgery spent; and the id is suspect from then on: its
+// unchecked records are charged as forgeries, and all are checked. For an id no forgery was
+// found under, only records that were shown are checked (shown records get checked for
+// drawing anyway), never the hidden excess of a flood.
 //
 // Why peers still agree on the real messages: once no lane that hid a record has an unchecked
-// record shown, an author's lane shows what it would if every signature were known. Take the
-// lane's records in order; real ones are charged alike. A forgery known bad is skipped alike.
-// An unchecked forgery cannot have been shown (it would be checked), so it was hidden, and a
-// hidden record leaves the bucket as it was, as skipping it does. Forgeries may differ: which
-// show in their own lane depends on which a peer has checked.
+// record shown, and a suspect id's records are all checked, an author's lane shows what it
+// would if every signature were known. Take the lane's records in order; real ones are charged
+// alike. A forgery known bad is skipped alike. An unchecked forgery cannot have been shown (it
+// would be checked), so it was hidden, and a hidden record leaves the bucket as it was, as
+// skipping it does. Forgeries may differ: which show in their own lane depends on which a peer
+// has checked.
 import type { MessageRecord } from './schema.js'
 
 /** Rates and bursts of one author's budget. */
