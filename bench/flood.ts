@@ -1,7 +1,8 @@
 // Flood benchmark: a stock y-webrtc peer (Node) writes thousands of signed messages as fast as
 // its links take them while two real users (Chromium pages) chat; how their pages hold up.
-// Run alone: npx tsx bench/flood.ts [--count 20000] [--profile] (--profile: unminified build,
-// and the functions that took Alice's page's time, from a CDP CPU profile).
+// Run alone: npx tsx bench/flood.ts [--count 20000] [--profile] [--forge] (--profile: unminified
+// build, and the functions that took Alice's page's time, from a CDP CPU profile; --forge: the
+// flood claims Alice's id, name and key, signed with the flooder's own key).
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -71,7 +72,7 @@ async function send(page: Page, text: string): Promise<void> {
 }
 
 /** Builds the site, opens two users' pages and a flooding stock peer, and measures one flood. */
-export async function runFloodBench(options: { count?: number; profile?: boolean } = {}): Promise<FloodFigure> {
+export async function runFloodBench(options: { count?: number; profile?: boolean; forge?: boolean } = {}): Promise<FloodFigure> {
   const count = options.count ?? DEFAULT_FLOOD_COUNT
   const root = fileURLToPath(new URL('..', import.meta.url))
   const siteDir = await mkdtemp(join(tmpdir(), 'parley-bench-flood-'))
@@ -110,7 +111,7 @@ export async function runFloodBench(options: { count?: number; profile?: boolean
       let floodEnd: number | null = null
       // Ends when all is written, or when the pages' drop takes the flooder's process down.
       const flooding = flooder
-        .flood(count)
+        .flood(count, options.forge === true ? 'Alice' : undefined)
         .catch(() => {})
         .then(() => {
           floodEnd = Date.now()
@@ -250,6 +251,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const figure = await runFloodBench({
     count: count === undefined ? undefined : Number(count),
     profile: process.argv.includes('--profile'),
+    forge: process.argv.includes('--forge'),
   })
   console.log(floodTable(figure))
   console.log(JSON.stringify({ flood: figure }))

@@ -252,11 +252,22 @@ export class RoomController implements ReactiveController {
     this.#host.requestUpdate()
   }
 
-  /** Keeps one "N messages from X hidden" line per author in the log; returns whether one changed. */
+  /**
+   * Keeps one "N messages from X hidden" line per author in the log (and one per author whose
+   * name forgeries claimed: "from ⚠ X (unverified)"); returns whether one changed.
+   */
   #noteHidden(room: Room): boolean {
     let changed = false
-    for (const [authorId, { authorName, count }] of room.hidden) {
-      const text = `${count.toLocaleString('en')} ${count === 1 ? 'message' : 'messages'} from ${authorName} hidden`
+    // A lane the room no longer hides anything of (a forgery found gave the author back its budget).
+    for (const [lane, notice] of this.#hiddenNotices) {
+      if (room.hidden.has(lane)) continue
+      this.#hiddenNotices.delete(lane)
+      this.notices = this.notices.filter((each) => each.id !== notice.id)
+      changed = true
+    }
+    for (const [authorId, { authorName, count, forged }] of room.hidden) {
+      const who = forged === true ? `⚠ ${authorName} (unverified)` : authorName
+      const text = `${count.toLocaleString('en')} ${count === 1 ? 'message' : 'messages'} from ${who} hidden`
       const notice = this.#hiddenNotices.get(authorId)
       if (notice?.text === text) continue
       const updated = { id: notice?.id ?? this.#nextNoticeId++, text, after: notice?.after ?? room.messages.length }

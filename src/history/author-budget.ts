@@ -4,6 +4,25 @@
 // Time is what the author claims, not when a record arrived: the shown messages are then a
 // function of the document alone, so every peer hides the same records whatever order or
 // batches the document reached it in (a late joiner's history included), and converges.
+//
+// Nothing in a record proves its author before its signature is checked, so budgets are
+// charged by the claimed id and checked only where it matters: a record whose signature is
+// known to be bad (checked, absent, or with a key that is not the claimed id's) is charged to
+// a lane of its own, forgeries under that id, never to the author's; and once an author's
+// lane hides a record, the records it showed unchecked are handed out (`doubted`) for the room
+// to check. If one was forged, the room admits everything again with that knowledge, which
+// gives the author back what the forgery spent; and the id is suspect from then on: its
+// unchecked records are charged as forgeries, and all are checked. For an id no forgery was
+// found under, only records that were shown are checked (shown records get checked for
+// drawing anyway), never the hidden excess of a flood.
+//
+// Why peers still agree on the real messages: once no lane that hid a record has an unchecked
+// record shown, and a suspect id's records are all checked, an author's lane shows what it
+// would if every signature were known. Take the lane's records in order; real ones are charged
+// alike. A forgery known bad is skipped alike. An unchecked forgery cannot have been shown (it
+// would be checked), so it was hidden, and a hidden record leaves the bucket as it was, as
+// skipping it does. Forgeries may differ: which show in their own lane depends on which a peer
+// has checked.
 import type { MessageRecord } from './schema.js'
 
 /** Rates and bursts of one author's budget. */
@@ -56,42 +75,124 @@ export function spend(bucket: Bucket, limits: BudgetLimits, bytes: number, at: n
   return { messages: messages - 1, bytes: budgetBytes - bytes, at: time }
 }
 
-/** Records over budget, by author id: how many, and the name the last one claimed. */
-export type HiddenCounts = ReadonlyMap<string, { authorName: string; count: number }>
+/** What the room knows of a record's signature: checked and good, bad (failed, absent, wrong key), or not checked yet. */
+export type SignatureState = 'good' | 'bad' | 'unchecked'
+
+/** How many records of one lane were hidden, and the name the last one claimed. */
+export interface HiddenCount {
+  authorName: string
+  count: number
+  /** The lane of records whose signature is bad: forgeries (or unsigned records) under the id. */
+  forged?: true
+}
+
+/**
+ * Records over budget, by lane: an author id, or `forgedLaneOf(id)` for the bad-signature
+ * records claiming it.
+ */
+export type HiddenCounts = ReadonlyMap<string, HiddenCount>
+
+/** The key of the lane where records claiming `authorId` are charged once their signature is known to be bad. */
+export function forgedLaneOf(authorId: string): string {
+  return `forged:${authorId}`
+}
 
 /** The budgets of a room's authors, updated as records are shown in document order. */
 export class AuthorBudgets {
   readonly #limits: BudgetLimits
+  readonly #stateOf: (record: MessageRecord) => SignatureState
   readonly #buckets = new Map<string, Bucket>()
-  readonly #hidden = new Map<string, { authorName: string; count: number }>()
+  readonly #hidden = new Map<string, HiddenCount>()
+  /** Per author id: records shown in the author's lane before their signature was checked. */
+  readonly #unchecked = new Map<string, MessageRecord[]>()
+  /** Author ids whose lane hid a record since the last `doubted()`. */
+  readonly #contested = new Set<string>()
+  /** Records of suspect authors not checked yet (charged as forgeries until checked). */
+  #presumed: MessageRecord[] = []
+  readonly #suspect: (authorId: string) => boolean
   /** Records hidden so far, all authors together. */
   hiddenTotal = 0
 
-  constructor(limits: BudgetLimits = AUTHOR_BUDGET) {
+  /**
+   * `stateOf` says what is known of a record's signature now (default: nothing, all in the
+   * authors' lanes); `suspect` whether forgeries were found under an author id: its records
+   * are then charged as forgeries until checked, and all doubted (`presumedForged`), so that a
+   * forged flood costs a re-admission per real message found, not one per burst of forgeries.
+   */
+  constructor(
+    limits: BudgetLimits = AUTHOR_BUDGET,
+    stateOf: (record: MessageRecord) => SignatureState = () => 'unchecked',
+    suspect: (authorId: string) => boolean = () => false,
+  ) {
     this.#limits = limits
+    this.#stateOf = stateOf
+    this.#suspect = suspect
   }
 
-  /** The records of `records` within their authors' budgets, in order; the others are counted as hidden. */
+  /** The records of `records` within their lanes' budgets, in order; the others are counted as hidden. */
   admit(records: readonly MessageRecord[]): MessageRecord[] {
     const shown: MessageRecord[] = []
     for (const record of records) {
-      const bucket = this.#buckets.get(record.authorId) ?? fullBucket(this.#limits, record.sentAt)
+      const state = this.#stateOf(record)
+      const presumed = state === 'unchecked' && this.#suspect(record.authorId)
+      if (presumed) this.#presumed.push(record)
+      const lane = state === 'bad' || presumed ? forgedLaneOf(record.authorId) : record.authorId
+      const bucket = this.#buckets.get(lane) ?? fullBucket(this.#limits, record.sentAt)
       const after = spend(bucket, this.#limits, recordBytes(record), record.sentAt)
       if (after !== null) {
-        this.#buckets.set(record.authorId, after)
+        this.#buckets.set(lane, after)
         shown.push(record)
+        if (state === 'unchecked' && !presumed) this.#noteUnchecked(record)
         continue
       }
-      this.#buckets.set(record.authorId, bucket)
-      const hidden = this.#hidden.get(record.authorId)
-      this.#hidden.set(record.authorId, { authorName: record.authorName, count: (hidden?.count ?? 0) + 1 })
+      this.#buckets.set(lane, bucket)
+      if (state !== 'bad' && !presumed) this.#contested.add(record.authorId)
+      const hidden = this.#hidden.get(lane)
+      const count = (hidden?.count ?? 0) + 1
+      this.#hidden.set(
+        lane,
+        lane === record.authorId ? { authorName: record.authorName, count } : { authorName: record.authorName, count, forged: true },
+      )
       this.hiddenTotal++
     }
     return shown
+  }
+
+  /**
+   * The records shown unchecked in each lane that hid a record since the last call, and every
+   * record of a suspect author not checked yet: check their signatures, and if one lands in
+   * another lane than it was charged to (`presumedForged` tells which), admit everything again
+   * knowing it. Each record is handed out once.
+   */
+  doubted(): MessageRecord[] {
+    const doubted: MessageRecord[] = this.#presumed
+    this.#presumed = []
+    for (const authorId of this.#contested) {
+      doubted.push(...(this.#unchecked.get(authorId) ?? []))
+      this.#unchecked.delete(authorId)
+    }
+    this.#contested.clear()
+    return doubted
+  }
+
+  /** Whether an unchecked `record` is charged as a forgery (its author is suspect). */
+  presumedForged(record: MessageRecord): boolean {
+    return this.#suspect(record.authorId)
+  }
+
+  #noteUnchecked(record: MessageRecord): void {
+    pushTo(this.#unchecked, record)
   }
 
   /** Hidden records per author so far (a live view; copy it to keep). */
   get hidden(): HiddenCounts {
     return this.#hidden
   }
+}
+
+/** Adds `record` to its author's list in `lists`. */
+function pushTo(lists: Map<string, MessageRecord[]>, record: MessageRecord): void {
+  const list = lists.get(record.authorId)
+  if (list === undefined) lists.set(record.authorId, [record])
+  else list.push(record)
 }

@@ -30,12 +30,15 @@ export { ROOM_DATABASE_PREFIX, persistRoom, roomDatabaseName, type RoomStore } f
 export {
   AUTHOR_BUDGET,
   AuthorBudgets,
+  forgedLaneOf,
   fullBucket,
   recordBytes,
   spend,
   type BudgetLimits,
   type Bucket,
+  type HiddenCount,
   type HiddenCounts,
+  type SignatureState,
 } from './author-budget.js'
 export { DeferredUpdates, type DeferredUpdateListener } from './deferred-updates.js'
 export {

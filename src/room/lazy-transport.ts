@@ -11,6 +11,7 @@ function idleTransportStats(): TransportStats {
     framing: { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0, refusedMessages: 0, handlerErrors: 0 },
     refused: { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0 },
     bannedPeers: 0,
+    bannedWriters: 0,
     garbageFrames: { framing: 0, liveness: 0, relay: 0 },
     relay: { relayed: 0, pruned: 0, repairRequests: 0 },
     sent: { liveness: 0, data: 0 },

@@ -4,6 +4,7 @@ import * as Y from 'yjs'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import type { FetchOptions, RtcImplementation, Transport, TransportStats } from '../transport/index.js'
 import {
+  AUTHOR_BUDGET,
   AuthorBudgets,
   DeferredUpdates,
   MAX_FILE_BYTES,
@@ -33,6 +34,7 @@ import { RoomPresence } from '../membership/index.js'
 import { base64url, topicFor } from '../address/index.js'
 import { annotationBytes, messageBytes, type Signer } from '../identity/index.js'
 import { RoomAnnotations } from './room-annotations.js'
+import { BudgetSignatures } from './budget-signatures.js'
 import { openTransportLazily } from './lazy-transport.js'
 
 /** Who is writing in this room: a signer where the page can sign, else a bare user id. */
@@ -120,6 +122,12 @@ export class Room {
   #kept = new Map<string, MessageRecord[]>()
   /** What each author may still show; records past it are counted, not shown. */
   #budgets = new AuthorBudgets()
+  /** Every valid record without copies, in document order: what the budgets admit from. */
+  #valid: MessageRecord[] = []
+  /** What the budgets know of signatures, and the checks of the records they doubt. */
+  readonly #signatures: BudgetSignatures
+  /** Whether a check of doubted records is running. */
+  #checking = false
   #listeners = new Set<MessagesListener>()
   #messageListeners = new Set<MessageListener>()
   #stopObserving: () => void
@@ -143,6 +151,7 @@ export class Room {
     const secret = options.secret ?? null
     this.topic = topicFor({ name: options.name, secret })
     this.presence = new RoomPresence(this.#awareness, this.topic)
+    this.#signatures = new BudgetSignatures(this.topic)
     // Stored under the hashed topic: a private room's database name gives nothing away.
     this.#changes = new DeferredUpdates(this.#doc)
     this.#store = options.persist === false ? null : persistRoom(this.topic, this.#doc, this.#changes)
@@ -375,11 +384,42 @@ export class Room {
   #reset(): void {
     const batch = readMessages(this.#doc)
     this.#kept = new Map()
-    this.#budgets = new AuthorBudgets()
-    this.#messages = this.#budgets.admit(withoutCopies(batch.messages, this.#kept))
+    this.#admitAll(withoutCopies(batch.messages, this.#kept))
+    this.#skippedRecords = batch.skipped
+  }
+
+  /** Admits `valid` (every valid record) afresh: new budgets, a new shown list. */
+  #admitAll(valid: MessageRecord[]): void {
+    this.#valid = valid
+    this.#budgets = new AuthorBudgets(AUTHOR_BUDGET, this.#signatures.stateOf, this.#signatures.suspect)
+    this.#messages = this.#budgets.admit(valid)
     this.#indexById = new Map()
     this.#snapshot = null
-    this.#skippedRecords = batch.skipped
+    this.#checkDoubted()
+  }
+
+  /**
+   * Checks the signatures of the records the budgets doubt (one check at a time); a record
+   * that was charged to the wrong lane (a forgery to its claimed author, or a real message of
+   * a suspect author to the forgeries) has everything admitted again, so that each lane gets
+   * back what the other spent.
+   */
+  #checkDoubted(): void {
+    if (this.#checking || this.#closed) return
+    const doubted = this.#budgets.doubted()
+    if (doubted.length === 0) return
+    const presumed = doubted.map((record) => this.#budgets.presumedForged(record))
+    this.#checking = true
+    void this.#signatures.check(doubted).then((good) => {
+      this.#checking = false
+      if (this.#closed) return
+      if (good.some((ok, index) => ok === presumed[index])) {
+        const before = this.#messages
+        this.#admitAll(this.#valid)
+        const added = this.#messageListeners.size > 0 ? newMessages(before, this.#messages) : []
+        this.#emit({ kind: 'reset', batch: { messages: this.#valid, skipped: this.#skippedRecords } }, added)
+      } else this.#checkDoubted()
+    })
   }
 
   #onChange(change: MessagesChange): void {
@@ -389,7 +429,10 @@ export class Room {
       // In place: a new message costs the same in a room of ten messages or of 100,000.
       // Budgets first: what an author wrote past theirs is neither kept in the list, nor
       // verified, nor drawn.
-      added = this.#budgets.admit(withoutCopies(change.batch.messages, this.#kept))
+      const valid = withoutCopies(change.batch.messages, this.#kept)
+      for (const message of valid) this.#valid.push(message)
+      added = this.#budgets.admit(valid)
+      this.#checkDoubted()
       for (const message of added) {
         if (this.#indexById.size > 0) this.#indexOnce(message.id, this.#messages.length)
         this.#messages.push(message)
@@ -406,12 +449,15 @@ export class Room {
         })
       }
       this.#kept = new Map()
-      this.#budgets = new AuthorBudgets()
-      this.#messages = this.#budgets.admit(withoutCopies(change.batch.messages, this.#kept))
-      this.#indexById = new Map()
+      this.#admitAll(withoutCopies(change.batch.messages, this.#kept))
       this.#skippedRecords = change.batch.skipped
       added = this.#messageListeners.size > 0 ? newMessages(before, this.#messages) : []
     }
+    this.#emit(change, added)
+  }
+
+  /** Tells the listeners of a change of the shown list, and of the messages it added. */
+  #emit(change: MessagesChange, added: readonly MessageRecord[]): void {
     // One copy per change that changed the list, made only if someone reads it, however many
     // messages the change brought.
     if (change.kind === 'reset' || added.length > 0) this.#snapshot = null

@@ -1,5 +1,14 @@
 // Peers a room ignores for the rest of the session, because one of their links flooded it with
 // sync messages (see peer-guard.ts): their link is dropped, and their signals screened out.
+//
+// A peer id is only as durable as the peer wants: a flooder that reconnects gets a new one. So
+// the room also remembers who wrote the flood, the Yjs client ids of the document changes the
+// flooding link delivered last, and a link that later brings new changes by one of those writers
+// gets no burst (peer-guard.ts): a flooder back under a new peer id, with the same document, is
+// dropped after a handful of messages instead of a burst's thousand. An honest peer relaying
+// such changes stays well within the rate. A new document gets a new client id: that is not
+// caught here (the per-author and per-link budgets still bound it).
+import * as Y from 'yjs'
 import type { Room as WebrtcRoom } from 'y-webrtc'
 
 /** Per room: the peer ids it ignores. */
@@ -23,4 +32,30 @@ export function banPeerOf(room: WebrtcRoom, pc: RTCPeerConnection): string | nul
   banned.add(conn.remotePeerId)
   conn.peer.destroy()
   return conn.remotePeerId
+}
+
+/** The Yjs client ids that wrote the changes in `updates` (Yjs updates, v1), except `own`; malformed updates add none. */
+export function writersOf(updates: readonly Uint8Array[], own: number): number[] {
+  const writers = new Set<number>()
+  for (const update of updates) {
+    try {
+      for (const client of Y.parseUpdateMeta(update).to.keys()) if (client !== own) writers.add(client)
+    } catch {
+      // not a Yjs update: it wrote nothing
+    }
+  }
+  return [...writers]
+}
+
+/** Whether `update` holds changes by one of `writers` that `doc` does not have yet (new writing, not a replay). */
+export function bringsNewWriting(update: Uint8Array, doc: Y.Doc, writers: ReadonlySet<number>): boolean {
+  if (writers.size === 0) return false
+  try {
+    for (const [client, clock] of Y.parseUpdateMeta(update).to) {
+      if (writers.has(client) && clock > Y.getState(doc.store, client)) return true
+    }
+  } catch {
+    // not a Yjs update: y-webrtc will refuse it, and it writes nothing
+  }
+  return false
 }

@@ -2,6 +2,7 @@
 // messages of the kinds peers exchange, awareness updates at a bounded rate and only those the
 // room's awareness screen lets through (a callback: presence signatures are the room's business),
 // and document (sync) messages at a rate no Parley peer reaches: past that the link is flooding.
+// A link that brings new changes by a writer that flooded before (banned-peers.ts) gets no burst.
 //
 // y-webrtc's wire format (lib0 encoding): varUint type, then by type
 //   0 sync:            varUint syncType (0 step 1, 1 step 2, 2 update), varUint8Array payload
@@ -23,6 +24,13 @@ export const AWARENESS_BURST = 60
 export const SYNC_PER_SECOND = 100
 /** Sync messages one link may deliver in a burst, on top of the rate. */
 export const SYNC_BURST = 1000
+/**
+ * The burst of a link that brought new changes by a writer banned for flooding (banned-peers.ts):
+ * a Parley peer relaying them sends at most 8 batches plus 50 a second, within this and the rate.
+ */
+export const BANNED_WRITER_SYNC_BURST = 20
+/** Sync updates (step 2 and updates) a guard keeps, the last ones, to tell who flooded. */
+const RECENT_UPDATES_KEPT = 4
 /**
  * Sync requests (step 1) one link may make in a burst, and per minute sustained. Each may
  * make this peer encode its whole document; y-webrtc asks once per link, when it opens.
@@ -46,8 +54,8 @@ export interface AwarenessUpdateEntry {
  */
 export type AwarenessScreen = (entries: readonly AwarenessUpdateEntry[]) => boolean
 
-/** A well-formed message: its kind, and an awareness update's entries. */
-type Inspected = { kind: PeerMessageKind; entries?: AwarenessUpdateEntry[] }
+/** A well-formed message: its kind, an awareness update's entries, a sync message's Yjs update. */
+type Inspected = { kind: PeerMessageKind; entries?: AwarenessUpdateEntry[]; update?: Uint8Array }
 
 /** Checks a message's structure without applying it; never throws. */
 export function inspectPeerMessage(bytes: Uint8Array): PeerMessageKind | null {
@@ -62,9 +70,9 @@ function inspect(bytes: Uint8Array): Inspected | null {
     if (type === 0) {
       const syncType = decoding.readVarUint(decoder)
       if (syncType > 2) return null
-      decoding.readVarUint8Array(decoder)
+      const payload = decoding.readVarUint8Array(decoder)
       // Step 1 asks for whatever the sender lacks: the whole document, to a newcomer.
-      inspected = { kind: syncType === 0 ? 'sync-request' : 'sync' }
+      inspected = syncType === 0 ? { kind: 'sync-request' } : { kind: 'sync', update: payload }
     } else if (type === 1) {
       const entries = awarenessEntries(decoding.readVarUint8Array(decoder))
       if (entries === null) return null
@@ -102,6 +110,9 @@ export function noRefusals(): Record<Refusal, number> {
   return { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0 }
 }
 
+/** Whether a Yjs update brings new changes by a writer banned for flooding (banned-peers.ts `bringsNewWriting`). */
+export type BannedWriting = (update: Uint8Array) => boolean
+
 /** One link's guard: a structural check, token buckets for awareness and sync messages, and the room's awareness screen. */
 export class PeerGuard {
   /** Messages refused so far, by reason (shared by the guards of a room when it passes its own). */
@@ -112,16 +123,27 @@ export class PeerGuard {
   #syncRefilledAt: number
   #requestTokens = SYNC_REQUEST_BURST
   #requestsRefilledAt: number
+  /** The link's sync burst: SYNC_BURST, or less once it brought a banned writer's changes. */
+  #syncBurst = SYNC_BURST
   /** Whether the link ran out of sync budget: everything from it is refused from then on. */
   #flooding = false
   #screen: AwarenessScreen | undefined
+  #bannedWriting: BannedWriting | undefined
+  /** The last few Yjs updates the link delivered, oldest first. */
+  #recentUpdates: Uint8Array[] = []
 
-  constructor(now: number, refused: Record<Refusal, number> = noRefusals(), screen?: AwarenessScreen) {
+  constructor(now: number, refused: Record<Refusal, number> = noRefusals(), screen?: AwarenessScreen, bannedWriting?: BannedWriting) {
     this.#refilledAt = now
     this.#syncRefilledAt = now
     this.#requestsRefilledAt = now
     this.refused = refused
     this.#screen = screen
+    this.#bannedWriting = bannedWriting
+  }
+
+  /** The last RECENT_UPDATES_KEPT Yjs updates of sync messages checked, the one that tripped the budget included. */
+  get recentUpdates(): readonly Uint8Array[] {
+    return this.#recentUpdates
   }
 
   /** Whether this link sent sync messages past its budget (and is refused for good). */
@@ -144,7 +166,12 @@ export class PeerGuard {
       return null
     }
     if (inspected.kind === 'sync') {
-      this.#syncTokens = Math.min(SYNC_BURST, this.#syncTokens + ((now - this.#syncRefilledAt) * SYNC_PER_SECOND) / 1000)
+      const update = inspected.update ?? new Uint8Array(0)
+      this.#recentUpdates.push(update)
+      if (this.#recentUpdates.length > RECENT_UPDATES_KEPT) this.#recentUpdates.shift()
+      // New changes by a writer banned for flooding: the link keeps the rate, loses the burst.
+      if (this.#syncBurst > BANNED_WRITER_SYNC_BURST && this.#bannedWriting?.(update) === true) this.#syncBurst = BANNED_WRITER_SYNC_BURST
+      this.#syncTokens = Math.min(this.#syncBurst, this.#syncTokens + ((now - this.#syncRefilledAt) * SYNC_PER_SECOND) / 1000)
       this.#syncRefilledAt = now
       // Refusing some updates and passing later ones would leave holes in the peer's
       // changes; from here on the link gets nothing through, and its owner drops it.
@@ -174,8 +201,10 @@ export class PeerGuard {
 export interface LinkGuardHooks {
   /** Decides on awareness updates (see AwarenessScreen). */
   screen?: AwarenessScreen
-  /** Runs once, when the link starts flooding: its owner drops it. */
-  onFlooding?: () => void
+  /** Runs once, when the link starts flooding, with its last Yjs updates (who wrote the flood): its owner drops it. */
+  onFlooding?: (recentUpdates: readonly Uint8Array[]) => void
+  /** Tells updates with new changes by writers banned for flooding; such a link loses its burst. */
+  bannedWriting?: BannedWriting
 }
 
 /**
@@ -188,7 +217,7 @@ export function guardLink(
   refused?: Record<Refusal, number>,
   hooks: LinkGuardHooks = {},
 ): (data: unknown) => boolean {
-  const guard = new PeerGuard(now(), refused, hooks.screen)
+  const guard = new PeerGuard(now(), refused, hooks.screen, hooks.bannedWriting)
   return (data) => {
     if (!(data instanceof ArrayBuffer)) {
       guard.refused.malformed++
@@ -196,7 +225,7 @@ export function guardLink(
     }
     const wasFlooding = guard.flooding
     const refusal = guard.check(new Uint8Array(data), now())
-    if (!wasFlooding && guard.flooding) hooks.onFlooding?.()
+    if (!wasFlooding && guard.flooding) hooks.onFlooding?.(guard.recentUpdates)
     return refusal === null
   }
 }

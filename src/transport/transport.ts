@@ -12,7 +12,7 @@ import { guardLink, noRefusals, type AwarenessScreen, type Refusal } from './pee
 import { Relay, type RelayStats } from './relay.js'
 import { wrapRtcForFramingAndLiveness } from './rtc.js'
 import { dropBeforeUnloadHook, keepLivenessRemovalsLocal, relayDocumentChangesAfterDraw, type DocumentChanges } from './room-handlers.js'
-import { banPeerOf } from './banned-peers.js'
+import { banPeerOf, bringsNewWriting, writersOf } from './banned-peers.js'
 import { screenSignals } from './signal-screen.js'
 import { joinStateOf } from './join-state.js'
 import { reofferStuckLinks, type StuckLinkStats } from './stuck-links.js'
@@ -52,6 +52,8 @@ export interface TransportStats {
   refused: Record<Refusal, number>
   /** Peers dropped and ignored for the session because they flooded a link (see peer-guard.ts). */
   bannedPeers: number
+  /** Yjs client ids that wrote what flooded a link: links bringing their new changes get no burst (banned-peers.ts). */
+  bannedWriters: number
   /** Frames on Parley's side channels (framing capability, liveness, relay) that failed to parse. */
   garbageFrames: { framing: number; liveness: number; relay: number }
   /** Changes heard from links and passed on, or left out because the link had them from the sender (see relay.ts). */
@@ -98,10 +100,20 @@ export function openTransport(options: TransportOptions): Transport {
   let files: Promise<FileTransfers> | null = null
   const refused = noRefusals()
   let bannedPeers = 0
+  /** Who wrote what flooded a link, as Yjs client ids. */
+  const bannedWriters = new Set<number>()
   // A link that floods is dropped, and its peer ignored from then on (set once the room is open).
   let banPeer = (_pc: RTCPeerConnection): void => {}
   const framing = new Framing({
-    admitter: (pc) => guardLink(Date.now, refused, { screen: options.screenAwareness, onFlooding: () => banPeer(pc) }),
+    admitter: (pc) =>
+      guardLink(Date.now, refused, {
+        screen: options.screenAwareness,
+        onFlooding: (recentUpdates) => {
+          for (const writer of writersOf(recentUpdates, options.doc.clientID)) bannedWriters.add(writer)
+          banPeer(pc)
+        },
+        bannedWriting: (update) => bringsNewWriting(update, options.doc, bannedWriters),
+      }),
     deliverer: (pc) => (dispatch) => relay.deliverFrom(pc, dispatch),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
   })
@@ -175,6 +187,7 @@ export function openTransport(options: TransportOptions): Transport {
         liveLinks: liveness.liveLinks(),
         join: { invitations: provider.room === null ? 0 : joinStateOf(provider.room).invitationsSent, ...stuck },
         bannedPeers,
+        bannedWriters: bannedWriters.size,
       }
     },
     links() {

@@ -2,15 +2,15 @@
 // messages as fast as its links take them, and a page probe for long tasks and rendered lines.
 // No vitest inside, so bench/flood.ts can use it too.
 import { fileURLToPath } from 'node:url'
-import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
 import type { BrowserContext, Page } from 'playwright-core'
 import { topicFor } from '../../src/address/index.js'
-import { messagesOf, type MessageRecord } from '../../src/history/index.js'
+import { messagesOf, readMessages, type MessageRecord } from '../../src/history/index.js'
 import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
 import { IpcChild } from '../support/ipc-child.js'
+import { nodeRtc, type NodeRtcName } from '../support/node-rtc.js'
 import type { FlooderCommand } from './flooder-child.js'
 
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
@@ -20,6 +20,11 @@ globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 export const FLOODER_NAME = 'Flooder'
 /** Messages written between two turns of the Node event loop (so the links send meanwhile). */
 const FLOOD_CHUNK = 25
+/**
+ * Claimed time between two forgeries, in ms: five a second, faster than an author's budget
+ * refills, and running ahead of the clock, so that the claimed author's budget stays spent.
+ */
+const FORGERY_SPACING_MS = 200
 /** Bytes queued on a data channel above which the flooder waits for it to drain. */
 const MAX_BUFFERED_BYTES = 4 * 2 ** 20
 /** How often the flooder looks at a full channel again, in ms. */
@@ -31,8 +36,15 @@ export interface Flooder {
   doc: Y.Doc
   /** Open links to other peers now. */
   connectedLinks(): number
-  /** Writes `count` signed messages, one transaction each, as fast as the links take them; resolves when all are written. */
-  flood(count: number): Promise<void>
+  /**
+   * Writes `count` signed messages, one transaction each, as fast as the links take them;
+   * resolves when all are written. With `forge`, each claims the id, name and key of the
+   * author of the room's first message named `forge`, and is signed with the flooder's own key.
+   * With `untilDropped`, it stops once no link is left.
+   */
+  flood(count: number, forge?: string, untilDropped?: boolean): Promise<void>
+  /** Leaves the room and joins it again with the same document: a new y-webrtc peer id, the same Yjs writer. */
+  reconnect(): void
   close(): void
 }
 
@@ -41,14 +53,25 @@ export function floodText(index: number): string {
   return `flood ${index}`
 }
 
+/** Where a flooder goes, and with which Node WebRTC library (default @roamhq/wrtc). */
+export interface FlooderOptions {
+  room: string
+  signalingUrl: string
+  rtc?: NodeRtcName
+}
+
 /** Opens `room` with stock y-webrtc 10.3 in Node, ready to flood it. */
-export async function openFlooder(options: { room: string; signalingUrl: string }): Promise<Flooder> {
+export async function openFlooder(options: FlooderOptions): Promise<Flooder> {
   const doc = new Y.Doc()
   const topic = topicFor({ name: options.room, secret: null })
-  const provider = new WebrtcProvider(topic, doc, {
-    signaling: [options.signalingUrl],
-    peerOpts: { wrtc, config: { iceServers: [] } },
-  })
+  const connect = () =>
+    new WebrtcProvider(topic, doc, {
+      signaling: [options.signalingUrl],
+      peerOpts: { wrtc: nodeRtc(options.rtc ?? 'wrtc'), config: { iceServers: [] } },
+    })
+  let provider = connect()
+  /** Records written so far, over all floods: the next one's id. */
+  let written = 0
   const signer = await signerFor(await generateSigningKeys())
   const conns = () => [...(provider.room?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
   const buffered = () =>
@@ -59,24 +82,32 @@ export async function openFlooder(options: { room: string; signalingUrl: string 
   return {
     doc,
     connectedLinks: () => conns().length,
-    async flood(count) {
+    async flood(count, forge, untilDropped = false) {
       const startAt = Date.now()
+      const victim = forge === undefined ? undefined : readMessages(doc).messages.find((each) => each.authorName === forge)
+      if (forge !== undefined && victim?.publicKey === undefined) throw new Error(`flood: no signed message by ${forge} to forge`)
       for (let index = 0; index < count; index++) {
         const unsigned = {
-          id: `flood-${index}`,
-          authorId: signer.userId,
-          authorName: FLOODER_NAME,
+          id: `flood-${written++}`,
+          authorId: victim?.authorId ?? signer.userId,
+          authorName: victim?.authorName ?? FLOODER_NAME,
           text: floodText(index),
-          sentAt: startAt + index,
-          publicKey: signer.publicKey,
+          sentAt: startAt + index * (victim === undefined ? 1 : FORGERY_SPACING_MS),
+          publicKey: victim?.publicKey ?? signer.publicKey,
         }
         const record: MessageRecord = { ...unsigned, signature: await signer.sign(messageBytes(topic, unsigned)) }
         messagesOf(doc).push([record])
+        if (untilDropped && conns().length === 0) return
         if (index % FLOOD_CHUNK === FLOOD_CHUNK - 1) {
           await new Promise((resolve) => setImmediate(resolve))
           while (buffered() > MAX_BUFFERED_BYTES) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS))
         }
       }
+    },
+    reconnect() {
+      provider.disconnect()
+      provider.destroy()
+      provider = connect()
     },
     close() {
       provider.disconnect()
@@ -164,7 +195,7 @@ export class FlooderProcess {
   }
 
   /** Starts a flooder in `room` and resolves once it runs (it connects on its own after). */
-  static async start(options: { room: string; signalingUrl: string }): Promise<FlooderProcess> {
+  static async start(options: FlooderOptions): Promise<FlooderProcess> {
     const script = fileURLToPath(new URL('./flooder-child.ts', import.meta.url))
     return new FlooderProcess(await IpcChild.start<FlooderCommand>(script, { FLOODER_OPTIONS: JSON.stringify(options) }, 'flooder'))
   }
@@ -179,9 +210,14 @@ export class FlooderProcess {
     return (await this.#child.call({ op: 'messages' })) as number
   }
 
-  /** Writes `count` signed messages as fast as the links take them. */
-  async flood(count: number): Promise<void> {
-    await this.#child.call({ op: 'flood', count })
+  /** Writes `count` signed messages as fast as the links take them (forged ones claiming `forge`, until dropped: see Flooder). */
+  async flood(count: number, forge?: string, untilDropped?: boolean): Promise<void> {
+    await this.#child.call({ op: 'flood', count, forge, untilDropped })
+  }
+
+  /** Leaves and joins again under a new peer id, with the same document (see Flooder). */
+  async reconnect(): Promise<void> {
+    await this.#child.call({ op: 'reconnect' })
   }
 
   /** Ends the flooder and waits for its process (killed if it does not end). */

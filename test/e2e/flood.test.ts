@@ -1,7 +1,9 @@
 // A stock y-webrtc peer floods a room of two browsers with signed messages: the excess is
 // hidden behind one line in the log, the people's messages still arrive and show, the flooder
 // is dropped, and both pages end up showing the same log. Speed goals live in bench/flood.ts.
+import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
+import type { MessageRecord } from '../../src/history/index.js'
 import { FLOODER_NAME, FlooderProcess } from './flood-harness.js'
 import { expectMessages, joinRoom, roomUrl, sendMessage, shownMessages, shownNotices, uniqueRoom, useChatStack } from './harness.js'
 
@@ -9,6 +11,11 @@ const stack = useChatStack(2)
 /** Messages the flooder writes: enough to trip every budget, small enough for a test. */
 const FLOOD_COUNT = 3000
 const HIDDEN_NOTICE = new RegExp(`^[\\d,]+ messages from ${FLOODER_NAME} hidden$`)
+
+/** The messages the room of `page`'s chat shows (drawn or not), as the element hands them out. */
+async function roomMessages(page: Page): Promise<MessageRecord[]> {
+  return page.evaluate(() => [...(document.querySelector('parley-chat') as unknown as { messages: MessageRecord[] }).messages])
+}
 
 describe('a flooding peer', () => {
   it('is hidden past its budget and dropped, while the people in the room keep talking', { timeout: 180_000 }, async () => {
@@ -57,6 +64,47 @@ describe('a flooding peer', () => {
       const notices = async (page: typeof alice) => (await shownNotices(page)).filter((notice) => HIDDEN_NOTICE.test(notice))
       await expect.poll(async () => (await notices(bob)).join(), { timeout: 30_000 }).toBe((await notices(alice)).join())
       expect(await notices(alice)).toHaveLength(1)
+      expect(pageErrors).toEqual([])
+    } finally {
+      await flooder.close()
+    }
+    await Promise.all([alice.close(), bob.close()])
+  })
+
+  it('cannot spend the budget of the person whose id it forges: her messages still show', { timeout: 180_000 }, async () => {
+    const room = uniqueRoom('forged-flood')
+    const url = roomUrl(stack.site.url, stack.signaling.url, room)
+    const alice = await joinRoom(stack.browsers[0], url, 'Alice')
+    const bob = await joinRoom(stack.browsers[1], url, 'Bob')
+    const pageErrors: string[] = []
+    for (const page of [alice, bob]) page.on('pageerror', (error) => pageErrors.push(error.message))
+    await sendMessage(alice, 'hello')
+    await expectMessages(bob, ['Alice: hello'])
+    const flooder = await FlooderProcess.start({ room, signalingUrl: stack.signaling.url })
+    try {
+      await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(2)
+      await expect.poll(() => flooder.messages(), { timeout: 15_000 }).toBe(1)
+      // Alice's id, name and key, the flooder's signatures, claimed times running ahead of the clock.
+      const flooding = flooder.flood(FLOOD_COUNT, 'Alice').catch(() => {})
+      const forged = async () => (await roomMessages(bob)).filter((message) => message.text.startsWith('flood '))
+      await expect.poll(async () => (await forged()).length, { timeout: 60_000 }).toBeGreaterThan(0)
+      const said = ['still me', 'under the forgeries', 'and after them']
+      await sendMessage(alice, said[0])
+      await sendMessage(alice, said[1])
+      await flooding
+      await sendMessage(alice, said[2])
+      // Every message Alice wrote shows for Bob; her last, drawn at the bottom of his log under
+      // her name, verified; of the forgeries only a budget's worth shows, each marked unverified.
+      const real = async () =>
+        (await roomMessages(bob))
+          .filter((message) => message.authorName === 'Alice' && !message.text.startsWith('flood '))
+          .map((message) => message.text)
+      await expect.poll(real, { timeout: 60_000 }).toEqual(['hello', ...said])
+      await expect.poll(async () => (await shownMessages(bob)).at(-1), { timeout: 30_000 }).toBe(`Alice: ${said[2]}`)
+      expect((await shownMessages(bob)).filter((line) => line.includes(': flood ') && !line.startsWith('⚠ Alice (unverified):'))).toEqual(
+        [],
+      )
+      expect((await forged()).length).toBeLessThan(FLOOD_COUNT / 2)
       expect(pageErrors).toEqual([])
     } finally {
       await flooder.close()

@@ -1,25 +1,33 @@
 // The child process behind `FlooderProcess`: a stock y-webrtc flooder (flood-harness.ts) in a
 // process of its own, driven over IPC. Run with `node --import tsx`; not a test file.
 import type { IpcReply } from '../support/ipc-child.js'
-import { type Flooder, openFlooder } from './flood-harness.js'
+import { type Flooder, type FlooderOptions, openFlooder } from './flood-harness.js'
 
 /** A command from the parent, and its reply. */
-export type FlooderCommand = { op: 'links' } | { op: 'messages' } | { op: 'flood'; count: number } | { op: 'close' }
+export type FlooderCommand =
+  | { op: 'links' }
+  | { op: 'messages' }
+  | { op: 'flood'; count: number; forge?: string; untilDropped?: boolean }
+  | { op: 'reconnect' }
+  | { op: 'close' }
 
-const { room, signalingUrl } = JSON.parse(process.env.FLOODER_OPTIONS ?? '{}') as { room: string; signalingUrl: string }
+const options = JSON.parse(process.env.FLOODER_OPTIONS ?? '{}') as FlooderOptions
 const send = (reply: IpcReply): void => {
   process.send?.(reply)
 }
 
-const flooder: Flooder = await openFlooder({ room, signalingUrl })
+const flooder: Flooder = await openFlooder(options)
 send({ id: 0, result: null })
 
 process.on('message', async ({ id, command }: { id: number; command: FlooderCommand }) => {
   try {
     if (command.op === 'links') send({ id, result: flooder.connectedLinks() })
     else if (command.op === 'messages') send({ id, result: flooder.doc.getArray('messages').length })
-    else if (command.op === 'flood') {
-      await flooder.flood(command.count)
+    else if (command.op === 'reconnect') {
+      flooder.reconnect()
+      send({ id, result: null })
+    } else if (command.op === 'flood') {
+      await flooder.flood(command.count, command.forge, command.untilDropped)
       send({ id, result: null })
     } else {
       flooder.close()

@@ -3,9 +3,18 @@
 // A failure names its seed; replay one with PARLEY_SEED=<seed>.
 import { describe, expect, it } from 'vitest'
 import type * as Y from 'yjs'
-import { AuthorBudgets, fullBucket, recordBytes, spend, type BudgetLimits } from '../../src/history/author-budget.js'
+import {
+  AuthorBudgets,
+  forgedLaneOf,
+  fullBucket,
+  recordBytes,
+  spend,
+  type BudgetLimits,
+  type SignatureState,
+} from '../../src/history/author-budget.js'
 import { appendMessage, observeMessages, readMessages, withoutCopies } from '../../src/history/messages.js'
 import type { MessageRecord } from '../../src/history/schema.js'
+import { seededRandom } from '../support/seeded-random.js'
 import { SimNetwork } from './sim-network.js'
 
 const LIMITS: BudgetLimits = { messagesPerSecond: 2, messageBurst: 5, bytesPerSecond: 1000, byteBurst: 2000 }
@@ -82,6 +91,124 @@ describe('AuthorBudgets', () => {
     expect(recordBytes(long[0])).toBeGreaterThan(900)
     expect(budgets.admit(long)).toEqual(long.slice(0, 1))
   })
+})
+
+/** Alice writes at a person's pace; a forger writes records claiming her id, as fast as it likes. */
+function forgedFlood(forgeries: number): { real: MessageRecord[]; forged: MessageRecord[]; all: MessageRecord[] } {
+  const real = Array.from({ length: 4 }, (_, n) => record('alice', n, 1000 + n * 10_000))
+  const forged = Array.from({ length: forgeries }, (_, n) => ({ ...record('alice', n, 1000 + n), id: `forged-${n}` }))
+  // Each real message after a run of forgeries that claim earlier times.
+  const all = real.flatMap((message, n) => [...forged.slice((n * forgeries) / 4, ((n + 1) * forgeries) / 4), message])
+  return { real, forged, all }
+}
+
+/** What the room does: admit, check what the budgets doubt, and admit again while a check finds a forgery. */
+function admitChecking(
+  records: readonly MessageRecord[],
+  isForged: (record: MessageRecord) => boolean,
+  suspectFound = false,
+): { shown: MessageRecord[]; budgets: AuthorBudgets; checked: number; rounds: number } {
+  const known = new Map<MessageRecord, SignatureState>()
+  const stateOf = (each: MessageRecord): SignatureState => known.get(each) ?? 'unchecked'
+  const forgedUnder = new Set<string>()
+  let checked = 0
+  for (let rounds = 1; ; rounds++) {
+    const budgets = new AuthorBudgets(LIMITS, stateOf, (authorId) => suspectFound && forgedUnder.has(authorId))
+    const shown = budgets.admit(records)
+    let found = false
+    for (let doubted = budgets.doubted(); doubted.length > 0; doubted = budgets.doubted()) {
+      const presumed = doubted.map((each) => budgets.presumedForged(each))
+      doubted.forEach((each, index) => {
+        checked++
+        known.set(each, isForged(each) ? 'bad' : 'good')
+        if (isForged(each)) forgedUnder.add(each.authorId)
+        // Charged to the wrong lane: admit again.
+        found ||= isForged(each) !== presumed[index]
+      })
+      if (found) break
+    }
+    if (!found) return { shown, budgets, checked, rounds }
+  }
+}
+
+describe('AuthorBudgets and forgeries', () => {
+  it('charges records known to be forged to a lane of their own, never to the author', () => {
+    const { real, forged, all } = forgedFlood(100)
+    const budgets = new AuthorBudgets(LIMITS, (each) => (each.id.startsWith('forged') ? 'bad' : 'good'))
+    const shown = budgets.admit(all)
+    expect(shown.filter((each) => !each.id.startsWith('forged'))).toEqual(real)
+    expect(shown.filter((each) => each.id.startsWith('forged'))).toEqual(forged.slice(0, LIMITS.messageBurst))
+    expect(budgets.hidden.has('user-alice')).toBe(false)
+    expect(budgets.hidden.get(forgedLaneOf('user-alice'))).toEqual({ authorName: 'alice', count: 100 - LIMITS.messageBurst, forged: true })
+    // Nothing to doubt: the author's lane hid nothing.
+    expect(budgets.doubted()).toEqual([])
+  })
+
+  it('before any check, forgeries spend the author’s budget, and the budgets doubt what they showed', () => {
+    const { real, all } = forgedFlood(100)
+    const budgets = new AuthorBudgets(LIMITS)
+    const shown = budgets.admit(all)
+    expect(shown.filter((each) => !each.id.startsWith('forged')).length).toBeLessThan(real.length)
+    const doubted = budgets.doubted()
+    expect(doubted).toEqual(shown)
+    // Each record is handed out once.
+    expect(budgets.doubted()).toEqual([])
+  })
+
+  it('shows every real message once the doubted records are checked, and checks only what was shown', () => {
+    const { real, forged, all } = forgedFlood(400)
+    const { shown, budgets, checked } = admitChecking(all, (each) => each.id.startsWith('forged'))
+    expect(shown.filter((each) => !each.id.startsWith('forged'))).toEqual(real)
+    expect(budgets.hidden.has('user-alice')).toBe(false)
+    // Forgeries that fit what is left of Alice's lane show there unchecked (drawn, they are
+    // marked unverified); at most a burst more than if every signature had been known.
+    const known = new AuthorBudgets(LIMITS, (each) => (each.id.startsWith('forged') ? 'bad' : 'good')).admit(all)
+    const forgedShown = (list: MessageRecord[]) => list.filter((each) => each.id.startsWith('forged')).length
+    expect(forgedShown(shown)).toBeLessThanOrEqual(forgedShown(known) + LIMITS.messageBurst)
+    expect(budgets.hidden.get(forgedLaneOf('user-alice'))?.forged).toBe(true)
+    // The real messages, and the forgeries each shown once before their check.
+    expect(checked).toBeLessThanOrEqual(real.length + forged.length)
+  })
+
+  it('takes a round or two of checks, not one per burst, once forgeries were found under an id', () => {
+    const { real, all } = forgedFlood(1000)
+    const slow = admitChecking(all, (each) => each.id.startsWith('forged'))
+    const fast = admitChecking(all, (each) => each.id.startsWith('forged'), true)
+    expect(slow.rounds).toBeGreaterThan(10)
+    expect(fast.rounds).toBeLessThanOrEqual(3)
+    const realOf = (list: MessageRecord[]) => list.filter((each) => !each.id.startsWith('forged'))
+    expect(realOf(fast.shown)).toEqual(real)
+    expect(realOf(slow.shown)).toEqual(real)
+  })
+
+  it('never checks the hidden excess of an author who floods under their own key', () => {
+    const flood = Array.from({ length: 1000 }, (_, n) => record('flooder', n, 1000 + n))
+    const { shown, checked } = admitChecking(flood, () => false)
+    expect(shown).toEqual(new AuthorBudgets(LIMITS).admit(flood))
+    expect(shown.length).toBeLessThan(LIMITS.messageBurst + 5)
+    expect(checked).toBe(shown.length)
+  })
+
+  it.each([3000, 3001, 3002, 3003, 3004, 3005])(
+    'seed %i: shows what full knowledge of every signature shows, whatever the order the checks came in',
+    (seed) => {
+      const random = seededRandom(seed)
+      const records: MessageRecord[] = []
+      for (let n = 0; n < 300; n++) {
+        const roll = random()
+        const sentAt = 1000 + n * Math.floor(random() * 400)
+        if (roll < 0.5) records.push({ ...record('alice', n, sentAt), id: `forged-${n}` })
+        else if (roll < 0.7) records.push(record('alice', n, sentAt))
+        else if (roll < 0.9) records.push(record('bob', n, sentAt))
+        else records.push({ ...record('bob', n, sentAt), id: `forged-${n}` })
+      }
+      const isForged = (each: MessageRecord) => each.id.startsWith('forged')
+      const truth = new AuthorBudgets(LIMITS, (each) => (isForged(each) ? 'bad' : 'good')).admit(records)
+      const real = (list: MessageRecord[]) => list.filter((each) => !isForged(each)).map((each) => each.id)
+      expect(real(admitChecking(records, isForged).shown), `seed ${seed}`).toEqual(real(truth))
+      expect(real(admitChecking(records, isForged, true).shown), `seed ${seed}, suspects`).toEqual(real(truth))
+    },
+  )
 })
 
 /** A peer's shown list kept as Room keeps it: budgets over appends, recomputed on resets. */

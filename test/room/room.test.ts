@@ -2,7 +2,7 @@
 // hands out. Another peer's writes arrive as Yjs updates applied to the room's document.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { keysOf, messagesOf, type MessageRecord } from '../../src/history/index.js'
+import { forgedLaneOf, keysOf, messagesOf, type MessageRecord } from '../../src/history/index.js'
 import { fromBase64url, generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
 import { Room, type Author } from '../../src/room/index.js'
 
@@ -70,6 +70,7 @@ describe('Room.stats', () => {
       framing: { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0, refusedMessages: 0, handlerErrors: 0 },
       refused: { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0 },
       bannedPeers: 0,
+      bannedWriters: 0,
       garbageFrames: { framing: 0, liveness: 0, relay: 0 },
       relay: { relayed: 0, pruned: 0, repairRequests: 0 },
       sent: { liveness: 0, data: 0 },
@@ -92,8 +93,37 @@ describe('Room.hidden', () => {
     expect(shown).toBeGreaterThan(0)
     expect(shown).toBeLessThan(100)
     expect(room.messages).toEqual(flood.slice(0, shown))
-    expect(room.hidden.get('u-bob')).toEqual({ authorName: 'Bob', count: 500 - shown })
+    // Unsigned records claim nobody's key: they are charged as unverified, apart from any signer's.
+    expect(room.hidden.get(forgedLaneOf('u-bob'))).toEqual({ authorName: 'Bob', count: 500 - shown, forged: true })
     expect(room.stats().hiddenRecords).toBe(500 - shown)
+  })
+
+  it('gives an author back what forgeries under their id spent, once their signatures fail', { timeout: 30_000 }, async () => {
+    const { room, peer } = openRoom()
+    const signer = await signerFor(await generateSigningKeys())
+    const forger = await signerFor(await generateSigningKeys())
+    const author: Author = { name: 'Alice', userId: signer.userId, signer }
+    await room.send(author, 'hello', 1000)
+    // Alice's id and her real key, signed by someone else: only a check of the signature tells.
+    const forgeries = Array.from({ length: 300 }, (_, n) => {
+      const unsigned = {
+        id: `forged-${n}`,
+        authorId: signer.userId,
+        authorName: 'Alice',
+        text: `forged ${n}`,
+        sentAt: 2000 + n,
+        publicKey: signer.publicKey,
+      }
+      return forger.sign(messageBytes(room.topic, unsigned)).then((signature) => ({ ...unsigned, signature }))
+    })
+    for (const forged of await Promise.all(forgeries)) messagesOf(peer).push([forged])
+    await room.send(author, 'still here', 3000)
+    await room.send(author, 'and here', 4000)
+    await vi.waitFor(() => expect(room.hidden.has(signer.userId)).toBe(false), { timeout: 20_000 })
+    const texts = room.messages.map((message) => message.text)
+    expect(texts.filter((text) => !text.startsWith('forged'))).toEqual(['hello', 'still here', 'and here'])
+    expect(texts.filter((text) => text.startsWith('forged')).length).toBeLessThan(100)
+    expect(room.hidden.get(forgedLaneOf(signer.userId))?.forged).toBe(true)
   })
 })
 

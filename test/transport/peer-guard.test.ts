@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest'
+import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
+import { bringsNewWriting, writersOf } from '../../src/transport/banned-peers.js'
 import {
   AWARENESS_BURST,
   AWARENESS_PER_SECOND,
+  BANNED_WRITER_SYNC_BURST,
   PeerGuard,
   SYNC_BURST,
   SYNC_PER_SECOND,
@@ -161,6 +164,80 @@ describe('guardLink', () => {
       expect(guard.check(sync, clock)).toBeNull()
     }
     expect(guard.flooding).toBe(false)
+  })
+})
+
+describe('writers banned for flooding', () => {
+  const bytes = (view: Uint8Array): ArrayBuffer => view.slice().buffer
+  /** A message carrying one new change by `doc`'s writer. */
+  const write = (doc: Y.Doc, n: number): Uint8Array => {
+    const before = Y.encodeStateVector(doc)
+    doc.getArray('messages').push([`flood ${n}`])
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, 0)
+    syncProtocol.writeUpdate(encoder, Y.encodeStateAsUpdate(doc, before))
+    return encoding.toUint8Array(encoder)
+  }
+  /** The Yjs update inside a sync message. */
+  const payload = (message: Uint8Array): Uint8Array => {
+    const decoder = decoding.createDecoder(message)
+    decoding.readVarUint(decoder)
+    decoding.readVarUint(decoder)
+    return decoding.readVarUint8Array(decoder)
+  }
+
+  it('are told by the last updates of the link that flooded, never this peer itself', () => {
+    const ours = new Y.Doc()
+    const flooder = new Y.Doc()
+    let recent: readonly Uint8Array[] = []
+    const admit = guardLink(() => 0, undefined, { onFlooding: (updates) => (recent = updates) })
+    for (let n = 0; n <= SYNC_BURST; n++) admit(bytes(write(flooder, n)))
+    expect(recent).toHaveLength(4)
+    ours.getArray('messages').push(['mine'])
+    expect(writersOf([...recent, Y.encodeStateAsUpdate(ours)], ours.clientID)).toEqual([flooder.clientID])
+    expect(writersOf([new Uint8Array([1, 2, 3])], ours.clientID)).toEqual([])
+  })
+
+  it('are caught only in new changes, not in ones the document has (an honest peer’s sync)', () => {
+    const ours = new Y.Doc()
+    const flooder = new Y.Doc()
+    const first = payload(write(flooder, 0))
+    const banned = new Set([flooder.clientID])
+    expect(bringsNewWriting(first, ours, banned)).toBe(true)
+    Y.applyUpdate(ours, first)
+    expect(bringsNewWriting(first, ours, banned)).toBe(false)
+    expect(bringsNewWriting(Y.encodeStateAsUpdate(flooder), ours, banned)).toBe(false)
+    expect(bringsNewWriting(payload(write(flooder, 1)), ours, banned)).toBe(true)
+    expect(bringsNewWriting(payload(write(new Y.Doc(), 0)), ours, banned)).toBe(false)
+    expect(bringsNewWriting(payload(write(flooder, 2)), ours, new Set())).toBe(false)
+  })
+
+  it('cost a link that brings their new changes its burst, not its rate', () => {
+    const ours = new Y.Doc()
+    const flooder = new Y.Doc()
+    const banned = new Set([flooder.clientID])
+    let clock = 0
+    let floods = 0
+    const admit = guardLink(() => clock, undefined, {
+      onFlooding: () => floods++,
+      bannedWriting: (update) => bringsNewWriting(update, ours, banned),
+    })
+    // Back under a new peer id, the same writer: dropped after the small burst.
+    let n = 0
+    while (admit(bytes(write(flooder, n)))) n++
+    expect(n).toBe(BANNED_WRITER_SYNC_BURST)
+    expect(floods).toBe(1)
+    // A link relaying that writer's changes at a Parley peer's pace is never dropped.
+    const relay = guardLink(() => clock, undefined, { bannedWriting: (update) => bringsNewWriting(update, ours, banned) })
+    for (let i = 0; i < 8; i++) expect(relay(bytes(write(flooder, n++)))).toBe(true)
+    for (let i = 0; i < 500; i++) {
+      clock += 20
+      expect(relay(bytes(write(flooder, n++))), `message ${i}`).toBe(true)
+    }
+    // Without a banned writer in it, a link keeps the whole burst.
+    const other = guardLink(() => clock, undefined, { bannedWriting: (update) => bringsNewWriting(update, ours, banned) })
+    const honest = new Y.Doc()
+    for (let i = 0; i < SYNC_BURST; i++) expect(other(bytes(write(honest, i)))).toBe(true)
   })
 })
 

@@ -1,0 +1,81 @@
+// A flooder that comes back under a new peer id: a Parley transport in this process drops its
+// flooding link and bans its peer id; the flooder rejoins with the same document (a new peer id,
+// the same Yjs writer) and floods again; this time the link loses its burst and is dropped early.
+import wrtc from '@roamhq/wrtc'
+import { describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { Awareness } from 'y-protocols/awareness'
+import { topicFor } from '../../src/address/index.js'
+import { DeferredUpdates, messagesOf } from '../../src/history/index.js'
+import { openTransport, type RtcImplementation, type Transport } from '../../src/transport/index.js'
+import { BANNED_WRITER_SYNC_BURST, SYNC_BURST } from '../../src/transport/peer-guard.js'
+import { FlooderProcess } from '../e2e/flood-harness.js'
+import { useSignalingServer } from '../support/signaling-fixture.js'
+
+/** Time for the flooder to start and connect over WebRTC on a loaded machine, in ms. */
+const CONNECT_TIMEOUT_MS = 30_000
+const TEST_TIMEOUT_MS = 120_000
+/** Messages the flooder writes each time: more than one link's burst. */
+const FLOOD_COUNT = 3000
+
+// lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
+globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
+
+const signaling = useSignalingServer('banned-writers')
+
+/** A Parley transport in this process for the room `name`, closed after the test. */
+function open(name: string): { doc: Y.Doc; transport: Transport } {
+  const doc = new Y.Doc()
+  const awareness = new Awareness(doc)
+  awareness.setLocalState({ kind: 'local' })
+  const changes = new DeferredUpdates(doc)
+  const transport = openTransport({
+    topic: topicFor({ name, secret: null }),
+    secret: null,
+    doc,
+    awareness,
+    changes,
+    signalingUrls: [signaling.url()],
+    iceServers: [],
+    wrtc: wrtc as unknown as RtcImplementation,
+  })
+  signaling.track(() => {
+    transport.close()
+    changes.destroy()
+    awareness.destroy()
+    doc.destroy()
+  })
+  return { doc, transport }
+}
+
+describe('a flooder back under a new peer id', () => {
+  it('is known by the writer it floods with, and dropped after a small burst', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const name = signaling.topic()
+    const { doc, transport } = open(name)
+    const flooder = await FlooderProcess.start({ room: name, signalingUrl: signaling.url(), rtc: 'node-datachannel' })
+    signaling.track(() => flooder.close())
+    const received = () => messagesOf(doc).length
+
+    await expect.poll(() => flooder.connectedLinks(), { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+    await flooder.flood(FLOOD_COUNT, undefined, true)
+    await expect.poll(() => transport.stats().bannedPeers, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+    // A whole burst got through before the link counted as flooding.
+    expect(received()).toBeGreaterThanOrEqual(SYNC_BURST)
+    expect(transport.stats().bannedWriters).toBe(1)
+
+    await flooder.reconnect()
+    await expect.poll(() => flooder.connectedLinks(), { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+    // What the flooder wrote after its link was dropped comes now in one sync answer: the room
+    // must take it (a hole in a writer's changes would hold back everything after it).
+    const written = await flooder.messages()
+    await expect.poll(received, { timeout: CONNECT_TIMEOUT_MS }).toBe(written)
+    await flooder.flood(FLOOD_COUNT, undefined, true)
+    await expect.poll(() => transport.stats().bannedPeers, { timeout: CONNECT_TIMEOUT_MS }).toBe(2)
+    const second = received() - written
+    // A burst of BANNED_WRITER_SYNC_BURST messages, plus what the rate (100 a second) let
+    // through while they came: a few dozen, where the first time took more than a thousand.
+    expect(second).toBeGreaterThanOrEqual(BANNED_WRITER_SYNC_BURST)
+    expect(second).toBeLessThan(SYNC_BURST / 4)
+  })
+})
