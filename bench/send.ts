@@ -1,7 +1,10 @@
 // Send benchmark: from the Enter that sends a message on one browser to its text in another
 // browser's log, for Parley and for a stock y-webrtc chat, through the same UI steps in one run.
-// Run alone: npx tsx bench/send.ts [--messages 30] [--trace]  (--trace: stage stamps inside both pages)
-import { mkdtemp, rm } from 'node:fs/promises'
+// Run alone: npx tsx bench/send.ts [--messages 30] [--trace] [--interleave] [--baseline REV]
+//   --trace: stage stamps inside both pages; --interleave: the implementations' messages take
+//   turns; --baseline REV: Parley built from git revision REV measured too, interleaved.
+import { execFileSync } from 'node:child_process'
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -27,7 +30,8 @@ const CONNECT_TIMEOUT_MS = 30_000
 
 /** Send → rendered of one implementation, in ms (null where nothing arrived). */
 export interface SendFigure {
-  implementation: 'parley' | 'stock'
+  /** `baseline`: Parley as built from another revision (`--baseline`), measured alongside. */
+  implementation: Implementation
   messages: number
   delivered: number
   /** Enter → the sender's page hands the update to a data channel, median (the sending page's part). */
@@ -39,9 +43,12 @@ export interface SendFigure {
   stagesP50Ms?: Record<string, number>
 }
 
+/** Which build a figure is of. */
+type Implementation = 'parley' | 'stock' | 'baseline'
+
 /** What a page of either implementation lets the benchmark do. */
 interface Flavour {
-  implementation: 'parley' | 'stock'
+  implementation: Implementation
   url(room: string): string
   /** In-page expression: the text of the newest message in the log ('' for none). */
   newestExpression: string
@@ -49,10 +56,10 @@ interface Flavour {
   rootExpression: string
 }
 
-function parleyFlavour(siteUrl: string, signalingUrl: string): Flavour {
+function parleyFlavour(siteUrl: string, signalingUrl: string, implementation: Implementation = 'parley'): Flavour {
   const list = "document.querySelector('parley-chat')?.shadowRoot?.querySelector('parley-message-list')?.shadowRoot"
   return {
-    implementation: 'parley',
+    implementation,
     url: (room) => `${siteUrl}?signaling=${encodeURIComponent(signalingUrl)}&ice=#${encodeURIComponent(room)}`,
     newestExpression: `[...(${list}?.querySelectorAll('article p') ?? [])].at(-1)?.textContent ?? ''`,
     rootExpression: list,
@@ -283,49 +290,90 @@ async function timedSend(sender: Page, receiver: Page, text: string, timeoutMs: 
   return timed
 }
 
-/** One implementation: two pages in two browsers, a first message to connect, then `count` timed ones. */
-async function measure(
-  senderBrowser: Browser,
-  receiverBrowser: Browser,
-  flavour: Flavour,
-  count: number,
-  trace: boolean,
-): Promise<SendFigure> {
+/** One implementation's two pages in a room of their own, and what its timed sends measured. */
+interface Session {
+  flavour: Flavour
+  sender: Page
+  receiver: Page
+  times: number[]
+  onWire: number[]
+  stages: Map<string, number[]>
+}
+
+/** Opens a flavour's two pages, one in each browser, and sends a first message to connect them. */
+async function openSession(senderBrowser: Browser, receiverBrowser: Browser, flavour: Flavour, trace: boolean): Promise<Session> {
   const room = `send-${flavour.implementation}-${Date.now()}`
   const receiver = await openPage(receiverBrowser, flavour, room, 'Receiver', trace)
   const sender = await openPage(senderBrowser, flavour, room, 'Sender', trace)
+  const session = { flavour, sender, receiver, times: [], onWire: [], stages: new Map() }
+  // Until the pages are linked a message may sit unsent: the first one is not timed.
+  if ((await timedSend(sender, receiver, 'connecting', CONNECT_TIMEOUT_MS)).seenMs === null) {
+    await closeSession(session)
+    throw new Error(`${flavour.implementation}: pages never connected`)
+  }
+  return session
+}
+
+async function closeSession(session: Session): Promise<void> {
+  await Promise.allSettled([session.sender.context().close(), session.receiver.context().close()])
+}
+
+/** Times message `index` of a session, after a person's pause. */
+async function timeOne(session: Session, index: number, trace: boolean): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, PAUSE_MS))
+  const { sender, receiver, flavour, stages } = session
+  const timed = await timedSend(sender, receiver, `timed message ${index} of ${flavour.implementation}`, SEEN_TIMEOUT_MS, trace)
+  if (timed.seenMs !== null) session.times.push(timed.seenMs)
+  if (timed.onWireMs !== null) session.onWire.push(timed.onWireMs)
+  for (const [stage, ms] of Object.entries(timed.stages ?? {})) stages.set(stage, [...(stages.get(stage) ?? []), ms])
+}
+
+/** A session's figures over `count` timed messages. */
+function figureOf(session: Session, count: number, trace: boolean): SendFigure {
+  const { times, onWire, stages } = session
+  return {
+    implementation: session.flavour.implementation,
+    messages: count,
+    delivered: times.length,
+    onWireP50Ms: quantile(onWire, 0.5),
+    p50Ms: quantile(times, 0.5),
+    p90Ms: quantile(times, 0.9),
+    maxMs: quantile(times, 1),
+    ...(trace
+      ? {
+          stagesP50Ms: Object.fromEntries(
+            [...stages].map(([stage, values]) => [stage, Math.round((quantile(values, 0.5) ?? 0) * 10) / 10]),
+          ),
+        }
+      : {}),
+  }
+}
+
+/**
+ * Each implementation in turn, `count` timed messages each. With `interleaved`, every flavour's
+ * pages are open at once and the messages take turns (one of each, then the next), so that a
+ * machine whose load changes by the minute weighs on every flavour alike.
+ */
+async function measure(
+  senderBrowser: Browser,
+  receiverBrowser: Browser,
+  flavours: Flavour[],
+  count: number,
+  trace: boolean,
+  interleaved: boolean,
+): Promise<SendFigure[]> {
+  if (!interleaved) {
+    const figures: SendFigure[] = []
+    for (const flavour of flavours) figures.push(...(await measure(senderBrowser, receiverBrowser, [flavour], count, trace, true)))
+    return figures
+  }
+  const sessions: Session[] = []
   try {
-    // Until the pages are linked a message may sit unsent: the first one is not timed.
-    if ((await timedSend(sender, receiver, 'connecting', CONNECT_TIMEOUT_MS)).seenMs === null)
-      throw new Error(`${flavour.implementation}: pages never connected`)
-    const times: number[] = []
-    const onWire: number[] = []
-    const stages = new Map<string, number[]>()
-    for (let i = 0; i < count; i++) {
-      await new Promise((resolve) => setTimeout(resolve, PAUSE_MS))
-      const timed = await timedSend(sender, receiver, `timed message ${i} of ${flavour.implementation}`, SEEN_TIMEOUT_MS, trace)
-      if (timed.seenMs !== null) times.push(timed.seenMs)
-      for (const [stage, ms] of Object.entries(timed.stages ?? {})) stages.set(stage, [...(stages.get(stage) ?? []), ms])
-      if (timed.onWireMs !== null) onWire.push(timed.onWireMs)
-    }
-    return {
-      implementation: flavour.implementation,
-      messages: count,
-      delivered: times.length,
-      onWireP50Ms: quantile(onWire, 0.5),
-      p50Ms: quantile(times, 0.5),
-      p90Ms: quantile(times, 0.9),
-      maxMs: quantile(times, 1),
-      ...(trace
-        ? {
-            stagesP50Ms: Object.fromEntries(
-              [...stages].map(([stage, values]) => [stage, Math.round((quantile(values, 0.5) ?? 0) * 10) / 10]),
-            ),
-          }
-        : {}),
-    }
+    for (const flavour of flavours) sessions.push(await openSession(senderBrowser, receiverBrowser, flavour, trace))
+    for (let i = 0; i < count; i++) for (const session of sessions) await timeOne(session, i, trace)
+    return sessions.map((session) => figureOf(session, count, trace))
   } finally {
-    await Promise.allSettled([sender.context().close(), receiver.context().close()])
+    await Promise.allSettled(sessions.map(closeSession))
   }
 }
 
@@ -335,32 +383,63 @@ function quantile(values: number[], q: number): number | null {
   return sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
 }
 
-/** Builds the site and the stock chat, then measures Parley and stock in the same browsers. */
-export async function runSendBench(options: { messages?: number; trace?: boolean } = {}): Promise<SendFigure[]> {
+/** What a run measures. */
+export interface SendBenchOptions {
+  /** Timed messages per implementation. */
+  messages?: number
+  /** Stamp the stages inside the pages (see traceScript). */
+  trace?: boolean
+  /** Let the implementations' messages take turns instead of running one after the other. */
+  interleave?: boolean
+  /** A git revision whose Parley is built and measured too, as `baseline` (implies interleave). */
+  baseline?: string
+}
+
+/** Writes the files of git revision `rev` of the repository at `root` into `dir`, with root's node_modules. */
+async function exportRevision(root: string, rev: string, dir: string): Promise<void> {
+  const archive = execFileSync('git', ['-C', root, 'archive', '--format=tar', rev], { maxBuffer: 1 << 30 })
+  execFileSync('tar', ['-x', '-C', dir], { input: archive })
+  await symlink(join(root, 'node_modules'), join(dir, 'node_modules'))
+}
+
+/** Builds the site and the stock chat (and a baseline's site), then measures them in the same browsers. */
+export async function runSendBench(options: SendBenchOptions = {}): Promise<SendFigure[]> {
   const count = options.messages ?? DEFAULT_MESSAGES
   const trace = options.trace ?? false
+  const baseline = options.baseline
   const root = fileURLToPath(new URL('..', import.meta.url))
   const siteDir = await mkdtemp(join(tmpdir(), 'parley-bench-site-'))
   const stockDir = await mkdtemp(join(tmpdir(), 'parley-bench-stock-'))
+  const baselineRoot = await mkdtemp(join(tmpdir(), 'parley-bench-baseline-'))
+  const baselineDir = join(baselineRoot, 'dist')
   const running: Running[] = []
   const browsers: Browser[] = []
   try {
     await build({ root, logLevel: 'error', build: { outDir: siteDir, emptyOutDir: true } })
     await build({ root: join(root, 'bench/stock-chat'), base: './', logLevel: 'error', build: { outDir: stockDir, emptyOutDir: true } })
+    if (baseline !== undefined) {
+      const source = join(baselineRoot, 'source')
+      await mkdir(source)
+      await exportRevision(root, baseline, source)
+      await build({ root: source, logLevel: 'error', build: { outDir: baselineDir, emptyOutDir: true } })
+    }
     const site = await serveStatic(siteDir)
     const stock = await serveStatic(stockDir)
     const signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
     running.push(site, stock, signaling)
+    const flavours = [parleyFlavour(site.url, signaling.url), stockFlavour(stock.url, signaling.url)]
+    if (baseline !== undefined) {
+      const old = await serveStatic(baselineDir)
+      running.push(old)
+      flavours.splice(1, 0, parleyFlavour(old.url, signaling.url, 'baseline'))
+    }
     browsers.push(await launchChromium(), await launchChromium())
     const [senderBrowser, receiverBrowser] = browsers
-    return [
-      await measure(senderBrowser, receiverBrowser, parleyFlavour(site.url, signaling.url), count, trace),
-      await measure(senderBrowser, receiverBrowser, stockFlavour(stock.url, signaling.url), count, trace),
-    ]
+    return await measure(senderBrowser, receiverBrowser, flavours, count, trace, (options.interleave ?? false) || baseline !== undefined)
   } finally {
     await Promise.allSettled(browsers.map((browser) => browser.close()))
     await Promise.allSettled(running.map((r) => r.close()))
-    await Promise.allSettled([rm(siteDir, { recursive: true, force: true }), rm(stockDir, { recursive: true, force: true })])
+    await Promise.allSettled([siteDir, stockDir, baselineRoot].map((dir) => rm(dir, { recursive: true, force: true })))
   }
 }
 
@@ -381,7 +460,13 @@ export function sendTable(figures: SendFigure[]): string {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const flag = process.argv.indexOf('--messages')
   const messages = flag > 0 ? Number(process.argv[flag + 1]) : undefined
-  const figures = await runSendBench({ messages, trace: process.argv.includes('--trace') })
+  const baselineFlag = process.argv.indexOf('--baseline')
+  const figures = await runSendBench({
+    messages,
+    trace: process.argv.includes('--trace'),
+    interleave: process.argv.includes('--interleave'),
+    baseline: baselineFlag > 0 ? process.argv[baselineFlag + 1] : undefined,
+  })
   console.log(sendTable(figures))
   for (const figure of figures)
     if (figure.stagesP50Ms !== undefined) console.log(`${figure.implementation} stages, p50 ms:`, figure.stagesP50Ms)
