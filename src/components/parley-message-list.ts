@@ -11,6 +11,7 @@ import { colorFor, draftProblem, unannotated, type AnnotatedMessage, type Messag
 import { intent } from './events.js'
 import { messageActionStyles, renderActions, renderQuote, renderReactions, renderRefused } from './message-actions.js'
 import { MessageSearch, continuesGroup, dayLabel, sameDay } from './log-reading.js'
+import { messageTimes } from './message-times.js'
 import { NO_MENTIONS, type MentionNames } from './rich-text.js'
 import { renderRichText, richTextOf } from './rich-text-view.js'
 import { pixels, safeStyle } from './safe-style.js'
@@ -38,9 +39,6 @@ const INITIAL_ESTIMATE_PX = 48
 const ESTIMATE_WEIGHT = 0.1
 /** Re-layout passes allowed per change before the list settles for what it has. */
 const MAX_LAYOUT_PASSES = 4
-
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
 /**
  * One line of the log: a message (with the message before it, or null if a notice or nothing
@@ -574,14 +572,15 @@ export class ParleyMessageList extends LitElement {
     // An edited message shows its header, so that "(edited)" is seen; the verdicts are the
     // records' own (a copy with the edited text would not verify).
     const continued = !newDay && !annotated.edited && continuesGroup(entry.previous, entry.message, this.verdictOf)
-    const fullTime = dateTimeFormat.format(message.sentAt)
+    const times = messageTimes(message)
+    const fullTime = times.full
     return html`
       <div class="entry" data-key=${entry.key}>
         ${newDay ? html`<div class="day">${dayLabel(message.sentAt, now)}</div>` : nothing}
         <article part="message" class="${continued ? 'continued' : ''} ${hit || this.jumpedTo === id ? 'hit' : ''}" title=${continued ? fullTime : nothing}>
           <div class="meta ${continued && !annotated.edited ? 'visually-hidden' : ''}">
             ${authorLabel(message, verdict)}
-            <time datetime=${new Date(message.sentAt).toISOString()} title=${fullTime}><span aria-hidden="true">${timeFormat.format(message.sentAt)}</span><span class="visually-hidden">${fullTime}</span></time>
+            <time datetime=${times.iso} title=${fullTime}><span aria-hidden="true">${times.short}</span><span class="visually-hidden">${fullTime}</span></time>
             ${annotated.edited ? html`<span class="edited">(edited)</span>` : nothing}
           </div>
           ${
