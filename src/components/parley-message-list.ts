@@ -15,6 +15,7 @@ import { messageActionStyles, renderQuote, renderReactions, renderRefused } from
 import { MessageSearch, continuesGroup, dayLabel, keptHit, sameDay } from './log-reading.js'
 import { renderFile } from './file-slot.js'
 import type { FileFetcher } from './parley-file.js'
+import { messageTimes } from './message-times.js'
 import { NO_MENTIONS, type MentionNames } from './rich-text.js'
 import { renderRichText, richTextOf } from './rich-text-view.js'
 import { pixels, safeStyle } from './safe-style.js'
@@ -47,9 +48,6 @@ const ESTIMATE_WEIGHT = 0.1
 const MAX_LAYOUT_PASSES = 4
 /** The controls inside a message: in the tab order only while that message has the log's tab stop. */
 const MESSAGE_CONTROLS = 'a[href], button:not(.more), textarea'
-
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
 /**
  * One line of the log: a message (with the message before it, or null if a notice or nothing
@@ -782,7 +780,8 @@ export class ParleyMessageList extends LitElement {
     // An edited message shows its header, so that "(edited)" is seen; the verdicts are the
     // records' own (a copy with the edited text would not verify).
     const continued = !newDay && !annotated.edited && continuesGroup(entry.previous, entry.message, this.verdictOf)
-    const fullTime = dateTimeFormat.format(message.sentAt)
+    const times = messageTimes(message)
+    const fullTime = times.full
     // Editing starts from the actions panel, so its code (the editor's too) is loaded by then.
     const editor =
       this.editing === id ? this.#actions.use()?.renderEditor(message.text, (text) => this.#finishEdit(id, text, message.text)) : undefined
@@ -793,7 +792,7 @@ export class ParleyMessageList extends LitElement {
           aria-posinset=${entry.index + 1} aria-setsize=${this.messages.length} aria-describedby="message-keys">
           <div class="meta ${continued && !annotated.edited ? 'visually-hidden' : ''}">
             ${authorLabel(message, verdict)}
-            <time datetime=${new Date(message.sentAt).toISOString()} title=${fullTime}><span aria-hidden="true">${timeFormat.format(message.sentAt)}</span><span class="visually-hidden">${fullTime}</span></time>
+            <time datetime=${times.iso} title=${fullTime}><span aria-hidden="true">${times.short}</span><span class="visually-hidden">${fullTime}</span></time>
             ${annotated.edited ? html`<span class="edited">(edited)</span>` : nothing}
           </div>
           ${

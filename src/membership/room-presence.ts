@@ -45,6 +45,14 @@ export interface PresenceView {
   typingLine: string
 }
 
+/**
+ * What a signed state waits for before it is published: a promise while the room's messages
+ * are being signed (it settles once they have left), else null. A message and the typing
+ * state it ends are signed at the same time, and the shorter path of the state would otherwise
+ * put it on the wire first, where every peer handles it before the message.
+ */
+export type SendsInFlight = () => Promise<unknown> | null
+
 /** Called after every presence change, with the notices it made (often none). */
 export type PresenceListener = (view: PresenceView, notices: PresenceNotice[]) => void
 
@@ -71,10 +79,15 @@ export class RoomPresence {
   /** Tabs that proved their claim, with their newest verified state (see proven-tabs.ts). */
   #proven: ProvenTabs = new Map()
   #destroyed = false
+  readonly #sendsInFlight: SendsInFlight
 
-  /** `topic` is the room's hashed topic, which presence signatures are bound to. */
-  constructor(awareness: Awareness, topic: string) {
+  /**
+   * `topic` is the room's hashed topic, which presence signatures are bound to; a signed state
+   * is published after the messages `sendsInFlight` reports (none by default).
+   */
+  constructor(awareness: Awareness, topic: string, sendsInFlight: SendsInFlight = () => null) {
     this.#topic = topic
+    this.#sendsInFlight = sendsInFlight
     this.#awareness = awareness
     this.#presence = createPresence(awareness, { parseMeta: parseMemberMeta })
     this.#before = splitByClaim(this.#shown(), this.#verdictOf)
@@ -158,6 +171,8 @@ export class RoomPresence {
         presenceBytes(this.#topic, this.#presence.clientID, user.userId, publicKey, { ...fields, counter }),
       )
       meta = { ...fields, publicKey, signature, counter }
+      const sends = this.#sendsInFlight()
+      if (sends !== null) await sends
     }
     if (counter !== this.#counter || this.#user !== user || this.#destroyed) return
     this.#presence.track(user.userId, meta)

@@ -54,13 +54,25 @@ export class VerdictCache {
   }
 }
 
+/**
+ * Each record's verdict key, with the topic it was made for: a log asks for the verdicts of every
+ * entry it draws, once per new message, and records never change.
+ */
+const messageKeys = new WeakMap<MessageRecord, { topic: string; key: string }>()
+
 /** The verdict on a message's authorship in the room with this topic; unsigned is unverified. */
 export function messageVerdict(cache: VerdictCache, topic: string, message: MessageRecord): Verdict {
   const { publicKey, signature } = message
   if (publicKey === undefined || signature === undefined) return 'unverified'
-  const signedFields = { ...message, publicKey }
-  const key = JSON.stringify([topic, message.id, message.authorId, message.authorName, message.text, message.sentAt, publicKey, signature])
-  return cache.get(key, () => verifySigned(message.authorId, publicKey, signature, messageBytes(topic, signedFields)))
+  let known = messageKeys.get(message)
+  if (known?.topic !== topic) {
+    known = {
+      topic,
+      key: JSON.stringify([topic, message.id, message.authorId, message.authorName, message.text, message.sentAt, publicKey, signature]),
+    }
+    messageKeys.set(message, known)
+  }
+  return cache.get(known.key, () => verifySigned(message.authorId, publicKey, signature, messageBytes(topic, { ...message, publicKey })))
 }
 
 /** The verdict on one tab's claim to be user `key`, over everything its meta shows; unsigned is unverified. */

@@ -143,6 +143,8 @@ export class Room {
   /** The document's changes, relayed and stored after the page draws them. */
   #changes: DeferredUpdates
   #closed = false
+  /** Messages being signed; each settles once its message has left (or failed to). */
+  #signing = new Set<Promise<void>>()
 
   constructor(options: RoomOptions) {
     this.name = options.name
@@ -150,7 +152,8 @@ export class Room {
     this.#awareness = new Awareness(this.#doc)
     const secret = options.secret ?? null
     this.topic = topicFor({ name: options.name, secret })
-    this.presence = new RoomPresence(this.#awareness, this.topic)
+    // A presence change signed while a message is (the typing state a send ends) goes out after it.
+    this.presence = new RoomPresence(this.#awareness, this.topic, () => (this.#signing.size === 0 ? null : Promise.all(this.#signing)))
     this.#signatures = new BudgetSignatures(this.topic)
     // Stored under the hashed topic: a private room's database name gives nothing away.
     this.#changes = new DeferredUpdates(this.#doc)
@@ -347,11 +350,21 @@ export class Room {
       text,
       sentAt: now,
     }
-    const record = author.signer === null ? unsigned : await signed(unsigned, author.signer, this.topic)
-    if (this.#closed) return record
-    // A local transaction: the deferred source passes it to the transport and storage as it ends.
-    appendMessage(this.#doc, record, this)
-    await this.#store?.whenStored()
+    let left = (): void => {}
+    const leaving = new Promise<void>((resolve) => {
+      left = resolve
+    })
+    this.#signing.add(leaving)
+    let record: MessageRecord
+    try {
+      record = author.signer === null ? unsigned : await signed(unsigned, author.signer, this.topic)
+      // A local transaction: the deferred source passes it to the transport and storage as it ends.
+      if (!this.#closed) appendMessage(this.#doc, record, this)
+    } finally {
+      this.#signing.delete(leaving)
+      left()
+    }
+    if (!this.#closed) await this.#store?.whenStored()
     return record
   }
 

@@ -1,0 +1,230 @@
+// Where a late joiner's time goes: the phases of one join into a room of N messages, fed by a
+// browser that wrote them or by a Node peer, and a CPU profile of the joiner's page.
+// Run alone: npx tsx bench/join-profile.ts [--feed browser|node] [--count 10000] [--joins 1]
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Browser, Page } from 'playwright-core'
+import { build } from 'vite'
+import { startSignalingServer } from '../signaling/index.js'
+import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
+import { historyTimes, probeHistory, rememberName, seedParleyRoom, seededText } from '../test/e2e/history-harness.js'
+import { seedRoomFromBrowser } from './browser-seeder.js'
+
+/** Profiler sampling interval, in µs. */
+const SAMPLING_INTERVAL_US = 250
+/** How long a join may take before the profile is taken anyway, in ms. */
+const JOIN_TIMEOUT_MS = 60_000
+/** How often the page's probe is read, in ms. */
+const POLL_MS = 50
+/** Data-channel messages larger than this are the history's frames, in bytes. */
+const LARGE_MESSAGE_BYTES = 1024
+/** Functions listed per table. */
+const TOP_FUNCTIONS = 25
+
+/** Stamps (performance.now()) of the first and last large data-channel message the page receives, and their count. */
+const FRAMES_PROBE = `(() => {
+  const frames = { first: null, last: null, count: 0 }
+  window.framesProbe = frames
+  const watch = (channel) => channel.addEventListener('message', (event) => {
+    if ((event.data.byteLength ?? event.data.length) <= ${LARGE_MESSAGE_BYTES}) return
+    frames.first ??= performance.now()
+    frames.last = performance.now()
+    frames.count++
+  })
+  const create = RTCPeerConnection.prototype.createDataChannel
+  RTCPeerConnection.prototype.createDataChannel = function (...args) { const channel = create.apply(this, args); watch(channel); return channel }
+  const Base = window.RTCPeerConnection
+  window.RTCPeerConnection = class extends Base { constructor (config) { super(config); this.addEventListener('datachannel', (event) => watch(event.channel)) } }
+})()`
+
+/**
+ * The writer's side (performance.timeOrigin + performance.now(), one clock for both pages): when
+ * a sync step 1 (`[0, 0, …]`) arrives on a data channel, and when the first and last large message
+ * is handed to one.
+ */
+const WRITER_PROBE = `(() => {
+  const writer = { step1At: null, firstSentAt: null, lastSentAt: null }
+  window.writerProbe = writer
+  const now = () => performance.timeOrigin + performance.now()
+  const bytesOf = (data) => data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null
+  const send = RTCDataChannel.prototype.send
+  RTCDataChannel.prototype.send = function (data) {
+    const bytes = bytesOf(data)
+    if (bytes !== null && bytes.byteLength > ${LARGE_MESSAGE_BYTES}) { writer.firstSentAt ??= now(); writer.lastSentAt = now() }
+    return send.call(this, data)
+  }
+  const onmessage = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'onmessage')
+  Object.defineProperty(RTCDataChannel.prototype, 'onmessage', {
+    ...onmessage,
+    set(handler) {
+      onmessage.set.call(this, typeof handler !== 'function' ? handler : function (event) {
+        const bytes = bytesOf(event.data)
+        if (bytes !== null && bytes[0] === 0 && bytes[1] === 0) writer.step1At = now()
+        return handler.call(this, event)
+      })
+    },
+  })
+})()`
+
+interface ProfileNode {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  children?: number[]
+}
+interface CpuProfile {
+  nodes: ProfileNode[]
+  samples: number[]
+  timeDeltas: number[]
+}
+
+/** Self and inclusive ms per function (name, file and line) over a whole profile. */
+function functionTimes(profile: CpuProfile): { self: Map<string, number>; inclusive: Map<string, number> } {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
+  const parents = new Map<number, number>()
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id)
+  const label = (node: ProfileNode) =>
+    `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.split('/').pop()}:${node.callFrame.lineNumber + 1}`
+  const self = new Map<string, number>()
+  const inclusive = new Map<string, number>()
+  profile.samples.forEach((sample, index) => {
+    // A sample's weight is the time until the next one.
+    const ms = (profile.timeDeltas[index + 1] ?? 0) / 1000
+    let node = nodes.get(sample)
+    if (node === undefined) return
+    self.set(label(node), (self.get(label(node)) ?? 0) + ms)
+    const counted = new Set<string>()
+    while (node !== undefined) {
+      const name = label(node)
+      if (!counted.has(name)) inclusive.set(name, (inclusive.get(name) ?? 0) + ms)
+      counted.add(name)
+      node = nodes.get(parents.get(node.id) ?? -1)
+    }
+  })
+  return { self, inclusive }
+}
+
+function top(times: Map<string, number>): string {
+  return [...times]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, TOP_FUNCTIONS)
+    .map(([name, ms]) => `${ms.toFixed(0).padStart(7)} ms  ${name}`)
+    .join('\n')
+}
+
+/** One late join into `url` in a fresh profile: its phases, and the functions its page spent time in. */
+async function profiledJoin(browser: Browser, url: string, count: number, writer: Page | null): Promise<string> {
+  const context = await browser.newContext()
+  try {
+    await rememberName(context, 'Late joiner')
+    await probeHistory(context, count, seededText(count - 1))
+    await context.addInitScript(FRAMES_PROBE)
+    const page = await context.newPage()
+    const cdp = await context.newCDPSession(page)
+    await cdp.send('Profiler.enable')
+    await cdp.send('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
+    await cdp.send('Profiler.start')
+    const writerCdp = writer === null ? null : await writer.context().newCDPSession(writer)
+    if (writerCdp !== null) {
+      await writer?.evaluate(() =>
+        Object.assign((window as unknown as { writerProbe: object }).writerProbe, { step1At: null, firstSentAt: null, lastSentAt: null }),
+      )
+      await writerCdp.send('Profiler.enable')
+      await writerCdp.send('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
+      await writerCdp.send('Profiler.start')
+    }
+    await page.goto(url)
+    const deadline = Date.now() + JOIN_TIMEOUT_MS
+    let times = await historyTimes(page)
+    while (times.shownAt === null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+      times = await historyTimes(page)
+    }
+    const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile }
+    const writerProfile =
+      writerCdp === null ? null : ((await writerCdp.send('Profiler.stop')) as unknown as { profile: CpuProfile }).profile
+    const origin = await page.evaluate(() => performance.timeOrigin)
+    const sent =
+      writer === null
+        ? null
+        : await writer.evaluate(
+            () =>
+              (window as unknown as { writerProbe: { step1At: number | null; firstSentAt: number | null; lastSentAt: number | null } })
+                .writerProbe,
+          )
+    // The writer's stamps on the joiner's clock (ms since its navigation).
+    const onJoiner = (at: number | null | undefined) => (at === null || at === undefined ? null : at - origin)
+    const frames = await page.evaluate(
+      () => (window as unknown as { framesProbe: { first: number | null; last: number | null; count: number } }).framesProbe,
+    )
+    const ms = (from: number | null, to: number | null) => (from === null || to === null ? '–' : `${Math.round(to - from)} ms`)
+    const { self, inclusive } = functionTimes(profile)
+    return [
+      `held ${times.held} of ${count}; connected ${ms(0, times.connectedAt)} after navigation`,
+      `connected → first frame ${ms(times.connectedAt, frames.first)}; first → last frame ${ms(frames.first, frames.last)} (${frames.count} frames)`,
+      `last frame → all held ${ms(frames.last, times.heldAt)}; held → newest drawn ${ms(times.heldAt, times.shownAt)}`,
+      `connected → all held ${ms(times.connectedAt, times.heldAt)}`,
+      ...(sent === null
+        ? []
+        : [
+            `writer: connected → sync step 1 received ${ms(times.connectedAt, onJoiner(sent.step1At))}; → first frame handed to its channel ${ms(onJoiner(sent.step1At), onJoiner(sent.firstSentAt))}; → last ${ms(onJoiner(sent.firstSentAt), onJoiner(sent.lastSentAt))}; last handed → last received ${ms(onJoiner(sent.lastSentAt), frames.last)}`,
+          ]),
+      ...(writerProfile === null ? [] : [`Writer, self time during the join:\n${top(functionTimes(writerProfile).self)}`]),
+      `Self time, whole join:\n${top(self)}`,
+      `Inclusive time, whole join:\n${top(inclusive)}`,
+    ].join('\n')
+  } finally {
+    await context.close()
+  }
+}
+
+/** Builds the site unminified (readable profiles), seeds a room from `feed`, and profiles `joins` late joins. */
+export async function runJoinProfile(options: { feed: 'browser' | 'node'; count: number; joins: number }): Promise<string[]> {
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  const siteDir = await mkdtemp(join(tmpdir(), 'parley-join-profile-'))
+  const running: Running[] = []
+  const browsers: Browser[] = []
+  try {
+    await build({ root, logLevel: 'error', build: { outDir: siteDir, emptyOutDir: true, minify: false } })
+    const site = await serveStatic(siteDir)
+    const signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
+    running.push(site, signaling)
+    const room = `join-profile-${Date.now()}`
+    const url = `${site.url}?signaling=${encodeURIComponent(signaling.url)}&ice=#${encodeURIComponent(room)}`
+    const reports: string[] = []
+    let writerPage: Page | null = null
+    if (options.feed === 'browser') {
+      // The writer runs in a Chromium process of its own, as another user's browser.
+      const writer = await launchChromium()
+      browsers.push(writer)
+      const seeder = await seedRoomFromBrowser(writer, url, options.count, [WRITER_PROBE])
+      writerPage = seeder.page
+      reports.push(`written by a browser in ${seeder.writeMs} ms`)
+    } else {
+      const seeder = await seedParleyRoom({ room, signalingUrl: signaling.url, count: options.count })
+      running.push({ close: async () => seeder.close() } as Running)
+    }
+    const joiner = await launchChromium()
+    browsers.push(joiner)
+    for (let i = 0; i < options.joins; i++)
+      reports.push(`join ${i + 1}, fed by ${options.feed}:\n${await profiledJoin(joiner, url, options.count, writerPage)}`)
+    return reports
+  } finally {
+    await Promise.allSettled(browsers.map((browser) => browser.close()))
+    await Promise.allSettled(running.map((r) => r.close()))
+    await rm(siteDir, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const flag = (name: string) => {
+    const index = process.argv.indexOf(name)
+    return index > 0 ? process.argv[index + 1] : undefined
+  }
+  const feed = flag('--feed') === 'node' ? 'node' : 'browser'
+  const reports = await runJoinProfile({ feed, count: Number(flag('--count') ?? 10_000), joins: Number(flag('--joins') ?? 1) })
+  console.log(reports.join('\n\n'))
+  // Node's WebRTC keeps threads alive after its last connection closed.
+  process.exit(0)
+}
