@@ -84,6 +84,7 @@ export const chatStyles = [
   parley-members { width: 13rem; flex: none; padding: 0.75rem 1rem; overflow-y: auto;
     background: var(--_surface); border-left: 1px solid var(--_border-color); }
   .note { flex-basis: 100%; margin: 0; font-size: 0.85rem; color: var(--_muted); }
+  .note.failing { color: var(--_error); }
   .problem { margin: 0; padding: 1rem; color: var(--_error); }
   .typing { min-height: 1.3em; margin: 0; padding: 0 1rem; font-size: 0.85rem; color: var(--_muted); }
   .replying { display: flex; gap: 0.5rem; align-items: baseline; margin: 0; padding: 0 1rem 0.25rem; font-size: 0.85rem; color: var(--_muted); }

@@ -41,6 +41,10 @@ const UNREAD_MARKER_ID = -1
 const INSECURE_PAGE_NOTE =
   "Not a secure connection (plain http): your messages are sent unsigned, others' " +
   'signatures cannot be checked here, and private rooms are unavailable. Open Parley over https, or on localhost.'
+/** The header's line when the room's connection code could not load (lazy-transport.ts). */
+const CANNOT_CONNECT_NOTE =
+  'Cannot connect: this page could not load its connection code (offline, or the site was updated). ' +
+  'Your messages are kept on this device; reload the page to connect.'
 /** Shown instead of a private room on such a page. */
 const PRIVATE_ROOM_BLOCKED =
   'Private rooms need a secure connection (https, or http on localhost): on plain http ' +
@@ -365,6 +369,7 @@ export class ParleyChat extends LitElement {
               : ''
           }
           ${canSign() ? '' : html`<p class="note" role="note">${INSECURE_PAGE_NOTE}</p>`}
+          ${this.#room.cannotConnect ? html`<p class="note failing" role="alert">${CANNOT_CONNECT_NOTE}</p>` : ''}
         </header>
         ${
           blocked

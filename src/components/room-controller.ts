@@ -38,6 +38,8 @@ export class RoomController implements ReactiveController {
   typingLine = ''
   /** "Carol joined" and the like, since this element opened the room. */
   notices: readonly LogNotice[] = []
+  /** Whether the room's connection code failed to load: the room then stays on this device. */
+  cannotConnect = false
   /** Whether a message's author is who it says; a new function whenever a verdict settles. */
   verdictOf = (message: MessageRecord): Verdict => this.#verdict(message)
   /**
@@ -187,6 +189,11 @@ export class RoomController implements ReactiveController {
     this.#lease = acquireRoom(this.#options)
     const room = this.#lease.room
     this.messages = room.messages
+    room.connecting.catch(() => {
+      if (this.room !== room) return
+      this.cannotConnect = true
+      this.#host.requestUpdate()
+    })
     const stopMessages = room.onMessages(() => this.#scheduleRedraw())
     const stopAnnotations = room.onAnnotations(() => this.#scheduleRedraw())
     const stopPresence = room.presence.onChange((view, notices) => {
@@ -288,6 +295,7 @@ export class RoomController implements ReactiveController {
     this.members = []
     this.typingLine = ''
     this.notices = []
+    this.cannotConnect = false
   }
 }
 

@@ -20,25 +20,32 @@ function idleTransportStats(): TransportStats {
   }
 }
 
+/** A transport whose code is still loading, with a promise that says how the load went. */
+export interface LazyTransport extends Transport {
+  /**
+   * Settles once the transport's code has loaded and it opened (or the room closed first);
+   * rejects when the code could not load, and the room then never connects.
+   */
+  readonly loaded: Promise<void>
+}
+
 /**
  * A transport that opens as soon as its code has loaded (a dynamic import), unless the room
  * closed first. Until then it has no links: `goodbye` has no one to tell and `stats` are zero.
  */
-export function openTransportLazily(options: TransportOptions): Transport {
+export function openTransportLazily(options: TransportOptions): LazyTransport {
   let transport: Transport | null = null
   let closed = false
   const opened = import('../transport/index.js').then(({ openTransport }) => {
     if (!closed) transport = openTransport(options)
     return transport
   })
-  opened.catch((error: unknown) => {
-    // A failed load, or the y-webrtc mismatch openTransport throws: reported as uncaught, as
-    // the room's constructor threw it before the transport loaded on its own.
-    queueMicrotask(() => {
-      throw error
-    })
-  })
+  const loaded = opened.then(() => undefined)
+  // A failed load (offline, or a deploy that replaced the file) or the y-webrtc mismatch that
+  // openTransport throws: logged here, and shown by whoever awaits `loaded` (the element does).
+  loaded.catch((error: unknown) => console.error('Parley: the room cannot connect:', error))
   return {
+    loaded,
     goodbye: () => transport?.goodbye(),
     stats: () => transport?.stats() ?? idleTransportStats(),
     links: () => transport?.links() ?? [],

@@ -2,7 +2,7 @@
 // list. The composition root of the layers below; the UI reaches it only through a controller.
 import * as Y from 'yjs'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
-import type { FetchOptions, RtcImplementation, Transport, TransportStats } from '../transport/index.js'
+import type { FetchOptions, RtcImplementation, TransportStats } from '../transport/index.js'
 import {
   AUTHOR_BUDGET,
   AuthorBudgets,
@@ -35,7 +35,7 @@ import { base64url, topicFor } from '../address/index.js'
 import { annotationBytes, messageBytes, type Signer } from '../identity/index.js'
 import { RoomAnnotations } from './room-annotations.js'
 import { BudgetSignatures } from './budget-signatures.js'
-import { openTransportLazily } from './lazy-transport.js'
+import { openTransportLazily, type LazyTransport } from './lazy-transport.js'
 
 /** Who is writing in this room: a signer where the page can sign, else a bare user id. */
 export interface Author {
@@ -139,7 +139,7 @@ export class Room {
   /** Index of each shown message by id (the first, if a forgery reused an id); rebuilt after a reset. */
   #indexById = new Map<string, number>()
   /** The y-webrtc connection to the room's peers; its code loads after the room opens (lazy-transport.ts). */
-  #transport: Transport
+  #transport: LazyTransport
   /** The document's changes, relayed and stored after the page draws them. */
   #changes: DeferredUpdates
   #closed = false
@@ -201,6 +201,14 @@ export class Room {
 
   #indexOnce(id: string, index: number): void {
     if (!this.#indexById.has(id)) this.#indexById.set(id, index)
+  }
+
+  /**
+   * Settles once the room's connection code has loaded; rejects when it could not (offline, or
+   * the site was updated under the page), and the room then stays on this device alone.
+   */
+  get connecting(): Promise<void> {
+    return this.#transport.loaded
   }
 
   /** Calls `listener` after every change of the annotations; returns an unsubscribe. */
