@@ -21,6 +21,7 @@ export {
   readMessages,
   restoreRecords,
   sameRecord,
+  sameSignedFields,
   withoutCopies,
   type DraftProblem,
   type MessageBatch,

@@ -109,17 +109,21 @@ export function newMessages(before: readonly MessageRecord[], after: readonly Me
   return after.filter((message) => !known.has(message.id))
 }
 
-/** Whether two records are the same message, field for field. */
-export function sameRecord(a: MessageRecord, b: MessageRecord): boolean {
+/** Whether two records carry the same signed fields (their signatures aside). */
+export function sameSignedFields(a: MessageRecord, b: MessageRecord): boolean {
   return (
     a.id === b.id &&
     a.authorId === b.authorId &&
     a.authorName === b.authorName &&
     a.text === b.text &&
     a.sentAt === b.sentAt &&
-    a.publicKey === b.publicKey &&
-    a.signature === b.signature
+    a.publicKey === b.publicKey
   )
+}
+
+/** Whether two records are the same message, field for field. */
+export function sameRecord(a: MessageRecord, b: MessageRecord): boolean {
+  return sameSignedFields(a, b) && a.signature === b.signature
 }
 
 /**

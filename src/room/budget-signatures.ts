@@ -3,7 +3,7 @@
 //
 // A record whose key is not its claimed author's (the author id is the key's fingerprint), or
 // that carries no signature, is bad without a check; anything else is unchecked until checked.
-import type { MessageRecord, SignatureState } from '../history/index.js'
+import { sameSignedFields, type MessageRecord, type SignatureState } from '../history/index.js'
 import { messageBytes, userIdOf, verifySigned } from '../identity/index.js'
 
 /** Most signatures remembered; past that the oldest are forgotten (and checked again if doubted again). */
@@ -37,7 +37,7 @@ export class BudgetSignatures {
     if (this.#fingerprintOf(publicKey) !== record.authorId) return 'bad'
     const checked = this.#checked.get(signature)
     if (checked === undefined) return 'unchecked'
-    if (checked.good !== undefined) return sameSigned(checked.good, record) ? 'good' : 'bad'
+    if (checked.good !== undefined) return sameSignedFields(checked.good, record) ? 'good' : 'bad'
     return checked.bad.has(signedFields(record)) ? 'bad' : 'unchecked'
   }
 
@@ -94,16 +94,4 @@ export class BudgetSignatures {
 /** The fields a record signs, as one string. */
 function signedFields(record: MessageRecord): string {
   return JSON.stringify([record.id, record.authorId, record.authorName, record.text, record.sentAt, record.publicKey])
-}
-
-/** Whether two records sign the same fields (signatures aside). */
-function sameSigned(a: MessageRecord, b: MessageRecord): boolean {
-  return (
-    a.id === b.id &&
-    a.authorId === b.authorId &&
-    a.authorName === b.authorName &&
-    a.text === b.text &&
-    a.sentAt === b.sentAt &&
-    a.publicKey === b.publicKey
-  )
 }
