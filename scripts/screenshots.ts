@@ -18,12 +18,16 @@ const SCHEMES = ['light', 'dark'] as const
 /** How long to wait for a line to reach every page, in ms. */
 const SHOW_TIMEOUT_MS = 15_000
 
+/** An image shared in the conversation (drawn on a canvas by the sharer's page). */
+const IMAGE = { image: 'upgrade-path.png' } as const
+
 /** Who says what, in order (the last line is typed, not sent, so "is typing" shows). */
-const CONVERSATION: ReadonlyArray<[speaker: number, text: string]> = [
+const CONVERSATION: ReadonlyArray<[speaker: number, said: string | typeof IMAGE]> = [
   [0, 'Morning! The release notes draft is up: https://example.org/notes/2.4'],
   [1, 'Thanks @Alice, reading it now.'],
   [1, 'The `--dry-run` flag section is **exactly** what people asked for.'],
   [2, 'Could we add a line on upgrading from 2.2? A few teams are still on it.'],
+  [2, IMAGE],
   [0, 'Good point, adding it before lunch.'],
   [2, '*Great*, thank you!'],
 ]
@@ -51,12 +55,19 @@ async function main(): Promise<void> {
     for (let i = 0; i < 3; i++) browsers.push(await launchChromium())
     const url = `${site.url}?signaling=${encodeURIComponent(signaling.url)}&ice=#design-review`
     const pages = [await joinAs(browsers[0], url, 'Alice'), await joinAs(browsers[1], url, 'Bob'), await joinAs(browsers[2], url, 'Carol')]
-    for (const [index, [speaker, text]] of CONVERSATION.entries()) {
-      const field = pages[speaker].getByRole('textbox', { name: 'Message' })
-      await field.fill(text)
-      await field.press('Enter')
+    for (const [index, [speaker, said]] of CONVERSATION.entries()) {
+      if (typeof said === 'string') {
+        const field = pages[speaker].getByRole('textbox', { name: 'Message' })
+        await field.fill(said)
+        await field.press('Enter')
+      } else {
+        const buffer = Buffer.from(await pages[speaker].evaluate(drawUpgradePath), 'base64')
+        await pages[speaker].locator('parley-composer input[type=file]').setInputFiles({ name: said.image, mimeType: 'image/png', buffer })
+      }
       for (const page of pages) await page.waitForFunction(countAtLeast, index + 1, { timeout: SHOW_TIMEOUT_MS })
     }
+    // Every page fetched the image from its sharer and shows it.
+    for (const page of pages) await page.locator('parley-message-list img').waitFor({ timeout: SHOW_TIMEOUT_MS })
     const [typist, draft] = TYPING
     await pages[typist].getByRole('textbox', { name: 'Message' }).pressSequentially(draft)
     const viewer = pages[2]
@@ -83,6 +94,32 @@ async function main(): Promise<void> {
     await Promise.allSettled([signaling.close(), site.close()])
     await rm(siteDir, { recursive: true, force: true })
   }
+}
+
+/** In the page: a small chart of who runs which version, as base64 PNG bytes. */
+function drawUpgradePath(): string {
+  const canvas = document.createElement('canvas')
+  canvas.width = 480
+  canvas.height = 200
+  const context = canvas.getContext('2d') as CanvasRenderingContext2D
+  context.fillStyle = '#f4f6fb'
+  context.fillRect(0, 0, canvas.width, canvas.height)
+  context.font = '16px sans-serif'
+  const teams: Array<[version: string, share: number, colour: string]> = [
+    ['2.2', 0.18, '#c0392b'],
+    ['2.3', 0.47, '#2e86c1'],
+    ['2.4', 0.35, '#27ae60'],
+  ]
+  teams.forEach(([version, share, colour], row) => {
+    const y = 30 + row * 55
+    context.fillStyle = '#333'
+    context.fillText(`v${version}`, 16, y + 24)
+    context.fillStyle = colour
+    context.fillRect(70, y, share * 800, 36)
+    context.fillStyle = '#333'
+    context.fillText(`${Math.round(share * 100)} % of teams`, 80 + share * 800, y + 24)
+  })
+  return canvas.toDataURL('image/png').split(',')[1] ?? ''
 }
 
 /** In the page: whether its log shows at least `count` messages. */
