@@ -7,7 +7,7 @@ import { openTransport, type RtcImplementation } from '../../src/transport/index
 import { DeferredUpdates } from '../../src/history/index.js'
 import { tappedWebSocket } from './signaling-tap.js'
 import { joinTraceOn, traceLine } from './join-trace.js'
-import { countingRtc, type CountingRtc } from './counting-rtc.js'
+import { countingRtc, type CountingRtc, type RtcWithChannel } from './counting-rtc.js'
 import { nodeRtc } from './node-rtc.js'
 import type { NodePeerCommand, NodePeerOptions, NodePeerReply, NodePeerState, SentCounts } from './node-peer.js'
 
@@ -22,7 +22,7 @@ globalThis.WebSocket = tap.WebSocket
 /** This machine's clock in ms since the epoch, sub-ms (comparable between processes). */
 const now = (): number => performance.timeOrigin + performance.now()
 
-const baseRtc = nodeRtc(options.rtc ?? 'wrtc')
+const baseRtc = slowOffers(nodeRtc(options.rtc ?? 'wrtc'), options.offerDelayMs)
 const counting: CountingRtc | null = options.countSends === true ? countingRtc(baseRtc) : null
 const rtc: RtcImplementation = counting?.rtc ?? baseRtc
 // The y-webrtc room this peer opens (Parley's transport keeps its own to itself): noted as it
@@ -175,6 +175,24 @@ function state(): NodePeerState {
     liveLinks: session.liveLinks(),
     join: session.joinCounts(),
   }
+}
+
+/** The WebRTC classes with each `createOffer` started `delayMs` later (unchanged without a delay). */
+function slowOffers(rtc: RtcWithChannel, delayMs: number | undefined): RtcWithChannel {
+  if (delayMs === undefined) return rtc
+  class SlowOfferPeerConnection extends rtc.RTCPeerConnection {
+    constructor(config?: RTCConfiguration) {
+      super(config)
+      const createOffer = this.createOffer.bind(this) as (options?: RTCOfferOptions) => Promise<RTCSessionDescriptionInit>
+      this.createOffer = ((options?: RTCOfferOptions) =>
+        new Promise((resolve) => setTimeout(resolve, delayMs)).then(() => {
+          // A browser rejects an offer of a closed connection; wrtc's native side may be gone by then.
+          if (this.signalingState === 'closed') throw new Error('the connection closed while its offer waited')
+          return createOffer(options)
+        })) as RTCPeerConnection['createOffer']
+    }
+  }
+  return { ...rtc, RTCPeerConnection: SlowOfferPeerConnection }
 }
 
 /**

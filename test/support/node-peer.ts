@@ -31,6 +31,12 @@ export interface NodePeerOptions {
   countSends?: boolean
   /** Joins the room only on `join()`, so that peers started one by one can join at once. */
   deferJoin?: boolean
+  /**
+   * Delays each offer its connections create by this many ms, as a slow machine would: an
+   * offer from a peer that comes meanwhile is answered first (stock y-webrtc then answers it
+   * with the link it began to offer on).
+   */
+  offerDelayMs?: number
 }
 
 /** y-webrtc messages a peer sent or received on its links' data channels, by kind (read from each message's first bytes). */
