@@ -13,6 +13,7 @@ import { Relay, type RelayStats } from './relay.js'
 import { wrapRtcForFramingAndLiveness } from './rtc.js'
 import { dropBeforeUnloadHook, keepLivenessRemovalsLocal, relayDocumentChangesAfterDraw, type DocumentChanges } from './room-handlers.js'
 import { banPeerOf, bringsNewWriting, writersOf } from './banned-peers.js'
+import { CrossedChannels } from './crossed-channels.js'
 import { screenSignals } from './signal-screen.js'
 import { joinStateOf } from './join-state.js'
 import { reofferStuckLinks, type StuckLinkStats } from './stuck-links.js'
@@ -98,6 +99,7 @@ export function openTransport(options: TransportOptions): Transport {
   const relay = new Relay()
   const fileChannels = new FileChannels()
   let files: Promise<FileTransfers> | null = null
+  const crossedChannels = new CrossedChannels()
   const refused = noRefusals()
   let bannedPeers = 0
   /** Who wrote what flooded a link, as Yjs client ids. */
@@ -120,7 +122,8 @@ export function openTransport(options: TransportOptions): Transport {
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }
   if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
   const rtc = options.wrtc ?? browserRtc()
-  if (rtc !== null) peerOpts.wrtc = wrapRtcForFramingAndLiveness(rtc, { liveness, framing, relay, files: fileChannels })
+  if (rtc !== null)
+    peerOpts.wrtc = crossedChannels.wrap(wrapRtcForFramingAndLiveness(rtc, { liveness, framing, relay, files: fileChannels }))
   // The signaling server sees only the hashed topic; a private room's payloads are
   // encrypted with a key derived from its secret (y-webrtc's `password`).
   const provider = new WebrtcProvider(options.topic, options.doc, {
@@ -165,7 +168,13 @@ export function openTransport(options: TransportOptions): Transport {
     const stopRelay = relay.attach(room)
     keepLivenessRemovalsLocal(room, LIVENESS_ORIGIN)
     dropBeforeUnloadHook(room)
-    stops = [stopRelay, relayDocumentChangesAfterDraw(room, options.changes), screenSignals(room), reofferStuckLinks(room, {}, stuck)]
+    stops = [
+      stopRelay,
+      relayDocumentChangesAfterDraw(room, options.changes),
+      screenSignals(room),
+      reofferStuckLinks(room, {}, stuck),
+      crossedChannels.attach(room),
+    ]
     banPeer = (pc) => {
       // Not from inside the channel's message handler that noticed the flood.
       queueMicrotask(() => {

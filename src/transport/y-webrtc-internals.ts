@@ -92,7 +92,7 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
   { owner: 'link.peer', member: 'send', kind: 'function', usedBy: 'Relay' },
   { owner: 'link.peer', member: 'destroy', kind: 'function', usedBy: 'retireLink, banPeerOf' },
   // simple-peer's, not y-webrtc's: the RTCPeerConnection of a link (null once destroyed).
-  { owner: 'link.peer', member: '_pc', kind: 'objectOrNull', usedBy: 'banPeerOf, Relay' },
+  { owner: 'link.peer', member: '_pc', kind: 'objectOrNull', usedBy: 'banPeerOf, Relay, CrossedChannels' },
 ]
 
 /** The y-webrtc exports the check looks at (the module itself, unless a test passes a changed copy). */

@@ -7,7 +7,7 @@ import { openTransport, type RtcImplementation } from '../../src/transport/index
 import { DeferredUpdates } from '../../src/history/index.js'
 import { tappedWebSocket } from './signaling-tap.js'
 import { joinTraceOn, traceLine } from './join-trace.js'
-import { countingRtc, type CountingRtc } from './counting-rtc.js'
+import { countingRtc, type CountingRtc, type RtcWithChannel } from './counting-rtc.js'
 import { nodeRtc } from './node-rtc.js'
 import type { NodePeerCommand, NodePeerOptions, NodePeerReply, NodePeerState, SentCounts } from './node-peer.js'
 
@@ -22,7 +22,7 @@ globalThis.WebSocket = tap.WebSocket
 /** This machine's clock in ms since the epoch, sub-ms (comparable between processes). */
 const now = (): number => performance.timeOrigin + performance.now()
 
-const baseRtc = nodeRtc(options.rtc ?? 'wrtc')
+const baseRtc = slowOffers(nodeRtc(options.rtc ?? 'wrtc'), options.offerDelayMs)
 const counting: CountingRtc | null = options.countSends === true ? countingRtc(baseRtc) : null
 const rtc: RtcImplementation = counting?.rtc ?? baseRtc
 // The y-webrtc room this peer opens (Parley's transport keeps its own to itself): noted as it
@@ -43,6 +43,8 @@ class Session {
   readonly pushed: Record<string, number> = {}
   /** What this session's links sent on y-webrtc's data channels, by message kind. */
   readonly sent: SentCounts = { syncStep1: 0, syncStep2: 0, update: 0, awareness: 0, other: 0 }
+  /** What arrived on this session's links' y-webrtc channels, by message kind. */
+  readonly received: SentCounts = { syncStep1: 0, syncStep2: 0, update: 0, awareness: 0, other: 0 }
   /** Whether a document change happened since the last batch the transport got (Parley only). */
   unsentChanges = false
   stockProvider: WebrtcProvider | null = null
@@ -69,7 +71,7 @@ class Session {
     if (this.#close !== null) return
     const { doc, awareness } = this
     const room = this.#options
-    const countedRtc = countingSends(rtc, this.sent)
+    const countedRtc = countingSends(rtc, this.sent, this.received)
     const peerOpts = { wrtc: countedRtc, config: { iceServers: [] } }
     const maxConns = room.maxConns === undefined ? {} : { maxConns: room.maxConns }
     if (room.kind === 'stock') {
@@ -166,6 +168,7 @@ function state(): NodePeerState {
     tap: { ...tap.counts },
     links: session.links(),
     sent: { ...session.sent },
+    received: { ...session.received },
     unsentChanges: session.unsentChanges,
     relay: session.relay(),
     transportSent: session.transportSent(),
@@ -174,12 +177,30 @@ function state(): NodePeerState {
   }
 }
 
+/** The WebRTC classes with each `createOffer` started `delayMs` later (unchanged without a delay). */
+function slowOffers(rtc: RtcWithChannel, delayMs: number | undefined): RtcWithChannel {
+  if (delayMs === undefined) return rtc
+  class SlowOfferPeerConnection extends rtc.RTCPeerConnection {
+    constructor(config?: RTCConfiguration) {
+      super(config)
+      const createOffer = this.createOffer.bind(this) as (options?: RTCOfferOptions) => Promise<RTCSessionDescriptionInit>
+      this.createOffer = ((options?: RTCOfferOptions) =>
+        new Promise((resolve) => setTimeout(resolve, delayMs)).then(() => {
+          // A browser rejects an offer of a closed connection; wrtc's native side may be gone by then.
+          if (this.signalingState === 'closed') throw new Error('the connection closed while its offer waited')
+          return createOffer(options)
+        })) as RTCPeerConnection['createOffer']
+    }
+  }
+  return { ...rtc, RTCPeerConnection: SlowOfferPeerConnection }
+}
+
 /**
  * The WebRTC classes with every send on y-webrtc's own data channel counted by message kind into
- * `sent`; innermost below Parley's wrappers, so what Parley's framing passes on (small messages:
- * whole) is what is counted.
+ * `sent`, and every message arriving on it into `received`; innermost below Parley's wrappers, so
+ * what Parley's framing passes on (small messages: whole) is what is counted.
  */
-function countingSends(inner: RtcImplementation, sent: SentCounts): RtcImplementation {
+function countingSends(inner: RtcImplementation, sent: SentCounts, received: SentCounts): RtcImplementation {
   const count = (channel: RTCDataChannel): void => {
     const send = channel.send.bind(channel) as (data: unknown) => void
     Object.defineProperty(channel, 'send', {
@@ -189,6 +210,7 @@ function countingSends(inner: RtcImplementation, sent: SentCounts): RtcImplement
         send(data)
       },
     })
+    channel.addEventListener('message', (event: MessageEvent<unknown>) => countSent(received, event.data))
   }
   class CountingPeerConnection extends inner.RTCPeerConnection {
     override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
@@ -206,6 +228,7 @@ function countingSends(inner: RtcImplementation, sent: SentCounts): RtcImplement
   return { ...inner, RTCPeerConnection: CountingPeerConnection }
 }
 
+/** Counts one y-webrtc message into `sent` by its kind. */
 function countSent(sent: SentCounts, data: unknown): void {
   const bytes = ArrayBuffer.isView(data)
     ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)

@@ -31,9 +31,15 @@ export interface NodePeerOptions {
   countSends?: boolean
   /** Joins the room only on `join()`, so that peers started one by one can join at once. */
   deferJoin?: boolean
+  /**
+   * Delays each offer its connections create by this many ms, as a slow machine would: an
+   * offer from a peer that comes meanwhile is answered first (stock y-webrtc then answers it
+   * with the link it began to offer on).
+   */
+  offerDelayMs?: number
 }
 
-/** y-webrtc messages a peer sent on its links' data channels, by kind (read from each message's first bytes). */
+/** y-webrtc messages a peer sent or received on its links' data channels, by kind (read from each message's first bytes). */
 export interface SentCounts {
   /** Sync step 1: requests for what the sender lacks. */
   syncStep1: number
@@ -73,6 +79,8 @@ export interface NodePeerState {
   links: string[]
   /** What it sent on y-webrtc's data channels since it joined the room it is in. */
   sent: SentCounts
+  /** What arrived on y-webrtc's data channels since it joined (a message Parley's framing reassembled counts once). */
+  received: SentCounts
   /** Whether a document change happened since the last batch its transport got (a Parley peer's; false for stock). */
   unsentChanges: boolean
   /** A Parley peer's relay counters (null for stock). */

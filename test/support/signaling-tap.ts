@@ -16,6 +16,13 @@ export interface TapOptions {
    * and the link that offered is given up (as when a link fails during its setup).
    */
   breakAnswers?: number
+  /**
+   * Holds the first offer to this peer (and the signals after it) until its sender announces
+   * itself again; the announcement goes on first and the held signals right after it, in a
+   * microtask: a stock peer then begins a link of its own to the sender and gets the sender's
+   * offer before its own offer is out (the glare stock y-webrtc 10.3 answers with that link).
+   */
+  holdFirstOfferUntilAnnounce?: boolean
   /** Delays each signal addressed to this peer by this many ms (a slow network; order is kept). */
   delaySignalsMs?: number
   /**
@@ -84,12 +91,22 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
   const delayed = new WeakSet<() => void>()
   /** Candidates seen from each peer (slowAnswer). */
   const candidatesFrom = new Map<string, number>()
+  /** Peers whose signals wait for their next announcement (holdFirstOfferUntilAnnounce), and whether one was held yet. */
+  const heldForAnnounce = new Set<string>()
+  let heldFirstOffer = false
 
   /** Whether an incoming frame goes on to y-webrtc now; `deliver` hands it on later otherwise. */
   const admit = (text: unknown, deliver: () => void): boolean => {
     const data = payloadOf(text)
     if (data === null || typeof data.from !== 'string' || ownIds.has(data.from)) return true
     if (data.type === 'announce') {
+      const waiting = held.get(data.from)
+      if (heldForAnnounce.delete(data.from) && waiting !== undefined) {
+        held.delete(data.from)
+        queueMicrotask(() => {
+          for (const release of waiting) release()
+        })
+      }
       if (counts.droppedAnnounces >= (options.dropAnnounces ?? 0)) return true
       counts.droppedAnnounces++
       return false
@@ -103,7 +120,13 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
       return false
     }
     const waiting = held.get(data.from)
-    if (waiting !== undefined || (kind === 'offer' && options.holdOffersUntilOwnOffer === true && !offeredTo.has(data.from))) {
+    if (kind === 'offer' && options.holdFirstOfferUntilAnnounce === true && !heldFirstOffer) {
+      heldFirstOffer = true
+      heldForAnnounce.add(data.from)
+    }
+    const holding =
+      heldForAnnounce.has(data.from) || (kind === 'offer' && options.holdOffersUntilOwnOffer === true && !offeredTo.has(data.from))
+    if (waiting !== undefined || holding) {
       if (kind === 'offer') counts.heldOffers++
       held.set(data.from, [...(waiting ?? []), deliver])
       return false
