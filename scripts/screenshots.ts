@@ -1,5 +1,6 @@
 // Takes the README's screenshots: the built site with a real conversation between three
 // browsers, at 1280 and 360 px, light and dark, into docs/screenshots/. Run: npm run screenshots
+// (emoji in messages need an emoji font, e.g. Debian's fonts-noto-color-emoji, or they show as boxes).
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -115,9 +116,9 @@ function drawUpgradePath(): string {
     context.fillStyle = '#333'
     context.fillText(`v${version}`, 16, y + 24)
     context.fillStyle = colour
-    context.fillRect(70, y, share * 800, 36)
+    context.fillRect(70, y, share * 600, 36)
     context.fillStyle = '#333'
-    context.fillText(`${Math.round(share * 100)} % of teams`, 80 + share * 800, y + 24)
+    context.fillText(`${Math.round(share * 100)} % of teams`, 80 + share * 600, y + 24)
   })
   return canvas.toDataURL('image/png').split(',')[1] ?? ''
 }

@@ -1,8 +1,8 @@
 // Where the user writes a message: Enter sends, Shift+Enter adds a line, IME-safe.
 // Over-long drafts are not cut: the reason is shown and Send is disabled. Typing @ offers the
 // members' names to complete (a listbox the field points at; arrows, Tab or Enter, Escape).
-// A file is attached with the 📎 button, pasted or dropped; one over MAX_FILE_BYTES is refused here.
-import { LitElement, css, html, nothing } from 'lit'
+// A file is attached with the paperclip button, pasted or dropped; one over MAX_FILE_BYTES is refused here.
+import { LitElement, css, html, nothing, svg } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import { MAX_FILE_BYTES, MAX_MESSAGE_CHARS, canSign, draftProblem } from '../room/index.js'
 import { intent } from './events.js'
@@ -13,6 +13,8 @@ import { lightTheme, sharedStyles } from './shared-styles.js'
 const numberFormat = new Intl.NumberFormat('en')
 /** Completing @mentions: its code loads when the user first types an @ (lazy-part.ts). */
 const mentionCompletion = new LazyModule(() => import('./mention-completion.js'))
+/** The attach button's icon: drawn, not an emoji, so it shows where no emoji font is installed. */
+const PAPERCLIP = svg`<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/></svg>`
 const BYTES_PER_MB = 1024 * 1024
 /** What the attach button says about files: the limit, and where the bytes live. */
 const FILE_NOTE = `Files up to ${MAX_FILE_BYTES / BYTES_PER_MB} MB, sent peer to peer: others can fetch one only while someone who has it is online.`
@@ -52,7 +54,7 @@ export class ParleyComposer extends LitElement {
     css`
     :host { display: block; }
     form { position: relative; display: grid; grid-template-columns: 1fr auto auto; gap: 0.5rem; align-items: end; }
-    .attach { padding: 0.6rem 0.7rem; background: transparent; color: inherit; border: 1px solid var(--parley-input-border, ${lightTheme.inputBorder}); }
+    .attach { display: inline-flex; align-items: center; padding: 0.6rem 0.7rem; background: transparent; color: inherit; border: 1px solid var(--parley-input-border, ${lightTheme.inputBorder}); }
     .attach:is(:hover, :focus-visible) ~ .file-note { position: static; width: auto; height: auto; clip-path: none; margin: 0; grid-column: 1 / -1;
       color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.85em; }
     label { grid-column: 1 / -1; }
@@ -263,7 +265,7 @@ export class ParleyComposer extends LitElement {
               )}</ul>`
         }
         <button part="attach" class="attach" type="button" aria-label="Attach a file" aria-describedby="file-note" ?disabled=${!canSign()}
-          @click=${() => this.picker.click()}>📎</button>
+          @click=${() => this.picker.click()}>${PAPERCLIP}</button>
         <input type="file" hidden @change=${this.#onPicked}>
         <button part="send" type="submit" ?disabled=${problem !== null}>Send</button>
         <p class="visually-hidden file-note" id="file-note">${canSign() ? FILE_NOTE : FILE_NOTE_INSECURE}</p>
