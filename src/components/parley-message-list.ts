@@ -322,6 +322,13 @@ export class ParleyMessageList extends LitElement {
     return log.scrollHeight - log.scrollTop - log.clientHeight <= STICK_TO_BOTTOM_PX
   }
 
+  /** Whether the view is scrolled all the way down (within a pixel), at the size last handled. */
+  #atBottom(): boolean {
+    const log = this.log
+    if (!this.hasUpdated || log.clientHeight !== this.#sizedHeight) return false
+    return log.scrollHeight - log.scrollTop - log.clientHeight < 1
+  }
+
   #onScroll(): void {
     const log = this.log
     const fromBottom = log.scrollHeight - log.scrollTop - log.clientHeight
@@ -333,6 +340,10 @@ export class ParleyMessageList extends LitElement {
 
   /** Scrolls to the newest message and follows new ones again (the jump button; sending). */
   scrollToNewest(): void {
+    // Already following and showing the newest, nothing pending: a redraw would change nothing
+    // (it costs a sender 0.2–1 ms before its signed message goes on). A view the user has just
+    // moved up, before its scroll event, is not at the newest and takes the full path.
+    if (this.#stick && this.#anchor === null && this.unseen === 0 && !this.far && this.#atBottom()) return
     this.#stick = true
     this.#stuckTop = this.log?.scrollTop ?? 0 // the view goes down from here at the next render
     this.unseen = 0
