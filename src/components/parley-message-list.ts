@@ -6,8 +6,10 @@
 // the newest, and search with jumps to each match.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
+import { guard } from 'lit/directives/guard.js'
 import { repeat } from 'lit/directives/repeat.js'
 import { colorFor, draftProblem, unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../room/index.js'
+import { StableAnnotations } from './entry-memo.js'
 import { intent } from './events.js'
 import { LazyModule, LazyPart } from './lazy-part.js'
 import { MESSAGE_KEYS_HINT, moveTarget } from './log-keys.js'
@@ -172,6 +174,8 @@ export class ParleyMessageList extends LitElement {
   #search = new MessageSearch()
   #actions = new LazyPart(this, messageActions)
   #editedCopies = new WeakMap<MessageRecord, MessageRecord>()
+  /** Each shown message's annotation, the same object while it shows the same: entries redraw only when it changes. */
+  #annotations = new StableAnnotations()
   /** Where each notice sits (after how many messages): a message right after one starts a new header. */
   #noticeAfter = new Set<number>()
   /** The names an @mention may refer to (the members'), the reader's own among them. */
@@ -240,6 +244,7 @@ export class ParleyMessageList extends LitElement {
 
   override updated(): void {
     this.#measure()
+    this.#syncSetSize()
     const log = this.log
     if (this.#stick) {
       log.scrollTop = log.scrollHeight
@@ -322,6 +327,13 @@ export class ParleyMessageList extends LitElement {
     return log.scrollHeight - log.scrollTop - log.clientHeight <= STICK_TO_BOTTOM_PX
   }
 
+  /** Whether the view is scrolled all the way down (within a pixel), at the size last handled. */
+  #atBottom(): boolean {
+    const log = this.log
+    if (!this.hasUpdated || log.clientHeight !== this.#sizedHeight) return false
+    return log.scrollHeight - log.scrollTop - log.clientHeight < 1
+  }
+
   #onScroll(): void {
     const log = this.log
     const fromBottom = log.scrollHeight - log.scrollTop - log.clientHeight
@@ -333,6 +345,10 @@ export class ParleyMessageList extends LitElement {
 
   /** Scrolls to the newest message and follows new ones again (the jump button; sending). */
   scrollToNewest(): void {
+    // Already following and showing the newest, nothing pending: a redraw would change nothing
+    // (it costs a sender 0.2–1 ms before its signed message goes on). A view the user has just
+    // moved up, before its scroll event, is not at the newest and takes the full path.
+    if (this.#stick && this.#anchor === null && this.unseen === 0 && !this.far && this.#atBottom()) return
     this.#stick = true
     this.#stuckTop = this.log?.scrollTop ?? 0 // the view goes down from here at the next render
     this.unseen = 0
@@ -544,7 +560,7 @@ export class ParleyMessageList extends LitElement {
           (entry) =>
             'notice' in entry
               ? html`<div class="notice" data-key=${entry.key}>${entry.notice.text}</div>`
-              : this.#renderMessage(entry, entry.message.id === hitId, now),
+              : this.#renderEntry(entry, entry.message.id === hitId, now),
         )}</div>
         <div aria-hidden="true" style=${safeStyle({ height: pixels(below) })}></div>
       </div>
@@ -763,23 +779,86 @@ export class ParleyMessageList extends LitElement {
     return copy
   }
 
-  #renderMessage(entry: Extract<Entry, { message: MessageRecord }>, hit: boolean, now: number) {
-    const { previousMessage } = entry
-    const annotated = this.annotationOf(entry.message)
-    // The text as its author's last edit left it, drawn at the same spot as any text.
-    const message = annotated.text === entry.message.text ? entry.message : this.#editedCopy(entry.message, annotated.text)
-    const id = message.id
-    const verdict = this.verdictOf(entry.message)
-    const own = verdict === 'verified' && this.selfId !== '' && message.authorId === this.selfId
-    const original = annotated.replyTo === null ? undefined : this.messages[this.indexOf(annotated.replyTo)]
-    const react = (emoji: string, on: boolean): void => {
-      this.dispatchEvent(intent('parley-react', { id, emoji, on }))
-    }
-    const newDay = previousMessage === null || !sameDay(previousMessage.sentAt, message.sentAt)
+  /** The message as its annotations leave it, the same object as last time if it shows the same. */
+  #annotated(record: MessageRecord): AnnotatedMessage {
+    return this.#annotations.keep(record, this.annotationOf(record))
+  }
+
+  /**
+   * Writes the log's length into each rendered message (`aria-setsize`); done here, not in the
+   * entries' templates, so that a new message does not make every entry render again.
+   */
+  #syncSetSize(): void {
+    const size = String(this.messages.length)
+    for (const article of this.items.querySelectorAll<HTMLElement>('article'))
+      if (article.getAttribute('aria-setsize') !== size) article.setAttribute('aria-setsize', size)
+  }
+
+  /**
+   * A message entry, rendered again only when something it shows changed: its record, verdict and
+   * annotation, its place (position, group, day), search and jump highlight, the message it
+   * quotes, the reader's id and the member names; always while its actions or editor are open.
+   */
+  #renderEntry(entry: Extract<Entry, { message: MessageRecord }>, hit: boolean, now: number) {
+    const { message: record, previousMessage } = entry
+    const id = record.id
+    const annotated = this.#annotated(record)
+    const verdict = this.verdictOf(record)
+    const newDay = previousMessage === null || !sameDay(previousMessage.sentAt, record.sentAt)
     // A continued message keeps its author and time for screen readers; only the eye skips them.
     // An edited message shows its header, so that "(edited)" is seen; the verdicts are the
     // records' own (a copy with the edited text would not verify).
-    const continued = !newDay && !annotated.edited && continuesGroup(entry.previous, entry.message, this.verdictOf)
+    const continued = !newDay && !annotated.edited && continuesGroup(entry.previous, record, this.verdictOf)
+    const day = newDay ? dayLabel(record.sentAt, now) : null
+    const original = annotated.replyTo === null ? undefined : this.messages[this.indexOf(annotated.replyTo)]
+    const quoted = original === undefined ? null : this.#annotated(original)
+    const quotedVerdict: Verdict = original === undefined ? 'pending' : this.verdictOf(original)
+    const highlighted = hit || this.jumpedTo === id
+    // An open panel or editor depends on more state (its loading, the delete confirmation): drawn every time.
+    const open = this.actionsFor === id || this.editing === id ? {} : false
+    const inputs = { annotated, verdict, continued, day, original, quoted, quotedVerdict, highlighted }
+    return guard(
+      [
+        record,
+        annotated,
+        verdict,
+        entry.index,
+        continued,
+        day,
+        highlighted,
+        original,
+        quoted,
+        quotedVerdict,
+        open,
+        this.selfId,
+        this.mentionNames,
+        this.fetchFile,
+      ],
+      () => this.#renderMessage(entry, inputs),
+    )
+  }
+
+  #renderMessage(
+    entry: Extract<Entry, { message: MessageRecord }>,
+    inputs: {
+      annotated: AnnotatedMessage
+      verdict: Verdict
+      continued: boolean
+      day: string | null
+      original: MessageRecord | undefined
+      quoted: AnnotatedMessage | null
+      quotedVerdict: Verdict
+      highlighted: boolean
+    },
+  ) {
+    const { annotated, verdict, continued, day, original, quoted, quotedVerdict, highlighted } = inputs
+    // The text as its author's last edit left it, drawn at the same spot as any text.
+    const message = annotated.text === entry.message.text ? entry.message : this.#editedCopy(entry.message, annotated.text)
+    const id = message.id
+    const own = verdict === 'verified' && this.selfId !== '' && message.authorId === this.selfId
+    const react = (emoji: string, on: boolean): void => {
+      this.dispatchEvent(intent('parley-react', { id, emoji, on }))
+    }
     const times = messageTimes(message)
     const fullTime = times.full
     // Editing starts from the actions panel, so its code (the editor's too) is loaded by then.
@@ -787,23 +866,16 @@ export class ParleyMessageList extends LitElement {
       this.editing === id ? this.#actions.use()?.renderEditor(message.text, (text) => this.#finishEdit(id, text, message.text)) : undefined
     return html`
       <div class="entry" data-key=${entry.key}>
-        ${newDay ? html`<div class="day">${dayLabel(message.sentAt, now)}</div>` : nothing}
-        <article part="message" class="${continued ? 'continued' : ''} ${hit || this.jumpedTo === id ? 'hit' : ''}" title=${continued ? fullTime : nothing}
-          aria-posinset=${entry.index + 1} aria-setsize=${this.messages.length} aria-describedby="message-keys">
+        ${day === null ? nothing : html`<div class="day">${day}</div>`}
+        <article part="message" class="${continued ? 'continued' : ''} ${highlighted ? 'hit' : ''}" title=${continued ? fullTime : nothing}
+          aria-posinset=${entry.index + 1} aria-describedby="message-keys">
           <div class="meta ${continued && !annotated.edited ? 'visually-hidden' : ''}">
             ${authorLabel(message, verdict)}
             <time datetime=${times.iso} title=${fullTime}><span aria-hidden="true">${times.short}</span><span class="visually-hidden">${fullTime}</span></time>
             ${annotated.edited ? html`<span class="edited">(edited)</span>` : nothing}
           </div>
           ${
-            annotated.replyTo === null
-              ? nothing
-              : renderQuote(
-                  original,
-                  original === undefined ? null : this.annotationOf(original),
-                  original === undefined ? 'pending' : this.verdictOf(original),
-                  () => this.#jumpTo(annotated.replyTo ?? ''),
-                )
+            annotated.replyTo === null ? nothing : renderQuote(original, quoted, quotedVerdict, () => this.#jumpTo(annotated.replyTo ?? ''))
           }
           ${
             annotated.deleted

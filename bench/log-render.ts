@@ -1,0 +1,117 @@
+// Log redraw benchmark: how long the message list takes to take in one new message while its
+// whole window (up to 200 entries) is rendered, for this tree and a git revision, in one browser.
+// Run alone: npx tsx bench/log-render.ts [--baseline REV] [--rounds 5]
+import { execFileSync } from 'node:child_process'
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'vite'
+import { launchChromium, serveStatic } from '../test/support/browsers.js'
+
+/** Messages in the log before the timed ones arrive. */
+const START_MESSAGES = 150
+/** Messages appended and timed per round: the window grows from 150 to 200 entries. */
+const TIMED_MESSAGES = 50
+/** Rounds per build; the builds take turns, so both meet the same load. */
+const DEFAULT_ROUNDS = 5
+
+/** The page: one message list, a log of START_MESSAGES, and a function that times appends. */
+function entrySource(listModule: string): string {
+  return `import ${JSON.stringify(listModule)}
+const list = document.createElement('parley-message-list')
+list.style.height = '600px'
+list.style.display = 'flex'
+document.body.append(list)
+list.verdictOf = () => 'verified'
+const start = Date.UTC(2026, 11, 2, 8, 0, 0)
+const make = (i) => ({ id: 'm' + i, authorId: 'u' + (i % 3), authorName: 'User ' + (i % 3),
+  text: 'Message ' + i + ' with a link https://example.com/' + i + ' and \`some code\` in it', sentAt: start + Math.floor(i / 2) * 60000 })
+window.timeAppends = async (startCount, timed) => {
+  let messages = Array.from({ length: startCount }, (_, i) => make(i))
+  list.messages = messages
+  await list.updateComplete
+  const times = []
+  for (let k = 0; k < timed; k++) {
+    messages = [...messages, make(messages.length)]
+    const t0 = performance.now()
+    list.messages = messages
+    await list.updateComplete
+    times.push(performance.now() - t0)
+  }
+  return times
+}
+`
+}
+
+/** Builds a page around the message list of the source tree at `source` into `outDir`. */
+async function buildPage(source: string, outDir: string): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'parley-log-render-'))
+  await writeFile(join(root, 'entry.js'), entrySource(join(source, 'src/components/parley-message-list.ts')))
+  await writeFile(join(root, 'index.html'), '<!doctype html><html><body><script type="module" src="./entry.js"></script></body></html>')
+  await build({ root, logLevel: 'error', configFile: false, build: { outDir, emptyOutDir: true } })
+  await rm(root, { recursive: true, force: true })
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+/** Median and p90 time, in ms, for the list to render one appended message, per build. */
+export async function runLogRenderBench(baseline: string | undefined, rounds = DEFAULT_ROUNDS) {
+  const repo = fileURLToPath(new URL('..', import.meta.url))
+  const work = await mkdtemp(join(tmpdir(), 'parley-log-render-bench-'))
+  const builds: { name: string; source: string }[] = [{ name: 'this tree', source: repo }]
+  if (baseline !== undefined) {
+    const source = join(work, 'baseline-source')
+    await mkdir(source)
+    const archive = execFileSync('git', ['-C', repo, 'archive', '--format=tar', baseline], { maxBuffer: 1 << 30 })
+    execFileSync('tar', ['-x', '-C', source], { input: archive })
+    await symlink(join(repo, 'node_modules'), join(source, 'node_modules'))
+    builds.push({ name: baseline, source })
+  }
+  const browser = await launchChromium()
+  try {
+    const pages = []
+    for (const [i, { name, source }] of builds.entries()) {
+      const dir = join(work, `dist-${i}`)
+      await buildPage(source, dir)
+      const server = await serveStatic(dir)
+      const page = await browser.newPage({ viewport: { width: 900, height: 700 } })
+      await page.goto(server.url)
+      await page.waitForFunction(() => 'timeAppends' in window)
+      pages.push({ name, page, server, times: [] as number[] })
+    }
+    for (let round = 0; round < rounds; round++)
+      for (const entry of pages)
+        entry.times.push(
+          ...(await entry.page.evaluate(
+            ([start, timed]) => (window as unknown as { timeAppends(a: number, b: number): Promise<number[]> }).timeAppends(start, timed),
+            [START_MESSAGES, TIMED_MESSAGES] as const,
+          )),
+        )
+    for (const entry of pages) await entry.server.close()
+    return pages.map(({ name, times }) => ({
+      build: name,
+      appends: times.length,
+      p50Ms: Math.round(median(times) * 100) / 100,
+      p90Ms: Math.round([...times].sort((a, b) => a - b)[Math.floor(times.length * 0.9)] * 100) / 100,
+    }))
+  } finally {
+    await browser.close()
+    await rm(work, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const flag = process.argv.indexOf('--baseline')
+  const roundsFlag = process.argv.indexOf('--rounds')
+  const figures = await runLogRenderBench(
+    flag > 0 ? process.argv[flag + 1] : undefined,
+    roundsFlag > 0 ? Number(process.argv[roundsFlag + 1]) : undefined,
+  )
+  console.log(`One new message into a log of ${START_MESSAGES}–${START_MESSAGES + TIMED_MESSAGES} messages, all rendered`)
+  console.log('| build | appends | render p50 | p90 |\n|---|---|---|---|')
+  for (const f of figures) console.log(`| ${f.build} | ${f.appends} | ${f.p50Ms} ms | ${f.p90Ms} ms |`)
+}
