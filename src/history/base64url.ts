@@ -1,4 +1,4 @@
-// Unpadded base64url of raw bytes, by table: compact records turn three binary fields into
+// Unpadded base64url of raw bytes, by table: compact records turn their binary fields into
 // strings each time they are parsed, and btoa with regex replaces cost several times more.
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 /** Character codes of the alphabet, by 6-bit value. */
@@ -7,6 +7,13 @@ const CODES = Uint8Array.from(ALPHABET, (char) => char.charCodeAt(0))
 const CHUNK_BYTES = 3 * 1024
 /** Output codes, reused between calls. */
 const out = new Uint16Array((CHUNK_BYTES / 3) * 4)
+/** Longest output written through a plain array, in characters (ids and signatures; see below). */
+const MAX_SHORT_CHARS = 128
+/**
+ * Output codes of short fields, one plain array per output length, reused: V8 applies a plain
+ * array of small integers about twice as fast as a typed-array view (no view made per call).
+ */
+const shortOut: number[][] = []
 
 /** Unpadded base64url of `bytes`, the same text as address's `base64url`. */
 export function encodeBase64url(bytes: Uint8Array): string {
@@ -15,6 +22,8 @@ export function encodeBase64url(bytes: Uint8Array): string {
     for (let start = 0; start < bytes.length; start += CHUNK_BYTES) text += encodeBase64url(bytes.subarray(start, start + CHUNK_BYTES))
     return text
   }
+  const chars = Math.ceil((bytes.length * 4) / 3)
+  if (chars <= MAX_SHORT_CHARS) return encodeShort(bytes, chars)
   let o = 0
   const whole = bytes.length - (bytes.length % 3)
   for (let i = 0; i < whole; i += 3) {
@@ -32,4 +41,30 @@ export function encodeBase64url(bytes: Uint8Array): string {
     if (rest === 2) out[o++] = CODES[(n >> 6) & 63] as number
   }
   return String.fromCharCode.apply(null, out.subarray(0, o) as unknown as number[])
+}
+
+/** `encodeBase64url` of a field whose text is `chars` long (at most MAX_SHORT_CHARS). */
+function encodeShort(bytes: Uint8Array, chars: number): string {
+  let codes = shortOut[chars]
+  if (codes === undefined) {
+    codes = new Array<number>(chars).fill(0)
+    shortOut[chars] = codes
+  }
+  let o = 0
+  const whole = bytes.length - (bytes.length % 3)
+  for (let i = 0; i < whole; i += 3) {
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number)
+    codes[o++] = CODES[n >> 18] as number
+    codes[o++] = CODES[(n >> 12) & 63] as number
+    codes[o++] = CODES[(n >> 6) & 63] as number
+    codes[o++] = CODES[n & 63] as number
+  }
+  const rest = bytes.length - whole
+  if (rest > 0) {
+    const n = ((bytes[whole] as number) << 16) | (rest === 2 ? (bytes[whole + 1] as number) << 8 : 0)
+    codes[o++] = CODES[n >> 18] as number
+    codes[o++] = CODES[(n >> 12) & 63] as number
+    if (rest === 2) codes[o++] = CODES[(n >> 6) & 63] as number
+  }
+  return String.fromCharCode.apply(null, codes)
 }

@@ -15,6 +15,7 @@
 // Both formats stand for the same MessageRecord and the same signed bytes (messageBytes, v1).
 import type * as Y from 'yjs'
 import { encodeBase64url } from './base64url.js'
+import { idString } from './compact-fields.js'
 import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS, fromBase64url, userIdOf } from '../identity/index.js'
 
 /** Longest message text a user may send, in characters (UTF-16 code units). */
@@ -103,27 +104,28 @@ export function parseMessageRecord(value: unknown, keyOf: KeyLookup = noKeys): M
 function parseCompactRecord(value: Record<string, unknown>, keyOf: KeyLookup): MessageRecord | null {
   const { k, i, a, n, text, s, g } = value
   if (k !== MESSAGE_KIND) return null // a kind this build does not know
-  const id = idField(i, MAX_ID_CHARS)
-  const authorId = idField(a, MAX_ID_CHARS)
-  if (id === null || authorId === null) return null
+  if (!isBinaryField(i, MAX_ID_CHARS) || !isBinaryField(a, MAX_ID_CHARS)) return null
   if (!isBoundedString(n, MAX_NAME_CHARS)) return null
   if (!isBoundedString(text, MAX_MESSAGE_CHARS)) return null
   if (!isSentAt(s)) return null
+  if (g !== undefined && !isBinaryField(g, MAX_SIGNATURE_FIELD_CHARS)) return null
+  // Accepted: now the strings. Author ids repeat from record to record (encoded once each).
+  const id = typeof i === 'string' ? i : encodeBase64url(i)
+  const authorId = typeof a === 'string' ? a : idString(a)
   const record: MessageRecord = { id, authorId, authorName: n, text, sentAt: s }
   if (g === undefined) return record
-  const signature = idField(g, MAX_SIGNATURE_FIELD_CHARS)
-  if (signature === null) return null
   const publicKey = keyOf(authorId)
+  const signature = typeof g === 'string' ? g : encodeBase64url(g)
   return publicKey === undefined ? { ...record, signature } : { ...record, publicKey, signature }
 }
 
 const isSentAt = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_SENT_AT_MS
 
-/** A binary-or-string field as its string: raw bytes read as base64url. */
-function idField(value: unknown, maxChars: number): string | null {
-  if (value instanceof Uint8Array) return value.length > 0 && value.length <= MAX_BINARY_FIELD_BYTES ? encodeBase64url(value) : null
-  return isBoundedString(value, maxChars) ? value : null
+/** Whether a field is raw bytes (read as base64url) or a string, within bounds. */
+function isBinaryField(value: unknown, maxChars: number): value is Uint8Array | string {
+  if (value instanceof Uint8Array) return value.length > 0 && value.length <= MAX_BINARY_FIELD_BYTES
+  return isBoundedString(value, maxChars)
 }
 
 /** The raw bytes of a canonical base64url string (one that encodes back to itself), else the string. */
