@@ -11,7 +11,7 @@
 // The signature (identity/annotation-signing.ts) covers every field but itself.
 import type * as Y from 'yjs'
 import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS } from '../identity/index.js'
-import { AUTHOR_BUDGET, LaneBudgets, type BudgetLimits, type SignatureState } from './author-budget.js'
+import { LaneBudgets, type LaneArguments } from './author-budget.js'
 import { parseFileMeta } from './file-meta.js'
 import { MAX_MESSAGE_CHARS } from './schema.js'
 
@@ -131,12 +131,7 @@ export function annotationCostBytes(record: AnnotationRecord): number {
  * the document reached it in.
  */
 export class AnnotationBudgets extends LaneBudgets<AnnotationRecord> {
-  /** As LaneBudgets; by default nothing is known of signatures. */
-  constructor(
-    limits: BudgetLimits = AUTHOR_BUDGET,
-    stateOf: (record: AnnotationRecord) => SignatureState = () => 'unchecked',
-    suspect: (authorId: string) => boolean = () => false,
-  ) {
-    super(limits, stateOf, suspect, annotationCostBytes)
+  constructor(...args: LaneArguments<AnnotationRecord>) {
+    super(annotationCostBytes, ...args)
   }
 }

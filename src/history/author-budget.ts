@@ -127,13 +127,13 @@ export class LaneBudgets<R extends BudgetedRecord> {
    * authors' lanes); `suspect` whether forgeries were found under an author id: its records
    * are then charged as forgeries until checked, and all doubted (`presumedForged`), so that a
    * forged flood costs a re-admission per real message found, not one per burst of forgeries.
-   * `bytesOf` is what a record costs in bytes.
+   * `bytesOf` is what a record costs in bytes; `limits` default to AUTHOR_BUDGET.
    */
   constructor(
-    limits: BudgetLimits,
-    stateOf: (record: R) => SignatureState,
-    suspect: (authorId: string) => boolean,
     bytesOf: (record: R) => number,
+    limits: BudgetLimits = AUTHOR_BUDGET,
+    stateOf: (record: R) => SignatureState = () => 'unchecked',
+    suspect: (authorId: string) => boolean = () => false,
   ) {
     this.#limits = limits
     this.#stateOf = stateOf
@@ -202,15 +202,14 @@ export class LaneBudgets<R extends BudgetedRecord> {
   }
 }
 
-/** The budgets of a room's authors for messages. */
+/** LaneBudgets' arguments after `bytesOf`: limits, what is known of signatures, which ids are suspect. */
+export type LaneArguments<R extends BudgetedRecord> =
+  ConstructorParameters<typeof LaneBudgets<R>> extends [unknown, ...infer Rest] ? Rest : never
+
+/** The budgets of a room's authors for messages, each costing `recordBytes`. */
 export class AuthorBudgets extends LaneBudgets<MessageRecord> {
-  /** As LaneBudgets, each message costing `recordBytes`; by default nothing is known of signatures. */
-  constructor(
-    limits: BudgetLimits = AUTHOR_BUDGET,
-    stateOf: (record: MessageRecord) => SignatureState = () => 'unchecked',
-    suspect: (authorId: string) => boolean = () => false,
-  ) {
-    super(limits, stateOf, suspect, recordBytes)
+  constructor(...args: LaneArguments<MessageRecord>) {
+    super(recordBytes, ...args)
   }
 }
 
