@@ -110,7 +110,7 @@ describe('edits, deletions, reactions and replies', () => {
     await Promise.all([a.close(), b.close()])
   })
 
-  it("refuses a forged edit or deletion of Alice's message, and marks it", async () => {
+  it("refuses a forged edit or deletion of Alice's message, marks it, and lets no forged flood spend her budget", async () => {
     const room = uniqueRoom('forged-edit')
     const url = roomUrl(stack.site.url, stack.signaling.url, room)
     const a = await joinRoom(stack.browsers[0], url, 'Alice')
