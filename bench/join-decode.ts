@@ -6,7 +6,7 @@ import * as Y from 'yjs'
 import { base64url } from '../src/address/index.js'
 import { AuthorBudgets, appendMessage, readMessages, withoutCopies, type MessageRecord } from '../src/history/index.js'
 import { generateSigningKeys, signerFor, type Signer } from '../src/identity/index.js'
-import { BudgetSignatures } from '../src/room/budget-signatures.js'
+import { BudgetSignatures, MESSAGE_SIGNING } from '../src/room/budget-signatures.js'
 
 /** Records by default: issue 12's late joiner. */
 const DEFAULT_COUNT = 10_000
@@ -75,7 +75,7 @@ export async function runJoinDecodeBench(
     const t2 = performance.now()
     const valid = withoutCopies(batch.messages, new Map())
     const t3 = performance.now()
-    const shown = new AuthorBudgets(undefined, new BudgetSignatures('parley-v1-join-decode-bench').stateOf).admit(valid)
+    const shown = new AuthorBudgets(undefined, new BudgetSignatures('parley-v1-join-decode-bench', MESSAGE_SIGNING).stateOf).admit(valid)
     const t4 = performance.now()
     if (batch.messages.length !== count || valid.length !== count || shown.length === 0) throw new Error('join-decode: records lost')
     best.decodeMs = Math.min(best.decodeMs, t1 - t0)

@@ -11,7 +11,7 @@
 // The signature (identity/annotation-signing.ts) covers every field but itself.
 import type * as Y from 'yjs'
 import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS } from '../identity/index.js'
-import { fullBucket, spend, AUTHOR_BUDGET, type BudgetLimits, type Bucket } from './author-budget.js'
+import { LaneBudgets, type LaneArguments } from './author-budget.js'
 import { parseFileMeta } from './file-meta.js'
 import { MAX_MESSAGE_CHARS } from './schema.js'
 
@@ -119,32 +119,19 @@ export function appendAnnotation(doc: Y.Doc, record: AnnotationRecord, origin: u
   doc.transact(() => annotationsOf(doc).push([{ ...record }]), origin)
 }
 
+/** What an annotation costs in bytes in its author's budget. */
+export function annotationCostBytes(record: AnnotationRecord): number {
+  return record.content.length + record.authorName.length + ANNOTATION_OVERHEAD_BYTES
+}
+
 /**
- * Per-author budgets for annotations: the same limits as messages (AUTHOR_BUDGET), in buckets
- * of their own, spent in the annotations' document order and claimed time, so that every peer
- * admits the same ones whatever order the document reached it in.
+ * Per-author budgets for annotations: the same limits and lanes as messages (AUTHOR_BUDGET,
+ * forgeries charged to a lane of their own), in buckets of their own, spent in the annotations'
+ * document order and claimed time, so that every peer admits the same real ones whatever order
+ * the document reached it in.
  */
-export class AnnotationBudgets {
-  readonly #limits: BudgetLimits
-  readonly #buckets = new Map<string, Bucket>()
-  /** Annotations not admitted so far, all authors together. */
-  hiddenTotal = 0
-
-  constructor(limits: BudgetLimits = AUTHOR_BUDGET) {
-    this.#limits = limits
-  }
-
-  /** The annotations within their authors' budgets, in order; the others are counted. */
-  admit(records: readonly AnnotationRecord[]): AnnotationRecord[] {
-    const admitted: AnnotationRecord[] = []
-    for (const record of records) {
-      const bucket = this.#buckets.get(record.authorId) ?? fullBucket(this.#limits, record.sentAt)
-      const bytes = record.content.length + record.authorName.length + ANNOTATION_OVERHEAD_BYTES
-      const after = spend(bucket, this.#limits, bytes, record.sentAt)
-      this.#buckets.set(record.authorId, after ?? bucket)
-      if (after === null) this.hiddenTotal++
-      else admitted.push(record)
-    }
-    return admitted
+export class AnnotationBudgets extends LaneBudgets<AnnotationRecord> {
+  constructor(...args: LaneArguments<AnnotationRecord>) {
+    super(annotationCostBytes, ...args)
   }
 }

@@ -1,5 +1,6 @@
-// How much of each author a room shows: token buckets of messages and bytes per second with a
+// How much of each author a room shows: token buckets of records and bytes per second with a
 // burst, per author id. Pure: buckets are data, and time is the records' own (their `sentAt`).
+// The same lanes budget messages (AuthorBudgets) and annotations (history/annotations.ts).
 //
 // Time is what the author claims, not when a record arrived: the shown messages are then a
 // function of the document alone, so every peer hides the same records whatever order or
@@ -97,18 +98,26 @@ export function forgedLaneOf(authorId: string): string {
   return `forged:${authorId}`
 }
 
-/** The budgets of a room's authors, updated as records are shown in document order. */
-export class AuthorBudgets {
+/** What a budget needs of a record: the author it claims, under what name, and when. */
+export interface BudgetedRecord {
+  authorId: string
+  authorName: string
+  sentAt: number
+}
+
+/** The budgets of a room's authors for one kind of record, updated as records are shown in document order. */
+export class LaneBudgets<R extends BudgetedRecord> {
   readonly #limits: BudgetLimits
-  readonly #stateOf: (record: MessageRecord) => SignatureState
+  readonly #stateOf: (record: R) => SignatureState
+  readonly #bytesOf: (record: R) => number
   readonly #buckets = new Map<string, Bucket>()
   readonly #hidden = new Map<string, HiddenCount>()
   /** Per author id: records shown in the author's lane before their signature was checked. */
-  readonly #unchecked = new Map<string, MessageRecord[]>()
+  readonly #unchecked = new Map<string, R[]>()
   /** Author ids whose lane hid a record since the last `doubted()`. */
   readonly #contested = new Set<string>()
   /** Records of suspect authors not checked yet (charged as forgeries until checked). */
-  #presumed: MessageRecord[] = []
+  #presumed: R[] = []
   readonly #suspect: (authorId: string) => boolean
   /** Records hidden so far, all authors together. */
   hiddenTotal = 0
@@ -118,27 +127,30 @@ export class AuthorBudgets {
    * authors' lanes); `suspect` whether forgeries were found under an author id: its records
    * are then charged as forgeries until checked, and all doubted (`presumedForged`), so that a
    * forged flood costs a re-admission per real message found, not one per burst of forgeries.
+   * `bytesOf` is what a record costs in bytes; `limits` default to AUTHOR_BUDGET.
    */
   constructor(
+    bytesOf: (record: R) => number,
     limits: BudgetLimits = AUTHOR_BUDGET,
-    stateOf: (record: MessageRecord) => SignatureState = () => 'unchecked',
+    stateOf: (record: R) => SignatureState = () => 'unchecked',
     suspect: (authorId: string) => boolean = () => false,
   ) {
     this.#limits = limits
     this.#stateOf = stateOf
     this.#suspect = suspect
+    this.#bytesOf = bytesOf
   }
 
   /** The records of `records` within their lanes' budgets, in order; the others are counted as hidden. */
-  admit(records: readonly MessageRecord[]): MessageRecord[] {
-    const shown: MessageRecord[] = []
+  admit(records: readonly R[]): R[] {
+    const shown: R[] = []
     for (const record of records) {
       const state = this.#stateOf(record)
       const presumed = state === 'unchecked' && this.#suspect(record.authorId)
       if (presumed) this.#presumed.push(record)
       const lane = state === 'bad' || presumed ? forgedLaneOf(record.authorId) : record.authorId
       const bucket = this.#buckets.get(lane) ?? fullBucket(this.#limits, record.sentAt)
-      const after = spend(bucket, this.#limits, recordBytes(record), record.sentAt)
+      const after = spend(bucket, this.#limits, this.#bytesOf(record), record.sentAt)
       if (after !== null) {
         this.#buckets.set(lane, after)
         shown.push(record)
@@ -164,8 +176,8 @@ export class AuthorBudgets {
    * another lane than it was charged to (`presumedForged` tells which), admit everything again
    * knowing it. Each record is handed out once.
    */
-  doubted(): MessageRecord[] {
-    const doubted: MessageRecord[] = this.#presumed
+  doubted(): R[] {
+    const doubted: R[] = this.#presumed
     this.#presumed = []
     for (const authorId of this.#contested) {
       doubted.push(...(this.#unchecked.get(authorId) ?? []))
@@ -176,11 +188,11 @@ export class AuthorBudgets {
   }
 
   /** Whether an unchecked `record` is charged as a forgery (its author is suspect). */
-  presumedForged(record: MessageRecord): boolean {
+  presumedForged(record: R): boolean {
     return this.#suspect(record.authorId)
   }
 
-  #noteUnchecked(record: MessageRecord): void {
+  #noteUnchecked(record: R): void {
     pushTo(this.#unchecked, record)
   }
 
@@ -190,8 +202,19 @@ export class AuthorBudgets {
   }
 }
 
+/** LaneBudgets' arguments after `bytesOf`: limits, what is known of signatures, which ids are suspect. */
+export type LaneArguments<R extends BudgetedRecord> =
+  ConstructorParameters<typeof LaneBudgets<R>> extends [unknown, ...infer Rest] ? Rest : never
+
+/** The budgets of a room's authors for messages, each costing `recordBytes`. */
+export class AuthorBudgets extends LaneBudgets<MessageRecord> {
+  constructor(...args: LaneArguments<MessageRecord>) {
+    super(recordBytes, ...args)
+  }
+}
+
 /** Adds `record` to its author's list in `lists`. */
-function pushTo(lists: Map<string, MessageRecord[]>, record: MessageRecord): void {
+function pushTo<R extends BudgetedRecord>(lists: Map<string, R[]>, record: R): void {
   const list = lists.get(record.authorId)
   if (list === undefined) lists.set(record.authorId, [record])
   else list.push(record)

@@ -3,49 +3,84 @@
 //
 // A record whose key is not its claimed author's (the author id is the key's fingerprint), or
 // that carries no signature, is bad without a check; anything else is unchecked until checked.
-import { sameSignedFields, type MessageRecord, type SignatureState } from '../history/index.js'
-import { messageBytes, userIdOf, verifySigned } from '../identity/index.js'
+// One instance per kind of record: messages and annotations (MESSAGE_SIGNING, ANNOTATION_SIGNING).
+import type { AnnotationRecord, LaneBudgets, MessageRecord, SignatureState } from '../history/index.js'
+import { annotationBytes, messageBytes, userIdOf, verifySigned } from '../identity/index.js'
+
+/** What the checks need of a record: the author it claims, its key and its signature. */
+export interface SignedRecord {
+  authorId: string
+  authorName: string
+  sentAt: number
+  publicKey?: string
+  signature?: string
+}
+
+/** How one kind of record is signed: the bytes its signature covers, and its signed fields as one string. */
+export interface SigningOf<R extends SignedRecord> {
+  bytes(topic: string, record: R & { publicKey: string }): Uint8Array<ArrayBuffer>
+  fields(record: R): string
+}
+
+/** How messages are signed (identity/signing.ts). */
+export const MESSAGE_SIGNING: SigningOf<MessageRecord> = {
+  bytes: messageBytes,
+  fields: (r) => JSON.stringify([r.id, r.authorId, r.authorName, r.text, r.sentAt, r.publicKey]),
+}
+
+/** How annotations are signed (identity/annotation-signing.ts). */
+export const ANNOTATION_SIGNING: SigningOf<AnnotationRecord> = {
+  bytes: annotationBytes,
+  fields: (r) => JSON.stringify([r.id, r.kind, r.target, r.authorId, r.authorName, r.content, r.on, r.sentAt, r.publicKey]),
+}
 
 /** Most signatures remembered; past that the oldest are forgotten (and checked again if doubted again). */
 const MAX_REMEMBERED_CHECKS = 50_000
 /** Signature checks started at once; the next start as these settle. */
 const CHECKS_AT_ONCE = 16
 
-/** The signature states of one room's records, for its budgets. */
-export class BudgetSignatures {
+/** The signature states of one room's records of one kind, for its budgets. */
+export class BudgetSignatures<R extends SignedRecord> {
   readonly #topic: string
+  readonly #signing: SigningOf<R>
   /**
-   * Checked records by signature: the one it is good for, if any, and those it failed on. A
+   * Checked records by signature: the fields it is good for, if any, and those it failed on. A
    * record counts as checked only if every field it signs equals a checked one's; one that
    * carries a signature known good for other fields is bad without a check (it was copied).
    */
-  readonly #checked = new Map<string, { good?: MessageRecord; bad: Set<string> }>()
+  readonly #checked = new Map<string, { good?: string; bad: Set<string> }>()
   /** Author ids under which a check found a forgery. */
   readonly #forgedAuthors = new Set<string>()
   /** Fingerprints of the keys seen, so that each is hashed once. */
   readonly #fingerprints = new Map<string, string>()
 
-  /** The budgets of the room with this topic (what signatures are bound to). */
-  constructor(topic: string) {
+  /** Whether a check of doubted records is running. */
+  #checking = false
+  #closed = false
+
+  /** The budgets of the room with this topic (what signatures are bound to), for records signed as `signing` says. */
+  constructor(topic: string, signing: SigningOf<R>) {
     this.#topic = topic
+    this.#signing = signing
   }
 
   /** What is known of `record`'s signature now; never waits. */
-  stateOf = (record: MessageRecord): SignatureState => {
+  stateOf = (record: R): SignatureState => {
     const { publicKey, signature } = record
     if (publicKey === undefined || signature === undefined) return 'bad'
     if (this.#fingerprintOf(publicKey) !== record.authorId) return 'bad'
     const checked = this.#checked.get(signature)
     if (checked === undefined) return 'unchecked'
-    if (checked.good !== undefined) return sameSignedFields(checked.good, record) ? 'good' : 'bad'
-    return checked.bad.has(signedFields(record)) ? 'bad' : 'unchecked'
+    const fields = this.#signing.fields(record)
+    if (checked.good !== undefined) return checked.good === fields ? 'good' : 'bad'
+    return checked.bad.has(fields) ? 'bad' : 'unchecked'
   }
 
   /** Whether a check found a forgery under `authorId`: the budgets then doubt what they hide of that author too. */
   suspect = (authorId: string): boolean => this.#forgedAuthors.has(authorId)
 
   /** Checks the signatures of `records`, CHECKS_AT_ONCE at a time; resolves to whether each is good, in order. */
-  async check(records: readonly MessageRecord[]): Promise<boolean[]> {
+  async check(records: readonly R[]): Promise<boolean[]> {
     const outcomes: boolean[] = []
     let next = 0
     const worker = async (): Promise<void> => {
@@ -62,10 +97,36 @@ export class BudgetSignatures {
     return outcomes
   }
 
-  async #verify(record: MessageRecord): Promise<boolean> {
+  /**
+   * Checks the signatures of the records `budgets()` doubts, one batch at a time; when a record
+   * was charged to the wrong lane (a forgery to its claimed author, or a real record of a
+   * suspect author to the forgeries), calls `recharge`, which should admit everything again
+   * with new budgets so that each lane gets back what the other spent (and call this again).
+   */
+  checkDoubted(budgets: () => LaneBudgets<R>, recharge: () => void): void {
+    if (this.#checking || this.#closed) return
+    const current = budgets()
+    const doubted = current.doubted()
+    if (doubted.length === 0) return
+    const presumed = doubted.map((record) => current.presumedForged(record))
+    this.#checking = true
+    void this.check(doubted).then((good) => {
+      this.#checking = false
+      if (this.#closed) return
+      if (good.some((ok, index) => ok === presumed[index])) recharge()
+      else this.checkDoubted(budgets, recharge)
+    })
+  }
+
+  /** Stops: checks under way finish, and nothing is recharged or checked after. */
+  close(): void {
+    this.#closed = true
+  }
+
+  async #verify(record: R): Promise<boolean> {
     const { publicKey, signature } = record
     if (publicKey === undefined || signature === undefined) return false
-    return verifySigned(record.authorId, publicKey, signature, messageBytes(this.#topic, { ...record, publicKey }))
+    return verifySigned(record.authorId, publicKey, signature, this.#signing.bytes(this.#topic, { ...record, publicKey }))
   }
 
   #fingerprintOf(publicKey: string): string {
@@ -78,20 +139,15 @@ export class BudgetSignatures {
     return fingerprint
   }
 
-  #remember(record: MessageRecord, state: 'good' | 'bad'): void {
+  #remember(record: R, state: 'good' | 'bad'): void {
     if (record.signature === undefined) return
     const checked = this.#checked.get(record.signature) ?? { bad: new Set<string>() }
-    if (state === 'good') checked.good = record
-    else checked.bad.add(signedFields(record))
+    if (state === 'good') checked.good = this.#signing.fields(record)
+    else checked.bad.add(this.#signing.fields(record))
     this.#checked.set(record.signature, checked)
     if (this.#checked.size > MAX_REMEMBERED_CHECKS) {
       const oldest = this.#checked.keys().next().value
       if (oldest !== undefined) this.#checked.delete(oldest)
     }
   }
-}
-
-/** The fields a record signs, as one string. */
-function signedFields(record: MessageRecord): string {
-  return JSON.stringify([record.id, record.authorId, record.authorName, record.text, record.sentAt, record.publicKey])
 }

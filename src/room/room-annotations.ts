@@ -1,7 +1,9 @@
 // A room's annotations (edits, deletions, reactions, reply links) as a parsed, budgeted list,
 // indexed by the message each targets; deleted entries are put back, as messages are.
+// Budgeted as messages are: forgeries under an id charged to a lane of their own (budget-signatures.ts).
 import type * as Y from 'yjs'
-import { AnnotationBudgets, annotationsOf, parseAnnotations, type AnnotationRecord } from '../history/index.js'
+import { AUTHOR_BUDGET, AnnotationBudgets, annotationsOf, parseAnnotations, type AnnotationRecord } from '../history/index.js'
+import { ANNOTATION_SIGNING, BudgetSignatures } from './budget-signatures.js'
 
 /** Origin of the transactions that put deleted annotations back. */
 const RESTORE_ORIGIN = 'parley-restore-annotations'
@@ -15,9 +17,13 @@ export class RoomAnnotations {
   #records: AnnotationRecord[] = []
   /** Admitted records by target id. */
   #byTarget = new Map<string, AnnotationRecord[]>()
-  /** JSON of each admitted record, so that identical copies count once. */
+  /** JSON of each valid record, so that identical copies count once. */
   #seen = new Set<string>()
-  #budgets = new AnnotationBudgets()
+  /** Every valid record without copies, in document order: what the budgets admit from. */
+  #valid: AnnotationRecord[] = []
+  /** What the budgets know of signatures, and the checks of the records they doubt. */
+  readonly #signatures: BudgetSignatures<AnnotationRecord>
+  #budgets: AnnotationBudgets
   #length = 0
   /** Records other peers wrote that failed validation. */
   skipped = 0
@@ -25,11 +31,13 @@ export class RoomAnnotations {
   restored = 0
   #closed = false
 
-  /** `onChange` runs after any change to the admitted annotations. */
-  constructor(doc: Y.Doc, onChange: () => void) {
+  /** `onChange` runs after any change to the admitted annotations; `topic` is what signatures are bound to. */
+  constructor(doc: Y.Doc, topic: string, onChange: () => void) {
     this.#doc = doc
     this.#array = annotationsOf(doc)
     this.#onChange = onChange
+    this.#signatures = new BudgetSignatures(topic, ANNOTATION_SIGNING)
+    this.#budgets = this.#newBudgets()
     this.#reset()
     this.#array.observe(this.#observer)
   }
@@ -47,6 +55,7 @@ export class RoomAnnotations {
   /** Stops watching. */
   close(): void {
     this.#closed = true
+    this.#signatures.close()
     this.#array.unobserve(this.#observer)
   }
 
@@ -73,30 +82,59 @@ export class RoomAnnotations {
     this.#onChange()
   }
 
+  #newBudgets(): AnnotationBudgets {
+    return new AnnotationBudgets(AUTHOR_BUDGET, this.#signatures.stateOf, this.#signatures.suspect)
+  }
+
   #reset(): void {
-    this.#records = []
-    this.#byTarget = new Map()
     this.#seen = new Set()
-    this.#budgets = new AnnotationBudgets()
+    this.#valid = []
     const batch = parseAnnotations(this.#array.toArray())
     this.#length = this.#array.length
     this.skipped = batch.skipped
-    this.#add(batch.annotations)
+    this.#admitAll(this.#fresh(batch.annotations))
   }
 
-  #add(records: readonly AnnotationRecord[]): void {
-    const fresh = records.filter((record) => {
+  /** Admits every valid record afresh: new budgets, new lists. */
+  #admitAll(valid: AnnotationRecord[]): void {
+    this.#valid = valid
+    this.#records = []
+    this.#byTarget = new Map()
+    this.#budgets = this.#newBudgets()
+    this.#show(this.#budgets.admit(valid))
+  }
+
+  /** The records of `records` not seen before (identical copies count once). */
+  #fresh(records: readonly AnnotationRecord[]): AnnotationRecord[] {
+    return records.filter((record) => {
       const json = JSON.stringify(record)
       if (this.#seen.has(json)) return false
       this.#seen.add(json)
       return true
     })
-    for (const record of this.#budgets.admit(fresh)) {
+  }
+
+  #add(records: readonly AnnotationRecord[]): void {
+    const fresh = this.#fresh(records)
+    for (const record of fresh) this.#valid.push(record)
+    this.#show(this.#budgets.admit(fresh))
+  }
+
+  /** Adds admitted records to the lists, then checks what the budgets doubt. */
+  #show(admitted: readonly AnnotationRecord[]): void {
+    for (const record of admitted) {
       this.#records.push(record)
       const group = this.#byTarget.get(record.target)
       if (group === undefined) this.#byTarget.set(record.target, [record])
       else group.push(record)
     }
+    this.#signatures.checkDoubted(
+      () => this.#budgets,
+      () => {
+        this.#admitAll(this.#valid)
+        this.#onChange()
+      },
+    )
   }
 }
 

@@ -34,7 +34,7 @@ import { RoomPresence } from '../membership/index.js'
 import { base64url, topicFor } from '../address/index.js'
 import { annotationBytes, messageBytes, type Signer } from '../identity/index.js'
 import { RoomAnnotations } from './room-annotations.js'
-import { BudgetSignatures } from './budget-signatures.js'
+import { BudgetSignatures, MESSAGE_SIGNING } from './budget-signatures.js'
 import { openTransportLazily, type LazyTransport } from './lazy-transport.js'
 
 /** Who is writing in this room: a signer where the page can sign, else a bare user id. */
@@ -125,9 +125,7 @@ export class Room {
   /** Every valid record without copies, in document order: what the budgets admit from. */
   #valid: MessageRecord[] = []
   /** What the budgets know of signatures, and the checks of the records they doubt. */
-  readonly #signatures: BudgetSignatures
-  /** Whether a check of doubted records is running. */
-  #checking = false
+  readonly #signatures: BudgetSignatures<MessageRecord>
   #listeners = new Set<MessagesListener>()
   #messageListeners = new Set<MessageListener>()
   #stopObserving: () => void
@@ -154,7 +152,7 @@ export class Room {
     this.topic = topicFor({ name: options.name, secret })
     // A presence change signed while a message is (the typing state a send ends) goes out after it.
     this.presence = new RoomPresence(this.#awareness, this.topic, () => (this.#signing.size === 0 ? null : Promise.all(this.#signing)))
-    this.#signatures = new BudgetSignatures(this.topic)
+    this.#signatures = new BudgetSignatures(this.topic, MESSAGE_SIGNING)
     // Stored under the hashed topic: a private room's database name gives nothing away.
     this.#changes = new DeferredUpdates(this.#doc)
     this.#store = options.persist === false ? null : persistRoom(this.topic, this.#doc, this.#changes)
@@ -174,7 +172,7 @@ export class Room {
     globalThis.addEventListener?.('pagehide', this.#onPageHide)
     this.#reset()
     this.#stopObserving = observeMessages(this.#doc, (change) => this.#onChange(change))
-    this.#annotations = new RoomAnnotations(this.#doc, () => {
+    this.#annotations = new RoomAnnotations(this.#doc, this.topic, () => {
       this.#annotationsVersion++
       for (const listener of this.#annotationListeners) listener()
     })
@@ -384,6 +382,7 @@ export class Room {
     this.#changes.flush()
     this.presence.destroy()
     this.#stopObserving()
+    this.#signatures.close()
     this.#annotations.close()
     this.#annotationListeners.clear()
     this.#listeners.clear()
@@ -420,27 +419,19 @@ export class Room {
   }
 
   /**
-   * Checks the signatures of the records the budgets doubt (one check at a time); a record
-   * that was charged to the wrong lane (a forgery to its claimed author, or a real message of
-   * a suspect author to the forgeries) has everything admitted again, so that each lane gets
-   * back what the other spent.
+   * Checks the signatures of the records the budgets doubt (budget-signatures.ts); a record
+   * that was charged to the wrong lane has everything admitted again.
    */
   #checkDoubted(): void {
-    if (this.#checking || this.#closed) return
-    const doubted = this.#budgets.doubted()
-    if (doubted.length === 0) return
-    const presumed = doubted.map((record) => this.#budgets.presumedForged(record))
-    this.#checking = true
-    void this.#signatures.check(doubted).then((good) => {
-      this.#checking = false
-      if (this.#closed) return
-      if (good.some((ok, index) => ok === presumed[index])) {
+    this.#signatures.checkDoubted(
+      () => this.#budgets,
+      () => {
         const before = this.#messages
         this.#admitAll(this.#valid)
         const added = this.#messageListeners.size > 0 ? newMessages(before, this.#messages) : []
         this.#emit({ kind: 'reset', batch: { messages: this.#valid, skipped: this.#skippedRecords } }, added)
-      } else this.#checkDoubted()
-    })
+      },
+    )
   }
 
   #onChange(change: MessagesChange): void {

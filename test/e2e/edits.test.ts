@@ -1,6 +1,7 @@
 // Edits, deletions, reactions and replies as two users meet them in real Chromium over real
 // WebRTC, all by keyboard; and a forging peer (a Node room writing its own annotations) whose
-// edit of Alice's message is refused, marked, and not applied.
+// edit of Alice's message is refused, marked, and not applied, and whose flood of reactions
+// under Alice's id leaves her own reaction and edit applied.
 import { describe, expect, it } from 'vitest'
 import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
@@ -15,6 +16,10 @@ import { expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom,
 globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 
 const stack = useChatStack(2)
+/** Forged reactions Mallory floods under Alice's id: several times an author's burst. */
+const FORGED_REACTIONS = 200
+/** How far ahead the forgeries claim to be, in ms. */
+const HOUR_MS = 3_600_000
 
 /** The article of the message whose text includes `text`. */
 function article(page: Page, text: string) {
@@ -105,7 +110,7 @@ describe('edits, deletions, reactions and replies', () => {
     await Promise.all([a.close(), b.close()])
   })
 
-  it("refuses a forged edit or deletion of Alice's message, and marks it", async () => {
+  it("refuses a forged edit or deletion of Alice's message, marks it, and lets no forged flood spend her budget", async () => {
     const room = uniqueRoom('forged-edit')
     const url = roomUrl(stack.site.url, stack.signaling.url, room)
     const a = await joinRoom(stack.browsers[0], url, 'Alice')
@@ -139,7 +144,23 @@ describe('edits, deletions, reactions and replies', () => {
         await expectMessages(page, ['Alice: I owe nobody anything'])
         expect(await message.locator('.edited').count()).toBe(0)
       }
-      // Alice's own edit still applies.
+      // A flood of reactions claiming Alice, dated an hour ahead so her budget could not
+      // refill before her own: half with Mallory's key, half with Alice's key and a signature
+      // that fails. Charged to her budget, they would hide her reaction and edit below.
+      const flood: AnnotationRecord[] = []
+      for (let index = 0; index < FORGED_REACTIONS; index++) {
+        const fields = { ...base, id: `forged-reaction-${index}`, kind: 'reaction' as const, authorId: target.authorId, content: '😢' }
+        const forged = await sign({ ...fields, sentAt: base.sentAt + HOUR_MS })
+        flood.push(index % 2 === 0 ? forged : { ...forged, publicKey: target.publicKey })
+      }
+      annotationsOf(malloryDoc).push(flood)
+      await expect.poll(() => mallory.stats().hiddenAnnotations, { timeout: 15_000 }).toBeGreaterThan(0)
+      // Alice's own reaction and edit still apply.
+      await act(a, 'I owe nobody anything', 'React with 👍')
+      await expect
+        .poll(() => article(b, 'I owe nobody anything').getByRole('button', { name: '👍 1: Alice' }).count(), { timeout: 15_000 })
+        .toBe(1)
+      expect(await article(b, 'I owe nobody anything').getByRole('button', { name: /😢/ }).count()).toBe(0)
       await act(a, 'I owe nobody anything', 'Edit')
       await a.getByRole('textbox', { name: 'Edit message' }).fill('I still owe nobody')
       await a.getByRole('textbox', { name: 'Edit message' }).press('Enter')

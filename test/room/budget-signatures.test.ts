@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import type { MessageRecord } from '../../src/history/index.js'
 import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
-import { BudgetSignatures } from '../../src/room/budget-signatures.js'
+import { BudgetSignatures, MESSAGE_SIGNING } from '../../src/room/budget-signatures.js'
 
 const TOPIC = 'budget-signatures-test'
 
@@ -17,7 +17,7 @@ describe('BudgetSignatures', () => {
   it('calls unsigned records and keys that are not the claimed id’s bad at once', async () => {
     const alice = await signerFor(await generateSigningKeys())
     const mallory = await signerFor(await generateSigningKeys())
-    const signatures = new BudgetSignatures(TOPIC)
+    const signatures = new BudgetSignatures(TOPIC, MESSAGE_SIGNING)
     const real = await signedBy(alice, 'hello')
     expect(signatures.stateOf({ ...real, signature: undefined })).toBe('bad')
     expect(signatures.stateOf({ ...real, publicKey: mallory.publicKey })).toBe('bad')
@@ -27,7 +27,7 @@ describe('BudgetSignatures', () => {
   it('remembers what a check found, and tells a signature copied onto other fields', async () => {
     const alice = await signerFor(await generateSigningKeys())
     const mallory = await signerFor(await generateSigningKeys())
-    const signatures = new BudgetSignatures(TOPIC)
+    const signatures = new BudgetSignatures(TOPIC, MESSAGE_SIGNING)
     const real = await signedBy(alice, 'hello')
     const forged = await signedBy(mallory, 'forged', alice)
     expect(await signatures.check([real, forged])).toEqual([true, false])
