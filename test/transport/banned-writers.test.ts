@@ -1,16 +1,15 @@
 // A flooder that comes back under a new peer id: a Parley transport in this process drops its
 // flooding link and bans its peer id; the flooder rejoins with the same document (a new peer id,
 // the same Yjs writer) and floods again; this time the link loses its burst and is dropped early.
-import wrtc from '@roamhq/wrtc'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
-import { Awareness } from 'y-protocols/awareness'
 import { topicFor } from '../../src/address/index.js'
 import { DeferredUpdates, messagesOf } from '../../src/history/index.js'
-import { openTransport, type RtcImplementation, type Transport } from '../../src/transport/index.js'
+import { type Transport } from '../../src/transport/index.js'
 import { BANNED_WRITER_SYNC_BURST, SYNC_BURST } from '../../src/transport/peer-guard.js'
 import { FlooderProcess } from '../e2e/flood-harness.js'
+import { openLocalTransport } from '../support/local-transport.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
 
 /** Time for the flooder to start and connect over WebRTC on a loaded machine, in ms. */
@@ -24,28 +23,12 @@ globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 
 const signaling = useSignalingServer('banned-writers')
 
-/** A Parley transport in this process for the room `name`, closed after the test. */
+/** A Parley transport in this process for the room `name`, fed as a room feeds it; closed after the test. */
 function open(name: string): { doc: Y.Doc; transport: Transport } {
   const doc = new Y.Doc()
-  const awareness = new Awareness(doc)
-  awareness.setLocalState({ kind: 'local' })
   const changes = new DeferredUpdates(doc)
-  const transport = openTransport({
-    topic: topicFor({ name, secret: null }),
-    secret: null,
-    doc,
-    awareness,
-    changes,
-    signalingUrls: [signaling.url()],
-    iceServers: [],
-    wrtc: wrtc as unknown as RtcImplementation,
-  })
-  signaling.track(() => {
-    transport.close()
-    changes.destroy()
-    awareness.destroy()
-    doc.destroy()
-  })
+  const { transport } = openLocalTransport(signaling, topicFor({ name, secret: null }), changes, doc)
+  signaling.track(() => changes.destroy())
   return { doc, transport }
 }
 

@@ -1,13 +1,11 @@
 // A link whose two ends each opened y-webrtc's data channel (stock y-webrtc answers an offer that
 // crossed its own with its offering link) is made again: a Parley peer in this process, stock peers in children.
-import wrtc from '@roamhq/wrtc'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
-import { Awareness } from 'y-protocols/awareness'
-import { openTransport, type RtcImplementation } from '../../src/transport/index.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
 import { HeldChanges } from '../support/held-changes.js'
+import { openLocalTransport } from '../support/local-transport.js'
 
 /** Time for a child peer to start and connect over WebRTC on a loaded machine, in ms. */
 const CONNECT_TIMEOUT_MS = 20_000
@@ -24,23 +22,7 @@ const signaling = useSignalingServer('crossed')
 function openParley(topic: string, text: string): void {
   const doc = new Y.Doc()
   doc.getArray<string>('texts').push([text])
-  const awareness = new Awareness(doc)
-  awareness.setLocalState({ kind: 'local' })
-  const transport = openTransport({
-    topic,
-    secret: null,
-    doc,
-    awareness,
-    changes: new HeldChanges(),
-    signalingUrls: [signaling.url()],
-    iceServers: [],
-    wrtc: wrtc as unknown as RtcImplementation,
-  })
-  signaling.track(() => {
-    transport.close()
-    awareness.destroy()
-    doc.destroy()
-  })
+  openLocalTransport(signaling, topic, new HeldChanges(), doc)
 }
 
 describe('crossed channels', () => {

@@ -1,12 +1,9 @@
 // Relay pruning with real peers, one process each: what a chat message costs in a full mesh,
 // that a partial mesh (y-webrtc's maxConns) still brings every change to everyone, and stock peers.
-import wrtc from '@roamhq/wrtc'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import * as Y from 'yjs'
-import { Awareness } from 'y-protocols/awareness'
-import { openTransport, type RtcImplementation } from '../../src/transport/index.js'
 import { HeldChanges } from '../support/held-changes.js'
+import { openLocalTransport } from '../support/local-transport.js'
 import type { NodePeer, NodePeerState, SentCounts } from '../support/node-peer.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
 
@@ -255,24 +252,7 @@ describe('relay repair', () => {
     async () => {
       const topic = signaling.topic()
       // This peer's changes are held: they never go out as updates, so only a repair can carry them.
-      const doc = new Y.Doc()
-      const awareness = new Awareness(doc)
-      awareness.setLocalState({ name: 'local' })
-      const transport = openTransport({
-        topic,
-        secret: null,
-        doc,
-        awareness,
-        changes: new HeldChanges(),
-        signalingUrls: [signaling.url()],
-        iceServers: [],
-        wrtc: wrtc as unknown as RtcImplementation,
-      })
-      signaling.track(() => {
-        transport.close()
-        awareness.destroy()
-        doc.destroy()
-      })
+      const { doc, transport } = openLocalTransport(signaling, topic, new HeldChanges())
       const [remote, third] = await Promise.all(
         [1, 2].map((n) => signaling.startPeer({ kind: 'parley', topic, awareness: { name: `p${n}` } })),
       )

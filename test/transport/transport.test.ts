@@ -1,14 +1,12 @@
 // openTransport as the room layer uses it: it applies the adaptations (seen here through the
 // document relay) against a Parley peer in a child process, and refuses a y-webrtc it does not know.
-import wrtc from '@roamhq/wrtc'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
-import { Awareness } from 'y-protocols/awareness'
-import { openTransport, type RtcImplementation, type Transport } from '../../src/transport/index.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
 import { HeldChanges } from '../support/held-changes.js'
+import { openLocalTransport } from '../support/local-transport.js'
 
 /** Time for a child peer to start and connect over WebRTC on a loaded machine, in ms. */
 const CONNECT_TIMEOUT_MS = 20_000
@@ -19,29 +17,8 @@ globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 
 const signaling = useSignalingServer('transport')
 
-/** Opens a transport in this process; it, its document and its awareness are closed after the test. */
-function open(topic: string, changes: HeldChanges): { doc: Y.Doc; awareness: Awareness; transport: Transport } {
-  const doc = new Y.Doc()
-  const awareness = new Awareness(doc)
-  awareness.setLocalState({ kind: 'local' })
-  let transport: Transport | null = null
-  signaling.track(() => {
-    transport?.close()
-    awareness.destroy()
-    doc.destroy()
-  })
-  transport = openTransport({
-    topic,
-    secret: null,
-    doc,
-    awareness,
-    changes,
-    signalingUrls: [signaling.url()],
-    iceServers: [],
-    wrtc: wrtc as unknown as RtcImplementation,
-  })
-  return { doc, awareness, transport }
-}
+/** Opens a transport in this process (see local-transport.ts). */
+const open = (topic: string, changes: HeldChanges) => openLocalTransport(signaling, topic, changes)
 
 describe('openTransport', () => {
   it(

@@ -1,0 +1,46 @@
+// A Parley transport opened in the test process itself (the side a test drives and reads),
+// against the signaling fixture's server; the other ends are peers in child processes.
+
+import wrtc from '@roamhq/wrtc'
+import * as Y from 'yjs'
+import { Awareness } from 'y-protocols/awareness'
+import { openTransport, type DocumentChanges, type RtcImplementation, type Transport } from '../../src/transport/index.js'
+import type { SignalingFixture } from './signaling-fixture.js'
+
+/** A transport in this process with its document and awareness. */
+export interface LocalTransport {
+  doc: Y.Doc
+  awareness: Awareness
+  transport: Transport
+}
+
+/**
+ * Opens a transport for `topic`, its changes coming from `changes`; it, `doc` and its awareness
+ * are closed after the test (also when openTransport throws, as it does for an unknown y-webrtc).
+ */
+export function openLocalTransport(
+  signaling: SignalingFixture,
+  topic: string,
+  changes: DocumentChanges,
+  doc: Y.Doc = new Y.Doc(),
+): LocalTransport {
+  const awareness = new Awareness(doc)
+  awareness.setLocalState({ kind: 'local' })
+  let transport: Transport | null = null
+  signaling.track(() => {
+    transport?.close()
+    awareness.destroy()
+    doc.destroy()
+  })
+  transport = openTransport({
+    topic,
+    secret: null,
+    doc,
+    awareness,
+    changes,
+    signalingUrls: [signaling.url()],
+    iceServers: [],
+    wrtc: wrtc as unknown as RtcImplementation,
+  })
+  return { doc, awareness, transport }
+}
