@@ -17,21 +17,35 @@ async function roomMessages(page: Page): Promise<MessageRecord[]> {
   return page.evaluate(() => [...(document.querySelector('parley-chat') as unknown as { messages: MessageRecord[] }).messages])
 }
 
+/**
+ * Alice and Bob in a new room, having said hello, and a flooder linked to both and holding the
+ * room's one message; page errors are collected. The caller closes the flooder and the pages.
+ */
+async function roomWithFlooder(label: string): Promise<{ alice: Page; bob: Page; pageErrors: string[]; flooder: FlooderProcess }> {
+  const room = uniqueRoom(label)
+  const url = roomUrl(stack.site.url, stack.signaling.url, room)
+  const alice = await joinRoom(stack.browsers[0], url, 'Alice')
+  const bob = await joinRoom(stack.browsers[1], url, 'Bob')
+  const pageErrors: string[] = []
+  for (const page of [alice, bob]) page.on('pageerror', (error) => pageErrors.push(error.message))
+  await sendMessage(alice, 'hello')
+  await expectMessages(bob, ['Alice: hello'])
+  // In a process of its own: Node's WebRTC may crash it when the pages drop its links.
+  const flooder = await FlooderProcess.start({ room, signalingUrl: stack.signaling.url })
+  try {
+    await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(2)
+    await expect.poll(() => flooder.messages(), { timeout: 15_000 }).toBe(1)
+  } catch (error) {
+    await flooder.close()
+    throw error
+  }
+  return { alice, bob, pageErrors, flooder }
+}
+
 describe('a flooding peer', () => {
   it('is hidden past its budget and dropped, while the people in the room keep talking', { timeout: 180_000 }, async () => {
-    const room = uniqueRoom('flood')
-    const url = roomUrl(stack.site.url, stack.signaling.url, room)
-    const alice = await joinRoom(stack.browsers[0], url, 'Alice')
-    const bob = await joinRoom(stack.browsers[1], url, 'Bob')
-    const pageErrors: string[] = []
-    for (const page of [alice, bob]) page.on('pageerror', (error) => pageErrors.push(error.message))
-    await sendMessage(alice, 'hello')
-    await expectMessages(bob, ['Alice: hello'])
-    // In a process of its own: Node's WebRTC may crash it when the pages drop its links.
-    const flooder = await FlooderProcess.start({ room, signalingUrl: stack.signaling.url })
+    const { alice, bob, pageErrors, flooder } = await roomWithFlooder('flood')
     try {
-      await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(2)
-      await expect.poll(() => flooder.messages(), { timeout: 15_000 }).toBe(1)
       // The flood ends when all is written, or when the pages' drop takes the process down.
       const flooding = flooder.flood(FLOOD_COUNT).catch(() => {})
       // Once the pages are hiding the flood, the people write, and read each other.
@@ -72,18 +86,8 @@ describe('a flooding peer', () => {
   })
 
   it('cannot spend the budget of the person whose id it forges: her messages still show', { timeout: 180_000 }, async () => {
-    const room = uniqueRoom('forged-flood')
-    const url = roomUrl(stack.site.url, stack.signaling.url, room)
-    const alice = await joinRoom(stack.browsers[0], url, 'Alice')
-    const bob = await joinRoom(stack.browsers[1], url, 'Bob')
-    const pageErrors: string[] = []
-    for (const page of [alice, bob]) page.on('pageerror', (error) => pageErrors.push(error.message))
-    await sendMessage(alice, 'hello')
-    await expectMessages(bob, ['Alice: hello'])
-    const flooder = await FlooderProcess.start({ room, signalingUrl: stack.signaling.url })
+    const { alice, bob, pageErrors, flooder } = await roomWithFlooder('forged-flood')
     try {
-      await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(2)
-      await expect.poll(() => flooder.messages(), { timeout: 15_000 }).toBe(1)
       // Alice's id, name and key, the flooder's signatures, claimed times running ahead of the clock.
       const flooding = flooder.flood(FLOOD_COUNT, 'Alice').catch(() => {})
       const forged = async () => (await roomMessages(bob)).filter((message) => message.text.startsWith('flood '))
