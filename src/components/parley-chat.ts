@@ -14,6 +14,7 @@ import {
   type Author,
   type Identity,
   type MessageRecord,
+  type RoomStats,
   type Signer,
 } from '../room/index.js'
 import type { AttachDetail, DraftDetail, EditDetail, MessageIdDetail, NameDetail, ReactDetail, SendDetail } from './events.js'
@@ -149,6 +150,14 @@ export class ParleyChat extends LitElement {
   /** The room's messages, oldest first: a snapshot, taken on each read. */
   get messages(): readonly MessageRecord[] {
     return this.#room.messages.slice()
+  }
+
+  /**
+   * The counters of the room this element shows (links, refusals, hidden records), or null
+   * while it shows none: for diagnostics and tests.
+   */
+  stats(): RoomStats | null {
+    return this.#room.room?.stats() ?? null
   }
 
   /**

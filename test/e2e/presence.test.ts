@@ -17,6 +17,23 @@ import {
   useChatStack,
 } from './harness.js'
 
+/** What the element tells of its room's links (a method of <parley-chat>). */
+interface ParleyChatStats {
+  stats(): { liveLinks: number } | null
+}
+
+/**
+ * Waits until `page`'s room has `count` live WebRTC links. A signed tab's removal is taken only
+ * from its own link (membership/proven-tabs.ts): a second tab that a peer knew only through the
+ * first tab's relay, closed before their own link opened, stays in that peer's list until
+ * awareness times out (30 s). A known gap (closing note of the sixth session), seen in CI when
+ * these tests closed a second tab sooner; they cover the close of a linked tab.
+ */
+async function untilLinked(page: Page, count: number): Promise<void> {
+  const liveLinks = () => page.evaluate(() => (document.querySelector('parley-chat') as unknown as ParleyChatStats).stats()?.liveLinks)
+  await expect.poll(liveLinks, { timeout: 15_000 }).toBe(count)
+}
+
 /** Upper bounds asserted here; the targets (1 s and 2–5 s) are checked by the benchmark. */
 const TAB_CLOSE_BOUND_MS = 3_000
 const CRASH_BOUND_MS = 10_000
@@ -52,6 +69,7 @@ describe('members', () => {
     await composer(b2).waitFor()
     await expectMembers(a, ['Alice (you)', 'Bob 2 tabs'])
     await expectMembers(b2, ['Alice', 'Bob (you) 2 tabs'])
+    await untilLinked(b2, 1) // to Alice: Bob's tabs talk over a BroadcastChannel, not WebRTC
 
     await b2.close({ runBeforeUnload: true })
     await expectMembers(a, ['Alice (you)', 'Bob'])
@@ -90,6 +108,7 @@ describe('members', () => {
     await c2.goto(url)
     await expectMembers(a, ['Alice (you)', 'Carol 2 tabs'])
     expect(await shownNotices(c)).toEqual([])
+    await untilLinked(c2, 1)
     await carolBrowser.close()
     await expectMembers(a, ['Alice (you)'])
     expect(await shownNotices(a)).toEqual(['Carol joined', 'Carol left'])
