@@ -15,7 +15,7 @@ import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
 import { FlooderProcess, floodProbe, probeFlood, resetLongTasks, type FloodProbe } from '../test/e2e/flood-harness.js'
 import { rememberName } from '../test/e2e/history-harness.js'
-import { longestTasks, summaryLine, TASK_TRACE_CATEGORIES, tasksReport, threadSummary, type TraceEvent } from './task-trace.js'
+import { cpuByKind, longestTasks, summaryLine, TASK_TRACE_CATEGORIES, tasksReport, threadSummary, type TraceEvent } from './task-trace.js'
 
 /** Messages the flooding peer writes by default. */
 const DEFAULT_FLOOD_COUNT = 20_000
@@ -29,6 +29,8 @@ const LOST_AFTER_MS = 120_000
 const POLL_MS = 100
 /** Long tasks `--trace-tasks` lists. */
 const TRACED_TASKS = 4
+/** Kinds of work `--trace-tasks` lists with their CPU time over the flood. */
+const TRACED_KINDS = 16
 /** Text every user message starts with (what the probe watches for). */
 const PING_PREFIX = 'ping '
 
@@ -141,7 +143,10 @@ export async function runFloodBench(
       if (options.traceTasks === true) {
         const trace = JSON.parse((await browsers[0].stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }
         const summary = threadSummary(trace.traceEvents)
-        if (summary !== null) console.log(`${summaryLine(summary)}\n`)
+        if (summary !== null) console.log(`${summaryLine(summary)}\nCPU by kind of work (self time, ms):`)
+        for (const kind of cpuByKind(trace.traceEvents, TRACED_KINDS))
+          console.log(`${kind.cpuMs.toFixed(0).padStart(8)}  ×${String(kind.count).padEnd(6)} ${kind.label}`)
+        console.log('')
         for (const by of ['wall', 'cpu'] as const) {
           console.log(`Alice's longest tasks while the flood was written, by ${by} time (Chrome trace, self time):\n`)
           console.log(`${tasksReport(longestTasks(trace.traceEvents, TRACED_TASKS, by))}\n`)

@@ -63,6 +63,62 @@ function labelOf(event: TraceEvent): string {
   return event.name
 }
 
+/** Self time (an event's duration less that of the events directly inside it), summed per kind of work; `events` sorted by start. */
+function partsOf(events: TraceEvent[]): Map<string, { ms: number; cpuMs: number; count: number }> {
+  const self = new Map<TraceEvent, { wall: number; cpu: number }>()
+  const stack: TraceEvent[] = []
+  for (const event of events) {
+    while (stack.length > 0 && event.ts >= stack[stack.length - 1].ts + (stack[stack.length - 1].dur ?? 0)) stack.pop()
+    self.set(event, { wall: event.dur ?? 0, cpu: event.tdur ?? 0 })
+    const parent = self.get(stack[stack.length - 1])
+    if (parent !== undefined) {
+      parent.wall -= event.dur ?? 0
+      parent.cpu -= event.tdur ?? 0
+    }
+    stack.push(event)
+  }
+  const parts = new Map<string, { ms: number; cpuMs: number; count: number }>()
+  for (const [event, time] of self) {
+    const label = labelOf(event)
+    const part = parts.get(label) ?? { ms: 0, cpuMs: 0, count: 0 }
+    part.ms += Math.max(0, time.wall) / 1000
+    part.cpuMs += Math.max(0, time.cpu) / 1000
+    part.count++
+    parts.set(label, part)
+  }
+  return parts
+}
+
+/** Index of the first of `sorted` (by start) that starts at or after `ts`. */
+function firstAtOrAfter(sorted: TraceEvent[], ts: number): number {
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const middle = (low + high) >> 1
+    if (sorted[middle].ts < ts) low = middle + 1
+    else high = middle
+  }
+  return low
+}
+
+/** The page's main-thread events (complete ones, sorted by start, enclosing first), or null without one. */
+function ownEvents(events: TraceEvent[]): TraceEvent[] | null {
+  const thread = mainThread(events)
+  if (thread === null) return null
+  return events
+    .filter((event) => event.pid === thread.pid && event.tid === thread.tid && event.ph === 'X' && event.dur !== undefined)
+    .sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0))
+}
+
+/** CPU time on the page's main thread per kind of work over the whole trace, largest first, at most `count`. */
+export function cpuByKind(events: TraceEvent[], count: number): { label: string; ms: number; cpuMs: number; count: number }[] {
+  const own = ownEvents(events)?.filter((event) => !TASK_NAMES.has(event.name)) ?? []
+  return [...partsOf(own)]
+    .map(([label, part]) => ({ label, ...part }))
+    .sort((a, b) => b.cpuMs - a.cpuMs)
+    .slice(0, count)
+}
+
 /** The renderer main thread with the most task time (the page's, when one page is traced). */
 function mainThread(events: TraceEvent[]): { pid: number; tid: number } | null {
   const mains = new Set(
@@ -86,11 +142,8 @@ function mainThread(events: TraceEvent[]): { pid: number; tid: number } | null {
  * (on a loaded machine the two differ: a task waits for a core), each with its self time per kind of work.
  */
 export function longestTasks(events: TraceEvent[], count: number, by: 'wall' | 'cpu' = 'wall'): TaskBreakdown[] {
-  const thread = mainThread(events)
-  if (thread === null) return []
-  const own = events
-    .filter((event) => event.pid === thread.pid && event.tid === thread.tid && event.ph === 'X' && event.dur !== undefined)
-    .sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0))
+  const own = ownEvents(events)
+  if (own === null) return []
   // Outermost tasks only: Chromium nests a task event of one name in one of the other.
   const tasks: TraceEvent[] = []
   for (const event of own.filter((each) => TASK_NAMES.has(each.name))) {
@@ -102,32 +155,14 @@ export function longestTasks(events: TraceEvent[], count: number, by: 'wall' | '
   const longest = [...tasks].sort((a, b) => length(b) - length(a)).slice(0, count)
   return longest.map((task) => {
     const end = task.ts + (task.dur ?? 0)
-    const inside = own.filter((event) => event !== task && event.ts >= task.ts && event.ts < end && !TASK_NAMES.has(event.name))
-    // Self time: an event's duration less that of the events directly inside it.
-    const self = new Map<TraceEvent, { wall: number; cpu: number }>()
-    const stack: TraceEvent[] = []
-    for (const event of inside) {
-      while (stack.length > 0 && event.ts >= stack[stack.length - 1].ts + (stack[stack.length - 1].dur ?? 0)) stack.pop()
-      self.set(event, { wall: event.dur ?? 0, cpu: event.tdur ?? 0 })
-      const parent = self.get(stack[stack.length - 1])
-      if (parent !== undefined) {
-        parent.wall -= event.dur ?? 0
-        parent.cpu -= event.tdur ?? 0
-      }
-      stack.push(event)
-    }
-    const parts = new Map<string, { ms: number; cpuMs: number; count: number }>()
+    const from = firstAtOrAfter(own, task.ts)
+    const inside: TraceEvent[] = []
+    for (let i = from; i < own.length && own[i].ts < end; i++) if (!TASK_NAMES.has(own[i].name)) inside.push(own[i])
+    const parts = partsOf(inside)
     let styledElements = 0
     let layoutDirty = 0
     let layoutTotal = 0
-    let covered = 0
     for (const event of inside) {
-      const label = labelOf(event)
-      const part = parts.get(label) ?? { ms: 0, cpuMs: 0, count: 0 }
-      part.ms += Math.max(0, self.get(event)?.wall ?? 0) / 1000
-      part.cpuMs += Math.max(0, self.get(event)?.cpu ?? 0) / 1000
-      part.count++
-      parts.set(label, part)
       const data = record(event.args?.data)
       const begin = record(event.args?.beginData)
       if (event.name === 'UpdateLayoutTree' || event.name === 'RecalculateStyles')
@@ -137,11 +172,8 @@ export function longestTasks(events: TraceEvent[], count: number, by: 'wall' | '
         layoutTotal += numberOf(begin.totalObjects)
       }
     }
-    let coveredCpu = 0
-    for (const event of inside) {
-      covered += Math.max(0, self.get(event)?.wall ?? 0)
-      coveredCpu += Math.max(0, self.get(event)?.cpu ?? 0)
-    }
+    const covered = [...parts.values()].reduce((sum, part) => sum + part.ms * 1000, 0)
+    const coveredCpu = [...parts.values()].reduce((sum, part) => sum + part.cpuMs * 1000, 0)
     const untraced = ((task.dur ?? 0) - covered) / 1000
     if (untraced > 0) parts.set('(task, not in a traced event)', { ms: untraced, cpuMs: ((task.tdur ?? 0) - coveredCpu) / 1000, count: 1 })
     return {

@@ -1,7 +1,7 @@
 // The trace reader behind `bench/flood.ts --trace-tasks`: which tasks are longest, by wall or
 // CPU time, and what filled them (self time per kind of work), on a small hand-made trace.
 import { describe, expect, it } from 'vitest'
-import { longestTasks, threadSummary, type TraceEvent } from '../../bench/task-trace.js'
+import { cpuByKind, longestTasks, threadSummary, type TraceEvent } from '../../bench/task-trace.js'
 
 const PAGE = { pid: 7, tid: 1 }
 const OTHER = { pid: 7, tid: 2 }
@@ -62,6 +62,16 @@ describe('longestTasks', () => {
         3,
       ),
     ).toEqual([])
+  })
+})
+
+describe('cpuByKind', () => {
+  it('sums self CPU time per kind of work over every task of the page', () => {
+    expect(cpuByKind(trace(), 3)).toEqual([
+      { label: 'Layout', ms: 20, cpuMs: 16, count: 1 },
+      { label: 'UpdateLayoutTree', ms: 15, cpuMs: 12, count: 1 },
+      { label: 'FunctionCall onmessage transport.js:9', ms: 7, cpuMs: 3, count: 1 },
+    ])
   })
 })
 
