@@ -49,6 +49,12 @@ export interface FloodFigure {
   sendToRenderedMs: { p50: number; p99: number; max: number } | null
   /** User messages never drawn on the other page within LOST_AFTER_MS. */
   lost: number
+  /**
+   * With --trace-tasks, from a Chrome trace of Alice's page while the flood was written: the
+   * longest task and its CPU time, the task with the most CPU time, and the main thread's busy
+   * and CPU time in all. On a loaded machine a task's wall time is mostly waiting for a core.
+   */
+  traced?: { longestMs: number; longestCpuMs: number; mostCpuMs: number; busyMs: number; cpuMs: number }
 }
 
 interface Ping {
@@ -140,9 +146,20 @@ export async function runFloodBench(
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, sentAt + PING_INTERVAL_MS - Date.now())))
       }
       await flooding
+      let traced: FloodFigure['traced']
       if (options.traceTasks === true) {
         const trace = JSON.parse((await browsers[0].stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }
         const summary = threadSummary(trace.traceEvents)
+        const [longest] = longestTasks(trace.traceEvents, 1)
+        const [most] = longestTasks(trace.traceEvents, 1, 'cpu')
+        if (summary !== null && longest !== undefined && most !== undefined)
+          traced = {
+            longestMs: Math.round(longest.ms),
+            longestCpuMs: Math.round(longest.cpuMs),
+            mostCpuMs: Math.round(most.cpuMs),
+            busyMs: summary.busyMs,
+            cpuMs: summary.cpuMs,
+          }
         if (summary !== null) console.log(`${summaryLine(summary)}\nCPU by kind of work (self time, ms):`)
         for (const kind of cpuByKind(trace.traceEvents, TRACED_KINDS))
           console.log(`${kind.cpuMs.toFixed(0).padStart(8)}  ×${String(kind.count).padEnd(6)} ${kind.label}`)
@@ -181,6 +198,7 @@ export async function runFloodBench(
         pings: pings.length,
         sendToRenderedMs: latencies.length === 0 ? null : { p50: at(0.5), p99: at(0.99), max: latencies[latencies.length - 1] },
         lost: pings.length - latencies.length,
+        ...(traced === undefined ? {} : { traced }),
       }
     } finally {
       await flooder.close()
@@ -265,6 +283,14 @@ export function floodTable(figure: FloodFigure): string {
     '| flood took | user messages | send → drawn on the other page p50 / p99 / max | lost |',
     '|---|---|---|---|',
     `| ${figure.floodMs} ms | ${figure.pings} | ${latency === null ? '–' : `${latency.p50} / ${latency.p99} / ${latency.max} ms`} | ${figure.lost} |`,
+    ...(figure.traced === undefined
+      ? []
+      : [
+          '',
+          "| Alice's page, traced | longest task (its CPU) | most CPU in one task | main thread busy / CPU |",
+          '|---|---|---|---|',
+          `| | ${figure.traced.longestMs} ms (${figure.traced.longestCpuMs} ms) | ${figure.traced.mostCpuMs} ms | ${figure.traced.busyMs} / ${figure.traced.cpuMs} ms |`,
+        ]),
   ].join('\n')
 }
 
