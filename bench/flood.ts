@@ -1,8 +1,10 @@
 // Flood benchmark: a stock y-webrtc peer (Node) writes thousands of signed messages as fast as
 // its links take them while two real users (Chromium pages) chat; how their pages hold up.
-// Run alone: npx tsx bench/flood.ts [--count 20000] [--profile] [--forge] (--profile: unminified
-// build, and the functions that took Alice's page's time, from a CDP CPU profile; --forge: the
-// flood claims Alice's id, name and key, signed with the flooder's own key).
+// Run alone: npx tsx bench/flood.ts [--count 20000] [--profile] [--trace-tasks] [--forge] (--profile:
+// unminified build, and the functions that took Alice's page's time, from a CDP CPU profile;
+// --trace-tasks: unminified too, Alice's longest tasks while the flood is written, from a Chrome trace, and what
+// filled them; --forge: the flood claims Alice's id, name and key, signed with the flooder's own key;
+// --flooder-nice N: the flooder's process at niceness N, as if on a machine of its own).
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,6 +15,7 @@ import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
 import { FlooderProcess, floodProbe, probeFlood, resetLongTasks, type FloodProbe } from '../test/e2e/flood-harness.js'
 import { rememberName } from '../test/e2e/history-harness.js'
+import { cpuByKind, longestTasks, summaryLine, TASK_TRACE_CATEGORIES, tasksReport, threadSummary, type TraceEvent } from './task-trace.js'
 
 /** Messages the flooding peer writes by default. */
 const DEFAULT_FLOOD_COUNT = 20_000
@@ -24,6 +27,10 @@ const MIN_PINGS = 10
 const LOST_AFTER_MS = 120_000
 /** How often the benchmark reads the pages' probes, in ms. */
 const POLL_MS = 100
+/** Long tasks `--trace-tasks` lists. */
+const TRACED_TASKS = 4
+/** Kinds of work `--trace-tasks` lists with their CPU time over the flood. */
+const TRACED_KINDS = 16
 /** Text every user message starts with (what the probe watches for). */
 const PING_PREFIX = 'ping '
 
@@ -42,6 +49,12 @@ export interface FloodFigure {
   sendToRenderedMs: { p50: number; p99: number; max: number } | null
   /** User messages never drawn on the other page within LOST_AFTER_MS. */
   lost: number
+  /**
+   * With --trace-tasks, from a Chrome trace of Alice's page while the flood was written: the
+   * longest task and its CPU time, the task with the most CPU time, and the main thread's busy
+   * and CPU time in all. On a loaded machine a task's wall time is mostly waiting for a core.
+   */
+  traced?: { longestMs: number; longestCpuMs: number; mostCpuMs: number; busyMs: number; cpuMs: number }
 }
 
 interface Ping {
@@ -72,7 +85,9 @@ async function send(page: Page, text: string): Promise<void> {
 }
 
 /** Builds the site, opens two users' pages and a flooding stock peer, and measures one flood. */
-export async function runFloodBench(options: { count?: number; profile?: boolean; forge?: boolean } = {}): Promise<FloodFigure> {
+export async function runFloodBench(
+  options: { count?: number; profile?: boolean; traceTasks?: boolean; forge?: boolean; flooderNice?: number } = {},
+): Promise<FloodFigure> {
   const count = options.count ?? DEFAULT_FLOOD_COUNT
   const root = fileURLToPath(new URL('..', import.meta.url))
   const siteDir = await mkdtemp(join(tmpdir(), 'parley-bench-flood-'))
@@ -81,7 +96,11 @@ export async function runFloodBench(options: { count?: number; profile?: boolean
   const nodeEnv = process.env.NODE_ENV
   process.env.NODE_ENV = 'production'
   try {
-    await build({ root, logLevel: 'error', build: { outDir: siteDir, emptyOutDir: true, minify: options.profile !== true } })
+    await build({
+      root,
+      logLevel: 'error',
+      build: { outDir: siteDir, emptyOutDir: true, minify: options.profile !== true && options.traceTasks !== true },
+    })
     process.env.NODE_ENV = nodeEnv
     const site = await serveStatic(siteDir)
     const signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
@@ -95,7 +114,7 @@ export async function runFloodBench(options: { count?: number; profile?: boolean
     await send(alice, `${PING_PREFIX}warm-up`)
     await waitFor(async () => (await floodProbe(bob)).rendered[`${PING_PREFIX}warm-up`] !== undefined, 30_000)
     // In a process of its own: Node's WebRTC may crash it when the pages drop its links.
-    const flooder = await FlooderProcess.start({ room, signalingUrl: signaling.url })
+    const flooder = await FlooderProcess.start({ room, signalingUrl: signaling.url }, options.flooderNice ?? 0)
     try {
       await waitFor(async () => (await flooder.connectedLinks()) === 2 && (await flooder.messages()) > 0, 30_000)
       let profiler: CDPSession | null = null
@@ -105,6 +124,7 @@ export async function runFloodBench(options: { count?: number; profile?: boolean
         await profiler.send('Profiler.setSamplingInterval', { interval: 1000 })
         await profiler.send('Profiler.start')
       }
+      if (options.traceTasks === true) await browsers[0].startTracing(alice, { categories: TASK_TRACE_CATEGORIES })
       await Promise.all([resetLongTasks(alice), resetLongTasks(bob)])
       const pings: Ping[] = []
       const floodStart = Date.now()
@@ -126,6 +146,29 @@ export async function runFloodBench(options: { count?: number; profile?: boolean
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, sentAt + PING_INTERVAL_MS - Date.now())))
       }
       await flooding
+      let traced: FloodFigure['traced']
+      if (options.traceTasks === true) {
+        const trace = JSON.parse((await browsers[0].stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }
+        const summary = threadSummary(trace.traceEvents)
+        const [longest] = longestTasks(trace.traceEvents, 1)
+        const [most] = longestTasks(trace.traceEvents, 1, 'cpu')
+        if (summary !== null && longest !== undefined && most !== undefined)
+          traced = {
+            longestMs: Math.round(longest.ms),
+            longestCpuMs: Math.round(longest.cpuMs),
+            mostCpuMs: Math.round(most.cpuMs),
+            busyMs: summary.busyMs,
+            cpuMs: summary.cpuMs,
+          }
+        if (summary !== null) console.log(`${summaryLine(summary)}\nCPU by kind of work (self time, ms):`)
+        for (const kind of cpuByKind(trace.traceEvents, TRACED_KINDS))
+          console.log(`${kind.cpuMs.toFixed(0).padStart(8)}  ×${String(kind.count).padEnd(6)} ${kind.label}`)
+        console.log('')
+        for (const by of ['wall', 'cpu'] as const) {
+          console.log(`Alice's longest tasks while the flood was written, by ${by} time (Chrome trace, self time):\n`)
+          console.log(`${tasksReport(longestTasks(trace.traceEvents, TRACED_TASKS, by))}\n`)
+        }
+      }
       if (process.env.FLOOD_DEBUG) console.error(`flood bench: the flooder has ${await flooder.connectedLinks()} links left`)
       const other = (ping: Ping): Page => (ping.from === 'alice' ? bob : alice)
       const probes = async () => ({ alice: await floodProbe(alice), bob: await floodProbe(bob) })
@@ -155,6 +198,7 @@ export async function runFloodBench(options: { count?: number; profile?: boolean
         pings: pings.length,
         sendToRenderedMs: latencies.length === 0 ? null : { p50: at(0.5), p99: at(0.99), max: latencies[latencies.length - 1] },
         lost: pings.length - latencies.length,
+        ...(traced === undefined ? {} : { traced }),
       }
     } finally {
       await flooder.close()
@@ -239,6 +283,14 @@ export function floodTable(figure: FloodFigure): string {
     '| flood took | user messages | send → drawn on the other page p50 / p99 / max | lost |',
     '|---|---|---|---|',
     `| ${figure.floodMs} ms | ${figure.pings} | ${latency === null ? '–' : `${latency.p50} / ${latency.p99} / ${latency.max} ms`} | ${figure.lost} |`,
+    ...(figure.traced === undefined
+      ? []
+      : [
+          '',
+          "| Alice's page, traced | longest task (its CPU) | most CPU in one task | main thread busy / CPU |",
+          '|---|---|---|---|',
+          `| | ${figure.traced.longestMs} ms (${figure.traced.longestCpuMs} ms) | ${figure.traced.mostCpuMs} ms | ${figure.traced.busyMs} / ${figure.traced.cpuMs} ms |`,
+        ]),
   ].join('\n')
 }
 
@@ -251,6 +303,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const figure = await runFloodBench({
     count: count === undefined ? undefined : Number(count),
     profile: process.argv.includes('--profile'),
+    traceTasks: process.argv.includes('--trace-tasks'),
+    flooderNice: flag('--flooder-nice') === undefined ? undefined : Number(flag('--flooder-nice')),
     forge: process.argv.includes('--forge'),
   })
   console.log(floodTable(figure))

@@ -194,10 +194,15 @@ export class FlooderProcess {
     this.#child = child
   }
 
-  /** Starts a flooder in `room` and resolves once it runs (it connects on its own after). */
-  static async start(options: FlooderOptions): Promise<FlooderProcess> {
+  /**
+   * Starts a flooder in `room` and resolves once it runs (it connects on its own after). With
+   * `nice` (Linux), its process runs at that niceness: a flooder on a machine of its own does
+   * not take the users' CPU, one beside them at the same priority does.
+   */
+  static async start(options: FlooderOptions, nice = 0): Promise<FlooderProcess> {
     const script = fileURLToPath(new URL('./flooder-child.ts', import.meta.url))
-    return new FlooderProcess(await IpcChild.start<FlooderCommand>(script, { FLOODER_OPTIONS: JSON.stringify(options) }, 'flooder'))
+    const env = { FLOODER_OPTIONS: JSON.stringify(options), FLOODER_NICE: String(nice) }
+    return new FlooderProcess(await IpcChild.start<FlooderCommand>(script, env, 'flooder'))
   }
 
   /** Open links to other peers now; 0 once the process has ended. */

@@ -1,5 +1,7 @@
 // The child process behind `FlooderProcess`: a stock y-webrtc flooder (flood-harness.ts) in a
 // process of its own, driven over IPC. Run with `node --import tsx`; not a test file.
+import { readdirSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import type { IpcReply } from '../support/ipc-child.js'
 import { type Flooder, type FlooderOptions, openFlooder } from './flood-harness.js'
 
@@ -12,6 +14,9 @@ export type FlooderCommand =
   | { op: 'close' }
 
 const options = JSON.parse(process.env.FLOODER_OPTIONS ?? '{}') as FlooderOptions
+// Linux keeps a niceness per thread: every thread there now, and those they start inherit it.
+const niceness = Number(process.env.FLOODER_NICE ?? 0)
+if (niceness > 0) for (const thread of readdirSync('/proc/self/task')) setPriority(Number(thread), niceness)
 const send = (reply: IpcReply): void => {
   process.send?.(reply)
 }
