@@ -1,7 +1,7 @@
 // Which message each key takes the log's focus to: one step, a page, either end, and nothing
-// past the ends or for keys that are not moves.
+// past the ends or for keys that are not moves; and where it goes once a message is deleted.
 import { describe, expect, it } from 'vitest'
-import { moveTarget } from '../../src/components/log-keys.js'
+import { afterDeletion, moveTarget } from '../../src/components/log-keys.js'
 
 describe('moveTarget', () => {
   it('moves one message with the arrows, a page with Page Up and Down, to the ends with Home and End', () => {
@@ -22,5 +22,14 @@ describe('moveTarget', () => {
     expect(moveTarget('Enter', 5, 10, 3)).toBeNull()
     expect(moveTarget('a', 5, 10, 3)).toBeNull()
     expect(moveTarget('ArrowUp', 0, 0, 3)).toBeNull()
+  })
+})
+
+describe('afterDeletion', () => {
+  it('goes to the next message, to the previous one from the last, and stays on a lone one', () => {
+    expect(afterDeletion(0, 3)).toBe(1)
+    expect(afterDeletion(1, 3)).toBe(2)
+    expect(afterDeletion(2, 3)).toBe(1)
+    expect(afterDeletion(0, 1)).toBe(0)
   })
 })
