@@ -293,6 +293,8 @@ class Fetch {
   #source: { channel: RTCDataChannel; q: number } | null = null
   /** What the source was asked for and has not sent: 'c<index>' or 'p<index>'. */
   readonly #outstanding = new Set<string>()
+  /** What arrived from the source and waits for its hash check: not asked for again meanwhile. */
+  readonly #arrived = new Set<string>()
   readonly #haveParts = new Set<number>()
   #listChecked = false
   readonly #haveChunks: Uint8Array
@@ -363,6 +365,7 @@ class Fetch {
       return true
     }
     const payload = frame.payload.slice()
+    this.#arrived.add(key)
     this.#work = this.#work.then(() => this.#check(source, frame.kind, frame.index, payload))
     return true
   }
@@ -382,6 +385,7 @@ class Fetch {
 
   async #check(source: { channel: RTCDataChannel; q: number }, kind: 'chunk' | 'part', index: number, payload: Uint8Array): Promise<void> {
     if (this.#settled || this.#source !== source) return
+    this.#arrived.delete(`${kind === 'chunk' ? 'c' : 'p'}${index}`)
     if (kind === 'part') {
       this.#list.set(payload, index * CHUNK_BYTES)
       this.#haveParts.add(index)
@@ -427,6 +431,7 @@ class Fetch {
     this.#transfers.unregister(source.q)
     this.#source = null
     this.#outstanding.clear()
+    this.#arrived.clear()
     // A list that came from a bad link is fetched again from the next.
     if (!this.#listChecked) this.#haveParts.clear()
     this.#next()
@@ -454,7 +459,7 @@ class Fetch {
       const part = !this.#listChecked
       if (part ? this.#haveParts.has(index) : this.#haveChunks[index] === 1) continue
       const key = `${part ? 'p' : 'c'}${index}`
-      if (this.#outstanding.has(key)) continue
+      if (this.#outstanding.has(key) || this.#arrived.has(key)) continue
       this.#outstanding.add(key)
       this.#transfers.send(source.channel, part ? { t: 'get', q: source.q, i: index, l: 1 } : { t: 'get', q: source.q, i: index })
     }

@@ -99,6 +99,18 @@ describe('file transfers', () => {
     expect(await carol.fetch(ref)).toEqual(bytes)
   })
 
+  it('asks for each chunk once: none again while an arrived one waits for its hash check', async () => {
+    const [alice, bob] = [peer(), peer()]
+    const bytes = fileOf(CHUNK_BYTES * 40 + 5)
+    const ref = await alice.share(bytes)
+    const [fromAlice, fromBob] = link(alice, bob)
+    expect(await bob.fetch(ref)).toEqual(bytes)
+    const gets = fromBob.sent.filter((frame) => (frame as { t?: string } | null)?.t === 'get')
+    // 41 chunks and one part of the chunk-hash list, each asked for and sent once.
+    expect(gets).toHaveLength(42)
+    expect(fromAlice.sent.filter((frame) => frame instanceof ArrayBuffer)).toHaveLength(42)
+  })
+
   it('counts fetches and requests under way, chunks sent and verified, and bytes served', async () => {
     const [alice, bob] = [peer(), peer()]
     const bytes = fileOf(CHUNK_BYTES - 5)
