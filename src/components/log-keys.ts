@@ -1,5 +1,5 @@
 // Moving the keyboard between the log's messages (the log is one tab stop, a roving one), as
-// a pure function: which message a key takes the focus to.
+// pure functions: which message a key, or a deletion, takes the focus to.
 
 /** Which message `key` takes the focus to from message `index` of `count`; null when it is not a move. */
 export function moveTarget(key: string, index: number, count: number, pageSize: number): number | null {
@@ -22,6 +22,15 @@ export function moveTarget(key: string, index: number, count: number, pageSize: 
     default:
       return null
   }
+}
+
+/**
+ * Where the focus goes once message `index` of `count` is deleted (it stays, as "message
+ * deleted"): the next message, or the previous one when it was the last, or itself when alone.
+ */
+export function afterDeletion(index: number, count: number): number {
+  if (index + 1 < count) return index + 1
+  return index > 0 ? index - 1 : index
 }
 
 /** What a screen reader says about a focused message: how to move and act from there. */

@@ -3,6 +3,7 @@
 import { LitElement, css, html, nothing } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
 import type { FetchFailure, FetchOptions, FileMeta } from '../room/index.js'
+import { DownloadSlots, MAX_CONCURRENT_DOWNLOADS } from './download-queue.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
 import { blobUrlOf, isPreviewType, previewTypeOf, verifiedBlobUrl, type VerifiedBlobUrl } from './verified-blob-url.js'
 
@@ -22,6 +23,11 @@ const FAILURES: Record<FetchFailure, string> = {
 /** Said of every file before it is fetched. */
 const PEER_TO_PEER_NOTE = 'Sent peer to peer: it can be fetched only while someone who has it is online.'
 
+/** Said of a download that waits for others to finish. */
+const WAITING_NOTE = `Waiting… at most ${MAX_CONCURRENT_DOWNLOADS} downloads run at once.`
+/** The download slots of this tab, shared by its file elements (this module loads once a page). */
+const downloadSlots = new DownloadSlots()
+
 const sizeFormat = new Intl.NumberFormat('en', { maximumFractionDigits: 1 })
 
 /** A size for people: "512 B", "14.2 KB", "3.1 MB". */
@@ -33,6 +39,7 @@ export function formatBytes(bytes: number): string {
 
 type Phase =
   | { kind: 'idle' }
+  | { kind: 'waiting' }
   | { kind: 'fetching'; received: number }
   | { kind: 'done'; here: boolean }
   | { kind: 'failed'; reason: FetchFailure }
@@ -96,22 +103,30 @@ export class ParleyFile extends LitElement {
     return file !== null && isPreviewType(file.type) && file.size <= MAX_AUTO_FETCH_BYTES
   }
 
-  /** Fetches the file (from peers unless `localOnly`), then shows it. */
+  /** Fetches the file (from peers, once one of the tab's download slots is free, unless `localOnly`), then shows it. */
   async #start(network: boolean): Promise<void> {
     const file = this.file
     const fetchFile = this.fetchFile
-    if (file === null || fetchFile === null || !this.isConnected || this.phase.kind === 'fetching' || this.phase.kind === 'done') return
+    const busy = this.phase.kind !== 'idle' && this.phase.kind !== 'failed'
+    if (file === null || fetchFile === null || !this.isConnected || busy) return
     const abort = new AbortController()
     this.#abort = abort
-    if (network) this.phase = { kind: 'fetching', received: 0 }
+    if (network) this.phase = { kind: 'waiting' }
     try {
-      const bytes = await fetchFile(file, {
-        signal: abort.signal,
-        localOnly: !network,
-        onProgress: (received) => {
-          if (this.#abort === abort) this.phase = { kind: 'fetching', received }
-        },
-      })
+      const free = network ? await downloadSlots.take(abort.signal) : () => {}
+      let bytes: Uint8Array<ArrayBuffer>
+      try {
+        if (network && this.#abort === abort) this.phase = { kind: 'fetching', received: 0 }
+        bytes = await fetchFile(file, {
+          signal: abort.signal,
+          localOnly: !network,
+          onProgress: (received) => {
+            if (this.#abort === abort) this.phase = { kind: 'fetching', received }
+          },
+        })
+      } finally {
+        free()
+      }
       if (this.#abort !== abort) return
       this.#abort = null
       this.preview = verifiedPreview(file, bytes)
@@ -153,7 +168,9 @@ export class ParleyFile extends LitElement {
             : 'Checked against its signed SHA-256.'
           : phase.kind === 'fetching'
             ? `Fetching from peers… ${Math.floor((phase.received / Math.max(1, file.size)) * 100)}%`
-            : PEER_TO_PEER_NOTE
+            : phase.kind === 'waiting'
+              ? WAITING_NOTE
+              : PEER_TO_PEER_NOTE
     return html`
       <div class="file" part="file">
         ${this.preview === null ? nothing : html`<img src=${blobUrlOf(this.preview)} alt=${`Image: ${file.name}`}>`}
@@ -167,8 +184,12 @@ export class ParleyFile extends LitElement {
           }
           ${
             phase.kind === 'fetching'
-              ? html`<progress max=${file.size} .value=${phase.received} aria-label=${`Downloading ${file.name}`}></progress>
-                <button type="button" aria-label=${`Cancel download of ${file.name}`} @click=${this.#cancel}>Cancel</button>`
+              ? html`<progress max=${file.size} .value=${phase.received} aria-label=${`Downloading ${file.name}`}></progress>`
+              : nothing
+          }
+          ${
+            phase.kind === 'fetching' || phase.kind === 'waiting'
+              ? html`<button type="button" aria-label=${`Cancel download of ${file.name}`} @click=${this.#cancel}>Cancel</button>`
               : nothing
           }
           ${this.save === null ? nothing : html`<a href=${blobUrlOf(this.save)} download=${file.name} aria-label=${`Save ${file.name}`}>Save</a>`}

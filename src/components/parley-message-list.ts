@@ -12,7 +12,7 @@ import { colorFor, draftProblem, unannotated, type AnnotatedMessage, type Messag
 import { StableAnnotations } from './entry-memo.js'
 import { intent } from './events.js'
 import { LazyModule, LazyPart } from './lazy-part.js'
-import { MESSAGE_KEYS_HINT, moveTarget } from './log-keys.js'
+import { afterDeletion, MESSAGE_KEYS_HINT, moveTarget } from './log-keys.js'
 import { messageActionStyles, renderQuote, renderReactions, renderRefused } from './message-annotations.js'
 import { MessageSearch, continuesGroup, dayLabel, keptHit, sameDay } from './log-reading.js'
 import { renderFile } from './file-slot.js'
@@ -669,6 +669,25 @@ export class ParleyMessageList extends LitElement {
     article.scrollIntoView({ block: 'nearest' })
   }
 
+  /**
+   * Moves the keyboard from deleted message `id` to the next message, or the previous one when
+   * it was the last (`afterDeletion`), so that it stays on a message rather than the whole log.
+   */
+  async #focusAfterDeletion(id: string): Promise<void> {
+    const index = this.indexOf(id)
+    if (index < 0) {
+      await this.updateComplete
+      this.log.focus()
+      return
+    }
+    const to = afterDeletion(index, this.messages.length)
+    // By id: the messages may change (one arrives, the deletion is drawn) before the render.
+    const target = this.messages[to]?.id
+    await this.updateComplete
+    const now = target === undefined ? -1 : this.indexOf(target)
+    if (now >= 0) await this.#focusMessage(now, now < index ? 'older' : 'newer')
+  }
+
   /** Focuses the first button matching `selector` in message `id`'s actions once rendered. */
   async #focusAction(id: string, selector: string): Promise<void> {
     await this.updateComplete
@@ -741,7 +760,7 @@ export class ParleyMessageList extends LitElement {
           this.dispatchEvent(intent('parley-delete', { id }))
           this.actionsFor = null
           this.confirmingDelete = null
-          void this.updateComplete.then(() => this.log.focus())
+          void this.#focusAfterDeletion(id)
         },
         cancel: () => {
           this.confirmingDelete = null

@@ -17,6 +17,16 @@ function idleTransportStats(): TransportStats {
     sent: { liveness: 0, data: 0 },
     liveLinks: 0,
     join: { invitations: 0, reoffers: 0, reinvitations: 0 },
+    files: {
+      fetching: 0,
+      serving: 0,
+      sentFrames: 0,
+      servedBytes: 0,
+      verifiedChunks: 0,
+      rejectedChunks: 0,
+      garbageFrames: 0,
+      refusedRequests: 0,
+    },
   }
 }
 

@@ -11,6 +11,7 @@
 // Only frames this page asked for are kept, so a peer cannot make it hold more than the file.
 import type { FileChannelHandler, FileChannels } from './file-channels.js'
 import { chunkMatches, hashFile, sha256, type HeldFile } from './file-hash.js'
+import { noFileTransfers, type FileTransferStats } from './file-stats.js'
 import {
   CHUNK_BYTES,
   HASH_BYTES,
@@ -70,20 +71,6 @@ export interface FetchOptions {
   localOnly?: boolean
 }
 
-/** What the file transfers counted since they were loaded. */
-export interface FileTransferStats {
-  /** Chunks and list parts sent to peers. */
-  sentFrames: number
-  /** Chunks received and verified. */
-  verifiedChunks: number
-  /** Chunks or lists refused because their hash did not match (the link that sent one is dropped). */
-  rejectedChunks: number
-  /** Frames that failed to parse, or that this page had not asked for. */
-  garbageFrames: number
-  /** Requests and gets refused over the per-link limits. */
-  refusedRequests: number
-}
-
 /** One link's requests to this page. */
 interface Served {
   files: Map<number, HeldFile>
@@ -93,7 +80,8 @@ interface Served {
 
 /** The files this page holds, served to its peers, and fetches from them. */
 export class FileTransfers implements FileChannelHandler {
-  readonly stats: FileTransferStats = { sentFrames: 0, verifiedChunks: 0, rejectedChunks: 0, garbageFrames: 0, refusedRequests: 0 }
+  /** The counters, live: `fetching` and `serving` say what is under way now. */
+  readonly stats: FileTransferStats = noFileTransfers()
   /** Files held here (shared or fetched and verified), by SHA-256. */
   readonly #held = new Map<string, HeldFile>()
   /** The fetched ones among them, oldest first (shared files are kept while the tab lives). */
@@ -140,6 +128,7 @@ export class FileTransfers implements FileChannelHandler {
 
   closed(channel: RTCDataChannel): void {
     this.#open.delete(channel)
+    this.stats.serving -= this.#served.get(channel)?.files.size ?? 0
     this.#served.delete(channel)
     for (const fetch of new Set(this.#fetches.values())) fetch.lost(channel)
   }
@@ -217,7 +206,7 @@ export class FileTransfers implements FileChannelHandler {
       case 'cancel': {
         const served = this.#served.get(channel)
         if (served === undefined) return
-        served.files.delete(frame.q)
+        if (served.files.delete(frame.q)) this.stats.serving--
         served.queue = served.queue.filter((each) => each.q !== frame.q)
         return
       }
@@ -244,6 +233,7 @@ export class FileTransfers implements FileChannelHandler {
       this.send(channel, { t: 'none', q })
       return
     }
+    if (!served.files.has(q)) this.stats.serving++
     served.files.set(q, held)
     this.send(channel, { t: 'have', q })
   }
@@ -279,6 +269,7 @@ export class FileTransfers implements FileChannelHandler {
       try {
         channel.send(encodeDataFrame({ kind: next.part ? 'part' : 'chunk', q: next.q, index: next.index, payload }))
         this.stats.sentFrames++
+        this.stats.servedBytes += payload.length
       } catch {
         return // closed meanwhile; its onclose forgets the queue
       }
@@ -302,6 +293,8 @@ class Fetch {
   #source: { channel: RTCDataChannel; q: number } | null = null
   /** What the source was asked for and has not sent: 'c<index>' or 'p<index>'. */
   readonly #outstanding = new Set<string>()
+  /** What arrived from the source and waits for its hash check: not asked for again meanwhile. */
+  readonly #arrived = new Set<string>()
   readonly #haveParts = new Set<number>()
   #listChecked = false
   readonly #haveChunks: Uint8Array
@@ -335,6 +328,7 @@ class Fetch {
       this.#reject = reject
     })
     this.#options.signal?.addEventListener('abort', this.#onAbort)
+    this.#transfers.stats.fetching++
     for (const channel of channels) {
       const q = this.#transfers.register(this)
       this.#asked.set(channel, q)
@@ -371,6 +365,7 @@ class Fetch {
       return true
     }
     const payload = frame.payload.slice()
+    this.#arrived.add(key)
     this.#work = this.#work.then(() => this.#check(source, frame.kind, frame.index, payload))
     return true
   }
@@ -390,6 +385,7 @@ class Fetch {
 
   async #check(source: { channel: RTCDataChannel; q: number }, kind: 'chunk' | 'part', index: number, payload: Uint8Array): Promise<void> {
     if (this.#settled || this.#source !== source) return
+    this.#arrived.delete(`${kind === 'chunk' ? 'c' : 'p'}${index}`)
     if (kind === 'part') {
       this.#list.set(payload, index * CHUNK_BYTES)
       this.#haveParts.add(index)
@@ -435,6 +431,7 @@ class Fetch {
     this.#transfers.unregister(source.q)
     this.#source = null
     this.#outstanding.clear()
+    this.#arrived.clear()
     // A list that came from a bad link is fetched again from the next.
     if (!this.#listChecked) this.#haveParts.clear()
     this.#next()
@@ -462,7 +459,7 @@ class Fetch {
       const part = !this.#listChecked
       if (part ? this.#haveParts.has(index) : this.#haveChunks[index] === 1) continue
       const key = `${part ? 'p' : 'c'}${index}`
-      if (this.#outstanding.has(key)) continue
+      if (this.#outstanding.has(key) || this.#arrived.has(key)) continue
       this.#outstanding.add(key)
       this.#transfers.send(source.channel, part ? { t: 'get', q: source.q, i: index, l: 1 } : { t: 'get', q: source.q, i: index })
     }
@@ -488,6 +485,8 @@ class Fetch {
 
   /** Ends the fetch: timers stopped, and every link that holds a request of it told to close it. */
   #end(): void {
+    // Once: a fetch cancelled while its whole file was being hashed still finishes here.
+    if (!this.#settled) this.#transfers.stats.fetching--
     this.#settled = true
     const open = [...this.#asked, ...this.#candidates.map(({ channel, q }) => [channel, q] as const)]
     if (this.#source !== null) open.push([this.#source.channel, this.#source.q])

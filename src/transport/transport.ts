@@ -5,6 +5,7 @@ import { WebrtcProvider } from 'y-webrtc'
 import type { Awareness } from 'y-protocols/awareness'
 import { FileChannels } from './file-channels.js'
 import type { FileTransfers } from './file-transfer.js'
+import { noFileTransfers, type FileTransferStats } from './file-stats.js'
 import { Framing } from './framing.js'
 import type { FramingStats } from './framing-channel.js'
 import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation, type SentCounts } from './liveness.js'
@@ -69,6 +70,8 @@ export interface TransportStats {
    * join has no replacement.
    */
   join: { invitations: number } & StuckLinkStats
+  /** File transfers: under way now, chunks sent, verified and refused, bytes served (all zero until a file is shared or fetched). */
+  files: FileTransferStats
 }
 
 /** An open transport; `close()` ends it for good. */
@@ -99,6 +102,8 @@ export function openTransport(options: TransportOptions): Transport {
   const relay = new Relay()
   const fileChannels = new FileChannels()
   let files: Promise<FileTransfers> | null = null
+  /** The file transfers once their code has loaded, for their counters. */
+  let loadedFiles: FileTransfers | null = null
   const crossedChannels = new CrossedChannels()
   const refused = noRefusals()
   let bannedPeers = 0
@@ -197,13 +202,17 @@ export function openTransport(options: TransportOptions): Transport {
         join: { invitations: provider.room === null ? 0 : joinStateOf(provider.room).invitationsSent, ...stuck },
         bannedPeers,
         bannedWriters: bannedWriters.size,
+        files: loadedFiles === null ? noFileTransfers() : { ...loadedFiles.stats },
       }
     },
     links() {
       return [...(provider.room?.webrtcConns ?? [])].filter(([, conn]) => conn.connected).map(([peerId]) => peerId)
     },
     files() {
-      files ??= import('./file-transfer.js').then(({ FileTransfers }) => new FileTransfers(fileChannels))
+      files ??= import('./file-transfer.js').then(({ FileTransfers }) => {
+        loadedFiles = new FileTransfers(fileChannels)
+        return loadedFiles
+      })
       return files
     },
     close() {

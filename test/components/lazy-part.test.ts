@@ -14,6 +14,18 @@ function loader(failures = 0) {
   return { calls, load }
 }
 
+/** A LazyPart over `loader(failures)`, for an element stand-in that counts the redraws asked of it. */
+function countedPart(failures = 0) {
+  const { calls, load } = loader(failures)
+  const host = {
+    updates: 0,
+    requestUpdate() {
+      this.updates++
+    },
+  }
+  return { calls, host, part: new LazyPart(host, new LazyModule(load)) }
+}
+
 describe('LazyModule', () => {
   it('loads once for every caller, and has the module synchronously after', async () => {
     const { calls, load } = loader()
@@ -40,14 +52,7 @@ describe('LazyModule', () => {
 
 describe('LazyPart', () => {
   it('starts loading on first use and redraws its element when the module is here', async () => {
-    const { load } = loader()
-    const host = {
-      updates: 0,
-      requestUpdate() {
-        this.updates++
-      },
-    }
-    const part = new LazyPart(host, new LazyModule(load))
+    const { host, part } = countedPart()
     expect(part.use()).toBeUndefined()
     await expect.poll(() => host.updates).toBe(1)
     expect(part.use()).toEqual({ answer: 42 })
@@ -55,14 +60,7 @@ describe('LazyPart', () => {
   })
 
   it('redraws after a failure too, and does not retry on its own until asked', async () => {
-    const { calls, load } = loader(1)
-    const host = {
-      updates: 0,
-      requestUpdate() {
-        this.updates++
-      },
-    }
-    const part = new LazyPart(host, new LazyModule(load))
+    const { calls, host, part } = countedPart(1)
     expect(part.use()).toBeUndefined()
     await expect.poll(() => host.updates).toBe(1)
     expect(part.failed).toBe(true)

@@ -48,6 +48,17 @@ async function openActions(list: ParleyMessageList, index: number): Promise<void
   await expect.poll(() => inList(list).querySelector('.actions')?.contains(focused(list)) ?? false).toBe(true)
 }
 
+/** Deletes message `index` by keyboard: its actions, Delete, then Delete again to confirm. */
+async function deleteByKeyboard(list: ParleyMessageList, index: number): Promise<void> {
+  await openActions(list, index)
+  buttonNamed(list, 'Delete')?.focus()
+  await userEvent.keyboard('{Enter}')
+  await expect.poll(() => focused(list)?.textContent).toBe('Cancel')
+  inList(list).querySelector<HTMLButtonElement>('.confirm .confirm-delete')?.focus()
+  await userEvent.keyboard('{Enter}')
+  await list.updateComplete
+}
+
 describe('message actions', () => {
   it('open by keyboard (Enter on the message), edit in place: Escape cancels, Enter saves', async () => {
     const seen = recordActions()
@@ -134,7 +145,7 @@ describe('message actions', () => {
     expect(focused(list)).toBe(buttonNamed(list, 'Delete'))
     expect(seen).toEqual([])
 
-    // Yes: the deletion is asked for, the panel closes and the keyboard goes to the log.
+    // Yes: the deletion is asked for, the panel closes and the keyboard goes to the next message.
     await userEvent.keyboard('{Enter}')
     await list.updateComplete
     inList(list).querySelector<HTMLButtonElement>('.confirm .confirm-delete')?.focus()
@@ -142,7 +153,25 @@ describe('message actions', () => {
     await list.updateComplete
     expect(seen).toEqual([['parley-delete', { id: 'm1' }]])
     expect(inList(list).querySelector('.actions')).toBeNull()
-    expect(focused(list)).toBe(inList(list).querySelector('[role="log"]'))
+    await expect.poll(() => focused(list)).toBe(articleOf(list, 1))
+    expect(articleOf(list, 1).getAttribute('tabindex')).toBe('0')
+  })
+
+  it('after deleting the last message gives the keyboard to the one before it, and a lone one keeps it', async () => {
+    const seen = recordActions()
+    const list = await mountList()
+    list.messages = [...list.messages, message('m3', 'Ann', 'last words')]
+    await list.updateComplete
+    await deleteByKeyboard(list, 2)
+    expect(seen).toEqual([['parley-delete', { id: 'm3' }]])
+    await expect.poll(() => focused(list)).toBe(articleOf(list, 1))
+
+    // The only message, deleted: the keyboard stays on it (drawn as "message deleted" once the room says so).
+    list.messages = [message('m4', 'Ann', 'alone')]
+    await list.updateComplete
+    await deleteByKeyboard(list, 0)
+    expect(seen.at(-1)).toEqual(['parley-delete', { id: 'm4' }])
+    await expect.poll(() => focused(list)).toBe(articleOf(list, 0))
   })
 
   it('shows reactions with who reacted, toggles the own one, and marks edits, deletions and refused changes', async () => {

@@ -94,6 +94,32 @@ async function nodeSharer(
   return node
 }
 
+/**
+ * Bob joins a new room (named after `label`), where Mallory, a Node peer whose chunks pass through
+ * `alter` (tamperingRtc), shares `size` random bytes as `name`; Bob starts the download and
+ * `check` looks at his file card. Both are closed afterwards, whatever happened.
+ */
+async function downloadFromHostilePeer(
+  label: string,
+  name: string,
+  size: number,
+  alter: (index: number, frame: Uint8Array) => Uint8Array | null,
+  check: (card: ReturnType<typeof fileCard>, b: Page) => Promise<void>,
+): Promise<void> {
+  const room = uniqueRoom(label)
+  const b = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
+  const mallory = await nodeSharer(room, tamperingRtc(alter), name, size)
+  try {
+    await expectMessages(b, [`Mallory: 📎 ${name}`])
+    const card = fileCard(b, name)
+    await card.getByRole('button', { name: `Download ${name}` }).click({ timeout: FILE_TIMEOUT_MS })
+    await check(card, b)
+  } finally {
+    mallory.close()
+    await b.context().close()
+  }
+}
+
 describe('files and images', () => {
   it('previews an image in the other browser and saves a file that matches its hash, by keyboard', async () => {
     const url = roomUrl(stack.site.url, stack.signaling.url, uniqueRoom('files'))
@@ -155,46 +181,23 @@ describe('files and images', () => {
   })
 
   it('refuses a corrupted chunk from a hostile peer and says so', async () => {
-    const room = uniqueRoom('files-corrupt')
-    const b = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
     // Mallory signs a true description of her file, then sends its second chunk with a byte flipped.
-    const mallory = await nodeSharer(
-      room,
-      tamperingRtc((index, frame) => {
-        if (index === 1) frame[DATA_HEADER_BYTES + 100] ^= 0xff
-        return frame
-      }),
-      'report.bin',
-      3 * 16 * 1024,
-    )
-    try {
-      await expectMessages(b, ['Mallory: 📎 report.bin'])
-      const card = fileCard(b, 'report.bin')
-      await card.getByRole('button', { name: 'Download report.bin' }).click({ timeout: FILE_TIMEOUT_MS })
+    const corrupt = (index: number, frame: Uint8Array) => {
+      if (index === 1) frame[DATA_HEADER_BYTES + 100] ^= 0xff
+      return frame
+    }
+    await downloadFromHostilePeer('files-corrupt', 'report.bin', 3 * 16 * 1024, corrupt, async (card) => {
       await expect
         .poll(() => card.getByRole('status').textContent(), { timeout: FILE_TIMEOUT_MS })
         .toBe("Refused: a peer sent data that does not match the file's signed hash.")
       expect(await card.getByRole('link').count()).toBe(0)
-    } finally {
-      mallory.close()
-      await b.context().close()
-    }
+    })
   })
 
   it('cancels a download that is under way, by keyboard', async () => {
-    const room = uniqueRoom('files-cancel')
-    const b = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
     // A peer that sends the first chunks and then holds the rest back: the download stays under way.
-    const slow = await nodeSharer(
-      room,
-      tamperingRtc((index, frame) => (index < 2 ? frame : null)),
-      'big.bin',
-      20 * 16 * 1024,
-    )
-    try {
-      await expectMessages(b, ['Mallory: 📎 big.bin'])
-      const card = fileCard(b, 'big.bin')
-      await card.getByRole('button', { name: 'Download big.bin' }).click({ timeout: FILE_TIMEOUT_MS })
+    const stall = (index: number, frame: Uint8Array) => (index < 2 ? frame : null)
+    await downloadFromHostilePeer('files-cancel', 'big.bin', 20 * 16 * 1024, stall, async (card, b) => {
       const progress = card.getByRole('progressbar', { name: 'Downloading big.bin' })
       await expect
         .poll(() => progress.evaluate((element: HTMLProgressElement) => element.value), { timeout: FILE_TIMEOUT_MS })
@@ -204,10 +207,7 @@ describe('files and images', () => {
       await expect.poll(() => card.getByRole('status').textContent()).toBe('Download cancelled.')
       expect(await card.getByRole('progressbar').count()).toBe(0)
       expect(await card.getByRole('button', { name: 'Download big.bin' }).count()).toBe(1)
-    } finally {
-      slow.close()
-      await b.context().close()
-    }
+    })
   })
 
   it('takes a pasted file, and refuses a dropped one over the limit with a message that says the limit', async () => {

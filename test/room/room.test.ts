@@ -76,11 +76,31 @@ describe('Room.stats', () => {
       sent: { liveness: 0, data: 0 },
       liveLinks: 0,
       join: { invitations: 0, reoffers: 0, reinvitations: 0 },
+      files: {
+        fetching: 0,
+        serving: 0,
+        sentFrames: 0,
+        servedBytes: 0,
+        verifiedChunks: 0,
+        rejectedChunks: 0,
+        garbageFrames: 0,
+        refusedRequests: 0,
+      },
     })
     stats.framing.violations = 5
     stats.refused.malformed = 5
     expect(room.stats().framing.violations).toBe(0)
     expect(room.stats().refused.malformed).toBe(0)
+  })
+
+  it('has the file counters once a file is shared, as a copy', async () => {
+    const { room } = openRoom()
+    const signer = await signerFor(await generateSigningKeys())
+    await room.sendFile({ ...alice, userId: signer.userId, signer }, { name: 'a.bin', type: '', bytes: new Uint8Array(100) })
+    const stats = room.stats()
+    expect(stats.files).toEqual(expect.objectContaining({ fetching: 0, serving: 0, sentFrames: 0, servedBytes: 0 }))
+    stats.files.fetching = 5
+    expect(room.stats().files.fetching).toBe(0)
   })
 })
 

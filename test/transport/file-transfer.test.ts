@@ -1,9 +1,17 @@
 // File transfers between FileTransfers instances over in-memory channel pairs (the WebRTC data
 // channel's surface, delivering in order and asynchronously): fetching, serving on, refusing a
-// corrupt chunk and going on elsewhere, cancelling, and the per-link limits against a hostile peer.
+// corrupt chunk and going on elsewhere, cancelling, the per-link limits against a hostile peer,
+// and the counters of what is under way and what went over the wire.
 import { afterEach, describe, expect, it } from 'vitest'
 import { FileChannels } from '../../src/transport/file-channels.js'
-import { CHUNK_BYTES, encodeControlFrame, encodeDataFrame, parseControlFrame, type FileRef } from '../../src/transport/file-protocol.js'
+import {
+  CHUNK_BYTES,
+  HASH_BYTES,
+  encodeControlFrame,
+  encodeDataFrame,
+  parseControlFrame,
+  type FileRef,
+} from '../../src/transport/file-protocol.js'
 import { FileFetchError, FileTransfers, MAX_QUEUED_GETS_PER_LINK, MAX_REQUESTS_PER_LINK } from '../../src/transport/file-transfer.js'
 
 /** One end of an in-memory channel: what FileTransfers uses of an RTCDataChannel. */
@@ -89,6 +97,54 @@ describe('file transfers', () => {
     // Carol is linked to Bob only: he serves what he fetched and checked.
     link(bob, carol)
     expect(await carol.fetch(ref)).toEqual(bytes)
+  })
+
+  it('asks for each chunk once: none again while an arrived one waits for its hash check', async () => {
+    const [alice, bob] = [peer(), peer()]
+    const bytes = fileOf(CHUNK_BYTES * 40 + 5)
+    const ref = await alice.share(bytes)
+    const [fromAlice, fromBob] = link(alice, bob)
+    expect(await bob.fetch(ref)).toEqual(bytes)
+    const gets = fromBob.sent.filter((frame) => (frame as { t?: string } | null)?.t === 'get')
+    // 41 chunks and one part of the chunk-hash list, each asked for and sent once.
+    expect(gets).toHaveLength(42)
+    expect(fromAlice.sent.filter((frame) => frame instanceof ArrayBuffer)).toHaveLength(42)
+  })
+
+  it('counts fetches and requests under way, chunks sent and verified, and bytes served', async () => {
+    const [alice, bob] = [peer(), peer()]
+    const bytes = fileOf(CHUNK_BYTES - 5)
+    const ref = await alice.share(bytes)
+    const [fromAlice, fromBob] = link(alice, bob)
+    fromAlice.held = [] // Alice's answers wait: the fetch stays under way
+    const fetching = bob.fetch(ref)
+    await expect.poll(() => alice.stats.serving).toBe(1)
+    expect(bob.stats.fetching).toBe(1)
+    fromAlice.release()
+    expect(await fetching).toEqual(bytes)
+    expect(bob.stats).toMatchObject({ fetching: 0, verifiedChunks: 1, rejectedChunks: 0 })
+    // The chunk-hash list (one hash) and the one chunk.
+    expect(alice.stats).toMatchObject({ sentFrames: 2, servedBytes: HASH_BYTES + bytes.length })
+    // The finished fetch closed its request at Alice's.
+    await expect.poll(() => alice.stats.serving).toBe(0)
+    expect(fromBob.sent.at(-1)).toMatchObject({ t: 'cancel' })
+
+    // A link that closes with requests open takes them with it.
+    const again = peer()
+    const [aliceEnd, againEnd] = link(alice, again)
+    aliceEnd.held = []
+    const stalled = again.fetch(ref)
+    await expect.poll(() => alice.stats.serving).toBe(1)
+    for (const [transfers, end] of [
+      [alice, aliceEnd],
+      [again, againEnd],
+    ] as const) {
+      end.close()
+      transfers.closed(asChannel(end))
+    }
+    expect(alice.stats.serving).toBe(0)
+    await expect(stalled).rejects.toMatchObject({ reason: 'unavailable' })
+    expect(again.stats.fetching).toBe(0)
   })
 
   it('fetches more files from one peer than a link may hold requests open: each finished fetch closes its own', async () => {
