@@ -1,11 +1,12 @@
 // The shell of message framing for one room: wraps the WebRTC classes so that y-webrtc's data
 // channel frames large messages, and announces the capability on a negotiated side channel.
 import { FramedChannel, FramingCapability, emptyFramingStats, type FramingStats } from './framing-channel.js'
+import { deflateAvailable } from './framing-deflate.js'
 import {
   FRAMING_CHANNEL_ID,
   FRAMING_CHANNEL_LABEL,
   MAX_MESSAGE_BYTES,
-  encodeFramingHello,
+  encodeFramingHellos,
   parseFramingHello,
   type ReassemblyBudget,
 } from './framing-protocol.js'
@@ -18,6 +19,8 @@ const ROOM_REASSEMBLY_BUDGET_BYTES = 2 * MAX_MESSAGE_BYTES
 export interface FramingOptions {
   /** Largest message reassembled, in bytes (default MAX_MESSAGE_BYTES). */
   maxMessageBytes?: number
+  /** Deflate large messages for peers that inflate them, and inflate theirs (default: where the platform can). */
+  deflate?: boolean
   /** Makes each link's filter of whole incoming messages, given its peer connection (see peer-guard.ts); none by default. */
   admitter?: (pc: RTCPeerConnection) => (data: unknown) => boolean
   /** Wraps the dispatch of each admitted message of a link, given its peer connection (see relay.ts); none by default. */
@@ -36,12 +39,14 @@ export class Framing {
   garbageFrames = 0
   readonly #budget: ReassemblyBudget
   readonly #maxMessageBytes: number
+  readonly #deflate: boolean
   readonly #admitter: ((pc: RTCPeerConnection) => (data: unknown) => boolean) | undefined
   readonly #deliverer: ((pc: RTCPeerConnection) => (dispatch: () => void) => void) | undefined
   readonly #traffic: FramingOptions['traffic']
 
   constructor(options: FramingOptions = {}) {
     this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES
+    this.#deflate = (options.deflate ?? true) && deflateAvailable()
     this.#admitter = options.admitter
     this.#deliverer = options.deliverer
     this.#traffic = options.traffic
@@ -67,6 +72,7 @@ export class Framing {
           budget: framing.#budget,
           stats: framing.stats,
           maxMessageBytes: framing.#maxMessageBytes,
+          deflate: framing.#deflate,
           admit: framing.#admitter?.(pc),
           deliver: framing.#deliverer?.(pc),
           onTraffic: framing.#traffic === undefined ? undefined : (direction) => framing.#traffic?.(pc, direction),
@@ -136,15 +142,15 @@ export class Framing {
     channel.binaryType = 'arraybuffer'
     channel.onopen = () => {
       try {
-        channel.send(encodeFramingHello(this.#maxMessageBytes))
+        for (const hello of encodeFramingHellos(this.#maxMessageBytes, this.#deflate)) channel.send(hello)
       } catch {
         // closed between open and send: the connection is going away anyway
       }
     }
     channel.onmessage = (event: MessageEvent<unknown>) => {
-      const max = parseFramingHello(event.data)
-      if (max === null) this.garbageFrames++
-      else capability.announce(max)
+      const hello = parseFramingHello(event.data)
+      if (hello === null) this.garbageFrames++
+      else capability.announce(hello.maxBytes, hello.deflate)
     }
   }
 }
