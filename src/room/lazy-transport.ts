@@ -26,6 +26,7 @@ function idleTransportStats(): TransportStats {
     sent: { liveness: 0, data: 0 },
     liveLinks: 0,
     join: { invitations: 0, reoffers: 0, reinvitations: 0 },
+    syncReplies: { answered: 0, encoded: 0 },
   }
 }
 

@@ -101,6 +101,13 @@ export interface FramingContext {
   maxMessageBytes?: number
   /** Whether this side deflates large messages for peers that inflate, and inflates them (it announced it); false by default. */
   deflate?: boolean
+  /**
+   * Deflated forms of messages sent before, by the message object (null: it did not shrink), shared
+   * by the room's channels: a message sent again as the same object is not deflated again.
+   */
+  deflated?: WeakMap<object, Uint8Array | null>
+  /** Answers an admitted message itself, with the messages to send back, instead of handing it on; null hands it on. */
+  answer?: (data: unknown) => Uint8Array[] | null
   /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts). */
   admit?: (data: unknown) => boolean
   /** Runs the dispatch of each admitted message to the channel's user (the relay notes which link delivers). */
@@ -257,9 +264,8 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
         }
         head.framed = decision === 'frame'
       }
-      if (head.framed && !head.packed && this.#context.deflate === true && this.#context.capability.peerDeflates) {
-        this.#pack(head)
-        return
+      if (head.framed && !head.packed && this.#context.deflate === true && this.#context.capability.peerDeflates && this.#pack(head)) {
+        return // deflating; the pump resumes when it is done
       }
       if (this.#real.bufferedAmount >= HIGH_WATER_BYTES) {
         this.#waitForDrain()
@@ -307,23 +313,37 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     this.#queue.shift()
   }
 
-  /** Deflates the head message, holding the queue meanwhile (what follows it stays behind it); kept only if smaller. */
-  #pack(head: Outgoing): void {
-    const wait = (): void => {}
-    this.#blocked = wait
+  /**
+   * Deflates the head message, kept only if smaller. Returns true while deflating: the queue
+   * waits meanwhile (what follows the message stays behind it). A message deflated before is not deflated again.
+   */
+  #pack(head: Outgoing): boolean {
     const bytes = head.bytes as Uint8Array
-    const done = (packed: Uint8Array | null): void => {
-      if (this.#blocked !== wait) return // closed meanwhile
+    const cache = this.#context.deflated
+    const use = (packed: Uint8Array | null): void => {
       head.packed = true
       if (packed !== null && packed.byteLength < bytes.byteLength) {
         this.#queuedBytes -= bytes.byteLength - packed.byteLength
         head.bytes = packed
         head.deflated = true
       }
+    }
+    const known = typeof head.data === 'object' ? cache?.get(head.data) : undefined
+    if (known !== undefined) {
+      use(known)
+      return false
+    }
+    const wait = (): void => {}
+    this.#blocked = wait
+    const done = (packed: Uint8Array | null): void => {
+      if (typeof head.data === 'object') cache?.set(head.data, packed)
+      if (this.#blocked !== wait) return // closed meanwhile
+      use(packed)
       this.#resume()
     }
     // A failed deflate sends the message as it is.
     deflate(bytes).then(done, () => done(null))
+    return true
   }
 
   #waitForCapability(): void {
@@ -429,8 +449,21 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       this.#context.stats.refusedMessages++
       return
     }
-    const converted = this.#binaryType === 'blob' && data instanceof ArrayBuffer ? new Blob([data]) : data
-    const dispatch = (): void => void this.dispatchEvent(new MessageEvent('message', { data: converted }))
+    const dispatch = (): void => {
+      const answer = this.#context.answer?.(data) ?? null
+      if (answer === null) {
+        const converted = this.#binaryType === 'blob' && data instanceof ArrayBuffer ? new Blob([data]) : data
+        this.dispatchEvent(new MessageEvent('message', { data: converted }))
+        return
+      }
+      for (const message of answer) {
+        try {
+          this.send(message)
+        } catch {
+          // The channel is closing: the answer is lost with it, as y-webrtc's would be.
+        }
+      }
+    }
     if (this.#context.deliver === undefined) dispatch()
     else this.#context.deliver(dispatch)
   }

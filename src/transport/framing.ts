@@ -27,6 +27,8 @@ export interface FramingOptions {
   deliverer?: (pc: RTCPeerConnection) => (dispatch: () => void) => void
   /** Told of each message a connection's framed channel sends or receives (liveness counts them as beats). */
   traffic?: (pc: RTCPeerConnection, direction: 'in' | 'out') => void
+  /** Answers an admitted message instead of handing it to y-webrtc, with the messages to send back; null hands it on (see sync-replies.ts). */
+  answer?: (data: unknown) => Uint8Array[] | null
 }
 
 type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
@@ -43,6 +45,9 @@ export class Framing {
   readonly #admitter: ((pc: RTCPeerConnection) => (data: unknown) => boolean) | undefined
   readonly #deliverer: ((pc: RTCPeerConnection) => (dispatch: () => void) => void) | undefined
   readonly #traffic: FramingOptions['traffic']
+  readonly #answer: FramingOptions['answer']
+  /** Deflated forms of messages sent as the same object to several links (a cached sync answer). */
+  readonly #deflated = new WeakMap<object, Uint8Array | null>()
 
   constructor(options: FramingOptions = {}) {
     this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES
@@ -50,6 +55,7 @@ export class Framing {
     this.#admitter = options.admitter
     this.#deliverer = options.deliverer
     this.#traffic = options.traffic
+    this.#answer = options.answer
     this.#budget = { usedBytes: 0, maxBytes: Math.max(ROOM_REASSEMBLY_BUDGET_BYTES, this.#maxMessageBytes) }
   }
 
@@ -73,6 +79,8 @@ export class Framing {
           stats: framing.stats,
           maxMessageBytes: framing.#maxMessageBytes,
           deflate: framing.#deflate,
+          deflated: framing.#deflated,
+          answer: framing.#answer,
           admit: framing.#admitter?.(pc),
           deliver: framing.#deliverer?.(pc),
           onTraffic: framing.#traffic === undefined ? undefined : (direction) => framing.#traffic?.(pc, direction),

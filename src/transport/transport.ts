@@ -18,6 +18,7 @@ import { screenSignals } from './signal-screen.js'
 import { joinStateOf } from './join-state.js'
 import { reofferStuckLinks, type StuckLinkStats } from './stuck-links.js'
 import { checkYWebrtcInternals } from './y-webrtc-internals.js'
+import { SyncReplies, isFreshSyncRequest, type SyncReplyStats } from './sync-replies.js'
 
 /** What a room's transport carries, and where to. */
 export interface TransportOptions {
@@ -69,6 +70,8 @@ export interface TransportStats {
    * join has no replacement.
    */
   join: { invitations: number } & StuckLinkStats
+  /** Fresh joiners' sync requests answered from the cached document, and how often it was encoded (sync-replies.ts). */
+  syncReplies: SyncReplyStats
 }
 
 /** An open transport; `close()` ends it for good. */
@@ -106,6 +109,7 @@ export function openTransport(options: TransportOptions): Transport {
   const bannedWriters = new Set<number>()
   // A link that floods is dropped, and its peer ignored from then on (set once the room is open).
   let banPeer = (_pc: RTCPeerConnection): void => {}
+  const syncReplies = new SyncReplies(options.doc)
   const framing = new Framing({
     admitter: (pc) =>
       guardLink(Date.now, refused, {
@@ -118,6 +122,7 @@ export function openTransport(options: TransportOptions): Transport {
       }),
     deliverer: (pc) => (dispatch) => relay.deliverFrom(pc, dispatch),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
+    answer: (data) => (isFreshSyncRequest(data) ? syncReplies.reply() : null),
   })
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }
   if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
@@ -197,6 +202,7 @@ export function openTransport(options: TransportOptions): Transport {
         join: { invitations: provider.room === null ? 0 : joinStateOf(provider.room).invitationsSent, ...stuck },
         bannedPeers,
         bannedWriters: bannedWriters.size,
+        syncReplies: { ...syncReplies.stats },
       }
     },
     links() {
@@ -213,6 +219,7 @@ export function openTransport(options: TransportOptions): Transport {
       liveness.goodbye()
       liveness.destroy()
       relay.destroy()
+      syncReplies.destroy()
       for (const stop of stops) stop()
       provider.off('peers', checkInternals)
       // destroy() alone leaves this peer announced on the signaling server; disconnect first.

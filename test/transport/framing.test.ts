@@ -465,6 +465,41 @@ describe('deflated frames', () => {
     }
   })
 
+  it('deflates a message sent again as the same object only once, for every channel of the room', async () => {
+    const deflated = new WeakMap<object, Uint8Array | null>()
+    const big = textLike(2 * MIB)
+    const first = deflatingPair()
+    Object.assign(first.ctxA, { deflated })
+    first.a.send(big)
+    await settleUntil(() => first.got.length === 1, first.realA)
+    const second = deflatingPair()
+    Object.assign(second.ctxA, { deflated })
+    second.a.send(big)
+    expect(second.realA.buffered.length).toBeGreaterThan(0) // framed at once: nothing to wait for
+    await settleUntil(() => second.got.length === 1, second.realA)
+    expect(Buffer.compare(second.got[0], big)).toBe(0)
+    expect(second.ctxA.stats.deflatedMessages).toBe(1)
+  })
+
+  it('lets the room answer a message itself instead of handing it on', () => {
+    const [realA, realB] = pair()
+    const question = Uint8Array.of(0, 0, 1, 0)
+    const answer = pattern(50)
+    const ctxB = {
+      ...context(),
+      answer: (data: unknown) => (Buffer.compare(new Uint8Array(data as ArrayBuffer), question) === 0 ? [answer] : null),
+    }
+    const b = new FramedChannel(realB as unknown as RTCDataChannel, ctxB)
+    const atB = collect(b)
+    const atA = collect(new FramedChannel(realA as unknown as RTCDataChannel, context()))
+    realA.send(question)
+    realA.send(pattern(10))
+    realA.drain()
+    expect(atB).toEqual([pattern(10)])
+    realB.drain()
+    expect(atA).toEqual([answer])
+  })
+
   it('drops the link when a deflated message is not deflate data or inflates past the limit, and frees the budget', async () => {
     const bomb = await deflate(new Uint8Array(8 * MIB))
     for (const packed of [Uint8Array.of(0xff, 0xfe, 0xfd, 0xfc), bomb]) {
