@@ -187,7 +187,8 @@ export async function runChannelThroughputBench(
       for (const size of options.sizes ?? DEFAULT_MESSAGE_SIZES)
         for (const mode of ['burst', 'paced'] as const) {
           // Fresh: a new connection per transfer, as a late joiner's history is the first thing its link carries.
-          const [sender, receiver] = options.fresh === true ? await pair() : (warm ??= await pair())
+          if (options.fresh !== true && warm === null) warm = await pair()
+          const [sender, receiver] = warm ?? (await pair())
           results.push(await trial(sender, receiver, mode, size, options.totalBytes ?? DEFAULT_TOTAL_BYTES))
           if (options.fresh === true) await Promise.all([sender.close(), receiver.close()])
         }
