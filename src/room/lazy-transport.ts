@@ -8,7 +8,16 @@ import type { Transport, TransportOptions, TransportStats } from '../transport/i
 /** Transport counters, all zero: nothing sent, received, refused or relayed yet. */
 function idleTransportStats(): TransportStats {
   return {
-    framing: { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0, refusedMessages: 0, handlerErrors: 0 },
+    framing: {
+      droppedMessages: 0,
+      violations: 0,
+      framedMessages: 0,
+      reassembledMessages: 0,
+      refusedMessages: 0,
+      handlerErrors: 0,
+      deflatedMessages: 0,
+      inflatedMessages: 0,
+    },
     refused: { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0 },
     bannedPeers: 0,
     bannedWriters: 0,
@@ -27,6 +36,7 @@ function idleTransportStats(): TransportStats {
       garbageFrames: 0,
       refusedRequests: 0,
     },
+    syncReplies: { answered: 0, encoded: 0 },
   }
 }
 

@@ -1,5 +1,6 @@
 // A data channel that frames large messages (see framing-protocol.ts) around a real one: it
 // queues, cuts and paces what is sent by the real channel's buffer, and reassembles what arrives.
+import { deflate, inflate } from './framing-deflate.js'
 import {
   FRAME_PAYLOAD_BYTES,
   MAX_MESSAGE_BYTES,
@@ -25,12 +26,16 @@ export class FramingCapability {
   state: 'unknown' | 'framing' | 'stock' = 'unknown'
   /** Largest message the peer reassembles, in bytes (when `state` is 'framing'). */
   peerMaxBytes = 0
+  /** Whether the peer inflates deflated messages (when `state` is 'framing'). */
+  peerDeflates = false
   #listeners: Array<() => void> = []
   #waiting = false
 
-  /** The peer announced framing. */
-  announce(maxBytes: number): void {
+  /** The peer announced framing; only its first announcement counts (it sends one per framing version). */
+  announce(maxBytes: number, deflates = false): void {
+    if (this.state === 'framing') return
     this.peerMaxBytes = maxBytes
+    this.peerDeflates = deflates
     this.#settle('framing')
   }
 
@@ -68,11 +73,24 @@ export interface FramingStats {
   refusedMessages: number
   /** Messages whose handler threw (y-webrtc choking on what a peer sent); contained here. */
   handlerErrors: number
+  /** Large messages sent deflated (see framing-deflate.ts). */
+  deflatedMessages: number
+  /** Deflated messages received and inflated. */
+  inflatedMessages: number
 }
 
 /** Counters of a room that has framed nothing yet. */
 export function emptyFramingStats(): FramingStats {
-  return { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0, refusedMessages: 0, handlerErrors: 0 }
+  return {
+    droppedMessages: 0,
+    violations: 0,
+    framedMessages: 0,
+    reassembledMessages: 0,
+    refusedMessages: 0,
+    handlerErrors: 0,
+    deflatedMessages: 0,
+    inflatedMessages: 0,
+  }
 }
 
 /** What a framed channel needs from its room. */
@@ -81,6 +99,15 @@ export interface FramingContext {
   budget: ReassemblyBudget
   stats: FramingStats
   maxMessageBytes?: number
+  /** Whether this side deflates large messages for peers that inflate, and inflates them (it announced it); false by default. */
+  deflate?: boolean
+  /**
+   * Deflated forms of messages sent before, by the message object (null: it did not shrink), shared
+   * by the room's channels: a message sent again as the same object is not deflated again.
+   */
+  deflated?: WeakMap<object, Uint8Array | null>
+  /** Answers an admitted message itself, with the messages to send back, instead of handing it on; null hands it on. */
+  answer?: (data: unknown) => Uint8Array[] | null
   /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts). */
   admit?: (data: unknown) => boolean
   /** Runs the dispatch of each admitted message to the channel's user (the relay notes which link delivers). */
@@ -91,7 +118,8 @@ export interface FramingContext {
 
 /** What `send` takes, as RTCDataChannel does. */
 type OutgoingData = string | Blob | ArrayBuffer | ArrayBufferView
-type Outgoing = { data: OutgoingData; bytes: Uint8Array | null; offset: number; framed: boolean | null }
+/** A queued message; `packed` once its deflating was tried, `deflated` if `bytes` now hold the deflated form. */
+type Outgoing = { data: OutgoingData; bytes: Uint8Array | null; offset: number; framed: boolean | null; packed: boolean; deflated: boolean }
 type Handler = ((this: RTCDataChannel, ev: Event) => unknown) | null
 const EVENT_TYPES = ['open', 'close', 'closing', 'error', 'message'] as const
 type EventType = (typeof EVENT_TYPES)[number]
@@ -109,14 +137,19 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   #queuedBytes = 0
   #handlers = new Map<EventType, Handler>()
   #binaryType: BinaryType
-  /** Cancels what the queue waits for (the peer's capability, or the real buffer to drain). */
+  /** Cancels what the queue waits for (the peer's capability, the real buffer to drain, or deflating). */
   #blocked: (() => void) | null = null
+  /** Messages that arrived while a deflated one is inflated: they are handled after it, in order. */
+  #inbox: unknown[] = []
+  #inflating = false
+  /** Counts disposals, so that an inflation finishing after a close is ignored. */
+  #generation = 0
 
   constructor(real: RTCDataChannel, context: FramingContext) {
     super()
     this.#real = real
     this.#context = context
-    this.#reassembler = new Reassembler(context.maxMessageBytes ?? MAX_MESSAGE_BYTES, context.budget)
+    this.#reassembler = new Reassembler(context.maxMessageBytes ?? MAX_MESSAGE_BYTES, context.budget, context.deflate === true)
     this.#binaryType = real.binaryType
     real.binaryType = 'arraybuffer'
     for (const type of EVENT_TYPES) {
@@ -200,7 +233,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       this.#context.onTraffic?.('out')
       return
     }
-    this.#queue.push({ data, bytes, offset: 0, framed: null })
+    this.#queue.push({ data, bytes, offset: 0, framed: null, packed: false, deflated: false })
     this.#queuedBytes += bytes?.byteLength ?? 0
     if (this.#blocked === null) this.#pump()
   }
@@ -231,6 +264,9 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
         }
         head.framed = decision === 'frame'
       }
+      if (head.framed && !head.packed && this.#context.deflate === true && this.#context.capability.peerDeflates && this.#pack(head)) {
+        return // deflating; the pump resumes when it is done
+      }
       if (this.#real.bufferedAmount >= HIGH_WATER_BYTES) {
         this.#waitForDrain()
         return
@@ -238,12 +274,13 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       try {
         if (head.framed && head.bytes !== null) {
           const payloadBytes = Math.min(FRAME_PAYLOAD_BYTES, head.bytes.byteLength - head.offset)
-          this.#real.send(encodeFrame(head.bytes, head.offset))
+          this.#real.send(encodeFrame(head.bytes, head.offset, head.deflated))
           this.#context.onTraffic?.('out')
           head.offset += payloadBytes
           this.#queuedBytes -= payloadBytes
           if (head.offset < head.bytes.byteLength) continue
           this.#context.stats.framedMessages++
+          if (head.deflated) this.#context.stats.deflatedMessages++
           this.#queue.shift()
         } else {
           this.#queuedBytes -= head.bytes?.byteLength ?? 0
@@ -274,6 +311,39 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     this.#queuedBytes -= head.bytes === null ? 0 : head.bytes.byteLength - head.offset
     this.#context.stats.droppedMessages++
     this.#queue.shift()
+  }
+
+  /**
+   * Deflates the head message, kept only if smaller. Returns true while deflating: the queue
+   * waits meanwhile (what follows the message stays behind it). A message deflated before is not deflated again.
+   */
+  #pack(head: Outgoing): boolean {
+    const bytes = head.bytes as Uint8Array
+    const cache = this.#context.deflated
+    const use = (packed: Uint8Array | null): void => {
+      head.packed = true
+      if (packed !== null && packed.byteLength < bytes.byteLength) {
+        this.#queuedBytes -= bytes.byteLength - packed.byteLength
+        head.bytes = packed
+        head.deflated = true
+      }
+    }
+    const known = typeof head.data === 'object' ? cache?.get(head.data) : undefined
+    if (known !== undefined) {
+      use(known)
+      return false
+    }
+    const wait = (): void => {}
+    this.#blocked = wait
+    const done = (packed: Uint8Array | null): void => {
+      if (typeof head.data === 'object') cache?.set(head.data, packed)
+      if (this.#blocked !== wait) return // closed meanwhile
+      use(packed)
+      this.#resume()
+    }
+    // A failed deflate sends the message as it is.
+    deflate(bytes).then(done, () => done(null))
+    return true
   }
 
   #waitForCapability(): void {
@@ -319,6 +389,12 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
 
   #onMessage(data: unknown): void {
     this.#context.onTraffic?.('in')
+    if (this.#inflating) this.#inbox.push(data)
+    else this.#take(data)
+  }
+
+  /** Handles one message from the real channel: delivers it, or takes it as a frame. */
+  #take(data: unknown): void {
     if (!(data instanceof ArrayBuffer)) {
       this.#deliver(data)
       return
@@ -331,11 +407,41 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     const step = this.#reassembler.push(bytes)
     if (step.kind === 'message') {
       this.#context.stats.reassembledMessages++
-      this.#deliver(step.data)
+      if (step.deflated) this.#inflate(step.data)
+      else this.#deliver(step.data)
     } else if (step.kind === 'violation') {
       this.#context.stats.violations++
       this.close()
     }
+  }
+
+  /** Inflates a deflated message within the link's limit and the room's budget, then delivers it and what waited behind it. */
+  #inflate(data: ArrayBuffer): void {
+    this.#inflating = true
+    const generation = this.#generation
+    const budget = this.#context.budget
+    const maxBytes = this.#context.maxMessageBytes ?? MAX_MESSAGE_BYTES
+    let reserved = 0
+    const reserve = (bytes: number): boolean => {
+      if (reserved + bytes > maxBytes || budget.usedBytes + bytes > budget.maxBytes) return false
+      reserved += bytes
+      budget.usedBytes += bytes
+      return true
+    }
+    void inflate(new Uint8Array(data), reserve).then((message) => {
+      budget.usedBytes -= reserved
+      if (generation !== this.#generation) return // the link closed meanwhile
+      this.#inflating = false
+      if (message === null) {
+        // Not deflate data, or more than the limits allow: the peer broke the protocol.
+        this.#context.stats.violations++
+        this.close()
+        return
+      }
+      this.#context.stats.inflatedMessages++
+      this.#deliver(message.buffer)
+      while (!this.#inflating && generation === this.#generation && this.#inbox.length > 0) this.#take(this.#inbox.shift())
+    })
   }
 
   #deliver(data: unknown): void {
@@ -343,8 +449,21 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       this.#context.stats.refusedMessages++
       return
     }
-    const converted = this.#binaryType === 'blob' && data instanceof ArrayBuffer ? new Blob([data]) : data
-    const dispatch = (): void => void this.dispatchEvent(new MessageEvent('message', { data: converted }))
+    const dispatch = (): void => {
+      const answer = this.#context.answer?.(data) ?? null
+      if (answer === null) {
+        const converted = this.#binaryType === 'blob' && data instanceof ArrayBuffer ? new Blob([data]) : data
+        this.dispatchEvent(new MessageEvent('message', { data: converted }))
+        return
+      }
+      for (const message of answer) {
+        try {
+          this.send(message)
+        } catch {
+          // The channel is closing: the answer is lost with it, as y-webrtc's would be.
+        }
+      }
+    }
     if (this.#context.deliver === undefined) dispatch()
     else this.#context.deliver(dispatch)
   }
@@ -356,6 +475,9 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     this.#queue = []
     this.#queuedBytes = 0
     this.#reassembler.reset()
+    this.#inbox = []
+    this.#inflating = false
+    this.#generation++
   }
 }
 

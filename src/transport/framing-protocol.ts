@@ -4,17 +4,23 @@
 // Wire format, on y-webrtc's own data channel and only towards peers that announced support:
 //   byte 0     FRAME_MAGIC (0xF7). y-webrtc messages start with a varuint message type below
 //              0x80, so an unframed y-webrtc message never starts with it.
-//   byte 1     FRAME_START (1) or FRAME_MORE (2)
+//   byte 1     FRAME_START (1), FRAME_MORE (2) or FRAME_START_DEFLATE (3)
 //   START      bytes 2..9: total length of the message in bytes, unsigned 64-bit big-endian,
 //              then the first payload bytes
+//   START_DEFLATE  as START, but the payload (of the total length) is the message compressed
+//              with raw deflate (RFC 1951); sent only to peers that announced FEATURE_DEFLATE
 //   MORE       bytes 2..: the next payload bytes
 // A message is complete when its payload adds up to its total. The frames of one message are
 // sent back to back on an ordered, reliable channel, so no message id is needed. Messages of at
 // most MAX_UNFRAMED_BYTES are sent as they are, byte-identical to stock y-webrtc.
 //
-// Capability: each side opens a negotiated channel (id FRAMING_CHANNEL_ID) and sends one binary
-// frame on it when it opens: FRAME_MAGIC, FRAMING_VERSION, then the largest message it
-// reassembles in bytes, unsigned 32-bit big-endian (6 bytes in all).
+// Capability: each side opens a negotiated channel (id FRAMING_CHANNEL_ID) and sends on it, when
+// it opens, two binary frames: first the version 2 hello, FRAME_MAGIC, 2, the largest message
+// it reassembles in bytes (unsigned 32-bit big-endian), then a byte of feature bits (7 bytes in
+// all; FEATURE_DEFLATE = 1: it inflates START_DEFLATE messages); then the version 1 hello, the
+// same without the feature byte (6 bytes). A peer takes the first hello it understands and
+// ignores the rest: framing version 1 peers (before compression) skip the 7-byte frame as
+// garbage and never receive START_DEFLATE.
 // Stock y-webrtc peers never open that channel, so they never hear it and are never sent frames.
 
 /** First byte of every frame. */
@@ -23,6 +29,8 @@ export const FRAME_MAGIC = 0xf7
 export const FRAME_START = 1
 /** Second byte of every further frame of a message. */
 export const FRAME_MORE = 2
+/** Second byte of the first frame of a message whose payload is deflated. */
+export const FRAME_START_DEFLATE = 3
 /** Header bytes of a START frame (magic, kind, 64-bit length). */
 export const START_HEADER_BYTES = 10
 /** Header bytes of a MORE frame (magic, kind). */
@@ -37,12 +45,38 @@ export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 export const FRAMING_CHANNEL_ID = 501
 /** Label of the capability channel. */
 export const FRAMING_CHANNEL_LABEL = 'parley-framing'
-/** Version of the framing this module speaks. */
+/** Version of the framing before compression (its hello has no feature byte). */
 export const FRAMING_VERSION = 1
-/** Bytes of a capability frame. */
+/** Version of the framing with feature bits. */
+export const FRAMING_VERSION_FEATURES = 2
+/** Feature bit: this side inflates START_DEFLATE messages. */
+export const FEATURE_DEFLATE = 1
+/** Bytes of a version 1 capability frame. */
 const HELLO_BYTES = 6
+/** Bytes of a version 2 capability frame (a feature byte more). */
+const HELLO_FEATURES_BYTES = 7
 
-/** Encodes this side's capability frame. */
+/** What a peer's capability frame announces. */
+export interface FramingHello {
+  /** Largest message the peer reassembles, in bytes. */
+  maxBytes: number
+  /** Whether the peer inflates START_DEFLATE messages. */
+  deflate: boolean
+}
+
+/**
+ * This side's capability frames, in the order they are sent: the version 2 hello with its
+ * feature bits, then the version 1 hello for peers that predate it.
+ */
+export function encodeFramingHellos(maxMessageBytes: number, deflate: boolean): Uint8Array<ArrayBuffer>[] {
+  const features = new Uint8Array(HELLO_FEATURES_BYTES)
+  features.set(encodeFramingHello(maxMessageBytes))
+  features[1] = FRAMING_VERSION_FEATURES
+  features[6] = deflate ? FEATURE_DEFLATE : 0
+  return [features, encodeFramingHello(maxMessageBytes)]
+}
+
+/** Encodes this side's version 1 capability frame. */
 export function encodeFramingHello(maxMessageBytes: number): Uint8Array<ArrayBuffer> {
   const hello = new Uint8Array(HELLO_BYTES)
   hello[0] = FRAME_MAGIC
@@ -51,12 +85,18 @@ export function encodeFramingHello(maxMessageBytes: number): Uint8Array<ArrayBuf
   return hello
 }
 
-/** The largest message a peer's capability frame announces; null for anything malformed or of another version. */
-export function parseFramingHello(data: unknown): number | null {
-  if (!(data instanceof ArrayBuffer) || data.byteLength !== HELLO_BYTES) return null
+/** What a peer's capability frame (of either version) announces; null for anything malformed or of another version. */
+export function parseFramingHello(data: unknown): FramingHello | null {
+  if (!(data instanceof ArrayBuffer)) return null
   const view = new DataView(data)
-  const max = view.getUint32(2)
-  return view.getUint8(0) === FRAME_MAGIC && view.getUint8(1) === FRAMING_VERSION && max > MAX_UNFRAMED_BYTES ? max : null
+  const version =
+    data.byteLength === HELLO_BYTES ? FRAMING_VERSION : data.byteLength === HELLO_FEATURES_BYTES ? FRAMING_VERSION_FEATURES : null
+  if (version === null || view.getUint8(0) !== FRAME_MAGIC || view.getUint8(1) !== version) return null
+  const maxBytes = view.getUint32(2)
+  if (maxBytes <= MAX_UNFRAMED_BYTES) return null
+  // Unknown feature bits are ignored: a later version may add some.
+  const deflate = version === FRAMING_VERSION_FEATURES && (view.getUint8(6) & FEATURE_DEFLATE) !== 0
+  return { maxBytes, deflate }
 }
 
 /** Whether a message must be framed to reach a framing peer (too big, or looks like a frame). */
@@ -69,14 +109,17 @@ export function isFrame(bytes: Uint8Array): boolean {
   return bytes.byteLength > 0 && bytes[0] === FRAME_MAGIC
 }
 
-/** The frame carrying `message` from byte `offset` on, at most FRAME_PAYLOAD_BYTES of it. */
-export function encodeFrame(message: Uint8Array, offset: number): Uint8Array<ArrayBuffer> {
+/**
+ * The frame carrying `message` from byte `offset` on, at most FRAME_PAYLOAD_BYTES of it;
+ * `deflated` marks a message that is the deflated form of the one sent (START_DEFLATE).
+ */
+export function encodeFrame(message: Uint8Array, offset: number, deflated = false): Uint8Array<ArrayBuffer> {
   const start = offset === 0
   const header = start ? START_HEADER_BYTES : MORE_HEADER_BYTES
   const payload = message.subarray(offset, offset + FRAME_PAYLOAD_BYTES)
   const frame = new Uint8Array(header + payload.byteLength)
   frame[0] = FRAME_MAGIC
-  frame[1] = start ? FRAME_START : FRAME_MORE
+  frame[1] = start ? (deflated ? FRAME_START_DEFLATE : FRAME_START) : FRAME_MORE
   if (start) {
     const view = new DataView(frame.buffer)
     view.setUint32(2, Math.floor(message.byteLength / 2 ** 32))
@@ -92,8 +135,8 @@ export interface ReassemblyBudget {
   readonly maxBytes: number
 }
 
-/** What one frame did to a reassembly. */
-export type ReassemblyStep = { kind: 'partial' } | { kind: 'message'; data: ArrayBuffer } | { kind: 'violation' }
+/** What one frame did to a reassembly; a message's `deflated` data must be inflated before use. */
+export type ReassemblyStep = { kind: 'partial' } | { kind: 'message'; data: ArrayBuffer; deflated: boolean } | { kind: 'violation' }
 
 /** Puts the frames of one link back together, within its own limit and the room's budget. */
 export class Reassembler {
@@ -103,10 +146,14 @@ export class Reassembler {
   #expected = 0
   #received = 0
   #active = false
+  #deflated = false
+  #acceptDeflate: boolean
 
-  constructor(maxMessageBytes: number, budget: ReassemblyBudget) {
+  /** `acceptDeflate`: this side announced FEATURE_DEFLATE (a START_DEFLATE frame is a violation otherwise). */
+  constructor(maxMessageBytes: number, budget: ReassemblyBudget, acceptDeflate = false) {
     this.#maxMessageBytes = maxMessageBytes
     this.#budget = budget
+    this.#acceptDeflate = acceptDeflate
   }
 
   /** Bytes of the message in progress held so far. */
@@ -117,16 +164,18 @@ export class Reassembler {
   /** Takes one frame (`isFrame(frame)` holds); a violation means the link must be dropped. */
   push(frame: Uint8Array): ReassemblyStep {
     const kind = frame[1]
-    if (kind === FRAME_START) {
+    const deflated = kind === FRAME_START_DEFLATE
+    if (kind === FRAME_START || (deflated && this.#acceptDeflate)) {
       if (this.#active) return this.#fail() // a new message before the last one ended
       if (frame.byteLength < START_HEADER_BYTES) return this.#fail()
       const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
       const total = view.getUint32(2) * 2 ** 32 + view.getUint32(6)
       if (total > this.#maxMessageBytes) return this.#fail() // more than we take: refused before holding a byte
-      if (total <= MAX_UNFRAMED_BYTES && frame[START_HEADER_BYTES] !== FRAME_MAGIC) {
-        return this.#fail() // a small message that needed no framing
+      if (!deflated && total <= MAX_UNFRAMED_BYTES && frame[START_HEADER_BYTES] !== FRAME_MAGIC) {
+        return this.#fail() // a small message that needed no framing (a deflated one may be small)
       }
       this.#active = true
+      this.#deflated = deflated
       this.#expected = total
       return this.#take(frame.subarray(START_HEADER_BYTES))
     }
@@ -144,6 +193,7 @@ export class Reassembler {
     this.#expected = 0
     this.#received = 0
     this.#active = false
+    this.#deflated = false
   }
 
   #take(payload: Uint8Array): ReassemblyStep {
@@ -156,8 +206,9 @@ export class Reassembler {
     this.#budget.usedBytes += payload.byteLength
     if (this.#received < this.#expected) return { kind: 'partial' }
     const data = concat(this.#parts, this.#expected)
+    const deflated = this.#deflated
     this.reset()
-    return { kind: 'message', data }
+    return { kind: 'message', data, deflated }
   }
 
   #fail(): ReassemblyStep {

@@ -1,11 +1,12 @@
 // The shell of message framing for one room: wraps the WebRTC classes so that y-webrtc's data
 // channel frames large messages, and announces the capability on a negotiated side channel.
 import { FramedChannel, FramingCapability, emptyFramingStats, type FramingStats } from './framing-channel.js'
+import { deflateAvailable } from './framing-deflate.js'
 import {
   FRAMING_CHANNEL_ID,
   FRAMING_CHANNEL_LABEL,
   MAX_MESSAGE_BYTES,
-  encodeFramingHello,
+  encodeFramingHellos,
   parseFramingHello,
   type ReassemblyBudget,
 } from './framing-protocol.js'
@@ -18,12 +19,16 @@ const ROOM_REASSEMBLY_BUDGET_BYTES = 2 * MAX_MESSAGE_BYTES
 export interface FramingOptions {
   /** Largest message reassembled, in bytes (default MAX_MESSAGE_BYTES). */
   maxMessageBytes?: number
+  /** Deflate large messages for peers that inflate them, and inflate theirs (default: where the platform can). */
+  deflate?: boolean
   /** Makes each link's filter of whole incoming messages, given its peer connection (see peer-guard.ts); none by default. */
   admitter?: (pc: RTCPeerConnection) => (data: unknown) => boolean
   /** Wraps the dispatch of each admitted message of a link, given its peer connection (see relay.ts); none by default. */
   deliverer?: (pc: RTCPeerConnection) => (dispatch: () => void) => void
   /** Told of each message a connection's framed channel sends or receives (liveness counts them as beats). */
   traffic?: (pc: RTCPeerConnection, direction: 'in' | 'out') => void
+  /** Answers an admitted message instead of handing it to y-webrtc, with the messages to send back; null hands it on (see sync-replies.ts). */
+  answer?: (data: unknown) => Uint8Array[] | null
 }
 
 type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
@@ -36,15 +41,21 @@ export class Framing {
   garbageFrames = 0
   readonly #budget: ReassemblyBudget
   readonly #maxMessageBytes: number
+  readonly #deflate: boolean
   readonly #admitter: ((pc: RTCPeerConnection) => (data: unknown) => boolean) | undefined
   readonly #deliverer: ((pc: RTCPeerConnection) => (dispatch: () => void) => void) | undefined
   readonly #traffic: FramingOptions['traffic']
+  readonly #answer: FramingOptions['answer']
+  /** Deflated forms of messages sent as the same object to several links (a cached sync answer). */
+  readonly #deflated = new WeakMap<object, Uint8Array | null>()
 
   constructor(options: FramingOptions = {}) {
     this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES
+    this.#deflate = (options.deflate ?? true) && deflateAvailable()
     this.#admitter = options.admitter
     this.#deliverer = options.deliverer
     this.#traffic = options.traffic
+    this.#answer = options.answer
     this.#budget = { usedBytes: 0, maxBytes: Math.max(ROOM_REASSEMBLY_BUDGET_BYTES, this.#maxMessageBytes) }
   }
 
@@ -67,6 +78,9 @@ export class Framing {
           budget: framing.#budget,
           stats: framing.stats,
           maxMessageBytes: framing.#maxMessageBytes,
+          deflate: framing.#deflate,
+          deflated: framing.#deflated,
+          answer: framing.#answer,
           admit: framing.#admitter?.(pc),
           deliver: framing.#deliverer?.(pc),
           onTraffic: framing.#traffic === undefined ? undefined : (direction) => framing.#traffic?.(pc, direction),
@@ -136,15 +150,15 @@ export class Framing {
     channel.binaryType = 'arraybuffer'
     channel.onopen = () => {
       try {
-        channel.send(encodeFramingHello(this.#maxMessageBytes))
+        for (const hello of encodeFramingHellos(this.#maxMessageBytes, this.#deflate)) channel.send(hello)
       } catch {
         // closed between open and send: the connection is going away anyway
       }
     }
     channel.onmessage = (event: MessageEvent<unknown>) => {
-      const max = parseFramingHello(event.data)
-      if (max === null) this.garbageFrames++
-      else capability.announce(max)
+      const hello = parseFramingHello(event.data)
+      if (hello === null) this.garbageFrames++
+      else capability.announce(hello.maxBytes, hello.deflate)
     }
   }
 }

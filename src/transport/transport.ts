@@ -19,6 +19,7 @@ import { screenSignals } from './signal-screen.js'
 import { joinStateOf } from './join-state.js'
 import { reofferStuckLinks, type StuckLinkStats } from './stuck-links.js'
 import { checkYWebrtcInternals } from './y-webrtc-internals.js'
+import { SyncReplies, isFreshSyncRequest, type SyncReplyStats } from './sync-replies.js'
 
 /** What a room's transport carries, and where to. */
 export interface TransportOptions {
@@ -72,6 +73,8 @@ export interface TransportStats {
   join: { invitations: number } & StuckLinkStats
   /** File transfers: under way now, chunks sent, verified and refused, bytes served (all zero until a file is shared or fetched). */
   files: FileTransferStats
+  /** Fresh joiners' sync requests answered from the cached document, and how often it was encoded (sync-replies.ts). */
+  syncReplies: SyncReplyStats
 }
 
 /** An open transport; `close()` ends it for good. */
@@ -111,6 +114,7 @@ export function openTransport(options: TransportOptions): Transport {
   const bannedWriters = new Set<number>()
   // A link that floods is dropped, and its peer ignored from then on (set once the room is open).
   let banPeer = (_pc: RTCPeerConnection): void => {}
+  const syncReplies = new SyncReplies(options.doc)
   const framing = new Framing({
     admitter: (pc) =>
       guardLink(Date.now, refused, {
@@ -123,6 +127,7 @@ export function openTransport(options: TransportOptions): Transport {
       }),
     deliverer: (pc) => (dispatch) => relay.deliverFrom(pc, dispatch),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
+    answer: (data) => (isFreshSyncRequest(data) ? syncReplies.reply() : null),
   })
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }
   if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
@@ -203,6 +208,7 @@ export function openTransport(options: TransportOptions): Transport {
         bannedPeers,
         bannedWriters: bannedWriters.size,
         files: loadedFiles === null ? noFileTransfers() : { ...loadedFiles.stats },
+        syncReplies: { ...syncReplies.stats },
       }
     },
     links() {
@@ -222,6 +228,7 @@ export function openTransport(options: TransportOptions): Transport {
       liveness.goodbye()
       liveness.destroy()
       relay.destroy()
+      syncReplies.destroy()
       for (const stop of stops) stop()
       provider.off('peers', checkInternals)
       // destroy() alone leaves this peer announced on the signaling server; disconnect first.

@@ -24,6 +24,14 @@ const stack = useChatStack(2)
 const heldCount = (page: Page): Promise<number> =>
   page.evaluate(() => (document.querySelector('parley-chat') as { messages?: unknown[] } | null)?.messages?.length ?? -1)
 
+/** The counters of the page's room that say how a history travelled (see src/transport/sync-replies.ts, framing-channel.ts). */
+interface WireStats {
+  syncReplies: { answered: number; encoded: number }
+  framing: { framedMessages: number; deflatedMessages: number; inflatedMessages: number }
+}
+const wireStats = (page: Page): Promise<WireStats | null> =>
+  page.evaluate(() => (document.querySelector('parley-chat') as unknown as { stats(): WireStats | null }).stats())
+
 /** The text of the newest message drawn in the log. */
 const newestShown = (page: Page): Promise<string | null> => messageLog(page).locator('article p').last().textContent()
 
@@ -58,6 +66,9 @@ describe('a long room', () => {
       await expect.poll(() => heldCount(bob), { timeout: LONG_HISTORY_BOUND_MS, interval: 250 }).toBe(LONG_ROOM_MESSAGES)
       await expectNewest(bob, newest)
       expect(await messageLog(bob).locator('article').count()).toBeLessThan(200) // only what is near the viewport
+      // Browser to browser, Alice answered Bob's fresh request from her cached document, deflated.
+      expect((await wireStats(alice))?.syncReplies.answered).toBeGreaterThanOrEqual(1)
+      expect((await wireStats(bob))?.framing.inflatedMessages).toBeGreaterThanOrEqual(1)
       await sendMessage(bob, 'a 100,001st message')
       await expectNewest(alice, 'a 100,001st message')
       await bob.close()
@@ -169,6 +180,11 @@ describe('stock y-webrtc peers', () => {
         authorName: SEEDER_NAME,
         text: seededText(STOCK_HISTORY_MESSAGES - 1),
       })
+      // The page answered the stock peer's fresh request from its cached document, as plain
+      // y-protocols messages: nothing framed, nothing deflated.
+      const stats = await wireStats(page)
+      expect(stats?.syncReplies.answered).toBeGreaterThanOrEqual(1)
+      expect(stats?.framing).toMatchObject({ framedMessages: 0, deflatedMessages: 0 })
     } finally {
       second.close()
       await page.close()

@@ -67,7 +67,16 @@ describe('Room.stats', () => {
       skippedAnnotations: 0,
       hiddenAnnotations: 0,
       restoredAnnotations: 0,
-      framing: { droppedMessages: 0, violations: 0, framedMessages: 0, reassembledMessages: 0, refusedMessages: 0, handlerErrors: 0 },
+      framing: {
+        droppedMessages: 0,
+        violations: 0,
+        framedMessages: 0,
+        reassembledMessages: 0,
+        refusedMessages: 0,
+        handlerErrors: 0,
+        deflatedMessages: 0,
+        inflatedMessages: 0,
+      },
       refused: { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0 },
       bannedPeers: 0,
       bannedWriters: 0,
@@ -86,6 +95,7 @@ describe('Room.stats', () => {
         garbageFrames: 0,
         refusedRequests: 0,
       },
+      syncReplies: { answered: 0, encoded: 0 },
     })
     stats.framing.violations = 5
     stats.refused.malformed = 5

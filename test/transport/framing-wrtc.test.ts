@@ -1,5 +1,6 @@
 // Framing over real WebRTC in Node (@roamhq/wrtc) with simple-peer, as y-webrtc drives it:
-// large messages between framing peers, and small ones between a framing peer and a stock one.
+// large messages between framing peers (deflated where both sides can), and small ones between a
+// framing peer and a stock one.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRequire } from 'node:module'
 import wrtc from '@roamhq/wrtc'
@@ -81,8 +82,31 @@ describe('framing over wrtc', () => {
     const back = received(a, 1)
     b.send(pattern(300 * 1024, 4))
     expect(Buffer.compare((await back)[0], pattern(300 * 1024, 4))).toBe(0)
-    expect(framingA.stats).toMatchObject({ framedMessages: 1, reassembledMessages: 1, droppedMessages: 0, violations: 0 })
-    expect(framingB.stats).toMatchObject({ framedMessages: 1, reassembledMessages: 1, droppedMessages: 0, violations: 0 })
+    // Both sides speak deflate: each large message went deflated.
+    const counts = {
+      framedMessages: 1,
+      reassembledMessages: 1,
+      deflatedMessages: 1,
+      inflatedMessages: 1,
+      droppedMessages: 0,
+      violations: 0,
+    }
+    expect(framingA.stats).toMatchObject(counts)
+    expect(framingB.stats).toMatchObject(counts)
+  })
+
+  it('sends plain frames both ways when one side does not deflate', async () => {
+    const framingA = new Framing()
+    const framingB = new Framing({ deflate: false })
+    const [a, b] = await connect(framingA.wrap(stockRtc), framingB.wrap(stockRtc))
+    const atB = received(b, 1)
+    a.send(pattern(300 * 1024, 8))
+    expect(Buffer.compare((await atB)[0], pattern(300 * 1024, 8))).toBe(0)
+    const atA = received(a, 1)
+    b.send(pattern(300 * 1024, 9))
+    expect(Buffer.compare((await atA)[0], pattern(300 * 1024, 9))).toBe(0)
+    for (const framing of [framingA, framingB])
+      expect(framing.stats).toMatchObject({ framedMessages: 1, reassembledMessages: 1, deflatedMessages: 0, inflatedMessages: 0 })
   })
 
   it('talks to a stock peer unframed, both as initiator and as answerer', async () => {

@@ -1,5 +1,6 @@
 // Framing without a network: the wire format, reassembly limits (a hostile peer cannot make us
-// hold more than the cap), and the framed channel's queue over a fake channel with a send buffer.
+// hold more than the cap), the framed channel's queue over a fake channel with a send buffer, and
+// deflated frames between peers that announced them.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   FRAME_MAGIC,
@@ -8,6 +9,7 @@ import {
   Reassembler,
   encodeFrame,
   encodeFramingHello,
+  encodeFramingHellos,
   isFrame,
   needsFraming,
   parseFramingHello,
@@ -21,6 +23,8 @@ import {
   FramingCapability,
   type FramingStats,
 } from '../../src/transport/framing-channel.js'
+import { deflate, inflate } from '../../src/transport/framing-deflate.js'
+import { seededRandom } from '../support/seeded-random.js'
 
 const MIB = 1024 * 1024
 
@@ -79,7 +83,7 @@ describe('framing protocol', () => {
 
   it('accepts and checks capability frames', () => {
     const hello = encodeFramingHello(64 * MIB)
-    expect(parseFramingHello(hello.buffer)).toBe(64 * MIB)
+    expect(parseFramingHello(hello.buffer)).toEqual({ maxBytes: 64 * MIB, deflate: false })
     const withVersion = (version: number) => {
       const copy = hello.slice()
       copy[1] = version
@@ -324,5 +328,195 @@ describe('framed channel', () => {
     realA.drain()
     expect(got[0]).toBe('hello')
     expect(got[1]).toBeInstanceOf(Blob)
+  })
+})
+
+/** Longest wait for deflating or inflating in a test, in ms (Node runs zlib on its thread pool). */
+const DEFLATE_WAIT_MS = 20_000
+/** How often a waiting test looks again, in ms. */
+const POLL_MS = 2
+
+/** Polls until `done()` holds (deflating runs outside the microtask queue), draining the channels between. */
+async function settleUntil(done: () => boolean, ...channels: FakeChannel[]): Promise<void> {
+  const deadline = Date.now() + DEFLATE_WAIT_MS
+  while (!done() && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    for (const channel of channels) channel.drain()
+  }
+  if (!done()) throw new Error('settleUntil: the condition never held')
+}
+
+/** Two framed channels over fake ones that both speak deflate, each knowing the other's capability. */
+function deflatingPair(options: { senderDeflates?: boolean; receiverDeflates?: boolean; peerAnnounces?: boolean } = {}) {
+  const [realA, realB] = pair()
+  const ctxA = { ...context(), deflate: options.senderDeflates ?? true }
+  const ctxB = { ...context(), deflate: options.receiverDeflates ?? true }
+  ctxA.capability.announce(64 * MIB, options.peerAnnounces ?? true)
+  const a = new FramedChannel(realA as unknown as RTCDataChannel, ctxA)
+  const b = new FramedChannel(realB as unknown as RTCDataChannel, ctxB)
+  return { realA, realB, ctxA, ctxB, a, b, got: collect(b) }
+}
+
+/** Bytes that deflate well: text-like, as a Yjs document of chat messages is. */
+function textLike(length: number): Uint8Array {
+  const line = new TextEncoder().encode('message 1234 of the seeded history, by Seeder; ')
+  const bytes = new Uint8Array(length)
+  for (let i = 0; i < length; i++) bytes[i] = line[i % line.length]
+  bytes[0] = 0 // a y-webrtc sync message
+  return bytes
+}
+
+/** Bytes that do not deflate: signatures and random ids are like this. */
+function noise(length: number, seed = 12): Uint8Array {
+  const random = seededRandom(seed)
+  const bytes = new Uint8Array(length)
+  for (let i = 1; i < length; i++) bytes[i] = Math.floor(random() * 256)
+  return bytes
+}
+
+describe('deflated frames', () => {
+  it('announces deflate in a version 2 hello sent before the version 1 one, which older peers take', () => {
+    const [features, plain] = encodeFramingHellos(64 * MIB, true)
+    expect(parseFramingHello(features.buffer)).toEqual({ maxBytes: 64 * MIB, deflate: true })
+    expect(parseFramingHello(plain.buffer)).toEqual({ maxBytes: 64 * MIB, deflate: false })
+    expect(plain).toEqual(encodeFramingHello(64 * MIB)) // byte for byte what version 1 peers parse
+    expect(parseFramingHello(encodeFramingHellos(64 * MIB, false)[0].buffer)).toEqual({ maxBytes: 64 * MIB, deflate: false })
+    const unknownBits = features.slice()
+    unknownBits[6] = 0xfe
+    expect(parseFramingHello(unknownBits.buffer)).toEqual({ maxBytes: 64 * MIB, deflate: false })
+    // The first hello settles the capability; the version 1 hello after it changes nothing.
+    const capability = new FramingCapability()
+    capability.announce(64 * MIB, true)
+    capability.announce(32 * MIB, false)
+    expect([capability.peerMaxBytes, capability.peerDeflates]).toEqual([64 * MIB, true])
+  })
+
+  it('round-trips bytes through deflate, and refuses output past the limit', async () => {
+    const message = textLike(2 * MIB)
+    const packed = await deflate(message)
+    expect(packed.byteLength).toBeLessThan(message.byteLength / 10)
+    let reserved = 0
+    const back = await inflate(packed, (bytes) => {
+      reserved += bytes
+      return true
+    })
+    expect(back === null ? -1 : Buffer.compare(back, message)).toBe(0)
+    expect(reserved).toBe(message.byteLength)
+    let allowed = 0
+    const upToOneMib = (bytes: number): boolean => {
+      allowed += bytes
+      return allowed <= MIB
+    }
+    expect(await inflate(packed, upToOneMib)).toBeNull()
+    expect(await inflate(Uint8Array.of(0xff, 0xff, 0xff, 0xff), () => true)).toBeNull()
+  })
+
+  it('takes a START_DEFLATE frame only on a side that announced deflate, even when its total is small', () => {
+    const packed = Uint8Array.of(1, 2, 3)
+    expect(new Reassembler(64 * MIB, budget()).push(encodeFrame(packed, 0, true))).toMatchObject({ kind: 'violation' })
+    const step = new Reassembler(64 * MIB, budget(), true).push(encodeFrame(packed, 0, true))
+    expect(step).toMatchObject({ kind: 'message', deflated: true })
+    if (step.kind === 'message') expect(new Uint8Array(step.data)).toEqual(packed)
+  })
+
+  it('sends a large message deflated to a peer that inflates, and what follows it arrives after it', async () => {
+    const { realA, ctxA, ctxB, a, got } = deflatingPair()
+    const big = textLike(3 * MIB)
+    const small = pattern(100)
+    a.send(big)
+    a.send(small) // queued behind the large one while it is deflated
+    expect(realA.buffered).toHaveLength(0)
+    let frames = 0
+    const send = realA.send.bind(realA)
+    realA.send = (data) => {
+      frames++
+      send(data)
+    }
+    await settleUntil(() => got.length === 2, realA)
+    expect(Buffer.compare(got[0], big)).toBe(0)
+    expect(got[1]).toEqual(small)
+    expect(frames).toBeLessThan(big.byteLength / FRAME_PAYLOAD_BYTES / 10 + 2) // the small message and a few frames
+    expect([ctxA.stats.deflatedMessages, ctxB.stats.inflatedMessages]).toEqual([1, 1])
+    expect(ctxB.budget.usedBytes).toBe(0)
+  })
+
+  it('holds messages that arrive while a deflated one is inflated, and hands them on in order', async () => {
+    const { realA, realB, ctxB, a, got } = deflatingPair()
+    const big = textLike(2 * MIB)
+    const later = [pattern(10, 1), pattern(20, 2), pattern(30, 3)]
+    a.send(big)
+    await settleUntil(() => ctxB.stats.reassembledMessages === 1 || got.length > 0, realA)
+    // The deflated message is in the receiver's hands now; these arrive before it is inflated.
+    for (const message of later) realA.send(message)
+    realA.drain()
+    expect(got).toHaveLength(0)
+    await settleUntil(() => got.length === 4, realA, realB)
+    expect(Buffer.compare(got[0], big)).toBe(0)
+    expect(got.slice(1)).toEqual(later)
+  })
+
+  it('sends plain frames to a peer that did not announce deflate, and what does not shrink as it is', async () => {
+    for (const [options, message] of [
+      [{ peerAnnounces: false }, textLike(MIB)],
+      [{ senderDeflates: false }, textLike(MIB)],
+      [{}, noise(MIB)],
+    ] as const) {
+      const { realA, ctxA, a, got } = deflatingPair(options)
+      a.send(message)
+      await settleUntil(() => got.length === 1, realA)
+      expect(Buffer.compare(got[0], message)).toBe(0)
+      expect([ctxA.stats.framedMessages, ctxA.stats.deflatedMessages]).toEqual([1, 0])
+    }
+  })
+
+  it('deflates a message sent again as the same object only once, for every channel of the room', async () => {
+    const deflated = new WeakMap<object, Uint8Array | null>()
+    const big = textLike(2 * MIB)
+    const first = deflatingPair()
+    Object.assign(first.ctxA, { deflated })
+    first.a.send(big)
+    await settleUntil(() => first.got.length === 1, first.realA)
+    const second = deflatingPair()
+    Object.assign(second.ctxA, { deflated })
+    second.a.send(big)
+    expect(second.realA.buffered.length).toBeGreaterThan(0) // framed at once: nothing to wait for
+    await settleUntil(() => second.got.length === 1, second.realA)
+    expect(Buffer.compare(second.got[0], big)).toBe(0)
+    expect(second.ctxA.stats.deflatedMessages).toBe(1)
+  })
+
+  it('lets the room answer a message itself instead of handing it on', () => {
+    const [realA, realB] = pair()
+    const question = Uint8Array.of(0, 0, 1, 0)
+    const answer = pattern(50)
+    const ctxB = {
+      ...context(),
+      answer: (data: unknown) => (Buffer.compare(new Uint8Array(data as ArrayBuffer), question) === 0 ? [answer] : null),
+    }
+    const b = new FramedChannel(realB as unknown as RTCDataChannel, ctxB)
+    const atB = collect(b)
+    const atA = collect(new FramedChannel(realA as unknown as RTCDataChannel, context()))
+    realA.send(question)
+    realA.send(pattern(10))
+    realA.drain()
+    expect(atB).toEqual([pattern(10)])
+    realB.drain()
+    expect(atA).toEqual([answer])
+  })
+
+  it('drops the link when a deflated message is not deflate data or inflates past the limit, and frees the budget', async () => {
+    const bomb = await deflate(new Uint8Array(8 * MIB))
+    for (const packed of [Uint8Array.of(0xff, 0xfe, 0xfd, 0xfc), bomb]) {
+      const [realA, realB] = pair()
+      const ctxB = { ...context(), deflate: true, maxMessageBytes: 4 * MIB }
+      const b = new FramedChannel(realB as unknown as RTCDataChannel, ctxB)
+      const got = collect(b)
+      realA.send(encodeFrame(packed, 0, true))
+      realA.drain()
+      await settleUntil(() => b.readyState === 'closed')
+      expect(ctxB.stats.violations).toBe(1)
+      expect(ctxB.budget.usedBytes).toBe(0)
+      expect(got).toHaveLength(0)
+    }
   })
 })
