@@ -1,5 +1,6 @@
 // This tab's presence in a room: tracks the user with Parley's meta, signed afresh with every
-// change, drives the typing flag (transitions only), and reports members and join/leave notices.
+// change (with a goodbye signed ahead of need), drives the typing flag (transitions only), and
+// reports members and join/leave notices.
 import type { Awareness } from 'y-protocols/awareness'
 import {
   TYPING_IDLE,
@@ -14,7 +15,7 @@ import {
   type TypingState,
   type TypingStep,
 } from '../presence/index.js'
-import { presenceBytes, type Signer } from '../identity/index.js'
+import { presenceBytes, type SignedPresenceFields, type Signer } from '../identity/index.js'
 import {
   membersOf,
   parseMemberMeta,
@@ -66,8 +67,13 @@ export class RoomPresence {
   #since = Number.POSITIVE_INFINITY
   /** Who this tab shows itself as; null before join() and after leave(). */
   #user: PresenceUser | null = null
-  /** Raised with every state this tab asks for, signed or not; only the newest is published. */
+  /**
+   * Raised with every state this tab asks for, signed or not (by two: the state's counter and its
+   * goodbye's just above it); only the newest is published.
+   */
   #counter = 0
+  /** The signed goodbye of the state published last, kept private until the tab leaves (see sayGoodbye). */
+  #goodbye: MemberMeta | null = null
   /** The shown state after the last change, split by claim, for notices. */
   #before: StateByClaim
   /** Every user this tab has shown, so a return after a drop is announced. */
@@ -121,8 +127,26 @@ export class RoomPresence {
     await this.#publish()
   }
 
+  /**
+   * Publishes this tab's signed goodbye, if one is ready: its awareness state becomes a state
+   * that says it left, signed with a counter above every state it showed, which peers relay and
+   * accept from anyone (see proven-tabs.ts). At once, for `pagehide`, which cannot wait for a
+   * signature: the goodbye was signed with the state it follows. The tab then shows nothing more
+   * until it joins again; the caller removes its awareness state as before.
+   */
+  sayGoodbye(): void {
+    const user = this.#user
+    const goodbye = this.#goodbye
+    this.#goodbye = null
+    if (user === null || goodbye === null || this.#destroyed) return
+    this.#user = null
+    this.#counter++ // a state still being signed is not published after the goodbye
+    this.#presence.track(user.userId, goodbye)
+  }
+
   /** Takes this tab out of the room's presence. */
   leave(): void {
+    this.#goodbye = null
     this.#user = null
     this.#counter++ // a state still being signed is not published
     this.#apply(typingOnBlur(this.#typing))
@@ -158,24 +182,34 @@ export class RoomPresence {
   /**
    * Publishes this tab's state as it is now: signed (with a new counter) where there is a
    * signer, so signing is async and never holds up input; a newer state asked for meanwhile wins.
+   * Its goodbye is signed alongside, with the next counter, and kept.
    */
   async #publish(): Promise<void> {
     const user = this.#user
     if (user === null) return
-    const counter = ++this.#counter
+    this.#counter += 2
+    const goodbyeCounter = this.#counter
+    const counter = goodbyeCounter - 1
     const fields = { name: user.name, typing: this.#typing.typing, since: this.#since }
     let meta: MemberMeta = fields
+    let goodbye: MemberMeta | null = null
     if (user.signer !== null) {
-      const { publicKey } = user.signer
-      const signature = await user.signer.sign(
-        presenceBytes(this.#topic, this.#presence.clientID, user.userId, publicKey, { ...fields, counter }),
-      )
+      const { signer } = user
+      const { publicKey } = signer
+      const sign = (signed: SignedPresenceFields) =>
+        signer.sign(presenceBytes(this.#topic, this.#presence.clientID, user.userId, publicKey, signed))
+      const [signature, goodbyeSignature] = await Promise.all([
+        sign({ ...fields, counter }),
+        sign({ ...fields, counter: goodbyeCounter, left: true }),
+      ])
       meta = { ...fields, publicKey, signature, counter }
+      goodbye = { ...fields, publicKey, signature: goodbyeSignature, counter: goodbyeCounter, left: true }
       const sends = this.#sendsInFlight()
       if (sends !== null) await sends
     }
-    if (counter !== this.#counter || this.#user !== user || this.#destroyed) return
+    if (goodbyeCounter !== this.#counter || this.#user !== user || this.#destroyed) return
     this.#presence.track(user.userId, meta)
+    this.#goodbye = goodbye
   }
 
   readonly #verdictOf: MetaVerdict = (key, meta) => presenceVerdict(this.#verdicts, this.#topic, key, meta)

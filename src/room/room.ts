@@ -380,6 +380,7 @@ export class Room {
     this.#closed = true
     globalThis.removeEventListener?.('pagehide', this.#onPageHide)
     this.#changes.flush()
+    this.presence.sayGoodbye()
     this.presence.destroy()
     this.#stopObserving()
     this.#signatures.close()
@@ -394,9 +395,13 @@ export class Room {
     this.#doc.destroy()
   }
 
-  /** The tab is going away (closed, reloaded, navigated): say so while the channels are open. */
+  /**
+   * The tab is going away (closed, reloaded, navigated): say so while the channels are open,
+   * with the signed goodbye first (it reaches peers that know this tab only through a relay).
+   */
   #onPageHide = (): void => {
     this.#changes.flush()
+    this.presence.sayGoodbye()
     this.#transport.goodbye()
     removeAwarenessStates(this.#awareness, [this.#awareness.clientID], 'window unload')
   }

@@ -39,8 +39,8 @@ describe('RoomPresence with messages in flight', () => {
       })
       const before = signatures
       presence.stopTyping('send')
-      await expect.poll(() => signatures).toBe(before + 1)
-      // Signed, and everything that signature set going has run: still held behind the message.
+      await expect.poll(() => signatures).toBe(before + 2) // the state and its goodbye
+      // Signed, and everything those signatures set going has run: still held behind the message.
       await new Promise((resolve) => setImmediate(resolve))
       expect(publishedTyping(awareness)).toBe(true)
 
