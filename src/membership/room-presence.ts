@@ -144,9 +144,9 @@ export class RoomPresence {
     this.#presence.track(user.userId, goodbye)
   }
 
-  /** Takes this tab out of the room's presence. */
+  /** Takes this tab out of the room's presence, with its goodbye first (see sayGoodbye). */
   leave(): void {
-    this.#goodbye = null
+    this.sayGoodbye()
     this.#user = null
     this.#counter++ // a state still being signed is not published
     this.#apply(typingOnBlur(this.#typing))

@@ -2,7 +2,7 @@
 // (the typing state a send ends) is published only after the message has left.
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { Awareness } from 'y-protocols/awareness'
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { generateSigningKeys, signerFor, type Signer } from '../../src/identity/index.js'
 import type { MemberMeta } from '../../src/membership/members.js'
 import { RoomPresence } from '../../src/membership/room-presence.js'
@@ -66,6 +66,36 @@ describe('RoomPresence with messages in flight', () => {
     } finally {
       presence.destroy()
       awareness.destroy()
+    }
+  })
+})
+
+describe('RoomPresence leaving without closing', () => {
+  it('says goodbye first, so a peer that verified the tab drops it at once', async () => {
+    const signer = await signerFor(await generateSigningKeys())
+    const aliceAwareness = new Awareness(new Y.Doc())
+    const bobAwareness = new Awareness(new Y.Doc())
+    const alice = new RoomPresence(aliceAwareness, 'topic')
+    const bob = new RoomPresence(bobAwareness, 'topic')
+    const aliceID = aliceAwareness.clientID
+    let screened = 0
+    // Every change of Alice's state reaches Bob through his screen, as over a link.
+    aliceAwareness.on('update', () => {
+      const update = encodeAwarenessUpdate(aliceAwareness, [aliceID])
+      const entries = [{ client: aliceID, clock: aliceAwareness.meta.get(aliceID)?.clock ?? 0, state: aliceAwareness.getLocalState() }]
+      if (bob.screenAwareness(entries)) applyAwarenessUpdate(bobAwareness, update, 'network')
+      else screened++
+    })
+    const members = () => bob.view.members.map((m) => `${m.name} ${m.verdict}`)
+    try {
+      await alice.join({ userId: signer.userId, name: 'Alice', signer })
+      await expect.poll(members).toEqual(['Alice verified'])
+      alice.leave()
+      await expect.poll(members).toEqual([])
+      expect(screened).toBe(1) // the untracked state, before the goodbye verified: not needed
+    } finally {
+      alice.destroy()
+      bob.destroy()
     }
   })
 })
