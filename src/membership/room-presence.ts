@@ -5,6 +5,7 @@ import type { Awareness } from 'y-protocols/awareness'
 import {
   TYPING_IDLE,
   createPresence,
+  readAwarenessEntry,
   typingDeadline,
   typingOnBlur,
   typingOnInput,
@@ -127,6 +128,12 @@ export class RoomPresence {
     await this.#publish()
   }
 
+  /** This tab's signed goodbye, ready for its siblings to carry (room/sibling-goodbyes.ts); null when none is. */
+  get goodbye(): { key: string; meta: MemberMeta } | null {
+    const user = this.#user
+    return user === null || this.#goodbye === null ? null : { key: user.userId, meta: this.#goodbye }
+  }
+
   /**
    * Publishes this tab's signed goodbye, if one is ready: its awareness state becomes a state
    * that says it left, signed with a counter above every state it showed, which peers relay and
@@ -208,8 +215,8 @@ export class RoomPresence {
       if (sends !== null) await sends
     }
     if (goodbyeCounter !== this.#counter || this.#user !== user || this.#destroyed) return
-    this.#presence.track(user.userId, meta)
     this.#goodbye = goodbye
+    this.#presence.track(user.userId, meta)
   }
 
   readonly #verdictOf: MetaVerdict = (key, meta) => presenceVerdict(this.#verdicts, this.#topic, key, meta)
@@ -222,9 +229,20 @@ export class RoomPresence {
     return shownState(raw, this.#proven, this.#verdictOf)
   }
 
-  /** A proven tab's awareness state was removed (liveness, timeout): forget it at once. */
-  readonly #onAwarenessChange = ({ removed }: { removed: number[] }): void => {
+  /**
+   * A proven tab's awareness state was removed (liveness, timeout): forget it at once. This
+   * tab's own state replaced by its goodbye while it stays (a sibling that left published it,
+   * see room/sibling-goodbyes.ts): a new state, with a counter above the goodbye's, brings it back.
+   */
+  readonly #onAwarenessChange = ({ updated, removed }: { updated: number[]; removed: number[] }, origin: unknown): void => {
     if (removed.some((client) => this.#proven.has(client))) this.#emit()
+    if (origin === 'local' || this.#user === null || !updated.includes(this.#awareness.clientID)) return
+    const own = readAwarenessEntry(this.#awareness.getLocalState(), parseMemberMeta)
+    if (own.kind === 'tracked' && own.meta.left === true) {
+      this.#publish().catch((error: unknown) => {
+        console.error('Parley: could not sign a presence change', error)
+      })
+    }
   }
 
   /**

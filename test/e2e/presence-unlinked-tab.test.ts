@@ -61,9 +61,21 @@ describe('a tab known only through a relay', () => {
     await Promise.all([a.close(), b.close()])
   })
 
-  // Closing a whole window fires pagehide in all its tabs at once: the sibling that would relay
-  // the goodbye unloads too, and the goodbye is lost (seen every time here with Promise.all of
-  // both pages' close). Playwright's browser.close() fires no pagehide at all: a crash, where
-  // liveness covers linked tabs and awareness's 30 s timeout the rest.
-  it.todo('leaves with its whole window, the sibling that relayed it closing at the same time')
+  it('leaves with its whole window, the sibling that relayed it unloading at the same moment', async () => {
+    const room = uniqueRoom('unlinked-window')
+    const url = roomUrl(stack.site.url, stack.signaling.url, room)
+    const a = await joinRoom(alice(), url, 'Alice')
+    const c = await joinRoom(bob(), url, 'Carol')
+    await expectMembers(a, ['Alice (you)', 'Carol'])
+    const c2 = await unlinkedSecondTab(c, room)
+    await expectMembers(a, ['Alice (you)', 'Carol 2 tabs'])
+    expect(await liveLinks(c2)).toBe(0)
+
+    // A window closing fires pagehide in all its tabs at once (Playwright's browser.close() and
+    // context.close() fire none: a crash, which only liveness and the 30 s timeout see).
+    await Promise.all([c.close({ runBeforeUnload: true }), c2.close({ runBeforeUnload: true })])
+    await expectMembers(a, ['Alice (you)'], GOODBYE_BOUND_MS)
+    expect(await shownNotices(a)).toEqual(['Carol joined', 'Carol left'])
+    await a.close()
+  })
 })

@@ -1,6 +1,7 @@
 // RoomPresence and the room's messages in flight: a state signed while a message is being signed
 // (the typing state a send ends) is published only after the message has left.
 import { describe, expect, it } from 'vitest'
+import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { generateSigningKeys, signerFor, type Signer } from '../../src/identity/index.js'
@@ -96,6 +97,36 @@ describe('RoomPresence leaving without closing', () => {
     } finally {
       alice.destroy()
       bob.destroy()
+    }
+  })
+})
+
+describe('RoomPresence when a sibling published its goodbye', () => {
+  it('says a new state above the goodbye while it stays', async () => {
+    const signer = await signerFor(await generateSigningKeys())
+    const awareness = new Awareness(new Y.Doc())
+    const presence = new RoomPresence(awareness, 'topic')
+    const published = () => (awareness.getLocalState() as { presence: { meta: MemberMeta } } | null)?.presence.meta
+    try {
+      await presence.join({ userId: signer.userId, name: 'Alice', signer })
+      const goodbye = presence.goodbye
+      expect(goodbye?.meta).toMatchObject({ counter: 2, left: true })
+      // What a sibling that left sends back over the BroadcastChannel: this tab's own goodbye.
+      const state = awareness.getLocalState() as { presence: { version: number } }
+      const clock = (awareness.meta.get(awareness.clientID)?.clock ?? 0) + 1
+      const field = { key: signer.userId, meta: goodbye?.meta, version: state.presence.version + 1 }
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, 1)
+      encoding.writeVarUint(encoder, awareness.clientID)
+      encoding.writeVarUint(encoder, clock)
+      encoding.writeVarString(encoder, JSON.stringify({ presence: field }))
+      applyAwarenessUpdate(awareness, encoding.toUint8Array(encoder), 'broadcast channel')
+      await expect.poll(() => published()?.counter).toBe(3)
+      expect(published()?.left).toBeUndefined()
+      expect(presence.goodbye?.meta.counter).toBe(4)
+    } finally {
+      presence.destroy()
+      awareness.destroy()
     }
   })
 })
