@@ -1,5 +1,6 @@
 // A tab that others know only through a sibling tab's relay, closed before any link to it
-// opens, in real Chromium: its signed goodbye must take it out of their lists at once.
+// opens, in real Chromium: its signed goodbye (carried by the sibling when the whole window
+// closes) must take it out of their lists at once.
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { composer, joinRoom, roomUrl, shownMembers, shownNotices, uniqueRoom, useChatStack } from './harness.js'
