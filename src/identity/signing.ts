@@ -5,8 +5,11 @@
 // Signed bytes are UTF-8 JSON arrays in a fixed order, domain-separated:
 //   message:  ["parley/message/v1", topic, id, authorId, authorName, text, sentAt, publicKey]
 //   presence: ["parley/presence/v2", topic, clientID, key, publicKey, counter, name, typing, since]
+//   goodbye:  ["parley/presence/v2", topic, clientID, key, publicKey, counter, name, typing, since, "left"]
 // A presence signature covers everything a tab's state shows, and a counter the tab raises with
-// every state it signs, so that peers can refuse an old state played back (see membership).
+// every state it signs, so that peers can refuse an old state played back (see membership). A
+// goodbye is a presence state that says its tab left: the trailing "left" (absent from every
+// other state, so their bytes are as before) keeps a signature over one from passing for the other.
 // Keys and signatures travel as unpadded base64url (32 and 64 bytes raw).
 import { digest } from 'lib0/hash/sha256'
 import { base64url } from '../address/index.js'
@@ -75,6 +78,8 @@ export interface SignedPresenceFields {
   name: string
   typing: boolean
   since: number
+  /** True in a goodbye: the state that says the tab left (see membership/proven-tabs.ts). */
+  left?: boolean
 }
 
 /** The bytes a presence signature covers: the tab, its user and key, and every field it shows (colour is derived, not sent). */
@@ -85,8 +90,9 @@ export function presenceBytes(
   publicKey: string,
   fields: SignedPresenceFields,
 ): Uint8Array<ArrayBuffer> {
-  const { counter, name, typing, since } = fields
-  return utf8(['parley/presence/v2', topic, clientID, key, publicKey, counter, name, typing, since])
+  const { counter, name, typing, since, left } = fields
+  const signed = ['parley/presence/v2', topic, clientID, key, publicKey, counter, name, typing, since]
+  return utf8(left === true ? [...signed, 'left'] : signed)
 }
 
 const importedKeys = new Map<string, Promise<CryptoKey | null>>()

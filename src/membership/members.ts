@@ -20,6 +20,11 @@ export interface MemberMeta {
   publicKey?: string
   signature?: string
   counter?: number
+  /**
+   * Set (true) only in a tab's signed goodbye, the state it publishes as it leaves: it is never
+   * shown, and once verified it takes the tab out of the list (see proven-tabs.ts).
+   */
+  left?: true
 }
 
 /** One user in the members list. */
@@ -56,11 +61,13 @@ export const parseMemberMeta: MetaGuard<MemberMeta> = (value) => {
   if (typeof typing !== 'boolean') return undefined
   if (typeof since !== 'number' || !Number.isFinite(since)) return undefined
   const meta: MemberMeta = { name, typing, since }
-  const { counter } = value
-  if (publicKey === undefined && signature === undefined && counter === undefined) return meta
+  const { counter, left } = value
+  if (left !== undefined && left !== true) return undefined
+  if (publicKey === undefined && signature === undefined && counter === undefined && left === undefined) return meta
   if (!isSignatureField(publicKey) || !isSignatureField(signature)) return undefined
   if (typeof counter !== 'number' || !Number.isSafeInteger(counter) || counter < 0) return undefined
-  return { ...meta, publicKey, signature, counter }
+  // Only a signed state can say its tab left: an unsigned goodbye is malformed.
+  return left === true ? { ...meta, publicKey, signature, counter, left } : { ...meta, publicKey, signature, counter }
 }
 
 function isSignatureField(value: unknown): value is string {

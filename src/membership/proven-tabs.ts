@@ -5,8 +5,17 @@
 // - an awareness entry from the network is let through only if it is a claim of the same user
 //   and key with a higher counter (a newer state: it is shown once its signature verifies), or
 //   the same signed state again (a renewal); a removal (null), an empty state or anything else
-//   is refused (`admitEntry`), so departure is left to this peer's own evidence: liveness
-//   (goodbye, silence) and awareness's outdated timeout, which remove states locally;
+//   is refused (`admitEntry`), so departure is left to the tab's own word or this peer's own
+//   evidence: liveness (bye, silence) and awareness's outdated timeout remove states locally;
+// - its own word is its signed goodbye: a state marked `left`, signed like any other with a
+//   counter above every state the tab showed (the tab signs it in advance, with each state, and
+//   publishes it as the page hides or the room closes). It travels as awareness does, relays
+//   included, so it reaches peers that know the tab only through another tab: once verified it
+//   is the tab's newest proven state, and the tab is shown no more (`shownState`), its removal
+//   is let through, and nothing older can be played back over it while its state is kept.
+//   Nobody else can forge it (the signature) or replay it (the counter must be higher than any
+//   seen). A tab that crashes says no goodbye: liveness removes it where it was linked,
+//   awareness's timeout (30 s) elsewhere;
 // - while its current awareness state is not a verified one at least as new, peers are shown
 //   its newest verified state instead (`shownState`);
 // - it is forgotten when its awareness state is gone (`recordProven`).
@@ -70,10 +79,12 @@ export function recordProven(
  * The presence state as shown: each proven tab as its current state when that verified and is
  * at least as new as the one on record, else as the one on record (a newer state still being
  * checked, a forged one, or one played back); proven tabs missing from `state` are added.
+ * A goodbye is never shown: a tab whose shown state would be one has left.
  */
 export function shownState(state: PresenceState<MemberMeta>, proven: ProvenTabs, verdictOf: MetaVerdict): PresenceState<MemberMeta> {
   const shown: PresenceState<MemberMeta> = new Map()
   const add = (key: string, meta: Meta<MemberMeta>): void => {
+    if (meta.left === true) return
     const presence = shown.get(key)
     if (presence === undefined) shown.set(key, { metas: [meta] })
     else presence.metas.push(meta)
@@ -102,20 +113,23 @@ function sameSignedState(a: MemberMeta, b: MemberMeta): boolean {
     a.publicKey === b.publicKey &&
     a.name === b.name &&
     a.typing === b.typing &&
-    a.since === b.since
+    a.since === b.since &&
+    a.left === b.left
   )
 }
 
 /**
  * Whether an awareness entry from another peer may be applied, given what this peer's awareness
  * knows of the client (`known`: its clock) and its proven tab, if any. Entries awareness would
- * ignore anyway (an older clock) pass: a full state sent on connect holds many of them.
+ * ignore anyway (an older clock) pass: a full state sent on connect holds many of them. A tab
+ * whose verified goodbye is on record may be removed by anyone: it left.
  */
 export function admitEntry(entry: AwarenessUpdateEntry, known: { clock: number } | undefined, tab: ProvenTab | undefined): boolean {
   if (tab === undefined) return true
   if (known !== undefined && (entry.clock < known.clock || (entry.clock === known.clock && entry.state !== null))) return true
   const read = readAwarenessEntry(entry.state, parseMemberMeta)
-  if (read.kind !== 'tracked') return false // removed, emptied or garbled: a removal without proof
+  // Removed, emptied or garbled: a removal, which needs the tab's own goodbye as proof.
+  if (read.kind !== 'tracked') return tab.meta.left === true
   const { key, meta } = read
   if (key !== tab.key || meta.publicKey !== tab.meta.publicKey || meta.counter === undefined) return false
   return meta.counter > tab.meta.counter || sameSignedState(meta, tab.meta)

@@ -1,9 +1,11 @@
 // This tab's presence in a room: tracks the user with Parley's meta, signed afresh with every
-// change, drives the typing flag (transitions only), and reports members and join/leave notices.
+// change (with a goodbye signed ahead of need), drives the typing flag (transitions only), and
+// reports members and join/leave notices.
 import type { Awareness } from 'y-protocols/awareness'
 import {
   TYPING_IDLE,
   createPresence,
+  readAwarenessEntry,
   typingDeadline,
   typingOnBlur,
   typingOnInput,
@@ -14,7 +16,7 @@ import {
   type TypingState,
   type TypingStep,
 } from '../presence/index.js'
-import { presenceBytes, type Signer } from '../identity/index.js'
+import { presenceBytes, type SignedPresenceFields, type Signer } from '../identity/index.js'
 import {
   membersOf,
   parseMemberMeta,
@@ -66,8 +68,13 @@ export class RoomPresence {
   #since = Number.POSITIVE_INFINITY
   /** Who this tab shows itself as; null before join() and after leave(). */
   #user: PresenceUser | null = null
-  /** Raised with every state this tab asks for, signed or not; only the newest is published. */
+  /**
+   * Raised with every state this tab asks for, signed or not (by two: the state's counter and its
+   * goodbye's just above it); only the newest is published.
+   */
   #counter = 0
+  /** The signed goodbye of the state published last, kept private until the tab leaves (see sayGoodbye). */
+  #goodbye: MemberMeta | null = null
   /** The shown state after the last change, split by claim, for notices. */
   #before: StateByClaim
   /** Every user this tab has shown, so a return after a drop is announced. */
@@ -121,8 +128,32 @@ export class RoomPresence {
     await this.#publish()
   }
 
-  /** Takes this tab out of the room's presence. */
+  /** This tab's signed goodbye, ready for its siblings to carry (room/sibling-goodbyes.ts); null when none is. */
+  get goodbye(): { key: string; meta: MemberMeta } | null {
+    const user = this.#user
+    return user === null || this.#goodbye === null ? null : { key: user.userId, meta: this.#goodbye }
+  }
+
+  /**
+   * Publishes this tab's signed goodbye, if one is ready: its awareness state becomes a state
+   * that says it left, signed with a counter above every state it showed, which peers relay and
+   * accept from anyone (see proven-tabs.ts). At once, for `pagehide`, which cannot wait for a
+   * signature: the goodbye was signed with the state it follows. The tab then shows nothing more
+   * until it joins again; the caller removes its awareness state as before.
+   */
+  sayGoodbye(): void {
+    const user = this.#user
+    const goodbye = this.#goodbye
+    this.#goodbye = null
+    if (user === null || goodbye === null || this.#destroyed) return
+    this.#user = null
+    this.#counter++ // a state still being signed is not published after the goodbye
+    this.#presence.track(user.userId, goodbye)
+  }
+
+  /** Takes this tab out of the room's presence, with its goodbye first (see sayGoodbye). */
   leave(): void {
+    this.sayGoodbye()
     this.#user = null
     this.#counter++ // a state still being signed is not published
     this.#apply(typingOnBlur(this.#typing))
@@ -158,23 +189,33 @@ export class RoomPresence {
   /**
    * Publishes this tab's state as it is now: signed (with a new counter) where there is a
    * signer, so signing is async and never holds up input; a newer state asked for meanwhile wins.
+   * Its goodbye is signed alongside, with the next counter, and kept.
    */
   async #publish(): Promise<void> {
     const user = this.#user
     if (user === null) return
-    const counter = ++this.#counter
+    this.#counter += 2
+    const goodbyeCounter = this.#counter
+    const counter = goodbyeCounter - 1
     const fields = { name: user.name, typing: this.#typing.typing, since: this.#since }
     let meta: MemberMeta = fields
+    let goodbye: MemberMeta | null = null
     if (user.signer !== null) {
-      const { publicKey } = user.signer
-      const signature = await user.signer.sign(
-        presenceBytes(this.#topic, this.#presence.clientID, user.userId, publicKey, { ...fields, counter }),
-      )
+      const { signer } = user
+      const { publicKey } = signer
+      const sign = (signed: SignedPresenceFields) =>
+        signer.sign(presenceBytes(this.#topic, this.#presence.clientID, user.userId, publicKey, signed))
+      const [signature, goodbyeSignature] = await Promise.all([
+        sign({ ...fields, counter }),
+        sign({ ...fields, counter: goodbyeCounter, left: true }),
+      ])
       meta = { ...fields, publicKey, signature, counter }
+      goodbye = { ...fields, publicKey, signature: goodbyeSignature, counter: goodbyeCounter, left: true }
       const sends = this.#sendsInFlight()
       if (sends !== null) await sends
     }
-    if (counter !== this.#counter || this.#user !== user || this.#destroyed) return
+    if (goodbyeCounter !== this.#counter || this.#user !== user || this.#destroyed) return
+    this.#goodbye = goodbye
     this.#presence.track(user.userId, meta)
   }
 
@@ -188,9 +229,20 @@ export class RoomPresence {
     return shownState(raw, this.#proven, this.#verdictOf)
   }
 
-  /** A proven tab's awareness state was removed (liveness, timeout): forget it at once. */
-  readonly #onAwarenessChange = ({ removed }: { removed: number[] }): void => {
+  /**
+   * A proven tab's awareness state was removed (liveness, timeout): forget it at once. This
+   * tab's own state replaced by its goodbye while it stays (a sibling that left published it,
+   * see room/sibling-goodbyes.ts): a new state, with a counter above the goodbye's, brings it back.
+   */
+  readonly #onAwarenessChange = ({ updated, removed }: { updated: number[]; removed: number[] }, origin: unknown): void => {
     if (removed.some((client) => this.#proven.has(client))) this.#emit()
+    if (origin === 'local' || this.#user === null || !updated.includes(this.#awareness.clientID)) return
+    const own = readAwarenessEntry(this.#awareness.getLocalState(), parseMemberMeta)
+    if (own.kind === 'tracked' && own.meta.left === true) {
+      this.#publish().catch((error: unknown) => {
+        console.error('Parley: could not sign a presence change', error)
+      })
+    }
   }
 
   /**

@@ -15,6 +15,8 @@ export interface SignedClaim {
   publicKey?: string
   signature?: string
   counter?: number
+  /** True in a goodbye (the state a tab publishes as it leaves), and signed as such. */
+  left?: true
 }
 
 /** Most verdicts kept; past that the oldest are forgotten (and re-checked if shown again). */
@@ -77,12 +79,12 @@ export function messageVerdict(cache: VerdictCache, topic: string, message: Mess
 
 /** The verdict on one tab's claim to be user `key`, over everything its meta shows; unsigned is unverified. */
 export function presenceVerdict(cache: VerdictCache, topic: string, key: string, meta: Meta<SignedClaim>): Verdict {
-  const { publicKey, signature, counter, name, typing, since } = meta
+  const { publicKey, signature, counter, name, typing, since, left } = meta
   if (publicKey === undefined || signature === undefined || counter === undefined) return 'unverified'
   const clientID = Number(clientOfRef(meta.ref))
   if (!Number.isSafeInteger(clientID)) return 'unverified'
-  const fields = { counter, name, typing, since }
-  return cache.get(JSON.stringify([topic, clientID, key, publicKey, signature, counter, name, typing, since]), () =>
+  const fields = { counter, name, typing, since, left }
+  return cache.get(JSON.stringify([topic, clientID, key, publicKey, signature, counter, name, typing, since, left === true]), () =>
     verifySigned(key, publicKey, signature, presenceBytes(topic, clientID, key, publicKey, fields)),
   )
 }

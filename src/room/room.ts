@@ -36,6 +36,7 @@ import { annotationBytes, messageBytes, type Signer } from '../identity/index.js
 import { RoomAnnotations } from './room-annotations.js'
 import { BudgetSignatures, MESSAGE_SIGNING } from './budget-signatures.js'
 import { openTransportLazily, type LazyTransport } from './lazy-transport.js'
+import { SiblingGoodbyes } from './sibling-goodbyes.js'
 
 /** Who is writing in this room: a signer where the page can sign, else a bare user id. */
 export interface Author {
@@ -143,6 +144,8 @@ export class Room {
   #closed = false
   /** Messages being signed; each settles once its message has left (or failed to). */
   #signing = new Set<Promise<void>>()
+  /** The goodbyes this tab and its siblings (the profile's other tabs here) carry for each other. */
+  readonly #siblings: SiblingGoodbyes
 
   constructor(options: RoomOptions) {
     this.name = options.name
@@ -169,6 +172,11 @@ export class Room {
       // Presence's word on awareness from peers: nobody replaces or removes a proven tab.
       screenAwareness: this.presence.screenAwareness,
     })
+    // A tab with no link of its own is known only through its siblings: they carry its goodbye.
+    this.#siblings = new SiblingGoodbyes(this.topic, this.#awareness, () =>
+      this.#transport.links().length === 0 ? this.presence.goodbye : null,
+    )
+    this.presence.onChange(() => this.#siblings.refresh())
     globalThis.addEventListener?.('pagehide', this.#onPageHide)
     this.#reset()
     this.#stopObserving = observeMessages(this.#doc, (change) => this.#onChange(change))
@@ -380,6 +388,8 @@ export class Room {
     this.#closed = true
     globalThis.removeEventListener?.('pagehide', this.#onPageHide)
     this.#changes.flush()
+    this.#sayGoodbyes()
+    this.#siblings.close()
     this.presence.destroy()
     this.#stopObserving()
     this.#signatures.close()
@@ -394,11 +404,22 @@ export class Room {
     this.#doc.destroy()
   }
 
-  /** The tab is going away (closed, reloaded, navigated): say so while the channels are open. */
+  /**
+   * The tab is going away (closed, reloaded, navigated): say so while the channels are open,
+   * with the signed goodbye first (it reaches peers that know this tab only through a relay).
+   */
   #onPageHide = (): void => {
     this.#changes.flush()
+    this.#sayGoodbyes()
     this.#transport.goodbye()
     removeAwarenessStates(this.#awareness, [this.#awareness.clientID], 'window unload')
+  }
+
+  /** Publishes this tab's signed goodbye, and those it carries for siblings with no link of their own. */
+  #sayGoodbyes(): void {
+    const key = this.presence.goodbye?.key
+    this.presence.sayGoodbye()
+    if (key !== undefined) this.#siblings.publish(key)
   }
 
   #reset(): void {

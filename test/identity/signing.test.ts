@@ -81,6 +81,24 @@ describe('message signatures', () => {
     ).toBe(false)
   })
 
+  it('sign a goodbye apart from any state, and ordinary states as before', async () => {
+    const signer = await signerFor(await generateSigningKeys())
+    const fields = { counter: 4, name: 'Alice', typing: false, since: 1000 }
+    const state = presenceBytes(TOPIC, 7, signer.userId, signer.publicKey, fields)
+    const goodbye = presenceBytes(TOPIC, 7, signer.userId, signer.publicKey, { ...fields, left: true })
+    // The bytes of an ordinary state are v2's, unchanged, so older tabs verify them still.
+    expect(new TextDecoder().decode(state)).toBe(
+      JSON.stringify(['parley/presence/v2', TOPIC, 7, signer.userId, signer.publicKey, 4, 'Alice', false, 1000]),
+    )
+    expect(presenceBytes(TOPIC, 7, signer.userId, signer.publicKey, { ...fields, left: false })).toEqual(state)
+    // A state's signature cannot be passed off as a goodbye, nor a goodbye's as a state.
+    const stateSignature = await signer.sign(state)
+    const goodbyeSignature = await signer.sign(goodbye)
+    expect(await verifySigned(signer.userId, signer.publicKey, goodbyeSignature, goodbye)).toBe(true)
+    expect(await verifySigned(signer.userId, signer.publicKey, stateSignature, goodbye)).toBe(false)
+    expect(await verifySigned(signer.userId, signer.publicKey, goodbyeSignature, state)).toBe(false)
+  })
+
   it('give every key a stable user id and a short fingerprint', async () => {
     const signer = await signerFor(await generateSigningKeys())
     expect(userIdOf(signer.publicKey)).toBe(signer.userId)

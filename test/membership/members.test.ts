@@ -28,6 +28,7 @@ describe('parseMemberMeta', () => {
     expect(parseMemberMeta({ name: 'Ann', typing: true, since: 1 })).toEqual({ name: 'Ann', typing: true, since: 1 })
     const signed = { name: 'Ann', typing: false, since: 1, publicKey: 'k', signature: 's', counter: 4 }
     expect(parseMemberMeta({ ...signed, extra: true })).toEqual(signed)
+    expect(parseMemberMeta({ ...signed, left: true })).toEqual({ ...signed, left: true })
     for (const bad of [
       null,
       [],
@@ -40,6 +41,10 @@ describe('parseMemberMeta', () => {
       { name: 'A', typing: false, since: 1, counter: 1 },
       { name: 'A', typing: false, since: 1, publicKey: 'k', signature: 's', counter: -1 },
       { name: 'A', typing: false, since: 1, publicKey: 'k', signature: 's', counter: 1.5 },
+      // A goodbye is signed, and says `left: true` or nothing.
+      { name: 'A', typing: false, since: 1, left: true },
+      { name: 'A', typing: false, since: 1, publicKey: 'k', signature: 's', counter: 1, left: false },
+      { name: 'A', typing: false, since: 1, publicKey: 'k', signature: 's', counter: 1, left: 'yes' },
     ]) {
       expect(parseMemberMeta(bad)).toBeUndefined()
     }

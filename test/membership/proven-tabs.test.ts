@@ -46,6 +46,14 @@ describe('recordProven', () => {
     expect(first.get(7)?.meta.counter).toBe(2) // not mutated
   })
 
+  it("records a tab's verified goodbye as its newest state", () => {
+    const proven: ProvenTabs = new Map([[7, tabOf(signed('7:1', 2))]])
+    const goodbye = signed('7:2', 3, { left: true })
+    const present = () => true
+    expect(recordProven(proven, stateOf([['alice', [goodbye]]]), verifiedSignatures('sig-3'), present).get(7)?.meta).toEqual(goodbye)
+    expect(recordProven(proven, stateOf([['alice', [goodbye]]]), verifiedSignatures(), present)).toBe(proven)
+  })
+
   it('forgets a tab once its awareness state is gone', () => {
     const proven: ProvenTabs = new Map([[7, tabOf(signed('7:1', 2))]])
     expect(
@@ -108,6 +116,31 @@ describe('shownState', () => {
   })
 })
 
+describe('shownState with goodbyes', () => {
+  const proven: ProvenTabs = new Map([[7, tabOf(signed('7:1', 2))]])
+  const bob = signed('9:1', 1, { name: 'Bob', publicKey: 'bob-key' })
+  const goodbye = signed('7:2', 3, { left: true })
+
+  it('shows a tab as before while its goodbye is being checked, or does not verify', () => {
+    for (const verdict of ['pending', 'unverified'] as const) {
+      const verdicts: MetaVerdict = (_key, meta) => (meta.signature === 'sig-3' ? verdict : 'verified')
+      expect(shownState(stateOf([['alice', [goodbye]]]), proven, verdicts)).toEqual(stateOf([['alice', [signed('7:1', 2)]]]))
+    }
+  })
+
+  it('shows nothing of a tab whose goodbye verified, other tabs untouched', () => {
+    const state = stateOf([
+      ['alice', [goodbye]],
+      ['bob', [bob]],
+    ])
+    expect(shownState(state, proven, () => 'verified')).toEqual(stateOf([['bob', [bob]]]))
+    // Recorded, it keeps the tab out even when its state is missing or played back.
+    const left: ProvenTabs = new Map([[7, tabOf(goodbye)]])
+    expect(shownState(stateOf([['bob', [bob]]]), left, () => 'verified')).toEqual(stateOf([['bob', [bob]]]))
+    expect(shownState(stateOf([['alice', [signed('7:1', 2)]]]), left, () => 'verified')).toEqual(new Map())
+  })
+})
+
 describe('admitEntry', () => {
   const tab = tabOf(signed('7:1', 2))
   const presence = (meta: Meta<MemberMeta>, key = 'alice') => {
@@ -137,6 +170,23 @@ describe('admitEntry', () => {
     expect(admitEntry(entry(presence(signed('7:1', 5, { publicKey: 'mallory-key' }))), known, tab)).toBe(false)
     const { publicKey: _k, signature: _s, counter: _c, ...unsigned } = signed('7:1', 0)
     expect(admitEntry(entry({ presence: { key: 'alice', meta: unsigned, version: 5 } }), known, tab)).toBe(false)
+  })
+
+  it('admits a goodbye only with a higher counter, from the same user and key', () => {
+    expect(admitEntry(entry(presence(signed('7:1', 3, { left: true }))), known, tab)).toBe(true)
+    // The same counter (a state's signature passed off as a goodbye) or an older one: refused.
+    expect(admitEntry(entry(presence(signed('7:1', 2, { left: true }))), known, tab)).toBe(false)
+    expect(admitEntry(entry(presence(signed('7:1', 1, { left: true }))), known, tab)).toBe(false)
+    expect(admitEntry(entry(presence(signed('7:1', 3, { left: true }), 'mallory')), known, tab)).toBe(false)
+    expect(admitEntry(entry(presence(signed('7:1', 3, { left: true, publicKey: 'mallory-key' }))), known, tab)).toBe(false)
+  })
+
+  it('admits the removal of a tab whose verified goodbye is on record, and nothing older over it', () => {
+    const left = tabOf(signed('7:1', 3, { left: true }))
+    expect(admitEntry(entry(null), known, left)).toBe(true)
+    expect(admitEntry(entry({ presence: null }), known, left)).toBe(true)
+    expect(admitEntry(entry(presence(signed('7:1', 2))), known, left)).toBe(false)
+    expect(admitEntry(entry(presence(signed('7:1', 3, { left: true }))), known, left)).toBe(true) // its renewal
   })
 
   it('admits a renewal of the same signed state, a higher counter, and entries awareness ignores anyway', () => {
@@ -220,6 +270,67 @@ describe('a room presence with real signatures', () => {
   })
 })
 
+describe('a signed goodbye with real signatures', () => {
+  it('takes a tab out of a peer that knows it only by relay, and cannot be forged or played back over', async () => {
+    const TOPIC = 'parley-v1-goodbye'
+    const signer = await signerFor(await generateSigningKeys())
+    const aliceAwareness = new Awareness(new Y.Doc())
+    const bobAwareness = new Awareness(new Y.Doc())
+    const alice = new RoomPresence(aliceAwareness, TOPIC)
+    const bob = new RoomPresence(bobAwareness, TOPIC)
+    const aliceID = aliceAwareness.clientID
+    let changes = 0
+    bob.onChange(() => changes++)
+    /** A relay's delivery to Bob: the screen, then the update, as the transport does. */
+    const deliver = (update: Uint8Array): boolean => {
+      const decoded = new Awareness(new Y.Doc())
+      applyAwarenessUpdate(decoded, update, 'decode')
+      const entries = [...decoded.meta].map(([client, { clock }]) => ({ client, clock, state: decoded.getStates().get(client) ?? null }))
+      if (!bob.screenAwareness(entries)) return false
+      applyAwarenessUpdate(bobAwareness, update, 'network')
+      return true
+    }
+    const clock = () => bobAwareness.meta.get(aliceID)?.clock ?? 0
+    const relayAlice = () => deliver(encodeAwarenessUpdate(aliceAwareness, [aliceID]))
+    const members = () => bob.view.members.map((m) => `${m.name} ${m.verdict}`)
+    try {
+      await alice.join({ userId: signer.userId, name: 'Alice', signer })
+      expect(relayAlice()).toBe(true)
+      await expect.poll(members).toEqual(['Alice verified'])
+      const shown = aliceAwareness.getLocalState() as { presence: { key: string; meta: MemberMeta; version: number } }
+
+      // Forged: her shown state marked as a goodbye, with a higher counter. Let through (a higher
+      // counter), checked, and refused: Alice stays.
+      const forgedMeta = { ...shown.presence.meta, left: true, counter: (shown.presence.meta.counter ?? 0) + 10 }
+      const before = changes
+      expect(
+        deliver(
+          forgedUpdate(aliceID, clock() + 1, { presence: { ...shown.presence, meta: forgedMeta, version: shown.presence.version + 10 } }),
+        ),
+      ).toBe(true)
+      await expect.poll(() => changes).toBeGreaterThanOrEqual(before + 2) // the update, then its settled check
+      expect(members()).toEqual(['Alice verified'])
+      // Her next renewal takes her awareness clock past the one the forger used.
+      aliceAwareness.setLocalState(aliceAwareness.getLocalState())
+      expect(relayAlice()).toBe(true)
+
+      // Her own goodbye: she is gone from Bob's list once it verifies, though Bob has no link of his own.
+      alice.sayGoodbye()
+      expect((aliceAwareness.getLocalState() as typeof shown).presence.meta.left).toBe(true)
+      expect(relayAlice()).toBe(true)
+      await expect.poll(members).toEqual([])
+      // Nothing older can be played back over it; her removal, relayed, now gets through.
+      expect(deliver(forgedUpdate(aliceID, clock() + 1, shown))).toBe(false)
+      removeAwarenessStates(aliceAwareness, [aliceID], 'window unload')
+      expect(relayAlice()).toBe(true)
+      expect(bobAwareness.getStates().has(aliceID)).toBe(false)
+    } finally {
+      alice.destroy()
+      bob.destroy()
+    }
+  })
+})
+
 describe('signing presence states', () => {
   it('raises the counter with every state, and publishes only the newest when signatures finish out of order', async () => {
     const real = await signerFor(await generateSigningKeys())
@@ -235,20 +346,28 @@ describe('signing presence states', () => {
     const awareness = new Awareness(new Y.Doc())
     const presence = new RoomPresence(awareness, 'parley-v1-order')
     const published = () => (awareness.getLocalState()?.presence as { meta: MemberMeta } | undefined)?.meta
+    // Each state is signed with its goodbye (the next counter): two signatures per state.
+    const release = (count: number, newest: boolean) => {
+      for (const go of newest ? held.splice(-count) : held.splice(0, count)) go()
+    }
     try {
       const joined = presence.join({ userId: real.userId, name: 'Alice', signer })
-      held.shift()?.()
+      release(2, false)
       await joined
       expect(published()).toMatchObject({ counter: 1, typing: false })
       presence.input() // typing: a second state
       presence.stopTyping('send') // and a third
-      expect(held).toHaveLength(2)
-      held.pop()?.() // the newest finishes first
-      await expect.poll(() => published()?.counter).toBe(3)
-      held.pop()?.() // the older one, late: not published over the newer
-      await signatures[1] // presence reacts to it first, having waited on it first
-      expect(published()).toMatchObject({ counter: 3, typing: false })
+      expect(held).toHaveLength(4)
+      release(2, true) // the newest finishes first
+      await expect.poll(() => published()?.counter).toBe(5)
+      release(2, true) // the older one, late: not published over the newer
+      await Promise.all(signatures.slice(2, 4)) // presence reacts to them first, having waited on them first
+      expect(published()).toMatchObject({ counter: 5, typing: false })
       await expect.poll(() => presence.view.members.map((m) => m.verdict)).toEqual(['verified'])
+      // The goodbye kept is the newest state's, with the counter after it.
+      presence.sayGoodbye()
+      expect(published()).toMatchObject({ counter: 6, typing: false, left: true })
+      await expect.poll(() => presence.view.members).toEqual([])
     } finally {
       presence.destroy()
     }

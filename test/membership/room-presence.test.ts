@@ -1,8 +1,9 @@
 // RoomPresence and the room's messages in flight: a state signed while a message is being signed
 // (the typing state a send ends) is published only after the message has left.
 import { describe, expect, it } from 'vitest'
+import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
-import { Awareness } from 'y-protocols/awareness'
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { generateSigningKeys, signerFor, type Signer } from '../../src/identity/index.js'
 import type { MemberMeta } from '../../src/membership/members.js'
 import { RoomPresence } from '../../src/membership/room-presence.js'
@@ -39,8 +40,8 @@ describe('RoomPresence with messages in flight', () => {
       })
       const before = signatures
       presence.stopTyping('send')
-      await expect.poll(() => signatures).toBe(before + 1)
-      // Signed, and everything that signature set going has run: still held behind the message.
+      await expect.poll(() => signatures).toBe(before + 2) // the state and its goodbye
+      // Signed, and everything those signatures set going has run: still held behind the message.
       await new Promise((resolve) => setImmediate(resolve))
       expect(publishedTyping(awareness)).toBe(true)
 
@@ -63,6 +64,66 @@ describe('RoomPresence with messages in flight', () => {
       await expect.poll(() => publishedTyping(awareness)).toBe(true)
       presence.stopTyping('send')
       await expect.poll(() => publishedTyping(awareness)).toBe(false)
+    } finally {
+      presence.destroy()
+      awareness.destroy()
+    }
+  })
+})
+
+describe('RoomPresence leaving without closing', () => {
+  it('says goodbye first, so a peer that verified the tab drops it at once', async () => {
+    const signer = await signerFor(await generateSigningKeys())
+    const aliceAwareness = new Awareness(new Y.Doc())
+    const bobAwareness = new Awareness(new Y.Doc())
+    const alice = new RoomPresence(aliceAwareness, 'topic')
+    const bob = new RoomPresence(bobAwareness, 'topic')
+    const aliceID = aliceAwareness.clientID
+    let screened = 0
+    // Every change of Alice's state reaches Bob through his screen, as over a link.
+    aliceAwareness.on('update', () => {
+      const update = encodeAwarenessUpdate(aliceAwareness, [aliceID])
+      const entries = [{ client: aliceID, clock: aliceAwareness.meta.get(aliceID)?.clock ?? 0, state: aliceAwareness.getLocalState() }]
+      if (bob.screenAwareness(entries)) applyAwarenessUpdate(bobAwareness, update, 'network')
+      else screened++
+    })
+    const members = () => bob.view.members.map((m) => `${m.name} ${m.verdict}`)
+    try {
+      await alice.join({ userId: signer.userId, name: 'Alice', signer })
+      await expect.poll(members).toEqual(['Alice verified'])
+      alice.leave()
+      await expect.poll(members).toEqual([])
+      expect(screened).toBe(1) // the untracked state, before the goodbye verified: not needed
+    } finally {
+      alice.destroy()
+      bob.destroy()
+    }
+  })
+})
+
+describe('RoomPresence when a sibling published its goodbye', () => {
+  it('says a new state above the goodbye while it stays', async () => {
+    const signer = await signerFor(await generateSigningKeys())
+    const awareness = new Awareness(new Y.Doc())
+    const presence = new RoomPresence(awareness, 'topic')
+    const published = () => (awareness.getLocalState() as { presence: { meta: MemberMeta } } | null)?.presence.meta
+    try {
+      await presence.join({ userId: signer.userId, name: 'Alice', signer })
+      const goodbye = presence.goodbye
+      expect(goodbye?.meta).toMatchObject({ counter: 2, left: true })
+      // What a sibling that left sends back over the BroadcastChannel: this tab's own goodbye.
+      const state = awareness.getLocalState() as { presence: { version: number } }
+      const clock = (awareness.meta.get(awareness.clientID)?.clock ?? 0) + 1
+      const field = { key: signer.userId, meta: goodbye?.meta, version: state.presence.version + 1 }
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, 1)
+      encoding.writeVarUint(encoder, awareness.clientID)
+      encoding.writeVarUint(encoder, clock)
+      encoding.writeVarString(encoder, JSON.stringify({ presence: field }))
+      applyAwarenessUpdate(awareness, encoding.toUint8Array(encoder), 'broadcast channel')
+      await expect.poll(() => published()?.counter).toBe(3)
+      expect(published()?.left).toBeUndefined()
+      expect(presence.goodbye?.meta.counter).toBe(4)
     } finally {
       presence.destroy()
       awareness.destroy()
