@@ -51,16 +51,13 @@ export class DeferredUpdates {
   /** Tokens in the bucket at `#tokensAt` (below zero after forced flushes: they are paid back). */
   #tokens = BATCH_BURST
   #tokensAt: number
-  /** Transactions made here, taken before their observers ran (and so not again after them). */
-  readonly #takenEarly = new WeakSet<Y.Transaction>()
 
   /** `now` reads the clock, in ms (for tests). */
   constructor(doc: Y.Doc, now: () => number = () => performance.now()) {
     this.#doc = doc
     this.#now = now
     this.#tokensAt = now()
-    doc.on('beforeObserverCalls', this.#beforeObservers)
-    doc.on('afterTransactionCleanup', this.#afterCleanup)
+    doc.on('afterTransactionCleanup', this.#onTransaction)
   }
 
   /**
@@ -96,8 +93,7 @@ export class DeferredUpdates {
   }
 
   destroy(): void {
-    this.#doc.off('beforeObserverCalls', this.#beforeObservers)
-    this.#doc.off('afterTransactionCleanup', this.#afterCleanup)
+    this.#doc.off('afterTransactionCleanup', this.#onTransaction)
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
     this.#listeners.clear()
@@ -105,22 +101,7 @@ export class DeferredUpdates {
     this.#since = null
   }
 
-  /**
-   * A change made here goes out before the document's observers run (the room parsing the new
-   * record, the page scheduling its redraw): 0.3–0.7 ms sooner on the wire. Yjs has settled the
-   * transaction's state and deletions by then; other peers' changes wait for the cleanup.
-   */
-  #beforeObservers = (transaction: Y.Transaction): void => {
-    if (!transaction.local) return
-    this.#takenEarly.add(transaction)
-    this.#take(transaction)
-  }
-
-  #afterCleanup = (transaction: Y.Transaction): void => {
-    if (!this.#takenEarly.has(transaction)) this.#take(transaction)
-  }
-
-  #take(transaction: Y.Transaction): void {
+  #onTransaction = (transaction: Y.Transaction): void => {
     const inserted = [...transaction.afterState].some(([client, clock]) => (transaction.beforeState.get(client) ?? 0) !== clock)
     const deleted = transaction.deleteSet.clients.size > 0
     if (!inserted && !deleted) return

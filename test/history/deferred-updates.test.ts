@@ -51,19 +51,6 @@ describe('DeferredUpdates', () => {
     expect(peer.getArray('a').toArray()).toEqual(['received', 'mine'])
   })
 
-  it("passes on a change made here before the document's observers run, and only once", () => {
-    const doc = new Y.Doc()
-    const changes = new DeferredUpdates(doc)
-    const calls: string[] = []
-    doc.getArray<string>('a').observe(() => calls.push('observer'))
-    doc.on('afterTransaction', () => calls.push('afterTransaction'))
-    changes.on(() => calls.push('update'))
-    doc.transact(() => doc.getArray<string>('a').push(['mine']), 'me')
-    expect(calls).toEqual(['update', 'observer', 'afterTransaction'])
-    receive(doc, 'theirs')
-    expect(calls).toEqual(['update', 'observer', 'afterTransaction', 'observer', 'afterTransaction'])
-  })
-
   it('calls listeners added with `last` after all others, whenever they were added (storage after the peers)', () => {
     const doc = new Y.Doc()
     const changes = new DeferredUpdates(doc)
