@@ -224,13 +224,16 @@ export class ParleyComposer extends LitElement {
   #send(): void {
     if (draftProblem(this.draft) !== null) return
     const text = this.draft
-    this.draft = ''
-    this.textarea.value = ''
-    this.completion = null
     // The message first: its update then leaves before the (signed) typing change, which
     // the receiver would otherwise verify and draw before it reaches the message.
     this.dispatchEvent(intent('parley-send', { text }))
     this.dispatchEvent(intent('parley-draft', { active: false }))
+    // Cleared after the events: emptying the field invalidates the page's layout, which the
+    // chat's check whether the log shows the newest (on parley-send) would then have to
+    // compute at once, 0.5–0.7 ms before the message's signature is handled.
+    this.draft = ''
+    this.textarea.value = ''
+    this.completion = null
   }
 
   /** Moves keyboard focus to the message field. */

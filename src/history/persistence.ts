@@ -43,13 +43,17 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates):
   let db: IDBDatabase | null = null
   /** The latest write's commit; IndexedDB commits a store's read-write transactions in order. */
   let lastWrite: Promise<void> = Promise.resolve()
-  const stopStoring = changes.on((update, origins) => {
-    const onlyLoaded = origins.size === 1 && origins.has(origin)
-    if (onlyLoaded || db === null) return
-    const transaction = db.transaction(STORE, 'readwrite')
-    transaction.objectStore(STORE).add(update)
-    lastWrite = committed(transaction)
-  })
+  // Last: a change made here goes to the peers first, then to the disk (in the same task).
+  const stopStoring = changes.on(
+    (update, origins) => {
+      const onlyLoaded = origins.size === 1 && origins.has(origin)
+      if (onlyLoaded || db === null) return
+      const transaction = db.transaction(STORE, 'readwrite')
+      transaction.objectStore(STORE).add(update)
+      lastWrite = committed(transaction)
+    },
+    { last: true },
+  )
   const opening = indexedDB.open(roomDatabaseName(room))
   opening.onupgradeneeded = () => opening.result.createObjectStore(STORE, { autoIncrement: true })
   const whenLoaded = request(opening)

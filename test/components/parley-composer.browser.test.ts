@@ -34,6 +34,18 @@ describe('parley-composer', () => {
     await expect.element(sendButton()).toBeDisabled()
   })
 
+  it('empties the field only after parley-send, so the chat can check the log without laying the page out again', async () => {
+    const composer = await mount('parley-composer')
+    const valueAtSend: string[] = []
+    composer.addEventListener('parley-send', () => {
+      valueAtSend.push(composer.shadowRoot?.querySelector('textarea')?.value ?? '(no field)')
+    })
+    await userEvent.type(field(), 'Hi')
+    await userEvent.keyboard('{Enter}')
+    expect(valueAtSend).toEqual(['Hi'])
+    await expect.element(field()).toHaveValue('')
+  })
+
   it('adds a line on Shift+Enter, and the Send button sends both lines', async () => {
     await mount('parley-composer')
     const seen = recordEvents()

@@ -51,6 +51,19 @@ describe('DeferredUpdates', () => {
     expect(peer.getArray('a').toArray()).toEqual(['received', 'mine'])
   })
 
+  it('calls listeners added with `last` after all others, whenever they were added (storage after the peers)', () => {
+    const doc = new Y.Doc()
+    const changes = new DeferredUpdates(doc)
+    const calls: string[] = []
+    changes.on(() => calls.push('store'), { last: true })
+    changes.on(() => calls.push('peers'))
+    const stop = changes.on(() => calls.push('relay'))
+    doc.transact(() => doc.getArray<string>('a').push(['one']), 'me')
+    stop()
+    doc.transact(() => doc.getArray<string>('a').push(['two']), 'me')
+    expect(calls).toEqual(['peers', 'relay', 'store', 'peers', 'store'])
+  })
+
   it('waits for the draw with a transaction marked not local, as storage loads a stored history', async () => {
     const doc = new Y.Doc()
     const changes = new DeferredUpdates(doc)
