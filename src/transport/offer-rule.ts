@@ -20,11 +20,14 @@ export interface AnnounceView {
   marked: boolean
 }
 
-/** This peer's side of the pair when an announcement arrives. */
+/**
+ * This peer's side of the pair when an announcement arrives. `link.awaitingAnswer`: our offer
+ * on it is out (sent) and no answer came.
+ */
 export interface OwnView {
   peerId: string
   /** This peer has a link to the sender: `connected`, or still connecting and made by `initiator`. */
-  link: { connected: boolean; initiator: boolean } | undefined
+  link: { connected: boolean; initiator: boolean; awaitingAnswer?: boolean } | undefined
   /** y-webrtc still takes new links (fewer than its maxConns). */
   roomForMore: boolean
 }
@@ -32,9 +35,10 @@ export interface OwnView {
 /**
  * - `pass`: let y-webrtc read it (it offers, unless it already has a link to the sender);
  * - `drop`: ignore it;
- * - `invite`: ignore it, and send the sender an invitation so that it offers (it has the smaller id).
+ * - `invite`: ignore it, and send the sender an invitation so that it offers (it has the smaller id);
+ * - `reoffer`: give up our link to the sender (its side is gone), then let y-webrtc read it (it offers anew).
  */
-export type AnnounceDecision = 'pass' | 'drop' | 'invite'
+export type AnnounceDecision = 'pass' | 'drop' | 'invite' | 'reoffer'
 
 /** Whether, of two Parley peers, the one with id `self` makes the offer. */
 export function offersTo(self: string, other: string): boolean {
@@ -47,7 +51,15 @@ export function decideAnnounce(own: OwnView, announce: AnnounceView): AnnounceDe
   // ourselves would only cost a frame.
   if (announce.from === own.peerId) return 'drop'
   if (announce.to !== undefined && announce.to !== own.peerId) return 'drop' // not for us (y-webrtc agrees)
-  if (!announce.marked) return 'pass' // a stock peer: y-webrtc offers, as it always did
+  if (!announce.marked) {
+    // A stock peer announces when it subscribes and when one of its links closes or fails. While
+    // our offer to it waits for an answer, that is our offer having broken the link it was
+    // beginning to us (stock y-webrtc hands the offer to that link, which fails on it): no answer
+    // will come, and y-webrtc, holding our link, would not offer again until our stuck-link timer.
+    // A fresh offer finds no link there, unless it has begun another: then the tokens decide (signal-glare.ts).
+    if (own.link !== undefined && own.link.initiator && !own.link.connected && own.link.awaitingAnswer === true) return 'reoffer'
+    return 'pass' // y-webrtc offers, as it always did
+  }
   if (offersTo(own.peerId, announce.from)) {
     // Ours to offer. An invitation finds a link of ours still connecting: it goes on, and is
     // offered anew by our own stuck-link timer if it stalls; y-webrtc keeps it either way.

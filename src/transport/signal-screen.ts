@@ -26,6 +26,8 @@ interface ScreenedRoom {
  */
 const screenedRooms = new Map<string, ScreenedRoom>()
 const screenedConns = new WeakSet<SignalingConn>()
+/** Offering links whose answer was let through to y-webrtc. */
+const answeredLinks = new WeakSet<WebrtcConn>()
 
 /**
  * Screens the signals of `room` before y-webrtc reads them: of two offers that cross (glare)
@@ -139,6 +141,7 @@ function screenSignal({ room, lastTokens, closed }: ScreenedRoom, data: unknown)
   }
   if (decision === 'restart' && conn !== undefined) retireLink(room, conn)
   if (kind === 'offer' || kind === 'answer') lastTokens.set(from, token)
+  if (kind === 'answer' && conn !== undefined) answeredLinks.add(conn)
   joinStateOf(room).lastSignalAt.set(from, Date.now()) // progress of the link to `from` (stuck-links.ts)
   return true
 }
@@ -155,13 +158,24 @@ function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown }):
   const decision = decideAnnounce(
     {
       peerId: room.peerId,
-      link: conn === undefined ? undefined : { connected: conn.connected, initiator: conn.peer.initiator === true },
+      link:
+        conn === undefined
+          ? undefined
+          : {
+              connected: conn.connected,
+              initiator: conn.peer.initiator === true,
+              awaitingAnswer: conn.glareToken !== undefined && !answeredLinks.has(conn),
+            },
       roomForMore: room.webrtcConns.size < room.provider.maxConns,
     },
     { from: data.from, to: typeof data.to === 'string' ? data.to : undefined, marked },
   )
   if (decision === 'invite') sendInvitation(room, data.from)
-  return decision === 'pass'
+  if (decision === 'reoffer' && conn !== undefined) {
+    retireLink(room, conn)
+    join.lostOffers++
+  }
+  return decision === 'pass' || decision === 'reoffer'
 }
 
 /** Reads an encrypted signaling payload as y-webrtc writes it (AES-GCM, lib0 encoding). */

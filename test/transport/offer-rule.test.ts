@@ -52,6 +52,21 @@ describe('decideAnnounce', () => {
   })
 })
 
+describe('decideAnnounce, a stock peer announcing again', () => {
+  it('gives up our offer to it that waits for an answer, and offers anew (it lost the link ours went to)', () => {
+    const waiting = { connected: false, initiator: true, awaitingAnswer: true }
+    expect(decideAnnounce(own('a', waiting), broadcast('b', false))).toBe('reoffer')
+    expect(decideAnnounce(own('b', waiting, false), broadcast('a', false))).toBe('reoffer')
+  })
+
+  it('leaves other links to y-webrtc: not yet offered, answered, answering, connected; and Parley peers to the offer rule', () => {
+    expect(decideAnnounce(own('a', { connected: false, initiator: true, awaitingAnswer: false }), broadcast('b', false))).toBe('pass')
+    expect(decideAnnounce(own('a', { connected: false, initiator: false }), broadcast('b', false))).toBe('pass')
+    expect(decideAnnounce(own('a', { connected: true, initiator: true, awaitingAnswer: true }), broadcast('b', false))).toBe('pass')
+    expect(decideAnnounce(own('a', { connected: false, initiator: true, awaitingAnswer: true }), broadcast('b'))).toBe('pass')
+  })
+})
+
 describe('isMarkedAnnounce', () => {
   it("reads the mark of a Parley peer's announcement only", () => {
     expect(isMarkedAnnounce({ type: 'announce', from: 'a', parley: 1 })).toBe(true)
