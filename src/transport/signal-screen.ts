@@ -7,7 +7,7 @@ import { isBanned } from './banned-peers.js'
 import { joinStateOf, sendInvitation } from './join-state.js'
 import { decideAnnounce, isMarkedAnnounce, PARLEY_MARK_FIELD, PARLEY_MARK_VALUE } from './offer-rule.js'
 import { decideSignal } from './signal-glare.js'
-import { noteGlareWon, retireLink } from './stuck-links.js'
+import { noteGlareWon, offerAnew, retireLink, wonGlare } from './stuck-links.js'
 
 type SignalingListener = (message: unknown) => void
 
@@ -28,6 +28,8 @@ const screenedRooms = new Map<string, ScreenedRoom>()
 const screenedConns = new WeakSet<SignalingConn>()
 /** Offering links whose answer was let through to y-webrtc. */
 const answeredLinks = new WeakSet<WebrtcConn>()
+/** Offers made anew because the stock peer they go to announced again (offer-rule.ts, `reoffer`). */
+const remadeLinks = new WeakSet<WebrtcConn>()
 
 /**
  * Screens the signals of `room` before y-webrtc reads them: of two offers that cross (glare)
@@ -164,7 +166,10 @@ function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown }):
           : {
               connected: conn.connected,
               initiator: conn.peer.initiator === true,
+              // y-webrtc sets the token as our first signal (the offer) leaves, and clears it on an answer.
               awaitingAnswer: conn.glareToken !== undefined && !answeredLinks.has(conn),
+              glareWon: wonGlare(conn),
+              remade: remadeLinks.has(conn),
             },
       roomForMore: room.webrtcConns.size < room.provider.maxConns,
     },
@@ -172,10 +177,11 @@ function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown }):
   )
   if (decision === 'invite') sendInvitation(room, data.from)
   if (decision === 'reoffer' && conn !== undefined) {
-    retireLink(room, conn)
+    const fresh = offerAnew(room, conn)
+    if (fresh !== null) remadeLinks.add(fresh)
     join.lostOffers++
   }
-  return decision === 'pass' || decision === 'reoffer'
+  return decision === 'pass'
 }
 
 /** Reads an encrypted signaling payload as y-webrtc writes it (AES-GCM, lib0 encoding). */
