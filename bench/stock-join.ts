@@ -28,6 +28,8 @@ interface RunResult {
   /** Offers the joiner sent and received over signaling. */
   joinerOffersSent: number
   joinerOffersReceived: number
+  /** A peer's process ended during the run (a crash of the WebRTC library; the traces show what led to it). */
+  crashed?: string
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -105,21 +107,33 @@ async function main(): Promise<void> {
   const results: RunResult[] = []
   try {
     for (let run = 0; run < runs; run++) {
-      const result = await oneRun(server.url, run, centerMs, spreadMs, values['trace-dir'])
+      const result = await oneRun(server.url, run, centerMs, spreadMs, values['trace-dir']).catch(
+        (error: unknown): RunResult => ({
+          run,
+          offsetMs: 0,
+          joinMs: null,
+          join: null,
+          joinerOffersSent: 0,
+          joinerOffersReceived: 0,
+          crashed: error instanceof Error ? error.message : String(error),
+        }),
+      )
       results.push(result)
       console.log(JSON.stringify(result))
     }
   } finally {
     await server.close()
   }
-  const slow = results.filter((result) => result.joinMs === null || result.joinMs > SLOW_JOIN_MS)
+  const crashed = results.filter((result) => result.crashed !== undefined)
+  const slow = results.filter((result) => result.crashed === undefined && (result.joinMs === null || result.joinMs > SLOW_JOIN_MS))
   const timerRepaired = results.filter((result) => (result.join?.reoffers ?? 0) > 0)
   const lostOffers = results.filter((result) => (result.join?.lostOffers ?? 0) > 0)
   console.log(
     JSON.stringify({
       runs,
       slowJoins: slow.length,
-      neverLinked: results.filter((result) => result.joinMs === null).length,
+      neverLinked: results.filter((result) => result.crashed === undefined && result.joinMs === null).length,
+      crashedRuns: crashed.map((result) => result.run),
       runsWithTimerReoffers: timerRepaired.length,
       runsWithLostOffers: lostOffers.length,
       slowRuns: slow.map((result) => result.run),
