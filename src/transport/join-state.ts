@@ -11,6 +11,8 @@ export interface JoinState {
   lastSignalAt: Map<string, number>
   /** Invitations sent so far. */
   invitationsSent: number
+  /** Our unanswered offers given up when the stock peer they went to announced again (offer-rule.ts), and offered anew. */
+  lostOffers: number
   /** Called with each invited peer (stuck-links.ts repeats an invitation not taken up). */
   onInvited: (peerId: string) => void
 }
@@ -21,7 +23,7 @@ const states = new WeakMap<WebrtcRoom, JoinState>()
 export function joinStateOf(room: WebrtcRoom): JoinState {
   let state = states.get(room)
   if (state === undefined) {
-    state = { parleyPeers: new Set(), lastSignalAt: new Map(), invitationsSent: 0, onInvited: () => {} }
+    state = { parleyPeers: new Set(), lastSignalAt: new Map(), invitationsSent: 0, lostOffers: 0, onInvited: () => {} }
     states.set(room, state)
   }
   return state

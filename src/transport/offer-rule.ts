@@ -20,11 +20,24 @@ export interface AnnounceView {
   marked: boolean
 }
 
+/** This peer's link to the sender of an announcement, as far as the decision needs it. */
+export interface LinkState {
+  connected: boolean
+  /** This side made the offer. */
+  initiator: boolean
+  /** Our offer on it is out (sent) and no answer came. */
+  awaitingAnswer?: boolean
+  /** An offer of the sender's crossed ours on it and lost (signal-glare.ts): the sender's link to us had its offer out. */
+  glareWon?: boolean
+  /** It is itself an offer made anew on an announcement (decision `reoffer`). */
+  remade?: boolean
+}
+
 /** This peer's side of the pair when an announcement arrives. */
 export interface OwnView {
   peerId: string
-  /** This peer has a link to the sender: `connected`, or still connecting and made by `initiator`. */
-  link: { connected: boolean; initiator: boolean } | undefined
+  /** This peer's link to the sender, if any. */
+  link: LinkState | undefined
   /** y-webrtc still takes new links (fewer than its maxConns). */
   roomForMore: boolean
 }
@@ -32,9 +45,10 @@ export interface OwnView {
 /**
  * - `pass`: let y-webrtc read it (it offers, unless it already has a link to the sender);
  * - `drop`: ignore it;
- * - `invite`: ignore it, and send the sender an invitation so that it offers (it has the smaller id).
+ * - `invite`: ignore it, and send the sender an invitation so that it offers (it has the smaller id);
+ * - `reoffer`: ignore it, and give up our link to the sender (its side is gone) for a fresh offer.
  */
-export type AnnounceDecision = 'pass' | 'drop' | 'invite'
+export type AnnounceDecision = 'pass' | 'drop' | 'invite' | 'reoffer'
 
 /** Whether, of two Parley peers, the one with id `self` makes the offer. */
 export function offersTo(self: string, other: string): boolean {
@@ -47,7 +61,7 @@ export function decideAnnounce(own: OwnView, announce: AnnounceView): AnnounceDe
   // ourselves would only cost a frame.
   if (announce.from === own.peerId) return 'drop'
   if (announce.to !== undefined && announce.to !== own.peerId) return 'drop' // not for us (y-webrtc agrees)
-  if (!announce.marked) return 'pass' // a stock peer: y-webrtc offers, as it always did
+  if (!announce.marked) return offerLost(own.link) ? 'reoffer' : 'pass' // else y-webrtc offers, as it always did
   if (offersTo(own.peerId, announce.from)) {
     // Ours to offer. An invitation finds a link of ours still connecting: it goes on, and is
     // offered anew by our own stuck-link timer if it stalls; y-webrtc keeps it either way.
@@ -61,6 +75,22 @@ export function decideAnnounce(own: OwnView, announce: AnnounceView): AnnounceDe
   if (own.link !== undefined && !own.link.connected && !own.link.initiator) return 'invite'
   if (own.link !== undefined || !own.roomForMore) return 'drop'
   return 'invite'
+}
+
+/**
+ * Whether a stock peer announcing again means our offer to it is lost. A stock peer announces
+ * when it subscribes, and when a link of its own closes or fails. One way a link fails: the peer
+ * began it on our announcement, and our offer reached it before its own offer was out; stock
+ * y-webrtc hands our offer to that link, which fails on it (setLocalDescription in the wrong
+ * state), and the peer announces twice (on the error and on the close). Our offer is then never
+ * answered, and y-webrtc, holding our link, ignores the announcements until our stuck-link timer.
+ * Not when its offer crossed ours on this link and lost (a glare we won: the glare answer timeout
+ * of stuck-links.ts repairs that), nor on a link that is already our fresh offer (the second
+ * announcement of the pair must not replace it again).
+ */
+export function offerLost(link: LinkState | undefined): boolean {
+  if (link === undefined || link.connected || !link.initiator) return false
+  return link.awaitingAnswer === true && link.glareWon !== true && link.remade !== true
 }
 
 /** Whether a signaling payload is a marked (Parley) announcement; `data` is as it came. */

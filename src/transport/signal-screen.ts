@@ -7,7 +7,7 @@ import { isBanned } from './banned-peers.js'
 import { joinStateOf, sendInvitation } from './join-state.js'
 import { decideAnnounce, isMarkedAnnounce, PARLEY_MARK_FIELD, PARLEY_MARK_VALUE } from './offer-rule.js'
 import { decideSignal } from './signal-glare.js'
-import { noteGlareWon, retireLink } from './stuck-links.js'
+import { noteGlareWon, offerAnew, retireLink, wonGlare } from './stuck-links.js'
 
 type SignalingListener = (message: unknown) => void
 
@@ -26,6 +26,10 @@ interface ScreenedRoom {
  */
 const screenedRooms = new Map<string, ScreenedRoom>()
 const screenedConns = new WeakSet<SignalingConn>()
+/** Offering links whose answer was let through to y-webrtc. */
+const answeredLinks = new WeakSet<WebrtcConn>()
+/** Offers made anew because the stock peer they go to announced again (offer-rule.ts, `reoffer`). */
+const remadeLinks = new WeakSet<WebrtcConn>()
 
 /**
  * Screens the signals of `room` before y-webrtc reads them: of two offers that cross (glare)
@@ -139,6 +143,7 @@ function screenSignal({ room, lastTokens, closed }: ScreenedRoom, data: unknown)
   }
   if (decision === 'restart' && conn !== undefined) retireLink(room, conn)
   if (kind === 'offer' || kind === 'answer') lastTokens.set(from, token)
+  if (kind === 'answer' && conn !== undefined) answeredLinks.add(conn)
   joinStateOf(room).lastSignalAt.set(from, Date.now()) // progress of the link to `from` (stuck-links.ts)
   return true
 }
@@ -155,12 +160,27 @@ function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown }):
   const decision = decideAnnounce(
     {
       peerId: room.peerId,
-      link: conn === undefined ? undefined : { connected: conn.connected, initiator: conn.peer.initiator === true },
+      link:
+        conn === undefined
+          ? undefined
+          : {
+              connected: conn.connected,
+              initiator: conn.peer.initiator === true,
+              // y-webrtc sets the token as our first signal (the offer) leaves, and clears it on an answer.
+              awaitingAnswer: conn.glareToken !== undefined && !answeredLinks.has(conn),
+              glareWon: wonGlare(conn),
+              remade: remadeLinks.has(conn),
+            },
       roomForMore: room.webrtcConns.size < room.provider.maxConns,
     },
     { from: data.from, to: typeof data.to === 'string' ? data.to : undefined, marked },
   )
   if (decision === 'invite') sendInvitation(room, data.from)
+  if (decision === 'reoffer' && conn !== undefined) {
+    const fresh = offerAnew(room, conn)
+    if (fresh !== null) remadeLinks.add(fresh)
+    join.lostOffers++
+  }
   return decision === 'pass'
 }
 

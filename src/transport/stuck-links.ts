@@ -38,6 +38,11 @@ export function noteGlareWon(conn: WebrtcConn, now: number): void {
   glareWonAt.set(conn, now)
 }
 
+/** Whether `conn`'s offer won a glare: an offer of the peer's crossed it and was dropped. */
+export function wonGlare(conn: WebrtcConn): boolean {
+  return glareWonAt.has(conn)
+}
+
 /** What `reofferStuckLinks` counted (tests read it). */
 export interface StuckLinkStats {
   /** Links given up and offered anew. */
@@ -119,7 +124,7 @@ export function reofferStuckLinks(
         retireLink(room, conn) // gone, most likely; its next announcement starts over
         continue
       }
-      if (reoffer(room, conn)) stats.reoffers++
+      if (offerAnew(room, conn) !== null) stats.reoffers++
     }
     for (const [peerId, clock] of [...invited]) {
       const signalled = join.lastSignalAt.get(peerId)
@@ -140,16 +145,18 @@ export function reofferStuckLinks(
 }
 
 /**
- * Gives up a link and offers a new one. An offer, unlike an announcement, also reaches a peer
- * whose own link to us is stuck: y-webrtc hands it to that link, which then answers.
+ * Gives up a link and offers a new one; returns the new link (null: no signaling connection, so
+ * none). An offer, unlike an announcement, also reaches a peer whose own link to us is stuck:
+ * y-webrtc hands it to that link, which then answers.
  */
-function reoffer(room: WebrtcRoom, conn: WebrtcConn): boolean {
+export function offerAnew(room: WebrtcRoom, conn: WebrtcConn): WebrtcConn | null {
   const peerId = conn.remotePeerId
   retireLink(room, conn)
   const signaling = room.provider.signalingConns.find((candidate) => candidate.connected)
-  if (signaling === undefined || !room.provider.connected) return false
-  room.webrtcConns.set(peerId, new WebrtcConn(signaling, true, peerId, room))
-  return true
+  if (signaling === undefined || !room.provider.connected) return null
+  const fresh = new WebrtcConn(signaling, true, peerId, room)
+  room.webrtcConns.set(peerId, fresh)
+  return fresh
 }
 
 /**

@@ -66,11 +66,12 @@ export interface TransportStats {
   /** Links whose peer's liveness side channel speaks now (Parley peers connected directly). */
   liveLinks: number
   /**
-   * How links came about: invitations sent (offer-rule.ts; repeats included), and links that
-   * made no progress and were replaced by a fresh offer or invitation (stuck-links.ts). A normal
-   * join has no replacement.
+   * How links came about: invitations sent (offer-rule.ts; repeats included), offers to stock
+   * peers made anew at once because the peer announced again while ours waited for its answer
+   * (offer-rule.ts), and links that made no progress and were replaced by a fresh offer or
+   * invitation (stuck-links.ts). A normal join has no replacement.
    */
-  join: { invitations: number } & StuckLinkStats
+  join: { invitations: number; lostOffers: number } & StuckLinkStats
   /** File transfers: under way now, chunks sent, verified and refused, bytes served (all zero until a file is shared or fetched). */
   files: FileTransferStats
   /** Fresh joiners' sync requests answered from the cached document, and how often it was encoded (sync-replies.ts). */
@@ -204,7 +205,11 @@ export function openTransport(options: TransportOptions): Transport {
         relay: { ...relay.stats },
         sent: { ...liveness.sent },
         liveLinks: liveness.liveLinks(),
-        join: { invitations: provider.room === null ? 0 : joinStateOf(provider.room).invitationsSent, ...stuck },
+        join: {
+          invitations: provider.room === null ? 0 : joinStateOf(provider.room).invitationsSent,
+          lostOffers: provider.room === null ? 0 : joinStateOf(provider.room).lostOffers,
+          ...stuck,
+        },
         bannedPeers,
         bannedWriters: bannedWriters.size,
         files: loadedFiles === null ? noFileTransfers() : { ...loadedFiles.stats },

@@ -22,7 +22,7 @@ globalThis.WebSocket = tap.WebSocket
 /** This machine's clock in ms since the epoch, sub-ms (comparable between processes). */
 const now = (): number => performance.timeOrigin + performance.now()
 
-const baseRtc = slowOffers(nodeRtc(options.rtc ?? 'wrtc'), options.offerDelayMs)
+const baseRtc = refusingOffers(slowOffers(nodeRtc(options.rtc ?? 'wrtc'), options.offerDelayMs), options.refuseOffersWhileOffering)
 const counting: CountingRtc | null = options.countSends === true ? countingRtc(baseRtc) : null
 const rtc: RtcImplementation = counting?.rtc ?? baseRtc
 // The y-webrtc room this peer opens (Parley's transport keeps its own to itself): noted as it
@@ -193,6 +193,25 @@ function slowOffers(rtc: RtcWithChannel, delayMs: number | undefined): RtcWithCh
     }
   }
   return { ...rtc, RTCPeerConnection: SlowOfferPeerConnection }
+}
+
+/** The WebRTC classes with offers refused by connections that opened a data channel themselves (unchanged unless `refuse`). */
+function refusingOffers(rtc: RtcWithChannel, refuse: boolean | undefined): RtcWithChannel {
+  if (refuse !== true) return rtc
+  class RefusingPeerConnection extends rtc.RTCPeerConnection {
+    #offering = false
+
+    override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
+      if (init?.negotiated !== true) this.#offering = true
+      return super.createDataChannel(label, init)
+    }
+
+    override setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+      if (this.#offering && description.type === 'offer') return Promise.reject(new Error('an offer to an offering connection'))
+      return super.setRemoteDescription(description)
+    }
+  }
+  return { ...rtc, RTCPeerConnection: RefusingPeerConnection }
 }
 
 /**

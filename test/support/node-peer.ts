@@ -37,6 +37,11 @@ export interface NodePeerOptions {
    * with the link it began to offer on).
    */
   offerDelayMs?: number
+  /**
+   * Its offering connections fail to apply an offer from the peer (as a link broken by a crossed
+   * offer): stock y-webrtc then gives that link up and announces itself again.
+   */
+  refuseOffersWhileOffering?: boolean
 }
 
 /** y-webrtc messages a peer sent or received on its links' data channels, by kind (read from each message's first bytes). */
@@ -90,7 +95,7 @@ export interface NodePeerState {
   /** Links to Parley peers whose liveness speaks now (0 for a stock peer). */
   liveLinks: number
   /** A Parley session's join counters (see TransportStats.join); null for stock. */
-  join: { invitations: number; reoffers: number; reinvitations: number } | null
+  join: { invitations: number; lostOffers: number; reoffers: number; reinvitations: number } | null
 }
 
 /** Commands a child peer takes. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decideAnnounce, isMarkedAnnounce, offersTo, type OwnView } from '../../src/transport/offer-rule.js'
+import { decideAnnounce, isMarkedAnnounce, offerLost, offersTo, type OwnView } from '../../src/transport/offer-rule.js'
 
 const own = (peerId: string, link?: OwnView['link'], roomForMore = true): OwnView => ({ peerId, link, roomForMore })
 const broadcast = (from: string, marked = true) => ({ from, to: undefined, marked })
@@ -49,6 +49,41 @@ describe('decideAnnounce', () => {
     // Not an invitation from it, and not a stock peer (y-webrtc keeps the link it has).
     expect(decideAnnounce(own('b', { connected: false, initiator: false }), invitation('a', 'b'))).toBe('drop')
     expect(decideAnnounce(own('b', { connected: false, initiator: false }), broadcast('a', false))).toBe('pass')
+  })
+})
+
+describe('decideAnnounce, a stock peer announcing again', () => {
+  const waiting = { connected: false, initiator: true, awaitingAnswer: true }
+
+  it('gives up our offer to it that waits for an answer, and offers anew (it lost the link ours went to)', () => {
+    expect(decideAnnounce(own('a', waiting), broadcast('b', false))).toBe('reoffer')
+    expect(decideAnnounce(own('b', waiting, false), broadcast('a', false))).toBe('reoffer')
+  })
+
+  it('leaves other links to y-webrtc: not yet offered, answered, answering, connected; and Parley peers to the offer rule', () => {
+    expect(decideAnnounce(own('a', { ...waiting, awaitingAnswer: false }), broadcast('b', false))).toBe('pass')
+    expect(decideAnnounce(own('a', { connected: false, initiator: false }), broadcast('b', false))).toBe('pass')
+    expect(decideAnnounce(own('a', { ...waiting, connected: true }), broadcast('b', false))).toBe('pass')
+    expect(decideAnnounce(own('a', waiting), broadcast('b'))).toBe('pass')
+  })
+
+  it('stays out of a glare we won: its offer crossed ours, so its link had its offer out and was not lost to ours', () => {
+    expect(decideAnnounce(own('b', { ...waiting, glareWon: true }), broadcast('a', false))).toBe('pass')
+  })
+
+  it('does not replace an offer it made anew: the second announcement of a failed link (error, then close) finds that one', () => {
+    expect(decideAnnounce(own('a', { ...waiting, remade: true }), broadcast('b', false))).toBe('pass')
+  })
+})
+
+describe('offerLost', () => {
+  it('holds only for our own unanswered, unconnected offer, neither a won glare nor already made anew', () => {
+    const waiting = { connected: false, initiator: true, awaitingAnswer: true }
+    expect(offerLost(waiting)).toBe(true)
+    expect(offerLost(undefined)).toBe(false)
+    for (const change of [{ connected: true }, { initiator: false }, { awaitingAnswer: false }, { glareWon: true }, { remade: true }]) {
+      expect(offerLost({ ...waiting, ...change })).toBe(false)
+    }
   })
 })
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import type { Room as WebrtcRoom, SignalingConn } from 'y-webrtc'
+import { joinStateOf } from '../../src/transport/join-state.js'
 import { screenSignals } from '../../src/transport/signal-screen.js'
 import { reofferStuckLinks } from '../../src/transport/stuck-links.js'
 import { openLocalProvider, type LocalPeer, type NodePeer, type NodePeerState } from '../support/node-peer.js'
@@ -121,6 +122,9 @@ describe('screenSignals', () => {
       const counts = (await remote.state()).tap
       expect(counts.offersSent).toBe(1)
       expect(counts.offersReceived).toBe(2) // the winning offer, then the fresh one
+      // The fresh one came from the glare answer timeout: the stock peer's announcements after its
+      // link failed on our offer are not a lost offer (offer-rule.ts), which would offer once more.
+      expect(joinStateOf(room).lostOffers).toBe(0)
       expect(room.webrtcConns.size).toBe(1)
     },
     TEST_TIMEOUT_MS,

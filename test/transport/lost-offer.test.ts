@@ -1,0 +1,43 @@
+// Our offer breaks the link a stock peer was beginning to us, and it announces again: a Parley peer
+// (child) offers anew at once instead of after its stuck-link timer. Stock peers on node-datachannel.
+import { describe, expect, it } from 'vitest'
+import { useSignalingServer } from '../support/signaling-fixture.js'
+
+/** Time for child peers to start and link over WebRTC on a loaded machine, in ms. */
+const CONNECT_TIMEOUT_MS = 30_000
+const TEST_TIMEOUT_MS = 80_000
+
+const signaling = useSignalingServer('lost-offer')
+
+describe('an offer to a stock peer that broke its own new link', () => {
+  it(
+    'is made anew when the stock peer announces again, not by the stuck-link timer',
+    async () => {
+      const topic = signaling.topic()
+      const parley = await signaling.startPeer({ kind: 'parley', topic })
+      await expect.poll(async () => (await parley.state()).tap.subscribed, { timeout: CONNECT_TIMEOUT_MS }).toBe(true)
+      // It offers no link past its one to us (maxConns): its leaving makes us announce again.
+      const leaving = await signaling.startPeer({ kind: 'stock', topic, maxConns: 1, rtc: 'node-datachannel' })
+      await expect.poll(async () => (await parley.state()).links.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+      // The joiner's announcement makes us offer; its tap holds our offer until we announce again,
+      // and its offering links fail on an offer (as one broken by a crossed offer does).
+      const joiner = await signaling.startPeer({
+        kind: 'stock',
+        topic,
+        tap: { holdFirstOfferUntilAnnounce: true },
+        refuseOffersWhileOffering: true,
+        rtc: 'node-datachannel',
+      })
+      await expect.poll(async () => (await joiner.state()).tap.heldOffers, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+      // We announce again; the joiner begins a link to us, gets our offer on it before its own
+      // offer is out, and gives that link up as it fails: it announces again.
+      await leaving.close()
+      await expect.poll(async () => (await joiner.state()).links.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+      const state = await parley.state()
+      // Our first offer, and the one made anew on the joiner's announcement; no timer replaced a link.
+      expect(state.join).toMatchObject({ lostOffers: 1, reoffers: 0, reinvitations: 0 })
+      expect(state.tap.offersSent).toBe(3) // the leaving peer's link, and the two to the joiner
+    },
+    TEST_TIMEOUT_MS,
+  )
+})
