@@ -73,7 +73,7 @@ export function stateVectorDigest(stateVector: ReadonlyMap<number, number>): str
  */
 export const REPAIR_MIN_INTERVAL_MS = 15_000
 
-/** Whether a link last asked at `lastAskedAt` (ms, undefined: never) may be asked again at `now`. */
-export function mayRepair(lastAskedAt: number | undefined, now: number): boolean {
-  return lastAskedAt === undefined || now - lastAskedAt >= REPAIR_MIN_INTERVAL_MS
+/** How long until a link last asked at `lastAskedAt` (ms, undefined: never) may be asked again, in ms (0: now). */
+export function repairWaitMs(lastAskedAt: number | undefined, now: number): number {
+  return lastAskedAt === undefined ? 0 : Math.max(0, lastAskedAt + REPAIR_MIN_INTERVAL_MS - now)
 }

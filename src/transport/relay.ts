@@ -5,7 +5,7 @@ import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
 import { writeSyncStep1 } from 'y-protocols/sync'
 import * as Y from 'yjs'
 import type { RtcImplementation } from './liveness.js'
-import { LOCAL_SOURCE, droppedNeighbours, mayRepair, relayTargets, stateVectorDigest, type ChangeSource } from './relay-policy.js'
+import { LOCAL_SOURCE, droppedNeighbours, relayTargets, repairWaitMs, stateVectorDigest, type ChangeSource } from './relay-policy.js'
 import { RELAY_CHANNEL_ID, RELAY_CHANNEL_LABEL, encodeRelayFrame, parseRelayFrame, type RelayFrame } from './relay-protocol.js'
 
 /** Quiet time after this peer's links changed before it advertises them, in ms (links come and go in bursts). */
@@ -50,6 +50,7 @@ export class Relay {
   #lastAskedAt = Number.NEGATIVE_INFINITY
   readonly #waiting = new Map<RTCPeerConnection, { channel: RTCDataChannel; digest: string; answering: boolean }>()
   #waitTimer: ReturnType<typeof setTimeout> | null = null
+  #waitDueAt = Number.POSITIVE_INFINITY
   /** The link whose message y-webrtc is reading now (it applies it synchronously), or null. */
   #delivering: RTCPeerConnection | null = null
   /** Where the changes since the last batch came from: local, or by link (neighbour sets intersected). */
@@ -264,16 +265,13 @@ export class Relay {
     this.#waiting.delete(pc)
     const mine = this.#ownDigest()
     const now = this.#now()
-    if (digest === mine || !mayRepair(this.#askedAt.get(pc), now)) return
-    const waitMs = this.#lastAskedAt + REPAIR_ANSWER_WAIT_MS - now
+    if (digest === mine) return
+    // Held, not dropped, while this link was asked too recently or another link's answer is due:
+    // rounds come only after changes or lost links, so a dropped difference could last for good.
+    const waitMs = Math.max(this.#lastAskedAt + REPAIR_ANSWER_WAIT_MS - now, repairWaitMs(this.#askedAt.get(pc), now))
     if (waitMs > 0) {
       this.#waiting.set(pc, { channel, digest, answering })
-      this.#waitTimer ??= setTimeout(() => {
-        this.#waitTimer = null
-        const waiting = [...this.#waiting]
-        this.#waiting.clear()
-        for (const [each, held] of waiting) this.#onDigest(each, held.channel, held.digest, held.answering)
-      }, waitMs)
+      this.#wakeWaitingIn(waitMs)
       return
     }
     const conn = this.#connOf(pc)
@@ -290,6 +288,20 @@ export class Relay {
       // the link closed meanwhile; y-webrtc syncs a new one on connect
     }
     if (!answering) this.#send(channel, { t: 'digest', sv: mine, r: true })
+  }
+
+  /** Looks at the held digests again in `delayMs`, unless that is due sooner; each is held again for what it still has to wait. */
+  #wakeWaitingIn(delayMs: number): void {
+    const dueAt = this.#now() + delayMs
+    if (this.#waitTimer !== null && this.#waitDueAt <= dueAt) return
+    if (this.#waitTimer !== null) clearTimeout(this.#waitTimer)
+    this.#waitDueAt = dueAt
+    this.#waitTimer = setTimeout(() => {
+      this.#waitTimer = null
+      const waiting = [...this.#waiting]
+      this.#waiting.clear()
+      for (const [each, held] of waiting) this.#onDigest(each, held.channel, held.digest, held.answering)
+    }, delayMs)
   }
 
   #ownDigest(): string {

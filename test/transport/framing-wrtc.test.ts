@@ -63,7 +63,10 @@ function pattern(length: number, seed: number): Uint8Array {
   return bytes
 }
 
-describe('framing over wrtc', () => {
+/** Each case connects real WebRTC peers and moves megabytes: seconds under load, not vitest's default 5 s. */
+const WRTC_TEST_TIMEOUT_MS = 30_000
+
+describe('framing over wrtc', { timeout: WRTC_TEST_TIMEOUT_MS }, () => {
   it('carries a 5 MiB message and small ones around it, in order, both ways', async () => {
     const framingA = new Framing()
     const framingB = new Framing()

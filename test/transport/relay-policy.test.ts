@@ -5,8 +5,8 @@ import {
   LOCAL_SOURCE,
   REPAIR_MIN_INTERVAL_MS,
   droppedNeighbours,
-  mayRepair,
   relayTargets,
+  repairWaitMs,
   stateVectorDigest,
   type ChangeSource,
 } from '../../src/transport/relay-policy.js'
@@ -146,11 +146,13 @@ describe('stateVectorDigest', () => {
   })
 })
 
-describe('mayRepair', () => {
-  it('asks a link at most once per REPAIR_MIN_INTERVAL_MS', () => {
-    expect(mayRepair(undefined, 0)).toBe(true)
-    expect(mayRepair(1000, 1000 + REPAIR_MIN_INTERVAL_MS - 1)).toBe(false)
-    expect(mayRepair(1000, 1000 + REPAIR_MIN_INTERVAL_MS)).toBe(true)
+describe('repairWaitMs', () => {
+  it('asks a link at most once per REPAIR_MIN_INTERVAL_MS, and says how long until it may be asked again', () => {
+    expect(repairWaitMs(undefined, 0)).toBe(0)
+    expect(repairWaitMs(1000, 1000)).toBe(REPAIR_MIN_INTERVAL_MS)
+    expect(repairWaitMs(1000, 1000 + REPAIR_MIN_INTERVAL_MS - 1)).toBe(1)
+    expect(repairWaitMs(1000, 1000 + REPAIR_MIN_INTERVAL_MS)).toBe(0)
+    expect(repairWaitMs(1000, 1000 + 2 * REPAIR_MIN_INTERVAL_MS)).toBe(0)
   })
 })
 
