@@ -27,17 +27,37 @@ async function states(peers: NodePeer[]): Promise<NodePeerState[]> {
   return Promise.all(peers.map((peer) => peer.state()))
 }
 
+/** Waits until each of `peers` is linked to every other and has its state. */
+async function untilFullMesh(peers: NodePeer[]): Promise<void> {
+  await expect
+    .poll(
+      async () =>
+        (await states(peers)).every((state) => state.links.length === peers.length - 1 && state.awareness.length === peers.length),
+      { timeout: MESH_TIMEOUT_MS, interval: 250 },
+    )
+    .toBe(true)
+}
+
 /** Starts one peer per kind at once and waits until each is linked to every other and has its state. */
 async function fullMesh(kinds: Kind[]): Promise<NodePeer[]> {
   const topic = signaling.topic()
   const peers = await Promise.all(kinds.map((kind, n) => signaling.startPeer({ kind, topic, awareness: { name: `p${n}` } })))
-  await expect
-    .poll(
-      async () =>
-        (await states(peers)).every((state) => state.links.length === kinds.length - 1 && state.awareness.length === kinds.length),
-      { timeout: MESH_TIMEOUT_MS, interval: 250 },
-    )
-    .toBe(true)
+  await untilFullMesh(peers)
+  return peers
+}
+
+/**
+ * Starts stock peers one after another, each once the mesh before it is whole: stock y-webrtc
+ * peers joining at once can leave a pair unlinked for good (its glare handling; issue 12
+ * measured 8 of 21 such joins stuck at N = 6 and 8), and these tests count relays, not joins.
+ */
+async function stockMeshOneByOne(size: number): Promise<NodePeer[]> {
+  const topic = signaling.topic()
+  const peers: NodePeer[] = []
+  for (let n = 0; n < size; n++) {
+    peers.push(await signaling.startPeer({ kind: 'stock', topic, awareness: { name: `p${n}` } }))
+    await untilFullMesh(peers)
+  }
   return peers
 }
 
@@ -112,7 +132,7 @@ describe('relay pruning in a full mesh', () => {
   it(
     'stock y-webrtc, for comparison: every peer sends every update it gets to all its links, N·(N−1)',
     async () => {
-      const peers = await fullMesh(Array.from({ length: FULL_MESH_SIZE }, () => 'stock'))
+      const peers = await stockMeshOneByOne(FULL_MESH_SIZE)
       const before = await states(peers)
       await peers[2].push('hello')
       const text = 'hello'
