@@ -10,12 +10,16 @@
 //   verifies (`settleHeld`), with the clock after the one awareness holds; a forged one is
 //   dropped and counted, and never touched awareness;
 // - any other entry it admits (a renewal, the removal of a tab that said goodbye) reaches
-//   awareness with at most that next clock (`'apply'`).
-// The tab's own later entries, with its real clocks, therefore stay above the clock on record.
+//   awareness with at most that next clock (`'apply'`);
+// - a renewal at or below the clock on record still counts as a sign of life (`'refresh'`): a
+//   peer that replays a tab's current state with far-ahead clocks raises the clock on record by
+//   one per entry, above the tab's own for a while, and its own renewals must not then let
+//   awareness's outdated timeout (30 s) remove it.
+// So a forger can neither freeze a tab's states nor time it out; its own clocks catch up.
 import * as encoding from 'lib0/encoding'
 import { presenceRef, readAwarenessEntry, type Meta } from '../presence/index.js'
 import { parseMemberMeta, type MemberMeta, type MetaVerdict } from './members.js'
-import { admitEntry, type AwarenessUpdateEntry, type ProvenTab } from './proven-tabs.js'
+import { admitEntry, sameSignedState, type AwarenessUpdateEntry, type ProvenTab } from './proven-tabs.js'
 
 /** Most newer states held per tab while their signatures are checked; more are refused. */
 export const MAX_HELD_PER_CLIENT = 4
@@ -37,6 +41,8 @@ export type EntryDecision =
   | { kind: 'hold'; state: HeldState }
   /** Admitted, but with this clock (the one after awareness's), not the entry's. */
   | { kind: 'apply'; clock: number }
+  /** A renewal of the tab's proven state that awareness ignores (its clock): the tab is alive. */
+  | { kind: 'refresh' }
 
 /**
  * What to do with an entry from another peer, given what this peer's awareness knows of the
@@ -44,6 +50,7 @@ export type EntryDecision =
  */
 export function screenEntry(entry: AwarenessUpdateEntry, known: { clock: number } | undefined, tab: ProvenTab | undefined): EntryDecision {
   if (tab === undefined) return { kind: 'pass' }
+  const clock = known?.clock ?? 0
   const read = readAwarenessEntry(entry.state, parseMemberMeta)
   if (read.kind === 'tracked') {
     const { key, meta, version } = read
@@ -51,9 +58,10 @@ export function screenEntry(entry: AwarenessUpdateEntry, known: { clock: number 
     if (key === tab.key && meta.publicKey === tab.meta.publicKey && counter !== undefined && counter > tab.meta.counter) {
       return { kind: 'hold', state: { entry, key, meta: { ...meta, counter, ref: presenceRef(entry.client, version) } } }
     }
+    if (entry.clock <= clock && key === tab.key && sameSignedState(meta, tab.meta)) return { kind: 'refresh' }
   }
   if (!admitEntry(entry, known, tab)) return { kind: 'refuse' }
-  const next = (known?.clock ?? 0) + 1
+  const next = clock + 1
   return entry.clock > next ? { kind: 'apply', clock: next } : { kind: 'pass' }
 }
 

@@ -106,7 +106,7 @@ export function shownState(state: PresenceState<MemberMeta>, proven: ProvenTabs,
 }
 
 /** Whether two signed states say the same thing with the same signature. */
-function sameSignedState(a: MemberMeta, b: MemberMeta): boolean {
+export function sameSignedState(a: MemberMeta, b: MemberMeta): boolean {
   return (
     a.counter === b.counter &&
     a.signature === b.signature &&

@@ -133,11 +133,18 @@ export class RoomPresence {
     const meta = this.#awareness.meta
     const decisions = entries.map((entry) => screenEntry(entry, meta.get(entry.client), this.#proven.get(entry.client)))
     if (decisions.some((decision) => decision.kind === 'refuse')) return false
-    if (decisions.every((decision) => decision.kind === 'pass')) return true
+    for (const [i, decision] of decisions.entries()) {
+      const client = entries[i]?.client
+      const known = client === undefined ? undefined : meta.get(client)
+      // Awareness's own record of when it last heard of the tab (its outdated timeout reads it).
+      if (decision.kind === 'refresh' && client !== undefined && known !== undefined)
+        meta.set(client, { ...known, lastUpdated: Date.now() })
+    }
+    if (decisions.every((decision) => decision.kind === 'pass' || decision.kind === 'refresh')) return true
     const admitted: AwarenessUpdateEntry[] = []
     for (const [i, decision] of decisions.entries()) {
       const entry = entries[i]
-      if (entry === undefined || decision.kind === 'refuse') continue
+      if (entry === undefined || decision.kind === 'refuse' || decision.kind === 'refresh') continue
       if (decision.kind === 'hold') this.#held = holdState(this.#held, decision.state).held
       else admitted.push(decision.kind === 'apply' ? { ...entry, clock: decision.clock } : entry)
     }
