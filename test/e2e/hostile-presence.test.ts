@@ -170,7 +170,10 @@ describe('a hostile peer against presence', () => {
       await expect
         .poll(() => sortedMembers(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 })
         .toEqual(['Alice', 'Bob (you)', '⚠ Marker (unverified)'].sort())
-      // Held back until checked, then dropped: Bob counts one forged state.
+      // Held back until checked, then dropped: Bob counts one forged state. (Before, Bob applied
+      // it and relayed it to Alice, whose awareness then took the clock for her own state, so two
+      // browsers healed at her next change; peers that cannot pass it on to her stayed frozen:
+      // test/membership/held-states.test.ts.)
       await expect.poll(() => forgedPresence(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 }).toBe(1)
       // Alice's next states still reach Bob: she types, then stops.
       await a.getByRole('textbox', { name: 'Message' }).pressSequentially('hi')
