@@ -3,10 +3,12 @@
 //
 // A tab is proven once one of its signed states verified. From then on, for that tab:
 // - an awareness entry from the network is let through only if it is a claim of the same user
-//   and key with a higher counter (a newer state: it is shown once its signature verifies), or
-//   the same signed state again (a renewal); a removal (null), an empty state or anything else
-//   is refused (`admitEntry`), so departure is left to the tab's own word or this peer's own
-//   evidence: liveness (bye, silence) and awareness's outdated timeout remove states locally;
+//   and key with a higher counter (a newer state: held back from awareness until its signature
+//   verifies, then applied with this peer's own next clock, see held-states.ts), or the same
+//   signed state again (a renewal; never with a clock far ahead); a removal (null), an empty
+//   state or anything else is refused (`admitEntry`), so departure is left to the tab's own
+//   word or this peer's own evidence: liveness (bye, silence) and awareness's outdated timeout
+//   remove states locally;
 // - its own word is its signed goodbye: a state marked `left`, signed like any other with a
 //   counter above every state the tab showed (the tab signs it in advance, with each state, and
 //   publishes it as the page hides or the room closes). It travels as awareness does, relays
@@ -106,7 +108,7 @@ export function shownState(state: PresenceState<MemberMeta>, proven: ProvenTabs,
 }
 
 /** Whether two signed states say the same thing with the same signature. */
-function sameSignedState(a: MemberMeta, b: MemberMeta): boolean {
+export function sameSignedState(a: MemberMeta, b: MemberMeta): boolean {
   return (
     a.counter === b.counter &&
     a.signature === b.signature &&

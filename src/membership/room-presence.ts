@@ -1,7 +1,7 @@
 // This tab's presence in a room: tracks the user with Parley's meta, signed afresh with every
 // change (with a goodbye signed ahead of need), drives the typing flag (transitions only), and
 // reports members and join/leave notices.
-import type { Awareness } from 'y-protocols/awareness'
+import { applyAwarenessUpdate, type Awareness } from 'y-protocols/awareness'
 import {
   TYPING_IDLE,
   createPresence,
@@ -30,7 +30,8 @@ import {
   type PresenceNotice,
   type StateByClaim,
 } from './members.js'
-import { admitEntry, recordProven, shownState, type AwarenessUpdateEntry, type ProvenTabs } from './proven-tabs.js'
+import { encodeAwarenessEntries, holdState, screenEntry, settleHeld, type HeldStates } from './held-states.js'
+import { recordProven, shownState, type AwarenessUpdateEntry, type ProvenTabs } from './proven-tabs.js'
 import { VerdictCache, presenceVerdict } from './verdicts.js'
 
 /** Who this tab is, as presence shows it; with a signer, the claim is signed. */
@@ -54,6 +55,9 @@ export interface PresenceView {
  * put it on the wire first, where every peer handles it before the message.
  */
 export type SendsInFlight = () => Promise<unknown> | null
+
+/** The origin of the awareness updates the screen applies itself: held states that verified, clocks held back. */
+export const SCREENED_PRESENCE_ORIGIN = 'parley-screened-presence'
 
 /** Called after every presence change, with the notices it made (often none). */
 export type PresenceListener = (view: PresenceView, notices: PresenceNotice[]) => void
@@ -82,9 +86,13 @@ export class RoomPresence {
   #listeners = new Set<PresenceListener>()
   #stop: () => void
   #topic: string
-  #verdicts = new VerdictCache(() => this.#emit())
+  #verdicts = new VerdictCache(() => this.#settled())
   /** Tabs that proved their claim, with their newest verified state (see proven-tabs.ts). */
   #proven: ProvenTabs = new Map()
+  /** Newer states of proven tabs, held until their signatures verify (see held-states.ts). */
+  #held: HeldStates = new Map()
+  /** Held states whose signature failed, dropped: a peer forged them. */
+  #forgedStates = 0
   #destroyed = false
   readonly #sendsInFlight: SendsInFlight
 
@@ -114,12 +122,41 @@ export class RoomPresence {
   }
 
   /**
-   * Whether the entries of an awareness update from another peer may reach this tab's
-   * awareness: none may remove, empty, replace or play back over a proven tab (see
-   * proven-tabs.ts `admitEntry`). The transport asks before y-webrtc applies the update.
+   * Whether an awareness update from another peer may reach this tab's awareness as it is: none
+   * may remove, empty, replace or play back over a proven tab (see proven-tabs.ts), and no clock
+   * from the network reaches awareness for one (see held-states.ts). An update with a newer
+   * state of a proven tab, or a clock to hold back, is refused as it is: its newer states are
+   * held until they verify, and its other entries applied here, with the clocks allowed. The
+   * transport asks before y-webrtc applies the update.
    */
-  readonly screenAwareness = (entries: readonly AwarenessUpdateEntry[]): boolean =>
-    entries.every((entry) => admitEntry(entry, this.#awareness.meta.get(entry.client), this.#proven.get(entry.client)))
+  readonly screenAwareness = (entries: readonly AwarenessUpdateEntry[]): boolean => {
+    const meta = this.#awareness.meta
+    const decisions = entries.map((entry) => screenEntry(entry, meta.get(entry.client), this.#proven.get(entry.client)))
+    if (decisions.some((decision) => decision.kind === 'refuse')) return false
+    for (const [i, decision] of decisions.entries()) {
+      const client = entries[i]?.client
+      const known = client === undefined ? undefined : meta.get(client)
+      // Awareness's own record of when it last heard of the tab (its outdated timeout reads it).
+      if (decision.kind === 'refresh' && client !== undefined && known !== undefined)
+        meta.set(client, { ...known, lastUpdated: Date.now() })
+    }
+    if (decisions.every((decision) => decision.kind === 'pass' || decision.kind === 'refresh')) return true
+    const admitted: AwarenessUpdateEntry[] = []
+    for (const [i, decision] of decisions.entries()) {
+      const entry = entries[i]
+      if (entry === undefined || decision.kind === 'refuse' || decision.kind === 'refresh') continue
+      if (decision.kind === 'hold') this.#held = holdState(this.#held, decision.state).held
+      else admitted.push(decision.kind === 'apply' ? { ...entry, clock: decision.clock } : entry)
+    }
+    if (admitted.length > 0) applyAwarenessUpdate(this.#awareness, encodeAwarenessEntries(admitted), SCREENED_PRESENCE_ORIGIN)
+    this.#applyHeld()
+    return false
+  }
+
+  /** Held newer states of other tabs that a peer forged, dropped (diagnostics). */
+  get forgedStates(): number {
+    return this.#forgedStates
+  }
 
   /** Shows this tab in the room as `user` (again, with a new name, if already shown). */
   async join(user: PresenceUser, now = Date.now()): Promise<void> {
@@ -220,6 +257,28 @@ export class RoomPresence {
   }
 
   readonly #verdictOf: MetaVerdict = (key, meta) => presenceVerdict(this.#verdicts, this.#topic, key, meta)
+
+  /** A check settled: a held state may be ready; then the view. */
+  #settled(): void {
+    if (this.#destroyed) return
+    this.#applyHeld()
+    this.#emit()
+  }
+
+  /**
+   * Applies the held states that verified, each with the clock after the one awareness holds
+   * for its tab (whatever clock it came with), and drops the forged ones.
+   */
+  #applyHeld(): void {
+    if (this.#held.size === 0) return
+    const { held, apply, forged } = settleHeld(this.#held, this.#verdictOf, (client) => this.#proven.get(client))
+    this.#held = held
+    this.#forgedStates += forged
+    if (apply.length === 0) return
+    const meta = this.#awareness.meta
+    const entries = apply.map(({ entry }) => ({ ...entry, clock: (meta.get(entry.client)?.clock ?? 0) + 1 }))
+    applyAwarenessUpdate(this.#awareness, encodeAwarenessEntries(entries), SCREENED_PRESENCE_ORIGIN)
+  }
 
   /** The presence state as shown, after recording the tabs that proved their claim. */
   #shown(): PresenceState<MemberMeta> {

@@ -89,6 +89,8 @@ export interface RoomStats extends TransportStats {
   hiddenAnnotations: number
   /** Annotations some peer deleted that this one put back. */
   restoredAnnotations: number
+  /** Newer presence states of verified tabs that failed their check: some peer forged them. */
+  forgedPresence: number
 }
 
 /**
@@ -326,6 +328,7 @@ export class Room {
       skippedAnnotations: this.#annotations.skipped,
       hiddenAnnotations: this.#annotations.hidden,
       restoredAnnotations: this.#annotations.restored,
+      forgedPresence: this.presence.forgedStates,
     }
   }
 

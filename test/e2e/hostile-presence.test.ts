@@ -1,6 +1,6 @@
 // A hostile peer against presence, in a room of two browsers: a stock y-webrtc peer in Node that
-// plays back Alice's signed state under another name, removes her with a forged empty state, and
-// claims her key from an unsigned tab. Bob must keep seeing the real Alice, and the impostor marked.
+// plays back Alice's signed state under another name, removes her with a forged empty state,
+// forges a newer state of hers under a far-ahead clock, and claims her key from an unsigned tab. Bob must keep seeing the real Alice, and the impostor marked.
 import { describe, expect, it } from 'vitest'
 import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
@@ -92,10 +92,19 @@ function sendToBob(hostile: Hostile, client: number, clock: number, state: unkno
   hostile.toBob.peer.send(encoding.toUint8Array(message))
 }
 
+/** An awareness clock no tab reaches, as a forger writes it to freeze another tab's entries. */
+const FAR_AHEAD_CLOCK = 2 ** 40
+
 /** A clock above any that Alice's tab reaches while the test runs. */
 const aheadOf = (hostile: Hostile): number => (hostile.provider.awareness.meta.get(hostile.aliceClient)?.clock ?? 0) + 1000
 
 const sortedMembers = async (page: Page) => (await shownMembers(page)).sort()
+
+/** The page's count of forged presence states it dropped (`<parley-chat>.stats()`). */
+const forgedPresence = (page: Page) =>
+  page.evaluate(
+    () => (document.querySelector('parley-chat') as unknown as { stats(): { forgedPresence: number } | null }).stats()?.forgedPresence,
+  )
 
 describe('a hostile peer against presence', () => {
   it("cannot show Alice's signed state under another name as Alice's", async () => {
@@ -137,6 +146,41 @@ describe('a hostile peer against presence', () => {
         .toEqual(['Alice', 'Bob (you)', '⚠ Marker (unverified)'].sort())
       // Alice never left, not even for a moment.
       expect(await shownNotices(b)).toEqual([])
+    } finally {
+      hostile.close()
+    }
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it("cannot freeze Alice's presence in Bob with a forged newer state under a far-ahead awareness clock", async () => {
+    const { a, b, hostile } = await roomWithHostile('clock')
+    try {
+      const alice = hostile.aliceState().presence
+      // A higher counter (so it passes for a newer state) under another name, with a clock no
+      // tab reaches: awareness would ignore every later entry of Alice's with a lower one.
+      const forged = {
+        ...alice,
+        meta: { ...alice.meta, name: 'Mallory', counter: (alice.meta.counter ?? 0) + 100 },
+        version: alice.version + 100,
+      }
+      sendToBob(hostile, hostile.aliceClient, FAR_AHEAD_CLOCK, { presence: forged })
+      // A marker, last on the same ordered link: once Bob shows it, he has read the forgery.
+      const marker: PresenceField = { key: 'marker', meta: { name: 'Marker', typing: false, since: 1 }, version: 1 }
+      sendToBob(hostile, MALLORY_CLIENT, 1, { presence: marker })
+      await expect
+        .poll(() => sortedMembers(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 })
+        .toEqual(['Alice', 'Bob (you)', '⚠ Marker (unverified)'].sort())
+      // Held back until checked, then dropped: Bob counts one forged state. (Before, Bob applied
+      // it and relayed it to Alice, whose awareness then took the clock for her own state, so two
+      // browsers healed at her next change; peers that cannot pass it on to her stayed frozen:
+      // test/membership/held-states.test.ts.)
+      await expect.poll(() => forgedPresence(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 }).toBe(1)
+      // Alice's next states still reach Bob: she types, then stops.
+      await a.getByRole('textbox', { name: 'Message' }).pressSequentially('hi')
+      await expect.poll(() => shownTyping(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 }).toBe('Alice is typing…')
+      await a.getByRole('textbox', { name: 'Message' }).press('Enter')
+      await expect.poll(() => shownTyping(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 }).toBe('')
+      expect(await sortedMembers(b)).toEqual(['Alice', 'Bob (you)', '⚠ Marker (unverified)'].sort())
     } finally {
       hostile.close()
     }

@@ -67,6 +67,7 @@ describe('Room.stats', () => {
       skippedAnnotations: 0,
       hiddenAnnotations: 0,
       restoredAnnotations: 0,
+      forgedPresence: 0,
       framing: {
         droppedMessages: 0,
         violations: 0,
