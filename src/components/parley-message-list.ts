@@ -46,6 +46,8 @@ const OVERSCAN_PX = 800
 const INITIAL_ESTIMATE_PX = 48
 /** Weight of the newest measurements in the running height estimate (0–1). */
 const ESTIMATE_WEIGHT = 0.1
+/** Longest wait for a frame before a layout left for it runs anyway (a hidden page draws none), in ms. */
+const FRAME_FALLBACK_MS = 100
 /** Re-layout passes allowed per change before the list settles for what it has. */
 const MAX_LAYOUT_PASSES = 4
 /** The controls inside a message: in the tab order only while that message has the log's tab stop. */
@@ -204,6 +206,8 @@ export class ParleyMessageList extends LitElement {
   #resizes = new ResizeObserver(() => this.#onResize())
   /** The log's height when a resize was last handled, in pixels (-1: not yet observed). */
   #sizedHeight = -1
+  /** A render's layout left for the next frame: settles once it ran or was dropped. */
+  #frameLayout: { done: Promise<void>; cancel(): void } | null = null
 
   override willUpdate(changed: PropertyValues<this>): void {
     this.#focusInside = this.hasUpdated && this.items.contains(this.shadowRoot?.activeElement ?? null)
@@ -243,8 +247,18 @@ export class ParleyMessageList extends LitElement {
   }
 
   override updated(): void {
-    this.#measure()
     this.#syncSetSize()
+    // Following the newest with nothing to put back in place (a message arrived at the bottom):
+    // what needs the layout (scrolling down, the height estimate, the window's cover) waits for
+    // the next frame, before its paint, rather than forcing a layout now: the new entry reaches
+    // the DOM (and the page goes on) sooner, and the frame lays the page out once.
+    if (this.#stick && this.#anchor === null && this.#passes === 0 && document.visibilityState === 'visible') {
+      this.#syncFocus()
+      this.#layoutAtFrame()
+      return
+    }
+    this.#cancelFrameLayout()
+    this.#measure()
     const log = this.log
     if (this.#stick) {
       log.scrollTop = log.scrollHeight
@@ -254,17 +268,77 @@ export class ParleyMessageList extends LitElement {
       if (element !== null) log.scrollTop = element.offsetTop - this.#anchor.offset
     }
     this.#anchor = null
+    this.#syncFocus()
+    this.#coverView()
+  }
+
+  /** Resolves also after a layout left for the next frame, and any redraw that asked for. */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    let complete = await super.getUpdateComplete()
+    while (this.#frameLayout !== null) {
+      await this.#frameLayout.done
+      complete = await super.getUpdateComplete()
+    }
+    return complete
+  }
+
+  /** Puts the tab stop in place, and the keyboard back on the log if its message left the window. */
+  #syncFocus(): void {
     const stop = this.#syncTabStops()
     // The message with the keyboard left the window (Space or the wheel scrolled it away): the
     // keyboard goes to the message that now holds the tab stop, not to the page's start.
     if (this.#focusInside && this.shadowRoot?.activeElement == null) stop?.focus({ preventScroll: true })
-    // The estimate may have been off: widen the window until the viewport is covered.
+  }
+
+  /** The estimate may have been off: widens the window until the viewport is covered. */
+  #coverView(): void {
     if (this.#passes < MAX_LAYOUT_PASSES && this.#moveWindow()) {
       this.#passes++
       this.requestUpdate()
     } else {
       this.#passes = 0
     }
+  }
+
+  /**
+   * Runs the layout of a render while following at the next frame (once for several renders);
+   * a timer stands in when no frame comes (the page was hidden meanwhile).
+   */
+  #layoutAtFrame(): void {
+    if (this.#frameLayout !== null) return
+    let resolve = (): void => undefined
+    const done = new Promise<void>((settle) => {
+      resolve = settle
+    })
+    const run = (): void => {
+      if (this.#frameLayout?.done !== done) return
+      this.#cancelFrameLayout()
+      if (!this.isConnected) return
+      this.#measure()
+      // A scroll by the user before this frame has been read (#onScroll): it stops following.
+      if (this.#stick) {
+        this.log.scrollTop = this.log.scrollHeight
+        this.#stuckTop = this.log.scrollTop
+      }
+      this.#coverView()
+    }
+    const frame = requestAnimationFrame(run)
+    const timer = setTimeout(run, FRAME_FALLBACK_MS)
+    this.#frameLayout = {
+      done,
+      cancel: () => {
+        cancelAnimationFrame(frame)
+        clearTimeout(timer)
+        resolve()
+      },
+    }
+  }
+
+  /** Drops a layout waiting for the next frame (one is done now, or the log left the page). */
+  #cancelFrameLayout(): void {
+    const pending = this.#frameLayout
+    this.#frameLayout = null
+    pending?.cancel()
   }
 
   override connectedCallback(): void {
@@ -284,6 +358,7 @@ export class ParleyMessageList extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback()
     this.#resizes.disconnect()
+    this.#cancelFrameLayout()
   }
 
   /**
