@@ -50,6 +50,8 @@ const ESTIMATE_WEIGHT = 0.1
 const FRAME_FALLBACK_MS = 100
 /** Re-layout passes allowed per change before the list settles for what it has. */
 const MAX_LAYOUT_PASSES = 4
+/** Entries drawn in one render up to which the tab stops are written to them alone, not to every one. */
+const FEW_DRAWN_ENTRIES = 8
 /** The controls inside a message: in the tab order only while that message has the log's tab stop. */
 const MESSAGE_CONTROLS = 'a[href], button:not(.more), textarea'
 
@@ -184,6 +186,10 @@ export class ParleyMessageList extends LitElement {
   @property({ attribute: false }) mentionNames: MentionNames = NO_MENTIONS
   /** The message (by id) that holds the log's tab stop; null: the newest in view, or the first. */
   #current: string | null = null
+  /** The article last given the log's tab stop. */
+  #stop: HTMLElement | null = null
+  /** Keys of the message entries drawn (first or again) since the tab stops were last written. */
+  #drawnKeys = new Set<string>()
   /** Whether the keyboard was on a rendered message (or its controls) before this render. */
   #focusInside = false
   /** Follow new entries at the bottom (false once the user scrolled up). */
@@ -662,16 +668,28 @@ export class ParleyMessageList extends LitElement {
 
   /**
    * Puts the log's one tab stop on the current message (else the newest while following, else
-   * the first in view); only that message's own controls are in the tab order, after it.
+   * the first in view); only that message's own controls are in the tab order, after it. Writes
+   * only to the messages drawn since the last call and to the old and new stop; all of them when
+   * many were drawn (a jump, a first render).
    */
   #syncTabStops(): HTMLElement | null {
-    const articles = [...this.items.querySelectorAll<HTMLElement>('article')]
-    const top = this.log.scrollTop
-    const stop =
-      articles.find((article) => idOf(article) === this.#current) ??
-      (this.#stick ? articles.at(-1) : articles.find((article) => article.offsetTop + article.offsetHeight > top))
+    const drawn = this.#drawnKeys
+    this.#drawnKeys = new Set()
+    const all = drawn.size > FEW_DRAWN_ENTRIES ? [...this.items.querySelectorAll<HTMLElement>('article')] : null
+    const current = this.#current === null ? null : this.#articleOf(this.#current)
+    const stop = current ?? (this.#stick ? this.#lastArticle() : this.#firstArticleInView())
+    const touched = new Set<HTMLElement>(all ?? [])
+    if (all === null) {
+      for (const key of drawn) {
+        const article = this.items.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"] article`)
+        if (article !== null) touched.add(article)
+      }
+      if (this.#stop?.isConnected) touched.add(this.#stop)
+      if (stop !== null) touched.add(stop)
+    }
+    this.#stop = stop
     // Only what changes is written: an attribute set, even to its value, invalidates styles.
-    for (const article of articles) {
+    for (const article of touched) {
       const on = article === stop
       const index = on ? '0' : '-1'
       if (article.getAttribute('tabindex') !== index) article.setAttribute('tabindex', index)
@@ -680,7 +698,24 @@ export class ParleyMessageList extends LitElement {
         else if (control.getAttribute('tabindex') !== '-1') control.setAttribute('tabindex', '-1')
       }
     }
-    return stop ?? null
+    return stop
+  }
+
+  /** The newest rendered message's article, or null when none is rendered. */
+  #lastArticle(): HTMLElement | null {
+    for (let entry = this.items.lastElementChild; entry !== null; entry = entry.previousElementSibling) {
+      const article = entry.querySelector<HTMLElement>('article')
+      if (article !== null) return article
+    }
+    return null
+  }
+
+  /** The first rendered message's article still in view, or null. */
+  #firstArticleInView(): HTMLElement | null {
+    const top = this.log.scrollTop
+    for (const article of this.items.querySelectorAll<HTMLElement>('article'))
+      if (article.offsetTop + article.offsetHeight > top) return article
+    return null
   }
 
   #onFocusIn(event: FocusEvent): void {
@@ -946,6 +981,7 @@ export class ParleyMessageList extends LitElement {
     },
   ) {
     const { annotated, verdict, continued, day, original, quoted, quotedVerdict, highlighted } = inputs
+    this.#drawnKeys.add(entry.key) // its controls may be new: #syncTabStops takes them out of the tab order
     // The text as its author's last edit left it, drawn at the same spot as any text.
     const message = annotated.text === entry.message.text ? entry.message : this.#editedCopy(entry.message, annotated.text)
     const id = message.id
