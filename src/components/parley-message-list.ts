@@ -253,17 +253,18 @@ export class ParleyMessageList extends LitElement {
   }
 
   override updated(): void {
-    this.#syncSetSize()
     // Following the newest with nothing to put back in place (a message arrived at the bottom):
     // what needs the layout (scrolling down, the height estimate, the window's cover) waits for
     // the next frame, before its paint, rather than forcing a layout now: the new entry reaches
-    // the DOM (and the page goes on) sooner, and the frame lays the page out once.
+    // the DOM (and the page goes on) sooner, and the frame lays the page out once. The log's
+    // length, written into every rendered message, waits with it.
     if (this.#stick && this.#anchor === null && this.#passes === 0 && document.visibilityState === 'visible') {
       this.#syncFocus()
       this.#layoutAtFrame()
       return
     }
     this.#cancelFrameLayout()
+    this.#syncSetSize()
     this.#measure()
     const log = this.log
     if (this.#stick) {
@@ -320,6 +321,7 @@ export class ParleyMessageList extends LitElement {
       if (this.#frameLayout?.done !== done) return
       this.#cancelFrameLayout()
       if (!this.isConnected) return
+      this.#syncSetSize()
       this.#measure()
       // A scroll by the user before this frame has been read (#onScroll): it stops following.
       if (this.#stick) {
@@ -680,8 +682,8 @@ export class ParleyMessageList extends LitElement {
     const stop = current ?? (this.#stick ? this.#lastArticle() : this.#firstArticleInView())
     const touched = new Set<HTMLElement>(all ?? [])
     if (all === null) {
-      for (const key of drawn) {
-        const article = this.items.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"] article`)
+      for (const entry of this.#entriesKeyed(drawn)) {
+        const article = entry.querySelector<HTMLElement>('article')
         if (article !== null) touched.add(article)
       }
       if (this.#stop?.isConnected) touched.add(this.#stop)
@@ -699,6 +701,16 @@ export class ParleyMessageList extends LitElement {
       }
     }
     return stop
+  }
+
+  /** The rendered entries with these keys, looked for from the newest (where new ones are). */
+  #entriesKeyed(keys: ReadonlySet<string>): HTMLElement[] {
+    const found: HTMLElement[] = []
+    for (let entry = this.items.lastElementChild; entry !== null && found.length < keys.size; entry = entry.previousElementSibling) {
+      const key = entry.getAttribute('data-key')
+      if (key !== null && keys.has(key)) found.push(entry as HTMLElement)
+    }
+    return found
   }
 
   /** The newest rendered message's article, or null when none is rendered. */

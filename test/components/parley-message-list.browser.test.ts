@@ -283,6 +283,22 @@ describe('parley-message-list', () => {
     await expect.element(page.getByRole('button', { name: '1 new message' })).toBeVisible()
   })
 
+  it("tells screen readers each message's position and the log's length, also after new messages", async () => {
+    const list = await mountSized(manyMessages(30))
+    const sizes = () => [...(list.shadowRoot?.querySelectorAll('article') ?? [])].map((article) => article.getAttribute('aria-setsize'))
+    const positions = () =>
+      [...(list.shadowRoot?.querySelectorAll('article') ?? [])].map((article) => article.getAttribute('aria-posinset'))
+    await list.updateComplete
+    expect(new Set(sizes())).toEqual(new Set(['30']))
+    list.messages = [...list.messages, message('m31', 'Bo', 'one more')]
+    await list.updateComplete
+    list.messages = [...list.messages, message('m32', 'Bo', 'and another')]
+    await list.updateComplete
+    expect(sizes()).toHaveLength(32)
+    expect(new Set(sizes())).toEqual(new Set(['32']))
+    expect(positions()).toEqual(Array.from({ length: 32 }, (_, index) => String(index + 1)))
+  })
+
   it('keeps following the newest when content below the view grows outside a render', async () => {
     // An image that loads after its message was drawn makes the log taller with no scroll by
     // the user: the log must not take that for the user having scrolled up.
