@@ -1,5 +1,5 @@
-// Log redraw benchmark: how long the message list takes to take in one new message while its
-// whole window (up to 200 entries) is rendered, for this tree and a git revision, in one browser.
+// Log redraw benchmark: how long the message list takes to put one new message's text in the DOM
+// while its whole window (up to 200 entries) is rendered, for this tree and a git revision.
 // Run alone: npx tsx bench/log-render.ts [--baseline REV] [--rounds 5]
 import { execFileSync } from 'node:child_process'
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
@@ -32,12 +32,24 @@ window.timeAppends = async (startCount, timed) => {
   list.messages = messages
   await list.updateComplete
   const times = []
+  const newest = () => [...list.shadowRoot.querySelectorAll('article p')].at(-1)?.textContent ?? ''
   for (let k = 0; k < timed; k++) {
-    messages = [...messages, make(messages.length)]
+    const next = make(messages.length)
+    messages = [...messages, next]
+    // Until the new text is in the DOM, seen as a MutationObserver sees it (as bench/send.ts does).
+    const inDom = new Promise((resolve) => {
+      const observer = new MutationObserver(() => {
+        if (!newest().startsWith(next.text.slice(0, next.text.indexOf(' with ') + 1))) return // the code is drawn without its backticks
+        observer.disconnect()
+        resolve(performance.now())
+      })
+      observer.observe(list.shadowRoot, { subtree: true, childList: true, characterData: true })
+    })
     const t0 = performance.now()
     list.messages = messages
+    times.push((await inDom) - t0)
     await list.updateComplete
-    times.push(performance.now() - t0)
+    await new Promise((resolve) => requestAnimationFrame(resolve))
   }
   return times
 }
@@ -112,6 +124,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     roundsFlag > 0 ? Number(process.argv[roundsFlag + 1]) : undefined,
   )
   console.log(`One new message into a log of ${START_MESSAGES}–${START_MESSAGES + TIMED_MESSAGES} messages, all rendered`)
-  console.log('| build | appends | render p50 | p90 |\n|---|---|---|---|')
+  console.log('| build | appends | set → text in the DOM p50 | p90 |\n|---|---|---|---|')
   for (const f of figures) console.log(`| ${f.build} | ${f.appends} | ${f.p50Ms} ms | ${f.p90Ms} ms |`)
 }

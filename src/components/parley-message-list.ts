@@ -46,8 +46,12 @@ const OVERSCAN_PX = 800
 const INITIAL_ESTIMATE_PX = 48
 /** Weight of the newest measurements in the running height estimate (0–1). */
 const ESTIMATE_WEIGHT = 0.1
+/** Longest wait for a frame before a layout left for it runs anyway (a hidden page draws none), in ms. */
+const FRAME_FALLBACK_MS = 100
 /** Re-layout passes allowed per change before the list settles for what it has. */
 const MAX_LAYOUT_PASSES = 4
+/** Entries drawn in one render up to which the tab stops are written to them alone, not to every one. */
+const FEW_DRAWN_ENTRIES = 8
 /** The controls inside a message: in the tab order only while that message has the log's tab stop. */
 const MESSAGE_CONTROLS = 'a[href], button:not(.more), textarea'
 
@@ -182,6 +186,10 @@ export class ParleyMessageList extends LitElement {
   @property({ attribute: false }) mentionNames: MentionNames = NO_MENTIONS
   /** The message (by id) that holds the log's tab stop; null: the newest in view, or the first. */
   #current: string | null = null
+  /** The article last given the log's tab stop. */
+  #stop: HTMLElement | null = null
+  /** Keys of the message entries drawn (first or again) since the tab stops were last written. */
+  #drawnKeys = new Set<string>()
   /** Whether the keyboard was on a rendered message (or its controls) before this render. */
   #focusInside = false
   /** Follow new entries at the bottom (false once the user scrolled up). */
@@ -204,6 +212,8 @@ export class ParleyMessageList extends LitElement {
   #resizes = new ResizeObserver(() => this.#onResize())
   /** The log's height when a resize was last handled, in pixels (-1: not yet observed). */
   #sizedHeight = -1
+  /** A render's layout left for the next frame: settles once it ran or was dropped. */
+  #frameLayout: { done: Promise<void>; cancel(): void } | null = null
 
   override willUpdate(changed: PropertyValues<this>): void {
     this.#focusInside = this.hasUpdated && this.items.contains(this.shadowRoot?.activeElement ?? null)
@@ -243,8 +253,19 @@ export class ParleyMessageList extends LitElement {
   }
 
   override updated(): void {
-    this.#measure()
+    // Following the newest with nothing to put back in place (a message arrived at the bottom):
+    // what needs the layout (scrolling down, the height estimate, the window's cover) waits for
+    // the next frame, before its paint, rather than forcing a layout now: the new entry reaches
+    // the DOM (and the page goes on) sooner, and the frame lays the page out once. The log's
+    // length, written into every rendered message, waits with it.
+    if (this.#stick && this.#anchor === null && this.#passes === 0 && document.visibilityState === 'visible') {
+      this.#syncFocus()
+      this.#layoutAtFrame()
+      return
+    }
+    this.#cancelFrameLayout()
     this.#syncSetSize()
+    this.#measure()
     const log = this.log
     if (this.#stick) {
       log.scrollTop = log.scrollHeight
@@ -254,17 +275,78 @@ export class ParleyMessageList extends LitElement {
       if (element !== null) log.scrollTop = element.offsetTop - this.#anchor.offset
     }
     this.#anchor = null
+    this.#syncFocus()
+    this.#coverView()
+  }
+
+  /** Resolves also after a layout left for the next frame, and any redraw that asked for. */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    let complete = await super.getUpdateComplete()
+    while (this.#frameLayout !== null) {
+      await this.#frameLayout.done
+      complete = await super.getUpdateComplete()
+    }
+    return complete
+  }
+
+  /** Puts the tab stop in place, and the keyboard back on the log if its message left the window. */
+  #syncFocus(): void {
     const stop = this.#syncTabStops()
     // The message with the keyboard left the window (Space or the wheel scrolled it away): the
     // keyboard goes to the message that now holds the tab stop, not to the page's start.
     if (this.#focusInside && this.shadowRoot?.activeElement == null) stop?.focus({ preventScroll: true })
-    // The estimate may have been off: widen the window until the viewport is covered.
+  }
+
+  /** The estimate may have been off: widens the window until the viewport is covered. */
+  #coverView(): void {
     if (this.#passes < MAX_LAYOUT_PASSES && this.#moveWindow()) {
       this.#passes++
       this.requestUpdate()
     } else {
       this.#passes = 0
     }
+  }
+
+  /**
+   * Runs the layout of a render while following at the next frame (once for several renders);
+   * a timer stands in when no frame comes (the page was hidden meanwhile).
+   */
+  #layoutAtFrame(): void {
+    if (this.#frameLayout !== null) return
+    let resolve = (): void => undefined
+    const done = new Promise<void>((settle) => {
+      resolve = settle
+    })
+    const run = (): void => {
+      if (this.#frameLayout?.done !== done) return
+      this.#cancelFrameLayout()
+      if (!this.isConnected) return
+      this.#syncSetSize()
+      this.#measure()
+      // A scroll by the user before this frame has been read (#onScroll): it stops following.
+      if (this.#stick) {
+        this.log.scrollTop = this.log.scrollHeight
+        this.#stuckTop = this.log.scrollTop
+      }
+      this.#coverView()
+    }
+    const frame = requestAnimationFrame(run)
+    const timer = setTimeout(run, FRAME_FALLBACK_MS)
+    this.#frameLayout = {
+      done,
+      cancel: () => {
+        cancelAnimationFrame(frame)
+        clearTimeout(timer)
+        resolve()
+      },
+    }
+  }
+
+  /** Drops a layout waiting for the next frame (one is done now, or the log left the page). */
+  #cancelFrameLayout(): void {
+    const pending = this.#frameLayout
+    this.#frameLayout = null
+    pending?.cancel()
   }
 
   override connectedCallback(): void {
@@ -284,6 +366,7 @@ export class ParleyMessageList extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback()
     this.#resizes.disconnect()
+    this.#cancelFrameLayout()
   }
 
   /**
@@ -587,16 +670,28 @@ export class ParleyMessageList extends LitElement {
 
   /**
    * Puts the log's one tab stop on the current message (else the newest while following, else
-   * the first in view); only that message's own controls are in the tab order, after it.
+   * the first in view); only that message's own controls are in the tab order, after it. Writes
+   * only to the messages drawn since the last call and to the old and new stop; all of them when
+   * many were drawn (a jump, a first render).
    */
   #syncTabStops(): HTMLElement | null {
-    const articles = [...this.items.querySelectorAll<HTMLElement>('article')]
-    const top = this.log.scrollTop
-    const stop =
-      articles.find((article) => idOf(article) === this.#current) ??
-      (this.#stick ? articles.at(-1) : articles.find((article) => article.offsetTop + article.offsetHeight > top))
+    const drawn = this.#drawnKeys
+    this.#drawnKeys = new Set()
+    const all = drawn.size > FEW_DRAWN_ENTRIES ? [...this.items.querySelectorAll<HTMLElement>('article')] : null
+    const current = this.#current === null ? null : this.#articleOf(this.#current)
+    const stop = current ?? (this.#stick ? this.#lastArticle() : this.#firstArticleInView())
+    const touched = new Set<HTMLElement>(all ?? [])
+    if (all === null) {
+      for (const entry of this.#entriesKeyed(drawn)) {
+        const article = entry.querySelector<HTMLElement>('article')
+        if (article !== null) touched.add(article)
+      }
+      if (this.#stop?.isConnected) touched.add(this.#stop)
+      if (stop !== null) touched.add(stop)
+    }
+    this.#stop = stop
     // Only what changes is written: an attribute set, even to its value, invalidates styles.
-    for (const article of articles) {
+    for (const article of touched) {
       const on = article === stop
       const index = on ? '0' : '-1'
       if (article.getAttribute('tabindex') !== index) article.setAttribute('tabindex', index)
@@ -605,7 +700,34 @@ export class ParleyMessageList extends LitElement {
         else if (control.getAttribute('tabindex') !== '-1') control.setAttribute('tabindex', '-1')
       }
     }
-    return stop ?? null
+    return stop
+  }
+
+  /** The rendered entries with these keys, looked for from the newest (where new ones are). */
+  #entriesKeyed(keys: ReadonlySet<string>): HTMLElement[] {
+    const found: HTMLElement[] = []
+    for (let entry = this.items.lastElementChild; entry !== null && found.length < keys.size; entry = entry.previousElementSibling) {
+      const key = entry.getAttribute('data-key')
+      if (key !== null && keys.has(key)) found.push(entry as HTMLElement)
+    }
+    return found
+  }
+
+  /** The newest rendered message's article, or null when none is rendered. */
+  #lastArticle(): HTMLElement | null {
+    for (let entry = this.items.lastElementChild; entry !== null; entry = entry.previousElementSibling) {
+      const article = entry.querySelector<HTMLElement>('article')
+      if (article !== null) return article
+    }
+    return null
+  }
+
+  /** The first rendered message's article still in view, or null. */
+  #firstArticleInView(): HTMLElement | null {
+    const top = this.log.scrollTop
+    for (const article of this.items.querySelectorAll<HTMLElement>('article'))
+      if (article.offsetTop + article.offsetHeight > top) return article
+    return null
   }
 
   #onFocusIn(event: FocusEvent): void {
@@ -871,6 +993,7 @@ export class ParleyMessageList extends LitElement {
     },
   ) {
     const { annotated, verdict, continued, day, original, quoted, quotedVerdict, highlighted } = inputs
+    this.#drawnKeys.add(entry.key) // its controls may be new: #syncTabStops takes them out of the tab order
     // The text as its author's last edit left it, drawn at the same spot as any text.
     const message = annotated.text === entry.message.text ? entry.message : this.#editedCopy(entry.message, annotated.text)
     const id = message.id

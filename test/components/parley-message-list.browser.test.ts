@@ -247,6 +247,58 @@ describe('parley-message-list', () => {
     expect(scroller.scrollTop).toBe(0)
   })
 
+  it('scrolls a message drawn while following into view at the next frame, unless the user scrolled up first', async () => {
+    // The layout of a render while following waits for the next frame (the text reaches the DOM
+    // first); a scroll up by the user in between must win over following.
+    const list = await mountSized(manyMessages(100))
+    const scroller = log().element() as HTMLElement
+    const fromBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight
+    const drawn = (text: string) =>
+      new Promise<void>((resolve) => {
+        const observer = new MutationObserver(() => {
+          if (shown(list).at(-1) !== `Ann: ${text}`) return
+          observer.disconnect()
+          resolve()
+        })
+        observer.observe(list.shadowRoot as ShadowRoot, { subtree: true, childList: true, characterData: true })
+      })
+    let arrived = drawn('one more')
+    list.messages = [...list.messages, message('m101', 'Ann', 'one more')]
+    await arrived
+    await list.updateComplete
+    expect(fromBottom()).toBeLessThan(2)
+    arrived = drawn('and another')
+    list.messages = [...list.messages, message('m102', 'Ann', 'and another')]
+    await arrived
+    // A little way up, before the frame that would scroll down: not far enough for a redraw.
+    const top = scroller.scrollTop - 100
+    scroller.scrollTop = top
+    await list.updateComplete
+    await new Promise((resolve) => requestAnimationFrame(resolve))
+    await new Promise((resolve) => requestAnimationFrame(resolve))
+    expect(scroller.scrollTop).toBe(top)
+    list.messages = [...list.messages, message('m103', 'Ann', 'read later')]
+    await list.updateComplete
+    expect(scroller.scrollTop).toBe(top)
+    await expect.element(page.getByRole('button', { name: '1 new message' })).toBeVisible()
+  })
+
+  it("tells screen readers each message's position and the log's length, also after new messages", async () => {
+    const list = await mountSized(manyMessages(30))
+    const sizes = () => [...(list.shadowRoot?.querySelectorAll('article') ?? [])].map((article) => article.getAttribute('aria-setsize'))
+    const positions = () =>
+      [...(list.shadowRoot?.querySelectorAll('article') ?? [])].map((article) => article.getAttribute('aria-posinset'))
+    await list.updateComplete
+    expect(new Set(sizes())).toEqual(new Set(['30']))
+    list.messages = [...list.messages, message('m31', 'Bo', 'one more')]
+    await list.updateComplete
+    list.messages = [...list.messages, message('m32', 'Bo', 'and another')]
+    await list.updateComplete
+    expect(sizes()).toHaveLength(32)
+    expect(new Set(sizes())).toEqual(new Set(['32']))
+    expect(positions()).toEqual(Array.from({ length: 32 }, (_, index) => String(index + 1)))
+  })
+
   it('keeps following the newest when content below the view grows outside a render', async () => {
     // An image that loads after its message was drawn makes the log taller with no scroll by
     // the user: the log must not take that for the user having scrolled up.
