@@ -4,6 +4,7 @@ import * as encoding from 'lib0/encoding'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
 import { writeSyncStep1 } from 'y-protocols/sync'
 import * as Y from 'yjs'
+import { changedDocument } from './doc-changes.js'
 import type { RtcImplementation } from './liveness.js'
 import { LOCAL_SOURCE, droppedNeighbours, relayTargets, repairWaitMs, stateVectorDigest, type ChangeSource } from './relay-policy.js'
 import { RELAY_CHANNEL_ID, RELAY_CHANNEL_LABEL, encodeRelayFrame, parseRelayFrame, type RelayFrame } from './relay-protocol.js'
@@ -159,8 +160,7 @@ export class Relay {
     const pending = store.pendingStructs !== null || store.pendingDs !== null
     const hadPending = this.#hadPending
     this.#hadPending = pending
-    const inserted = [...transaction.afterState].some(([client, clock]) => (transaction.beforeState.get(client) ?? 0) !== clock)
-    if (!inserted && transaction.deleteSet.clients.size === 0) return
+    if (!changedDocument(transaction)) return
     this.#digest = null
     if (!this.#changedSinceRound) {
       this.#changedSinceRound = true

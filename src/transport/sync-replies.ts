@@ -10,6 +10,7 @@
 import * as encoding from 'lib0/encoding'
 import { messageYjsSyncStep2 } from 'y-protocols/sync'
 import * as Y from 'yjs'
+import { changedDocument } from './doc-changes.js'
 
 /** A sync step 1 with an empty state vector: message type sync (0), step 1 (0), a state vector of one byte (1), no clients (0). */
 export const FRESH_SYNC_REQUEST: readonly number[] = [0, 0, 1, 0]
@@ -63,8 +64,7 @@ export class SyncReplies {
   #dropTimer: ReturnType<typeof setTimeout> | null = null
   readonly #onTransaction = (transaction: Y.Transaction): void => {
     if (this.#cached === null || this.#cached.stale) return
-    const inserted = [...transaction.afterState].some(([client, clock]) => (transaction.beforeState.get(client) ?? 0) !== clock)
-    if (inserted || transaction.deleteSet.clients.size > 0) this.#cached.stale = true
+    if (changedDocument(transaction)) this.#cached.stale = true
   }
 
   /** `keepMs`: how long an answer is kept without a request (tests shorten it). */
