@@ -12,10 +12,9 @@
 // Wire format, on BroadcastChannel `parley-goodbyes/<topic>` (this origin's tabs only):
 //   {"client": number, "key": string | null, "meta": MemberMeta | null}
 //   meta: the tab's goodbye while it has no link of its own, null once it has (or has left).
-import * as encoding from 'lib0/encoding'
 import { applyAwarenessUpdate, type Awareness } from 'y-protocols/awareness'
 import { isPlainObject, isPresenceKey, readAwarenessEntry, PRESENCE_FIELD } from '../presence/index.js'
-import { parseMemberMeta, type MemberMeta } from '../membership/index.js'
+import { encodeAwarenessEntries, parseMemberMeta, type MemberMeta } from '../membership/index.js'
 
 /** Origin of the awareness changes that publish a sibling's goodbye (broadcast like any other). */
 export const SIBLING_GOODBYE_ORIGIN = 'parley-sibling-goodbye'
@@ -39,16 +38,6 @@ function parseShared(data: unknown): { client: number; goodbye: HeldGoodbye | nu
   const parsed = parseMemberMeta(meta)
   if (parsed?.left !== true) return undefined
   return { client, goodbye: { key, meta: parsed } }
-}
-
-/** An awareness update that sets one client's state (the format of y-protocols' encodeAwarenessUpdate). */
-function updateOf(client: number, clock: number, state: unknown): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, 1)
-  encoding.writeVarUint(encoder, client)
-  encoding.writeVarUint(encoder, clock)
-  encoding.writeVarString(encoder, JSON.stringify(state))
-  return encoding.toUint8Array(encoder)
 }
 
 /** Lets a Node timer or channel not hold the process open (browsers have no such method). */
@@ -109,7 +98,8 @@ export class SiblingGoodbyes {
       const entry = readAwarenessEntry(state, parseMemberMeta)
       const version = entry.kind === 'tracked' ? entry.version + 1 : 0
       const field = { key, meta: goodbye.meta, version }
-      applyAwarenessUpdate(this.#awareness, updateOf(client, clock + 1, { ...state, [PRESENCE_FIELD]: field }), SIBLING_GOODBYE_ORIGIN)
+      const update = encodeAwarenessEntries([{ client, clock: clock + 1, state: { ...state, [PRESENCE_FIELD]: field } }])
+      applyAwarenessUpdate(this.#awareness, update, SIBLING_GOODBYE_ORIGIN)
     }
   }
 
