@@ -424,6 +424,7 @@ export class Room {
   /** Publishes this tab's signed goodbye, and those it carries for siblings that some peers have no link to. */
   #sayGoodbyes(): void {
     const key = this.presence.goodbye?.key
+    this.#siblings.keep()
     this.presence.sayGoodbye()
     if (key !== undefined) this.#siblings.publish(key)
   }

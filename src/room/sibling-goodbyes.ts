@@ -13,9 +13,9 @@
 //
 // Wire format, on BroadcastChannel `parley-goodbyes/<topic>` (this origin's tabs only):
 //   {"client": number, "key": string | null, "meta": MemberMeta | null}
-//   meta: the tab's goodbye while some tab in the room has no link to it, else null (and once
-//   it has left). A tab sends its message again when it hears from a sibling it did not know,
-//   which may have opened after it.
+//   meta: the tab's goodbye while some tab in the room has no link to it, else null. A tab sends
+//   its message again when it hears from a sibling it did not know, which may have opened after
+//   it; a tab that is leaving sends nothing more, so what its siblings hold stays with them.
 import { applyAwarenessUpdate, type Awareness } from 'y-protocols/awareness'
 import { isPlainObject, isPresenceKey, readAwarenessEntry, PRESENCE_FIELD } from '../presence/index.js'
 import { encodeAwarenessEntries, parseMemberMeta, type MemberMeta } from '../membership/index.js'
@@ -78,6 +78,8 @@ export class SiblingGoodbyes {
   readonly #siblings = new Set<number>()
   /** What this tab last handed over, as sent (to say nothing twice); null before anything. */
   #shared: string | null = null
+  /** Set once this tab is leaving: what its siblings hold for it stays with them. */
+  #kept = false
 
   /**
    * `goodbye` is this tab's signed goodbye as it is now (null when it has none), and
@@ -100,7 +102,17 @@ export class SiblingGoodbyes {
 
   /** Tells siblings what to carry for this tab now (after a new goodbye, or a change of links). */
   refresh(): void {
-    this.#share(this.#toCarry())
+    if (!this.#kept) this.#share(this.#toCarry())
+  }
+
+  /**
+   * Leaves the goodbye siblings hold for this tab with them from now on, and tells them nothing
+   * more: the tab is leaving, and its own goodbye may not reach every peer before it is gone
+   * (closing a window unloads its tabs in any order). Call before the tab says its goodbye,
+   * whose change would otherwise withdraw their copy.
+   */
+  keep(): void {
+    this.#kept = true
   }
 
   /** What siblings must carry for this tab now: its goodbye while some tab may not hear it directly. */
@@ -144,10 +156,10 @@ export class SiblingGoodbyes {
     }
   }
 
-  /** Withdraws this tab's goodbye and stops listening. */
+  /** Stops listening. What siblings hold for this tab stays with them (see keep). */
   close(): void {
+    this.#kept = true
     clearInterval(this.#timer)
-    this.#share(null)
     this.#channel?.close()
     this.#held.clear()
   }

@@ -209,4 +209,39 @@ describe('SiblingGoodbyes', () => {
     later.siblings.refresh()
     await expect.poll(() => published(later), { timeout: 5_000 }).toBe(true)
   })
+
+  it('leaves the goodbye with its siblings once the tab is leaving, whatever it says next', async () => {
+    const topic = `goodbyes-${Math.random()}`
+    let goodbye: HeldGoodbye | null = { key: 'carol', meta: goodbyeMeta(2) }
+    const leaving = tab(topic, () => goodbye)
+    relay(peer(), leaving.awareness)
+    const staying = tab(topic)
+    open.push(staying.siblings)
+    relay(leaving.awareness, staying.awareness)
+    const heard: unknown[] = []
+    const listener = new BroadcastChannel(`parley-goodbyes/${topic}`)
+    listener.onmessage = (event: MessageEvent<unknown>) => heard.push(event.data)
+    leaving.siblings.refresh()
+    await expect.poll(() => heard.length, { timeout: 5_000 }).toBeGreaterThan(0)
+
+    // Its own goodbye said (none left to hand over), then the room closed: no withdrawal.
+    leaving.siblings.keep()
+    goodbye = null
+    leaving.siblings.refresh()
+    leaving.siblings.close()
+    // A message after those (another tab opening): once it is heard, they would have been.
+    const later = tab(topic)
+    open.push(later.siblings)
+    later.siblings.refresh()
+    await expect
+      .poll(() => heard.some((data) => (data as { client: number }).client === later.awareness.clientID), { timeout: 5_000 })
+      .toBe(true)
+    const fromLeaving = heard.filter((data) => (data as { client: number }).client === leaving.awareness.clientID)
+    expect(fromLeaving.length).toBeGreaterThan(0)
+    expect(fromLeaving.filter((data) => (data as { meta: unknown }).meta === null)).toEqual([])
+    staying.siblings.publish('carol')
+    const stateOf = staying.awareness.getStates().get(leaving.awareness.clientID) as { presence: { meta: MemberMeta } }
+    expect(stateOf.presence.meta.left).toBe(true)
+    listener.close()
+  })
 })
