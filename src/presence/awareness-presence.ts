@@ -189,8 +189,27 @@ export class AwarenessPresence<M extends object = UserMeta> {
   }
 
   readonly #onUpdate = (change: unknown, origin: unknown): void => {
-    if (this.#mustReassert(change, origin)) this.reassert()
+    if (this.#mustReassert(change, origin)) {
+      this.#outrank()
+      this.reassert()
+    }
     this.#sync()
+  }
+
+  /**
+   * Another writer put a field of its own for this tab, at this tab's version or above (a sibling
+   * tab publishing this tab's goodbye, see src/room/sibling-goodbyes.ts): the field re-asserted,
+   * and every one after it, gets a version above that one. With the same ref, peers would keep
+   * the other writer's meta, as a ref names one meta.
+   */
+  #outrank(): void {
+    const local = this.#local
+    const field: unknown = this.#awareness.getLocalState()?.[PRESENCE_FIELD]
+    if (local === undefined || !isPlainObject(field)) return
+    const { version } = field
+    if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < local.version) return
+    this.#version = Math.max(this.#version, version) + 1
+    this.#local = { ...local, version: this.#version }
   }
 
   readonly #onDestroy = (): void => {
