@@ -373,6 +373,17 @@ describe('AwarenessPresence', () => {
     const next = a.track('alice', { name: 'Alice', typing: true })
     expect(next).not.toBe(presenceRef(client, written.version))
     expect(b.getByKey('alice')?.metas).toMatchObject([{ name: 'Alice', typing: true, ref: next }])
+
+    // A version far ahead (versions are not signed) is re-asserted over, never raced.
+    const far = { ...written, version: Number.MAX_SAFE_INTEGER }
+    const later = (local.meta.get(client)?.clock ?? 0) + 1
+    applyAwarenessUpdate(
+      peers[1]!.awareness,
+      rawAwarenessUpdate([{ clientID: client, clock: later, json: JSON.stringify({ [PRESENCE_FIELD]: far }) }]),
+      WIRE_ORIGIN,
+    )
+    expect(b.getByKey('alice')?.metas).toMatchObject([{ name: 'Alice', typing: true, ref: next }])
+    expect(a.track('alice', alice)).not.toBe(next)
   })
 
   it('does not re-assert after a leave: setLocalState(null) or y-webrtc unload', () => {
