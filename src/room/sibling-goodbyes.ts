@@ -18,7 +18,7 @@
 //   it; a tab that is leaving sends nothing more, so what its siblings hold stays with them.
 import { applyAwarenessUpdate, type Awareness } from 'y-protocols/awareness'
 import { isPlainObject, isPresenceKey, readAwarenessEntry, PRESENCE_FIELD } from '../presence/index.js'
-import { encodeAwarenessEntries, parseMemberMeta, type MemberMeta } from '../membership/index.js'
+import { CARRIED_GOODBYE_FIELD, encodeAwarenessEntries, parseMemberMeta, type MemberMeta } from '../membership/index.js'
 
 /** Origin of the awareness changes that publish a sibling's goodbye (broadcast like any other). */
 export const SIBLING_GOODBYE_ORIGIN = 'parley-sibling-goodbye'
@@ -150,7 +150,8 @@ export class SiblingGoodbyes {
       if (goodbye.key !== key || state === undefined || clock === undefined) continue
       const entry = readAwarenessEntry(state, parseMemberMeta)
       const version = entry.kind === 'tracked' ? entry.version + 1 : 0
-      const field = { key, meta: goodbye.meta, version }
+      // Marked as carried: the tab may still be open (see membership/held-states.ts).
+      const field = { key, meta: goodbye.meta, version, [CARRIED_GOODBYE_FIELD]: true }
       const update = encodeAwarenessEntries([{ client, clock: clock + 1, state: { ...state, [PRESENCE_FIELD]: field } }])
       applyAwarenessUpdate(this.#awareness, update, SIBLING_GOODBYE_ORIGIN)
     }

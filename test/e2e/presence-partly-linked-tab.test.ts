@@ -3,7 +3,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { startSignalingServer } from '../../signaling/index.js'
-import { composer, joinRoom, roomUrl, shownMembers, uniqueRoom, useChatStack, type Running } from './harness.js'
+import {
+  composer,
+  expectMessages,
+  joinRoom,
+  roomUrl,
+  sendMessage,
+  shownMembers,
+  shownNotices,
+  uniqueRoom,
+  useChatStack,
+  type Running,
+} from './harness.js'
 
 /**
  * How long a departure may take here: far under awareness's 30 s timeout, which is what a tab
@@ -59,5 +70,36 @@ describe('a window whose tabs are linked to some peers but not others', () => {
     await expectMembers(a, ['Alice (you)', 'Carol'], GOODBYE_BOUND_MS)
     await expectMembers(c, ['Alice', 'Carol (you)'], GOODBYE_BOUND_MS)
     await Promise.all([a.close(), c.close()])
+  })
+
+  it('keeps a tab that stays, without a leave, when its sibling closes alone', async () => {
+    const room = uniqueRoom('partly-linked-stays')
+    const [one, other] = [stack.signaling.url, otherSignaling.url].map((signaling) => roomUrl(stack.site.url, signaling, room))
+    // Alice's and Bob's first tabs and Carol on one server, their second tabs on the other: Bob's
+    // second tab is linked to Alice's second only, and stays heard through her tabs.
+    const c = await joinRoom(carol(), one, 'Carol')
+    const a = await joinRoom(alice(), one, 'Alice')
+    const b = await joinRoom(bob(), one, 'Bob')
+    const secondTab = async (first: Page) => {
+      const page = await first.context().newPage()
+      await page.goto(other)
+      await composer(page).waitFor()
+      return page
+    }
+    const a2 = await secondTab(a)
+    const b2 = await secondTab(b)
+    await expectMembers(c, ['Alice 2 tabs', 'Bob 2 tabs', 'Carol (you)'])
+    await expectMembers(a, ['Alice (you) 2 tabs', 'Bob 2 tabs', 'Carol'])
+    await expect.poll(() => Promise.all([a2, b2].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1])
+
+    await b.close({ runBeforeUnload: true })
+    await expectMembers(c, ['Alice 2 tabs', 'Bob', 'Carol (you)'], GOODBYE_BOUND_MS)
+    // Bob's second tab is still heard everywhere (a message from it arrives), and was never gone.
+    await sendMessage(b2, 'still here')
+    for (const page of [a, c]) await expectMessages(page, ['Bob: still here'])
+    expect(await shownNotices(c)).toEqual(['Alice joined', 'Bob joined'])
+    expect(await shownNotices(a)).toEqual(['Bob joined'])
+    await expectMembers(a, ['Alice (you) 2 tabs', 'Bob', 'Carol'], 0)
+    await Promise.all([a.close(), a2.close(), b2.close(), c.close()])
   })
 })
