@@ -1,5 +1,6 @@
-// A window whose tabs are each linked to some peers but not others, closed at once, in real
-// Chromium: the goodbye of each tab must reach the peers it had no link to, through its sibling.
+// Tabs linked to some peers but not others, in real Chromium: when their window closes, the
+// goodbye of each must reach the peers it had no link to, through its sibling; when one of them
+// closes alone, the other, whose goodbye it then publishes, must not seem to leave.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { startSignalingServer } from '../../signaling/index.js'
