@@ -119,7 +119,13 @@ export function holdState(held: HeldStates, state: HeldState): { held: HeldState
   const states = held.get(client) ?? []
   const same = states.findIndex((other) => sameHeld(other, state))
   if (same >= 0 && state.carriedAt === undefined && states[same]?.carriedAt !== undefined) {
-    return { held: new Map(held).set(client, states.map((other, i) => (i === same ? state : other))), added: true }
+    return {
+      held: new Map(held).set(
+        client,
+        states.map((other, i) => (i === same ? state : other)),
+      ),
+      added: true,
+    }
   }
   if (states.length >= MAX_HELD_PER_CLIENT || same >= 0) return { held, added: false }
   const next = new Map(held)
@@ -176,7 +182,10 @@ export function settleHeld(
         // The tab may answer with a newer state: keep all but the forged ones, and settle again.
         if (now < until) wakeAt = Math.min(wakeAt ?? until, until)
         const kept = states.filter((_state, i) => verdicts[i] !== 'unverified')
-        if (kept.length < states.length) (next ??= new Map(held)).set(client, kept)
+        if (kept.length < states.length) {
+          next ??= new Map(held)
+          next.set(client, kept)
+        }
         continue
       }
     }
