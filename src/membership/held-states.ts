@@ -18,13 +18,13 @@
 // So a forger can neither freeze a tab's states nor time it out; its own clocks catch up.
 //
 // A goodbye a sibling tab carried (room/sibling-goodbyes.ts) comes marked: CARRIED_GOODBYE_FIELD
-// in the presence field, beside the signed meta, unsigned. The sibling may have closed alone, and the tab, still
-// open, answers with a newer state that takes a moment to arrive. So a carried goodbye that
-// verified waits up to CARRIED_GOODBYE_GRACE_MS from when it was held (and while a newer state
-// of the tab is being checked): a newer state that verifies meanwhile supersedes it, and the
-// tab never seems to leave. It is applied without the mark, so peers downstream do not wait
-// again. The mark is unsigned: a peer that adds it delays a goodbye by the grace, and one that
-// strips it makes it apply at once, as before the mark.
+// in the presence field, beside the signed meta, unsigned. The sibling may have closed alone,
+// and the tab, still open, answers with a newer state that takes a moment to arrive. So a
+// carried goodbye that verified waits up to CARRIED_GOODBYE_GRACE_MS from when it was held (and
+// while a newer state of the tab is being checked): a newer state that verifies meanwhile
+// supersedes it, and the tab never seems to leave. It is applied without the mark, so peers
+// downstream do not wait again. The mark is unsigned: a peer that adds it delays a goodbye by
+// the grace, and one that strips it makes it apply at once, as before the mark.
 import * as encoding from 'lib0/encoding'
 import { PRESENCE_FIELD, isPlainObject, presenceRef, readAwarenessEntry, type Meta } from '../presence/index.js'
 import { parseMemberMeta, type MemberMeta, type MetaVerdict } from './members.js'
