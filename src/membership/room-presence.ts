@@ -69,6 +69,8 @@ export class RoomPresence {
   readonly #awareness: Awareness
   #typing: TypingState = TYPING_IDLE
   #typingTimer: ReturnType<typeof setTimeout> | null = null
+  /** Settles the held states again when a carried goodbye stops waiting (see held-states.ts). */
+  #settleTimer: ReturnType<typeof setTimeout> | null = null
   #since = Number.POSITIVE_INFINITY
   /** Who this tab shows itself as; null before join() and after leave(). */
   #user: PresenceUser | null = null
@@ -131,7 +133,8 @@ export class RoomPresence {
    */
   readonly screenAwareness = (entries: readonly AwarenessUpdateEntry[]): boolean => {
     const meta = this.#awareness.meta
-    const decisions = entries.map((entry) => screenEntry(entry, meta.get(entry.client), this.#proven.get(entry.client)))
+    const now = Date.now()
+    const decisions = entries.map((entry) => screenEntry(entry, meta.get(entry.client), this.#proven.get(entry.client), now))
     if (decisions.some((decision) => decision.kind === 'refuse')) return false
     for (const [i, decision] of decisions.entries()) {
       const client = entries[i]?.client
@@ -218,6 +221,7 @@ export class RoomPresence {
     this.#destroyed = true
     this.#user = null
     if (this.#typingTimer !== null) clearTimeout(this.#typingTimer)
+    if (this.#settleTimer !== null) clearTimeout(this.#settleTimer)
     this.#listeners.clear()
     this.#stop()
     this.#presence.destroy()
@@ -267,13 +271,22 @@ export class RoomPresence {
 
   /**
    * Applies the held states that verified, each with the clock after the one awareness holds
-   * for its tab (whatever clock it came with), and drops the forged ones.
+   * for its tab (whatever clock it came with), and drops the forged ones. A carried goodbye
+   * still waiting gets another look when it stops waiting.
    */
   #applyHeld(): void {
     if (this.#held.size === 0) return
-    const { held, apply, forged } = settleHeld(this.#held, this.#verdictOf, (client) => this.#proven.get(client))
+    const now = Date.now()
+    const { held, apply, forged, wakeAt } = settleHeld(this.#held, this.#verdictOf, (client) => this.#proven.get(client), now)
     this.#held = held
     this.#forgedStates += forged
+    if (wakeAt !== null) {
+      if (this.#settleTimer !== null) clearTimeout(this.#settleTimer)
+      this.#settleTimer = setTimeout(() => {
+        this.#settleTimer = null
+        this.#settled()
+      }, wakeAt - now)
+    }
     if (apply.length === 0) return
     const meta = this.#awareness.meta
     const entries = apply.map(({ entry }) => ({ ...entry, clock: (meta.get(entry.client)?.clock ?? 0) + 1 }))

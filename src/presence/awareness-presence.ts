@@ -55,6 +55,9 @@ function removedClients(change: unknown): readonly unknown[] {
   return isPlainObject(change) && Array.isArray(change.removed) ? change.removed : []
 }
 
+/** How far above this tab's version another writer's version may be for this tab to take a version above it. */
+const MAX_OUTRANKED_LEAD = 8
+
 /** One room's presence over one awareness instance (one awareness client = one tab = one meta). */
 export class AwarenessPresence<M extends object = UserMeta> {
   readonly #awareness: Awareness
@@ -189,8 +192,28 @@ export class AwarenessPresence<M extends object = UserMeta> {
   }
 
   readonly #onUpdate = (change: unknown, origin: unknown): void => {
-    if (this.#mustReassert(change, origin)) this.reassert()
+    if (this.#mustReassert(change, origin)) {
+      this.#outrank()
+      this.reassert()
+    }
     this.#sync()
+  }
+
+  /**
+   * Another writer put a field of its own for this tab, at this tab's version or above (a sibling
+   * tab publishing this tab's goodbye, see src/room/sibling-goodbyes.ts): the field re-asserted,
+   * and every one after it, gets a version above that one. With the same ref, peers would keep
+   * the other writer's meta, as a ref names one meta. Only a little above: versions are not
+   * signed, and a peer that wrote a huge one would otherwise run this tab's out of safe integers.
+   */
+  #outrank(): void {
+    const local = this.#local
+    const field: unknown = this.#awareness.getLocalState()?.[PRESENCE_FIELD]
+    if (local === undefined || !isPlainObject(field)) return
+    const { version } = field
+    if (typeof version !== 'number' || version < local.version || version > local.version + MAX_OUTRANKED_LEAD) return
+    this.#version = Math.max(this.#version, version) + 1
+    this.#local = { ...local, version: this.#version }
   }
 
   readonly #onDestroy = (): void => {

@@ -69,6 +69,7 @@ export function openTransportLazily(options: TransportOptions): LazyTransport {
     goodbye: () => transport?.goodbye(),
     stats: () => transport?.stats() ?? idleTransportStats(),
     links: () => transport?.links() ?? [],
+    linkedClients: () => transport?.linkedClients() ?? [],
     files: async () => {
       const open = await opened
       if (open === null) throw new Error('The room closed before its transport loaded')

@@ -174,9 +174,12 @@ export class Room {
       // Presence's word on awareness from peers: nobody replaces or removes a proven tab.
       screenAwareness: this.presence.screenAwareness,
     })
-    // A tab with no link of its own is known only through its siblings: they carry its goodbye.
-    this.#siblings = new SiblingGoodbyes(this.topic, this.#awareness, () =>
-      this.#transport.links().length === 0 ? this.presence.goodbye : null,
+    // Peers with no link to this tab know it only through others: its siblings carry its goodbye.
+    this.#siblings = new SiblingGoodbyes(
+      this.topic,
+      this.#awareness,
+      () => this.presence.goodbye,
+      () => this.#transport.linkedClients(),
     )
     this.presence.onChange(() => this.#siblings.refresh())
     globalThis.addEventListener?.('pagehide', this.#onPageHide)
@@ -418,9 +421,10 @@ export class Room {
     removeAwarenessStates(this.#awareness, [this.#awareness.clientID], 'window unload')
   }
 
-  /** Publishes this tab's signed goodbye, and those it carries for siblings with no link of their own. */
+  /** Publishes this tab's signed goodbye, and those it carries for siblings that some peers have no link to. */
   #sayGoodbyes(): void {
     const key = this.presence.goodbye?.key
+    this.#siblings.keep()
     this.presence.sayGoodbye()
     if (key !== undefined) this.#siblings.publish(key)
   }

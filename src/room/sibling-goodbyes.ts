@@ -1,25 +1,29 @@
 // The signed goodbyes that a profile's tabs in one room carry for each other, so that a tab
 // known to peers only through a sibling's relay still leaves their lists when a window closes.
 //
-// A tab with no link of its own reaches the room only through its siblings (y-webrtc's
-// BroadcastChannel). Its goodbye (membership/proven-tabs.ts) goes out through them too; but
-// closing a window unloads every tab at once, and the sibling may be gone before the goodbye
-// reaches it. So such a tab hands its goodbye to its siblings in advance, and a sibling that
-// leaves publishes it along with its own. A goodbye is signed by the tab itself: carrying one
-// changes nothing a peer could forge; and a tab still open that sees its goodbye published
-// says a new state (room-presence.ts). Siblings share the profile's key; nothing leaves it.
+// A tab that some peers have no link to reaches them only through others: its siblings
+// (y-webrtc's BroadcastChannel) and their links, or peers that relay it. Its goodbye
+// (membership/proven-tabs.ts) goes out the same way; but closing a window unloads every tab at
+// once, and the sibling may be gone before the goodbye reaches it. So such a tab hands its
+// goodbye to its siblings in advance, and a sibling that leaves publishes it along with its own
+// (the same signed state twice, where the tab's own copy arrives too: peers keep one). A goodbye
+// is signed by the tab itself: carrying one changes nothing a peer could forge; and a tab still
+// open that sees its goodbye published says a new state (room-presence.ts). Siblings share the
+// profile's key; nothing leaves it.
 //
 // Wire format, on BroadcastChannel `parley-goodbyes/<topic>` (this origin's tabs only):
 //   {"client": number, "key": string | null, "meta": MemberMeta | null}
-//   meta: the tab's goodbye while it has no link of its own, null once it has (or has left).
+//   meta: the tab's goodbye while some tab in the room has no link to it, else null. A tab sends
+//   its message again when it hears from a sibling it did not know, which may have opened after
+//   it; a tab that is leaving sends nothing more, so what its siblings hold stays with them.
 import { applyAwarenessUpdate, type Awareness } from 'y-protocols/awareness'
 import { isPlainObject, isPresenceKey, readAwarenessEntry, PRESENCE_FIELD } from '../presence/index.js'
-import { encodeAwarenessEntries, parseMemberMeta, type MemberMeta } from '../membership/index.js'
+import { CARRIED_GOODBYE_FIELD, encodeAwarenessEntries, parseMemberMeta, type MemberMeta } from '../membership/index.js'
 
 /** Origin of the awareness changes that publish a sibling's goodbye (broadcast like any other). */
 export const SIBLING_GOODBYE_ORIGIN = 'parley-sibling-goodbye'
 
-/** How often a tab tells its siblings again whether they must carry its goodbye (its links change meanwhile), in ms. */
+/** How often a tab tells its siblings again whether they must carry its goodbye (links and tabs change meanwhile), in ms. */
 const SHARE_INTERVAL_MS = 1_000
 
 /** A tab's goodbye as it hands it to its siblings. */
@@ -40,6 +44,22 @@ function parseShared(data: unknown): { client: number; goodbye: HeldGoodbye | nu
   return { client, goodbye: { key, meta: parsed } }
 }
 
+/**
+ * Whether some tab in the room (awareness `states`) might not hear tab `self` of user `key`
+ * directly, so that its siblings must carry its goodbye: one that is neither `self`, nor `linked`
+ * to it, nor a tab of the same user (a sibling: only this profile holds the key, and its tabs
+ * hear each other over the BroadcastChannel), nor gone (its own goodbye is its state).
+ */
+export function someTabUnlinked(states: ReadonlyMap<number, unknown>, self: number, key: string, linked: ReadonlySet<number>): boolean {
+  for (const [client, state] of states) {
+    if (client === self || linked.has(client)) continue
+    const entry = readAwarenessEntry(state, parseMemberMeta)
+    if (entry.kind === 'tracked' && (entry.key === key || entry.meta.left === true)) continue
+    return true
+  }
+  return false
+}
+
 /** Lets a Node timer or channel not hold the process open (browsers have no such method). */
 function unref(handle: unknown): void {
   ;(handle as { unref?: () => void }).unref?.()
@@ -49,20 +69,28 @@ function unref(handle: unknown): void {
 export class SiblingGoodbyes {
   readonly #awareness: Awareness
   readonly #channel: BroadcastChannel | null
-  readonly #toCarry: () => HeldGoodbye | null
+  readonly #goodbye: () => HeldGoodbye | null
+  readonly #linkedClients: () => readonly number[]
   readonly #timer: ReturnType<typeof setInterval>
   /** Goodbyes siblings handed over, by their awareness client. */
   readonly #held = new Map<number, HeldGoodbye>()
+  /** Siblings this tab has heard from, by their awareness client. */
+  readonly #siblings = new Set<number>()
   /** What this tab last handed over, as sent (to say nothing twice); null before anything. */
   #shared: string | null = null
+  /** Set once this tab is leaving: what its siblings hold for it stays with them. */
+  #kept = false
 
   /**
-   * `toCarry` says what siblings must carry for this tab now: its goodbye while it has no link
-   * of its own, else null. It is asked on `refresh()` and every SHARE_INTERVAL_MS.
+   * `goodbye` is this tab's signed goodbye as it is now (null when it has none), and
+   * `linkedClients` the awareness clients with a live link to it; siblings carry the goodbye
+   * while some tab in the room has no link to this one (someTabUnlinked). Both are asked on
+   * `refresh()` and every SHARE_INTERVAL_MS.
    */
-  constructor(topic: string, awareness: Awareness, toCarry: () => HeldGoodbye | null) {
+  constructor(topic: string, awareness: Awareness, goodbye: () => HeldGoodbye | null, linkedClients: () => readonly number[]) {
     this.#awareness = awareness
-    this.#toCarry = toCarry
+    this.#goodbye = goodbye
+    this.#linkedClients = linkedClients
     this.#channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`parley-goodbyes/${topic}`)
     if (this.#channel !== null) {
       this.#channel.onmessage = (event: MessageEvent<unknown>) => this.#receive(event.data)
@@ -74,7 +102,32 @@ export class SiblingGoodbyes {
 
   /** Tells siblings what to carry for this tab now (after a new goodbye, or a change of links). */
   refresh(): void {
-    this.#share(this.#toCarry())
+    if (!this.#kept) this.#share(this.#toCarry())
+  }
+
+  /**
+   * Leaves the goodbye siblings hold for this tab with them from now on, and tells them nothing
+   * more: the tab is leaving, and its own goodbye may not reach every peer before it is gone
+   * (closing a window unloads its tabs in any order). Call before the tab says its goodbye,
+   * whose change would otherwise withdraw their copy.
+   */
+  keep(): void {
+    this.#kept = true
+  }
+
+  /** What siblings must carry for this tab now: its goodbye while some tab may not hear it directly. */
+  #toCarry(): HeldGoodbye | null {
+    const goodbye = this.#goodbye()
+    if (goodbye === null) return null
+    const { clientID } = this.#awareness
+    const linked = new Set(this.#linkedClients())
+    return someTabUnlinked(this.#awareness.getStates(), clientID, goodbye.key, linked) ? goodbye : null
+  }
+
+  /** Sends what this tab hands over now, even if it said so before. */
+  #resend(): void {
+    this.#shared = null
+    this.refresh()
   }
 
   #share(goodbye: HeldGoodbye | null): void {
@@ -97,16 +150,17 @@ export class SiblingGoodbyes {
       if (goodbye.key !== key || state === undefined || clock === undefined) continue
       const entry = readAwarenessEntry(state, parseMemberMeta)
       const version = entry.kind === 'tracked' ? entry.version + 1 : 0
-      const field = { key, meta: goodbye.meta, version }
+      // Marked as carried: the tab may still be open (see membership/held-states.ts).
+      const field = { key, meta: goodbye.meta, version, [CARRIED_GOODBYE_FIELD]: true }
       const update = encodeAwarenessEntries([{ client, clock: clock + 1, state: { ...state, [PRESENCE_FIELD]: field } }])
       applyAwarenessUpdate(this.#awareness, update, SIBLING_GOODBYE_ORIGIN)
     }
   }
 
-  /** Withdraws this tab's goodbye and stops listening. */
+  /** Stops listening. What siblings hold for this tab stays with them (see keep). */
   close(): void {
+    this.#kept = true
     clearInterval(this.#timer)
-    this.#share(null)
     this.#channel?.close()
     this.#held.clear()
   }
@@ -114,6 +168,11 @@ export class SiblingGoodbyes {
   #receive(data: unknown): void {
     const shared = parseShared(data)
     if (shared === undefined || shared.client === this.#awareness.clientID) return
+    if (!this.#siblings.has(shared.client)) {
+      // A sibling new to this tab may have opened after this tab last spoke: tell it again.
+      this.#siblings.add(shared.client)
+      this.#resend()
+    }
     if (shared.goodbye === null) this.#held.delete(shared.client)
     else this.#held.set(shared.client, shared.goodbye)
   }

@@ -200,6 +200,13 @@ export function liveLinkCount(state: LivenessState): number {
   return count
 }
 
+/** The clients alive through some link (each once). */
+export function linkedClients(state: LivenessState): number[] {
+  const clients = new Set<number>()
+  for (const link of state.links.values()) if (link.alive && link.client !== null) clients.add(link.client)
+  return [...clients]
+}
+
 /** Whether a client is alive through some link. */
 export function isSpokenFor(state: LivenessState, client: number): boolean {
   for (const link of state.links.values()) if (link.alive && link.client === client) return true

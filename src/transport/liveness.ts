@@ -11,6 +11,7 @@ import {
 import {
   closeLink,
   emptyLiveness,
+  linkedClients,
   liveLinkCount,
   onFrame,
   onIceTrouble,
@@ -83,6 +84,11 @@ export class Liveness {
   /** How many links carry a live peer's liveness now. */
   liveLinks(): number {
     return liveLinkCount(this.#state)
+  }
+
+  /** The awareness clients a live link speaks for now (they said hello on it). */
+  linkedClients(): number[] {
+    return linkedClients(this.#state)
   }
 
   /** Notes a message on one of the connection's other channels (y-webrtc's), in or out: each counts as a beat. */

@@ -86,6 +86,8 @@ export interface Transport {
   stats(): TransportStats
   /** The y-webrtc peer ids of the links that are connected now (diagnostics, tests, benchmarks). */
   links(): string[]
+  /** The awareness clients this tab hears directly now: a live link speaks for each (liveness said hello). */
+  linkedClients(): number[]
   /**
    * The room's file transfers, loaded on first use (a chunk of its own, not in what pages load
    * first). Until then the file channels drop what they receive: this page holds no file yet.
@@ -218,6 +220,9 @@ export function openTransport(options: TransportOptions): Transport {
     },
     links() {
       return [...(provider.room?.webrtcConns ?? [])].filter(([, conn]) => conn.connected).map(([peerId]) => peerId)
+    },
+    linkedClients() {
+      return closed ? [] : liveness.linkedClients()
     },
     files() {
       files ??= import('./file-transfer.js').then(({ FileTransfers }) => {

@@ -6,6 +6,8 @@ import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protoc
 import { generateSigningKeys, signerFor } from '../../src/identity/index.js'
 import type { MemberMeta, MetaVerdict } from '../../src/membership/members.js'
 import {
+  CARRIED_GOODBYE_FIELD,
+  CARRIED_GOODBYE_GRACE_MS,
   MAX_HELD_PER_CLIENT,
   encodeAwarenessEntries,
   holdState,
@@ -114,13 +116,77 @@ describe('holdState and settleHeld', () => {
     const map = holdAll(held(3))
     expect(settleHeld(map, verdicts([], ['sig-3']), () => tabOf(signed(2))).held).toBe(map)
     const stale = settleHeld(map, verdicts(['sig-3']), () => tabOf(signed(3)))
-    expect(stale).toEqual({ held: new Map(), apply: [], forged: 0 })
+    expect(stale).toEqual({ held: new Map(), apply: [], forged: 0, wakeAt: null })
     // A tab whose awareness state went meanwhile: its verified newer state brings it back.
     expect(settleHeld(map, verdicts(['sig-3']), () => undefined).apply).toHaveLength(1)
   })
 
   it('drops a forged state on its own', () => {
-    expect(settleHeld(holdAll(held(9)), verdicts([]), () => tabOf(signed(2)))).toEqual({ held: new Map(), apply: [], forged: 1 })
+    expect(settleHeld(holdAll(held(9)), verdicts([]), () => tabOf(signed(2)))).toEqual({
+      held: new Map(),
+      apply: [],
+      forged: 1,
+      wakeAt: null,
+    })
+  })
+})
+
+describe('a goodbye a sibling carried', () => {
+  const tab = tabOf(signed(2))
+  const HELD_AT = 1_000
+  /** Alice's entry as a sibling publishes her goodbye (marked carried), or as she sends it herself. */
+  const goodbyeEntry = (counter: number, carried: boolean) => {
+    const meta = signed(counter, { left: true })
+    const field = { key: 'alice', meta, version: counter, ...(carried ? { [CARRIED_GOODBYE_FIELD]: true } : {}) }
+    return { client: 7, clock: 10, state: { presence: field } }
+  }
+  const hold = (decision: ReturnType<typeof screenEntry>): HeldState => {
+    if (decision.kind !== 'hold') throw new Error(`not held: ${decision.kind}`)
+    return decision.state
+  }
+  const holdAll = (...states: HeldState[]): HeldStates => states.reduce<HeldStates>((map, state) => holdState(map, state).held, new Map())
+
+  it('is held with the time it was held; the same goodbye from the tab itself, or any other state, is not stamped', () => {
+    expect(hold(screenEntry(goodbyeEntry(3, true), { clock: 9 }, tab, HELD_AT)).carriedAt).toBe(HELD_AT)
+    expect(hold(screenEntry(goodbyeEntry(3, false), { clock: 9 }, tab, HELD_AT)).carriedAt).toBeUndefined()
+    const markedState = {
+      ...entry(signed(3)),
+      state: { presence: { key: 'alice', meta: signed(3), version: 3, [CARRIED_GOODBYE_FIELD]: true } },
+    }
+    expect(hold(screenEntry(markedState, { clock: 9 }, tab, HELD_AT)).carriedAt).toBeUndefined()
+  })
+
+  it('waits, verified, for the grace, then applies without its mark', () => {
+    const map = holdAll(hold(screenEntry(goodbyeEntry(3, true), { clock: 9 }, tab, HELD_AT)))
+    const waiting = settleHeld(map, verdicts(['sig-3']), () => tab, HELD_AT + 10)
+    expect(waiting).toEqual({ held: map, apply: [], forged: 0, wakeAt: HELD_AT + CARRIED_GOODBYE_GRACE_MS })
+    const settled = settleHeld(map, verdicts(['sig-3']), () => tab, HELD_AT + CARRIED_GOODBYE_GRACE_MS)
+    expect(settled.apply).toHaveLength(1)
+    expect(settled.apply[0]?.entry.state).toEqual({ presence: { key: 'alice', meta: signed(3, { left: true }), version: 3 } })
+    expect(settled.held.size).toBe(0)
+  })
+
+  it('gives way to a newer state of the tab that verifies meanwhile, and waits for one being checked', () => {
+    const goodbye = hold(screenEntry(goodbyeEntry(3, true), { clock: 9 }, tab, HELD_AT))
+    const back = hold(screenEntry(entry(signed(4)), { clock: 9 }, tab, HELD_AT + 50))
+    const late = HELD_AT + CARRIED_GOODBYE_GRACE_MS + 1
+    const checking = settleHeld(holdAll(goodbye, back), verdicts(['sig-3'], ['sig-4']), () => tab, late)
+    expect(checking.apply).toEqual([])
+    expect(checking.wakeAt).toBeNull()
+    const answered = settleHeld(checking.held, verdicts(['sig-3', 'sig-4']), () => tab, late)
+    expect(answered.apply.map((state) => state.meta.counter)).toEqual([4])
+    expect(answered.held.size).toBe(0)
+    // A forged newer state does not hold it back: the goodbye applies once the forgery is dropped.
+    const forged = settleHeld(holdAll(goodbye, back), verdicts(['sig-3']), () => tab, late)
+    expect(forged).toMatchObject({ forged: 1, apply: [{ meta: { counter: 3, left: true } }] })
+  })
+
+  it('applies at once when the tab itself said the same goodbye', () => {
+    const carried = hold(screenEntry(goodbyeEntry(3, true), { clock: 9 }, tab, HELD_AT))
+    const own = hold(screenEntry(goodbyeEntry(3, false), { clock: 9 }, tab, HELD_AT))
+    const settled = settleHeld(holdAll(carried, own), verdicts(['sig-3']), () => tab, HELD_AT + 1)
+    expect(settled.apply).toEqual([own])
+    expect(settled.held.size).toBe(0)
   })
 })
 

@@ -353,6 +353,39 @@ describe('AwarenessPresence', () => {
     expect(refs(b.getByKey('alice'))).toEqual([ref])
   })
 
+  it('re-asserts above the version another writer put in its field, so its next meta is never taken for that one', () => {
+    const { peers, presences } = setup(2)
+    const [a, b] = presences as [AwarenessPresence<ChatMeta>, AwarenessPresence<ChatMeta>]
+    const local = peers[0]!.awareness
+    const client = local.clientID
+    a.track('alice', alice)
+    // Another tab writes this tab's field at the next version (as a sibling publishes its goodbye),
+    // and it reaches this tab through a peer.
+    const written = { key: 'alice', meta: { name: 'Gone', typing: false }, version: 2 }
+    const clock = (local.meta.get(client)?.clock ?? 0) + 1
+    applyAwarenessUpdate(
+      peers[1]!.awareness,
+      rawAwarenessUpdate([{ clientID: client, clock, json: JSON.stringify({ [PRESENCE_FIELD]: written }) }]),
+      WIRE_ORIGIN,
+    )
+
+    expect(b.getByKey('alice')?.metas).toMatchObject([alice])
+    const next = a.track('alice', { name: 'Alice', typing: true })
+    expect(next).not.toBe(presenceRef(client, written.version))
+    expect(b.getByKey('alice')?.metas).toMatchObject([{ name: 'Alice', typing: true, ref: next }])
+
+    // A version far ahead (versions are not signed) is re-asserted over, never raced.
+    const far = { ...written, version: Number.MAX_SAFE_INTEGER }
+    const later = (local.meta.get(client)?.clock ?? 0) + 1
+    applyAwarenessUpdate(
+      peers[1]!.awareness,
+      rawAwarenessUpdate([{ clientID: client, clock: later, json: JSON.stringify({ [PRESENCE_FIELD]: far }) }]),
+      WIRE_ORIGIN,
+    )
+    expect(b.getByKey('alice')?.metas).toMatchObject([{ name: 'Alice', typing: true, ref: next }])
+    expect(a.track('alice', alice)).not.toBe(next)
+  })
+
   it('does not re-assert after a leave: setLocalState(null) or y-webrtc unload', () => {
     const { peers, presences } = setup(2)
     const [a, b] = presences as [AwarenessPresence<ChatMeta>, AwarenessPresence<ChatMeta>]

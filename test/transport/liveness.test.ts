@@ -19,6 +19,7 @@ import {
   closeLink,
   emptyLiveness,
   isSpokenFor,
+  linkedClients,
   onFrame,
   onIceTrouble,
   onTraffic,
@@ -153,6 +154,15 @@ describe('liveness tracker: what a link says', () => {
     onFrame(state, 'new', { t: 'hello', client: 3 }, 0)
     expect(closeLink(state, 'old')).toEqual([])
     expect(isSpokenFor(state, 3)).toBe(true)
+  })
+
+  it('lists the clients live links speak for, each once, without the dead or the unnamed', () => {
+    const state = roomWith([1, 2])
+    onFrame(state, 'again-to-2', { t: 'hello', client: 2 }, 0)
+    openLink(state, 'not-greeted', 0)
+    expect(linkedClients(state).sort()).toEqual([1, 2])
+    onFrame(state, 'to-1', { t: 'bye' }, 10)
+    expect(linkedClients(state)).toEqual([2])
   })
 
   it('blames nobody for a gap in its own ticking (a frozen or busy page)', () => {

@@ -1,0 +1,144 @@
+// Window-close benchmark: how fast peers that had no link to a tab see it leave when its whole
+// window closes, its goodbye carried by a sibling (src/room/sibling-goodbyes.ts).
+// Run alone: npx tsx bench/window-close.ts [--trials N]
+//
+// Three browsers and two signaling servers, as test/e2e/presence-partly-linked-tab.test.ts
+// stages them: Bob's first tab and Carol on one server, Bob's second tab and Alice on the other,
+// so each of Bob's tabs is linked to one peer only. Both of Bob's tabs close at once; the time
+// is from the close to Bob gone from the list of each peer (Carol, then Alice). Without carried
+// goodbyes one of them kept Bob for awareness's 30 s timeout.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Browser, Page } from 'playwright-core'
+import { build } from 'vite'
+import { startSignalingServer } from '../signaling/index.js'
+import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
+
+/** How long one observation may take before it counts as "not seen", in ms (past awareness's 30 s timeout). */
+const SEEN_TIMEOUT_MS = 40_000
+/** How often the observer page checks, in milliseconds. */
+const POLL_MS = 5
+/** How long the mesh may take to form before a trial gives up, in ms. */
+const SETUP_TIMEOUT_MS = 30_000
+
+/** Median and worst time to the leave at one peer, in ms (null: never seen in time). */
+export interface WindowCloseFigure {
+  peer: 'Carol' | 'Alice'
+  trials: number
+  medianMs: number | null
+  worstMs: number | null
+  missed: number
+}
+
+const chat = "document.querySelector('parley-chat')"
+/** In-page expression: the names of the other members shown. */
+const othersExpression = `(${chat}?.shadowRoot?.querySelector('parley-members')?.members ?? []).filter(m => !m.isSelf)`
+/** In-page expression: the live WebRTC links of the page's room. */
+const linksExpression = `${chat}?.stats()?.liveLinks ?? 0`
+
+/** Resolves with the page's clock (ms since epoch) when `expression` becomes true, or null on timeout. */
+async function seenAt(page: Page, expression: string, timeout = SEEN_TIMEOUT_MS): Promise<number | null> {
+  try {
+    const handle = await page.waitForFunction(`(${expression}) ? Date.now() : false`, undefined, { polling: POLL_MS, timeout })
+    return (await handle.jsonValue()) as number
+  } catch {
+    return null // not seen within the timeout: reported as missed
+  }
+}
+
+async function openTab(browser: Browser, url: string, name: string): Promise<Page> {
+  const context = await browser.newContext()
+  await context.addInitScript((stored) => localStorage.setItem('parley:name', stored), name)
+  const page = await context.newPage()
+  await page.goto(url)
+  return page
+}
+
+/** One trial: ms from the close to Bob gone at Carol and at Alice (null: missed). */
+async function trial(browsers: Browser[], urls: (room: string) => [string, string], index: number): Promise<Map<string, number | null>> {
+  const [alice, bob, carol] = browsers as [Browser, Browser, Browser]
+  const [one, other] = urls(`bench-window-${index}-${Date.now()}`)
+  const c = await openTab(carol, one, 'Carol')
+  const b = await openTab(bob, one, 'Bob')
+  const b2 = await b.context().newPage()
+  await b2.goto(other)
+  const a = await openTab(alice, other, 'Alice')
+  try {
+    const bobsTabs = `(${othersExpression}).some(m => m.name === 'Bob' && m.tabs === 2)`
+    for (const page of [a, c]) await seenAt(page, bobsTabs, SETUP_TIMEOUT_MS)
+    for (const page of [a, b, b2, c]) await seenAt(page, `(${linksExpression}) === 1`, SETUP_TIMEOUT_MS)
+    const bobGone = `!(${othersExpression}).some(m => m.name === 'Bob')`
+    const seen = [c, a].map((page) => seenAt(page, bobGone))
+    const closed = Date.now()
+    await Promise.all([b.close({ runBeforeUnload: true }), b2.close({ runBeforeUnload: true })])
+    const [atCarol, atAlice] = await Promise.all(seen)
+    const elapsed = (at: number | null) => (at === null ? null : at - closed)
+    return new Map([
+      ['Carol', elapsed(atCarol ?? null)],
+      ['Alice', elapsed(atAlice ?? null)],
+    ])
+  } finally {
+    await Promise.allSettled([a, b, c].map((page) => page.context().close()))
+  }
+}
+
+/** Builds the site, runs `trials` trials, and returns the figures. */
+export async function runWindowCloseBench(options: { trials?: number } = {}): Promise<WindowCloseFigure[]> {
+  const trials = options.trials ?? 5
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  const siteDir = await mkdtemp(join(tmpdir(), 'parley-bench-window-'))
+  const running: Running[] = []
+  const browsers: Browser[] = []
+  try {
+    await build({ root, logLevel: 'error', build: { outDir: siteDir, emptyOutDir: true } })
+    const site = await serveStatic(siteDir)
+    const signaling = [
+      await startSignalingServer({ port: 0, host: '127.0.0.1' }),
+      await startSignalingServer({ port: 0, host: '127.0.0.1' }),
+    ]
+    running.push(site, ...signaling)
+    browsers.push(...(await Promise.all([launchChromium(), launchChromium(), launchChromium()])))
+    const urls = (room: string) =>
+      signaling.map(({ url }) => `${site.url}?signaling=${encodeURIComponent(url)}&ice=#${encodeURIComponent(room)}`) as [string, string]
+    const results: Map<string, number | null>[] = []
+    for (let i = 0; i < trials; i++) results.push(await trial(browsers, urls, i))
+    return (['Carol', 'Alice'] as const).map((peer) => {
+      const seen = results
+        .map((result) => result.get(peer) ?? null)
+        .filter((ms): ms is number => ms !== null)
+        .sort((x, y) => x - y)
+      return {
+        peer,
+        trials,
+        medianMs: seen.length === 0 ? null : (seen[Math.floor((seen.length - 1) / 2)] ?? null),
+        worstMs: seen.at(-1) ?? null,
+        missed: trials - seen.length,
+      }
+    })
+  } finally {
+    await Promise.allSettled(browsers.map((browser) => browser.close()))
+    await Promise.allSettled(running.map((r) => r.close()))
+    await rm(siteDir, { recursive: true, force: true })
+  }
+}
+
+/** The figures as a table, one row per peer. */
+export function windowCloseTable(figures: WindowCloseFigure[]): string {
+  const cell = (ms: number | null) => (ms === null ? 'not seen' : `${ms} ms`)
+  return [
+    `Window close, leave seen by a peer with no link to the tab (${figures[0]?.trials ?? 0} trials)`,
+    '| peer | median | worst | missed |',
+    '|---|---|---|---|',
+    ...figures.map((f) => `| ${f.peer} | ${cell(f.medianMs)} | ${cell(f.worstMs)} | ${f.missed} |`),
+  ].join('\n')
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const trialsFlag = process.argv.indexOf('--trials')
+  const trials = trialsFlag > 0 ? Number(process.argv[trialsFlag + 1]) : undefined
+  const figures = await runWindowCloseBench({ trials })
+  console.log(windowCloseTable(figures))
+  console.log(JSON.stringify({ windowClose: figures }))
+}
