@@ -49,10 +49,12 @@ export interface AwarenessUpdateEntry {
 }
 
 /**
- * Decides whether an awareness update from a peer may be applied, seeing all its entries;
- * false refuses the whole message. Given by the room (see membership's proven tabs).
+ * Decides whether an awareness update from a peer may be applied, seeing all its entries and
+ * the link it came over (`link`: the link's guard, the same object for all its updates, so that
+ * what one link sends can be told from another's); false refuses the whole message. Given by
+ * the room (see membership's proven tabs and held states).
  */
-export type AwarenessScreen = (entries: readonly AwarenessUpdateEntry[]) => boolean
+export type AwarenessScreen = (entries: readonly AwarenessUpdateEntry[], link: object) => boolean
 
 /** A well-formed message: its kind, an awareness update's entries, a sync message's Yjs update. */
 type Inspected = { kind: PeerMessageKind; entries?: AwarenessUpdateEntry[]; update?: Uint8Array }
@@ -187,7 +189,7 @@ export class PeerGuard {
     this.#refilledAt = now
     if (this.#tokens < 1) return this.#refuse('rate-limited')
     this.#tokens -= 1
-    if (this.#screen !== undefined && !this.#screen(inspected.entries ?? [])) return this.#refuse('screened')
+    if (this.#screen !== undefined && !this.#screen(inspected.entries ?? [], this)) return this.#refuse('screened')
     return null
   }
 
