@@ -233,21 +233,64 @@ async function aliceAndBob(topic: string) {
   }
   const bobClock = () => bobAwareness.meta.get(aliceID)?.clock ?? 0
   const members = () => bob.view.members.map((m) => `${m.name} ${m.verdict}`)
+  /** Alice joins, relayed with her clock: Bob shows her once her state verified. */
+  const aliceJoins = async () => {
+    await alice.join({ userId: signer.userId, name: 'Alice', signer })
+    relayAlice()
+    await expect.poll(members).toEqual(['Alice verified'])
+  }
+  /** More forgeries of Alice's state than a tab has slots, under her id with `clock`, other names and higher counters. */
+  const forgeries = (clock: number) => {
+    const shown = aliceState().presence
+    return Array.from({ length: 2 * MAX_HELD_PER_CLIENT }, (_, i) => ({
+      client: aliceID,
+      clock,
+      state: { presence: { ...shown, meta: { ...shown.meta, name: `Mallory ${i}`, counter: 1000 + i }, version: 1000 + i } },
+    }))
+  }
+  /** Alice types, relayed with her clock: Bob sees it, and her alone. */
+  const aliceTypes = async () => {
+    alice.input()
+    await expect.poll(() => aliceState().presence.meta.typing).toBe(true)
+    relayAlice()
+    await expect.poll(() => bob.view.typingLine).toBe('Alice is typing…')
+    expect(members()).toEqual(['Alice verified'])
+  }
+  /** Alice types, then leaves: Bob, who has no link to her, drops her once her goodbye verifies. */
+  const aliceTypesThenLeaves = async () => {
+    await aliceTypes()
+    alice.sayGoodbye()
+    relayAlice()
+    await expect.poll(members).toEqual([])
+  }
   const destroy = () => {
     alice.destroy()
     bob.destroy()
   }
-  return { signer, alice, bob, aliceAwareness, bobAwareness, aliceID, deliver, aliceState, relayAlice, bobClock, members, destroy }
+  const steps = { aliceJoins, aliceTypes, aliceTypesThenLeaves, forgeries }
+  return {
+    signer,
+    alice,
+    bob,
+    aliceAwareness,
+    bobAwareness,
+    aliceID,
+    deliver,
+    aliceState,
+    relayAlice,
+    bobClock,
+    members,
+    destroy,
+    ...steps,
+  }
 }
 
 describe('a forged far-ahead awareness clock, with real signatures', () => {
   it("does not keep Alice's next state nor her goodbye from a peer that knows her by relay", async () => {
-    const { signer, alice, bob, aliceAwareness, aliceID, deliver, aliceState, relayAlice, bobClock, members, destroy } =
+    const { bob, aliceAwareness, aliceID, deliver, aliceState, bobClock, aliceJoins, aliceTypesThenLeaves, destroy } =
       await aliceAndBob('parley-v1-awclock')
     try {
-      await alice.join({ userId: signer.userId, name: 'Alice', signer })
-      relayAlice()
-      await expect.poll(members).toEqual(['Alice verified'])
+      await aliceJoins()
 
       // The forger: Alice's shown state, renamed, with a higher counter and a clock far ahead.
       const shown = aliceState().presence
@@ -257,18 +300,7 @@ describe('a forged far-ahead awareness clock, with real signatures', () => {
         version: shown.version + 10,
       }
       deliver([{ client: aliceID, clock: FAR_AHEAD_CLOCK, state: { presence: forged } }])
-
-      // Alice types: Bob sees it.
-      alice.input()
-      await expect.poll(() => aliceState().presence.meta.typing).toBe(true)
-      relayAlice()
-      await expect.poll(() => bob.view.typingLine).toBe('Alice is typing…')
-      expect(members()).toEqual(['Alice verified'])
-
-      // Alice leaves: Bob, who has no link to her, drops her once her goodbye verifies.
-      alice.sayGoodbye()
-      relayAlice()
-      await expect.poll(members).toEqual([])
+      await aliceTypesThenLeaves()
       expect(bobClock()).toBeLessThanOrEqual(aliceAwareness.meta.get(aliceID)?.clock ?? 0)
       expect(bob.forgedStates).toBe(1)
     } finally {
@@ -277,12 +309,10 @@ describe('a forged far-ahead awareness clock, with real signatures', () => {
   })
 
   it("applies Alice's genuine newer state relayed with a far-ahead clock at Bob's next clock, so her later states still count", async () => {
-    const { signer, alice, bob, aliceAwareness, bobAwareness, aliceID, relayAlice, aliceState, bobClock, members, destroy } =
+    const { alice, bob, aliceAwareness, bobAwareness, aliceID, relayAlice, aliceState, bobClock, aliceJoins, destroy } =
       await aliceAndBob('parley-v1-awclock-relay')
     try {
-      await alice.join({ userId: signer.userId, name: 'Alice', signer })
-      relayAlice()
-      await expect.poll(members).toEqual(['Alice verified'])
+      await aliceJoins()
 
       // A hostile relay forwards her genuine next state, with a clock far ahead: held, verified, applied.
       alice.input()
@@ -356,7 +386,8 @@ describe('a forged far-ahead awareness clock before Bob verified Alice, with rea
   ]
 
   it("lets Alice's real states in when a forged entry under her id came first, whatever it was", async () => {
-    const { signer, alice, bob, aliceID, deliver, aliceState, relayAlice, members, destroy } = await aliceAndBob('parley-v1-firstclock')
+    const { signer, alice, aliceID, deliver, aliceState, relayAlice, members, aliceTypesThenLeaves, destroy } =
+      await aliceAndBob('parley-v1-firstclock')
     try {
       await alice.join({ userId: signer.userId, name: 'Alice', signer })
       for (const [what, forged] of forgeries(signer.userId)) {
@@ -380,20 +411,15 @@ describe('a forged far-ahead awareness clock before Bob verified Alice, with rea
       deliver([{ client: aliceID, clock: FAR_AHEAD_CLOCK, state: null }])
       relayAlice()
       await expect.poll(members).toEqual(['Alice verified'])
-      alice.input()
-      await expect.poll(() => aliceState().presence.meta.typing).toBe(true)
-      relayAlice()
-      await expect.poll(() => bob.view.typingLine).toBe('Alice is typing…')
-      alice.sayGoodbye()
-      relayAlice()
-      await expect.poll(members).toEqual([])
+      await aliceTypesThenLeaves()
     } finally {
       destroy()
     }
   })
 
   it("keeps Alice's first state, still being checked, from being replaced by a forged one with a far-ahead clock", async () => {
-    const { signer, alice, bob, aliceID, deliver, aliceState, relayAlice, members, destroy } = await aliceAndBob('parley-v1-firstrace')
+    const { signer, alice, aliceID, deliver, aliceState, relayAlice, members, aliceTypes, destroy } =
+      await aliceAndBob('parley-v1-firstrace')
     try {
       await alice.join({ userId: signer.userId, name: 'Alice', signer })
       const shown = aliceState().presence
@@ -402,11 +428,7 @@ describe('a forged far-ahead awareness clock before Bob verified Alice, with rea
       const forged = { ...shown, meta: { ...shown.meta, name: 'Mallory', counter: 99 }, version: 99 }
       deliver([{ client: aliceID, clock: FAR_AHEAD_CLOCK, state: { presence: forged } }])
       await expect.poll(members).toEqual(['Alice verified'])
-      alice.input()
-      await expect.poll(() => aliceState().presence.meta.typing).toBe(true)
-      relayAlice()
-      await expect.poll(() => bob.view.typingLine).toBe('Alice is typing…')
-      expect(members()).toEqual(['Alice verified'])
+      await aliceTypes()
     } finally {
       destroy()
     }
@@ -432,21 +454,13 @@ describe('a forged far-ahead awareness clock before Bob verified Alice, with rea
 
 describe('forgeries filling held slots, with real signatures', () => {
   it("cannot keep out Alice's real next state that comes over another link", async () => {
-    const { signer, alice, bob, aliceID, deliver, aliceState, relayAlice, members, destroy } = await aliceAndBob('parley-v1-slots')
+    const { alice, bob, deliver, aliceState, relayAlice, members, aliceJoins, forgeries, destroy } = await aliceAndBob('parley-v1-slots')
     try {
-      await alice.join({ userId: signer.userId, name: 'Alice', signer })
-      relayAlice()
-      await expect.poll(members).toEqual(['Alice verified'])
+      await aliceJoins()
       alice.input()
       await expect.poll(() => aliceState().presence.meta.typing).toBe(true)
       // More forgeries than a tab has slots, all being checked when her real state arrives.
-      const shown = aliceState().presence
-      const forged = Array.from({ length: 2 * MAX_HELD_PER_CLIENT }, (_, i) => ({
-        client: aliceID,
-        clock: FAR_AHEAD_CLOCK,
-        state: { presence: { ...shown, meta: { ...shown.meta, name: `Mallory ${i}`, counter: 1000 + i }, version: 1000 + i } },
-      }))
-      deliver(forged)
+      deliver(forgeries(FAR_AHEAD_CLOCK))
       relayAlice()
       await expect.poll(() => bob.view.typingLine).toBe('Alice is typing…')
       await expect.poll(() => bob.forgedStates).toBe(MAX_HELD_PER_CLIENT)
@@ -457,16 +471,10 @@ describe('forgeries filling held slots, with real signatures', () => {
   })
 
   it("cannot keep out Alice's first state either", async () => {
-    const { signer, alice, aliceID, deliver, aliceState, relayAlice, members, destroy } = await aliceAndBob('parley-v1-firstslots')
+    const { signer, alice, deliver, relayAlice, members, forgeries, destroy } = await aliceAndBob('parley-v1-firstslots')
     try {
       await alice.join({ userId: signer.userId, name: 'Alice', signer })
-      const shown = aliceState().presence
-      const forged = Array.from({ length: 2 * MAX_HELD_PER_CLIENT }, (_, i) => ({
-        client: aliceID,
-        clock: 1,
-        state: { presence: { ...shown, meta: { ...shown.meta, name: `Mallory ${i}`, counter: 1000 + i }, version: 1000 + i } },
-      }))
-      deliver(forged)
+      deliver(forgeries(1))
       relayAlice()
       await expect.poll(members).toEqual(['Alice verified'])
     } finally {
