@@ -40,9 +40,18 @@ export interface HeldState {
   meta: Meta<MemberMeta> & { counter: number }
 }
 
-/** A held state and the link it came over (an object that stands for the link, see holdState). */
+/**
+ * The link an update came over, as the transport names it: the same object for all of one link's
+ * updates. `replay` applies what the screen lets through itself as if the link had just
+ * delivered it (`apply` gets the origin to use; null for none), so it is passed on as the link's.
+ */
+export interface ScreenedLink {
+  replay(apply: (origin: unknown) => void): void
+}
+
+/** A held state and the link it came over. */
 export interface HeldFrom extends HeldState {
-  link: object
+  link: ScreenedLink
 }
 
 /** Held states by awareness client ID. */
@@ -101,11 +110,11 @@ function sameHeld(a: HeldState, b: HeldState): boolean {
 /**
  * The held states with `state`, come over `link`, added to its tab's, unless the same state is
  * already held or that link holds MAX_HELD_PER_CLIENT of the tab's already (`added` false).
- * `link` is any object that is the same for every update of one link: the cap is per link, so
- * a peer that floods forgeries cannot take the slots of the links a tab's real states come over.
+ * The cap is per link, so a peer that floods forgeries cannot take the slots of the links a
+ * tab's real states come over.
  * Never mutates `held`.
  */
-export function holdState(held: HeldStates, state: HeldState, link: object): { held: HeldStates; added: boolean } {
+export function holdState(held: HeldStates, state: HeldState, link: ScreenedLink): { held: HeldStates; added: boolean } {
   const client = state.entry.client
   const states = held.get(client) ?? []
   const fromLink = states.filter((other) => other.link === link).length

@@ -38,7 +38,9 @@ import {
   settleHeld,
   withHeldFirstStates,
   type EntryDecision,
+  type HeldFrom,
   type HeldStates,
+  type ScreenedLink,
 } from './held-states.js'
 import { recordProven, shownState, type AwarenessUpdateEntry, type ProvenTabs } from './proven-tabs.js'
 import { VerdictCache, presenceVerdict } from './verdicts.js'
@@ -65,11 +67,21 @@ export interface PresenceView {
  */
 export type SendsInFlight = () => Promise<unknown> | null
 
-/** The origin of the awareness updates the screen applies itself: held states that verified, clocks held back. */
+/**
+ * The origin of the awareness updates the screen applies itself (held states once checked,
+ * clocks held back) when their link gives none (see ScreenedLink).
+ */
 export const SCREENED_PRESENCE_ORIGIN = 'parley-screened-presence'
 
 /** Stands for the link of an update whose caller names none (one link, as in tests). */
-const UNNAMED_LINK = {}
+const UNNAMED_LINK: ScreenedLink = { replay: (apply) => apply(null) }
+
+/** Held states grouped by the link they came over. */
+function byLink(states: readonly HeldFrom[]): Map<ScreenedLink, HeldFrom[]> {
+  const groups = new Map<ScreenedLink, HeldFrom[]>()
+  for (const state of states) groups.set(state.link, [...(groups.get(state.link) ?? []), state])
+  return groups
+}
 
 /** Called after every presence change, with the notices it made (often none). */
 export type PresenceListener = (view: PresenceView, notices: PresenceNotice[]) => void
@@ -142,7 +154,7 @@ export class RoomPresence {
    * as it is: its signed states are held until they are checked, and its other entries applied
    * here, with the clocks allowed. The transport asks before y-webrtc applies the update.
    */
-  readonly screenAwareness = (entries: readonly AwarenessUpdateEntry[], link: object = UNNAMED_LINK): boolean => {
+  readonly screenAwareness = (entries: readonly AwarenessUpdateEntry[], link: ScreenedLink = UNNAMED_LINK): boolean => {
     const meta = this.#awareness.meta
     const own = this.#awareness.clientID
     const decisions = entries.map((entry): EntryDecision => {
@@ -171,7 +183,7 @@ export class RoomPresence {
         heldFirst ||= added && !this.#proven.has(entry.client)
       } else admitted.push(decision.kind === 'apply' ? { ...entry, clock: decision.clock } : entry)
     }
-    if (admitted.length > 0) applyAwarenessUpdate(this.#awareness, encodeAwarenessEntries(admitted), SCREENED_PRESENCE_ORIGIN)
+    if (admitted.length > 0) this.#applyFrom(link, admitted)
     this.#applyHeld()
     // A first state being checked is shown as such (see #shown), as awareness would have it.
     if (heldFirst) this.#emit()
@@ -301,18 +313,27 @@ export class RoomPresence {
     this.#held = held
     this.#forgedStates += forged
     const meta = this.#awareness.meta
-    if (apply.length > 0) {
-      const entries = apply.map((state) => {
+    for (const [link, states] of byLink(apply)) {
+      const entries = states.map((state) => {
         const { client } = state.entry
         return { ...state.entry, clock: clockFor(state, meta.get(client), this.#proven.has(client)) }
       })
-      applyAwarenessUpdate(this.#awareness, encodeAwarenessEntries(entries), SCREENED_PRESENCE_ORIGIN)
+      this.#applyFrom(link, entries)
     }
     // A tab that proved itself just now (applied above) keeps its forged states out, as any proven tab.
     const released = release.filter(({ entry }) => !this.#proven.has(entry.client))
     this.#forgedStates += release.length - released.length
-    if (released.length > 0)
-      applyAwarenessUpdate(this.#awareness, encodeAwarenessEntries(released.map(({ entry }) => entry)), SCREENED_PRESENCE_ORIGIN)
+    for (const [link, states] of byLink(released))
+      this.#applyFrom(
+        link,
+        states.map(({ entry }) => entry),
+      )
+  }
+
+  /** Applies entries the screen let through as if `link` had just delivered them (so they are relayed as its). */
+  #applyFrom(link: ScreenedLink, entries: readonly AwarenessUpdateEntry[]): void {
+    const update = encodeAwarenessEntries(entries)
+    link.replay((origin) => applyAwarenessUpdate(this.#awareness, update, origin ?? SCREENED_PRESENCE_ORIGIN))
   }
 
   /** The presence state as shown, after recording the tabs that proved their claim. */

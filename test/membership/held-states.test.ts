@@ -16,9 +16,13 @@ import {
   withHeldFirstStates,
   type HeldState,
   type HeldStates,
+  type ScreenedLink,
 } from '../../src/membership/held-states.js'
 import type { ProvenTab } from '../../src/membership/proven-tabs.js'
 import { RoomPresence } from '../../src/membership/room-presence.js'
+
+/** A link as the transport names one (see ScreenedLink): a new one per call, applying with no origin. */
+const newLink = (): ScreenedLink => ({ replay: (apply) => apply(null) })
 
 /** A clock no honest tab reaches: what a forger writes to freeze another tab's entries. */
 const FAR_AHEAD_CLOCK = 2 ** 40
@@ -102,7 +106,7 @@ describe('holdState and settleHeld', () => {
     const meta = signed(counter, extra)
     return { entry: entry(meta, FAR_AHEAD_CLOCK), key: 'alice', meta: { ...meta, counter, ref: `7:${counter}` } }
   }
-  const link = {}
+  const link = newLink()
   const holdAll = (...states: HeldState[]): HeldStates =>
     states.reduce<HeldStates>((map, state) => holdState(map, state, link).held, new Map())
   const proven = () => tabOf(signed(2))
@@ -112,13 +116,13 @@ describe('holdState and settleHeld', () => {
     const one = holdState(empty, held(3), link)
     expect(one.added).toBe(true)
     expect(empty.size).toBe(0)
-    expect(holdState(one.held, held(3), {})).toEqual({ held: one.held, added: false })
+    expect(holdState(one.held, held(3), newLink())).toEqual({ held: one.held, added: false })
     let map = one.held
     for (let counter = 4; counter < 3 + MAX_HELD_PER_CLIENT; counter++) map = holdState(map, held(counter), link).held
     expect(map.get(7)).toHaveLength(MAX_HELD_PER_CLIENT)
     expect(holdState(map, held(99), link).added).toBe(false)
     // Another link's states still get a slot: a link that floods fills only its own.
-    const other = holdState(map, held(99), {})
+    const other = holdState(map, held(99), newLink())
     expect(other.added).toBe(true)
     expect(other.held.get(7)).toHaveLength(MAX_HELD_PER_CLIENT + 1)
   })
@@ -177,7 +181,7 @@ describe('withHeldFirstStates', () => {
     const meta = signed(counter)
     return { entry: { ...entry(meta), client }, key: 'alice', meta: { ...meta, counter, ref: `${client}:${counter}` } }
   }
-  const link = {}
+  const link = newLink()
 
   it('adds the newest held state of each tab not proven here and absent from the state, without mutating', () => {
     const bob = { ...signed(1, { name: 'Bob', publicKey: 'bob-key' }), ref: '8:1' }
@@ -212,10 +216,10 @@ async function aliceAndBob(topic: string) {
   const bob = new RoomPresence(bobAwareness, topic)
   const aliceID = aliceAwareness.clientID
   /** The links Bob hears Alice and a forger over (the objects that stand for them). */
-  const alicesLink = {}
-  const forgersLink = {}
+  const alicesLink = newLink()
+  const forgersLink = newLink()
   /** What the transport does with an update from a peer (over `link`, the forger's by default): ask the screen, then apply. */
-  const deliver = (entries: { client: number; clock: number; state: unknown }[], link: object = forgersLink): boolean => {
+  const deliver = (entries: { client: number; clock: number; state: unknown }[], link: ScreenedLink = forgersLink): boolean => {
     if (!bob.screenAwareness(entries, link)) return false
     applyAwarenessUpdate(bobAwareness, encodeAwarenessEntries(entries), 'network')
     return true
@@ -394,13 +398,13 @@ describe('a forged far-ahead awareness clock before Bob verified Alice, with rea
         // A fresh Bob for each forgery: he has heard nothing of Alice when it arrives.
         const bobAwareness = new Awareness(new Y.Doc())
         const fresh = new RoomPresence(bobAwareness, 'parley-v1-firstclock')
-        const send = (entries: { client: number; clock: number; state: unknown }[], link: object) => {
+        const send = (entries: { client: number; clock: number; state: unknown }[], link: ScreenedLink) => {
           if (fresh.screenAwareness(entries, link)) applyAwarenessUpdate(bobAwareness, encodeAwarenessEntries(entries), 'network')
         }
         const state = aliceState()
         try {
-          send([{ client: aliceID, clock: FAR_AHEAD_CLOCK, state: forged }], {})
-          send([{ client: aliceID, clock: 5, state }], {})
+          send([{ client: aliceID, clock: FAR_AHEAD_CLOCK, state: forged }], newLink())
+          send([{ client: aliceID, clock: 5, state }], newLink())
           await expect.poll(() => fresh.view.members.map((m) => `${m.name} ${m.verdict}`), { message: what }).toEqual(['Alice verified'])
         } finally {
           fresh.destroy()
@@ -446,6 +450,25 @@ describe('a forged far-ahead awareness clock before Bob verified Alice, with rea
       expect(deliver([{ client: 4242, clock: 1, state: stock }])).toBe(true)
       expect(members().sort()).toEqual(['Alice verified', 'Sam unverified'])
       expect(bob.forgedStates).toBe(0)
+    } finally {
+      destroy()
+    }
+  })
+})
+
+describe('what the screen applies itself, with real signatures', () => {
+  it("goes through the link it came over, with the origin the link gives, so it is relayed as that link's", async () => {
+    const { signer, alice, bobAwareness, aliceID, aliceState, members, destroy, bob } = await aliceAndBob('parley-v1-replay')
+    try {
+      await alice.join({ userId: signer.userId, name: 'Alice', signer })
+      const origins: unknown[] = []
+      bobAwareness.on('update', ({ added }: { added: number[] }, origin: unknown) => {
+        if (added.includes(aliceID)) origins.push(origin)
+      })
+      const alicesLink = { replay: (apply: (origin: unknown) => void) => apply('alice-link') }
+      expect(bob.screenAwareness([{ client: aliceID, clock: 1, state: aliceState() }], alicesLink)).toBe(false)
+      await expect.poll(members).toEqual(['Alice verified'])
+      expect(origins).toEqual(['alice-link'])
     } finally {
       destroy()
     }

@@ -270,5 +270,10 @@ describe('the awareness screen', () => {
     for (const guard of [one, one, two]) expect(guard.check(awarenessMessage(awareness), 0)).toBeNull()
     expect(links[0]).toBe(links[1])
     expect(links[2]).not.toBe(links[0])
+    // The one the room gives (transport.ts: it replays what the screen applies as the link's).
+    const given = { replay: (apply: (origin: unknown) => void) => apply('given') }
+    const check = guardLink(() => 0, undefined, { screen, link: given })
+    expect(check(awarenessMessage(awareness).slice().buffer)).toBe(true)
+    expect(links.at(-1)).toBe(given)
   })
 })
