@@ -323,11 +323,12 @@ export class RoomPresence {
     // A tab that proved itself just now (applied above) keeps its forged states out, as any proven tab.
     const released = release.filter(({ entry }) => !this.#proven.has(entry.client))
     this.#forgedStates += release.length - released.length
-    for (const [link, states] of byLink(released))
+    for (const [link, states] of byLink(released)) {
       this.#applyFrom(
         link,
         states.map(({ entry }) => entry),
       )
+    }
   }
 
   /** Applies entries the screen let through as if `link` had just delivered them (so they are relayed as its). */
