@@ -30,7 +30,18 @@ import {
   type PresenceNotice,
   type StateByClaim,
 } from './members.js'
-import { encodeAwarenessEntries, holdState, screenEntry, settleHeld, type HeldStates } from './held-states.js'
+import {
+  clockFor,
+  encodeAwarenessEntries,
+  holdState,
+  screenEntry,
+  settleHeld,
+  withHeldFirstStates,
+  type EntryDecision,
+  type HeldFrom,
+  type HeldStates,
+  type ScreenedLink,
+} from './held-states.js'
 import { recordProven, shownState, type AwarenessUpdateEntry, type ProvenTabs } from './proven-tabs.js'
 import { VerdictCache, presenceVerdict } from './verdicts.js'
 
@@ -56,8 +67,21 @@ export interface PresenceView {
  */
 export type SendsInFlight = () => Promise<unknown> | null
 
-/** The origin of the awareness updates the screen applies itself: held states that verified, clocks held back. */
+/**
+ * The origin of the awareness updates the screen applies itself (held states once checked,
+ * clocks held back) when their link gives none (see ScreenedLink).
+ */
 export const SCREENED_PRESENCE_ORIGIN = 'parley-screened-presence'
+
+/** Stands for the link of an update whose caller names none (one link, as in tests). */
+const UNNAMED_LINK: ScreenedLink = { replay: (apply) => apply(null) }
+
+/** Held states grouped by the link they came over. */
+function byLink(states: readonly HeldFrom[]): Map<ScreenedLink, HeldFrom[]> {
+  const groups = new Map<ScreenedLink, HeldFrom[]>()
+  for (const state of states) groups.set(state.link, [...(groups.get(state.link) ?? []), state])
+  return groups
+}
 
 /** Called after every presence change, with the notices it made (often none). */
 export type PresenceListener = (view: PresenceView, notices: PresenceNotice[]) => void
@@ -91,7 +115,7 @@ export class RoomPresence {
   #verdicts = new VerdictCache(() => this.#settled())
   /** Tabs that proved their claim, with their newest verified state (see proven-tabs.ts). */
   #proven: ProvenTabs = new Map()
-  /** Newer states of proven tabs, held until their signatures verify (see held-states.ts). */
+  /** Signed states of other tabs, held until their signatures are checked (see held-states.ts). */
   #held: HeldStates = new Map()
   /** Held states whose signature failed, dropped: a peer forged them. */
   #forgedStates = 0
@@ -124,17 +148,24 @@ export class RoomPresence {
   }
 
   /**
-   * Whether an awareness update from another peer may reach this tab's awareness as it is: none
-   * may remove, empty, replace or play back over a proven tab (see proven-tabs.ts), and no clock
-   * from the network reaches awareness for one (see held-states.ts). An update with a newer
-   * state of a proven tab, or a clock to hold back, is refused as it is: its newer states are
-   * held until they verify, and its other entries applied here, with the clocks allowed. The
-   * transport asks before y-webrtc applies the update.
+   * Whether an awareness update from another peer, come over `link` (an object that is the same
+   * for every update of one link), may reach this tab's awareness as it is: none may remove,
+   * empty, replace or play back over a proven tab (see proven-tabs.ts), and no signed state
+   * reaches awareness before it verified, nor an unverified entry's clock keeps one out (see
+   * held-states.ts). An update with a signed state to check, or a clock to hold back, is refused
+   * as it is: its signed states are held until they are checked, and its other entries applied
+   * here, with the clocks allowed. The transport asks before y-webrtc applies the update.
    */
-  readonly screenAwareness = (entries: readonly AwarenessUpdateEntry[]): boolean => {
+  readonly screenAwareness = (entries: readonly AwarenessUpdateEntry[], link: ScreenedLink = UNNAMED_LINK): boolean => {
     const meta = this.#awareness.meta
     const now = Date.now()
-    const decisions = entries.map((entry) => screenEntry(entry, meta.get(entry.client), this.#proven.get(entry.client), now))
+    const own = this.#awareness.clientID
+    const decisions = entries.map((entry): EntryDecision => {
+      const tab = this.#proven.get(entry.client)
+      // This tab's own state is y-protocols' business: it re-asserts it over anything newer.
+      if (entry.client === own && tab === undefined) return { kind: 'pass' }
+      return screenEntry(entry, meta.get(entry.client), tab, this.#verdictOf, now)
+    })
     if (decisions.some((decision) => decision.kind === 'refuse')) return false
     for (const [i, decision] of decisions.entries()) {
       const client = entries[i]?.client
@@ -145,18 +176,24 @@ export class RoomPresence {
     }
     if (decisions.every((decision) => decision.kind === 'pass' || decision.kind === 'refresh')) return true
     const admitted: AwarenessUpdateEntry[] = []
+    let heldFirst = false
     for (const [i, decision] of decisions.entries()) {
       const entry = entries[i]
       if (entry === undefined || decision.kind === 'refuse' || decision.kind === 'refresh') continue
-      if (decision.kind === 'hold') this.#held = holdState(this.#held, decision.state).held
-      else admitted.push(decision.kind === 'apply' ? { ...entry, clock: decision.clock } : entry)
+      if (decision.kind === 'hold') {
+        const { held, added } = holdState(this.#held, decision.state, link)
+        this.#held = held
+        heldFirst ||= added && !this.#proven.has(entry.client)
+      } else admitted.push(decision.kind === 'apply' ? { ...entry, clock: decision.clock } : entry)
     }
-    if (admitted.length > 0) applyAwarenessUpdate(this.#awareness, encodeAwarenessEntries(admitted), SCREENED_PRESENCE_ORIGIN)
+    if (admitted.length > 0) this.#applyFrom(link, admitted)
     this.#applyHeld()
+    // A first state being checked is shown as such (see #shown), as awareness would have it.
+    if (heldFirst) this.#emit()
     return false
   }
 
-  /** Held newer states of other tabs that a peer forged, dropped (diagnostics). */
+  /** Held newer states of proven tabs that a peer forged, dropped (diagnostics). */
   get forgedStates(): number {
     return this.#forgedStates
   }
@@ -270,14 +307,15 @@ export class RoomPresence {
   }
 
   /**
-   * Applies the held states that verified, each with the clock after the one awareness holds
-   * for its tab (whatever clock it came with), and drops the forged ones. A carried goodbye
-   * still waiting gets another look when it stops waiting.
+   * Applies the held states that verified, each with the clock held-states.ts `clockFor` gives
+   * (never a far-ahead one for a proven tab, never one an unverified entry holds it under), drops
+   * the forged states of proven tabs and applies those of other tabs as they came. A carried
+   * goodbye still waiting gets another look when it stops waiting.
    */
   #applyHeld(): void {
     if (this.#held.size === 0) return
     const now = Date.now()
-    const { held, apply, forged, wakeAt } = settleHeld(this.#held, this.#verdictOf, (client) => this.#proven.get(client), now)
+    const { held, apply, release, forged, wakeAt } = settleHeld(this.#held, this.#verdictOf, (client) => this.#proven.get(client), now)
     this.#held = held
     this.#forgedStates += forged
     if (wakeAt !== null) {
@@ -287,10 +325,29 @@ export class RoomPresence {
         this.#settled()
       }, wakeAt - now)
     }
-    if (apply.length === 0) return
     const meta = this.#awareness.meta
-    const entries = apply.map(({ entry }) => ({ ...entry, clock: (meta.get(entry.client)?.clock ?? 0) + 1 }))
-    applyAwarenessUpdate(this.#awareness, encodeAwarenessEntries(entries), SCREENED_PRESENCE_ORIGIN)
+    for (const [link, states] of byLink(apply)) {
+      const entries = states.map((state) => {
+        const { client } = state.entry
+        return { ...state.entry, clock: clockFor(state, meta.get(client), this.#proven.has(client)) }
+      })
+      this.#applyFrom(link, entries)
+    }
+    // A tab that proved itself just now (applied above) keeps its forged states out, as any proven tab.
+    const released = release.filter(({ entry }) => !this.#proven.has(entry.client))
+    this.#forgedStates += release.length - released.length
+    for (const [link, states] of byLink(released)) {
+      this.#applyFrom(
+        link,
+        states.map(({ entry }) => entry),
+      )
+    }
+  }
+
+  /** Applies entries the screen let through as if `link` had just delivered them (so they are relayed as its). */
+  #applyFrom(link: ScreenedLink, entries: readonly AwarenessUpdateEntry[]): void {
+    const update = encodeAwarenessEntries(entries)
+    link.replay((origin) => applyAwarenessUpdate(this.#awareness, update, origin ?? SCREENED_PRESENCE_ORIGIN))
   }
 
   /** The presence state as shown, after recording the tabs that proved their claim. */
@@ -298,7 +355,7 @@ export class RoomPresence {
     const states = this.#awareness.getStates()
     const raw = this.#presence.state
     this.#proven = recordProven(this.#proven, raw, this.#verdictOf, (client) => states.has(client))
-    return shownState(raw, this.#proven, this.#verdictOf)
+    return shownState(withHeldFirstStates(raw, this.#held, this.#proven), this.#proven, this.#verdictOf)
   }
 
   /**

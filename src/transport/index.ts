@@ -4,7 +4,7 @@
 export { openTransport, type Transport, type TransportOptions, type TransportStats } from './transport.js'
 export type { FramingStats } from './framing-channel.js'
 export type { RtcImplementation } from './liveness.js'
-export type { AwarenessScreen, AwarenessUpdateEntry, Refusal } from './peer-guard.js'
+export type { AwarenessLink, AwarenessScreen, AwarenessUpdateEntry, Refusal } from './peer-guard.js'
 export type { DocumentChanges } from './room-handlers.js'
 export type { FetchFailure, FetchOptions, FileFetchError, FileTransfers } from './file-transfer.js'
 export type { FileTransferStats } from './file-stats.js'

@@ -49,10 +49,22 @@ export interface AwarenessUpdateEntry {
 }
 
 /**
- * Decides whether an awareness update from a peer may be applied, seeing all its entries;
- * false refuses the whole message. Given by the room (see membership's proven tabs).
+ * The link an awareness update came over, as the screen sees it: the same object for all of one
+ * link's updates, so that what one link sends can be told from another's. `replay` applies what
+ * the screen lets through itself, then or later (a held state once checked), as if the link had
+ * just delivered it: `apply` gets the origin to apply it with (y-webrtc's room, so that the
+ * relay passes it on as the link's, or null when there is none yet).
  */
-export type AwarenessScreen = (entries: readonly AwarenessUpdateEntry[]) => boolean
+export interface AwarenessLink {
+  replay(apply: (origin: unknown) => void): void
+}
+
+/**
+ * Decides whether an awareness update from a peer may be applied, seeing all its entries and
+ * the link it came over; false refuses the whole message. Given by the room (see membership's
+ * proven tabs and held states).
+ */
+export type AwarenessScreen = (entries: readonly AwarenessUpdateEntry[], link: AwarenessLink) => boolean
 
 /** A well-formed message: its kind, an awareness update's entries, a sync message's Yjs update. */
 type Inspected = { kind: PeerMessageKind; entries?: AwarenessUpdateEntry[]; update?: Uint8Array }
@@ -128,11 +140,20 @@ export class PeerGuard {
   /** Whether the link ran out of sync budget: everything from it is refused from then on. */
   #flooding = false
   #screen: AwarenessScreen | undefined
+  readonly #link: AwarenessLink
   #bannedWriting: BannedWriting | undefined
   /** The last few Yjs updates the link delivered, oldest first. */
   #recentUpdates: Uint8Array[] = []
 
-  constructor(now: number, refused: Record<Refusal, number> = noRefusals(), screen?: AwarenessScreen, bannedWriting?: BannedWriting) {
+  /** `link` stands for the link in what the screen is told (by default one that applies with no origin). */
+  constructor(
+    now: number,
+    refused: Record<Refusal, number> = noRefusals(),
+    screen?: AwarenessScreen,
+    bannedWriting?: BannedWriting,
+    link: AwarenessLink = { replay: (apply) => apply(null) },
+  ) {
+    this.#link = link
     this.#refilledAt = now
     this.#syncRefilledAt = now
     this.#requestsRefilledAt = now
@@ -187,7 +208,7 @@ export class PeerGuard {
     this.#refilledAt = now
     if (this.#tokens < 1) return this.#refuse('rate-limited')
     this.#tokens -= 1
-    if (this.#screen !== undefined && !this.#screen(inspected.entries ?? [])) return this.#refuse('screened')
+    if (this.#screen !== undefined && !this.#screen(inspected.entries ?? [], this.#link)) return this.#refuse('screened')
     return null
   }
 
@@ -205,6 +226,8 @@ export interface LinkGuardHooks {
   onFlooding?: (recentUpdates: readonly Uint8Array[]) => void
   /** Tells updates with new changes by writers banned for flooding; such a link loses its burst. */
   bannedWriting?: BannedWriting
+  /** What the screen is told the link is (see AwarenessLink). */
+  link?: AwarenessLink
 }
 
 /**
@@ -217,7 +240,7 @@ export function guardLink(
   refused?: Record<Refusal, number>,
   hooks: LinkGuardHooks = {},
 ): (data: unknown) => boolean {
-  const guard = new PeerGuard(now(), refused, hooks.screen, hooks.bannedWriting)
+  const guard = new PeerGuard(now(), refused, hooks.screen, hooks.bannedWriting, hooks.link)
   return (data) => {
     if (!(data instanceof ArrayBuffer)) {
       guard.refused.malformed++

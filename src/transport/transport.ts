@@ -127,6 +127,14 @@ export function openTransport(options: TransportOptions): Transport {
           banPeer(pc)
         },
         bannedWriting: (update) => bringsNewWriting(update, options.doc, bannedWriters),
+        // What the screen applies itself is relayed as this link's, as y-webrtc's own applies are.
+        link: {
+          replay: (apply) => {
+            const room = provider.room
+            if (room === null) apply(null)
+            else relay.deliverFrom(pc, () => apply(room))
+          },
+        },
       }),
     deliverer: (pc) => (dispatch) => relay.deliverFrom(pc, dispatch),
     traffic: (pc, direction) => liveness.traffic(pc, direction),

@@ -1,6 +1,7 @@
 // A hostile peer against presence, in a room of two browsers: a stock y-webrtc peer in Node that
 // plays back Alice's signed state under another name, removes her with a forged empty state,
-// forges a newer state of hers under a far-ahead clock, and claims her key from an unsigned tab. Bob must keep seeing the real Alice, and the impostor marked.
+// forges a newer state of hers under a far-ahead clock (also before Bob has heard of her), and
+// claims her key from an unsigned tab. Bob must keep seeing the real Alice, and the impostor marked.
 import { describe, expect, it } from 'vitest'
 import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
@@ -9,6 +10,8 @@ import * as encoding from 'lib0/encoding'
 import { WebrtcProvider, type WebrtcConn } from 'y-webrtc'
 import type { Page } from 'playwright-core'
 import { topicFor } from '../../src/address/index.js'
+import { generateSigningKeys, signerFor } from '../../src/identity/index.js'
+import { Room } from '../../src/room/index.js'
 import { joinRoom, roomUrl, shownFingerprints, shownMembers, shownNotices, shownTyping, uniqueRoom, useChatStack } from './harness.js'
 
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
@@ -80,7 +83,7 @@ async function roomWithHostile(label: string): Promise<{ a: Page; b: Page; hosti
 }
 
 /** Sends Bob, and only Bob, an awareness update with one entry, as y-webrtc frames it. */
-function sendToBob(hostile: Hostile, client: number, clock: number, state: unknown): void {
+function sendToBob(hostile: Pick<Hostile, 'toBob'>, client: number, clock: number, state: unknown): void {
   const update = encoding.createEncoder()
   encoding.writeVarUint(update, 1)
   encoding.writeVarUint(update, client)
@@ -185,6 +188,62 @@ describe('a hostile peer against presence', () => {
       hostile.close()
     }
     await Promise.all([a.close(), b.close()])
+  })
+
+  it("cannot keep Alice out of Bob's list with a far-ahead entry under her tab's id that reached him before any of hers", async () => {
+    const room = uniqueRoom('first')
+    const b = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
+    const doc = new Y.Doc()
+    const provider = new WebrtcProvider(topicFor({ name: room, secret: null }), doc, {
+      signaling: [stack.signaling.url],
+      peerOpts: { wrtc, config: { iceServers: [] } },
+    })
+    let hostileOpen = true
+    const closeHostile = () => {
+      hostileOpen = false
+      provider.disconnect()
+      provider.destroy()
+      doc.destroy()
+    }
+    // Alice's tab, as a Parley room in Node (her own key, the real code), so that its client ID
+    // is known before Bob hears of her: as a peer that has been in the room with her knows it
+    // when Bob joins, and gets its entry to him before hers.
+    const aliceDoc = new Y.Doc()
+    let alice: Room | null = null
+    const othersThanMarker = async () => (await sortedMembers(b)).filter((member) => !member.includes('Marker'))
+    try {
+      const connected = () => [...(provider.room?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
+      await expect.poll(() => connected().length, { timeout: SHOW_TIMEOUT_MS }).toBe(1)
+      const toBob = connected()[0] as WebrtcConn
+      // A removal under her id with a clock no tab reaches: awareness records the clock, and
+      // would ignore every entry of hers below it. Then a marker, last on the same ordered link.
+      sendToBob({ toBob }, aliceDoc.clientID, FAR_AHEAD_CLOCK, null)
+      const marker: PresenceField = { key: 'marker', meta: { name: 'Marker', typing: false, since: 1 }, version: 1 }
+      sendToBob({ toBob }, MALLORY_CLIENT, 1, { presence: marker })
+      await expect.poll(() => sortedMembers(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 }).toEqual(['Bob (you)', '⚠ Marker (unverified)'])
+      // y-webrtc allows one provider per room in a process: the stock peer leaves before Alice's
+      // room opens. What it wrote stays in Bob's awareness (a clock, no state).
+      closeHostile()
+      await provider.key // y-webrtc lets go of the room once its key settled
+
+      alice = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc, doc: aliceDoc })
+      const signer = await signerFor(await generateSigningKeys())
+      await alice.presence.join({ userId: signer.userId, name: 'Alice', signer })
+      await expect.poll(othersThanMarker, { timeout: SHOW_TIMEOUT_MS, interval: 50 }).toEqual(['Alice', 'Bob (you)'])
+      expect((await shownFingerprints(b)).Alice).toMatch(/^[0-9A-F]{4} [0-9A-F]{4} [0-9A-F]{4}$/)
+      // Her later states count too: she types, stops, and leaves.
+      alice.presence.input()
+      await expect.poll(() => shownTyping(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 }).toBe('Alice is typing…')
+      alice.presence.stopTyping('send')
+      await expect.poll(() => shownTyping(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 }).toBe('')
+      alice.close()
+      alice = null
+      await expect.poll(othersThanMarker, { timeout: SHOW_TIMEOUT_MS, interval: 50 }).toEqual(['Bob (you)'])
+    } finally {
+      alice?.close()
+      if (hostileOpen) closeHostile()
+    }
+    await b.close()
   })
 
   it("shows an unsigned tab claiming Alice's key as a member of its own, marked, also when it types", async () => {

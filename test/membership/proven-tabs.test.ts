@@ -254,8 +254,9 @@ describe('a room presence with real signatures', () => {
       expect(members()).toEqual(['Alice verified'])
       expect(bob.view.typingLine).toBe('')
 
-      // Renamed under a tab of its own: an unverified member apart, Alice untouched.
-      expect(deliver(forgedUpdate(aliceID + 1, 1, renamed))).toBe(true)
+      // Renamed under a tab of its own: held while checked, then applied as it came, an
+      // unverified member apart; Alice untouched.
+      expect(deliver(forgedUpdate(aliceID + 1, 1, renamed))).toBe(false)
       await expect.poll(members).toEqual(['Alice verified', 'Mallory unverified'])
 
       // Alice's own next state still gets through; her leave, seen by this peer, removes her.
@@ -295,7 +296,7 @@ describe('a signed goodbye with real signatures', () => {
     const members = () => bob.view.members.map((m) => `${m.name} ${m.verdict}`)
     try {
       await alice.join({ userId: signer.userId, name: 'Alice', signer })
-      expect(relayAlice()).toBe(true)
+      expect(relayAlice()).toBe(false) // her first state: held until it verifies
       await expect.poll(members).toEqual(['Alice verified'])
       const shown = aliceAwareness.getLocalState() as { presence: { key: string; meta: MemberMeta; version: number } }
 

@@ -93,9 +93,9 @@ describe('RoomPresence leaving without closing', () => {
       await expect.poll(members).toEqual(['Alice verified'])
       alice.leave()
       await expect.poll(members).toEqual([])
-      // Not applied as sent: the goodbye (held until it verified, then applied) and the untracked
-      // state (refused before the goodbye verified: not needed).
-      expect(screened).toBe(2)
+      // Not applied as sent: her first state and the goodbye (held until they verified, then
+      // applied) and the untracked state (refused before the goodbye verified: not needed).
+      expect(screened).toBe(3)
     } finally {
       alice.destroy()
       bob.destroy()

@@ -259,4 +259,21 @@ describe('the awareness screen', () => {
     expect(guard.check(syncStep1(new Y.Doc()), 0)).toBeNull()
     expect(seen).toHaveLength(2)
   })
+
+  it('is told the link each update came over: the same for one link, another for another', () => {
+    const awareness = new Awareness(new Y.Doc())
+    awareness.setLocalState({ presence: null })
+    const links: object[] = []
+    const screen = (_entries: unknown, link: object) => links.push(link) > 0
+    const one = new PeerGuard(0, undefined, screen)
+    const two = new PeerGuard(0, undefined, screen)
+    for (const guard of [one, one, two]) expect(guard.check(awarenessMessage(awareness), 0)).toBeNull()
+    expect(links[0]).toBe(links[1])
+    expect(links[2]).not.toBe(links[0])
+    // The one the room gives (transport.ts: it replays what the screen applies as the link's).
+    const given = { replay: (apply: (origin: unknown) => void) => apply('given') }
+    const check = guardLink(() => 0, undefined, { screen, link: given })
+    expect(check(awarenessMessage(awareness).slice().buffer)).toBe(true)
+    expect(links.at(-1)).toBe(given)
+  })
 })
