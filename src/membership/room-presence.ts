@@ -108,6 +108,8 @@ export class RoomPresence {
   #settleTimer: ReturnType<typeof setTimeout> | null = null
   /** The stopped-typing state of a send, waiting TYPING_STOP_AFTER_SEND_MS to be published. */
   #stopTimer: ReturnType<typeof setTimeout> | null = null
+  /** The members list as last shown (see spoke). */
+  #members: Member[] = []
   /** Other tabs' typing marks that a message from their user ended (see typing-ended.ts). */
   #ended: EndedTyping = NO_ENDED_TYPING
   /** Ends the first of `#ended` to expire, redrawing the view. */
@@ -290,12 +292,17 @@ export class RoomPresence {
     if (ended === this.#ended) return
     this.#ended = ended
     this.#scheduleEndedExpiry()
-    // Nobody joined or left: the view alone, with no notices.
-    const view = this.#viewOf(shown, now)
+    // Nobody joined or left, so no notices; and only the typing line changes with the message:
+    // the members list's marks follow in a task of their own, off the message's way to the screen.
+    const before = this.#members
+    const view = { members: before, typingLine: this.#viewOf(shown, now).typingLine }
+    this.#members = before
     for (const listener of this.#listeners) listener(view, [])
-    // Checked after this task, off the message's way to the screen: a forged one ends nothing.
     setTimeout(() => {
-      if (!this.#destroyed && messageVerdict(this.#messageVerdicts, this.#topic, message) === 'unverified') this.#messageChecked()
+      if (this.#destroyed) return
+      // Checked now: a forged message ends nothing (the check settling prunes it, #messageChecked).
+      messageVerdict(this.#messageVerdicts, this.#topic, message)
+      this.#emit()
     }, 0)
   }
 
@@ -354,15 +361,13 @@ export class RoomPresence {
     this.#presence.track(user.userId, meta)
   }
 
-  /** The members list and typing line of a shown state at `now`. */
+  /** The members list and typing line of a shown state at `now` (the members kept as the last shown). */
   #viewOf(state: PresenceState<MemberMeta>, now: number): PresenceView {
     const key = this.#presence.key
     const ended = this.#ended
     const typingOf: TypingOf = (meta) => typingShown(meta, ended, now)
-    return {
-      members: membersOf(state, key, this.#verdictOf, typingOf),
-      typingLine: typingLineOf(state, key, this.#verdictOf, typingOf),
-    }
+    this.#members = membersOf(state, key, this.#verdictOf, typingOf)
+    return { members: this.#members, typingLine: typingLineOf(state, key, this.#verdictOf, typingOf) }
   }
 
   readonly #verdictOf: MetaVerdict = (key, meta) => presenceVerdict(this.#verdicts, this.#topic, key, meta)
