@@ -15,6 +15,17 @@ describe('messageTimes', () => {
     })
   })
 
+  it('gives messages of one minute the same shown times, and each its own ISO time', () => {
+    const minute = Date.UTC(2026, 11, 2, 7, 5)
+    const [first, last, next] = [record(minute + 1), record(minute + 59_999), record(minute + 60_000)]
+    expect(messageTimes(last)).toMatchObject({ short: messageTimes(first).short, full: messageTimes(first).full })
+    expect(messageTimes(last).iso).toBe('2026-12-02T07:05:59.999Z')
+    expect(messageTimes(next).short).toBe(
+      new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }).format(minute + 60_000),
+    )
+    expect(messageTimes(next).short).not.toBe(messageTimes(first).short)
+  })
+
   it('formats each record once, and another record with its own time', () => {
     const first = record(1000)
     expect(messageTimes(first)).toBe(messageTimes(first))
