@@ -131,8 +131,8 @@ function parseCompactRecord(value: Record<string, unknown>, keyOf: KeyLookup): M
   // Accepted: now the strings. Author ids repeat from record to record (encoded once each).
   const id = typeof i === 'string' ? i : encodeBase64url(i)
   const authorId = typeof a === 'string' ? a : idString(a)
-  const record: MessageRecord = { id, authorId, authorName: n, text, sentAt: s }
-  return g === undefined ? record : withSignature(record, typeof g === 'string' ? g : encodeBase64url(g), keyOf)
+  const signature = g === undefined ? undefined : typeof g === 'string' ? g : encodeBase64url(g)
+  return parsedRecord(id, authorId, n, text, s, signature, keyOf)
 }
 
 /** Where the binary record being parsed keeps its fields. */
@@ -151,14 +151,29 @@ function parseBinaryRecord(value: Record<string, unknown>, keyOf: KeyLookup): Me
   const authorName = nameString(r, nameStart, nameEnd)
   if (authorName.length > MAX_NAME_CHARS) return null
   const id = encodeBase64url(r, idStart, idEnd)
-  const record: MessageRecord = { id, authorId: idString(r, authorIdStart, authorIdEnd), authorName, text, sentAt: spans.sentAt }
-  return signatureStart < 0 ? record : withSignature(record, encodeBase64url(r, signatureStart, signatureEnd), keyOf)
+  const authorId = idString(r, authorIdStart, authorIdEnd)
+  const signature = signatureStart < 0 ? undefined : encodeBase64url(r, signatureStart, signatureEnd)
+  return parsedRecord(id, authorId, authorName, text, spans.sentAt, signature, keyOf)
 }
 
-/** A parsed compact or binary record with its signature, and its key when the room holds it. */
-function withSignature(record: MessageRecord, signature: string, keyOf: KeyLookup): MessageRecord {
-  const publicKey = keyOf(record.authorId)
-  return publicKey === undefined ? { ...record, signature } : { ...record, publicKey, signature }
+/**
+ * A parsed compact or binary record, with its key when it is signed and the room holds the key.
+ * Object literals, not spreads: a joiner makes ten thousand at once, and a spread costs V8 more.
+ */
+function parsedRecord(
+  id: string,
+  authorId: string,
+  authorName: string,
+  text: string,
+  sentAt: number,
+  signature: string | undefined,
+  keyOf: KeyLookup,
+): MessageRecord {
+  if (signature === undefined) return { id, authorId, authorName, text, sentAt }
+  const publicKey = keyOf(authorId)
+  return publicKey === undefined
+    ? { id, authorId, authorName, text, sentAt, signature }
+    : { id, authorId, authorName, text, sentAt, publicKey, signature }
 }
 
 const isSentAt = (value: unknown): value is number =>
