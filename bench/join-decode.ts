@@ -1,10 +1,19 @@
 // The joiner's work after the last frame of a large history, in Node and without a network:
 // decode the sync update, parse the records, drop copies, admit them through the budgets.
-// Run alone: npx tsx bench/join-decode.ts [--count 10000] [--authors 10] [--trials 9]
+// Run alone: npx tsx bench/join-decode.ts [--count 10000] [--authors 10] [--trials 9] [--format v2|v3]
 import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
 import { base64url } from '../src/address/index.js'
-import { AuthorBudgets, appendMessage, readMessages, withoutCopies, type MessageRecord } from '../src/history/index.js'
+import {
+  AuthorBudgets,
+  appendMessage,
+  encodeCompactRecord,
+  keyDirectoryOf,
+  messagesOf,
+  readMessages,
+  withoutCopies,
+  type MessageRecord,
+} from '../src/history/index.js'
 import { generateSigningKeys, signerFor, type Signer } from '../src/identity/index.js'
 import { BudgetSignatures, MESSAGE_SIGNING } from '../src/room/budget-signatures.js'
 
@@ -21,9 +30,15 @@ const SIGNATURE_BYTES = 64
 /** First claimed send time, ms since the epoch; messages are a second apart. */
 const START_MS = 1_764_000_000_000
 
+/** How the seeded records are written: as this build writes them (v3), or as the builds before it did (v2). */
+export type SeededFormat = 'v2' | 'v3'
+
 /** Best time of each phase over the trials, in ms. */
 export interface JoinDecodeFigure {
   count: number
+  format: SeededFormat
+  /** Bytes of the update the joiner decodes. */
+  updateBytes: number
   decodeMs: number
   parseMs: number
   dedupeMs: number
@@ -34,7 +49,7 @@ export interface JoinDecodeFigure {
  * A room's whole document as the update a joiner receives: `count` compact signed records by
  * `authors` authors (random signatures: nothing here verifies them).
  */
-async function seededUpdate(count: number, authors: number): Promise<Uint8Array> {
+async function seededUpdate(count: number, authors: number, format: SeededFormat): Promise<Uint8Array> {
   const signers = await Promise.all(Array.from({ length: authors }, async () => signerFor(await generateSigningKeys())))
   const doc = new Y.Doc()
   for (let index = 0; index < count; index++) {
@@ -48,7 +63,12 @@ async function seededUpdate(count: number, authors: number): Promise<Uint8Array>
       publicKey,
       signature: base64url(crypto.getRandomValues(new Uint8Array(SIGNATURE_BYTES))),
     }
-    appendMessage(doc, record)
+    if (format === 'v3') appendMessage(doc, record)
+    else
+      doc.transact(() => {
+        keyDirectoryOf(doc).ensure(publicKey)
+        messagesOf(doc).push([encodeCompactRecord(record)])
+      })
   }
   return Y.encodeStateAsUpdate(doc)
 }
@@ -58,8 +78,9 @@ export async function runJoinDecodeBench(
   count = DEFAULT_COUNT,
   authors = DEFAULT_AUTHORS,
   trials = DEFAULT_TRIALS,
+  format: SeededFormat = 'v3',
 ): Promise<JoinDecodeFigure> {
-  const update = await seededUpdate(count, authors)
+  const update = await seededUpdate(count, authors, format)
   const best = {
     decodeMs: Number.POSITIVE_INFINITY,
     parseMs: Number.POSITIVE_INFINITY,
@@ -84,7 +105,7 @@ export async function runJoinDecodeBench(
     best.admitMs = Math.min(best.admitMs, t4 - t3)
     doc.destroy()
   }
-  return { count, ...best }
+  return { count, format, updateBytes: update.byteLength, ...best }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -96,9 +117,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     option('--count', DEFAULT_COUNT),
     option('--authors', DEFAULT_AUTHORS),
     option('--trials', DEFAULT_TRIALS),
+    process.argv[process.argv.indexOf('--format') + 1] === 'v2' && process.argv.includes('--format') ? 'v2' : 'v3',
   )
   const ms = (value: number): string => `${value.toFixed(1)} ms`
   console.log(
-    `${figure.count} records: decode ${ms(figure.decodeMs)}, parse ${ms(figure.parseMs)}, drop copies ${ms(figure.dedupeMs)}, admit ${ms(figure.admitMs)} (best of each)`,
+    `${figure.count} ${figure.format} records (${figure.updateBytes} B): decode ${ms(figure.decodeMs)}, parse ${ms(figure.parseMs)}, drop copies ${ms(figure.dedupeMs)}, admit ${ms(figure.admitMs)} (best of each)`,
   )
 }

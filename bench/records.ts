@@ -1,11 +1,11 @@
 // Record size benchmark: what one chat message costs in a room's Yjs document and on the wire,
-// in the full (v1) and compact (v2) formats Parley reads, against stock's unsigned records.
+// in the full (v1), compact (v2) and binary (v3) formats Parley reads, against stock's unsigned records.
 // Run alone: npx tsx bench/records.ts [--count 1000] [--authors 1,10]
 import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
 import { writeUpdate } from 'y-protocols/sync'
-import { appendMessage, messagesOf, readMessages, type MessageRecord } from '../src/history/index.js'
+import { appendMessage, encodeCompactRecord, keyDirectoryOf, messagesOf, readMessages, type MessageRecord } from '../src/history/index.js'
 import { generateSigningKeys, messageBytes, signerFor, type Signer } from '../src/identity/index.js'
 import { base64url } from '../src/address/index.js'
 
@@ -23,7 +23,7 @@ const MESSAGE_ID_BYTES = 16
 const START_MS = 1_764_000_000_000
 
 /** How records are written. */
-export type RecordFormat = 'v1 signed (before)' | 'v2 signed (after)' | 'stock unsigned'
+export type RecordFormat = 'v1 signed' | 'v2 signed' | 'v3 signed (now)' | 'stock unsigned'
 
 /** What one format costs. */
 export interface RecordFigure {
@@ -34,7 +34,7 @@ export interface RecordFigure {
   docBytesPerRecord: number
   /** The update a send emits (one transaction), median over the records, in bytes. */
   updateBytesMedian: number
-  /** The update of the room's first send: in v2 it carries the author's key too. */
+  /** The update of the room's first send: in v2 and v3 it carries the author's key too. */
   firstUpdateBytes: number
   /** The data-channel message y-webrtc sends for the median update (unframed: it is far below the framing threshold). */
   wireBytesMedian: number
@@ -118,11 +118,18 @@ export async function runRecordsBench(options: { count?: number; authors?: numbe
   for (const authors of options.authors ?? DEFAULT_AUTHORS) {
     const signers = await Promise.all(Array.from({ length: authors }, async () => signerFor(await generateSigningKeys())))
     const records = await Promise.all(Array.from({ length: count }, (_, index) => signedRecord(signers[index % authors] as Signer, index)))
-    // Before: the whole record, key and signature in base64url, as an object.
+    // The oldest builds: the whole record, key and signature in base64url, as an object.
+    figures.push(measure('v1 signed', authors, records, (doc, record) => doc.transact(() => messagesOf(doc).push([{ ...record }]))))
+    // The builds before this one: compact objects, each author's key once in the keys array.
     figures.push(
-      measure('v1 signed (before)', authors, records, (doc, record) => doc.transact(() => messagesOf(doc).push([{ ...record }]))),
+      measure('v2 signed', authors, records, (doc, record) =>
+        doc.transact(() => {
+          if (record.publicKey !== undefined) keyDirectoryOf(doc).ensure(record.publicKey)
+          messagesOf(doc).push([encodeCompactRecord(record)])
+        }),
+      ),
     )
-    figures.push(measure('v2 signed (after)', authors, records, (doc, record) => appendMessage(doc, record)))
+    figures.push(measure('v3 signed (now)', authors, records, (doc, record) => appendMessage(doc, record)))
     // The reference: stock's unsigned records as the history bench writes them.
     const stock = records.map((record, index) => ({
       id: `seed-${index}`,

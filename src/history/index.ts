@@ -2,11 +2,15 @@
 // written, restored), and keeping it in IndexedDB. Imports only from identity and address.
 export {
   MAX_MESSAGE_CHARS,
+  encodeCompactRecord,
   encodeMessageRecord,
+  keyStoredApart,
   keysOf,
   messagesOf,
   parseMessageRecord,
+  type BinaryRecord,
   type CompactRecord,
+  type StoredRecord,
   type KeyLookup,
   type MessageRecord,
 } from './schema.js'

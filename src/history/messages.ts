@@ -2,7 +2,15 @@
 // Invalid records written by other peers are skipped and counted, never rendered.
 import type * as Y from 'yjs'
 import { keyDirectoryOf } from './author-keys.js'
-import { MAX_MESSAGE_CHARS, encodeMessageRecord, messagesOf, parseMessageRecord, type KeyLookup, type MessageRecord } from './schema.js'
+import {
+  MAX_MESSAGE_CHARS,
+  encodeMessageRecord,
+  keyStoredApart,
+  messagesOf,
+  parseMessageRecord,
+  type KeyLookup,
+  type MessageRecord,
+} from './schema.js'
 
 /** Why a draft cannot be sent, or null when it can. */
 export type DraftProblem = 'empty' | 'too-long' | null
@@ -50,7 +58,7 @@ export function appendMessage(doc: Y.Doc, record: MessageRecord, origin: unknown
 /** A record as written to `doc`, its key added to the room's keys when the record leaves it out. */
 function storedForm(doc: Y.Doc, record: MessageRecord): unknown {
   const stored = encodeMessageRecord(record)
-  if (record.publicKey !== undefined && 'k' in stored) keyDirectoryOf(doc).ensure(record.publicKey)
+  if (record.publicKey !== undefined && keyStoredApart(stored)) keyDirectoryOf(doc).ensure(record.publicKey)
   return stored
 }
 

@@ -12,4 +12,12 @@ describe('encodeBase64url', () => {
     }
     expect(encodeBase64url(Uint8Array.from([0xfb, 0xff]))).toBe('-_8')
   })
+
+  it('encodes a range of the bytes as it would the range alone, at every length and past one chunk', () => {
+    for (const length of [0, 1, 2, 3, 16, 64, 97, 3 * 1024 + 1, 10_000]) {
+      const bytes = crypto.getRandomValues(new Uint8Array(length + 10))
+      for (const start of [0, 1, 2, 5])
+        expect(encodeBase64url(bytes, start, start + length)).toBe(base64url(bytes.subarray(start, start + length)))
+    }
+  })
 })
