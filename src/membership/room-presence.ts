@@ -1,6 +1,6 @@
 // This tab's presence in a room: tracks the user with Parley's meta, signed afresh with every
 // change (with a goodbye signed ahead of need), drives the typing flag (transitions only), and
-// reports members, who is typing (a message from a user ends their typing mark), and notices.
+// reports members and join/leave notices.
 import { applyAwarenessUpdate, type Awareness } from 'y-protocols/awareness'
 import {
   TYPING_IDLE,
@@ -17,7 +17,6 @@ import {
   type TypingStep,
 } from '../presence/index.js'
 import { presenceBytes, type SignedPresenceFields, type Signer } from '../identity/index.js'
-import type { MessageRecord } from '../history/index.js'
 import {
   membersOf,
   parseMemberMeta,
@@ -30,7 +29,6 @@ import {
   type MetaVerdict,
   type PresenceNotice,
   type StateByClaim,
-  type TypingOf,
 } from './members.js'
 import {
   clockFor,
@@ -45,16 +43,7 @@ import {
   type ScreenedLink,
 } from './held-states.js'
 import { recordProven, shownState, type AwarenessUpdateEntry, type ProvenTabs } from './proven-tabs.js'
-import { VerdictCache, messageVerdict, presenceVerdict } from './verdicts.js'
-import { NO_ENDED_TYPING, endTyping, nextExpiry, stillEnded, typingShown, type EndedTyping } from './typing-ended.js'
-
-/**
- * How long after a send the typing state it ends is published, in ms. Peers clear the author's
- * typing mark themselves when the message arrives (see spoke), so the stopped-typing state need
- * not be signed, sent, verified and drawn in the very moments the message is: it follows once
- * both pages have drawn the message. Typing again before then publishes the new state at once.
- */
-export const TYPING_STOP_AFTER_SEND_MS = 100
+import { VerdictCache, presenceVerdict } from './verdicts.js'
 
 /** Who this tab is, as presence shows it; with a signer, the claim is signed. */
 export interface PresenceUser {
@@ -106,14 +95,6 @@ export class RoomPresence {
   #typingTimer: ReturnType<typeof setTimeout> | null = null
   /** Settles the held states again when a carried goodbye stops waiting (see held-states.ts). */
   #settleTimer: ReturnType<typeof setTimeout> | null = null
-  /** The stopped-typing state of a send, waiting TYPING_STOP_AFTER_SEND_MS to be published. */
-  #stopTimer: ReturnType<typeof setTimeout> | null = null
-  /** The members list as last shown (see spoke). */
-  #members: Member[] = []
-  /** Other tabs' typing marks that a message from their user ended (see typing-ended.ts). */
-  #ended: EndedTyping = NO_ENDED_TYPING
-  /** Ends the first of `#ended` to expire, redrawing the view. */
-  #endedTimer: ReturnType<typeof setTimeout> | null = null
   #since = Number.POSITIVE_INFINITY
   /** Who this tab shows itself as; null before join() and after leave(). */
   #user: PresenceUser | null = null
@@ -132,8 +113,6 @@ export class RoomPresence {
   #stop: () => void
   #topic: string
   #verdicts = new VerdictCache(() => this.#settled())
-  /** Verdicts on the messages that ended a typing mark: a forged one ends nothing. */
-  #messageVerdicts = new VerdictCache(() => this.#messageChecked())
   /** Tabs that proved their claim, with their newest verified state (see proven-tabs.ts). */
   #proven: ProvenTabs = new Map()
   /** Signed states of other tabs, held until their signatures are checked (see held-states.ts). */
@@ -163,7 +142,9 @@ export class RoomPresence {
 
   /** The members list and typing line as they are now. */
   get view(): PresenceView {
-    return this.#viewOf(this.#shown(), Date.now())
+    const state = this.#shown()
+    const key = this.#presence.key
+    return { members: membersOf(state, key, this.#verdictOf), typingLine: typingLineOf(state, key, this.#verdictOf) }
   }
 
   /**
@@ -261,49 +242,9 @@ export class RoomPresence {
     this.#apply(typingOnInput(this.#typing, now))
   }
 
-  /**
-   * The user sent (`send`) or left the composer (`blur`). After a send the new state is
-   * published TYPING_STOP_AFTER_SEND_MS later: peers end the mark when the message arrives.
-   */
+  /** The user sent (`send`) or left the composer (`blur`). */
   stopTyping(why: 'send' | 'blur'): void {
-    if (why === 'blur') {
-      this.#apply(typingOnBlur(this.#typing))
-      return
-    }
-    const step = typingOnSend(this.#typing)
-    if (step.changed && this.#user !== null && this.#stopTimer === null)
-      this.#stopTimer = setTimeout(() => {
-        this.#stopTimer = null
-        this.#publishLogged()
-      }, TYPING_STOP_AFTER_SEND_MS)
-    this.#apply({ state: step.state, changed: false })
-  }
-
-  /**
-   * A message new to this tab: its author's tabs shown typing are shown as not typing from now
-   * (until their next state, at most TYPING_ENDED_MAX_MS), as chat apps do; their own
-   * stopped-typing state follows (TYPING_STOP_AFTER_SEND_MS). Not for this tab's own user (its
-   * tab published its own state), history (typing-ended.ts), or a message whose signature fails.
-   */
-  spoke(message: MessageRecord, now = Date.now()): void {
-    if (this.#destroyed || message.authorId === this.#presence.key) return
-    const shown = this.#shown()
-    const ended = endTyping(this.#ended, shown, message, now)
-    if (ended === this.#ended) return
-    this.#ended = ended
-    this.#scheduleEndedExpiry()
-    // Nobody joined or left, so no notices; and only the typing line changes with the message:
-    // the members list's marks follow in a task of their own, off the message's way to the screen.
-    const before = this.#members
-    const view = { members: before, typingLine: this.#viewOf(shown, now).typingLine }
-    this.#members = before
-    for (const listener of this.#listeners) listener(view, [])
-    setTimeout(() => {
-      if (this.#destroyed) return
-      // Checked now: a forged message ends nothing (the check settling prunes it, #messageChecked).
-      messageVerdict(this.#messageVerdicts, this.#topic, message)
-      this.#emit()
-    }, 0)
+    this.#apply(why === 'send' ? typingOnSend(this.#typing) : typingOnBlur(this.#typing))
   }
 
   /** Listens for presence changes; returns an unsubscribe function. */
@@ -318,8 +259,6 @@ export class RoomPresence {
     this.#user = null
     if (this.#typingTimer !== null) clearTimeout(this.#typingTimer)
     if (this.#settleTimer !== null) clearTimeout(this.#settleTimer)
-    if (this.#stopTimer !== null) clearTimeout(this.#stopTimer)
-    if (this.#endedTimer !== null) clearTimeout(this.#endedTimer)
     this.#listeners.clear()
     this.#stop()
     this.#presence.destroy()
@@ -333,9 +272,6 @@ export class RoomPresence {
   async #publish(): Promise<void> {
     const user = this.#user
     if (user === null) return
-    // This state is the newest: a send's stopped-typing state waiting to go out is in it.
-    if (this.#stopTimer !== null) clearTimeout(this.#stopTimer)
-    this.#stopTimer = null
     this.#counter += 2
     const goodbyeCounter = this.#counter
     const counter = goodbyeCounter - 1
@@ -361,51 +297,7 @@ export class RoomPresence {
     this.#presence.track(user.userId, meta)
   }
 
-  /** The members list and typing line of a shown state at `now` (the members kept as the last shown). */
-  #viewOf(state: PresenceState<MemberMeta>, now: number): PresenceView {
-    const key = this.#presence.key
-    const ended = this.#ended
-    const typingOf: TypingOf = (meta) => typingShown(meta, ended, now)
-    this.#members = membersOf(state, key, this.#verdictOf, typingOf)
-    return { members: this.#members, typingLine: typingLineOf(state, key, this.#verdictOf, typingOf) }
-  }
-
   readonly #verdictOf: MetaVerdict = (key, meta) => presenceVerdict(this.#verdicts, this.#topic, key, meta)
-
-  /** A message that ended typing marks was checked: one that failed ends nothing. */
-  #messageChecked(): void {
-    if (this.#destroyed) return
-    const ended = this.#ended
-    this.#pruneEnded()
-    if (this.#ended !== ended) this.#emit()
-  }
-
-  /** Forgets ended marks of states no longer shown, expired, or ended by a message whose signature failed. */
-  #pruneEnded(shown = this.#shown()): void {
-    this.#ended = stillEnded(
-      this.#ended,
-      shown,
-      Date.now(),
-      (message) => messageVerdict(this.#messageVerdicts, this.#topic, message) !== 'unverified',
-    )
-  }
-
-  /** Redraws the view when the first ended mark expires (its state shows typing again). */
-  #scheduleEndedExpiry(): void {
-    if (this.#endedTimer !== null) clearTimeout(this.#endedTimer)
-    this.#endedTimer = null
-    const expiry = nextExpiry(this.#ended)
-    if (expiry === undefined) return
-    this.#endedTimer = setTimeout(
-      () => {
-        this.#endedTimer = null
-        this.#pruneEnded()
-        this.#scheduleEndedExpiry()
-        this.#emit()
-      },
-      Math.max(0, expiry - Date.now()),
-    )
-  }
 
   /** A check settled: a held state may be ready; then the view. */
   #settled(): void {
@@ -475,7 +367,11 @@ export class RoomPresence {
     if (removed.some((client) => this.#proven.has(client))) this.#emit()
     if (origin === 'local' || this.#user === null || !updated.includes(this.#awareness.clientID)) return
     const own = readAwarenessEntry(this.#awareness.getLocalState(), parseMemberMeta)
-    if (own.kind === 'tracked' && own.meta.left === true) this.#publishLogged()
+    if (own.kind === 'tracked' && own.meta.left === true) {
+      this.#publish().catch((error: unknown) => {
+        console.error('Parley: could not sign a presence change', error)
+      })
+    }
   }
 
   /**
@@ -483,9 +379,7 @@ export class RoomPresence {
    * removed. Notices name only checked claims: a tab is announced once its claim settled.
    */
   #emit(): void {
-    const shown = this.#shown()
-    this.#pruneEnded(shown)
-    const after = splitByClaim(shown, this.#verdictOf)
+    const after = splitByClaim(this.#shown(), this.#verdictOf)
     const before = this.#before
     this.#before = after
     const key = this.#presence.key
@@ -495,21 +389,19 @@ export class RoomPresence {
       ...presenceNotices(before.failed, after.failed, key, this.#since, this.#seen, unverifiedName),
     ]
     for (const seen of [...after.verified.keys(), ...after.failed.keys()]) this.#seen.add(seen)
-    const view = this.#viewOf(shown, Date.now())
+    const view = this.view
     for (const listener of this.#listeners) listener(view, notices)
   }
 
   #apply(step: TypingStep): void {
     this.#typing = step.state
-    if (step.changed && this.#user !== null) this.#publishLogged()
+    if (step.changed && this.#user !== null) {
+      this.#publish().catch((error: unknown) => {
+        // The key could not sign: the previous state stays up. Worth seeing, as a bug.
+        console.error('Parley: could not sign a presence change', error)
+      })
+    }
     this.#scheduleTick()
-  }
-
-  #publishLogged(): void {
-    this.#publish().catch((error: unknown) => {
-      // The key could not sign: the previous state stays up. Worth seeing, as a bug.
-      console.error('Parley: could not sign a presence change', error)
-    })
   }
 
   #scheduleTick(): void {

@@ -505,11 +505,7 @@ export class Room {
       const messages = this.messages
       for (const listener of this.#listeners) listener(change, messages)
     }
-    for (const message of added) {
-      for (const listener of this.#messageListeners) listener(message)
-      // A message ends its author's typing mark here at once; their own state says so a little later.
-      this.presence.spoke(message)
-    }
+    for (const message of added) for (const listener of this.#messageListeners) listener(message)
   }
 }
 

@@ -357,7 +357,7 @@ describe('signing presence states', () => {
       await joined
       expect(published()).toMatchObject({ counter: 1, typing: false })
       presence.input() // typing: a second state
-      presence.stopTyping('blur') // and a third (a send's would wait: see room-presence.test.ts)
+      presence.stopTyping('send') // and a third
       expect(held).toHaveLength(4)
       release(2, true) // the newest finishes first
       await expect.poll(() => published()?.counter).toBe(5)
