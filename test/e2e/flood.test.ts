@@ -17,6 +17,14 @@ async function roomMessages(page: Page): Promise<MessageRecord[]> {
   return page.evaluate(() => [...(document.querySelector('parley-chat') as unknown as { messages: MessageRecord[] }).messages])
 }
 
+/** Every valid record `page`'s room holds, shown or hidden by the budgets. */
+async function heldRecords(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const chat = document.querySelector('parley-chat') as unknown as { messages: unknown[]; stats(): { hiddenRecords: number } | null }
+    return chat.messages.length + (chat.stats()?.hiddenRecords ?? Number.NaN)
+  })
+}
+
 /**
  * Alice and Bob in a new room, having said hello, and a flooder linked to both and holding the
  * room's one message; page errors are collected. The caller closes the flooder and the pages.
@@ -96,6 +104,13 @@ describe('a flooding peer', () => {
       await sendMessage(alice, said[0])
       await sendMessage(alice, said[1])
       await flooding
+      // "After them" means after every forgery the room holds. The pages drop the flooder at
+      // different moments, so one may hold forgeries the other gets only later, relayed: a
+      // message Alice sent before those reached her would sit before them in the document (Yjs
+      // orders concurrent inserts by client id), and one could be drawn below hers. So she
+      // writes once both pages dropped the flooder and hold the same records.
+      await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(0)
+      await expect.poll(async () => (await heldRecords(alice)) - (await heldRecords(bob)), { timeout: 30_000 }).toBe(0)
       await sendMessage(alice, said[2])
       // Every message Alice wrote shows for Bob; her last, drawn at the bottom of his log under
       // her name, verified; of the forgeries only a budget's worth shows, each marked unverified.
