@@ -79,7 +79,11 @@ const UNNAMED_LINK: ScreenedLink = { replay: (apply) => apply(null) }
 /** Held states grouped by the link they came over. */
 function byLink(states: readonly HeldFrom[]): Map<ScreenedLink, HeldFrom[]> {
   const groups = new Map<ScreenedLink, HeldFrom[]>()
-  for (const state of states) groups.set(state.link, [...(groups.get(state.link) ?? []), state])
+  for (const state of states) {
+    const group = groups.get(state.link)
+    if (group === undefined) groups.set(state.link, [state])
+    else group.push(state)
+  }
   return groups
 }
 
