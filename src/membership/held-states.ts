@@ -25,6 +25,8 @@
 // Each link holds at most MAX_HELD_PER_CLIENT states per tab (`holdState`): a peer that floods
 // forgeries fills its own link's slots, never those of the links a tab's real states come over.
 // So a forger can neither freeze a tab's states nor time it out; its own clocks catch up.
+// `screenEntry` starts no check (give it the verdicts known so far): which checks a link may
+// make this peer start is RoomPresence's to decide (check-budget.ts).
 //
 // A goodbye a sibling tab carried (room/sibling-goodbyes.ts) comes marked: CARRIED_GOODBYE_FIELD
 // in the presence field, beside the signed meta, unsigned. The sibling may have closed alone,
