@@ -11,9 +11,8 @@
 //   dropped and counted, and never touched awareness;
 // - for a tab not proven here (its first state, or its first since its state went), a signed
 //   state is held the same way, unless its check already settled: once verified it is applied
-//   with the clock after awareness's, never its own (an entry written first under its id, however
-//   far ahead, cannot keep it out, and a relay that forwards it far ahead cannot make the tab's
-//   own renewals fall below the clock held); one whose check
+//   with its own clock if awareness would take it, else with the one after awareness's (an
+//   entry written first under its id, however far ahead, cannot keep it out); one whose check
 //   failed is applied as it came, like any state that cannot be checked (unsigned ones pass):
 //   its clock orders it among those, and it is shown "⚠ … (unverified)". While held, a first
 //   state is shown as being checked (`withHeldFirstStates`), as it was when awareness held it;
@@ -129,10 +128,8 @@ export function screenEntry(
     if (read.kind !== 'tracked' || counter === undefined) return { kind: 'pass' } // nothing to check: its clock orders it
     const state = { entry, key: read.key, meta: { ...read.meta, counter, ref: presenceRef(entry.client, read.version) } }
     const verdict = verdictOf(state.key, state.meta)
-    // Checked already: a failed one is as good as unsigned; a verified one passes if awareness takes it, at most at the next clock.
-    if (verdict === 'unverified') return { kind: 'pass' }
-    if (verdict === 'verified' && entry.clock > clock)
-      return entry.clock > clock + 1 ? { kind: 'apply', clock: clock + 1 } : { kind: 'pass' }
+    // Checked already: a failed one is as good as unsigned, a verified one passes if awareness takes it as it is.
+    if (verdict === 'unverified' || (verdict === 'verified' && entry.clock > clock)) return { kind: 'pass' }
     return { kind: 'hold', state }
   }
   if (read.kind === 'tracked') {
@@ -267,14 +264,13 @@ export function settleHeld(
 
 /**
  * The clock a verified held state is applied with, given awareness's clock for its tab (`known`):
- * the one after awareness's, never its own, for a proven tab and a first state alike. So nothing
- * written first under its id keeps it out, and a relay that forwards a genuine state with a clock
- * far ahead cannot make the tab's own later renewals, with its real clocks, fall below the one
- * held (they would only refresh here, and not be passed on: peers that know the tab only through
- * this one would time it out).
+ * for a proven tab the one after awareness's, never its own; for a tab not proven here its own
+ * if awareness would take it, else the one after awareness's, so that nothing written first
+ * under its id keeps it out.
  */
-export function clockFor(known: { clock: number } | undefined): number {
-  return (known?.clock ?? 0) + 1
+export function clockFor(state: HeldState, known: { clock: number } | undefined, proven: boolean): number {
+  const next = (known?.clock ?? 0) + 1
+  return proven ? next : Math.max(state.entry.clock, next)
 }
 
 /**

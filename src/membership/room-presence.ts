@@ -355,7 +355,7 @@ export class RoomPresence {
     for (const [link, states] of byLink(apply)) {
       const entries = states.map((state) => {
         const { client } = state.entry
-        return { ...state.entry, clock: clockFor(meta.get(client)) }
+        return { ...state.entry, clock: clockFor(state, meta.get(client), this.#proven.has(client)) }
       })
       this.#applyFrom(link, entries)
     }
