@@ -576,6 +576,8 @@ describe('made-up tabs from one link, with real signatures', () => {
   const UPDATES = 60
   /** Made-up tabs per update: a guard counts updates, not their entries. */
   const TABS_PER_UPDATE = 8
+  /** Members in an honest room whose whole awareness a joiner gets in one update. */
+  const HONEST_ROOM = 100
 
   it("cost Bob at most the link's budget of signature checks, and Alice, over her own link, is still shown", async () => {
     const { signer, alice, bob, bobAwareness, deliver, relayAlice, members, destroy } = await aliceAndBob('parley-v1-madeup')
@@ -605,4 +607,36 @@ describe('made-up tabs from one link, with real signatures', () => {
       destroy()
     }
   }, 60_000)
+
+  it("leaves an honest joiner's first update alone: a neighbour's whole awareness of 100 members, all checked and shown", async () => {
+    const topic = 'parley-v1-joiner'
+    const bobAwareness = new Awareness(new Y.Doc())
+    const bob = new RoomPresence(bobAwareness, topic)
+    const neighbour = new Awareness(new Y.Doc())
+    const others: RoomPresence[] = []
+    try {
+      // 100 members, each a tab of its own; the neighbour's awareness holds them all, as one would after they joined.
+      for (let i = 0; i < HONEST_ROOM; i++) {
+        const awareness = new Awareness(new Y.Doc())
+        const presence = new RoomPresence(awareness, topic)
+        others.push(presence)
+        const signer = await signerFor(await generateSigningKeys())
+        await presence.join({ userId: signer.userId, name: `Member ${i}`, signer })
+        applyAwarenessUpdate(neighbour, encodeAwarenessUpdate(awareness, [awareness.clientID]), 'relay')
+      }
+      const whole = encodeAwarenessUpdate(neighbour, [...neighbour.getStates().keys()])
+      const entries: { client: number; clock: number; state: unknown }[] = []
+      const decoded = new Awareness(new Y.Doc())
+      applyAwarenessUpdate(decoded, whole, 'decode')
+      for (const [client, state] of decoded.getStates()) {
+        if (client !== decoded.clientID) entries.push({ client, clock: decoded.meta.get(client)?.clock ?? 0, state })
+      }
+      expect(bob.screenAwareness(entries)).toBe(false) // held while checked
+      await expect.poll(() => bob.view.members.filter((member) => member.verdict === 'verified').length).toBe(HONEST_ROOM)
+      expect(bob.checksRefused).toBe(0)
+    } finally {
+      for (const presence of others) presence.destroy()
+      bob.destroy()
+    }
+  })
 })
