@@ -25,6 +25,8 @@
 // Each link holds at most MAX_HELD_PER_CLIENT states per tab (`holdState`): a peer that floods
 // forgeries fills its own link's slots, never those of the links a tab's real states come over.
 // So a forger can neither freeze a tab's states nor time it out; its own clocks catch up.
+// `screenEntry` starts no check (give it the verdicts known so far): which checks a link may
+// make this peer start is RoomPresence's to decide (check-budget.ts).
 //
 // A goodbye a sibling tab carried (room/sibling-goodbyes.ts) comes marked: CARRIED_GOODBYE_FIELD
 // in the presence field, beside the signed meta, unsigned. The sibling may have closed alone,
@@ -278,10 +280,13 @@ export function clockFor(state: HeldState, known: { clock: number } | undefined,
  */
 export function withHeldFirstStates(state: PresenceState<MemberMeta>, held: HeldStates, proven: ProvenTabs): PresenceState<MemberMeta> {
   let shown: PresenceState<MemberMeta> | undefined
+  // Read once: per held tab, it made settling n held states cost n³ (a flood of made-up tabs).
+  let present: Set<string> | undefined
   for (const [client, states] of held) {
     if (proven.has(client)) continue
+    present ??= shownClients(state)
+    if (present.has(String(client))) continue
     const newest = states.reduce((a, b) => (b.meta.counter > a.meta.counter ? b : a))
-    if (isShown(shown ?? state, client)) continue
     shown ??= new Map([...state].map(([key, presence]) => [key, { metas: [...presence.metas] }]))
     const presence = shown.get(newest.key)
     if (presence === undefined) shown.set(newest.key, { metas: [newest.meta] })
@@ -290,11 +295,11 @@ export function withHeldFirstStates(state: PresenceState<MemberMeta>, held: Held
   return shown ?? state
 }
 
-/** Whether a presence state has a meta of this client. */
-function isShown(state: PresenceState<MemberMeta>, client: number): boolean {
-  const id = String(client)
-  for (const { metas } of state.values()) if (metas.some((meta) => clientOfRef(meta.ref) === id)) return true
-  return false
+/** The clients with a meta in a presence state. */
+function shownClients(state: PresenceState<MemberMeta>): Set<string> {
+  const clients = new Set<string>()
+  for (const { metas } of state.values()) for (const meta of metas) clients.add(clientOfRef(meta.ref))
+  return clients
 }
 
 /** An awareness update (y-protocols' encoding) with these entries, states as they are. */

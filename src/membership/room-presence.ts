@@ -43,7 +43,8 @@ import {
   type ScreenedLink,
 } from './held-states.js'
 import { recordProven, shownState, type AwarenessUpdateEntry, type ProvenTabs } from './proven-tabs.js'
-import { VerdictCache, presenceVerdict } from './verdicts.js'
+import { PresenceCheckBudget } from './check-budget.js'
+import { VerdictCache, knownPresenceVerdict, presenceVerdict } from './verdicts.js'
 
 /** Who this tab is, as presence shows it; with a signer, the claim is signed. */
 export interface PresenceUser {
@@ -123,6 +124,10 @@ export class RoomPresence {
   #held: HeldStates = new Map()
   /** Held states whose signature failed, dropped: a peer forged them. */
   #forgedStates = 0
+  /** Signature checks each link may still make this tab start (see check-budget.ts). */
+  readonly #checks = new PresenceCheckBudget()
+  /** Signed states dropped unchecked: their link had spent its budget of checks. */
+  #checksRefused = 0
   #destroyed = false
   readonly #sendsInFlight: SendsInFlight
 
@@ -158,7 +163,9 @@ export class RoomPresence {
    * reaches awareness before it verified, nor an unverified entry's clock keeps one out (see
    * held-states.ts). An update with a signed state to check, or a clock to hold back, is refused
    * as it is: its signed states are held until they are checked, and its other entries applied
-   * here, with the clocks allowed. The transport asks before y-webrtc applies the update.
+   * here, with the clocks allowed. A signed state whose check would start past its link's budget
+   * (check-budget.ts) is dropped unchecked and counted (`checksRefused`): a renewal brings it back.
+   * The transport asks before y-webrtc applies the update.
    */
   readonly screenAwareness = (entries: readonly AwarenessUpdateEntry[], link: ScreenedLink = UNNAMED_LINK): boolean => {
     const meta = this.#awareness.meta
@@ -168,7 +175,8 @@ export class RoomPresence {
       const tab = this.#proven.get(entry.client)
       // This tab's own state is y-protocols' business: it re-asserts it over anything newer.
       if (entry.client === own && tab === undefined) return { kind: 'pass' }
-      return screenEntry(entry, meta.get(entry.client), tab, this.#verdictOf, now)
+      // Known verdicts only: which checks to start is decided below, within the link's budget.
+      return screenEntry(entry, meta.get(entry.client), tab, this.#knownVerdictOf, now)
     })
     if (decisions.some((decision) => decision.kind === 'refuse')) return false
     for (const [i, decision] of decisions.entries()) {
@@ -185,9 +193,15 @@ export class RoomPresence {
       const entry = entries[i]
       if (entry === undefined || decision.kind === 'refuse' || decision.kind === 'refresh') continue
       if (decision.kind === 'hold') {
-        const { held, added } = holdState(this.#held, decision.state, link)
+        const { state } = decision
+        const { held, added } = holdState(this.#held, state, link)
+        if (!added) continue
+        if (knownPresenceVerdict(this.#verdicts, this.#topic, state.key, state.meta) === undefined && !this.#checks.take(link, now)) {
+          this.#checksRefused++
+          continue
+        }
         this.#held = held
-        heldFirst ||= added && !this.#proven.has(entry.client)
+        heldFirst ||= !this.#proven.has(entry.client)
       } else admitted.push(decision.kind === 'apply' ? { ...entry, clock: decision.clock } : entry)
     }
     if (admitted.length > 0) this.#applyFrom(link, admitted)
@@ -200,6 +214,11 @@ export class RoomPresence {
   /** Held newer states of proven tabs that a peer forged, dropped (diagnostics). */
   get forgedStates(): number {
     return this.#forgedStates
+  }
+
+  /** Signed states from other peers dropped unchecked, past their link's budget of checks (diagnostics). */
+  get checksRefused(): number {
+    return this.#checksRefused
   }
 
   /** Shows this tab in the room as `user` (again, with a new name, if already shown). */
@@ -302,6 +321,9 @@ export class RoomPresence {
   }
 
   readonly #verdictOf: MetaVerdict = (key, meta) => presenceVerdict(this.#verdicts, this.#topic, key, meta)
+
+  /** A verdict as far as known, starting no check: one not started yet reads as pending. */
+  readonly #knownVerdictOf: MetaVerdict = (key, meta) => knownPresenceVerdict(this.#verdicts, this.#topic, key, meta) ?? 'pending'
 
   /** A check settled: a held state may be ready; then the view. */
   #settled(): void {

@@ -46,6 +46,11 @@ export class VerdictCache {
     return 'pending'
   }
 
+  /** The verdict for `key` if a check of it started (pending) or settled, else undefined; starts nothing. */
+  known(key: string): Verdict | undefined {
+    return this.#verdicts.get(key)
+  }
+
   #remember(key: string, verdict: Verdict): void {
     this.#verdicts.delete(key)
     this.#verdicts.set(key, verdict)
@@ -77,14 +82,30 @@ export function messageVerdict(cache: VerdictCache, topic: string, message: Mess
   return cache.get(known.key, () => verifySigned(message.authorId, publicKey, signature, messageBytes(topic, { ...message, publicKey })))
 }
 
+/** What checking one tab's claim takes: the cache key of what it signed, and the check; null when unsigned. */
+function presenceClaim(topic: string, key: string, meta: Meta<SignedClaim>): { id: string; check: () => Promise<boolean> } | null {
+  const { publicKey, signature, counter, name, typing, since, left } = meta
+  if (publicKey === undefined || signature === undefined || counter === undefined) return null
+  const clientID = Number(clientOfRef(meta.ref))
+  if (!Number.isSafeInteger(clientID)) return null
+  const fields = { counter, name, typing, since, left }
+  return {
+    id: JSON.stringify([topic, clientID, key, publicKey, signature, counter, name, typing, since, left === true]),
+    check: () => verifySigned(key, publicKey, signature, presenceBytes(topic, clientID, key, publicKey, fields)),
+  }
+}
+
 /** The verdict on one tab's claim to be user `key`, over everything its meta shows; unsigned is unverified. */
 export function presenceVerdict(cache: VerdictCache, topic: string, key: string, meta: Meta<SignedClaim>): Verdict {
-  const { publicKey, signature, counter, name, typing, since, left } = meta
-  if (publicKey === undefined || signature === undefined || counter === undefined) return 'unverified'
-  const clientID = Number(clientOfRef(meta.ref))
-  if (!Number.isSafeInteger(clientID)) return 'unverified'
-  const fields = { counter, name, typing, since, left }
-  return cache.get(JSON.stringify([topic, clientID, key, publicKey, signature, counter, name, typing, since, left === true]), () =>
-    verifySigned(key, publicKey, signature, presenceBytes(topic, clientID, key, publicKey, fields)),
-  )
+  const claim = presenceClaim(topic, key, meta)
+  return claim === null ? 'unverified' : cache.get(claim.id, claim.check)
+}
+
+/**
+ * The verdict on a claim as far as it is known, starting no check: undefined when its check has
+ * not started (a signature check costs; the room decides which to start). Unsigned is unverified.
+ */
+export function knownPresenceVerdict(cache: VerdictCache, topic: string, key: string, meta: Meta<SignedClaim>): Verdict | undefined {
+  const claim = presenceClaim(topic, key, meta)
+  return claim === null ? 'unverified' : cache.known(claim.id)
 }

@@ -91,6 +91,8 @@ export interface RoomStats extends TransportStats {
   restoredAnnotations: number
   /** Newer presence states of verified tabs that failed their check: some peer forged them. */
   forgedPresence: number
+  /** Signed presence states dropped unchecked: the link they came over had spent its budget of checks. */
+  presenceChecksRefused: number
 }
 
 /**
@@ -332,6 +334,7 @@ export class Room {
       hiddenAnnotations: this.#annotations.hidden,
       restoredAnnotations: this.#annotations.restored,
       forgedPresence: this.presence.forgedStates,
+      presenceChecksRefused: this.presence.checksRefused,
     }
   }
 

@@ -55,10 +55,12 @@ export function roomUrl(siteUrl: string, signalingUrl: string, room: string): st
 
 /**
  * Opens the room in a new window (a browser context of its own, like a separate profile)
- * and joins under `name`. More tabs of that profile: `page.context().newPage()`.
+ * and joins under `name`; `initScript` runs in the page before its own scripts (to observe it).
+ * More tabs of that profile: `page.context().newPage()`.
  */
-export async function joinRoom(browser: Browser, url: string, name: string): Promise<Page> {
+export async function joinRoom(browser: Browser, url: string, name: string, initScript?: () => void): Promise<Page> {
   const context = await browser.newContext()
+  if (initScript !== undefined) await context.addInitScript(initScript)
   const page = await context.newPage()
   await page.goto(url)
   await page.getByRole('textbox', { name: 'Your name' }).fill(name)

@@ -11,6 +11,7 @@ import { WebrtcProvider, type WebrtcConn } from 'y-webrtc'
 import type { Page } from 'playwright-core'
 import { topicFor } from '../../src/address/index.js'
 import { generateSigningKeys, signerFor } from '../../src/identity/index.js'
+import { PRESENCE_CHECK_BURST, PRESENCE_CHECKS_PER_SECOND } from '../../src/membership/check-budget.js'
 import { Room } from '../../src/room/index.js'
 import { joinRoom, roomUrl, shownFingerprints, shownMembers, shownNotices, shownTyping, uniqueRoom, useChatStack } from './harness.js'
 
@@ -21,6 +22,10 @@ globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 const SHOW_TIMEOUT_MS = 15_000
 /** A client ID the hostile peer makes up for a tab of its own. */
 const MALLORY_CLIENT = 4_242_001
+/** Awareness updates of made-up tabs the hostile peer sends at once: within a peer guard's burst (AWARENESS_BURST, 60). */
+const MADE_UP_UPDATES = 50
+/** Made-up tabs in each of them: a guard counts updates, not entries. */
+const MADE_UP_TABS_PER_UPDATE = 60
 
 const stack = useChatStack(2)
 
@@ -42,8 +47,8 @@ interface Hostile {
   close(): void
 }
 
-/** Alice joins, then the hostile peer, then Bob (so the peer knows which link is Bob's). */
-async function roomWithHostile(label: string): Promise<{ a: Page; b: Page; hostile: Hostile }> {
+/** Alice joins, then the hostile peer, then Bob (so the peer knows which link is Bob's; `bobInit` runs in his page first). */
+async function roomWithHostile(label: string, bobInit?: () => void): Promise<{ a: Page; b: Page; hostile: Hostile }> {
   const room = uniqueRoom(label)
   const url = roomUrl(stack.site.url, stack.signaling.url, room)
   const a = await joinRoom(stack.browsers[0], url, 'Alice')
@@ -59,7 +64,7 @@ async function roomWithHostile(label: string): Promise<{ a: Page; b: Page; hosti
       | undefined
   await expect.poll(() => connected().length, { timeout: SHOW_TIMEOUT_MS }).toBe(1)
   const toAlice = connected()[0]
-  const b = await joinRoom(stack.browsers[1], url, 'Bob')
+  const b = await joinRoom(stack.browsers[1], url, 'Bob', bobInit)
   await expect.poll(() => connected().length, { timeout: SHOW_TIMEOUT_MS }).toBe(2)
   const toBob = connected().find((conn) => conn !== toAlice) as WebrtcConn
   await expect.poll(() => presenceOf('Alice')?.[1].presence.meta.signature, { timeout: SHOW_TIMEOUT_MS }).toBeDefined()
@@ -84,11 +89,18 @@ async function roomWithHostile(label: string): Promise<{ a: Page; b: Page; hosti
 
 /** Sends Bob, and only Bob, an awareness update with one entry, as y-webrtc frames it. */
 function sendToBob(hostile: Pick<Hostile, 'toBob'>, client: number, clock: number, state: unknown): void {
+  sendEntriesToBob(hostile, [{ client, clock, state }])
+}
+
+/** Sends Bob, and only Bob, an awareness update with these entries, as y-webrtc frames it. */
+function sendEntriesToBob(hostile: Pick<Hostile, 'toBob'>, entries: readonly { client: number; clock: number; state: unknown }[]): void {
   const update = encoding.createEncoder()
-  encoding.writeVarUint(update, 1)
-  encoding.writeVarUint(update, client)
-  encoding.writeVarUint(update, clock)
-  encoding.writeVarString(update, JSON.stringify(state))
+  encoding.writeVarUint(update, entries.length)
+  for (const { client, clock, state } of entries) {
+    encoding.writeVarUint(update, client)
+    encoding.writeVarUint(update, clock)
+    encoding.writeVarString(update, JSON.stringify(state))
+  }
   const message = encoding.createEncoder()
   encoding.writeVarUint(message, 1) // y-webrtc's awareness message
   encoding.writeVarUint8Array(message, encoding.toUint8Array(update))
@@ -108,6 +120,21 @@ const forgedPresence = (page: Page) =>
   page.evaluate(
     () => (document.querySelector('parley-chat') as unknown as { stats(): { forgedPresence: number } | null }).stats()?.forgedPresence,
   )
+
+/** Counts, in the page, the signatures WebCrypto verifies (in `window.parleyVerifications`): an init script. */
+function countVerifications(): void {
+  const subtle = crypto.subtle
+  const verify = subtle.verify.bind(subtle)
+  const counted = window as unknown as { parleyVerifications: number }
+  counted.parleyVerifications = 0
+  subtle.verify = (...args: Parameters<SubtleCrypto['verify']>) => {
+    counted.parleyVerifications++
+    return verify(...args)
+  }
+}
+
+/** The signatures the page verified so far (see countVerifications). */
+const verifications = (page: Page) => page.evaluate(() => (window as unknown as { parleyVerifications: number }).parleyVerifications)
 
 describe('a hostile peer against presence', () => {
   it("cannot show Alice's signed state under another name as Alice's", async () => {
@@ -265,6 +292,56 @@ describe('a hostile peer against presence', () => {
       // The real Alice types: Bob sees both, each for what it is.
       await a.getByRole('textbox', { name: 'Message' }).pressSequentially('hi')
       await expect.poll(() => shownTyping(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 }).toBe('Alice and ⚠ Alice (unverified) are typing…')
+    } finally {
+      hostile.close()
+    }
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it("cannot make Bob verify the signatures of thousands of made-up tabs, nor keep Alice's states from him", async () => {
+    const { a, b, hostile } = await roomWithHostile('made-up', countVerifications)
+    try {
+      // A real key, so that each check gets as far as WebCrypto; one signature under every made-up
+      // tab, which fails for all of them (it covers the client id).
+      const mallory = await signerFor(await generateSigningKeys())
+      const meta = { name: 'Mallory', typing: false, since: 1, publicKey: mallory.publicKey, signature: 'A'.repeat(86), counter: 1 }
+      const state = { presence: { key: mallory.userId, meta, version: 1 } }
+      const before = await verifications(b)
+      const started = Date.now()
+      // As many updates as Bob's guard lets through in a burst, each with many first states.
+      for (let update = 0; update < MADE_UP_UPDATES; update++) {
+        sendEntriesToBob(
+          hostile,
+          Array.from({ length: MADE_UP_TABS_PER_UPDATE }, (_, i) => ({
+            client: 1_000_000 + update * MADE_UP_TABS_PER_UPDATE + i,
+            clock: 1,
+            state,
+          })),
+        )
+      }
+      // A marker, last on the same ordered link: once Bob shows it, he has read the flood, and settled its checks.
+      const marker: PresenceField = { key: 'marker', meta: { name: 'Marker', typing: false, since: 1 }, version: 1 }
+      sendToBob(hostile, MALLORY_CLIENT, 1, { presence: marker })
+      const withoutTabCounts = async () => (await sortedMembers(b)).map((member) => member.replace(/ \d+ tabs$/, ''))
+      await expect
+        .poll(withoutTabCounts, { timeout: SHOW_TIMEOUT_MS, interval: 50 })
+        .toEqual(['Alice', 'Bob (you)', '⚠ Mallory (unverified)', '⚠ Marker (unverified)'].sort())
+      const seconds = (Date.now() - started) / 1000
+      // At most the link's burst, and its rate for as long as the flood took (Bob checked nothing else meanwhile).
+      expect((await verifications(b)) - before).toBeLessThanOrEqual(PRESENCE_CHECK_BURST + Math.ceil(seconds * PRESENCE_CHECKS_PER_SECOND))
+      const refused = await b.evaluate(
+        () =>
+          (document.querySelector('parley-chat') as unknown as { stats(): { presenceChecksRefused: number } | null }).stats()
+            ?.presenceChecksRefused,
+      )
+      expect(refused).toBeGreaterThanOrEqual(
+        MADE_UP_UPDATES * MADE_UP_TABS_PER_UPDATE - PRESENCE_CHECK_BURST - Math.ceil(seconds * PRESENCE_CHECKS_PER_SECOND),
+      )
+      // Alice, over her own link, still counts: she types, then stops.
+      await a.getByRole('textbox', { name: 'Message' }).pressSequentially('hi')
+      await expect.poll(() => shownTyping(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 }).toBe('Alice is typing…')
+      await a.getByRole('textbox', { name: 'Message' }).press('Enter')
+      await expect.poll(() => shownTyping(b), { timeout: SHOW_TIMEOUT_MS, interval: 50 }).toBe('')
     } finally {
       hostile.close()
     }

@@ -1,9 +1,9 @@
 // Held presence states and the clocks awareness takes for proven tabs: the pure screen, and two
 // RoomPresences with real Ed25519 keys facing a peer that forges a far-ahead awareness clock.
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
-import { generateSigningKeys, signerFor } from '../../src/identity/index.js'
+import { generateSigningKeys, presenceBytes, signerFor } from '../../src/identity/index.js'
 import type { PresenceState } from '../../src/presence/index.js'
 import type { MemberMeta, MetaVerdict } from '../../src/membership/members.js'
 import {
@@ -22,6 +22,7 @@ import {
 } from '../../src/membership/held-states.js'
 import type { ProvenTab } from '../../src/membership/proven-tabs.js'
 import { RoomPresence } from '../../src/membership/room-presence.js'
+import { PRESENCE_CHECK_BURST, PRESENCE_CHECKS_PER_SECOND } from '../../src/membership/check-budget.js'
 
 /** A link as the transport names one (see ScreenedLink): a new one per call, applying with no origin. */
 const newLink = (): ScreenedLink => ({ replay: (apply) => apply(null) })
@@ -566,6 +567,76 @@ describe('forgeries filling held slots, with real signatures', () => {
       await expect.poll(members).toEqual(['Alice verified'])
     } finally {
       destroy()
+    }
+  })
+})
+
+describe('made-up tabs from one link, with real signatures', () => {
+  /** Awareness updates a peer guard lets one link deliver in a burst (peer-guard.ts AWARENESS_BURST). */
+  const UPDATES = 60
+  /** Made-up tabs per update: a guard counts updates, not their entries. */
+  const TABS_PER_UPDATE = 8
+  /** Members in an honest room whose whole awareness a joiner gets in one update. */
+  const HONEST_ROOM = 100
+
+  it("cost Bob at most the link's budget of signature checks, and Alice, over her own link, is still shown", async () => {
+    const { signer, alice, bob, bobAwareness, deliver, relayAlice, members, destroy } = await aliceAndBob('parley-v1-madeup')
+    const mallory = await signerFor(await generateSigningKeys())
+    // One real signature, of tab 1's first state, under every made-up tab: each one's check fails, but costs a verification.
+    const meta = { name: 'Mallory', typing: false, since: 1, counter: 1 }
+    const signature = await mallory.sign(presenceBytes('parley-v1-madeup', 1, mallory.userId, mallory.publicKey, meta))
+    const state = { presence: { key: mallory.userId, meta: { ...meta, publicKey: mallory.publicKey, signature }, version: 1 } }
+    const verify = vi.spyOn(crypto.subtle, 'verify')
+    try {
+      const started = Date.now()
+      for (let update = 0; update < UPDATES; update++) {
+        deliver(Array.from({ length: TABS_PER_UPDATE }, (_, i) => ({ client: 1_000_000 + update * TABS_PER_UPDATE + i, clock: 1, state })))
+      }
+      // The flood took this long to deliver: what the link's budget refilled by meanwhile.
+      const seconds = (Date.now() - started) / 1000
+      await alice.join({ userId: signer.userId, name: 'Alice', signer })
+      relayAlice()
+      // Once every check Bob started settled, he shows Alice, and the made-up tabs he let in as unverified.
+      await expect.poll(() => members().sort(), { timeout: 45_000 }).toEqual(['Alice verified', 'Mallory unverified'])
+      // Alice's own check, and the budget's burst plus its rate for the time the flood took.
+      expect(verify.mock.calls.length).toBeLessThanOrEqual(1 + PRESENCE_CHECK_BURST + Math.ceil(seconds * PRESENCE_CHECKS_PER_SECOND))
+      expect(bobAwareness.getStates().size).toBeLessThanOrEqual(2 + PRESENCE_CHECK_BURST + Math.ceil(seconds * PRESENCE_CHECKS_PER_SECOND))
+      expect(bob.checksRefused).toBeGreaterThanOrEqual(UPDATES * TABS_PER_UPDATE - verify.mock.calls.length)
+    } finally {
+      verify.mockRestore()
+      destroy()
+    }
+  }, 60_000)
+
+  it("leaves an honest joiner's first update alone: a neighbour's whole awareness of 100 members, all checked and shown", async () => {
+    const topic = 'parley-v1-joiner'
+    const bobAwareness = new Awareness(new Y.Doc())
+    const bob = new RoomPresence(bobAwareness, topic)
+    const neighbour = new Awareness(new Y.Doc())
+    const others: RoomPresence[] = []
+    try {
+      // 100 members, each a tab of its own; the neighbour's awareness holds them all, as one would after they joined.
+      for (let i = 0; i < HONEST_ROOM; i++) {
+        const awareness = new Awareness(new Y.Doc())
+        const presence = new RoomPresence(awareness, topic)
+        others.push(presence)
+        const signer = await signerFor(await generateSigningKeys())
+        await presence.join({ userId: signer.userId, name: `Member ${i}`, signer })
+        applyAwarenessUpdate(neighbour, encodeAwarenessUpdate(awareness, [awareness.clientID]), 'relay')
+      }
+      const whole = encodeAwarenessUpdate(neighbour, [...neighbour.getStates().keys()])
+      const entries: { client: number; clock: number; state: unknown }[] = []
+      const decoded = new Awareness(new Y.Doc())
+      applyAwarenessUpdate(decoded, whole, 'decode')
+      for (const [client, state] of decoded.getStates()) {
+        if (client !== decoded.clientID) entries.push({ client, clock: decoded.meta.get(client)?.clock ?? 0, state })
+      }
+      expect(bob.screenAwareness(entries)).toBe(false) // held while checked
+      await expect.poll(() => bob.view.members.filter((member) => member.verdict === 'verified').length).toBe(HONEST_ROOM)
+      expect(bob.checksRefused).toBe(0)
+    } finally {
+      for (const presence of others) presence.destroy()
+      bob.destroy()
     }
   })
 })

@@ -68,6 +68,7 @@ describe('Room.stats', () => {
       hiddenAnnotations: 0,
       restoredAnnotations: 0,
       forgedPresence: 0,
+      presenceChecksRefused: 0,
       framing: {
         droppedMessages: 0,
         violations: 0,
