@@ -102,6 +102,8 @@ export class RoomPresence {
   #since = Number.POSITIVE_INFINITY
   /** Who this tab shows itself as; null before join() and after leave(). */
   #user: PresenceUser | null = null
+  /** The user id this tab joined as last, kept after it left: the profile's, for its siblings' goodbyes. */
+  #userKey: string | null = null
   /**
    * Raised with every state this tab asks for, signed or not (by two: the state's counter and its
    * goodbye's just above it); only the newest is published.
@@ -206,7 +208,16 @@ export class RoomPresence {
   async join(user: PresenceUser, now = Date.now()): Promise<void> {
     if (this.#user === null) this.#since = now
     this.#user = user
+    this.#userKey = user.userId
     await this.#publish()
+  }
+
+  /**
+   * The user id this tab joined as (the profile's), from join() on and still once it left; null
+   * before it ever joined. Known while the tab's first state is still being signed, unlike its goodbye.
+   */
+  get userKey(): string | null {
+    return this.#userKey
   }
 
   /** This tab's signed goodbye, ready for its siblings to carry (room/sibling-goodbyes.ts); null when none is. */

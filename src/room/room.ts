@@ -421,12 +421,15 @@ export class Room {
     removeAwarenessStates(this.#awareness, [this.#awareness.clientID], 'window unload')
   }
 
-  /** Publishes this tab's signed goodbye, and those it carries for siblings that some peers have no link to. */
+  /**
+   * Publishes this tab's signed goodbye, and those it carries for siblings that some peers have no
+   * link to: these too when it has none of its own (its first state still being signed).
+   */
   #sayGoodbyes(): void {
-    const key = this.presence.goodbye?.key
+    const key = this.presence.userKey
     this.#siblings.keep()
     this.presence.sayGoodbye()
-    if (key !== undefined) this.#siblings.publish(key)
+    if (key !== null) this.#siblings.publish(key)
   }
 
   #reset(): void {

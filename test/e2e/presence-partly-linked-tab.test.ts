@@ -73,6 +73,37 @@ describe('a window whose tabs are linked to some peers but not others', () => {
     await Promise.all([a.close(), c.close()])
   })
 
+  it('leaves every remaining peer’s list when its newest tab’s first state is still being signed', async () => {
+    const room = uniqueRoom('partly-linked-new-tab')
+    // As above, but Bob's second tab never finishes signing its first state (signing is async and
+    // takes milliseconds; the stall stands for a window closed in them): it relays its sibling to
+    // Alice, has no goodbye of its own, and must still publish the one it carries for the first.
+    const c = await joinRoom(carol(), roomUrl(stack.site.url, stack.signaling.url, room), 'Carol')
+    const b = await joinRoom(bob(), roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
+    await expectMembers(c, ['Bob', 'Carol (you)'])
+    const b2 = await b.context().newPage()
+    await b2.addInitScript(() => {
+      const sign = crypto.subtle.sign.bind(crypto.subtle)
+      crypto.subtle.sign = (algorithm, key, data) =>
+        key.algorithm.name === 'Ed25519' ? new Promise<ArrayBuffer>(() => {}) : sign(algorithm, key, data)
+    })
+    await b2.goto(roomUrl(stack.site.url, otherSignaling.url, room))
+    await composer(b2).waitFor()
+    const a = await joinRoom(alice(), roomUrl(stack.site.url, otherSignaling.url, room), 'Alice')
+    await expect.poll(() => Promise.all([b, b2, a, c].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1, 1, 1])
+    // Alice hears Bob's first tab through the second, which shows nothing of its own.
+    await expectMembers(a, ['Alice (you)', 'Bob', 'Carol'])
+    await expectMembers(c, ['Alice', 'Bob', 'Carol (you)'])
+
+    // The window closes with the second tab unloading first: the first tab's own goodbye then
+    // finds no one to relay it to Alice, and only the copy the second tab carried can.
+    await b2.close({ runBeforeUnload: true })
+    await b.close({ runBeforeUnload: true })
+    await expectMembers(a, ['Alice (you)', 'Carol'], GOODBYE_BOUND_MS)
+    await expectMembers(c, ['Alice', 'Carol (you)'], GOODBYE_BOUND_MS)
+    await Promise.all([a.close(), c.close()])
+  })
+
   it('keeps a tab that stays, without a leave, when its sibling closes alone', async () => {
     const room = uniqueRoom('partly-linked-stays')
     const [one, other] = [stack.signaling.url, otherSignaling.url].map((signaling) => roomUrl(stack.site.url, signaling, room))

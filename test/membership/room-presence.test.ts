@@ -103,6 +103,28 @@ describe('RoomPresence leaving without closing', () => {
   })
 })
 
+describe('RoomPresence.userKey', () => {
+  it('names the user from join() on, before the first state is signed, and after the tab left', async () => {
+    const signer = await signerFor(await generateSigningKeys())
+    const awareness = new Awareness(new Y.Doc())
+    const presence = new RoomPresence(awareness, 'topic')
+    try {
+      expect(presence.userKey).toBeNull()
+      const joined = presence.join({ userId: signer.userId, name: 'Alice', signer })
+      // Signing is async: no goodbye yet, but the tab's siblings' goodbyes are the user's to publish.
+      expect(presence.goodbye).toBeNull()
+      expect(presence.userKey).toBe(signer.userId)
+      await joined
+      presence.sayGoodbye()
+      presence.leave()
+      expect(presence.userKey).toBe(signer.userId)
+    } finally {
+      presence.destroy()
+      awareness.destroy()
+    }
+  })
+})
+
 describe('RoomPresence when a sibling published its goodbye', () => {
   it('says a new state above the goodbye while it stays', async () => {
     const signer = await signerFor(await generateSigningKeys())
