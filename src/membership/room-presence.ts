@@ -116,6 +116,8 @@ export class RoomPresence {
   /** Every user this tab has shown, so a return after a drop is announced. */
   #seen = new Set<string>()
   #listeners = new Set<PresenceListener>()
+  /** Told of each new goodbye before the state it belongs to is published (see onGoodbye). */
+  #goodbyeListeners = new Set<() => void>()
   #stop: () => void
   #topic: string
   #verdicts = new VerdictCache(() => this.#settled())
@@ -268,6 +270,17 @@ export class RoomPresence {
     return () => this.#listeners.delete(listener)
   }
 
+  /**
+   * Calls `listener` with each new goodbye (read `goodbye`), before the state it belongs to is
+   * published: what the listener posts goes out ahead of that state, so a sibling that carries
+   * the goodbye (room/sibling-goodbyes.ts) never holds one below the state peers heard from it.
+   * Returns an unsubscribe function.
+   */
+  onGoodbye(listener: () => void): () => void {
+    this.#goodbyeListeners.add(listener)
+    return () => this.#goodbyeListeners.delete(listener)
+  }
+
   /** Stops timers and listeners, and leaves. */
   destroy(): void {
     this.#destroyed = true
@@ -275,6 +288,7 @@ export class RoomPresence {
     if (this.#typingTimer !== null) clearTimeout(this.#typingTimer)
     if (this.#settleTimer !== null) clearTimeout(this.#settleTimer)
     this.#listeners.clear()
+    this.#goodbyeListeners.clear()
     this.#stop()
     this.#presence.destroy()
   }
@@ -309,6 +323,7 @@ export class RoomPresence {
     }
     if (goodbyeCounter !== this.#counter || this.#user !== user || this.#destroyed) return
     this.#goodbye = goodbye
+    for (const listener of this.#goodbyeListeners) listener()
     this.#presence.track(user.userId, meta)
   }
 

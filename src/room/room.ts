@@ -181,6 +181,9 @@ export class Room {
       () => this.presence.goodbye,
       () => this.#transport.linkedClients(),
     )
+    // A new goodbye goes to the siblings before its state: both leave on BroadcastChannels, which
+    // deliver in the order posted, so no sibling hears the state first.
+    this.presence.onGoodbye(() => this.#siblings.refresh())
     this.presence.onChange(() => this.#siblings.refresh())
     globalThis.addEventListener?.('pagehide', this.#onPageHide)
     this.#reset()

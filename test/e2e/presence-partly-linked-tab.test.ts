@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { startSignalingServer } from '../../signaling/index.js'
+import { topicFor } from '../../src/address/index.js'
 import {
   composer,
   expectMessages,
@@ -104,6 +105,32 @@ describe('a window whose tabs are linked to some peers but not others', () => {
     await Promise.all([a.close(), c.close()])
   })
 
+  it('hands each new goodbye to the siblings before the state it belongs to reaches them', async () => {
+    const room = uniqueRoom('partly-linked-order')
+    const c = await joinRoom(carol(), roomUrl(stack.site.url, stack.signaling.url, room), 'Carol')
+    const b = await joinRoom(bob(), roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
+    const b2 = await b.context().newPage()
+    await b2.goto(roomUrl(stack.site.url, otherSignaling.url, room))
+    await composer(b2).waitFor()
+    const a = await joinRoom(alice(), roomUrl(stack.site.url, otherSignaling.url, room), 'Alice')
+    await expectMembers(a, ['Alice (you)', 'Bob 2 tabs', 'Carol'])
+    await expect.poll(() => Promise.all([b, b2, a, c].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1, 1, 1])
+
+    // Bob's second tab notes, in arrival order, the goodbyes its siblings hand over and the
+    // states y-webrtc's BroadcastChannel brings, while Alice (not linked to his first tab) keeps
+    // the first tab handing over its goodbye with every state it signs.
+    await b2.evaluate(readSiblingChannels, topicFor({ name: room, secret: null }))
+    const heard = async () => outOfOrder(await b2.evaluate(() => (window as unknown as Heard).heard))
+    const transitions = 10
+    for (let i = 0; i < transitions; i++) {
+      // Typing starts, then stops: each a new signed state, with its goodbye.
+      await composer(b).fill(i % 2 === 0 ? 'typing…' : '')
+      await expect.poll(async () => (await heard()).states, { timeout: 20_000 }).toBe(i + 1)
+    }
+    expect(await heard()).toEqual({ states: transitions, late: [] })
+    await Promise.all([a.close(), b.close(), b2.close(), c.close()])
+  })
+
   it('keeps a tab that stays, without a leave, when its sibling closes alone', async () => {
     const room = uniqueRoom('partly-linked-stays')
     const [one, other] = [stack.signaling.url, otherSignaling.url].map((signaling) => roomUrl(stack.site.url, signaling, room))
@@ -135,3 +162,72 @@ describe('a window whose tabs are linked to some peers but not others', () => {
     await Promise.all([a.close(), a2.close(), b2.close(), c.close()])
   })
 })
+
+/** What a page heard on the siblings' two BroadcastChannels, in order: a goodbye or a state, by tab and counter. */
+interface Heard {
+  heard: { kind: 'goodbye' | 'state'; client: number; counter: number }[]
+}
+
+/**
+ * Runs in a page: notes what arrives on `parley-goodbyes/<topic>` (goodbyes siblings hand over)
+ * and on y-webrtc's BroadcastChannel `<topic>` (awareness states; a public room's are not encrypted).
+ */
+function readSiblingChannels(topic: string): void {
+  const heard: Heard['heard'] = []
+  ;(window as unknown as Heard).heard = heard
+  new BroadcastChannel(`parley-goodbyes/${topic}`).onmessage = (
+    event: MessageEvent<{ client: number; meta: { counter?: number } | null }>,
+  ) => {
+    const counter = event.data.meta?.counter
+    if (typeof counter === 'number') heard.push({ kind: 'goodbye', client: event.data.client, counter })
+  }
+  new BroadcastChannel(topic).onmessage = (event: MessageEvent<Uint8Array>) => {
+    // y-protocols' encoding: message type (1: awareness), the update's length, then its entries.
+    const bytes = new Uint8Array(event.data)
+    let at = 0
+    const uint = (): number => {
+      let value = 0
+      for (let shift = 1; ; shift *= 128) {
+        const byte = bytes[at++] ?? 0
+        value += (byte & 0x7f) * shift
+        if (byte < 0x80) return value
+      }
+    }
+    if (uint() !== 1) return
+    uint()
+    for (let entries = uint(); entries > 0; entries--) {
+      const client = uint()
+      uint() // clock
+      const length = uint()
+      const state = JSON.parse(new TextDecoder().decode(bytes.subarray(at, at + length))) as {
+        presence?: { meta?: { counter?: number; left?: boolean } } | null
+      } | null
+      at += length
+      const meta = state?.presence?.meta
+      if (typeof meta?.counter === 'number' && meta.left !== true) heard.push({ kind: 'state', client, counter: meta.counter })
+    }
+  }
+}
+
+/**
+ * The new states of tabs that hand over their goodbye (counted), and those among them that
+ * arrived before their goodbye (the next counter) had: a sibling closing between the two would
+ * carry a goodbye below the state its peers hold.
+ */
+function outOfOrder(heard: Heard['heard']): { states: number; late: string[] } {
+  // The first goodbye heard from each tab: states below its own (a renewal of one signed before
+  // the page listened) are not new.
+  const firstGoodbye = new Map<number, number>()
+  for (const { kind, client, counter } of heard) if (kind === 'goodbye' && !firstGoodbye.has(client)) firstGoodbye.set(client, counter)
+  const goodbyes = new Set<string>()
+  const seen = new Set<string>()
+  const late: string[] = []
+  for (const { kind, client, counter } of heard) {
+    if (kind === 'goodbye') goodbyes.add(`${client}/${counter}`)
+    else if (counter + 1 >= (firstGoodbye.get(client) ?? Number.POSITIVE_INFINITY) && !seen.has(`${client}/${counter}`)) {
+      seen.add(`${client}/${counter}`)
+      if (!goodbyes.has(`${client}/${counter + 1}`)) late.push(`${client}/${counter}`)
+    }
+  }
+  return { states: seen.size, late }
+}
