@@ -1,6 +1,6 @@
 // Window-close benchmark: how fast peers that had no link to a tab see it leave when its whole
 // window closes, its goodbye carried by a sibling (src/room/sibling-goodbyes.ts).
-// Run alone: npx tsx bench/window-close.ts [--trials N] [--typing] [--baseline REV]
+// Run alone: npx tsx bench/window-close.ts [--trials N] [--typing | --crash] [--baseline REV]
 //
 // Three browsers and two signaling servers, as test/e2e/presence-partly-linked-tab.test.ts
 // stages them: Bob's first tab and Carol on one server, Bob's second tab and Alice on the other,
@@ -11,6 +11,9 @@
 // after the keystroke, in turn), so that its new state and goodbye are signed, published and
 // handed to the second tab as the tabs unload: a second tab that relayed the new state to Alice
 // but carried the previous goodbye would leave Bob listed there for 30 s.
+// --crash: Bob's first tab crashes instead (Chromium's Page.crash, no pagehide) and the second
+// stays: the time is to that tab gone from each list (Bob shown with one tab). Carol is linked to
+// it; Alice heard it only through the second tab.
 // --baseline REV: the site built from git revision REV is measured too, trials alternating.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -71,15 +74,19 @@ async function openTab(browser: Browser, url: string, name: string): Promise<Pag
   return page
 }
 
+/** What ends Bob's first tab: his window closing (after typing or not), or that tab crashing alone. */
+export type WindowCloseMode = 'close' | 'typing' | 'crash'
+
 /**
- * One trial: ms from the close to Bob gone at Carol and at Alice (null: missed). With `typing`,
- * Bob's first tab starts typing right before the close.
+ * One trial: ms from the close to Bob gone at Carol and at Alice (null: missed). With 'typing',
+ * Bob's first tab starts typing right before the close; with 'crash', that tab crashes and the
+ * time is to it gone.
  */
 async function trial(
   browsers: Browser[],
   urls: (room: string) => [string, string],
   index: number,
-  typing: boolean,
+  mode: WindowCloseMode,
 ): Promise<Map<string, { ms: number | null; typingSeen: boolean }>> {
   const [alice, bob, carol] = browsers as [Browser, Browser, Browser]
   const [one, other] = urls(`bench-window-${index}-${Date.now()}`)
@@ -92,16 +99,23 @@ async function trial(
     const bobsTabs = `(${othersExpression}).some(m => m.name === 'Bob' && m.tabs === 2)`
     for (const page of [a, c]) await seenAt(page, bobsTabs, SETUP_TIMEOUT_MS)
     for (const page of [a, b, b2, c]) await seenAt(page, `(${linksExpression}) === 1`, SETUP_TIMEOUT_MS)
-    const bobGone = `!(${othersExpression}).some(m => m.name === 'Bob')`
+    const bobGone =
+      mode === 'crash'
+        ? `(${othersExpression}).some(m => m.name === 'Bob' && m.tabs === 1)`
+        : `!(${othersExpression}).some(m => m.name === 'Bob')`
     const seen = [c, a].map((page) => seenAt(page, bobGone))
-    if (typing) {
+    if (mode === 'typing') {
       for (const page of [c, a]) await page.evaluate(watchTyping)
       await b.getByRole('textbox', { name: 'Message' }).fill('x')
       const delay = TYPING_CLOSE_DELAYS_MS[index % TYPING_CLOSE_DELAYS_MS.length] ?? 0
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
     }
     const closed = Date.now()
-    await Promise.all([b.close({ runBeforeUnload: true }), b2.close({ runBeforeUnload: true })])
+    if (mode === 'crash') {
+      const session = await b.context().newCDPSession(b)
+      // The renderer dies at once; no reply comes.
+      session.send('Page.crash').catch(() => undefined)
+    } else await Promise.all([b.close({ runBeforeUnload: true }), b2.close({ runBeforeUnload: true })])
     const [atCarol, atAlice] = await Promise.all(seen)
     const outcome = async (page: Page, at: number | null | undefined) => ({
       ms: at === null || at === undefined ? null : at - closed,
@@ -118,7 +132,7 @@ async function trial(
 
 /** Builds the site (and the baseline's), runs `trials` trials of each, alternating, and returns the figures. */
 export async function runWindowCloseBench(
-  options: { trials?: number; typing?: boolean; baseline?: string } = {},
+  options: { trials?: number; mode?: WindowCloseMode; baseline?: string } = {},
 ): Promise<WindowCloseFigure[]> {
   const trials = options.trials ?? 5
   const root = fileURLToPath(new URL('..', import.meta.url))
@@ -154,7 +168,7 @@ export async function runWindowCloseBench(
     }
     browsers.push(...(await Promise.all([launchChromium(), launchChromium(), launchChromium()])))
     for (let i = 0; i < trials; i++)
-      for (const { urls, results } of builds) results.push(await trial(browsers, urls, i, options.typing ?? false))
+      for (const { urls, results } of builds) results.push(await trial(browsers, urls, i, options.mode ?? 'close'))
     return builds.flatMap(({ name, results }) =>
       (['Carol', 'Alice'] as const).map((peer) => {
         const outcomes = results.map((result) => result.get(peer))
@@ -196,7 +210,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const trials = trialsFlag > 0 ? Number(process.argv[trialsFlag + 1]) : undefined
   const baselineFlag = process.argv.indexOf('--baseline')
   const baseline = baselineFlag > 0 ? process.argv[baselineFlag + 1] : undefined
-  const figures = await runWindowCloseBench({ trials, typing: process.argv.includes('--typing'), baseline })
+  const mode = process.argv.includes('--crash') ? 'crash' : process.argv.includes('--typing') ? 'typing' : 'close'
+  const figures = await runWindowCloseBench({ trials, mode, baseline })
   console.log(windowCloseTable(figures))
   console.log(JSON.stringify({ windowClose: figures }))
 }
