@@ -1,6 +1,7 @@
 // Tabs linked to some peers but not others, in real Chromium: when their window closes, the
-// goodbye of each must reach the peers it had no link to, through its sibling; when one of them
-// closes alone, the other, whose goodbye it then publishes, must not seem to leave.
+// goodbye of each must reach the peers it had no link to, through its sibling (also when one
+// crashes); when one of them closes alone, the other, whose goodbye it then publishes, must not
+// seem to leave.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { startSignalingServer } from '../../signaling/index.js'
@@ -129,6 +130,30 @@ describe('a window whose tabs are linked to some peers but not others', () => {
     }
     expect(await heard()).toEqual({ states: transitions, late: [] })
     await Promise.all([a.close(), b.close(), b2.close(), c.close()])
+  })
+
+  it('drops a crashed tab that a peer heard only through its sibling within seconds', async () => {
+    const room = uniqueRoom('partly-linked-crash')
+    const c = await joinRoom(carol(), roomUrl(stack.site.url, stack.signaling.url, room), 'Carol')
+    const b = await joinRoom(bob(), roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
+    const b2 = await b.context().newPage()
+    await b2.goto(roomUrl(stack.site.url, otherSignaling.url, room))
+    await composer(b2).waitFor()
+    const a = await joinRoom(alice(), roomUrl(stack.site.url, otherSignaling.url, room), 'Alice')
+    await expectMembers(a, ['Alice (you)', 'Bob 2 tabs', 'Carol'])
+    await expectMembers(c, ['Alice', 'Bob 2 tabs', 'Carol (you)'])
+    await expect.poll(() => Promise.all([b, b2, a, c].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1, 1, 1])
+
+    // Bob's first tab crashes: no pagehide, no goodbye of its own. Its sibling stays, and is
+    // granted the tab's lock (room/sibling-goodbyes.ts), so it publishes the goodbye it carries.
+    const session = await b.context().newCDPSession(b)
+    session.send('Page.crash').catch(() => undefined) // the renderer dies: no reply comes
+    await expectMembers(a, ['Alice (you)', 'Bob', 'Carol'], GOODBYE_BOUND_MS)
+    // Carol, linked to the crashed tab, noticed by herself (liveness).
+    await expectMembers(c, ['Alice', 'Bob', 'Carol (you)'], GOODBYE_BOUND_MS)
+    await sendMessage(b2, 'still here')
+    await expectMessages(a, ['Bob: still here'])
+    await Promise.all([a.close(), b2.close(), c.close()])
   })
 
   it('keeps a tab that stays, without a leave, when its sibling closes alone', async () => {
