@@ -51,22 +51,31 @@ interface ParleyChatStats {
 const liveLinks = (page: Page) =>
   page.evaluate(() => (document.querySelector('parley-chat') as unknown as ParleyChatStats).stats()?.liveLinks)
 
+/**
+ * Opens `room` as the tests below stage it: Bob's first tab and Carol share one signaling server,
+ * Bob's second tab and Alice the other, so each of Bob's tabs links to one of them only, and the
+ * two reach each other only through Bob's tabs (y-webrtc's BroadcastChannel between them, and its
+ * relay). `beforeSecondTab` runs on the second tab's page before it loads. Resolves once every
+ * page has its one link.
+ */
+async function partlyLinked(room: string, beforeSecondTab?: (page: Page) => Promise<unknown>) {
+  const c = await joinRoom(carol(), roomUrl(stack.site.url, stack.signaling.url, room), 'Carol')
+  const b = await joinRoom(bob(), roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
+  await expectMembers(c, ['Bob', 'Carol (you)'])
+  const b2 = await b.context().newPage()
+  await beforeSecondTab?.(b2)
+  await b2.goto(roomUrl(stack.site.url, otherSignaling.url, room))
+  await composer(b2).waitFor()
+  const a = await joinRoom(alice(), roomUrl(stack.site.url, otherSignaling.url, room), 'Alice')
+  await expect.poll(() => Promise.all([b, b2, a, c].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1, 1, 1])
+  return { a, b, b2, c }
+}
+
 describe('a window whose tabs are linked to some peers but not others', () => {
   it('leaves every remaining peer’s list soon after it closes', async () => {
-    const room = uniqueRoom('partly-linked')
-    // Bob's first tab and Carol share one signaling server, Bob's second tab and Alice the
-    // other: each of Bob's tabs links to one of them only, and the two reach each other only
-    // through Bob's tabs (y-webrtc's BroadcastChannel between them, and its relay).
-    const c = await joinRoom(carol(), roomUrl(stack.site.url, stack.signaling.url, room), 'Carol')
-    const b = await joinRoom(bob(), roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
-    await expectMembers(c, ['Bob', 'Carol (you)'])
-    const b2 = await b.context().newPage()
-    await b2.goto(roomUrl(stack.site.url, otherSignaling.url, room))
-    await composer(b2).waitFor()
-    const a = await joinRoom(alice(), roomUrl(stack.site.url, otherSignaling.url, room), 'Alice')
+    const { a, b, b2, c } = await partlyLinked(uniqueRoom('partly-linked'))
     await expectMembers(a, ['Alice (you)', 'Bob 2 tabs', 'Carol'])
     await expectMembers(c, ['Alice', 'Bob 2 tabs', 'Carol (you)'])
-    await expect.poll(() => Promise.all([b, b2, a, c].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1, 1, 1])
 
     // A window closing fires pagehide in all its tabs at once.
     await Promise.all([b.close({ runBeforeUnload: true }), b2.close({ runBeforeUnload: true })])
@@ -76,23 +85,16 @@ describe('a window whose tabs are linked to some peers but not others', () => {
   })
 
   it('leaves every remaining peer’s list when its newest tab’s first state is still being signed', async () => {
-    const room = uniqueRoom('partly-linked-new-tab')
-    // As above, but Bob's second tab never finishes signing its first state (signing is async and
-    // takes milliseconds; the stall stands for a window closed in them): it relays its sibling to
+    // Bob's second tab never finishes signing its first state (signing is async and takes
+    // milliseconds; the stall stands for a window closed in them): it relays its sibling to
     // Alice, has no goodbye of its own, and must still publish the one it carries for the first.
-    const c = await joinRoom(carol(), roomUrl(stack.site.url, stack.signaling.url, room), 'Carol')
-    const b = await joinRoom(bob(), roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
-    await expectMembers(c, ['Bob', 'Carol (you)'])
-    const b2 = await b.context().newPage()
-    await b2.addInitScript(() => {
-      const sign = crypto.subtle.sign.bind(crypto.subtle)
-      crypto.subtle.sign = (algorithm, key, data) =>
-        key.algorithm.name === 'Ed25519' ? new Promise<ArrayBuffer>(() => {}) : sign(algorithm, key, data)
-    })
-    await b2.goto(roomUrl(stack.site.url, otherSignaling.url, room))
-    await composer(b2).waitFor()
-    const a = await joinRoom(alice(), roomUrl(stack.site.url, otherSignaling.url, room), 'Alice')
-    await expect.poll(() => Promise.all([b, b2, a, c].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1, 1, 1])
+    const { a, b, b2, c } = await partlyLinked(uniqueRoom('partly-linked-new-tab'), (page) =>
+      page.addInitScript(() => {
+        const sign = crypto.subtle.sign.bind(crypto.subtle)
+        crypto.subtle.sign = (algorithm, key, data) =>
+          key.algorithm.name === 'Ed25519' ? new Promise<ArrayBuffer>(() => {}) : sign(algorithm, key, data)
+      }),
+    )
     // Alice hears Bob's first tab through the second, which shows nothing of its own.
     await expectMembers(a, ['Alice (you)', 'Bob', 'Carol'])
     await expectMembers(c, ['Alice', 'Bob', 'Carol (you)'])
@@ -108,14 +110,8 @@ describe('a window whose tabs are linked to some peers but not others', () => {
 
   it('hands each new goodbye to the siblings before the state it belongs to reaches them', async () => {
     const room = uniqueRoom('partly-linked-order')
-    const c = await joinRoom(carol(), roomUrl(stack.site.url, stack.signaling.url, room), 'Carol')
-    const b = await joinRoom(bob(), roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
-    const b2 = await b.context().newPage()
-    await b2.goto(roomUrl(stack.site.url, otherSignaling.url, room))
-    await composer(b2).waitFor()
-    const a = await joinRoom(alice(), roomUrl(stack.site.url, otherSignaling.url, room), 'Alice')
+    const { a, b, b2, c } = await partlyLinked(room)
     await expectMembers(a, ['Alice (you)', 'Bob 2 tabs', 'Carol'])
-    await expect.poll(() => Promise.all([b, b2, a, c].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1, 1, 1])
 
     // Bob's second tab notes, in arrival order, the goodbyes its siblings hand over and the
     // states y-webrtc's BroadcastChannel brings, while Alice (not linked to his first tab) keeps
@@ -133,16 +129,9 @@ describe('a window whose tabs are linked to some peers but not others', () => {
   })
 
   it('drops a crashed tab that a peer heard only through its sibling within seconds', async () => {
-    const room = uniqueRoom('partly-linked-crash')
-    const c = await joinRoom(carol(), roomUrl(stack.site.url, stack.signaling.url, room), 'Carol')
-    const b = await joinRoom(bob(), roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
-    const b2 = await b.context().newPage()
-    await b2.goto(roomUrl(stack.site.url, otherSignaling.url, room))
-    await composer(b2).waitFor()
-    const a = await joinRoom(alice(), roomUrl(stack.site.url, otherSignaling.url, room), 'Alice')
+    const { a, b, b2, c } = await partlyLinked(uniqueRoom('partly-linked-crash'))
     await expectMembers(a, ['Alice (you)', 'Bob 2 tabs', 'Carol'])
     await expectMembers(c, ['Alice', 'Bob 2 tabs', 'Carol (you)'])
-    await expect.poll(() => Promise.all([b, b2, a, c].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1, 1, 1])
 
     // Bob's first tab crashes: no pagehide, no goodbye of its own. Its sibling stays, and is
     // granted the tab's lock (room/sibling-goodbyes.ts), so it publishes the goodbye it carries.
