@@ -103,6 +103,8 @@ export class RoomPresence {
   #since = Number.POSITIVE_INFINITY
   /** Who this tab shows itself as; null before join() and after leave(). */
   #user: PresenceUser | null = null
+  /** The user id this tab joined as last, kept after it left: the profile's, for its siblings' goodbyes. */
+  #userKey: string | null = null
   /**
    * Raised with every state this tab asks for, signed or not (by two: the state's counter and its
    * goodbye's just above it); only the newest is published.
@@ -115,6 +117,8 @@ export class RoomPresence {
   /** Every user this tab has shown, so a return after a drop is announced. */
   #seen = new Set<string>()
   #listeners = new Set<PresenceListener>()
+  /** Told of each new goodbye before the state it belongs to is published (see onGoodbye). */
+  #goodbyeListeners = new Set<() => void>()
   #stop: () => void
   #topic: string
   #verdicts = new VerdictCache(() => this.#settled())
@@ -225,7 +229,16 @@ export class RoomPresence {
   async join(user: PresenceUser, now = Date.now()): Promise<void> {
     if (this.#user === null) this.#since = now
     this.#user = user
+    this.#userKey = user.userId
     await this.#publish()
+  }
+
+  /**
+   * The user id this tab joined as (the profile's), from join() on and still once it left; null
+   * before it ever joined. Known while the tab's first state is still being signed, unlike its goodbye.
+   */
+  get userKey(): string | null {
+    return this.#userKey
   }
 
   /** This tab's signed goodbye, ready for its siblings to carry (room/sibling-goodbyes.ts); null when none is. */
@@ -276,6 +289,17 @@ export class RoomPresence {
     return () => this.#listeners.delete(listener)
   }
 
+  /**
+   * Calls `listener` with each new goodbye (read `goodbye`), before the state it belongs to is
+   * published: what the listener posts goes out ahead of that state, so a sibling that carries
+   * the goodbye (room/sibling-goodbyes.ts) never holds one below the state peers heard from it.
+   * Returns an unsubscribe function.
+   */
+  onGoodbye(listener: () => void): () => void {
+    this.#goodbyeListeners.add(listener)
+    return () => this.#goodbyeListeners.delete(listener)
+  }
+
   /** Stops timers and listeners, and leaves. */
   destroy(): void {
     this.#destroyed = true
@@ -283,6 +307,7 @@ export class RoomPresence {
     if (this.#typingTimer !== null) clearTimeout(this.#typingTimer)
     if (this.#settleTimer !== null) clearTimeout(this.#settleTimer)
     this.#listeners.clear()
+    this.#goodbyeListeners.clear()
     this.#stop()
     this.#presence.destroy()
   }
@@ -317,6 +342,7 @@ export class RoomPresence {
     }
     if (goodbyeCounter !== this.#counter || this.#user !== user || this.#destroyed) return
     this.#goodbye = goodbye
+    for (const listener of this.#goodbyeListeners) listener()
     this.#presence.track(user.userId, meta)
   }
 

@@ -103,6 +103,51 @@ describe('RoomPresence leaving without closing', () => {
   })
 })
 
+describe('RoomPresence.userKey', () => {
+  it('names the user from join() on, before the first state is signed, and after the tab left', async () => {
+    const signer = await signerFor(await generateSigningKeys())
+    const awareness = new Awareness(new Y.Doc())
+    const presence = new RoomPresence(awareness, 'topic')
+    try {
+      expect(presence.userKey).toBeNull()
+      const joined = presence.join({ userId: signer.userId, name: 'Alice', signer })
+      // Signing is async: no goodbye yet, but the tab's siblings' goodbyes are the user's to publish.
+      expect(presence.goodbye).toBeNull()
+      expect(presence.userKey).toBe(signer.userId)
+      await joined
+      presence.sayGoodbye()
+      presence.leave()
+      expect(presence.userKey).toBe(signer.userId)
+    } finally {
+      presence.destroy()
+      awareness.destroy()
+    }
+  })
+})
+
+describe('RoomPresence.onGoodbye', () => {
+  it('tells of each new goodbye before the state it belongs to is published', async () => {
+    const signer = await signerFor(await generateSigningKeys())
+    const awareness = new Awareness(new Y.Doc())
+    const presence = new RoomPresence(awareness, 'topic')
+    const told: { goodbye: number | undefined; published: boolean | undefined }[] = []
+    presence.onGoodbye(() => told.push({ goodbye: presence.goodbye?.meta.counter, published: publishedTyping(awareness) }))
+    try {
+      await presence.join({ userId: signer.userId, name: 'Alice', signer })
+      presence.input()
+      await expect.poll(() => publishedTyping(awareness)).toBe(true)
+      // Each goodbye is the next counter of its state, and was told while the state before it stood.
+      expect(told).toEqual([
+        { goodbye: 2, published: undefined },
+        { goodbye: 4, published: false },
+      ])
+    } finally {
+      presence.destroy()
+      awareness.destroy()
+    }
+  })
+})
+
 describe('RoomPresence when a sibling published its goodbye', () => {
   it('says a new state above the goodbye while it stays', async () => {
     const signer = await signerFor(await generateSigningKeys())
