@@ -6,7 +6,7 @@
 // (the writer's cached answer is warm), and the first join after the writer chatted and went
 // quiet past the time an unwarmed answer is kept (CACHE_KEEP_MS): what a late joiner meets in a live room.
 // Run alone: npx tsx bench/history.ts [--counts 2000,10000,100000] [--trials 3] [--timeout-s 30] [--browser-fed 10000] [--no-stock]
-//   [--gap-s 65] [--chat-lines 3] [--no-after-change]
+//   [--gap-s 65] [--chat-lines 3] [--no-after-change] [--settle-s 0]
 import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -81,8 +81,10 @@ export interface HistoryFigure {
   wireBytes: number | null
   /** Browser-fed: times the writer encoded the whole document while a joiner waited (summed over the joins; null: not read). */
   encodedOnRequest: number | null
-  /** Browser-fed, after a change: the writer's used JS heap after a GC just before the join, in bytes (its cache, warm or let go, included). */
+  /** Browser-fed, after a change: the writer's used JS heap after a GC just before the join, in bytes. */
   writerHeapBytes: number | null
+  /** The same moment: the writer's ArrayBuffer backing stores, in bytes (outside the JS heap; a cached answer's bytes live here). */
+  writerBufferBytes: number | null
   /** Browser-fed: ms the writer's warm-ups spent encoding / deflating ahead, per warm-up that encoded the whole document (null: none, or main). */
   aheadMs: number | null
   preparingMs: number | null
@@ -104,6 +106,8 @@ export interface HistoryBenchOptions {
   stock?: boolean
   /** Counts measured again with a browser as the one peer online, having written them (default 10,000). */
   browserFedCounts?: number[]
+  /** Browser-fed: seconds between the writer holding its history and the first join (default 0). */
+  settleS?: number
   /** Browser-fed: also join after the writer chatted and went quiet (default true). */
   afterChange?: boolean
   /** Lines the writer chats before each of those joins (default 3). */
@@ -177,6 +181,18 @@ async function chat(page: Page, lines: number, round: number): Promise<string> {
   return last
 }
 
+/** A page's ArrayBuffer backing stores after a GC, in bytes (Chrome DevTools Protocol; not part of the JS heap figure). */
+async function bufferBytes(page: Page): Promise<number | null> {
+  const session = await page.context().newCDPSession(page)
+  try {
+    await session.send('HeapProfiler.collectGarbage')
+    const usage = (await session.send('Runtime.getHeapUsage')) as { backingStorageSize?: number }
+    return usage.backingStorageSize ?? null
+  } finally {
+    await session.detach()
+  }
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
@@ -213,6 +229,7 @@ async function lateJoin(
       wireBytes: arrived ? span.bytes : null,
       encodedOnRequest: null,
       writerHeapBytes: null,
+      writerBufferBytes: null,
       aheadMs: null,
       preparingMs: null,
       load: [loadavg()[0], loadavg()[0]],
@@ -261,6 +278,8 @@ export async function runHistoryBench(options: HistoryBenchOptions = {}): Promis
         const room = `history-browser-${count}-${Date.now()}`
         const url = `${site.url}?signaling=${encodeURIComponent(signaling.url)}&ice=#${encodeURIComponent(room)}`
         const seeder = await seedRoomFromBrowser(writer, url, count)
+        const firstOfWriter = figures.length
+        await sleep((options.settleS ?? 0) * 1000)
         const trials = options.trials ?? DEFAULT_TRIALS
         const joins: HistoryFigure[] = []
         for (let trial = 0; trial < trials; trial++)
@@ -275,17 +294,18 @@ export async function runHistoryBench(options: HistoryBenchOptions = {}): Promis
             held += lines
             await sleep((options.gapS ?? DEFAULT_GAP_S) * 1000)
             const writerHeapBytes = await usedHeapBytes(seeder.page)
+            const writerBufferBytes = await bufferBytes(seeder.page)
             const join = await fedBy(seeder.page, () =>
               lateJoin(browser!, 'parley, browser-fed, after a change', url, held, null, timeoutMs, last),
             )
-            changed.push({ ...join, writerHeapBytes })
+            changed.push({ ...join, writerHeapBytes, writerBufferBytes })
           }
           figures.push(medianFigure(changed))
         }
         const writerStats = await writerSyncStats(seeder.page)
         const perWarmUp = (ms: number | undefined) =>
           ms === undefined || !(writerStats?.encodedAhead ?? 0) ? null : round(ms / (writerStats?.encodedAhead ?? 1))
-        for (const figure of figures.filter((each) => each.implementation.startsWith('parley, browser-fed')))
+        for (const figure of figures.slice(firstOfWriter))
           Object.assign(figure, { aheadMs: perWarmUp(writerStats?.aheadMs), preparingMs: perWarmUp(writerStats?.preparingMs) })
         await seeder.close()
       } finally {
@@ -325,7 +345,7 @@ export async function runHistoryBench(options: HistoryBenchOptions = {}): Promis
 /** The figures as a table, one row per implementation and count: counts first, then times beside the load. */
 export function historyTable(figures: HistoryFigure[]): string {
   const ms = (value: number | null, figure: HistoryFigure) =>
-    value === null ? `did not arrive within ${figure.timeoutMs / 1000} s (${figure.held} held)` : `${value} ms`
+    value === null ? `did not arrive within ${figure.timeoutMs / 1000} s (${figure.held} held)` : `${value.toLocaleString('en')} ms`
   const optional = (value: number | null, unit: string) => (value === null ? '–' : `${value.toLocaleString('en')} ${unit}`)
   const mib = (bytes: number | null) => (bytes === null ? '–' : `${(bytes / 2 ** 20).toFixed(1)} MiB`)
   const rows = figures.map((f) =>
@@ -342,14 +362,14 @@ export function historyTable(figures: HistoryFigure[]): string {
       optional(f.renderMs, 'ms'),
       `${f.load[0].toFixed(0)}–${f.load[1].toFixed(0)}`,
       mib(f.heapBytes),
-      mib(f.writerHeapBytes),
+      f.writerHeapBytes === null ? '–' : `${mib(f.writerHeapBytes)} + ${mib(f.writerBufferBytes)}`,
       f.aheadMs === null ? '–' : `${f.aheadMs} / ${f.preparingMs ?? '–'} ms`,
       f.docBytesPerMessage === null ? '–' : `${f.docBytesPerMessage} B`,
     ].join(' | '),
   )
   return [
     `History sync (late joiner in Chromium, one peer online: Node, or a browser that wrote the history; Parley: median of ${figures.find((f) => f.implementation === 'parley')?.trials ?? figures[0]?.trials ?? 0} joins)`,
-    '| implementation | messages | held | on the wire | writer: whole-document encodes on request | history held after connect | first frame after connect | first → last frame | after navigation | latest screen after held | load | JS heap | writer heap before join | writer: encode / deflate per warm-up | doc bytes / message |',
+    '| implementation | messages | held | on the wire | writer: whole-document encodes on request | history held after connect | first frame after connect | first → last frame | after navigation | latest screen after held | load | JS heap | writer before join: JS heap + array buffers | writer: encode / deflate per warm-up | doc bytes / message |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n')
@@ -373,6 +393,7 @@ function medianFigure(joins: HistoryFigure[]): HistoryFigure {
     wireBytes: median((f) => f.wireBytes),
     encodedOnRequest: joins.some((f) => f.encodedOnRequest === null) ? null : joins.reduce((sum, f) => sum + (f.encodedOnRequest ?? 0), 0),
     writerHeapBytes: median((f) => f.writerHeapBytes),
+    writerBufferBytes: median((f) => f.writerBufferBytes),
     load: [Math.min(...joins.map((f) => f.load[0])), Math.max(...joins.map((f) => f.load[1]))],
     heapBytes: median((f) => f.heapBytes),
     held: Math.min(...joins.map((f) => f.held)),
@@ -406,6 +427,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     afterChange: !process.argv.includes('--no-after-change'),
     chatLines: flag('--chat-lines') === undefined ? undefined : Number(flag('--chat-lines')),
     gapS: flag('--gap-s') === undefined ? undefined : Number(flag('--gap-s')),
+    settleS: flag('--settle-s') === undefined ? undefined : Number(flag('--settle-s')),
     trials: trials === undefined ? undefined : Number(trials),
     arrivalTimeoutMs: timeout === undefined ? undefined : Number(timeout) * 1000,
   })

@@ -31,7 +31,7 @@ export const CACHE_KEEP_MS = 60_000
 export const WARM_QUIET_MS = 2_000
 /** How long a warm-up may wait for the page to be idle once the document is quiet, in ms. */
 const WARM_IDLE_TIMEOUT_MS = 5_000
-/** Largest whole-document answer kept warm, in bytes (about 100,000 messages); larger ones are encoded on request and let go. */
+/** Largest whole-document answer kept warm, in bytes (about 180,000 short messages); larger ones are encoded on request and let go. */
 export const WARM_MAX_BYTES = 32 * 1024 * 1024
 
 /** Whether a data-channel message is a fresh joiner's sync request (an empty state vector). */
@@ -212,9 +212,12 @@ export class SyncReplies {
     }
     if (this.#dropTimer !== null) clearTimeout(this.#dropTimer)
     this.#dropTimer = null
-    void Promise.all(messages.map((message) => warm.prepare(message))).then(() => {
-      this.stats.preparingMs += performance.now() - encoded
-    })
+    void Promise.all(messages.map((message) => warm.prepare(message))).then(
+      () => {
+        this.stats.preparingMs += performance.now() - encoded
+      },
+      () => {}, // not prepared: framing deflates it when it is sent, as before
+    )
   }
 
   /** Lets go of the cache after a while without requests, unless it is kept warm. */
