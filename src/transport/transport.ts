@@ -117,7 +117,8 @@ export function openTransport(options: TransportOptions): Transport {
   const bannedWriters = new Set<number>()
   // A link that floods is dropped, and its peer ignored from then on (set once the room is open).
   let banPeer = (_pc: RTCPeerConnection): void => {}
-  const syncReplies = new SyncReplies(options.doc)
+  // Kept warm: the first joiner after a change is answered at once, its frames already deflated.
+  const syncReplies: SyncReplies = new SyncReplies(options.doc, { warm: { prepare: (message): Promise<void> => framing.prepare(message) } })
   const framing = new Framing({
     admitter: (pc) =>
       guardLink(Date.now, refused, {
