@@ -7,7 +7,22 @@
 // keep without any beat. A watcher that loses its peer tells the others ("suspect"), and each
 // of them drops the peer only if its own probe gets no answer. A link's ICE state going
 // 'disconnected' or 'failed' also makes it probe.
-import { HEARTBEAT_INTERVAL_MS, LINK_TIMEOUT_MS, LIVENESS_VERSION, type LivenessFrame } from './liveness-protocol.js'
+//
+// Peers with no link to a crashed peer learn of it by rumor (SWIM's suspicion with refutation):
+// a peer that dropped a client on its own evidence (silence, an unanswered probe; never a bye,
+// which travels as a signed goodbye) tells its links "lost", and each passes the rumor on once.
+// A peer linked to the client probes it; one that is not waits RUMOR_WAIT_MS for the client to
+// renew its awareness state (the shell says when it last did), and drops it locally if it did
+// not; the client itself, alive, renews its state at once on hearing the rumor, which the relay
+// brings to everyone. So a lie costs the room one pass of the rumor and one renewal, not a peer.
+import {
+  HEARTBEAT_INTERVAL_MS,
+  LINK_TIMEOUT_MS,
+  LIVENESS_VERSION,
+  PROMISES_VERSION,
+  RUMORS_VERSION,
+  type LivenessFrame,
+} from './liveness-protocol.js'
 
 /** How often the shell calls `tick`, in ms; beat intervals are multiples of it. */
 export const TICK_INTERVAL_MS = 250
@@ -31,6 +46,17 @@ export const THROTTLED_TICK_MS = 1000
 export const PROBE_TIMEOUT_MS = 1000
 /** How long a link that never said hello gets beats, in ms: after that its peer is taken for stock y-webrtc, which has no side channel. */
 export const GREETING_WAIT_MS = 2 * LINK_TIMEOUT_MS
+/** How long a peer with no link to a rumored client waits for it to renew its state before dropping it, in ms: rumor and renewal cross a loaded room. */
+export const RUMOR_WAIT_MS = 5000
+/** How long a rumor about one client is passed on only once, in ms: longer than a rumor takes to cross the room. */
+export const RUMOR_SPREAD_WINDOW_MS = 10_000
+/** Rumors one link may start at once, and how often it earns another, in ms: a liar's rumors cost bounded work. */
+export const RUMOR_BURST = 4
+export const RUMOR_REFILL_MS = 1000
+/** The shortest time between two renewals answering rumors about ourselves, in ms. */
+export const REFUTE_INTERVAL_MS = 1000
+/** The most clients suspected at once on rumors; more are passed on, not waited for. */
+const MAX_SUSPECTED = 256
 
 /** One direct link (one RTCPeerConnection) and what it told us. */
 interface Link {
@@ -38,6 +64,11 @@ interface Link {
   client: number | null
   /** Its peer keeps promises and answers probes (its hello said version 2 or later). */
   promises: boolean
+  /** Its peer takes rumors (its hello said version 3 or later). */
+  rumors: boolean
+  /** Rumors this link may still start now (a token bucket of RUMOR_BURST, one more every RUMOR_REFILL_MS). */
+  rumorTokens: number
+  rumorTokensAt: number
   /** False once the link fell silent or said bye; a later frame revives it. */
   alive: boolean
   openedAt: number
@@ -63,6 +94,14 @@ export interface LivenessState {
   lastTickAt: number | null
   /** Our own ticks come about once a second (a hidden tab): promise only what such ticks keep. */
   throttled: boolean
+  /** Clients we have no link to, rumored lost: dropped at `until` unless they renewed after `heardAt`. */
+  suspected: Map<number, { heardAt: number; until: number }>
+  /** When we last passed on (or started) a rumor about each client. */
+  spread: Map<number, number>
+  /** When we last renewed our own state to answer a rumor about ourselves. */
+  lastRefutedAt: number | null
+  /** Rumors a link sent beyond its allowance, ignored (diagnostics). */
+  rumorsRefused: number
 }
 
 /** A frame to send on one link. */
@@ -77,11 +116,21 @@ export interface LivenessResult {
   gone: number[]
   /** Frames to send now. */
   send: Outgoing[]
+  /** A rumor says we are lost: renew our own awareness state so that everyone hears we are not. */
+  refute?: boolean
+}
+
+/** What the shell knows of the room's awareness, for a tick. */
+export interface AwarenessView {
+  /** Whether the client has a state here. */
+  isKnown(client: number): boolean
+  /** When its state was last renewed or changed here (ms since the epoch), if it has one. */
+  renewedAt(client: number): number | undefined
 }
 
 /** A fresh state with no links, for the awareness client `self`. */
 export function emptyLiveness(self: number): LivenessState {
-  return { self, links: new Map(), lastTickAt: null, throttled: false }
+  return { self, links: new Map(), lastTickAt: null, throttled: false, suspected: new Map(), spread: new Map(), lastRefutedAt: null, rumorsRefused: 0 }
 }
 
 /** A link's side channel opened: returns the hello to send on it. */
@@ -99,7 +148,8 @@ export function onFrame(state: LivenessState, linkId: string, frame: LivenessFra
   switch (frame.t) {
     case 'hello':
       link.client = frame.client
-      link.promises = (frame.v ?? 1) >= LIVENESS_VERSION
+      link.promises = (frame.v ?? 1) >= PROMISES_VERSION
+      link.rumors = (frame.v ?? 1) >= RUMORS_VERSION
       break
     case 'beat':
       link.heardPromiseMs = frame.in ?? HEARTBEAT_INTERVAL_MS
@@ -112,6 +162,9 @@ export function onFrame(state: LivenessState, linkId: string, frame: LivenessFra
       break
     case 'suspect':
       result.send = probesFor(state, frame.client, now, false)
+      break
+    case 'lost':
+      if (link.rumors) onRumor(state, linkId, link, frame.client, now, result)
       break
     case 'sync':
       break
@@ -155,13 +208,15 @@ export function closeLink(state: LivenessState, linkId: string): number[] {
  * was frozen or its main thread busy), frames that queued meanwhile are not read yet, so
  * nobody is blamed for the gap.
  */
-export function tick(state: LivenessState, now: number, isKnown: (client: number) => boolean): LivenessResult {
+export function tick(state: LivenessState, now: number, awareness: AwarenessView): LivenessResult {
   const gap = state.lastTickAt === null ? TICK_INTERVAL_MS : now - state.lastTickAt
   const late = gap - HEARTBEAT_INTERVAL_MS
   state.lastTickAt = now
   state.throttled = gap >= THROTTLED_TICK_GAP_MS
   const result: LivenessResult = { gone: [], send: [] }
   const lost: number[] = []
+  const evidence: number[] = []
+  if (late > HEARTBEAT_INTERVAL_MS) for (const suspicion of state.suspected.values()) suspicion.until += late
   for (const [linkId, link] of state.links) {
     if (late > HEARTBEAT_INTERVAL_MS) {
       link.lastHeardAt += late
@@ -173,14 +228,17 @@ export function tick(state: LivenessState, now: number, isKnown: (client: number
     if (unanswered || now - link.lastHeardAt > linkTimeoutMs(link)) {
       const gone = markDead(state, link)
       result.gone.push(...gone)
+      evidence.push(...gone)
       if (!unanswered || link.probeTells) lost.push(...gone)
-    } else if (!isKnown(link.client) && now - link.lastSyncAskAt >= LINK_TIMEOUT_MS) {
+    } else if (!awareness.isKnown(link.client) && now - link.lastSyncAskAt >= LINK_TIMEOUT_MS) {
       link.lastSyncAskAt = now
       link.lastSentAt = now
       result.send.push({ linkId, frame: { t: 'sync' } })
     }
   }
   for (const client of lost) result.send.push(...suspects(state, client, now))
+  for (const client of evidence) result.send.push(...spreadRumor(state, client, null, now))
+  result.gone.push(...unrefuted(state, now, awareness))
   const watcher = watcherOf(state)
   const watchMs = keepable(state, watchIntervalMs(state.links.size))
   for (const [linkId, link] of state.links) {
@@ -278,11 +336,11 @@ function probe(linkId: string, link: Link, now: number, tells: boolean): Outgoin
   return { linkId, frame: { t: 'probe' } }
 }
 
-/** Tells every other live link that keeps promises that we lost `client`. */
+/** Tells every other live link that keeps promises but takes no rumors that we lost `client` (the others hear the rumor). */
 function suspects(state: LivenessState, client: number, now: number): Outgoing[] {
   const sent: Outgoing[] = []
   for (const [linkId, link] of state.links) {
-    if (!link.alive || !link.promises || link.client === null || link.client === client) continue
+    if (!link.alive || !link.promises || link.rumors || link.client === null || link.client === client) continue
     link.lastSentAt = now
     sent.push({ linkId, frame: { t: 'suspect', client } })
   }
@@ -297,6 +355,9 @@ function linkOf(state: LivenessState, linkId: string, now: number): Link {
     link = {
       client: null,
       promises: false,
+      rumors: false,
+      rumorTokens: RUMOR_BURST,
+      rumorTokensAt: now,
       alive: true,
       openedAt: now,
       lastHeardAt: now,
@@ -322,4 +383,63 @@ function markDead(state: LivenessState, link: Link): number[] {
   link.alive = false
   link.probedAt = null
   return link.client !== null && !isSpokenFor(state, link.client) ? [link.client] : []
+}
+
+/**
+ * A rumor that `client` is lost came over `linkId`, within that link's allowance: about us, we
+ * renew our state (at most every REFUTE_INTERVAL_MS); linked to the client, we probe it; else we
+ * wait for it to renew. Either way we pass the rumor on, once per RUMOR_SPREAD_WINDOW_MS, so that
+ * it reaches peers further away and the client itself.
+ */
+function onRumor(state: LivenessState, linkId: string, link: Link, client: number, now: number, result: LivenessResult): void {
+  link.rumorTokens = Math.min(RUMOR_BURST, link.rumorTokens + (now - link.rumorTokensAt) / RUMOR_REFILL_MS)
+  link.rumorTokensAt = now
+  if (link.rumorTokens < 1) {
+    state.rumorsRefused++
+    return
+  }
+  link.rumorTokens--
+  if (client === state.self) {
+    if (state.lastRefutedAt === null || now - state.lastRefutedAt >= REFUTE_INTERVAL_MS) {
+      state.lastRefutedAt = now
+      result.refute = true
+    }
+    return
+  }
+  if (isSpokenFor(state, client)) result.send.push(...probesFor(state, client, now, true))
+  else if (!state.suspected.has(client) && state.suspected.size < MAX_SUSPECTED)
+    state.suspected.set(client, { heardAt: now, until: now + RUMOR_WAIT_MS })
+  result.send.push(...spreadRumor(state, client, linkId, now))
+}
+
+/** Passes a rumor that `client` is lost to every live link that takes rumors but `from`, unless we did within RUMOR_SPREAD_WINDOW_MS. */
+function spreadRumor(state: LivenessState, client: number, from: string | null, now: number): Outgoing[] {
+  const last = state.spread.get(client)
+  if (last !== undefined && now - last < RUMOR_SPREAD_WINDOW_MS) return []
+  for (const [other, at] of state.spread) if (now - at >= RUMOR_SPREAD_WINDOW_MS) state.spread.delete(other)
+  state.spread.set(client, now)
+  const sent: Outgoing[] = []
+  for (const [linkId, link] of state.links) {
+    if (linkId === from || !link.alive || !link.rumors || link.client === null) continue
+    link.lastSentAt = now
+    sent.push({ linkId, frame: { t: 'lost', client } })
+  }
+  return sent
+}
+
+/**
+ * Suspected clients that renewed nothing within RUMOR_WAIT_MS of the rumor: gone. Those that
+ * renewed since, or that a live link speaks for now (liveness judges them itself), are cleared.
+ */
+function unrefuted(state: LivenessState, now: number, awareness: AwarenessView): number[] {
+  const gone: number[] = []
+  for (const [client, { heardAt, until }] of state.suspected) {
+    const renewedAt = awareness.renewedAt(client)
+    if (isSpokenFor(state, client) || (renewedAt !== undefined && renewedAt > heardAt)) state.suspected.delete(client)
+    else if (now >= until) {
+      state.suspected.delete(client)
+      if (awareness.isKnown(client)) gone.push(client)
+    }
+  }
+  return gone
 }

@@ -53,6 +53,10 @@ export interface SentCounts {
 export class Liveness {
   /** Frames from other peers that failed to parse. */
   garbageFrames = 0
+  /** Rumors that a link sent beyond its allowance, ignored. */
+  get rumorsRefused(): number {
+    return this.#state.rumorsRefused
+  }
   /** What this room sent, as the tracker saw it. */
   readonly sent: SentCounts = { liveness: 0, data: 0 }
   #awareness: Awareness
@@ -149,12 +153,21 @@ export class Liveness {
       this.#drop(closeLink(this.#state, linkId))
     }
     const states = this.#awareness.getStates()
-    this.#apply(tick(this.#state, Date.now(), (client) => states.has(client)))
+    const meta = this.#awareness.meta
+    this.#apply(
+      tick(this.#state, Date.now(), {
+        isKnown: (client) => states.has(client),
+        // Awareness stamps every renewal or change it applies (its outdated timeout reads the stamp).
+        renewedAt: (client) => (states.has(client) ? meta.get(client)?.lastUpdated : undefined),
+      }),
+    )
   }
 
-  #apply({ gone, send }: LivenessResult): void {
+  #apply({ gone, send, refute }: LivenessResult): void {
     this.#drop(gone)
     this.#sendAll(send)
+    // A rumor says we are lost: a renewal of our state, which the relay brings to every peer, says we are not.
+    if (refute === true) this.#reannounce()
   }
 
   #sendAll(frames: Outgoing[]): void {
