@@ -126,6 +126,13 @@ export interface AwarenessView {
   isKnown(client: number): boolean
   /** When its state was last renewed or changed here (ms since the epoch), if it has one. */
   renewedAt(client: number): number | undefined
+  /**
+   * Whether the client would renew its state on hearing a rumor about itself, as far as this peer
+   * can tell without a link to it; asked on every tick while it is suspected, so an answer that
+   * needs a check may be false at first. Only then is its silence evidence: a rumor about a
+   * client that cannot answer it (an older Parley tab) could be a lie nobody refutes.
+   */
+  refutes(client: number): boolean
 }
 
 /** A fresh state with no links, for the awareness client `self`. */
@@ -428,17 +435,19 @@ function spreadRumor(state: LivenessState, client: number, from: string | null, 
 }
 
 /**
- * Suspected clients that renewed nothing within RUMOR_WAIT_MS of the rumor: gone. Those that
- * renewed since, or that a live link speaks for now (liveness judges them itself), are cleared.
+ * Suspected clients that renewed nothing within RUMOR_WAIT_MS of the rumor, and would have
+ * renewed had they heard it: gone. Those that renewed since, or that a live link speaks for now
+ * (liveness judges them itself), are cleared; those that cannot refute are left to awareness's timeout.
  */
 function unrefuted(state: LivenessState, now: number, awareness: AwarenessView): number[] {
   const gone: number[] = []
   for (const [client, { heardAt, until }] of state.suspected) {
     const renewedAt = awareness.renewedAt(client)
+    const refutes = awareness.refutes(client)
     if (isSpokenFor(state, client) || (renewedAt !== undefined && renewedAt > heardAt)) state.suspected.delete(client)
     else if (now >= until) {
       state.suspected.delete(client)
-      if (awareness.isKnown(client)) gone.push(client)
+      if (refutes && awareness.isKnown(client)) gone.push(client)
     }
   }
   return gone

@@ -60,14 +60,17 @@ export class Liveness {
   /** What this room sent, as the tracker saw it. */
   readonly sent: SentCounts = { liveness: 0, data: 0 }
   #awareness: Awareness
+  #refutes: (client: number) => boolean
   #state: LivenessState
   #channels = new Map<string, RTCDataChannel>()
   #links = new WeakMap<RTCPeerConnection, string>()
   #nextLinkId = 0
   #timer: ReturnType<typeof setInterval> | null = null
 
-  constructor(awareness: Awareness) {
+  /** `refutes` says whether a client answers rumors about itself (see AwarenessView); absent: all do. */
+  constructor(awareness: Awareness, refutes: (client: number) => boolean = () => true) {
     this.#awareness = awareness
+    this.#refutes = refutes
     this.#state = emptyLiveness(awareness.clientID)
   }
 
@@ -159,6 +162,7 @@ export class Liveness {
         isKnown: (client) => states.has(client),
         // Awareness stamps every renewal or change it applies (its outdated timeout reads the stamp).
         renewedAt: (client) => (states.has(client) ? meta.get(client)?.lastUpdated : undefined),
+        refutes: this.#refutes,
       }),
     )
   }

@@ -38,7 +38,7 @@ import {
   type Outgoing,
 } from '../../src/transport/liveness-tracker.js'
 
-const known: AwarenessView = { isKnown: () => true, renewedAt: () => undefined }
+const known: AwarenessView = { isKnown: () => true, renewedAt: () => undefined, refutes: () => true }
 const SELF = 50
 
 /** Ticks as the shell does from `from` to `to` (inclusive), collecting what went and what was sent. */
@@ -192,7 +192,7 @@ describe('liveness tracker: what a link says', () => {
     const asks: number[] = []
     for (; now <= 5000; now += HEARTBEAT_INTERVAL_MS) {
       onFrame(state, 'to-4', { t: 'beat' }, now)
-      if (ofKind(tick(state, now, { isKnown: () => false, renewedAt: () => undefined }).send, 'sync').length > 0) asks.push(now)
+      if (ofKind(tick(state, now, { isKnown: () => false, renewedAt: () => undefined, refutes: () => true }).send, 'sync').length > 0) asks.push(now)
     }
     expect(asks).toEqual([LINK_TIMEOUT_MS, 2 * LINK_TIMEOUT_MS])
     expect(ofKind(tickThrough(state, now, now + 5000).send, 'sync')).toEqual([])
@@ -380,9 +380,10 @@ describe('liveness tracker: probes and suspects', () => {
 
 describe('liveness tracker: rumors reach peers with no link to the lost one', () => {
   /** An awareness where `client` was last renewed at `renewedAt` (undefined: never). */
-  const renewed = (client: number, at: () => number | undefined): AwarenessView => ({
+  const renewed = (client: number, at: () => number | undefined, refutes = true): AwarenessView => ({
     isKnown: () => true,
     renewedAt: (other) => (other === client ? at() : undefined),
+    refutes: () => refutes,
   })
 
   it('spreads a rumor on its own evidence: "lost" to peers that take rumors, "suspect" to older ones', () => {
@@ -494,5 +495,17 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
     // It earns one more every RUMOR_REFILL_MS; another link's rumors are its own.
     expect(ofKind(onFrame(state, 'to-66', { t: 'lost', client: 2000 }, 1100 + RUMOR_REFILL_MS).send, 'lost')).toHaveLength(1)
     expect(ofKind(onFrame(state, 'to-10', { t: 'lost', client: 3000 }, 1100 + RUMOR_REFILL_MS).send, 'lost')).toHaveLength(1)
+  })
+})
+
+describe('liveness tracker: rumors about clients that cannot refute them', () => {
+  it('leaves a client that would not answer a rumor (an older tab) to awareness, whoever says it is lost', () => {
+    const state = roomWith([10, 20])
+    idle(state, TICK_INTERVAL_MS, 1000, [10, 20])
+    const view: AwarenessView = { isKnown: () => true, renewedAt: () => 500, refutes: () => false }
+    // Still passed on: peers linked to it probe it, and it may be new to them.
+    expect(ofKind(onFrame(state, 'to-10', { t: 'lost', client: 77 }, 1000).send, 'lost')).toEqual([{ linkId: 'to-20', frame: { t: 'lost', client: 77 } }])
+    expect(idle(state, 1250, 1000 + 3 * RUMOR_WAIT_MS, [10, 20], view).gone).toEqual([])
+    expect(state.suspected.size).toBe(0)
   })
 })
