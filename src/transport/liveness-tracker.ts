@@ -13,8 +13,12 @@
 // which travels as a signed goodbye) tells its links "lost", and each passes the rumor on once.
 // A peer linked to the client probes it; one that is not waits RUMOR_WAIT_MS for the client to
 // renew its awareness state (the shell says when it last did), and drops it locally if it did
-// not; the client itself, alive, renews its state at once on hearing the rumor, which the relay
-// brings to everyone. So a lie costs the room one pass of the rumor and one renewal, not a peer.
+// not; the client itself, alive, renews its state on hearing the rumor (at once, or as soon as
+// REFUTE_INTERVAL_MS allows), which the relay brings to everyone. A rumor is news, and passed on,
+// if we passed none on since the client last renewed here (SWIM's incarnations, with the renewal
+// as the new incarnation): so a rumor that starts a wait anywhere reaches the client again, even
+// right after it refuted the one before. So a lie costs the room a pass of the rumor and a
+// renewal (at most one per RUMOR_REFILL_MS per link the liar has), never a peer.
 import {
   HEARTBEAT_INTERVAL_MS,
   LINK_TIMEOUT_MS,
@@ -48,7 +52,7 @@ export const PROBE_TIMEOUT_MS = 1000
 export const GREETING_WAIT_MS = 2 * LINK_TIMEOUT_MS
 /** How long a peer with no link to a rumored client waits for it to renew its state before dropping it, in ms: rumor and renewal cross a loaded room. */
 export const RUMOR_WAIT_MS = 5000
-/** How long a rumor about one client is passed on only once, in ms: longer than a rumor takes to cross the room. */
+/** How long a rumor about a client with no state here is passed on only once, in ms: longer than a rumor takes to cross the room. */
 export const RUMOR_SPREAD_WINDOW_MS = 10_000
 /** Rumors one link may start at once, and how often it earns another, in ms: a liar's rumors cost bounded work. */
 export const RUMOR_BURST = 4
@@ -100,6 +104,8 @@ export interface LivenessState {
   spread: Map<number, number>
   /** When we last renewed our own state to answer a rumor about ourselves. */
   lastRefutedAt: number | null
+  /** A rumor about ourselves came too soon after our last answer: answer it once REFUTE_INTERVAL_MS is up. */
+  refuteDue: boolean
   /** Rumors a link sent beyond its allowance, ignored (diagnostics). */
   rumorsRefused: number
 }
@@ -120,6 +126,9 @@ export interface LivenessResult {
   refute?: boolean
 }
 
+/** An awareness with no states: what onFrame assumes when not told. */
+const NOTHING_KNOWN: AwarenessView = { isKnown: () => false, renewedAt: () => undefined, refutes: () => false }
+
 /** What the shell knows of the room's awareness, for a tick. */
 export interface AwarenessView {
   /** Whether the client has a state here. */
@@ -137,7 +146,7 @@ export interface AwarenessView {
 
 /** A fresh state with no links, for the awareness client `self`. */
 export function emptyLiveness(self: number): LivenessState {
-  return { self, links: new Map(), lastTickAt: null, throttled: false, suspected: new Map(), spread: new Map(), lastRefutedAt: null, rumorsRefused: 0 }
+  return { self, links: new Map(), lastTickAt: null, throttled: false, suspected: new Map(), spread: new Map(), lastRefutedAt: null, refuteDue: false, rumorsRefused: 0 }
 }
 
 /** A link's side channel opened: returns the hello to send on it. */
@@ -147,8 +156,8 @@ export function openLink(state: LivenessState, linkId: string, now: number): Out
   return [{ linkId, frame: { t: 'hello', client: state.self, v: LIVENESS_VERSION } }]
 }
 
-/** Records a liveness frame from a link; returns who it says is gone and what to answer. */
-export function onFrame(state: LivenessState, linkId: string, frame: LivenessFrame, now: number): LivenessResult {
+/** Records a liveness frame from a link; returns who it says is gone and what to answer. `awareness` dates renewals, for rumors. */
+export function onFrame(state: LivenessState, linkId: string, frame: LivenessFrame, now: number, awareness: AwarenessView = NOTHING_KNOWN): LivenessResult {
   const link = linkOf(state, linkId, now)
   heard(link, now)
   const result: LivenessResult = { gone: [], send: [] }
@@ -171,7 +180,7 @@ export function onFrame(state: LivenessState, linkId: string, frame: LivenessFra
       result.send = probesFor(state, frame.client, now, false)
       break
     case 'lost':
-      if (link.rumors) onRumor(state, linkId, link, frame.client, now, result)
+      if (link.rumors) onRumor(state, linkId, link, frame.client, now, awareness, result)
       break
     case 'sync':
       break
@@ -244,8 +253,9 @@ export function tick(state: LivenessState, now: number, awareness: AwarenessView
     }
   }
   for (const client of lost) result.send.push(...suspects(state, client, now))
-  for (const client of evidence) result.send.push(...spreadRumor(state, client, null, now))
+  for (const client of evidence) result.send.push(...spreadRumor(state, client, null, now, awareness))
   result.gone.push(...unrefuted(state, now, awareness))
+  if (state.refuteDue && refuteNow(state, now)) result.refute = true
   const watcher = watcherOf(state)
   const watchMs = keepable(state, watchIntervalMs(state.links.size))
   for (const [linkId, link] of state.links) {
@@ -398,7 +408,15 @@ function markDead(state: LivenessState, link: Link): number[] {
  * wait for it to renew. Either way we pass the rumor on, once per RUMOR_SPREAD_WINDOW_MS, so that
  * it reaches peers further away and the client itself.
  */
-function onRumor(state: LivenessState, linkId: string, link: Link, client: number, now: number, result: LivenessResult): void {
+function onRumor(
+  state: LivenessState,
+  linkId: string,
+  link: Link,
+  client: number,
+  now: number,
+  awareness: AwarenessView,
+  result: LivenessResult,
+): void {
   link.rumorTokens = Math.min(RUMOR_BURST, link.rumorTokens + (now - link.rumorTokensAt) / RUMOR_REFILL_MS)
   link.rumorTokensAt = now
   if (link.rumorTokens < 1) {
@@ -407,22 +425,34 @@ function onRumor(state: LivenessState, linkId: string, link: Link, client: numbe
   }
   link.rumorTokens--
   if (client === state.self) {
-    if (state.lastRefutedAt === null || now - state.lastRefutedAt >= REFUTE_INTERVAL_MS) {
-      state.lastRefutedAt = now
-      result.refute = true
-    }
+    // Never dropped when too soon: a peer that waits on this rumor would drop us.
+    if (refuteNow(state, now)) result.refute = true
+    else state.refuteDue = true
     return
   }
   if (isSpokenFor(state, client)) result.send.push(...probesFor(state, client, now, true))
   else if (!state.suspected.has(client) && state.suspected.size < MAX_SUSPECTED)
     state.suspected.set(client, { heardAt: now, until: now + RUMOR_WAIT_MS })
-  result.send.push(...spreadRumor(state, client, linkId, now))
+  result.send.push(...spreadRumor(state, client, linkId, now, awareness))
 }
 
-/** Passes a rumor that `client` is lost to every live link that takes rumors but `from`, unless we did within RUMOR_SPREAD_WINDOW_MS. */
-function spreadRumor(state: LivenessState, client: number, from: string | null, now: number): Outgoing[] {
+/** Whether to renew our state now to answer a rumor (else it is due once REFUTE_INTERVAL_MS is up). */
+function refuteNow(state: LivenessState, now: number): boolean {
+  if (state.lastRefutedAt !== null && now - state.lastRefutedAt < REFUTE_INTERVAL_MS) return false
+  state.lastRefutedAt = now
+  state.refuteDue = false
+  return true
+}
+
+/**
+ * Passes a rumor that `client` is lost to every live link that takes rumors but `from`, unless it
+ * is no news: we passed one on since the client last renewed here (or, with no state of it here,
+ * within RUMOR_SPREAD_WINDOW_MS).
+ */
+function spreadRumor(state: LivenessState, client: number, from: string | null, now: number, awareness: AwarenessView): Outgoing[] {
   const last = state.spread.get(client)
-  if (last !== undefined && now - last < RUMOR_SPREAD_WINDOW_MS) return []
+  const renewedAt = awareness.renewedAt(client)
+  if (last !== undefined && now - last < RUMOR_SPREAD_WINDOW_MS && (renewedAt === undefined || renewedAt <= last)) return []
   for (const [other, at] of state.spread) if (now - at >= RUMOR_SPREAD_WINDOW_MS) state.spread.delete(other)
   state.spread.set(client, now)
   const sent: Outgoing[] = []

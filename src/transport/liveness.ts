@@ -19,6 +19,7 @@ import {
   openLink,
   TICK_INTERVAL_MS,
   tick,
+  type AwarenessView,
   type LivenessResult,
   type LivenessState,
   type Outgoing,
@@ -133,7 +134,7 @@ export class Liveness {
         return
       }
       if (frame.t === 'sync') this.#reannounce()
-      this.#apply(onFrame(this.#state, linkId, frame, Date.now()))
+      this.#apply(onFrame(this.#state, linkId, frame, Date.now(), this.#view))
     }
     channel.onclose = () => {
       this.#channels.delete(linkId)
@@ -155,16 +156,15 @@ export class Liveness {
       this.#channels.delete(linkId)
       this.#drop(closeLink(this.#state, linkId))
     }
-    const states = this.#awareness.getStates()
-    const meta = this.#awareness.meta
-    this.#apply(
-      tick(this.#state, Date.now(), {
-        isKnown: (client) => states.has(client),
-        // Awareness stamps every renewal or change it applies (its outdated timeout reads the stamp).
-        renewedAt: (client) => (states.has(client) ? meta.get(client)?.lastUpdated : undefined),
-        refutes: this.#refutes,
-      }),
-    )
+    this.#apply(tick(this.#state, Date.now(), this.#view))
+  }
+
+  /** What the tracker reads of awareness. */
+  readonly #view: AwarenessView = {
+    isKnown: (client) => this.#awareness.getStates().has(client),
+    // Awareness stamps every renewal or change it applies (its outdated timeout reads the stamp).
+    renewedAt: (client) => (this.#awareness.getStates().has(client) ? this.#awareness.meta.get(client)?.lastUpdated : undefined),
+    refutes: (client) => this.#refutes(client),
   }
 
   #apply({ gone, send, refute }: LivenessResult): void {

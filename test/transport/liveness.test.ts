@@ -476,13 +476,36 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
     expect(after.gone).toEqual([60])
   })
 
-  it('about itself, answers by renewing its state, at most every REFUTE_INTERVAL_MS, and passes nothing on', () => {
+  it('about itself, answers by renewing its state, at most every REFUTE_INTERVAL_MS but never not, and passes nothing on', () => {
     const state = roomWith([10, 20])
+    idle(state, TICK_INTERVAL_MS, 1000, [10, 20])
     const first = onFrame(state, 'to-10', { t: 'lost', client: SELF }, 1000)
     expect(first.refute).toBe(true)
     expect(first.send).toEqual([])
-    expect(onFrame(state, 'to-20', { t: 'lost', client: SELF }, 1500).refute).toBeUndefined()
-    expect(onFrame(state, 'to-20', { t: 'lost', client: SELF }, 1000 + REFUTE_INTERVAL_MS).refute).toBe(true)
+    // Too soon for another renewal: it comes once the interval is up.
+    expect(onFrame(state, 'to-20', { t: 'lost', client: SELF }, 1100).refute).toBeUndefined()
+    const refutedAt: number[] = []
+    for (let now = 1250; now <= 4000; now += TICK_INTERVAL_MS) {
+      for (const client of [10, 20]) onFrame(state, `to-${client}`, { t: 'beat', in: UNWATCHED_PROMISE_MS }, now)
+      if (tick(state, now, known).refute === true) refutedAt.push(now)
+    }
+    expect(refutedAt).toEqual([1000 + REFUTE_INTERVAL_MS])
+  })
+
+  it('takes a rumor that comes after the client renewed as news: passed on again, so that the client hears it again', () => {
+    // A liar repeats its lie right after the client refuted it: every peer on the way passes it on
+    // again, else a peer that waits on it anew would drop the client, which never heard it.
+    let renewedAt = 500
+    const view: AwarenessView = { isKnown: () => true, renewedAt: () => renewedAt, refutes: () => true }
+    const state = roomWith([10, 20, 60])
+    idle(state, TICK_INTERVAL_MS, 1000, [10, 20, 60], view)
+    expect(ofKind(onFrame(state, 'to-10', { t: 'lost', client: 77 }, 1000, view).send, 'lost')).toHaveLength(2)
+    expect(ofKind(onFrame(state, 'to-10', { t: 'lost', client: 77 }, 1200, view).send, 'lost')).toHaveLength(0)
+    renewedAt = 1500 // its refutation
+    idle(state, 1250, 2000, [10, 20, 60], view)
+    expect(state.suspected.size).toBe(0)
+    expect(ofKind(onFrame(state, 'to-10', { t: 'lost', client: 77 }, 2000, view).send, 'lost')).toHaveLength(2)
+    expect(state.suspected.has(77)).toBe(true)
   })
 
   it('takes a bounded number of rumors from one link: a liar makes others do bounded work', () => {
