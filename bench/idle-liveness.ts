@@ -5,7 +5,9 @@
 //
 // Without --max-conns the peers join at once and form a full mesh. With it (y-webrtc's maxConns)
 // they join one by one, each once it has a link and every peer holds every state: a partial
-// mesh, where most survivors have no link to a killed peer and learn of it by rumor.
+// mesh, where most survivors have no link to a killed peer and learn of it by rumor. Peer n
+// gets maxConns min(M, n + 2), as the band of test/transport/relay.test.ts: with M for all, the
+// first M + 1 would close a clique, and later peers, whom only peers with room offer to, no link.
 // Counts (messages sent, by channel) come from each peer's transport; they do not depend on the
 // machine's load. Times are from the kill to each survivor's awareness no longer holding the
 // victim, as this process sees it by polling the survivors every POLL_MS over IPC, for survivors
@@ -57,8 +59,9 @@ try {
     await until((state) => state.liveLinks === peers.length - 1 && state.awareness.length === peers.length, 'full mesh')
   } else {
     for (let i = 0; i < peerCount; i++) {
-      peers.push(await NodePeer.start({ kind: 'parley', topic, signalingUrl: server.url, maxConns, awareness: { name: `p${i}` } }))
-      await until((state) => state.liveLinks > 0 && state.awareness.length === peers.length, 'connected mesh')
+      const own = Math.min(maxConns, i + 2)
+      peers.push(await NodePeer.start({ kind: 'parley', topic, signalingUrl: server.url, maxConns: own, awareness: { name: `p${i}` } }))
+      await until((state) => (peers.length === 1 || state.liveLinks > 0) && state.awareness.length === peers.length, 'connected mesh')
     }
   }
   const degrees = (await states()).map((state) => state.liveLinks)
@@ -82,8 +85,10 @@ try {
 
   const timesOf = (times: number[]) =>
     times.length === 0 ? 'none' : `first ${Math.min(...times)} ms, median ${median(times)} ms, last ${Math.max(...times)} ms`
+  const idleLiveness = rates.map((rate) => rate.liveness)
   for (let k = 0; k < kills && peers.length > 2; k++) {
     const victim = peers.shift() as NodePeer
+    idleLiveness.shift()
     const { clientId: victimClient, peerId: victimPeer } = await victim.state()
     const atKill = await states()
     const linked = atKill.map((state) => victimPeer !== null && state.links.includes(victimPeer))
@@ -101,7 +106,10 @@ try {
     const group = (isLinked: boolean) => [...seenAt].filter(([i]) => linked[i] === isLinked).map(([, ms]) => ms)
     const linkedCount = linked.filter(Boolean).length
     await sleep(3000)
-    // Liveness frames the survivors sent from the kill until 3 s after the last drop: beats, probes, suspects and rumors.
+    // Liveness frames the survivors sent from the kill until 3 s after the last drop: beats, probes, suspects and rumors;
+    // and those beyond what they send idle in as long.
+    const elapsedS = (Date.now() - killedAt) / 1000
+    const idleFrames = idleLiveness.reduce((sum, rate) => sum + rate * elapsedS, 0)
     const frames = (await states()).reduce(
       (sum, state, i) => sum + (state.transportSent?.liveness ?? Number.NaN) - (atKill[i]?.transportSent?.liveness ?? Number.NaN),
       0,
@@ -109,7 +117,7 @@ try {
     console.log(
       `kill ${k + 1} (room of ${peers.length + 1}): gone from ${seenAt.size}/${peers.length} survivors within ${DROP_TIMEOUT_MS} ms; ` +
         `linked (${linkedCount}): ${timesOf(group(true))}; not linked (${peers.length - linkedCount}): ${timesOf(group(false))}; ` +
-        `liveness frames sent by all survivors meanwhile: ${frames}`,
+        `liveness frames sent by all survivors in the ${elapsedS.toFixed(1)} s after: ${frames} (idle rate: ${idleFrames.toFixed(0)})`,
     )
   }
 } finally {
