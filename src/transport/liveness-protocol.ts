@@ -16,10 +16,11 @@
 //   {"t":"probe"}                      "answer at once": the answer is a beat (v 2 peers only)
 //   {"t":"suspect","client":<id>}      "I lost <id>": probe your own link to it (v 2 peers only;
 //                                      nobody drops a peer on another's word)
-//   {"t":"lost","client":<id>}         rumor: "someone dropped <id> on its own evidence" (v 3 peers
-//                                      only): probe your link to it if you have one, else wait a
-//                                      few seconds for it to renew its awareness state; pass it on.
-//                                      <id> itself answers by renewing its state (see liveness-tracker.ts)
+//   {"t":"lost","client":<id>,"clock":<n>}  rumor: "someone dropped <id> on its own evidence, when
+//                                      it held its awareness state at clock <n>" (v 3 peers only):
+//                                      probe your link to it if you have one, else wait a few
+//                                      seconds for it to renew its state; pass it on. <id> itself
+//                                      answers by renewing its state, past <n> (liveness-tracker.ts)
 // Older peers parse only t and client, so the added fields pass them by; kinds they do not
 // know they count as garbage, which is why probes and suspects go to v 2 peers only, rumors to v 3.
 import { readJsonFrame } from './json-frame.js'
@@ -51,7 +52,7 @@ export type LivenessFrame =
   | { t: 'sync' }
   | { t: 'probe' }
   | { t: 'suspect'; client: number }
-  | { t: 'lost'; client: number }
+  | { t: 'lost'; client: number; clock: number }
 
 /** Encodes a frame for the wire. */
 export function encodeLivenessFrame(frame: LivenessFrame): string {
@@ -62,14 +63,15 @@ export function encodeLivenessFrame(frame: LivenessFrame): string {
 export function parseLivenessFrame(data: unknown): LivenessFrame | null {
   const value = readJsonFrame(data, MAX_FRAME_CHARS)
   if (value === null) return null
-  const { t, client, v, in: promise } = value
+  const { t, client, v, in: promise, clock } = value
   if (t === 'bye' || t === 'sync' || t === 'probe') return { t }
   if (t === 'beat') {
     if (promise === undefined) return { t }
     return isWholeIn(promise, HEARTBEAT_INTERVAL_MS, MAX_PROMISE_MS) ? { t, in: promise } : null
   }
   if (!isWholeIn(client, 0, Number.MAX_SAFE_INTEGER)) return null
-  if (t === 'suspect' || t === 'lost') return { t, client }
+  if (t === 'suspect') return { t, client }
+  if (t === 'lost') return isWholeIn(clock, 0, Number.MAX_SAFE_INTEGER) ? { t, client, clock } : null
   if (t !== 'hello') return null
   if (v === undefined) return { t, client }
   return isWholeIn(v, 1, Number.MAX_SAFE_INTEGER) ? { t, client, v } : null

@@ -14,11 +14,12 @@
 // A peer linked to the client probes it; one that is not waits RUMOR_WAIT_MS for the client to
 // renew its awareness state (the shell says when it last did), and drops it locally if it did
 // not; the client itself, alive, renews its state on hearing the rumor (at once, or as soon as
-// REFUTE_INTERVAL_MS allows), which the relay brings to everyone. A rumor is news, and passed on,
-// if we passed none on since the client last renewed here (SWIM's incarnations, with the renewal
-// as the new incarnation): so a rumor that starts a wait anywhere reaches the client again, even
-// right after it refuted the one before. So a lie costs the room a pass of the rumor and a
-// renewal (at most one per RUMOR_REFILL_MS per link the liar has), never a peer.
+// REFUTE_INTERVAL_MS allows), which the relay brings to everyone. A rumor names the awareness
+// clock its first teller held for the client (SWIM's incarnation): one below the clock a peer
+// holds is stale (the client renewed since) and dropped, so copies still on their way after a
+// refutation start nothing; a peer passes each (client, clock) on once, and waits only on one it
+// passes on, so that the client hears again whatever starts a wait. So a lie costs the room a
+// pass of the rumor and a renewal (at most one per RUMOR_REFILL_MS per link the liar has), never a peer.
 import {
   HEARTBEAT_INTERVAL_MS,
   LINK_TIMEOUT_MS,
@@ -61,6 +62,8 @@ export const RUMOR_REFILL_MS = 1000
 export const REFUTE_INTERVAL_MS = 1000
 /** The most clients suspected at once on rumors; more are passed on, not waited for. */
 const MAX_SUSPECTED = 256
+/** The most rumors remembered as passed on; more are dropped until the oldest expire. */
+const MAX_SPREAD = 1024
 
 /** One direct link (one RTCPeerConnection) and what it told us. */
 interface Link {
@@ -100,8 +103,8 @@ export interface LivenessState {
   throttled: boolean
   /** Clients we have no link to, rumored lost: dropped at `until` unless they renewed after `heardAt`. */
   suspected: Map<number, { heardAt: number; until: number }>
-  /** When we last passed on (or started) a rumor about each client. */
-  spread: Map<number, number>
+  /** When we passed on (or started) each rumor, by `${client}:${clock}`, for RUMOR_SPREAD_WINDOW_MS. */
+  spread: Map<string, number>
   /** When we last renewed our own state to answer a rumor about ourselves. */
   lastRefutedAt: number | null
   /** A rumor about ourselves came too soon after our last answer: answer it once REFUTE_INTERVAL_MS is up. */
@@ -127,7 +130,7 @@ export interface LivenessResult {
 }
 
 /** An awareness with no states: what onFrame assumes when not told. */
-const NOTHING_KNOWN: AwarenessView = { isKnown: () => false, renewedAt: () => undefined, refutes: () => false }
+const NOTHING_KNOWN: AwarenessView = { isKnown: () => false, renewedAt: () => undefined, clockOf: () => undefined, refutes: () => false }
 
 /** What the shell knows of the room's awareness, for a tick. */
 export interface AwarenessView {
@@ -135,6 +138,8 @@ export interface AwarenessView {
   isKnown(client: number): boolean
   /** When its state was last renewed or changed here (ms since the epoch), if it has one. */
   renewedAt(client: number): number | undefined
+  /** The awareness clock held for the client (ours for ourselves), if it has a state. */
+  clockOf(client: number): number | undefined
   /**
    * Whether the client would renew its state on hearing a rumor about itself, as far as this peer
    * can tell without a link to it; asked on every tick while it is suspected, so an answer that
@@ -180,7 +185,7 @@ export function onFrame(state: LivenessState, linkId: string, frame: LivenessFra
       result.send = probesFor(state, frame.client, now, false)
       break
     case 'lost':
-      if (link.rumors) onRumor(state, linkId, link, frame.client, now, awareness, result)
+      if (link.rumors) onRumor(state, linkId, link, frame, now, awareness, result)
       break
     case 'sync':
       break
@@ -253,7 +258,10 @@ export function tick(state: LivenessState, now: number, awareness: AwarenessView
     }
   }
   for (const client of lost) result.send.push(...suspects(state, client, now))
-  for (const client of evidence) result.send.push(...spreadRumor(state, client, null, now, awareness))
+  for (const client of evidence) {
+    const clock = awareness.clockOf(client)
+    if (clock !== undefined) result.send.push(...(spreadRumor(state, { t: 'lost', client, clock }, null, now) ?? []))
+  }
   result.gone.push(...unrefuted(state, now, awareness))
   if (state.refuteDue && refuteNow(state, now)) result.refute = true
   const watcher = watcherOf(state)
@@ -412,11 +420,12 @@ function onRumor(
   state: LivenessState,
   linkId: string,
   link: Link,
-  client: number,
+  rumor: LivenessFrame & { t: 'lost' },
   now: number,
   awareness: AwarenessView,
   result: LivenessResult,
 ): void {
+  const { client, clock } = rumor
   link.rumorTokens = Math.min(RUMOR_BURST, link.rumorTokens + (now - link.rumorTokensAt) / RUMOR_REFILL_MS)
   link.rumorTokensAt = now
   if (link.rumorTokens < 1) {
@@ -424,6 +433,8 @@ function onRumor(
     return
   }
   link.rumorTokens--
+  const held = awareness.clockOf(client)
+  if (held !== undefined && clock < held) return // stale: the client renewed since
   if (client === state.self) {
     // Never dropped when too soon: a peer that waits on this rumor would drop us.
     if (refuteNow(state, now)) result.refute = true
@@ -431,9 +442,11 @@ function onRumor(
     return
   }
   if (isSpokenFor(state, client)) result.send.push(...probesFor(state, client, now, true))
-  else if (!state.suspected.has(client) && state.suspected.size < MAX_SUSPECTED)
+  const passed = spreadRumor(state, rumor, linkId, now)
+  if (passed === null) return // no news: a wait it would start might outlast the client's renewal
+  result.send.push(...passed)
+  if (!isSpokenFor(state, client) && held !== undefined && !state.suspected.has(client) && state.suspected.size < MAX_SUSPECTED)
     state.suspected.set(client, { heardAt: now, until: now + RUMOR_WAIT_MS })
-  result.send.push(...spreadRumor(state, client, linkId, now, awareness))
 }
 
 /** Whether to renew our state now to answer a rumor (else it is due once REFUTE_INTERVAL_MS is up). */
@@ -445,21 +458,21 @@ function refuteNow(state: LivenessState, now: number): boolean {
 }
 
 /**
- * Passes a rumor that `client` is lost to every live link that takes rumors but `from`, unless it
- * is no news: we passed one on since the client last renewed here (or, with no state of it here,
- * within RUMOR_SPREAD_WINDOW_MS).
+ * The rumor passed to every live link that takes rumors but `from`; null if it is no news (we
+ * passed the same client and clock on within RUMOR_SPREAD_WINDOW_MS) or we hold too many.
  */
-function spreadRumor(state: LivenessState, client: number, from: string | null, now: number, awareness: AwarenessView): Outgoing[] {
-  const last = state.spread.get(client)
-  const renewedAt = awareness.renewedAt(client)
-  if (last !== undefined && now - last < RUMOR_SPREAD_WINDOW_MS && (renewedAt === undefined || renewedAt <= last)) return []
+function spreadRumor(state: LivenessState, rumor: LivenessFrame & { t: 'lost' }, from: string | null, now: number): Outgoing[] | null {
+  const key = `${rumor.client}:${rumor.clock}`
+  const last = state.spread.get(key)
+  if (last !== undefined && now - last < RUMOR_SPREAD_WINDOW_MS) return null
   for (const [other, at] of state.spread) if (now - at >= RUMOR_SPREAD_WINDOW_MS) state.spread.delete(other)
-  state.spread.set(client, now)
+  if (state.spread.size >= MAX_SPREAD) return null
+  state.spread.set(key, now)
   const sent: Outgoing[] = []
   for (const [linkId, link] of state.links) {
     if (linkId === from || !link.alive || !link.rumors || link.client === null) continue
     link.lastSentAt = now
-    sent.push({ linkId, frame: { t: 'lost', client } })
+    sent.push({ linkId, frame: rumor })
   }
   return sent
 }

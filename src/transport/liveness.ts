@@ -164,6 +164,7 @@ export class Liveness {
     isKnown: (client) => this.#awareness.getStates().has(client),
     // Awareness stamps every renewal or change it applies (its outdated timeout reads the stamp).
     renewedAt: (client) => (this.#awareness.getStates().has(client) ? this.#awareness.meta.get(client)?.lastUpdated : undefined),
+    clockOf: (client) => (this.#awareness.getStates().has(client) ? this.#awareness.meta.get(client)?.clock : undefined),
     refutes: (client) => this.#refutes(client),
   }
 
