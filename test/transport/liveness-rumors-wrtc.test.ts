@@ -63,14 +63,15 @@ describe('liveness rumors in a line (p0 and p1 have no link to p3)', () => {
       const peers = await line()
       const [liar, ...honest] = peers as [NodePeer, NodePeer, NodePeer, NodePeer]
       const target = (await honest[2].state()).clientId // p3: no link to the liar nor to p1
-      const lie = JSON.stringify({ t: 'lost', client: target })
+      // Each lie names a clock of its own, above any held: every one is news, the strongest lie there is.
+      const lie = (n: number) => JSON.stringify({ t: 'lost', client: target, clock: 1_000_000 + n })
       const missing: string[] = []
       let lies = 0
       const until = Date.now() + LYING_MS + RUMOR_WAIT_MS + 2000
       let nextLie = Date.now()
       while (Date.now() < until) {
         if (Date.now() >= nextLie && Date.now() < until - RUMOR_WAIT_MS - 2000) {
-          lies += await liar.sendLiveness(lie)
+          lies += await liar.sendLiveness(lie(lies))
           nextLie += LIE_EVERY_MS
         }
         const states = await Promise.all(peers.map((peer) => peer.state()))
