@@ -65,7 +65,10 @@ try {
     }
   }
   const degrees = (await states()).map((state) => state.liveLinks)
-  const shape = maxConns === undefined ? 'a full mesh' : `a partial mesh (maxConns ${maxConns}, links per peer ${Math.min(...degrees)}–${Math.max(...degrees)})`
+  const shape =
+    maxConns === undefined
+      ? 'a full mesh'
+      : `a partial mesh (maxConns ${maxConns}, links per peer ${Math.min(...degrees)}–${Math.max(...degrees)})`
   console.log(`${peerCount} peers in ${shape} after ${Date.now() - meshStart} ms; counting ${windowS} s of idle`)
   await sleep(5000) // the first promises are lengthened, the joins' syncs are over
   const before = await states()

@@ -90,7 +90,14 @@ export function presenceVerdict(cache: VerdictCache, topic: string, key: string,
 }
 
 /** The verdict on a tab's signed word that it answers rumors of its loss (identity/signing.ts `refutesBytes`). */
-export function refutesVerdict(cache: VerdictCache, topic: string, clientID: number, key: string, publicKey: string, proof: string): Verdict {
+export function refutesVerdict(
+  cache: VerdictCache,
+  topic: string,
+  clientID: number,
+  key: string,
+  publicKey: string,
+  proof: string,
+): Verdict {
   return cache.get(JSON.stringify(['refutes', topic, clientID, key, publicKey, proof]), () =>
     verifySigned(key, publicKey, proof, refutesBytes(topic, clientID, key, publicKey)),
   )

@@ -151,7 +151,17 @@ export interface AwarenessView {
 
 /** A fresh state with no links, for the awareness client `self`. */
 export function emptyLiveness(self: number): LivenessState {
-  return { self, links: new Map(), lastTickAt: null, throttled: false, suspected: new Map(), spread: new Map(), lastRefutedAt: null, refuteDue: false, rumorsRefused: 0 }
+  return {
+    self,
+    links: new Map(),
+    lastTickAt: null,
+    throttled: false,
+    suspected: new Map(),
+    spread: new Map(),
+    lastRefutedAt: null,
+    refuteDue: false,
+    rumorsRefused: 0,
+  }
 }
 
 /** A link's side channel opened: returns the hello to send on it. */
@@ -162,7 +172,13 @@ export function openLink(state: LivenessState, linkId: string, now: number): Out
 }
 
 /** Records a liveness frame from a link; returns who it says is gone and what to answer. `awareness` dates renewals, for rumors. */
-export function onFrame(state: LivenessState, linkId: string, frame: LivenessFrame, now: number, awareness: AwarenessView = NOTHING_KNOWN): LivenessResult {
+export function onFrame(
+  state: LivenessState,
+  linkId: string,
+  frame: LivenessFrame,
+  now: number,
+  awareness: AwarenessView = NOTHING_KNOWN,
+): LivenessResult {
   const link = linkOf(state, linkId, now)
   heard(link, now)
   const result: LivenessResult = { gone: [], send: [] }

@@ -196,7 +196,13 @@ describe('liveness tracker: what a link says', () => {
     const asks: number[] = []
     for (; now <= 5000; now += HEARTBEAT_INTERVAL_MS) {
       onFrame(state, 'to-4', { t: 'beat' }, now)
-      if (ofKind(tick(state, now, { isKnown: () => false, renewedAt: () => undefined, clockOf: () => undefined, refutes: () => true }).send, 'sync').length > 0) asks.push(now)
+      if (
+        ofKind(
+          tick(state, now, { isKnown: () => false, renewedAt: () => undefined, clockOf: () => undefined, refutes: () => true }).send,
+          'sync',
+        ).length > 0
+      )
+        asks.push(now)
     }
     expect(asks).toEqual([LINK_TIMEOUT_MS, 2 * LINK_TIMEOUT_MS])
     expect(ofKind(tickThrough(state, now, now + 5000).send, 'sync')).toEqual([])
@@ -401,7 +407,16 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
     for (let now = 500; now <= 3000; now += HEARTBEAT_INTERVAL_MS) {
       for (const client of [10, 90]) onFrame(state, `to-${client}`, { t: 'beat', in: UNWATCHED_PROMISE_MS }, now)
     }
-    const { gone, send } = tickThrough(state, 500, 1000 + 1000 + BEAT_GRACE_MS + HEARTBEAT_INTERVAL_MS, view(60, () => 0, () => 7))
+    const { gone, send } = tickThrough(
+      state,
+      500,
+      1000 + 1000 + BEAT_GRACE_MS + HEARTBEAT_INTERVAL_MS,
+      view(
+        60,
+        () => 0,
+        () => 7,
+      ),
+    )
     expect(gone).toEqual([60])
     expect(send.filter((out) => out.frame.t === 'lost' || out.frame.t === 'suspect')).toEqual([
       { linkId: 'to-90', frame: { t: 'suspect', client: 60 } },
@@ -414,7 +429,15 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
     expect(onFrame(state, 'to-60', { t: 'bye' }, 100).gone).toEqual([60])
     expect(ofKind(tickThrough(state, 250, 3000).send, 'lost')).toEqual([])
     // A rumor from an older peer is not one (it never sends any): ignored.
-    expect(onFrame(state, 'to-70', lost(10), 3000, view(10, () => 0)).send).toEqual([])
+    expect(
+      onFrame(
+        state,
+        'to-70',
+        lost(10),
+        3000,
+        view(10, () => 0),
+      ).send,
+    ).toEqual([])
   })
 
   it('without a link, passes the rumor on once and drops the client after RUMOR_WAIT_MS of no renewal', () => {
@@ -456,7 +479,11 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
     const state = roomWith([10, 20])
     let clock = 3
     let renewedAt = 500
-    const renewing = view(77, () => renewedAt, () => clock)
+    const renewing = view(
+      77,
+      () => renewedAt,
+      () => clock,
+    )
     idle(state, TICK_INTERVAL_MS, 1000, [10, 20], renewing)
     expect(ofKind(onFrame(state, 'to-10', lost(77, 3), 1000, renewing).send, 'lost')).toHaveLength(1)
     clock = 4
@@ -472,18 +499,50 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
 
   it('does not drop a suspect early for a gap in its own ticking, and counts a renewal that came meanwhile', () => {
     const state = roomWith([10])
-    idle(state, TICK_INTERVAL_MS, 1000, [10], view(77, () => 500))
-    onFrame(state, 'to-10', lost(77), 1000, view(77, () => 500))
+    idle(
+      state,
+      TICK_INTERVAL_MS,
+      1000,
+      [10],
+      view(77, () => 500),
+    )
+    onFrame(
+      state,
+      'to-10',
+      lost(77),
+      1000,
+      view(77, () => 500),
+    )
     const gap = 1000 + RUMOR_WAIT_MS + 2000 // a frozen page: the renewal waits in the queue
-    expect(tick(state, gap, view(77, () => 500)).gone).toEqual([])
-    expect(tick(state, gap + TICK_INTERVAL_MS, view(77, () => gap + 10)).gone).toEqual([])
+    expect(
+      tick(
+        state,
+        gap,
+        view(77, () => 500),
+      ).gone,
+    ).toEqual([])
+    expect(
+      tick(
+        state,
+        gap + TICK_INTERVAL_MS,
+        view(77, () => gap + 10),
+      ).gone,
+    ).toEqual([])
   })
 
   it('with a link of its own, probes it (and passes the rumor on, so that the client hears it)', () => {
     const state = roomWith([10, 60])
     onFrame(state, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 0)
     idle(state, TICK_INTERVAL_MS, 5000, [10])
-    expect(onFrame(state, 'to-10', lost(60), 5000, view(60, () => 0)).send).toEqual([
+    expect(
+      onFrame(
+        state,
+        'to-10',
+        lost(60),
+        5000,
+        view(60, () => 0),
+      ).send,
+    ).toEqual([
       { linkId: 'to-60', frame: { t: 'probe' } },
       { linkId: 'to-60', frame: lost(60) },
     ])
@@ -497,7 +556,18 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
     const state = roomWith([10, 20, 60])
     onFrame(state, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 0)
     idle(state, TICK_INTERVAL_MS, 5000, [10, 20])
-    expect(ofKind(onFrame(state, 'to-10', lost(60), 5000, view(60, () => 0)).send, 'probe')).toHaveLength(1)
+    expect(
+      ofKind(
+        onFrame(
+          state,
+          'to-10',
+          lost(60),
+          5000,
+          view(60, () => 0),
+        ).send,
+        'probe',
+      ),
+    ).toHaveLength(1)
     const after = idle(state, 5250, 5000 + PROBE_TIMEOUT_MS + HEARTBEAT_INTERVAL_MS, [10, 20])
     expect(after.gone).toEqual([60])
   })
@@ -536,7 +606,12 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
 
   it('leaves a client that would not answer a rumor (an older tab) to awareness, whoever says it is lost', () => {
     const state = roomWith([10, 20])
-    const older = view(77, () => 500, () => 3, false)
+    const older = view(
+      77,
+      () => 500,
+      () => 3,
+      false,
+    )
     idle(state, TICK_INTERVAL_MS, 1000, [10, 20], older)
     // Still passed on: peers linked to it probe it, and it may be new to them.
     expect(ofKind(onFrame(state, 'to-10', lost(77), 1000, older).send, 'lost')).toEqual([{ linkId: 'to-20', frame: lost(77) }])
