@@ -397,6 +397,15 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
     refutes: () => refutes,
   })
   const lost = (client: number, clock = 3): LivenessFrame => ({ t: 'lost', client, clock })
+  /** What we send on hearing from 10 that 60 is lost. */
+  const hearAbout60 = (state: LivenessState, now: number) =>
+    onFrame(
+      state,
+      'to-10',
+      lost(60),
+      now,
+      view(60, () => 0),
+    ).send
 
   it('spreads a rumor on its own evidence, with the clock it held: "lost" to peers that take rumors, "suspect" to older ones', () => {
     // Us (50) with 10 (takes rumors), 60 (whom we watch), 90 (v 2: suspects only).
@@ -534,15 +543,7 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
     const state = roomWith([10, 60])
     onFrame(state, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 0)
     idle(state, TICK_INTERVAL_MS, 5000, [10])
-    expect(
-      onFrame(
-        state,
-        'to-10',
-        lost(60),
-        5000,
-        view(60, () => 0),
-      ).send,
-    ).toEqual([
+    expect(hearAbout60(state, 5000)).toEqual([
       { linkId: 'to-60', frame: { t: 'probe' } },
       { linkId: 'to-60', frame: lost(60) },
     ])
@@ -556,18 +557,7 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
     const state = roomWith([10, 20, 60])
     onFrame(state, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 0)
     idle(state, TICK_INTERVAL_MS, 5000, [10, 20])
-    expect(
-      ofKind(
-        onFrame(
-          state,
-          'to-10',
-          lost(60),
-          5000,
-          view(60, () => 0),
-        ).send,
-        'probe',
-      ),
-    ).toHaveLength(1)
+    expect(ofKind(hearAbout60(state, 5000), 'probe')).toHaveLength(1)
     const after = idle(state, 5250, 5000 + PROBE_TIMEOUT_MS + HEARTBEAT_INTERVAL_MS, [10, 20])
     expect(after.gone).toEqual([60])
   })
