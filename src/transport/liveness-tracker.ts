@@ -53,7 +53,7 @@ export const PROBE_TIMEOUT_MS = 1000
 export const GREETING_WAIT_MS = 2 * LINK_TIMEOUT_MS
 /** How long a peer with no link to a rumored client waits for it to renew its state before dropping it, in ms: rumor and renewal cross a loaded room. */
 export const RUMOR_WAIT_MS = 5000
-/** How long a rumor about a client with no state here is passed on only once, in ms: longer than a rumor takes to cross the room. */
+/** How long each rumor (client and clock) is passed on only once, in ms: longer than a rumor takes to cross the room. */
 export const RUMOR_SPREAD_WINDOW_MS = 10_000
 /** Rumors one link may start at once, and how often it earns another, in ms: a liar's rumors cost bounded work. */
 export const RUMOR_BURST = 4
@@ -427,10 +427,11 @@ function markDead(state: LivenessState, link: Link): number[] {
 }
 
 /**
- * A rumor that `client` is lost came over `linkId`, within that link's allowance: about us, we
- * renew our state (at most every REFUTE_INTERVAL_MS); linked to the client, we probe it; else we
- * wait for it to renew. Either way we pass the rumor on, once per RUMOR_SPREAD_WINDOW_MS, so that
- * it reaches peers further away and the client itself.
+ * A rumor that `client` is lost came over `linkId`, within that link's allowance; a stale one
+ * (below the clock we hold for the client) is dropped. About us, we renew our state (at most
+ * every REFUTE_INTERVAL_MS); linked to the client, we probe it; else, if it is news, we wait for
+ * the client to renew. News is passed on (each client and clock once), so that it reaches peers
+ * further away and the client itself.
  */
 function onRumor(
   state: LivenessState,
