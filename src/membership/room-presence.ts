@@ -16,7 +16,7 @@ import {
   type TypingState,
   type TypingStep,
 } from '../presence/index.js'
-import { presenceBytes, type SignedPresenceFields, type Signer } from '../identity/index.js'
+import { presenceBytes, refutesBytes, type SignedPresenceFields, type Signer } from '../identity/index.js'
 import {
   membersOf,
   parseMemberMeta,
@@ -44,7 +44,7 @@ import {
 } from './held-states.js'
 import { recordProven, shownState, type AwarenessUpdateEntry, type ProvenTabs } from './proven-tabs.js'
 import { PresenceCheckBudget } from './check-budget.js'
-import { VerdictCache, knownPresenceVerdict, presenceVerdict } from './verdicts.js'
+import { VerdictCache, knownPresenceVerdict, presenceVerdict, refutesVerdict } from './verdicts.js'
 
 /** Who this tab is, as presence shows it; with a signer, the claim is signed. */
 export interface PresenceUser {
@@ -112,6 +112,8 @@ export class RoomPresence {
   #counter = 0
   /** The signed goodbye of the state published last, kept private until the tab leaves (see sayGoodbye). */
   #goodbye: MemberMeta | null = null
+  /** This tab's signed word that it answers rumors of its loss (see refutesRumors), for the key that signed it. */
+  #refutes: { signer: Signer; userId: string; proof: Promise<string | undefined> } | null = null
   /** The shown state after the last change, split by claim, for notices. */
   #before: StateByClaim
   /** Every user this tab has shown, so a return after a drop is announced. */
@@ -213,6 +215,21 @@ export class RoomPresence {
     // A first state being checked is shown as such (see #shown), as awareness would have it.
     if (heldFirst) this.#emit()
     return false
+  }
+
+  /**
+   * Whether a tab would answer a rumor of its loss by renewing its state, as liveness asks before
+   * it drops a tab it has no link to on a rumor (transport/liveness-tracker.ts): a tab not proven
+   * here is no safer than before (any peer can remove it), and a proven one must have signed that
+   * it answers (`MemberMeta.refutes`), as an older tab cannot and a lie would take it out. False
+   * while the proof is being checked; the check starts on the first question.
+   */
+  readonly refutesRumors = (client: number): boolean => {
+    const tab = this.#proven.get(client)
+    if (tab === undefined) return true
+    const { publicKey, refutes } = tab.meta
+    if (publicKey === undefined || refutes === undefined) return false
+    return refutesVerdict(this.#verdicts, this.#topic, client, tab.key, publicKey, refutes) === 'verified'
   }
 
   /** Held newer states of proven tabs that a peer forged, dropped (diagnostics). */
@@ -331,11 +348,17 @@ export class RoomPresence {
       const { publicKey } = signer
       const sign = (signed: SignedPresenceFields) =>
         signer.sign(presenceBytes(this.#topic, this.#presence.clientID, user.userId, publicKey, signed))
-      const [signature, goodbyeSignature] = await Promise.all([
+      if (this.#refutes?.signer !== signer || this.#refutes.userId !== user.userId) {
+        // Without it the tab is only left to awareness's timeout where it crashed unlinked: no reason to hold its state up.
+        const proof = signer.sign(refutesBytes(this.#topic, this.#presence.clientID, user.userId, publicKey)).catch(() => undefined)
+        this.#refutes = { signer, userId: user.userId, proof }
+      }
+      const [signature, goodbyeSignature, refutes] = await Promise.all([
         sign({ ...fields, counter }),
         sign({ ...fields, counter: goodbyeCounter, left: true }),
+        this.#refutes.proof,
       ])
-      meta = { ...fields, publicKey, signature, counter }
+      meta = refutes === undefined ? { ...fields, publicKey, signature, counter } : { ...fields, publicKey, signature, counter, refutes }
       goodbye = { ...fields, publicKey, signature: goodbyeSignature, counter: goodbyeCounter, left: true }
       const sends = this.#sendsInFlight()
       if (sends !== null) await sends

@@ -175,6 +175,7 @@ export class Room {
       wrtc: options.wrtc,
       // Presence's word on awareness from peers: nobody replaces or removes a proven tab.
       screenAwareness: this.presence.screenAwareness,
+      refutesRumors: this.presence.refutesRumors,
     })
     // Peers with no link to this tab know it only through others: its siblings carry its goodbye.
     this.#siblings = new SiblingGoodbyes(
