@@ -164,7 +164,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const start = Number(value('--start') ?? START_MESSAGES)
   const plain = process.argv.includes('--plain')
   const pending = process.argv.includes('--pending')
-  const figures = await runLogRenderBench(value('--baseline'), { rounds: rounds === undefined ? undefined : Number(rounds), start, plain, pending })
+  const figures = await runLogRenderBench(value('--baseline'), {
+    rounds: rounds === undefined ? undefined : Number(rounds),
+    start,
+    plain,
+    pending,
+  })
   console.log(
     `One new ${plain ? 'plain' : 'rich'} message${pending ? ', drawn pending,' : ''} into a log of ${start}–${start + TIMED_MESSAGES} messages, all rendered`,
   )

@@ -14,18 +14,24 @@ function publishedTyping(awareness: Awareness): boolean | undefined {
   return state?.presence?.meta.typing
 }
 
+/** A new signer that counts the signatures it makes. */
+async function countingSigner(): Promise<{ signer: Signer; signatures: () => number }> {
+  const real = await signerFor(await generateSigningKeys())
+  let count = 0
+  const signer: Signer = {
+    ...real,
+    sign: async (bytes) => {
+      count++
+      return real.sign(bytes)
+    },
+  }
+  return { signer, signatures: () => count }
+}
+
 describe('RoomPresence with messages in flight', () => {
   it('signs a state asked for while messages are in flight only once they have left, then publishes it', async () => {
     const awareness = new Awareness(new Y.Doc())
-    const real = await signerFor(await generateSigningKeys())
-    let signatures = 0
-    const signer: Signer = {
-      ...real,
-      sign: async (bytes) => {
-        signatures++
-        return real.sign(bytes)
-      },
-    }
+    const { signer, signatures } = await countingSigner()
     let inFlight: Promise<void> | null = null
     const presence = new RoomPresence(awareness, 'topic', () => inFlight)
     try {
@@ -37,18 +43,18 @@ describe('RoomPresence with messages in flight', () => {
       inFlight = new Promise<void>((resolve) => {
         left = resolve
       })
-      const before = signatures
+      const before = signatures()
       presence.stopTyping('send')
       // Everything the request set going has run: nothing signed (WebCrypto would run the
       // signatures ahead of the message's own continuation), nothing published.
       await new Promise((resolve) => setImmediate(resolve))
-      expect(signatures).toBe(before)
+      expect(signatures()).toBe(before)
       expect(publishedTyping(awareness)).toBe(true)
 
       inFlight = null
       left()
       await expect.poll(() => publishedTyping(awareness)).toBe(false)
-      expect(signatures).toBe(before + 2) // the state and its goodbye
+      expect(signatures()).toBe(before + 2) // the state and its goodbye
     } finally {
       presence.destroy()
       awareness.destroy()
@@ -57,15 +63,7 @@ describe('RoomPresence with messages in flight', () => {
 
   it('signs only the newest of the states asked for while messages are in flight', async () => {
     const awareness = new Awareness(new Y.Doc())
-    const real = await signerFor(await generateSigningKeys())
-    let signatures = 0
-    const signer: Signer = {
-      ...real,
-      sign: async (bytes) => {
-        signatures++
-        return real.sign(bytes)
-      },
-    }
+    const { signer, signatures } = await countingSigner()
     let inFlight: Promise<void> | null = null
     const presence = new RoomPresence(awareness, 'topic', () => inFlight)
     try {
@@ -74,14 +72,14 @@ describe('RoomPresence with messages in flight', () => {
       inFlight = new Promise<void>((resolve) => {
         left = resolve
       })
-      const before = signatures
+      const before = signatures()
       presence.input()
       presence.stopTyping('send')
       inFlight = null
       left()
-      await expect.poll(() => signatures).toBe(before + 2)
+      await expect.poll(signatures).toBe(before + 2)
       await new Promise((resolve) => setImmediate(resolve))
-      expect(signatures).toBe(before + 2)
+      expect(signatures()).toBe(before + 2)
       expect(publishedTyping(awareness)).toBe(false)
     } finally {
       presence.destroy()
