@@ -38,7 +38,7 @@ const pending = new Set()
 list.verdictOf = (message) => (pending.has(message.id) ? 'pending' : 'verified')
 const start = Date.UTC(2026, 11, 2, 8, 0, 0)
 const make = (i) => ({ id: 'm' + i, authorId: 'u' + (i % 3), authorName: 'User ' + (i % 3),
-  text: ${plain ? "'timed message ' + i + ' of parley'" : "'Message ' + i + ' with a link https://example.com/' + i + ' and \`some code\` in it'"},
+  text: ${plain ? "'timed message ' + i + ' of parley'" : "'Message ' + i + ' with a link https://example.com/' + i + ' and `some code` in it'"},
   sentAt: start + Math.floor(i / 2) * 60000 })
 window.timeAppends = async (startCount, timed) => {
   pending.clear()
