@@ -28,21 +28,36 @@ async function countingSigner(): Promise<{ signer: Signer; signatures: () => num
   return { signer, signatures: () => count }
 }
 
+/** A message the test sends and lets leave: what RoomPresence is told is in flight. */
+function messageInFlight(): { inFlight: () => Promise<void> | null; start(): void; leave(): void } {
+  let pending: Promise<void> | null = null
+  let left = (): void => {}
+  return {
+    inFlight: () => pending,
+    start: () => {
+      pending = new Promise<void>((resolve) => {
+        left = resolve
+      })
+    },
+    leave: () => {
+      pending = null
+      left()
+    },
+  }
+}
+
 describe('RoomPresence with messages in flight', () => {
   it('signs a state asked for while messages are in flight only once they have left, then publishes it', async () => {
     const awareness = new Awareness(new Y.Doc())
     const { signer, signatures } = await countingSigner()
-    let inFlight: Promise<void> | null = null
-    const presence = new RoomPresence(awareness, 'topic', () => inFlight)
+    const message = messageInFlight()
+    const presence = new RoomPresence(awareness, 'topic', message.inFlight)
     try {
       await presence.join({ userId: signer.userId, name: 'Alice', signer })
       presence.input()
       await expect.poll(() => publishedTyping(awareness)).toBe(true)
 
-      let left = (): void => {}
-      inFlight = new Promise<void>((resolve) => {
-        left = resolve
-      })
+      message.start()
       const before = signatures()
       presence.stopTyping('send')
       // Everything the request set going has run: nothing signed (WebCrypto would run the
@@ -51,8 +66,7 @@ describe('RoomPresence with messages in flight', () => {
       expect(signatures()).toBe(before)
       expect(publishedTyping(awareness)).toBe(true)
 
-      inFlight = null
-      left()
+      message.leave()
       await expect.poll(() => publishedTyping(awareness)).toBe(false)
       expect(signatures()).toBe(before + 2) // the state and its goodbye
     } finally {
@@ -64,19 +78,15 @@ describe('RoomPresence with messages in flight', () => {
   it('signs only the newest of the states asked for while messages are in flight', async () => {
     const awareness = new Awareness(new Y.Doc())
     const { signer, signatures } = await countingSigner()
-    let inFlight: Promise<void> | null = null
-    const presence = new RoomPresence(awareness, 'topic', () => inFlight)
+    const message = messageInFlight()
+    const presence = new RoomPresence(awareness, 'topic', message.inFlight)
     try {
       await presence.join({ userId: signer.userId, name: 'Alice', signer })
-      let left = (): void => {}
-      inFlight = new Promise<void>((resolve) => {
-        left = resolve
-      })
+      message.start()
       const before = signatures()
       presence.input()
       presence.stopTyping('send')
-      inFlight = null
-      left()
+      message.leave()
       await expect.poll(signatures).toBe(before + 2)
       await new Promise((resolve) => setImmediate(resolve))
       expect(signatures()).toBe(before + 2)
