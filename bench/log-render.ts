@@ -1,6 +1,9 @@
 // Log redraw benchmark: how long the message list takes to put one new message's text in the DOM
 // while its whole window (up to 200 entries) is rendered, for this tree and a git revision.
-// Run alone: npx tsx bench/log-render.ts [--baseline REV] [--rounds 5]
+// Run alone: npx tsx bench/log-render.ts [--baseline REV] [--rounds 5] [--start 150] [--plain] [--pending]
+//   --start N: messages in the log before the timed ones; --plain: texts without links or code;
+//   --pending: each new message is drawn with its signature still being checked, as a receiver
+//   draws a live message (bench/send.ts), then verified before the next one.
 import { execFileSync } from 'node:child_process'
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -16,18 +19,29 @@ const TIMED_MESSAGES = 50
 /** Rounds per build; the builds take turns, so both meet the same load. */
 const DEFAULT_ROUNDS = 5
 
+/** What the timed messages are like. */
+interface PageOptions {
+  /** Texts without links or code (one text node each), as bench/send.ts sends. */
+  plain: boolean
+  /** Each new message is drawn pending first, then verified (its own redraw, not timed). */
+  pending: boolean
+}
+
 /** The page: one message list, a log of START_MESSAGES, and a function that times appends. */
-function entrySource(listModule: string): string {
+function entrySource(listModule: string, { plain, pending }: PageOptions): string {
   return `import ${JSON.stringify(listModule)}
 const list = document.createElement('parley-message-list')
 list.style.height = '600px'
 list.style.display = 'flex'
 document.body.append(list)
-list.verdictOf = () => 'verified'
+const pending = new Set()
+list.verdictOf = (message) => (pending.has(message.id) ? 'pending' : 'verified')
 const start = Date.UTC(2026, 11, 2, 8, 0, 0)
 const make = (i) => ({ id: 'm' + i, authorId: 'u' + (i % 3), authorName: 'User ' + (i % 3),
-  text: 'Message ' + i + ' with a link https://example.com/' + i + ' and \`some code\` in it', sentAt: start + Math.floor(i / 2) * 60000 })
+  text: ${plain ? "'timed message ' + i + ' of parley'" : "'Message ' + i + ' with a link https://example.com/' + i + ' and `some code` in it'"},
+  sentAt: start + Math.floor(i / 2) * 60000 })
 window.timeAppends = async (startCount, timed) => {
+  pending.clear()
   let messages = Array.from({ length: startCount }, (_, i) => make(i))
   list.messages = messages
   await list.updateComplete
@@ -35,11 +49,13 @@ window.timeAppends = async (startCount, timed) => {
   const newest = () => [...list.shadowRoot.querySelectorAll('article p')].at(-1)?.textContent ?? ''
   for (let k = 0; k < timed; k++) {
     const next = make(messages.length)
+    if (${pending}) pending.add(next.id)
     messages = [...messages, next]
+    const expected = ${plain} ? next.text : next.text.slice(0, next.text.indexOf(' with ') + 1) // the code is drawn without its backticks
     // Until the new text is in the DOM, seen as a MutationObserver sees it (as bench/send.ts does).
     const inDom = new Promise((resolve) => {
       const observer = new MutationObserver(() => {
-        if (!newest().startsWith(next.text.slice(0, next.text.indexOf(' with ') + 1))) return // the code is drawn without its backticks
+        if (!newest().startsWith(expected)) return
         observer.disconnect()
         resolve(performance.now())
       })
@@ -50,6 +66,11 @@ window.timeAppends = async (startCount, timed) => {
     times.push((await inDom) - t0)
     await list.updateComplete
     await new Promise((resolve) => requestAnimationFrame(resolve))
+    if (pending.delete(next.id)) {
+      list.verdictOf = (message) => (pending.has(message.id) ? 'pending' : 'verified')
+      await list.updateComplete
+      await new Promise((resolve) => requestAnimationFrame(resolve))
+    }
   }
   return times
 }
@@ -57,9 +78,9 @@ window.timeAppends = async (startCount, timed) => {
 }
 
 /** Builds a page around the message list of the source tree at `source` into `outDir`. */
-async function buildPage(source: string, outDir: string): Promise<void> {
+async function buildPage(source: string, outDir: string, options: PageOptions): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'parley-log-render-'))
-  await writeFile(join(root, 'entry.js'), entrySource(join(source, 'src/components/parley-message-list.ts')))
+  await writeFile(join(root, 'entry.js'), entrySource(join(source, 'src/components/parley-message-list.ts'), options))
   await writeFile(join(root, 'index.html'), '<!doctype html><html><body><script type="module" src="./entry.js"></script></body></html>')
   await build({ root, logLevel: 'error', configFile: false, build: { outDir, emptyOutDir: true } })
   await rm(root, { recursive: true, force: true })
@@ -70,8 +91,26 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]
 }
 
+/**
+ * Served cross-origin isolated: the page's clock then reads to 5 µs (100 µs otherwise, as much
+ * as a whole append of a short log).
+ */
+const ISOLATED = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+
+/** What a run measures. */
+export interface LogRenderOptions {
+  rounds?: number
+  /** Messages in the log before the timed ones (default START_MESSAGES). */
+  start?: number
+  plain?: boolean
+  pending?: boolean
+}
+
 /** Median and p90 time, in ms, for the list to render one appended message, per build. */
-export async function runLogRenderBench(baseline: string | undefined, rounds = DEFAULT_ROUNDS) {
+export async function runLogRenderBench(baseline: string | undefined, options: LogRenderOptions = {}) {
+  const rounds = options.rounds ?? DEFAULT_ROUNDS
+  const startCount = options.start ?? START_MESSAGES
+  const pageOptions = { plain: options.plain ?? false, pending: options.pending ?? false }
   const repo = fileURLToPath(new URL('..', import.meta.url))
   const work = await mkdtemp(join(tmpdir(), 'parley-log-render-bench-'))
   const builds: { name: string; source: string }[] = [{ name: 'this tree', source: repo }]
@@ -88,8 +127,8 @@ export async function runLogRenderBench(baseline: string | undefined, rounds = D
     const pages = []
     for (const [i, { name, source }] of builds.entries()) {
       const dir = join(work, `dist-${i}`)
-      await buildPage(source, dir)
-      const server = await serveStatic(dir)
+      await buildPage(source, dir, pageOptions)
+      const server = await serveStatic(dir, '/', ISOLATED)
       const page = await browser.newPage({ viewport: { width: 900, height: 700 } })
       await page.goto(server.url)
       await page.waitForFunction(() => 'timeAppends' in window)
@@ -100,15 +139,15 @@ export async function runLogRenderBench(baseline: string | undefined, rounds = D
         entry.times.push(
           ...(await entry.page.evaluate(
             ([start, timed]) => (window as unknown as { timeAppends(a: number, b: number): Promise<number[]> }).timeAppends(start, timed),
-            [START_MESSAGES, TIMED_MESSAGES] as const,
+            [startCount, TIMED_MESSAGES] as const,
           )),
         )
     for (const entry of pages) await entry.server.close()
     return pages.map(({ name, times }) => ({
       build: name,
       appends: times.length,
-      p50Ms: Math.round(median(times) * 100) / 100,
-      p90Ms: Math.round([...times].sort((a, b) => a - b)[Math.floor(times.length * 0.9)] * 100) / 100,
+      p50Ms: Math.round(median(times) * 1000) / 1000,
+      p90Ms: Math.round([...times].sort((a, b) => a - b)[Math.floor(times.length * 0.9)] * 1000) / 1000,
     }))
   } finally {
     await browser.close()
@@ -117,13 +156,23 @@ export async function runLogRenderBench(baseline: string | undefined, rounds = D
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const flag = process.argv.indexOf('--baseline')
-  const roundsFlag = process.argv.indexOf('--rounds')
-  const figures = await runLogRenderBench(
-    flag > 0 ? process.argv[flag + 1] : undefined,
-    roundsFlag > 0 ? Number(process.argv[roundsFlag + 1]) : undefined,
+  const value = (name: string): string | undefined => {
+    const flag = process.argv.indexOf(name)
+    return flag > 0 ? process.argv[flag + 1] : undefined
+  }
+  const rounds = value('--rounds')
+  const start = Number(value('--start') ?? START_MESSAGES)
+  const plain = process.argv.includes('--plain')
+  const pending = process.argv.includes('--pending')
+  const figures = await runLogRenderBench(value('--baseline'), {
+    rounds: rounds === undefined ? undefined : Number(rounds),
+    start,
+    plain,
+    pending,
+  })
+  console.log(
+    `One new ${plain ? 'plain' : 'rich'} message${pending ? ', drawn pending,' : ''} into a log of ${start}–${start + TIMED_MESSAGES} messages, all rendered`,
   )
-  console.log(`One new message into a log of ${START_MESSAGES}–${START_MESSAGES + TIMED_MESSAGES} messages, all rendered`)
   console.log('| build | appends | set → text in the DOM p50 | p90 |\n|---|---|---|---|')
   for (const f of figures) console.log(`| ${f.build} | ${f.appends} | ${f.p50Ms} ms | ${f.p90Ms} ms |`)
 }

@@ -195,6 +195,12 @@ export class ParleyMessageList extends LitElement {
   /** Follow new entries at the bottom (false once the user scrolled up). */
   #stick = true
   /**
+   * Set by scrollToNewest until the next render or frame: that render follows the newest without
+   * reading where the view is (what the user asked for stands, and on a send the read would
+   * force a layout of the page, whose composer has just emptied its field).
+   */
+  #followAsked = false
+  /**
    * The scroll position last seen or set while following, in pixels: only a view above it has
    * been moved up by the user; content growing below (a late image) leaves it where it was.
    */
@@ -221,7 +227,8 @@ export class ParleyMessageList extends LitElement {
     // for the next frame: read where the view is now, or a message arriving in between would be
     // drawn for the old position (pulling the view down, or holding it above the newest). Not
     // when a jump (reveal) or the window chose where to go.
-    if (this.#anchor === null && this.hasUpdated) this.#readStick()
+    if (this.#anchor === null && this.hasUpdated && !this.#followAsked) this.#readStick()
+    this.#followAsked = false
     if (changed.has('notices')) {
       this.#sortedNotices = [...this.notices].sort((a, b) => a.after - b.after || a.id - b.id)
       this.#noticeAfter = new Set(this.notices.map((notice) => notice.after))
@@ -431,6 +438,7 @@ export class ParleyMessageList extends LitElement {
     // Already following and showing the newest, nothing pending: a redraw would change nothing
     // (it costs a sender 0.2–1 ms before its signed message goes on). A view the user has just
     // moved up, before its scroll event, is not at the newest and takes the full path.
+    this.#askFollow()
     if (this.#stick && this.#anchor === null && this.unseen === 0 && !this.far && this.#atBottom()) return
     this.#stick = true
     this.#stuckTop = this.log?.scrollTop ?? 0 // the view goes down from here at the next render
@@ -438,6 +446,16 @@ export class ParleyMessageList extends LitElement {
     this.far = false
     this.#anchor = null
     this.requestUpdate()
+  }
+
+  /** Marks the next render as following the newest as asked, if it comes before the next frame. */
+  #askFollow(): void {
+    if (this.#followAsked) return
+    this.#followAsked = true
+    if (typeof requestAnimationFrame === 'function')
+      requestAnimationFrame(() => {
+        this.#followAsked = false
+      })
   }
 
   /** Opens the search bar and puts the keyboard in its field. */

@@ -37,8 +37,14 @@ export function hrefOf(href: SafeHref): string {
   return href
 }
 
-/** The nodes as templates: every string a peer wrote is bound as text, every href was checked. */
-export function renderRichText(nodes: readonly RichNode[]): Array<TemplateResult | string> {
+/**
+ * The nodes as templates: every string a peer wrote is bound as text, every href was checked.
+ * Plain text (one text node, most messages) is one string: Lit draws it as a single text node,
+ * where a list costs a part and two markers per item.
+ */
+export function renderRichText(nodes: readonly RichNode[]): Array<TemplateResult | string> | string {
+  const [only] = nodes
+  if (nodes.length === 1 && only.kind === 'text') return only.text
   return nodes.map(renderNode)
 }
 

@@ -35,9 +35,20 @@ export function canSign(): boolean {
   return typeof crypto !== 'undefined' && crypto.subtle !== undefined
 }
 
+/** Most fingerprints remembered; past that they are all forgotten (a flood of made-up keys). */
+const MAX_REMEMBERED_FINGERPRINTS = 50_000
+/** Fingerprints of the keys seen, by key: every record's check needs its author's, hashed here in JS. */
+const fingerprints = new Map<string, string>()
+
 /** The user id belonging to a base64url public key. */
 export function userIdOf(publicKey: string): string {
-  return base64url(digest(fromBase64url(publicKey)).subarray(0, USER_ID_BYTES))
+  let userId = fingerprints.get(publicKey)
+  if (userId === undefined) {
+    userId = base64url(digest(fromBase64url(publicKey)).subarray(0, USER_ID_BYTES))
+    if (fingerprints.size >= MAX_REMEMBERED_FINGERPRINTS) fingerprints.clear()
+    fingerprints.set(publicKey, userId)
+  }
+  return userId
 }
 
 /** A short form of a user id for people to compare out of band: "3F9A 61C0 B2E4". */

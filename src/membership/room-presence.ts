@@ -61,10 +61,12 @@ export interface PresenceView {
 }
 
 /**
- * What a signed state waits for before it is published: a promise while the room's messages
- * are being signed (it settles once they have left), else null. A message and the typing
- * state it ends are signed at the same time, and the shorter path of the state would otherwise
- * put it on the wire first, where every peer handles it before the message.
+ * What a signed state waits for before it is signed: a promise while the room's messages are
+ * being signed (it settles once they have left), else null. The typing state a send ends is
+ * asked for in the same task as the message: signed at once, its two signatures would run
+ * before the message's continuation (Chromium settles a signature within the task that asks
+ * for it), and its shorter path would put it on the wire first, where every peer handles it
+ * before the message.
  */
 export type SendsInFlight = () => Promise<unknown> | null
 
@@ -138,8 +140,8 @@ export class RoomPresence {
   readonly #sendsInFlight: SendsInFlight
 
   /**
-   * `topic` is the room's hashed topic, which presence signatures are bound to; a signed state
-   * is published after the messages `sendsInFlight` reports (none by default).
+   * `topic` is the room's hashed topic, which presence signatures are bound to; a state is
+   * signed and published only once the messages `sendsInFlight` reports have left (none by default).
    */
   constructor(awareness: Awareness, topic: string, sendsInFlight: SendsInFlight = () => null) {
     this.#topic = topic
@@ -343,9 +345,15 @@ export class RoomPresence {
     const fields = { name: user.name, typing: this.#typing.typing, since: this.#since }
     let meta: MemberMeta = fields
     let goodbye: MemberMeta | null = null
+    const superseded = (): boolean => goodbyeCounter !== this.#counter || this.#user !== user || this.#destroyed
     if (user.signer !== null) {
       const { signer } = user
       const { publicKey } = signer
+      const sends = this.#sendsInFlight()
+      if (sends !== null) {
+        await sends
+        if (superseded()) return // a newer state is being signed: this one would not be published
+      }
       const sign = (signed: SignedPresenceFields) =>
         signer.sign(presenceBytes(this.#topic, this.#presence.clientID, user.userId, publicKey, signed))
       if (this.#refutes?.signer !== signer || this.#refutes.userId !== user.userId) {
@@ -360,10 +368,8 @@ export class RoomPresence {
       ])
       meta = refutes === undefined ? { ...fields, publicKey, signature, counter } : { ...fields, publicKey, signature, counter, refutes }
       goodbye = { ...fields, publicKey, signature: goodbyeSignature, counter: goodbyeCounter, left: true }
-      const sends = this.#sendsInFlight()
-      if (sends !== null) await sends
     }
-    if (goodbyeCounter !== this.#counter || this.#user !== user || this.#destroyed) return
+    if (superseded()) return
     this.#goodbye = goodbye
     for (const listener of this.#goodbyeListeners) listener()
     this.#presence.track(user.userId, meta)

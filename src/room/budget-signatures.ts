@@ -51,8 +51,6 @@ export class BudgetSignatures<R extends SignedRecord> {
   readonly #checked = new Map<string, { good?: string; bad: Set<string> }>()
   /** Author ids under which a check found a forgery. */
   readonly #forgedAuthors = new Set<string>()
-  /** Fingerprints of the keys seen, so that each is hashed once. */
-  readonly #fingerprints = new Map<string, string>()
 
   /** Whether a check of doubted records is running. */
   #checking = false
@@ -68,7 +66,7 @@ export class BudgetSignatures<R extends SignedRecord> {
   stateOf = (record: R): SignatureState => {
     const { publicKey, signature } = record
     if (publicKey === undefined || signature === undefined) return 'bad'
-    if (this.#fingerprintOf(publicKey) !== record.authorId) return 'bad'
+    if (userIdOf(publicKey) !== record.authorId) return 'bad'
     const checked = this.#checked.get(signature)
     if (checked === undefined) return 'unchecked'
     const fields = this.#signing.fields(record)
@@ -127,16 +125,6 @@ export class BudgetSignatures<R extends SignedRecord> {
     const { publicKey, signature } = record
     if (publicKey === undefined || signature === undefined) return false
     return verifySigned(record.authorId, publicKey, signature, this.#signing.bytes(this.#topic, { ...record, publicKey }))
-  }
-
-  #fingerprintOf(publicKey: string): string {
-    let fingerprint = this.#fingerprints.get(publicKey)
-    if (fingerprint === undefined) {
-      fingerprint = userIdOf(publicKey)
-      if (this.#fingerprints.size >= MAX_REMEMBERED_CHECKS) this.#fingerprints.clear()
-      this.#fingerprints.set(publicKey, fingerprint)
-    }
-    return fingerprint
   }
 
   #remember(record: R, state: 'good' | 'bad'): void {

@@ -1,5 +1,5 @@
-// RoomPresence and the room's messages in flight: a state signed while a message is being signed
-// (the typing state a send ends) is published only after the message has left.
+// RoomPresence and the room's messages in flight: a state asked for while a message is being
+// signed (the typing state a send ends) is signed and published only after the message has left.
 import { describe, expect, it } from 'vitest'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
@@ -14,40 +14,83 @@ function publishedTyping(awareness: Awareness): boolean | undefined {
   return state?.presence?.meta.typing
 }
 
+/** A new signer that counts the signatures it makes. */
+async function countingSigner(): Promise<{ signer: Signer; signatures: () => number }> {
+  const real = await signerFor(await generateSigningKeys())
+  let count = 0
+  const signer: Signer = {
+    ...real,
+    sign: async (bytes) => {
+      count++
+      return real.sign(bytes)
+    },
+  }
+  return { signer, signatures: () => count }
+}
+
+/** A message the test sends and lets leave: what RoomPresence is told is in flight. */
+function messageInFlight(): { inFlight: () => Promise<void> | null; start(): void; leave(): void } {
+  let pending: Promise<void> | null = null
+  let left = (): void => {}
+  return {
+    inFlight: () => pending,
+    start: () => {
+      pending = new Promise<void>((resolve) => {
+        left = resolve
+      })
+    },
+    leave: () => {
+      pending = null
+      left()
+    },
+  }
+}
+
 describe('RoomPresence with messages in flight', () => {
-  it('holds a state signed while messages are in flight until they have left, then publishes it', async () => {
+  it('signs a state asked for while messages are in flight only once they have left, then publishes it', async () => {
     const awareness = new Awareness(new Y.Doc())
-    const real = await signerFor(await generateSigningKeys())
-    let signatures = 0
-    const signer: Signer = {
-      ...real,
-      sign: async (bytes) => {
-        const signature = await real.sign(bytes)
-        signatures++
-        return signature
-      },
-    }
-    let inFlight: Promise<void> | null = null
-    const presence = new RoomPresence(awareness, 'topic', () => inFlight)
+    const { signer, signatures } = await countingSigner()
+    const message = messageInFlight()
+    const presence = new RoomPresence(awareness, 'topic', message.inFlight)
     try {
       await presence.join({ userId: signer.userId, name: 'Alice', signer })
       presence.input()
       await expect.poll(() => publishedTyping(awareness)).toBe(true)
 
-      let left = (): void => {}
-      inFlight = new Promise<void>((resolve) => {
-        left = resolve
-      })
-      const before = signatures
+      message.start()
+      const before = signatures()
       presence.stopTyping('send')
-      await expect.poll(() => signatures).toBe(before + 2) // the state and its goodbye
-      // Signed, and everything those signatures set going has run: still held behind the message.
+      // Everything the request set going has run: nothing signed (WebCrypto would run the
+      // signatures ahead of the message's own continuation), nothing published.
       await new Promise((resolve) => setImmediate(resolve))
+      expect(signatures()).toBe(before)
       expect(publishedTyping(awareness)).toBe(true)
 
-      inFlight = null
-      left()
+      message.leave()
       await expect.poll(() => publishedTyping(awareness)).toBe(false)
+      expect(signatures()).toBe(before + 2) // the state and its goodbye
+    } finally {
+      presence.destroy()
+      awareness.destroy()
+    }
+  })
+
+  it('signs only the newest of the states asked for while messages are in flight', async () => {
+    const awareness = new Awareness(new Y.Doc())
+    const { signer, signatures } = await countingSigner()
+    const message = messageInFlight()
+    const presence = new RoomPresence(awareness, 'topic', message.inFlight)
+    try {
+      await presence.join({ userId: signer.userId, name: 'Alice', signer })
+      message.start()
+      const before = signatures()
+      presence.input()
+      presence.stopTyping('send')
+      message.leave()
+      await expect.poll(signatures).toBe(before + 2)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(signatures()).toBe(before + 2)
+      expect(publishedTyping(awareness)).toBe(false)
     } finally {
       presence.destroy()
       awareness.destroy()
