@@ -6,7 +6,9 @@
 // filled them; --forge: the flood claims Alice's id, name and key, signed with the flooder's own key;
 // --flooder-nice N: the flooder's process at niceness N, as if on a machine of its own;
 // --alone alice|bob: that user's Chromium on CPU 0 alone and everything else on CPU 1, as if each
-// user had a machine of their own, with one core, and the flooder shared the other's).
+// user had a machine of their own, with one core, and the flooder shared the other's; --alone users:
+// both users' Chromiums share CPU 0, the flooder and the servers CPU 1, as if the flooder had a
+// machine of its own).
 import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -58,11 +60,12 @@ export interface FloodFigure {
    * and CPU time in all. On a loaded machine a task's wall time is mostly waiting for a core.
    */
   traced?: { longestMs: number; longestCpuMs: number; mostCpuMs: number; busyMs: number; cpuMs: number }
-  /** With --alone, the user whose Chromium had CPU 0 to itself. */
-  alone?: User
+  /** With --alone, whose Chromium had CPU 0 (both users' for 'users'); the rest ran on CPU 1. */
+  alone?: OnCpuZero
 }
 
 type User = 'alice' | 'bob'
+type OnCpuZero = User | 'users'
 
 interface Ping {
   text: string
@@ -93,7 +96,7 @@ async function send(page: Page, text: string): Promise<void> {
 
 /** Builds the site, opens two users' pages and a flooding stock peer, and measures one flood. */
 export async function runFloodBench(
-  options: { count?: number; profile?: boolean; traceTasks?: boolean; forge?: boolean; flooderNice?: number; alone?: User } = {},
+  options: { count?: number; profile?: boolean; traceTasks?: boolean; forge?: boolean; flooderNice?: number; alone?: OnCpuZero } = {},
 ): Promise<FloodFigure> {
   const count = options.count ?? DEFAULT_FLOOD_COUNT
   const root = fileURLToPath(new URL('..', import.meta.url))
@@ -114,7 +117,7 @@ export async function runFloodBench(
     const site = await serveStatic(siteDir)
     const signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
     running.push(site, signaling)
-    const cpusOf = (user: User) => (options.alone === user ? { cpus: '0' } : {})
+    const cpusOf = (user: User) => (options.alone === user || options.alone === 'users' ? { cpus: '0' } : {})
     browsers.push(...(await Promise.all([launchChromium([], cpusOf('alice')), launchChromium([], cpusOf('bob'))])))
     const room = `flood-${Date.now()}`
     const url = `${site.url}?signaling=${encodeURIComponent(signaling.url)}&ice=#${encodeURIComponent(room)}`
@@ -300,11 +303,7 @@ export function floodTable(figure: FloodFigure): string {
     '|---|---|---|',
     `| longest main-thread task | ${figure.longestTaskMs.alice} ms | ${figure.longestTaskMs.bob} ms |`,
     `| long tasks, total | ${figure.longTaskTotalMs.alice} ms | ${figure.longTaskTotalMs.bob} ms |`,
-    ...(figure.alone === undefined
-      ? []
-      : [
-          `| Chromium's cores | ${figure.alone === 'alice' ? 'CPU 0 alone' : 'CPU 1, shared'} | ${figure.alone === 'bob' ? 'CPU 0 alone' : 'CPU 1, shared'} |`,
-        ]),
+    ...(figure.alone === undefined ? [] : [`| Chromium's cores | ${coresOf(figure.alone, 'alice')} | ${coresOf(figure.alone, 'bob')} |`]),
     '',
     '| flood took | user messages | send → drawn on the other page p50 / p99 / max | lost |',
     '|---|---|---|---|',
@@ -320,9 +319,15 @@ export function floodTable(figure: FloodFigure): string {
   ].join('\n')
 }
 
-function aloneUser(value: string | undefined): User | undefined {
-  if (value === undefined || value === 'alice' || value === 'bob') return value
-  throw new Error(`--alone takes alice or bob, not ${value}`)
+/** Where a user's Chromium ran, for the table. */
+function coresOf(alone: OnCpuZero, user: User): string {
+  if (alone === 'users') return 'CPU 0, both users (flooder on CPU 1)'
+  return alone === user ? 'CPU 0 alone' : 'CPU 1, with the flooder'
+}
+
+function aloneUser(value: string | undefined): OnCpuZero | undefined {
+  if (value === undefined || value === 'alice' || value === 'bob' || value === 'users') return value
+  throw new Error(`--alone takes alice, bob or users, not ${value}`)
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
