@@ -79,7 +79,7 @@ describe('Room.stats', () => {
         deflatedMessages: 0,
         inflatedMessages: 0,
       },
-      refused: { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0 },
+      refused: { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0, oversized: 0 },
       bannedPeers: 0,
       bannedWriters: 0,
       garbageFrames: { framing: 0, liveness: 0, relay: 0 },

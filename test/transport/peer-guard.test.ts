@@ -110,7 +110,7 @@ describe('guardLink', () => {
   const bytes = (view: Uint8Array): ArrayBuffer => view.slice().buffer
 
   it('counts the refusals of all links of a room in one record, text as malformed', () => {
-    const refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0 }
+    const refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0, oversized: 0 }
     const now = (): number => 0
     const links = [guardLink(now, refused), guardLink(now, refused)]
     for (const admit of links) {
@@ -120,7 +120,7 @@ describe('guardLink', () => {
       for (let i = 0; i < AWARENESS_BURST; i++) expect(admit(bytes(message))).toBe(true)
       expect(admit(bytes(message))).toBe(false)
     }
-    expect(refused).toEqual({ malformed: 4, 'rate-limited': 2, screened: 0, flooding: 0 })
+    expect(refused).toEqual({ malformed: 4, 'rate-limited': 2, screened: 0, flooding: 0, oversized: 0 })
   })
 
   it('lets a burst of sync messages through, then refuses everything from a link that keeps sending', () => {
@@ -254,7 +254,7 @@ describe('the awareness screen', () => {
     expect(seen).toEqual([{ client: awareness.clientID, clock: 1, state: { presence: null } }])
     awareness.setLocalState(null)
     expect(guard.check(awarenessMessage(awareness), 0)).toBe('screened')
-    expect(guard.refused).toEqual({ malformed: 0, 'rate-limited': 0, screened: 1, flooding: 0 })
+    expect(guard.refused).toEqual({ malformed: 0, 'rate-limited': 0, screened: 1, flooding: 0, oversized: 0 })
     // Other kinds of message never reach the screen.
     expect(guard.check(syncStep1(new Y.Doc()), 0)).toBeNull()
     expect(seen).toHaveLength(2)
