@@ -83,7 +83,7 @@ describe('Room.stats', () => {
       bannedPeers: 0,
       bannedWriters: 0,
       garbageFrames: { framing: 0, liveness: 0, relay: 0 },
-      relay: { relayed: 0, pruned: 0, repairRequests: 0 },
+      relay: { relayed: 0, pruned: 0, repairRequests: 0, leftToRepair: 0 },
       sent: { liveness: 0, data: 0 },
       liveLinks: 0,
       join: { invitations: 0, lostOffers: 0, reoffers: 0, reinvitations: 0 },

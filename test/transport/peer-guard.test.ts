@@ -11,6 +11,8 @@ import {
   BANNED_WRITER_SYNC_BURST,
   PeerGuard,
   SYNC_BURST,
+  SYNC_BYTES_BURST,
+  SYNC_BYTES_PER_SECOND,
   SYNC_PER_SECOND,
   SYNC_REQUESTS_PER_MINUTE,
   SYNC_REQUEST_BURST,
@@ -164,6 +166,76 @@ describe('guardLink', () => {
       expect(guard.check(sync, clock)).toBeNull()
     }
     expect(guard.flooding).toBe(false)
+  })
+})
+
+describe('the byte budget of document updates', () => {
+  /** A y-webrtc sync message of `syncType` (1 step 2, 2 update) carrying `payload`. */
+  function syncMessage(syncType: number, payload: Uint8Array): Uint8Array {
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, 0)
+    encoding.writeVarUint(encoder, syncType)
+    encoding.writeVarUint8Array(encoder, payload)
+    return encoding.toUint8Array(encoder)
+  }
+  const bytesOf = (count: number): Uint8Array => new Uint8Array(count)
+
+  it('passes updates up to its burst, then at its rate, and refuses the link for good past it', () => {
+    const guard = new PeerGuard(0)
+    const quarter = syncMessage(2, bytesOf(SYNC_BYTES_BURST / 4))
+    for (let i = 0; i < 4; i++) expect(guard.check(quarter, 0)).toBeNull()
+    // A second refills the budget by its rate, no more.
+    const second = syncMessage(2, bytesOf(SYNC_BYTES_PER_SECOND))
+    expect(guard.check(second, 1000)).toBeNull()
+    expect(guard.check(syncMessage(2, bytesOf(1)), 1000)).toBe('oversized')
+    expect(guard.oversized).toBe(true)
+    // For good: a hole in the link's changes is repaired by the next link's sync, not by later updates.
+    expect(guard.check(syncMessage(2, bytesOf(1)), 600_000)).toBe('oversized')
+    expect(guard.flooding).toBe(false)
+  })
+
+  it('never refuses chat at a sustained pace far above a person’s', () => {
+    const guard = new PeerGuard(0)
+    const batch = syncMessage(2, bytesOf(SYNC_BYTES_PER_SECOND / 50)) // 50 batches a second, the relay's most
+    for (let clock = 0; clock < 120_000; clock += 20) expect(guard.check(batch, clock)).toBeNull()
+  })
+
+  it('lets the answers to our first request be whole histories: two to a fresh one, one otherwise', () => {
+    const history = syncMessage(1, bytesOf(3 * SYNC_BYTES_BURST))
+    const fresh = new PeerGuard(0)
+    fresh.sent(syncStep1(new Y.Doc()))
+    expect(fresh.check(history, 0)).toBeNull()
+    expect(fresh.check(history, 0)).toBeNull() // Parley's cached history, then what changed since
+    expect(fresh.check(history, 0)).toBe('oversized')
+    const known = new Y.Doc()
+    known.getArray('messages').push(['hi'])
+    const behind = new PeerGuard(0)
+    behind.sent(syncStep1(known))
+    expect(behind.check(history, 0)).toBeNull()
+    expect(behind.check(history, 0)).toBe('oversized')
+  })
+
+  it('gives later requests (repairs a peer can provoke with a made-up digest) and unasked steps 2 no allowance', () => {
+    const history = syncMessage(1, bytesOf(2 * SYNC_BYTES_BURST))
+    const guard = new PeerGuard(0)
+    guard.sent(syncStep1(new Y.Doc()))
+    expect(guard.check(history, 0)).toBeNull()
+    expect(guard.check(history, 0)).toBeNull()
+    guard.sent(syncStep1(new Y.Doc())) // a repair request
+    expect(guard.check(history, 60_000)).toBe('oversized')
+    expect(new PeerGuard(0).check(history, 0)).toBe('oversized') // never asked
+  })
+
+  it('hears of what the link sends through its filter, in the forms simple-peer sends', () => {
+    let dropped = 0
+    const admit = guardLink(() => 0, undefined, { onOversized: () => dropped++ })
+    admit.sent(syncStep1(new Y.Doc())) // a Uint8Array, as y-webrtc hands it to simple-peer
+    const history = syncMessage(1, bytesOf(2 * SYNC_BYTES_BURST))
+    expect(admit(history.slice().buffer)).toBe(true)
+    expect(admit(history.slice().buffer)).toBe(true)
+    expect(admit(history.slice().buffer)).toBe(false)
+    expect(admit(syncMessage(2, bytesOf(1)).slice().buffer)).toBe(false)
+    expect(dropped).toBe(1)
   })
 })
 
