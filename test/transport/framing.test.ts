@@ -30,6 +30,7 @@ import * as Y from 'yjs'
 import { deflate, inflate } from '../../src/transport/framing-deflate.js'
 import { guardLink, noRefusals } from '../../src/transport/peer-guard.js'
 import { seededRandom } from '../support/seeded-random.js'
+import { syncMessage } from '../support/sync-message.js'
 
 const MIB = 1024 * 1024
 
@@ -527,14 +528,6 @@ describe('deflated frames', () => {
 })
 
 describe('huge updates through framing and the peer guard', () => {
-  /** A y-webrtc sync message of `syncType` (0 step 1, 1 step 2, 2 update) carrying `payload`. */
-  function syncMessage(syncType: number, payload: Uint8Array): Uint8Array {
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, 0)
-    encoding.writeVarUint(encoder, syncType)
-    encoding.writeVarUint8Array(encoder, payload)
-    return encoding.toUint8Array(encoder)
-  }
   /** A document of a new writer holding `chars` characters of text, as one Yjs update. */
   function writing(chars: number): Uint8Array {
     const doc = new Y.Doc()

@@ -5,6 +5,7 @@ import * as Y from 'yjs'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import { bringsNewWriting, writersOf } from '../../src/transport/banned-peers.js'
+import { syncMessage } from '../support/sync-message.js'
 import {
   AWARENESS_BURST,
   AWARENESS_PER_SECOND,
@@ -170,14 +171,6 @@ describe('guardLink', () => {
 })
 
 describe('the byte budget of document updates', () => {
-  /** A y-webrtc sync message of `syncType` (1 step 2, 2 update) carrying `payload`. */
-  function syncMessage(syncType: number, payload: Uint8Array): Uint8Array {
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, 0)
-    encoding.writeVarUint(encoder, syncType)
-    encoding.writeVarUint8Array(encoder, payload)
-    return encoding.toUint8Array(encoder)
-  }
   const bytesOf = (count: number): Uint8Array => new Uint8Array(count)
 
   it('passes updates up to its burst, then at its rate, and refuses the link for good past it', () => {
