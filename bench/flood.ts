@@ -4,7 +4,10 @@
 // unminified build, and the functions that took Alice's page's time, from a CDP CPU profile;
 // --trace-tasks: unminified too, Alice's longest tasks while the flood is written, from a Chrome trace, and what
 // filled them; --forge: the flood claims Alice's id, name and key, signed with the flooder's own key;
-// --flooder-nice N: the flooder's process at niceness N, as if on a machine of its own).
+// --flooder-nice N: the flooder's process at niceness N, as if on a machine of its own;
+// --alone alice|bob: that user's Chromium on CPU 0 alone and everything else on CPU 1, as if each
+// user had a machine of their own, with one core, and the flooder shared the other's).
+import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -55,7 +58,11 @@ export interface FloodFigure {
    * and CPU time in all. On a loaded machine a task's wall time is mostly waiting for a core.
    */
   traced?: { longestMs: number; longestCpuMs: number; mostCpuMs: number; busyMs: number; cpuMs: number }
+  /** With --alone, the user whose Chromium had CPU 0 to itself. */
+  alone?: User
 }
+
+type User = 'alice' | 'bob'
 
 interface Ping {
   text: string
@@ -86,7 +93,7 @@ async function send(page: Page, text: string): Promise<void> {
 
 /** Builds the site, opens two users' pages and a flooding stock peer, and measures one flood. */
 export async function runFloodBench(
-  options: { count?: number; profile?: boolean; traceTasks?: boolean; forge?: boolean; flooderNice?: number } = {},
+  options: { count?: number; profile?: boolean; traceTasks?: boolean; forge?: boolean; flooderNice?: number; alone?: User } = {},
 ): Promise<FloodFigure> {
   const count = options.count ?? DEFAULT_FLOOD_COUNT
   const root = fileURLToPath(new URL('..', import.meta.url))
@@ -95,6 +102,8 @@ export async function runFloodBench(
   const browsers: Browser[] = []
   const nodeEnv = process.env.NODE_ENV
   process.env.NODE_ENV = 'production'
+  // Children inherit it: the flooder, the other user's Chromium, and the servers run in this process.
+  const unpin = options.alone === undefined ? () => {} : pinThisProcess('1')
   try {
     await build({
       root,
@@ -105,7 +114,8 @@ export async function runFloodBench(
     const site = await serveStatic(siteDir)
     const signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
     running.push(site, signaling)
-    browsers.push(...(await Promise.all([launchChromium(), launchChromium()])))
+    const cpusOf = (user: User) => (options.alone === user ? { cpus: '0' } : {})
+    browsers.push(...(await Promise.all([launchChromium([], cpusOf('alice')), launchChromium([], cpusOf('bob'))])))
     const room = `flood-${Date.now()}`
     const url = `${site.url}?signaling=${encodeURIComponent(signaling.url)}&ice=#${encodeURIComponent(room)}`
     const alice = await joinAs(browsers[0], url, 'Alice')
@@ -199,6 +209,7 @@ export async function runFloodBench(
         sendToRenderedMs: latencies.length === 0 ? null : { p50: at(0.5), p99: at(0.99), max: latencies[latencies.length - 1] },
         lost: pings.length - latencies.length,
         ...(traced === undefined ? {} : { traced }),
+        ...(options.alone === undefined ? {} : { alone: options.alone }),
       }
     } finally {
       await flooder.close()
@@ -208,7 +219,17 @@ export async function runFloodBench(
     await Promise.allSettled(browsers.map((browser) => browser.close()))
     await Promise.allSettled(running.map((r) => r.close()))
     await rm(siteDir, { recursive: true, force: true })
+    unpin()
   }
+}
+
+/** Pins every thread of this process to `cpus` (taskset, Linux); returns what puts the old mask back. */
+function pinThisProcess(cpus: string): () => void {
+  const pid = String(process.pid)
+  const before = execFileSync('taskset', ['-p', pid], { encoding: 'utf8' }).trim().split(' ').pop()
+  if (before === undefined) throw new Error('flood bench: taskset printed no mask')
+  execFileSync('taskset', ['-a', '-c', '-p', cpus, pid], { stdio: 'ignore' })
+  return () => execFileSync('taskset', ['-a', '-p', before, pid], { stdio: 'ignore' })
 }
 
 async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
@@ -279,6 +300,11 @@ export function floodTable(figure: FloodFigure): string {
     '|---|---|---|',
     `| longest main-thread task | ${figure.longestTaskMs.alice} ms | ${figure.longestTaskMs.bob} ms |`,
     `| long tasks, total | ${figure.longTaskTotalMs.alice} ms | ${figure.longTaskTotalMs.bob} ms |`,
+    ...(figure.alone === undefined
+      ? []
+      : [
+          `| Chromium's cores | ${figure.alone === 'alice' ? 'CPU 0 alone' : 'CPU 1, shared'} | ${figure.alone === 'bob' ? 'CPU 0 alone' : 'CPU 1, shared'} |`,
+        ]),
     '',
     '| flood took | user messages | send → drawn on the other page p50 / p99 / max | lost |',
     '|---|---|---|---|',
@@ -294,6 +320,11 @@ export function floodTable(figure: FloodFigure): string {
   ].join('\n')
 }
 
+function aloneUser(value: string | undefined): User | undefined {
+  if (value === undefined || value === 'alice' || value === 'bob') return value
+  throw new Error(`--alone takes alice or bob, not ${value}`)
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const flag = (name: string) => {
     const index = process.argv.indexOf(name)
@@ -306,6 +337,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     traceTasks: process.argv.includes('--trace-tasks'),
     flooderNice: flag('--flooder-nice') === undefined ? undefined : Number(flag('--flooder-nice')),
     forge: process.argv.includes('--forge'),
+    alone: aloneUser(flag('--alone')),
   })
   console.log(floodTable(figure))
   console.log(JSON.stringify({ flood: figure }))

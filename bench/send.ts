@@ -3,8 +3,7 @@
 // Run alone: npx tsx bench/send.ts [--messages 30] [--trace] [--interleave] [--baseline REV]
 //   --trace: stage stamps inside both pages; --interleave: the implementations' messages take
 //   turns; --baseline REV: Parley built from git revision REV measured too, interleaved.
-import { execFileSync } from 'node:child_process'
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,6 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { build } from 'vite'
 import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
+import { exportRevision } from './revision.js'
 
 /** Messages timed per implementation by default (Parley's author budget lets 30 through at once). */
 const DEFAULT_MESSAGES = 25
@@ -393,13 +393,6 @@ export interface SendBenchOptions {
   interleave?: boolean
   /** A git revision whose Parley is built and measured too, as `baseline` (implies interleave). */
   baseline?: string
-}
-
-/** Writes the files of git revision `rev` of the repository at `root` into `dir`, with root's node_modules. */
-async function exportRevision(root: string, rev: string, dir: string): Promise<void> {
-  const archive = execFileSync('git', ['-C', root, 'archive', '--format=tar', rev], { maxBuffer: 1 << 30 })
-  execFileSync('tar', ['-x', '-C', dir], { input: archive })
-  await symlink(join(root, 'node_modules'), join(dir, 'node_modules'))
 }
 
 /** Builds the site and the stock chat (and a baseline's site), then measures them in the same browsers. */

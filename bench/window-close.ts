@@ -1,13 +1,21 @@
 // Window-close benchmark: how fast peers that had no link to a tab see it leave when its whole
 // window closes, its goodbye carried by a sibling (src/room/sibling-goodbyes.ts).
-// Run alone: npx tsx bench/window-close.ts [--trials N]
+// Run alone: npx tsx bench/window-close.ts [--trials N] [--typing | --crash] [--baseline REV]
 //
 // Three browsers and two signaling servers, as test/e2e/presence-partly-linked-tab.test.ts
 // stages them: Bob's first tab and Carol on one server, Bob's second tab and Alice on the other,
 // so each of Bob's tabs is linked to one peer only. Both of Bob's tabs close at once; the time
 // is from the close to Bob gone from the list of each peer (Carol, then Alice). Without carried
 // goodbyes one of them kept Bob for awareness's 30 s timeout.
-import { mkdtemp, rm } from 'node:fs/promises'
+// --typing: Bob's first tab starts typing right before the window closes (TYPING_CLOSE_DELAYS_MS
+// after the keystroke, in turn), so that its new state and goodbye are signed, published and
+// handed to the second tab as the tabs unload: a second tab that relayed the new state to Alice
+// but carried the previous goodbye would leave Bob listed there for 30 s.
+// --crash: Bob's first tab crashes instead (Chromium's Page.crash, no pagehide) and the second
+// stays: the time is to that tab gone from each list (Bob shown with one tab). Carol is linked to
+// it; Alice heard it only through the second tab.
+// --baseline REV: the site built from git revision REV is measured too, trials alternating.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,6 +23,7 @@ import type { Browser, Page } from 'playwright-core'
 import { build } from 'vite'
 import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
+import { exportRevision } from './revision.js'
 
 /** How long one observation may take before it counts as "not seen", in ms (past awareness's 30 s timeout). */
 const SEEN_TIMEOUT_MS = 40_000
@@ -22,14 +31,20 @@ const SEEN_TIMEOUT_MS = 40_000
 const POLL_MS = 5
 /** How long the mesh may take to form before a trial gives up, in ms. */
 const SETUP_TIMEOUT_MS = 30_000
+/** With --typing, how long after the keystroke the window closes, in ms: one after the other, trial by trial. */
+const TYPING_CLOSE_DELAYS_MS = [0, 1, 2, 4, 8, 16]
 
 /** Median and worst time to the leave at one peer, in ms (null: never seen in time). */
 export interface WindowCloseFigure {
+  /** 'this tree', or the baseline's revision. */
+  build: string
   peer: 'Carol' | 'Alice'
   trials: number
   medianMs: number | null
   worstMs: number | null
   missed: number
+  /** Trials in which the peer showed Bob typing before he left (--typing): his new state reached it first. */
+  typingSeen: number
 }
 
 const chat = "document.querySelector('parley-chat')"
@@ -37,6 +52,9 @@ const chat = "document.querySelector('parley-chat')"
 const othersExpression = `(${chat}?.shadowRoot?.querySelector('parley-members')?.members ?? []).filter(m => !m.isSelf)`
 /** In-page expression: the live WebRTC links of the page's room. */
 const linksExpression = `${chat}?.stats()?.liveLinks ?? 0`
+
+/** In-page statement: notes, from now on, whether the page shows Bob typing (checked every POLL_MS). */
+const watchTyping = `window.bobTyped = false; setInterval(() => { if ((${chat}?.shadowRoot?.querySelector('.typing')?.textContent ?? '').includes('Bob is typing')) window.bobTyped = true }, ${POLL_MS})`
 
 /** Resolves with the page's clock (ms since epoch) when `expression` becomes true, or null on timeout. */
 async function seenAt(page: Page, expression: string, timeout = SEEN_TIMEOUT_MS): Promise<number | null> {
@@ -56,8 +74,20 @@ async function openTab(browser: Browser, url: string, name: string): Promise<Pag
   return page
 }
 
-/** One trial: ms from the close to Bob gone at Carol and at Alice (null: missed). */
-async function trial(browsers: Browser[], urls: (room: string) => [string, string], index: number): Promise<Map<string, number | null>> {
+/** What ends Bob's first tab: his window closing (after typing or not), or that tab crashing alone. */
+export type WindowCloseMode = 'close' | 'typing' | 'crash'
+
+/**
+ * One trial: ms from the close to Bob gone at Carol and at Alice (null: missed). With 'typing',
+ * Bob's first tab starts typing right before the close; with 'crash', that tab crashes and the
+ * time is to it gone.
+ */
+async function trial(
+  browsers: Browser[],
+  urls: (room: string) => [string, string],
+  index: number,
+  mode: WindowCloseMode,
+): Promise<Map<string, { ms: number | null; typingSeen: boolean }>> {
   const [alice, bob, carol] = browsers as [Browser, Browser, Browser]
   const [one, other] = urls(`bench-window-${index}-${Date.now()}`)
   const c = await openTab(carol, one, 'Carol')
@@ -69,58 +99,98 @@ async function trial(browsers: Browser[], urls: (room: string) => [string, strin
     const bobsTabs = `(${othersExpression}).some(m => m.name === 'Bob' && m.tabs === 2)`
     for (const page of [a, c]) await seenAt(page, bobsTabs, SETUP_TIMEOUT_MS)
     for (const page of [a, b, b2, c]) await seenAt(page, `(${linksExpression}) === 1`, SETUP_TIMEOUT_MS)
-    const bobGone = `!(${othersExpression}).some(m => m.name === 'Bob')`
+    const bobGone =
+      mode === 'crash'
+        ? `(${othersExpression}).some(m => m.name === 'Bob' && m.tabs === 1)`
+        : `!(${othersExpression}).some(m => m.name === 'Bob')`
     const seen = [c, a].map((page) => seenAt(page, bobGone))
+    if (mode === 'typing') {
+      for (const page of [c, a]) await page.evaluate(watchTyping)
+      await b.getByRole('textbox', { name: 'Message' }).fill('x')
+      const delay = TYPING_CLOSE_DELAYS_MS[index % TYPING_CLOSE_DELAYS_MS.length] ?? 0
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
+    }
     const closed = Date.now()
-    await Promise.all([b.close({ runBeforeUnload: true }), b2.close({ runBeforeUnload: true })])
+    if (mode === 'crash') {
+      const session = await b.context().newCDPSession(b)
+      // The renderer dies at once; no reply comes.
+      session.send('Page.crash').catch(() => undefined)
+    } else await Promise.all([b.close({ runBeforeUnload: true }), b2.close({ runBeforeUnload: true })])
     const [atCarol, atAlice] = await Promise.all(seen)
-    const elapsed = (at: number | null) => (at === null ? null : at - closed)
+    const outcome = async (page: Page, at: number | null | undefined) => ({
+      ms: at === null || at === undefined ? null : at - closed,
+      typingSeen: (await page.evaluate('window.bobTyped === true')) === true,
+    })
     return new Map([
-      ['Carol', elapsed(atCarol ?? null)],
-      ['Alice', elapsed(atAlice ?? null)],
+      ['Carol', await outcome(c, atCarol)],
+      ['Alice', await outcome(a, atAlice)],
     ])
   } finally {
     await Promise.allSettled([a, b, c].map((page) => page.context().close()))
   }
 }
 
-/** Builds the site, runs `trials` trials, and returns the figures. */
-export async function runWindowCloseBench(options: { trials?: number } = {}): Promise<WindowCloseFigure[]> {
+/** Builds the site (and the baseline's), runs `trials` trials of each, alternating, and returns the figures. */
+export async function runWindowCloseBench(
+  options: { trials?: number; mode?: WindowCloseMode; baseline?: string } = {},
+): Promise<WindowCloseFigure[]> {
   const trials = options.trials ?? 5
   const root = fileURLToPath(new URL('..', import.meta.url))
-  const siteDir = await mkdtemp(join(tmpdir(), 'parley-bench-window-'))
+  const work = await mkdtemp(join(tmpdir(), 'parley-bench-window-'))
   const running: Running[] = []
   const browsers: Browser[] = []
   try {
-    await build({ root, logLevel: 'error', build: { outDir: siteDir, emptyOutDir: true } })
-    const site = await serveStatic(siteDir)
+    const sources = [{ name: 'this tree', source: root }]
+    if (options.baseline !== undefined) {
+      const source = join(work, 'baseline-source')
+      await mkdir(source)
+      await exportRevision(root, options.baseline, source)
+      sources.push({ name: options.baseline, source })
+    }
     const signaling = [
       await startSignalingServer({ port: 0, host: '127.0.0.1' }),
       await startSignalingServer({ port: 0, host: '127.0.0.1' }),
     ]
-    running.push(site, ...signaling)
+    running.push(...signaling)
+    const builds: {
+      name: string
+      urls: (room: string) => [string, string]
+      results: Map<string, { ms: number | null; typingSeen: boolean }>[]
+    }[] = []
+    for (const [i, { name, source }] of sources.entries()) {
+      const outDir = join(work, `site-${i}`)
+      await build({ root: source, logLevel: 'error', build: { outDir, emptyOutDir: true } })
+      const site = await serveStatic(outDir)
+      running.push(site)
+      const urls = (room: string) =>
+        signaling.map(({ url }) => `${site.url}?signaling=${encodeURIComponent(url)}&ice=#${encodeURIComponent(room)}`) as [string, string]
+      builds.push({ name, urls, results: [] })
+    }
     browsers.push(...(await Promise.all([launchChromium(), launchChromium(), launchChromium()])))
-    const urls = (room: string) =>
-      signaling.map(({ url }) => `${site.url}?signaling=${encodeURIComponent(url)}&ice=#${encodeURIComponent(room)}`) as [string, string]
-    const results: Map<string, number | null>[] = []
-    for (let i = 0; i < trials; i++) results.push(await trial(browsers, urls, i))
-    return (['Carol', 'Alice'] as const).map((peer) => {
-      const seen = results
-        .map((result) => result.get(peer) ?? null)
-        .filter((ms): ms is number => ms !== null)
-        .sort((x, y) => x - y)
-      return {
-        peer,
-        trials,
-        medianMs: seen.length === 0 ? null : (seen[Math.floor((seen.length - 1) / 2)] ?? null),
-        worstMs: seen.at(-1) ?? null,
-        missed: trials - seen.length,
-      }
-    })
+    for (let i = 0; i < trials; i++)
+      for (const { urls, results } of builds) results.push(await trial(browsers, urls, i, options.mode ?? 'close'))
+    return builds.flatMap(({ name, results }) =>
+      (['Carol', 'Alice'] as const).map((peer) => {
+        const outcomes = results.map((result) => result.get(peer))
+        const seen = outcomes
+          .map((outcome) => outcome?.ms ?? null)
+          .filter((ms): ms is number => ms !== null)
+          .sort((x, y) => x - y)
+        return {
+          build: name,
+          peer,
+          trials,
+          medianMs: seen.length === 0 ? null : (seen[Math.floor((seen.length - 1) / 2)] ?? null),
+          worstMs: seen.at(-1) ?? null,
+          missed: trials - seen.length,
+          typingSeen: outcomes.filter((outcome) => outcome?.typingSeen === true).length,
+        }
+      }),
+    )
   } finally {
     await Promise.allSettled(browsers.map((browser) => browser.close()))
     await Promise.allSettled(running.map((r) => r.close()))
-    await rm(siteDir, { recursive: true, force: true })
+    await rm(work, { recursive: true, force: true })
   }
 }
 
@@ -129,16 +199,19 @@ export function windowCloseTable(figures: WindowCloseFigure[]): string {
   const cell = (ms: number | null) => (ms === null ? 'not seen' : `${ms} ms`)
   return [
     `Window close, leave seen by a peer with no link to the tab (${figures[0]?.trials ?? 0} trials)`,
-    '| peer | median | worst | missed |',
-    '|---|---|---|---|',
-    ...figures.map((f) => `| ${f.peer} | ${cell(f.medianMs)} | ${cell(f.worstMs)} | ${f.missed} |`),
+    '| build | peer | median | worst | missed | Bob seen typing first |',
+    '|---|---|---|---|---|---|',
+    ...figures.map((f) => `| ${f.build} | ${f.peer} | ${cell(f.medianMs)} | ${cell(f.worstMs)} | ${f.missed} | ${f.typingSeen} |`),
   ].join('\n')
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const trialsFlag = process.argv.indexOf('--trials')
   const trials = trialsFlag > 0 ? Number(process.argv[trialsFlag + 1]) : undefined
-  const figures = await runWindowCloseBench({ trials })
+  const baselineFlag = process.argv.indexOf('--baseline')
+  const baseline = baselineFlag > 0 ? process.argv[baselineFlag + 1] : undefined
+  const mode = process.argv.includes('--crash') ? 'crash' : process.argv.includes('--typing') ? 'typing' : 'close'
+  const figures = await runWindowCloseBench({ trials, mode, baseline })
   console.log(windowCloseTable(figures))
   console.log(JSON.stringify({ windowClose: figures }))
 }

@@ -17,6 +17,7 @@ export {
   generateSigningKeys,
   messageBytes,
   presenceBytes,
+  refutesBytes,
   shortFingerprint,
   signerFor,
   userIdOf,

@@ -95,6 +95,15 @@ export function presenceBytes(
   return utf8(left === true ? [...signed, 'left'] : signed)
 }
 
+/**
+ * The bytes a tab signs, once, to say that it answers rumors of its loss by renewing its state
+ * (transport/liveness-tracker.ts): peers with no link to it act on such rumors only for tabs that
+ * signed this, as an older tab, which cannot answer, would be taken out by a lie.
+ */
+export function refutesBytes(topic: string, clientID: number, key: string, publicKey: string): Uint8Array<ArrayBuffer> {
+  return utf8(['parley/refutes-rumors/v1', topic, clientID, key, publicKey])
+}
+
 const importedKeys = new Map<string, Promise<CryptoKey | null>>()
 
 /**

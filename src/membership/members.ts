@@ -25,6 +25,12 @@ export interface MemberMeta {
    * shown, and once verified it takes the tab out of the list (see proven-tabs.ts).
    */
   left?: true
+  /**
+   * The tab's signature over `refutesBytes` (identity/signing.ts): it answers a rumor of its loss
+   * by renewing its state. Not part of the signed state; a peer that strips it only makes others
+   * wait for awareness's timeout, and nobody can add it for a tab that did not sign it.
+   */
+  refutes?: string
 }
 
 /** One user in the members list. */
@@ -67,7 +73,9 @@ export const parseMemberMeta: MetaGuard<MemberMeta> = (value) => {
   if (!isSignatureField(publicKey) || !isSignatureField(signature)) return undefined
   if (typeof counter !== 'number' || !Number.isSafeInteger(counter) || counter < 0) return undefined
   // Only a signed state can say its tab left: an unsigned goodbye is malformed.
-  return left === true ? { ...meta, publicKey, signature, counter, left } : { ...meta, publicKey, signature, counter }
+  const signed: MemberMeta = left === true ? { ...meta, publicKey, signature, counter, left } : { ...meta, publicKey, signature, counter }
+  // A malformed proof is only a proof the less.
+  return isSignatureField(value.refutes) ? { ...signed, refutes: value.refutes } : signed
 }
 
 function isSignatureField(value: unknown): value is string {

@@ -16,7 +16,8 @@
 //   is the tab's newest proven state, and the tab is shown no more (`shownState`), its removal
 //   is let through, and nothing older can be played back over it while its state is kept.
 //   Nobody else can forge it (the signature) or replay it (the counter must be higher than any
-//   seen). A tab that crashes says no goodbye: liveness removes it where it was linked,
+//   seen). A tab that crashes says no goodbye: liveness removes it where it was linked, and
+//   by rumor where it was not if it signed that it answers rumors (RoomPresence.refutesRumors);
 //   awareness's timeout (30 s) elsewhere;
 // - while its current awareness state is not a verified one at least as new, peers are shown
 //   its newest verified state instead (`shownState`);

@@ -16,7 +16,7 @@ import {
   type TypingState,
   type TypingStep,
 } from '../presence/index.js'
-import { presenceBytes, type SignedPresenceFields, type Signer } from '../identity/index.js'
+import { presenceBytes, refutesBytes, type SignedPresenceFields, type Signer } from '../identity/index.js'
 import {
   membersOf,
   parseMemberMeta,
@@ -44,7 +44,7 @@ import {
 } from './held-states.js'
 import { recordProven, shownState, type AwarenessUpdateEntry, type ProvenTabs } from './proven-tabs.js'
 import { PresenceCheckBudget } from './check-budget.js'
-import { VerdictCache, knownPresenceVerdict, presenceVerdict } from './verdicts.js'
+import { VerdictCache, knownPresenceVerdict, presenceVerdict, refutesVerdict } from './verdicts.js'
 
 /** Who this tab is, as presence shows it; with a signer, the claim is signed. */
 export interface PresenceUser {
@@ -103,6 +103,8 @@ export class RoomPresence {
   #since = Number.POSITIVE_INFINITY
   /** Who this tab shows itself as; null before join() and after leave(). */
   #user: PresenceUser | null = null
+  /** The user id this tab joined as last, kept after it left: the profile's, for its siblings' goodbyes. */
+  #userKey: string | null = null
   /**
    * Raised with every state this tab asks for, signed or not (by two: the state's counter and its
    * goodbye's just above it); only the newest is published.
@@ -110,11 +112,15 @@ export class RoomPresence {
   #counter = 0
   /** The signed goodbye of the state published last, kept private until the tab leaves (see sayGoodbye). */
   #goodbye: MemberMeta | null = null
+  /** This tab's signed word that it answers rumors of its loss (see refutesRumors), for the key that signed it. */
+  #refutes: { signer: Signer; userId: string; proof: Promise<string | undefined> } | null = null
   /** The shown state after the last change, split by claim, for notices. */
   #before: StateByClaim
   /** Every user this tab has shown, so a return after a drop is announced. */
   #seen = new Set<string>()
   #listeners = new Set<PresenceListener>()
+  /** Told of each new goodbye before the state it belongs to is published (see onGoodbye). */
+  #goodbyeListeners = new Set<() => void>()
   #stop: () => void
   #topic: string
   #verdicts = new VerdictCache(() => this.#settled())
@@ -211,6 +217,21 @@ export class RoomPresence {
     return false
   }
 
+  /**
+   * Whether a tab would answer a rumor of its loss by renewing its state, as liveness asks before
+   * it drops a tab it has no link to on a rumor (transport/liveness-tracker.ts): a tab not proven
+   * here is no safer than before (any peer can remove it), and a proven one must have signed that
+   * it answers (`MemberMeta.refutes`), as an older tab cannot and a lie would take it out. False
+   * while the proof is being checked; the check starts on the first question.
+   */
+  readonly refutesRumors = (client: number): boolean => {
+    const tab = this.#proven.get(client)
+    if (tab === undefined) return true
+    const { publicKey, refutes } = tab.meta
+    if (publicKey === undefined || refutes === undefined) return false
+    return refutesVerdict(this.#verdicts, this.#topic, client, tab.key, publicKey, refutes) === 'verified'
+  }
+
   /** Held newer states of proven tabs that a peer forged, dropped (diagnostics). */
   get forgedStates(): number {
     return this.#forgedStates
@@ -225,7 +246,16 @@ export class RoomPresence {
   async join(user: PresenceUser, now = Date.now()): Promise<void> {
     if (this.#user === null) this.#since = now
     this.#user = user
+    this.#userKey = user.userId
     await this.#publish()
+  }
+
+  /**
+   * The user id this tab joined as (the profile's), from join() on and still once it left; null
+   * before it ever joined. Known while the tab's first state is still being signed, unlike its goodbye.
+   */
+  get userKey(): string | null {
+    return this.#userKey
   }
 
   /** This tab's signed goodbye, ready for its siblings to carry (room/sibling-goodbyes.ts); null when none is. */
@@ -276,6 +306,17 @@ export class RoomPresence {
     return () => this.#listeners.delete(listener)
   }
 
+  /**
+   * Calls `listener` with each new goodbye (read `goodbye`), before the state it belongs to is
+   * published: what the listener posts goes out ahead of that state, so a sibling that carries
+   * the goodbye (room/sibling-goodbyes.ts) never holds one below the state peers heard from it.
+   * Returns an unsubscribe function.
+   */
+  onGoodbye(listener: () => void): () => void {
+    this.#goodbyeListeners.add(listener)
+    return () => this.#goodbyeListeners.delete(listener)
+  }
+
   /** Stops timers and listeners, and leaves. */
   destroy(): void {
     this.#destroyed = true
@@ -283,6 +324,7 @@ export class RoomPresence {
     if (this.#typingTimer !== null) clearTimeout(this.#typingTimer)
     if (this.#settleTimer !== null) clearTimeout(this.#settleTimer)
     this.#listeners.clear()
+    this.#goodbyeListeners.clear()
     this.#stop()
     this.#presence.destroy()
   }
@@ -306,17 +348,24 @@ export class RoomPresence {
       const { publicKey } = signer
       const sign = (signed: SignedPresenceFields) =>
         signer.sign(presenceBytes(this.#topic, this.#presence.clientID, user.userId, publicKey, signed))
-      const [signature, goodbyeSignature] = await Promise.all([
+      if (this.#refutes?.signer !== signer || this.#refutes.userId !== user.userId) {
+        // Without it the tab is only left to awareness's timeout where it crashed unlinked: no reason to hold its state up.
+        const proof = signer.sign(refutesBytes(this.#topic, this.#presence.clientID, user.userId, publicKey)).catch(() => undefined)
+        this.#refutes = { signer, userId: user.userId, proof }
+      }
+      const [signature, goodbyeSignature, refutes] = await Promise.all([
         sign({ ...fields, counter }),
         sign({ ...fields, counter: goodbyeCounter, left: true }),
+        this.#refutes.proof,
       ])
-      meta = { ...fields, publicKey, signature, counter }
+      meta = refutes === undefined ? { ...fields, publicKey, signature, counter } : { ...fields, publicKey, signature, counter, refutes }
       goodbye = { ...fields, publicKey, signature: goodbyeSignature, counter: goodbyeCounter, left: true }
       const sends = this.#sendsInFlight()
       if (sends !== null) await sends
     }
     if (goodbyeCounter !== this.#counter || this.#user !== user || this.#destroyed) return
     this.#goodbye = goodbye
+    for (const listener of this.#goodbyeListeners) listener()
     this.#presence.track(user.userId, meta)
   }
 

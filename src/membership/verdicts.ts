@@ -2,7 +2,7 @@
 // Verification is async: a record is "pending" until its check settles, then listeners run.
 import { clientOfRef, type Meta } from '../presence/index.js'
 import type { MessageRecord } from '../history/index.js'
-import { messageBytes, presenceBytes, verifySigned } from '../identity/index.js'
+import { messageBytes, presenceBytes, refutesBytes, verifySigned } from '../identity/index.js'
 
 /** Whether a record's authorship checked out. */
 export type Verdict = 'verified' | 'unverified' | 'pending'
@@ -108,4 +108,18 @@ export function presenceVerdict(cache: VerdictCache, topic: string, key: string,
 export function knownPresenceVerdict(cache: VerdictCache, topic: string, key: string, meta: Meta<SignedClaim>): Verdict | undefined {
   const claim = presenceClaim(topic, key, meta)
   return claim === null ? 'unverified' : cache.known(claim.id)
+}
+
+/** The verdict on a tab's signed word that it answers rumors of its loss (identity/signing.ts `refutesBytes`). */
+export function refutesVerdict(
+  cache: VerdictCache,
+  topic: string,
+  clientID: number,
+  key: string,
+  publicKey: string,
+  proof: string,
+): Verdict {
+  return cache.get(JSON.stringify(['refutes', topic, clientID, key, publicKey, proof]), () =>
+    verifySigned(key, publicKey, proof, refutesBytes(topic, clientID, key, publicKey)),
+  )
 }

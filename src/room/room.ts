@@ -175,6 +175,7 @@ export class Room {
       wrtc: options.wrtc,
       // Presence's word on awareness from peers: nobody replaces or removes a proven tab.
       screenAwareness: this.presence.screenAwareness,
+      refutesRumors: this.presence.refutesRumors,
     })
     // Peers with no link to this tab know it only through others: its siblings carry its goodbye.
     this.#siblings = new SiblingGoodbyes(
@@ -183,6 +184,9 @@ export class Room {
       () => this.presence.goodbye,
       () => this.#transport.linkedClients(),
     )
+    // A new goodbye goes to the siblings before its state: both leave on BroadcastChannels, which
+    // deliver in the order posted, so no sibling hears the state first.
+    this.presence.onGoodbye(() => this.#siblings.refresh())
     this.presence.onChange(() => this.#siblings.refresh())
     globalThis.addEventListener?.('pagehide', this.#onPageHide)
     this.#reset()
@@ -424,12 +428,15 @@ export class Room {
     removeAwarenessStates(this.#awareness, [this.#awareness.clientID], 'window unload')
   }
 
-  /** Publishes this tab's signed goodbye, and those it carries for siblings that some peers have no link to. */
+  /**
+   * Publishes this tab's signed goodbye, and those it carries for siblings that some peers have no
+   * link to: these too when it has none of its own (its first state still being signed).
+   */
   #sayGoodbyes(): void {
-    const key = this.presence.goodbye?.key
+    const key = this.presence.userKey
     this.#siblings.keep()
     this.presence.sayGoodbye()
-    if (key !== undefined) this.#siblings.publish(key)
+    if (key !== null) this.#siblings.publish(key)
   }
 
   #reset(): void {

@@ -11,11 +11,19 @@
 // open that sees its goodbye published says a new state (room-presence.ts). Siblings share the
 // profile's key; nothing leaves it.
 //
+// A tab that crashes says no goodbye, and BroadcastChannel does not tell its siblings it is
+// gone. Web Locks do: each tab holds the lock `parley-tab/<topic>/<client>` while it lives, says
+// so once it holds it, and waits for the lock of each sibling that said so; the browser grants a
+// sibling's lock once that tab is gone, closed or crashed. A tab then publishes the goodbye it
+// holds for that sibling, if the sibling's state is still up as it was (a tab that closed said
+// its own goodbye and removed its state).
+//
 // Wire format, on BroadcastChannel `parley-goodbyes/<topic>` (this origin's tabs only):
-//   {"client": number, "key": string | null, "meta": MemberMeta | null}
+//   {"client": number, "key": string | null, "meta": MemberMeta | null, "lock"?: true}
 //   meta: the tab's goodbye while some tab in the room has no link to it, else null. A tab sends
 //   its message again when it hears from a sibling it did not know, which may have opened after
 //   it; a tab that is leaving sends nothing more, so what its siblings hold stays with them.
+//   lock: present once the tab holds its lock (builds before it hold none, and are not waited for).
 import { applyAwarenessUpdate, type Awareness } from 'y-protocols/awareness'
 import { isPlainObject, isPresenceKey, readAwarenessEntry, PRESENCE_FIELD } from '../presence/index.js'
 import { CARRIED_GOODBYE_FIELD, encodeAwarenessEntries, parseMemberMeta, type MemberMeta } from '../membership/index.js'
@@ -33,15 +41,16 @@ export interface HeldGoodbye {
 }
 
 /** The held goodbye in a message from a sibling, null for a withdrawal, undefined when malformed. */
-function parseShared(data: unknown): { client: number; goodbye: HeldGoodbye | null } | undefined {
+function parseShared(data: unknown): { client: number; goodbye: HeldGoodbye | null; lock: boolean } | undefined {
   if (!isPlainObject(data)) return undefined
   const { client, key, meta } = data
+  const lock = data.lock === true
   if (typeof client !== 'number' || !Number.isSafeInteger(client) || client < 0) return undefined
-  if (meta === null) return { client, goodbye: null }
+  if (meta === null) return { client, goodbye: null, lock }
   if (!isPresenceKey(key)) return undefined
   const parsed = parseMemberMeta(meta)
   if (parsed?.left !== true) return undefined
-  return { client, goodbye: { key, meta: parsed } }
+  return { client, goodbye: { key, meta: parsed }, lock }
 }
 
 /**
@@ -58,6 +67,16 @@ export function someTabUnlinked(states: ReadonlyMap<number, unknown>, self: numb
     return true
   }
   return false
+}
+
+/** This origin's Web Locks; undefined where there are none (Node, older browsers). */
+function lockManager(): LockManager | undefined {
+  return (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks
+}
+
+/** The lock a tab (awareness client `client`) holds while it lives in room `topic`. */
+function tabLock(topic: string, client: number): string {
+  return `parley-tab/${topic}/${client}`
 }
 
 /** Lets a Node timer or channel not hold the process open (browsers have no such method). */
@@ -80,6 +99,16 @@ export class SiblingGoodbyes {
   #shared: string | null = null
   /** Set once this tab is leaving: what its siblings hold for it stays with them. */
   #kept = false
+  readonly #topic: string
+  readonly #locks = lockManager()
+  /** Cancels the waits for siblings' locks when the room closes. */
+  readonly #stopWatching = new AbortController()
+  /** Releases this tab's own lock; set once it is held. */
+  #releaseLock = (): void => {}
+  /** Whether this tab holds its lock (and says so). */
+  #locked = false
+  /** Siblings whose lock this tab waits for. */
+  readonly #watched = new Set<number>()
 
   /**
    * `goodbye` is this tab's signed goodbye as it is now (null when it has none), and
@@ -91,6 +120,17 @@ export class SiblingGoodbyes {
     this.#awareness = awareness
     this.#goodbye = goodbye
     this.#linkedClients = linkedClients
+    this.#topic = topic
+    // Held while this tab lives: siblings waiting for it are granted it once the tab is gone.
+    this.#locks
+      ?.request(tabLock(topic, awareness.clientID), { signal: this.#stopWatching.signal }, async () => {
+        await new Promise<void>((resolve) => {
+          this.#releaseLock = resolve
+          this.#locked = true
+          this.#resend()
+        })
+      })
+      .catch(() => undefined) // aborted: the room closed before the lock was granted
     this.#channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`parley-goodbyes/${topic}`)
     if (this.#channel !== null) {
       this.#channel.onmessage = (event: MessageEvent<unknown>) => this.#receive(event.data)
@@ -131,7 +171,12 @@ export class SiblingGoodbyes {
   }
 
   #share(goodbye: HeldGoodbye | null): void {
-    const message = { client: this.#awareness.clientID, key: goodbye?.key ?? null, meta: goodbye?.meta ?? null }
+    const message = {
+      client: this.#awareness.clientID,
+      key: goodbye?.key ?? null,
+      meta: goodbye?.meta ?? null,
+      ...(this.#locked ? { lock: true } : {}),
+    }
     const text = JSON.stringify(message)
     if (text === this.#shared || this.#channel === null) return
     this.#shared = text
@@ -143,23 +188,55 @@ export class SiblingGoodbyes {
    * still in the room: this tab is leaving, and they may be known to peers only through it.
    */
   publish(key: string): void {
-    const states = this.#awareness.getStates()
-    for (const [client, goodbye] of this.#held) {
-      const state = states.get(client)
-      const clock = this.#awareness.meta.get(client)?.clock
-      if (goodbye.key !== key || state === undefined || clock === undefined) continue
-      const entry = readAwarenessEntry(state, parseMemberMeta)
-      const version = entry.kind === 'tracked' ? entry.version + 1 : 0
-      // Marked as carried: the tab may still be open (see membership/held-states.ts).
-      const field = { key, meta: goodbye.meta, version, [CARRIED_GOODBYE_FIELD]: true }
-      const update = encodeAwarenessEntries([{ client, clock: clock + 1, state: { ...state, [PRESENCE_FIELD]: field } }])
-      applyAwarenessUpdate(this.#awareness, update, SIBLING_GOODBYE_ORIGIN)
-    }
+    // Marked as carried: the tab may still be open (see membership/held-states.ts).
+    for (const client of this.#held.keys()) this.#publishFor(client, true, (goodbyeKey) => goodbyeKey === key)
+  }
+
+  /**
+   * Publishes the goodbye held for sibling `client` as its awareness state, marked as `carried`
+   * or not, if awareness still has a state of it and `admits` the goodbye's key (given the
+   * state's own key, if tracked, and whether that state is a goodbye).
+   */
+  #publishFor(
+    client: number,
+    carried: boolean,
+    admits: (goodbyeKey: string, stateKey: string | undefined, left: boolean) => boolean,
+  ): void {
+    const goodbye = this.#held.get(client)
+    const state = this.#awareness.getStates().get(client)
+    const clock = this.#awareness.meta.get(client)?.clock
+    if (goodbye === undefined || state === undefined || clock === undefined) return
+    const entry = readAwarenessEntry(state, parseMemberMeta)
+    const tracked = entry.kind === 'tracked'
+    if (!admits(goodbye.key, tracked ? entry.key : undefined, tracked && entry.meta.left === true)) return
+    const version = tracked ? entry.version + 1 : 0
+    const field = { key: goodbye.key, meta: goodbye.meta, version, ...(carried ? { [CARRIED_GOODBYE_FIELD]: true } : {}) }
+    const update = encodeAwarenessEntries([{ client, clock: clock + 1, state: { ...state, [PRESENCE_FIELD]: field } }])
+    applyAwarenessUpdate(this.#awareness, update, SIBLING_GOODBYE_ORIGIN)
+  }
+
+  /**
+   * Waits for sibling `client` to be gone (its lock granted here), then publishes the goodbye held
+   * for it if its state is still up as it was (it crashed: a tab that closes says its own).
+   */
+  #watch(client: number): void {
+    const locks = this.#locks
+    if (locks === undefined) return
+    locks
+      .request(tabLock(this.#topic, client), { signal: this.#stopWatching.signal }, () => {
+        if (this.#kept) return
+        // Not marked as carried: the tab is gone for sure, so peers need not wait for a newer state.
+        this.#publishFor(client, false, (goodbyeKey, stateKey, left) => goodbyeKey === stateKey && !left)
+        this.#held.delete(client)
+      })
+      .catch(() => undefined) // aborted: this room closed first
   }
 
   /** Stops listening. What siblings hold for this tab stays with them (see keep). */
   close(): void {
     this.#kept = true
+    this.#stopWatching.abort()
+    this.#releaseLock()
     clearInterval(this.#timer)
     this.#channel?.close()
     this.#held.clear()
@@ -172,6 +249,10 @@ export class SiblingGoodbyes {
       // A sibling new to this tab may have opened after this tab last spoke: tell it again.
       this.#siblings.add(shared.client)
       this.#resend()
+    }
+    if (shared.lock && !this.#watched.has(shared.client)) {
+      this.#watched.add(shared.client)
+      this.#watch(shared.client)
     }
     if (shared.goodbye === null) this.#held.delete(shared.client)
     else this.#held.set(shared.client, shared.goodbye)

@@ -1,6 +1,6 @@
 // A data channel that frames large messages (see framing-protocol.ts) around a real one: it
 // queues, cuts and paces what is sent by the real channel's buffer, and reassembles what arrives.
-import { deflate, inflate } from './framing-deflate.js'
+import { DeflatedForms, inflate } from './framing-deflate.js'
 import {
   FRAME_PAYLOAD_BYTES,
   MAX_MESSAGE_BYTES,
@@ -101,11 +101,8 @@ export interface FramingContext {
   maxMessageBytes?: number
   /** Whether this side deflates large messages for peers that inflate, and inflates them (it announced it); false by default. */
   deflate?: boolean
-  /**
-   * Deflated forms of messages sent before, by the message object (null: it did not shrink), shared
-   * by the room's channels: a message sent again as the same object is not deflated again.
-   */
-  deflated?: WeakMap<object, Uint8Array | null>
+  /** Deflated forms of messages, shared by the room's channels: a message sent again as the same object is not deflated again. */
+  deflated?: DeflatedForms
   /** Answers an admitted message itself, with the messages to send back, instead of handing it on; null hands it on. */
   answer?: (data: unknown) => Uint8Array[] | null
   /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts). */
@@ -318,11 +315,11 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
 
   /**
    * Deflates the head message, kept only if smaller. Returns true while deflating: the queue
-   * waits meanwhile (what follows the message stays behind it). A message deflated before is not deflated again.
+   * waits meanwhile (what follows the message stays behind it). A message deflated before (or
+   * being deflated) is not deflated again.
    */
   #pack(head: Outgoing): boolean {
     const bytes = head.bytes as Uint8Array
-    const cache = this.#context.deflated
     const use = (packed: Uint8Array | null): void => {
       head.packed = true
       if (packed !== null && packed.byteLength < bytes.byteLength) {
@@ -331,21 +328,22 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
         head.deflated = true
       }
     }
-    const known = typeof head.data === 'object' ? cache?.get(head.data) : undefined
+    // Messages are keyed by their object; a string is never framed, so this is the bytes' owner.
+    const key: object = typeof head.data === 'object' ? head.data : bytes
+    const forms = this.#context.deflated ?? new DeflatedForms()
+    const known = forms.ready(key)
     if (known !== undefined) {
       use(known)
       return false
     }
     const wait = (): void => {}
     this.#blocked = wait
-    const done = (packed: Uint8Array | null): void => {
-      if (typeof head.data === 'object') cache?.set(head.data, packed)
+    // A failed deflate sends the message as it is (the forms give null).
+    void forms.of(key, bytes).then((packed) => {
       if (this.#blocked !== wait) return // closed meanwhile
       use(packed)
       this.#resume()
-    }
-    // A failed deflate sends the message as it is.
-    deflate(bytes).then(done, () => done(null))
+    })
     return true
   }
 

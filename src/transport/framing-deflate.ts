@@ -24,6 +24,40 @@ export async function inflate(bytes: Uint8Array, reserve: (bytes: number) => boo
   }
 }
 
+/**
+ * Deflated forms of messages by the message object (null: it did not shrink, or deflating
+ * failed), shared by a room's channels: a message sent again as the same object, or prepared
+ * before it is sent (a cached sync answer), is deflated once, and a deflate under way is joined.
+ */
+export class DeflatedForms {
+  readonly #forms = new WeakMap<object, Uint8Array | null>()
+  readonly #pending = new WeakMap<object, Promise<Uint8Array | null>>()
+
+  /** The deflated form of `message` if it is ready (null: it stays as it is); undefined while it is not. */
+  ready(message: object): Uint8Array | null | undefined {
+    return this.#forms.get(message)
+  }
+
+  /** The deflated form of `message` (whose bytes are `bytes`), deflating it unless that is done or under way; null if it does not shrink. */
+  of(message: object, bytes: Uint8Array): Promise<Uint8Array | null> {
+    const ready = this.#forms.get(message)
+    if (ready !== undefined) return Promise.resolve(ready)
+    let pending = this.#pending.get(message)
+    if (pending === undefined) {
+      pending = deflate(bytes).then(
+        (packed) => (packed.byteLength < bytes.byteLength ? packed : null),
+        () => null,
+      )
+      this.#pending.set(message, pending)
+      void pending.then((packed) => {
+        this.#forms.set(message, packed)
+        this.#pending.delete(message)
+      })
+    }
+    return pending
+  }
+}
+
 function streamOf(bytes: Uint8Array): ReadableStream<BufferSource> {
   return new ReadableStream({
     start(controller) {

@@ -1,12 +1,13 @@
 // The shell of message framing for one room: wraps the WebRTC classes so that y-webrtc's data
 // channel frames large messages, and announces the capability on a negotiated side channel.
 import { FramedChannel, FramingCapability, emptyFramingStats, type FramingStats } from './framing-channel.js'
-import { deflateAvailable } from './framing-deflate.js'
+import { DeflatedForms, deflateAvailable } from './framing-deflate.js'
 import {
   FRAMING_CHANNEL_ID,
   FRAMING_CHANNEL_LABEL,
   MAX_MESSAGE_BYTES,
   encodeFramingHellos,
+  needsFraming,
   parseFramingHello,
   type ReassemblyBudget,
 } from './framing-protocol.js'
@@ -53,7 +54,7 @@ export class Framing {
   readonly #traffic: FramingOptions['traffic']
   readonly #answer: FramingOptions['answer']
   /** Deflated forms of messages sent as the same object to several links (a cached sync answer). */
-  readonly #deflated = new WeakMap<object, Uint8Array | null>()
+  readonly #deflated = new DeflatedForms()
 
   constructor(options: FramingOptions = {}) {
     this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES
@@ -63,6 +64,15 @@ export class Framing {
     this.#traffic = options.traffic
     this.#answer = options.answer
     this.#budget = { usedBytes: 0, maxBytes: Math.max(ROOM_REASSEMBLY_BUDGET_BYTES, this.#maxMessageBytes) }
+  }
+
+  /**
+   * Deflates `message` ahead of sending it, if it would go deflated to a peer that inflates
+   * (framed, and this side deflates): sent later as the same object to any link, it goes at once.
+   * Resolves when its deflated form is ready (at once if nothing is to be done).
+   */
+  async prepare(message: Uint8Array): Promise<void> {
+    if (this.#deflate && needsFraming(message)) await this.#deflated.of(message, message)
   }
 
   /**

@@ -7,7 +7,27 @@
 // keep without any beat. A watcher that loses its peer tells the others ("suspect"), and each
 // of them drops the peer only if its own probe gets no answer. A link's ICE state going
 // 'disconnected' or 'failed' also makes it probe.
-import { HEARTBEAT_INTERVAL_MS, LINK_TIMEOUT_MS, LIVENESS_VERSION, type LivenessFrame } from './liveness-protocol.js'
+//
+// Peers with no link to a crashed peer learn of it by rumor (SWIM's suspicion with refutation):
+// a peer that dropped a client on its own evidence (silence, an unanswered probe; never a bye,
+// which travels as a signed goodbye) tells its links "lost", and each passes the rumor on once.
+// A peer linked to the client probes it; one that is not waits RUMOR_WAIT_MS for the client to
+// renew its awareness state (the shell says when it last did), and drops it locally if it did
+// not; the client itself, alive, renews its state on hearing the rumor (at once, or as soon as
+// REFUTE_INTERVAL_MS allows), which the relay brings to everyone. A rumor names the awareness
+// clock its first teller held for the client (SWIM's incarnation): one below the clock a peer
+// holds is stale (the client renewed since) and dropped, so copies still on their way after a
+// refutation start nothing; a peer passes each (client, clock) on once, and waits only on one it
+// passes on, so that the client hears again whatever starts a wait. So a lie costs the room a
+// pass of the rumor and a renewal (at most one per RUMOR_REFILL_MS per link the liar has), never a peer.
+import {
+  HEARTBEAT_INTERVAL_MS,
+  LINK_TIMEOUT_MS,
+  LIVENESS_VERSION,
+  PROMISES_VERSION,
+  RUMORS_VERSION,
+  type LivenessFrame,
+} from './liveness-protocol.js'
 
 /** How often the shell calls `tick`, in ms; beat intervals are multiples of it. */
 export const TICK_INTERVAL_MS = 250
@@ -31,6 +51,19 @@ export const THROTTLED_TICK_MS = 1000
 export const PROBE_TIMEOUT_MS = 1000
 /** How long a link that never said hello gets beats, in ms: after that its peer is taken for stock y-webrtc, which has no side channel. */
 export const GREETING_WAIT_MS = 2 * LINK_TIMEOUT_MS
+/** How long a peer with no link to a rumored client waits for it to renew its state before dropping it, in ms: rumor and renewal cross a loaded room. */
+export const RUMOR_WAIT_MS = 5000
+/** How long each rumor (client and clock) is passed on only once, in ms: longer than a rumor takes to cross the room. */
+export const RUMOR_SPREAD_WINDOW_MS = 10_000
+/** Rumors one link may start at once, and how often it earns another, in ms: a liar's rumors cost bounded work. */
+export const RUMOR_BURST = 4
+export const RUMOR_REFILL_MS = 1000
+/** The shortest time between two renewals answering rumors about ourselves, in ms. */
+export const REFUTE_INTERVAL_MS = 1000
+/** The most clients suspected at once on rumors; more are passed on, not waited for. */
+const MAX_SUSPECTED = 256
+/** The most rumors remembered as passed on; more are dropped until the oldest expire. */
+const MAX_SPREAD = 1024
 
 /** One direct link (one RTCPeerConnection) and what it told us. */
 interface Link {
@@ -38,6 +71,11 @@ interface Link {
   client: number | null
   /** Its peer keeps promises and answers probes (its hello said version 2 or later). */
   promises: boolean
+  /** Its peer takes rumors (its hello said version 3 or later). */
+  rumors: boolean
+  /** Rumors this link may still start now (a token bucket of RUMOR_BURST, one more every RUMOR_REFILL_MS). */
+  rumorTokens: number
+  rumorTokensAt: number
   /** False once the link fell silent or said bye; a later frame revives it. */
   alive: boolean
   openedAt: number
@@ -63,6 +101,16 @@ export interface LivenessState {
   lastTickAt: number | null
   /** Our own ticks come about once a second (a hidden tab): promise only what such ticks keep. */
   throttled: boolean
+  /** Clients we have no link to, rumored lost: dropped at `until` unless they renewed after `heardAt`. */
+  suspected: Map<number, { heardAt: number; until: number }>
+  /** When we passed on (or started) each rumor, by `${client}:${clock}`, for RUMOR_SPREAD_WINDOW_MS. */
+  spread: Map<string, number>
+  /** When we last renewed our own state to answer a rumor about ourselves. */
+  lastRefutedAt: number | null
+  /** A rumor about ourselves came too soon after our last answer: answer it once REFUTE_INTERVAL_MS is up. */
+  refuteDue: boolean
+  /** Rumors a link sent beyond its allowance, ignored (diagnostics). */
+  rumorsRefused: number
 }
 
 /** A frame to send on one link. */
@@ -77,11 +125,43 @@ export interface LivenessResult {
   gone: number[]
   /** Frames to send now. */
   send: Outgoing[]
+  /** A rumor says we are lost: renew our own awareness state so that everyone hears we are not. */
+  refute?: boolean
+}
+
+/** An awareness with no states: what onFrame assumes when not told. */
+const NOTHING_KNOWN: AwarenessView = { isKnown: () => false, renewedAt: () => undefined, clockOf: () => undefined, refutes: () => false }
+
+/** What the shell knows of the room's awareness, for a tick. */
+export interface AwarenessView {
+  /** Whether the client has a state here. */
+  isKnown(client: number): boolean
+  /** When its state was last renewed or changed here (ms since the epoch), if it has one. */
+  renewedAt(client: number): number | undefined
+  /** The awareness clock held for the client (ours for ourselves), if it has a state. */
+  clockOf(client: number): number | undefined
+  /**
+   * Whether the client would renew its state on hearing a rumor about itself, as far as this peer
+   * can tell without a link to it; asked on every tick while it is suspected, so an answer that
+   * needs a check may be false at first. Only then is its silence evidence: a rumor about a
+   * client that cannot answer it (an older Parley tab) could be a lie nobody refutes.
+   */
+  refutes(client: number): boolean
 }
 
 /** A fresh state with no links, for the awareness client `self`. */
 export function emptyLiveness(self: number): LivenessState {
-  return { self, links: new Map(), lastTickAt: null, throttled: false }
+  return {
+    self,
+    links: new Map(),
+    lastTickAt: null,
+    throttled: false,
+    suspected: new Map(),
+    spread: new Map(),
+    lastRefutedAt: null,
+    refuteDue: false,
+    rumorsRefused: 0,
+  }
 }
 
 /** A link's side channel opened: returns the hello to send on it. */
@@ -91,15 +171,22 @@ export function openLink(state: LivenessState, linkId: string, now: number): Out
   return [{ linkId, frame: { t: 'hello', client: state.self, v: LIVENESS_VERSION } }]
 }
 
-/** Records a liveness frame from a link; returns who it says is gone and what to answer. */
-export function onFrame(state: LivenessState, linkId: string, frame: LivenessFrame, now: number): LivenessResult {
+/** Records a liveness frame from a link; returns who it says is gone and what to answer. `awareness` dates renewals, for rumors. */
+export function onFrame(
+  state: LivenessState,
+  linkId: string,
+  frame: LivenessFrame,
+  now: number,
+  awareness: AwarenessView = NOTHING_KNOWN,
+): LivenessResult {
   const link = linkOf(state, linkId, now)
   heard(link, now)
   const result: LivenessResult = { gone: [], send: [] }
   switch (frame.t) {
     case 'hello':
       link.client = frame.client
-      link.promises = (frame.v ?? 1) >= LIVENESS_VERSION
+      link.promises = (frame.v ?? 1) >= PROMISES_VERSION
+      link.rumors = (frame.v ?? 1) >= RUMORS_VERSION
       break
     case 'beat':
       link.heardPromiseMs = frame.in ?? HEARTBEAT_INTERVAL_MS
@@ -112,6 +199,9 @@ export function onFrame(state: LivenessState, linkId: string, frame: LivenessFra
       break
     case 'suspect':
       result.send = probesFor(state, frame.client, now, false)
+      break
+    case 'lost':
+      if (link.rumors) onRumor(state, linkId, link, frame, now, awareness, result)
       break
     case 'sync':
       break
@@ -155,13 +245,15 @@ export function closeLink(state: LivenessState, linkId: string): number[] {
  * was frozen or its main thread busy), frames that queued meanwhile are not read yet, so
  * nobody is blamed for the gap.
  */
-export function tick(state: LivenessState, now: number, isKnown: (client: number) => boolean): LivenessResult {
+export function tick(state: LivenessState, now: number, awareness: AwarenessView): LivenessResult {
   const gap = state.lastTickAt === null ? TICK_INTERVAL_MS : now - state.lastTickAt
   const late = gap - HEARTBEAT_INTERVAL_MS
   state.lastTickAt = now
   state.throttled = gap >= THROTTLED_TICK_GAP_MS
   const result: LivenessResult = { gone: [], send: [] }
   const lost: number[] = []
+  const evidence: number[] = []
+  if (late > HEARTBEAT_INTERVAL_MS) for (const suspicion of state.suspected.values()) suspicion.until += late
   for (const [linkId, link] of state.links) {
     if (late > HEARTBEAT_INTERVAL_MS) {
       link.lastHeardAt += late
@@ -173,14 +265,21 @@ export function tick(state: LivenessState, now: number, isKnown: (client: number
     if (unanswered || now - link.lastHeardAt > linkTimeoutMs(link)) {
       const gone = markDead(state, link)
       result.gone.push(...gone)
+      evidence.push(...gone)
       if (!unanswered || link.probeTells) lost.push(...gone)
-    } else if (!isKnown(link.client) && now - link.lastSyncAskAt >= LINK_TIMEOUT_MS) {
+    } else if (!awareness.isKnown(link.client) && now - link.lastSyncAskAt >= LINK_TIMEOUT_MS) {
       link.lastSyncAskAt = now
       link.lastSentAt = now
       result.send.push({ linkId, frame: { t: 'sync' } })
     }
   }
   for (const client of lost) result.send.push(...suspects(state, client, now))
+  for (const client of evidence) {
+    const clock = awareness.clockOf(client)
+    if (clock !== undefined) result.send.push(...(spreadRumor(state, { t: 'lost', client, clock }, null, now) ?? []))
+  }
+  result.gone.push(...unrefuted(state, now, awareness))
+  if (state.refuteDue && refuteNow(state, now)) result.refute = true
   const watcher = watcherOf(state)
   const watchMs = keepable(state, watchIntervalMs(state.links.size))
   for (const [linkId, link] of state.links) {
@@ -278,11 +377,11 @@ function probe(linkId: string, link: Link, now: number, tells: boolean): Outgoin
   return { linkId, frame: { t: 'probe' } }
 }
 
-/** Tells every other live link that keeps promises that we lost `client`. */
+/** Tells every other live link that keeps promises but takes no rumors that we lost `client` (the others hear the rumor). */
 function suspects(state: LivenessState, client: number, now: number): Outgoing[] {
   const sent: Outgoing[] = []
   for (const [linkId, link] of state.links) {
-    if (!link.alive || !link.promises || link.client === null || link.client === client) continue
+    if (!link.alive || !link.promises || link.rumors || link.client === null || link.client === client) continue
     link.lastSentAt = now
     sent.push({ linkId, frame: { t: 'suspect', client } })
   }
@@ -297,6 +396,9 @@ function linkOf(state: LivenessState, linkId: string, now: number): Link {
     link = {
       client: null,
       promises: false,
+      rumors: false,
+      rumorTokens: RUMOR_BURST,
+      rumorTokensAt: now,
       alive: true,
       openedAt: now,
       lastHeardAt: now,
@@ -322,4 +424,91 @@ function markDead(state: LivenessState, link: Link): number[] {
   link.alive = false
   link.probedAt = null
   return link.client !== null && !isSpokenFor(state, link.client) ? [link.client] : []
+}
+
+/**
+ * A rumor that `client` is lost came over `linkId`, within that link's allowance; a stale one
+ * (below the clock we hold for the client) is dropped. About us, we renew our state (at most
+ * every REFUTE_INTERVAL_MS); linked to the client, we probe it; else, if it is news, we wait for
+ * the client to renew. News is passed on (each client and clock once), so that it reaches peers
+ * further away and the client itself.
+ */
+function onRumor(
+  state: LivenessState,
+  linkId: string,
+  link: Link,
+  rumor: LivenessFrame & { t: 'lost' },
+  now: number,
+  awareness: AwarenessView,
+  result: LivenessResult,
+): void {
+  const { client, clock } = rumor
+  link.rumorTokens = Math.min(RUMOR_BURST, link.rumorTokens + (now - link.rumorTokensAt) / RUMOR_REFILL_MS)
+  link.rumorTokensAt = now
+  if (link.rumorTokens < 1) {
+    state.rumorsRefused++
+    return
+  }
+  link.rumorTokens--
+  const held = awareness.clockOf(client)
+  if (held !== undefined && clock < held) return // stale: the client renewed since
+  if (client === state.self) {
+    // Never dropped when too soon: a peer that waits on this rumor would drop us.
+    if (refuteNow(state, now)) result.refute = true
+    else state.refuteDue = true
+    return
+  }
+  if (isSpokenFor(state, client)) result.send.push(...probesFor(state, client, now, true))
+  const passed = spreadRumor(state, rumor, linkId, now)
+  if (passed === null) return // no news: a wait it would start might outlast the client's renewal
+  result.send.push(...passed)
+  if (!isSpokenFor(state, client) && held !== undefined && !state.suspected.has(client) && state.suspected.size < MAX_SUSPECTED)
+    state.suspected.set(client, { heardAt: now, until: now + RUMOR_WAIT_MS })
+}
+
+/** Whether to renew our state now to answer a rumor (else it is due once REFUTE_INTERVAL_MS is up). */
+function refuteNow(state: LivenessState, now: number): boolean {
+  if (state.lastRefutedAt !== null && now - state.lastRefutedAt < REFUTE_INTERVAL_MS) return false
+  state.lastRefutedAt = now
+  state.refuteDue = false
+  return true
+}
+
+/**
+ * The rumor passed to every live link that takes rumors but `from`; null if it is no news (we
+ * passed the same client and clock on within RUMOR_SPREAD_WINDOW_MS) or we hold too many.
+ */
+function spreadRumor(state: LivenessState, rumor: LivenessFrame & { t: 'lost' }, from: string | null, now: number): Outgoing[] | null {
+  const key = `${rumor.client}:${rumor.clock}`
+  const last = state.spread.get(key)
+  if (last !== undefined && now - last < RUMOR_SPREAD_WINDOW_MS) return null
+  for (const [other, at] of state.spread) if (now - at >= RUMOR_SPREAD_WINDOW_MS) state.spread.delete(other)
+  if (state.spread.size >= MAX_SPREAD) return null
+  state.spread.set(key, now)
+  const sent: Outgoing[] = []
+  for (const [linkId, link] of state.links) {
+    if (linkId === from || !link.alive || !link.rumors || link.client === null) continue
+    link.lastSentAt = now
+    sent.push({ linkId, frame: rumor })
+  }
+  return sent
+}
+
+/**
+ * Suspected clients that renewed nothing within RUMOR_WAIT_MS of the rumor, and would have
+ * renewed had they heard it: gone. Those that renewed since, or that a live link speaks for now
+ * (liveness judges them itself), are cleared; those that cannot refute are left to awareness's timeout.
+ */
+function unrefuted(state: LivenessState, now: number, awareness: AwarenessView): number[] {
+  const gone: number[] = []
+  for (const [client, { heardAt, until }] of state.suspected) {
+    const renewedAt = awareness.renewedAt(client)
+    const refutes = awareness.refutes(client)
+    if (isSpokenFor(state, client) || (renewedAt !== undefined && renewedAt > heardAt)) state.suspected.delete(client)
+    else if (now >= until) {
+      state.suspected.delete(client)
+      if (refutes && awareness.isKnown(client)) gone.push(client)
+    }
+  }
+  return gone
 }

@@ -19,6 +19,7 @@ import {
   openLink,
   TICK_INTERVAL_MS,
   tick,
+  type AwarenessView,
   type LivenessResult,
   type LivenessState,
   type Outgoing,
@@ -53,17 +54,24 @@ export interface SentCounts {
 export class Liveness {
   /** Frames from other peers that failed to parse. */
   garbageFrames = 0
+  /** Rumors that a link sent beyond its allowance, ignored. */
+  get rumorsRefused(): number {
+    return this.#state.rumorsRefused
+  }
   /** What this room sent, as the tracker saw it. */
   readonly sent: SentCounts = { liveness: 0, data: 0 }
   #awareness: Awareness
+  #refutes: (client: number) => boolean
   #state: LivenessState
   #channels = new Map<string, RTCDataChannel>()
   #links = new WeakMap<RTCPeerConnection, string>()
   #nextLinkId = 0
   #timer: ReturnType<typeof setInterval> | null = null
 
-  constructor(awareness: Awareness) {
+  /** `refutes` says whether a client answers rumors about itself (see AwarenessView); absent: all do. */
+  constructor(awareness: Awareness, refutes: (client: number) => boolean = () => true) {
     this.#awareness = awareness
+    this.#refutes = refutes
     this.#state = emptyLiveness(awareness.clientID)
   }
 
@@ -126,7 +134,7 @@ export class Liveness {
         return
       }
       if (frame.t === 'sync') this.#reannounce()
-      this.#apply(onFrame(this.#state, linkId, frame, Date.now()))
+      this.#apply(onFrame(this.#state, linkId, frame, Date.now(), this.#view))
     }
     channel.onclose = () => {
       this.#channels.delete(linkId)
@@ -148,13 +156,23 @@ export class Liveness {
       this.#channels.delete(linkId)
       this.#drop(closeLink(this.#state, linkId))
     }
-    const states = this.#awareness.getStates()
-    this.#apply(tick(this.#state, Date.now(), (client) => states.has(client)))
+    this.#apply(tick(this.#state, Date.now(), this.#view))
   }
 
-  #apply({ gone, send }: LivenessResult): void {
+  /** What the tracker reads of awareness. */
+  readonly #view: AwarenessView = {
+    isKnown: (client) => this.#awareness.getStates().has(client),
+    // Awareness stamps every renewal or change it applies (its outdated timeout reads the stamp).
+    renewedAt: (client) => (this.#awareness.getStates().has(client) ? this.#awareness.meta.get(client)?.lastUpdated : undefined),
+    clockOf: (client) => (this.#awareness.getStates().has(client) ? this.#awareness.meta.get(client)?.clock : undefined),
+    refutes: (client) => this.#refutes(client),
+  }
+
+  #apply({ gone, send, refute }: LivenessResult): void {
     this.#drop(gone)
     this.#sendAll(send)
+    // A rumor says we are lost: a renewal of our state, which the relay brings to every peer, says we are not.
+    if (refute === true) this.#reannounce()
   }
 
   #sendAll(frames: Outgoing[]): void {

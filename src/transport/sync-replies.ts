@@ -3,10 +3,17 @@
 //
 // A sync request (y-webrtc message type 0, y-protocols sync step 1) carrying an empty state vector
 // is exactly FRESH_SYNC_REQUEST. y-webrtc answers it with the whole document as a sync step 2;
-// this module gives the same answer from a cache: the step 2 encoded when first asked, and, once
+// this module gives the same answer from a cache: the step 2 of the whole document, and, once
 // the document changed, a second step 2 with what changed since (the joiner applies both). The
-// cache is encoded afresh when that second part grows past MAX_DELTA_SHARE of the first, and let
-// go after CACHE_KEEP_MS without a request. Stock peers get the same y-protocols messages.
+// cache is encoded afresh when that second part grows past MAX_DELTA_SHARE of the first.
+// Stock peers get the same y-protocols messages.
+//
+// Kept warm (the transport's default): once the document has been quiet for WARM_QUIET_MS, in an
+// idle moment of the page, the cache is brought up to date and its messages handed to `prepare`
+// (framing deflates them), so that the first joiner after a change is answered at once rather
+// than after the whole document is encoded and deflated. A warm cache is kept while the room is
+// open, up to WARM_MAX_BYTES; past that, or not kept warm, it is let go after CACHE_KEEP_MS
+// without a request.
 import * as encoding from 'lib0/encoding'
 import { messageYjsSyncStep2 } from 'y-protocols/sync'
 import * as Y from 'yjs'
@@ -18,8 +25,14 @@ export const FRESH_SYNC_REQUEST: readonly number[] = [0, 0, 1, 0]
 const MESSAGE_SYNC = 0
 /** Largest share of the cached document that the changes since may make before it is encoded again. */
 export const MAX_DELTA_SHARE = 0.25
-/** How long a cached answer is kept without a request, in ms (it holds the whole document's bytes). */
+/** How long a cached answer that is not kept warm is kept without a request, in ms (it holds the whole document's bytes). */
 export const CACHE_KEEP_MS = 60_000
+/** How long the document must go without a change before the cache is warmed, in ms: a conversation is not encoded at every line. */
+export const WARM_QUIET_MS = 2_000
+/** How long a warm-up may wait for the page to be idle once the document is quiet, in ms. */
+const WARM_IDLE_TIMEOUT_MS = 5_000
+/** Largest whole-document answer kept warm, in bytes (about 180,000 short messages); larger ones are encoded on request and let go. */
+export const WARM_MAX_BYTES = 32 * 1024 * 1024
 
 /** Whether a data-channel message is a fresh joiner's sync request (an empty state vector). */
 export function isFreshSyncRequest(data: unknown): boolean {
@@ -40,8 +53,36 @@ export function syncStep2Message(update: Uint8Array): Uint8Array<ArrayBuffer> {
 export interface SyncReplyStats {
   /** Fresh sync requests answered. */
   answered: number
-  /** Times the whole document was encoded for an answer (the rest reused it). */
+  /** Times the whole document was encoded, for an answer or ahead of one (the rest reused it). */
   encoded: number
+  /** Of those, the encodings done ahead of a request, while the page was idle (kept warm). */
+  encodedAhead: number
+  /** Warm-ups that ran (each brought the cache up to date: what changed, or the whole document). */
+  warmUps: number
+  /** Ms the warm-ups spent encoding, in all, on the page's thread. */
+  aheadMs: number
+  /** Ms from the warm-ups handing their messages to `prepare` until it was done with them (deflating), in all. */
+  preparingMs: number
+}
+
+/** How a cache is kept warm. */
+export interface WarmOptions {
+  /** Told of each message of an answer brought up to date ahead of a request (framing deflates it); may be slow. */
+  prepare?: (message: Uint8Array<ArrayBuffer>) => unknown
+  /** How long the document must be quiet first, in ms (default WARM_QUIET_MS). */
+  quietMs?: number
+  /** Runs `task` when the page is idle (default: requestIdleCallback where there is one, else at once). */
+  whenIdle?: (task: () => void) => void
+  /** Largest whole-document answer kept warm, in bytes (default WARM_MAX_BYTES). */
+  maxBytes?: number
+}
+
+/** Options of the cache (tests shorten the times). */
+export interface SyncReplyOptions {
+  /** How long an answer not kept warm is kept without a request, in ms (default CACHE_KEEP_MS). */
+  keepMs?: number
+  /** Keeps the cache warm (see above); undefined: encoded on request only. */
+  warm?: WarmOptions
 }
 
 interface Cached {
@@ -55,28 +96,68 @@ interface Cached {
   stale: boolean
 }
 
+/** Runs `task` in an idle moment of the page (a browser's requestIdleCallback), or at once where there is none (Node). */
+function runWhenIdle(task: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(() => task(), { timeout: WARM_IDLE_TIMEOUT_MS })
+  else task()
+}
+
 /** The cached answers to fresh sync requests for one document. */
 export class SyncReplies {
-  readonly stats: SyncReplyStats = { answered: 0, encoded: 0 }
+  readonly stats: SyncReplyStats = { answered: 0, encoded: 0, encodedAhead: 0, warmUps: 0, aheadMs: 0, preparingMs: 0 }
   readonly #doc: Y.Doc
   readonly #keepMs: number
+  readonly #warm: Required<WarmOptions> | null
   #cached: Cached | null = null
   #dropTimer: ReturnType<typeof setTimeout> | null = null
+  #warmTimer: ReturnType<typeof setTimeout> | null = null
+  /** Bytes of the whole document's answer when it was last encoded (0: never). */
+  #wholeBytes = 0
+  #destroyed = false
   readonly #onTransaction = (transaction: Y.Transaction): void => {
-    if (this.#cached === null || this.#cached.stale) return
-    if (changedDocument(transaction)) this.#cached.stale = true
+    if (this.#warm === null && (this.#cached === null || this.#cached.stale)) return
+    if (!changedDocument(transaction)) return
+    if (this.#cached !== null) this.#cached.stale = true
+    this.#scheduleWarmUp()
   }
 
-  /** `keepMs`: how long an answer is kept without a request (tests shorten it). */
-  constructor(doc: Y.Doc, keepMs = CACHE_KEEP_MS) {
+  constructor(doc: Y.Doc, options: SyncReplyOptions = {}) {
     this.#doc = doc
-    this.#keepMs = keepMs
+    this.#keepMs = options.keepMs ?? CACHE_KEEP_MS
+    const warm = options.warm
+    this.#warm =
+      warm === undefined
+        ? null
+        : {
+            prepare: warm.prepare ?? (() => undefined),
+            quietMs: warm.quietMs ?? WARM_QUIET_MS,
+            whenIdle: warm.whenIdle ?? runWhenIdle,
+            maxBytes: warm.maxBytes ?? WARM_MAX_BYTES,
+          }
     doc.on('afterTransaction', this.#onTransaction)
   }
 
   /** The messages that answer a fresh sync request now, in order: the same objects while the document is unchanged. */
   reply(): Uint8Array<ArrayBuffer>[] {
     this.stats.answered++
+    const messages = this.#current(false)
+    this.#keep()
+    return messages
+  }
+
+  /** Lets go of the cache and stops listening to the document. */
+  destroy(): void {
+    this.#destroyed = true
+    this.#doc.off('afterTransaction', this.#onTransaction)
+    if (this.#dropTimer !== null) clearTimeout(this.#dropTimer)
+    if (this.#warmTimer !== null) clearTimeout(this.#warmTimer)
+    this.#dropTimer = null
+    this.#warmTimer = null
+    this.#cached = null
+  }
+
+  /** The answer as the document is now, bringing the cache up to date (`ahead`: for a request yet to come). */
+  #current(ahead: boolean): Uint8Array<ArrayBuffer>[] {
     let cached = this.#cached
     if (cached?.stale === true) {
       const changes = Y.encodeStateAsUpdate(this.#doc, cached.stateVector)
@@ -90,23 +171,60 @@ export class SyncReplies {
         changes: null,
         stale: false,
       }
+      this.#wholeBytes = cached.message.byteLength
       this.stats.encoded++
+      if (ahead) this.stats.encodedAhead++
     }
     this.#cached = cached
-    this.#keep()
     return cached.changes === null ? [cached.message] : [cached.message, cached.changes]
   }
 
-  /** Lets go of the cache and stops listening to the document. */
-  destroy(): void {
-    this.#doc.off('afterTransaction', this.#onTransaction)
-    if (this.#dropTimer !== null) clearTimeout(this.#dropTimer)
-    this.#dropTimer = null
-    this.#cached = null
+  /** Whether the cache is kept warm now: warming is on and the document's answer is not too large to hold. */
+  #keptWarm(): boolean {
+    return this.#warm !== null && this.#wholeBytes <= this.#warm.maxBytes
   }
 
+  /** Warms the cache once the document has been quiet for a while (each change starts the wait again). */
+  #scheduleWarmUp(): void {
+    const warm = this.#warm
+    if (warm === null || !this.#keptWarm()) return
+    if (this.#warmTimer !== null) clearTimeout(this.#warmTimer)
+    this.#warmTimer = setTimeout(() => {
+      this.#warmTimer = null
+      warm.whenIdle(() => {
+        // A change since restarted the wait; that wait warms it.
+        if (this.#destroyed || this.#warmTimer !== null) return
+        this.#warmUp(warm)
+      })
+    }, warm.quietMs)
+  }
+
+  #warmUp(warm: Required<WarmOptions>): void {
+    if (this.#cached !== null && !this.#cached.stale) return
+    this.stats.warmUps++
+    const started = performance.now()
+    const messages = this.#current(true)
+    const encoded = performance.now()
+    this.stats.aheadMs += encoded - started
+    if (!this.#keptWarm()) {
+      this.#keep() // too large to hold for joiners who may never come: let go as before
+      return
+    }
+    if (this.#dropTimer !== null) clearTimeout(this.#dropTimer)
+    this.#dropTimer = null
+    void Promise.all(messages.map((message) => warm.prepare(message))).then(
+      () => {
+        this.stats.preparingMs += performance.now() - encoded
+      },
+      () => {}, // not prepared: framing deflates it when it is sent, as before
+    )
+  }
+
+  /** Lets go of the cache after a while without requests, unless it is kept warm. */
   #keep(): void {
     if (this.#dropTimer !== null) clearTimeout(this.#dropTimer)
+    this.#dropTimer = null
+    if (this.#keptWarm()) return
     this.#dropTimer = setTimeout(() => {
       this.#dropTimer = null
       this.#cached = null

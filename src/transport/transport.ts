@@ -43,6 +43,11 @@ export interface TransportOptions {
   wrtc?: RtcImplementation
   /** Asked before an awareness update from a peer is applied; refused updates are dropped whole. */
   screenAwareness?: AwarenessScreen
+  /**
+   * Whether a client would answer a rumor that it is lost by renewing its state, so that its
+   * silence is evidence (see liveness-tracker.ts); absent: every client is taken to.
+   */
+  refutesRumors?: (client: number) => boolean
   /** Most links y-webrtc opens (its `maxConns`); undefined keeps y-webrtc's default (20 to 34). */
   maxConns?: number
 }
@@ -104,7 +109,7 @@ export interface Transport {
  * (uncaught) after the provider is disconnected, rather than left to fail subtly.
  */
 export function openTransport(options: TransportOptions): Transport {
-  const liveness = new Liveness(options.awareness)
+  const liveness = new Liveness(options.awareness, options.refutesRumors)
   const relay = new Relay()
   const fileChannels = new FileChannels()
   let files: Promise<FileTransfers> | null = null
@@ -119,7 +124,8 @@ export function openTransport(options: TransportOptions): Transport {
   let banPeer = (_pc: RTCPeerConnection): void => {}
   // A link past its byte budget is dropped; its peer may link again (see peer-guard.ts).
   let dropLink = (_pc: RTCPeerConnection): void => {}
-  const syncReplies = new SyncReplies(options.doc)
+  // Kept warm: the first joiner after a change is answered at once, its frames already deflated.
+  const syncReplies: SyncReplies = new SyncReplies(options.doc, { warm: { prepare: (message): Promise<void> => framing.prepare(message) } })
   const framing = new Framing({
     admitter: (pc) =>
       guardLink(Date.now, refused, {

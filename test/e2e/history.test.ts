@@ -1,12 +1,14 @@
 // History as users meet it, in real Chromium over real WebRTC: a 100,000-message room reaching
-// a late joiner from the one peer online, kept across a reload alone, written alone and shared
-// later, written on both sides of a split and merged, and exchanged with stock y-webrtc.
+// a late joiner from the one peer online, answers kept warm for whoever joins after a change,
+// kept across a reload alone, written alone and shared later, written on both sides of a split
+// and merged, and exchanged with stock y-webrtc.
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { startSignalingServer } from '../../signaling/index.js'
 import { roomDatabaseName } from '../../src/history/index.js'
 import { topicFor } from '../../src/address/index.js'
 import { expectMessages, joinRoom, messageLog, roomUrl, sendMessage, shownMessages, uniqueRoom, useChatStack } from './harness.js'
+import { seedRoomFromBrowser } from '../../bench/browser-seeder.js'
 import { SEEDER_NAME, seedParleyRoom, seedStockRoom, seededText, storedInBrowser } from './history-harness.js'
 
 /** Messages in the long room: far beyond the 256 KiB a single WebRTC message may carry. */
@@ -15,6 +17,8 @@ const LONG_ROOM_MESSAGES = 100_000
 const LONG_HISTORY_BOUND_MS = 90_000
 /** Time the long-room test may take in all (seeding, two 100,000-message syncs, a reload), in ms. */
 const LONG_TEST_TIMEOUT_MS = 240_000
+/** Messages written before anyone joins: over the framing threshold (64 KiB) together. */
+const WARM_ROOM_MESSAGES = 600
 /** Messages in a stock peer's history: over the framing threshold, under the one-message ceiling. */
 const STOCK_HISTORY_MESSAGES = 1_500
 
@@ -26,7 +30,7 @@ const heldCount = (page: Page): Promise<number> =>
 
 /** The counters of the page's room that say how a history travelled (see src/transport/sync-replies.ts, framing-channel.ts). */
 interface WireStats {
-  syncReplies: { answered: number; encoded: number }
+  syncReplies: { answered: number; encoded: number; encodedAhead: number; warmUps: number }
   framing: { framedMessages: number; deflatedMessages: number; inflatedMessages: number }
 }
 const wireStats = (page: Page): Promise<WireStats | null> =>
@@ -83,6 +87,43 @@ describe('a long room', () => {
     },
     LONG_TEST_TIMEOUT_MS,
   )
+})
+
+describe('a room that changed since anyone joined', () => {
+  it('answers the next joiner from a history encoded and deflated ahead, while the page was idle', async () => {
+    const room = uniqueRoom('warm')
+    const url = roomUrl(stack.site.url, stack.signaling.url, room)
+    // Alice writes alone, through the chat element: nobody has asked for the history yet.
+    const seeder = await seedRoomFromBrowser(stack.browsers[0], url, WARM_ROOM_MESSAGES)
+    const alice = seeder.page
+    // Once the room is quiet, Alice's page encodes its answer ahead of any request.
+    await expect
+      .poll(async () => (await wireStats(alice))?.syncReplies.encodedAhead, { timeout: 20_000, interval: 100 })
+      .toBeGreaterThanOrEqual(1)
+    const ready = (await wireStats(alice))?.syncReplies
+
+    const bob = await joinRoom(stack.browsers[1], url, 'Bob')
+    await expect.poll(() => heldCount(bob), { timeout: 20_000, interval: 100 }).toBe(WARM_ROOM_MESSAGES)
+    const afterBob = await wireStats(alice)
+    // Answered from what was ready: the whole document was not encoded again for Bob, and went deflated.
+    expect(afterBob?.syncReplies).toMatchObject({ answered: 1, encoded: ready?.encoded })
+    expect(afterBob?.framing.deflatedMessages).toBeGreaterThanOrEqual(1)
+    expect((await wireStats(bob))?.framing.inflatedMessages).toBeGreaterThanOrEqual(1)
+
+    // A line of chat, then someone else joins: only what changed was encoded ahead.
+    await sendMessage(alice, 'one more line')
+    await expectNewest(bob, 'one more line')
+    const warmUps = afterBob?.syncReplies.warmUps ?? 0
+    await expect
+      .poll(async () => (await wireStats(alice))?.syncReplies.warmUps, { timeout: 20_000, interval: 100 })
+      .toBeGreaterThan(warmUps)
+    await bob.close()
+    const carol = await joinRoom(stack.browsers[1], url, 'Carol')
+    await expect.poll(() => heldCount(carol), { timeout: 20_000, interval: 100 }).toBe(WARM_ROOM_MESSAGES + 1)
+    await expectNewest(carol, 'one more line')
+    expect((await wireStats(alice))?.syncReplies).toMatchObject({ answered: 2, encoded: ready?.encoded })
+    await Promise.all([seeder.close(), carol.close()])
+  })
 })
 
 describe('history kept in the browser', () => {

@@ -1,9 +1,11 @@
 // Tabs linked to some peers but not others, in real Chromium: when their window closes, the
-// goodbye of each must reach the peers it had no link to, through its sibling; when one of them
-// closes alone, the other, whose goodbye it then publishes, must not seem to leave.
+// goodbye of each must reach the peers it had no link to, through its sibling (also when one
+// crashes); when one of them closes alone, the other, whose goodbye it then publishes, must not
+// seem to leave.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { startSignalingServer } from '../../signaling/index.js'
+import { topicFor } from '../../src/address/index.js'
 import {
   composer,
   expectMessages,
@@ -49,28 +51,98 @@ interface ParleyChatStats {
 const liveLinks = (page: Page) =>
   page.evaluate(() => (document.querySelector('parley-chat') as unknown as ParleyChatStats).stats()?.liveLinks)
 
+/**
+ * Opens `room` as the tests below stage it: Bob's first tab and Carol share one signaling server,
+ * Bob's second tab and Alice the other, so each of Bob's tabs links to one of them only, and the
+ * two reach each other only through Bob's tabs (y-webrtc's BroadcastChannel between them, and its
+ * relay). `beforeSecondTab` runs on the second tab's page before it loads. Resolves once every
+ * page has its one link.
+ */
+async function partlyLinked(room: string, beforeSecondTab?: (page: Page) => Promise<unknown>) {
+  const c = await joinRoom(carol(), roomUrl(stack.site.url, stack.signaling.url, room), 'Carol')
+  const b = await joinRoom(bob(), roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
+  await expectMembers(c, ['Bob', 'Carol (you)'])
+  const b2 = await b.context().newPage()
+  await beforeSecondTab?.(b2)
+  await b2.goto(roomUrl(stack.site.url, otherSignaling.url, room))
+  await composer(b2).waitFor()
+  const a = await joinRoom(alice(), roomUrl(stack.site.url, otherSignaling.url, room), 'Alice')
+  await expect.poll(() => Promise.all([b, b2, a, c].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1, 1, 1])
+  return { a, b, b2, c }
+}
+
 describe('a window whose tabs are linked to some peers but not others', () => {
   it('leaves every remaining peer’s list soon after it closes', async () => {
-    const room = uniqueRoom('partly-linked')
-    // Bob's first tab and Carol share one signaling server, Bob's second tab and Alice the
-    // other: each of Bob's tabs links to one of them only, and the two reach each other only
-    // through Bob's tabs (y-webrtc's BroadcastChannel between them, and its relay).
-    const c = await joinRoom(carol(), roomUrl(stack.site.url, stack.signaling.url, room), 'Carol')
-    const b = await joinRoom(bob(), roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
-    await expectMembers(c, ['Bob', 'Carol (you)'])
-    const b2 = await b.context().newPage()
-    await b2.goto(roomUrl(stack.site.url, otherSignaling.url, room))
-    await composer(b2).waitFor()
-    const a = await joinRoom(alice(), roomUrl(stack.site.url, otherSignaling.url, room), 'Alice')
+    const { a, b, b2, c } = await partlyLinked(uniqueRoom('partly-linked'))
     await expectMembers(a, ['Alice (you)', 'Bob 2 tabs', 'Carol'])
     await expectMembers(c, ['Alice', 'Bob 2 tabs', 'Carol (you)'])
-    await expect.poll(() => Promise.all([b, b2, a, c].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1, 1, 1])
 
     // A window closing fires pagehide in all its tabs at once.
     await Promise.all([b.close({ runBeforeUnload: true }), b2.close({ runBeforeUnload: true })])
     await expectMembers(a, ['Alice (you)', 'Carol'], GOODBYE_BOUND_MS)
     await expectMembers(c, ['Alice', 'Carol (you)'], GOODBYE_BOUND_MS)
     await Promise.all([a.close(), c.close()])
+  })
+
+  it('leaves every remaining peer’s list when its newest tab’s first state is still being signed', async () => {
+    // Bob's second tab never finishes signing its first state (signing is async and takes
+    // milliseconds; the stall stands for a window closed in them): it relays its sibling to
+    // Alice, has no goodbye of its own, and must still publish the one it carries for the first.
+    const { a, b, b2, c } = await partlyLinked(uniqueRoom('partly-linked-new-tab'), (page) =>
+      page.addInitScript(() => {
+        const sign = crypto.subtle.sign.bind(crypto.subtle)
+        crypto.subtle.sign = (algorithm, key, data) =>
+          key.algorithm.name === 'Ed25519' ? new Promise<ArrayBuffer>(() => {}) : sign(algorithm, key, data)
+      }),
+    )
+    // Alice hears Bob's first tab through the second, which shows nothing of its own.
+    await expectMembers(a, ['Alice (you)', 'Bob', 'Carol'])
+    await expectMembers(c, ['Alice', 'Bob', 'Carol (you)'])
+
+    // The window closes with the second tab unloading first: the first tab's own goodbye then
+    // finds no one to relay it to Alice, and only the copy the second tab carried can.
+    await b2.close({ runBeforeUnload: true })
+    await b.close({ runBeforeUnload: true })
+    await expectMembers(a, ['Alice (you)', 'Carol'], GOODBYE_BOUND_MS)
+    await expectMembers(c, ['Alice', 'Carol (you)'], GOODBYE_BOUND_MS)
+    await Promise.all([a.close(), c.close()])
+  })
+
+  it('hands each new goodbye to the siblings before the state it belongs to reaches them', async () => {
+    const room = uniqueRoom('partly-linked-order')
+    const { a, b, b2, c } = await partlyLinked(room)
+    await expectMembers(a, ['Alice (you)', 'Bob 2 tabs', 'Carol'])
+
+    // Bob's second tab notes, in arrival order, the goodbyes its siblings hand over and the
+    // states y-webrtc's BroadcastChannel brings, while Alice (not linked to his first tab) keeps
+    // the first tab handing over its goodbye with every state it signs.
+    await b2.evaluate(readSiblingChannels, topicFor({ name: room, secret: null }))
+    const heard = async () => outOfOrder(await b2.evaluate(() => (window as unknown as Heard).heard))
+    const transitions = 10
+    for (let i = 0; i < transitions; i++) {
+      // Typing starts, then stops: each a new signed state, with its goodbye.
+      await composer(b).fill(i % 2 === 0 ? 'typing…' : '')
+      await expect.poll(async () => (await heard()).states, { timeout: 20_000 }).toBe(i + 1)
+    }
+    expect(await heard()).toEqual({ states: transitions, late: [] })
+    await Promise.all([a.close(), b.close(), b2.close(), c.close()])
+  })
+
+  it('drops a crashed tab that a peer heard only through its sibling within seconds', async () => {
+    const { a, b, b2, c } = await partlyLinked(uniqueRoom('partly-linked-crash'))
+    await expectMembers(a, ['Alice (you)', 'Bob 2 tabs', 'Carol'])
+    await expectMembers(c, ['Alice', 'Bob 2 tabs', 'Carol (you)'])
+
+    // Bob's first tab crashes: no pagehide, no goodbye of its own. Its sibling stays, and is
+    // granted the tab's lock (room/sibling-goodbyes.ts), so it publishes the goodbye it carries.
+    const session = await b.context().newCDPSession(b)
+    session.send('Page.crash').catch(() => undefined) // the renderer dies: no reply comes
+    await expectMembers(a, ['Alice (you)', 'Bob', 'Carol'], GOODBYE_BOUND_MS)
+    // Carol, linked to the crashed tab, noticed by herself (liveness).
+    await expectMembers(c, ['Alice', 'Bob', 'Carol (you)'], GOODBYE_BOUND_MS)
+    await sendMessage(b2, 'still here')
+    await expectMessages(a, ['Bob: still here'])
+    await Promise.all([a.close(), b2.close(), c.close()])
   })
 
   it('keeps a tab that stays, without a leave, when its sibling closes alone', async () => {
@@ -104,3 +176,72 @@ describe('a window whose tabs are linked to some peers but not others', () => {
     await Promise.all([a.close(), a2.close(), b2.close(), c.close()])
   })
 })
+
+/** What a page heard on the siblings' two BroadcastChannels, in order: a goodbye or a state, by tab and counter. */
+interface Heard {
+  heard: { kind: 'goodbye' | 'state'; client: number; counter: number }[]
+}
+
+/**
+ * Runs in a page: notes what arrives on `parley-goodbyes/<topic>` (goodbyes siblings hand over)
+ * and on y-webrtc's BroadcastChannel `<topic>` (awareness states; a public room's are not encrypted).
+ */
+function readSiblingChannels(topic: string): void {
+  const heard: Heard['heard'] = []
+  ;(window as unknown as Heard).heard = heard
+  new BroadcastChannel(`parley-goodbyes/${topic}`).onmessage = (
+    event: MessageEvent<{ client: number; meta: { counter?: number } | null }>,
+  ) => {
+    const counter = event.data.meta?.counter
+    if (typeof counter === 'number') heard.push({ kind: 'goodbye', client: event.data.client, counter })
+  }
+  new BroadcastChannel(topic).onmessage = (event: MessageEvent<Uint8Array>) => {
+    // y-protocols' encoding: message type (1: awareness), the update's length, then its entries.
+    const bytes = new Uint8Array(event.data)
+    let at = 0
+    const uint = (): number => {
+      let value = 0
+      for (let shift = 1; ; shift *= 128) {
+        const byte = bytes[at++] ?? 0
+        value += (byte & 0x7f) * shift
+        if (byte < 0x80) return value
+      }
+    }
+    if (uint() !== 1) return
+    uint()
+    for (let entries = uint(); entries > 0; entries--) {
+      const client = uint()
+      uint() // clock
+      const length = uint()
+      const state = JSON.parse(new TextDecoder().decode(bytes.subarray(at, at + length))) as {
+        presence?: { meta?: { counter?: number; left?: boolean } } | null
+      } | null
+      at += length
+      const meta = state?.presence?.meta
+      if (typeof meta?.counter === 'number' && meta.left !== true) heard.push({ kind: 'state', client, counter: meta.counter })
+    }
+  }
+}
+
+/**
+ * The new states of tabs that hand over their goodbye (counted), and those among them that
+ * arrived before their goodbye (the next counter) had: a sibling closing between the two would
+ * carry a goodbye below the state its peers hold.
+ */
+function outOfOrder(heard: Heard['heard']): { states: number; late: string[] } {
+  // The first goodbye heard from each tab: states below its own (a renewal of one signed before
+  // the page listened) are not new.
+  const firstGoodbye = new Map<number, number>()
+  for (const { kind, client, counter } of heard) if (kind === 'goodbye' && !firstGoodbye.has(client)) firstGoodbye.set(client, counter)
+  const goodbyes = new Set<string>()
+  const seen = new Set<string>()
+  const late: string[] = []
+  for (const { kind, client, counter } of heard) {
+    if (kind === 'goodbye') goodbyes.add(`${client}/${counter}`)
+    else if (counter + 1 >= (firstGoodbye.get(client) ?? Number.POSITIVE_INFINITY) && !seen.has(`${client}/${counter}`)) {
+      seen.add(`${client}/${counter}`)
+      if (!goodbyes.has(`${client}/${counter + 1}`)) late.push(`${client}/${counter}`)
+    }
+  }
+  return { states: seen.size, late }
+}

@@ -103,6 +103,51 @@ describe('RoomPresence leaving without closing', () => {
   })
 })
 
+describe('RoomPresence.userKey', () => {
+  it('names the user from join() on, before the first state is signed, and after the tab left', async () => {
+    const signer = await signerFor(await generateSigningKeys())
+    const awareness = new Awareness(new Y.Doc())
+    const presence = new RoomPresence(awareness, 'topic')
+    try {
+      expect(presence.userKey).toBeNull()
+      const joined = presence.join({ userId: signer.userId, name: 'Alice', signer })
+      // Signing is async: no goodbye yet, but the tab's siblings' goodbyes are the user's to publish.
+      expect(presence.goodbye).toBeNull()
+      expect(presence.userKey).toBe(signer.userId)
+      await joined
+      presence.sayGoodbye()
+      presence.leave()
+      expect(presence.userKey).toBe(signer.userId)
+    } finally {
+      presence.destroy()
+      awareness.destroy()
+    }
+  })
+})
+
+describe('RoomPresence.onGoodbye', () => {
+  it('tells of each new goodbye before the state it belongs to is published', async () => {
+    const signer = await signerFor(await generateSigningKeys())
+    const awareness = new Awareness(new Y.Doc())
+    const presence = new RoomPresence(awareness, 'topic')
+    const told: { goodbye: number | undefined; published: boolean | undefined }[] = []
+    presence.onGoodbye(() => told.push({ goodbye: presence.goodbye?.meta.counter, published: publishedTyping(awareness) }))
+    try {
+      await presence.join({ userId: signer.userId, name: 'Alice', signer })
+      presence.input()
+      await expect.poll(() => publishedTyping(awareness)).toBe(true)
+      // Each goodbye is the next counter of its state, and was told while the state before it stood.
+      expect(told).toEqual([
+        { goodbye: 2, published: undefined },
+        { goodbye: 4, published: false },
+      ])
+    } finally {
+      presence.destroy()
+      awareness.destroy()
+    }
+  })
+})
+
 describe('RoomPresence when a sibling published its goodbye', () => {
   it('says a new state above the goodbye while it stays', async () => {
     const signer = await signerFor(await generateSigningKeys())
@@ -129,6 +174,74 @@ describe('RoomPresence when a sibling published its goodbye', () => {
     } finally {
       presence.destroy()
       awareness.destroy()
+    }
+  })
+})
+
+describe('RoomPresence and rumors of a tab lost (liveness without a link)', () => {
+  type State = { presence?: { meta: MemberMeta } } | null
+
+  /** Alice's states reach Bob through his screen, changed on the way by `relay` (an older tab, or a liar). */
+  async function aliceSeenByBob(relay: (state: State, clientID: number) => State) {
+    const signer = await signerFor(await generateSigningKeys())
+    const aliceAwareness = new Awareness(new Y.Doc())
+    const bobAwareness = new Awareness(new Y.Doc())
+    const alice = new RoomPresence(aliceAwareness, 'topic')
+    const bob = new RoomPresence(bobAwareness, 'topic')
+    const aliceID = aliceAwareness.clientID
+    aliceAwareness.on('update', () => {
+      const clock = aliceAwareness.meta.get(aliceID)?.clock ?? 0
+      const state = relay(aliceAwareness.getLocalState() as State, aliceID)
+      const entries = [{ client: aliceID, clock, state }]
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, 1)
+      encoding.writeVarUint(encoder, aliceID)
+      encoding.writeVarUint(encoder, clock)
+      encoding.writeVarString(encoder, JSON.stringify(state))
+      if (bob.screenAwareness(entries)) applyAwarenessUpdate(bobAwareness, encoding.toUint8Array(encoder), 'network')
+    })
+    await alice.join({ userId: signer.userId, name: 'Alice', signer })
+    await expect.poll(() => bob.view.members.map((m) => `${m.name} ${m.verdict}`)).toEqual(['Alice verified'])
+    const destroy = () => {
+      alice.destroy()
+      bob.destroy()
+    }
+    return { bob, aliceID, destroy }
+  }
+
+  const withMeta = (state: State, change: (meta: MemberMeta) => MemberMeta): State =>
+    state?.presence == null ? state : { ...state, presence: { ...state.presence, meta: change(state.presence.meta) } }
+
+  it('trusts a rumor only about a tab that signed that it answers one', async () => {
+    const { bob, aliceID, destroy } = await aliceSeenByBob((state) => state)
+    try {
+      expect(bob.refutesRumors(12345)).toBe(true) // nothing proven of it: anyone could remove it anyway
+      await expect.poll(() => bob.refutesRumors(aliceID)).toBe(true)
+    } finally {
+      destroy()
+    }
+  })
+
+  it('leaves a proven tab that did not sign it (an older tab) to the timeout, and one whose proof is another tab’s', async () => {
+    const older = await aliceSeenByBob((state) => withMeta(state, ({ refutes: _proof, ...meta }) => meta))
+    // Another tab of hers signed its own proof; a liar puts it into Alice's state.
+    let proof: string | undefined
+    const other = await aliceSeenByBob((state) => {
+      proof ??= state?.presence?.meta.refutes
+      return state
+    })
+    expect(proof).toBeDefined()
+    const borrowed = await aliceSeenByBob((state) => withMeta(state, (meta) => ({ ...meta, refutes: proof ?? '' })))
+    try {
+      for (let i = 0; i < 5; i++) {
+        expect(older.bob.refutesRumors(older.aliceID)).toBe(false)
+        expect(borrowed.bob.refutesRumors(borrowed.aliceID)).toBe(false)
+        await new Promise((resolve) => setTimeout(resolve, 20)) // checks settle meanwhile
+      }
+    } finally {
+      older.destroy()
+      other.destroy()
+      borrowed.destroy()
     }
   })
 })

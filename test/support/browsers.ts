@@ -1,7 +1,10 @@
 // Browsers and static serving for end-to-end tests and benchmarks (no vitest inside, so
 // `npm run bench` can use them): Debian's Chromium via playwright-core, sirv on 127.0.0.1.
+import { mkdtemp, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import sirv from 'sirv'
 import { findChromium } from '../../scripts/find-chromium.js'
@@ -59,10 +62,26 @@ export async function serveStatic(dir: string, basePath = '/', headers: Record<s
 }
 
 /** Launches a separate headless Chromium process, with `extraArgs` after the usual flags. */
-export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+export async function launchChromium(extraArgs: readonly string[] = [], options: { cpus?: string } = {}): Promise<Browser> {
   const executablePath = findChromium()
   if (executablePath === null) throw new Error('Chromium not found: run `npm test` (it installs it) or set CHROMIUM_PATH')
-  return chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] })
+  return chromium.launch({
+    executablePath: options.cpus === undefined ? executablePath : await onCpus(executablePath, options.cpus),
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+  })
+}
+
+/**
+ * A script that runs `executablePath` on the CPUs listed (`taskset -c`, Linux), so that Chromium and
+ * every process it starts share those cores only. Playwright puts its own flags before ours, so
+ * the pinning cannot be passed as arguments.
+ */
+async function onCpus(executablePath: string, cpus: string): Promise<string> {
+  if (!/^[0-9][0-9,-]*$/.test(cpus)) throw new Error(`not a CPU list for taskset: ${cpus}`)
+  const script = join(await mkdtemp(join(tmpdir(), 'parley-chromium-')), 'chromium')
+  await writeFile(script, `#!/bin/sh\nexec taskset -c ${cpus} '${executablePath.replaceAll("'", "'\\''")}' "$@"\n`, { mode: 0o755 })
+  return script
 }
 
 /**

@@ -4,6 +4,7 @@ import * as Y from 'yjs'
 import { Room as WebrtcRoom, WebrtcProvider } from 'y-webrtc'
 import { Awareness } from 'y-protocols/awareness'
 import { openTransport, type RtcImplementation } from '../../src/transport/index.js'
+import { LIVENESS_CHANNEL_LABEL } from '../../src/transport/liveness-protocol.js'
 import { DeferredUpdates } from '../../src/history/index.js'
 import { tappedWebSocket } from './signaling-tap.js'
 import { joinTraceOn, traceLine } from './join-trace.js'
@@ -24,7 +25,9 @@ const now = (): number => performance.timeOrigin + performance.now()
 
 const baseRtc = refusingOffers(slowOffers(nodeRtc(options.rtc ?? 'wrtc'), options.offerDelayMs), options.refuseOffersWhileOffering)
 const counting: CountingRtc | null = options.countSends === true ? countingRtc(baseRtc) : null
-const rtc: RtcImplementation = counting?.rtc ?? baseRtc
+/** Liveness side channels Parley's transport opened (negotiated, so made by createDataChannel), for `sendLiveness`. */
+const livenessChannels = new Set<RTCDataChannel>()
+const rtc: RtcImplementation = keepingLivenessChannels(counting?.rtc ?? baseRtc)
 // The y-webrtc room this peer opens (Parley's transport keeps its own to itself): noted as it
 // connects, for the peers it has links with. Test instrumentation only.
 let openedRoom: WebrtcRoom | null = null
@@ -195,6 +198,18 @@ function slowOffers(rtc: RtcWithChannel, delayMs: number | undefined): RtcWithCh
   return { ...rtc, RTCPeerConnection: SlowOfferPeerConnection }
 }
 
+/** The WebRTC classes with each liveness side channel noted in `livenessChannels`. */
+function keepingLivenessChannels(rtc: RtcImplementation): RtcImplementation {
+  class KeepingPeerConnection extends rtc.RTCPeerConnection {
+    override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
+      const channel = super.createDataChannel(label, init)
+      if (label === LIVENESS_CHANNEL_LABEL) livenessChannels.add(channel)
+      return channel
+    }
+  }
+  return { ...rtc, RTCPeerConnection: KeepingPeerConnection }
+}
+
 /** The WebRTC classes with offers refused by connections that opened a data channel themselves (unchanged unless `refuse`). */
 function refusingOffers(rtc: RtcWithChannel, refuse: boolean | undefined): RtcWithChannel {
   if (refuse !== true) return rtc
@@ -299,6 +314,15 @@ function run(command: NodePeerCommand): unknown {
       return null
     case 'arrivals':
       return { applied: session.applied, pushed: session.pushed }
+    case 'sendLiveness': {
+      let sent = 0
+      for (const channel of livenessChannels) {
+        if (channel.readyState !== 'open') continue
+        channel.send(command.frame)
+        sent++
+      }
+      return sent
+    }
     case 'close':
       session.close()
       // Exits once the reply is out; y-webrtc and wrtc leave handles that would keep it running.

@@ -109,6 +109,7 @@ export type NodePeerCommand =
   | { op: 'resetCounts' }
   | { op: 'arrivals' }
   | { op: 'close' }
+  | { op: 'sendLiveness'; frame: string }
 
 /** A child peer's reply to command `id` (0: it has started). */
 export type NodePeerReply = IpcReply
@@ -177,6 +178,11 @@ export class NodePeer {
    */
   arrivals(): Promise<{ applied: Record<string, number>; pushed: Record<string, number> }> {
     return this.#child.call({ op: 'arrivals' }) as Promise<{ applied: Record<string, number>; pushed: Record<string, number> }>
+  }
+
+  /** Sends `frame` as it is on every open liveness side channel of a Parley peer (a liar's words); returns how many took it. */
+  sendLiveness(frame: string): Promise<number> {
+    return this.#child.call({ op: 'sendLiveness', frame }) as Promise<number>
   }
 
   /** Kills the peer's process at once (SIGKILL): no goodbye reaches anyone. */

@@ -27,7 +27,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { deflate, inflate } from '../../src/transport/framing-deflate.js'
+import { DeflatedForms, deflate, inflate } from '../../src/transport/framing-deflate.js'
 import { guardLink, noRefusals } from '../../src/transport/peer-guard.js'
 import { seededRandom } from '../support/seeded-random.js'
 import { syncMessage } from '../support/sync-message.js'
@@ -476,7 +476,7 @@ describe('deflated frames', () => {
   })
 
   it('deflates a message sent again as the same object only once, for every channel of the room', async () => {
-    const deflated = new WeakMap<object, Uint8Array | null>()
+    const deflated = new DeflatedForms()
     const big = textLike(2 * MIB)
     const first = deflatingPair()
     Object.assign(first.ctxA, { deflated })
@@ -489,6 +489,28 @@ describe('deflated frames', () => {
     await settleUntil(() => second.got.length === 1, second.realA)
     expect(Buffer.compare(second.got[0], big)).toBe(0)
     expect(second.ctxA.stats.deflatedMessages).toBe(1)
+  })
+
+  it('sends a message deflated ahead at once, and deflates one asked for by two links while under way only once', async () => {
+    const forms = new DeflatedForms()
+    const big = textLike(2 * MIB)
+    const pending = forms.of(big, big)
+    expect(forms.of(big, big)).toBe(pending) // a second link joins the deflate under way
+    expect(forms.ready(big)).toBeUndefined()
+    const packed = await pending
+    expect(forms.ready(big)).toBe(packed)
+    expect(packed?.byteLength).toBeLessThan(big.byteLength / 10)
+    const { realA, ctxA, a, got } = deflatingPair()
+    Object.assign(ctxA, { deflated: forms })
+    a.send(big)
+    expect(realA.buffered.length).toBeGreaterThan(0) // framed at once: nothing left to deflate
+    await settleUntil(() => got.length === 1, realA)
+    expect(Buffer.compare(got[0], big)).toBe(0)
+    expect(ctxA.stats.deflatedMessages).toBe(1)
+    // What does not shrink is remembered as such, and sent as it is.
+    const random = noise(MIB)
+    expect(await forms.of(random, random)).toBeNull()
+    expect(forms.ready(random)).toBeNull()
   })
 
   it('lets the room answer a message itself instead of handing it on', () => {

@@ -3,6 +3,7 @@ import {
   HEARTBEAT_INTERVAL_MS,
   LINK_TIMEOUT_MS,
   LIVENESS_VERSION,
+  PROMISES_VERSION,
   encodeLivenessFrame,
   parseLivenessFrame,
   type LivenessFrame,
@@ -13,6 +14,11 @@ import {
   IDLE_BUDGET_MSGS_PER_S,
   MAX_WATCH_INTERVAL_MS,
   PROBE_TIMEOUT_MS,
+  REFUTE_INTERVAL_MS,
+  RUMOR_BURST,
+  RUMOR_REFILL_MS,
+  RUMOR_SPREAD_WINDOW_MS,
+  RUMOR_WAIT_MS,
   THROTTLED_TICK_MS,
   TICK_INTERVAL_MS,
   UNWATCHED_PROMISE_MS,
@@ -27,15 +33,16 @@ import {
   tick,
   watchIntervalMs,
   watcherOf,
+  type AwarenessView,
   type LivenessState,
   type Outgoing,
 } from '../../src/transport/liveness-tracker.js'
 
-const known = () => true
+const known: AwarenessView = { isKnown: () => true, renewedAt: () => undefined, clockOf: () => 0, refutes: () => true }
 const SELF = 50
 
 /** Ticks as the shell does from `from` to `to` (inclusive), collecting what went and what was sent. */
-function tickThrough(state: LivenessState, from: number, to: number, isKnown = known) {
+function tickThrough(state: LivenessState, from: number, to: number, isKnown: AwarenessView = known) {
   const gone: number[] = []
   const send: Outgoing[] = []
   for (let now = from; now <= to; now += TICK_INTERVAL_MS) {
@@ -46,12 +53,12 @@ function tickThrough(state: LivenessState, from: number, to: number, isKnown = k
   return { gone, send }
 }
 
-/** A state with one link per client, each opened and greeted at time 0 (`v` 2 unless `legacy`). */
-function roomWith(clients: number[], legacy: number[] = []): LivenessState {
+/** A state with one link per client, each opened and greeted at time 0 (`v` of `version` unless `legacy`). */
+function roomWith(clients: number[], legacy: number[] = [], version = LIVENESS_VERSION): LivenessState {
   const state = emptyLiveness(SELF)
   for (const client of clients) {
     openLink(state, `to-${client}`, 0)
-    const hello: LivenessFrame = legacy.includes(client) ? { t: 'hello', client } : { t: 'hello', client, v: LIVENESS_VERSION }
+    const hello: LivenessFrame = legacy.includes(client) ? { t: 'hello', client } : { t: 'hello', client, v: version }
     onFrame(state, `to-${client}`, hello, 0)
   }
   tick(state, 0, known)
@@ -59,12 +66,12 @@ function roomWith(clients: number[], legacy: number[] = []): LivenessState {
 }
 
 /** Ticks from `from` to `to` while every link to `clients` keeps beating with a long promise. */
-function idle(state: LivenessState, from: number, to: number, clients: number[]) {
+function idle(state: LivenessState, from: number, to: number, clients: number[], view: AwarenessView = known) {
   const gone: number[] = []
   const send: Outgoing[] = []
   for (let now = from; now <= to; now += TICK_INTERVAL_MS) {
     for (const client of clients) onFrame(state, `to-${client}`, { t: 'beat', in: UNWATCHED_PROMISE_MS }, now)
-    const result = tick(state, now, known)
+    const result = tick(state, now, view)
     gone.push(...result.gone)
     send.push(...result.send)
   }
@@ -85,6 +92,8 @@ describe('liveness frames', () => {
       { t: 'sync' },
       { t: 'probe' },
       { t: 'suspect', client: 7 },
+      { t: 'lost', client: 7, clock: 12 },
+      { t: 'lost', client: Number.MAX_SAFE_INTEGER, clock: Number.MAX_SAFE_INTEGER }, // within 128 characters
     ]
     for (const frame of frames) expect(parseLivenessFrame(encodeLivenessFrame(frame))).toEqual(frame)
   })
@@ -107,6 +116,8 @@ describe('liveness frames', () => {
     ['a promise too short', '{"t":"beat","in":10}'],
     ['a promise too long', '{"t":"beat","in":3600000}'],
     ['a suspect without client', '{"t":"suspect"}'],
+    ['a rumor without clock', '{"t":"lost","client":1}'],
+    ['a rumor with a negative clock', '{"t":"lost","client":1,"clock":-1}'],
     ['null', 'null'],
     ['an oversized frame', JSON.stringify({ t: 'beat', pad: 'x'.repeat(500) })],
   ])('rejects %s', (_label, data) => {
@@ -185,7 +196,13 @@ describe('liveness tracker: what a link says', () => {
     const asks: number[] = []
     for (; now <= 5000; now += HEARTBEAT_INTERVAL_MS) {
       onFrame(state, 'to-4', { t: 'beat' }, now)
-      if (ofKind(tick(state, now, () => false).send, 'sync').length > 0) asks.push(now)
+      if (
+        ofKind(
+          tick(state, now, { isKnown: () => false, renewedAt: () => undefined, clockOf: () => undefined, refutes: () => true }).send,
+          'sync',
+        ).length > 0
+      )
+        asks.push(now)
     }
     expect(asks).toEqual([LINK_TIMEOUT_MS, 2 * LINK_TIMEOUT_MS])
     expect(ofKind(tickThrough(state, now, now + 5000).send, 'sync')).toEqual([])
@@ -314,7 +331,7 @@ describe('liveness tracker: probes and suspects', () => {
 
   it('tells the others when the peer it watches falls silent, and they drop it only if their own probe goes unanswered', () => {
     // Us (50) with 10, 60 (whom we watch for silence: we are its watcher in its view) and 90.
-    const state = roomWith([10, 60, 90])
+    const state = roomWith([10, 60, 90], [], PROMISES_VERSION)
     onFrame(state, 'to-60', { t: 'beat', in: 1000 }, 0)
     for (let now = 500; now <= 3000; now += HEARTBEAT_INTERVAL_MS) {
       for (const client of [10, 90]) onFrame(state, `to-${client}`, { t: 'beat', in: UNWATCHED_PROMISE_MS }, now)
@@ -327,7 +344,7 @@ describe('liveness tracker: probes and suspects', () => {
     ])
 
     // Another peer hears the suspect: it probes its own link to 60 and waits.
-    const other = roomWith([50, 60])
+    const other = roomWith([50, 60], [], PROMISES_VERSION)
     onFrame(other, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 0)
     tickThrough(other, TICK_INTERVAL_MS, 2500)
     expect(onFrame(other, 'to-50', { t: 'suspect', client: 60 }, 2600).send).toEqual([{ linkId: 'to-60', frame: { t: 'probe' } }])
@@ -359,7 +376,7 @@ describe('liveness tracker: probes and suspects', () => {
   })
 
   it('probes a link whose ICE state says trouble, drops it unanswered and tells the others', () => {
-    const state = roomWith([10, 60])
+    const state = roomWith([10, 60], [], PROMISES_VERSION)
     for (const client of [10, 60]) onFrame(state, `to-${client}`, { t: 'beat', in: UNWATCHED_PROMISE_MS }, 0)
     expect(tickThrough(state, TICK_INTERVAL_MS, 7000).gone).toEqual([])
     expect(onIceTrouble(state, 'to-60', 7000)).toEqual([{ linkId: 'to-60', frame: { t: 'probe' } }])
@@ -368,5 +385,227 @@ describe('liveness tracker: probes and suspects', () => {
     const { gone, send } = tickThrough(state, 7250, 7000 + PROBE_TIMEOUT_MS + HEARTBEAT_INTERVAL_MS)
     expect(gone).toEqual([60])
     expect(ofKind(send, 'suspect')).toEqual([{ linkId: 'to-10', frame: { t: 'suspect', client: 60 } }])
+  })
+})
+
+describe('liveness tracker: rumors reach peers with no link to the lost one', () => {
+  /** An awareness where every client is known at clock `clock`, and `client` was last renewed at `at()`. */
+  const view = (client: number, at: () => number | undefined, clock: () => number = () => 3, refutes = true): AwarenessView => ({
+    isKnown: () => true,
+    renewedAt: (other) => (other === client ? at() : undefined),
+    clockOf: (other) => (other === client ? clock() : 0),
+    refutes: () => refutes,
+  })
+  const lost = (client: number, clock = 3): LivenessFrame => ({ t: 'lost', client, clock })
+  /** What we send on hearing from 10 that 60 is lost. */
+  const hearAbout60 = (state: LivenessState, now: number) =>
+    onFrame(
+      state,
+      'to-10',
+      lost(60),
+      now,
+      view(60, () => 0),
+    ).send
+
+  it('spreads a rumor on its own evidence, with the clock it held: "lost" to peers that take rumors, "suspect" to older ones', () => {
+    // Us (50) with 10 (takes rumors), 60 (whom we watch), 90 (v 2: suspects only).
+    const state = roomWith([10, 60], [], LIVENESS_VERSION)
+    openLink(state, 'to-90', 0)
+    onFrame(state, 'to-90', { t: 'hello', client: 90, v: PROMISES_VERSION }, 0)
+    onFrame(state, 'to-60', { t: 'beat', in: 1000 }, 0)
+    for (let now = 500; now <= 3000; now += HEARTBEAT_INTERVAL_MS) {
+      for (const client of [10, 90]) onFrame(state, `to-${client}`, { t: 'beat', in: UNWATCHED_PROMISE_MS }, now)
+    }
+    const { gone, send } = tickThrough(
+      state,
+      500,
+      1000 + 1000 + BEAT_GRACE_MS + HEARTBEAT_INTERVAL_MS,
+      view(
+        60,
+        () => 0,
+        () => 7,
+      ),
+    )
+    expect(gone).toEqual([60])
+    expect(send.filter((out) => out.frame.t === 'lost' || out.frame.t === 'suspect')).toEqual([
+      { linkId: 'to-90', frame: { t: 'suspect', client: 60 } },
+      { linkId: 'to-10', frame: { t: 'lost', client: 60, clock: 7 } },
+    ])
+  })
+
+  it('spreads no rumor for a bye (the signed goodbye travels instead) nor to older peers', () => {
+    const state = roomWith([10, 60, 70], [70])
+    expect(onFrame(state, 'to-60', { t: 'bye' }, 100).gone).toEqual([60])
+    expect(ofKind(tickThrough(state, 250, 3000).send, 'lost')).toEqual([])
+    // A rumor from an older peer is not one (it never sends any): ignored.
+    expect(
+      onFrame(
+        state,
+        'to-70',
+        lost(10),
+        3000,
+        view(10, () => 0),
+      ).send,
+    ).toEqual([])
+  })
+
+  it('without a link, passes the rumor on once and drops the client after RUMOR_WAIT_MS of no renewal', () => {
+    const state = roomWith([10, 20, 30])
+    const quiet = view(77, () => 500) // last renewed before the rumor
+    idle(state, TICK_INTERVAL_MS, 1000, [10, 20, 30], quiet)
+    const result = onFrame(state, 'to-10', lost(77), 1000, quiet)
+    expect(result.gone).toEqual([])
+    expect(result.send).toEqual([
+      { linkId: 'to-20', frame: lost(77) },
+      { linkId: 'to-30', frame: lost(77) },
+    ])
+    // The same rumor coming back over other links is not passed on again.
+    expect(onFrame(state, 'to-20', lost(77), 1100, quiet).send).toEqual([])
+    expect(onFrame(state, 'to-30', lost(77), 1200, quiet).send).toEqual([])
+    const before = idle(state, 1250, 1000 + RUMOR_WAIT_MS - TICK_INTERVAL_MS, [10, 20, 30], quiet)
+    expect(before.gone).toEqual([])
+    expect(idle(state, 1000 + RUMOR_WAIT_MS, 1000 + RUMOR_WAIT_MS, [10, 20, 30], quiet).gone).toEqual([77])
+    expect(idle(state, 1000 + RUMOR_WAIT_MS + TICK_INTERVAL_MS, 10_000, [10, 20, 30], quiet).gone).toEqual([]) // once
+    // After the spread window the same rumor is news again.
+    expect(ofKind(onFrame(state, 'to-10', lost(77), 1000 + RUMOR_SPREAD_WINDOW_MS, quiet).send, 'lost')).toHaveLength(2)
+  })
+
+  it('keeps a client that renews its state after the rumor (its refutation)', () => {
+    const state = roomWith([10, 20])
+    let renewedAt = 500
+    const renewing = view(77, () => renewedAt)
+    idle(state, TICK_INTERVAL_MS, 1000, [10, 20], renewing)
+    onFrame(state, 'to-10', lost(77), 1000, renewing)
+    idle(state, 1250, 2000, [10, 20], renewing)
+    renewedAt = 2100 // the relay brought its renewal
+    expect(idle(state, 2250, 1000 + 3 * RUMOR_WAIT_MS, [10, 20], renewing).gone).toEqual([])
+    expect(state.suspected.size).toBe(0)
+  })
+
+  it('drops a stale rumor (its clock is below the one held: the client renewed since), which so starts nothing', () => {
+    // Copies of a rumor still on their way after the client refuted it: passing them on again
+    // would start the round anew, and the client would refute it again, for as long as copies trail.
+    const state = roomWith([10, 20])
+    let clock = 3
+    let renewedAt = 500
+    const renewing = view(
+      77,
+      () => renewedAt,
+      () => clock,
+    )
+    idle(state, TICK_INTERVAL_MS, 1000, [10, 20], renewing)
+    expect(ofKind(onFrame(state, 'to-10', lost(77, 3), 1000, renewing).send, 'lost')).toHaveLength(1)
+    clock = 4
+    renewedAt = 1100
+    idle(state, 1250, 1500, [10, 20], renewing)
+    expect(state.suspected.size).toBe(0)
+    expect(onFrame(state, 'to-20', lost(77, 3), 1500, renewing).send).toEqual([])
+    expect(state.suspected.size).toBe(0)
+    // A rumor at the new clock is news: someone lost it since.
+    expect(ofKind(onFrame(state, 'to-20', lost(77, 4), 1600, renewing).send, 'lost')).toHaveLength(1)
+    expect(state.suspected.has(77)).toBe(true)
+  })
+
+  it('does not drop a suspect early for a gap in its own ticking, and counts a renewal that came meanwhile', () => {
+    const state = roomWith([10])
+    idle(
+      state,
+      TICK_INTERVAL_MS,
+      1000,
+      [10],
+      view(77, () => 500),
+    )
+    onFrame(
+      state,
+      'to-10',
+      lost(77),
+      1000,
+      view(77, () => 500),
+    )
+    const gap = 1000 + RUMOR_WAIT_MS + 2000 // a frozen page: the renewal waits in the queue
+    expect(
+      tick(
+        state,
+        gap,
+        view(77, () => 500),
+      ).gone,
+    ).toEqual([])
+    expect(
+      tick(
+        state,
+        gap + TICK_INTERVAL_MS,
+        view(77, () => gap + 10),
+      ).gone,
+    ).toEqual([])
+  })
+
+  it('with a link of its own, probes it (and passes the rumor on, so that the client hears it)', () => {
+    const state = roomWith([10, 60])
+    onFrame(state, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 0)
+    idle(state, TICK_INTERVAL_MS, 5000, [10])
+    expect(hearAbout60(state, 5000)).toEqual([
+      { linkId: 'to-60', frame: { t: 'probe' } },
+      { linkId: 'to-60', frame: lost(60) },
+    ])
+    // Answered: nothing is dropped, and the rumor is not waited on (the link judges it).
+    onFrame(state, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 5100)
+    expect(idle(state, 5250, 15_000, [10]).gone).toEqual([])
+    expect(state.suspected.size).toBe(0)
+  })
+
+  it('with a link of its own that is dead, drops the client', () => {
+    const state = roomWith([10, 20, 60])
+    onFrame(state, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 0)
+    idle(state, TICK_INTERVAL_MS, 5000, [10, 20])
+    expect(ofKind(hearAbout60(state, 5000), 'probe')).toHaveLength(1)
+    const after = idle(state, 5250, 5000 + PROBE_TIMEOUT_MS + HEARTBEAT_INTERVAL_MS, [10, 20])
+    expect(after.gone).toEqual([60])
+  })
+
+  it('about itself, answers by renewing its state, at most every REFUTE_INTERVAL_MS but never not, and passes nothing on', () => {
+    const state = roomWith([10, 20])
+    const own = view(SELF, () => 0)
+    idle(state, TICK_INTERVAL_MS, 1000, [10, 20], own)
+    const first = onFrame(state, 'to-10', lost(SELF), 1000, own)
+    expect(first.refute).toBe(true)
+    expect(first.send).toEqual([])
+    // Too soon for another renewal: it comes once the interval is up.
+    expect(onFrame(state, 'to-20', lost(SELF, 4), 1100, own).refute).toBeUndefined()
+    const refutedAt: number[] = []
+    for (let now = 1250; now <= 4000; now += TICK_INTERVAL_MS) {
+      for (const client of [10, 20]) onFrame(state, `to-${client}`, { t: 'beat', in: UNWATCHED_PROMISE_MS }, now)
+      if (tick(state, now, own).refute === true) refutedAt.push(now)
+    }
+    expect(refutedAt).toEqual([1000 + REFUTE_INTERVAL_MS])
+    // A copy from before its renewal (a lower clock) asks for nothing.
+    expect(onFrame(state, 'to-10', lost(SELF, 2), 5000, own).refute).toBeUndefined()
+  })
+
+  it('takes a bounded number of rumors from one link: a liar makes others do bounded work', () => {
+    const state = roomWith([10, 66])
+    const any = view(0, () => undefined)
+    let passedOn = 0
+    for (let i = 0; i < 100; i++) passedOn += ofKind(onFrame(state, 'to-66', lost(1000 + i), 1000 + i, any).send, 'lost').length
+    expect(passedOn).toBe(RUMOR_BURST)
+    expect(state.suspected.size).toBe(RUMOR_BURST)
+    expect(state.rumorsRefused).toBe(100 - RUMOR_BURST)
+    // It earns one more every RUMOR_REFILL_MS; another link's rumors are its own.
+    expect(ofKind(onFrame(state, 'to-66', lost(2000), 1100 + RUMOR_REFILL_MS, any).send, 'lost')).toHaveLength(1)
+    expect(ofKind(onFrame(state, 'to-10', lost(3000), 1100 + RUMOR_REFILL_MS, any).send, 'lost')).toHaveLength(1)
+  })
+
+  it('leaves a client that would not answer a rumor (an older tab) to awareness, whoever says it is lost', () => {
+    const state = roomWith([10, 20])
+    const older = view(
+      77,
+      () => 500,
+      () => 3,
+      false,
+    )
+    idle(state, TICK_INTERVAL_MS, 1000, [10, 20], older)
+    // Still passed on: peers linked to it probe it, and it may be new to them.
+    expect(ofKind(onFrame(state, 'to-10', lost(77), 1000, older).send, 'lost')).toEqual([{ linkId: 'to-20', frame: lost(77) }])
+    expect(idle(state, 1250, 1000 + 3 * RUMOR_WAIT_MS, [10, 20], older).gone).toEqual([])
+    expect(state.suspected.size).toBe(0)
   })
 })

@@ -6,6 +6,7 @@ import * as Y from 'yjs'
 import { HeldChanges } from '../support/held-changes.js'
 import { openLocalTransport } from '../support/local-transport.js'
 import type { NodePeer, NodePeerState, SentCounts } from '../support/node-peer.js'
+import { joinedOneByOne, startOneByOne } from '../support/partial-mesh.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
 
 /** Time for a mesh of child peers to form over WebRTC on a loaded machine, in ms. */
@@ -173,53 +174,14 @@ describe('relay pruning in a full mesh', () => {
 })
 
 /**
- * The links y-webrtc forms when peers with these `maxConns` join one after another, each once the
- * one before is linked: every linked peer with room left offers to the newcomer (and nobody else
- * does; offers are answered past the limit). Peer n's neighbours, by index.
- */
-function joinedOneByOne(maxConns: number[]): Set<number>[] {
-  const links = maxConns.map(() => new Set<number>())
-  for (let newcomer = 0; newcomer < maxConns.length; newcomer++) {
-    for (let peer = 0; peer < newcomer; peer++) {
-      if (links[peer].size < maxConns[peer]) {
-        links[peer].add(newcomer)
-        links[newcomer].add(peer)
-      }
-    }
-  }
-  return links
-}
-
-/**
  * 8 peers, maxConns 4 but the first two (2 and 3) so that they do not close a clique: a band
  * 0-1-2-…-7 where each peer is linked to the next two, four hops from end to end.
  */
 const BAND_MAX_CONNS = [2, 3, 4, 4, 4, 4, 4, 4]
 
 /** Starts the band one peer at a time, each once the links it should have are up; returns the peers in order. */
-async function band(kinds: Kind[]): Promise<NodePeer[]> {
-  const topic = signaling.topic()
-  const expected = joinedOneByOne(BAND_MAX_CONNS)
-  const peers: NodePeer[] = []
-  for (const [n, kind] of kinds.entries()) {
-    peers.push(await signaling.startPeer({ kind, topic, maxConns: BAND_MAX_CONNS[n], awareness: { name: `p${n}` } }))
-    await expect
-      .poll(
-        async () => {
-          const now = await states(peers)
-          return now.every((state, m) => state.links.length === [...expected[m]].filter((other) => other <= n).length)
-        },
-        { timeout: MESH_TIMEOUT_MS, interval: 250 },
-      )
-      .toBe(true)
-  }
-  // The links are those of the band: a partial mesh, connected.
-  const final = await states(peers)
-  const ids = final.map((state) => state.peerId)
-  for (const [n, state] of final.entries()) {
-    expect(new Set(state.links), `links of p${n}`).toEqual(new Set([...expected[n]].map((m) => ids[m])))
-  }
-  return peers
+function band(kinds: Kind[]): Promise<NodePeer[]> {
+  return startOneByOne(signaling, signaling.topic(), BAND_MAX_CONNS, kinds, MESH_TIMEOUT_MS)
 }
 
 describe('relay pruning in a partial mesh (maxConns)', () => {

@@ -5,7 +5,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { readSyncMessage, writeSyncStep1 } from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { CACHE_KEEP_MS, SyncReplies, isFreshSyncRequest } from '../../src/transport/sync-replies.js'
+import { CACHE_KEEP_MS, SyncReplies, WARM_QUIET_MS, isFreshSyncRequest, type WarmOptions } from '../../src/transport/sync-replies.js'
 
 /** A sync request as y-webrtc writes it (message type 0, then step 1) for `doc`'s state. */
 function syncRequest(doc: Y.Doc): Uint8Array {
@@ -71,7 +71,7 @@ describe('sync replies', () => {
     expect(first[0]).toEqual(yWebrtcAnswer(doc, syncRequest(new Y.Doc())))
     const second = replies.reply()
     expect(second[0]).toBe(first[0])
-    expect(replies.stats).toEqual({ answered: 2, encoded: 1 })
+    expect(replies.stats).toMatchObject({ answered: 2, encoded: 1, encodedAhead: 0, warmUps: 0 })
     replies.destroy()
   })
 
@@ -90,7 +90,7 @@ describe('sync replies', () => {
     const encodedAgain = replies.reply()
     expect(encodedAgain).toHaveLength(1)
     expect(contents(joinerOf(encodedAgain))).toEqual(contents(doc))
-    expect(replies.stats).toEqual({ answered: 4, encoded: 2 })
+    expect(replies.stats).toMatchObject({ answered: 4, encoded: 2, encodedAhead: 0, warmUps: 0 })
     replies.destroy()
   })
 
@@ -106,5 +106,83 @@ describe('sync replies', () => {
     expect(replies.stats.encoded).toBe(2)
     replies.destroy()
     expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('keeps the answer warm: once the document is quiet and the page idle, it is encoded and prepared before anyone asks', () => {
+    vi.useFakeTimers()
+    const doc = roomOf(500)
+    const prepared: Uint8Array[] = []
+    const idle: Array<() => void> = []
+    const warm: WarmOptions = { prepare: (message) => prepared.push(message), whenIdle: (task) => idle.push(task) }
+    const replies = new SyncReplies(doc, { warm })
+    const messages = doc.getArray<string>('messages')
+    messages.push(['a change'])
+    vi.advanceTimersByTime(WARM_QUIET_MS - 1)
+    messages.push(['another, before the room went quiet']) // the wait starts again
+    vi.advanceTimersByTime(WARM_QUIET_MS - 1)
+    expect(idle).toHaveLength(0)
+    vi.advanceTimersByTime(1)
+    expect(replies.stats.encoded).toBe(0) // quiet now, but the page is not idle yet
+    idle.shift()?.()
+    expect(replies.stats).toMatchObject({ answered: 0, encoded: 1, encodedAhead: 1, warmUps: 1 })
+    expect(prepared).toHaveLength(1)
+    const answer = replies.reply()
+    expect(answer).toEqual(prepared)
+    expect(answer[0]).toBe(prepared[0]) // the very object prepared: framing deflated it already
+    expect(contents(joinerOf(answer))).toEqual(contents(doc))
+    expect(replies.stats.encoded).toBe(1)
+
+    // A chat line later: only what changed is encoded ahead, the whole document is kept as it was.
+    messages.push(['a line of chat'])
+    vi.advanceTimersByTime(WARM_QUIET_MS)
+    idle.shift()?.()
+    expect(prepared).toHaveLength(3)
+    expect(prepared[1]).toBe(answer[0])
+    const afterChat = replies.reply()
+    expect(afterChat).toEqual([prepared[1], prepared[2]])
+    expect(afterChat[1]).toBe(prepared[2])
+    expect(contents(joinerOf(afterChat))).toEqual(contents(doc))
+    expect(replies.stats).toMatchObject({ answered: 2, encoded: 1, encodedAhead: 1, warmUps: 2 })
+
+    // Kept while the room is open, however long nobody asks.
+    vi.advanceTimersByTime(10 * CACHE_KEEP_MS)
+    expect(replies.reply()[0]).toBe(answer[0])
+    replies.destroy()
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('does not warm a document too large to hold, and lets its answer go as before', () => {
+    vi.useFakeTimers()
+    const doc = roomOf(500)
+    const idle: Array<() => void> = []
+    const replies = new SyncReplies(doc, { warm: { maxBytes: 1000, whenIdle: (task) => idle.push(task) } })
+    doc.getArray<string>('messages').push(['a change'])
+    vi.advanceTimersByTime(WARM_QUIET_MS)
+    idle.shift()?.()
+    expect(replies.stats).toMatchObject({ encoded: 1, encodedAhead: 1 }) // its size is known only once encoded
+    const [first] = replies.reply()
+    vi.advanceTimersByTime(CACHE_KEEP_MS)
+    doc.getArray<string>('messages').push(['another change'])
+    vi.advanceTimersByTime(WARM_QUIET_MS)
+    expect(idle).toHaveLength(0) // too large: no more warm-ups
+    expect(replies.reply()[0]).not.toBe(first) // let go after the keep time
+    expect(replies.stats).toMatchObject({ answered: 2, encoded: 2, encodedAhead: 1, warmUps: 1 })
+    replies.destroy()
+  })
+
+  it('warms nothing after destroy, and nothing while the answer is up to date', () => {
+    vi.useFakeTimers()
+    const doc = roomOf(10)
+    const idle: Array<() => void> = []
+    const replies = new SyncReplies(doc, { warm: { whenIdle: (task) => idle.push(task) } })
+    replies.reply()
+    doc.transact(() => {}) // a transaction that wrote nothing
+    vi.advanceTimersByTime(WARM_QUIET_MS)
+    expect(idle).toHaveLength(0)
+    doc.getArray<string>('messages').push(['a change'])
+    vi.advanceTimersByTime(WARM_QUIET_MS)
+    replies.destroy()
+    idle.shift()?.()
+    expect(replies.stats.warmUps).toBe(0)
   })
 })

@@ -1,0 +1,55 @@
+// Partial meshes of child peers for tests: the links y-webrtc forms when peers with given
+// `maxConns` join one after another, and a starter that waits for exactly those links.
+import { expect } from 'vitest'
+import type { NodePeer, NodePeerOptions, NodePeerState } from './node-peer.js'
+import type { SignalingFixture } from './signaling-fixture.js'
+
+/**
+ * The links y-webrtc forms when peers with these `maxConns` join one after another, each once the
+ * one before is linked: every linked peer with room left offers to the newcomer (and nobody else
+ * does; offers are answered past the limit). Peer n's neighbours, by index.
+ */
+export function joinedOneByOne(maxConns: number[]): Set<number>[] {
+  const links = maxConns.map(() => new Set<number>())
+  for (let newcomer = 0; newcomer < maxConns.length; newcomer++) {
+    for (let peer = 0; peer < newcomer; peer++) {
+      if (links[peer].size < maxConns[peer]) {
+        links[peer].add(newcomer)
+        links[newcomer].add(peer)
+      }
+    }
+  }
+  return links
+}
+
+/**
+ * Starts one peer per entry of `maxConns` in `topic`, one at a time, each once the links it should
+ * have are up (waiting at most `timeoutMs` for each), and checks the links are those of
+ * `joinedOneByOne`; returns the peers in order.
+ */
+export async function startOneByOne(
+  signaling: SignalingFixture,
+  topic: string,
+  maxConns: number[],
+  kinds: NodePeerOptions['kind'][],
+  timeoutMs: number,
+): Promise<NodePeer[]> {
+  const expected = joinedOneByOne(maxConns)
+  const peers: NodePeer[] = []
+  const states = (): Promise<NodePeerState[]> => Promise.all(peers.map((peer) => peer.state()))
+  for (const [n, kind] of kinds.entries()) {
+    peers.push(await signaling.startPeer({ kind, topic, maxConns: maxConns[n], awareness: { name: `p${n}` } }))
+    await expect
+      .poll(
+        async () => (await states()).every((state, m) => state.links.length === [...expected[m]].filter((other) => other <= n).length),
+        { timeout: timeoutMs, interval: 250 },
+      )
+      .toBe(true)
+  }
+  const final = await states()
+  const ids = final.map((state) => state.peerId)
+  for (const [n, state] of final.entries()) {
+    expect(new Set(state.links), `links of p${n}`).toEqual(new Set([...expected[n]].map((m) => ids[m])))
+  }
+  return peers
+}
