@@ -9,7 +9,7 @@
 // such changes stays well within the rate. A new document gets a new client id: that is not
 // caught here (the per-author and per-link budgets still bound it).
 import * as Y from 'yjs'
-import type { Room as WebrtcRoom } from 'y-webrtc'
+import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
 
 /** Per room: the peer ids it ignores. */
 const bannedPeers = new WeakMap<WebrtcRoom, Set<string>>()
@@ -25,13 +25,24 @@ export function isBanned(room: WebrtcRoom, peerId: string): boolean {
  * simple-peer's private `_pc` (listed in y-webrtc-internals.ts).
  */
 export function banPeerOf(room: WebrtcRoom, pc: RTCPeerConnection): string | null {
-  const conn = [...room.webrtcConns.values()].find((each) => (each.peer as unknown as { _pc?: unknown })._pc === pc)
+  const conn = linkOf(room, pc)
   if (conn === undefined) return null
   const banned = bannedPeers.get(room) ?? new Set<string>()
   bannedPeers.set(room, banned)
   banned.add(conn.remotePeerId)
   conn.peer.destroy()
   return conn.remotePeerId
+}
+
+/** Drops the link of `room` whose connection is `pc`, its peer free to link again; returns its id, or null when no link uses `pc`. */
+export function dropLinkOf(room: WebrtcRoom, pc: RTCPeerConnection): string | null {
+  const conn = linkOf(room, pc)
+  conn?.peer.destroy()
+  return conn?.remotePeerId ?? null
+}
+
+function linkOf(room: WebrtcRoom, pc: RTCPeerConnection): WebrtcConn | undefined {
+  return [...room.webrtcConns.values()].find((each) => (each.peer as unknown as { _pc?: unknown })._pc === pc)
 }
 
 /** The Yjs client ids that wrote the changes in `updates` (Yjs updates, v1), except `own`; malformed updates add none. */

@@ -107,6 +107,8 @@ export interface FramingContext {
   answer?: (data: unknown) => Uint8Array[] | null
   /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts). */
   admit?: (data: unknown) => boolean
+  /** Told of each message the channel's user sends, before it is queued (the guard notes our sync requests). */
+  sent?: (data: unknown) => void
   /** Runs the dispatch of each admitted message to the channel's user (the relay notes which link delivers). */
   deliver?: (dispatch: () => void) => void
   /** Told of each message the real channel sends or receives. */
@@ -223,6 +225,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   /** Sends a message of any size; what the peer cannot take unframed waits for its capability. */
   send(data: OutgoingData): void {
     if (this.#real.readyState !== 'open') throw new DOMException('not open', 'InvalidStateError')
+    this.#context.sent?.(data)
     const bytes = toBytes(data)
     if (this.#queue.length === 0 && (bytes === null || !needsFraming(bytes))) {
       // The common case, exactly as the real channel does it (errors included).

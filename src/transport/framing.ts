@@ -22,8 +22,11 @@ export interface FramingOptions {
   maxMessageBytes?: number
   /** Deflate large messages for peers that inflate them, and inflate theirs (default: where the platform can). */
   deflate?: boolean
-  /** Makes each link's filter of whole incoming messages, given its peer connection (see peer-guard.ts); none by default. */
-  admitter?: (pc: RTCPeerConnection) => (data: unknown) => boolean
+  /**
+   * Makes each link's filter of whole incoming messages, given its peer connection (see peer-guard.ts),
+   * told through its `sent` of what the link sends; none by default.
+   */
+  admitter?: (pc: RTCPeerConnection) => LinkAdmitter
   /** Wraps the dispatch of each admitted message of a link, given its peer connection (see relay.ts); none by default. */
   deliverer?: (pc: RTCPeerConnection) => (dispatch: () => void) => void
   /** Told of each message a connection's framed channel sends or receives (liveness counts them as beats). */
@@ -31,6 +34,9 @@ export interface FramingOptions {
   /** Answers an admitted message instead of handing it to y-webrtc, with the messages to send back; null hands it on (see sync-replies.ts). */
   answer?: (data: unknown) => Uint8Array[] | null
 }
+
+/** A link's filter of incoming messages; `sent`, if given, sees each message sent on the link. */
+export type LinkAdmitter = ((data: unknown) => boolean) & { sent?: (data: unknown) => void }
 
 type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
 
@@ -43,7 +49,7 @@ export class Framing {
   readonly #budget: ReassemblyBudget
   readonly #maxMessageBytes: number
   readonly #deflate: boolean
-  readonly #admitter: ((pc: RTCPeerConnection) => (data: unknown) => boolean) | undefined
+  readonly #admitter: ((pc: RTCPeerConnection) => LinkAdmitter) | undefined
   readonly #deliverer: ((pc: RTCPeerConnection) => (dispatch: () => void) => void) | undefined
   readonly #traffic: FramingOptions['traffic']
   readonly #answer: FramingOptions['answer']
@@ -83,6 +89,7 @@ export class Framing {
       let framed = wrapped.get(channel)
       if (framed === undefined) {
         const capability = capabilities.get(pc) ?? new FramingCapability()
+        const admit = framing.#admitter?.(pc)
         framed = new FramedChannel(channel, {
           capability,
           budget: framing.#budget,
@@ -91,7 +98,8 @@ export class Framing {
           deflate: framing.#deflate,
           deflated: framing.#deflated,
           answer: framing.#answer,
-          admit: framing.#admitter?.(pc),
+          admit,
+          sent: admit?.sent,
           deliver: framing.#deliverer?.(pc),
           onTraffic: framing.#traffic === undefined ? undefined : (direction) => framing.#traffic?.(pc, direction),
         })

@@ -3,6 +3,8 @@
 // room's awareness screen lets through (a callback: presence signatures are the room's business),
 // and document (sync) messages at a rate no Parley peer reaches: past that the link is flooding.
 // A link that brings new changes by a writer that flooded before (banned-peers.ts) gets no burst.
+// Document bytes are budgeted too (framing inflates a few KiB of frames into up to 64 MiB): only
+// the answer to the sync request this side sends when the link opens may be as large as a history.
 //
 // y-webrtc's wire format (lib0 encoding): varUint type, then by type
 //   0 sync:            varUint syncType (0 step 1, 1 step 2, 2 update), varUint8Array payload
@@ -29,6 +31,18 @@ export const SYNC_BURST = 1000
  * a Parley peer relaying them sends at most 8 batches plus 50 a second, within this and the rate.
  */
 export const BANNED_WRITER_SYNC_BURST = 20
+/**
+ * Bytes of Yjs updates one link may deliver in a burst outside the answer to our first sync
+ * request, and per second sustained (the largest such message is the burst). Honest updates are
+ * batches of chat: a record is at most ~12 KB (4,000 characters), an author's shown budget 64 KB
+ * in a burst and 4 KB/s, a stock peer's message at most 256 KiB (SCTP); a relayed flood is bounded
+ * by the relayer's own guard of this size. A history is one sync step 2 answering a request: 1.8 MB
+ * for 10,000 messages, ~18 MB for 100,000; without this a peer could send a thousand 64 MiB updates.
+ */
+export const SYNC_BYTES_BURST = 4 * 1024 * 1024
+export const SYNC_BYTES_PER_SECOND = 256 * 1024
+/** Sync steps 2 that answer a fresh request (an empty state vector): Parley's cached history and what changed since (sync-replies.ts); stock peers send one. */
+const ANSWERS_TO_FRESH_REQUEST = 2
 /** Sync updates (step 2 and updates) a guard keeps, the last ones, to tell who flooded. */
 const RECENT_UPDATES_KEPT = 4
 /**
@@ -67,7 +81,7 @@ export interface AwarenessLink {
 export type AwarenessScreen = (entries: readonly AwarenessUpdateEntry[], link: AwarenessLink) => boolean
 
 /** A well-formed message: its kind, an awareness update's entries, a sync message's Yjs update. */
-type Inspected = { kind: PeerMessageKind; entries?: AwarenessUpdateEntry[]; update?: Uint8Array }
+type Inspected = { kind: PeerMessageKind; entries?: AwarenessUpdateEntry[]; update?: Uint8Array; step2?: boolean; fresh?: boolean }
 
 /** Checks a message's structure without applying it; never throws. */
 export function inspectPeerMessage(bytes: Uint8Array): PeerMessageKind | null {
@@ -84,7 +98,10 @@ function inspect(bytes: Uint8Array): Inspected | null {
       if (syncType > 2) return null
       const payload = decoding.readVarUint8Array(decoder)
       // Step 1 asks for whatever the sender lacks: the whole document, to a newcomer.
-      inspected = syncType === 0 ? { kind: 'sync-request' } : { kind: 'sync', update: payload }
+      inspected =
+        syncType === 0
+          ? { kind: 'sync-request', fresh: payload.byteLength === 1 && payload[0] === 0 }
+          : { kind: 'sync', update: payload, step2: syncType === 1 }
     } else if (type === 1) {
       const entries = awarenessEntries(decoding.readVarUint8Array(decoder))
       if (entries === null) return null
@@ -112,14 +129,16 @@ function awarenessEntries(update: Uint8Array): AwarenessUpdateEntry[] | null {
 
 /**
  * Why a message was not let through: garbage, an awareness update or sync request over its
- * rate, an awareness update the room's screen refused, or anything from a link that sent sync
- * messages past SYNC_BURST (it stays refused: the link is flooding).
+ * rate, an awareness update the room's screen refused, anything from a link that sent sync
+ * messages past SYNC_BURST (it stays refused: the link is flooding), or anything from a link
+ * whose Yjs updates outside the answer to our request went past SYNC_BYTES_BURST (it stays
+ * refused too; its owner drops the link, and the next link's sync brings what was refused).
  */
-export type Refusal = 'malformed' | 'rate-limited' | 'screened' | 'flooding'
+export type Refusal = 'malformed' | 'rate-limited' | 'screened' | 'flooding' | 'oversized'
 
 /** Refusals counted from zero. */
 export function noRefusals(): Record<Refusal, number> {
-  return { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0 }
+  return { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0, oversized: 0 }
 }
 
 /** Whether a Yjs update brings new changes by a writer banned for flooding (banned-peers.ts `bringsNewWriting`). */
@@ -139,6 +158,15 @@ export class PeerGuard {
   #syncBurst = SYNC_BURST
   /** Whether the link ran out of sync budget: everything from it is refused from then on. */
   #flooding = false
+  /** Bytes of updates the link may still deliver now (SYNC_BYTES_BURST, refilled at SYNC_BYTES_PER_SECOND). */
+  #byteTokens = SYNC_BYTES_BURST
+  #bytesRefilledAt: number
+  /** Whether the link went past its byte budget: everything from it is refused from then on. */
+  #oversized = false
+  /** Whether this side sent its first sync request on the link (y-webrtc's, when the link opens). */
+  #asked = false
+  /** Sync steps 2 still due in answer to that request: they may be as large as the framing allows. */
+  #answersDue = 0
   #screen: AwarenessScreen | undefined
   readonly #link: AwarenessLink
   #bannedWriting: BannedWriting | undefined
@@ -157,6 +185,7 @@ export class PeerGuard {
     this.#refilledAt = now
     this.#syncRefilledAt = now
     this.#requestsRefilledAt = now
+    this.#bytesRefilledAt = now
     this.refused = refused
     this.#screen = screen
     this.#bannedWriting = bannedWriting
@@ -172,9 +201,29 @@ export class PeerGuard {
     return this.#flooding
   }
 
+  /** Whether this link sent Yjs updates past its byte budget (and is refused for good). */
+  get oversized(): boolean {
+    return this.#oversized
+  }
+
+  /**
+   * Notes a message this side sends on the link. Its first sync request (y-webrtc's, when the
+   * link opens) is answered with the whole document: that answer may be large. Later requests
+   * (repairs, which a peer can provoke with a made-up digest) get no such allowance: a repair too
+   * large for the byte budget drops the link, and the next link's first request brings it.
+   */
+  sent(bytes: Uint8Array): void {
+    if (this.#asked) return
+    const inspected = inspect(bytes)
+    if (inspected?.kind !== 'sync-request') return
+    this.#asked = true
+    this.#answersDue = inspected.fresh === true ? ANSWERS_TO_FRESH_REQUEST : 1
+  }
+
   /** Null when `bytes` may go on to y-webrtc, else why not. */
   check(bytes: Uint8Array, now: number): Refusal | null {
     if (this.#flooding) return this.#refuse('flooding')
+    if (this.#oversized) return this.#refuse('oversized')
     const inspected = inspect(bytes)
     if (inspected === null) return this.#refuse('malformed')
     if (inspected.kind === 'sync-request') {
@@ -188,6 +237,16 @@ export class PeerGuard {
     }
     if (inspected.kind === 'sync') {
       const update = inspected.update ?? new Uint8Array(0)
+      const answer = inspected.step2 === true && this.#answersDue > 0
+      if (!answer) {
+        this.#byteTokens = Math.min(SYNC_BYTES_BURST, this.#byteTokens + ((now - this.#bytesRefilledAt) * SYNC_BYTES_PER_SECOND) / 1000)
+        this.#bytesRefilledAt = now
+        // As with floods, refusing one update and passing later ones would leave a hole.
+        if (update.byteLength > this.#byteTokens) {
+          this.#oversized = true
+          return this.#refuse('oversized')
+        }
+      }
       this.#recentUpdates.push(update)
       if (this.#recentUpdates.length > RECENT_UPDATES_KEPT) this.#recentUpdates.shift()
       // New changes by a writer banned for flooding: the link keeps the rate, loses the burst.
@@ -201,6 +260,8 @@ export class PeerGuard {
         return this.#refuse('flooding')
       }
       this.#syncTokens -= 1
+      if (answer) this.#answersDue -= 1
+      else this.#byteTokens -= update.byteLength
       return null
     }
     if (inspected.kind !== 'awareness') return null
@@ -224,31 +285,43 @@ export interface LinkGuardHooks {
   screen?: AwarenessScreen
   /** Runs once, when the link starts flooding, with its last Yjs updates (who wrote the flood): its owner drops it. */
   onFlooding?: (recentUpdates: readonly Uint8Array[]) => void
+  /** Runs once, when the link goes past its byte budget: its owner drops it (a peer relaying a history may be honest: no ban). */
+  onOversized?: () => void
   /** Tells updates with new changes by writers banned for flooding; such a link loses its burst. */
   bannedWriting?: BannedWriting
   /** What the screen is told the link is (see AwarenessLink). */
   link?: AwarenessLink
 }
 
+/** A link's filter of incoming messages, told of what this side sends on the link (`sent`). */
+export interface LinkFilter {
+  (data: unknown): boolean
+  sent(data: unknown): void
+}
+
 /**
  * A filter for one link's incoming messages: binary, well-formed, awareness within its rate and
- * past `hooks.screen`, sync messages within theirs. Refusals are counted in `refused` (one record
- * for all links of a room), text as malformed.
+ * past `hooks.screen`, sync messages within theirs, in count and bytes. Refusals are counted in
+ * `refused` (one record for all links of a room), text as malformed.
  */
-export function guardLink(
-  now: () => number = Date.now,
-  refused?: Record<Refusal, number>,
-  hooks: LinkGuardHooks = {},
-): (data: unknown) => boolean {
+export function guardLink(now: () => number = Date.now, refused?: Record<Refusal, number>, hooks: LinkGuardHooks = {}): LinkFilter {
   const guard = new PeerGuard(now(), refused, hooks.screen, hooks.bannedWriting, hooks.link)
-  return (data) => {
+  const filter = (data: unknown): boolean => {
     if (!(data instanceof ArrayBuffer)) {
       guard.refused.malformed++
       return false
     }
     const wasFlooding = guard.flooding
+    const wasOversized = guard.oversized
     const refusal = guard.check(new Uint8Array(data), now())
     if (!wasFlooding && guard.flooding) hooks.onFlooding?.(guard.recentUpdates)
+    if (!wasOversized && guard.oversized) hooks.onOversized?.()
     return refusal === null
   }
+  return Object.assign(filter, {
+    sent(data: unknown): void {
+      if (data instanceof ArrayBuffer) guard.sent(new Uint8Array(data))
+      else if (ArrayBuffer.isView(data)) guard.sent(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    },
+  })
 }

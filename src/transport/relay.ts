@@ -7,6 +7,7 @@ import * as Y from 'yjs'
 import { changedDocument } from './doc-changes.js'
 import type { RtcImplementation } from './liveness.js'
 import { LOCAL_SOURCE, droppedNeighbours, relayTargets, repairWaitMs, stateVectorDigest, type ChangeSource } from './relay-policy.js'
+import { SYNC_BYTES_BURST } from './peer-guard.js'
 import { RELAY_CHANNEL_ID, RELAY_CHANNEL_LABEL, encodeRelayFrame, parseRelayFrame, type RelayFrame } from './relay-protocol.js'
 
 /** Quiet time after this peer's links changed before it advertises them, in ms (links come and go in bursts). */
@@ -28,6 +29,8 @@ export interface RelayStats {
   pruned: number
   /** Sync requests (step 1) sent because a link's digest differed from ours. */
   repairRequests: number
+  /** Batches of changes over a link's byte budget (a history that resolved pending changes), left to the digests instead of sent. */
+  leftToRepair: number
 }
 
 type AwarenessChanges = { added: number[]; updated: number[]; removed: number[] }
@@ -36,7 +39,7 @@ type DocHandler = (update: Uint8Array, origin: unknown) => void
 
 /** Relay pruning for one room's links. */
 export class Relay {
-  readonly stats: RelayStats = { relayed: 0, pruned: 0, repairRequests: 0 }
+  readonly stats: RelayStats = { relayed: 0, pruned: 0, repairRequests: 0, leftToRepair: 0 }
   /** Relay frames from other peers that failed to parse. */
   garbageFrames = 0
   readonly #now: () => number
@@ -111,7 +114,15 @@ export class Relay {
     const broadcastAwareness: AwarenessHandler = room._awarenessUpdateHandler
     const narrowedDoc: DocHandler = (update, origin) => {
       const sources = this.#takeSources()
-      this.#broadcast(room, sources, () => broadcastDoc(update, origin))
+      // Peers' guards drop a link whose update is past their byte budget; what such a batch holds
+      // (a history, when it resolved changes that waited for it) they mostly have, and the digest
+      // round this change schedules makes each link ask for what it lacks. Same-browser tabs still get it.
+      const send = (): void => broadcastDoc(update, origin)
+      if (update.byteLength <= SYNC_BYTES_BURST) this.#broadcast(room, sources, send)
+      else {
+        this.stats.leftToRepair++
+        this.#broadcastTo(room, new Set(), send)
+      }
     }
     const narrowedAwareness: AwarenessHandler = (changes, origin) => {
       const { added, updated, removed } = changes
@@ -197,14 +208,19 @@ export class Relay {
 
   /** Runs y-webrtc's `broadcast` with the room's links narrowed to those the change's sources need. */
   #broadcast(room: WebrtcRoom, sources: ChangeSource[], broadcast: () => void): void {
-    const links = room.webrtcConns
-    const targets = relayTargets(links.keys(), sources)
+    const targets = relayTargets(room.webrtcConns.keys(), sources)
     if (targets === 'all') {
       broadcast()
       return
     }
     this.stats.relayed += targets.size
-    this.stats.pruned += links.size - targets.size
+    this.stats.pruned += room.webrtcConns.size - targets.size
+    this.#broadcastTo(room, targets, broadcast)
+  }
+
+  /** Runs y-webrtc's `broadcast` with the room's links narrowed to `targets` (by peer id). */
+  #broadcastTo(room: WebrtcRoom, targets: ReadonlySet<string>, broadcast: () => void): void {
+    const links = room.webrtcConns
     // y-webrtc sends to every entry of `webrtcConns` (and over BroadcastChannel, kept as it is).
     room.webrtcConns = new Map([...links].filter(([peerId]) => targets.has(peerId)))
     try {

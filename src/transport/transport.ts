@@ -13,7 +13,7 @@ import { guardLink, noRefusals, type AwarenessScreen, type Refusal } from './pee
 import { Relay, type RelayStats } from './relay.js'
 import { wrapRtcForFramingAndLiveness } from './rtc.js'
 import { dropBeforeUnloadHook, keepLivenessRemovalsLocal, relayDocumentChangesAfterDraw, type DocumentChanges } from './room-handlers.js'
-import { banPeerOf, bringsNewWriting, writersOf } from './banned-peers.js'
+import { banPeerOf, bringsNewWriting, dropLinkOf, writersOf } from './banned-peers.js'
 import { CrossedChannels } from './crossed-channels.js'
 import { screenSignals } from './signal-screen.js'
 import { joinStateOf } from './join-state.js'
@@ -122,6 +122,8 @@ export function openTransport(options: TransportOptions): Transport {
   const bannedWriters = new Set<number>()
   // A link that floods is dropped, and its peer ignored from then on (set once the room is open).
   let banPeer = (_pc: RTCPeerConnection): void => {}
+  // A link past its byte budget is dropped; its peer may link again (see peer-guard.ts).
+  let dropLink = (_pc: RTCPeerConnection): void => {}
   // Kept warm: the first joiner after a change is answered at once, its frames already deflated.
   const syncReplies: SyncReplies = new SyncReplies(options.doc, { warm: { prepare: (message): Promise<void> => framing.prepare(message) } })
   const framing = new Framing({
@@ -132,6 +134,7 @@ export function openTransport(options: TransportOptions): Transport {
           for (const writer of writersOf(recentUpdates, options.doc.clientID)) bannedWriters.add(writer)
           banPeer(pc)
         },
+        onOversized: () => dropLink(pc),
         bannedWriting: (update) => bringsNewWriting(update, options.doc, bannedWriters),
         // What the screen applies itself is relayed as this link's, as y-webrtc's own applies are.
         link: {
@@ -207,6 +210,9 @@ export function openTransport(options: TransportOptions): Transport {
       queueMicrotask(() => {
         if (banPeerOf(room, pc) !== null) bannedPeers++
       })
+    }
+    dropLink = (pc) => {
+      queueMicrotask(() => dropLinkOf(room, pc))
     }
   })
   return {

@@ -23,8 +23,14 @@ import {
   FramingCapability,
   type FramingStats,
 } from '../../src/transport/framing-channel.js'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import * as syncProtocol from 'y-protocols/sync'
+import * as Y from 'yjs'
 import { DeflatedForms, deflate, inflate } from '../../src/transport/framing-deflate.js'
+import { guardLink, noRefusals } from '../../src/transport/peer-guard.js'
 import { seededRandom } from '../support/seeded-random.js'
+import { syncMessage } from '../support/sync-message.js'
 
 const MIB = 1024 * 1024
 
@@ -540,5 +546,66 @@ describe('deflated frames', () => {
       expect(ctxB.budget.usedBytes).toBe(0)
       expect(got).toHaveLength(0)
     }
+  })
+})
+
+describe('huge updates through framing and the peer guard', () => {
+  /** A document of a new writer holding `chars` characters of text, as one Yjs update. */
+  function writing(chars: number): Uint8Array {
+    const doc = new Y.Doc()
+    doc.getText('flood').insert(0, 'x'.repeat(chars))
+    return Y.encodeStateAsUpdate(doc)
+  }
+  /** A receiving framed channel guarded as a room guards its links, whose admitted sync messages y-protocols applies to `doc`. */
+  function guardedPair() {
+    const [realA, realB] = pair()
+    const ctxA = { ...context(), deflate: true }
+    const a = new FramedChannel(realA as unknown as RTCDataChannel, ctxA)
+    const refused = noRefusals()
+    let dropped = 0
+    const admit = guardLink(() => 0, refused, { onOversized: () => dropped++ })
+    const ctxB = { ...context(), deflate: true, admit, sent: admit.sent }
+    const b = new FramedChannel(realB as unknown as RTCDataChannel, ctxB)
+    const doc = new Y.Doc()
+    b.binaryType = 'arraybuffer'
+    b.onmessage = (event) => {
+      const decoder = decoding.createDecoder(new Uint8Array((event as MessageEvent<ArrayBuffer>).data))
+      if (decoding.readVarUint(decoder) === 0) syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, 'peer')
+    }
+    let wireBytes = 0
+    const send = realA.send.bind(realA)
+    realA.send = (data) => {
+      wireBytes += typeof data === 'string' ? data.length : data.byteLength
+      send(data)
+    }
+    ctxA.capability.announce(64 * MIB, true)
+    return { realA, realB, ctxB, a, b, doc, refused, dropped: () => dropped, wireBytes: () => wireBytes }
+  }
+  const chars = (doc: Y.Doc): number => doc.getText('flood').length
+  const BIG = 6 * MIB // over SYNC_BYTES_BURST, far under the framing limit (64 MiB)
+
+  it('refuses an update past the byte budget that arrives as a few KiB of deflated frames, and drops the link', async () => {
+    const { realA, ctxB, a, b, doc, refused, dropped, wireBytes } = guardedPair()
+    for (let i = 0; i < 3; i++) a.send(syncMessage(2, writing(BIG)))
+    await settleUntil(() => ctxB.stats.inflatedMessages === 3, realA)
+    expect(b.readyState).toBe('open') // within framing's limits: only the guard can tell
+    expect(wireBytes()).toBeLessThan(3 * 64 * 1024) // each 6 MiB update crossed as one small deflated frame
+    expect(chars(doc)).toBe(0) // on main: 18 MiB of text applied
+    expect(refused.oversized).toBe(3)
+    expect(dropped()).toBe(1)
+  })
+
+  it('takes a whole history (and what changed since) in answer to our first request, and no more past the budget', async () => {
+    const { realA, ctxB, a, b, doc, refused, dropped } = guardedPair()
+    b.send(syncMessage(0, Y.encodeStateVector(new Y.Doc()))) // y-webrtc's request as the link opens: a fresh one
+    realA.peer?.drain()
+    a.send(syncMessage(1, writing(BIG))) // the cached history
+    a.send(syncMessage(1, writing(1000))) // what changed since
+    await settleUntil(() => chars(doc) === BIG + 1000, realA)
+    expect(ctxB.stats.refusedMessages).toBe(0)
+    a.send(syncMessage(1, writing(BIG))) // unasked for
+    await settleUntil(() => ctxB.stats.inflatedMessages === 2, realA) // the small one went unframed
+    expect(chars(doc)).toBe(BIG + 1000) // on main: 2 × 6 MiB + 1000
+    expect([refused.oversized, dropped()]).toEqual([1, 1])
   })
 })

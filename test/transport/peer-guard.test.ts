@@ -5,12 +5,15 @@ import * as Y from 'yjs'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import { bringsNewWriting, writersOf } from '../../src/transport/banned-peers.js'
+import { syncMessage } from '../support/sync-message.js'
 import {
   AWARENESS_BURST,
   AWARENESS_PER_SECOND,
   BANNED_WRITER_SYNC_BURST,
   PeerGuard,
   SYNC_BURST,
+  SYNC_BYTES_BURST,
+  SYNC_BYTES_PER_SECOND,
   SYNC_PER_SECOND,
   SYNC_REQUESTS_PER_MINUTE,
   SYNC_REQUEST_BURST,
@@ -110,7 +113,7 @@ describe('guardLink', () => {
   const bytes = (view: Uint8Array): ArrayBuffer => view.slice().buffer
 
   it('counts the refusals of all links of a room in one record, text as malformed', () => {
-    const refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0 }
+    const refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0, oversized: 0 }
     const now = (): number => 0
     const links = [guardLink(now, refused), guardLink(now, refused)]
     for (const admit of links) {
@@ -120,7 +123,7 @@ describe('guardLink', () => {
       for (let i = 0; i < AWARENESS_BURST; i++) expect(admit(bytes(message))).toBe(true)
       expect(admit(bytes(message))).toBe(false)
     }
-    expect(refused).toEqual({ malformed: 4, 'rate-limited': 2, screened: 0, flooding: 0 })
+    expect(refused).toEqual({ malformed: 4, 'rate-limited': 2, screened: 0, flooding: 0, oversized: 0 })
   })
 
   it('lets a burst of sync messages through, then refuses everything from a link that keeps sending', () => {
@@ -164,6 +167,68 @@ describe('guardLink', () => {
       expect(guard.check(sync, clock)).toBeNull()
     }
     expect(guard.flooding).toBe(false)
+  })
+})
+
+describe('the byte budget of document updates', () => {
+  const bytesOf = (count: number): Uint8Array => new Uint8Array(count)
+
+  it('passes updates up to its burst, then at its rate, and refuses the link for good past it', () => {
+    const guard = new PeerGuard(0)
+    const quarter = syncMessage(2, bytesOf(SYNC_BYTES_BURST / 4))
+    for (let i = 0; i < 4; i++) expect(guard.check(quarter, 0)).toBeNull()
+    // A second refills the budget by its rate, no more.
+    const second = syncMessage(2, bytesOf(SYNC_BYTES_PER_SECOND))
+    expect(guard.check(second, 1000)).toBeNull()
+    expect(guard.check(syncMessage(2, bytesOf(1)), 1000)).toBe('oversized')
+    expect(guard.oversized).toBe(true)
+    // For good: a hole in the link's changes is repaired by the next link's sync, not by later updates.
+    expect(guard.check(syncMessage(2, bytesOf(1)), 600_000)).toBe('oversized')
+    expect(guard.flooding).toBe(false)
+  })
+
+  it('never refuses chat at a sustained pace far above a person’s', () => {
+    const guard = new PeerGuard(0)
+    const batch = syncMessage(2, bytesOf(SYNC_BYTES_PER_SECOND / 50)) // 50 batches a second, the relay's most
+    for (let clock = 0; clock < 120_000; clock += 20) expect(guard.check(batch, clock)).toBeNull()
+  })
+
+  it('lets the answers to our first request be whole histories: two to a fresh one, one otherwise', () => {
+    const history = syncMessage(1, bytesOf(3 * SYNC_BYTES_BURST))
+    const fresh = new PeerGuard(0)
+    fresh.sent(syncStep1(new Y.Doc()))
+    expect(fresh.check(history, 0)).toBeNull()
+    expect(fresh.check(history, 0)).toBeNull() // Parley's cached history, then what changed since
+    expect(fresh.check(history, 0)).toBe('oversized')
+    const known = new Y.Doc()
+    known.getArray('messages').push(['hi'])
+    const behind = new PeerGuard(0)
+    behind.sent(syncStep1(known))
+    expect(behind.check(history, 0)).toBeNull()
+    expect(behind.check(history, 0)).toBe('oversized')
+  })
+
+  it('gives later requests (repairs a peer can provoke with a made-up digest) and unasked steps 2 no allowance', () => {
+    const history = syncMessage(1, bytesOf(2 * SYNC_BYTES_BURST))
+    const guard = new PeerGuard(0)
+    guard.sent(syncStep1(new Y.Doc()))
+    expect(guard.check(history, 0)).toBeNull()
+    expect(guard.check(history, 0)).toBeNull()
+    guard.sent(syncStep1(new Y.Doc())) // a repair request
+    expect(guard.check(history, 60_000)).toBe('oversized')
+    expect(new PeerGuard(0).check(history, 0)).toBe('oversized') // never asked
+  })
+
+  it('hears of what the link sends through its filter, in the forms simple-peer sends', () => {
+    let dropped = 0
+    const admit = guardLink(() => 0, undefined, { onOversized: () => dropped++ })
+    admit.sent(syncStep1(new Y.Doc())) // a Uint8Array, as y-webrtc hands it to simple-peer
+    const history = syncMessage(1, bytesOf(2 * SYNC_BYTES_BURST))
+    expect(admit(history.slice().buffer)).toBe(true)
+    expect(admit(history.slice().buffer)).toBe(true)
+    expect(admit(history.slice().buffer)).toBe(false)
+    expect(admit(syncMessage(2, bytesOf(1)).slice().buffer)).toBe(false)
+    expect(dropped).toBe(1)
   })
 })
 
@@ -254,7 +319,7 @@ describe('the awareness screen', () => {
     expect(seen).toEqual([{ client: awareness.clientID, clock: 1, state: { presence: null } }])
     awareness.setLocalState(null)
     expect(guard.check(awarenessMessage(awareness), 0)).toBe('screened')
-    expect(guard.refused).toEqual({ malformed: 0, 'rate-limited': 0, screened: 1, flooding: 0 })
+    expect(guard.refused).toEqual({ malformed: 0, 'rate-limited': 0, screened: 1, flooding: 0, oversized: 0 })
     // Other kinds of message never reach the screen.
     expect(guard.check(syncStep1(new Y.Doc()), 0)).toBeNull()
     expect(seen).toHaveLength(2)

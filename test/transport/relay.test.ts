@@ -2,6 +2,7 @@
 // that a partial mesh (y-webrtc's maxConns) still brings every change to everyone, and stock peers.
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
+import * as Y from 'yjs'
 import { HeldChanges } from '../support/held-changes.js'
 import { openLocalTransport } from '../support/local-transport.js'
 import type { NodePeer, NodePeerState, SentCounts } from '../support/node-peer.js'
@@ -251,6 +252,34 @@ describe('relay repair', () => {
       await third.close()
       await expect.poll(async () => (await remote.state()).texts, { timeout: DELIVERY_TIMEOUT_MS }).toEqual(['withheld'])
       expect((await remote.state()).relay?.repairRequests).toBeGreaterThan(0)
+    },
+    FULL_MESH_TEST_TIMEOUT_MS,
+  )
+})
+
+describe('a batch past the peers’ byte budget', () => {
+  it(
+    'is left to the digests instead of sent, so that peers which have it (a relayed history) keep the link',
+    async () => {
+      const topic = signaling.topic()
+      const held = new HeldChanges()
+      const { doc, transport } = openLocalTransport(signaling, topic, held)
+      // A history over SYNC_BYTES_BURST, and a marker that arrives with it.
+      doc.getText('history').insert(0, 'h'.repeat(6 * 1024 * 1024))
+      doc.getArray<string>('texts').push(['history'])
+      const remote = await signaling.startPeer({ kind: 'parley', topic, awareness: { name: 'p1' } })
+      // The remote's first request is answered with the whole history (its guard allows that much).
+      await expect.poll(async () => (await remote.state()).texts, { timeout: MESH_TIMEOUT_MS }).toEqual(['history'])
+      const framed = transport.stats().framing.framedMessages
+      // The same history again as one batch, as a joiner relays what it just got: the remote has it.
+      held.deliver(Y.encodeStateAsUpdate(doc))
+      const before = Y.encodeStateVector(doc)
+      doc.getArray<string>('texts').push(['after'])
+      held.deliver(Y.encodeStateAsUpdate(doc, before))
+      await expect.poll(async () => (await remote.state()).texts, { timeout: DELIVERY_TIMEOUT_MS }).toEqual(['history', 'after'])
+      expect(transport.stats().framing.framedMessages).toBe(framed) // on main: sent, and the remote drops the link
+      expect(transport.links()).toHaveLength(1)
+      expect(transport.stats().relay.leftToRepair).toBe(1)
     },
     FULL_MESH_TEST_TIMEOUT_MS,
   )
