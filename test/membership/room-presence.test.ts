@@ -146,11 +146,16 @@ describe('RoomPresence leaving without closing', () => {
   })
 })
 
+/** One tab's presence with a fresh key of its own, in a room of its own ('topic'). */
+async function signedTab() {
+  const signer = await signerFor(await generateSigningKeys())
+  const awareness = new Awareness(new Y.Doc())
+  return { signer, awareness, presence: new RoomPresence(awareness, 'topic') }
+}
+
 describe('RoomPresence.userKey', () => {
   it('names the user from join() on, before the first state is signed, and after the tab left', async () => {
-    const signer = await signerFor(await generateSigningKeys())
-    const awareness = new Awareness(new Y.Doc())
-    const presence = new RoomPresence(awareness, 'topic')
+    const { signer, awareness, presence } = await signedTab()
     try {
       expect(presence.userKey).toBeNull()
       const joined = presence.join({ userId: signer.userId, name: 'Alice', signer })
@@ -170,9 +175,7 @@ describe('RoomPresence.userKey', () => {
 
 describe('RoomPresence.onGoodbye', () => {
   it('tells of each new goodbye before the state it belongs to is published', async () => {
-    const signer = await signerFor(await generateSigningKeys())
-    const awareness = new Awareness(new Y.Doc())
-    const presence = new RoomPresence(awareness, 'topic')
+    const { signer, awareness, presence } = await signedTab()
     const told: { goodbye: number | undefined; published: boolean | undefined }[] = []
     presence.onGoodbye(() => told.push({ goodbye: presence.goodbye?.meta.counter, published: publishedTyping(awareness) }))
     try {
@@ -193,9 +196,7 @@ describe('RoomPresence.onGoodbye', () => {
 
 describe('RoomPresence when a sibling published its goodbye', () => {
   it('says a new state above the goodbye while it stays', async () => {
-    const signer = await signerFor(await generateSigningKeys())
-    const awareness = new Awareness(new Y.Doc())
-    const presence = new RoomPresence(awareness, 'topic')
+    const { signer, awareness, presence } = await signedTab()
     const published = () => (awareness.getLocalState() as { presence: { meta: MemberMeta } } | null)?.presence.meta
     try {
       await presence.join({ userId: signer.userId, name: 'Alice', signer })
