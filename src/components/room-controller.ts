@@ -32,6 +32,18 @@ const FRAME_MS = 16
 export class RoomController implements ReactiveController {
   /** The room's valid messages, in converged order. */
   messages: readonly MessageRecord[] = []
+  /**
+   * The messages new to this peer that the last change of `messages` brought (the log watches
+   * where they land). Read at render: the room hands out new messages just after the change.
+   */
+  get arrivals(): readonly MessageRecord[] {
+    if (this.#arrivalsOf !== this.messages) {
+      this.#arrivalsOf = this.messages
+      this.#handed = this.#arrived
+      this.#arrived = []
+    }
+    return this.#handed
+  }
   /** Who is in the room. */
   members: readonly Member[] = []
   /** "Bob is typing…", or "". */
@@ -72,6 +84,11 @@ export class RoomController implements ReactiveController {
   #annotationsVersion = -1
   /** The log line of each author whose messages are hidden, by author id. */
   #hiddenNotices = new Map<string, LogNotice>()
+  /** Messages new to this peer not handed out yet as `arrivals`. */
+  #arrived: MessageRecord[] = []
+  /** The arrivals last handed out, and the `messages` they came with. */
+  #handed: readonly MessageRecord[] = []
+  #arrivalsOf: readonly MessageRecord[] | null = null
 
   constructor(host: ReactiveControllerHost) {
     this.#host = host
@@ -208,6 +225,7 @@ export class RoomController implements ReactiveController {
       this.#host.requestUpdate()
     })
     const stopMessage = room.onMessage((message) => {
+      this.#arrived.push(message)
       for (const listener of this.#messageListeners) listener(message)
     })
     this.#stopListening = () => {
@@ -292,6 +310,8 @@ export class RoomController implements ReactiveController {
     this.#lease?.release()
     this.#lease = null
     this.messages = []
+    this.#arrived = []
+    this.#handed = []
     this.members = []
     this.typingLine = ''
     this.notices = []

@@ -9,7 +9,9 @@
 // Nothing in a record proves its author before its signature is checked, so budgets are
 // charged by the claimed id and checked only where it matters: a record whose signature is
 // known to be bad (checked, absent, or with a key that is not the claimed id's) is charged to
-// a lane of its own, forgeries under that id, never to the author's; and once an author's
+// a lane of its own, forgeries under that id, never to the author's (and of messages, only the
+// first few proven forgeries under an id are shown at all: the rest are counted, so a forged
+// flood cannot fill the log); and once an author's
 // lane hides a record, the records it showed unchecked are handed out (`doubted`) for the room
 // to check. If one was forged, the room admits everything again with that knowledge, which
 // gives the author back what the forgery spent; and the id is suspect from then on: its
@@ -41,6 +43,15 @@ export const AUTHOR_BUDGET: BudgetLimits = {
   bytesPerSecond: 4_000,
   byteBurst: 64_000,
 }
+
+/**
+ * Messages proven forged (a signature that fails, a key that is not the claimed id's, a copied
+ * signature), or charged as forged until checked, that a room shows per claimed author id, ever,
+ * in document order; the rest are counted in the "hidden" line. A few show that someone writes
+ * under that name; more would only push real messages out of view (a forger chooses its
+ * claimed times, so a rate alone would let it through).
+ */
+export const FORGERIES_SHOWN = 10
 
 /** Bytes a record costs besides its text and name: ids, time, key and signature, roughly. */
 const RECORD_OVERHEAD_BYTES = 200
@@ -76,14 +87,19 @@ export function spend(bucket: Bucket, limits: BudgetLimits, bytes: number, at: n
   return { messages: messages - 1, bytes: budgetBytes - bytes, at: time }
 }
 
-/** What the room knows of a record's signature: checked and good, bad (failed, absent, wrong key), or not checked yet. */
-export type SignatureState = 'good' | 'bad' | 'unchecked'
+/**
+ * What the room knows of a record's signature: checked and good; bad (a forgery: the check
+ * failed, the key is not the claimed id's, or the signature was copied from another record);
+ * unsigned (no signature, or no key to check it with: a stock client, an old build); or not
+ * checked yet.
+ */
+export type SignatureState = 'good' | 'bad' | 'unsigned' | 'unchecked'
 
 /** How many records of one lane were hidden, and the name the last one claimed. */
 export interface HiddenCount {
   authorName: string
   count: number
-  /** The lane of records whose signature is bad: forgeries (or unsigned records) under the id. */
+  /** The lane of records whose signature is bad or absent: forgeries (or unsigned records) under the id. */
   forged?: true
 }
 
@@ -118,6 +134,9 @@ export class LaneBudgets<R extends BudgetedRecord> {
   readonly #contested = new Set<string>()
   /** Records of suspect authors not checked yet (charged as forgeries until checked). */
   #presumed: R[] = []
+  /** Per author id: records shown charged as forgeries (bad, or presumed), at most `#forgeriesShown`. */
+  readonly #forgeries = new Map<string, number>()
+  readonly #forgeriesShown: number
   readonly #suspect: (authorId: string) => boolean
   /** Records hidden so far, all authors together. */
   hiddenTotal = 0
@@ -127,15 +146,19 @@ export class LaneBudgets<R extends BudgetedRecord> {
    * authors' lanes); `suspect` whether forgeries were found under an author id: its records
    * are then charged as forgeries until checked, and all doubted (`presumedForged`), so that a
    * forged flood costs a re-admission per real message found, not one per burst of forgeries.
-   * `bytesOf` is what a record costs in bytes; `limits` default to AUTHOR_BUDGET.
+   * `bytesOf` is what a record costs in bytes; `limits` default to AUTHOR_BUDGET;
+   * `forgeriesShown` is how many records charged as forgeries each author id shows at most, ever
+   * (unsigned records are charged to the same lane, by its rate alone).
    */
   constructor(
     bytesOf: (record: R) => number,
     limits: BudgetLimits = AUTHOR_BUDGET,
     stateOf: (record: R) => SignatureState = () => 'unchecked',
     suspect: (authorId: string) => boolean = () => false,
+    forgeriesShown = Number.POSITIVE_INFINITY,
   ) {
     this.#limits = limits
+    this.#forgeriesShown = forgeriesShown
     this.#stateOf = stateOf
     this.#suspect = suspect
     this.#bytesOf = bytesOf
@@ -148,17 +171,20 @@ export class LaneBudgets<R extends BudgetedRecord> {
       const state = this.#stateOf(record)
       const presumed = state === 'unchecked' && this.#suspect(record.authorId)
       if (presumed) this.#presumed.push(record)
-      const lane = state === 'bad' || presumed ? forgedLaneOf(record.authorId) : record.authorId
+      const forged = state === 'bad' || presumed
+      const lane = forged || state === 'unsigned' ? forgedLaneOf(record.authorId) : record.authorId
       const bucket = this.#buckets.get(lane) ?? fullBucket(this.#limits, record.sentAt)
-      const after = spend(bucket, this.#limits, this.#bytesOf(record), record.sentAt)
+      const forgeries = forged ? (this.#forgeries.get(record.authorId) ?? 0) : 0
+      const after = forgeries < this.#forgeriesShown ? spend(bucket, this.#limits, this.#bytesOf(record), record.sentAt) : null
       if (after !== null) {
         this.#buckets.set(lane, after)
+        if (forged) this.#forgeries.set(record.authorId, forgeries + 1)
         shown.push(record)
         if (state === 'unchecked' && !presumed) this.#noteUnchecked(record)
         continue
       }
       this.#buckets.set(lane, bucket)
-      if (state !== 'bad' && !presumed) this.#contested.add(record.authorId)
+      if ((state === 'unchecked' || state === 'good') && !presumed) this.#contested.add(record.authorId)
       const hidden = this.#hidden.get(lane)
       const count = (hidden?.count ?? 0) + 1
       this.#hidden.set(
@@ -206,10 +232,10 @@ export class LaneBudgets<R extends BudgetedRecord> {
 export type LaneArguments<R extends BudgetedRecord> =
   ConstructorParameters<typeof LaneBudgets<R>> extends [unknown, ...infer Rest] ? Rest : never
 
-/** The budgets of a room's authors for messages, each costing `recordBytes`. */
+/** The budgets of a room's authors for messages, each costing `recordBytes`; at most FORGERIES_SHOWN forgeries per id. */
 export class AuthorBudgets extends LaneBudgets<MessageRecord> {
-  constructor(...args: LaneArguments<MessageRecord>) {
-    super(recordBytes, ...args)
+  constructor(...[limits, stateOf, suspect, forgeriesShown = FORGERIES_SHOWN]: LaneArguments<MessageRecord>) {
+    super(recordBytes, limits, stateOf, suspect, forgeriesShown)
   }
 }
 
