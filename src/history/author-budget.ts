@@ -8,20 +8,19 @@
 //
 // Nothing in a record proves its author before its signature is checked, so budgets are
 // charged by the claimed id and checked only where it matters: a record whose signature is
-// known to be bad (checked, absent, or with a key that is not the claimed id's) is charged to
-// a lane of its own, forgeries under that id, never to the author's (and of messages, only the
-// first few proven forgeries under an id are shown at all: the rest are counted, so a forged
-// flood cannot fill the log); and once an author's
-// lane hides a record, the records it showed unchecked are handed out (`doubted`) for the room
-// to check. If one was forged, the room admits everything again with that knowledge, which
-// gives the author back what the forgery spent; and the id is suspect from then on: its
-// unchecked records are charged as forgeries, and all are checked. For an id no forgery was
-// found under, only records that were shown are checked (shown records get checked for
-// drawing anyway), never the hidden excess of a flood.
+// known to be bad (checked and failed, or with a key that is not the claimed id's), or absent,
+// is charged to a lane of its own under that id, never to the author's; of messages, only the
+// first few proven forgeries under an id are shown at all (FORGERIES_SHOWN: the rest are
+// counted, so a forged flood cannot fill the log whatever times it claims). The records a lane
+// shows unchecked are handed out (`doubted`) for the room to check. If one was forged, the room
+// admits everything again with that knowledge, which gives the author back what the forgery
+// spent; and the id is suspect from then on: its unchecked records are charged as forgeries,
+// and all are checked. For an id no forgery was found under, only records that were shown are
+// checked (at a person's pace, or the link's), never the hidden excess of a flood.
 //
-// Why peers still agree on the real messages: once no lane that hid a record has an unchecked
-// record shown, and a suspect id's records are all checked, an author's lane shows what it
-// would if every signature were known. Take the lane's records in order; real ones are charged
+// Why peers still agree on the real messages: once no lane has an unchecked record shown, and a
+// suspect id's records are all checked, an author's lane shows what it would if every signature
+// were known. Take the lane's records in order; real ones are charged
 // alike. A forgery known bad is skipped alike. An unchecked forgery cannot have been shown (it
 // would be checked), so it was hidden, and a hidden record leaves the bucket as it was, as
 // skipping it does. Forgeries may differ: which show in their own lane depends on which a peer
@@ -128,10 +127,8 @@ export class LaneBudgets<R extends BudgetedRecord> {
   readonly #bytesOf: (record: R) => number
   readonly #buckets = new Map<string, Bucket>()
   readonly #hidden = new Map<string, HiddenCount>()
-  /** Per author id: records shown in the author's lane before their signature was checked. */
-  readonly #unchecked = new Map<string, R[]>()
-  /** Author ids whose lane hid a record since the last `doubted()`. */
-  readonly #contested = new Set<string>()
+  /** Records shown in their author's lane before their signature was checked, since the last `doubted()`. */
+  #unchecked: R[] = []
   /** Records of suspect authors not checked yet (charged as forgeries until checked). */
   #presumed: R[] = []
   /** Per author id: records shown charged as forgeries (bad, or presumed), at most `#forgeriesShown`. */
@@ -180,11 +177,10 @@ export class LaneBudgets<R extends BudgetedRecord> {
         this.#buckets.set(lane, after)
         if (forged) this.#forgeries.set(record.authorId, forgeries + 1)
         shown.push(record)
-        if (state === 'unchecked' && !presumed) this.#noteUnchecked(record)
+        if (state === 'unchecked' && !presumed) this.#unchecked.push(record)
         continue
       }
       this.#buckets.set(lane, bucket)
-      if ((state === 'unchecked' || state === 'good') && !presumed) this.#contested.add(record.authorId)
       const hidden = this.#hidden.get(lane)
       const count = (hidden?.count ?? 0) + 1
       this.#hidden.set(
@@ -197,29 +193,22 @@ export class LaneBudgets<R extends BudgetedRecord> {
   }
 
   /**
-   * The records shown unchecked in each lane that hid a record since the last call, and every
-   * record of a suspect author not checked yet: check their signatures, and if one lands in
-   * another lane than it was charged to (`presumedForged` tells which), admit everything again
-   * knowing it. Each record is handed out once.
+   * Every record of a suspect author not checked yet, and the records shown unchecked in their
+   * authors' lanes since the last call: check their signatures, and if one lands in another lane
+   * than it was charged to (`presumedForged` tells which), admit everything again knowing it.
+   * Each record is handed out once. What a lane hides is never handed out (a flood's excess).
    */
   doubted(): R[] {
     const doubted: R[] = this.#presumed
     this.#presumed = []
-    for (const authorId of this.#contested) {
-      doubted.push(...(this.#unchecked.get(authorId) ?? []))
-      this.#unchecked.delete(authorId)
-    }
-    this.#contested.clear()
+    for (const record of this.#unchecked) doubted.push(record)
+    this.#unchecked = []
     return doubted
   }
 
   /** Whether an unchecked `record` is charged as a forgery (its author is suspect). */
   presumedForged(record: R): boolean {
     return this.#suspect(record.authorId)
-  }
-
-  #noteUnchecked(record: R): void {
-    pushTo(this.#unchecked, record)
   }
 
   /** Hidden records per author so far (a live view; copy it to keep). */
@@ -237,11 +226,4 @@ export class AuthorBudgets extends LaneBudgets<MessageRecord> {
   constructor(...[limits, stateOf, suspect, forgeriesShown = FORGERIES_SHOWN]: LaneArguments<MessageRecord>) {
     super(recordBytes, limits, stateOf, suspect, forgeriesShown)
   }
-}
-
-/** Adds `record` to its author's list in `lists`. */
-function pushTo<R extends BudgetedRecord>(lists: Map<string, R[]>, record: R): void {
-  const list = lists.get(record.authorId)
-  if (list === undefined) lists.set(record.authorId, [record])
-  else list.push(record)
 }
