@@ -156,7 +156,11 @@ describe('AuthorBudgets and forgeries', () => {
     expect(shown).toEqual([...forged.slice(0, FORGERIES_SHOWN), real])
     expect(budgets.hidden.get(forgedLaneOf('user-alice'))).toEqual({ authorName: 'alice', count: 100 - FORGERIES_SHOWN, forged: true })
     // Records charged as forged until checked (a suspect id's) count alike.
-    const presumed = new AuthorBudgets(LIMITS, () => 'unchecked', () => true).admit(forged)
+    const presumed = new AuthorBudgets(
+      LIMITS,
+      () => 'unchecked',
+      () => true,
+    ).admit(forged)
     expect(presumed).toEqual(forged.slice(0, FORGERIES_SHOWN))
     // Unsigned records (a stock client's) are not proven forged: the lane's rate alone applies.
     const unsigned = spaced('unsigned', 100)

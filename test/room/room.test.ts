@@ -116,6 +116,34 @@ describe('Room.stats', () => {
   })
 })
 
+/**
+ * A room where Alice (signing) said hello, then a peer wrote `count` forgeries claiming her id
+ * and her real key, signed by another key (only a check tells), claiming the times `sentAt` gives.
+ */
+async function aliceAndAForger(
+  count: number,
+  sentAt: (n: number) => number,
+): Promise<{ room: Room; signer: Awaited<ReturnType<typeof signerFor>>; author: Author }> {
+  const { room, peer } = openRoom()
+  const signer = await signerFor(await generateSigningKeys())
+  const forger = await signerFor(await generateSigningKeys())
+  const author: Author = { name: 'Alice', userId: signer.userId, signer }
+  await room.send(author, 'hello', 1000)
+  const forgeries = Array.from({ length: count }, (_, n) => {
+    const unsigned = {
+      id: `forged-${n}`,
+      authorId: signer.userId,
+      authorName: 'Alice',
+      text: `forged ${n}`,
+      sentAt: sentAt(n),
+      publicKey: signer.publicKey,
+    }
+    return forger.sign(messageBytes(room.topic, unsigned)).then((signature) => ({ ...unsigned, signature }))
+  })
+  for (const forged of await Promise.all(forgeries)) messagesOf(peer).push([forged])
+  return { room, signer, author }
+}
+
 describe('Room.hidden', () => {
   it('shows an author only as fast as a person writes, and counts the rest', () => {
     const { room, peer } = openRoom()
@@ -131,24 +159,7 @@ describe('Room.hidden', () => {
   })
 
   it('gives an author back what forgeries under their id spent, once their signatures fail', { timeout: 30_000 }, async () => {
-    const { room, peer } = openRoom()
-    const signer = await signerFor(await generateSigningKeys())
-    const forger = await signerFor(await generateSigningKeys())
-    const author: Author = { name: 'Alice', userId: signer.userId, signer }
-    await room.send(author, 'hello', 1000)
-    // Alice's id and her real key, signed by someone else: only a check of the signature tells.
-    const forgeries = Array.from({ length: 300 }, (_, n) => {
-      const unsigned = {
-        id: `forged-${n}`,
-        authorId: signer.userId,
-        authorName: 'Alice',
-        text: `forged ${n}`,
-        sentAt: 2000 + n,
-        publicKey: signer.publicKey,
-      }
-      return forger.sign(messageBytes(room.topic, unsigned)).then((signature) => ({ ...unsigned, signature }))
-    })
-    for (const forged of await Promise.all(forgeries)) messagesOf(peer).push([forged])
+    const { room, signer, author } = await aliceAndAForger(300, (n) => 2000 + n)
     await room.send(author, 'still here', 3000)
     await room.send(author, 'and here', 4000)
     await vi.waitFor(() => expect(room.hidden.has(signer.userId)).toBe(false), { timeout: 20_000 })
@@ -161,24 +172,8 @@ describe('Room.hidden', () => {
 
 describe('Room.hidden under a forged flood', () => {
   it('shows a few forgeries under an id and counts the rest, and the page’s own messages at once', { timeout: 30_000 }, async () => {
-    const { room, peer } = openRoom()
-    const signer = await signerFor(await generateSigningKeys())
-    const forger = await signerFor(await generateSigningKeys())
-    const author: Author = { name: 'Alice', userId: signer.userId, signer }
-    await room.send(author, 'hello', 1000)
     // Claimed a second apart, slower than a lane refills: a rate alone would show every one.
-    const forgeries = Array.from({ length: 200 }, (_, n) => {
-      const unsigned = {
-        id: `forged-${n}`,
-        authorId: signer.userId,
-        authorName: 'Alice',
-        text: `forged ${n}`,
-        sentAt: 2000 + n * 1000,
-        publicKey: signer.publicKey,
-      }
-      return forger.sign(messageBytes(room.topic, unsigned)).then((signature) => ({ ...unsigned, signature }))
-    })
-    for (const forged of await Promise.all(forgeries)) messagesOf(peer).push([forged])
+    const { room, signer, author } = await aliceAndAForger(200, (n) => 2000 + n * 1000)
     const forgedShown = () => room.messages.filter((message) => message.text.startsWith('forged')).length
     await vi.waitFor(() => expect(room.hidden.get(forgedLaneOf(signer.userId))?.count).toBe(200 - FORGERIES_SHOWN), { timeout: 20_000 })
     expect(forgedShown()).toBe(FORGERIES_SHOWN)
