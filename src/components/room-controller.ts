@@ -25,6 +25,8 @@ import type { LogNotice } from './parley-message-list.js'
 
 /** Most presence lines kept in the log; older ones scroll away. */
 const MAX_NOTICES = 200
+/** Most new messages kept for the log between two renders (a history that arrives whole is not news). */
+const MAX_ARRIVALS = 1_000
 /** A frame at 60 Hz, in ms: redraws for new messages come at most this often. */
 const FRAME_MS = 16
 
@@ -225,7 +227,7 @@ export class RoomController implements ReactiveController {
       this.#host.requestUpdate()
     })
     const stopMessage = room.onMessage((message) => {
-      this.#arrived.push(message)
+      if (this.#arrived.length < MAX_ARRIVALS) this.#arrived.push(message)
       for (const listener of this.#messageListeners) listener(message)
     })
     this.#stopListening = () => {
