@@ -455,16 +455,17 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     }
     void inflate(new Uint8Array(data), reserve).then((message) => {
       budget.usedBytes -= reserved
+      // The filter counted why, and stopped the inflation there (its owner may have dropped the link since).
+      if (refused) this.#context.stats.refusedMessages++
       if (generation !== this.#generation) return // the link closed meanwhile
       this.#inflating = false
-      if (refused) {
-        this.#context.stats.refusedMessages++ // the filter counted why, and stopped the inflation there
-      } else if (message === null) {
+      if (message === null && !refused) {
         // Not deflate data, or more than the limits allow: the peer broke the protocol.
         this.#context.stats.violations++
         this.close()
         return
-      } else {
+      }
+      if (message !== null) {
         this.#context.stats.inflatedMessages++
         this.#deliver(message.buffer)
       }

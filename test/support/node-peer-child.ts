@@ -2,7 +2,7 @@
 // realm of its own, driven over IPC. Run with `node --import tsx`; not a test file.
 import * as Y from 'yjs'
 import { Room as WebrtcRoom, WebrtcProvider } from 'y-webrtc'
-import { Awareness } from 'y-protocols/awareness'
+import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness'
 import { openTransport, type RtcImplementation } from '../../src/transport/index.js'
 import { LIVENESS_CHANNEL_LABEL } from '../../src/transport/liveness-protocol.js'
 import { DeferredUpdates } from '../../src/history/index.js'
@@ -10,6 +10,7 @@ import { tappedWebSocket } from './signaling-tap.js'
 import { joinTraceOn, traceLine } from './join-trace.js'
 import { countingRtc, type CountingRtc, type RtcWithChannel } from './counting-rtc.js'
 import { nodeRtc } from './node-rtc.js'
+import { awarenessMessage, junkAwarenessUpdate } from './signed-awareness.js'
 import type { NodePeerCommand, NodePeerOptions, NodePeerReply, NodePeerState, SentCounts } from './node-peer.js'
 
 /** The shared array the peers' texts are written to. */
@@ -322,6 +323,17 @@ function run(command: NodePeerCommand): unknown {
         sent++
       }
       return sent
+    }
+    case 'applyAwareness':
+      applyAwarenessUpdate(session.awareness, Buffer.from(command.update, 'base64'), 'test')
+      return null
+    case 'sendJunkAwareness': {
+      const links = [...(openedRoom?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
+      for (let i = 0; i < command.count; i++) {
+        const message = awarenessMessage(junkAwarenessUpdate(command.bytes, command.client + i))
+        for (const conn of links) conn.peer.send(message)
+      }
+      return links.length
     }
     case 'close':
       session.close()
