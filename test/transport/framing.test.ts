@@ -117,7 +117,10 @@ describe('reassembly limits', () => {
     const room = budget()
     const asked: number[] = []
     // Messages starting with 1 (awareness, say) may have at most 1 MiB.
-    const fits = (head: Uint8Array, bytes: number): boolean => (asked.push(head[0]), head[0] !== 1 || bytes <= MIB)
+    const fits = (head: Uint8Array, bytes: number): boolean => {
+      asked.push(head[0])
+      return head[0] !== 1 || bytes <= MIB
+    }
     const reassembler = new Reassembler(64 * MIB, room, false, fits)
     const refused = pattern(3 * MIB, 5)
     refused[0] = 1

@@ -261,7 +261,11 @@ describe('the byte limits of awareness', () => {
     let screened = 0
     let dropped = 0
     const refused = noRefusals()
-    const admit = guardLink(() => 0, refused, { screen: () => (screened++, true), onOversized: () => dropped++ })
+    const screen = (): boolean => {
+      screened++
+      return true
+    }
+    const admit = guardLink(() => 0, refused, { screen, onOversized: () => dropped++ })
     expect(admit(junk(MAX_AWARENESS_MESSAGE_BYTES).slice().buffer)).toBe(true)
     expect(admit(junk(MAX_AWARENESS_MESSAGE_BYTES + 1).slice().buffer)).toBe(false)
     expect(admit(junk(100).slice().buffer)).toBe(false) // on main: let through
