@@ -174,7 +174,7 @@ export function noRefusals(): Record<Refusal, number> {
 /** Whether a Yjs update brings new changes by a writer banned for flooding (banned-peers.ts `bringsNewWriting`). */
 export type BannedWriting = (update: Uint8Array) => boolean
 
-/** One link's guard: a structural check, token buckets for awareness and sync messages, and the room's awareness screen. */
+/** One link's guard: a structural check, token buckets for awareness and sync messages and for their bytes, and the room's awareness screen. */
 export class PeerGuard {
   /** Messages refused so far, by reason (shared by the guards of a room when it passes its own). */
   readonly refused: Record<Refusal, number>
@@ -243,9 +243,10 @@ export class PeerGuard {
   /**
    * The most bytes a message beginning with `head` (its first bytes, at least one) may have and
    * still be let through, by its kind: an awareness message MAX_AWARENESS_MESSAGE_BYTES, a sync
-   * update, or a step 2 not due in answer to our request, what SYNC_BYTES_BURST allows; anything
-   * else no fewer than a message of its kind can have (Infinity: framing's own limit applies).
-   * A message past it would be refused whole, so framing need not reassemble or inflate it.
+   * update or a step 2 not due in answer to our request what SYNC_BYTES_BURST allows, a query 1;
+   * a request, a step 2 that may answer ours, or a sync message whose type is not known yet
+   * Infinity (framing's own limit applies); a message of no kind 0. A message past it would be
+   * refused whole, so framing need not reassemble or inflate it.
    */
   maxBytesOf(head: Uint8Array): number {
     const type = head[0]
