@@ -51,10 +51,11 @@ export const SYNC_BYTES_PER_SECOND = 256 * 1024
  */
 export const MAX_AWARENESS_MESSAGE_BYTES = 1024 * 1024
 /**
- * Bytes of awareness one link may deliver in a burst, and per second sustained. Honest traffic
- * is the first whole awareness, then changes and renewals: a renewal of each tab every 15 s,
- * 3 KB/s for 100 tabs, 31 KB/s for 1,000. A stock peer's message is at most 256 KiB (SCTP), 60
- * of them a burst (AWARENESS_BURST): 15 MiB of JSON to parse without this.
+ * Bytes of awareness one link may deliver in a burst, and per second sustained, counted over the
+ * updates within AWARENESS_PER_SECOND. Honest traffic is the first whole awareness, then changes
+ * and renewals: a renewal of each tab every 15 s, about 460 bytes each, 3 KB/s for 100 tabs. A
+ * stock peer's message is at most 256 KiB (SCTP), 60 of them a burst (AWARENESS_BURST): 15 MiB
+ * of JSON to parse without this.
  */
 export const AWARENESS_BYTES_BURST = 2 * MAX_AWARENESS_MESSAGE_BYTES
 export const AWARENESS_BYTES_PER_SECOND = 64 * 1024
@@ -290,9 +291,11 @@ export class PeerGuard {
   check(bytes: Uint8Array, now: number): Refusal | null {
     if (this.#flooding) return this.#refuse('flooding')
     if (this.#oversized !== null) return this.#refuse(this.#oversized)
-    // Awareness is counted before it is parsed: its bytes, then its rate.
+    // Awareness is counted before it is parsed: its size, its rate, then the bytes of those within
+    // the rate (a large room's renewals come faster than the rate; what it refuses costs nothing).
     if (bytes[0] === MESSAGE_AWARENESS) {
-      const refusal = this.#checkAwarenessBytes(bytes.byteLength, now) ?? this.#checkAwarenessRate(now)
+      if (bytes.byteLength > MAX_AWARENESS_MESSAGE_BYTES) return this.#refuseOversized('oversized-awareness')
+      const refusal = this.#checkAwarenessRate(now) ?? this.#checkAwarenessBytes(bytes.byteLength, now)
       if (refusal !== null) return refusal
     }
     const inspected = inspect(bytes)
@@ -337,12 +340,12 @@ export class PeerGuard {
     return null
   }
 
-  /** Spends an awareness message's bytes; past the cap or the budget the link is refused for good. */
+  /** Spends an awareness message's bytes; past the budget the link is refused for good. */
   #checkAwarenessBytes(bytes: number, now: number): Refusal | null {
     const refill = ((now - this.#awarenessBytesRefilledAt) * AWARENESS_BYTES_PER_SECOND) / 1000
     this.#awarenessBytes = Math.min(AWARENESS_BYTES_BURST, this.#awarenessBytes + refill)
     this.#awarenessBytesRefilledAt = now
-    if (bytes > MAX_AWARENESS_MESSAGE_BYTES || bytes > this.#awarenessBytes) return this.#refuseOversized('oversized-awareness')
+    if (bytes > this.#awarenessBytes) return this.#refuseOversized('oversized-awareness')
     this.#awarenessBytes -= bytes
     return null
   }
