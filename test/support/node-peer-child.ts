@@ -328,12 +328,21 @@ function run(command: NodePeerCommand): unknown {
       applyAwarenessUpdate(session.awareness, Buffer.from(command.update, 'base64'), 'test')
       return null
     case 'sendJunkAwareness': {
-      const links = [...(openedRoom?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
+      let live = [...(openedRoom?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
+      let sent = 0
       for (let i = 0; i < command.count; i++) {
         const message = awarenessMessage(junkAwarenessUpdate(command.bytes, command.client + i))
-        for (const conn of links) conn.peer.send(message)
+        live = live.filter((conn) => {
+          try {
+            conn.peer.send(message)
+            sent++
+            return true
+          } catch {
+            return false // the other side dropped the link meanwhile: nothing more goes on it
+          }
+        })
       }
-      return links.length
+      return sent
     }
     case 'close':
       session.close()

@@ -195,7 +195,8 @@ export class NodePeer {
   /**
    * Sends `count` awareness messages of about `bytes` bytes each, as they are, on every connected
    * y-webrtc link (a liar's words: see signed-awareness.ts `junkAwarenessUpdate`), each for a
-   * made-up client from `client` on; a Parley peer's framing frames and deflates them. Returns the links.
+   * made-up client from `client` on; a Parley peer's framing frames and deflates them. Stops on a
+   * link once it closed (the other side dropped it); returns the messages sent, over all links.
    */
   sendJunkAwareness(bytes: number, count: number, client: number): Promise<number> {
     return this.#child.call({ op: 'sendJunkAwareness', bytes, count, client }) as Promise<number>
