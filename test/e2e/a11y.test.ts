@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { composer, expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom } from './harness.js'
 import { useEmbedStack } from './embed-pages.js'
-import { axeViolations } from './page-probes.js'
+import { axeViolations, holdFrames, releaseFrames } from './page-probes.js'
 
 /** Where screenshots go (gitignored), to be looked at by a person. */
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url)
@@ -157,6 +157,74 @@ describe('keyboard', () => {
     await page.keyboard.type('Alicia')
     await page.keyboard.press('Enter')
     await expect.poll(() => page.locator('parley-chat [part="header"]').textContent()).toContain('You are Alicia')
+    await page.close()
+  })
+})
+
+describe('keyboard: a focus given late', () => {
+  /** Alice alone in a room, with one message of hers in the log. */
+  async function onOwnMessage(room: string): Promise<Page> {
+    const page = await joinRoom(stack.browsers[0], roomUrl(stack.site.url, stack.signaling.url, uniqueRoom(room)), 'Alice')
+    await sendMessage(page, 'one frame too late')
+    await expectMessages(page, ['Alice: one frame too late'])
+    return page
+  }
+
+  /** Backwards from the message field to the newest message. */
+  async function toMessage(page: Page): Promise<void> {
+    await composer(page).focus()
+    await page.keyboard.press('Shift+Tab')
+    expect((await focused(page)).label).toMatch(/^article:Alice/)
+  }
+
+  /** Waits for the log's render and the frame after it (what a focus asked for by the log waits for). */
+  const logSettled = (page: Page) =>
+    page
+      .locator('parley-chat parley-message-list')
+      .evaluate((list) => (list as unknown as { updateComplete: Promise<boolean> }).updateComplete)
+
+  it("leaves the keyboard where the user took it before the log's next frame (Escape from a message's actions, then Shift+Tab)", async () => {
+    const page = await onOwnMessage('late-frame')
+    await toMessage(page)
+    await page.keyboard.press('Enter')
+    await expect.poll(async () => (await focused(page)).label, { interval: 50 }).toBe('button:React with 👍')
+    // A slow device: the log's next frame has not come when the user presses the next key.
+    await holdFrames(page)
+    await page.keyboard.press('Escape')
+    expect((await focused(page)).label).toMatch(/^article:Alice/)
+    await page.keyboard.press('Shift+Tab')
+    expect((await focused(page)).label).toBe('button:Turn on notifications')
+    // The frame comes: the message, asked for at Escape, does not take the keyboard back.
+    await releaseFrames(page)
+    await logSettled(page)
+    expect((await focused(page)).label).toBe('button:Turn on notifications')
+    await page.close()
+  })
+
+  it("leaves the keyboard where the user took it while a message's actions were loading", async () => {
+    const page = await onOwnMessage('late-load')
+    // The actions' code, on a slow network: it comes when the test lets it.
+    let letThrough = (): void => undefined
+    const through = new Promise<void>((resolve) => {
+      letThrough = resolve
+    })
+    let asked = false
+    await page.route('**/message-actions-*.js', async (route) => {
+      asked = true
+      await through
+      await route.continue()
+    })
+    await toMessage(page)
+    await expect.poll(() => asked, { interval: 50 }).toBe(true)
+    await page.keyboard.press('Enter')
+    await messageLog(page).getByRole('status').filter({ hasText: 'Loading…' }).waitFor()
+    await page.keyboard.press('Shift+Tab')
+    expect((await focused(page)).label).toBe('button:Turn on notifications')
+    // The code comes: the panel opens, and its first button, asked for at Enter, does not take the keyboard.
+    letThrough()
+    await messageLog(page).getByRole('group', { name: 'Message actions' }).waitFor()
+    await logSettled(page)
+    expect((await focused(page)).label).toBe('button:Turn on notifications')
     await page.close()
   })
 })
