@@ -201,6 +201,34 @@ describe('keyboard: a focus given late', () => {
     await page.close()
   })
 
+  it('still gives the keyboard where it was asked when the user did not move it: the delete question after a slow frame, the message field after Reply', async () => {
+    const page = await onOwnMessage('late-kept')
+    await toMessage(page)
+    await page.keyboard.press('Enter')
+    const actions = messageLog(page).getByRole('group', { name: 'Message actions' })
+    await expect.poll(async () => (await focused(page)).label, { interval: 50 }).toBe('button:React with 👍')
+    await actions.getByRole('button', { name: 'Delete', exact: true }).focus()
+    await holdFrames(page)
+    await page.keyboard.press('Enter')
+    // The panel's Delete went with the panel: the keyboard waits on the message for the frame.
+    expect((await focused(page)).label).toMatch(/^article:Alice/)
+    await releaseFrames(page)
+    await logSettled(page)
+    expect((await focused(page)).label).toBe('button:Cancel')
+    await page.keyboard.press('Escape')
+    await expect.poll(async () => (await focused(page)).label, { interval: 50 }).toBe('button:Delete')
+    // Reply: the log puts the keyboard on the message when the panel goes, the chat then in the field.
+    await actions.getByRole('button', { name: 'Reply', exact: true }).focus()
+    await holdFrames(page)
+    await page.keyboard.press('Enter')
+    await page.getByText('Replying to Alice').waitFor()
+    expect((await focused(page)).label).toBe('textarea:')
+    await releaseFrames(page)
+    await logSettled(page)
+    expect((await focused(page)).label).toBe('textarea:')
+    await page.close()
+  })
+
   it("leaves the keyboard where the user took it while a message's actions were loading", async () => {
     const page = await onOwnMessage('late-load')
     // The actions' code, on a slow network: it comes when the test lets it.
