@@ -162,6 +162,9 @@ describe('keyboard', () => {
 })
 
 describe('keyboard: a focus given late', () => {
+  /** The label of the element with the keyboard (see focused). */
+  const focusedLabel = async (page: Page) => (await focused(page)).label
+
   /** Alice alone in a room, with one message of hers in the log. */
   async function onOwnMessage(room: string): Promise<Page> {
     const page = await joinRoom(stack.browsers[0], roomUrl(stack.site.url, stack.signaling.url, uniqueRoom(room)), 'Alice')
@@ -174,10 +177,29 @@ describe('keyboard: a focus given late', () => {
   async function toMessage(page: Page): Promise<void> {
     await composer(page).focus()
     await page.keyboard.press('Shift+Tab')
-    expect((await focused(page)).label).toMatch(/^article:Alice/)
+    expect(await focusedLabel(page)).toMatch(/^article:Alice/)
   }
 
-  /** Waits for the log's render and the frame after it (what a focus asked for by the log waits for). */
+  /** From the message field to the newest message, and Enter: its actions, the keyboard on the first. */
+  async function openActions(page: Page): Promise<void> {
+    await toMessage(page)
+    await page.keyboard.press('Enter')
+    await expect.poll(() => focusedLabel(page), { interval: 50 }).toBe('button:React with 👍')
+  }
+
+  /**
+   * Presses `key` on a slow device: the page's next frame has not come while `meanwhile` runs;
+   * then it comes, and the log settles (what a focus asked for by the log waits for).
+   */
+  async function pressBeforeFrame(page: Page, key: string, meanwhile: () => Promise<void>): Promise<void> {
+    await holdFrames(page)
+    await page.keyboard.press(key)
+    await meanwhile()
+    await releaseFrames(page)
+    await logSettled(page)
+  }
+
+  /** Waits for the log's render and the frame after it. */
   const logSettled = (page: Page) =>
     page
       .locator('parley-chat parley-message-list')
@@ -185,47 +207,36 @@ describe('keyboard: a focus given late', () => {
 
   it("leaves the keyboard where the user took it before the log's next frame (Escape from a message's actions, then Shift+Tab)", async () => {
     const page = await onOwnMessage('late-frame')
-    await toMessage(page)
-    await page.keyboard.press('Enter')
-    await expect.poll(async () => (await focused(page)).label, { interval: 50 }).toBe('button:React with 👍')
-    // A slow device: the log's next frame has not come when the user presses the next key.
-    await holdFrames(page)
-    await page.keyboard.press('Escape')
-    expect((await focused(page)).label).toMatch(/^article:Alice/)
-    await page.keyboard.press('Shift+Tab')
-    expect((await focused(page)).label).toBe('button:Turn on notifications')
-    // The frame comes: the message, asked for at Escape, does not take the keyboard back.
-    await releaseFrames(page)
-    await logSettled(page)
-    expect((await focused(page)).label).toBe('button:Turn on notifications')
+    await openActions(page)
+    await pressBeforeFrame(page, 'Escape', async () => {
+      expect(await focusedLabel(page)).toMatch(/^article:Alice/)
+      await page.keyboard.press('Shift+Tab')
+      expect(await focusedLabel(page)).toBe('button:Turn on notifications')
+    })
+    // The frame came: the message, asked for at Escape, did not take the keyboard back.
+    expect(await focusedLabel(page)).toBe('button:Turn on notifications')
     await page.close()
   })
 
   it('still gives the keyboard where it was asked when the user did not move it: the delete question after a slow frame, the message field after Reply', async () => {
     const page = await onOwnMessage('late-kept')
-    await toMessage(page)
-    await page.keyboard.press('Enter')
+    await openActions(page)
     const actions = messageLog(page).getByRole('group', { name: 'Message actions' })
-    await expect.poll(async () => (await focused(page)).label, { interval: 50 }).toBe('button:React with 👍')
     await actions.getByRole('button', { name: 'Delete', exact: true }).focus()
-    await holdFrames(page)
-    await page.keyboard.press('Enter')
-    // The panel's Delete went with the panel: the keyboard waits on the message for the frame.
-    expect((await focused(page)).label).toMatch(/^article:Alice/)
-    await releaseFrames(page)
-    await logSettled(page)
-    expect((await focused(page)).label).toBe('button:Cancel')
+    await pressBeforeFrame(page, 'Enter', async () => {
+      // The panel's Delete went with the panel: the keyboard waits on the message for the frame.
+      expect(await focusedLabel(page)).toMatch(/^article:Alice/)
+    })
+    expect(await focusedLabel(page)).toBe('button:Cancel')
     await page.keyboard.press('Escape')
-    await expect.poll(async () => (await focused(page)).label, { interval: 50 }).toBe('button:Delete')
+    await expect.poll(() => focusedLabel(page), { interval: 50 }).toBe('button:Delete')
     // Reply: the log puts the keyboard on the message when the panel goes, the chat then in the field.
     await actions.getByRole('button', { name: 'Reply', exact: true }).focus()
-    await holdFrames(page)
-    await page.keyboard.press('Enter')
-    await page.getByText('Replying to Alice').waitFor()
-    expect((await focused(page)).label).toBe('textarea:')
-    await releaseFrames(page)
-    await logSettled(page)
-    expect((await focused(page)).label).toBe('textarea:')
+    await pressBeforeFrame(page, 'Enter', async () => {
+      await page.getByText('Replying to Alice').waitFor()
+      expect(await focusedLabel(page)).toBe('textarea:')
+    })
+    expect(await focusedLabel(page)).toBe('textarea:')
     await page.close()
   })
 
@@ -247,12 +258,12 @@ describe('keyboard: a focus given late', () => {
     await page.keyboard.press('Enter')
     await messageLog(page).getByRole('status').filter({ hasText: 'Loading…' }).waitFor()
     await page.keyboard.press('Shift+Tab')
-    expect((await focused(page)).label).toBe('button:Turn on notifications')
+    expect(await focusedLabel(page)).toBe('button:Turn on notifications')
     // The code comes: the panel opens, and its first button, asked for at Enter, does not take the keyboard.
     letThrough()
     await messageLog(page).getByRole('group', { name: 'Message actions' }).waitFor()
     await logSettled(page)
-    expect((await focused(page)).label).toBe('button:Turn on notifications')
+    expect(await focusedLabel(page)).toBe('button:Turn on notifications')
     await page.close()
   })
 })
