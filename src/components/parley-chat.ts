@@ -22,6 +22,7 @@ import { RoomController } from './room-controller.js'
 import { UnreadController } from './unread-controller.js'
 import { NO_MENTIONS, mentionNames, type MentionNames } from './rich-text.js'
 import { chatStyles } from './parley-chat.styles.js'
+import { askFocus } from './deferred-focus.js'
 import { announceProfileName, onProfileName, profileStore } from './storage.js'
 import type { ParleyComposer } from './parley-composer.js'
 import type { ParleyMessageList } from './parley-message-list.js'
@@ -256,7 +257,7 @@ export class ParleyChat extends LitElement {
       if (next.name !== null) announceProfileName(next.name)
     }
     this.renaming = false
-    this.updateComplete.then(() => this.composer?.focus())
+    this.#focusComposer()
   }
 
   #onSend(event: CustomEvent<SendDetail>): void {
@@ -282,12 +283,18 @@ export class ParleyChat extends LitElement {
 
   #onReplyTo(event: CustomEvent<MessageIdDetail>): void {
     this.replyingTo = event.detail.id
-    void this.updateComplete.then(() => this.composer?.focus())
+    this.#focusComposer()
   }
 
   #cancelReply(): void {
     this.replyingTo = null
-    void this.updateComplete.then(() => this.composer?.focus())
+    this.#focusComposer()
+  }
+
+  /** Puts the keyboard in the message field once drawn, unless the user took it elsewhere meanwhile. */
+  #focusComposer(): void {
+    const request = askFocus()
+    void this.updateComplete.then(() => request.land(this.composer))
   }
 
   /** The line above the composer while replying: who and what, and a way out. */

@@ -2,6 +2,7 @@
 // a field to copy the link by hand where the page may not use the clipboard (plain http).
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
+import { askFocus, type FocusRequest } from './deferred-focus.js'
 import { lightTheme, sharedStyles } from './shared-styles.js'
 
 /** Next to the button in a private room: its key is in the link. */
@@ -66,9 +67,10 @@ export class ParleyInvite extends LitElement {
 
   async #copy(): Promise<void> {
     const link = this.link
+    const request = askFocus()
     this.status = ''
     if (!window.isSecureContext || navigator.clipboard === undefined) {
-      await this.#showField(INSECURE_COPY_REASON)
+      await this.#showField(INSECURE_COPY_REASON, request)
       return
     }
     try {
@@ -77,26 +79,27 @@ export class ParleyInvite extends LitElement {
       this.status = INVITE_COPIED
     } catch {
       // Refused (no permission, page not focused): the field is the way left.
-      await this.#showField(REFUSED_COPY_REASON)
+      await this.#showField(REFUSED_COPY_REASON, request)
     }
   }
 
   async #share(): Promise<void> {
+    const request = askFocus()
     this.status = ''
     try {
       await navigator.share({ title: 'Join me on Parley', url: this.link })
     } catch (error) {
       // Closing the sheet is the user's choice, not a failure.
       if (error instanceof DOMException && error.name === 'AbortError') return
-      await this.#showField(REFUSED_COPY_REASON)
+      await this.#showField(REFUSED_COPY_REASON, request)
     }
   }
 
-  async #showField(reason: string): Promise<void> {
+  /** Shows the link to copy by hand, and puts the keyboard there with it selected if `request` still stands. */
+  async #showField(reason: string, request: FocusRequest): Promise<void> {
     this.fallback = reason
     await this.updateComplete
-    this.field?.focus()
-    this.field?.select()
+    if (request.land(this.field)) this.field?.select()
   }
 
   #selectAll(event: Event): void {

@@ -9,6 +9,7 @@ import { customElement, property, query, state } from 'lit/decorators.js'
 import { guard } from 'lit/directives/guard.js'
 import { repeat } from 'lit/directives/repeat.js'
 import { colorFor, draftProblem, unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../room/index.js'
+import { askFocus, restoreFocus, type FocusRequest } from './deferred-focus.js'
 import { StableAnnotations } from './entry-memo.js'
 import { intent } from './events.js'
 import { LazyModule, LazyPart } from './lazy-part.js'
@@ -317,7 +318,8 @@ export class ParleyMessageList extends LitElement {
     const stop = this.#syncTabStops()
     // The message with the keyboard left the window (Space or the wheel scrolled it away): the
     // keyboard goes to the message that now holds the tab stop, not to the page's start.
-    if (this.#focusInside && this.shadowRoot?.activeElement == null) stop?.focus({ preventScroll: true })
+    // The page's own move, not the user's: a focus asked for before this render still stands (deferred-focus.ts).
+    if (this.#focusInside && this.shadowRoot?.activeElement == null && stop !== null) restoreFocus(stop, { preventScroll: true })
   }
 
   /** The estimate may have been off: widens the window until the viewport is covered. */
@@ -522,9 +524,10 @@ export class ParleyMessageList extends LitElement {
 
   /** Opens the search bar and puts the keyboard in its field. */
   async openSearch(): Promise<void> {
+    const request = askFocus()
     this.searching = true
     await this.updateComplete
-    this.renderRoot.querySelector<HTMLInputElement>('.search input')?.focus()
+    request.land(this.renderRoot.querySelector<HTMLInputElement>('.search input'))
   }
 
   /**
@@ -746,10 +749,11 @@ export class ParleyMessageList extends LitElement {
       <span aria-hidden="true">↑</span></button>`
   }
 
-  /** Gives the keyboard back to message `id` once rendered (from its actions or its editor). */
+  /** Gives the keyboard back to message `id` once rendered (from its actions or its editor), unless it went elsewhere. */
   async #focusMore(id: string): Promise<void> {
+    const request = askFocus()
     await this.updateComplete
-    this.#articleOf(id)?.focus()
+    request.land(this.#articleOf(id))
   }
 
   /** The rendered article of message `id`, or null when it is outside the window. */
@@ -855,14 +859,14 @@ export class ParleyMessageList extends LitElement {
     const to = moveTarget(event.key, from, this.messages.length, this.#entriesFor(this.#viewHeight()))
     if (to === null) return
     event.preventDefault()
-    void this.#focusMessage(to, to < from ? 'older' : 'newer')
+    void this.#focusMessage(to, to < from ? 'older' : 'newer', askFocus())
   }
 
   /**
-   * Moves the keyboard to message `index`, scrolling it into view; one outside the rendered
-   * window is brought in first, at the top of the view (going `older`) or at the bottom.
+   * Moves the keyboard to message `index`, scrolling it into view, if `request` still stands; one
+   * outside the rendered window is brought in first, at the top of the view (going `older`) or at the bottom.
    */
-  async #focusMessage(index: number, toward: 'older' | 'newer'): Promise<void> {
+  async #focusMessage(index: number, toward: 'older' | 'newer', request: FocusRequest): Promise<void> {
     const record = this.messages[index]
     if (record === undefined) return
     this.#current = record.id
@@ -876,8 +880,7 @@ export class ParleyMessageList extends LitElement {
     }
     if (article === null) return
     this.#syncTabStops()
-    article.focus({ preventScroll: true })
-    article.scrollIntoView({ block: 'nearest' })
+    if (request.land(article, { preventScroll: true })) article.scrollIntoView({ block: 'nearest' })
   }
 
   /**
@@ -885,10 +888,11 @@ export class ParleyMessageList extends LitElement {
    * it was the last (`afterDeletion`), so that it stays on a message rather than the whole log.
    */
   async #focusAfterDeletion(id: string): Promise<void> {
+    const request = askFocus()
     const index = this.indexOf(id)
     if (index < 0) {
       await this.updateComplete
-      this.log.focus()
+      request.land(this.log)
       return
     }
     const to = afterDeletion(index, this.messages.length)
@@ -896,13 +900,13 @@ export class ParleyMessageList extends LitElement {
     const target = this.messages[to]?.id
     await this.updateComplete
     const now = target === undefined ? -1 : this.indexOf(target)
-    if (now >= 0) await this.#focusMessage(now, now < index ? 'older' : 'newer')
+    if (now >= 0) await this.#focusMessage(now, now < index ? 'older' : 'newer', request)
   }
 
-  /** Focuses the first button matching `selector` in message `id`'s actions once rendered. */
-  async #focusAction(id: string, selector: string): Promise<void> {
+  /** Focuses the first button matching `selector` in message `id`'s actions once rendered, if `request` still stands. */
+  async #focusAction(id: string, selector: string, request = askFocus()): Promise<void> {
     await this.updateComplete
-    this.renderRoot.querySelector<HTMLElement>(`[data-key="${CSS.escape(`m:${id}`)}"] ${selector}`)?.focus()
+    request.land(this.renderRoot.querySelector<HTMLElement>(`[data-key="${CSS.escape(`m:${id}`)}"] ${selector}`))
   }
 
   #toggleActions(id: string): void {
@@ -917,10 +921,12 @@ export class ParleyMessageList extends LitElement {
   #openActions(id: string): void {
     this.actionsFor = id
     this.confirmingDelete = null
-    // A first use waits for the panel's code; the keyboard stays on "More actions" until then.
+    // A first use waits for the panel's code; the keyboard stays on "More actions" until then,
+    // and where the user took it meanwhile after.
+    const request = askFocus()
     this.#actions.load().then(
       () => {
-        if (this.actionsFor === id) void this.#focusAction(id, '.actions button')
+        if (this.actionsFor === id) void this.#focusAction(id, '.actions button', request)
       },
       () => undefined, // drawn as a failure with "Try again" (#renderActionsPanel)
     )
@@ -940,7 +946,8 @@ export class ParleyMessageList extends LitElement {
   #startEdit(id: string): void {
     this.actionsFor = null
     this.editing = id
-    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLTextAreaElement>('.editor textarea')?.focus())
+    const request = askFocus()
+    void this.updateComplete.then(() => request.land(this.renderRoot.querySelector<HTMLTextAreaElement>('.editor textarea')))
   }
 
   #finishEdit(id: string, text: string | null, original: string): void {

@@ -8,6 +8,7 @@ import {
   encodeFrame,
   isFrame,
   needsFraming,
+  type Fits,
   type ReassemblyBudget,
 } from './framing-protocol.js'
 
@@ -19,6 +20,8 @@ const LOW_WATER_BYTES = 1024 * 1024
 const DRAIN_POLL_MS = 5
 /** How long a large message waits for the peer's capability frame before it is sent unframed, in ms. */
 export const CAPABILITY_WAIT_MS = 2000
+/** First bytes of an inflating message that `fits` is shown (y-webrtc's message and sync types take two). */
+const HEAD_BYTES = 2
 
 /** Whether the peer of one connection reassembles frames, as far as this side knows. */
 export class FramingCapability {
@@ -69,7 +72,7 @@ export interface FramingStats {
   framedMessages: number
   /** Large messages put back together from frames. */
   reassembledMessages: number
-  /** Messages the room's filter (`admit`) kept from y-webrtc: garbage, floods. */
+  /** Messages the room's filter kept from y-webrtc: garbage, floods, and those `fits` refused while they were put together or inflated. */
   refusedMessages: number
   /** Messages whose handler threw (y-webrtc choking on what a peer sent); contained here. */
   handlerErrors: number
@@ -107,6 +110,8 @@ export interface FramingContext {
   answer?: (data: unknown) => Uint8Array[] | null
   /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts). */
   admit?: (data: unknown) => boolean
+  /** Decides, before a framed message is held or inflated whole, whether it is too large for its kind (see peer-guard.ts). */
+  fits?: Fits
   /** Told of each message the channel's user sends, before it is queued (the guard notes our sync requests). */
   sent?: (data: unknown) => void
   /** Runs the dispatch of each admitted message to the channel's user (the relay notes which link delivers). */
@@ -148,7 +153,12 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     super()
     this.#real = real
     this.#context = context
-    this.#reassembler = new Reassembler(context.maxMessageBytes ?? MAX_MESSAGE_BYTES, context.budget, context.deflate === true)
+    this.#reassembler = new Reassembler(
+      context.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+      context.budget,
+      context.deflate === true,
+      context.fits,
+    )
     this.#binaryType = real.binaryType
     real.binaryType = 'arraybuffer'
     for (const type of EVENT_TYPES) {
@@ -413,17 +423,31 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     } else if (step.kind === 'violation') {
       this.#context.stats.violations++
       this.close()
+    } else if (step.kind === 'refused') {
+      this.#context.stats.refusedMessages++ // its frames are skipped; the filter counted why
     }
   }
 
-  /** Inflates a deflated message within the link's limit and the room's budget, then delivers it and what waited behind it. */
+  /**
+   * Inflates a deflated message within the link's limit, the room's budget and the limit of its
+   * kind (`fits`, asked as each chunk comes out), then delivers it and what waited behind it.
+   */
   #inflate(data: ArrayBuffer): void {
     this.#inflating = true
     const generation = this.#generation
     const budget = this.#context.budget
     const maxBytes = this.#context.maxMessageBytes ?? MAX_MESSAGE_BYTES
+    const fits = this.#context.fits
     let reserved = 0
-    const reserve = (bytes: number): boolean => {
+    let head = new Uint8Array(0)
+    let refused = false
+    const reserve = (chunk: Uint8Array): boolean => {
+      const bytes = chunk.byteLength
+      if (head.byteLength < HEAD_BYTES) head = Uint8Array.of(...head, ...chunk.subarray(0, HEAD_BYTES - head.byteLength))
+      if (fits !== undefined && head.byteLength > 0 && !fits(head, reserved + bytes)) {
+        refused = true
+        return false
+      }
       if (reserved + bytes > maxBytes || budget.usedBytes + bytes > budget.maxBytes) return false
       reserved += bytes
       budget.usedBytes += bytes
@@ -431,16 +455,20 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     }
     void inflate(new Uint8Array(data), reserve).then((message) => {
       budget.usedBytes -= reserved
+      // The filter counted why, and stopped the inflation there (its owner may have dropped the link since).
+      if (refused) this.#context.stats.refusedMessages++
       if (generation !== this.#generation) return // the link closed meanwhile
       this.#inflating = false
-      if (message === null) {
+      if (message === null && !refused) {
         // Not deflate data, or more than the limits allow: the peer broke the protocol.
         this.#context.stats.violations++
         this.close()
         return
       }
-      this.#context.stats.inflatedMessages++
-      this.#deliver(message.buffer)
+      if (message !== null) {
+        this.#context.stats.inflatedMessages++
+        this.#deliver(message.buffer)
+      }
       while (!this.#inflating && generation === this.#generation && this.#inbox.length > 0) this.#take(this.#inbox.shift())
     })
   }

@@ -13,9 +13,10 @@ export async function deflate(bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer
 
 /**
  * `bytes` inflated from raw deflate; null if they are not valid deflate data or the output would
- * not fit: `reserve` is asked for each output chunk's bytes before it is kept, and a refusal stops it.
+ * not fit: `reserve` is asked for each output chunk (its bytes, and the first one shows what the
+ * message is) before it is kept, and a refusal stops the inflation there.
  */
-export async function inflate(bytes: Uint8Array, reserve: (bytes: number) => boolean): Promise<Uint8Array<ArrayBuffer> | null> {
+export async function inflate(bytes: Uint8Array, reserve: (chunk: Uint8Array) => boolean): Promise<Uint8Array<ArrayBuffer> | null> {
   try {
     return await collect(streamOf(bytes).pipeThrough(new DecompressionStream('deflate-raw')), reserve)
   } catch {
@@ -68,14 +69,14 @@ function streamOf(bytes: Uint8Array): ReadableStream<BufferSource> {
 }
 
 /** Reads a stream to its end into one array, asking `reserve` for each chunk; throws when it refuses. */
-async function collect(stream: ReadableStream<Uint8Array>, reserve: (bytes: number) => boolean): Promise<Uint8Array<ArrayBuffer>> {
+async function collect(stream: ReadableStream<Uint8Array>, reserve: (chunk: Uint8Array) => boolean): Promise<Uint8Array<ArrayBuffer>> {
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
   let total = 0
   for (;;) {
     const { done, value } = await reader.read()
     if (done) break
-    if (!reserve(value.byteLength)) {
+    if (!reserve(value)) {
       await reader.cancel()
       throw new RangeError('inflated message over its limit')
     }

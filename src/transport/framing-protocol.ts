@@ -135,8 +135,23 @@ export interface ReassemblyBudget {
   readonly maxBytes: number
 }
 
-/** What one frame did to a reassembly; a message's `deflated` data must be inflated before use. */
-export type ReassemblyStep = { kind: 'partial' } | { kind: 'message'; data: ArrayBuffer; deflated: boolean } | { kind: 'violation' }
+/**
+ * What one frame did to a reassembly; a message's `deflated` data must be inflated before use.
+ * `refused`: the message's first frame showed it too large for its kind (see `Fits`); its frames
+ * are skipped, each a `partial`, without holding a byte.
+ */
+export type ReassemblyStep =
+  | { kind: 'partial' }
+  | { kind: 'message'; data: ArrayBuffer; deflated: boolean }
+  | { kind: 'violation' }
+  | { kind: 'refused' }
+
+/**
+ * Whether a message beginning with `head` (at least one byte) and of `bytes` bytes may still be
+ * taken: a limit by the message's kind, which the link's filter knows (peer-guard.ts); false
+ * refuses it, and the filter counts why.
+ */
+export type Fits = (head: Uint8Array, bytes: number) => boolean
 
 /** Puts the frames of one link back together, within its own limit and the room's budget. */
 export class Reassembler {
@@ -147,13 +162,21 @@ export class Reassembler {
   #received = 0
   #active = false
   #deflated = false
+  /** Whether the message in progress was refused: its payload is counted, not held. */
+  #skipping = false
   #acceptDeflate: boolean
+  #fits: Fits | undefined
 
-  /** `acceptDeflate`: this side announced FEATURE_DEFLATE (a START_DEFLATE frame is a violation otherwise). */
-  constructor(maxMessageBytes: number, budget: ReassemblyBudget, acceptDeflate = false) {
+  /**
+   * `acceptDeflate`: this side announced FEATURE_DEFLATE (a START_DEFLATE frame is a violation
+   * otherwise); `fits`: asked with a plain message's first payload bytes and its total before any
+   * of it is held (a deflated message's kind shows only as it is inflated).
+   */
+  constructor(maxMessageBytes: number, budget: ReassemblyBudget, acceptDeflate = false, fits?: Fits) {
     this.#maxMessageBytes = maxMessageBytes
     this.#budget = budget
     this.#acceptDeflate = acceptDeflate
+    this.#fits = fits
   }
 
   /** Bytes of the message in progress held so far. */
@@ -177,7 +200,13 @@ export class Reassembler {
       this.#active = true
       this.#deflated = deflated
       this.#expected = total
-      return this.#take(frame.subarray(START_HEADER_BYTES))
+      const payload = frame.subarray(START_HEADER_BYTES)
+      if (!deflated && payload.byteLength > 0 && this.#fits?.(payload, total) === false) {
+        this.#skipping = true
+        const step = this.#take(payload)
+        return step.kind === 'violation' ? step : { kind: 'refused' }
+      }
+      return this.#take(payload)
     }
     if (kind === FRAME_MORE) {
       if (!this.#active) return this.#fail() // a continuation without a start
@@ -188,7 +217,8 @@ export class Reassembler {
 
   /** Lets go of a partial message (the link closed). */
   reset(): void {
-    this.#budget.usedBytes -= this.#received
+    if (!this.#skipping) this.#budget.usedBytes -= this.#received
+    this.#skipping = false
     this.#parts = []
     this.#expected = 0
     this.#received = 0
@@ -199,6 +229,11 @@ export class Reassembler {
   #take(payload: Uint8Array): ReassemblyStep {
     if (payload.byteLength === 0) return this.#fail()
     if (this.#received + payload.byteLength > this.#expected) return this.#fail() // more than announced
+    if (this.#skipping) {
+      this.#received += payload.byteLength
+      if (this.#received === this.#expected) this.reset()
+      return { kind: 'partial' }
+    }
     if (this.#budget.usedBytes + payload.byteLength > this.#budget.maxBytes) return this.#fail() // the room's budget is spent
     // Copy: the frame's buffer belongs to the channel's event, and may be a view of a larger one.
     this.#parts.push(payload.slice())

@@ -9,6 +9,7 @@ import {
   encodeFramingHellos,
   needsFraming,
   parseFramingHello,
+  type Fits,
   type ReassemblyBudget,
 } from './framing-protocol.js'
 import type { RtcImplementation } from './liveness.js'
@@ -35,8 +36,11 @@ export interface FramingOptions {
   answer?: (data: unknown) => Uint8Array[] | null
 }
 
-/** A link's filter of incoming messages; `sent`, if given, sees each message sent on the link. */
-export type LinkAdmitter = ((data: unknown) => boolean) & { sent?: (data: unknown) => void }
+/**
+ * A link's filter of incoming messages; `sent`, if given, sees each message sent on the link, and
+ * `fits` is asked whether a framed message may still pass before it is held or inflated whole.
+ */
+export type LinkAdmitter = ((data: unknown) => boolean) & { sent?: (data: unknown) => void; fits?: Fits }
 
 type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
 
@@ -100,6 +104,7 @@ export class Framing {
           answer: framing.#answer,
           admit,
           sent: admit?.sent,
+          fits: admit?.fits,
           deliver: framing.#deliverer?.(pc),
           onTraffic: framing.#traffic === undefined ? undefined : (direction) => framing.#traffic?.(pc, direction),
         })

@@ -5,6 +5,8 @@
 // A link that brings new changes by a writer that flooded before (banned-peers.ts) gets no burst.
 // Document bytes are budgeted too (framing inflates a few KiB of frames into up to 64 MiB): only
 // the answer to the sync request this side sends when the link opens may be as large as a history.
+// Awareness bytes are budgeted before they are parsed, and one awareness message is capped; framing
+// asks `fits` while it reassembles or inflates, so a message past its kind's cap is never held whole.
 //
 // y-webrtc's wire format (lib0 encoding): varUint type, then by type
 //   0 sync:            varUint syncType (0 step 1, 1 step 2, 2 update), varUint8Array payload
@@ -41,6 +43,33 @@ export const BANNED_WRITER_SYNC_BURST = 20
  */
 export const SYNC_BYTES_BURST = 4 * 1024 * 1024
 export const SYNC_BYTES_PER_SECOND = 256 * 1024
+/**
+ * Bytes of one awareness message (the whole y-webrtc message). Honest ones are a link's first,
+ * the sender's whole awareness: 45 KB for a 100-member room with signed states and 64-character
+ * names (about 460 bytes a tab, BENCHMARKS.md), so this takes some 2,000 tabs. Without it a
+ * Parley-speaking peer could send 64 MiB of awareness as about 64 KiB of deflated frames.
+ */
+export const MAX_AWARENESS_MESSAGE_BYTES = 1024 * 1024
+/**
+ * Bytes of awareness one link may deliver in a burst, and per second sustained, counted over the
+ * updates within AWARENESS_PER_SECOND. Honest traffic is the first whole awareness, then changes
+ * and renewals: a renewal of each tab every 15 s, about 460 bytes each, 3 KB/s for 100 tabs. A
+ * stock peer's message is at most 256 KiB (SCTP), 60 of them a burst (AWARENESS_BURST): 15 MiB
+ * of JSON to parse without this.
+ */
+export const AWARENESS_BYTES_BURST = 2 * MAX_AWARENESS_MESSAGE_BYTES
+export const AWARENESS_BYTES_PER_SECOND = 64 * 1024
+/** Bytes a sync message has besides its Yjs update: its two types and the update's length (a lib0 varUint, at most 8). */
+const SYNC_HEADER_BYTES = 10
+/** y-webrtc's message types (lib0 varUints below 128: one byte, the message's first). */
+const MESSAGE_SYNC = 0
+const MESSAGE_AWARENESS = 1
+const MESSAGE_QUERY_AWARENESS = 3
+/** Sync types (the second byte of a sync message). */
+const SYNC_STEP_1 = 0
+const SYNC_STEP_2 = 1
+const SYNC_UPDATE = 2
+
 /** Sync steps 2 that answer a fresh request (an empty state vector): Parley's cached history and what changed since (sync-replies.ts); stock peers send one. */
 const ANSWERS_TO_FRESH_REQUEST = 2
 /** Sync updates (step 2 and updates) a guard keeps, the last ones, to tell who flooded. */
@@ -93,20 +122,20 @@ function inspect(bytes: Uint8Array): Inspected | null {
     const decoder = decoding.createDecoder(bytes)
     const type = decoding.readVarUint(decoder)
     let inspected: Inspected | null = null
-    if (type === 0) {
+    if (type === MESSAGE_SYNC) {
       const syncType = decoding.readVarUint(decoder)
-      if (syncType > 2) return null
+      if (syncType > SYNC_UPDATE) return null
       const payload = decoding.readVarUint8Array(decoder)
       // Step 1 asks for whatever the sender lacks: the whole document, to a newcomer.
       inspected =
-        syncType === 0
+        syncType === SYNC_STEP_1
           ? { kind: 'sync-request', fresh: payload.byteLength === 1 && payload[0] === 0 }
-          : { kind: 'sync', update: payload, step2: syncType === 1 }
-    } else if (type === 1) {
+          : { kind: 'sync', update: payload, step2: syncType === SYNC_STEP_2 }
+    } else if (type === MESSAGE_AWARENESS) {
       const entries = awarenessEntries(decoding.readVarUint8Array(decoder))
       if (entries === null) return null
       inspected = { kind: 'awareness', entries }
-    } else if (type === 3) {
+    } else if (type === MESSAGE_QUERY_AWARENESS) {
       inspected = { kind: 'query-awareness' }
     }
     return inspected !== null && !decoding.hasContent(decoder) ? inspected : null
@@ -130,21 +159,23 @@ function awarenessEntries(update: Uint8Array): AwarenessUpdateEntry[] | null {
 /**
  * Why a message was not let through: garbage, an awareness update or sync request over its
  * rate, an awareness update the room's screen refused, anything from a link that sent sync
- * messages past SYNC_BURST (it stays refused: the link is flooding), or anything from a link
- * whose Yjs updates outside the answer to our request went past SYNC_BYTES_BURST (it stays
- * refused too; its owner drops the link, and the next link's sync brings what was refused).
+ * messages past SYNC_BURST (it stays refused: the link is flooding), anything from a link
+ * whose Yjs updates outside the answer to our request went past SYNC_BYTES_BURST (`oversized`),
+ * or anything from a link that sent an awareness message past MAX_AWARENESS_MESSAGE_BYTES or
+ * awareness past AWARENESS_BYTES_BURST (`oversized-awareness`). The last two stay refused too;
+ * the link's owner drops it, and the next link's sync brings what was refused.
  */
-export type Refusal = 'malformed' | 'rate-limited' | 'screened' | 'flooding' | 'oversized'
+export type Refusal = 'malformed' | 'rate-limited' | 'screened' | 'flooding' | 'oversized' | 'oversized-awareness'
 
 /** Refusals counted from zero. */
 export function noRefusals(): Record<Refusal, number> {
-  return { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0, oversized: 0 }
+  return { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0, oversized: 0, 'oversized-awareness': 0 }
 }
 
 /** Whether a Yjs update brings new changes by a writer banned for flooding (banned-peers.ts `bringsNewWriting`). */
 export type BannedWriting = (update: Uint8Array) => boolean
 
-/** One link's guard: a structural check, token buckets for awareness and sync messages, and the room's awareness screen. */
+/** One link's guard: a structural check, token buckets for awareness and sync messages and for their bytes, and the room's awareness screen. */
 export class PeerGuard {
   /** Messages refused so far, by reason (shared by the guards of a room when it passes its own). */
   readonly refused: Record<Refusal, number>
@@ -161,8 +192,11 @@ export class PeerGuard {
   /** Bytes of updates the link may still deliver now (SYNC_BYTES_BURST, refilled at SYNC_BYTES_PER_SECOND). */
   #byteTokens = SYNC_BYTES_BURST
   #bytesRefilledAt: number
-  /** Whether the link went past its byte budget: everything from it is refused from then on. */
-  #oversized = false
+  /** Why the link went past a byte budget or cap (null: it did not): everything from it is refused so from then on. */
+  #oversized: 'oversized' | 'oversized-awareness' | null = null
+  /** Bytes of awareness the link may still deliver now (AWARENESS_BYTES_BURST, refilled at AWARENESS_BYTES_PER_SECOND). */
+  #awarenessBytes = AWARENESS_BYTES_BURST
+  #awarenessBytesRefilledAt: number
   /** Whether this side sent its first sync request on the link (y-webrtc's, when the link opens). */
   #asked = false
   /** Sync steps 2 still due in answer to that request: they may be as large as the framing allows. */
@@ -186,6 +220,7 @@ export class PeerGuard {
     this.#syncRefilledAt = now
     this.#requestsRefilledAt = now
     this.#bytesRefilledAt = now
+    this.#awarenessBytesRefilledAt = now
     this.refused = refused
     this.#screen = screen
     this.#bannedWriting = bannedWriting
@@ -201,9 +236,41 @@ export class PeerGuard {
     return this.#flooding
   }
 
-  /** Whether this link sent Yjs updates past its byte budget (and is refused for good). */
+  /** Whether this link sent Yjs updates or awareness past a byte budget or cap (and is refused for good). */
   get oversized(): boolean {
-    return this.#oversized
+    return this.#oversized !== null
+  }
+
+  /**
+   * The most bytes a message beginning with `head` (its first bytes, at least one) may have and
+   * still be let through, by its kind: an awareness message MAX_AWARENESS_MESSAGE_BYTES, a sync
+   * update or a step 2 not due in answer to our request what SYNC_BYTES_BURST allows, a query 1;
+   * a request, a step 2 that may answer ours, or a sync message whose type is not known yet
+   * Infinity (framing's own limit applies); a message of no kind 0. A message past it would be
+   * refused whole, so framing need not reassemble or inflate it.
+   */
+  maxBytesOf(head: Uint8Array): number {
+    const type = head[0]
+    if (type === MESSAGE_AWARENESS) return MAX_AWARENESS_MESSAGE_BYTES
+    if (type === MESSAGE_QUERY_AWARENESS) return 1
+    if (type !== MESSAGE_SYNC) return 0 // malformed whatever follows
+    const syncType = head[1]
+    if (syncType === SYNC_UPDATE || (syncType === SYNC_STEP_2 && this.#answersDue === 0)) return SYNC_BYTES_BURST + SYNC_HEADER_BYTES
+    return Number.POSITIVE_INFINITY // a request, a step 2 that may answer ours, or the sync type not known yet
+  }
+
+  /**
+   * Null when a message beginning with `head` that has (or has passed) `bytes` bytes may still be
+   * let through, else why not: then it is counted refused, as `check` would refuse it whole, and
+   * past a cap the link is refused from then on. Framing asks as it reassembles and inflates.
+   */
+  checkSize(head: Uint8Array, bytes: number): Refusal | null {
+    if (this.#flooding) return this.#refuse('flooding')
+    if (this.#oversized !== null) return this.#refuse(this.#oversized)
+    if (head.byteLength === 0 || bytes <= this.maxBytesOf(head)) return null
+    if (head[0] === MESSAGE_AWARENESS) return this.#refuseOversized('oversized-awareness')
+    if (head[0] === MESSAGE_SYNC) return this.#refuseOversized('oversized')
+    return this.#refuse('malformed')
   }
 
   /**
@@ -223,7 +290,14 @@ export class PeerGuard {
   /** Null when `bytes` may go on to y-webrtc, else why not. */
   check(bytes: Uint8Array, now: number): Refusal | null {
     if (this.#flooding) return this.#refuse('flooding')
-    if (this.#oversized) return this.#refuse('oversized')
+    if (this.#oversized !== null) return this.#refuse(this.#oversized)
+    // Awareness is counted before it is parsed: its size, its rate, then the bytes of those within
+    // the rate (a large room's renewals come faster than the rate; what it refuses costs nothing).
+    if (bytes[0] === MESSAGE_AWARENESS) {
+      if (bytes.byteLength > MAX_AWARENESS_MESSAGE_BYTES) return this.#refuseOversized('oversized-awareness')
+      const refusal = this.#checkAwarenessRate(now) ?? this.#checkAwarenessBytes(bytes.byteLength, now)
+      if (refusal !== null) return refusal
+    }
     const inspected = inspect(bytes)
     if (inspected === null) return this.#refuse('malformed')
     if (inspected.kind === 'sync-request') {
@@ -242,10 +316,7 @@ export class PeerGuard {
         this.#byteTokens = Math.min(SYNC_BYTES_BURST, this.#byteTokens + ((now - this.#bytesRefilledAt) * SYNC_BYTES_PER_SECOND) / 1000)
         this.#bytesRefilledAt = now
         // As with floods, refusing one update and passing later ones would leave a hole.
-        if (update.byteLength > this.#byteTokens) {
-          this.#oversized = true
-          return this.#refuse('oversized')
-        }
+        if (update.byteLength > this.#byteTokens) return this.#refuseOversized('oversized')
       }
       this.#recentUpdates.push(update)
       if (this.#recentUpdates.length > RECENT_UPDATES_KEPT) this.#recentUpdates.shift()
@@ -265,12 +336,32 @@ export class PeerGuard {
       return null
     }
     if (inspected.kind !== 'awareness') return null
+    if (this.#screen !== undefined && !this.#screen(inspected.entries ?? [], this.#link)) return this.#refuse('screened')
+    return null
+  }
+
+  /** Spends an awareness message's bytes; past the budget the link is refused for good. */
+  #checkAwarenessBytes(bytes: number, now: number): Refusal | null {
+    const refill = ((now - this.#awarenessBytesRefilledAt) * AWARENESS_BYTES_PER_SECOND) / 1000
+    this.#awarenessBytes = Math.min(AWARENESS_BYTES_BURST, this.#awarenessBytes + refill)
+    this.#awarenessBytesRefilledAt = now
+    if (bytes > this.#awarenessBytes) return this.#refuseOversized('oversized-awareness')
+    this.#awarenessBytes -= bytes
+    return null
+  }
+
+  /** Spends one of the link's awareness updates; past the rate the update is refused (a later one brings the state). */
+  #checkAwarenessRate(now: number): Refusal | null {
     this.#tokens = Math.min(AWARENESS_BURST, this.#tokens + ((now - this.#refilledAt) * AWARENESS_PER_SECOND) / 1000)
     this.#refilledAt = now
     if (this.#tokens < 1) return this.#refuse('rate-limited')
     this.#tokens -= 1
-    if (this.#screen !== undefined && !this.#screen(inspected.entries ?? [], this.#link)) return this.#refuse('screened')
     return null
+  }
+
+  #refuseOversized(reason: 'oversized' | 'oversized-awareness'): Refusal {
+    this.#oversized = reason
+    return this.#refuse(reason)
   }
 
   #refuse(reason: Refusal): Refusal {
@@ -285,7 +376,7 @@ export interface LinkGuardHooks {
   screen?: AwarenessScreen
   /** Runs once, when the link starts flooding, with its last Yjs updates (who wrote the flood): its owner drops it. */
   onFlooding?: (recentUpdates: readonly Uint8Array[]) => void
-  /** Runs once, when the link goes past its byte budget: its owner drops it (a peer relaying a history may be honest: no ban). */
+  /** Runs once, when the link goes past a byte budget or cap (Yjs or awareness): its owner drops it (a peer relaying a history may be honest: no ban). */
   onOversized?: () => void
   /** Tells updates with new changes by writers banned for flooding; such a link loses its burst. */
   bannedWriting?: BannedWriting
@@ -293,35 +384,44 @@ export interface LinkGuardHooks {
   link?: AwarenessLink
 }
 
-/** A link's filter of incoming messages, told of what this side sends on the link (`sent`). */
+/** A link's filter of incoming messages, told of what this side sends on the link (`sent`), asked by framing whether a message being put together may still pass (`fits`). */
 export interface LinkFilter {
   (data: unknown): boolean
   sent(data: unknown): void
+  /** Whether a message beginning with `head` (at least its first byte) that has `bytes` bytes so far may still pass; false refuses it (see PeerGuard.checkSize). */
+  fits(head: Uint8Array, bytes: number): boolean
 }
 
 /**
- * A filter for one link's incoming messages: binary, well-formed, awareness within its rate and
- * past `hooks.screen`, sync messages within theirs, in count and bytes. Refusals are counted in
- * `refused` (one record for all links of a room), text as malformed.
+ * A filter for one link's incoming messages: binary, well-formed, awareness within its rate, its
+ * bytes and past `hooks.screen`, sync messages within theirs, in count and bytes. Refusals are
+ * counted in `refused` (one record for all links of a room), text as malformed.
  */
 export function guardLink(now: () => number = Date.now, refused?: Record<Refusal, number>, hooks: LinkGuardHooks = {}): LinkFilter {
   const guard = new PeerGuard(now(), refused, hooks.screen, hooks.bannedWriting, hooks.link)
+  /** Runs `decide` on the guard, then the hooks of what it made of the link. */
+  const watched = (decide: () => Refusal | null): boolean => {
+    const wasFlooding = guard.flooding
+    const wasOversized = guard.oversized
+    const refusal = decide()
+    if (!wasFlooding && guard.flooding) hooks.onFlooding?.(guard.recentUpdates)
+    if (!wasOversized && guard.oversized) hooks.onOversized?.()
+    return refusal === null
+  }
   const filter = (data: unknown): boolean => {
     if (!(data instanceof ArrayBuffer)) {
       guard.refused.malformed++
       return false
     }
-    const wasFlooding = guard.flooding
-    const wasOversized = guard.oversized
-    const refusal = guard.check(new Uint8Array(data), now())
-    if (!wasFlooding && guard.flooding) hooks.onFlooding?.(guard.recentUpdates)
-    if (!wasOversized && guard.oversized) hooks.onOversized?.()
-    return refusal === null
+    return watched(() => guard.check(new Uint8Array(data), now()))
   }
   return Object.assign(filter, {
     sent(data: unknown): void {
       if (data instanceof ArrayBuffer) guard.sent(new Uint8Array(data))
       else if (ArrayBuffer.isView(data)) guard.sent(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    },
+    fits(head: Uint8Array, bytes: number): boolean {
+      return watched(() => guard.checkSize(head, bytes))
     },
   })
 }

@@ -62,6 +62,8 @@ export interface TransportStats {
   bannedPeers: number
   /** Yjs client ids that wrote what flooded a link: links bringing their new changes get no burst (banned-peers.ts). */
   bannedWriters: number
+  /** Links dropped, their peers free to link again, because they went past a byte budget or cap (`refused.oversized`, `refused['oversized-awareness']`). */
+  droppedLinks: number
   /** Frames on Parley's side channels (framing capability, liveness, relay) that failed to parse. */
   garbageFrames: { framing: number; liveness: number; relay: number }
   /** Changes heard from links and passed on, or left out because the link had them from the sender (see relay.ts). */
@@ -118,6 +120,7 @@ export function openTransport(options: TransportOptions): Transport {
   const crossedChannels = new CrossedChannels()
   const refused = noRefusals()
   let bannedPeers = 0
+  let droppedLinks = 0
   /** Who wrote what flooded a link, as Yjs client ids. */
   const bannedWriters = new Set<number>()
   // A link that floods is dropped, and its peer ignored from then on (set once the room is open).
@@ -212,7 +215,9 @@ export function openTransport(options: TransportOptions): Transport {
       })
     }
     dropLink = (pc) => {
-      queueMicrotask(() => dropLinkOf(room, pc))
+      queueMicrotask(() => {
+        if (dropLinkOf(room, pc) !== null) droppedLinks++
+      })
     }
   })
   return {
@@ -234,6 +239,7 @@ export function openTransport(options: TransportOptions): Transport {
         },
         bannedPeers,
         bannedWriters: bannedWriters.size,
+        droppedLinks,
         files: loadedFiles === null ? noFileTransfers() : { ...loadedFiles.stats },
         syncReplies: { ...syncReplies.stats },
       }

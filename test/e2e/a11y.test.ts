@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { composer, expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom } from './harness.js'
 import { useEmbedStack } from './embed-pages.js'
-import { axeViolations } from './page-probes.js'
+import { axeViolations, holdFrames, releaseFrames } from './page-probes.js'
 
 /** Where screenshots go (gitignored), to be looked at by a person. */
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url)
@@ -157,6 +157,113 @@ describe('keyboard', () => {
     await page.keyboard.type('Alicia')
     await page.keyboard.press('Enter')
     await expect.poll(() => page.locator('parley-chat [part="header"]').textContent()).toContain('You are Alicia')
+    await page.close()
+  })
+})
+
+describe('keyboard: a focus given late', () => {
+  /** The label of the element with the keyboard (see focused). */
+  const focusedLabel = async (page: Page) => (await focused(page)).label
+
+  /** Alice alone in a room, with one message of hers in the log. */
+  async function onOwnMessage(room: string): Promise<Page> {
+    const page = await joinRoom(stack.browsers[0], roomUrl(stack.site.url, stack.signaling.url, uniqueRoom(room)), 'Alice')
+    await sendMessage(page, 'one frame too late')
+    await expectMessages(page, ['Alice: one frame too late'])
+    return page
+  }
+
+  /** Backwards from the message field to the newest message. */
+  async function toMessage(page: Page): Promise<void> {
+    await composer(page).focus()
+    await page.keyboard.press('Shift+Tab')
+    expect(await focusedLabel(page)).toMatch(/^article:Alice/)
+  }
+
+  /** From the message field to the newest message, and Enter: its actions, the keyboard on the first. */
+  async function openActions(page: Page): Promise<void> {
+    await toMessage(page)
+    await page.keyboard.press('Enter')
+    await expect.poll(() => focusedLabel(page), { interval: 50 }).toBe('button:React with 👍')
+  }
+
+  /**
+   * Presses `key` on a slow device: the page's next frame has not come while `meanwhile` runs;
+   * then it comes, and the log settles (what a focus asked for by the log waits for).
+   */
+  async function pressBeforeFrame(page: Page, key: string, meanwhile: () => Promise<void>): Promise<void> {
+    await holdFrames(page)
+    await page.keyboard.press(key)
+    await meanwhile()
+    await releaseFrames(page)
+    await logSettled(page)
+  }
+
+  /** Waits for the log's render and the frame after it. */
+  const logSettled = (page: Page) =>
+    page
+      .locator('parley-chat parley-message-list')
+      .evaluate((list) => (list as unknown as { updateComplete: Promise<boolean> }).updateComplete)
+
+  it("leaves the keyboard where the user took it before the log's next frame (Escape from a message's actions, then Shift+Tab)", async () => {
+    const page = await onOwnMessage('late-frame')
+    await openActions(page)
+    await pressBeforeFrame(page, 'Escape', async () => {
+      expect(await focusedLabel(page)).toMatch(/^article:Alice/)
+      await page.keyboard.press('Shift+Tab')
+      expect(await focusedLabel(page)).toBe('button:Turn on notifications')
+    })
+    // The frame came: the message, asked for at Escape, did not take the keyboard back.
+    expect(await focusedLabel(page)).toBe('button:Turn on notifications')
+    await page.close()
+  })
+
+  it('still gives the keyboard where it was asked when the user did not move it: the delete question after a slow frame, the message field after Reply', async () => {
+    const page = await onOwnMessage('late-kept')
+    await openActions(page)
+    const actions = messageLog(page).getByRole('group', { name: 'Message actions' })
+    await actions.getByRole('button', { name: 'Delete', exact: true }).focus()
+    await pressBeforeFrame(page, 'Enter', async () => {
+      // The panel's Delete went with the panel: the keyboard waits on the message for the frame.
+      expect(await focusedLabel(page)).toMatch(/^article:Alice/)
+    })
+    expect(await focusedLabel(page)).toBe('button:Cancel')
+    await page.keyboard.press('Escape')
+    await expect.poll(() => focusedLabel(page), { interval: 50 }).toBe('button:Delete')
+    // Reply: the log puts the keyboard on the message when the panel goes, the chat then in the field.
+    await actions.getByRole('button', { name: 'Reply', exact: true }).focus()
+    await pressBeforeFrame(page, 'Enter', async () => {
+      await page.getByText('Replying to Alice').waitFor()
+      expect(await focusedLabel(page)).toBe('textarea:')
+    })
+    expect(await focusedLabel(page)).toBe('textarea:')
+    await page.close()
+  })
+
+  it("leaves the keyboard where the user took it while a message's actions were loading", async () => {
+    const page = await onOwnMessage('late-load')
+    // The actions' code, on a slow network: it comes when the test lets it.
+    let letThrough = (): void => undefined
+    const through = new Promise<void>((resolve) => {
+      letThrough = resolve
+    })
+    let asked = false
+    await page.route('**/message-actions-*.js', async (route) => {
+      asked = true
+      await through
+      await route.continue()
+    })
+    await toMessage(page)
+    await expect.poll(() => asked, { interval: 50 }).toBe(true)
+    await page.keyboard.press('Enter')
+    await messageLog(page).getByRole('status').filter({ hasText: 'Loading…' }).waitFor()
+    await page.keyboard.press('Shift+Tab')
+    expect(await focusedLabel(page)).toBe('button:Turn on notifications')
+    // The code comes: the panel opens, and its first button, asked for at Enter, does not take the keyboard.
+    letThrough()
+    await messageLog(page).getByRole('group', { name: 'Message actions' }).waitFor()
+    await logSettled(page)
+    expect(await focusedLabel(page)).toBe('button:Turn on notifications')
     await page.close()
   })
 })

@@ -102,8 +102,8 @@ describe('edits, deletions, reactions and replies', () => {
     await expect.poll(() => hasFocus(panelDelete)).toBe(true)
     expect(await question.count()).toBe(0)
     await a.keyboard.press('Enter')
-    // The question puts the keyboard on Cancel once it is drawn (after the log's next frame): a
-    // focus moved to Delete before that would be taken back, and Enter would cancel (seen in CI).
+    // The question puts the keyboard on Cancel once it is drawn (after the log's next frame). A
+    // focus moved to Delete before that was once taken back (seen in CI); now it stays (deferred-focus.ts).
     await expect.poll(() => hasFocus(question.getByRole('button', { name: 'Cancel' }))).toBe(true)
     await question.getByRole('button', { name: 'Delete', exact: true }).focus()
     await a.keyboard.press('Enter')

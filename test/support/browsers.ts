@@ -1,10 +1,10 @@
 // Browsers and static serving for end-to-end tests and benchmarks (no vitest inside, so
 // `npm run bench` can use them): Debian's Chromium via playwright-core, sirv on 127.0.0.1.
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import sirv from 'sirv'
 import { findChromium } from '../../scripts/find-chromium.js'
@@ -65,11 +65,13 @@ export async function serveStatic(dir: string, basePath = '/', headers: Record<s
 export async function launchChromium(extraArgs: readonly string[] = [], options: { cpus?: string } = {}): Promise<Browser> {
   const executablePath = findChromium()
   if (executablePath === null) throw new Error('Chromium not found: run `npm test` (it installs it) or set CHROMIUM_PATH')
-  return chromium.launch({
-    executablePath: options.cpus === undefined ? executablePath : await onCpus(executablePath, options.cpus),
-    headless: true,
-    args: [...CHROMIUM_ARGS, ...extraArgs],
-  })
+  const pinned = options.cpus === undefined ? null : await onCpus(executablePath, options.cpus)
+  try {
+    return await chromium.launch({ executablePath: pinned ?? executablePath, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] })
+  } finally {
+    // The script has exec'd Chromium by now (it starts its own helpers from its own binary).
+    if (pinned !== null) await rm(dirname(pinned), { recursive: true, force: true })
+  }
 }
 
 /**

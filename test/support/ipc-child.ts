@@ -16,6 +16,8 @@ export class IpcChild<Command> {
   readonly #exit: Promise<void>
   #nextId = 1
   #exited = false
+  /** How the process ended (its signal, or its exit code), once it has. */
+  #exitReason = ''
 
   private constructor(child: ChildProcess, label: string) {
     this.#child = child
@@ -29,7 +31,8 @@ export class IpcChild<Command> {
     this.#exit = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
         this.#exited = true
-        for (const { reject } of this.#pending.values()) reject(new Error(`${label} exited (${signal ?? code})`))
+        this.#exitReason = String(signal ?? code)
+        for (const { reject } of this.#pending.values()) reject(new Error(`${label} exited (${this.#exitReason})`))
         this.#pending.clear()
         resolve()
       })
@@ -57,7 +60,7 @@ export class IpcChild<Command> {
 
   /** Sends `command` and resolves with the child's result. */
   call(command: Command): Promise<unknown> {
-    if (this.#exited) return Promise.reject(new Error(`${this.#label} has exited`))
+    if (this.#exited) return Promise.reject(new Error(`${this.#label} has exited (${this.#exitReason})`))
     const id = this.#nextId++
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })

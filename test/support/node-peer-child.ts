@@ -2,7 +2,7 @@
 // realm of its own, driven over IPC. Run with `node --import tsx`; not a test file.
 import * as Y from 'yjs'
 import { Room as WebrtcRoom, WebrtcProvider } from 'y-webrtc'
-import { Awareness } from 'y-protocols/awareness'
+import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness'
 import { openTransport, type RtcImplementation } from '../../src/transport/index.js'
 import { LIVENESS_CHANNEL_LABEL } from '../../src/transport/liveness-protocol.js'
 import { DeferredUpdates } from '../../src/history/index.js'
@@ -10,6 +10,7 @@ import { tappedWebSocket } from './signaling-tap.js'
 import { joinTraceOn, traceLine } from './join-trace.js'
 import { countingRtc, type CountingRtc, type RtcWithChannel } from './counting-rtc.js'
 import { nodeRtc } from './node-rtc.js'
+import { awarenessMessage, junkAwarenessUpdate } from './signed-awareness.js'
 import type { NodePeerCommand, NodePeerOptions, NodePeerReply, NodePeerState, SentCounts } from './node-peer.js'
 
 /** The shared array the peers' texts are written to. */
@@ -320,6 +321,26 @@ function run(command: NodePeerCommand): unknown {
         if (channel.readyState !== 'open') continue
         channel.send(command.frame)
         sent++
+      }
+      return sent
+    }
+    case 'applyAwareness':
+      applyAwarenessUpdate(session.awareness, Buffer.from(command.update, 'base64'), 'test')
+      return null
+    case 'sendJunkAwareness': {
+      let live = [...(openedRoom?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
+      let sent = 0
+      for (let i = 0; i < command.count; i++) {
+        const message = awarenessMessage(junkAwarenessUpdate(command.bytes, command.client + i))
+        live = live.filter((conn) => {
+          try {
+            conn.peer.send(message)
+            sent++
+            return true
+          } catch {
+            return false // the other side dropped the link meanwhile: nothing more goes on it
+          }
+        })
       }
       return sent
     }

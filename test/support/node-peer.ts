@@ -110,6 +110,8 @@ export type NodePeerCommand =
   | { op: 'arrivals' }
   | { op: 'close' }
   | { op: 'sendLiveness'; frame: string }
+  | { op: 'applyAwareness'; update: string }
+  | { op: 'sendJunkAwareness'; bytes: number; count: number; client: number }
 
 /** A child peer's reply to command `id` (0: it has started). */
 export type NodePeerReply = IpcReply
@@ -183,6 +185,21 @@ export class NodePeer {
   /** Sends `frame` as it is on every open liveness side channel of a Parley peer (a liar's words); returns how many took it. */
   sendLiveness(frame: string): Promise<number> {
     return this.#child.call({ op: 'sendLiveness', frame }) as Promise<number>
+  }
+
+  /** Applies an awareness update (of other tabs, as if heard from peers) to the peer's awareness: y-webrtc sends them on each new link. */
+  async applyAwareness(update: Uint8Array): Promise<void> {
+    await this.#child.call({ op: 'applyAwareness', update: Buffer.from(update).toString('base64') })
+  }
+
+  /**
+   * Sends `count` awareness messages of about `bytes` bytes each, as they are, on every connected
+   * y-webrtc link (a liar's words: see signed-awareness.ts `junkAwarenessUpdate`), each for a
+   * made-up client from `client` on; a Parley peer's framing frames and deflates them. Stops on a
+   * link once it closed (the other side dropped it); returns the messages sent, over all links.
+   */
+  sendJunkAwareness(bytes: number, count: number, client: number): Promise<number> {
+    return this.#child.call({ op: 'sendJunkAwareness', bytes, count, client }) as Promise<number>
   }
 
   /** Kills the peer's process at once (SIGKILL): no goodbye reaches anyone. */

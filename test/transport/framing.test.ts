@@ -28,7 +28,8 @@ import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { DeflatedForms, deflate, inflate } from '../../src/transport/framing-deflate.js'
-import { guardLink, noRefusals } from '../../src/transport/peer-guard.js'
+import { MAX_AWARENESS_MESSAGE_BYTES, SYNC_BYTES_BURST, guardLink, noRefusals } from '../../src/transport/peer-guard.js'
+import { awarenessMessage as awarenessOf, junkAwarenessUpdate } from '../support/signed-awareness.js'
 import { seededRandom } from '../support/seeded-random.js'
 import { syncMessage } from '../support/sync-message.js'
 
@@ -112,6 +113,29 @@ describe('framing protocol', () => {
 })
 
 describe('reassembly limits', () => {
+  it('skips the frames of a message its kind’s limit refuses, holding none, and reassembles the next', () => {
+    const room = budget()
+    const asked: number[] = []
+    // Messages starting with 1 (awareness, say) may have at most 1 MiB.
+    const fits = (head: Uint8Array, bytes: number): boolean => {
+      asked.push(head[0])
+      return head[0] !== 1 || bytes <= MIB
+    }
+    const reassembler = new Reassembler(64 * MIB, room, false, fits)
+    const refused = pattern(3 * MIB, 5)
+    refused[0] = 1
+    const steps = framesOf(refused).map((frame) => reassembler.push(frame).kind)
+    expect(steps[0]).toBe('refused')
+    expect(steps.slice(1).every((kind) => kind === 'partial')).toBe(true)
+    expect([room.usedBytes, reassembler.heldBytes]).toEqual([0, 0])
+    const next = pattern(2 * MIB, 6)
+    const last = framesOf(next)
+      .map((frame) => reassembler.push(frame))
+      .at(-1)
+    expect(last?.kind === 'message' && Buffer.compare(new Uint8Array(last.data), next)).toBe(0)
+    expect(asked).toEqual([1, 0])
+  })
+
   it('refuses a 10 GB announcement before holding a byte of it', () => {
     const room = budget()
     const reassembler = new Reassembler(64 * MIB, room)
@@ -402,15 +426,15 @@ describe('deflated frames', () => {
     const packed = await deflate(message)
     expect(packed.byteLength).toBeLessThan(message.byteLength / 10)
     let reserved = 0
-    const back = await inflate(packed, (bytes) => {
-      reserved += bytes
+    const back = await inflate(packed, (chunk) => {
+      reserved += chunk.byteLength
       return true
     })
     expect(back === null ? -1 : Buffer.compare(back, message)).toBe(0)
     expect(reserved).toBe(message.byteLength)
     let allowed = 0
-    const upToOneMib = (bytes: number): boolean => {
-      allowed += bytes
+    const upToOneMib = (chunk: Uint8Array): boolean => {
+      allowed += chunk.byteLength
       return allowed <= MIB
     }
     expect(await inflate(packed, upToOneMib)).toBeNull()
@@ -564,13 +588,30 @@ describe('huge updates through framing and the peer guard', () => {
     const refused = noRefusals()
     let dropped = 0
     const admit = guardLink(() => 0, refused, { onOversized: () => dropped++ })
-    const ctxB = { ...context(), deflate: true, admit, sent: admit.sent }
+    // The most bytes the receiver held at once, reassembling or inflating.
+    let peakBytes = 0
+    let usedBytes = 0
+    const held: ReassemblyBudget = {
+      maxBytes: 128 * MIB,
+      get usedBytes() {
+        return usedBytes
+      },
+      set usedBytes(bytes: number) {
+        usedBytes = bytes
+        peakBytes = Math.max(peakBytes, bytes)
+      },
+    }
+    const ctxB = { ...context(), budget: held, deflate: true, admit, sent: admit.sent, fits: admit.fits }
     const b = new FramedChannel(realB as unknown as RTCDataChannel, ctxB)
     const doc = new Y.Doc()
+    const awareness: Uint8Array[] = []
     b.binaryType = 'arraybuffer'
     b.onmessage = (event) => {
-      const decoder = decoding.createDecoder(new Uint8Array((event as MessageEvent<ArrayBuffer>).data))
-      if (decoding.readVarUint(decoder) === 0) syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, 'peer')
+      const message = new Uint8Array((event as MessageEvent<ArrayBuffer>).data)
+      const decoder = decoding.createDecoder(message)
+      const type = decoding.readVarUint(decoder)
+      if (type === 0) syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, 'peer')
+      else if (type === 1) awareness.push(message)
     }
     let wireBytes = 0
     const send = realA.send.bind(realA)
@@ -579,20 +620,35 @@ describe('huge updates through framing and the peer guard', () => {
       send(data)
     }
     ctxA.capability.announce(64 * MIB, true)
-    return { realA, realB, ctxB, a, b, doc, refused, dropped: () => dropped, wireBytes: () => wireBytes }
+    return {
+      realA,
+      realB,
+      ctxA,
+      ctxB,
+      a,
+      b,
+      doc,
+      awareness,
+      refused,
+      dropped: () => dropped,
+      wireBytes: () => wireBytes,
+      peakBytes: () => peakBytes,
+    }
   }
   const chars = (doc: Y.Doc): number => doc.getText('flood').length
   const BIG = 6 * MIB // over SYNC_BYTES_BURST, far under the framing limit (64 MiB)
 
   it('refuses an update past the byte budget that arrives as a few KiB of deflated frames, and drops the link', async () => {
-    const { realA, ctxB, a, b, doc, refused, dropped, wireBytes } = guardedPair()
+    const { realA, ctxB, a, b, doc, refused, dropped, wireBytes, peakBytes } = guardedPair()
     for (let i = 0; i < 3; i++) a.send(syncMessage(2, writing(BIG)))
-    await settleUntil(() => ctxB.stats.inflatedMessages === 3, realA)
-    expect(b.readyState).toBe('open') // within framing's limits: only the guard can tell
+    await settleUntil(() => ctxB.stats.refusedMessages === 3, realA)
+    expect(b.readyState).toBe('open') // within framing's limits: only the guard can tell, and its owner drops the link
     expect(wireBytes()).toBeLessThan(3 * 64 * 1024) // each 6 MiB update crossed as one small deflated frame
     expect(chars(doc)).toBe(0) // on main: 18 MiB of text applied
-    expect(refused.oversized).toBe(3)
-    expect(dropped()).toBe(1)
+    expect([refused.oversized, dropped()]).toEqual([3, 1])
+    // Inflation stopped at the budget: never the whole 6 MiB held.
+    expect(ctxB.stats.inflatedMessages).toBe(0)
+    expect(peakBytes()).toBeLessThanOrEqual(SYNC_BYTES_BURST + 16)
   })
 
   it('takes a whole history (and what changed since) in answer to our first request, and no more past the budget', async () => {
@@ -604,8 +660,46 @@ describe('huge updates through framing and the peer guard', () => {
     await settleUntil(() => chars(doc) === BIG + 1000, realA)
     expect(ctxB.stats.refusedMessages).toBe(0)
     a.send(syncMessage(1, writing(BIG))) // unasked for
-    await settleUntil(() => ctxB.stats.inflatedMessages === 2, realA) // the small one went unframed
+    await settleUntil(() => ctxB.stats.refusedMessages === 1, realA) // stopped while it was inflated
     expect(chars(doc)).toBe(BIG + 1000) // on main: 2 × 6 MiB + 1000
     expect([refused.oversized, dropped()]).toEqual([1, 1])
+  })
+
+  it('refuses an awareness message past its cap while inflating it, never holding more than the cap, and drops the link', async () => {
+    const { realA, ctxB, a, b, awareness, refused, dropped, wireBytes, peakBytes } = guardedPair()
+    a.send(awarenessOf(junkAwarenessUpdate(16 * MIB)))
+    await settleUntil(() => ctxB.stats.refusedMessages === 1, realA) // on main: inflated, 16 MiB handed to y-webrtc
+    expect(wireBytes()).toBeLessThan(64 * 1024)
+    expect(awareness).toHaveLength(0)
+    expect(ctxB.stats.inflatedMessages).toBe(0)
+    expect(peakBytes()).toBeLessThanOrEqual(MAX_AWARENESS_MESSAGE_BYTES)
+    expect([refused['oversized-awareness'], dropped()]).toEqual([1, 1])
+    expect(ctxB.budget.usedBytes).toBe(0)
+    expect(b.readyState).toBe('open') // the guard's owner drops the link, framing stays in step
+  })
+
+  it('refuses a plain framed awareness message past its cap at its first frame, and holds none of its frames', async () => {
+    const { realA, ctxA, ctxB, a, awareness, refused, dropped, peakBytes } = guardedPair()
+    ctxA.deflate = false
+    const message = awarenessOf(junkAwarenessUpdate(2 * MAX_AWARENESS_MESSAGE_BYTES))
+    a.send(message)
+    await settleUntil(() => ctxA.stats.framedMessages === 1, realA)
+    realA.drain()
+    expect(awareness).toHaveLength(0) // on main: reassembled and handed on
+    expect([ctxB.stats.refusedMessages, ctxB.stats.reassembledMessages, ctxB.stats.violations]).toEqual([1, 0, 0])
+    expect(peakBytes()).toBe(0)
+    expect([refused['oversized-awareness'], dropped()]).toEqual([1, 1])
+  })
+
+  it('lets awareness up to its cap through framing, deflated or not', async () => {
+    for (const deflated of [true, false]) {
+      const { realA, ctxA, a, awareness, refused } = guardedPair()
+      ctxA.deflate = deflated
+      const message = awarenessOf(junkAwarenessUpdate(MAX_AWARENESS_MESSAGE_BYTES - 64))
+      a.send(message)
+      await settleUntil(() => awareness.length === 1, realA)
+      expect(Buffer.compare(awareness[0], message)).toBe(0)
+      expect(refused['oversized-awareness']).toBe(0)
+    }
   })
 })

@@ -1,5 +1,6 @@
 // Our offer breaks the link a stock peer was beginning to us, and it announces again: a Parley peer
-// (child) offers anew at once instead of after its stuck-link timer. Stock peers on node-datachannel.
+// (child) offers anew at once instead of after its stuck-link timer. All peers on node-datachannel: the
+// Parley peer closes a connection whose setup is under way, which is where @roamhq/wrtc segfaults.
 import { describe, expect, it } from 'vitest'
 import { useSignalingServer } from '../support/signaling-fixture.js'
 
@@ -14,7 +15,7 @@ describe('an offer to a stock peer that broke its own new link', () => {
     'is made anew when the stock peer announces again, not by the stuck-link timer',
     async () => {
       const topic = signaling.topic()
-      const parley = await signaling.startPeer({ kind: 'parley', topic })
+      const parley = await signaling.startPeer({ kind: 'parley', topic, rtc: 'node-datachannel' })
       await expect.poll(async () => (await parley.state()).tap.subscribed, { timeout: CONNECT_TIMEOUT_MS }).toBe(true)
       // It offers no link past its one to us (maxConns): its leaving makes us announce again.
       const leaving = await signaling.startPeer({ kind: 'stock', topic, maxConns: 1, rtc: 'node-datachannel' })

@@ -6,9 +6,13 @@ import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import { bringsNewWriting, writersOf } from '../../src/transport/banned-peers.js'
 import { syncMessage } from '../support/sync-message.js'
+import { awarenessMessage as awarenessOf, junkAwarenessUpdate, signedTabsUpdate } from '../support/signed-awareness.js'
 import {
   AWARENESS_BURST,
+  AWARENESS_BYTES_BURST,
+  AWARENESS_BYTES_PER_SECOND,
   AWARENESS_PER_SECOND,
+  MAX_AWARENESS_MESSAGE_BYTES,
   BANNED_WRITER_SYNC_BURST,
   PeerGuard,
   SYNC_BURST,
@@ -19,6 +23,7 @@ import {
   SYNC_REQUEST_BURST,
   guardLink,
   inspectPeerMessage,
+  noRefusals,
   type Refusal,
 } from '../../src/transport/peer-guard.js'
 
@@ -113,7 +118,14 @@ describe('guardLink', () => {
   const bytes = (view: Uint8Array): ArrayBuffer => view.slice().buffer
 
   it('counts the refusals of all links of a room in one record, text as malformed', () => {
-    const refused: Record<Refusal, number> = { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0, oversized: 0 }
+    const refused: Record<Refusal, number> = {
+      malformed: 0,
+      'rate-limited': 0,
+      screened: 0,
+      flooding: 0,
+      oversized: 0,
+      'oversized-awareness': 0,
+    }
     const now = (): number => 0
     const links = [guardLink(now, refused), guardLink(now, refused)]
     for (const admit of links) {
@@ -123,7 +135,7 @@ describe('guardLink', () => {
       for (let i = 0; i < AWARENESS_BURST; i++) expect(admit(bytes(message))).toBe(true)
       expect(admit(bytes(message))).toBe(false)
     }
-    expect(refused).toEqual({ malformed: 4, 'rate-limited': 2, screened: 0, flooding: 0, oversized: 0 })
+    expect(refused).toEqual({ malformed: 4, 'rate-limited': 2, screened: 0, flooding: 0, oversized: 0, 'oversized-awareness': 0 })
   })
 
   it('lets a burst of sync messages through, then refuses everything from a link that keeps sending', () => {
@@ -232,6 +244,75 @@ describe('the byte budget of document updates', () => {
   })
 })
 
+describe('the byte limits of awareness', () => {
+  /** A y-webrtc awareness message of one made-up client, `bytes` long in all. */
+  const junk = (bytes: number): Uint8Array => {
+    const message = awarenessOf(junkAwarenessUpdate(bytes))
+    return awarenessOf(junkAwarenessUpdate(2 * bytes - message.byteLength))
+  }
+
+  it('lets a 100-member room’s whole awareness, signed, through', async () => {
+    const { update: tabs } = await signedTabsUpdate(100, 'topic')
+    const guard = new PeerGuard(0)
+    expect(guard.check(awarenessOf(tabs), 0)).toBeNull()
+  })
+
+  it('refuses an awareness message past its cap unparsed, and the link for good', () => {
+    let screened = 0
+    let dropped = 0
+    const refused = noRefusals()
+    const screen = (): boolean => {
+      screened++
+      return true
+    }
+    const admit = guardLink(() => 0, refused, { screen, onOversized: () => dropped++ })
+    expect(admit(junk(MAX_AWARENESS_MESSAGE_BYTES).slice().buffer)).toBe(true)
+    expect(admit(junk(MAX_AWARENESS_MESSAGE_BYTES + 1).slice().buffer)).toBe(false)
+    expect(admit(junk(100).slice().buffer)).toBe(false) // on main: let through
+    expect(admit(update(new Y.Doc()).slice().buffer)).toBe(false)
+    expect([screened, dropped]).toEqual([1, 1])
+    expect(refused).toMatchObject({ 'oversized-awareness': 3, oversized: 0, malformed: 0 })
+  })
+
+  it('passes awareness up to its byte burst, then at its rate, and refuses the link past it', () => {
+    const guard = new PeerGuard(0)
+    const quarter = junk(AWARENESS_BYTES_BURST / 4)
+    for (let i = 0; i < 4; i++) expect(guard.check(quarter, 0)).toBeNull()
+    expect(guard.check(junk(AWARENESS_BYTES_PER_SECOND), 1000)).toBeNull()
+    expect(guard.check(junk(100), 1000)).toBe('oversized-awareness') // on main: let through
+    expect(guard.oversized).toBe(true)
+    expect(guard.check(junk(100), 600_000)).toBe('oversized-awareness')
+  })
+
+  it('never refuses updates at the most the update rate lets through, each of six signed tabs', () => {
+    const guard = new PeerGuard(0)
+    const update = junk(6 * 460) // 1,000 tabs renewed every 15 s come to 67 tabs a second
+    for (let clock = 0; clock < 120_000; clock += 1000 / AWARENESS_PER_SECOND) expect(guard.check(update, clock)).toBeNull()
+  })
+
+  it('tells framing the most bytes of each kind, before a message is held whole', () => {
+    const guard = new PeerGuard(0)
+    expect(guard.maxBytesOf(Uint8Array.of(1))).toBe(MAX_AWARENESS_MESSAGE_BYTES)
+    expect(guard.maxBytesOf(Uint8Array.of(0, 2))).toBeLessThan(SYNC_BYTES_BURST + 16)
+    expect(guard.maxBytesOf(Uint8Array.of(0, 1))).toBeLessThan(SYNC_BYTES_BURST + 16) // a step 2 nobody asked for
+    expect(guard.maxBytesOf(Uint8Array.of(0))).toBe(Number.POSITIVE_INFINITY) // the sync type not known yet
+    expect(guard.maxBytesOf(Uint8Array.of(9))).toBe(0)
+    guard.sent(syncStep1(new Y.Doc()))
+    expect(guard.maxBytesOf(Uint8Array.of(0, 1))).toBe(Number.POSITIVE_INFINITY) // the answer to ours
+    expect(guard.checkSize(Uint8Array.of(1, 200), MAX_AWARENESS_MESSAGE_BYTES)).toBeNull()
+    expect(guard.checkSize(Uint8Array.of(1, 200), MAX_AWARENESS_MESSAGE_BYTES + 1)).toBe('oversized-awareness')
+    expect(guard.oversized).toBe(true)
+    expect(guard.check(junk(100), 0)).toBe('oversized-awareness')
+  })
+
+  it('counts a framed message of no kind as malformed, without refusing the link', () => {
+    const guard = new PeerGuard(0)
+    expect(guard.checkSize(Uint8Array.of(9, 9), 100_000)).toBe('malformed')
+    expect(guard.oversized).toBe(false)
+    expect(guard.check(junk(100), 0)).toBeNull()
+  })
+})
+
 describe('writers banned for flooding', () => {
   const bytes = (view: Uint8Array): ArrayBuffer => view.slice().buffer
   /** A message carrying one new change by `doc`'s writer. */
@@ -319,7 +400,7 @@ describe('the awareness screen', () => {
     expect(seen).toEqual([{ client: awareness.clientID, clock: 1, state: { presence: null } }])
     awareness.setLocalState(null)
     expect(guard.check(awarenessMessage(awareness), 0)).toBe('screened')
-    expect(guard.refused).toEqual({ malformed: 0, 'rate-limited': 0, screened: 1, flooding: 0, oversized: 0 })
+    expect(guard.refused).toEqual({ malformed: 0, 'rate-limited': 0, screened: 1, flooding: 0, oversized: 0, 'oversized-awareness': 0 })
     // Other kinds of message never reach the screen.
     expect(guard.check(syncStep1(new Y.Doc()), 0)).toBeNull()
     expect(seen).toHaveLength(2)
