@@ -3,7 +3,7 @@
 // 100,000 messages opens and scrolls like one of ten. Text is rendered as text, never as HTML:
 // links, code, emphasis and mentions come from a parsed token tree (rich-text.ts), bound as text.
 // Reading aids: one header per run of an author's messages, day separators, a button back to
-// the newest, and search with jumps to each match.
+// the newest (and one up to a new message that landed above the view), and search with jumps to each match.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import { guard } from 'lit/directives/guard.js'
@@ -108,6 +108,7 @@ export class ParleyMessageList extends LitElement {
       padding: 0.35rem 0.9rem; border-radius: 999px; cursor: pointer; border: 1px solid var(--parley-accent, ${lightTheme.accent});
       background: var(--parley-accent, ${lightTheme.accent}); color: var(--parley-on-accent, ${lightTheme.onAccent});
       box-shadow: 0 1px 4px rgb(0 0 0 / 0.25); }
+    .jump.above { bottom: auto; top: 0.75rem; }
     .search { display: flex; gap: 0.25rem; align-items: center; padding: 0.35rem 0.5rem; flex-wrap: wrap;
       border-bottom: 1px solid var(--parley-border-color, ${lightTheme.borderColor}); }
     .search input { flex: 1 1 8rem; min-width: 0; font: inherit; padding: 0.3rem 0.5rem; border-radius: 4px;
@@ -145,6 +146,13 @@ export class ParleyMessageList extends LitElement {
   @query('.items') private items!: HTMLElement
   /** Messages to show, oldest first; a new array for every change (the room's snapshots are). */
   @property({ attribute: false }) messages: readonly MessageRecord[] = []
+  /**
+   * The messages new to the reader that the last change of `messages` brought, set with it. Most
+   * land at the bottom; one placed above the view while the log follows the newest (written
+   * concurrently with what came before it, or held back until its signature was checked) is
+   * announced with a button up to it, once verified.
+   */
+  @property({ attribute: false }) arrivals: readonly MessageRecord[] = []
   /** Presence lines, each placed after the messages that were there when it happened. */
   @property({ attribute: false }) notices: readonly LogNotice[] = []
   /** Whether each message's author is who it claims; unverified ones never show as that user. */
@@ -171,6 +179,8 @@ export class ParleyMessageList extends LitElement {
   @state() private unseen = 0
   /** Whether the view is more than a screen above the newest. */
   @state() private far = false
+  /** New messages that landed above the view while it followed the newest, until the reader sees them. */
+  @state() private missed: readonly MessageRecord[] = []
   @state() private query = ''
   /** Indices (in `messages`) of the messages that match the query, oldest first. */
   @state() private hits: readonly number[] = []
@@ -221,6 +231,8 @@ export class ParleyMessageList extends LitElement {
   #sizedHeight = -1
   /** A render's layout left for the next frame: settles once it ran or was dropped. */
   #frameLayout: { done: Promise<void>; cancel(): void } | null = null
+  /** Arrivals of the renders since the last layout while following: where they landed is read then. */
+  #landing: MessageRecord[] = []
 
   override willUpdate(changed: PropertyValues<this>): void {
     this.#focusInside = this.hasUpdated && this.items.contains(this.shadowRoot?.activeElement ?? null)
@@ -238,7 +250,10 @@ export class ParleyMessageList extends LitElement {
       const before = changed.get('messages')?.length ?? 0
       if (this.#stick) this.unseen = 0
       else this.unseen += Math.max(0, this.messages.length - before)
+      // The log's first messages (opening the room) are not news: only later arrivals are watched.
+      if (this.#stick && before > 0 && changed.has('arrivals')) for (const message of this.arrivals) this.#landing.push(message)
     }
+    if (!this.#stick) this.#landing = []
     // What is shown changes with new messages, and with edits and deletions (a new annotationOf).
     if ((changed.has('messages') || changed.has('annotationOf')) && this.query !== '') {
       const shown = this.hits[this.hitIndex]
@@ -278,6 +293,7 @@ export class ParleyMessageList extends LitElement {
     if (this.#stick) {
       log.scrollTop = log.scrollHeight
       this.#stuckTop = log.scrollTop
+      this.#noteLanded()
     } else if (this.#anchor !== null) {
       const element = this.items.querySelector<HTMLElement>(`[data-key="${CSS.escape(this.#anchor.key)}"]`)
       if (element !== null) log.scrollTop = element.offsetTop - this.#anchor.offset
@@ -336,6 +352,7 @@ export class ParleyMessageList extends LitElement {
       if (this.#stick) {
         this.log.scrollTop = this.log.scrollHeight
         this.#stuckTop = this.log.scrollTop
+        this.#noteLanded()
       }
       this.#coverView()
     }
@@ -432,7 +449,52 @@ export class ParleyMessageList extends LitElement {
     this.#readStick()
     if (this.#stick) this.unseen = 0
     this.far = !this.#stick && fromBottom > log.clientHeight
+    if (this.missed.length > 0) {
+      const unseen = this.missed.filter((message) => !this.#inView(message.id))
+      if (unseen.length < this.missed.length) this.missed = unseen
+    }
     if (this.#moveWindow()) this.requestUpdate()
+  }
+
+  /**
+   * Reads, with the view at the newest, where the messages that arrived since the last look
+   * landed: one above the view (not drawn, or drawn above its top) is missed, and announced.
+   */
+  #noteLanded(): void {
+    const landing = this.#landing
+    if (landing.length === 0) return
+    this.#landing = []
+    const known = new Set(this.missed.map((message) => message.id))
+    const missed = landing.filter((message) => !known.has(message.id) && this.indexOf(message.id) >= 0 && this.#aboveView(message.id))
+    if (missed.length > 0) this.missed = [...this.missed, ...missed]
+  }
+
+  /** Whether message `id` is above the view: not drawn while following (so above the window), or drawn above its top. */
+  #aboveView(id: string): boolean {
+    const article = this.#articleOf(id)
+    return article === null ? this.#stick : article.offsetTop + article.offsetHeight <= this.log.scrollTop
+  }
+
+  /** Whether message `id` is drawn and at least partly in the view. */
+  #inView(id: string): boolean {
+    const article = this.#articleOf(id)
+    if (article === null) return false
+    const top = this.log.scrollTop
+    return article.offsetTop + article.offsetHeight > top && article.offsetTop < top + this.log.clientHeight
+  }
+
+  /** The missed messages worth a button: verified ones (a forgery or an unsigned record is not news to go up for). */
+  #announced(): MessageRecord[] {
+    return this.missed.filter((message) => this.indexOf(message.id) >= 0 && this.verdictOf(message) === 'verified')
+  }
+
+  /** Shows the oldest announced message (highlighted), and forgets the missed ones. */
+  #showMissed(): void {
+    const [oldest] = this.#announced()
+      .map((message) => ({ id: message.id, index: this.indexOf(message.id) }))
+      .sort((a, b) => a.index - b.index)
+    this.missed = []
+    if (oldest !== undefined) this.#jumpTo(oldest.id)
   }
 
   /** Scrolls to the newest message and follows new ones again (the jump button; sending). */
@@ -669,6 +731,7 @@ export class ParleyMessageList extends LitElement {
         <div aria-hidden="true" style=${safeStyle({ height: pixels(below) })}></div>
       </div>
       <span id="message-keys" class="visually-hidden">${MESSAGE_KEYS_HINT}</span>
+      ${this.#renderMissed()}
       ${
         this.unseen > 0 || this.far
           ? html`<button class="jump" @click=${this.scrollToNewest}>${
@@ -676,6 +739,14 @@ export class ParleyMessageList extends LitElement {
             } <span aria-hidden="true">↓</span></button>`
           : nothing
       }`
+  }
+
+  /** The button up to new messages that landed above the view, if any is verified. */
+  #renderMissed() {
+    const count = this.missed.length === 0 ? 0 : this.#announced().length
+    if (count === 0) return nothing
+    return html`<button class="jump above" @click=${this.#showMissed}>${count} new ${count === 1 ? 'message' : 'messages'} above
+      <span aria-hidden="true">↑</span></button>`
   }
 
   /** Gives the keyboard back to message `id` once rendered (from its actions or its editor), unless it went elsewhere. */

@@ -25,6 +25,8 @@ import type { LogNotice } from './parley-message-list.js'
 
 /** Most presence lines kept in the log; older ones scroll away. */
 const MAX_NOTICES = 200
+/** Most new messages kept for the log between two renders (a history that arrives whole is not news). */
+const MAX_ARRIVALS = 1_000
 /** A frame at 60 Hz, in ms: redraws for new messages come at most this often. */
 const FRAME_MS = 16
 
@@ -32,6 +34,18 @@ const FRAME_MS = 16
 export class RoomController implements ReactiveController {
   /** The room's valid messages, in converged order. */
   messages: readonly MessageRecord[] = []
+  /**
+   * The messages new to this peer that the last change of `messages` brought (the log watches
+   * where they land). Read at render: the room hands out new messages just after the change.
+   */
+  get arrivals(): readonly MessageRecord[] {
+    if (this.#arrivalsOf !== this.messages) {
+      this.#arrivalsOf = this.messages
+      this.#handed = this.#arrived
+      this.#arrived = []
+    }
+    return this.#handed
+  }
   /** Who is in the room. */
   members: readonly Member[] = []
   /** "Bob is typing…", or "". */
@@ -72,6 +86,11 @@ export class RoomController implements ReactiveController {
   #annotationsVersion = -1
   /** The log line of each author whose messages are hidden, by author id. */
   #hiddenNotices = new Map<string, LogNotice>()
+  /** Messages new to this peer not handed out yet as `arrivals`. */
+  #arrived: MessageRecord[] = []
+  /** The arrivals last handed out, and the `messages` they came with. */
+  #handed: readonly MessageRecord[] = []
+  #arrivalsOf: readonly MessageRecord[] | null = null
 
   constructor(host: ReactiveControllerHost) {
     this.#host = host
@@ -208,6 +227,7 @@ export class RoomController implements ReactiveController {
       this.#host.requestUpdate()
     })
     const stopMessage = room.onMessage((message) => {
+      if (this.#arrived.length < MAX_ARRIVALS) this.#arrived.push(message)
       for (const listener of this.#messageListeners) listener(message)
     })
     this.#stopListening = () => {
@@ -292,6 +312,8 @@ export class RoomController implements ReactiveController {
     this.#lease?.release()
     this.#lease = null
     this.messages = []
+    this.#arrived = []
+    this.#handed = []
     this.members = []
     this.typingLine = ''
     this.notices = []

@@ -8,18 +8,19 @@
 //
 // Nothing in a record proves its author before its signature is checked, so budgets are
 // charged by the claimed id and checked only where it matters: a record whose signature is
-// known to be bad (checked, absent, or with a key that is not the claimed id's) is charged to
-// a lane of its own, forgeries under that id, never to the author's; and once an author's
-// lane hides a record, the records it showed unchecked are handed out (`doubted`) for the room
-// to check. If one was forged, the room admits everything again with that knowledge, which
-// gives the author back what the forgery spent; and the id is suspect from then on: its
-// unchecked records are charged as forgeries, and all are checked. For an id no forgery was
-// found under, only records that were shown are checked (shown records get checked for
-// drawing anyway), never the hidden excess of a flood.
+// known to be bad (checked and failed, or with a key that is not the claimed id's), or absent,
+// is charged to a lane of its own under that id, never to the author's; of messages, only the
+// first few proven forgeries under an id are shown at all (FORGERIES_SHOWN: the rest are
+// counted, so a forged flood cannot fill the log whatever times it claims). The records a lane
+// shows unchecked are handed out (`doubted`) for the room to check. If one was forged, the room
+// admits everything again with that knowledge, which gives the author back what the forgery
+// spent; and the id is suspect from then on: its unchecked records are charged as forgeries,
+// and all are checked. For an id no forgery was found under, only records that were shown are
+// checked (at a person's pace, or the link's), never the hidden excess of a flood.
 //
-// Why peers still agree on the real messages: once no lane that hid a record has an unchecked
-// record shown, and a suspect id's records are all checked, an author's lane shows what it
-// would if every signature were known. Take the lane's records in order; real ones are charged
+// Why peers still agree on the real messages: once no lane has an unchecked record shown, and a
+// suspect id's records are all checked, an author's lane shows what it would if every signature
+// were known. Take the lane's records in order; real ones are charged
 // alike. A forgery known bad is skipped alike. An unchecked forgery cannot have been shown (it
 // would be checked), so it was hidden, and a hidden record leaves the bucket as it was, as
 // skipping it does. Forgeries may differ: which show in their own lane depends on which a peer
@@ -41,6 +42,15 @@ export const AUTHOR_BUDGET: BudgetLimits = {
   bytesPerSecond: 4_000,
   byteBurst: 64_000,
 }
+
+/**
+ * Messages proven forged (a signature that fails, a key that is not the claimed id's, a copied
+ * signature), or charged as forged until checked, that a room shows per claimed author id, ever,
+ * in document order; the rest are counted in the "hidden" line. A few show that someone writes
+ * under that name; more would only push real messages out of view (a forger chooses its
+ * claimed times, so a rate alone would let it through).
+ */
+export const FORGERIES_SHOWN = 10
 
 /** Bytes a record costs besides its text and name: ids, time, key and signature, roughly. */
 const RECORD_OVERHEAD_BYTES = 200
@@ -76,14 +86,19 @@ export function spend(bucket: Bucket, limits: BudgetLimits, bytes: number, at: n
   return { messages: messages - 1, bytes: budgetBytes - bytes, at: time }
 }
 
-/** What the room knows of a record's signature: checked and good, bad (failed, absent, wrong key), or not checked yet. */
-export type SignatureState = 'good' | 'bad' | 'unchecked'
+/**
+ * What the room knows of a record's signature: checked and good; bad (a forgery: the check
+ * failed, the key is not the claimed id's, or the signature was copied from another record);
+ * unsigned (no signature, or no key to check it with: a stock client, an old build); or not
+ * checked yet.
+ */
+export type SignatureState = 'good' | 'bad' | 'unsigned' | 'unchecked'
 
 /** How many records of one lane were hidden, and the name the last one claimed. */
 export interface HiddenCount {
   authorName: string
   count: number
-  /** The lane of records whose signature is bad: forgeries (or unsigned records) under the id. */
+  /** The lane of records whose signature is bad or absent: forgeries (or unsigned records) under the id. */
   forged?: true
 }
 
@@ -112,12 +127,13 @@ export class LaneBudgets<R extends BudgetedRecord> {
   readonly #bytesOf: (record: R) => number
   readonly #buckets = new Map<string, Bucket>()
   readonly #hidden = new Map<string, HiddenCount>()
-  /** Per author id: records shown in the author's lane before their signature was checked. */
-  readonly #unchecked = new Map<string, R[]>()
-  /** Author ids whose lane hid a record since the last `doubted()`. */
-  readonly #contested = new Set<string>()
+  /** Records shown in their author's lane before their signature was checked, since the last `doubted()`. */
+  #unchecked: R[] = []
   /** Records of suspect authors not checked yet (charged as forgeries until checked). */
   #presumed: R[] = []
+  /** Per author id: records shown charged as forgeries (bad, or presumed), at most `#forgeriesShown`. */
+  readonly #forgeries = new Map<string, number>()
+  readonly #forgeriesShown: number
   readonly #suspect: (authorId: string) => boolean
   /** Records hidden so far, all authors together. */
   hiddenTotal = 0
@@ -127,15 +143,19 @@ export class LaneBudgets<R extends BudgetedRecord> {
    * authors' lanes); `suspect` whether forgeries were found under an author id: its records
    * are then charged as forgeries until checked, and all doubted (`presumedForged`), so that a
    * forged flood costs a re-admission per real message found, not one per burst of forgeries.
-   * `bytesOf` is what a record costs in bytes; `limits` default to AUTHOR_BUDGET.
+   * `bytesOf` is what a record costs in bytes; `limits` default to AUTHOR_BUDGET;
+   * `forgeriesShown` is how many records charged as forgeries each author id shows at most, ever
+   * (unsigned records are charged to the same lane, by its rate alone).
    */
   constructor(
     bytesOf: (record: R) => number,
     limits: BudgetLimits = AUTHOR_BUDGET,
     stateOf: (record: R) => SignatureState = () => 'unchecked',
     suspect: (authorId: string) => boolean = () => false,
+    forgeriesShown = Number.POSITIVE_INFINITY,
   ) {
     this.#limits = limits
+    this.#forgeriesShown = forgeriesShown
     this.#stateOf = stateOf
     this.#suspect = suspect
     this.#bytesOf = bytesOf
@@ -148,17 +168,19 @@ export class LaneBudgets<R extends BudgetedRecord> {
       const state = this.#stateOf(record)
       const presumed = state === 'unchecked' && this.#suspect(record.authorId)
       if (presumed) this.#presumed.push(record)
-      const lane = state === 'bad' || presumed ? forgedLaneOf(record.authorId) : record.authorId
+      const forged = state === 'bad' || presumed
+      const lane = forged || state === 'unsigned' ? forgedLaneOf(record.authorId) : record.authorId
       const bucket = this.#buckets.get(lane) ?? fullBucket(this.#limits, record.sentAt)
-      const after = spend(bucket, this.#limits, this.#bytesOf(record), record.sentAt)
+      const forgeries = forged ? (this.#forgeries.get(record.authorId) ?? 0) : 0
+      const after = forgeries < this.#forgeriesShown ? spend(bucket, this.#limits, this.#bytesOf(record), record.sentAt) : null
       if (after !== null) {
         this.#buckets.set(lane, after)
+        if (forged) this.#forgeries.set(record.authorId, forgeries + 1)
         shown.push(record)
-        if (state === 'unchecked' && !presumed) this.#noteUnchecked(record)
+        if (state === 'unchecked' && !presumed) this.#unchecked.push(record)
         continue
       }
       this.#buckets.set(lane, bucket)
-      if (state !== 'bad' && !presumed) this.#contested.add(record.authorId)
       const hidden = this.#hidden.get(lane)
       const count = (hidden?.count ?? 0) + 1
       this.#hidden.set(
@@ -171,29 +193,22 @@ export class LaneBudgets<R extends BudgetedRecord> {
   }
 
   /**
-   * The records shown unchecked in each lane that hid a record since the last call, and every
-   * record of a suspect author not checked yet: check their signatures, and if one lands in
-   * another lane than it was charged to (`presumedForged` tells which), admit everything again
-   * knowing it. Each record is handed out once.
+   * Every record of a suspect author not checked yet, and the records shown unchecked in their
+   * authors' lanes since the last call: check their signatures, and if one lands in another lane
+   * than it was charged to (`presumedForged` tells which), admit everything again knowing it.
+   * Each record is handed out once. What a lane hides is never handed out (a flood's excess).
    */
   doubted(): R[] {
     const doubted: R[] = this.#presumed
     this.#presumed = []
-    for (const authorId of this.#contested) {
-      doubted.push(...(this.#unchecked.get(authorId) ?? []))
-      this.#unchecked.delete(authorId)
-    }
-    this.#contested.clear()
+    for (const record of this.#unchecked) doubted.push(record)
+    this.#unchecked = []
     return doubted
   }
 
   /** Whether an unchecked `record` is charged as a forgery (its author is suspect). */
   presumedForged(record: R): boolean {
     return this.#suspect(record.authorId)
-  }
-
-  #noteUnchecked(record: R): void {
-    pushTo(this.#unchecked, record)
   }
 
   /** Hidden records per author so far (a live view; copy it to keep). */
@@ -206,16 +221,9 @@ export class LaneBudgets<R extends BudgetedRecord> {
 export type LaneArguments<R extends BudgetedRecord> =
   ConstructorParameters<typeof LaneBudgets<R>> extends [unknown, ...infer Rest] ? Rest : never
 
-/** The budgets of a room's authors for messages, each costing `recordBytes`. */
+/** The budgets of a room's authors for messages, each costing `recordBytes`; at most FORGERIES_SHOWN forgeries per id. */
 export class AuthorBudgets extends LaneBudgets<MessageRecord> {
-  constructor(...args: LaneArguments<MessageRecord>) {
-    super(recordBytes, ...args)
+  constructor(...[limits, stateOf, suspect, forgeriesShown = FORGERIES_SHOWN]: LaneArguments<MessageRecord>) {
+    super(recordBytes, limits, stateOf, suspect, forgeriesShown)
   }
-}
-
-/** Adds `record` to its author's list in `lists`. */
-function pushTo<R extends BudgetedRecord>(lists: Map<string, R[]>, record: R): void {
-  const list = lists.get(record.authorId)
-  if (list === undefined) lists.set(record.authorId, [record])
-  else list.push(record)
 }

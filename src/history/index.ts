@@ -36,6 +36,7 @@ export {
   AUTHOR_BUDGET,
   AuthorBudgets,
   LaneBudgets,
+  FORGERIES_SHOWN,
   forgedLaneOf,
   fullBucket,
   recordBytes,

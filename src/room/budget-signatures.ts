@@ -1,8 +1,9 @@
 // What the room knows of its records' signatures when it budgets them (history/author-budget.ts):
 // what needs no crypto at once, and the checks of the records the budgets doubt, a few at a time.
 //
-// A record whose key is not its claimed author's (the author id is the key's fingerprint), or
-// that carries no signature, is bad without a check; anything else is unchecked until checked.
+// A record whose key is not its claimed author's (the author id is the key's fingerprint) is bad
+// without a check, and one that carries no signature or key is unsigned; anything else is
+// unchecked until checked (or signed on this page: its own records are good).
 // One instance per kind of record: messages and annotations (MESSAGE_SIGNING, ANNOTATION_SIGNING).
 import type { AnnotationRecord, LaneBudgets, MessageRecord, SignatureState } from '../history/index.js'
 import { annotationBytes, messageBytes, userIdOf, verifySigned } from '../identity/index.js'
@@ -65,7 +66,7 @@ export class BudgetSignatures<R extends SignedRecord> {
   /** What is known of `record`'s signature now; never waits. */
   stateOf = (record: R): SignatureState => {
     const { publicKey, signature } = record
-    if (publicKey === undefined || signature === undefined) return 'bad'
+    if (publicKey === undefined || signature === undefined) return 'unsigned'
     if (userIdOf(publicKey) !== record.authorId) return 'bad'
     const checked = this.#checked.get(signature)
     if (checked === undefined) return 'unchecked'
@@ -76,6 +77,14 @@ export class BudgetSignatures<R extends SignedRecord> {
 
   /** Whether a check found a forgery under `authorId`: the budgets then doubt what they hide of that author too. */
   suspect = (authorId: string): boolean => this.#forgedAuthors.has(authorId)
+
+  /**
+   * Notes `record` as good without a check: this page signed it (Room.send). Under an id that
+   * forgeries claim, its records are charged as forged until checked; the page's own are not.
+   */
+  vouch(record: R): void {
+    if (record.publicKey !== undefined && userIdOf(record.publicKey) === record.authorId) this.#remember(record, 'good')
+  }
 
   /** Checks the signatures of `records`, CHECKS_AT_ONCE at a time; resolves to whether each is good, in order. */
   async check(records: readonly R[]): Promise<boolean[]> {

@@ -385,6 +385,8 @@ export class Room {
     let record: MessageRecord
     try {
       record = author.signer === null ? unsigned : await signed(unsigned, author.signer, this.topic)
+      // Signed here, so good: even under an id that forgeries claim, it shows without a check.
+      if (author.signer !== null) this.#signatures.vouch(record)
       // A local transaction: the deferred source passes it to the transport and storage as it ends.
       if (!this.#closed) appendMessage(this.#doc, record, this)
     } finally {

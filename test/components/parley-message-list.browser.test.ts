@@ -210,6 +210,46 @@ describe('parley-message-list', () => {
     await expect.poll(() => jump().elements()).toEqual([])
   })
 
+  it('announces a verified message that lands above the view while it follows the newest, and takes the reader up to it', async () => {
+    const list = await mountSized(manyMessages(2000))
+    const scroller = log().element() as HTMLElement
+    const above = () => page.getByRole('button', { name: /above/ })
+    const forged = (id: string) => id.startsWith('forged')
+    list.verdictOf = (record) => (forged(record.id) ? 'unverified' : 'verified')
+    // Arrives in one batch with fifty forgeries after it: the newest are drawn, it is not.
+    const buried = message('buried', 'Bo', 'under the forgeries')
+    const forgeries = Array.from({ length: 50 }, (_, n) => message(`forged-${n}`, 'Ann', `forged ${n}`))
+    list.arrivals = [buried, ...forgeries]
+    list.messages = [...list.messages, buried, ...forgeries]
+    await expect.element(above()).toHaveTextContent('1 new message above')
+    expect(shown(list)).not.toContain('Bo: under the forgeries')
+    // The log still follows the newest; more arriving at the bottom, in view, is not news from above.
+    const newest = message('newest', 'Cy', 'at the bottom')
+    list.arrivals = [newest]
+    list.messages = [...list.messages, newest]
+    await expect.poll(() => shown(list).at(-1)).toBe('Cy: at the bottom')
+    await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
+    // One written concurrently with a thousand before the newest lands among them: announced too.
+    const concurrent = message('concurrent', 'Dee', 'written offline')
+    list.arrivals = [concurrent]
+    list.messages = [...list.messages.slice(0, 1000), concurrent, ...list.messages.slice(1000)]
+    await expect.element(above()).toHaveTextContent('2 new messages above')
+    // Up to the oldest of them, highlighted; the button is gone.
+    await above().click()
+    await expect.poll(() => shown(list)).toContain('Dee: written offline')
+    await expect.poll(() => above().elements()).toEqual([])
+    const article = [...(list.shadowRoot?.querySelectorAll('article') ?? [])].find((each) => each.textContent?.includes('written offline'))
+    expect(article?.classList.contains('hit')).toBe(true)
+    // A forgery landing above is not announced.
+    list.scrollToNewest()
+    await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
+    const hidden = message('forged-late', 'Ann', 'forged, late')
+    list.arrivals = [hidden]
+    list.messages = [...list.messages.slice(0, 1500), hidden, ...list.messages.slice(1500)]
+    await list.updateComplete
+    expect(above().elements()).toEqual([])
+  })
+
   it('follows a message that arrives right after the user scrolled back down, before the scroll event', async () => {
     // Scroll events wait for the next frame; a message can be drawn in between (a CI run did so).
     const list = await mountSized(manyMessages(100))

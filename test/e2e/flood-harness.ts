@@ -127,6 +127,11 @@ export async function probeFlood(context: BrowserContext, prefix: string): Promi
   await context.addInitScript(`(${PROBE_SCRIPT})(${JSON.stringify(prefix)})`)
 }
 
+/** Installs the probe of `probeFlood` in a page already loaded (its long tasks from now on). */
+export async function watchFlood(page: Page, prefix: string): Promise<void> {
+  await page.evaluate(`(${PROBE_SCRIPT})(${JSON.stringify(prefix)})`)
+}
+
 const PROBE_SCRIPT = `function (prefix) {
   const probe = { longestTaskMs: 0, longTasks: 0, longTaskMs: 0, rendered: {}, held: {} }
   window.floodProbe = probe
@@ -153,7 +158,8 @@ const PROBE_SCRIPT = `function (prefix) {
     new MutationObserver(() => scan(list.shadowRoot)).observe(list.shadowRoot, { childList: true, subtree: true, characterData: true })
     scan(list.shadowRoot)
   }
-  document.addEventListener('DOMContentLoaded', watch)
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', watch)
+  else watch()
 }`
 
 /** What the probe saw. */

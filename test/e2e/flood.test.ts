@@ -4,13 +4,29 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import type { MessageRecord } from '../../src/history/index.js'
-import { FLOODER_NAME, FlooderProcess } from './flood-harness.js'
+import { FLOODER_NAME, FlooderProcess, floodProbe, watchFlood } from './flood-harness.js'
 import { expectMessages, joinRoom, roomUrl, sendMessage, shownMessages, shownNotices, uniqueRoom, useChatStack } from './harness.js'
 
 const stack = useChatStack(2)
 /** Messages the flooder writes: enough to trip every budget, small enough for a test. */
 const FLOOD_COUNT = 3000
 const HIDDEN_NOTICE = new RegExp(`^[\\d,]+ messages from ${FLOODER_NAME} hidden$`)
+/** Forgeries the burial test's flooder writes: as many as the benchmark's (bench/flood.ts). */
+const FORGED_FLOOD_COUNT = 20_000
+/**
+ * How often Alice and Bob take turns to write while the forgeries come, in ms: a lively chat, so
+ * that many messages meet the flood's first seconds (each person stays within their budget).
+ */
+const TURN_MS = 200
+/**
+ * The burial test's flooder runs at this niceness, as in the benchmark that found the burial
+ * (`--flooder-nice 19`): as if on a machine of its own, it does not slow the pages' intake.
+ */
+const FORGER_NICE = 19
+/** Messages Alice and Bob write at least, even if the flood ends sooner. */
+const MIN_TURNS = 30
+/** What every message Alice and Bob write in the burial test starts with (what the probe watches for). */
+const TURN_PREFIX = 'turn '
 
 /** The messages the room of `page`'s chat shows (drawn or not), as the element hands them out. */
 async function roomMessages(page: Page): Promise<MessageRecord[]> {
@@ -27,9 +43,13 @@ async function heldRecords(page: Page): Promise<number> {
 
 /**
  * Alice and Bob in a new room, having said hello, and a flooder linked to both and holding the
- * room's one message; page errors are collected. The caller closes the flooder and the pages.
+ * room's one message (its process at niceness `nice`); page errors are collected. The caller
+ * closes the flooder and the pages.
  */
-async function roomWithFlooder(label: string): Promise<{ alice: Page; bob: Page; pageErrors: string[]; flooder: FlooderProcess }> {
+async function roomWithFlooder(
+  label: string,
+  nice = 0,
+): Promise<{ alice: Page; bob: Page; pageErrors: string[]; flooder: FlooderProcess }> {
   const room = uniqueRoom(label)
   const url = roomUrl(stack.site.url, stack.signaling.url, room)
   const alice = await joinRoom(stack.browsers[0], url, 'Alice')
@@ -39,7 +59,7 @@ async function roomWithFlooder(label: string): Promise<{ alice: Page; bob: Page;
   await sendMessage(alice, 'hello')
   await expectMessages(bob, ['Alice: hello'])
   // In a process of its own: Node's WebRTC may crash it when the pages drop its links.
-  const flooder = await FlooderProcess.start({ room, signalingUrl: stack.signaling.url })
+  const flooder = await FlooderProcess.start({ room, signalingUrl: stack.signaling.url }, nice)
   try {
     await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(2)
     await expect.poll(() => flooder.messages(), { timeout: 15_000 }).toBe(1)
@@ -124,6 +144,50 @@ describe('a flooding peer', () => {
         [],
       )
       expect((await forged()).length).toBeLessThan(FLOOD_COUNT / 2)
+      expect(pageErrors).toEqual([])
+    } finally {
+      await flooder.close()
+    }
+    await Promise.all([alice.close(), bob.close()])
+  })
+
+  it('cannot bury what a person writes during a forged flood: every message is drawn on the other page', { timeout: 300_000 }, async () => {
+    const { alice, bob, pageErrors, flooder } = await roomWithFlooder('forged-burial', FORGER_NICE)
+    try {
+      // Each page notes when a line starting with the prefix enters its log (the DOM), and when
+      // its room hands such a message to the chat.
+      await Promise.all([watchFlood(alice, TURN_PREFIX), watchFlood(bob, TURN_PREFIX)])
+      let flooded = false
+      const flooding = flooder
+        .flood(FORGED_FLOOD_COUNT, 'Alice')
+        .catch(() => {})
+        .then(() => {
+          flooded = true
+        })
+      // Alice and Bob take turns while the forgeries come, as two people talking do.
+      const turns: Array<{ text: string; to: Page }> = []
+      for (let k = 0; !flooded || k < MIN_TURNS; k++) {
+        const started = Date.now()
+        const [from, to] = k % 2 === 0 ? [alice, bob] : [bob, alice]
+        const text = `${TURN_PREFIX}${k}`
+        turns.push({ text, to })
+        await sendMessage(from, text)
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + TURN_MS - Date.now())))
+      }
+      await flooding
+      await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(0)
+      // Each message was drawn on the other page: in the log where its reader looks (the newest,
+      // which the log follows), not held by the room above a run of forgeries nobody scrolls to.
+      const notDrawn = async () => {
+        const probes = new Map([alice, bob].map((page) => [page, floodProbe(page)]))
+        const missing: string[] = []
+        for (const { text, to } of turns) {
+          const probe = await probes.get(to)
+          if (probe?.rendered[text] === undefined) missing.push(`${text} (held: ${probe?.held[text] !== undefined})`)
+        }
+        return missing
+      }
+      await expect.poll(notDrawn, { timeout: 60_000, interval: 500 }).toEqual([])
       expect(pageErrors).toEqual([])
     } finally {
       await flooder.close()

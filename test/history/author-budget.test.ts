@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type * as Y from 'yjs'
 import {
   AuthorBudgets,
+  FORGERIES_SHOWN,
   forgedLaneOf,
   fullBucket,
   recordBytes,
@@ -142,6 +143,28 @@ describe('AuthorBudgets and forgeries', () => {
     expect(budgets.hidden.get(forgedLaneOf('user-alice'))).toEqual({ authorName: 'alice', count: 100 - LIMITS.messageBurst, forged: true })
     // Nothing to doubt: the author's lane hid nothing.
     expect(budgets.doubted()).toEqual([])
+  })
+
+  it('shows a few forgeries per claimed id, whatever times they claim, so they cannot fill the log', () => {
+    // Claimed a minute apart: far slower than a lane refills, so a rate alone would show them all.
+    const spaced = (prefix: string, count: number) =>
+      Array.from({ length: count }, (_, n) => ({ ...record('alice', n, 1000 + n * 60_000), id: `${prefix}-${n}` }))
+    const forged = spaced('forged', 100)
+    const real = record('alice', 100, 1000 + 100 * 60_000)
+    const budgets = new AuthorBudgets(LIMITS, (each) => (each.id.startsWith('forged') ? 'bad' : 'good'))
+    const shown = budgets.admit([...forged, real])
+    expect(shown).toEqual([...forged.slice(0, FORGERIES_SHOWN), real])
+    expect(budgets.hidden.get(forgedLaneOf('user-alice'))).toEqual({ authorName: 'alice', count: 100 - FORGERIES_SHOWN, forged: true })
+    // Records charged as forged until checked (a suspect id's) count alike.
+    const presumed = new AuthorBudgets(
+      LIMITS,
+      () => 'unchecked',
+      () => true,
+    ).admit(forged)
+    expect(presumed).toEqual(forged.slice(0, FORGERIES_SHOWN))
+    // Unsigned records (a stock client's) are not proven forged: the lane's rate alone applies.
+    const unsigned = spaced('unsigned', 100)
+    expect(new AuthorBudgets(LIMITS, () => 'unsigned').admit(unsigned)).toEqual(unsigned)
   })
 
   it('before any check, forgeries spend the author’s budget, and the budgets doubt what they showed', () => {

@@ -1,6 +1,6 @@
-// What the room's budgets know of signatures: bad without a check where no crypto is needed,
-// outcomes of checks remembered per record, and a signature copied onto other fields never
-// counted as good.
+// What the room's budgets know of signatures: bad (or unsigned) without a check where no crypto
+// is needed, outcomes of checks remembered per record, a signature copied onto other fields never
+// counted as good, and the page's own records good without a check.
 import { describe, expect, it } from 'vitest'
 import type { MessageRecord } from '../../src/history/index.js'
 import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
@@ -14,12 +14,13 @@ async function signedBy(keys: Awaited<ReturnType<typeof signerFor>>, text: strin
 }
 
 describe('BudgetSignatures', () => {
-  it('calls unsigned records and keys that are not the claimed id’s bad at once', async () => {
+  it('calls keys that are not the claimed id’s bad, and records without a signature or key unsigned, at once', async () => {
     const alice = await signerFor(await generateSigningKeys())
     const mallory = await signerFor(await generateSigningKeys())
     const signatures = new BudgetSignatures(TOPIC, MESSAGE_SIGNING)
     const real = await signedBy(alice, 'hello')
-    expect(signatures.stateOf({ ...real, signature: undefined })).toBe('bad')
+    expect(signatures.stateOf({ ...real, signature: undefined })).toBe('unsigned')
+    expect(signatures.stateOf({ ...real, publicKey: undefined })).toBe('unsigned')
     expect(signatures.stateOf({ ...real, publicKey: mallory.publicKey })).toBe('bad')
     expect(signatures.stateOf(real)).toBe('unchecked')
   })
@@ -40,5 +41,19 @@ describe('BudgetSignatures', () => {
     // A failed signature on other fields: not known, so checked again.
     expect(signatures.stateOf({ ...forged, text: 'forged again' })).toBe('unchecked')
     expect(await signatures.check([real])).toEqual([true])
+  })
+  it('takes records this page signed as good, under its own key only', async () => {
+    const alice = await signerFor(await generateSigningKeys())
+    const mallory = await signerFor(await generateSigningKeys())
+    const signatures = new BudgetSignatures(TOPIC, MESSAGE_SIGNING)
+    const own = await signedBy(alice, 'mine')
+    signatures.vouch(own)
+    expect(signatures.stateOf(own)).toBe('good')
+    // The same signature on other words is a copy, not this page's record.
+    expect(signatures.stateOf({ ...own, text: 'not mine' })).toBe('bad')
+    // A record claiming an id its key is not: vouching for it changes nothing.
+    const claimed = await signedBy(mallory, 'claimed', alice)
+    signatures.vouch({ ...claimed, publicKey: mallory.publicKey })
+    expect(signatures.stateOf({ ...claimed, publicKey: mallory.publicKey })).toBe('bad')
   })
 })

@@ -2,7 +2,7 @@
 // hands out. Another peer's writes arrive as Yjs updates applied to the room's document.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { forgedLaneOf, keysOf, messagesOf, type MessageRecord } from '../../src/history/index.js'
+import { FORGERIES_SHOWN, forgedLaneOf, keysOf, messagesOf, type MessageRecord } from '../../src/history/index.js'
 import { fromBase64url, generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
 import { Room, type Author } from '../../src/room/index.js'
 
@@ -117,6 +117,34 @@ describe('Room.stats', () => {
   })
 })
 
+/**
+ * A room where Alice (signing) said hello, then a peer wrote `count` forgeries claiming her id
+ * and her real key, signed by another key (only a check tells), claiming the times `sentAt` gives.
+ */
+async function aliceAndAForger(
+  count: number,
+  sentAt: (n: number) => number,
+): Promise<{ room: Room; signer: Awaited<ReturnType<typeof signerFor>>; author: Author }> {
+  const { room, peer } = openRoom()
+  const signer = await signerFor(await generateSigningKeys())
+  const forger = await signerFor(await generateSigningKeys())
+  const author: Author = { name: 'Alice', userId: signer.userId, signer }
+  await room.send(author, 'hello', 1000)
+  const forgeries = Array.from({ length: count }, (_, n) => {
+    const unsigned = {
+      id: `forged-${n}`,
+      authorId: signer.userId,
+      authorName: 'Alice',
+      text: `forged ${n}`,
+      sentAt: sentAt(n),
+      publicKey: signer.publicKey,
+    }
+    return forger.sign(messageBytes(room.topic, unsigned)).then((signature) => ({ ...unsigned, signature }))
+  })
+  for (const forged of await Promise.all(forgeries)) messagesOf(peer).push([forged])
+  return { room, signer, author }
+}
+
 describe('Room.hidden', () => {
   it('shows an author only as fast as a person writes, and counts the rest', () => {
     const { room, peer } = openRoom()
@@ -132,24 +160,7 @@ describe('Room.hidden', () => {
   })
 
   it('gives an author back what forgeries under their id spent, once their signatures fail', { timeout: 30_000 }, async () => {
-    const { room, peer } = openRoom()
-    const signer = await signerFor(await generateSigningKeys())
-    const forger = await signerFor(await generateSigningKeys())
-    const author: Author = { name: 'Alice', userId: signer.userId, signer }
-    await room.send(author, 'hello', 1000)
-    // Alice's id and her real key, signed by someone else: only a check of the signature tells.
-    const forgeries = Array.from({ length: 300 }, (_, n) => {
-      const unsigned = {
-        id: `forged-${n}`,
-        authorId: signer.userId,
-        authorName: 'Alice',
-        text: `forged ${n}`,
-        sentAt: 2000 + n,
-        publicKey: signer.publicKey,
-      }
-      return forger.sign(messageBytes(room.topic, unsigned)).then((signature) => ({ ...unsigned, signature }))
-    })
-    for (const forged of await Promise.all(forgeries)) messagesOf(peer).push([forged])
+    const { room, signer, author } = await aliceAndAForger(300, (n) => 2000 + n)
     await room.send(author, 'still here', 3000)
     await room.send(author, 'and here', 4000)
     await vi.waitFor(() => expect(room.hidden.has(signer.userId)).toBe(false), { timeout: 20_000 })
@@ -157,6 +168,19 @@ describe('Room.hidden', () => {
     expect(texts.filter((text) => !text.startsWith('forged'))).toEqual(['hello', 'still here', 'and here'])
     expect(texts.filter((text) => text.startsWith('forged')).length).toBeLessThan(100)
     expect(room.hidden.get(forgedLaneOf(signer.userId))?.forged).toBe(true)
+  })
+})
+
+describe('Room.hidden under a forged flood', () => {
+  it('shows a few forgeries under an id and counts the rest, and the page’s own messages at once', { timeout: 30_000 }, async () => {
+    // Claimed a second apart, slower than a lane refills: a rate alone would show every one.
+    const { room, signer, author } = await aliceAndAForger(200, (n) => 2000 + n * 1000)
+    const forgedShown = () => room.messages.filter((message) => message.text.startsWith('forged')).length
+    await vi.waitFor(() => expect(room.hidden.get(forgedLaneOf(signer.userId))?.count).toBe(200 - FORGERIES_SHOWN), { timeout: 20_000 })
+    expect(forgedShown()).toBe(FORGERIES_SHOWN)
+    // Alice's id is suspect now, yet what this page signs shows as it is written, not after a check.
+    await room.send(author, 'still me', 300_000)
+    expect(room.messages.at(-1)?.text).toBe('still me')
   })
 })
 
