@@ -94,6 +94,8 @@ export class ParleyMessageList extends LitElement {
     sharedStyles,
     css`
     :host { display: flex; flex-direction: column; min-height: 0; position: relative; }
+    /* The log and the buttons over it: the buttons sit on the log, below the search form when it shows. */
+    .view { position: relative; flex: 1 1 auto; min-height: 0; display: flex; flex-direction: column; }
     .log { position: relative; flex: 1 1 auto; min-height: 0; overflow-y: auto; padding: 0.5rem 1rem; box-sizing: border-box; overflow-anchor: none; }
     .log:focus-visible { outline-offset: -2px; }
     article { padding: 0.35rem 0; }
@@ -716,6 +718,7 @@ export class ParleyMessageList extends LitElement {
     const now = Date.now()
     return html`
       ${this.searching ? this.#renderSearch() : nothing}
+      <div class="view">
       <div class="log" part="log" role="log" aria-label="Messages" tabindex=${this.messages.length === 0 ? '0' : '-1'}
         @scroll=${this.#onScroll} @keydown=${this.#onLogKey} @focusin=${this.#onFocusIn}>
         ${count === 0 ? html`<div class="empty">No messages yet. Say hello!</div>` : ''}
@@ -730,7 +733,6 @@ export class ParleyMessageList extends LitElement {
         )}</div>
         <div aria-hidden="true" style=${safeStyle({ height: pixels(below) })}></div>
       </div>
-      <span id="message-keys" class="visually-hidden">${MESSAGE_KEYS_HINT}</span>
       ${this.#renderMissed()}
       ${
         this.unseen > 0 || this.far
@@ -738,7 +740,9 @@ export class ParleyMessageList extends LitElement {
               this.unseen > 0 ? `${this.unseen} new ${this.unseen === 1 ? 'message' : 'messages'}` : 'Jump to newest'
             } <span aria-hidden="true">↓</span></button>`
           : nothing
-      }`
+      }
+      </div>
+      <span id="message-keys" class="visually-hidden">${MESSAGE_KEYS_HINT}</span>`
   }
 
   /** The button up to new messages that landed above the view, if any is verified. */

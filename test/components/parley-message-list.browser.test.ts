@@ -250,6 +250,23 @@ describe('parley-message-list', () => {
     expect(above().elements()).toEqual([])
   })
 
+  it('keeps the button up to a message above on the log, below the search form', async () => {
+    const list = await mountSized(manyMessages(200))
+    list.verdictOf = (record) => (record.id.startsWith('forged') ? 'unverified' : 'verified')
+    const buried = message('buried', 'Bo', 'under the forgeries')
+    const forgeries = Array.from({ length: 50 }, (_, n) => message(`forged-${n}`, 'Ann', `forged ${n}`))
+    await list.openSearch()
+    list.arrivals = [buried, ...forgeries]
+    list.messages = [...list.messages, buried, ...forgeries]
+    const above = page.getByRole('button', { name: /above/ })
+    await expect.element(above).toHaveTextContent('1 new message above')
+    const form = list.shadowRoot?.querySelector('form.search')
+    expect(form).toBeTruthy()
+    expect((above.element() as HTMLElement).getBoundingClientRect().top).toBeGreaterThanOrEqual(
+      form?.getBoundingClientRect().bottom ?? Infinity,
+    )
+  })
+
   it('follows a message that arrives right after the user scrolled back down, before the scroll event', async () => {
     // Scroll events wait for the next frame; a message can be drawn in between (a CI run did so).
     const list = await mountSized(manyMessages(100))
