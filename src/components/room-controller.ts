@@ -7,6 +7,7 @@ import {
   annotate,
   annotationVerdict,
   messageVerdict,
+  messageVerdictKey,
   unannotated,
   type AnnotatedMessage,
   type Author,
@@ -51,10 +52,13 @@ export class RoomController implements ReactiveController {
   /** Index in `messages` of the message with this id, or -1 (to jump to what a reply quotes). */
   indexOf = (id: string): number => this.room?.indexOf(id) ?? -1
   #host: ReactiveControllerHost
-  #verdicts = new VerdictCache(() => {
+  #verdicts = new VerdictCache((key, verdict) => {
+    this.#checked(key, verdict)
     this.#verdictsSettled = true
     this.#scheduleRedraw()
   })
+  /** Messages whose signature check is under way, by verdict key (see #checked). */
+  #checking = new Map<string, MessageRecord>()
   /** Whether verdicts settled since the last redraw. */
   #verdictsSettled = false
   #lease: RoomLease | null = null
@@ -170,7 +174,22 @@ export class RoomController implements ReactiveController {
 
   #verdict(message: MessageRecord): Verdict {
     const room = this.room
-    return room === null ? 'pending' : messageVerdict(this.#verdicts, room.topic, message)
+    if (room === null) return 'pending'
+    const verdict = messageVerdict(this.#verdicts, room.topic, message)
+    if (verdict === 'pending') this.#checking.set(messageVerdictKey(room.topic, message), message)
+    return verdict
+  }
+
+  /**
+   * A check settled: a message that VERIFIED as its author's ends their typing mark at once
+   * (RoomPresence.spoke), before its verified author is drawn; their own stopped-typing state
+   * may come a frame or more later. A forged or unverified one ends nothing.
+   */
+  #checked(key: string, verdict: Verdict): void {
+    const message = this.#checking.get(key)
+    if (message === undefined) return
+    this.#checking.delete(key)
+    if (verdict === 'verified') this.room?.presence.spoke(message.authorId, message.sentAt)
   }
 
   hostConnected(): void {
@@ -288,6 +307,7 @@ export class RoomController implements ReactiveController {
   #close(): void {
     this.#stopListening?.()
     this.#hiddenNotices = new Map()
+    this.#checking = new Map()
     this.#stopListening = null
     this.#lease?.release()
     this.#lease = null
