@@ -1,5 +1,6 @@
-// RoomPresence and the room's messages in flight: a state asked for while a message is being
-// signed (the typing state a send ends) is signed and published only after the message has left.
+// RoomPresence and the room's messages: a state asked for while a message is being signed (the
+// typing state a send ends) is signed and published only after the message has left, and a
+// verified message from a typing user ends their typing mark (spoke).
 import { describe, expect, it } from 'vitest'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
@@ -7,6 +8,7 @@ import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protoc
 import { generateSigningKeys, signerFor, type Signer } from '../../src/identity/index.js'
 import type { MemberMeta } from '../../src/membership/members.js'
 import { RoomPresence } from '../../src/membership/room-presence.js'
+import { TYPING_ENDED_MAX_MS, TYPING_ENDED_RECENT_MS } from '../../src/membership/typing-ended.js'
 
 /** The typing flag this tab publishes in its awareness state, if any. */
 function publishedTyping(awareness: Awareness): boolean | undefined {
@@ -286,6 +288,83 @@ describe('RoomPresence and rumors of a tab lost (liveness without a link)', () =
       older.destroy()
       other.destroy()
       borrowed.destroy()
+    }
+  })
+})
+
+describe('RoomPresence when a verified message from a typing user arrives', () => {
+  /** Alice typing as Bob sees her; her later states reach him only while `open` is true (a late stopped-typing state). */
+  async function aliceTyping() {
+    const signer = await signerFor(await generateSigningKeys())
+    const aliceAwareness = new Awareness(new Y.Doc())
+    const bobAwareness = new Awareness(new Y.Doc())
+    const alice = new RoomPresence(aliceAwareness, 'topic')
+    const bob = new RoomPresence(bobAwareness, 'topic')
+    const aliceID = aliceAwareness.clientID
+    const link = { open: true }
+    aliceAwareness.on('update', () => {
+      if (!link.open) return
+      const update = encodeAwarenessUpdate(aliceAwareness, [aliceID])
+      const entries = [{ client: aliceID, clock: aliceAwareness.meta.get(aliceID)?.clock ?? 0, state: aliceAwareness.getLocalState() }]
+      if (bob.screenAwareness(entries)) applyAwarenessUpdate(bobAwareness, update, 'network')
+    })
+    await alice.join({ userId: signer.userId, name: 'Alice', signer })
+    alice.input()
+    await expect.poll(() => bob.view.typingLine).toBe('Alice is typing…')
+    const destroy = () => {
+      alice.destroy()
+      bob.destroy()
+    }
+    return { alice, bob, userId: signer.userId, link, destroy }
+  }
+
+  it('ends her typing mark at once while her own stopped-typing state is late, until her next state', async () => {
+    const { alice, bob, userId, link, destroy } = await aliceTyping()
+    try {
+      const views: string[] = []
+      bob.onChange((view) => views.push(`${view.typingLine}|${view.members.map((member) => member.typing)}`))
+      link.open = false
+      alice.stopTyping('send')
+      // History (claimed sent long ago) ends nothing, and tells no one.
+      bob.spoke(userId, Date.now() - TYPING_ENDED_RECENT_MS - 1)
+      expect(views).toEqual([])
+      bob.spoke(userId, Date.now())
+      expect(views).toEqual(['|false'])
+      bob.spoke(userId, Date.now()) // already ended: nothing more
+      expect(views).toEqual(['|false'])
+      // Her next keystroke is a new state: she shows typing again.
+      link.open = true
+      alice.input()
+      await expect.poll(() => bob.view.typingLine).toBe('Alice is typing…')
+    } finally {
+      destroy()
+    }
+  })
+
+  it('shows her typing again once the ended mark expires, if no state of hers came', async () => {
+    const { bob, userId, link, destroy } = await aliceTyping()
+    try {
+      link.open = false
+      const now = Date.now()
+      bob.spoke(userId, now, now - TYPING_ENDED_MAX_MS + 30)
+      expect(bob.view.typingLine).toBe('')
+      await expect.poll(() => bob.view.typingLine).toBe('Alice is typing…')
+    } finally {
+      destroy()
+    }
+  })
+
+  it("ends nothing of this tab's own user", async () => {
+    const { alice, bob, userId, destroy } = await aliceTyping()
+    try {
+      const views: string[] = []
+      alice.onChange((view) => views.push(view.typingLine))
+      alice.spoke(userId, Date.now())
+      bob.spoke('someone-else', Date.now())
+      expect(views).toEqual([])
+      expect(bob.view.typingLine).toBe('Alice is typing…')
+    } finally {
+      destroy()
     }
   })
 })
