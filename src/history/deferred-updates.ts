@@ -33,8 +33,12 @@ export type DeferredUpdateListener = (update: Uint8Array, origins: ReadonlySet<u
 export class DeferredUpdates {
   readonly #doc: Y.Doc
   readonly #listeners = new Set<DeferredUpdateListener>()
-  /** Listeners called after all of `#listeners` (storage: a change goes to the peers first). */
+  /** Listeners called after all of `#listeners`, once the page has drawn (storage: see `on`). */
   readonly #lastListeners = new Set<DeferredUpdateListener>()
+  /** Batches passed to `#listeners` and waiting for the draw to reach `#lastListeners`. */
+  #late: [Uint8Array, ReadonlySet<unknown>][] = []
+  /** Waiting for every batch to have reached `#lastListeners` (see whenPassed). */
+  #passedWaiters: (() => void)[] = []
   /** Per client, the first clock not yet passed on; null while nothing is pending. */
   #since: Map<number, number> | null = null
   #origins = new Set<unknown>()
@@ -62,8 +66,9 @@ export class DeferredUpdates {
 
   /**
    * Calls `listener` with each batch of changes; returns what removes it. Listeners run in the
-   * order they were added, except that those added with `last` run after all others (storage
-   * after the peers: an IndexedDB request costs a sender 0.3–1 ms before its message goes out).
+   * order they were added, except that those added with `last` get each batch after all others,
+   * once the page has drawn (storage after the peers: an IndexedDB request and its commit, in
+   * the CPU right after a send, delay the message's way over the data channel; see whenPassed).
    */
   on(listener: DeferredUpdateListener, options: { last?: boolean } = {}): () => void {
     const listeners = options.last === true ? this.#lastListeners : this.#listeners
@@ -71,8 +76,23 @@ export class DeferredUpdates {
     return () => listeners.delete(listener)
   }
 
-  /** Passes on what is pending now, whatever the budget (the tab is going away, or the room closes). */
+  /**
+   * Resolves once every change so far, including one still waiting for its budget, has reached
+   * the listeners added with `last` (storage: a send resolves once its message is stored).
+   */
+  whenPassed(): Promise<void> {
+    if (this.#since === null && this.#late.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#passedWaiters.push(resolve))
+  }
+
+  /** Passes on what is pending now, whatever the budget, to every listener (the tab is going away, or the room closes). */
   flush(): void {
+    this.#pass()
+    this.#passLate()
+  }
+
+  /** Passes on what is pending now, whatever the budget; the `last` listeners get it after the draw. */
+  #pass(): void {
     const since = this.#since
     if (since === null || this.#doc.isDestroyed) return
     const origins = this.#origins
@@ -83,22 +103,42 @@ export class DeferredUpdates {
     this.#since = null
     this.#origins = new Set()
     this.#local = false
-    if (this.#listeners.size === 0 && this.#lastListeners.size === 0) return
+    if (this.#listeners.size === 0 && this.#lastListeners.size === 0) {
+      this.#passLate()
+      return
+    }
     // Everything of the changed clients from where they were; of the others, nothing.
     const known = Y.decodeStateVector(Y.encodeStateVector(this.#doc))
     for (const [client, clock] of since) known.set(client, clock)
     const update = Y.encodeStateAsUpdate(this.#doc, Y.encodeStateVector(known))
     for (const listener of this.#listeners) listener(update, origins)
-    for (const listener of this.#lastListeners) listener(update, origins)
+    if (this.#lastListeners.size === 0) {
+      this.#passLate()
+      return
+    }
+    this.#late.push([update, origins])
+    if (this.#late.length === 1) afterDraw(() => this.#passLate())
+  }
+
+  /** Gives the `last` listeners every batch waiting for them, and tells whoever waits. */
+  #passLate(): void {
+    const late = this.#late
+    this.#late = []
+    for (const [update, origins] of late) for (const listener of this.#lastListeners) listener(update, origins)
+    if (this.#since !== null) return // a batch still waits for its budget
+    const waiters = this.#passedWaiters
+    this.#passedWaiters = []
+    for (const resolve of waiters) resolve()
   }
 
   destroy(): void {
     this.#doc.off('afterTransactionCleanup', this.#onTransaction)
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
+    this.#since = null
+    this.#passLate()
     this.#listeners.clear()
     this.#lastListeners.clear()
-    this.#since = null
   }
 
   #onTransaction = (transaction: Y.Transaction): void => {
@@ -133,7 +173,7 @@ export class DeferredUpdates {
     const tokenWaitMs = (1 - this.#available(now)) * MIN_BATCH_INTERVAL_MS
     const spacingWaitMs = this.#local ? 0 : this.#flushedAt + MIN_BATCH_INTERVAL_MS - now
     const waitMs = Math.max(tokenWaitMs, spacingWaitMs)
-    if (waitMs <= 0) this.flush()
+    if (waitMs <= 0) this.#pass()
     else this.#wakeAt(now + waitMs)
   }
 
@@ -154,20 +194,26 @@ export class DeferredUpdates {
     )
   }
 
-  /** Tries once the page has drawn: after the next frame, or in the next task where none come. */
+  /** Tries once the page has drawn. */
   #afterDraw(): void {
     if (this.#awaitingDraw) return
     this.#awaitingDraw = true
-    const run = (): void => {
+    afterDraw(() => {
       this.#awaitingDraw = false
       this.#attempt()
-    }
-    // A hidden page draws no frames, and its timers may wait a minute: a message-channel task
-    // runs at once there.
-    const visible = typeof document !== 'undefined' && document.visibilityState === 'visible' && typeof requestAnimationFrame === 'function'
-    if (visible) requestAnimationFrame(() => nextTask(run))
-    else nextTask(run)
+    })
   }
+}
+
+/**
+ * Runs `callback` once the page has drawn: in a task after the next frame, or in the next task
+ * where none come. A hidden page draws no frames, and its timers may wait a minute: a
+ * message-channel task runs at once there.
+ */
+export function afterDraw(callback: () => void): void {
+  const visible = typeof document !== 'undefined' && document.visibilityState === 'visible' && typeof requestAnimationFrame === 'function'
+  if (visible) requestAnimationFrame(() => nextTask(callback))
+  else nextTask(callback)
 }
 
 /** Runs `callback` in a task of its own, untouched by timer throttling. */

@@ -43,7 +43,7 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates):
   let db: IDBDatabase | null = null
   /** The latest write's commit; IndexedDB commits a store's read-write transactions in order. */
   let lastWrite: Promise<void> = Promise.resolve()
-  // Last: a change made here goes to the peers first, then to the disk (in the same task).
+  // Last: a change made here goes to the peers first, then to the disk once the page has drawn.
   const stopStoring = changes.on(
     (update, origins) => {
       const onlyLoaded = origins.size === 1 && origins.has(origin)
@@ -82,7 +82,8 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates):
     })
   return {
     whenLoaded,
-    whenStored: () => whenLoaded.then(() => lastWrite),
+    // The store gets a batch once the page has drawn (deferred-updates.ts): wait for it first.
+    whenStored: () => whenLoaded.then(() => changes.whenPassed()).then(() => lastWrite),
     destroy() {
       stopStoring()
       db?.close()

@@ -14,5 +14,5 @@ export {
 export { CARRIED_GOODBYE_FIELD, encodeAwarenessEntries } from './held-states.js'
 export { admitEntry, recordProven, shownState, type AwarenessUpdateEntry, type ProvenTab, type ProvenTabs } from './proven-tabs.js'
 export { RoomPresence, type PresenceListener, type PresenceUser, type PresenceView } from './room-presence.js'
-export { VerdictCache, messageVerdict, presenceVerdict, type SignedClaim, type Verdict } from './verdicts.js'
+export { VerdictCache, messageVerdict, messageVerdictKey, presenceVerdict, type SignedClaim, type Verdict } from './verdicts.js'
 export { annotationVerdict } from './annotation-verdicts.js'

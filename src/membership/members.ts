@@ -53,6 +53,9 @@ export interface Member {
 /** Judges one tab's claim to be its user (the room checks signatures). */
 export type MetaVerdict = (key: string, meta: Meta<MemberMeta>) => Verdict
 
+/** Whether a tab is shown typing (its state's flag, unless a verified message from its user ended it: typing-ended.ts). */
+export type TypingOf = (meta: Meta<MemberMeta>) => boolean
+
 /** A line in the log about presence: "Carol joined", "Carol left". */
 export interface PresenceNotice {
   key: string
@@ -104,11 +107,16 @@ function byClaim(
  * signature that does not verify) are one 'unverified' member of their own, after that user's
  * entry: an impostor neither joins the real user's entry nor taints it.
  */
-export function membersOf(state: PresenceState<MemberMeta>, selfKey: string | undefined, verdictOf: MetaVerdict): Member[] {
+export function membersOf(
+  state: PresenceState<MemberMeta>,
+  selfKey: string | undefined,
+  verdictOf: MetaVerdict,
+  typingOf: TypingOf = (meta) => meta.typing,
+): Member[] {
   const members: Member[] = []
-  const entry = (key: string, metas: readonly MemberMeta[], verdict: Verdict, isSelf: boolean): Member => {
+  const entry = (key: string, metas: readonly Meta<MemberMeta>[], verdict: Verdict, isSelf: boolean): Member => {
     const { name } = nameOf(metas)
-    return { key, name, color: colorFor(key), tabs: metas.length, typing: metas.some((meta) => meta.typing), isSelf, verdict }
+    return { key, name, color: colorFor(key), tabs: metas.length, typing: metas.some(typingOf), isSelf, verdict }
   }
   for (const [key, { metas }] of state) {
     const { claimed, failed } = byClaim(key, metas, verdictOf)
@@ -126,15 +134,20 @@ export function membersOf(state: PresenceState<MemberMeta>, selfKey: string | un
  * "Bob is typing…" and the like, for everyone but oneself. A tab whose claim failed types as
  * "⚠ Bob (unverified)"; one whose claim is still being checked is not named yet.
  */
-export function typingLineOf(state: PresenceState<MemberMeta>, selfKey: string | undefined, verdictOf: MetaVerdict): string {
+export function typingLineOf(
+  state: PresenceState<MemberMeta>,
+  selfKey: string | undefined,
+  verdictOf: MetaVerdict,
+  typingOf: TypingOf = (meta) => meta.typing,
+): string {
   const names: string[] = []
   for (const [key, { metas }] of state) {
     const { claimed, failed } = byClaim(key, metas, verdictOf)
     const proven = claimed.filter((meta) => verdictOf(key, meta) === 'verified')
-    if (key !== selfKey && proven.some((meta) => meta.typing)) names.push(nameOf(proven).name)
+    if (key !== selfKey && proven.some(typingOf)) names.push(nameOf(proven).name)
     // As in the members list, failed claims of one's own key are someone else if this tab's claim holds.
     const impostor = key !== selfKey || claimed.length > 0
-    if (impostor && failed.some((meta) => meta.typing)) names.push(unverifiedName(nameOf(failed).name))
+    if (impostor && failed.some(typingOf)) names.push(unverifiedName(nameOf(failed).name))
   }
   return typingLine(names)
 }

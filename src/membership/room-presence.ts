@@ -1,6 +1,7 @@
 // This tab's presence in a room: tracks the user with Parley's meta, signed afresh with every
 // change (with a goodbye signed ahead of need), drives the typing flag (transitions only), and
-// reports members and join/leave notices.
+// reports members, who is typing (a verified message from a user ends their typing mark), and
+// join/leave notices.
 import { applyAwarenessUpdate, type Awareness } from 'y-protocols/awareness'
 import {
   TYPING_IDLE,
@@ -29,7 +30,9 @@ import {
   type MetaVerdict,
   type PresenceNotice,
   type StateByClaim,
+  type TypingOf,
 } from './members.js'
+import { NO_ENDED_TYPING, endTyping, nextExpiry, stillEnded, typingShown, type EndedTyping } from './typing-ended.js'
 import {
   clockFor,
   encodeAwarenessEntries,
@@ -102,6 +105,10 @@ export class RoomPresence {
   #typingTimer: ReturnType<typeof setTimeout> | null = null
   /** Settles the held states again when a carried goodbye stops waiting (see held-states.ts). */
   #settleTimer: ReturnType<typeof setTimeout> | null = null
+  /** Other tabs' typing marks that a verified message from their user ended (see spoke). */
+  #ended: EndedTyping = NO_ENDED_TYPING
+  /** Redraws the view when the first ended mark expires. */
+  #endedTimer: ReturnType<typeof setTimeout> | null = null
   #since = Number.POSITIVE_INFINITY
   /** Who this tab shows itself as; null before join() and after leave(). */
   #user: PresenceUser | null = null
@@ -161,7 +168,10 @@ export class RoomPresence {
   get view(): PresenceView {
     const state = this.#shown()
     const key = this.#presence.key
-    return { members: membersOf(state, key, this.#verdictOf), typingLine: typingLineOf(state, key, this.#verdictOf) }
+    const now = Date.now()
+    const ended = this.#ended
+    const typingOf: TypingOf = (meta) => typingShown(meta, ended, now)
+    return { members: membersOf(state, key, this.#verdictOf, typingOf), typingLine: typingLineOf(state, key, this.#verdictOf, typingOf) }
   }
 
   /**
@@ -302,6 +312,26 @@ export class RoomPresence {
     this.#apply(why === 'send' ? typingOnSend(this.#typing) : typingOnBlur(this.#typing))
   }
 
+  /**
+   * A message by user `authorId`, claimed sent at `sentAt`, whose signature VERIFIED as theirs:
+   * their tabs shown typing are shown as not typing from now, until their next state (at most
+   * TYPING_ENDED_MAX_MS), so the receiver never shows "Alice is typing…" beside her message
+   * while her own stopped-typing state is still on its way. Only for a verified message (a
+   * forgery under her id, or one still being checked, must not touch her mark: a forged flood
+   * would redraw the typing line per forgery), not for this tab's own user (its tab publishes
+   * its own state) or history (typing-ended.ts). The caller checks the signature.
+   */
+  spoke(authorId: string, sentAt: number, now = Date.now()): void {
+    if (this.#destroyed || authorId === this.#presence.key) return
+    const raw = this.#presence.state.get(authorId)
+    if (raw === undefined || !raw.metas.some((meta) => meta.typing)) return
+    const ended = endTyping(this.#ended, this.#shown(), authorId, sentAt, now)
+    if (ended === this.#ended) return
+    this.#ended = ended
+    this.#scheduleEndedExpiry()
+    this.#emit()
+  }
+
   /** Listens for presence changes; returns an unsubscribe function. */
   onChange(listener: PresenceListener): () => void {
     this.#listeners.add(listener)
@@ -325,6 +355,7 @@ export class RoomPresence {
     this.#user = null
     if (this.#typingTimer !== null) clearTimeout(this.#typingTimer)
     if (this.#settleTimer !== null) clearTimeout(this.#settleTimer)
+    if (this.#endedTimer !== null) clearTimeout(this.#endedTimer)
     this.#listeners.clear()
     this.#goodbyeListeners.clear()
     this.#stop()
@@ -379,6 +410,22 @@ export class RoomPresence {
 
   /** A verdict as far as known, starting no check: one not started yet reads as pending. */
   readonly #knownVerdictOf: MetaVerdict = (key, meta) => knownPresenceVerdict(this.#verdicts, this.#topic, key, meta) ?? 'pending'
+
+  /** Redraws the view when the first ended mark expires (its state shows typing again). */
+  #scheduleEndedExpiry(): void {
+    if (this.#endedTimer !== null) clearTimeout(this.#endedTimer)
+    this.#endedTimer = null
+    const expiry = nextExpiry(this.#ended)
+    if (expiry === undefined) return
+    this.#endedTimer = setTimeout(
+      () => {
+        this.#endedTimer = null
+        this.#emit()
+        this.#scheduleEndedExpiry()
+      },
+      Math.max(0, expiry - Date.now()),
+    )
+  }
 
   /** A check settled: a held state may be ready; then the view. */
   #settled(): void {
@@ -460,7 +507,9 @@ export class RoomPresence {
    * removed. Notices name only checked claims: a tab is announced once its claim settled.
    */
   #emit(): void {
-    const after = splitByClaim(this.#shown(), this.#verdictOf)
+    const shown = this.#shown()
+    this.#ended = stillEnded(this.#ended, shown, Date.now())
+    const after = splitByClaim(shown, this.#verdictOf)
     const before = this.#before
     this.#before = after
     const key = this.#presence.key

@@ -25,10 +25,10 @@ const MAX_VERDICTS = 5000
 /** A cache of verdicts keyed by what was signed. */
 export class VerdictCache {
   #verdicts = new Map<string, Verdict>()
-  #onSettled: () => void
+  #onSettled: (key: string, verdict: Verdict) => void
 
-  /** `onSettled` runs after any pending check settles (to re-render). */
-  constructor(onSettled: () => void) {
+  /** `onSettled` runs after any pending check settles (to re-render), with its key and verdict. */
+  constructor(onSettled: (key: string, verdict: Verdict) => void) {
     this.#onSettled = onSettled
   }
 
@@ -40,8 +40,9 @@ export class VerdictCache {
     check()
       .catch(() => false)
       .then((ok) => {
-        this.#remember(key, ok ? 'verified' : 'unverified')
-        this.#onSettled()
+        const verdict = ok ? 'verified' : 'unverified'
+        this.#remember(key, verdict)
+        this.#onSettled(key, verdict)
       })
     return 'pending'
   }
@@ -67,19 +68,24 @@ export class VerdictCache {
  */
 const messageKeys = new WeakMap<MessageRecord, { topic: string; key: string }>()
 
+/** The key a message's verdict is kept under in the room with this topic (what `onSettled` is told). */
+export function messageVerdictKey(topic: string, message: MessageRecord): string {
+  let known = messageKeys.get(message)
+  if (known?.topic !== topic) {
+    const { id, authorId, authorName, text, sentAt, publicKey, signature } = message
+    known = { topic, key: JSON.stringify([topic, id, authorId, authorName, text, sentAt, publicKey, signature]) }
+    messageKeys.set(message, known)
+  }
+  return known.key
+}
+
 /** The verdict on a message's authorship in the room with this topic; unsigned is unverified. */
 export function messageVerdict(cache: VerdictCache, topic: string, message: MessageRecord): Verdict {
   const { publicKey, signature } = message
   if (publicKey === undefined || signature === undefined) return 'unverified'
-  let known = messageKeys.get(message)
-  if (known?.topic !== topic) {
-    known = {
-      topic,
-      key: JSON.stringify([topic, message.id, message.authorId, message.authorName, message.text, message.sentAt, publicKey, signature]),
-    }
-    messageKeys.set(message, known)
-  }
-  return cache.get(known.key, () => verifySigned(message.authorId, publicKey, signature, messageBytes(topic, { ...message, publicKey })))
+  return cache.get(messageVerdictKey(topic, message), () =>
+    verifySigned(message.authorId, publicKey, signature, messageBytes(topic, { ...message, publicKey })),
+  )
 }
 
 /** What checking one tab's claim takes: the cache key of what it signed, and the check; null when unsigned. */

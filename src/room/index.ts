@@ -51,6 +51,7 @@ export {
   VerdictCache,
   annotationVerdict,
   messageVerdict,
+  messageVerdictKey,
   type Member,
   type PresenceNotice,
   type PresenceUser,

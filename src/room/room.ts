@@ -383,15 +383,25 @@ export class Room {
     })
     this.#signing.add(leaving)
     let record: MessageRecord
+    let appended = false
     try {
       record = author.signer === null ? unsigned : await signed(unsigned, author.signer, this.topic)
       // Signed here, so good: even under an id that forgeries claim, it shows without a check.
       if (author.signer !== null) this.#signatures.vouch(record)
-      // A local transaction: the deferred source passes it to the transport and storage as it ends.
-      if (!this.#closed) appendMessage(this.#doc, record, this)
+      // A local transaction: the deferred source passes it to the transport as it ends, and to storage once the page has drawn.
+      if (!this.#closed) {
+        appendMessage(this.#doc, record, this)
+        appended = true
+      }
     } finally {
-      this.#signing.delete(leaving)
-      left()
+      const done = (): void => {
+        this.#signing.delete(leaving)
+        left()
+      }
+      // The typing state the send ends waits as the store's write does: the CPU right after the
+      // send is the message's, on its way over the data channel (BENCHMARKS.md, "send → rendered").
+      if (appended) this.#changes.whenPassed().then(done, done)
+      else done()
     }
     if (!this.#closed) await this.#store?.whenStored()
     return record

@@ -11,11 +11,13 @@ import {
   roomUrl,
   sendMessage,
   shownMembers,
+  shownMessages,
   shownNotices,
   shownTyping,
   uniqueRoom,
   useChatStack,
 } from './harness.js'
+import { FlooderProcess } from './flood-harness.js'
 
 /** What the element tells of its room's links (a method of <parley-chat>). */
 interface ParleyChatStats {
@@ -36,6 +38,81 @@ async function untilLinked(page: Page, count: number): Promise<void> {
 /** Upper bounds asserted here; the targets (1 s and 2–5 s) are checked by the benchmark. */
 const TAB_CLOSE_BOUND_MS = 3_000
 const CRASH_BOUND_MS = 10_000
+
+/** Forged messages a stock peer writes under Alice's id: within an author's budget, so Bob draws and checks each. */
+const FORGERIES = 3
+
+/** A page's hold on its own presence signatures (installPresenceHold). */
+interface PresenceHold {
+  /** Presence signatures held so far. */
+  held: number
+  hold(): void
+  release(): void
+}
+
+/**
+ * Lets the test hold this page's presence signatures (real WebCrypto, signed once released), so
+ * its next presence state, such as the stopped-typing state a send ends, reaches nobody until then.
+ */
+function installPresenceHold(): void {
+  const subtle = crypto.subtle
+  const sign = subtle.sign.bind(subtle)
+  let gate: Promise<void> | null = null
+  let open = (): void => {}
+  const control: PresenceHold = {
+    held: 0,
+    hold() {
+      gate = new Promise((resolve) => {
+        open = resolve
+      })
+    },
+    release() {
+      gate = null
+      open()
+    },
+  }
+  Object.assign(window, control)
+  subtle.sign = (algorithm, key, data) => {
+    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data)
+    const waiting = gate
+    if (waiting === null || !new TextDecoder().decode(bytes).startsWith('["parley/presence/')) return sign(algorithm, key, data)
+    ;(window as unknown as PresenceHold).held++
+    return waiting.then(() => sign(algorithm, key, data))
+  }
+}
+
+/** What Bob's page saw: Alice's just-sent message drawn verified beside "Alice is typing…", and every change of the typing line. */
+interface TypingWatch {
+  /** The text of the message just sent, watched for until she types again; null when none is. */
+  sent: string | null
+  beside: string[]
+  lines: string[]
+}
+
+/** Watches every change of the chat's and the log's DOM for Alice's message `sent`, verified, drawn while the typing line names her. */
+function watchTypingBesideMessages(): void {
+  const chat = document.querySelector('parley-chat')?.shadowRoot
+  const log = chat?.querySelector('parley-message-list')?.shadowRoot
+  const typing = chat?.querySelector('.typing')
+  if (!chat || !log || !typing) throw new Error('no chat')
+  const watch: TypingWatch = { sent: null, beside: [], lines: [] }
+  Object.assign(window, watch)
+  const seen = window as unknown as TypingWatch
+  let line = typing.textContent?.trim() ?? ''
+  const look = (): void => {
+    const now = typing.textContent?.trim() ?? ''
+    if (now !== line) seen.lines.push(now)
+    line = now
+    if (seen.sent === null || !now.includes('Alice')) return
+    for (const article of log.querySelectorAll('article'))
+      if (article.querySelector('.author')?.textContent?.trim() === 'Alice' && article.querySelector('p')?.textContent === seen.sent)
+        seen.beside.push(`${seen.sent} / ${now}`)
+  }
+  const options = { subtree: true, childList: true, characterData: true, attributes: true }
+  const observer = new MutationObserver(look)
+  observer.observe(chat, options)
+  observer.observe(log, options)
+}
 
 const stack = useChatStack(2)
 const newRoomUrl = (label: string) => roomUrl(stack.site.url, stack.signaling.url, uniqueRoom(label))
@@ -94,6 +171,69 @@ describe('members', () => {
     await composer(a).press('Enter')
     await expect.poll(() => shownTyping(b), { interval: 50 }).toBe('')
     await expectMembers(b, ['Alice', 'Bob (you)'], 0)
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it("ends the sender's typing mark with her verified message while her own stopped-typing state is late, and not with a forgery", async () => {
+    const room = uniqueRoom('typing-ended')
+    const url = roomUrl(stack.site.url, stack.signaling.url, room)
+    const a = await joinRoom(alice(), url, 'Alice')
+    const b = await joinRoom(bob(), url, 'Bob')
+    await expectMembers(b, ['Alice', 'Bob (you)'])
+    await a.evaluate(installPresenceHold)
+    await b.evaluate(watchTypingBesideMessages)
+    await composer(a).pressSequentially('hello there')
+    await expect.poll(() => shownTyping(b), { interval: 50 }).toBe('Alice is typing…')
+    // From here Alice's presence states wait to be signed: her stopped-typing state is as late as the test makes it.
+    await a.evaluate(() => (window as unknown as PresenceHold).hold())
+    await b.evaluate(() => {
+      ;(window as unknown as TypingWatch).sent = 'hello there'
+    })
+    await composer(a).press('Enter')
+    await expect.poll(() => shownMessages(b), { interval: 50 }).toContain('Alice: hello there')
+    await expect.poll(() => shownTyping(b), { interval: 50 }).toBe('')
+    await expectMembers(b, ['Alice', 'Bob (you)'], 0)
+    expect(await a.evaluate(() => (window as unknown as PresenceHold).held)).toBeGreaterThan(0) // her state was late indeed
+    // Not once was her verified message drawn beside "Alice is typing…".
+    expect(await b.evaluate(() => (window as unknown as TypingWatch).beside)).toEqual([])
+
+    // She types again (her states go out again), and a stock peer forges messages under her id.
+    await b.evaluate(() => {
+      ;(window as unknown as TypingWatch).sent = null
+    })
+    await a.evaluate(() => (window as unknown as PresenceHold).release())
+    await composer(a).pressSequentially('more')
+    await expect.poll(() => shownTyping(b), { interval: 50 }).toBe('Alice is typing…')
+    await a.evaluate(() => (window as unknown as PresenceHold).hold())
+    const flooder = await FlooderProcess.start({ room, signalingUrl: stack.signaling.url })
+    try {
+      await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(2)
+      await b.evaluate(() => {
+        ;(window as unknown as TypingWatch).lines = []
+      })
+      await flooder.flood(FORGERIES, 'Alice')
+      // Bob drew and checked each forgery (marked unverified), and her typing mark never moved.
+      const forgedShown = async () => (await shownMessages(b)).filter((line) => line.includes(': flood '))
+      await expect.poll(async () => (await forgedShown()).length, { timeout: 15_000, interval: 50 }).toBe(FORGERIES)
+      await expect
+        .poll(async () => (await forgedShown()).every((line) => line.startsWith('⚠ Alice (unverified): ')), {
+          timeout: 15_000,
+          interval: 50,
+        })
+        .toBe(true)
+      expect(await shownTyping(b)).toBe('Alice is typing…')
+      expect(await b.evaluate(() => (window as unknown as TypingWatch).lines)).toEqual([])
+    } finally {
+      await flooder.close()
+    }
+    // Her own next message, verified, still ends it while her stopped-typing state is held.
+    await b.evaluate(() => {
+      ;(window as unknown as TypingWatch).sent = 'more'
+    })
+    await composer(a).press('Enter')
+    await expect.poll(() => shownMessages(b), { interval: 50 }).toContain('Alice: more')
+    await expect.poll(() => shownTyping(b), { interval: 50 }).toBe('')
+    expect(await b.evaluate(() => (window as unknown as TypingWatch).beside)).toEqual([])
     await Promise.all([a.close(), b.close()])
   })
 

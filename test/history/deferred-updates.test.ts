@@ -51,7 +51,7 @@ describe('DeferredUpdates', () => {
     expect(peer.getArray('a').toArray()).toEqual(['received', 'mine'])
   })
 
-  it('calls listeners added with `last` after all others, whenever they were added (storage after the peers)', () => {
+  it('calls listeners added with `last` after all others, once the page has drawn (storage after the peers)', async () => {
     const doc = new Y.Doc()
     const changes = new DeferredUpdates(doc)
     const calls: string[] = []
@@ -61,7 +61,26 @@ describe('DeferredUpdates', () => {
     doc.transact(() => doc.getArray<string>('a').push(['one']), 'me')
     stop()
     doc.transact(() => doc.getArray<string>('a').push(['two']), 'me')
-    expect(calls).toEqual(['peers', 'relay', 'store', 'peers', 'store'])
+    expect(calls).toEqual(['peers', 'relay', 'peers'])
+    await changes.whenPassed()
+    expect(calls).toEqual(['peers', 'relay', 'peers', 'store', 'store'])
+  })
+
+  it('resolves whenPassed once every change, one waiting for its budget too, reached the `last` listeners; flush passes them at once', async () => {
+    const doc = new Y.Doc()
+    const changes = new DeferredUpdates(doc)
+    const stored: number[] = []
+    changes.on(() => {}, {})
+    changes.on(() => stored.push(doc.getArray('a').length), { last: true })
+    await changes.whenPassed() // nothing pending
+    for (let i = 0; i <= BATCH_BURST; i++) doc.transact(() => doc.getArray<number>('a').push([i]), 'me')
+    const passed = changes.whenPassed().then(() => [...stored])
+    // The burst went out; the last change waits for a token, and whenPassed waits for it.
+    expect(await passed).toHaveLength(BATCH_BURST + 1)
+    expect(stored.at(-1)).toBe(BATCH_BURST + 1)
+    doc.transact(() => doc.getArray<number>('a').push([99]), 'me')
+    changes.flush()
+    expect(stored.at(-1)).toBe(BATCH_BURST + 2)
   })
 
   it('waits for the draw with a transaction marked not local, as storage loads a stored history', async () => {

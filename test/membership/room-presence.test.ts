@@ -1,17 +1,52 @@
-// RoomPresence and the room's messages in flight: a state asked for while a message is being
-// signed (the typing state a send ends) is signed and published only after the message has left.
+// RoomPresence and the room's messages: a state asked for while a message is being signed (the
+// typing state a send ends) is signed and published only after the message has left, and a
+// verified message from a typing user ends their typing mark (spoke).
 import { describe, expect, it } from 'vitest'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
-import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
+import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness'
 import { generateSigningKeys, signerFor, type Signer } from '../../src/identity/index.js'
 import type { MemberMeta } from '../../src/membership/members.js'
 import { RoomPresence } from '../../src/membership/room-presence.js'
+import { TYPING_ENDED_MAX_MS, TYPING_ENDED_RECENT_MS } from '../../src/membership/typing-ended.js'
 
 /** The typing flag this tab publishes in its awareness state, if any. */
 function publishedTyping(awareness: Awareness): boolean | undefined {
   const state = awareness.getLocalState() as { presence?: { meta: MemberMeta } | null } | null
   return state?.presence?.meta.typing
+}
+
+/** An awareness state as the tests read it. */
+type State = { presence?: { meta: MemberMeta } } | null
+
+/**
+ * Alice's and Bob's presence in one room; every change of Alice's state reaches Bob through his
+ * screen, as over a link, while `link.open`, changed on the way by `relay` (an older tab, or a
+ * liar). `screened()` counts the updates the screen refused as sent.
+ */
+async function aliceAndBob(relay: (state: State, clientID: number) => State = (state) => state) {
+  const signer = await signerFor(await generateSigningKeys())
+  const aliceAwareness = new Awareness(new Y.Doc())
+  const bobAwareness = new Awareness(new Y.Doc())
+  const alice = new RoomPresence(aliceAwareness, 'topic')
+  const bob = new RoomPresence(bobAwareness, 'topic')
+  const aliceID = aliceAwareness.clientID
+  const link = { open: true }
+  let screened = 0
+  aliceAwareness.on('update', () => {
+    if (!link.open) return
+    const clock = aliceAwareness.meta.get(aliceID)?.clock ?? 0
+    const state = relay(aliceAwareness.getLocalState() as State, aliceID)
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, 1)
+    encoding.writeVarUint(encoder, aliceID)
+    encoding.writeVarUint(encoder, clock)
+    encoding.writeVarString(encoder, JSON.stringify(state))
+    if (bob.screenAwareness([{ client: aliceID, clock, state }]))
+      applyAwarenessUpdate(bobAwareness, encoding.toUint8Array(encoder), 'network')
+    else screened++
+  })
+  return { signer, alice, bob, aliceID, link, screened: () => screened }
 }
 
 /** A new signer that counts the signatures it makes. */
@@ -116,20 +151,7 @@ describe('RoomPresence with messages in flight', () => {
 
 describe('RoomPresence leaving without closing', () => {
   it('says goodbye first, so a peer that verified the tab drops it at once', async () => {
-    const signer = await signerFor(await generateSigningKeys())
-    const aliceAwareness = new Awareness(new Y.Doc())
-    const bobAwareness = new Awareness(new Y.Doc())
-    const alice = new RoomPresence(aliceAwareness, 'topic')
-    const bob = new RoomPresence(bobAwareness, 'topic')
-    const aliceID = aliceAwareness.clientID
-    let screened = 0
-    // Every change of Alice's state reaches Bob through his screen, as over a link.
-    aliceAwareness.on('update', () => {
-      const update = encodeAwarenessUpdate(aliceAwareness, [aliceID])
-      const entries = [{ client: aliceID, clock: aliceAwareness.meta.get(aliceID)?.clock ?? 0, state: aliceAwareness.getLocalState() }]
-      if (bob.screenAwareness(entries)) applyAwarenessUpdate(bobAwareness, update, 'network')
-      else screened++
-    })
+    const { signer, alice, bob, screened } = await aliceAndBob()
     const members = () => bob.view.members.map((m) => `${m.name} ${m.verdict}`)
     try {
       await alice.join({ userId: signer.userId, name: 'Alice', signer })
@@ -138,7 +160,7 @@ describe('RoomPresence leaving without closing', () => {
       await expect.poll(members).toEqual([])
       // Not applied as sent: her first state and the goodbye (held until they verified, then
       // applied) and the untracked state (refused before the goodbye verified: not needed).
-      expect(screened).toBe(3)
+      expect(screened()).toBe(3)
     } finally {
       alice.destroy()
       bob.destroy()
@@ -223,27 +245,9 @@ describe('RoomPresence when a sibling published its goodbye', () => {
 })
 
 describe('RoomPresence and rumors of a tab lost (liveness without a link)', () => {
-  type State = { presence?: { meta: MemberMeta } } | null
-
   /** Alice's states reach Bob through his screen, changed on the way by `relay` (an older tab, or a liar). */
   async function aliceSeenByBob(relay: (state: State, clientID: number) => State) {
-    const signer = await signerFor(await generateSigningKeys())
-    const aliceAwareness = new Awareness(new Y.Doc())
-    const bobAwareness = new Awareness(new Y.Doc())
-    const alice = new RoomPresence(aliceAwareness, 'topic')
-    const bob = new RoomPresence(bobAwareness, 'topic')
-    const aliceID = aliceAwareness.clientID
-    aliceAwareness.on('update', () => {
-      const clock = aliceAwareness.meta.get(aliceID)?.clock ?? 0
-      const state = relay(aliceAwareness.getLocalState() as State, aliceID)
-      const entries = [{ client: aliceID, clock, state }]
-      const encoder = encoding.createEncoder()
-      encoding.writeVarUint(encoder, 1)
-      encoding.writeVarUint(encoder, aliceID)
-      encoding.writeVarUint(encoder, clock)
-      encoding.writeVarString(encoder, JSON.stringify(state))
-      if (bob.screenAwareness(entries)) applyAwarenessUpdate(bobAwareness, encoding.toUint8Array(encoder), 'network')
-    })
+    const { signer, alice, bob, aliceID } = await aliceAndBob(relay)
     await alice.join({ userId: signer.userId, name: 'Alice', signer })
     await expect.poll(() => bob.view.members.map((m) => `${m.name} ${m.verdict}`)).toEqual(['Alice verified'])
     const destroy = () => {
@@ -288,4 +292,70 @@ describe('RoomPresence and rumors of a tab lost (liveness without a link)', () =
       borrowed.destroy()
     }
   })
+})
+
+describe('RoomPresence when a verified message from a typing user arrives', () => {
+  /** Alice typing as Bob sees her; her later states reach him only while `link.open` (a late stopped-typing state). */
+  async function aliceTyping() {
+    const { signer, alice, bob, link } = await aliceAndBob()
+    await alice.join({ userId: signer.userId, name: 'Alice', signer })
+    alice.input()
+    await expect.poll(() => bob.view.typingLine).toBe('Alice is typing…')
+    return { alice, bob, userId: signer.userId, link }
+  }
+
+  /** Runs `test` with Alice typing as Bob sees her, and destroys both after. */
+  const withAliceTyping = (test: (pair: Awaited<ReturnType<typeof aliceTyping>>) => Promise<void>) => async () => {
+    const pair = await aliceTyping()
+    try {
+      await test(pair)
+    } finally {
+      pair.alice.destroy()
+      pair.bob.destroy()
+    }
+  }
+
+  it(
+    'ends her typing mark at once while her own stopped-typing state is late, until her next state',
+    withAliceTyping(async ({ alice, bob, userId, link }) => {
+      const views: string[] = []
+      bob.onChange((view) => views.push(`${view.typingLine}|${view.members.map((member) => member.typing)}`))
+      link.open = false
+      alice.stopTyping('send')
+      // History (claimed sent long ago) ends nothing, and tells no one.
+      bob.spoke(userId, Date.now() - TYPING_ENDED_RECENT_MS - 1)
+      expect(views).toEqual([])
+      bob.spoke(userId, Date.now())
+      expect(views).toEqual(['|false'])
+      bob.spoke(userId, Date.now()) // already ended: nothing more
+      expect(views).toEqual(['|false'])
+      // Her next keystroke is a new state: she shows typing again.
+      link.open = true
+      alice.input()
+      await expect.poll(() => bob.view.typingLine).toBe('Alice is typing…')
+    }),
+  )
+
+  it(
+    'shows her typing again once the ended mark expires, if no state of hers came',
+    withAliceTyping(async ({ bob, userId, link }) => {
+      link.open = false
+      const now = Date.now()
+      bob.spoke(userId, now, now - TYPING_ENDED_MAX_MS + 30)
+      expect(bob.view.typingLine).toBe('')
+      await expect.poll(() => bob.view.typingLine).toBe('Alice is typing…')
+    }),
+  )
+
+  it(
+    "ends nothing of this tab's own user",
+    withAliceTyping(async ({ alice, bob, userId }) => {
+      const views: string[] = []
+      alice.onChange((view) => views.push(view.typingLine))
+      alice.spoke(userId, Date.now())
+      bob.spoke('someone-else', Date.now())
+      expect(views).toEqual([])
+      expect(bob.view.typingLine).toBe('Alice is typing…')
+    }),
+  )
 })
