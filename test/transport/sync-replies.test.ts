@@ -225,7 +225,7 @@ describe('sync replies', () => {
     const [whole, ...rest] = replies.reply()
     expect(rest).toHaveLength(0)
     expect(whole).toBeInstanceOf(DeflatedMessage)
-    expect(await bytesOf(whole)).toEqual(yWebrtcAnswer(doc, syncRequest(new Y.Doc())))
+    expect(Buffer.compare(await bytesOf(whole), yWebrtcAnswer(doc, syncRequest(new Y.Doc())))).toBe(0) // byte for byte
 
     // A line of chat: only what changed is encoded, against the state vector kept beside the deflated bytes.
     records.push([{ id: 'y', text: 'a line of chat' }])
@@ -238,7 +238,7 @@ describe('sync replies', () => {
     expect(replies.stats.heldBytes).toBeLessThan(raw.byteLength * 0.6)
     replies.destroy()
     expect(replies.stats.heldBytes).toBe(0)
-  }, 30_000)
+  })
 
   it('does not warm a document too large to hold, and lets its answer go as before', () => {
     vi.useFakeTimers()
