@@ -296,7 +296,10 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
         }
         head.framed = decision === 'frame'
       }
-      if (head.data instanceof DeflatedMessage && !(head.framed && this.#context.deflate === true && this.#context.capability.peerDeflates)) {
+      if (
+        head.data instanceof DeflatedMessage &&
+        !(head.framed && this.#context.deflate === true && this.#context.capability.peerDeflates)
+      ) {
         this.#unpack(head, head.data)
         return // inflating; the pump resumes when it is done
       }
