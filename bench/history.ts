@@ -53,6 +53,8 @@ interface WriterSyncStats {
   encodedAhead?: number
   aheadMs?: number
   preparingMs?: number
+  /** Bytes the cached answer holds (branch `warmdeflate` on). */
+  heldBytes?: number
 }
 
 /** What late joins measured (medians over the trials). Times are ms; null where it did not happen in time. */
@@ -85,6 +87,8 @@ export interface HistoryFigure {
   writerHeapBytes: number | null
   /** The same moment: the writer's ArrayBuffer backing stores, in bytes (outside the JS heap; a cached answer's bytes live here). */
   writerBufferBytes: number | null
+  /** The same moment: bytes the writer's cached answer holds, by its own count (`syncReplies.heldBytes`; null: not counted, main before `warmdeflate`). */
+  writerAnswerBytes: number | null
   /** Browser-fed: ms the writer's warm-ups spent encoding / deflating ahead, per warm-up that encoded the whole document (null: none, or main). */
   aheadMs: number | null
   preparingMs: number | null
@@ -230,6 +234,7 @@ async function lateJoin(
       encodedOnRequest: null,
       writerHeapBytes: null,
       writerBufferBytes: null,
+      writerAnswerBytes: null,
       aheadMs: null,
       preparingMs: null,
       load: [loadavg()[0], loadavg()[0]],
@@ -295,10 +300,11 @@ export async function runHistoryBench(options: HistoryBenchOptions = {}): Promis
             await sleep((options.gapS ?? DEFAULT_GAP_S) * 1000)
             const writerHeapBytes = await usedHeapBytes(seeder.page)
             const writerBufferBytes = await bufferBytes(seeder.page)
+            const writerAnswerBytes = (await writerSyncStats(seeder.page))?.heldBytes ?? null
             const join = await fedBy(seeder.page, () =>
               lateJoin(browser!, 'parley, browser-fed, after a change', url, held, null, timeoutMs, last),
             )
-            changed.push({ ...join, writerHeapBytes, writerBufferBytes })
+            changed.push({ ...join, writerHeapBytes, writerBufferBytes, writerAnswerBytes })
           }
           figures.push(medianFigure(changed))
         }
@@ -363,14 +369,15 @@ export function historyTable(figures: HistoryFigure[]): string {
       `${f.load[0].toFixed(0)}–${f.load[1].toFixed(0)}`,
       mib(f.heapBytes),
       f.writerHeapBytes === null ? '–' : `${mib(f.writerHeapBytes)} + ${mib(f.writerBufferBytes)}`,
+      mib(f.writerAnswerBytes),
       f.aheadMs === null ? '–' : `${f.aheadMs} / ${f.preparingMs ?? '–'} ms`,
       f.docBytesPerMessage === null ? '–' : `${f.docBytesPerMessage} B`,
     ].join(' | '),
   )
   return [
     `History sync (late joiner in Chromium, one peer online: Node, or a browser that wrote the history; Parley: median of ${figures.find((f) => f.implementation === 'parley')?.trials ?? figures[0]?.trials ?? 0} joins)`,
-    '| implementation | messages | held | on the wire | writer: whole-document encodes on request | history held after connect | first frame after connect | first → last frame | after navigation | latest screen after held | load | JS heap | writer before join: JS heap + array buffers | writer: encode / deflate per warm-up | doc bytes / message |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| implementation | messages | held | on the wire | writer: whole-document encodes on request | history held after connect | first frame after connect | first → last frame | after navigation | latest screen after held | load | JS heap | writer before join: JS heap + array buffers | of which the cached answer (its count) | writer: encode / deflate per warm-up | doc bytes / message |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n')
 }
@@ -394,6 +401,7 @@ function medianFigure(joins: HistoryFigure[]): HistoryFigure {
     encodedOnRequest: joins.some((f) => f.encodedOnRequest === null) ? null : joins.reduce((sum, f) => sum + (f.encodedOnRequest ?? 0), 0),
     writerHeapBytes: median((f) => f.writerHeapBytes),
     writerBufferBytes: median((f) => f.writerBufferBytes),
+    writerAnswerBytes: median((f) => f.writerAnswerBytes),
     load: [Math.min(...joins.map((f) => f.load[0])), Math.max(...joins.map((f) => f.load[1]))],
     heapBytes: median((f) => f.heapBytes),
     held: Math.min(...joins.map((f) => f.held)),

@@ -1,6 +1,6 @@
 // A data channel that frames large messages (see framing-protocol.ts) around a real one: it
 // queues, cuts and paces what is sent by the real channel's buffer, and reassembles what arrives.
-import { DeflatedForms, inflate } from './framing-deflate.js'
+import { DeflatedForms, DeflatedMessage, inflate } from './framing-deflate.js'
 import {
   FRAME_PAYLOAD_BYTES,
   MAX_MESSAGE_BYTES,
@@ -107,7 +107,7 @@ export interface FramingContext {
   /** Deflated forms of messages, shared by the room's channels: a message sent again as the same object is not deflated again. */
   deflated?: DeflatedForms
   /** Answers an admitted message itself, with the messages to send back, instead of handing it on; null hands it on. */
-  answer?: (data: unknown) => Uint8Array[] | null
+  answer?: (data: unknown) => Array<Uint8Array | DeflatedMessage> | null
   /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts). */
   admit?: (data: unknown) => boolean
   /** Decides, before a framed message is held or inflated whole, whether it is too large for its kind (see peer-guard.ts). */
@@ -122,8 +122,19 @@ export interface FramingContext {
 
 /** What `send` takes, as RTCDataChannel does. */
 type OutgoingData = string | Blob | ArrayBuffer | ArrayBufferView
-/** A queued message; `packed` once its deflating was tried, `deflated` if `bytes` now hold the deflated form. */
-type Outgoing = { data: OutgoingData; bytes: Uint8Array | null; offset: number; framed: boolean | null; packed: boolean; deflated: boolean }
+/**
+ * A queued message; `packed` once its deflating was tried, `deflated` if `bytes` now hold the
+ * deflated form. `data` is a DeflatedMessage (an answer held deflated) until it is inflated for a
+ * peer that takes it plain.
+ */
+type Outgoing = {
+  data: OutgoingData | DeflatedMessage
+  bytes: Uint8Array | null
+  offset: number
+  framed: boolean | null
+  packed: boolean
+  deflated: boolean
+}
 type Handler = ((this: RTCDataChannel, ev: Event) => unknown) | null
 const EVENT_TYPES = ['open', 'close', 'closing', 'error', 'message'] as const
 type EventType = (typeof EVENT_TYPES)[number]
@@ -248,6 +259,17 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     if (this.#blocked === null) this.#pump()
   }
 
+  /**
+   * Sends a message held only deflated (see Framing.prepare): as deflated frames to a peer that
+   * inflates, else inflated first (the queue waits meanwhile), plain as `send` would send it.
+   */
+  sendDeflated(message: DeflatedMessage): void {
+    if (this.#real.readyState !== 'open') throw new DOMException('not open', 'InvalidStateError')
+    this.#queue.push({ data: message, bytes: message.deflated, offset: 0, framed: null, packed: true, deflated: true })
+    this.#queuedBytes += message.deflated.byteLength
+    if (this.#blocked === null) this.#pump()
+  }
+
   /** Closes the real channel; queued messages are dropped. */
   close(): void {
     this.#dispose()
@@ -274,6 +296,13 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
         }
         head.framed = decision === 'frame'
       }
+      if (
+        head.data instanceof DeflatedMessage &&
+        !(head.framed && this.#context.deflate === true && this.#context.capability.peerDeflates)
+      ) {
+        this.#unpack(head, head.data)
+        return // inflating; the pump resumes when it is done
+      }
       if (head.framed && !head.packed && this.#context.deflate === true && this.#context.capability.peerDeflates && this.#pack(head)) {
         return // deflating; the pump resumes when it is done
       }
@@ -296,7 +325,8 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
           this.#queuedBytes -= head.bytes?.byteLength ?? 0
           head.offset = head.bytes?.byteLength ?? 0
           this.#queue.shift()
-          sendRaw(this.#real, head.data)
+          // A DeflatedMessage is never sent raw: #unpack replaced it with its plain bytes.
+          sendRaw(this.#real, head.data as OutgoingData)
           this.#context.onTraffic?.('out')
         }
       } catch {
@@ -311,10 +341,13 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   /** How the head message goes: as it is, framed, not at all, or not yet (capability unknown). */
   #decide(head: Outgoing): 'raw' | 'frame' | 'drop' | 'wait' {
     const capability = this.#context.capability
-    if (head.bytes === null || !needsFraming(head.bytes) || capability.state === 'stock') return 'raw'
+    // A message held deflated was large enough to be framed (Framing.prepare); its limit is its own length.
+    const plainBytes = head.data instanceof DeflatedMessage ? head.data.byteLength : head.bytes?.byteLength
+    if (plainBytes === undefined || (!(head.data instanceof DeflatedMessage) && !needsFraming(head.bytes as Uint8Array))) return 'raw'
+    if (capability.state === 'stock') return 'raw'
     if (capability.state === 'unknown') return 'wait'
     // A message over the peer's limit would make it drop the link: skip the message instead.
-    return head.bytes.byteLength > capability.peerMaxBytes ? 'drop' : 'frame'
+    return plainBytes > capability.peerMaxBytes ? 'drop' : 'frame'
   }
 
   #drop(head: Outgoing): void {
@@ -355,6 +388,24 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       this.#resume()
     })
     return true
+  }
+
+  /**
+   * Inflates the head message, held deflated, for a peer that takes it plain (a stock peer, or one
+   * that does not inflate); the queue waits meanwhile. Bytes that do not inflate to the message drop it.
+   */
+  #unpack(head: Outgoing, message: DeflatedMessage): void {
+    const wait = (): void => {}
+    this.#blocked = wait
+    void message.inflated().then((plain) => {
+      if (this.#blocked !== wait) return // closed meanwhile
+      if (plain === null) this.#drop(head)
+      else {
+        this.#queuedBytes += plain.byteLength - message.deflated.byteLength
+        Object.assign(head, { data: plain, bytes: plain, deflated: false })
+      }
+      this.#resume()
+    })
   }
 
   #waitForCapability(): void {
@@ -487,7 +538,8 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       }
       for (const message of answer) {
         try {
-          this.send(message)
+          if (message instanceof DeflatedMessage) this.sendDeflated(message)
+          else this.send(message)
         } catch {
           // The channel is closing: the answer is lost with it, as y-webrtc's would be.
         }

@@ -59,6 +59,28 @@ export class DeflatedForms {
   }
 }
 
+/**
+ * A message held only in its deflated form (a cached history kept warm): sent as deflated frames
+ * to peers that inflate, and inflated again, each time, for a peer that needs its plain bytes.
+ */
+export class DeflatedMessage {
+  /** `deflated`: the message compressed with raw deflate; `byteLength`: the message's own length. */
+  constructor(
+    readonly deflated: Uint8Array,
+    readonly byteLength: number,
+  ) {}
+
+  /** The message, inflated anew; null if the deflated bytes do not give exactly `byteLength` bytes. */
+  async inflated(): Promise<Uint8Array<ArrayBuffer> | null> {
+    let total = 0
+    const plain = await inflate(this.deflated, (chunk) => {
+      total += chunk.byteLength
+      return total <= this.byteLength
+    })
+    return plain?.byteLength === this.byteLength ? plain : null
+  }
+}
+
 function streamOf(bytes: Uint8Array): ReadableStream<BufferSource> {
   return new ReadableStream({
     start(controller) {

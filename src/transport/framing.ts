@@ -1,7 +1,7 @@
 // The shell of message framing for one room: wraps the WebRTC classes so that y-webrtc's data
 // channel frames large messages, and announces the capability on a negotiated side channel.
 import { FramedChannel, FramingCapability, emptyFramingStats, type FramingStats } from './framing-channel.js'
-import { DeflatedForms, deflateAvailable } from './framing-deflate.js'
+import { DeflatedForms, DeflatedMessage, deflateAvailable } from './framing-deflate.js'
 import {
   FRAMING_CHANNEL_ID,
   FRAMING_CHANNEL_LABEL,
@@ -33,7 +33,7 @@ export interface FramingOptions {
   /** Told of each message a connection's framed channel sends or receives (liveness counts them as beats). */
   traffic?: (pc: RTCPeerConnection, direction: 'in' | 'out') => void
   /** Answers an admitted message instead of handing it to y-webrtc, with the messages to send back; null hands it on (see sync-replies.ts). */
-  answer?: (data: unknown) => Uint8Array[] | null
+  answer?: (data: unknown) => Array<Uint8Array | DeflatedMessage> | null
 }
 
 /**
@@ -72,11 +72,14 @@ export class Framing {
 
   /**
    * Deflates `message` ahead of sending it, if it would go deflated to a peer that inflates
-   * (framed, and this side deflates): sent later as the same object to any link, it goes at once.
-   * Resolves when its deflated form is ready (at once if nothing is to be done).
+   * (framed, and this side deflates). Resolves with what to hold and send in its place: only its
+   * deflated bytes (framed channels inflate them again for a peer that needs the plain message),
+   * or `message` itself when it would not go deflated. Sent as that object, it goes at once.
    */
-  async prepare(message: Uint8Array): Promise<void> {
-    if (this.#deflate && needsFraming(message)) await this.#deflated.of(message, message)
+  async prepare(message: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer> | DeflatedMessage> {
+    if (!this.#deflate || !needsFraming(message)) return message
+    const packed = await this.#deflated.of(message, message)
+    return packed === null ? message : new DeflatedMessage(packed, message.byteLength)
   }
 
   /**

@@ -11,13 +11,16 @@
 // Kept warm (the transport's default): once the document has been quiet for WARM_QUIET_MS, in an
 // idle moment of the page, the cache is brought up to date and its messages handed to `prepare`
 // (framing deflates them), so that the first joiner after a change is answered at once rather
-// than after the whole document is encoded and deflated. A warm cache is kept while the room is
-// open, up to WARM_MAX_BYTES; past that, or not kept warm, it is let go after CACHE_KEEP_MS
-// without a request.
+// than after the whole document is encoded and deflated. What `prepare` gives back is held in
+// place of each message (framing: only its deflated bytes, a third of what message and deflated
+// form took together); the state vector lets the next warm-up encode only what changed. A warm
+// cache is kept while the room is open, up to WARM_MAX_BYTES; past that, or not kept warm, it is
+// let go after CACHE_KEEP_MS without a request.
 import * as encoding from 'lib0/encoding'
 import { messageYjsSyncStep2 } from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { changedDocument } from './doc-changes.js'
+import type { DeflatedMessage } from './framing-deflate.js'
 
 /** A sync step 1 with an empty state vector: message type sync (0), step 1 (0), a state vector of one byte (1), no clients (0). */
 export const FRESH_SYNC_REQUEST: readonly number[] = [0, 0, 1, 0]
@@ -49,6 +52,14 @@ export function syncStep2Message(update: Uint8Array): Uint8Array<ArrayBuffer> {
   return encoding.toUint8Array(encoder) as Uint8Array<ArrayBuffer>
 }
 
+/** A message of an answer as the cache holds it: its bytes, or only its deflated form (framing sends either). */
+export type SyncReply = Uint8Array<ArrayBuffer> | DeflatedMessage
+
+/** Bytes a held message takes. */
+function heldBytesOf(message: SyncReply): number {
+  return message instanceof Uint8Array ? message.byteLength : message.deflated.byteLength
+}
+
 /** What the cache did since the room opened. */
 export interface SyncReplyStats {
   /** Fresh sync requests answered. */
@@ -63,12 +74,17 @@ export interface SyncReplyStats {
   aheadMs: number
   /** Ms from the warm-ups handing their messages to `prepare` until it was done with them (deflating), in all. */
   preparingMs: number
+  /** Bytes the cache holds now: its messages as held (deflated only, once prepared) and the state vector. */
+  heldBytes: number
 }
 
 /** How a cache is kept warm. */
 export interface WarmOptions {
-  /** Told of each message of an answer brought up to date ahead of a request (framing deflates it); may be slow. */
-  prepare?: (message: Uint8Array<ArrayBuffer>) => unknown
+  /**
+   * Told of each message of an answer brought up to date ahead of a request (framing deflates it);
+   * may be slow. What it gives is held and sent in the message's place (default: the message).
+   */
+  prepare?: (message: Uint8Array<ArrayBuffer>) => SyncReply | Promise<SyncReply>
   /** How long the document must be quiet first, in ms (default WARM_QUIET_MS). */
   quietMs?: number
   /** Runs `task` when the page is idle (default: requestIdleCallback where there is one, else at once). */
@@ -86,12 +102,12 @@ export interface SyncReplyOptions {
 }
 
 interface Cached {
-  /** The whole document as a sync step 2 message. */
-  message: Uint8Array<ArrayBuffer>
+  /** The whole document as a sync step 2 message (deflated only, once prepared). */
+  message: SyncReply
   /** Its state vector, encoded. */
   stateVector: Uint8Array
-  /** What changed since, as a second sync step 2 message; null while nothing did. */
-  changes: Uint8Array<ArrayBuffer> | null
+  /** What changed since, as a second sync step 2 message (deflated only, once prepared); null while nothing did. */
+  changes: SyncReply | null
   /** Whether the document changed since `changes` was encoded. */
   stale: boolean
 }
@@ -104,7 +120,7 @@ function runWhenIdle(task: () => void): void {
 
 /** The cached answers to fresh sync requests for one document. */
 export class SyncReplies {
-  readonly stats: SyncReplyStats = { answered: 0, encoded: 0, encodedAhead: 0, warmUps: 0, aheadMs: 0, preparingMs: 0 }
+  readonly stats: SyncReplyStats = { answered: 0, encoded: 0, encodedAhead: 0, warmUps: 0, aheadMs: 0, preparingMs: 0, heldBytes: 0 }
   readonly #doc: Y.Doc
   readonly #keepMs: number
   readonly #warm: Required<WarmOptions> | null
@@ -129,7 +145,7 @@ export class SyncReplies {
       warm === undefined
         ? null
         : {
-            prepare: warm.prepare ?? (() => undefined),
+            prepare: warm.prepare ?? ((message) => message),
             quietMs: warm.quietMs ?? WARM_QUIET_MS,
             whenIdle: warm.whenIdle ?? runWhenIdle,
             maxBytes: warm.maxBytes ?? WARM_MAX_BYTES,
@@ -138,7 +154,7 @@ export class SyncReplies {
   }
 
   /** The messages that answer a fresh sync request now, in order: the same objects while the document is unchanged. */
-  reply(): Uint8Array<ArrayBuffer>[] {
+  reply(): SyncReply[] {
     this.stats.answered++
     const messages = this.#current(false)
     this.#keep()
@@ -153,11 +169,11 @@ export class SyncReplies {
     if (this.#warmTimer !== null) clearTimeout(this.#warmTimer)
     this.#dropTimer = null
     this.#warmTimer = null
-    this.#cached = null
+    this.#hold(null)
   }
 
   /** The answer as the document is now, bringing the cache up to date (`ahead`: for a request yet to come). */
-  #current(ahead: boolean): Uint8Array<ArrayBuffer>[] {
+  #current(ahead: boolean): SyncReply[] {
     let cached = this.#cached
     if (cached?.stale === true) {
       const changes = Y.encodeStateAsUpdate(this.#doc, cached.stateVector)
@@ -175,8 +191,17 @@ export class SyncReplies {
       this.stats.encoded++
       if (ahead) this.stats.encodedAhead++
     }
-    this.#cached = cached
+    this.#hold(cached)
     return cached.changes === null ? [cached.message] : [cached.message, cached.changes]
+  }
+
+  /** Holds `cached` (null: nothing), counting its bytes. */
+  #hold(cached: Cached | null): void {
+    this.#cached = cached
+    this.stats.heldBytes =
+      cached === null
+        ? 0
+        : heldBytesOf(cached.message) + (cached.changes === null ? 0 : heldBytesOf(cached.changes)) + cached.stateVector.byteLength
   }
 
   /** Whether the cache is kept warm now: warming is on and the document's answer is not too large to hold. */
@@ -204,6 +229,7 @@ export class SyncReplies {
     this.stats.warmUps++
     const started = performance.now()
     const messages = this.#current(true)
+    const cached = this.#cached
     const encoded = performance.now()
     this.stats.aheadMs += encoded - started
     if (!this.#keptWarm()) {
@@ -212,9 +238,14 @@ export class SyncReplies {
     }
     if (this.#dropTimer !== null) clearTimeout(this.#dropTimer)
     this.#dropTimer = null
-    void Promise.all(messages.map((message) => warm.prepare(message))).then(
-      () => {
+    void Promise.all(messages.map((message) => (message instanceof Uint8Array ? warm.prepare(message) : message))).then(
+      ([whole, changes]) => {
         this.stats.preparingMs += performance.now() - encoded
+        // Held in place of what was prepared, if the cache still holds it (a later change may have replaced it).
+        if (cached === null || this.#cached !== cached) return
+        if (cached.message === messages[0]) cached.message = whole
+        if (changes !== undefined && cached.changes === messages[1]) cached.changes = changes
+        this.#hold(cached)
       },
       () => {}, // not prepared: framing deflates it when it is sent, as before
     )
@@ -227,7 +258,7 @@ export class SyncReplies {
     if (this.#keptWarm()) return
     this.#dropTimer = setTimeout(() => {
       this.#dropTimer = null
-      this.#cached = null
+      this.#hold(null)
     }, this.#keepMs)
   }
 }

@@ -127,8 +127,9 @@ export function openTransport(options: TransportOptions): Transport {
   let banPeer = (_pc: RTCPeerConnection): void => {}
   // A link past its byte budget is dropped; its peer may link again (see peer-guard.ts).
   let dropLink = (_pc: RTCPeerConnection): void => {}
-  // Kept warm: the first joiner after a change is answered at once, its frames already deflated.
-  const syncReplies: SyncReplies = new SyncReplies(options.doc, { warm: { prepare: (message): Promise<void> => framing.prepare(message) } })
+  // Kept warm: the first joiner after a change is answered at once, its frames already deflated
+  // (and only they held: framing inflates them again for a peer that takes them plain).
+  const syncReplies: SyncReplies = new SyncReplies(options.doc, { warm: { prepare: (message) => framing.prepare(message) } })
   const framing = new Framing({
     admitter: (pc) =>
       guardLink(Date.now, refused, {

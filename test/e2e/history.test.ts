@@ -30,7 +30,7 @@ const heldCount = (page: Page): Promise<number> =>
 
 /** The counters of the page's room that say how a history travelled (see src/transport/sync-replies.ts, framing-channel.ts). */
 interface WireStats {
-  syncReplies: { answered: number; encoded: number; encodedAhead: number; warmUps: number }
+  syncReplies: { answered: number; encoded: number; encodedAhead: number; warmUps: number; heldBytes: number }
   framing: { framedMessages: number; deflatedMessages: number; inflatedMessages: number }
 }
 const wireStats = (page: Page): Promise<WireStats | null> =>
@@ -212,6 +212,15 @@ describe('stock y-webrtc peers', () => {
     } finally {
       first.close()
     }
+    // Once the room is quiet the page keeps its answer warm, holding only its deflated bytes:
+    // fewer than the plain answer (the document and a few bytes), which the stock peer must get.
+    await expect
+      .poll(async () => (await wireStats(page))?.syncReplies.encodedAhead, { timeout: 20_000, interval: 100 })
+      .toBeGreaterThanOrEqual(1)
+    await expect
+      .poll(async () => (await wireStats(page))?.syncReplies.heldBytes ?? Number.POSITIVE_INFINITY, { timeout: 20_000, interval: 100 })
+      .toBeLessThan(first.docBytes)
+    const warm = (await wireStats(page))?.syncReplies
     // The second stock peer can only get the history from the Parley page, which must send it
     // unframed: stock peers never announce framing.
     const second = seedStockRoom({ room: topic, signalingUrl: stack.signaling.url, count: 0 })
@@ -221,10 +230,11 @@ describe('stock y-webrtc peers', () => {
         authorName: SEEDER_NAME,
         text: seededText(STOCK_HISTORY_MESSAGES - 1),
       })
-      // The page answered the stock peer's fresh request from its cached document, as plain
-      // y-protocols messages: nothing framed, nothing deflated.
+      // The page answered the stock peer's fresh request from its cached document (held deflated,
+      // inflated for it, not encoded again), as plain y-protocols messages: nothing framed, nothing deflated.
       const stats = await wireStats(page)
       expect(stats?.syncReplies.answered).toBeGreaterThanOrEqual(1)
+      expect(stats?.syncReplies.encoded).toBe(warm?.encoded)
       expect(stats?.framing).toMatchObject({ framedMessages: 0, deflatedMessages: 0 })
     } finally {
       second.close()

@@ -27,7 +27,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { DeflatedForms, deflate, inflate } from '../../src/transport/framing-deflate.js'
+import { DeflatedForms, DeflatedMessage, deflate, inflate } from '../../src/transport/framing-deflate.js'
 import { MAX_AWARENESS_MESSAGE_BYTES, SYNC_BYTES_BURST, guardLink, noRefusals } from '../../src/transport/peer-guard.js'
 import { awarenessMessage as awarenessOf, junkAwarenessUpdate } from '../support/signed-awareness.js'
 import { seededRandom } from '../support/seeded-random.js'
@@ -535,6 +535,40 @@ describe('deflated frames', () => {
     const random = noise(MIB)
     expect(await forms.of(random, random)).toBeNull()
     expect(forms.ready(random)).toBeNull()
+  })
+
+  it('sends a message held only deflated: deflated frames to a peer that inflates, inflated for one that does not or a stock peer', async () => {
+    const big = textLike(200 * 1024) // under a stock stack's 256 KiB, so a stock peer can take it unframed
+    const held = new DeflatedMessage(await deflate(big), big.byteLength)
+    const small = pattern(100)
+    for (const options of [{}, { peerAnnounces: false }]) {
+      const { realA, ctxA, a, got } = deflatingPair(options)
+      a.sendDeflated(held)
+      a.send(small) // waits behind it, inflated or not
+      await settleUntil(() => got.length === 2, realA)
+      expect(Buffer.compare(got[0], big)).toBe(0)
+      expect(got[1]).toEqual(small)
+      expect([ctxA.stats.framedMessages, ctxA.stats.deflatedMessages]).toEqual([1, options.peerAnnounces === false ? 0 : 1])
+    }
+    const [realA, realB] = pair()
+    const stock = new FramingCapability()
+    stock.startWaiting(0) // never announces framing
+    const ctxA = { ...context(stock), deflate: true }
+    const a = new FramedChannel(realA as unknown as RTCDataChannel, ctxA)
+    const got: Uint8Array[] = []
+    realB.onmessage = (event) => got.push(new Uint8Array(event.data as ArrayBuffer))
+    a.sendDeflated(held)
+    a.send(small)
+    await settleUntil(() => got.length === 2, realA)
+    expect(Buffer.compare(got[0], big)).toBe(0) // one plain message, as y-webrtc would send it
+    expect(got[1]).toEqual(small)
+    expect(ctxA.stats).toMatchObject({ framedMessages: 0, deflatedMessages: 0 })
+    // Bytes that do not inflate to the message are dropped, and what follows still goes.
+    a.sendDeflated(new DeflatedMessage(Uint8Array.of(0xff, 0xff), big.byteLength))
+    a.send(small)
+    await settleUntil(() => got.length === 3, realA)
+    expect(got[2]).toEqual(small)
+    expect(ctxA.stats.droppedMessages).toBe(1)
   })
 
   it('lets the room answer a message itself instead of handing it on', () => {

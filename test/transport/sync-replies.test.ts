@@ -5,7 +5,17 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { readSyncMessage, writeSyncStep1 } from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { CACHE_KEEP_MS, SyncReplies, WARM_QUIET_MS, isFreshSyncRequest, type WarmOptions } from '../../src/transport/sync-replies.js'
+import { Framing } from '../../src/transport/framing.js'
+import { DeflatedMessage } from '../../src/transport/framing-deflate.js'
+import {
+  CACHE_KEEP_MS,
+  SyncReplies,
+  WARM_QUIET_MS,
+  isFreshSyncRequest,
+  syncStep2Message,
+  type SyncReply,
+  type WarmOptions,
+} from '../../src/transport/sync-replies.js'
 
 /** A sync request as y-webrtc writes it (message type 0, then step 1) for `doc`'s state. */
 function syncRequest(doc: Y.Doc): Uint8Array {
@@ -25,11 +35,18 @@ function yWebrtcAnswer(doc: Y.Doc, request: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder)
 }
 
+/** The bytes of a message of an answer (a message held deflated is inflated, as framing does for a peer that takes it plain). */
+async function bytesOf(message: SyncReply): Promise<Uint8Array> {
+  const bytes = message instanceof DeflatedMessage ? await message.inflated() : message
+  if (bytes === null) throw new Error('a message held deflated did not inflate')
+  return bytes
+}
+
 /** Applies y-webrtc sync messages to a fresh document, as a joiner does. */
-function joinerOf(messages: Uint8Array[]): Y.Doc {
+async function joinerOf(messages: SyncReply[]): Promise<Y.Doc> {
   const joiner = new Y.Doc()
   for (const message of messages) {
-    const decoder = decoding.createDecoder(message)
+    const decoder = decoding.createDecoder(await bytesOf(message))
     expect(decoding.readVarUint(decoder)).toBe(0)
     readSyncMessage(decoder, encoding.createEncoder(), joiner, 'peer')
   }
@@ -43,6 +60,43 @@ function roomOf(count: number): Y.Doc {
 }
 
 const contents = (doc: Y.Doc) => doc.getArray<string>('messages').toArray()
+
+/** Bytes in a history of realistic size: chat records with a random id and signature each, as the room stores them (deflate takes about half off). */
+const REALISTIC_MESSAGES = 10_000
+
+/** A room of `count` chat records: id, author, time, text and a signature (random bytes in base64url do not deflate). */
+function realisticRoom(count: number): Y.Doc {
+  let seed = 7
+  const random = (): number => {
+    // xorshift32: the same history every run
+    seed ^= seed << 13
+    seed ^= seed >>> 17
+    seed ^= seed << 5
+    return (seed >>> 0) / 2 ** 32
+  }
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  const randomText = (length: number): string => Array.from({ length }, () => chars[Math.floor(random() * 64)]).join('')
+  const doc = new Y.Doc()
+  doc.getArray<Record<string, unknown>>('records').push(
+    Array.from({ length: count }, (_, index) => ({
+      id: randomText(21),
+      author: 'Seeder',
+      at: 1_700_000_000_000 + index * 1_000,
+      text: `message ${index} of the seeded history, a line of chat`,
+      signature: randomText(86),
+    })),
+  )
+  return doc
+}
+
+/** Waits (real time) until `done` holds, or fails after `timeoutMs`. */
+async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('until: the condition never held')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
 
 describe('sync replies', () => {
   afterEach(() => {
@@ -75,7 +129,7 @@ describe('sync replies', () => {
     replies.destroy()
   })
 
-  it('sends what changed since beside the cached document, and encodes it again once that grows', () => {
+  it('sends what changed since beside the cached document, and encodes it again once that grows', async () => {
     const doc = roomOf(500)
     const replies = new SyncReplies(doc)
     const [cached] = replies.reply()
@@ -84,12 +138,12 @@ describe('sync replies', () => {
     const withChanges = replies.reply()
     expect(withChanges).toHaveLength(2)
     expect(withChanges[0]).toBe(cached)
-    expect(contents(joinerOf(withChanges))).toEqual(contents(doc))
+    expect(contents(await joinerOf(withChanges))).toEqual(contents(doc))
     expect(replies.reply()[1]).toBe(withChanges[1]) // unchanged since: the same second part
     doc.getArray<string>('messages').push(Array.from({ length: 400 }, (_, index) => `later ${index}`))
     const encodedAgain = replies.reply()
     expect(encodedAgain).toHaveLength(1)
-    expect(contents(joinerOf(encodedAgain))).toEqual(contents(doc))
+    expect(contents(await joinerOf(encodedAgain))).toEqual(contents(doc))
     expect(replies.stats).toMatchObject({ answered: 4, encoded: 2, encodedAhead: 0, warmUps: 0 })
     replies.destroy()
   })
@@ -108,12 +162,18 @@ describe('sync replies', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 
-  it('keeps the answer warm: once the document is quiet and the page idle, it is encoded and prepared before anyone asks', () => {
+  it('keeps the answer warm: once the document is quiet and the page idle, it is encoded and prepared before anyone asks', async () => {
     vi.useFakeTimers()
     const doc = roomOf(500)
     const prepared: Uint8Array[] = []
     const idle: Array<() => void> = []
-    const warm: WarmOptions = { prepare: (message) => prepared.push(message), whenIdle: (task) => idle.push(task) }
+    const warm: WarmOptions = {
+      prepare: (message) => {
+        prepared.push(message)
+        return message
+      },
+      whenIdle: (task) => idle.push(task),
+    }
     const replies = new SyncReplies(doc, { warm })
     const messages = doc.getArray<string>('messages')
     messages.push(['a change'])
@@ -129,7 +189,7 @@ describe('sync replies', () => {
     const answer = replies.reply()
     expect(answer).toEqual(prepared)
     expect(answer[0]).toBe(prepared[0]) // the very object prepared: framing deflated it already
-    expect(contents(joinerOf(answer))).toEqual(contents(doc))
+    expect(contents(await joinerOf(answer))).toEqual(contents(doc))
     expect(replies.stats.encoded).toBe(1)
 
     // A chat line later: only what changed is encoded ahead, the whole document is kept as it was.
@@ -141,7 +201,7 @@ describe('sync replies', () => {
     const afterChat = replies.reply()
     expect(afterChat).toEqual([prepared[1], prepared[2]])
     expect(afterChat[1]).toBe(prepared[2])
-    expect(contents(joinerOf(afterChat))).toEqual(contents(doc))
+    expect(contents(await joinerOf(afterChat))).toEqual(contents(doc))
     expect(replies.stats).toMatchObject({ answered: 2, encoded: 1, encodedAhead: 1, warmUps: 2 })
 
     // Kept while the room is open, however long nobody asks.
@@ -149,6 +209,35 @@ describe('sync replies', () => {
     expect(replies.reply()[0]).toBe(answer[0])
     replies.destroy()
     expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('holds only the deflated answer once framing prepared it, a fraction of the raw one, and answers completely from it', async () => {
+    const doc = realisticRoom(REALISTIC_MESSAGES)
+    const framing = new Framing()
+    const replies = new SyncReplies(doc, { warm: { prepare: (message) => framing.prepare(message), quietMs: 1 } })
+    const raw = syncStep2Message(Y.encodeStateAsUpdate(doc))
+    const records = doc.getArray<Record<string, unknown>>('records')
+    records.push([{ id: 'x', text: 'a change, then the room goes quiet' }])
+    await until(() => replies.stats.warmUps === 1 && replies.stats.preparingMs > 0)
+    // Held: the deflated bytes and the state vector, not the raw step 2 beside them.
+    expect(replies.stats.heldBytes).toBeGreaterThan(0)
+    expect(replies.stats.heldBytes).toBeLessThan(raw.byteLength * 0.6)
+    const [whole, ...rest] = replies.reply()
+    expect(rest).toHaveLength(0)
+    expect(whole).toBeInstanceOf(DeflatedMessage)
+    expect(Buffer.compare(await bytesOf(whole), yWebrtcAnswer(doc, syncRequest(new Y.Doc())))).toBe(0) // byte for byte
+
+    // A line of chat: only what changed is encoded, against the state vector kept beside the deflated bytes.
+    records.push([{ id: 'y', text: 'a line of chat' }])
+    await until(() => replies.stats.warmUps === 2)
+    const afterChat = replies.reply()
+    expect(afterChat).toHaveLength(2)
+    expect(afterChat[0]).toBe(whole)
+    expect((await joinerOf(afterChat)).getArray('records').toJSON()).toEqual(records.toJSON())
+    expect(replies.stats).toMatchObject({ encoded: 1, encodedAhead: 1 })
+    expect(replies.stats.heldBytes).toBeLessThan(raw.byteLength * 0.6)
+    replies.destroy()
+    expect(replies.stats.heldBytes).toBe(0)
   })
 
   it('does not warm a document too large to hold, and lets its answer go as before', () => {
