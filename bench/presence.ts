@@ -71,7 +71,7 @@ function stockFlavour(stockUrl: string, signalingUrl: string): Flavour {
 }
 
 /** Resolves with the page's clock (ms since epoch) when `expression` becomes true, or null on timeout. */
-async function seenAt(page: Page, expression: string): Promise<number | null> {
+export async function seenAt(page: Page, expression: string): Promise<number | null> {
   try {
     const handle = await page.waitForFunction(`(${expression}) ? Date.now() : false`, undefined, {
       polling: POLL_MS,

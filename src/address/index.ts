@@ -3,8 +3,11 @@
 export {
   DEFAULT_ROOM,
   DEFAULT_SIGNALING_PORT,
+  MAX_CONNS_LIMIT,
   MAX_ROOM_CHARS,
+  readMaxConns,
   resolveIceServers,
+  resolveMaxConns,
   resolveSignalingUrl,
   type PageLocation,
 } from './config.js'

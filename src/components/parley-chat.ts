@@ -8,7 +8,9 @@ import {
   cleanName,
   loadIdentity,
   loadSigner,
+  readMaxConns,
   resolveIceServers,
+  resolveMaxConns,
   resolveSignalingUrl,
   saveName,
   type Author,
@@ -139,6 +141,12 @@ export class ParleyChat extends LitElement {
   @property({ attribute: 'heading-level', type: Number }) headingLevel = 2
   /** STUN/TURN servers; undefined uses the page's configuration (`?ice=`, build setting). */
   @property({ attribute: false }) iceServers?: RTCIceServer[]
+  /**
+   * Most WebRTC links this tab offers (y-webrtc's `maxConns`), a whole number from 1 to 100;
+   * unset or any other value uses the page's `?max-conns=`, else y-webrtc's default (20 to 34).
+   * In a room bigger than it the mesh is partial and peers relay what a missing link would carry.
+   */
+  @property({ attribute: 'max-conns', type: Number }) maxConns?: number
   #room = new RoomController(this)
   #unread = new UnreadController(this)
   #unfollowProfileName: (() => void) | undefined
@@ -174,7 +182,7 @@ export class ParleyChat extends LitElement {
     const author = this.#author()
     // Wait for the keys: the user id is their fingerprint, and must not change once shown.
     if (this.signer !== undefined) this.#room.setUser(author)
-    if (changed.has('room') || changed.has('secret') || changed.has('signaling') || changed.has('iceServers')) {
+    if (changed.has('room') || changed.has('secret') || changed.has('signaling') || changed.has('iceServers') || changed.has('maxConns')) {
       // A private room's signaling is encrypted with WebCrypto, which plain http pages lack.
       if (this.#privateRoomBlocked()) this.#room.setRoom(null)
       else
@@ -183,6 +191,7 @@ export class ParleyChat extends LitElement {
           secret: this.secret || null,
           signalingUrls: [this.signaling || resolveSignalingUrl(location, import.meta.env.PARLEY_SIGNALING_URL)],
           iceServers: this.iceServers ?? resolveIceServers(location, import.meta.env.PARLEY_ICE_SERVERS),
+          maxConns: readMaxConns(this.maxConns) ?? resolveMaxConns(location),
         })
     }
     this.#updateMentionNames(author?.name ?? null)

@@ -360,6 +360,7 @@ function sameRoom(a: RoomOptions | null, b: RoomOptions | null): boolean {
     a.name === b.name &&
     (a.secret ?? null) === (b.secret ?? null) &&
     a.signalingUrls.join(' ') === b.signalingUrls.join(' ') &&
-    JSON.stringify(a.iceServers) === JSON.stringify(b.iceServers)
+    JSON.stringify(a.iceServers) === JSON.stringify(b.iceServers) &&
+    a.maxConns === b.maxConns
   )
 }

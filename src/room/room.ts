@@ -61,6 +61,12 @@ export interface RoomOptions {
   signalingUrls: string[]
   /** STUN/TURN servers; undefined keeps the WebRTC library's defaults, [] means host candidates only. */
   iceServers?: RTCIceServer[]
+  /**
+   * Most links this tab offers (y-webrtc's `maxConns`; it still answers offers past it); undefined
+   * keeps y-webrtc's default (20 to 34). Below the room's size the mesh is partial, and the relay
+   * carries what a missing link would have (ARCHITECTURE.md, "Relaying without echoes").
+   */
+  maxConns?: number
   /** Extra simple-peer options. */
   peerOptions?: Record<string, unknown>
   /** WebRTC classes to use instead of the browser's (in Node: `@roamhq/wrtc`). */
@@ -171,6 +177,7 @@ export class Room {
       changes: this.#changes,
       signalingUrls: options.signalingUrls,
       iceServers: options.iceServers,
+      maxConns: options.maxConns,
       peerOptions: options.peerOptions,
       wrtc: options.wrtc,
       // Presence's word on awareness from peers: nobody replaces or removes a proven tab.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { resolveIceServers, resolveSignalingUrl } from '../../src/address/config.js'
+import { MAX_CONNS_LIMIT, readMaxConns, resolveIceServers, resolveMaxConns, resolveSignalingUrl } from '../../src/address/config.js'
 
 const page = (search = '', hostname = 'chat.example.org', protocol = 'http:') => ({ protocol, hostname, search, hash: '' })
 
@@ -30,5 +30,35 @@ describe('resolveIceServers', () => {
   })
   it('keeps the library defaults when nothing is set', () => {
     expect(resolveIceServers(page())).toBeUndefined()
+  })
+})
+
+describe('resolveMaxConns', () => {
+  it('reads ?max-conns= as a whole number of links', () => {
+    expect(resolveMaxConns(page('?max-conns=3'))).toBe(3)
+    expect(resolveMaxConns(page(`?max-conns=${MAX_CONNS_LIMIT}`))).toBe(MAX_CONNS_LIMIT)
+  })
+  it("leaves y-webrtc's default without it, or with anything but plain digits from 1 to the limit", () => {
+    for (const search of [
+      '',
+      '?max-conns=',
+      '?max-conns=0',
+      '?max-conns=-2',
+      '?max-conns=2.5',
+      '?max-conns=1e1',
+      '?max-conns= 3',
+      '?max-conns=0x4',
+      `?max-conns=${MAX_CONNS_LIMIT + 1}`,
+      '?max-conns=99999999',
+    ])
+      expect(resolveMaxConns(page(search)), search).toBeUndefined()
+  })
+})
+
+describe('readMaxConns', () => {
+  it("takes an attribute's number when it is a whole number from 1 to the limit", () => {
+    expect(readMaxConns(4)).toBe(4)
+    for (const value of [0, -1, 2.5, Number.NaN, Number.POSITIVE_INFINITY, MAX_CONNS_LIMIT + 1, undefined, null, '4x', true])
+      expect(readMaxConns(value), String(value)).toBeUndefined()
   })
 })

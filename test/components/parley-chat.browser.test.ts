@@ -66,6 +66,7 @@ describe('parley-chat properties and attributes', () => {
       label: chat.label,
       headingLevel: chat.headingLevel,
       iceServers: chat.iceServers,
+      maxConns: chat.maxConns,
     }).toEqual({
       room: DEFAULT_ROOM,
       secret: '',
@@ -77,6 +78,7 @@ describe('parley-chat properties and attributes', () => {
       label: '',
       headingLevel: 2,
       iceServers: undefined,
+      maxConns: undefined,
     })
     const mounted = await mountChat((each) => {
       each.notify = true
@@ -86,7 +88,7 @@ describe('parley-chat properties and attributes', () => {
     expect(mounted.getAttributeNames()).toEqual(['style'])
   })
 
-  it('reads its attributes: room, name, label, heading-level, notify', async () => {
+  it('reads its attributes: room, name, label, heading-level, notify, max-conns', async () => {
     const room = uniqueRoom('attributes')
     const chat = await mount('parley-chat', (each) => {
       each.setAttribute('signaling', UNREACHABLE_SIGNALING)
@@ -95,8 +97,9 @@ describe('parley-chat properties and attributes', () => {
       each.setAttribute('label', 'Team chat')
       each.setAttribute('heading-level', '4')
       each.setAttribute('notify', '')
+      each.setAttribute('max-conns', '3')
     })
-    expect([chat.room, chat.name, chat.label, chat.headingLevel, chat.notify]).toEqual([room, 'Bo', 'Team chat', 4, true])
+    expect([chat.room, chat.name, chat.label, chat.headingLevel, chat.notify, chat.maxConns]).toEqual([room, 'Bo', 'Team chat', 4, true, 3])
     await expect.element(page.getByRole('region', { name: 'Team chat' })).toBeVisible()
     await expect.element(page.getByRole('heading', { name: `#${room}`, level: 4 })).toBeVisible()
     // The members panel's heading sits one level below the room's.

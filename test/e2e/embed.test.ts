@@ -289,7 +289,7 @@ describe('the library', () => {
       const manifest = JSON.parse(await readFile(join(out, 'custom-elements.json'), 'utf8')) as Manifest
       const chat = manifest.modules.flatMap((module) => module.declarations ?? []).find((each) => each.tagName === 'parley-chat')
       expect(chat?.attributes?.map((each) => each.name)).toEqual(
-        expect.arrayContaining(['heading-level', 'invite-link', 'label', 'name', 'notify', 'room', 'signaling', 'theme']),
+        expect.arrayContaining(['heading-level', 'invite-link', 'label', 'max-conns', 'name', 'notify', 'room', 'signaling', 'theme']),
       )
       expect(chat?.cssParts?.map((each) => each.name).sort()).toEqual([
         'composer',
