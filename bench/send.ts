@@ -137,7 +137,7 @@ const traceScript = (newestExpression: string, rootExpression: string): string =
         if ((${newestExpression}) === text) {
           mark('dom')
           observer.disconnect()
-          // The first task after the one that drew it: the page is free to show it from then.
+          // A task queued once it is drawn: it runs after the drawing task and whatever else the page queued first.
           const channel = new MessageChannel()
           channel.port1.onmessage = () => { mark('after dom'); channel.port1.close() }
           channel.port2.postMessage(null)
@@ -209,7 +209,7 @@ interface TraceWindow {
  * The stages of one send from both pages' stamps, in ms: Enter → signing starts, signing,
  * signed → the update on the wire, transit (wire → the receiver's handler starts), the
  * receiver's handler, handler end → text in the log's DOM, arrival → the end of the task that drew
- * it (`arrived→task end`), and the receiver's other
+ * it (`arrived→next task`: it waits behind whatever else the page has queued, frames included), and the receiver's other
  * data-channel handling (count and ms) between the Enter and the update's arrival.
  */
 function traceStages(enterAt: number, sent: Marks, received: Marks): Record<string, number> {
@@ -234,7 +234,7 @@ function traceStages(enterAt: number, sent: Marks, received: Marks): Record<stri
   put('handler', arrived, handled)
   put('handled→dom', handled, dom)
   put('arrived→dom', arrived, dom)
-  put('arrived→task end', arrived, free)
+  put('arrived→next task', arrived, free)
   put('arrived→verify', arrived, verify)
   put('enter→dom', enterAt, dom)
   // What else the receiver handled on its data channels before the update came in.
