@@ -64,6 +64,28 @@ type Entry =
   | { key: string; index: number; message: MessageRecord; previous: MessageRecord | null; previousMessage: MessageRecord | null }
   | { key: string; notice: LogNotice }
 
+/**
+ * A message entry as last drawn, and what it was drawn from: handed out again as it is while
+ * none of that changed, so that a new message does not make the entries before it ask for their
+ * verdict, annotation and grouping again.
+ */
+interface DrawnEntry {
+  /** `#inputsEpoch` when drawn: a change of what every entry may show (verdicts, annotations, …) bumps it. */
+  epoch: number
+  index: number
+  previous: MessageRecord | null
+  previousMessage: MessageRecord | null
+  hit: boolean
+  /** Local midnight of the render's time: a day separator says "Today" or "Yesterday". */
+  today: number
+  /** The messages it was drawn with, if the message it replies to was not among them (it may arrive later); else null. */
+  missingOriginalIn: readonly MessageRecord[] | null
+  view: unknown
+}
+
+/** The properties that any entry may show: a change of one makes every entry look at its inputs again. */
+const ENTRY_INPUTS = ['verdictOf', 'annotationOf', 'indexOf', 'selfId', 'mentionNames', 'fetchFile', 'jumpedTo', 'actionsFor', 'editing']
+
 /** Where an entry was on screen before a re-render: it is put back there after. */
 interface Anchor {
   key: string
@@ -193,6 +215,10 @@ export class ParleyMessageList extends LitElement {
   #editedCopies = new WeakMap<MessageRecord, MessageRecord>()
   /** Each shown message's annotation, the same object while it shows the same: entries redraw only when it changes. */
   #annotations = new StableAnnotations()
+  /** Each message entry as last drawn (see DrawnEntry). */
+  #drawn = new WeakMap<MessageRecord, DrawnEntry>()
+  /** Counts the changes of ENTRY_INPUTS: an entry drawn at another count looks at its inputs again. */
+  #inputsEpoch = 0
   /** Where each notice sits (after how many messages): a message right after one starts a new header. */
   #noticeAfter = new Set<number>()
   /** The names an @mention may refer to (the members'), the reader's own among them. */
@@ -244,6 +270,7 @@ export class ParleyMessageList extends LitElement {
     // when a jump (reveal) or the window chose where to go.
     if (this.#anchor === null && this.hasUpdated && !this.#followAsked) this.#readStick()
     this.#followAsked = false
+    if (ENTRY_INPUTS.some((name) => (changed as Map<PropertyKey, unknown>).has(name))) this.#inputsEpoch++
     if (changed.has('notices')) {
       this.#sortedNotices = [...this.notices].sort((a, b) => a.after - b.after || a.id - b.id)
       this.#noticeAfter = new Set(this.notices.map((notice) => notice.after))
@@ -716,6 +743,7 @@ export class ParleyMessageList extends LitElement {
     const below = Math.max(0, count - 1 - this.#last) * estimate
     const hitId = this.hitIndex >= 0 ? this.messages[this.hits[this.hitIndex]]?.id : undefined
     const now = Date.now()
+    const today = new Date(now).setHours(0, 0, 0, 0)
     return html`
       ${this.searching ? this.#renderSearch() : nothing}
       <div class="view">
@@ -729,7 +757,7 @@ export class ParleyMessageList extends LitElement {
           (entry) =>
             'notice' in entry
               ? html`<div class="notice" data-key=${entry.key}>${entry.notice.text}</div>`
-              : this.#renderEntry(entry, entry.message.id === hitId, now),
+              : this.#renderEntry(entry, entry.message.id === hitId, now, today),
         )}</div>
         <div aria-hidden="true" style=${safeStyle({ height: pixels(below) })}></div>
       </div>
@@ -1039,10 +1067,26 @@ export class ParleyMessageList extends LitElement {
    * A message entry, rendered again only when something it shows changed: its record, verdict and
    * annotation, its place (position, group, day), search and jump highlight, the message it
    * quotes, the reader's id and the member names; always while its actions or editor are open.
+   * An entry drawn before, none of whose inputs can have changed since (see DrawnEntry), is handed
+   * out as drawn without looking at them: a new message costs the entries before it nothing.
    */
-  #renderEntry(entry: Extract<Entry, { message: MessageRecord }>, hit: boolean, now: number) {
+  #renderEntry(entry: Extract<Entry, { message: MessageRecord }>, hit: boolean, now: number, today: number) {
     const { message: record, previousMessage } = entry
     const id = record.id
+    const open = this.actionsFor === id || this.editing === id
+    const drawn = this.#drawn.get(record)
+    if (
+      !open &&
+      drawn !== undefined &&
+      drawn.epoch === this.#inputsEpoch &&
+      drawn.index === entry.index &&
+      drawn.previous === entry.previous &&
+      drawn.previousMessage === previousMessage &&
+      drawn.hit === hit &&
+      drawn.today === today &&
+      (drawn.missingOriginalIn === null || drawn.missingOriginalIn === this.messages)
+    )
+      return drawn.view
     const annotated = this.#annotated(record)
     const verdict = this.verdictOf(record)
     const newDay = previousMessage === null || !sameDay(previousMessage.sentAt, record.sentAt)
@@ -1055,10 +1099,8 @@ export class ParleyMessageList extends LitElement {
     const quoted = original === undefined ? null : this.#annotated(original)
     const quotedVerdict: Verdict = original === undefined ? 'pending' : this.verdictOf(original)
     const highlighted = hit || this.jumpedTo === id
-    // An open panel or editor depends on more state (its loading, the delete confirmation): drawn every time.
-    const open = this.actionsFor === id || this.editing === id ? {} : false
     const inputs = { annotated, verdict, continued, day, original, quoted, quotedVerdict, highlighted }
-    return guard(
+    const view = guard(
       [
         record,
         annotated,
@@ -1070,13 +1112,26 @@ export class ParleyMessageList extends LitElement {
         original,
         quoted,
         quotedVerdict,
-        open,
+        // An open panel or editor depends on more state (its loading, the delete confirmation): drawn every time.
+        open ? {} : false,
         this.selfId,
         this.mentionNames,
         this.fetchFile,
       ],
       () => this.#renderMessage(entry, inputs),
     )
+    const missingOriginalIn = annotated.replyTo !== null && original === undefined ? this.messages : null
+    this.#drawn.set(record, {
+      epoch: this.#inputsEpoch,
+      index: entry.index,
+      previous: entry.previous,
+      previousMessage,
+      hit,
+      today,
+      missingOriginalIn,
+      view,
+    })
+    return view
   }
 
   #renderMessage(

@@ -73,6 +73,8 @@ export class RoomController implements ReactiveController {
   })
   /** Messages whose signature check is under way, by verdict key (see #checked). */
   #checking = new Map<string, MessageRecord>()
+  /** Messages that verified since the last redraw: their authors' typing marks end with it (see #checked). */
+  #spoken: MessageRecord[] = []
   /** Whether this tab just sent: its own message is drawn at the next frame, not in the send's task. */
   #sent = false
   /** Whether verdicts settled since the last redraw. */
@@ -204,15 +206,17 @@ export class RoomController implements ReactiveController {
   }
 
   /**
-   * A check settled: a message that VERIFIED as its author's ends their typing mark at once
-   * (RoomPresence.spoke), before its verified author is drawn; their own stopped-typing state
-   * may come a frame or more later. A forged or unverified one ends nothing.
+   * A check settled: a message that VERIFIED as its author's ends their typing mark (RoomPresence.spoke)
+   * at the next redraw, the one that draws its verified author, the typing line and members list
+   * first; their own stopped-typing state may come a frame or more later. Not in the check's task:
+   * that is the task of the message's arrival (Chromium settles a check within the task that asks
+   * for it), whose end is when the page can show the message. A forged or unverified one ends nothing.
    */
   #checked(key: string, verdict: Verdict): void {
     const message = this.#checking.get(key)
     if (message === undefined) return
     this.#checking.delete(key)
-    if (verdict === 'verified') this.room?.presence.spoke(message.authorId, message.sentAt)
+    if (verdict === 'verified') this.#spoken.push(message)
   }
 
   hostConnected(): void {
@@ -296,6 +300,9 @@ export class RoomController implements ReactiveController {
     this.#redrawnAt = performance.now()
     const verdicts = this.#verdictsSettled
     this.#verdictsSettled = false
+    const spoken = this.#spoken
+    this.#spoken = []
+    for (const message of spoken) room.presence.spoke(message.authorId, message.sentAt)
     if (verdicts) this.verdictOf = (message) => this.#verdict(message)
     const annotated = room.annotationsVersion !== this.#annotationsVersion
     this.#annotationsVersion = room.annotationsVersion
@@ -336,6 +343,7 @@ export class RoomController implements ReactiveController {
     this.#stopListening?.()
     this.#hiddenNotices = new Map()
     this.#checking = new Map()
+    this.#spoken = []
     this.#stopListening = null
     this.#lease?.release()
     this.#lease = null

@@ -44,6 +44,8 @@ export class DeferredUpdates {
   #origins = new Set<unknown>()
   /** True while what is pending holds a change made here. */
   #local = false
+  /** Local transactions gathered as their observers were about to run (not again as they end). */
+  #passedEarly = new WeakSet<Y.Transaction>()
   /** True while a frame (or, hidden, a task) is awaited before trying to pass on other peers' changes. */
   #awaitingDraw = false
   #timer: ReturnType<typeof setTimeout> | null = null
@@ -61,6 +63,7 @@ export class DeferredUpdates {
     this.#doc = doc
     this.#now = now
     this.#tokensAt = now()
+    doc.on('beforeObserverCalls', this.#onLocalTransaction)
     doc.on('afterTransactionCleanup', this.#onTransaction)
   }
 
@@ -73,6 +76,12 @@ export class DeferredUpdates {
   on(listener: DeferredUpdateListener, options: { last?: boolean } = {}): () => void {
     const listeners = options.last === true ? this.#lastListeners : this.#listeners
     listeners.add(listener)
+    // A change made here is passed on as Yjs calls the document's observers, after whoever listened
+    // for that before this listener was added: the transport's relay learns a change's source there.
+    if (options.last !== true) {
+      this.#doc.off('beforeObserverCalls', this.#onLocalTransaction)
+      this.#doc.on('beforeObserverCalls', this.#onLocalTransaction)
+    }
     return () => listeners.delete(listener)
   }
 
@@ -132,6 +141,7 @@ export class DeferredUpdates {
   }
 
   destroy(): void {
+    this.#doc.off('beforeObserverCalls', this.#onLocalTransaction)
     this.#doc.off('afterTransactionCleanup', this.#onTransaction)
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
@@ -141,7 +151,23 @@ export class DeferredUpdates {
     this.#lastListeners.clear()
   }
 
+  /**
+   * A change made here goes out before the document's observers run (its record parsed back, the
+   * room's lists and listeners): they are this page's business, the message's way out is not
+   * theirs to wait for. Yjs has integrated the change and knows its state vector by then.
+   */
+  #onLocalTransaction = (transaction: Y.Transaction): void => {
+    if (!transaction.local) return
+    this.#passedEarly.add(transaction)
+    this.#gather(transaction)
+  }
+
   #onTransaction = (transaction: Y.Transaction): void => {
+    if (!this.#passedEarly.has(transaction)) this.#gather(transaction)
+  }
+
+  /** Notes what `transaction` changed, and passes it on now (made here) or once the page has drawn. */
+  #gather(transaction: Y.Transaction): void {
     const inserted = [...transaction.afterState].some(([client, clock]) => (transaction.beforeState.get(client) ?? 0) !== clock)
     const deleted = transaction.deleteSet.clients.size > 0
     if (!inserted && !deleted) return

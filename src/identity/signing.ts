@@ -117,12 +117,37 @@ export function refutesBytes(topic: string, clientID: number, key: string, publi
 
 const importedKeys = new Map<string, Promise<CryptoKey | null>>()
 
+/** Most checks remembered by verifySigned; past that the oldest are forgotten (and done again if asked again). */
+const MAX_REMEMBERED_CHECKS = 5_000
+/**
+ * Checks under way or settled, by public key and signature, with the bytes they were over: a new
+ * message is checked twice in the task of its arrival, by the room's budgets and by the log's
+ * verdict, and the second asks for the first's outcome instead of verifying again.
+ */
+const checks = new Map<string, { bytes: Uint8Array; outcome: Promise<boolean> }>()
+
 /**
  * True when `signature` over `bytes` verifies with `publicKey` and the key belongs to
- * `userId`. Never throws: malformed keys or signatures are simply not verified.
+ * `userId`. Never throws: malformed keys or signatures are simply not verified. The same
+ * signature, key and bytes are verified once (the outcome cannot differ).
  */
-export async function verifySigned(userId: string, publicKey: string, signature: string, bytes: Uint8Array<ArrayBuffer>): Promise<boolean> {
-  if (!canSign() || userIdOf(publicKey) !== userId) return false
+export function verifySigned(userId: string, publicKey: string, signature: string, bytes: Uint8Array<ArrayBuffer>): Promise<boolean> {
+  if (!canSign() || userIdOf(publicKey) !== userId) return Promise.resolve(false)
+  const id = `${publicKey} ${signature}`
+  const known = checks.get(id)
+  if (known !== undefined && sameBytes(known.bytes, bytes)) return known.outcome
+  // A signature copied onto other bytes replaces the entry: it is checked, and fails, on its own.
+  const outcome = verify(publicKey, signature, bytes)
+  checks.delete(id)
+  checks.set(id, { bytes, outcome })
+  if (checks.size > MAX_REMEMBERED_CHECKS) {
+    const oldest = checks.keys().next().value
+    if (oldest !== undefined) checks.delete(oldest)
+  }
+  return outcome
+}
+
+async function verify(publicKey: string, signature: string, bytes: Uint8Array<ArrayBuffer>): Promise<boolean> {
   let key = importedKeys.get(publicKey)
   if (key === undefined) {
     key = crypto.subtle.importKey('raw', fromBase64url(publicKey), ALGORITHM, false, ['verify']).catch(() => null)
@@ -135,6 +160,12 @@ export async function verifySigned(userId: string, publicKey: string, signature:
   } catch {
     return false // malformed signature from a peer
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 function utf8(fields: unknown[]): Uint8Array<ArrayBuffer> {

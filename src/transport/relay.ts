@@ -141,10 +141,11 @@ export class Relay {
     }
     const onTransaction = (transaction: Y.Transaction): void => this.#onTransaction(room, transaction)
     const onPeers = (): void => this.#scheduleAdvertise()
-    doc.on('afterTransaction', onTransaction)
+    // Before the document's observers: a change made here is passed to the links as they are called (history/deferred-updates.ts).
+    doc.on('beforeObserverCalls', onTransaction)
     room.provider.on('peers', onPeers)
     this.#detach = () => {
-      doc.off('afterTransaction', onTransaction)
+      doc.off('beforeObserverCalls', onTransaction)
       room.provider.off('peers', onPeers)
     }
     this.#scheduleAdvertise()

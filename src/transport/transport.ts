@@ -204,6 +204,7 @@ export function openTransport(options: TransportOptions): Transport {
     dropBeforeUnloadHook(room)
     stops = [
       stopRelay,
+      // Subscribed after the relay attached: a change made here is passed on after the relay noted its source.
       relayDocumentChangesAfterDraw(room, options.changes),
       screenSignals(room),
       reofferStuckLinks(room, {}, stuck),

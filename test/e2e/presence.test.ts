@@ -86,16 +86,22 @@ interface TypingWatch {
   /** The text of the message just sent, watched for until she types again; null when none is. */
   sent: string | null
   beside: string[]
+  /** The typing line no longer naming Alice while her message `sent` is shown still being checked. */
+  early: string[]
   lines: string[]
 }
 
-/** Watches every change of the chat's and the log's DOM for Alice's message `sent`, verified, drawn while the typing line names her. */
+/**
+ * Watches every change of the chat's and the log's DOM for Alice's message `sent`, verified, drawn
+ * while the typing line names her (`beside`), and for her typing mark ended while `sent` is shown
+ * still being checked (`early`): the mark ends in the render that shows the message verified.
+ */
 function watchTypingBesideMessages(): void {
   const chat = document.querySelector('parley-chat')?.shadowRoot
   const log = chat?.querySelector('parley-message-list')?.shadowRoot
   const typing = chat?.querySelector('.typing')
   if (!chat || !log || !typing) throw new Error('no chat')
-  const watch: TypingWatch = { sent: null, beside: [], lines: [] }
+  const watch: TypingWatch = { sent: null, beside: [], early: [], lines: [] }
   Object.assign(window, watch)
   const seen = window as unknown as TypingWatch
   let line = typing.textContent?.trim() ?? ''
@@ -103,7 +109,13 @@ function watchTypingBesideMessages(): void {
     const now = typing.textContent?.trim() ?? ''
     if (now !== line) seen.lines.push(now)
     line = now
-    if (seen.sent === null || !now.includes('Alice')) return
+    if (seen.sent === null) return
+    if (!now.includes('Alice')) {
+      for (const article of log.querySelectorAll('article'))
+        if (article.querySelector('.author.pending') !== null && article.querySelector('p')?.textContent === seen.sent)
+          seen.early.push(`${seen.sent} / ${JSON.stringify(now)}`)
+      return
+    }
     for (const article of log.querySelectorAll('article'))
       if (article.querySelector('.author')?.textContent?.trim() === 'Alice' && article.querySelector('p')?.textContent === seen.sent)
         seen.beside.push(`${seen.sent} / ${now}`)
@@ -194,8 +206,9 @@ describe('members', () => {
     await expect.poll(() => shownTyping(b), { interval: 50 }).toBe('')
     await expectMembers(b, ['Alice', 'Bob (you)'], 0)
     expect(await a.evaluate(() => (window as unknown as PresenceHold).held)).toBeGreaterThan(0) // her state was late indeed
-    // Not once was her verified message drawn beside "Alice is typing…".
+    // Not once was her verified message drawn beside "Alice is typing…", nor her mark ended while it was being checked.
     expect(await b.evaluate(() => (window as unknown as TypingWatch).beside)).toEqual([])
+    expect(await b.evaluate(() => (window as unknown as TypingWatch).early)).toEqual([])
 
     // She types again (her states go out again), and a stock peer forges messages under her id.
     await b.evaluate(() => {
@@ -234,6 +247,7 @@ describe('members', () => {
     await expect.poll(() => shownMessages(b), { interval: 50 }).toContain('Alice: more')
     await expect.poll(() => shownTyping(b), { interval: 50 }).toBe('')
     expect(await b.evaluate(() => (window as unknown as TypingWatch).beside)).toEqual([])
+    expect(await b.evaluate(() => (window as unknown as TypingWatch).early)).toEqual([])
     await Promise.all([a.close(), b.close()])
   })
 

@@ -51,6 +51,34 @@ describe('DeferredUpdates', () => {
     expect(peer.getArray('a').toArray()).toEqual(['received', 'mine'])
   })
 
+  it("passes on a change made here before the document's observers run, once, after whoever listened for them before", () => {
+    const doc = new Y.Doc()
+    const peer = copyOf(doc)
+    const changes = new DeferredUpdates(doc)
+    const seen: string[] = []
+    // As the transport's relay does: it learns a change's source there, before the change is passed on.
+    doc.on('beforeObserverCalls', (transaction: Y.Transaction) => {
+      if (transaction.origin === 'me') seen.push('source')
+    })
+    const updates: Uint8Array[] = []
+    changes.on((update) => {
+      updates.push(update)
+      seen.push('passed')
+    })
+    doc.getArray<string>('a').observe(() => seen.push('observer'))
+    doc.on('afterTransaction', (transaction: Y.Transaction) => {
+      if (transaction.origin === 'me') seen.push('after')
+    })
+    doc.transact(() => doc.getArray<string>('a').push(['mine']), 'me')
+    expect(seen).toEqual(['source', 'passed', 'observer', 'after'])
+    expect(updates).toHaveLength(1)
+    Y.applyUpdate(peer, updates[0])
+    expect(peer.getArray('a').toArray()).toEqual(['mine'])
+    // Other peers' changes still wait for the draw.
+    receive(doc, 'theirs')
+    expect(updates).toHaveLength(1)
+  })
+
   it('calls listeners added with `last` after all others, once the page has drawn (storage after the peers)', async () => {
     const doc = new Y.Doc()
     const changes = new DeferredUpdates(doc)

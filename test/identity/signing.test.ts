@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { parseMessageRecord, type MessageRecord } from '../../src/history/index.js'
 import {
   generateSigningKeys,
@@ -48,6 +48,21 @@ describe('message signatures', () => {
     const alice = await signedMessage()
     const mallory = await signedMessage({ authorId: alice.signer.userId })
     expect(await verify(mallory.message)).toBe(false)
+  })
+
+  it('verify the same signature over the same bytes once, however often asked, and a copy onto other bytes on its own', async () => {
+    // The room's budgets and the log's verdict both check a new message in the task of its arrival.
+    const verifies = vi.spyOn(crypto.subtle, 'verify')
+    onTestFinished(() => verifies.mockRestore())
+    const { message } = await signedMessage({ id: 'once' })
+    const [first, second] = await Promise.all([verify(message), verify(message)])
+    expect([first, second, await verify(message)]).toEqual([true, true, true])
+    expect(verifies).toHaveBeenCalledTimes(1)
+    // The signature copied onto other fields: checked, and failed, whatever came before or after.
+    expect(await verify({ ...message, text: 'copied' })).toBe(false)
+    expect(await verify(message)).toBe(true)
+    expect(await verify({ ...message, text: 'copied' })).toBe(false)
+    expect(verifies).toHaveBeenCalledTimes(4)
   })
 
   it('never throw on malformed keys or signatures', async () => {

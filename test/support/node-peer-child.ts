@@ -94,7 +94,8 @@ class Session {
       }
     } else {
       const changes = new DeferredUpdates(doc)
-      doc.on('afterTransaction', (transaction: Y.Transaction) => {
+      // Where the deferred source gathers a change made here (and passes it on, after this listener).
+      doc.on('beforeObserverCalls', (transaction: Y.Transaction) => {
         if ([...transaction.afterState].some(([client, clock]) => transaction.beforeState.get(client) !== clock)) this.unsentChanges = true
       })
       changes.on(() => {

@@ -1,0 +1,145 @@
+// <parley-message-list> drawing one new message in Chromium: the entries already drawn are not
+// looked at again (their verdict, annotation, grouping), however many there are, and an entry
+// whose inputs did change (an edit, a reaction, a verdict, a reply's original arriving later, a
+// notice placed before it) is still drawn again. Counts, not times: speed is in bench/log-render.ts.
+import { describe, expect, it } from 'vitest'
+import '../../src/components/parley-message-list.js'
+import type { ParleyMessageList } from '../../src/components/parley-message-list.js'
+import { unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../../src/room/index.js'
+import { message, mount } from './browser-fixtures.js'
+
+/** A list whose inputs count which records they were asked about. */
+interface Counted {
+  list: ParleyMessageList
+  /** Ids of the records `verdictOf` and `annotationOf` were asked about since the last `reset`. */
+  asked: Set<string>
+  reset(): void
+}
+
+/** `count` messages from two authors, a minute apart, numbered from 1. */
+function manyMessages(count: number): MessageRecord[] {
+  const start = Date.UTC(2025, 0, 2, 9, 0)
+  return Array.from({ length: count }, (_, index) =>
+    message(`m${index + 1}`, index % 2 === 0 ? 'Ann' : 'Bo', `message ${index + 1}`, start + index * 60_000),
+  )
+}
+
+/** A list of `messages` (all rendered: at most 200) whose verdict and annotation functions record what they are asked. */
+async function mountCounted(
+  messages: readonly MessageRecord[],
+  verdictOf: (record: MessageRecord) => Verdict = () => 'verified',
+  annotationOf: (record: MessageRecord) => AnnotatedMessage = unannotated,
+): Promise<Counted> {
+  const asked = new Set<string>()
+  const list = await mount('parley-message-list', (element) => {
+    element.style.height = '400px'
+    element.messages = messages
+    element.verdictOf = counting(verdictOf, asked)
+    element.annotationOf = counting(annotationOf, asked)
+  })
+  await settled(list)
+  return { list, asked, reset: () => asked.clear() }
+}
+
+/** `fn`, noting the id of every record it is asked about in `asked`. */
+function counting<T>(fn: (record: MessageRecord) => T, asked: Set<string>): (record: MessageRecord) => T {
+  return (record) => {
+    asked.add(record.id)
+    return fn(record)
+  }
+}
+
+/** Waits for the list's render and the layout it leaves for the next frame. */
+async function settled(list: ParleyMessageList): Promise<void> {
+  await list.updateComplete
+  await new Promise((resolve) => requestAnimationFrame(resolve))
+  await list.updateComplete
+}
+
+const articles = (list: ParleyMessageList) => [...(list.shadowRoot?.querySelectorAll('article') ?? [])]
+const articleOf = (list: ParleyMessageList, id: string) =>
+  list.shadowRoot?.querySelector(`[data-key="m:${id}"] article`) as HTMLElement | null
+
+describe('parley-message-list, one new message', () => {
+  it('asks about the new message and the one before it only, with 10 entries drawn or 150', async () => {
+    for (const size of [10, 150]) {
+      const { list, asked, reset } = await mountCounted(manyMessages(size))
+      expect(articles(list)).toHaveLength(size)
+      reset()
+      const next = message(`m${size + 1}`, 'Ann', 'one more', Date.UTC(2025, 0, 2, 9, 0) + size * 60_000)
+      list.messages = [...list.messages, next]
+      await settled(list)
+      expect(articles(list).at(-1)?.querySelector('p')?.textContent).toBe('one more')
+      // The new entry's own inputs, and at most its predecessor's verdict (does it continue its group?).
+      expect(asked.has(`m${size + 1}`)).toBe(true)
+      expect([...asked].filter((id) => id !== `m${size}` && id !== `m${size + 1}`)).toEqual([])
+      list.remove()
+    }
+  })
+
+  it('draws again the entries whose edit, reaction or verdict changed, and only asks about every entry when those did', async () => {
+    const messages = manyMessages(30)
+    const annotations = new Map<string, Partial<AnnotatedMessage>>()
+    const verdicts = new Map<string, Verdict>([['m7', 'pending']])
+    const verdictOf = (record: MessageRecord): Verdict => verdicts.get(record.id) ?? 'verified'
+    const annotationOf = (record: MessageRecord): AnnotatedMessage => ({ ...unannotated(record), ...annotations.get(record.id) })
+    const { list, asked, reset } = await mountCounted(messages, verdictOf, annotationOf)
+    expect(articleOf(list, 'm7')?.querySelector('.author')?.textContent).toBe('Checking signature…')
+    // A message arrives: nothing else changes.
+    list.messages = [...messages, message('m31', 'Ann', 'new', Date.UTC(2025, 0, 2, 9, 30))]
+    await settled(list)
+    // An edit of m5 and a reaction on m6 (the room hands out a new annotationOf).
+    annotations.set('m5', { text: 'edited words', edited: true })
+    annotations.set('m6', { reactions: [{ emoji: '👍', reactors: [{ authorId: 'user-Bo', authorName: 'Bo' }] }] })
+    reset()
+    list.annotationOf = counting(annotationOf, asked)
+    await settled(list)
+    expect(asked.size).toBe(31)
+    expect(articleOf(list, 'm5')?.querySelector('p')?.textContent).toBe('edited words')
+    expect(articleOf(list, 'm5')?.querySelector('.edited')?.textContent).toBe('(edited)')
+    expect(articleOf(list, 'm6')?.querySelector('.reactions button')?.getAttribute('aria-label')).toBe('👍 1: Bo')
+    // m7's check settles (a new verdictOf).
+    verdicts.delete('m7')
+    list.verdictOf = counting(verdictOf, asked)
+    await settled(list)
+    expect(articleOf(list, 'm7')?.querySelector('.author')?.textContent).toBe('Ann')
+    // m5's deletion.
+    annotations.set('m5', { deleted: true })
+    list.annotationOf = counting(annotationOf, asked)
+    await settled(list)
+    expect(articleOf(list, 'm5')?.querySelector('.deleted')?.textContent).toBe('message deleted')
+  })
+
+  it("draws a reply's quote again when its original arrives later, with nothing else changed", async () => {
+    const messages = manyMessages(20)
+    const reply = message('r1', 'Bo', 'my answer', Date.UTC(2025, 0, 2, 9, 25))
+    const annotationOf = (record: MessageRecord): AnnotatedMessage =>
+      record.id === 'r1' ? { ...unannotated(record), replyTo: 'late' } : unannotated(record)
+    const { list } = await mountCounted([...messages, reply], () => 'verified', annotationOf)
+    const quote = () => articleOf(list, 'r1')?.querySelector('.quote')?.textContent ?? ''
+    expect(quote()).toContain('not shown here')
+    // Another message first: the original is still missing.
+    list.messages = [...list.messages, message('m21', 'Ann', 'meanwhile', Date.UTC(2025, 0, 2, 9, 26))]
+    await settled(list)
+    expect(quote()).toContain('not shown here')
+    // The original arrives (concurrently written, it lands before the reply), with the same annotationOf.
+    const original = message('late', 'Ann', 'the question', Date.UTC(2025, 0, 2, 9, 24))
+    list.messages = [...messages, original, reply, list.messages.at(-1) as MessageRecord]
+    await settled(list)
+    expect(quote()).toContain('Ann: the question')
+  })
+
+  it('draws a header again when a notice comes to stand before its message', async () => {
+    const messages = manyMessages(4).map((each) => ({ ...each, authorId: 'user-Ann', authorName: 'Ann' }))
+    const { list } = await mountCounted(messages)
+    const hidden = (id: string) => articleOf(list, id)?.querySelector('.meta')?.classList.contains('visually-hidden')
+    expect(hidden('m3')).toBe(true)
+    list.notices = [{ id: 1, text: 'Bo joined', after: 2 }]
+    await settled(list)
+    expect(hidden('m3')).toBe(false)
+    list.messages = [...messages, { ...message('m5', 'Ann', 'later', Date.UTC(2025, 0, 2, 9, 4)), authorId: 'user-Ann' }]
+    await settled(list)
+    expect(hidden('m3')).toBe(false)
+    expect(hidden('m5')).toBe(true)
+  })
+})
