@@ -217,7 +217,7 @@ export function afterDraw(callback: () => void): void {
 }
 
 /** Runs `callback` in a task of its own, untouched by timer throttling. */
-function nextTask(callback: () => void): void {
+export function nextTask(callback: () => void): void {
   const channel = new MessageChannel()
   channel.port1.onmessage = () => {
     channel.port1.close()
