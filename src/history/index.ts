@@ -48,7 +48,7 @@ export {
   type HiddenCounts,
   type SignatureState,
 } from './author-budget.js'
-export { DeferredUpdates, nextTask, type DeferredUpdateListener } from './deferred-updates.js'
+export { DeferredUpdates, type DeferredUpdateListener } from './deferred-updates.js'
 export {
   AnnotationBudgets,
   REACTION_EMOJI,

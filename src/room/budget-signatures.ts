@@ -5,11 +5,7 @@
 // without a check, and one that carries no signature or key is unsigned; anything else is
 // unchecked until checked (or signed on this page: its own records are good).
 // One instance per kind of record: messages and annotations (MESSAGE_SIGNING, ANNOTATION_SIGNING).
-//
-// Chromium settles a WebCrypto check within the task that asks for it, so checks chained
-// through promises all run in one task: 500 doubted records made a task of 110 ms CPU. So the
-// checks of every room and kind take turns, CHECKS_PER_TASK to a task of their own (CheckTurns).
-import { nextTask, type AnnotationRecord, type LaneBudgets, type MessageRecord, type SignatureState } from '../history/index.js'
+import type { AnnotationRecord, LaneBudgets, MessageRecord, SignatureState } from '../history/index.js'
 import { annotationBytes, messageBytes, userIdOf, verifySigned } from '../identity/index.js'
 
 /** What the checks need of a record: the author it claims, its key and its signature. */
@@ -43,40 +39,6 @@ export const ANNOTATION_SIGNING: SigningOf<AnnotationRecord> = {
 const MAX_REMEMBERED_CHECKS = 50_000
 /** Signature checks started at once; the next start as these settle. */
 const CHECKS_AT_ONCE = 16
-/** Signature checks run in one task at most (about 0.15 ms each in Chromium, with the key's hash). */
-export const CHECKS_PER_TASK = 16
-
-/**
- * Turns of the page's signature checks: each runs in a task of its own (never in the task that
- * asked, such as the one that applied a flood's update), with at most CHECKS_PER_TASK others,
- * in the order asked; the next task is asked for only once this one ran, so the page's other
- * tasks (input, frames, the data channels) run between them.
- */
-class CheckTurns {
-  readonly #waiting: (() => void)[] = []
-  #scheduled = false
-
-  /** Resolves in a task of the checks' own, at most CHECKS_PER_TASK turns to a task. */
-  next(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#waiting.push(resolve)
-      this.#schedule()
-    })
-  }
-
-  #schedule(): void {
-    if (this.#scheduled) return
-    this.#scheduled = true
-    nextTask(() => {
-      this.#scheduled = false
-      for (const resolve of this.#waiting.splice(0, CHECKS_PER_TASK)) resolve()
-      if (this.#waiting.length > 0) this.#schedule()
-    })
-  }
-}
-
-/** The one queue of the page's budget checks, for every room and kind of record. */
-const turns = new CheckTurns()
 
 /** The signature states of one room's records of one kind, for its budgets. */
 export class BudgetSignatures<R extends SignedRecord> {
@@ -124,10 +86,7 @@ export class BudgetSignatures<R extends SignedRecord> {
     if (record.publicKey !== undefined && userIdOf(record.publicKey) === record.authorId) this.#remember(record, 'good')
   }
 
-  /**
-   * Checks the signatures of `records`, CHECKS_AT_ONCE at a time and at most CHECKS_PER_TASK
-   * (of all the page's budget checks) in one task; resolves to whether each is good, in order.
-   */
+  /** Checks the signatures of `records`, CHECKS_AT_ONCE at a time; resolves to whether each is good, in order. */
   async check(records: readonly R[]): Promise<boolean[]> {
     const outcomes: boolean[] = []
     let next = 0
@@ -135,7 +94,6 @@ export class BudgetSignatures<R extends SignedRecord> {
       while (next < records.length) {
         const index = next++
         const record = records[index]
-        await turns.next()
         const good = await this.#verify(record)
         outcomes[index] = good
         this.#remember(record, good ? 'good' : 'bad')

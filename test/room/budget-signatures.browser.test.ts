@@ -1,24 +1,15 @@
-// The room's signature checks in Chromium, which settles a WebCrypto check within the task that
-// asks for it: chained checks would all run in one task (a flood's doubted records made tasks of
-// 110 ms CPU), so they take turns, a few to a task of their own. Counted, not timed.
+// The room's checks of doubted records in Chromium, which settles a WebCrypto check within the
+// task that asks for it: chained checks all ran in one task (a forged flood's doubted records made
+// tasks of 110 ms CPU), so they take turns, a few to a task of their own. Counted, not timed.
 import { describe, expect, it } from 'vitest'
 import type { MessageRecord } from '../../src/history/index.js'
-import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
-import { BudgetSignatures, CHECKS_PER_TASK, MESSAGE_SIGNING } from '../../src/room/budget-signatures.js'
+import { CHECKS_PER_TASK, generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
+import { BudgetSignatures, MESSAGE_SIGNING } from '../../src/room/budget-signatures.js'
+import { stepsPerTask } from '../support/task-steps.js'
 
 const TOPIC = 'budget-checks-browser-test'
 /** Records checked at once: several tasks' worth. */
 const RECORDS = CHECKS_PER_TASK * 5
-
-/** Runs `callback` in a task of its own (a posted message: ordered with the checks' own turns). */
-function inNextTask(callback: () => void): void {
-  const channel = new MessageChannel()
-  channel.port1.onmessage = () => {
-    channel.port1.close()
-    callback()
-  }
-  channel.port2.postMessage(null)
-}
 
 describe('BudgetSignatures in Chromium', () => {
   it('checks a batch over several tasks, at most CHECKS_PER_TASK in one, none in the task that asked', async () => {
@@ -39,20 +30,10 @@ describe('BudgetSignatures in Chromium', () => {
       records.push({ ...unsigned, signature: await signer.sign(messageBytes(TOPIC, unsigned)) })
     }
     const signatures = new BudgetSignatures(TOPIC, MESSAGE_SIGNING)
-    const checkedNow = () => records.filter((record) => signatures.stateOf(record) !== 'unchecked').length
     const outcomes = signatures.check(records)
-    // Each later task sees how many are checked by then: the steps between them are what one task checked.
-    const seen: number[] = []
-    await new Promise<void>((resolve) => {
-      const look = (): void => {
-        seen.push(checkedNow())
-        if (seen[seen.length - 1] === RECORDS) resolve()
-        else inNextTask(look)
-      }
-      queueMicrotask(() => inNextTask(look)) // after the asking task's microtasks
-    })
-    const steps = seen.map((count, k) => count - (k === 0 ? 0 : seen[k - 1]))
-    expect(Math.max(...steps)).toBeLessThanOrEqual(CHECKS_PER_TASK) // on main: every record in the asking task (one step of 80)
+    const steps = await stepsPerTask(() => records.filter((record) => signatures.stateOf(record) !== 'unchecked').length, RECORDS)
+    // On main: every record in the asking task, one step of 80.
+    expect(Math.max(...steps)).toBeLessThanOrEqual(CHECKS_PER_TASK)
     expect(steps.filter((step) => step > 0).length).toBeGreaterThanOrEqual(RECORDS / CHECKS_PER_TASK)
     expect(await outcomes).toEqual(records.map((_, i) => i % 2 === 0))
   })
