@@ -1,5 +1,6 @@
-// Three projects: fast unit tests in Node, the Lit elements one by one in real Chromium
-// (Vitest browser mode), and end-to-end tests in real Chromium over real WebRTC.
+// Three projects: fast unit tests in Node, the Lit elements one by one (and what else behaves
+// differently in a browser: any *.browser.test.ts) in real Chromium (Vitest browser mode), and
+// end-to-end tests in real Chromium over real WebRTC.
 import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
 import { findChromium } from './scripts/find-chromium.js'
@@ -7,7 +8,7 @@ import { CHROMIUM_ARGS } from './test/support/browsers.js'
 import { ENV_PREFIX, LIGHTER_PEER } from './vite.config.js'
 
 /** Browser-mode test files: they run in Chromium, so the Node projects leave them out. */
-const BROWSER_TESTS = 'test/components/**/*.browser.test.ts'
+const BROWSER_TESTS = 'test/**/*.browser.test.ts'
 
 export default defineConfig({
   test: {

@@ -1,9 +1,9 @@
 // Flood benchmark: a stock y-webrtc peer (Node) writes thousands of signed messages as fast as
 // its links take them while two real users (Chromium pages) chat; how their pages hold up.
 // Run alone: npx tsx bench/flood.ts [--count 20000] [--profile] [--trace-tasks] [--forge] (--profile:
-// unminified build, and the functions that took Alice's page's time, from a CDP CPU profile;
-// --trace-tasks: unminified too, Alice's longest tasks while the flood is written, from a Chrome trace, and what
-// filled them; --forge: the flood claims Alice's id, name and key, signed with the flooder's own key;
+// unminified build, and the functions that took Alice's page's time (Bob's with --alone bob), from a CDP CPU
+// profile; --trace-tasks: unminified too, that page's longest tasks while the flood is written, from a Chrome
+// trace, and what filled them; --forge: the flood claims Alice's id, name and key, signed with the flooder's own key;
 // --flooder-nice N: the flooder's process at niceness N, as if on a machine of its own;
 // --alone alice|bob: that user's Chromium on CPU 0 alone and everything else on CPU 1, as if each
 // user had a machine of their own, with one core, and the flooder shared the other's; --alone users:
@@ -55,11 +55,11 @@ export interface FloodFigure {
   /** User messages never drawn on the other page within LOST_AFTER_MS. */
   lost: number
   /**
-   * With --trace-tasks, from a Chrome trace of Alice's page while the flood was written: the
+   * With --trace-tasks, from a Chrome trace of Alice's page (Bob's with --alone bob) while the flood was written: the
    * longest task and its CPU time, the task with the most CPU time, and the main thread's busy
    * and CPU time in all. On a loaded machine a task's wall time is mostly waiting for a core.
    */
-  traced?: { longestMs: number; longestCpuMs: number; mostCpuMs: number; busyMs: number; cpuMs: number }
+  traced?: { page: User; longestMs: number; longestCpuMs: number; mostCpuMs: number; busyMs: number; cpuMs: number }
   /** With --alone, whose Chromium had CPU 0 (both users' for 'users'); the rest ran on CPU 1. */
   alone?: OnCpuZero
 }
@@ -130,14 +130,18 @@ export async function runFloodBench(
     const flooder = await FlooderProcess.start({ room, signalingUrl: signaling.url }, options.flooderNice ?? 0)
     try {
       await waitFor(async () => (await flooder.connectedLinks()) === 2 && (await flooder.messages()) > 0, 30_000)
+      // The page on a core of its own when there is one (--alone bob: Bob's), else Alice's.
+      const watched: User = options.alone === 'bob' ? 'bob' : 'alice'
+      const watchedName = watched === 'bob' ? 'Bob' : 'Alice'
       let profiler: CDPSession | null = null
       if (options.profile === true) {
-        profiler = await alice.context().newCDPSession(alice)
+        profiler = await pages[watched].context().newCDPSession(pages[watched])
         await profiler.send('Profiler.enable')
         await profiler.send('Profiler.setSamplingInterval', { interval: 1000 })
         await profiler.send('Profiler.start')
       }
-      if (options.traceTasks === true) await browsers[0].startTracing(alice, { categories: TASK_TRACE_CATEGORIES })
+      const tracer = browsers[watched === 'bob' ? 1 : 0]
+      if (options.traceTasks === true) await tracer.startTracing(pages[watched], { categories: TASK_TRACE_CATEGORIES })
       await Promise.all([resetLongTasks(alice), resetLongTasks(bob)])
       const pings: Ping[] = []
       const floodStart = Date.now()
@@ -161,12 +165,13 @@ export async function runFloodBench(
       await flooding
       let traced: FloodFigure['traced']
       if (options.traceTasks === true) {
-        const trace = JSON.parse((await browsers[0].stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }
+        const trace = JSON.parse((await tracer.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }
         const summary = threadSummary(trace.traceEvents)
         const [longest] = longestTasks(trace.traceEvents, 1)
         const [most] = longestTasks(trace.traceEvents, 1, 'cpu')
         if (summary !== null && longest !== undefined && most !== undefined)
           traced = {
+            page: watched,
             longestMs: Math.round(longest.ms),
             longestCpuMs: Math.round(longest.cpuMs),
             mostCpuMs: Math.round(most.cpuMs),
@@ -178,7 +183,7 @@ export async function runFloodBench(
           console.log(`${kind.cpuMs.toFixed(0).padStart(8)}  ×${String(kind.count).padEnd(6)} ${kind.label}`)
         console.log('')
         for (const by of ['wall', 'cpu'] as const) {
-          console.log(`Alice's longest tasks while the flood was written, by ${by} time (Chrome trace, self time):\n`)
+          console.log(`${watchedName}'s longest tasks while the flood was written, by ${by} time (Chrome trace, self time):\n`)
           console.log(`${tasksReport(longestTasks(trace.traceEvents, TRACED_TASKS, by))}\n`)
         }
       }
@@ -197,7 +202,7 @@ export async function runFloodBench(
         const probe = other(ping) === alice ? seen.alice : seen.bob
         console.error(`flood bench: "${ping.text}" from ${ping.from} not drawn; held: ${probe.held[ping.text] !== undefined}`)
       }
-      if (profiler !== null) printProfile((await profiler.send('Profiler.stop')).profile)
+      if (profiler !== null) printProfile((await profiler.send('Profiler.stop')).profile, watchedName)
       const latencies = pings
         .filter((ping) => delivered(seen, ping))
         .map((ping) => (other(ping) === alice ? seen.alice : seen.bob).rendered[ping.text] - ping.sentAt)
@@ -250,13 +255,16 @@ interface ProfileNode {
 }
 
 /** Prints the functions with the most self time in a CDP CPU profile. */
-function printProfile(profile: {
-  nodes: ProfileNode[]
-  samples?: number[]
-  timeDeltas?: number[]
-  startTime: number
-  endTime: number
-}): void {
+function printProfile(
+  profile: {
+    nodes: ProfileNode[]
+    samples?: number[]
+    timeDeltas?: number[]
+    startTime: number
+    endTime: number
+  },
+  whose: string,
+): void {
   const samples = profile.samples?.length ?? 1
   const perSampleMs = (profile.endTime - profile.startTime) / 1000 / samples
   const self = new Map<string, number>()
@@ -266,7 +274,7 @@ function printProfile(profile: {
     self.set(key, (self.get(key) ?? 0) + (node.hitCount ?? 0) * perSampleMs)
   }
   const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)
-  console.log("Self time on Alice's page (ms):")
+  console.log(`Self time on ${whose}'s page (ms):`)
   for (const [name, ms] of top) console.log(`${ms.toFixed(0).padStart(8)}  ${name}`)
   // The longest run of samples without idle time: roughly the longest task, and what filled it.
   const byId = new Map(profile.nodes.map((node) => [node.id, node]))
@@ -312,7 +320,7 @@ export function floodTable(figure: FloodFigure): string {
       ? []
       : [
           '',
-          "| Alice's page, traced | longest task (its CPU) | most CPU in one task | main thread busy / CPU |",
+          `| ${figure.traced.page === 'bob' ? 'Bob' : 'Alice'}'s page, traced | longest task (its CPU) | most CPU in one task | main thread busy / CPU |`,
           '|---|---|---|---|',
           `| | ${figure.traced.longestMs} ms (${figure.traced.longestCpuMs} ms) | ${figure.traced.mostCpuMs} ms | ${figure.traced.busyMs} / ${figure.traced.cpuMs} ms |`,
         ]),

@@ -53,6 +53,13 @@ const FRAME_FALLBACK_MS = 100
 const MAX_LAYOUT_PASSES = 4
 /** Entries drawn in one render up to which the tab stops are written to them alone, not to every one. */
 const FEW_DRAWN_ENTRIES = 8
+/**
+ * Messages drawn for the first time in one frame while the log follows the newest; the rest of a
+ * burst (a flood's admitted records, a re-admission) wait as blank entries of the estimated
+ * height for the next frames, newest first. A burst of 30 drawn at once took 8-27 ms of CPU in
+ * one task (BENCHMARKS.md, "Flood").
+ */
+export const NEW_ENTRIES_PER_FRAME = 10
 /** The controls inside a message: in the tab order only while that message has the log's tab stop. */
 const MESSAGE_CONTROLS = 'a[href], button:not(.more), textarea'
 
@@ -261,6 +268,12 @@ export class ParleyMessageList extends LitElement {
   #frameLayout: { done: Promise<void>; cancel(): void } | null = null
   /** Arrivals of the renders since the last layout while following: where they landed is read then. */
   #landing: MessageRecord[] = []
+  /** Keys of the message entries drawn whole by the last render. */
+  #whole = new Set<string>()
+  /** Keys of the message entries the last render left blank, to draw at the next frames. */
+  #later = new Set<string>()
+  /** Messages this render may draw for the first time (NEW_ENTRIES_PER_FRAME while following, else all). */
+  #newAllowed = Number.POSITIVE_INFINITY
 
   override willUpdate(changed: PropertyValues<this>): void {
     this.#focusInside = this.hasUpdated && this.items.contains(this.shadowRoot?.activeElement ?? null)
@@ -302,6 +315,10 @@ export class ParleyMessageList extends LitElement {
       this.#first = Math.min(this.#first, Math.max(0, count - 1))
       this.#last = Math.min(count - 1, Math.max(this.#last, this.#first + this.#entriesFor(this.#viewHeight() + 2 * OVERSCAN_PX)))
     }
+    // A burst that arrives while following is drawn over frames (its layout waits for the frame
+    // too, updated()); the log's first render, a jump and a reader's scroll draw all they show.
+    const following = this.#stick && this.#anchor === null && this.#passes === 0 && this.#whole.size > 0
+    this.#newAllowed = following && document.visibilityState === 'visible' ? NEW_ENTRIES_PER_FRAME : Number.POSITIVE_INFINITY
   }
 
   override updated(): void {
@@ -384,6 +401,8 @@ export class ParleyMessageList extends LitElement {
         this.#noteLanded()
       }
       this.#coverView()
+      // The rest of a burst: the next few, in this frame (its layout waits for the next).
+      if (this.#later.size > 0) this.requestUpdate()
     }
     const frame = requestAnimationFrame(run)
     const timer = setTimeout(run, FRAME_FALLBACK_MS)
@@ -492,9 +511,13 @@ export class ParleyMessageList extends LitElement {
   #noteLanded(): void {
     const landing = this.#landing
     if (landing.length === 0) return
-    this.#landing = []
+    // One still blank (drawn at a later frame) is looked at once drawn.
+    this.#landing = landing.filter((message) => this.#later.has(`m:${message.id}`))
     const known = new Set(this.missed.map((message) => message.id))
-    const missed = landing.filter((message) => !known.has(message.id) && this.indexOf(message.id) >= 0 && this.#aboveView(message.id))
+    const missed = landing.filter(
+      (message) =>
+        !known.has(message.id) && !this.#later.has(`m:${message.id}`) && this.indexOf(message.id) >= 0 && this.#aboveView(message.id),
+    )
     if (missed.length > 0) this.missed = [...this.missed, ...missed]
   }
 
@@ -744,6 +767,8 @@ export class ParleyMessageList extends LitElement {
     const hitId = this.hitIndex >= 0 ? this.messages[this.hits[this.hitIndex]]?.id : undefined
     const now = Date.now()
     const today = new Date(now).setHours(0, 0, 0, 0)
+    const entries = this.#window()
+    this.#pickWhole(entries)
     return html`
       ${this.searching ? this.#renderSearch() : nothing}
       <div class="view">
@@ -752,12 +777,14 @@ export class ParleyMessageList extends LitElement {
         ${count === 0 ? html`<div class="empty">No messages yet. Say hello!</div>` : ''}
         <div aria-hidden="true" style=${safeStyle({ height: pixels(above) })}></div>
         <div class="items">${repeat(
-          this.#window(),
+          entries,
           (entry) => entry.key,
           (entry) =>
             'notice' in entry
               ? html`<div class="notice" data-key=${entry.key}>${entry.notice.text}</div>`
-              : this.#renderEntry(entry, entry.message.id === hitId, now, today),
+              : this.#whole.has(entry.key)
+                ? this.#renderEntry(entry, entry.message.id === hitId, now, today)
+                : html`<div class="entry later" data-key=${entry.key} style=${safeStyle({ height: pixels(estimate) })}></div>`,
         )}</div>
         <div aria-hidden="true" style=${safeStyle({ height: pixels(below) })}></div>
       </div>
@@ -771,6 +798,24 @@ export class ParleyMessageList extends LitElement {
       }
       </div>
       <span id="message-keys" class="visually-hidden">${MESSAGE_KEYS_HINT}</span>`
+  }
+
+  /**
+   * Which message entries this render draws whole: those drawn before, and of the others the
+   * newest #newAllowed; the rest are left blank for the next frames (#later).
+   */
+  #pickWhole(entries: readonly Entry[]): void {
+    const whole = new Set<string>()
+    const later = new Set<string>()
+    let allowed = this.#newAllowed
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const entry = entries[i]
+      if ('notice' in entry) continue
+      if (this.#whole.has(entry.key) || allowed-- > 0) whole.add(entry.key)
+      else later.add(entry.key)
+    }
+    this.#whole = whole
+    this.#later = later
   }
 
   /** The button up to new messages that landed above the view, if any is verified. */

@@ -3,6 +3,7 @@
 // transaction as it ends: for a 100,000-message history arriving at once that is half a second
 // before the first frame.
 import * as Y from 'yjs'
+import { nextTask } from '../identity/index.js'
 
 /**
  * Steady spacing of batches, in ms: at most 50 a second in the long run, half of what a link
@@ -240,14 +241,4 @@ export function afterDraw(callback: () => void): void {
   const visible = typeof document !== 'undefined' && document.visibilityState === 'visible' && typeof requestAnimationFrame === 'function'
   if (visible) requestAnimationFrame(() => nextTask(callback))
   else nextTask(callback)
-}
-
-/** Runs `callback` in a task of its own, untouched by timer throttling. */
-function nextTask(callback: () => void): void {
-  const channel = new MessageChannel()
-  channel.port1.onmessage = () => {
-    channel.port1.close()
-    callback()
-  }
-  channel.port2.postMessage(null)
 }

@@ -13,6 +13,7 @@
 // Keys and signatures travel as unpadded base64url (32 and 64 bytes raw).
 import { digest } from 'lib0/hash/sha256'
 import { base64url } from '../address/index.js'
+import { checkTurn } from './check-turns.js'
 
 const ALGORITHM = { name: 'Ed25519' } as const
 /** Bytes of a user id: the first 16 bytes (128 bits) of SHA-256 of the raw public key. */
@@ -129,7 +130,8 @@ const checks = new Map<string, { bytes: Uint8Array; outcome: Promise<boolean> }>
 /**
  * True when `signature` over `bytes` verifies with `publicKey` and the key belongs to
  * `userId`. Never throws: malformed keys or signatures are simply not verified. The same
- * signature, key and bytes are verified once (the outcome cannot differ).
+ * signature, key and bytes are verified once (the outcome cannot differ), in a later task, at
+ * most CHECKS_PER_TASK to a task (check-turns.ts).
  */
 export function verifySigned(userId: string, publicKey: string, signature: string, bytes: Uint8Array<ArrayBuffer>): Promise<boolean> {
   if (!canSign() || userIdOf(publicKey) !== userId) return Promise.resolve(false)
@@ -148,6 +150,7 @@ export function verifySigned(userId: string, publicKey: string, signature: strin
 }
 
 async function verify(publicKey: string, signature: string, bytes: Uint8Array<ArrayBuffer>): Promise<boolean> {
+  await checkTurn()
   let key = importedKeys.get(publicKey)
   if (key === undefined) {
     key = crypto.subtle.importKey('raw', fromBase64url(publicKey), ALGORITHM, false, ['verify']).catch(() => null)

@@ -3,7 +3,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { page, userEvent } from 'vitest/browser'
 import '../../src/components/parley-message-list.js'
-import type { ParleyMessageList } from '../../src/components/parley-message-list.js'
+import { NEW_ENTRIES_PER_FRAME, type ParleyMessageList } from '../../src/components/parley-message-list.js'
 import { colorFor, unannotated, type AnnotatedMessage, type MessageRecord } from '../../src/room/index.js'
 import { message, mount, recordEvents } from './browser-fixtures.js'
 
@@ -123,6 +123,28 @@ describe('parley-message-list', () => {
     list.messages = [...list.messages, message('m2001', 'Bo', 'the newest')]
     await expect.poll(() => shown(list).at(-1)).toBe('Bo: the newest')
     await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
+  })
+
+  it('draws a burst that arrives while following over several frames, the newest first, a few new messages a frame', async () => {
+    const list = await mountSized(manyMessages(20))
+    const articles = () => list.shadowRoot?.querySelectorAll('article').length ?? 0
+    const burst = Array.from({ length: 35 }, (_, n) => message(`b${n + 1}`, 'Bo', `burst ${n + 1}`))
+    list.arrivals = burst
+    list.messages = [...list.messages, ...burst]
+    // Messages drawn, looked at once a frame (before the log's own frame work): the first look
+    // sees the render the change made, each later one what one frame added.
+    const seen: number[] = []
+    while (seen.at(-1) !== 55) {
+      await new Promise((resolve) => requestAnimationFrame(resolve))
+      seen.push(articles())
+      if (seen.length === 1) expect(shown(list).at(-1)).toBe('Bo: burst 35')
+    }
+    const steps = seen.map((count, k) => count - (k === 0 ? 20 : seen[k - 1]))
+    expect(Math.max(...steps)).toBeLessThanOrEqual(NEW_ENTRIES_PER_FRAME) // on main: all 35 in one render
+    expect(steps.filter((step) => step > 0).length).toBeGreaterThanOrEqual(Math.ceil(35 / NEW_ENTRIES_PER_FRAME))
+    await list.updateComplete
+    expect(shown(list)).toEqual([...manyMessages(20), ...burst].map((record) => `${record.authorName}: ${record.text}`))
+    expect(list.shadowRoot?.querySelectorAll('.later').length).toBe(0)
   })
 
   it('keeps following the newest when it shrinks right after a scroll of its own', async () => {
