@@ -4,7 +4,7 @@
 // through WebCrypto, of any kind; and the room's own count of those made for its budgets), and
 // the main thread's busy time from navigation until the checks settled (no check for a second).
 // Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1]
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,7 +12,19 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { build } from 'vite'
 import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
-import { historyTimes, probeHistory, rememberName, seedParleyRoom, seededText, storedInBrowser } from '../test/e2e/history-harness.js'
+import * as Y from 'yjs'
+import { topicFor } from '../src/address/index.js'
+import { messagesOf, type MessageRecord } from '../src/history/index.js'
+import { Room } from '../src/room/index.js'
+import {
+  historyTimes,
+  nodeRtc,
+  probeHistory,
+  rememberName,
+  seededText,
+  signedHistory,
+  storedInBrowser,
+} from '../test/e2e/history-harness.js'
 
 /** How long a page may take to hold and draw the history, in ms. */
 const HOLD_TIMEOUT_MS = 120_000
@@ -55,7 +67,12 @@ interface VerifyProbe {
   lastAt: number | null
 }
 
-async function measuredLoad(context: BrowserContext, url: string, phase: LoadFigure['phase'], count: number): Promise<{ page: Page; figure: LoadFigure }> {
+async function measuredLoad(
+  context: BrowserContext,
+  url: string,
+  phase: LoadFigure['phase'],
+  count: number,
+): Promise<{ page: Page; figure: LoadFigure }> {
   const page = await context.newPage()
   const session = await context.newCDPSession(page)
   await session.send('Performance.enable')
@@ -117,6 +134,21 @@ async function whenStored(page: Page, text: string): Promise<void> {
   throw new Error('the history was not stored in time')
 }
 
+/** A Node peer holding `count` signed messages in `room` (signed once, then read from a file in the temp dir). */
+async function seed(room: string, signalingUrl: string, count: number): Promise<Room> {
+  const file = join(tmpdir(), `parley-bench-reload-${count}.json`)
+  let records: MessageRecord[]
+  try {
+    records = JSON.parse(await readFile(file, 'utf8')) as MessageRecord[]
+  } catch {
+    records = await signedHistory(topicFor({ name: room, secret: null }), count)
+    await writeFile(file, JSON.stringify(records))
+  }
+  const doc = new Y.Doc()
+  doc.transact(() => messagesOf(doc).push(records))
+  return new Room({ name: room, signalingUrls: [signalingUrl], iceServers: [], wrtc: nodeRtc, persist: false, doc })
+}
+
 /** Builds the site, then per trial: a join from a Node peer, and a reload from storage alone. */
 export async function runReloadBench(options: { count?: number; trials?: number } = {}): Promise<LoadFigure[]> {
   const count = options.count ?? 100_000
@@ -131,9 +163,12 @@ export async function runReloadBench(options: { count?: number; trials?: number 
     running.push(site, signaling)
     const figures: LoadFigure[] = []
     for (let trial = 0; trial < (options.trials ?? 1); trial++) {
-      const room = `reload-${count}-${Date.now()}`
+      // One room name per count (each run has a signaling server of its own, each load a fresh
+      // profile), so its signed history is made once and kept for the next run.
+      const room = `reload-${count}`
       const url = `${site.url}?signaling=${encodeURIComponent(signaling.url)}&ice=#${encodeURIComponent(room)}`
-      const seeder = await seedParleyRoom({ room, signalingUrl: signaling.url, count })
+      const seeder = await seed(room, signaling.url, count)
+      console.error(new Date().toISOString(), `trial ${trial + 1}: seeded ${count}`)
       const context = await browser.newContext()
       try {
         await rememberName(context, 'Reader')
@@ -141,10 +176,13 @@ export async function runReloadBench(options: { count?: number; trials?: number 
         await context.addInitScript(VERIFY_PROBE)
         const joined = await measuredLoad(context, url, 'join', count)
         figures.push(joined.figure)
+        console.error(new Date().toISOString(), `trial ${trial + 1}: joined`, joined.figure)
         await whenStored(joined.page, seededText(count - 1))
         await joined.page.close()
         seeder.close()
-        figures.push((await measuredLoad(context, url, 'reload', count)).figure)
+        const reloaded = await measuredLoad(context, url, 'reload', count)
+        figures.push(reloaded.figure)
+        console.error(new Date().toISOString(), `trial ${trial + 1}: reloaded`, reloaded.figure)
       } finally {
         seeder.close()
         await context.close()
@@ -183,9 +221,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const count = flag('--count')
   const trials = flag('--trials')
   runReloadBench({ count: count === undefined ? undefined : Number(count), trials: trials === undefined ? undefined : Number(trials) })
-    .then((figures) => console.log(reloadTable(figures)))
+    .then((figures) => {
+      console.log(reloadTable(figures))
+      // The Node peer's WebRTC library keeps the process alive after its room closed.
+      process.exit(0)
+    })
     .catch((error: unknown) => {
       console.error(error)
-      process.exitCode = 1
+      process.exit(1)
     })
 }

@@ -186,7 +186,9 @@ describe('Room.hidden under a forged flood', () => {
 })
 
 describe('Room budget checks', () => {
-  it('checks the newest of a whole history that arrives at once, not every record, and still finds a forger spacing its times after it', { timeout: 60_000 }, async () => {
+  it('checks the newest of a whole history that arrives at once, not every record, and still finds a forger spacing its times after it', {
+    timeout: 60_000,
+  }, async () => {
     // A joiner's history comes in one update, and so does a page's own from storage
     // (history/persistence.ts applies what it stored in one transaction).
     const { room, peer } = openRoom()
