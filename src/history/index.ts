@@ -36,6 +36,7 @@ export {
   AUTHOR_BUDGET,
   AuthorBudgets,
   LaneBudgets,
+  CHECKED_NEWEST,
   FORGERIES_SHOWN,
   forgedLaneOf,
   fullBucket,

@@ -53,6 +53,9 @@ export class BudgetSignatures<R extends SignedRecord> {
   /** Author ids under which a check found a forgery. */
   readonly #forgedAuthors = new Set<string>()
 
+  /** Signatures checked so far (each a verification through WebCrypto). */
+  checks = 0
+
   /** Whether a check of doubted records is running. */
   #checking = false
   #closed = false
@@ -94,6 +97,7 @@ export class BudgetSignatures<R extends SignedRecord> {
       while (next < records.length) {
         const index = next++
         const record = records[index]
+        this.checks++
         const good = await this.#verify(record)
         outcomes[index] = good
         this.#remember(record, good ? 'good' : 'bad')

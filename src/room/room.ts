@@ -89,6 +89,11 @@ export interface RoomStats extends TransportStats {
   restoredRecords: number
   /** Valid messages not shown because their author wrote faster than AUTHOR_BUDGET allows. */
   hiddenRecords: number
+  /**
+   * Message signatures the room checked for its budgets (history/author-budget.ts): those of lanes
+   * that hid a record, of suspect ids, and the newest shown; not the ones the log checks to draw.
+   */
+  budgetChecks: number
   /** Annotations (edits, deletions, reactions, reply links) that failed validation. */
   skippedAnnotations: number
   /** Annotations not applied because their author wrote faster than AUTHOR_BUDGET allows. */
@@ -341,6 +346,7 @@ export class Room {
       skippedRecords: this.#skippedRecords,
       restoredRecords: this.#restoredRecords,
       hiddenRecords: this.#budgets.hiddenTotal,
+      budgetChecks: this.#signatures.checks,
       skippedAnnotations: this.#annotations.skipped,
       hiddenAnnotations: this.#annotations.hidden,
       restoredAnnotations: this.#annotations.restored,

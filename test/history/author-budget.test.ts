@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type * as Y from 'yjs'
 import {
   AuthorBudgets,
+  CHECKED_NEWEST,
   FORGERIES_SHOWN,
   forgedLaneOf,
   fullBucket,
@@ -210,6 +211,43 @@ describe('AuthorBudgets and forgeries', () => {
     expect(shown).toEqual(new AuthorBudgets(LIMITS).admit(flood))
     expect(shown.length).toBeLessThan(LIMITS.messageBurst + 5)
     expect(checked).toBe(shown.length)
+  })
+
+  it('doubts the newest records shown and all a lane that hid one showed, not a whole quiet history', () => {
+    // A joiner's (or a reloaded page's) history: a person's pace, so no lane hides one.
+    const quiet = Array.from({ length: 4 * CHECKED_NEWEST }, (_, n) => record('alice', n, 1000 + n * 10_000))
+    const budgets = new AuthorBudgets(LIMITS)
+    expect(budgets.admit(quiet)).toEqual(quiet)
+    expect(budgets.doubted()).toEqual(quiet.slice(-CHECKED_NEWEST))
+    // What comes after lands among the newest: each is doubted as it comes, whatever time it claims.
+    const later = record('alice', quiet.length, 1000)
+    budgets.admit([later])
+    expect(budgets.doubted()).toEqual([later])
+    // Bob floods under his own key: his lane hides, so all it showed is doubted (and only that).
+    const flood = Array.from({ length: 100 }, (_, n) => record('bob', n, 1000 + n))
+    const shown = budgets.admit(flood)
+    expect(shown.length).toBeLessThan(flood.length)
+    expect(budgets.doubted()).toEqual(shown)
+    expect(budgets.doubted()).toEqual([])
+  })
+
+  it('finds a forger spacing its claimed times after a long quiet history, and shows a few of its forgeries', () => {
+    const quiet = Array.from({ length: 4 * CHECKED_NEWEST }, (_, n) => record('alice', n, 1000 + n * 10_000))
+    // Forgeries under Alice's id, a minute apart: they never make her lane hide one.
+    const spaced = Array.from({ length: CHECKED_NEWEST + 50 }, (_, n) => ({
+      ...record('alice', quiet.length + n, 1000 + quiet.length * 10_000 + n * 60_000),
+      id: `forged-${n}`,
+    }))
+    const isForged = (each: MessageRecord) => each.id.startsWith('forged')
+    for (const suspectFound of [false, true]) {
+      const { shown, checked } = admitChecking([...quiet, ...spaced], isForged, suspectFound)
+      expect(shown.filter(isForged).length, `suspects: ${suspectFound}`).toBe(FORGERIES_SHOWN)
+      expect(shown.filter((each) => !isForged(each))).toEqual(quiet)
+      // The forgeries, and the newest of the quiet history as the forgeries leave the bottom; once
+      // forgeries are found under her id (suspects), all of Alice's records, each once.
+      const most = suspectFound ? quiet.length + spaced.length : spaced.length + CHECKED_NEWEST
+      expect(checked, `suspects: ${suspectFound}`).toBeLessThanOrEqual(most)
+    }
   })
 
   it.each([3000, 3001, 3002, 3003, 3004, 3005])(

@@ -2,7 +2,7 @@
 // hands out. Another peer's writes arrive as Yjs updates applied to the room's document.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { FORGERIES_SHOWN, forgedLaneOf, keysOf, messagesOf, type MessageRecord } from '../../src/history/index.js'
+import { CHECKED_NEWEST, FORGERIES_SHOWN, forgedLaneOf, keysOf, messagesOf, type MessageRecord } from '../../src/history/index.js'
 import { fromBase64url, generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
 import { Room, type Author } from '../../src/room/index.js'
 
@@ -64,6 +64,7 @@ describe('Room.stats', () => {
       skippedRecords: 0,
       restoredRecords: 0,
       hiddenRecords: 0,
+      budgetChecks: 0,
       skippedAnnotations: 0,
       hiddenAnnotations: 0,
       restoredAnnotations: 0,
@@ -181,6 +182,40 @@ describe('Room.hidden under a forged flood', () => {
     // Alice's id is suspect now, yet what this page signs shows as it is written, not after a check.
     await room.send(author, 'still me', 300_000)
     expect(room.messages.at(-1)?.text).toBe('still me')
+  })
+})
+
+describe('Room budget checks', () => {
+  it('checks the newest of a whole history that arrives at once, not every record, and still finds a forger spacing its times after it', {
+    timeout: 60_000,
+  }, async () => {
+    // A joiner's history comes in one update, and so does a page's own from storage
+    // (history/persistence.ts applies what it stored in one transaction).
+    const { room, peer } = openRoom()
+    const alice = await signerFor(await generateSigningKeys())
+    const bob = await signerFor(await generateSigningKeys())
+    const forger = await signerFor(await generateSigningKeys())
+    const signed = (signer: typeof alice, claimed: typeof alice, id: string, sentAt: number): Promise<MessageRecord> => {
+      const unsigned = { id, authorId: claimed.userId, authorName: 'name', text: id, sentAt, publicKey: claimed.publicKey }
+      return signer.sign(messageBytes(room.topic, unsigned)).then((signature) => ({ ...unsigned, signature }))
+    }
+    const history = 4 * CHECKED_NEWEST
+    // Claimed a second apart: Alice's lane never hides one.
+    const real = await Promise.all(Array.from({ length: history }, (_, n) => signed(alice, alice, `real-${n}`, 1000 + n * 1000)))
+    // Forgeries under Bob's id, claimed a second apart too: his lane never hides one either.
+    const forged = FORGERIES_SHOWN + 5
+    const forgeries = await Promise.all(
+      Array.from({ length: forged }, (_, n) => signed(forger, bob, `forged-${n}`, 1000 + (history + n) * 1000)),
+    )
+    messagesOf(peer).push(real)
+    for (const forgery of forgeries) messagesOf(peer).push([forgery])
+    // Found, though Bob's lane hid nothing: all but FORGERIES_SHOWN of them counted, not shown.
+    await vi.waitFor(() => expect(room.hidden.get(forgedLaneOf(bob.userId))?.count).toBe(forged - FORGERIES_SHOWN), { timeout: 50_000 })
+    expect(room.messages.filter((message) => message.id.startsWith('forged')).length).toBe(FORGERIES_SHOWN)
+    expect(room.messages.filter((message) => message.id.startsWith('real')).length).toBe(history)
+    // The newest of the history, then each forgery as it came; once the forgeries are found, the
+    // newest shown are all checked already. Not the rest of Alice's history: her lane hid nothing.
+    expect(room.stats().budgetChecks).toBe(CHECKED_NEWEST + forged)
   })
 })
 

@@ -1,0 +1,233 @@
+// What a room's history costs a page's main thread: a page joins a room of N messages from a Node
+// peer, keeps it in IndexedDB, and is opened again with no peer online (a reload: the history
+// comes from storage alone). For each, the signature checks the page made (Ed25519 verifications
+// through WebCrypto, of any kind; and the room's own count of those made for its budgets), and
+// the main thread's busy time from navigation until the checks settled (no check for a second).
+// Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1]
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { BrowserContext, Page } from 'playwright-core'
+import { build } from 'vite'
+import { startSignalingServer } from '../signaling/index.js'
+import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
+import * as Y from 'yjs'
+import { topicFor } from '../src/address/index.js'
+import { messagesOf, type MessageRecord } from '../src/history/index.js'
+import { Room } from '../src/room/index.js'
+import {
+  historyTimes,
+  nodeRtc,
+  probeHistory,
+  rememberName,
+  seededText,
+  signedHistory,
+  storedInBrowser,
+} from '../test/e2e/history-harness.js'
+
+/** How long a page may take to hold and draw the history, in ms. */
+const HOLD_TIMEOUT_MS = 120_000
+/** Checks have settled once none started for this long, in ms. */
+const QUIET_MS = 1_000
+/** How long the page may take to store the history once it holds it, in ms. */
+const STORE_TIMEOUT_MS = 60_000
+/** How often the page's probes are read, in ms. */
+const POLL_MS = 50
+
+/** Counts the page's signature checks (crypto.subtle.verify) and stamps the last one (performance.now()). */
+const VERIFY_PROBE = `(() => {
+  const probe = { calls: 0, lastAt: null }
+  window.verifyProbe = probe
+  const verify = SubtleCrypto.prototype.verify
+  SubtleCrypto.prototype.verify = function (...args) { probe.calls++; probe.lastAt = performance.now(); return verify.apply(this, args) }
+})()`
+
+/** What one page load cost. */
+export interface LoadFigure {
+  phase: 'join' | 'reload'
+  messages: number
+  held: number
+  /** From navigation start to the page holding every message, and to the newest drawn. */
+  heldMs: number | null
+  shownMs: number | null
+  /** Signature checks the page made (any kind), and those its room made for the budgets (null: not counted, main). */
+  verifications: number
+  budgetChecks: number | null
+  /** From navigation start to the last check. */
+  lastCheckMs: number | null
+  /** The main thread's busy time (CDP Performance.getMetrics TaskDuration) and script time, from navigation until the checks settled. */
+  taskMs: number
+  scriptMs: number
+  load: number
+}
+
+interface VerifyProbe {
+  calls: number
+  lastAt: number | null
+}
+
+async function measuredLoad(
+  context: BrowserContext,
+  url: string,
+  phase: LoadFigure['phase'],
+  count: number,
+): Promise<{ page: Page; figure: LoadFigure }> {
+  const page = await context.newPage()
+  const session = await context.newCDPSession(page)
+  await session.send('Performance.enable')
+  await page.goto(url)
+  const deadline = Date.now() + HOLD_TIMEOUT_MS
+  let times = await historyTimes(page)
+  while (times.shownAt === null && Date.now() < deadline) {
+    await sleep(POLL_MS)
+    times = await historyTimes(page)
+  }
+  // Settled: no check started for QUIET_MS.
+  let calls = -1
+  let quietSince = Date.now()
+  while (Date.now() - quietSince < QUIET_MS && Date.now() < deadline) {
+    const probe = await verifyProbe(page)
+    if (probe.calls !== calls) {
+      calls = probe.calls
+      quietSince = Date.now()
+    }
+    await sleep(POLL_MS)
+  }
+  const { metrics } = await session.send('Performance.getMetrics')
+  const metric = (name: string) => (metrics.find((each) => each.name === name)?.value ?? Number.NaN) * 1000
+  const probe = await verifyProbe(page)
+  const budgetChecks = await page.evaluate(
+    () => (document.querySelector('parley-chat') as unknown as { stats(): { budgetChecks?: number } | null }).stats()?.budgetChecks ?? null,
+  )
+  await session.detach()
+  return {
+    page,
+    figure: {
+      phase,
+      messages: count,
+      held: times.held,
+      heldMs: times.heldAt === null ? null : Math.round(times.heldAt),
+      shownMs: times.shownAt === null ? null : Math.round(times.shownAt),
+      verifications: probe.calls,
+      budgetChecks,
+      lastCheckMs: probe.lastAt === null ? null : Math.round(probe.lastAt),
+      taskMs: Math.round(metric('TaskDuration')),
+      scriptMs: Math.round(metric('ScriptDuration')),
+      load: loadavg()[0],
+    },
+  }
+}
+
+async function verifyProbe(page: Page): Promise<VerifyProbe> {
+  return page.evaluate(() => (window as unknown as { verifyProbe: VerifyProbe }).verifyProbe)
+}
+
+/** Waits until the page's IndexedDB holds `text` (the newest message). */
+async function whenStored(page: Page, text: string): Promise<void> {
+  const deadline = Date.now() + STORE_TIMEOUT_MS
+  while (Date.now() < deadline) {
+    const names = await page.evaluate(async () => (await indexedDB.databases()).map((each) => each.name ?? ''))
+    for (const name of names) if (await storedInBrowser(page, name, text)) return
+    await sleep(500)
+  }
+  throw new Error('the history was not stored in time')
+}
+
+/** A Node peer holding `count` signed messages in `room` (signed once, then read from a file in the temp dir). */
+async function seed(room: string, signalingUrl: string, count: number): Promise<Room> {
+  const file = join(tmpdir(), `parley-bench-reload-${count}.json`)
+  let records: MessageRecord[]
+  try {
+    records = JSON.parse(await readFile(file, 'utf8')) as MessageRecord[]
+  } catch {
+    records = await signedHistory(topicFor({ name: room, secret: null }), count)
+    await writeFile(file, JSON.stringify(records))
+  }
+  const doc = new Y.Doc()
+  doc.transact(() => messagesOf(doc).push(records))
+  return new Room({ name: room, signalingUrls: [signalingUrl], iceServers: [], wrtc: nodeRtc, persist: false, doc })
+}
+
+/** Builds the site, then per trial: a join from a Node peer, and a reload from storage alone. */
+export async function runReloadBench(options: { count?: number; trials?: number } = {}): Promise<LoadFigure[]> {
+  const count = options.count ?? 100_000
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  const siteDir = await mkdtemp(join(tmpdir(), 'parley-bench-reload-'))
+  const running: Running[] = []
+  const browser = await launchChromium()
+  try {
+    await build({ root, logLevel: 'error', build: { outDir: siteDir, emptyOutDir: true } })
+    const site = await serveStatic(siteDir)
+    const signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
+    running.push(site, signaling)
+    const figures: LoadFigure[] = []
+    for (let trial = 0; trial < (options.trials ?? 1); trial++) {
+      // One room name per count (each run has a signaling server of its own, each load a fresh
+      // profile), so its signed history is made once and kept for the next run.
+      const room = `reload-${count}`
+      const url = `${site.url}?signaling=${encodeURIComponent(signaling.url)}&ice=#${encodeURIComponent(room)}`
+      const seeder = await seed(room, signaling.url, count)
+      console.error(new Date().toISOString(), `trial ${trial + 1}: seeded ${count}`)
+      const context = await browser.newContext()
+      try {
+        await rememberName(context, 'Reader')
+        await probeHistory(context, count, seededText(count - 1))
+        await context.addInitScript(VERIFY_PROBE)
+        const joined = await measuredLoad(context, url, 'join', count)
+        figures.push(joined.figure)
+        console.error(new Date().toISOString(), `trial ${trial + 1}: joined`, joined.figure)
+        await whenStored(joined.page, seededText(count - 1))
+        await joined.page.close()
+        seeder.close()
+        const reloaded = await measuredLoad(context, url, 'reload', count)
+        figures.push(reloaded.figure)
+        console.error(new Date().toISOString(), `trial ${trial + 1}: reloaded`, reloaded.figure)
+      } finally {
+        seeder.close()
+        await context.close()
+      }
+    }
+    return figures
+  } finally {
+    await browser.close()
+    await Promise.allSettled(running.map((each) => each.close()))
+    await rm(siteDir, { recursive: true, force: true })
+  }
+}
+
+/** The figures as a table: counts first, then times beside the load. */
+export function reloadTable(figures: LoadFigure[]): string {
+  const ms = (value: number | null) => (value === null ? '–' : `${value.toLocaleString('en')} ms`)
+  return [
+    '| phase | messages | held | signature checks (of which budgets) | held after navigation | newest drawn | last check | main thread busy until settled (script) | load |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...figures.map(
+      (f) =>
+        `| ${f.phase} | ${f.messages.toLocaleString('en')} | ${f.held.toLocaleString('en')} | ${f.verifications.toLocaleString('en')} (${f.budgetChecks?.toLocaleString('en') ?? '–'}) | ${ms(f.heldMs)} | ${ms(f.shownMs)} | ${ms(f.lastCheckMs)} | ${ms(f.taskMs)} (${ms(f.scriptMs)}) | ${f.load.toFixed(1)} |`,
+    ),
+  ].join('\n')
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const flag = (name: string): string | undefined => {
+    const index = process.argv.indexOf(name)
+    return index > 0 ? process.argv[index + 1] : undefined
+  }
+  const count = flag('--count')
+  const trials = flag('--trials')
+  runReloadBench({ count: count === undefined ? undefined : Number(count), trials: trials === undefined ? undefined : Number(trials) })
+    .then((figures) => {
+      console.log(reloadTable(figures))
+      // The Node peer's WebRTC library keeps the process alive after its room closed.
+      process.exit(0)
+    })
+    .catch((error: unknown) => {
+      console.error(error)
+      process.exit(1)
+    })
+}
