@@ -1,0 +1,153 @@
+// Joins into a room whose peers are all at their link cap (y-webrtc's maxConns), with real peers,
+// one process each: the newcomer still gets linked, the mesh stays one piece, and caps hold.
+import { describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import type { NodePeer, NodePeerState } from '../support/node-peer.js'
+import { useSignalingServer } from '../support/signaling-fixture.js'
+
+/** Time for links to form (and excess ones to be shed) over WebRTC on a loaded machine, in ms. */
+const MESH_TIMEOUT_MS = 60_000
+const TEST_TIMEOUT_MS = 180_000
+/** Every peer's cap: four peers fill each other up (a full K4). */
+const CAP = 3
+/** Links a full peer may hold past its cap while it takes a newcomer (cap-joins.ts). */
+const ALLOWANCE = 1
+
+// lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
+globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
+
+const signaling = useSignalingServer('capped-joins')
+
+type Kind = 'stock' | 'parley'
+
+async function states(peers: NodePeer[]): Promise<NodePeerState[]> {
+  return Promise.all(peers.map((peer) => peer.state()))
+}
+
+/** The link graph as the peers report it: each peer's y-webrtc id and its neighbours' ids. */
+function linkGraph(all: NodePeerState[]): Map<string, Set<string>> {
+  return new Map(all.map((state, n) => [state.peerId ?? `unknown-${n}`, new Set(state.links)]))
+}
+
+/** Connected components of the link graph, as sets of peer ids (a link counts if either end reports it). */
+function components(graph: Map<string, Set<string>>): Set<string>[] {
+  const adjacent = new Map<string, Set<string>>([...graph.keys()].map((id) => [id, new Set<string>()]))
+  for (const [id, links] of graph) {
+    for (const other of links) {
+      adjacent.get(id)?.add(other)
+      adjacent.get(other)?.add(id)
+    }
+  }
+  const seen = new Set<string>()
+  const found: Set<string>[] = []
+  for (const start of adjacent.keys()) {
+    if (seen.has(start)) continue
+    const part = new Set([start])
+    const queue = [start]
+    seen.add(start)
+    while (queue.length > 0) {
+      for (const next of adjacent.get(queue.pop() as string) ?? []) {
+        if (seen.has(next) || !adjacent.has(next)) continue
+        seen.add(next)
+        part.add(next)
+        queue.push(next)
+      }
+    }
+    found.push(part)
+  }
+  return found
+}
+
+/** The link counts, components and most links anyone holds, for messages and for the checks. */
+function shape(all: NodePeerState[]): { links: number[]; components: number; most: number } {
+  const links = all.map((state) => state.links.length)
+  return { links, components: components(linkGraph(all)).length, most: Math.max(...links) }
+}
+
+/** Starts `kinds[n]` peers with cap CAP one after another, each once the ones before hold the links they should. */
+async function fullClique(topic: string, kinds: Kind[]): Promise<NodePeer[]> {
+  const peers: NodePeer[] = []
+  for (const [n, kind] of kinds.entries()) {
+    peers.push(await signaling.startPeer({ kind, topic, maxConns: CAP, awareness: { name: `p${n}` } }))
+    await expect
+      .poll(async () => (await states(peers)).every((state) => state.links.length === n), { timeout: MESH_TIMEOUT_MS, interval: 250 })
+      .toBe(true)
+  }
+  return peers
+}
+
+/**
+ * Waits until every peer is linked, the link graph is one piece and nobody holds more than its
+ * cap, and checks along the way that nobody ever held more than cap + allowance.
+ */
+async function untilJoined(peers: NodePeer[]): Promise<NodePeerState[]> {
+  let most = 0
+  let last: ReturnType<typeof shape> = { links: [], components: 0, most: 0 }
+  const joined = async (): Promise<boolean> => {
+    last = shape(await states(peers))
+    most = Math.max(most, last.most)
+    return last.links.every((count) => count > 0 && count <= CAP) && last.components === 1
+  }
+  try {
+    await expect.poll(joined, { timeout: MESH_TIMEOUT_MS, interval: 250 }).toBe(true)
+  } catch (error) {
+    throw new Error(`not joined: links ${JSON.stringify(last.links)}, ${last.components} components`, { cause: error })
+  }
+  expect(most, 'most links any peer held').toBeLessThanOrEqual(CAP + ALLOWANCE)
+  return states(peers)
+}
+
+/** Pushes a text at `author` and waits until every peer holds it. */
+async function deliveredToAll(peers: NodePeer[], author: number): Promise<void> {
+  const text = `from p${author}`
+  await peers[author].push(text)
+  await expect
+    .poll(async () => (await states(peers)).every((state) => state.texts.includes(text)), { timeout: MESH_TIMEOUT_MS, interval: 250 })
+    .toBe(true)
+}
+
+describe('joins into a room of full peers (maxConns)', () => {
+  it(
+    'links a fifth peer to a full K4 of cap 3, keeps the mesh in one piece, and sheds back to the cap',
+    async () => {
+      const topic = signaling.topic()
+      const peers = await fullClique(topic, ['parley', 'parley', 'parley', 'parley'])
+      peers.push(await signaling.startPeer({ kind: 'parley', topic, maxConns: CAP, awareness: { name: 'p4' } }))
+      await untilJoined(peers)
+      await deliveredToAll(peers, 4)
+      await deliveredToAll(peers, 0)
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  it(
+    'links two newcomers that arrive at once to a full K4, in one piece',
+    async () => {
+      const topic = signaling.topic()
+      const peers = await fullClique(topic, ['parley', 'parley', 'parley', 'parley'])
+      peers.push(
+        ...(await Promise.all(
+          [4, 5].map((n) => signaling.startPeer({ kind: 'parley', topic, maxConns: CAP, awareness: { name: `p${n}` } })),
+        )),
+      )
+      await untilJoined(peers)
+      await deliveredToAll(peers, 5)
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  it(
+    'links a Parley newcomer to a full K4 with a stock peer in it, and a stock newcomer after it',
+    async () => {
+      const topic = signaling.topic()
+      const peers = await fullClique(topic, ['parley', 'stock', 'parley', 'parley'])
+      peers.push(await signaling.startPeer({ kind: 'parley', topic, maxConns: CAP, awareness: { name: 'p4' } }))
+      await untilJoined(peers)
+      peers.push(await signaling.startPeer({ kind: 'stock', topic, maxConns: CAP, awareness: { name: 'p5' } }))
+      await untilJoined(peers)
+      await deliveredToAll(peers, 4)
+      await deliveredToAll(peers, 5)
+    },
+    TEST_TIMEOUT_MS,
+  )
+})
