@@ -61,7 +61,7 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
     const conn = peerId === null ? undefined : room.webrtcConns.get(peerId)
     if (conn === undefined) return
     cap.shed++
-    conn.destroy()
+    conn.peer.destroy() // as y-webrtc closes a link: its close handler removes it (and announces if we have room)
   }
   const timer = setInterval(check, options.checkIntervalMs ?? CAP_CHECK_INTERVAL_MS)
   return () => clearInterval(timer)

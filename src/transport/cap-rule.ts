@@ -5,7 +5,9 @@
 //   { type: 'announce', from, parley: 1, links: n }          n: the sender's links, connecting ones too
 //   { type: 'announce', from, to, parley: 1, take: 1 }      "I am full but take you: offer to me",
 //                                                           sent whichever id is smaller
-// A stock peer reads a `take` invitation as any announcement addressed to it: it offers if it has room.
+// Peers at their cap take an announcer only on an announcement after its first: a newcomer's first
+// one is for the peers with room (y-webrtc's own way, which fixed topologies rely on); it announces
+// again after 2 s if it has no link by then (cap-joins.ts), and y-webrtc does when it loses one.
 
 /** The field of a marked announcement that counts the sender's links. */
 export const LINKS_FIELD = 'links'
@@ -37,16 +39,16 @@ export interface TakeAnnounce {
   marked: boolean
   /** The sender's link count, from a marked announcement (undefined: not given). */
   links: number | undefined
-  /** A stock sender heard from for the first time (it announces once when it subscribes, with no link). */
-  firstFromStock: boolean
+  /** The sender announced before (this is not its first announcement we hear). */
+  heardBefore: boolean
 }
 
 /** Whether a peer at its cap takes the sender of an announcement past its cap (sends a `take` invitation). */
 export function takesPastCap(own: TakeView, announce: TakeAnnounce): boolean {
   if (own.links < own.maxConns) return false // not full: the offer rule links them as always
   if (own.links + own.held >= own.maxConns + CAP_ALLOWANCE) return false
-  if (announce.marked) return announce.links !== undefined && announce.links < LONELY_LINKS
-  return announce.firstFromStock
+  // A stock peer's announcement says nothing of its links: it is left to y-webrtc's way.
+  return announce.marked && announce.heardBefore && announce.links !== undefined && announce.links < LONELY_LINKS
 }
 
 /** Whether a `take` invitation is taken up (offered to): only while we are lonely ourselves. */

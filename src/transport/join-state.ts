@@ -14,8 +14,6 @@ export interface JoinState {
   invitationsSent: number
   /** Our unanswered offers given up when the stock peer they went to announced again (offer-rule.ts), and offered anew. */
   lostOffers: number
-  /** Unmarked (stock) peers heard announcing so far (cap-rule.ts takes a stock peer on its first). */
-  stockPeers: Set<string>
   /** Our `take` invitations still waiting for their link: peer id to when the place they hold lapses, in ms (cap-rule.ts). */
   takes: Map<string, number>
   /** Cap joins so far (cap-joins.ts): `take` invitations sent, links shed back to the cap, announcements made again while unlinked. */
@@ -35,7 +33,6 @@ export function joinStateOf(room: WebrtcRoom): JoinState {
       lastSignalAt: new Map(),
       invitationsSent: 0,
       lostOffers: 0,
-      stockPeers: new Set(),
       takes: new Map(),
       cap: { takes: 0, shed: 0, reannounced: 0 },
       onInvited: () => {},

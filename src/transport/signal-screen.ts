@@ -157,9 +157,8 @@ function screenSignal({ room, lastTokens, closed }: ScreenedRoom, data: unknown)
 function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown; [field: string]: unknown }): boolean {
   const join = joinStateOf(room)
   const marked = isMarkedAnnounce(data)
-  const firstFromStock = !marked && data.from !== room.peerId && !join.stockPeers.has(data.from)
+  const heardBefore = join.parleyPeers.has(data.from)
   if (marked && data.from !== room.peerId) join.parleyPeers.add(data.from)
-  if (firstFromStock) join.stockPeers.add(data.from)
   const conn: WebrtcConn | undefined = room.webrtcConns.get(data.from)
   // A peer at its cap takes us past it (cap-rule.ts): offer while we are lonely, whichever id is smaller.
   if (marked && data.to === room.peerId && data[TAKE_FIELD] === TAKE_VALUE) {
@@ -170,7 +169,7 @@ function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown; [f
     const links = data[LINKS_FIELD]
     const now = Date.now()
     const own = { links: room.webrtcConns.size, held: heldTakes(room, now), maxConns: room.provider.maxConns }
-    if (takesPastCap(own, { marked, links: typeof links === 'number' ? links : undefined, firstFromStock })) {
+    if (takesPastCap(own, { marked, links: typeof links === 'number' ? links : undefined, heardBefore })) {
       sendTakeInvitation(room, data.from, now)
       return false
     }

@@ -137,16 +137,14 @@ describe('joins into a room of full peers (maxConns)', () => {
   )
 
   it(
-    'links a Parley newcomer to a full K4 with a stock peer in it, and a stock newcomer after it',
+    'links a Parley newcomer to a full K4 with a stock peer in it',
     async () => {
       const topic = signaling.topic()
       const peers = await fullClique(topic, ['parley', 'stock', 'parley', 'parley'])
       peers.push(await signaling.startPeer({ kind: 'parley', topic, maxConns: CAP, awareness: { name: 'p4' } }))
       await untilJoined(peers)
-      peers.push(await signaling.startPeer({ kind: 'stock', topic, maxConns: CAP, awareness: { name: 'p5' } }))
-      await untilJoined(peers)
       await deliveredToAll(peers, 4)
-      await deliveredToAll(peers, 5)
+      await deliveredToAll(peers, 1)
     },
     TEST_TIMEOUT_MS,
   )
