@@ -1,17 +1,17 @@
 // Joins past the link cap, as a loop over one room's links: a peer past its cap sheds a link back
-// to it, and a peer with no link announces again with backoff. Decisions in cap-rule.ts.
+// to it, and a lonely peer (under 2 links) announces again with backoff. Decisions in cap-rule.ts.
 import type { Room as WebrtcRoom } from 'y-webrtc'
-import { linkToShed } from './cap-rule.js'
+import { LONELY_LINKS, linkToShed } from './cap-rule.js'
 import { joinStateOf, publishAnnounce } from './join-state.js'
 
 /** How often the links are looked at, in ms. */
 export const CAP_CHECK_INTERVAL_MS = 1000
 /** How long a peer past its cap waits before it sheds a link (plus up to as much again, at random), in ms: neighbours' adverts settle meanwhile. */
 export const SHED_SETTLE_MS = 2000
-/** The first announcement again of a peer with no link, after it opened the room or lost its last link, in ms; doubling each time. */
+/** The first announcement again of a lonely peer, after it opened the room or became lonely, in ms; doubling each time. */
 export const REANNOUNCE_FIRST_MS = 2000
-/** The longest wait between two such announcements, in ms. */
-export const REANNOUNCE_MAX_MS = 16_000
+/** The longest wait between two such announcements, in ms (a room of two peers announces this often, on signaling only). */
+export const REANNOUNCE_MAX_MS = 30_000
 
 /** What the loop needs besides the room. */
 export interface CapJoinOptions {
@@ -25,8 +25,10 @@ export interface CapJoinOptions {
 /**
  * Keeps `room`'s links at its cap once joins took it past (cap-rule.ts's `linkToShed`: one link
  * at a time, after SHED_SETTLE_MS plus jitter, closed as y-webrtc closes any link, so its other
- * end announces if it wants another), and announces again, with backoff, while the room has no
- * connected link (a peer whose first announcement reached nobody with room, or whose takes failed).
+ * end announces if it wants another), and announces again, with backoff, while it is lonely: fewer
+ * links (connecting ones too) than LONELY_LINKS and its cap, so that peers at their cap take it (a
+ * newcomer whose first announcement reached nobody with room, two newcomers linked only to each
+ * other, a peer whose takes failed).
  * Returns what stops it.
  */
 export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () => void {
@@ -39,7 +41,7 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
   const check = (): void => {
     const at = now()
     const connected = [...room.webrtcConns].filter(([, conn]) => conn.connected && !conn.closed)
-    if (connected.length === 0) {
+    if (room.webrtcConns.size < Math.min(LONELY_LINKS, room.provider.maxConns)) {
       if (at >= announceAt) {
         if (publishAnnounce(room)) cap.reannounced++
         announceDelay = Math.min(announceDelay * 2, REANNOUNCE_MAX_MS)
