@@ -138,14 +138,14 @@ async function countsOf(peers: NodePeer[]): Promise<NodePeerCounts[]> {
 /** The link graph's shape: peers with no link, its pieces (a link counts if either end reports it), most links of one peer. */
 export function graphOf(all: NodePeerCounts[]): RoomFigure['graph'] {
   const adjacent = new Map<string, Set<string>>()
-  all.forEach((each, n) => adjacent.set(each.peerId ?? `unknown-${n}`, new Set()))
-  all.forEach((each, n) => {
-    const self = each.peerId ?? `unknown-${n}`
+  const idOf = (each: NodePeerCounts, n: number): string => each.peerId ?? `unknown-${n}`
+  for (const [n, each] of all.entries()) adjacent.set(idOf(each, n), new Set())
+  for (const [n, each] of all.entries()) {
     for (const other of each.linkedPeers) {
-      adjacent.get(self)?.add(other)
-      adjacent.get(other)?.add(self)
+      adjacent.get(idOf(each, n))?.add(other)
+      adjacent.get(other)?.add(idOf(each, n))
     }
-  })
+  }
   const seen = new Set<string>()
   let components = 0
   for (const start of adjacent.keys()) {
@@ -497,7 +497,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   const list = (value: string | undefined) => value?.split(',').map((each) => each.trim())
   // `--sizes none`: partial meshes only.
-  const sizes = list(flag('--sizes'))?.map(Number).filter((n) => n > 0) ?? [...DEFAULT_SIZES]
+  const sizes = list(flag('--sizes'))
+    ?.map(Number)
+    .filter((n) => n > 0) ?? [...DEFAULT_SIZES]
   if (process.argv.includes('--heavy')) sizes.push(...HEAVY_SIZES)
   const partialCases = (list(flag('--partial')) ?? ['16:4']).map((each) => {
     const [n, maxConns] = each.split(':').map(Number)

@@ -66,10 +66,42 @@ describe('linkToShed', () => {
   })
 
   it('sheds no stock link, no peer left with fewer than 2 links, and no link without a common neighbour', () => {
-    expect(linkToShed('a', links([['b', undefined], ['c', undefined]]))).toBe(null)
+    expect(
+      linkToShed(
+        'a',
+        links([
+          ['b', undefined],
+          ['c', undefined],
+        ]),
+      ),
+    ).toBe(null)
     // A stock common neighbour still joins the two ends: c may go, b (stock) may not.
-    expect(linkToShed('a', links([['b', undefined], ['c', ['a', 'b', 'x']]]))).toBe('c')
-    expect(linkToShed('a', links([['b', ['a', 'c']], ['c', ['a', 'b']]]))).toBe(null)
-    expect(linkToShed('a', links([['b', ['a', 'x', 'y']], ['c', ['a', 'z', 'w']]]))).toBe(null)
+    expect(
+      linkToShed(
+        'a',
+        links([
+          ['b', undefined],
+          ['c', ['a', 'b', 'x']],
+        ]),
+      ),
+    ).toBe('c')
+    expect(
+      linkToShed(
+        'a',
+        links([
+          ['b', ['a', 'c']],
+          ['c', ['a', 'b']],
+        ]),
+      ),
+    ).toBe(null)
+    expect(
+      linkToShed(
+        'a',
+        links([
+          ['b', ['a', 'x', 'y']],
+          ['c', ['a', 'z', 'w']],
+        ]),
+      ),
+    ).toBe(null)
   })
 })
