@@ -10,6 +10,7 @@ import { startSignalingServer } from '../signaling/index.js'
 import { addSend, type SendCounts } from '../test/support/counting-rtc.js'
 import { NodePeer, type NodePeerCounts, type NodePeerState } from '../test/support/node-peer.js'
 import type { NodeRtcName } from '../test/support/node-rtc.js'
+import { meshShape } from '../test/support/partial-mesh.js'
 
 /** Room sizes of the default run. */
 export const DEFAULT_SIZES = [4, 8, 16]
@@ -135,40 +136,6 @@ async function countsOf(peers: NodePeer[]): Promise<NodePeerCounts[]> {
   )
 }
 
-/** The link graph's shape: peers with no link, its pieces (a link counts if either end reports it), most links of one peer. */
-export function graphOf(all: NodePeerCounts[]): RoomFigure['graph'] {
-  const adjacent = new Map<string, Set<string>>()
-  const idOf = (each: NodePeerCounts, n: number): string => each.peerId ?? `unknown-${n}`
-  for (const [n, each] of all.entries()) adjacent.set(idOf(each, n), new Set())
-  for (const [n, each] of all.entries()) {
-    for (const other of each.linkedPeers) {
-      adjacent.get(idOf(each, n))?.add(other)
-      adjacent.get(other)?.add(idOf(each, n))
-    }
-  }
-  const seen = new Set<string>()
-  let components = 0
-  for (const start of adjacent.keys()) {
-    if (seen.has(start)) continue
-    components++
-    const queue = [start]
-    seen.add(start)
-    while (queue.length > 0) {
-      for (const next of adjacent.get(queue.pop() as string) ?? []) {
-        if (!seen.has(next) && adjacent.has(next)) {
-          seen.add(next)
-          queue.push(next)
-        }
-      }
-    }
-  }
-  return {
-    unlinked: all.filter((each) => each.linkedPeers.length === 0).length,
-    components,
-    mostLinks: Math.max(0, ...all.map((each) => each.linkedPeers.length)),
-  }
-}
-
 /** Pairs of peers that each hold a connected link to the other. */
 function linkedPairs(all: NodePeerCounts[]): number {
   const linked = new Map(all.flatMap((each) => (each.peerId === null ? [] : [[each.peerId, new Set(each.linkedPeers)] as const])))
@@ -284,7 +251,7 @@ export async function runRoom(
       }
     }
     const stuckPairs = maxConns === null ? (n * (n - 1)) / 2 - links : null
-    const graph = graphOf(await countsOf(peers))
+    const graph = meshShape((await countsOf(peers)).map((each) => ({ peerId: each.peerId, links: each.linkedPeers })))
     const joinSignals = await joinSignalsOf(peers, tapBefore, kind)
     const capJoins = kind === 'stock' ? null : await capJoinsOf(peers)
     await sleep(SETTLE_MS)
