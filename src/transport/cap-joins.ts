@@ -1,7 +1,7 @@
 // Joins past the link cap, as a loop over one room's links: a peer past its cap sheds a link back
 // to it, and a lonely peer (under 2 links) announces again with backoff. Decisions in cap-rule.ts.
 import type { Room as WebrtcRoom } from 'y-webrtc'
-import { LONELY_LINKS, linkToShed } from './cap-rule.js'
+import { isLonely, linkToShed } from './cap-rule.js'
 import { joinStateOf, publishAnnounce } from './join-state.js'
 
 /** How often the links are looked at, in ms. */
@@ -25,10 +25,10 @@ export interface CapJoinOptions {
 /**
  * Keeps `room`'s links at its cap once joins took it past (cap-rule.ts's `linkToShed`: one link
  * at a time, after SHED_SETTLE_MS plus jitter, closed as y-webrtc closes any link, so its other
- * end announces if it wants another), and announces again, with backoff, while it is lonely: fewer
- * links (connecting ones too) than LONELY_LINKS and its cap, so that peers at their cap take it (a
- * newcomer whose first announcement reached nobody with room, two newcomers linked only to each
- * other, a peer whose takes failed).
+ * end announces if it wants another), and announces again, with backoff, while it is lonely
+ * (cap-rule.ts's `isLonely`), so that peers at their cap take it (a newcomer whose first
+ * announcement reached nobody with room, two newcomers linked only to each other, a peer whose
+ * takes failed).
  * Returns what stops it.
  */
 export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () => void {
@@ -41,7 +41,8 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
   const check = (): void => {
     const at = now()
     const connected = [...room.webrtcConns].filter(([, conn]) => conn.connected && !conn.closed)
-    if (room.webrtcConns.size < Math.min(LONELY_LINKS, room.provider.maxConns)) {
+    const links = new Map(connected.map(([peerId]) => [peerId, options.neighboursOf(peerId)]))
+    if (isLonely(room.peerId, room.webrtcConns.size, room.provider.maxConns, links)) {
       if (at >= announceAt) {
         if (publishAnnounce(room)) cap.reannounced++
         announceDelay = Math.min(announceDelay * 2, REANNOUNCE_MAX_MS)
@@ -58,7 +59,6 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
     shedAt ??= at + SHED_SETTLE_MS * (1 + random())
     if (at < shedAt) return
     shedAt = null
-    const links = new Map(connected.map(([peerId]) => [peerId, options.neighboursOf(peerId)]))
     const peerId = linkToShed(room.peerId, links)
     const conn = peerId === null ? undefined : room.webrtcConns.get(peerId)
     if (conn === undefined) return

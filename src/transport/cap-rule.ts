@@ -51,6 +51,27 @@ export function takesPastCap(own: TakeView, announce: TakeAnnounce): boolean {
   return announce.marked && announce.heardBefore && announce.links !== undefined && announce.links < LONELY_LINKS
 }
 
+/**
+ * Whether a peer is lonely, so that it announces again for peers at their cap to take it: it holds
+ * fewer links (connecting ones too) than LONELY_LINKS and its cap, and no connected neighbour
+ * advertises anyone beyond us and our other neighbours (alone, or two newcomers linked only to each
+ * other). A neighbour that has not advertised (stock, or just connected) may reach further: not lonely.
+ * `links` maps each connected link's peer id to its advertised neighbours.
+ */
+export function isLonely(
+  self: string,
+  linkCount: number,
+  maxConns: number,
+  links: ReadonlyMap<string, ReadonlySet<string> | undefined>,
+): boolean {
+  if (linkCount >= Math.min(LONELY_LINKS, maxConns)) return false
+  for (const neighbours of links.values()) {
+    if (neighbours === undefined) return false
+    for (const other of neighbours) if (other !== self && !links.has(other)) return false
+  }
+  return true
+}
+
 /** Whether a `take` invitation is taken up (offered to): only while we are lonely ourselves. */
 export function takesInvitation(ownLinks: number, linkedToSender: boolean): boolean {
   return !linkedToSender && ownLinks < LONELY_LINKS

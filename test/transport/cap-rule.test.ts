@@ -1,6 +1,6 @@
 // The rule for joins past the link cap: who takes a lonely announcer, and which link is shed after.
 import { describe, expect, it } from 'vitest'
-import { CAP_ALLOWANCE, LONELY_LINKS, linkToShed, takesInvitation, takesPastCap } from '../../src/transport/cap-rule.js'
+import { CAP_ALLOWANCE, isLonely, LONELY_LINKS, linkToShed, takesInvitation, takesPastCap } from '../../src/transport/cap-rule.js'
 
 const full = { links: 3, held: 0, maxConns: 3 }
 const marked = (links: number | undefined) => ({ marked: true, links, heardBefore: true })
@@ -103,5 +103,22 @@ describe('linkToShed', () => {
         ]),
       ),
     ).toBe(null)
+  })
+})
+
+describe('isLonely', () => {
+  const links = (entries: Array<[string, string[] | undefined]>) =>
+    new Map(entries.map(([peer, neighbours]) => [peer, neighbours === undefined ? undefined : new Set(neighbours)]))
+
+  it('is a peer alone, or two newcomers linked only to each other', () => {
+    expect(isLonely('x', 0, 3, links([]))).toBe(true)
+    expect(isLonely('x', 1, 3, links([['y', ['x']]]))).toBe(true)
+  })
+
+  it('is not a peer whose one link reaches further, or whose neighbour has not advertised, or with enough links', () => {
+    expect(isLonely('x', 1, 3, links([['y', ['x', 'z']]]))).toBe(false) // the line 1, 2, 3: p2 hangs off p1
+    expect(isLonely('x', 1, 3, links([['y', undefined]]))).toBe(false)
+    expect(isLonely('x', LONELY_LINKS, 3, links([]))).toBe(false)
+    expect(isLonely('x', 1, 1, links([['y', ['x']]]))).toBe(false) // its cap is 1: it has what it may
   })
 })
