@@ -1,5 +1,5 @@
 // Joins past the link cap, as a loop over one room's links: a peer past its cap sheds a link back
-// to it, and a lonely peer (under 2 links) announces again with backoff. Decisions in cap-rule.ts.
+// to it, and a lonely peer (cap-rule.ts, isLonely) announces again with backoff. Decisions in cap-rule.ts.
 import type { Room as WebrtcRoom } from 'y-webrtc'
 import { isLonely, linkToShed } from './cap-rule.js'
 import { joinStateOf, publishAnnounce } from './join-state.js'
