@@ -1,7 +1,7 @@
 // Joins past the link cap, as a loop over one room's links: a peer past its cap sheds a link back
 // to it, and a lonely peer (cap-rule.ts, isLonely) announces again with backoff. Decisions in cap-rule.ts.
 import type { Room as WebrtcRoom } from 'y-webrtc'
-import { isLonely, linkToShed } from './cap-rule.js'
+import { isLonely, LONELY_FIELD, LONELY_VALUE, linkToShed } from './cap-rule.js'
 import { joinStateOf, publishAnnounce } from './join-state.js'
 
 /** How often the links are looked at, in ms. */
@@ -44,7 +44,7 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
     const links = new Map(connected.map(([peerId]) => [peerId, options.neighboursOf(peerId)]))
     if (isLonely(room.peerId, room.webrtcConns.size, room.provider.maxConns, links)) {
       if (at >= announceAt) {
-        if (publishAnnounce(room)) cap.reannounced++
+        if (publishAnnounce(room, { [LONELY_FIELD]: LONELY_VALUE })) cap.reannounced++
         announceDelay = Math.min(announceDelay * 2, REANNOUNCE_MAX_MS)
         announceAt = at + announceDelay * (1 + random() / 2)
       }

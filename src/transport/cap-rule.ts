@@ -3,14 +3,18 @@
 //
 // Wire format (fields stock y-webrtc ignores, on announcements Parley marks; offer-rule.ts):
 //   { type: 'announce', from, parley: 1, links: n }          n: the sender's links, connecting ones too
+//   { type: 'announce', from, parley: 1, links: n, lonely: 1 }  announced again because lonely (isLonely)
 //   { type: 'announce', from, to, parley: 1, take: 1 }      "I am full but take you: offer to me",
 //                                                           sent whichever id is smaller
-// Peers at their cap take an announcer only on an announcement after its first: a newcomer's first
-// one is for the peers with room (y-webrtc's own way, which fixed topologies rely on); it announces
-// again after 2 s if it has no link by then (cap-joins.ts), and y-webrtc does when it loses one.
+// Peers at their cap take an announcer only on a `lonely` announcement: y-webrtc's own (as a peer
+// subscribes, or loses a link) are for the peers with room, as always (fixed topologies rely on
+// that); a lonely peer announces again after 2 s, with backoff (cap-joins.ts).
 
 /** The field of a marked announcement that counts the sender's links. */
 export const LINKS_FIELD = 'links'
+/** The field (and its value) that marks an announcement made again because its sender is lonely. */
+export const LONELY_FIELD = 'lonely'
+export const LONELY_VALUE = 1
 /** The field (and its value) that marks an invitation from a peer at its cap. */
 export const TAKE_FIELD = 'take'
 export const TAKE_VALUE = 1
@@ -39,8 +43,8 @@ export interface TakeAnnounce {
   marked: boolean
   /** The sender's link count, from a marked announcement (undefined: not given). */
   links: number | undefined
-  /** The sender announced before (this is not its first announcement we hear). */
-  heardBefore: boolean
+  /** The sender announced again because it is lonely (the `lonely` field). */
+  lonely: boolean
 }
 
 /** Whether a peer at its cap takes the sender of an announcement past its cap (sends a `take` invitation). */
@@ -48,7 +52,7 @@ export function takesPastCap(own: TakeView, announce: TakeAnnounce): boolean {
   if (own.links < own.maxConns) return false // not full: the offer rule links them as always
   if (own.links + own.held >= own.maxConns + CAP_ALLOWANCE) return false
   // A stock peer's announcement says nothing of its links: it is left to y-webrtc's way.
-  return announce.marked && announce.heardBefore && announce.links !== undefined && announce.links < LONELY_LINKS
+  return announce.marked && announce.lonely && announce.links !== undefined && announce.links < LONELY_LINKS
 }
 
 /**

@@ -4,7 +4,7 @@ import * as buffer from 'lib0/buffer'
 import * as decoding from 'lib0/decoding'
 import type { WebrtcConn, Room as WebrtcRoom, SignalingConn } from 'y-webrtc'
 import { isBanned } from './banned-peers.js'
-import { LINKS_FIELD, TAKE_FIELD, TAKE_VALUE, takesInvitation, takesPastCap } from './cap-rule.js'
+import { LINKS_FIELD, LONELY_FIELD, LONELY_VALUE, TAKE_FIELD, TAKE_VALUE, takesInvitation, takesPastCap } from './cap-rule.js'
 import { heldTakes, joinStateOf, sendInvitation, sendTakeInvitation } from './join-state.js'
 import { decideAnnounce, isMarkedAnnounce, PARLEY_MARK_FIELD, PARLEY_MARK_VALUE } from './offer-rule.js'
 import { decideSignal } from './signal-glare.js'
@@ -157,7 +157,6 @@ function screenSignal({ room, lastTokens, closed }: ScreenedRoom, data: unknown)
 function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown; [field: string]: unknown }): boolean {
   const join = joinStateOf(room)
   const marked = isMarkedAnnounce(data)
-  const heardBefore = join.parleyPeers.has(data.from)
   if (marked && data.from !== room.peerId) join.parleyPeers.add(data.from)
   const conn: WebrtcConn | undefined = room.webrtcConns.get(data.from)
   // A peer at its cap takes us past it (cap-rule.ts): offer while we are lonely, whichever id is smaller.
@@ -169,7 +168,13 @@ function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown; [f
     const links = data[LINKS_FIELD]
     const now = Date.now()
     const own = { links: room.webrtcConns.size, held: heldTakes(room, now), maxConns: room.provider.maxConns }
-    if (takesPastCap(own, { marked, links: typeof links === 'number' ? links : undefined, heardBefore })) {
+    if (
+      takesPastCap(own, {
+        marked,
+        links: typeof links === 'number' ? links : undefined,
+        lonely: data[LONELY_FIELD] === LONELY_VALUE,
+      })
+    ) {
       sendTakeInvitation(room, data.from, now)
       return false
     }

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest'
 import { CAP_ALLOWANCE, isLonely, LONELY_LINKS, linkToShed, takesInvitation, takesPastCap } from '../../src/transport/cap-rule.js'
 
 const full = { links: 3, held: 0, maxConns: 3 }
-const marked = (links: number | undefined) => ({ marked: true, links, heardBefore: true })
+const marked = (links: number | undefined) => ({ marked: true, links, lonely: true })
 
 describe('takesPastCap', () => {
-  it('takes a Parley peer announcing again with fewer than LONELY_LINKS links, at its cap', () => {
+  it('takes a lonely Parley peer announcing again with fewer than LONELY_LINKS links, at its cap', () => {
     expect(takesPastCap(full, marked(0))).toBe(true)
     expect(takesPastCap(full, marked(LONELY_LINKS - 1))).toBe(true)
     expect(takesPastCap(full, marked(LONELY_LINKS))).toBe(false)
@@ -19,9 +19,9 @@ describe('takesPastCap', () => {
     expect(takesPastCap({ links: 3 + CAP_ALLOWANCE, held: 0, maxConns: 3 }, marked(0))).toBe(false)
   })
 
-  it('leaves a first announcement to the peers with room, and stock peers to y-webrtc', () => {
-    expect(takesPastCap(full, { marked: true, links: 0, heardBefore: false })).toBe(false)
-    expect(takesPastCap(full, { marked: false, links: undefined, heardBefore: true })).toBe(false)
+  it("leaves y-webrtc's own announcements to the peers with room, and stock peers to y-webrtc", () => {
+    expect(takesPastCap(full, { marked: true, links: 0, lonely: false })).toBe(false) // y-webrtc's own announcement
+    expect(takesPastCap(full, { marked: false, links: undefined, lonely: true })).toBe(false)
   })
 })
 
