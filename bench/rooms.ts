@@ -1,14 +1,16 @@
 // Rooms at scale: N Node peers (one process each) join one room at once, idle, then chat; what
 // their data channels carry per chat message and per idle second, delivery, latency, stuck joins.
 // Parley's transport against stock y-webrtc 10.3, on the local signaling server, host candidates only.
-// Run alone: npx tsx bench/rooms.ts [--sizes 4,8,16] [--heavy] [--trials 1] [--kinds parley,stock]
-//   [--idle-ms 20000] [--messages M] [--partial 16:4 | --no-partial] [--rtc node-datachannel|wrtc]
-//   (--heavy adds N = 24 and 32; --partial N:maxConns is the partial-mesh case)
+// Run alone: npx tsx bench/rooms.ts [--sizes 4,8,16 | none] [--heavy] [--trials 1] [--kinds parley,stock]
+//   [--idle-ms 20000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one]
+//   [--rtc node-datachannel|wrtc]
+//   (--heavy adds N = 24 and 32; --partial N:maxConns are the partial-mesh cases, joined as --joins says)
 import { fileURLToPath } from 'node:url'
 import { startSignalingServer } from '../signaling/index.js'
 import { addSend, type SendCounts } from '../test/support/counting-rtc.js'
 import { NodePeer, type NodePeerCounts, type NodePeerState } from '../test/support/node-peer.js'
 import type { NodeRtcName } from '../test/support/node-rtc.js'
+import { meshShape } from '../test/support/partial-mesh.js'
 
 /** Room sizes of the default run. */
 export const DEFAULT_SIZES = [4, 8, 16]
@@ -32,8 +34,13 @@ const DELIVERY_TIMEOUT_MS = 30_000
 const AFTER_DELIVERY_MS = 1000
 /** After a room, how long its links may take to close before the next room joins, in ms. */
 const LEAVE_MS = 1000
+/** One by one: how long a newcomer may take to get its first link before the next one joins anyway, in ms. */
+const ONE_BY_ONE_WAIT_MS = 5000
 /** How often the bench polls its peers, in ms. */
 const POLL_MS = 250
+
+/** How the peers of a partial mesh join: all at once, or each once the one before has a link (or waited ONE_BY_ONE_WAIT_MS). */
+export type JoinOrder = 'at-once' | 'one-by-one'
 
 /** Which implementation the peers of a room run. */
 export type RoomKind = 'parley' | 'stock'
@@ -51,12 +58,17 @@ export interface RoomFigure {
   /** y-webrtc's `maxConns` of every peer, or null for its default (20–34: a full mesh up to 20). */
   maxConns: number | null
   trial: number
+  joins: JoinOrder
   /** Pairs of peers linked both ways at the end of the join. */
   links: number
   /** y-webrtc channels open at the end of the join, over all peers (2 per link; more: connections left behind). */
   openChannels: number
   /** Full mesh only: pairs of peers not connected JOIN_TIMEOUT_MS after joining at once. */
   stuckPairs: number | null
+  /** At the end of the join (settled or timed out): peers with no link, pieces of the link graph, most links one peer held. */
+  graph: { unlinked: number; components: number; mostLinks: number }
+  /** Parley only (null for stock, or a build without them): `take` invitations sent and links shed back to the cap, summed over peers. */
+  capJoins: { takes: number; shed: number } | null
   /**
    * Signaling during the join, summed over peers: offers sent (one per pair is ideal), publish
    * frames, and for Parley its invitations and the links it replaced after they stalled (0 in a
@@ -90,8 +102,10 @@ export interface RoomsBenchOptions {
   idleMs?: number
   /** Chat messages per room (default N, at least 16: every peer writes at least one). */
   messages?: number
-  /** The partial-mesh case (idle not measured), or null for none. */
-  partial?: { n: number; maxConns: number } | null
+  /** The partial-mesh cases (idle not measured), or null for none. */
+  partial?: Array<{ n: number; maxConns: number }> | null
+  /** How the partial meshes join (default: at once). */
+  joins?: JoinOrder[]
   rtc?: NodeRtcName
 }
 
@@ -195,16 +209,28 @@ class PeerPool {
 /** Joins N peers of one kind at once, lets them idle, has them chat, and measures it all. */
 export async function runRoom(
   pool: PeerPool,
-  spec: { kind: RoomKind; n: number; maxConns: number | null; trial: number; idleMs: number; messages: number },
+  spec: { kind: RoomKind; n: number; maxConns: number | null; trial: number; idleMs: number; messages: number; joins?: JoinOrder },
 ): Promise<RoomFigure> {
   const { kind, n, maxConns } = spec
-  const topic = `rooms-${kind}-${n}-${spec.trial}-${process.pid}-${Date.now()}`
+  const joins = spec.joins ?? 'at-once'
+  const topic = `rooms-${kind}-${n}-${joins}-${spec.trial}-${process.pid}-${Date.now()}`
   const peers = await pool.take(n)
   try {
     // Join: all at once; a full mesh is done when every pair of peers is linked, both ways.
     const tapBefore = (await Promise.all(peers.map((peer) => peer.state()))).map((state) => state.tap)
-    const joinedAt = performance.now()
-    await Promise.all(peers.map((peer) => peer.join({ kind, topic, maxConns: maxConns ?? undefined })))
+    let joinedAt = performance.now()
+    if (joins === 'at-once') await Promise.all(peers.map((peer) => peer.join({ kind, topic, maxConns: maxConns ?? undefined })))
+    else {
+      for (const [k, peer] of peers.entries()) {
+        await peer.join({ kind, topic, maxConns: maxConns ?? undefined })
+        const since = performance.now()
+        while (k > 0 && performance.now() - since < ONE_BY_ONE_WAIT_MS) {
+          await sleep(POLL_MS)
+          if ((await countsOf([peer]))[0].linkedPeers.length > 0) break
+        }
+      }
+      joinedAt = performance.now() // the last one joined: from here, the mesh settles
+    }
     let joinMs: number | null = null
     let links = 0
     let lastChange = performance.now()
@@ -225,7 +251,9 @@ export async function runRoom(
       }
     }
     const stuckPairs = maxConns === null ? (n * (n - 1)) / 2 - links : null
+    const graph = meshShape((await countsOf(peers)).map((each) => ({ peerId: each.peerId, links: each.linkedPeers })))
     const joinSignals = await joinSignalsOf(peers, tapBefore, kind)
+    const capJoins = kind === 'stock' ? null : await capJoinsOf(peers)
     await sleep(SETTLE_MS)
     const openChannels = (await countsOf(peers)).reduce((count, each) => count + each.openChannels, 0)
 
@@ -288,9 +316,12 @@ export async function runRoom(
       n,
       maxConns,
       trial: spec.trial,
+      joins,
       links,
       openChannels,
       stuckPairs,
+      graph,
+      capJoins,
       joinSignals,
       joinMs,
       chatMessages: texts.length,
@@ -308,28 +339,42 @@ export async function runRoom(
   }
 }
 
+/** `take` invitations and links shed, summed over Parley peers (null: a build that has neither). */
+async function capJoinsOf(peers: NodePeer[]): Promise<RoomFigure['capJoins']> {
+  const states = await Promise.allSettled(peers.map((peer) => peer.state()))
+  let takes = 0
+  let shed = 0
+  for (const result of states) {
+    if (result.status !== 'fulfilled') continue
+    const cap = (result.value.join as { cap?: { takes: number; shed: number } } | null)?.cap
+    if (cap === undefined) return null
+    takes += cap.takes
+    shed += cap.shed
+  }
+  return { takes, shed }
+}
+
 /** Runs every size and kind (kinds alternating within a size, so both see the same machine). */
 export async function runRoomsBench(options: RoomsBenchOptions = {}): Promise<{ rtc: NodeRtcName; rooms: RoomFigure[] }> {
   const rtc = options.rtc ?? 'node-datachannel'
   const kinds = options.kinds ?? ['parley', 'stock']
   const trials = options.trials ?? 1
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS
-  const partial = options.partial === undefined ? { n: 16, maxConns: 4 } : options.partial
+  const partial = options.partial === undefined ? [{ n: 16, maxConns: 4 }] : options.partial
+  const joinOrders = options.joins ?? ['at-once']
   const messagesFor = (n: number) => options.messages ?? Math.max(MIN_MESSAGES, n)
   const signaling = await startSignalingServer({ host: '127.0.0.1', port: 0, logLevel: 'silent' })
   const pool = new PeerPool(signaling.url, rtc)
   const rooms: RoomFigure[] = []
   try {
-    const cases: Array<{ n: number; maxConns: number | null; idleMs: number }> = (options.sizes ?? DEFAULT_SIZES).map((n) => ({
-      n,
-      maxConns: null,
-      idleMs,
-    }))
-    if (partial !== null) cases.push({ ...partial, idleMs: 0 })
-    for (const { n, maxConns, idleMs: caseIdleMs } of cases)
+    const cases: Array<{ n: number; maxConns: number | null; idleMs: number; joins: JoinOrder }> = (options.sizes ?? DEFAULT_SIZES).map(
+      (n) => ({ n, maxConns: null, idleMs, joins: 'at-once' }),
+    )
+    for (const each of partial ?? []) for (const joins of joinOrders) cases.push({ ...each, idleMs: 0, joins })
+    for (const { n, maxConns, idleMs: caseIdleMs, joins } of cases)
       for (let trial = 0; trial < trials; trial++)
         for (const kind of kinds) {
-          const figure = await runRoom(pool, { kind, n, maxConns, trial, idleMs: caseIdleMs, messages: messagesFor(n) })
+          const figure = await runRoom(pool, { kind, n, maxConns, trial, idleMs: caseIdleMs, messages: messagesFor(n), joins })
           if (process.env.ROOMS_DEBUG) console.error(JSON.stringify(figure))
           rooms.push(figure)
         }
@@ -343,7 +388,8 @@ export async function runRoomsBench(options: RoomsBenchOptions = {}): Promise<{ 
 /** The figures as tables: counts first, then times (as a ratio Parley/stock within the run). */
 export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure[] }): string {
   const idleWindow = rooms.find((room) => room.idle !== null)?.idle?.windowMs
-  const mesh = (room: RoomFigure) => (room.maxConns === null ? 'full' : `maxConns ${room.maxConns}`)
+  const mesh = (room: RoomFigure) =>
+    room.maxConns === null ? 'full' : `maxConns ${room.maxConns}${room.joins === 'one-by-one' ? ', one by one' : ', at once'}`
   const percent = (room: RoomFigure) =>
     `${room.delivery.expected === 0 ? '–' : round((100 * room.delivery.delivered) / room.delivery.expected, 2)} %`
   const counts = rooms.map((room) =>
@@ -363,6 +409,22 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
       room.crashed,
     ].join(' | '),
   )
+  const joinShapes = rooms
+    .filter((room) => room.maxConns !== null)
+    .map((room) =>
+      [
+        room.n,
+        mesh(room),
+        room.kind,
+        room.trial + 1,
+        room.graph.unlinked,
+        room.graph.components,
+        room.graph.mostLinks,
+        room.capJoins === null ? '–' : `${room.capJoins.takes} / ${room.capJoins.shed}`,
+        percent(room),
+        room.updatesPerMessage.messages,
+      ].join(' | '),
+    )
   const times = rooms.map((room) => {
     const stock = rooms.find(
       (other) => other.kind === 'stock' && other.n === room.n && other.maxConns === room.maxConns && other.trial === room.trial,
@@ -383,6 +445,11 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...counts.map((row) => `| ${row} |`),
     '',
+    'Partial meshes at the end of the join (counts): peers with no link, pieces of the link graph, most links of one peer',
+    '| N | mesh | kind | trial | unlinked peers | components | most links | takes / shed | delivery | updates / msg |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...joinShapes.map((row) => `| ${row} |`),
+    '',
     'Times (one machine, CPU-bound from ~16 peers on two cores: compare the ratio, not the ms)',
     '| N | mesh | kind | trial | all links open after | send → applied p50 / p99 | Parley/stock p50 / p99 |',
     '|---|---|---|---|---|---|---|',
@@ -396,17 +463,23 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     return index > 0 ? process.argv[index + 1] : undefined
   }
   const list = (value: string | undefined) => value?.split(',').map((each) => each.trim())
-  const sizes = list(flag('--sizes'))?.map(Number) ?? [...DEFAULT_SIZES]
+  // `--sizes none`: partial meshes only.
+  const sizes = list(flag('--sizes'))
+    ?.map(Number)
+    .filter((n) => n > 0) ?? [...DEFAULT_SIZES]
   if (process.argv.includes('--heavy')) sizes.push(...HEAVY_SIZES)
-  const partialFlag = flag('--partial')
-  const [partialN, partialMaxConns] = (partialFlag ?? '16:4').split(':').map(Number)
+  const partialCases = (list(flag('--partial')) ?? ['16:4']).map((each) => {
+    const [n, maxConns] = each.split(':').map(Number)
+    return { n, maxConns }
+  })
   const figures = await runRoomsBench({
     sizes,
     kinds: list(flag('--kinds')) as RoomKind[] | undefined,
     trials: flag('--trials') === undefined ? undefined : Number(flag('--trials')),
     idleMs: flag('--idle-ms') === undefined ? undefined : Number(flag('--idle-ms')),
     messages: flag('--messages') === undefined ? undefined : Number(flag('--messages')),
-    partial: process.argv.includes('--no-partial') ? null : { n: partialN, maxConns: partialMaxConns },
+    partial: process.argv.includes('--no-partial') ? null : partialCases,
+    joins: list(flag('--joins')) as JoinOrder[] | undefined,
     rtc: flag('--rtc') as NodeRtcName | undefined,
   })
   console.log(roomsTable(figures))

@@ -1,6 +1,7 @@
 // What the join adaptations of one room share (signal-screen.ts reads signals, stuck-links.ts times
 // links): which peers are Parley's, when each last signalled, and the invitation that asks a peer to offer.
 import type { Room as WebrtcRoom } from 'y-webrtc'
+import { TAKE_FIELD, TAKE_HOLD_MS, TAKE_VALUE } from './cap-rule.js'
 import { PARLEY_MARK_FIELD, PARLEY_MARK_VALUE } from './offer-rule.js'
 
 /** One room's join state. */
@@ -13,6 +14,10 @@ export interface JoinState {
   invitationsSent: number
   /** Our unanswered offers given up when the stock peer they went to announced again (offer-rule.ts), and offered anew. */
   lostOffers: number
+  /** Our `take` invitations still waiting for their link: peer id to when the place they hold lapses, in ms (cap-rule.ts). */
+  takes: Map<string, number>
+  /** Cap joins so far (cap-joins.ts): `take` invitations sent, links shed back to the cap, announcements made again while unlinked. */
+  cap: { takes: number; shed: number; reannounced: number }
   /** Called with each invited peer (stuck-links.ts repeats an invitation not taken up). */
   onInvited: (peerId: string) => void
 }
@@ -23,7 +28,15 @@ const states = new WeakMap<WebrtcRoom, JoinState>()
 export function joinStateOf(room: WebrtcRoom): JoinState {
   let state = states.get(room)
   if (state === undefined) {
-    state = { parleyPeers: new Set(), lastSignalAt: new Map(), invitationsSent: 0, lostOffers: 0, onInvited: () => {} }
+    state = {
+      parleyPeers: new Set(),
+      lastSignalAt: new Map(),
+      invitationsSent: 0,
+      lostOffers: 0,
+      takes: new Map(),
+      cap: { takes: 0, shed: 0, reannounced: 0 },
+      onInvited: () => {},
+    }
     states.set(room, state)
   }
   return state
@@ -35,13 +48,45 @@ export function joinStateOf(room: WebrtcRoom): JoinState {
  * room's announcements are encrypted and stay unmarked). Returns whether it went out.
  */
 export function sendInvitation(room: WebrtcRoom, peerId: string): boolean {
-  if (room.key !== null || !room.provider.connected) return false
-  const signaling = room.provider.signalingConns.find((candidate) => candidate.connected)
-  if (signaling === undefined) return false
-  const data = { type: 'announce', from: room.peerId, to: peerId, [PARLEY_MARK_FIELD]: PARLEY_MARK_VALUE }
-  signaling.send({ type: 'publish', topic: room.name, data })
+  if (!publishAnnounce(room, { to: peerId })) return false
   const state = joinStateOf(room)
   state.invitationsSent++
   state.onInvited(peerId)
+  return true
+}
+
+/**
+ * Asks peer `peerId`, which has almost no links, to offer to us although we are at our cap
+ * (cap-rule.ts): a `take` invitation, whichever id is smaller. Holds a place past the cap for
+ * that link for TAKE_HOLD_MS. Public rooms only. Returns whether it went out.
+ */
+export function sendTakeInvitation(room: WebrtcRoom, peerId: string, now: number): boolean {
+  if (!publishAnnounce(room, { to: peerId, [TAKE_FIELD]: TAKE_VALUE })) return false
+  const state = joinStateOf(room)
+  state.takes.set(peerId, now + TAKE_HOLD_MS)
+  state.cap.takes++
+  return true
+}
+
+/** Places past the cap our `take` invitations hold now: sent, not lapsed, and their link not begun. */
+export function heldTakes(room: WebrtcRoom, now: number): number {
+  const takes = joinStateOf(room).takes
+  for (const [peerId, until] of takes) {
+    if (until <= now || room.webrtcConns.has(peerId)) takes.delete(peerId)
+  }
+  return takes.size
+}
+
+/**
+ * Publishes a marked announcement from this peer with `fields` added, over the first connected
+ * signaling connection (the screen's send adds the link count). Public rooms only (a private
+ * room's announcements are encrypted and stay unmarked). Returns whether it went out.
+ */
+export function publishAnnounce(room: WebrtcRoom, fields: Record<string, unknown> = {}): boolean {
+  if (room.key !== null || !room.provider.connected) return false
+  const signaling = room.provider.signalingConns.find((candidate) => candidate.connected)
+  if (signaling === undefined) return false
+  const data = { type: 'announce', from: room.peerId, ...fields, [PARLEY_MARK_FIELD]: PARLEY_MARK_VALUE }
+  signaling.send({ type: 'publish', topic: room.name, data })
   return true
 }

@@ -87,6 +87,12 @@ export class Relay {
     return { ...rtc, RTCPeerConnection: RelayPeerConnection }
   }
 
+  /** The neighbours the Parley peer `peerId` last advertised on its link to us (undefined: a stock peer, or not heard yet). */
+  neighboursOf(peerId: string): ReadonlySet<string> | undefined {
+    for (const [pc, neighbours] of this.#neighbours) if (this.#peerIdOf(pc) === peerId) return neighbours
+    return undefined
+  }
+
   /** Runs `dispatch` (the link of `pc` handing y-webrtc a message) with that link known as the sender. */
   deliverFrom(pc: RTCPeerConnection, dispatch: () => void): void {
     const outer = this.#delivering

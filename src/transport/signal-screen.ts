@@ -4,7 +4,8 @@ import * as buffer from 'lib0/buffer'
 import * as decoding from 'lib0/decoding'
 import type { WebrtcConn, Room as WebrtcRoom, SignalingConn } from 'y-webrtc'
 import { isBanned } from './banned-peers.js'
-import { joinStateOf, sendInvitation } from './join-state.js'
+import { LINKS_FIELD, LONELY_FIELD, LONELY_VALUE, TAKE_FIELD, TAKE_VALUE, takesInvitation, takesPastCap } from './cap-rule.js'
+import { heldTakes, joinStateOf, sendInvitation, sendTakeInvitation } from './join-state.js'
 import { decideAnnounce, isMarkedAnnounce, PARLEY_MARK_FIELD, PARLEY_MARK_VALUE } from './offer-rule.js'
 import { decideSignal } from './signal-glare.js'
 import { noteGlareWon, offerAnew, retireLink, wonGlare } from './stuck-links.js'
@@ -106,7 +107,8 @@ function markAnnouncements(conn: SignalingConn): void {
     if (screened !== null && !screened.closed && typeof data === 'object' && data !== null) {
       const { type, from } = data as { type?: unknown; from?: unknown }
       if (type === 'announce' && from === screened.room.peerId) {
-        return send({ ...(message as object), data: { ...data, [PARLEY_MARK_FIELD]: PARLEY_MARK_VALUE } })
+        const links = screened.room.webrtcConns.size // cap-rule.ts: peers at their cap take a lonely announcer
+        return send({ ...(message as object), data: { ...data, [PARLEY_MARK_FIELD]: PARLEY_MARK_VALUE, [LINKS_FIELD]: links } })
       }
     }
     send(message)
@@ -152,11 +154,31 @@ function screenSignal({ room, lastTokens, closed }: ScreenedRoom, data: unknown)
  * Whether y-webrtc may read an announcement (it offers to the sender if it has no link yet):
  * between two Parley peers only the smaller id offers, and the larger one invites it to.
  */
-function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown }): boolean {
+function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown; [field: string]: unknown }): boolean {
   const join = joinStateOf(room)
   const marked = isMarkedAnnounce(data)
   if (marked && data.from !== room.peerId) join.parleyPeers.add(data.from)
   const conn: WebrtcConn | undefined = room.webrtcConns.get(data.from)
+  // A peer at its cap takes us past it (cap-rule.ts): offer while we are lonely, whichever id is smaller.
+  if (marked && data.to === room.peerId && data[TAKE_FIELD] === TAKE_VALUE) {
+    return takesInvitation(room.webrtcConns.size, conn !== undefined)
+  }
+  // At our cap, an announcement or invitation from a lonely peer we have no link to: take it past the cap.
+  if (conn === undefined && data.from !== room.peerId && (data.to === undefined || data.to === room.peerId)) {
+    const links = data[LINKS_FIELD]
+    const now = Date.now()
+    const own = { links: room.webrtcConns.size, held: heldTakes(room, now), maxConns: room.provider.maxConns }
+    if (
+      takesPastCap(own, {
+        marked,
+        links: typeof links === 'number' ? links : undefined,
+        lonely: data[LONELY_FIELD] === LONELY_VALUE,
+      })
+    ) {
+      sendTakeInvitation(room, data.from, now)
+      return false
+    }
+  }
   const decision = decideAnnounce(
     {
       peerId: room.peerId,

@@ -10,6 +10,7 @@ import { Framing } from './framing.js'
 import type { FramingStats } from './framing-channel.js'
 import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation, type SentCounts } from './liveness.js'
 import { guardLink, noRefusals, type AwarenessScreen, type Refusal } from './peer-guard.js'
+import { keepJoinsPastCap } from './cap-joins.js'
 import { Relay, type RelayStats } from './relay.js'
 import { wrapRtcForFramingAndLiveness } from './rtc.js'
 import { dropBeforeUnloadHook, keepLivenessRemovalsLocal, relayDocumentChangesAfterDraw, type DocumentChanges } from './room-handlers.js'
@@ -78,7 +79,7 @@ export interface TransportStats {
    * (offer-rule.ts), and links that made no progress and were replaced by a fresh offer or
    * invitation (stuck-links.ts). A normal join has no replacement.
    */
-  join: { invitations: number; lostOffers: number } & StuckLinkStats
+  join: { invitations: number; lostOffers: number; cap: { takes: number; shed: number; reannounced: number } } & StuckLinkStats
   /** File transfers: under way now, chunks sent, verified and refused, bytes served (all zero until a file is shared or fetched). */
   files: FileTransferStats
   /** Fresh joiners' sync requests answered from the cached document, and how often it was encoded (sync-replies.ts). */
@@ -208,6 +209,7 @@ export function openTransport(options: TransportOptions): Transport {
       relayDocumentChangesAfterDraw(room, options.changes),
       screenSignals(room),
       reofferStuckLinks(room, {}, stuck),
+      keepJoinsPastCap(room, { neighboursOf: (peerId) => relay.neighboursOf(peerId) }),
       crossedChannels.attach(room),
     ]
     banPeer = (pc) => {
@@ -237,6 +239,7 @@ export function openTransport(options: TransportOptions): Transport {
         join: {
           invitations: provider.room === null ? 0 : joinStateOf(provider.room).invitationsSent,
           lostOffers: provider.room === null ? 0 : joinStateOf(provider.room).lostOffers,
+          cap: provider.room === null ? { takes: 0, shed: 0, reannounced: 0 } : { ...joinStateOf(provider.room).cap },
           ...stuck,
         },
         bannedPeers,

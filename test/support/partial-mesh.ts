@@ -1,5 +1,5 @@
 // Partial meshes of child peers for tests: the links y-webrtc forms when peers with given
-// `maxConns` join one after another, and a starter that waits for exactly those links.
+// `maxConns` join one after another, a starter that waits for exactly those links, and a mesh's shape.
 import { expect } from 'vitest'
 import type { NodePeer, NodePeerOptions, NodePeerState } from './node-peer.js'
 import type { SignalingFixture } from './signaling-fixture.js'
@@ -52,4 +52,44 @@ export async function startOneByOne(
     expect(new Set(state.links), `links of p${n}`).toEqual(new Set([...expected[n]].map((m) => ids[m])))
   }
   return peers
+}
+
+/** A peer of a mesh as far as its shape goes: its y-webrtc id (null: not known) and its connected links. */
+export interface MeshPeer {
+  peerId: string | null
+  links: readonly string[]
+}
+
+/** A mesh's shape: peers with no link, pieces of the link graph (a link counts if either end reports it), most links of one peer. */
+export function meshShape(all: MeshPeer[]): { unlinked: number; components: number; mostLinks: number } {
+  const idOf = (each: MeshPeer, n: number): string => each.peerId ?? `unknown-${n}`
+  const adjacent = new Map<string, Set<string>>()
+  for (const [n, each] of all.entries()) adjacent.set(idOf(each, n), new Set())
+  for (const [n, each] of all.entries()) {
+    for (const other of each.links) {
+      adjacent.get(idOf(each, n))?.add(other)
+      adjacent.get(other)?.add(idOf(each, n))
+    }
+  }
+  const seen = new Set<string>()
+  let components = 0
+  for (const start of adjacent.keys()) {
+    if (seen.has(start)) continue
+    components++
+    const queue = [start]
+    seen.add(start)
+    while (queue.length > 0) {
+      for (const next of adjacent.get(queue.pop() as string) ?? []) {
+        if (!seen.has(next) && adjacent.has(next)) {
+          seen.add(next)
+          queue.push(next)
+        }
+      }
+    }
+  }
+  return {
+    unlinked: all.filter((each) => each.links.length === 0).length,
+    components,
+    mostLinks: Math.max(0, ...all.map((each) => each.links.length)),
+  }
 }

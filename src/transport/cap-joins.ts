@@ -1,0 +1,70 @@
+// Joins past the link cap, as a loop over one room's links: a peer past its cap sheds a link back
+// to it, and a lonely peer (cap-rule.ts, isLonely) announces again with backoff. Decisions in cap-rule.ts.
+import type { Room as WebrtcRoom } from 'y-webrtc'
+import { isLonely, LONELY_FIELD, LONELY_VALUE, linkToShed } from './cap-rule.js'
+import { joinStateOf, publishAnnounce } from './join-state.js'
+
+/** How often the links are looked at, in ms. */
+export const CAP_CHECK_INTERVAL_MS = 1000
+/** How long a peer past its cap waits before it sheds a link (plus up to as much again, at random), in ms: neighbours' adverts settle meanwhile. */
+export const SHED_SETTLE_MS = 2000
+/** The first announcement again of a lonely peer, after it opened the room or became lonely, in ms; doubling each time. */
+export const REANNOUNCE_FIRST_MS = 2000
+/** The longest wait between two such announcements, in ms (a room of two peers announces this often, on signaling only). */
+export const REANNOUNCE_MAX_MS = 30_000
+
+/** What the loop needs besides the room. */
+export interface CapJoinOptions {
+  /** The neighbours a Parley peer advertised on its link to us (relay.ts), undefined for a stock peer or one not heard yet. */
+  neighboursOf: (peerId: string) => ReadonlySet<string> | undefined
+  now?: () => number
+  random?: () => number
+  checkIntervalMs?: number
+}
+
+/**
+ * Keeps `room`'s links at its cap once joins took it past (cap-rule.ts's `linkToShed`: one link
+ * at a time, after SHED_SETTLE_MS plus jitter, closed as y-webrtc closes any link, so its other
+ * end announces if it wants another), and announces again, with backoff, while it is lonely
+ * (cap-rule.ts's `isLonely`), so that peers at their cap take it (a newcomer whose first
+ * announcement reached nobody with room, two newcomers linked only to each other, a peer whose
+ * takes failed).
+ * Returns what stops it.
+ */
+export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () => void {
+  const now = options.now ?? Date.now
+  const random = options.random ?? Math.random
+  const cap = joinStateOf(room).cap
+  let shedAt: number | null = null
+  let announceDelay = REANNOUNCE_FIRST_MS
+  let announceAt = now() + announceDelay
+  const check = (): void => {
+    const at = now()
+    const connected = [...room.webrtcConns].filter(([, conn]) => conn.connected && !conn.closed)
+    const links = new Map(connected.map(([peerId]) => [peerId, options.neighboursOf(peerId)]))
+    if (isLonely(room.peerId, room.webrtcConns.size, room.provider.maxConns, links)) {
+      if (at >= announceAt) {
+        if (publishAnnounce(room, { [LONELY_FIELD]: LONELY_VALUE })) cap.reannounced++
+        announceDelay = Math.min(announceDelay * 2, REANNOUNCE_MAX_MS)
+        announceAt = at + announceDelay * (1 + random() / 2)
+      }
+    } else {
+      announceDelay = REANNOUNCE_FIRST_MS
+      announceAt = at + announceDelay
+    }
+    if (connected.length <= room.provider.maxConns) {
+      shedAt = null
+      return
+    }
+    shedAt ??= at + SHED_SETTLE_MS * (1 + random())
+    if (at < shedAt) return
+    shedAt = null
+    const peerId = linkToShed(room.peerId, links)
+    const conn = peerId === null ? undefined : room.webrtcConns.get(peerId)
+    if (conn === undefined) return
+    cap.shed++
+    conn.peer.destroy() // as y-webrtc closes a link: its close handler removes it (and announces if we have room)
+  }
+  const timer = setInterval(check, options.checkIntervalMs ?? CAP_CHECK_INTERVAL_MS)
+  return () => clearInterval(timer)
+}

@@ -1,0 +1,124 @@
+// The rule for joins past the link cap: who takes a lonely announcer, and which link is shed after.
+import { describe, expect, it } from 'vitest'
+import { CAP_ALLOWANCE, isLonely, LONELY_LINKS, linkToShed, takesInvitation, takesPastCap } from '../../src/transport/cap-rule.js'
+
+const full = { links: 3, held: 0, maxConns: 3 }
+const marked = (links: number | undefined) => ({ marked: true, links, lonely: true })
+
+describe('takesPastCap', () => {
+  it('takes a lonely Parley peer announcing again with fewer than LONELY_LINKS links, at its cap', () => {
+    expect(takesPastCap(full, marked(0))).toBe(true)
+    expect(takesPastCap(full, marked(LONELY_LINKS - 1))).toBe(true)
+    expect(takesPastCap(full, marked(LONELY_LINKS))).toBe(false)
+    expect(takesPastCap(full, marked(undefined))).toBe(false) // an older Parley peer: its count is unknown
+  })
+
+  it('leaves peers below their cap to the offer rule, and holds at most CAP_ALLOWANCE places past it', () => {
+    expect(takesPastCap({ links: 2, held: 0, maxConns: 3 }, marked(0))).toBe(false)
+    expect(takesPastCap({ links: 3, held: CAP_ALLOWANCE, maxConns: 3 }, marked(0))).toBe(false)
+    expect(takesPastCap({ links: 3 + CAP_ALLOWANCE, held: 0, maxConns: 3 }, marked(0))).toBe(false)
+  })
+
+  it("leaves y-webrtc's own announcements to the peers with room, and stock peers to y-webrtc", () => {
+    expect(takesPastCap(full, { marked: true, links: 0, lonely: false })).toBe(false) // y-webrtc's own announcement
+    expect(takesPastCap(full, { marked: false, links: undefined, lonely: true })).toBe(false)
+  })
+})
+
+describe('takesInvitation', () => {
+  it('offers to a peer at its cap only while lonely, and never twice', () => {
+    expect(takesInvitation(0, false)).toBe(true)
+    expect(takesInvitation(LONELY_LINKS - 1, false)).toBe(true)
+    expect(takesInvitation(LONELY_LINKS, false)).toBe(false)
+    expect(takesInvitation(0, true)).toBe(false)
+  })
+})
+
+describe('linkToShed', () => {
+  const links = (entries: Array<[string, string[] | undefined]>) =>
+    new Map(entries.map(([peer, neighbours]) => [peer, neighbours === undefined ? undefined : new Set(neighbours)]))
+
+  it('sheds the best-linked neighbour that shares a neighbour with us, never the newcomer', () => {
+    // K4 of a, b, c, d with cap 3, and e taken past the caps of a and b.
+    const ofA = links([
+      ['b', ['a', 'c', 'd', 'e']],
+      ['c', ['a', 'b', 'd']],
+      ['d', ['a', 'b', 'c']],
+      ['e', ['a', 'b']],
+    ])
+    expect(linkToShed('a', ofA)).toBe('b')
+    const ofB = links([
+      ['a', ['b', 'c', 'd', 'e']],
+      ['c', ['a', 'b', 'd']],
+      ['d', ['a', 'b', 'c']],
+      ['e', ['a', 'b']],
+    ])
+    expect(linkToShed('b', ofB)).toBe('a') // the same link: both back at their cap
+  })
+
+  it('breaks ties by the smaller id', () => {
+    const ofA = links([
+      ['d', ['a', 'c', 'x']],
+      ['c', ['a', 'd', 'y']],
+      ['e', ['a']],
+    ])
+    expect(linkToShed('a', ofA)).toBe('c')
+  })
+
+  it('sheds no stock link, no peer left with fewer than 2 links, and no link without a common neighbour', () => {
+    expect(
+      linkToShed(
+        'a',
+        links([
+          ['b', undefined],
+          ['c', undefined],
+        ]),
+      ),
+    ).toBe(null)
+    // A stock common neighbour still joins the two ends: c may go, b (stock) may not.
+    expect(
+      linkToShed(
+        'a',
+        links([
+          ['b', undefined],
+          ['c', ['a', 'b', 'x']],
+        ]),
+      ),
+    ).toBe('c')
+    expect(
+      linkToShed(
+        'a',
+        links([
+          ['b', ['a', 'c']],
+          ['c', ['a', 'b']],
+        ]),
+      ),
+    ).toBe(null)
+    expect(
+      linkToShed(
+        'a',
+        links([
+          ['b', ['a', 'x', 'y']],
+          ['c', ['a', 'z', 'w']],
+        ]),
+      ),
+    ).toBe(null)
+  })
+})
+
+describe('isLonely', () => {
+  const links = (entries: Array<[string, string[] | undefined]>) =>
+    new Map(entries.map(([peer, neighbours]) => [peer, neighbours === undefined ? undefined : new Set(neighbours)]))
+
+  it('is a peer alone, or two newcomers linked only to each other', () => {
+    expect(isLonely('x', 0, 3, links([]))).toBe(true)
+    expect(isLonely('x', 1, 3, links([['y', ['x']]]))).toBe(true)
+  })
+
+  it('is not a peer whose one link reaches further, or whose neighbour has not advertised, or with enough links', () => {
+    expect(isLonely('x', 1, 3, links([['y', ['x', 'z']]]))).toBe(false) // the line 1, 2, 3: p2 hangs off p1
+    expect(isLonely('x', 1, 3, links([['y', undefined]]))).toBe(false)
+    expect(isLonely('x', LONELY_LINKS, 3, links([]))).toBe(false)
+    expect(isLonely('x', 1, 1, links([['y', ['x']]]))).toBe(false) // its cap is 1: it has what it may
+  })
+})
