@@ -122,8 +122,8 @@ const importedKeys = new Map<string, Promise<CryptoKey | null>>()
 const MAX_REMEMBERED_CHECKS = 5_000
 /**
  * Checks under way or settled, by public key and signature, with the bytes they were over: a new
- * message is checked twice in the task of its arrival, by the room's budgets and by the log's
- * verdict, and the second asks for the first's outcome instead of verifying again.
+ * message is checked twice as it arrives, by the room's budgets and by the log's verdict, and the
+ * second asks for the first's outcome (waiting for its turn or settled) instead of verifying again.
  */
 const checks = new Map<string, { bytes: Uint8Array; outcome: Promise<boolean> }>()
 
