@@ -251,6 +251,11 @@ export class ParleyMessageList extends LitElement {
    * been moved up by the user; content growing below (a late image) leaves it where it was.
    */
   #stuckTop = 0
+  /**
+   * The log's height when #stuckTop was set, in pixels: a log that grew taller since has moved a
+   * view at the bottom up by as much (the browser keeps the view in range), which no user did.
+   */
+  #stuckHeight = -1
   /** Rendered window: entries first..last (inclusive) of the interleaved log. */
   #first = 0
   #last = -1
@@ -338,7 +343,7 @@ export class ParleyMessageList extends LitElement {
     const log = this.log
     if (this.#stick) {
       log.scrollTop = log.scrollHeight
-      this.#stuckTop = log.scrollTop
+      this.#stickAt(log.scrollTop)
       this.#noteLanded()
     } else if (this.#anchor !== null) {
       const element = this.items.querySelector<HTMLElement>(`[data-key="${CSS.escape(this.#anchor.key)}"]`)
@@ -397,7 +402,7 @@ export class ParleyMessageList extends LitElement {
       // A scroll by the user before this frame has been read (#onScroll): it stops following.
       if (this.#stick) {
         this.log.scrollTop = this.log.scrollHeight
-        this.#stuckTop = this.log.scrollTop
+        this.#stickAt(this.log.scrollTop)
         this.#noteLanded()
       }
       this.#coverView()
@@ -453,7 +458,7 @@ export class ParleyMessageList extends LitElement {
     this.#readStick()
     if (this.#stick) {
       this.log.scrollTop = this.log.scrollHeight
-      this.#stuckTop = this.log.scrollTop
+      this.#stickAt(this.log.scrollTop)
     }
     if (this.#moveWindow()) this.requestUpdate()
   }
@@ -464,12 +469,24 @@ export class ParleyMessageList extends LitElement {
    * the bottom because content grew below it (a late image) still follows.
    */
   #readStick(): void {
+    // Read even while the size is not handled yet (below): the log grown since #stuckTop was
+    // set (the typing line emptied) has pulled a view at the bottom up by as much; content that
+    // lands below before the next look must not make that look like the user scrolling up.
+    const height = this.log.clientHeight
+    if (this.#stuckHeight >= 0 && height > this.#stuckHeight) this.#stuckTop -= height - this.#stuckHeight
+    this.#stuckHeight = height
     const atNewest = this.#atNewest()
     if (atNewest === null) return
     const top = this.log.scrollTop
     if (!this.#stick) this.#stick = atNewest
     else if (!atNewest && top < this.#stuckTop - 1) this.#stick = false
-    if (this.#stick) this.#stuckTop = top
+    if (this.#stick) this.#stickAt(top)
+  }
+
+  /** Records `top` as where the view was seen (or put) at the newest, at the log's height now. */
+  #stickAt(top: number): void {
+    this.#stuckTop = top
+    this.#stuckHeight = this.log?.clientHeight ?? -1
   }
 
   /**
@@ -557,7 +574,7 @@ export class ParleyMessageList extends LitElement {
     this.#askFollow()
     if (this.#stick && this.#anchor === null && this.unseen === 0 && !this.far && this.#atBottom()) return
     this.#stick = true
-    this.#stuckTop = this.log?.scrollTop ?? 0 // the view goes down from here at the next render
+    this.#stickAt(this.log?.scrollTop ?? 0) // the view goes down from here at the next render
     this.unseen = 0
     this.far = false
     this.#anchor = null

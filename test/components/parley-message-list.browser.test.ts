@@ -162,6 +162,36 @@ describe('parley-message-list', () => {
     await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
   })
 
+  it('keeps following the newest when the log grows a little in the frame that draws new messages', async () => {
+    // The chat's typing line empties in the redraw that draws the verified message (a line of
+    // 0.85rem at line-height 1.45 is 2 px taller than its min-height), after the log's own frame
+    // work: the log grows by 2 px, the browser pulls the view at the bottom up by as much, and
+    // what landed below was read as the user scrolling up (a CI run of test/e2e/history.test.ts:
+    // the log stopped following and went up to where the view was, never drawing the new message).
+    const list = await mountSized(manyMessages(2000))
+    const scroller = log().element() as HTMLElement
+    const fromBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight
+    await expect.poll(fromBottom).toBeLessThan(2)
+    list.messages = [...list.messages, message('b1', 'Bo', 'first')]
+    await list.updateComplete // its layout waits for the next frame
+    await new Promise<void>((resolve) =>
+      requestAnimationFrame(() => {
+        // Registered after the log's layout: runs after it, in the same frame, as the chat's redraw does.
+        list.style.height = '302px'
+        list.messages = [...list.messages, message('b2', 'Bo', 'second'), message('b3', 'Bo', 'third')]
+        resolve()
+      }),
+    )
+    await list.updateComplete
+    await new Promise((resolve) => requestAnimationFrame(resolve))
+    await new Promise((resolve) => requestAnimationFrame(resolve))
+    expect(fromBottom()).toBeLessThan(2) // on main: 155 px up, and no longer following
+    list.messages = [...list.messages, message('b4', 'Bo', 'and the next one')]
+    await expect.poll(() => shown(list).at(-1)).toBe('Bo: and the next one')
+    await expect.poll(fromBottom).toBeLessThan(2)
+    expect(page.getByRole('button', { name: /new message|Jump to newest/ }).elements()).toEqual([])
+  })
+
   it('stays where the user scrolled up to when a message arrives, and renders what comes into view', async () => {
     const list = await mountSized(manyMessages(2000))
     const scroller = log().element() as HTMLElement
