@@ -67,8 +67,14 @@ export interface RoomFigure {
   stuckPairs: number | null
   /** At the end of the join (settled or timed out): peers with no link, pieces of the link graph, most links one peer held. */
   graph: { unlinked: number; components: number; mostLinks: number }
-  /** Parley only (null for stock, or a build without them): `take` invitations sent and links shed back to the cap, summed over peers. */
-  capJoins: { takes: number; shed: number } | null
+  /** After the chat (delivery waited for): pieces of the link graph and most links one peer held; a bridge may come after the join settled. */
+  endGraph: { components: number; mostLinks: number }
+  /**
+   * Parley only (null for stock, or a build without them): `take` invitations sent, links shed
+   * back to the cap, and `bridge` invitations sent and taken up (null: a build without bridges),
+   * summed over peers, at the end.
+   */
+  capJoins: { takes: number; shed: number; bridges: number | null; bridged: number | null } | null
   /**
    * Signaling during the join, summed over peers: offers sent (one per pair is ideal), publish
    * frames, and for Parley its invitations and the links it replaced after they stalled (0 in a
@@ -253,7 +259,6 @@ export async function runRoom(
     const stuckPairs = maxConns === null ? (n * (n - 1)) / 2 - links : null
     const graph = meshShape((await countsOf(peers)).map((each) => ({ peerId: each.peerId, links: each.linkedPeers })))
     const joinSignals = await joinSignalsOf(peers, tapBefore, kind)
-    const capJoins = kind === 'stock' ? null : await capJoinsOf(peers)
     await sleep(SETTLE_MS)
     const openChannels = (await countsOf(peers)).reduce((count, each) => count + each.openChannels, 0)
 
@@ -299,7 +304,10 @@ export async function runRoom(
       arrivals = await arrivalsOf()
     }
     await sleep(AFTER_DELIVERY_MS)
-    const counts = sum((await countsOf(peers)).map((each) => each.sends))
+    const endCounts = await countsOf(peers)
+    const counts = sum(endCounts.map((each) => each.sends))
+    const { components, mostLinks } = meshShape(endCounts.map((each) => ({ peerId: each.peerId, links: each.linkedPeers })))
+    const capJoins = kind === 'stock' ? null : await capJoinsOf(peers)
     const chatSeconds = (performance.now() - from) / 1000
     const perMessage = (value: number) => round(value / texts.length)
     const updates = total(counts, (key) => key === 'y-webrtc:sync-update')
@@ -321,6 +329,7 @@ export async function runRoom(
       openChannels,
       stuckPairs,
       graph,
+      endGraph: { components, mostLinks },
       capJoins,
       joinSignals,
       joinMs,
@@ -339,19 +348,20 @@ export async function runRoom(
   }
 }
 
-/** `take` invitations and links shed, summed over Parley peers (null: a build that has neither). */
+/** `take` invitations, links shed and bridges, summed over Parley peers (null: a build that has none of them). */
 async function capJoinsOf(peers: NodePeer[]): Promise<RoomFigure['capJoins']> {
   const states = await Promise.allSettled(peers.map((peer) => peer.state()))
-  let takes = 0
-  let shed = 0
+  const sums = { takes: 0, shed: 0, bridges: 0 as number | null, bridged: 0 as number | null }
   for (const result of states) {
     if (result.status !== 'fulfilled') continue
-    const cap = (result.value.join as { cap?: { takes: number; shed: number } } | null)?.cap
+    const cap = (result.value.join as { cap?: { takes: number; shed: number; bridges?: number; bridged?: number } } | null)?.cap
     if (cap === undefined) return null
-    takes += cap.takes
-    shed += cap.shed
+    sums.takes += cap.takes
+    sums.shed += cap.shed
+    sums.bridges = cap.bridges === undefined || sums.bridges === null ? null : sums.bridges + cap.bridges
+    sums.bridged = cap.bridged === undefined || sums.bridged === null ? null : sums.bridged + cap.bridged
   }
-  return { takes, shed }
+  return sums
 }
 
 /** Runs every size and kind (kinds alternating within a size, so both see the same machine). */
@@ -420,7 +430,10 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
         room.graph.unlinked,
         room.graph.components,
         room.graph.mostLinks,
-        room.capJoins === null ? '–' : `${room.capJoins.takes} / ${room.capJoins.shed}`,
+        `${room.endGraph.components} / ${room.endGraph.mostLinks}`,
+        room.capJoins === null
+          ? '–'
+          : `${room.capJoins.takes} / ${room.capJoins.shed} / ${room.capJoins.bridges ?? '–'} / ${room.capJoins.bridged ?? '–'}`,
         percent(room),
         room.updatesPerMessage.messages,
       ].join(' | '),
@@ -445,9 +458,9 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...counts.map((row) => `| ${row} |`),
     '',
-    'Partial meshes at the end of the join (counts): peers with no link, pieces of the link graph, most links of one peer',
-    '| N | mesh | kind | trial | unlinked peers | components | most links | takes / shed | delivery | updates / msg |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    'Partial meshes at the end of the join (counts): peers with no link, pieces of the link graph, most links of one peer; the same after the chat; cap joins summed over peers at the end',
+    '| N | mesh | kind | trial | unlinked peers | components | most links | after the chat: components / most links | takes / shed / bridges asked / bridged | delivery | updates / msg |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...joinShapes.map((row) => `| ${row} |`),
     '',
     'Times (one machine, CPU-bound from ~16 peers on two cores: compare the ratio, not the ms)',

@@ -54,11 +54,6 @@ function startAtOnce(topic: string, names: number[]): Promise<NodePeer[]> {
   return Promise.all(names.map((n) => signaling.startPeer({ kind: 'parley', topic, maxConns: CAP, awareness: { name: `p${n}` } })))
 }
 
-/** A Parley peer's bridge counters (island-rule.ts), undefined for stock. */
-function bridgesOf(state: NodePeerState): { bridges: number; bridged: number } | undefined {
-  return (state.join as { cap?: { bridges: number; bridged: number } } | null)?.cap
-}
-
 /**
  * Waits until every peer is linked, the link graph is one piece and nobody holds more than its
  * cap, and checks along the way that nobody ever held more than cap + allowance.
@@ -127,11 +122,9 @@ describe('joins into a room of full peers (maxConns)', () => {
       const topic = signaling.topic()
       const peers = await fullClique(topic, ['parley', 'parley', 'parley', 'parley'])
       peers.push(...(await startAtOnce(topic, [4, 5, 6, 7])))
-      const joined = await untilJoined(peers, ISLAND_TIMEOUT_MS)
+      await untilJoined(peers, ISLAND_TIMEOUT_MS)
       await deliveredToAll(peers, 6)
       await deliveredToAll(peers, 1)
-      const bridges = joined.reduce((sum, state) => sum + (bridgesOf(state)?.bridged ?? 0), 0)
-      expect(bridges, 'bridges offered when asked').toBeGreaterThan(0)
     },
     TEST_TIMEOUT_MS,
   )
