@@ -48,7 +48,10 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
     const at = now()
     const connected = [...room.webrtcConns].filter(([, conn]) => conn.connected && !conn.closed)
     const links = new Map(connected.map(([peerId]) => [peerId, options.neighboursOf(peerId)]))
-    const shape = [...room.webrtcConns].map(([peerId, conn]) => `${peerId}${conn.connected ? '+' : ''}`).sort().join()
+    const shape = [...room.webrtcConns]
+      .map(([peerId, conn]) => `${peerId}${conn.connected ? '+' : ''}`)
+      .sort()
+      .join()
     if (shape !== linkShape) {
       linkShape = shape
       shapeSince = at
