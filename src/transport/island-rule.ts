@@ -43,6 +43,12 @@ export const BRIDGE_TRIES = 2
  */
 export const LINKS_QUIET_MS = 5000
 
+/**
+ * Most peers waited for at once: anyone in the topic can announce made-up ids, and each costs at
+ * most two invitations, one at a time (10 s apart: each holds a place past the cap meanwhile).
+ */
+export const MAX_HEARD = 256
+
 /** A Parley peer heard on signaling whose awareness state has not arrived yet. */
 export interface HeardPeer {
   /** Its awareness client id, from its announcement. */
@@ -66,6 +72,7 @@ export type HeardPeers = Map<string, HeardPeer>
 export function noteHeard(heard: HeardPeers, peerId: string, client: number, now: number, random: number): void {
   const known = heard.get(peerId)
   if (known !== undefined && known.client === client) return
+  if (known === undefined && heard.size >= MAX_HEARD) return
   heard.set(peerId, { client, dueAt: now + MISSING_AFTER_MS + random * BRIDGE_JITTER_MS, tries: 0, nextAt: now })
 }
 

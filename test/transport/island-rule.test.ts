@@ -12,6 +12,7 @@ import {
   type HeardPeers,
   type IslandView,
   LINKS_QUIET_MS,
+  MAX_HEARD,
   MISSING_AFTER_MS,
   noteBridgeAsked,
   noteHeard,
@@ -83,6 +84,13 @@ describe('bridgeTarget', () => {
     expect(bridgeTarget(heard, view(at, { links: 3 + CAP_ALLOWANCE }))).toBe(null)
     expect(bridgeTarget(heard, view(at, { links: 3 + CAP_ALLOWANCE - 1 }))).toBe('x')
     expect(heard.has('x')).toBe(true) // still waited for
+  })
+
+  it('waits for at most MAX_HEARD peers at once (anyone may announce made-up ids)', () => {
+    const heard: HeardPeers = new Map()
+    for (let n = 0; n <= MAX_HEARD; n++) noteHeard(heard, `p${n}`, 100 + n, 0, 0)
+    expect(heard.size).toBe(MAX_HEARD)
+    expect(heard.has(`p${MAX_HEARD}`)).toBe(false)
   })
 
   it('does not restart the clock of a peer that announces again, unless it speaks for another client', () => {
