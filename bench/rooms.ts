@@ -2,7 +2,7 @@
 // their data channels carry per chat message and per idle second, delivery, latency, stuck joins.
 // Parley's transport against stock y-webrtc 10.3, on the local signaling server, host candidates only.
 // Run alone: npx tsx bench/rooms.ts [--sizes 4,8,16 | none] [--heavy] [--trials 1] [--kinds parley,stock]
-//   [--idle-ms 20000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one]
+//   [--idle-ms 20000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one,clique-then-at-once]
 //   [--rtc node-datachannel|wrtc]
 //   (--heavy adds N = 24 and 32; --partial N:maxConns are the partial-mesh cases, joined as --joins says)
 import { fileURLToPath } from 'node:url'
@@ -39,8 +39,12 @@ const ONE_BY_ONE_WAIT_MS = 5000
 /** How often the bench polls its peers, in ms. */
 const POLL_MS = 250
 
-/** How the peers of a partial mesh join: all at once, or each once the one before has a link (or waited ONE_BY_ONE_WAIT_MS). */
-export type JoinOrder = 'at-once' | 'one-by-one'
+/**
+ * How the peers of a partial mesh join: all at once; each once the one before has a link (or
+ * waited ONE_BY_ONE_WAIT_MS); or the first maxConns + 1 one by one (a full clique) and then the
+ * rest at once, which links among itself and, unless a peer notices, never with the clique.
+ */
+export type JoinOrder = 'at-once' | 'one-by-one' | 'clique-then-at-once'
 
 /** Which implementation the peers of a room run. */
 export type RoomKind = 'parley' | 'stock'
@@ -227,7 +231,8 @@ export async function runRoom(
     let joinedAt = performance.now()
     if (joins === 'at-once') await Promise.all(peers.map((peer) => peer.join({ kind, topic, maxConns: maxConns ?? undefined })))
     else {
-      for (const [k, peer] of peers.entries()) {
+      const oneByOne = joins === 'one-by-one' ? peers.length : Math.min(peers.length, (maxConns ?? peers.length) + 1)
+      for (const [k, peer] of peers.slice(0, oneByOne).entries()) {
         await peer.join({ kind, topic, maxConns: maxConns ?? undefined })
         const since = performance.now()
         while (k > 0 && performance.now() - since < ONE_BY_ONE_WAIT_MS) {
@@ -235,6 +240,8 @@ export async function runRoom(
           if ((await countsOf([peer]))[0].linkedPeers.length > 0) break
         }
       }
+      const rest = peers.slice(oneByOne)
+      await Promise.all(rest.map((peer) => peer.join({ kind, topic, maxConns: maxConns ?? undefined })))
       joinedAt = performance.now() // the last one joined: from here, the mesh settles
     }
     let joinMs: number | null = null
@@ -398,8 +405,12 @@ export async function runRoomsBench(options: RoomsBenchOptions = {}): Promise<{ 
 /** The figures as tables: counts first, then times (as a ratio Parley/stock within the run). */
 export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure[] }): string {
   const idleWindow = rooms.find((room) => room.idle !== null)?.idle?.windowMs
-  const mesh = (room: RoomFigure) =>
-    room.maxConns === null ? 'full' : `maxConns ${room.maxConns}${room.joins === 'one-by-one' ? ', one by one' : ', at once'}`
+  const joinNames: Record<JoinOrder, string> = {
+    'at-once': 'at once',
+    'one-by-one': 'one by one',
+    'clique-then-at-once': 'a full clique, then the rest at once',
+  }
+  const mesh = (room: RoomFigure) => (room.maxConns === null ? 'full' : `maxConns ${room.maxConns}, ${joinNames[room.joins]}`)
   const percent = (room: RoomFigure) =>
     `${room.delivery.expected === 0 ? '–' : round((100 * room.delivery.delivered) / room.delivery.expected, 2)} %`
   const counts = rooms.map((room) =>
