@@ -137,16 +137,24 @@ export interface BridgeAsk {
   askerPresent: boolean
   /** Our links, connecting ones too. */
   links: number
-  /** Places past the cap our own invitations hold now. */
+  /** Places past the cap our own invitations hold now, the one for the asker left out. */
   held: number
   maxConns: number
+  /** We asked the asker for a bridge too (our invitations crossed), and hold a place for it. */
+  askedByUs: boolean
+  /** Our peer id is the smaller of the two (offer-rule.ts `offersTo`). */
+  smaller: boolean
 }
 
 /**
  * Whether a peer asked for a bridge offers to the asker: only if the asker is not in its piece
  * either (both sides must miss each other, so a peer whose state is slow or absent cannot pull
- * links past caps inside one piece) and a place is left within CAP_ALLOWANCE.
+ * links past caps inside one piece) and a place is left within CAP_ALLOWANCE. Two peers that
+ * asked each other at once both hold a place for the link: the smaller id offers, so their
+ * offers do not cross.
  */
 export function acceptsBridge(ask: BridgeAsk): boolean {
-  return !ask.linked && !ask.askerPresent && ask.links + ask.held < ask.maxConns + CAP_ALLOWANCE
+  if (ask.linked || ask.askerPresent) return false
+  if (ask.askedByUs) return ask.smaller
+  return ask.links + ask.held < ask.maxConns + CAP_ALLOWANCE
 }

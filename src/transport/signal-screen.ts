@@ -7,7 +7,7 @@ import { isBanned } from './banned-peers.js'
 import { LINKS_FIELD, LONELY_FIELD, LONELY_VALUE, TAKE_FIELD, TAKE_VALUE, takesInvitation, takesPastCap } from './cap-rule.js'
 import { acceptsBridge, BRIDGE_FIELD, BRIDGE_VALUE, CLIENT_FIELD, noteHeard } from './island-rule.js'
 import { heldTakes, joinStateOf, sendInvitation, sendTakeInvitation } from './join-state.js'
-import { decideAnnounce, isMarkedAnnounce, PARLEY_MARK_FIELD, PARLEY_MARK_VALUE } from './offer-rule.js'
+import { decideAnnounce, isMarkedAnnounce, offersTo, PARLEY_MARK_FIELD, PARLEY_MARK_VALUE } from './offer-rule.js'
 import { decideSignal } from './signal-glare.js'
 import { noteGlareWon, offerAnew, offerTo, retireLink, wonGlare } from './stuck-links.js'
 
@@ -173,12 +173,16 @@ function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown; [f
   }
   // A peer that misses us asks for a bridge (island-rule.ts): offer past our cap if we miss it too.
   if (marked && data.to === room.peerId && data[BRIDGE_FIELD] === BRIDGE_VALUE) {
+    const held = heldTakes(room, Date.now()) // drops lapsed places first
+    const askedByUs = join.takes.has(data.from)
     const ask = {
       linked: conn !== undefined,
       askerPresent: client === undefined || room.awareness.getStates().has(client),
       links: room.webrtcConns.size,
-      held: heldTakes(room, Date.now()),
+      held: held - (askedByUs ? 1 : 0),
       maxConns: room.provider.maxConns,
+      askedByUs,
+      smaller: offersTo(room.peerId, data.from),
     }
     if (acceptsBridge(ask) && offerTo(room, data.from) !== null) join.cap.bridged++
     return false

@@ -127,7 +127,7 @@ describe('noteBridgeAsked', () => {
 })
 
 describe('acceptsBridge', () => {
-  const ask = { linked: false, askerPresent: false, links: 3, held: 0, maxConns: 3 }
+  const ask = { linked: false, askerPresent: false, links: 3, held: 0, maxConns: 3, askedByUs: false, smaller: false }
 
   it('offers past its cap to an asker that is not in its piece either', () => {
     expect(acceptsBridge(ask)).toBe(true)
@@ -139,5 +139,12 @@ describe('acceptsBridge', () => {
     expect(acceptsBridge({ ...ask, linked: true })).toBe(false)
     expect(acceptsBridge({ ...ask, links: 3 + CAP_ALLOWANCE })).toBe(false)
     expect(acceptsBridge({ ...ask, held: CAP_ALLOWANCE })).toBe(false)
+  })
+
+  it('of two peers that asked each other at once, lets only the smaller id offer, in the place it holds', () => {
+    const crossed = { ...ask, links: 3 + CAP_ALLOWANCE - 1, held: 0, askedByUs: true }
+    expect(acceptsBridge({ ...crossed, smaller: true })).toBe(true)
+    expect(acceptsBridge({ ...crossed, smaller: false })).toBe(false)
+    expect(acceptsBridge({ ...crossed, smaller: true, askerPresent: true })).toBe(false)
   })
 })
