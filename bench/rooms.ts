@@ -2,7 +2,7 @@
 // their data channels carry per chat message and per idle second, delivery, latency, stuck joins.
 // Parley's transport against stock y-webrtc 10.3, on the local signaling server, host candidates only.
 // Run alone: npx tsx bench/rooms.ts [--sizes 4,8,16 | none] [--heavy] [--trials 1] [--kinds parley,stock]
-//   [--idle-ms 20000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one]
+//   [--idle-ms 20000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one,clique-then-at-once]
 //   [--rtc node-datachannel|wrtc]
 //   (--heavy adds N = 24 and 32; --partial N:maxConns are the partial-mesh cases, joined as --joins says)
 import { fileURLToPath } from 'node:url'
@@ -39,8 +39,12 @@ const ONE_BY_ONE_WAIT_MS = 5000
 /** How often the bench polls its peers, in ms. */
 const POLL_MS = 250
 
-/** How the peers of a partial mesh join: all at once, or each once the one before has a link (or waited ONE_BY_ONE_WAIT_MS). */
-export type JoinOrder = 'at-once' | 'one-by-one'
+/**
+ * How the peers of a partial mesh join: all at once; each once the one before has a link (or
+ * waited ONE_BY_ONE_WAIT_MS); or the first maxConns + 1 one by one (a full clique) and then the
+ * rest at once, which links among itself and, unless a peer notices, never with the clique.
+ */
+export type JoinOrder = 'at-once' | 'one-by-one' | 'clique-then-at-once'
 
 /** Which implementation the peers of a room run. */
 export type RoomKind = 'parley' | 'stock'
@@ -67,8 +71,14 @@ export interface RoomFigure {
   stuckPairs: number | null
   /** At the end of the join (settled or timed out): peers with no link, pieces of the link graph, most links one peer held. */
   graph: { unlinked: number; components: number; mostLinks: number }
-  /** Parley only (null for stock, or a build without them): `take` invitations sent and links shed back to the cap, summed over peers. */
-  capJoins: { takes: number; shed: number } | null
+  /** After the chat (delivery waited for): pieces of the link graph and most links one peer held; a bridge may come after the join settled. */
+  endGraph: { components: number; mostLinks: number }
+  /**
+   * Parley only (null for stock, or a build without them): `take` invitations sent, links shed
+   * back to the cap, and `bridge` invitations sent and taken up (null: a build without bridges),
+   * summed over peers, at the end.
+   */
+  capJoins: { takes: number; shed: number; bridges: number | null; bridged: number | null } | null
   /**
    * Signaling during the join, summed over peers: offers sent (one per pair is ideal), publish
    * frames, and for Parley its invitations and the links it replaced after they stalled (0 in a
@@ -221,7 +231,8 @@ export async function runRoom(
     let joinedAt = performance.now()
     if (joins === 'at-once') await Promise.all(peers.map((peer) => peer.join({ kind, topic, maxConns: maxConns ?? undefined })))
     else {
-      for (const [k, peer] of peers.entries()) {
+      const oneByOne = joins === 'one-by-one' ? peers.length : Math.min(peers.length, (maxConns ?? peers.length) + 1)
+      for (const [k, peer] of peers.slice(0, oneByOne).entries()) {
         await peer.join({ kind, topic, maxConns: maxConns ?? undefined })
         const since = performance.now()
         while (k > 0 && performance.now() - since < ONE_BY_ONE_WAIT_MS) {
@@ -229,6 +240,8 @@ export async function runRoom(
           if ((await countsOf([peer]))[0].linkedPeers.length > 0) break
         }
       }
+      const rest = peers.slice(oneByOne)
+      await Promise.all(rest.map((peer) => peer.join({ kind, topic, maxConns: maxConns ?? undefined })))
       joinedAt = performance.now() // the last one joined: from here, the mesh settles
     }
     let joinMs: number | null = null
@@ -253,7 +266,6 @@ export async function runRoom(
     const stuckPairs = maxConns === null ? (n * (n - 1)) / 2 - links : null
     const graph = meshShape((await countsOf(peers)).map((each) => ({ peerId: each.peerId, links: each.linkedPeers })))
     const joinSignals = await joinSignalsOf(peers, tapBefore, kind)
-    const capJoins = kind === 'stock' ? null : await capJoinsOf(peers)
     await sleep(SETTLE_MS)
     const openChannels = (await countsOf(peers)).reduce((count, each) => count + each.openChannels, 0)
 
@@ -299,7 +311,10 @@ export async function runRoom(
       arrivals = await arrivalsOf()
     }
     await sleep(AFTER_DELIVERY_MS)
-    const counts = sum((await countsOf(peers)).map((each) => each.sends))
+    const endCounts = await countsOf(peers)
+    const counts = sum(endCounts.map((each) => each.sends))
+    const { components, mostLinks } = meshShape(endCounts.map((each) => ({ peerId: each.peerId, links: each.linkedPeers })))
+    const capJoins = kind === 'stock' ? null : await capJoinsOf(peers)
     const chatSeconds = (performance.now() - from) / 1000
     const perMessage = (value: number) => round(value / texts.length)
     const updates = total(counts, (key) => key === 'y-webrtc:sync-update')
@@ -321,6 +336,7 @@ export async function runRoom(
       openChannels,
       stuckPairs,
       graph,
+      endGraph: { components, mostLinks },
       capJoins,
       joinSignals,
       joinMs,
@@ -339,19 +355,20 @@ export async function runRoom(
   }
 }
 
-/** `take` invitations and links shed, summed over Parley peers (null: a build that has neither). */
+/** `take` invitations, links shed and bridges, summed over Parley peers (null: a build that has none of them). */
 async function capJoinsOf(peers: NodePeer[]): Promise<RoomFigure['capJoins']> {
   const states = await Promise.allSettled(peers.map((peer) => peer.state()))
-  let takes = 0
-  let shed = 0
+  const sums = { takes: 0, shed: 0, bridges: 0 as number | null, bridged: 0 as number | null }
   for (const result of states) {
     if (result.status !== 'fulfilled') continue
-    const cap = (result.value.join as { cap?: { takes: number; shed: number } } | null)?.cap
+    const cap = (result.value.join as { cap?: { takes: number; shed: number; bridges?: number; bridged?: number } } | null)?.cap
     if (cap === undefined) return null
-    takes += cap.takes
-    shed += cap.shed
+    sums.takes += cap.takes
+    sums.shed += cap.shed
+    sums.bridges = cap.bridges === undefined || sums.bridges === null ? null : sums.bridges + cap.bridges
+    sums.bridged = cap.bridged === undefined || sums.bridged === null ? null : sums.bridged + cap.bridged
   }
-  return { takes, shed }
+  return sums
 }
 
 /** Runs every size and kind (kinds alternating within a size, so both see the same machine). */
@@ -388,8 +405,12 @@ export async function runRoomsBench(options: RoomsBenchOptions = {}): Promise<{ 
 /** The figures as tables: counts first, then times (as a ratio Parley/stock within the run). */
 export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure[] }): string {
   const idleWindow = rooms.find((room) => room.idle !== null)?.idle?.windowMs
-  const mesh = (room: RoomFigure) =>
-    room.maxConns === null ? 'full' : `maxConns ${room.maxConns}${room.joins === 'one-by-one' ? ', one by one' : ', at once'}`
+  const joinNames: Record<JoinOrder, string> = {
+    'at-once': 'at once',
+    'one-by-one': 'one by one',
+    'clique-then-at-once': 'a full clique, then the rest at once',
+  }
+  const mesh = (room: RoomFigure) => (room.maxConns === null ? 'full' : `maxConns ${room.maxConns}, ${joinNames[room.joins]}`)
   const percent = (room: RoomFigure) =>
     `${room.delivery.expected === 0 ? '–' : round((100 * room.delivery.delivered) / room.delivery.expected, 2)} %`
   const counts = rooms.map((room) =>
@@ -420,7 +441,10 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
         room.graph.unlinked,
         room.graph.components,
         room.graph.mostLinks,
-        room.capJoins === null ? '–' : `${room.capJoins.takes} / ${room.capJoins.shed}`,
+        `${room.endGraph.components} / ${room.endGraph.mostLinks}`,
+        room.capJoins === null
+          ? '–'
+          : `${room.capJoins.takes} / ${room.capJoins.shed} / ${room.capJoins.bridges ?? '–'} / ${room.capJoins.bridged ?? '–'}`,
         percent(room),
         room.updatesPerMessage.messages,
       ].join(' | '),
@@ -445,9 +469,9 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...counts.map((row) => `| ${row} |`),
     '',
-    'Partial meshes at the end of the join (counts): peers with no link, pieces of the link graph, most links of one peer',
-    '| N | mesh | kind | trial | unlinked peers | components | most links | takes / shed | delivery | updates / msg |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    'Partial meshes at the end of the join (counts): peers with no link, pieces of the link graph, most links of one peer; the same after the chat; cap joins summed over peers at the end',
+    '| N | mesh | kind | trial | unlinked peers | components | most links | after the chat: components / most links | takes / shed / bridges asked / bridged | delivery | updates / msg |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...joinShapes.map((row) => `| ${row} |`),
     '',
     'Times (one machine, CPU-bound from ~16 peers on two cores: compare the ratio, not the ms)',

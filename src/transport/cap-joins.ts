@@ -1,8 +1,10 @@
 // Joins past the link cap, as a loop over one room's links: a peer past its cap sheds a link back
-// to it, and a lonely peer (cap-rule.ts, isLonely) announces again with backoff. Decisions in cap-rule.ts.
+// to it, a lonely peer (cap-rule.ts, isLonely) announces again with backoff, and a peer that heard
+// Parley peers whose awareness never came asks one for a bridge. Decisions in cap-rule.ts and island-rule.ts.
 import type { Room as WebrtcRoom } from 'y-webrtc'
 import { isLonely, LONELY_FIELD, LONELY_VALUE, linkToShed } from './cap-rule.js'
-import { joinStateOf, publishAnnounce } from './join-state.js'
+import { bridgeTarget, noteBridgeAsked } from './island-rule.js'
+import { heldTakes, joinStateOf, publishAnnounce, sendBridgeInvitation } from './join-state.js'
 
 /** How often the links are looked at, in ms. */
 export const CAP_CHECK_INTERVAL_MS = 1000
@@ -28,7 +30,8 @@ export interface CapJoinOptions {
  * end announces if it wants another), and announces again, with backoff, while it is lonely
  * (cap-rule.ts's `isLonely`), so that peers at their cap take it (a newcomer whose first
  * announcement reached nobody with room, two newcomers linked only to each other, a peer whose
- * takes failed).
+ * takes failed), and asks for a bridge to a piece of the room it is not linked with (island-rule.ts;
+ * peers that joined at once, each with enough links among its own piece).
  * Returns what stops it.
  */
 export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () => void {
@@ -38,10 +41,22 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
   let shedAt: number | null = null
   let announceDelay = REANNOUNCE_FIRST_MS
   let announceAt = now() + announceDelay
+  /** Our links as they were at the last check (connected ones marked), and since when. */
+  let linkShape = ''
+  let shapeSince = now()
   const check = (): void => {
     const at = now()
     const connected = [...room.webrtcConns].filter(([, conn]) => conn.connected && !conn.closed)
     const links = new Map(connected.map(([peerId]) => [peerId, options.neighboursOf(peerId)]))
+    const shape = [...room.webrtcConns]
+      .map(([peerId, conn]) => `${peerId}${conn.connected ? '+' : ''}`)
+      .sort()
+      .join()
+    if (shape !== linkShape) {
+      linkShape = shape
+      shapeSince = at
+    }
+    bridgeIslands(room, at, at - shapeSince)
     if (isLonely(room.peerId, room.webrtcConns.size, room.provider.maxConns, links)) {
       if (at >= announceAt) {
         if (publishAnnounce(room, { [LONELY_FIELD]: LONELY_VALUE })) cap.reannounced++
@@ -67,4 +82,28 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
   }
   const timer = setInterval(check, options.checkIntervalMs ?? CAP_CHECK_INTERVAL_MS)
   return () => clearInterval(timer)
+}
+
+/**
+ * Asks a Parley peer heard on signaling whose awareness state never came (another piece of the
+ * room, island-rule.ts) to offer to us past its cap; the shed above brings both ends back to
+ * their caps afterwards without cutting the bridge (its ends share no neighbour).
+ */
+function bridgeIslands(room: WebrtcRoom, now: number, quietFor: number): void {
+  const join = joinStateOf(room)
+  if (join.heard.size === 0) return
+  const states = room.awareness.getStates()
+  const target = bridgeTarget(join.heard, {
+    ownClient: room.awareness.clientID,
+    present: new Set(states.keys()),
+    linked: new Set(room.webrtcConns.keys()),
+    links: room.webrtcConns.size,
+    held: heldTakes(room, now),
+    maxConns: room.provider.maxConns,
+    quietFor,
+    now,
+  })
+  if (target === null) return
+  noteBridgeAsked(join.heard, target, now)
+  sendBridgeInvitation(room, target, now)
 }

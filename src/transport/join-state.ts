@@ -1,7 +1,9 @@
 // What the join adaptations of one room share (signal-screen.ts reads signals, stuck-links.ts times
-// links): which peers are Parley's, when each last signalled, and the invitation that asks a peer to offer.
+// links, cap-joins.ts keeps caps and bridges islands): which peers are Parley's, when each last
+// signalled, who was heard, and the invitations that ask a peer to offer.
 import type { Room as WebrtcRoom } from 'y-webrtc'
 import { TAKE_FIELD, TAKE_HOLD_MS, TAKE_VALUE } from './cap-rule.js'
+import { BRIDGE_FIELD, BRIDGE_VALUE, type HeardPeers } from './island-rule.js'
 import { PARLEY_MARK_FIELD, PARLEY_MARK_VALUE } from './offer-rule.js'
 
 /** One room's join state. */
@@ -14,12 +16,32 @@ export interface JoinState {
   invitationsSent: number
   /** Our unanswered offers given up when the stock peer they went to announced again (offer-rule.ts), and offered anew. */
   lostOffers: number
-  /** Our `take` invitations still waiting for their link: peer id to when the place they hold lapses, in ms (cap-rule.ts). */
+  /** Our `take` and `bridge` invitations still waiting for their link: peer id to when the place they hold lapses, in ms (cap-rule.ts). */
   takes: Map<string, number>
-  /** Cap joins so far (cap-joins.ts): `take` invitations sent, links shed back to the cap, announcements made again while unlinked. */
-  cap: { takes: number; shed: number; reannounced: number }
+  /** Parley peers heard on signaling whose awareness state has not arrived yet (island-rule.ts). */
+  heard: HeardPeers
+  /**
+   * Cap joins so far (cap-joins.ts): `take` invitations sent, links shed back to the cap,
+   * announcements made again while unlinked, `bridge` invitations sent, and bridges offered
+   * past the cap when asked (island-rule.ts).
+   */
+  cap: CapJoinCounts
   /** Called with each invited peer (stuck-links.ts repeats an invitation not taken up). */
   onInvited: (peerId: string) => void
+}
+
+/** What joins past the cap counted (see JoinState.cap). */
+export interface CapJoinCounts {
+  takes: number
+  shed: number
+  reannounced: number
+  bridges: number
+  bridged: number
+}
+
+/** Cap join counters, all zero. */
+export function noCapJoins(): CapJoinCounts {
+  return { takes: 0, shed: 0, reannounced: 0, bridges: 0, bridged: 0 }
 }
 
 const states = new WeakMap<WebrtcRoom, JoinState>()
@@ -34,7 +56,8 @@ export function joinStateOf(room: WebrtcRoom): JoinState {
       invitationsSent: 0,
       lostOffers: 0,
       takes: new Map(),
-      cap: { takes: 0, shed: 0, reannounced: 0 },
+      heard: new Map(),
+      cap: noCapJoins(),
       onInvited: () => {},
     }
     states.set(room, state)
@@ -61,10 +84,26 @@ export function sendInvitation(room: WebrtcRoom, peerId: string): boolean {
  * that link for TAKE_HOLD_MS. Public rooms only. Returns whether it went out.
  */
 export function sendTakeInvitation(room: WebrtcRoom, peerId: string, now: number): boolean {
-  if (!publishAnnounce(room, { to: peerId, [TAKE_FIELD]: TAKE_VALUE })) return false
-  const state = joinStateOf(room)
-  state.takes.set(peerId, now + TAKE_HOLD_MS)
-  state.cap.takes++
+  if (!invitePastCap(room, peerId, TAKE_FIELD, TAKE_VALUE, now)) return false
+  joinStateOf(room).cap.takes++
+  return true
+}
+
+/**
+ * Asks Parley peer `peerId`, which we heard on signaling but whose awareness state never came
+ * (island-rule.ts), to offer to us past its cap: a `bridge` invitation, whichever id is smaller.
+ * Holds a place past our cap for that link for TAKE_HOLD_MS, as a take does. Public rooms only.
+ */
+export function sendBridgeInvitation(room: WebrtcRoom, peerId: string, now: number): boolean {
+  if (!invitePastCap(room, peerId, BRIDGE_FIELD, BRIDGE_VALUE, now)) return false
+  joinStateOf(room).cap.bridges++
+  return true
+}
+
+/** Sends an invitation marked `field: value` to `peerId` and holds a place past the cap for its link. */
+function invitePastCap(room: WebrtcRoom, peerId: string, field: string, value: unknown, now: number): boolean {
+  if (!publishAnnounce(room, { to: peerId, [field]: value })) return false
+  joinStateOf(room).takes.set(peerId, now + TAKE_HOLD_MS)
   return true
 }
 

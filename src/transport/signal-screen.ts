@@ -5,10 +5,11 @@ import * as decoding from 'lib0/decoding'
 import type { WebrtcConn, Room as WebrtcRoom, SignalingConn } from 'y-webrtc'
 import { isBanned } from './banned-peers.js'
 import { LINKS_FIELD, LONELY_FIELD, LONELY_VALUE, TAKE_FIELD, TAKE_VALUE, takesInvitation, takesPastCap } from './cap-rule.js'
+import { acceptsBridge, BRIDGE_FIELD, BRIDGE_VALUE, CLIENT_FIELD, noteHeard } from './island-rule.js'
 import { heldTakes, joinStateOf, sendInvitation, sendTakeInvitation } from './join-state.js'
-import { decideAnnounce, isMarkedAnnounce, PARLEY_MARK_FIELD, PARLEY_MARK_VALUE } from './offer-rule.js'
+import { decideAnnounce, isMarkedAnnounce, offersTo, PARLEY_MARK_FIELD, PARLEY_MARK_VALUE } from './offer-rule.js'
 import { decideSignal } from './signal-glare.js'
-import { noteGlareWon, offerAnew, retireLink, wonGlare } from './stuck-links.js'
+import { noteGlareWon, offerAnew, offerTo, retireLink, wonGlare } from './stuck-links.js'
 
 type SignalingListener = (message: unknown) => void
 
@@ -108,7 +109,11 @@ function markAnnouncements(conn: SignalingConn): void {
       const { type, from } = data as { type?: unknown; from?: unknown }
       if (type === 'announce' && from === screened.room.peerId) {
         const links = screened.room.webrtcConns.size // cap-rule.ts: peers at their cap take a lonely announcer
-        return send({ ...(message as object), data: { ...data, [PARLEY_MARK_FIELD]: PARLEY_MARK_VALUE, [LINKS_FIELD]: links } })
+        const client = screened.room.awareness.clientID // island-rule.ts: whose awareness state says we are in a piece
+        return send({
+          ...(message as object),
+          data: { ...data, [PARLEY_MARK_FIELD]: PARLEY_MARK_VALUE, [LINKS_FIELD]: links, [CLIENT_FIELD]: client },
+        })
       }
     }
     send(message)
@@ -159,9 +164,28 @@ function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown; [f
   const marked = isMarkedAnnounce(data)
   if (marked && data.from !== room.peerId) join.parleyPeers.add(data.from)
   const conn: WebrtcConn | undefined = room.webrtcConns.get(data.from)
+  const client = clientOf(data)
+  // Heard: it is in our piece of the room once its awareness state arrives (island-rule.ts).
+  if (marked && client !== undefined && data.from !== room.peerId) noteHeard(join.heard, data.from, client, Date.now(), Math.random())
   // A peer at its cap takes us past it (cap-rule.ts): offer while we are lonely, whichever id is smaller.
   if (marked && data.to === room.peerId && data[TAKE_FIELD] === TAKE_VALUE) {
     return takesInvitation(room.webrtcConns.size, conn !== undefined)
+  }
+  // A peer that misses us asks for a bridge (island-rule.ts): offer past our cap if we miss it too.
+  if (marked && data.to === room.peerId && data[BRIDGE_FIELD] === BRIDGE_VALUE) {
+    const held = heldTakes(room, Date.now()) // drops lapsed places first
+    const askedByUs = join.takes.has(data.from)
+    const ask = {
+      linked: conn !== undefined,
+      askerPresent: client === undefined || room.awareness.getStates().has(client),
+      links: room.webrtcConns.size,
+      held: held - (askedByUs ? 1 : 0),
+      maxConns: room.provider.maxConns,
+      askedByUs,
+      smaller: offersTo(room.peerId, data.from),
+    }
+    if (acceptsBridge(ask) && offerTo(room, data.from) !== null) join.cap.bridged++
+    return false
   }
   // At our cap, an announcement or invitation from a lonely peer we have no link to: take it past the cap.
   if (conn === undefined && data.from !== room.peerId && (data.to === undefined || data.to === room.peerId)) {
@@ -204,6 +228,12 @@ function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown; [f
     join.lostOffers++
   }
   return decision === 'pass'
+}
+
+/** The awareness client id a marked announcement gives, if it gives a valid one. */
+function clientOf(data: Record<string, unknown>): number | undefined {
+  const client = data[CLIENT_FIELD]
+  return typeof client === 'number' && Number.isSafeInteger(client) && client >= 0 ? client : undefined
 }
 
 /** Reads an encrypted signaling payload as y-webrtc writes it (AES-GCM, lib0 encoding). */

@@ -150,8 +150,15 @@ export function reofferStuckLinks(
  * y-webrtc hands it to that link, which then answers.
  */
 export function offerAnew(room: WebrtcRoom, conn: WebrtcConn): WebrtcConn | null {
-  const peerId = conn.remotePeerId
   retireLink(room, conn)
+  return offerTo(room, conn.remotePeerId)
+}
+
+/**
+ * Begins a link that offers to `peerId`, whatever our cap (y-webrtc offers only while it has
+ * room); returns it (null: no signaling connection, so none). The caller holds no link to the peer.
+ */
+export function offerTo(room: WebrtcRoom, peerId: string): WebrtcConn | null {
   const signaling = room.provider.signalingConns.find((candidate) => candidate.connected)
   if (signaling === undefined || !room.provider.connected) return null
   const fresh = new WebrtcConn(signaling, true, peerId, room)

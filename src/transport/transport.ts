@@ -17,7 +17,7 @@ import { dropBeforeUnloadHook, keepLivenessRemovalsLocal, relayDocumentChangesAf
 import { banPeerOf, bringsNewWriting, dropLinkOf, writersOf } from './banned-peers.js'
 import { CrossedChannels } from './crossed-channels.js'
 import { screenSignals } from './signal-screen.js'
-import { joinStateOf } from './join-state.js'
+import { joinStateOf, noCapJoins, type CapJoinCounts } from './join-state.js'
 import { reofferStuckLinks, type StuckLinkStats } from './stuck-links.js'
 import { checkYWebrtcInternals } from './y-webrtc-internals.js'
 import { SyncReplies, isFreshSyncRequest, type SyncReplyStats } from './sync-replies.js'
@@ -79,7 +79,7 @@ export interface TransportStats {
    * (offer-rule.ts), and links that made no progress and were replaced by a fresh offer or
    * invitation (stuck-links.ts). A normal join has no replacement.
    */
-  join: { invitations: number; lostOffers: number; cap: { takes: number; shed: number; reannounced: number } } & StuckLinkStats
+  join: { invitations: number; lostOffers: number; cap: CapJoinCounts } & StuckLinkStats
   /** File transfers: under way now, chunks sent, verified and refused, bytes served (all zero until a file is shared or fetched). */
   files: FileTransferStats
   /** Fresh joiners' sync requests answered from the cached document, and how often it was encoded (sync-replies.ts). */
@@ -239,7 +239,7 @@ export function openTransport(options: TransportOptions): Transport {
         join: {
           invitations: provider.room === null ? 0 : joinStateOf(provider.room).invitationsSent,
           lostOffers: provider.room === null ? 0 : joinStateOf(provider.room).lostOffers,
-          cap: provider.room === null ? { takes: 0, shed: 0, reannounced: 0 } : { ...joinStateOf(provider.room).cap },
+          cap: provider.room === null ? noCapJoins() : { ...joinStateOf(provider.room).cap },
           ...stuck,
         },
         bannedPeers,

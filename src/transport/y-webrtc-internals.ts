@@ -88,7 +88,7 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
   { owner: 'room', member: 'key', kind: 'objectOrNull', usedBy: 'screenSignals, sendInvitation, publishAnnounce' },
   { owner: 'room', member: 'provider', kind: 'object', usedBy: 'keepLivenessRemovalsLocal, screenSignals, reofferStuckLinks, Relay' },
   { owner: 'room', member: 'doc', kind: 'object', usedBy: 'relayDocumentChangesAfterDraw, Relay' },
-  { owner: 'room', member: 'awareness', kind: 'object', usedBy: 'keepLivenessRemovalsLocal, Relay' },
+  { owner: 'room', member: 'awareness', kind: 'object', usedBy: 'keepLivenessRemovalsLocal, Relay, screenSignals, keepJoinsPastCap' },
   {
     owner: 'room',
     member: 'webrtcConns',

@@ -88,7 +88,13 @@ describe('Room.stats', () => {
       relay: { relayed: 0, pruned: 0, repairRequests: 0, leftToRepair: 0 },
       sent: { liveness: 0, data: 0 },
       liveLinks: 0,
-      join: { invitations: 0, lostOffers: 0, reoffers: 0, reinvitations: 0, cap: { takes: 0, shed: 0, reannounced: 0 } },
+      join: {
+        invitations: 0,
+        lostOffers: 0,
+        reoffers: 0,
+        reinvitations: 0,
+        cap: { takes: 0, shed: 0, reannounced: 0, bridges: 0, bridged: 0 },
+      },
       files: {
         fetching: 0,
         serving: 0,

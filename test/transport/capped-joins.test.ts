@@ -1,5 +1,6 @@
 // Joins into a room whose peers are all at their link cap (y-webrtc's maxConns), with real peers,
-// one process each: the newcomer still gets linked, the mesh stays one piece, and caps hold.
+// one process each: the newcomer still gets linked, the mesh stays one piece (or is bridged back
+// into one, when newcomers arriving at once link only among themselves), and caps hold.
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import type { NodePeer, NodePeerState } from '../support/node-peer.js'
@@ -8,7 +9,12 @@ import { useSignalingServer } from '../support/signaling-fixture.js'
 
 /** Time for links to form (and excess ones to be shed) over WebRTC on a loaded machine, in ms. */
 const MESH_TIMEOUT_MS = 60_000
-const TEST_TIMEOUT_MS = 180_000
+const TEST_TIMEOUT_MS = 240_000
+/**
+ * Time for a room in two pieces to be bridged and shed back to its caps, in ms: the wait for the
+ * missing peers' states (island-rule.ts, 10 s plus a turn), a link, and the sheds.
+ */
+const ISLAND_TIMEOUT_MS = 120_000
 /** Every peer's cap: four peers fill each other up (a full K4). */
 const CAP = 3
 /** Links a full peer may hold past its cap while it takes a newcomer (cap-joins.ts). */
@@ -43,11 +49,16 @@ async function fullClique(topic: string, kinds: Kind[]): Promise<NodePeer[]> {
   return peers
 }
 
+/** Starts Parley peers named `p${n}` for each n, with cap CAP, all at the same moment. */
+function startAtOnce(topic: string, names: number[]): Promise<NodePeer[]> {
+  return Promise.all(names.map((n) => signaling.startPeer({ kind: 'parley', topic, maxConns: CAP, awareness: { name: `p${n}` } })))
+}
+
 /**
  * Waits until every peer is linked, the link graph is one piece and nobody holds more than its
  * cap, and checks along the way that nobody ever held more than cap + allowance.
  */
-async function untilJoined(peers: NodePeer[]): Promise<NodePeerState[]> {
+async function untilJoined(peers: NodePeer[], timeoutMs = MESH_TIMEOUT_MS): Promise<NodePeerState[]> {
   let most = 0
   let last: ReturnType<typeof shape> = { links: [], components: 0, most: 0 }
   const joined = async (): Promise<boolean> => {
@@ -56,7 +67,7 @@ async function untilJoined(peers: NodePeer[]): Promise<NodePeerState[]> {
     return last.links.every((count) => count > 0 && count <= CAP) && last.components === 1
   }
   try {
-    await expect.poll(joined, { timeout: MESH_TIMEOUT_MS, interval: 250 }).toBe(true)
+    await expect.poll(joined, { timeout: timeoutMs, interval: 250 }).toBe(true)
   } catch (error) {
     throw new Error(`not joined: links ${JSON.stringify(last.links)}, ${last.components} components`, { cause: error })
   }
@@ -99,6 +110,34 @@ describe('joins into a room of full peers (maxConns)', () => {
       )
       await untilJoined(peers)
       await deliveredToAll(peers, 5)
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  it(
+    'bridges four newcomers that arrive at once and link only among themselves to a full K4: one piece, every message delivered',
+    async () => {
+      // The newcomers fill each other up (a second K4) and nobody is lonely; the first K4 is full,
+      // so nobody offers across, and the room stays in two pieces unless a peer notices.
+      const topic = signaling.topic()
+      const peers = await fullClique(topic, ['parley', 'parley', 'parley', 'parley'])
+      peers.push(...(await startAtOnce(topic, [4, 5, 6, 7])))
+      await untilJoined(peers, ISLAND_TIMEOUT_MS)
+      await deliveredToAll(peers, 6)
+      await deliveredToAll(peers, 1)
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  it(
+    'bridges four Parley newcomers that arrive at once to a full K4 with a stock peer in it',
+    async () => {
+      const topic = signaling.topic()
+      const peers = await fullClique(topic, ['parley', 'stock', 'parley', 'parley'])
+      peers.push(...(await startAtOnce(topic, [4, 5, 6, 7])))
+      await untilJoined(peers, ISLAND_TIMEOUT_MS)
+      await deliveredToAll(peers, 5)
+      await deliveredToAll(peers, 1)
     },
     TEST_TIMEOUT_MS,
   )
