@@ -1,8 +1,10 @@
 // Send benchmark: from the Enter that sends a message on one browser to its text in another
 // browser's log, for Parley and for a stock y-webrtc chat, through the same UI steps in one run.
-// Run alone: npx tsx bench/send.ts [--messages 30] [--trace] [--interleave] [--baseline REV]
-//   --trace: stage stamps inside both pages; --interleave: the implementations' messages take
-//   turns; --baseline REV: Parley built from git revision REV measured too, interleaved.
+// Run alone: npx tsx bench/send.ts [--messages 30] [--trace] [--isolated] [--interleave] [--baseline REV]
+//   --trace: stage stamps inside both pages; --isolated: every page served cross-origin isolated,
+//   so that their clocks (and the stamps) read to 5 µs rather than 100; --interleave: the
+//   implementations' messages take turns; --baseline REV: Parley built from git revision REV
+//   measured too, interleaved.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -27,6 +29,11 @@ const TYPED_TO_ENTER_MS = 150
 const SEEN_TIMEOUT_MS = 10_000
 /** How long the two pages may take to find each other (the first message through), in ms. */
 const CONNECT_TIMEOUT_MS = 30_000
+/** The headers that make a page cross-origin isolated (`--isolated`): its clock then reads to 5 µs. */
+const ISOLATED_HEADERS: Record<string, string> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+}
 
 /** Send → rendered of one implementation, in ms (null where nothing arrived). */
 export interface SendFigure {
@@ -291,11 +298,11 @@ async function timedSend(sender: Page, receiver: Page, text: string, timeoutMs: 
       console.error(
         text,
         '\n  sender:  ',
-        sent.map(([n, t]) => `${n}@${(t - enterAt).toFixed(1)}`).join(' '),
+        sent.map(([n, t]) => `${n}@${(t - enterAt).toFixed(2)}`).join(' '),
         '\n  receiver:',
         received
           .filter(([, t]) => t >= enterAt - 5)
-          .map(([n, t]) => `${n}@${(t - enterAt).toFixed(1)}`)
+          .map(([n, t]) => `${n}@${(t - enterAt).toFixed(2)}`)
           .join(' '),
       )
   }
@@ -406,6 +413,8 @@ export interface SendBenchOptions {
   interleave?: boolean
   /** A git revision whose Parley is built and measured too, as `baseline` (implies interleave). */
   baseline?: string
+  /** Serve every page cross-origin isolated (finer clocks for `trace`). */
+  isolated?: boolean
 }
 
 /** Builds the site and the stock chat (and a baseline's site), then measures them in the same browsers. */
@@ -429,13 +438,14 @@ export async function runSendBench(options: SendBenchOptions = {}): Promise<Send
       await exportRevision(root, baseline, source)
       await build({ root: source, logLevel: 'error', build: { outDir: baselineDir, emptyOutDir: true } })
     }
-    const site = await serveStatic(siteDir)
-    const stock = await serveStatic(stockDir)
+    const headers = options.isolated === true ? ISOLATED_HEADERS : {}
+    const site = await serveStatic(siteDir, '/', headers)
+    const stock = await serveStatic(stockDir, '/', headers)
     const signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
     running.push(site, stock, signaling)
     const flavours = [parleyFlavour(site.url, signaling.url), stockFlavour(stock.url, signaling.url)]
     if (baseline !== undefined) {
-      const old = await serveStatic(baselineDir)
+      const old = await serveStatic(baselineDir, '/', headers)
       running.push(old)
       flavours.splice(1, 0, parleyFlavour(old.url, signaling.url, 'baseline'))
     }
@@ -470,6 +480,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const figures = await runSendBench({
     messages,
     trace: process.argv.includes('--trace'),
+    isolated: process.argv.includes('--isolated'),
     interleave: process.argv.includes('--interleave'),
     baseline: baselineFlag > 0 ? process.argv[baselineFlag + 1] : undefined,
   })

@@ -275,13 +275,17 @@ export class ParleyChat extends LitElement {
       const author = this.#author()
       if (author === null || this.signer === undefined) return
       this.#room.reply(author, replyTo, event.detail.text)
-      this.replyingTo = null
       this.#unread.clear()
-      this.log?.scrollToNewest()
+      // After the message is out, as below; the reply line goes with it (a render of the chat).
+      this.#room.afterSend(() => {
+        if (this.replyingTo === replyTo) this.replyingTo = null
+        this.log?.scrollToNewest()
+      })
       return
     }
-    // What the user just wrote is what they want to see, wherever they were reading.
-    if (this.send(event.detail.text)) this.log?.scrollToNewest()
+    // What the user just wrote is what they want to see, wherever they were reading: once the
+    // message is out (the scroll costs 0.1 ms before it otherwise).
+    if (this.send(event.detail.text)) this.#room.afterSend(() => this.log?.scrollToNewest())
   }
 
   /** Runs `act` as the current user, once the keys are loaded (the log offers actions only then). */

@@ -5,6 +5,7 @@
 import { LitElement, css, html, nothing, svg } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import { MAX_FILE_BYTES, MAX_MESSAGE_CHARS, canSign, draftProblem } from '../room/index.js'
+import { beforeNextPaint } from './before-paint.js'
 import { intent } from './events.js'
 import { LazyModule } from './lazy-part.js'
 import type { MentionQuery } from './mention-completion.js'
@@ -32,7 +33,7 @@ interface Completion {
 /**
  * The message composer.
  * @fires parley-send - the user sent a message
- * @fires parley-draft - the user started typing (`active: true`) or left the draft (blur, send)
+ * @fires parley-draft - the user started typing (`active: true`) or left the draft (blur; a send, just before the next paint)
  * @fires parley-attach - the user attached, pasted or dropped a file within MAX_FILE_BYTES
  * @csspart textarea - the message field
  * @csspart send - the send button
@@ -84,6 +85,8 @@ export class ParleyComposer extends LitElement {
   @property({ attribute: false }) mentionable: readonly string[] = []
   /** The @ of a query whose list the user closed (Escape) or completed: not offered again. */
   #dismissedAt = -1
+  /** Whether the field still holds a draft that was sent: it is emptied before the next paint (see #send). */
+  #sentDraft = false
 
   /** Offers names for the @query at the caret, if any and any match. */
   #updateCompletion(): void {
@@ -155,6 +158,7 @@ export class ParleyComposer extends LitElement {
   }
 
   #onInput(): void {
+    this.#clearSent()
     const wasEmpty = this.draft.length === 0
     this.draft = this.textarea.value
     this.#updateCompletion()
@@ -163,6 +167,7 @@ export class ParleyComposer extends LitElement {
   }
 
   #onKeydown(event: KeyboardEvent): void {
+    this.#clearSent()
     if (this.#completionKey(event)) {
       event.preventDefault()
       event.stopPropagation()
@@ -176,10 +181,12 @@ export class ParleyComposer extends LitElement {
 
   /** The caret moved without input (arrow keys, a click): the query it is in may differ. */
   #onCaretMove(): void {
+    if (this.#sentDraft) return // the caret in a sent draft, emptied before the next paint
     if (this.completion !== null || this.draft.includes('@')) this.#updateCompletion()
   }
 
   #onBlur(): void {
+    this.#clearSent()
     this.completion = null
     this.dispatchEvent(intent('parley-draft', { active: false }))
   }
@@ -196,11 +203,13 @@ export class ParleyComposer extends LitElement {
   }
 
   #onPicked(): void {
+    this.#clearSent()
     this.#attach(this.picker.files)
     this.picker.value = ''
   }
 
   #onPaste(event: ClipboardEvent): void {
+    this.#clearSent()
     if ((event.clipboardData?.files.length ?? 0) === 0) return
     event.preventDefault()
     this.#attach(event.clipboardData?.files)
@@ -211,6 +220,7 @@ export class ParleyComposer extends LitElement {
   }
 
   #onDrop(event: DragEvent): void {
+    this.#clearSent()
     if ((event.dataTransfer?.files.length ?? 0) === 0) return
     event.preventDefault()
     this.#attach(event.dataTransfer?.files)
@@ -222,18 +232,33 @@ export class ParleyComposer extends LitElement {
   }
 
   #send(): void {
+    this.#clearSent()
     if (draftProblem(this.draft) !== null) return
     const text = this.draft
-    // The message first: its update then leaves before the (signed) typing change, which
-    // the receiver would otherwise verify and draw before it reaches the message.
     this.dispatchEvent(intent('parley-send', { text }))
-    this.dispatchEvent(intent('parley-draft', { active: false }))
-    // Cleared after the events: emptying the field invalidates the page's layout, which the
-    // chat's check whether the log shows the newest (on parley-send) would then have to
-    // compute at once, 0.5–0.7 ms before the message's signature is handled.
+    // The rest waits until just before the next paint. The message's signature settles within
+    // this task, but its update can leave only once this handler has returned: emptying the field
+    // (0.2 ms: the browser lays the field out again), the draft's end and this element's render
+    // would all go first (BENCHMARKS.md, "send → rendered"). The user sees the field empty in the
+    // same frame as before; whatever they do to the field before that frame empties it first, so
+    // that no key lands in the sent text and Enter again sends nothing.
+    this.#sentDraft = true
+    beforeNextPaint(() => this.#clearSent())
+  }
+
+  /** Empties the field of a draft that was sent, and ends the draft; nothing when there is none. */
+  #clearSent(): void {
+    if (!this.#sentDraft) return
+    this.#sentDraft = false
     this.draft = ''
-    this.textarea.value = ''
+    if (this.textarea) this.textarea.value = ''
     this.completion = null
+    this.dispatchEvent(intent('parley-draft', { active: false }))
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    this.#clearSent()
   }
 
   /** Moves keyboard focus to the message field. */
@@ -252,7 +277,7 @@ export class ParleyComposer extends LitElement {
           aria-invalid=${tooLong ? 'true' : 'false'} aria-describedby="problem" aria-autocomplete="list"
           aria-controls=${completion === null ? nothing : 'mention-options'}
           aria-activedescendant=${completion === null ? nothing : `mention-option-${completion.active}`}
-          @input=${this.#onInput} @keydown=${this.#onKeydown} @keyup=${this.#onCaretMove} @click=${this.#onCaretMove}
+          @beforeinput=${this.#clearSent} @input=${this.#onInput} @keydown=${this.#onKeydown} @keyup=${this.#onCaretMove} @click=${this.#onCaretMove}
           @blur=${this.#onBlur} @paste=${this.#onPaste}></textarea>
         ${
           completion === null

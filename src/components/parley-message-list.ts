@@ -331,9 +331,10 @@ export class ParleyMessageList extends LitElement {
     // what needs the layout (scrolling down, the height estimate, the window's cover) waits for
     // the next frame, before its paint, rather than forcing a layout now: the new entry reaches
     // the DOM (and the page goes on) sooner, and the frame lays the page out once. The log's
-    // length, written into every rendered message, waits with it.
+    // length, written into every rendered message, waits with it, and so do the tab stops (the
+    // new entry and the old stop's attributes), unless the message with the keyboard left the window.
     if (this.#stick && this.#anchor === null && this.#passes === 0 && document.visibilityState === 'visible') {
-      this.#syncFocus()
+      if (this.#focusInside && this.shadowRoot?.activeElement == null) this.#syncFocus()
       this.#layoutAtFrame()
       return
     }
@@ -397,6 +398,8 @@ export class ParleyMessageList extends LitElement {
       if (this.#frameLayout?.done !== done) return
       this.#cancelFrameLayout()
       if (!this.isConnected) return
+      // The tab stops only: where the keyboard is now is the user's (or a focus request's) doing.
+      this.#syncTabStops()
       this.#syncSetSize()
       this.#measure()
       // A scroll by the user before this frame has been read (#onScroll): it stops following.

@@ -22,6 +22,7 @@ import {
   type RoomOptions,
   type Verdict,
 } from '../room/index.js'
+import { beforeNextPaint } from './before-paint.js'
 import type { LogNotice } from './parley-message-list.js'
 
 /** Most presence lines kept in the log; older ones scroll away. */
@@ -77,6 +78,8 @@ export class RoomController implements ReactiveController {
   #spoken: MessageRecord[] = []
   /** Whether this tab just sent: its own message is drawn at the next frame, not in the send's task. */
   #sent = false
+  /** What the sends since the last paint left for after their messages are out (see afterSend). */
+  #afterSend: (() => void)[] = []
   /** Whether verdicts settled since the last redraw. */
   #verdictsSettled = false
   #lease: RoomLease | null = null
@@ -133,18 +136,45 @@ export class RoomController implements ReactiveController {
     return () => this.#messageListeners.delete(listener)
   }
 
-  /** Sends a message as `author`. */
+  /** Sends a message as `author`; the typing it ends, after the message is out (see afterSend). */
   send(author: Author, text: string): void {
     this.#sent = true
     this.room?.send(author, text).catch((error: unknown) => {
       // The composer refuses bad drafts first; anything else here is a bug worth seeing.
       console.error('Parley: could not send the message', error)
     })
-    this.room?.presence.stopTyping('send')
+    this.#stopTypingAfterSend()
+  }
+
+  /**
+   * Runs `work` after the message just sent is out: just before the next paint, or before the
+   * next change of the draft (the user typing again), whichever comes first. Chromium settles a
+   * message's signature within the task that sends it, and the message leaves in the same task's
+   * microtasks, after whatever the task's handlers do first: what the send only tidies up (the
+   * typing state, the log's scroll) waits, in the order asked.
+   */
+  afterSend(work: () => void): void {
+    this.#afterSend.push(work)
+    if (this.#afterSend.length === 1) beforeNextPaint(() => this.#runAfterSend())
+  }
+
+  /** Ends the typing of the room that was sent to, once the message is out (unless the room was left meanwhile). */
+  #stopTypingAfterSend(): void {
+    const room = this.room
+    this.afterSend(() => {
+      if (this.room === room) room?.presence.stopTyping('send')
+    })
+  }
+
+  #runAfterSend(): void {
+    const work = this.#afterSend
+    this.#afterSend = []
+    for (const each of work) each()
   }
 
   /** The user typed in the composer (`active`), or left it (blur, cleared). */
   draft(active: boolean): void {
+    this.#runAfterSend()
     if (active) this.room?.presence.input()
     else this.room?.presence.stopTyping('blur')
   }
@@ -186,7 +216,7 @@ export class RoomController implements ReactiveController {
   reply(author: Author, id: string, text: string): void {
     this.#sent = true
     this.room?.reply(author, id, text).catch(reportFailure('send the reply'))
-    this.room?.presence.stopTyping('send')
+    this.#stopTypingAfterSend()
   }
 
   #annotation(message: MessageRecord): AnnotatedMessage {

@@ -142,4 +142,33 @@ describe('parley-message-list, one new message', () => {
     expect(hidden('m3')).toBe(false)
     expect(hidden('m5')).toBe(true)
   })
+  it('writes nothing to the entries drawn before in the render of a new message at the bottom; their tab stops follow before the next paint', async () => {
+    const { list } = await mountCounted(manyMessages(10))
+    const newest = articleOf(list, 'm10')
+    expect(newest?.getAttribute('tabindex')).toBe('0')
+    const root = list.shadowRoot as ShadowRoot
+    // Every change to the log's DOM up to the one that puts the new message in (the render's).
+    const changes: MutationRecord[] = []
+    const next = message('m11', 'Bo', 'one more', Date.UTC(2025, 0, 2, 9, 0) + 10 * 60_000)
+    list.messages = [...list.messages, next]
+    const records = await new Promise<MutationRecord[]>((resolve) => {
+      const observer = new MutationObserver((batch) => {
+        changes.push(...batch)
+        if (articleOf(list, 'm11') === null) return
+        observer.disconnect()
+        resolve([...changes])
+      })
+      observer.observe(root, { subtree: true, attributes: true, childList: true, characterData: true })
+    })
+    const before = new Set(articles(list).filter((article) => article !== articleOf(list, 'm11')))
+    const touchedBefore = records.filter((record) =>
+      [...before].some((article) => article === record.target || article.contains(record.target)),
+    )
+    expect(touchedBefore.map((record) => `${record.type} ${record.attributeName ?? ''}`)).toEqual([])
+    expect(articleOf(list, 'm11')?.querySelector('p')?.textContent).toBe('one more')
+    // Before the next paint: the tab stop on the newest, the one before out of the tab order.
+    await settled(list)
+    expect(articleOf(list, 'm11')?.getAttribute('tabindex')).toBe('0')
+    expect(articleOf(list, 'm10')?.getAttribute('tabindex')).toBe('-1')
+  })
 })

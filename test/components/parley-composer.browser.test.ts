@@ -23,12 +23,15 @@ describe('parley-composer', () => {
     await userEvent.type(field(), 'Hi')
     await expect.element(sendButton()).toBeEnabled()
     await userEvent.keyboard('{Enter}')
-    expect(details(seen)).toEqual([
-      ['parley-draft', { active: true }],
-      ['parley-draft', { active: true }],
-      ['parley-send', { text: 'Hi' }],
-      ['parley-draft', { active: false }],
-    ])
+    // The draft ends just before the next paint (after the message is out: see the next tests).
+    await expect
+      .poll(() => details(seen))
+      .toEqual([
+        ['parley-draft', { active: true }],
+        ['parley-draft', { active: true }],
+        ['parley-send', { text: 'Hi' }],
+        ['parley-draft', { active: false }],
+      ])
     expect(seen.every((event) => event.bubbles && event.composed)).toBe(true)
     await expect.element(field()).toHaveValue('')
     await expect.element(sendButton()).toBeDisabled()
@@ -44,6 +47,49 @@ describe('parley-composer', () => {
     await userEvent.keyboard('{Enter}')
     expect(valueAtSend).toEqual(['Hi'])
     await expect.element(field()).toHaveValue('')
+  })
+
+  it('empties the field before the next paint, and at once when the user acts on it first: no key lands in the sent text, Enter again sends nothing', async () => {
+    await mount('parley-composer')
+    const seen = recordEvents()
+    await userEvent.type(field(), 'Hi')
+    const textarea = field().element() as HTMLTextAreaElement
+    const options = { bubbles: true, composed: true, cancelable: true }
+    const enter = () => textarea.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ...options }))
+    // What the browser does for a typed character or a paste: beforeinput, the edit, input.
+    const insert = (text: string) => {
+      textarea.dispatchEvent(new InputEvent('beforeinput', { inputType: 'insertText', data: text, ...options }))
+      textarea.setRangeText(text, textarea.selectionStart, textarea.selectionEnd, 'end')
+      textarea.dispatchEvent(new InputEvent('input', { inputType: 'insertText', data: text, bubbles: true, composed: true }))
+    }
+    const sends = () => details(seen.filter((event) => event.type === 'parley-send'))
+    // All in one task, before any frame: Enter, Enter again, then a character without a keydown (a paste).
+    enter()
+    enter()
+    insert('x')
+    expect(textarea.value).toBe('x')
+    expect(sends()).toEqual([['parley-send', { text: 'Hi' }]])
+    await new Promise((resolve) => requestAnimationFrame(resolve))
+    expect(textarea.value).toBe('x')
+    await expect.element(sendButton()).toBeEnabled()
+    // And a key after a send: the field is emptied before the key is handled.
+    enter()
+    textarea.dispatchEvent(new KeyboardEvent('keydown', { key: 'y', ...options }))
+    insert('y')
+    expect(textarea.value).toBe('y')
+    await new Promise((resolve) => requestAnimationFrame(resolve))
+    expect(textarea.value).toBe('y')
+    expect(sends()).toEqual([
+      ['parley-send', { text: 'Hi' }],
+      ['parley-send', { text: 'x' }],
+    ])
+    // The draft ended once per send, before the next draft started.
+    expect(details(seen.filter((event) => event.type === 'parley-draft')).slice(-4)).toEqual([
+      ['parley-draft', { active: false }],
+      ['parley-draft', { active: true }],
+      ['parley-draft', { active: false }],
+      ['parley-draft', { active: true }],
+    ])
   })
 
   it('adds a line on Shift+Enter, and the Send button sends both lines', async () => {

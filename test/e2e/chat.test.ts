@@ -41,6 +41,58 @@ describe('two browsers in one room', () => {
     await Promise.all([a.close(), b.close()])
   })
 
+  it("puts a message on the wire before its keydown's tail (the field emptied, the draft ended), and empties the field before the next paint", async () => {
+    const url = newRoomUrl('order')
+    // Alice's page notes, from her Enter on, when the message's Yjs update leaves on a data channel,
+    // when her draft ends, and what the field holds then and at the next frame (asked for after the
+    // composer's own handler: a frame callback of the composer's comes first).
+    const noteOrder = () => {
+      const order: string[] = []
+      let armed = false
+      Object.assign(window, { sendOrder: order })
+      const field = () =>
+        document.querySelector('parley-chat')?.shadowRoot?.querySelector('parley-composer')?.shadowRoot?.querySelector('textarea')
+      const holds = () => (field()?.value === '' ? 'empty' : 'holding the text')
+      window.addEventListener(
+        'keydown',
+        (event) => {
+          if (event.key !== 'Enter' || event.shiftKey) return
+          armed = true
+          order.length = 0
+        },
+        true,
+      )
+      window.addEventListener('keydown', (event) => {
+        if (event.key === 'Enter' && armed) requestAnimationFrame(() => order.push(`next frame: field ${holds()}`))
+      })
+      window.addEventListener('parley-draft', (event) => {
+        if (armed && !(event as CustomEvent<{ active: boolean }>).detail.active) order.push('draft ended')
+      })
+      const send = RTCDataChannel.prototype.send as (this: RTCDataChannel, data: unknown) => void
+      RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: unknown) {
+        const bytes =
+          data instanceof ArrayBuffer
+            ? new Uint8Array(data)
+            : ArrayBuffer.isView(data)
+              ? new Uint8Array(data.buffer, data.byteOffset)
+              : null
+        const update = bytes !== null && bytes[0] === 0 && bytes[1] === 2
+        if (armed && update && !order.some((step) => step.startsWith('update'))) order.push(`update on the wire: field ${holds()}`)
+        send.call(this, data)
+      } as RTCDataChannel['send']
+    }
+    const [a, b] = await Promise.all([joinRoom(alice(), url, 'Alice', noteOrder), joinRoom(bob(), url, 'Bob')])
+    // Linked first: a message sent before the link waits for it.
+    await sendMessage(a, 'first')
+    await expectMessages(b, ['Alice: first'])
+    await sendMessage(a, 'second')
+    await expectMessages(b, ['Alice: first', 'Alice: second'])
+    await expect
+      .poll(() => a.evaluate(() => (window as unknown as { sendOrder: string[] }).sendOrder))
+      .toEqual(['update on the wire: field holding the text', 'draft ended', 'next frame: field empty'])
+    expect(await composer(a).inputValue()).toBe('')
+  })
+
   it('shows HTML in a message as text, and runs none of it', async () => {
     const url = newRoomUrl('xss')
     const [a, b] = await Promise.all([joinRoom(alice(), url, 'Mallory'), joinRoom(bob(), url, 'Bob')])
