@@ -21,6 +21,8 @@ import { joinStateOf } from './join-state.js'
 import { reofferStuckLinks, type StuckLinkStats } from './stuck-links.js'
 import { checkYWebrtcInternals } from './y-webrtc-internals.js'
 import { SyncReplies, isFreshSyncRequest, type SyncReplyStats } from './sync-replies.js'
+import { SliceTurns } from './slice-turns.js'
+import { sliceSyncMessage } from './update-slices.js'
 
 /** What a room's transport carries, and where to. */
 export interface TransportOptions {
@@ -131,6 +133,8 @@ export function openTransport(options: TransportOptions): Transport {
   // Kept warm: the first joiner after a change is answered at once, its frames already deflated
   // (and only they held: framing inflates them again for a peer that takes them plain).
   const syncReplies: SyncReplies = new SyncReplies(options.doc, { warm: { prepare: (message) => framing.prepare(message) } })
+  // A large update (a history, a relayed batch) is applied in slices, one a task (update-slices.ts).
+  const sliceTurns = new SliceTurns()
   const framing = new Framing({
     admitter: (pc) =>
       guardLink(Date.now, refused, {
@@ -153,6 +157,8 @@ export function openTransport(options: TransportOptions): Transport {
     deliverer: (pc) => (dispatch) => relay.deliverFrom(pc, dispatch),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
     answer: (data) => (isFreshSyncRequest(data) ? syncReplies.reply() : null),
+    slice: sliceSyncMessage,
+    turn: sliceTurns.take,
   })
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }
   if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
