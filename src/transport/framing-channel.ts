@@ -122,10 +122,11 @@ export interface FramingContext {
   deliver?: (dispatch: () => void) => void
   /**
    * Cuts an admitted message into messages handed on one at a time, the first at once and each
-   * other in a turn of its own (a large Yjs update: update-slices.ts); null hands it on whole.
+   * other in a turn of its own, each made when its turn comes (a large Yjs update:
+   * update-slices.ts); null hands it on whole.
    * The link's later messages wait until the last is handed on.
    */
-  slice?: (data: unknown) => unknown[] | null
+  slice?: (data: unknown) => Array<() => unknown> | null
   /** Runs `run` in a later task, its turn (the room's turns: one slice a task; default: the next task). */
   turn?: (run: () => void) => void
   /** Told of each message the real channel sends or receives. */
@@ -562,7 +563,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       if (generation !== this.#generation) return // the link closed: its next link's sync brings the rest
       const last = next === slices.length - 1
       if (last) this.#slicing = false
-      this.#handOn(slices[next++])
+      this.#handOn(slices[next++]())
       if (!last) turn(step)
       else this.#takeWaiting(generation)
     }

@@ -35,7 +35,7 @@ export interface FramingOptions {
   /** Answers an admitted message instead of handing it to y-webrtc, with the messages to send back; null hands it on (see sync-replies.ts). */
   answer?: (data: unknown) => Array<Uint8Array | DeflatedMessage> | null
   /** Cuts an admitted message into messages handed on one a turn (see update-slices.ts); none by default. */
-  slice?: (data: unknown) => unknown[] | null
+  slice?: (data: unknown) => Array<() => unknown> | null
   /** Runs each slice after a message's first, in turn, in a later task (default: the next task). */
   turn?: (run: () => void) => void
 }

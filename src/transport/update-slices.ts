@@ -4,7 +4,9 @@
 // Here a y-webrtc sync message whose update holds more than RECORDS_PER_SLICE records is cut
 // into sync messages of at most that many, each a valid update of its own: a run of each
 // client's structs, in clock order, as Yjs reads them (`Y.decodeUpdate`) and writes them again
-// (each struct's own `write`, as Yjs's `mergeUpdates` does), the delete set with the last.
+// (each struct's own `write`, as Yjs's `mergeUpdates` does), the delete set with the last. The
+// structs are taken in an order Yjs can apply slice after slice: what a struct names of other
+// clients (its origins, its parent) comes before it, as Yjs integrates a whole update.
 //
 // Whatever the slicing, the document ends the same: a slice is a part of the update, all of it
 // is applied, and Yjs holds a struct whose origin it lacks yet as pending until that comes (as it
@@ -85,21 +87,85 @@ function encodeSlice(runs: Map<number, Struct[]>, deletes: Deletions | null): Ui
   return encoder.toUint8Array()
 }
 
+/** A slice not written yet: each is written when its turn comes, so the arrival's task only reads the update. */
+export type Slice = () => Uint8Array
+
 /**
  * `update` (format v1) as updates of at most `perSlice` records each, in the order to apply
  * them; null when it holds no more than that (apply it whole). A struct that cannot be cut (a
  * string, a deleted run) makes a slice of its own if it is larger.
  */
 export function sliceUpdate(update: Uint8Array, perSlice: number = RECORDS_PER_SLICE): Uint8Array[] | null {
-  const { structs, ds } = Y.decodeUpdate(update)
+  return planSlices(update, perSlice)?.map((slice) => slice()) ?? null
+}
+
+/**
+ * The structs of an update in an order Yjs can apply them one slice after another without
+ * waiting: each client's in clock order, and before a struct, the structs of other clients in the
+ * update that it names (its origins, its parent), as Yjs itself integrates an update. A slice
+ * applied before what it names would be held pending by Yjs, and tried again with every later one.
+ */
+function applicableOrder(structs: readonly Struct[]): Struct[] {
+  const byClient = new Map<number, Struct[]>()
+  for (const struct of structs) {
+    const run = byClient.get(struct.id.client)
+    if (run === undefined) byClient.set(struct.id.client, [struct])
+    else run.push(struct)
+  }
+  /** Per client, the index of its first struct not yet in the order. */
+  const next = new Map<number, number>()
+  /** An id in another client's structs of this update that are not yet in the order. */
+  const waitingFor = (id: Y.ID | null, client: number): Y.ID | null => {
+    if (id === null || id.client === client) return null
+    const run = byClient.get(id.client)
+    if (run === undefined) return null
+    const first = run[next.get(id.client) ?? 0]
+    const end = run[run.length - 1]
+    return first !== undefined && id.clock >= first.id.clock && id.clock < end.id.clock + end.length ? id : null
+  }
+  const ordered: Struct[] = []
+  for (const start of byClient.keys()) {
+    const stack = [{ client: start, until: Number.POSITIVE_INFINITY }]
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]
+      const run = byClient.get(top.client) ?? []
+      const at = next.get(top.client) ?? 0
+      const struct = run[at]
+      if (struct === undefined || struct.id.clock > top.until) {
+        stack.pop()
+        continue
+      }
+      if (struct instanceof Y.Item) {
+        const parent = struct.parent instanceof Y.ID ? struct.parent : null
+        const named = [struct.origin, struct.rightOrigin, parent]
+          .map((id) => waitingFor(id, top.client))
+          .find((id) => id !== null && !stack.some((entry) => entry.client === id.client))
+        if (named !== undefined && named !== null) {
+          stack.push({ client: named.client, until: named.clock })
+          continue
+        }
+      }
+      ordered.push(struct)
+      next.set(top.client, at + 1)
+    }
+  }
+  return ordered
+}
+
+/** `sliceUpdate`, each slice written only when called. */
+export function planSlices(update: Uint8Array, perSlice: number = RECORDS_PER_SLICE): Slice[] | null {
+  const decoded = Y.decodeUpdate(update)
+  const { ds } = decoded
   let total = 0
-  for (const struct of structs) total += recordsOf(struct)
+  for (const struct of decoded.structs) total += recordsOf(struct)
   if (total <= perSlice) return null
-  const slices: Uint8Array[] = []
+  const structs = applicableOrder(decoded.structs)
+  const slices: Slice[] = []
   let runs = new Map<number, Struct[]>()
   let records = 0
   const close = (): void => {
-    if (runs.size > 0) slices.push(encodeSlice(runs, null))
+    const closed = runs
+    if (closed.size > 0) slices.push(() => encodeSlice(closed, null))
     runs = new Map()
     records = 0
   }
@@ -137,21 +203,22 @@ export function sliceUpdate(update: Uint8Array, perSlice: number = RECORDS_PER_S
     if (records >= perSlice) close()
   }
   // The deletions go with the last slice, once every struct they may name was applied.
-  const last = runs.size > 0 ? runs : new Map<number, Struct[]>()
-  slices.push(encodeSlice(last, ds))
+  const last = runs
+  slices.push(() => encodeSlice(last, ds))
   return slices
 }
 
 /**
  * A y-webrtc sync message carrying an update (sync step 2, or an update) of more than
- * RECORDS_PER_SLICE records, as sync messages of the same kind carrying its slices; null for any
- * other message (smaller, another kind, not one Yjs can read), which is handed on whole.
+ * RECORDS_PER_SLICE records, as sync messages of the same kind carrying its slices, each written
+ * when called; null for any other message (smaller, another kind, not one Yjs can read), which
+ * is handed on whole.
  */
-export function sliceSyncMessage(data: unknown, perSlice: number = RECORDS_PER_SLICE): Uint8Array[] | null {
+export function sliceSyncMessage(data: unknown, perSlice: number = RECORDS_PER_SLICE): Slice[] | null {
   const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof Uint8Array ? data : null
   if (bytes === null || bytes.byteLength <= SLICE_ABOVE_BYTES) return null
   let kind: number
-  let slices: Uint8Array[] | null
+  let slices: Slice[] | null
   try {
     const decoder = decoding.createDecoder(bytes)
     if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return null
@@ -159,16 +226,16 @@ export function sliceSyncMessage(data: unknown, perSlice: number = RECORDS_PER_S
     if (kind !== SYNC_STEP_2 && kind !== SYNC_UPDATE) return null
     const update = decoding.readVarUint8Array(decoder)
     if (decoding.hasContent(decoder)) return null
-    slices = sliceUpdate(update, perSlice)
+    slices = planSlices(update, perSlice)
   } catch {
     return null // y-webrtc reads it as it would have, and fails as it would have
   }
   if (slices === null) return null
-  return slices.map((slice) => {
+  return slices.map((slice) => () => {
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, MESSAGE_SYNC)
     encoding.writeVarUint(encoder, kind)
-    encoding.writeVarUint8Array(encoder, slice)
+    encoding.writeVarUint8Array(encoder, slice())
     return encoding.toUint8Array(encoder)
   })
 }
