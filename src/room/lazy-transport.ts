@@ -72,6 +72,10 @@ export function openTransportLazily(options: TransportOptions): LazyTransport {
     stats: () => transport?.stats() ?? idleTransportStats(),
     links: () => transport?.links() ?? [],
     linkedClients: () => transport?.linkedClients() ?? [],
+    afterSlices: (callback) => {
+      if (transport === null) callback()
+      else transport.afterSlices(callback)
+    },
     files: async () => {
       const open = await opened
       if (open === null) throw new Error('The room closed before its transport loaded')

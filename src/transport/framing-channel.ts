@@ -558,16 +558,17 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     this.#slicing = true
     const generation = this.#generation
     const turn = this.#context.turn ?? nextTask
-    let next = 0
-    const step = (): void => {
-      if (generation !== this.#generation) return // the link closed: its next link's sync brings the rest
-      const last = next === slices.length - 1
-      if (last) this.#slicing = false
-      this.#handOn(slices[next++]())
-      if (!last) turn(step)
-      else this.#takeWaiting(generation)
-    }
-    step()
+    this.#handOn(slices[0]())
+    // All asked for now, so that the room's turns hold the whole message (see slice-turns.ts).
+    slices.slice(1).forEach((slice, index) => {
+      turn(() => {
+        if (generation !== this.#generation) return // the link closed: its next link's sync brings the rest
+        const last = index === slices.length - 2
+        if (last) this.#slicing = false
+        this.#handOn(slice())
+        if (last) this.#takeWaiting(generation)
+      })
+    })
   }
 
   /** Hands an admitted message to the channel's user (or answers it here). */

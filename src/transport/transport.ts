@@ -99,6 +99,11 @@ export interface Transport {
   /** The awareness clients this tab hears directly now: a live link speaks for each (liveness said hello). */
   linkedClients(): number[]
   /**
+   * Runs `callback` once every slice of the large updates received so far was applied (at once
+   * when none waits; update-slices.ts): what looks at the newest records looks at them once.
+   */
+  afterSlices(callback: () => void): void
+  /**
    * The room's file transfers, loaded on first use (a chunk of its own, not in what pages load
    * first). Until then the file channels drop what they receive: this page holds no file yet.
    */
@@ -260,6 +265,9 @@ export function openTransport(options: TransportOptions): Transport {
     },
     linkedClients() {
       return closed ? [] : liveness.linkedClients()
+    },
+    afterSlices(callback) {
+      sliceTurns.afterQueued(callback)
     },
     files() {
       files ??= import('./file-transfer.js').then(({ FileTransfers }) => {
