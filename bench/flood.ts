@@ -5,6 +5,7 @@
 // profile; --trace-tasks: unminified too, that page's longest tasks while the flood is written, from a Chrome
 // trace, and what filled them; --forge: the flood claims Alice's id, name and key, signed with the flooder's own key;
 // --flooder-nice N: the flooder's process at niceness N, as if on a machine of its own;
+// --watch alice|bob: whose page --profile and --trace-tasks look at (default: the one --alone names, else Alice's);
 // --alone alice|bob: that user's Chromium on CPU 0 alone and everything else on CPU 1, as if each
 // user had a machine of their own, with one core, and the flooder shared the other's; --alone users:
 // both users' Chromiums share CPU 0, the flooder and the servers CPU 1, as if the flooder had a
@@ -96,7 +97,15 @@ async function send(page: Page, text: string): Promise<void> {
 
 /** Builds the site, opens two users' pages and a flooding stock peer, and measures one flood. */
 export async function runFloodBench(
-  options: { count?: number; profile?: boolean; traceTasks?: boolean; forge?: boolean; flooderNice?: number; alone?: OnCpuZero } = {},
+  options: {
+    count?: number
+    profile?: boolean
+    traceTasks?: boolean
+    forge?: boolean
+    flooderNice?: number
+    alone?: OnCpuZero
+    watch?: User
+  } = {},
 ): Promise<FloodFigure> {
   const count = options.count ?? DEFAULT_FLOOD_COUNT
   const root = fileURLToPath(new URL('..', import.meta.url))
@@ -130,8 +139,8 @@ export async function runFloodBench(
     const flooder = await FlooderProcess.start({ room, signalingUrl: signaling.url }, options.flooderNice ?? 0)
     try {
       await waitFor(async () => (await flooder.connectedLinks()) === 2 && (await flooder.messages()) > 0, 30_000)
-      // The page on a core of its own when there is one (--alone bob: Bob's), else Alice's.
-      const watched: User = options.alone === 'bob' ? 'bob' : 'alice'
+      // The page asked for, else the page on a core of its own when there is one (--alone bob: Bob's), else Alice's.
+      const watched: User = options.watch ?? (options.alone === 'bob' ? 'bob' : 'alice')
       const watchedName = watched === 'bob' ? 'Bob' : 'Alice'
       let profiler: CDPSession | null = null
       if (options.profile === true) {
@@ -333,6 +342,11 @@ function coresOf(alone: OnCpuZero, user: User): string {
   return alone === user ? 'CPU 0 alone' : 'CPU 1, with the flooder'
 }
 
+function userOf(value: string | undefined): User | undefined {
+  if (value === undefined || value === 'alice' || value === 'bob') return value
+  throw new Error(`--watch takes alice or bob, not ${value}`)
+}
+
 function aloneUser(value: string | undefined): OnCpuZero | undefined {
   if (value === undefined || value === 'alice' || value === 'bob' || value === 'users') return value
   throw new Error(`--alone takes alice, bob or users, not ${value}`)
@@ -351,6 +365,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     flooderNice: flag('--flooder-nice') === undefined ? undefined : Number(flag('--flooder-nice')),
     forge: process.argv.includes('--forge'),
     alone: aloneUser(flag('--alone')),
+    watch: userOf(flag('--watch')),
   })
   console.log(floodTable(figure))
   console.log(JSON.stringify({ flood: figure }))

@@ -3,7 +3,7 @@
 // transaction as it ends: for a 100,000-message history arriving at once that is half a second
 // before the first frame.
 import * as Y from 'yjs'
-import { nextTask } from '../identity/index.js'
+import { afterDraw } from '../tasks/index.js'
 
 /**
  * Steady spacing of batches, in ms: at most 50 a second in the long run, half of what a link
@@ -230,15 +230,4 @@ export class DeferredUpdates {
       this.#attempt()
     })
   }
-}
-
-/**
- * Runs `callback` once the page has drawn: in a task after the next frame, or in the next task
- * where none come. A hidden page draws no frames, and its timers may wait a minute: a
- * message-channel task runs at once there.
- */
-export function afterDraw(callback: () => void): void {
-  const visible = typeof document !== 'undefined' && document.visibilityState === 'visible' && typeof requestAnimationFrame === 'function'
-  if (visible) requestAnimationFrame(() => nextTask(callback))
-  else nextTask(callback)
 }

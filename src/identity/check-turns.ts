@@ -6,19 +6,10 @@
 // asked, and the next such task is asked for only once this one ran, so the page's input, frames
 // and data channels run between them. A check never runs in the task that asked for it (one that
 // applied a flood's update, or drew the log).
+import { nextTask } from '../tasks/index.js'
 
 /** Signature checks run in one task at most (about 0.15 ms each in Chromium, with the key's hash). */
 export const CHECKS_PER_TASK = 16
-
-/** Runs `callback` in a task of its own, untouched by timer throttling (a hidden page's timers may wait a minute). */
-export function nextTask(callback: () => void): void {
-  const channel = new MessageChannel()
-  channel.port1.onmessage = () => {
-    channel.port1.close()
-    callback()
-  }
-  channel.port2.postMessage(null)
-}
 
 const waiting: (() => void)[] = []
 let scheduled = false

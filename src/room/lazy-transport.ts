@@ -17,6 +17,7 @@ function idleTransportStats(): TransportStats {
       handlerErrors: 0,
       deflatedMessages: 0,
       inflatedMessages: 0,
+      slicedMessages: 0,
     },
     refused: { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0, oversized: 0, 'oversized-awareness': 0 },
     bannedPeers: 0,
@@ -77,6 +78,10 @@ export function openTransportLazily(options: TransportOptions): LazyTransport {
     stats: () => transport?.stats() ?? idleTransportStats(),
     links: () => transport?.links() ?? [],
     linkedClients: () => transport?.linkedClients() ?? [],
+    afterSlices: (callback) => {
+      if (transport === null) callback()
+      else transport.afterSlices(callback)
+    },
     files: async () => {
       const open = await opened
       if (open === null) throw new Error('The room closed before its transport loaded')

@@ -142,6 +142,8 @@ export class Room {
   #valid: MessageRecord[] = []
   /** What the budgets know of signatures, and the checks of the records they doubt. */
   readonly #signatures: BudgetSignatures<MessageRecord>
+  /** True while the budgets' checks wait for the slices of large updates to be applied (`#checkDoubted`). */
+  #checksAwaitSlices = false
   #listeners = new Set<MessagesListener>()
   #messageListeners = new Set<MessageListener>()
   #stopObserving: () => void
@@ -486,6 +488,17 @@ export class Room {
    * that was charged to the wrong lane has everything admitted again.
    */
   #checkDoubted(): void {
+    // Not while a large update is still applied slice by slice: each slice's records would be the
+    // newest for a moment, and all of a joiner's history checked (update-slices.ts).
+    if (this.#checksAwaitSlices) return
+    this.#checksAwaitSlices = true
+    this.#transport.afterSlices(() => {
+      this.#checksAwaitSlices = false
+      if (!this.#closed) this.#checkDoubtedNow()
+    })
+  }
+
+  #checkDoubtedNow(): void {
     this.#signatures.checkDoubted(
       () => this.#budgets,
       () => {

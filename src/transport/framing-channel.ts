@@ -1,5 +1,6 @@
 // A data channel that frames large messages (see framing-protocol.ts) around a real one: it
 // queues, cuts and paces what is sent by the real channel's buffer, and reassembles what arrives.
+import { nextTask } from '../tasks/index.js'
 import { DeflatedForms, DeflatedMessage, inflate } from './framing-deflate.js'
 import {
   FRAME_PAYLOAD_BYTES,
@@ -80,6 +81,8 @@ export interface FramingStats {
   deflatedMessages: number
   /** Deflated messages received and inflated. */
   inflatedMessages: number
+  /** Messages received and handed on in slices, a turn each (large Yjs updates: update-slices.ts). */
+  slicedMessages: number
 }
 
 /** Counters of a room that has framed nothing yet. */
@@ -93,6 +96,7 @@ export function emptyFramingStats(): FramingStats {
     handlerErrors: 0,
     deflatedMessages: 0,
     inflatedMessages: 0,
+    slicedMessages: 0,
   }
 }
 
@@ -116,6 +120,15 @@ export interface FramingContext {
   sent?: (data: unknown) => void
   /** Runs the dispatch of each admitted message to the channel's user (the relay notes which link delivers). */
   deliver?: (dispatch: () => void) => void
+  /**
+   * Cuts an admitted message into messages handed on one at a time, the first at once and each
+   * other in a turn of its own, each made when its turn comes (a large Yjs update:
+   * update-slices.ts); null hands it on whole.
+   * The link's later messages wait until the last is handed on.
+   */
+  slice?: (data: unknown) => Array<() => unknown> | null
+  /** Runs `run` in a later task, its turn (the room's turns: one slice a task; default: the next task). */
+  turn?: (run: () => void) => void
   /** Told of each message the real channel sends or receives. */
   onTraffic?: (direction: 'in' | 'out') => void
 }
@@ -154,9 +167,11 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   #binaryType: BinaryType
   /** Cancels what the queue waits for (the peer's capability, the real buffer to drain, or deflating). */
   #blocked: (() => void) | null = null
-  /** Messages that arrived while a deflated one is inflated: they are handled after it, in order. */
+  /** Messages that arrived while a deflated one is inflated, or one is handed on in slices: they are handled after it, in order. */
   #inbox: unknown[] = []
   #inflating = false
+  /** True while the slices of a message are handed on, turn after turn. */
+  #slicing = false
   /** Counts disposals, so that an inflation finishing after a close is ignored. */
   #generation = 0
 
@@ -451,7 +466,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
 
   #onMessage(data: unknown): void {
     this.#context.onTraffic?.('in')
-    if (this.#inflating) this.#inbox.push(data)
+    if (this.#inflating || this.#slicing) this.#inbox.push(data)
     else this.#take(data)
   }
 
@@ -520,8 +535,13 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
         this.#context.stats.inflatedMessages++
         this.#deliver(message.buffer)
       }
-      while (!this.#inflating && generation === this.#generation && this.#inbox.length > 0) this.#take(this.#inbox.shift())
+      this.#takeWaiting(generation)
     })
+  }
+
+  /** Handles the messages that waited, until one must be waited for again. */
+  #takeWaiting(generation: number): void {
+    while (!this.#inflating && !this.#slicing && generation === this.#generation && this.#inbox.length > 0) this.#take(this.#inbox.shift())
   }
 
   #deliver(data: unknown): void {
@@ -529,6 +549,30 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       this.#context.stats.refusedMessages++
       return
     }
+    const slices = this.#context.slice?.(data) ?? null
+    if (slices === null || slices.length < 2) {
+      this.#handOn(data)
+      return
+    }
+    this.#context.stats.slicedMessages++
+    this.#slicing = true
+    const generation = this.#generation
+    const turn = this.#context.turn ?? nextTask
+    this.#handOn(slices[0]())
+    // All asked for now, so that the room's turns hold the whole message (see slice-turns.ts).
+    slices.slice(1).forEach((slice, index) => {
+      turn(() => {
+        if (generation !== this.#generation) return // the link closed: its next link's sync brings the rest
+        const last = index === slices.length - 2
+        if (last) this.#slicing = false
+        this.#handOn(slice())
+        if (last) this.#takeWaiting(generation)
+      })
+    })
+  }
+
+  /** Hands an admitted message to the channel's user (or answers it here). */
+  #handOn(data: unknown): void {
     const dispatch = (): void => {
       const answer = this.#context.answer?.(data) ?? null
       if (answer === null) {
@@ -558,6 +602,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     this.#reassembler.reset()
     this.#inbox = []
     this.#inflating = false
+    this.#slicing = false
     this.#generation++
   }
 }

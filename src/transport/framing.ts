@@ -34,6 +34,10 @@ export interface FramingOptions {
   traffic?: (pc: RTCPeerConnection, direction: 'in' | 'out') => void
   /** Answers an admitted message instead of handing it to y-webrtc, with the messages to send back; null hands it on (see sync-replies.ts). */
   answer?: (data: unknown) => Array<Uint8Array | DeflatedMessage> | null
+  /** Cuts an admitted message into messages handed on one a turn (see update-slices.ts); none by default. */
+  slice?: (data: unknown) => Array<() => unknown> | null
+  /** Runs each slice after a message's first, in turn, in a later task (default: the next task). */
+  turn?: (run: () => void) => void
 }
 
 /**
@@ -57,6 +61,8 @@ export class Framing {
   readonly #deliverer: ((pc: RTCPeerConnection) => (dispatch: () => void) => void) | undefined
   readonly #traffic: FramingOptions['traffic']
   readonly #answer: FramingOptions['answer']
+  readonly #slice: FramingOptions['slice']
+  readonly #turn: FramingOptions['turn']
   /** Deflated forms of messages sent as the same object to several links (a cached sync answer). */
   readonly #deflated = new DeflatedForms()
 
@@ -67,6 +73,8 @@ export class Framing {
     this.#deliverer = options.deliverer
     this.#traffic = options.traffic
     this.#answer = options.answer
+    this.#slice = options.slice
+    this.#turn = options.turn
     this.#budget = { usedBytes: 0, maxBytes: Math.max(ROOM_REASSEMBLY_BUDGET_BYTES, this.#maxMessageBytes) }
   }
 
@@ -105,6 +113,8 @@ export class Framing {
           deflate: framing.#deflate,
           deflated: framing.#deflated,
           answer: framing.#answer,
+          slice: framing.#slice,
+          turn: framing.#turn,
           admit,
           sent: admit?.sent,
           fits: admit?.fits,

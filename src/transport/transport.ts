@@ -21,6 +21,8 @@ import { joinStateOf, noCapJoins, type CapJoinCounts } from './join-state.js'
 import { reofferStuckLinks, type StuckLinkStats } from './stuck-links.js'
 import { checkYWebrtcInternals } from './y-webrtc-internals.js'
 import { SyncReplies, isFreshSyncRequest, type SyncReplyStats } from './sync-replies.js'
+import { SliceTurns } from './slice-turns.js'
+import { sliceSyncMessage } from './update-slices.js'
 
 /** What a room's transport carries, and where to. */
 export interface TransportOptions {
@@ -97,6 +99,11 @@ export interface Transport {
   /** The awareness clients this tab hears directly now: a live link speaks for each (liveness said hello). */
   linkedClients(): number[]
   /**
+   * Runs `callback` once every slice of the large updates received so far was applied (at once
+   * when none waits; update-slices.ts): what looks at the newest records looks at them once.
+   */
+  afterSlices(callback: () => void): void
+  /**
    * The room's file transfers, loaded on first use (a chunk of its own, not in what pages load
    * first). Until then the file channels drop what they receive: this page holds no file yet.
    */
@@ -131,6 +138,8 @@ export function openTransport(options: TransportOptions): Transport {
   // Kept warm: the first joiner after a change is answered at once, its frames already deflated
   // (and only they held: framing inflates them again for a peer that takes them plain).
   const syncReplies: SyncReplies = new SyncReplies(options.doc, { warm: { prepare: (message) => framing.prepare(message) } })
+  // A large update (a history, a relayed batch) is applied in slices, one a task (update-slices.ts).
+  const sliceTurns = new SliceTurns()
   const framing = new Framing({
     admitter: (pc) =>
       guardLink(Date.now, refused, {
@@ -153,6 +162,8 @@ export function openTransport(options: TransportOptions): Transport {
     deliverer: (pc) => (dispatch) => relay.deliverFrom(pc, dispatch),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
     answer: (data) => (isFreshSyncRequest(data) ? syncReplies.reply() : null),
+    slice: sliceSyncMessage,
+    turn: sliceTurns.take,
   })
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }
   if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }
@@ -254,6 +265,9 @@ export function openTransport(options: TransportOptions): Transport {
     },
     linkedClients() {
       return closed ? [] : liveness.linkedClients()
+    },
+    afterSlices(callback) {
+      sliceTurns.afterQueued(callback)
     },
     files() {
       files ??= import('./file-transfer.js').then(({ FileTransfers }) => {

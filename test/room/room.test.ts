@@ -79,6 +79,7 @@ describe('Room.stats', () => {
         handlerErrors: 0,
         deflatedMessages: 0,
         inflatedMessages: 0,
+        slicedMessages: 0,
       },
       refused: { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0, oversized: 0, 'oversized-awareness': 0 },
       bannedPeers: 0,

@@ -291,6 +291,9 @@ function run(command: NodePeerCommand): unknown {
       session.pushed[command.text] = now()
       session.doc.getArray<string>(TEXTS).push([command.text])
       return null
+    case 'pushAll':
+      session.doc.transact(() => session.doc.getArray<string>(TEXTS).push(command.texts))
+      return null
     case 'join':
       if (command.room !== undefined) {
         session.close()

@@ -103,6 +103,7 @@ export type NodePeerCommand =
   | { op: 'state' }
   | { op: 'setAwareness'; state: Record<string, unknown> | null }
   | { op: 'push'; text: string }
+  | { op: 'pushAll'; texts: string[] }
   | { op: 'join'; room?: NodePeerRoom }
   | { op: 'leave' }
   | { op: 'counts' }
@@ -149,6 +150,11 @@ export class NodePeer {
   /** Appends `text` to the shared array `texts`. */
   async push(text: string): Promise<void> {
     await this.#child.call({ op: 'push', text })
+  }
+
+  /** Appends `texts` to the shared array `texts` in one transaction: one update, sent whole. */
+  async pushAll(texts: string[]): Promise<void> {
+    await this.#child.call({ op: 'pushAll', texts })
   }
 
   /**

@@ -1,0 +1,84 @@
+// A large update from a peer is applied in slices over real WebRTC (Node, @roamhq/wrtc): a Parley
+// transport in this process gets thousands of records a Parley peer in a child process wrote in
+// one transaction (one update, as a relayed batch comes), and applies at most RECORDS_PER_SLICE of
+// them in a task, every record in the order written. Counted, not timed.
+import { describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { topicFor } from '../../src/address/index.js'
+import { DeferredUpdates } from '../../src/history/index.js'
+import type { Transport } from '../../src/transport/index.js'
+import { RECORDS_PER_SLICE } from '../../src/transport/update-slices.js'
+import { openLocalTransport } from '../support/local-transport.js'
+import { useSignalingServer } from '../support/signaling-fixture.js'
+
+/** Time for two transports to link over WebRTC on a loaded machine, in ms. */
+const CONNECT_TIMEOUT_MS = 30_000
+const TEST_TIMEOUT_MS = 60_000
+/** The shared array a child peer writes its texts to (node-peer-child.ts). */
+const TEXTS = 'texts'
+/** Records in the history: many slices' worth. */
+const RECORDS = 3000
+
+// lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
+globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
+
+const signaling = useSignalingServer('sliced-updates')
+
+/** A Parley transport in this process for `topic`, fed as a room feeds it; closed after the test. */
+function open(topic: string, doc: Y.Doc): Transport {
+  const changes = new DeferredUpdates(doc)
+  const { transport } = openLocalTransport(signaling, topic, changes, doc)
+  signaling.track(() => changes.destroy())
+  return transport
+}
+
+/** A record of about the size of a signed message. */
+function record(k: number): string {
+  return `record ${k} `.padEnd(160, '.')
+}
+
+/**
+ * The records each task added to `doc`, as far as a probe can tell: a task's count is closed by a
+ * posted message asked for at its first change, so work of a later task that runs before that
+ * message is counted with it (never less than a task did).
+ */
+function recordsPerTask(doc: Y.Doc): number[] {
+  const counts: number[] = []
+  let current: number | null = null
+  doc.on('afterTransaction', (transaction: Y.Transaction) => {
+    let added = 0
+    for (const [client, clock] of transaction.afterState) added += clock - (transaction.beforeState.get(client) ?? 0)
+    if (added === 0) return
+    if (current === null) {
+      current = counts.push(0) - 1
+      const channel = new MessageChannel()
+      channel.port1.onmessage = () => {
+        channel.port1.close()
+        current = null
+      }
+      channel.port2.postMessage(null)
+    }
+    counts[current] += added
+  })
+  return counts
+}
+
+describe('a large update from a peer', () => {
+  it('is applied a slice a task, every record in order', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const topic = topicFor({ name: signaling.topic(), secret: null })
+    const alice = await signaling.startPeer({ kind: 'parley', topic })
+    const doc = new Y.Doc()
+    const texts = doc.getArray<string>(TEXTS)
+    const perTask = recordsPerTask(doc)
+    const bob = open(topic, doc)
+    await expect.poll(() => bob.links().length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+    await alice.pushAll(Array.from({ length: RECORDS }, (_, k) => record(k)))
+    await expect.poll(() => texts.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(RECORDS)
+
+    expect(texts.toArray()).toEqual(Array.from({ length: RECORDS }, (_, k) => record(k)))
+    expect(Math.max(...perTask)).toBeLessThanOrEqual(RECORDS_PER_SLICE) // on main: 3000 in one task
+    expect(perTask.length).toBeGreaterThanOrEqual(Math.ceil(RECORDS / RECORDS_PER_SLICE))
+    expect(bob.stats().framing.slicedMessages).toBeGreaterThanOrEqual(1)
+  })
+})
