@@ -87,6 +87,19 @@ interface CpuProfile {
   timeDeltas: number[]
 }
 
+/** CPU seconds the renderer processes of `browser` used so far (CDP SystemInfo; every thread, not only the main one). */
+async function rendererCpuS(browser: Browser): Promise<number> {
+  const session = await browser.newBrowserCDPSession()
+  try {
+    const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as unknown as {
+      processInfo: Array<{ type: string; cpuTime: number }>
+    }
+    return processInfo.filter((each) => each.type === 'renderer').reduce((sum, each) => sum + each.cpuTime, 0)
+  } finally {
+    await session.detach()
+  }
+}
+
 /** A span of a page's clock (ms since its navigation) and its name. */
 interface Phase {
   name: string
@@ -106,48 +119,28 @@ async function navigationStartUs(session: CDPSession): Promise<number> {
  * `navigationUs` places the profile's samples on the page's clock.
  */
 function phaseTimes(profile: CpuProfile, navigationUs: number, phases: Phase[]): string {
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
-  const parents = new Map<number, number>()
-  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id)
-  const label = (node: ProfileNode) =>
-    `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.split('/').pop()}:${node.callFrame.lineNumber + 1}`
   const lines: string[] = []
   for (const phase of phases) {
-    if (phase.from === null || phase.to === null) {
+    const { from, to } = phase
+    if (from === null || to === null) {
       lines.push(`${phase.name}: –`)
       continue
     }
-    const self = new Map<string, number>()
-    const inclusive = new Map<string, number>()
-    let busy = 0
-    let at = profile.startTime
-    profile.samples.forEach((sample, index) => {
-      at += profile.timeDeltas[index] ?? 0
-      const ms = (profile.timeDeltas[index + 1] ?? 0) / 1000
-      const pageMs = (at - navigationUs) / 1000
-      if (pageMs < (phase.from as number) || pageMs >= (phase.to as number)) return
-      let node = nodes.get(sample)
-      if (node === undefined || node.callFrame.functionName === '(idle)') return
-      busy += ms
-      self.set(label(node), (self.get(label(node)) ?? 0) + ms)
-      const counted = new Set<string>()
-      while (node !== undefined) {
-        const name = label(node)
-        if (!counted.has(name)) inclusive.set(name, (inclusive.get(name) ?? 0) + ms)
-        counted.add(name)
-        node = nodes.get(parents.get(node.id) ?? -1)
-      }
-    })
+    const { self, inclusive, busy } = functionTimes(
+      profile,
+      (atUs) => (atUs - navigationUs) / 1000 >= from && (atUs - navigationUs) / 1000 < to,
+    )
     const heaviest = [...self]
+      .filter(([name]) => !name.startsWith('(idle)'))
       .sort((a, b) => b[1] - a[1])
       .slice(0, TOP_PER_PHASE)
       .map(([name, ms]) => `${ms.toFixed(0)} ${name}`)
       .join('; ')
-    lines.push(`${phase.name} (${Math.round(phase.to - phase.from)} ms): busy ${busy.toFixed(0)} ms; ${heaviest}`)
+    lines.push(`${phase.name} (${Math.round(to - from)} ms): busy ${busy.toFixed(0)} ms; ${heaviest}`)
     if (busy >= INCLUSIVE_FROM_MS)
       lines.push(
         `  inclusive: ${[...inclusive]
-          .filter(([name]) => !name.startsWith('(root)'))
+          .filter(([name]) => !name.startsWith('(root)') && !name.startsWith('(idle)'))
           .sort((a, b) => b[1] - a[1])
           .slice(0, TOP_INCLUSIVE_PER_PHASE)
           .map(([name, ms]) => `${ms.toFixed(0)} ${name}`)
@@ -157,8 +150,14 @@ function phaseTimes(profile: CpuProfile, navigationUs: number, phases: Phase[]):
   return lines.join('\n')
 }
 
-/** Self and inclusive ms per function (name, file and line) over a whole profile. */
-function functionTimes(profile: CpuProfile): { self: Map<string, number>; inclusive: Map<string, number> } {
+/**
+ * Self and inclusive ms per function (name, file and line) over the samples of a profile taken
+ * when `within` (given the sample's time on the profile's clock, in µs), and the ms of those not idle.
+ */
+function functionTimes(
+  profile: CpuProfile,
+  within: (atUs: number) => boolean = () => true,
+): { self: Map<string, number>; inclusive: Map<string, number>; busy: number } {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
   const parents = new Map<number, number>()
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id)
@@ -166,11 +165,15 @@ function functionTimes(profile: CpuProfile): { self: Map<string, number>; inclus
     `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.split('/').pop()}:${node.callFrame.lineNumber + 1}`
   const self = new Map<string, number>()
   const inclusive = new Map<string, number>()
+  let busy = 0
+  let atUs = profile.startTime
   profile.samples.forEach((sample, index) => {
+    atUs += profile.timeDeltas[index] ?? 0
     // A sample's weight is the time until the next one.
     const ms = (profile.timeDeltas[index + 1] ?? 0) / 1000
     let node = nodes.get(sample)
-    if (node === undefined) return
+    if (node === undefined || !within(atUs)) return
+    if (node.callFrame.functionName !== '(idle)') busy += ms
     self.set(label(node), (self.get(label(node)) ?? 0) + ms)
     const counted = new Set<string>()
     while (node !== undefined) {
@@ -180,7 +183,7 @@ function functionTimes(profile: CpuProfile): { self: Map<string, number>; inclus
       node = nodes.get(parents.get(node.id) ?? -1)
     }
   })
-  return { self, inclusive }
+  return { self, inclusive, busy }
 }
 
 function top(times: Map<string, number>): string {
@@ -212,6 +215,8 @@ async function profiledJoin(browser: Browser, url: string, count: number, writer
       await writerCdp.send('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
       await writerCdp.send('Profiler.start')
     }
+    const joinerCpuBefore = await rendererCpuS(browser)
+    const writerCpuBefore = writer === null ? null : await rendererCpuS(writer.context().browser() as Browser)
     await page.goto(url)
     const deadline = Date.now() + JOIN_TIMEOUT_MS
     let times = await historyTimes(page)
@@ -219,6 +224,8 @@ async function profiledJoin(browser: Browser, url: string, count: number, writer
       await new Promise((resolve) => setTimeout(resolve, POLL_MS))
       times = await historyTimes(page)
     }
+    const joinerCpuS = (await rendererCpuS(browser)) - joinerCpuBefore
+    const writerCpuS = writerCpuBefore === null ? null : (await rendererCpuS(writer?.context().browser() as Browser)) - writerCpuBefore
     const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile }
     const writerProfile =
       writerCdp === null ? null : ((await writerCdp.send('Profiler.stop')) as unknown as { profile: CpuProfile }).profile
@@ -262,6 +269,7 @@ async function profiledJoin(browser: Browser, url: string, count: number, writer
       `connected → first frame ${ms(times.connectedAt, frames.first)}; first → last frame ${ms(frames.first, frames.last)} (${frames.count} frames)`,
       `last frame → all held ${ms(frames.last, times.heldAt)}; held → newest drawn ${ms(times.heldAt, times.shownAt)}`,
       `connected → all held ${ms(times.connectedAt, times.heldAt)}`,
+      `renderer CPU from navigation to the newest drawn (all threads): joiner ${Math.round(joinerCpuS * 1000)} ms${writerCpuS === null ? '' : `, writer ${Math.round(writerCpuS * 1000)} ms`}`,
       `frames after the first (ms): ${frames.at.map((at) => Math.round(at - (frames.first ?? 0))).join(' ')}`,
       `Joiner, per phase:\n${phaseTimes(profile, joinerNavigationUs, phases)}`,
       ...(writerProfile === null || writerNavigationUs === null
