@@ -50,9 +50,10 @@ function sameDocument(a: Y.Doc, b: Y.Doc): void {
 
 const SMALL = { partBytes: 16 * 1024, partedMaxBytes: 1024 * 1024 }
 
-describe('documentParts', () => {
+// Building the rooms takes seconds on a loaded machine: a generous timeout, no timed assertion.
+describe('documentParts', { timeout: 60_000 }, () => {
   it('cuts one writer’s history into parts that each integrate as they come', () => {
-    const doc = room(3_000)
+    const doc = room(2_000)
     const whole = Y.encodeStateAsUpdate(doc)
     const parts = documentParts(doc, doc.getArray('messages'), whole.byteLength, SMALL)
     expect(parts).not.toBeNull()
@@ -90,7 +91,7 @@ describe('documentParts', () => {
   })
 
   it('keeps the parts after the first two within what older joiners take', () => {
-    const doc = room(4_000)
+    const doc = room(3_000)
     const whole = Y.encodeStateAsUpdate(doc)
     const limits = { partBytes: 16 * 1024, partedMaxBytes: 128 * 1024 }
     const parts = documentParts(doc, doc.getArray('messages'), whole.byteLength, limits) ?? []
