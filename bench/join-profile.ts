@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, CDPSession, Page } from 'playwright-core'
 import { build } from 'vite'
 import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
@@ -22,15 +22,21 @@ const POLL_MS = 50
 const LARGE_MESSAGE_BYTES = 1024
 /** Functions listed per table. */
 const TOP_FUNCTIONS = 25
+/** Functions listed per phase. */
+const TOP_PER_PHASE = 6
+/** Functions listed by inclusive time in a phase whose page was busy at least INCLUSIVE_FROM_MS. */
+const TOP_INCLUSIVE_PER_PHASE = 30
+const INCLUSIVE_FROM_MS = 100
 
 /** Stamps (performance.now()) of the first and last large data-channel message the page receives, and their count. */
 const FRAMES_PROBE = `(() => {
-  const frames = { first: null, last: null, count: 0 }
+  const frames = { first: null, last: null, count: 0, at: [] }
   window.framesProbe = frames
   const watch = (channel) => channel.addEventListener('message', (event) => {
     if ((event.data.byteLength ?? event.data.length) <= ${LARGE_MESSAGE_BYTES}) return
     frames.first ??= performance.now()
     frames.last = performance.now()
+    frames.at.push(performance.now())
     frames.count++
   })
   const create = RTCPeerConnection.prototype.createDataChannel
@@ -75,12 +81,83 @@ interface ProfileNode {
 }
 interface CpuProfile {
   nodes: ProfileNode[]
+  /** Of the first sample, in µs of the browser's monotonic clock. */
+  startTime: number
   samples: number[]
   timeDeltas: number[]
 }
 
-/** Self and inclusive ms per function (name, file and line) over a whole profile. */
-function functionTimes(profile: CpuProfile): { self: Map<string, number>; inclusive: Map<string, number> } {
+/** CPU seconds the renderer processes of `browser` used so far (CDP SystemInfo; every thread, not only the main one). */
+async function rendererCpuS(browser: Browser): Promise<number> {
+  const session = await browser.newBrowserCDPSession()
+  try {
+    const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as unknown as {
+      processInfo: Array<{ type: string; cpuTime: number }>
+    }
+    return processInfo.filter((each) => each.type === 'renderer').reduce((sum, each) => sum + each.cpuTime, 0)
+  } finally {
+    await session.detach()
+  }
+}
+
+/** A span of a page's clock (ms since its navigation) and its name. */
+interface Phase {
+  name: string
+  from: number | null
+  to: number | null
+}
+
+/** A page's navigation start on the browser's monotonic clock, in µs: aligns a CPU profile with the page's performance.now(). */
+async function navigationStartUs(session: CDPSession): Promise<number> {
+  await session.send('Performance.enable')
+  const { metrics } = await session.send('Performance.getMetrics')
+  return (metrics.find((metric) => metric.name === 'NavigationStart')?.value ?? Number.NaN) * 1e6
+}
+
+/**
+ * Per phase: the page's busy ms (samples not idle) and the functions with the most self time in it.
+ * `navigationUs` places the profile's samples on the page's clock.
+ */
+function phaseTimes(profile: CpuProfile, navigationUs: number, phases: Phase[]): string {
+  const lines: string[] = []
+  for (const phase of phases) {
+    const { from, to } = phase
+    if (from === null || to === null) {
+      lines.push(`${phase.name}: –`)
+      continue
+    }
+    const { self, inclusive, busy } = functionTimes(
+      profile,
+      (atUs) => (atUs - navigationUs) / 1000 >= from && (atUs - navigationUs) / 1000 < to,
+    )
+    const heaviest = [...self]
+      .filter(([name]) => !name.startsWith('(idle)'))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, TOP_PER_PHASE)
+      .map(([name, ms]) => `${ms.toFixed(0)} ${name}`)
+      .join('; ')
+    lines.push(`${phase.name} (${Math.round(to - from)} ms): busy ${busy.toFixed(0)} ms; ${heaviest}`)
+    if (busy >= INCLUSIVE_FROM_MS)
+      lines.push(
+        `  inclusive: ${[...inclusive]
+          .filter(([name]) => !name.startsWith('(root)') && !name.startsWith('(idle)'))
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, TOP_INCLUSIVE_PER_PHASE)
+          .map(([name, ms]) => `${ms.toFixed(0)} ${name}`)
+          .join('; ')}`,
+      )
+  }
+  return lines.join('\n')
+}
+
+/**
+ * Self and inclusive ms per function (name, file and line) over the samples of a profile taken
+ * when `within` (given the sample's time on the profile's clock, in µs), and the ms of those not idle.
+ */
+function functionTimes(
+  profile: CpuProfile,
+  within: (atUs: number) => boolean = () => true,
+): { self: Map<string, number>; inclusive: Map<string, number>; busy: number } {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
   const parents = new Map<number, number>()
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id)
@@ -88,11 +165,15 @@ function functionTimes(profile: CpuProfile): { self: Map<string, number>; inclus
     `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.split('/').pop()}:${node.callFrame.lineNumber + 1}`
   const self = new Map<string, number>()
   const inclusive = new Map<string, number>()
+  let busy = 0
+  let atUs = profile.startTime
   profile.samples.forEach((sample, index) => {
+    atUs += profile.timeDeltas[index] ?? 0
     // A sample's weight is the time until the next one.
     const ms = (profile.timeDeltas[index + 1] ?? 0) / 1000
     let node = nodes.get(sample)
-    if (node === undefined) return
+    if (node === undefined || !within(atUs)) return
+    if (node.callFrame.functionName !== '(idle)') busy += ms
     self.set(label(node), (self.get(label(node)) ?? 0) + ms)
     const counted = new Set<string>()
     while (node !== undefined) {
@@ -102,7 +183,7 @@ function functionTimes(profile: CpuProfile): { self: Map<string, number>; inclus
       node = nodes.get(parents.get(node.id) ?? -1)
     }
   })
-  return { self, inclusive }
+  return { self, inclusive, busy }
 }
 
 function top(times: Map<string, number>): string {
@@ -134,6 +215,8 @@ async function profiledJoin(browser: Browser, url: string, count: number, writer
       await writerCdp.send('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
       await writerCdp.send('Profiler.start')
     }
+    const joinerCpuBefore = await rendererCpuS(browser)
+    const writerCpuBefore = writer === null ? null : await rendererCpuS(writer.context().browser() as Browser)
     await page.goto(url)
     const deadline = Date.now() + JOIN_TIMEOUT_MS
     let times = await historyTimes(page)
@@ -141,10 +224,15 @@ async function profiledJoin(browser: Browser, url: string, count: number, writer
       await new Promise((resolve) => setTimeout(resolve, POLL_MS))
       times = await historyTimes(page)
     }
+    const joinerCpuS = (await rendererCpuS(browser)) - joinerCpuBefore
+    const writerCpuS = writerCpuBefore === null ? null : (await rendererCpuS(writer?.context().browser() as Browser)) - writerCpuBefore
     const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile }
     const writerProfile =
       writerCdp === null ? null : ((await writerCdp.send('Profiler.stop')) as unknown as { profile: CpuProfile }).profile
     const origin = await page.evaluate(() => performance.timeOrigin)
+    const joinerNavigationUs = await navigationStartUs(cdp)
+    const writerNavigationUs = writerCdp === null ? null : await navigationStartUs(writerCdp)
+    const writerOrigin = writer === null ? null : await writer.evaluate(() => performance.timeOrigin)
     const sent =
       writer === null
         ? null
@@ -156,8 +244,24 @@ async function profiledJoin(browser: Browser, url: string, count: number, writer
     // The writer's stamps on the joiner's clock (ms since its navigation).
     const onJoiner = (at: number | null | undefined) => (at === null || at === undefined ? null : at - origin)
     const frames = await page.evaluate(
-      () => (window as unknown as { framesProbe: { first: number | null; last: number | null; count: number } }).framesProbe,
+      () => (window as unknown as { framesProbe: { first: number | null; last: number | null; count: number; at: number[] } }).framesProbe,
     )
+    const phases: Phase[] = [
+      { name: 'navigation → connected', from: 0, to: times.connectedAt },
+      { name: 'connected → first frame', from: times.connectedAt, to: frames.first },
+      { name: 'first → last frame', from: frames.first, to: frames.last },
+      { name: 'last frame → all held', from: frames.last, to: times.heldAt },
+      { name: 'held → newest drawn', from: times.heldAt, to: times.shownAt },
+    ]
+    // The same spans on the writer's clock (ms since its own navigation).
+    const writerPhases =
+      writerOrigin === null
+        ? []
+        : phases.map((phase) => ({
+            ...phase,
+            from: phase.from === null ? null : phase.from + origin - writerOrigin,
+            to: phase.to === null ? null : phase.to + origin - writerOrigin,
+          }))
     const ms = (from: number | null, to: number | null) => (from === null || to === null ? '–' : `${Math.round(to - from)} ms`)
     const { self, inclusive } = functionTimes(profile)
     return [
@@ -165,6 +269,12 @@ async function profiledJoin(browser: Browser, url: string, count: number, writer
       `connected → first frame ${ms(times.connectedAt, frames.first)}; first → last frame ${ms(frames.first, frames.last)} (${frames.count} frames)`,
       `last frame → all held ${ms(frames.last, times.heldAt)}; held → newest drawn ${ms(times.heldAt, times.shownAt)}`,
       `connected → all held ${ms(times.connectedAt, times.heldAt)}`,
+      `renderer CPU from navigation to the newest drawn (all threads): joiner ${Math.round(joinerCpuS * 1000)} ms${writerCpuS === null ? '' : `, writer ${Math.round(writerCpuS * 1000)} ms`}`,
+      `frames after the first (ms): ${frames.at.map((at) => Math.round(at - (frames.first ?? 0))).join(' ')}`,
+      `Joiner, per phase:\n${phaseTimes(profile, joinerNavigationUs, phases)}`,
+      ...(writerProfile === null || writerNavigationUs === null
+        ? []
+        : [`Writer, per phase (the joiner's spans):\n${phaseTimes(writerProfile, writerNavigationUs, writerPhases)}`]),
       ...(sent === null
         ? []
         : [

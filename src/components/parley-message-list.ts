@@ -273,6 +273,8 @@ export class ParleyMessageList extends LitElement {
   #frameLayout: { done: Promise<void>; cancel(): void } | null = null
   /** Arrivals of the renders since the last layout while following: where they landed is read then. */
   #landing: MessageRecord[] = []
+  /** When the log was made (Date.now()): messages claimed sent before it are history, not news (see willUpdate). */
+  readonly #openedAt = Date.now()
   /** Keys of the message entries drawn whole by the last render. */
   #whole = new Set<string>()
   /** Keys of the message entries the last render left blank, to draw at the next frames. */
@@ -297,8 +299,10 @@ export class ParleyMessageList extends LitElement {
       const before = changed.get('messages')?.length ?? 0
       if (this.#stick) this.unseen = 0
       else this.unseen += Math.max(0, this.messages.length - before)
-      // The log's first messages (opening the room) are not news: only later arrivals are watched.
-      if (this.#stick && before > 0 && changed.has('arrivals')) for (const message of this.arrivals) this.#landing.push(message)
+      // The log's first messages (opening the room) are not news: only later arrivals are watched,
+      // and of them not history written before the log opened (a late joiner's, which comes in parts).
+      if (this.#stick && before > 0 && changed.has('arrivals'))
+        for (const message of this.arrivals) if (message.sentAt >= this.#openedAt) this.#landing.push(message)
     }
     if (!this.#stick) this.#landing = []
     // What is shown changes with new messages, and with edits and deletions (a new annotationOf).
@@ -534,16 +538,24 @@ export class ParleyMessageList extends LitElement {
     // One still blank (drawn at a later frame) is looked at once drawn.
     this.#landing = landing.filter((message) => this.#later.has(`m:${message.id}`))
     const known = new Set(this.missed.map((message) => message.id))
+    // The drawn articles found once, not one query of the whole log per message landed.
+    const drawn = this.#drawnArticles()
     const missed = landing.filter(
       (message) =>
-        !known.has(message.id) && !this.#later.has(`m:${message.id}`) && this.indexOf(message.id) >= 0 && this.#aboveView(message.id),
+        !known.has(message.id) &&
+        !this.#later.has(`m:${message.id}`) &&
+        this.indexOf(message.id) >= 0 &&
+        this.#aboveView(message.id, drawn),
     )
     if (missed.length > 0) this.missed = [...this.missed, ...missed]
   }
 
-  /** Whether message `id` is above the view: not drawn while following (so above the window), or drawn above its top. */
-  #aboveView(id: string): boolean {
-    const article = this.#articleOf(id)
+  /**
+   * Whether message `id` is above the view: not drawn while following (so above the window), or
+   * drawn above its top. `drawn`: the drawn articles by message id, if already found.
+   */
+  #aboveView(id: string, drawn?: ReadonlyMap<string, HTMLElement>): boolean {
+    const article = drawn === undefined ? this.#articleOf(id) : (drawn.get(id) ?? null)
     return article === null ? this.#stick : article.offsetTop + article.offsetHeight <= this.log.scrollTop
   }
 
@@ -851,6 +863,17 @@ export class ParleyMessageList extends LitElement {
     const request = askFocus()
     await this.updateComplete
     request.land(this.#articleOf(id))
+  }
+
+  /** The rendered articles by message id. */
+  #drawnArticles(): Map<string, HTMLElement> {
+    const drawn = new Map<string, HTMLElement>()
+    for (const entry of this.items?.children ?? []) {
+      const key = entry.getAttribute('data-key')
+      const article = key?.startsWith('m:') === true ? entry.querySelector<HTMLElement>('article') : null
+      if (key !== null && article !== null) drawn.set(key.slice(2), article)
+    }
+    return drawn
   }
 
   /** The rendered article of message `id`, or null when it is outside the window. */

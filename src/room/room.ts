@@ -16,6 +16,7 @@ import {
   isReactionEmoji,
   draftProblem,
   lostRecords,
+  messagesOf,
   newMessages,
   observeMessages,
   persistRoom,
@@ -185,6 +186,7 @@ export class Room {
       signalingUrls: options.signalingUrls,
       iceServers: options.iceServers,
       maxConns: options.maxConns,
+      historyOrder: messagesOf(this.#doc),
       peerOptions: options.peerOptions,
       wrtc: options.wrtc,
       // Presence's word on awareness from peers: nobody replaces or removes a proven tab.

@@ -5,8 +5,13 @@
 // is exactly FRESH_SYNC_REQUEST. y-webrtc answers it with the whole document as a sync step 2;
 // this module gives the same answer from a cache: the step 2 of the whole document, and, once
 // the document changed, a second step 2 with what changed since (the joiner applies both). The
-// cache is encoded afresh when that second part grows past MAX_DELTA_SHARE of the first.
-// Stock peers get the same y-protocols messages.
+// cache is encoded afresh when that second part grows past MAX_DELTA_SHARE of the first (or
+// MAX_CHANGES_BYTES). Stock peers get the same y-protocols messages.
+//
+// In parts: given the array whose order the history follows (`order`), a document of more than
+// a few hundred KB is answered as several sync steps 2 of about PART_BYTES each, oldest records
+// first (answer-parts.ts), so that the joiner applies and shows the first ones while the rest are
+// on the wire; applied in order they give the document the one step 2 gives.
 //
 // Kept warm (the transport's default): once the document has been quiet for WARM_QUIET_MS, in an
 // idle moment of the page, the cache is brought up to date and its messages handed to `prepare`
@@ -19,6 +24,7 @@
 import * as encoding from 'lib0/encoding'
 import { messageYjsSyncStep2 } from 'y-protocols/sync'
 import * as Y from 'yjs'
+import { documentParts } from './answer-parts.js'
 import { changedDocument } from './doc-changes.js'
 import type { DeflatedMessage } from './framing-deflate.js'
 
@@ -28,6 +34,12 @@ export const FRESH_SYNC_REQUEST: readonly number[] = [0, 0, 1, 0]
 const MESSAGE_SYNC = 0
 /** Largest share of the cached document that the changes since may make before it is encoded again. */
 export const MAX_DELTA_SHARE = 0.25
+/**
+ * Most bytes of the changes since before the document is encoded again: an older Parley joiner
+ * counts the steps 2 after its first two against its link's byte budget (4 MiB, peer-guard.ts),
+ * and the parts after the first two hold up to 2 MiB (answer-parts.ts PARTED_MAX_BYTES).
+ */
+export const MAX_CHANGES_BYTES = 1024 * 1024
 /** How long a cached answer that is not kept warm is kept without a request, in ms (it holds the whole document's bytes). */
 export const CACHE_KEEP_MS = 60_000
 /** How long the document must go without a change before the cache is warmed, in ms: a conversation is not encoded at every line. */
@@ -99,11 +111,13 @@ export interface SyncReplyOptions {
   keepMs?: number
   /** Keeps the cache warm (see above); undefined: encoded on request only. */
   warm?: WarmOptions
+  /** The array whose order the history follows: the answer goes in parts along it (answer-parts.ts); undefined: in one. */
+  order?: Y.Array<unknown>
 }
 
 interface Cached {
-  /** The whole document as a sync step 2 message (deflated only, once prepared). */
-  message: SyncReply
+  /** The whole document as sync step 2 messages, to send in order: one, or its parts (each deflated only, once prepared). */
+  parts: SyncReply[]
   /** Its state vector, encoded. */
   stateVector: Uint8Array
   /** What changed since, as a second sync step 2 message (deflated only, once prepared); null while nothing did. */
@@ -124,6 +138,7 @@ export class SyncReplies {
   readonly #doc: Y.Doc
   readonly #keepMs: number
   readonly #warm: Required<WarmOptions> | null
+  readonly #order: Y.Array<unknown> | null
   #cached: Cached | null = null
   #dropTimer: ReturnType<typeof setTimeout> | null = null
   #warmTimer: ReturnType<typeof setTimeout> | null = null
@@ -140,6 +155,7 @@ export class SyncReplies {
   constructor(doc: Y.Doc, options: SyncReplyOptions = {}) {
     this.#doc = doc
     this.#keepMs = options.keepMs ?? CACHE_KEEP_MS
+    this.#order = options.order ?? null
     const warm = options.warm
     this.#warm =
       warm === undefined
@@ -177,22 +193,29 @@ export class SyncReplies {
     let cached = this.#cached
     if (cached?.stale === true) {
       const changes = Y.encodeStateAsUpdate(this.#doc, cached.stateVector)
-      if (changes.byteLength > cached.message.byteLength * MAX_DELTA_SHARE) cached = null
+      if (changes.byteLength > Math.min(this.#wholeBytes * MAX_DELTA_SHARE, MAX_CHANGES_BYTES)) cached = null
       else Object.assign(cached, { changes: syncStep2Message(changes), stale: false })
     }
     if (cached === null) {
-      cached = {
-        message: syncStep2Message(Y.encodeStateAsUpdate(this.#doc)),
-        stateVector: Y.encodeStateVector(this.#doc),
-        changes: null,
-        stale: false,
-      }
-      this.#wholeBytes = cached.message.byteLength
+      cached = { parts: this.#encodeWhole(), stateVector: Y.encodeStateVector(this.#doc), changes: null, stale: false }
       this.stats.encoded++
       if (ahead) this.stats.encodedAhead++
     }
     this.#hold(cached)
-    return cached.changes === null ? [cached.message] : [cached.message, cached.changes]
+    return cached.changes === null ? [...cached.parts] : [...cached.parts, cached.changes]
+  }
+
+  /**
+   * The whole document as sync step 2 messages: in parts along `order` when it is large enough,
+   * judged by its size when last encoded (encoded whole first when it never was).
+   */
+  #encodeWhole(): Uint8Array<ArrayBuffer>[] {
+    let whole: Uint8Array | null = null
+    if (this.#order !== null && this.#wholeBytes === 0) whole = Y.encodeStateAsUpdate(this.#doc)
+    const parts = this.#order === null ? null : documentParts(this.#doc, this.#order, whole?.byteLength ?? this.#wholeBytes)
+    const messages = (parts ?? [whole ?? Y.encodeStateAsUpdate(this.#doc)]).map(syncStep2Message)
+    this.#wholeBytes = messages.reduce((sum, message) => sum + message.byteLength, 0)
+    return messages
   }
 
   /** Holds `cached` (null: nothing), counting its bytes. */
@@ -201,7 +224,9 @@ export class SyncReplies {
     this.stats.heldBytes =
       cached === null
         ? 0
-        : heldBytesOf(cached.message) + (cached.changes === null ? 0 : heldBytesOf(cached.changes)) + cached.stateVector.byteLength
+        : cached.parts.reduce((sum, part) => sum + heldBytesOf(part), 0) +
+          (cached.changes === null ? 0 : heldBytesOf(cached.changes)) +
+          cached.stateVector.byteLength
   }
 
   /** Whether the cache is kept warm now: warming is on and the document's answer is not too large to hold. */
@@ -239,12 +264,13 @@ export class SyncReplies {
     if (this.#dropTimer !== null) clearTimeout(this.#dropTimer)
     this.#dropTimer = null
     void Promise.all(messages.map((message) => (message instanceof Uint8Array ? warm.prepare(message) : message))).then(
-      ([whole, changes]) => {
+      (prepared) => {
         this.stats.preparingMs += performance.now() - encoded
         // Held in place of what was prepared, if the cache still holds it (a later change may have replaced it).
         if (cached === null || this.#cached !== cached) return
-        if (cached.message === messages[0]) cached.message = whole
-        if (changes !== undefined && cached.changes === messages[1]) cached.changes = changes
+        cached.parts = cached.parts.map((part, index) => (part === messages[index] ? prepared[index] : part))
+        const changesAt = cached.parts.length
+        if (cached.changes !== null && cached.changes === messages[changesAt]) cached.changes = prepared[changesAt]
         this.#hold(cached)
       },
       () => {}, // not prepared: framing deflates it when it is sent, as before

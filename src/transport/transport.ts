@@ -53,6 +53,11 @@ export interface TransportOptions {
   refutesRumors?: (client: number) => boolean
   /** Most links y-webrtc opens (its `maxConns`); undefined keeps y-webrtc's default (20 to 34). */
   maxConns?: number
+  /**
+   * The array of `doc` whose order the history follows (the room's messages): a fresh joiner's
+   * answer goes in parts along it, oldest first (answer-parts.ts); undefined: in one message.
+   */
+  historyOrder?: Y.Array<unknown>
 }
 
 /** What one room's transport counted since it opened. */
@@ -137,8 +142,12 @@ export function openTransport(options: TransportOptions): Transport {
   let dropLink = (_pc: RTCPeerConnection): void => {}
   // Kept warm: the first joiner after a change is answered at once, its frames already deflated
   // (and only they held: framing inflates them again for a peer that takes them plain).
-  const syncReplies: SyncReplies = new SyncReplies(options.doc, { warm: { prepare: (message) => framing.prepare(message) } })
-  // A large update (a history, a relayed batch) is applied in slices, one a task (update-slices.ts).
+  // In parts along the history: the joiner applies the first while the rest are on the wire.
+  const syncReplies: SyncReplies = new SyncReplies(options.doc, {
+    warm: { prepare: (message) => framing.prepare(message) },
+    order: options.historyOrder,
+  })
+  // A large relayed batch is applied in slices, one a task (update-slices.ts).
   const sliceTurns = new SliceTurns()
   const framing = new Framing({
     admitter: (pc) =>

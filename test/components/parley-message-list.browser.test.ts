@@ -269,20 +269,21 @@ describe('parley-message-list', () => {
     const forged = (id: string) => id.startsWith('forged')
     list.verdictOf = (record) => (forged(record.id) ? 'unverified' : 'verified')
     // Arrives in one batch with fifty forgeries after it: the newest are drawn, it is not.
-    const buried = message('buried', 'Bo', 'under the forgeries')
-    const forgeries = Array.from({ length: 50 }, (_, n) => message(`forged-${n}`, 'Ann', `forged ${n}`))
+    // Written now, while the reader has the room open (history written before is not news).
+    const buried = message('buried', 'Bo', 'under the forgeries', Date.now())
+    const forgeries = Array.from({ length: 50 }, (_, n) => message(`forged-${n}`, 'Ann', `forged ${n}`, Date.now()))
     list.arrivals = [buried, ...forgeries]
     list.messages = [...list.messages, buried, ...forgeries]
     await expect.element(above()).toHaveTextContent('1 new message above')
     expect(shown(list)).not.toContain('Bo: under the forgeries')
     // The log still follows the newest; more arriving at the bottom, in view, is not news from above.
-    const newest = message('newest', 'Cy', 'at the bottom')
+    const newest = message('newest', 'Cy', 'at the bottom', Date.now())
     list.arrivals = [newest]
     list.messages = [...list.messages, newest]
     await expect.poll(() => shown(list).at(-1)).toBe('Cy: at the bottom')
     await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
     // One written concurrently with a thousand before the newest lands among them: announced too.
-    const concurrent = message('concurrent', 'Dee', 'written offline')
+    const concurrent = message('concurrent', 'Dee', 'written offline', Date.now())
     list.arrivals = [concurrent]
     list.messages = [...list.messages.slice(0, 1000), concurrent, ...list.messages.slice(1000)]
     await expect.element(above()).toHaveTextContent('2 new messages above')
@@ -295,18 +296,46 @@ describe('parley-message-list', () => {
     // A forgery landing above is not announced.
     list.scrollToNewest()
     await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
-    const hidden = message('forged-late', 'Ann', 'forged, late')
+    const hidden = message('forged-late', 'Ann', 'forged, late', Date.now())
     list.arrivals = [hidden]
     list.messages = [...list.messages.slice(0, 1500), hidden, ...list.messages.slice(1500)]
     await list.updateComplete
     expect(above().elements()).toEqual([])
   })
 
+  it('does not announce a late joiner’s history arriving in parts, written before the log opened, but still what is written after', async () => {
+    const writtenAt = Date.now() - 3_600_000
+    const history = Array.from({ length: 3000 }, (_, n) =>
+      message(`h${n + 1}`, n % 2 === 0 ? 'Ann' : 'Bo', `history ${n + 1}`, writtenAt + n * 1000),
+    )
+    const list = await mountSized(history.slice(0, 1000))
+    const scroller = log().element() as HTMLElement
+    const above = () => page.getByRole('button', { name: /above/ })
+    // The rest of the history comes in two more parts while the log follows the newest.
+    for (const part of [history.slice(1000, 2000), history.slice(2000)]) {
+      list.arrivals = part
+      list.messages = [...list.messages, ...part]
+      await expect.poll(() => shown(list).at(-1)).toBe(`${part.at(-1)?.authorName}: ${part.at(-1)?.text}`)
+    }
+    await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
+    await new Promise((resolve) => requestAnimationFrame(resolve))
+    await list.updateComplete
+    expect(above().elements()).toEqual([])
+    // A message written now, buried at once by fifty forgeries: announced as before.
+    list.verdictOf = (record) => (record.id.startsWith('burst') ? 'unverified' : 'verified')
+    const buried = message('buried', 'Cy', 'under the burst', Date.now())
+    const burst = Array.from({ length: 50 }, (_, n) => message(`burst-${n}`, 'Ann', `burst ${n}`, Date.now()))
+    list.arrivals = [buried, ...burst]
+    list.messages = [...list.messages, buried, ...burst]
+    await expect.element(above()).toHaveTextContent('1 new message above')
+  })
+
   it('keeps the button up to a message above on the log, below the search form', async () => {
     const list = await mountSized(manyMessages(200))
     list.verdictOf = (record) => (record.id.startsWith('forged') ? 'unverified' : 'verified')
-    const buried = message('buried', 'Bo', 'under the forgeries')
-    const forgeries = Array.from({ length: 50 }, (_, n) => message(`forged-${n}`, 'Ann', `forged ${n}`))
+    // Written now, while the reader has the room open (history written before is not news).
+    const buried = message('buried', 'Bo', 'under the forgeries', Date.now())
+    const forgeries = Array.from({ length: 50 }, (_, n) => message(`forged-${n}`, 'Ann', `forged ${n}`, Date.now()))
     await list.openSearch()
     list.arrivals = [buried, ...forgeries]
     list.messages = [...list.messages, buried, ...forgeries]

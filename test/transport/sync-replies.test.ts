@@ -5,6 +5,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { readSyncMessage, writeSyncStep1 } from 'y-protocols/sync'
 import * as Y from 'yjs'
+import { PARTED_MAX_BYTES } from '../../src/transport/answer-parts.js'
 import { Framing } from '../../src/transport/framing.js'
 import { DeflatedMessage } from '../../src/transport/framing-deflate.js'
 import {
@@ -238,6 +239,41 @@ describe('sync replies', () => {
     expect(replies.stats.heldBytes).toBeLessThan(raw.byteLength * 0.6)
     replies.destroy()
     expect(replies.stats.heldBytes).toBe(0)
+  })
+
+  it('answers a large history in parts along its records, oldest first, which a joiner applies one by one as they come', {
+    timeout: 30_000,
+  }, async () => {
+    const doc = realisticRoom(REALISTIC_MESSAGES)
+    const records = doc.getArray<Record<string, unknown>>('records')
+    const framing = new Framing()
+    const replies = new SyncReplies(doc, {
+      warm: { prepare: (message) => framing.prepare(message), quietMs: 1 },
+      order: doc.getArray('records'),
+    })
+    records.push([{ id: 'x', text: 'a change, then the room goes quiet' }])
+    await until(() => replies.stats.warmUps === 1 && replies.stats.preparingMs > 0)
+    const answer = replies.reply()
+    expect(answer.length).toBeGreaterThanOrEqual(3)
+    // Each part was deflated ahead, once.
+    for (const part of answer) expect(part).toBeInstanceOf(DeflatedMessage)
+    expect(replies.stats).toMatchObject({ encoded: 1, encodedAhead: 1 })
+    // Each part integrates as it comes (nothing waits for a later one) and brings older records first.
+    const joiner = new Y.Doc()
+    const held: number[] = []
+    for (const part of answer) {
+      const decoder = decoding.createDecoder(await bytesOf(part))
+      expect(decoding.readVarUint(decoder)).toBe(0)
+      readSyncMessage(decoder, encoding.createEncoder(), joiner, 'peer')
+      expect(joiner.store.pendingStructs).toBeNull()
+      held.push(joiner.getArray('records').length)
+    }
+    for (let index = 1; index < held.length; index++) expect(held[index]).toBeGreaterThan(held[index - 1])
+    expect(joiner.getArray('records').toJSON()).toEqual(records.toJSON())
+    // Older joiners count the parts after the first two against a link's byte budget: they stay within PARTED_MAX_BYTES.
+    const plain = await Promise.all(answer.map(bytesOf))
+    expect(plain.slice(2).reduce((sum, part) => sum + part.byteLength, 0)).toBeLessThanOrEqual(PARTED_MAX_BYTES)
+    replies.destroy()
   })
 
   it('does not warm a document too large to hold, and lets its answer go as before', () => {
