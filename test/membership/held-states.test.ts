@@ -632,11 +632,14 @@ describe('made-up tabs from one link, with real signatures', () => {
         if (client !== decoded.clientID) entries.push({ client, clock: decoded.meta.get(client)?.clock ?? 0, state })
       }
       expect(bob.screenAwareness(entries)).toBe(false) // held while checked
-      await expect.poll(() => bob.view.members.filter((member) => member.verdict === 'verified').length).toBe(HONEST_ROOM)
+      await expect
+        .poll(() => bob.view.members.filter((member) => member.verdict === 'verified').length, { timeout: 30_000 })
+        .toBe(HONEST_ROOM)
       expect(bob.checksRefused).toBe(0)
     } finally {
       for (const presence of others) presence.destroy()
       bob.destroy()
     }
-  })
+    // 100 key pairs and signatures to make, and 100 checks taking turns: seconds under load (CI timed out at 5 s).
+  }, 60_000)
 })
