@@ -9,7 +9,10 @@
 // real hidden tab (`launchTabbedChromium`): its frames really stop.
 import { describe, expect, it } from 'vitest'
 import type { Browser, Locator, Page } from 'playwright-core'
+import { topicFor } from '../../src/address/index.js'
+import { roomDatabaseName } from '../../src/history/index.js'
 import { launchTabbedChromium } from '../support/browsers.js'
+import { storedInBrowser } from './history-harness.js'
 import { composer, expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom } from './harness.js'
 import { useEmbedStack } from './embed-pages.js'
 import { PAGE_STATE_SCRIPT, notifications, setHidden } from './page-probes.js'
@@ -39,7 +42,7 @@ function logLines(log: Locator): Promise<string[]> {
 }
 
 describe('while the page is hidden', () => {
-  it('counts in the title what arrives on a page hidden before the frame its redraw waited for', async () => {
+  it('counts in the title what arrives on a page hidden before the frame its redraw waited for, and stores its own message', async () => {
     const room = uniqueRoom('unread-frame')
     const url = roomUrl(stack.site.url, stack.signaling.url, room)
     const tabs = await launchTabbedChromium()
@@ -82,6 +85,9 @@ describe('while the page is hidden', () => {
         tabs.resumeFrames()
       }
       await expectMessages(a, ['Alice: hello', 'Bob: stepping away'])
+      // Stored while hidden too: the store's write waited for the page to draw the message.
+      const database = roomDatabaseName(topicFor({ name: room, secret: null }))
+      await expect.poll(() => storedInBrowser(b, database, 'stepping away'), { timeout: 15_000, interval: 100 }).toBe(true)
       // The page really draws no frames while hidden.
       const frameOrNot = await b.evaluate(() =>
         Promise.race([
