@@ -24,7 +24,7 @@
 import * as encoding from 'lib0/encoding'
 import { messageYjsSyncStep2 } from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { documentParts } from './answer-parts.js'
+import { documentParts, estimatedBytes } from './answer-parts.js'
 import { changedDocument } from './doc-changes.js'
 import type { DeflatedMessage } from './framing-deflate.js'
 
@@ -207,13 +207,15 @@ export class SyncReplies {
 
   /**
    * The whole document as sync step 2 messages: in parts along `order` when it is large enough,
-   * judged by its size when last encoded (encoded whole first when it never was).
+   * judged by its size when last encoded, or estimated from its structs when it never was (not
+   * encoded whole to learn its size and then again in parts).
    */
   #encodeWhole(): Uint8Array<ArrayBuffer>[] {
-    let whole: Uint8Array | null = null
-    if (this.#order !== null && this.#wholeBytes === 0) whole = Y.encodeStateAsUpdate(this.#doc)
-    const parts = this.#order === null ? null : documentParts(this.#doc, this.#order, whole?.byteLength ?? this.#wholeBytes)
-    const messages = (parts ?? [whole ?? Y.encodeStateAsUpdate(this.#doc)]).map(syncStep2Message)
+    const parts =
+      this.#order === null
+        ? null
+        : documentParts(this.#doc, this.#order, this.#wholeBytes > 0 ? this.#wholeBytes : estimatedBytes(this.#doc))
+    const messages = (parts ?? [Y.encodeStateAsUpdate(this.#doc)]).map(syncStep2Message)
     this.#wholeBytes = messages.reduce((sum, message) => sum + message.byteLength, 0)
     return messages
   }
