@@ -1,7 +1,18 @@
 // How fast one RTCDataChannel carries a late joiner's history between two Chromium processes,
 // with no Parley code in the way: the baseline for the "on the wire" span of the history bench.
 // Run alone: npx tsx bench/channel-throughput.ts [--bytes 1800000] [--trials 3] [--sizes 16384,65536,262144]
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+//   [--fresh | --compare] [--side-channels] [--modes burst,paced,drained,rate] [--rate 8] [--window 49152]
+// Senders: `burst` hands every message over at once; `paced` keeps the channel's buffer between
+// 256 KiB and 1 MiB; `drained` hands the next message over once the buffer is empty; `rate` hands
+// messages over at --rate MB/s (a token bucket checked every few ms); `acked` keeps at most
+// --window bytes handed over that the receiver's page has not acknowledged (a byte back per message).
+// `--compare` alternates a fresh connection and a warm one (the same pair, used once before)
+// trial after trial. Each trial also counts the packets lost between the two (the sender's
+// transport `packetsSent` against the receiver's `packetsReceived`, from getStats), the
+// machine's UDP receive-buffer drops (`RcvbufErrors` in /proc/net/snmp, every process's), and
+// the longest gap between two messages received: a lost packet that no later one reveals waits
+// for the SCTP retransmission timer (at least 400 ms in Chromium's dcSCTP).
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,15 +27,27 @@ const DEFAULT_MESSAGE_SIZES = [16 * 1024, 64 * 1024, 256 * 1024 - 1024]
 const PACED_LOW_WATER_BYTES = 256 * 1024
 /** Buffer level above which the paced sender stops, in bytes. */
 const PACED_HIGH_WATER_BYTES = 1024 * 1024
+/** MB/s of the `rate` sender unless told. */
+const DEFAULT_RATE_MBPS = 8
+/** Bytes the `acked` sender may have unacknowledged unless told. */
+const DEFAULT_WINDOW_BYTES = 48 * 1024
+/** How the `rate` and `acked` senders pace. */
+interface Pace {
+  rateMBps: number
+  windowBytes: number
+}
 /** How long one trial may take, in ms. */
 const TRIAL_TIMEOUT_MS = 30_000
 
 /** How the sender hands its messages to the channel. */
-type SendMode = 'burst' | 'paced'
+type SendMode = 'burst' | 'paced' | 'drained' | 'rate' | 'acked'
+/** Whether the trial's connection is new or was used before. */
+type Link = 'fresh' | 'warm'
 
 /** One trial's figures. */
 export interface ThroughputTrial {
   mode: SendMode
+  link: Link
   messageBytes: number
   messages: number
   /** From the first send call to the last message received, in ms. */
@@ -32,6 +55,14 @@ export interface ThroughputTrial {
   /** From the first message received to the last, in ms. */
   spreadMs: number
   megabytesPerSecond: number
+  /** The longest wait between two messages received (or before the first), in ms. */
+  longestGapMs: number
+  /** Packets the sender's transport sent that the receiver's did not receive, in the sending direction. */
+  lostPackets: number
+  /** The same in the other direction (acknowledgements). */
+  lostBackPackets: number
+  /** UDP datagrams the machine dropped for a full receive buffer during the trial (all processes). */
+  rcvbufErrors: number
 }
 
 /**
@@ -79,18 +110,26 @@ window.bench = {
     if (window.channelReady) await window.channelReady
     if (window.channel.readyState !== 'open') await new Promise((resolve) => window.channel.addEventListener('open', resolve, { once: true }))
   },
-  receive(expected) {
-    const stamps = { first: null, last: null, count: 0, bytes: 0 }
+  receive(expected, ack) {
+    window.ackReceived = ack
+    const stamps = { first: null, last: null, count: 0, bytes: 0, at: [] }
     window.received = stamps
     window.channel.onmessage = (event) => {
       const now = performance.timeOrigin + performance.now()
       stamps.first ??= now
       stamps.last = now
+      stamps.at.push(now)
       stamps.count++
       stamps.bytes += event.data.byteLength
+      if (window.ackReceived) window.channel.send(new Uint8Array([6]))
     }
   },
-  async send(mode, size, count, low, high) {
+  async packets() {
+    let sent = 0, received = 0
+    ;(await window.pc.getStats()).forEach((s) => { if (s.type === 'transport') { sent += s.packetsSent ?? 0; received += s.packetsReceived ?? 0 } })
+    return { sent, received }
+  },
+  async send(mode, size, count, low, high, rate, windowBytes) {
     const channel = window.channel
     const message = new Uint8Array(size)
     for (let i = 0; i < size; i++) message[i] = (i * 7919) & 0xff
@@ -99,8 +138,34 @@ window.bench = {
       for (let i = 0; i < count; i++) channel.send(message)
       return started
     }
-    channel.bufferedAmountLowThreshold = low
     let sent = 0
+    if (mode === 'acked') {
+      let acked = 0
+      await new Promise((resolve) => {
+        const pump = () => {
+          while (sent < count && (sent - acked + 1) * size <= Math.max(windowBytes, size)) { channel.send(message); sent++ }
+          if (acked === count) { channel.onmessage = null; resolve() }
+        }
+        channel.onmessage = () => { acked++; pump() }
+        pump()
+      })
+      return started
+    }
+    if (mode === 'rate') {
+      const perMs = rate * 1000
+      await new Promise((resolve) => {
+        const tick = () => {
+          const allowed = Math.min(count, 1 + Math.floor(((performance.timeOrigin + performance.now() - started) * perMs) / size))
+          while (sent < allowed) { channel.send(message); sent++ }
+          if (sent === count) resolve()
+          else setTimeout(tick, 1)
+        }
+        tick()
+      })
+      return started
+    }
+    channel.bufferedAmountLowThreshold = mode === 'drained' ? 0 : low
+    if (mode === 'drained') high = 1
     await new Promise((resolve) => {
       const pump = () => {
         while (sent < count && channel.bufferedAmount < high) { channel.send(message); sent++ }
@@ -140,33 +205,94 @@ async function connect(sender: Page, receiver: Page, sideChannels: boolean): Pro
   )
 }
 
-async function trial(sender: Page, receiver: Page, mode: SendMode, messageBytes: number, totalBytes: number): Promise<ThroughputTrial> {
+/** Packets each page's transport sent and received so far. */
+async function packets(page: Page): Promise<{ sent: number; received: number }> {
+  return page.evaluate(() => (window as unknown as { bench: { packets(): Promise<{ sent: number; received: number }> } }).bench.packets())
+}
+
+/** The machine's UDP datagrams (IPv4 and IPv6) dropped for a full receive buffer so far (Linux; 0 elsewhere). */
+async function rcvbufErrors(): Promise<number> {
+  const snmp = await readFile('/proc/net/snmp', 'utf8').catch(() => '')
+  const [names, values] = snmp.split('\n').filter((line) => line.startsWith('Udp:'))
+  const v4 = names === undefined || values === undefined ? 0 : Number(values.split(/\s+/)[names.split(/\s+/).indexOf('RcvbufErrors')] ?? 0)
+  const snmp6 = await readFile('/proc/net/snmp6', 'utf8').catch(() => '')
+  const v6 = Number(/^Udp6RcvbufErrors\s+(\d+)/m.exec(snmp6)?.[1] ?? 0)
+  return v4 + v6
+}
+
+/** How long the last packets of a trial (acknowledgements) may still be under way before they are counted, in ms. */
+const SETTLE_MS = 300
+
+async function trial(
+  sender: Page,
+  receiver: Page,
+  mode: SendMode,
+  messageBytes: number,
+  totalBytes: number,
+  link: Link,
+  pace: Pace,
+): Promise<ThroughputTrial> {
   const messages = Math.ceil(totalBytes / messageBytes)
-  await receiver.evaluate((n) => (window as unknown as { bench: { receive(n: number): void } }).bench.receive(n), messages)
+  await receiver.evaluate(
+    ([n, ack]) => (window as unknown as { bench: { receive(n: number, ack: boolean): void } }).bench.receive(n, ack),
+    [messages, mode === 'acked'] as const,
+  )
+  const [senderBefore, receiverBefore, dropsBefore] = await Promise.all([packets(sender), packets(receiver), rcvbufErrors()])
   const started = await sender.evaluate(
-    ([mode, size, count, low, high]) =>
-      (window as unknown as { bench: { send(...args: unknown[]): Promise<number> } }).bench.send(mode, size, count, low, high),
-    [mode, messageBytes, messages, PACED_LOW_WATER_BYTES, PACED_HIGH_WATER_BYTES] as const,
+    ([mode, size, count, low, high, rate, windowBytes]) =>
+      (window as unknown as { bench: { send(...args: unknown[]): Promise<number> } }).bench.send(
+        mode,
+        size,
+        count,
+        low,
+        high,
+        rate,
+        windowBytes,
+      ),
+    [mode, messageBytes, messages, PACED_LOW_WATER_BYTES, PACED_HIGH_WATER_BYTES, pace.rateMBps, pace.windowBytes] as const,
   )
   await receiver.waitForFunction((n) => (window as unknown as { received: { count: number } }).received.count >= n, messages, {
     timeout: TRIAL_TIMEOUT_MS,
     polling: 10,
   })
-  const stamps = await receiver.evaluate(() => (window as unknown as { received: { first: number; last: number; bytes: number } }).received)
+  const stamps = await receiver.evaluate(
+    () => (window as unknown as { received: { first: number; last: number; bytes: number; at: number[] } }).received,
+  )
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
+  const [senderAfter, receiverAfter, dropsAfter] = await Promise.all([packets(sender), packets(receiver), rcvbufErrors()])
   const totalMs = stamps.last - started
+  let longestGapMs = stamps.first - started
+  for (let i = 1; i < stamps.at.length; i++) longestGapMs = Math.max(longestGapMs, stamps.at[i] - stamps.at[i - 1])
   return {
     mode,
+    link,
     messageBytes,
     messages,
     totalMs,
     spreadMs: stamps.last - stamps.first,
     megabytesPerSecond: stamps.bytes / 1e6 / (totalMs / 1000),
+    longestGapMs,
+    lostPackets: senderAfter.sent - senderBefore.sent - (receiverAfter.received - receiverBefore.received),
+    lostBackPackets: receiverAfter.sent - receiverBefore.sent - (senderAfter.received - senderBefore.received),
+    rcvbufErrors: dropsAfter - dropsBefore,
   }
 }
 
 /** Opens two Chromium processes, connects a page of each, and times `trials` transfers per mode and message size. */
 export async function runChannelThroughputBench(
-  options: { totalBytes?: number; trials?: number; sizes?: number[]; sideChannels?: boolean; fresh?: boolean } = {},
+  options: {
+    totalBytes?: number
+    trials?: number
+    sizes?: number[]
+    sideChannels?: boolean
+    fresh?: boolean
+    compare?: boolean
+    modes?: SendMode[]
+    /** MB/s of the `rate` sender. */
+    rateMBps?: number
+    /** Bytes the `acked` sender may have unacknowledged. */
+    windowBytes?: number
+  } = {},
 ): Promise<ThroughputTrial[]> {
   const dir = await mkdtemp(join(tmpdir(), 'parley-channel-throughput-'))
   const browsers: Browser[] = []
@@ -182,16 +308,23 @@ export async function runChannelThroughputBench(
       return [sender, receiver]
     }
     const results: ThroughputTrial[] = []
+    const totalBytes = options.totalBytes ?? DEFAULT_TOTAL_BYTES
+    const rate: Pace = { rateMBps: options.rateMBps ?? DEFAULT_RATE_MBPS, windowBytes: options.windowBytes ?? DEFAULT_WINDOW_BYTES }
     let warm: [Page, Page] | null = null
+    const links: Link[] = options.compare === true ? ['fresh', 'warm'] : options.fresh === true ? ['fresh'] : ['warm']
     for (let i = 0; i < (options.trials ?? 3); i++)
       for (const size of options.sizes ?? DEFAULT_MESSAGE_SIZES)
-        for (const mode of ['burst', 'paced'] as const) {
-          // Fresh: a new connection per transfer, as a late joiner's history is the first thing its link carries.
-          if (options.fresh !== true && warm === null) warm = await pair()
-          const [sender, receiver] = warm ?? (await pair())
-          results.push(await trial(sender, receiver, mode, size, options.totalBytes ?? DEFAULT_TOTAL_BYTES))
-          if (options.fresh === true) await Promise.all([sender.close(), receiver.close()])
-        }
+        for (const mode of options.modes ?? (['burst', 'paced'] as const))
+          for (const link of links) {
+            // Fresh: a new connection per transfer, as a late joiner's history is the first thing its link carries.
+            if (link === 'warm' && warm === null) {
+              warm = await pair()
+              await trial(warm[0], warm[1], mode, size, totalBytes, link, rate) // its first transfer is a fresh one: not counted
+            }
+            const [sender, receiver] = link === 'warm' && warm !== null ? warm : await pair()
+            results.push(await trial(sender, receiver, mode, size, totalBytes, link, rate))
+            if (link === 'fresh') await Promise.all([sender.close(), receiver.close()])
+          }
     return results
   } finally {
     await Promise.allSettled(browsers.map((browser) => browser.close()))
@@ -204,18 +337,18 @@ export async function runChannelThroughputBench(
 export function throughputTable(trials: readonly ThroughputTrial[]): string {
   const groups = new Map<string, ThroughputTrial[]>()
   for (const t of trials) {
-    const key = `${t.mode} ${t.messageBytes}`
+    const key = `${t.link} ${t.mode} ${t.messageBytes}`
     groups.set(key, [...(groups.get(key) ?? []), t])
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
   const rows = [...groups.values()].map((group) => {
-    const { mode, messageBytes, messages } = group[0]
-    const totals = group.map((t) => Math.round(t.totalMs))
-    return `| ${mode} | ${messageBytes} B × ${messages} | ${totals.join(' / ')} ms | ${Math.round(median(group.map((t) => t.spreadMs)))} ms | ${median(group.map((t) => t.megabytesPerSecond)).toFixed(1)} MB/s |`
+    const { link, mode, messageBytes, messages } = group[0]
+    const each = (pick: (t: ThroughputTrial) => number) => group.map((t) => Math.round(pick(t))).join(' / ')
+    return `| ${link} | ${mode} | ${messageBytes} B × ${messages} | ${each((t) => t.totalMs)} ms | ${Math.round(median(group.map((t) => t.spreadMs)))} ms | ${median(group.map((t) => t.megabytesPerSecond)).toFixed(1)} MB/s | ${each((t) => t.longestGapMs)} ms | ${each((t) => t.lostPackets)} (${each((t) => t.lostBackPackets)}) | ${each((t) => t.rcvbufErrors)} |`
   })
   return [
-    '| sender | messages | first send → last received (each trial) | first → last received (median) | throughput (median) |',
-    '|---|---|---|---|---|',
+    '| link | sender | messages | first send → last received (each trial) | first → last received (median) | throughput (median) | longest gap (each) | packets lost, there (back) | machine UDP receive-buffer drops |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n')
 }
@@ -232,6 +365,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     sizes,
     sideChannels: process.argv.includes('--side-channels'),
     fresh: process.argv.includes('--fresh'),
+    compare: process.argv.includes('--compare'),
+    modes: flag('--modes')?.split(',') as SendMode[] | undefined,
+    rateMBps: flag('--rate') === undefined ? undefined : Number(flag('--rate')),
+    windowBytes: flag('--window') === undefined ? undefined : Number(flag('--window')),
   })
   console.log(throughputTable(trials))
 }
