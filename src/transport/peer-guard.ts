@@ -34,6 +34,19 @@ export const SYNC_BURST = 1000
  */
 export const BANNED_WRITER_SYNC_BURST = 20
 /**
+ * Records (Yjs items: a message, an annotation, a key, each one clock of its writer) new to this
+ * document that one link may bring in a burst, and per second sustained, outside the answers to
+ * the sync requests this side sends. A sync message may hold any number of records: a stock peer
+ * that writes its flood 200 to a transaction stays far within SYNC_PER_SECOND, and messages signed
+ * with its own key, claiming times a person's pace apart in the past, pass every author budget
+ * (20,000 were shown). Honest links bring what people write, a few a second in a busy room; a
+ * Parley peer relays at most half of this (relay.ts), the rest is left to the digests, whose
+ * repairs answer a request. Records the document already holds are not counted (a relayed copy).
+ */
+export const RECORDS_BURST = 500
+export const RECORDS_PER_SECOND = 50
+
+/**
  * Bytes of Yjs updates one link may deliver in a burst outside the answer to our first sync
  * request, and per second sustained (the largest such message is the burst). Honest updates are
  * batches of chat: a record is at most ~12 KB (4,000 characters), an author's shown budget 64 KB
@@ -175,6 +188,20 @@ export function noRefusals(): Record<Refusal, number> {
 /** Whether a Yjs update brings new changes by a writer banned for flooding (banned-peers.ts `bringsNewWriting`). */
 export type BannedWriting = (update: Uint8Array) => boolean
 
+/**
+ * How a link's records are budgeted (RECORDS_BURST, RECORDS_PER_SECOND): `count` says how many
+ * records a Yjs update brings that the document lacks (banned-peers.ts `newRecordsIn`); `burst`
+ * is what the link may bring at once when it opens (a room that banned a flooder gives later
+ * links what is left of one burst shared by all, so that one who comes back as somebody new gets
+ * no fresh one); with `answers`, the answers to this side's requests count too (the history a
+ * link brings as it opens: a flooder that comes back would put its flood there).
+ */
+export interface RecordBudget {
+  count: (update: Uint8Array) => number
+  burst?: number
+  answers?: boolean
+}
+
 /** One link's guard: a structural check, token buckets for awareness and sync messages and for their bytes, and the room's awareness screen. */
 export class PeerGuard {
   /** Messages refused so far, by reason (shared by the guards of a room when it passes its own). */
@@ -206,6 +233,12 @@ export class PeerGuard {
   #bannedWriting: BannedWriting | undefined
   /** The last few Yjs updates the link delivered, oldest first. */
   #recentUpdates: Uint8Array[] = []
+  readonly #records: RecordBudget | undefined
+  /** Records the link may still bring now (refilled at RECORDS_PER_SECOND up to RECORDS_BURST). */
+  #recordTokens: number
+  #recordsRefilledAt: number
+  /** Sync steps 2 due in answer to this side's requests (every one: the first, and repairs). */
+  #repliesDue = 0
 
   /** `link` stands for the link in what the screen is told (by default one that applies with no origin). */
   constructor(
@@ -214,8 +247,12 @@ export class PeerGuard {
     screen?: AwarenessScreen,
     bannedWriting?: BannedWriting,
     link: AwarenessLink = { replay: (apply) => apply(null) },
+    records?: RecordBudget,
   ) {
     this.#link = link
+    this.#records = records
+    this.#recordTokens = Math.min(RECORDS_BURST, records?.burst ?? RECORDS_BURST)
+    this.#recordsRefilledAt = now
     this.#refilledAt = now
     this.#syncRefilledAt = now
     this.#requestsRefilledAt = now
@@ -280,9 +317,11 @@ export class PeerGuard {
    * large for the byte budget drops the link, and the next link's first request brings it.
    */
   sent(bytes: Uint8Array): void {
-    if (this.#asked) return
+    if (bytes[0] !== MESSAGE_SYNC || bytes[1] !== SYNC_STEP_1) return
     const inspected = inspect(bytes)
     if (inspected?.kind !== 'sync-request') return
+    this.#repliesDue += inspected.fresh === true ? ANSWERS_TO_FRESH_REQUEST : 1
+    if (this.#asked) return
     this.#asked = true
     this.#answersDue = inspected.fresh === true ? ANSWERS_TO_FRESH_REQUEST : 1
   }
@@ -312,6 +351,7 @@ export class PeerGuard {
     if (inspected.kind === 'sync') {
       const update = inspected.update ?? new Uint8Array(0)
       const answer = inspected.step2 === true && this.#answersDue > 0
+      const reply = inspected.step2 === true && this.#repliesDue > 0
       if (!answer) {
         this.#byteTokens = Math.min(SYNC_BYTES_BURST, this.#byteTokens + ((now - this.#bytesRefilledAt) * SYNC_BYTES_PER_SECOND) / 1000)
         this.#bytesRefilledAt = now
@@ -330,7 +370,19 @@ export class PeerGuard {
         this.#flooding = true
         return this.#refuse('flooding')
       }
+      // Records are counted last: a message refused above brings none (and is not counted as a flood's).
+      if (this.#records !== undefined && (!reply || this.#records.answers === true)) {
+        this.#recordTokens = Math.min(RECORDS_BURST, this.#recordTokens + ((now - this.#recordsRefilledAt) * RECORDS_PER_SECOND) / 1000)
+        this.#recordsRefilledAt = now
+        const records = this.#records.count(update)
+        if (records > this.#recordTokens) {
+          this.#flooding = true
+          return this.#refuse('flooding')
+        }
+        this.#recordTokens -= records
+      }
       this.#syncTokens -= 1
+      if (reply) this.#repliesDue -= 1
       if (answer) this.#answersDue -= 1
       else this.#byteTokens -= update.byteLength
       return null
@@ -380,6 +432,8 @@ export interface LinkGuardHooks {
   onOversized?: () => void
   /** Tells updates with new changes by writers banned for flooding; such a link loses its burst. */
   bannedWriting?: BannedWriting
+  /** Counts the records the link brings (see RecordBudget); past RECORDS_BURST and RECORDS_PER_SECOND the link is flooding. */
+  records?: RecordBudget
   /** What the screen is told the link is (see AwarenessLink). */
   link?: AwarenessLink
 }
@@ -398,7 +452,7 @@ export interface LinkFilter {
  * counted in `refused` (one record for all links of a room), text as malformed.
  */
 export function guardLink(now: () => number = Date.now, refused?: Record<Refusal, number>, hooks: LinkGuardHooks = {}): LinkFilter {
-  const guard = new PeerGuard(now(), refused, hooks.screen, hooks.bannedWriting, hooks.link)
+  const guard = new PeerGuard(now(), refused, hooks.screen, hooks.bannedWriting, hooks.link, hooks.records)
   /** Runs `decide` on the guard, then the hooks of what it made of the link. */
   const watched = (decide: () => Refusal | null): boolean => {
     const wasFlooding = guard.flooding

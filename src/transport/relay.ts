@@ -7,7 +7,7 @@ import * as Y from 'yjs'
 import { changedDocument } from './doc-changes.js'
 import type { RtcImplementation } from './liveness.js'
 import { LOCAL_SOURCE, droppedNeighbours, relayTargets, repairWaitMs, stateVectorDigest, type ChangeSource } from './relay-policy.js'
-import { SYNC_BYTES_BURST } from './peer-guard.js'
+import { RECORDS_BURST, RECORDS_PER_SECOND, SYNC_BYTES_BURST } from './peer-guard.js'
 import { RELAY_CHANNEL_ID, RELAY_CHANNEL_LABEL, encodeRelayFrame, parseRelayFrame, type RelayFrame } from './relay-protocol.js'
 
 /** Quiet time after this peer's links changed before it advertises them, in ms (links come and go in bursts). */
@@ -18,6 +18,13 @@ export const DIGEST_SETTLE_MS = 1000
 export const DIGEST_INTERVAL_MS = 30_000
 /** Time for a link's answer to a repair request before another link is asked, in ms. */
 export const REPAIR_ANSWER_WAIT_MS = 2000
+/**
+ * Records of other peers' changes this peer relays in a burst, and per second: half of what a
+ * link may bring (peer-guard.ts RECORDS_BURST), so that relaying what one link's guard let
+ * through, plus what people write, never makes this peer's links flood; the rest is left to the digests.
+ */
+export const RELAYED_RECORDS_BURST = RECORDS_BURST / 2
+export const RELAYED_RECORDS_PER_SECOND = RECORDS_PER_SECOND / 2
 /** y-webrtc's message type of sync messages (lib0 varUint). */
 const MESSAGE_SYNC = 0
 
@@ -29,7 +36,10 @@ export interface RelayStats {
   pruned: number
   /** Sync requests (step 1) sent because a link's digest differed from ours. */
   repairRequests: number
-  /** Batches of changes over a link's byte budget (a history that resolved pending changes), left to the digests instead of sent. */
+  /**
+   * Batches of changes over a link's byte budget (a history that resolved pending changes), or of
+   * other peers' changes past the records this peer relays (RELAYED_RECORDS_BURST), left to the digests instead of sent.
+   */
   leftToRepair: number
 }
 
@@ -68,6 +78,9 @@ export class Relay {
   #changedSinceRound = false
   #digest: string | null = null
   #detach: () => void = () => {}
+  /** Records of other peers' changes this peer may still relay now, and when they were refilled. */
+  #relayedRecords = RELAYED_RECORDS_BURST
+  #relayedRecordsAt = Number.NaN
 
   /** `now` reads the clock, in ms (for tests). */
   constructor(now: () => number = Date.now) {
@@ -124,7 +137,8 @@ export class Relay {
       // (a history, when it resolved changes that waited for it) they mostly have, and the digest
       // round this change schedules makes each link ask for what it lacks. Same-browser tabs still get it.
       const send = (): void => broadcastDoc(update, origin)
-      if (update.byteLength <= SYNC_BYTES_BURST) this.#broadcast(room, sources, send)
+      const local = sources.includes(LOCAL_SOURCE)
+      if (update.byteLength <= SYNC_BYTES_BURST && (local || this.#relayRecords(update))) this.#broadcast(room, sources, send)
       else {
         this.stats.leftToRepair++
         this.#broadcastTo(room, new Set(), send)
@@ -196,6 +210,18 @@ export class Relay {
   }
 
   /** The sources of the changes since the last batch, forgotten here (the batch carries them all). */
+  /** Spends the records of a batch of other peers' changes; false (nothing spent) when they are past what this peer relays now. */
+  #relayRecords(update: Uint8Array): boolean {
+    const now = this.#now()
+    const elapsed = Number.isNaN(this.#relayedRecordsAt) ? 0 : now - this.#relayedRecordsAt
+    this.#relayedRecords = Math.min(RELAYED_RECORDS_BURST, this.#relayedRecords + (elapsed * RELAYED_RECORDS_PER_SECOND) / 1000)
+    this.#relayedRecordsAt = now
+    const records = recordsIn(update)
+    if (records > this.#relayedRecords) return false
+    this.#relayedRecords -= records
+    return true
+  }
+
   #takeSources(): ChangeSource[] {
     const sources: ChangeSource[] = this.#localChanges ? [LOCAL_SOURCE] : []
     for (const [peerId, neighbours] of this.#linkChanges) sources.push({ from: 'link', peerId, neighbours })
@@ -388,4 +414,16 @@ export class Relay {
       // the channel closed between the check and the send; its onclose does the rest
     }
   }
+}
+
+/** How many records (clocks of their writers) a Yjs update holds; a malformed one holds none. */
+function recordsIn(update: Uint8Array): number {
+  let records = 0
+  try {
+    const { from, to } = Y.parseUpdateMeta(update)
+    for (const [client, clock] of to) records += clock - (from.get(client) ?? 0)
+  } catch {
+    // not a Yjs update
+  }
+  return records
 }

@@ -4,7 +4,7 @@ import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
-import { bringsNewWriting, writersOf } from '../../src/transport/banned-peers.js'
+import { SHARED_BURST_REFILL_MS, SharedBurst, bringsNewWriting, newRecordsIn, writersOf } from '../../src/transport/banned-peers.js'
 import { syncMessage } from '../support/sync-message.js'
 import { awarenessMessage as awarenessOf, junkAwarenessUpdate, signedTabsUpdate } from '../support/signed-awareness.js'
 import {
@@ -15,6 +15,7 @@ import {
   MAX_AWARENESS_MESSAGE_BYTES,
   BANNED_WRITER_SYNC_BURST,
   PeerGuard,
+  RECORDS_BURST,
   SYNC_BURST,
   SYNC_BYTES_BURST,
   SYNC_BYTES_PER_SECOND,
@@ -384,6 +385,120 @@ describe('writers banned for flooding', () => {
     const other = guardLink(() => clock, undefined, { bannedWriting: (update) => bringsNewWriting(update, ours, banned) })
     const honest = new Y.Doc()
     for (let i = 0; i < SYNC_BURST; i++) expect(other(bytes(write(honest, i)))).toBe(true)
+  })
+})
+
+describe('the records a link brings', () => {
+  const bytes = (view: Uint8Array): ArrayBuffer => view.slice().buffer
+  /** A sync message (of `syncType`: 1 step 2, 2 update) with `count` new messages by `writer`, written in one transaction. */
+  const batch = (writer: Y.Doc, count: number, syncType = 2): Uint8Array => {
+    const before = Y.encodeStateVector(writer)
+    writer.getArray('messages').push(Array.from({ length: count }, (_, n) => ({ text: `flood ${n}` })))
+    return syncMessage(syncType, Y.encodeStateAsUpdate(writer, before))
+  }
+  /** A guard for a link into `ours` that counts the records it brings, as the transport's does. */
+  const linkInto = (ours: Y.Doc, clock: () => number, more: { burst?: number; answers?: boolean } = {}) => {
+    let floods = 0
+    const admit = guardLink(clock, undefined, {
+      onFlooding: () => floods++,
+      records: { count: (update) => newRecordsIn(update, ours), ...more },
+    })
+    const deliver = (message: Uint8Array): boolean => {
+      const ok = admit(bytes(message))
+      if (ok) syncProtocol.readSyncMessage(decoding.createDecoder(message.subarray(1)), encoding.createEncoder(), ours, null)
+      return ok
+    }
+    return { admit, deliver, floods: () => floods }
+  }
+
+  it('are budgeted, not only the sync messages they come in: a flood 200 to a transaction is cut off after a burst', () => {
+    // A stock peer writing its flood 200 to a transaction sends a handful of messages, far
+    // within SYNC_BURST; on main every one got through (20,000 own-key messages were shown).
+    const ours = new Y.Doc()
+    const flooder = new Y.Doc()
+    const link = linkInto(ours, () => 0)
+    let delivered = 0
+    for (let n = 0; n < 100 && link.deliver(batch(flooder, 200)); n++) delivered += 200
+    expect(delivered).toBeLessThanOrEqual(RECORDS_BURST)
+    expect(delivered).toBeGreaterThan(RECORDS_BURST - 200)
+    expect(link.floods()).toBe(1)
+    // Flooding for good: nothing more from it, however small.
+    expect(link.deliver(batch(flooder, 1))).toBe(false)
+    expect(ours.getArray('messages').length).toBe(delivered)
+  })
+
+  it('never cut off a link at a pace far above what people write', () => {
+    const ours = new Y.Doc()
+    const people = Array.from({ length: 10 }, () => new Y.Doc())
+    let clock = 0
+    const link = linkInto(ours, () => clock)
+    // Ten people writing two messages a second each (an author's budget) for ten minutes,
+    // relayed over one link, and a burst of thirty from each as the link opens.
+    for (const person of people) expect(link.deliver(batch(person, 30))).toBe(true)
+    for (let second = 0; second < 600; second++) {
+      clock += 1000
+      for (const person of people) expect(link.deliver(batch(person, 2)), `second ${second}`).toBe(true)
+    }
+    expect(link.floods()).toBe(0)
+  })
+
+  it('count only what the document lacks: a relayed copy costs nothing', () => {
+    const ours = new Y.Doc()
+    const writer = new Y.Doc()
+    const first = linkInto(ours, () => 0)
+    const messages: Uint8Array[] = []
+    for (let n = 0; n < 4; n++) messages.push(batch(writer, 100))
+    for (const message of messages) expect(first.deliver(message)).toBe(true)
+    const relay = linkInto(ours, () => 0)
+    for (let n = 0; n < 10; n++) for (const message of messages) expect(relay.deliver(message)).toBe(true)
+    expect(newRecordsIn(Y.encodeStateAsUpdate(writer), ours)).toBe(0)
+    expect(newRecordsIn(new Uint8Array([1, 2, 3]), ours)).toBe(0)
+  })
+
+  it('do not count the answers to this side’s requests, unless the room banned a flooder before the link opened', () => {
+    const history = new Y.Doc()
+    history.getArray('messages').push(Array.from({ length: 5000 }, (_, n) => ({ text: `old ${n}` })))
+    const answer = syncMessage(1, Y.encodeStateAsUpdate(history))
+    const request = (doc: Y.Doc): ArrayBuffer => {
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, 0)
+      syncProtocol.writeSyncStep1(encoder, doc)
+      return bytes(encoding.toUint8Array(encoder))
+    }
+    // A history of 5,000 records answers the request this side sent as the link opened.
+    const joiner = new Y.Doc()
+    const link = linkInto(joiner, () => 0)
+    link.admit.sent(request(joiner))
+    expect(link.deliver(answer)).toBe(true)
+    expect(joiner.getArray('messages').length).toBe(5000)
+    // The same sent unasked is a flood.
+    const unasked = linkInto(new Y.Doc(), () => 0)
+    expect(unasked.deliver(answer)).toBe(false)
+    expect(unasked.floods()).toBe(1)
+    // Once the room banned a flooder, a later link's history counts: a flooder back as somebody
+    // new would bring its flood there.
+    const later = new Y.Doc()
+    const after = linkInto(later, () => 0, { burst: 0, answers: true })
+    after.admit.sent(request(later))
+    expect(after.deliver(answer)).toBe(false)
+    expect(after.floods()).toBe(1)
+  })
+
+  it('of the links opened after a ban share one burst, empty at the ban and whole again in ten minutes', () => {
+    const shared = new SharedBurst(RECORDS_BURST, 0)
+    expect(shared.take(0)).toBe(0)
+    expect(shared.take(SHARED_BURST_REFILL_MS / 2)).toBe(RECORDS_BURST / 2)
+    expect(shared.take(SHARED_BURST_REFILL_MS / 2)).toBe(0)
+    expect(shared.take(10 * SHARED_BURST_REFILL_MS)).toBe(RECORDS_BURST)
+    // A link with no burst keeps the rate: a person writing on it is never cut off.
+    const ours = new Y.Doc()
+    let clock = 0
+    const link = linkInto(ours, () => clock, { burst: 0, answers: true })
+    const person = new Y.Doc()
+    for (let n = 0; n < 100; n++) {
+      clock += 1000
+      expect(link.deliver(batch(person, 1))).toBe(true)
+    }
   })
 })
 
