@@ -19,12 +19,20 @@ export const DIGEST_INTERVAL_MS = 30_000
 /** Time for a link's answer to a repair request before another link is asked, in ms. */
 export const REPAIR_ANSWER_WAIT_MS = 2000
 /**
- * Records of other peers' changes this peer relays in a burst, and per second: half of what a
- * link may bring (peer-guard.ts RECORDS_BURST), so that relaying what one link's guard let
- * through, plus what people write, never makes this peer's links flood; the rest is left to the digests.
+ * Records of document changes this peer sends to its links in a burst, and per second: half of
+ * what a link may bring (peer-guard.ts RECORDS_BURST), so that relaying what one link's guard let
+ * through, plus what people write, never makes this peer's links flood; the rest is left to the
+ * digests, whose repairs are answers to a request (not counted).
  */
 export const RELAYED_RECORDS_BURST = RECORDS_BURST / 2
 export const RELAYED_RECORDS_PER_SECOND = RECORDS_PER_SECOND / 2
+/**
+ * Records of a batch made on this page that is sent even past RELAYED_RECORDS_BURST: a person's
+ * own writing (an author's burst is 30 messages) never waits for the digests behind a relayed
+ * flood. A larger one (a history loaded from storage, or from a sibling tab) spends the budget as
+ * others' changes do.
+ */
+const OWN_BATCH_RECORDS = 30
 /** y-webrtc's message type of sync messages (lib0 varUint). */
 const MESSAGE_SYNC = 0
 
@@ -137,8 +145,7 @@ export class Relay {
       // (a history, when it resolved changes that waited for it) they mostly have, and the digest
       // round this change schedules makes each link ask for what it lacks. Same-browser tabs still get it.
       const send = (): void => broadcastDoc(update, origin)
-      const local = sources.includes(LOCAL_SOURCE)
-      if (update.byteLength <= SYNC_BYTES_BURST && (local || this.#relayRecords(update))) this.#broadcast(room, sources, send)
+      if (update.byteLength <= SYNC_BYTES_BURST && this.#relayRecords(update, sources.includes(LOCAL_SOURCE))) this.#broadcast(room, sources, send)
       else {
         this.stats.leftToRepair++
         this.#broadcastTo(room, new Set(), send)
@@ -210,14 +217,17 @@ export class Relay {
   }
 
   /** The sources of the changes since the last batch, forgotten here (the batch carries them all). */
-  /** Spends the records of a batch of other peers' changes; false (nothing spent) when they are past what this peer relays now. */
-  #relayRecords(update: Uint8Array): boolean {
+  /**
+   * Spends the records of a batch; false (nothing spent) when they are past what this peer relays
+   * now, unless it is a `local` batch of a person's size (it spends them all the same).
+   */
+  #relayRecords(update: Uint8Array, local: boolean): boolean {
     const now = this.#now()
     const elapsed = Number.isNaN(this.#relayedRecordsAt) ? 0 : now - this.#relayedRecordsAt
     this.#relayedRecords = Math.min(RELAYED_RECORDS_BURST, this.#relayedRecords + (elapsed * RELAYED_RECORDS_PER_SECOND) / 1000)
     this.#relayedRecordsAt = now
     const records = recordsIn(update)
-    if (records > this.#relayedRecords) return false
+    if (records > this.#relayedRecords && !(local && records <= OWN_BATCH_RECORDS)) return false
     this.#relayedRecords -= records
     return true
   }
