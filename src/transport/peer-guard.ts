@@ -174,7 +174,8 @@ function awarenessEntries(update: Uint8Array): AwarenessUpdateEntry[] | null {
  * rate, an awareness update the room's screen refused, anything from a link that sent sync
  * messages past SYNC_BURST (it stays refused: the link is flooding), anything from a link
  * whose Yjs updates outside the answer to our request went past SYNC_BYTES_BURST (`oversized`),
- * or anything from a link that sent an awareness message past MAX_AWARENESS_MESSAGE_BYTES or
+ * or whose history brought more records than its budget left (RecordBudget `answers`), or
+ * anything from a link that sent an awareness message past MAX_AWARENESS_MESSAGE_BYTES or
  * awareness past AWARENESS_BYTES_BURST (`oversized-awareness`). The last two stay refused too;
  * the link's owner drops it, and the next link's sync brings what was refused.
  */
@@ -194,7 +195,8 @@ export type BannedWriting = (update: Uint8Array) => boolean
  * is what the link may bring at once when it opens (a room that banned a flooder gives later
  * links what is left of one burst shared by all, so that one who comes back as somebody new gets
  * no fresh one); with `answers`, the answers to this side's requests count too (the history a
- * link brings as it opens: a flooder that comes back would put its flood there).
+ * link brings as it opens: a flooder that comes back would put its flood there), and one past the
+ * budget is refused as `oversized` (the link dropped, its peer not banned: it may be a newcomer's).
  */
 export interface RecordBudget {
   count: (update: Uint8Array) => number
@@ -376,6 +378,9 @@ export class PeerGuard {
         this.#recordsRefilledAt = now
         const records = this.#records.count(update)
         if (records > this.#recordTokens) {
+          // A history past what is left may be a newcomer's (people who wrote apart from this page):
+          // the link is dropped, not its peer banned; it may link again once the burst refilled.
+          if (reply) return this.#refuseOversized('oversized')
           this.#flooding = true
           return this.#refuse('flooding')
         }
