@@ -77,10 +77,19 @@ export function bringsNewWriting(update: Uint8Array, doc: Y.Doc, writers: Readon
  * still counted (it was written); one the update only deletes is not.
  */
 export function newRecordsIn(update: Uint8Array, doc: Y.Doc): number {
-  let records = 0
+  const { known, unknown } = newRecordsByWriter(update, doc)
+  return known + unknown
+}
+
+/** The records of `newRecordsIn`, split by whether `doc` holds any record of their writer already (`known`) or none (`unknown`). */
+export function newRecordsByWriter(update: Uint8Array, doc: Y.Doc): { known: number; unknown: number } {
+  const records = { known: 0, unknown: 0 }
   try {
     const { from, to } = Y.parseUpdateMeta(update)
-    for (const [client, clock] of to) records += Math.max(0, clock - Math.max(from.get(client) ?? 0, Y.getState(doc.store, client)))
+    for (const [client, clock] of to) {
+      const held = Y.getState(doc.store, client)
+      records[held > 0 ? 'known' : 'unknown'] += Math.max(0, clock - Math.max(from.get(client) ?? 0, held))
+    }
   } catch {
     // not a Yjs update: y-webrtc will refuse it, and it writes nothing
   }

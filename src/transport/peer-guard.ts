@@ -194,14 +194,18 @@ export type BannedWriting = (update: Uint8Array) => boolean
  * records a Yjs update brings that the document lacks (banned-peers.ts `newRecordsIn`); `burst`
  * is what the link may bring at once when it opens (a room that banned a flooder gives later
  * links what is left of one burst shared by all, so that one who comes back as somebody new gets
- * no fresh one); with `answers`, the answers to this side's requests count too (the history a
- * link brings as it opens: a flooder that comes back would put its flood there), and one past the
- * budget is refused as `oversized` (the link dropped, its peer not banned: it may be a newcomer's).
+ * no fresh one). With `answers`, the answers to this side's requests count too (the history a
+ * link brings as it opens: a flooder that comes back would put its flood there), split by writer
+ * (banned-peers.ts `newRecordsByWriter`): records of writers the document holds nothing of count
+ * against the link's budget, the others (a peer relaying records of people known here, or of
+ * the flood this page cut off, that it got and this page did not) against RECORDS_BURST of the
+ * link's own. An answer past either is refused as `oversized` (the link dropped, its peer not
+ * banned: it may be a newcomer's).
  */
 export interface RecordBudget {
   count: (update: Uint8Array) => number
   burst?: number
-  answers?: boolean
+  answers?: (update: Uint8Array) => { known: number; unknown: number }
 }
 
 /** One link's guard: a structural check, token buckets for awareness and sync messages and for their bytes, and the room's awareness screen. */
@@ -241,6 +245,14 @@ export class PeerGuard {
   #recordsRefilledAt: number
   /** Sync steps 2 due in answer to this side's requests (every one: the first, and repairs). */
   #repliesDue = 0
+  /**
+   * Whether this side's first request on the link was fresh (its document empty): a Parley peer
+   * answers it in as many parts as the history needs (answer-parts.ts), every one a step 2 that
+   * brings only records, all of them new here. Their records are not counted; bytes still are.
+   */
+  #askedFresh = false
+  /** Records of writers the document knows that answers may still bring (RecordBudget `answers`). */
+  #knownInAnswers = RECORDS_BURST
 
   /** `link` stands for the link in what the screen is told (by default one that applies with no origin). */
   constructor(
@@ -325,6 +337,7 @@ export class PeerGuard {
     this.#repliesDue += inspected.fresh === true ? ANSWERS_TO_FRESH_REQUEST : 1
     if (this.#asked) return
     this.#asked = true
+    this.#askedFresh = inspected.fresh === true
     this.#answersDue = inspected.fresh === true ? ANSWERS_TO_FRESH_REQUEST : 1
   }
 
@@ -353,7 +366,7 @@ export class PeerGuard {
     if (inspected.kind === 'sync') {
       const update = inspected.update ?? new Uint8Array(0)
       const answer = inspected.step2 === true && this.#answersDue > 0
-      const reply = inspected.step2 === true && this.#repliesDue > 0
+      const reply = inspected.step2 === true && (this.#repliesDue > 0 || this.#askedFresh)
       if (!answer) {
         this.#byteTokens = Math.min(SYNC_BYTES_BURST, this.#byteTokens + ((now - this.#bytesRefilledAt) * SYNC_BYTES_PER_SECOND) / 1000)
         this.#bytesRefilledAt = now
@@ -373,27 +386,45 @@ export class PeerGuard {
         return this.#refuse('flooding')
       }
       // Records are counted last: a message refused above brings none (and is not counted as a flood's).
-      if (this.#records !== undefined && (!reply || this.#records.answers === true)) {
-        this.#recordTokens = Math.min(RECORDS_BURST, this.#recordTokens + ((now - this.#recordsRefilledAt) * RECORDS_PER_SECOND) / 1000)
-        this.#recordsRefilledAt = now
-        const records = this.#records.count(update)
-        if (records > this.#recordTokens) {
-          // A history past what is left may be a newcomer's (people who wrote apart from this page):
-          // the link is dropped, not its peer banned; it may link again once the burst refilled.
-          if (reply) return this.#refuseOversized('oversized')
-          this.#flooding = true
-          return this.#refuse('flooding')
-        }
-        this.#recordTokens -= records
+      if (this.#records !== undefined) {
+        const refusal = this.#spendRecords(update, reply, now)
+        if (refusal !== null) return refusal
       }
       this.#syncTokens -= 1
-      if (reply) this.#repliesDue -= 1
+      if (reply && this.#repliesDue > 0) this.#repliesDue -= 1
       if (answer) this.#answersDue -= 1
       else this.#byteTokens -= update.byteLength
       return null
     }
     if (inspected.kind !== 'awareness') return null
     if (this.#screen !== undefined && !this.#screen(inspected.entries ?? [], this.#link)) return this.#refuse('screened')
+    return null
+  }
+
+  /**
+   * Spends the records `update` brings (a `reply` answers one of this side's requests); past the
+   * budget the link is refused for good: flooding, or for an answer `oversized` (see RecordBudget).
+   */
+  #spendRecords(update: Uint8Array, reply: boolean, now: number): Refusal | null {
+    const budget = this.#records
+    if (budget === undefined || (reply && budget.answers === undefined)) return null
+    this.#recordTokens = Math.min(RECORDS_BURST, this.#recordTokens + ((now - this.#recordsRefilledAt) * RECORDS_PER_SECOND) / 1000)
+    this.#recordsRefilledAt = now
+    if (reply && budget.answers !== undefined) {
+      const { known, unknown } = budget.answers(update)
+      // A history past what is left may be a newcomer's (people who wrote apart from this page):
+      // the link is dropped, not its peer banned; it may link again once the burst refilled.
+      if (unknown > this.#recordTokens || known > this.#knownInAnswers) return this.#refuseOversized('oversized')
+      this.#recordTokens -= unknown
+      this.#knownInAnswers -= known
+      return null
+    }
+    const records = budget.count(update)
+    if (records > this.#recordTokens) {
+      this.#flooding = true
+      return this.#refuse('flooding')
+    }
+    this.#recordTokens -= records
     return null
   }
 

@@ -14,7 +14,7 @@ import { keepJoinsPastCap } from './cap-joins.js'
 import { Relay, type RelayStats } from './relay.js'
 import { wrapRtcForFramingAndLiveness } from './rtc.js'
 import { dropBeforeUnloadHook, keepLivenessRemovalsLocal, relayDocumentChangesAfterDraw, type DocumentChanges } from './room-handlers.js'
-import { SharedBurst, banPeerOf, bringsNewWriting, dropLinkOf, newRecordsIn, writersOf } from './banned-peers.js'
+import { SharedBurst, banPeerOf, bringsNewWriting, dropLinkOf, newRecordsByWriter, newRecordsIn, writersOf } from './banned-peers.js'
 import { CrossedChannels } from './crossed-channels.js'
 import { screenSignals } from './signal-screen.js'
 import { joinStateOf, noCapJoins, type CapJoinCounts } from './join-state.js'
@@ -141,7 +141,8 @@ export function openTransport(options: TransportOptions): Transport {
   /** How a new link's records are budgeted: a fresh burst, or once a flooder was banned what is left of the shared one, its history counted. */
   const recordBudget = (): RecordBudget => {
     const count = (update: Uint8Array): number => newRecordsIn(update, options.doc)
-    return sharedBurst === null ? { count } : { count, burst: sharedBurst.take(Date.now()), answers: true }
+    const answers = (update: Uint8Array) => newRecordsByWriter(update, options.doc)
+    return sharedBurst === null ? { count } : { count, burst: sharedBurst.take(Date.now()), answers }
   }
   // A link that floods is dropped, and its peer ignored from then on (set once the room is open).
   let banPeer = (_pc: RTCPeerConnection): void => {}
