@@ -45,6 +45,12 @@ export const BANNED_WRITER_SYNC_BURST = 20
  */
 export const RECORDS_BURST = 500
 export const RECORDS_PER_SECOND = 50
+/**
+ * The least records burst a link gets, whatever RecordBudget `burst` says: an author's burst (30
+ * messages), so that a person's first messages on a link opened after a ban, or a relay of them,
+ * never find it empty.
+ */
+export const LEAST_RECORDS_BURST = 30
 
 /**
  * Bytes of Yjs updates one link may deliver in a burst outside the answer to our first sync
@@ -194,7 +200,7 @@ export type BannedWriting = (update: Uint8Array) => boolean
  * records a Yjs update brings that the document lacks (banned-peers.ts `newRecordsIn`); `burst`
  * is what the link may bring at once when it opens (a room that banned a flooder gives later
  * links what is left of one burst shared by all, so that one who comes back as somebody new gets
- * no fresh one). With `answers`, the answers to this side's requests count too (the history a
+ * no fresh one; LEAST_RECORDS_BURST at least). With `answers`, the answers to this side's requests count too (the history a
  * link brings as it opens: a flooder that comes back would put its flood there), split by writer
  * (banned-peers.ts `newRecordsByWriter`): records of writers the document holds nothing of count
  * against the link's budget, the others (a peer relaying records of people known here, or of
@@ -265,7 +271,7 @@ export class PeerGuard {
   ) {
     this.#link = link
     this.#records = records
-    this.#recordTokens = Math.min(RECORDS_BURST, records?.burst ?? RECORDS_BURST)
+    this.#recordTokens = Math.min(RECORDS_BURST, Math.max(LEAST_RECORDS_BURST, records?.burst ?? RECORDS_BURST))
     this.#recordsRefilledAt = now
     this.#refilledAt = now
     this.#syncRefilledAt = now

@@ -145,7 +145,8 @@ export class Relay {
       // (a history, when it resolved changes that waited for it) they mostly have, and the digest
       // round this change schedules makes each link ask for what it lacks. Same-browser tabs still get it.
       const send = (): void => broadcastDoc(update, origin)
-      if (update.byteLength <= SYNC_BYTES_BURST && this.#relayRecords(update, sources.includes(LOCAL_SOURCE))) this.#broadcast(room, sources, send)
+      if (update.byteLength <= SYNC_BYTES_BURST && this.#relayRecords(update, sources.includes(LOCAL_SOURCE)))
+        this.#broadcast(room, sources, send)
       else {
         this.stats.leftToRepair++
         this.#broadcastTo(room, new Set(), send)

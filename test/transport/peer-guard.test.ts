@@ -4,7 +4,14 @@ import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
-import { SHARED_BURST_REFILL_MS, SharedBurst, bringsNewWriting, newRecordsByWriter, newRecordsIn, writersOf } from '../../src/transport/banned-peers.js'
+import {
+  SHARED_BURST_REFILL_MS,
+  SharedBurst,
+  bringsNewWriting,
+  newRecordsByWriter,
+  newRecordsIn,
+  writersOf,
+} from '../../src/transport/banned-peers.js'
 import { syncMessage } from '../support/sync-message.js'
 import { awarenessMessage as awarenessOf, junkAwarenessUpdate, signedTabsUpdate } from '../support/signed-awareness.js'
 import {
@@ -14,6 +21,7 @@ import {
   AWARENESS_PER_SECOND,
   MAX_AWARENESS_MESSAGE_BYTES,
   BANNED_WRITER_SYNC_BURST,
+  LEAST_RECORDS_BURST,
   PeerGuard,
   RECORDS_BURST,
   SYNC_BURST,
@@ -500,6 +508,11 @@ describe('the records a link brings', () => {
     after.sent(request(later))
     expect(after(bytes(answer))).toBe(false)
     expect(dropped).toBe(1)
+    // A link with no burst left still takes a person's burst: 30 messages at once, not 31.
+    const person = new Y.Doc()
+    const least = linkInto(new Y.Doc(), () => 0, { burst: 0, answers: true })
+    expect(least.deliver(batch(person, LEAST_RECORDS_BURST))).toBe(true)
+    expect(least.deliver(batch(person, 1))).toBe(false)
     // Records of writers this page knows (a peer that got more of a flood than this page did,
     // relaying it) count against an allowance of the link's own: its history still comes in.
     const partly = new Y.Doc()
@@ -509,6 +522,50 @@ describe('the records a link brings', () => {
     relayer.admit.sent(request(partly))
     expect(relayer.deliver(syncMessage(1, Y.encodeStateAsUpdate(history, Y.encodeStateVector(partly))))).toBe(true)
     expect(partly.getArray('messages').length).toBe(5000 + RECORDS_BURST)
+  })
+
+  it('leave peers that took different parts of a flood converging, a person’s message written after it included', () => {
+    // The flooder's batches reach Alice's page and Bob's; Bob's guard cuts it off one batch
+    // earlier than Alice's (the pages' clocks and arrivals differ).
+    const flooder = new Y.Doc()
+    const batches = [batch(flooder, 200), batch(flooder, 200), batch(flooder, 200)]
+    const alice = new Y.Doc()
+    const bob = new Y.Doc()
+    let clock = 0
+    const atAlice = linkInto(alice, () => clock)
+    const atBob = linkInto(bob, () => 0, { burst: 400 })
+    for (const message of batches) {
+      atAlice.deliver(message)
+      clock += 10_000
+    }
+    for (const message of batches) atBob.deliver(message)
+    expect(atAlice.floods()).toBe(0)
+    expect(atBob.floods()).toBe(1)
+    expect([alice.getArray('messages').length, bob.getArray('messages').length]).toEqual([600, 400])
+    // Alice writes after the flood: her message's left neighbour is a record Bob refused.
+    const before = Y.encodeStateVector(alice)
+    alice.getArray('messages').push([{ text: 'still here' }])
+    const hers = syncMessage(2, Y.encodeStateAsUpdate(alice, before))
+    const request = (doc: Y.Doc): ArrayBuffer => {
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, 0)
+      syncProtocol.writeSyncStep1(encoder, doc)
+      return bytes(encoding.toUint8Array(encoder))
+    }
+    // Over a link opened before the ban, and over one opened after it (its history counted).
+    for (const opened of ['before', 'after'] as const) {
+      const copy = new Y.Doc()
+      Y.applyUpdate(copy, Y.encodeStateAsUpdate(bob))
+      const fromAlice = linkInto(copy, () => 0, opened === 'before' ? {} : { burst: 0, answers: true })
+      // Her change alone waits in Yjs for the record it follows: nothing is lost, nothing shown yet.
+      expect(fromAlice.deliver(hers)).toBe(true)
+      expect(copy.getArray('messages').length).toBe(400)
+      // The digests differ (or the link is new): Bob's page asks, and Alice's answers with what it lacks.
+      fromAlice.admit.sent(request(copy))
+      expect(fromAlice.deliver(syncMessage(1, Y.encodeStateAsUpdate(alice, Y.encodeStateVector(copy))))).toBe(true)
+      expect(copy.getArray('messages').toJSON(), opened).toEqual(alice.getArray('messages').toJSON())
+      expect(Y.encodeStateVector(copy)).toEqual(Y.encodeStateVector(alice))
+    }
   })
 
   it('of the links opened after a ban share one burst, empty at the ban and whole again in ten minutes', () => {
