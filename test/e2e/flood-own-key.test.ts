@@ -6,10 +6,10 @@
 // pages end up holding and showing the same.
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import type { MessageRecord } from '../../src/history/index.js'
 import { RECORDS_BURST } from '../../src/transport/peer-guard.js'
-import { FLOODER_NAME, FlooderProcess } from './flood-harness.js'
-import { expectMessages, joinRoom, roomUrl, sendMessage, uniqueRoom, useChatStack } from './harness.js'
+import { FLOODER_NAME } from './flood-harness.js'
+import { heldRecords, roomMessages, roomWithFlooder } from './flood-room.js'
+import { sendMessage, useChatStack } from './harness.js'
 
 const stack = useChatStack(2)
 /** Messages the flooder writes each time, as many as the issue's stock flooder (issue 14). */
@@ -19,22 +19,9 @@ const BATCH = 200
 /** Claimed time between two messages, in ms: the pace an author's budget allows (2 a second). */
 const SPACING_MS = 500
 
-/** The messages the room of `page`'s chat shows (drawn or not). */
-async function roomMessages(page: Page): Promise<MessageRecord[]> {
-  return page.evaluate(() => [...(document.querySelector('parley-chat') as unknown as { messages: MessageRecord[] }).messages])
-}
-
 /** The room's messages of `page` as "Name: text" lines, flood included. */
 async function roomLines(page: Page): Promise<string[]> {
   return (await roomMessages(page)).map((message) => `${message.authorName}: ${message.text}`)
-}
-
-/** Every valid record `page`'s room holds, shown or hidden by the budgets. */
-async function heldRecords(page: Page): Promise<number> {
-  return page.evaluate(() => {
-    const chat = document.querySelector('parley-chat') as unknown as { messages: unknown[]; stats(): { hiddenRecords: number } | null }
-    return chat.messages.length + (chat.stats()?.hiddenRecords ?? Number.NaN)
-  })
 }
 
 /** The same on both pages, once it is (polled). */
@@ -54,24 +41,20 @@ async function settled(alice: Page, bob: Page, read: (page: Page) => Promise<unk
 
 describe('an own-key flood with claimed times spaced as a person writes', () => {
   it('is cut off after a burst, and gets no fresh one as somebody new', { timeout: 300_000 }, async () => {
-    const room = uniqueRoom('own-key-flood')
-    const url = roomUrl(stack.site.url, stack.signaling.url, room)
-    const alice = await joinRoom(stack.browsers[0], url, 'Alice')
-    const bob = await joinRoom(stack.browsers[1], url, 'Bob')
-    const pageErrors: string[] = []
-    for (const page of [alice, bob]) page.on('pageerror', (error) => pageErrors.push(error.message))
-    await sendMessage(alice, 'hello')
-    await expectMessages(bob, ['Alice: hello'])
-    const flooder = await FlooderProcess.start({ room, signalingUrl: stack.signaling.url })
+    const { alice, bob, pageErrors, flooder } = await roomWithFlooder(stack, 'own-key-flood')
     try {
-      await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(2)
-      const flooding = flooder.floodSpaced(FLOOD_COUNT, BATCH, SPACING_MS).catch(() => {})
-      await sendMessage(alice, 'still here')
-      await flooding
-      // Both pages dropped the flooder, and do not take it back.
-      await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(0)
-      await expect.poll(() => roomLines(bob), { timeout: 60_000 }).toContain('Alice: still here')
-      const first = Number(await settled(alice, bob, heldRecords))
+      // Writes a flood while `page` says `text`; resolves to what both pages hold once they hold
+      // the same, having dropped the flooder and got the text.
+      const round = async (page: Page, text: string, other: Page): Promise<number> => {
+        const flooding = flooder.floodSpaced(FLOOD_COUNT, BATCH, SPACING_MS).catch(() => {})
+        await sendMessage(page, text)
+        await flooding
+        // Both pages dropped the flooder, and do not take it back.
+        await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(0)
+        await expect.poll(() => roomLines(other), { timeout: 60_000 }).toContain(`${page === alice ? 'Alice' : 'Bob'}: ${text}`)
+        return Number(await settled(alice, bob, heldRecords))
+      }
+      const first = await round(alice, 'still here', bob)
       // What got through is a burst, not the flood (on main: 12,000 to 20,000 held, all shown).
       expect(first - 2).toBeLessThan(FLOOD_COUNT / 10)
 
@@ -79,12 +62,7 @@ describe('an own-key flood with claimed times spaced as a person writes', () => 
       // left of one burst with every link opened since the ban, so it is cut off at once.
       await flooder.renew()
       await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(2)
-      const again = flooder.floodSpaced(FLOOD_COUNT, BATCH, SPACING_MS).catch(() => {})
-      await sendMessage(bob, 'and me')
-      await again
-      await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(0)
-      await expect.poll(() => roomLines(alice), { timeout: 60_000 }).toContain('Bob: and me')
-      const second = Number(await settled(alice, bob, heldRecords))
+      const second = await round(bob, 'and me', alice)
       expect(second - first - 1).toBeLessThan(RECORDS_BURST)
       console.info(`own-key flood: ${first - 2} records held after the first, ${second - first - 1} more after the second`)
 
