@@ -102,9 +102,10 @@ export const SHARED_BURST_REFILL_MS = 10 * 60_000
 /**
  * The records burst of the links a room opens once it banned a flooder: one burst of `burst`
  * records for all of them, empty at the ban (the flooder just spent one), refilled whole in
- * SHARED_BURST_REFILL_MS, each new link taking what is left (each keeps its own rate). A flooder that comes back as somebody new (a new peer id,
- * document and key: nothing tells it from a newcomer) gets what is left, not a burst of its own;
- * an honest newcomer, who writes as a person does, needs none.
+ * SHARED_BURST_REFILL_MS, each new link taking what is left (each keeps its own rate). A flooder
+ * that comes back as somebody new (a new peer id, document and key: nothing tells it from a
+ * newcomer) gets what is left, not a burst of its own; an honest newcomer, who writes as a person
+ * does, needs none.
  */
 export class SharedBurst {
   readonly #burst: number

@@ -200,13 +200,14 @@ export type BannedWriting = (update: Uint8Array) => boolean
  * records a Yjs update brings that the document lacks (banned-peers.ts `newRecordsIn`); `burst`
  * is what the link may bring at once when it opens (a room that banned a flooder gives later
  * links what is left of one burst shared by all, so that one who comes back as somebody new gets
- * no fresh one; LEAST_RECORDS_BURST at least). With `answers`, the answers to this side's requests count too (the history a
- * link brings as it opens: a flooder that comes back would put its flood there), split by writer
- * (banned-peers.ts `newRecordsByWriter`): records of writers the document holds nothing of count
- * against the link's budget, the others (a peer relaying records of people known here, or of
- * the flood this page cut off, that it got and this page did not) against RECORDS_BURST of the
- * link's own. An answer past either is refused as `oversized` (the link dropped, its peer not
- * banned: it may be a newcomer's).
+ * no fresh one; LEAST_RECORDS_BURST at least). With `answers`, the answers to this side's
+ * requests count too (the history a link brings as it opens: a flooder that comes back would put
+ * its flood there), split by writer (banned-peers.ts `newRecordsByWriter`): records of writers
+ * the document holds nothing of count against the link's budget, the others (a peer relaying
+ * records of people known here, or of the flood this page cut off, that it got and this page did
+ * not) against RECORDS_BURST of the link's own. An answer past either is refused as `oversized`
+ * (the link dropped, its peer not banned: it may be a newcomer's). The answers to a fresh request
+ * are never counted: a page that holds nothing must take a history from someone.
  */
 export interface RecordBudget {
   count: (update: Uint8Array) => number
@@ -413,7 +414,7 @@ export class PeerGuard {
    */
   #spendRecords(update: Uint8Array, reply: boolean, now: number): Refusal | null {
     const budget = this.#records
-    if (budget === undefined || (reply && budget.answers === undefined)) return null
+    if (budget === undefined || (reply && (budget.answers === undefined || this.#askedFresh))) return null
     this.#recordTokens = Math.min(RECORDS_BURST, this.#recordTokens + ((now - this.#recordsRefilledAt) * RECORDS_PER_SECOND) / 1000)
     this.#recordsRefilledAt = now
     if (reply && budget.answers !== undefined) {

@@ -45,8 +45,8 @@ export interface RelayStats {
   /** Sync requests (step 1) sent because a link's digest differed from ours. */
   repairRequests: number
   /**
-   * Batches of changes over a link's byte budget (a history that resolved pending changes), or of
-   * other peers' changes past the records this peer relays (RELAYED_RECORDS_BURST), left to the digests instead of sent.
+   * Batches of changes over a link's byte budget (a history that resolved pending changes), or
+   * past the records this peer sends (RELAYED_RECORDS_BURST), left to the digests instead of sent.
    */
   leftToRepair: number
 }
@@ -86,7 +86,7 @@ export class Relay {
   #changedSinceRound = false
   #digest: string | null = null
   #detach: () => void = () => {}
-  /** Records of other peers' changes this peer may still relay now, and when they were refilled. */
+  /** Records of document changes this peer may still send now (RELAYED_RECORDS_BURST), and when they were refilled. */
   #relayedRecords = RELAYED_RECORDS_BURST
   #relayedRecordsAt = Number.NaN
 
@@ -217,9 +217,8 @@ export class Relay {
     else if (known !== null) this.#linkChanges.set(source.peerId, new Set([...known].filter((id) => source.neighbours?.has(id))))
   }
 
-  /** The sources of the changes since the last batch, forgotten here (the batch carries them all). */
   /**
-   * Spends the records of a batch; false (nothing spent) when they are past what this peer relays
+   * Spends the records of a batch; false (nothing spent) when they are past what this peer sends
    * now, unless it is a `local` batch of a person's size (it spends them all the same).
    */
   #relayRecords(update: Uint8Array, local: boolean): boolean {
@@ -233,6 +232,7 @@ export class Relay {
     return true
   }
 
+  /** The sources of the changes since the last batch, forgotten here (the batch carries them all). */
   #takeSources(): ChangeSource[] {
     const sources: ChangeSource[] = this.#localChanges ? [LOCAL_SOURCE] : []
     for (const [peerId, neighbours] of this.#linkChanges) sources.push({ from: 'link', peerId, neighbours })

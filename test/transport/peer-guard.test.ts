@@ -497,9 +497,16 @@ describe('the records a link brings', () => {
     expect(unasked.floods()).toBe(1)
     // Once the room banned a flooder, a later link's history counts: a flooder back as somebody
     // new would bring its flood there.
+    // Except to a fresh request: a page that holds nothing (one that banned a flooder before it
+    // got any history) must take a history from someone.
+    const empty2 = new Y.Doc()
+    const freshAfter = linkInto(empty2, () => 0, { burst: 0, answers: true })
+    freshAfter.admit.sent(request(empty2))
+    expect(freshAfter.deliver(answer)).toBe(true)
     // It may be a newcomer's (people who wrote apart from this page): the link is dropped, its
     // peer not banned.
     const later = new Y.Doc()
+    later.getArray('messages').push([{ text: 'mine' }])
     let dropped = 0
     const after = guardLink(() => 0, undefined, {
       onOversized: () => dropped++,
