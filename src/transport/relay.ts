@@ -141,14 +141,18 @@ export class Relay {
     const broadcastAwareness: AwarenessHandler = room._awarenessUpdateHandler
     const narrowedDoc: DocHandler = (update, origin) => {
       const sources = this.#takeSources()
-      // Peers' guards drop a link whose update is past their byte budget; what such a batch holds
-      // (a history, when it resolved changes that waited for it) they mostly have, and the digest
-      // round this change schedules makes each link ask for what it lacks. Same-browser tabs still get it.
+      // Peers' guards drop a link whose update is past their byte budget, and cut off one that
+      // brings records past theirs; what such a batch holds (a history, when it resolved changes
+      // that waited for it) they mostly have, and the digest round scheduled below makes each
+      // Parley link ask for what it lacks (a stock peer asks only when it links). Same-browser tabs still get it.
       const send = (): void => broadcastDoc(update, origin)
       if (update.byteLength <= SYNC_BYTES_BURST && this.#relayRecords(update, sources.includes(LOCAL_SOURCE)))
         this.#broadcast(room, sources, send)
       else {
         this.stats.leftToRepair++
+        // Soon, not in DIGEST_INTERVAL_MS: a message written here after it waits, at peers that
+        // lack the batch, for the records it follows.
+        this.#scheduleRound(DIGEST_SETTLE_MS)
         this.#broadcastTo(room, new Set(), send)
       }
     }
