@@ -70,3 +70,60 @@ export function bringsNewWriting(update: Uint8Array, doc: Y.Doc, writers: Readon
   }
   return false
 }
+
+/**
+ * How many records (clocks of their writers: a message, an annotation, a key each) `update`
+ * brings that `doc` does not hold yet; a malformed update brings none. A record deleted since is
+ * still counted (it was written); one the update only deletes is not.
+ */
+export function newRecordsIn(update: Uint8Array, doc: Y.Doc): number {
+  const { known, unknown } = newRecordsByWriter(update, doc)
+  return known + unknown
+}
+
+/** The records of `newRecordsIn`, split by whether `doc` holds any record of their writer already (`known`) or none (`unknown`). */
+export function newRecordsByWriter(update: Uint8Array, doc: Y.Doc): { known: number; unknown: number } {
+  const records = { known: 0, unknown: 0 }
+  try {
+    const { from, to } = Y.parseUpdateMeta(update)
+    for (const [client, clock] of to) {
+      const held = Y.getState(doc.store, client)
+      records[held > 0 ? 'known' : 'unknown'] += Math.max(0, clock - Math.max(from.get(client) ?? 0, held))
+    }
+  } catch {
+    // not a Yjs update: y-webrtc will refuse it, and it writes nothing
+  }
+  return records
+}
+
+/** How long the burst that links share once a room banned a flooder takes to refill whole, in ms. */
+export const SHARED_BURST_REFILL_MS = 10 * 60_000
+
+/**
+ * The records burst of the links a room opens once it banned a flooder: one burst of `burst`
+ * records for all of them, empty at the ban (the flooder just spent one), refilled whole in
+ * SHARED_BURST_REFILL_MS, each new link taking what is left (each keeps its own rate). A flooder
+ * that comes back as somebody new (a new peer id, document and key: nothing tells it from a
+ * newcomer) gets what is left, not a burst of its own; an honest newcomer, who writes as a person
+ * does, needs none.
+ */
+export class SharedBurst {
+  readonly #burst: number
+  #tokens: number
+  #refilledAt: number
+
+  constructor(burst: number, now: number) {
+    this.#burst = burst
+    this.#tokens = 0
+    this.#refilledAt = now
+  }
+
+  /** The burst of a link opened at `now`: what is left of the shared one, all of it taken. */
+  take(now: number): number {
+    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#refilledAt) * this.#burst) / SHARED_BURST_REFILL_MS)
+    this.#refilledAt = now
+    const taken = Math.floor(this.#tokens)
+    this.#tokens -= taken
+    return taken
+  }
+}

@@ -34,6 +34,25 @@ export const SYNC_BURST = 1000
  */
 export const BANNED_WRITER_SYNC_BURST = 20
 /**
+ * Records (Yjs items: a message, an annotation, a key, each one clock of its writer) new to this
+ * document that one link may bring in a burst, and per second sustained, outside the answers to
+ * the sync requests this side sends. A sync message may hold any number of records: a stock peer
+ * that writes its flood 200 to a transaction stays far within SYNC_PER_SECOND, and messages signed
+ * with its own key, claiming times a person's pace apart in the past, pass every author budget
+ * (20,000 were shown). Honest links bring what people write, a few a second in a busy room; a
+ * Parley peer relays at most half of this (relay.ts), the rest is left to the digests, whose
+ * repairs answer a request. Records the document already holds are not counted (a relayed copy).
+ */
+export const RECORDS_BURST = 500
+export const RECORDS_PER_SECOND = 50
+/**
+ * The least records burst a link gets, whatever RecordBudget `burst` says: an author's burst (30
+ * messages), so that a person's first messages on a link opened after a ban, or a relay of them,
+ * never find it empty.
+ */
+export const LEAST_RECORDS_BURST = 30
+
+/**
  * Bytes of Yjs updates one link may deliver in a burst outside the answer to our first sync
  * request, and per second sustained (the largest such message is the burst). Honest updates are
  * batches of chat: a record is at most ~12 KB (4,000 characters), an author's shown budget 64 KB
@@ -161,7 +180,8 @@ function awarenessEntries(update: Uint8Array): AwarenessUpdateEntry[] | null {
  * rate, an awareness update the room's screen refused, anything from a link that sent sync
  * messages past SYNC_BURST (it stays refused: the link is flooding), anything from a link
  * whose Yjs updates outside the answer to our request went past SYNC_BYTES_BURST (`oversized`),
- * or anything from a link that sent an awareness message past MAX_AWARENESS_MESSAGE_BYTES or
+ * or whose history brought more records than its budget left (RecordBudget `answers`), or
+ * anything from a link that sent an awareness message past MAX_AWARENESS_MESSAGE_BYTES or
  * awareness past AWARENESS_BYTES_BURST (`oversized-awareness`). The last two stay refused too;
  * the link's owner drops it, and the next link's sync brings what was refused.
  */
@@ -174,6 +194,26 @@ export function noRefusals(): Record<Refusal, number> {
 
 /** Whether a Yjs update brings new changes by a writer banned for flooding (banned-peers.ts `bringsNewWriting`). */
 export type BannedWriting = (update: Uint8Array) => boolean
+
+/**
+ * How a link's records are budgeted (RECORDS_BURST, RECORDS_PER_SECOND): `count` says how many
+ * records a Yjs update brings that the document lacks (banned-peers.ts `newRecordsIn`); `burst`
+ * is what the link may bring at once when it opens (a room that banned a flooder gives later
+ * links what is left of one burst shared by all, so that one who comes back as somebody new gets
+ * no fresh one; LEAST_RECORDS_BURST at least). With `answers`, the answers to this side's
+ * requests count too (the history a link brings as it opens: a flooder that comes back would put
+ * its flood there), split by writer (banned-peers.ts `newRecordsByWriter`): records of writers
+ * the document holds nothing of count against the link's budget, the others (a peer relaying
+ * records of people known here, or of the flood this page cut off, that it got and this page did
+ * not) against RECORDS_BURST of the link's own. An answer past either is refused as `oversized`
+ * (the link dropped, its peer not banned: it may be a newcomer's). The answers to a fresh request
+ * are never counted: a page that holds nothing must take a history from someone.
+ */
+export interface RecordBudget {
+  count: (update: Uint8Array) => number
+  burst?: number
+  answers?: (update: Uint8Array) => { known: number; unknown: number }
+}
 
 /** One link's guard: a structural check, token buckets for awareness and sync messages and for their bytes, and the room's awareness screen. */
 export class PeerGuard {
@@ -206,6 +246,20 @@ export class PeerGuard {
   #bannedWriting: BannedWriting | undefined
   /** The last few Yjs updates the link delivered, oldest first. */
   #recentUpdates: Uint8Array[] = []
+  readonly #records: RecordBudget | undefined
+  /** Records the link may still bring now (refilled at RECORDS_PER_SECOND up to RECORDS_BURST). */
+  #recordTokens: number
+  #recordsRefilledAt: number
+  /** Sync steps 2 due in answer to this side's requests (every one: the first, and repairs). */
+  #repliesDue = 0
+  /**
+   * Whether this side's first request on the link was fresh (its document empty): a Parley peer
+   * answers it in as many parts as the history needs (answer-parts.ts), every one a step 2 that
+   * brings only records, all of them new here. Their records are not counted; bytes still are.
+   */
+  #askedFresh = false
+  /** Records of writers the document knows that answers may still bring (RecordBudget `answers`). */
+  #knownInAnswers = RECORDS_BURST
 
   /** `link` stands for the link in what the screen is told (by default one that applies with no origin). */
   constructor(
@@ -214,8 +268,12 @@ export class PeerGuard {
     screen?: AwarenessScreen,
     bannedWriting?: BannedWriting,
     link: AwarenessLink = { replay: (apply) => apply(null) },
+    records?: RecordBudget,
   ) {
     this.#link = link
+    this.#records = records
+    this.#recordTokens = Math.min(RECORDS_BURST, Math.max(LEAST_RECORDS_BURST, records?.burst ?? RECORDS_BURST))
+    this.#recordsRefilledAt = now
     this.#refilledAt = now
     this.#syncRefilledAt = now
     this.#requestsRefilledAt = now
@@ -280,10 +338,13 @@ export class PeerGuard {
    * large for the byte budget drops the link, and the next link's first request brings it.
    */
   sent(bytes: Uint8Array): void {
-    if (this.#asked) return
+    if (bytes[0] !== MESSAGE_SYNC || bytes[1] !== SYNC_STEP_1) return
     const inspected = inspect(bytes)
     if (inspected?.kind !== 'sync-request') return
+    this.#repliesDue += inspected.fresh === true ? ANSWERS_TO_FRESH_REQUEST : 1
+    if (this.#asked) return
     this.#asked = true
+    this.#askedFresh = inspected.fresh === true
     this.#answersDue = inspected.fresh === true ? ANSWERS_TO_FRESH_REQUEST : 1
   }
 
@@ -312,6 +373,7 @@ export class PeerGuard {
     if (inspected.kind === 'sync') {
       const update = inspected.update ?? new Uint8Array(0)
       const answer = inspected.step2 === true && this.#answersDue > 0
+      const reply = inspected.step2 === true && (this.#repliesDue > 0 || this.#askedFresh)
       if (!answer) {
         this.#byteTokens = Math.min(SYNC_BYTES_BURST, this.#byteTokens + ((now - this.#bytesRefilledAt) * SYNC_BYTES_PER_SECOND) / 1000)
         this.#bytesRefilledAt = now
@@ -330,13 +392,46 @@ export class PeerGuard {
         this.#flooding = true
         return this.#refuse('flooding')
       }
+      // Records are counted last: a message refused above brings none (and is not counted as a flood's).
+      if (this.#records !== undefined) {
+        const refusal = this.#spendRecords(update, reply, now)
+        if (refusal !== null) return refusal
+      }
       this.#syncTokens -= 1
+      if (reply && this.#repliesDue > 0) this.#repliesDue -= 1
       if (answer) this.#answersDue -= 1
       else this.#byteTokens -= update.byteLength
       return null
     }
     if (inspected.kind !== 'awareness') return null
     if (this.#screen !== undefined && !this.#screen(inspected.entries ?? [], this.#link)) return this.#refuse('screened')
+    return null
+  }
+
+  /**
+   * Spends the records `update` brings (a `reply` answers one of this side's requests); past the
+   * budget the link is refused for good: flooding, or for an answer `oversized` (see RecordBudget).
+   */
+  #spendRecords(update: Uint8Array, reply: boolean, now: number): Refusal | null {
+    const budget = this.#records
+    if (budget === undefined || (reply && (budget.answers === undefined || this.#askedFresh))) return null
+    this.#recordTokens = Math.min(RECORDS_BURST, this.#recordTokens + ((now - this.#recordsRefilledAt) * RECORDS_PER_SECOND) / 1000)
+    this.#recordsRefilledAt = now
+    if (reply && budget.answers !== undefined) {
+      const { known, unknown } = budget.answers(update)
+      // A history past what is left may be a newcomer's (people who wrote apart from this page):
+      // the link is dropped, not its peer banned; it may link again once the burst refilled.
+      if (unknown > this.#recordTokens || known > this.#knownInAnswers) return this.#refuseOversized('oversized')
+      this.#recordTokens -= unknown
+      this.#knownInAnswers -= known
+      return null
+    }
+    const records = budget.count(update)
+    if (records > this.#recordTokens) {
+      this.#flooding = true
+      return this.#refuse('flooding')
+    }
+    this.#recordTokens -= records
     return null
   }
 
@@ -380,6 +475,8 @@ export interface LinkGuardHooks {
   onOversized?: () => void
   /** Tells updates with new changes by writers banned for flooding; such a link loses its burst. */
   bannedWriting?: BannedWriting
+  /** Counts the records the link brings (see RecordBudget); past RECORDS_BURST and RECORDS_PER_SECOND the link is flooding. */
+  records?: RecordBudget
   /** What the screen is told the link is (see AwarenessLink). */
   link?: AwarenessLink
 }
@@ -398,7 +495,7 @@ export interface LinkFilter {
  * counted in `refused` (one record for all links of a room), text as malformed.
  */
 export function guardLink(now: () => number = Date.now, refused?: Record<Refusal, number>, hooks: LinkGuardHooks = {}): LinkFilter {
-  const guard = new PeerGuard(now(), refused, hooks.screen, hooks.bannedWriting, hooks.link)
+  const guard = new PeerGuard(now(), refused, hooks.screen, hooks.bannedWriting, hooks.link, hooks.records)
   /** Runs `decide` on the guard, then the hooks of what it made of the link. */
   const watched = (decide: () => Refusal | null): boolean => {
     const wasFlooding = guard.flooding

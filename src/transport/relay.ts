@@ -7,7 +7,7 @@ import * as Y from 'yjs'
 import { changedDocument } from './doc-changes.js'
 import type { RtcImplementation } from './liveness.js'
 import { LOCAL_SOURCE, droppedNeighbours, relayTargets, repairWaitMs, stateVectorDigest, type ChangeSource } from './relay-policy.js'
-import { SYNC_BYTES_BURST } from './peer-guard.js'
+import { RECORDS_BURST, RECORDS_PER_SECOND, SYNC_BYTES_BURST } from './peer-guard.js'
 import { RELAY_CHANNEL_ID, RELAY_CHANNEL_LABEL, encodeRelayFrame, parseRelayFrame, type RelayFrame } from './relay-protocol.js'
 
 /** Quiet time after this peer's links changed before it advertises them, in ms (links come and go in bursts). */
@@ -18,6 +18,21 @@ export const DIGEST_SETTLE_MS = 1000
 export const DIGEST_INTERVAL_MS = 30_000
 /** Time for a link's answer to a repair request before another link is asked, in ms. */
 export const REPAIR_ANSWER_WAIT_MS = 2000
+/**
+ * Records of document changes this peer sends to its links in a burst, and per second: half of
+ * what a link may bring (peer-guard.ts RECORDS_BURST), so that relaying what one link's guard let
+ * through, plus what people write, never makes this peer's links flood; the rest is left to the
+ * digests, whose repairs are answers to a request (not counted).
+ */
+export const RELAYED_RECORDS_BURST = RECORDS_BURST / 2
+export const RELAYED_RECORDS_PER_SECOND = RECORDS_PER_SECOND / 2
+/**
+ * Records of a batch made on this page that is sent even past RELAYED_RECORDS_BURST: a person's
+ * own writing (an author's burst is 30 messages) never waits for the digests behind a relayed
+ * flood. A larger one (a history loaded from storage, or from a sibling tab) spends the budget as
+ * others' changes do.
+ */
+const OWN_BATCH_RECORDS = 30
 /** y-webrtc's message type of sync messages (lib0 varUint). */
 const MESSAGE_SYNC = 0
 
@@ -29,7 +44,10 @@ export interface RelayStats {
   pruned: number
   /** Sync requests (step 1) sent because a link's digest differed from ours. */
   repairRequests: number
-  /** Batches of changes over a link's byte budget (a history that resolved pending changes), left to the digests instead of sent. */
+  /**
+   * Batches of changes over a link's byte budget (a history that resolved pending changes), or
+   * past the records this peer sends (RELAYED_RECORDS_BURST), left to the digests instead of sent.
+   */
   leftToRepair: number
 }
 
@@ -68,6 +86,9 @@ export class Relay {
   #changedSinceRound = false
   #digest: string | null = null
   #detach: () => void = () => {}
+  /** Records of document changes this peer may still send now (RELAYED_RECORDS_BURST), and when they were refilled. */
+  #relayedRecords = RELAYED_RECORDS_BURST
+  #relayedRecordsAt = Number.NaN
 
   /** `now` reads the clock, in ms (for tests). */
   constructor(now: () => number = Date.now) {
@@ -120,13 +141,18 @@ export class Relay {
     const broadcastAwareness: AwarenessHandler = room._awarenessUpdateHandler
     const narrowedDoc: DocHandler = (update, origin) => {
       const sources = this.#takeSources()
-      // Peers' guards drop a link whose update is past their byte budget; what such a batch holds
-      // (a history, when it resolved changes that waited for it) they mostly have, and the digest
-      // round this change schedules makes each link ask for what it lacks. Same-browser tabs still get it.
+      // Peers' guards drop a link whose update is past their byte budget, and cut off one that
+      // brings records past theirs; what such a batch holds (a history, when it resolved changes
+      // that waited for it) they mostly have, and the digest round scheduled below makes each
+      // Parley link ask for what it lacks (a stock peer asks only when it links). Same-browser tabs still get it.
       const send = (): void => broadcastDoc(update, origin)
-      if (update.byteLength <= SYNC_BYTES_BURST) this.#broadcast(room, sources, send)
+      if (update.byteLength <= SYNC_BYTES_BURST && this.#relayRecords(update, sources.includes(LOCAL_SOURCE)))
+        this.#broadcast(room, sources, send)
       else {
         this.stats.leftToRepair++
+        // Soon, not in DIGEST_INTERVAL_MS: a message written here after it waits, at peers that
+        // lack the batch, for the records it follows.
+        this.#scheduleRound(DIGEST_SETTLE_MS)
         this.#broadcastTo(room, new Set(), send)
       }
     }
@@ -193,6 +219,21 @@ export class Relay {
     const known = this.#linkChanges.get(source.peerId)
     if (known === undefined || source.neighbours === null) this.#linkChanges.set(source.peerId, source.neighbours)
     else if (known !== null) this.#linkChanges.set(source.peerId, new Set([...known].filter((id) => source.neighbours?.has(id))))
+  }
+
+  /**
+   * Spends the records of a batch; false (nothing spent) when they are past what this peer sends
+   * now, unless it is a `local` batch of a person's size (it spends them all the same).
+   */
+  #relayRecords(update: Uint8Array, local: boolean): boolean {
+    const now = this.#now()
+    const elapsed = Number.isNaN(this.#relayedRecordsAt) ? 0 : now - this.#relayedRecordsAt
+    this.#relayedRecords = Math.min(RELAYED_RECORDS_BURST, this.#relayedRecords + (elapsed * RELAYED_RECORDS_PER_SECOND) / 1000)
+    this.#relayedRecordsAt = now
+    const records = recordsIn(update)
+    if (records > this.#relayedRecords && !(local && records <= OWN_BATCH_RECORDS)) return false
+    this.#relayedRecords -= records
+    return true
   }
 
   /** The sources of the changes since the last batch, forgotten here (the batch carries them all). */
@@ -388,4 +429,16 @@ export class Relay {
       // the channel closed between the check and the send; its onclose does the rest
     }
   }
+}
+
+/** How many records (clocks of their writers) a Yjs update holds; a malformed one holds none. */
+function recordsIn(update: Uint8Array): number {
+  let records = 0
+  try {
+    const { from, to } = Y.parseUpdateMeta(update)
+    for (const [client, clock] of to) records += clock - (from.get(client) ?? 0)
+  } catch {
+    // not a Yjs update
+  }
+  return records
 }

@@ -9,12 +9,12 @@ import { noFileTransfers, type FileTransferStats } from './file-stats.js'
 import { Framing } from './framing.js'
 import type { FramingStats } from './framing-channel.js'
 import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation, type SentCounts } from './liveness.js'
-import { guardLink, noRefusals, type AwarenessScreen, type Refusal } from './peer-guard.js'
+import { RECORDS_BURST, guardLink, noRefusals, type AwarenessScreen, type RecordBudget, type Refusal } from './peer-guard.js'
 import { keepJoinsPastCap } from './cap-joins.js'
 import { Relay, type RelayStats } from './relay.js'
 import { wrapRtcForFramingAndLiveness } from './rtc.js'
 import { dropBeforeUnloadHook, keepLivenessRemovalsLocal, relayDocumentChangesAfterDraw, type DocumentChanges } from './room-handlers.js'
-import { banPeerOf, bringsNewWriting, dropLinkOf, writersOf } from './banned-peers.js'
+import { SharedBurst, banPeerOf, bringsNewWriting, dropLinkOf, newRecordsByWriter, newRecordsIn, writersOf } from './banned-peers.js'
 import { CrossedChannels } from './crossed-channels.js'
 import { screenSignals } from './signal-screen.js'
 import { joinStateOf, noCapJoins, type CapJoinCounts } from './join-state.js'
@@ -136,6 +136,14 @@ export function openTransport(options: TransportOptions): Transport {
   let droppedLinks = 0
   /** Who wrote what flooded a link, as Yjs client ids. */
   const bannedWriters = new Set<number>()
+  /** Once a link flooded, the records burst the links opened after share (banned-peers.ts). */
+  let sharedBurst: SharedBurst | null = null
+  /** How a new link's records are budgeted: a fresh burst, or once a flooder was banned what is left of the shared one, its history counted. */
+  const recordBudget = (): RecordBudget => {
+    const count = (update: Uint8Array): number => newRecordsIn(update, options.doc)
+    const answers = (update: Uint8Array) => newRecordsByWriter(update, options.doc)
+    return sharedBurst === null ? { count } : { count, burst: sharedBurst.take(Date.now()), answers }
+  }
   // A link that floods is dropped, and its peer ignored from then on (set once the room is open).
   let banPeer = (_pc: RTCPeerConnection): void => {}
   // A link past its byte budget is dropped; its peer may link again (see peer-guard.ts).
@@ -153,7 +161,9 @@ export function openTransport(options: TransportOptions): Transport {
     admitter: (pc) =>
       guardLink(Date.now, refused, {
         screen: options.screenAwareness,
+        records: recordBudget(),
         onFlooding: (recentUpdates) => {
+          sharedBurst ??= new SharedBurst(RECORDS_BURST, Date.now())
           for (const writer of writersOf(recentUpdates, options.doc.clientID)) bannedWriters.add(writer)
           banPeer(pc)
         },

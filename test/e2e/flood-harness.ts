@@ -43,6 +43,14 @@ export interface Flooder {
    * With `untilDropped`, it stops once no link is left.
    */
   flood(count: number, forge?: string, untilDropped?: boolean): Promise<void>
+  /**
+   * Writes `count` messages signed with the flooder's own key (the current one: see `renew`),
+   * `batch` to a transaction, claiming times `spacingMs` apart that end now (so in the past,
+   * and never faster than an author's budget refills); stops once no link is left.
+   */
+  floodSpaced(count: number, batch: number, spacingMs: number): Promise<void>
+  /** Leaves the room and joins it again as somebody new: a new peer id, a new document (Yjs writer) and a new key. */
+  renew(): Promise<void>
   /** Leaves the room and joins it again with the same document: a new y-webrtc peer id, the same Yjs writer. */
   reconnect(): void
   close(): void
@@ -62,7 +70,7 @@ export interface FlooderOptions {
 
 /** Opens `room` with stock y-webrtc 10.3 in Node, ready to flood it. */
 export async function openFlooder(options: FlooderOptions): Promise<Flooder> {
-  const doc = new Y.Doc()
+  let doc = new Y.Doc()
   const topic = topicFor({ name: options.room, secret: null })
   const connect = () =>
     new WebrtcProvider(topic, doc, {
@@ -72,7 +80,7 @@ export async function openFlooder(options: FlooderOptions): Promise<Flooder> {
   let provider = connect()
   /** Records written so far, over all floods: the next one's id. */
   let written = 0
-  const signer = await signerFor(await generateSigningKeys())
+  let signer = await signerFor(await generateSigningKeys())
   const conns = () => [...(provider.room?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
   const buffered = () =>
     Math.max(
@@ -80,7 +88,9 @@ export async function openFlooder(options: FlooderOptions): Promise<Flooder> {
       ...conns().map((conn) => (conn.peer as unknown as { _channel?: { bufferedAmount?: number } })._channel?.bufferedAmount ?? 0),
     )
   return {
-    doc,
+    get doc() {
+      return doc
+    },
     connectedLinks: () => conns().length,
     async flood(count, forge, untilDropped = false) {
       const startAt = Date.now()
@@ -103,6 +113,34 @@ export async function openFlooder(options: FlooderOptions): Promise<Flooder> {
           while (buffered() > MAX_BUFFERED_BYTES) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS))
         }
       }
+    },
+    async floodSpaced(count, batch, spacingMs) {
+      const endAt = Date.now()
+      for (let start = 0; start < count && conns().length > 0; start += batch) {
+        const records: MessageRecord[] = []
+        for (let index = start; index < Math.min(count, start + batch); index++) {
+          const unsigned = {
+            id: `flood-${written++}`,
+            authorId: signer.userId,
+            authorName: FLOODER_NAME,
+            text: floodText(index),
+            sentAt: endAt - (count - index) * spacingMs,
+            publicKey: signer.publicKey,
+          }
+          records.push({ ...unsigned, signature: await signer.sign(messageBytes(topic, unsigned)) })
+        }
+        messagesOf(doc).push(records)
+        await new Promise((resolve) => setImmediate(resolve))
+        while (buffered() > MAX_BUFFERED_BYTES) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS))
+      }
+    },
+    async renew() {
+      provider.disconnect()
+      provider.destroy()
+      doc.destroy()
+      doc = new Y.Doc()
+      signer = await signerFor(await generateSigningKeys())
+      provider = connect()
     },
     reconnect() {
       provider.disconnect()
@@ -224,6 +262,16 @@ export class FlooderProcess {
   /** Writes `count` signed messages as fast as the links take them (forged ones claiming `forge`, until dropped: see Flooder). */
   async flood(count: number, forge?: string, untilDropped?: boolean): Promise<void> {
     await this.#child.call({ op: 'flood', count, forge, untilDropped })
+  }
+
+  /** Writes own-key messages with spaced claimed times in the past, `batch` a transaction (see Flooder). */
+  async floodSpaced(count: number, batch: number, spacingMs: number): Promise<void> {
+    await this.#child.call({ op: 'spaced', count, batch, spacingMs })
+  }
+
+  /** Leaves and joins again as somebody new: peer id, document and key (see Flooder). */
+  async renew(): Promise<void> {
+    await this.#child.call({ op: 'renew' })
   }
 
   /** Leaves and joins again under a new peer id, with the same document (see Flooder). */

@@ -3,9 +3,9 @@
 // is dropped, and both pages end up showing the same log. Speed goals live in bench/flood.ts.
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import type { MessageRecord } from '../../src/history/index.js'
-import { FLOODER_NAME, FlooderProcess, floodProbe, watchFlood } from './flood-harness.js'
-import { expectMessages, joinRoom, roomUrl, sendMessage, shownMessages, shownNotices, uniqueRoom, useChatStack } from './harness.js'
+import { FLOODER_NAME, floodProbe, watchFlood } from './flood-harness.js'
+import { heldRecords, roomMessages, roomWithFlooder } from './flood-room.js'
+import { sendMessage, shownMessages, shownNotices, useChatStack } from './harness.js'
 
 const stack = useChatStack(2)
 /** Messages the flooder writes: enough to trip every budget, small enough for a test. */
@@ -28,51 +28,9 @@ const MIN_TURNS = 30
 /** What every message Alice and Bob write in the burial test starts with (what the probe watches for). */
 const TURN_PREFIX = 'turn '
 
-/** The messages the room of `page`'s chat shows (drawn or not), as the element hands them out. */
-async function roomMessages(page: Page): Promise<MessageRecord[]> {
-  return page.evaluate(() => [...(document.querySelector('parley-chat') as unknown as { messages: MessageRecord[] }).messages])
-}
-
-/** Every valid record `page`'s room holds, shown or hidden by the budgets. */
-async function heldRecords(page: Page): Promise<number> {
-  return page.evaluate(() => {
-    const chat = document.querySelector('parley-chat') as unknown as { messages: unknown[]; stats(): { hiddenRecords: number } | null }
-    return chat.messages.length + (chat.stats()?.hiddenRecords ?? Number.NaN)
-  })
-}
-
-/**
- * Alice and Bob in a new room, having said hello, and a flooder linked to both and holding the
- * room's one message (its process at niceness `nice`); page errors are collected. The caller
- * closes the flooder and the pages.
- */
-async function roomWithFlooder(
-  label: string,
-  nice = 0,
-): Promise<{ alice: Page; bob: Page; pageErrors: string[]; flooder: FlooderProcess }> {
-  const room = uniqueRoom(label)
-  const url = roomUrl(stack.site.url, stack.signaling.url, room)
-  const alice = await joinRoom(stack.browsers[0], url, 'Alice')
-  const bob = await joinRoom(stack.browsers[1], url, 'Bob')
-  const pageErrors: string[] = []
-  for (const page of [alice, bob]) page.on('pageerror', (error) => pageErrors.push(error.message))
-  await sendMessage(alice, 'hello')
-  await expectMessages(bob, ['Alice: hello'])
-  // In a process of its own: Node's WebRTC may crash it when the pages drop its links.
-  const flooder = await FlooderProcess.start({ room, signalingUrl: stack.signaling.url }, nice)
-  try {
-    await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(2)
-    await expect.poll(() => flooder.messages(), { timeout: 15_000 }).toBe(1)
-  } catch (error) {
-    await flooder.close()
-    throw error
-  }
-  return { alice, bob, pageErrors, flooder }
-}
-
 describe('a flooding peer', () => {
   it('is hidden past its budget and dropped, while the people in the room keep talking', { timeout: 180_000 }, async () => {
-    const { alice, bob, pageErrors, flooder } = await roomWithFlooder('flood')
+    const { alice, bob, pageErrors, flooder } = await roomWithFlooder(stack, 'flood')
     try {
       // The flood ends when all is written, or when the pages' drop takes the process down.
       const flooding = flooder.flood(FLOOD_COUNT).catch(() => {})
@@ -114,7 +72,7 @@ describe('a flooding peer', () => {
   })
 
   it('cannot spend the budget of the person whose id it forges: her messages still show', { timeout: 180_000 }, async () => {
-    const { alice, bob, pageErrors, flooder } = await roomWithFlooder('forged-flood')
+    const { alice, bob, pageErrors, flooder } = await roomWithFlooder(stack, 'forged-flood')
     try {
       // Alice's id, name and key, the flooder's signatures, claimed times running ahead of the clock.
       const flooding = flooder.flood(FLOOD_COUNT, 'Alice').catch(() => {})
@@ -152,7 +110,7 @@ describe('a flooding peer', () => {
   })
 
   it('cannot bury what a person writes during a forged flood: every message is drawn on the other page', { timeout: 300_000 }, async () => {
-    const { alice, bob, pageErrors, flooder } = await roomWithFlooder('forged-burial', FORGER_NICE)
+    const { alice, bob, pageErrors, flooder } = await roomWithFlooder(stack, 'forged-burial', FORGER_NICE)
     try {
       // Each page notes when a line starting with the prefix enters its log (the DOM), and when
       // its room hands such a message to the chat.

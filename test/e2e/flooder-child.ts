@@ -11,6 +11,8 @@ export type FlooderCommand =
   | { op: 'messages' }
   | { op: 'flood'; count: number; forge?: string; untilDropped?: boolean }
   | { op: 'reconnect' }
+  | { op: 'spaced'; count: number; batch: number; spacingMs: number }
+  | { op: 'renew' }
   | { op: 'close' }
 
 const options = JSON.parse(process.env.FLOODER_OPTIONS ?? '{}') as FlooderOptions
@@ -28,7 +30,13 @@ process.on('message', async ({ id, command }: { id: number; command: FlooderComm
   try {
     if (command.op === 'links') send({ id, result: flooder.connectedLinks() })
     else if (command.op === 'messages') send({ id, result: flooder.doc.getArray('messages').length })
-    else if (command.op === 'reconnect') {
+    else if (command.op === 'spaced') {
+      await flooder.floodSpaced(command.count, command.batch, command.spacingMs)
+      send({ id, result: null })
+    } else if (command.op === 'renew') {
+      await flooder.renew()
+      send({ id, result: null })
+    } else if (command.op === 'reconnect') {
       flooder.reconnect()
       send({ id, result: null })
     } else if (command.op === 'flood') {

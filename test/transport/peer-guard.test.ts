@@ -4,7 +4,14 @@ import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
-import { bringsNewWriting, writersOf } from '../../src/transport/banned-peers.js'
+import {
+  SHARED_BURST_REFILL_MS,
+  SharedBurst,
+  bringsNewWriting,
+  newRecordsByWriter,
+  newRecordsIn,
+  writersOf,
+} from '../../src/transport/banned-peers.js'
 import { syncMessage } from '../support/sync-message.js'
 import { awarenessMessage as awarenessOf, junkAwarenessUpdate, signedTabsUpdate } from '../support/signed-awareness.js'
 import {
@@ -14,7 +21,9 @@ import {
   AWARENESS_PER_SECOND,
   MAX_AWARENESS_MESSAGE_BYTES,
   BANNED_WRITER_SYNC_BURST,
+  LEAST_RECORDS_BURST,
   PeerGuard,
+  RECORDS_BURST,
   SYNC_BURST,
   SYNC_BYTES_BURST,
   SYNC_BYTES_PER_SECOND,
@@ -384,6 +393,203 @@ describe('writers banned for flooding', () => {
     const other = guardLink(() => clock, undefined, { bannedWriting: (update) => bringsNewWriting(update, ours, banned) })
     const honest = new Y.Doc()
     for (let i = 0; i < SYNC_BURST; i++) expect(other(bytes(write(honest, i)))).toBe(true)
+  })
+})
+
+describe('the records a link brings', () => {
+  const bytes = (view: Uint8Array): ArrayBuffer => view.slice().buffer
+  /** A sync message (of `syncType`: 1 step 2, 2 update) with `count` new messages by `writer`, written in one transaction. */
+  const batch = (writer: Y.Doc, count: number, syncType = 2): Uint8Array => {
+    const before = Y.encodeStateVector(writer)
+    writer.getArray('messages').push(Array.from({ length: count }, (_, n) => ({ text: `flood ${n}` })))
+    return syncMessage(syncType, Y.encodeStateAsUpdate(writer, before))
+  }
+  /** A guard for a link into `ours` that counts the records it brings, as the transport's does. */
+  const linkInto = (ours: Y.Doc, clock: () => number, more: { burst?: number; answers?: boolean } = {}) => {
+    let floods = 0
+    const admit = guardLink(clock, undefined, {
+      onFlooding: () => floods++,
+      records: {
+        count: (update) => newRecordsIn(update, ours),
+        burst: more.burst,
+        answers: more.answers === true ? (update) => newRecordsByWriter(update, ours) : undefined,
+      },
+    })
+    const deliver = (message: Uint8Array): boolean => {
+      const ok = admit(bytes(message))
+      if (ok) syncProtocol.readSyncMessage(decoding.createDecoder(message.subarray(1)), encoding.createEncoder(), ours, null)
+      return ok
+    }
+    return { admit, deliver, floods: () => floods }
+  }
+
+  it('are budgeted, not only the sync messages they come in: a flood 200 to a transaction is cut off after a burst', () => {
+    // A stock peer writing its flood 200 to a transaction sends a handful of messages, far
+    // within SYNC_BURST; on main every one got through (20,000 own-key messages were shown).
+    const ours = new Y.Doc()
+    const flooder = new Y.Doc()
+    const link = linkInto(ours, () => 0)
+    let delivered = 0
+    for (let n = 0; n < 100 && link.deliver(batch(flooder, 200)); n++) delivered += 200
+    expect(delivered).toBeLessThanOrEqual(RECORDS_BURST)
+    expect(delivered).toBeGreaterThan(RECORDS_BURST - 200)
+    expect(link.floods()).toBe(1)
+    // Flooding for good: nothing more from it, however small.
+    expect(link.deliver(batch(flooder, 1))).toBe(false)
+    expect(ours.getArray('messages').length).toBe(delivered)
+  })
+
+  it('never cut off a link at a pace far above what people write', { timeout: 30_000 }, () => {
+    const ours = new Y.Doc()
+    const people = Array.from({ length: 10 }, () => new Y.Doc())
+    let clock = 0
+    const link = linkInto(ours, () => clock)
+    // Ten people writing two messages a second each (an author's budget) for five minutes,
+    // relayed over one link, and a burst of thirty from each as the link opens.
+    for (const person of people) expect(link.deliver(batch(person, 30))).toBe(true)
+    for (let second = 0; second < 300; second++) {
+      clock += 1000
+      for (const person of people) expect(link.deliver(batch(person, 2)), `second ${second}`).toBe(true)
+    }
+    expect(link.floods()).toBe(0)
+  })
+
+  it('count only what the document lacks: a relayed copy costs nothing', () => {
+    const ours = new Y.Doc()
+    const writer = new Y.Doc()
+    const first = linkInto(ours, () => 0)
+    const messages: Uint8Array[] = []
+    for (let n = 0; n < 4; n++) messages.push(batch(writer, 100))
+    for (const message of messages) expect(first.deliver(message)).toBe(true)
+    const relay = linkInto(ours, () => 0)
+    for (let n = 0; n < 10; n++) for (const message of messages) expect(relay.deliver(message)).toBe(true)
+    expect(newRecordsIn(Y.encodeStateAsUpdate(writer), ours)).toBe(0)
+    expect(newRecordsIn(new Uint8Array([1, 2, 3]), ours)).toBe(0)
+  })
+
+  it('do not count the answers to this side’s requests, unless the room banned a flooder before the link opened', () => {
+    const history = new Y.Doc()
+    history.getArray('messages').push(Array.from({ length: 5000 }, (_, n) => ({ text: `old ${n}` })))
+    const answer = syncMessage(1, Y.encodeStateAsUpdate(history))
+    const request = (doc: Y.Doc): ArrayBuffer => {
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, 0)
+      syncProtocol.writeSyncStep1(encoder, doc)
+      return bytes(encoding.toUint8Array(encoder))
+    }
+    // A history of 5,000 records answers the request this side sent as the link opened.
+    const joiner = new Y.Doc()
+    const link = linkInto(joiner, () => 0)
+    link.admit.sent(request(joiner))
+    expect(link.deliver(answer)).toBe(true)
+    expect(joiner.getArray('messages').length).toBe(5000)
+    // A fresh request (an empty document) is answered in as many parts as the history needs,
+    // each a step 2 of thousands of records: none counted.
+    const empty = new Y.Doc()
+    const fresh = linkInto(empty, () => 0)
+    fresh.admit.sent(request(empty))
+    const writer = new Y.Doc()
+    for (let part = 0; part < 10; part++) expect(fresh.deliver(batch(writer, 2000, 1)), `part ${part}`).toBe(true)
+    expect(empty.getArray('messages').length).toBe(20_000)
+    // The same sent unasked is a flood.
+    const unasked = linkInto(new Y.Doc(), () => 0)
+    expect(unasked.deliver(answer)).toBe(false)
+    expect(unasked.floods()).toBe(1)
+    // Once the room banned a flooder, a later link's history counts: a flooder back as somebody
+    // new would bring its flood there.
+    // Except to a fresh request: a page that holds nothing (one that banned a flooder before it
+    // got any history) must take a history from someone.
+    const empty2 = new Y.Doc()
+    const freshAfter = linkInto(empty2, () => 0, { burst: 0, answers: true })
+    freshAfter.admit.sent(request(empty2))
+    expect(freshAfter.deliver(answer)).toBe(true)
+    // It may be a newcomer's (people who wrote apart from this page): the link is dropped, its
+    // peer not banned.
+    const later = new Y.Doc()
+    later.getArray('messages').push([{ text: 'mine' }])
+    let dropped = 0
+    const after = guardLink(() => 0, undefined, {
+      onOversized: () => dropped++,
+      records: { count: (update) => newRecordsIn(update, later), burst: 0, answers: (update) => newRecordsByWriter(update, later) },
+    })
+    after.sent(request(later))
+    expect(after(bytes(answer))).toBe(false)
+    expect(dropped).toBe(1)
+    // A link with no burst left still takes a person's burst: 30 messages at once, not 31.
+    const person = new Y.Doc()
+    const least = linkInto(new Y.Doc(), () => 0, { burst: 0, answers: true })
+    expect(least.deliver(batch(person, LEAST_RECORDS_BURST))).toBe(true)
+    expect(least.deliver(batch(person, 1))).toBe(false)
+    // Records of writers this page knows (a peer that got more of a flood than this page did,
+    // relaying it) count against an allowance of the link's own: its history still comes in.
+    const partly = new Y.Doc()
+    Y.applyUpdate(partly, Y.encodeStateAsUpdate(history))
+    history.getArray('messages').push(Array.from({ length: RECORDS_BURST }, (_, n) => ({ text: `more ${n}` })))
+    const relayer = linkInto(partly, () => 0, { burst: 0, answers: true })
+    relayer.admit.sent(request(partly))
+    expect(relayer.deliver(syncMessage(1, Y.encodeStateAsUpdate(history, Y.encodeStateVector(partly))))).toBe(true)
+    expect(partly.getArray('messages').length).toBe(5000 + RECORDS_BURST)
+  })
+
+  it('leave peers that took different parts of a flood converging, a person’s message written after it included', () => {
+    // The flooder's batches reach Alice's page and Bob's; Bob's guard cuts it off one batch
+    // earlier than Alice's (the pages' clocks and arrivals differ).
+    const flooder = new Y.Doc()
+    const batches = [batch(flooder, 200), batch(flooder, 200), batch(flooder, 200)]
+    const alice = new Y.Doc()
+    const bob = new Y.Doc()
+    let clock = 0
+    const atAlice = linkInto(alice, () => clock)
+    const atBob = linkInto(bob, () => 0, { burst: 400 })
+    for (const message of batches) {
+      atAlice.deliver(message)
+      clock += 10_000
+    }
+    for (const message of batches) atBob.deliver(message)
+    expect(atAlice.floods()).toBe(0)
+    expect(atBob.floods()).toBe(1)
+    expect([alice.getArray('messages').length, bob.getArray('messages').length]).toEqual([600, 400])
+    // Alice writes after the flood: her message's left neighbour is a record Bob refused.
+    const before = Y.encodeStateVector(alice)
+    alice.getArray('messages').push([{ text: 'still here' }])
+    const hers = syncMessage(2, Y.encodeStateAsUpdate(alice, before))
+    const request = (doc: Y.Doc): ArrayBuffer => {
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, 0)
+      syncProtocol.writeSyncStep1(encoder, doc)
+      return bytes(encoding.toUint8Array(encoder))
+    }
+    // Over a link opened before the ban, and over one opened after it (its history counted).
+    for (const opened of ['before', 'after'] as const) {
+      const copy = new Y.Doc()
+      Y.applyUpdate(copy, Y.encodeStateAsUpdate(bob))
+      const fromAlice = linkInto(copy, () => 0, opened === 'before' ? {} : { burst: 0, answers: true })
+      // Her change alone waits in Yjs for the record it follows: nothing is lost, nothing shown yet.
+      expect(fromAlice.deliver(hers)).toBe(true)
+      expect(copy.getArray('messages').length).toBe(400)
+      // The digests differ (or the link is new): Bob's page asks, and Alice's answers with what it lacks.
+      fromAlice.admit.sent(request(copy))
+      expect(fromAlice.deliver(syncMessage(1, Y.encodeStateAsUpdate(alice, Y.encodeStateVector(copy))))).toBe(true)
+      expect(copy.getArray('messages').toJSON(), opened).toEqual(alice.getArray('messages').toJSON())
+      expect(Y.encodeStateVector(copy)).toEqual(Y.encodeStateVector(alice))
+    }
+  })
+
+  it('of the links opened after a ban share one burst, empty at the ban and whole again in ten minutes', () => {
+    const shared = new SharedBurst(RECORDS_BURST, 0)
+    expect(shared.take(0)).toBe(0)
+    expect(shared.take(SHARED_BURST_REFILL_MS / 2)).toBe(RECORDS_BURST / 2)
+    expect(shared.take(SHARED_BURST_REFILL_MS / 2)).toBe(0)
+    expect(shared.take(10 * SHARED_BURST_REFILL_MS)).toBe(RECORDS_BURST)
+    // A link with no burst keeps the rate: a person writing on it is never cut off.
+    const ours = new Y.Doc()
+    let clock = 0
+    const link = linkInto(ours, () => clock, { burst: 0, answers: true })
+    const person = new Y.Doc()
+    for (let n = 0; n < 100; n++) {
+      clock += 1000
+      expect(link.deliver(batch(person, 1))).toBe(true)
+    }
   })
 })
 

@@ -284,3 +284,32 @@ describe('a batch past the peers’ byte budget', () => {
     FULL_MESH_TEST_TIMEOUT_MS,
   )
 })
+
+describe('a batch past the records a peer sends at once', () => {
+  it(
+    'is left to the digests instead of sent, so that a peer’s guard never takes the relaying page for a flooder',
+    async () => {
+      const topic = signaling.topic()
+      const held = new HeldChanges()
+      const { doc, transport } = openLocalTransport(signaling, topic, held)
+      doc.getArray<string>('texts').push(['first'])
+      const remote = await signaling.startPeer({ kind: 'parley', topic, awareness: { name: 'p1' } })
+      await expect.poll(async () => (await remote.state()).texts, { timeout: MESH_TIMEOUT_MS }).toEqual(['first'])
+      // More records in one batch than RELAYED_RECORDS_BURST (250): a history loaded from storage
+      // or a sibling tab, or a large relayed batch. Sent, the remote's guard would count them
+      // against its records burst (500) with whatever came before.
+      const before = Y.encodeStateVector(doc)
+      doc.getArray<string>('texts').push(Array.from({ length: 400 }, (_, n) => `batch ${n}`))
+      held.deliver(Y.encodeStateAsUpdate(doc, before))
+      // A person's own message right after (30 records or fewer) is sent whatever the budget.
+      const mine = Y.encodeStateVector(doc)
+      doc.getArray<string>('texts').push(['mine'])
+      held.deliver(Y.encodeStateAsUpdate(doc, mine))
+      // The digests bring the rest: the remote asks, and an answer is not counted.
+      await expect.poll(async () => (await remote.state()).texts.length, { timeout: DELIVERY_TIMEOUT_MS }).toBe(402)
+      expect(transport.stats().relay.leftToRepair).toBe(1) // on main: 0, the batch sent
+      expect(transport.links()).toHaveLength(1)
+    },
+    FULL_MESH_TEST_TIMEOUT_MS,
+  )
+})

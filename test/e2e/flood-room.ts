@@ -1,0 +1,50 @@
+// What the flood tests share: two people in a room with a stock y-webrtc flooder linked to both,
+// and what their pages hold. Uses vitest (expect.poll), so it stays out of flood-harness.ts.
+import type { Page } from 'playwright-core'
+import { expect } from 'vitest'
+import type { MessageRecord } from '../../src/history/index.js'
+import { FlooderProcess } from './flood-harness.js'
+import { type ChatStack, expectMessages, joinRoom, roomUrl, sendMessage, uniqueRoom } from './harness.js'
+
+/** The messages the room of `page`'s chat shows (drawn or not), as the element hands them out. */
+export async function roomMessages(page: Page): Promise<MessageRecord[]> {
+  return page.evaluate(() => [...(document.querySelector('parley-chat') as unknown as { messages: MessageRecord[] }).messages])
+}
+
+/** Every valid record `page`'s room holds, shown or hidden by the budgets. */
+export async function heldRecords(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const chat = document.querySelector('parley-chat') as unknown as { messages: unknown[]; stats(): { hiddenRecords: number } | null }
+    return chat.messages.length + (chat.stats()?.hiddenRecords ?? Number.NaN)
+  })
+}
+
+/**
+ * Alice and Bob in a new room of `stack`, having said hello, and a flooder linked to both and holding the
+ * room's one message (its process at niceness `nice`); page errors are collected. The caller
+ * closes the flooder and the pages.
+ */
+export async function roomWithFlooder(
+  stack: ChatStack,
+  label: string,
+  nice = 0,
+): Promise<{ alice: Page; bob: Page; pageErrors: string[]; flooder: FlooderProcess }> {
+  const room = uniqueRoom(label)
+  const url = roomUrl(stack.site.url, stack.signaling.url, room)
+  const alice = await joinRoom(stack.browsers[0], url, 'Alice')
+  const bob = await joinRoom(stack.browsers[1], url, 'Bob')
+  const pageErrors: string[] = []
+  for (const page of [alice, bob]) page.on('pageerror', (error) => pageErrors.push(error.message))
+  await sendMessage(alice, 'hello')
+  await expectMessages(bob, ['Alice: hello'])
+  // In a process of its own: Node's WebRTC may crash it when the pages drop its links.
+  const flooder = await FlooderProcess.start({ room, signalingUrl: stack.signaling.url }, nice)
+  try {
+    await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(2)
+    await expect.poll(() => flooder.messages(), { timeout: 15_000 }).toBe(1)
+  } catch (error) {
+    await flooder.close()
+    throw error
+  }
+  return { alice, bob, pageErrors, flooder }
+}
