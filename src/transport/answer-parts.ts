@@ -16,9 +16,8 @@
 // ANSWERS_TO_FRESH_REQUEST) and count the rest against it (SYNC_BYTES_BURST, 4 MiB): so the parts
 // after the first two hold at most PARTED_MAX_BYTES, and in a larger document the first part
 // holds everything before that.
-import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
-import { type ClockRange, runSteps, StepBudget, type Steps, stateUpdateSteps, writeClientRange } from './stepped-encoding.js'
+import { type ClockRange, rangesUpdateSteps, runSteps, StepBudget, type Steps, stateUpdateSteps } from '../updates/index.js'
 
 /** Bytes a part aims at (about 2,900 messages of the bench's records, 4 frames deflated). */
 export const PART_BYTES = 512 * 1024
@@ -71,7 +70,7 @@ export function* documentPartSteps(
       const from = before.get(client) ?? 0
       if (to > from) ranges.push({ client, from, to })
     }
-    if (ranges.length > 0) parts.push(yield* rangesUpdateSteps(doc, ranges, budget))
+    if (ranges.length > 0) parts.push(yield* rangesUpdateSteps(doc, ranges, budget, false))
     before = vector
   }
   parts.push(yield* stateUpdateSteps(doc, before, budget))
@@ -115,14 +114,4 @@ function stateVectorsAt(order: Y.Array<unknown>, cuts: readonly number[]): Map<n
     walked += item.length
   }
   return vectors
-}
-
-/** A v1 update of the structs of `ranges` (no deletions): what `Y.encodeStateAsUpdate` writes, with an end; in steps. */
-function* rangesUpdateSteps(doc: Y.Doc, ranges: readonly ClockRange[], budget: StepBudget): Steps<Uint8Array> {
-  const encoder = new Y.UpdateEncoderV1()
-  encoding.writeVarUint(encoder.restEncoder, ranges.length)
-  for (const range of ranges) yield* writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget)
-  // An empty delete set: the last part carries the document's.
-  encoding.writeVarUint(encoder.restEncoder, 0)
-  return encoder.toUint8Array()
 }

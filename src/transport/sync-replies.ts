@@ -27,7 +27,7 @@ import * as Y from 'yjs'
 import { documentPartSteps } from './answer-parts.js'
 import { changedDocument } from './doc-changes.js'
 import type { DeflatedMessage } from './framing-deflate.js'
-import { runSteps, StepBudget, type Steps, stateUpdateSteps } from './stepped-encoding.js'
+import { runSteps, StepBudget, type Steps, stateUpdateSteps } from '../updates/index.js'
 
 /** A sync step 1 with an empty state vector: message type sync (0), step 1 (0), a state vector of one byte (1), no clients (0). */
 export const FRESH_SYNC_REQUEST: readonly number[] = [0, 0, 1, 0]

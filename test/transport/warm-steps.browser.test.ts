@@ -8,7 +8,7 @@ import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 import { Framing } from '../../src/transport/framing.js'
 import { DeflatedMessage } from '../../src/transport/framing-deflate.js'
-import { RECORDS_PER_STEP } from '../../src/transport/stepped-encoding.js'
+import { RECORDS_PER_STEP } from '../../src/updates/index.js'
 import { SyncReplies, type SyncReply } from '../../src/transport/sync-replies.js'
 
 /** A flooder's records (one transaction each, merged by Yjs into one struct) and a user's among them. */

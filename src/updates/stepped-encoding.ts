@@ -9,7 +9,7 @@
 // The update is the document's state as `Y.encodeStateAsUpdate(doc, stateVector)` gives it
 // (the same structs, the same delete set; a large item may come as several pieces): applied, it
 // makes the same document. Between two steps the document must not change: whoever runs the
-// steps gives them up on any change (sync-replies.ts).
+// steps gives them up on any change (transport/sync-replies.ts); the relay's batches are cut into ranges of records (history/deferred-updates.ts).
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 
@@ -99,7 +99,7 @@ function writeValuesPiece(encoder: Y.UpdateEncoderV1, item: Y.Item & { content: 
  * Writes one client's structs of clocks `from`..`to` into `encoder` (its section: count, client,
  * first clock, structs), yielding each time `budget` fills; the last struct is cut at `to`.
  */
-export function* writeClientRange(
+function* writeClientRange(
   encoder: Y.UpdateEncoderV1,
   structs: readonly Struct[],
   { client, from, to }: ClockRange,
@@ -135,7 +135,7 @@ export function* writeClientRange(
 }
 
 /** A view of `struct` ending after its first `length` clock units, to write (the document is not touched). */
-export function cutAt(struct: Struct, length: number): Struct {
+function cutAt(struct: Struct, length: number): Struct {
   const view = Object.create(struct) as Struct
   if (view instanceof Y.Item) {
     const content = (struct as Y.Item).content.copy()
@@ -175,6 +175,20 @@ function* writeDeleteSetSteps(encoder: Y.UpdateEncoderV1, doc: Y.Doc, budget: St
 }
 
 /**
+ * An update (v1) of the structs of `ranges`, in steps, with the document's whole delete set when
+ * `deletions` (else an empty one): a part of the document, which Yjs applies as it comes or holds
+ * pending until what it names comes.
+ */
+export function* rangesUpdateSteps(doc: Y.Doc, ranges: readonly ClockRange[], budget: StepBudget, deletions: boolean): Steps<Uint8Array> {
+  const encoder = new Y.UpdateEncoderV1()
+  encoding.writeVarUint(encoder.restEncoder, ranges.length)
+  for (const range of ranges) yield* writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget)
+  if (deletions) yield* writeDeleteSetSteps(encoder, doc, budget)
+  else encoding.writeVarUint(encoder.restEncoder, 0)
+  return encoder.toUint8Array()
+}
+
+/**
  * What `Y.encodeStateAsUpdate(doc, Y.encodeStateVector(known))` gives (the whole document when
  * `known` is empty), in steps of about `budget` records: each client's structs past what `known`
  * holds of it, higher client ids first as Yjs writes them, then the whole delete set. A document
@@ -194,10 +208,7 @@ export function* stateUpdateSteps(
     if (to > from) ranges.push({ client, from, to })
   }
   ranges.sort((a, b) => b.client - a.client)
-  const encoder = new Y.UpdateEncoderV1()
-  encoding.writeVarUint(encoder.restEncoder, ranges.length)
-  for (const range of ranges) yield* writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget)
-  yield* writeDeleteSetSteps(encoder, doc, budget)
+  const update = yield* rangesUpdateSteps(doc, ranges, budget, true)
   if (doc.store.pendingDs !== null || doc.store.pendingStructs !== null) {
     const vector = encoding.createEncoder()
     encoding.writeVarUint(vector, known.size)
@@ -207,5 +218,5 @@ export function* stateUpdateSteps(
     }
     return Y.encodeStateAsUpdate(doc, encoding.toUint8Array(vector))
   }
-  return encoder.toUint8Array()
+  return update
 }
