@@ -217,7 +217,9 @@ describe('sync replies', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 
-  it('holds only the deflated answer once framing prepared it, a fraction of the raw one, and answers completely from it', async () => {
+  it('holds only the deflated answer once framing prepared it, a fraction of the raw one, and answers completely from it', {
+    timeout: 30_000,
+  }, async () => {
     const doc = realisticRoom(REALISTIC_MESSAGES)
     const framing = new Framing()
     const replies = new SyncReplies(doc, { warm: { prepare: (message) => framing.prepare(message), quietMs: 1 } })
