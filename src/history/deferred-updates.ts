@@ -55,6 +55,8 @@ export class DeferredUpdates {
   #passedWaiters: (() => void)[] = []
   /** Per client, the first clock not yet passed on; null while nothing is pending. */
   #since: Map<number, number> | null = null
+  /** True while what is pending is only the rest of a batch that was cut (other peers' changes, nothing new since). */
+  #restOnly = false
   #origins = new Set<unknown>()
   /** True while what is pending holds a change made here. */
   #local = false
@@ -101,11 +103,20 @@ export class DeferredUpdates {
 
   /**
    * Resolves once every change so far, including one still waiting for its budget, has reached
-   * the listeners added with `last` (storage: a send resolves once its message is stored).
+   * the listeners added with `last` (storage: a send resolves once its message is stored); the
+   * rest of a cut batch of other peers' changes is not waited for.
    */
   whenPassed(): Promise<void> {
-    if (this.#since === null && this.#late.length === 0) return Promise.resolve()
+    if (this.#waitsForNothing()) return Promise.resolve()
     return new Promise((resolve) => this.#passedWaiters.push(resolve))
+  }
+
+  /**
+   * Whether nothing holds whoever waits for the changes so far: nothing pending, or only the rest
+   * of a cut batch of other peers' changes (a send waits for its own line, not for a flood's rest).
+   */
+  #waitsForNothing(): boolean {
+    return (this.#since === null || this.#restOnly) && this.#late.length === 0
   }
 
   /** Passes on what is pending now, whatever the budget, to every listener (the tab is going away, or the room closes). */
@@ -128,6 +139,7 @@ export class DeferredUpdates {
     this.#flushedAt = now
     const { ranges, rest } = this.#cut(since, cap)
     this.#since = rest
+    this.#restOnly = rest !== null
     this.#local = false
     const more = rest !== null
     // The rest's origins are among these; what comes meanwhile adds to them.
@@ -196,7 +208,7 @@ export class DeferredUpdates {
     const late = this.#late
     this.#late = []
     for (const [update, origins, more] of late) for (const listener of this.#lastListeners) listener(update, origins, more)
-    if (this.#since !== null) return // a batch still waits for its budget
+    if (!this.#waitsForNothing()) return // a batch still waits for its budget
     const waiters = this.#passedWaiters
     this.#passedWaiters = []
     for (const resolve of waiters) resolve()
@@ -234,6 +246,7 @@ export class DeferredUpdates {
     const deleted = transaction.deleteSet.clients.size > 0
     if (!inserted && !deleted) return
     const since = this.#since ?? new Map<number, number>()
+    this.#restOnly = false
     for (const [client, clock] of transaction.afterState) {
       const before = transaction.beforeState.get(client) ?? 0
       if (before !== clock) since.set(client, Math.min(since.get(client) ?? before, before))

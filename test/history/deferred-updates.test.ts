@@ -242,8 +242,12 @@ describe('DeferredUpdates', () => {
     flooder.getArray<unknown>('a').delete(1, 10)
     Y.applyUpdate(doc, Y.mergeUpdates([Y.encodeStateAsUpdate(flooder, before), Y.encodeStateAsUpdate(user, before)]), 'peer')
     const records = 1_030
-    // A line written here meanwhile goes whole, at once, with the first batch.
+    // A line written here meanwhile goes whole, at once, with the first batch, and whoever waits for it waits for no more.
     doc.getArray<unknown>('a').push(['mine'])
+    let passedAfter = -1
+    void changes.whenPassed().then(() => {
+      passedAfter = batches.length
+    })
     while (batches.length === 0 || batches[batches.length - 1].more) await nextTask()
     const sizes = batches.map(({ update }) =>
       Y.decodeUpdate(update).structs.reduce((sum, struct) => sum + (struct instanceof Y.Skip ? 0 : struct.length), 0),
@@ -254,6 +258,7 @@ describe('DeferredUpdates', () => {
     expect(batches.length).toBeGreaterThanOrEqual(Math.ceil(records / RECORDS_PER_BATCH))
     expect(batches.map(({ more }) => more)).toEqual([...batches.slice(1).map(() => true), false])
     expect(sameRun).toBe(0) // a batch a task at most
+    expect(passedAfter).toBe(1)
     // Applied in order, the batches bring a copy up to date: every record, and the deletions with the last.
     for (const { update } of batches) Y.applyUpdate(peer, update)
     expect(peer.getArray('a').toJSON()).toEqual(doc.getArray('a').toJSON())
