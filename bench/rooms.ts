@@ -2,7 +2,7 @@
 // their data channels carry per chat message and per idle second, delivery, latency, stuck joins.
 // Parley's transport against stock y-webrtc 10.3, on the local signaling server, host candidates only.
 // Run alone: npx tsx bench/rooms.ts [--sizes 4,8,16 | none] [--heavy] [--trials 1] [--kinds parley,stock]
-//   [--idle-ms 20000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one,clique-then-at-once]
+//   [--idle-ms 60000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one,clique-then-at-once]
 //   [--rtc node-datachannel|wrtc]
 //   (--heavy adds N = 24 and 32; --partial N:maxConns are the partial-mesh cases, joined as --joins says)
 import { fileURLToPath } from 'node:url'
@@ -22,8 +22,11 @@ const JOIN_TIMEOUT_MS = 30_000
 const PARTIAL_SETTLED_MS = 5000
 /** Quiet time after the join, before counting starts (first syncs and awareness), in ms. */
 const SETTLE_MS = 2000
-/** Default idle window, in ms: longer than awareness's 15 s renewal, so it includes one. */
-const DEFAULT_IDLE_MS = 20_000
+/**
+ * Default idle window, in ms: four of awareness's renewal periods (15–18 s: y-protocols checks every
+ * 3 s), so one renewal round more or less moves the rate by a quarter, not by half as a 20 s window did.
+ */
+const DEFAULT_IDLE_MS = 60_000
 /** Chat messages per room at least (by default one per peer). */
 const MIN_MESSAGES = 16
 /** Time between two chat messages (each goes out as its own update), in ms. */

@@ -5,7 +5,7 @@
 import { LitElement, css, html, nothing, svg } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import { MAX_FILE_BYTES, MAX_MESSAGE_CHARS, canSign, draftProblem } from '../room/index.js'
-import { beforeNextPaint } from './before-paint.js'
+import { beforeNextPaint } from '../tasks/index.js'
 import { intent } from './events.js'
 import { LazyModule } from './lazy-part.js'
 import type { MentionQuery } from './mention-completion.js'

@@ -9,6 +9,7 @@ import { customElement, property, query, state } from 'lit/decorators.js'
 import { guard } from 'lit/directives/guard.js'
 import { repeat } from 'lit/directives/repeat.js'
 import { colorFor, draftProblem, unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../room/index.js'
+import { beforeNextPaint } from '../tasks/index.js'
 import { askFocus, restoreFocus, type FocusRequest } from './deferred-focus.js'
 import { StableAnnotations } from './entry-memo.js'
 import { intent } from './events.js'
@@ -47,8 +48,6 @@ const OVERSCAN_PX = 800
 const INITIAL_ESTIMATE_PX = 48
 /** Weight of the newest measurements in the running height estimate (0–1). */
 const ESTIMATE_WEIGHT = 0.1
-/** Longest wait for a frame before a layout left for it runs anyway (a hidden page draws none), in ms. */
-const FRAME_FALLBACK_MS = 100
 /** Re-layout passes allowed per change before the list settles for what it has. */
 const MAX_LAYOUT_PASSES = 4
 /** Entries drawn in one render up to which the tab stops are written to them alone, not to every one. */
@@ -390,7 +389,7 @@ export class ParleyMessageList extends LitElement {
 
   /**
    * Runs the layout of a render while following at the next frame (once for several renders);
-   * a timer stands in when no frame comes (the page was hidden meanwhile).
+   * a timer stands in when no frame comes (the page was hidden meanwhile: `beforeNextPaint`).
    */
   #layoutAtFrame(): void {
     if (this.#frameLayout !== null) return
@@ -416,13 +415,11 @@ export class ParleyMessageList extends LitElement {
       // The rest of a burst: the next few, in this frame (its layout waits for the next).
       if (this.#later.size > 0) this.requestUpdate()
     }
-    const frame = requestAnimationFrame(run)
-    const timer = setTimeout(run, FRAME_FALLBACK_MS)
+    const cancel = beforeNextPaint(run)
     this.#frameLayout = {
       done,
       cancel: () => {
-        cancelAnimationFrame(frame)
-        clearTimeout(timer)
+        cancel()
         resolve()
       },
     }

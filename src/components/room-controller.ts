@@ -22,7 +22,7 @@ import {
   type RoomOptions,
   type Verdict,
 } from '../room/index.js'
-import { beforeNextPaint } from './before-paint.js'
+import { beforeNextPaint } from '../tasks/index.js'
 import type { LogNotice } from './parley-message-list.js'
 
 /** Most presence lines kept in the log; older ones scroll away. */
@@ -315,13 +315,12 @@ export class RoomController implements ReactiveController {
       return
     }
     this.#redrawScheduled = true
-    const later = (): void => {
+    // A hidden page draws no frames, yet its title counts unread messages: a task there, and a
+    // timer where the page was hidden before the frame it waits for.
+    beforeNextPaint(() => {
       this.#redrawScheduled = false
       this.#redraw()
-    }
-    // A hidden page draws no frames, yet its title counts unread messages: a task there.
-    if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') requestAnimationFrame(later)
-    else setTimeout(later, 0)
+    })
   }
 
   #redraw(): void {

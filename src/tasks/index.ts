@@ -1,3 +1,4 @@
-// The tasks layer's public surface: when work runs (a task of its own, after the page drew).
-// Imports nothing; every layer below the components may import it.
+// The tasks layer's public surface: when work runs (a task of its own, before the next paint,
+// after the page drew). Imports nothing; every layer may import it.
+export { beforeNextPaint } from './before-paint.js'
 export { afterDraw, nextTask } from './next-task.js'

@@ -115,3 +115,55 @@ function stateVectorsAt(order: Y.Array<unknown>, cuts: readonly number[]): Map<n
   }
   return vectors
 }
+
+/** Bytes of a struct's header in an update, about: its info byte, origins and parent (a client id and a clock each). */
+const STRUCT_HEADER_BYTES = 8
+
+/**
+ * About the bytes `Y.encodeStateAsUpdate(doc)` writes, without encoding it: each struct's header
+ * and content, strings counted a byte per UTF-16 unit (as ASCII text encodes). A walk of the
+ * store, a fraction of an encoding: it places the cuts of a document never encoded before, whose
+ * parts' own bytes then decide what older joiners take (`documentParts`).
+ */
+export function estimatedBytes(doc: Y.Doc): number {
+  let bytes = 0
+  for (const structs of doc.store.clients.values()) {
+    bytes += 2 * STRUCT_HEADER_BYTES
+    for (const struct of structs) {
+      if (!(struct instanceof Y.Item)) bytes += 2
+      else
+        bytes += STRUCT_HEADER_BYTES + (typeof struct.parentSub === 'string' ? struct.parentSub.length : 0) + contentBytes(struct.content)
+    }
+  }
+  return bytes
+}
+
+function contentBytes(content: Y.Item['content']): number {
+  if (content instanceof Y.ContentAny) {
+    let bytes = 1
+    for (const value of content.arr) bytes += anyBytes(value)
+    return bytes
+  }
+  if (content instanceof Y.ContentString) return 2 + content.str.length
+  if (content instanceof Y.ContentBinary) return 2 + content.content.byteLength
+  if (content instanceof Y.ContentDeleted) return 2
+  return STRUCT_HEADER_BYTES // a type, a format, an embed, JSON or a subdocument: rare in a history
+}
+
+/** About the bytes lib0's `writeAny` writes for `value`. */
+function anyBytes(value: unknown): number {
+  if (typeof value === 'string') return 2 + value.length
+  if (typeof value === 'number') return 5
+  if (value instanceof Uint8Array) return 2 + value.byteLength
+  if (Array.isArray(value)) {
+    let bytes = 2
+    for (const each of value) bytes += anyBytes(each)
+    return bytes
+  }
+  if (typeof value === 'object' && value !== null) {
+    let bytes = 2
+    for (const key in value) bytes += 1 + key.length + anyBytes((value as Record<string, unknown>)[key])
+    return bytes
+  }
+  return 1
+}

@@ -93,7 +93,7 @@ function bridgeIslands(room: WebrtcRoom, now: number, quietFor: number): void {
   const join = joinStateOf(room)
   if (join.heard.size === 0) return
   const states = room.awareness.getStates()
-  const target = bridgeTarget(join.heard, {
+  const { found, target } = bridgeTarget(join.heard, {
     ownClient: room.awareness.clientID,
     present: new Set(states.keys()),
     linked: new Set(room.webrtcConns.keys()),
@@ -103,6 +103,7 @@ function bridgeIslands(room: WebrtcRoom, now: number, quietFor: number): void {
     quietFor,
     now,
   })
+  for (const peerId of found) join.heard.delete(peerId) // in our piece after all
   if (target === null) return
   noteBridgeAsked(join.heard, target, now)
   sendBridgeInvitation(room, target, now)

@@ -1,6 +1,8 @@
 // Islands: peers of one room that joined at once and linked into two (or more) pieces that never
-// meet, every peer at its link cap. Who notices, whom it asks to bridge, and who agrees. Pure; the
-// shell is cap-joins.ts (the check) and signal-screen.ts (what is heard, the invitation answered).
+// meet, every peer at its link cap. Who notices, whom it asks to bridge, and who agrees. No I/O, no
+// clock: the shell is cap-joins.ts (the check: it forgets what bridgeTarget found) and
+// signal-screen.ts (what is heard, the invitation answered); noteHeard and noteBridgeAsked update
+// the map of peers heard they are given, the rest only read.
 //
 // Wire format (fields stock y-webrtc ignores, on announcements Parley marks; see cap-rule.ts too):
 //   { type: 'announce', from, parley: 1, links: n, client: c }   c: the sender's awareness client id
@@ -101,23 +103,39 @@ export function turnOf(ownClient: number, present: ReadonlySet<number>): number 
   return turn
 }
 
+/** Whether a peer heard is in our piece after all: its state arrived, or we hold a link to it. */
+function inOurPiece(peerId: string, peer: HeardPeer, view: IslandView): boolean {
+  return view.linked.has(peerId) || view.present.has(peer.client)
+}
+
+/** What one look for islands found: whom to forget, and whom to ask for a bridge now. */
+export interface BridgeLook {
+  /** Heard peers that turned out to be in our piece (their state arrived, or we hold a link to them): the shell forgets them. */
+  found: string[]
+  /** The peer to ask for a bridge now, or null. */
+  target: string | null
+}
+
 /**
- * Forgets the heard peers that turned out to be in our piece (their state arrived, or we hold a
- * link to them), and returns the one to ask for a bridge now, or null: the smallest id of those
- * waited for past MISSING_AFTER_MS plus our turn's stagger, once our links have been quiet for
- * LINKS_QUIET_MS, while we hold no other invitation and have a place left within CAP_ALLOWANCE. Every peer of a piece that heard the same peers
- * picks the same one, so a second asker finds it past its cap already (it refuses).
+ * Finds the heard peers that turned out to be in our piece, and the one to ask for a bridge now:
+ * the smallest id of the others waited for past MISSING_AFTER_MS plus our turn's stagger, once
+ * our links have been quiet for LINKS_QUIET_MS, while we hold no other invitation and have a
+ * place left within CAP_ALLOWANCE. Every peer of a piece that heard the same peers picks the same
+ * one, so a second asker finds it past its cap already (it refuses). Changes nothing: the shell
+ * forgets `found` (cap-joins.ts).
  */
-export function bridgeTarget(heard: HeardPeers, view: IslandView): string | null {
-  for (const [peerId, peer] of heard) if (view.linked.has(peerId) || view.present.has(peer.client)) heard.delete(peerId)
-  if (view.quietFor < LINKS_QUIET_MS || view.held > 0 || view.links >= view.maxConns + CAP_ALLOWANCE) return null
+export function bridgeTarget(heard: ReadonlyMap<string, HeardPeer>, view: IslandView): BridgeLook {
+  const found: string[] = []
+  for (const [peerId, peer] of heard) if (inOurPiece(peerId, peer, view)) found.push(peerId)
+  if (view.quietFor < LINKS_QUIET_MS || view.held > 0 || view.links >= view.maxConns + CAP_ALLOWANCE) return { found, target: null }
   const stagger = turnOf(view.ownClient, view.present) * BRIDGE_STAGGER_MS
   let target: string | null = null
   for (const [peerId, peer] of heard) {
     if (view.now < peer.dueAt + stagger || view.now < peer.nextAt) continue
+    if (inOurPiece(peerId, peer, view)) continue
     if (target === null || peerId < target) target = peerId
   }
-  return target
+  return { found, target }
 }
 
 /** Notes a bridge invitation sent to `peerId`: asked again after BRIDGE_RETRY_MS (doubling), or forgotten after BRIDGE_TRIES. */

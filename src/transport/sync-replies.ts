@@ -24,7 +24,7 @@
 import * as encoding from 'lib0/encoding'
 import { messageYjsSyncStep2 } from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { documentPartSteps } from './answer-parts.js'
+import { documentPartSteps, estimatedBytes } from './answer-parts.js'
 import { changedDocument } from './doc-changes.js'
 import type { DeflatedMessage } from './framing-deflate.js'
 import { runSteps, StepBudget, type Steps, stateUpdateSteps } from '../updates/index.js'
@@ -238,14 +238,15 @@ export class SyncReplies {
 
   /**
    * The whole document as sync step 2 messages, in steps: in parts along `order` when it is large
-   * enough, judged by its size when last encoded (encoded whole first when it never was).
+   * enough, judged by its size when last encoded, or estimated from its structs when it never was
+   * (not encoded whole to learn its size and then again in parts).
    */
   *#encodeWhole(budget: StepBudget): Steps<Uint8Array<ArrayBuffer>[]> {
-    let whole: Uint8Array | null = null
-    if (this.#order !== null && this.#wholeBytes === 0) whole = yield* stateUpdateSteps(this.#doc, new Map(), budget)
     const parts =
-      this.#order === null ? null : yield* documentPartSteps(this.#doc, this.#order, whole?.byteLength ?? this.#wholeBytes, {}, budget)
-    return (parts ?? [whole ?? (yield* stateUpdateSteps(this.#doc, new Map(), budget))]).map(syncStep2Message)
+      this.#order === null
+        ? null
+        : yield* documentPartSteps(this.#doc, this.#order, this.#wholeBytes > 0 ? this.#wholeBytes : estimatedBytes(this.#doc), {}, budget)
+    return (parts ?? [yield* stateUpdateSteps(this.#doc, new Map(), budget)]).map(syncStep2Message)
   }
 
   /** Holds `cached` (null: nothing), counting its bytes. */

@@ -1,5 +1,6 @@
 // What end-to-end tests put into a page to watch it: axe-core's verdict, a stand-in for the
-// page's visibility (headless Chromium keeps every page visible) that also records the system
+// page's visibility (Playwright's focus emulation keeps every page it drives visible; a really
+// hidden page: support/browsers.ts `launchTabbedChromium`) that also records the system
 // notifications the page shows, and a hold on the page's frames (a slow device).
 import { createRequire } from 'node:module'
 import type { Page } from 'playwright-core'

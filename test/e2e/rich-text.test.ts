@@ -2,7 +2,7 @@
 // real WebRTC: Alice completes Bob's name and mentions him; Bob's hidden page counts it in its
 // title and notifies him; the mention is highlighted; a link opens apart, with no opener or referrer.
 //
-// Headless Chromium keeps every page visible, so Bob's page gets the same stand-in as
+// Playwright keeps every page it drives visible, so Bob's page gets the same stand-in as
 // unread.test.ts: an init script makes `document.visibilityState` report what the test says
 // and records each `new Notification(...)` before the real constructor runs.
 import type { Page } from 'playwright-core'

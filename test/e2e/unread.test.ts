@@ -1,13 +1,18 @@
 // Messages that arrive while the page is hidden: the count in the title, system notifications
 // (never for one's own messages), and the marker where new messages start.
 //
-// Headless Chromium keeps every page visible (bringing another tab or window to the front,
-// or minimising, changes nothing), so these tests stand in for the browser: an init script
-// makes `document.visibilityState`/`hidden` report what the test says and fires the same
+// Playwright's pages stay visible (its focus emulation keeps them drawing, whatever tab or
+// window is in front), so most tests here stand in for the browser: an init script makes
+// `document.visibilityState`/`hidden` report what the test says and fires the same
 // `visibilitychange` event the browser fires. It also records each `new Notification(...)`
-// the page makes, then lets the real constructor run.
+// the page makes, then lets the real constructor run. The page hidden before its frame is a
+// real hidden tab (`launchTabbedChromium`): its frames really stop.
 import { describe, expect, it } from 'vitest'
 import type { Browser, Locator, Page } from 'playwright-core'
+import { topicFor } from '../../src/address/index.js'
+import { roomDatabaseName } from '../../src/history/index.js'
+import { launchTabbedChromium } from '../support/browsers.js'
+import { storedInBrowser } from './history-harness.js'
 import { composer, expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom } from './harness.js'
 import { useEmbedStack } from './embed-pages.js'
 import { PAGE_STATE_SCRIPT, notifications, setHidden } from './page-probes.js'
@@ -37,6 +42,72 @@ function logLines(log: Locator): Promise<string[]> {
 }
 
 describe('while the page is hidden', () => {
+  it('counts in the title what arrives on a page hidden before the frame its redraw waited for, and stores its own message', async () => {
+    const room = uniqueRoom('unread-frame')
+    const url = roomUrl(stack.site.url, stack.signaling.url, room)
+    const tabs = await launchTabbedChromium()
+    try {
+      const b = await tabs.context.newPage()
+      await b.goto(url)
+      await b.getByRole('textbox', { name: 'Your name' }).fill('Bob')
+      await b.getByRole('button', { name: 'Join' }).click()
+      await composer(b).waitFor()
+      const a = await joinRoom(stack.browsers[0], url, 'Alice')
+      await sendMessage(a, 'hello')
+      await expectMessages(b, ['Alice: hello'])
+
+      // Bob sends: his own message's redraw waits for the next frame, asked for while the page
+      // is visible. The frame is late (the compositor is paused), and the window is minimised
+      // before it comes: a hidden page draws no frames, so it never comes. A user switching
+      // tabs within the frame after a send (or an arrival) does the same.
+      tabs.pauseFrames()
+      try {
+        // A frame already on its way still comes: ask for frames until one does not.
+        const frameComes = () =>
+          b.evaluate(
+            () =>
+              new Promise<boolean>((resolve) => {
+                requestAnimationFrame(() => resolve(true))
+                setTimeout(() => resolve(false), 300)
+              }),
+          )
+        await expect.poll(frameComes, { interval: 0 }).toBe(false)
+        await b
+          .evaluate(() => {
+            const chat = document.querySelector('parley-chat') as unknown as { send(text: string): boolean }
+            chat.send('stepping away')
+            return document.visibilityState
+          })
+          .then((state) => expect(state).toBe('visible'))
+        await tabs.setWindowState(b, 'minimized')
+        await expect.poll(() => b.evaluate(() => document.visibilityState), { interval: 50 }).toBe('hidden')
+      } finally {
+        tabs.resumeFrames()
+      }
+      await expectMessages(a, ['Alice: hello', 'Bob: stepping away'])
+      // Stored while hidden too: the store's write waited for the page to draw the message.
+      const database = roomDatabaseName(topicFor({ name: room, secret: null }))
+      await expect.poll(() => storedInBrowser(b, database, 'stepping away'), { timeout: 15_000, interval: 100 }).toBe(true)
+      // The page really draws no frames while hidden.
+      const frameOrNot = await b.evaluate(() =>
+        Promise.race([
+          new Promise((resolve) => requestAnimationFrame(() => resolve('frame'))),
+          new Promise((resolve) => setTimeout(() => resolve('no frame'), 1_000)),
+        ]),
+      )
+      expect(frameOrNot).toBe('no frame')
+
+      await sendMessage(a, 'are you there?')
+      await expect.poll(() => title(b), { timeout: 15_000, interval: 50 }).toBe(`(1) #${room} · Parley`)
+      await tabs.setWindowState(b, 'normal')
+      await expect.poll(() => title(b), { interval: 50 }).toBe(`#${room} · Parley`)
+      await expectMessages(b, ['Alice: hello', 'Bob: stepping away', 'Alice: are you there?'])
+      await a.close()
+    } finally {
+      await tabs.close()
+    }
+  }, 60_000)
+
   it("counts others' new messages in the title, notifies for them only, and marks where they start", async () => {
     const room = uniqueRoom('unread')
     const url = roomUrl(stack.site.url, stack.signaling.url, room)

@@ -56,4 +56,23 @@ describe('BudgetSignatures', () => {
     signatures.vouch({ ...claimed, publicKey: mallory.publicKey })
     expect(signatures.stateOf({ ...claimed, publicKey: mallory.publicKey })).toBe('bad')
   })
+
+  it('checks in a task after the caller’s: the bytes of a new message’s check are not made in its arrival’s task', async () => {
+    const alice = await signerFor(await generateSigningKeys())
+    const events: string[] = []
+    const signatures = new BudgetSignatures(TOPIC, {
+      ...MESSAGE_SIGNING,
+      bytes: (topic, record) => {
+        events.push('bytes made')
+        return MESSAGE_SIGNING.bytes(topic, record)
+      },
+    })
+    const real = await signedBy(alice, 'hello')
+    const outcome = signatures.check([real])
+    // The caller's own microtasks (Lit draws the message in them) come first too.
+    for (let i = 0; i < 10; i++) await Promise.resolve()
+    events.push('caller done')
+    expect(await outcome).toEqual([true])
+    expect(events).toEqual(['caller done', 'bytes made'])
+  })
 })

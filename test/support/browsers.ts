@@ -1,11 +1,12 @@
 // Browsers and static serving for end-to-end tests and benchmarks (no vitest inside, so
 // `npm run bench` can use them): Debian's Chromium via playwright-core, sirv on 127.0.0.1.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import sirv from 'sirv'
 import { findChromium } from '../../scripts/find-chromium.js'
 
@@ -72,6 +73,101 @@ export async function launchChromium(extraArgs: readonly string[] = [], options:
     // The script has exec'd Chromium by now (it starts its own helpers from its own binary).
     if (pinned !== null) await rm(dirname(pinned), { recursive: true, force: true })
   }
+}
+
+/** A headless Chromium whose pages are hidden as a user's are (a minimised window, a tab behind another). */
+export interface TabbedChromium {
+  /** The profile: each `newPage()` opens a tab in front of the others. */
+  context: BrowserContext
+  /** Minimises the window of `page` (hides it) or puts it back (`normal`: shown again). */
+  setWindowState(page: Page, state: 'minimized' | 'normal'): Promise<void>
+  /**
+   * SIGSTOP of the GPU process, where the display compositor sends every page the frames it
+   * draws: no page gets an animation frame until `resumeFrames()` (a frame late, as on a busy
+   * machine). Pages run, and talk, meanwhile.
+   */
+  pauseFrames(): void
+  resumeFrames(): void
+  close(): Promise<void>
+}
+
+/**
+ * Launches a headless Chromium and connects to it over CDP without Playwright's focus
+ * emulation, which keeps every page it drives visible and drawing. A page whose window is
+ * minimised (or that another tab covers) is then hidden as the browser hides it:
+ * `visibilityState` is "hidden", `visibilitychange` fires, and it draws no frames
+ * (requestAnimationFrame stops) until it is shown again. Playwright's other defaults are off
+ * too: a hidden page's timers are throttled, as a user's are.
+ */
+export async function launchTabbedChromium(): Promise<TabbedChromium> {
+  const executablePath = findChromium()
+  if (executablePath === null) throw new Error('Chromium not found: run `npm test` (it installs it) or set CHROMIUM_PATH')
+  const profile = await mkdtemp(join(tmpdir(), 'parley-tabs-'))
+  // A process group of its own: every process of this browser is signalled at once, and only those.
+  const child = spawn(
+    executablePath,
+    [...CHROMIUM_ARGS, '--headless', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'],
+    {
+      stdio: 'ignore',
+      detached: true,
+    },
+  )
+  const group = child.pid
+  if (group === undefined) throw new Error('Chromium did not start')
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const stop = async (): Promise<void> => {
+    try {
+      process.kill(-group, 'SIGKILL')
+    } catch {
+      // Gone already.
+    }
+    await exited
+    await rm(profile, { recursive: true, force: true, maxRetries: 5 })
+  }
+  const gpuProcess = (): number => {
+    const line = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .map((each) => each.trim().split(/\s+/))
+      .find(([, pgid, ...args]) => Number(pgid) === group && args.includes('--type=gpu-process'))
+    if (line === undefined) throw new Error('no GPU process in this Chromium')
+    return Number(line[0])
+  }
+  try {
+    const browser = await chromium.connectOverCDP(`http://127.0.0.1:${await devToolsPort(profile, exited)}`, { noDefaults: true })
+    const context = browser.contexts()[0] ?? (await browser.newContext())
+    return {
+      context,
+      async setWindowState(page, state) {
+        const session = await context.newCDPSession(page)
+        const { windowId } = await session.send('Browser.getWindowForTarget')
+        await session.send('Browser.setWindowBounds', { windowId, bounds: { windowState: state } })
+        await session.detach()
+      },
+      pauseFrames: () => process.kill(gpuProcess(), 'SIGSTOP'),
+      resumeFrames: () => process.kill(gpuProcess(), 'SIGCONT'),
+      async close() {
+        await browser.close().catch(() => undefined)
+        await stop()
+      },
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}
+
+/** The port Chromium's DevTools listen on, once it wrote it into the profile. */
+async function devToolsPort(profile: string, exited: Promise<void>): Promise<number> {
+  let gone = false
+  void exited.then(() => {
+    gone = true
+  })
+  while (!gone) {
+    const port = Number.parseInt((await readFile(join(profile, 'DevToolsActivePort'), 'utf8').catch(() => '')).split('\n')[0] ?? '', 10)
+    if (port > 0) return port
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error('Chromium exited before it listened for DevTools')
 }
 
 /**

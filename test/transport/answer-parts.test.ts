@@ -3,7 +3,7 @@
 // parts after the first two stay within what older joiners take.
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { documentParts } from '../../src/transport/answer-parts.js'
+import { documentParts, estimatedBytes } from '../../src/transport/answer-parts.js'
 
 /** A record the size of a signed one: random bytes (an id and a signature) and a text. */
 function record(author: number, index: number): { r: Uint8Array; text: string } {
@@ -105,5 +105,29 @@ describe('documentParts', { timeout: 60_000 }, () => {
   it('keeps a small document whole', () => {
     const doc = room(20)
     expect(documentParts(doc, doc.getArray('messages'), Y.encodeStateAsUpdate(doc).byteLength, SMALL)).toBeNull()
+  })
+})
+
+describe('estimatedBytes', { timeout: 60_000 }, () => {
+  it('tells about the bytes a whole encoding writes, without encoding: one writer, writers taking turns, deletions, a map', () => {
+    const rooms = [room(2_000), room(1_200, 3, 7), room(1_500, 2, 3)]
+    rooms[2].getArray('messages').delete(10, 40)
+    rooms[2].getMap('names').set('someone', { name: 'Ünïcode név', since: 1_700_000_000_000 })
+    for (const doc of rooms) {
+      const whole = Y.encodeStateAsUpdate(doc).byteLength
+      expect(estimatedBytes(doc)).toBeGreaterThan(whole * 0.9)
+      expect(estimatedBytes(doc)).toBeLessThan(whole * 1.1)
+    }
+  })
+
+  it('cuts from the estimate as from the size: parts that give the same document, the later ones within what older joiners take', () => {
+    const doc = room(3_000)
+    const limits = { partBytes: 16 * 1024, partedMaxBytes: 128 * 1024 }
+    const parts = documentParts(doc, doc.getArray('messages'), estimatedBytes(doc), limits) ?? []
+    expect(parts.length).toBeGreaterThan(3)
+    expect(parts.slice(2).reduce((sum, part) => sum + part.byteLength, 0)).toBeLessThanOrEqual(limits.partedMaxBytes)
+    const { doc: joiner, pendingAfter } = joined(parts)
+    expect(pendingAfter).toBe(0)
+    sameDocument(joiner, doc)
   })
 })
