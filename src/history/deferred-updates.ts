@@ -4,6 +4,7 @@
 // before the first frame.
 import * as Y from 'yjs'
 import { afterDraw } from '../tasks/index.js'
+import { type ClockRange, rangesUpdateSteps, runSteps, StepBudget } from '../updates/index.js'
 
 /**
  * Steady spacing of batches, in ms: at most 50 a second in the long run, half of what a link
@@ -22,8 +23,22 @@ export const MIN_BATCH_INTERVAL_MS = 20
  */
 export const BATCH_BURST = 8
 
-/** Gets the changes of the transactions since the last call, with their origins. */
-export type DeferredUpdateListener = (update: Uint8Array, origins: ReadonlySet<unknown>) => void
+/**
+ * Records (Yjs clock units) of other peers' changes one batch holds at most; past it, the rest
+ * goes in later batches, each when the budget allows and the page has drawn. A relayed batch was
+ * encoded, deflated and sent in one task: 1,607 records (410 KB) in a flood, 100 ms of encoding
+ * on a loaded page (BENCHMARKS.md, Flood, "Thirteenth session"). This page's own changes go whole.
+ * Below the relay's records burst (transport/relay.ts, half a link's 500), so that a full part can
+ * still be passed on rather than left to the digests whole.
+ */
+export const RECORDS_PER_BATCH = 200
+
+/**
+ * Gets the changes of the transactions since the last call, with their origins; `more`: the
+ * changes so far were more than a batch holds, and the rest follows in later calls (their
+ * origins are among these).
+ */
+export type DeferredUpdateListener = (update: Uint8Array, origins: ReadonlySet<unknown>, more: boolean) => void
 
 /**
  * A document's changes, gathered over transactions and encoded once per batch. A batch holding
@@ -37,11 +52,13 @@ export class DeferredUpdates {
   /** Listeners called after all of `#listeners`, once the page has drawn (storage: see `on`). */
   readonly #lastListeners = new Set<DeferredUpdateListener>()
   /** Batches passed to `#listeners` and waiting for the draw to reach `#lastListeners`. */
-  #late: [Uint8Array, ReadonlySet<unknown>][] = []
+  #late: [Uint8Array, ReadonlySet<unknown>, boolean][] = []
   /** Waiting for every batch to have reached `#lastListeners` (see whenPassed). */
   #passedWaiters: (() => void)[] = []
   /** Per client, the first clock not yet passed on; null while nothing is pending. */
   #since: Map<number, number> | null = null
+  /** True while what is pending is only the rest of a batch that was cut (other peers' changes, nothing new since). */
+  #restOnly = false
   #origins = new Set<unknown>()
   /** True while what is pending holds a change made here. */
   #local = false
@@ -88,21 +105,33 @@ export class DeferredUpdates {
 
   /**
    * Resolves once every change so far, including one still waiting for its budget, has reached
-   * the listeners added with `last` (storage: a send resolves once its message is stored).
+   * the listeners added with `last` (storage: a send resolves once its message is stored); the
+   * rest of a cut batch of other peers' changes is not waited for.
    */
   whenPassed(): Promise<void> {
-    if (this.#since === null && this.#late.length === 0) return Promise.resolve()
+    if (this.#waitsForNothing()) return Promise.resolve()
     return new Promise((resolve) => this.#passedWaiters.push(resolve))
+  }
+
+  /**
+   * Whether nothing holds whoever waits for the changes so far: nothing pending, or only the rest
+   * of a cut batch of other peers' changes (a send waits for its own line, not for a flood's rest).
+   */
+  #waitsForNothing(): boolean {
+    return (this.#since === null || this.#restOnly) && this.#late.length === 0
   }
 
   /** Passes on what is pending now, whatever the budget, to every listener (the tab is going away, or the room closes). */
   flush(): void {
-    this.#pass()
+    this.#pass(Number.POSITIVE_INFINITY)
     this.#passLate()
   }
 
-  /** Passes on what is pending now, whatever the budget; the `last` listeners get it after the draw. */
-  #pass(): void {
+  /**
+   * Passes on what is pending now, whatever the budget, at most `cap` records of other peers'
+   * changes (the rest waits for the next batch); the `last` listeners get it after the draw.
+   */
+  #pass(cap: number = RECORDS_PER_BATCH): void {
     const since = this.#since
     if (since === null || this.#doc.isDestroyed) return
     const origins = this.#origins
@@ -110,32 +139,78 @@ export class DeferredUpdates {
     this.#tokens = this.#available(now) - 1
     this.#tokensAt = now
     this.#flushedAt = now
-    this.#since = null
-    this.#origins = new Set()
+    const { ranges, rest } = this.#cut(since, cap)
+    this.#since = rest
+    this.#restOnly = rest !== null
     this.#local = false
+    const more = rest !== null
+    // The rest's origins are among these; what comes meanwhile adds to them.
+    if (!more) this.#origins = new Set()
+    const passed = more ? new Set(origins) : origins
     if (this.#listeners.size === 0 && this.#lastListeners.size === 0) {
+      this.#passNext(more)
       this.#passLate()
       return
     }
-    // Everything of the changed clients from where they were; of the others, nothing.
-    const known = Y.decodeStateVector(Y.encodeStateVector(this.#doc))
-    for (const [client, clock] of since) known.set(client, clock)
-    const update = Y.encodeStateAsUpdate(this.#doc, Y.encodeStateVector(known))
-    for (const listener of this.#listeners) listener(update, origins)
+    let update: Uint8Array
+    if (ranges === null) {
+      // Everything of the changed clients from where they were; of the others, nothing.
+      const known = Y.decodeStateVector(Y.encodeStateVector(this.#doc))
+      for (const [client, clock] of since) known.set(client, clock)
+      update = Y.encodeStateAsUpdate(this.#doc, Y.encodeStateVector(known))
+    } else {
+      // A part: its records, and the deletions with the last part.
+      update = runSteps(rangesUpdateSteps(this.#doc, ranges, new StepBudget(Number.POSITIVE_INFINITY), !more))
+    }
+    for (const listener of this.#listeners) listener(update, passed, more)
+    this.#passNext(more)
     if (this.#lastListeners.size === 0) {
       this.#passLate()
       return
     }
-    this.#late.push([update, origins])
+    this.#late.push([update, passed, more])
     if (this.#late.length === 1) afterDraw(() => this.#passLate())
+  }
+
+  /** After a batch that left a rest: the rest goes once the page has drawn and the budget allows. */
+  #passNext(more: boolean): void {
+    if (more) this.#afterDraw()
+  }
+
+  /**
+   * What of `since` one batch passes on: null when it all fits (`cap` records of other peers'
+   * changes; this page's own go whole, first), else the clock ranges to pass now and, per client,
+   * where the rest starts (null: nothing left).
+   */
+  #cut(since: ReadonlyMap<number, number>, cap: number): { ranges: ClockRange[] | null; rest: Map<number, number> | null } {
+    const store = this.#doc.store
+    // Yjs adds the changes it holds pending to a whole batch (they may be what a peer lacks): not cut.
+    if (store.pendingStructs !== null || store.pendingDs !== null) return { ranges: null, rest: null }
+    const own = this.#doc.clientID
+    let total = 0
+    for (const [client, from] of since) if (client !== own) total += Y.getState(store, client) - from
+    if (total <= cap) return { ranges: null, rest: null }
+    const ranges: ClockRange[] = []
+    const rest = new Map<number, number>()
+    let left = cap
+    const clients = [...since.keys()].sort((a, b) => (a === own ? -1 : b === own ? 1 : b - a))
+    for (const client of clients) {
+      const from = since.get(client) ?? 0
+      const to = Y.getState(store, client)
+      const until = client === own ? to : Math.min(to, from + left)
+      if (until > from) ranges.push({ client, from, to: until })
+      if (client !== own) left -= until - from
+      if (until < to) rest.set(client, until)
+    }
+    return { ranges, rest: rest.size > 0 ? rest : null }
   }
 
   /** Gives the `last` listeners every batch waiting for them, and tells whoever waits. */
   #passLate(): void {
     const late = this.#late
     this.#late = []
-    for (const [update, origins] of late) for (const listener of this.#lastListeners) listener(update, origins)
-    if (this.#since !== null) return // a batch still waits for its budget
+    for (const [update, origins, more] of late) for (const listener of this.#lastListeners) listener(update, origins, more)
+    if (!this.#waitsForNothing()) return // a batch still waits for its budget
     const waiters = this.#passedWaiters
     this.#passedWaiters = []
     for (const resolve of waiters) resolve()
@@ -173,6 +248,7 @@ export class DeferredUpdates {
     const deleted = transaction.deleteSet.clients.size > 0
     if (!inserted && !deleted) return
     const since = this.#since ?? new Map<number, number>()
+    this.#restOnly = false
     for (const [client, clock] of transaction.afterState) {
       const before = transaction.beforeState.get(client) ?? 0
       if (before !== clock) since.set(client, Math.min(since.get(client) ?? before, before))

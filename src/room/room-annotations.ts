@@ -30,12 +30,21 @@ export class RoomAnnotations {
   /** Annotations some peer deleted that this one put back. */
   restored = 0
   #closed = false
+  /** Runs its callback once the slices of large updates received so far are applied (the transport's `afterSlices`). */
+  readonly #afterSlices: (callback: () => void) => void
+  /** True while the budgets' checks wait for those slices (`#checkDoubted`). */
+  #checksAwaitSlices = false
 
-  /** `onChange` runs after any change to the admitted annotations; `topic` is what signatures are bound to. */
-  constructor(doc: Y.Doc, topic: string, onChange: () => void) {
+  /**
+   * `onChange` runs after any change to the admitted annotations; `topic` is what signatures are
+   * bound to; `afterSlices` runs its callback once the large updates received so far are applied
+   * (default: at once).
+   */
+  constructor(doc: Y.Doc, topic: string, onChange: () => void, afterSlices: (callback: () => void) => void = (callback) => callback()) {
     this.#doc = doc
     this.#array = annotationsOf(doc)
     this.#onChange = onChange
+    this.#afterSlices = afterSlices
     this.#signatures = new BudgetSignatures(topic, ANNOTATION_SIGNING)
     this.#budgets = this.#newBudgets()
     this.#reset()
@@ -128,13 +137,28 @@ export class RoomAnnotations {
       if (group === undefined) this.#byTarget.set(record.target, [record])
       else group.push(record)
     }
-    this.#signatures.checkDoubted(
-      () => this.#budgets,
-      () => {
-        this.#admitAll(this.#valid)
-        this.#onChange()
-      },
-    )
+    this.#checkDoubted()
+  }
+
+  /**
+   * Checks the signatures of the records the budgets doubt; not while a large update is still
+   * applied slice by slice: each slice's records would be the newest for a moment, and all of a
+   * large batch checked (as the room's messages, room.ts).
+   */
+  #checkDoubted(): void {
+    if (this.#checksAwaitSlices) return
+    this.#checksAwaitSlices = true
+    this.#afterSlices(() => {
+      this.#checksAwaitSlices = false
+      if (this.#closed) return
+      this.#signatures.checkDoubted(
+        () => this.#budgets,
+        () => {
+          this.#admitAll(this.#valid)
+          this.#onChange()
+        },
+      )
+    })
   }
 }
 

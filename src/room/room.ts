@@ -207,10 +207,15 @@ export class Room {
     globalThis.addEventListener?.('pagehide', this.#onPageHide)
     this.#reset()
     this.#stopObserving = observeMessages(this.#doc, (change) => this.#onChange(change))
-    this.#annotations = new RoomAnnotations(this.#doc, this.topic, () => {
-      this.#annotationsVersion++
-      for (const listener of this.#annotationListeners) listener()
-    })
+    this.#annotations = new RoomAnnotations(
+      this.#doc,
+      this.topic,
+      () => {
+        this.#annotationsVersion++
+        for (const listener of this.#annotationListeners) listener()
+      },
+      (callback) => this.#transport.afterSlices(callback),
+    )
   }
 
   /** A number raised whenever the annotations change: a new value means redraw. */

@@ -16,20 +16,13 @@
 // ANSWERS_TO_FRESH_REQUEST) and count the rest against it (SYNC_BYTES_BURST, 4 MiB): so the parts
 // after the first two hold at most PARTED_MAX_BYTES, and in a larger document the first part
 // holds everything before that.
-import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
+import { type ClockRange, rangesUpdateSteps, runSteps, StepBudget, type Steps, stateUpdateSteps } from '../updates/index.js'
 
 /** Bytes a part aims at (about 2,900 messages of the bench's records, 4 frames deflated). */
 export const PART_BYTES = 512 * 1024
 /** Most bytes in the parts after the first two: older joiners count those against a link's byte budget (4 MiB). */
 export const PARTED_MAX_BYTES = 2 * 1024 * 1024
-
-/** A client's structs from clock `from` up to (not including) `to`. */
-interface Range {
-  client: number
-  from: number
-  to: number
-}
 
 /** How to cut (tests use small parts). */
 export interface PartOptions {
@@ -45,6 +38,17 @@ export interface PartOptions {
  * would hold it all (send the whole as it is).
  */
 export function documentParts(doc: Y.Doc, order: Y.Array<unknown>, wholeBytes: number, options: PartOptions = {}): Uint8Array[] | null {
+  return runSteps(documentPartSteps(doc, order, wholeBytes, options))
+}
+
+/** documentParts in steps of about `budget` records (stepped-encoding.ts): the document must not change between them. */
+export function* documentPartSteps(
+  doc: Y.Doc,
+  order: Y.Array<unknown>,
+  wholeBytes: number,
+  options: PartOptions = {},
+  budget = new StepBudget(),
+): Steps<Uint8Array[] | null> {
   const partBytes = options.partBytes ?? PART_BYTES
   const partedMaxBytes = options.partedMaxBytes ?? PARTED_MAX_BYTES
   if (wholeBytes < 2 * partBytes) return null
@@ -61,15 +65,15 @@ export function documentParts(doc: Y.Doc, order: Y.Array<unknown>, wholeBytes: n
   const parts: Uint8Array[] = []
   let before = new Map<number, number>()
   for (const vector of vectors) {
-    const ranges: Range[] = []
+    const ranges: ClockRange[] = []
     for (const [client, to] of vector) {
       const from = before.get(client) ?? 0
       if (to > from) ranges.push({ client, from, to })
     }
-    if (ranges.length > 0) parts.push(encodeRanges(doc, ranges))
+    if (ranges.length > 0) parts.push(yield* rangesUpdateSteps(doc, ranges, budget, false))
     before = vector
   }
-  parts.push(Y.encodeStateAsUpdate(doc, Y.encodeStateVector(before)))
+  parts.push(yield* stateUpdateSteps(doc, before, budget))
   // Taken for granted above: records of about equal bytes. Where they are not, the parts after
   // the first two may pass what older joiners take: then the leading parts go as one.
   let after = parts.slice(2).reduce((sum, part) => sum + part.byteLength, 0)
@@ -110,55 +114,6 @@ function stateVectorsAt(order: Y.Array<unknown>, cuts: readonly number[]): Map<n
     walked += item.length
   }
   return vectors
-}
-
-/** A v1 update of the structs of `ranges` (no deletions): what `Y.encodeStateAsUpdate` writes, with an end. */
-function encodeRanges(doc: Y.Doc, ranges: readonly Range[]): Uint8Array {
-  const encoder = new Y.UpdateEncoderV1()
-  encoding.writeVarUint(encoder.restEncoder, ranges.length)
-  for (const { client, from, to } of ranges) {
-    const structs = doc.store.clients.get(client) ?? []
-    const first = indexAt(structs, from)
-    let last = first
-    while (last < structs.length && structs[last].id.clock < to) last++
-    encoding.writeVarUint(encoder.restEncoder, last - first)
-    encoder.writeClient(client)
-    encoding.writeVarUint(encoder.restEncoder, from)
-    for (let index = first; index < last; index++) {
-      const struct = structs[index]
-      const offset = Math.max(0, from - struct.id.clock)
-      const end = struct.id.clock + struct.length
-      if (end <= to) struct.write(encoder, offset)
-      else cutAt(struct, to - struct.id.clock).write(encoder, offset)
-    }
-  }
-  // An empty delete set: the last part carries the document's.
-  encoding.writeVarUint(encoder.restEncoder, 0)
-  return encoder.toUint8Array()
-}
-
-/** The index of the struct holding `clock` (structs are sorted by clock and cover it without gaps). */
-function indexAt(structs: ReadonlyArray<Y.Item | Y.GC>, clock: number): number {
-  let low = 0
-  let high = structs.length - 1
-  while (low < high) {
-    const middle = (low + high + 1) >>> 1
-    if (structs[middle].id.clock <= clock) low = middle
-    else high = middle - 1
-  }
-  return low
-}
-
-/** A view of `struct` ending after its first `length` clock units, to write (the document is not touched). */
-function cutAt(struct: Y.Item | Y.GC, length: number): Y.Item | Y.GC {
-  const view = Object.create(struct) as Y.Item | Y.GC
-  if (view instanceof Y.Item) {
-    const content = (struct as Y.Item).content.copy()
-    content.splice(length)
-    Object.defineProperty(view, 'content', { value: content })
-  }
-  Object.defineProperty(view, 'length', { value: length })
-  return view
 }
 
 /** Bytes of a struct's header in an update, about: its info byte, origins and parent (a client id and a clock each). */

@@ -1,5 +1,12 @@
 // Compression of large framed messages between Parley peers: raw deflate through the platform's
 // CompressionStream, and inflation that stops at a byte limit (a small message must not unpack into gigabytes).
+// Chromium deflates on the page's thread, in the task that hands the stream its input: a large
+// message is handed over DEFLATE_STEP_BYTES a task, so that a warm history answer's deflate (12–17 ms
+// of CPU in one task of a flooded page, BENCHMARKS.md "Twelfth session") leaves room for the page between.
+import { nextTask } from '../tasks/index.js'
+
+/** Bytes of input deflated in one task. */
+export const DEFLATE_STEP_BYTES = 64 * 1024
 
 /** Whether this platform compresses and inflates raw deflate (browsers and Node 20 do). */
 export function deflateAvailable(): boolean {
@@ -8,7 +15,21 @@ export function deflateAvailable(): boolean {
 
 /** `bytes` compressed with raw deflate (RFC 1951, no header). */
 export async function deflate(bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-  return collect(streamOf(bytes).pipeThrough(new CompressionStream('deflate-raw')), () => true)
+  if (bytes.byteLength <= DEFLATE_STEP_BYTES) return collect(streamOf(bytes).pipeThrough(new CompressionStream('deflate-raw')), () => true)
+  const stream = new CompressionStream('deflate-raw')
+  const writer = stream.writable.getWriter()
+  const deflated = collect(stream.readable, () => true)
+  try {
+    for (let at = 0; at < bytes.byteLength; at += DEFLATE_STEP_BYTES) {
+      if (at > 0) await new Promise<void>((resolve) => nextTask(resolve))
+      await writer.write(bytes.subarray(at, at + DEFLATE_STEP_BYTES) as Uint8Array<ArrayBuffer>)
+    }
+    await writer.close()
+  } catch (error) {
+    void deflated.catch(() => {}) // the stream's own failure, reported once below
+    throw error
+  }
+  return deflated
 }
 
 /**

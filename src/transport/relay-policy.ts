@@ -24,6 +24,12 @@ export type ChangeSource =
 export const LOCAL_SOURCE: ChangeSource = { from: 'local' }
 
 /**
+ * The origin a batch of changes is relayed with when it is a part and the rest of those changes
+ * follows (history/deferred-updates.ts cuts a large batch): its sources are kept for the rest.
+ */
+export const PARTS_FOLLOW: unique symbol = Symbol('parley-relay-parts-follow')
+
+/**
  * The links (y-webrtc peer ids) a change from `sources` goes to: 'all' if any source is local
  * or there is none (nothing known: safe), else every link that some source does not cover.
  */

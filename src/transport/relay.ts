@@ -6,7 +6,15 @@ import { writeSyncStep1 } from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { changedDocument } from './doc-changes.js'
 import type { RtcImplementation } from './liveness.js'
-import { LOCAL_SOURCE, droppedNeighbours, relayTargets, repairWaitMs, stateVectorDigest, type ChangeSource } from './relay-policy.js'
+import {
+  LOCAL_SOURCE,
+  PARTS_FOLLOW,
+  droppedNeighbours,
+  relayTargets,
+  repairWaitMs,
+  stateVectorDigest,
+  type ChangeSource,
+} from './relay-policy.js'
 import { RECORDS_BURST, RECORDS_PER_SECOND, SYNC_BYTES_BURST } from './peer-guard.js'
 import { RELAY_CHANNEL_ID, RELAY_CHANNEL_LABEL, encodeRelayFrame, parseRelayFrame, type RelayFrame } from './relay-protocol.js'
 
@@ -140,7 +148,8 @@ export class Relay {
     const broadcastDoc: DocHandler = room._docUpdateHandler
     const broadcastAwareness: AwarenessHandler = room._awarenessUpdateHandler
     const narrowedDoc: DocHandler = (update, origin) => {
-      const sources = this.#takeSources()
+      // A part of a batch: the rest goes to the same links (and to those what came meanwhile needs).
+      const sources = origin === PARTS_FOLLOW ? this.#sources() : this.#takeSources()
       // Peers' guards drop a link whose update is past their byte budget, and cut off one that
       // brings records past theirs; what such a batch holds (a history, when it resolved changes
       // that waited for it) they mostly have, and the digest round scheduled below makes each
@@ -238,10 +247,16 @@ export class Relay {
 
   /** The sources of the changes since the last batch, forgotten here (the batch carries them all). */
   #takeSources(): ChangeSource[] {
-    const sources: ChangeSource[] = this.#localChanges ? [LOCAL_SOURCE] : []
-    for (const [peerId, neighbours] of this.#linkChanges) sources.push({ from: 'link', peerId, neighbours })
+    const sources = this.#sources()
     this.#localChanges = false
     this.#linkChanges = new Map()
+    return sources
+  }
+
+  /** The sources of the changes since the last batch. */
+  #sources(): ChangeSource[] {
+    const sources: ChangeSource[] = this.#localChanges ? [LOCAL_SOURCE] : []
+    for (const [peerId, neighbours] of this.#linkChanges) sources.push({ from: 'link', peerId, neighbours })
     return sources
   }
 

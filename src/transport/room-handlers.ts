@@ -1,11 +1,15 @@
 // The event handlers of a y-webrtc 10.3 room that Parley replaces or removes: what it broadcasts
 // of awareness and document changes, and its `beforeunload` hook. Private members: see y-webrtc-internals.ts.
 import type { Room as WebrtcRoom } from 'y-webrtc'
+import { PARTS_FOLLOW } from './relay-policy.js'
 
 /** Where a room's document changes come from, batched (the room defers them past the next frame). */
 export interface DocumentChanges {
-  /** Calls `listener` with each batch of changes, encoded as a Yjs update; returns what removes it. */
-  on(listener: (update: Uint8Array) => void): () => void
+  /**
+   * Calls `listener` with each batch of changes, encoded as a Yjs update (`more`: a part, the
+   * rest of the changes so far follows in later batches); returns what removes it.
+   */
+  on(listener: (update: Uint8Array, origins?: ReadonlySet<unknown>, more?: boolean) => void): () => void
 }
 
 type AwarenessHandler = (changes: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => void
@@ -35,7 +39,8 @@ export function keepLivenessRemovalsLocal(room: WebrtcRoom, livenessOrigin: unkn
  */
 export function relayDocumentChangesAfterDraw(room: WebrtcRoom, changes: DocumentChanges): () => void {
   room.doc.off('update', room._docUpdateHandler)
-  return changes.on((update) => room._docUpdateHandler(update, null))
+  // A part's sources stay with the relay for the rest (relay.ts).
+  return changes.on((update, _origins, more) => room._docUpdateHandler(update, more === true ? PARTS_FOLLOW : null))
 }
 
 /**

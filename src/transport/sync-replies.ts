@@ -24,9 +24,10 @@
 import * as encoding from 'lib0/encoding'
 import { messageYjsSyncStep2 } from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { documentParts, estimatedBytes } from './answer-parts.js'
+import { documentPartSteps, estimatedBytes } from './answer-parts.js'
 import { changedDocument } from './doc-changes.js'
 import type { DeflatedMessage } from './framing-deflate.js'
+import { runSteps, StepBudget, type Steps, stateUpdateSteps } from '../updates/index.js'
 
 /** A sync step 1 with an empty state vector: message type sync (0), step 1 (0), a state vector of one byte (1), no clients (0). */
 export const FRESH_SYNC_REQUEST: readonly number[] = [0, 0, 1, 0]
@@ -115,6 +116,11 @@ export interface SyncReplyOptions {
   order?: Y.Array<unknown>
 }
 
+/** What brings the cache up to date: the changes since `cached` (null: none), or the whole document anew. */
+type Update =
+  | { cached: Cached; changes: Uint8Array<ArrayBuffer> | null }
+  | { cached: null; parts: Uint8Array<ArrayBuffer>[]; stateVector: Uint8Array }
+
 interface Cached {
   /** The whole document as sync step 2 messages, to send in order: one, or its parts (each deflated only, once prepared). */
   parts: SyncReply[]
@@ -145,9 +151,12 @@ export class SyncReplies {
   /** Bytes of the whole document's answer when it was last encoded (0: never). */
   #wholeBytes = 0
   #destroyed = false
+  /** Changes of the document seen (a warm-up under way is given up on the next). */
+  #changes = 0
   readonly #onTransaction = (transaction: Y.Transaction): void => {
     if (this.#warm === null && (this.#cached === null || this.#cached.stale)) return
     if (!changedDocument(transaction)) return
+    this.#changes++
     if (this.#cached !== null) this.#cached.stale = true
     this.#scheduleWarmUp()
   }
@@ -190,14 +199,36 @@ export class SyncReplies {
 
   /** The answer as the document is now, bringing the cache up to date (`ahead`: for a request yet to come). */
   #current(ahead: boolean): SyncReply[] {
-    let cached = this.#cached
+    return this.#install(runSteps(this.#update(new StepBudget(Number.POSITIVE_INFINITY))), ahead)
+  }
+
+  /**
+   * What brings the cache up to date, in steps (stepped-encoding.ts): what changed since it was
+   * encoded, or the whole document once that grew too large (or nothing was cached). Nothing is
+   * kept until `#install`: steps given up leave the cache as it was.
+   */
+  *#update(budget: StepBudget): Steps<Update> {
+    const cached = this.#cached
     if (cached?.stale === true) {
-      const changes = Y.encodeStateAsUpdate(this.#doc, cached.stateVector)
-      if (changes.byteLength > Math.min(this.#wholeBytes * MAX_DELTA_SHARE, MAX_CHANGES_BYTES)) cached = null
-      else Object.assign(cached, { changes: syncStep2Message(changes), stale: false })
+      const changes = yield* stateUpdateSteps(this.#doc, Y.decodeStateVector(cached.stateVector), budget)
+      if (changes.byteLength <= Math.min(this.#wholeBytes * MAX_DELTA_SHARE, MAX_CHANGES_BYTES))
+        return { cached, changes: syncStep2Message(changes) }
+    } else if (cached !== null) {
+      return { cached, changes: null }
     }
-    if (cached === null) {
-      cached = { parts: this.#encodeWhole(), stateVector: Y.encodeStateVector(this.#doc), changes: null, stale: false }
+    const stateVector = Y.encodeStateVector(this.#doc)
+    return { cached: null, parts: yield* this.#encodeWhole(budget), stateVector }
+  }
+
+  /** Brings the cache up to `update` and gives the answer's messages, in order. */
+  #install(update: Update, ahead: boolean): SyncReply[] {
+    let cached: Cached
+    if (update.cached !== null) {
+      cached = update.cached
+      if (update.changes !== null) Object.assign(cached, { changes: update.changes, stale: false })
+    } else {
+      cached = { parts: update.parts, stateVector: update.stateVector, changes: null, stale: false }
+      this.#wholeBytes = update.parts.reduce((sum, message) => sum + message.byteLength, 0)
       this.stats.encoded++
       if (ahead) this.stats.encodedAhead++
     }
@@ -206,18 +237,16 @@ export class SyncReplies {
   }
 
   /**
-   * The whole document as sync step 2 messages: in parts along `order` when it is large enough,
-   * judged by its size when last encoded, or estimated from its structs when it never was (not
-   * encoded whole to learn its size and then again in parts).
+   * The whole document as sync step 2 messages, in steps: in parts along `order` when it is large
+   * enough, judged by its size when last encoded, or estimated from its structs when it never was
+   * (not encoded whole to learn its size and then again in parts).
    */
-  #encodeWhole(): Uint8Array<ArrayBuffer>[] {
+  *#encodeWhole(budget: StepBudget): Steps<Uint8Array<ArrayBuffer>[]> {
     const parts =
       this.#order === null
         ? null
-        : documentParts(this.#doc, this.#order, this.#wholeBytes > 0 ? this.#wholeBytes : estimatedBytes(this.#doc))
-    const messages = (parts ?? [Y.encodeStateAsUpdate(this.#doc)]).map(syncStep2Message)
-    this.#wholeBytes = messages.reduce((sum, message) => sum + message.byteLength, 0)
-    return messages
+        : yield* documentPartSteps(this.#doc, this.#order, this.#wholeBytes > 0 ? this.#wholeBytes : estimatedBytes(this.#doc), {}, budget)
+    return (parts ?? [yield* stateUpdateSteps(this.#doc, new Map(), budget)]).map(syncStep2Message)
   }
 
   /** Holds `cached` (null: nothing), counting its bytes. */
@@ -251,14 +280,35 @@ export class SyncReplies {
     }, warm.quietMs)
   }
 
+  /**
+   * Brings the cache up to date ahead of a request, a step of RECORDS_PER_STEP records an idle
+   * callback (stepped-encoding.ts), then hands its messages to `prepare`. Given up when the
+   * document changes in between (the change waits for quiet and warms it again) or a request
+   * brought the cache up to date meanwhile.
+   */
   #warmUp(warm: Required<WarmOptions>): void {
     if (this.#cached !== null && !this.#cached.stale) return
     this.stats.warmUps++
-    const started = performance.now()
-    const messages = this.#current(true)
+    const changes = this.#changes
+    const steps = this.#update(new StepBudget())
+    let spent = 0
+    const step = (): void => {
+      if (this.#destroyed || this.#changes !== changes || (this.#cached !== null && !this.#cached.stale)) return
+      const started = performance.now()
+      const next = steps.next()
+      spent += performance.now() - started
+      if (next.done === true) this.#warmed(warm, next.value, spent)
+      else warm.whenIdle(step)
+    }
+    step()
+  }
+
+  /** Installs a warm-up's `update`, encoded in `spent` ms in all, and prepares its messages. */
+  #warmed(warm: Required<WarmOptions>, update: Update, spent: number): void {
+    this.stats.aheadMs += spent
+    const messages = this.#install(update, true)
     const cached = this.#cached
     const encoded = performance.now()
-    this.stats.aheadMs += encoded - started
     if (!this.#keptWarm()) {
       this.#keep() // too large to hold for joiners who may never come: let go as before
       return

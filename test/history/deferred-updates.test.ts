@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { BATCH_BURST, DeferredUpdates, MIN_BATCH_INTERVAL_MS } from '../../src/history/deferred-updates.js'
+import { BATCH_BURST, DeferredUpdates, MIN_BATCH_INTERVAL_MS, RECORDS_PER_BATCH } from '../../src/history/deferred-updates.js'
 
 /** Resolves after the update a DeferredUpdates schedules has run (Node: no frames, one task). */
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 10))
@@ -214,6 +214,57 @@ describe('DeferredUpdates', () => {
     const copy = new Y.Doc()
     for (const update of updates) Y.applyUpdate(copy, update)
     expect(copy.getArray('a').length).toBe(10 * BATCH_BURST)
+  })
+
+  it("cuts a large batch of other peers' changes into batches of at most RECORDS_PER_BATCH records, a task or more apart, that bring a copy up to date", async () => {
+    const doc = new Y.Doc()
+    doc.getArray<unknown>('a').push(['before'])
+    const peer = copyOf(doc)
+    const changes = new DeferredUpdates(doc)
+    const batches: { update: Uint8Array; more: boolean }[] = []
+    // Batches passed in one run of code, with no microtask checkpoint between them (one task).
+    let running = false
+    let sameRun = 0
+    changes.on((update, _origins, more) => {
+      batches.push({ update, more })
+      if (running) sameRun++
+      running = true
+      queueMicrotask(() => {
+        running = false
+      })
+    })
+    // A flooder's run (one record a transaction: Yjs merges it into one struct) and a user's lines, relayed to this page as one update.
+    const flooder = copyOf(doc)
+    const user = copyOf(doc)
+    const before = Y.encodeStateVector(doc)
+    for (let line = 0; line < 1_000; line++) flooder.getArray<unknown>('a').push([{ id: `flood-${line}` }])
+    for (let line = 0; line < 30; line++) user.getArray<unknown>('a').push([`ping ${line}`])
+    flooder.getArray<unknown>('a').delete(1, 10)
+    Y.applyUpdate(doc, Y.mergeUpdates([Y.encodeStateAsUpdate(flooder, before), Y.encodeStateAsUpdate(user, before)]), 'peer')
+    const records = 1_030
+    // A line written here meanwhile goes whole, at once, with the first batch, and whoever waits for it waits for no more.
+    doc.getArray<unknown>('a').push(['mine'])
+    let passedAfter = -1
+    void changes.whenPassed().then(() => {
+      passedAfter = batches.length
+    })
+    while (batches.length === 0 || batches[batches.length - 1].more) await nextTask()
+    const sizes = batches.map(({ update }) =>
+      Y.decodeUpdate(update).structs.reduce((sum, struct) => sum + (struct instanceof Y.Skip ? 0 : struct.length), 0),
+    )
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(records + 1)
+    expect(sizes[0]).toBeLessThanOrEqual(RECORDS_PER_BATCH + 1) // on main: all 1,031 in one batch
+    for (const size of sizes.slice(1)) expect(size).toBeLessThanOrEqual(RECORDS_PER_BATCH)
+    expect(batches.length).toBeGreaterThanOrEqual(Math.ceil(records / RECORDS_PER_BATCH))
+    expect(batches.map(({ more }) => more)).toEqual([...batches.slice(1).map(() => true), false])
+    expect(sameRun).toBe(0) // a batch a task at most
+    expect(passedAfter).toBe(1)
+    // Applied in order, the batches bring a copy up to date: every record, and the deletions with the last.
+    for (const { update } of batches) Y.applyUpdate(peer, update)
+    expect(peer.getArray('a').toJSON()).toEqual(doc.getArray('a').toJSON())
+    expect(peer.getArray('a').length).toBe(1 + records - 10 + 1)
+    expect(Y.encodeStateVector(peer)).toEqual(Y.encodeStateVector(doc))
+    changes.destroy()
   })
 
   it('stays quiet for transactions that changed nothing, and after destroy', async () => {

@@ -1,0 +1,11 @@
+// The updates layer's public surface: Yjs updates written in parts (a document's state in steps
+// of a few records, a client's range of records). Imports nothing in src; history and transport use it.
+export {
+  type ClockRange,
+  RECORDS_PER_STEP,
+  rangesUpdateSteps,
+  runSteps,
+  StepBudget,
+  type Steps,
+  stateUpdateSteps,
+} from './stepped-encoding.js'

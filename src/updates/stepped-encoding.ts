@@ -1,0 +1,222 @@
+// A document's state encoded as a Yjs update (v1) a few records at a time, so that the work can
+// be spread over tasks: `Y.encodeStateAsUpdate` writes every struct in one call, and a warm
+// history answer of a flooded room took 37–64 ms of CPU in one idle callback (BENCHMARKS.md,
+// "Twelfth session"). A Yjs writer merges a run of one client's records pushed one after another
+// into one struct (thousands of a flooder's records in one), so the steps are counted in records,
+// and an array item of values is written in pieces when one step cannot hold it: each piece is
+// the item Yjs itself would make by splitting it there (its left origin the record before it).
+//
+// The update is the document's state as `Y.encodeStateAsUpdate(doc, stateVector)` gives it
+// (the same structs, the same delete set; a large item may come as several pieces): applied, it
+// makes the same document. Between two steps the document must not change: whoever runs the
+// steps gives them up on any change (transport/sync-replies.ts); the relay's batches are cut into ranges of records (history/deferred-updates.ts).
+import * as encoding from 'lib0/encoding'
+import * as Y from 'yjs'
+
+/** Records written, or structs looked at for the delete set, in one step. */
+export const RECORDS_PER_STEP = 256
+
+/** Work in steps: each `yield` ends one; what it returns is the result. */
+export type Steps<T> = Generator<void, T, void>
+
+/** Runs `steps` to the end at once. */
+export function runSteps<T>(steps: Steps<T>): T {
+  for (;;) {
+    const next = steps.next()
+    if (next.done === true) return next.value
+  }
+}
+
+/** Counts the records of a step and says when it is full. */
+export class StepBudget {
+  #left: number
+
+  constructor(readonly perStep: number = RECORDS_PER_STEP) {
+    this.#left = perStep
+  }
+
+  /** Room left in this step, in records. */
+  get left(): number {
+    return this.#left
+  }
+
+  /** Spends `records`; true when the step is full (the caller yields, and the next step starts afresh). */
+  spend(records: number): boolean {
+    this.#left -= records
+    if (this.#left > 0) return false
+    this.#left = this.perStep
+    return true
+  }
+}
+
+type Struct = Y.Item | Y.GC
+
+/** A client's structs from clock `from` up to (not including) `to`. */
+export interface ClockRange {
+  client: number
+  from: number
+  to: number
+}
+
+/** The index of the struct holding `clock` (structs are sorted by clock and cover it without gaps). */
+function indexAt(structs: readonly Struct[], clock: number): number {
+  let low = 0
+  let high = structs.length - 1
+  while (low < high) {
+    const middle = (low + high + 1) >>> 1
+    if (structs[middle].id.clock <= clock) low = middle
+    else high = middle - 1
+  }
+  return low
+}
+
+/** Whether `struct` is an array item of values, which can be written in pieces. */
+function isValues(struct: Struct): struct is Y.Item & { content: Y.ContentAny } {
+  return struct instanceof Y.Item && struct.content instanceof Y.ContentAny
+}
+
+/**
+ * Clock units `from`..`to` (offsets within `struct`) of an array item of values, as the item Yjs
+ * makes when it splits one there: its left origin the record before `from` (Item.write with an
+ * offset), its right origin the item's, its values those of the range.
+ */
+function writeValuesPiece(encoder: Y.UpdateEncoderV1, item: Y.Item & { content: Y.ContentAny }, from: number, to: number): void {
+  const values = item.content.arr
+  const piece = Object.create(item) as Y.Item
+  Object.defineProperty(piece, 'content', {
+    value: {
+      getRef: () => item.content.getRef(),
+      write: (pieceEncoder: Y.UpdateEncoderV1) => {
+        pieceEncoder.writeLen(to - from)
+        for (let index = from; index < to; index++) pieceEncoder.writeAny(values[index])
+      },
+    },
+  })
+  piece.write(encoder, from)
+}
+
+/**
+ * Writes one client's structs of clocks `from`..`to` into `encoder` (its section: count, client,
+ * first clock, structs), yielding each time `budget` fills; the last struct is cut at `to`.
+ */
+function* writeClientRange(
+  encoder: Y.UpdateEncoderV1,
+  structs: readonly Struct[],
+  { client, from, to }: ClockRange,
+  budget: StepBudget,
+): Steps<void> {
+  const body = new Y.UpdateEncoderV1()
+  let count = 0
+  for (let index = indexAt(structs, from); index < structs.length && structs[index].id.clock < to; index++) {
+    const struct = structs[index]
+    const start = Math.max(0, from - struct.id.clock)
+    const end = Math.min(struct.length, to - struct.id.clock)
+    if (!isValues(struct)) {
+      if (end === struct.length) struct.write(body, start)
+      else cutAt(struct, end).write(body, start)
+      count++
+      if (budget.spend(1)) yield
+      continue
+    }
+    for (let at = start; at < end; ) {
+      const until = Math.min(end, at + Math.max(1, budget.left))
+      if (at === 0 && until === struct.length) struct.write(body, 0)
+      else writeValuesPiece(body, struct, at, until)
+      count++
+      const full = budget.spend(until - at)
+      at = until
+      if (full) yield
+    }
+  }
+  encoding.writeVarUint(encoder.restEncoder, count)
+  encoder.writeClient(client)
+  encoding.writeVarUint(encoder.restEncoder, from)
+  encoding.writeUint8Array(encoder.restEncoder, body.toUint8Array())
+}
+
+/** A view of `struct` ending after its first `length` clock units, to write (the document is not touched). */
+function cutAt(struct: Struct, length: number): Struct {
+  const view = Object.create(struct) as Struct
+  if (view instanceof Y.Item) {
+    const content = (struct as Y.Item).content.copy()
+    content.splice(length)
+    Object.defineProperty(view, 'content', { value: content })
+  }
+  Object.defineProperty(view, 'length', { value: length })
+  return view
+}
+
+/** The document's delete set, as `Y.createDeleteSetFromStructStore` finds it, looked for in steps; written into `encoder` as Yjs writes it. */
+function* writeDeleteSetSteps(encoder: Y.UpdateEncoderV1, doc: Y.Doc, budget: StepBudget): Steps<void> {
+  const deleted: [number, { clock: number; len: number }[]][] = []
+  for (const [client, structs] of doc.store.clients) {
+    const ranges: { clock: number; len: number }[] = []
+    for (let index = 0; index < structs.length; index++) {
+      const struct = structs[index]
+      if (budget.spend(1)) yield
+      if (!struct.deleted) continue
+      const last = ranges[ranges.length - 1]
+      if (last !== undefined && last.clock + last.len === struct.id.clock) last.len += struct.length
+      else ranges.push({ clock: struct.id.clock, len: struct.length })
+    }
+    if (ranges.length > 0) deleted.push([client, ranges])
+  }
+  encoding.writeVarUint(encoder.restEncoder, deleted.length)
+  deleted.sort((a, b) => b[0] - a[0])
+  for (const [client, ranges] of deleted) {
+    encoder.resetDsCurVal()
+    encoding.writeVarUint(encoder.restEncoder, client)
+    encoding.writeVarUint(encoder.restEncoder, ranges.length)
+    for (const { clock, len } of ranges) {
+      encoder.writeDsClock(clock)
+      encoder.writeDsLen(len)
+    }
+  }
+}
+
+/**
+ * An update (v1) of the structs of `ranges`, in steps, with the document's whole delete set when
+ * `deletions` (else an empty one): a part of the document, which Yjs applies as it comes or holds
+ * pending until what it names comes.
+ */
+export function* rangesUpdateSteps(doc: Y.Doc, ranges: readonly ClockRange[], budget: StepBudget, deletions: boolean): Steps<Uint8Array> {
+  const encoder = new Y.UpdateEncoderV1()
+  encoding.writeVarUint(encoder.restEncoder, ranges.length)
+  for (const range of ranges) yield* writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget)
+  if (deletions) yield* writeDeleteSetSteps(encoder, doc, budget)
+  else encoding.writeVarUint(encoder.restEncoder, 0)
+  return encoder.toUint8Array()
+}
+
+/**
+ * What `Y.encodeStateAsUpdate(doc, Y.encodeStateVector(known))` gives (the whole document when
+ * `known` is empty), in steps of about `budget` records: each client's structs past what `known`
+ * holds of it, higher client ids first as Yjs writes them, then the whole delete set. A document
+ * with updates pending (structs or deletions it cannot integrate yet) is encoded by Yjs at the
+ * end, in one go, as those must be merged in.
+ */
+export function* stateUpdateSteps(
+  doc: Y.Doc,
+  known: ReadonlyMap<number, number> = new Map(),
+  budget = new StepBudget(),
+): Steps<Uint8Array> {
+  const ranges: ClockRange[] = []
+  for (const [client, structs] of doc.store.clients) {
+    const last = structs[structs.length - 1]
+    const to = last.id.clock + last.length
+    const from = Math.max(known.get(client) ?? 0, structs[0].id.clock)
+    if (to > from) ranges.push({ client, from, to })
+  }
+  ranges.sort((a, b) => b.client - a.client)
+  const update = yield* rangesUpdateSteps(doc, ranges, budget, true)
+  if (doc.store.pendingDs !== null || doc.store.pendingStructs !== null) {
+    const vector = encoding.createEncoder()
+    encoding.writeVarUint(vector, known.size)
+    for (const [client, clock] of known) {
+      encoding.writeVarUint(vector, client)
+      encoding.writeVarUint(vector, clock)
+    }
+    return Y.encodeStateAsUpdate(doc, encoding.toUint8Array(vector))
+  }
+  return update
+}

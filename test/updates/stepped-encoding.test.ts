@@ -1,0 +1,86 @@
+// A document's state encoded in steps: what `Y.encodeStateAsUpdate` gives, a few records a step,
+// with a large item of values written in pieces; applied, the same document.
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { runSteps, StepBudget, stateUpdateSteps } from '../../src/updates/index.js'
+
+/** Three writers taking turns: runs merged into one struct, map overwrites, strings, binary records, deletions. */
+function busyRoom(): Y.Doc[] {
+  const docs = [1, 2, 3].map((client) => {
+    const doc = new Y.Doc({ gc: true })
+    doc.clientID = client
+    return doc
+  })
+  const sync = (): void => {
+    for (const from of docs) for (const to of docs) if (from !== to) Y.applyUpdate(to, Y.encodeStateAsUpdate(from, Y.encodeStateVector(to)))
+  }
+  for (let round = 0; round < 4; round++) {
+    docs.forEach((doc, index) => {
+      const messages = doc.getArray<unknown>('messages')
+      // A writer that pushes one record a transaction, as a flooder does: Yjs merges the run into one struct.
+      for (let line = 0; line < (index === 0 ? 300 : 20); line++) messages.push([{ id: `${index}-${round}-${line}`, text: `line ${line}` }])
+      doc.getMap('meta').set('topic', `round ${round} by ${index}`)
+      doc.getText('notes').insert(0, `note ${round} `)
+      doc.getArray<unknown>('files').push([new Uint8Array([round, index])])
+      if (round % 2 === 1) messages.delete(round * 7, 5 + index)
+    })
+    sync()
+  }
+  return docs
+}
+
+function sameDocument(a: Y.Doc, b: Y.Doc): void {
+  expect(b.getArray('messages').toJSON()).toEqual(a.getArray('messages').toJSON())
+  expect(b.getMap('meta').toJSON()).toEqual(a.getMap('meta').toJSON())
+  expect(b.getText('notes').toString()).toBe(a.getText('notes').toString())
+  expect(b.getArray('files').toJSON()).toEqual(a.getArray('files').toJSON())
+  expect(Buffer.compare(Y.encodeStateVector(b), Y.encodeStateVector(a))).toBe(0)
+  expect(Buffer.compare(Y.encodeStateAsUpdate(b), Y.encodeStateAsUpdate(a))).toBe(0)
+}
+
+// Three writers' documents are built afresh in each test: seconds on a loaded machine.
+describe('stepped encoding', { timeout: 60_000 }, () => {
+  it('gives Yjs’s own bytes when a step holds everything, whole or past a state vector', () => {
+    const [doc, other] = busyRoom()
+    const whole = runSteps(stateUpdateSteps(doc, new Map(), new StepBudget(Number.POSITIVE_INFINITY)))
+    expect(Buffer.compare(whole, Y.encodeStateAsUpdate(doc))).toBe(0)
+    const known = new Map([...Y.decodeStateVector(Y.encodeStateVector(other))].map(([client, clock]) => [client, Math.floor(clock / 2)]))
+    const since = runSteps(stateUpdateSteps(doc, known, new StepBudget(Number.POSITIVE_INFINITY)))
+    expect(Buffer.compare(since, Y.encodeStateAsUpdate(doc, Y.encodeStateVector(known)))).toBe(0)
+  })
+
+  it('takes a step per budget of records, writing a large run in pieces, and gives the same document', () => {
+    const [doc] = busyRoom()
+    for (const perStep of [3, 64, 256]) {
+      const steps = stateUpdateSteps(doc, new Map(), new StepBudget(perStep))
+      let taken = 0
+      let next = steps.next()
+      while (next.done !== true) {
+        taken++
+        next = steps.next()
+      }
+      const update = next.value
+      // A step ends each time the budget fills: there are about as many as records and structs over the budget.
+      expect(taken).toBeGreaterThanOrEqual(Math.floor(doc.getArray('messages').length / perStep))
+      // No piece of values holds more than a step's budget.
+      for (const struct of Y.decodeUpdate(update).structs) {
+        if (struct instanceof Y.Item && struct.content instanceof Y.ContentAny) expect(struct.length).toBeLessThanOrEqual(perStep)
+      }
+      const joiner = new Y.Doc()
+      Y.applyUpdate(joiner, update)
+      sameDocument(doc, joiner)
+    }
+  })
+
+  it('gives what changed past a state vector, in pieces, which brings a peer that had the rest up to date', () => {
+    const [doc] = busyRoom()
+    const peer = new Y.Doc()
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc))
+    const messages = doc.getArray<unknown>('messages')
+    for (let line = 0; line < 500; line++) messages.push([{ id: `late-${line}` }])
+    messages.delete(3, 40)
+    const known = Y.decodeStateVector(Y.encodeStateVector(peer))
+    Y.applyUpdate(peer, runSteps(stateUpdateSteps(doc, known, new StepBudget(32))))
+    sameDocument(doc, peer)
+  })
+})
