@@ -4,7 +4,7 @@
 // before the first frame.
 import * as Y from 'yjs'
 import { afterDraw } from '../tasks/index.js'
-import { type ClockRange, rangesUpdateSteps, runSteps, StepBudget } from '../updates/index.js'
+import { type ClockRange, hasPending, rangesUpdateSteps, runSteps, StepBudget } from '../updates/index.js'
 
 /**
  * Steady spacing of batches, in ms: at most 50 a second in the long run, half of what a link
@@ -185,7 +185,7 @@ export class DeferredUpdates {
   #cut(since: ReadonlyMap<number, number>, cap: number): { ranges: ClockRange[] | null; rest: Map<number, number> | null } {
     const store = this.#doc.store
     // Yjs adds the changes it holds pending to a whole batch (they may be what a peer lacks): not cut.
-    if (store.pendingStructs !== null || store.pendingDs !== null) return { ranges: null, rest: null }
+    if (hasPending(this.#doc)) return { ranges: null, rest: null }
     const own = this.#doc.clientID
     let total = 0
     for (const [client, from] of since) if (client !== own) total += Y.getState(store, client) - from

@@ -2,6 +2,7 @@
 // of a few records, a client's range of records). Imports nothing in src; history and transport use it.
 export {
   type ClockRange,
+  hasPending,
   RECORDS_PER_STEP,
   rangesUpdateSteps,
   runSteps,

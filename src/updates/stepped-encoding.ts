@@ -200,6 +200,8 @@ export function* stateUpdateSteps(
   known: ReadonlyMap<number, number> = new Map(),
   budget = new StepBudget(),
 ): Steps<Uint8Array> {
+  const pendingEncoding = (): Uint8Array => Y.encodeStateAsUpdate(doc, Y.encodeStateVector(new Map(known)))
+  if (hasPending(doc)) return pendingEncoding() // not walked in steps only to be thrown away below
   const ranges: ClockRange[] = []
   for (const [client, structs] of doc.store.clients) {
     const last = structs[structs.length - 1]
@@ -209,14 +211,11 @@ export function* stateUpdateSteps(
   }
   ranges.sort((a, b) => b.client - a.client)
   const update = yield* rangesUpdateSteps(doc, ranges, budget, true)
-  if (doc.store.pendingDs !== null || doc.store.pendingStructs !== null) {
-    const vector = encoding.createEncoder()
-    encoding.writeVarUint(vector, known.size)
-    for (const [client, clock] of known) {
-      encoding.writeVarUint(vector, client)
-      encoding.writeVarUint(vector, clock)
-    }
-    return Y.encodeStateAsUpdate(doc, encoding.toUint8Array(vector))
-  }
-  return update
+  // Pending since the first step (a caller that does not give up on changes): Yjs merges them in.
+  return hasPending(doc) ? pendingEncoding() : update
+}
+
+/** Whether Yjs holds structs or deletions of `doc` it cannot integrate yet (its own encoding merges them into an update). */
+export function hasPending(doc: Y.Doc): boolean {
+  return doc.store.pendingDs !== null || doc.store.pendingStructs !== null
 }

@@ -83,4 +83,23 @@ describe('stepped encoding', { timeout: 60_000 }, () => {
     Y.applyUpdate(peer, runSteps(stateUpdateSteps(doc, known, new StepBudget(32))))
     sameDocument(doc, peer)
   })
+
+  it('encodes a document holding changes Yjs cannot integrate yet as Yjs does, pending ones merged in', () => {
+    const writer = new Y.Doc()
+    writer.getArray<string>('messages').push(['first'])
+    const before = Y.encodeStateVector(writer)
+    writer.getArray<string>('messages').push(['second'])
+    // The reader gets the second record only: it waits, pending, for the first.
+    const reader = new Y.Doc()
+    reader.getArray<string>('messages').push(['own'])
+    Y.applyUpdate(reader, Y.encodeStateAsUpdate(writer, before))
+    expect(reader.store.pendingStructs).not.toBeNull()
+    const stepped = runSteps(stateUpdateSteps(reader, new Map(), new StepBudget(1)))
+    expect(Buffer.compare(stepped, Y.encodeStateAsUpdate(reader))).toBe(0)
+    // A peer that applies it and then the first record holds all three.
+    const peer = new Y.Doc()
+    Y.applyUpdate(peer, stepped)
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(writer))
+    expect(peer.getArray<string>('messages').toArray().sort()).toEqual(['first', 'own', 'second'])
+  })
 })
