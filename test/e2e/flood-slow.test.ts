@@ -4,12 +4,10 @@
 // is 144,000). The links' records are budgeted over minutes too: it is dropped within a minute,
 // what it got in stays bounded, the people's messages still arrive, both pages hold the same, and
 // the log says how many of its messages were refused.
-import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { SUSTAINED_RECORDS_BURST } from '../../src/transport/peer-guard.js'
-import { FLOODER_NAME } from './flood-harness.js'
-import { heldRecords, roomMessages, roomWithFlooder } from './flood-room.js'
-import { sendMessage, shownNotices, useChatStack } from './harness.js'
+import { expectRefusedLines, heldRecords, roomMessages, roomWithFlooder } from './flood-room.js'
+import { sendMessage, useChatStack } from './harness.js'
 
 const stack = useChatStack(2)
 /** Messages the flooder writes at most: at its pace, a little under three minutes. */
@@ -19,17 +17,6 @@ const BATCH = 9
 const PER_SECOND = 45
 /** Claimed time between two messages, in ms: the pace an author's budget allows (2 a second). */
 const SPACING_MS = 500
-/** The log's line for refused records claiming the flooder (unchecked, so marked). */
-const REFUSED_NOTICE = new RegExp(`^([\\d,]+) messages? from ⚠ ${FLOODER_NAME} \\(unverified\\) hidden$`)
-
-/** What `page`'s room counted of refused records, and the refused line its log shows (or null). */
-async function refusedOf(page: Page): Promise<{ records: number; line: string | null }> {
-  const records = await page.evaluate(
-    () => (document.querySelector('parley-chat') as unknown as { stats(): { refusedRecords: number } | null }).stats()?.refusedRecords ?? 0,
-  )
-  const line = (await shownNotices(page)).find((notice) => REFUSED_NOTICE.test(notice)) ?? null
-  return { records, line }
-}
 
 describe('a slow own-key flood, under the links’ short rate', () => {
   it('is cut off within minutes, its refused messages counted in the log', { timeout: 300_000 }, async () => {
@@ -54,13 +41,7 @@ describe('a slow own-key flood, under the links’ short rate', () => {
         .toBe(true)
       expect(held - 2).toBeLessThan(2 * SUSTAINED_RECORDS_BURST)
       // The page whose guard refused what no page holds says so, from its count.
-      const refused = await Promise.all([alice, bob].map(refusedOf))
-      const counted = refused.filter((each) => each.records > 0)
-      expect(counted.length).toBeGreaterThan(0)
-      for (const { records, line } of counted)
-        expect(line).toBe(
-          `${records.toLocaleString('en')} ${records === 1 ? 'message' : 'messages'} from ⚠ ${FLOODER_NAME} (unverified) hidden`,
-        )
+      await expectRefusedLines([alice, bob])
       expect(pageErrors).toEqual([])
     } finally {
       await flooder.close()

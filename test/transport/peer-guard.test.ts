@@ -648,6 +648,27 @@ describe('the records a link brings', () => {
     }
   })
 
+  it('take a stock peer that passes on a large honest merge before this page’s own sync for a flooder (a limit)', () => {
+    // Two parts of a room were apart: Quinn's wrote 600 messages (three people). Sam, a stock
+    // y-webrtc peer in this page's part, links with Quinn first, and y-webrtc passes on every
+    // update it applies, Quinn's history included, as one update.
+    const ours = new Y.Doc()
+    const quinns = new Y.Doc()
+    for (let person = 0; person < 3; person++) {
+      const writer = new Y.Doc()
+      writer.getArray('messages').push(Array.from({ length: 200 }, (_, n) => ({ text: `apart ${person}.${n}` })))
+      Y.applyUpdate(quinns, Y.encodeStateAsUpdate(writer))
+    }
+    const merge = syncMessage(2, Y.encodeStateAsUpdate(quinns))
+    const fromSam = linkInto(ours, () => 0)
+    expect(fromSam.deliver(merge)).toBe(false)
+    expect(fromSam.floods()).toBe(1)
+    // Had this page's own sync with Quinn come first (an answer, not counted), Sam's copy would cost nothing.
+    const synced = new Y.Doc()
+    Y.applyUpdate(synced, Y.encodeStateAsUpdate(quinns))
+    expect(linkInto(synced, () => 0).deliver(merge)).toBe(true)
+  })
+
   it('of the links opened after a ban share one burst, empty at the ban and whole again in ten minutes', () => {
     const shared = new SharedBurst(RECORDS_BURST, 0)
     expect(shared.take(0)).toBe(0)
