@@ -424,6 +424,38 @@ describe('the records a link brings', () => {
     }
     return { admit, deliver, floods: () => floods }
   }
+  /** The sync request (step 1) a page holding `doc` sends. */
+  const request = (doc: Y.Doc): ArrayBuffer => {
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, 0)
+    syncProtocol.writeSyncStep1(encoder, doc)
+    return bytes(encoding.toUint8Array(encoder))
+  }
+  /**
+   * Alice writes after a flood Bob's guard cut off earlier than hers; her change reaches a copy of
+   * Bob's document over a link opened before the ban and over one opened after it (its history
+   * counted), then the digests differ (or the link is new) and Bob's page asks for what it lacks:
+   * each copy ends up as Alice's document.
+   */
+  const expectConverging = (alice: Y.Doc, bob: Y.Doc): void => {
+    const held = bob.getArray('messages').length
+    // Her message's left neighbour is a record Bob refused.
+    const before = Y.encodeStateVector(alice)
+    alice.getArray('messages').push([{ text: 'still here' }])
+    const hers = syncMessage(2, Y.encodeStateAsUpdate(alice, before))
+    for (const opened of ['before', 'after'] as const) {
+      const copy = new Y.Doc()
+      Y.applyUpdate(copy, Y.encodeStateAsUpdate(bob))
+      const fromAlice = linkInto(copy, () => 0, opened === 'before' ? {} : { burst: 0, answers: true })
+      // Her change alone waits in Yjs for the record it follows: nothing is lost, nothing shown yet.
+      expect(fromAlice.deliver(hers)).toBe(true)
+      expect(copy.getArray('messages').length).toBe(held)
+      fromAlice.admit.sent(request(copy))
+      expect(fromAlice.deliver(syncMessage(1, Y.encodeStateAsUpdate(alice, Y.encodeStateVector(copy))))).toBe(true)
+      expect(copy.getArray('messages').toJSON(), opened).toEqual(alice.getArray('messages').toJSON())
+      expect(Y.encodeStateVector(copy)).toEqual(Y.encodeStateVector(alice))
+    }
+  }
 
   it('are budgeted, not only the sync messages they come in: a flood 200 to a transaction is cut off after a burst', () => {
     // A stock peer writing its flood 200 to a transaction sends a handful of messages, far
@@ -499,12 +531,6 @@ describe('the records a link brings', () => {
     const history = new Y.Doc()
     history.getArray('messages').push(Array.from({ length: 5000 }, (_, n) => ({ text: `old ${n}` })))
     const answer = syncMessage(1, Y.encodeStateAsUpdate(history))
-    const request = (doc: Y.Doc): ArrayBuffer => {
-      const encoder = encoding.createEncoder()
-      encoding.writeVarUint(encoder, 0)
-      syncProtocol.writeSyncStep1(encoder, doc)
-      return bytes(encoding.toUint8Array(encoder))
-    }
     // A history of 5,000 records answers the request this side sent as the link opened.
     const joiner = new Y.Doc()
     const link = linkInto(joiner, () => 0)
@@ -577,30 +603,7 @@ describe('the records a link brings', () => {
     expect(atAlice.floods()).toBe(0)
     expect(atBob.floods()).toBe(1)
     expect([alice.getArray('messages').length, bob.getArray('messages').length]).toEqual([600, 400])
-    // Alice writes after the flood: her message's left neighbour is a record Bob refused.
-    const before = Y.encodeStateVector(alice)
-    alice.getArray('messages').push([{ text: 'still here' }])
-    const hers = syncMessage(2, Y.encodeStateAsUpdate(alice, before))
-    const request = (doc: Y.Doc): ArrayBuffer => {
-      const encoder = encoding.createEncoder()
-      encoding.writeVarUint(encoder, 0)
-      syncProtocol.writeSyncStep1(encoder, doc)
-      return bytes(encoding.toUint8Array(encoder))
-    }
-    // Over a link opened before the ban, and over one opened after it (its history counted).
-    for (const opened of ['before', 'after'] as const) {
-      const copy = new Y.Doc()
-      Y.applyUpdate(copy, Y.encodeStateAsUpdate(bob))
-      const fromAlice = linkInto(copy, () => 0, opened === 'before' ? {} : { burst: 0, answers: true })
-      // Her change alone waits in Yjs for the record it follows: nothing is lost, nothing shown yet.
-      expect(fromAlice.deliver(hers)).toBe(true)
-      expect(copy.getArray('messages').length).toBe(400)
-      // The digests differ (or the link is new): Bob's page asks, and Alice's answers with what it lacks.
-      fromAlice.admit.sent(request(copy))
-      expect(fromAlice.deliver(syncMessage(1, Y.encodeStateAsUpdate(alice, Y.encodeStateVector(copy))))).toBe(true)
-      expect(copy.getArray('messages').toJSON(), opened).toEqual(alice.getArray('messages').toJSON())
-      expect(Y.encodeStateVector(copy)).toEqual(Y.encodeStateVector(alice))
-    }
+    expectConverging(alice, bob)
   })
 
   it('leave peers that took different parts of a slow flood converging, a person’s message written after it included', () => {
@@ -624,28 +627,7 @@ describe('the records a link brings', () => {
     expect([atAlice.floods(), atBob.floods()]).toEqual([0, 1])
     const took = bob.getArray('messages').length
     expect(took).toBeLessThan(alice.getArray('messages').length)
-    // Alice writes after the flood; Bob's page gets her change, then asks for what it lacks
-    // (the digests differ, or a link opens after the ban, its history counted).
-    const before = Y.encodeStateVector(alice)
-    alice.getArray('messages').push([{ text: 'still here' }])
-    const hers = syncMessage(2, Y.encodeStateAsUpdate(alice, before))
-    const request = (doc: Y.Doc): ArrayBuffer => {
-      const encoder = encoding.createEncoder()
-      encoding.writeVarUint(encoder, 0)
-      syncProtocol.writeSyncStep1(encoder, doc)
-      return bytes(encoding.toUint8Array(encoder))
-    }
-    for (const opened of ['before', 'after'] as const) {
-      const copy = new Y.Doc()
-      Y.applyUpdate(copy, Y.encodeStateAsUpdate(bob))
-      const fromAlice = linkInto(copy, () => 0, opened === 'before' ? {} : { burst: 0, answers: true })
-      expect(fromAlice.deliver(hers)).toBe(true)
-      expect(copy.getArray('messages').length).toBe(took)
-      fromAlice.admit.sent(request(copy))
-      expect(fromAlice.deliver(syncMessage(1, Y.encodeStateAsUpdate(alice, Y.encodeStateVector(copy))))).toBe(true)
-      expect(copy.getArray('messages').toJSON(), opened).toEqual(alice.getArray('messages').toJSON())
-      expect(Y.encodeStateVector(copy)).toEqual(Y.encodeStateVector(alice))
-    }
+    expectConverging(alice, bob)
   })
 
   it('take a stock peer that passes on a large honest merge before this page’s own sync for a flooder (a limit)', () => {
