@@ -1,15 +1,14 @@
 // The "N messages from X hidden" lines of what the peer guards refused (transport's
 // refusedWriting): records never applied, so never seen by the author budgets, counted by writer.
 //
-// A refused record is never checked, so its line names the author a refused message claims,
-// marked as unverified (as a forgery lane's is), in a lane of its own beside the budgets' lanes.
-import { parseMessageRecord, type HiddenCount, type HiddenCounts } from '../history/index.js'
+// A refused record is never checked, so it is counted in the lane of records under the id it
+// claims that are not proven its author's (`forgedLaneOf`), marked as unverified: one line
+// "N messages from ⚠ X (unverified) hidden" for both, never two that read alike.
+import { forgedLaneOf, parseMessageRecord, type HiddenCount, type HiddenCounts } from '../history/index.js'
 import type { RefusedWriter } from '../transport/index.js'
 
-/** The key of the lane of refused records that claim `authorId`. */
-export function refusedLaneOf(authorId: string): string {
-  return `refused:${authorId}`
-}
+/** The key of the lane of refused records that claim `authorId`: the forgery lane of that id. */
+export const refusedLaneOf = forgedLaneOf
 
 /** The author a writer's refused messages claim, read once per writer from its samples. */
 export class RefusedLanes {
@@ -47,7 +46,13 @@ export class RefusedLanes {
   }
 }
 
-/** `hidden` with `refused` lanes added, or `hidden` itself when there are none. */
+/** `hidden` with `refused` lanes added (their counts to those of the same lane), or `hidden` itself when there are none. */
 export function withRefused(hidden: HiddenCounts, refused: ReadonlyMap<string, HiddenCount>): HiddenCounts {
-  return refused.size === 0 ? hidden : new Map([...hidden, ...refused])
+  if (refused.size === 0) return hidden
+  const merged = new Map(hidden)
+  for (const [lane, count] of refused) {
+    const budgeted = merged.get(lane)
+    merged.set(lane, budgeted === undefined ? count : { ...budgeted, count: budgeted.count + count.count })
+  }
+  return merged
 }

@@ -376,8 +376,8 @@ export class Room {
   /**
    * Valid messages not shown, per author: they wrote faster than a person types (AUTHOR_BUDGET,
    * in the time the records claim; every peer hides the same ones), and records the peer guards
-   * refused that the document still lacks, by the author they claim (`refusedLaneOf`, counted
-   * by this page alone). A live view while nothing was refused; a copy after.
+   * refused that the document still lacks, in the forgery lane of the id they claim
+   * (`refusedLaneOf`; counted by this page alone). A live view while nothing was refused; a copy after.
    */
   get hidden(): HiddenCounts {
     return withRefused(this.#budgets.hidden, this.#refusedLanes.lanes(this.#transport.refusedWriting()))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { HiddenCount } from '../../src/history/index.js'
+import { forgedLaneOf, type HiddenCount } from '../../src/history/index.js'
 import { RefusedLanes, refusedLaneOf, withRefused } from '../../src/room/refused-lanes.js'
 
 const message = (authorId: string, authorName: string) => ({ id: `m-${authorId}`, authorId, authorName, text: 'flood', sentAt: 1 })
@@ -18,11 +18,22 @@ describe('RefusedLanes', () => {
     expect([...lanes]).toEqual([[refusedLaneOf('mallory'), { authorName: 'Flooder', count: 12, forged: true }]])
   })
 
-  it('adds the lanes to the budgets’ hidden counts, leaving those alone when there are none', () => {
-    const hidden = new Map<string, HiddenCount>([['alice', { authorName: 'Alice', count: 2 }]])
+  it('adds the lanes to the budgets’ hidden counts, one line per lane, leaving those alone when there are none', () => {
+    const hidden = new Map<string, HiddenCount>([
+      ['alice', { authorName: 'Alice', count: 2 }],
+      [forgedLaneOf('alice'), { authorName: 'Alice', count: 10, forged: true }],
+    ])
     expect(withRefused(hidden, new Map())).toBe(hidden)
-    const refused = new Map<string, HiddenCount>([[refusedLaneOf('mallory'), { authorName: 'Flooder', count: 9, forged: true }]])
-    expect([...withRefused(hidden, refused).keys()]).toEqual(['alice', refusedLaneOf('mallory')])
-    expect(hidden.size).toBe(1)
+    const refused = new Map<string, HiddenCount>([
+      [refusedLaneOf('mallory'), { authorName: 'Flooder', count: 9, forged: true }],
+      // Forgeries under Alice's id, some hidden by the budgets, some refused: one line.
+      [refusedLaneOf('alice'), { authorName: 'Alice', count: 5, forged: true }],
+    ])
+    expect([...withRefused(hidden, refused)]).toEqual([
+      ['alice', { authorName: 'Alice', count: 2 }],
+      [forgedLaneOf('alice'), { authorName: 'Alice', count: 15, forged: true }],
+      [refusedLaneOf('mallory'), { authorName: 'Flooder', count: 9, forged: true }],
+    ])
+    expect(hidden.get(forgedLaneOf('alice'))?.count).toBe(10)
   })
 })
