@@ -150,15 +150,24 @@ function compactWhenQuiet(doc: Y.Doc, quietMs: number, database: () => IDBDataba
     }
     const merge = (): void => {
       timer = null
-      if (database() === null || doc.isDestroyed) return stop()
+      if (database() === null || doc.isDestroyed) {
+        stop()
+        return
+      }
       const at = changes
       const steps = stateUpdateSteps(doc, new Map(), new StepBudget())
       const step = (): void => {
         const db = database()
-        if (db === null || doc.isDestroyed) return stop()
+        if (db === null || doc.isDestroyed) {
+          stop()
+          return
+        }
         if (changes !== at) return // a change: its quiet starts the merge over
         const next = steps.next()
-        if (next.done !== true) return whenIdle(step)
+        if (next.done !== true) {
+          whenIdle(step)
+          return
+        }
         const transaction = db.transaction(STORE, 'readwrite')
         const store = transaction.objectStore(STORE)
         store.delete(IDBKeyRange.upperBound(lastLoaded))
