@@ -37,6 +37,7 @@ import { annotationBytes, messageBytes, type Signer } from '../identity/index.js
 import { RoomAnnotations } from './room-annotations.js'
 import { BudgetSignatures, MESSAGE_SIGNING } from './budget-signatures.js'
 import { openTransportLazily, type LazyTransport } from './lazy-transport.js'
+import { RefusedLanes, withRefused } from './refused-lanes.js'
 import { SiblingGoodbyes } from './sibling-goodbyes.js'
 
 /** Who is writing in this room: a signer where the page can sign, else a bare user id. */
@@ -90,6 +91,8 @@ export interface RoomStats extends TransportStats {
   restoredRecords: number
   /** Valid messages not shown because their author wrote faster than AUTHOR_BUDGET allows. */
   hiddenRecords: number
+  /** Records (messages, annotations, keys) that updates refused by the peer guards brought and the document still lacks. */
+  refusedRecords: number
   /**
    * Message signatures the room checked for its budgets (history/author-budget.ts): those of lanes
    * that hid a record, of suspect ids, and the newest shown; not the ones the log checks to draw.
@@ -144,6 +147,10 @@ export class Room {
   /** What the budgets know of signatures, and the checks of the records they doubt. */
   readonly #signatures: BudgetSignatures<MessageRecord>
   #listeners = new Set<MessagesListener>()
+  /** Told when what the peer guards refused changed (`hidden`). */
+  #refusedListeners = new Set<() => void>()
+  /** The authors refused records claim, for their lines in `hidden`. */
+  readonly #refusedLanes = new RefusedLanes()
   #messageListeners = new Set<MessageListener>()
   #stopObserving: () => void
   /** Edits, deletions, reactions and reply links, by the message they target. */
@@ -190,6 +197,9 @@ export class Room {
       // Presence's word on awareness from peers: nobody replaces or removes a proven tab.
       screenAwareness: this.presence.screenAwareness,
       refutesRumors: this.presence.refutesRumors,
+      onRefusedWriting: () => {
+        for (const listener of this.#refusedListeners) listener()
+      },
     })
     // Peers with no link to this tab know it only through others: its siblings carry its goodbye.
     this.#siblings = new SiblingGoodbyes(
@@ -353,6 +363,7 @@ export class Room {
       skippedRecords: this.#skippedRecords,
       restoredRecords: this.#restoredRecords,
       hiddenRecords: this.#budgets.hiddenTotal,
+      refusedRecords: [...this.#transport.refusedWriting().values()].reduce((sum, writer) => sum + writer.records, 0),
       budgetChecks: this.#signatures.checks,
       skippedAnnotations: this.#annotations.skipped,
       hiddenAnnotations: this.#annotations.hidden,
@@ -364,10 +375,18 @@ export class Room {
 
   /**
    * Valid messages not shown, per author: they wrote faster than a person types (AUTHOR_BUDGET,
-   * in the time the records claim). Every peer hides the same ones. A live view.
+   * in the time the records claim; every peer hides the same ones), and records the peer guards
+   * refused that the document still lacks, in the forgery lane of the id they claim
+   * (`refusedLaneOf`; counted by this page alone). A live view while nothing was refused; a copy after.
    */
   get hidden(): HiddenCounts {
-    return this.#budgets.hidden
+    return withRefused(this.#budgets.hidden, this.#refusedLanes.lanes(this.#transport.refusedWriting()))
+  }
+
+  /** Calls `listener` when records refused by the peer guards changed what `hidden` says; returns an unsubscribe. */
+  onRefused(listener: () => void): () => void {
+    this.#refusedListeners.add(listener)
+    return () => this.#refusedListeners.delete(listener)
   }
 
   /** Subscribes to message changes; returns an unsubscribe function. */
@@ -441,6 +460,7 @@ export class Room {
     this.#annotations.close()
     this.#annotationListeners.clear()
     this.#listeners.clear()
+    this.#refusedListeners.clear()
     this.#messageListeners.clear()
     this.#store?.destroy()
     this.#transport.close()
