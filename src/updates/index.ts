@@ -1,5 +1,5 @@
 // The updates layer's public surface: Yjs updates written in parts (a document's state in steps
-// of a few records, a client's range of records). Imports nothing in src; history and transport use it.
+// of a few records, a client's range of records, one transaction's change). Imports nothing in src; history and transport use it.
 export {
   type ClockRange,
   hasPending,
@@ -9,4 +9,5 @@ export {
   StepBudget,
   type Steps,
   stateUpdateSteps,
+  transactionUpdate,
 } from './stepped-encoding.js'

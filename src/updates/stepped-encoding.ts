@@ -189,6 +189,41 @@ export function* rangesUpdateSteps(doc: Y.Doc, ranges: readonly ClockRange[], bu
 }
 
 /**
+ * The update one transaction made, byte for byte what Yjs's 'update' event gives for it: the
+ * structs it added (each changed client's, from its clock before the transaction) and the
+ * deletions it made. Call it once Yjs has sorted the transaction's deletions and noted its state
+ * after (from 'beforeObserverCalls' on). Unlike `Y.encodeStateAsUpdate` past a state vector, it
+ * neither writes and reads state vectors nor looks at every struct of the document for its
+ * whole delete set: a message sent costs what it wrote, not what the room holds.
+ */
+export function transactionUpdate(transaction: Y.Transaction): Uint8Array {
+  const { doc, beforeState, afterState, deleteSet } = transaction
+  const ranges: ClockRange[] = []
+  for (const [client, to] of afterState) {
+    const from = beforeState.get(client) ?? 0
+    if (to > from) ranges.push({ client, from, to })
+  }
+  ranges.sort((a, b) => b.client - a.client)
+  const encoder = new Y.UpdateEncoderV1()
+  encoding.writeVarUint(encoder.restEncoder, ranges.length)
+  const budget = new StepBudget(Number.POSITIVE_INFINITY)
+  for (const range of ranges) runSteps(writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget))
+  // As Yjs writes a delete set: clients in descending order, each's ranges as they are (sorted, merged).
+  const clients = [...deleteSet.clients].sort((a, b) => b[0] - a[0])
+  encoding.writeVarUint(encoder.restEncoder, clients.length)
+  for (const [client, deletions] of clients) {
+    encoder.resetDsCurVal()
+    encoding.writeVarUint(encoder.restEncoder, client)
+    encoding.writeVarUint(encoder.restEncoder, deletions.length)
+    for (const { clock, len } of deletions) {
+      encoder.writeDsClock(clock)
+      encoder.writeDsLen(len)
+    }
+  }
+  return encoder.toUint8Array()
+}
+
+/**
  * What `Y.encodeStateAsUpdate(doc, Y.encodeStateVector(known))` gives (the whole document when
  * `known` is empty), in steps of about `budget` records: each client's structs past what `known`
  * holds of it, higher client ids first as Yjs writes them, then the whole delete set. A document
