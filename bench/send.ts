@@ -326,7 +326,10 @@ function addSelfTimes(profile: CpuProfile, calibratedAt: number, from: number, t
   const samples = profile.samples ?? []
   const times: number[] = []
   let at = profile.startTime
-  for (const delta of deltas) times.push((at += delta))
+  for (const delta of deltas) {
+    at += delta
+    times.push(at)
+  }
   const first = samples.findIndex((id) => byId.get(id)?.callFrame.functionName === 'parleyBenchCalibration')
   if (first < 0) return
   // µs on the profile's clock → ms on the trace's.
