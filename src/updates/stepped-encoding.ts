@@ -161,9 +161,17 @@ function* writeDeleteSetSteps(encoder: Y.UpdateEncoderV1, doc: Y.Doc, budget: St
     }
     if (ranges.length > 0) deleted.push([client, ranges])
   }
-  encoding.writeVarUint(encoder.restEncoder, deleted.length)
-  deleted.sort((a, b) => b[0] - a[0])
-  for (const [client, ranges] of deleted) {
+  writeDeletions(encoder, deleted)
+}
+
+/**
+ * Writes deletions into `encoder` as Yjs writes a delete set: clients in descending order, each's
+ * ranges as given (sorted by clock and merged, as Yjs keeps them).
+ */
+function writeDeletions(encoder: Y.UpdateEncoderV1, deleted: Iterable<[number, readonly { clock: number; len: number }[]]>): void {
+  const clients = [...deleted].sort((a, b) => b[0] - a[0])
+  encoding.writeVarUint(encoder.restEncoder, clients.length)
+  for (const [client, ranges] of clients) {
     encoder.resetDsCurVal()
     encoding.writeVarUint(encoder.restEncoder, client)
     encoding.writeVarUint(encoder.restEncoder, ranges.length)
@@ -208,18 +216,7 @@ export function transactionUpdate(transaction: Y.Transaction): Uint8Array {
   encoding.writeVarUint(encoder.restEncoder, ranges.length)
   const budget = new StepBudget(Number.POSITIVE_INFINITY)
   for (const range of ranges) runSteps(writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget))
-  // As Yjs writes a delete set: clients in descending order, each's ranges as they are (sorted, merged).
-  const clients = [...deleteSet.clients].sort((a, b) => b[0] - a[0])
-  encoding.writeVarUint(encoder.restEncoder, clients.length)
-  for (const [client, deletions] of clients) {
-    encoder.resetDsCurVal()
-    encoding.writeVarUint(encoder.restEncoder, client)
-    encoding.writeVarUint(encoder.restEncoder, deletions.length)
-    for (const { clock, len } of deletions) {
-      encoder.writeDsClock(clock)
-      encoder.writeDsLen(len)
-    }
-  }
+  writeDeletions(encoder, deleteSet.clients)
   return encoder.toUint8Array()
 }
 
