@@ -1,15 +1,17 @@
 // Send benchmark: from the Enter that sends a message on one browser to its text in another
 // browser's log, for Parley and for a stock y-webrtc chat, through the same UI steps in one run.
-// Run alone: npx tsx bench/send.ts [--messages 30] [--trace] [--isolated] [--interleave] [--baseline REV]
+// Run alone: npx tsx bench/send.ts [--messages 30] [--trace] [--isolated] [--interleave] [--profile] [--baseline REV]
 //   --trace: stage stamps inside both pages; --isolated: every page served cross-origin isolated,
 //   so that their clocks (and the stamps) read to 5 µs rather than 100; --interleave: the
 //   implementations' messages take turns; --baseline REV: Parley built from git revision REV
-//   measured too, interleaved.
+//   measured too, interleaved; --profile: a CPU profile of each page around every timed send,
+//   summed by function (self time, per send: the sender's Enter → wire, the receiver's arrival → DOM)
+//   to stderr, from an unminified build (implies --trace).
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { build } from 'vite'
 import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
@@ -262,8 +264,100 @@ function traceStages(enterAt: number, sent: Marks, received: Marks): Record<stri
   return stages
 }
 
+/**
+ * A CPU profile of both pages of a session around each timed send (`--profile`, with `--trace`):
+ * sampled every `PROFILE_SAMPLING_US`, and summed by function (self time) over the samples of the
+ * sender's Enter → the update on the wire and the receiver's arrival → the text in its DOM.
+ */
+interface Profiling {
+  sender: CDPSession
+  receiver: CDPSession
+  /** Self time by function (`name url:line`), per page, in ms, over every profiled send. */
+  self: { sender: Map<string, number>; receiver: Map<string, number> }
+}
+
+/** Functions listed per page by `--profile`. */
+const PROFILE_TOP = 60
+/** Sampling interval of `--profile`, in µs. */
+const PROFILE_SAMPLING_US = 20
+/** Most time one sample stands for, in µs: a sampler that lost its core leaves a long gap to no one. */
+const PROFILE_MAX_SAMPLE_US = 200
+/** How long the calibrating loop runs, in ms (see calibrate). */
+const CALIBRATION_MS = 3
+
+async function startProfiling(page: Page): Promise<CDPSession> {
+  const session = await page.context().newCDPSession(page)
+  await session.send('Profiler.enable')
+  await session.send('Profiler.setSamplingInterval', { interval: PROFILE_SAMPLING_US })
+  return session
+}
+
+/**
+ * Runs a loop of a known name in the page from a known time on the trace's clock (ms): its first
+ * sample in the profile says where the profile's clock (µs, its own origin) stands against the trace's.
+ */
+async function calibrate(page: Page): Promise<number> {
+  // A string: tsx would wrap a named function in a helper the page lacks.
+  return page.evaluate(`(() => {
+    const from = performance.now()
+    function parleyBenchCalibration() {
+      while (performance.now() - from < ${CALIBRATION_MS}) {}
+    }
+    parleyBenchCalibration()
+    return performance.timeOrigin + from
+  })()`)
+}
+
+/** What `addSelfTimes` reads of a V8 CPU profile (CDP `Profiler.Profile`). */
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]
+  startTime: number
+  samples?: number[]
+  timeDeltas?: number[]
+}
+
+/**
+ * Adds a profile's self time by function to `into` (ms), of the samples within `[from, to]` on
+ * the trace's clock; `calibratedAt` is when the calibration loop started on that clock.
+ */
+function addSelfTimes(profile: CpuProfile, calibratedAt: number, from: number, to: number, into: Map<string, number>): void {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+  const deltas = profile.timeDeltas ?? []
+  const samples = profile.samples ?? []
+  const times: number[] = []
+  let at = profile.startTime
+  for (const delta of deltas) {
+    at += delta
+    times.push(at)
+  }
+  const first = samples.findIndex((id) => byId.get(id)?.callFrame.functionName === 'parleyBenchCalibration')
+  if (first < 0) return
+  // µs on the profile's clock → ms on the trace's.
+  const offset = calibratedAt - times[first] / 1000
+  for (let i = 0; i < samples.length; i++) {
+    const t = times[i] / 1000 + offset
+    if (t < from || t > to) continue
+    const node = byId.get(samples[i])
+    if (node === undefined) continue
+    const frame = node.callFrame
+    if (frame.functionName === '(idle)') continue // (program): the browser's own work, counted
+    // The time until the next sample is this sample's.
+    const ms = Math.min(deltas[i + 1] ?? 0, PROFILE_MAX_SAMPLE_US) / 1000
+    const url = frame.url.replace(/^.*\//, '')
+    const key = `${frame.functionName || '(anonymous)'} ${url}:${frame.lineNumber + 1}`
+    into.set(key, (into.get(key) ?? 0) + ms)
+  }
+}
+
 /** Sends `text` from `sender` as a user does, and times it. */
-async function timedSend(sender: Page, receiver: Page, text: string, timeoutMs: number, trace = false): Promise<Timed> {
+async function timedSend(
+  sender: Page,
+  receiver: Page,
+  text: string,
+  timeoutMs: number,
+  trace = false,
+  profiling?: Profiling,
+): Promise<Timed> {
   if (trace) {
     await sender.evaluate(() => (window as unknown as TraceWindow).sendTrace.clear())
     await receiver.evaluate((message) => {
@@ -283,8 +377,15 @@ async function timedSend(sender: Page, receiver: Page, text: string, timeoutMs: 
   const field = sender.getByRole('textbox', { name: 'Message' })
   await field.fill(text)
   await new Promise((resolve) => setTimeout(resolve, TYPED_TO_ENTER_MS))
+  let calibratedAt: [number, number] | null = null
+  if (profiling !== undefined) {
+    await Promise.all([profiling.sender.send('Profiler.start'), profiling.receiver.send('Profiler.start')])
+    calibratedAt = [await calibrate(sender), await calibrate(receiver)]
+  }
   await field.press('Enter')
   const seenAt = await seen
+  const profiles =
+    profiling === undefined ? null : await Promise.all([profiling.sender.send('Profiler.stop'), profiling.receiver.send('Profiler.stop')])
   const { enterAt, onWireAt } = await sender.evaluate(
     () => (window as unknown as { sendProbe: { enterAt: number; onWireAt: number | null } }).sendProbe,
   )
@@ -294,6 +395,14 @@ async function timedSend(sender: Page, receiver: Page, text: string, timeoutMs: 
     const received = await receiver.evaluate(() => (window as unknown as TraceWindow).sendTrace.all())
     const enterAt = sent.find(([name]) => name === 'enter')?.[1]
     if (enterAt !== undefined) timed.stages = traceStages(enterAt, sent, received)
+    if (enterAt !== undefined && profiling !== undefined && profiles !== null && calibratedAt !== null) {
+      const wire = sent.find(([name, t]) => name === 'wire 0,2' && t >= enterAt)?.[1]
+      const arrived = received.find(([name, t]) => name === 'msg> 0,2' && t >= enterAt)?.[1]
+      const dom = received.find(([name, t]) => name === 'dom' && t >= enterAt)?.[1]
+      if (wire !== undefined) addSelfTimes(profiles[0].profile, calibratedAt[0], enterAt, wire, profiling.self.sender)
+      if (arrived !== undefined && dom !== undefined)
+        addSelfTimes(profiles[1].profile, calibratedAt[1], arrived, dom, profiling.self.receiver)
+    }
     if (enterAt !== undefined && process.env.SEND_TRACE_DUMP)
       console.error(
         text,
@@ -317,19 +426,33 @@ interface Session {
   times: number[]
   onWire: number[]
   stages: Map<string, number[]>
+  /** With `--profile`, of Parley's pages. */
+  profiling?: Profiling
 }
 
 /** Opens a flavour's two pages, one in each browser, and sends a first message to connect them. */
-async function openSession(senderBrowser: Browser, receiverBrowser: Browser, flavour: Flavour, trace: boolean): Promise<Session> {
+async function openSession(
+  senderBrowser: Browser,
+  receiverBrowser: Browser,
+  flavour: Flavour,
+  trace: boolean,
+  profile = false,
+): Promise<Session> {
   const room = `send-${flavour.implementation}-${Date.now()}`
   const receiver = await openPage(receiverBrowser, flavour, room, 'Receiver', trace)
   const sender = await openPage(senderBrowser, flavour, room, 'Sender', trace)
-  const session = { flavour, sender, receiver, times: [], onWire: [], stages: new Map() }
+  const session: Session = { flavour, sender, receiver, times: [], onWire: [], stages: new Map() }
   // Until the pages are linked a message may sit unsent: the first one is not timed.
   if ((await timedSend(sender, receiver, 'connecting', CONNECT_TIMEOUT_MS)).seenMs === null) {
     await closeSession(session)
     throw new Error(`${flavour.implementation}: pages never connected`)
   }
+  if (profile)
+    session.profiling = {
+      sender: await startProfiling(sender),
+      receiver: await startProfiling(receiver),
+      self: { sender: new Map(), receiver: new Map() },
+    }
   return session
 }
 
@@ -341,7 +464,14 @@ async function closeSession(session: Session): Promise<void> {
 async function timeOne(session: Session, index: number, trace: boolean): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, PAUSE_MS))
   const { sender, receiver, flavour, stages } = session
-  const timed = await timedSend(sender, receiver, `timed message ${index} of ${flavour.implementation}`, SEEN_TIMEOUT_MS, trace)
+  const timed = await timedSend(
+    sender,
+    receiver,
+    `timed message ${index} of ${flavour.implementation}`,
+    SEEN_TIMEOUT_MS,
+    trace,
+    session.profiling,
+  )
   if (timed.seenMs !== null) session.times.push(timed.seenMs)
   if (timed.onWireMs !== null) session.onWire.push(timed.onWireMs)
   for (const [stage, ms] of Object.entries(timed.stages ?? {})) stages.set(stage, [...(stages.get(stage) ?? []), ms])
@@ -381,19 +511,33 @@ async function measure(
   count: number,
   trace: boolean,
   interleaved: boolean,
+  profile = false,
 ): Promise<SendFigure[]> {
   if (!interleaved) {
     const figures: SendFigure[] = []
-    for (const flavour of flavours) figures.push(...(await measure(senderBrowser, receiverBrowser, [flavour], count, trace, true)))
+    for (const flavour of flavours) figures.push(...(await measure(senderBrowser, receiverBrowser, [flavour], count, trace, true, profile)))
     return figures
   }
   const sessions: Session[] = []
   try {
-    for (const flavour of flavours) sessions.push(await openSession(senderBrowser, receiverBrowser, flavour, trace))
+    for (const flavour of flavours) sessions.push(await openSession(senderBrowser, receiverBrowser, flavour, trace, profile))
     for (let i = 0; i < count; i++) for (const session of sessions) await timeOne(session, i, trace)
+    for (const session of sessions)
+      if (session.profiling !== undefined) printProfile(session.flavour.implementation, session.profiling, count)
     return sessions.map((session) => figureOf(session, count, trace))
   } finally {
     await Promise.allSettled(sessions.map(closeSession))
+  }
+}
+
+/** The functions that took the most self time per send, on each page (`--profile`), to stderr. */
+function printProfile(implementation: Implementation, profiling: Profiling, count: number): void {
+  for (const page of ['sender', 'receiver'] as const) {
+    const top = [...profiling.self[page]].sort((a, b) => b[1] - a[1]).slice(0, PROFILE_TOP)
+    const total = [...profiling.self[page].values()].reduce((sum, ms) => sum + ms, 0)
+    const window = page === 'sender' ? 'Enter → on the wire' : 'arrival → text in the DOM'
+    console.error(`${implementation} ${page}: ${(total / count).toFixed(3)} ms of CPU per send (${window}), self time by function:`)
+    for (const [name, ms] of top) console.error(`  ${(ms / count).toFixed(3)}  ${name}`)
   }
 }
 
@@ -415,6 +559,8 @@ export interface SendBenchOptions {
   baseline?: string
   /** Serve every page cross-origin isolated (finer clocks for `trace`). */
   isolated?: boolean
+  /** CPU-profile every page around each timed send; the site built unminified (names readable). */
+  profile?: boolean
 }
 
 /** Builds the site and the stock chat (and a baseline's site), then measures them in the same browsers. */
@@ -430,13 +576,14 @@ export async function runSendBench(options: SendBenchOptions = {}): Promise<Send
   const running: Running[] = []
   const browsers: Browser[] = []
   try {
-    await build({ root, logLevel: 'error', build: { outDir: siteDir, emptyOutDir: true } })
+    const minify = options.profile !== true
+    await build({ root, logLevel: 'error', build: { outDir: siteDir, emptyOutDir: true, minify } })
     await build({ root: join(root, 'bench/stock-chat'), base: './', logLevel: 'error', build: { outDir: stockDir, emptyOutDir: true } })
     if (baseline !== undefined) {
       const source = join(baselineRoot, 'source')
       await mkdir(source)
       await exportRevision(root, baseline, source)
-      await build({ root: source, logLevel: 'error', build: { outDir: baselineDir, emptyOutDir: true } })
+      await build({ root: source, logLevel: 'error', build: { outDir: baselineDir, emptyOutDir: true, minify } })
     }
     const headers = options.isolated === true ? ISOLATED_HEADERS : {}
     const site = await serveStatic(siteDir, '/', headers)
@@ -451,7 +598,8 @@ export async function runSendBench(options: SendBenchOptions = {}): Promise<Send
     }
     browsers.push(await launchChromium(), await launchChromium())
     const [senderBrowser, receiverBrowser] = browsers
-    return await measure(senderBrowser, receiverBrowser, flavours, count, trace, (options.interleave ?? false) || baseline !== undefined)
+    const interleave = (options.interleave ?? false) || baseline !== undefined
+    return await measure(senderBrowser, receiverBrowser, flavours, count, trace, interleave, options.profile === true)
   } finally {
     await Promise.allSettled(browsers.map((browser) => browser.close()))
     await Promise.allSettled(running.map((r) => r.close()))
@@ -479,9 +627,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const baselineFlag = process.argv.indexOf('--baseline')
   const figures = await runSendBench({
     messages,
-    trace: process.argv.includes('--trace'),
+    trace: process.argv.includes('--trace') || process.argv.includes('--profile'),
     isolated: process.argv.includes('--isolated'),
     interleave: process.argv.includes('--interleave'),
+    profile: process.argv.includes('--profile'),
     baseline: baselineFlag > 0 ? process.argv[baselineFlag + 1] : undefined,
   })
   console.log(sendTable(figures))

@@ -147,7 +147,7 @@ export class ParleyChat extends LitElement {
    * In a room bigger than it the mesh is partial and peers relay what a missing link would carry.
    */
   @property({ attribute: 'max-conns', type: Number }) maxConns?: number
-  #room = new RoomController(this)
+  #room = new RoomController(this, () => this.#logChanged())
   #unread = new UnreadController(this)
   #unfollowProfileName: (() => void) | undefined
   /** Names an @mention may refer to: the members whose claim verified, and the user. */
@@ -195,6 +195,11 @@ export class ParleyChat extends LitElement {
         })
     }
     this.#updateMentionNames(author?.name ?? null)
+    this.#updateUnread()
+  }
+
+  /** Brings the unread marker, the title's count and notifications up to date with the room. */
+  #updateUnread(): void {
     this.#unread.update({
       messages: this.#room.messages,
       selfId: this.#author()?.userId ?? this.identity.userId,
@@ -203,6 +208,35 @@ export class ParleyChat extends LitElement {
       mentionNames: this.#mentionNames,
       verdictOf: this.#room.verdictOf,
     })
+  }
+
+  /**
+   * New messages, verdicts, annotations or hidden lines (RoomController): handed to the log and
+   * counted unread without a render of the whole chat, whose other parts do not show them; false
+   * (render it all) when one of those parts does: the reply line (its original's author), the
+   * unread marker (a log notice) moving, or a render already due. Every value handed on is a new
+   * array or function, never one the chat's template bound before, so the template's next render
+   * hands on the same values again or newer ones, never older.
+   */
+  #logChanged(): boolean {
+    const log = this.log
+    if (log === null || log === undefined || this.isUpdatePending || this.replyingTo !== null) return false
+    const marker = this.#unread.marker
+    this.#updateUnread()
+    if (this.#unread.marker !== marker) return false
+    log.messages = this.#room.messages
+    log.arrivals = this.#room.arrivals
+    log.notices = this.#notices()
+    log.verdictOf = this.#room.verdictOf
+    log.annotationOf = this.#room.annotationOf
+    return true
+  }
+
+  /** The log's notices: the room's, and the unread marker. */
+  #notices() {
+    return this.#unread.marker === null
+      ? this.#room.notices
+      : [...this.#room.notices, { id: UNREAD_MARKER_ID, text: UNREAD_MARKER_TEXT, after: this.#unread.marker }]
   }
 
   /** Rebuilds the mention names when the verified members or the user's name changed. */
@@ -361,10 +395,7 @@ export class ParleyChat extends LitElement {
     const room = this.#roomName()
     const level = Math.min(MAX_HEADING_LEVEL, Math.max(MIN_HEADING_LEVEL, Math.trunc(this.headingLevel) || 2))
     const theme = this.theme === 'light' || this.theme === 'dark' ? this.theme : 'auto'
-    const notices =
-      this.#unread.marker === null
-        ? this.#room.notices
-        : [...this.#room.notices, { id: UNREAD_MARKER_ID, text: UNREAD_MARKER_TEXT, after: this.#unread.marker }]
+    const notices = this.#notices()
     return html`
       <section class="chat ${theme}" aria-label=${this.label.trim() || `Chat: ${room}`}>
         <header part="header">

@@ -4,7 +4,7 @@
 // before the first frame.
 import * as Y from 'yjs'
 import { afterDraw } from '../tasks/index.js'
-import { type ClockRange, hasPending, rangesUpdateSteps, runSteps, StepBudget } from '../updates/index.js'
+import { type ClockRange, hasPending, rangesUpdateSteps, runSteps, StepBudget, transactionUpdate } from '../updates/index.js'
 
 /**
  * Steady spacing of batches, in ms: at most 50 a second in the long run, half of what a link
@@ -130,8 +130,9 @@ export class DeferredUpdates {
   /**
    * Passes on what is pending now, whatever the budget, at most `cap` records of other peers'
    * changes (the rest waits for the next batch); the `last` listeners get it after the draw.
+   * `only`: the transaction whose change is all that is pending (a send), encoded on its own.
    */
-  #pass(cap: number = RECORDS_PER_BATCH): void {
+  #pass(cap: number = RECORDS_PER_BATCH, only: Y.Transaction | null = null): void {
     const since = this.#since
     if (since === null || this.#doc.isDestroyed) return
     const origins = this.#origins
@@ -153,7 +154,11 @@ export class DeferredUpdates {
       return
     }
     let update: Uint8Array
-    if (ranges === null) {
+    if (only !== null && ranges === null && !hasPending(this.#doc)) {
+      // A send: what its transaction wrote, without the document's state vectors or whole delete
+      // set (they cost what the room holds; peers had its earlier deletions in earlier batches).
+      update = transactionUpdate(only)
+    } else if (ranges === null) {
       // Everything of the changed clients from where they were; of the others, nothing.
       const known = Y.decodeStateVector(Y.encodeStateVector(this.#doc))
       for (const [client, clock] of since) known.set(client, clock)
@@ -247,6 +252,8 @@ export class DeferredUpdates {
     const inserted = [...transaction.afterState].some(([client, clock]) => (transaction.beforeState.get(client) ?? 0) !== clock)
     const deleted = transaction.deleteSet.clients.size > 0
     if (!inserted && !deleted) return
+    // Nothing else pending: the batch is this transaction's change alone.
+    const only = this.#since === null ? transaction : null
     const since = this.#since ?? new Map<number, number>()
     this.#restOnly = false
     for (const [client, clock] of transaction.afterState) {
@@ -258,7 +265,7 @@ export class DeferredUpdates {
     // Yjs marks what it applied from an update (peers, storage) as not local.
     if (transaction.local) {
       this.#local = true
-      this.#attempt()
+      this.#attempt(only)
     } else {
       this.#afterDraw()
     }
@@ -269,14 +276,17 @@ export class DeferredUpdates {
     return Math.min(BATCH_BURST, this.#tokens + (now - this.#tokensAt) / MIN_BATCH_INTERVAL_MS)
   }
 
-  /** Passes on what is pending if the budget allows it now, else sets a timer for when it will. */
-  #attempt(): void {
+  /**
+   * Passes on what is pending if the budget allows it now, else sets a timer for when it will;
+   * `only`: the transaction whose change is all that is pending, if it passes now (see #pass).
+   */
+  #attempt(only: Y.Transaction | null = null): void {
     if (this.#since === null) return
     const now = this.#now()
     const tokenWaitMs = (1 - this.#available(now)) * MIN_BATCH_INTERVAL_MS
     const spacingWaitMs = this.#local ? 0 : this.#flushedAt + MIN_BATCH_INTERVAL_MS - now
     const waitMs = Math.max(tokenWaitMs, spacingWaitMs)
-    if (waitMs <= 0) this.#pass()
+    if (waitMs <= 0) this.#pass(RECORDS_PER_BATCH, only)
     else this.#wakeAt(now + waitMs)
   }
 

@@ -18,10 +18,10 @@
 // The `keys` array holds raw 32-byte Ed25519 public keys, at least one entry per signing author.
 // All formats stand for the same MessageRecord and the same signed bytes (messageBytes, v1).
 import type * as Y from 'yjs'
-import { encodeBase64url } from './base64url.js'
+import { decodeCanonicalBase64url, encodeBase64url } from './base64url.js'
 import { idString, nameString } from './compact-fields.js'
 import { encodeRecordBytes, fieldSpans, readRecordBytes, type FieldLimits } from './record-bytes.js'
-import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS, fromBase64url, userIdOf } from '../identity/index.js'
+import { MAX_NAME_CHARS, MAX_SIGNATURE_FIELD_CHARS, userIdOf } from '../identity/index.js'
 
 /** Longest message text a user may send, in characters (UTF-16 code units). */
 export const MAX_MESSAGE_CHARS = 4000
@@ -187,8 +187,7 @@ function isBinaryField(value: unknown, maxChars: number): value is Uint8Array | 
 
 /** The raw bytes of a canonical base64url string (one that encodes back to itself), else the string. */
 function compactField(text: string): Uint8Array | string {
-  const bytes = fromBase64url(text)
-  return bytes.length > 0 && encodeBase64url(bytes) === text ? bytes : text
+  return decodeCanonicalBase64url(text) ?? text
 }
 
 /** A record as the document stores it, in any of the three formats. */

@@ -1,6 +1,6 @@
 // The updates layer's public surface: Yjs updates written in parts (a document's state in steps
-// of a few records, a client's range of records), and whether a transaction changed a document.
-// Imports nothing in src; history and transport use it.
+// of a few records, a client's range of records, one transaction's change), and whether a
+// transaction changed a document. Imports nothing in src; history and transport use it.
 export { changedDocument } from './doc-changes.js'
 export {
   type ClockRange,
@@ -11,4 +11,5 @@ export {
   StepBudget,
   type Steps,
   stateUpdateSteps,
+  transactionUpdate,
 } from './stepped-encoding.js'

@@ -161,9 +161,17 @@ function* writeDeleteSetSteps(encoder: Y.UpdateEncoderV1, doc: Y.Doc, budget: St
     }
     if (ranges.length > 0) deleted.push([client, ranges])
   }
-  encoding.writeVarUint(encoder.restEncoder, deleted.length)
-  deleted.sort((a, b) => b[0] - a[0])
-  for (const [client, ranges] of deleted) {
+  writeDeletions(encoder, deleted)
+}
+
+/**
+ * Writes deletions into `encoder` as Yjs writes a delete set: clients in descending order, each's
+ * ranges as given (sorted by clock and merged, as Yjs keeps them).
+ */
+function writeDeletions(encoder: Y.UpdateEncoderV1, deleted: Iterable<[number, readonly { clock: number; len: number }[]]>): void {
+  const clients = [...deleted].sort((a, b) => b[0] - a[0])
+  encoding.writeVarUint(encoder.restEncoder, clients.length)
+  for (const [client, ranges] of clients) {
     encoder.resetDsCurVal()
     encoding.writeVarUint(encoder.restEncoder, client)
     encoding.writeVarUint(encoder.restEncoder, ranges.length)
@@ -185,6 +193,30 @@ export function* rangesUpdateSteps(doc: Y.Doc, ranges: readonly ClockRange[], bu
   for (const range of ranges) yield* writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget)
   if (deletions) yield* writeDeleteSetSteps(encoder, doc, budget)
   else encoding.writeVarUint(encoder.restEncoder, 0)
+  return encoder.toUint8Array()
+}
+
+/**
+ * The update one transaction made, byte for byte what Yjs's 'update' event gives for it: the
+ * structs it added (each changed client's, from its clock before the transaction) and the
+ * deletions it made. Call it once Yjs has sorted the transaction's deletions and noted its state
+ * after (from 'beforeObserverCalls' on). Unlike `Y.encodeStateAsUpdate` past a state vector, it
+ * neither writes and reads state vectors nor looks at every struct of the document for its
+ * whole delete set: a message sent costs what it wrote, not what the room holds.
+ */
+export function transactionUpdate(transaction: Y.Transaction): Uint8Array {
+  const { doc, beforeState, afterState, deleteSet } = transaction
+  const ranges: ClockRange[] = []
+  for (const [client, to] of afterState) {
+    const from = beforeState.get(client) ?? 0
+    if (to > from) ranges.push({ client, from, to })
+  }
+  ranges.sort((a, b) => b.client - a.client)
+  const encoder = new Y.UpdateEncoderV1()
+  encoding.writeVarUint(encoder.restEncoder, ranges.length)
+  const budget = new StepBudget(Number.POSITIVE_INFINITY)
+  for (const range of ranges) runSteps(writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget))
+  writeDeletions(encoder, deleteSet.clients)
   return encoder.toUint8Array()
 }
 

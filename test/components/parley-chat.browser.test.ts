@@ -230,6 +230,40 @@ describe('parley-chat offline', () => {
     expect(asking[1]?.send('hello')).toBe(true)
     expect(named.name).toBe('Ann')
   })
+
+  it("draws a message it did not send in its log alone: the chat's other parts are not rendered for it", async () => {
+    // Two chats of one room on a page share the room: Bo's is a message Ann's chat did not send,
+    // which it draws as it draws a peer's (at once, not at the next frame as its own).
+    const room = uniqueRoom('arrival')
+    const ann = await mountChat((each) => {
+      each.room = room
+    })
+    const bo = await mountChat((each) => {
+      each.room = room
+      each.name = 'Bo'
+    })
+    await expect.element(page.getByRole('list', { name: 'Members' }).first()).toHaveTextContent('Bo')
+    const log = ann.shadowRoot?.querySelector('parley-message-list')
+    if (log === null || log === undefined) throw new Error('no log')
+    // What Ann's chat and its log render, in order, with the texts of the messages each has then.
+    const renders: string[] = []
+    const texts = (messages: readonly MessageRecord[]): string => messages.map((record) => record.text).join(', ')
+    const chatRender = ann.render.bind(ann)
+    ann.render = () => {
+      renders.push(`chat: ${texts(ann.messages)}`)
+      return chatRender()
+    }
+    const logRender = log.render.bind(log)
+    log.render = () => {
+      renders.push(`log: ${texts(log.messages)}`)
+      return logRender()
+    }
+    expect(bo.send('from Bo')).toBe(true)
+    await expect.poll(() => shown(ann)).toEqual(['Bo: from Bo'])
+    // The log drew it without the chat rendering first; renders for other reasons (the members
+    // list, Bo's typing ended) may follow it.
+    expect(renders.slice(0, renders.indexOf('log: from Bo') + 1)).toEqual(['log: from Bo'])
+  })
 })
 
 /** A computed style of the first element `selector` matches in `host`'s shadow root. */

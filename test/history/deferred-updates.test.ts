@@ -140,6 +140,24 @@ describe('DeferredUpdates', () => {
     expect(updates[0].byteLength).toBeLessThan(1000)
   })
 
+  it("passes on a change made here alone as its transaction wrote it: Yjs's own update, without the room's earlier deletions", () => {
+    const doc = new Y.Doc()
+    const messages = doc.getArray<string>('a')
+    messages.push(['one', 'two', 'three'])
+    messages.delete(0, 2)
+    const peer = copyOf(doc)
+    const changes = new DeferredUpdates(doc)
+    const updates: Uint8Array[] = []
+    changes.on((update) => updates.push(update))
+    const yjs: Uint8Array[] = []
+    doc.on('update', (update: Uint8Array) => yjs.push(update))
+    doc.transact(() => messages.push(['mine']), 'me')
+    expect(updates).toHaveLength(1)
+    expect(Buffer.from(updates[0]).toString('hex')).toBe(Buffer.from(yjs[0]).toString('hex'))
+    Y.applyUpdate(peer, updates[0])
+    expect(peer.getArray('a').toArray()).toEqual(['three', 'mine'])
+  })
+
   it('passes on deletions, and tells the origins of what it gathered', () => {
     const doc = new Y.Doc()
     doc.getArray<string>('a').push(['one', 'two'])

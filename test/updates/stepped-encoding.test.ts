@@ -2,7 +2,7 @@
 // with a large item of values written in pieces; applied, the same document.
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { runSteps, StepBudget, stateUpdateSteps } from '../../src/updates/index.js'
+import { runSteps, StepBudget, stateUpdateSteps, transactionUpdate } from '../../src/updates/index.js'
 
 /** Three writers taking turns: runs merged into one struct, map overwrites, strings, binary records, deletions. */
 function busyRoom(): Y.Doc[] {
@@ -101,5 +101,26 @@ describe('stepped encoding', { timeout: 60_000 }, () => {
     Y.applyUpdate(peer, stepped)
     Y.applyUpdate(peer, Y.encodeStateAsUpdate(writer))
     expect(peer.getArray<string>('messages').toArray().sort()).toEqual(['first', 'own', 'second'])
+  })
+
+  it("gives a transaction's change as Yjs's 'update' event does, byte for byte, from before its observers run", () => {
+    const [doc] = busyRoom()
+    const ours: Uint8Array[] = []
+    const yjs: Uint8Array[] = []
+    doc.on('beforeObserverCalls', (transaction: Y.Transaction) => ours.push(transactionUpdate(transaction)))
+    doc.on('update', (update: Uint8Array) => yjs.push(update))
+    const messages = doc.getArray<unknown>('messages')
+    messages.push([{ id: 'appended', text: 'after a run' }]) // merged into the run before it once the transaction ends
+    messages.push([{ id: 'again' }, new Uint8Array([1, 2, 3])])
+    messages.insert(10, ['in the middle'])
+    messages.delete(3, 4)
+    doc.transact(() => {
+      messages.delete(20, 2)
+      messages.push(['and one more'])
+      doc.getText('notes').insert(5, 'typed ')
+      doc.getMap('meta').set('topic', 'changed')
+    })
+    expect(yjs).toHaveLength(5)
+    expect(ours.map((update) => Buffer.from(update).toString('hex'))).toEqual(yjs.map((update) => Buffer.from(update).toString('hex')))
   })
 })
