@@ -34,8 +34,11 @@ export interface FramingOptions {
   traffic?: (pc: RTCPeerConnection, direction: 'in' | 'out') => void
   /** Answers an admitted message instead of handing it to y-webrtc, with the messages to send back; null hands it on (see sync-replies.ts). */
   answer?: (data: unknown) => Array<Uint8Array | DeflatedMessage> | null
-  /** Cuts an admitted message into messages handed on one a turn (see update-slices.ts); none by default. */
-  slice?: (data: unknown) => Array<() => unknown> | null
+  /**
+   * Cuts an admitted message into messages handed on one a turn (see update-slices.ts); none by
+   * default. `historyDue`: the link's guard says a step 2 now may be a joiner's history (applied whole).
+   */
+  slice?: (data: unknown, historyDue: boolean) => Array<() => unknown> | null
   /** Runs each slice after a message's first, in turn, in a later task (default: the next task). */
   turn?: (run: () => void) => void
 }
@@ -44,7 +47,7 @@ export interface FramingOptions {
  * A link's filter of incoming messages; `sent`, if given, sees each message sent on the link, and
  * `fits` is asked whether a framed message may still pass before it is held or inflated whole.
  */
-export type LinkAdmitter = ((data: unknown) => boolean) & { sent?: (data: unknown) => void; fits?: Fits }
+export type LinkAdmitter = ((data: unknown) => boolean) & { sent?: (data: unknown) => void; fits?: Fits; historyDue?: () => boolean }
 
 type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
 

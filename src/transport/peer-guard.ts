@@ -258,6 +258,8 @@ export class PeerGuard {
    * brings only records, all of them new here. Their records are not counted; bytes still are.
    */
   #askedFresh = false
+  /** Whether this side asked the link again after its first request (a repair: the digests differed). */
+  #askedAgain = false
   /** Records of writers the document knows that answers may still bring (RecordBudget `answers`). */
   #knownInAnswers = RECORDS_BURST
 
@@ -287,6 +289,15 @@ export class PeerGuard {
   /** The last RECENT_UPDATES_KEPT Yjs updates of sync messages checked, the one that tripped the budget included. */
   get recentUpdates(): readonly Uint8Array[] {
     return this.#recentUpdates
+  }
+
+  /**
+   * Whether a step 2 arriving now may be the history this side's fresh first request asked for (a
+   * joiner's, in as many parts as it needs): from that request until this side asks the link again.
+   * Such a history is applied whole (update-slices.ts); any other step 2 is a change like any other.
+   */
+  get historyDue(): boolean {
+    return this.#askedFresh && !this.#askedAgain
   }
 
   /** Whether this link sent sync messages past its budget (and is refused for good). */
@@ -342,7 +353,10 @@ export class PeerGuard {
     const inspected = inspect(bytes)
     if (inspected?.kind !== 'sync-request') return
     this.#repliesDue += inspected.fresh === true ? ANSWERS_TO_FRESH_REQUEST : 1
-    if (this.#asked) return
+    if (this.#asked) {
+      this.#askedAgain = true
+      return
+    }
     this.#asked = true
     this.#askedFresh = inspected.fresh === true
     this.#answersDue = inspected.fresh === true ? ANSWERS_TO_FRESH_REQUEST : 1
@@ -487,6 +501,8 @@ export interface LinkFilter {
   sent(data: unknown): void
   /** Whether a message beginning with `head` (at least its first byte) that has `bytes` bytes so far may still pass; false refuses it (see PeerGuard.checkSize). */
   fits(head: Uint8Array, bytes: number): boolean
+  /** Whether a step 2 now may be the history a joiner's first request asked for (see PeerGuard.historyDue). */
+  historyDue(): boolean
 }
 
 /**
@@ -520,5 +536,6 @@ export function guardLink(now: () => number = Date.now, refused?: Record<Refusal
     fits(head: Uint8Array, bytes: number): boolean {
       return watched(() => guard.checkSize(head, bytes))
     },
+    historyDue: (): boolean => guard.historyDue,
   })
 }

@@ -181,7 +181,8 @@ export function openTransport(options: TransportOptions): Transport {
     deliverer: (pc) => (dispatch) => relay.deliverFrom(pc, dispatch),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
     answer: (data) => (isFreshSyncRequest(data) ? syncReplies.reply() : null),
-    slice: sliceSyncMessage,
+    // A step 2 too, unless it may be a joiner's history (peer-guard.ts `historyDue`).
+    slice: (data, historyDue) => sliceSyncMessage(data, { step2: !historyDue }),
     turn: sliceTurns.take,
   })
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }

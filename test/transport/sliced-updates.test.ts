@@ -87,3 +87,42 @@ describe('a large update from a peer', () => {
     expect(bob.stats().framing.slicedMessages).toBeGreaterThanOrEqual(1)
   })
 })
+
+/** Records a peer writes at once past what it relays (RELAYED_RECORDS_BURST): left to the digests, whose repair brings them. */
+const REPAIRED = RELAYED_RECORDS_BURST + 150
+
+describe('the answer to a request', () => {
+  it('is applied a slice a task when it repairs (a batch left to the digests), every record in order', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const topic = topicFor({ name: signaling.topic(), secret: null })
+    const alice = await signaling.startPeer({ kind: 'parley', topic })
+    const doc = new Y.Doc()
+    const texts = doc.getArray<string>(TEXTS)
+    const perTask = recordsPerTask(doc)
+    const bob = open(topic, doc)
+    await expect.poll(() => bob.links().length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+    // Too many for Alice to send at once: her digest round makes Bob ask, and she answers with a step 2.
+    await alice.pushAll(Array.from({ length: REPAIRED }, (_, k) => record(k)))
+    await expect.poll(() => texts.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(REPAIRED)
+
+    expect(bob.stats().relay.repairRequests).toBeGreaterThanOrEqual(1)
+    expect(texts.toArray()).toEqual(Array.from({ length: REPAIRED }, (_, k) => record(k)))
+    expect(Math.max(...perTask)).toBeLessThanOrEqual(RECORDS_PER_SLICE) // on main: the answer whole, all in one task
+    expect(bob.stats().framing.slicedMessages).toBeGreaterThanOrEqual(1)
+  })
+
+  it('is applied whole when it is the history a joiner asked for', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const topic = topicFor({ name: signaling.topic(), secret: null })
+    const alice = await signaling.startPeer({ kind: 'parley', topic })
+    await alice.pushAll(Array.from({ length: REPAIRED }, (_, k) => record(k)))
+    const doc = new Y.Doc()
+    const texts = doc.getArray<string>(TEXTS)
+    const perTask = recordsPerTask(doc)
+    const bob = open(topic, doc)
+    await expect.poll(() => texts.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(REPAIRED)
+
+    expect(Math.max(...perTask)).toBe(REPAIRED)
+    expect(bob.stats().framing.slicedMessages).toBe(0)
+  })
+})
