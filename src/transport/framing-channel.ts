@@ -83,6 +83,8 @@ export interface FramingStats {
   inflatedMessages: number
   /** Messages received and handed on in slices, a turn each (large Yjs updates: update-slices.ts). */
   slicedMessages: number
+  /** Slices whose link closed before their turn, applied all the same (`FramingContext.orphaned`). */
+  orphanedSlices: number
 }
 
 /** Counters of a room that has framed nothing yet. */
@@ -97,6 +99,7 @@ export function emptyFramingStats(): FramingStats {
     deflatedMessages: 0,
     inflatedMessages: 0,
     slicedMessages: 0,
+    orphanedSlices: 0,
   }
 }
 
@@ -130,6 +133,11 @@ export interface FramingContext {
   slice?: (data: unknown, historyDue: boolean) => Array<() => unknown> | null
   /** Runs `run` in a later task, its turn (the room's turns: one slice a task; default: the next task). */
   turn?: (run: () => void) => void
+  /**
+   * Takes a slice whose link closed before its turn: the message was admitted whole, so the rest
+   * is applied as the link's user would have (the room's document); without it, dropped.
+   */
+  orphaned?: (data: unknown) => void
   /** Told of each message the real channel sends or receives. */
   onTraffic?: (direction: 'in' | 'out') => void
 }
@@ -563,7 +571,14 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     // All asked for now, so that the room's turns hold the whole message (see slice-turns.ts).
     slices.slice(1).forEach((slice, index) => {
       turn(() => {
-        if (generation !== this.#generation) return // the link closed: its next link's sync brings the rest
+        if (generation !== this.#generation) {
+          // The link closed (or was dropped): the message was admitted whole, so its rest is applied
+          // all the same, not left for a later sync that may never come (its peer gone for good).
+          if (this.#context.orphaned === undefined) return
+          this.#context.stats.orphanedSlices++
+          this.#context.orphaned(slice())
+          return
+        }
         const last = index === slices.length - 2
         if (last) this.#slicing = false
         this.#handOn(slice())

@@ -41,6 +41,8 @@ export interface FramingOptions {
   slice?: (data: unknown, historyDue: boolean) => Array<() => unknown> | null
   /** Runs each slice after a message's first, in turn, in a later task (default: the next task). */
   turn?: (run: () => void) => void
+  /** Applies a slice whose link closed before its turn (see FramingContext.orphaned); dropped by default. */
+  orphaned?: (data: unknown) => void
 }
 
 /**
@@ -66,6 +68,7 @@ export class Framing {
   readonly #answer: FramingOptions['answer']
   readonly #slice: FramingOptions['slice']
   readonly #turn: FramingOptions['turn']
+  readonly #orphaned: FramingOptions['orphaned']
   /** Deflated forms of messages sent as the same object to several links (a cached sync answer). */
   readonly #deflated = new DeflatedForms()
 
@@ -78,6 +81,7 @@ export class Framing {
     this.#answer = options.answer
     this.#slice = options.slice
     this.#turn = options.turn
+    this.#orphaned = options.orphaned
     this.#budget = { usedBytes: 0, maxBytes: Math.max(ROOM_REASSEMBLY_BUDGET_BYTES, this.#maxMessageBytes) }
   }
 
@@ -118,6 +122,7 @@ export class Framing {
           answer: framing.#answer,
           slice: framing.#slice,
           turn: framing.#turn,
+          orphaned: framing.#orphaned,
           admit,
           sent: admit?.sent,
           fits: admit?.fits,

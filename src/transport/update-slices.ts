@@ -15,6 +15,7 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
+import { readSyncMessage } from 'y-protocols/sync'
 
 /**
  * Records (units of a Yjs clock: one message, key or annotation) one slice holds at most. A
@@ -256,4 +257,16 @@ export function sliceSyncMessage(data: unknown, options: SliceOptions = {}): Sli
     encoding.writeVarUint8Array(encoder, slice())
     return encoding.toUint8Array(encoder)
   })
+}
+
+/**
+ * Applies a slice `sliceSyncMessage` wrote (a y-webrtc sync message) to `doc` with `origin`, as
+ * y-webrtc applies what a link delivers (its room as origin); for a slice whose link closed.
+ */
+export function applySyncSlice(data: unknown, doc: Y.Doc, origin: unknown): void {
+  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof Uint8Array ? data : null
+  if (bytes === null) return
+  const decoder = decoding.createDecoder(bytes)
+  if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return
+  readSyncMessage(decoder, encoding.createEncoder(), doc, origin)
 }

@@ -5,9 +5,10 @@
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
+import wrtc from '@roamhq/wrtc'
 import { topicFor } from '../../src/address/index.js'
 import { DeferredUpdates } from '../../src/history/index.js'
-import type { Transport } from '../../src/transport/index.js'
+import type { RtcImplementation, Transport } from '../../src/transport/index.js'
 import { RECORDS_PER_SLICE } from '../../src/transport/update-slices.js'
 import { RELAYED_RECORDS_BURST } from '../../src/transport/relay.js'
 import { openLocalTransport } from '../support/local-transport.js'
@@ -31,9 +32,9 @@ globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 const signaling = useSignalingServer('sliced-updates')
 
 /** A Parley transport in this process for `topic`, fed as a room feeds it; closed after the test. */
-function open(topic: string, doc: Y.Doc): Transport {
+function open(topic: string, doc: Y.Doc, rtc?: RtcImplementation): Transport {
   const changes = new DeferredUpdates(doc)
-  const { transport } = openLocalTransport(signaling, topic, changes, doc)
+  const { transport } = openLocalTransport(signaling, topic, changes, doc, rtc)
   signaling.track(() => changes.destroy())
   return transport
 }
@@ -124,5 +125,43 @@ describe('the answer to a request', () => {
 
     expect(Math.max(...perTask)).toBe(REPAIRED)
     expect(bob.stats().framing.slicedMessages).toBe(0)
+  })
+})
+
+/** Records of a repair's answer cut into many slices, so that a link closing in the first one's turn closes before the last. */
+const MANY_SLICES = RECORDS_PER_SLICE * 30
+
+describe('a link that closes between the slices of a message', () => {
+  it('still has every slice applied, the sender gone for good', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const topic = topicFor({ name: signaling.topic(), secret: null })
+    const alice = await signaling.startPeer({ kind: 'parley', topic })
+    const connections: RTCPeerConnection[] = []
+    const base = wrtc as unknown as RtcImplementation
+    class Recorded extends base.RTCPeerConnection {
+      constructor(config?: RTCConfiguration) {
+        super(config)
+        connections.push(this)
+      }
+    }
+    const doc = new Y.Doc()
+    const texts = doc.getArray<string>(TEXTS)
+    const bob = open(topic, doc, { ...base, RTCPeerConnection: Recorded })
+    await expect.poll(() => bob.links().length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+    // As the first slice lands, Alice goes for good and Bob's link to her closes: nobody else holds the rest.
+    let closedAt: number | null = null
+    doc.on('afterTransaction', () => {
+      if (closedAt !== null || texts.length === 0) return
+      closedAt = texts.length
+      void alice.kill()
+      for (const connection of connections) connection.close()
+    })
+    await alice.pushAll(Array.from({ length: MANY_SLICES }, (_, k) => record(k)))
+    await expect.poll(() => bob.stats().framing.slicedMessages, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+    await expect.poll(() => texts.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(MANY_SLICES) // on main: the rest dropped
+
+    expect(closedAt).toBeLessThanOrEqual(RECORDS_PER_SLICE)
+    expect(bob.links()).toHaveLength(0)
+    expect(bob.stats().framing.orphanedSlices).toBeGreaterThanOrEqual(1)
+    expect(texts.toArray()).toEqual(Array.from({ length: MANY_SLICES }, (_, k) => record(k)))
   })
 })
