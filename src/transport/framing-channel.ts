@@ -124,8 +124,8 @@ export interface FramingContext {
   /** Runs the dispatch of each admitted message to the channel's user (the relay notes which link delivers). */
   deliver?: (dispatch: () => void) => void
   /**
-   * Cuts an admitted message into messages handed on one at a time, the first at once and each
-   * other in a turn of its own, each made when its turn comes (a large Yjs update:
+   * Cuts an admitted message into messages handed on one at a time, each in a turn of its own
+   * (none in the arrival's task), each made when its turn comes (a large Yjs update:
    * update-slices.ts); null hands it on whole.
    * The link's later messages wait until the last is handed on. `historyDue`: the link's guard
    * says a step 2 now may be a joiner's history (`admit.historyDue`; false without it).
@@ -567,9 +567,9 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     this.#slicing = true
     const generation = this.#generation
     const turn = this.#context.turn ?? nextTask
-    this.#handOn(slices[0]())
-    // All asked for now, so that the room's turns hold the whole message (see slice-turns.ts).
-    slices.slice(1).forEach((slice, index) => {
+    // All asked for now, so that the room's turns hold the whole message (see slice-turns.ts); the
+    // first too: the arrival's task only reads the message (the guard's count, the slices' plan).
+    slices.forEach((slice, index) => {
       turn(() => {
         if (generation !== this.#generation) {
           // The link closed (or was dropped): the message was admitted whole, so its rest is applied
@@ -579,7 +579,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
           this.#context.orphaned(slice())
           return
         }
-        const last = index === slices.length - 2
+        const last = index === slices.length - 1
         if (last) this.#slicing = false
         this.#handOn(slice())
         if (last) this.#takeWaiting(generation)

@@ -39,7 +39,7 @@ export interface FramingOptions {
    * default. `historyDue`: the link's guard says a step 2 now may be a joiner's history (applied whole).
    */
   slice?: (data: unknown, historyDue: boolean) => Array<() => unknown> | null
-  /** Runs each slice after a message's first, in turn, in a later task (default: the next task). */
+  /** Runs each slice of a message in turn, in a later task (default: the next task). */
   turn?: (run: () => void) => void
   /** Applies a slice whose link closed before its turn (see FramingContext.orphaned); dropped by default. */
   orphaned?: (data: unknown) => void
