@@ -143,8 +143,6 @@ export class Room {
   #valid: MessageRecord[] = []
   /** What the budgets know of signatures, and the checks of the records they doubt. */
   readonly #signatures: BudgetSignatures<MessageRecord>
-  /** True while the budgets' checks wait for the slices of large updates to be applied (`#checkDoubted`). */
-  #checksAwaitSlices = false
   #listeners = new Set<MessagesListener>()
   #messageListeners = new Set<MessageListener>()
   #stopObserving: () => void
@@ -173,7 +171,7 @@ export class Room {
     this.topic = topicFor({ name: options.name, secret })
     // A presence change signed while a message is (the typing state a send ends) goes out after it.
     this.presence = new RoomPresence(this.#awareness, this.topic, () => (this.#signing.size === 0 ? null : Promise.all(this.#signing)))
-    this.#signatures = new BudgetSignatures(this.topic, MESSAGE_SIGNING)
+    this.#signatures = new BudgetSignatures(this.topic, MESSAGE_SIGNING, (callback) => this.#transport.afterSlices(callback))
     // Stored under the hashed topic: a private room's database name gives nothing away.
     this.#changes = new DeferredUpdates(this.#doc)
     this.#store = options.persist === false ? null : persistRoom(this.topic, this.#doc, this.#changes)
@@ -495,17 +493,6 @@ export class Room {
    * that was charged to the wrong lane has everything admitted again.
    */
   #checkDoubted(): void {
-    // Not while a large update is still applied slice by slice: each slice's records would be the
-    // newest for a moment, and all of a joiner's history checked (update-slices.ts).
-    if (this.#checksAwaitSlices) return
-    this.#checksAwaitSlices = true
-    this.#transport.afterSlices(() => {
-      this.#checksAwaitSlices = false
-      if (!this.#closed) this.#checkDoubtedNow()
-    })
-  }
-
-  #checkDoubtedNow(): void {
     this.#signatures.checkDoubted(
       () => this.#budgets,
       () => {
