@@ -70,19 +70,30 @@ function recordsPerTask(doc: Y.Doc): number[] {
   return counts
 }
 
+/** `count` records, numbered from 0. */
+function records(count: number): string[] {
+  return Array.from({ length: count }, (_, k) => record(k))
+}
+
+/** A Parley peer in a child process (Alice) linked to a transport here (Bob, over `rtc`), whose records per task are counted. */
+async function linkedPair(rtc?: RtcImplementation) {
+  const topic = topicFor({ name: signaling.topic(), secret: null })
+  const alice = await signaling.startPeer({ kind: 'parley', topic })
+  const doc = new Y.Doc()
+  const texts = doc.getArray<string>(TEXTS)
+  const perTask = recordsPerTask(doc)
+  const bob = open(topic, doc, rtc)
+  await expect.poll(() => bob.links().length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+  return { alice, doc, texts, perTask, bob }
+}
+
 describe('a large update from a peer', () => {
   it('is applied a slice a task, every record in order', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const topic = topicFor({ name: signaling.topic(), secret: null })
-    const alice = await signaling.startPeer({ kind: 'parley', topic })
-    const doc = new Y.Doc()
-    const texts = doc.getArray<string>(TEXTS)
-    const perTask = recordsPerTask(doc)
-    const bob = open(topic, doc)
-    await expect.poll(() => bob.links().length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
-    await alice.pushAll(Array.from({ length: RECORDS }, (_, k) => record(k)))
+    const { alice, texts, perTask, bob } = await linkedPair()
+    await alice.pushAll(records(RECORDS))
     await expect.poll(() => texts.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(RECORDS)
 
-    expect(texts.toArray()).toEqual(Array.from({ length: RECORDS }, (_, k) => record(k)))
+    expect(texts.toArray()).toEqual(records(RECORDS))
     expect(Math.max(...perTask)).toBeLessThanOrEqual(RECORDS_PER_SLICE) // before slicing: all in one task
     expect(perTask.length).toBeGreaterThanOrEqual(Math.ceil(RECORDS / RECORDS_PER_SLICE))
     expect(bob.stats().framing.slicedMessages).toBeGreaterThanOrEqual(1)
@@ -96,19 +107,13 @@ describe('the answer to a request', () => {
   it('is applied a slice a task when it repairs (a batch left to the digests), every record in order', {
     timeout: TEST_TIMEOUT_MS,
   }, async () => {
-    const topic = topicFor({ name: signaling.topic(), secret: null })
-    const alice = await signaling.startPeer({ kind: 'parley', topic })
-    const doc = new Y.Doc()
-    const texts = doc.getArray<string>(TEXTS)
-    const perTask = recordsPerTask(doc)
-    const bob = open(topic, doc)
-    await expect.poll(() => bob.links().length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+    const { alice, texts, perTask, bob } = await linkedPair()
     // Too many for Alice to send at once: her digest round makes Bob ask, and she answers with a step 2.
-    await alice.pushAll(Array.from({ length: REPAIRED }, (_, k) => record(k)))
+    await alice.pushAll(records(REPAIRED))
     await expect.poll(() => texts.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(REPAIRED)
 
     expect(bob.stats().relay.repairRequests).toBeGreaterThanOrEqual(1)
-    expect(texts.toArray()).toEqual(Array.from({ length: REPAIRED }, (_, k) => record(k)))
+    expect(texts.toArray()).toEqual(records(REPAIRED))
     expect(Math.max(...perTask)).toBeLessThanOrEqual(RECORDS_PER_SLICE) // on main: the answer whole, all in one task
     expect(bob.stats().framing.slicedMessages).toBeGreaterThanOrEqual(1)
   })
@@ -116,7 +121,7 @@ describe('the answer to a request', () => {
   it('is applied whole when it is the history a joiner asked for', { timeout: TEST_TIMEOUT_MS }, async () => {
     const topic = topicFor({ name: signaling.topic(), secret: null })
     const alice = await signaling.startPeer({ kind: 'parley', topic })
-    await alice.pushAll(Array.from({ length: REPAIRED }, (_, k) => record(k)))
+    await alice.pushAll(records(REPAIRED))
     const doc = new Y.Doc()
     const texts = doc.getArray<string>(TEXTS)
     const perTask = recordsPerTask(doc)
@@ -133,8 +138,6 @@ const MANY_SLICES = RECORDS_PER_SLICE * 30
 
 describe('a link that closes between the slices of a message', () => {
   it('still has every slice applied, the sender gone for good', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const topic = topicFor({ name: signaling.topic(), secret: null })
-    const alice = await signaling.startPeer({ kind: 'parley', topic })
     const connections: RTCPeerConnection[] = []
     const base = wrtc as unknown as RtcImplementation
     class Recorded extends base.RTCPeerConnection {
@@ -143,10 +146,7 @@ describe('a link that closes between the slices of a message', () => {
         connections.push(this)
       }
     }
-    const doc = new Y.Doc()
-    const texts = doc.getArray<string>(TEXTS)
-    const bob = open(topic, doc, { ...base, RTCPeerConnection: Recorded })
-    await expect.poll(() => bob.links().length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+    const { alice, doc, texts, bob } = await linkedPair({ ...base, RTCPeerConnection: Recorded })
     // As the first slice lands, Alice goes for good and Bob's link to her closes: nobody else holds the rest.
     let closedAt: number | null = null
     doc.on('afterTransaction', () => {
@@ -155,13 +155,13 @@ describe('a link that closes between the slices of a message', () => {
       void alice.kill()
       for (const connection of connections) connection.close()
     })
-    await alice.pushAll(Array.from({ length: MANY_SLICES }, (_, k) => record(k)))
+    await alice.pushAll(records(MANY_SLICES))
     await expect.poll(() => bob.stats().framing.slicedMessages, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
     await expect.poll(() => texts.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(MANY_SLICES) // on main: the rest dropped
 
     expect(closedAt).toBeLessThanOrEqual(RECORDS_PER_SLICE)
     expect(bob.links()).toHaveLength(0)
     expect(bob.stats().framing.orphanedSlices).toBeGreaterThanOrEqual(1)
-    expect(texts.toArray()).toEqual(Array.from({ length: MANY_SLICES }, (_, k) => record(k)))
+    expect(texts.toArray()).toEqual(records(MANY_SLICES))
   })
 })
