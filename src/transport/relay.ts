@@ -4,7 +4,7 @@ import * as encoding from 'lib0/encoding'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
 import { writeSyncStep1 } from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { changedDocument } from './doc-changes.js'
+import { changedDocument } from '../updates/index.js'
 import type { RtcImplementation } from './liveness.js'
 import {
   LOCAL_SOURCE,
