@@ -258,8 +258,6 @@ export class PeerGuard {
    * brings only records, all of them new here. Their records are not counted; bytes still are.
    */
   #askedFresh = false
-  /** Whether this side asked the link again after its first request (a repair: the digests differed). */
-  #askedAgain = false
   /** Records of writers the document knows that answers may still bring (RecordBudget `answers`). */
   #knownInAnswers = RECORDS_BURST
 
@@ -293,11 +291,12 @@ export class PeerGuard {
 
   /**
    * Whether a step 2 arriving now may be the history this side's fresh first request asked for (a
-   * joiner's, in as many parts as it needs): from that request until this side asks the link again.
-   * Such a history is applied whole (update-slices.ts); any other step 2 is a change like any other.
+   * joiner's, in as many parts as it needs): on the whole link once that request was fresh, since
+   * a repair asked while the parts still come (the digests compare every 30 s) cannot be told from
+   * them. Such a history is applied whole (update-slices.ts); any other step 2 is a change like any other.
    */
   get historyDue(): boolean {
-    return this.#askedFresh && !this.#askedAgain
+    return this.#askedFresh
   }
 
   /** Whether this link sent sync messages past its budget (and is refused for good). */
@@ -353,10 +352,7 @@ export class PeerGuard {
     const inspected = inspect(bytes)
     if (inspected?.kind !== 'sync-request') return
     this.#repliesDue += inspected.fresh === true ? ANSWERS_TO_FRESH_REQUEST : 1
-    if (this.#asked) {
-      this.#askedAgain = true
-      return
-    }
+    if (this.#asked) return
     this.#asked = true
     this.#askedFresh = inspected.fresh === true
     this.#answersDue = inspected.fresh === true ? ANSWERS_TO_FRESH_REQUEST : 1

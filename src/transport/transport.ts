@@ -181,7 +181,7 @@ export function openTransport(options: TransportOptions): Transport {
     deliverer: (pc) => (dispatch) => relay.deliverFrom(pc, dispatch),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
     answer: (data) => (isFreshSyncRequest(data) ? syncReplies.reply() : null),
-    // A step 2 too, unless it may be a joiner's history (peer-guard.ts `historyDue`).
+    // A step 2 too, unless it may be a joiner's history (peer-guard.ts `historyDue`: on a link opened empty).
     slice: (data, historyDue) => sliceSyncMessage(data, { step2: !historyDue }),
     turn: sliceTurns.take,
     // The rest of a message whose link closed between its slices: applied as y-webrtc applies what

@@ -214,9 +214,9 @@ export interface SliceOptions {
   /** Records a slice holds at most (RECORDS_PER_SLICE). */
   perSlice?: number
   /**
-   * Whether a sync step 2 (the answer to a request) is cut too (default false): yes for a repair's
-   * answer or one to a page that held a document, which is a change like any other; no for the
-   * history a joiner's first request asked for (see PeerGuard.historyDue).
+   * Whether a sync step 2 (the answer to a request) is cut too (default false): yes on a link this
+   * page opened holding a document, where an answer is a change like any other; no where it may
+   * be the history a joiner's first request asked for (see PeerGuard.historyDue).
    */
   step2?: boolean
 }
@@ -230,7 +230,7 @@ export interface SliceOptions {
  * log took every later slice's records for arrivals, and looked for each on every scroll: a
  * 10,000-message join did not finish in 30 s). Other answers (a repair's, after the digests
  * differed: what a flood's relayed parts left to them brings) were applied whole too, up to
- * thousands of records in one task of a flooded page; cut, they are sliced as updates are.
+ * thousands of records in one task of a flooded page; with `step2` they are sliced as updates are.
  */
 export function sliceSyncMessage(data: unknown, options: SliceOptions = {}): Slice[] | null {
   const { perSlice = RECORDS_PER_SLICE, step2 = false } = options
