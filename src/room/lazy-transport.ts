@@ -18,6 +18,7 @@ function idleTransportStats(): TransportStats {
       deflatedMessages: 0,
       inflatedMessages: 0,
       slicedMessages: 0,
+      orphanedSlices: 0,
     },
     refused: { malformed: 0, 'rate-limited': 0, screened: 0, flooding: 0, oversized: 0, 'oversized-awareness': 0 },
     bannedPeers: 0,

@@ -83,6 +83,8 @@ export interface FramingStats {
   inflatedMessages: number
   /** Messages received and handed on in slices, a turn each (large Yjs updates: update-slices.ts). */
   slicedMessages: number
+  /** Slices whose link closed before their turn, applied all the same (`FramingContext.orphaned`). */
+  orphanedSlices: number
 }
 
 /** Counters of a room that has framed nothing yet. */
@@ -97,6 +99,7 @@ export function emptyFramingStats(): FramingStats {
     deflatedMessages: 0,
     inflatedMessages: 0,
     slicedMessages: 0,
+    orphanedSlices: 0,
   }
 }
 
@@ -112,8 +115,8 @@ export interface FramingContext {
   deflated?: DeflatedForms
   /** Answers an admitted message itself, with the messages to send back, instead of handing it on; null hands it on. */
   answer?: (data: unknown) => Array<Uint8Array | DeflatedMessage> | null
-  /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts). */
-  admit?: (data: unknown) => boolean
+  /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts); `historyDue` as `slice` takes it. */
+  admit?: ((data: unknown) => boolean) & { historyDue?: () => boolean }
   /** Decides, before a framed message is held or inflated whole, whether it is too large for its kind (see peer-guard.ts). */
   fits?: Fits
   /** Told of each message the channel's user sends, before it is queued (the guard notes our sync requests). */
@@ -121,14 +124,20 @@ export interface FramingContext {
   /** Runs the dispatch of each admitted message to the channel's user (the relay notes which link delivers). */
   deliver?: (dispatch: () => void) => void
   /**
-   * Cuts an admitted message into messages handed on one at a time, the first at once and each
-   * other in a turn of its own, each made when its turn comes (a large Yjs update:
+   * Cuts an admitted message into messages handed on one at a time, each in a turn of its own
+   * (none in the arrival's task), each made when its turn comes (a large Yjs update:
    * update-slices.ts); null hands it on whole.
-   * The link's later messages wait until the last is handed on.
+   * The link's later messages wait until the last is handed on. `historyDue`: the link's guard
+   * says a step 2 now may be a joiner's history (`admit.historyDue`; false without it).
    */
-  slice?: (data: unknown) => Array<() => unknown> | null
+  slice?: (data: unknown, historyDue: boolean) => Array<() => unknown> | null
   /** Runs `run` in a later task, its turn (the room's turns: one slice a task; default: the next task). */
   turn?: (run: () => void) => void
+  /**
+   * Takes a slice whose link closed before its turn: the message was admitted whole, so the rest
+   * is applied as the link's user would have (the room's document); without it, dropped.
+   */
+  orphaned?: (data: unknown) => void
   /** Told of each message the real channel sends or receives. */
   onTraffic?: (direction: 'in' | 'out') => void
 }
@@ -549,7 +558,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       this.#context.stats.refusedMessages++
       return
     }
-    const slices = this.#context.slice?.(data) ?? null
+    const slices = this.#context.slice?.(data, this.#context.admit?.historyDue?.() ?? false) ?? null
     if (slices === null || slices.length < 2) {
       this.#handOn(data)
       return
@@ -558,12 +567,19 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     this.#slicing = true
     const generation = this.#generation
     const turn = this.#context.turn ?? nextTask
-    this.#handOn(slices[0]())
-    // All asked for now, so that the room's turns hold the whole message (see slice-turns.ts).
-    slices.slice(1).forEach((slice, index) => {
+    // All asked for now, so that the room's turns hold the whole message (see slice-turns.ts); the
+    // first too: the arrival's task only reads the message (the guard's count, the slices' plan).
+    slices.forEach((slice, index) => {
       turn(() => {
-        if (generation !== this.#generation) return // the link closed: its next link's sync brings the rest
-        const last = index === slices.length - 2
+        if (generation !== this.#generation) {
+          // The link closed (or was dropped): the message was admitted whole, so its rest is applied
+          // all the same, not left for a later sync that may never come (its peer gone for good).
+          if (this.#context.orphaned === undefined) return
+          this.#context.stats.orphanedSlices++
+          this.#context.orphaned(slice())
+          return
+        }
+        const last = index === slices.length - 1
         if (last) this.#slicing = false
         this.#handOn(slice())
         if (last) this.#takeWaiting(generation)

@@ -34,17 +34,22 @@ export interface FramingOptions {
   traffic?: (pc: RTCPeerConnection, direction: 'in' | 'out') => void
   /** Answers an admitted message instead of handing it to y-webrtc, with the messages to send back; null hands it on (see sync-replies.ts). */
   answer?: (data: unknown) => Array<Uint8Array | DeflatedMessage> | null
-  /** Cuts an admitted message into messages handed on one a turn (see update-slices.ts); none by default. */
-  slice?: (data: unknown) => Array<() => unknown> | null
-  /** Runs each slice after a message's first, in turn, in a later task (default: the next task). */
+  /**
+   * Cuts an admitted message into messages handed on one a turn (see update-slices.ts); none by
+   * default. `historyDue`: the link's guard says a step 2 now may be a joiner's history (applied whole).
+   */
+  slice?: (data: unknown, historyDue: boolean) => Array<() => unknown> | null
+  /** Runs each slice of a message in turn, in a later task (default: the next task). */
   turn?: (run: () => void) => void
+  /** Applies a slice whose link closed before its turn (see FramingContext.orphaned); dropped by default. */
+  orphaned?: (data: unknown) => void
 }
 
 /**
  * A link's filter of incoming messages; `sent`, if given, sees each message sent on the link, and
  * `fits` is asked whether a framed message may still pass before it is held or inflated whole.
  */
-export type LinkAdmitter = ((data: unknown) => boolean) & { sent?: (data: unknown) => void; fits?: Fits }
+export type LinkAdmitter = ((data: unknown) => boolean) & { sent?: (data: unknown) => void; fits?: Fits; historyDue?: () => boolean }
 
 type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
 
@@ -63,6 +68,7 @@ export class Framing {
   readonly #answer: FramingOptions['answer']
   readonly #slice: FramingOptions['slice']
   readonly #turn: FramingOptions['turn']
+  readonly #orphaned: FramingOptions['orphaned']
   /** Deflated forms of messages sent as the same object to several links (a cached sync answer). */
   readonly #deflated = new DeflatedForms()
 
@@ -75,6 +81,7 @@ export class Framing {
     this.#answer = options.answer
     this.#slice = options.slice
     this.#turn = options.turn
+    this.#orphaned = options.orphaned
     this.#budget = { usedBytes: 0, maxBytes: Math.max(ROOM_REASSEMBLY_BUDGET_BYTES, this.#maxMessageBytes) }
   }
 
@@ -115,6 +122,7 @@ export class Framing {
           answer: framing.#answer,
           slice: framing.#slice,
           turn: framing.#turn,
+          orphaned: framing.#orphaned,
           admit,
           sent: admit?.sent,
           fits: admit?.fits,

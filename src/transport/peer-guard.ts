@@ -307,6 +307,16 @@ export class PeerGuard {
     return this.#recentUpdates
   }
 
+  /**
+   * Whether a step 2 arriving now may be the history this side's fresh first request asked for (a
+   * joiner's, in as many parts as it needs): on the whole link once that request was fresh, since
+   * a repair asked while the parts still come (the digests compare every 30 s) cannot be told from
+   * them. Such a history is applied whole (update-slices.ts); any other step 2 is a change like any other.
+   */
+  get historyDue(): boolean {
+    return this.#askedFresh
+  }
+
   /** Whether this link sent sync messages past its budget (and is refused for good). */
   get flooding(): boolean {
     return this.#flooding
@@ -507,6 +517,8 @@ export interface LinkFilter {
   sent(data: unknown): void
   /** Whether a message beginning with `head` (at least its first byte) that has `bytes` bytes so far may still pass; false refuses it (see PeerGuard.checkSize). */
   fits(head: Uint8Array, bytes: number): boolean
+  /** Whether a step 2 now may be the history a joiner's first request asked for (see PeerGuard.historyDue). */
+  historyDue(): boolean
 }
 
 /**
@@ -546,5 +558,6 @@ export function guardLink(now: () => number = Date.now, refused?: Record<Refusal
     fits(head: Uint8Array, bytes: number): boolean {
       return watched(() => guard.checkSize(head, bytes))
     },
+    historyDue: (): boolean => guard.historyDue,
   })
 }

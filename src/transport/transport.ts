@@ -23,7 +23,7 @@ import { reofferStuckLinks, type StuckLinkStats } from './stuck-links.js'
 import { checkYWebrtcInternals } from './y-webrtc-internals.js'
 import { SyncReplies, isFreshSyncRequest, type SyncReplyStats } from './sync-replies.js'
 import { SliceTurns } from './slice-turns.js'
-import { sliceSyncMessage } from './update-slices.js'
+import { applySyncSlice, sliceSyncMessage } from './update-slices.js'
 
 /** What a room's transport carries, and where to. */
 export interface TransportOptions {
@@ -190,8 +190,15 @@ export function openTransport(options: TransportOptions): Transport {
     deliverer: (pc) => (dispatch) => relay.deliverFrom(pc, dispatch),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
     answer: (data) => (isFreshSyncRequest(data) ? syncReplies.reply() : null),
-    slice: sliceSyncMessage,
+    // A step 2 too, unless it may be a joiner's history (peer-guard.ts `historyDue`: on a link opened empty).
+    slice: (data, historyDue) => sliceSyncMessage(data, { step2: !historyDue }),
     turn: sliceTurns.take,
+    // The rest of a message whose link closed between its slices: applied as y-webrtc applies what
+    // a link delivers (the room as origin); as a change heard from no link, it goes to every link.
+    orphaned: (data) => {
+      const room = provider.room
+      if (!closed && room !== null) applySyncSlice(data, options.doc, room)
+    },
   })
   const peerOpts: Record<string, unknown> = { ...options.peerOptions }
   if (options.iceServers !== undefined) peerOpts.config = { iceServers: options.iceServers }

@@ -15,6 +15,7 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
+import { readSyncMessage } from 'y-protocols/sync'
 
 /**
  * Records (units of a Yjs clock: one message, key or annotation) one slice holds at most. A
@@ -29,8 +30,9 @@ export const RECORDS_PER_SLICE = 64
  */
 export const SLICE_ABOVE_BYTES = 4 * 1024
 
-/** y-webrtc's message type of sync messages; y-protocols' sync update (a change as it is broadcast or relayed). */
+/** y-webrtc's message type of sync messages; y-protocols' step 2 (an answer to a request) and sync update (a change as it is broadcast or relayed). */
 const MESSAGE_SYNC = 0
+const SYNC_STEP_2 = 1
 const SYNC_UPDATE = 2
 
 type Struct = Y.Item | Y.GC | Y.Skip
@@ -207,15 +209,31 @@ export function planSlices(update: Uint8Array, perSlice: number = RECORDS_PER_SL
   return slices
 }
 
+/** What `sliceSyncMessage` cuts. */
+export interface SliceOptions {
+  /** Records a slice holds at most (RECORDS_PER_SLICE). */
+  perSlice?: number
+  /**
+   * Whether a sync step 2 (the answer to a request) is cut too (default false): yes on a link this
+   * page opened holding a document, where an answer is a change like any other; no where it may
+   * be the history a joiner's first request asked for (see PeerGuard.historyDue).
+   */
+  step2?: boolean
+}
+
 /**
  * A y-webrtc sync update (a change as it is broadcast or relayed) of more than RECORDS_PER_SLICE
- * records, as sync updates carrying its slices, each written when called; null for any other
- * message (smaller, another kind, not one Yjs can read), which is handed on whole. A history
- * (sync step 2, the answer to a request) is handed on whole: applied in slices, each slice after
- * the first is news to the room (a joiner's log took every later slice's records for arrivals,
- * and looked for each on every scroll: a 10,000-message join did not finish in 30 s).
+ * records, and with `step2` a sync step 2 too, as sync messages of the same kind carrying its
+ * slices, each written when called; null for any other message (smaller, another kind, not one
+ * Yjs can read), which is handed on whole. A joiner's history (the answer to its fresh request) is
+ * handed on whole: applied in slices, each slice after the first was news to the room (a joiner's
+ * log took every later slice's records for arrivals, and looked for each on every scroll: a
+ * 10,000-message join did not finish in 30 s). Other answers (a repair's, after the digests
+ * differed: what a flood's relayed parts left to them brings) were applied whole too, up to
+ * thousands of records in one task of a flooded page; with `step2` they are sliced as updates are.
  */
-export function sliceSyncMessage(data: unknown, perSlice: number = RECORDS_PER_SLICE): Slice[] | null {
+export function sliceSyncMessage(data: unknown, options: SliceOptions = {}): Slice[] | null {
+  const { perSlice = RECORDS_PER_SLICE, step2 = false } = options
   const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof Uint8Array ? data : null
   if (bytes === null || bytes.byteLength <= SLICE_ABOVE_BYTES) return null
   let kind: number
@@ -224,7 +242,7 @@ export function sliceSyncMessage(data: unknown, perSlice: number = RECORDS_PER_S
     const decoder = decoding.createDecoder(bytes)
     if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return null
     kind = decoding.readVarUint(decoder)
-    if (kind !== SYNC_UPDATE) return null
+    if (kind !== SYNC_UPDATE && !(step2 && kind === SYNC_STEP_2)) return null
     const update = decoding.readVarUint8Array(decoder)
     if (decoding.hasContent(decoder)) return null
     slices = planSlices(update, perSlice)
@@ -239,4 +257,16 @@ export function sliceSyncMessage(data: unknown, perSlice: number = RECORDS_PER_S
     encoding.writeVarUint8Array(encoder, slice())
     return encoding.toUint8Array(encoder)
   })
+}
+
+/**
+ * Applies a slice `sliceSyncMessage` wrote (a y-webrtc sync message) to `doc` with `origin`, as
+ * y-webrtc applies what a link delivers (its room as origin); for a slice whose link closed.
+ */
+export function applySyncSlice(data: unknown, doc: Y.Doc, origin: unknown): void {
+  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof Uint8Array ? data : null
+  if (bytes === null) return
+  const decoder = decoding.createDecoder(bytes)
+  if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return
+  readSyncMessage(decoder, encoding.createEncoder(), doc, origin)
 }

@@ -23,6 +23,7 @@ export function openLocalTransport(
   topic: string,
   changes: DocumentChanges,
   doc: Y.Doc = new Y.Doc(),
+  rtc: RtcImplementation = wrtc as unknown as RtcImplementation,
 ): LocalTransport {
   const awareness = new Awareness(doc)
   awareness.setLocalState({ kind: 'local' })
@@ -40,7 +41,7 @@ export function openLocalTransport(
     changes,
     signalingUrls: [signaling.url()],
     iceServers: [],
-    wrtc: wrtc as unknown as RtcImplementation,
+    wrtc: rtc,
   })
   return { doc, awareness, transport }
 }

@@ -737,3 +737,40 @@ describe('huge updates through framing and the peer guard', () => {
     }
   })
 })
+
+describe('a message handed on in slices', () => {
+  /** A framed channel whose messages are cut a byte a slice, its turns run when the test says. */
+  function slicing() {
+    const [realA, realB] = pair()
+    const turns: Array<() => void> = []
+    const orphaned: number[] = []
+    const channel = new FramedChannel(realB as unknown as RTCDataChannel, {
+      ...context(),
+      slice: (data) => [...new Uint8Array(data as ArrayBuffer)].map((byte) => () => Uint8Array.of(byte).buffer),
+      turn: (run) => turns.push(run),
+      orphaned: (data) => orphaned.push(new Uint8Array(data as ArrayBuffer)[0]),
+    })
+    return { realA, realB, turns, orphaned, got: collect(channel) }
+  }
+
+  it('hands none of it on in the task it arrived in: each slice in a turn of its own, in order', () => {
+    const { realA, turns, got } = slicing()
+    realA.send(Uint8Array.of(1, 2, 3))
+    realA.drain()
+    expect(got).toHaveLength(0) // on main: the first slice in the arrival's task
+    expect(turns).toHaveLength(3)
+    for (const run of turns.splice(0)) run()
+    expect(got.map((message) => [...message])).toEqual([[1], [2], [3]])
+  })
+
+  it('applies the rest through `orphaned` when the link closes between slices', () => {
+    const { realA, realB, turns, orphaned, got } = slicing()
+    realA.send(Uint8Array.of(1, 2, 3))
+    realA.drain()
+    turns.shift()?.()
+    realB.close()
+    for (const run of turns.splice(0)) run()
+    expect(got.map((message) => [...message])).toEqual([[1]])
+    expect(orphaned).toEqual([2, 3]) // on main: dropped
+  })
+})

@@ -231,6 +231,20 @@ describe('the byte budget of document updates', () => {
     expect(behind.check(history, 0)).toBe('oversized')
   })
 
+  it('says a step 2 may be a joiner’s history only on a link whose first request was fresh', () => {
+    const fresh = guardLink(() => 0)
+    expect(fresh.historyDue()).toBe(false) // never asked
+    fresh.sent(syncStep1(new Y.Doc()))
+    expect(fresh.historyDue()).toBe(true)
+    fresh.sent(syncStep1(new Y.Doc())) // a repair request, maybe while the history's parts still come
+    expect(fresh.historyDue()).toBe(true)
+    const known = new Y.Doc()
+    known.getArray('messages').push(['hi'])
+    const behind = guardLink(() => 0)
+    behind.sent(syncStep1(known))
+    expect(behind.historyDue()).toBe(false)
+  })
+
   it('gives later requests (repairs a peer can provoke with a made-up digest) and unasked steps 2 no allowance', () => {
     const history = syncMessage(1, bytesOf(2 * SYNC_BYTES_BURST))
     const guard = new PeerGuard(0)

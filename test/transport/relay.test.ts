@@ -313,3 +313,36 @@ describe('a batch past the records a peer sends at once', () => {
     FULL_MESH_TEST_TIMEOUT_MS,
   )
 })
+
+describe('a batch cut in parts', () => {
+  it(
+    'sends the rest where the first part went (PARTS_FOLLOW): none of it back to the link that brought the changes',
+    async () => {
+      const topic = signaling.topic()
+      const held = new HeldChanges()
+      const { doc, transport } = openLocalTransport(signaling, topic, held)
+      const texts = doc.getArray<string>('texts')
+      const remote = await signaling.startPeer({ kind: 'parley', topic, awareness: { name: 'p1' } })
+      await expect.poll(() => transport.links().length, { timeout: MESH_TIMEOUT_MS }).toBe(1)
+      // Changes the remote brought, passed on in two parts as history/deferred-updates.ts cuts a
+      // large batch: the first part with `more`, its rest after it.
+      await remote.pushAll(['one', 'two'])
+      await expect.poll(() => texts.length, { timeout: DELIVERY_TIMEOUT_MS }).toBe(2)
+      const before = await remote.state()
+      const pruned = transport.stats().relay.pruned
+      const whole = Y.encodeStateAsUpdate(doc)
+      held.deliver(whole, true)
+      held.deliver(whole)
+      // A line written here after them goes to every link; once the remote holds it, whatever the
+      // parts were sent to has arrived (the channel is ordered).
+      const marker = Y.encodeStateVector(doc)
+      texts.push(['marker'])
+      held.deliver(Y.encodeStateAsUpdate(doc, marker))
+      await expect.poll(async () => (await remote.state()).texts, { timeout: DELIVERY_TIMEOUT_MS }).toContain('marker')
+      const after = await remote.state()
+      expect(after.received.update - before.received.update).toBe(1) // the marker; without PARTS_FOLLOW the rest too
+      expect(transport.stats().relay.pruned - pruned).toBe(2) // both parts kept from the link they came by
+    },
+    FULL_MESH_TEST_TIMEOUT_MS,
+  )
+})

@@ -5,9 +5,10 @@
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
+import wrtc from '@roamhq/wrtc'
 import { topicFor } from '../../src/address/index.js'
 import { DeferredUpdates } from '../../src/history/index.js'
-import type { Transport } from '../../src/transport/index.js'
+import type { RtcImplementation, Transport } from '../../src/transport/index.js'
 import { RECORDS_PER_SLICE } from '../../src/transport/update-slices.js'
 import { RELAYED_RECORDS_BURST } from '../../src/transport/relay.js'
 import { openLocalTransport } from '../support/local-transport.js'
@@ -31,9 +32,9 @@ globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 const signaling = useSignalingServer('sliced-updates')
 
 /** A Parley transport in this process for `topic`, fed as a room feeds it; closed after the test. */
-function open(topic: string, doc: Y.Doc): Transport {
+function open(topic: string, doc: Y.Doc, rtc?: RtcImplementation): Transport {
   const changes = new DeferredUpdates(doc)
-  const { transport } = openLocalTransport(signaling, topic, changes, doc)
+  const { transport } = openLocalTransport(signaling, topic, changes, doc, rtc)
   signaling.track(() => changes.destroy())
   return transport
 }
@@ -69,21 +70,108 @@ function recordsPerTask(doc: Y.Doc): number[] {
   return counts
 }
 
+/** `count` records, numbered from 0. */
+function records(count: number): string[] {
+  return Array.from({ length: count }, (_, k) => record(k))
+}
+
+/** A Parley peer in a child process (Alice) linked to a transport here (Bob, over `rtc`), whose records per task are counted. */
+async function linkedPair(rtc?: RtcImplementation, held: readonly string[] = []) {
+  const topic = topicFor({ name: signaling.topic(), secret: null })
+  const alice = await signaling.startPeer({ kind: 'parley', topic })
+  const doc = new Y.Doc()
+  const texts = doc.getArray<string>(TEXTS)
+  texts.push([...held])
+  const perTask = recordsPerTask(doc)
+  const bob = open(topic, doc, rtc)
+  await expect.poll(() => bob.links().length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+  return { alice, doc, texts, perTask, bob }
+}
+
 describe('a large update from a peer', () => {
   it('is applied a slice a task, every record in order', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { alice, texts, perTask, bob } = await linkedPair()
+    await alice.pushAll(records(RECORDS))
+    await expect.poll(() => texts.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(RECORDS)
+
+    expect(texts.toArray()).toEqual(records(RECORDS))
+    expect(Math.max(...perTask)).toBeLessThanOrEqual(RECORDS_PER_SLICE) // before slicing: all in one task
+    expect(perTask.length).toBeGreaterThanOrEqual(Math.ceil(RECORDS / RECORDS_PER_SLICE))
+    expect(bob.stats().framing.slicedMessages).toBeGreaterThanOrEqual(1)
+  })
+})
+
+/** Records a peer writes at once past what it relays (RELAYED_RECORDS_BURST): left to the digests, whose repair brings them. */
+const REPAIRED = RELAYED_RECORDS_BURST + 150
+
+/**
+ * What Bob holds before he links, so that his first request is not fresh: answers on a link whose
+ * first request was (a joiner's) are applied whole, however late (PeerGuard.historyDue).
+ */
+const HELD = ['held by Bob']
+
+/** Alice's records among what Bob holds, in the document's order. */
+const alicesOf = (texts: Y.Array<string>): string[] => texts.toArray().filter((text) => !HELD.includes(text))
+
+describe('the answer to a request', () => {
+  it('is applied a slice a task when it repairs (a batch left to the digests), every record in order', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const { alice, texts, perTask, bob } = await linkedPair(undefined, HELD)
+    // Too many for Alice to send at once: her digest round makes Bob ask, and she answers with a step 2.
+    await alice.pushAll(records(REPAIRED))
+    await expect.poll(() => texts.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(HELD.length + REPAIRED)
+
+    expect(bob.stats().relay.repairRequests).toBeGreaterThanOrEqual(1)
+    expect(alicesOf(texts)).toEqual(records(REPAIRED))
+    expect(Math.max(...perTask)).toBeLessThanOrEqual(RECORDS_PER_SLICE) // on main: the answer whole, all in one task
+    expect(bob.stats().framing.slicedMessages).toBeGreaterThanOrEqual(1)
+  })
+
+  it('is applied whole when it is the history a joiner asked for', { timeout: TEST_TIMEOUT_MS }, async () => {
     const topic = topicFor({ name: signaling.topic(), secret: null })
     const alice = await signaling.startPeer({ kind: 'parley', topic })
+    await alice.pushAll(records(REPAIRED))
     const doc = new Y.Doc()
     const texts = doc.getArray<string>(TEXTS)
     const perTask = recordsPerTask(doc)
     const bob = open(topic, doc)
-    await expect.poll(() => bob.links().length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
-    await alice.pushAll(Array.from({ length: RECORDS }, (_, k) => record(k)))
-    await expect.poll(() => texts.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(RECORDS)
+    await expect.poll(() => texts.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(REPAIRED)
 
-    expect(texts.toArray()).toEqual(Array.from({ length: RECORDS }, (_, k) => record(k)))
-    expect(Math.max(...perTask)).toBeLessThanOrEqual(RECORDS_PER_SLICE) // before slicing: all in one task
-    expect(perTask.length).toBeGreaterThanOrEqual(Math.ceil(RECORDS / RECORDS_PER_SLICE))
-    expect(bob.stats().framing.slicedMessages).toBeGreaterThanOrEqual(1)
+    expect(Math.max(...perTask)).toBe(REPAIRED)
+    expect(bob.stats().framing.slicedMessages).toBe(0)
+  })
+})
+
+/** Records of a repair's answer cut into many slices, so that a link closing in the first one's turn closes before the last. */
+const MANY_SLICES = RECORDS_PER_SLICE * 30
+
+describe('a link that closes between the slices of a message', () => {
+  it('still has every slice applied, the sender gone for good', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const connections: RTCPeerConnection[] = []
+    const base = wrtc as unknown as RtcImplementation
+    class Recorded extends base.RTCPeerConnection {
+      constructor(config?: RTCConfiguration) {
+        super(config)
+        connections.push(this)
+      }
+    }
+    const { alice, doc, texts, bob } = await linkedPair({ ...base, RTCPeerConnection: Recorded }, HELD)
+    // As the first slice lands, Alice goes for good and Bob's link to her closes: nobody else holds the rest.
+    let closedAt: number | null = null
+    doc.on('afterTransaction', () => {
+      if (closedAt !== null || texts.length === HELD.length) return
+      closedAt = texts.length - HELD.length
+      void alice.kill()
+      for (const connection of connections) connection.close()
+    })
+    await alice.pushAll(records(MANY_SLICES))
+    await expect.poll(() => bob.stats().framing.slicedMessages, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+    await expect.poll(() => texts.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(HELD.length + MANY_SLICES) // on main: the rest dropped
+
+    expect(closedAt).toBeLessThanOrEqual(RECORDS_PER_SLICE)
+    expect(bob.links()).toHaveLength(0)
+    expect(bob.stats().framing.orphanedSlices).toBeGreaterThanOrEqual(1)
+    expect(alicesOf(texts)).toEqual(records(MANY_SLICES))
   })
 })

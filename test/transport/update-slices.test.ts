@@ -134,11 +134,11 @@ describe('sliceSyncMessage', () => {
     return Y.encodeStateAsUpdate(doc)
   }
 
-  it('cuts a large sync update into sync updates', () => {
+  it('cuts a large sync update into sync updates, and a step 2 that is no joiner’s history into steps 2', () => {
     const update = large()
     expect(update.byteLength).toBeGreaterThan(SLICE_ABOVE_BYTES)
-    for (const kind of [2]) {
-      const parts = sliceSyncMessage(syncMessage(kind, update))
+    for (const kind of [2, 1]) {
+      const parts = sliceSyncMessage(syncMessage(kind, update), { step2: true })
       expect(parts?.length).toBe(4)
       const doc = new Y.Doc()
       for (const written of parts ?? []) {
@@ -150,12 +150,12 @@ describe('sliceSyncMessage', () => {
     }
   })
 
-  it('hands on whole what it does not cut: small messages, requests, histories, other kinds, garbage', () => {
+  it('hands on whole what it does not cut: small messages, requests, a joiner’s history, other kinds, garbage', () => {
     const update = large()
     const small = new Y.Doc()
     small.getArray('messages').push(['one'])
     expect(sliceSyncMessage(syncMessage(2, Y.encodeStateAsUpdate(small)))).toBeNull()
-    expect(sliceSyncMessage(syncMessage(0, update))).toBeNull()
+    expect(sliceSyncMessage(syncMessage(0, update), { step2: true })).toBeNull()
     expect(sliceSyncMessage(syncMessage(1, update))).toBeNull()
     expect(sliceSyncMessage(Uint8Array.of(1, ...update))).toBeNull()
     expect(sliceSyncMessage(Uint8Array.of(0, 2, 5, ...update))).toBeNull()
