@@ -192,6 +192,8 @@ export class Room {
       // Presence's word on awareness from peers: nobody replaces or removes a proven tab.
       screenAwareness: this.presence.screenAwareness,
       refutesRumors: this.presence.refutesRumors,
+      // A history is stored whole as it arrives, not in the parts that relay it (persistence.ts).
+      onHistory: (update, added) => this.#store?.keepHistory(update, added),
     })
     // Peers with no link to this tab know it only through others: its siblings carry its goodbye.
     this.#siblings = new SiblingGoodbyes(

@@ -118,8 +118,8 @@ export interface FramingContext {
   fits?: Fits
   /** Told of each message the channel's user sends, before it is queued (the guard notes our sync requests). */
   sent?: (data: unknown) => void
-  /** Runs the dispatch of each admitted message to the channel's user (the relay notes which link delivers). */
-  deliver?: (dispatch: () => void) => void
+  /** Runs the dispatch of each admitted message (`data`) to the channel's user (the relay notes which link delivers). */
+  deliver?: (dispatch: () => void, data: unknown) => void
   /**
    * Cuts an admitted message into messages handed on one at a time, the first at once and each
    * other in a turn of its own, each made when its turn comes (a large Yjs update:
@@ -590,7 +590,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       }
     }
     if (this.#context.deliver === undefined) dispatch()
-    else this.#context.deliver(dispatch)
+    else this.#context.deliver(dispatch, data)
   }
 
   #dispose(): void {

@@ -23,6 +23,7 @@ import { checkYWebrtcInternals } from './y-webrtc-internals.js'
 import { SyncReplies, isFreshSyncRequest, type SyncReplyStats } from './sync-replies.js'
 import { SliceTurns } from './slice-turns.js'
 import { sliceSyncMessage } from './update-slices.js'
+import { dispatchNotingHistory, type HistoryListener } from './received-histories.js'
 
 /** What a room's transport carries, and where to. */
 export interface TransportOptions {
@@ -58,6 +59,11 @@ export interface TransportOptions {
    * answer goes in parts along it, oldest first (answer-parts.ts); undefined: in one message.
    */
   historyOrder?: Y.Array<unknown>
+  /**
+   * Told of each history a link brought (a sync step 2), once applied: its update as received and
+   * the records it added (received-histories.ts); the room stores it whole at once.
+   */
+  onHistory?: HistoryListener
 }
 
 /** What one room's transport counted since it opened. */
@@ -178,7 +184,7 @@ export function openTransport(options: TransportOptions): Transport {
           },
         },
       }),
-    deliverer: (pc) => (dispatch) => relay.deliverFrom(pc, dispatch),
+    deliverer: (pc) => (dispatch, data) => relay.deliverFrom(pc, () => dispatchNotingHistory(options.doc, data, dispatch, options.onHistory)),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
     answer: (data) => (isFreshSyncRequest(data) ? syncReplies.reply() : null),
     slice: sliceSyncMessage,
