@@ -184,7 +184,8 @@ export function openTransport(options: TransportOptions): Transport {
           },
         },
       }),
-    deliverer: (pc) => (dispatch, data) => relay.deliverFrom(pc, () => dispatchNotingHistory(options.doc, data, dispatch, options.onHistory)),
+    deliverer: (pc) => (dispatch, data) =>
+      relay.deliverFrom(pc, () => dispatchNotingHistory(options.doc, data, dispatch, options.onHistory)),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
     answer: (data) => (isFreshSyncRequest(data) ? syncReplies.reply() : null),
     slice: sliceSyncMessage,

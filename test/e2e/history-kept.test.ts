@@ -21,11 +21,15 @@ const heldCount = (page: Page): Promise<number> =>
 /** Waits until the page's chat holds `count` messages and draws the newest, `newest`. */
 async function expectShown(page: Page, count: number, newest: string): Promise<void> {
   await expect.poll(() => heldCount(page), { timeout: ARRIVAL_BOUND_MS, interval: 100 }).toBe(count)
-  await expect.poll(() => messageLog(page).locator('article p').last().textContent(), { timeout: ARRIVAL_BOUND_MS, interval: 100 }).toBe(newest)
+  await expect
+    .poll(() => messageLog(page).locator('article p').last().textContent(), { timeout: ARRIVAL_BOUND_MS, interval: 100 })
+    .toBe(newest)
 }
 
 describe('a late joiner’s history', () => {
-  it('stays in its browser when the tab closes as soon as the history is shown and its only holder leaves', { timeout: 180_000 }, async () => {
+  it('stays in its browser when the tab closes as soon as the history is shown and its only holder leaves', {
+    timeout: 180_000,
+  }, async () => {
     const room = uniqueRoom('kept')
     const url = roomUrl(stack.site.url, stack.signaling.url, room)
     const newest = seededText(HISTORY_MESSAGES - 1)
