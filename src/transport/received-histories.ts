@@ -5,6 +5,7 @@
 import * as decoding from 'lib0/decoding'
 import { messageYjsSyncStep2 } from 'y-protocols/sync'
 import * as Y from 'yjs'
+import { hasPending } from '../updates/index.js'
 
 /** y-webrtc's message type of sync messages. */
 const MESSAGE_SYNC = 0
@@ -32,10 +33,12 @@ export function syncStep2Update(data: unknown): Uint8Array | null {
 
 /**
  * Runs `dispatch` (which hands `data` to y-webrtc) and, when `data` is a sync step 2 that added
- * records to `doc`, tells `listener` (a history that added nothing is not passed on).
+ * records to `doc`, tells `listener` (a history that added nothing is not passed on). Not while
+ * Yjs holds changes pending: what they waited for may come with the history, and Yjs integrates
+ * them with it, so the clocks it added would name records the history lacks.
  */
 export function dispatchNotingHistory(doc: Y.Doc, data: unknown, dispatch: () => void, listener: HistoryListener | undefined): void {
-  const update = listener === undefined ? null : syncStep2Update(data)
+  const update = listener === undefined || hasPending(doc) ? null : syncStep2Update(data)
   if (update === null) {
     dispatch()
     return

@@ -89,6 +89,27 @@ describe('dispatchNotingHistory', () => {
     expect(doc.getArray('a').length).toBe(11)
   })
 
+  it('tells nothing while Yjs holds changes pending: they may be integrated with the history, which lacks them', () => {
+    const peer = peerWith(5)
+    const history = Y.encodeStateAsUpdate(peer) // the five records, 0 to 5
+    const doc = new Y.Doc()
+    // The peer's next record alone, ahead of the five it follows: Yjs holds it pending.
+    const before = Y.encodeStateVector(peer)
+    peer.getArray<number>('a').push([5])
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(peer, before))
+    expect(doc.store.pendingStructs).not.toBeNull()
+    const told = deliver(
+      doc,
+      syncMessage((encoder) => {
+        encoding.writeVarUint(encoder, 1)
+        encoding.writeVarUint8Array(encoder, history)
+      }),
+    )
+    // Six records came in with the history's transaction, which holds five: nothing told.
+    expect(doc.getArray('a').length).toBe(6)
+    expect(told).toEqual([])
+  })
+
   it('reads a step 2 only whole: trailing bytes, another message type or a cut message are not a history', () => {
     const update = Y.encodeStateAsUpdate(peerWith(3))
     const message = syncMessage((encoder) => {
