@@ -79,7 +79,7 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number }
   children?: number[]
 }
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[]
   /** Of the first sample, in µs of the browser's monotonic clock. */
   startTime: number
@@ -154,7 +154,7 @@ function phaseTimes(profile: CpuProfile, navigationUs: number, phases: Phase[]):
  * Self and inclusive ms per function (name, file and line) over the samples of a profile taken
  * when `within` (given the sample's time on the profile's clock, in µs), and the ms of those not idle.
  */
-function functionTimes(
+export function functionTimes(
   profile: CpuProfile,
   within: (atUs: number) => boolean = () => true,
 ): { self: Map<string, number>; inclusive: Map<string, number>; busy: number } {
@@ -186,7 +186,7 @@ function functionTimes(
   return { self, inclusive, busy }
 }
 
-function top(times: Map<string, number>): string {
+export function top(times: Map<string, number>): string {
   return [...times]
     .sort((a, b) => b[1] - a[1])
     .slice(0, TOP_FUNCTIONS)

@@ -3,15 +3,19 @@
 // comes from storage alone). For each, the signature checks the page made (Ed25519 verifications
 // through WebCrypto, of any kind; and the room's own count of those made for its budgets), and
 // the main thread's busy time from navigation until the checks settled (no check for a second).
-// Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1]
+// With --trace, the reload's main thread is traced, and the trace events with the most self time
+// are printed (what the page did besides script); with --profile, the site is built unminified
+// and the reload's functions with the most CPU time are printed.
+// Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1] [--trace] [--profile]
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { build } from 'vite'
 import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
+import { type CpuProfile, functionTimes, top } from './join-profile.js'
 import * as Y from 'yjs'
 import { topicFor } from '../src/address/index.js'
 import { messagesOf, type MessageRecord } from '../src/history/index.js'
@@ -72,10 +76,16 @@ async function measuredLoad(
   url: string,
   phase: LoadFigure['phase'],
   count: number,
+  profile = false,
 ): Promise<{ page: Page; figure: LoadFigure }> {
   const page = await context.newPage()
   const session = await context.newCDPSession(page)
   await session.send('Performance.enable')
+  if (profile) {
+    await session.send('Profiler.enable')
+    await session.send('Profiler.setSamplingInterval', { interval: 200 })
+    await session.send('Profiler.start')
+  }
   await page.goto(url)
   const deadline = Date.now() + HOLD_TIMEOUT_MS
   let times = await historyTimes(page)
@@ -100,6 +110,11 @@ async function measuredLoad(
   const budgetChecks = await page.evaluate(
     () => (document.querySelector('parley-chat') as unknown as { stats(): { budgetChecks?: number } | null }).stats()?.budgetChecks ?? null,
   )
+  if (profile) {
+    const taken = (await session.send('Profiler.stop')) as unknown as { profile: CpuProfile }
+    const { self, inclusive, busy } = functionTimes(taken.profile)
+    console.error(`${phase}: ${busy.toFixed(0)} ms of samples not idle\nself:\n${top(self)}\ninclusive:\n${top(inclusive)}`)
+  }
   await session.detach()
   return {
     page,
@@ -150,14 +165,16 @@ async function seed(room: string, signalingUrl: string, count: number): Promise<
 }
 
 /** Builds the site, then per trial: a join from a Node peer, and a reload from storage alone. */
-export async function runReloadBench(options: { count?: number; trials?: number } = {}): Promise<LoadFigure[]> {
+export async function runReloadBench(
+  options: { count?: number; trials?: number; trace?: boolean; profile?: boolean } = {},
+): Promise<LoadFigure[]> {
   const count = options.count ?? 100_000
   const root = fileURLToPath(new URL('..', import.meta.url))
   const siteDir = await mkdtemp(join(tmpdir(), 'parley-bench-reload-'))
   const running: Running[] = []
   const browser = await launchChromium()
   try {
-    await build({ root, logLevel: 'error', build: { outDir: siteDir, emptyOutDir: true } })
+    await build({ root, logLevel: 'error', build: { outDir: siteDir, emptyOutDir: true, minify: options.profile !== true } })
     const site = await serveStatic(siteDir)
     const signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
     running.push(site, signaling)
@@ -180,8 +197,11 @@ export async function runReloadBench(options: { count?: number; trials?: number 
         await whenStored(joined.page, seededText(count - 1))
         await joined.page.close()
         seeder.close()
-        const reloaded = await measuredLoad(context, url, 'reload', count)
+        if (options.trace === true) await startMainThreadTrace(browser)
+        const reloaded = await measuredLoad(context, url, 'reload', count, options.profile === true)
         figures.push(reloaded.figure)
+        if (options.trace === true)
+          console.error(`reload, main thread self time by trace event:\n${selfTimeTable(await browser.stopTracing())}`)
         console.error(new Date().toISOString(), `trial ${trial + 1}: reloaded`, reloaded.figure)
       } finally {
         seeder.close()
@@ -209,6 +229,62 @@ export function reloadTable(figures: LoadFigure[]): string {
   ].join('\n')
 }
 
+/** Starts a trace of every page's main thread: tasks, script, style, layout, paint, GC, IndexedDB. */
+async function startMainThreadTrace(browser: Browser): Promise<void> {
+  await browser.startTracing(undefined, {
+    categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink', 'IndexedDB', 'toplevel'],
+  })
+}
+
+interface TraceEvent {
+  name: string
+  ph: string
+  ts: number
+  dur?: number
+  pid: number
+  tid: number
+  args?: { name?: string }
+}
+
+/** The trace's complete events on renderer main threads, self time summed per name (children's time taken out), most first. */
+export function selfTimeTable(trace: Buffer, rows = 25): string {
+  const parsed = JSON.parse(trace.toString('utf8')) as { traceEvents: TraceEvent[] } | TraceEvent[]
+  const events = Array.isArray(parsed) ? parsed : parsed.traceEvents
+  const mainThreads = new Set(
+    events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`),
+  )
+  const byThread = new Map<string, TraceEvent[]>()
+  for (const e of events) {
+    const thread = `${e.pid}:${e.tid}`
+    if (e.ph !== 'X' || e.dur === undefined || !mainThreads.has(thread)) continue
+    const list = byThread.get(thread) ?? []
+    list.push(e)
+    byThread.set(thread, list)
+  }
+  const self = new Map<string, number>()
+  for (const list of byThread.values()) {
+    list.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0))
+    const stack: Array<{ name: string; end: number; self: number }> = []
+    const pop = (): void => {
+      const done = stack.pop()
+      if (done !== undefined) self.set(done.name, (self.get(done.name) ?? 0) + done.self)
+    }
+    for (const e of list) {
+      while (stack.length > 0 && stack[stack.length - 1].end <= e.ts) pop()
+      const dur = e.dur ?? 0
+      const parent = stack[stack.length - 1]
+      if (parent !== undefined) parent.self -= Math.min(dur, parent.end - e.ts)
+      stack.push({ name: e.name, end: e.ts + dur, self: dur })
+    }
+    while (stack.length > 0) pop()
+  }
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, rows)
+    .map(([name, us]) => `  ${(us / 1000).toFixed(0).padStart(7)} ms  ${name}`)
+    .join('\n')
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
@@ -220,7 +296,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   const count = flag('--count')
   const trials = flag('--trials')
-  runReloadBench({ count: count === undefined ? undefined : Number(count), trials: trials === undefined ? undefined : Number(trials) })
+  runReloadBench({
+    count: count === undefined ? undefined : Number(count),
+    trials: trials === undefined ? undefined : Number(trials),
+    trace: process.argv.includes('--trace'),
+    profile: process.argv.includes('--profile'),
+  })
     .then((figures) => {
       console.log(reloadTable(figures))
       // The Node peer's WebRTC library keeps the process alive after its room closed.

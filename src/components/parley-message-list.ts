@@ -597,10 +597,9 @@ export class ParleyMessageList extends LitElement {
   #askFollow(): void {
     if (this.#followAsked) return
     this.#followAsked = true
-    if (typeof requestAnimationFrame === 'function')
-      requestAnimationFrame(() => {
-        this.#followAsked = false
-      })
+    beforeNextPaint(() => {
+      this.#followAsked = false
+    })
   }
 
   /** Opens the search bar and puts the keyboard in its field. */

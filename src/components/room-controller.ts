@@ -271,6 +271,7 @@ export class RoomController implements ReactiveController {
       this.#host.requestUpdate()
     })
     const stopMessages = room.onMessages(() => this.#scheduleRedraw())
+    const stopRefused = room.onRefused(() => this.#scheduleRedraw())
     const stopAnnotations = room.onAnnotations(() => this.#scheduleRedraw())
     const stopPresence = room.presence.onChange((view, notices) => {
       this.members = view.members
@@ -289,6 +290,7 @@ export class RoomController implements ReactiveController {
     })
     this.#stopListening = () => {
       stopMessages()
+      stopRefused()
       stopAnnotations()
       stopPresence()
       stopMessage()
@@ -348,14 +350,15 @@ export class RoomController implements ReactiveController {
    */
   #noteHidden(room: Room): boolean {
     let changed = false
+    const hidden = room.hidden
     // A lane the room no longer hides anything of (a forgery found gave the author back its budget).
     for (const [lane, notice] of this.#hiddenNotices) {
-      if (room.hidden.has(lane)) continue
+      if (hidden.has(lane)) continue
       this.#hiddenNotices.delete(lane)
       this.notices = this.notices.filter((each) => each.id !== notice.id)
       changed = true
     }
-    for (const [authorId, { authorName, count, forged }] of room.hidden) {
+    for (const [authorId, { authorName, count, forged }] of hidden) {
       const who = forged === true ? `⚠ ${authorName} (unverified)` : authorName
       const text = `${count.toLocaleString('en')} ${count === 1 ? 'message' : 'messages'} from ${who} hidden`
       const notice = this.#hiddenNotices.get(authorId)

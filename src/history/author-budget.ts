@@ -112,7 +112,7 @@ export type SignatureState = 'good' | 'bad' | 'unsigned' | 'unchecked'
 export interface HiddenCount {
   authorName: string
   count: number
-  /** The lane of records whose signature is bad or absent: forgeries (or unsigned records) under the id. */
+  /** The lane of records whose signature is bad or absent: forgeries (or unsigned records) under the id; the room adds refused records, never checked, to it. */
   forged?: true
 }
 

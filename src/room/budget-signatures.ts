@@ -57,14 +57,23 @@ export class BudgetSignatures<R extends SignedRecord> {
   /** Signatures checked so far (each a verification through WebCrypto). */
   checks = 0
 
+  /** Runs its callback once the slices of large updates received so far are applied (the transport's `afterSlices`). */
+  readonly #afterSlices: (callback: () => void) => void
+  /** True while a check of doubted records waits for those slices. */
+  #awaitingSlices = false
   /** Whether a check of doubted records is running. */
   #checking = false
   #closed = false
 
-  /** The budgets of the room with this topic (what signatures are bound to), for records signed as `signing` says. */
-  constructor(topic: string, signing: SigningOf<R>) {
+  /**
+   * The budgets of the room with this topic (what signatures are bound to), for records signed
+   * as `signing` says; `afterSlices` runs its callback once the large updates received so far are
+   * applied (default: at once).
+   */
+  constructor(topic: string, signing: SigningOf<R>, afterSlices: (callback: () => void) => void = (callback) => callback()) {
     this.#topic = topic
     this.#signing = signing
+    this.#afterSlices = afterSlices
   }
 
   /** What is known of `record`'s signature now; never waits. */
@@ -121,8 +130,25 @@ export class BudgetSignatures<R extends SignedRecord> {
    * was charged to the wrong lane (a forgery to its claimed author, or a real record of a
    * suspect author to the forgeries), calls `recharge`, which should admit everything again
    * with new budgets so that each lane gets back what the other spent (and call this again).
+   * Not while a large update is still applied slice by slice: each slice's records would be the
+   * newest for a moment, and all of a joiner's history checked (transport/update-slices.ts);
+   * calls made meanwhile come to one check.
    */
   checkDoubted(budgets: () => LaneBudgets<R>, recharge: () => void): void {
+    if (this.#awaitingSlices || this.#closed) return
+    this.#awaitingSlices = true
+    this.#afterSlices(() => {
+      this.#awaitingSlices = false
+      this.#checkDoubtedNow(budgets, recharge)
+    })
+  }
+
+  /** Stops: checks under way finish, and nothing is recharged or checked after. */
+  close(): void {
+    this.#closed = true
+  }
+
+  #checkDoubtedNow(budgets: () => LaneBudgets<R>, recharge: () => void): void {
     if (this.#checking || this.#closed) return
     const current = budgets()
     const doubted = current.doubted()
@@ -133,13 +159,8 @@ export class BudgetSignatures<R extends SignedRecord> {
       this.#checking = false
       if (this.#closed) return
       if (good.some((ok, index) => ok === presumed[index])) recharge()
-      else this.checkDoubted(budgets, recharge)
+      else this.#checkDoubtedNow(budgets, recharge)
     })
-  }
-
-  /** Stops: checks under way finish, and nothing is recharged or checked after. */
-  close(): void {
-    this.#closed = true
   }
 
   async #verify(record: R): Promise<boolean> {

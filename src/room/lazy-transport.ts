@@ -82,6 +82,7 @@ export function openTransportLazily(options: TransportOptions): LazyTransport {
       if (transport === null) callback()
       else transport.afterSlices(callback)
     },
+    refusedWriting: () => transport?.refusedWriting() ?? new Map(),
     files: async () => {
       const open = await opened
       if (open === null) throw new Error('The room closed before its transport loaded')

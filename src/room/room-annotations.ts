@@ -30,10 +30,6 @@ export class RoomAnnotations {
   /** Annotations some peer deleted that this one put back. */
   restored = 0
   #closed = false
-  /** Runs its callback once the slices of large updates received so far are applied (the transport's `afterSlices`). */
-  readonly #afterSlices: (callback: () => void) => void
-  /** True while the budgets' checks wait for those slices (`#checkDoubted`). */
-  #checksAwaitSlices = false
 
   /**
    * `onChange` runs after any change to the admitted annotations; `topic` is what signatures are
@@ -44,8 +40,7 @@ export class RoomAnnotations {
     this.#doc = doc
     this.#array = annotationsOf(doc)
     this.#onChange = onChange
-    this.#afterSlices = afterSlices
-    this.#signatures = new BudgetSignatures(topic, ANNOTATION_SIGNING)
+    this.#signatures = new BudgetSignatures(topic, ANNOTATION_SIGNING, afterSlices)
     this.#budgets = this.#newBudgets()
     this.#reset()
     this.#array.observe(this.#observer)
@@ -140,25 +135,15 @@ export class RoomAnnotations {
     this.#checkDoubted()
   }
 
-  /**
-   * Checks the signatures of the records the budgets doubt; not while a large update is still
-   * applied slice by slice: each slice's records would be the newest for a moment, and all of a
-   * large batch checked (as the room's messages, room.ts).
-   */
+  /** Checks the signatures of the records the budgets doubt (budget-signatures.ts); a record charged to the wrong lane has everything admitted again. */
   #checkDoubted(): void {
-    if (this.#checksAwaitSlices) return
-    this.#checksAwaitSlices = true
-    this.#afterSlices(() => {
-      this.#checksAwaitSlices = false
-      if (this.#closed) return
-      this.#signatures.checkDoubted(
-        () => this.#budgets,
-        () => {
-          this.#admitAll(this.#valid)
-          this.#onChange()
-        },
-      )
-    })
+    this.#signatures.checkDoubted(
+      () => this.#budgets,
+      () => {
+        this.#admitAll(this.#valid)
+        this.#onChange()
+      },
+    )
   }
 }
 

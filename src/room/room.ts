@@ -37,6 +37,7 @@ import { annotationBytes, messageBytes, type Signer } from '../identity/index.js
 import { RoomAnnotations } from './room-annotations.js'
 import { BudgetSignatures, MESSAGE_SIGNING } from './budget-signatures.js'
 import { openTransportLazily, type LazyTransport } from './lazy-transport.js'
+import { RefusedLanes, withRefused } from './refused-lanes.js'
 import { SiblingGoodbyes } from './sibling-goodbyes.js'
 
 /** Who is writing in this room: a signer where the page can sign, else a bare user id. */
@@ -90,6 +91,8 @@ export interface RoomStats extends TransportStats {
   restoredRecords: number
   /** Valid messages not shown because their author wrote faster than AUTHOR_BUDGET allows. */
   hiddenRecords: number
+  /** Records (messages, annotations, keys) that updates refused by the peer guards brought and the document still lacks. */
+  refusedRecords: number
   /**
    * Message signatures the room checked for its budgets (history/author-budget.ts): those of lanes
    * that hid a record, of suspect ids, and the newest shown; not the ones the log checks to draw.
@@ -143,9 +146,11 @@ export class Room {
   #valid: MessageRecord[] = []
   /** What the budgets know of signatures, and the checks of the records they doubt. */
   readonly #signatures: BudgetSignatures<MessageRecord>
-  /** True while the budgets' checks wait for the slices of large updates to be applied (`#checkDoubted`). */
-  #checksAwaitSlices = false
   #listeners = new Set<MessagesListener>()
+  /** Told when what the peer guards refused changed (`hidden`). */
+  #refusedListeners = new Set<() => void>()
+  /** The authors refused records claim, for their lines in `hidden`. */
+  readonly #refusedLanes = new RefusedLanes()
   #messageListeners = new Set<MessageListener>()
   #stopObserving: () => void
   /** Edits, deletions, reactions and reply links, by the message they target. */
@@ -173,7 +178,7 @@ export class Room {
     this.topic = topicFor({ name: options.name, secret })
     // A presence change signed while a message is (the typing state a send ends) goes out after it.
     this.presence = new RoomPresence(this.#awareness, this.topic, () => (this.#signing.size === 0 ? null : Promise.all(this.#signing)))
-    this.#signatures = new BudgetSignatures(this.topic, MESSAGE_SIGNING)
+    this.#signatures = new BudgetSignatures(this.topic, MESSAGE_SIGNING, (callback) => this.#transport.afterSlices(callback))
     // Stored under the hashed topic: a private room's database name gives nothing away.
     this.#changes = new DeferredUpdates(this.#doc)
     this.#store = options.persist === false ? null : persistRoom(this.topic, this.#doc, this.#changes)
@@ -192,6 +197,9 @@ export class Room {
       // Presence's word on awareness from peers: nobody replaces or removes a proven tab.
       screenAwareness: this.presence.screenAwareness,
       refutesRumors: this.presence.refutesRumors,
+      onRefusedWriting: () => {
+        for (const listener of this.#refusedListeners) listener()
+      },
       // A history is stored whole as it arrives, not in the parts that relay it (persistence.ts).
       onHistory: (update, added) => this.#store?.keepHistory(update, added),
     })
@@ -357,6 +365,7 @@ export class Room {
       skippedRecords: this.#skippedRecords,
       restoredRecords: this.#restoredRecords,
       hiddenRecords: this.#budgets.hiddenTotal,
+      refusedRecords: [...this.#transport.refusedWriting().values()].reduce((sum, writer) => sum + writer.records, 0),
       budgetChecks: this.#signatures.checks,
       skippedAnnotations: this.#annotations.skipped,
       hiddenAnnotations: this.#annotations.hidden,
@@ -368,10 +377,18 @@ export class Room {
 
   /**
    * Valid messages not shown, per author: they wrote faster than a person types (AUTHOR_BUDGET,
-   * in the time the records claim). Every peer hides the same ones. A live view.
+   * in the time the records claim; every peer hides the same ones), and records the peer guards
+   * refused that the document still lacks, in the forgery lane of the id they claim
+   * (`refusedLaneOf`; counted by this page alone). A live view while nothing was refused; a copy after.
    */
   get hidden(): HiddenCounts {
-    return this.#budgets.hidden
+    return withRefused(this.#budgets.hidden, this.#refusedLanes.lanes(this.#transport.refusedWriting()))
+  }
+
+  /** Calls `listener` when records refused by the peer guards changed what `hidden` says; returns an unsubscribe. */
+  onRefused(listener: () => void): () => void {
+    this.#refusedListeners.add(listener)
+    return () => this.#refusedListeners.delete(listener)
   }
 
   /** Subscribes to message changes; returns an unsubscribe function. */
@@ -445,6 +462,7 @@ export class Room {
     this.#annotations.close()
     this.#annotationListeners.clear()
     this.#listeners.clear()
+    this.#refusedListeners.clear()
     this.#messageListeners.clear()
     this.#store?.destroy()
     this.#transport.close()
@@ -497,17 +515,6 @@ export class Room {
    * that was charged to the wrong lane has everything admitted again.
    */
   #checkDoubted(): void {
-    // Not while a large update is still applied slice by slice: each slice's records would be the
-    // newest for a moment, and all of a joiner's history checked (update-slices.ts).
-    if (this.#checksAwaitSlices) return
-    this.#checksAwaitSlices = true
-    this.#transport.afterSlices(() => {
-      this.#checksAwaitSlices = false
-      if (!this.#closed) this.#checkDoubtedNow()
-    })
-  }
-
-  #checkDoubtedNow(): void {
     this.#signatures.checkDoubted(
       () => this.#budgets,
       () => {

@@ -14,6 +14,7 @@
 //   3 query awareness: nothing
 // Type 4 (peer ids) only travels over BroadcastChannel, never over WebRTC.
 import * as decoding from 'lib0/decoding'
+import { RecordBuckets, type RecordLimits } from './record-buckets.js'
 
 /** Awareness updates one link may deliver per second, sustained. */
 export const AWARENESS_PER_SECOND = 20
@@ -45,6 +46,25 @@ export const BANNED_WRITER_SYNC_BURST = 20
  */
 export const RECORDS_BURST = 500
 export const RECORDS_PER_SECOND = 50
+/**
+ * The same records counted over minutes: a link may bring this many more than
+ * SUSTAINED_RECORDS_PER_SECOND (600 a minute) before it floods, however it spaces them within
+ * RECORDS_PER_SECOND. A link that stays under the short rate (40 a second for an hour would be
+ * 144,000 records, every one stored and, with its own key, shown) is cut off within a minute or
+ * two. Honest links bring what people write: a person sends a message every second or two at most
+ * for long, a stock peer passes on the whole room's writing (sixteen people at one every two
+ * seconds are 8 a second), a Parley peer relays at most half of this (relay.ts). Bursts (a paste, a
+ * reconnection's backlog) come within RECORDS_BURST, or as the answer to a request (not counted).
+ */
+export const SUSTAINED_RECORDS_BURST = 1500
+export const SUSTAINED_RECORDS_PER_SECOND = 10
+/** A link's records budget, both buckets. */
+export const LINK_RECORD_LIMITS: RecordLimits = {
+  burst: RECORDS_BURST,
+  perSecond: RECORDS_PER_SECOND,
+  sustainedBurst: SUSTAINED_RECORDS_BURST,
+  sustainedPerSecond: SUSTAINED_RECORDS_PER_SECOND,
+}
 /**
  * The least records burst a link gets, whatever RecordBudget `burst` says: an author's burst (30
  * messages), so that a person's first messages on a link opened after a ban, or a relay of them,
@@ -247,9 +267,8 @@ export class PeerGuard {
   /** The last few Yjs updates the link delivered, oldest first. */
   #recentUpdates: Uint8Array[] = []
   readonly #records: RecordBudget | undefined
-  /** Records the link may still bring now (refilled at RECORDS_PER_SECOND up to RECORDS_BURST). */
-  #recordTokens: number
-  #recordsRefilledAt: number
+  /** Records the link may still bring now (LINK_RECORD_LIMITS: a burst, and over minutes). */
+  readonly #recordBuckets: RecordBuckets
   /** Sync steps 2 due in answer to this side's requests (every one: the first, and repairs). */
   #repliesDue = 0
   /**
@@ -272,8 +291,7 @@ export class PeerGuard {
   ) {
     this.#link = link
     this.#records = records
-    this.#recordTokens = Math.min(RECORDS_BURST, Math.max(LEAST_RECORDS_BURST, records?.burst ?? RECORDS_BURST))
-    this.#recordsRefilledAt = now
+    this.#recordBuckets = new RecordBuckets(LINK_RECORD_LIMITS, now, Math.max(LEAST_RECORDS_BURST, records?.burst ?? RECORDS_BURST))
     this.#refilledAt = now
     this.#syncRefilledAt = now
     this.#requestsRefilledAt = now
@@ -415,23 +433,23 @@ export class PeerGuard {
   #spendRecords(update: Uint8Array, reply: boolean, now: number): Refusal | null {
     const budget = this.#records
     if (budget === undefined || (reply && (budget.answers === undefined || this.#askedFresh))) return null
-    this.#recordTokens = Math.min(RECORDS_BURST, this.#recordTokens + ((now - this.#recordsRefilledAt) * RECORDS_PER_SECOND) / 1000)
-    this.#recordsRefilledAt = now
+    const buckets = this.#recordBuckets
+    buckets.refill(now)
     if (reply && budget.answers !== undefined) {
       const { known, unknown } = budget.answers(update)
       // A history past what is left may be a newcomer's (people who wrote apart from this page):
       // the link is dropped, not its peer banned; it may link again once the burst refilled.
-      if (unknown > this.#recordTokens || known > this.#knownInAnswers) return this.#refuseOversized('oversized')
-      this.#recordTokens -= unknown
+      if (unknown > buckets.burstLeft || known > this.#knownInAnswers) return this.#refuseOversized('oversized')
+      buckets.spendBurst(unknown)
       this.#knownInAnswers -= known
       return null
     }
     const records = budget.count(update)
-    if (records > this.#recordTokens) {
+    if (!buckets.fits(records)) {
       this.#flooding = true
       return this.#refuse('flooding')
     }
-    this.#recordTokens -= records
+    buckets.spend(records)
     return null
   }
 
@@ -473,6 +491,8 @@ export interface LinkGuardHooks {
   onFlooding?: (recentUpdates: readonly Uint8Array[]) => void
   /** Runs once, when the link goes past a byte budget or cap (Yjs or awareness): its owner drops it (a peer relaying a history may be honest: no ban). */
   onOversized?: () => void
+  /** Runs with the Yjs update of each sync message (step 2 or update) refused, for whatever reason (what it wrote is hidden). */
+  onRefusedUpdate?: (update: Uint8Array) => void
   /** Tells updates with new changes by writers banned for flooding; such a link loses its burst. */
   bannedWriting?: BannedWriting
   /** Counts the records the link brings (see RecordBudget); past RECORDS_BURST and RECORDS_PER_SECOND the link is flooding. */
@@ -510,7 +530,13 @@ export function guardLink(now: () => number = Date.now, refused?: Record<Refusal
       guard.refused.malformed++
       return false
     }
-    return watched(() => guard.check(new Uint8Array(data), now()))
+    const bytes = new Uint8Array(data)
+    if (watched(() => guard.check(bytes, now()))) return true
+    if (hooks.onRefusedUpdate !== undefined && bytes[0] === MESSAGE_SYNC && bytes[1] !== SYNC_STEP_1) {
+      const update = inspect(bytes)?.update
+      if (update !== undefined) hooks.onRefusedUpdate(update)
+    }
+    return false
   }
   return Object.assign(filter, {
     sent(data: unknown): void {

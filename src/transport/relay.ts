@@ -4,7 +4,7 @@ import * as encoding from 'lib0/encoding'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
 import { writeSyncStep1 } from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { changedDocument } from './doc-changes.js'
+import { changedDocument } from '../updates/index.js'
 import type { RtcImplementation } from './liveness.js'
 import {
   LOCAL_SOURCE,
@@ -15,7 +15,8 @@ import {
   stateVectorDigest,
   type ChangeSource,
 } from './relay-policy.js'
-import { RECORDS_BURST, RECORDS_PER_SECOND, SYNC_BYTES_BURST } from './peer-guard.js'
+import { LINK_RECORD_LIMITS, SYNC_BYTES_BURST } from './peer-guard.js'
+import { RecordBuckets, type RecordLimits } from './record-buckets.js'
 import { RELAY_CHANNEL_ID, RELAY_CHANNEL_LABEL, encodeRelayFrame, parseRelayFrame, type RelayFrame } from './relay-protocol.js'
 
 /** Quiet time after this peer's links changed before it advertises them, in ms (links come and go in bursts). */
@@ -27,13 +28,20 @@ export const DIGEST_INTERVAL_MS = 30_000
 /** Time for a link's answer to a repair request before another link is asked, in ms. */
 export const REPAIR_ANSWER_WAIT_MS = 2000
 /**
- * Records of document changes this peer sends to its links in a burst, and per second: half of
- * what a link may bring (peer-guard.ts RECORDS_BURST), so that relaying what one link's guard let
- * through, plus what people write, never makes this peer's links flood; the rest is left to the
- * digests, whose repairs are answers to a request (not counted).
+ * Records of document changes this peer sends to its links: half of what a link may bring
+ * (peer-guard.ts LINK_RECORD_LIMITS), 250 at once and 25 a second, and 750 over minutes at 5 a
+ * second, so that relaying what one link's guard let through, plus what people write, never makes
+ * this peer's links flood; the rest is left to the digests, whose repairs are answers to a request
+ * (not counted).
  */
-export const RELAYED_RECORDS_BURST = RECORDS_BURST / 2
-export const RELAYED_RECORDS_PER_SECOND = RECORDS_PER_SECOND / 2
+export const RELAYED_RECORD_LIMITS: RecordLimits = {
+  burst: LINK_RECORD_LIMITS.burst / 2,
+  perSecond: LINK_RECORD_LIMITS.perSecond / 2,
+  sustainedBurst: LINK_RECORD_LIMITS.sustainedBurst / 2,
+  sustainedPerSecond: LINK_RECORD_LIMITS.sustainedPerSecond / 2,
+}
+/** The burst of RELAYED_RECORD_LIMITS (250). */
+export const RELAYED_RECORDS_BURST = RELAYED_RECORD_LIMITS.burst
 /**
  * Records of a batch made on this page that is sent even past RELAYED_RECORDS_BURST: a person's
  * own writing (an author's burst is 30 messages) never waits for the digests behind a relayed
@@ -94,9 +102,8 @@ export class Relay {
   #changedSinceRound = false
   #digest: string | null = null
   #detach: () => void = () => {}
-  /** Records of document changes this peer may still send now (RELAYED_RECORDS_BURST), and when they were refilled. */
-  #relayedRecords = RELAYED_RECORDS_BURST
-  #relayedRecordsAt = Number.NaN
+  /** Records of document changes this peer may still send now (RELAYED_RECORD_LIMITS), full until the first batch. */
+  #relayedRecords: RecordBuckets | null = null
 
   /** `now` reads the clock, in ms (for tests). */
   constructor(now: () => number = Date.now) {
@@ -236,12 +243,11 @@ export class Relay {
    */
   #relayRecords(update: Uint8Array, local: boolean): boolean {
     const now = this.#now()
-    const elapsed = Number.isNaN(this.#relayedRecordsAt) ? 0 : now - this.#relayedRecordsAt
-    this.#relayedRecords = Math.min(RELAYED_RECORDS_BURST, this.#relayedRecords + (elapsed * RELAYED_RECORDS_PER_SECOND) / 1000)
-    this.#relayedRecordsAt = now
+    this.#relayedRecords ??= new RecordBuckets(RELAYED_RECORD_LIMITS, now)
+    this.#relayedRecords.refill(now)
     const records = recordsIn(update)
-    if (records > this.#relayedRecords && !(local && records <= OWN_BATCH_RECORDS)) return false
-    this.#relayedRecords -= records
+    if (!this.#relayedRecords.fits(records) && !(local && records <= OWN_BATCH_RECORDS)) return false
+    this.#relayedRecords.spend(records)
     return true
   }
 

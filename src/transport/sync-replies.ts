@@ -25,7 +25,7 @@ import * as encoding from 'lib0/encoding'
 import { messageYjsSyncStep2 } from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { documentPartSteps, estimatedBytes } from './answer-parts.js'
-import { changedDocument } from './doc-changes.js'
+import { changedDocument } from '../updates/index.js'
 import type { DeflatedMessage } from './framing-deflate.js'
 import { runSteps, StepBudget, type Steps, stateUpdateSteps } from '../updates/index.js'
 

@@ -14,6 +14,7 @@ import { keepJoinsPastCap } from './cap-joins.js'
 import { Relay, type RelayStats } from './relay.js'
 import { wrapRtcForFramingAndLiveness } from './rtc.js'
 import { dropBeforeUnloadHook, keepLivenessRemovalsLocal, relayDocumentChangesAfterDraw, type DocumentChanges } from './room-handlers.js'
+import { RefusedWriting, type RefusedWriter } from './refused-writing.js'
 import { SharedBurst, banPeerOf, bringsNewWriting, dropLinkOf, newRecordsByWriter, newRecordsIn, writersOf } from './banned-peers.js'
 import { CrossedChannels } from './crossed-channels.js'
 import { screenSignals } from './signal-screen.js'
@@ -59,6 +60,8 @@ export interface TransportOptions {
    * answer goes in parts along it, oldest first (answer-parts.ts); undefined: in one message.
    */
   historyOrder?: Y.Array<unknown>
+  /** Runs when a peer guard refused an update bringing records the document lacks (see `refusedWriting`). */
+  onRefusedWriting?: () => void
   /**
    * Told of each history a link brought (a sync step 2), once applied: its update as received and
    * the records it added (received-histories.ts); the room stores it whole at once.
@@ -114,6 +117,8 @@ export interface Transport {
    * when none waits; update-slices.ts): what looks at the newest records looks at them once.
    */
   afterSlices(callback: () => void): void
+  /** Records that updates refused by the peer guards brought and the document still lacks, by writer (refused-writing.ts). */
+  refusedWriting(): Map<number, RefusedWriter>
   /**
    * The room's file transfers, loaded on first use (a chunk of its own, not in what pages load
    * first). Until then the file channels drop what they receive: this page holds no file yet.
@@ -138,6 +143,7 @@ export function openTransport(options: TransportOptions): Transport {
   let loadedFiles: FileTransfers | null = null
   const crossedChannels = new CrossedChannels()
   const refused = noRefusals()
+  const refusedWriting = new RefusedWriting(options.doc)
   let bannedPeers = 0
   let droppedLinks = 0
   /** Who wrote what flooded a link, as Yjs client ids. */
@@ -174,6 +180,9 @@ export function openTransport(options: TransportOptions): Transport {
           banPeer(pc)
         },
         onOversized: () => dropLink(pc),
+        onRefusedUpdate: (update) => {
+          if (refusedWriting.note(update)) options.onRefusedWriting?.()
+        },
         bannedWriting: (update) => bringsNewWriting(update, options.doc, bannedWriters),
         // What the screen applies itself is relayed as this link's, as y-webrtc's own applies are.
         link: {
@@ -294,6 +303,9 @@ export function openTransport(options: TransportOptions): Transport {
     },
     afterSlices(callback) {
       sliceTurns.afterQueued(callback)
+    },
+    refusedWriting() {
+      return refusedWriting.writers()
     },
     files() {
       files ??= import('./file-transfer.js').then(({ FileTransfers }) => {

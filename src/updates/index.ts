@@ -1,5 +1,7 @@
 // The updates layer's public surface: Yjs updates written in parts (a document's state in steps
-// of a few records, a client's range of records). Imports nothing in src; history and transport use it.
+// of a few records, a client's range of records), and whether a transaction changed a document.
+// Imports nothing in src; history and transport use it.
+export { changedDocument } from './doc-changes.js'
 export {
   type ClockRange,
   hasPending,

@@ -49,6 +49,11 @@ export interface Flooder {
    * and never faster than an author's budget refills); stops once no link is left.
    */
   floodSpaced(count: number, batch: number, spacingMs: number): Promise<void>
+  /**
+   * As `floodSpaced`, at most `perSecond` messages a second (a batch every `batch / perSecond`
+   * seconds): a slow flood, under the links' short rate; stops once no link is left.
+   */
+  floodPaced(count: number, batch: number, spacingMs: number, perSecond: number): Promise<void>
   /** Leaves the room and joins it again as somebody new: a new peer id, a new document (Yjs writer) and a new key. */
   renew(): Promise<void>
   /** Leaves the room and joins it again with the same document: a new y-webrtc peer id, the same Yjs writer. */
@@ -87,6 +92,29 @@ export async function openFlooder(options: FlooderOptions): Promise<Flooder> {
       0,
       ...conns().map((conn) => (conn.peer as unknown as { _channel?: { bufferedAmount?: number } })._channel?.bufferedAmount ?? 0),
     )
+  const floodPaced = async (count: number, batch: number, spacingMs: number, perSecond: number): Promise<void> => {
+    const endAt = Date.now()
+    const startedAt = performance.now()
+    for (let start = 0; start < count && conns().length > 0; start += batch) {
+      const records: MessageRecord[] = []
+      for (let index = start; index < Math.min(count, start + batch); index++) {
+        const unsigned = {
+          id: `flood-${written++}`,
+          authorId: signer.userId,
+          authorName: FLOODER_NAME,
+          text: floodText(index),
+          sentAt: endAt - (count - index) * spacingMs,
+          publicKey: signer.publicKey,
+        }
+        records.push({ ...unsigned, signature: await signer.sign(messageBytes(topic, unsigned)) })
+      }
+      messagesOf(doc).push(records)
+      await new Promise((resolve) => setImmediate(resolve))
+      while (buffered() > MAX_BUFFERED_BYTES) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS))
+      const dueMs = ((start + batch) * 1000) / perSecond - (performance.now() - startedAt)
+      if (dueMs > 0) await new Promise((resolve) => setTimeout(resolve, dueMs))
+    }
+  }
   return {
     get doc() {
       return doc
@@ -114,26 +142,8 @@ export async function openFlooder(options: FlooderOptions): Promise<Flooder> {
         }
       }
     },
-    async floodSpaced(count, batch, spacingMs) {
-      const endAt = Date.now()
-      for (let start = 0; start < count && conns().length > 0; start += batch) {
-        const records: MessageRecord[] = []
-        for (let index = start; index < Math.min(count, start + batch); index++) {
-          const unsigned = {
-            id: `flood-${written++}`,
-            authorId: signer.userId,
-            authorName: FLOODER_NAME,
-            text: floodText(index),
-            sentAt: endAt - (count - index) * spacingMs,
-            publicKey: signer.publicKey,
-          }
-          records.push({ ...unsigned, signature: await signer.sign(messageBytes(topic, unsigned)) })
-        }
-        messagesOf(doc).push(records)
-        await new Promise((resolve) => setImmediate(resolve))
-        while (buffered() > MAX_BUFFERED_BYTES) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS))
-      }
-    },
+    floodSpaced: (count, batch, spacingMs) => floodPaced(count, batch, spacingMs, Number.POSITIVE_INFINITY),
+    floodPaced,
     async renew() {
       provider.disconnect()
       provider.destroy()
@@ -267,6 +277,11 @@ export class FlooderProcess {
   /** Writes own-key messages with spaced claimed times in the past, `batch` a transaction (see Flooder). */
   async floodSpaced(count: number, batch: number, spacingMs: number): Promise<void> {
     await this.#child.call({ op: 'spaced', count, batch, spacingMs })
+  }
+
+  /** Writes own-key messages as `floodSpaced` does, at most `perSecond` a second (see Flooder). */
+  async floodPaced(count: number, batch: number, spacingMs: number, perSecond: number): Promise<void> {
+    await this.#child.call({ op: 'paced', count, batch, spacingMs, perSecond })
   }
 
   /** Leaves and joins again as somebody new: peer id, document and key (see Flooder). */

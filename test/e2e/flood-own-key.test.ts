@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { RECORDS_BURST } from '../../src/transport/peer-guard.js'
 import { FLOODER_NAME } from './flood-harness.js'
-import { heldRecords, roomMessages, roomWithFlooder } from './flood-room.js'
+import { expectRefusedLines, heldRecords, roomMessages, roomWithFlooder } from './flood-room.js'
 import { sendMessage, useChatStack } from './harness.js'
 
 const stack = useChatStack(2)
@@ -57,6 +57,8 @@ describe('an own-key flood with claimed times spaced as a person writes', () => 
       const first = await round(alice, 'still here', bob)
       // What got through is a burst, not the flood (on main: 12,000 to 20,000 held, all shown).
       expect(first - 2).toBeLessThan(FLOOD_COUNT / 10)
+      // What the guards refused, never applied, is counted in the log (on main: no line).
+      await expectRefusedLines([alice, bob])
 
       // Somebody new (peer id, document, key), flooding again: the links it opens share what is
       // left of one burst with every link opened since the ban, so it is cut off at once.

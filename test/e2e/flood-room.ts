@@ -3,8 +3,8 @@
 import type { Page } from 'playwright-core'
 import { expect } from 'vitest'
 import type { MessageRecord } from '../../src/history/index.js'
-import { FlooderProcess } from './flood-harness.js'
-import { type ChatStack, expectMessages, joinRoom, roomUrl, sendMessage, uniqueRoom } from './harness.js'
+import { FLOODER_NAME, FlooderProcess } from './flood-harness.js'
+import { type ChatStack, expectMessages, joinRoom, roomUrl, sendMessage, shownNotices, uniqueRoom } from './harness.js'
 
 /** The messages the room of `page`'s chat shows (drawn or not), as the element hands them out. */
 export async function roomMessages(page: Page): Promise<MessageRecord[]> {
@@ -17,6 +17,32 @@ export async function heldRecords(page: Page): Promise<number> {
     const chat = document.querySelector('parley-chat') as unknown as { messages: unknown[]; stats(): { hiddenRecords: number } | null }
     return chat.messages.length + (chat.stats()?.hiddenRecords ?? Number.NaN)
   })
+}
+
+/**
+ * Expects the log of each of `pages` whose guards refused records of the flooder that no page
+ * holds (on one of them at least) to say how many, from the room's count: "N messages from ⚠
+ * Flooder (unverified) hidden" (a refused record is never checked).
+ */
+export async function expectRefusedLines(pages: readonly Page[]): Promise<void> {
+  const refused = await Promise.all(
+    pages.map(async (page) => ({
+      records: await page.evaluate(
+        () =>
+          (document.querySelector('parley-chat') as unknown as { stats(): { refusedRecords?: number } | null }).stats()?.refusedRecords ??
+          0,
+      ),
+      lines: (await shownNotices(page)).filter((notice) => notice.includes(`from ⚠ ${FLOODER_NAME} (unverified) hidden`)),
+    })),
+  )
+  expect(refused.some((each) => each.records > 0)).toBe(true)
+  for (const { records, lines } of refused) {
+    expect(lines).toEqual(
+      records === 0
+        ? []
+        : [`${records.toLocaleString('en')} ${records === 1 ? 'message' : 'messages'} from ⚠ ${FLOODER_NAME} (unverified) hidden`],
+    )
+  }
 }
 
 /**

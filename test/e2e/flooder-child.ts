@@ -12,6 +12,7 @@ export type FlooderCommand =
   | { op: 'flood'; count: number; forge?: string; untilDropped?: boolean }
   | { op: 'reconnect' }
   | { op: 'spaced'; count: number; batch: number; spacingMs: number }
+  | { op: 'paced'; count: number; batch: number; spacingMs: number; perSecond: number }
   | { op: 'renew' }
   | { op: 'close' }
 
@@ -32,6 +33,9 @@ process.on('message', async ({ id, command }: { id: number; command: FlooderComm
     else if (command.op === 'messages') send({ id, result: flooder.doc.getArray('messages').length })
     else if (command.op === 'spaced') {
       await flooder.floodSpaced(command.count, command.batch, command.spacingMs)
+      send({ id, result: null })
+    } else if (command.op === 'paced') {
+      await flooder.floodPaced(command.count, command.batch, command.spacingMs, command.perSecond)
       send({ id, result: null })
     } else if (command.op === 'renew') {
       await flooder.renew()

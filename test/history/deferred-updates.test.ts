@@ -2,8 +2,13 @@ import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { BATCH_BURST, DeferredUpdates, MIN_BATCH_INTERVAL_MS, RECORDS_PER_BATCH } from '../../src/history/deferred-updates.js'
 
-/** Resolves after the update a DeferredUpdates schedules has run (Node: no frames, one task). */
-const nextTask = () => new Promise((resolve) => setTimeout(resolve, 10))
+/**
+ * Resolves after the update a DeferredUpdates schedules has run (Node: no frames, one
+ * message-channel task). Not on the timer alone: a loaded machine wakes the process after the
+ * timer is due and the message has arrived, and Node runs timers before it reads ports; the
+ * immediate comes after the ports in the same turn.
+ */
+const nextTask = () => new Promise((resolve) => setTimeout(() => setImmediate(resolve), 10))
 
 function copyOf(doc: Y.Doc): Y.Doc {
   const copy = new Y.Doc()

@@ -1,8 +1,8 @@
 // What the room's budgets know of signatures: bad (or unsigned) without a check where no crypto
 // is needed, outcomes of checks remembered per record, a signature copied onto other fields never
 // counted as good, and the page's own records good without a check.
-import { describe, expect, it } from 'vitest'
-import type { MessageRecord } from '../../src/history/index.js'
+import { describe, expect, it, vi } from 'vitest'
+import { AuthorBudgets, type MessageRecord } from '../../src/history/index.js'
 import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
 import { BudgetSignatures, MESSAGE_SIGNING } from '../../src/room/budget-signatures.js'
 
@@ -74,5 +74,26 @@ describe('BudgetSignatures', () => {
     events.push('caller done')
     expect(await outcome).toEqual([true])
     expect(events).toEqual(['caller done', 'bytes made'])
+  })
+
+  it('checks what the budgets doubt only once the large updates under way are applied, and calls meanwhile come to one check', async () => {
+    const alice = await signerFor(await generateSigningKeys())
+    const pendingSlices: Array<() => void> = []
+    const signatures = new BudgetSignatures(TOPIC, MESSAGE_SIGNING, (callback) => pendingSlices.push(callback))
+    const budgets = new AuthorBudgets(undefined, signatures.stateOf, signatures.suspect)
+    const real = await signedBy(alice, 'hello')
+    budgets.admit([real])
+    let reads = 0
+    const read = (): AuthorBudgets => {
+      reads++
+      return budgets
+    }
+    for (let i = 0; i < 3; i++) signatures.checkDoubted(read, () => {})
+    // Waiting for the slices: nothing read, nothing checked, one wait for all three calls.
+    expect([reads, signatures.checks, pendingSlices.length]).toEqual([0, 0, 1])
+    pendingSlices[0]()
+    await vi.waitFor(() => expect(signatures.stateOf(real)).toBe('good'), { timeout: 10_000 })
+    expect(reads).toBeGreaterThanOrEqual(1)
+    expect(signatures.checks).toBe(1)
   })
 })

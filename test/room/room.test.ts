@@ -64,6 +64,7 @@ describe('Room.stats', () => {
       skippedRecords: 0,
       restoredRecords: 0,
       hiddenRecords: 0,
+      refusedRecords: 0,
       budgetChecks: 0,
       skippedAnnotations: 0,
       hiddenAnnotations: 0,

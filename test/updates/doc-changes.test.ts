@@ -1,7 +1,7 @@
 // changedDocument: the transport follows inserts and deletions, not transactions that wrote nothing.
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { changedDocument } from '../../src/transport/doc-changes.js'
+import { changedDocument } from '../../src/updates/index.js'
 
 function changesOf(doc: Y.Doc, write: () => void): boolean[] {
   const seen: boolean[] = []

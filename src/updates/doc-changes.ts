@@ -1,5 +1,6 @@
-// Whether a Yjs transaction changed the document: the transport's caches and digests follow
-// only real changes, not the empty transactions Yjs also reports (a transaction that wrote nothing).
+// Whether a Yjs transaction changed the document: the transport's caches and digests, and storage's
+// compaction, follow only real changes, not the empty transactions Yjs also reports (a
+// transaction that wrote nothing).
 import type * as Y from 'yjs'
 
 /** True when `transaction` inserted or deleted anything. */
