@@ -129,6 +129,20 @@ describe('a history stored as received', () => {
     close()
   })
 
+  it('that arrives while the stored one loads is written whole just after the load', async () => {
+    const room = newRoom()
+    const doc = new Y.Doc()
+    // The clock never moves, as above: the parts cannot have passed it on.
+    const changes = new DeferredUpdates(doc, () => 0)
+    const store = persistRoom(room, doc, changes)
+    if (store === null) throw new Error('IndexedDB is missing')
+    receiveHistory(doc, store, history(HISTORY_RECORDS))
+    await store.whenStored()
+    expect(await stored(room)).toMatchObject({ records: HISTORY_RECORDS })
+    store.destroy()
+    changes.destroy()
+  })
+
   it('of one batch or less is stored with that batch, as any change', async () => {
     const { room, doc, store, close } = await openStore()
     const before = (await stored(room)).updates
