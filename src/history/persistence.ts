@@ -4,9 +4,13 @@
 // keys). A load applies them all; when it found COMPACT_AFTER_UPDATES or more, they are replaced
 // by the document's state once the page is quiet, encoded a few records an idle callback (a
 // 100,000-message state is seconds of CPU in one go), and swapped in one transaction.
+// A history a link brought is stored as received, in one write as it arrives (`keepHistory`):
+// the parts in which the room passes it on later, paced for the peers (deferred-updates.ts),
+// would take seconds to reach the disk, and a tab closed meanwhile kept only some of it.
 import * as Y from 'yjs'
 import { changedDocument, StepBudget, stateUpdateSteps } from '../updates/index.js'
-import type { DeferredUpdates } from './deferred-updates.js'
+import { RECORDS_PER_BATCH, type DeferredUpdates } from './deferred-updates.js'
+import { MAX_MESSAGE_CHARS } from './schema.js'
 
 /** Prefix of the IndexedDB database of each room; the room's name (its hashed topic) follows it. */
 export const ROOM_DATABASE_PREFIX = 'parley-room:'
@@ -18,6 +22,16 @@ export const COMPACT_AFTER_UPDATES = 500
 export const COMPACT_QUIET_MS = 2_000
 /** How long a step of the merge may wait for an idle moment, in ms. */
 const COMPACT_IDLE_TIMEOUT_MS = 1_000
+/**
+ * Bytes a received history may take per record it added, to be stored as received: an honest one
+ * takes far fewer (172 in the benchmarks' history, a message in a thousand at MAX_MESSAGE_CHARS).
+ * A history of copies (what the document held) with a few new records would fill the disk with the
+ * copies; past this, its new records are stored in the parts, as any change is.
+ */
+const MAX_HISTORY_BYTES_PER_RECORD = MAX_MESSAGE_CHARS
+
+/** Per Yjs client, the clocks a received history added to the document: from (inclusive) to (exclusive). */
+export type HistoryRecords = ReadonlyMap<number, readonly [from: number, to: number]>
 
 /** The IndexedDB database name holding a room's document. */
 export function roomDatabaseName(room: string): string {
@@ -36,6 +50,12 @@ export interface RoomStore {
   whenStored(): Promise<void>
   /** Resolves once the merge of the stored updates a load started is committed (at once if none was started). */
   whenCompacted(): Promise<void>
+  /**
+   * Stores a history a link brought (`update`, as received and applied, which added `added`) at
+   * once and whole, when it is more than one batch of changes holds; the parts of it passed on
+   * later are not stored again. A smaller one is stored with the next batch, as any change is.
+   */
+  keepHistory(update: Uint8Array, added: HistoryRecords): void
   /** Stops storing (the data stays). */
   destroy(): void
 }
@@ -62,18 +82,31 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates, 
   /** The latest write's commit; IndexedDB commits a store's read-write transactions in order. */
   let lastWrite: Promise<void> = Promise.resolve()
   let compacted: Promise<void> = Promise.resolve()
+  /** What histories stored as received hold, while the parts passing them on are under way. */
+  const kept = new KeptRecords()
+  /**
+   * Writes `update` in a transaction of its own, committed at once (it may be the last before the
+   * tab goes); before the load, keeps it for the load to write.
+   */
+  const write = (update: Uint8Array): void => {
+    if (db === null) {
+      early.push(update)
+      return
+    }
+    const transaction = db.transaction(STORE, 'readwrite')
+    transaction.objectStore(STORE).add(update)
+    lastWrite = committed(transaction)
+    transaction.commit?.() // not in browsers before 2021: they commit once the request is done
+  }
   // Last: a change made here goes to the peers first, then to the disk once the page has drawn.
   const stopStoring = changes.on(
-    (update, origins) => {
+    (update, origins, more) => {
       const onlyLoaded = origins.size === 1 && origins.has(origin)
-      if (onlyLoaded) return
-      if (db === null) {
-        early.push(update)
-        return
-      }
-      const transaction = db.transaction(STORE, 'readwrite')
-      transaction.objectStore(STORE).add(update)
-      lastWrite = committed(transaction)
+      // A part of a history stored as received (a part has no deletions: they go with the last).
+      const keptAlready = more && kept.holds(update)
+      // The run of parts ends here: what comes later is stored in its own batches.
+      if (!more) kept.clear()
+      if (!onlyLoaded && !keptAlready) write(update)
     },
     { last: true },
   )
@@ -97,6 +130,7 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates, 
         const transaction = opened.transaction(STORE, 'readwrite')
         for (const update of early.splice(0)) transaction.objectStore(STORE).add(update)
         lastWrite = committed(transaction)
+        transaction.commit?.()
       }
       db = opened
       const lastLoaded = keys[keys.length - 1]
@@ -112,6 +146,15 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates, 
     // The store gets a batch once the page has drawn (deferred-updates.ts): wait for it first.
     whenStored: () => whenLoaded.then(() => changes.whenPassed()).then(() => lastWrite),
     whenCompacted: () => whenLoaded.then(() => compacted),
+    keepHistory(update, added) {
+      if (destroyed) return
+      let records = 0
+      for (const [from, to] of added.values()) records += to - from
+      if (records <= RECORDS_PER_BATCH || update.byteLength > records * MAX_HISTORY_BYTES_PER_RECORD) return
+      // A view into the message it came in is stored with that message's whole buffer: only its bytes.
+      write(update.byteLength === update.buffer.byteLength ? update : update.slice())
+      kept.add(added)
+    },
     destroy() {
       destroyed = true
       stopStoring()
@@ -185,6 +228,40 @@ function compactWhenQuiet(doc: Y.Doc, quietMs: number, database: () => IDBDataba
 function whenIdle(task: () => void): void {
   if (typeof requestIdleCallback === 'function') requestIdleCallback(() => task(), { timeout: COMPACT_IDLE_TIMEOUT_MS })
   else setTimeout(task, 0)
+}
+
+/** Per Yjs client, the clock ranges that histories stored as received hold. */
+class KeptRecords {
+  readonly #ranges = new Map<number, [from: number, to: number][]>()
+
+  /** Adds each client's range, joined with those it meets (a history comes in parts, one after another). */
+  add(added: HistoryRecords): void {
+    for (const [client, [from, to]] of added) {
+      let joined: [number, number] = [from, to]
+      const apart: [number, number][] = []
+      for (const range of this.#ranges.get(client) ?? []) {
+        if (range[1] < joined[0] || joined[1] < range[0]) apart.push(range)
+        else joined = [Math.min(range[0], joined[0]), Math.max(range[1], joined[1])]
+      }
+      this.#ranges.set(client, [...apart, joined])
+    }
+  }
+
+  /** Whether every record of `update` is in a history stored as received. */
+  holds(update: Uint8Array): boolean {
+    if (this.#ranges.size === 0) return false
+    const { from, to } = Y.parseUpdateMeta(update)
+    for (const [client, end] of to) {
+      const start = from.get(client) ?? 0
+      const ranges = this.#ranges.get(client) ?? []
+      if (!ranges.some(([keptFrom, keptTo]) => keptFrom <= start && end <= keptTo)) return false
+    }
+    return true
+  }
+
+  clear(): void {
+    this.#ranges.clear()
+  }
 }
 
 /** Resolves when `transaction` commits, and also when it fails (the room then works unstored). */

@@ -200,6 +200,8 @@ export class Room {
       onRefusedWriting: () => {
         for (const listener of this.#refusedListeners) listener()
       },
+      // A history is stored whole as it arrives, not in the parts that relay it (persistence.ts).
+      onHistory: (update, added) => this.#store?.keepHistory(update, added),
     })
     // Peers with no link to this tab know it only through others: its siblings carry its goodbye.
     this.#siblings = new SiblingGoodbyes(

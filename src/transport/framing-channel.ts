@@ -121,8 +121,8 @@ export interface FramingContext {
   fits?: Fits
   /** Told of each message the channel's user sends, before it is queued (the guard notes our sync requests). */
   sent?: (data: unknown) => void
-  /** Runs the dispatch of each admitted message to the channel's user (the relay notes which link delivers). */
-  deliver?: (dispatch: () => void) => void
+  /** Runs the dispatch of each admitted message (`data`) to the channel's user (the relay notes which link delivers). */
+  deliver?: (dispatch: () => void, data: unknown) => void
   /**
    * Cuts an admitted message into messages handed on one at a time, each in a turn of its own
    * (none in the arrival's task), each made when its turn comes (a large Yjs update:
@@ -606,7 +606,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       }
     }
     if (this.#context.deliver === undefined) dispatch()
-    else this.#context.deliver(dispatch)
+    else this.#context.deliver(dispatch, data)
   }
 
   #dispose(): void {

@@ -28,8 +28,8 @@ export interface FramingOptions {
    * told through its `sent` of what the link sends; none by default.
    */
   admitter?: (pc: RTCPeerConnection) => LinkAdmitter
-  /** Wraps the dispatch of each admitted message of a link, given its peer connection (see relay.ts); none by default. */
-  deliverer?: (pc: RTCPeerConnection) => (dispatch: () => void) => void
+  /** Wraps the dispatch of each admitted message (`data`) of a link, given its peer connection (see relay.ts); none by default. */
+  deliverer?: (pc: RTCPeerConnection) => (dispatch: () => void, data: unknown) => void
   /** Told of each message a connection's framed channel sends or receives (liveness counts them as beats). */
   traffic?: (pc: RTCPeerConnection, direction: 'in' | 'out') => void
   /** Answers an admitted message instead of handing it to y-webrtc, with the messages to send back; null hands it on (see sync-replies.ts). */
@@ -63,7 +63,7 @@ export class Framing {
   readonly #maxMessageBytes: number
   readonly #deflate: boolean
   readonly #admitter: ((pc: RTCPeerConnection) => LinkAdmitter) | undefined
-  readonly #deliverer: ((pc: RTCPeerConnection) => (dispatch: () => void) => void) | undefined
+  readonly #deliverer: FramingOptions['deliverer']
   readonly #traffic: FramingOptions['traffic']
   readonly #answer: FramingOptions['answer']
   readonly #slice: FramingOptions['slice']

@@ -24,6 +24,7 @@ import { checkYWebrtcInternals } from './y-webrtc-internals.js'
 import { SyncReplies, isFreshSyncRequest, type SyncReplyStats } from './sync-replies.js'
 import { SliceTurns } from './slice-turns.js'
 import { applySyncSlice, sliceSyncMessage } from './update-slices.js'
+import { dispatchNotingHistory, type HistoryListener } from './received-histories.js'
 
 /** What a room's transport carries, and where to. */
 export interface TransportOptions {
@@ -61,6 +62,11 @@ export interface TransportOptions {
   historyOrder?: Y.Array<unknown>
   /** Runs when a peer guard refused an update bringing records the document lacks (see `refusedWriting`). */
   onRefusedWriting?: () => void
+  /**
+   * Told of each history a link brought (a sync step 2), once applied: its update as received and
+   * the records it added (received-histories.ts); the room stores it whole at once.
+   */
+  onHistory?: HistoryListener
 }
 
 /** What one room's transport counted since it opened. */
@@ -187,7 +193,8 @@ export function openTransport(options: TransportOptions): Transport {
           },
         },
       }),
-    deliverer: (pc) => (dispatch) => relay.deliverFrom(pc, dispatch),
+    deliverer: (pc) => (dispatch, data) =>
+      relay.deliverFrom(pc, () => dispatchNotingHistory(options.doc, data, dispatch, options.onHistory)),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
     answer: (data) => (isFreshSyncRequest(data) ? syncReplies.reply() : null),
     // A step 2 too, unless it may be a joiner's history (peer-guard.ts `historyDue`: on a link opened empty).

@@ -1,0 +1,154 @@
+// A room's storage in real IndexedDB (Chromium), fed as the room feeds it: the document's batches
+// from DeferredUpdates, and each history a link brings as the transport hands it on (a sync step 2
+// applied by y-webrtc, then told with what it added: src/transport/received-histories.ts).
+import { afterEach, describe, expect, it } from 'vitest'
+import * as encoding from 'lib0/encoding'
+import * as Y from 'yjs'
+import { DeferredUpdates, persistRoom, roomDatabaseName, type RoomStore } from '../../src/history/index.js'
+import { RECORDS_PER_BATCH } from '../../src/history/deferred-updates.js'
+import { dispatchNotingHistory } from '../../src/transport/received-histories.js'
+
+/** Records in the history: many batches' worth (25 parts). */
+const HISTORY_RECORDS = 25 * RECORDS_PER_BATCH
+
+const rooms: string[] = []
+afterEach(async () => {
+  await Promise.all(
+    rooms.splice(0).map(
+      (room) =>
+        new Promise<void>((resolve) => {
+          const deleting = indexedDB.deleteDatabase(roomDatabaseName(room))
+          deleting.onsuccess = deleting.onerror = deleting.onblocked = () => resolve()
+        }),
+    ),
+  )
+})
+
+/** A room name no other test uses. */
+function newRoom(): string {
+  const room = `persistence-${crypto.randomUUID()}`
+  rooms.push(room)
+  return room
+}
+
+/** A peer's document of `count` records, as one history (its whole state). */
+function history(count: number): Uint8Array {
+  const peer = new Y.Doc()
+  peer.getArray<string>('messages').push(Array.from({ length: count }, (_, index) => `record ${index}`))
+  return Y.encodeStateAsUpdate(peer)
+}
+
+/** Hands `update` to `doc` as the transport hands on a sync step 2 (y-webrtc applies it), telling `store`. */
+function receiveHistory(doc: Y.Doc, store: RoomStore, update: Uint8Array): void {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, 0) // y-webrtc's sync message
+  encoding.writeVarUint(encoder, 1) // sync step 2
+  encoding.writeVarUint8Array(encoder, update)
+  const message = encoding.toUint8Array(encoder)
+  dispatchNotingHistory(doc, message, () => Y.applyUpdate(doc, update, 'link'), store.keepHistory)
+}
+
+/** What the room's database holds: its updates, and the document they make. */
+async function stored(room: string): Promise<{ updates: number; records: number }> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const opening = indexedDB.open(roomDatabaseName(room))
+    opening.onsuccess = () => resolve(opening.result)
+    opening.onerror = () => reject(opening.error)
+  })
+  try {
+    const updates = await new Promise<unknown[]>((resolve, reject) => {
+      const reading = db.transaction('updates').objectStore('updates').getAll()
+      reading.onsuccess = () => resolve(reading.result)
+      reading.onerror = () => reject(reading.error)
+    })
+    const doc = new Y.Doc()
+    for (const update of updates) Y.applyUpdate(doc, update as Uint8Array)
+    return { updates: updates.length, records: doc.getArray('messages').length }
+  } finally {
+    db.close()
+  }
+}
+
+/** A room's store as the room opens it, loaded, with the document and its batches; `passed` sees each batch first (the relay's place). */
+async function openStore(
+  passed: (more: boolean) => void = () => {},
+  now?: () => number,
+): Promise<{ room: string; doc: Y.Doc; store: RoomStore; close(): void }> {
+  const room = newRoom()
+  const doc = new Y.Doc()
+  const changes = new DeferredUpdates(doc, now)
+  changes.on((_update, _origins, more) => passed(more))
+  const store = persistRoom(room, doc, changes)
+  if (store === null) throw new Error('IndexedDB is missing')
+  await store.whenLoaded
+  await store.whenStored()
+  return {
+    room,
+    doc,
+    store,
+    close() {
+      store.destroy()
+      changes.destroy()
+    },
+  }
+}
+
+describe('a history stored as received', () => {
+  it('is on disk whole once stored, though the parts that pass it on wait for a clock that stands still', async () => {
+    const parts: boolean[] = []
+    // The clock never moves: after the burst, no part of other peers' changes may pass on.
+    const { room, doc, store, close } = await openStore(
+      (more) => parts.push(more),
+      () => 0,
+    )
+    receiveHistory(doc, store, history(HISTORY_RECORDS))
+    expect(doc.getArray('messages').length).toBe(HISTORY_RECORDS)
+    await store.whenStored()
+    expect(await stored(room)).toMatchObject({ records: HISTORY_RECORDS })
+    // Passed on so far: parts of it, with more to follow.
+    expect(parts.every((more) => more)).toBe(true)
+    close()
+  })
+
+  it('is not written again as the parts that pass it on reach the store; the last part is', async () => {
+    let parts = 0
+    let passedAll = (_parts: number): void => {}
+    const allPassed = new Promise<number>((resolve) => {
+      passedAll = resolve
+    })
+    const { room, doc, store, close } = await openStore((more) => {
+      parts++
+      if (!more) passedAll(parts)
+    })
+    const before = (await stored(room)).updates
+    receiveHistory(doc, store, history(HISTORY_RECORDS))
+    expect(await allPassed).toBe(HISTORY_RECORDS / RECORDS_PER_BATCH)
+    await store.whenStored()
+    // The history as received, and the last part (it carries the deletions).
+    expect(await stored(room)).toEqual({ updates: before + 2, records: HISTORY_RECORDS })
+    close()
+  })
+
+  it('that arrives while the stored one loads is written whole just after the load', async () => {
+    const room = newRoom()
+    const doc = new Y.Doc()
+    // The clock never moves, as above: the parts cannot have passed it on.
+    const changes = new DeferredUpdates(doc, () => 0)
+    const store = persistRoom(room, doc, changes)
+    if (store === null) throw new Error('IndexedDB is missing')
+    receiveHistory(doc, store, history(HISTORY_RECORDS))
+    await store.whenStored()
+    expect(await stored(room)).toMatchObject({ records: HISTORY_RECORDS })
+    store.destroy()
+    changes.destroy()
+  })
+
+  it('of one batch or less is stored with that batch, as any change', async () => {
+    const { room, doc, store, close } = await openStore()
+    const before = (await stored(room)).updates
+    receiveHistory(doc, store, history(RECORDS_PER_BATCH))
+    await store.whenStored()
+    expect(await stored(room)).toEqual({ updates: before + 1, records: RECORDS_PER_BATCH })
+    close()
+  })
+})
