@@ -6,7 +6,9 @@
 // With --trace, the reload's main thread is traced, and the trace events with the most self time
 // are printed (what the page did besides script); with --profile, the site is built unminified
 // and the reload's functions with the most CPU time are printed.
-// Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1] [--trace] [--profile]
+// With --reloads K the page is opened again K times, each from storage alone (what an open leaves
+// behind is paid by the next).
+// Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1] [--reloads 1] [--trace] [--profile]
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -166,7 +168,7 @@ async function seed(room: string, signalingUrl: string, count: number): Promise<
 
 /** Builds the site, then per trial: a join from a Node peer, and a reload from storage alone. */
 export async function runReloadBench(
-  options: { count?: number; trials?: number; trace?: boolean; profile?: boolean } = {},
+  options: { count?: number; trials?: number; reloads?: number; trace?: boolean; profile?: boolean } = {},
 ): Promise<LoadFigure[]> {
   const count = options.count ?? 100_000
   const root = fileURLToPath(new URL('..', import.meta.url))
@@ -197,12 +199,15 @@ export async function runReloadBench(
         await whenStored(joined.page, seededText(count - 1))
         await joined.page.close()
         seeder.close()
-        if (options.trace === true) await startMainThreadTrace(browser)
-        const reloaded = await measuredLoad(context, url, 'reload', count, options.profile === true)
-        figures.push(reloaded.figure)
-        if (options.trace === true)
-          console.error(`reload, main thread self time by trace event:\n${selfTimeTable(await browser.stopTracing())}`)
-        console.error(new Date().toISOString(), `trial ${trial + 1}: reloaded`, reloaded.figure)
+        for (let reload = 0; reload < (options.reloads ?? 1); reload++) {
+          if (options.trace === true) await startMainThreadTrace(browser)
+          const reloaded = await measuredLoad(context, url, 'reload', count, options.profile === true)
+          figures.push(reloaded.figure)
+          if (options.trace === true)
+            console.error(`reload, main thread self time by trace event:\n${selfTimeTable(await browser.stopTracing())}`)
+          console.error(new Date().toISOString(), `trial ${trial + 1}: reloaded`, reloaded.figure)
+          await reloaded.page.close()
+        }
       } finally {
         seeder.close()
         await context.close()
@@ -296,9 +301,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   const count = flag('--count')
   const trials = flag('--trials')
+  const reloads = flag('--reloads')
   runReloadBench({
     count: count === undefined ? undefined : Number(count),
     trials: trials === undefined ? undefined : Number(trials),
+    reloads: reloads === undefined ? undefined : Number(reloads),
     trace: process.argv.includes('--trace'),
     profile: process.argv.includes('--profile'),
   })
