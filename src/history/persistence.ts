@@ -8,7 +8,8 @@
 // the parts in which the room passes it on later, paced for the peers (deferred-updates.ts),
 // would take seconds to reach the disk, and a tab closed meanwhile kept only some of it.
 import * as Y from 'yjs'
-import { changedDocument, StepBudget, stateUpdateSteps } from '../updates/index.js'
+import { whenIdle } from '../tasks/index.js'
+import { changedDocument, clientClocks, clocksAddedSince, StepBudget, stateUpdateSteps } from '../updates/index.js'
 import { RECORDS_PER_BATCH, type DeferredUpdates } from './deferred-updates.js'
 import { MAX_MESSAGE_CHARS } from './schema.js'
 
@@ -118,6 +119,7 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates, 
       const reading = opened.transaction(STORE).objectStore(STORE)
       const [updates, keys] = await Promise.all([request(reading.getAll()), request(reading.getAllKeys())])
       // Not local (the last argument): like a peer's history, it is relayed after the page drew it.
+      const before = clientClocks(doc)
       Y.transact(
         doc,
         () => {
@@ -126,6 +128,9 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates, 
         origin,
         false,
       )
+      // Relayed in paced parts; a change made meanwhile joins their origins, and the parts must
+      // still not be stored again (as a history stored as received).
+      kept.add(clocksAddedSince(doc, before))
       if (early.length > 0) {
         const transaction = opened.transaction(STORE, 'readwrite')
         for (const update of early.splice(0)) transaction.objectStore(STORE).add(update)
@@ -208,7 +213,7 @@ function compactWhenQuiet(doc: Y.Doc, quietMs: number, database: () => IDBDataba
         if (changes !== at) return // a change: its quiet starts the merge over
         const next = steps.next()
         if (next.done !== true) {
-          whenIdle(step)
+          whenIdle(step, COMPACT_IDLE_TIMEOUT_MS)
           return
         }
         const transaction = db.transaction(STORE, 'readwrite')
@@ -222,12 +227,6 @@ function compactWhenQuiet(doc: Y.Doc, quietMs: number, database: () => IDBDataba
     doc.on('afterTransaction', onTransaction)
     waitForQuiet()
   })
-}
-
-/** Runs `task` in an idle moment of the page, or after COMPACT_IDLE_TIMEOUT_MS at the latest. */
-function whenIdle(task: () => void): void {
-  if (typeof requestIdleCallback === 'function') requestIdleCallback(() => task(), { timeout: COMPACT_IDLE_TIMEOUT_MS })
-  else setTimeout(task, 0)
 }
 
 /** Per Yjs client, the clock ranges that histories stored as received hold. */

@@ -1,4 +1,5 @@
 // The tasks layer's public surface: when work runs (a task of its own, before the next paint,
-// after the page drew). Imports nothing; every layer may import it.
+// after the page drew, in an idle moment). Imports nothing; every layer may import it.
 export { beforeNextPaint } from './before-paint.js'
 export { afterDraw, nextTask } from './next-task.js'
+export { whenIdle } from './when-idle.js'

@@ -4,8 +4,8 @@
 // that relay it, paced for the peers' guards (src/history/deferred-updates.ts).
 import * as decoding from 'lib0/decoding'
 import { messageYjsSyncStep2 } from 'y-protocols/sync'
-import * as Y from 'yjs'
-import { hasPending } from '../updates/index.js'
+import type * as Y from 'yjs'
+import { clientClocks, clocksAddedSince, hasPending } from '../updates/index.js'
 
 /** y-webrtc's message type of sync messages. */
 const MESSAGE_SYNC = 0
@@ -43,14 +43,8 @@ export function dispatchNotingHistory(doc: Y.Doc, data: unknown, dispatch: () =>
     dispatch()
     return
   }
-  const before = new Map<number, number>()
-  for (const client of doc.store.clients.keys()) before.set(client, Y.getState(doc.store, client))
+  const before = clientClocks(doc)
   dispatch()
-  const added = new Map<number, readonly [number, number]>()
-  for (const client of doc.store.clients.keys()) {
-    const from = before.get(client) ?? 0
-    const to = Y.getState(doc.store, client)
-    if (to > from) added.set(client, [from, to])
-  }
+  const added = clocksAddedSince(doc, before)
   if (added.size > 0) listener?.(update, added)
 }

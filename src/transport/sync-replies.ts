@@ -25,9 +25,9 @@ import * as encoding from 'lib0/encoding'
 import { messageYjsSyncStep2 } from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { documentPartSteps, estimatedBytes } from './answer-parts.js'
-import { changedDocument } from '../updates/index.js'
 import type { DeflatedMessage } from './framing-deflate.js'
-import { runSteps, StepBudget, type Steps, stateUpdateSteps } from '../updates/index.js'
+import { whenIdle } from '../tasks/index.js'
+import { changedDocument, runSteps, StepBudget, type Steps, stateUpdateSteps } from '../updates/index.js'
 
 /** A sync step 1 with an empty state vector: message type sync (0), step 1 (0), a state vector of one byte (1), no clients (0). */
 export const FRESH_SYNC_REQUEST: readonly number[] = [0, 0, 1, 0]
@@ -132,12 +132,6 @@ interface Cached {
   stale: boolean
 }
 
-/** Runs `task` in an idle moment of the page (a browser's requestIdleCallback), or at once where there is none (Node). */
-function runWhenIdle(task: () => void): void {
-  if (typeof requestIdleCallback === 'function') requestIdleCallback(() => task(), { timeout: WARM_IDLE_TIMEOUT_MS })
-  else task()
-}
-
 /** The cached answers to fresh sync requests for one document. */
 export class SyncReplies {
   readonly stats: SyncReplyStats = { answered: 0, encoded: 0, encodedAhead: 0, warmUps: 0, aheadMs: 0, preparingMs: 0, heldBytes: 0 }
@@ -172,7 +166,7 @@ export class SyncReplies {
         : {
             prepare: warm.prepare ?? ((message) => message),
             quietMs: warm.quietMs ?? WARM_QUIET_MS,
-            whenIdle: warm.whenIdle ?? runWhenIdle,
+            whenIdle: warm.whenIdle ?? ((task) => whenIdle(task, WARM_IDLE_TIMEOUT_MS)),
             maxBytes: warm.maxBytes ?? WARM_MAX_BYTES,
           }
     doc.on('afterTransaction', this.#onTransaction)
