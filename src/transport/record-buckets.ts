@@ -44,6 +44,18 @@ export class RecordBuckets {
     return records <= this.#burst && records <= this.#sustained
   }
 
+  /**
+   * Time until `records` fit both buckets at their rates, from the last refill, in ms: 0 when
+   * they fit now, Infinity when they never do (past either burst).
+   */
+  waitMs(records: number): number {
+    const limits = this.#limits
+    if (records > limits.burst || records > limits.sustainedBurst) return Number.POSITIVE_INFINITY
+    const burstMs = (Math.max(0, records - this.#burst) * 1000) / limits.perSecond
+    const sustainedMs = (Math.max(0, records - this.#sustained) * 1000) / limits.sustainedPerSecond
+    return Math.max(burstMs, sustainedMs)
+  }
+
   /** Spends `records` from both buckets (below zero if they did not fit: what is owed is paid back first). */
   spend(records: number): void {
     this.#burst -= records

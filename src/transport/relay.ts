@@ -2,9 +2,9 @@
 // connection advertising this peer's links and comparing digests, and y-webrtc's broadcasts narrowed.
 import * as encoding from 'lib0/encoding'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
-import { writeSyncStep1 } from 'y-protocols/sync'
+import { writeSyncStep1, writeUpdate } from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { changedDocument } from '../updates/index.js'
+import { type ClockRange, changedDocument, rangesUpdateSteps, runSteps, StepBudget } from '../updates/index.js'
 import type { RtcImplementation } from './liveness.js'
 import {
   LOCAL_SOURCE,
@@ -49,6 +49,18 @@ export const RELAYED_RECORDS_BURST = RELAYED_RECORD_LIMITS.burst
  * others' changes do.
  */
 const OWN_BATCH_RECORDS = 30
+/**
+ * Records of one part a link left out of a batch is sent to catch up (as history/deferred-updates.ts
+ * RECORDS_PER_BATCH cuts a batch).
+ */
+export const CATCH_UP_PART_RECORDS = 200
+/** Records of the relay's budget a catch-up leaves for relaying (a person's batch goes at once). */
+const CATCH_UP_RESERVE = OWN_BATCH_RECORDS
+/**
+ * Bytes of one catch-up message at most: a stock peer takes messages of up to 256 KiB (the SCTP
+ * limit Chromium and Node's wrtc announce); a part past it is cut again, with fewer records.
+ */
+export const CATCH_UP_MESSAGE_BYTES = 256 * 1024
 /** y-webrtc's message type of sync messages (lib0 varUint). */
 const MESSAGE_SYNC = 0
 
@@ -65,6 +77,12 @@ export interface RelayStats {
    * past the records this peer sends (RELAYED_RECORDS_BURST), left to the digests instead of sent.
    */
   leftToRepair: number
+  /**
+   * Parts sent to links that were left out of such a batch and compare no digests (stock peers),
+   * so that they catch up; and the records those parts held.
+   */
+  caughtUp: number
+  caughtUpRecords: number
 }
 
 type AwarenessChanges = { added: number[]; updated: number[]; removed: number[] }
@@ -73,7 +91,7 @@ type DocHandler = (update: Uint8Array, origin: unknown) => void
 
 /** Relay pruning for one room's links. */
 export class Relay {
-  readonly stats: RelayStats = { relayed: 0, pruned: 0, repairRequests: 0, leftToRepair: 0 }
+  readonly stats: RelayStats = { relayed: 0, pruned: 0, repairRequests: 0, leftToRepair: 0, caughtUp: 0, caughtUpRecords: 0 }
   /** Relay frames from other peers that failed to parse. */
   garbageFrames = 0
   readonly #now: () => number
@@ -104,6 +122,13 @@ export class Relay {
   #detach: () => void = () => {}
   /** Records of document changes this peer may still send now (RELAYED_RECORD_LIMITS), full until the first batch. */
   #relayedRecords: RecordBuckets | null = null
+  /**
+   * Links left out of a batch that compare no digests (stock, or not heard yet), with what they
+   * are owed: per writer, the clocks of the records left out (only clocks: the document holds
+   * the records). Sent in parts within the relay's budget, oldest owed link first.
+   */
+  readonly #owed = new Map<WebrtcConn, Map<number, ClockRange>>()
+  #catchUpTimer: ReturnType<typeof setTimeout> | null = null
 
   /** `now` reads the clock, in ms (for tests). */
   constructor(now: () => number = Date.now) {
@@ -169,6 +194,8 @@ export class Relay {
         // Soon, not in DIGEST_INTERVAL_MS: a message written here after it waits, at peers that
         // lack the batch, for the records it follows.
         this.#scheduleRound(DIGEST_SETTLE_MS)
+        // Links that compare no digests get it in parts, paced within the same budget.
+        this.#owe(room, sources, update)
         this.#broadcastTo(room, new Set(), send)
       }
     }
@@ -204,11 +231,14 @@ export class Relay {
   destroy(): void {
     this.#detach()
     this.#detach = () => {}
-    for (const timer of [this.#advertiseTimer, this.#roundTimer, this.#waitTimer]) if (timer !== null) clearTimeout(timer)
+    for (const timer of [this.#advertiseTimer, this.#roundTimer, this.#waitTimer, this.#catchUpTimer])
+      if (timer !== null) clearTimeout(timer)
     this.#advertiseTimer = null
     this.#roundTimer = null
     this.#waitTimer = null
+    this.#catchUpTimer = null
     this.#waiting.clear()
+    this.#owed.clear()
     this.#roundDueAt = Number.POSITIVE_INFINITY
     for (const channel of this.#channels.values()) channel.close()
     this.#channels.clear()
@@ -242,13 +272,103 @@ export class Relay {
    * now, unless it is a `local` batch of a person's size (it spends them all the same).
    */
   #relayRecords(update: Uint8Array, local: boolean): boolean {
+    const budget = this.#budget()
+    const records = recordsIn(update)
+    if (!budget.fits(records) && !(local && records <= OWN_BATCH_RECORDS)) return false
+    budget.spend(records)
+    return true
+  }
+
+  /** The records this peer may still send (RELAYED_RECORD_LIMITS), refilled to now. */
+  #budget(): RecordBuckets {
     const now = this.#now()
     this.#relayedRecords ??= new RecordBuckets(RELAYED_RECORD_LIMITS, now)
     this.#relayedRecords.refill(now)
-    const records = recordsIn(update)
-    if (!this.#relayedRecords.fits(records) && !(local && records <= OWN_BATCH_RECORDS)) return false
-    this.#relayedRecords.spend(records)
-    return true
+    return this.#relayedRecords
+  }
+
+  /**
+   * Notes what a batch left to the digests owes the connected links the rule sends it to that
+   * compare no digests (stock peers, and Parley peers not heard yet): they had, or get in later
+   * batches, everything but its records, so they are owed those clocks (merged with what they
+   * were owed before). A link whose peer re-links is synced afresh and owed nothing.
+   */
+  #owe(room: WebrtcRoom, sources: ChangeSource[], update: Uint8Array): void {
+    const targets = relayTargets(room.webrtcConns.keys(), sources)
+    let ranges: ClockRange[]
+    try {
+      const { from, to } = Y.parseUpdateMeta(update)
+      ranges = [...to].map(([client, end]) => ({ client, from: from.get(client) ?? 0, to: end }))
+    } catch {
+      return // not a Yjs update
+    }
+    for (const [peerId, conn] of room.webrtcConns) {
+      if (!conn.connected || (targets !== 'all' && !targets.has(peerId)) || this.neighboursOf(peerId) !== undefined) continue
+      const owed = this.#owed.get(conn) ?? new Map<number, ClockRange>()
+      for (const range of ranges) {
+        const before = owed.get(range.client)
+        owed.set(range.client, before === undefined ? range : mergedRange(before, range))
+      }
+      this.#owed.set(conn, owed)
+    }
+    this.#scheduleCatchUp(0)
+  }
+
+  /** Sends the next catch-up parts in `delayMs`, unless they are due sooner. */
+  #scheduleCatchUp(delayMs: number): void {
+    if (this.#catchUpTimer !== null) return
+    this.#catchUpTimer = setTimeout(() => {
+      this.#catchUpTimer = null
+      this.#catchUp()
+    }, delayMs)
+  }
+
+  /**
+   * Sends owed links parts of what they are owed, one link after another, while the relay's
+   * budget holds a part and the reserve; then waits for the budget to refill. Links that closed,
+   * or turned out to be Parley peers (they advertised: their digests repair them), are let go.
+   */
+  #catchUp(): void {
+    const room = this.#room
+    if (room === null) return
+    for (;;) {
+      const next = this.#nextOwed(room)
+      if (next === null) return
+      const [conn, owed] = next
+      const budget = this.#budget()
+      const stateVector = Y.decodeStateVector(Y.encodeStateVector(room.doc))
+      const records = Math.min(CATCH_UP_PART_RECORDS, owedRecords(owed, stateVector))
+      const waitMs = budget.waitMs(records + CATCH_UP_RESERVE)
+      if (waitMs > 0) {
+        this.#scheduleCatchUp(Math.max(1, Math.ceil(waitMs)))
+        return
+      }
+      const part = catchUpPart(room.doc, owed, stateVector, records)
+      const message = encoding.createEncoder()
+      encoding.writeVarUint(message, MESSAGE_SYNC)
+      writeUpdate(message, part.update)
+      // The owed link goes to the back: links take turns.
+      this.#owed.delete(conn)
+      try {
+        conn.peer.send(encoding.toUint8Array(message))
+      } catch {
+        continue // the link closed meanwhile; a new one is synced afresh
+      }
+      budget.spend(part.records)
+      this.stats.caughtUp++
+      this.stats.caughtUpRecords += part.records
+      if (part.rest.size > 0) this.#owed.set(conn, part.rest)
+    }
+  }
+
+  /** The first owed link that is still open and compares no digests, or null (those that do not are let go). */
+  #nextOwed(room: WebrtcRoom): [WebrtcConn, Map<number, ClockRange>] | null {
+    for (const [conn, owed] of this.#owed) {
+      const open = conn.connected && !conn.closed && room.webrtcConns.get(conn.remotePeerId) === conn
+      if (open && this.neighboursOf(conn.remotePeerId) === undefined) return [conn, owed]
+      this.#owed.delete(conn)
+    }
+    return null
   }
 
   /** The sources of the changes since the last batch, forgotten here (the batch carries them all). */
@@ -449,6 +569,45 @@ export class Relay {
     } catch {
       // the channel closed between the check and the send; its onclose does the rest
     }
+  }
+}
+
+/** `a` and `b` as one range of the same writer (the clocks between them too: a copy costs nothing). */
+function mergedRange(a: ClockRange, b: ClockRange): ClockRange {
+  return { client: a.client, from: Math.min(a.from, b.from), to: Math.max(a.to, b.to) }
+}
+
+/** Records of `owed` the document holds (`stateVector`): what is left to send. */
+function owedRecords(owed: ReadonlyMap<number, ClockRange>, stateVector: ReadonlyMap<number, number>): number {
+  let records = 0
+  for (const range of owed.values()) records += Math.max(0, Math.min(range.to, stateVector.get(range.client) ?? 0) - range.from)
+  return records
+}
+
+/**
+ * The next part of `owed`: at most `cap` records of it the document holds, writer after writer,
+ * as an update (the document's whole delete set with the last part; a message past
+ * CATCH_UP_MESSAGE_BYTES is cut again with half the records), and what is owed after it.
+ */
+function catchUpPart(
+  doc: Y.Doc,
+  owed: ReadonlyMap<number, ClockRange>,
+  stateVector: ReadonlyMap<number, number>,
+  cap: number,
+): { update: Uint8Array; records: number; rest: Map<number, ClockRange> } {
+  for (let records = cap; ; records = Math.ceil(records / 2)) {
+    const ranges: ClockRange[] = []
+    const rest = new Map<number, ClockRange>()
+    let left = records
+    for (const range of owed.values()) {
+      const to = Math.min(range.to, stateVector.get(range.client) ?? 0)
+      const until = Math.min(to, range.from + left)
+      if (until > range.from) ranges.push({ client: range.client, from: range.from, to: until })
+      left -= Math.max(0, until - range.from)
+      if (until < to) rest.set(range.client, { ...range, from: until })
+    }
+    const update = runSteps(rangesUpdateSteps(doc, ranges, new StepBudget(Number.POSITIVE_INFINITY), rest.size === 0))
+    if (update.byteLength <= CATCH_UP_MESSAGE_BYTES - 16 || records <= 1) return { update, records: records - left, rest }
   }
 }
 

@@ -1,13 +1,18 @@
 // Relay pruning with real peers, one process each: what a chat message costs in a full mesh,
 // that a partial mesh (y-webrtc's maxConns) still brings every change to everyone, and stock peers.
+import wrtc from '@roamhq/wrtc'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
+import type { RtcImplementation } from '../../src/transport/index.js'
+import { RecordBuckets } from '../../src/transport/record-buckets.js'
+import { CATCH_UP_PART_RECORDS, RELAYED_RECORD_LIMITS } from '../../src/transport/relay.js'
 import { HeldChanges } from '../support/held-changes.js'
 import { openLocalTransport } from '../support/local-transport.js'
 import type { NodePeer, NodePeerState, SentCounts } from '../support/node-peer.js'
 import { joinedOneByOne, startOneByOne } from '../support/partial-mesh.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
+import { UpdateSends } from '../support/update-sends.js'
 
 /** Time for a mesh of child peers to form over WebRTC on a loaded machine, in ms. */
 const MESH_TIMEOUT_MS = 60_000
@@ -342,6 +347,72 @@ describe('a batch cut in parts', () => {
       const after = await remote.state()
       expect(after.received.update - before.received.update).toBe(1) // the marker; without PARTS_FOLLOW the rest too
       expect(transport.stats().relay.pruned - pruned).toBe(2) // both parts kept from the link they came by
+    },
+    FULL_MESH_TEST_TIMEOUT_MS,
+  )
+})
+
+/** Time for a stock peer left out of a batch of 600 records to catch up: 200 at once, then 25 a second, in ms. */
+const CATCH_UP_TIMEOUT_MS = 60_000
+
+describe('a stock peer left out of a batch', () => {
+  it(
+    'catches up in parts within the relay’s budget, and no Parley peer takes it for a flooder',
+    async () => {
+      const topic = signaling.topic()
+      const held = new HeldChanges()
+      const sends = new UpdateSends()
+      const { doc, transport } = openLocalTransport(signaling, topic, held, new Y.Doc(), sends.wrap(wrtc as unknown as RtcImplementation))
+      const texts = doc.getArray<string>('texts')
+      const [stock, parley] = await Promise.all([
+        signaling.startPeer({ kind: 'stock', topic, awareness: { name: 'stock' } }),
+        signaling.startPeer({ kind: 'parley', topic, awareness: { name: 'parley' } }),
+      ])
+      const peers = [stock, parley]
+      await expect
+        .poll(async () => transport.links().length === 2 && (await states(peers)).every((state) => state.links.length === 2), {
+          timeout: MESH_TIMEOUT_MS,
+          interval: 250,
+        })
+        .toBe(true)
+      const write = (lines: string[]): void => {
+        const before = Y.encodeStateVector(doc)
+        texts.push(lines)
+        held.deliver(Y.encodeStateAsUpdate(doc, before))
+      }
+      write(['first'])
+      await delivered(peers, 'first')
+      // 600 records in one batch (a history loaded from storage, or one that resolved changes
+      // waiting for it): past RELAYED_RECORDS_BURST, left to the digests. The Parley peer asks for
+      // it; the stock peer compares no digests. Sent whole, the stock peer would pass all 600 on
+      // to the Parley peer, whose guard takes at most 500 new records at once.
+      write(Array.from({ length: 600 }, (_, n) => `batch ${n}`))
+      expect(transport.stats().relay.leftToRepair).toBe(1)
+      // On main the stock peer keeps 1 line for as long as its links last.
+      await expect.poll(async () => (await stock.state()).texts.length, { timeout: CATCH_UP_TIMEOUT_MS }).toBe(601)
+      await expect.poll(async () => (await parley.state()).texts.length, { timeout: DELIVERY_TIMEOUT_MS }).toBe(601)
+      // Nobody was taken for a flooder: every link is up, no guard banned anyone.
+      const after = await states(peers)
+      expect(after.map((state) => [state.links.length, state.bannedPeers])).toEqual([
+        [2, null],
+        [2, 0],
+      ])
+      expect(transport.links()).toHaveLength(2)
+      expect(transport.stats().bannedPeers).toBe(0)
+      // In parts of at most CATCH_UP_PART_RECORDS, and what went to each link (relayed or caught
+      // up) fits the relay's budget when replayed at the times it was sent.
+      const { caughtUp, caughtUpRecords } = transport.stats().relay
+      expect(caughtUp).toBeGreaterThanOrEqual(600 / CATCH_UP_PART_RECORDS)
+      expect(caughtUpRecords).toBeGreaterThanOrEqual(600)
+      for (const link of sends.byLink()) {
+        const budget = new RecordBuckets(RELAYED_RECORD_LIMITS, link[0].at)
+        for (const { at, records } of link) {
+          budget.refill(at)
+          expect(records).toBeLessThanOrEqual(CATCH_UP_PART_RECORDS)
+          expect(budget.fits(records), `${records} records at ${at - link[0].at} ms`).toBe(true)
+          budget.spend(records)
+        }
+      }
     },
     FULL_MESH_TEST_TIMEOUT_MS,
   )
