@@ -416,4 +416,28 @@ describe('a stock peer left out of a batch', () => {
     },
     FULL_MESH_TEST_TIMEOUT_MS,
   )
+
+  it(
+    'at the end of a line of a partial mesh gets a large write the Parley peer between relays past its budget',
+    async () => {
+      // p0 - p1 - stock: the stock peer hears p0 only through p1.
+      const peers = await startOneByOne(signaling, signaling.topic(), [1, 2, 1], ['parley', 'parley', 'stock'], MESH_TIMEOUT_MS)
+      const [writer, between, stock] = peers
+      await writer.push('first')
+      await delivered(peers, 'first')
+      // 400 lines in one transaction: p0's own batch past RELAYED_RECORDS_BURST, left to the
+      // digests; p1 asks for it, and passes it on in two parts of 200, the second past its budget.
+      await writer.pushAll(Array.from({ length: 400 }, (_, n) => `line ${n}`))
+      await expect.poll(async () => (await between.state()).texts.length, { timeout: DELIVERY_TIMEOUT_MS }).toBe(401)
+      // On main the stock peer keeps the first part's 201 lines for as long as its link lasts.
+      await expect.poll(async () => (await stock.state()).texts.length, { timeout: CATCH_UP_TIMEOUT_MS }).toBe(401)
+      const after = await states(peers)
+      expect(after.map((state) => [state.links.length, state.bannedPeers])).toEqual([
+        [1, 0],
+        [2, 0],
+        [1, null],
+      ])
+    },
+    PARTIAL_MESH_TEST_TIMEOUT_MS,
+  )
 })
