@@ -1,5 +1,6 @@
 // The shell of relay pruning: which link delivered each change, a side channel on every peer
-// connection advertising this peer's links and comparing digests, and y-webrtc's broadcasts narrowed.
+// connection advertising this peer's links and comparing digests, y-webrtc's broadcasts narrowed, and the
+// catch-up of links that compare no digests (stock peers) left out of a batch past the budget.
 import * as encoding from 'lib0/encoding'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
 import { writeSyncStep1, writeUpdate } from 'y-protocols/sync'
@@ -7,7 +8,10 @@ import * as Y from 'yjs'
 import { type ClockRange, changedDocument, rangesUpdateSteps, runSteps, StepBudget } from '../updates/index.js'
 import type { RtcImplementation } from './liveness.js'
 import {
+  type CatchUpCut,
+  catchUpCut,
   LOCAL_SOURCE,
+  owedWith,
   PARTS_FOLLOW,
   droppedNeighbours,
   relayTargets,
@@ -61,6 +65,8 @@ const CATCH_UP_RESERVE = OWN_BATCH_RECORDS
  * limit Chromium and Node's wrtc announce); a part past it is cut again, with fewer records.
  */
 export const CATCH_UP_MESSAGE_BYTES = 256 * 1024
+/** Bytes a y-webrtc sync update message adds to its update, at most (its kinds and the update's length). */
+const MESSAGE_HEADER_BYTES = 16
 /** y-webrtc's message type of sync messages (lib0 varUint). */
 const MESSAGE_SYNC = 0
 
@@ -185,7 +191,8 @@ export class Relay {
       // Peers' guards drop a link whose update is past their byte budget, and cut off one that
       // brings records past theirs; what such a batch holds (a history, when it resolved changes
       // that waited for it) they mostly have, and the digest round scheduled below makes each
-      // Parley link ask for what it lacks (a stock peer asks only when it links). Same-browser tabs still get it.
+      // Parley link ask for what it lacks; a stock link, which compares no digests, is sent it in
+      // paced parts (#owe). Same-browser tabs still get it.
       const send = (): void => broadcastDoc(update, origin)
       if (update.byteLength <= SYNC_BYTES_BURST && this.#relayRecords(update, sources.includes(LOCAL_SOURCE)))
         this.#broadcast(room, sources, send)
@@ -304,12 +311,7 @@ export class Relay {
     }
     for (const [peerId, conn] of room.webrtcConns) {
       if (!conn.connected || (targets !== 'all' && !targets.has(peerId)) || this.neighboursOf(peerId) !== undefined) continue
-      const owed = this.#owed.get(conn) ?? new Map<number, ClockRange>()
-      for (const range of ranges) {
-        const before = owed.get(range.client)
-        owed.set(range.client, before === undefined ? range : mergedRange(before, range))
-      }
-      this.#owed.set(conn, owed)
+      this.#owed.set(conn, owedWith(this.#owed.get(conn), ranges))
     }
     this.#scheduleCatchUp(0)
   }
@@ -336,14 +338,14 @@ export class Relay {
       if (next === null) return
       const [conn, owed] = next
       const budget = this.#budget()
-      const stateVector = Y.decodeStateVector(Y.encodeStateVector(room.doc))
-      const records = Math.min(CATCH_UP_PART_RECORDS, owedRecords(owed, stateVector))
+      const held = Y.decodeStateVector(Y.encodeStateVector(room.doc))
+      const records = Math.min(CATCH_UP_PART_RECORDS, catchUpCut(owed, held, Number.POSITIVE_INFINITY).records)
       const waitMs = budget.waitMs(records + CATCH_UP_RESERVE)
       if (waitMs > 0) {
         this.#scheduleCatchUp(Math.max(1, Math.ceil(waitMs)))
         return
       }
-      const part = catchUpPart(room.doc, owed, stateVector, records)
+      const part = catchUpPart(room.doc, owed, held, records)
       const message = encoding.createEncoder()
       encoding.writeVarUint(message, MESSAGE_SYNC)
       writeUpdate(message, part.update)
@@ -572,42 +574,22 @@ export class Relay {
   }
 }
 
-/** `a` and `b` as one range of the same writer (the clocks between them too: a copy costs nothing). */
-function mergedRange(a: ClockRange, b: ClockRange): ClockRange {
-  return { client: a.client, from: Math.min(a.from, b.from), to: Math.max(a.to, b.to) }
-}
-
-/** Records of `owed` the document holds (`stateVector`): what is left to send. */
-function owedRecords(owed: ReadonlyMap<number, ClockRange>, stateVector: ReadonlyMap<number, number>): number {
-  let records = 0
-  for (const range of owed.values()) records += Math.max(0, Math.min(range.to, stateVector.get(range.client) ?? 0) - range.from)
-  return records
-}
-
 /**
- * The next part of `owed`: at most `cap` records of it the document holds, writer after writer,
- * as an update (the document's whole delete set with the last part; a message past
- * CATCH_UP_MESSAGE_BYTES is cut again with half the records), and what is owed after it.
+ * The next part of `owed` (relay-policy.ts `catchUpCut`: at most `cap` records the document
+ * holds) as an update, the document's whole delete set with the last part; a message past
+ * CATCH_UP_MESSAGE_BYTES is cut again with half the records.
  */
 function catchUpPart(
   doc: Y.Doc,
   owed: ReadonlyMap<number, ClockRange>,
-  stateVector: ReadonlyMap<number, number>,
+  held: ReadonlyMap<number, number>,
   cap: number,
-): { update: Uint8Array; records: number; rest: Map<number, ClockRange> } {
+): CatchUpCut & { update: Uint8Array } {
   for (let records = cap; ; records = Math.ceil(records / 2)) {
-    const ranges: ClockRange[] = []
-    const rest = new Map<number, ClockRange>()
-    let left = records
-    for (const range of owed.values()) {
-      const to = Math.min(range.to, stateVector.get(range.client) ?? 0)
-      const until = Math.min(to, range.from + left)
-      if (until > range.from) ranges.push({ client: range.client, from: range.from, to: until })
-      left -= Math.max(0, until - range.from)
-      if (until < to) rest.set(range.client, { ...range, from: until })
-    }
-    const update = runSteps(rangesUpdateSteps(doc, ranges, new StepBudget(Number.POSITIVE_INFINITY), rest.size === 0))
-    if (update.byteLength <= CATCH_UP_MESSAGE_BYTES - 16 || records <= 1) return { update, records: records - left, rest }
+    const cut = catchUpCut(owed, held, records)
+    const update = runSteps(rangesUpdateSteps(doc, cut.ranges, new StepBudget(Number.POSITIVE_INFINITY), cut.rest.size === 0))
+    // The message adds its kind and the update's length: a few bytes.
+    if (update.byteLength <= CATCH_UP_MESSAGE_BYTES - MESSAGE_HEADER_BYTES || records <= 1) return { ...cut, update }
   }
 }
 
