@@ -112,22 +112,29 @@ export interface CatchUpCut {
 
 /**
  * The next part of `owed`: at most `cap` records of it that the document holds (`held`, its state
- * vector), writer after writer in `owed`'s order, and what is owed after them. Records past what
- * the document holds are not owed (Yjs holds them pending; once it integrates them they are a
- * batch of their own).
+ * vector) and the link is not known to hold (`known`: per writer, the clock below which it holds
+ * every record), writer after writer in `owed`'s order, and what is owed after them. Records past
+ * what the document holds are not owed (Yjs holds them pending; once it integrates them they are
+ * a batch of their own).
  */
-export function catchUpCut(owed: ReadonlyMap<number, ClockRange>, held: ReadonlyMap<number, number>, cap: number): CatchUpCut {
+export function catchUpCut(
+  owed: ReadonlyMap<number, ClockRange>,
+  held: ReadonlyMap<number, number>,
+  known: ReadonlyMap<number, number>,
+  cap: number,
+): CatchUpCut {
   const ranges: ClockRange[] = []
   const rest = new Map<number, ClockRange>()
   let records = 0
   for (const range of owed.values()) {
+    const from = Math.max(range.from, known.get(range.client) ?? 0)
     const to = Math.min(range.to, held.get(range.client) ?? 0)
-    const until = Math.min(to, range.from + (cap - records))
-    if (until > range.from) {
-      ranges.push({ client: range.client, from: range.from, to: until })
-      records += until - range.from
+    const until = Math.min(to, from + (cap - records))
+    if (until > from) {
+      ranges.push({ client: range.client, from, to: until })
+      records += until - from
     }
-    if (until < to) rest.set(range.client, { ...range, from: Math.max(range.from, until) })
+    if (until < to) rest.set(range.client, { ...range, from: Math.max(from, until) })
   }
   return { ranges, records, rest }
 }

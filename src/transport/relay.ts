@@ -3,7 +3,7 @@
 // catch-up of links that compare no digests (stock peers) left out of a batch past the budget.
 import * as encoding from 'lib0/encoding'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
-import { writeSyncStep1, writeUpdate } from 'y-protocols/sync'
+import { messageYjsSyncStep1, writeSyncStep1, writeUpdate } from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { type ClockRange, changedDocument, rangesUpdateSteps, runSteps, StepBudget } from '../updates/index.js'
 import type { RtcImplementation } from './liveness.js'
@@ -20,6 +20,7 @@ import {
   type ChangeSource,
 } from './relay-policy.js'
 import { LINK_RECORD_LIMITS, SYNC_BYTES_BURST } from './peer-guard.js'
+import { syncPayload } from './received-histories.js'
 import { RecordBuckets, type RecordLimits } from './record-buckets.js'
 import { RELAY_CHANNEL_ID, RELAY_CHANNEL_LABEL, encodeRelayFrame, parseRelayFrame, type RelayFrame } from './relay-protocol.js'
 
@@ -135,6 +136,12 @@ export class Relay {
    */
   readonly #owed = new Map<WebrtcConn, Map<number, ClockRange>>()
   #catchUpTimer: ReturnType<typeof setTimeout> | null = null
+  /**
+   * Of each link that has not advertised neighbours, per writer, the clock below which it holds
+   * every record: from its sync requests, and from the changes it brought. Nothing it holds is
+   * owed to it (a page that loads its stored history after a stock peer linked owes it no copies).
+   */
+  readonly #known = new WeakMap<RTCPeerConnection, Map<number, number>>()
 
   /** `now` reads the clock, in ms (for tests). */
   constructor(now: () => number = Date.now) {
@@ -160,14 +167,26 @@ export class Relay {
     return undefined
   }
 
-  /** Runs `dispatch` (the link of `pc` handing y-webrtc a message) with that link known as the sender. */
-  deliverFrom(pc: RTCPeerConnection, dispatch: () => void): void {
+  /**
+   * Runs `dispatch` (the link of `pc` handing y-webrtc a message, `data` if known) with that link
+   * known as the sender.
+   */
+  deliverFrom(pc: RTCPeerConnection, dispatch: () => void, data?: unknown): void {
     const outer = this.#delivering
     this.#delivering = pc
     try {
       dispatch()
     } finally {
       this.#delivering = outer
+    }
+    // A sync request says what the link holds.
+    const request = data === undefined || this.#neighbours.has(pc) ? null : syncPayload(data, messageYjsSyncStep1)
+    if (request !== null) {
+      try {
+        this.#noteKnown(pc, Y.decodeStateVector(request))
+      } catch {
+        // not a state vector: y-webrtc failed to read it too
+      }
     }
     // A link that speaks is connected: advertise it if it is new.
     const peerId = this.#peerIdOf(pc)
@@ -269,6 +288,12 @@ export class Relay {
       this.#localChanges = true
       return
     }
+    // A link that brought records of a writer holds every one of them below (a Yjs document has no gaps).
+    if (this.#delivering !== null && !this.#neighbours.has(this.#delivering)) {
+      const brought = new Map<number, number>()
+      for (const [client, clock] of transaction.afterState) if (clock !== transaction.beforeState.get(client)) brought.set(client, clock)
+      this.#noteKnown(this.#delivering, brought)
+    }
     const known = this.#linkChanges.get(source.peerId)
     if (known === undefined || source.neighbours === null) this.#linkChanges.set(source.peerId, source.neighbours)
     else if (known !== null) this.#linkChanges.set(source.peerId, new Set([...known].filter((id) => source.neighbours?.has(id))))
@@ -316,6 +341,19 @@ export class Relay {
     this.#scheduleCatchUp(0)
   }
 
+  /** Raises what the link of `pc` is known to hold to `stateVector` (per writer, the clock below which it holds every record). */
+  #noteKnown(pc: RTCPeerConnection, stateVector: ReadonlyMap<number, number>): void {
+    const known = this.#known.get(pc) ?? new Map<number, number>()
+    for (const [client, clock] of stateVector) if (clock > (known.get(client) ?? 0)) known.set(client, clock)
+    this.#known.set(pc, known)
+  }
+
+  /** What the link `conn` is known to hold (see #known). */
+  #knownOf(conn: WebrtcConn): ReadonlyMap<number, number> {
+    const pc = (conn.peer as { _pc?: RTCPeerConnection | null })._pc
+    return (pc === null || pc === undefined ? undefined : this.#known.get(pc)) ?? new Map()
+  }
+
   /** Sends the next catch-up parts in `delayMs`, unless they are due sooner. */
   #scheduleCatchUp(delayMs: number): void {
     if (this.#catchUpTimer !== null) return
@@ -339,13 +377,14 @@ export class Relay {
       const [conn, owed] = next
       const budget = this.#budget()
       const held = Y.decodeStateVector(Y.encodeStateVector(room.doc))
-      const records = Math.min(CATCH_UP_PART_RECORDS, catchUpCut(owed, held, Number.POSITIVE_INFINITY).records)
+      const known = this.#knownOf(conn)
+      const records = Math.min(CATCH_UP_PART_RECORDS, catchUpCut(owed, held, known, Number.POSITIVE_INFINITY).records)
       const waitMs = budget.waitMs(records + CATCH_UP_RESERVE)
       if (waitMs > 0) {
         this.#scheduleCatchUp(Math.max(1, Math.ceil(waitMs)))
         return
       }
-      const part = catchUpPart(room.doc, owed, held, records)
+      const part = catchUpPart(room.doc, owed, held, known, records)
       const message = encoding.createEncoder()
       encoding.writeVarUint(message, MESSAGE_SYNC)
       writeUpdate(message, part.update)
@@ -583,10 +622,11 @@ function catchUpPart(
   doc: Y.Doc,
   owed: ReadonlyMap<number, ClockRange>,
   held: ReadonlyMap<number, number>,
+  known: ReadonlyMap<number, number>,
   cap: number,
 ): CatchUpCut & { update: Uint8Array } {
   for (let records = cap; ; records = Math.ceil(records / 2)) {
-    const cut = catchUpCut(owed, held, records)
+    const cut = catchUpCut(owed, held, known, records)
     const update = runSteps(rangesUpdateSteps(doc, cut.ranges, new StepBudget(Number.POSITIVE_INFINITY), cut.rest.size === 0))
     // The message adds its kind and the update's length: a few bytes.
     if (update.byteLength <= CATCH_UP_MESSAGE_BYTES - MESSAGE_HEADER_BYTES || records <= 1) return { ...cut, update }

@@ -186,7 +186,7 @@ describe('what a link left out of a batch is owed', () => {
       [1, 150],
       [2, 140],
     ])
-    const first = catchUpCut(owed, held, 200)
+    const first = catchUpCut(owed, held, new Map(), 200)
     expect(first).toEqual({
       ranges: [
         { client: 1, from: 0, to: 150 },
@@ -195,7 +195,7 @@ describe('what a link left out of a batch is owed', () => {
       records: 200,
       rest: new Map([[2, { client: 2, from: 90, to: 140 }]]),
     })
-    const second = catchUpCut(first.rest, held, 200)
+    const second = catchUpCut(first.rest, held, new Map(), 200)
     expect(second).toEqual({ ranges: [{ client: 2, from: 90, to: 140 }], records: 50, rest: new Map() })
   })
 
@@ -210,9 +210,26 @@ describe('what a link left out of a batch is owed', () => {
         [1, 6],
         [2, 3],
       ]),
+      new Map(),
       200,
     )
     expect(cut).toEqual({ ranges: [{ client: 1, from: 0, to: 6 }], records: 6, rest: new Map() })
+  })
+
+  it('owes nothing the link is known to hold (its sync request, the changes it brought)', () => {
+    const owed = owedWith(undefined, [
+      { client: 1, from: 0, to: 100 },
+      { client: 2, from: 0, to: 50 },
+    ])
+    const held = new Map([
+      [1, 100],
+      [2, 50],
+    ])
+    const known = new Map([
+      [1, 80],
+      [2, 50],
+    ])
+    expect(catchUpCut(owed, held, known, 200)).toEqual({ ranges: [{ client: 1, from: 80, to: 100 }], records: 20, rest: new Map() })
   })
 })
 
