@@ -527,46 +527,42 @@ describe('the records a link brings', () => {
     expect(link.floods()).toBe(0)
   })
 
-  it('cut off a link that stays under the rate for long: a slow flood is not stored without bound', () => {
-    // Forty records a second, eight every 200 ms, within RECORDS_PER_SECOND: on main the link
-    // brought all it was sent (here an hour's worth, 144,000 records) and was never cut off.
+  /**
+   * A flooder sending `records` every `stepMs` on one link, `batches` at most: the link is cut off,
+   * for good, and the document holds what got in; returns how many, and the seconds it took.
+   */
+  const steadyFlood = (records: number, stepMs: number, batches: number): { delivered: number; seconds: number } => {
     const ours = new Y.Doc()
     const flooder = new Y.Doc()
     let clock = 0
     const link = linkInto(ours, () => clock)
     let delivered = 0
-    for (let n = 0; n < 18_000 && link.deliver(batch(flooder, 8)); n++) {
-      delivered += 8
-      clock += 200
+    for (let n = 0; n < batches && link.deliver(batch(flooder, records)); n++) {
+      delivered += records
+      clock += stepMs
     }
     expect(link.floods()).toBe(1)
-    // What a link may bring more than the sustained rate, and that rate over the time it took.
-    const seconds = clock / 1000
-    expect(delivered).toBeLessThanOrEqual(SUSTAINED_RECORDS_BURST + seconds * SUSTAINED_RECORDS_PER_SECOND)
-    expect(seconds).toBeLessThan(60)
     expect(link.deliver(batch(flooder, 1))).toBe(false)
     expect(ours.getArray('messages').length).toBe(delivered)
+    return { delivered, seconds: clock / 1000 }
+  }
+
+  it('cut off a link that stays under the rate for long: a slow flood is not stored without bound', () => {
+    // Forty records a second, eight every 200 ms, within RECORDS_PER_SECOND: on main the link
+    // brought all it was sent (here an hour's worth, 144,000 records) and was never cut off.
+    const { delivered, seconds } = steadyFlood(8, 200, 18_000)
+    // What a link may bring more than the sustained rate, and that rate over the time it took.
+    expect(delivered).toBeLessThanOrEqual(SUSTAINED_RECORDS_BURST + seconds * SUSTAINED_RECORDS_PER_SECOND)
+    expect(seconds).toBeLessThan(60)
   })
 
   it('cut off a link that stays under the minutes’ rate for long: 9 a second is not 32,400 records an hour', () => {
     // Nine records a second, one batch a second, under SUSTAINED_RECORDS_PER_SECOND: on main the
     // link brought all it was sent (here an hour's worth) and was never cut off.
-    const ours = new Y.Doc()
-    const flooder = new Y.Doc()
-    let clock = 0
-    const link = linkInto(ours, () => clock)
-    let delivered = 0
-    for (let n = 0; n < 3600 && link.deliver(batch(flooder, 9)); n++) {
-      delivered += 9
-      clock += 1000
-    }
-    expect(link.floods()).toBe(1)
+    const { delivered, seconds } = steadyFlood(9, 1000, 3600)
     // What a link may bring more than the hourly rate, and that rate over the time it took.
-    const seconds = clock / 1000
     expect(delivered).toBeLessThanOrEqual(HOURLY_RECORDS_BURST + seconds * HOURLY_RECORDS_PER_SECOND)
     expect(seconds).toBeLessThanOrEqual(15 * 60)
-    expect(link.deliver(batch(flooder, 1))).toBe(false)
-    expect(ours.getArray('messages').length).toBe(delivered)
   })
 
   it('count only what the document lacks: a relayed copy costs nothing', () => {
