@@ -6,8 +6,7 @@
 // unchecked until checked (or signed on this page: its own records are good).
 // One instance per kind of record: messages and annotations (MESSAGE_SIGNING, ANNOTATION_SIGNING).
 import type { AnnotationRecord, LaneBudgets, MessageRecord, SignatureState } from '../history/index.js'
-import { annotationBytes, messageBytes, userIdOf, verifySigned } from '../identity/index.js'
-import { nextTask } from '../tasks/index.js'
+import { annotationBytes, inChecksTask, messageBytes, userIdOf, verifySigned } from '../identity/index.js'
 
 /** What the checks need of a record: the author it claims, its key and its signature. */
 export interface SignedRecord {
@@ -100,14 +99,14 @@ export class BudgetSignatures<R extends SignedRecord> {
   }
 
   /**
-   * Checks the signatures of `records`, CHECKS_AT_ONCE at a time, from a task after this one;
-   * resolves to whether each is good, in order. Not in the caller's task: that is a new message's
-   * (Room's change), and the check's bytes and turn (0.2 ms) came before the message was drawn.
-   * The log asks for the same check as it draws the message, so this one finds it under way and
-   * verifies nothing again (identity/signing.ts verifySigned).
+   * Checks the signatures of `records`, CHECKS_AT_ONCE at a time, from a task after this one (the
+   * checks' own next task, identity's `inChecksTask`); resolves to whether each is good, in order.
+   * Not in the caller's task: that is a new message's (Room's change), and the check's bytes and
+   * turn (0.2 ms) came before the message was drawn. The log asks for the same check as it draws
+   * the message, so this one finds it under way and verifies nothing again (identity/signing.ts verifySigned).
    */
   async check(records: readonly R[]): Promise<boolean[]> {
-    await new Promise<void>((resolve) => nextTask(resolve))
+    await inChecksTask()
     const outcomes: boolean[] = []
     let next = 0
     const worker = async (): Promise<void> => {
