@@ -4,7 +4,7 @@ import * as encoding from 'lib0/encoding'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
 import { writeSyncStep1 } from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { changedDocument } from '../updates/index.js'
+import { changedDocument, updateRecords } from '../updates/index.js'
 import type { RtcImplementation } from './liveness.js'
 import {
   LOCAL_SOURCE,
@@ -245,7 +245,7 @@ export class Relay {
     const now = this.#now()
     this.#relayedRecords ??= new RecordBuckets(RELAYED_RECORD_LIMITS, now)
     this.#relayedRecords.refill(now)
-    const records = recordsIn(update)
+    const records = updateRecords(update)
     if (!this.#relayedRecords.fits(records) && !(local && records <= OWN_BATCH_RECORDS)) return false
     this.#relayedRecords.spend(records)
     return true
@@ -450,16 +450,4 @@ export class Relay {
       // the channel closed between the check and the send; its onclose does the rest
     }
   }
-}
-
-/** How many records (clocks of their writers) a Yjs update holds; a malformed one holds none. */
-function recordsIn(update: Uint8Array): number {
-  let records = 0
-  try {
-    const { from, to } = Y.parseUpdateMeta(update)
-    for (const [client, clock] of to) records += clock - (from.get(client) ?? 0)
-  } catch {
-    // not a Yjs update
-  }
-  return records
 }
