@@ -22,6 +22,7 @@ export {
   signerFor,
   userIdOf,
   verifySigned,
+  type SignedBytes,
   type SignedPresenceFields,
   type Signer,
 } from './signing.js'
