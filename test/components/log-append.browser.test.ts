@@ -2,10 +2,11 @@
 // looked at again (their verdict, annotation, grouping), however many there are, and an entry
 // whose inputs did change (an edit, a reaction, a verdict, a reply's original arriving later, a
 // notice placed before it) is still drawn again. Counts, not times: speed is in bench/log-render.ts.
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import '../../src/components/parley-message-list.js'
 import type { ParleyMessageList } from '../../src/components/parley-message-list.js'
 import { colorFor, unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../../src/room/index.js'
+import { countCalls } from '../support/count-calls.js'
 import { message, mount } from './browser-fixtures.js'
 
 /** A list whose inputs count which records they were asked about. */
@@ -54,29 +55,6 @@ async function settled(list: ParleyMessageList): Promise<void> {
   await list.updateComplete
   await new Promise((resolve) => requestAnimationFrame(resolve))
   await list.updateComplete
-}
-
-/**
- * Counts the template instances Lit makes from now until the test ends (each clones its template
- * with `document.importNode`); `take()` returns the count since the last take.
- */
-function countClones(): { take(): number } {
-  const importNode = document.importNode
-  let count = 0
-  document.importNode = function <T extends Node>(this: Document, node: T, deep?: boolean): T {
-    count++
-    return importNode.call(this, node, deep) as T
-  }
-  onTestFinished(() => {
-    document.importNode = importNode
-  })
-  return {
-    take() {
-      const taken = count
-      count = 0
-      return taken
-    },
-  }
 }
 
 const articles = (list: ParleyMessageList) => [...(list.shadowRoot?.querySelectorAll('article') ?? [])]
@@ -169,7 +147,8 @@ describe('parley-message-list, one new message', () => {
     const pending = new Set<string>()
     const verdictOf = (record: MessageRecord): Verdict => (pending.has(record.id) ? 'pending' : 'verified')
     const { list } = await mountCounted(manyMessages(10), verdictOf)
-    const clones = countClones()
+    // Lit clones a template instance's DOM with document.importNode.
+    const clones = countCalls(document, 'importNode')
     pending.add('m11')
     list.messages = [...list.messages, message('m11', 'Bo', 'one more', Date.UTC(2025, 0, 2, 9, 0) + 10 * 60_000)]
     await settled(list)

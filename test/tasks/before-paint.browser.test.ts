@@ -1,35 +1,16 @@
 // beforeNextPaint in Chromium: callbacks asked before one frame run at it, in the order asked,
 // each a frame callback of its own, with one fallback timer for all of them (a send asks for a
 // few before its message leaves, an arrival for two). Counts, not times.
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { beforeNextPaint } from '../../src/tasks/index.js'
-
-/** Counts the timers the page sets from now until the test ends; `take()` returns the count since the last take. */
-function countTimers(): { take(): number } {
-  const setTimer = window.setTimeout
-  let count = 0
-  window.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
-    count++
-    return setTimer(...args)
-  }) as typeof setTimeout
-  onTestFinished(() => {
-    window.setTimeout = setTimer
-  })
-  return {
-    take() {
-      const taken = count
-      count = 0
-      return taken
-    },
-  }
-}
+import { countCalls } from '../support/count-calls.js'
 
 const nextFrame = () => new Promise<number>((resolve) => requestAnimationFrame(resolve))
 
 describe('beforeNextPaint', () => {
   it('runs the callbacks asked before a frame at that frame, in order, with one fallback timer for them all', async () => {
     await nextFrame()
-    const timers = countTimers()
+    const timers = countCalls(window, 'setTimeout')
     const ran: string[] = []
     let frames = 0
     const counting = () => {
