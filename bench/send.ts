@@ -1,8 +1,10 @@
 // Send benchmark: from the Enter that sends a message on one browser to its text in another
 // browser's log, for Parley and for a stock y-webrtc chat, through the same UI steps in one run.
 // Run alone: npx tsx bench/send.ts [--messages 30] [--trace] [--isolated] [--interleave] [--profile] [--baseline REV]
-//   --trace: stage stamps inside both pages; --isolated: every page served cross-origin isolated,
-//   so that their clocks (and the stamps) read to 5 µs rather than 100; --interleave: the
+//   --trace: stage stamps inside both pages, and counts per send of the calls that schedule work
+//   or clone templates (timers, frames, posted tasks, Lit's importNode, …); --isolated: every page
+//   served cross-origin isolated, so that their clocks (and the stamps) read to 5 µs rather than
+//   100; --interleave: the
 //   implementations' messages take turns; --baseline REV: Parley built from git revision REV
 //   measured too, interleaved; --profile: a CPU profile of each page around every timed send,
 //   summed by function (self time, per send: the sender's Enter → wire, the receiver's arrival → DOM)
