@@ -5,7 +5,7 @@ import * as encoding from 'lib0/encoding'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
 import { messageYjsSyncStep1, writeSyncStep1, writeUpdate } from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { type ClockRange, changedDocument, rangesUpdateSteps, runSteps, StepBudget } from '../updates/index.js'
+import { type ClockRange, changedDocument, rangesUpdateSteps, runSteps, StepBudget, updateRecords } from '../updates/index.js'
 import type { RtcImplementation } from './liveness.js'
 import {
   type CatchUpCut,
@@ -307,7 +307,7 @@ export class Relay {
    */
   #relayRecords(update: Uint8Array, local: boolean): boolean {
     const budget = this.#budget()
-    const records = recordsIn(update)
+    const records = updateRecords(update)
     if (!budget.fits(records) && !(local && records <= OWN_BATCH_RECORDS)) return false
     budget.spend(records)
     return true
@@ -633,16 +633,4 @@ function catchUpPart(
     // The message adds its kind and the update's length: a few bytes.
     if (update.byteLength <= CATCH_UP_MESSAGE_BYTES - MESSAGE_HEADER_BYTES || records <= 1) return { ...cut, update }
   }
-}
-
-/** How many records (clocks of their writers) a Yjs update holds; a malformed one holds none. */
-function recordsIn(update: Uint8Array): number {
-  let records = 0
-  try {
-    const { from, to } = Y.parseUpdateMeta(update)
-    for (const [client, clock] of to) records += clock - (from.get(client) ?? 0)
-  } catch {
-    // not a Yjs update
-  }
-  return records
 }

@@ -12,4 +12,5 @@ export {
   type Steps,
   stateUpdateSteps,
   transactionUpdate,
+  updateRecords,
 } from './stepped-encoding.js'
