@@ -113,6 +113,7 @@ export type NodePeerCommand =
   | { op: 'sendLiveness'; frame: string }
   | { op: 'applyAwareness'; update: string }
   | { op: 'sendJunkAwareness'; bytes: number; count: number; client: number }
+  | { op: 'delaySignals'; ms: number }
 
 /** A child peer's reply to command `id` (0: it has started). */
 export type NodePeerReply = IpcReply
@@ -206,6 +207,11 @@ export class NodePeer {
    */
   sendJunkAwareness(bytes: number, count: number, client: number): Promise<number> {
     return this.#child.call({ op: 'sendJunkAwareness', bytes, count, client }) as Promise<number>
+  }
+
+  /** From now on, delays each signal addressed to this peer by `ms` (signaling-tap.ts `delaySignalsMs`): a slow network from here on. */
+  async delaySignals(ms: number): Promise<void> {
+    await this.#child.call({ op: 'delaySignals', ms })
   }
 
   /** Kills the peer's process at once (SIGKILL): no goodbye reaches anyone. */
