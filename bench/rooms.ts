@@ -3,8 +3,9 @@
 // Parley's transport against stock y-webrtc 10.3, on the local signaling server, host candidates only.
 // Run alone: npx tsx bench/rooms.ts [--sizes 4,8,16 | none] [--heavy] [--trials 1] [--kinds parley,stock]
 //   [--idle-ms 60000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one,clique-then-at-once]
-//   [--rtc node-datachannel|wrtc]
-//   (--heavy adds N = 24 and 32; --partial N:maxConns are the partial-mesh cases, joined as --joins says)
+//   [--rtc node-datachannel|wrtc] [--one-piece-ms 90000]
+//   (--heavy adds N = 24 and 32; --partial N:maxConns are the partial-mesh cases, joined as --joins says;
+//   --one-piece-ms W: after a partial mesh's join, wait up to W ms for one piece before the chat)
 import { fileURLToPath } from 'node:url'
 import { startSignalingServer } from '../signaling/index.js'
 import { addSend, type SendCounts } from '../test/support/counting-rtc.js'
@@ -74,6 +75,11 @@ export interface RoomFigure {
   stuckPairs: number | null
   /** At the end of the join (settled or timed out): peers with no link, pieces of the link graph, most links one peer held. */
   graph: { unlinked: number; components: number; mostLinks: number }
+  /**
+   * With `onePieceMs`, partial meshes only: ms from the last peer's join until every peer had a link
+   * and the link graph was one piece (polled), or null if it was not within the wait; undefined when not waited for.
+   */
+  onePieceMs?: number | null
   /** After the chat (delivery waited for): pieces of the link graph and most links one peer held; a bridge may come after the join settled. */
   endGraph: { components: number; mostLinks: number }
   /**
@@ -120,6 +126,8 @@ export interface RoomsBenchOptions {
   /** How the partial meshes join (default: at once). */
   joins?: JoinOrder[]
   rtc?: NodeRtcName
+  /** Partial meshes: after the join, wait up to this many ms for one piece before the chat (default 0: no wait). */
+  onePieceMs?: number
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -222,7 +230,16 @@ class PeerPool {
 /** Joins N peers of one kind at once, lets them idle, has them chat, and measures it all. */
 export async function runRoom(
   pool: PeerPool,
-  spec: { kind: RoomKind; n: number; maxConns: number | null; trial: number; idleMs: number; messages: number; joins?: JoinOrder },
+  spec: {
+    kind: RoomKind
+    n: number
+    maxConns: number | null
+    trial: number
+    idleMs: number
+    messages: number
+    joins?: JoinOrder
+    onePieceMs?: number
+  },
 ): Promise<RoomFigure> {
   const { kind, n, maxConns } = spec
   const joins = spec.joins ?? 'at-once'
@@ -269,6 +286,20 @@ export async function runRoom(
     const stuckPairs = maxConns === null ? (n * (n - 1)) / 2 - links : null
     const graph = meshShape((await countsOf(peers)).map((each) => ({ peerId: each.peerId, links: each.linkedPeers })))
     const joinSignals = await joinSignalsOf(peers, tapBefore, kind)
+    // One piece: bridges come after the join counts as settled (island-rule.ts waits 10 s for states).
+    let onePieceMs: number | null | undefined
+    if (maxConns !== null && (spec.onePieceMs ?? 0) > 0) {
+      onePieceMs = null
+      while (performance.now() - joinedAt < (spec.onePieceMs ?? 0)) {
+        const all = await countsOf(peers)
+        const shape = meshShape(all.map((each) => ({ peerId: each.peerId, links: each.linkedPeers })))
+        if (shape.unlinked === 0 && shape.components === 1) {
+          onePieceMs = Math.round(performance.now() - joinedAt)
+          break
+        }
+        await sleep(POLL_MS)
+      }
+    }
     await sleep(SETTLE_MS)
     const openChannels = (await countsOf(peers)).reduce((count, each) => count + each.openChannels, 0)
 
@@ -339,6 +370,7 @@ export async function runRoom(
       openChannels,
       stuckPairs,
       graph,
+      onePieceMs,
       endGraph: { components, mostLinks },
       capJoins,
       joinSignals,
@@ -382,6 +414,7 @@ export async function runRoomsBench(options: RoomsBenchOptions = {}): Promise<{ 
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS
   const partial = options.partial === undefined ? [{ n: 16, maxConns: 4 }] : options.partial
   const joinOrders = options.joins ?? ['at-once']
+  const onePieceMs = options.onePieceMs ?? 0
   const messagesFor = (n: number) => options.messages ?? Math.max(MIN_MESSAGES, n)
   const signaling = await startSignalingServer({ host: '127.0.0.1', port: 0, logLevel: 'silent' })
   const pool = new PeerPool(signaling.url, rtc)
@@ -394,7 +427,7 @@ export async function runRoomsBench(options: RoomsBenchOptions = {}): Promise<{ 
     for (const { n, maxConns, idleMs: caseIdleMs, joins } of cases)
       for (let trial = 0; trial < trials; trial++)
         for (const kind of kinds) {
-          const figure = await runRoom(pool, { kind, n, maxConns, trial, idleMs: caseIdleMs, messages: messagesFor(n), joins })
+          const figure = await runRoom(pool, { kind, n, maxConns, trial, idleMs: caseIdleMs, messages: messagesFor(n), joins, onePieceMs })
           if (process.env.ROOMS_DEBUG) console.error(JSON.stringify(figure))
           rooms.push(figure)
         }
@@ -444,6 +477,7 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
         room.graph.unlinked,
         room.graph.components,
         room.graph.mostLinks,
+        room.onePieceMs === undefined ? '–' : room.onePieceMs === null ? 'not within the wait' : `${room.onePieceMs} ms`,
         `${room.endGraph.components} / ${room.endGraph.mostLinks}`,
         room.capJoins === null
           ? '–'
@@ -472,9 +506,9 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...counts.map((row) => `| ${row} |`),
     '',
-    'Partial meshes at the end of the join (counts): peers with no link, pieces of the link graph, most links of one peer; the same after the chat; cap joins summed over peers at the end',
-    '| N | mesh | kind | trial | unlinked peers | components | most links | after the chat: components / most links | takes / shed / bridges asked / bridged | delivery | updates / msg |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    'Partial meshes at the end of the join (counts): peers with no link, pieces of the link graph, most links of one peer; one piece after the last join (--one-piece-ms, a time); the same after the chat; cap joins summed over peers at the end',
+    '| N | mesh | kind | trial | unlinked peers | components | most links | one piece after | after the chat: components / most links | takes / shed / bridges asked / bridged | delivery | updates / msg |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...joinShapes.map((row) => `| ${row} |`),
     '',
     'Times (one machine, CPU-bound from ~16 peers on two cores: compare the ratio, not the ms)',
@@ -508,6 +542,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     partial: process.argv.includes('--no-partial') ? null : partialCases,
     joins: list(flag('--joins')) as JoinOrder[] | undefined,
     rtc: flag('--rtc') as NodeRtcName | undefined,
+    onePieceMs: flag('--one-piece-ms') === undefined ? undefined : Number(flag('--one-piece-ms')),
   })
   console.log(roomsTable(figures))
   console.log(JSON.stringify({ rooms: figures }))
