@@ -22,6 +22,8 @@ const CAP = 3
  * session's turns (2 s apart), and its offering end still hears within the stuck-link wait (8 s).
  */
 const SLOW_SIGNALS_MS = 6000
+/** Rooms made for a split before the test gives up on one (a newcomer taken while alone leaves none). */
+const SPLIT_ATTEMPTS = 3
 /** Links a full peer may hold past its cap while it takes a newcomer (cap-joins.ts). */
 const ALLOWANCE = 1
 
@@ -57,6 +59,15 @@ async function fullClique(topic: string, kinds: Kind[]): Promise<NodePeer[]> {
 /** Starts Parley peers named `p${n}` for each n, with cap CAP, all at the same moment. */
 function startAtOnce(topic: string, names: number[]): Promise<NodePeer[]> {
   return Promise.all(names.map((n) => signaling.startPeer({ kind: 'parley', topic, maxConns: CAP, awareness: { name: `p${n}` } })))
+}
+
+/** Starts Parley peers named `p${n}` for each n, with cap CAP, and has them join once all run: none waits alone for the others' processes. */
+async function joinAtOnce(topic: string, names: number[]): Promise<NodePeer[]> {
+  const peers = await Promise.all(
+    names.map((n) => signaling.startPeer({ kind: 'parley', topic, maxConns: CAP, awareness: { name: `p${n}` }, deferJoin: true })),
+  )
+  await Promise.all(peers.map((peer) => peer.join()))
+  return peers
 }
 
 /** `bridge` invitations the peers sent, summed (island-rule.ts; TransportStats.join.cap). */
@@ -148,19 +159,28 @@ describe('joins into a room of full peers (maxConns)', () => {
       // signals to it are that late, as on a slow network). With turns 2 s apart and nothing else
       // to go by, the K4's peers asked one after another until the bridge's states came (3 or 4
       // invitations); now they hear the first invitation on signaling and wait for its bridge.
-      const topic = signaling.topic()
-      const peers = await fullClique(topic, ['parley', 'parley', 'parley', 'parley'])
-      await Promise.all(peers.map((peer) => peer.delaySignals(SLOW_SIGNALS_MS)))
-      peers.push(...(await startAtOnce(topic, [4, 5, 6, 7])))
-      await untilJoined(peers, ISLAND_TIMEOUT_MS)
-      await deliveredToAll(peers, 6)
-      await deliveredToAll(peers, 1)
-      const all = await states(peers)
-      const counts = JSON.stringify(all.map((state) => (state.join as { cap?: unknown } | null)?.cap))
-      expect(bridgesAsked(all), `bridge invitations, all peers (cap joins ${counts})`).toBeGreaterThanOrEqual(1)
-      expect(bridgesAsked(all.slice(0, 4)), `bridge invitations from the K4 (cap joins ${counts})`).toBeLessThanOrEqual(2)
+      for (let attempt = 1; ; attempt++) {
+        const topic = signaling.topic()
+        const peers = await fullClique(topic, ['parley', 'parley', 'parley', 'parley'])
+        await Promise.all(peers.map((peer) => peer.delaySignals(SLOW_SIGNALS_MS)))
+        peers.push(...(await joinAtOnce(topic, [4, 5, 6, 7])))
+        await untilJoined(peers, ISLAND_TIMEOUT_MS)
+        await deliveredToAll(peers, 6)
+        await deliveredToAll(peers, 1)
+        const all = await states(peers)
+        const counts = JSON.stringify(all.map((state) => (state.join as { cap?: unknown } | null)?.cap))
+        // On a loaded machine a newcomer may wait alone long enough to announce as lonely, and the
+        // K4 takes it (cap-rule.ts): one piece from the start, nothing to bridge. Then again.
+        if (bridgesAsked(all) === 0 && attempt < SPLIT_ATTEMPTS) {
+          await Promise.all(peers.map((peer) => peer.close()))
+          continue
+        }
+        expect(bridgesAsked(all), `bridge invitations, all peers, attempt ${attempt} (cap joins ${counts})`).toBeGreaterThanOrEqual(1)
+        expect(bridgesAsked(all.slice(0, 4)), `bridge invitations from the K4 (cap joins ${counts})`).toBeLessThanOrEqual(2)
+        return
+      }
     },
-    TEST_TIMEOUT_MS,
+    2 * TEST_TIMEOUT_MS,
   )
 
   it(
