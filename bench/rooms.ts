@@ -2,7 +2,7 @@
 // their data channels carry per chat message and per idle second, delivery, latency, stuck joins.
 // Parley's transport against stock y-webrtc 10.3, on the local signaling server, host candidates only.
 // Run alone: npx tsx bench/rooms.ts [--sizes 4,8,16 | none] [--heavy] [--trials 1] [--kinds parley,stock]
-//   [--idle-ms 60000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one,clique-then-at-once]
+//   [--idle-ms 60000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one,clique-then-at-once,one-hearer]
 //   [--rtc node-datachannel|wrtc] [--one-piece-ms 90000]
 //   (--heavy adds N = 24 and 32; --partial N:maxConns are the partial-mesh cases, joined as --joins says;
 //   --one-piece-ms W: after a partial mesh's join, wait up to W ms for one piece before the chat)
@@ -46,9 +46,13 @@ const POLL_MS = 250
 /**
  * How the peers of a partial mesh join: all at once; each once the one before has a link (or
  * waited ONE_BY_ONE_WAIT_MS); or the first maxConns + 1 one by one (a full clique) and then the
- * rest at once, which links among itself and, unless a peer notices, never with the clique.
+ * rest at once, which links among itself and, unless a peer notices, never with the clique; or
+ * `one-hearer`: the first N - maxConns - 1 one by one (a piece), then the rest at once (a full
+ * clique of their own) while only the first piece's peer with the largest awareness client hears
+ * announcements (the others drop them until the room is one piece, or the wait ends): the last in
+ * its piece's turns is the only one that can ask for a bridge.
  */
-export type JoinOrder = 'at-once' | 'one-by-one' | 'clique-then-at-once'
+export type JoinOrder = 'at-once' | 'one-by-one' | 'clique-then-at-once' | 'one-hearer'
 
 /** Which implementation the peers of a room run. */
 export type RoomKind = 'parley' | 'stock'
@@ -245,13 +249,16 @@ export async function runRoom(
   const joins = spec.joins ?? 'at-once'
   const topic = `rooms-${kind}-${n}-${joins}-${spec.trial}-${process.pid}-${Date.now()}`
   const peers = await pool.take(n)
+  /** `one-hearer`: the first piece's peers that drop announcements until the room is one piece. */
+  let deaf: NodePeer[] = []
   try {
     // Join: all at once; a full mesh is done when every pair of peers is linked, both ways.
     const tapBefore = (await Promise.all(peers.map((peer) => peer.state()))).map((state) => state.tap)
     let joinedAt = performance.now()
     if (joins === 'at-once') await Promise.all(peers.map((peer) => peer.join({ kind, topic, maxConns: maxConns ?? undefined })))
     else {
-      const oneByOne = joins === 'one-by-one' ? peers.length : Math.min(peers.length, (maxConns ?? peers.length) + 1)
+      const cliqueSize = Math.min(peers.length, (maxConns ?? peers.length) + 1)
+      const oneByOne = joins === 'one-by-one' ? peers.length : joins === 'one-hearer' ? peers.length - cliqueSize : cliqueSize
       for (const [k, peer] of peers.slice(0, oneByOne).entries()) {
         await peer.join({ kind, topic, maxConns: maxConns ?? undefined })
         const since = performance.now()
@@ -261,6 +268,12 @@ export async function runRoom(
         }
       }
       const rest = peers.slice(oneByOne)
+      if (joins === 'one-hearer') {
+        const first = await Promise.all(peers.slice(0, oneByOne).map((peer) => peer.state()))
+        const hearer = first.reduce((best, state, k) => (state.clientId > first[best].clientId ? k : best), 0)
+        deaf = peers.slice(0, oneByOne).filter((_, k) => k !== hearer)
+        await Promise.all(deaf.map((peer) => peer.hearAnnounces(false)))
+      }
       await Promise.all(rest.map((peer) => peer.join({ kind, topic, maxConns: maxConns ?? undefined })))
       joinedAt = performance.now() // the last one joined: from here, the mesh settles
     }
@@ -300,6 +313,7 @@ export async function runRoom(
         await sleep(POLL_MS)
       }
     }
+    await Promise.allSettled(deaf.map((peer) => peer.hearAnnounces(true)))
     await sleep(SETTLE_MS)
     const openChannels = (await countsOf(peers)).reduce((count, each) => count + each.openChannels, 0)
 
@@ -385,6 +399,7 @@ export async function runRoom(
       crashed: peers.filter((peer) => peer.exited).length,
     }
   } finally {
+    await Promise.allSettled(deaf.map((peer) => peer.hearAnnounces(true))) // the pool's peers serve the next room
     await Promise.allSettled(peers.map((peer) => peer.leave()))
     await sleep(LEAVE_MS)
   }
@@ -445,6 +460,7 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
     'at-once': 'at once',
     'one-by-one': 'one by one',
     'clique-then-at-once': 'a full clique, then the rest at once',
+    'one-hearer': 'a piece one by one, then a full clique at once, heard by one peer',
   }
   const mesh = (room: RoomFigure) => (room.maxConns === null ? 'full' : `maxConns ${room.maxConns}, ${joinNames[room.joins]}`)
   const percent = (room: RoomFigure) =>

@@ -353,6 +353,10 @@ function run(command: NodePeerCommand): unknown {
     case 'delaySignals':
       tapOptions.delaySignalsMs = command.ms
       return null
+    case 'hearAnnounces':
+      // signaling-tap.ts drops announcements while it has dropped fewer than `dropAnnounces`.
+      tapOptions.dropAnnounces = command.on ? tap.counts.droppedAnnounces : Number.MAX_SAFE_INTEGER
+      return null
     case 'close':
       session.close()
       // Exits once the reply is out; y-webrtc and wrtc leave handles that would keep it running.

@@ -114,6 +114,7 @@ export type NodePeerCommand =
   | { op: 'applyAwareness'; update: string }
   | { op: 'sendJunkAwareness'; bytes: number; count: number; client: number }
   | { op: 'delaySignals'; ms: number }
+  | { op: 'hearAnnounces'; on: boolean }
 
 /** A child peer's reply to command `id` (0: it has started). */
 export type NodePeerReply = IpcReply
@@ -212,6 +213,11 @@ export class NodePeer {
   /** From now on, delays each signal addressed to this peer by `ms` (signaling-tap.ts `delaySignalsMs`): a slow network from here on. */
   async delaySignals(ms: number): Promise<void> {
     await this.#child.call({ op: 'delaySignals', ms })
+  }
+
+  /** Whether it hears other peers' announcements from now on (off: each is dropped, as if heard on no server of this peer). */
+  async hearAnnounces(on: boolean): Promise<void> {
+    await this.#child.call({ op: 'hearAnnounces', on })
   }
 
   /** Kills the peer's process at once (SIGKILL): no goodbye reaches anyone. */
