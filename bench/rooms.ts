@@ -47,10 +47,10 @@ const POLL_MS = 250
  * How the peers of a partial mesh join: all at once; each once the one before has a link (or
  * waited ONE_BY_ONE_WAIT_MS); or the first maxConns + 1 one by one (a full clique) and then the
  * rest at once, which links among itself and, unless a peer notices, never with the clique; or
- * `one-hearer`: the first N - maxConns - 1 one by one (a piece), then the rest at once (a full
- * clique of their own) while only the first piece's peer with the largest awareness client hears
- * announcements (the others drop them until the room is one piece, or the wait ends): the last in
- * its piece's turns is the only one that can ask for a bridge.
+ * `one-hearer`: the first half one by one (a piece), then the rest at once (more of them, so fewer
+ * are left alone long enough to be taken), while only the first piece's peer with the largest
+ * awareness client hears announcements (the others drop them until the room is one piece, or the
+ * wait ends): the last in its piece's turns is the only one of it that can ask for a bridge.
  */
 export type JoinOrder = 'at-once' | 'one-by-one' | 'clique-then-at-once' | 'one-hearer'
 
@@ -258,7 +258,7 @@ export async function runRoom(
     if (joins === 'at-once') await Promise.all(peers.map((peer) => peer.join({ kind, topic, maxConns: maxConns ?? undefined })))
     else {
       const cliqueSize = Math.min(peers.length, (maxConns ?? peers.length) + 1)
-      const oneByOne = joins === 'one-by-one' ? peers.length : joins === 'one-hearer' ? peers.length - cliqueSize : cliqueSize
+      const oneByOne = joins === 'one-by-one' ? peers.length : joins === 'one-hearer' ? Math.floor(peers.length / 2) : cliqueSize
       for (const [k, peer] of peers.slice(0, oneByOne).entries()) {
         await peer.join({ kind, topic, maxConns: maxConns ?? undefined })
         const since = performance.now()
@@ -460,7 +460,7 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
     'at-once': 'at once',
     'one-by-one': 'one by one',
     'clique-then-at-once': 'a full clique, then the rest at once',
-    'one-hearer': 'a piece one by one, then a full clique at once, heard by one peer',
+    'one-hearer': 'half one by one, then half at once, heard by one peer',
   }
   const mesh = (room: RoomFigure) => (room.maxConns === null ? 'full' : `maxConns ${room.maxConns}, ${joinNames[room.joins]}`)
   const percent = (room: RoomFigure) =>
