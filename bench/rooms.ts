@@ -2,9 +2,10 @@
 // their data channels carry per chat message and per idle second, delivery, latency, stuck joins.
 // Parley's transport against stock y-webrtc 10.3, on the local signaling server, host candidates only.
 // Run alone: npx tsx bench/rooms.ts [--sizes 4,8,16 | none] [--heavy] [--trials 1] [--kinds parley,stock]
-//   [--idle-ms 60000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one,clique-then-at-once]
-//   [--rtc node-datachannel|wrtc]
-//   (--heavy adds N = 24 and 32; --partial N:maxConns are the partial-mesh cases, joined as --joins says)
+//   [--idle-ms 60000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one,clique-then-at-once,one-hearer]
+//   [--rtc node-datachannel|wrtc] [--one-piece-ms 90000]
+//   (--heavy adds N = 24 and 32; --partial N:maxConns are the partial-mesh cases, joined as --joins says;
+//   --one-piece-ms W: after a partial mesh's join, wait up to W ms for one piece before the chat)
 import { fileURLToPath } from 'node:url'
 import { startSignalingServer } from '../signaling/index.js'
 import { addSend, type SendCounts } from '../test/support/counting-rtc.js'
@@ -45,9 +46,13 @@ const POLL_MS = 250
 /**
  * How the peers of a partial mesh join: all at once; each once the one before has a link (or
  * waited ONE_BY_ONE_WAIT_MS); or the first maxConns + 1 one by one (a full clique) and then the
- * rest at once, which links among itself and, unless a peer notices, never with the clique.
+ * rest at once, which links among itself and, unless a peer notices, never with the clique; or
+ * `one-hearer`: the first half one by one (a piece), then the rest at once (more of them, so fewer
+ * are left alone long enough to be taken), while only the first piece's peer with the largest
+ * awareness client hears announcements (the others drop them until the room is one piece, or the
+ * wait ends): the last in its piece's turns is the only one of it that can ask for a bridge.
  */
-export type JoinOrder = 'at-once' | 'one-by-one' | 'clique-then-at-once'
+export type JoinOrder = 'at-once' | 'one-by-one' | 'clique-then-at-once' | 'one-hearer'
 
 /** Which implementation the peers of a room run. */
 export type RoomKind = 'parley' | 'stock'
@@ -74,6 +79,11 @@ export interface RoomFigure {
   stuckPairs: number | null
   /** At the end of the join (settled or timed out): peers with no link, pieces of the link graph, most links one peer held. */
   graph: { unlinked: number; components: number; mostLinks: number }
+  /**
+   * With `onePieceMs`, partial meshes only: ms from the last peer's join until every peer had a link
+   * and the link graph was one piece (polled), or null if it was not within the wait; undefined when not waited for.
+   */
+  onePieceMs?: number | null
   /** After the chat (delivery waited for): pieces of the link graph and most links one peer held; a bridge may come after the join settled. */
   endGraph: { components: number; mostLinks: number }
   /**
@@ -120,6 +130,8 @@ export interface RoomsBenchOptions {
   /** How the partial meshes join (default: at once). */
   joins?: JoinOrder[]
   rtc?: NodeRtcName
+  /** Partial meshes: after the join, wait up to this many ms for one piece before the chat (default 0: no wait). */
+  onePieceMs?: number
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -222,19 +234,31 @@ class PeerPool {
 /** Joins N peers of one kind at once, lets them idle, has them chat, and measures it all. */
 export async function runRoom(
   pool: PeerPool,
-  spec: { kind: RoomKind; n: number; maxConns: number | null; trial: number; idleMs: number; messages: number; joins?: JoinOrder },
+  spec: {
+    kind: RoomKind
+    n: number
+    maxConns: number | null
+    trial: number
+    idleMs: number
+    messages: number
+    joins?: JoinOrder
+    onePieceMs?: number
+  },
 ): Promise<RoomFigure> {
   const { kind, n, maxConns } = spec
   const joins = spec.joins ?? 'at-once'
   const topic = `rooms-${kind}-${n}-${joins}-${spec.trial}-${process.pid}-${Date.now()}`
   const peers = await pool.take(n)
+  /** `one-hearer`: the first piece's peers that drop announcements until the room is one piece. */
+  let deaf: NodePeer[] = []
   try {
     // Join: all at once; a full mesh is done when every pair of peers is linked, both ways.
     const tapBefore = (await Promise.all(peers.map((peer) => peer.state()))).map((state) => state.tap)
     let joinedAt = performance.now()
     if (joins === 'at-once') await Promise.all(peers.map((peer) => peer.join({ kind, topic, maxConns: maxConns ?? undefined })))
     else {
-      const oneByOne = joins === 'one-by-one' ? peers.length : Math.min(peers.length, (maxConns ?? peers.length) + 1)
+      const cliqueSize = Math.min(peers.length, (maxConns ?? peers.length) + 1)
+      const oneByOne = joins === 'one-by-one' ? peers.length : joins === 'one-hearer' ? Math.floor(peers.length / 2) : cliqueSize
       for (const [k, peer] of peers.slice(0, oneByOne).entries()) {
         await peer.join({ kind, topic, maxConns: maxConns ?? undefined })
         const since = performance.now()
@@ -244,6 +268,12 @@ export async function runRoom(
         }
       }
       const rest = peers.slice(oneByOne)
+      if (joins === 'one-hearer') {
+        const first = await Promise.all(peers.slice(0, oneByOne).map((peer) => peer.state()))
+        const hearer = first.reduce((best, state, k) => (state.clientId > first[best].clientId ? k : best), 0)
+        deaf = peers.slice(0, oneByOne).filter((_, k) => k !== hearer)
+        await Promise.all(deaf.map((peer) => peer.hearAnnounces(false)))
+      }
       await Promise.all(rest.map((peer) => peer.join({ kind, topic, maxConns: maxConns ?? undefined })))
       joinedAt = performance.now() // the last one joined: from here, the mesh settles
     }
@@ -269,6 +299,21 @@ export async function runRoom(
     const stuckPairs = maxConns === null ? (n * (n - 1)) / 2 - links : null
     const graph = meshShape((await countsOf(peers)).map((each) => ({ peerId: each.peerId, links: each.linkedPeers })))
     const joinSignals = await joinSignalsOf(peers, tapBefore, kind)
+    // One piece: bridges come after the join counts as settled (island-rule.ts waits 10 s for states).
+    let onePieceMs: number | null | undefined
+    if (maxConns !== null && (spec.onePieceMs ?? 0) > 0) {
+      onePieceMs = null
+      while (performance.now() - joinedAt < (spec.onePieceMs ?? 0)) {
+        const all = await countsOf(peers)
+        const shape = meshShape(all.map((each) => ({ peerId: each.peerId, links: each.linkedPeers })))
+        if (shape.unlinked === 0 && shape.components === 1) {
+          onePieceMs = Math.round(performance.now() - joinedAt)
+          break
+        }
+        await sleep(POLL_MS)
+      }
+    }
+    await Promise.allSettled(deaf.map((peer) => peer.hearAnnounces(true)))
     await sleep(SETTLE_MS)
     const openChannels = (await countsOf(peers)).reduce((count, each) => count + each.openChannels, 0)
 
@@ -339,6 +384,7 @@ export async function runRoom(
       openChannels,
       stuckPairs,
       graph,
+      onePieceMs,
       endGraph: { components, mostLinks },
       capJoins,
       joinSignals,
@@ -353,6 +399,7 @@ export async function runRoom(
       crashed: peers.filter((peer) => peer.exited).length,
     }
   } finally {
+    await Promise.allSettled(deaf.map((peer) => peer.hearAnnounces(true))) // the pool's peers serve the next room
     await Promise.allSettled(peers.map((peer) => peer.leave()))
     await sleep(LEAVE_MS)
   }
@@ -382,6 +429,7 @@ export async function runRoomsBench(options: RoomsBenchOptions = {}): Promise<{ 
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS
   const partial = options.partial === undefined ? [{ n: 16, maxConns: 4 }] : options.partial
   const joinOrders = options.joins ?? ['at-once']
+  const onePieceMs = options.onePieceMs ?? 0
   const messagesFor = (n: number) => options.messages ?? Math.max(MIN_MESSAGES, n)
   const signaling = await startSignalingServer({ host: '127.0.0.1', port: 0, logLevel: 'silent' })
   const pool = new PeerPool(signaling.url, rtc)
@@ -394,7 +442,7 @@ export async function runRoomsBench(options: RoomsBenchOptions = {}): Promise<{ 
     for (const { n, maxConns, idleMs: caseIdleMs, joins } of cases)
       for (let trial = 0; trial < trials; trial++)
         for (const kind of kinds) {
-          const figure = await runRoom(pool, { kind, n, maxConns, trial, idleMs: caseIdleMs, messages: messagesFor(n), joins })
+          const figure = await runRoom(pool, { kind, n, maxConns, trial, idleMs: caseIdleMs, messages: messagesFor(n), joins, onePieceMs })
           if (process.env.ROOMS_DEBUG) console.error(JSON.stringify(figure))
           rooms.push(figure)
         }
@@ -412,6 +460,7 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
     'at-once': 'at once',
     'one-by-one': 'one by one',
     'clique-then-at-once': 'a full clique, then the rest at once',
+    'one-hearer': 'half one by one, then half at once, heard by one peer',
   }
   const mesh = (room: RoomFigure) => (room.maxConns === null ? 'full' : `maxConns ${room.maxConns}, ${joinNames[room.joins]}`)
   const percent = (room: RoomFigure) =>
@@ -444,6 +493,7 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
         room.graph.unlinked,
         room.graph.components,
         room.graph.mostLinks,
+        room.onePieceMs === undefined ? '–' : room.onePieceMs === null ? 'not within the wait' : `${room.onePieceMs} ms`,
         `${room.endGraph.components} / ${room.endGraph.mostLinks}`,
         room.capJoins === null
           ? '–'
@@ -472,9 +522,9 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...counts.map((row) => `| ${row} |`),
     '',
-    'Partial meshes at the end of the join (counts): peers with no link, pieces of the link graph, most links of one peer; the same after the chat; cap joins summed over peers at the end',
-    '| N | mesh | kind | trial | unlinked peers | components | most links | after the chat: components / most links | takes / shed / bridges asked / bridged | delivery | updates / msg |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    'Partial meshes at the end of the join (counts): peers with no link, pieces of the link graph, most links of one peer; one piece after the last join (--one-piece-ms, a time); the same after the chat; cap joins summed over peers at the end',
+    '| N | mesh | kind | trial | unlinked peers | components | most links | one piece after | after the chat: components / most links | takes / shed / bridges asked / bridged | delivery | updates / msg |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...joinShapes.map((row) => `| ${row} |`),
     '',
     'Times (one machine, CPU-bound from ~16 peers on two cores: compare the ratio, not the ms)',
@@ -508,6 +558,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     partial: process.argv.includes('--no-partial') ? null : partialCases,
     joins: list(flag('--joins')) as JoinOrder[] | undefined,
     rtc: flag('--rtc') as NodeRtcName | undefined,
+    onePieceMs: flag('--one-piece-ms') === undefined ? undefined : Number(flag('--one-piece-ms')),
   })
   console.log(roomsTable(figures))
   console.log(JSON.stringify({ rooms: figures }))

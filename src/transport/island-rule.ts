@@ -1,8 +1,8 @@
 // Islands: peers of one room that joined at once and linked into two (or more) pieces that never
 // meet, every peer at its link cap. Who notices, whom it asks to bridge, and who agrees. No I/O, no
 // clock: the shell is cap-joins.ts (the check: it forgets what bridgeTarget found) and
-// signal-screen.ts (what is heard, the invitation answered); noteHeard and noteBridgeAsked update
-// the map of peers heard they are given, the rest only read.
+// signal-screen.ts (what is heard, the invitation answered); noteHeard, noteBridgeHeard and
+// noteBridgeAsked update the map of peers heard they are given, the rest only read.
 //
 // Wire format (fields stock y-webrtc ignores, on announcements Parley marks; see cap-rule.ts too):
 //   { type: 'announce', from, parley: 1, links: n, client: c }   c: the sender's awareness client id
@@ -27,11 +27,19 @@ export const BRIDGE_VALUE = 1
  */
 export const MISSING_AFTER_MS = 10_000
 /**
- * Added to that wait per awareness client of our piece with a smaller id than ours, in ms: the
- * peers of one piece that heard the same missing peer ask one after another, and the first
- * bridge usually makes the others' moot (its states reach them before their turn).
+ * The peers of one piece that heard the same missing peer take turns within this window, in ms,
+ * whatever the piece's size: the peer with the n-th smallest awareness client of a piece of m waits
+ * n / m of it more (turnDelay). Short, so that a bridge asked only by the piece's last peer still
+ * comes within seconds; the others' invitations are kept back by hearing the first one
+ * (noteBridgeHeard), not by the window.
  */
-export const BRIDGE_STAGGER_MS = 2000
+export const BRIDGE_TURNS_MS = 3000
+/**
+ * How long a bridge invitation heard on signaling, from a peer of our piece or from one we miss,
+ * keeps ours back, in ms: its link begins within TAKE_HOLD_MS, and its states then cross the
+ * pieces. Ours resume afterwards if the states did not come (a refused or failed bridge).
+ */
+export const BRIDGE_HELD_BACK_MS = 15_000
 /** Up to this much more at random, per peer heard, in ms: two pieces' turns do not line up. */
 export const BRIDGE_JITTER_MS = 1000
 /** How long after a bridge invitation the same peer may be asked again, in ms (doubling after each). */
@@ -55,7 +63,7 @@ export const MAX_HEARD = 256
 export interface HeardPeer {
   /** Its awareness client id, from its announcement. */
   client: number
-  /** When it may first be asked to bridge (heard, plus jitter), before our turn's stagger, in ms. */
+  /** When it may first be asked to bridge (heard, plus jitter), before our turn's delay, in ms. */
   dueAt: number
   /** Bridge invitations sent to it so far. */
   tries: number
@@ -103,6 +111,11 @@ export function turnOf(ownClient: number, present: ReadonlySet<number>): number 
   return turn
 }
 
+/** How much longer than the piece's first peer we wait before we ask, in ms: our turn's share of BRIDGE_TURNS_MS. */
+export function turnDelay(ownClient: number, present: ReadonlySet<number>): number {
+  return Math.floor((BRIDGE_TURNS_MS * turnOf(ownClient, present)) / Math.max(present.size, 1))
+}
+
 /** Whether a peer heard is in our piece after all: its state arrived, or we hold a link to it. */
 function inOurPiece(peerId: string, peer: HeardPeer, view: IslandView): boolean {
   return view.linked.has(peerId) || view.present.has(peer.client)
@@ -118,7 +131,7 @@ export interface BridgeLook {
 
 /**
  * Finds the heard peers that turned out to be in our piece, and the one to ask for a bridge now:
- * the smallest id of the others waited for past MISSING_AFTER_MS plus our turn's stagger, once
+ * the smallest id of the others waited for past MISSING_AFTER_MS plus our turn's delay, once
  * our links have been quiet for LINKS_QUIET_MS, while we hold no other invitation and have a
  * place left within CAP_ALLOWANCE. Every peer of a piece that heard the same peers picks the same
  * one, so a second asker finds it past its cap already (it refuses). Changes nothing: the shell
@@ -128,10 +141,10 @@ export function bridgeTarget(heard: ReadonlyMap<string, HeardPeer>, view: Island
   const found: string[] = []
   for (const [peerId, peer] of heard) if (inOurPiece(peerId, peer, view)) found.push(peerId)
   if (view.quietFor < LINKS_QUIET_MS || view.held > 0 || view.links >= view.maxConns + CAP_ALLOWANCE) return { found, target: null }
-  const stagger = turnOf(view.ownClient, view.present) * BRIDGE_STAGGER_MS
+  const turn = turnDelay(view.ownClient, view.present)
   let target: string | null = null
   for (const [peerId, peer] of heard) {
-    if (view.now < peer.dueAt + stagger || view.now < peer.nextAt) continue
+    if (view.now < peer.dueAt + turn || view.now < peer.nextAt) continue
     if (inOurPiece(peerId, peer, view)) continue
     if (target === null || peerId < target) target = peerId
   }
@@ -145,6 +158,28 @@ export function noteBridgeAsked(heard: HeardPeers, peerId: string, now: number):
   const tries = peer.tries + 1
   if (tries >= BRIDGE_TRIES) heard.delete(peerId)
   else heard.set(peerId, { ...peer, tries, nextAt: now + BRIDGE_RETRY_MS * 2 ** (tries - 1) })
+}
+
+/**
+ * Notes a bridge invitation heard on signaling, sent by `asker` (whose awareness client it gives,
+ * if any) to another peer: if the asker is in our piece (its state is here) or is a peer we wait
+ * for (it asks from the piece we miss), a bridge between the pieces is under way, so nobody we
+ * wait for is asked by us for BRIDGE_HELD_BACK_MS. Call it before noting the asker as heard. The
+ * peers of a piece that all heard the other piece thus send about one invitation between them,
+ * however many they are. Returns whether ours were held back. Anyone in the topic could hold a
+ * piece's bridges back this way, as anyone could already keep it from linking at all.
+ */
+export function noteBridgeHeard(
+  heard: HeardPeers,
+  asker: { peerId: string; client: number | undefined },
+  present: ReadonlySet<number>,
+  now: number,
+): boolean {
+  const ours = asker.client !== undefined && present.has(asker.client)
+  if (!ours && !heard.has(asker.peerId)) return false
+  const until = now + BRIDGE_HELD_BACK_MS
+  for (const [peerId, peer] of heard) if (peer.nextAt < until) heard.set(peerId, { ...peer, nextAt: until })
+  return true
 }
 
 /** The invited side of a bridge: what it knows of the asker and of itself. */

@@ -5,7 +5,7 @@ import * as decoding from 'lib0/decoding'
 import type { WebrtcConn, Room as WebrtcRoom, SignalingConn } from 'y-webrtc'
 import { isBanned } from './banned-peers.js'
 import { LINKS_FIELD, LONELY_FIELD, LONELY_VALUE, TAKE_FIELD, TAKE_VALUE, takesInvitation, takesPastCap } from './cap-rule.js'
-import { acceptsBridge, BRIDGE_FIELD, BRIDGE_VALUE, CLIENT_FIELD, noteHeard } from './island-rule.js'
+import { acceptsBridge, BRIDGE_FIELD, BRIDGE_VALUE, CLIENT_FIELD, noteBridgeHeard, noteHeard } from './island-rule.js'
 import { heldTakes, joinStateOf, sendInvitation, sendTakeInvitation } from './join-state.js'
 import { decideAnnounce, isMarkedAnnounce, offersTo, PARLEY_MARK_FIELD, PARLEY_MARK_VALUE } from './offer-rule.js'
 import { decideSignal } from './signal-glare.js'
@@ -165,6 +165,11 @@ function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown; [f
   if (marked && data.from !== room.peerId) join.parleyPeers.add(data.from)
   const conn: WebrtcConn | undefined = room.webrtcConns.get(data.from)
   const client = clientOf(data)
+  const bridge = marked && data[BRIDGE_FIELD] === BRIDGE_VALUE
+  // Another peer's bridge between our piece and one we miss is under way: ours wait (island-rule.ts).
+  if (bridge && data.to !== room.peerId && data.from !== room.peerId && join.heard.size > 0) {
+    noteBridgeHeard(join.heard, { peerId: data.from, client }, new Set(room.awareness.getStates().keys()), Date.now())
+  }
   // Heard: it is in our piece of the room once its awareness state arrives (island-rule.ts).
   if (marked && client !== undefined && data.from !== room.peerId) noteHeard(join.heard, data.from, client, Date.now(), Math.random())
   // A peer at its cap takes us past it (cap-rule.ts): offer while we are lonely, whichever id is smaller.
@@ -172,7 +177,7 @@ function screenAnnounce(room: WebrtcRoom, data: { from: string; to?: unknown; [f
     return takesInvitation(room.webrtcConns.size, conn !== undefined)
   }
   // A peer that misses us asks for a bridge (island-rule.ts): offer past our cap if we miss it too.
-  if (marked && data.to === room.peerId && data[BRIDGE_FIELD] === BRIDGE_VALUE) {
+  if (bridge && data.to === room.peerId) {
     const held = heldTakes(room, Date.now()) // drops lapsed places first
     const askedByUs = join.takes.has(data.from)
     const ask = {

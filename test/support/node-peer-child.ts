@@ -6,7 +6,7 @@ import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness'
 import { openTransport, type RtcImplementation } from '../../src/transport/index.js'
 import { LIVENESS_CHANNEL_LABEL } from '../../src/transport/liveness-protocol.js'
 import { DeferredUpdates } from '../../src/history/index.js'
-import { tappedWebSocket } from './signaling-tap.js'
+import { type TapOptions, tappedWebSocket } from './signaling-tap.js'
 import { joinTraceOn, traceLine } from './join-trace.js'
 import { countingRtc, type CountingRtc, type RtcWithChannel } from './counting-rtc.js'
 import { nodeRtc } from './node-rtc.js'
@@ -17,7 +17,9 @@ import type { NodePeerCommand, NodePeerOptions, NodePeerReply, NodePeerState, Se
 const TEXTS = 'texts'
 
 const options = JSON.parse(process.env.NODE_PEER_OPTIONS ?? '{}') as NodePeerOptions
-const tap = tappedWebSocket(options.tap)
+/** What the tap does; `delaySignals` changes it while the peer runs. */
+const tapOptions: TapOptions = options.tap ?? {}
+const tap = tappedWebSocket(tapOptions)
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks; this one is tapped.
 globalThis.WebSocket = tap.WebSocket
 
@@ -356,6 +358,13 @@ function run(command: NodePeerCommand): unknown {
       }
       return sent
     }
+    case 'delaySignals':
+      tapOptions.delaySignalsMs = command.ms
+      return null
+    case 'hearAnnounces':
+      // signaling-tap.ts drops announcements while it has dropped fewer than `dropAnnounces`.
+      tapOptions.dropAnnounces = command.on ? tap.counts.droppedAnnounces : Number.MAX_SAFE_INTEGER
+      return null
     case 'close':
       session.close()
       // Exits once the reply is out; y-webrtc and wrtc leave handles that would keep it running.

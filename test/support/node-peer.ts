@@ -115,6 +115,8 @@ export type NodePeerCommand =
   | { op: 'sendLiveness'; frame: string }
   | { op: 'applyAwareness'; update: string }
   | { op: 'sendJunkAwareness'; bytes: number; count: number; client: number }
+  | { op: 'delaySignals'; ms: number }
+  | { op: 'hearAnnounces'; on: boolean }
 
 /** A child peer's reply to command `id` (0: it has started). */
 export type NodePeerReply = IpcReply
@@ -208,6 +210,16 @@ export class NodePeer {
    */
   sendJunkAwareness(bytes: number, count: number, client: number): Promise<number> {
     return this.#child.call({ op: 'sendJunkAwareness', bytes, count, client }) as Promise<number>
+  }
+
+  /** From now on, delays each signal addressed to this peer by `ms` (signaling-tap.ts `delaySignalsMs`): a slow network from here on. */
+  async delaySignals(ms: number): Promise<void> {
+    await this.#child.call({ op: 'delaySignals', ms })
+  }
+
+  /** Whether it hears other peers' announcements from now on (off: each is dropped, as if heard on no server of this peer). */
+  async hearAnnounces(on: boolean): Promise<void> {
+    await this.#child.call({ op: 'hearAnnounces', on })
   }
 
   /** Kills the peer's process at once (SIGKILL): no goodbye reaches anyone. */
