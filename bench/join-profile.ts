@@ -9,7 +9,7 @@
 // `--save DIR` writes each join's CPU profiles and stamps as JSON, for reading afterwards.
 // `--no-profile` takes no CPU profile (the profiler slows a fresh page's cold code down): the
 // times alone, the busy figures then 0.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,6 +19,7 @@ import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
 import { historyTimes, probeHistory, rememberName, seedParleyRoom, seededText } from '../test/e2e/history-harness.js'
 import { seedRoomFromBrowser } from './browser-seeder.js'
+import { rcvbufErrors } from './channel-throughput.js'
 
 /** Profiler sampling interval, in µs. */
 const SAMPLING_INTERVAL_US = 250
@@ -116,16 +117,6 @@ async function transportPackets(newestOnly = false): Promise<{ sent: number; rec
         received += stat.packetsReceived ?? 0
       }
   return { sent, received }
-}
-
-/** The machine's UDP datagrams (IPv4 and IPv6) dropped for a full receive buffer so far (Linux; 0 elsewhere). */
-async function rcvbufErrors(): Promise<number> {
-  const snmp = await readFile('/proc/net/snmp', 'utf8').catch(() => '')
-  const [names, values] = snmp.split('\n').filter((line) => line.startsWith('Udp:'))
-  const v4 = names === undefined || values === undefined ? 0 : Number(values.split(/\s+/)[names.split(/\s+/).indexOf('RcvbufErrors')] ?? 0)
-  const snmp6 = await readFile('/proc/net/snmp6', 'utf8').catch(() => '')
-  const v6 = Number(/^Udp6RcvbufErrors\s+(\d+)/m.exec(snmp6)?.[1] ?? 0)
-  return v4 + v6
 }
 
 /**
