@@ -211,7 +211,7 @@ async function packets(page: Page): Promise<{ sent: number; received: number }> 
 }
 
 /** The machine's UDP datagrams (IPv4 and IPv6) dropped for a full receive buffer so far (Linux; 0 elsewhere). */
-async function rcvbufErrors(): Promise<number> {
+export async function rcvbufErrors(): Promise<number> {
   const snmp = await readFile('/proc/net/snmp', 'utf8').catch(() => '')
   const [names, values] = snmp.split('\n').filter((line) => line.startsWith('Udp:'))
   const v4 = names === undefined || values === undefined ? 0 : Number(values.split(/\s+/)[names.split(/\s+/).indexOf('RcvbufErrors')] ?? 0)

@@ -1,7 +1,15 @@
 // Where a late joiner's time goes: the phases of one join into a room of N messages, fed by a
 // browser that wrote them or by a Node peer, and a CPU profile of the joiner's page.
-// Run alone: npx tsx bench/join-profile.ts [--feed browser|node] [--count 10000] [--joins 1]
-import { mkdtemp, rm } from 'node:fs/promises'
+// Run alone: npx tsx bench/join-profile.ts [--feed browser|node] [--count 10000] [--joins 1] [--save DIR]
+// Each join also counts the packets lost on its link (a browser writer's transport `packetsSent`
+// against the joiner's `packetsReceived`, getStats), the machine's UDP receive-buffer drops meanwhile
+// (every process's), and, with a browser writer, when its transport sent packets (polled every few ms
+// from the writer's page, which is idle once its answer is out): a pause there while frames are
+// still due is SCTP waiting (a full window, or a lost packet's retransmission timer), not the joiner.
+// `--save DIR` writes each join's CPU profiles and stamps as JSON, for reading afterwards.
+// `--no-profile` takes no CPU profile (the profiler slows a fresh page's cold code down): the
+// times alone, the busy figures then 0.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,6 +19,7 @@ import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
 import { historyTimes, probeHistory, rememberName, seedParleyRoom, seededText } from '../test/e2e/history-harness.js'
 import { seedRoomFromBrowser } from './browser-seeder.js'
+import { rcvbufErrors } from './channel-throughput.js'
 
 /** Profiler sampling interval, in µs. */
 const SAMPLING_INTERVAL_US = 250
@@ -42,7 +51,8 @@ const FRAMES_PROBE = `(() => {
   const create = RTCPeerConnection.prototype.createDataChannel
   RTCPeerConnection.prototype.createDataChannel = function (...args) { const channel = create.apply(this, args); watch(channel); return channel }
   const Base = window.RTCPeerConnection
-  window.RTCPeerConnection = class extends Base { constructor (config) { super(config); this.addEventListener('datachannel', (event) => watch(event.channel)) } }
+  window.peerConnections = []
+  window.RTCPeerConnection = class extends Base { constructor (config) { super(config); window.peerConnections.push(this); this.addEventListener('datachannel', (event) => watch(event.channel)) } }
 })()`
 
 /**
@@ -51,9 +61,20 @@ const FRAMES_PROBE = `(() => {
  * is handed to one.
  */
 const WRITER_PROBE = `(() => {
-  const writer = { step1At: null, firstSentAt: null, lastSentAt: null }
+  const writer = { step1At: null, firstSentAt: null, lastSentAt: null, sent: [], polling: null }
   window.writerProbe = writer
   const now = () => performance.timeOrigin + performance.now()
+  const Base = window.RTCPeerConnection
+  window.peerConnections = []
+  window.RTCPeerConnection = class extends Base { constructor (config) { super(config); window.peerConnections.push(this) } }
+  // The newest link's packets sent, every few ms from a sync step 1 on, until stopped.
+  const poll = async () => {
+    const pc = window.peerConnections.at(-1)
+    if (pc !== undefined) for (const stat of (await pc.getStats()).values()) if (stat.type === 'transport') writer.sent.push([now(), stat.packetsSent ?? 0])
+    if (writer.polling !== null) writer.polling = setTimeout(poll, 2)
+  }
+  writer.startPolling = () => { if (writer.polling === null) { writer.polling = setTimeout(poll, 0) } }
+  writer.stopPolling = () => { clearTimeout(writer.polling); writer.polling = null }
   const bytesOf = (data) => data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null
   const send = RTCDataChannel.prototype.send
   RTCDataChannel.prototype.send = function (data) {
@@ -67,12 +88,84 @@ const WRITER_PROBE = `(() => {
     set(handler) {
       onmessage.set.call(this, typeof handler !== 'function' ? handler : function (event) {
         const bytes = bytesOf(event.data)
-        if (bytes !== null && bytes[0] === 0 && bytes[1] === 0) writer.step1At = now()
+        if (bytes !== null && bytes[0] === 0 && bytes[1] === 0) { writer.step1At = now(); writer.startPolling() }
         return handler.call(this, event)
       })
     },
   })
 })()`
+
+/** Whether joins are profiled (`--no-profile`: not). */
+let profiling = true
+/** What stands for a profile not taken. */
+const NO_PROFILE: CpuProfile = { nodes: [], startTime: 0, samples: [], timeDeltas: [] }
+
+/** How long the last packets of a join may still be under way before they are counted, in ms. */
+const SETTLE_MS = 300
+/** Pauses in sending, and gaps between frames, shorter than this are not listed, in ms. */
+const PAUSE_MS = 50
+
+/** Packets all of the page's peer connections' transports sent and received so far (run in the page). */
+async function transportPackets(newestOnly = false): Promise<{ sent: number; received: number }> {
+  let sent = 0
+  let received = 0
+  const all = (window as unknown as { peerConnections: RTCPeerConnection[] }).peerConnections
+  for (const pc of newestOnly ? all.slice(-1) : all)
+    for (const stat of (await pc.getStats()).values())
+      if (stat.type === 'transport') {
+        sent += stat.packetsSent ?? 0
+        received += stat.packetsReceived ?? 0
+      }
+  return { sent, received }
+}
+
+/**
+ * The writer's pauses in sending packets (polled `[at, packetsSent]`, on the writer's clock), from
+ * the first frame handed over until the packets stop, as "from+length (packets before it)", on the
+ * joiner's clock less its first frame.
+ */
+function sendPauses(
+  sent: [number, number][],
+  firstSentAt: number | null,
+  onJoiner: (at: number | null) => number | null,
+  firstFrame: number | null,
+): string {
+  if (firstSentAt === null || sent.length === 0) return '–'
+  const last = sent.at(-1)?.[1] ?? 0
+  const lastChangeAt = sent.find(([, packets]) => packets === last)?.[0] ?? 0
+  const pauses: string[] = []
+  let previous: [number, number] | null = null
+  for (const sample of sent) {
+    if (sample[0] < firstSentAt || sample[0] > lastChangeAt) continue
+    if (previous !== null && sample[1] > previous[1] && sample[0] - previous[0] > PAUSE_MS)
+      pauses.push(
+        `${Math.round((onJoiner(previous[0]) ?? 0) - (firstFrame ?? 0))}+${Math.round(sample[0] - previous[0])} (${previous[1] - (sent[0]?.[1] ?? 0)})`,
+      )
+    if (previous === null || sample[1] > previous[1]) previous = sample
+  }
+  const span = `${sent[0]?.[1] === undefined ? 0 : last - sent[0][1]} packets, the last ${Math.round((onJoiner(lastChangeAt) ?? 0) - (firstFrame ?? 0))} ms after the first frame`
+  return `${pauses.length === 0 ? 'none' : pauses.join(', ')}; ${span}`
+}
+
+/** The page's ms not busy between `from` and `to` (its clock), or '–'. */
+function idleIn(profile: CpuProfile, navigationUs: number, from: number | null, to: number | null): string {
+  if (from === null || to === null) return '–'
+  const { busy } = functionTimes(profile, (atUs) => (atUs - navigationUs) / 1000 >= from && (atUs - navigationUs) / 1000 < to)
+  return `${Math.round(to - from - busy)}`
+}
+
+/** For each gap between two frames (the page's stamps) longer than PAUSE_MS: "at+length busy B" (ms, B the joiner's busy ms in it). */
+function frameGaps(profile: CpuProfile, navigationUs: number, at: number[]): string {
+  const gaps: string[] = []
+  for (let i = 1; i < at.length; i++) {
+    const from = at[i - 1] ?? 0
+    const to = at[i] ?? 0
+    if (to - from <= PAUSE_MS) continue
+    const { busy } = functionTimes(profile, (atUs) => (atUs - navigationUs) / 1000 >= from && (atUs - navigationUs) / 1000 < to)
+    gaps.push(`${Math.round(from - (at[0] ?? 0))}+${Math.round(to - from)} busy ${Math.round(busy)}`)
+  }
+  return gaps.length === 0 ? 'none' : gaps.join(', ')
+}
 
 interface ProfileNode {
   id: number
@@ -195,7 +288,14 @@ export function top(times: Map<string, number>): string {
 }
 
 /** One late join into `url` in a fresh profile: its phases, and the functions its page spent time in. */
-async function profiledJoin(browser: Browser, url: string, count: number, writer: Page | null): Promise<string> {
+async function profiledJoin(
+  browser: Browser,
+  url: string,
+  count: number,
+  writer: Page | null,
+  saveDir: string | null,
+  index: number,
+): Promise<string> {
   const context = await browser.newContext()
   try {
     await rememberName(context, 'Late joiner')
@@ -203,18 +303,28 @@ async function profiledJoin(browser: Browser, url: string, count: number, writer
     await context.addInitScript(FRAMES_PROBE)
     const page = await context.newPage()
     const cdp = await context.newCDPSession(page)
-    await cdp.send('Profiler.enable')
-    await cdp.send('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
-    await cdp.send('Profiler.start')
+    if (profiling) {
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
+      await cdp.send('Profiler.start')
+    }
     const writerCdp = writer === null ? null : await writer.context().newCDPSession(writer)
     if (writerCdp !== null) {
       await writer?.evaluate(() =>
-        Object.assign((window as unknown as { writerProbe: object }).writerProbe, { step1At: null, firstSentAt: null, lastSentAt: null }),
+        Object.assign((window as unknown as { writerProbe: object }).writerProbe, {
+          step1At: null,
+          firstSentAt: null,
+          lastSentAt: null,
+          sent: [],
+        }),
       )
-      await writerCdp.send('Profiler.enable')
-      await writerCdp.send('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
-      await writerCdp.send('Profiler.start')
+      if (profiling) {
+        await writerCdp.send('Profiler.enable')
+        await writerCdp.send('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US })
+        await writerCdp.send('Profiler.start')
+      }
     }
+    const dropsBefore = await rcvbufErrors()
     const joinerCpuBefore = await rendererCpuS(browser)
     const writerCpuBefore = writer === null ? null : await rendererCpuS(writer.context().browser() as Browser)
     await page.goto(url)
@@ -226,9 +336,15 @@ async function profiledJoin(browser: Browser, url: string, count: number, writer
     }
     const joinerCpuS = (await rendererCpuS(browser)) - joinerCpuBefore
     const writerCpuS = writerCpuBefore === null ? null : (await rendererCpuS(writer?.context().browser() as Browser)) - writerCpuBefore
-    const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile }
+    // The last packets (acknowledgements, beats) on their way, then both ends counted.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
+    const drops = (await rcvbufErrors()) - dropsBefore
+    const received = await page.evaluate(transportPackets, false)
+    const writerPackets = writer === null ? null : await writer.evaluate(transportPackets, true)
+    await writer?.evaluate(() => (window as unknown as { writerProbe: { stopPolling(): void } }).writerProbe.stopPolling())
+    const { profile } = profiling ? ((await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile }) : { profile: NO_PROFILE }
     const writerProfile =
-      writerCdp === null ? null : ((await writerCdp.send('Profiler.stop')) as unknown as { profile: CpuProfile }).profile
+      writerCdp === null || !profiling ? null : ((await writerCdp.send('Profiler.stop')) as unknown as { profile: CpuProfile }).profile
     const origin = await page.evaluate(() => performance.timeOrigin)
     const joinerNavigationUs = await navigationStartUs(cdp)
     const writerNavigationUs = writerCdp === null ? null : await navigationStartUs(writerCdp)
@@ -238,8 +354,11 @@ async function profiledJoin(browser: Browser, url: string, count: number, writer
         ? null
         : await writer.evaluate(
             () =>
-              (window as unknown as { writerProbe: { step1At: number | null; firstSentAt: number | null; lastSentAt: number | null } })
-                .writerProbe,
+              (
+                window as unknown as {
+                  writerProbe: { step1At: number | null; firstSentAt: number | null; lastSentAt: number | null; sent: [number, number][] }
+                }
+              ).writerProbe,
           )
     // The writer's stamps on the joiner's clock (ms since its navigation).
     const onJoiner = (at: number | null | undefined) => (at === null || at === undefined ? null : at - origin)
@@ -264,13 +383,25 @@ async function profiledJoin(browser: Browser, url: string, count: number, writer
           }))
     const ms = (from: number | null, to: number | null) => (from === null || to === null ? '–' : `${Math.round(to - from)} ms`)
     const { self, inclusive } = functionTimes(profile)
+    if (saveDir !== null)
+      await writeFile(
+        join(saveDir, `join-${index}.json`),
+        JSON.stringify({ times, frames, sent, origin, writerOrigin, joinerNavigationUs, writerNavigationUs, profile, writerProfile }),
+      )
     return [
       `held ${times.held} of ${count}; connected ${ms(0, times.connectedAt)} after navigation`,
       `connected → first frame ${ms(times.connectedAt, frames.first)}; first → last frame ${ms(frames.first, frames.last)} (${frames.count} frames)`,
       `last frame → all held ${ms(frames.last, times.heldAt)}; held → newest drawn ${ms(times.heldAt, times.shownAt)}`,
-      `connected → all held ${ms(times.connectedAt, times.heldAt)}`,
+      `connected → all held ${ms(times.connectedAt, times.heldAt)}; the joiner's page idle in it ${idleIn(profile, joinerNavigationUs, times.connectedAt, times.heldAt)} ms`,
       `renderer CPU from navigation to the newest drawn (all threads): joiner ${Math.round(joinerCpuS * 1000)} ms${writerCpuS === null ? '' : `, writer ${Math.round(writerCpuS * 1000)} ms`}`,
       `frames after the first (ms): ${frames.at.map((at) => Math.round(at - (frames.first ?? 0))).join(' ')}`,
+      `packets: ${writerPackets === null ? '' : `writer's link sent ${writerPackets.sent}, `}joiner received ${received.received}${writerPackets === null ? '' : `, lost ${writerPackets.sent - received.received}`}; machine's UDP receive-buffer drops ${drops}`,
+      ...(sent === null
+        ? []
+        : [
+            `writer's packets sent, pauses over ${PAUSE_MS} ms after the first frame handed over: ${sendPauses(sent.sent, sent.firstSentAt, onJoiner, frames.first)}`,
+          ]),
+      `joiner busy in each gap over ${PAUSE_MS} ms between frames: ${frameGaps(profile, joinerNavigationUs, frames.at)}`,
       `Joiner, per phase:\n${phaseTimes(profile, joinerNavigationUs, phases)}`,
       ...(writerProfile === null || writerNavigationUs === null
         ? []
@@ -290,7 +421,12 @@ async function profiledJoin(browser: Browser, url: string, count: number, writer
 }
 
 /** Builds the site unminified (readable profiles), seeds a room from `feed`, and profiles `joins` late joins. */
-export async function runJoinProfile(options: { feed: 'browser' | 'node'; count: number; joins: number }): Promise<string[]> {
+export async function runJoinProfile(options: {
+  feed: 'browser' | 'node'
+  count: number
+  joins: number
+  saveDir?: string
+}): Promise<string[]> {
   const root = fileURLToPath(new URL('..', import.meta.url))
   const siteDir = await mkdtemp(join(tmpdir(), 'parley-join-profile-'))
   const running: Running[] = []
@@ -318,7 +454,9 @@ export async function runJoinProfile(options: { feed: 'browser' | 'node'; count:
     const joiner = await launchChromium()
     browsers.push(joiner)
     for (let i = 0; i < options.joins; i++)
-      reports.push(`join ${i + 1}, fed by ${options.feed}:\n${await profiledJoin(joiner, url, options.count, writerPage)}`)
+      reports.push(
+        `join ${i + 1}, fed by ${options.feed}:\n${await profiledJoin(joiner, url, options.count, writerPage, options.saveDir ?? null, i + 1)}`,
+      )
     return reports
   } finally {
     await Promise.allSettled(browsers.map((browser) => browser.close()))
@@ -333,7 +471,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     return index > 0 ? process.argv[index + 1] : undefined
   }
   const feed = flag('--feed') === 'node' ? 'node' : 'browser'
-  const reports = await runJoinProfile({ feed, count: Number(flag('--count') ?? 10_000), joins: Number(flag('--joins') ?? 1) })
+  profiling = !process.argv.includes('--no-profile')
+  const reports = await runJoinProfile({
+    feed,
+    count: Number(flag('--count') ?? 10_000),
+    joins: Number(flag('--joins') ?? 1),
+    saveDir: flag('--save'),
+  })
   console.log(reports.join('\n\n'))
   // Node's WebRTC keeps threads alive after its last connection closed.
   process.exit(0)

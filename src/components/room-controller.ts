@@ -31,6 +31,11 @@ const MAX_NOTICES = 200
 const MAX_ARRIVALS = 1_000
 /** A frame at 60 Hz, in ms: redraws for new messages come at most this often. */
 const FRAME_MS = 16
+/**
+ * Longest the log waits to draw a history that is still coming, in ms: its parts are drawn once
+ * the last is here, or at most this long after the first (and again every as long, while more come).
+ */
+const HISTORY_DRAW_WAIT_MS = 2_000
 
 /**
  * What the host does when only its log's inputs changed (`messages`, `arrivals`, `notices`,
@@ -99,6 +104,8 @@ export class RoomController implements ReactiveController {
   #messageListeners = new Set<MessageListener>()
   /** Whether a redraw for new messages or verdicts is scheduled. */
   #redrawScheduled = false
+  /** The redraw a history still coming put off (see #waitsForHistory); null when none waits. */
+  #historyWait: ReturnType<typeof setTimeout> | null = null
   /** When the last redraw for new messages or verdicts happened (performance.now(), ms). */
   #redrawnAt = Number.NEGATIVE_INFINITY
   /** The room's annotations version at the last redraw. */
@@ -325,6 +332,7 @@ export class RoomController implements ReactiveController {
     // CPU its data channel needs to get the message out (BENCHMARKS.md, "send → rendered").
     const sent = this.#sent
     this.#sent = false
+    if (!sent && this.#waitsForHistory()) return
     if (!sent && performance.now() - this.#redrawnAt >= FRAME_MS) {
       this.#redraw()
       return
@@ -334,13 +342,36 @@ export class RoomController implements ReactiveController {
     // timer where the page was hidden before the frame it waits for.
     beforeNextPaint(() => {
       this.#redrawScheduled = false
-      this.#redraw()
+      this.#redraw(sent)
     })
   }
 
-  #redraw(): void {
+  /**
+   * Whether the redraw waits for a history still coming (Room.historyArriving): a late joiner's
+   * history comes in parts, each applied as it arrives, and the log drew each part's newest screen
+   * in the part's own task, on the way of the next part (the CPU its apply needed), only to draw
+   * the next part's over it. So the log draws once the last part is here (its change finds no
+   * history arriving), or HISTORY_DRAW_WAIT_MS after the first change that waited, whichever
+   * comes first (a history that stops coming, or a peer that announced records it never sends).
+   */
+  #waitsForHistory(): boolean {
+    if (this.room?.historyArriving !== true) {
+      if (this.#historyWait !== null) clearTimeout(this.#historyWait)
+      this.#historyWait = null
+      return false
+    }
+    this.#historyWait ??= setTimeout(() => {
+      this.#historyWait = null
+      this.#redraw(true)
+    }, HISTORY_DRAW_WAIT_MS)
+    return true
+  }
+
+  /** Hands the room's news to the host; `messages` waits for a history still coming unless `now` (see #waitsForHistory). */
+  #redraw(now = false): void {
     const room = this.room
     if (room === null) return
+    const waiting = !now && this.#waitsForHistory()
     this.#redrawnAt = performance.now()
     const verdicts = this.#verdictsSettled
     this.#verdictsSettled = false
@@ -352,8 +383,8 @@ export class RoomController implements ReactiveController {
     this.#annotationsVersion = room.annotationsVersion
     if (verdicts || annotated) this.annotationOf = (message) => this.#annotation(message)
     const hidden = this.#noteHidden(room)
-    if (room.messages === this.messages && !verdicts && !hidden && !annotated) return
-    this.messages = room.messages
+    if ((waiting || room.messages === this.messages) && !verdicts && !hidden && !annotated) return
+    if (!waiting) this.messages = room.messages
     // An arrival changes the log, not the whole chat: the host hands it on (and counts it unread)
     // without a render of everything else, 0.1–0.15 ms of an arrival's task (BENCHMARKS.md, "Send").
     if (!this.#logChanged()) this.#host.requestUpdate()
@@ -388,6 +419,8 @@ export class RoomController implements ReactiveController {
 
   #close(): void {
     this.#stopListening?.()
+    if (this.#historyWait !== null) clearTimeout(this.#historyWait)
+    this.#historyWait = null
     this.#hiddenNotices = new Map()
     this.#checking = new Map()
     this.#spoken = []

@@ -83,6 +83,7 @@ export function openTransportLazily(options: TransportOptions): LazyTransport {
       if (transport === null) callback()
       else transport.afterSlices(callback)
     },
+    historyArriving: () => transport?.historyArriving() ?? false,
     refusedWriting: () => transport?.refusedWriting() ?? new Map(),
     files: async () => {
       const open = await opened

@@ -265,6 +265,15 @@ export class Room {
     return this.#transport.loaded
   }
 
+  /**
+   * Whether a history a link brings is still coming (the room opened empty, and a peer announced
+   * records it does not hold yet): its parts are applied as they come, and the log may wait to
+   * draw them until the last (components/room-controller.ts).
+   */
+  get historyArriving(): boolean {
+    return this.#transport.historyArriving()
+  }
+
   /** Calls `listener` after every change of the annotations; returns an unsubscribe. */
   onAnnotations(listener: () => void): () => void {
     this.#annotationListeners.add(listener)

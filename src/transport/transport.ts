@@ -23,6 +23,7 @@ import { joinStateOf, noCapJoins, type CapJoinCounts } from './join-state.js'
 import { reofferStuckLinks, type StuckLinkStats } from './stuck-links.js'
 import { checkYWebrtcInternals } from './y-webrtc-internals.js'
 import { SyncReplies, isFreshSyncRequest, type SyncReplyStats } from './sync-replies.js'
+import { ArrivingHistories } from './arriving-histories.js'
 import { SliceTurns } from './slice-turns.js'
 import { applySyncSlice, sliceSyncMessage } from './update-slices.js'
 import { dispatchNotingHistory, type HistoryListener } from './received-histories.js'
@@ -123,6 +124,12 @@ export interface Transport {
    * when none waits; update-slices.ts): what looks at the newest records looks at them once.
    */
   afterSlices(callback: () => void): void
+  /**
+   * Whether a history a link brings is still coming: the link was opened while the document was
+   * empty, and its peer's first sync request named clocks the document does not hold yet
+   * (arriving-histories.ts). The room draws its log once it came (room-controller.ts).
+   */
+  historyArriving(): boolean
   /** Records that updates refused by the peer guards brought and the document still lacks, by writer (refused-writing.ts). */
   refusedWriting(): Map<number, RefusedWriter>
   /**
@@ -176,30 +183,35 @@ export function openTransport(options: TransportOptions): Transport {
   })
   // A large relayed batch is applied in slices, one a task (update-slices.ts).
   const sliceTurns = new SliceTurns()
+  // What each link's peer announced it holds, while a history is due on the link.
+  const arriving = new ArrivingHistories(options.doc)
   const framing = new Framing({
     admitter: (pc) =>
-      guardLink(Date.now, refused, {
-        screen: options.screenAwareness,
-        records: recordBudget(),
-        onFlooding: (recentUpdates) => {
-          sharedBurst ??= new SharedBurst(options.recordLimits?.burst ?? RECORDS_BURST, Date.now())
-          for (const writer of writersOf(recentUpdates, options.doc.clientID)) bannedWriters.add(writer)
-          banPeer(pc)
-        },
-        onOversized: () => dropLink(pc),
-        onRefusedUpdate: (update) => {
-          if (refusedWriting.note(update)) options.onRefusedWriting?.()
-        },
-        bannedWriting: (update) => bringsNewWriting(update, options.doc, bannedWriters),
-        // What the screen applies itself is relayed as this link's, as y-webrtc's own applies are.
-        link: {
-          replay: (apply) => {
-            const room = provider.room
-            if (room === null) apply(null)
-            else relay.deliverFrom(pc, () => apply(room))
+      arriving.watch(
+        pc,
+        guardLink(Date.now, refused, {
+          screen: options.screenAwareness,
+          records: recordBudget(),
+          onFlooding: (recentUpdates) => {
+            sharedBurst ??= new SharedBurst(options.recordLimits?.burst ?? RECORDS_BURST, Date.now())
+            for (const writer of writersOf(recentUpdates, options.doc.clientID)) bannedWriters.add(writer)
+            banPeer(pc)
           },
-        },
-      }),
+          onOversized: () => dropLink(pc),
+          onRefusedUpdate: (update) => {
+            if (refusedWriting.note(update)) options.onRefusedWriting?.()
+          },
+          bannedWriting: (update) => bringsNewWriting(update, options.doc, bannedWriters),
+          // What the screen applies itself is relayed as this link's, as y-webrtc's own applies are.
+          link: {
+            replay: (apply) => {
+              const room = provider.room
+              if (room === null) apply(null)
+              else relay.deliverFrom(pc, () => apply(room))
+            },
+          },
+        }),
+      ),
     deliverer: (pc) => (dispatch, data) =>
       relay.deliverFrom(pc, () => dispatchNotingHistory(options.doc, data, dispatch, options.onHistory), data),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
@@ -317,6 +329,9 @@ export function openTransport(options: TransportOptions): Transport {
     },
     afterSlices(callback) {
       sliceTurns.afterQueued(callback)
+    },
+    historyArriving() {
+      return !closed && arriving.arriving()
     },
     refusedWriting() {
       return refusedWriting.writers()
