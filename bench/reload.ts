@@ -7,8 +7,9 @@
 // are printed (what the page did besides script); with --profile, the site is built unminified
 // and the reload's functions with the most CPU time are printed.
 // With --reloads K the page is opened again K times, each from storage alone (what an open leaves
-// behind is paid by the next).
-// Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1] [--reloads 1] [--trace] [--profile]
+// behind is paid by the next). With --settle S the joined page stays open S seconds more once the
+// history is stored (time for storage's merge of a large history, which runs once the page is quiet).
+// Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1] [--reloads 1] [--settle 0] [--trace] [--profile]
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -207,7 +208,7 @@ async function seed(room: string, signalingUrl: string, count: number): Promise<
 
 /** Builds the site, then per trial: a join from a Node peer, and a reload from storage alone. */
 export async function runReloadBench(
-  options: { count?: number; trials?: number; reloads?: number; trace?: boolean; profile?: boolean } = {},
+  options: { count?: number; trials?: number; reloads?: number; settleS?: number; trace?: boolean; profile?: boolean } = {},
 ): Promise<LoadFigure[]> {
   const count = options.count ?? 100_000
   const root = fileURLToPath(new URL('..', import.meta.url))
@@ -236,6 +237,7 @@ export async function runReloadBench(
         figures.push(joined.figure)
         console.error(new Date().toISOString(), `trial ${trial + 1}: joined`, joined.figure)
         await whenStored(joined.page, seededText(count - 1))
+        await sleep((options.settleS ?? 0) * 1000)
         console.error(new Date().toISOString(), 'the join left stored', await storedLayout(joined.page))
         await joined.page.close()
         seeder.close()
@@ -343,10 +345,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const count = flag('--count')
   const trials = flag('--trials')
   const reloads = flag('--reloads')
+  const settle = flag('--settle')
   runReloadBench({
     count: count === undefined ? undefined : Number(count),
     trials: trials === undefined ? undefined : Number(trials),
     reloads: reloads === undefined ? undefined : Number(reloads),
+    settleS: settle === undefined ? undefined : Number(settle),
     trace: process.argv.includes('--trace'),
     profile: process.argv.includes('--profile'),
   })
