@@ -132,7 +132,8 @@ export class DeferredUpdates {
   flush(heldUntil?: (client: number, from: number) => number): void {
     const since = this.#since
     if (heldUntil !== undefined && since !== null && !hasPending(this.#doc))
-      for (const [client, from] of since) since.set(client, Math.min(Y.getState(this.#doc.store, client), Math.max(from, heldUntil(client, from))))
+      for (const [client, from] of since)
+        since.set(client, Math.min(Y.getState(this.#doc.store, client), Math.max(from, heldUntil(client, from))))
     this.#pass(Number.POSITIVE_INFINITY)
     this.#passLate()
   }

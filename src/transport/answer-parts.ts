@@ -12,7 +12,16 @@
 // after the first two hold at most PARTED_MAX_BYTES, and in a larger document the first part
 // holds everything before that.
 import * as Y from 'yjs'
-import { arrayWeight, contentBytes, partsAtSteps, runSteps, STRUCT_HEADER_BYTES, StepBudget, type Steps, stateVectorsAt } from '../updates/index.js'
+import {
+  arrayWeight,
+  contentBytes,
+  partsAtSteps,
+  runSteps,
+  STRUCT_HEADER_BYTES,
+  StepBudget,
+  type Steps,
+  stateVectorsAt,
+} from '../updates/index.js'
 
 /** Bytes a part aims at (about 2,900 messages of the bench's records, 4 frames deflated). */
 export const PART_BYTES = 512 * 1024
@@ -68,7 +77,6 @@ export function* documentPartSteps(
   if (merge === 0) return parts.length > 1 ? parts : null
   return [Y.mergeUpdates(parts.slice(0, merge + 1)), ...parts.slice(merge + 1)]
 }
-
 
 /**
  * About the bytes `Y.encodeStateAsUpdate(doc)` writes, without encoding it: each struct's header

@@ -131,10 +131,11 @@ describe('persistRoom', () => {
     // Not in one task: a step of RECORDS_PER_STEP records an idle callback (more while the idle moment lasts).
     expect(idleCallbacks).toBeGreaterThanOrEqual(3)
     const after = await stored(room)
-    // The merged state and the batch holding 'after'; at most one more: the loaded history's last
-    // part, always written (it carries the deletions). Its other parts, relayed with 'after' among
-    // their origins, are not stored again (they were: 5 updates).
-    expect(after.updates).toBeGreaterThanOrEqual(2)
+    // The merged state (it holds 'after', and the merge replaces what this page wrote once its key
+    // is known) and at most the batch holding 'after' and the loaded history's last part, always
+    // written (it carries the deletions). Its other parts, relayed with 'after' among their
+    // origins, are not stored again (they were: 5 updates).
+    expect(after.updates).toBeGreaterThanOrEqual(1)
     expect(after.updates).toBeLessThanOrEqual(3)
     const loaded = messagesOf(await load(room))
       .toJSON()
@@ -205,7 +206,7 @@ describe('persistRoom: opening a large history', () => {
     for (let i = 1; i < ticksAtStep.length; i++) expect(ticksAtStep[i]).toBeGreaterThan(ticksAtStep[i - 1])
   })
 
-  it('keeps everything when the tab goes while the load is under way, and what was sent meanwhile', async () => {
+  it('keeps everything when the tab goes while the load is under way', async () => {
     const room = `killed-${Math.random()}`
     rooms.push(room)
     await load(room)
