@@ -47,12 +47,12 @@ const POLL_MS = 50
  * (performance.now()); notes the main thread's long tasks (over 50 ms, Long Tasks API).
  */
 const VERIFY_PROBE = `(() => {
-  const probe = { calls: 0, lastAt: null, longTasks: [] }
+  const probe = { calls: 0, lastAt: null, longTasks: [], longTaskStarts: [] }
   window.verifyProbe = probe
   const verify = SubtleCrypto.prototype.verify
   SubtleCrypto.prototype.verify = function (...args) { probe.calls++; probe.lastAt = performance.now(); return verify.apply(this, args) }
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) probe.longTasks.push(Math.round(entry.duration))
+    for (const entry of list.getEntries()) { probe.longTasks.push(Math.round(entry.duration)); probe.longTaskStarts.push(Math.round(entry.startTime)) }
   }).observe({ type: 'longtask', buffered: true })
 })()`
 
@@ -82,6 +82,7 @@ interface VerifyProbe {
   calls: number
   lastAt: number | null
   longTasks: number[]
+  longTaskStarts: number[]
 }
 
 async function measuredLoad(
@@ -120,6 +121,11 @@ async function measuredLoad(
   const { metrics } = await session.send('Performance.getMetrics')
   const metric = (name: string) => (metrics.find((each) => each.name === name)?.value ?? Number.NaN) * 1000
   const probe = await verifyProbe(page)
+  if (probe.longTasks.some((ms) => ms > 100))
+    console.error(
+      `${phase}: tasks over 100 ms (start after navigation: duration):`,
+      probe.longTasks.flatMap((ms, i) => (ms > 100 ? [`${probe.longTaskStarts[i]}: ${ms}`] : [])).join(', '),
+    )
   const budgetChecks = await page.evaluate(
     () => (document.querySelector('parley-chat') as unknown as { stats(): { budgetChecks?: number } | null }).stats()?.budgetChecks ?? null,
   )
