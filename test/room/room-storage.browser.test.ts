@@ -75,4 +75,21 @@ describe('Room storage', () => {
     const again = openRoom(name)
     await vi.waitFor(() => expect(again.messages.length).toBe(COUNT + 1), { timeout: 10_000 })
   })
+
+  it('appends a message sent while the stored history loads after all of it', async () => {
+    const name = `sent-while-opening-${crypto.randomUUID()}`
+    const doc = new Y.Doc()
+    messagesOf(doc).push(Array.from({ length: COUNT }, (_, n) => record(n)))
+    const first = openRoom(name, doc)
+    await vi.waitFor(async () => expect(await storedBytes(first)).toBeGreaterThan(0), { timeout: 10_000 })
+    first.close()
+    // The lowest client id: appended before the history, Yjs would sort it before the first record.
+    const opening = new Y.Doc()
+    opening.clientID = 1
+    const reloaded = openRoom(name, opening)
+    await reloaded.send({ name: 'Reader', userId: 'u-reader', signer: null }, 'sent while opening')
+    await vi.waitFor(() => expect(reloaded.messages.length).toBe(COUNT + 1), { timeout: 10_000 })
+    // Before: first of all, for every peer.
+    expect(reloaded.messages.at(-1)?.text).toBe('sent while opening')
+  })
 })
