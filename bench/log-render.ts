@@ -106,7 +106,7 @@ export interface LogRenderOptions {
   pending?: boolean
 }
 
-/** Median and p90 time, in ms, for the list to render one appended message, per build. */
+/** p10, median and p90 time, in ms, for the list to render one appended message, per build. */
 export async function runLogRenderBench(baseline: string | undefined, options: LogRenderOptions = {}) {
   const rounds = options.rounds ?? DEFAULT_ROUNDS
   const startCount = options.start ?? START_MESSAGES
@@ -146,6 +146,8 @@ export async function runLogRenderBench(baseline: string | undefined, options: L
     return pages.map(({ name, times }) => ({
       build: name,
       appends: times.length,
+      // The least disturbed appends: on a machine whose cores other work takes, the nearest to a core of one's own.
+      p10Ms: Math.round([...times].sort((a, b) => a - b)[Math.floor(times.length * 0.1)] * 1000) / 1000,
       p50Ms: Math.round(median(times) * 1000) / 1000,
       p90Ms: Math.round([...times].sort((a, b) => a - b)[Math.floor(times.length * 0.9)] * 1000) / 1000,
     }))
@@ -173,6 +175,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(
     `One new ${plain ? 'plain' : 'rich'} message${pending ? ', drawn pending,' : ''} into a log of ${start}–${start + TIMED_MESSAGES} messages, all rendered`,
   )
-  console.log('| build | appends | set → text in the DOM p50 | p90 |\n|---|---|---|---|')
-  for (const f of figures) console.log(`| ${f.build} | ${f.appends} | ${f.p50Ms} ms | ${f.p90Ms} ms |`)
+  console.log('| build | appends | set → text in the DOM p10 | p50 | p90 |\n|---|---|---|---|---|')
+  for (const f of figures) console.log(`| ${f.build} | ${f.appends} | ${f.p10Ms} ms | ${f.p50Ms} ms | ${f.p90Ms} ms |`)
 }

@@ -1,8 +1,10 @@
 // Send benchmark: from the Enter that sends a message on one browser to its text in another
 // browser's log, for Parley and for a stock y-webrtc chat, through the same UI steps in one run.
 // Run alone: npx tsx bench/send.ts [--messages 30] [--trace] [--isolated] [--interleave] [--profile] [--baseline REV]
-//   --trace: stage stamps inside both pages; --isolated: every page served cross-origin isolated,
-//   so that their clocks (and the stamps) read to 5 µs rather than 100; --interleave: the
+//   --trace: stage stamps inside both pages, and counts per send of the calls that schedule work
+//   or clone templates (timers, frames, posted tasks, Lit's importNode, …); --isolated: every page
+//   served cross-origin isolated, so that their clocks (and the stamps) read to 5 µs rather than
+//   100; --interleave: the
 //   implementations' messages take turns; --baseline REV: Parley built from git revision REV
 //   measured too, interleaved; --profile: a CPU profile of each page around every timed send,
 //   summed by function (self time, per send: the sender's Enter → wire, the receiver's arrival → DOM)
@@ -92,6 +94,8 @@ function stockFlavour(stockUrl: string, signalingUrl: string): Flavour {
  */
 const probeScript = (newestExpression: string): string => `(() => {
   const probe = { enterAt: null, onWireAt: null }
+  const frame = window.requestAnimationFrame.bind(window)
+  const every = window.setInterval.bind(window)
   window.sendProbe = probe
   window.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey) { probe.enterAt = Date.now(); probe.onWireAt = null }
@@ -108,9 +112,9 @@ const probeScript = (newestExpression: string): string => `(() => {
     const check = () => {
       if (done) return
       if ((${newestExpression}) === text) { done = true; clearInterval(timer); resolve(Date.now()) }
-      else requestAnimationFrame(check)
+      else frame(check)
     }
-    const timer = setInterval(check, 1)
+    const timer = every(check, 1)
     check()
   })
 })()`
@@ -147,7 +151,7 @@ const traceScript = (newestExpression: string, rootExpression: string): string =
           mark('dom')
           observer.disconnect()
           // A task queued once it is drawn: it runs after the drawing task and whatever else the page queued first.
-          const channel = new MessageChannel()
+          const channel = new OriginalChannel()
           channel.port1.onmessage = () => { mark('after dom'); channel.port1.close() }
           channel.port2.postMessage(null)
         }
@@ -155,8 +159,23 @@ const traceScript = (newestExpression: string, rootExpression: string): string =
       observer.observe(root, { childList: true, subtree: true, characterData: true })
     },
   }
-  const frame = () => { mark('frame'); requestAnimationFrame(frame) }
-  requestAnimationFrame(frame)
+  // Calls that schedule work or build DOM, each stamped 'call NAME' (traceStages counts them per
+  // send): timers, frames, posted tasks, microtasks, template clones (Lit's importNode), and more.
+  const OriginalChannel = MessageChannel
+  const rawFrame = requestAnimationFrame.bind(window)
+  const counted = (object, name, self) => {
+    const original = object[name]
+    if (typeof original !== 'function') return
+    object[name] = function (...args) { mark('call ' + name); return original.apply(self ?? this, args) }
+  }
+  for (const name of ['setTimeout', 'clearTimeout', 'requestAnimationFrame', 'cancelAnimationFrame', 'queueMicrotask']) counted(window, name, window)
+  counted(crypto, 'getRandomValues', crypto)
+  counted(MessagePort.prototype, 'postMessage')
+  counted(Document.prototype, 'importNode')
+  counted(TextEncoder.prototype, 'encode')
+  window.MessageChannel = class extends OriginalChannel { constructor() { super(); mark('call new MessageChannel') } }
+  const frame = () => { mark('frame'); rawFrame(frame) }
+  rawFrame(frame)
   for (const type of ['keydown', 'keypress', 'beforeinput', 'input', 'keyup']) {
     window.addEventListener(type, () => mark('ev> ' + type), true)
     window.addEventListener(type, () => { mark('ev< ' + type); queueMicrotask(() => mark('ev<< ' + type)) })
@@ -214,6 +233,20 @@ interface TraceWindow {
   sendTrace: { marks: Marks; clear(): void; watch(text: string): void; all(): Marks }
 }
 
+/** The calls traceScript stamps ('call NAME'), counted per send in each window. */
+const COUNTED_CALLS = [
+  'setTimeout',
+  'clearTimeout',
+  'requestAnimationFrame',
+  'cancelAnimationFrame',
+  'queueMicrotask',
+  'getRandomValues',
+  'postMessage',
+  'new MessageChannel',
+  'importNode',
+  'encode',
+]
+
 /**
  * The stages of one send from both pages' stamps, in ms: Enter → signing starts, signing,
  * signed → the update on the wire, transit (wire → the receiver's handler starts), the
@@ -261,6 +294,16 @@ function traceStages(enterAt: number, sent: Marks, received: Marks): Record<stri
   }
   stages['other msgs before'] = others
   stages['other msgs ms'] = othersMs
+  // Calls (see traceScript) in the sender's Enter → wire and the receiver's arrival → DOM.
+  const count = (marks: Marks, label: string, from: number | undefined, to: number | undefined) => {
+    if (from === undefined || to === undefined) return
+    for (const name of COUNTED_CALLS) stages[`${label} ${name}`] = 0
+    for (const [name, t] of marks)
+      if (name.startsWith('call ') && t >= from && t <= to)
+        stages[`${label} ${name.slice(5)}`] = (stages[`${label} ${name.slice(5)}`] ?? 0) + 1
+  }
+  count(sent, 'enter→wire:', enterAt, wire)
+  count(received, 'arrived→dom:', arrived, dom)
   return stages
 }
 

@@ -1245,27 +1245,27 @@ export class ParleyMessageList extends LitElement {
     // Editing starts from the actions panel, so its code (the editor's too) is loaded by then.
     const editor =
       this.editing === id ? this.#actions.use()?.renderEditor(message.text, (text) => this.#finishEdit(id, text, message.text)) : undefined
+    // The editor stands in for the text (hidden meanwhile), not for a deleted message's line. The
+    // text is a part of the entry's own template: a template of its own cost every new message
+    // one more instance to clone (BENCHMARKS.md, "Send", "Fifteenth session").
+    const editing = editor !== undefined && !annotated.deleted
     return html`
       <div class="entry" data-key=${entry.key}>
         ${day === null ? nothing : html`<div class="day">${day}</div>`}
         <article part="message" class="${continued ? 'continued' : ''} ${highlighted ? 'hit' : ''}" title=${continued ? fullTime : nothing}
           aria-posinset=${entry.index + 1} aria-describedby="message-keys">
           <div class="meta ${continued && !annotated.edited ? 'visually-hidden' : ''}">
-            ${authorLabel(message, verdict)}
+            <span class="author ${verdict}" title=${AUTHOR_TITLES[verdict]} style=${safeStyle(verdict === 'verified' ? { '--author-color': colorFor(message.authorId) } : {})}>${authorLabel(message, verdict)}</span>
             <time datetime=${times.iso} title=${fullTime}><span aria-hidden="true">${times.short}</span><span class="visually-hidden">${fullTime}</span></time>
             ${annotated.edited ? html`<span class="edited">(edited)</span>` : nothing}
           </div>
           ${
             annotated.replyTo === null ? nothing : renderQuote(original, quoted, quotedVerdict, () => this.#jumpTo(annotated.replyTo ?? ''))
           }
-          ${
-            annotated.deleted
-              ? html`<p class="deleted">message deleted</p>`
-              : editor !== undefined
-                ? editor
-                : html`
-          <p>${renderRichText(richTextOf(message, this.mentionNames))}</p>`
-          }
+          <p class=${annotated.deleted ? 'deleted' : nothing} ?hidden=${editing}>${
+            annotated.deleted ? 'message deleted' : renderRichText(richTextOf(message, this.mentionNames))
+          }</p>
+          ${editing ? editor : nothing}
           ${annotated.file === null || annotated.deleted ? nothing : renderFile(annotated.file, this.fetchFile)}
           ${renderRefused(annotated)}
           ${annotated.deleted ? nothing : renderReactions(annotated, this.selfId, react)}
@@ -1304,18 +1304,27 @@ function idOf(article: HTMLElement): string | null {
 /** Shown instead of a message's author, in neither name nor colour, until its signature is checked. */
 const PENDING_LABEL = 'Checking signature…'
 
+/** The author's title by verdict (none for a verified one). */
+const AUTHOR_TITLES: Record<Verdict, string | typeof nothing> = {
+  unverified: 'The signature of this message does not match its author',
+  pending: 'The signature of this message is being checked',
+  verified: nothing,
+}
+
 /**
  * The author as shown: a claim that failed (or was never signed) is marked, not trusted; one
- * still being checked shows no name at all. The colour is derived from the id, never sent.
+ * still being checked shows no name at all. The colour is derived from the id, never sent (set
+ * only on a verified author). Bindings of the entry's own template, not a template per verdict:
+ * a template of its own cost every new message one more instance to clone, and its verification another.
  */
-function authorLabel(message: MessageRecord, verdict: Verdict) {
+function authorLabel(message: MessageRecord, verdict: Verdict): string {
   switch (verdict) {
     case 'unverified':
-      return html`<span class="author unverified" title="The signature of this message does not match its author">⚠ ${message.authorName} (unverified)</span>`
+      return `⚠ ${message.authorName} (unverified)`
     case 'pending':
-      return html`<span class="author pending" title="The signature of this message is being checked">${PENDING_LABEL}</span>`
+      return PENDING_LABEL
     case 'verified':
-      return html`<span class="author verified" style=${safeStyle({ '--author-color': colorFor(message.authorId) })}>${message.authorName}</span>`
+      return message.authorName
   }
 }
 

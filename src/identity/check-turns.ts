@@ -12,6 +12,8 @@ import { nextTask } from '../tasks/index.js'
 export const CHECKS_PER_TASK = 16
 
 const waiting: (() => void)[] = []
+/** Waiting for the next checks' task without a check's turn (see inChecksTask). */
+let riding: (() => void)[] = []
 let scheduled = false
 
 /** Resolves in a task of the checks' own, with at most CHECKS_PER_TASK - 1 other turns in it. */
@@ -22,12 +24,28 @@ export function checkTurn(): Promise<void> {
   })
 }
 
+/**
+ * Resolves in the next task of the checks' own, asking for one if none is asked, without taking a
+ * check's turn: for work that goes before checks but not in the caller's task (the room's budgets
+ * make a new message's check there, which the log asked for as it drew it). A task of its own for
+ * that cost every arrival a second posted task (`nextTask`'s MessageChannel) before its text was drawn.
+ */
+export function inChecksTask(): Promise<void> {
+  return new Promise((resolve) => {
+    riding.push(resolve)
+    schedule()
+  })
+}
+
 function schedule(): void {
   if (scheduled) return
   scheduled = true
   nextTask(() => {
     scheduled = false
+    const riders = riding
+    riding = []
     for (const resolve of waiting.splice(0, CHECKS_PER_TASK)) resolve()
+    for (const resolve of riders) resolve()
     if (waiting.length > 0) schedule()
   })
 }

@@ -22,8 +22,9 @@ export {
   signerFor,
   userIdOf,
   verifySigned,
+  type SignedBytes,
   type SignedPresenceFields,
   type Signer,
 } from './signing.js'
-export { CHECKS_PER_TASK } from './check-turns.js'
+export { CHECKS_PER_TASK, inChecksTask } from './check-turns.js'
 export { annotationBytes, type SignedAnnotationFields } from './annotation-signing.js'

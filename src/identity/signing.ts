@@ -125,32 +125,45 @@ const MAX_REMEMBERED_CHECKS = 5_000
  * message is checked twice as it arrives, by the room's budgets and by the log's verdict, and the
  * second asks for the first's outcome (waiting for its turn or settled) instead of verifying again.
  */
-const checks = new Map<string, { bytes: Uint8Array; outcome: Promise<boolean> }>()
+const checks = new Map<string, { bytes: SignedBytes; outcome: Promise<boolean> }>()
+
+/** The bytes a signature covers, or what makes them once they are needed. */
+export type SignedBytes = Uint8Array<ArrayBuffer> | (() => Uint8Array<ArrayBuffer>)
+
+/** The bytes themselves, made now if they were left for later (and kept made in `entry`). */
+function bytesOf(entry: { bytes: SignedBytes }): Uint8Array<ArrayBuffer> {
+  if (typeof entry.bytes === 'function') entry.bytes = entry.bytes()
+  return entry.bytes
+}
 
 /**
  * True when `signature` over `bytes` verifies with `publicKey` and the key belongs to
  * `userId`. Never throws: malformed keys or signatures are simply not verified. The same
  * signature, key and bytes are verified once (the outcome cannot differ), in a later task, at
- * most CHECKS_PER_TASK to a task (check-turns.ts).
+ * most CHECKS_PER_TASK to a task (check-turns.ts). `bytes` may be a function that makes them: it
+ * is called in the check's turn, or when another check of the same key and signature compares
+ * (the log asks for a new message's check as it draws it, in its arrival's task).
  */
-export function verifySigned(userId: string, publicKey: string, signature: string, bytes: Uint8Array<ArrayBuffer>): Promise<boolean> {
+export function verifySigned(userId: string, publicKey: string, signature: string, bytes: SignedBytes): Promise<boolean> {
   if (!canSign() || userIdOf(publicKey) !== userId) return Promise.resolve(false)
   const id = `${publicKey} ${signature}`
   const known = checks.get(id)
-  if (known !== undefined && sameBytes(known.bytes, bytes)) return known.outcome
+  if (known !== undefined && sameBytes(bytesOf(known), bytesOf({ bytes }))) return known.outcome
   // A signature copied onto other bytes replaces the entry: it is checked, and fails, on its own.
-  const outcome = verify(publicKey, signature, bytes)
+  const entry = { bytes } as { bytes: SignedBytes; outcome: Promise<boolean> }
+  entry.outcome = verify(publicKey, signature, entry)
   checks.delete(id)
-  checks.set(id, { bytes, outcome })
+  checks.set(id, entry)
   if (checks.size > MAX_REMEMBERED_CHECKS) {
     const oldest = checks.keys().next().value
     if (oldest !== undefined) checks.delete(oldest)
   }
-  return outcome
+  return entry.outcome
 }
 
-async function verify(publicKey: string, signature: string, bytes: Uint8Array<ArrayBuffer>): Promise<boolean> {
+async function verify(publicKey: string, signature: string, signed: { bytes: SignedBytes }): Promise<boolean> {
   await checkTurn()
+  const bytes = bytesOf(signed)
   let key = importedKeys.get(publicKey)
   if (key === undefined) {
     key = crypto.subtle.importKey('raw', fromBase64url(publicKey), ALGORITHM, false, ['verify']).catch(() => null)

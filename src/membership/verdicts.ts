@@ -84,7 +84,8 @@ export function messageVerdict(cache: VerdictCache, topic: string, message: Mess
   const { publicKey, signature } = message
   if (publicKey === undefined || signature === undefined) return 'unverified'
   return cache.get(messageVerdictKey(topic, message), () =>
-    verifySigned(message.authorId, publicKey, signature, messageBytes(topic, { ...message, publicKey })),
+    // Its bytes in the check's turn: asked as the log draws a new message, in its arrival's task.
+    verifySigned(message.authorId, publicKey, signature, () => messageBytes(topic, { ...message, publicKey })),
   )
 }
 

@@ -6,8 +6,7 @@
 // unchecked until checked (or signed on this page: its own records are good).
 // One instance per kind of record: messages and annotations (MESSAGE_SIGNING, ANNOTATION_SIGNING).
 import type { AnnotationRecord, LaneBudgets, MessageRecord, SignatureState } from '../history/index.js'
-import { annotationBytes, messageBytes, userIdOf, verifySigned } from '../identity/index.js'
-import { nextTask } from '../tasks/index.js'
+import { annotationBytes, inChecksTask, messageBytes, userIdOf, verifySigned } from '../identity/index.js'
 
 /** What the checks need of a record: the author it claims, its key and its signature. */
 export interface SignedRecord {
@@ -53,6 +52,8 @@ export class BudgetSignatures<R extends SignedRecord> {
   readonly #checked = new Map<string, { good?: string; bad: Set<string> }>()
   /** Author ids under which a check found a forgery. */
   readonly #forgedAuthors = new Set<string>()
+  /** Records this page signed, not remembered as good yet (see #rememberVouched). */
+  #vouched: R[] = []
 
   /** Signatures checked so far (each a verification through WebCrypto). */
   checks = 0
@@ -78,6 +79,7 @@ export class BudgetSignatures<R extends SignedRecord> {
 
   /** What is known of `record`'s signature now; never waits. */
   stateOf = (record: R): SignatureState => {
+    this.#rememberVouched()
     const { publicKey, signature } = record
     if (publicKey === undefined || signature === undefined) return 'unsigned'
     if (userIdOf(publicKey) !== record.authorId) return 'bad'
@@ -96,18 +98,32 @@ export class BudgetSignatures<R extends SignedRecord> {
    * forgeries claim, its records are charged as forged until checked; the page's own are not.
    */
   vouch(record: R): void {
-    if (record.publicKey !== undefined && userIdOf(record.publicKey) === record.authorId) this.#remember(record, 'good')
+    this.#vouched.push(record)
   }
 
   /**
-   * Checks the signatures of `records`, CHECKS_AT_ONCE at a time, from a task after this one;
-   * resolves to whether each is good, in order. Not in the caller's task: that is a new message's
-   * (Room's change), and the check's bytes and turn (0.2 ms) came before the message was drawn.
-   * The log asks for the same check as it draws the message, so this one finds it under way and
-   * verifies nothing again (identity/signing.ts verifySigned).
+   * Remembers the records vouched for since the last look, as good where the key is the author's.
+   * Not in `vouch`: its call is on a sent message's way out, and its fields' string (the text and
+   * all) is for the budgets, which read it once the message has left (BENCHMARKS.md, "Send",
+   * "Fifteenth session").
+   */
+  #rememberVouched(): void {
+    if (this.#vouched.length === 0) return
+    const vouched = this.#vouched
+    this.#vouched = []
+    for (const record of vouched)
+      if (record.publicKey !== undefined && userIdOf(record.publicKey) === record.authorId) this.#remember(record, 'good')
+  }
+
+  /**
+   * Checks the signatures of `records`, CHECKS_AT_ONCE at a time, from a task after this one (the
+   * checks' own next task, identity's `inChecksTask`); resolves to whether each is good, in order.
+   * Not in the caller's task: that is a new message's (Room's change), and the check's bytes and
+   * turn (0.2 ms) came before the message was drawn. The log asks for the same check as it draws
+   * the message, so this one finds it under way and verifies nothing again (identity/signing.ts verifySigned).
    */
   async check(records: readonly R[]): Promise<boolean[]> {
-    await new Promise<void>((resolve) => nextTask(resolve))
+    await inChecksTask()
     const outcomes: boolean[] = []
     let next = 0
     const worker = async (): Promise<void> => {
@@ -170,6 +186,7 @@ export class BudgetSignatures<R extends SignedRecord> {
   }
 
   #remember(record: R, state: 'good' | 'bad'): void {
+    this.#rememberVouched()
     if (record.signature === undefined) return
     const checked = this.#checked.get(record.signature) ?? { bad: new Set<string>() }
     if (state === 'good') checked.good = this.#signing.fields(record)

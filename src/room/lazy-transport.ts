@@ -25,7 +25,7 @@ function idleTransportStats(): TransportStats {
     bannedWriters: 0,
     droppedLinks: 0,
     garbageFrames: { framing: 0, liveness: 0, relay: 0 },
-    relay: { relayed: 0, pruned: 0, repairRequests: 0, leftToRepair: 0 },
+    relay: { relayed: 0, pruned: 0, repairRequests: 0, leftToRepair: 0, caughtUp: 0, caughtUpRecords: 0 },
     sent: { liveness: 0, data: 0 },
     liveLinks: 0,
     join: {

@@ -176,6 +176,12 @@ export class Room {
   #signing = new Set<Promise<void>>()
   /** The goodbyes this tab and its siblings (the profile's other tabs here) carry for each other. */
   readonly #siblings: SiblingGoodbyes
+  /**
+   * The next message's id, made before the user sends it (at the room's start, then once each
+   * send has left): its random bytes and their encoding came before the signature, on the
+   * message's way out (BENCHMARKS.md, "Send", "Fifteenth session"). Null once taken.
+   */
+  #nextId: string | null = newMessageId()
 
   constructor(options: RoomOptions) {
     this.name = options.name
@@ -356,7 +362,7 @@ export class Room {
     now: number,
   ): Promise<AnnotationRecord> {
     const unsigned: AnnotationRecord = {
-      id: base64url(crypto.getRandomValues(new Uint8Array(MESSAGE_ID_BYTES))),
+      id: newMessageId(),
       kind,
       target,
       authorId: author.signer?.userId ?? author.userId,
@@ -438,12 +444,13 @@ export class Room {
     const problem = draftProblem(text)
     if (problem !== null) throw new Error(`Room.send: message is ${problem}`)
     const unsigned: MessageRecord = {
-      id: base64url(crypto.getRandomValues(new Uint8Array(MESSAGE_ID_BYTES))),
+      id: this.#nextId ?? newMessageId(),
       authorId: author.signer?.userId ?? author.userId,
       authorName: author.name,
       text,
       sentAt: now,
     }
+    this.#nextId = null
     let left = (): void => {}
     const leaving = new Promise<void>((resolve) => {
       left = resolve
@@ -466,6 +473,7 @@ export class Room {
       const done = (): void => {
         this.#signing.delete(leaving)
         left()
+        this.#nextId ??= newMessageId()
       }
       // The typing state the send ends waits as the store's write does: the CPU right after the
       // send is the message's, on its way over the data channel (BENCHMARKS.md, "send → rendered").
@@ -612,6 +620,11 @@ export class Room {
     }
     for (const message of added) for (const listener of this.#messageListeners) listener(message)
   }
+}
+
+/** A new message id: MESSAGE_ID_BYTES random bytes, base64url. */
+function newMessageId(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(MESSAGE_ID_BYTES)))
 }
 
 async function signed(record: MessageRecord, signer: Signer, topic: string): Promise<MessageRecord> {

@@ -18,8 +18,16 @@ export type HistoryListener = (update: Uint8Array, added: AddedRecords) => void
 
 /** The update of a y-webrtc sync step 2 message; null for any other message (or a malformed one). */
 export function syncStep2Update(data: unknown): Uint8Array | null {
+  return syncPayload(data, messageYjsSyncStep2)
+}
+
+/**
+ * What a y-webrtc sync message of `type` (y-protocols: 0 a request's state vector, 1 an answer's
+ * update, 2 an update) carries; null for any other message (or a malformed one).
+ */
+export function syncPayload(data: unknown, type: number): Uint8Array | null {
   const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof Uint8Array ? data : null
-  if (bytes === null || bytes[0] !== MESSAGE_SYNC || bytes[1] !== messageYjsSyncStep2) return null
+  if (bytes === null || bytes[0] !== MESSAGE_SYNC || bytes[1] !== type) return null
   try {
     const decoder = decoding.createDecoder(bytes)
     decoding.readVarUint(decoder)

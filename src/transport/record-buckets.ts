@@ -53,6 +53,19 @@ export class RecordBuckets {
     return this.#buckets.every((bucket) => records <= bucket.tokens)
   }
 
+  /**
+   * Time until `records` fit every bucket at its rate, from the last refill, in ms: 0 when they
+   * fit now, Infinity when they never do (past a bucket's size).
+   */
+  waitMs(records: number): number {
+    let waitMs = 0
+    for (const bucket of this.#buckets) {
+      if (records > bucket.size) return Number.POSITIVE_INFINITY
+      waitMs = Math.max(waitMs, (Math.max(0, records - bucket.tokens) * 1000) / bucket.perSecond)
+    }
+    return waitMs
+  }
+
   /** Spends `records` from every bucket (below zero if they did not fit: what is owed is paid back first). */
   spend(records: number): void {
     for (const bucket of this.#buckets) bucket.tokens -= records

@@ -7,7 +7,10 @@
 // unknown (a stock y-webrtc peer, or a Parley peer not heard yet) prunes nothing. Following
 // the first deliveries back to the author, the first peer of that path next to a link L sends
 // to L, so with true neighbour sets every peer of a connected mesh gets every change; stale
-// ones are repaired by comparing digests of the state vectors (see relay-protocol.ts).
+// ones are repaired by comparing digests of the state vectors (see relay-protocol.ts). A link that
+// compares no digests (a stock peer) left out of a batch is owed its records, by clock range, and
+// sent them in parts (`owedWith`, `catchUpCut`).
+import type { ClockRange } from '../updates/index.js'
 
 /** Where a change came from: made or first heard here without a link, or delivered by the link to `peerId`. */
 export type ChangeSource =
@@ -82,4 +85,56 @@ export const REPAIR_MIN_INTERVAL_MS = 15_000
 /** How long until a link last asked at `lastAskedAt` (ms, undefined: never) may be asked again, in ms (0: now). */
 export function repairWaitMs(lastAskedAt: number | undefined, now: number): number {
   return lastAskedAt === undefined ? 0 : Math.max(0, lastAskedAt + REPAIR_MIN_INTERVAL_MS - now)
+}
+
+/**
+ * `owed` (a link's, per writer) with the records of `ranges` added: per writer one range, from the
+ * lowest clock to the highest (the clocks between come too: a copy costs nothing). A new map.
+ */
+export function owedWith(owed: ReadonlyMap<number, ClockRange> | undefined, ranges: Iterable<ClockRange>): Map<number, ClockRange> {
+  const next = new Map(owed)
+  for (const range of ranges) {
+    const before = next.get(range.client)
+    next.set(
+      range.client,
+      before === undefined ? range : { client: range.client, from: Math.min(before.from, range.from), to: Math.max(before.to, range.to) },
+    )
+  }
+  return next
+}
+
+/** One catch-up part: the ranges to send, their records, and what is owed after them. */
+export interface CatchUpCut {
+  ranges: ClockRange[]
+  records: number
+  rest: Map<number, ClockRange>
+}
+
+/**
+ * The next part of `owed`: at most `cap` records of it that the document holds (`held`, its state
+ * vector) and the link is not known to hold (`known`: per writer, the clock below which it holds
+ * every record), writer after writer in `owed`'s order, and what is owed after them. Records past
+ * what the document holds are not owed (Yjs holds them pending; once it integrates them they are
+ * a batch of their own).
+ */
+export function catchUpCut(
+  owed: ReadonlyMap<number, ClockRange>,
+  held: ReadonlyMap<number, number>,
+  known: ReadonlyMap<number, number>,
+  cap: number,
+): CatchUpCut {
+  const ranges: ClockRange[] = []
+  const rest = new Map<number, ClockRange>()
+  let records = 0
+  for (const range of owed.values()) {
+    const from = Math.max(range.from, known.get(range.client) ?? 0)
+    const to = Math.min(range.to, held.get(range.client) ?? 0)
+    const until = Math.min(to, from + (cap - records))
+    if (until > from) {
+      ranges.push({ client: range.client, from, to: until })
+      records += until - from
+    }
+    if (until < to) rest.set(range.client, { ...range, from: Math.max(from, until) })
+  }
+  return { ranges, records, rest }
 }

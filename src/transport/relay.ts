@@ -1,13 +1,17 @@
 // The shell of relay pruning: which link delivered each change, a side channel on every peer
-// connection advertising this peer's links and comparing digests, and y-webrtc's broadcasts narrowed.
+// connection advertising this peer's links and comparing digests, y-webrtc's broadcasts narrowed, and the
+// catch-up of links that compare no digests (stock peers) left out of a batch past the budget.
 import * as encoding from 'lib0/encoding'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
-import { writeSyncStep1 } from 'y-protocols/sync'
+import { messageYjsSyncStep1, writeSyncStep1, writeUpdate } from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { changedDocument } from '../updates/index.js'
+import { type ClockRange, changedDocument, rangesUpdateSteps, runSteps, StepBudget, updateRecords } from '../updates/index.js'
 import type { RtcImplementation } from './liveness.js'
 import {
+  type CatchUpCut,
+  catchUpCut,
   LOCAL_SOURCE,
+  owedWith,
   PARTS_FOLLOW,
   droppedNeighbours,
   relayTargets,
@@ -16,6 +20,7 @@ import {
   type ChangeSource,
 } from './relay-policy.js'
 import { LINK_RECORD_LIMITS, SYNC_BYTES_BURST } from './peer-guard.js'
+import { syncPayload } from './received-histories.js'
 import { RecordBuckets, type RecordLimits } from './record-buckets.js'
 import { RELAY_CHANNEL_ID, RELAY_CHANNEL_LABEL, encodeRelayFrame, parseRelayFrame, type RelayFrame } from './relay-protocol.js'
 
@@ -51,6 +56,20 @@ export const RELAYED_RECORDS_BURST = RELAYED_RECORD_LIMITS.burst
  * others' changes do.
  */
 const OWN_BATCH_RECORDS = 30
+/**
+ * Records of one part a link left out of a batch is sent to catch up (as history/deferred-updates.ts
+ * RECORDS_PER_BATCH cuts a batch).
+ */
+export const CATCH_UP_PART_RECORDS = 200
+/** Records of the relay's budget a catch-up leaves for relaying (a person's batch goes at once). */
+const CATCH_UP_RESERVE = OWN_BATCH_RECORDS
+/**
+ * Bytes of one catch-up message at most: a stock peer takes messages of up to 256 KiB (the SCTP
+ * limit Chromium and Node's wrtc announce); a part past it is cut again, with fewer records.
+ */
+export const CATCH_UP_MESSAGE_BYTES = 256 * 1024
+/** Bytes a y-webrtc sync update message adds to its update, at most (its kinds and the update's length). */
+const MESSAGE_HEADER_BYTES = 16
 /** y-webrtc's message type of sync messages (lib0 varUint). */
 const MESSAGE_SYNC = 0
 
@@ -67,6 +86,12 @@ export interface RelayStats {
    * past the records this peer sends (RELAYED_RECORDS_BURST), left to the digests instead of sent.
    */
   leftToRepair: number
+  /**
+   * Parts sent to links that were left out of such a batch and compare no digests (stock peers),
+   * so that they catch up; and the records those parts held.
+   */
+  caughtUp: number
+  caughtUpRecords: number
 }
 
 type AwarenessChanges = { added: number[]; updated: number[]; removed: number[] }
@@ -75,7 +100,7 @@ type DocHandler = (update: Uint8Array, origin: unknown) => void
 
 /** Relay pruning for one room's links. */
 export class Relay {
-  readonly stats: RelayStats = { relayed: 0, pruned: 0, repairRequests: 0, leftToRepair: 0 }
+  readonly stats: RelayStats = { relayed: 0, pruned: 0, repairRequests: 0, leftToRepair: 0, caughtUp: 0, caughtUpRecords: 0 }
   /** Relay frames from other peers that failed to parse. */
   garbageFrames = 0
   readonly #now: () => number
@@ -106,6 +131,19 @@ export class Relay {
   #detach: () => void = () => {}
   /** Records of document changes this peer may still send now (RELAYED_RECORD_LIMITS), full until the first batch. */
   #relayedRecords: RecordBuckets | null = null
+  /**
+   * Links left out of a batch that compare no digests (stock, or not heard yet), with what they
+   * are owed: per writer, the clocks of the records left out (only clocks: the document holds
+   * the records). Sent in parts within the relay's budget, oldest owed link first.
+   */
+  readonly #owed = new Map<WebrtcConn, Map<number, ClockRange>>()
+  #catchUpTimer: ReturnType<typeof setTimeout> | null = null
+  /**
+   * Of each link that has not advertised neighbours, per writer, the clock below which it holds
+   * every record: from its sync requests, and from the changes it brought. Nothing it holds is
+   * owed to it (a page that loads its stored history after a stock peer linked owes it no copies).
+   */
+  readonly #known = new WeakMap<RTCPeerConnection, Map<number, number>>()
 
   /** `now` reads the clock, in ms (for tests). */
   constructor(now: () => number = Date.now) {
@@ -131,14 +169,26 @@ export class Relay {
     return undefined
   }
 
-  /** Runs `dispatch` (the link of `pc` handing y-webrtc a message) with that link known as the sender. */
-  deliverFrom(pc: RTCPeerConnection, dispatch: () => void): void {
+  /**
+   * Runs `dispatch` (the link of `pc` handing y-webrtc a message, `data` if known) with that link
+   * known as the sender.
+   */
+  deliverFrom(pc: RTCPeerConnection, dispatch: () => void, data?: unknown): void {
     const outer = this.#delivering
     this.#delivering = pc
     try {
       dispatch()
     } finally {
       this.#delivering = outer
+    }
+    // A sync request says what the link holds.
+    const request = data === undefined || this.#neighbours.has(pc) ? null : syncPayload(data, messageYjsSyncStep1)
+    if (request !== null) {
+      try {
+        this.#noteKnown(pc, Y.decodeStateVector(request))
+      } catch {
+        // not a state vector: y-webrtc failed to read it too
+      }
     }
     // A link that speaks is connected: advertise it if it is new.
     const peerId = this.#peerIdOf(pc)
@@ -162,7 +212,8 @@ export class Relay {
       // Peers' guards drop a link whose update is past their byte budget, and cut off one that
       // brings records past theirs; what such a batch holds (a history, when it resolved changes
       // that waited for it) they mostly have, and the digest round scheduled below makes each
-      // Parley link ask for what it lacks (a stock peer asks only when it links). Same-browser tabs still get it.
+      // Parley link ask for what it lacks; a stock link, which compares no digests, is sent it in
+      // paced parts (#owe). Same-browser tabs still get it.
       const send = (): void => broadcastDoc(update, origin)
       if (update.byteLength <= SYNC_BYTES_BURST && this.#relayRecords(update, sources.includes(LOCAL_SOURCE)))
         this.#broadcast(room, sources, send)
@@ -171,6 +222,8 @@ export class Relay {
         // Soon, not in DIGEST_INTERVAL_MS: a message written here after it waits, at peers that
         // lack the batch, for the records it follows.
         this.#scheduleRound(DIGEST_SETTLE_MS)
+        // Links that compare no digests get it in parts, paced within the same budget.
+        this.#owe(room, sources, update)
         this.#broadcastTo(room, new Set(), send)
       }
     }
@@ -206,11 +259,14 @@ export class Relay {
   destroy(): void {
     this.#detach()
     this.#detach = () => {}
-    for (const timer of [this.#advertiseTimer, this.#roundTimer, this.#waitTimer]) if (timer !== null) clearTimeout(timer)
+    for (const timer of [this.#advertiseTimer, this.#roundTimer, this.#waitTimer, this.#catchUpTimer])
+      if (timer !== null) clearTimeout(timer)
     this.#advertiseTimer = null
     this.#roundTimer = null
     this.#waitTimer = null
+    this.#catchUpTimer = null
     this.#waiting.clear()
+    this.#owed.clear()
     this.#roundDueAt = Number.POSITIVE_INFINITY
     for (const channel of this.#channels.values()) channel.close()
     this.#channels.clear()
@@ -234,6 +290,12 @@ export class Relay {
       this.#localChanges = true
       return
     }
+    // A link that brought records of a writer holds every one of them below (a Yjs document has no gaps).
+    if (this.#delivering !== null && !this.#neighbours.has(this.#delivering)) {
+      const brought = new Map<number, number>()
+      for (const [client, clock] of transaction.afterState) if (clock !== transaction.beforeState.get(client)) brought.set(client, clock)
+      this.#noteKnown(this.#delivering, brought)
+    }
     const known = this.#linkChanges.get(source.peerId)
     if (known === undefined || source.neighbours === null) this.#linkChanges.set(source.peerId, source.neighbours)
     else if (known !== null) this.#linkChanges.set(source.peerId, new Set([...known].filter((id) => source.neighbours?.has(id))))
@@ -244,13 +306,112 @@ export class Relay {
    * now, unless it is a `local` batch of a person's size (it spends them all the same).
    */
   #relayRecords(update: Uint8Array, local: boolean): boolean {
+    const budget = this.#budget()
+    const records = updateRecords(update)
+    if (!budget.fits(records) && !(local && records <= OWN_BATCH_RECORDS)) return false
+    budget.spend(records)
+    return true
+  }
+
+  /** The records this peer may still send (RELAYED_RECORD_LIMITS), refilled to now. */
+  #budget(): RecordBuckets {
     const now = this.#now()
     this.#relayedRecords ??= new RecordBuckets(RELAYED_RECORD_LIMITS, now)
     this.#relayedRecords.refill(now)
-    const records = recordsIn(update)
-    if (!this.#relayedRecords.fits(records) && !(local && records <= OWN_BATCH_RECORDS)) return false
-    this.#relayedRecords.spend(records)
-    return true
+    return this.#relayedRecords
+  }
+
+  /**
+   * Notes what a batch left to the digests owes the connected links the rule sends it to that
+   * compare no digests (stock peers, and Parley peers not heard yet): they had, or get in later
+   * batches, everything but its records, so they are owed those clocks (merged with what they
+   * were owed before). A link whose peer re-links is synced afresh and owed nothing.
+   */
+  #owe(room: WebrtcRoom, sources: ChangeSource[], update: Uint8Array): void {
+    const targets = relayTargets(room.webrtcConns.keys(), sources)
+    let ranges: ClockRange[]
+    try {
+      const { from, to } = Y.parseUpdateMeta(update)
+      ranges = [...to].map(([client, end]) => ({ client, from: from.get(client) ?? 0, to: end }))
+    } catch {
+      return // not a Yjs update
+    }
+    for (const [peerId, conn] of room.webrtcConns) {
+      if (!conn.connected || (targets !== 'all' && !targets.has(peerId)) || this.neighboursOf(peerId) !== undefined) continue
+      this.#owed.set(conn, owedWith(this.#owed.get(conn), ranges))
+    }
+    this.#scheduleCatchUp(0)
+  }
+
+  /** Raises what the link of `pc` is known to hold to `stateVector` (per writer, the clock below which it holds every record). */
+  #noteKnown(pc: RTCPeerConnection, stateVector: ReadonlyMap<number, number>): void {
+    const known = this.#known.get(pc) ?? new Map<number, number>()
+    for (const [client, clock] of stateVector) if (clock > (known.get(client) ?? 0)) known.set(client, clock)
+    this.#known.set(pc, known)
+  }
+
+  /** What the link `conn` is known to hold (see #known). */
+  #knownOf(conn: WebrtcConn): ReadonlyMap<number, number> {
+    const pc = (conn.peer as { _pc?: RTCPeerConnection | null })._pc
+    return (pc === null || pc === undefined ? undefined : this.#known.get(pc)) ?? new Map()
+  }
+
+  /** Sends the next catch-up parts in `delayMs`, unless they are due sooner. */
+  #scheduleCatchUp(delayMs: number): void {
+    if (this.#catchUpTimer !== null) return
+    this.#catchUpTimer = setTimeout(() => {
+      this.#catchUpTimer = null
+      this.#catchUp()
+    }, delayMs)
+  }
+
+  /**
+   * Sends owed links parts of what they are owed, one link after another, while the relay's
+   * budget holds a part and the reserve; then waits for the budget to refill. Links that closed,
+   * or turned out to be Parley peers (they advertised: their digests repair them), are let go.
+   */
+  #catchUp(): void {
+    const room = this.#room
+    if (room === null) return
+    for (;;) {
+      const next = this.#nextOwed(room)
+      if (next === null) return
+      const [conn, owed] = next
+      const budget = this.#budget()
+      const held = Y.decodeStateVector(Y.encodeStateVector(room.doc))
+      const known = this.#knownOf(conn)
+      const records = Math.min(CATCH_UP_PART_RECORDS, catchUpCut(owed, held, known, Number.POSITIVE_INFINITY).records)
+      const waitMs = budget.waitMs(records + CATCH_UP_RESERVE)
+      if (waitMs > 0) {
+        this.#scheduleCatchUp(Math.max(1, Math.ceil(waitMs)))
+        return
+      }
+      const part = catchUpPart(room.doc, owed, held, known, records)
+      const message = encoding.createEncoder()
+      encoding.writeVarUint(message, MESSAGE_SYNC)
+      writeUpdate(message, part.update)
+      // The owed link goes to the back: links take turns.
+      this.#owed.delete(conn)
+      try {
+        conn.peer.send(encoding.toUint8Array(message))
+      } catch {
+        continue // the link closed meanwhile; a new one is synced afresh
+      }
+      budget.spend(part.records)
+      this.stats.caughtUp++
+      this.stats.caughtUpRecords += part.records
+      if (part.rest.size > 0) this.#owed.set(conn, part.rest)
+    }
+  }
+
+  /** The first owed link that is still open and compares no digests, or null (those that do not are let go). */
+  #nextOwed(room: WebrtcRoom): [WebrtcConn, Map<number, ClockRange>] | null {
+    for (const [conn, owed] of this.#owed) {
+      const open = conn.connected && !conn.closed && room.webrtcConns.get(conn.remotePeerId) === conn
+      if (open && this.neighboursOf(conn.remotePeerId) === undefined) return [conn, owed]
+      this.#owed.delete(conn)
+    }
+    return null
   }
 
   /** The sources of the changes since the last batch, forgotten here (the batch carries them all). */
@@ -454,14 +615,22 @@ export class Relay {
   }
 }
 
-/** How many records (clocks of their writers) a Yjs update holds; a malformed one holds none. */
-function recordsIn(update: Uint8Array): number {
-  let records = 0
-  try {
-    const { from, to } = Y.parseUpdateMeta(update)
-    for (const [client, clock] of to) records += clock - (from.get(client) ?? 0)
-  } catch {
-    // not a Yjs update
+/**
+ * The next part of `owed` (relay-policy.ts `catchUpCut`: at most `cap` records the document
+ * holds) as an update, the document's whole delete set with the last part; a message past
+ * CATCH_UP_MESSAGE_BYTES is cut again with half the records.
+ */
+function catchUpPart(
+  doc: Y.Doc,
+  owed: ReadonlyMap<number, ClockRange>,
+  held: ReadonlyMap<number, number>,
+  known: ReadonlyMap<number, number>,
+  cap: number,
+): CatchUpCut & { update: Uint8Array } {
+  for (let records = cap; ; records = Math.ceil(records / 2)) {
+    const cut = catchUpCut(owed, held, known, records)
+    const update = runSteps(rangesUpdateSteps(doc, cut.ranges, new StepBudget(Number.POSITIVE_INFINITY), cut.rest.size === 0))
+    // The message adds its kind and the update's length: a few bytes.
+    if (update.byteLength <= CATCH_UP_MESSAGE_BYTES - MESSAGE_HEADER_BYTES || records <= 1) return { ...cut, update }
   }
-  return records
 }

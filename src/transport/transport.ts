@@ -201,7 +201,7 @@ export function openTransport(options: TransportOptions): Transport {
         },
       }),
     deliverer: (pc) => (dispatch, data) =>
-      relay.deliverFrom(pc, () => dispatchNotingHistory(options.doc, data, dispatch, options.onHistory)),
+      relay.deliverFrom(pc, () => dispatchNotingHistory(options.doc, data, dispatch, options.onHistory), data),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
     answer: (data) => (isFreshSyncRequest(data) ? syncReplies.reply() : null),
     // A step 2 too, unless it may be a joiner's history (peer-guard.ts `historyDue`: on a link opened empty).

@@ -101,14 +101,14 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
   { owner: 'link', member: 'remotePeerId', kind: 'string', usedBy: 'screenSignals, reofferStuckLinks, banPeerOf, Relay' },
   { owner: 'link', member: 'connected', kind: 'boolean', usedBy: 'screenSignals, reofferStuckLinks, Relay, keepJoinsPastCap' },
   { owner: 'link', member: 'room', kind: 'object', usedBy: 'Relay' },
-  { owner: 'link', member: 'closed', kind: 'boolean', usedBy: 'retireLink, keepJoinsPastCap' },
+  { owner: 'link', member: 'closed', kind: 'boolean', usedBy: 'retireLink, keepJoinsPastCap, Relay' },
   { owner: 'link', member: 'glareToken', kind: 'numberOrUndefined', usedBy: 'screenSignals' },
   { owner: 'link', member: 'peer', kind: 'object', usedBy: 'screenSignals, retireLink' },
   { owner: 'link.peer', member: 'initiator', kind: 'boolean', usedBy: 'screenSignals' },
   // simple-peer's EventEmitter method: reofferStuckLinks hears a link's progress through it.
   { owner: 'link.peer', member: 'on', kind: 'function', usedBy: 'reofferStuckLinks' },
   { owner: 'link.peer', member: 'emit', kind: 'function', usedBy: 'retireLink' },
-  // simple-peer's public send, on y-webrtc's private `peer`: a repair's sync request to one link.
+  // simple-peer's public send, on y-webrtc's private `peer`: a repair's sync request, or a catch-up part, to one link.
   { owner: 'link.peer', member: 'send', kind: 'function', usedBy: 'Relay' },
   { owner: 'link.peer', member: 'destroy', kind: 'function', usedBy: 'retireLink, banPeerOf, keepJoinsPastCap' },
   // simple-peer's, not y-webrtc's: the RTCPeerConnection of a link (null once destroyed).

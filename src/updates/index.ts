@@ -13,4 +13,5 @@ export {
   type Steps,
   stateUpdateSteps,
   transactionUpdate,
+  updateRecords,
 } from './stepped-encoding.js'

@@ -207,9 +207,12 @@ export function* rangesUpdateSteps(doc: Y.Doc, ranges: readonly ClockRange[], bu
 export function transactionUpdate(transaction: Y.Transaction): Uint8Array {
   const { doc, beforeState, afterState, deleteSet } = transaction
   const ranges: ClockRange[] = []
+  let records = 0
   for (const [client, to] of afterState) {
     const from = beforeState.get(client) ?? 0
-    if (to > from) ranges.push({ client, from, to })
+    if (to <= from) continue
+    ranges.push({ client, from, to })
+    records += to - from
   }
   ranges.sort((a, b) => b.client - a.client)
   const encoder = new Y.UpdateEncoderV1()
@@ -217,7 +220,30 @@ export function transactionUpdate(transaction: Y.Transaction): Uint8Array {
   const budget = new StepBudget(Number.POSITIVE_INFINITY)
   for (const range of ranges) runSteps(writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget))
   writeDeletions(encoder, deleteSet.clients)
-  return encoder.toUint8Array()
+  const update = encoder.toUint8Array()
+  writtenRecords.set(update, records)
+  return update
+}
+
+/** The records (clocks) of each update `transactionUpdate` wrote, as it wrote them. */
+const writtenRecords = new WeakMap<Uint8Array, number>()
+
+/**
+ * How many records (clocks of their writers) a Yjs update holds; a malformed one holds none. One
+ * `transactionUpdate` wrote is known without reading it: a send's batch was decoded again to count
+ * its records for the relay's budget, on the message's way out (BENCHMARKS.md, "Send", "Fifteenth session").
+ */
+export function updateRecords(update: Uint8Array): number {
+  const written = writtenRecords.get(update)
+  if (written !== undefined) return written
+  let records = 0
+  try {
+    const { from, to } = Y.parseUpdateMeta(update)
+    for (const [client, clock] of to) records += clock - (from.get(client) ?? 0)
+  } catch {
+    // not a Yjs update
+  }
+  return records
 }
 
 /**

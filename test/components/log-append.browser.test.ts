@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest'
 import '../../src/components/parley-message-list.js'
 import type { ParleyMessageList } from '../../src/components/parley-message-list.js'
-import { unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../../src/room/index.js'
+import { colorFor, unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../../src/room/index.js'
+import { countCalls } from '../support/count-calls.js'
 import { message, mount } from './browser-fixtures.js'
 
 /** A list whose inputs count which records they were asked about. */
@@ -142,6 +143,32 @@ describe('parley-message-list, one new message', () => {
     expect(hidden('m3')).toBe(false)
     expect(hidden('m5')).toBe(true)
   })
+  it("draws a new plain message, its signature still being checked, as one template instance, and its check's outcome as one more", async () => {
+    const pending = new Set<string>()
+    const verdictOf = (record: MessageRecord): Verdict => (pending.has(record.id) ? 'pending' : 'verified')
+    const { list } = await mountCounted(manyMessages(10), verdictOf)
+    // Lit clones a template instance's DOM with document.importNode.
+    const clones = countCalls(document, 'importNode')
+    pending.add('m11')
+    list.messages = [...list.messages, message('m11', 'Bo', 'one more', Date.UTC(2025, 0, 2, 9, 0) + 10 * 60_000)]
+    await settled(list)
+    expect(articleOf(list, 'm11')?.querySelector('.author')?.textContent).toBe('Checking signature…')
+    expect(articleOf(list, 'm11')?.querySelector('p')?.textContent).toBe('one more')
+    const drawn = clones.take()
+    // The check settles: the author's name and colour, and the "More actions" button (a template of its own).
+    pending.delete('m11')
+    list.verdictOf = (record) => verdictOf(record)
+    await settled(list)
+    const author = articleOf(list, 'm11')?.querySelector<HTMLElement>('.author')
+    expect([author?.textContent, author?.className, author?.style.getPropertyValue('--author-color')]).toEqual([
+      'Bo',
+      'author verified',
+      colorFor('user-Bo'),
+    ])
+    expect(articleOf(list, 'm11')?.querySelector('.more')).not.toBeNull()
+    expect({ drawn, verified: clones.take() }).toEqual({ drawn: 1, verified: 1 })
+  })
+
   it('writes nothing to the entries drawn before in the render of a new message at the bottom; their tab stops follow before the next paint', async () => {
     const { list } = await mountCounted(manyMessages(10))
     const newest = articleOf(list, 'm10')

@@ -144,4 +144,22 @@ describe('the schema and verdicts', () => {
     const { signature: _omitted, ...unsigned } = message
     expect(messageVerdict(cache, TOPIC, { ...unsigned, publicKey: undefined })).toBe('unverified')
   })
+
+  it('makes a new message’s signed bytes in its check’s turn, not in the task that asks for its verdict, and verifies it once with the budgets’ check', async () => {
+    const { message } = await signedMessage({ id: 'drawn', text: 'drawn as it arrives' })
+    const encode = vi.spyOn(TextEncoder.prototype, 'encode')
+    const verifies = vi.spyOn(crypto.subtle, 'verify')
+    onTestFinished(() => {
+      encode.mockRestore()
+      verifies.mockRestore()
+    })
+    const cache = new VerdictCache(() => {})
+    // The log draws the message in its arrival's task.
+    expect(messageVerdict(cache, TOPIC, message)).toBe('pending')
+    const inArrival = encode.mock.calls.length
+    // The room's budgets check it from a later task, with the bytes made.
+    expect(await verify(message)).toBe(true)
+    await expect.poll(() => messageVerdict(cache, TOPIC, message)).toBe('verified')
+    expect({ inArrival, verifies: verifies.mock.calls.length }).toEqual({ inArrival: 0, verifies: 1 })
+  })
 })

@@ -3,7 +3,7 @@
 // counted as good, and the page's own records good without a check.
 import { describe, expect, it, vi } from 'vitest'
 import { AuthorBudgets, type MessageRecord } from '../../src/history/index.js'
-import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
+import { generateSigningKeys, messageBytes, signerFor, verifySigned } from '../../src/identity/index.js'
 import { BudgetSignatures, MESSAGE_SIGNING } from '../../src/room/budget-signatures.js'
 
 const TOPIC = 'budget-signatures-test'
@@ -74,6 +74,34 @@ describe('BudgetSignatures', () => {
     events.push('caller done')
     expect(await outcome).toEqual([true])
     expect(events).toEqual(['caller done', 'bytes made'])
+  })
+
+  it('asks for one posted task with the log’s check of the same new message, not one more of its own, and verifies once', async () => {
+    const alice = await signerFor(await generateSigningKeys())
+    const signatures = new BudgetSignatures(TOPIC, MESSAGE_SIGNING)
+    const real = await signedBy(alice, 'hello')
+    const publicKey = real.publicKey as string
+    const signature = real.signature as string
+    const Channel = globalThis.MessageChannel
+    let channels = 0
+    globalThis.MessageChannel = class extends Channel {
+      constructor() {
+        super()
+        channels++
+      }
+    }
+    const verify = vi.spyOn(crypto.subtle, 'verify')
+    try {
+      // In the arrival's task: the room's budgets doubt the new message, the log draws it.
+      const budgets = signatures.check([real])
+      const log = verifySigned(real.authorId, publicKey, signature, messageBytes(TOPIC, real as MessageRecord & { publicKey: string }))
+      expect(channels).toBe(1)
+      expect([await budgets, await log]).toEqual([[true], true])
+      expect(verify).toHaveBeenCalledTimes(1)
+    } finally {
+      globalThis.MessageChannel = Channel
+      verify.mockRestore()
+    }
   })
 
   it('checks what the budgets doubt only once the large updates under way are applied, and calls meanwhile come to one check', async () => {

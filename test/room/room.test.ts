@@ -88,7 +88,7 @@ describe('Room.stats', () => {
       bannedWriters: 0,
       droppedLinks: 0,
       garbageFrames: { framing: 0, liveness: 0, relay: 0 },
-      relay: { relayed: 0, pruned: 0, repairRequests: 0, leftToRepair: 0 },
+      relay: { relayed: 0, pruned: 0, repairRequests: 0, leftToRepair: 0, caughtUp: 0, caughtUpRecords: 0 },
       sent: { liveness: 0, data: 0 },
       liveLinks: 0,
       join: {
@@ -286,5 +286,36 @@ describe('Room.send', () => {
       ['two', signer.publicKey],
     ])
     expect(room.stats().skippedRecords).toBe(0)
+  })
+
+  it('makes nothing on a message’s way out but its signed bytes: its id was made before, what the budgets keep of it after', async () => {
+    const doc = new Y.Doc()
+    const room = new Room({ name: `room-test-${process.pid}-${nextRoom++}`, signalingUrls: [], persist: false, doc })
+    rooms.push(room)
+    const signer = await signerFor(await generateSigningKeys())
+    const author: Author = { name: 'Alice', userId: signer.userId, signer }
+    await room.send(author, 'first')
+    const random = vi.spyOn(crypto, 'getRandomValues')
+    const stringify = vi.spyOn(JSON, 'stringify')
+    // What was made from the send's call until its transaction's change goes out (as Yjs is about to call the observers).
+    const madeBeforeOut: string[] = []
+    doc.on('beforeObserverCalls', (transaction: Y.Transaction) => {
+      if (transaction.local) madeBeforeOut.push(`${random.mock.calls.length} random, ${stringify.mock.calls.length} strings`)
+    })
+    try {
+      const sent = await room.send(author, 'second')
+      // The signed bytes are one string; a verdict still finds the message good without a check.
+      expect(madeBeforeOut).toEqual(['0 random, 1 strings'])
+      expect(room.messages.map((m) => [m.text, m.id === sent.id])).toEqual([
+        ['first', false],
+        ['second', true],
+      ])
+      // Had the budgets not known it good, they would check it in the checks' next task.
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(room.stats().budgetChecks).toBe(0)
+    } finally {
+      random.mockRestore()
+      stringify.mockRestore()
+    }
   })
 })

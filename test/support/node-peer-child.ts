@@ -58,6 +58,7 @@ class Session {
   #transportSent: () => NodePeerState['transportSent'] = () => null
   #liveLinks = (): number => 0
   #join: () => NodePeerState['join'] = () => null
+  #bannedPeers: () => number | null = () => null
   readonly #options: NodePeerOptions
 
   constructor(sessionOptions: NodePeerOptions) {
@@ -120,6 +121,7 @@ class Session {
       this.#transportSent = () => transport.stats().sent
       this.#liveLinks = () => transport.stats().liveLinks
       this.#join = () => transport.stats().join
+      this.#bannedPeers = () => transport.stats().bannedPeers
       this.#close = () => {
         changes.flush()
         transport.close()
@@ -153,6 +155,11 @@ class Session {
     return this.#join()
   }
 
+  /** Peers a Parley session's guards banned (null for stock). */
+  bannedPeers(): number | null {
+    return this.#bannedPeers()
+  }
+
   close(): void {
     this.#close?.()
     this.awareness.destroy()
@@ -179,6 +186,7 @@ function state(): NodePeerState {
     transportSent: session.transportSent(),
     liveLinks: session.liveLinks(),
     join: session.joinCounts(),
+    bannedPeers: session.bannedPeers(),
   }
 }
 

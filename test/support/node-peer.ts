@@ -94,6 +94,8 @@ export interface NodePeerState {
   transportSent: { liveness: number; data: number } | null
   /** Links to Parley peers whose liveness speaks now (0 for a stock peer). */
   liveLinks: number
+  /** Peers a Parley session's guards banned for flooding (TransportStats.bannedPeers); null for stock. */
+  bannedPeers: number | null
   /** A Parley session's join counters (see TransportStats.join); null for stock. */
   join: { invitations: number; lostOffers: number; reoffers: number; reinvitations: number } | null
 }

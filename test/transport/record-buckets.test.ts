@@ -52,4 +52,22 @@ describe('RecordBuckets', () => {
     }
     expect(left).toBeGreaterThan(0)
   })
+
+  it('says how long until records fit both buckets, and never for more than a burst', () => {
+    const buckets = new RecordBuckets(RELAYED_RECORD_LIMITS, 0)
+    expect(buckets.waitMs(200)).toBe(0)
+    buckets.spend(200)
+    // 50 left of the short burst: 150 more at 25 a second.
+    expect(buckets.waitMs(200)).toBe(6000)
+    buckets.refill(6000)
+    expect(buckets.fits(200)).toBe(true)
+    // The minutes' bucket (750, 5 a second) nearly spent: it is the slower one. 20 s later the
+    // short one holds 50 (150 more in 6 s), the minutes' one 150 (50 more in 10 s).
+    const spent = new RecordBuckets(RELAYED_RECORD_LIMITS, 0)
+    spent.spend(700)
+    spent.refill(20_000)
+    expect(spent.fits(200)).toBe(false)
+    expect(spent.waitMs(200)).toBe(10_000)
+    expect(buckets.waitMs(RELAYED_RECORD_LIMITS.burst + 1)).toBe(Number.POSITIVE_INFINITY)
+  })
 })

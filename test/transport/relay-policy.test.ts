@@ -1,10 +1,13 @@
 // The relay's pure core: the forwarding rule on its own, the rule run over seeded random meshes
-// (every peer gets every change, in fewer sends than flooding), digests, repair pacing, and frames.
+// (every peer gets every change, in fewer sends than flooding), digests, repair pacing, what a
+// link left out of a batch is owed and the parts it is sent, and frames.
 import { describe, expect, it } from 'vitest'
 import {
   LOCAL_SOURCE,
   REPAIR_MIN_INTERVAL_MS,
+  catchUpCut,
   droppedNeighbours,
+  owedWith,
   relayTargets,
   repairWaitMs,
   stateVectorDigest,
@@ -153,6 +156,80 @@ describe('repairWaitMs', () => {
     expect(repairWaitMs(1000, 1000 + REPAIR_MIN_INTERVAL_MS - 1)).toBe(1)
     expect(repairWaitMs(1000, 1000 + REPAIR_MIN_INTERVAL_MS)).toBe(0)
     expect(repairWaitMs(1000, 1000 + 2 * REPAIR_MIN_INTERVAL_MS)).toBe(0)
+  })
+})
+
+describe('what a link left out of a batch is owed', () => {
+  it('merges the ranges of the batches left out, per writer', () => {
+    const owed = owedWith(undefined, [
+      { client: 1, from: 10, to: 20 },
+      { client: 2, from: 0, to: 5 },
+    ])
+    const later = owedWith(owed, [
+      { client: 1, from: 25, to: 30 },
+      { client: 3, from: 4, to: 6 },
+    ])
+    expect([...later.values()]).toEqual([
+      { client: 1, from: 10, to: 30 },
+      { client: 2, from: 0, to: 5 },
+      { client: 3, from: 4, to: 6 },
+    ])
+    expect(owed.get(1)).toEqual({ client: 1, from: 10, to: 20 }) // not changed
+  })
+
+  it('is sent in parts of at most the cap, writer after writer, until nothing is owed', () => {
+    const owed = owedWith(undefined, [
+      { client: 1, from: 0, to: 150 },
+      { client: 2, from: 40, to: 140 },
+    ])
+    const held = new Map([
+      [1, 150],
+      [2, 140],
+    ])
+    const first = catchUpCut(owed, held, new Map(), 200)
+    expect(first).toEqual({
+      ranges: [
+        { client: 1, from: 0, to: 150 },
+        { client: 2, from: 40, to: 90 },
+      ],
+      records: 200,
+      rest: new Map([[2, { client: 2, from: 90, to: 140 }]]),
+    })
+    const second = catchUpCut(first.rest, held, new Map(), 200)
+    expect(second).toEqual({ ranges: [{ client: 2, from: 90, to: 140 }], records: 50, rest: new Map() })
+  })
+
+  it('owes only what the document holds (records Yjs holds pending come as a batch of their own)', () => {
+    const owed = owedWith(undefined, [
+      { client: 1, from: 0, to: 10 },
+      { client: 2, from: 5, to: 10 },
+    ])
+    const cut = catchUpCut(
+      owed,
+      new Map([
+        [1, 6],
+        [2, 3],
+      ]),
+      new Map(),
+      200,
+    )
+    expect(cut).toEqual({ ranges: [{ client: 1, from: 0, to: 6 }], records: 6, rest: new Map() })
+  })
+
+  it('owes nothing the link is known to hold (its sync request, the changes it brought)', () => {
+    const owed = owedWith(undefined, [
+      { client: 1, from: 0, to: 100 },
+      { client: 2, from: 0, to: 50 },
+    ])
+    const held = new Map([
+      [1, 100],
+      [2, 50],
+    ])
+    const known = new Map([
+      [1, 80],
+      [2, 50],
+    ])
+    expect(catchUpCut(owed, held, known, 200)).toEqual({ ranges: [{ client: 1, from: 80, to: 100 }], records: 20, rest: new Map() })
   })
 })
 

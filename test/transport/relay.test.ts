@@ -1,18 +1,25 @@
 // Relay pruning with real peers, one process each: what a chat message costs in a full mesh,
 // that a partial mesh (y-webrtc's maxConns) still brings every change to everyone, and stock peers.
+import wrtc from '@roamhq/wrtc'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
+import type { RtcImplementation } from '../../src/transport/index.js'
+import { RecordBuckets } from '../../src/transport/record-buckets.js'
+import { CATCH_UP_PART_RECORDS, RELAYED_RECORD_LIMITS } from '../../src/transport/relay.js'
 import { HeldChanges } from '../support/held-changes.js'
 import { openLocalTransport } from '../support/local-transport.js'
 import type { NodePeer, NodePeerState, SentCounts } from '../support/node-peer.js'
 import { joinedOneByOne, startOneByOne } from '../support/partial-mesh.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
+import { UpdateSends } from '../support/update-sends.js'
 
 /** Time for a mesh of child peers to form over WebRTC on a loaded machine, in ms. */
 const MESH_TIMEOUT_MS = 60_000
 /** Time for a change to reach every peer, in ms. */
 const DELIVERY_TIMEOUT_MS = 20_000
+/** Time for a stock peer left out of a batch of 600 records to catch up: 200 at once, then 25 a second, in ms. */
+const CATCH_UP_TIMEOUT_MS = 60_000
 const FULL_MESH_TEST_TIMEOUT_MS = 150_000
 const PARTIAL_MESH_TEST_TIMEOUT_MS = 240_000
 /** Peers of the full-mesh rooms. */
@@ -344,5 +351,99 @@ describe('a batch cut in parts', () => {
       expect(transport.stats().relay.pruned - pruned).toBe(2) // both parts kept from the link they came by
     },
     FULL_MESH_TEST_TIMEOUT_MS,
+  )
+})
+
+describe('a stock peer left out of a batch', () => {
+  it(
+    'catches up in parts within the relay’s budget, and no Parley peer takes it for a flooder',
+    async () => {
+      const topic = signaling.topic()
+      const held = new HeldChanges()
+      const sends = new UpdateSends()
+      const { doc, transport } = openLocalTransport(signaling, topic, held, new Y.Doc(), sends.wrap(wrtc as unknown as RtcImplementation))
+      const texts = doc.getArray<string>('texts')
+      const [stock, parley] = await Promise.all([
+        signaling.startPeer({ kind: 'stock', topic, awareness: { name: 'stock' } }),
+        signaling.startPeer({ kind: 'parley', topic, awareness: { name: 'parley' } }),
+      ])
+      const peers = [stock, parley]
+      await expect
+        .poll(async () => transport.links().length === 2 && (await states(peers)).every((state) => state.links.length === 2), {
+          timeout: MESH_TIMEOUT_MS,
+          interval: 250,
+        })
+        .toBe(true)
+      const write = (lines: string[]): void => {
+        const before = Y.encodeStateVector(doc)
+        texts.push(lines)
+        held.deliver(Y.encodeStateAsUpdate(doc, before))
+      }
+      write(['first'])
+      await delivered(peers, 'first')
+      // The stock peer writes 100 lines, which the page holds and has not passed on yet.
+      const sinceFirst = Y.encodeStateVector(doc)
+      await stock.pushAll(Array.from({ length: 100 }, (_, n) => `stock ${n}`))
+      await expect.poll(() => texts.length, { timeout: DELIVERY_TIMEOUT_MS }).toBe(101)
+      // Those and 600 new records in one batch (as a history loaded from storage, or one that
+      // resolved changes waiting for it, holds copies): past RELAYED_RECORDS_BURST, left to the
+      // digests. The Parley peer asks for it; the stock peer compares no digests. Sent whole, the
+      // stock peer would pass the 600 on to the Parley peer, whose guard takes at most 500 new
+      // records at once.
+      texts.push(Array.from({ length: 600 }, (_, n) => `batch ${n}`))
+      held.deliver(Y.encodeStateAsUpdate(doc, sinceFirst))
+      expect(transport.stats().relay.leftToRepair).toBe(1)
+      // On main the stock peer keeps its 101 lines for as long as its links last.
+      await expect.poll(async () => (await stock.state()).texts.length, { timeout: CATCH_UP_TIMEOUT_MS }).toBe(701)
+      await expect.poll(async () => (await parley.state()).texts.length, { timeout: DELIVERY_TIMEOUT_MS }).toBe(701)
+      // Nobody was taken for a flooder: every link is up, no guard banned anyone.
+      const after = await states(peers)
+      expect(after.map((state) => [state.links.length, state.bannedPeers])).toEqual([
+        [2, null],
+        [2, 0],
+      ])
+      expect(transport.links()).toHaveLength(2)
+      expect(transport.stats().bannedPeers).toBe(0)
+      // In parts of at most CATCH_UP_PART_RECORDS, and what went to each link (relayed or caught
+      // up) fits the relay's budget when replayed at the times it was sent.
+      // The stock peer was sent the 600 it lacked, not its own 100 back.
+      const { caughtUp, caughtUpRecords } = transport.stats().relay
+      expect(caughtUp).toBeGreaterThanOrEqual(600 / CATCH_UP_PART_RECORDS)
+      expect(caughtUpRecords).toBe(600)
+      for (const link of sends.byLink()) {
+        const budget = new RecordBuckets(RELAYED_RECORD_LIMITS, link[0].at)
+        for (const { at, records } of link) {
+          budget.refill(at)
+          expect(records).toBeLessThanOrEqual(CATCH_UP_PART_RECORDS)
+          expect(budget.fits(records), `${records} records at ${at - link[0].at} ms`).toBe(true)
+          budget.spend(records)
+        }
+      }
+    },
+    FULL_MESH_TEST_TIMEOUT_MS,
+  )
+
+  it(
+    'at the end of a line of a partial mesh gets a large write the Parley peer between relays past its budget',
+    async () => {
+      // p0 - p1 - stock: the stock peer hears p0 only through p1.
+      const peers = await startOneByOne(signaling, signaling.topic(), [1, 2, 1], ['parley', 'parley', 'stock'], MESH_TIMEOUT_MS)
+      const [writer, between, stock] = peers
+      await writer.push('first')
+      await delivered(peers, 'first')
+      // 400 lines in one transaction: p0's own batch past RELAYED_RECORDS_BURST, left to the
+      // digests; p1 asks for it, and passes it on in two parts of 200, the second past its budget.
+      await writer.pushAll(Array.from({ length: 400 }, (_, n) => `line ${n}`))
+      await expect.poll(async () => (await between.state()).texts.length, { timeout: DELIVERY_TIMEOUT_MS }).toBe(401)
+      // On main the stock peer keeps the first part's 201 lines for as long as its link lasts.
+      await expect.poll(async () => (await stock.state()).texts.length, { timeout: CATCH_UP_TIMEOUT_MS }).toBe(401)
+      const after = await states(peers)
+      expect(after.map((state) => [state.links.length, state.bannedPeers])).toEqual([
+        [1, 0],
+        [2, 0],
+        [1, null],
+      ])
+    },
+    PARTIAL_MESH_TEST_TIMEOUT_MS,
   )
 })

@@ -2,7 +2,7 @@
 // with a large item of values written in pieces; applied, the same document.
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { runSteps, StepBudget, stateUpdateSteps, transactionUpdate } from '../../src/updates/index.js'
+import { runSteps, StepBudget, stateUpdateSteps, transactionUpdate, updateRecords } from '../../src/updates/index.js'
 import { writers } from '../support/writers.js'
 
 /** Three writers taking turns: runs merged into one struct, map overwrites, strings, binary records, deletions. */
@@ -116,5 +116,24 @@ describe('stepped encoding', { timeout: 60_000 }, () => {
     })
     expect(yjs).toHaveLength(5)
     expect(ours.map((update) => Buffer.from(update).toString('hex'))).toEqual(yjs.map((update) => Buffer.from(update).toString('hex')))
+  })
+
+  it("knows the records of a transaction's change as it wrote them, and reads any other update's", () => {
+    const [doc] = busyRoom()
+    const ours: Uint8Array[] = []
+    doc.on('beforeObserverCalls', (transaction: Y.Transaction) => ours.push(transactionUpdate(transaction)))
+    const messages = doc.getArray<unknown>('messages')
+    messages.push([{ id: 'one' }])
+    doc.transact(() => {
+      messages.push([{ id: 'two' }, { id: 'three' }])
+      doc.getText('notes').insert(0, 'abc')
+      messages.delete(0, 2)
+    })
+    const copies = ours.map((update) => update.slice())
+    // The relay counts a send's records before it goes: what was written is not read again.
+    for (const update of ours) update.fill(0)
+    expect(ours.map(updateRecords)).toEqual([1, 5])
+    expect(copies.map(updateRecords)).toEqual([1, 5])
+    expect(updateRecords(new Uint8Array([1, 2, 3]))).toBe(0)
   })
 })
