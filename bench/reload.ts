@@ -7,8 +7,9 @@
 // are printed (what the page did besides script); with --profile, the site is built unminified
 // and the reload's functions with the most CPU time are printed.
 // With --reloads K the page is opened again K times, each from storage alone (what an open leaves
-// behind is paid by the next).
-// Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1] [--reloads 1] [--trace] [--profile]
+// behind is paid by the next). With --settle S the joined page stays open S seconds more once the
+// history is stored (time for storage's merge of a large history, which runs once the page is quiet).
+// Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1] [--reloads 1] [--settle 0] [--trace] [--profile]
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -41,12 +42,18 @@ const STORE_TIMEOUT_MS = 60_000
 /** How often the page's probes are read, in ms. */
 const POLL_MS = 50
 
-/** Counts the page's signature checks (crypto.subtle.verify) and stamps the last one (performance.now()). */
+/**
+ * Counts the page's signature checks (crypto.subtle.verify) and stamps the last one
+ * (performance.now()); notes the main thread's long tasks (over 50 ms, Long Tasks API).
+ */
 const VERIFY_PROBE = `(() => {
-  const probe = { calls: 0, lastAt: null }
+  const probe = { calls: 0, lastAt: null, longTasks: [], longTaskStarts: [] }
   window.verifyProbe = probe
   const verify = SubtleCrypto.prototype.verify
   SubtleCrypto.prototype.verify = function (...args) { probe.calls++; probe.lastAt = performance.now(); return verify.apply(this, args) }
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) { probe.longTasks.push(Math.round(entry.duration)); probe.longTaskStarts.push(Math.round(entry.startTime)) }
+  }).observe({ type: 'longtask', buffered: true })
 })()`
 
 /** What one page load cost. */
@@ -65,12 +72,17 @@ export interface LoadFigure {
   /** The main thread's busy time (CDP Performance.getMetrics TaskDuration) and script time, from navigation until the checks settled. */
   taskMs: number
   scriptMs: number
+  /** The main thread's longest task until the checks settled, and how many took over 100 ms. */
+  longestTaskMs: number
+  tasksOver100Ms: number
   load: number
 }
 
 interface VerifyProbe {
   calls: number
   lastAt: number | null
+  longTasks: number[]
+  longTaskStarts: number[]
 }
 
 async function measuredLoad(
@@ -109,6 +121,11 @@ async function measuredLoad(
   const { metrics } = await session.send('Performance.getMetrics')
   const metric = (name: string) => (metrics.find((each) => each.name === name)?.value ?? Number.NaN) * 1000
   const probe = await verifyProbe(page)
+  if (probe.longTasks.some((ms) => ms > 100))
+    console.error(
+      `${phase}: tasks over 100 ms (start after navigation: duration):`,
+      probe.longTasks.flatMap((ms, i) => (ms > 100 ? [`${probe.longTaskStarts[i]}: ${ms}`] : [])).join(', '),
+    )
   const budgetChecks = await page.evaluate(
     () => (document.querySelector('parley-chat') as unknown as { stats(): { budgetChecks?: number } | null }).stats()?.budgetChecks ?? null,
   )
@@ -131,6 +148,8 @@ async function measuredLoad(
       lastCheckMs: probe.lastAt === null ? null : Math.round(probe.lastAt),
       taskMs: Math.round(metric('TaskDuration')),
       scriptMs: Math.round(metric('ScriptDuration')),
+      longestTaskMs: Math.max(0, ...probe.longTasks),
+      tasksOver100Ms: probe.longTasks.filter((ms) => ms > 100).length,
       load: loadavg()[0],
     },
   }
@@ -138,6 +157,33 @@ async function measuredLoad(
 
 async function verifyProbe(page: Page): Promise<VerifyProbe> {
   return page.evaluate(() => (window as unknown as { verifyProbe: VerifyProbe }).verifyProbe)
+}
+
+/** The page's stored room updates (every Parley database's): how many, and the largest's bytes. */
+async function storedLayout(page: Page): Promise<{ updates: number; largestBytes: number }> {
+  return page.evaluate(async () => {
+    let updates = 0
+    let largestBytes = 0
+    for (const { name } of await indexedDB.databases()) {
+      if (name === undefined || !name.startsWith('parley-room:')) continue
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(name)
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+      if (db.objectStoreNames.contains('updates')) {
+        const values = await new Promise<unknown[]>((resolve, reject) => {
+          const request = db.transaction('updates', 'readonly').objectStore('updates').getAll()
+          request.onsuccess = () => resolve(request.result)
+          request.onerror = () => reject(request.error)
+        })
+        for (const value of values) if (value instanceof Uint8Array) largestBytes = Math.max(largestBytes, value.byteLength)
+        updates += values.length
+      }
+      db.close()
+    }
+    return { updates, largestBytes }
+  })
 }
 
 /** Waits until the page's IndexedDB holds `text` (the newest message). */
@@ -168,7 +214,7 @@ async function seed(room: string, signalingUrl: string, count: number): Promise<
 
 /** Builds the site, then per trial: a join from a Node peer, and a reload from storage alone. */
 export async function runReloadBench(
-  options: { count?: number; trials?: number; reloads?: number; trace?: boolean; profile?: boolean } = {},
+  options: { count?: number; trials?: number; reloads?: number; settleS?: number; trace?: boolean; profile?: boolean } = {},
 ): Promise<LoadFigure[]> {
   const count = options.count ?? 100_000
   const root = fileURLToPath(new URL('..', import.meta.url))
@@ -197,6 +243,8 @@ export async function runReloadBench(
         figures.push(joined.figure)
         console.error(new Date().toISOString(), `trial ${trial + 1}: joined`, joined.figure)
         await whenStored(joined.page, seededText(count - 1))
+        await sleep((options.settleS ?? 0) * 1000)
+        console.error(new Date().toISOString(), 'the join left stored', await storedLayout(joined.page))
         await joined.page.close()
         seeder.close()
         for (let reload = 0; reload < (options.reloads ?? 1); reload++) {
@@ -206,6 +254,7 @@ export async function runReloadBench(
           if (options.trace === true)
             console.error(`reload, main thread self time by trace event:\n${selfTimeTable(await browser.stopTracing())}`)
           console.error(new Date().toISOString(), `trial ${trial + 1}: reloaded`, reloaded.figure)
+          console.error(new Date().toISOString(), 'the reload left stored', await storedLayout(reloaded.page))
           await reloaded.page.close()
         }
       } finally {
@@ -225,11 +274,11 @@ export async function runReloadBench(
 export function reloadTable(figures: LoadFigure[]): string {
   const ms = (value: number | null) => (value === null ? '–' : `${value.toLocaleString('en')} ms`)
   return [
-    '| phase | messages | held | signature checks (of which budgets) | held after navigation | newest drawn | last check | main thread busy until settled (script) | load |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| phase | messages | held | signature checks (of which budgets) | held after navigation | newest drawn | last check | main thread busy until settled (script) | longest task (tasks over 100 ms) | load |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...figures.map(
       (f) =>
-        `| ${f.phase} | ${f.messages.toLocaleString('en')} | ${f.held.toLocaleString('en')} | ${f.verifications.toLocaleString('en')} (${f.budgetChecks?.toLocaleString('en') ?? '–'}) | ${ms(f.heldMs)} | ${ms(f.shownMs)} | ${ms(f.lastCheckMs)} | ${ms(f.taskMs)} (${ms(f.scriptMs)}) | ${f.load.toFixed(1)} |`,
+        `| ${f.phase} | ${f.messages.toLocaleString('en')} | ${f.held.toLocaleString('en')} | ${f.verifications.toLocaleString('en')} (${f.budgetChecks?.toLocaleString('en') ?? '–'}) | ${ms(f.heldMs)} | ${ms(f.shownMs)} | ${ms(f.lastCheckMs)} | ${ms(f.taskMs)} (${ms(f.scriptMs)}) | ${ms(f.longestTaskMs)} (${f.tasksOver100Ms}) | ${f.load.toFixed(1)} |`,
     ),
   ].join('\n')
 }
@@ -302,10 +351,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const count = flag('--count')
   const trials = flag('--trials')
   const reloads = flag('--reloads')
+  const settle = flag('--settle')
   runReloadBench({
     count: count === undefined ? undefined : Number(count),
     trials: trials === undefined ? undefined : Number(trials),
     reloads: reloads === undefined ? undefined : Number(reloads),
+    settleS: settle === undefined ? undefined : Number(settle),
     trace: process.argv.includes('--trace'),
     profile: process.argv.includes('--profile'),
   })

@@ -31,7 +31,7 @@ export {
   type MessageBatch,
   type MessagesChange,
 } from './messages.js'
-export { ROOM_DATABASE_PREFIX, persistRoom, roomDatabaseName, type RoomStore } from './persistence.js'
+export { type CompactOptions, ROOM_DATABASE_PREFIX, persistRoom, roomDatabaseName, type RoomStore } from './persistence.js'
 export {
   AUTHOR_BUDGET,
   AuthorBudgets,

@@ -1,16 +1,20 @@
 // Keeps each room's document in this browser's IndexedDB, so the history is there after a
 // reload with nobody online, and what was written alone reaches peers later.
 // Layout: one database per room, one object store `updates` of Yjs updates (Uint8Array, auto
-// keys). A load applies them all; when it found COMPACT_AFTER_UPDATES or more, they are replaced
-// by the document's state once the page is quiet, encoded a few records an idle callback (a
-// 100,000-message state is seconds of CPU in one go), and swapped in one transaction.
+// keys). A load applies them in order, about STORED_PART_BYTES a task (a 100,000-message history
+// applied in one task froze the page for 2 s); when it found COMPACT_AFTER_UPDATES or more, or one
+// over COMPACT_ABOVE_BYTES, they are replaced by the document's state once the page is quiet,
+// encoded a few records an idle callback (a 100,000-message state is seconds of CPU in one go) as
+// parts of about STORED_PART_BYTES cut along the messages' order (each integrates as it is
+// applied: updates/array-parts.ts), and swapped in one transaction.
 // A history a link brought is stored as received, in one write as it arrives (`keepHistory`):
 // the parts in which the room passes it on later, paced for the peers (deferred-updates.ts),
 // would take seconds to reach the disk, and a tab closed meanwhile kept only some of it.
 import * as Y from 'yjs'
-import { whenIdle } from '../tasks/index.js'
-import { changedDocument, clientClocks, clocksAddedSince, StepBudget, stateUpdateSteps } from '../updates/index.js'
+import { nextTask, whenIdle } from '../tasks/index.js'
+import { boundedPartSteps, changedDocument, clientClocks, clocksAddedSince, StepBudget } from '../updates/index.js'
 import { RECORDS_PER_BATCH, type DeferredUpdates } from './deferred-updates.js'
+import { messagesOf } from './schema.js'
 
 /** Prefix of the IndexedDB database of each room; the room's name (its hashed topic) follows it. */
 export const ROOM_DATABASE_PREFIX = 'parley-room:'
@@ -18,8 +22,21 @@ export const ROOM_DATABASE_PREFIX = 'parley-room:'
 const STORE = 'updates'
 /** Stored updates from which a load merges them into one. */
 export const COMPACT_AFTER_UPDATES = 500
+/**
+ * A stored update over this many bytes makes a load merge the stored updates too: applying it is
+ * one task (a history a link brought is stored as received: a 100,000-message join leaves one of
+ * 25 MB; a merge before this session wrote the whole state as one update).
+ */
+export const COMPACT_ABOVE_BYTES = 1024 * 1024
+/**
+ * Bytes a part of the merged state holds, about (a record more): 1,800 of the benchmarks'
+ * messages, about 40 ms to apply on a quiet machine.
+ */
+export const STORED_PART_BYTES = 512 * 1024
 /** How long the document must have been unchanged before the merge starts (and again after a change stopped it), in ms. */
 export const COMPACT_QUIET_MS = 2_000
+/** Another step of the merge runs in the same idle moment while more than this is left of it, in ms. */
+const IDLE_STEP_MARGIN_MS = 8
 /** How long a step of the merge may wait for an idle moment, in ms. */
 const COMPACT_IDLE_TIMEOUT_MS = 1_000
 /**
@@ -58,14 +75,23 @@ export interface RoomStore {
    * later are not stored again. A smaller one is stored with the next batch, as any change is.
    */
   keepHistory(update: Uint8Array, added: HistoryRecords): void
+  /**
+   * Up to which clock the records of `client` from `from` on are stored already as a history
+   * (loaded, or stored as received) while the parts passing it on are under way; `from` when not.
+   */
+  heldUntil(client: number, from: number): number
   /** Stops storing (the data stays). */
   destroy(): void
 }
 
-/** When storage's merge runs: stored updates from which a load merges them, and the quiet it waits for (tests shorten it). */
+/** When storage's merge runs and what it writes: when a load merges, the quiet it waits for, the parts' size (tests shorten them). */
 export interface CompactOptions {
   compactAfterUpdates?: number
+  /** A stored update over this many bytes makes a load merge (COMPACT_ABOVE_BYTES). */
+  compactAboveBytes?: number
   quietMs?: number
+  /** Bytes a part of the merged state holds, about, and a load's step at most (STORED_PART_BYTES). */
+  partBytes?: number
 }
 
 /**
@@ -96,10 +122,27 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates, 
       return
     }
     const transaction = db.transaction(STORE, 'readwrite')
-    transaction.objectStore(STORE).add(update)
+    const adding = transaction.objectStore(STORE).add(update)
+    adding.onsuccess = () => written.push(adding.result)
     lastWrite = committed(transaction)
     transaction.commit?.() // not in browsers before 2021: they commit once the request is done
   }
+  /** The keys of the updates this page wrote (their records are in the document): a merge may delete them. */
+  const written: IDBValidKey[] = []
+  /** The last key the load applied, once loaded (undefined: nothing was stored). */
+  let lastLoaded: IDBValidKey | undefined
+  let merging = false
+  /** Merges what this page loaded and wrote into parts, once quiet (at most one merge at a time). */
+  const compact = (): void => {
+    if (merging) return
+    merging = true
+    const merged = (): Merged => ({ lastLoaded, written: written.splice(0), added: (key) => written.push(key) })
+    compacted = compactWhenQuiet(doc, options.quietMs ?? COMPACT_QUIET_MS, () => db, merged, partBytes).then(() => {
+      merging = false
+    })
+  }
+  const partBytes = options.partBytes ?? STORED_PART_BYTES
+  const compactAboveBytes = options.compactAboveBytes ?? COMPACT_ABOVE_BYTES
   // Last: a change made here goes to the peers first, then to the disk once the page has drawn.
   const stopStoring = changes.on(
     (update, origins, more) => {
@@ -119,29 +162,44 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates, 
       if (doc.isDestroyed || destroyed) return opened.close()
       const reading = opened.transaction(STORE).objectStore(STORE)
       const [updates, keys] = await Promise.all([request(reading.getAll()), request(reading.getAllKeys())])
-      // Not local (the last argument): like a peer's history, it is relayed after the page drew it.
-      const before = clientClocks(doc)
-      Y.transact(
-        doc,
-        () => {
-          for (const update of updates) if (update instanceof Uint8Array) Y.applyUpdate(doc, update, origin)
-        },
-        origin,
-        false,
-      )
-      // Relayed in paced parts; a change made meanwhile joins their origins, and the parts must
-      // still not be stored again (as a history stored as received).
-      kept.add(clocksAddedSince(doc, before))
+      // From here on, changes are written as they come: what is stored is never deleted but by a
+      // merge, so a tab closed while the load's steps run keeps it all.
+      db = opened
       if (early.length > 0) {
         const transaction = opened.transaction(STORE, 'readwrite')
         for (const update of early.splice(0)) transaction.objectStore(STORE).add(update)
         lastWrite = committed(transaction)
         transaction.commit?.()
       }
-      db = opened
-      const lastLoaded = keys[keys.length - 1]
-      if (updates.length >= (options.compactAfterUpdates ?? COMPACT_AFTER_UPDATES) && lastLoaded !== undefined)
-        compacted = compactWhenQuiet(doc, options.quietMs ?? COMPACT_QUIET_MS, () => db, lastLoaded)
+      let largest = 0
+      for (let next = 0; next < updates.length; ) {
+        if (next > 0) await new Promise<void>((resolve) => nextTask(resolve))
+        if (doc.isDestroyed || destroyed) return
+        // A step: stored updates in order, a part's bytes at most (one update at least), in one transaction. Not local
+        // (the last argument): like a peer's history, it is relayed after the page drew it.
+        const before = clientClocks(doc)
+        let bytes = 0
+        Y.transact(
+          doc,
+          () => {
+            for (; next < updates.length; next++) {
+              const update = updates[next]
+              if (!(update instanceof Uint8Array)) continue
+              if (bytes > 0 && bytes + update.byteLength > partBytes) break
+              bytes += update.byteLength
+              largest = Math.max(largest, update.byteLength)
+              Y.applyUpdate(doc, update, origin)
+            }
+          },
+          origin,
+          false,
+        )
+        // Relayed in paced parts; a change made meanwhile joins their origins, and the parts must
+        // still not be stored again (as a history stored as received).
+        kept.add(clocksAddedSince(doc, before))
+      }
+      lastLoaded = keys[keys.length - 1]
+      if (updates.length >= (options.compactAfterUpdates ?? COMPACT_AFTER_UPDATES) || largest > compactAboveBytes) compact()
     })
     .catch(() => {
       // No storage here (private mode, quota, a blocked upgrade): the room works, unstored.
@@ -152,6 +210,7 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates, 
     // The store gets a batch once the page has drawn (deferred-updates.ts): wait for it first.
     whenStored: () => whenLoaded.then(() => changes.whenPassed()).then(() => lastWrite),
     whenCompacted: () => whenLoaded.then(() => compacted),
+    heldUntil: (client, from) => kept.until(client, from),
     keepHistory(update, added) {
       if (destroyed) return
       let records = 0
@@ -160,6 +219,8 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates, 
       // A view into the message it came in is stored with that message's whole buffer: only its bytes.
       write(update.byteLength === update.buffer.byteLength ? update : update.slice())
       kept.add(added)
+      // A load would apply it in one task: merged into parts once the page is quiet.
+      if (update.byteLength > compactAboveBytes) compact()
     },
     destroy() {
       destroyed = true
@@ -171,14 +232,22 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates, 
 }
 
 /**
- * Replaces the stored updates up to key `lastLoaded` (all a load applied) by the document's
- * state: once `doc` has been unchanged for `quietMs`, encoded a step an idle callback, started
- * over after a change; then the old updates deleted and the state added in one transaction, so a
- * tab closed at any moment leaves either the old updates or the merged state. Updates stored
- * since the load have later keys and stay. Resolves when committed, or when `database()` is gone
- * (the room closed: the next load tries again).
+ * Replaces the stored updates this page loaded and wrote (`merged()` says which, when the merge
+ * is about to write: their records are all in the document) by the document's state: once `doc`
+ * has been unchanged for `quietMs`, encoded a few steps an idle moment, started over after a
+ * change, as updates of about `partBytes` cut along the messages' order, which a load applies
+ * one a task, each integrating as it comes; then the old updates deleted and the parts added in
+ * order in one transaction, so a tab closed at any moment leaves either the old updates or the
+ * merged state. Updates another tab wrote stay. Resolves when committed, or when `database()` is
+ * gone (the room closed: the next load tries again).
  */
-function compactWhenQuiet(doc: Y.Doc, quietMs: number, database: () => IDBDatabase | null, lastLoaded: IDBValidKey): Promise<void> {
+function compactWhenQuiet(
+  doc: Y.Doc,
+  quietMs: number,
+  database: () => IDBDatabase | null,
+  merged: () => Merged,
+  partBytes: number,
+): Promise<void> {
   return new Promise((resolve) => {
     let timer: ReturnType<typeof setTimeout> | null = null
     /** Bumped by every change: a merge under way gives up when it moved. */
@@ -204,30 +273,43 @@ function compactWhenQuiet(doc: Y.Doc, quietMs: number, database: () => IDBDataba
         return
       }
       const at = changes
-      const steps = stateUpdateSteps(doc, new Map(), new StepBudget())
-      const step = (): void => {
+      const steps = boundedPartSteps(doc, messagesOf(doc), partBytes, new StepBudget())
+      const step = (timeLeft: () => number): void => {
         const db = database()
         if (db === null || doc.isDestroyed) {
           stop()
           return
         }
         if (changes !== at) return // a change: its quiet starts the merge over
-        const next = steps.next()
+        let next = steps.next()
+        while (next.done !== true && timeLeft() > IDLE_STEP_MARGIN_MS) next = steps.next()
         if (next.done !== true) {
           whenIdle(step, COMPACT_IDLE_TIMEOUT_MS)
           return
         }
+        const { lastLoaded, written, added } = merged()
         const transaction = db.transaction(STORE, 'readwrite')
         const store = transaction.objectStore(STORE)
-        store.delete(IDBKeyRange.upperBound(lastLoaded))
-        store.add(next.value)
+        if (lastLoaded !== undefined) store.delete(IDBKeyRange.upperBound(lastLoaded))
+        for (const key of written) store.delete(key)
+        for (const part of next.value) {
+          const adding = store.add(part)
+          adding.onsuccess = () => added(adding.result)
+        }
         void committed(transaction).then(stop)
       }
-      step()
+      step(() => 0)
     }
     doc.on('afterTransaction', onTransaction)
     waitForQuiet()
   })
+}
+
+/** What a merge replaces: the updates up to the last a load applied, and those this page wrote; `added` notes each part it writes (a later merge replaces them too). */
+interface Merged {
+  lastLoaded: IDBValidKey | undefined
+  written: readonly IDBValidKey[]
+  added: (key: IDBValidKey) => void
 }
 
 /** Per Yjs client, the clock ranges that histories stored as received hold. */
@@ -257,6 +339,12 @@ class KeptRecords {
       if (!ranges.some(([keptFrom, keptTo]) => keptFrom <= start && end <= keptTo)) return false
     }
     return true
+  }
+
+  /** Up to which clock the records of `client` from `from` on are held (`from`: none). */
+  until(client: number, from: number): number {
+    for (const [keptFrom, keptTo] of this.#ranges.get(client) ?? []) if (keptFrom <= from && from < keptTo) return keptTo
+    return from
   }
 
   clear(): void {

@@ -165,6 +165,13 @@ export class Room {
   /** The document's changes, relayed and stored after the page draws them. */
   #changes: DeferredUpdates
   #closed = false
+  /**
+   * Whether the stored history is loaded (or there is none): it is applied a step a task
+   * (history/persistence.ts), and a record appended before its end would land within it.
+   */
+  #loaded = false
+  /** Whether a change of the list was not told while the stored history loaded (see #emit). */
+  #heldBack = false
   /** Messages being signed; each settles once its message has left (or failed to). */
   #signing = new Set<Promise<void>>()
   /** The goodbyes this tab and its siblings (the profile's other tabs here) carry for each other. */
@@ -184,10 +191,18 @@ export class Room {
     this.topic = topicFor({ name: options.name, secret })
     // A presence change signed while a message is (the typing state a send ends) goes out after it.
     this.presence = new RoomPresence(this.#awareness, this.topic, () => (this.#signing.size === 0 ? null : Promise.all(this.#signing)))
-    this.#signatures = new BudgetSignatures(this.topic, MESSAGE_SIGNING, (callback) => this.#transport.afterSlices(callback))
+    this.#signatures = new BudgetSignatures(this.topic, MESSAGE_SIGNING, this.#afterSlices)
     // Stored under the hashed topic: a private room's database name gives nothing away.
     this.#changes = new DeferredUpdates(this.#doc)
     this.#store = options.persist === false ? null : persistRoom(this.topic, this.#doc, this.#changes)
+    if (this.#store === null) this.#loaded = true
+    else
+      void this.#store.whenLoaded.then(() => {
+        this.#loaded = true
+        // What the load's steps changed, told once: the log draws the newest of the whole history.
+        if (!this.#closed && this.#heldBack)
+          this.#emit({ kind: 'reset', batch: { messages: this.#valid, skipped: this.#skippedRecords } }, [])
+      })
     this.#transport = openTransportLazily({
       topic: this.topic,
       secret,
@@ -230,8 +245,18 @@ export class Room {
         this.#annotationsVersion++
         for (const listener of this.#annotationListeners) listener()
       },
-      (callback) => this.#transport.afterSlices(callback),
+      this.#afterSlices,
     )
+  }
+
+  /**
+   * Runs `callback` once the stored history is loaded and no large update is being applied in
+   * slices (transport/update-slices.ts): each step's or slice's records would be the newest for
+   * a moment, and all of a history checked.
+   */
+  #afterSlices = (callback: () => void): void => {
+    if (this.#loaded || this.#store === null) this.#transport.afterSlices(callback)
+    else void this.#store.whenLoaded.then(() => this.#transport.afterSlices(callback))
   }
 
   /** A number raised whenever the annotations change: a new value means redraw. */
@@ -360,6 +385,7 @@ export class Room {
       const withKey = { ...unsigned, publicKey: author.signer.publicKey }
       record = { ...withKey, signature: await author.signer.sign(annotationBytes(this.topic, withKey)) }
     }
+    if (!this.#loaded) await this.#store?.whenLoaded
     if (!this.#closed) appendAnnotation(this.#doc, record, this)
     return record
   }
@@ -445,6 +471,8 @@ export class Room {
       record = author.signer === null ? unsigned : await signed(unsigned, author.signer, this.topic)
       // Signed here, so good: even under an id that forgeries claim, it shows without a check.
       if (author.signer !== null) this.#signatures.vouch(record)
+      // Not into a history still being loaded: it would go after its last record loaded so far.
+      if (!this.#loaded) await this.#store?.whenLoaded
       // A local transaction: the deferred source passes it to the transport as it ends, and to storage once the page has drawn.
       if (!this.#closed) {
         appendMessage(this.#doc, record, this)
@@ -470,7 +498,7 @@ export class Room {
     if (this.#closed) return
     this.#closed = true
     globalThis.removeEventListener?.('pagehide', this.#onPageHide)
-    this.#changes.flush()
+    this.#flush()
     this.#sayGoodbyes()
     this.#siblings.close()
     this.presence.destroy()
@@ -493,10 +521,19 @@ export class Room {
    * with the signed goodbye first (it reaches peers that know this tab only through a relay).
    */
   #onPageHide = (): void => {
-    this.#changes.flush()
+    this.#flush()
     this.#sayGoodbyes()
     this.#transport.goodbye()
     removeAwarenessStates(this.#awareness, [this.#awareness.clientID], 'window unload')
+  }
+
+  /**
+   * Passes on what is pending at once (the tab or the room goes), but not the rest of a history
+   * the store holds already: its paced parts were for the peers, who get it by sync.
+   */
+  #flush(): void {
+    const store = this.#store
+    this.#changes.flush(store === null ? undefined : (client, from) => store.heldUntil(client, from))
   }
 
   /**
@@ -577,12 +614,16 @@ export class Room {
     this.#emit(change, added)
   }
 
-  /** Tells the listeners of a change of the shown list, and of the messages it added. */
+  /**
+   * Tells the listeners of a change of the shown list, and of the messages it added. While the
+   * stored history is loaded a step a task, the list's listeners are told once, at its end.
+   */
   #emit(change: MessagesChange, added: readonly MessageRecord[]): void {
     // One copy per change that changed the list, made only if someone reads it, however many
     // messages the change brought.
     if (change.kind === 'reset' || added.length > 0) this.#snapshot = null
-    if (this.#listeners.size > 0) {
+    if (!this.#loaded) this.#heldBack = true
+    else if (this.#listeners.size > 0) {
       const messages = this.messages
       for (const listener of this.#listeners) listener(change, messages)
     }

@@ -3,17 +3,11 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { runSteps, StepBudget, stateUpdateSteps, transactionUpdate, updateRecords } from '../../src/updates/index.js'
+import { writers } from '../support/writers.js'
 
 /** Three writers taking turns: runs merged into one struct, map overwrites, strings, binary records, deletions. */
 function busyRoom(): Y.Doc[] {
-  const docs = [1, 2, 3].map((client) => {
-    const doc = new Y.Doc({ gc: true })
-    doc.clientID = client
-    return doc
-  })
-  const sync = (): void => {
-    for (const from of docs) for (const to of docs) if (from !== to) Y.applyUpdate(to, Y.encodeStateAsUpdate(from, Y.encodeStateVector(to)))
-  }
+  const { docs, sync } = writers([1, 2, 3])
   for (let round = 0; round < 4; round++) {
     docs.forEach((doc, index) => {
       const messages = doc.getArray<unknown>('messages')
