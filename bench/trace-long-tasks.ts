@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { longestTasks, type TraceEvent } from './task-trace.js'
+import { longestTasks, type TaskBreakdown, type TraceEvent } from './task-trace.js'
 
 interface ProfileNode {
   id: number
@@ -125,7 +125,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const tasks = longestTasks(events, 100_000, 'wall').filter((task) => task.ms > overMs)
   const byCpu = longestTasks(events, 100_000, 'cpu').filter((task) => task.cpuMs > overMs)
   const firstTask = events.filter((e) => e.pid === thread.pid && e.tid === thread.tid && e.ph === 'X').reduce((min, e) => Math.min(min, e.ts), Infinity)
-  console.log(`${file}: ${tasks.length} tasks over ${overMs} ms wall, ${byCpu.length} over ${overMs} ms CPU; ${samples.length} samples`)
+  // The V8 sampler's start (the trace's, with --trace-file) is a task of about 100 ms of CPU in V8's interrupts: not the page's.
+  const profilerStart = (task: TaskBreakdown) =>
+    task.parts.some((part) => part.label === 'V8.InvokeApiInterruptCallbacks' && part.cpuMs > task.cpuMs / 2)
+  const pages = longestTasks(events, 100_000, 'cpu').filter((task) => !profilerStart(task))
+  const waited = tasks.filter((task) => task.cpuMs <= overMs).length
+  console.log(
+    `${file}: ${tasks.length} tasks over ${overMs} ms wall (${waited} of them with ${overMs} ms of CPU or less: waits for a core), ${byCpu.length} over ${overMs} ms CPU (${byCpu.length - byCpu.filter((task) => !profilerStart(task)).length} the sampler's start); longest ${Math.max(0, ...tasks.map((task) => task.ms)).toFixed(0)} ms wall; most CPU in one task besides the sampler's start ${(pages[0]?.cpuMs ?? 0).toFixed(1)} ms; ${samples.length} samples`,
+  )
   const seen = new Set<number>()
   for (const task of [...byCpu, ...tasks]) {
     if (seen.has(task.atMs)) continue
