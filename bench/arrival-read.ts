@@ -15,7 +15,9 @@ const flag = (name: string): string | undefined => {
 }
 const records = Number(flag('--records') ?? 1000)
 const root = resolve(flag('--root') ?? fileURLToPath(new URL('..', import.meta.url)))
-const { newRecordsIn, bringsNewWriting } = (await import(`${root}/src/transport/banned-peers.ts`)) as typeof import('../src/transport/banned-peers.js')
+const { newRecordsIn, bringsNewWriting } = (await import(
+  `${root}/src/transport/banned-peers.ts`
+)) as typeof import('../src/transport/banned-peers.js')
 const { sliceSyncMessage } = (await import(`${root}/src/transport/update-slices.ts`)) as typeof import('../src/transport/update-slices.js')
 /** Reads timed, after as many to warm up. */
 const RUNS = 100
@@ -25,7 +27,9 @@ const flooder = new Y.Doc()
 const messages = flooder.getArray('messages')
 for (let k = 0; k < records; k++)
   flooder.transact(() =>
-    messages.push([{ id: `id${k}`.padEnd(22, 'x'), a: 'A'.repeat(43), n: 'Flooder', t: `flood ${k} `.padEnd(60, '.'), s: k, sig: 'S'.repeat(86) }]),
+    messages.push([
+      { id: `id${k}`.padEnd(22, 'x'), a: 'A'.repeat(43), n: 'Flooder', t: `flood ${k} `.padEnd(60, '.'), s: k, sig: 'S'.repeat(86) },
+    ]),
   )
 const update = Y.encodeStateAsUpdate(flooder)
 const encoder = encoding.createEncoder()

@@ -155,7 +155,8 @@ export async function runFloodBench(
       const tracer = browsers[watched === 'bob' ? 1 : 0]
       if (options.traceTasks === true)
         await tracer.startTracing(pages[watched], {
-          categories: options.traceFile === undefined ? TASK_TRACE_CATEGORIES : [...TASK_TRACE_CATEGORIES, 'disabled-by-default-v8.cpu_profiler'],
+          categories:
+            options.traceFile === undefined ? TASK_TRACE_CATEGORIES : [...TASK_TRACE_CATEGORIES, 'disabled-by-default-v8.cpu_profiler'],
         })
       await Promise.all([resetLongTasks(alice), resetLongTasks(bob)])
       const pings: Ping[] = []

@@ -33,7 +33,7 @@ export function samplesOf(events: TraceEvent[], pid: number, tid: number): Sampl
   const frame = (node: ProfileNode | undefined): string => {
     if (node === undefined) return '?'
     const { functionName, url, lineNumber } = node.callFrame
-    return `${functionName || "(anonymous)"} ${basename(url ?? "")}:${(lineNumber ?? 0) + 1}`
+    return `${functionName || '(anonymous)'} ${basename(url ?? '')}:${(lineNumber ?? 0) + 1}`
   }
   for (const event of events) {
     if (event.name !== 'ProfileChunk' || event.pid !== pid) continue
@@ -49,7 +49,11 @@ export function samplesOf(events: TraceEvent[], pid: number, tid: number): Sampl
     for (let i = 0; i < ids.length; i++) {
       profile.ts += deltas[i] ?? 0
       const stack: string[] = []
-      for (let node = profile.nodes.get(ids[i]); node !== undefined; node = node.parent === undefined ? undefined : profile.nodes.get(node.parent))
+      for (
+        let node = profile.nodes.get(ids[i]);
+        node !== undefined;
+        node = node.parent === undefined ? undefined : profile.nodes.get(node.parent)
+      )
         stack.push(frame(node))
       profile.samples.push({ ts: profile.ts, stack })
     }
@@ -83,7 +87,12 @@ function tally(entries: Iterable<[string, number]>, top: number): [string, numbe
 }
 
 /** What ran, by self and by Parley's own functions, in the samples from `from` to `to` (µs). */
-function whatRan(samples: Sample[], from: number, to: number, top: number): { self: [string, number][]; own: [string, number][]; sampled: number } {
+function whatRan(
+  samples: Sample[],
+  from: number,
+  to: number,
+  top: number,
+): { self: [string, number][]; own: [string, number][]; sampled: number } {
   const inside: { ms: number; stack: string[] }[] = []
   for (let i = 0; i < samples.length; i++) {
     const sample = samples[i]
@@ -124,7 +133,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const samples = samplesOf(events, thread.pid, thread.tid)
   const tasks = longestTasks(events, 100_000, 'wall').filter((task) => task.ms > overMs)
   const byCpu = longestTasks(events, 100_000, 'cpu').filter((task) => task.cpuMs > overMs)
-  const firstTask = events.filter((e) => e.pid === thread.pid && e.tid === thread.tid && e.ph === 'X').reduce((min, e) => Math.min(min, e.ts), Infinity)
+  const firstTask = events
+    .filter((e) => e.pid === thread.pid && e.tid === thread.tid && e.ph === 'X')
+    .reduce((min, e) => Math.min(min, e.ts), Infinity)
   // The V8 sampler's start (the trace's, with --trace-file) is a task of about 100 ms of CPU in V8's interrupts: not the page's.
   const profilerStart = (task: TaskBreakdown) =>
     task.parts.some((part) => part.label === 'V8.InvokeApiInterruptCallbacks' && part.cpuMs > task.cpuMs / 2)
@@ -143,7 +154,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       .slice(0, 4)
       .map((part) => `${part.label} ${part.cpuMs.toFixed(1)}`)
       .join('; ')
-    console.log(`\nTask at ${task.atMs} ms: ${task.ms.toFixed(1)} ms wall, ${task.cpuMs.toFixed(1)} ms CPU (${ran.sampled.toFixed(1)} ms sampled). Parts (CPU): ${parts}`)
+    console.log(
+      `\nTask at ${task.atMs} ms: ${task.ms.toFixed(1)} ms wall, ${task.cpuMs.toFixed(1)} ms CPU (${ran.sampled.toFixed(1)} ms sampled). Parts (CPU): ${parts}`,
+    )
     console.log(`  self: ${ran.self.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(' | ')}`)
     console.log(`  under: ${ran.own.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(' | ')}`)
   }
