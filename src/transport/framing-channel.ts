@@ -27,7 +27,7 @@ const HEAD_BYTES = 2
  * Messages that waited behind one being inflated or handed on in slices that are handed on in one
  * task, at most; the rest in the turns after (the room's: one a task). Each is applied whole: a
  * flood's messages that piled up behind a large one were all applied in its last slice's task
- * (22 ms of CPU in a traced flood; BENCHMARKS.md, Flood, "Fifteenth session").
+ * (28 ms of CPU in a traced flood; BENCHMARKS.md, Flood, "Fifteenth session").
  */
 export const WAITING_PER_TURN = 16
 
