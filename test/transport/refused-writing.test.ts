@@ -101,4 +101,25 @@ describe('RefusedWriting', () => {
     expect(changes).toBe(2)
     expect(refused.writers().get(flooder.clientID)?.records).toBe(2000)
   })
+
+  it('reads the refused updates that wait a few KiB a task, each writer counted in the end', async () => {
+    const ours = new Y.Doc()
+    const refused = new RefusedWriting(ours)
+    // Small refused updates, as a starved page's channel hands a flooder's on after its link was dropped.
+    const flooders = Array.from({ length: 100 }, () => new Y.Doc())
+    const updates = flooders.map((flooder) => write(flooder, 20))
+    const bytes = updates.reduce((sum, update) => sum + update.byteLength, 0)
+    reads.count = 0
+    for (const update of updates) refused.note(update)
+    const perTask: number[] = [reads.count] // the task that refused them: main read all 100 there
+    while (perTask.reduce((sum, n) => sum + n, 0) < updates.length && perTask.length < updates.length) {
+      const before = reads.count
+      await nextTask()
+      perTask.push(reads.count - before)
+    }
+    expect(bytes).toBeGreaterThan(32 * 1024) // three tasks' worth at least
+    expect(perTask.length).toBeGreaterThanOrEqual(3)
+    expect(Math.max(...perTask)).toBeLessThan(updates.length / 2)
+    expect(refused.writers().size).toBe(MAX_REFUSED_WRITERS)
+  })
 })
