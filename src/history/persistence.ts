@@ -11,7 +11,6 @@ import * as Y from 'yjs'
 import { whenIdle } from '../tasks/index.js'
 import { changedDocument, clientClocks, clocksAddedSince, StepBudget, stateUpdateSteps } from '../updates/index.js'
 import { RECORDS_PER_BATCH, type DeferredUpdates } from './deferred-updates.js'
-import { MAX_MESSAGE_CHARS } from './schema.js'
 
 /** Prefix of the IndexedDB database of each room; the room's name (its hashed topic) follows it. */
 export const ROOM_DATABASE_PREFIX = 'parley-room:'
@@ -25,11 +24,13 @@ export const COMPACT_QUIET_MS = 2_000
 const COMPACT_IDLE_TIMEOUT_MS = 1_000
 /**
  * Bytes a received history may take per record it added, to be stored as received: an honest one
- * takes far fewer (172 in the benchmarks' history, a message in a thousand at MAX_MESSAGE_CHARS).
- * A history of copies (what the document held) with a few new records would fill the disk with the
- * copies; past this, its new records are stored in the parts, as any change is.
+ * takes far fewer (171 to 307 B a record in the benchmarks' histories, a message in a thousand at
+ * MAX_MESSAGE_CHARS (schema.ts); a room whose messages average some 900 characters would pass it). A history
+ * of copies (what the document held) with a few new records would put the copies on disk, until a
+ * load merges the stored updates: up to this less a new record's own bytes, for each. Past it,
+ * its new records are stored in the parts, as any change is, and the copies nowhere.
  */
-const MAX_HISTORY_BYTES_PER_RECORD = MAX_MESSAGE_CHARS
+export const MAX_HISTORY_BYTES_PER_RECORD = 1024
 
 /** Per Yjs client, the clocks a received history added to the document: from (inclusive) to (exclusive). */
 export type HistoryRecords = ReadonlyMap<number, readonly [from: number, to: number]>

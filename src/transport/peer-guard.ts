@@ -58,12 +58,27 @@ export const RECORDS_PER_SECOND = 50
  */
 export const SUSTAINED_RECORDS_BURST = 1500
 export const SUSTAINED_RECORDS_PER_SECOND = 10
-/** A link's records budget, both buckets. */
+/**
+ * The same records counted over hours: a link may bring this many more than
+ * HOURLY_RECORDS_PER_SECOND (3,600 an hour) before it floods. A link that stays under the minutes'
+ * rate (just under 10 a second is 36,000 records an hour, every one stored and, with its own key,
+ * shown) is cut off within a quarter of an hour, and what it brings for good is a tenth of that.
+ * Honest links bring what people write, and a person typing without pause writes a message every
+ * 12 s or so: ten people doing it for hours are under 1 a second; a stock peer relaying a room of
+ * fifty (a partial mesh), each writing a message a minute and reacting every two, is 1.25 a
+ * second, and keeps it up for eight hours. A Parley peer relays at most half of this (relay.ts),
+ * the rest goes by the digests; bursts and histories as for the buckets above.
+ */
+export const HOURLY_RECORDS_BURST = 7200
+export const HOURLY_RECORDS_PER_SECOND = 1
+/** A link's records budget, every bucket. */
 export const LINK_RECORD_LIMITS: RecordLimits = {
   burst: RECORDS_BURST,
   perSecond: RECORDS_PER_SECOND,
   sustainedBurst: SUSTAINED_RECORDS_BURST,
   sustainedPerSecond: SUSTAINED_RECORDS_PER_SECOND,
+  hourlyBurst: HOURLY_RECORDS_BURST,
+  hourlyPerSecond: HOURLY_RECORDS_PER_SECOND,
 }
 /**
  * The least records burst a link gets, whatever RecordBudget `burst` says: an author's burst (30
@@ -232,6 +247,8 @@ export type BannedWriting = (update: Uint8Array) => boolean
 export interface RecordBudget {
   count: (update: Uint8Array) => number
   burst?: number
+  /** The buckets (LINK_RECORD_LIMITS unless given: a test scales them down). */
+  limits?: RecordLimits
   answers?: (update: Uint8Array) => { known: number; unknown: number }
 }
 
@@ -267,7 +284,7 @@ export class PeerGuard {
   /** The last few Yjs updates the link delivered, oldest first. */
   #recentUpdates: Uint8Array[] = []
   readonly #records: RecordBudget | undefined
-  /** Records the link may still bring now (LINK_RECORD_LIMITS: a burst, and over minutes). */
+  /** Records the link may still bring now (LINK_RECORD_LIMITS: a burst, over minutes, over hours). */
   readonly #recordBuckets: RecordBuckets
   /** Sync steps 2 due in answer to this side's requests (every one: the first, and repairs). */
   #repliesDue = 0
@@ -291,7 +308,11 @@ export class PeerGuard {
   ) {
     this.#link = link
     this.#records = records
-    this.#recordBuckets = new RecordBuckets(LINK_RECORD_LIMITS, now, Math.max(LEAST_RECORDS_BURST, records?.burst ?? RECORDS_BURST))
+    this.#recordBuckets = new RecordBuckets(
+      records?.limits ?? LINK_RECORD_LIMITS,
+      now,
+      Math.max(LEAST_RECORDS_BURST, records?.burst ?? RECORDS_BURST),
+    )
     this.#refilledAt = now
     this.#syncRefilledAt = now
     this.#requestsRefilledAt = now

@@ -29,8 +29,8 @@ export const DIGEST_INTERVAL_MS = 30_000
 export const REPAIR_ANSWER_WAIT_MS = 2000
 /**
  * Records of document changes this peer sends to its links: half of what a link may bring
- * (peer-guard.ts LINK_RECORD_LIMITS), 250 at once and 25 a second, and 750 over minutes at 5 a
- * second, so that relaying what one link's guard let through, plus what people write, never makes
+ * (peer-guard.ts LINK_RECORD_LIMITS), 250 at once and 25 a second, 750 over minutes at 5 a
+ * second, and 3,600 over hours at one every 2 s, so that relaying what one link's guard let through, plus what people write, never makes
  * this peer's links flood; the rest is left to the digests, whose repairs are answers to a request
  * (not counted).
  */
@@ -39,6 +39,8 @@ export const RELAYED_RECORD_LIMITS: RecordLimits = {
   perSecond: LINK_RECORD_LIMITS.perSecond / 2,
   sustainedBurst: LINK_RECORD_LIMITS.sustainedBurst / 2,
   sustainedPerSecond: LINK_RECORD_LIMITS.sustainedPerSecond / 2,
+  hourlyBurst: LINK_RECORD_LIMITS.hourlyBurst / 2,
+  hourlyPerSecond: LINK_RECORD_LIMITS.hourlyPerSecond / 2,
 }
 /** The burst of RELAYED_RECORD_LIMITS (250). */
 export const RELAYED_RECORDS_BURST = RELAYED_RECORD_LIMITS.burst

@@ -11,6 +11,7 @@ import type { FramingStats } from './framing-channel.js'
 import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation, type SentCounts } from './liveness.js'
 import { RECORDS_BURST, guardLink, noRefusals, type AwarenessScreen, type RecordBudget, type Refusal } from './peer-guard.js'
 import { keepJoinsPastCap } from './cap-joins.js'
+import type { RecordLimits } from './record-buckets.js'
 import { Relay, type RelayStats } from './relay.js'
 import { wrapRtcForFramingAndLiveness } from './rtc.js'
 import { dropBeforeUnloadHook, keepLivenessRemovalsLocal, relayDocumentChangesAfterDraw, type DocumentChanges } from './room-handlers.js'
@@ -67,6 +68,11 @@ export interface TransportOptions {
    * the records it added (received-histories.ts); the room stores it whole at once.
    */
   onHistory?: HistoryListener
+  /**
+   * The buckets of records each link's guard allows (peer-guard.ts LINK_RECORD_LIMITS unless
+   * given); a test scales them down to see a link cut off in seconds, not a quarter of an hour.
+   */
+  recordLimits?: RecordLimits
 }
 
 /** What one room's transport counted since it opened. */
@@ -154,7 +160,8 @@ export function openTransport(options: TransportOptions): Transport {
   const recordBudget = (): RecordBudget => {
     const count = (update: Uint8Array): number => newRecordsIn(update, options.doc)
     const answers = (update: Uint8Array) => newRecordsByWriter(update, options.doc)
-    return sharedBurst === null ? { count } : { count, burst: sharedBurst.take(Date.now()), answers }
+    const limits = options.recordLimits
+    return sharedBurst === null ? { count, limits } : { count, limits, burst: sharedBurst.take(Date.now()), answers }
   }
   // A link that floods is dropped, and its peer ignored from then on (set once the room is open).
   let banPeer = (_pc: RTCPeerConnection): void => {}
@@ -175,7 +182,7 @@ export function openTransport(options: TransportOptions): Transport {
         screen: options.screenAwareness,
         records: recordBudget(),
         onFlooding: (recentUpdates) => {
-          sharedBurst ??= new SharedBurst(RECORDS_BURST, Date.now())
+          sharedBurst ??= new SharedBurst(options.recordLimits?.burst ?? RECORDS_BURST, Date.now())
           for (const writer of writersOf(recentUpdates, options.doc.clientID)) bannedWriters.add(writer)
           banPeer(pc)
         },

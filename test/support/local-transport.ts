@@ -4,7 +4,13 @@
 import wrtc from '@roamhq/wrtc'
 import * as Y from 'yjs'
 import { Awareness } from 'y-protocols/awareness'
-import { openTransport, type DocumentChanges, type RtcImplementation, type Transport } from '../../src/transport/index.js'
+import {
+  openTransport,
+  type DocumentChanges,
+  type RtcImplementation,
+  type Transport,
+  type TransportOptions,
+} from '../../src/transport/index.js'
 import type { SignalingFixture } from './signaling-fixture.js'
 
 /** A transport in this process with its document and awareness. */
@@ -15,7 +21,7 @@ export interface LocalTransport {
 }
 
 /**
- * Opens a transport for `topic`, its changes coming from `changes`; it, `doc` and its awareness
+ * Opens a transport for `topic`, its changes coming from `changes` (and `more` options); it, `doc` and its awareness
  * are closed after the test (also when openTransport throws, as it does for an unknown y-webrtc).
  */
 export function openLocalTransport(
@@ -24,6 +30,7 @@ export function openLocalTransport(
   changes: DocumentChanges,
   doc: Y.Doc = new Y.Doc(),
   rtc: RtcImplementation = wrtc as unknown as RtcImplementation,
+  more: Pick<TransportOptions, 'recordLimits'> = {},
 ): LocalTransport {
   const awareness = new Awareness(doc)
   awareness.setLocalState({ kind: 'local' })
@@ -42,6 +49,7 @@ export function openLocalTransport(
     signalingUrls: [signaling.url()],
     iceServers: [],
     wrtc: rtc,
+    ...more,
   })
   return { doc, awareness, transport }
 }

@@ -21,6 +21,8 @@ import {
   AWARENESS_PER_SECOND,
   MAX_AWARENESS_MESSAGE_BYTES,
   BANNED_WRITER_SYNC_BURST,
+  HOURLY_RECORDS_BURST,
+  HOURLY_RECORDS_PER_SECOND,
   LEAST_RECORDS_BURST,
   PeerGuard,
   RECORDS_BURST,
@@ -420,6 +422,12 @@ describe('the records a link brings', () => {
     writer.getArray('messages').push(Array.from({ length: count }, (_, n) => ({ text: `flood ${n}` })))
     return syncMessage(syncType, Y.encodeStateAsUpdate(writer, before))
   }
+  /** A sync update of one annotation by `writer` (a reaction: one record). */
+  const react = (writer: Y.Doc): Uint8Array => {
+    const before = Y.encodeStateVector(writer)
+    writer.getArray('annotations').push([{ kind: 'reaction', emoji: '👍' }])
+    return syncMessage(2, Y.encodeStateAsUpdate(writer, before))
+  }
   /** A guard for a link into `ours` that counts the records it brings, as the transport's does. */
   const linkInto = (ours: Y.Doc, clock: () => number, more: { burst?: number; answers?: boolean } = {}) => {
     let floods = 0
@@ -487,9 +495,9 @@ describe('the records a link brings', () => {
     expect(ours.getArray('messages').length).toBe(delivered)
   })
 
-  it('never cut off a link at a pace far above what people write', { timeout: 60_000 }, () => {
+  it('never cut off a link at a pace far above what people write, for hours', { timeout: 120_000 }, () => {
     const ours = new Y.Doc()
-    const people = Array.from({ length: 16 }, () => new Y.Doc())
+    const people = Array.from({ length: 50 }, () => new Y.Doc())
     let clock = 0
     const link = linkInto(ours, () => clock)
     // Ten people writing two messages a second each (an author's budget) for a minute, relayed
@@ -499,33 +507,62 @@ describe('the records a link brings', () => {
       clock += 1000
       for (const person of people.slice(0, 10)) expect(link.deliver(batch(person, 2)), `second ${second}`).toBe(true)
     }
-    // then sixteen people writing a message every two seconds each, for an hour.
-    for (let second = 0; second < 3600; second += 2) {
-      clock += 2000
-      for (const person of people) expect(link.deliver(batch(person, 1)), `second ${second}`).toBe(true)
+    // then for three hours a room of fifty whose writing all comes over this one link (a stock
+    // peer relaying a partial mesh), each writing a message a minute and reacting every two
+    // minutes (1.25 records a second, 4,500 an hour);
+    for (let second = 0; second < 3 * 3600; second++) {
+      clock += 1000
+      people.forEach((person, index) => {
+        if ((second + index) % 60 === 0) expect(link.deliver(batch(person, 1)), `second ${second}`).toBe(true)
+        if ((second + index) % 120 === 30) expect(link.deliver(react(person)), `second ${second}`).toBe(true)
+      })
+    }
+    // then ten of them typing without pause (a message every 12 s each) for three hours more.
+    for (let second = 0; second < 3 * 3600; second++) {
+      clock += 1000
+      people.slice(0, 10).forEach((person, index) => {
+        if ((second + index) % 12 === 0) expect(link.deliver(batch(person, 1)), `second ${second}`).toBe(true)
+      })
     }
     expect(link.floods()).toBe(0)
   })
 
-  it('cut off a link that stays under the rate for long: a slow flood is not stored without bound', () => {
-    // Forty records a second, eight every 200 ms, within RECORDS_PER_SECOND: on main the link
-    // brought all it was sent (here an hour's worth, 144,000 records) and was never cut off.
+  /**
+   * A flooder sending `records` every `stepMs` on one link, `batches` at most: the link is cut off,
+   * for good, and the document holds what got in; returns how many, and the seconds it took.
+   */
+  const steadyFlood = (records: number, stepMs: number, batches: number): { delivered: number; seconds: number } => {
     const ours = new Y.Doc()
     const flooder = new Y.Doc()
     let clock = 0
     const link = linkInto(ours, () => clock)
     let delivered = 0
-    for (let n = 0; n < 18_000 && link.deliver(batch(flooder, 8)); n++) {
-      delivered += 8
-      clock += 200
+    for (let n = 0; n < batches && link.deliver(batch(flooder, records)); n++) {
+      delivered += records
+      clock += stepMs
     }
     expect(link.floods()).toBe(1)
-    // What a link may bring more than the sustained rate, and that rate over the time it took.
-    const seconds = clock / 1000
-    expect(delivered).toBeLessThanOrEqual(SUSTAINED_RECORDS_BURST + seconds * SUSTAINED_RECORDS_PER_SECOND)
-    expect(seconds).toBeLessThan(60)
     expect(link.deliver(batch(flooder, 1))).toBe(false)
     expect(ours.getArray('messages').length).toBe(delivered)
+    return { delivered, seconds: clock / 1000 }
+  }
+
+  it('cut off a link that stays under the rate for long: a slow flood is not stored without bound', () => {
+    // Forty records a second, eight every 200 ms, within RECORDS_PER_SECOND: on main the link
+    // brought all it was sent (here an hour's worth, 144,000 records) and was never cut off.
+    const { delivered, seconds } = steadyFlood(8, 200, 18_000)
+    // What a link may bring more than the sustained rate, and that rate over the time it took.
+    expect(delivered).toBeLessThanOrEqual(SUSTAINED_RECORDS_BURST + seconds * SUSTAINED_RECORDS_PER_SECOND)
+    expect(seconds).toBeLessThan(60)
+  })
+
+  it('cut off a link that stays under the minutes’ rate for long: 9 a second is not 32,400 records an hour', () => {
+    // Nine records a second, one batch a second, under SUSTAINED_RECORDS_PER_SECOND: on main the
+    // link brought all it was sent (here an hour's worth) and was never cut off.
+    const { delivered, seconds } = steadyFlood(9, 1000, 3600)
+    // What a link may bring more than the hourly rate, and that rate over the time it took.
+    expect(delivered).toBeLessThanOrEqual(HOURLY_RECORDS_BURST + seconds * HOURLY_RECORDS_PER_SECOND)
+    expect(seconds).toBeLessThanOrEqual(15 * 60)
   })
 
   it('count only what the document lacks: a relayed copy costs nothing', () => {
