@@ -5,13 +5,15 @@
 // profile; --trace-tasks: unminified too, that page's longest tasks while the flood is written, from a Chrome
 // trace, and what filled them; --forge: the flood claims Alice's id, name and key, signed with the flooder's own key;
 // --flooder-nice N: the flooder's process at niceness N, as if on a machine of its own;
+// --trace-file PATH: with --trace-tasks, the whole trace written there, JS samples included (read it with
+// bench/trace-long-tasks.ts: every long task, what ran in it);
 // --watch alice|bob: whose page --profile and --trace-tasks look at (default: the one --alone names, else Alice's);
 // --alone alice|bob: that user's Chromium on CPU 0 alone and everything else on CPU 1, as if each
 // user had a machine of their own, with one core, and the flooder shared the other's; --alone users:
 // both users' Chromiums share CPU 0, the flooder and the servers CPU 1, as if the flooder had a
 // machine of its own).
 import { execFileSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -105,6 +107,7 @@ export async function runFloodBench(
     flooderNice?: number
     alone?: OnCpuZero
     watch?: User
+    traceFile?: string
   } = {},
 ): Promise<FloodFigure> {
   const count = options.count ?? DEFAULT_FLOOD_COUNT
@@ -150,7 +153,11 @@ export async function runFloodBench(
         await profiler.send('Profiler.start')
       }
       const tracer = browsers[watched === 'bob' ? 1 : 0]
-      if (options.traceTasks === true) await tracer.startTracing(pages[watched], { categories: TASK_TRACE_CATEGORIES })
+      if (options.traceTasks === true)
+        await tracer.startTracing(pages[watched], {
+          categories:
+            options.traceFile === undefined ? TASK_TRACE_CATEGORIES : [...TASK_TRACE_CATEGORIES, 'disabled-by-default-v8.cpu_profiler'],
+        })
       await Promise.all([resetLongTasks(alice), resetLongTasks(bob)])
       const pings: Ping[] = []
       const floodStart = Date.now()
@@ -174,7 +181,9 @@ export async function runFloodBench(
       await flooding
       let traced: FloodFigure['traced']
       if (options.traceTasks === true) {
-        const trace = JSON.parse((await tracer.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] }
+        const raw = (await tracer.stopTracing()).toString('utf8')
+        if (options.traceFile !== undefined) await writeFile(options.traceFile, raw)
+        const trace = JSON.parse(raw) as { traceEvents: TraceEvent[] }
         const summary = threadSummary(trace.traceEvents)
         const [longest] = longestTasks(trace.traceEvents, 1)
         const [most] = longestTasks(trace.traceEvents, 1, 'cpu')
@@ -366,6 +375,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     forge: process.argv.includes('--forge'),
     alone: aloneUser(flag('--alone')),
     watch: userOf(flag('--watch')),
+    traceFile: flag('--trace-file'),
   })
   console.log(floodTable(figure))
   console.log(JSON.stringify({ flood: figure }))

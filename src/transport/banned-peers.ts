@@ -9,6 +9,7 @@
 // such changes stays well within the rate. A new document gets a new client id: that is not
 // caught here (the per-author and per-link budgets still bound it).
 import * as Y from 'yjs'
+import { readUpdate } from '../updates/index.js'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
 
 /** Per room: the peer ids it ignores. */
@@ -50,7 +51,7 @@ export function writersOf(updates: readonly Uint8Array[], own: number): number[]
   const writers = new Set<number>()
   for (const update of updates) {
     try {
-      for (const client of Y.parseUpdateMeta(update).to.keys()) if (client !== own) writers.add(client)
+      for (const client of readUpdate(update).to.keys()) if (client !== own) writers.add(client)
     } catch {
       // not a Yjs update: it wrote nothing
     }
@@ -62,7 +63,7 @@ export function writersOf(updates: readonly Uint8Array[], own: number): number[]
 export function bringsNewWriting(update: Uint8Array, doc: Y.Doc, writers: ReadonlySet<number>): boolean {
   if (writers.size === 0) return false
   try {
-    for (const [client, clock] of Y.parseUpdateMeta(update).to) {
+    for (const [client, clock] of readUpdate(update).to) {
       if (writers.has(client) && clock > Y.getState(doc.store, client)) return true
     }
   } catch {
@@ -85,7 +86,7 @@ export function newRecordsIn(update: Uint8Array, doc: Y.Doc): number {
 export function newRecordsByWriter(update: Uint8Array, doc: Y.Doc): { known: number; unknown: number } {
   const records = { known: 0, unknown: 0 }
   try {
-    const { from, to } = Y.parseUpdateMeta(update)
+    const { from, to } = readUpdate(update)
     for (const [client, clock] of to) {
       const held = Y.getState(doc.store, client)
       records[held > 0 ? 'known' : 'unknown'] += Math.max(0, clock - Math.max(from.get(client) ?? 0, held))

@@ -23,6 +23,13 @@ const DRAIN_POLL_MS = 5
 export const CAPABILITY_WAIT_MS = 2000
 /** First bytes of an inflating message that `fits` is shown (y-webrtc's message and sync types take two). */
 const HEAD_BYTES = 2
+/**
+ * Messages that waited behind one being inflated or handed on in slices that are handed on in one
+ * task, at most; the rest in the turns after (the room's: one a task). Each is applied whole: a
+ * flood's messages that piled up behind a large one were all applied in its last slice's task
+ * (28 ms of CPU in a traced flood; BENCHMARKS.md, Flood, "Fifteenth session").
+ */
+export const WAITING_PER_TURN = 16
 
 /** Whether the peer of one connection reassembles frames, as far as this side knows. */
 export class FramingCapability {
@@ -181,6 +188,8 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   #inflating = false
   /** True while the slices of a message are handed on, turn after turn. */
   #slicing = false
+  /** True while the messages that waited are handed on, WAITING_PER_TURN a turn. */
+  #draining = false
   /** Counts disposals, so that an inflation finishing after a close is ignored. */
   #generation = 0
 
@@ -475,32 +484,35 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
 
   #onMessage(data: unknown): void {
     this.#context.onTraffic?.('in')
-    if (this.#inflating || this.#slicing) this.#inbox.push(data)
+    if (this.#inflating || this.#slicing || this.#draining) this.#inbox.push(data)
     else this.#take(data)
   }
 
-  /** Handles one message from the real channel: delivers it, or takes it as a frame. */
-  #take(data: unknown): void {
+  /** Handles one message from the real channel: delivers it, or takes it as a frame; returns whether a message was handed on (or begun to be). */
+  #take(data: unknown): boolean {
     if (!(data instanceof ArrayBuffer)) {
       this.#deliver(data)
-      return
+      return true
     }
     const bytes = new Uint8Array(data)
     if (!isFrame(bytes)) {
       this.#deliver(data)
-      return
+      return true
     }
     const step = this.#reassembler.push(bytes)
     if (step.kind === 'message') {
       this.#context.stats.reassembledMessages++
       if (step.deflated) this.#inflate(step.data)
       else this.#deliver(step.data)
-    } else if (step.kind === 'violation') {
+      return true
+    }
+    if (step.kind === 'violation') {
       this.#context.stats.violations++
       this.close()
     } else if (step.kind === 'refused') {
       this.#context.stats.refusedMessages++ // its frames are skipped; the filter counted why
     }
+    return false
   }
 
   /**
@@ -548,9 +560,24 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     })
   }
 
-  /** Handles the messages that waited, until one must be waited for again. */
+  /**
+   * Handles the messages that waited, until one must be waited for again, WAITING_PER_TURN messages
+   * at most (frames are not counted): the rest in a later turn, what arrives meanwhile behind them.
+   */
   #takeWaiting(generation: number): void {
-    while (!this.#inflating && !this.#slicing && generation === this.#generation && this.#inbox.length > 0) this.#take(this.#inbox.shift())
+    let handed = 0
+    while (!this.#inflating && !this.#slicing && generation === this.#generation && this.#inbox.length > 0) {
+      if (handed === WAITING_PER_TURN) {
+        this.#draining = true
+        ;(this.#context.turn ?? nextTask)(() => {
+          if (generation !== this.#generation) return // closed meanwhile: what waited went with the link
+          this.#draining = false
+          this.#takeWaiting(generation)
+        })
+        return
+      }
+      if (this.#take(this.#inbox.shift())) handed++
+    }
   }
 
   #deliver(data: unknown): void {
@@ -619,6 +646,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     this.#inbox = []
     this.#inflating = false
     this.#slicing = false
+    this.#draining = false
     this.#generation++
   }
 }

@@ -156,7 +156,7 @@ export function openTransport(options: TransportOptions): Transport {
   let loadedFiles: FileTransfers | null = null
   const crossedChannels = new CrossedChannels()
   const refused = noRefusals()
-  const refusedWriting = new RefusedWriting(options.doc)
+  const refusedWriting = new RefusedWriting(options.doc, () => options.onRefusedWriting?.())
   let bannedPeers = 0
   let droppedLinks = 0
   /** Who wrote what flooded a link, as Yjs client ids. */
@@ -199,7 +199,7 @@ export function openTransport(options: TransportOptions): Transport {
           },
           onOversized: () => dropLink(pc),
           onRefusedUpdate: (update) => {
-            if (refusedWriting.note(update)) options.onRefusedWriting?.()
+            refusedWriting.note(update)
           },
           bannedWriting: (update) => bringsNewWriting(update, options.doc, bannedWriters),
           // What the screen applies itself is relayed as this link's, as y-webrtc's own applies are.

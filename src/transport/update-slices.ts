@@ -16,6 +16,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { readSyncMessage } from 'y-protocols/sync'
+import { takeUpdate } from '../updates/index.js'
 
 /**
  * Records (units of a Yjs clock: one message, key or annotation) one slice holds at most. A
@@ -155,7 +156,8 @@ function applicableOrder(structs: readonly Struct[]): Struct[] {
 
 /** `sliceUpdate`, each slice written only when called. */
 export function planSlices(update: Uint8Array, perSlice: number = RECORDS_PER_SLICE): Slice[] | null {
-  const decoded = Y.decodeUpdate(update)
+  // Read once with the guard's count in the arrival's task (updates/ `readUpdate`); cut here, so taken.
+  const decoded = takeUpdate(update)
   const { ds } = decoded
   let total = 0
   for (const struct of decoded.structs) total += recordsOf(struct)

@@ -22,6 +22,7 @@ import {
   HIGH_WATER_BYTES,
   FramingCapability,
   type FramingStats,
+  WAITING_PER_TURN,
 } from '../../src/transport/framing-channel.js'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
@@ -772,5 +773,22 @@ describe('a message handed on in slices', () => {
     for (const run of turns.splice(0)) run()
     expect(got.map((message) => [...message])).toEqual([[1]])
     expect(orphaned).toEqual([2, 3]) // on main: dropped
+  })
+
+  it('hands on the messages that waited behind it WAITING_PER_TURN a turn, in order', () => {
+    const { realA, turns, got } = slicing()
+    const waiting = Array.from({ length: 3 * WAITING_PER_TURN + 2 }, (_, k) => 10 + k)
+    realA.send(Uint8Array.of(1, 2, 3))
+    for (const byte of waiting) realA.send(Uint8Array.of(byte)) // one byte: not cut
+    realA.drain()
+    const perTurn: number[] = []
+    while (turns.length > 0) {
+      const before = got.length
+      turns.shift()?.()
+      perTurn.push(got.length - before)
+    }
+    expect(got.map((message) => [...message])).toEqual([[1], [2], [3], ...waiting.map((byte) => [byte])])
+    // The last slice's turn hands on its slice and WAITING_PER_TURN of those that waited; main: 51, its slice and all 50.
+    expect(Math.max(...perTurn)).toBeLessThanOrEqual(WAITING_PER_TURN + 1)
   })
 })

@@ -1,18 +1,55 @@
 // A large update from a peer is applied in slices over real WebRTC (Node, @roamhq/wrtc): a Parley
 // transport in this process gets hundreds of records a Parley peer in a child process wrote in
 // one transaction (one update, as a relayed batch comes), and applies at most RECORDS_PER_SLICE of
-// them in a task, every record in the order written. Counted, not timed.
-import { describe, expect, it } from 'vitest'
+// them in a task, every record in the order written, and reads it once in the task it arrives in
+// (Yjs's two readers of a whole update are wrapped to count their calls; what they return is Yjs's
+// own). Counted, not timed.
+import { describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import wrtc from '@roamhq/wrtc'
 import { topicFor } from '../../src/address/index.js'
 import { DeferredUpdates } from '../../src/history/index.js'
 import type { RtcImplementation, Transport } from '../../src/transport/index.js'
-import { RECORDS_PER_SLICE } from '../../src/transport/update-slices.js'
+import { RECORDS_PER_SLICE, SLICE_ABOVE_BYTES } from '../../src/transport/update-slices.js'
 import { RELAYED_RECORDS_BURST } from '../../src/transport/relay.js'
 import { openLocalTransport } from '../support/local-transport.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
+
+/** Per task (a number, closed by a posted message asked for at its first read) and update, the whole reads of updates over SLICE_ABOVE_BYTES. */
+const reads = vi.hoisted(() => ({ log: [] as { task: number; update: string }[] }))
+
+vi.mock('yjs', async (original) => {
+  const yjs = await original<typeof import('yjs')>()
+  let task: number | null = null
+  let tasks = 0
+  const buffers = new WeakMap<ArrayBufferLike, number>()
+  const note = (update: Uint8Array): void => {
+    if (update.byteLength <= 4 * 1024) return // SLICE_ABOVE_BYTES: the test checks it matches
+    if (task === null) {
+      task = tasks++
+      const channel = new MessageChannel()
+      channel.port1.onmessage = () => {
+        channel.port1.close()
+        task = null
+      }
+      channel.port2.postMessage(null)
+    }
+    if (!buffers.has(update.buffer)) buffers.set(update.buffer, reads.log.length)
+    reads.log.push({ task, update: `${buffers.get(update.buffer)}:${update.byteOffset}:${update.byteLength}` })
+  }
+  return {
+    ...yjs,
+    decodeUpdate: (update: Uint8Array, ...rest: unknown[]) => {
+      note(update)
+      return (yjs.decodeUpdate as (...args: unknown[]) => ReturnType<typeof yjs.decodeUpdate>)(update, ...rest)
+    },
+    parseUpdateMeta: (update: Uint8Array) => {
+      note(update)
+      return yjs.parseUpdateMeta(update)
+    },
+  }
+})
 
 /** Time for two transports to link over WebRTC on a loaded machine, in ms. */
 const CONNECT_TIMEOUT_MS = 30_000
@@ -98,6 +135,23 @@ describe('a large update from a peer', () => {
     expect(Math.max(...perTask)).toBeLessThanOrEqual(RECORDS_PER_SLICE) // before slicing: all in one task
     expect(perTask.length).toBeGreaterThanOrEqual(Math.ceil(RECORDS / RECORDS_PER_SLICE))
     expect(bob.stats().framing.slicedMessages).toBeGreaterThanOrEqual(1)
+  })
+
+  it('is read once in the task it arrives in: the guard’s count and the plan of its slices share the read', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    expect(SLICE_ABOVE_BYTES).toBe(4 * 1024) // what the wrapped readers leave out
+    const { alice, texts, bob } = await linkedPair()
+    reads.log.length = 0
+    await alice.pushAll(records(RECORDS))
+    await expect.poll(() => texts.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(RECORDS)
+
+    expect(bob.stats().framing.slicedMessages).toBeGreaterThanOrEqual(1)
+    const perTaskAndUpdate = new Map<string, number>()
+    for (const { task, update } of reads.log)
+      perTaskAndUpdate.set(`${task} ${update}`, (perTaskAndUpdate.get(`${task} ${update}`) ?? 0) + 1)
+    expect(perTaskAndUpdate.size).toBeGreaterThanOrEqual(1) // the batch was read (counted and cut)
+    expect(Math.max(...perTaskAndUpdate.values())).toBe(1) // main: 2 (Y.parseUpdateMeta for the guard, Y.decodeUpdate for the plan)
   })
 })
 
