@@ -5,7 +5,15 @@ import * as encoding from 'lib0/encoding'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
 import { messageYjsSyncStep1, writeSyncStep1, writeUpdate } from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { type ClockRange, changedDocument, rangesUpdateSteps, runSteps, StepBudget, updateRecords } from '../updates/index.js'
+import {
+  type ClockRange,
+  changedDocument,
+  rangesUpdateSteps,
+  runSteps,
+  StepBudget,
+  updateClockRanges,
+  updateRecords,
+} from '../updates/index.js'
 import type { RtcImplementation } from './liveness.js'
 import {
   type CatchUpCut,
@@ -329,13 +337,8 @@ export class Relay {
    */
   #owe(room: WebrtcRoom, sources: ChangeSource[], update: Uint8Array): void {
     const targets = relayTargets(room.webrtcConns.keys(), sources)
-    let ranges: ClockRange[]
-    try {
-      const { from, to } = Y.parseUpdateMeta(update)
-      ranges = [...to].map(([client, end]) => ({ client, from: from.get(client) ?? 0, to: end }))
-    } catch {
-      return // not a Yjs update
-    }
+    const ranges = updateClockRanges(update)
+    if (ranges === null) return // not a Yjs update
     for (const [peerId, conn] of room.webrtcConns) {
       if (!conn.connected || (targets !== 'all' && !targets.has(peerId)) || this.neighboursOf(peerId) !== undefined) continue
       this.#owed.set(conn, owedWith(this.#owed.get(conn), ranges))

@@ -14,5 +14,6 @@ export {
   type Steps,
   stateUpdateSteps,
   transactionUpdate,
+  updateClockRanges,
   updateRecords,
 } from './stepped-encoding.js'

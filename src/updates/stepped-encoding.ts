@@ -236,14 +236,17 @@ const writtenRecords = new WeakMap<Uint8Array, number>()
 export function updateRecords(update: Uint8Array): number {
   const written = writtenRecords.get(update)
   if (written !== undefined) return written
-  let records = 0
+  return (updateClockRanges(update) ?? []).reduce((records, { from, to }) => records + to - from, 0)
+}
+
+/** Per writer, the clocks a Yjs update spans (`Y.parseUpdateMeta`); null for one that is malformed. */
+export function updateClockRanges(update: Uint8Array): ClockRange[] | null {
   try {
     const { from, to } = Y.parseUpdateMeta(update)
-    for (const [client, clock] of to) records += clock - (from.get(client) ?? 0)
+    return [...to].map(([client, end]) => ({ client, from: from.get(client) ?? 0, to: end }))
   } catch {
-    // not a Yjs update
+    return null // not a Yjs update
   }
-  return records
 }
 
 /**
