@@ -11,7 +11,9 @@
 // history is stored (time for storage's merge of a large history, which runs once the page is quiet).
 // With --online the Node peer stays online through the reloads: each reload links to it while its
 // stored history loads, and the bytes its page received on y-webrtc's channel are reported.
-// Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1] [--reloads 1] [--settle 0] [--online] [--trace] [--profile]
+// With --sibling another tab of the same profile stays open in the room through the reloads (a
+// sibling: y-webrtc's tabs of one browser sync over BroadcastChannel, not over WebRTC).
+// Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1] [--reloads 1] [--settle 0] [--online] [--sibling] [--trace] [--profile]
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -235,6 +237,7 @@ export async function runReloadBench(
     reloads?: number
     settleS?: number
     online?: boolean
+    sibling?: boolean
     trace?: boolean
     profile?: boolean
   } = {},
@@ -270,6 +273,13 @@ export async function runReloadBench(
         console.error(new Date().toISOString(), 'the join left stored', await storedLayout(joined.page))
         await joined.page.close()
         if (options.online !== true) seeder.close()
+        if (options.sibling === true) {
+          const sibling = await context.newPage()
+          await sibling.goto(url)
+          const deadline = Date.now() + HOLD_TIMEOUT_MS
+          while ((await historyTimes(sibling)).heldAt === null && Date.now() < deadline) await sleep(POLL_MS)
+          console.error(new Date().toISOString(), 'a sibling tab holds the room')
+        }
         for (let reload = 0; reload < (options.reloads ?? 1); reload++) {
           if (options.trace === true) await startMainThreadTrace(browser)
           const reloaded = await measuredLoad(context, url, 'reload', count, options.profile === true)
@@ -381,6 +391,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     reloads: reloads === undefined ? undefined : Number(reloads),
     settleS: settle === undefined ? undefined : Number(settle),
     online: process.argv.includes('--online'),
+    sibling: process.argv.includes('--sibling'),
     trace: process.argv.includes('--trace'),
     profile: process.argv.includes('--profile'),
   })
