@@ -3,7 +3,20 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
+import { WebSocket } from 'ws'
 import { RequestsAfterLoad, type RequestChannel } from '../../src/transport/requests-after-load.js'
+import { HeldChanges } from '../support/held-changes.js'
+import { openLocalTransport } from '../support/local-transport.js'
+import { useSignalingServer } from '../support/signaling-fixture.js'
+
+/** Time for a child peer to start and connect over WebRTC on a loaded machine, in ms. */
+const CONNECT_TIMEOUT_MS = 20_000
+const TEST_TIMEOUT_MS = 40_000
+
+// lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
+globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
+
+const signaling = useSignalingServer('requests-after-load')
 
 /** A y-webrtc sync message (type 0) written by `write`. */
 function syncMessage(write: (encoder: encoding.Encoder) => void): Uint8Array {
@@ -121,4 +134,35 @@ describe('RequestsAfterLoad', () => {
     await Promise.resolve()
     expect(quiet.sent).toEqual([])
   })
+})
+
+describe('a link opened while the document loads, to a stock y-webrtc peer', () => {
+  it(
+    'asks it nothing until loaded, then asks once and gets what it lacks',
+    async () => {
+      const topic = signaling.topic()
+      let loaded = (): void => {}
+      const { doc } = openLocalTransport(signaling, topic, new HeldChanges(), new Y.Doc(), undefined, {
+        storedHistoryLoaded: new Promise<void>((resolve) => {
+          loaded = resolve
+        }),
+      })
+      const stock = await signaling.startPeer({ kind: 'stock', topic })
+      await stock.pushAll(['written by the stock peer'])
+      // y-webrtc sends its request as the link opens, before its awareness on the same ordered
+      // channel: once the stock peer holds our awareness, a request not held would be there too.
+      await expect
+        .poll(async () => (await stock.state()).awareness.some(({ client }) => client === doc.clientID), { timeout: CONNECT_TIMEOUT_MS })
+        .toBe(true)
+      expect((await stock.state()).received.syncStep1).toBe(0)
+      expect(doc.getArray<string>('texts').toArray()).toEqual([])
+
+      loaded()
+      await expect
+        .poll(() => doc.getArray<string>('texts').toArray(), { timeout: CONNECT_TIMEOUT_MS })
+        .toEqual(['written by the stock peer'])
+      expect((await stock.state()).received.syncStep1).toBe(1)
+    },
+    TEST_TIMEOUT_MS,
+  )
 })
