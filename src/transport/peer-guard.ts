@@ -14,6 +14,7 @@
 //   3 query awareness: nothing
 // Type 4 (peer ids) only travels over BroadcastChannel, never over WebRTC.
 import * as decoding from 'lib0/decoding'
+import { perSecond, TokenBucket } from '../tasks/index.js'
 import { RecordBuckets, type RecordLimits } from './record-buckets.js'
 
 /** Awareness updates one link may deliver per second, sustained. */
@@ -256,24 +257,20 @@ export interface RecordBudget {
 export class PeerGuard {
   /** Messages refused so far, by reason (shared by the guards of a room when it passes its own). */
   readonly refused: Record<Refusal, number>
-  #tokens = AWARENESS_BURST
-  #refilledAt: number
-  #syncTokens = SYNC_BURST
-  #syncRefilledAt: number
-  #requestTokens = SYNC_REQUEST_BURST
-  #requestsRefilledAt: number
-  /** The link's sync burst: SYNC_BURST, or less once it brought a banned writer's changes. */
-  #syncBurst = SYNC_BURST
+  /** Awareness updates the link may still deliver (AWARENESS_BURST, refilled at AWARENESS_PER_SECOND). */
+  readonly #awareness: TokenBucket
+  /** Sync messages the link may still deliver: SYNC_BURST (less once it brought a banned writer's changes), refilled at SYNC_PER_SECOND. */
+  readonly #sync: TokenBucket
+  /** Sync requests the link may still make (SYNC_REQUEST_BURST, refilled at SYNC_REQUESTS_PER_MINUTE). */
+  readonly #requests: TokenBucket
   /** Whether the link ran out of sync budget: everything from it is refused from then on. */
   #flooding = false
   /** Bytes of updates the link may still deliver now (SYNC_BYTES_BURST, refilled at SYNC_BYTES_PER_SECOND). */
-  #byteTokens = SYNC_BYTES_BURST
-  #bytesRefilledAt: number
+  readonly #syncBytes: TokenBucket
   /** Why the link went past a byte budget or cap (null: it did not): everything from it is refused so from then on. */
   #oversized: 'oversized' | 'oversized-awareness' | null = null
   /** Bytes of awareness the link may still deliver now (AWARENESS_BYTES_BURST, refilled at AWARENESS_BYTES_PER_SECOND). */
-  #awarenessBytes = AWARENESS_BYTES_BURST
-  #awarenessBytesRefilledAt: number
+  readonly #awarenessBytes: TokenBucket
   /** Whether this side sent its first sync request on the link (y-webrtc's, when the link opens). */
   #asked = false
   /** Sync steps 2 still due in answer to that request: they may be as large as the framing allows. */
@@ -313,11 +310,11 @@ export class PeerGuard {
       now,
       Math.max(LEAST_RECORDS_BURST, records?.burst ?? RECORDS_BURST),
     )
-    this.#refilledAt = now
-    this.#syncRefilledAt = now
-    this.#requestsRefilledAt = now
-    this.#bytesRefilledAt = now
-    this.#awarenessBytesRefilledAt = now
+    this.#awareness = new TokenBucket(perSecond(AWARENESS_BURST, AWARENESS_PER_SECOND), now)
+    this.#sync = new TokenBucket(perSecond(SYNC_BURST, SYNC_PER_SECOND), now)
+    this.#requests = new TokenBucket({ capacity: SYNC_REQUEST_BURST, refill: SYNC_REQUESTS_PER_MINUTE, refillMs: 60_000 }, now)
+    this.#syncBytes = new TokenBucket(perSecond(SYNC_BYTES_BURST, SYNC_BYTES_PER_SECOND), now)
+    this.#awarenessBytes = new TokenBucket(perSecond(AWARENESS_BYTES_BURST, AWARENESS_BYTES_PER_SECOND), now)
     this.refused = refused
     this.#screen = screen
     this.#bannedWriting = bannedWriting
@@ -412,32 +409,22 @@ export class PeerGuard {
     if (inspected === null) return this.#refuse('malformed')
     if (inspected.kind === 'sync-request') {
       // Refusing a request leaves no hole: the peer only misses an answer it already had.
-      const refill = ((now - this.#requestsRefilledAt) * SYNC_REQUESTS_PER_MINUTE) / 60_000
-      this.#requestTokens = Math.min(SYNC_REQUEST_BURST, this.#requestTokens + refill)
-      this.#requestsRefilledAt = now
-      if (this.#requestTokens < 1) return this.#refuse('rate-limited')
-      this.#requestTokens -= 1
-      return null
+      return this.#requests.take(1, now) ? null : this.#refuse('rate-limited')
     }
     if (inspected.kind === 'sync') {
       const update = inspected.update ?? new Uint8Array(0)
       const answer = inspected.step2 === true && this.#answersDue > 0
       const reply = inspected.step2 === true && (this.#repliesDue > 0 || this.#askedFresh)
-      if (!answer) {
-        this.#byteTokens = Math.min(SYNC_BYTES_BURST, this.#byteTokens + ((now - this.#bytesRefilledAt) * SYNC_BYTES_PER_SECOND) / 1000)
-        this.#bytesRefilledAt = now
-        // As with floods, refusing one update and passing later ones would leave a hole.
-        if (update.byteLength > this.#byteTokens) return this.#refuseOversized('oversized')
-      }
+      // As with floods, refusing one update and passing later ones would leave a hole.
+      if (!answer && update.byteLength > this.#syncBytes.tokensAt(now)) return this.#refuseOversized('oversized')
       this.#recentUpdates.push(update)
       if (this.#recentUpdates.length > RECENT_UPDATES_KEPT) this.#recentUpdates.shift()
       // New changes by a writer banned for flooding: the link keeps the rate, loses the burst.
-      if (this.#syncBurst > BANNED_WRITER_SYNC_BURST && this.#bannedWriting?.(update) === true) this.#syncBurst = BANNED_WRITER_SYNC_BURST
-      this.#syncTokens = Math.min(this.#syncBurst, this.#syncTokens + ((now - this.#syncRefilledAt) * SYNC_PER_SECOND) / 1000)
-      this.#syncRefilledAt = now
+      if (this.#sync.capacity > BANNED_WRITER_SYNC_BURST && this.#bannedWriting?.(update) === true)
+        this.#sync.limit(BANNED_WRITER_SYNC_BURST)
       // Refusing some updates and passing later ones would leave holes in the peer's
       // changes; from here on the link gets nothing through, and its owner drops it.
-      if (this.#syncTokens < 1) {
+      if (this.#sync.tokensAt(now) < 1) {
         this.#flooding = true
         return this.#refuse('flooding')
       }
@@ -446,10 +433,10 @@ export class PeerGuard {
         const refusal = this.#spendRecords(update, reply, now)
         if (refusal !== null) return refusal
       }
-      this.#syncTokens -= 1
+      this.#sync.spend(1, now)
       if (reply && this.#repliesDue > 0) this.#repliesDue -= 1
       if (answer) this.#answersDue -= 1
-      else this.#byteTokens -= update.byteLength
+      else this.#syncBytes.spend(update.byteLength, now)
       return null
     }
     if (inspected.kind !== 'awareness') return null
@@ -486,21 +473,12 @@ export class PeerGuard {
 
   /** Spends an awareness message's bytes; past the budget the link is refused for good. */
   #checkAwarenessBytes(bytes: number, now: number): Refusal | null {
-    const refill = ((now - this.#awarenessBytesRefilledAt) * AWARENESS_BYTES_PER_SECOND) / 1000
-    this.#awarenessBytes = Math.min(AWARENESS_BYTES_BURST, this.#awarenessBytes + refill)
-    this.#awarenessBytesRefilledAt = now
-    if (bytes > this.#awarenessBytes) return this.#refuseOversized('oversized-awareness')
-    this.#awarenessBytes -= bytes
-    return null
+    return this.#awarenessBytes.take(bytes, now) ? null : this.#refuseOversized('oversized-awareness')
   }
 
   /** Spends one of the link's awareness updates; past the rate the update is refused (a later one brings the state). */
   #checkAwarenessRate(now: number): Refusal | null {
-    this.#tokens = Math.min(AWARENESS_BURST, this.#tokens + ((now - this.#refilledAt) * AWARENESS_PER_SECOND) / 1000)
-    this.#refilledAt = now
-    if (this.#tokens < 1) return this.#refuse('rate-limited')
-    this.#tokens -= 1
-    return null
+    return this.#awareness.take(1, now) ? null : this.#refuse('rate-limited')
   }
 
   #refuseOversized(reason: 'oversized' | 'oversized-awareness'): Refusal {
