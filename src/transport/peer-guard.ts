@@ -81,12 +81,17 @@ export const LINK_RECORD_LIMITS: RecordLimits = {
   hourlyBurst: HOURLY_RECORDS_BURST,
   hourlyPerSecond: HOURLY_RECORDS_PER_SECOND,
 }
+/** Records of a person's batch: an author's burst (30 messages); a Parley page sends one even past what it relays (relay.ts). */
+export const PERSON_RECORDS_BURST = 30
 /**
- * The least records burst a link gets, whatever RecordBudget `burst` says: an author's burst (30
- * messages), so that a person's first messages on a link opened after a ban, or a relay of them,
- * never find it empty.
+ * The least records burst a link gets, whatever RecordBudget `burst` says: what an honest Parley
+ * page may send at once, half a link's burst (what it relays at most, relay.ts
+ * RELAYED_RECORD_LIMITS: up to 200 records a batch, 250 at once) and a person's batch on top, so
+ * that a link opened after a ban never takes an honest relay for a flooder. It was a person's
+ * burst alone (30), and the first relayed batch of a Parley peer linked after the ban got it
+ * banned. A flooder back as somebody new still gets no burst of its own, only this.
  */
-export const LEAST_RECORDS_BURST = 30
+export const LEAST_RECORDS_BURST = RECORDS_BURST / 2 + PERSON_RECORDS_BURST
 
 /**
  * Bytes of Yjs updates one link may deliver in a burst outside the answer to our first sync

@@ -27,7 +27,7 @@ import {
   stateVectorDigest,
   type ChangeSource,
 } from './relay-policy.js'
-import { LINK_RECORD_LIMITS, SYNC_BYTES_BURST } from './peer-guard.js'
+import { LINK_RECORD_LIMITS, PERSON_RECORDS_BURST, SYNC_BYTES_BURST } from './peer-guard.js'
 import { syncPayload } from './received-histories.js'
 import { RecordBuckets, type RecordLimits } from './record-buckets.js'
 import { RELAY_CHANNEL_ID, RELAY_CHANNEL_LABEL, encodeRelayFrame, parseRelayFrame, type RelayFrame } from './relay-protocol.js'
@@ -61,9 +61,9 @@ export const RELAYED_RECORDS_BURST = RELAYED_RECORD_LIMITS.burst
  * Records of a batch made on this page that is sent even past RELAYED_RECORDS_BURST: a person's
  * own writing (an author's burst is 30 messages) never waits for the digests behind a relayed
  * flood. A larger one (a history loaded from storage, or from a sibling tab) spends the budget as
- * others' changes do.
+ * others' changes do. Peers' guards leave room for it on top of what is relayed (LEAST_RECORDS_BURST).
  */
-const OWN_BATCH_RECORDS = 30
+export const OWN_BATCH_RECORDS = PERSON_RECORDS_BURST
 /**
  * Records of one part a link left out of a batch is sent to catch up (as history/deferred-updates.ts
  * RECORDS_PER_BATCH cuts a batch).

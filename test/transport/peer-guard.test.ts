@@ -12,6 +12,9 @@ import {
   newRecordsIn,
   writersOf,
 } from '../../src/transport/banned-peers.js'
+import { MIN_BATCH_INTERVAL_MS, RECORDS_PER_BATCH } from '../../src/history/deferred-updates.js'
+import { RecordBuckets } from '../../src/transport/record-buckets.js'
+import { OWN_BATCH_RECORDS, RELAYED_RECORD_LIMITS } from '../../src/transport/relay.js'
 import { syncMessage } from '../support/sync-message.js'
 import { awarenessMessage as awarenessOf, junkAwarenessUpdate, signedTabsUpdate } from '../support/signed-awareness.js'
 import {
@@ -620,7 +623,7 @@ describe('the records a link brings', () => {
     after.sent(request(later))
     expect(after(bytes(answer))).toBe(false)
     expect(dropped).toBe(1)
-    // A link with no burst left still takes a person's burst: 30 messages at once, not 31.
+    // A link with no burst left still takes what an honest Parley page sends at once (LEAST_RECORDS_BURST), not one more.
     const person = new Y.Doc()
     const least = linkInto(new Y.Doc(), () => 0, { burst: 0, answers: true })
     expect(least.deliver(batch(person, LEAST_RECORDS_BURST))).toBe(true)
@@ -717,6 +720,43 @@ describe('the records a link brings', () => {
       clock += 1000
       expect(link.deliver(batch(person, 1))).toBe(true)
     }
+  })
+
+  it('of a link opened after a ban take what an honest Parley page sends at once: a relayed batch and a person’s own', () => {
+    // Issue 14's remainder: the burst a link opened after a ban took of the shared one could be 30
+    // records, while a Parley page relays up to 200 in a batch (RECORDS_PER_BATCH) and 250 at once
+    // (its relay budget), and sends a person's batch of 30 even past that: on main the first
+    // relayed batch tripped the guard, and the honest peer relaying it was banned.
+    const ours = new Y.Doc()
+    let clock = 0
+    const link = linkInto(ours, () => clock, { burst: 0, answers: true })
+    // The relay's budget as relay.ts keeps it: a batch goes if it fits, else it is left to the digests.
+    const relay = new RecordBuckets(RELAYED_RECORD_LIMITS, 0)
+    const others = new Y.Doc()
+    const person = new Y.Doc()
+    let relayed = 0
+    for (; clock <= 120_000; clock += MIN_BATCH_INTERVAL_MS) {
+      relay.refill(clock)
+      // As much as the budget lets go now, in batches of at most RECORDS_PER_BATCH.
+      for (let records = Math.min(RECORDS_PER_BATCH, Math.floor(relay.burstLeft)); records > 0 && relay.fits(records); ) {
+        relay.spend(records)
+        expect(link.deliver(batch(others, records)), `${records} relayed at ${clock} ms`).toBe(true)
+        relayed += records
+        records = Math.min(RECORDS_PER_BATCH, Math.floor(relay.burstLeft))
+      }
+      // A person's own batch, once a minute, right after the relay spent what it had.
+      if (clock % 60_000 === 0) {
+        relay.spend(OWN_BATCH_RECORDS)
+        expect(link.deliver(batch(person, OWN_BATCH_RECORDS)), `own at ${clock} ms`).toBe(true)
+      }
+    }
+    expect(link.floods()).toBe(0)
+    expect(relayed).toBeGreaterThan(RELAYED_RECORD_LIMITS.sustainedBurst)
+    // A flooder back as somebody new is still cut off past that: it gets no fresh burst of its own.
+    const flooder = linkInto(new Y.Doc(), () => 0, { burst: 0, answers: true })
+    expect(flooder.deliver(batch(new Y.Doc(), LEAST_RECORDS_BURST))).toBe(true)
+    expect(flooder.deliver(batch(new Y.Doc(), 1))).toBe(false)
+    expect(LEAST_RECORDS_BURST).toBeLessThan(RECORDS_BURST)
   })
 })
 
