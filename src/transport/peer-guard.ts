@@ -515,9 +515,11 @@ export interface LinkGuardHooks {
   link?: AwarenessLink
 }
 
-/** A link's filter of incoming messages, told of what this side sends on the link (`sent`), asked by framing whether a message being put together may still pass (`fits`). */
-export interface LinkFilter {
-  (data: unknown): boolean
+/** One link's guard as its framed channel asks it: whole incoming messages, what this side sends, messages still being put together, and whether a history is due. */
+export interface LinkGuard {
+  /** Whether a whole incoming message may go on to y-webrtc; false refuses it. */
+  admit(data: unknown): boolean
+  /** Notes a message this side sends on the link (its sync requests: their answers may be large). */
   sent(data: unknown): void
   /** Whether a message beginning with `head` (at least its first byte) that has `bytes` bytes so far may still pass; false refuses it (see PeerGuard.checkSize). */
   fits(head: Uint8Array, bytes: number): boolean
@@ -530,7 +532,7 @@ export interface LinkFilter {
  * bytes and past `hooks.screen`, sync messages within theirs, in count and bytes. Refusals are
  * counted in `refused` (one record for all links of a room), text as malformed.
  */
-export function guardLink(now: () => number = Date.now, refused?: Record<Refusal, number>, hooks: LinkGuardHooks = {}): LinkFilter {
+export function guardLink(now: () => number = Date.now, refused?: Record<Refusal, number>, hooks: LinkGuardHooks = {}): LinkGuard {
   const guard = new PeerGuard(now(), refused, hooks.screen, hooks.bannedWriting, hooks.link, hooks.records)
   /** Runs `decide` on the guard, then the hooks of what it made of the link. */
   const watched = (decide: () => Refusal | null): boolean => {
@@ -541,7 +543,7 @@ export function guardLink(now: () => number = Date.now, refused?: Record<Refusal
     if (!wasOversized && guard.oversized) hooks.onOversized?.()
     return refusal === null
   }
-  const filter = (data: unknown): boolean => {
+  const admit = (data: unknown): boolean => {
     if (!(data instanceof ArrayBuffer)) {
       guard.refused.malformed++
       return false
@@ -554,14 +556,13 @@ export function guardLink(now: () => number = Date.now, refused?: Record<Refusal
     }
     return false
   }
-  return Object.assign(filter, {
-    sent(data: unknown): void {
+  return {
+    admit,
+    sent: (data: unknown): void => {
       if (data instanceof ArrayBuffer) guard.sent(new Uint8Array(data))
       else if (ArrayBuffer.isView(data)) guard.sent(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
     },
-    fits(head: Uint8Array, bytes: number): boolean {
-      return watched(() => guard.checkSize(head, bytes))
-    },
+    fits: (head: Uint8Array, bytes: number): boolean => watched(() => guard.checkSize(head, bytes)),
     historyDue: (): boolean => guard.historyDue,
-  })
+  }
 }
