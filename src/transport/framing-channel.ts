@@ -130,6 +130,8 @@ export interface FramingContext {
   fits?: Fits
   /** Told of each message the channel's user sends, before it is queued (the guard notes our sync requests). */
   sent?: (data: unknown) => void
+  /** Asked first of each message the channel's user sends: true keeps it back, unsent (a sync request while the document loads: requests-after-load.ts). */
+  hold?: (channel: FramedChannel, data: unknown) => boolean
   /** Runs the dispatch of each admitted message (`data`) to the channel's user (the relay notes which link delivers). */
   deliver?: (dispatch: () => void, data: unknown) => void
   /**
@@ -281,6 +283,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   /** Sends a message of any size; what the peer cannot take unframed waits for its capability. */
   send(data: OutgoingData): void {
     if (this.#real.readyState !== 'open') throw new DOMException('not open', 'InvalidStateError')
+    if (this.#context.hold?.(this, data) === true) return
     this.#context.sent?.(data)
     const bytes = toBytes(data)
     if (this.#queue.length === 0 && (bytes === null || !needsFraming(bytes))) {

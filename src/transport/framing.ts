@@ -1,6 +1,6 @@
 // The shell of message framing for one room: wraps the WebRTC classes so that y-webrtc's data
 // channel frames large messages, and announces the capability on a negotiated side channel.
-import { FramedChannel, FramingCapability, emptyFramingStats, type FramingStats } from './framing-channel.js'
+import { FramedChannel, FramingCapability, emptyFramingStats, type FramingContext, type FramingStats } from './framing-channel.js'
 import { DeflatedForms, DeflatedMessage, deflateAvailable } from './framing-deflate.js'
 import {
   FRAMING_CHANNEL_ID,
@@ -43,6 +43,8 @@ export interface FramingOptions {
   turn?: (run: () => void) => void
   /** Applies a slice whose link closed before its turn (see FramingContext.orphaned); dropped by default. */
   orphaned?: (data: unknown) => void
+  /** Asked first of each message a link's channel sends: true keeps it back (see FramingContext.hold); none by default. */
+  hold?: FramingContext['hold']
 }
 
 type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
@@ -63,6 +65,7 @@ export class Framing {
   readonly #slice: FramingOptions['slice']
   readonly #turn: FramingOptions['turn']
   readonly #orphaned: FramingOptions['orphaned']
+  readonly #hold: FramingOptions['hold']
   /** Deflated forms of messages sent as the same object to several links (a cached sync answer). */
   readonly #deflated = new DeflatedForms()
 
@@ -76,6 +79,7 @@ export class Framing {
     this.#slice = options.slice
     this.#turn = options.turn
     this.#orphaned = options.orphaned
+    this.#hold = options.hold
     this.#budget = { usedBytes: 0, maxBytes: Math.max(ROOM_REASSEMBLY_BUDGET_BYTES, this.#maxMessageBytes) }
   }
 
@@ -117,6 +121,7 @@ export class Framing {
           slice: framing.#slice,
           turn: framing.#turn,
           orphaned: framing.#orphaned,
+          hold: framing.#hold,
           admit: guard?.admit,
           sent: guard?.sent,
           fits: guard?.fits,
