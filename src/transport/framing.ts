@@ -9,10 +9,10 @@ import {
   encodeFramingHellos,
   needsFraming,
   parseFramingHello,
-  type Fits,
   type ReassemblyBudget,
 } from './framing-protocol.js'
 import type { RtcImplementation } from './liveness.js'
+import type { LinkGuard } from './peer-guard.js'
 
 /** Bytes all partial messages of one room may hold together (each is capped at MAX_MESSAGE_BYTES too). */
 const ROOM_REASSEMBLY_BUDGET_BYTES = 2 * MAX_MESSAGE_BYTES
@@ -24,10 +24,10 @@ export interface FramingOptions {
   /** Deflate large messages for peers that inflate them, and inflate theirs (default: where the platform can). */
   deflate?: boolean
   /**
-   * Makes each link's filter of whole incoming messages, given its peer connection (see peer-guard.ts),
+   * Makes each link's guard of incoming messages, given its peer connection (see peer-guard.ts),
    * told through its `sent` of what the link sends; none by default.
    */
-  admitter?: (pc: RTCPeerConnection) => LinkAdmitter
+  admitter?: (pc: RTCPeerConnection) => LinkGuard
   /** Wraps the dispatch of each admitted message (`data`) of a link, given its peer connection (see relay.ts); none by default. */
   deliverer?: (pc: RTCPeerConnection) => (dispatch: () => void, data: unknown) => void
   /** Told of each message a connection's framed channel sends or receives (liveness counts them as beats). */
@@ -47,12 +47,6 @@ export interface FramingOptions {
   hold?: FramingContext['hold']
 }
 
-/**
- * A link's filter of incoming messages; `sent`, if given, sees each message sent on the link, and
- * `fits` is asked whether a framed message may still pass before it is held or inflated whole.
- */
-export type LinkAdmitter = ((data: unknown) => boolean) & { sent?: (data: unknown) => void; fits?: Fits; historyDue?: () => boolean }
-
 type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
 
 /** Framing for every peer connection of one room. */
@@ -64,7 +58,7 @@ export class Framing {
   readonly #budget: ReassemblyBudget
   readonly #maxMessageBytes: number
   readonly #deflate: boolean
-  readonly #admitter: ((pc: RTCPeerConnection) => LinkAdmitter) | undefined
+  readonly #admitter: ((pc: RTCPeerConnection) => LinkGuard) | undefined
   readonly #deliverer: FramingOptions['deliverer']
   readonly #traffic: FramingOptions['traffic']
   readonly #answer: FramingOptions['answer']
@@ -115,7 +109,7 @@ export class Framing {
       let framed = wrapped.get(channel)
       if (framed === undefined) {
         const capability = capabilities.get(pc) ?? new FramingCapability()
-        const admit = framing.#admitter?.(pc)
+        const guard = framing.#admitter?.(pc)
         framed = new FramedChannel(channel, {
           capability,
           budget: framing.#budget,
@@ -128,9 +122,10 @@ export class Framing {
           turn: framing.#turn,
           orphaned: framing.#orphaned,
           hold: framing.#hold,
-          admit,
-          sent: admit?.sent,
-          fits: admit?.fits,
+          admit: guard?.admit,
+          sent: guard?.sent,
+          fits: guard?.fits,
+          historyDue: guard?.historyDue,
           deliver: framing.#deliverer?.(pc),
           onTraffic: framing.#traffic === undefined ? undefined : (direction) => framing.#traffic?.(pc, direction),
         })
