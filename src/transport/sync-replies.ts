@@ -142,6 +142,8 @@ export class SyncReplies {
   #cached: Cached | null = null
   #dropTimer: ReturnType<typeof setTimeout> | null = null
   #warmTimer: ReturnType<typeof setTimeout> | null = null
+  /** When the document last changed (Date.now()): the warm-up's wait for quiet runs from there. */
+  #changedAt = 0
   /** Bytes of the whole document's answer when it was last encoded (0: never). */
   #wholeBytes = 0
   #destroyed = false
@@ -259,19 +261,33 @@ export class SyncReplies {
     return this.#warm !== null && this.#wholeBytes <= this.#warm.maxBytes
   }
 
-  /** Warms the cache once the document has been quiet for a while (each change starts the wait again). */
+  /**
+   * Warms the cache once the document has been quiet for a while (each change starts the wait
+   * again). One timer for a run of changes, which waits on when it finds a change since it was
+   * set: a timer cleared and set again at each change cost every arrival two timer calls before
+   * its text was drawn (BENCHMARKS.md, "Send", "Sixteenth session").
+   */
   #scheduleWarmUp(): void {
     const warm = this.#warm
     if (warm === null || !this.#keptWarm()) return
-    if (this.#warmTimer !== null) clearTimeout(this.#warmTimer)
+    this.#changedAt = Date.now()
+    if (this.#warmTimer === null) this.#waitForQuiet(warm, warm.quietMs)
+  }
+
+  #waitForQuiet(warm: Required<WarmOptions>, ms: number): void {
     this.#warmTimer = setTimeout(() => {
       this.#warmTimer = null
+      const quietFor = Date.now() - this.#changedAt
+      if (quietFor >= 0 && quietFor < warm.quietMs) {
+        this.#waitForQuiet(warm, warm.quietMs - quietFor)
+        return
+      }
       warm.whenIdle(() => {
         // A change since restarted the wait; that wait warms it.
         if (this.#destroyed || this.#warmTimer !== null) return
         this.#warmUp(warm)
       })
-    }, warm.quietMs)
+    }, ms)
   }
 
   /**

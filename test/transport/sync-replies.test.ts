@@ -217,6 +217,44 @@ describe('sync replies', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 
+  it('waits for the quiet before a warm-up without a timer call in each change, only in its own timer', () => {
+    vi.useFakeTimers()
+    const doc = roomOf(50)
+    const idle: Array<() => void> = []
+    const replies = new SyncReplies(doc, { warm: { whenIdle: (task) => idle.push(task) } })
+    const messages = doc.getArray<string>('messages')
+    // A chat: ten lines a second apart, each an arrival whose way to the log its timer calls were on.
+    const inChanges: string[] = []
+    const { setTimeout: set, clearTimeout: clear } = globalThis
+    for (let line = 0; line < 10; line++) {
+      const calls = { set: 0, cleared: 0 }
+      // The fake timers' own functions, counted during the change alone (put back before they are).
+      globalThis.setTimeout = ((...args: Parameters<typeof set>) => {
+        calls.set++
+        return set(...args)
+      }) as typeof set
+      globalThis.clearTimeout = ((...args: Parameters<typeof clear>) => {
+        calls.cleared++
+        clear(...args)
+      }) as typeof clear
+      try {
+        messages.push([`line ${line}`])
+      } finally {
+        globalThis.setTimeout = set
+        globalThis.clearTimeout = clear
+      }
+      inChanges.push(`${calls.set} set, ${calls.cleared} cleared`)
+      vi.advanceTimersByTime(1_000)
+    }
+    expect(inChanges).toEqual(['1 set, 0 cleared', ...Array.from({ length: 9 }, () => '0 set, 0 cleared')])
+    // Quiet from the last line on: warmed WARM_QUIET_MS after it, not before.
+    vi.advanceTimersByTime(WARM_QUIET_MS - 1_000 - 1)
+    expect(idle).toHaveLength(0)
+    vi.advanceTimersByTime(1)
+    idleAll(idle)
+    expect(replies.stats.warmUps).toBe(1)
+  })
+
   it('holds only the deflated answer once framing prepared it, a fraction of the raw one, and answers completely from it', {
     timeout: 30_000,
   }, async () => {
