@@ -9,7 +9,11 @@
 // With --reloads K the page is opened again K times, each from storage alone (what an open leaves
 // behind is paid by the next). With --settle S the joined page stays open S seconds more once the
 // history is stored (time for storage's merge of a large history, which runs once the page is quiet).
+// With --profile-join, the join is profiled the same way instead. With --trace-join, the join's main
+// thread is traced and its tasks counted by their CPU time (on a loaded machine a task's wall time
+// includes waits for a core), the longest by CPU listed.
 // Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1] [--reloads 1] [--settle 0] [--trace] [--profile]
+//   [--profile-join] [--trace-join]
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,6 +23,14 @@ import { build } from 'vite'
 import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
 import { type CpuProfile, functionTimes, top } from './join-profile.js'
+import {
+  longestTasks,
+  summaryLine,
+  TASK_TRACE_CATEGORIES,
+  tasksReport,
+  threadSummary,
+  type TraceEvent as TaskTraceEvent,
+} from './task-trace.js'
 import * as Y from 'yjs'
 import { topicFor } from '../src/address/index.js'
 import { messagesOf, type MessageRecord } from '../src/history/index.js'
@@ -214,7 +226,16 @@ async function seed(room: string, signalingUrl: string, count: number): Promise<
 
 /** Builds the site, then per trial: a join from a Node peer, and a reload from storage alone. */
 export async function runReloadBench(
-  options: { count?: number; trials?: number; reloads?: number; settleS?: number; trace?: boolean; profile?: boolean } = {},
+  options: {
+    count?: number
+    trials?: number
+    reloads?: number
+    settleS?: number
+    trace?: boolean
+    profile?: boolean
+    profileJoin?: boolean
+    traceJoin?: boolean
+  } = {},
 ): Promise<LoadFigure[]> {
   const count = options.count ?? 100_000
   const root = fileURLToPath(new URL('..', import.meta.url))
@@ -222,7 +243,11 @@ export async function runReloadBench(
   const running: Running[] = []
   const browser = await launchChromium()
   try {
-    await build({ root, logLevel: 'error', build: { outDir: siteDir, emptyOutDir: true, minify: options.profile !== true } })
+    await build({
+      root,
+      logLevel: 'error',
+      build: { outDir: siteDir, emptyOutDir: true, minify: options.profile !== true && options.profileJoin !== true },
+    })
     const site = await serveStatic(siteDir)
     const signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
     running.push(site, signaling)
@@ -239,7 +264,9 @@ export async function runReloadBench(
         await rememberName(context, 'Reader')
         await probeHistory(context, count, seededText(count - 1))
         await context.addInitScript(VERIFY_PROBE)
-        const joined = await measuredLoad(context, url, 'join', count)
+        if (options.traceJoin === true) await browser.startTracing(undefined, { categories: TASK_TRACE_CATEGORIES })
+        const joined = await measuredLoad(context, url, 'join', count, options.profileJoin === true)
+        if (options.traceJoin === true) console.error(joinTasksReport(await browser.stopTracing()))
         figures.push(joined.figure)
         console.error(new Date().toISOString(), `trial ${trial + 1}: joined`, joined.figure)
         await whenStored(joined.page, seededText(count - 1))
@@ -280,6 +307,24 @@ export function reloadTable(figures: LoadFigure[]): string {
       (f) =>
         `| ${f.phase} | ${f.messages.toLocaleString('en')} | ${f.held.toLocaleString('en')} | ${f.verifications.toLocaleString('en')} (${f.budgetChecks?.toLocaleString('en') ?? '–'}) | ${ms(f.heldMs)} | ${ms(f.shownMs)} | ${ms(f.lastCheckMs)} | ${ms(f.taskMs)} (${ms(f.scriptMs)}) | ${ms(f.longestTaskMs)} (${f.tasksOver100Ms}) | ${f.load.toFixed(1)} |`,
     ),
+  ].join('\n')
+}
+
+/** Tasks of CPU time worth listing (--trace-join), in ms. */
+const TRACED_TASK_CPU_MS = 100
+/** Tasks listed by CPU time (--trace-join). */
+const TRACED_TASKS = 3
+
+/** The joiner's main thread from a trace: its totals, how many tasks took over 100 ms of CPU (and of wall time), and the longest by CPU. */
+function joinTasksReport(trace: Buffer): string {
+  const events = (JSON.parse(trace.toString('utf8')) as { traceEvents: TaskTraceEvent[] }).traceEvents
+  const summary = threadSummary(events)
+  const tasks = longestTasks(events, Number.MAX_SAFE_INTEGER, 'cpu')
+  const over = tasks.filter((task) => task.cpuMs > TRACED_TASK_CPU_MS).map((task) => `${task.atMs}: ${Math.round(task.cpuMs)}`)
+  return [
+    `join, traced: ${summary === null ? 'no main thread' : summaryLine(summary)}`,
+    `join, traced: tasks over ${TRACED_TASK_CPU_MS} ms of CPU (start: CPU ms): ${over.length} (${over.join(', ')}); over ${TRACED_TASK_CPU_MS} ms of wall time: ${tasks.filter((task) => task.ms > TRACED_TASK_CPU_MS).length}`,
+    tasksReport(tasks.slice(0, TRACED_TASKS)),
   ].join('\n')
 }
 
@@ -359,6 +404,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     settleS: settle === undefined ? undefined : Number(settle),
     trace: process.argv.includes('--trace'),
     profile: process.argv.includes('--profile'),
+    profileJoin: process.argv.includes('--profile-join'),
+    traceJoin: process.argv.includes('--trace-join'),
   })
     .then((figures) => {
       console.log(reloadTable(figures))
