@@ -51,7 +51,7 @@ const applyMs = performance.now() - started
 gc()
 const heldMiB = (process.memoryUsage().heapUsed - before) / MIB
 // The guard of one link, all messages at once (as fast as frames arrive): how many reach y-webrtc.
-const admit = guardLink(() => 0, noRefusals())
+const { admit } = guardLink(() => 0, noRefusals())
 let admitted = 0
 for (let i = 0; i < messages; i++) if (admit(message.slice().buffer)) admitted++
 const figures = {
@@ -95,7 +95,7 @@ applyAwarenessUpdate(awareness, junkUpdate, 'peer')
 const awarenessApplyMs = performance.now() - appliedAt
 gc()
 const awarenessHeldMiB = (process.memoryUsage().heapUsed - awarenessBefore) / MIB
-const admitAwareness = guardLink(() => 0, noRefusals())
+const { admit: admitAwareness } = guardLink(() => 0, noRefusals())
 let awarenessAdmitted = 0
 const junkBuffer = junk.slice().buffer // the guard only reads: one copy serves every check
 const checkedAt = performance.now()
@@ -131,7 +131,7 @@ const honestFigures = {
   bytes: honestMessage.byteLength,
   bytesPerTab: Math.round(honestMessage.byteLength / tabs),
   deflatedBytes: deflateRawSync(honestMessage).byteLength,
-  letThrough: guardLink(() => 0, noRefusals())(honestMessage.slice().buffer),
+  letThrough: guardLink(() => 0, noRefusals()).admit(honestMessage.slice().buffer),
 }
 console.log()
 console.log('| honest awareness, signed | bytes | per tab | deflated | let through |')

@@ -9,10 +9,14 @@
 // With --reloads K the page is opened again K times, each from storage alone (what an open leaves
 // behind is paid by the next). With --settle S the joined page stays open S seconds more once the
 // history is stored (time for storage's merge of a large history, which runs once the page is quiet).
+// With --online the Node peer stays online through the reloads: each reload links to it while its
+// stored history loads, and the bytes its page received on y-webrtc's channel are reported.
+// With --sibling another tab of the same profile stays open in the room through the reloads (a
+// sibling: y-webrtc's tabs of one browser sync over BroadcastChannel, not over WebRTC).
 // With --profile-join, the join is profiled the same way instead. With --trace-join, the join's main
 // thread is traced and its tasks counted by their CPU time (on a loaded machine a task's wall time
 // includes waits for a core), the longest by CPU listed.
-// Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1] [--reloads 1] [--settle 0] [--trace] [--profile]
+// Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1] [--reloads 1] [--settle 0] [--online] [--sibling] [--trace] [--profile]
 //   [--profile-join] [--trace-join]
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
@@ -59,8 +63,17 @@ const POLL_MS = 50
  * (performance.now()); notes the main thread's long tasks (over 50 ms, Long Tasks API).
  */
 const VERIFY_PROBE = `(() => {
-  const probe = { calls: 0, lastAt: null, longTasks: [], longTaskStarts: [] }
+  const probe = { calls: 0, lastAt: null, longTasks: [], longTaskStarts: [], receivedBytes: 0 }
   window.verifyProbe = probe
+  // Bytes received on y-webrtc's data channel (not negotiated: Parley's side channels are).
+  const watch = (channel) => {
+    if (!channel.negotiated) channel.addEventListener('message', (event) => { if (event.data instanceof ArrayBuffer) probe.receivedBytes += event.data.byteLength })
+  }
+  const Base = window.RTCPeerConnection
+  window.RTCPeerConnection = class extends Base {
+    constructor (config) { super(config); this.addEventListener('datachannel', (event) => watch(event.channel)) }
+    createDataChannel (label, init) { const channel = super.createDataChannel(label, init); watch(channel); return channel }
+  }
   const verify = SubtleCrypto.prototype.verify
   SubtleCrypto.prototype.verify = function (...args) { probe.calls++; probe.lastAt = performance.now(); return verify.apply(this, args) }
   new PerformanceObserver((list) => {
@@ -87,6 +100,8 @@ export interface LoadFigure {
   /** The main thread's longest task until the checks settled, and how many took over 100 ms. */
   longestTaskMs: number
   tasksOver100Ms: number
+  /** Bytes the page received on y-webrtc's data channel until the checks settled (on the wire: deflated where framing deflates). */
+  receivedBytes: number
   load: number
 }
 
@@ -95,6 +110,7 @@ interface VerifyProbe {
   lastAt: number | null
   longTasks: number[]
   longTaskStarts: number[]
+  receivedBytes: number
 }
 
 async function measuredLoad(
@@ -162,6 +178,7 @@ async function measuredLoad(
       scriptMs: Math.round(metric('ScriptDuration')),
       longestTaskMs: Math.max(0, ...probe.longTasks),
       tasksOver100Ms: probe.longTasks.filter((ms) => ms > 100).length,
+      receivedBytes: probe.receivedBytes,
       load: loadavg()[0],
     },
   }
@@ -231,6 +248,8 @@ export async function runReloadBench(
     trials?: number
     reloads?: number
     settleS?: number
+    online?: boolean
+    sibling?: boolean
     trace?: boolean
     profile?: boolean
     profileJoin?: boolean
@@ -273,7 +292,14 @@ export async function runReloadBench(
         await sleep((options.settleS ?? 0) * 1000)
         console.error(new Date().toISOString(), 'the join left stored', await storedLayout(joined.page))
         await joined.page.close()
-        seeder.close()
+        if (options.online !== true) seeder.close()
+        if (options.sibling === true) {
+          const sibling = await context.newPage()
+          await sibling.goto(url)
+          const deadline = Date.now() + HOLD_TIMEOUT_MS
+          while ((await historyTimes(sibling)).heldAt === null && Date.now() < deadline) await sleep(POLL_MS)
+          console.error(new Date().toISOString(), 'a sibling tab holds the room')
+        }
         for (let reload = 0; reload < (options.reloads ?? 1); reload++) {
           if (options.trace === true) await startMainThreadTrace(browser)
           const reloaded = await measuredLoad(context, url, 'reload', count, options.profile === true)
@@ -301,11 +327,11 @@ export async function runReloadBench(
 export function reloadTable(figures: LoadFigure[]): string {
   const ms = (value: number | null) => (value === null ? '–' : `${value.toLocaleString('en')} ms`)
   return [
-    '| phase | messages | held | signature checks (of which budgets) | held after navigation | newest drawn | last check | main thread busy until settled (script) | longest task (tasks over 100 ms) | load |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| phase | messages | held | signature checks (of which budgets) | held after navigation | newest drawn | last check | main thread busy until settled (script) | longest task (tasks over 100 ms) | received on the wire | load |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...figures.map(
       (f) =>
-        `| ${f.phase} | ${f.messages.toLocaleString('en')} | ${f.held.toLocaleString('en')} | ${f.verifications.toLocaleString('en')} (${f.budgetChecks?.toLocaleString('en') ?? '–'}) | ${ms(f.heldMs)} | ${ms(f.shownMs)} | ${ms(f.lastCheckMs)} | ${ms(f.taskMs)} (${ms(f.scriptMs)}) | ${ms(f.longestTaskMs)} (${f.tasksOver100Ms}) | ${f.load.toFixed(1)} |`,
+        `| ${f.phase} | ${f.messages.toLocaleString('en')} | ${f.held.toLocaleString('en')} | ${f.verifications.toLocaleString('en')} (${f.budgetChecks?.toLocaleString('en') ?? '–'}) | ${ms(f.heldMs)} | ${ms(f.shownMs)} | ${ms(f.lastCheckMs)} | ${ms(f.taskMs)} (${ms(f.scriptMs)}) | ${ms(f.longestTaskMs)} (${f.tasksOver100Ms}) | ${f.receivedBytes.toLocaleString('en')} B | ${f.load.toFixed(1)} |`,
     ),
   ].join('\n')
 }
@@ -402,6 +428,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     trials: trials === undefined ? undefined : Number(trials),
     reloads: reloads === undefined ? undefined : Number(reloads),
     settleS: settle === undefined ? undefined : Number(settle),
+    online: process.argv.includes('--online'),
+    sibling: process.argv.includes('--sibling'),
     trace: process.argv.includes('--trace'),
     profile: process.argv.includes('--profile'),
     profileJoin: process.argv.includes('--profile-join'),

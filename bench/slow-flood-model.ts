@@ -1,7 +1,8 @@
 // What a link's records buckets let a slow flooder bring, in the pure rule (no network, counts
 // only): at a steady rate on one link, when it is cut off and what it got in; then a flooder that
 // comes back as somebody new (a new peer id, document and key) each time it is cut off, records an
-// hour, with the links opened after a ban starting fresh (as now) or from pools shared by them.
+// hour, with the links opened after a ban starting fresh (as now) or from pools shared by them,
+// and with the least share of the short burst as now or a person's burst (30).
 // Run: npx tsx bench/slow-flood-model.ts
 import { SharedBurst } from '../src/transport/banned-peers.js'
 import { LEAST_RECORDS_BURST, LINK_RECORD_LIMITS, RECORDS_BURST } from '../src/transport/peer-guard.js'
@@ -113,5 +114,19 @@ for (const reconnectMs of [3000, 10_000]) {
       ])
     }
     console.log(`| ${reconnectMs / 1000} s | ${rate} | ${format(now)} | ${format(shared(750, 3600))} | ${format(shared(30, 30))} |`)
+  }
+}
+
+// The least share a link opened after a ban takes (LEAST_RECORDS_BURST) against a person's burst
+// alone (30, before the sixteenth session), for a flooder that offers more than the short rate.
+console.log(`\n| reconnect | records/s offered | least share ${LEAST_RECORDS_BURST} (now) | least share 30 |`)
+console.log('|---|---|---|---|')
+for (const reconnectMs of [3000, 10_000]) {
+  for (const rate of [50, 100, 200]) {
+    const withLeast = (least: number): number => {
+      const short = new SharedBurst(RECORDS_BURST, 0)
+      return renewing(rate, reconnectMs, (at) => [Math.max(least, short.take(at)), sustainedBurst, hourlyBurst])
+    }
+    console.log(`| ${reconnectMs / 1000} s | ${rate} | ${format(withLeast(LEAST_RECORDS_BURST))} | ${format(withLeast(30))} |`)
   }
 }

@@ -1,5 +1,6 @@
 // How much of each author a room shows: token buckets of records and bytes per second with a
-// burst, per author id. Pure: buckets are data, and time is the records' own (their `sentAt`).
+// burst, per author id. Pure: buckets are data (refilled as the tasks layer's token buckets are),
+// and time is the records' own (their `sentAt`).
 // The same lanes budget messages (AuthorBudgets) and annotations (history/annotations.ts).
 //
 // Time is what the author claims, not when a record arrived: the shown messages are then a
@@ -32,6 +33,7 @@
 // been shown (it would be checked), so it was hidden, and a hidden record leaves the bucket as
 // it was, as skipping it does. Forgeries may differ: which show in their own lane depends on
 // which a peer has checked.
+import { perSecond, refilled } from '../tasks/index.js'
 import type { MessageRecord } from './schema.js'
 
 /** Rates and bursts of one author's budget. */
@@ -92,9 +94,9 @@ export function recordBytes(record: MessageRecord): number {
  * claiming an earlier time than the bucket's refills nothing.
  */
 export function spend(bucket: Bucket, limits: BudgetLimits, bytes: number, at: number): Bucket | null {
-  const elapsedMs = Math.max(0, at - bucket.at)
-  const messages = Math.min(limits.messageBurst, bucket.messages + (elapsedMs * limits.messagesPerSecond) / 1000)
-  const budgetBytes = Math.min(limits.byteBurst, bucket.bytes + (elapsedMs * limits.bytesPerSecond) / 1000)
+  const elapsedMs = at - bucket.at
+  const messages = refilled(perSecond(limits.messageBurst, limits.messagesPerSecond), bucket.messages, elapsedMs)
+  const budgetBytes = refilled(perSecond(limits.byteBurst, limits.bytesPerSecond), bucket.bytes, elapsedMs)
   const time = Math.max(bucket.at, at)
   if (messages < 1 || budgetBytes < bytes) return null
   return { messages: messages - 1, bytes: budgetBytes - bytes, at: time }

@@ -8,6 +8,7 @@
 // joiner gets its neighbour's whole awareness in one update (a tab or two per member, so 50–100
 // states in a 50-person room), and later only changes, a few a second across a busy room, relays
 // included; a renewal of a state checked already costs nothing. No I/O: the caller passes the time.
+import { perSecond, TokenBucket } from '../tasks/index.js'
 
 /** Signature checks one link may make this peer start in a burst: a large room's whole awareness, twice over. */
 export const PRESENCE_CHECK_BURST = 256
@@ -16,16 +17,15 @@ export const PRESENCE_CHECKS_PER_SECOND = 32
 
 /** One bucket of checks per link (the object that stands for it, see held-states.ts ScreenedLink). */
 export class PresenceCheckBudget {
-  readonly #links = new WeakMap<object, { tokens: number; at: number }>()
+  readonly #links = new WeakMap<object, TokenBucket>()
 
   /** Spends one check of `link`'s budget at `now` (ms); false, spending nothing, when none is left. */
   take(link: object, now: number): boolean {
-    const bucket = this.#links.get(link) ?? { tokens: PRESENCE_CHECK_BURST, at: now }
-    bucket.tokens = Math.min(PRESENCE_CHECK_BURST, bucket.tokens + (Math.max(0, now - bucket.at) * PRESENCE_CHECKS_PER_SECOND) / 1000)
-    bucket.at = now
-    this.#links.set(link, bucket)
-    if (bucket.tokens < 1) return false
-    bucket.tokens -= 1
-    return true
+    let bucket = this.#links.get(link)
+    if (bucket === undefined) {
+      bucket = new TokenBucket(perSecond(PRESENCE_CHECK_BURST, PRESENCE_CHECKS_PER_SECOND), now)
+      this.#links.set(link, bucket)
+    }
+    return bucket.take(1, now)
   }
 }

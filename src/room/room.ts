@@ -223,6 +223,8 @@ export class Room {
       },
       // A history is stored whole as it arrives, not in the parts that relay it (persistence.ts).
       onHistory: (update, added) => this.#store?.keepHistory(update, added),
+      // Links ask peers for what the document lacks once it holds what is stored, not mid-load.
+      storedHistoryLoaded: this.#store?.whenLoaded,
     })
     // Peers with no link to this tab know it only through others: its siblings carry its goodbye.
     this.#siblings = new SiblingGoodbyes(

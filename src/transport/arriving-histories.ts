@@ -5,7 +5,7 @@
 // history is due on that link. The room waits for it to draw the log (room-controller.ts).
 import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
-import type { LinkAdmitter } from './framing.js'
+import type { LinkGuard } from './peer-guard.js'
 
 /** y-protocols: a sync message, and its step 1 (a state vector). */
 const MESSAGE_SYNC = 0
@@ -31,22 +31,22 @@ export class ArrivingHistories {
   }
 
   /**
-   * `admit`, which also notes the state vector of the first sync request it lets through from
-   * `pc`'s peer. Only on links whose history is due does it count later (`arriving`).
+   * `guard`, which also notes the state vector of the first sync request it admits from `pc`'s
+   * peer. Only on links whose history is due does it count later (`arriving`).
    */
-  watch(pc: RTCPeerConnection, admit: LinkAdmitter): LinkAdmitter {
-    const watched = (data: unknown): boolean => {
-      const admitted = admit(data)
+  watch(pc: RTCPeerConnection, guard: LinkGuard): LinkGuard {
+    const admit = (data: unknown): boolean => {
+      const admitted = guard.admit(data)
       if (admitted && !this.#heard.has(pc) && data instanceof ArrayBuffer) {
         const stateVector = stateVectorOfRequest(new Uint8Array(data))
         if (stateVector !== null) {
           this.#heard.add(pc)
-          if (stateVector.size > 0) this.#promised.set(pc, { pc, stateVector, historyDue: () => admit.historyDue?.() === true })
+          if (stateVector.size > 0) this.#promised.set(pc, { pc, stateVector, historyDue: () => guard.historyDue() })
         }
       }
       return admitted
     }
-    return Object.assign(watched, { sent: admit.sent, fits: admit.fits, historyDue: admit.historyDue })
+    return { admit, sent: (data) => guard.sent(data), fits: (head, bytes) => guard.fits(head, bytes), historyDue: () => guard.historyDue() }
   }
 
   /**

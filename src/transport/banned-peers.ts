@@ -9,6 +9,7 @@
 // such changes stays well within the rate. A new document gets a new client id: that is not
 // caught here (the per-author and per-link budgets still bound it).
 import * as Y from 'yjs'
+import { TokenBucket } from '../tasks/index.js'
 import { readUpdate } from '../updates/index.js'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
 
@@ -109,22 +110,16 @@ export const SHARED_BURST_REFILL_MS = 10 * 60_000
  * does, needs none.
  */
 export class SharedBurst {
-  readonly #burst: number
-  #tokens: number
-  #refilledAt: number
+  readonly #bucket: TokenBucket
 
   constructor(burst: number, now: number) {
-    this.#burst = burst
-    this.#tokens = 0
-    this.#refilledAt = now
+    this.#bucket = new TokenBucket({ capacity: burst, refill: burst, refillMs: SHARED_BURST_REFILL_MS }, now, 0)
   }
 
   /** The burst of a link opened at `now`: what is left of the shared one, all of it taken. */
   take(now: number): number {
-    this.#tokens = Math.min(this.#burst, this.#tokens + ((now - this.#refilledAt) * this.#burst) / SHARED_BURST_REFILL_MS)
-    this.#refilledAt = now
-    const taken = Math.floor(this.#tokens)
-    this.#tokens -= taken
+    const taken = Math.floor(this.#bucket.tokensAt(now))
+    this.#bucket.spend(taken, now)
     return taken
   }
 }

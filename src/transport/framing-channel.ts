@@ -145,12 +145,16 @@ export interface FramingContext {
   deflated?: DeflatedForms
   /** Answers an admitted message itself, with the messages to send back, instead of handing it on; null hands it on. */
   answer?: (data: unknown) => Answer | null
-  /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts); `historyDue` as `slice` takes it. */
-  admit?: ((data: unknown) => boolean) & { historyDue?: () => boolean }
+  /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts). */
+  admit?: (data: unknown) => boolean
+  /** Whether a step 2 now may be a joiner's history, as the link's guard says (see peer-guard.ts); false without it. */
+  historyDue?: () => boolean
   /** Decides, before a framed message is held or inflated whole, whether it is too large for its kind (see peer-guard.ts). */
   fits?: Fits
   /** Told of each message the channel's user sends, before it is queued (the guard notes our sync requests). */
   sent?: (data: unknown) => void
+  /** Asked first of each message the channel's user sends: true keeps it back, unsent (a sync request while the document loads: requests-after-load.ts). */
+  hold?: (channel: FramedChannel, data: unknown) => boolean
   /** Runs the dispatch of each admitted message (`data`) to the channel's user (the relay notes which link delivers). */
   deliver?: (dispatch: () => void, data: unknown) => void
   /**
@@ -158,7 +162,7 @@ export interface FramingContext {
    * (none in the arrival's task), each made when its turn comes (a large Yjs update:
    * update-slices.ts); null hands it on whole.
    * The link's later messages wait until the last is handed on. `historyDue`: the link's guard
-   * says a step 2 now may be a joiner's history (`admit.historyDue`; false without it).
+   * says a step 2 now may be a joiner's history (`historyDue`; false without it).
    */
   slice?: (data: unknown, historyDue: boolean) => Array<() => unknown> | null
   /** Runs `run` in a later task, its turn (the room's turns: one slice a task; default: the next task). */
@@ -302,6 +306,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   /** Sends a message of any size; what the peer cannot take unframed waits for its capability. */
   send(data: OutgoingData): void {
     if (this.#real.readyState !== 'open') throw new DOMException('not open', 'InvalidStateError')
+    if (this.#context.hold?.(this, data) === true) return
     this.#context.sent?.(data)
     const bytes = toBytes(data)
     if (this.#queue.length === 0 && (bytes === null || !needsFraming(bytes))) {
@@ -651,7 +656,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       this.#context.stats.refusedMessages++
       return
     }
-    const slices = this.#context.slice?.(data, this.#context.admit?.historyDue?.() ?? false) ?? null
+    const slices = this.#context.slice?.(data, this.#context.historyDue?.() ?? false) ?? null
     if (slices === null || slices.length < 2) {
       this.#handOn(data)
       return

@@ -1,6 +1,13 @@
 // The shell of message framing for one room: wraps the WebRTC classes so that y-webrtc's data
 // channel frames large messages, and announces the capability on a negotiated side channel.
-import { FramedChannel, FramingCapability, emptyFramingStats, type Answer, type FramingStats } from './framing-channel.js'
+import {
+  FramedChannel,
+  FramingCapability,
+  emptyFramingStats,
+  type Answer,
+  type FramingContext,
+  type FramingStats,
+} from './framing-channel.js'
 import { DeflatedForms, DeflatedMessage, deflateAvailable } from './framing-deflate.js'
 import {
   FRAMING_CHANNEL_ID,
@@ -9,10 +16,10 @@ import {
   encodeFramingHellos,
   needsFraming,
   parseFramingHello,
-  type Fits,
   type ReassemblyBudget,
 } from './framing-protocol.js'
 import type { RtcImplementation } from './liveness.js'
+import type { LinkGuard } from './peer-guard.js'
 
 /** Bytes all partial messages of one room may hold together (each is capped at MAX_MESSAGE_BYTES too). */
 const ROOM_REASSEMBLY_BUDGET_BYTES = 2 * MAX_MESSAGE_BYTES
@@ -30,10 +37,10 @@ export interface FramingOptions {
    */
   answerParts?: boolean
   /**
-   * Makes each link's filter of whole incoming messages, given its peer connection (see peer-guard.ts),
+   * Makes each link's guard of incoming messages, given its peer connection (see peer-guard.ts),
    * told through its `sent` of what the link sends; none by default.
    */
-  admitter?: (pc: RTCPeerConnection) => LinkAdmitter
+  admitter?: (pc: RTCPeerConnection) => LinkGuard
   /** Wraps the dispatch of each admitted message (`data`) of a link, given its peer connection (see relay.ts); none by default. */
   deliverer?: (pc: RTCPeerConnection) => (dispatch: () => void, data: unknown) => void
   /** Told of each message a connection's framed channel sends or receives (liveness counts them as beats). */
@@ -49,13 +56,9 @@ export interface FramingOptions {
   turn?: (run: () => void) => void
   /** Applies a slice whose link closed before its turn (see FramingContext.orphaned); dropped by default. */
   orphaned?: (data: unknown) => void
+  /** Asked first of each message a link's channel sends: true keeps it back (see FramingContext.hold); none by default. */
+  hold?: FramingContext['hold']
 }
-
-/**
- * A link's filter of incoming messages; `sent`, if given, sees each message sent on the link, and
- * `fits` is asked whether a framed message may still pass before it is held or inflated whole.
- */
-export type LinkAdmitter = ((data: unknown) => boolean) & { sent?: (data: unknown) => void; fits?: Fits; historyDue?: () => boolean }
 
 type DataChannelHandler = ((this: RTCPeerConnection, ev: RTCDataChannelEvent) => unknown) | null
 
@@ -69,13 +72,14 @@ export class Framing {
   readonly #maxMessageBytes: number
   readonly #deflate: boolean
   readonly #answerParts: boolean
-  readonly #admitter: ((pc: RTCPeerConnection) => LinkAdmitter) | undefined
+  readonly #admitter: ((pc: RTCPeerConnection) => LinkGuard) | undefined
   readonly #deliverer: FramingOptions['deliverer']
   readonly #traffic: FramingOptions['traffic']
   readonly #answer: FramingOptions['answer']
   readonly #slice: FramingOptions['slice']
   readonly #turn: FramingOptions['turn']
   readonly #orphaned: FramingOptions['orphaned']
+  readonly #hold: FramingOptions['hold']
   /** Deflated forms of messages sent as the same object to several links (a cached sync answer). */
   readonly #deflated = new DeflatedForms()
 
@@ -90,6 +94,7 @@ export class Framing {
     this.#slice = options.slice
     this.#turn = options.turn
     this.#orphaned = options.orphaned
+    this.#hold = options.hold
     this.#budget = { usedBytes: 0, maxBytes: Math.max(ROOM_REASSEMBLY_BUDGET_BYTES, this.#maxMessageBytes) }
   }
 
@@ -119,7 +124,7 @@ export class Framing {
       let framed = wrapped.get(channel)
       if (framed === undefined) {
         const capability = capabilities.get(pc) ?? new FramingCapability()
-        const admit = framing.#admitter?.(pc)
+        const guard = framing.#admitter?.(pc)
         framed = new FramedChannel(channel, {
           capability,
           budget: framing.#budget,
@@ -131,9 +136,11 @@ export class Framing {
           slice: framing.#slice,
           turn: framing.#turn,
           orphaned: framing.#orphaned,
-          admit,
-          sent: admit?.sent,
-          fits: admit?.fits,
+          hold: framing.#hold,
+          admit: guard?.admit,
+          sent: guard?.sent,
+          fits: guard?.fits,
+          historyDue: guard?.historyDue,
           deliver: framing.#deliverer?.(pc),
           onTraffic: framing.#traffic === undefined ? undefined : (direction) => framing.#traffic?.(pc, direction),
         })

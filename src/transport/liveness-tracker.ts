@@ -20,6 +20,7 @@
 // refutation start nothing; a peer passes each (client, clock) on once, and waits only on one it
 // passes on, so that the client hears again whatever starts a wait. So a lie costs the room a
 // pass of the rumor and a renewal (at most one per RUMOR_REFILL_MS per link the liar has), never a peer.
+import { type BucketRate, refilled } from '../tasks/index.js'
 import {
   HEARTBEAT_INTERVAL_MS,
   LINK_TIMEOUT_MS,
@@ -58,6 +59,7 @@ export const RUMOR_SPREAD_WINDOW_MS = 10_000
 /** Rumors one link may start at once, and how often it earns another, in ms: a liar's rumors cost bounded work. */
 export const RUMOR_BURST = 4
 export const RUMOR_REFILL_MS = 1000
+const RUMOR_RATE: BucketRate = { capacity: RUMOR_BURST, refill: 1, refillMs: RUMOR_REFILL_MS }
 /** The shortest time between two renewals answering rumors about ourselves, in ms. */
 export const REFUTE_INTERVAL_MS = 1000
 /** The most clients suspected at once on rumors; more are passed on, not waited for. */
@@ -73,7 +75,7 @@ interface Link {
   promises: boolean
   /** Its peer takes rumors (its hello said version 3 or later). */
   rumors: boolean
-  /** Rumors this link may still start now (a token bucket of RUMOR_BURST, one more every RUMOR_REFILL_MS). */
+  /** Rumors this link may still start now (a token bucket of RUMOR_RATE), counted at `rumorTokensAt`. */
   rumorTokens: number
   rumorTokensAt: number
   /** False once the link fell silent or said bye; a later frame revives it. */
@@ -443,7 +445,7 @@ function onRumor(
   result: LivenessResult,
 ): void {
   const { client, clock } = rumor
-  link.rumorTokens = Math.min(RUMOR_BURST, link.rumorTokens + (now - link.rumorTokensAt) / RUMOR_REFILL_MS)
+  link.rumorTokens = refilled(RUMOR_RATE, link.rumorTokens, now - link.rumorTokensAt)
   link.rumorTokensAt = now
   if (link.rumorTokens < 1) {
     state.rumorsRefused++

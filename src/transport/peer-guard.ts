@@ -15,6 +15,7 @@
 //   3 query awareness: nothing
 // Type 4 (peer ids) only travels over BroadcastChannel, never over WebRTC.
 import * as decoding from 'lib0/decoding'
+import { perSecond, TokenBucket } from '../tasks/index.js'
 import { RecordBuckets, type RecordLimits } from './record-buckets.js'
 
 /** Awareness updates one link may deliver per second, sustained. */
@@ -81,12 +82,17 @@ export const LINK_RECORD_LIMITS: RecordLimits = {
   hourlyBurst: HOURLY_RECORDS_BURST,
   hourlyPerSecond: HOURLY_RECORDS_PER_SECOND,
 }
+/** Records of a person's batch: an author's burst (30 messages); a Parley page sends one even past what it relays (relay.ts). */
+export const PERSON_RECORDS_BURST = 30
 /**
- * The least records burst a link gets, whatever RecordBudget `burst` says: an author's burst (30
- * messages), so that a person's first messages on a link opened after a ban, or a relay of them,
- * never find it empty.
+ * The least records burst a link gets, whatever RecordBudget `burst` says: what an honest Parley
+ * page may send at once, half a link's burst (what it relays at most, relay.ts
+ * RELAYED_RECORD_LIMITS: up to 200 records a batch, 250 at once) and a person's batch on top, so
+ * that a link opened after a ban never takes an honest relay for a flooder. It was a person's
+ * burst alone (30), and the first relayed batch of a Parley peer linked after the ban got it
+ * banned. A flooder back as somebody new still gets no burst of its own, only this.
  */
-export const LEAST_RECORDS_BURST = 30
+export const LEAST_RECORDS_BURST = RECORDS_BURST / 2 + PERSON_RECORDS_BURST
 
 /**
  * Bytes of Yjs updates one link may deliver in a burst outside the answer to our first sync
@@ -271,24 +277,20 @@ export interface RecordBudget {
 export class PeerGuard {
   /** Messages refused so far, by reason (shared by the guards of a room when it passes its own). */
   readonly refused: Record<Refusal, number>
-  #tokens = AWARENESS_BURST
-  #refilledAt: number
-  #syncTokens = SYNC_BURST
-  #syncRefilledAt: number
-  #requestTokens = SYNC_REQUEST_BURST
-  #requestsRefilledAt: number
-  /** The link's sync burst: SYNC_BURST, or less once it brought a banned writer's changes. */
-  #syncBurst = SYNC_BURST
+  /** Awareness updates the link may still deliver (AWARENESS_BURST, refilled at AWARENESS_PER_SECOND). */
+  readonly #awareness: TokenBucket
+  /** Sync messages the link may still deliver: SYNC_BURST (less once it brought a banned writer's changes), refilled at SYNC_PER_SECOND. */
+  readonly #sync: TokenBucket
+  /** Sync requests the link may still make (SYNC_REQUEST_BURST, refilled at SYNC_REQUESTS_PER_MINUTE). */
+  readonly #requests: TokenBucket
   /** Whether the link ran out of sync budget: everything from it is refused from then on. */
   #flooding = false
   /** Bytes of updates the link may still deliver now (SYNC_BYTES_BURST, refilled at SYNC_BYTES_PER_SECOND). */
-  #byteTokens = SYNC_BYTES_BURST
-  #bytesRefilledAt: number
+  readonly #syncBytes: TokenBucket
   /** Why the link went past a byte budget or cap (null: it did not): everything from it is refused so from then on. */
   #oversized: 'oversized' | 'oversized-awareness' | null = null
   /** Bytes of awareness the link may still deliver now (AWARENESS_BYTES_BURST, refilled at AWARENESS_BYTES_PER_SECOND). */
-  #awarenessBytes = AWARENESS_BYTES_BURST
-  #awarenessBytesRefilledAt: number
+  readonly #awarenessBytes: TokenBucket
   /** Whether this side sent its first sync request on the link (y-webrtc's, when the link opens). */
   #asked = false
   /** Sync steps 2 still due in answer to that request, when it was not fresh: it may be as large as the framing allows. */
@@ -330,11 +332,11 @@ export class PeerGuard {
       now,
       Math.max(LEAST_RECORDS_BURST, records?.burst ?? RECORDS_BURST),
     )
-    this.#refilledAt = now
-    this.#syncRefilledAt = now
-    this.#requestsRefilledAt = now
-    this.#bytesRefilledAt = now
-    this.#awarenessBytesRefilledAt = now
+    this.#awareness = new TokenBucket(perSecond(AWARENESS_BURST, AWARENESS_PER_SECOND), now)
+    this.#sync = new TokenBucket(perSecond(SYNC_BURST, SYNC_PER_SECOND), now)
+    this.#requests = new TokenBucket({ capacity: SYNC_REQUEST_BURST, refill: SYNC_REQUESTS_PER_MINUTE, refillMs: 60_000 }, now)
+    this.#syncBytes = new TokenBucket(perSecond(SYNC_BYTES_BURST, SYNC_BYTES_PER_SECOND), now)
+    this.#awarenessBytes = new TokenBucket(perSecond(AWARENESS_BYTES_BURST, AWARENESS_BYTES_PER_SECOND), now)
     this.refused = refused
     this.#screen = screen
     this.#bannedWriting = bannedWriting
@@ -433,12 +435,7 @@ export class PeerGuard {
     if (inspected === null) return this.#refuse('malformed')
     if (inspected.kind === 'sync-request') {
       // Refusing a request leaves no hole: the peer only misses an answer it already had.
-      const refill = ((now - this.#requestsRefilledAt) * SYNC_REQUESTS_PER_MINUTE) / 60_000
-      this.#requestTokens = Math.min(SYNC_REQUEST_BURST, this.#requestTokens + refill)
-      this.#requestsRefilledAt = now
-      if (this.#requestTokens < 1) return this.#refuse('rate-limited')
-      this.#requestTokens -= 1
-      return null
+      return this.#requests.take(1, now) ? null : this.#refuse('rate-limited')
     }
     if (inspected.kind === 'sync') {
       const update = inspected.update ?? new Uint8Array(0)
@@ -447,21 +444,16 @@ export class PeerGuard {
       const freshAnswer = inspected.step2 === true && update.byteLength <= this.#freshAnswerBytes
       const answer = freshAnswer || (inspected.step2 === true && this.#answersDue > 0)
       const reply = inspected.step2 === true && (this.#repliesDue > 0 || this.#askedFresh)
-      if (!answer) {
-        this.#byteTokens = Math.min(SYNC_BYTES_BURST, this.#byteTokens + ((now - this.#bytesRefilledAt) * SYNC_BYTES_PER_SECOND) / 1000)
-        this.#bytesRefilledAt = now
-        // As with floods, refusing one update and passing later ones would leave a hole.
-        if (update.byteLength > this.#byteTokens) return this.#refuseOversized('oversized')
-      }
+      // As with floods, refusing one update and passing later ones would leave a hole.
+      if (!answer && update.byteLength > this.#syncBytes.tokensAt(now)) return this.#refuseOversized('oversized')
       this.#recentUpdates.push(update)
       if (this.#recentUpdates.length > RECENT_UPDATES_KEPT) this.#recentUpdates.shift()
       // New changes by a writer banned for flooding: the link keeps the rate, loses the burst.
-      if (this.#syncBurst > BANNED_WRITER_SYNC_BURST && this.#bannedWriting?.(update) === true) this.#syncBurst = BANNED_WRITER_SYNC_BURST
-      this.#syncTokens = Math.min(this.#syncBurst, this.#syncTokens + ((now - this.#syncRefilledAt) * SYNC_PER_SECOND) / 1000)
-      this.#syncRefilledAt = now
+      if (this.#sync.capacity > BANNED_WRITER_SYNC_BURST && this.#bannedWriting?.(update) === true)
+        this.#sync.limit(BANNED_WRITER_SYNC_BURST)
       // Refusing some updates and passing later ones would leave holes in the peer's
       // changes; from here on the link gets nothing through, and its owner drops it.
-      if (this.#syncTokens < 1) {
+      if (this.#sync.tokensAt(now) < 1) {
         this.#flooding = true
         return this.#refuse('flooding')
       }
@@ -470,11 +462,11 @@ export class PeerGuard {
         const refusal = this.#spendRecords(update, reply, now)
         if (refusal !== null) return refusal
       }
-      this.#syncTokens -= 1
+      this.#sync.spend(1, now)
       if (reply && this.#repliesDue > 0) this.#repliesDue -= 1
       if (freshAnswer) this.#freshAnswerBytes -= update.byteLength
       else if (answer) this.#answersDue -= 1
-      else this.#byteTokens -= update.byteLength
+      else this.#syncBytes.spend(update.byteLength, now)
       return null
     }
     if (inspected.kind !== 'awareness') return null
@@ -511,21 +503,12 @@ export class PeerGuard {
 
   /** Spends an awareness message's bytes; past the budget the link is refused for good. */
   #checkAwarenessBytes(bytes: number, now: number): Refusal | null {
-    const refill = ((now - this.#awarenessBytesRefilledAt) * AWARENESS_BYTES_PER_SECOND) / 1000
-    this.#awarenessBytes = Math.min(AWARENESS_BYTES_BURST, this.#awarenessBytes + refill)
-    this.#awarenessBytesRefilledAt = now
-    if (bytes > this.#awarenessBytes) return this.#refuseOversized('oversized-awareness')
-    this.#awarenessBytes -= bytes
-    return null
+    return this.#awarenessBytes.take(bytes, now) ? null : this.#refuseOversized('oversized-awareness')
   }
 
   /** Spends one of the link's awareness updates; past the rate the update is refused (a later one brings the state). */
   #checkAwarenessRate(now: number): Refusal | null {
-    this.#tokens = Math.min(AWARENESS_BURST, this.#tokens + ((now - this.#refilledAt) * AWARENESS_PER_SECOND) / 1000)
-    this.#refilledAt = now
-    if (this.#tokens < 1) return this.#refuse('rate-limited')
-    this.#tokens -= 1
-    return null
+    return this.#awareness.take(1, now) ? null : this.#refuse('rate-limited')
   }
 
   #refuseOversized(reason: 'oversized' | 'oversized-awareness'): Refusal {
@@ -557,9 +540,11 @@ export interface LinkGuardHooks {
   link?: AwarenessLink
 }
 
-/** A link's filter of incoming messages, told of what this side sends on the link (`sent`), asked by framing whether a message being put together may still pass (`fits`). */
-export interface LinkFilter {
-  (data: unknown): boolean
+/** One link's guard as its framed channel asks it: whole incoming messages, what this side sends, messages still being put together, and whether a history is due. */
+export interface LinkGuard {
+  /** Whether a whole incoming message may go on to y-webrtc; false refuses it. */
+  admit(data: unknown): boolean
+  /** Notes a message this side sends on the link (its sync requests: their answers may be large). */
   sent(data: unknown): void
   /** Whether a message beginning with `head` (at least its first byte) that has `bytes` bytes so far may still pass; false refuses it (see PeerGuard.checkSize). */
   fits(head: Uint8Array, bytes: number): boolean
@@ -572,7 +557,7 @@ export interface LinkFilter {
  * bytes and past `hooks.screen`, sync messages within theirs, in count and bytes. Refusals are
  * counted in `refused` (one record for all links of a room), text as malformed.
  */
-export function guardLink(now: () => number = Date.now, refused?: Record<Refusal, number>, hooks: LinkGuardHooks = {}): LinkFilter {
+export function guardLink(now: () => number = Date.now, refused?: Record<Refusal, number>, hooks: LinkGuardHooks = {}): LinkGuard {
   const guard = new PeerGuard(now(), refused, hooks.screen, hooks.bannedWriting, hooks.link, hooks.records)
   /** Runs `decide` on the guard, then the hooks of what it made of the link. */
   const watched = (decide: () => Refusal | null): boolean => {
@@ -583,7 +568,7 @@ export function guardLink(now: () => number = Date.now, refused?: Record<Refusal
     if (!wasOversized && guard.oversized) hooks.onOversized?.()
     return refusal === null
   }
-  const filter = (data: unknown): boolean => {
+  const admit = (data: unknown): boolean => {
     if (!(data instanceof ArrayBuffer)) {
       guard.refused.malformed++
       return false
@@ -596,14 +581,13 @@ export function guardLink(now: () => number = Date.now, refused?: Record<Refusal
     }
     return false
   }
-  return Object.assign(filter, {
-    sent(data: unknown): void {
+  return {
+    admit,
+    sent: (data: unknown): void => {
       if (data instanceof ArrayBuffer) guard.sent(new Uint8Array(data))
       else if (ArrayBuffer.isView(data)) guard.sent(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
     },
-    fits(head: Uint8Array, bytes: number): boolean {
-      return watched(() => guard.checkSize(head, bytes))
-    },
+    fits: (head: Uint8Array, bytes: number): boolean => watched(() => guard.checkSize(head, bytes)),
     historyDue: (): boolean => guard.historyDue,
-  })
+  }
 }

@@ -1,7 +1,8 @@
 // Three token buckets of Yjs records, spent together: a burst with its rate, a larger one with a
 // lower rate (minutes), and a larger one still with a lower rate again (hours). What a link's guard
 // lets in (peer-guard.ts) and what a page relays (relay.ts, half of it) are both counted this way.
-// Pure: time is a parameter.
+// Pure: time is a parameter; each bucket is the tasks layer's TokenBucket.
+import { perSecond, TokenBucket } from '../tasks/index.js'
 
 /** A burst and its rate, the same over minutes, and over hours. */
 export interface RecordLimits {
@@ -13,44 +14,36 @@ export interface RecordLimits {
   hourlyPerSecond: number
 }
 
-/** One bucket: what it holds at most, its rate, what it holds now. */
-interface Bucket {
-  readonly size: number
-  readonly perSecond: number
-  tokens: number
-}
-
 /** The buckets of one link (or one relay), full or as given at first. */
 export class RecordBuckets {
   /** The burst's bucket first, then minutes', then hours'. */
-  readonly #buckets: readonly Bucket[]
+  readonly #buckets: readonly TokenBucket[]
   #refilledAt: number
 
   /** Full at `now`, except the burst bucket, which starts at `burst` (at most the limit). */
   constructor(limits: RecordLimits, now: number, burst = limits.burst) {
     this.#buckets = [
-      { size: limits.burst, perSecond: limits.perSecond, tokens: Math.min(limits.burst, burst) },
-      { size: limits.sustainedBurst, perSecond: limits.sustainedPerSecond, tokens: limits.sustainedBurst },
-      { size: limits.hourlyBurst, perSecond: limits.hourlyPerSecond, tokens: limits.hourlyBurst },
+      new TokenBucket(perSecond(limits.burst, limits.perSecond), now, burst),
+      new TokenBucket(perSecond(limits.sustainedBurst, limits.sustainedPerSecond), now),
+      new TokenBucket(perSecond(limits.hourlyBurst, limits.hourlyPerSecond), now),
     ]
     this.#refilledAt = now
   }
 
   /** Refills every bucket for the time since the last refill (none when `now` is earlier). */
   refill(now: number): void {
-    const elapsedMs = Math.max(0, now - this.#refilledAt)
-    for (const bucket of this.#buckets) bucket.tokens = Math.min(bucket.size, bucket.tokens + (elapsedMs * bucket.perSecond) / 1000)
+    for (const bucket of this.#buckets) bucket.refill(now)
     this.#refilledAt = Math.max(this.#refilledAt, now)
   }
 
   /** Records the burst bucket holds now (as last refilled). */
   get burstLeft(): number {
-    return this.#buckets[0]?.tokens ?? 0
+    return this.#buckets[0]?.tokensAt(this.#refilledAt) ?? 0
   }
 
   /** Whether `records` fit every bucket (as last refilled). */
   fits(records: number): boolean {
-    return this.#buckets.every((bucket) => records <= bucket.tokens)
+    return this.#buckets.every((bucket) => records <= bucket.tokensAt(this.#refilledAt))
   }
 
   /**
@@ -58,22 +51,16 @@ export class RecordBuckets {
    * fit now, Infinity when they never do (past a bucket's size).
    */
   waitMs(records: number): number {
-    let waitMs = 0
-    for (const bucket of this.#buckets) {
-      if (records > bucket.size) return Number.POSITIVE_INFINITY
-      waitMs = Math.max(waitMs, (Math.max(0, records - bucket.tokens) * 1000) / bucket.perSecond)
-    }
-    return waitMs
+    return Math.max(...this.#buckets.map((bucket) => bucket.waitMs(records, this.#refilledAt)))
   }
 
   /** Spends `records` from every bucket (below zero if they did not fit: what is owed is paid back first). */
   spend(records: number): void {
-    for (const bucket of this.#buckets) bucket.tokens -= records
+    for (const bucket of this.#buckets) bucket.spend(records, this.#refilledAt)
   }
 
   /** Spends `records` from the burst bucket alone. */
   spendBurst(records: number): void {
-    const burst = this.#buckets[0]
-    if (burst !== undefined) burst.tokens -= records
+    this.#buckets[0]?.spend(records, this.#refilledAt)
   }
 }

@@ -11,8 +11,8 @@ import {
   rangesUpdateSteps,
   runSteps,
   StepBudget,
-  updateClockRanges,
-  updateRecords,
+  type UpdateClocks,
+  updateClocks,
 } from '../updates/index.js'
 import type { RtcImplementation } from './liveness.js'
 import {
@@ -27,7 +27,7 @@ import {
   stateVectorDigest,
   type ChangeSource,
 } from './relay-policy.js'
-import { LINK_RECORD_LIMITS, SYNC_BYTES_BURST } from './peer-guard.js'
+import { LINK_RECORD_LIMITS, PERSON_RECORDS_BURST, SYNC_BYTES_BURST } from './peer-guard.js'
 import { syncPayload } from './received-histories.js'
 import { RecordBuckets, type RecordLimits } from './record-buckets.js'
 import { RELAY_CHANNEL_ID, RELAY_CHANNEL_LABEL, encodeRelayFrame, parseRelayFrame, type RelayFrame } from './relay-protocol.js'
@@ -61,9 +61,9 @@ export const RELAYED_RECORDS_BURST = RELAYED_RECORD_LIMITS.burst
  * Records of a batch made on this page that is sent even past RELAYED_RECORDS_BURST: a person's
  * own writing (an author's burst is 30 messages) never waits for the digests behind a relayed
  * flood. A larger one (a history loaded from storage, or from a sibling tab) spends the budget as
- * others' changes do.
+ * others' changes do. Peers' guards leave room for it on top of what is relayed (LEAST_RECORDS_BURST).
  */
-const OWN_BATCH_RECORDS = 30
+export const OWN_BATCH_RECORDS = PERSON_RECORDS_BURST
 /**
  * Records of one part a link left out of a batch is sent to catch up (as history/deferred-updates.ts
  * RECORDS_PER_BATCH cuts a batch).
@@ -223,7 +223,9 @@ export class Relay {
       // Parley link ask for what it lacks; a stock link, which compares no digests, is sent it in
       // paced parts (#owe). Same-browser tabs still get it.
       const send = (): void => broadcastDoc(update, origin)
-      if (update.byteLength <= SYNC_BYTES_BURST && this.#relayRecords(update, sources.includes(LOCAL_SOURCE)))
+      // Its meta read once: for the budget's count, and for what a batch left to the digests owes.
+      const clocks = updateClocks(update)
+      if (update.byteLength <= SYNC_BYTES_BURST && this.#relayRecords(clocks, sources.includes(LOCAL_SOURCE)))
         this.#broadcast(room, sources, send)
       else {
         this.stats.leftToRepair++
@@ -231,7 +233,7 @@ export class Relay {
         // lack the batch, for the records it follows.
         this.#scheduleRound(DIGEST_SETTLE_MS)
         // Links that compare no digests get it in parts, paced within the same budget.
-        this.#owe(room, sources, update)
+        this.#owe(room, sources, clocks)
         this.#broadcastTo(room, new Set(), send)
       }
     }
@@ -313,9 +315,9 @@ export class Relay {
    * Spends the records of a batch; false (nothing spent) when they are past what this peer sends
    * now, unless it is a `local` batch of a person's size (it spends them all the same).
    */
-  #relayRecords(update: Uint8Array, local: boolean): boolean {
+  #relayRecords(clocks: UpdateClocks, local: boolean): boolean {
     const budget = this.#budget()
-    const records = updateRecords(update)
+    const records = clocks.records
     if (!budget.fits(records) && !(local && records <= OWN_BATCH_RECORDS)) return false
     budget.spend(records)
     return true
@@ -335,9 +337,9 @@ export class Relay {
    * batches, everything but its records, so they are owed those clocks (merged with what they
    * were owed before). A link whose peer re-links is synced afresh and owed nothing.
    */
-  #owe(room: WebrtcRoom, sources: ChangeSource[], update: Uint8Array): void {
+  #owe(room: WebrtcRoom, sources: ChangeSource[], clocks: UpdateClocks): void {
     const targets = relayTargets(room.webrtcConns.keys(), sources)
-    const ranges = updateClockRanges(update)
+    const ranges = clocks.ranges()
     if (ranges === null) return // not a Yjs update
     for (const [peerId, conn] of room.webrtcConns) {
       if (!conn.connected || (targets !== 'all' && !targets.has(peerId)) || this.neighboursOf(peerId) !== undefined) continue

@@ -27,6 +27,7 @@ import { ArrivingHistories } from './arriving-histories.js'
 import { SliceTurns } from './slice-turns.js'
 import { applySyncSlice, sliceSyncMessage } from './update-slices.js'
 import { dispatchNotingHistory, type HistoryListener } from './received-histories.js'
+import { RequestsAfterLoad } from './requests-after-load.js'
 
 /** What a room's transport carries, and where to. */
 export interface TransportOptions {
@@ -69,6 +70,12 @@ export interface TransportOptions {
    * the records it added (received-histories.ts); the room stores it whole at once.
    */
   onHistory?: HistoryListener
+  /**
+   * Settles once the document holds the history this page stored (the room applies it a part a
+   * task): until then each link's sync requests wait, and go as one once it settles, naming the
+   * whole of it (requests-after-load.ts). Undefined: nothing is loading.
+   */
+  storedHistoryLoaded?: Promise<unknown>
   /**
    * The buckets of records each link's guard allows (peer-guard.ts LINK_RECORD_LIMITS unless
    * given); a test scales them down to see a link cut off in seconds, not a quarter of an hour.
@@ -185,6 +192,8 @@ export function openTransport(options: TransportOptions): Transport {
   const sliceTurns = new SliceTurns()
   // What each link's peer announced it holds, while a history is due on the link.
   const arriving = new ArrivingHistories(options.doc)
+  // Asked mid-load, a request would name a fraction of the stored history, and bring the rest again.
+  const requestsAfterLoad = new RequestsAfterLoad(options.doc, options.storedHistoryLoaded)
   const framing = new Framing({
     admitter: (pc) =>
       arriving.watch(
@@ -220,6 +229,7 @@ export function openTransport(options: TransportOptions): Transport {
     // A step 2 too, unless it may be a joiner's history (peer-guard.ts `historyDue`: on a link opened empty).
     slice: (data, historyDue) => sliceSyncMessage(data, { step2: !historyDue }),
     turn: sliceTurns.take,
+    hold: (channel, data) => requestsAfterLoad.hold(channel, data),
     // The rest of a message whose link closed between its slices: applied as y-webrtc applies what
     // a link delivers (the room as origin); as a change heard from no link, it goes to every link.
     orphaned: (data) => {
@@ -352,6 +362,7 @@ export function openTransport(options: TransportOptions): Transport {
       liveness.destroy()
       relay.destroy()
       syncReplies.destroy()
+      requestsAfterLoad.destroy()
       for (const stop of stops) stop()
       provider.off('peers', checkInternals)
       // destroy() alone leaves this peer announced on the signaling server; disconnect first.

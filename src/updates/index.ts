@@ -14,6 +14,8 @@ export {
   type Steps,
   stateUpdateSteps,
   transactionUpdate,
+  type UpdateClocks,
   updateClockRanges,
+  updateClocks,
   updateRecords,
 } from './stepped-encoding.js'

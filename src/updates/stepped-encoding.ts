@@ -234,9 +234,33 @@ const writtenRecords = new WeakMap<Uint8Array, number>()
  * its records for the relay's budget, on the message's way out (BENCHMARKS.md, "Send", "Fifteenth session").
  */
 export function updateRecords(update: Uint8Array): number {
-  const written = writtenRecords.get(update)
-  if (written !== undefined) return written
-  return (updateClockRanges(update) ?? []).reduce((records, { from, to }) => records + to - from, 0)
+  return updateClocks(update).records
+}
+
+/** A Yjs update's records (as `updateRecords` counts them) and its clock ranges (as `updateClockRanges` reads them). */
+export interface UpdateClocks {
+  readonly records: number
+  /** Per writer, the clocks the update spans; null for one that is malformed. */
+  ranges(): ClockRange[] | null
+}
+
+/**
+ * The records and clock ranges of `update`, its meta read at most once, when either is first
+ * asked (a send's records are known as written, without reading): the relay counts a batch for
+ * its budget and, for one left to the digests, notes the ranges its stock links are owed.
+ */
+export function updateClocks(update: Uint8Array): UpdateClocks {
+  let ranges: ClockRange[] | null | undefined
+  const read = (): ClockRange[] | null => {
+    if (ranges === undefined) ranges = updateClockRanges(update)
+    return ranges
+  }
+  return {
+    get records(): number {
+      return writtenRecords.get(update) ?? (read() ?? []).reduce((records, { from, to }) => records + to - from, 0)
+    },
+    ranges: read,
+  }
 }
 
 /** Per writer, the clocks a Yjs update spans (`Y.parseUpdateMeta`); null for one that is malformed. */

@@ -28,6 +28,11 @@ export class IpcChild<Command> {
       if ('error' in reply) pending?.reject(new Error(`${label}: ${reply.error}`))
       else pending?.resolve(reply.result)
     })
+    // A process that could not start or be signalled: what waits on it fails, not the test run.
+    child.on('error', (error) => {
+      for (const { reject } of this.#pending.values()) reject(new Error(`${label}: ${error.message}`))
+      this.#pending.clear()
+    })
     this.#exit = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
         this.#exited = true
@@ -64,7 +69,13 @@ export class IpcChild<Command> {
     const id = this.#nextId++
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })
-      this.#child.send({ id, command })
+      // A child killed a moment ago has closed its channel before its exit is reported: the send
+      // fails (EPIPE) and rejects, rather than throwing outside the test.
+      this.#child.send({ id, command }, (error) => {
+        if (error === null) return
+        this.#pending.delete(id)
+        reject(new Error(`${this.#label}: ${error.message}`))
+      })
     })
   }
 

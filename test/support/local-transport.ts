@@ -30,7 +30,7 @@ export function openLocalTransport(
   changes: DocumentChanges,
   doc: Y.Doc = new Y.Doc(),
   rtc: RtcImplementation = wrtc as unknown as RtcImplementation,
-  more: Pick<TransportOptions, 'recordLimits'> = {},
+  more: Pick<TransportOptions, 'recordLimits' | 'storedHistoryLoaded'> = {},
 ): LocalTransport {
   const awareness = new Awareness(doc)
   awareness.setLocalState({ kind: 'local' })

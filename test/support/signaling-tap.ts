@@ -39,6 +39,8 @@ export interface TapCounts {
   /** Whether this peer has subscribed to a topic. */
   subscribed: boolean
   offersSent: number
+  /** Offers sent, by the peer id they went to. */
+  offersByPeer: Record<string, number>
   /** Publish frames this peer sent: announcements and signals. */
   publishesSent: number
   offersReceived: number
@@ -74,6 +76,7 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
     peerId: null,
     subscribed: false,
     offersSent: 0,
+    offersByPeer: {},
     publishesSent: 0,
     offersReceived: 0,
     answersReceived: 0,
@@ -174,6 +177,7 @@ export function tappedWebSocket(options: TapOptions = {}): { WebSocket: typeof g
     }
     if (data.type === 'signal' && data.signal?.type === 'offer' && typeof data.to === 'string') {
       counts.offersSent++
+      counts.offersByPeer[data.to] = (counts.offersByPeer[data.to] ?? 0) + 1
       offeredTo.add(data.to)
       const waiting = held.get(data.to)
       held.delete(data.to)

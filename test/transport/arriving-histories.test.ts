@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { ArrivingHistories } from '../../src/transport/arriving-histories.js'
-import type { LinkAdmitter } from '../../src/transport/framing.js'
+import type { LinkGuard } from '../../src/transport/peer-guard.js'
 import { syncMessage } from '../support/sync-message.js'
 
 /** A link as the watcher reads it: only its state matters. */
@@ -11,9 +11,9 @@ function link(): RTCPeerConnection & { connectionState: RTCPeerConnectionState }
   return { connectionState: 'connected', signalingState: 'stable' } as RTCPeerConnection & { connectionState: RTCPeerConnectionState }
 }
 
-/** A filter that lets everything through, whose link's history is due when `due` says so. */
-function admitting(due: () => boolean): LinkAdmitter {
-  return Object.assign(() => true, { sent: () => {}, fits: () => true, historyDue: due })
+/** A guard that lets everything through, whose link's history is due when `due` says so. */
+function admitting(due: () => boolean): LinkGuard {
+  return { admit: () => true, sent: () => {}, fits: () => true, historyDue: due }
 }
 
 /** A writer's document of `count` records, and its updates in two parts (the first `cut` records, then the rest). */
@@ -40,7 +40,7 @@ describe('ArrivingHistories', () => {
     )
     const { doc, first, rest } = writer(100, 40)
     expect(arriving.arriving()).toBe(false) // nothing announced yet
-    expect(filter(buffer(syncMessage(0, Y.encodeStateVector(doc))))).toBe(true)
+    expect(filter.admit(buffer(syncMessage(0, Y.encodeStateVector(doc))))).toBe(true)
     expect(arriving.arriving()).toBe(true)
     Y.applyUpdate(joiner, first)
     expect(arriving.arriving()).toBe(true)
@@ -55,10 +55,12 @@ describe('ArrivingHistories', () => {
     const announce = buffer(syncMessage(0, Y.encodeStateVector(doc)))
     // A link opened while the document held something: its history is not due.
     const notDue = link()
-    arriving.watch(
-      notDue,
-      admitting(() => false),
-    )(announce)
+    arriving
+      .watch(
+        notDue,
+        admitting(() => false),
+      )
+      .admit(announce)
     expect(arriving.arriving()).toBe(false)
     // A repair's request after an empty first one promises nothing.
     const repaired = link()
@@ -66,15 +68,17 @@ describe('ArrivingHistories', () => {
       repaired,
       admitting(() => true),
     )
-    watched(buffer(syncMessage(0, Y.encodeStateVector(new Y.Doc()))))
-    watched(announce)
+    watched.admit(buffer(syncMessage(0, Y.encodeStateVector(new Y.Doc()))))
+    watched.admit(announce)
     expect(arriving.arriving()).toBe(false)
     // A link that closed owes nothing any more.
     const closing = link()
-    arriving.watch(
-      closing,
-      admitting(() => true),
-    )(announce)
+    arriving
+      .watch(
+        closing,
+        admitting(() => true),
+      )
+      .admit(announce)
     expect(arriving.arriving()).toBe(true)
     closing.connectionState = 'closed'
     expect(arriving.arriving()).toBe(false)
@@ -83,17 +87,17 @@ describe('ArrivingHistories', () => {
   it('reads nothing from what its filter refused, or from other messages', () => {
     const arriving = new ArrivingHistories(new Y.Doc())
     const { doc, first } = writer(10, 5)
-    const refusing = Object.assign(() => false, { sent: () => {}, fits: () => true, historyDue: () => true })
-    arriving.watch(link(), refusing)(buffer(syncMessage(0, Y.encodeStateVector(doc))))
+    const refusing: LinkGuard = { admit: () => false, sent: () => {}, fits: () => true, historyDue: () => true }
+    arriving.watch(link(), refusing).admit(buffer(syncMessage(0, Y.encodeStateVector(doc))))
     const pc = link()
     const filter = arriving.watch(
       pc,
       admitting(() => true),
     )
-    filter(buffer(syncMessage(1, first))) // a step 2
-    filter(buffer(new Uint8Array([0, 0, 0xff]))) // malformed
+    filter.admit(buffer(syncMessage(1, first))) // a step 2
+    filter.admit(buffer(new Uint8Array([0, 0, 0xff]))) // malformed
     expect(arriving.arriving()).toBe(false)
-    filter(buffer(syncMessage(0, Y.encodeStateVector(doc))))
+    filter.admit(buffer(syncMessage(0, Y.encodeStateVector(doc))))
     expect(arriving.arriving()).toBe(true)
   })
 })

@@ -702,7 +702,7 @@ describe('huge updates through framing and the peer guard', () => {
     const a = new FramedChannel(realA as unknown as RTCDataChannel, ctxA)
     const refused = noRefusals()
     let dropped = 0
-    const admit = guardLink(() => 0, refused, { onOversized: () => dropped++ })
+    const guard = guardLink(() => 0, refused, { onOversized: () => dropped++ })
     // The most bytes the receiver held at once, reassembling or inflating.
     let peakBytes = 0
     let usedBytes = 0
@@ -716,7 +716,7 @@ describe('huge updates through framing and the peer guard', () => {
         peakBytes = Math.max(peakBytes, bytes)
       },
     }
-    const ctxB = { ...context(), budget: held, deflate: true, admit, sent: admit.sent, fits: admit.fits }
+    const ctxB = { ...context(), budget: held, deflate: true, admit: guard.admit, sent: guard.sent, fits: guard.fits }
     const b = new FramedChannel(realB as unknown as RTCDataChannel, ctxB)
     const doc = new Y.Doc()
     const awareness: Uint8Array[] = []

@@ -1,0 +1,76 @@
+// A link's sync requests wait until the document holds what this page stored. The room applies its
+// stored history a part a task (history/persistence.ts); y-webrtc sends its request as the link
+// opens, and the relay its repairs, each naming the document's state vector then: mid-load a
+// fraction of what the page holds, and the peer answered with the rest of the history (a
+// 50,000-message room of 14 MB: 2.0-3.2 MB deflated on the wire, applied again; with an empty
+// document, before the first part, a fresh joiner's history, applied whole). Held, a link's
+// requests become one, sent once loaded with the state vector then. What the link answers meanwhile (a peer's own request, its
+// changes) goes as before: the peer, stock or Parley, just gets this side's request later.
+import * as encoding from 'lib0/encoding'
+import { writeSyncStep1 } from 'y-protocols/sync'
+import type * as Y from 'yjs'
+
+/** y-webrtc's message type of sync messages, and y-protocols' step 1 (a request: the sender's state vector). */
+const MESSAGE_SYNC = 0
+const SYNC_STEP_1 = 0
+
+/** What a held request is sent again on: a link's channel. */
+export interface RequestChannel {
+  readonly readyState: RTCDataChannelState
+  send(data: Uint8Array<ArrayBuffer>): void
+}
+
+/** Holds each link's sync requests until `loaded` settles, then sends each link that asked one request of the whole document's state vector. */
+export class RequestsAfterLoad {
+  readonly #doc: Y.Doc
+  /** Channels with a request held; null once loaded (nothing is held from then on). */
+  #held: Set<RequestChannel> | null = new Set()
+
+  /** `loaded`: settles once the document holds the stored history (undefined: nothing to wait for). */
+  constructor(doc: Y.Doc, loaded: Promise<unknown> | undefined) {
+    this.#doc = doc
+    if (loaded === undefined) this.#held = null
+    else void loaded.then(this.#release, this.#release)
+  }
+
+  /** Whether `data`, about to be sent on `channel`, is held back: a sync request while the document loads. */
+  hold(channel: RequestChannel, data: unknown): boolean {
+    if (this.#held === null || !isSyncRequest(data)) return false
+    this.#held.add(channel)
+    return true
+  }
+
+  /** Stops holding; what was held is dropped. */
+  destroy(): void {
+    this.#held = null
+  }
+
+  #release = (): void => {
+    const held = this.#held
+    this.#held = null
+    if (held === null || held.size === 0 || this.#doc.isDestroyed) return
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, MESSAGE_SYNC)
+    writeSyncStep1(encoder, this.#doc)
+    const request = encoding.toUint8Array(encoder) as Uint8Array<ArrayBuffer>
+    for (const channel of held) {
+      if (channel.readyState !== 'open') continue
+      try {
+        channel.send(request)
+      } catch {
+        // closed between the check and the send: its next link asks afresh
+      }
+    }
+  }
+}
+
+/** Whether `data` is a y-webrtc sync step 1 (two leading bytes: the varUints 0 and 0). */
+function isSyncRequest(data: unknown): boolean {
+  const bytes =
+    data instanceof ArrayBuffer
+      ? new Uint8Array(data)
+      : ArrayBuffer.isView(data)
+        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+        : null
+  return bytes !== null && bytes.byteLength >= 2 && bytes[0] === MESSAGE_SYNC && bytes[1] === SYNC_STEP_1
+}
