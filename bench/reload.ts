@@ -13,7 +13,11 @@
 // stored history loads, and the bytes its page received on y-webrtc's channel are reported.
 // With --sibling another tab of the same profile stays open in the room through the reloads (a
 // sibling: y-webrtc's tabs of one browser sync over BroadcastChannel, not over WebRTC).
+// With --profile-join, the join is profiled the same way instead. With --trace-join, the join's main
+// thread is traced and its tasks counted by their CPU time (on a loaded machine a task's wall time
+// includes waits for a core), the longest by CPU listed.
 // Run alone: npx tsx bench/reload.ts [--count 100000] [--trials 1] [--reloads 1] [--settle 0] [--online] [--sibling] [--trace] [--profile]
+//   [--profile-join] [--trace-join]
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,6 +27,14 @@ import { build } from 'vite'
 import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
 import { type CpuProfile, functionTimes, top } from './join-profile.js'
+import {
+  longestTasks,
+  summaryLine,
+  TASK_TRACE_CATEGORIES,
+  tasksReport,
+  threadSummary,
+  type TraceEvent as TaskTraceEvent,
+} from './task-trace.js'
 import * as Y from 'yjs'
 import { topicFor } from '../src/address/index.js'
 import { messagesOf, type MessageRecord } from '../src/history/index.js'
@@ -240,6 +252,8 @@ export async function runReloadBench(
     sibling?: boolean
     trace?: boolean
     profile?: boolean
+    profileJoin?: boolean
+    traceJoin?: boolean
   } = {},
 ): Promise<LoadFigure[]> {
   const count = options.count ?? 100_000
@@ -248,7 +262,11 @@ export async function runReloadBench(
   const running: Running[] = []
   const browser = await launchChromium()
   try {
-    await build({ root, logLevel: 'error', build: { outDir: siteDir, emptyOutDir: true, minify: options.profile !== true } })
+    await build({
+      root,
+      logLevel: 'error',
+      build: { outDir: siteDir, emptyOutDir: true, minify: options.profile !== true && options.profileJoin !== true },
+    })
     const site = await serveStatic(siteDir)
     const signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
     running.push(site, signaling)
@@ -265,7 +283,9 @@ export async function runReloadBench(
         await rememberName(context, 'Reader')
         await probeHistory(context, count, seededText(count - 1))
         await context.addInitScript(VERIFY_PROBE)
-        const joined = await measuredLoad(context, url, 'join', count)
+        if (options.traceJoin === true) await browser.startTracing(undefined, { categories: TASK_TRACE_CATEGORIES })
+        const joined = await measuredLoad(context, url, 'join', count, options.profileJoin === true)
+        if (options.traceJoin === true) console.error(joinTasksReport(await browser.stopTracing()))
         figures.push(joined.figure)
         console.error(new Date().toISOString(), `trial ${trial + 1}: joined`, joined.figure)
         await whenStored(joined.page, seededText(count - 1))
@@ -313,6 +333,24 @@ export function reloadTable(figures: LoadFigure[]): string {
       (f) =>
         `| ${f.phase} | ${f.messages.toLocaleString('en')} | ${f.held.toLocaleString('en')} | ${f.verifications.toLocaleString('en')} (${f.budgetChecks?.toLocaleString('en') ?? '–'}) | ${ms(f.heldMs)} | ${ms(f.shownMs)} | ${ms(f.lastCheckMs)} | ${ms(f.taskMs)} (${ms(f.scriptMs)}) | ${ms(f.longestTaskMs)} (${f.tasksOver100Ms}) | ${f.receivedBytes.toLocaleString('en')} B | ${f.load.toFixed(1)} |`,
     ),
+  ].join('\n')
+}
+
+/** Tasks of CPU time worth listing (--trace-join), in ms. */
+const TRACED_TASK_CPU_MS = 100
+/** Tasks listed by CPU time (--trace-join). */
+const TRACED_TASKS = 3
+
+/** The joiner's main thread from a trace: its totals, how many tasks took over 100 ms of CPU (and of wall time), and the longest by CPU. */
+function joinTasksReport(trace: Buffer): string {
+  const events = (JSON.parse(trace.toString('utf8')) as { traceEvents: TaskTraceEvent[] }).traceEvents
+  const summary = threadSummary(events)
+  const tasks = longestTasks(events, Number.MAX_SAFE_INTEGER, 'cpu')
+  const over = tasks.filter((task) => task.cpuMs > TRACED_TASK_CPU_MS).map((task) => `${task.atMs}: ${Math.round(task.cpuMs)}`)
+  return [
+    `join, traced: ${summary === null ? 'no main thread' : summaryLine(summary)}`,
+    `join, traced: tasks over ${TRACED_TASK_CPU_MS} ms of CPU (start: CPU ms): ${over.length} (${over.join(', ')}); over ${TRACED_TASK_CPU_MS} ms of wall time: ${tasks.filter((task) => task.ms > TRACED_TASK_CPU_MS).length}`,
+    tasksReport(tasks.slice(0, TRACED_TASKS)),
   ].join('\n')
 }
 
@@ -394,6 +432,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     sibling: process.argv.includes('--sibling'),
     trace: process.argv.includes('--trace'),
     profile: process.argv.includes('--profile'),
+    profileJoin: process.argv.includes('--profile-join'),
+    traceJoin: process.argv.includes('--trace-join'),
   })
     .then((figures) => {
       console.log(reloadTable(figures))

@@ -45,7 +45,7 @@ function idleTransportStats(): TransportStats {
       garbageFrames: 0,
       refusedRequests: 0,
     },
-    syncReplies: { answered: 0, encoded: 0, encodedAhead: 0, warmUps: 0, aheadMs: 0, preparingMs: 0, heldBytes: 0 },
+    syncReplies: { answered: 0, encoded: 0, encodedAhead: 0, warmUps: 0, aheadMs: 0, preparingMs: 0, heldBytes: 0, encodedForOlder: 0 },
   }
 }
 

@@ -7,10 +7,12 @@
 // Parts follow an array's document order (the room's messages), each integrating as it comes
 // (updates/array-parts.ts); here cut into parts of about equal bytes.
 //
-// Older Parley joiners free two sync steps 2 from their link's byte budget (peer-guard.ts,
-// ANSWERS_TO_FRESH_REQUEST) and count the rest against it (SYNC_BYTES_BURST, 4 MiB): so the parts
-// after the first two hold at most PARTED_MAX_BYTES, and in a larger document the first part
-// holds everything before that.
+// Joiners that say so in their framing hello (FEATURE_ANSWER_PARTS) free every part from their
+// link's byte budget (peer-guard.ts FRESH_ANSWER_BYTES): every part is about PART_BYTES
+// (`partedMaxBytes` Infinity), so the joiner applies no more than that in one task. Older Parley
+// joiners free two sync steps 2 and count the rest against the budget (SYNC_BYTES_BURST, 4 MiB):
+// for them the parts after the first two hold at most PARTED_MAX_BYTES, and in a larger document
+// the first part holds everything before that (sync-replies.ts answers each as it takes it).
 import * as Y from 'yjs'
 import {
   arrayWeight,
@@ -32,7 +34,7 @@ export const PARTED_MAX_BYTES = 2 * 1024 * 1024
 export interface PartOptions {
   /** Bytes a part aims at (default PART_BYTES). */
   partBytes?: number
-  /** Most bytes in the parts after the first two (default PARTED_MAX_BYTES). */
+  /** Most bytes in the parts after the first two (default PARTED_MAX_BYTES; Infinity: every part about `partBytes`). */
   partedMaxBytes?: number
 }
 

@@ -39,14 +39,17 @@ export class FramingCapability {
   peerMaxBytes = 0
   /** Whether the peer inflates deflated messages (when `state` is 'framing'). */
   peerDeflates = false
+  /** Whether the peer takes the answer to its fresh sync request in parts of any number (FEATURE_ANSWER_PARTS; when `state` is 'framing'). */
+  peerTakesAnswerParts = false
   #listeners: Array<() => void> = []
   #waiting = false
 
   /** The peer announced framing; only its first announcement counts (it sends one per framing version). */
-  announce(maxBytes: number, deflates = false): void {
+  announce(maxBytes: number, deflates = false, takesAnswerParts = false): void {
     if (this.state === 'framing') return
     this.peerMaxBytes = maxBytes
     this.peerDeflates = deflates
+    this.peerTakesAnswerParts = takesAnswerParts
     this.#settle('framing')
   }
 
@@ -110,6 +113,26 @@ export function emptyFramingStats(): FramingStats {
   }
 }
 
+/** A message of an answer: its bytes, or only its deflated form (see Framing.prepare). */
+export type AnswerMessage = Uint8Array | DeflatedMessage
+
+/**
+ * What answers a message (FramingContext.answer): `messages`, in order, unless the peer speaks
+ * framing without FEATURE_ANSWER_PARTS and `forOlderPeers` is given: then what it gives (an older
+ * Parley peer, whose guard frees only the first two steps 2 of the answer to its fresh request).
+ * With `forOlderPeers`, the answer waits for the peer's hello, and what the channel sends after it
+ * waits behind it; without, it is sent at once.
+ */
+export interface Answer {
+  messages: AnswerMessage[]
+  forOlderPeers?: () => AnswerMessage[]
+}
+
+/** An answer in the queue, waiting for the peer's hello to be chosen (see Answer). */
+class PendingAnswer {
+  constructor(readonly answer: Answer) {}
+}
+
 /** What a framed channel needs from its room. */
 export interface FramingContext {
   capability: FramingCapability
@@ -121,7 +144,7 @@ export interface FramingContext {
   /** Deflated forms of messages, shared by the room's channels: a message sent again as the same object is not deflated again. */
   deflated?: DeflatedForms
   /** Answers an admitted message itself, with the messages to send back, instead of handing it on; null hands it on. */
-  answer?: (data: unknown) => Array<Uint8Array | DeflatedMessage> | null
+  answer?: (data: unknown) => Answer | null
   /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts). */
   admit?: (data: unknown) => boolean
   /** Whether a step 2 now may be a joiner's history, as the link's guard says (see peer-guard.ts); false without it. */
@@ -158,10 +181,10 @@ type OutgoingData = string | Blob | ArrayBuffer | ArrayBufferView
 /**
  * A queued message; `packed` once its deflating was tried, `deflated` if `bytes` now hold the
  * deflated form. `data` is a DeflatedMessage (an answer held deflated) until it is inflated for a
- * peer that takes it plain.
+ * peer that takes it plain, or a PendingAnswer until the peer's hello chooses its messages.
  */
 type Outgoing = {
-  data: OutgoingData | DeflatedMessage
+  data: OutgoingData | DeflatedMessage | PendingAnswer
   bytes: Uint8Array | null
   offset: number
   framed: boolean | null
@@ -292,8 +315,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       this.#context.onTraffic?.('out')
       return
     }
-    this.#queue.push({ data, bytes, offset: 0, framed: null, packed: false, deflated: false })
-    this.#queuedBytes += bytes?.byteLength ?? 0
+    this.#queue.push(this.#queued(data, bytes))
     if (this.#blocked === null) this.#pump()
   }
 
@@ -303,9 +325,40 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
    */
   sendDeflated(message: DeflatedMessage): void {
     if (this.#real.readyState !== 'open') throw new DOMException('not open', 'InvalidStateError')
-    this.#queue.push({ data: message, bytes: message.deflated, offset: 0, framed: null, packed: true, deflated: true })
-    this.#queuedBytes += message.deflated.byteLength
+    this.#queue.push(this.#queuedDeflated(message))
     if (this.#blocked === null) this.#pump()
+  }
+
+  /** Sends an answer (see Answer): at once, or once the peer's hello chose its messages. */
+  sendAnswer(answer: Answer): void {
+    if (answer.forOlderPeers === undefined || this.#context.capability.state !== 'unknown') {
+      for (const message of this.#chosen(answer)) {
+        if (message instanceof DeflatedMessage) this.sendDeflated(message)
+        else this.send(message)
+      }
+      return
+    }
+    if (this.#real.readyState !== 'open') throw new DOMException('not open', 'InvalidStateError')
+    this.#queue.push({ data: new PendingAnswer(answer), bytes: null, offset: 0, framed: null, packed: false, deflated: false })
+    if (this.#blocked === null) this.#pump()
+  }
+
+  /** The messages of `answer` this channel's peer takes (its hello known, or never coming). */
+  #chosen(answer: Answer): AnswerMessage[] {
+    const capability = this.#context.capability
+    const older = answer.forOlderPeers !== undefined && capability.state === 'framing' && !capability.peerTakesAnswerParts
+    return older ? (answer.forOlderPeers?.() ?? answer.messages) : answer.messages
+  }
+
+  /** A message as the queue holds it, its bytes counted. */
+  #queued(data: OutgoingData, bytes: Uint8Array | null): Outgoing {
+    this.#queuedBytes += bytes?.byteLength ?? 0
+    return { data, bytes, offset: 0, framed: null, packed: false, deflated: false }
+  }
+
+  #queuedDeflated(message: DeflatedMessage): Outgoing {
+    this.#queuedBytes += message.deflated.byteLength
+    return { data: message, bytes: message.deflated, offset: 0, framed: null, packed: true, deflated: true }
   }
 
   /** Closes the real channel; queued messages are dropped. */
@@ -322,6 +375,19 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
         return
       }
       const head = this.#queue[0]
+      if (head.data instanceof PendingAnswer) {
+        if (this.#context.capability.state === 'unknown') {
+          this.#waitForCapability()
+          return
+        }
+        const messages = this.#chosen(head.data.answer).map((message) => {
+          if (message instanceof DeflatedMessage) return this.#queuedDeflated(message)
+          this.#context.sent?.(message)
+          return this.#queued(message, message)
+        })
+        this.#queue.splice(0, 1, ...messages)
+        continue
+      }
       if (head.framed === null) {
         const decision = this.#decide(head)
         if (decision === 'wait') {
@@ -628,13 +694,10 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
         this.dispatchEvent(new MessageEvent('message', { data: converted }))
         return
       }
-      for (const message of answer) {
-        try {
-          if (message instanceof DeflatedMessage) this.sendDeflated(message)
-          else this.send(message)
-        } catch {
-          // The channel is closing: the answer is lost with it, as y-webrtc's would be.
-        }
+      try {
+        this.sendAnswer(answer)
+      } catch {
+        // The channel is closing: the answer is lost with it, as y-webrtc's would be.
       }
     }
     if (this.#context.deliver === undefined) dispatch()

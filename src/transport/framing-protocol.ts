@@ -17,7 +17,8 @@
 // Capability: each side opens a negotiated channel (id FRAMING_CHANNEL_ID) and sends on it, when
 // it opens, two binary frames: first the version 2 hello, FRAME_MAGIC, 2, the largest message
 // it reassembles in bytes (unsigned 32-bit big-endian), then a byte of feature bits (7 bytes in
-// all; FEATURE_DEFLATE = 1: it inflates START_DEFLATE messages); then the version 1 hello, the
+// all; FEATURE_DEFLATE = 1: it inflates START_DEFLATE messages; FEATURE_ANSWER_PARTS = 2: it takes
+// the answer to its fresh sync request in parts of any number); then the version 1 hello, the
 // same without the feature byte (6 bytes). A peer takes the first hello it understands and
 // ignores the rest: framing version 1 peers (before compression) skip the 7-byte frame as
 // garbage and never receive START_DEFLATE.
@@ -51,6 +52,13 @@ export const FRAMING_VERSION = 1
 export const FRAMING_VERSION_FEATURES = 2
 /** Feature bit: this side inflates START_DEFLATE messages. */
 export const FEATURE_DEFLATE = 1
+/**
+ * Feature bit: this side's peer guard frees every sync step 2 answering its fresh sync request
+ * from the link's byte budget (up to a bound: peer-guard.ts FRESH_ANSWER_BYTES), so the answer may
+ * come in parts of any number, each small (answer-parts.ts). Older Parley peers free the first two
+ * and count the rest; they ignore this bit.
+ */
+export const FEATURE_ANSWER_PARTS = 2
 /** Bytes of a version 1 capability frame. */
 const HELLO_BYTES = 6
 /** Bytes of a version 2 capability frame (a feature byte more). */
@@ -62,17 +70,19 @@ export interface FramingHello {
   maxBytes: number
   /** Whether the peer inflates START_DEFLATE messages. */
   deflate: boolean
+  /** Whether the peer takes the answer to its fresh sync request in parts of any number (FEATURE_ANSWER_PARTS). */
+  answerParts: boolean
 }
 
 /**
  * This side's capability frames, in the order they are sent: the version 2 hello with its
  * feature bits, then the version 1 hello for peers that predate it.
  */
-export function encodeFramingHellos(maxMessageBytes: number, deflate: boolean): Uint8Array<ArrayBuffer>[] {
+export function encodeFramingHellos(maxMessageBytes: number, deflate: boolean, answerParts = false): Uint8Array<ArrayBuffer>[] {
   const features = new Uint8Array(HELLO_FEATURES_BYTES)
   features.set(encodeFramingHello(maxMessageBytes))
   features[1] = FRAMING_VERSION_FEATURES
-  features[6] = deflate ? FEATURE_DEFLATE : 0
+  features[6] = (deflate ? FEATURE_DEFLATE : 0) | (answerParts ? FEATURE_ANSWER_PARTS : 0)
   return [features, encodeFramingHello(maxMessageBytes)]
 }
 
@@ -95,8 +105,8 @@ export function parseFramingHello(data: unknown): FramingHello | null {
   const maxBytes = view.getUint32(2)
   if (maxBytes <= MAX_UNFRAMED_BYTES) return null
   // Unknown feature bits are ignored: a later version may add some.
-  const deflate = version === FRAMING_VERSION_FEATURES && (view.getUint8(6) & FEATURE_DEFLATE) !== 0
-  return { maxBytes, deflate }
+  const features = version === FRAMING_VERSION_FEATURES ? view.getUint8(6) : 0
+  return { maxBytes, deflate: (features & FEATURE_DEFLATE) !== 0, answerParts: (features & FEATURE_ANSWER_PARTS) !== 0 }
 }
 
 /** Whether a message must be framed to reach a framing peer (too big, or looks like a frame). */

@@ -1,6 +1,13 @@
 // The shell of message framing for one room: wraps the WebRTC classes so that y-webrtc's data
 // channel frames large messages, and announces the capability on a negotiated side channel.
-import { FramedChannel, FramingCapability, emptyFramingStats, type FramingContext, type FramingStats } from './framing-channel.js'
+import {
+  FramedChannel,
+  FramingCapability,
+  emptyFramingStats,
+  type Answer,
+  type FramingContext,
+  type FramingStats,
+} from './framing-channel.js'
 import { DeflatedForms, DeflatedMessage, deflateAvailable } from './framing-deflate.js'
 import {
   FRAMING_CHANNEL_ID,
@@ -24,6 +31,12 @@ export interface FramingOptions {
   /** Deflate large messages for peers that inflate them, and inflate theirs (default: where the platform can). */
   deflate?: boolean
   /**
+   * Say in the hello that this side takes the answer to its fresh sync request in parts of any
+   * number (FEATURE_ANSWER_PARTS: its peer guard frees every one; default true). False stands for
+   * an older Parley peer, in tests.
+   */
+  answerParts?: boolean
+  /**
    * Makes each link's guard of incoming messages, given its peer connection (see peer-guard.ts),
    * told through its `sent` of what the link sends; none by default.
    */
@@ -33,7 +46,7 @@ export interface FramingOptions {
   /** Told of each message a connection's framed channel sends or receives (liveness counts them as beats). */
   traffic?: (pc: RTCPeerConnection, direction: 'in' | 'out') => void
   /** Answers an admitted message instead of handing it to y-webrtc, with the messages to send back; null hands it on (see sync-replies.ts). */
-  answer?: (data: unknown) => Array<Uint8Array | DeflatedMessage> | null
+  answer?: (data: unknown) => Answer | null
   /**
    * Cuts an admitted message into messages handed on one a turn (see update-slices.ts); none by
    * default. `historyDue`: the link's guard says a step 2 now may be a joiner's history (applied whole).
@@ -58,6 +71,7 @@ export class Framing {
   readonly #budget: ReassemblyBudget
   readonly #maxMessageBytes: number
   readonly #deflate: boolean
+  readonly #answerParts: boolean
   readonly #admitter: ((pc: RTCPeerConnection) => LinkGuard) | undefined
   readonly #deliverer: FramingOptions['deliverer']
   readonly #traffic: FramingOptions['traffic']
@@ -72,6 +86,7 @@ export class Framing {
   constructor(options: FramingOptions = {}) {
     this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES
     this.#deflate = (options.deflate ?? true) && deflateAvailable()
+    this.#answerParts = options.answerParts ?? true
     this.#admitter = options.admitter
     this.#deliverer = options.deliverer
     this.#traffic = options.traffic
@@ -194,7 +209,7 @@ export class Framing {
     channel.binaryType = 'arraybuffer'
     channel.onopen = () => {
       try {
-        for (const hello of encodeFramingHellos(this.#maxMessageBytes, this.#deflate)) channel.send(hello)
+        for (const hello of encodeFramingHellos(this.#maxMessageBytes, this.#deflate, this.#answerParts)) channel.send(hello)
       } catch {
         // closed between open and send: the connection is going away anyway
       }
@@ -202,7 +217,7 @@ export class Framing {
     channel.onmessage = (event: MessageEvent<unknown>) => {
       const hello = parseFramingHello(event.data)
       if (hello === null) this.garbageFrames++
-      else capability.announce(hello.maxBytes, hello.deflate)
+      else capability.announce(hello.maxBytes, hello.deflate, hello.answerParts)
     }
   }
 }

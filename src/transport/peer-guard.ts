@@ -4,7 +4,8 @@
 // and document (sync) messages at a rate no Parley peer reaches: past that the link is flooding.
 // A link that brings new changes by a writer that flooded before (banned-peers.ts) gets no burst.
 // Document bytes are budgeted too (framing inflates a few KiB of frames into up to 64 MiB): only
-// the answer to the sync request this side sends when the link opens may be as large as a history.
+// the answer to the sync request this side sends when the link opens may be as large as a history
+// (to a fresh request, in as many parts as it comes in, up to FRESH_ANSWER_BYTES in all).
 // Awareness bytes are budgeted before they are parsed, and one awareness message is capped; framing
 // asks `fits` while it reassembles or inflates, so a message past its kind's cap is never held whole.
 //
@@ -104,6 +105,17 @@ export const LEAST_RECORDS_BURST = RECORDS_BURST / 2 + PERSON_RECORDS_BURST
 export const SYNC_BYTES_BURST = 4 * 1024 * 1024
 export const SYNC_BYTES_PER_SECOND = 256 * 1024
 /**
+ * Bytes of the steps 2 after this side's fresh first request (an empty document: a joiner's) that
+ * the byte budget does not count, in all: a Parley peer answers it in parts of about 512 KiB, as
+ * many as the history needs (answer-parts.ts; 48 for 100,000 messages, ~25 MB), each applied in a
+ * task of its own. What two answers of framing's largest message (64 MiB) could bring when only
+ * the first two steps 2 were freed: a peer answering with more than a history gets no more in than
+ * before, and no honest history of that size (about 500,000 messages) is expected. Past it a step 2
+ * is counted as any update is. Joiners say they free every part (framing-protocol.ts
+ * FEATURE_ANSWER_PARTS); older ones free two, so their answerer cuts the answer for that.
+ */
+export const FRESH_ANSWER_BYTES = 2 * 64 * 1024 * 1024
+/**
  * Bytes of one awareness message (the whole y-webrtc message). Honest ones are a link's first,
  * the sender's whole awareness: 45 KB for a 100-member room with signed states and 64-character
  * names (about 460 bytes a tab, BENCHMARKS.md), so this takes some 2,000 tabs. Without it a
@@ -130,7 +142,10 @@ const SYNC_STEP_1 = 0
 const SYNC_STEP_2 = 1
 const SYNC_UPDATE = 2
 
-/** Sync steps 2 that answer a fresh request (an empty state vector): Parley's cached history and what changed since (sync-replies.ts); stock peers send one. */
+/**
+ * Sync steps 2 that answer a fresh request (an empty state vector), as the records of repairs count
+ * them: Parley's cached history and what changed since (sync-replies.ts); stock peers send one.
+ */
 const ANSWERS_TO_FRESH_REQUEST = 2
 /** Sync updates (step 2 and updates) a guard keeps, the last ones, to tell who flooded. */
 const RECENT_UPDATES_KEPT = 4
@@ -278,8 +293,10 @@ export class PeerGuard {
   readonly #awarenessBytes: TokenBucket
   /** Whether this side sent its first sync request on the link (y-webrtc's, when the link opens). */
   #asked = false
-  /** Sync steps 2 still due in answer to that request: they may be as large as the framing allows. */
+  /** Sync steps 2 still due in answer to that request, when it was not fresh: it may be as large as the framing allows. */
   #answersDue = 0
+  /** Bytes the steps 2 answering a fresh first request may still bring outside the byte budget (FRESH_ANSWER_BYTES once asked). */
+  #freshAnswerBytes = 0
   #screen: AwarenessScreen | undefined
   readonly #link: AwarenessLink
   #bannedWriting: BannedWriting | undefined
@@ -353,7 +370,8 @@ export class PeerGuard {
   /**
    * The most bytes a message beginning with `head` (its first bytes, at least one) may have and
    * still be let through, by its kind: an awareness message MAX_AWARENESS_MESSAGE_BYTES, a sync
-   * update or a step 2 not due in answer to our request what SYNC_BYTES_BURST allows, a query 1;
+   * update or a step 2 not due in answer to our request what SYNC_BYTES_BURST allows (a step 2
+   * after our fresh request what is left of FRESH_ANSWER_BYTES, if more), a query 1;
    * a request, a step 2 that may answer ours, or a sync message whose type is not known yet
    * Infinity (framing's own limit applies); a message of no kind 0. A message past it would be
    * refused whole, so framing need not reassemble or inflate it.
@@ -364,7 +382,8 @@ export class PeerGuard {
     if (type === MESSAGE_QUERY_AWARENESS) return 1
     if (type !== MESSAGE_SYNC) return 0 // malformed whatever follows
     const syncType = head[1]
-    if (syncType === SYNC_UPDATE || (syncType === SYNC_STEP_2 && this.#answersDue === 0)) return SYNC_BYTES_BURST + SYNC_HEADER_BYTES
+    if (syncType === SYNC_UPDATE || (syncType === SYNC_STEP_2 && this.#answersDue === 0))
+      return Math.max(syncType === SYNC_STEP_2 ? this.#freshAnswerBytes : 0, SYNC_BYTES_BURST) + SYNC_HEADER_BYTES
     return Number.POSITIVE_INFINITY // a request, a step 2 that may answer ours, or the sync type not known yet
   }
 
@@ -384,7 +403,8 @@ export class PeerGuard {
 
   /**
    * Notes a message this side sends on the link. Its first sync request (y-webrtc's, when the
-   * link opens) is answered with the whole document: that answer may be large. Later requests
+   * link opens) is answered with the whole document: that answer may be large (a fresh request's
+   * in parts, FRESH_ANSWER_BYTES of them in all; another's in one step 2). Later requests
    * (repairs, which a peer can provoke with a made-up digest) get no such allowance: a repair too
    * large for the byte budget drops the link, and the next link's first request brings it.
    */
@@ -396,7 +416,8 @@ export class PeerGuard {
     if (this.#asked) return
     this.#asked = true
     this.#askedFresh = inspected.fresh === true
-    this.#answersDue = inspected.fresh === true ? ANSWERS_TO_FRESH_REQUEST : 1
+    if (this.#askedFresh) this.#freshAnswerBytes = FRESH_ANSWER_BYTES
+    else this.#answersDue = 1
   }
 
   /** Null when `bytes` may go on to y-webrtc, else why not. */
@@ -418,7 +439,10 @@ export class PeerGuard {
     }
     if (inspected.kind === 'sync') {
       const update = inspected.update ?? new Uint8Array(0)
-      const answer = inspected.step2 === true && this.#answersDue > 0
+      // Outside the byte budget: the answer to a first request that was not fresh, or the parts of
+      // the history a fresh one asked for, up to FRESH_ANSWER_BYTES in all.
+      const freshAnswer = inspected.step2 === true && update.byteLength <= this.#freshAnswerBytes
+      const answer = freshAnswer || (inspected.step2 === true && this.#answersDue > 0)
       const reply = inspected.step2 === true && (this.#repliesDue > 0 || this.#askedFresh)
       // As with floods, refusing one update and passing later ones would leave a hole.
       if (!answer && update.byteLength > this.#syncBytes.tokensAt(now)) return this.#refuseOversized('oversized')
@@ -440,7 +464,8 @@ export class PeerGuard {
       }
       this.#sync.spend(1, now)
       if (reply && this.#repliesDue > 0) this.#repliesDue -= 1
-      if (answer) this.#answersDue -= 1
+      if (freshAnswer) this.#freshAnswerBytes -= update.byteLength
+      else if (answer) this.#answersDue -= 1
       else this.#syncBytes.spend(update.byteLength, now)
       return null
     }

@@ -11,7 +11,10 @@
 // In parts: given the array whose order the history follows (`order`), a document of more than
 // a few hundred KB is answered as several sync steps 2 of about PART_BYTES each, oldest records
 // first (answer-parts.ts), so that the joiner applies and shows the first ones while the rest are
-// on the wire; applied in order they give the document the one step 2 gives.
+// on the wire, each in a task of its own; applied in order they give the document the one step 2
+// gives. An older Parley joiner frees only the first two steps 2 from its link's byte budget: where
+// the rest would pass what it takes, it is answered with the document cut as it was before
+// (everything but the last PARTED_MAX_BYTES in the first part), encoded on request.
 //
 // Kept warm (the transport's default): once the document has been quiet for WARM_QUIET_MS, in an
 // idle moment of the page, the cache is brought up to date and its messages handed to `prepare`
@@ -24,7 +27,7 @@
 import * as encoding from 'lib0/encoding'
 import { messageYjsSyncStep2 } from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { documentPartSteps, estimatedBytes } from './answer-parts.js'
+import { documentPartSteps, estimatedBytes, PARTED_MAX_BYTES } from './answer-parts.js'
 import type { DeflatedMessage } from './framing-deflate.js'
 import { whenIdle } from '../tasks/index.js'
 import { changedDocument, runSteps, StepBudget, type Steps, stateUpdateSteps } from '../updates/index.js'
@@ -38,7 +41,7 @@ export const MAX_DELTA_SHARE = 0.25
 /**
  * Most bytes of the changes since before the document is encoded again: an older Parley joiner
  * counts the steps 2 after its first two against its link's byte budget (4 MiB, peer-guard.ts),
- * and the parts after the first two hold up to 2 MiB (answer-parts.ts PARTED_MAX_BYTES).
+ * and the parts after the first two it is sent hold up to 2 MiB (answer-parts.ts PARTED_MAX_BYTES).
  */
 export const MAX_CHANGES_BYTES = 1024 * 1024
 /** How long a cached answer that is not kept warm is kept without a request, in ms (it holds the whole document's bytes). */
@@ -73,6 +76,15 @@ function heldBytesOf(message: SyncReply): number {
   return message instanceof Uint8Array ? message.byteLength : message.deflated.byteLength
 }
 
+/**
+ * Whether an older Parley joiner takes `messages` whole: its guard counts the steps 2 after the
+ * first two against its link's byte budget (4 MiB), within which they were kept before
+ * (PARTED_MAX_BYTES of parts, MAX_CHANGES_BYTES of changes).
+ */
+function fitOlderJoiners(messages: readonly SyncReply[]): boolean {
+  return messages.slice(2).reduce((sum, message) => sum + message.byteLength, 0) <= PARTED_MAX_BYTES + MAX_CHANGES_BYTES
+}
+
 /** What the cache did since the room opened. */
 export interface SyncReplyStats {
   /** Fresh sync requests answered. */
@@ -87,8 +99,10 @@ export interface SyncReplyStats {
   aheadMs: number
   /** Ms from the warm-ups handing their messages to `prepare` until it was done with them (deflating), in all. */
   preparingMs: number
-  /** Bytes the cache holds now: its messages as held (deflated only, once prepared) and the state vector. */
+  /** Bytes the cache holds now: its messages as held (deflated only, once prepared) and the state vector, and the older joiners' answer. */
   heldBytes: number
+  /** Answers to older Parley joiners encoded for them (cut as before: the answer's steps 2 after the first two passed what they take). */
+  encodedForOlder: number
 }
 
 /** How a cache is kept warm. */
@@ -134,12 +148,24 @@ interface Cached {
 
 /** The cached answers to fresh sync requests for one document. */
 export class SyncReplies {
-  readonly stats: SyncReplyStats = { answered: 0, encoded: 0, encodedAhead: 0, warmUps: 0, aheadMs: 0, preparingMs: 0, heldBytes: 0 }
+  readonly stats: SyncReplyStats = {
+    answered: 0,
+    encoded: 0,
+    encodedAhead: 0,
+    warmUps: 0,
+    aheadMs: 0,
+    preparingMs: 0,
+    heldBytes: 0,
+    encodedForOlder: 0,
+  }
   readonly #doc: Y.Doc
   readonly #keepMs: number
   readonly #warm: Required<WarmOptions> | null
   readonly #order: Y.Array<unknown> | null
   #cached: Cached | null = null
+  /** The answer for older Parley joiners, where it differs (see `olderJoinerReply`): let go at the next change, or CACHE_KEEP_MS after the last request. */
+  #older: Uint8Array<ArrayBuffer>[] | null = null
+  #olderDropTimer: ReturnType<typeof setTimeout> | null = null
   #dropTimer: ReturnType<typeof setTimeout> | null = null
   #warmTimer: ReturnType<typeof setTimeout> | null = null
   /** When the document last changed (Date.now()): the warm-up's wait for quiet runs from there. */
@@ -150,8 +176,11 @@ export class SyncReplies {
   /** Changes of the document seen (a warm-up under way is given up on the next). */
   #changes = 0
   readonly #onTransaction = (transaction: Y.Transaction): void => {
-    if (this.#warm === null && (this.#cached === null || this.#cached.stale)) return
+    const watched = this.#warm !== null || (this.#cached !== null && !this.#cached.stale)
+    if (!watched && this.#older === null) return
     if (!changedDocument(transaction)) return
+    this.#holdOlder(null)
+    if (!watched) return
     this.#changes++
     if (this.#cached !== null) this.#cached.stale = true
     this.#scheduleWarmUp()
@@ -182,6 +211,35 @@ export class SyncReplies {
     return messages
   }
 
+  /**
+   * The messages that answer an older Parley joiner's fresh request now. Its guard frees the first
+   * two steps 2 of the answer from its link's byte budget (4 MiB) and counts the rest against it:
+   * so `reply()`'s messages where those after the first two hold at most PARTED_MAX_BYTES and
+   * MAX_CHANGES_BYTES, else the document cut as before (answer-parts.ts: everything but the last
+   * PARTED_MAX_BYTES in the first part), encoded now and kept while the document is unchanged.
+   */
+  olderJoinerReply(): SyncReply[] {
+    const messages = this.#current(false)
+    this.#keep()
+    if (fitOlderJoiners(messages)) return messages
+    if (this.#older === null) {
+      this.stats.encodedForOlder++
+      this.#holdOlder(runSteps(this.#encodeWhole(new StepBudget(Number.POSITIVE_INFINITY), PARTED_MAX_BYTES)))
+    }
+    if (this.#olderDropTimer !== null) clearTimeout(this.#olderDropTimer)
+    this.#olderDropTimer = setTimeout(() => this.#holdOlder(null), this.#keepMs)
+    return [...(this.#older ?? [])]
+  }
+
+  /**
+   * The answer to a fresh request as framing sends it (framing-channel.ts Answer): `reply()`, and
+   * where an older Parley joiner would not take it, `olderJoinerReply()` for one.
+   */
+  answer(): { messages: SyncReply[]; forOlderPeers?: () => SyncReply[] } {
+    const messages = this.reply()
+    return fitOlderJoiners(messages) ? { messages } : { messages, forOlderPeers: () => this.olderJoinerReply() }
+  }
+
   /** Lets go of the cache and stops listening to the document. */
   destroy(): void {
     this.#destroyed = true
@@ -191,6 +249,7 @@ export class SyncReplies {
     this.#dropTimer = null
     this.#warmTimer = null
     this.#hold(null)
+    this.#holdOlder(null)
   }
 
   /** The answer as the document is now, bringing the cache up to date (`ahead`: for a request yet to come). */
@@ -235,25 +294,37 @@ export class SyncReplies {
   /**
    * The whole document as sync step 2 messages, in steps: in parts along `order` when it is large
    * enough, judged by its size when last encoded, or estimated from its structs when it never was
-   * (not encoded whole to learn its size and then again in parts).
+   * (not encoded whole to learn its size and then again in parts). Every part about PART_BYTES, or
+   * with `partedMaxBytes` as older joiners take them (answer-parts.ts).
    */
-  *#encodeWhole(budget: StepBudget): Steps<Uint8Array<ArrayBuffer>[]> {
-    const parts =
-      this.#order === null
-        ? null
-        : yield* documentPartSteps(this.#doc, this.#order, this.#wholeBytes > 0 ? this.#wholeBytes : estimatedBytes(this.#doc), {}, budget)
+  *#encodeWhole(budget: StepBudget, partedMaxBytes = Number.POSITIVE_INFINITY): Steps<Uint8Array<ArrayBuffer>[]> {
+    const wholeBytes = this.#wholeBytes > 0 ? this.#wholeBytes : estimatedBytes(this.#doc)
+    const parts = this.#order === null ? null : yield* documentPartSteps(this.#doc, this.#order, wholeBytes, { partedMaxBytes }, budget)
     return (parts ?? [yield* stateUpdateSteps(this.#doc, new Map(), budget)]).map(syncStep2Message)
   }
 
   /** Holds `cached` (null: nothing), counting its bytes. */
   #hold(cached: Cached | null): void {
     this.#cached = cached
+    this.#countHeld()
+  }
+
+  /** Holds the older joiners' answer (null: lets it go), counting its bytes. */
+  #holdOlder(older: Uint8Array<ArrayBuffer>[] | null): void {
+    if (older === null && this.#olderDropTimer !== null) clearTimeout(this.#olderDropTimer)
+    if (older === null) this.#olderDropTimer = null
+    this.#older = older
+    this.#countHeld()
+  }
+
+  #countHeld(): void {
+    const cached = this.#cached
     this.stats.heldBytes =
-      cached === null
+      (cached === null
         ? 0
         : cached.parts.reduce((sum, part) => sum + heldBytesOf(part), 0) +
           (cached.changes === null ? 0 : heldBytesOf(cached.changes)) +
-          cached.stateVector.byteLength
+          cached.stateVector.byteLength) + (this.#older ?? []).reduce((sum, message) => sum + message.byteLength, 0)
   }
 
   /** Whether the cache is kept warm now: warming is on and the document's answer is not too large to hold. */

@@ -224,7 +224,8 @@ export function openTransport(options: TransportOptions): Transport {
     deliverer: (pc) => (dispatch, data) =>
       relay.deliverFrom(pc, () => dispatchNotingHistory(options.doc, data, dispatch, options.onHistory), data),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
-    answer: (data) => (isFreshSyncRequest(data) ? syncReplies.reply() : null),
+    // Every part about PART_BYTES; an older Parley joiner gets the answer cut as it takes it.
+    answer: (data) => (isFreshSyncRequest(data) ? syncReplies.answer() : null),
     // A step 2 too, unless it may be a joiner's history (peer-guard.ts `historyDue`: on a link opened empty).
     slice: (data, historyDue) => sliceSyncMessage(data, { step2: !historyDue }),
     turn: sliceTurns.take,

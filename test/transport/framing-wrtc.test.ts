@@ -112,6 +112,36 @@ describe('framing over wrtc', { timeout: WRTC_TEST_TIMEOUT_MS }, () => {
       expect(framing.stats).toMatchObject({ framedMessages: 1, reassembledMessages: 1, deflatedMessages: 0, inflatedMessages: 0 })
   })
 
+  it('answers a joiner that takes answers in parts with them and an older Parley joiner with its own, chosen by its hello', async () => {
+    const question = Uint8Array.of(0, 0, 1, 0)
+    const parts = [pattern(300 * 1024, 11), pattern(300 * 1024, 12), pattern(300 * 1024, 13)]
+    const merged = pattern(900 * 1024, 14)
+    for (const answerParts of [true, false]) {
+      let answered = (): void => {}
+      const asked = new Promise<void>((resolve) => {
+        answered = resolve
+      })
+      const answerer = new Framing({
+        answer: (data) => {
+          if (Buffer.compare(new Uint8Array(data as ArrayBuffer), question) !== 0) return null
+          answered()
+          return { messages: parts, forOlderPeers: () => [merged] }
+        },
+      })
+      const joiner = new Framing({ answerParts })
+      const [a, b] = await connect(joiner.wrap(stockRtc), answerer.wrap(stockRtc))
+      // Asked as y-webrtc asks, at once on connect: the joiner's hello may not be in yet.
+      const expected = answerParts ? parts : [merged]
+      const got = received(a, expected.length + 1)
+      a.send(question)
+      await asked
+      b.send(pattern(40, 15)) // sent after the answer: it comes after it
+      const messages = await got
+      expect(messages.map((message) => message.byteLength)).toEqual([...expected.map((message) => message.byteLength), 40])
+      for (const [index, message] of expected.entries()) expect(Buffer.compare(messages[index], message)).toBe(0)
+    }
+  })
+
   it('talks to a stock peer unframed, both as initiator and as answerer', async () => {
     for (const framingFirst of [true, false]) {
       const framing = new Framing()

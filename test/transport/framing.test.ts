@@ -91,7 +91,7 @@ describe('framing protocol', () => {
 
   it('accepts and checks capability frames', () => {
     const hello = encodeFramingHello(64 * MIB)
-    expect(parseFramingHello(hello.buffer)).toEqual({ maxBytes: 64 * MIB, deflate: false })
+    expect(parseFramingHello(hello.buffer)).toEqual({ maxBytes: 64 * MIB, deflate: false, answerParts: false })
     const withVersion = (version: number) => {
       const copy = hello.slice()
       copy[1] = version
@@ -406,20 +406,31 @@ function noise(length: number, seed = 12): Uint8Array {
 }
 
 describe('deflated frames', () => {
-  it('announces deflate in a version 2 hello sent before the version 1 one, which older peers take', () => {
-    const [features, plain] = encodeFramingHellos(64 * MIB, true)
-    expect(parseFramingHello(features.buffer)).toEqual({ maxBytes: 64 * MIB, deflate: true })
-    expect(parseFramingHello(plain.buffer)).toEqual({ maxBytes: 64 * MIB, deflate: false })
+  it('announces deflate and taking answers in parts in a version 2 hello sent before the version 1 one, which older peers take', () => {
+    const [features, plain] = encodeFramingHellos(64 * MIB, true, true)
+    expect(parseFramingHello(features.buffer)).toEqual({ maxBytes: 64 * MIB, deflate: true, answerParts: true })
+    expect(parseFramingHello(plain.buffer)).toEqual({ maxBytes: 64 * MIB, deflate: false, answerParts: false })
     expect(plain).toEqual(encodeFramingHello(64 * MIB)) // byte for byte what version 1 peers parse
-    expect(parseFramingHello(encodeFramingHellos(64 * MIB, false)[0].buffer)).toEqual({ maxBytes: 64 * MIB, deflate: false })
+    expect(parseFramingHello(encodeFramingHellos(64 * MIB, false)[0].buffer)).toEqual({
+      maxBytes: 64 * MIB,
+      deflate: false,
+      answerParts: false,
+    })
+    expect(parseFramingHello(encodeFramingHellos(64 * MIB, true)[0].buffer)).toEqual({
+      maxBytes: 64 * MIB,
+      deflate: true,
+      answerParts: false,
+    })
+    // The deflate bit is where it was: a peer from before answer parts reads it alone.
+    expect(features[6] & 1).toBe(1)
     const unknownBits = features.slice()
-    unknownBits[6] = 0xfe
-    expect(parseFramingHello(unknownBits.buffer)).toEqual({ maxBytes: 64 * MIB, deflate: false })
+    unknownBits[6] = 0xfc
+    expect(parseFramingHello(unknownBits.buffer)).toEqual({ maxBytes: 64 * MIB, deflate: false, answerParts: false })
     // The first hello settles the capability; the version 1 hello after it changes nothing.
     const capability = new FramingCapability()
-    capability.announce(64 * MIB, true)
-    capability.announce(32 * MIB, false)
-    expect([capability.peerMaxBytes, capability.peerDeflates]).toEqual([64 * MIB, true])
+    capability.announce(64 * MIB, true, true)
+    capability.announce(32 * MIB, false, false)
+    expect([capability.peerMaxBytes, capability.peerDeflates, capability.peerTakesAnswerParts]).toEqual([64 * MIB, true, true])
   })
 
   it('round-trips bytes through deflate, and refuses output past the limit', async () => {
@@ -578,7 +589,7 @@ describe('deflated frames', () => {
     const answer = pattern(50)
     const ctxB = {
       ...context(),
-      answer: (data: unknown) => (Buffer.compare(new Uint8Array(data as ArrayBuffer), question) === 0 ? [answer] : null),
+      answer: (data: unknown) => (Buffer.compare(new Uint8Array(data as ArrayBuffer), question) === 0 ? { messages: [answer] } : null),
     }
     const b = new FramedChannel(realB as unknown as RTCDataChannel, ctxB)
     const atB = collect(b)
@@ -589,6 +600,75 @@ describe('deflated frames', () => {
     expect(atB).toEqual([pattern(10)])
     realB.drain()
     expect(atA).toEqual([answer])
+  })
+
+  it('answers a peer whose hello says it takes answers in parts with them, an older Parley peer with its own, waiting for the hello', async () => {
+    const question = Uint8Array.of(0, 0, 1, 0)
+    const parts = [pattern(200 * 1024, 1), pattern(200 * 1024, 2), pattern(200 * 1024, 3)]
+    const merged = pattern(600 * 1024, 4)
+    const run = async (hello: 'parts' | 'older' | 'none', at: 'before' | 'after') => {
+      const [realA, realB] = pair()
+      let askedForOlder = 0
+      const ctxB = {
+        ...context(),
+        answer: (data: unknown) =>
+          Buffer.compare(new Uint8Array(data as ArrayBuffer), question) === 0
+            ? {
+                messages: parts,
+                forOlderPeers: () => {
+                  askedForOlder++
+                  return [merged]
+                },
+              }
+            : null,
+      }
+      const b = new FramedChannel(realB as unknown as RTCDataChannel, ctxB)
+      collect(b)
+      const atA = collect(new FramedChannel(realA as unknown as RTCDataChannel, context()))
+      const announce = (): void => {
+        if (hello === 'parts') ctxB.capability.announce(64 * MIB, false, true)
+        else if (hello === 'older') ctxB.capability.announce(64 * MIB, false)
+      }
+      if (at === 'before') announce()
+      realA.send(question)
+      realA.drain()
+      b.send(pattern(10, 5)) // sent by y-webrtc after the answer: it stays behind it
+      if (at === 'after') {
+        expect(realB.buffered).toHaveLength(0) // the answer waits for the hello, and what follows it too
+        // A stock peer: no hello ever.
+        if (hello === 'none') vi.advanceTimersByTime(CAPABILITY_WAIT_MS)
+        else announce()
+      }
+      await settle(realB)
+      return { got: atA, askedForOlder }
+    }
+    vi.useFakeTimers({ toFake: ['setTimeout'] })
+    try {
+      for (const at of ['before', 'after'] as const) {
+        const withParts = await run('parts', at)
+        expect(withParts.got.map((message) => message.byteLength)).toEqual([...parts.map((part) => part.byteLength), 10])
+        expect(withParts.askedForOlder).toBe(0)
+        const older = await run('older', at) // on main: the parts, which an older Parley peer counts past the first two
+        expect(older.got.map((message) => message.byteLength)).toEqual([merged.byteLength, 10])
+        expect(older.askedForOlder).toBe(1)
+      }
+      // A stock peer applies each step 2 as it comes: the parts (a stock stack takes each whole).
+      const stock = await run('none', 'after')
+      expect(stock.got.map((message) => message.byteLength)).toEqual([...parts.map((part) => part.byteLength), 10])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('sends an answer that is the same for every peer at once, before the peer’s hello', () => {
+    const [realA, realB] = pair()
+    const ctxB = { ...context(), answer: () => ({ messages: [pattern(50)] }) }
+    const b = new FramedChannel(realB as unknown as RTCDataChannel, ctxB)
+    collect(b)
+    collect(new FramedChannel(realA as unknown as RTCDataChannel, context()))
+    realA.send(Uint8Array.of(0, 0, 1, 0))
+    realA.drain()
+    expect(realB.buffered).toHaveLength(1) // a stock joiner of a small room waits for nothing
   })
 
   it('drops the link when a deflated message is not deflate data or inflates past the limit, and frees the budget', async () => {
@@ -686,12 +766,14 @@ describe('huge updates through framing and the peer guard', () => {
     expect(peakBytes()).toBeLessThanOrEqual(SYNC_BYTES_BURST + 16)
   })
 
-  it('takes a whole history (and what changed since) in answer to our first request, and no more past the budget', async () => {
+  it('takes a whole history in answer to our first request, and no more past the budget', async () => {
     const { realA, ctxB, a, b, doc, refused, dropped } = guardedPair()
-    b.send(syncMessage(0, Y.encodeStateVector(new Y.Doc()))) // y-webrtc's request as the link opens: a fresh one
+    const held = new Y.Doc()
+    held.getArray('messages').push(['one this side holds'])
+    b.send(syncMessage(0, Y.encodeStateVector(held))) // y-webrtc's request as the link opens (a fresh one frees more: peer-guard.test.ts)
     realA.peer?.drain()
-    a.send(syncMessage(1, writing(BIG))) // the cached history
-    a.send(syncMessage(1, writing(1000))) // what changed since
+    a.send(syncMessage(1, writing(BIG))) // the history
+    a.send(syncMessage(1, writing(1000))) // a change within the budget
     await settleUntil(() => chars(doc) === BIG + 1000, realA)
     expect(ctxB.stats.refusedMessages).toBe(0)
     a.send(syncMessage(1, writing(BIG))) // unasked for

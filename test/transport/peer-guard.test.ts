@@ -24,6 +24,7 @@ import {
   AWARENESS_PER_SECOND,
   MAX_AWARENESS_MESSAGE_BYTES,
   BANNED_WRITER_SYNC_BURST,
+  FRESH_ANSWER_BYTES,
   HOURLY_RECORDS_BURST,
   HOURLY_RECORDS_PER_SECOND,
   LEAST_RECORDS_BURST,
@@ -221,13 +222,19 @@ describe('the byte budget of document updates', () => {
     for (let clock = 0; clock < 120_000; clock += 20) expect(guard.check(batch, clock)).toBeNull()
   })
 
-  it('lets the answers to our first request be whole histories: two to a fresh one, one otherwise', () => {
-    const history = syncMessage(1, bytesOf(3 * SYNC_BYTES_BURST))
+  it('lets the answers to our first request be whole histories: every step 2 to a fresh one (its parts), one otherwise', () => {
     const fresh = new PeerGuard(0)
     fresh.sent(syncStep1(new Y.Doc()))
+    // A 100,000-message history as a Parley peer answers a joiner that frees every part: 48 of
+    // 512 KiB, 24 MiB (on main the 11th was refused: two freed, then 4 MiB counted).
+    const part = syncMessage(1, bytesOf(512 * 1024))
+    for (let index = 0; index < 48; index++) expect(fresh.check(part, 0), `part ${index}`).toBeNull()
+    // What changed since, then an older Parley peer's answer (everything but 2 MiB in its first part).
+    expect(fresh.check(syncMessage(1, bytesOf(1024 * 1024)), 0)).toBeNull()
+    const history = syncMessage(1, bytesOf(3 * SYNC_BYTES_BURST))
     expect(fresh.check(history, 0)).toBeNull()
-    expect(fresh.check(history, 0)).toBeNull() // Parley's cached history, then what changed since
-    expect(fresh.check(history, 0)).toBe('oversized')
+    expect(fresh.check(history, 0)).toBeNull()
+    expect(fresh.oversized).toBe(false)
     const known = new Y.Doc()
     known.getArray('messages').push(['hi'])
     const behind = new PeerGuard(0)
@@ -250,23 +257,49 @@ describe('the byte budget of document updates', () => {
     expect(behind.historyDue()).toBe(false)
   })
 
-  it('gives later requests (repairs a peer can provoke with a made-up digest) and unasked steps 2 no allowance', () => {
-    const history = syncMessage(1, bytesOf(2 * SYNC_BYTES_BURST))
+  it('frees the steps 2 after a fresh request up to FRESH_ANSWER_BYTES in all, then counts them: an answer past a history gets no more in than before', () => {
     const guard = new PeerGuard(0)
     guard.sent(syncStep1(new Y.Doc()))
+    // A peer that goes on answering in parts of 512 KiB, as long as they are let through.
+    const part = syncMessage(1, bytesOf(512 * 1024))
+    let admitted = 0
+    while (guard.check(part, 0) === null) admitted += 512 * 1024
+    // What two steps 2 of framing's largest message (64 MiB) could bring when two were freed, then the budget's burst.
+    expect(FRESH_ANSWER_BYTES).toBe(2 * 64 * 1024 * 1024)
+    expect(admitted).toBe(FRESH_ANSWER_BYTES + SYNC_BYTES_BURST)
+    expect(guard.oversized).toBe(true)
+    // Past the allowance a step 2 is what the budget allows, before framing holds it whole.
+    const spent = new PeerGuard(0)
+    spent.sent(syncStep1(new Y.Doc()))
+    expect(spent.maxBytesOf(Uint8Array.of(0, 1))).toBeGreaterThanOrEqual(FRESH_ANSWER_BYTES)
+    expect(spent.check(syncMessage(1, bytesOf(FRESH_ANSWER_BYTES - 100)), 0)).toBeNull()
+    expect(spent.maxBytesOf(Uint8Array.of(0, 1))).toBeLessThan(SYNC_BYTES_BURST + 16)
+    // One larger than what is left is counted whole, not freed in part.
+    expect(spent.check(syncMessage(1, bytesOf(1000)), 0)).toBeNull()
+    expect(spent.check(syncMessage(1, bytesOf(SYNC_BYTES_BURST)), 0)).toBe('oversized')
+  })
+
+  it('gives later requests (repairs a peer can provoke with a made-up digest) and unasked steps 2 no allowance', () => {
+    const history = syncMessage(1, bytesOf(2 * SYNC_BYTES_BURST))
+    const known = new Y.Doc()
+    known.getArray('messages').push(['hi'])
+    const guard = new PeerGuard(0)
+    guard.sent(syncStep1(known))
     expect(guard.check(history, 0)).toBeNull()
-    expect(guard.check(history, 0)).toBeNull()
-    guard.sent(syncStep1(new Y.Doc())) // a repair request
+    guard.sent(syncStep1(known)) // a repair request
     expect(guard.check(history, 60_000)).toBe('oversized')
     expect(new PeerGuard(0).check(history, 0)).toBe('oversized') // never asked
+    // On a link this side opened empty, a repair's answer cannot be told from the history's parts:
+    // it spends the same allowance (FRESH_ANSWER_BYTES, above).
   })
 
   it('hears of what the link sends through its filter, in the forms simple-peer sends', () => {
     let dropped = 0
     const guard = guardLink(() => 0, undefined, { onOversized: () => dropped++ })
-    guard.sent(syncStep1(new Y.Doc())) // a Uint8Array, as y-webrtc hands it to simple-peer
+    const known = new Y.Doc()
+    known.getArray('messages').push(['hi'])
+    guard.sent(syncStep1(known)) // a Uint8Array, as y-webrtc hands it to simple-peer
     const history = syncMessage(1, bytesOf(2 * SYNC_BYTES_BURST))
-    expect(guard.admit(history.slice().buffer)).toBe(true)
     expect(guard.admit(history.slice().buffer)).toBe(true)
     expect(guard.admit(history.slice().buffer)).toBe(false)
     expect(guard.admit(syncMessage(2, bytesOf(1)).slice().buffer)).toBe(false)
@@ -328,7 +361,7 @@ describe('the byte limits of awareness', () => {
     expect(guard.maxBytesOf(Uint8Array.of(0))).toBe(Number.POSITIVE_INFINITY) // the sync type not known yet
     expect(guard.maxBytesOf(Uint8Array.of(9))).toBe(0)
     guard.sent(syncStep1(new Y.Doc()))
-    expect(guard.maxBytesOf(Uint8Array.of(0, 1))).toBe(Number.POSITIVE_INFINITY) // the answer to ours
+    expect(guard.maxBytesOf(Uint8Array.of(0, 1))).toBeGreaterThanOrEqual(FRESH_ANSWER_BYTES) // the answer to ours (framing's own limit is less)
     expect(guard.checkSize(Uint8Array.of(1, 200), MAX_AWARENESS_MESSAGE_BYTES)).toBeNull()
     expect(guard.checkSize(Uint8Array.of(1, 200), MAX_AWARENESS_MESSAGE_BYTES + 1)).toBe('oversized-awareness')
     expect(guard.oversized).toBe(true)

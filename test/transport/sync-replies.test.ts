@@ -5,7 +5,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { readSyncMessage, writeSyncStep1 } from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { PARTED_MAX_BYTES } from '../../src/transport/answer-parts.js'
+import { PART_BYTES, PARTED_MAX_BYTES } from '../../src/transport/answer-parts.js'
 import { Framing } from '../../src/transport/framing.js'
 import { DeflatedMessage } from '../../src/transport/framing-deflate.js'
 import {
@@ -37,14 +37,14 @@ function yWebrtcAnswer(doc: Y.Doc, request: Uint8Array): Uint8Array {
 }
 
 /** The bytes of a message of an answer (a message held deflated is inflated, as framing does for a peer that takes it plain). */
-async function bytesOf(message: SyncReply): Promise<Uint8Array> {
+async function bytesOf(message: SyncReply | Uint8Array): Promise<Uint8Array> {
   const bytes = message instanceof DeflatedMessage ? await message.inflated() : message
   if (bytes === null) throw new Error('a message held deflated did not inflate')
   return bytes
 }
 
 /** Applies y-webrtc sync messages to a fresh document, as a joiner does. */
-async function joinerOf(messages: SyncReply[]): Promise<Y.Doc> {
+async function joinerOf(messages: readonly (SyncReply | Uint8Array)[]): Promise<Y.Doc> {
   const joiner = new Y.Doc()
   for (const message of messages) {
     const decoder = decoding.createDecoder(await bytesOf(message))
@@ -324,6 +324,46 @@ describe('sync replies', () => {
     const plain = await Promise.all(answer.map(bytesOf))
     expect(plain.slice(2).reduce((sum, part) => sum + part.byteLength, 0)).toBeLessThanOrEqual(PARTED_MAX_BYTES)
     replies.destroy()
+  })
+
+  it('answers in parts of about PART_BYTES each, however large the history; an older Parley joiner with the first part it takes', {
+    timeout: 60_000,
+  }, async () => {
+    const doc = realisticRoom(4 * REALISTIC_MESSAGES)
+    const records = doc.getArray<Record<string, unknown>>('records')
+    const whole = Y.encodeStateAsUpdate(doc).byteLength
+    expect(whole).toBeGreaterThan(2 * PARTED_MAX_BYTES) // an older joiner's answer is cut otherwise
+    const replies = new SyncReplies(doc, { order: doc.getArray('records') })
+    const parts = await Promise.all(replies.reply().map(bytesOf))
+    // Each applied in a task of its own by the joiner: none holds much more than PART_BYTES
+    // (on main the first held everything but the last PARTED_MAX_BYTES, 5 MB of 7).
+    expect(parts.length).toBeGreaterThan(whole / PART_BYTES - 2)
+    for (const part of parts) expect(part.byteLength).toBeLessThan(1.5 * PART_BYTES)
+    expect((await joinerOf(parts)).getArray('records').toJSON()).toEqual(records.toJSON())
+    // An older Parley joiner frees the first two steps 2 and counts the rest: it gets the answer cut as before.
+    const answer = replies.answer()
+    expect(answer.messages).toHaveLength(parts.length) // the same cached messages
+    const older = await Promise.all((answer.forOlderPeers?.() ?? []).map(bytesOf))
+    expect(older.length).toBeGreaterThan(2)
+    expect(older.slice(2).reduce((sum, part) => sum + part.byteLength, 0)).toBeLessThanOrEqual(PARTED_MAX_BYTES)
+    expect(older[0].byteLength).toBeGreaterThan(whole / 2)
+    expect((await joinerOf(older)).getArray('records').toJSON()).toEqual(records.toJSON())
+    // Kept while the document is unchanged, encoded again after a change.
+    expect(answer.forOlderPeers?.()[0]).toBe(older[0])
+    expect(replies.stats).toMatchObject({ answered: 2, encoded: 1, encodedForOlder: 1 })
+    records.push([{ id: 'y', text: 'a change' }])
+    const changed = replies.answer().forOlderPeers?.() ?? []
+    expect(changed[0]).not.toBe(older[0])
+    expect((await joinerOf(changed)).getArray('records').toJSON()).toEqual(records.toJSON())
+    expect(replies.stats.encodedForOlder).toBe(2)
+    replies.destroy()
+    // A history whose parts after the first two fit what older joiners take has one answer for all.
+    const small = realisticRoom(REALISTIC_MESSAGES)
+    const smallReplies = new SyncReplies(small, { order: small.getArray('records') })
+    const smallAnswer = smallReplies.answer()
+    expect(smallAnswer.messages.length).toBeGreaterThan(2)
+    expect(smallAnswer.forOlderPeers).toBeUndefined()
+    smallReplies.destroy()
   })
 
   it('does not warm a document too large to hold, and lets its answer go as before', () => {
