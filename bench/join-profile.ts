@@ -39,8 +39,11 @@ const INCLUSIVE_FROM_MS = 100
 
 /** Stamps (performance.now()) of the first and last large data-channel message the page receives, and their count. */
 const FRAMES_PROBE = `(() => {
-  const frames = { first: null, last: null, count: 0, at: [] }
+  const frames = { first: null, last: null, count: 0, at: [], verifies: [] }
   window.framesProbe = frames
+  // Every signature check (crypto.subtle.verify) the page starts, stamped.
+  const verify = SubtleCrypto.prototype.verify
+  SubtleCrypto.prototype.verify = function (...args) { frames.verifies.push(performance.now()); return verify.apply(this, args) }
   const watch = (channel) => channel.addEventListener('message', (event) => {
     if ((event.data.byteLength ?? event.data.length) <= ${LARGE_MESSAGE_BYTES}) return
     frames.first ??= performance.now()
@@ -363,7 +366,12 @@ async function profiledJoin(
     // The writer's stamps on the joiner's clock (ms since its navigation).
     const onJoiner = (at: number | null | undefined) => (at === null || at === undefined ? null : at - origin)
     const frames = await page.evaluate(
-      () => (window as unknown as { framesProbe: { first: number | null; last: number | null; count: number; at: number[] } }).framesProbe,
+      () =>
+        (
+          window as unknown as {
+            framesProbe: { first: number | null; last: number | null; count: number; at: number[]; verifies: number[] }
+          }
+        ).framesProbe,
     )
     const phases: Phase[] = [
       { name: 'navigation → connected', from: 0, to: times.connectedAt },
@@ -392,6 +400,7 @@ async function profiledJoin(
       `held ${times.held} of ${count}; connected ${ms(0, times.connectedAt)} after navigation`,
       `connected → first frame ${ms(times.connectedAt, frames.first)}; first → last frame ${ms(frames.first, frames.last)} (${frames.count} frames)`,
       `last frame → all held ${ms(frames.last, times.heldAt)}; held → newest drawn ${ms(times.heldAt, times.shownAt)}`,
+      `signature checks started: before all held ${frames.verifies.filter((at) => at <= (times.heldAt ?? Number.POSITIVE_INFINITY)).length}, by the newest drawn ${frames.verifies.filter((at) => at <= (times.shownAt ?? Number.POSITIVE_INFINITY)).length}, in all ${frames.verifies.length}`,
       `connected → all held ${ms(times.connectedAt, times.heldAt)}; the joiner's page idle in it ${idleIn(profile, joinerNavigationUs, times.connectedAt, times.heldAt)} ms`,
       `renderer CPU from navigation to the newest drawn (all threads): joiner ${Math.round(joinerCpuS * 1000)} ms${writerCpuS === null ? '' : `, writer ${Math.round(writerCpuS * 1000)} ms`}`,
       `frames after the first (ms): ${frames.at.map((at) => Math.round(at - (frames.first ?? 0))).join(' ')}`,

@@ -106,10 +106,19 @@ function appendedRecords(
   if (transaction.deleteSet.clients.size > 0 || messages.length < lengthBefore) return null
   if (lengthBefore === 0) return messages.toArray()
   if (messages.get(lengthBefore - 1) !== lastBefore) return null
+  // Many at once (a history's part): one walk of the array's items, not a lookup per record
+  // (thousands of them, cold on a joiner's page, between the history's parts).
+  if (messages.length - lengthBefore > GOT_ONE_BY_ONE) return messages.slice(lengthBefore)
   const appended: unknown[] = []
   for (let index = lengthBefore; index < messages.length; index++) appended.push(messages.get(index))
   return appended
 }
+
+/**
+ * Most records appended at once that are looked up one by one (each `get` finds its index from a
+ * search marker near the end); more are sliced, which walks the array's items from the start.
+ */
+const GOT_ONE_BY_ONE = 64
 
 /** The messages of `after` that `before` did not hold (by id), in `after`'s order. */
 export function newMessages(before: readonly MessageRecord[], after: readonly MessageRecord[]): MessageRecord[] {

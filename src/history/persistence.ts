@@ -12,7 +12,7 @@
 // would take seconds to reach the disk, and a tab closed meanwhile kept only some of it.
 import * as Y from 'yjs'
 import { nextTask, whenIdle } from '../tasks/index.js'
-import { boundedPartSteps, changedDocument, clientClocks, clocksAddedSince, StepBudget } from '../updates/index.js'
+import { boundedPartSteps, changedDocument, clientClocks, clocksAddedSince, StepBudget, updateClockRanges } from '../updates/index.js'
 import { RECORDS_PER_BATCH, type DeferredUpdates } from './deferred-updates.js'
 import { messagesOf } from './schema.js'
 
@@ -332,9 +332,10 @@ class KeptRecords {
   /** Whether every record of `update` is in a history stored as received. */
   holds(update: Uint8Array): boolean {
     if (this.#ranges.size === 0) return false
-    const { from, to } = Y.parseUpdateMeta(update)
-    for (const [client, end] of to) {
-      const start = from.get(client) ?? 0
+    // Known without reading the update when the relay's batch wrote it (updates/ `updateClockRanges`).
+    const written = updateClockRanges(update)
+    if (written === null) return false
+    for (const { client, from: start, to: end } of written) {
       const ranges = this.#ranges.get(client) ?? []
       if (!ranges.some(([keptFrom, keptTo]) => keptFrom <= start && end <= keptTo)) return false
     }

@@ -39,6 +39,7 @@ import { BudgetSignatures, MESSAGE_SIGNING } from './budget-signatures.js'
 import { openTransportLazily, type LazyTransport } from './lazy-transport.js'
 import { RefusedLanes, withRefused } from './refused-lanes.js'
 import { SiblingGoodbyes } from './sibling-goodbyes.js'
+import { AfterHistory } from './after-history.js'
 
 /** Who is writing in this room: a signer where the page can sign, else a bare user id. */
 export interface Author {
@@ -240,6 +241,8 @@ export class Room {
     globalThis.addEventListener?.('pagehide', this.#onPageHide)
     this.#reset()
     this.#stopObserving = observeMessages(this.#doc, (change) => this.#onChange(change))
+    // After every observer of a transaction: the last part of a history releases the checks.
+    this.#doc.on('afterAllTransactions', this.#releaseAfterHistory)
     this.#annotations = new RoomAnnotations(
       this.#doc,
       this.topic,
@@ -252,14 +255,21 @@ export class Room {
   }
 
   /**
-   * Runs `callback` once the stored history is loaded and no large update is being applied in
-   * slices (transport/update-slices.ts): each step's or slice's records would be the newest for
-   * a moment, and all of a history checked.
+   * Runs `callback` once the stored history is loaded, no large update is being applied in
+   * slices (transport/update-slices.ts), and no late joiner's history is still coming in parts
+   * (after-history.ts): each step's, slice's or part's records would be the newest for a moment,
+   * and all of a history checked.
    */
   #afterSlices = (callback: () => void): void => {
-    if (this.#loaded || this.#store === null) this.#transport.afterSlices(callback)
-    else void this.#store.whenLoaded.then(() => this.#transport.afterSlices(callback))
+    this.#afterHistory.run(() => {
+      if (this.#loaded || this.#store === null) this.#transport.afterSlices(callback)
+      else void this.#store.whenLoaded.then(() => this.#transport.afterSlices(callback))
+    })
   }
+
+  /** What waits for a late joiner's history to be all here (after-history.ts); released after each transaction. */
+  readonly #afterHistory = new AfterHistory(() => this.#transport.historyArriving())
+  #releaseAfterHistory = (): void => this.#afterHistory.release()
 
   /** A number raised whenever the annotations change: a new value means redraw. */
   get annotationsVersion(): number {
@@ -505,6 +515,8 @@ export class Room {
     this.#siblings.close()
     this.presence.destroy()
     this.#stopObserving()
+    this.#doc.off('afterAllTransactions', this.#releaseAfterHistory)
+    this.#afterHistory.close()
     this.#signatures.close()
     this.#annotations.close()
     this.#annotationListeners.clear()

@@ -104,13 +104,17 @@ function* writeClientRange(
   structs: readonly Struct[],
   { client, from, to }: ClockRange,
   budget: StepBudget,
-): Steps<void> {
+): Steps<ClockRange | null> {
   const body = new Y.UpdateEncoderV1()
   let count = 0
+  let first = -1
+  let last = -1
   for (let index = indexAt(structs, from); index < structs.length && structs[index].id.clock < to; index++) {
     const struct = structs[index]
     const start = Math.max(0, from - struct.id.clock)
     const end = Math.min(struct.length, to - struct.id.clock)
+    if (first < 0) first = struct.id.clock + start
+    last = struct.id.clock + end
     if (!isValues(struct)) {
       if (end === struct.length) struct.write(body, start)
       else cutAt(struct, end).write(body, start)
@@ -132,6 +136,7 @@ function* writeClientRange(
   encoder.writeClient(client)
   encoding.writeVarUint(encoder.restEncoder, from)
   encoding.writeUint8Array(encoder.restEncoder, body.toUint8Array())
+  return count === 0 ? null : { client, from: first, to: last }
 }
 
 /** A view of `struct` ending after its first `length` clock units, to write (the document is not touched). */
@@ -190,10 +195,16 @@ function writeDeletions(encoder: Y.UpdateEncoderV1, deleted: Iterable<[number, r
 export function* rangesUpdateSteps(doc: Y.Doc, ranges: readonly ClockRange[], budget: StepBudget, deletions: boolean): Steps<Uint8Array> {
   const encoder = new Y.UpdateEncoderV1()
   encoding.writeVarUint(encoder.restEncoder, ranges.length)
-  for (const range of ranges) yield* writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget)
+  const written: ClockRange[] = []
+  for (const range of ranges) {
+    const wrote = yield* writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget)
+    if (wrote !== null) written.push(wrote)
+  }
   if (deletions) yield* writeDeleteSetSteps(encoder, doc, budget)
   else encoding.writeVarUint(encoder.restEncoder, 0)
-  return encoder.toUint8Array()
+  const update = encoder.toUint8Array()
+  writtenRanges.set(update, written)
+  return update
 }
 
 /**
@@ -207,32 +218,36 @@ export function* rangesUpdateSteps(doc: Y.Doc, ranges: readonly ClockRange[], bu
 export function transactionUpdate(transaction: Y.Transaction): Uint8Array {
   const { doc, beforeState, afterState, deleteSet } = transaction
   const ranges: ClockRange[] = []
-  let records = 0
   for (const [client, to] of afterState) {
     const from = beforeState.get(client) ?? 0
     if (to <= from) continue
     ranges.push({ client, from, to })
-    records += to - from
   }
   ranges.sort((a, b) => b.client - a.client)
   const encoder = new Y.UpdateEncoderV1()
   encoding.writeVarUint(encoder.restEncoder, ranges.length)
   const budget = new StepBudget(Number.POSITIVE_INFINITY)
-  for (const range of ranges) runSteps(writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget))
+  const written: ClockRange[] = []
+  for (const range of ranges) {
+    const wrote = runSteps(writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget))
+    if (wrote !== null) written.push(wrote)
+  }
   writeDeletions(encoder, deleteSet.clients)
   const update = encoder.toUint8Array()
-  writtenRecords.set(update, records)
+  writtenRanges.set(update, written)
   return update
 }
 
-/** The records (clocks) of each update `transactionUpdate` wrote, as it wrote them. */
-const writtenRecords = new WeakMap<Uint8Array, number>()
-
 /**
- * How many records (clocks of their writers) a Yjs update holds; a malformed one holds none. One
- * `transactionUpdate` wrote is known without reading it: a send's batch was decoded again to count
- * its records for the relay's budget, on the message's way out (BENCHMARKS.md, "Send", "Fifteenth session").
+ * Per writer, the clocks of each update this module wrote (`transactionUpdate`, `rangesUpdateSteps`),
+ * as `Y.parseUpdateMeta` would read them back. The relay's budget counts a batch's records and
+ * storage asks whether a history it kept holds them: each read the batch whole again (lib0
+ * decoding every string of it, cold on a late joiner's page, between the history's parts), and a
+ * send's was read on the message's way out (BENCHMARKS.md, "Send", "Fifteenth session").
  */
+const writtenRanges = new WeakMap<Uint8Array, readonly ClockRange[]>()
+
+/** How many records (clocks of their writers) a Yjs update holds; a malformed one holds none. */
 export function updateRecords(update: Uint8Array): number {
   return updateClocks(update).records
 }
@@ -246,7 +261,7 @@ export interface UpdateClocks {
 
 /**
  * The records and clock ranges of `update`, its meta read at most once, when either is first
- * asked (a send's records are known as written, without reading): the relay counts a batch for
+ * asked (one written here is known without reading): the relay counts a batch for
  * its budget and, for one left to the digests, notes the ranges its stock links are owed.
  */
 export function updateClocks(update: Uint8Array): UpdateClocks {
@@ -257,14 +272,19 @@ export function updateClocks(update: Uint8Array): UpdateClocks {
   }
   return {
     get records(): number {
-      return writtenRecords.get(update) ?? (read() ?? []).reduce((records, { from, to }) => records + to - from, 0)
+      return (read() ?? []).reduce((records, { from, to }) => records + to - from, 0)
     },
     ranges: read,
   }
 }
 
-/** Per writer, the clocks a Yjs update spans (`Y.parseUpdateMeta`); null for one that is malformed. */
+/**
+ * Per writer, the clocks a Yjs update spans (`Y.parseUpdateMeta`); null for one that is malformed.
+ * One written here is known without reading it.
+ */
 export function updateClockRanges(update: Uint8Array): ClockRange[] | null {
+  const written = writtenRanges.get(update)
+  if (written !== undefined) return written.map((range) => ({ ...range }))
   try {
     const { from, to } = Y.parseUpdateMeta(update)
     return [...to].map(([client, end]) => ({ client, from: from.get(client) ?? 0, to: end }))

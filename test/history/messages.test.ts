@@ -68,6 +68,43 @@ describe('messages in a document', () => {
     expect(changes[3].batch.messages.map((m) => m.id)).toEqual(['m0', 'm2'])
   })
 
+  it("reads a history's part appended at once in one walk, not a lookup per record, and a few new ones by lookup", () => {
+    // Two writers interleaved, so the array is many items, not one merged run.
+    const writers = [new Y.Doc(), new Y.Doc()]
+    const doc = new Y.Doc()
+    for (let n = 0; n < 40; n++) {
+      appendMessage(writers[n % 2] as Y.Doc, record(n))
+      for (const writer of writers) Y.applyUpdate(writer, Y.encodeStateAsUpdate(writers[(writers.indexOf(writer) + 1) % 2] as Y.Doc))
+    }
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(writers[0] as Y.Doc))
+    const changes: MessagesChange[] = []
+    observeMessages(doc, (change) => changes.push(change))
+    const messages = messagesOf(doc)
+    let lookups = 0
+    const get = messages.get.bind(messages)
+    messages.get = (index: number) => {
+      lookups++
+      return get(index)
+    }
+    // The rest of a history: 1,000 records by both writers, in one update.
+    const writer = writers[0] as Y.Doc
+    for (let n = 40; n < 1040; n++) appendMessage(writers[n % 2] as Y.Doc, record(n))
+    Y.applyUpdate(writer, Y.encodeStateAsUpdate(writers[1] as Y.Doc))
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(writer, Y.encodeStateVector(doc)))
+    expect(changes.map((change) => change.kind)).toEqual(['append'])
+    // The same records, in the document's order, as a whole read finds after the first 40.
+    expect(changes[0]?.batch.messages).toEqual(readMessages(doc).messages.slice(40))
+    expect(changes[0]?.batch.messages.length).toBe(1000)
+    // The last record before it, and the one after the append (noted for the next change): not one per record.
+    expect(lookups).toBeLessThanOrEqual(2)
+    // A message or two: looked up from the end.
+    lookups = 0
+    appendMessage(writer, record(2000))
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(writer, Y.encodeStateVector(doc)))
+    expect(changes.at(-1)?.batch.messages.map((message) => message.id)).toEqual(['m2000'])
+    expect(lookups).toBe(3)
+  })
+
   it('stops reporting after unsubscribe', () => {
     const doc = new Y.Doc()
     let calls = 0

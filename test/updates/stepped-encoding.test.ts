@@ -2,7 +2,15 @@
 // with a large item of values written in pieces; applied, the same document.
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { runSteps, StepBudget, stateUpdateSteps, transactionUpdate, updateRecords } from '../../src/updates/index.js'
+import {
+  rangesUpdateSteps,
+  runSteps,
+  StepBudget,
+  stateUpdateSteps,
+  transactionUpdate,
+  updateClockRanges,
+  updateRecords,
+} from '../../src/updates/index.js'
 import { writers } from '../support/writers.js'
 
 /** Three writers taking turns: runs merged into one struct, map overwrites, strings, binary records, deletions. */
@@ -135,5 +143,23 @@ describe('stepped encoding', { timeout: 60_000 }, () => {
     expect(ours.map(updateRecords)).toEqual([1, 5])
     expect(copies.map(updateRecords)).toEqual([1, 5])
     expect(updateRecords(new Uint8Array([1, 2, 3]))).toBe(0)
+  })
+  it("knows the clocks of a relay's batch cut in ranges as it wrote them, the same Yjs reads back", () => {
+    const [doc] = busyRoom()
+    const clients = [...doc.store.clients.keys()]
+    // Ranges that start and end inside structs (a long run cut in pieces), as the relay's batches are.
+    const ranges = clients.map((client, index) => ({ client, from: 7 + index, to: Y.getState(doc.store, client) - 3 }))
+    const batches = [true, false].map((deletions) => runSteps(rangesUpdateSteps(doc, ranges, new StepBudget(50), deletions)))
+    const read = (update: Uint8Array) => {
+      const { from, to } = Y.parseUpdateMeta(update)
+      return [...to].map(([client, end]) => ({ client, from: from.get(client), to: end }))
+    }
+    const expected = batches.map(read)
+    // What Yjs reads back is what was asked, deletions or not.
+    expect(expected).toEqual([ranges, ranges])
+    // The relay's budget and storage's kept history ask for them, each read the batch whole: now neither does.
+    for (const update of batches) update.fill(0)
+    expect(batches.map((update) => updateClockRanges(update))).toEqual(expected)
+    expect(batches.map(updateRecords)).toEqual(expected.map((spans) => spans.reduce((sum, { from = 0, to }) => sum + to - from, 0)))
   })
 })
