@@ -6,22 +6,27 @@
 // y-webrtc posts that request through lib0's channel, out of Parley's reach, so this side sets the
 // siblings' answers aside instead: while the history loads, every sync step 2 arriving over
 // BroadcastChannel is dropped unapplied, and once loaded one request naming the whole document
-// goes to the siblings, which answer with what the page lacks. A sibling busy encoding its answer
+// goes to the siblings, which answer with what the page lacks. Their changes (sync updates) that
+// come meanwhile wait for the load too: one naming a record not loaded yet would wait in Yjs's
+// pending structs, tried again with every part the load applies (one bench reload that passed them
+// on received 21 MB besides the answer and had not loaded after 4 minutes; not traced); once
+// loaded they go to y-webrtc, before anything that came later. A sibling busy encoding its answer
 // may post it after the load: from then on, a step 2 whose first writer's records start below what
 // the document holds of that writer repeats what the page has (an answer to the mid-load request,
 // or a new tab's whole state as it connects), and is dropped too, and the siblings asked again, so
 // that a wrong guess costs a round trip, not records; at most MAX_ASKS requests in all, then
-// everything goes to y-webrtc as before. Everything else (updates, awareness, a sibling's own
-// request) reaches y-webrtc as before, in the order it came.
+// everything goes to y-webrtc as before. Everything else (awareness, a sibling's own request)
+// reaches y-webrtc as before, in the order it came.
 import * as bc from 'lib0/broadcastchannel'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import { writeSyncStep1 } from 'y-protocols/sync'
 import * as Y from 'yjs'
 
-/** y-webrtc's message type of sync messages, and y-protocols' step 2 (an answer). */
+/** y-webrtc's message type of sync messages, and y-protocols' step 2 (an answer) and update (a change). */
 const MESSAGE_SYNC = 0
 const SYNC_STEP_2 = 1
+const SYNC_UPDATE = 2
 
 /** Requests this side posts to the siblings: the one once loaded, and those after answers it dropped later. */
 export const MAX_ASKS = 4
@@ -52,6 +57,9 @@ export class SiblingSyncAfterLoad {
   readonly stats: SiblingSyncStats = { answersSetAside: 0, bytesSetAside: 0, requestsAfterLoad: 0 }
   #loading: boolean
   #room: SiblingRoom | null = null
+  /** Siblings' changes that came while loading, for y-webrtc once loaded, in order. */
+  #held: Array<() => void> = []
+  #flushLater = (): void => {}
   #destroyed = false
 
   /** `loaded`: settles once the document holds the stored history (undefined: nothing to wait for). */
@@ -73,6 +81,7 @@ export class SiblingSyncAfterLoad {
     let queued = 0
     const subscriber = (data: ArrayBuffer | Uint8Array, origin?: unknown): void => {
       if (queued === 0 && !this.#watching()) {
+        this.#flush()
         deliver(data, origin)
         return
       }
@@ -80,8 +89,15 @@ export class SiblingSyncAfterLoad {
       queue = queue
         .then(async () => {
           // Undecryptable: y-webrtc's own decryption fails on it, as before.
-          const update = this.#watching() ? await answeredUpdate(data, room.key).catch(() => null) : null
-          if (update === null || !(this.#loading || repeatsHeld(update, room.doc))) {
+          const plain = this.#watching() ? await readAsYWebrtc(data, room.key).catch(() => null) : null
+          const kind = plain === null ? null : syncKind(plain)
+          if (this.#loading && kind === SYNC_UPDATE) {
+            this.#held.push(() => deliver(data, origin))
+            return
+          }
+          const repeat = kind === SYNC_STEP_2 && (this.#loading || repeatsHeld(answered(plain as Uint8Array), room.doc))
+          this.#flush()
+          if (!repeat) {
             deliver(data, origin)
             return
           }
@@ -96,6 +112,9 @@ export class SiblingSyncAfterLoad {
           queued--
         })
     }
+    this.#flushLater = () => {
+      queue = queue.then(() => this.#flush())
+    }
     // y-webrtc subscribes and unsubscribes `_bcSubscriber` as the room connects and disconnects.
     room._bcSubscriber = subscriber
     if (room.bcconnected) {
@@ -109,6 +128,7 @@ export class SiblingSyncAfterLoad {
   destroy(): void {
     this.#destroyed = true
     this.#loading = false
+    this.#held = []
   }
 
   /** Whether sibling messages are looked at: while loading, and after it while requests are left. */
@@ -119,7 +139,20 @@ export class SiblingSyncAfterLoad {
   #release = (): void => {
     if (!this.#loading) return
     this.#loading = false
+    this.#flushLater()
     this.#ask()
+  }
+
+  /** Hands y-webrtc the siblings' changes held while loading, once loaded. */
+  #flush(): void {
+    if (this.#loading) return
+    for (const deliver of this.#held.splice(0)) {
+      try {
+        deliver()
+      } catch {
+        // y-webrtc's subscriber threw, as it would have without this
+      }
+    }
   }
 
   /** Posts the siblings a request naming the whole document, as y-webrtc posts (encrypted in a private room). */
@@ -138,12 +171,22 @@ export class SiblingSyncAfterLoad {
   }
 }
 
-/** The update of `data` if it is a sync step 2, as y-webrtc posts it to siblings (encrypted with `key` in a private room); else null. */
-async function answeredUpdate(data: ArrayBuffer | Uint8Array, key: CryptoKey | null): Promise<Uint8Array | null> {
+/** `data` as y-webrtc posts it to siblings, decrypted with `key` in a private room. */
+async function readAsYWebrtc(data: ArrayBuffer | Uint8Array, key: CryptoKey | null): Promise<Uint8Array> {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data)
-  const plain = key === null ? bytes : await decryptAsYWebrtc(bytes, key)
+  return key === null ? bytes : await decryptAsYWebrtc(bytes, key)
+}
+
+/** The kind of a y-webrtc sync message (step 1, step 2 or update); null for another message. */
+function syncKind(plain: Uint8Array): number | null {
+  return plain.byteLength >= 2 && plain[0] === MESSAGE_SYNC ? plain[1] : null
+}
+
+/** The update a sync step 2 carries. */
+function answered(plain: Uint8Array): Uint8Array {
   const decoder = decoding.createDecoder(plain)
-  if (decoding.readVarUint(decoder) !== MESSAGE_SYNC || decoding.readVarUint(decoder) !== SYNC_STEP_2) return null
+  decoding.readVarUint(decoder)
+  decoding.readVarUint(decoder)
   return decoding.readVarUint8Array(decoder)
 }
 
