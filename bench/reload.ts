@@ -63,8 +63,20 @@ const POLL_MS = 50
  * (performance.now()); notes the main thread's long tasks (over 50 ms, Long Tasks API).
  */
 const VERIFY_PROBE = `(() => {
-  const probe = { calls: 0, lastAt: null, longTasks: [], longTaskStarts: [], receivedBytes: 0 }
+  const probe = { calls: 0, lastAt: null, longTasks: [], longTaskStarts: [], receivedBytes: 0, siblingBytes: 0, siblingLargest: 0 }
   window.verifyProbe = probe
+  // Bytes received from sibling tabs on y-webrtc's BroadcastChannels (Parley's own is named parley-goodbyes/…).
+  const BaseChannel = window.BroadcastChannel
+  window.BroadcastChannel = class extends BaseChannel {
+    constructor (name) {
+      super(name)
+      if (!String(name).startsWith('parley-goodbyes/')) this.addEventListener('message', (event) => {
+        const bytes = event.data?.byteLength ?? 0
+        probe.siblingBytes += bytes
+        probe.siblingLargest = Math.max(probe.siblingLargest, bytes)
+      })
+    }
+  }
   // Bytes received on y-webrtc's data channel (not negotiated: Parley's side channels are).
   const watch = (channel) => {
     if (!channel.negotiated) channel.addEventListener('message', (event) => { if (event.data instanceof ArrayBuffer) probe.receivedBytes += event.data.byteLength })
@@ -102,6 +114,9 @@ export interface LoadFigure {
   tasksOver100Ms: number
   /** Bytes the page received on y-webrtc's data channel until the checks settled (on the wire: deflated where framing deflates). */
   receivedBytes: number
+  /** Bytes it received from sibling tabs over y-webrtc's BroadcastChannel, and the largest message's. */
+  siblingBytes: number
+  siblingLargest: number
   load: number
 }
 
@@ -111,6 +126,8 @@ interface VerifyProbe {
   longTasks: number[]
   longTaskStarts: number[]
   receivedBytes: number
+  siblingBytes: number
+  siblingLargest: number
 }
 
 async function measuredLoad(
@@ -154,6 +171,10 @@ async function measuredLoad(
       `${phase}: tasks over 100 ms (start after navigation: duration):`,
       probe.longTasks.flatMap((ms, i) => (ms > 100 ? [`${probe.longTaskStarts[i]}: ${ms}`] : [])).join(', '),
     )
+  const siblings = await page.evaluate(
+    () => (document.querySelector('parley-chat') as unknown as { stats(): { siblings?: unknown } | null }).stats()?.siblings ?? null,
+  )
+  if (siblings !== null) console.error(`${phase}: sibling answers set aside:`, JSON.stringify(siblings))
   const budgetChecks = await page.evaluate(
     () => (document.querySelector('parley-chat') as unknown as { stats(): { budgetChecks?: number } | null }).stats()?.budgetChecks ?? null,
   )
@@ -179,6 +200,8 @@ async function measuredLoad(
       longestTaskMs: Math.max(0, ...probe.longTasks),
       tasksOver100Ms: probe.longTasks.filter((ms) => ms > 100).length,
       receivedBytes: probe.receivedBytes,
+      siblingBytes: probe.siblingBytes,
+      siblingLargest: probe.siblingLargest,
       load: loadavg()[0],
     },
   }
@@ -327,11 +350,11 @@ export async function runReloadBench(
 export function reloadTable(figures: LoadFigure[]): string {
   const ms = (value: number | null) => (value === null ? '–' : `${value.toLocaleString('en')} ms`)
   return [
-    '| phase | messages | held | signature checks (of which budgets) | held after navigation | newest drawn | last check | main thread busy until settled (script) | longest task (tasks over 100 ms) | received on the wire | load |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| phase | messages | held | signature checks (of which budgets) | held after navigation | newest drawn | last check | main thread busy until settled (script) | longest task (tasks over 100 ms) | received on the wire | from siblings (largest) | load |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...figures.map(
       (f) =>
-        `| ${f.phase} | ${f.messages.toLocaleString('en')} | ${f.held.toLocaleString('en')} | ${f.verifications.toLocaleString('en')} (${f.budgetChecks?.toLocaleString('en') ?? '–'}) | ${ms(f.heldMs)} | ${ms(f.shownMs)} | ${ms(f.lastCheckMs)} | ${ms(f.taskMs)} (${ms(f.scriptMs)}) | ${ms(f.longestTaskMs)} (${f.tasksOver100Ms}) | ${f.receivedBytes.toLocaleString('en')} B | ${f.load.toFixed(1)} |`,
+        `| ${f.phase} | ${f.messages.toLocaleString('en')} | ${f.held.toLocaleString('en')} | ${f.verifications.toLocaleString('en')} (${f.budgetChecks?.toLocaleString('en') ?? '–'}) | ${ms(f.heldMs)} | ${ms(f.shownMs)} | ${ms(f.lastCheckMs)} | ${ms(f.taskMs)} (${ms(f.scriptMs)}) | ${ms(f.longestTaskMs)} (${f.tasksOver100Ms}) | ${f.receivedBytes.toLocaleString('en')} B | ${f.siblingBytes.toLocaleString('en')} B (${f.siblingLargest.toLocaleString('en')} B) | ${f.load.toFixed(1)} |`,
     ),
   ].join('\n')
 }

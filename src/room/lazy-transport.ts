@@ -46,6 +46,7 @@ function idleTransportStats(): TransportStats {
       refusedRequests: 0,
     },
     syncReplies: { answered: 0, encoded: 0, encodedAhead: 0, warmUps: 0, aheadMs: 0, preparingMs: 0, heldBytes: 0, encodedForOlder: 0 },
+    siblings: { answersSetAside: 0, bytesSetAside: 0, requestsAfterLoad: 0 },
   }
 }
 

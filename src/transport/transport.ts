@@ -28,6 +28,7 @@ import { SliceTurns } from './slice-turns.js'
 import { applySyncSlice, sliceSyncMessage } from './update-slices.js'
 import { dispatchNotingHistory, type HistoryListener } from './received-histories.js'
 import { RequestsAfterLoad } from './requests-after-load.js'
+import { SiblingSyncAfterLoad, type SiblingRoom, type SiblingSyncStats } from './sibling-sync-after-load.js'
 
 /** What a room's transport carries, and where to. */
 export interface TransportOptions {
@@ -114,6 +115,8 @@ export interface TransportStats {
   files: FileTransferStats
   /** Fresh joiners' sync requests answered from the cached document, and how often it was encoded (sync-replies.ts). */
   syncReplies: SyncReplyStats
+  /** Sibling tabs' sync answers set aside while the stored history loaded, and the requests sent them once it was (sibling-sync-after-load.ts). */
+  siblings: SiblingSyncStats
 }
 
 /** An open transport; `close()` ends it for good. */
@@ -194,6 +197,8 @@ export function openTransport(options: TransportOptions): Transport {
   const arriving = new ArrivingHistories(options.doc)
   // Asked mid-load, a request would name a fraction of the stored history, and bring the rest again.
   const requestsAfterLoad = new RequestsAfterLoad(options.doc, options.storedHistoryLoaded)
+  // Tabs of this browser are asked over BroadcastChannel as the room connects: their answers wait for the load too.
+  const siblingSync = new SiblingSyncAfterLoad(options.storedHistoryLoaded)
   const framing = new Framing({
     admitter: (pc) =>
       arriving.watch(
@@ -286,6 +291,7 @@ export function openTransport(options: TransportOptions): Transport {
     const stopRelay = relay.attach(room)
     keepLivenessRemovalsLocal(room, LIVENESS_ORIGIN)
     dropBeforeUnloadHook(room)
+    siblingSync.attach(room as unknown as SiblingRoom)
     stops = [
       stopRelay,
       // Subscribed after the relay attached: a change made here is passed on after the relay noted its source.
@@ -330,6 +336,7 @@ export function openTransport(options: TransportOptions): Transport {
         droppedLinks,
         files: loadedFiles === null ? noFileTransfers() : { ...loadedFiles.stats },
         syncReplies: { ...syncReplies.stats },
+        siblings: { ...siblingSync.stats },
       }
     },
     links() {
@@ -363,6 +370,7 @@ export function openTransport(options: TransportOptions): Transport {
       relay.destroy()
       syncReplies.destroy()
       requestsAfterLoad.destroy()
+      siblingSync.destroy()
       for (const stop of stops) stop()
       provider.off('peers', checkInternals)
       // destroy() alone leaves this peer announced on the signaling server; disconnect first.

@@ -55,7 +55,8 @@ export interface YWebrtcInternal {
  * Every private member of y-webrtc 10.3 that src/transport reads, writes or calls (public API,
  * such as the constructor's options, `on`/`off` and `provider.awareness`, is not listed).
  * Not a member, but relied on too: the encrypted signaling payload format (decryptPayload in
- * signal-screen.ts), and the signal fields `type`, `from`, `to`, `token` (signal-glare.ts).
+ * signal-screen.ts) and BroadcastChannel message format (sibling-sync-after-load.ts), lib0's
+ * broadcastchannel module being the one y-webrtc posts through, and the signal fields `type`, `from`, `to`, `token` (signal-glare.ts).
  */
 export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
   { owner: 'y-webrtc', member: 'WebrtcConn', kind: 'webrtcConnClass', usedBy: 'reofferStuckLinks' },
@@ -87,7 +88,7 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
   { owner: 'room', member: 'peerId', kind: 'string', usedBy: 'screenSignals, sendInvitation, reofferStuckLinks, keepJoinsPastCap' },
   { owner: 'room', member: 'key', kind: 'objectOrNull', usedBy: 'screenSignals, sendInvitation, publishAnnounce' },
   { owner: 'room', member: 'provider', kind: 'object', usedBy: 'keepLivenessRemovalsLocal, screenSignals, reofferStuckLinks, Relay' },
-  { owner: 'room', member: 'doc', kind: 'object', usedBy: 'relayDocumentChangesAfterDraw, Relay' },
+  { owner: 'room', member: 'doc', kind: 'object', usedBy: 'relayDocumentChangesAfterDraw, Relay, SiblingSyncAfterLoad' },
   { owner: 'room', member: 'awareness', kind: 'object', usedBy: 'keepLivenessRemovalsLocal, Relay, screenSignals, keepJoinsPastCap' },
   {
     owner: 'room',
@@ -98,6 +99,9 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
   { owner: 'room', member: '_awarenessUpdateHandler', kind: 'function', usedBy: 'keepLivenessRemovalsLocal, Relay' },
   { owner: 'room', member: '_docUpdateHandler', kind: 'function', usedBy: 'relayDocumentChangesAfterDraw, Relay' },
   { owner: 'room', member: '_beforeUnloadHandler', kind: 'function', usedBy: 'dropBeforeUnloadHook' },
+  // What y-webrtc subscribes to lib0's BroadcastChannel for the room (read again as it connects and disconnects).
+  { owner: 'room', member: '_bcSubscriber', kind: 'function', usedBy: 'SiblingSyncAfterLoad' },
+  { owner: 'room', member: 'bcconnected', kind: 'boolean', usedBy: 'SiblingSyncAfterLoad' },
   { owner: 'link', member: 'remotePeerId', kind: 'string', usedBy: 'screenSignals, reofferStuckLinks, banPeerOf, Relay' },
   { owner: 'link', member: 'connected', kind: 'boolean', usedBy: 'screenSignals, reofferStuckLinks, Relay, keepJoinsPastCap' },
   { owner: 'link', member: 'room', kind: 'object', usedBy: 'Relay' },

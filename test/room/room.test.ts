@@ -109,6 +109,7 @@ describe('Room.stats', () => {
         refusedRequests: 0,
       },
       syncReplies: { answered: 0, encoded: 0, encodedAhead: 0, heldBytes: 0, warmUps: 0, aheadMs: 0, preparingMs: 0, encodedForOlder: 0 },
+      siblings: { answersSetAside: 0, bytesSetAside: 0, requestsAfterLoad: 0 },
     })
     stats.framing.violations = 5
     stats.refused.malformed = 5
