@@ -47,6 +47,7 @@ import {
   seededText,
   signedHistory,
   storedInBrowser,
+  storedRooms,
 } from '../test/e2e/history-harness.js'
 
 /** How long a page may take to hold and draw the history, in ms. */
@@ -213,29 +214,8 @@ async function verifyProbe(page: Page): Promise<VerifyProbe> {
 
 /** The page's stored room updates (every Parley database's): how many, and the largest's bytes. */
 async function storedLayout(page: Page): Promise<{ updates: number; largestBytes: number }> {
-  return page.evaluate(async () => {
-    let updates = 0
-    let largestBytes = 0
-    for (const { name } of await indexedDB.databases()) {
-      if (name === undefined || !name.startsWith('parley-room:')) continue
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open(name)
-        request.onsuccess = () => resolve(request.result)
-        request.onerror = () => reject(request.error)
-      })
-      if (db.objectStoreNames.contains('updates')) {
-        const values = await new Promise<unknown[]>((resolve, reject) => {
-          const request = db.transaction('updates', 'readonly').objectStore('updates').getAll()
-          request.onsuccess = () => resolve(request.result)
-          request.onerror = () => reject(request.error)
-        })
-        for (const value of values) if (value instanceof Uint8Array) largestBytes = Math.max(largestBytes, value.byteLength)
-        updates += values.length
-      }
-      db.close()
-    }
-    return { updates, largestBytes }
-  })
+  const { updates, largestBytes } = await storedRooms(page)
+  return { updates, largestBytes }
 }
 
 /** Waits until the page's IndexedDB holds `text` (the newest message). */

@@ -7,7 +7,7 @@ import * as Y from 'yjs'
 import { WebrtcProvider, type SignalingConn } from 'y-webrtc'
 import type { BrowserContext, Page } from 'playwright-core'
 import { Room, type RtcImplementation } from '../../src/room/index.js'
-import { messagesOf, type MessageRecord } from '../../src/history/index.js'
+import { messagesOf, ROOM_DATABASE_PREFIX, type MessageRecord } from '../../src/history/index.js'
 import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
 
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
@@ -239,5 +239,61 @@ export async function storedInBrowser(page: Page, database: string, text: string
       }
     },
     { database, text },
+  )
+}
+
+/** What the page's stored rooms hold (every Parley database's updates): see `storedRooms`. */
+export interface StoredRooms {
+  /** Stored updates, in all. */
+  updates: number
+  /** The largest update's bytes (0: none). */
+  largestBytes: number
+  /** Databases of a room that hold no update. */
+  emptyRooms: number
+  /** Whether the last update of some room holds `text` (false when none was given). */
+  lastHolds: boolean
+}
+
+/**
+ * Reads every Parley room database of the page: how many updates, the largest, and whether a room's
+ * last update holds `text` (the newest message lands there; searching only it keeps this quick).
+ */
+export async function storedRooms(page: Page, text?: string): Promise<StoredRooms> {
+  return page.evaluate(
+    async ({ prefix, text }) => {
+      const needle = text === undefined ? null : new TextEncoder().encode(text)
+      const holds = (value: Uint8Array): boolean => {
+        if (needle === null) return false
+        outer: for (let i = 0; i + needle.length <= value.length; i++) {
+          for (let j = 0; j < needle.length; j++) if (value[i + j] !== needle[j]) continue outer
+          return true
+        }
+        return false
+      }
+      const stored = { updates: 0, largestBytes: 0, emptyRooms: 0, lastHolds: false }
+      for (const { name } of await indexedDB.databases()) {
+        if (name === undefined || !name.startsWith(prefix)) continue
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const request = indexedDB.open(name)
+          request.onsuccess = () => resolve(request.result)
+          request.onerror = () => reject(request.error)
+        })
+        const values = !db.objectStoreNames.contains('updates')
+          ? []
+          : await new Promise<unknown[]>((resolve, reject) => {
+              const request = db.transaction('updates', 'readonly').objectStore('updates').getAll()
+              request.onsuccess = () => resolve(request.result)
+              request.onerror = () => reject(request.error)
+            })
+        db.close()
+        if (values.length === 0) stored.emptyRooms++
+        stored.updates += values.length
+        for (const value of values) if (value instanceof Uint8Array) stored.largestBytes = Math.max(stored.largestBytes, value.byteLength)
+        const last = values[values.length - 1]
+        if (last instanceof Uint8Array && holds(last)) stored.lastHolds = true
+      }
+      return stored
+    },
+    { prefix: ROOM_DATABASE_PREFIX, text },
   )
 }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { composer, roomUrl, uniqueRoom, useChatStack } from './harness.js'
-import { rememberName, seedParleyRoom, seededText } from './history-harness.js'
+import { rememberName, seedParleyRoom, seededText, storedRooms } from './history-harness.js'
 
 /** Messages in the room: a load of several parts (some 12 MB stored), long enough for a link to open during it. */
 const HISTORY_MESSAGES = 50_000
@@ -73,43 +73,6 @@ const liveLinks = (page: Page): Promise<number> =>
     () => (document.querySelector('parley-chat') as unknown as { stats(): { liveLinks: number } | null }).stats()?.liveLinks ?? 0,
   )
 
-/** The page's stored room updates: whether the newest message is on disk, and the largest update's bytes. */
-function storedLayout(page: Page, newest: string): Promise<{ holdsNewest: boolean; largestBytes: number }> {
-  return page.evaluate(async (text) => {
-    const needle = new TextEncoder().encode(text)
-    const holds = (value: Uint8Array): boolean => {
-      outer: for (let i = 0; i + needle.length <= value.length; i++) {
-        for (let j = 0; j < needle.length; j++) if (value[i + j] !== needle[j]) continue outer
-        return true
-      }
-      return false
-    }
-    let holdsNewest = false
-    let largestBytes = 0
-    for (const { name } of await indexedDB.databases()) {
-      if (name === undefined || !name.startsWith('parley-room:')) continue
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open(name)
-        request.onsuccess = () => resolve(request.result)
-        request.onerror = () => reject(request.error)
-      })
-      const values = await new Promise<unknown[]>((resolve, reject) => {
-        const request = db.transaction('updates', 'readonly').objectStore('updates').getAll()
-        request.onsuccess = () => resolve(request.result)
-        request.onerror = () => reject(request.error)
-      })
-      db.close()
-      for (const value of values) {
-        if (!(value instanceof Uint8Array)) continue
-        largestBytes = Math.max(largestBytes, value.byteLength)
-        // The newest is in the last part; searching only what could be it keeps this quick.
-        if (!holdsNewest && value === values[values.length - 1]) holdsNewest = holds(value)
-      }
-    }
-    return { holdsNewest, largestBytes }
-  }, newest)
-}
-
 /** Opens the room in a profile of its own that remembers `name` and probes the wire. */
 async function openProfile(url: string, name: string, browserIndex: number): Promise<{ context: BrowserContext; page: Page }> {
   const context = await stack.browsers[browserIndex].newContext()
@@ -135,11 +98,9 @@ describe('a reload while a peer is online', () => {
       for (const { page } of [alice, bob])
         await expect.poll(() => heldCount(page), { timeout: STEP_BOUND_MS, interval: 250 }).toBe(HISTORY_MESSAGES)
       // Alice's history stored and merged into parts, as a room opened before is.
+      await expect.poll(async () => (await storedRooms(alice.page, newest)).lastHolds, { timeout: STEP_BOUND_MS, interval: 500 }).toBe(true)
       await expect
-        .poll(() => storedLayout(alice.page, newest), { timeout: STEP_BOUND_MS, interval: 500 })
-        .toEqual({ holdsNewest: true, largestBytes: expect.any(Number) })
-      await expect
-        .poll(async () => (await storedLayout(alice.page, newest)).largestBytes, { timeout: STEP_BOUND_MS, interval: 500 })
+        .poll(async () => (await storedRooms(alice.page, newest)).largestBytes, { timeout: STEP_BOUND_MS, interval: 500 })
         .toBeLessThanOrEqual(MERGED_PART_BYTES)
       seeder.close()
       // Only Bob online now; Alice's tab reloads and opens the room from her disk.

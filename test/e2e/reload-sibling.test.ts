@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { newPrivateRoom, roomFragment } from '../../src/address/index.js'
 import { composer, sendMessage, uniqueRoom, useChatStack } from './harness.js'
-import { rememberName, seedParleyRoom } from './history-harness.js'
+import { rememberName, seedParleyRoom, storedRooms } from './history-harness.js'
 
 /** Messages in the room: stored as about 16 parts, so the second tab's room connects while they load. */
 const HISTORY_MESSAGES = 30_000
@@ -17,6 +17,12 @@ const HISTORY_MESSAGES = 30_000
 const STEP_BOUND_MS = 120_000
 /** Bytes a stored update may have once storage's merge cut the history into parts (persistence.ts COMPACT_ABOVE_BYTES). */
 const MERGED_PART_BYTES = 1024 * 1024
+/** The largest stored room update's bytes (the merge cuts a history stored as received into parts); a room stored empty counts as unmerged. */
+async function largestStoredBytes(page: Page): Promise<number> {
+  const stored = await storedRooms(page)
+  return stored.emptyRooms > 0 ? Number.POSITIVE_INFINITY : stored.largestBytes
+}
+
 /** Of the history's bytes, the least a sibling's answer to a mid-load request holds (a fraction of a part is what the load had applied). */
 const ANSWER_SHARE_AT_LEAST = 0.25
 
@@ -67,30 +73,6 @@ const siblingStats = (page: Page): Promise<SiblingStats | undefined> =>
   page.evaluate(
     () => (document.querySelector('parley-chat') as unknown as { stats(): { siblings?: SiblingStats } | null }).stats()?.siblings,
   )
-
-/** The largest stored room update's bytes (the merge cuts a history stored as received into parts). */
-function largestStoredBytes(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    let largest = 0
-    for (const { name } of await indexedDB.databases()) {
-      if (name === undefined || !name.startsWith('parley-room:')) continue
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const request = indexedDB.open(name)
-        request.onsuccess = () => resolve(request.result)
-        request.onerror = () => reject(request.error)
-      })
-      const values = await new Promise<unknown[]>((resolve, reject) => {
-        const request = db.transaction('updates', 'readonly').objectStore('updates').getAll()
-        request.onsuccess = () => resolve(request.result)
-        request.onerror = () => reject(request.error)
-      })
-      db.close()
-      for (const value of values) if (value instanceof Uint8Array) largest = Math.max(largest, value.byteLength)
-      if (values.length === 0) largest = Number.POSITIVE_INFINITY
-    }
-    return largest
-  })
-}
 
 describe('a tab opening a stored room beside a sibling tab', () => {
   it.each([
