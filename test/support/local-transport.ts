@@ -11,6 +11,8 @@ import {
   type Transport,
   type TransportOptions,
 } from '../../src/transport/index.js'
+import { topicFor } from '../../src/address/index.js'
+import { DeferredUpdates } from '../../src/history/index.js'
 import type { SignalingFixture } from './signaling-fixture.js'
 
 /** A transport in this process with its document and awareness. */
@@ -52,4 +54,13 @@ export function openLocalTransport(
     ...more,
   })
   return { doc, awareness, transport }
+}
+
+/** A Parley transport in this process for the public room `name`, fed as a room feeds it (its changes deferred); closed after the test. */
+export function openRoomTransport(signaling: SignalingFixture, name: string): { doc: Y.Doc; transport: Transport } {
+  const doc = new Y.Doc()
+  const changes = new DeferredUpdates(doc)
+  const { transport } = openLocalTransport(signaling, topicFor({ name, secret: null }), changes, doc)
+  signaling.track(() => changes.destroy())
+  return { doc, transport }
 }

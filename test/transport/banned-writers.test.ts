@@ -3,13 +3,10 @@
 // the same Yjs writer) and floods again; this time its link gets no burst and is dropped early.
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import * as Y from 'yjs'
-import { topicFor } from '../../src/address/index.js'
-import { DeferredUpdates, messagesOf } from '../../src/history/index.js'
-import type { Transport } from '../../src/transport/index.js'
+import { messagesOf } from '../../src/history/index.js'
 import { RECORDS_BURST, SYNC_BURST } from '../../src/transport/peer-guard.js'
 import { FlooderProcess } from '../e2e/flood-harness.js'
-import { openLocalTransport } from '../support/local-transport.js'
+import { openRoomTransport } from '../support/local-transport.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
 
 /** Time for the flooder to start and connect over WebRTC on a loaded machine, in ms. */
@@ -23,14 +20,7 @@ globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 
 const signaling = useSignalingServer('banned-writers')
 
-/** A Parley transport in this process for the room `name`, fed as a room feeds it; closed after the test. */
-function open(name: string): { doc: Y.Doc; transport: Transport } {
-  const doc = new Y.Doc()
-  const changes = new DeferredUpdates(doc)
-  const { transport } = openLocalTransport(signaling, topicFor({ name, secret: null }), changes, doc)
-  signaling.track(() => changes.destroy())
-  return { doc, transport }
-}
+const open = (name: string) => openRoomTransport(signaling, name)
 
 describe('a flooder back under a new peer id', () => {
   it('is known by the writer it floods with, and dropped after a small burst', { timeout: TEST_TIMEOUT_MS }, async () => {

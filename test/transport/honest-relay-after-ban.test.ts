@@ -4,13 +4,10 @@
 // records, and the page banned the honest peer.
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import * as Y from 'yjs'
 import { topicFor } from '../../src/address/index.js'
 import { RECORDS_PER_BATCH } from '../../src/history/deferred-updates.js'
-import { DeferredUpdates } from '../../src/history/index.js'
-import type { Transport } from '../../src/transport/index.js'
 import { FlooderProcess } from '../e2e/flood-harness.js'
-import { openLocalTransport } from '../support/local-transport.js'
+import { openRoomTransport } from '../support/local-transport.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
 
 /** Time for a peer to start and link over WebRTC on a loaded machine, in ms. */
@@ -26,14 +23,7 @@ globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 
 const signaling = useSignalingServer('honest-relay')
 
-/** A Parley transport in this process for the room `name`, fed as a room feeds it; closed after the test. */
-function open(name: string): { doc: Y.Doc; transport: Transport } {
-  const doc = new Y.Doc()
-  const changes = new DeferredUpdates(doc)
-  const { transport } = openLocalTransport(signaling, topicFor({ name, secret: null }), changes, doc)
-  signaling.track(() => changes.destroy())
-  return { doc, transport }
-}
+const open = (name: string) => openRoomTransport(signaling, name)
 
 describe('an honest Parley peer linked after a ban', () => {
   it('sends a full batch of records the page lacks without being taken for a flooder', { timeout: TEST_TIMEOUT_MS }, async () => {
