@@ -4,7 +4,7 @@
 // links, code, emphasis and mentions come from a parsed token tree (rich-text.ts), bound as text.
 // Reading aids: one header per run of an author's messages, day separators, a button back to
 // the newest (and one up to a new message that landed above the view), and search with jumps to each match.
-import { LitElement, css, html, noChange, nothing, type PropertyValues } from 'lit'
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import { guard } from 'lit/directives/guard.js'
 import { repeat } from 'lit/directives/repeat.js'
@@ -87,8 +87,6 @@ interface DrawnEntry {
   /** The messages it was drawn with, if the message it replies to was not among them (it may arrive later); else null. */
   missingOriginalIn: readonly MessageRecord[] | null
   view: unknown
-  /** `#renders` when last handed to Lit: one handed out by the render before holds its part still. */
-  render: number
 }
 
 /** The properties that any entry may show: a change of one makes every entry look at its inputs again. */
@@ -227,14 +225,6 @@ export class ParleyMessageList extends LitElement {
   #drawn = new WeakMap<MessageRecord, DrawnEntry>()
   /** Counts the changes of ENTRY_INPUTS: an entry drawn at another count looks at its inputs again. */
   #inputsEpoch = 0
-  /** Counts the renders: an entry handed to the one before this holds its part with that view still (see #renderEntry). */
-  #renders = 0
-  /**
-   * Renders (`#renders`) whose entries shared a key: two records of one id (a forgery keeps the
-   * id it imitates). `repeat` may then give a key's part to the other record, so neither that
-   * render nor the next hands an entry out as unchanged.
-   */
-  #sharedKeysAt = Number.NEGATIVE_INFINITY
   /** Where each notice sits (after how many messages): a message right after one starts a new header. */
   #noticeAfter = new Set<number>()
   /** The names an @mention may refer to (the members'), the reader's own among them. */
@@ -797,7 +787,6 @@ export class ParleyMessageList extends LitElement {
   }
 
   override render() {
-    this.#renders++
     const estimate = this.#estimate()
     this.#renderedEstimate = estimate
     const count = this.#count()
@@ -850,7 +839,6 @@ export class ParleyMessageList extends LitElement {
     for (let i = entries.length - 1; i >= 0; i--) {
       const entry = entries[i]
       if ('notice' in entry) continue
-      if (whole.has(entry.key) || later.has(entry.key)) this.#sharedKeysAt = this.#renders
       if (this.#whole.has(entry.key) || allowed-- > 0) whole.add(entry.key)
       else later.add(entry.key)
     }
@@ -1181,13 +1169,8 @@ export class ParleyMessageList extends LitElement {
       drawn.hit === hit &&
       drawn.today === today &&
       (drawn.missingOriginalIn === null || drawn.missingOriginalIn === this.messages)
-    ) {
-      // Drawn by the render before this one: its part holds this view still, and Lit need not
-      // look (a `guard` compares its fourteen inputs again, for every entry at every arrival).
-      const unchanged = drawn.render === this.#renders - 1 && this.#sharedKeysAt < this.#renders - 1
-      drawn.render = this.#renders
-      return unchanged ? noChange : drawn.view
-    }
+    )
+      return drawn.view
     const annotated = this.#annotated(record)
     const verdict = this.verdictOf(record)
     const newDay = previousMessage === null || !sameDay(previousMessage.sentAt, record.sentAt)
@@ -1231,7 +1214,6 @@ export class ParleyMessageList extends LitElement {
       today,
       missingOriginalIn,
       view,
-      render: this.#renders,
     })
     return view
   }

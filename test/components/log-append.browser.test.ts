@@ -1,9 +1,7 @@
 // <parley-message-list> drawing one new message in Chromium: the entries already drawn are not
 // looked at again (their verdict, annotation, grouping), however many there are, and an entry
 // whose inputs did change (an edit, a reaction, a verdict, a reply's original arriving later, a
-// notice placed before it) is still drawn again; Lit is not asked to look at them either (handed
-// out as unchanged), unless two entries share a key. Counts, not times: speed is in bench/log-render.ts.
-import { guard } from 'lit/directives/guard.js'
+// notice placed before it) is still drawn again. Counts, not times: speed is in bench/log-render.ts.
 import { describe, expect, it } from 'vitest'
 import '../../src/components/parley-message-list.js'
 import type { ParleyMessageList } from '../../src/components/parley-message-list.js'
@@ -199,45 +197,5 @@ describe('parley-message-list, one new message', () => {
     await settled(list)
     expect(articleOf(list, 'm11')?.getAttribute('tabindex')).toBe('0')
     expect(articleOf(list, 'm10')?.getAttribute('tabindex')).toBe('-1')
-  })
-
-  it('hands the entries drawn by the render before to Lit as unchanged: only the new one is compared, with 10 entries drawn or 150', async () => {
-    // Lit's guard directive, whose update compares an entry's inputs with those it was drawn from.
-    const guardDirective = (guard([], () => null) as unknown as { _$litDirective$: { prototype: object } })._$litDirective$
-    for (const size of [10, 150]) {
-      const { list } = await mountCounted(manyMessages(size))
-      const compared = countCalls(guardDirective.prototype as { update(): unknown }, 'update')
-      list.messages = [...list.messages, message(`m${size + 1}`, 'Ann', 'one more', Date.UTC(2025, 0, 2, 9, 0) + size * 60_000)]
-      await settled(list)
-      expect(articles(list).at(-1)?.querySelector('p')?.textContent).toBe('one more')
-      expect(articles(list)).toHaveLength(size + 1)
-      expect(compared.take()).toBe(1)
-      list.remove()
-    }
-  })
-
-  it('draws each record in its own entry when two records share an id, as they come and go', async () => {
-    // A forgery keeps the id of the message it imitates: both are in the log, under one key.
-    const messages = manyMessages(5)
-    const real = message('same', 'Ann', 'the real one', Date.UTC(2025, 0, 2, 9, 10))
-    const forged = message('same', 'Bo', 'the forged one', Date.UTC(2025, 0, 2, 9, 11))
-    const { list } = await mountCounted([...messages, real])
-    const texts = () => articles(list).map((article) => article.querySelector('p')?.textContent)
-    const wanted = (records: readonly MessageRecord[]) => records.map((record) => record.text)
-    const after = message('m6', 'Ann', 'after both', Date.UTC(2025, 0, 2, 9, 12))
-    const last = message('m7', 'Bo', 'last', Date.UTC(2025, 0, 2, 9, 13))
-    const steps: MessageRecord[][] = [
-      [...messages, real, forged],
-      [...messages, real, forged, after],
-      [...messages, forged, after],
-      [...messages, forged, after, real],
-      [...messages, forged, after, real, last],
-      [...messages, after, real, last],
-    ]
-    for (const step of steps) {
-      list.messages = step
-      await settled(list)
-      expect(texts()).toEqual(wanted(step))
-    }
   })
 })
