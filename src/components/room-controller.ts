@@ -31,11 +31,6 @@ const MAX_NOTICES = 200
 const MAX_ARRIVALS = 1_000
 /** A frame at 60 Hz, in ms: redraws for new messages come at most this often. */
 const FRAME_MS = 16
-/**
- * Longest the log waits to draw a history that is still coming, in ms: its parts are drawn once
- * the last is here, or at most this long after the first (and again every as long, while more come).
- */
-const HISTORY_DRAW_WAIT_MS = 2_000
 
 /**
  * What the host does when only its log's inputs changed (`messages`, `arrivals`, `notices`,
@@ -104,8 +99,8 @@ export class RoomController implements ReactiveController {
   #messageListeners = new Set<MessageListener>()
   /** Whether a redraw for new messages or verdicts is scheduled. */
   #redrawScheduled = false
-  /** The redraw a history still coming put off (see #waitsForHistory); null when none waits. */
-  #historyWait: ReturnType<typeof setTimeout> | null = null
+  /** Drops the redraw a history still coming put off (see #waitsForHistory); null when none waits. */
+  #historyWait: (() => void) | null = null
   /** When the last redraw for new messages or verdicts happened (performance.now(), ms). */
   #redrawnAt = Number.NEGATIVE_INFINITY
   /** The room's annotations version at the last redraw. */
@@ -351,20 +346,25 @@ export class RoomController implements ReactiveController {
    * history comes in parts, each applied as it arrives, and the log drew each part's newest screen
    * in the part's own task, on the way of the next part (the CPU its apply needed), only to draw
    * the next part's over it. So the log draws once the last part is here (its change finds no
-   * history arriving), or HISTORY_DRAW_WAIT_MS after the first change that waited, whichever
-   * comes first (a history that stops coming, or a peer that announced records it never sends).
+   * history arriving), or when the room's wait for it ends (Room.whenHistoryHere: 2 s after the
+   * first that waited, for a history that stops coming, or a peer that announced records it never sends).
    */
   #waitsForHistory(): boolean {
-    if (this.room?.historyArriving !== true) {
-      if (this.#historyWait !== null) clearTimeout(this.#historyWait)
-      this.#historyWait = null
+    const room = this.room
+    if (room?.historyArriving !== true) {
+      this.#stopHistoryWait()
       return false
     }
-    this.#historyWait ??= setTimeout(() => {
+    this.#historyWait ??= room.whenHistoryHere(() => {
       this.#historyWait = null
       this.#redraw(true)
-    }, HISTORY_DRAW_WAIT_MS)
+    })
     return true
+  }
+
+  #stopHistoryWait(): void {
+    this.#historyWait?.()
+    this.#historyWait = null
   }
 
   /** Hands the room's news to the host; `messages` waits for a history still coming unless `now` (see #waitsForHistory). */
@@ -419,8 +419,7 @@ export class RoomController implements ReactiveController {
 
   #close(): void {
     this.#stopListening?.()
-    if (this.#historyWait !== null) clearTimeout(this.#historyWait)
-    this.#historyWait = null
+    this.#stopHistoryWait()
     this.#hiddenNotices = new Map()
     this.#checking = new Map()
     this.#spoken = []

@@ -311,6 +311,16 @@ export class Room {
     return this.#transport.historyArriving()
   }
 
+  /**
+   * Runs `callback` once no history is arriving (historyArriving): now when none is, else after
+   * the transaction that completes it, or HISTORY_WAIT_MS (2 s) after the first callback that
+   * waited, and again as long for what waits after (after-history.ts), in the order asked; the
+   * budgets' checks wait here too. Returns what drops it, if it has not run.
+   */
+  whenHistoryHere(callback: () => void): () => void {
+    return this.#afterHistory.run(callback)
+  }
+
   /** Calls `listener` after every change of the annotations; returns an unsubscribe. */
   onAnnotations(listener: () => void): () => void {
     this.#annotationListeners.add(listener)

@@ -3,13 +3,10 @@
 // request carries its state vector, sent as its link opened and so before the history's parts
 // on the same ordered channel. Until the document holds every clock it names, more of the
 // history is due on that link. The room waits for it to draw the log (room-controller.ts).
-import * as decoding from 'lib0/decoding'
+import { messageYjsSyncStep1 } from 'y-protocols/sync'
 import * as Y from 'yjs'
 import type { LinkGuard } from './peer-guard.js'
-
-/** y-protocols: a sync message, and its step 1 (a state vector). */
-const MESSAGE_SYNC = 0
-const SYNC_STEP_1 = 0
+import { readSyncPayload, syncKind } from './y-webrtc-messages.js'
 
 /** What one link's peer said it holds, and whether the link's history is due (its guard's word). */
 interface Promised {
@@ -69,12 +66,9 @@ export class ArrivingHistories {
 
 /** The state vector a sync step 1 carries, or null for any other message (or a malformed one). */
 function stateVectorOfRequest(bytes: Uint8Array): Map<number, number> | null {
-  if (bytes[0] !== MESSAGE_SYNC || bytes[1] !== SYNC_STEP_1) return null
+  if (syncKind(bytes) !== messageYjsSyncStep1) return null
   try {
-    const decoder = decoding.createDecoder(bytes)
-    decoding.readVarUint(decoder)
-    decoding.readVarUint(decoder)
-    return Y.decodeStateVector(decoding.readVarUint8Array(decoder))
+    return Y.decodeStateVector(readSyncPayload(bytes))
   } catch {
     return null
   }

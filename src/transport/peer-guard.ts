@@ -8,15 +8,12 @@
 // (to a fresh request, in as many parts as it comes in, up to FRESH_ANSWER_BYTES in all).
 // Awareness bytes are budgeted before they are parsed, and one awareness message is capped; framing
 // asks `fits` while it reassembles or inflates, so a message past its kind's cap is never held whole.
-//
-// y-webrtc's wire format (lib0 encoding): varUint type, then by type
-//   0 sync:            varUint syncType (0 step 1, 1 step 2, 2 update), varUint8Array payload
-//   1 awareness:       varUint8Array of [varUint count, count × (varUint client, varUint clock, varString JSON)]
-//   3 query awareness: nothing
-// Type 4 (peer ids) only travels over BroadcastChannel, never over WebRTC.
+// y-webrtc's wire format is in y-webrtc-messages.ts.
 import * as decoding from 'lib0/decoding'
+import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate } from 'y-protocols/sync'
 import { perSecond, TokenBucket } from '../tasks/index.js'
 import { RecordBuckets, type RecordLimits } from './record-buckets.js'
+import { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, syncKind } from './y-webrtc-messages.js'
 
 /** Awareness updates one link may deliver per second, sustained. */
 export const AWARENESS_PER_SECOND = 20
@@ -133,14 +130,6 @@ export const AWARENESS_BYTES_BURST = 2 * MAX_AWARENESS_MESSAGE_BYTES
 export const AWARENESS_BYTES_PER_SECOND = 64 * 1024
 /** Bytes a sync message has besides its Yjs update: its two types and the update's length (a lib0 varUint, at most 8). */
 const SYNC_HEADER_BYTES = 10
-/** y-webrtc's message types (lib0 varUints below 128: one byte, the message's first). */
-const MESSAGE_SYNC = 0
-const MESSAGE_AWARENESS = 1
-const MESSAGE_QUERY_AWARENESS = 3
-/** Sync types (the second byte of a sync message). */
-const SYNC_STEP_1 = 0
-const SYNC_STEP_2 = 1
-const SYNC_UPDATE = 2
 
 /**
  * Sync steps 2 that answer a fresh request (an empty state vector), as the records of repairs count
@@ -199,13 +188,13 @@ function inspect(bytes: Uint8Array): Inspected | null {
     let inspected: Inspected | null = null
     if (type === MESSAGE_SYNC) {
       const syncType = decoding.readVarUint(decoder)
-      if (syncType > SYNC_UPDATE) return null
+      if (syncType > messageYjsUpdate) return null
       const payload = decoding.readVarUint8Array(decoder)
       // Step 1 asks for whatever the sender lacks: the whole document, to a newcomer.
       inspected =
-        syncType === SYNC_STEP_1
+        syncType === messageYjsSyncStep1
           ? { kind: 'sync-request', fresh: payload.byteLength === 1 && payload[0] === 0 }
-          : { kind: 'sync', update: payload, step2: syncType === SYNC_STEP_2 }
+          : { kind: 'sync', update: payload, step2: syncType === messageYjsSyncStep2 }
     } else if (type === MESSAGE_AWARENESS) {
       const entries = awarenessEntries(decoding.readVarUint8Array(decoder))
       if (entries === null) return null
@@ -382,8 +371,8 @@ export class PeerGuard {
     if (type === MESSAGE_QUERY_AWARENESS) return 1
     if (type !== MESSAGE_SYNC) return 0 // malformed whatever follows
     const syncType = head[1]
-    if (syncType === SYNC_UPDATE || (syncType === SYNC_STEP_2 && this.#answersDue === 0))
-      return Math.max(syncType === SYNC_STEP_2 ? this.#freshAnswerBytes : 0, SYNC_BYTES_BURST) + SYNC_HEADER_BYTES
+    if (syncType === messageYjsUpdate || (syncType === messageYjsSyncStep2 && this.#answersDue === 0))
+      return Math.max(syncType === messageYjsSyncStep2 ? this.#freshAnswerBytes : 0, SYNC_BYTES_BURST) + SYNC_HEADER_BYTES
     return Number.POSITIVE_INFINITY // a request, a step 2 that may answer ours, or the sync type not known yet
   }
 
@@ -409,7 +398,7 @@ export class PeerGuard {
    * large for the byte budget drops the link, and the next link's first request brings it.
    */
   sent(bytes: Uint8Array): void {
-    if (bytes[0] !== MESSAGE_SYNC || bytes[1] !== SYNC_STEP_1) return
+    if (syncKind(bytes) !== messageYjsSyncStep1) return
     const inspected = inspect(bytes)
     if (inspected?.kind !== 'sync-request') return
     this.#repliesDue += inspected.fresh === true ? ANSWERS_TO_FRESH_REQUEST : 1
@@ -575,7 +564,8 @@ export function guardLink(now: () => number = Date.now, refused?: Record<Refusal
     }
     const bytes = new Uint8Array(data)
     if (watched(() => guard.check(bytes, now()))) return true
-    if (hooks.onRefusedUpdate !== undefined && bytes[0] === MESSAGE_SYNC && bytes[1] !== SYNC_STEP_1) {
+    const kind = syncKind(bytes)
+    if (hooks.onRefusedUpdate !== undefined && kind !== null && kind !== messageYjsSyncStep1) {
       const update = inspect(bytes)?.update
       if (update !== undefined) hooks.onRefusedUpdate(update)
     }

@@ -2,13 +2,10 @@
 // included) is handed on as received, with what it added to the document, once y-webrtc applied
 // it. The room stores it whole at once (src/history/persistence.ts), rather than in the parts
 // that relay it, paced for the peers' guards (src/history/deferred-updates.ts).
-import * as decoding from 'lib0/decoding'
 import { messageYjsSyncStep2 } from 'y-protocols/sync'
 import type * as Y from 'yjs'
 import { clientClocks, clocksAddedSince, hasPending } from '../updates/index.js'
-
-/** y-webrtc's message type of sync messages. */
-const MESSAGE_SYNC = 0
+import { syncPayload } from './y-webrtc-messages.js'
 
 /** Per Yjs client, the clocks a history added to the document: from (inclusive) to (exclusive). */
 export type AddedRecords = ReadonlyMap<number, readonly [from: number, to: number]>
@@ -19,24 +16,6 @@ export type HistoryListener = (update: Uint8Array, added: AddedRecords) => void
 /** The update of a y-webrtc sync step 2 message; null for any other message (or a malformed one). */
 export function syncStep2Update(data: unknown): Uint8Array | null {
   return syncPayload(data, messageYjsSyncStep2)
-}
-
-/**
- * What a y-webrtc sync message of `type` (y-protocols: 0 a request's state vector, 1 an answer's
- * update, 2 an update) carries; null for any other message (or a malformed one).
- */
-export function syncPayload(data: unknown, type: number): Uint8Array | null {
-  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof Uint8Array ? data : null
-  if (bytes === null || bytes[0] !== MESSAGE_SYNC || bytes[1] !== type) return null
-  try {
-    const decoder = decoding.createDecoder(bytes)
-    decoding.readVarUint(decoder)
-    decoding.readVarUint(decoder)
-    const update = decoding.readVarUint8Array(decoder)
-    return decoding.hasContent(decoder) ? null : update
-  } catch {
-    return null
-  }
 }
 
 /**

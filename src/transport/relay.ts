@@ -1,9 +1,8 @@
 // The shell of relay pruning: which link delivered each change, a side channel on every peer
 // connection advertising this peer's links and comparing digests, y-webrtc's broadcasts narrowed, and the
 // catch-up of links that compare no digests (stock peers) left out of a batch past the budget.
-import * as encoding from 'lib0/encoding'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
-import { messageYjsSyncStep1, writeSyncStep1, writeUpdate } from 'y-protocols/sync'
+import { messageYjsSyncStep1, messageYjsUpdate } from 'y-protocols/sync'
 import * as Y from 'yjs'
 import {
   type ClockRange,
@@ -28,9 +27,9 @@ import {
   type ChangeSource,
 } from './relay-policy.js'
 import { LINK_RECORD_LIMITS, PERSON_RECORDS_BURST, SYNC_BYTES_BURST } from './peer-guard.js'
-import { syncPayload } from './received-histories.js'
 import { RecordBuckets, type RecordLimits } from './record-buckets.js'
 import { RELAY_CHANNEL_ID, RELAY_CHANNEL_LABEL, encodeRelayFrame, parseRelayFrame, type RelayFrame } from './relay-protocol.js'
+import { syncMessage, syncPayload, syncRequestOf } from './y-webrtc-messages.js'
 
 /** Quiet time after this peer's links changed before it advertises them, in ms (links come and go in bursts). */
 export const ADVERTISE_DEBOUNCE_MS = 50
@@ -78,8 +77,6 @@ const CATCH_UP_RESERVE = OWN_BATCH_RECORDS
 export const CATCH_UP_MESSAGE_BYTES = 256 * 1024
 /** Bytes a y-webrtc sync update message adds to its update, at most (its kinds and the update's length). */
 const MESSAGE_HEADER_BYTES = 16
-/** y-webrtc's message type of sync messages (lib0 varUint). */
-const MESSAGE_SYNC = 0
 
 /** What the relay counted since the room opened. */
 export interface RelayStats {
@@ -392,13 +389,11 @@ export class Relay {
         return
       }
       const part = catchUpPart(room.doc, owed, held, known, records)
-      const message = encoding.createEncoder()
-      encoding.writeVarUint(message, MESSAGE_SYNC)
-      writeUpdate(message, part.update)
+      const message = syncMessage(messageYjsUpdate, part.update)
       // The owed link goes to the back: links take turns.
       this.#owed.delete(conn)
       try {
-        conn.peer.send(encoding.toUint8Array(message))
+        conn.peer.send(message)
       } catch {
         continue // the link closed meanwhile; a new one is synced afresh
       }
@@ -531,11 +526,8 @@ export class Relay {
     if (conn === null || !conn.connected) return
     this.#askedAt.set(pc, now)
     this.#lastAskedAt = now
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MESSAGE_SYNC)
-    writeSyncStep1(encoder, conn.room.doc)
     try {
-      conn.peer.send(encoding.toUint8Array(encoder))
+      conn.peer.send(syncRequestOf(conn.room.doc))
       this.stats.repairRequests++
     } catch {
       // the link closed meanwhile; y-webrtc syncs a new one on connect

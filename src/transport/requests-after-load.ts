@@ -6,13 +6,9 @@
 // document, before the first part, a fresh joiner's history, applied whole). Held, a link's
 // requests become one, sent once loaded with the state vector then. What the link answers meanwhile (a peer's own request, its
 // changes) goes as before: the peer, stock or Parley, just gets this side's request later.
-import * as encoding from 'lib0/encoding'
-import { writeSyncStep1 } from 'y-protocols/sync'
+import { messageYjsSyncStep1 } from 'y-protocols/sync'
 import type * as Y from 'yjs'
-
-/** y-webrtc's message type of sync messages, and y-protocols' step 1 (a request: the sender's state vector). */
-const MESSAGE_SYNC = 0
-const SYNC_STEP_1 = 0
+import { syncKind, syncRequestOf } from './y-webrtc-messages.js'
 
 /** What a held request is sent again on: a link's channel. */
 export interface RequestChannel {
@@ -49,10 +45,7 @@ export class RequestsAfterLoad {
     const held = this.#held
     this.#held = null
     if (held === null || held.size === 0 || this.#doc.isDestroyed) return
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MESSAGE_SYNC)
-    writeSyncStep1(encoder, this.#doc)
-    const request = encoding.toUint8Array(encoder) as Uint8Array<ArrayBuffer>
+    const request = syncRequestOf(this.#doc)
     for (const channel of held) {
       if (channel.readyState !== 'open') continue
       try {
@@ -64,7 +57,7 @@ export class RequestsAfterLoad {
   }
 }
 
-/** Whether `data` is a y-webrtc sync step 1 (two leading bytes: the varUints 0 and 0). */
+/** Whether `data` is a y-webrtc sync step 1. */
 function isSyncRequest(data: unknown): boolean {
   const bytes =
     data instanceof ArrayBuffer
@@ -72,5 +65,5 @@ function isSyncRequest(data: unknown): boolean {
       : ArrayBuffer.isView(data)
         ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
         : null
-  return bytes !== null && bytes.byteLength >= 2 && bytes[0] === MESSAGE_SYNC && bytes[1] === SYNC_STEP_1
+  return bytes !== null && syncKind(bytes) === messageYjsSyncStep1
 }

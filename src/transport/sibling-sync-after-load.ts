@@ -20,13 +20,9 @@
 import * as bc from 'lib0/broadcastchannel'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { writeSyncStep1 } from 'y-protocols/sync'
+import { messageYjsSyncStep2, messageYjsUpdate } from 'y-protocols/sync'
 import * as Y from 'yjs'
-
-/** y-webrtc's message type of sync messages, and y-protocols' step 2 (an answer) and update (a change). */
-const MESSAGE_SYNC = 0
-const SYNC_STEP_2 = 1
-const SYNC_UPDATE = 2
+import { readSyncPayload, syncKind, syncRequestOf } from './y-webrtc-messages.js'
 
 /** Requests this side posts to the siblings: the one once loaded, and those after answers it dropped later. */
 export const MAX_ASKS = 4
@@ -91,11 +87,11 @@ export class SiblingSyncAfterLoad {
           // Undecryptable: y-webrtc's own decryption fails on it, as before.
           const plain = this.#watching() ? await readAsYWebrtc(data, room.key).catch(() => null) : null
           const kind = plain === null ? null : syncKind(plain)
-          if (this.#loading && kind === SYNC_UPDATE) {
+          if (this.#loading && kind === messageYjsUpdate) {
             this.#held.push(() => deliver(data, origin))
             return
           }
-          const repeat = kind === SYNC_STEP_2 && (this.#loading || repeatsHeld(answered(plain as Uint8Array), room.doc))
+          const repeat = kind === messageYjsSyncStep2 && (this.#loading || repeatsHeld(readSyncPayload(plain as Uint8Array), room.doc))
           this.#flush()
           if (!repeat) {
             deliver(data, origin)
@@ -161,10 +157,7 @@ export class SiblingSyncAfterLoad {
     if (room === null || this.#destroyed || !room.bcconnected || room.doc.isDestroyed) return
     if (this.stats.requestsAfterLoad >= MAX_ASKS) return
     this.stats.requestsAfterLoad++
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MESSAGE_SYNC)
-    writeSyncStep1(encoder, room.doc)
-    void encryptAsYWebrtc(encoding.toUint8Array(encoder) as Uint8Array<ArrayBuffer>, room.key).then((data) => {
+    void encryptAsYWebrtc(syncRequestOf(room.doc), room.key).then((data) => {
       // lib0 hands it to this tab's own subscriber too, which answers it (with nothing), as it does y-webrtc's.
       if (!this.#destroyed && room.bcconnected) bc.publish(room.name, data)
     })
@@ -175,19 +168,6 @@ export class SiblingSyncAfterLoad {
 async function readAsYWebrtc(data: ArrayBuffer | Uint8Array, key: CryptoKey | null): Promise<Uint8Array> {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data)
   return key === null ? bytes : await decryptAsYWebrtc(bytes, key)
-}
-
-/** The kind of a y-webrtc sync message (step 1, step 2 or update); null for another message. */
-function syncKind(plain: Uint8Array): number | null {
-  return plain.byteLength >= 2 && plain[0] === MESSAGE_SYNC ? plain[1] : null
-}
-
-/** The update a sync step 2 carries. */
-function answered(plain: Uint8Array): Uint8Array {
-  const decoder = decoding.createDecoder(plain)
-  decoding.readVarUint(decoder)
-  decoding.readVarUint(decoder)
-  return decoding.readVarUint8Array(decoder)
 }
 
 /**

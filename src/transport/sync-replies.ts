@@ -24,18 +24,16 @@
 // form took together); the state vector lets the next warm-up encode only what changed. A warm
 // cache is kept while the room is open, up to WARM_MAX_BYTES; past that, or not kept warm, it is
 // let go after CACHE_KEEP_MS without a request.
-import * as encoding from 'lib0/encoding'
 import { messageYjsSyncStep2 } from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { documentPartSteps, estimatedBytes, PARTED_MAX_BYTES } from './answer-parts.js'
 import type { DeflatedMessage } from './framing-deflate.js'
+import { syncMessage } from './y-webrtc-messages.js'
 import { whenIdle } from '../tasks/index.js'
 import { changedDocument, runSteps, StepBudget, type Steps, stateUpdateSteps } from '../updates/index.js'
 
 /** A sync step 1 with an empty state vector: message type sync (0), step 1 (0), a state vector of one byte (1), no clients (0). */
 export const FRESH_SYNC_REQUEST: readonly number[] = [0, 0, 1, 0]
-/** y-webrtc's message type of sync messages (lib0 varUint). */
-const MESSAGE_SYNC = 0
 /** Largest share of the cached document that the changes since may make before it is encoded again. */
 export const MAX_DELTA_SHARE = 0.25
 /**
@@ -61,11 +59,7 @@ export function isFreshSyncRequest(data: unknown): boolean {
 
 /** A y-webrtc sync message carrying `update` as sync step 2, as y-webrtc encodes its answer. */
 export function syncStep2Message(update: Uint8Array): Uint8Array<ArrayBuffer> {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, MESSAGE_SYNC)
-  encoding.writeVarUint(encoder, messageYjsSyncStep2)
-  encoding.writeVarUint8Array(encoder, update)
-  return encoding.toUint8Array(encoder) as Uint8Array<ArrayBuffer>
+  return syncMessage(messageYjsSyncStep2, update)
 }
 
 /** A message of an answer as the cache holds it: its bytes, or only its deflated form (framing sends either). */

@@ -15,8 +15,9 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
-import { readSyncMessage } from 'y-protocols/sync'
+import { messageYjsSyncStep2, messageYjsUpdate, readSyncMessage } from 'y-protocols/sync'
 import { takeUpdate } from '../updates/index.js'
+import { MESSAGE_SYNC, syncMessage } from './y-webrtc-messages.js'
 
 /**
  * Records (units of a Yjs clock: one message, key or annotation) one slice holds at most. A
@@ -30,11 +31,6 @@ export const RECORDS_PER_SLICE = 64
  * slice does (a signed record takes over 100 bytes), and most updates are one message.
  */
 export const SLICE_ABOVE_BYTES = 4 * 1024
-
-/** y-webrtc's message type of sync messages; y-protocols' step 2 (an answer to a request) and sync update (a change as it is broadcast or relayed). */
-const MESSAGE_SYNC = 0
-const SYNC_STEP_2 = 1
-const SYNC_UPDATE = 2
 
 type Struct = Y.Item | Y.GC | Y.Skip
 /** An update's deletions, as Yjs reads them. */
@@ -244,7 +240,7 @@ export function sliceSyncMessage(data: unknown, options: SliceOptions = {}): Sli
     const decoder = decoding.createDecoder(bytes)
     if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return null
     kind = decoding.readVarUint(decoder)
-    if (kind !== SYNC_UPDATE && !(step2 && kind === SYNC_STEP_2)) return null
+    if (kind !== messageYjsUpdate && !(step2 && kind === messageYjsSyncStep2)) return null
     const update = decoding.readVarUint8Array(decoder)
     if (decoding.hasContent(decoder)) return null
     slices = planSlices(update, perSlice)
@@ -252,13 +248,7 @@ export function sliceSyncMessage(data: unknown, options: SliceOptions = {}): Sli
     return null // y-webrtc reads it as it would have, and fails as it would have
   }
   if (slices === null) return null
-  return slices.map((slice) => () => {
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MESSAGE_SYNC)
-    encoding.writeVarUint(encoder, kind)
-    encoding.writeVarUint8Array(encoder, slice())
-    return encoding.toUint8Array(encoder)
-  })
+  return slices.map((slice) => () => syncMessage(kind, slice()))
 }
 
 /**

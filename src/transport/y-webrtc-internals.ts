@@ -54,8 +54,9 @@ export interface YWebrtcInternal {
 /**
  * Every private member of y-webrtc 10.3 that src/transport reads, writes or calls (public API,
  * such as the constructor's options, `on`/`off` and `provider.awareness`, is not listed).
- * Not a member, but relied on too: the encrypted signaling payload format (decryptPayload in
- * signal-screen.ts) and BroadcastChannel message format (sibling-sync-after-load.ts), lib0's
+ * Not a member, but relied on too: the data channel's message format (y-webrtc-messages.ts), the
+ * encrypted signaling payload format (decryptPayload in signal-screen.ts) and BroadcastChannel
+ * message format (sibling-sync-after-load.ts), lib0's
  * broadcastchannel module being the one y-webrtc posts through, and the signal fields `type`, `from`, `to`, `token` (signal-glare.ts).
  */
 export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [

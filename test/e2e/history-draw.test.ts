@@ -87,7 +87,7 @@ describe("a late joiner's history in parts", () => {
       // The history came in parts, each applied in a task of its own.
       expect(arrivalTasks, 'tasks that brought messages').toBeGreaterThanOrEqual(3)
       // Main drew after every part but the last (arrivalTasks − 1 renders of a partial history). The
-      // log now waits for the last part, and at most HISTORY_DRAW_WAIT_MS (2 s) after the first: a
+      // log now waits for the last part, and at most HISTORY_WAIT_MS (2 s) after the first: a
       // join slower than that on a loaded machine draws once more per 2 s, never once per part.
       expect(partial, `renders of a partial history (draws: ${draws.join(' ')})`).toBeLessThanOrEqual(arrivalTasks - 2)
       await Promise.all([seeder.close(), context.close()])

@@ -1,7 +1,8 @@
-// The budgets' checks wait for a late joiner's history to be all here (room/after-history.ts):
-// checked after every part, the newest of each part were checked (CHECKED_NEWEST per part).
+// The budgets' checks and the log's draw wait for a late joiner's history to be all here
+// (room/after-history.ts): checked after every part, the newest of each part were checked
+// (CHECKED_NEWEST per part); drawn after every part, each was drawn only to be drawn over.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { AfterHistory, HISTORY_CHECK_WAIT_MS } from '../../src/room/after-history.js'
+import { AfterHistory, HISTORY_WAIT_MS } from '../../src/room/after-history.js'
 
 afterEach(() => {
   vi.useRealTimers()
@@ -31,18 +32,18 @@ describe('AfterHistory', () => {
     expect(runs).toEqual([1, 2, 3])
   })
 
-  it('waits HISTORY_CHECK_WAIT_MS at most for a history that stops coming', () => {
+  it('waits HISTORY_WAIT_MS at most for a history that stops coming', () => {
     vi.useFakeTimers()
     const after = new AfterHistory(() => true)
     const runs: number[] = []
     after.run(() => runs.push(1))
-    vi.advanceTimersByTime(HISTORY_CHECK_WAIT_MS - 1)
+    vi.advanceTimersByTime(HISTORY_WAIT_MS - 1)
     expect(runs).toEqual([])
     vi.advanceTimersByTime(1)
     expect(runs).toEqual([1])
     // And again as long for what comes after.
     after.run(() => runs.push(2))
-    vi.advanceTimersByTime(HISTORY_CHECK_WAIT_MS)
+    vi.advanceTimersByTime(HISTORY_WAIT_MS)
     expect(runs).toEqual([1, 2])
   })
 
@@ -58,13 +59,40 @@ describe('AfterHistory', () => {
     expect(runs).toEqual([1, 2])
   })
 
+  it('runs nothing it was told to drop, and keeps no timer for it: a wait after starts its own', () => {
+    vi.useFakeTimers()
+    let arriving = true
+    const after = new AfterHistory(() => arriving)
+    const runs: number[] = []
+    const dropFirst = after.run(() => runs.push(1))
+    after.run(() => runs.push(2))
+    dropFirst()
+    arriving = false
+    after.release()
+    expect(runs).toEqual([2])
+    // The log's draw waits, then its change finds the history here and drops the wait.
+    arriving = true
+    after.run(() => runs.push(3))()
+    vi.advanceTimersByTime(HISTORY_WAIT_MS / 2)
+    after.run(() => runs.push(4))
+    vi.advanceTimersByTime(HISTORY_WAIT_MS - 1)
+    expect(runs).toEqual([2])
+    vi.advanceTimersByTime(1)
+    expect(runs).toEqual([2, 4])
+    after.run(() => runs.push(5))()
+    expect(after.run(() => runs.push(6))).toBeTypeOf('function')
+    arriving = false
+    after.release()
+    expect(runs).toEqual([2, 4, 6])
+  })
+
   it('runs nothing once closed', () => {
     vi.useFakeTimers()
     const after = new AfterHistory(() => true)
     const runs: number[] = []
     after.run(() => runs.push(1))
     after.close()
-    vi.advanceTimersByTime(HISTORY_CHECK_WAIT_MS)
+    vi.advanceTimersByTime(HISTORY_WAIT_MS)
     expect(runs).toEqual([])
   })
 })

@@ -4,14 +4,7 @@ import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { dispatchNotingHistory, syncStep2Update, type AddedRecords } from '../../src/transport/received-histories.js'
-
-/** A y-webrtc sync message (type 0) written by `write`. */
-function syncMessage(write: (encoder: encoding.Encoder) => void): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, 0)
-  write(encoder)
-  return encoding.toUint8Array(encoder)
-}
+import { writtenSyncMessage } from '../support/sync-message.js'
 
 /** A peer's document of `count` values written by one client. */
 function peerWith(count: number): Y.Doc {
@@ -47,7 +40,7 @@ describe('dispatchNotingHistory', () => {
     const first = Y.encodeStateAsUpdate(peer)
     const told = deliver(
       doc,
-      syncMessage((encoder) => syncProtocol.writeSyncStep2(encoder, peer)),
+      writtenSyncMessage((encoder) => syncProtocol.writeSyncStep2(encoder, peer)),
     )
     expect(told).toHaveLength(1)
     expect(told[0][0]).toEqual(first)
@@ -57,7 +50,7 @@ describe('dispatchNotingHistory', () => {
     peer.getArray<number>('a').push([300, 301])
     const more = deliver(
       doc,
-      syncMessage((encoder) => syncProtocol.writeSyncStep2(encoder, peer, Y.encodeStateVector(doc))),
+      writtenSyncMessage((encoder) => syncProtocol.writeSyncStep2(encoder, peer, Y.encodeStateVector(doc))),
     )
     expect([...more[0][1]]).toEqual([[peer.clientID, [300, 302]]])
   })
@@ -69,13 +62,13 @@ describe('dispatchNotingHistory', () => {
     expect(
       deliver(
         doc,
-        syncMessage((encoder) => syncProtocol.writeSyncStep2(encoder, peer)),
+        writtenSyncMessage((encoder) => syncProtocol.writeSyncStep2(encoder, peer)),
       ),
     ).toEqual([])
     expect(
       deliver(
         doc,
-        syncMessage((encoder) => syncProtocol.writeSyncStep1(encoder, peer)),
+        writtenSyncMessage((encoder) => syncProtocol.writeSyncStep1(encoder, peer)),
       ),
     ).toEqual([])
     const before = Y.encodeStateVector(peer)
@@ -83,7 +76,7 @@ describe('dispatchNotingHistory', () => {
     expect(
       deliver(
         doc,
-        syncMessage((encoder) => syncProtocol.writeUpdate(encoder, Y.encodeStateAsUpdate(peer, before))),
+        writtenSyncMessage((encoder) => syncProtocol.writeUpdate(encoder, Y.encodeStateAsUpdate(peer, before))),
       ),
     ).toEqual([])
     expect(doc.getArray('a').length).toBe(11)
@@ -100,7 +93,7 @@ describe('dispatchNotingHistory', () => {
     expect(doc.store.pendingStructs).not.toBeNull()
     const told = deliver(
       doc,
-      syncMessage((encoder) => {
+      writtenSyncMessage((encoder) => {
         encoding.writeVarUint(encoder, 1)
         encoding.writeVarUint8Array(encoder, history)
       }),
@@ -112,7 +105,7 @@ describe('dispatchNotingHistory', () => {
 
   it('reads a step 2 only whole: trailing bytes, another message type or a cut message are not a history', () => {
     const update = Y.encodeStateAsUpdate(peerWith(3))
-    const message = syncMessage((encoder) => {
+    const message = writtenSyncMessage((encoder) => {
       encoding.writeVarUint(encoder, 1)
       encoding.writeVarUint8Array(encoder, update)
     })

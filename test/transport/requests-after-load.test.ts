@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { WebSocket } from 'ws'
@@ -8,6 +7,7 @@ import { RequestsAfterLoad, type RequestChannel } from '../../src/transport/requ
 import { HeldChanges } from '../support/held-changes.js'
 import { openLocalTransport } from '../support/local-transport.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
+import { writtenSyncMessage } from '../support/sync-message.js'
 
 /** Time for a child peer to start and connect over WebRTC on a loaded machine, in ms. */
 const CONNECT_TIMEOUT_MS = 20_000
@@ -17,14 +17,6 @@ const TEST_TIMEOUT_MS = 40_000
 globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 
 const signaling = useSignalingServer('requests-after-load')
-
-/** A y-webrtc sync message (type 0) written by `write`. */
-function syncMessage(write: (encoder: encoding.Encoder) => void): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, 0)
-  write(encoder)
-  return encoding.toUint8Array(encoder)
-}
 
 /** A link's channel that keeps what is sent on it. */
 function channel(readyState: RTCDataChannelState = 'open'): RequestChannel & { sent: Uint8Array[] } {
@@ -67,25 +59,25 @@ describe('RequestsAfterLoad', () => {
     expect(
       requests.hold(
         link,
-        syncMessage((encoder) => syncProtocol.writeSyncStep1(encoder, doc)),
+        writtenSyncMessage((encoder) => syncProtocol.writeSyncStep1(encoder, doc)),
       ),
     ).toBe(true)
     expect(
       requests.hold(
         link,
-        syncMessage((encoder) => syncProtocol.writeSyncStep1(encoder, doc)),
+        writtenSyncMessage((encoder) => syncProtocol.writeSyncStep1(encoder, doc)),
       ),
     ).toBe(true)
     expect(
       requests.hold(
         link,
-        syncMessage((encoder) => syncProtocol.writeSyncStep2(encoder, doc)),
+        writtenSyncMessage((encoder) => syncProtocol.writeSyncStep2(encoder, doc)),
       ),
     ).toBe(false)
     expect(
       requests.hold(
         link,
-        syncMessage((encoder) => syncProtocol.writeUpdate(encoder, firstPart)),
+        writtenSyncMessage((encoder) => syncProtocol.writeUpdate(encoder, firstPart)),
       ),
     ).toBe(false)
     expect(requests.hold(link, new Uint8Array([1, 2, 3]))).toBe(false)
@@ -93,7 +85,7 @@ describe('RequestsAfterLoad', () => {
     expect(
       requests.hold(
         closed,
-        syncMessage((encoder) => syncProtocol.writeSyncStep1(encoder, doc)),
+        writtenSyncMessage((encoder) => syncProtocol.writeSyncStep1(encoder, doc)),
       ),
     ).toBe(true)
 
@@ -107,7 +99,7 @@ describe('RequestsAfterLoad', () => {
     expect(
       requests.hold(
         link,
-        syncMessage((encoder) => syncProtocol.writeSyncStep1(encoder, doc)),
+        writtenSyncMessage((encoder) => syncProtocol.writeSyncStep1(encoder, doc)),
       ),
     ).toBe(false)
   })
@@ -118,7 +110,7 @@ describe('RequestsAfterLoad', () => {
     expect(
       none.hold(
         channel(),
-        syncMessage((encoder) => syncProtocol.writeSyncStep1(encoder, doc)),
+        writtenSyncMessage((encoder) => syncProtocol.writeSyncStep1(encoder, doc)),
       ),
     ).toBe(false)
 
@@ -127,7 +119,7 @@ describe('RequestsAfterLoad', () => {
     expect(
       requests.hold(
         quiet,
-        syncMessage((encoder) => syncProtocol.writeSyncStep2(encoder, doc)),
+        writtenSyncMessage((encoder) => syncProtocol.writeSyncStep2(encoder, doc)),
       ),
     ).toBe(false)
     await Promise.resolve()

@@ -10,25 +10,18 @@ import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { MAX_ASKS, SiblingSyncAfterLoad, type SiblingRoom } from '../../src/transport/sibling-sync-after-load.js'
+import { writtenSyncMessage } from '../support/sync-message.js'
 
 /** Time for a posted message to reach the other channel, in ms. */
 const DELIVERY_TIMEOUT_MS = 5_000
 
-/** A y-webrtc sync message (type 0) written by `write`. */
-function syncMessage(write: (encoder: encoding.Encoder) => void): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, 0)
-  write(encoder)
-  return encoding.toUint8Array(encoder)
-}
-
 /** A sync step 2 carrying `update`, as y-protocols writes one. */
 const answer = (update: Uint8Array) =>
-  syncMessage((encoder) => {
+  writtenSyncMessage((encoder) => {
     encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2)
     encoding.writeVarUint8Array(encoder, update)
   })
-const change = (update: Uint8Array) => syncMessage((encoder) => syncProtocol.writeUpdate(encoder, update))
+const change = (update: Uint8Array) => writtenSyncMessage((encoder) => syncProtocol.writeUpdate(encoder, update))
 
 /** Writes `count` records of a writer of its own into `doc`. */
 function write(doc: Y.Doc, count: number): void {
