@@ -361,6 +361,15 @@ async function profiledJoin(
     // The last packets (acknowledgements, beats) on their way, then both ends counted.
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
     const drops = (await rcvbufErrors()) - dropsBefore
+    // The joiner's batches of changes: encoded for the links and the store, and parts no one wanted (none on builds before).
+    const batches = await page.evaluate(
+      () =>
+        (
+          document.querySelector('parley-chat') as unknown as {
+            stats(): { changeBatches?: { encoded: number; partsSkipped: number } } | null
+          }
+        ).stats()?.changeBatches ?? null,
+    )
     const received = await page.evaluate(transportPackets, false)
     const writerPackets = writer === null ? null : await writer.evaluate(transportPackets, true)
     await writer?.evaluate(() => (window as unknown as { writerProbe: { stopPolling(): void } }).writerProbe.stopPolling())
@@ -434,6 +443,7 @@ async function profiledJoin(
       `connected → first frame ${ms(times.connectedAt, frames.first)}; first → last frame ${ms(frames.first, frames.last)} (${frames.count} frames)`,
       `last frame → all held ${ms(frames.last, times.heldAt)}; held → newest drawn ${ms(times.heldAt, times.shownAt)}`,
       `signature checks started: before all held ${frames.verifies.filter((at) => at <= (times.heldAt ?? Number.POSITIVE_INFINITY)).length}, by the newest drawn ${frames.verifies.filter((at) => at <= (times.shownAt ?? Number.POSITIVE_INFINITY)).length}, in all ${frames.verifies.length}`,
+      `joiner's batches of changes ${SETTLE_MS} ms after the newest drawn: ${batches === null ? '– (not counted)' : `${batches.encoded} encoded, ${batches.partsSkipped} parts no one wanted`}`,
       `connected → all held ${ms(times.connectedAt, times.heldAt)}; the joiner's page idle in it ${idleIn(profile, joinerNavigationUs, times.connectedAt, times.heldAt)} ms`,
       `renderer CPU from navigation to the newest drawn (all threads): joiner ${Math.round(joinerCpuS * 1000)} ms${writerCpuS === null ? '' : `, writer ${Math.round(writerCpuS * 1000)} ms`}`,
       `frames after the first (ms): ${frames.at.map((at) => Math.round(at - (frames.first ?? 0))).join(' ')}`,

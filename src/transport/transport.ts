@@ -303,7 +303,7 @@ export function openTransport(options: TransportOptions): Transport {
     stops = [
       stopRelay,
       // Subscribed after the relay attached: a change made here is passed on after the relay noted its source.
-      relayDocumentChangesAfterDraw(room, options.changes),
+      relayDocumentChangesAfterDraw(room, options.changes, () => relay.wantsPart()),
       screenSignals(room),
       reofferStuckLinks(room, {}, stuck),
       keepJoinsPastCap(room, { neighboursOf: (peerId) => relay.neighboursOf(peerId) }),
