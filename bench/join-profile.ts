@@ -39,12 +39,17 @@ const INCLUSIVE_FROM_MS = 100
 
 /** Stamps (performance.now()) of the first and last large data-channel message the page receives, and their count. */
 const FRAMES_PROBE = `(() => {
-  const frames = { first: null, last: null, count: 0, at: [], verifies: [] }
+  const frames = { first: null, last: null, count: 0, at: [], verifies: [], requestAt: null }
   window.framesProbe = frames
   // Every signature check (crypto.subtle.verify) the page starts, stamped.
   const verify = SubtleCrypto.prototype.verify
   SubtleCrypto.prototype.verify = function (...args) { frames.verifies.push(performance.now()); return verify.apply(this, args) }
   const watch = (channel) => channel.addEventListener('message', (event) => {
+    // The peer's own sync request (a step 1, sent unframed): the history's promise.
+    if (event.data instanceof ArrayBuffer && event.data.byteLength > 1) {
+      const head = new Uint8Array(event.data, 0, 2)
+      if (head[0] === 0 && head[1] === 0) frames.requestAt ??= performance.now()
+    }
     if ((event.data.byteLength ?? event.data.length) <= ${LARGE_MESSAGE_BYTES}) return
     frames.first ??= performance.now()
     frames.last = performance.now()
@@ -64,7 +69,7 @@ const FRAMES_PROBE = `(() => {
  * is handed to one.
  */
 const WRITER_PROBE = `(() => {
-  const writer = { step1At: null, firstSentAt: null, lastSentAt: null, sent: [], polling: null }
+  const writer = { step1At: null, requestSentAt: null, firstSentAt: null, lastSentAt: null, sent: [], polling: null }
   window.writerProbe = writer
   const now = () => performance.timeOrigin + performance.now()
   const Base = window.RTCPeerConnection
@@ -83,6 +88,7 @@ const WRITER_PROBE = `(() => {
   RTCDataChannel.prototype.send = function (data) {
     const bytes = bytesOf(data)
     if (bytes !== null && bytes.byteLength > ${LARGE_MESSAGE_BYTES}) { writer.firstSentAt ??= now(); writer.lastSentAt = now() }
+    if (bytes !== null && bytes.byteLength > 1 && bytes[0] === 0 && bytes[1] === 0) writer.requestSentAt ??= now()
     return send.call(this, data)
   }
   const onmessage = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'onmessage')
@@ -148,6 +154,18 @@ function sendPauses(
   }
   const span = `${sent[0]?.[1] === undefined ? 0 : last - sent[0][1]} packets, the last ${Math.round((onJoiner(lastChangeAt) ?? 0) - (firstFrame ?? 0))} ms after the first frame`
   return `${pauses.length === 0 ? 'none' : pauses.join(', ')}; ${span}`
+}
+
+/**
+ * When the peer's own sync request (its state vector: the history's promise) came against the
+ * history's first frame: after it, the joiner cannot tell the first parts from changes.
+ */
+function requestOrder(requestAt: number | null, firstFrame: number | null): string {
+  if (requestAt === null) return 'not received'
+  if (firstFrame === null) return 'received, no frame'
+  return requestAt <= firstFrame
+    ? `received ${Math.round(firstFrame - requestAt)} ms before the first frame`
+    : `received ${Math.round(requestAt - firstFrame)} ms AFTER the first frame`
 }
 
 /** The page's ms not busy between `from` and `to` (its clock), or '–'. */
@@ -316,6 +334,7 @@ async function profiledJoin(
       await writer?.evaluate(() =>
         Object.assign((window as unknown as { writerProbe: object }).writerProbe, {
           step1At: null,
+          requestSentAt: null,
           firstSentAt: null,
           lastSentAt: null,
           sent: [],
@@ -342,6 +361,15 @@ async function profiledJoin(
     // The last packets (acknowledgements, beats) on their way, then both ends counted.
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
     const drops = (await rcvbufErrors()) - dropsBefore
+    // The joiner's batches of changes: encoded for the links and the store, and parts no one wanted (none on builds before).
+    const batches = await page.evaluate(
+      () =>
+        (
+          document.querySelector('parley-chat') as unknown as {
+            stats(): { changeBatches?: { encoded: number; partsSkipped: number } } | null
+          }
+        ).stats()?.changeBatches ?? null,
+    )
     const received = await page.evaluate(transportPackets, false)
     const writerPackets = writer === null ? null : await writer.evaluate(transportPackets, true)
     await writer?.evaluate(() => (window as unknown as { writerProbe: { stopPolling(): void } }).writerProbe.stopPolling())
@@ -359,7 +387,13 @@ async function profiledJoin(
             () =>
               (
                 window as unknown as {
-                  writerProbe: { step1At: number | null; firstSentAt: number | null; lastSentAt: number | null; sent: [number, number][] }
+                  writerProbe: {
+                    step1At: number | null
+                    requestSentAt: number | null
+                    firstSentAt: number | null
+                    lastSentAt: number | null
+                    sent: [number, number][]
+                  }
                 }
               ).writerProbe,
           )
@@ -369,7 +403,14 @@ async function profiledJoin(
       () =>
         (
           window as unknown as {
-            framesProbe: { first: number | null; last: number | null; count: number; at: number[]; verifies: number[] }
+            framesProbe: {
+              first: number | null
+              last: number | null
+              count: number
+              at: number[]
+              verifies: number[]
+              requestAt: number | null
+            }
           }
         ).framesProbe,
     )
@@ -398,9 +439,11 @@ async function profiledJoin(
       )
     return [
       `held ${times.held} of ${count}; connected ${ms(0, times.connectedAt)} after navigation`,
+      `the peer's sync request ${requestOrder(frames.requestAt, frames.first)}`,
       `connected → first frame ${ms(times.connectedAt, frames.first)}; first → last frame ${ms(frames.first, frames.last)} (${frames.count} frames)`,
       `last frame → all held ${ms(frames.last, times.heldAt)}; held → newest drawn ${ms(times.heldAt, times.shownAt)}`,
       `signature checks started: before all held ${frames.verifies.filter((at) => at <= (times.heldAt ?? Number.POSITIVE_INFINITY)).length}, by the newest drawn ${frames.verifies.filter((at) => at <= (times.shownAt ?? Number.POSITIVE_INFINITY)).length}, in all ${frames.verifies.length}`,
+      `joiner's batches of changes ${SETTLE_MS} ms after the newest drawn: ${batches === null ? '– (not counted)' : `${batches.encoded} encoded, ${batches.partsSkipped} parts no one wanted`}`,
       `connected → all held ${ms(times.connectedAt, times.heldAt)}; the joiner's page idle in it ${idleIn(profile, joinerNavigationUs, times.connectedAt, times.heldAt)} ms`,
       `renderer CPU from navigation to the newest drawn (all threads): joiner ${Math.round(joinerCpuS * 1000)} ms${writerCpuS === null ? '' : `, writer ${Math.round(writerCpuS * 1000)} ms`}`,
       `frames after the first (ms): ${frames.at.map((at) => Math.round(at - (frames.first ?? 0))).join(' ')}`,
@@ -418,7 +461,7 @@ async function profiledJoin(
       ...(sent === null
         ? []
         : [
-            `writer: connected → sync step 1 received ${ms(times.connectedAt, onJoiner(sent.step1At))}; → first frame handed to its channel ${ms(onJoiner(sent.step1At), onJoiner(sent.firstSentAt))}; → last ${ms(onJoiner(sent.firstSentAt), onJoiner(sent.lastSentAt))}; last handed → last received ${ms(onJoiner(sent.lastSentAt), frames.last)}`,
+            `writer: connected → sync step 1 received ${ms(times.connectedAt, onJoiner(sent.step1At))}; its own request handed over ${ms(onJoiner(sent.step1At), onJoiner(sent.requestSentAt))} after it; → first frame handed to its channel ${ms(onJoiner(sent.step1At), onJoiner(sent.firstSentAt))}; → last ${ms(onJoiner(sent.firstSentAt), onJoiner(sent.lastSentAt))}; last handed → last received ${ms(onJoiner(sent.lastSentAt), frames.last)}`,
           ]),
       ...(writerProfile === null ? [] : [`Writer, self time during the join:\n${top(functionTimes(writerProfile).self)}`]),
       `Self time, whole join:\n${top(self)}`,

@@ -51,6 +51,12 @@ export class DeferredUpdates {
   readonly #listeners = new Set<DeferredUpdateListener>()
   /** Listeners called after all of `#listeners`, once the page has drawn (storage: see `on`). */
   readonly #lastListeners = new Set<DeferredUpdateListener>()
+  /** What each listener says of a part before it is encoded (see `on`); a listener without one wants every part. */
+  readonly #wants = new Map<DeferredUpdateListener, (ranges: readonly ClockRange[]) => boolean>()
+  /** Batches encoded and passed on to the listeners. */
+  batchesEncoded = 0
+  /** Parts of other peers' changes that no listener wanted, left unencoded (see `on`). */
+  partsSkipped = 0
   /** Batches passed to `#listeners` and waiting for the draw to reach `#lastListeners`. */
   #late: [Uint8Array, ReadonlySet<unknown>, boolean][] = []
   /** Waiting for every batch to have reached `#lastListeners` (see whenPassed). */
@@ -89,17 +95,26 @@ export class DeferredUpdates {
    * order they were added, except that those added with `last` get each batch after all others,
    * once the page has drawn (storage after the peers: an IndexedDB request and its commit, in
    * the CPU right after a send, delay the message's way over the data channel; see whenPassed).
+   * `wants` is asked before a part of other peers' changes is encoded (one with more to follow:
+   * the last carries the deletions, and always goes): when every listener says it does not want
+   * its records (the store holds them, no link lacks them), the part is neither encoded nor passed
+   * on. A joiner's history came whole from the link it now would be relayed back to, and was
+   * stored as received: its 49 parts of 200 records were encoded for nobody.
    */
-  on(listener: DeferredUpdateListener, options: { last?: boolean } = {}): () => void {
+  on(listener: DeferredUpdateListener, options: { last?: boolean; wants?: (ranges: readonly ClockRange[]) => boolean } = {}): () => void {
     const listeners = options.last === true ? this.#lastListeners : this.#listeners
     listeners.add(listener)
+    if (options.wants !== undefined) this.#wants.set(listener, options.wants)
     // A change made here is passed on as Yjs calls the document's observers, after whoever listened
     // for that before this listener was added: the transport's relay learns a change's source there.
     if (options.last !== true) {
       this.#doc.off('beforeObserverCalls', this.#onLocalTransaction)
       this.#doc.on('beforeObserverCalls', this.#onLocalTransaction)
     }
-    return () => listeners.delete(listener)
+    return () => {
+      listeners.delete(listener)
+      this.#wants.delete(listener)
+    }
   }
 
   /**
@@ -149,7 +164,15 @@ export class DeferredUpdates {
     const now = this.#now()
     this.#batches.spend(1, now)
     this.#flushedAt = now
-    const { ranges, rest } = this.#cut(since, cap)
+    // Parts no listener wants are passed over at once: no work, so nothing to pace.
+    let from = since
+    let { ranges, rest } = this.#cut(from, cap)
+    while (ranges !== null && rest !== null && this.#nobodyWants(ranges)) {
+      this.partsSkipped++
+      only = null
+      from = rest
+      ;({ ranges, rest } = this.#cut(from, cap))
+    }
     this.#since = rest
     this.#restOnly = rest !== null
     this.#local = false
@@ -170,12 +193,13 @@ export class DeferredUpdates {
     } else if (ranges === null) {
       // Everything of the changed clients from where they were; of the others, nothing.
       const known = Y.decodeStateVector(Y.encodeStateVector(this.#doc))
-      for (const [client, clock] of since) known.set(client, clock)
+      for (const [client, clock] of from) known.set(client, clock)
       update = Y.encodeStateAsUpdate(this.#doc, Y.encodeStateVector(known))
     } else {
       // A part: its records, and the deletions with the last part.
       update = runSteps(rangesUpdateSteps(this.#doc, ranges, new StepBudget(Number.POSITIVE_INFINITY), !more))
     }
+    this.batchesEncoded++
     for (const listener of this.#listeners) listener(update, passed, more)
     this.#passNext(more)
     if (this.#lastListeners.size === 0) {
@@ -184,6 +208,14 @@ export class DeferredUpdates {
     }
     this.#late.push([update, passed, more])
     if (this.#late.length === 1) afterDraw(() => this.#passLate())
+  }
+
+  /** Whether every listener said it does not want a part of `ranges` (none said nothing). */
+  #nobodyWants(ranges: readonly ClockRange[]): boolean {
+    if (this.#listeners.size + this.#lastListeners.size === 0) return false
+    for (const listeners of [this.#listeners, this.#lastListeners])
+      for (const listener of listeners) if (this.#wants.get(listener)?.(ranges) ?? true) return false
+    return true
   }
 
   /** After a batch that left a rest: the rest goes once the page has drawn and the budget allows. */

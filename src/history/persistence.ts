@@ -12,7 +12,15 @@
 // would take seconds to reach the disk, and a tab closed meanwhile kept only some of it.
 import * as Y from 'yjs'
 import { nextTask, whenIdle } from '../tasks/index.js'
-import { boundedPartSteps, changedDocument, clientClocks, clocksAddedSince, StepBudget, updateClockRanges } from '../updates/index.js'
+import {
+  boundedPartSteps,
+  changedDocument,
+  clientClocks,
+  clocksAddedSince,
+  StepBudget,
+  type ClockRange,
+  updateClockRanges,
+} from '../updates/index.js'
 import { RECORDS_PER_BATCH, type DeferredUpdates } from './deferred-updates.js'
 import { messagesOf } from './schema.js'
 
@@ -153,7 +161,8 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates, 
       if (!more) kept.clear()
       if (!onlyLoaded && !keptAlready) write(update)
     },
-    { last: true },
+    // A part of a history stored as received is not encoded for the store (deferred-updates.ts).
+    { last: true, wants: (ranges) => !kept.holdsRanges(ranges) },
   )
   const opening = indexedDB.open(roomDatabaseName(room))
   opening.onupgradeneeded = () => opening.result.createObjectStore(STORE, { autoIncrement: true })
@@ -331,11 +340,15 @@ class KeptRecords {
 
   /** Whether every record of `update` is in a history stored as received. */
   holds(update: Uint8Array): boolean {
-    if (this.#ranges.size === 0) return false
     // Known without reading the update when the relay's batch wrote it (updates/ `updateClockRanges`).
     const written = updateClockRanges(update)
-    if (written === null) return false
-    for (const { client, from: start, to: end } of written) {
+    return written !== null && this.holdsRanges(written)
+  }
+
+  /** Whether every record of `ranges` is in a history stored as received. */
+  holdsRanges(ranges: readonly ClockRange[]): boolean {
+    if (this.#ranges.size === 0) return false
+    for (const { client, from: start, to: end } of ranges) {
       const ranges = this.#ranges.get(client) ?? []
       if (!ranges.some(([keptFrom, keptTo]) => keptFrom <= start && end <= keptTo)) return false
     }

@@ -109,6 +109,11 @@ export interface RoomStats extends TransportStats {
   forgedPresence: number
   /** Signed presence states dropped unchecked: the link they came over had spent its budget of checks. */
   presenceChecksRefused: number
+  /**
+   * Batches of changes encoded for the peers and the store, and parts of other peers' changes no
+   * one wanted (a joiner's history, stored as received, that no link lacks: history/deferred-updates.ts).
+   */
+  changeBatches: { encoded: number; partsSkipped: number }
 }
 
 /**
@@ -435,6 +440,7 @@ export class Room {
       restoredAnnotations: this.#annotations.restored,
       forgedPresence: this.presence.forgedStates,
       presenceChecksRefused: this.presence.checksRefused,
+      changeBatches: { encoded: this.#changes.batchesEncoded, partsSkipped: this.#changes.partsSkipped },
     }
   }
 

@@ -143,8 +143,8 @@ export interface FramingContext {
   deflate?: boolean
   /** Deflated forms of messages, shared by the room's channels: a message sent again as the same object is not deflated again. */
   deflated?: DeflatedForms
-  /** Answers an admitted message itself, with the messages to send back, instead of handing it on; null hands it on. */
-  answer?: (data: unknown) => Answer | null
+  /** Answers an admitted message itself (on `channel`, which it may send on first), with the messages to send back, instead of handing it on; null hands it on. */
+  answer?: (data: unknown, channel: FramedChannel) => Answer | null
   /** Decides, per whole message, whether it may reach the channel's user (see peer-guard.ts). */
   admit?: (data: unknown) => boolean
   /** Whether a step 2 now may be a joiner's history, as the link's guard says (see peer-guard.ts); false without it. */
@@ -688,7 +688,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
   /** Hands an admitted message to the channel's user (or answers it here). */
   #handOn(data: unknown): void {
     const dispatch = (): void => {
-      const answer = this.#context.answer?.(data) ?? null
+      const answer = this.#context.answer?.(data, this) ?? null
       if (answer === null) {
         const converted = this.#binaryType === 'blob' && data instanceof ArrayBuffer ? new Blob([data]) : data
         this.dispatchEvent(new MessageEvent('message', { data: converted }))

@@ -1,13 +1,6 @@
 // The shell of message framing for one room: wraps the WebRTC classes so that y-webrtc's data
 // channel frames large messages, and announces the capability on a negotiated side channel.
-import {
-  FramedChannel,
-  FramingCapability,
-  emptyFramingStats,
-  type Answer,
-  type FramingContext,
-  type FramingStats,
-} from './framing-channel.js'
+import { FramedChannel, FramingCapability, emptyFramingStats, type FramingContext, type FramingStats } from './framing-channel.js'
 import { DeflatedForms, DeflatedMessage, deflateAvailable } from './framing-deflate.js'
 import {
   FRAMING_CHANNEL_ID,
@@ -45,8 +38,8 @@ export interface FramingOptions {
   deliverer?: (pc: RTCPeerConnection) => (dispatch: () => void, data: unknown) => void
   /** Told of each message a connection's framed channel sends or receives (liveness counts them as beats). */
   traffic?: (pc: RTCPeerConnection, direction: 'in' | 'out') => void
-  /** Answers an admitted message instead of handing it to y-webrtc, with the messages to send back; null hands it on (see sync-replies.ts). */
-  answer?: (data: unknown) => Answer | null
+  /** Answers an admitted message on its channel instead of handing it to y-webrtc, with the messages to send back; null hands it on (see sync-replies.ts). */
+  answer?: FramingContext['answer']
   /**
    * Cuts an admitted message into messages handed on one a turn (see update-slices.ts); none by
    * default. `historyDue`: the link's guard says a step 2 now may be a joiner's history (applied whole).

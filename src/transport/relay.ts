@@ -262,6 +262,20 @@ export class Relay {
     return () => this.destroy()
   }
 
+  /**
+   * Whether a part of the changes since the last batch (one with more to follow) would go anywhere
+   * now: to a link their sources do not cover, or to a tab of this browser. A joiner's history
+   * from its one link goes nowhere, and is not encoded for it (history/deferred-updates.ts); a tab
+   * that opens later asks its siblings for what it lacks, as it always does.
+   */
+  wantsPart(): boolean {
+    const room = this.#room
+    if (room === null) return true
+    if (room.bcconnected && room.bcConns.size > 0) return true
+    const targets = relayTargets(room.webrtcConns.keys(), this.#sources())
+    return targets === 'all' || targets.size > 0
+  }
+
   /** Stops timers, closes the relay channels and lets go of the room. */
   destroy(): void {
     this.#detach()

@@ -9,7 +9,10 @@ export interface DocumentChanges {
    * Calls `listener` with each batch of changes, encoded as a Yjs update (`more`: a part, the
    * rest of the changes so far follows in later batches); returns what removes it.
    */
-  on(listener: (update: Uint8Array, origins?: ReadonlySet<unknown>, more?: boolean) => void): () => void
+  on(
+    listener: (update: Uint8Array, origins?: ReadonlySet<unknown>, more?: boolean) => void,
+    options?: { wants?: () => boolean },
+  ): () => void
 }
 
 type AwarenessHandler = (changes: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => void
@@ -37,10 +40,13 @@ export function keepLivenessRemovalsLocal(room: WebrtcRoom, livenessOrigin: unkn
  * a document's 'update' event, Yjs encodes every transaction at once. Replaces the document
  * listener `room._docUpdateHandler` with `changes`; returns what stops relaying.
  */
-export function relayDocumentChangesAfterDraw(room: WebrtcRoom, changes: DocumentChanges): () => void {
+export function relayDocumentChangesAfterDraw(room: WebrtcRoom, changes: DocumentChanges, wantsPart?: () => boolean): () => void {
   room.doc.off('update', room._docUpdateHandler)
   // A part's sources stay with the relay for the rest (relay.ts).
-  return changes.on((update, _origins, more) => room._docUpdateHandler(update, more === true ? PARTS_FOLLOW : null))
+  return changes.on(
+    (update, _origins, more) => room._docUpdateHandler(update, more === true ? PARTS_FOLLOW : null),
+    wantsPart === undefined ? undefined : { wants: wantsPart },
+  )
 }
 
 /**

@@ -27,6 +27,7 @@ import { ArrivingHistories } from './arriving-histories.js'
 import { SliceTurns } from './slice-turns.js'
 import { applySyncSlice, sliceSyncMessage } from './update-slices.js'
 import { dispatchNotingHistory, type HistoryListener } from './received-histories.js'
+import { RequestFirst } from './request-first.js'
 import { RequestsAfterLoad } from './requests-after-load.js'
 import { SiblingSyncAfterLoad, type SiblingRoom, type SiblingSyncStats } from './sibling-sync-after-load.js'
 
@@ -195,6 +196,8 @@ export function openTransport(options: TransportOptions): Transport {
   const sliceTurns = new SliceTurns()
   // What each link's peer announced it holds, while a history is due on the link.
   const arriving = new ArrivingHistories(options.doc)
+  // This side's sync request goes before its answer to a fresh one, even when the peer's came first.
+  const requestFirst = new RequestFirst(options.doc)
   // Asked mid-load, a request would name a fraction of the stored history, and bring the rest again.
   const requestsAfterLoad = new RequestsAfterLoad(options.doc, options.storedHistoryLoaded)
   // Tabs of this browser are asked over BroadcastChannel as the room connects: their answers wait for the load too.
@@ -230,11 +233,16 @@ export function openTransport(options: TransportOptions): Transport {
       relay.deliverFrom(pc, () => dispatchNotingHistory(options.doc, data, dispatch, options.onHistory), data),
     traffic: (pc, direction) => liveness.traffic(pc, direction),
     // Every part about PART_BYTES; an older Parley joiner gets the answer cut as it takes it.
-    answer: (data) => (isFreshSyncRequest(data) ? syncReplies.answer() : null),
+    answer: (data, channel) => {
+      if (!isFreshSyncRequest(data)) return null
+      // This side's request first: the joiner reads from it what the history holds (request-first.ts).
+      requestFirst.beforeAnswer(channel)
+      return syncReplies.answer()
+    },
     // A step 2 too, unless it may be a joiner's history (peer-guard.ts `historyDue`: on a link opened empty).
     slice: (data, historyDue) => sliceSyncMessage(data, { step2: !historyDue }),
     turn: sliceTurns.take,
-    hold: (channel, data) => requestsAfterLoad.hold(channel, data),
+    hold: (channel, data) => requestFirst.hold(channel, data) || requestsAfterLoad.hold(channel, data),
     // The rest of a message whose link closed between its slices: applied as y-webrtc applies what
     // a link delivers (the room as origin); as a change heard from no link, it goes to every link.
     orphaned: (data) => {
@@ -295,7 +303,7 @@ export function openTransport(options: TransportOptions): Transport {
     stops = [
       stopRelay,
       // Subscribed after the relay attached: a change made here is passed on after the relay noted its source.
-      relayDocumentChangesAfterDraw(room, options.changes),
+      relayDocumentChangesAfterDraw(room, options.changes, () => relay.wantsPart()),
       screenSignals(room),
       reofferStuckLinks(room, {}, stuck),
       keepJoinsPastCap(room, { neighboursOf: (peerId) => relay.neighboursOf(peerId) }),

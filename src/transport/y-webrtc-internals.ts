@@ -22,6 +22,7 @@ const KINDS = {
   numberOrUndefined: { expected: 'a number or undefined', matches: (value) => value === undefined || typeof value === 'number' },
   array: { expected: 'an array', matches: (value) => Array.isArray(value) },
   map: { expected: 'a Map', matches: (value) => value instanceof Map },
+  set: { expected: 'a Set', matches: (value) => value instanceof Set },
   promise: {
     expected: 'a Promise',
     matches: (value) => typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function',
@@ -102,7 +103,9 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
   { owner: 'room', member: '_beforeUnloadHandler', kind: 'function', usedBy: 'dropBeforeUnloadHook' },
   // What y-webrtc subscribes to lib0's BroadcastChannel for the room (read again as it connects and disconnects).
   { owner: 'room', member: '_bcSubscriber', kind: 'function', usedBy: 'SiblingSyncAfterLoad' },
-  { owner: 'room', member: 'bcconnected', kind: 'boolean', usedBy: 'SiblingSyncAfterLoad' },
+  { owner: 'room', member: 'bcconnected', kind: 'boolean', usedBy: 'SiblingSyncAfterLoad, Relay' },
+  // The peer ids of this browser's other tabs in the room, as y-webrtc heard them over BroadcastChannel.
+  { owner: 'room', member: 'bcConns', kind: 'set', usedBy: 'Relay' },
   { owner: 'link', member: 'remotePeerId', kind: 'string', usedBy: 'screenSignals, reofferStuckLinks, banPeerOf, Relay' },
   { owner: 'link', member: 'connected', kind: 'boolean', usedBy: 'screenSignals, reofferStuckLinks, Relay, keepJoinsPastCap' },
   { owner: 'link', member: 'room', kind: 'object', usedBy: 'Relay' },

@@ -318,6 +318,55 @@ describe('DeferredUpdates', () => {
     },
   )
 
+  it("leaves the parts of other peers' changes that no listener wants unencoded, and passes the last with the deletions at once", async () => {
+    const doc = new Y.Doc()
+    doc.getArray<unknown>('a').push(['before'])
+    const peer = copyOf(doc)
+    const changes = new DeferredUpdates(doc)
+    // The relay: no link lacks the history; the store: it holds the history's records (as stored as received).
+    const history = copyOf(doc)
+    history.clientID = 7
+    const before = Y.encodeStateVector(doc)
+    for (let line = 0; line < 5 * RECORDS_PER_BATCH; line++) history.getArray<unknown>('a').push([`old ${line}`])
+    history.getArray<unknown>('a').delete(1, 3)
+    const held = (ranges: readonly { client: number; from: number; to: number }[]) =>
+      ranges.every(({ client, to }) => client === history.clientID && to <= Y.getState(history.store, client))
+    const relayed: boolean[] = []
+    const stored: boolean[] = []
+    changes.on((_update, _origins, more) => relayed.push(more), { wants: () => false })
+    changes.on((_update, _origins, more) => stored.push(more), { last: true, wants: (ranges) => !held(ranges) })
+    const unwanted: Uint8Array[] = []
+    changes.on((update) => unwanted.push(update), { wants: () => false })
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(history, before), 'peer')
+    while (stored.length === 0) await nextTask()
+    // One batch, the last (on main: five, four of them parts encoded for nobody).
+    expect(relayed).toEqual([false])
+    expect(stored).toEqual([false])
+    expect(changes.partsSkipped).toBe(4)
+    // The last part holds the last records and every deletion: with the history, a copy is up to date.
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(history, before))
+    Y.applyUpdate(peer, unwanted[0])
+    expect(peer.getArray('a').toJSON()).toEqual(doc.getArray('a').toJSON())
+    changes.destroy()
+  })
+
+  it('encodes every part when one listener wants it, or says nothing', async () => {
+    for (const wants of [() => true, undefined]) {
+      const doc = new Y.Doc()
+      const changes = new DeferredUpdates(doc)
+      const parts: boolean[] = []
+      changes.on(() => {}, { wants: () => false })
+      changes.on((_update, _origins, more) => parts.push(more), wants === undefined ? {} : { wants })
+      const history = new Y.Doc()
+      for (let line = 0; line < 3 * RECORDS_PER_BATCH; line++) history.getArray<string>('a').push([`old ${line}`])
+      Y.applyUpdate(doc, Y.encodeStateAsUpdate(history), 'peer')
+      while (parts.length === 0 || parts[parts.length - 1]) await nextTask()
+      expect(parts).toEqual([true, true, false])
+      expect(changes.partsSkipped).toBe(0)
+      changes.destroy()
+    }
+  })
+
   it('stays quiet for transactions that changed nothing, and after destroy', async () => {
     const doc = new Y.Doc()
     const changes = new DeferredUpdates(doc)

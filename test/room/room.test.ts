@@ -71,6 +71,7 @@ describe('Room.stats', () => {
       restoredAnnotations: 0,
       forgedPresence: 0,
       presenceChecksRefused: 0,
+      changeBatches: { encoded: 0, partsSkipped: 0 },
       framing: {
         droppedMessages: 0,
         violations: 0,
