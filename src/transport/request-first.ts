@@ -5,13 +5,9 @@
 // peer's request can arrive first, and framing answers it at once (sync-replies.ts). Then the
 // joiner took the first parts for changes (2 of 20 browser-fed joins, the request 390-562 ms after
 // the first part: BENCHMARKS.md, "Seventeenth session: the history's promise first").
-import * as encoding from 'lib0/encoding'
-import { writeSyncStep1 } from 'y-protocols/sync'
+import { messageYjsSyncStep1 } from 'y-protocols/sync'
 import type * as Y from 'yjs'
-
-/** y-webrtc's message type of sync messages, and y-protocols' step 1 (a request: the sender's state vector). */
-const MESSAGE_SYNC = 0
-const SYNC_STEP_1 = 0
+import { syncKind, syncRequestOf } from './y-webrtc-messages.js'
 
 /** What a request goes on: a link's channel. */
 export interface RequestChannel {
@@ -40,12 +36,9 @@ export class RequestFirst {
     if (this.#requested.has(channel) || this.#doc.isDestroyed) return
     this.#requested.add(channel)
     this.#ahead.add(channel)
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, MESSAGE_SYNC)
-    writeSyncStep1(encoder, this.#doc)
     this.#sending = true
     try {
-      channel.send(encoding.toUint8Array(encoder) as Uint8Array<ArrayBuffer>)
+      channel.send(syncRequestOf(this.#doc))
     } catch {
       // closed meanwhile: the answer goes nowhere either
     } finally {
@@ -66,7 +59,7 @@ export class RequestFirst {
   }
 }
 
-/** Whether `data` is a y-webrtc sync step 1 (two leading bytes: the varUints 0 and 0). */
+/** Whether `data` is a y-webrtc sync request (step 1). */
 function isSyncRequest(data: unknown): boolean {
   const bytes =
     data instanceof ArrayBuffer
@@ -74,5 +67,5 @@ function isSyncRequest(data: unknown): boolean {
       : ArrayBuffer.isView(data)
         ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
         : null
-  return bytes !== null && bytes.byteLength >= 2 && bytes[0] === MESSAGE_SYNC && bytes[1] === SYNC_STEP_1
+  return bytes !== null && syncKind(bytes) === messageYjsSyncStep1
 }
