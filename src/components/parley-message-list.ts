@@ -103,7 +103,7 @@ interface Anchor {
  * estimated height stand for the rest, and the entry at the top of the view keeps its place
  * whenever the rendered window moves. The log is one tab stop: the arrow keys, Page Up and Down,
  * Home and End move the focus between messages (bringing in more of the log as needed), Enter
- * opens a message's actions, and Escape takes the focus from a control back to its message.
+ * opens a message's actions, and Escape closes them and takes the focus from a control back to its message.
  * @fires parley-edit - the user saved a new text for one of their messages
  * @fires parley-delete - the user deleted one of their messages
  * @fires parley-react - the user added or took back a reaction
@@ -956,6 +956,16 @@ export class ParleyMessageList extends LitElement {
     // With a modifier a key is the browser's or the screen reader's (Shift+arrows select text).
     if (article === null || id === null || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey)
       return
+    // Escape closes the message's open actions from anywhere in it, not only from inside the panel:
+    // the keyboard is still on "More actions" until the panel's code is here and its next frame drew
+    // it. Left open, the panel went unseen by the keyboard, and Enter on the message then closed it.
+    if (event.key === 'Escape' && this.actionsFor === id) {
+      event.preventDefault()
+      this.actionsFor = null
+      this.confirmingDelete = null
+      if (target !== article) article.focus()
+      return
+    }
     if (target !== article) {
       // From a link, reaction or quote of the message: Escape goes back to the message.
       if (event.key === 'Escape') {

@@ -105,6 +105,36 @@ describe('message actions', () => {
     expect(seen).toEqual([['parley-edit', { id: 'm1', text: 'first words, edited' }]])
   })
 
+  it('close on Escape from the message or its "More actions" too, and Enter on the message then opens them again', async () => {
+    const list = await mountList()
+    // Shift+Tab from the panel's first button goes back to the message, the panel still open.
+    await openActions(list, 0)
+    await userEvent.keyboard('{Shift>}{Tab}{/Shift}')
+    expect(focused(list)).toBe(articleOf(list, 0))
+    await userEvent.keyboard('{Escape}')
+    await list.updateComplete
+    expect(inList(list).querySelector('.actions')).toBeNull()
+    expect(moreOf(list, 0).getAttribute('aria-expanded')).toBe('false')
+    expect(focused(list)).toBe(articleOf(list, 0))
+    await userEvent.keyboard('{Enter}')
+    await expect.poll(() => focused(list)?.getAttribute('aria-label')).toBe('React with 👍')
+
+    // Opened with the mouse, the keyboard stays on "More actions" until the panel's code is here
+    // and its frame drew it (test/e2e/a11y.test.ts holds that frame): Escape there closes it too,
+    // where it used to leave the panel open and Enter on the message then closed it.
+    await userEvent.keyboard('{Escape}')
+    await list.updateComplete
+    await userEvent.click(moreOf(list, 1))
+    await expect.poll(() => inList(list).querySelector('.actions')?.contains(focused(list)) ?? false).toBe(true)
+    moreOf(list, 1).focus()
+    await userEvent.keyboard('{Escape}')
+    await list.updateComplete
+    expect(inList(list).querySelector('.actions')).toBeNull()
+    expect(focused(list)).toBe(articleOf(list, 1))
+    await userEvent.keyboard('{Enter}')
+    await expect.poll(() => focused(list)?.getAttribute('aria-label')).toBe('React with 👍')
+  })
+
   it("offers no Edit or Delete on someone else's message; Reply asks for a reply", async () => {
     const seen = recordActions()
     const list = await mountList()

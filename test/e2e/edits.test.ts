@@ -20,29 +20,38 @@ const stack = useChatStack(2)
 const FORGED_REACTIONS = 200
 /** How far ahead the forgeries claim to be, in ms. */
 const HOUR_MS = 3_600_000
+/**
+ * How long a step waits for what it needs, in ms: Playwright's actions wait 30 s for a missing
+ * element, and an expect.poll around one waits for it twice, so a step that never comes ate the
+ * test's 60 s without naming itself. Now it fails naming its locator or the step.
+ */
+const STEP_MS = 10_000
 
 /** The article of the message whose text includes `text`. */
 function article(page: Page, text: string) {
   return messageLog(page).locator('article').filter({ hasText: text })
 }
 
+/** Whether the first element `locator` finds has the keyboard; false while there is none (it does not wait for one). */
+const hasFocus = (locator: Locator): Promise<boolean> => locator.evaluateAll((elements) => elements[0]?.matches(':focus') === true)
+
+/** The `aria-pressed` of each element `locator` finds, without waiting for one. */
+const pressed = (locator: Locator): Promise<Array<string | null>> =>
+  locator.evaluateAll((elements) => elements.map((element) => element.getAttribute('aria-pressed')))
+
 /** Opens a message's actions by keyboard (Enter on the message) and activates the action `name`. */
 async function act(page: Page, text: string, name: string): Promise<void> {
   const message = article(page, text)
-  await message.focus()
+  const actions = message.getByRole('group', { name: 'Message actions' })
+  // A message offers its actions once its signature is checked ("More actions" is drawn); Enter does nothing before.
+  await message.getByRole('button', { name: 'More actions' }).waitFor({ state: 'attached', timeout: STEP_MS })
+  await message.focus({ timeout: STEP_MS })
   await page.keyboard.press('Enter')
-  const action = message.getByRole('group', { name: 'Message actions' }).getByRole('button', { name, exact: true })
   // Opening the panel puts the keyboard on its first button; Tab walks on to the one wanted.
   await expect
-    .poll(() =>
-      message
-        .getByRole('group', { name: 'Message actions' })
-        .getByRole('button')
-        .first()
-        .evaluate((first) => first.matches(':focus')),
-    )
+    .poll(() => hasFocus(actions.getByRole('button')), { timeout: STEP_MS, message: `Enter on "${text}" put the keyboard in its actions` })
     .toBe(true)
-  await action.focus()
+  await actions.getByRole('button', { name, exact: true }).focus({ timeout: STEP_MS })
   await page.keyboard.press('Enter')
 }
 
@@ -51,6 +60,7 @@ describe('edits, deletions, reactions and replies', () => {
     const url = roomUrl(stack.site.url, stack.signaling.url, uniqueRoom('edits'))
     const a = await joinRoom(stack.browsers[0], url, 'Alice')
     const b = await joinRoom(stack.browsers[1], url, 'Bob')
+    for (const page of [a, b]) page.setDefaultTimeout(STEP_MS)
     const errors: string[] = []
     for (const page of [a, b]) page.on('pageerror', (error) => errors.push(error.message))
     await sendMessage(a, 'hello all')
@@ -62,32 +72,37 @@ describe('edits, deletions, reactions and replies', () => {
     await editor.fill('hello everyone')
     await editor.press('Enter')
     await expectMessages(b, ['Alice: hello everyone'])
-    await expect.poll(() => article(b, 'hello everyone').locator('.edited').textContent()).toBe('(edited)')
+    await expect.poll(() => article(b, 'hello everyone').locator('.edited').allTextContents(), { timeout: STEP_MS }).toEqual(['(edited)'])
     // Bob's messages offer no Edit or Delete of Alice's.
     await article(b, 'hello everyone').getByRole('button', { name: 'More actions' }).click()
     const bobActions = article(b, 'hello everyone').getByRole('group', { name: 'Message actions' })
-    await expect.poll(() => bobActions.getByRole('button').allTextContents()).toEqual(['👍', '❤️', '😂', '🎉', '😮', '😢', 'Reply'])
+    await expect
+      .poll(() => bobActions.getByRole('button').allTextContents(), { timeout: STEP_MS })
+      .toEqual(['👍', '❤️', '😂', '🎉', '😮', '😢', 'Reply'])
+    // Escape closes the panel, also before its next frame has put the keyboard in it (the keyboard
+    // still on "More actions"): it once stayed open, and act's Enter on the message then closed it.
     await b.keyboard.press('Escape')
+    await expect.poll(() => bobActions.count(), { timeout: STEP_MS }).toBe(0)
 
     // Bob reacts; Alice sees who.
     await act(b, 'hello everyone', 'React with 👍')
     const reaction = article(a, 'hello everyone').getByRole('button', { name: '👍 1: Bob' })
-    await expect.poll(() => reaction.getAttribute('aria-pressed'), { timeout: 15_000 }).toBe('false')
+    await expect.poll(() => pressed(reaction), { timeout: 15_000 }).toEqual(['false'])
     // Alice adds hers with the same button; both see two.
     await reaction.click()
     await expect
-      .poll(() => article(b, 'hello everyone').getByRole('button', { name: '👍 2: Alice, Bob' }).getAttribute('aria-pressed'))
-      .toBe('true')
+      .poll(() => pressed(article(b, 'hello everyone').getByRole('button', { name: '👍 2: Alice, Bob' })), { timeout: STEP_MS })
+      .toEqual(['true'])
 
     // Bob replies; Alice sees the quote, and it takes her to the original.
     await act(b, 'hello everyone', 'Reply')
-    await expect.poll(() => b.getByText('Replying to Alice').count()).toBe(1)
+    await expect.poll(() => b.getByText('Replying to Alice').count(), { timeout: STEP_MS }).toBe(1)
     await sendMessage(b, 'hi Alice')
     await expectMessages(a, ['Alice: hello everyone', 'Bob: hi Alice'])
     const quote = article(a, 'hi Alice').getByRole('button', { name: 'Reply to Alice: hello everyone. Go to the original message' })
     await quote.focus()
     await a.keyboard.press('Enter')
-    await expect.poll(() => messageLog(a).locator('article').first().getAttribute('class')).toContain('hit')
+    await expect.poll(() => messageLog(a).locator('article').first().getAttribute('class'), { timeout: STEP_MS }).toContain('hit')
 
     // Alice deletes a message of hers: asked first, she says no (Escape), then yes; Bob sees it gone.
     await sendMessage(a, 'oops, wrong room')
@@ -95,16 +110,15 @@ describe('edits, deletions, reactions and replies', () => {
     await act(a, 'oops, wrong room', 'Delete')
     const oops = article(a, 'oops, wrong room')
     const question = oops.getByRole('group', { name: 'Delete this message for everyone?' })
-    const hasFocus = (button: Locator) => button.evaluate((element) => element.matches(':focus'))
-    await expect.poll(() => hasFocus(question.getByRole('button', { name: 'Cancel' }))).toBe(true)
+    await expect.poll(() => hasFocus(question.getByRole('button', { name: 'Cancel' })), { timeout: STEP_MS }).toBe(true)
     await a.keyboard.press('Escape')
     const panelDelete = oops.getByRole('group', { name: 'Message actions' }).getByRole('button', { name: 'Delete', exact: true })
-    await expect.poll(() => hasFocus(panelDelete)).toBe(true)
+    await expect.poll(() => hasFocus(panelDelete), { timeout: STEP_MS }).toBe(true)
     expect(await question.count()).toBe(0)
     await a.keyboard.press('Enter')
     // The question puts the keyboard on Cancel once it is drawn (after the log's next frame). A
     // focus moved to Delete before that was once taken back (seen in CI); now it stays (deferred-focus.ts).
-    await expect.poll(() => hasFocus(question.getByRole('button', { name: 'Cancel' }))).toBe(true)
+    await expect.poll(() => hasFocus(question.getByRole('button', { name: 'Cancel' })), { timeout: STEP_MS }).toBe(true)
     await question.getByRole('button', { name: 'Delete', exact: true }).focus()
     await a.keyboard.press('Enter')
     await expectMessages(b, ['Alice: hello everyone', 'Bob: hi Alice', 'Alice: message deleted'])
@@ -118,6 +132,7 @@ describe('edits, deletions, reactions and replies', () => {
     const url = roomUrl(stack.site.url, stack.signaling.url, room)
     const a = await joinRoom(stack.browsers[0], url, 'Alice')
     const b = await joinRoom(stack.browsers[1], url, 'Bob')
+    for (const page of [a, b]) page.setDefaultTimeout(STEP_MS)
     await sendMessage(a, 'I owe nobody anything')
     await expectMessages(b, ['Alice: I owe nobody anything'])
     const malloryDoc = new Y.Doc()
