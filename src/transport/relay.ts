@@ -127,6 +127,8 @@ export class Relay {
   #localChanges = false
   #linkChanges = new Map<string, ReadonlySet<string> | null>()
   #hadPending = false
+  /** Set once this tab has said its goodbyes (see leave): only its own awareness changes go out from then on. */
+  #leaving = false
   #advertised: ReadonlySet<string> = new Set()
   #advertiseTimer: ReturnType<typeof setTimeout> | null = null
   #roundTimer: ReturnType<typeof setTimeout> | null = null
@@ -238,6 +240,7 @@ export class Relay {
       const { added, updated, removed } = changes
       // Our own state re-announced because a peer said we left: news to everyone.
       const own = [added, updated, removed].some((clients) => clients.includes(awareness.clientID))
+      if (this.#leaving && !own) return
       this.#broadcast(room, [own ? LOCAL_SOURCE : this.#sourceOf(origin)], () => broadcastAwareness(changes, origin))
     }
     // y-webrtc subscribes its handlers on connect (and unsubscribes them by these names on disconnect).
@@ -274,6 +277,17 @@ export class Relay {
     if (room.bcconnected && room.bcConns.size > 0) return true
     const targets = relayTargets(room.webrtcConns.keys(), this.#sources())
     return targets === 'all' || targets.size > 0
+  }
+
+  /**
+   * This tab has said its goodbyes (pagehide) and those it carries for its siblings: from now on
+   * it passes on no other tab's awareness change. A closing page still runs tasks a while after
+   * pagehide, and a sibling that sees the goodbye this tab carried for it published answers with
+   * a new state; passed on, that state would outrank the goodbye at peers that hear the sibling
+   * only through this tab, and its next goodbye would find this tab gone.
+   */
+  leave(): void {
+    this.#leaving = true
   }
 
   /** Stops timers, closes the relay channels and lets go of the room. */

@@ -122,7 +122,7 @@ export interface TransportStats {
 
 /** An open transport; `close()` ends it for good. */
 export interface Transport {
-  /** Tells every connected peer this tab is leaving (the page is going away); links stay open. */
+  /** Tells every connected peer this tab is leaving (the page is going away); links stay open, and pass on no other tab's presence from then on. */
   goodbye(): void
   /** A copy of the counters as they are now. */
   stats(): TransportStats
@@ -323,7 +323,9 @@ export function openTransport(options: TransportOptions): Transport {
   })
   return {
     goodbye() {
-      if (!closed) liveness.goodbye()
+      if (closed) return
+      liveness.goodbye()
+      relay.leave()
     },
     stats() {
       return {

@@ -108,6 +108,36 @@ describe('a window whose tabs are linked to some peers but not others', () => {
     await Promise.all([a.close(), c.close()])
   })
 
+  it('leaves every remaining peer’s list when a closing tab still runs a while after its pagehide', async () => {
+    // Chromium runs a closing page's tasks for a while after its pagehide (milliseconds; longer
+    // on a loaded machine). Here Bob's second tab fires pagehide and stays running: it publishes
+    // the goodbye it carries for the first tab to Alice, and the first tab, which cannot tell a
+    // window closing from its sibling closing alone, answers with a new state over their
+    // BroadcastChannel. Passed on to Alice by the leaving tab, that state would outrank the
+    // goodbye, and the first tab's next goodbye would have no one left to take it to her.
+    const room = uniqueRoom('partly-linked-slow-unload')
+    const { a, b, b2, c } = await partlyLinked(room)
+    await expectMembers(a, ['Alice (you)', 'Bob 2 tabs', 'Carol'])
+    await expectMembers(c, ['Alice', 'Bob 2 tabs', 'Carol (you)'])
+
+    await b2.evaluate(readSiblingChannels, topicFor({ name: room, secret: null }))
+    await b2.evaluate(() => dispatchEvent(new PageTransitionEvent('pagehide')))
+    // The second tab heard the first tab's new state (a counter above the goodbye it carried).
+    const firstTabStates = async () => {
+      const heard = await b2.evaluate(() => (window as unknown as Heard).heard)
+      const firstTab = heard.find(({ kind }) => kind === 'goodbye')?.client
+      return heard.filter(({ kind, client }) => kind === 'state' && client === firstTab).length
+    }
+    await expect.poll(firstTabStates, { timeout: 20_000 }).toBeGreaterThan(0)
+    // Its renderer then goes without a second pagehide (a page closed here would fire one again).
+    const session = await b2.context().newCDPSession(b2)
+    session.send('Page.crash').catch(() => undefined) // the renderer dies: no reply comes
+    await b.close({ runBeforeUnload: true })
+    await expectMembers(a, ['Alice (you)', 'Carol'], GOODBYE_BOUND_MS)
+    await expectMembers(c, ['Alice', 'Carol (you)'], GOODBYE_BOUND_MS)
+    await Promise.all([a.close(), c.close()])
+  })
+
   it('hands each new goodbye to the siblings before the state it belongs to reaches them', async () => {
     const room = uniqueRoom('partly-linked-order')
     const { a, b, b2, c } = await partlyLinked(room)
