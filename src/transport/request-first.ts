@@ -5,9 +5,8 @@
 // peer's request can arrive first, and framing answers it at once (sync-replies.ts). Then the
 // joiner took the first parts for changes (2 of 20 browser-fed joins, the request 390-562 ms after
 // the first part: BENCHMARKS.md, "Seventeenth session: the history's promise first").
-import { messageYjsSyncStep1 } from 'y-protocols/sync'
 import type * as Y from 'yjs'
-import { syncKind, syncRequestOf } from './y-webrtc-messages.js'
+import { isSyncRequest, syncRequestOf } from './y-webrtc-messages.js'
 
 /** What a request goes on: a link's channel. */
 export interface RequestChannel {
@@ -57,15 +56,4 @@ export class RequestFirst {
     this.#requested.add(channel)
     return false
   }
-}
-
-/** Whether `data` is a y-webrtc sync request (step 1). */
-function isSyncRequest(data: unknown): boolean {
-  const bytes =
-    data instanceof ArrayBuffer
-      ? new Uint8Array(data)
-      : ArrayBuffer.isView(data)
-        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-        : null
-  return bytes !== null && syncKind(bytes) === messageYjsSyncStep1
 }

@@ -6,9 +6,8 @@
 // document, before the first part, a fresh joiner's history, applied whole). Held, a link's
 // requests become one, sent once loaded with the state vector then. What the link answers meanwhile (a peer's own request, its
 // changes) goes as before: the peer, stock or Parley, just gets this side's request later.
-import { messageYjsSyncStep1 } from 'y-protocols/sync'
 import type * as Y from 'yjs'
-import { syncKind, syncRequestOf } from './y-webrtc-messages.js'
+import { isSyncRequest, syncRequestOf } from './y-webrtc-messages.js'
 
 /** What a held request is sent again on: a link's channel. */
 export interface RequestChannel {
@@ -55,15 +54,4 @@ export class RequestsAfterLoad {
       }
     }
   }
-}
-
-/** Whether `data` is a y-webrtc sync step 1. */
-function isSyncRequest(data: unknown): boolean {
-  const bytes =
-    data instanceof ArrayBuffer
-      ? new Uint8Array(data)
-      : ArrayBuffer.isView(data)
-        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-        : null
-  return bytes !== null && syncKind(bytes) === messageYjsSyncStep1
 }

@@ -9,7 +9,7 @@
 // a varUint below 128: one byte, so a sync message's first byte is its type and its second its kind.
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { writeSyncStep1 } from 'y-protocols/sync'
+import { messageYjsSyncStep1, writeSyncStep1 } from 'y-protocols/sync'
 import type * as Y from 'yjs'
 
 /** y-webrtc's message types (y-protocols/sync's `messageYjsSyncStep1`, `…Step2`, `messageYjsUpdate` are a sync message's kinds). */
@@ -20,6 +20,17 @@ export const MESSAGE_QUERY_AWARENESS = 3
 /** The kind of a y-webrtc sync message (its second byte: a y-protocols `messageYjs…`); null for any other message. */
 export function syncKind(bytes: Uint8Array): number | null {
   return bytes.byteLength >= 2 && bytes[0] === MESSAGE_SYNC ? bytes[1] : null
+}
+
+/** Whether `data` (a message as a link's channel sends it: bytes or any view of them) is a sync request (step 1). */
+export function isSyncRequest(data: unknown): boolean {
+  const bytes =
+    data instanceof ArrayBuffer
+      ? new Uint8Array(data)
+      : ArrayBuffer.isView(data)
+        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+        : null
+  return bytes !== null && syncKind(bytes) === messageYjsSyncStep1
 }
 
 /** What a sync message carries after its type and kind (a state vector or an update); throws on a malformed one. */

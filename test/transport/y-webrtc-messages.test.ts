@@ -5,7 +5,15 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { MESSAGE_SYNC, readSyncPayload, syncKind, syncMessage, syncPayload, syncRequestOf } from '../../src/transport/y-webrtc-messages.js'
+import {
+  MESSAGE_SYNC,
+  isSyncRequest,
+  readSyncPayload,
+  syncKind,
+  syncMessage,
+  syncPayload,
+  syncRequestOf,
+} from '../../src/transport/y-webrtc-messages.js'
 import { writtenSyncMessage } from '../support/sync-message.js'
 
 /** A document of `count` values written by one client. */
@@ -45,6 +53,17 @@ describe("y-webrtc's sync messages", () => {
     expect(syncPayload(new Uint8Array([...request, 0]), syncProtocol.messageYjsSyncStep1)).toBeNull()
     expect(syncPayload(request.subarray(0, request.byteLength - 1), syncProtocol.messageYjsSyncStep1)).toBeNull()
     expect(syncPayload('not bytes', syncProtocol.messageYjsSyncStep1)).toBeNull()
+  })
+
+  it('knows a request however a channel hands it over: its bytes, or a view into a larger buffer', () => {
+    const request = syncRequestOf(docWith(3))
+    const framed = new Uint8Array([9, 9, ...request])
+    expect(isSyncRequest(request)).toBe(true)
+    expect(isSyncRequest(request.buffer)).toBe(true)
+    expect(isSyncRequest(new DataView(framed.buffer, 2))).toBe(true)
+    expect(isSyncRequest(framed)).toBe(false)
+    expect(isSyncRequest(syncMessage(syncProtocol.messageYjsSyncStep2, new Uint8Array([0, 0])))).toBe(false)
+    expect(isSyncRequest('not bytes')).toBe(false)
   })
 
   it("writes messages y-protocols reads into a peer's document", () => {
