@@ -191,9 +191,13 @@ export class DeferredUpdates {
       // set (they cost what the room holds; peers had its earlier deletions in earlier batches).
       update = transactionUpdate(only)
     } else if (ranges === null) {
-      // Everything of the changed clients from where they were; of the others, nothing.
+      // Everything of the changed clients from where they were; of the others, nothing. After
+      // parts nobody wanted, their last is often such a batch, and nobody wants its records either
+      // (the store held them, but a send meanwhile made it more than the loaded history's): then
+      // only the deletions, which the last batch always carries.
       const known = Y.decodeStateVector(Y.encodeStateVector(this.#doc))
-      for (const [client, clock] of from) known.set(client, clock)
+      const wanted = hasPending(this.#doc) || !this.#nobodyWants(rangesFrom(from, known))
+      if (wanted) for (const [client, clock] of from) known.set(client, clock)
       update = Y.encodeStateAsUpdate(this.#doc, Y.encodeStateVector(known))
     } else {
       // A part: its records, and the deletions with the last part.
@@ -357,4 +361,14 @@ export class DeferredUpdates {
       this.#attempt()
     })
   }
+}
+
+/** The records from `since` to `state`, per client, as clock ranges. */
+function rangesFrom(since: ReadonlyMap<number, number>, state: ReadonlyMap<number, number>): ClockRange[] {
+  const ranges: ClockRange[] = []
+  for (const [client, from] of since) {
+    const to = state.get(client) ?? 0
+    if (to > from) ranges.push({ client, from, to })
+  }
+  return ranges
 }

@@ -350,6 +350,31 @@ describe('DeferredUpdates', () => {
     changes.destroy()
   })
 
+  it('passes only the deletions in the last batch when nobody wants its records, though a send joined the parts', async () => {
+    const doc = new Y.Doc()
+    const changes = new DeferredUpdates(doc)
+    // A reload: the stored history comes back (held by the store, lacked by no link).
+    const history = new Y.Doc()
+    history.clientID = 7
+    for (let line = 0; line < 3 * RECORDS_PER_BATCH; line++) history.getArray<unknown>('a').push([`old ${line}`])
+    history.getArray<unknown>('a').delete(0, 2)
+    const held = (ranges: readonly { client: number; from: number; to: number }[]) =>
+      ranges.every(({ client }) => client === history.clientID)
+    const stored: Uint8Array[] = []
+    changes.on(() => {}, { wants: () => false })
+    changes.on((update) => stored.push(update), { last: true, wants: (ranges) => !held(ranges) })
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(history), 'storage')
+    // A send before the parts went: its batch takes the first part along (the store wants it).
+    doc.getArray<unknown>('a').push(['sent meanwhile'])
+    while (stored.length < 2) await nextTask()
+    const [withSend, last] = stored.map((update) => Y.decodeUpdate(update))
+    expect(withSend.structs.some((struct) => struct.id.client === doc.clientID)).toBe(true)
+    // Before: the last part's 200 records were encoded and stored again.
+    expect(last.structs).toEqual([])
+    expect(last.ds.clients.get(history.clientID)?.length).toBeGreaterThan(0)
+    changes.destroy()
+  })
+
   it('encodes every part when one listener wants it, or says nothing', async () => {
     for (const wants of [() => true, undefined]) {
       const doc = new Y.Doc()
