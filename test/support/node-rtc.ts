@@ -1,6 +1,6 @@
 // The WebRTC implementations Node peers can run on: @roamhq/wrtc, or node-datachannel's polyfill
 // (libdatachannel), which holds up with more peers on two cores (wrtc crashed at 24).
-import wrtc from '@roamhq/wrtc'
+import { createRequire } from 'node:module'
 import { initLogger, PeerConnection } from 'node-datachannel'
 import * as polyfill from 'node-datachannel/polyfill'
 import type { RtcWithChannel } from './counting-rtc.js'
@@ -91,7 +91,8 @@ let loggerSet = false
 
 /** The classes of `name`, as simple-peer's `wrtc` option and Parley's `RtcImplementation` take them. */
 export function nodeRtc(name: NodeRtcName): RtcWithChannel {
-  if (name === 'wrtc') return wrtc as unknown as RtcWithChannel
+  // Loaded only when asked for: a test process that runs no wrtc peer does not carry its native side.
+  if (name === 'wrtc') return createRequire(import.meta.url)('@roamhq/wrtc') as RtcWithChannel
   if (joinTraceOn && !loggerSet) {
     loggerSet = true
     initLogger('Warning', (level, message) => traceLine(`rtc-log ${level} ${message.replace(/\s+/g, '_')}`))
