@@ -161,7 +161,7 @@ export async function runStoredBench(options: { counts?: number[]; trials?: numb
     for (const count of options.counts ?? DEFAULT_COUNTS) {
       const room = `stored-${count}-${Date.now()}`
       const url = `${site.url}?signaling=${encodeURIComponent(signaling.url)}&ice=#${encodeURIComponent(room)}`
-      const seeder = await seedParleyRoom({ room, signalingUrl: signaling.url, count })
+      const seeder = await seedParleyRoom({ room, signalingUrl: signaling.url, count, rtc: 'wrtc' })
       try {
         for (let trial = 0; trial < (options.trials ?? DEFAULT_TRIALS); trial++) {
           const figure = await lateJoin(browser, url, room, count, (options.quietS ?? DEFAULT_QUIET_S) * 1000)

@@ -320,7 +320,7 @@ export async function runHistoryBench(options: HistoryBenchOptions = {}): Promis
     }
     for (const count of counts) {
       const room = `history-${count}-${Date.now()}`
-      const parleySeeder = await seedParleyRoom({ room, signalingUrl: signaling.url, count })
+      const parleySeeder = await seedParleyRoom({ room, signalingUrl: signaling.url, count, rtc: 'wrtc' })
       try {
         const url = `${site.url}?signaling=${encodeURIComponent(signaling.url)}&ice=#${encodeURIComponent(room)}`
         const joins: HistoryFigure[] = []
@@ -332,7 +332,7 @@ export async function runHistoryBench(options: HistoryBenchOptions = {}): Promis
       }
       if (options.stock === false) continue
       const stockRoom = `${room}-stock`
-      const stockSeeder = seedStockRoom({ room: stockRoom, signalingUrl: signaling.url, count })
+      const stockSeeder = seedStockRoom({ room: stockRoom, signalingUrl: signaling.url, count, rtc: 'wrtc' })
       try {
         const url = `${stock.url}?signaling=${encodeURIComponent(signaling.url)}&room=${encodeURIComponent(stockRoom)}&count=${count}`
         figures.push(await lateJoin(browser, 'stock', url, count, stockSeeder, timeoutMs))

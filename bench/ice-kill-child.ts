@@ -1,6 +1,7 @@
 // The peer that bench/ice-kill.ts kills: one RTCPeerConnection (Node's wrtc) answering the
 // offer it gets over IPC, with one data channel. Run by the bench; not a test.
 import wrtc from '@roamhq/wrtc'
+import { exitWithParent } from '../test/support/ipc-child.js'
 
 type Signal = { sdp?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit }
 
@@ -19,4 +20,5 @@ process.on('message', async (signal: Signal) => {
     await pc.addIceCandidate(signal.candidate)
   }
 })
+exitWithParent()
 process.send?.({ ready: true })

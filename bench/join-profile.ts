@@ -500,7 +500,7 @@ export async function runJoinProfile(options: {
       writerPage = seeder.page
       reports.push(`written by a browser in ${seeder.writeMs} ms`)
     } else {
-      const seeder = await seedParleyRoom({ room, signalingUrl: signaling.url, count: options.count })
+      const seeder = await seedParleyRoom({ room, signalingUrl: signaling.url, count: options.count, rtc: 'wrtc' })
       running.push({ close: async () => seeder.close() } as Running)
     }
     const joiner = await launchChromium()

@@ -6,6 +6,7 @@ import { WebrtcProvider } from 'y-webrtc'
 import { Awareness } from 'y-protocols/awareness'
 import { openTransport, type RtcImplementation } from '../src/transport/index.js'
 import { DeferredUpdates } from '../src/history/index.js'
+import { exitWithParent } from '../test/support/ipc-child.js'
 import { nodeRtc } from '../test/support/node-rtc.js'
 import { tappedWebSocket, type TapCounts } from '../test/support/signaling-tap.js'
 
@@ -163,4 +164,5 @@ process.on('message', (message: { id: number; command: JoinsPeerCommand }) => {
     process.send?.({ id: message.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
   }
 })
+exitWithParent()
 process.send?.({ id: 0, result: 'started' })

@@ -41,7 +41,6 @@ import { messagesOf, type MessageRecord } from '../src/history/index.js'
 import { Room } from '../src/room/index.js'
 import {
   historyTimes,
-  nodeRtc,
   probeHistory,
   rememberName,
   seededText,
@@ -49,6 +48,7 @@ import {
   storedInBrowser,
   storedRooms,
 } from '../test/e2e/history-harness.js'
+import { nodeRtc } from '../test/support/node-rtc.js'
 
 /** How long a page may take to hold and draw the history, in ms. */
 const HOLD_TIMEOUT_MS = 120_000
@@ -241,7 +241,7 @@ async function seed(room: string, signalingUrl: string, count: number): Promise<
   }
   const doc = new Y.Doc()
   doc.transact(() => messagesOf(doc).push(records))
-  return new Room({ name: room, signalingUrls: [signalingUrl], iceServers: [], wrtc: nodeRtc, persist: false, doc })
+  return new Room({ name: room, signalingUrls: [signalingUrl], iceServers: [], wrtc: nodeRtc('wrtc'), persist: false, doc })
 }
 
 /** Builds the site, then per trial: a join from a Node peer, and a reload from storage alone. */

@@ -3,7 +3,7 @@
 // edit of Alice's message is refused, marked, and not applied, and whose flood of reactions
 // under Alice's id leaves her own reaction and edit applied.
 import { describe, expect, it } from 'vitest'
-import wrtc from '@roamhq/wrtc'
+import { nodeRtc } from './history-harness.js'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import type { Locator, Page } from 'playwright-core'
@@ -136,7 +136,7 @@ describe('edits, deletions, reactions and replies', () => {
     await sendMessage(a, 'I owe nobody anything')
     await expectMessages(b, ['Alice: I owe nobody anything'])
     const malloryDoc = new Y.Doc()
-    const mallory = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc, doc: malloryDoc })
+    const mallory = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc: nodeRtc, doc: malloryDoc })
     try {
       await expect.poll(() => mallory.messages.length, { timeout: 15_000 }).toBe(1)
       const target = mallory.messages[0]

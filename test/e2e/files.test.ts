@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import wrtc from '@roamhq/wrtc'
+import { nodeRtc } from './history-harness.js'
 import { WebSocket } from 'ws'
 import type { Page } from 'playwright-core'
 import { MAX_FILE_BYTES, Room, type RtcImplementation } from '../../src/room/index.js'
@@ -62,7 +62,7 @@ async function attachByKeyboard(page: Page, file: { name: string; mimeType: stri
  * bytes (a copy) and returns what to send instead, or null to hold it back. A hostile peer's wire.
  */
 function tamperingRtc(alter: (index: number, frame: Uint8Array) => Uint8Array | null): RtcImplementation {
-  class TamperingPeerConnection extends wrtc.RTCPeerConnection {
+  class TamperingPeerConnection extends nodeRtc.RTCPeerConnection {
     override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
       const channel = super.createDataChannel(label, init)
       if (label !== FILE_CHANNEL_LABEL) return channel
@@ -77,7 +77,7 @@ function tamperingRtc(alter: (index: number, frame: Uint8Array) => Uint8Array | 
       return channel
     }
   }
-  return { ...(wrtc as unknown as RtcImplementation), RTCPeerConnection: TamperingPeerConnection as unknown as typeof RTCPeerConnection }
+  return { ...nodeRtc, RTCPeerConnection: TamperingPeerConnection as unknown as typeof RTCPeerConnection }
 }
 
 /** A Node peer in `room` that shares `bytes` (random, `size` of them) over `rtc`; its name is Mallory. */
@@ -165,7 +165,7 @@ describe('files and images', () => {
     const room = uniqueRoom('files-large')
     const b = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
     const bytes = new Uint8Array(randomBytes(8 * 1024 * 1024))
-    const sender = await nodeSharer(room, wrtc as unknown as RtcImplementation, 'large.bin', bytes.length, bytes)
+    const sender = await nodeSharer(room, nodeRtc, 'large.bin', bytes.length, bytes)
     try {
       await expectMessages(b, ['Mallory: 📎 large.bin'])
       const card = fileCard(b, 'large.bin')

@@ -2,7 +2,7 @@
 // process of its own, driven over IPC. Run with `node --import tsx`; not a test file.
 import { readdirSync } from 'node:fs'
 import { setPriority } from 'node:os'
-import type { IpcReply } from '../support/ipc-child.js'
+import { exitWithParent, type IpcReply } from '../support/ipc-child.js'
 import { type Flooder, type FlooderOptions, openFlooder } from './flood-harness.js'
 
 /** A command from the parent, and its reply. */
@@ -16,6 +16,7 @@ export type FlooderCommand =
   | { op: 'renew' }
   | { op: 'close' }
 
+exitWithParent()
 const options = JSON.parse(process.env.FLOODER_OPTIONS ?? '{}') as FlooderOptions
 // Linux keeps a niceness per thread: every thread there now, and those they start inherit it.
 const niceness = Number(process.env.FLOODER_NICE ?? 0)

@@ -1,7 +1,6 @@
 // What the history tests and benchmark share: a Node peer that holds a room's history (Parley's
 // Room, or stock y-webrtc as the reference), and probes that time a page's view of it.
 // No vitest inside, so bench/history.ts can use it too.
-import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider, type SignalingConn } from 'y-webrtc'
@@ -9,12 +8,17 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { Room, type RtcImplementation } from '../../src/room/index.js'
 import { messagesOf, ROOM_DATABASE_PREFIX, type MessageRecord } from '../../src/history/index.js'
 import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
+import { nodeRtc as rtcNamed, type NodeRtcName } from '../support/node-rtc.js'
 
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
 globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
 
-/** Node's WebRTC classes, as a room takes them. */
-export const nodeRtc = wrtc as unknown as RtcImplementation
+/**
+ * The WebRTC classes of a test's Node peers, as a room takes them: node-datachannel's (adapted in
+ * node-rtc.ts); @roamhq/wrtc crashed (SIGSEGV) at teardown, which ends the test process with it.
+ * The benchmarks ask for @roamhq/wrtc (`rtc: 'wrtc'`), which their published figures were measured on.
+ */
+export const nodeRtc: RtcImplementation = rtcNamed('node-datachannel')
 
 /** Name the seeding peer writes under. */
 export const SEEDER_NAME = 'Seeder'
@@ -64,6 +68,8 @@ export async function seedParleyRoom(options: {
   signalingUrl: string
   count: number
   secret?: string | null
+  /** The Node WebRTC library (default node-datachannel). */
+  rtc?: NodeRtcName
 }): Promise<Seeder> {
   const doc = new Y.Doc()
   const room = new Room({
@@ -71,7 +77,7 @@ export async function seedParleyRoom(options: {
     secret: options.secret ?? null,
     signalingUrls: [options.signalingUrl],
     iceServers: [],
-    wrtc: nodeRtc,
+    wrtc: rtcNamed(options.rtc ?? 'node-datachannel'),
     persist: false,
     doc,
   })
@@ -81,7 +87,7 @@ export async function seedParleyRoom(options: {
 }
 
 /** Opens the room with stock y-webrtc in Node, with `count` (unsigned) messages: the reference. */
-export function seedStockRoom(options: { room: string; signalingUrl: string; count: number }): Seeder {
+export function seedStockRoom(options: { room: string; signalingUrl: string; count: number; rtc?: NodeRtcName }): Seeder {
   const doc = new Y.Doc()
   const startAt = Date.now() - options.count * 1000
   messagesOf(doc).push(
@@ -98,7 +104,7 @@ export function seedStockRoom(options: { room: string; signalingUrl: string; cou
   )
   const provider = new WebrtcProvider(options.room, doc, {
     signaling: [options.signalingUrl],
-    peerOpts: { wrtc: nodeRtc, config: { iceServers: [] } },
+    peerOpts: { wrtc: rtcNamed(options.rtc ?? 'node-datachannel'), config: { iceServers: [] } },
   })
   for (const conn of provider.signalingConns) containStockCrash(conn)
   return {

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import wrtc from '@roamhq/wrtc'
+import { nodeRtc } from './history-harness.js'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
@@ -72,7 +72,7 @@ function stockMember(room: string, color: string): { doc: Y.Doc; close: () => vo
   const doc = new Y.Doc()
   const provider = new WebrtcProvider(topicFor({ name: room, secret: null }), doc, {
     signaling: [stack.signaling.url],
-    peerOpts: { wrtc, config: { iceServers: [] } },
+    peerOpts: { wrtc: nodeRtc, config: { iceServers: [] } },
   })
   provider.awareness.setLocalStateField('presence', {
     key: MALLORY_KEY,
@@ -223,7 +223,7 @@ describe('a message whose signature is being checked', () => {
     await composer(bobPage).waitFor({ state: 'visible' })
 
     const doc = new Y.Doc()
-    const alice = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc, doc })
+    const alice = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc: nodeRtc, doc })
     try {
       const signer = await signerFor(await generateSigningKeys())
       const author = { userId: signer.userId, name: 'Alice', signer }

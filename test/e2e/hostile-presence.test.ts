@@ -3,7 +3,7 @@
 // forges a newer state of hers under a far-ahead clock (also before Bob has heard of her), and
 // claims her key from an unsigned tab. Bob must keep seeing the real Alice, and the impostor marked.
 import { describe, expect, it } from 'vitest'
-import wrtc from '@roamhq/wrtc'
+import { nodeRtc } from './history-harness.js'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
@@ -55,7 +55,7 @@ async function roomWithHostile(label: string, bobInit?: () => void): Promise<{ a
   const doc = new Y.Doc()
   const provider = new WebrtcProvider(topicFor({ name: room, secret: null }), doc, {
     signaling: [stack.signaling.url],
-    peerOpts: { wrtc, config: { iceServers: [] } },
+    peerOpts: { wrtc: nodeRtc, config: { iceServers: [] } },
   })
   const connected = () => [...(provider.room?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
   const presenceOf = (name: string): [number, { presence: PresenceField }] | undefined =>
@@ -223,7 +223,7 @@ describe('a hostile peer against presence', () => {
     const doc = new Y.Doc()
     const provider = new WebrtcProvider(topicFor({ name: room, secret: null }), doc, {
       signaling: [stack.signaling.url],
-      peerOpts: { wrtc, config: { iceServers: [] } },
+      peerOpts: { wrtc: nodeRtc, config: { iceServers: [] } },
     })
     let hostileOpen = true
     const closeHostile = () => {
@@ -253,7 +253,7 @@ describe('a hostile peer against presence', () => {
       closeHostile()
       await provider.key // y-webrtc lets go of the room once its key settled
 
-      alice = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc, doc: aliceDoc })
+      alice = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc: nodeRtc, doc: aliceDoc })
       const signer = await signerFor(await generateSigningKeys())
       await alice.presence.join({ userId: signer.userId, name: 'Alice', signer })
       await expect.poll(othersThanMarker, { timeout: SHOW_TIMEOUT_MS, interval: 50 }).toEqual(['Alice', 'Bob (you)'])

@@ -2,7 +2,7 @@
 // Yjs document; one spews garbage over the data channel, floods awareness and deletes.
 // Neither may crash anyone or corrupt what the others see.
 import { describe, expect, it } from 'vitest'
-import wrtc from '@roamhq/wrtc'
+import { nodeRtc } from './history-harness.js'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
@@ -41,7 +41,7 @@ describe('a forging peer', () => {
   it("cannot pass a message or a presence off as someone else's", async () => {
     const { room, a, b } = await roomOfTwo('forge')
     const malloryDoc = new Y.Doc()
-    const mallory = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc, doc: malloryDoc })
+    const mallory = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc: nodeRtc, doc: malloryDoc })
     try {
       const genuine = await until(() => mallory.messages.find((m) => m.text === 'hello'))
       const aliceId = genuine.authorId
@@ -105,7 +105,7 @@ describe('a garbage-spewing peer', () => {
     const doc = new Y.Doc()
     const provider = new WebrtcProvider(topicFor({ name: room, secret: null }), doc, {
       signaling: [stack.signaling.url],
-      peerOpts: { wrtc, config: { iceServers: [] } },
+      peerOpts: { wrtc: nodeRtc, config: { iceServers: [] } },
     })
     try {
       await expect

@@ -1,7 +1,7 @@
-// Interoperability: a stock y-webrtc client in Node (WebRTC from @roamhq/wrtc) and a Parley
+// Interoperability: a stock y-webrtc client in Node (WebRTC from node-datachannel) and a Parley
 // page in Chromium share a room through Parley's signaling server, both ways.
 import { expect, it } from 'vitest'
-import wrtc from '@roamhq/wrtc'
+import { nodeRtc } from './history-harness.js'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
@@ -23,7 +23,7 @@ it('a stock y-webrtc client syncs with a Parley page through our server', async 
   // Parley names its y-webrtc room by the hashed topic; a stock client just uses that name.
   const provider = new WebrtcProvider(topicFor({ name: room, secret: null }), doc, {
     signaling: [stack.signaling.url],
-    peerOpts: { wrtc, config: { iceServers: [] } },
+    peerOpts: { wrtc: nodeRtc, config: { iceServers: [] } },
   })
   try {
     const texts = () =>

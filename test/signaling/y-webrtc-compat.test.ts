@@ -1,12 +1,12 @@
 // Compatibility test: the stock y-webrtc client, unchanged, signals through Parley's server.
-// A real WebrtcProvider (WebRTC from @roamhq/wrtc) talks to a raw ws client posing as a peer.
+// A real WebrtcProvider (WebRTC from node-datachannel, host candidates only) talks to a raw ws client posing as a peer.
 
-import wrtc from '@roamhq/wrtc'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket as NodeWebSocket } from 'ws'
 import { WebrtcProvider } from 'y-webrtc'
 import * as Y from 'yjs'
 import type { ServerFrame } from '../../signaling/protocol.js'
+import { nodeRtc } from '../support/node-rtc.js'
 import { TestClient, cleanup, startTestServer, track } from './helpers.js'
 
 afterEach(cleanup)
@@ -42,7 +42,10 @@ describe('stock y-webrtc client against the Parley signaling server', () => {
     await fakePeer.sync()
 
     const doc = new Y.Doc()
-    const provider = new WebrtcProvider(room, doc, { signaling: [server.url], peerOpts: { wrtc } })
+    const provider = new WebrtcProvider(room, doc, {
+      signaling: [server.url],
+      peerOpts: { wrtc: nodeRtc('node-datachannel'), config: { iceServers: [] } },
+    })
     track(async () => {
       provider.disconnect()
       provider.destroy()

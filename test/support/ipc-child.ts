@@ -8,6 +8,17 @@ export type IpcReply = { id: number; result: unknown } | { id: number; error: st
 /** How long a closing child may take to exit before it is killed, in ms. */
 const CLOSE_TIMEOUT_MS = 5000
 
+/** Children of this process still running: killed when it exits, whatever the tests' own cleanup did. */
+const running = new Set<ChildProcess>()
+
+/**
+ * Called by a child script at its start: it exits once its parent is gone (the IPC channel closed:
+ * the parent finished, crashed or was killed), instead of running on, unseen, and holding the run open.
+ */
+export function exitWithParent(): void {
+  process.on('disconnect', () => process.exit(0))
+}
+
 /** A TypeScript child process (`node --import tsx`) taking commands of type `Command`. */
 export class IpcChild<Command> {
   readonly #child: ChildProcess
@@ -51,6 +62,10 @@ export class IpcChild<Command> {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
+    // A test process that ends (a worker torn down, a test that threw before its cleanup) takes its children along.
+    if (!process.listeners('exit').includes(killRunning)) process.on('exit', killRunning)
+    running.add(child)
+    child.once('exit', () => running.delete(child))
     const started = new IpcChild<Command>(child, label)
     await new Promise<void>((resolve, reject) => {
       started.#pending.set(0, { resolve: () => resolve(), reject })
@@ -92,4 +107,9 @@ export class IpcChild<Command> {
     await this.#exit
     clearTimeout(timer)
   }
+}
+
+/** Kills every child still running (on this process's exit: synchronous, so SIGKILL, no goodbye). */
+function killRunning(): void {
+  for (const child of running) child.kill('SIGKILL')
 }

@@ -1,7 +1,7 @@
 // A Parley transport opened in the test process itself (the side a test drives and reads),
 // against the signaling fixture's server; the other ends are peers in child processes.
+// Its WebRTC is node-datachannel's: @roamhq/wrtc crashed (SIGSEGV) at teardown, which ended the test worker.
 
-import wrtc from '@roamhq/wrtc'
 import * as Y from 'yjs'
 import { Awareness } from 'y-protocols/awareness'
 import {
@@ -14,6 +14,7 @@ import {
 import { topicFor } from '../../src/address/index.js'
 import { DeferredUpdates } from '../../src/history/index.js'
 import type { SignalingFixture } from './signaling-fixture.js'
+import { nodeRtc } from './node-rtc.js'
 
 /** A transport in this process with its document and awareness. */
 export interface LocalTransport {
@@ -31,7 +32,7 @@ export function openLocalTransport(
   topic: string,
   changes: DocumentChanges,
   doc: Y.Doc = new Y.Doc(),
-  rtc: RtcImplementation = wrtc as unknown as RtcImplementation,
+  rtc: RtcImplementation = nodeRtc('node-datachannel'),
   more: Pick<TransportOptions, 'recordLimits' | 'storedHistoryLoaded'> = {},
 ): LocalTransport {
   const awareness = new Awareness(doc)

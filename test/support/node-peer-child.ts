@@ -11,6 +11,7 @@ import { joinTraceOn, traceLine } from './join-trace.js'
 import { countingRtc, type CountingRtc, type RtcWithChannel } from './counting-rtc.js'
 import { nodeRtc } from './node-rtc.js'
 import { awarenessMessage, junkAwarenessUpdate } from './signed-awareness.js'
+import { exitWithParent } from './ipc-child.js'
 import type { NodePeerCommand, NodePeerOptions, NodePeerReply, NodePeerState, SentCounts } from './node-peer.js'
 
 /** The shared array the peers' texts are written to. */
@@ -382,8 +383,7 @@ process.on('message', (message: { id: number; command: NodePeerCommand }) => {
   }
   process.send?.(reply)
 })
-// The parent went (finished, crashed, interrupted): nothing drives this peer any more.
-process.on('disconnect', () => process.exit(0))
+exitWithParent()
 process.send?.({ id: 0, result: 'started' } satisfies NodePeerReply)
 
 /** Traces (join-trace.ts) each link y-webrtc makes, its failure, and when it opens or is lost, polled every few ms. */

@@ -1,7 +1,6 @@
 // WebRTC peers in Node for tests: one in a child process (y-webrtc keeps one room per topic and
 // one signaling connection per URL in a realm, so each further peer of a topic needs its own).
 import { fileURLToPath } from 'node:url'
-import wrtc from '@roamhq/wrtc'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { WebrtcProvider, type Room as WebrtcRoom } from 'y-webrtc'
@@ -9,7 +8,7 @@ import { Awareness } from 'y-protocols/awareness'
 import { IpcChild, type IpcReply } from './ipc-child.js'
 import type { TapCounts, TapOptions } from './signaling-tap.js'
 import type { SendCounts } from './counting-rtc.js'
-import type { NodeRtcName } from './node-rtc.js'
+import { nodeRtc, type NodeRtcName } from './node-rtc.js'
 
 /** What a child peer runs, and how. */
 export interface NodePeerOptions {
@@ -234,7 +233,8 @@ export class NodePeer {
 }
 
 /**
- * A stock y-webrtc provider in this process, over Node's WebRTC, host candidates only. Its
+ * A stock y-webrtc provider in this process, over node-datachannel (test/support/node-rtc.ts; @roamhq/wrtc
+ * crashed at teardown, taking the test worker with it), host candidates only. Its
  * awareness has a local state that peers take (an Awareness's initial state has clock 0, which
  * other peers never apply).
  */
@@ -248,7 +248,7 @@ export function openLocalProvider(topic: string, signalingUrl: string, secret: s
     signaling: [signalingUrl],
     password: secret ?? undefined,
     awareness,
-    peerOpts: { wrtc, config: { iceServers: [] } },
+    peerOpts: { wrtc: nodeRtc('node-datachannel'), config: { iceServers: [] } },
   })
   return {
     provider,

@@ -1,6 +1,6 @@
 // The WebRTC implementations Node peers can run on: @roamhq/wrtc, or node-datachannel's polyfill
 // (libdatachannel), which holds up with more peers on two cores (wrtc crashed at 24).
-import wrtc from '@roamhq/wrtc'
+import { createRequire } from 'node:module'
 import { initLogger, PeerConnection } from 'node-datachannel'
 import * as polyfill from 'node-datachannel/polyfill'
 import type { RtcWithChannel } from './counting-rtc.js'
@@ -26,6 +26,13 @@ export type NodeRtcName = 'wrtc' | 'node-datachannel'
  *   candidate without ICE transport"); a browser holds the hello until the answer is in. This left
  *   a quarter of the links of 8 simultaneous joiners failed, each repaired only by a re-offer 8 s later.
  *   Checks start from the offerer once it has the answer and the answerer's candidates.
+ * - The offerer says it starts the DTLS handshake (`a=setup:active` where libdatachannel wrote
+ *   actpass), so the answer makes it the DTLS client: it sends its hello once it has the answer.
+ *   As the server, its native thread took the answerer's hello (a @roamhq/wrtc or browser
+ *   answerer connects ICE and sends it as soon as it has answered) before this process's event
+ *   loop had applied the answer, and failed the link the same way ("certificate verify failed");
+ *   in a busy test process, 2 of 33 runs of awareness-bytes-wrtc's 100-member test lost their
+ *   link for 30 s so.
  * - simple-peer assigns `offer.sdp` (its sdpTransform), but the polyfill's descriptions have a
  *   getter only: offers and answers are handed out as plain `{ type, sdp }` objects.
  * - Its events go through Node's own EventTarget, whose `dispatchEvent` accepts only `Event`
@@ -50,7 +57,7 @@ class TolerantPeerConnection extends polyfill.RTCPeerConnection {
   override async createOffer(): Promise<RTCSessionDescriptionInit> {
     if (this.#native.signalingState() === 'stable' && this.#native.localDescription() === null) this.#native.setLocalDescription('offer')
     const { type, sdp } = (await super.createOffer()) as RTCSessionDescriptionInit
-    return { type, sdp }
+    return { type, sdp: sdp?.replaceAll('a=setup:actpass', 'a=setup:active') }
   }
 
   override async setLocalDescription(description?: RTCLocalSessionDescriptionInit): Promise<void> {
@@ -91,7 +98,8 @@ let loggerSet = false
 
 /** The classes of `name`, as simple-peer's `wrtc` option and Parley's `RtcImplementation` take them. */
 export function nodeRtc(name: NodeRtcName): RtcWithChannel {
-  if (name === 'wrtc') return wrtc as unknown as RtcWithChannel
+  // Loaded only when asked for: a test process that runs no wrtc peer does not carry its native side.
+  if (name === 'wrtc') return createRequire(import.meta.url)('@roamhq/wrtc') as RtcWithChannel
   if (joinTraceOn && !loggerSet) {
     loggerSet = true
     initLogger('Warning', (level, message) => traceLine(`rtc-log ${level} ${message.replace(/\s+/g, '_')}`))

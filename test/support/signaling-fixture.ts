@@ -30,8 +30,8 @@ export function useSignalingServer(name: string): SignalingFixture {
     server = await startSignalingServer({ host: '127.0.0.1', port: 0, logLevel: 'silent' })
   })
   afterEach(async () => {
-    // This process's links close before their other ends go away: @roamhq/wrtc sometimes
-    // crashed (SIGSEGV) at exit when a remote end's closing raced this process's own teardown.
+    // This process's links close before their other ends go away: when it ran @roamhq/wrtc, a
+    // remote end's closing that raced its own teardown sometimes crashed it (SIGSEGV).
     for (const close of closers.splice(0)) await close()
     await Promise.all(peers.splice(0).map((peer) => peer.close()))
   })

@@ -46,6 +46,15 @@ async function linked(
   return { local, remote, topic }
 }
 
+/**
+ * Waits until both ends count their link as connected: each end's channel opens in its own time,
+ * and a remote that sends before its own end is up sends on no link.
+ */
+async function bothLinked(local: LocalTransport, remote: NodePeer): Promise<void> {
+  await expect.poll(() => local.transport.links().length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+  await expect.poll(async () => (await remote.state()).links.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+}
+
 /** How many of the `count` made-up clients from JUNK_CLIENT on `local` holds a state of. */
 function junkHeld(local: LocalTransport, count: number): number {
   let held = 0
@@ -56,7 +65,7 @@ function junkHeld(local: LocalTransport, count: number): number {
 describe('awareness bytes over WebRTC', { timeout: TEST_TIMEOUT_MS }, () => {
   it('refuses a Parley peer’s deflated awareness message past the cap while inflating it, and drops the link', async () => {
     const { local, remote } = await linked('parley')
-    await expect.poll(() => local.transport.links().length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+    await bothLinked(local, remote)
     expect(await remote.sendJunkAwareness(HUGE_MESSAGE_BYTES, 1, JUNK_CLIENT)).toBe(1) // one message on one link
     const settled = (): boolean => junkHeld(local, 1) === 1 || local.transport.stats().droppedLinks === 1
     await expect.poll(settled, { timeout: CONNECT_TIMEOUT_MS }).toBe(true)
@@ -70,7 +79,7 @@ describe('awareness bytes over WebRTC', { timeout: TEST_TIMEOUT_MS }, () => {
 
   it('drops a stock peer’s link once its plain awareness messages pass the byte budget', async () => {
     const { local, remote } = await linked('stock')
-    await expect.poll(() => local.transport.links().length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
+    await bothLinked(local, remote)
     // Sent until the link closes under it: more than the byte burst holds, on main all of them.
     const sent = await remote.sendJunkAwareness(STOCK_MESSAGE_BYTES, STOCK_MESSAGES, JUNK_CLIENT)
     const burst = Math.floor(AWARENESS_BYTES_BURST / STOCK_MESSAGE_BYTES)

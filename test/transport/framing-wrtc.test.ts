@@ -1,11 +1,11 @@
-// Framing over real WebRTC in Node (@roamhq/wrtc) with simple-peer, as y-webrtc drives it:
+// Framing over real WebRTC in Node (node-datachannel, as test/support/node-rtc.ts adapts it) with simple-peer, as y-webrtc drives it:
 // large messages between framing peers (deflated where both sides can), and small ones between a
 // framing peer and a stock one.
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRequire } from 'node:module'
-import wrtc from '@roamhq/wrtc'
 import { Framing } from '../../src/transport/framing.js'
 import type { RtcImplementation } from '../../src/transport/liveness.js'
+import { nodeRtc } from '../support/node-rtc.js'
 
 /** The part of simple-peer (which ships no types) that y-webrtc uses. */
 interface SimplePeer {
@@ -19,7 +19,7 @@ interface SimplePeer {
 type PeerConstructor = new (options: Record<string, unknown>) => SimplePeer
 const Peer = createRequire(import.meta.url)('simple-peer') as PeerConstructor
 
-const stockRtc = wrtc as unknown as RtcImplementation
+const stockRtc: RtcImplementation = nodeRtc('node-datachannel')
 const peers: SimplePeer[] = []
 
 afterEach(() => {
@@ -66,7 +66,7 @@ function pattern(length: number, seed: number): Uint8Array {
 /** Each case connects real WebRTC peers and moves megabytes: seconds under load, not vitest's default 5 s. */
 const WRTC_TEST_TIMEOUT_MS = 30_000
 
-describe('framing over wrtc', { timeout: WRTC_TEST_TIMEOUT_MS }, () => {
+describe('framing over real WebRTC', { timeout: WRTC_TEST_TIMEOUT_MS }, () => {
   it('carries a 5 MiB message and small ones around it, in order, both ways', async () => {
     const framingA = new Framing()
     const framingB = new Framing()

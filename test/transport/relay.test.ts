@@ -1,14 +1,13 @@
 // Relay pruning with real peers, one process each: what a chat message costs in a full mesh,
 // that a partial mesh (y-webrtc's maxConns) still brings every change to everyone, and stock peers.
-import wrtc from '@roamhq/wrtc'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
-import type { RtcImplementation } from '../../src/transport/index.js'
 import { RecordBuckets } from '../../src/transport/record-buckets.js'
 import { CATCH_UP_PART_RECORDS, RELAYED_RECORD_LIMITS } from '../../src/transport/relay.js'
 import { HeldChanges } from '../support/held-changes.js'
 import { openLocalTransport } from '../support/local-transport.js'
+import { nodeRtc } from '../support/node-rtc.js'
 import type { NodePeer, NodePeerState, SentCounts } from '../support/node-peer.js'
 import { joinedOneByOne, startOneByOne } from '../support/partial-mesh.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
@@ -361,7 +360,7 @@ describe('a stock peer left out of a batch', () => {
       const topic = signaling.topic()
       const held = new HeldChanges()
       const sends = new UpdateSends()
-      const { doc, transport } = openLocalTransport(signaling, topic, held, new Y.Doc(), sends.wrap(wrtc as unknown as RtcImplementation))
+      const { doc, transport } = openLocalTransport(signaling, topic, held, new Y.Doc(), sends.wrap(nodeRtc('node-datachannel')))
       const texts = doc.getArray<string>('texts')
       const [stock, parley] = await Promise.all([
         signaling.startPeer({ kind: 'stock', topic, awareness: { name: 'stock' } }),

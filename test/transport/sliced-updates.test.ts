@@ -1,4 +1,4 @@
-// A large update from a peer is applied in slices over real WebRTC (Node, @roamhq/wrtc): a Parley
+// A large update from a peer is applied in slices over real WebRTC (Node, node-datachannel): a Parley
 // transport in this process gets hundreds of records a Parley peer in a child process wrote in
 // one transaction (one update, as a relayed batch comes), and applies at most RECORDS_PER_SLICE of
 // them in a task, every record in the order written, and reads it once in the task it arrives in
@@ -7,13 +7,13 @@
 import { describe, expect, it, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
-import wrtc from '@roamhq/wrtc'
 import { topicFor } from '../../src/address/index.js'
 import { DeferredUpdates } from '../../src/history/index.js'
 import type { RtcImplementation, Transport } from '../../src/transport/index.js'
 import { RECORDS_PER_SLICE, SLICE_ABOVE_BYTES } from '../../src/transport/update-slices.js'
 import { RELAYED_RECORDS_BURST } from '../../src/transport/relay.js'
 import { openLocalTransport } from '../support/local-transport.js'
+import { nodeRtc } from '../support/node-rtc.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
 
 /** Per task (a number, closed by a posted message asked for at its first read) and update, the whole reads of updates over SLICE_ABOVE_BYTES. */
@@ -203,7 +203,7 @@ const MANY_SLICES = RECORDS_PER_SLICE * 30
 describe('a link that closes between the slices of a message', () => {
   it('still has every slice applied, the sender gone for good', { timeout: TEST_TIMEOUT_MS }, async () => {
     const connections: RTCPeerConnection[] = []
-    const base = wrtc as unknown as RtcImplementation
+    const base: RtcImplementation = nodeRtc('node-datachannel')
     class Recorded extends base.RTCPeerConnection {
       constructor(config?: RTCConfiguration) {
         super(config)
