@@ -14,8 +14,9 @@
 // may post it after the load: from then on, a step 2 whose first writer's records start below what
 // the document holds of that writer repeats what the page has (an answer to the mid-load request,
 // or a new tab's whole state as it connects), and is dropped too, and the siblings asked again, so
-// that a wrong guess costs a round trip, not records; at most MAX_ASKS requests in all, then
-// everything goes to y-webrtc as before. Everything else (awareness, a sibling's own request)
+// that a wrong guess costs a round trip, not records; at most MAX_ASKS requests in all, and for
+// WATCH_AFTER_ASK_MS after the last, then everything goes to y-webrtc as before (unwatched, a
+// sibling message is not read twice, nor decrypted twice in a private room). Everything else (awareness, a sibling's own request)
 // reaches y-webrtc as before, in the order it came.
 import * as bc from 'lib0/broadcastchannel'
 import * as decoding from 'lib0/decoding'
@@ -26,6 +27,12 @@ import { readSyncPayload, syncKind, syncRequestOf } from './y-webrtc-messages.js
 
 /** Requests this side posts to the siblings: the one once loaded, and those after answers it dropped later. */
 export const MAX_ASKS = 4
+/**
+ * How long after a request a late answer to an earlier one is still looked for, in ms: a sibling
+ * encodes a 100,000-message answer in a few seconds (BENCHMARKS.md, "Sixteenth session"), more on a
+ * busy machine.
+ */
+export const WATCH_AFTER_ASK_MS = 30_000
 
 /** The members of y-webrtc's Room this relies on (y-webrtc-internals.ts lists them). */
 export interface SiblingRoom {
@@ -57,9 +64,16 @@ export class SiblingSyncAfterLoad {
   #held: Array<() => void> = []
   #flushLater = (): void => {}
   #destroyed = false
+  readonly #watchMs: number
+  /** When the last request after the load was posted (Date.now()). */
+  #askedAt = Number.NEGATIVE_INFINITY
 
-  /** `loaded`: settles once the document holds the stored history (undefined: nothing to wait for). */
-  constructor(loaded: Promise<unknown> | undefined) {
+  /**
+   * `loaded`: settles once the document holds the stored history (undefined: nothing to wait for).
+   * `watchMs`: how long after a request late answers are looked for (WATCH_AFTER_ASK_MS).
+   */
+  constructor(loaded: Promise<unknown> | undefined, { watchMs = WATCH_AFTER_ASK_MS }: { watchMs?: number } = {}) {
+    this.#watchMs = watchMs
     this.#loading = loaded !== undefined
     if (loaded !== undefined) void loaded.then(this.#release, this.#release)
   }
@@ -127,9 +141,10 @@ export class SiblingSyncAfterLoad {
     this.#held = []
   }
 
-  /** Whether sibling messages are looked at: while loading, and after it while requests are left. */
+  /** Whether sibling messages are looked at: while loading, and after it while requests are left and the last is recent. */
   #watching(): boolean {
-    return !this.#destroyed && (this.#loading || this.stats.requestsAfterLoad < MAX_ASKS)
+    if (this.#destroyed) return false
+    return this.#loading || (this.stats.requestsAfterLoad < MAX_ASKS && Date.now() - this.#askedAt < this.#watchMs)
   }
 
   #release = (): void => {
@@ -157,6 +172,7 @@ export class SiblingSyncAfterLoad {
     if (room === null || this.#destroyed || !room.bcconnected || room.doc.isDestroyed) return
     if (this.stats.requestsAfterLoad >= MAX_ASKS) return
     this.stats.requestsAfterLoad++
+    this.#askedAt = Date.now()
     void encryptAsYWebrtc(syncRequestOf(room.doc), room.key).then((data) => {
       // lib0 hands it to this tab's own subscriber too, which answers it (with nothing), as it does y-webrtc's.
       if (!this.#destroyed && room.bcconnected) bc.publish(room.name, data)

@@ -145,6 +145,24 @@ describe('SiblingSyncAfterLoad', () => {
     sync.destroy()
   })
 
+  it('stops looking once the last request is past its watch: a later answer goes to y-webrtc unread', async () => {
+    const history = new Y.Doc()
+    write(history, 10)
+    const doc = new Y.Doc()
+    const watchMs = 200
+    const sync = new SiblingSyncAfterLoad(Promise.resolve(), { watchMs })
+    const { room, delivered, posted, post } = tabs(doc)
+    sync.attach(room)
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(history))
+    await expect.poll(() => posted.length, { timeout: DELIVERY_TIMEOUT_MS }).toBe(1)
+    await new Promise((resolve) => setTimeout(resolve, 2 * watchMs))
+    // Before: every sibling message was read (and decrypted, in a private room) until MAX_ASKS requests.
+    post(answer(Y.encodeStateAsUpdate(history)))
+    await expect.poll(() => delivered.length, { timeout: DELIVERY_TIMEOUT_MS }).toBe(1)
+    expect(sync.stats).toMatchObject({ answersSetAside: 0, requestsAfterLoad: 1 })
+    sync.destroy()
+  })
+
   it('does nothing once the history was loaded before the room connected', async () => {
     const loaded = Promise.resolve()
     const sync = new SiblingSyncAfterLoad(loaded)
