@@ -70,6 +70,21 @@ function requested(message: Uint8Array): Map<number, number> {
   return Y.decodeStateVector(decoding.readVarUint8Array(decoder))
 }
 
+/**
+ * A tab whose room connected mid-load (attached before the load settles) and whose stored history
+ * of `records` is then loaded; the sibling posts on its own channel.
+ */
+function loadedTab(records: number, options?: { watchMs?: number }) {
+  const history = new Y.Doc()
+  write(history, records)
+  const doc = new Y.Doc()
+  const sync = new SiblingSyncAfterLoad(Promise.resolve(), options)
+  const sides = tabs(doc)
+  sync.attach(sides.room)
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(history))
+  return { ...sides, history, sync }
+}
+
 describe('SiblingSyncAfterLoad', () => {
   it('drops siblings’ answers while loading, holds their changes until loaded, passes the rest, and asks once loaded', async () => {
     const history = new Y.Doc()
@@ -101,14 +116,7 @@ describe('SiblingSyncAfterLoad', () => {
   })
 
   it('after the load, drops an answer repeating what the document holds and asks again; the answer to what it lacks goes through', async () => {
-    const history = new Y.Doc()
-    write(history, 100)
-    const doc = new Y.Doc()
-    const sync = new SiblingSyncAfterLoad(Promise.resolve())
-    const { room, delivered, posted, post } = tabs(doc)
-    // Attached before the load settles, as the room connects mid-load.
-    sync.attach(room)
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(history))
+    const { history, sync, delivered, posted, post } = loadedTab(100)
     await expect.poll(() => posted.length, { timeout: DELIVERY_TIMEOUT_MS }).toBe(1)
     // The sibling's late answer to the mid-load request: from the start of what the page holds.
     post(answer(Y.encodeStateAsUpdate(history)))
@@ -126,13 +134,7 @@ describe('SiblingSyncAfterLoad', () => {
   })
 
   it(`asks at most ${MAX_ASKS} times, then hands everything to y-webrtc`, async () => {
-    const history = new Y.Doc()
-    write(history, 10)
-    const doc = new Y.Doc()
-    const sync = new SiblingSyncAfterLoad(Promise.resolve())
-    const { room, delivered, posted, post } = tabs(doc)
-    sync.attach(room)
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(history))
+    const { history, sync, delivered, posted, post } = loadedTab(10)
     const repeat = answer(Y.encodeStateAsUpdate(history))
     for (let asked = 1; asked < MAX_ASKS; asked++) {
       await expect.poll(() => posted.length, { timeout: DELIVERY_TIMEOUT_MS }).toBe(asked)
@@ -146,14 +148,8 @@ describe('SiblingSyncAfterLoad', () => {
   })
 
   it('stops looking once the last request is past its watch: a later answer goes to y-webrtc unread', async () => {
-    const history = new Y.Doc()
-    write(history, 10)
-    const doc = new Y.Doc()
     const watchMs = 200
-    const sync = new SiblingSyncAfterLoad(Promise.resolve(), { watchMs })
-    const { room, delivered, posted, post } = tabs(doc)
-    sync.attach(room)
-    Y.applyUpdate(doc, Y.encodeStateAsUpdate(history))
+    const { history, sync, delivered, posted, post } = loadedTab(10, { watchMs })
     await expect.poll(() => posted.length, { timeout: DELIVERY_TIMEOUT_MS }).toBe(1)
     await new Promise((resolve) => setTimeout(resolve, 2 * watchMs))
     // Before: every sibling message was read (and decrypted, in a private room) until MAX_ASKS requests.
