@@ -5,6 +5,7 @@ import { DeflatedForms, DeflatedMessage, inflate } from './framing-deflate.js'
 import {
   FRAME_PAYLOAD_BYTES,
   MAX_MESSAGE_BYTES,
+  START_HEADER_BYTES,
   Reassembler,
   encodeFrame,
   isFrame,
@@ -13,10 +14,24 @@ import {
   type ReassemblyBudget,
 } from './framing-protocol.js'
 
-/** Bytes the real channel may hold in its send buffer before the queue waits (Chromium closes a channel at 16 MiB). */
+/**
+ * Bytes a real channel without a `bufferedamountlow` event (Node's wrtc) may hold in its send buffer
+ * before the queue waits (Chromium closes a channel at 16 MiB).
+ */
 export const HIGH_WATER_BYTES = 4 * 1024 * 1024
-/** Buffer level at which sending resumes, in bytes. */
+/** Buffer level at which sending resumes on such a channel, in bytes. */
 const LOW_WATER_BYTES = 1024 * 1024
+/**
+ * Payload bytes of a frame sent on a channel that says when its buffer drained (browsers,
+ * node-datachannel), kept small with PACED_BUFFER_BYTES: what a channel holds unsent, SCTP sends
+ * in one burst, and a Chromium receiver's UDP socket buffer (128 KiB, which no page can raise)
+ * overflowed under bursts of 64 KiB frames: 100–900 packets lost in a 10,000-message join, and a
+ * lost tail waits for SCTP's retransmission timer (0.4 s and more). BENCHMARKS.md, History sync,
+ * "Eighteenth session".
+ */
+export const PACED_FRAME_BYTES = 16 * 1024
+/** Most bytes such a channel is given to hold unsent: two frames, so it has the next while the page hears it drained. */
+export const PACED_BUFFER_BYTES = 2 * (PACED_FRAME_BYTES + START_HEADER_BYTES)
 /** How often the buffer is checked where the real channel has no `bufferedamountlow` event (Node's wrtc), in ms. */
 const DRAIN_POLL_MS = 5
 /** How long a large message waits for the peer's capability frame before it is sent unframed, in ms. */
@@ -410,14 +425,17 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       if (head.framed && !head.packed && this.#context.deflate === true && this.#context.capability.peerDeflates && this.#pack(head)) {
         return // deflating; the pump resumes when it is done
       }
-      if (this.#real.bufferedAmount >= HIGH_WATER_BYTES) {
-        this.#waitForDrain()
+      const frameBytes = this.#paced ? PACED_FRAME_BYTES : FRAME_PAYLOAD_BYTES
+      const nextBytes =
+        head.framed && head.bytes !== null ? START_HEADER_BYTES + Math.min(frameBytes, head.bytes.byteLength - head.offset) : sizeOf(head)
+      if (!this.#roomFor(nextBytes)) {
+        this.#waitForDrain(nextBytes)
         return
       }
       try {
         if (head.framed && head.bytes !== null) {
-          const payloadBytes = Math.min(FRAME_PAYLOAD_BYTES, head.bytes.byteLength - head.offset)
-          this.#real.send(encodeFrame(head.bytes, head.offset, head.deflated))
+          const payloadBytes = Math.min(frameBytes, head.bytes.byteLength - head.offset)
+          this.#real.send(encodeFrame(head.bytes, head.offset, head.deflated, frameBytes))
           this.#context.onTraffic?.('out')
           head.offset += payloadBytes
           this.#queuedBytes -= payloadBytes
@@ -520,11 +538,23 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
     })
   }
 
-  /** Resumes the pump once the real buffer drained to LOW_WATER_BYTES. */
-  #waitForDrain(): void {
+  /** Whether the real channel reports its buffer drained (`bufferedamountlow`): then it is paced closely (PACED_BUFFER_BYTES). */
+  get #paced(): boolean {
+    return typeof this.#real.bufferedAmountLowThreshold === 'number' && this.#real.onbufferedamountlow !== undefined
+  }
+
+  /** Whether the real channel may be handed `bytes` more now (a message larger than the cap goes alone). */
+  #roomFor(bytes: number): boolean {
+    const buffered = this.#real.bufferedAmount
+    if (!this.#paced) return buffered < HIGH_WATER_BYTES
+    return buffered === 0 || buffered + bytes <= PACED_BUFFER_BYTES
+  }
+
+  /** Resumes the pump once the real buffer drained enough to take `nextBytes` (LOW_WATER_BYTES where it is polled). */
+  #waitForDrain(nextBytes: number): void {
     const real = this.#real
-    const level = LOW_WATER_BYTES
-    if (typeof real.bufferedAmountLowThreshold === 'number' && real.onbufferedamountlow !== undefined) {
+    if (this.#paced) {
+      const level = Math.max(0, PACED_BUFFER_BYTES - nextBytes)
       real.bufferedAmountLowThreshold = level
       real.onbufferedamountlow = () => this.#resume()
       this.#blocked = () => {
@@ -537,6 +567,7 @@ export class FramedChannel extends EventTarget implements RTCDataChannel {
       return
     }
     // Node's wrtc has no low event: poll.
+    const level = LOW_WATER_BYTES
     let timer: ReturnType<typeof setTimeout>
     const poll = (): void => {
       if (real.bufferedAmount <= level || real.readyState !== 'open') this.#resume()
@@ -746,4 +777,12 @@ function toBytes(data: OutgoingData): Uint8Array | null {
 function sendRaw(channel: RTCDataChannel, data: OutgoingData): void {
   // RTCDataChannel#send takes each of these; its overloads just cannot take the union.
   ;(channel.send as (data: OutgoingData) => void).call(channel, data)
+}
+
+/** Bytes a queued message sent whole adds to the real channel's buffer (a string's UTF-16 length is near enough). */
+function sizeOf(head: Outgoing): number {
+  if (head.bytes !== null) return head.bytes.byteLength - head.offset
+  const data = head.data
+  if (typeof data === 'string') return data.length
+  return data instanceof Blob ? data.size : 0
 }

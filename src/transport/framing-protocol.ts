@@ -120,13 +120,19 @@ export function isFrame(bytes: Uint8Array): boolean {
 }
 
 /**
- * The frame carrying `message` from byte `offset` on, at most FRAME_PAYLOAD_BYTES of it;
- * `deflated` marks a message that is the deflated form of the one sent (START_DEFLATE).
+ * The frame carrying `message` from byte `offset` on, at most `payloadBytes` of it (any size up to
+ * FRAME_PAYLOAD_BYTES: the receiver takes frames of any length); `deflated` marks a message that
+ * is the deflated form of the one sent (START_DEFLATE).
  */
-export function encodeFrame(message: Uint8Array, offset: number, deflated = false): Uint8Array<ArrayBuffer> {
+export function encodeFrame(
+  message: Uint8Array,
+  offset: number,
+  deflated = false,
+  payloadBytes = FRAME_PAYLOAD_BYTES,
+): Uint8Array<ArrayBuffer> {
   const start = offset === 0
   const header = start ? START_HEADER_BYTES : MORE_HEADER_BYTES
-  const payload = message.subarray(offset, offset + FRAME_PAYLOAD_BYTES)
+  const payload = message.subarray(offset, offset + Math.min(payloadBytes, FRAME_PAYLOAD_BYTES))
   const frame = new Uint8Array(header + payload.byteLength)
   frame[0] = FRAME_MAGIC
   frame[1] = start ? (deflated ? FRAME_START_DEFLATE : FRAME_START) : FRAME_MORE

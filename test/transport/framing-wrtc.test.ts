@@ -4,8 +4,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRequire } from 'node:module'
 import { Framing } from '../../src/transport/framing.js'
+import { PACED_BUFFER_BYTES } from '../../src/transport/framing-channel.js'
 import type { RtcImplementation } from '../../src/transport/liveness.js'
+import type { RtcWithChannel } from '../support/counting-rtc.js'
 import { nodeRtc } from '../support/node-rtc.js'
+import { seededRandom } from '../support/seeded-random.js'
 
 /** The part of simple-peer (which ships no types) that y-webrtc uses. */
 interface SimplePeer {
@@ -19,7 +22,7 @@ interface SimplePeer {
 type PeerConstructor = new (options: Record<string, unknown>) => SimplePeer
 const Peer = createRequire(import.meta.url)('simple-peer') as PeerConstructor
 
-const stockRtc: RtcImplementation = nodeRtc('node-datachannel')
+const stockRtc: RtcWithChannel = nodeRtc('node-datachannel')
 const peers: SimplePeer[] = []
 
 afterEach(() => {
@@ -96,6 +99,31 @@ describe('framing over real WebRTC', { timeout: WRTC_TEST_TIMEOUT_MS }, () => {
     }
     expect(framingA.stats).toMatchObject(counts)
     expect(framingB.stats).toMatchObject(counts)
+  })
+
+  it('hands the real channel at most two small frames unsent at a time, so SCTP never bursts a message at the receiver', async () => {
+    const framingA = new Framing({ deflate: false })
+    const framingB = new Framing({ deflate: false })
+    const [a, b] = await connect(framingA.wrap(stockRtc), framingB.wrap(stockRtc))
+    // The real channel's own send, watched: what it holds unsent (bufferedAmount) once each frame is in.
+    const prototype = stockRtc.RTCDataChannel.prototype as unknown as { send: (this: RTCDataChannel, data: Uint8Array) => void }
+    const send = prototype.send
+    const heldAfterSends: number[] = []
+    prototype.send = function (data) {
+      send.call(this, data)
+      if (data.byteLength > 1024) heldAfterSends.push(this.bufferedAmount)
+    }
+    try {
+      const random = seededRandom(16)
+      const big = Uint8Array.from({ length: 2 * 1024 * 1024 }, () => Math.floor(random() * 256))
+      const atB = received(b, 1)
+      a.send(big)
+      expect(Buffer.compare((await atB)[0], big)).toBe(0)
+    } finally {
+      prototype.send = send
+    }
+    expect(heldAfterSends.length).toBeGreaterThanOrEqual((2 * 1024) / 16) // frames of 16 KiB
+    expect(Math.max(...heldAfterSends)).toBeLessThanOrEqual(PACED_BUFFER_BYTES)
   })
 
   it('sends plain frames both ways when one side does not deflate', async () => {

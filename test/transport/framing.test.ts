@@ -6,7 +6,9 @@ import {
   FRAME_MAGIC,
   FRAME_PAYLOAD_BYTES,
   MAX_UNFRAMED_BYTES,
+  MORE_HEADER_BYTES,
   Reassembler,
+  START_HEADER_BYTES,
   encodeFrame,
   encodeFramingHello,
   encodeFramingHellos,
@@ -21,6 +23,8 @@ import {
   FramedChannel,
   HIGH_WATER_BYTES,
   FramingCapability,
+  PACED_BUFFER_BYTES,
+  PACED_FRAME_BYTES,
   type FramingStats,
   WAITING_PER_TURN,
 } from '../../src/transport/framing-channel.js'
@@ -285,21 +289,47 @@ describe('framed channel', () => {
     expect(ctxA.stats.framedMessages).toBe(1)
   })
 
-  it('keeps the real send buffer under its high-water mark and counts the queue in bufferedAmount', async () => {
+  it('keeps at most two small frames unsent in a real channel that says when it drained, and counts the queue in bufferedAmount', async () => {
     const [realA, realB] = pair()
+    const ctxA = context()
+    ctxA.capability.announce(64 * MIB)
+    const a = new FramedChannel(realA as unknown as RTCDataChannel, ctxA)
+    const got = collect(new FramedChannel(realB as unknown as RTCDataChannel, context()))
+    const big = pattern(MIB)
+    a.send(big)
+    expect(realA.buffered.map((frame) => (frame as ArrayBuffer).byteLength)).toEqual([
+      START_HEADER_BYTES + PACED_FRAME_BYTES,
+      MORE_HEADER_BYTES + PACED_FRAME_BYTES,
+    ])
+    expect(a.bufferedAmount).toBeGreaterThanOrEqual(MIB)
+    let maxBuffered = 0
+    for (let round = 0; round < 1000 && got.length === 0; round++) {
+      maxBuffered = Math.max(maxBuffered, realA.bufferedAmount)
+      realA.drain()
+      await Promise.resolve()
+    }
+    expect(maxBuffered).toBeLessThanOrEqual(PACED_BUFFER_BYTES)
+    expect(Buffer.compare(got[0], big)).toBe(0)
+    expect(a.bufferedAmount).toBe(0)
+  })
+
+  it('keeps a polled real channel (no bufferedamountlow, as @roamhq/wrtc) under its high-water mark', async () => {
+    const [realA, realB] = pair()
+    Object.defineProperty(realA, 'onbufferedamountlow', { value: undefined })
     const ctxA = context()
     ctxA.capability.announce(64 * MIB)
     const a = new FramedChannel(realA as unknown as RTCDataChannel, ctxA)
     const got = collect(new FramedChannel(realB as unknown as RTCDataChannel, context()))
     const big = pattern(3 * HIGH_WATER_BYTES)
     a.send(big)
+    expect((realA.buffered[0] as ArrayBuffer).byteLength).toBe(START_HEADER_BYTES + FRAME_PAYLOAD_BYTES)
     expect(realA.bufferedAmount).toBeLessThanOrEqual(HIGH_WATER_BYTES + FRAME_PAYLOAD_BYTES + 10)
     expect(a.bufferedAmount).toBeGreaterThanOrEqual(3 * HIGH_WATER_BYTES)
     let maxBuffered = 0
     for (let round = 0; round < 1000 && got.length === 0; round++) {
       maxBuffered = Math.max(maxBuffered, realA.bufferedAmount)
       realA.drain()
-      await Promise.resolve()
+      await new Promise((resolve) => setTimeout(resolve, 10)) // the queue polls the buffer every few ms
     }
     expect(maxBuffered).toBeLessThanOrEqual(HIGH_WATER_BYTES + FRAME_PAYLOAD_BYTES + 10)
     expect(Buffer.compare(got[0], big)).toBe(0)
