@@ -1,5 +1,8 @@
 // Send benchmark: from the Enter that sends a message on one browser to its text in another
 // browser's log, for Parley and for a stock y-webrtc chat, through the same UI steps in one run.
+// The figure: the sender's Enter → a MutationObserver on the receiver's log finding the text, on
+// both pages' fine clocks (which agree: the table gives how far, measured); beside it the figure
+// of earlier sessions, whole ms to a poll (clamped to 4 ms) or frame that found it.
 // Run alone: npx tsx bench/send.ts [--messages 30] [--trace] [--isolated] [--interleave] [--profile] [--baseline REV]
 //   --trace: stage stamps inside both pages, and counts per send of the calls that schedule work
 //   or clone templates (timers, frames, posted tasks, Lit's importNode, …); --isolated: every page
@@ -45,12 +48,26 @@ export interface SendFigure {
   implementation: Implementation
   messages: number
   delivered: number
-  /** Enter → the sender's page hands the update to a data channel, median (the sending page's part). */
+  /** Of the delivered, how many the receiver's MutationObserver stamped (the `inDom` figures). */
+  inDomTimed: number
+  /** Enter → on the wire, median, on the fine clock (to 0.01 ms). */
+  onWireFineP50Ms: number | null
+  /**
+   * The sender's Enter → the text in the receiver's DOM, on the fine clock (to 0.01 ms): the
+   * figure since the eighteenth session (see probeScript).
+   */
+  inDomP50Ms: number | null
+  inDomP90Ms: number | null
+  inDomP99Ms: number | null
+  /** Enter → the sender's page hands the update to a data channel, median (the sending page's part), whole ms. */
   onWireP50Ms: number | null
+  /** Send → rendered as earlier sessions measured it: whole ms, to a poll (clamped to 4 ms) or frame that found it. */
   p50Ms: number | null
   p90Ms: number | null
   p99Ms: number | null
   maxMs: number | null
+  /** The sender's fine clock against the receiver's, before and after the timed messages (see clockSkew). */
+  clockSkew?: [ClockSkew, ClockSkew]
   /** With `--trace`: the median of each stage over the timed messages, in ms (see traceStages). */
   stagesP50Ms?: Record<string, number>
 }
@@ -88,31 +105,66 @@ function stockFlavour(stockUrl: string, signalingUrl: string): Flavour {
 }
 
 /**
- * The in-page probe, installed before the page loads: `enterAt` is stamped (Date.now()) as an
- * Enter keydown starts, before the page handles it; `seen(text)` resolves with Date.now() when
- * the newest message in the log is `text`, checked on every frame and every timer tick.
+ * The in-page probe, installed before the page loads. Two clocks: `Date.now()` (whole ms) for the
+ * figures of earlier sessions, and the fine clock `performance.timeOrigin + performance.now()`
+ * (5 µs with `--isolated`, 100 µs without; one machine, so both browsers' read alike, which
+ * `clockSkew` measures). `enterAt`/`enterAtFine` are stamped as an Enter keydown starts, before the
+ * page handles it; `onWireAt`/`onWireAtFine` as the first Yjs update after it goes to a data channel.
+ * `seen(text)` resolves once the newest message in the log is `text` with `polled`, Date.now() at
+ * the first frame or timer tick (clamped to 4 ms) that finds it (the old figure), and `inDom`, the
+ * fine clock as a MutationObserver on the log's root is first called with the text newest: stamped
+ * as the callback starts, before it looks, so the probe's own query is not in the figure. The
+ * observer runs at the microtask checkpoint after the change: right after a Lit render (itself a
+ * microtask), after the rest of the handler's task for a chat that changes the DOM inside it (stock).
  */
-const probeScript = (newestExpression: string): string => `(() => {
-  const probe = { enterAt: null, onWireAt: null }
+const probeScript = (newestExpression: string, rootExpression: string): string => `(() => {
+  const probe = { enterAt: null, enterAtFine: null, onWireAt: null, onWireAtFine: null }
+  const fine = () => performance.timeOrigin + performance.now()
   const frame = window.requestAnimationFrame.bind(window)
   const every = window.setInterval.bind(window)
+  const Observer = window.MutationObserver
   window.sendProbe = probe
   window.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey) { probe.enterAt = Date.now(); probe.onWireAt = null }
+    if (event.key === 'Enter' && !event.shiftKey) {
+      probe.enterAtFine = fine()
+      probe.enterAt = Date.now()
+      probe.onWireAt = null
+      probe.onWireAtFine = null
+    }
   }, true)
   // A Yjs update as y-webrtc sends it (messageSync 0, then update 2), the first after the Enter.
   const send = RTCDataChannel.prototype.send
   RTCDataChannel.prototype.send = function (data) {
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null
-    if (probe.enterAt !== null && probe.onWireAt === null && bytes !== null && bytes[0] === 0 && bytes[1] === 2) probe.onWireAt = Date.now()
+    if (probe.enterAt !== null && probe.onWireAt === null && bytes !== null && bytes[0] === 0 && bytes[1] === 2) {
+      probe.onWireAtFine = fine()
+      probe.onWireAt = Date.now()
+    }
     return send.call(this, data)
   }
   probe.seen = (text) => new Promise((resolve) => {
     let done = false
+    let inDom = null
+    let observer = null
+    const watch = () => {
+      if (observer !== null) return
+      const root = ${rootExpression}
+      if (!root) return
+      observer = new Observer(() => {
+        const at = fine()
+        if (inDom === null && (${newestExpression}) === text) inDom = at
+      })
+      observer.observe(root, { childList: true, subtree: true, characterData: true })
+    }
     const check = () => {
       if (done) return
-      if ((${newestExpression}) === text) { done = true; clearInterval(timer); resolve(Date.now()) }
-      else frame(check)
+      watch()
+      if ((${newestExpression}) === text) {
+        done = true
+        clearInterval(timer)
+        observer?.disconnect()
+        resolve({ polled: Date.now(), inDom })
+      } else frame(check)
     }
     const timer = every(check, 1)
     check()
@@ -210,7 +262,7 @@ const traceScript = (newestExpression: string, rootExpression: string): string =
 async function openPage(browser: Browser, flavour: Flavour, room: string, name: string, trace: boolean): Promise<Page> {
   const context: BrowserContext = await browser.newContext()
   await context.addInitScript((stored) => localStorage.setItem('parley:name', stored), name)
-  await context.addInitScript(probeScript(flavour.newestExpression))
+  await context.addInitScript(probeScript(flavour.newestExpression, flavour.rootExpression))
   if (trace) await context.addInitScript(traceScript(flavour.newestExpression, flavour.rootExpression))
   const page = await context.newPage()
   await page.goto(flavour.url(room))
@@ -218,10 +270,32 @@ async function openPage(browser: Browser, flavour: Flavour, room: string, name: 
   return page
 }
 
+/** What the receiver's probe stamped for a message (see probeScript). */
+interface Seen {
+  /** Date.now() at the first poll or frame that found the text newest. */
+  polled: number
+  /** The fine clock as the log's MutationObserver first found it newest (null: not watched). */
+  inDom: number | null
+}
+
+/** What the sender's probe stamped for the last Enter (see probeScript). */
+interface SentStamps {
+  enterAt: number
+  enterAtFine: number
+  onWireAt: number | null
+  onWireAtFine: number | null
+}
+
 /** Ms from Enter to the message on the wire (sender) and to `receiver` showing it (null: not seen). */
 interface Timed {
+  /** Whole ms (Date.now()), as in earlier sessions' figures. */
   onWireMs: number | null
+  /** Whole ms (Date.now()) to a poll or frame that found the text newest, as in earlier sessions' figures. */
   seenMs: number | null
+  /** Fine clock, Enter → on the wire. */
+  onWireFineMs: number | null
+  /** Fine clock, the sender's Enter → the text in the receiver's DOM (its MutationObserver). */
+  inDomMs: number | null
   /** With `--trace`: the stages of this send, in ms (see traceStages). */
   stages?: Record<string, number>
 }
@@ -412,7 +486,7 @@ async function timedSend(
   const seen = receiver.evaluate(
     ([message, ms]) =>
       Promise.race([
-        (window as unknown as { sendProbe: { seen(text: string): Promise<number> } }).sendProbe.seen(message),
+        (window as unknown as { sendProbe: { seen(text: string): Promise<Seen> } }).sendProbe.seen(message),
         new Promise<null>((resolve) => setTimeout(() => resolve(null), ms)),
       ]),
     [text, timeoutMs] as const,
@@ -429,10 +503,16 @@ async function timedSend(
   const seenAt = await seen
   const profiles =
     profiling === undefined ? null : await Promise.all([profiling.sender.send('Profiler.stop'), profiling.receiver.send('Profiler.stop')])
-  const { enterAt, onWireAt } = await sender.evaluate(
-    () => (window as unknown as { sendProbe: { enterAt: number; onWireAt: number | null } }).sendProbe,
-  )
-  const timed: Timed = { onWireMs: onWireAt === null ? null : onWireAt - enterAt, seenMs: seenAt === null ? null : seenAt - enterAt }
+  const { enterAt, enterAtFine, onWireAt, onWireAtFine } = await sender.evaluate(() => {
+    const { enterAt, enterAtFine, onWireAt, onWireAtFine } = (window as unknown as { sendProbe: SentStamps }).sendProbe
+    return { enterAt, enterAtFine, onWireAt, onWireAtFine }
+  })
+  const timed: Timed = {
+    onWireMs: onWireAt === null ? null : onWireAt - enterAt,
+    seenMs: seenAt === null ? null : seenAt.polled - enterAt,
+    onWireFineMs: onWireAtFine === null ? null : onWireAtFine - enterAtFine,
+    inDomMs: seenAt?.inDom == null ? null : seenAt.inDom - enterAtFine,
+  }
   if (trace) {
     const sent = await sender.evaluate(() => (window as unknown as TraceWindow).sendTrace.all())
     const received = await receiver.evaluate(() => (window as unknown as TraceWindow).sendTrace.all())
@@ -468,9 +548,54 @@ interface Session {
   receiver: Page
   times: number[]
   onWire: number[]
+  inDom: number[]
+  onWireFine: number[]
   stages: Map<string, number[]>
   /** With `--profile`, of Parley's pages. */
   profiling?: Profiling
+}
+
+/** Round trips per page when `clockSkew` compares the pages' fine clocks. */
+const CLOCK_SAMPLES = 100
+
+/** How far the sender's fine clock reads ahead of the receiver's, in ms, and the most that reading can be off by. */
+export interface ClockSkew {
+  skewMs: number
+  boundMs: number
+}
+
+/**
+ * The two pages' fine clocks (`performance.timeOrigin + performance.now()`, each in its own
+ * browser process) against each other, through this process's: each page is asked its clock
+ * `CLOCK_SAMPLES` times, and the quickest round trip says where it stands against this process's
+ * clock, to within half that round trip. A page's time in the DOM less the other's Enter is off
+ * by the skew.
+ */
+async function clockSkew(sender: Page, receiver: Page): Promise<ClockSkew> {
+  const here = () => performance.timeOrigin + performance.now()
+  const offsetOf = async (page: Page) => {
+    // The DevTools protocol straight to the page: Playwright's own evaluate adds to each round trip.
+    const session = await page.context().newCDPSession(page)
+    try {
+      let best = { offset: 0, halfTrip: Infinity }
+      for (let i = 0; i < CLOCK_SAMPLES; i++) {
+        const before = here()
+        const { result } = (await session.send('Runtime.evaluate', {
+          expression: 'performance.timeOrigin + performance.now()',
+          returnByValue: true,
+        })) as { result: { value: number } }
+        const after = here()
+        if ((after - before) / 2 < best.halfTrip) best = { offset: result.value - (before + after) / 2, halfTrip: (after - before) / 2 }
+      }
+      return best
+    } finally {
+      await session.detach()
+    }
+  }
+  const sent = await offsetOf(sender)
+  const received = await offsetOf(receiver)
+  const round = (ms: number) => Math.round(ms * 1000) / 1000
+  return { skewMs: round(sent.offset - received.offset), boundMs: round(sent.halfTrip + received.halfTrip) }
 }
 
 /** Opens a flavour's two pages, one in each browser, and sends a first message to connect them. */
@@ -484,7 +609,7 @@ async function openSession(
   const room = `send-${flavour.implementation}-${Date.now()}`
   const receiver = await openPage(receiverBrowser, flavour, room, 'Receiver', trace)
   const sender = await openPage(senderBrowser, flavour, room, 'Sender', trace)
-  const session: Session = { flavour, sender, receiver, times: [], onWire: [], stages: new Map() }
+  const session: Session = { flavour, sender, receiver, times: [], onWire: [], inDom: [], onWireFine: [], stages: new Map() }
   // Until the pages are linked a message may sit unsent: the first one is not timed.
   if ((await timedSend(sender, receiver, 'connecting', CONNECT_TIMEOUT_MS)).seenMs === null) {
     await closeSession(session)
@@ -517,16 +642,27 @@ async function timeOne(session: Session, index: number, trace: boolean): Promise
   )
   if (timed.seenMs !== null) session.times.push(timed.seenMs)
   if (timed.onWireMs !== null) session.onWire.push(timed.onWireMs)
+  if (timed.inDomMs !== null) session.inDom.push(timed.inDomMs)
+  if (timed.onWireFineMs !== null) session.onWireFine.push(timed.onWireFineMs)
   for (const [stage, ms] of Object.entries(timed.stages ?? {})) stages.set(stage, [...(stages.get(stage) ?? []), ms])
 }
 
 /** A session's figures over `count` timed messages. */
 function figureOf(session: Session, count: number, trace: boolean): SendFigure {
-  const { times, onWire, stages } = session
+  const { times, onWire, inDom, onWireFine, stages } = session
+  const fine = (q: number, values = inDom) => {
+    const value = quantile(values, q)
+    return value === null ? null : Math.round(value * 100) / 100
+  }
   return {
     implementation: session.flavour.implementation,
     messages: count,
     delivered: times.length,
+    inDomTimed: inDom.length,
+    onWireFineP50Ms: fine(0.5, onWireFine),
+    inDomP50Ms: fine(0.5),
+    inDomP90Ms: fine(0.9),
+    inDomP99Ms: fine(0.99),
     onWireP50Ms: quantile(onWire, 0.5),
     p50Ms: quantile(times, 0.5),
     p90Ms: quantile(times, 0.9),
@@ -564,10 +700,18 @@ async function measure(
   const sessions: Session[] = []
   try {
     for (const flavour of flavours) sessions.push(await openSession(senderBrowser, receiverBrowser, flavour, trace, profile))
+    // One page at a time: round trips asked together would wait on each other.
+    const skews = async () => {
+      const measured: ClockSkew[] = []
+      for (const session of sessions) measured.push(await clockSkew(session.sender, session.receiver))
+      return measured
+    }
+    const skewBefore = await skews()
     for (let i = 0; i < count; i++) for (const session of sessions) await timeOne(session, i, trace)
+    const skewAfter = await skews()
     for (const session of sessions)
       if (session.profiling !== undefined) printProfile(session.flavour.implementation, session.profiling, count)
-    return sessions.map((session) => figureOf(session, count, trace))
+    return sessions.map((session, i) => ({ ...figureOf(session, count, trace), clockSkew: [skewBefore[i], skewAfter[i]] }))
   } finally {
     await Promise.allSettled(sessions.map(closeSession))
   }
@@ -653,13 +797,18 @@ export async function runSendBench(options: SendBenchOptions = {}): Promise<Send
 /** The figures as a table, one row per implementation. */
 export function sendTable(figures: SendFigure[]): string {
   const ms = (value: number | null) => (value === null ? '–' : `${value} ms`)
+  const fine = (value: number | null) => (value === null ? '–' : `${value.toFixed(2)} ms`)
+  const skew = (f: SendFigure) =>
+    f.clockSkew === undefined ? '–' : f.clockSkew.map(({ skewMs, boundMs }) => `${skewMs.toFixed(3)} ± ${boundMs.toFixed(3)}`).join(' → ')
   return [
     "Send → rendered on another browser (Enter on one page to the text in the other page's log)",
-    '| implementation | messages delivered | Enter → on the wire, p50 | send → rendered p50 | p90 | p99 | max |',
-    '|---|---|---|---|---|---|---|',
+    'In the DOM: fine clocks, the text stamped by a MutationObserver (since the eighteenth session).',
+    'Seen at a poll: whole ms, polls clamped to 4 ms and frames (the figure of earlier sessions).',
+    '| implementation | delivered (in the DOM stamped) | Enter → on the wire p50 | in the DOM p50 | p90 | p99 | seen at a poll p50 | p90 | p99 | max | sender clock − receiver clock, before → after (ms) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...figures.map(
       (f) =>
-        `| ${f.implementation} | ${f.delivered} of ${f.messages} | ${ms(f.onWireP50Ms)} | ${ms(f.p50Ms)} | ${ms(f.p90Ms)} | ${ms(f.p99Ms)} | ${ms(f.maxMs)} |`,
+        `| ${f.implementation} | ${f.delivered} of ${f.messages} (${f.inDomTimed}) | ${fine(f.onWireFineP50Ms)} | ${fine(f.inDomP50Ms)} | ${fine(f.inDomP90Ms)} | ${fine(f.inDomP99Ms)} | ${ms(f.p50Ms)} | ${ms(f.p90Ms)} | ${ms(f.p99Ms)} | ${ms(f.maxMs)} | ${skew(f)} |`,
     ),
   ].join('\n')
 }
