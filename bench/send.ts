@@ -52,6 +52,10 @@ export interface SendFigure {
   inDomTimed: number
   /** Enter → on the wire, median, on the fine clock (to 0.01 ms). */
   onWireFineP50Ms: number | null
+  /** On the wire → the receiver's data-channel handler starts on it, median, fine clocks (the two pages'). */
+  transitP50Ms: number | null
+  /** The receiver's handler starts on the update → its text in the DOM, median, fine clock. */
+  arrivalToDomP50Ms: number | null
   /**
    * The sender's Enter → the text in the receiver's DOM, on the fine clock (to 0.01 ms): the
    * figure since the eighteenth session (see probeScript).
@@ -116,6 +120,8 @@ function stockFlavour(stockUrl: string, signalingUrl: string): Flavour {
  * as the callback starts, before it looks, so the probe's own query is not in the figure. The
  * observer runs at the microtask checkpoint after the change: right after a Lit render (itself a
  * microtask), after the rest of the handler's task for a chat that changes the DOM inside it (stock).
+ * `updatesIn` lists when the page's data-channel handler started on each Yjs update meanwhile (the
+ * fine clock; no frame loop, unlike `--trace`), so that every run splits the total at the arrival.
  */
 const probeScript = (newestExpression: string, rootExpression: string): string => `(() => {
   const probe = { enterAt: null, enterAtFine: null, onWireAt: null, onWireAtFine: null }
@@ -142,7 +148,25 @@ const probeScript = (newestExpression: string, rootExpression: string): string =
     }
     return send.call(this, data)
   }
+  // The Yjs updates data channels deliver while a send is awaited (seen() starts the list): when
+  // the page's handler started on each, on the fine clock.
+  let updatesIn = []
+  const onmessage = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'onmessage')
+  Object.defineProperty(RTCDataChannel.prototype, 'onmessage', {
+    ...onmessage,
+    set(handler) {
+      onmessage.set.call(this, typeof handler !== 'function' ? handler : function (event) {
+        const data = event.data
+        if (data instanceof ArrayBuffer && data.byteLength > 1) {
+          const kind = new Uint8Array(data, 0, 2)
+          if (kind[0] === 0 && kind[1] === 2) updatesIn.push(fine())
+        }
+        return handler.call(this, event)
+      })
+    },
+  })
   probe.seen = (text) => new Promise((resolve) => {
+    updatesIn = []
     let done = false
     let inDom = null
     let observer = null
@@ -163,7 +187,7 @@ const probeScript = (newestExpression: string, rootExpression: string): string =
         done = true
         clearInterval(timer)
         observer?.disconnect()
-        resolve({ polled: Date.now(), inDom })
+        resolve({ polled: Date.now(), inDom, updatesIn })
       } else frame(check)
     }
     const timer = every(check, 1)
@@ -276,6 +300,8 @@ interface Seen {
   polled: number
   /** The fine clock as the log's MutationObserver first found it newest (null: not watched). */
   inDom: number | null
+  /** The fine clock as the page's data-channel handler started on each Yjs update while it waited. */
+  updatesIn: number[]
 }
 
 /** What the sender's probe stamped for the last Enter (see probeScript). */
@@ -296,6 +322,10 @@ interface Timed {
   onWireFineMs: number | null
   /** Fine clock, the sender's Enter → the text in the receiver's DOM (its MutationObserver). */
   inDomMs: number | null
+  /** Fine clock, on the wire → the receiver's data-channel handler starts on the update. */
+  transitMs: number | null
+  /** Fine clock, the receiver's handler starts on the update → the text in its DOM. */
+  arrivalToDomMs: number | null
   /** With `--trace`: the stages of this send, in ms (see traceStages). */
   stages?: Record<string, number>
 }
@@ -512,6 +542,14 @@ async function timedSend(
     seenMs: seenAt === null ? null : seenAt.polled - enterAt,
     onWireFineMs: onWireAtFine === null ? null : onWireAtFine - enterAtFine,
     inDomMs: seenAt?.inDom == null ? null : seenAt.inDom - enterAtFine,
+    transitMs: null,
+    arrivalToDomMs: null,
+  }
+  // The update that brought it: the first the receiver's handler started on after it left.
+  const arrivedAt = onWireAtFine === null ? undefined : seenAt?.updatesIn.find((at) => at >= onWireAtFine)
+  if (arrivedAt !== undefined && onWireAtFine !== null) {
+    timed.transitMs = arrivedAt - onWireAtFine
+    if (seenAt?.inDom != null) timed.arrivalToDomMs = seenAt.inDom - arrivedAt
   }
   if (trace) {
     const sent = await sender.evaluate(() => (window as unknown as TraceWindow).sendTrace.all())
@@ -550,6 +588,8 @@ interface Session {
   onWire: number[]
   inDom: number[]
   onWireFine: number[]
+  transit: number[]
+  arrivalToDom: number[]
   stages: Map<string, number[]>
   /** With `--profile`, of Parley's pages. */
   profiling?: Profiling
@@ -609,7 +649,18 @@ async function openSession(
   const room = `send-${flavour.implementation}-${Date.now()}`
   const receiver = await openPage(receiverBrowser, flavour, room, 'Receiver', trace)
   const sender = await openPage(senderBrowser, flavour, room, 'Sender', trace)
-  const session: Session = { flavour, sender, receiver, times: [], onWire: [], inDom: [], onWireFine: [], stages: new Map() }
+  const session: Session = {
+    flavour,
+    sender,
+    receiver,
+    times: [],
+    onWire: [],
+    inDom: [],
+    onWireFine: [],
+    transit: [],
+    arrivalToDom: [],
+    stages: new Map(),
+  }
   // Until the pages are linked a message may sit unsent: the first one is not timed.
   if ((await timedSend(sender, receiver, 'connecting', CONNECT_TIMEOUT_MS)).seenMs === null) {
     await closeSession(session)
@@ -644,12 +695,14 @@ async function timeOne(session: Session, index: number, trace: boolean): Promise
   if (timed.onWireMs !== null) session.onWire.push(timed.onWireMs)
   if (timed.inDomMs !== null) session.inDom.push(timed.inDomMs)
   if (timed.onWireFineMs !== null) session.onWireFine.push(timed.onWireFineMs)
+  if (timed.transitMs !== null) session.transit.push(timed.transitMs)
+  if (timed.arrivalToDomMs !== null) session.arrivalToDom.push(timed.arrivalToDomMs)
   for (const [stage, ms] of Object.entries(timed.stages ?? {})) stages.set(stage, [...(stages.get(stage) ?? []), ms])
 }
 
 /** A session's figures over `count` timed messages. */
 function figureOf(session: Session, count: number, trace: boolean): SendFigure {
-  const { times, onWire, inDom, onWireFine, stages } = session
+  const { times, onWire, inDom, onWireFine, transit, arrivalToDom, stages } = session
   const fine = (q: number, values = inDom) => {
     const value = quantile(values, q)
     return value === null ? null : Math.round(value * 100) / 100
@@ -660,6 +713,8 @@ function figureOf(session: Session, count: number, trace: boolean): SendFigure {
     delivered: times.length,
     inDomTimed: inDom.length,
     onWireFineP50Ms: fine(0.5, onWireFine),
+    transitP50Ms: fine(0.5, transit),
+    arrivalToDomP50Ms: fine(0.5, arrivalToDom),
     inDomP50Ms: fine(0.5),
     inDomP90Ms: fine(0.9),
     inDomP99Ms: fine(0.99),
@@ -804,11 +859,11 @@ export function sendTable(figures: SendFigure[]): string {
     "Send → rendered on another browser (Enter on one page to the text in the other page's log)",
     'In the DOM: fine clocks, the text stamped by a MutationObserver (since the eighteenth session).',
     'Seen at a poll: whole ms, polls clamped to 4 ms and frames (the figure of earlier sessions).',
-    '| implementation | delivered (in the DOM stamped) | Enter → on the wire p50 | in the DOM p50 | p90 | p99 | seen at a poll p50 | p90 | p99 | max | sender clock − receiver clock, before → after (ms) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| implementation | delivered (in the DOM stamped) | Enter → on the wire p50 | wire → arrival p50 | arrival → in the DOM p50 | in the DOM p50 | p90 | p99 | seen at a poll p50 | p90 | p99 | max | sender clock − receiver clock, before → after (ms) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...figures.map(
       (f) =>
-        `| ${f.implementation} | ${f.delivered} of ${f.messages} (${f.inDomTimed}) | ${fine(f.onWireFineP50Ms)} | ${fine(f.inDomP50Ms)} | ${fine(f.inDomP90Ms)} | ${fine(f.inDomP99Ms)} | ${ms(f.p50Ms)} | ${ms(f.p90Ms)} | ${ms(f.p99Ms)} | ${ms(f.maxMs)} | ${skew(f)} |`,
+        `| ${f.implementation} | ${f.delivered} of ${f.messages} (${f.inDomTimed}) | ${fine(f.onWireFineP50Ms)} | ${fine(f.transitP50Ms)} | ${fine(f.arrivalToDomP50Ms)} | ${fine(f.inDomP50Ms)} | ${fine(f.inDomP90Ms)} | ${fine(f.inDomP99Ms)} | ${ms(f.p50Ms)} | ${ms(f.p90Ms)} | ${ms(f.p99Ms)} | ${ms(f.maxMs)} | ${skew(f)} |`,
     ),
   ].join('\n')
 }
