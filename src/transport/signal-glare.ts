@@ -60,6 +60,18 @@ export function decideSignal(link: LinkView | undefined, signal: SignalView, las
   // invited. It comes from a link that failed here (its late candidates), or ahead of its offer.
   if (link === undefined) return 'drop'
   // A candidate from another link of the peer than the one ours is paired with: one it gave up.
-  if (signal.kind === 'candidate' && lastToken !== undefined && signal.token !== lastToken) return 'drop'
+  if (signal.kind === 'candidate' && lastToken !== undefined && signal.token !== lastToken && !retokened(link, signal.token, lastToken))
+    return 'drop'
   return 'pass'
+}
+
+/**
+ * Whether a candidate's token is the one the offering peer's link took after our answer reached
+ * it: y-webrtc clears an offering link's token when the answer comes, and its next signal takes
+ * a new one (a later time on the peer's own clock), so candidates gathered after that (a STUN
+ * or TURN server's, or all of them where the offerer holds them until it has the answer) carry
+ * it. A link the peer gave up took its token before the offer ours is paired with.
+ */
+function retokened(link: LinkView, token: unknown, lastToken: unknown): boolean {
+  return !link.initiator && typeof token === 'number' && typeof lastToken === 'number' && token > lastToken
 }

@@ -26,13 +26,20 @@ export type NodeRtcName = 'wrtc' | 'node-datachannel'
  *   candidate without ICE transport"); a browser holds the hello until the answer is in. This left
  *   a quarter of the links of 8 simultaneous joiners failed, each repaired only by a re-offer 8 s later.
  *   Checks start from the offerer once it has the answer and the answerer's candidates.
- * - The offerer says it starts the DTLS handshake (`a=setup:active` where libdatachannel wrote
- *   actpass), so the answer makes it the DTLS client: it sends its hello once it has the answer.
- *   As the server, its native thread took the answerer's hello (a @roamhq/wrtc or browser
- *   answerer connects ICE and sends it as soon as it has answered) before this process's event
- *   loop had applied the answer, and failed the link the same way ("certificate verify failed");
- *   in a busy test process, 2 of 33 runs of awareness-bytes-wrtc's 100-member test lost their
- *   link for 30 s so.
+ * - The offerer hands out its candidates (trickled, and in its offer's SDP) only once it has
+ *   taken the answer. libdatachannel's `setRemoteDescription` gives the ICE agent the answer's
+ *   credentials before it keeps the answer for the DTLS fingerprint check; with the answerer
+ *   already checking the offer's candidates (a browser or @roamhq/wrtc answerer does as soon as
+ *   it has answered), ICE connects and the handshake reaches that check in between when the
+ *   event loop's thread is descheduled there (busy cores): "DTLS alert: unknown CA", "certificate
+ *   verify failed", whichever side starts the handshake. The link failed on both ends, the
+ *   libdatachannel end without a connection state change, so a stock peer there kept it for good
+ *   (test/e2e/hostile-presence.test.ts lost its stock peer's link to the second browser so in
+ *   10 of 15 runs on loaded cores). Without the offerer's addresses the answerer cannot check
+ *   until then. The candidates then go under the token y-webrtc's link takes once the answer came
+ *   (src/transport/signal-glare.ts lets those through). `a=setup:active`, written into the
+ *   offer createOffer returned against this race, never went out: simple-peer sends
+ *   `localDescription`, and which side starts the handshake does not matter.
  * - simple-peer assigns `offer.sdp` (its sdpTransform), but the polyfill's descriptions have a
  *   getter only: offers and answers are handed out as plain `{ type, sdp }` objects.
  * - Its events go through Node's own EventTarget, whose `dispatchEvent` accepts only `Event`
@@ -44,6 +51,8 @@ class TolerantPeerConnection extends polyfill.RTCPeerConnection {
   readonly #native: PeerConnection
   /** Set once a remote offer came: this side answers, and takes no remote candidates. */
   #answering = false
+  /** This side's candidates while its offer waits for the answer (see above); null once they go out as they come. */
+  #heldCandidates: Event[] | null = null
 
   constructor(config: RTCConfiguration = {}) {
     const native = new PeerConnection(`peer-${Math.random().toString(36).slice(2, 9)}`, {
@@ -55,9 +64,20 @@ class TolerantPeerConnection extends polyfill.RTCPeerConnection {
   }
 
   override async createOffer(): Promise<RTCSessionDescriptionInit> {
-    if (this.#native.signalingState() === 'stable' && this.#native.localDescription() === null) this.#native.setLocalDescription('offer')
+    if (this.#native.signalingState() === 'stable' && this.#native.localDescription() === null) {
+      this.#heldCandidates ??= [] // before libdatachannel starts gathering
+      this.#native.setLocalDescription('offer')
+    }
     const { type, sdp } = (await super.createOffer()) as RTCSessionDescriptionInit
-    return { type, sdp: sdp?.replaceAll('a=setup:actpass', 'a=setup:active') }
+    return { type, sdp: sdp === undefined ? sdp : withoutCandidates(sdp) }
+  }
+
+  // What simple-peer sends once the offer is set: without the candidates gathered meanwhile.
+  override get localDescription(): RTCSessionDescription {
+    const description = super.localDescription
+    if (description?.type !== 'offer') return description
+    const sent = { type: description.type, sdp: withoutCandidates(description.sdp) }
+    return { ...sent, toJSON: () => sent }
   }
 
   override async setLocalDescription(description?: RTCLocalSessionDescriptionInit): Promise<void> {
@@ -66,11 +86,20 @@ class TolerantPeerConnection extends polyfill.RTCPeerConnection {
   }
 
   override async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
-    if (description.type !== 'offer') return super.setRemoteDescription(description)
+    if (description.type !== 'offer') {
+      await super.setRemoteDescription(description)
+      // libdatachannel keeps the answer (its fingerprint) by now: the answerer may check us.
+      return this.#releaseCandidates()
+    }
     this.#answering = true
-    const lines = (description.sdp ?? '').split('\r\n')
-    const sdp = lines.filter((line) => !line.startsWith('a=candidate') && !line.startsWith('a=end-of-candidates')).join('\r\n')
-    return super.setRemoteDescription({ type: 'offer', sdp })
+    await super.setRemoteDescription({ type: 'offer', sdp: withoutCandidates(description.sdp ?? '') })
+    this.#releaseCandidates() // an offer of ours given up for the peer's: it checks us now
+  }
+
+  #releaseCandidates(): void {
+    const held = this.#heldCandidates ?? []
+    this.#heldCandidates = null
+    for (const event of held) super.dispatchEvent(event)
   }
 
   override async addIceCandidate(candidate?: RTCIceCandidateInit | null): Promise<void> {
@@ -85,6 +114,10 @@ class TolerantPeerConnection extends polyfill.RTCPeerConnection {
   }
 
   override dispatchEvent(event: Event): boolean {
+    if (event.type === 'icecandidate' && this.#heldCandidates !== null) {
+      this.#heldCandidates.push(event)
+      return true
+    }
     if (event instanceof Event) return super.dispatchEvent(event)
     const { type, channel } = event as { type: string; channel?: unknown }
     const copy = new Event(type)
@@ -92,6 +125,13 @@ class TolerantPeerConnection extends polyfill.RTCPeerConnection {
     return super.dispatchEvent(copy)
   }
 }
+
+/** An SDP without its candidate lines (they are trickled: see TolerantPeerConnection). */
+const withoutCandidates = (sdp: string): string =>
+  sdp
+    .split('\r\n')
+    .filter((line) => !line.startsWith('a=candidate') && !line.startsWith('a=end-of-candidates'))
+    .join('\r\n')
 
 /** libdatachannel's own warnings and errors (a failed DTLS handshake, say) go to the join trace, when it is on. */
 let loggerSet = false

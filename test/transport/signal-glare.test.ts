@@ -66,5 +66,16 @@ describe('decideSignal after a link of ours was replaced', () => {
   it('drops candidates from another link of the peer than the one ours is paired with', () => {
     expect(decideSignal(offering(3), { kind: 'candidate', token: 7 }, 8)).toBe('drop')
     expect(decideSignal(offering(3), { kind: 'candidate', token: 8 }, 8)).toBe('pass')
+    expect(decideSignal(answering, { kind: 'candidate', token: 7 }, 8)).toBe('drop')
+  })
+})
+
+describe("decideSignal after we answered the peer's offer", () => {
+  it('lets through candidates the offering link sends under the new token it took when our answer came', () => {
+    expect(decideSignal(answering, { kind: 'candidate', token: 9 }, 8)).toBe('pass')
+  })
+
+  it('still drops a later token on an offering link of ours: the peer answers under one token', () => {
+    expect(decideSignal(offering(3), { kind: 'candidate', token: 9 }, 8)).toBe('drop')
   })
 })
