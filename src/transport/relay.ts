@@ -115,6 +115,8 @@ export class Relay {
   /** Neighbours each Parley link advertised last; a link missing here is stock or not heard yet. */
   readonly #neighbours = new Map<RTCPeerConnection, ReadonlySet<string>>()
   readonly #peerIds = new WeakMap<RTCPeerConnection, string>()
+  /** Links whose 'connect' this relay listens for (see #advertise). */
+  readonly #heardConnect = new WeakSet<WebrtcConn>()
   readonly #askedAt = new Map<RTCPeerConnection, number>()
   /** When a link was last asked for what we lack (ms), and the differing digests held meanwhile. */
   #lastAskedAt = Number.NEGATIVE_INFINITY
@@ -599,8 +601,19 @@ export class Relay {
     }, ADVERTISE_DEBOUNCE_MS)
   }
 
-  /** Tells every relay channel this peer's links, if they changed since last told. */
+  /**
+   * Tells every relay channel this peer's links, if they changed since last told. A link counts
+   * once y-webrtc has it connected (simple-peer's 'connect', after an asynchronous getStats that
+   * retries every 100 ms), and its peer may have said all it had to (sync, awareness) by then; so
+   * each link not yet connected is listened to for its 'connect'. Otherwise it stayed unadvertised
+   * until its peer next spoke, and the other neighbours relayed every change from here to it.
+   */
   #advertise(): void {
+    for (const conn of this.#room?.webrtcConns.values() ?? []) {
+      if (conn.connected || this.#heardConnect.has(conn)) continue
+      this.#heardConnect.add(conn)
+      conn.peer.on('connect', () => this.#scheduleAdvertise())
+    }
     const linked = this.#linkedPeers()
     const before = this.#advertised
     if (linked.size === before.size && [...linked].every((peerId) => before.has(peerId))) return

@@ -113,8 +113,8 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
   { owner: 'link', member: 'glareToken', kind: 'numberOrUndefined', usedBy: 'screenSignals' },
   { owner: 'link', member: 'peer', kind: 'object', usedBy: 'screenSignals, retireLink' },
   { owner: 'link.peer', member: 'initiator', kind: 'boolean', usedBy: 'screenSignals' },
-  // simple-peer's EventEmitter method: reofferStuckLinks hears a link's progress through it.
-  { owner: 'link.peer', member: 'on', kind: 'function', usedBy: 'reofferStuckLinks' },
+  // simple-peer's EventEmitter method: reofferStuckLinks hears a link's progress through it, Relay its 'connect'.
+  { owner: 'link.peer', member: 'on', kind: 'function', usedBy: 'reofferStuckLinks, Relay' },
   { owner: 'link.peer', member: 'emit', kind: 'function', usedBy: 'retireLink' },
   // simple-peer's public send, on y-webrtc's private `peer`: a repair's sync request, or a catch-up part, to one link.
   { owner: 'link.peer', member: 'send', kind: 'function', usedBy: 'Relay' },

@@ -27,7 +27,10 @@ globalThis.WebSocket = tap.WebSocket
 /** This machine's clock in ms since the epoch, sub-ms (comparable between processes). */
 const now = (): number => performance.timeOrigin + performance.now()
 
-const baseRtc = refusingOffers(slowOffers(nodeRtc(options.rtc ?? 'wrtc'), options.offerDelayMs), options.refuseOffersWhileOffering)
+const baseRtc = refusingOffers(
+  slowGetStats(slowOffers(nodeRtc(options.rtc ?? 'wrtc'), options.offerDelayMs), options.getStatsDelayMs),
+  options.refuseOffersWhileOffering,
+)
 const counting: CountingRtc | null = options.countSends === true ? countingRtc(baseRtc) : null
 /** Liveness side channels Parley's transport opened (negotiated, so made by createDataChannel), for `sendLiveness`. */
 const livenessChannels = new Set<RTCDataChannel>()
@@ -68,6 +71,9 @@ class Session {
     this.#options = sessionOptions
     // Set, not left as the initial state: that one has clock 0, which other peers never apply.
     this.awareness.setLocalState(sessionOptions.awareness ?? { kind: sessionOptions.kind })
+    // y-protocols renews the local state (and times out others') on this interval.
+    if (sessionOptions.renewAwareness === false)
+      clearInterval((this.awareness as unknown as { _checkInterval: ReturnType<typeof setInterval> })._checkInterval)
     this.doc.getArray<string>(TEXTS).observe((event) => {
       if (event.transaction.local) return
       const at = now()
@@ -209,6 +215,20 @@ function slowOffers(rtc: RtcWithChannel, delayMs: number | undefined): RtcWithCh
     }
   }
   return { ...rtc, RTCPeerConnection: SlowOfferPeerConnection }
+}
+
+/** The WebRTC classes with each `getStats` answered `delayMs` later (unchanged without a delay). */
+function slowGetStats(rtc: RtcWithChannel, delayMs: number | undefined): RtcWithChannel {
+  if (delayMs === undefined) return rtc
+  class SlowStatsPeerConnection extends rtc.RTCPeerConnection {
+    constructor(config?: RTCConfiguration) {
+      super(config)
+      const getStats = this.getStats.bind(this) as () => Promise<RTCStatsReport>
+      // No declared parameters: simple-peer calls a getStats of length 0 the promise way.
+      this.getStats = (() => new Promise((resolve) => setTimeout(resolve, delayMs)).then(() => getStats())) as RTCPeerConnection['getStats']
+    }
+  }
+  return { ...rtc, RTCPeerConnection: SlowStatsPeerConnection }
 }
 
 /** The WebRTC classes with each liveness side channel noted in `livenessChannels`. */

@@ -41,6 +41,17 @@ export interface NodePeerOptions {
    * offer): stock y-webrtc then gives that link up and announces itself again.
    */
   refuseOffersWhileOffering?: boolean
+  /**
+   * Delays each getStats of its connections by this many ms, as a slow machine would: simple-peer
+   * reports a link connected only after one (and y-webrtc counts it so only then), so its data
+   * channels open, and the peer at the other end speaks on them, that much before.
+   */
+  getStatsDelayMs?: number
+  /**
+   * False: its awareness never renews its own state (y-protocols does every 15 s), so that nothing
+   * but what a test does makes it send on its links once they are up.
+   */
+  renewAwareness?: false
 }
 
 /** y-webrtc messages a peer sent or received on its links' data channels, by kind (read from each message's first bytes). */

@@ -91,18 +91,30 @@ function sentBetween(before: NodePeerState[], after: NodePeerState[], kind: keyo
 
 const sum = (counts: number[]): number => counts.reduce((a, b) => a + b, 0)
 
-/** Waits until every Parley peer knows its neighbours' links as they are (each has advertised the full mesh). */
+/** Sends of a new line from `peers[author]` by the other peers (relays), once it reached every peer. */
+async function relaysOfLine(peers: NodePeer[], author: number, label: string): Promise<number> {
+  const before = await states(peers)
+  const text = `${label} from p${author} ${Date.now()}`
+  await peers[author].push(text)
+  const after = await delivered(peers, text)
+  return sum(sentBetween(before, after, 'update').filter((_, n) => n !== author))
+}
+
+/**
+ * Waits until the mesh is settled as its people would see it: a round in which each peer writes a
+ * line that reaches every other with nobody relaying it. Until the others hold a peer's
+ * advertisement of its links (sent ADVERTISE_DEBOUNCE_MS after they change, and after each one
+ * connects), they pass its lines on to the links it did not name, as they should. A line from one
+ * peer shows only that peer's advertisement arrived: on 65ac964 one peer's lacked a link when the
+ * count began (CI), and three peers relayed its message to that link.
+ */
 async function settled(peers: NodePeer[]): Promise<void> {
-  // Advertisements follow link changes within ADVERTISE_DEBOUNCE_MS; a round of messages after
-  // that, on ordered channels, shows they arrived: a warm-up change reaches all without relays.
   await expect
     .poll(
       async () => {
-        const before = await states(peers)
-        const text = `warm-up ${Date.now()}`
-        await peers[0].push(text)
-        const after = await delivered(peers, text)
-        return sum(sentBetween(before, after, 'update').slice(1))
+        let relays = 0
+        for (const author of peers.keys()) relays += await relaysOfLine(peers, author, 'warm-up')
+        return relays
       },
       { timeout: MESH_TIMEOUT_MS, interval: 200 },
     )
@@ -133,6 +145,30 @@ describe('relay pruning in a full mesh', () => {
         .toBe(true)
       const presence = await states(peers)
       expect(sentBetween(after, presence, 'awareness')).toEqual(onlyFrom(3))
+    },
+    FULL_MESH_TEST_TIMEOUT_MS,
+  )
+
+  it(
+    'advertises a link once it connects, though its peer had said all it had to before: nobody relays the linked peer’s messages',
+    async () => {
+      const topic = signaling.topic()
+      // No awareness renewals: only the test's lines make a peer speak on its links once they are up.
+      const quiet = { kind: 'parley', topic, renewAwareness: false } as const
+      const first = await Promise.all([0, 1].map((n) => signaling.startPeer({ ...quiet, awareness: { name: `p${n}` } })))
+      await untilFullMesh(first)
+      // The third counts each link connected 2 s after its channels opened: the others' sync
+      // requests, answers and awareness reach it, and its answers them, before. On 65ac964 it
+      // advertised the links it had connected when they spoke, none, until one spoke again.
+      const late = await signaling.startPeer({ ...quiet, awareness: { name: 'p2' }, getStatsDelayMs: 2000 })
+      const peers = [...first, late]
+      await untilFullMesh(peers)
+      // Its lines, until one reaches both others with nobody relaying it. Nothing else reaches it
+      // (the others write nothing, their awareness renews nothing): on 65ac964 the others relayed
+      // each of its lines to each other for good, having never heard it was linked to both.
+      await expect.poll(() => relaysOfLine(peers, 2, 'line'), { timeout: DELIVERY_TIMEOUT_MS, interval: 200 }).toBe(0)
+      // Not because a link was lost meanwhile.
+      expect((await states(peers)).map((state) => state.links.length)).toEqual([2, 2, 2])
     },
     FULL_MESH_TEST_TIMEOUT_MS,
   )
