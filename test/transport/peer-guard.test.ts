@@ -651,6 +651,27 @@ describe('the records a link brings', () => {
     expect(honest.deliver(syncMessage(2, whole))).toBe(true)
   })
 
+  it('refuse an update that names a writer twice, its later records first: Yjs would apply the last run alone, uncounted', () => {
+    const writer = new Y.Doc()
+    const runs: Uint8Array[] = []
+    writer.on('update', (update: Uint8Array) => runs.push(update))
+    for (let n = 0; n < 2; n++) writer.getArray('messages').push(Array.from({ length: 100 }, (_, i) => ({ text: `flood ${n}.${i}` })))
+    // Each run's section: an update of one writer and no deletions is [1, section, 0].
+    const section = (update: Uint8Array): number[] => [...update.subarray(1, update.byteLength - 1)]
+    const twice = Uint8Array.from([2, ...section(runs[1]), ...section(runs[0]), 0])
+    // What the guard guards against: read as spanning 100..100 (no records), applied as 0..100.
+    const unguarded = new Y.Doc()
+    Y.applyUpdate(unguarded, twice)
+    expect(Y.getState(unguarded.store, writer.clientID)).toBe(100)
+    const ours = new Y.Doc()
+    expect(newRecordsIn(twice, ours)).toBeNull()
+    const link = linkInto(ours, () => 0)
+    expect(link.deliver(syncMessage(2, twice))).toBe(false)
+    expect([link.floods(), Y.getState(ours.store, writer.clientID)]).toEqual([1, 0])
+    // Yjs's own merge of the two names the writer once.
+    expect(newRecordsIn(Y.mergeUpdates(runs), ours)).toBe(200)
+  })
+
   it('do not count the answers to this side’s requests, unless the room banned a flooder before the link opened', () => {
     const history = new Y.Doc()
     history.getArray('messages').push(Array.from({ length: 5000 }, (_, n) => ({ text: `old ${n}` })))
