@@ -10,7 +10,7 @@
 // caught here (the per-author and per-link budgets still bound it).
 import * as Y from 'yjs'
 import { TokenBucket } from '../tasks/index.js'
-import { readUpdate } from '../updates/index.js'
+import { type ReadUpdate, readUpdate } from '../updates/index.js'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
 
 /** Per room: the peer ids it ignores. */
@@ -75,25 +75,31 @@ export function bringsNewWriting(update: Uint8Array, doc: Y.Doc, writers: Readon
 
 /**
  * How many records (clocks of their writers: a message, an annotation, a key each) `update`
- * brings that `doc` does not hold yet; a malformed update brings none. A record deleted since is
- * still counted (it was written); one the update only deletes is not.
+ * brings that `doc` does not hold yet; null when it cannot be read (see `newRecordsByWriter`). A
+ * record deleted since is still counted (it was written); one the update only deletes is not.
  */
-export function newRecordsIn(update: Uint8Array, doc: Y.Doc): number {
-  const { known, unknown } = newRecordsByWriter(update, doc)
-  return known + unknown
+export function newRecordsIn(update: Uint8Array, doc: Y.Doc): number | null {
+  const records = newRecordsByWriter(update, doc)
+  return records === null ? null : records.known + records.unknown
 }
 
-/** The records of `newRecordsIn`, split by whether `doc` holds any record of their writer already (`known`) or none (`unknown`). */
-export function newRecordsByWriter(update: Uint8Array, doc: Y.Doc): { known: number; unknown: number } {
-  const records = { known: 0, unknown: 0 }
+/**
+ * The records of `newRecordsIn`, split by whether `doc` holds any record of their writer already
+ * (`known`) or none (`unknown`); null for an update that cannot be read as Yjs would apply it
+ * (updates/ `readUpdate`). Not none: Yjs integrates an update's records before it reads its delete
+ * set, so one cut short there still writes them all, and then throws.
+ */
+export function newRecordsByWriter(update: Uint8Array, doc: Y.Doc): { known: number; unknown: number } | null {
+  let read: ReadUpdate
   try {
-    const { from, to } = readUpdate(update)
-    for (const [client, clock] of to) {
-      const held = Y.getState(doc.store, client)
-      records[held > 0 ? 'known' : 'unknown'] += Math.max(0, clock - Math.max(from.get(client) ?? 0, held))
-    }
+    read = readUpdate(update)
   } catch {
-    // not a Yjs update: y-webrtc will refuse it, and it writes nothing
+    return null
+  }
+  const records = { known: 0, unknown: 0 }
+  for (const [client, clock] of read.to) {
+    const held = Y.getState(doc.store, client)
+    records[held > 0 ? 'known' : 'unknown'] += Math.max(0, clock - Math.max(read.from.get(client) ?? 0, held))
   }
   return records
 }

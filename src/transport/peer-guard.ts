@@ -252,14 +252,16 @@ export type BannedWriting = (update: Uint8Array) => boolean
  * records of people known here, or of the flood this page cut off, that it got and this page did
  * not) against RECORDS_BURST of the link's own. An answer past either is refused as `oversized`
  * (the link dropped, its peer not banned: it may be a newcomer's). The answers to a fresh request
- * are never counted: a page that holds nothing must take a history from someone.
+ * are never counted: a page that holds nothing must take a history from someone. Both say null for
+ * an update they cannot read: its records cannot be counted, so it is refused as `malformed`, and
+ * the link as a flood (an update cut short after its records still writes them all).
  */
 export interface RecordBudget {
-  count: (update: Uint8Array) => number
+  count: (update: Uint8Array) => number | null
   burst?: number
   /** The buckets (LINK_RECORD_LIMITS unless given: a test scales them down). */
   limits?: RecordLimits
-  answers?: (update: Uint8Array) => { known: number; unknown: number }
+  answers?: (update: Uint8Array) => { known: number; unknown: number } | null
 }
 
 /** One link's guard: a structural check, token buckets for awareness and sync messages and for their bytes, and the room's awareness screen. */
@@ -346,7 +348,7 @@ export class PeerGuard {
     return this.#askedFresh
   }
 
-  /** Whether this link sent sync messages past its budget (and is refused for good). */
+  /** Whether this link sent sync messages past its budget, or an update its records budget could not read (and is refused for good). */
   get flooding(): boolean {
     return this.#flooding
   }
@@ -466,6 +468,7 @@ export class PeerGuard {
   /**
    * Spends the records `update` brings (a `reply` answers one of this side's requests); past the
    * budget the link is refused for good: flooding, or for an answer `oversized` (see RecordBudget).
+   * An update whose records cannot be counted is garbage, and the link flooding from then on.
    */
   #spendRecords(update: Uint8Array, reply: boolean, now: number): Refusal | null {
     const budget = this.#records
@@ -473,7 +476,9 @@ export class PeerGuard {
     const buckets = this.#recordBuckets
     buckets.refill(now)
     if (reply && budget.answers !== undefined) {
-      const { known, unknown } = budget.answers(update)
+      const records = budget.answers(update)
+      if (records === null) return this.#refuseUnreadable()
+      const { known, unknown } = records
       // A history past what is left may be a newcomer's (people who wrote apart from this page):
       // the link is dropped, not its peer banned; it may link again once the burst refilled.
       if (unknown > buckets.burstLeft || known > this.#knownInAnswers) return this.#refuseOversized('oversized')
@@ -482,6 +487,7 @@ export class PeerGuard {
       return null
     }
     const records = budget.count(update)
+    if (records === null) return this.#refuseUnreadable()
     if (!buckets.fits(records)) {
       this.#flooding = true
       return this.#refuse('flooding')
@@ -500,6 +506,17 @@ export class PeerGuard {
     return this.#awareness.take(1, now) ? null : this.#refuse('rate-limited')
   }
 
+  /**
+   * Refuses an update the records budget cannot read, and the link from then on: no honest peer
+   * sends one (Yjs and Parley write only whole updates, on an ordered, reliable channel), and Yjs
+   * integrates an update's records before it reads the delete set at its end, so one cut short
+   * there would write records its count never saw, as many as its sender likes.
+   */
+  #refuseUnreadable(): Refusal {
+    this.#flooding = true
+    return this.#refuse('malformed')
+  }
+
   #refuseOversized(reason: 'oversized' | 'oversized-awareness'): Refusal {
     this.#oversized = reason
     return this.#refuse(reason)
@@ -515,7 +532,7 @@ export class PeerGuard {
 export interface LinkGuardHooks {
   /** Decides on awareness updates (see AwarenessScreen). */
   screen?: AwarenessScreen
-  /** Runs once, when the link starts flooding, with its last Yjs updates (who wrote the flood): its owner drops it. */
+  /** Runs once, when the link starts flooding (or sent an update its records budget could not read), with its last Yjs updates (who wrote the flood): its owner drops it. */
   onFlooding?: (recentUpdates: readonly Uint8Array[]) => void
   /** Runs once, when the link goes past a byte budget or cap (Yjs or awareness): its owner drops it (a peer relaying a history may be honest: no ban). */
   onOversized?: () => void

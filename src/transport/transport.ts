@@ -176,7 +176,7 @@ export function openTransport(options: TransportOptions): Transport {
   let sharedBurst: SharedBurst | null = null
   /** How a new link's records are budgeted: a fresh burst, or once a flooder was banned what is left of the shared one, its history counted. */
   const recordBudget = (): RecordBudget => {
-    const count = (update: Uint8Array): number => newRecordsIn(update, options.doc)
+    const count = (update: Uint8Array): number | null => newRecordsIn(update, options.doc)
     const answers = (update: Uint8Array) => newRecordsByWriter(update, options.doc)
     const limits = options.recordLimits
     return sharedBurst === null ? { count, limits } : { count, limits, burst: sharedBurst.take(Date.now()), answers }

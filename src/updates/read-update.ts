@@ -27,8 +27,10 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
 
 /**
  * `update` read: the update read last in this task when it is the same bytes, else read now (and
- * kept for the rest of the task). Throws as `Y.decodeUpdate` does on what is not an update. Its
- * structs are shared: who changes them takes the update instead (`takeUpdate`).
+ * kept for the rest of the task). Throws as `Y.decodeUpdate` does on what is not an update, and on
+ * one in which a writer's structs do not run on clock after clock (a writer named twice: Yjs
+ * applies its last run alone, which `from` and `to` would not tell). Its structs are shared: who
+ * changes them takes the update instead (`takeUpdate`).
  */
 export function readUpdate(update: Uint8Array): ReadUpdate {
   const kept = keptUpdate(update)
@@ -38,7 +40,9 @@ export function readUpdate(update: Uint8Array): ReadUpdate {
   const to = new Map<number, number>()
   for (const struct of structs) {
     const { client, clock } = struct.id
-    if (!from.has(client)) from.set(client, clock)
+    const end = to.get(client)
+    if (end === undefined) from.set(client, clock)
+    else if (end !== clock) throw new Error(`Unexpected update: client ${client} named again at clock ${clock}, not ${end}`)
     to.set(client, clock + struct.length)
   }
   const entry = { bytes: update, read: { structs, ds, from, to } }

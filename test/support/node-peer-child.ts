@@ -379,6 +379,22 @@ function run(command: NodePeerCommand): unknown {
       }
       return sent
     }
+    case 'sendRaw': {
+      let live = [...(openedRoom?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
+      let sent = 0
+      for (const message of command.messages.map((each) => Buffer.from(each, 'base64'))) {
+        live = live.filter((conn) => {
+          try {
+            conn.peer.send(message)
+            sent++
+            return true
+          } catch {
+            return false // the other side dropped the link meanwhile: nothing more goes on it
+          }
+        })
+      }
+      return sent
+    }
     case 'delaySignals':
       tapOptions.delaySignalsMs = command.ms
       return null

@@ -125,6 +125,7 @@ export type NodePeerCommand =
   | { op: 'sendLiveness'; frame: string }
   | { op: 'applyAwareness'; update: string }
   | { op: 'sendJunkAwareness'; bytes: number; count: number; client: number }
+  | { op: 'sendRaw'; messages: string[] }
   | { op: 'delaySignals'; ms: number }
   | { op: 'hearAnnounces'; on: boolean }
 
@@ -220,6 +221,15 @@ export class NodePeer {
    */
   sendJunkAwareness(bytes: number, count: number, client: number): Promise<number> {
     return this.#child.call({ op: 'sendJunkAwareness', bytes, count, client }) as Promise<number>
+  }
+
+  /**
+   * Sends `messages`, byte for byte, in order, on every connected y-webrtc link, as a hostile peer
+   * would (crafted sync messages, say); a Parley peer's framing frames them. Stops on a link once
+   * it closed (the other side dropped it); returns the messages sent, over all links.
+   */
+  sendRaw(messages: readonly Uint8Array[]): Promise<number> {
+    return this.#child.call({ op: 'sendRaw', messages: messages.map((each) => Buffer.from(each).toString('base64')) }) as Promise<number>
   }
 
   /** From now on, delays each signal addressed to this peer by `ms` (signaling-tap.ts `delaySignalsMs`): a slow network from here on. */

@@ -611,7 +611,65 @@ describe('the records a link brings', () => {
     const relay = linkInto(ours, () => 0)
     for (let n = 0; n < 10; n++) for (const message of messages) expect(relay.deliver(message)).toBe(true)
     expect(newRecordsIn(Y.encodeStateAsUpdate(writer), ours)).toBe(0)
-    expect(newRecordsIn(new Uint8Array([1, 2, 3]), ours)).toBe(0)
+    expect(newRecordsIn(new Uint8Array([1, 2, 3]), ours)).toBeNull()
+  })
+
+  it('refuse an update they cannot count, and the link from then on: cut short in its delete set, Yjs would write its records', () => {
+    const writer = new Y.Doc()
+    writer.getArray('messages').push(Array.from({ length: 5 }, (_, n) => ({ text: `flood ${n}` })))
+    writer.getArray('messages').delete(0, 1) // a delete set to cut
+    const whole = Y.encodeStateAsUpdate(writer)
+    const cut = whole.subarray(0, whole.byteLength - 1)
+    // What the guard guards against: Yjs integrates the records, then throws on the delete set.
+    const unguarded = new Y.Doc()
+    expect(() => Y.applyUpdate(unguarded, cut)).toThrow()
+    expect(Y.getState(unguarded.store, writer.clientID)).toBe(5)
+    expect(newRecordsIn(cut, new Y.Doc())).toBeNull()
+
+    const ours = new Y.Doc()
+    const refused = noRefusals()
+    let floods = 0
+    const guard = guardLink(() => 0, refused, { onFlooding: () => floods++, records: { count: (update) => newRecordsIn(update, ours) } })
+    expect(guard.admit(bytes(syncMessage(2, cut)))).toBe(false)
+    expect([refused.malformed, floods]).toEqual([1, 1])
+    // Nothing more from the link, the whole update included.
+    expect(guard.admit(bytes(syncMessage(2, whole)))).toBe(false)
+    expect(refused.flooding).toBe(1)
+    // Counted answers too (once the room banned a flooder): a history cut short is as unreadable.
+    const later = new Y.Doc()
+    later.getArray('messages').push([{ text: 'mine' }])
+    let answerFloods = 0
+    const after = guardLink(() => 0, undefined, {
+      onFlooding: () => answerFloods++,
+      records: { count: (update) => newRecordsIn(update, later), answers: (update) => newRecordsByWriter(update, later) },
+    })
+    after.sent(request(later))
+    expect(after.admit(bytes(syncMessage(1, cut)))).toBe(false)
+    expect(answerFloods).toBe(1)
+    // The whole update passes, as a step 2 or an update.
+    const honest = linkInto(new Y.Doc(), () => 0)
+    expect(honest.deliver(syncMessage(2, whole))).toBe(true)
+  })
+
+  it('refuse an update that names a writer twice, its later records first: Yjs would apply the last run alone, uncounted', () => {
+    const writer = new Y.Doc()
+    const runs: Uint8Array[] = []
+    writer.on('update', (update: Uint8Array) => runs.push(update))
+    for (let n = 0; n < 2; n++) writer.getArray('messages').push(Array.from({ length: 100 }, (_, i) => ({ text: `flood ${n}.${i}` })))
+    // Each run's section: an update of one writer and no deletions is [1, section, 0].
+    const section = (update: Uint8Array): number[] => [...update.subarray(1, update.byteLength - 1)]
+    const twice = Uint8Array.from([2, ...section(runs[1]), ...section(runs[0]), 0])
+    // What the guard guards against: read as spanning 100..100 (no records), applied as 0..100.
+    const unguarded = new Y.Doc()
+    Y.applyUpdate(unguarded, twice)
+    expect(Y.getState(unguarded.store, writer.clientID)).toBe(100)
+    const ours = new Y.Doc()
+    expect(newRecordsIn(twice, ours)).toBeNull()
+    const link = linkInto(ours, () => 0)
+    expect(link.deliver(syncMessage(2, twice))).toBe(false)
+    expect([link.floods(), Y.getState(ours.store, writer.clientID)]).toEqual([1, 0])
+    // Yjs's own merge of the two names the writer once.
+    expect(newRecordsIn(Y.mergeUpdates(runs), ours)).toBe(200)
   })
 
   it('do not count the answers to this side’s requests, unless the room banned a flooder before the link opened', () => {
