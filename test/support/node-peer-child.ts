@@ -27,7 +27,10 @@ globalThis.WebSocket = tap.WebSocket
 /** This machine's clock in ms since the epoch, sub-ms (comparable between processes). */
 const now = (): number => performance.timeOrigin + performance.now()
 
-const baseRtc = refusingOffers(slowOffers(nodeRtc(options.rtc ?? 'wrtc'), options.offerDelayMs), options.refuseOffersWhileOffering)
+const baseRtc = refusingOffers(
+  slowOffers(nodeRtc(options.rtc ?? 'node-datachannel'), options.offerDelayMs),
+  options.refuseOffersWhileOffering,
+)
 const counting: CountingRtc | null = options.countSends === true ? countingRtc(baseRtc) : null
 /** Liveness side channels Parley's transport opened (negotiated, so made by createDataChannel), for `sendLiveness`. */
 const livenessChannels = new Set<RTCDataChannel>()

@@ -26,13 +26,18 @@ export type NodeRtcName = 'wrtc' | 'node-datachannel'
  *   candidate without ICE transport"); a browser holds the hello until the answer is in. This left
  *   a quarter of the links of 8 simultaneous joiners failed, each repaired only by a re-offer 8 s later.
  *   Checks start from the offerer once it has the answer and the answerer's candidates.
- * - The offerer says it starts the DTLS handshake (`a=setup:active` where libdatachannel wrote
- *   actpass), so the answer makes it the DTLS client: it sends its hello once it has the answer.
- *   As the server, its native thread took the answerer's hello (a @roamhq/wrtc or browser
- *   answerer connects ICE and sends it as soon as it has answered) before this process's event
- *   loop had applied the answer, and failed the link the same way ("certificate verify failed");
- *   in a busy test process, 2 of 33 runs of awareness-bytes-wrtc's 100-member test lost their
- *   link for 30 s so.
+ * - The offering side adds the candidates an answer carries only once the answer is applied.
+ *   libdatachannel 0.24 (node-datachannel 0.33) hands an answer to ICE before it commits the
+ *   fingerprint the DTLS handshake is checked against (upstream: libdatachannel PR #1612, "Fix
+ *   DTLS startup ordering"): ICE can connect and the handshake reach that check while this
+ *   process's busy event loop is still inside `setRemoteDescription`, and the link fails
+ *   ("certificate verify failed") with no retry in stock y-webrtc. With its own checks held
+ *   back, ICE here connects no earlier than on checks from the answerer, which an answerer of
+ *   this kind never starts (above): links between two such peers cannot fail so. An answerer
+ *   that checks as soon as it has answered (@roamhq/wrtc, a browser) still can: 12 of 81 runs of
+ *   room-handlers.test.ts with a wrtc child answering, under load. Child peers therefore run
+ *   this library too unless a test asks for wrtc. (An offer saying `a=setup:active` moves the
+ *   failed check to the other side of the handshake: 2 of 12 runs.)
  * - simple-peer assigns `offer.sdp` (its sdpTransform), but the polyfill's descriptions have a
  *   getter only: offers and answers are handed out as plain `{ type, sdp }` objects.
  * - Its events go through Node's own EventTarget, whose `dispatchEvent` accepts only `Event`
@@ -57,7 +62,7 @@ class TolerantPeerConnection extends polyfill.RTCPeerConnection {
   override async createOffer(): Promise<RTCSessionDescriptionInit> {
     if (this.#native.signalingState() === 'stable' && this.#native.localDescription() === null) this.#native.setLocalDescription('offer')
     const { type, sdp } = (await super.createOffer()) as RTCSessionDescriptionInit
-    return { type, sdp: sdp?.replaceAll('a=setup:actpass', 'a=setup:active') }
+    return { type, sdp }
   }
 
   override async setLocalDescription(description?: RTCLocalSessionDescriptionInit): Promise<void> {
@@ -66,11 +71,21 @@ class TolerantPeerConnection extends polyfill.RTCPeerConnection {
   }
 
   override async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
-    if (description.type !== 'offer') return super.setRemoteDescription(description)
-    this.#answering = true
-    const lines = (description.sdp ?? '').split('\r\n')
-    const sdp = lines.filter((line) => !line.startsWith('a=candidate') && !line.startsWith('a=end-of-candidates')).join('\r\n')
-    return super.setRemoteDescription({ type: 'offer', sdp })
+    const { sdp, candidates, mid } = splitCandidates(description.sdp ?? '')
+    if (description.type === 'offer') {
+      this.#answering = true // its candidates are dropped: peer-reflexive instead (above)
+      return super.setRemoteDescription({ type: 'offer', sdp })
+    }
+    if (description.type !== 'answer') return super.setRemoteDescription(description)
+    await super.setRemoteDescription({ type: 'answer', sdp })
+    // The answer's fingerprint is committed now: checks may start.
+    for (const candidate of candidates) {
+      try {
+        await super.addIceCandidate({ candidate, sdpMid: mid })
+      } catch {
+        // one libdatachannel cannot use (an mDNS name, TCP): simple-peer skips such trickled ones alike
+      }
+    }
   }
 
   override async addIceCandidate(candidate?: RTCIceCandidateInit | null): Promise<void> {
@@ -90,6 +105,17 @@ class TolerantPeerConnection extends polyfill.RTCPeerConnection {
     const copy = new Event(type)
     if (channel !== undefined) Object.defineProperty(copy, 'channel', { value: channel, enumerable: true })
     return super.dispatchEvent(copy)
+  }
+}
+
+/** `sdp` without its candidate lines, those candidates (as `addIceCandidate` takes them) and the media id they are for. */
+function splitCandidates(sdp: string): { sdp: string; candidates: string[]; mid: string } {
+  const lines = sdp.split('\r\n')
+  const isCandidate = (line: string): boolean => line.startsWith('a=candidate') || line.startsWith('a=end-of-candidates')
+  return {
+    sdp: lines.filter((line) => !isCandidate(line)).join('\r\n'),
+    candidates: lines.filter((line) => line.startsWith('a=candidate')).map((line) => line.slice('a='.length)),
+    mid: lines.find((line) => line.startsWith('a=mid:'))?.slice('a=mid:'.length) ?? '0',
   }
 }
 
