@@ -54,13 +54,15 @@ try {
   }
   if (maxConns === undefined) {
     for (let i = 0; i < peerCount; i++) {
-      peers.push(await NodePeer.start({ kind: 'parley', topic, signalingUrl: server.url, awareness: { name: `p${i}` } }))
+      peers.push(await NodePeer.start({ kind: 'parley', topic, signalingUrl: server.url, awareness: { name: `p${i}` }, rtc: 'wrtc' }))
     }
     await until((state) => state.liveLinks === peers.length - 1 && state.awareness.length === peers.length, 'full mesh')
   } else {
     for (let i = 0; i < peerCount; i++) {
       const own = Math.min(maxConns, i + 2)
-      peers.push(await NodePeer.start({ kind: 'parley', topic, signalingUrl: server.url, maxConns: own, awareness: { name: `p${i}` } }))
+      peers.push(
+        await NodePeer.start({ kind: 'parley', topic, signalingUrl: server.url, maxConns: own, awareness: { name: `p${i}` }, rtc: 'wrtc' }),
+      )
       await until((state) => (peers.length === 1 || state.liveLinks > 0) && state.awareness.length === peers.length, 'connected mesh')
     }
   }

@@ -51,12 +51,13 @@ async function oneRun(url: string, run: number, centerMs: number, spreadMs: numb
   const topic = `stock-join-${process.pid}-${run}`
   const peers: NodePeer[] = []
   try {
-    const parley = await NodePeer.start({ kind: 'parley', topic, signalingUrl: url })
+    // @roamhq/wrtc, as the published figures were measured (child peers default to node-datachannel now).
+    const parley = await NodePeer.start({ kind: 'parley', topic, signalingUrl: url, rtc: 'wrtc' })
     peers.push(parley)
-    const leaving = await NodePeer.start({ kind: 'stock', topic, signalingUrl: url })
+    const leaving = await NodePeer.start({ kind: 'stock', topic, signalingUrl: url, rtc: 'wrtc' })
     peers.push(leaving)
     if (!(await waitFor(async () => (await parley.state()).links.length === 1, RUN_TIMEOUT_MS))) throw new Error('first link never opened')
-    const joiner = await NodePeer.start({ kind: 'stock', topic, signalingUrl: url, deferJoin: true })
+    const joiner = await NodePeer.start({ kind: 'stock', topic, signalingUrl: url, deferJoin: true, rtc: 'wrtc' })
     peers.push(joiner)
     // The leaving peer's close makes the Parley peer announce again (y-webrtc does when a link
     // closes); the joiner announces as it subscribes, some tens of ms after its join call. The

@@ -28,7 +28,7 @@ globalThis.WebSocket = tap.WebSocket
 const now = (): number => performance.timeOrigin + performance.now()
 
 const baseRtc = refusingOffers(
-  slowGetStats(slowOffers(nodeRtc(options.rtc ?? 'wrtc'), options.offerDelayMs), options.getStatsDelayMs),
+  slowGetStats(slowOffers(nodeRtc(options.rtc ?? 'node-datachannel'), options.offerDelayMs), options.getStatsDelayMs),
   options.refuseOffersWhileOffering,
 )
 const counting: CountingRtc | null = options.countSends === true ? countingRtc(baseRtc) : null

@@ -22,7 +22,7 @@ export interface NodePeerOptions {
   awareness?: Record<string, unknown>
   /** Frames the peer's signaling socket drops or delays (see signaling-tap.ts). */
   tap?: TapOptions
-  /** The WebRTC library (default @roamhq/wrtc). */
+  /** The WebRTC library (default node-datachannel; see node-rtc.ts for why not @roamhq/wrtc). */
   rtc?: NodeRtcName
   /** y-webrtc's `maxConns`: the most links this peer offers (it still answers offers past it). */
   maxConns?: number

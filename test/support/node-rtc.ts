@@ -40,6 +40,8 @@ export type NodeRtcName = 'wrtc' | 'node-datachannel'
  *   (src/transport/signal-glare.ts lets those through). `a=setup:active`, written into the
  *   offer createOffer returned against this race, never went out: simple-peer sends
  *   `localDescription`, and which side starts the handshake does not matter.
+ *   Child peers (node-peer-child.ts) run this library too unless a test asks for wrtc: a wrtc
+ *   answerer checks as soon as it has answered, and @roamhq/wrtc died of SIGSEGV in test children.
  * - simple-peer assigns `offer.sdp` (its sdpTransform), but the polyfill's descriptions have a
  *   getter only: offers and answers are handed out as plain `{ type, sdp }` objects.
  * - Its events go through Node's own EventTarget, whose `dispatchEvent` accepts only `Event`
