@@ -11,7 +11,8 @@
 //   implementations' messages take turns; --baseline REV: Parley built from git revision REV
 //   measured too, interleaved; --profile: a CPU profile of each page around every timed send,
 //   summed by function (self time, per send: the sender's Enter → wire, the receiver's arrival → DOM)
-//   to stderr, from an unminified build (implies --trace).
+//   to stderr, from an unminified build (implies --trace). SEND_CHROME_TRACE=FILE.json: a Chromium
+//   trace of both browsers (see chromeTracePath).
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -41,6 +42,29 @@ const ISOLATED_HEADERS: Record<string, string> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 }
+
+/**
+ * SEND_CHROME_TRACE=FILE.json: a Chromium trace of each browser over the whole run (the receiver's
+ * to FILE.json, the sender's to FILE-sender.json), every process and thread on one clock (the
+ * machine's monotonic clock), and the probe's `probe-wire` / `probe-arrival` user-timing marks in
+ * them. Task flows (`SequenceManager PostTask`, `Send mojo message`) follow an update from one thread
+ * and process to the next: BENCHMARKS.md, Send, "Eighteenth session: idle receiver's transit".
+ */
+function chromeTracePath(): string | undefined {
+  return process.env.SEND_CHROME_TRACE || undefined
+}
+/** What SEND_CHROME_TRACE records: tasks and where they were posted from, their flows, V8, WebRTC, marks. */
+const CHROME_TRACE_CATEGORIES = [
+  'toplevel',
+  'toplevel.flow',
+  'disabled-by-default-toplevel.flow',
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'v8',
+  'webrtc',
+  'renderer.scheduler',
+  'blink.user_timing',
+]
 
 /** Send → rendered of one implementation, in ms (null where nothing arrived). */
 export interface SendFigure {
@@ -123,7 +147,7 @@ function stockFlavour(stockUrl: string, signalingUrl: string): Flavour {
  * `updatesIn` lists when the page's data-channel handler started on each Yjs update meanwhile (the
  * fine clock; no frame loop, unlike `--trace`), so that every run splits the total at the arrival.
  */
-const probeScript = (newestExpression: string, rootExpression: string): string => `(() => {
+const probeScript = (newestExpression: string, rootExpression: string, userMarks = false): string => `(() => {
   const probe = { enterAt: null, enterAtFine: null, onWireAt: null, onWireAtFine: null }
   const fine = () => performance.timeOrigin + performance.now()
   const frame = window.requestAnimationFrame.bind(window)
@@ -145,6 +169,7 @@ const probeScript = (newestExpression: string, rootExpression: string): string =
     if (probe.enterAt !== null && probe.onWireAt === null && bytes !== null && bytes[0] === 0 && bytes[1] === 2) {
       probe.onWireAtFine = fine()
       probe.onWireAt = Date.now()
+      if (${userMarks}) performance.mark('probe-wire')
     }
     return send.call(this, data)
   }
@@ -159,7 +184,10 @@ const probeScript = (newestExpression: string, rootExpression: string): string =
         const data = event.data
         if (data instanceof ArrayBuffer && data.byteLength > 1) {
           const kind = new Uint8Array(data, 0, 2)
-          if (kind[0] === 0 && kind[1] === 2) updatesIn.push(fine())
+          if (kind[0] === 0 && kind[1] === 2) {
+            updatesIn.push(fine())
+            if (${userMarks}) performance.mark('probe-arrival')
+          }
         }
         return handler.call(this, event)
       })
@@ -286,7 +314,7 @@ const traceScript = (newestExpression: string, rootExpression: string): string =
 async function openPage(browser: Browser, flavour: Flavour, room: string, name: string, trace: boolean): Promise<Page> {
   const context: BrowserContext = await browser.newContext()
   await context.addInitScript((stored) => localStorage.setItem('parley:name', stored), name)
-  await context.addInitScript(probeScript(flavour.newestExpression, flavour.rootExpression))
+  await context.addInitScript(probeScript(flavour.newestExpression, flavour.rootExpression, chromeTracePath() !== undefined))
   if (trace) await context.addInitScript(traceScript(flavour.newestExpression, flavour.rootExpression))
   const page = await context.newPage()
   await page.goto(flavour.url(room))
@@ -841,6 +869,20 @@ export async function runSendBench(options: SendBenchOptions = {}): Promise<Send
     browsers.push(await launchChromium(), await launchChromium())
     const [senderBrowser, receiverBrowser] = browsers
     const interleave = (options.interleave ?? false) || baseline !== undefined
+    const chromeTrace = chromeTracePath()
+    if (chromeTrace !== undefined) {
+      await receiverBrowser.startTracing(undefined, { path: chromeTrace, categories: CHROME_TRACE_CATEGORIES })
+      await senderBrowser.startTracing(undefined, {
+        path: chromeTrace.replace(/\.json$/, '') + '-sender.json',
+        categories: CHROME_TRACE_CATEGORIES,
+      })
+      try {
+        return await measure(senderBrowser, receiverBrowser, flavours, count, trace, interleave, options.profile === true)
+      } finally {
+        await receiverBrowser.stopTracing()
+        await senderBrowser.stopTracing()
+      }
+    }
     return await measure(senderBrowser, receiverBrowser, flavours, count, trace, interleave, options.profile === true)
   } finally {
     await Promise.allSettled(browsers.map((browser) => browser.close()))
