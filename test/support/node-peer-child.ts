@@ -311,6 +311,24 @@ function countSent(sent: SentCounts, data: unknown): void {
   else sent.other++
 }
 
+/** Sends `messages` in order on every connected link; returns how many sends went out. */
+function sendOnLiveLinks(messages: readonly Uint8Array[]): number {
+  let live = [...(openedRoom?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
+  let sent = 0
+  for (const message of messages) {
+    live = live.filter((conn) => {
+      try {
+        conn.peer.send(message)
+        sent++
+        return true
+      } catch {
+        return false // the other side dropped the link meanwhile: nothing more goes on it
+      }
+    })
+  }
+  return sent
+}
+
 function run(command: NodePeerCommand): unknown {
   switch (command.op) {
     case 'state':
@@ -362,39 +380,12 @@ function run(command: NodePeerCommand): unknown {
     case 'applyAwareness':
       applyAwarenessUpdate(session.awareness, Buffer.from(command.update, 'base64'), 'test')
       return null
-    case 'sendJunkAwareness': {
-      let live = [...(openedRoom?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
-      let sent = 0
-      for (let i = 0; i < command.count; i++) {
-        const message = awarenessMessage(junkAwarenessUpdate(command.bytes, command.client + i))
-        live = live.filter((conn) => {
-          try {
-            conn.peer.send(message)
-            sent++
-            return true
-          } catch {
-            return false // the other side dropped the link meanwhile: nothing more goes on it
-          }
-        })
-      }
-      return sent
-    }
-    case 'sendRaw': {
-      let live = [...(openedRoom?.webrtcConns.values() ?? [])].filter((conn) => conn.connected)
-      let sent = 0
-      for (const message of command.messages.map((each) => Buffer.from(each, 'base64'))) {
-        live = live.filter((conn) => {
-          try {
-            conn.peer.send(message)
-            sent++
-            return true
-          } catch {
-            return false // the other side dropped the link meanwhile: nothing more goes on it
-          }
-        })
-      }
-      return sent
-    }
+    case 'sendJunkAwareness':
+      return sendOnLiveLinks(
+        Array.from({ length: command.count }, (_, i) => awarenessMessage(junkAwarenessUpdate(command.bytes, command.client + i))),
+      )
+    case 'sendRaw':
+      return sendOnLiveLinks(command.messages.map((each) => Buffer.from(each, 'base64')))
     case 'delaySignals':
       tapOptions.delaySignalsMs = command.ms
       return null
