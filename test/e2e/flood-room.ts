@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core'
 import { expect } from 'vitest'
 import type { MessageRecord } from '../../src/history/index.js'
 import { FLOODER_NAME, FlooderProcess } from './flood-harness.js'
-import { type ChatStack, expectMessages, joinRoom, roomUrl, sendMessage, shownNotices, uniqueRoom } from './harness.js'
+import { type ChatStack, expectMessages, joinRoom, logNotices, roomUrl, sendMessage, uniqueRoom } from './harness.js'
 
 /** The messages the room of `page`'s chat shows (drawn or not), as the element hands them out. */
 export async function roomMessages(page: Page): Promise<MessageRecord[]> {
@@ -31,14 +31,16 @@ export async function expectRefusedLines(pages: readonly Page[]): Promise<void> 
         (document.querySelector('parley-chat') as unknown as { stats(): { refusedRecords?: number } | null }).stats()?.refusedRecords ?? 0,
     )
   expect((await Promise.all(pages.map(refusedRecords))).some((records) => records > 0)).toBe(true)
-  // The count is the room's at once; its line is drawn at the log's next redraw (and a refused
-  // update read in a later task may still move both): polled until the two agree.
+  // The count is the room's at once; its line is placed at the log's next redraw (and a refused
+  // update read in a later task may still move both): polled until the two agree. Read from the
+  // log's lines, not the DOM: records that land after the line (a batch the guard let through,
+  // applied in slices, or relayed by the other page) may push it above the entries the log draws.
   for (const page of pages) {
     await expect
       .poll(
         async () => {
           const records = await refusedRecords(page)
-          const lines = (await shownNotices(page)).filter((notice) => notice.includes(`from ⚠ ${FLOODER_NAME} (unverified) hidden`))
+          const lines = (await logNotices(page)).filter((notice) => notice.includes(`from ⚠ ${FLOODER_NAME} (unverified) hidden`))
           const expected =
             records === 0
               ? []

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { FLOODER_NAME, floodProbe, watchFlood } from './flood-harness.js'
 import { heldRecords, roomMessages, roomWithFlooder } from './flood-room.js'
-import { sendMessage, shownMessages, shownNotices, useChatStack } from './harness.js'
+import { logNotices, sendMessage, shownMessages, useChatStack } from './harness.js'
 
 const stack = useChatStack(2)
 /** Messages the flooder writes: enough to trip every budget, small enough for a test. */
@@ -36,9 +36,7 @@ describe('a flooding peer', () => {
       const flooding = flooder.flood(FLOOD_COUNT).catch(() => {})
       // Once the pages are hiding the flood, the people write, and read each other.
       for (const page of [alice, bob]) {
-        await expect
-          .poll(async () => (await shownNotices(page)).some((notice) => HIDDEN_NOTICE.test(notice)), { timeout: 30_000 })
-          .toBe(true)
+        await expect.poll(async () => (await logNotices(page)).some((notice) => HIDDEN_NOTICE.test(notice)), { timeout: 30_000 }).toBe(true)
       }
       await sendMessage(bob, 'is anyone there?')
       await expect.poll(() => shownMessages(alice), { timeout: 30_000 }).toContain('Bob: is anyone there?')
@@ -61,7 +59,7 @@ describe('a flooding peer', () => {
       expect(floodShown).toBeGreaterThan(0)
       expect(floodShown).toBeLessThan(FLOOD_COUNT / 10)
       // One line per flooding author, counting what it hid; the same count on both pages.
-      const notices = async (page: typeof alice) => (await shownNotices(page)).filter((notice) => HIDDEN_NOTICE.test(notice))
+      const notices = async (page: typeof alice) => (await logNotices(page)).filter((notice) => HIDDEN_NOTICE.test(notice))
       await expect.poll(async () => (await notices(bob)).join(), { timeout: 30_000 }).toBe((await notices(alice)).join())
       expect(await notices(alice)).toHaveLength(1)
       expect(pageErrors).toEqual([])

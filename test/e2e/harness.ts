@@ -113,9 +113,25 @@ export async function shownMembers(page: Page): Promise<string[]> {
     )
 }
 
-/** The presence lines in the log ("Carol joined"). */
+/** The presence lines in the log ("Carol joined") drawn now: those among the entries near the view. */
 export async function shownNotices(page: Page): Promise<string[]> {
   return messageLog(page).locator('.notice').allTextContents()
+}
+
+/**
+ * Every line the log places among its messages ("Carol joined", "N messages from X hidden"), in its
+ * order, drawn or not: the log draws only the entries near the view, and a line that later
+ * arrivals pushed far above the newest is not in the DOM (`shownNotices`), though a reader
+ * scrolling up finds it.
+ */
+export async function logNotices(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const list = (document.querySelector('parley-chat')?.shadowRoot?.querySelector('parley-message-list') ?? null) as unknown as {
+      notices: readonly { id: number; text: string; after: number }[]
+    } | null
+    if (list === null) throw new Error('logNotices: no message list')
+    return [...list.notices].sort((a, b) => a.after - b.after || a.id - b.id).map((notice) => notice.text)
+  })
 }
 
 /** The typing line ("Bob is typing…"), or "". */
