@@ -47,20 +47,15 @@ export class RefusedWriting {
   /** Refused updates not read yet, oldest first, and their bytes. */
   #pending: Uint8Array[] = []
   #pendingBytes = 0
-  /** The root type whose values are sampled (the room's messages), or null for any. */
-  readonly #sampledType: string | null
 
   /**
    * For the room whose document is `doc` (its own writing is never refused); `onChange` runs when
    * a writer's count changed, `later` runs a read in a later task (default: a task of its own).
-   * Samples come from `sampled` only, when given: a writer's first refused values may be a key
-   * or an annotation, and a sample that is no message names nobody.
    */
-  constructor(doc: Y.Doc, onChange: () => void = () => {}, later: (run: () => void) => void = nextTask, sampled?: Y.Array<unknown>) {
+  constructor(doc: Y.Doc, onChange: () => void = () => {}, later: (run: () => void) => void = nextTask) {
     this.#doc = doc
     this.#onChange = onChange
     this.#later = later
-    this.#sampledType = sampled === undefined ? null : Y.findRootTypeKey(sampled)
   }
 
   /**
@@ -118,7 +113,7 @@ export class RefusedWriting {
       if (known === undefined && this.#writers.size >= MAX_REFUSED_WRITERS) continue
       if (known !== undefined && known.clock >= clock) continue
       this.#writers.set(client, { clock, samples: known?.samples ?? [] })
-      if (known === undefined || known.samples.length < SAMPLES_KEPT) unsampled.push(client)
+      if (known === undefined || known.samples.length === 0) unsampled.push(client)
       changed = true
     }
     if (unsampled.length > 0) this.#sample(update, unsampled)
@@ -131,8 +126,6 @@ export class RefusedWriting {
     for (const struct of update.structs) {
       const writer = this.#writers.get(struct.id.client)
       if (!wanted.has(struct.id.client) || !(struct instanceof Y.Item) || writer === undefined) continue
-      // A decoded update names a root parent by its key.
-      if (this.#sampledType !== null && (struct.parent as unknown) !== this.#sampledType) continue
       for (const value of struct.content.getContent().slice(0, SAMPLES_KEPT - writer.samples.length)) writer.samples.push(value as unknown)
       if (writer.samples.length < SAMPLES_KEPT) continue
       wanted.delete(struct.id.client)

@@ -167,7 +167,7 @@ export function openTransport(options: TransportOptions): Transport {
   let loadedFiles: FileTransfers | null = null
   const crossedChannels = new CrossedChannels()
   const refused = noRefusals()
-  const refusedWriting = new RefusedWriting(options.doc, () => options.onRefusedWriting?.(), undefined, options.historyOrder)
+  const refusedWriting = new RefusedWriting(options.doc, () => options.onRefusedWriting?.())
   let bannedPeers = 0
   let droppedLinks = 0
   /** Who wrote what flooded a link, as Yjs client ids. */

@@ -122,26 +122,4 @@ describe('RefusedWriting', () => {
     expect(Math.max(...perTask)).toBeLessThan(updates.length / 2)
     expect(refused.writers().size).toBe(MAX_REFUSED_WRITERS)
   })
-
-  it('samples a writer’s messages, though its first refused values were a key and annotations', () => {
-    const ours = new Y.Doc()
-    const refused = new RefusedWriting(ours, () => {}, atOnce, ours.getArray('messages'))
-    const flooder = new Y.Doc()
-    const apart = (change: () => void): Uint8Array => {
-      const before = Y.encodeStateVector(flooder)
-      change()
-      return Y.encodeStateAsUpdate(flooder, before)
-    }
-    // As a Parley writer starts: its key on its own, then what it says (RefusedLanes names a writer by a message among the samples).
-    refused.note(apart(() => flooder.getArray('keys').push([new Uint8Array([1, 2, 3])])))
-    refused.note(apart(() => flooder.getArray('annotations').push([{ kind: 'reaction' }, { kind: 'reaction' }, { kind: 'edit' }])))
-    refused.note(write(flooder, 2))
-    const writer = refused.writers().get(flooder.clientID)
-    expect(writer?.records).toBe(6)
-    // main: [Uint8Array [1, 2, 3]], its samples taken from the first update alone
-    expect(writer?.samples).toEqual([
-      { authorName: 'Flooder', text: 'flood 0' },
-      { authorName: 'Flooder', text: 'flood 1' },
-    ])
-  })
 })
