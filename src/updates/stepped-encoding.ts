@@ -190,13 +190,14 @@ function writeDeletions(encoder: Y.UpdateEncoderV1, deleted: Iterable<[number, r
 /**
  * An update (v1) of the structs of `ranges`, in steps, with the document's whole delete set when
  * `deletions` (else an empty one): a part of the document, which Yjs applies as it comes or holds
- * pending until what it names comes.
+ * pending until what it names comes. Writers go highest client id first, as Yjs writes them:
+ * `Y.mergeUpdates` reads its inputs in that order and loses structs of updates written otherwise.
  */
 export function* rangesUpdateSteps(doc: Y.Doc, ranges: readonly ClockRange[], budget: StepBudget, deletions: boolean): Steps<Uint8Array> {
   const encoder = new Y.UpdateEncoderV1()
   encoding.writeVarUint(encoder.restEncoder, ranges.length)
   const written: ClockRange[] = []
-  for (const range of ranges) {
+  for (const range of [...ranges].sort((a, b) => b.client - a.client)) {
     const wrote = yield* writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget)
     if (wrote !== null) written.push(wrote)
   }
@@ -314,7 +315,6 @@ export function* stateUpdateSteps(
     const from = Math.max(known.get(client) ?? 0, structs[0].id.clock)
     if (to > from) ranges.push({ client, from, to })
   }
-  ranges.sort((a, b) => b.client - a.client)
   const update = yield* rangesUpdateSteps(doc, ranges, budget, true)
   // Pending since the first step (a caller that does not give up on changes): Yjs merges them in.
   return hasPending(doc) ? pendingEncoding() : update

@@ -102,6 +102,25 @@ describe('documentParts', { timeout: 60_000 }, () => {
     sameDocument(joined(parts).doc, doc)
   })
 
+  it('merges leading parts into one that integrates, when later records are larger and several writers took turns', () => {
+    // The cuts assume records of about equal bytes; large records late in the history make the
+    // parts after the first two too large for older joiners, so the leading parts go as one
+    // (Y.mergeUpdates). Yjs's merge reads each update's writers as Yjs writes them, highest
+    // client id first: parts written in another order lost structs in the merge.
+    const doc = room(1_500, 3, 5)
+    const messages = doc.getArray('messages')
+    doc.transact(() => {
+      for (let index = 0; index < 300; index++) messages.push([{ ...record(0, index), text: 'a long line '.repeat(40) }])
+    })
+    const whole = Y.encodeStateAsUpdate(doc)
+    const limits = { partBytes: 16 * 1024, partedMaxBytes: 128 * 1024 }
+    const parts = documentParts(doc, messages, whole.byteLength, limits) ?? []
+    expect(parts.slice(2).reduce((sum, part) => sum + part.byteLength, 0)).toBeLessThanOrEqual(limits.partedMaxBytes)
+    const { doc: joiner, pendingAfter } = joined(parts)
+    expect(pendingAfter).toBe(0)
+    sameDocument(joiner, doc)
+  })
+
   it('keeps a small document whole', () => {
     const doc = room(20)
     expect(documentParts(doc, doc.getArray('messages'), Y.encodeStateAsUpdate(doc).byteLength, SMALL)).toBeNull()
