@@ -8,8 +8,8 @@
 // the first deliveries back to the author, the first peer of that path next to a link L sends
 // to L, so with true neighbour sets every peer of a connected mesh gets every change; stale
 // ones are repaired by comparing digests of the state vectors (see relay-protocol.ts). A link that
-// compares no digests (a stock peer) left out of a batch is owed its records, by clock range, and
-// sent them in parts (`owedWith`, `catchUpCut`).
+// compares no digests (a stock peer) left out of a batch is owed its records, by clock range, but
+// for those it is known to hold (`knownWithSent`), and sent them in parts (`owedWith`, `catchUpCut`).
 import type { ClockRange } from '../updates/index.js'
 
 /** Where a change came from: made or first heard here without a link, or delivered by the link to `peerId`. */
@@ -99,6 +99,22 @@ export function owedWith(owed: ReadonlyMap<number, ClockRange> | undefined, rang
       range.client,
       before === undefined ? range : { client: range.client, from: Math.min(before.from, range.from), to: Math.max(before.to, range.to) },
     )
+  }
+  return next
+}
+
+/**
+ * What a link is known to hold (per writer, the clock below which it holds every record) once it
+ * sent records of `ranges` (per writer, without a gap): a peer sends only records it holds, so a
+ * range that starts within what it is known to hold of that writer extends it, whether or not the
+ * records were new here. One that starts past it tells nothing: Yjs sends records it holds pending
+ * too (behind a gap, which a range starting past the known clock may hide). A new map.
+ */
+export function knownWithSent(known: ReadonlyMap<number, number>, ranges: Iterable<ClockRange>): Map<number, number> {
+  const next = new Map(known)
+  for (const { client, from, to } of ranges) {
+    const held = next.get(client) ?? 0
+    if (from <= held && to > held) next.set(client, to)
   }
   return next
 }

@@ -7,6 +7,7 @@ import * as Y from 'yjs'
 import {
   type ClockRange,
   changedDocument,
+  gaplessRanges,
   rangesUpdateSteps,
   runSteps,
   StepBudget,
@@ -17,6 +18,7 @@ import type { RtcImplementation } from './liveness.js'
 import {
   type CatchUpCut,
   catchUpCut,
+  knownWithSent,
   LOCAL_SOURCE,
   owedWith,
   PARTS_FOLLOW,
@@ -190,15 +192,7 @@ export class Relay {
     } finally {
       this.#delivering = outer
     }
-    // A sync request says what the link holds.
-    const request = data === undefined || this.#neighbours.has(pc) ? null : syncPayload(data, messageYjsSyncStep1)
-    if (request !== null) {
-      try {
-        this.#noteKnown(pc, Y.decodeStateVector(request))
-      } catch {
-        // not a state vector: y-webrtc failed to read it too
-      }
-    }
+    if (data !== undefined && !this.#neighbours.has(pc)) this.#noteHeld(pc, data)
     // A link that speaks is connected: advertise it if it is new.
     const peerId = this.#peerIdOf(pc)
     if (peerId !== null && !this.#advertised.has(peerId)) this.#scheduleAdvertise()
@@ -373,6 +367,26 @@ export class Relay {
       this.#owed.set(conn, owedWith(this.#owed.get(conn), ranges))
     }
     this.#scheduleCatchUp(0)
+  }
+
+  /**
+   * Notes what a message from a link that compares no digests says its peer holds: a sync request,
+   * its state vector; an update, the records it sent, whether or not they were new here (a stock
+   * peer's own writing can reach this page first through a Parley peer that relays it, and its own
+   * copy then brings nothing, and a catch-up sent its own records back). Not an answer (step 2):
+   * its records are, but for any it holds pending, what the request it sent as the link opened
+   * named, and a history's answer would be read again just for that.
+   */
+  #noteHeld(pc: RTCPeerConnection, data: unknown): void {
+    const request = syncPayload(data, messageYjsSyncStep1)
+    const update = request === null ? syncPayload(data, messageYjsUpdate) : null
+    try {
+      if (request !== null) this.#noteKnown(pc, Y.decodeStateVector(request))
+      // Read in this task already, by the peer guard's count (updates/ `readUpdate`); a large one comes in slices.
+      else if (update !== null) this.#known.set(pc, knownWithSent(this.#known.get(pc) ?? new Map(), gaplessRanges(update)))
+    } catch {
+      // not a state vector or an update: y-webrtc failed to read it too
+    }
   }
 
   /** Raises what the link of `pc` is known to hold to `stateVector` (per writer, the clock below which it holds every record). */

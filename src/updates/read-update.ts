@@ -6,8 +6,10 @@
 // more for its writers (BENCHMARKS.md, Flood, "Fourteenth session"). Here the last update read is
 // kept until the task's microtasks run, so that whoever reads the same bytes next in that task
 // gets it for nothing. Keyed by the bytes' place in memory (their buffer, offset and length): the
-// guard and the plan each take their own view of the message they are handed.
+// guard and the plan each take their own view of the message they are handed. The relay reads an
+// update a stock link sent for what its peer holds (`gaplessRanges`), after the guard's count.
 import * as Y from 'yjs'
+import type { ClockRange } from './stepped-encoding.js'
 
 type Decoded = ReturnType<typeof Y.decodeUpdate>
 
@@ -63,4 +65,21 @@ export function takeUpdate(update: Uint8Array): ReadUpdate {
   const read = readUpdate(update)
   last = null
   return read
+}
+
+/**
+ * Per writer, the clocks of `update`'s records up to their first gap: from (inclusive) to
+ * (exclusive). Yjs encodes the records it holds pending behind a gap in their writer's clocks
+ * after a Skip (its answers to sync requests merge them in); read as `readUpdate` reads.
+ */
+export function gaplessRanges(update: Uint8Array): ClockRange[] {
+  const ranges = new Map<number, ClockRange>()
+  const gapped = new Set<number>()
+  for (const struct of readUpdate(update).structs) {
+    const { client, clock } = struct.id
+    if (gapped.has(client)) continue
+    if (struct instanceof Y.Skip) gapped.add(client)
+    else ranges.set(client, { client, from: ranges.get(client)?.from ?? clock, to: clock + struct.length })
+  }
+  return [...ranges.values()]
 }

@@ -393,12 +393,38 @@ function run(command: NodePeerCommand): unknown {
       // signaling-tap.ts drops announcements while it has dropped fewer than `dropAnnounces`.
       tapOptions.dropAnnounces = command.on ? tap.counts.droppedAnnounces : Number.MAX_SAFE_INTEGER
       return null
+    case 'holdSends':
+      holdSends(command.peerId)
+      return null
     case 'close':
       session.close()
       // Exits once the reply is out; y-webrtc and wrtc leave handles that would keep it running.
       setTimeout(() => process.exit(0), 100)
       return null
   }
+}
+
+/** The link whose sends are held (`holdSends`), and what it was to send meanwhile, in order. */
+let held: { peer: { send: (data: unknown) => void }; messages: unknown[] } | null = null
+
+/** Holds y-webrtc's sends on the link to `peerId` (null: sends what was held, and holds nothing). */
+function holdSends(peerId: string | null): void {
+  if (held !== null) {
+    const { peer, messages } = held
+    held = null
+    // Its own send again (simple-peer's, from its prototype).
+    delete (peer as { send?: unknown }).send
+    for (const message of messages) peer.send(message)
+  }
+  if (peerId === null) return
+  const conn = openedRoom?.webrtcConns.get(peerId)
+  if (conn === undefined) throw new Error(`no link to ${peerId}`)
+  const peer = conn.peer as { send: (data: unknown) => void }
+  const holding = { peer, messages: [] as unknown[] }
+  peer.send = (data: unknown) => {
+    holding.messages.push(data)
+  }
+  held = holding
 }
 
 process.on('message', (message: { id: number; command: NodePeerCommand }) => {

@@ -128,6 +128,7 @@ export type NodePeerCommand =
   | { op: 'sendRaw'; messages: string[] }
   | { op: 'delaySignals'; ms: number }
   | { op: 'hearAnnounces'; on: boolean }
+  | { op: 'holdSends'; peerId: string | null }
 
 /** A child peer's reply to command `id` (0: it has started). */
 export type NodePeerReply = IpcReply
@@ -240,6 +241,19 @@ export class NodePeer {
   /** Whether it hears other peers' announcements from now on (off: each is dropped, as if heard on no server of this peer). */
   async hearAnnounces(on: boolean): Promise<void> {
     await this.#child.call({ op: 'hearAnnounces', on })
+  }
+
+  /**
+   * From now on holds what y-webrtc sends on its link to `peerId`, as a slow path from here to that
+   * peer would, until `releaseSends`; the peer's other links send as they do.
+   */
+  async holdSends(peerId: string): Promise<void> {
+    await this.#child.call({ op: 'holdSends', peerId })
+  }
+
+  /** Sends what `holdSends` held, in order, and holds nothing from then on. */
+  async releaseSends(): Promise<void> {
+    await this.#child.call({ op: 'holdSends', peerId: null })
   }
 
   /** Kills the peer's process at once (SIGKILL): no goodbye reaches anyone. */

@@ -7,6 +7,7 @@ import {
   REPAIR_MIN_INTERVAL_MS,
   catchUpCut,
   droppedNeighbours,
+  knownWithSent,
   owedWith,
   relayTargets,
   repairWaitMs,
@@ -230,6 +231,39 @@ describe('what a link left out of a batch is owed', () => {
       [2, 50],
     ])
     expect(catchUpCut(owed, held, known, 200)).toEqual({ ranges: [{ client: 1, from: 80, to: 100 }], records: 20, rest: new Map() })
+  })
+})
+
+describe('what a link is known to hold once it sent records', () => {
+  it('grows by the records it sent that start within what it holds, new here or not', () => {
+    const known = new Map([
+      [1, 10],
+      [2, 5],
+    ])
+    const after = knownWithSent(known, [
+      { client: 1, from: 4, to: 30 }, // overlaps: it holds up to 30
+      { client: 2, from: 5, to: 8 }, // continues: up to 8
+      { client: 3, from: 0, to: 100 }, // a writer it held nothing of: from its first record
+    ])
+    expect(after).toEqual(
+      new Map([
+        [1, 30],
+        [2, 8],
+        [3, 100],
+      ]),
+    )
+    expect(known.get(1)).toBe(10) // not changed
+  })
+
+  it('learns nothing from records past a gap (Yjs sends records it holds pending too), nor lower ones', () => {
+    const known = new Map([[1, 10]])
+    expect(
+      knownWithSent(known, [
+        { client: 1, from: 12, to: 20 },
+        { client: 2, from: 3, to: 9 },
+      ]),
+    ).toEqual(known)
+    expect(knownWithSent(known, [{ client: 1, from: 0, to: 6 }])).toEqual(known)
   })
 })
 
