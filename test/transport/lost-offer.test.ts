@@ -35,12 +35,15 @@ describe('an offer to a stock peer that broke its own new link', () => {
       await leaving.close()
       await expect.poll(async () => (await joiner.state()).links.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
       const state = await parley.state()
-      // Failed once in CI at load (4 offers), not seen again in 15 runs at load 15-25: what a
-      // failure shows is what the next one needs to be understood.
-      const seen = JSON.stringify({ join: state.join, tap: state.tap, joiner: (await joiner.state()).tap })
+      const joinerState = await joiner.state()
+      const seen = JSON.stringify({ join: state.join, tap: state.tap, joiner: joinerState.tap })
       // Our first offer, and the one made anew on the joiner's announcement; no timer replaced a link.
       expect(state.join, seen).toMatchObject({ lostOffers: 1, reoffers: 0, reinvitations: 0 })
-      expect(state.tap.offersSent, seen).toBe(3) // the leaving peer's link, and the two to the joiner
+      // Counted per peer: the link to the leaving peer is the setup's. In one CI run at load 25 that
+      // peer got two offers (so it announced twice: stock y-webrtc announces again when a link
+      // errs or closes), the joiner two, and every join counter was as here; why the leaving
+      // peer's first link did not last was not recorded, and is not what this test is about.
+      expect(state.tap.offersByPeer[joinerState.peerId], seen).toBe(2)
     },
     TEST_TIMEOUT_MS,
   )
