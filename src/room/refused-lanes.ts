@@ -7,6 +7,9 @@
 import { forgedLaneOf, parseMessageRecord, type HiddenCount, type HiddenCounts } from '../history/index.js'
 import type { RefusedWriter } from '../transport/index.js'
 
+/** Whether a value a refused writer wrote names it: a message, claiming an author (the transport keeps such values as the writer's samples). */
+export const namesRefusedWriter = (value: unknown): boolean => parseMessageRecord(value) !== null
+
 /** The key of the lane of refused records that claim `authorId`: the forgery lane of that id. */
 export const refusedLaneOf = forgedLaneOf
 

@@ -37,7 +37,7 @@ import { annotationBytes, messageBytes, type Signer } from '../identity/index.js
 import { RoomAnnotations } from './room-annotations.js'
 import { BudgetSignatures, MESSAGE_SIGNING } from './budget-signatures.js'
 import { openTransportLazily, type LazyTransport } from './lazy-transport.js'
-import { RefusedLanes, withRefused } from './refused-lanes.js'
+import { RefusedLanes, namesRefusedWriter, withRefused } from './refused-lanes.js'
 import { SiblingGoodbyes } from './sibling-goodbyes.js'
 import { AfterHistory } from './after-history.js'
 
@@ -227,6 +227,8 @@ export class Room {
       onRefusedWriting: () => {
         for (const listener of this.#refusedListeners) listener()
       },
+      // A refused writer is named by a message it wrote: its first refused values may be a key or reactions.
+      namesRefusedWriter,
       // A history is stored whole as it arrives, not in the parts that relay it (persistence.ts).
       onHistory: (update, added) => this.#store?.keepHistory(update, added),
       // Links ask peers for what the document lacks once it holds what is stored, not mid-load.

@@ -7,6 +7,14 @@
 // holds of the writer: a record refused here and brought later by another link (a digest repair,
 // a relay) is not counted twice, and two links refusing the same records count them once.
 //
+// The room names a writer by a message among its samples, and a writer's first refused values may
+// be none: a key alone (a restored one, or a Parley writer's first), reactions, edits. So the room
+// says which values name a writer (`names`), and a writer is sampled update after update until one
+// does, MAX_SAMPLED_UPDATES of them at most: a flooder that writes no message goes unnamed rather
+// than make every refused update a search. In an update, the first value of each of the writer's
+// items is tested (an item's values were written together, to one array): a test an item, of
+// items the update's read decoded already.
+//
 // An update is read in the task that refused it only when that task read it already (the guard's
 // count of its records: updates/ `readUpdate`); any other (refused before it was counted: its link
 // flooding, past its bytes) is read in a task of its own, after the arrival's: reading up to
@@ -28,10 +36,15 @@ export const MAX_PENDING_REFUSED_BYTES = 2 * MAX_READ_REFUSED_BYTES
 /** Bytes of refused updates read in one task (one at least, however large): 64 KiB of one-record updates took 10-19 ms of CPU a task in a traced flood. */
 const READ_PER_TASK_BYTES = 16 * 1024
 
-/** Values of a writer's refused records kept, the first read (a message among them names its author; a key or an annotation does not). */
+/** Values of a writer's refused records kept that name it, the first found (one names it; a few in case the room reads one it cannot use). */
 const SAMPLES_KEPT = 4
+/** A writer's refused updates searched for a value that names it, at most: past that it goes unnamed (counted all the same). */
+export const MAX_SAMPLED_UPDATES = 8
 
-/** One writer's refused records: how many the document lacks, and a few values it wrote (the first read). */
+/** Whether a value a refused writer wrote names it (for the room: a message record, which claims an author). */
+export type NamesWriter = (value: unknown) => boolean
+
+/** One writer's refused records: how many the document lacks, and a few values it wrote that name it (the first found). */
 export interface RefusedWriter {
   records: number
   samples: readonly unknown[]
@@ -42,20 +55,23 @@ export class RefusedWriting {
   readonly #doc: Y.Doc
   readonly #onChange: () => void
   readonly #later: (run: () => void) => void
-  /** Per writer: the clock refused updates reached, and a value it wrote. */
-  readonly #writers = new Map<number, { clock: number; samples: unknown[] }>()
+  readonly #names: NamesWriter
+  /** Per writer: the clock refused updates reached, values it wrote that name it, and how many of its refused updates were searched for them. */
+  readonly #writers = new Map<number, { clock: number; samples: unknown[]; searched: number }>()
   /** Refused updates not read yet, oldest first, and their bytes. */
   #pending: Uint8Array[] = []
   #pendingBytes = 0
 
   /**
    * For the room whose document is `doc` (its own writing is never refused); `onChange` runs when
-   * a writer's count changed, `later` runs a read in a later task (default: a task of its own).
+   * a writer's count changed, `later` runs a read in a later task (default: a task of its own),
+   * `names` tells the values kept as samples (default: any value, so the first read).
    */
-  constructor(doc: Y.Doc, onChange: () => void = () => {}, later: (run: () => void) => void = nextTask) {
+  constructor(doc: Y.Doc, onChange: () => void = () => {}, later: (run: () => void) => void = nextTask, names: NamesWriter = () => true) {
     this.#doc = doc
     this.#onChange = onChange
     this.#later = later
+    this.#names = names
   }
 
   /**
@@ -112,22 +128,33 @@ export class RefusedWriting {
       const known = this.#writers.get(client)
       if (known === undefined && this.#writers.size >= MAX_REFUSED_WRITERS) continue
       if (known !== undefined && known.clock >= clock) continue
-      this.#writers.set(client, { clock, samples: known?.samples ?? [] })
-      if (known === undefined || known.samples.length === 0) unsampled.push(client)
+      const writer = known ?? { clock, samples: [], searched: 0 }
+      writer.clock = clock
+      this.#writers.set(client, writer)
+      if (writer.samples.length === 0 && writer.searched < MAX_SAMPLED_UPDATES) {
+        writer.searched++
+        unsampled.push(client)
+      }
       changed = true
     }
     if (unsampled.length > 0) this.#sample(update, unsampled)
     return changed
   }
 
-  /** Keeps, for each of `clients`, the first SAMPLES_KEPT values the update holds of its writing. */
+  /**
+   * Keeps, for each of `clients`, values of the first of its items in the update whose first value
+   * names it (SAMPLES_KEPT at most, those that name it): a test an item, and SAMPLES_KEPT of the one kept.
+   */
   #sample(update: ReadUpdate, clients: readonly number[]): void {
     const wanted = new Set(clients)
     for (const struct of update.structs) {
       const writer = this.#writers.get(struct.id.client)
-      if (!wanted.has(struct.id.client) || !(struct instanceof Y.Item) || writer === undefined) continue
-      for (const value of struct.content.getContent().slice(0, SAMPLES_KEPT - writer.samples.length)) writer.samples.push(value as unknown)
-      if (writer.samples.length < SAMPLES_KEPT) continue
+      // A text's characters are never a record (and getContent would split the whole string).
+      if (!wanted.has(struct.id.client) || !(struct instanceof Y.Item) || struct.content instanceof Y.ContentString || writer === undefined)
+        continue
+      const values = struct.content.getContent()
+      if (values.length === 0 || !this.#names(values[0])) continue
+      writer.samples.push(values[0], ...values.slice(1, SAMPLES_KEPT).filter((value) => this.#names(value)))
       wanted.delete(struct.id.client)
       if (wanted.size === 0) return
     }

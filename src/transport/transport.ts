@@ -68,6 +68,12 @@ export interface TransportOptions {
   /** Runs when a peer guard refused an update bringing records the document lacks (see `refusedWriting`). */
   onRefusedWriting?: () => void
   /**
+   * Whether a value a refused writer wrote names it (the room's: a message, which claims an
+   * author): each writer's samples are such values, searched for in its refused updates
+   * (refused-writing.ts). Undefined: its first values, whatever they are.
+   */
+  namesRefusedWriter?: (value: unknown) => boolean
+  /**
    * Told of each history a link brought (a sync step 2), once applied: its update as received and
    * the records it added (received-histories.ts); the room stores it whole at once.
    */
@@ -167,7 +173,7 @@ export function openTransport(options: TransportOptions): Transport {
   let loadedFiles: FileTransfers | null = null
   const crossedChannels = new CrossedChannels()
   const refused = noRefusals()
-  const refusedWriting = new RefusedWriting(options.doc, () => options.onRefusedWriting?.())
+  const refusedWriting = new RefusedWriting(options.doc, () => options.onRefusedWriting?.(), undefined, options.namesRefusedWriter)
   let bannedPeers = 0
   let droppedLinks = 0
   /** Who wrote what flooded a link, as Yjs client ids. */

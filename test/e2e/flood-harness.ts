@@ -7,7 +7,8 @@ import * as Y from 'yjs'
 import { WebrtcProvider } from 'y-webrtc'
 import type { BrowserContext, Page } from 'playwright-core'
 import { topicFor } from '../../src/address/index.js'
-import { messagesOf, readMessages, type MessageRecord } from '../../src/history/index.js'
+import { keysOf, messagesOf, readMessages, type MessageRecord } from '../../src/history/index.js'
+import { PUBLIC_KEY_BYTES } from '../../src/history/schema.js'
 import { generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
 import { IpcChild } from '../support/ipc-child.js'
 import { nodeRtc, type NodeRtcName } from '../support/node-rtc.js'
@@ -54,6 +55,12 @@ export interface Flooder {
    * seconds): a slow flood, under the links' short rate; stops once no link is left.
    */
   floodPaced(count: number, batch: number, spacingMs: number, perSecond: number): Promise<void>
+  /**
+   * Writes `keys` made-up public keys in one transaction, the keys array's alone, then `count`
+   * own-key messages as `floodSpaced` does, all signed before the first is written and written at
+   * once (so on the wire before a page that refuses the keys drops the link).
+   */
+  floodKeysFirst(keys: number, count: number, batch: number, spacingMs: number): Promise<void>
   /** Leaves the room and joins it again as somebody new: a new peer id, a new document (Yjs writer) and a new key. */
   renew(): Promise<void>
   /** Leaves the room and joins it again with the same document: a new y-webrtc peer id, the same Yjs writer. */
@@ -92,23 +99,27 @@ export async function openFlooder(options: FlooderOptions): Promise<Flooder> {
       0,
       ...conns().map((conn) => (conn.peer as unknown as { _channel?: { bufferedAmount?: number } })._channel?.bufferedAmount ?? 0),
     )
+  /** Own-key messages `start` to `end` of `count`, claiming times `spacingMs` apart that end at `endAt`. */
+  const spacedRecords = async (start: number, end: number, count: number, spacingMs: number, endAt: number): Promise<MessageRecord[]> => {
+    const records: MessageRecord[] = []
+    for (let index = start; index < end; index++) {
+      const unsigned = {
+        id: `flood-${written++}`,
+        authorId: signer.userId,
+        authorName: FLOODER_NAME,
+        text: floodText(index),
+        sentAt: endAt - (count - index) * spacingMs,
+        publicKey: signer.publicKey,
+      }
+      records.push({ ...unsigned, signature: await signer.sign(messageBytes(topic, unsigned)) })
+    }
+    return records
+  }
   const floodPaced = async (count: number, batch: number, spacingMs: number, perSecond: number): Promise<void> => {
     const endAt = Date.now()
     const startedAt = performance.now()
     for (let start = 0; start < count && conns().length > 0; start += batch) {
-      const records: MessageRecord[] = []
-      for (let index = start; index < Math.min(count, start + batch); index++) {
-        const unsigned = {
-          id: `flood-${written++}`,
-          authorId: signer.userId,
-          authorName: FLOODER_NAME,
-          text: floodText(index),
-          sentAt: endAt - (count - index) * spacingMs,
-          publicKey: signer.publicKey,
-        }
-        records.push({ ...unsigned, signature: await signer.sign(messageBytes(topic, unsigned)) })
-      }
-      messagesOf(doc).push(records)
+      messagesOf(doc).push(await spacedRecords(start, Math.min(count, start + batch), count, spacingMs, endAt))
       await new Promise((resolve) => setImmediate(resolve))
       while (buffered() > MAX_BUFFERED_BYTES) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS))
       const dueMs = ((start + batch) * 1000) / perSecond - (performance.now() - startedAt)
@@ -143,6 +154,14 @@ export async function openFlooder(options: FlooderOptions): Promise<Flooder> {
       }
     },
     floodSpaced: (count, batch, spacingMs) => floodPaced(count, batch, spacingMs, Number.POSITIVE_INFINITY),
+    async floodKeysFirst(keys, count, batch, spacingMs) {
+      const endAt = Date.now()
+      const batches: MessageRecord[][] = []
+      for (let start = 0; start < count; start += batch)
+        batches.push(await spacedRecords(start, Math.min(count, start + batch), count, spacingMs, endAt))
+      keysOf(doc).push(Array.from({ length: keys }, (_, n) => new Uint8Array(PUBLIC_KEY_BYTES).fill(n % 256)))
+      for (const records of batches) messagesOf(doc).push(records)
+    },
     floodPaced,
     async renew() {
       provider.disconnect()
@@ -282,6 +301,11 @@ export class FlooderProcess {
   /** Writes own-key messages as `floodSpaced` does, at most `perSecond` a second (see Flooder). */
   async floodPaced(count: number, batch: number, spacingMs: number, perSecond: number): Promise<void> {
     await this.#child.call({ op: 'paced', count, batch, spacingMs, perSecond })
+  }
+
+  /** Writes made-up keys alone, then own-key messages, all at once (see Flooder). */
+  async floodKeysFirst(keys: number, count: number, batch: number, spacingMs: number): Promise<void> {
+    await this.#child.call({ op: 'keys-first', keys, count, batch, spacingMs })
   }
 
   /** Leaves and joins again as somebody new: peer id, document and key (see Flooder). */

@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { RECORDS_BURST } from '../../src/transport/peer-guard.js'
 import { FLOODER_NAME } from './flood-harness.js'
-import { expectRefusedLines, heldRecords, roomMessages, roomWithFlooder } from './flood-room.js'
+import { expectRefusedLines, heldRecords, refusedRecords, roomMessages, roomWithFlooder } from './flood-room.js'
 import { sendMessage, useChatStack } from './harness.js'
 
 const stack = useChatStack(2)
@@ -18,6 +18,10 @@ const FLOOD_COUNT = 20_000
 const BATCH = 200
 /** Claimed time between two messages, in ms: the pace an author's budget allows (2 a second). */
 const SPACING_MS = 500
+/** Made-up keys the keys-first flooder writes alone: more than a link's burst of records. */
+const KEYS_FIRST = RECORDS_BURST + 100
+/** Messages it writes after its keys, all at once: a few batches. */
+const KEYS_FIRST_COUNT = 1000
 
 /** The room's messages of `page` as "Name: text" lines, flood included. */
 async function roomLines(page: Page): Promise<string[]> {
@@ -74,6 +78,33 @@ describe('an own-key flood with claimed times spaced as a person writes', () => 
       expect(people).toEqual(['Alice: hello', 'Alice: still here', 'Bob: and me'])
       const flood = (await roomMessages(alice)).filter((message) => message.authorName === FLOODER_NAME)
       expect(flood.length).toBeLessThan(FLOOD_COUNT / 10)
+      expect(pageErrors).toEqual([])
+    } finally {
+      await flooder.close()
+    }
+    await Promise.all([alice.close(), bob.close()])
+  })
+})
+
+describe('an own-key flood that opens with keys alone', () => {
+  it('is named in the hidden line by the messages refused after the keys', { timeout: 180_000 }, async () => {
+    const { alice, bob, pageErrors, flooder } = await roomWithFlooder(stack, 'keys-first-flood')
+    try {
+      // More keys than a link's burst, on their own: the first update each page refuses holds no
+      // message (the messages sent right after it may die with the dropped link).
+      await flooder.floodKeysFirst(KEYS_FIRST, KEYS_FIRST_COUNT, BATCH, SPACING_MS)
+      await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(0)
+      // Back under a new peer id, the same writer, flooding on: refused past what is left of the
+      // shared burst. On main the keys stayed the writer's samples: its records counted, no line
+      // naming them ("{"records":...,"lines":[]}").
+      await flooder.reconnect()
+      await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(2)
+      await flooder.floodSpaced(FLOOD_COUNT, BATCH, SPACING_MS).catch(() => {})
+      await expect.poll(() => flooder.connectedLinks(), { timeout: 30_000 }).toBe(0)
+      console.info(`keys-first flood: refused records still lacking ${JSON.stringify(await Promise.all([alice, bob].map(refusedRecords)))}`)
+      await expectRefusedLines([alice, bob])
+      await sendMessage(bob, 'still here')
+      await expect.poll(() => roomLines(alice), { timeout: 60_000 }).toContain('Bob: still here')
       expect(pageErrors).toEqual([])
     } finally {
       await flooder.close()

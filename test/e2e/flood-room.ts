@@ -19,17 +19,20 @@ export async function heldRecords(page: Page): Promise<number> {
   })
 }
 
+/** Records `page`'s guards refused that its room still lacks (its stats' `refusedRecords`). */
+export async function refusedRecords(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      (document.querySelector('parley-chat') as unknown as { stats(): { refusedRecords?: number } | null }).stats()?.refusedRecords ?? 0,
+  )
+}
+
 /**
  * Expects the log of each of `pages` whose guards refused records of the flooder that no page
  * holds (on one of them at least) to say how many, from the room's count: "N messages from ⚠
  * Flooder (unverified) hidden" (a refused record is never checked).
  */
 export async function expectRefusedLines(pages: readonly Page[]): Promise<void> {
-  const refusedRecords = (page: Page): Promise<number> =>
-    page.evaluate(
-      () =>
-        (document.querySelector('parley-chat') as unknown as { stats(): { refusedRecords?: number } | null }).stats()?.refusedRecords ?? 0,
-    )
   expect((await Promise.all(pages.map(refusedRecords))).some((records) => records > 0)).toBe(true)
   // The count is the room's at once; its line is placed at the log's next redraw (and a refused
   // update read in a later task may still move both): polled until the two agree. Read from the

@@ -13,6 +13,7 @@ export type FlooderCommand =
   | { op: 'reconnect' }
   | { op: 'spaced'; count: number; batch: number; spacingMs: number }
   | { op: 'paced'; count: number; batch: number; spacingMs: number; perSecond: number }
+  | { op: 'keys-first'; keys: number; count: number; batch: number; spacingMs: number }
   | { op: 'renew' }
   | { op: 'close' }
 
@@ -37,6 +38,9 @@ process.on('message', async ({ id, command }: { id: number; command: FlooderComm
       send({ id, result: null })
     } else if (command.op === 'paced') {
       await flooder.floodPaced(command.count, command.batch, command.spacingMs, command.perSecond)
+      send({ id, result: null })
+    } else if (command.op === 'keys-first') {
+      await flooder.floodKeysFirst(command.keys, command.count, command.batch, command.spacingMs)
       send({ id, result: null })
     } else if (command.op === 'renew') {
       await flooder.renew()

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import { MAX_REFUSED_WRITERS, RefusedWriting } from '../../src/transport/refused-writing.js'
+import { namesRefusedWriter } from '../../src/room/refused-lanes.js'
+import { MAX_REFUSED_WRITERS, MAX_SAMPLED_UPDATES, RefusedWriting } from '../../src/transport/refused-writing.js'
 import { readUpdate } from '../../src/updates/index.js'
 
 /** Whole reads of updates (Yjs's two readers, wrapped to count their calls; what they return is Yjs's own). */
@@ -27,6 +28,25 @@ function write(writer: Y.Doc, count: number, name = 'Flooder'): Uint8Array {
   writer.getArray('messages').push(Array.from({ length: count }, (_, n) => ({ authorName: name, text: `flood ${n}` })))
   return Y.encodeStateAsUpdate(writer, before)
 }
+
+/** The update of what `change` writes in `writer`, on its own. */
+function apart(writer: Y.Doc, change: () => void): Uint8Array {
+  const before = Y.encodeStateVector(writer)
+  change()
+  return Y.encodeStateAsUpdate(writer, before)
+}
+
+/** A well-formed (unsigned) message record of the flooder's. */
+const record = (n: number) => ({
+  id: `m${n}`,
+  authorId: 'flooder-id',
+  authorName: 'Flooder',
+  text: `flood ${n}`,
+  sentAt: 1_700_000_000_000 + n,
+})
+
+/** A reaction annotation, as far as its shape goes (no message record). */
+const reaction = (n: number) => ({ kind: 'reaction', target: `m${n}`, emoji: '👍' })
 
 /** A task of its own (a posted message), as `nextTask` gives one. */
 const nextTask = (): Promise<void> =>
@@ -121,5 +141,54 @@ describe('RefusedWriting', () => {
     expect(perTask.length).toBeGreaterThanOrEqual(3)
     expect(Math.max(...perTask)).toBeLessThan(updates.length / 2)
     expect(refused.writers().size).toBe(MAX_REFUSED_WRITERS)
+  })
+
+  it('names a writer whose first refused updates held only its key and reactions, by a message it wrote later', () => {
+    const ours = new Y.Doc()
+    const refused = new RefusedWriting(ours, () => {}, atOnce, namesRefusedWriter)
+    const flooder = new Y.Doc()
+    // As a Parley writer starts: its key on its own (a restored one, or a flooder's choice), then reactions, then messages.
+    refused.note(apart(flooder, () => flooder.getArray('keys').push([new Uint8Array(32).fill(7)])))
+    refused.note(apart(flooder, () => flooder.getArray('annotations').push([reaction(0), reaction(1), reaction(2)])))
+    refused.note(apart(flooder, () => flooder.getArray('messages').push([record(0), record(1)])))
+    const writer = refused.writers().get(flooder.clientID)
+    expect(writer?.records).toBe(6)
+    // main: [Uint8Array(32)], the first update's values: no message, so no line named the writer
+    expect(writer?.samples).toEqual([record(0), record(1)])
+  })
+
+  it('tests one value an item, for a few of a writer’s refused updates: it may name nobody', () => {
+    const ours = new Y.Doc()
+    let tests = 0
+    const refused = new RefusedWriting(
+      ours,
+      () => {},
+      atOnce,
+      (value) => {
+        tests++
+        return namesRefusedWriter(value)
+      },
+    )
+    // A flooder's choice: hundreds of keys (an item each) before its messages, in one update; then more.
+    const flooder = new Y.Doc()
+    refused.note(
+      apart(flooder, () => {
+        flooder.getArray('keys').push(Array.from({ length: 600 }, (_, n) => new Uint8Array(32).fill(n % 256)))
+        flooder.getArray('messages').push(Array.from({ length: 1000 }, (_, n) => record(n)))
+      }),
+    )
+    expect(refused.writers().get(flooder.clientID)?.samples).toEqual([record(0), record(1), record(2), record(3)])
+    expect(tests).toBe(600 + 4)
+    refused.note(apart(flooder, () => flooder.getArray('messages').push([record(1000)])))
+    expect(tests).toBe(600 + 4)
+
+    // Reactions only, one update after another: searched MAX_SAMPLED_UPDATES of them; a message after that names nobody.
+    tests = 0
+    const reacting = new Y.Doc()
+    for (let n = 0; n < 200; n++) refused.note(apart(reacting, () => reacting.getArray('annotations').push([reaction(n), reaction(n + 1)])))
+    expect(tests).toBe(MAX_SAMPLED_UPDATES)
+    refused.note(apart(reacting, () => reacting.getArray('messages').push([record(0)])))
+    expect(tests).toBe(MAX_SAMPLED_UPDATES)
+    expect(refused.writers().get(reacting.clientID)).toEqual({ records: 401, samples: [] })
   })
 })
