@@ -43,7 +43,8 @@ describe('an offer to a stock peer that broke its own new link', () => {
       // peer got two offers (so it announced twice: stock y-webrtc announces again when a link
       // errs or closes), the joiner two, and every join counter was as here; why the leaving
       // peer's first link did not last was not recorded, and is not what this test is about.
-      expect(state.tap.offersByPeer[joinerState.peerId], seen).toBe(2)
+      expect(joinerState.peerId).not.toBeNull()
+      expect(state.tap.offersByPeer[joinerState.peerId ?? ''], seen).toBe(2)
     },
     TEST_TIMEOUT_MS,
   )
