@@ -287,7 +287,7 @@ export function openTransport(options: TransportOptions): Transport {
     throw error
   }
   let stops: Array<() => void> = []
-  const stuck: StuckLinkStats = { reoffers: 0, reinvitations: 0 }
+  const stuck: StuckLinkStats = { reoffers: 0, reinvitations: 0, lapseOffers: 0 }
   // y-webrtc opens the room once the key is derived (its own callback runs first), before any
   // signaling frame can reach it; the adaptations start in the same microtask.
   void provider.key.then(() => {
