@@ -1,7 +1,7 @@
 // Our answering link fails on our side alone (as a DTLS handshake that failed in a browser does),
-// and the offerer never notices: a stock peer then holds its link for good and ignores our
+// and the offerer may never notice: a stock peer then holds its link and ignores our
 // announcements, so a Parley peer offers to it itself (offer-rule.ts `decideLapse`). Between two
-// Parley peers the offerer's own stuck-link timer repairs it, and the answerer does not offer.
+// Parley peers the offerer's own rules repair it (its stuck-link timer), and the answerer makes no such offer.
 // All peers on node-datachannel. Nothing tells the stock end of the failure: on main its own ICE
 // gave up on the link 33-46 s later, or not within 90 s, and only then did it offer again
 // (BENCHMARKS.md, "a stock peer whose link failed on our side alone"); it offers once here.
@@ -40,11 +40,16 @@ describe('an answering link that failed on our side alone', () => {
   )
 
   it(
-    'to a Parley peer that offered before we heard it: its own re-offer links the pair, we offer nothing',
+    'to a Parley peer that offered before we heard it: its own rules link the pair, we make no offer of this kind',
     async () => {
       const topic = signaling.topic()
+      // A link of the offerer's to a stock peer (which takes no other) keeps it from being lonely:
+      // a lonely peer announces again (cap-joins.ts), and the answerer would learn from that
+      // announcement, not from the offer's mark, that the offerer is Parley's.
+      const stock = await signaling.startPeer({ kind: 'stock', topic, rtc: 'node-datachannel', maxConns: 1 })
+      await expect.poll(async () => (await stock.state()).tap.subscribed, { timeout: CONNECT_TIMEOUT_MS }).toBe(true)
       const offerer = await signaling.startPeer({ kind: 'parley', topic, rtc: 'node-datachannel' })
-      await expect.poll(async () => (await offerer.state()).tap.peerId, { timeout: CONNECT_TIMEOUT_MS }).not.toBeNull()
+      await expect.poll(async () => (await offerer.state()).links.length, { timeout: CONNECT_TIMEOUT_MS }).toBe(1)
       const offererId = (await offerer.state()).tap.peerId as string
       // The answerer must have the larger id (only the smaller one offers): a peer id is random,
       // so one with a smaller id is closed before anything of it fails, and another started.
@@ -56,17 +61,17 @@ describe('an answering link that failed on our side alone', () => {
         if (((await candidate.state()).tap.peerId as string) > offererId) answerer = candidate
         else await candidate.close()
       }
-      await expect
-        .poll(() => linkedPeers([offerer, answerer]), { timeout: CONNECT_TIMEOUT_MS })
-        .toEqual([[expect.any(String)], [expect.any(String)]])
+      const answererId = (await answerer.state()).tap.peerId as string
+      await expect.poll(async () => (await offerer.state()).links, { timeout: CONNECT_TIMEOUT_MS }).toContain(answererId)
+      await expect.poll(async () => (await answerer.state()).links, { timeout: CONNECT_TIMEOUT_MS }).toEqual([offererId])
       const [offererState, answererState] = [await offerer.state(), await answerer.state()]
       const seen = JSON.stringify({ offerer: offererState.join, answerer: answererState.join, answererTap: answererState.tap })
       // It answered the offerer's offer before it heard the offerer announce (the offerer did so
-      // before it subscribed): the offer's mark told it the offerer is Parley's.
-      expect(answererState.tap.offersSent, seen).toBe(0)
+      // before it subscribed): the offer's mark told it the offerer is Parley's. (Which rule of
+      // the offerer's links the pair is not asserted: its stuck-link timer, or, once its own ICE
+      // gives up, the invitation to the announcement it makes then; on a loaded machine even the
+      // island rule's bridge, in which the answerer may offer: none of them is this change's.)
       expect(answererState.join?.lapseOffers, seen).toBe(0)
-      // The offerer's stuck-link timer offered anew.
-      expect(offererState.join?.reoffers, seen).toBe(1)
     },
     TEST_TIMEOUT_MS,
   )
