@@ -95,5 +95,46 @@ export function offerLost(link: LinkState | undefined): boolean {
 
 /** Whether a signaling payload is a marked (Parley) announcement; `data` is as it came. */
 export function isMarkedAnnounce(data: { type?: unknown; [field: string]: unknown }): boolean {
-  return data.type === 'announce' && data[PARLEY_MARK_FIELD] === PARLEY_MARK_VALUE
+  return data.type === 'announce' && isMarked(data)
+}
+
+/**
+ * Whether a signaling payload (announcement or signal) carries the Parley mark. Signals are
+ * marked too: a Parley peer that offers to us on our announcement may have announced before we
+ * subscribed, and its offer is then the first we hear of it.
+ */
+export function isMarked(data: { [field: string]: unknown }): boolean {
+  return data[PARLEY_MARK_FIELD] === PARLEY_MARK_VALUE
+}
+
+/** A peer whose link to us closed on our side before it connected, at each check (stuck-links.ts). */
+export interface LapsedPeerView {
+  /** It marked an announcement or signal: Parley's own rules pair us (the smaller id offers, and re-offers on a stall). */
+  parley: boolean
+  /** A link to it exists again, begun by either side. */
+  linked: boolean
+  banned: boolean
+  /** y-webrtc still takes new links (fewer than its maxConns). */
+  roomForMore: boolean
+}
+
+/**
+ * - `wait`: give the peer its time to begin a link itself;
+ * - `offer`: offer to it;
+ * - `forget`: nothing more to do for it here.
+ */
+export type LapseDecision = 'wait' | 'offer' | 'forget'
+
+/**
+ * Decides what follows the failure of an answering link of ours to a stock peer (the link closed
+ * here before it connected, and not because we gave it up). Where the failure is ours alone (a
+ * DTLS handshake that failed in our browser, say) the stock peer keeps its offering link
+ * "connecting" for good and ignores our announcements while it holds it, and we, holding no link,
+ * wait for its offer: the pair never links. Stock y-webrtc takes an offer from a peer it holds
+ * such a link to (its glare token was cleared by our answer, or is older than ours), so we offer
+ * once the peer had `waited` its time to begin a link itself.
+ */
+export function decideLapse(peer: LapsedPeerView, waited: boolean): LapseDecision {
+  if (peer.parley || peer.linked || peer.banned || !peer.roomForMore) return 'forget'
+  return waited ? 'offer' : 'wait'
 }

@@ -7,6 +7,12 @@ export const REOFFER_QUIET_MS = 8000
 export const REOFFER_BACKOFF_FACTOR = 2
 /** Up to this fraction of the wait is added at random, so that peers that stalled together do not retry together. */
 export const REOFFER_JITTER = 0.5
+/**
+ * How long, at the first attempt, a stock peer whose link to us failed on our side alone gets to
+ * begin a new one itself before we offer to it, in ms (stuck-links.ts). A stock peer that saw the
+ * failure announces at once (and is offered to then); one that did not holds its link for good.
+ */
+export const LAPSED_LINK_WAIT_MS = 3000
 /** Fresh attempts at a peer whose links keep stalling before it counts as gone (until it announces again). */
 export const MAX_REOFFERS = 3
 

@@ -7,7 +7,7 @@ import { isBanned } from './banned-peers.js'
 import { LINKS_FIELD, LONELY_FIELD, LONELY_VALUE, TAKE_FIELD, TAKE_VALUE, takesInvitation, takesPastCap } from './cap-rule.js'
 import { acceptsBridge, BRIDGE_FIELD, BRIDGE_VALUE, CLIENT_FIELD, noteBridgeHeard, noteHeard } from './island-rule.js'
 import { heldTakes, joinStateOf, sendInvitation, sendTakeInvitation } from './join-state.js'
-import { decideAnnounce, isMarkedAnnounce, offersTo, PARLEY_MARK_FIELD, PARLEY_MARK_VALUE } from './offer-rule.js'
+import { decideAnnounce, isMarked, isMarkedAnnounce, offersTo, PARLEY_MARK_FIELD, PARLEY_MARK_VALUE } from './offer-rule.js'
 import { decideSignal } from './signal-glare.js'
 import { noteGlareWon, offerAnew, offerTo, retireLink, wonGlare } from './stuck-links.js'
 
@@ -87,8 +87,8 @@ function screenConnection(conn: SignalingConn): void {
 }
 
 /**
- * Marks this peer's announcements in screened public rooms as Parley's (offer-rule.ts), as they
- * leave: y-webrtc writes them, and stock peers ignore the extra field. Wraps `send` (lib0's
+ * Marks this peer's announcements and signals in screened public rooms as Parley's (offer-rule.ts),
+ * as they leave: y-webrtc writes them, and stock peers ignore the extra field. Wraps `send` (lib0's
  * WebsocketClient method) of the signaling connection, which also drops frames while it reconnects.
  * Private rooms' payloads are encrypted already and stay unmarked, so there every peer offers
  * as stock y-webrtc does.
@@ -115,6 +115,10 @@ function markAnnouncements(conn: SignalingConn): void {
           data: { ...data, [PARLEY_MARK_FIELD]: PARLEY_MARK_VALUE, [LINKS_FIELD]: links, [CLIENT_FIELD]: client },
         })
       }
+      // An offer may be the first the peer hears of us (we announced before it subscribed).
+      if (type === 'signal' && from === screened.room.peerId) {
+        return send({ ...(message as object), data: { ...data, [PARLEY_MARK_FIELD]: PARLEY_MARK_VALUE } })
+      }
     }
     send(message)
   }
@@ -138,6 +142,8 @@ function screenSignal({ room, lastTokens, closed }: ScreenedRoom, data: unknown)
   if (type === 'announce') return screenAnnounce(room, data as { from: string; to?: unknown })
   if (to !== room.peerId) return true // y-webrtc's own checks suffice
   if (typeof signal !== 'object' || signal === null) return false
+  // A Parley peer that offered before we heard it announce: its own rules pair us (stuck-links.ts).
+  if (isMarked(data as Record<string, unknown>)) joinStateOf(room).parleyPeers.add(from)
   const kind = (signal as { type?: unknown }).type
   if (typeof kind !== 'string') return false
   const conn: WebrtcConn | undefined = room.webrtcConns.get(from)

@@ -1,9 +1,10 @@
 // Links (y-webrtc WebrtcConns) that stopped progressing, replaced by fresh offers (or invitations);
 // and the quiet way to end a link that another replaces. Private members: see y-webrtc-internals.ts.
 import { WebrtcConn, type Room as WebrtcRoom } from 'y-webrtc'
+import { isBanned } from './banned-peers.js'
 import { joinStateOf, sendInvitation } from './join-state.js'
-import { offersTo } from './offer-rule.js'
-import { isStuck, mayRetry, progressed, REOFFER_QUIET_MS, startClock, type LinkClock } from './reoffer-timing.js'
+import { decideLapse, offersTo } from './offer-rule.js'
+import { isStuck, LAPSED_LINK_WAIT_MS, mayRetry, progressed, REOFFER_QUIET_MS, startClock, type LinkClock } from './reoffer-timing.js'
 
 /**
  * How long a link whose offer won a glare waits for the answer, in ms. A Parley peer answers
@@ -18,12 +19,15 @@ export interface StuckLinkTimeouts {
   /** How long a first link may go without progress; later attempts back off from it (reoffer-timing.ts). */
   quietMs: number
   glareAnswerTimeoutMs: number
+  /** How long a stock peer whose link to us failed on our side may take to begin a new one before we offer, at the first attempt. */
+  lapsedLinkWaitMs: number
   checkIntervalMs: number
 }
 
 const DEFAULT_TIMEOUTS: StuckLinkTimeouts = {
   quietMs: REOFFER_QUIET_MS,
   glareAnswerTimeoutMs: GLARE_ANSWER_TIMEOUT_MS,
+  lapsedLinkWaitMs: LAPSED_LINK_WAIT_MS,
   checkIntervalMs: PENDING_CHECK_INTERVAL_MS,
 }
 
@@ -49,6 +53,8 @@ export interface StuckLinkStats {
   reoffers: number
   /** Invitations sent to Parley peers that offer to us (offer-rule.ts) after a stall. */
   reinvitations: number
+  /** Offers to stock peers whose link to us failed on our side alone (offer-rule.ts `decideLapse`). */
+  lapseOffers: number
 }
 
 /**
@@ -58,21 +64,25 @@ export interface StuckLinkStats {
  * e.g. when an offer was lost. A link that is only slow keeps progressing and is left alone.
  * Each further attempt at a peer waits longer (backoff, with jitter), up to MAX_REOFFERS times.
  * To a Parley peer with a smaller id (which offers, offer-rule.ts) an invitation is sent instead
- * of an offer. `random` is Math.random unless a test fixes it. Returns what stops it.
+ * of an offer. A stock peer whose offer we answered, and whose link then failed on our side
+ * before it connected, is offered to after its own wait (offer-rule.ts `decideLapse`), as it may
+ * never notice. `random` is Math.random unless a test fixes it. Returns what stops it.
  */
 export function reofferStuckLinks(
   room: WebrtcRoom,
   timeouts: Partial<StuckLinkTimeouts> = {},
-  stats: StuckLinkStats = { reoffers: 0, reinvitations: 0 },
+  stats: StuckLinkStats = { reoffers: 0, reinvitations: 0, lapseOffers: 0 },
   random: () => number = Math.random,
 ): () => void {
-  const { quietMs, glareAnswerTimeoutMs, checkIntervalMs } = { ...DEFAULT_TIMEOUTS, ...timeouts }
+  const { quietMs, glareAnswerTimeoutMs, lapsedLinkWaitMs, checkIntervalMs } = { ...DEFAULT_TIMEOUTS, ...timeouts }
   const join = joinStateOf(room)
   const clocks = new WeakMap<WebrtcConn, LinkClock>()
   /** Invitations waiting for the invited peer's offer, by peer id. */
   const invited = new Map<string, LinkClock>()
   /** Failed attempts at each peer since its last link connected. */
   const attempts = new Map<string, number>()
+  /** Peers whose answering link closed on our side before it connected: the clock of the wait before our offer. */
+  const lapsed = new Map<string, LinkClock>()
   const clockOf = (conn: WebrtcConn, now: number): LinkClock => {
     let clock = clocks.get(conn)
     if (clock === undefined) {
@@ -103,6 +113,47 @@ export function reofferStuckLinks(
     stats.reinvitations++
     invited.set(peerId, startClock(now, attempts.get(peerId) ?? 0, random(), quietMs))
   }
+  /**
+   * Notes the failure of an answering link (y-webrtc's close handler ran: not one we retired,
+   * which closes silently) that never connected. Watched from y-webrtc's 'peers' event, which
+   * comes as the link is made: it can fail before the next check sees it.
+   */
+  const watchAnswering = (conn: WebrtcConn): void => {
+    let connected = false
+    conn.peer.on('connect', () => {
+      connected = true
+    })
+    conn.peer.on('close', () => {
+      if (connected || lapsed.has(conn.remotePeerId)) return
+      lapsed.set(conn.remotePeerId, startClock(Date.now(), attempts.get(conn.remotePeerId) ?? 0, random(), lapsedLinkWaitMs))
+    })
+  }
+  const onPeers = ({ added }: { added: string[] }): void => {
+    for (const peerId of added) {
+      const conn = room.webrtcConns.get(peerId)
+      if (conn !== undefined && conn.peer.initiator !== true) watchAnswering(conn)
+    }
+  }
+  room.provider.on('peers', onPeers)
+  const offerAfterLapse = (now: number): void => {
+    for (const [peerId, clock] of [...lapsed]) {
+      const signalled = join.lastSignalAt.get(peerId)
+      const current = signalled === undefined ? clock : progressed(clock, signalled)
+      const peer = {
+        parley: join.parleyPeers.has(peerId),
+        linked: room.webrtcConns.has(peerId),
+        banned: isBanned(room, peerId),
+        roomForMore: room.webrtcConns.size < room.provider.maxConns,
+      }
+      const decision = decideLapse(peer, isStuck(current, now))
+      if (decision === 'wait') {
+        lapsed.set(peerId, current)
+        continue
+      }
+      lapsed.delete(peerId)
+      if (decision === 'offer' && nextAttempt(peerId) && offerTo(room, peerId) !== null) stats.lapseOffers++
+    }
+  }
   const check = (now: number): void => {
     for (const conn of [...room.webrtcConns.values()]) {
       const peerId = conn.remotePeerId
@@ -132,6 +183,7 @@ export function reofferStuckLinks(
       invited.set(peerId, current)
       if (isStuck(current, now)) invite(peerId, now)
     }
+    offerAfterLapse(now)
   }
   /** Notes an invitation sent by the screen on a fresh announcement, so that it is repeated if not taken up. */
   join.onInvited = (peerId) => {
@@ -140,6 +192,7 @@ export function reofferStuckLinks(
   const timer = setInterval(() => check(Date.now()), checkIntervalMs)
   return () => {
     clearInterval(timer)
+    room.provider.off('peers', onPeers)
     join.onInvited = () => {}
   }
 }

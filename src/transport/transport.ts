@@ -114,8 +114,9 @@ export interface TransportStats {
   /**
    * How links came about: invitations sent (offer-rule.ts; repeats included), offers to stock
    * peers made anew at once because the peer announced again while ours waited for its answer
-   * (offer-rule.ts), and links that made no progress and were replaced by a fresh offer or
-   * invitation (stuck-links.ts). A normal join has no replacement.
+   * (offer-rule.ts), links that made no progress and were replaced by a fresh offer or
+   * invitation, and offers to stock peers whose link to us failed on our side alone
+   * (`lapseOffers`; stuck-links.ts). A normal join has none of these.
    */
   join: { invitations: number; lostOffers: number; cap: CapJoinCounts } & StuckLinkStats
   /** File transfers: under way now, chunks sent, verified and refused, bytes served (all zero until a file is shared or fetched). */
@@ -293,7 +294,7 @@ export function openTransport(options: TransportOptions): Transport {
     throw error
   }
   let stops: Array<() => void> = []
-  const stuck: StuckLinkStats = { reoffers: 0, reinvitations: 0 }
+  const stuck: StuckLinkStats = { reoffers: 0, reinvitations: 0, lapseOffers: 0 }
   // y-webrtc opens the room once the key is derived (its own callback runs first), before any
   // signaling frame can reach it; the adaptations start in the same microtask.
   void provider.key.then(() => {

@@ -76,7 +76,7 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
     kind: 'boolean',
     usedBy: 'keepLivenessRemovalsLocal, reofferStuckLinks, sendInvitation, publishAnnounce',
   },
-  { owner: 'provider', member: 'maxConns', kind: 'number', usedBy: 'screenSignals, keepJoinsPastCap' },
+  { owner: 'provider', member: 'maxConns', kind: 'number', usedBy: 'screenSignals, keepJoinsPastCap, reofferStuckLinks' },
   { owner: 'signalingConn', member: '_observers', kind: 'listenerMap', usedBy: 'screenSignals' },
   {
     owner: 'signalingConn',
@@ -84,7 +84,7 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
     kind: 'boolean',
     usedBy: 'reofferStuckLinks, screenSignals, sendInvitation, publishAnnounce',
   },
-  // lib0's WebsocketClient method: screenSignals wraps it to mark announcements (offer-rule.ts).
+  // lib0's WebsocketClient method: screenSignals wraps it to mark announcements and signals (offer-rule.ts).
   { owner: 'signalingConn', member: 'send', kind: 'function', usedBy: 'screenSignals, sendInvitation, publishAnnounce' },
   { owner: 'room', member: 'name', kind: 'string', usedBy: 'screenSignals, sendInvitation, publishAnnounce' },
   { owner: 'room', member: 'peerId', kind: 'string', usedBy: 'screenSignals, sendInvitation, reofferStuckLinks, keepJoinsPastCap' },
@@ -111,9 +111,9 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
   { owner: 'link', member: 'room', kind: 'object', usedBy: 'Relay' },
   { owner: 'link', member: 'closed', kind: 'boolean', usedBy: 'retireLink, keepJoinsPastCap, Relay' },
   { owner: 'link', member: 'glareToken', kind: 'numberOrUndefined', usedBy: 'screenSignals' },
-  { owner: 'link', member: 'peer', kind: 'object', usedBy: 'screenSignals, retireLink' },
-  { owner: 'link.peer', member: 'initiator', kind: 'boolean', usedBy: 'screenSignals' },
-  // simple-peer's EventEmitter method: reofferStuckLinks hears a link's progress through it, Relay its 'connect'.
+  { owner: 'link', member: 'peer', kind: 'object', usedBy: 'screenSignals, retireLink, reofferStuckLinks' },
+  { owner: 'link.peer', member: 'initiator', kind: 'boolean', usedBy: 'screenSignals, reofferStuckLinks' },
+  // simple-peer's EventEmitter method: reofferStuckLinks hears a link's progress and its close through it, Relay its 'connect'.
   { owner: 'link.peer', member: 'on', kind: 'function', usedBy: 'reofferStuckLinks, Relay' },
   { owner: 'link.peer', member: 'emit', kind: 'function', usedBy: 'retireLink' },
   // simple-peer's public send, on y-webrtc's private `peer`: a repair's sync request, or a catch-up part, to one link.

@@ -97,6 +97,7 @@ describe('Room.stats', () => {
         lostOffers: 0,
         reoffers: 0,
         reinvitations: 0,
+        lapseOffers: 0,
         cap: { takes: 0, shed: 0, reannounced: 0, bridges: 0, bridged: 0 },
       },
       files: {

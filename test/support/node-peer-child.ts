@@ -27,9 +27,12 @@ globalThis.WebSocket = tap.WebSocket
 /** This machine's clock in ms since the epoch, sub-ms (comparable between processes). */
 const now = (): number => performance.timeOrigin + performance.now()
 
-const baseRtc = refusingOffers(
-  slowGetStats(slowOffers(nodeRtc(options.rtc ?? 'node-datachannel'), options.offerDelayMs), options.getStatsDelayMs),
-  options.refuseOffersWhileOffering,
+const baseRtc = failingAnswers(
+  refusingOffers(
+    slowGetStats(slowOffers(nodeRtc(options.rtc ?? 'node-datachannel'), options.offerDelayMs), options.getStatsDelayMs),
+    options.refuseOffersWhileOffering,
+  ),
+  options.failAnswers,
 )
 const counting: CountingRtc | null = options.countSends === true ? countingRtc(baseRtc) : null
 /** Liveness side channels Parley's transport opened (negotiated, so made by createDataChannel), for `sendLiveness`. */
@@ -260,6 +263,40 @@ function refusingOffers(rtc: RtcWithChannel, refuse: boolean | undefined): RtcWi
     }
   }
   return { ...rtc, RTCPeerConnection: RefusingPeerConnection }
+}
+
+/**
+ * The WebRTC classes with the first `count` answering connections failed once their answer is
+ * set (unchanged without a count): a task later (simple-peer sends the answer as it is set), the
+ * connection closes and reports ICE 'failed', as a browser's does when its DTLS handshake failed;
+ * simple-peer then gives the link up. The offering end gets no word of it.
+ */
+function failingAnswers(rtc: RtcWithChannel, count: number | undefined): RtcWithChannel {
+  if (count === undefined) return rtc
+  let left = count
+  class FailingAnswerPeerConnection extends rtc.RTCPeerConnection {
+    #failed = false
+
+    override get iceConnectionState(): RTCIceConnectionState {
+      return this.#failed ? 'failed' : super.iceConnectionState
+    }
+
+    override get connectionState(): RTCPeerConnectionState {
+      return this.#failed ? 'failed' : super.connectionState
+    }
+
+    override async setLocalDescription(description?: RTCLocalSessionDescriptionInit): Promise<void> {
+      await super.setLocalDescription(description)
+      if (description?.type !== 'answer' || left <= 0) return
+      left--
+      setTimeout(() => {
+        traceLine('fail-answer')
+        this.#failed = true
+        this.dispatchEvent(new Event('iceconnectionstatechange'))
+      }, 0)
+    }
+  }
+  return { ...rtc, RTCPeerConnection: FailingAnswerPeerConnection }
 }
 
 /**

@@ -42,6 +42,12 @@ export interface NodePeerOptions {
    */
   refuseOffersWhileOffering?: boolean
   /**
+   * Its first this many answering connections fail once their answer is out: ICE reports
+   * 'failed' and simple-peer gives the link up, as it does in a browser whose DTLS handshake
+   * failed. Nothing tells the offering end, whose link may stay as it was.
+   */
+  failAnswers?: number
+  /**
    * Delays each getStats of its connections by this many ms, as a slow machine would: simple-peer
    * reports a link connected only after one (and y-webrtc counts it so only then), so its data
    * channels open, and the peer at the other end speaks on them, that much before.
@@ -107,7 +113,7 @@ export interface NodePeerState {
   /** Peers a Parley session's guards banned for flooding (TransportStats.bannedPeers); null for stock. */
   bannedPeers: number | null
   /** A Parley session's join counters (see TransportStats.join); null for stock. */
-  join: { invitations: number; lostOffers: number; reoffers: number; reinvitations: number } | null
+  join: { invitations: number; lostOffers: number; reoffers: number; reinvitations: number; lapseOffers: number } | null
 }
 
 /** Commands a child peer takes. */

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { decideAnnounce, isMarkedAnnounce, offerLost, offersTo, type OwnView } from '../../src/transport/offer-rule.js'
+import {
+  decideAnnounce,
+  decideLapse,
+  isMarked,
+  isMarkedAnnounce,
+  offerLost,
+  offersTo,
+  type OwnView,
+} from '../../src/transport/offer-rule.js'
 
 const own = (peerId: string, link?: OwnView['link'], roomForMore = true): OwnView => ({ peerId, link, roomForMore })
 const broadcast = (from: string, marked = true) => ({ from, to: undefined, marked })
@@ -93,5 +101,30 @@ describe('isMarkedAnnounce', () => {
     expect(isMarkedAnnounce({ type: 'announce', from: 'a' })).toBe(false)
     expect(isMarkedAnnounce({ type: 'announce', from: 'a', parley: 'yes' })).toBe(false)
     expect(isMarkedAnnounce({ type: 'signal', from: 'a', parley: 1 })).toBe(false)
+  })
+})
+
+describe('isMarked', () => {
+  it('reads the mark of any payload: a Parley peer marks its signals too', () => {
+    expect(isMarked({ type: 'signal', from: 'a', parley: 1 })).toBe(true)
+    expect(isMarked({ type: 'announce', from: 'a', parley: 1 })).toBe(true)
+    expect(isMarked({ type: 'signal', from: 'a' })).toBe(false)
+    expect(isMarked({ type: 'signal', from: 'a', parley: true })).toBe(false)
+  })
+})
+
+describe('decideLapse', () => {
+  const stock = { parley: false, linked: false, banned: false, roomForMore: true }
+
+  it('waits for a stock peer to begin a link itself, then offers to it', () => {
+    expect(decideLapse(stock, false)).toBe('wait')
+    expect(decideLapse(stock, true)).toBe('offer')
+  })
+
+  it('forgets a Parley peer (its own rules pair us), a peer linked again, a banned one, and any while we are full', () => {
+    for (const change of [{ parley: true }, { linked: true }, { banned: true }, { roomForMore: false }]) {
+      expect(decideLapse({ ...stock, ...change }, false)).toBe('forget')
+      expect(decideLapse({ ...stock, ...change }, true)).toBe('forget')
+    }
   })
 })

@@ -28,7 +28,7 @@ describe('reofferStuckLinks on a slow network', () => {
     const local = openLocalProvider(topic, signaling.url())
     signaling.track(() => local.close())
     const room = await local.room
-    const stats: StuckLinkStats = { reoffers: 0, reinvitations: 0 }
+    const stats: StuckLinkStats = { reoffers: 0, reinvitations: 0, lapseOffers: 0 }
     signaling.track(screenSignals(room))
     signaling.track(reofferStuckLinks(room, { quietMs: QUIET_MS, checkIntervalMs: 100 }, stats, () => 0))
     await expect.poll(() => local.provider.signalingConns[0]?.connected, { timeout: CONNECT_TIMEOUT_MS }).toBe(true)
