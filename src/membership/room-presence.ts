@@ -47,7 +47,7 @@ import {
 } from './held-states.js'
 import { recordProven, shownState, type AwarenessUpdateEntry, type ProvenTabs } from './proven-tabs.js'
 import { PresenceCheckBudget } from './check-budget.js'
-import { VerdictCache, knownPresenceVerdict, presenceVerdict, refutesVerdict } from './verdicts.js'
+import { VerdictCache, knownPresenceVerdict, presenceVerdict, refutesVerdict, vouchPresence } from './verdicts.js'
 
 /** Who this tab is, as presence shows it; with a signer, the claim is signed. */
 export interface PresenceUser {
@@ -397,8 +397,15 @@ export class RoomPresence {
         sign({ ...fields, counter: goodbyeCounter, left: true }),
         this.#refutes.proof,
       ])
-      meta = refutes === undefined ? { ...fields, publicKey, signature, counter } : { ...fields, publicKey, signature, counter, refutes }
-      goodbye = { ...fields, publicKey, signature: goodbyeSignature, counter: goodbyeCounter, left: true }
+      const state = { ...fields, publicKey, signature, counter }
+      meta = refutes === undefined ? state : { ...state, refutes }
+      const signedGoodbye = { ...fields, publicKey, signature: goodbyeSignature, counter: goodbyeCounter, left: true as const }
+      goodbye = signedGoodbye
+      if (superseded()) return
+      // Signed here, so good: shown as verified at once, with no check of this tab's own signature
+      // (a verify, then a second view and redraw of the members, right after a send's message left).
+      vouchPresence(this.#verdicts, this.#topic, this.#presence.clientID, user.userId, state)
+      vouchPresence(this.#verdicts, this.#topic, this.#presence.clientID, user.userId, signedGoodbye)
     }
     if (superseded()) return
     this.#goodbye = goodbye
