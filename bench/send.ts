@@ -11,9 +11,9 @@
 //   implementations' messages take turns; --baseline REV: Parley built from git revision REV
 //   measured too, interleaved; --profile: a CPU profile of each page around every timed send,
 //   summed by function (self time, per send: the sender's Enter → wire, the receiver's arrival → DOM)
-//   and the sender's AFTER_WIRE_MS after the wire) to stderr, from an unminified build (implies
-//   --trace). SEND_CHROME_TRACE=FILE.json: a Chromium trace of both browsers (see chromeTracePath),
-//   and the sender's main-thread CPU after each wire summed from it (see senderAfterWire).
+//   to stderr, from an unminified build (implies --trace). SEND_CHROME_TRACE=FILE.json: a Chromium
+//   trace of both browsers (see chromeTracePath), and the sender's main-thread CPU after each wire
+//   summed from it (see senderAfterWire).
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -68,7 +68,7 @@ const CHROME_TRACE_CATEGORIES = [
 ]
 
 /**
- * The sender's time after the wire that `--profile` and SEND_CHROME_TRACE look at, in ms: its frame
+ * The sender's time after the wire that SEND_CHROME_TRACE sums, in ms: its frame
  * after a send (the composer emptied, its own entry drawn, the typing state ended) falls in it, and
  * on one machine its CPU is taken from the receiver's wake-ups (BENCHMARKS.md, "idle receiver's transit").
  */
@@ -117,6 +117,8 @@ export interface AfterWire {
   cpuMeanMs: number
   /** Its frames' parts (animation-frame callbacks, style, layout, paint, …) started in the window, thread time per send, ms. */
   framePartsMs: Record<string, number>
+  /** Its CPU by the kind of task (see taskKind), per send, ms. */
+  byTaskMs: Record<string, number>
 }
 
 /** A Chromium trace event, as far as senderAfterWire reads it. */
@@ -128,6 +130,20 @@ interface TraceEvent {
   ts: number
   dur?: number
   tdur?: number
+  args?: { data?: { type?: string; functionName?: string } }
+}
+
+/** What a main-thread task after the wire was, from the events inside it. */
+function taskKind(inside: TraceEvent[]): string {
+  if (inside.some((event) => event.name !== undefined && FRAME_PARTS.includes(event.name))) return 'frame'
+  const dispatch = inside.find((event) => event.name === 'EventDispatch')
+  if (dispatch !== undefined) return `event ${dispatch.args?.data?.type ?? ''}`
+  if (inside.some((event) => event.name === 'FireIdleCallback')) return 'idle callback'
+  if (inside.some((event) => event.name === 'TimerFire')) return 'timer'
+  if (inside.some((event) => event.name === 'FunctionCall' && event.args?.data?.functionName?.includes('onmessage') === true))
+    return 'posted task (MessageChannel)'
+  if (inside.some((event) => event.name === 'FunctionCall' || event.name === 'v8.callFunction')) return 'other JS'
+  return 'no JS'
 }
 
 /** The frame's parts senderAfterWire sums. */
@@ -155,6 +171,7 @@ export function senderAfterWire(events: TraceEvent[]): Map<string, AfterWire> {
     const tasks = main.filter((event) => event.name === 'RunTask')
     const cpu: number[] = []
     const parts: Record<string, number> = Object.fromEntries(FRAME_PARTS.map((name) => [name, 0]))
+    const byTask: Record<string, number> = {}
     for (const wire of timed) {
       const end = wire + AFTER_WIRE_MS * 1000
       let used = 0
@@ -163,7 +180,13 @@ export function senderAfterWire(events: TraceEvent[]): Map<string, AfterWire> {
         if (task.ts >= end || task.ts + dur <= wire) continue
         // A task across an edge counts for its part inside the window.
         const share = dur === 0 ? 1 : (Math.min(end, task.ts + dur) - Math.max(wire, task.ts)) / dur
-        used += (task.tdur ?? dur) * share
+        const ms = (task.tdur ?? dur) * share
+        used += ms
+        const kind =
+          task.ts <= wire
+            ? "the Enter's task, after the wire"
+            : taskKind(main.filter((event) => event.ts >= task.ts && event.ts <= task.ts + dur && event !== task))
+        byTask[kind] = (byTask[kind] ?? 0) + ms / 1000 / timed.length
       }
       cpu.push(used / 1000)
       for (const event of main)
@@ -175,6 +198,11 @@ export function senderAfterWire(events: TraceEvent[]): Map<string, AfterWire> {
       cpuP50Ms: round(quantile(cpu, 0.5) ?? 0),
       cpuMeanMs: round(cpu.reduce((sum, ms) => sum + ms, 0) / cpu.length),
       framePartsMs: Object.fromEntries(Object.entries(parts).map(([name, ms]) => [name, round(ms)])),
+      byTaskMs: Object.fromEntries(
+        Object.entries(byTask)
+          .sort((a, b) => b[1] - a[1])
+          .map(([kind, ms]) => [kind, round(ms)]),
+      ),
     })
   }
   return figures
@@ -532,7 +560,7 @@ interface Profiling {
   sender: CDPSession
   receiver: CDPSession
   /** Self time by function (`name url:line`), per page, in ms, over every profiled send. */
-  self: { sender: Map<string, number>; receiver: Map<string, number>; senderAfterWire: Map<string, number> }
+  self: { sender: Map<string, number>; receiver: Map<string, number> }
 }
 
 /** Functions listed per page by `--profile`. */
@@ -643,8 +671,6 @@ async function timedSend(
   }
   await field.press('Enter')
   const seenAt = await seen
-  // The sender's frame after the wire, in its profile too.
-  if (profiling !== undefined) await new Promise((resolve) => setTimeout(resolve, 2 * AFTER_WIRE_MS))
   const profiles =
     profiling === undefined ? null : await Promise.all([profiling.sender.send('Profiler.stop'), profiling.receiver.send('Profiler.stop')])
   const { enterAt, enterAtFine, onWireAt, onWireAtFine } = await sender.evaluate(() => {
@@ -674,10 +700,7 @@ async function timedSend(
       const wire = sent.find(([name, t]) => name === 'wire 0,2' && t >= enterAt)?.[1]
       const arrived = received.find(([name, t]) => name === 'msg> 0,2' && t >= enterAt)?.[1]
       const dom = received.find(([name, t]) => name === 'dom' && t >= enterAt)?.[1]
-      if (wire !== undefined) {
-        addSelfTimes(profiles[0].profile, calibratedAt[0], enterAt, wire, profiling.self.sender)
-        addSelfTimes(profiles[0].profile, calibratedAt[0], wire, wire + AFTER_WIRE_MS, profiling.self.senderAfterWire)
-      }
+      if (wire !== undefined) addSelfTimes(profiles[0].profile, calibratedAt[0], enterAt, wire, profiling.self.sender)
       if (arrived !== undefined && dom !== undefined)
         addSelfTimes(profiles[1].profile, calibratedAt[1], arrived, dom, profiling.self.receiver)
     }
@@ -787,7 +810,7 @@ async function openSession(
     session.profiling = {
       sender: await startProfiling(sender),
       receiver: await startProfiling(receiver),
-      self: { sender: new Map(), receiver: new Map(), senderAfterWire: new Map() },
+      self: { sender: new Map(), receiver: new Map() },
     }
   return session
 }
@@ -891,15 +914,11 @@ async function measure(
 
 /** The functions that took the most self time per send, on each page (`--profile`), to stderr. */
 function printProfile(implementation: Implementation, profiling: Profiling, count: number): void {
-  const windows = {
-    sender: 'Enter → on the wire',
-    receiver: 'arrival → text in the DOM',
-    senderAfterWire: `the wire → ${AFTER_WIRE_MS} ms after`,
-  }
-  for (const page of ['sender', 'receiver', 'senderAfterWire'] as const) {
+  for (const page of ['sender', 'receiver'] as const) {
     const top = [...profiling.self[page]].sort((a, b) => b[1] - a[1]).slice(0, PROFILE_TOP)
     const total = [...profiling.self[page].values()].reduce((sum, ms) => sum + ms, 0)
-    console.error(`${implementation} ${page}: ${(total / count).toFixed(3)} ms of CPU per send (${windows[page]}), self time by function:`)
+    const window = page === 'sender' ? 'Enter → on the wire' : 'arrival → text in the DOM'
+    console.error(`${implementation} ${page}: ${(total / count).toFixed(3)} ms of CPU per send (${window}), self time by function:`)
     for (const [name, ms] of top) console.error(`  ${(ms / count).toFixed(3)}  ${name}`)
   }
 }
