@@ -12,8 +12,9 @@
 //   measured too, interleaved; --profile: a CPU profile of each page around every timed send,
 //   summed by function (self time, per send: the sender's Enter → wire, the receiver's arrival → DOM)
 //   to stderr, from an unminified build (implies --trace). SEND_CHROME_TRACE=FILE.json: a Chromium
-//   trace of both browsers (see chromeTracePath).
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+//   trace of both browsers (see chromeTracePath), and the sender's main-thread CPU after each wire
+//   summed from it (see senderAfterWire).
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -66,6 +67,13 @@ const CHROME_TRACE_CATEGORIES = [
   'blink.user_timing',
 ]
 
+/**
+ * The sender's time after the wire that SEND_CHROME_TRACE sums, in ms: its frame
+ * after a send (the composer emptied, its own entry drawn, the typing state ended) falls in it, and
+ * on one machine its CPU is taken from the receiver's wake-ups (BENCHMARKS.md, "idle receiver's transit").
+ */
+const AFTER_WIRE_MS = 15
+
 /** Send → rendered of one implementation, in ms (null where nothing arrived). */
 export interface SendFigure {
   /** `baseline`: Parley as built from another revision (`--baseline`), measured alongside. */
@@ -98,6 +106,106 @@ export interface SendFigure {
   clockSkew?: [ClockSkew, ClockSkew]
   /** With `--trace`: the median of each stage over the timed messages, in ms (see traceStages). */
   stagesP50Ms?: Record<string, number>
+  /** With SEND_CHROME_TRACE: the sender page's main thread after the wire (see senderAfterWire). */
+  senderAfterWire?: AfterWire
+}
+
+/** What the sender page's main thread did in the AFTER_WIRE_MS after each timed wire, from a Chromium trace. */
+export interface AfterWire {
+  /** Its CPU (thread time of its tasks, the part within the window), p50 and mean over the sends, ms. */
+  cpuP50Ms: number
+  cpuMeanMs: number
+  /** Its frames' parts (animation-frame callbacks, style, layout, paint, …) started in the window, thread time per send, ms. */
+  framePartsMs: Record<string, number>
+  /** Its CPU by the kind of task (see taskKind), per send, ms. */
+  byTaskMs: Record<string, number>
+}
+
+/** A Chromium trace event, as far as senderAfterWire reads it. */
+interface TraceEvent {
+  name?: string
+  ph?: string
+  pid?: number
+  tid?: number
+  ts: number
+  dur?: number
+  tdur?: number
+  args?: { data?: { type?: string; functionName?: string } }
+}
+
+/** What a main-thread task after the wire was, from the events inside it. */
+function taskKind(inside: TraceEvent[]): string {
+  if (inside.some((event) => event.name !== undefined && FRAME_PARTS.includes(event.name))) return 'frame'
+  const dispatch = inside.find((event) => event.name === 'EventDispatch')
+  if (dispatch !== undefined) return `event ${dispatch.args?.data?.type ?? ''}`
+  if (inside.some((event) => event.name === 'FireIdleCallback')) return 'idle callback'
+  if (inside.some((event) => event.name === 'TimerFire')) return 'timer'
+  if (inside.some((event) => event.name === 'FunctionCall' && event.args?.data?.functionName?.includes('onmessage') === true))
+    return 'posted task (MessageChannel)'
+  if (inside.some((event) => event.name === 'FunctionCall' || event.name === 'v8.callFunction')) return 'other JS'
+  return 'no JS'
+}
+
+/** The frame's parts senderAfterWire sums. */
+const FRAME_PARTS = ['FireAnimationFrame', 'UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'Commit']
+
+/**
+ * Per implementation, what the sender page's main thread did in the AFTER_WIRE_MS after each
+ * timed wire (the first wire of a page, its connecting message, left out), from the sender
+ * browser's Chromium trace: each page names itself (`probe-page NAME`) and marks its wires.
+ */
+export function senderAfterWire(events: TraceEvent[]): Map<string, AfterWire> {
+  const pageOf = new Map<number, string>()
+  const wires = new Map<number, number[]>()
+  for (const event of events) {
+    if (event.pid === undefined) continue
+    if (event.name?.startsWith('probe-page ')) pageOf.set(event.pid, event.name.slice('probe-page '.length))
+    else if (event.name === 'probe-wire') wires.set(event.pid, [...(wires.get(event.pid) ?? []), event.ts])
+  }
+  const figures = new Map<string, AfterWire>()
+  for (const [pid, implementation] of pageOf) {
+    const timed = (wires.get(pid) ?? []).sort((a, b) => a - b).slice(1)
+    if (timed.length === 0) continue
+    // The page's main thread: its tid is its pid.
+    const main = events.filter((event) => event.pid === pid && event.tid === pid && event.ph === 'X')
+    const tasks = main.filter((event) => event.name === 'RunTask')
+    const cpu: number[] = []
+    const parts: Record<string, number> = Object.fromEntries(FRAME_PARTS.map((name) => [name, 0]))
+    const byTask: Record<string, number> = {}
+    for (const wire of timed) {
+      const end = wire + AFTER_WIRE_MS * 1000
+      let used = 0
+      for (const task of tasks) {
+        const dur = task.dur ?? 0
+        if (task.ts >= end || task.ts + dur <= wire) continue
+        // A task across an edge counts for its part inside the window.
+        const share = dur === 0 ? 1 : (Math.min(end, task.ts + dur) - Math.max(wire, task.ts)) / dur
+        const ms = (task.tdur ?? dur) * share
+        used += ms
+        const kind =
+          task.ts <= wire
+            ? "the Enter's task, after the wire"
+            : taskKind(main.filter((event) => event.ts >= task.ts && event.ts <= task.ts + dur && event !== task))
+        byTask[kind] = (byTask[kind] ?? 0) + ms / 1000 / timed.length
+      }
+      cpu.push(used / 1000)
+      for (const event of main)
+        if (event.ts >= wire && event.ts < end && event.name !== undefined && event.name in parts)
+          parts[event.name] += (event.tdur ?? event.dur ?? 0) / 1000 / timed.length
+    }
+    const round = (ms: number) => Math.round(ms * 100) / 100
+    figures.set(implementation, {
+      cpuP50Ms: round(quantile(cpu, 0.5) ?? 0),
+      cpuMeanMs: round(cpu.reduce((sum, ms) => sum + ms, 0) / cpu.length),
+      framePartsMs: Object.fromEntries(Object.entries(parts).map(([name, ms]) => [name, round(ms)])),
+      byTaskMs: Object.fromEntries(
+        Object.entries(byTask)
+          .sort((a, b) => b[1] - a[1])
+          .map(([kind, ms]) => [kind, round(ms)]),
+      ),
+    })
+  }
+  return figures
 }
 
 /** Which build a figure is of. */
@@ -147,7 +255,8 @@ function stockFlavour(stockUrl: string, signalingUrl: string): Flavour {
  * `updatesIn` lists when the page's data-channel handler started on each Yjs update meanwhile (the
  * fine clock; no frame loop, unlike `--trace`), so that every run splits the total at the arrival.
  */
-const probeScript = (newestExpression: string, rootExpression: string, userMarks = false): string => `(() => {
+const probeScript = (newestExpression: string, rootExpression: string, userMarks = false, implementation = ''): string => `(() => {
+  if (${userMarks}) performance.mark('probe-page ${implementation}')
   const probe = { enterAt: null, enterAtFine: null, onWireAt: null, onWireAtFine: null }
   const fine = () => performance.timeOrigin + performance.now()
   const frame = window.requestAnimationFrame.bind(window)
@@ -158,6 +267,7 @@ const probeScript = (newestExpression: string, rootExpression: string, userMarks
     if (event.key === 'Enter' && !event.shiftKey) {
       probe.enterAtFine = fine()
       probe.enterAt = Date.now()
+      if (${userMarks}) performance.mark('probe-enter')
       probe.onWireAt = null
       probe.onWireAtFine = null
     }
@@ -314,7 +424,9 @@ const traceScript = (newestExpression: string, rootExpression: string): string =
 async function openPage(browser: Browser, flavour: Flavour, room: string, name: string, trace: boolean): Promise<Page> {
   const context: BrowserContext = await browser.newContext()
   await context.addInitScript((stored) => localStorage.setItem('parley:name', stored), name)
-  await context.addInitScript(probeScript(flavour.newestExpression, flavour.rootExpression, chromeTracePath() !== undefined))
+  await context.addInitScript(
+    probeScript(flavour.newestExpression, flavour.rootExpression, chromeTracePath() !== undefined, flavour.implementation),
+  )
   if (trace) await context.addInitScript(traceScript(flavour.newestExpression, flavour.rootExpression))
   const page = await context.newPage()
   await page.goto(flavour.url(room))
@@ -876,12 +988,18 @@ export async function runSendBench(options: SendBenchOptions = {}): Promise<Send
         path: chromeTrace.replace(/\.json$/, '') + '-sender.json',
         categories: CHROME_TRACE_CATEGORIES,
       })
+      let figures: SendFigure[]
       try {
-        return await measure(senderBrowser, receiverBrowser, flavours, count, trace, interleave, options.profile === true)
+        figures = await measure(senderBrowser, receiverBrowser, flavours, count, trace, interleave, options.profile === true)
       } finally {
         await receiverBrowser.stopTracing()
         await senderBrowser.stopTracing()
       }
+      const traced = JSON.parse(await readFile(chromeTrace.replace(/\.json$/, '') + '-sender.json', 'utf8')) as
+        | TraceEvent[]
+        | { traceEvents: TraceEvent[] }
+      const afterWire = senderAfterWire(Array.isArray(traced) ? traced : traced.traceEvents)
+      return figures.map((figure) => ({ ...figure, senderAfterWire: afterWire.get(figure.implementation) }))
     }
     return await measure(senderBrowser, receiverBrowser, flavours, count, trace, interleave, options.profile === true)
   } finally {
@@ -925,5 +1043,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(sendTable(figures))
   for (const figure of figures)
     if (figure.stagesP50Ms !== undefined) console.log(`${figure.implementation} stages, p50 ms:`, figure.stagesP50Ms)
+  for (const figure of figures)
+    if (figure.senderAfterWire !== undefined)
+      console.log(
+        `${figure.implementation} sender's main thread in the ${AFTER_WIRE_MS} ms after the wire (Chromium trace), ms:`,
+        figure.senderAfterWire,
+      )
   console.log(JSON.stringify({ send: figures }))
 }

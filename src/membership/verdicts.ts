@@ -47,6 +47,14 @@ export class VerdictCache {
     return 'pending'
   }
 
+  /**
+   * Records `key` as verified without a check: what this tab signed itself a moment ago (a check
+   * would cost a verify, and a second view and redraw once it settled).
+   */
+  vouch(key: string): void {
+    this.#remember(key, 'verified')
+  }
+
   /** The verdict for `key` if a check of it started (pending) or settled, else undefined; starts nothing. */
   known(key: string): Verdict | undefined {
     return this.#verdicts.get(key)
@@ -97,9 +105,33 @@ function presenceClaim(topic: string, key: string, meta: Meta<SignedClaim>): { i
   if (!Number.isSafeInteger(clientID)) return null
   const fields = { counter, name, typing, since, left }
   return {
-    id: JSON.stringify([topic, clientID, key, publicKey, signature, counter, name, typing, since, left === true]),
+    id: presenceClaimId(topic, clientID, key, { ...meta, publicKey, signature, counter }),
     check: () => verifySigned(key, publicKey, signature, presenceBytes(topic, clientID, key, publicKey, fields)),
   }
+}
+
+/** The cache key of a tab's signed claim: everything its signature covers, and the signature. */
+function presenceClaimId(
+  topic: string,
+  clientID: number,
+  key: string,
+  { publicKey, signature, counter, name, typing, since, left }: SignedClaim & { publicKey: string; signature: string; counter: number },
+): string {
+  return JSON.stringify([topic, clientID, key, publicKey, signature, counter, name, typing, since, left === true])
+}
+
+/**
+ * Records a claim this tab (client `clientID`) has just signed as user `key` as verified: it shows
+ * as such at once, with no check of its own signature (as a sent message's, BudgetSignatures.vouch).
+ */
+export function vouchPresence(
+  cache: VerdictCache,
+  topic: string,
+  clientID: number,
+  key: string,
+  claim: SignedClaim & { publicKey: string; signature: string; counter: number },
+): void {
+  cache.vouch(presenceClaimId(topic, clientID, key, claim))
 }
 
 /** The verdict on one tab's claim to be user `key`, over everything its meta shows; unsigned is unverified. */

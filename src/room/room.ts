@@ -31,7 +31,7 @@ import {
   type MessagesChange,
   type RoomStore,
 } from '../history/index.js'
-import { RoomPresence } from '../membership/index.js'
+import { RoomPresence, messageVerdictKey } from '../membership/index.js'
 import { base64url, topicFor } from '../address/index.js'
 import { annotationBytes, messageBytes, type Signer } from '../identity/index.js'
 import { RoomAnnotations } from './room-annotations.js'
@@ -180,6 +180,10 @@ export class Room {
   #heldBack = false
   /** Messages being signed; each settles once its message has left (or failed to). */
   #signing = new Set<Promise<void>>()
+  /** Messages this tab signed, not in #signedHereKeys yet: their keys are made when asked (see signedHere). */
+  #signedHere: MessageRecord[] = []
+  /** The verdict keys of the messages this tab signed (membership's messageVerdictKey). */
+  readonly #signedHereKeys = new Set<string>()
   /** The goodbyes this tab and its siblings (the profile's other tabs here) carry for each other. */
   readonly #siblings: SiblingGoodbyes
   /**
@@ -500,7 +504,10 @@ export class Room {
     try {
       record = author.signer === null ? unsigned : await signed(unsigned, author.signer, this.topic)
       // Signed here, so good: even under an id that forgeries claim, it shows without a check.
-      if (author.signer !== null) this.#signatures.vouch(record)
+      if (author.signer !== null) {
+        this.#signatures.vouch(record)
+        this.#signedHere.push(record)
+      }
       // Not into a history still being loaded: it would go after its last record loaded so far.
       if (!this.#loaded) await this.#store?.whenLoaded
       // A local transaction: the deferred source passes it to the transport as it ends, and to storage once the page has drawn.
@@ -521,6 +528,19 @@ export class Room {
     }
     if (!this.#closed) await this.#store?.whenStored()
     return record
+  }
+
+  /**
+   * Whether this tab signed `message` (every field it signs, and the signature, as sent): its
+   * author's key is this tab's, so it needs no check of its signature. The keys are made here,
+   * not in send(): the text's string on a sent message's way out came before the wire.
+   */
+  signedHere(message: MessageRecord): boolean {
+    if (this.#signedHere.length > 0) {
+      for (const record of this.#signedHere) this.#signedHereKeys.add(messageVerdictKey(this.topic, record))
+      this.#signedHere = []
+    }
+    return this.#signedHereKeys.size > 0 && this.#signedHereKeys.has(messageVerdictKey(this.topic, message))
   }
 
   /** Leaves the room: tells peers, closes connections, frees the document. */

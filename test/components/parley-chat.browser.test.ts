@@ -1,6 +1,6 @@
 // <parley-chat> on its own in Chromium, pointed at a signaling URL where nothing listens, so
 // it never meets a peer: its attributes, what the user can do offline, and the events a page sees.
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { page, userEvent } from 'vitest/browser'
 import '../../src/components/parley-chat.js'
 import type { ParleyChat } from '../../src/components/parley-chat.js'
@@ -166,6 +166,20 @@ describe('parley-chat offline', () => {
     expect(chat.messages.map((record) => [record.authorName, record.text])).toEqual([['Ann', 'Hello from a script']])
     expect(heard.map((record) => record.text)).toEqual(['Hello from a script'])
     expect(seen).toEqual([])
+  })
+
+  it('shows your own message verified without checking the signature it made', async () => {
+    const chat = await mountChat()
+    await expect.element(page.getByRole('list', { name: 'Members' })).toHaveTextContent('Ann (you)')
+    const verify = vi.spyOn(crypto.subtle, 'verify')
+    onTestFinished(() => verify.mockRestore())
+    const authorClass = () =>
+      chat.shadowRoot?.querySelector('parley-message-list')?.shadowRoot?.querySelector('article .author')?.className ?? null
+    expect(chat.send('Mine')).toBe(true)
+    await expect.poll(() => shown(chat)).toEqual(['Ann: Mine'])
+    await expect.poll(authorClass).toBe('author verified')
+    // A check of it would cost the sender a verify, then a second draw of its entry, right after the send.
+    expect(verify).not.toHaveBeenCalled()
   })
 
   it('send() right after the chat is made waits for the signing keys, and signs', async () => {
