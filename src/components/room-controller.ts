@@ -247,12 +247,10 @@ export class RoomController implements ReactiveController {
     if (room === null) return 'pending'
     // This tab's own message shows verified at once: no check of a signature it made, and no
     // second draw of its entry once that check settled, right after the send.
-    if (room.signedHere(message)) {
-      const key = messageVerdictKey(room.topic, message)
-      if (this.#verdicts.known(key) === undefined) this.#verdicts.vouch(key)
-    }
+    const key = messageVerdictKey(room.topic, message)
+    if (this.#verdicts.known(key) === undefined && room.signedHere(message)) this.#verdicts.vouch(key)
     const verdict = messageVerdict(this.#verdicts, room.topic, message)
-    if (verdict === 'pending') this.#checking.set(messageVerdictKey(room.topic, message), message)
+    if (verdict === 'pending') this.#checking.set(key, message)
     return verdict
   }
 
