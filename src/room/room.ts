@@ -53,6 +53,8 @@ const RESTORE_ORIGIN = 'parley-restore'
 
 /** Bytes of randomness in a message id. */
 const MESSAGE_ID_BYTES = 16
+/** Messages this tab signed that it remembers as such until asked (signedHere); older ones are checked like anyone's. */
+const SIGNED_HERE_KEPT = 256
 
 /** How to open a room. */
 export interface RoomOptions {
@@ -182,7 +184,7 @@ export class Room {
   #signing = new Set<Promise<void>>()
   /** Messages this tab signed, not in #signedHereKeys yet: their keys are made when asked (see signedHere). */
   #signedHere: MessageRecord[] = []
-  /** The verdict keys of the messages this tab signed (membership's messageVerdictKey). */
+  /** The verdict keys of the messages this tab signed and nobody asked about yet (membership's messageVerdictKey). */
   readonly #signedHereKeys = new Set<string>()
   /** The goodbyes this tab and its siblings (the profile's other tabs here) carry for each other. */
   readonly #siblings: SiblingGoodbyes
@@ -506,7 +508,8 @@ export class Room {
       // Signed here, so good: even under an id that forgeries claim, it shows without a check.
       if (author.signer !== null) {
         this.#signatures.vouch(record)
-        this.#signedHere.push(record)
+        // A page without a log never asks: the last SIGNED_HERE_KEPT are kept (see signedHere).
+        if (this.#signedHere.push(record) > SIGNED_HERE_KEPT) this.#signedHere.shift()
       }
       // Not into a history still being loaded: it would go after its last record loaded so far.
       if (!this.#loaded) await this.#store?.whenLoaded
@@ -533,14 +536,19 @@ export class Room {
   /**
    * Whether this tab signed `message` (every field it signs, and the signature, as sent): its
    * author's key is this tab's, so it needs no check of its signature. The keys are made here,
-   * not in send(): the text's string on a sent message's way out came before the wire.
+   * not in send(): the text's string on a sent message's way out came before the wire. Answered
+   * once a message: the asker remembers the verdict (the log's controller), and the key goes.
    */
   signedHere(message: MessageRecord): boolean {
     if (this.#signedHere.length > 0) {
       for (const record of this.#signedHere) this.#signedHereKeys.add(messageVerdictKey(this.topic, record))
       this.#signedHere = []
+      for (const key of this.#signedHereKeys) {
+        if (this.#signedHereKeys.size <= SIGNED_HERE_KEPT) break
+        this.#signedHereKeys.delete(key)
+      }
     }
-    return this.#signedHereKeys.size > 0 && this.#signedHereKeys.has(messageVerdictKey(this.topic, message))
+    return this.#signedHereKeys.size > 0 && this.#signedHereKeys.delete(messageVerdictKey(this.topic, message))
   }
 
   /** Leaves the room: tells peers, closes connections, frees the document. */

@@ -322,3 +322,21 @@ describe('Room.send', () => {
     }
   })
 })
+
+describe('Room.signedHere', () => {
+  it('answers once a message, for the last messages this tab signed, and not for a copy with another text', async () => {
+    const { room } = openRoom()
+    const signer = await signerFor(await generateSigningKeys())
+    const author: Author = { name: 'Alice', userId: signer.userId, signer }
+    const sent = []
+    for (let n = 0; n < 260; n++) sent.push(await room.send(author, `line ${n}`))
+    const last = sent[sent.length - 1]
+    expect(room.signedHere({ ...last, text: 'not what she signed' })).toBe(false)
+    expect(room.signedHere(last)).toBe(true)
+    // The asker remembers it; the room lets it go.
+    expect(room.signedHere(last)).toBe(false)
+    // A page that never asked keeps the last 256: older ones are checked like anyone's.
+    expect(room.signedHere(sent[0])).toBe(false)
+    expect(room.signedHere(sent[sent.length - 256])).toBe(true)
+  }, 30_000)
+})
