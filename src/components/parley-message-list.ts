@@ -174,6 +174,8 @@ export class ParleyMessageList extends LitElement {
 
   @query('.log') private log!: HTMLElement
   @query('.items') private items!: HTMLElement
+  /** The blank standing for the entries above the window: it grows as the window moves down. */
+  @query('.above') private above!: HTMLElement
   /** Messages to show, oldest first; a new array for every change (the room's snapshots are). */
   @property({ attribute: false }) messages: readonly MessageRecord[] = []
   /**
@@ -434,16 +436,26 @@ export class ParleyMessageList extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback()
-    if (this.hasUpdated) {
-      this.#resizes.observe(this.log)
-      this.#resizes.observe(this.items)
-    }
+    if (this.hasUpdated) this.#observeSizes()
   }
 
   override firstUpdated(): void {
     this.#sizedHeight = this.log.clientHeight
+    this.#observeSizes()
+  }
+
+  /**
+   * Watches what moves the newest: the log's size, the drawn entries', and the blank above them.
+   * A long log drops an entry at the top of its window as it draws one at the bottom, so while
+   * following the entries' height may not change: the blank above grows instead. Its resize is
+   * handled in the frame that laid it out, before that frame paints, so a message drawn in a
+   * frame callback (the sender's own, drawn in the redraw after the send) is scrolled into view
+   * in the frame that first paints it, not by the layout left for the next frame.
+   */
+  #observeSizes(): void {
     this.#resizes.observe(this.log)
     this.#resizes.observe(this.items)
+    this.#resizes.observe(this.above)
   }
 
   override disconnectedCallback(): void {
@@ -454,8 +466,8 @@ export class ParleyMessageList extends LitElement {
 
   /**
    * The log changed size (a phone rotated, the window or the members panel resized), or its
-   * content did outside a render (an image loaded): neither fires a scroll event, so a view
-   * at the newest would otherwise stay behind it.
+   * content did outside a render (an image loaded), or in a render made in a frame callback
+   * (#observeSizes): none fires a scroll event, so a view at the newest would otherwise stay behind it.
    */
   #onResize(): void {
     this.#sizedHeight = this.log.clientHeight
@@ -803,7 +815,7 @@ export class ParleyMessageList extends LitElement {
       <div class="log" part="log" role="log" aria-label="Messages" tabindex=${this.messages.length === 0 ? '0' : '-1'}
         @scroll=${this.#onScroll} @keydown=${this.#onLogKey} @focusin=${this.#onFocusIn}>
         ${count === 0 ? html`<div class="empty">No messages yet. Say hello!</div>` : ''}
-        <div aria-hidden="true" style=${safeStyle({ height: pixels(above) })}></div>
+        <div class="above" aria-hidden="true" style=${safeStyle({ height: pixels(above) })}></div>
         <div class="items">${repeat(
           entries,
           (entry) => entry.key,

@@ -125,6 +125,48 @@ describe('parley-message-list', () => {
     await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
   })
 
+  it('shows a message drawn in a frame callback while following in view in that frame, not a frame later', async () => {
+    // The sender's own message is drawn in a frame callback (the chat's redraw after a send). In
+    // a long log the window drops an entry at the top as it adds one at the bottom: the drawn
+    // entries' height and the log's stay the same, so no resize scrolled it down in that frame,
+    // and the layout the render leaves for the next frame did: the frame painted it below the view.
+    const list = await mountSized(manyMessages(2000))
+    const scroller = log().element() as HTMLElement
+    // A few arrivals first: the window settles on the measured entry height.
+    for (let n = 1; n <= 5; n++) {
+      list.messages = [...list.messages, message(`a${n}`, 'Ann', `arrived ${n}`)]
+      await list.updateComplete
+      for (let frame = 0; frame < 3; frame++) await new Promise((resolve) => requestAnimationFrame(resolve))
+    }
+    // What each frame paints: a ResizeObserver made after the log's runs after the log's own, the
+    // frame's last step before paint; a probe box resized at every frame wakes it.
+    const inView: boolean[] = []
+    const probe = document.createElement('div')
+    probe.style.cssText = 'position: fixed; width: 1px; height: 1px'
+    document.body.append(probe)
+    onTestFinished(() => probe.remove())
+    const observer = new ResizeObserver(() => {
+      const article = [...(list.shadowRoot?.querySelectorAll('article') ?? [])].find((each) => each.textContent?.includes('sent from here'))
+      if (article === undefined) return
+      const view = scroller.getBoundingClientRect()
+      const box = article.getBoundingClientRect()
+      inView.push(box.top >= view.top && box.bottom <= view.bottom + 1)
+    })
+    observer.observe(probe)
+    onTestFinished(() => observer.disconnect())
+    await new Promise<void>((resolve) =>
+      requestAnimationFrame(() => {
+        list.messages = [...list.messages, message('m2001', 'Ann', 'sent from here')]
+        resolve()
+      }),
+    )
+    for (let frame = 0; frame < 3; frame++) {
+      probe.style.width = `${2 + (frame % 2)}px`
+      await new Promise((resolve) => requestAnimationFrame(resolve))
+    }
+    expect(inView[0]).toBe(true) // on main: false, then true a frame later
+  })
+
   it('draws a burst that arrives while following over several frames, the newest first, a few new messages a frame', async () => {
     const list = await mountSized(manyMessages(20))
     const articles = () => list.shadowRoot?.querySelectorAll('article').length ?? 0
