@@ -65,6 +65,9 @@ const CHROME_TRACE_CATEGORIES = [
   'webrtc',
   'renderer.scheduler',
   'blink.user_timing',
+  // SEND_CHROME_TRACE_CATEGORIES=a,b: more, e.g. disabled-by-default-devtools.timeline.invalidationTracking
+  // (which node each layout and style invalidation came from, and why).
+  ...(process.env.SEND_CHROME_TRACE_CATEGORIES?.split(',').filter((name) => name !== '') ?? []),
 ]
 
 /**
@@ -559,8 +562,11 @@ function traceStages(enterAt: number, sent: Marks, received: Marks): Record<stri
 interface Profiling {
   sender: CDPSession
   receiver: CDPSession
-  /** Self time by function (`name url:line`), per page, in ms, over every profiled send. */
-  self: { sender: Map<string, number>; receiver: Map<string, number> }
+  /**
+   * Self time by function (`name url:line`), per page, in ms, over every profiled send; `afterWire`:
+   * the sender's in the AFTER_WIRE_MS after the wire (its frame that draws the send).
+   */
+  self: { sender: Map<string, number>; afterWire: Map<string, number>; receiver: Map<string, number> }
 }
 
 /** Functions listed per page by `--profile`. */
@@ -701,6 +707,7 @@ async function timedSend(
       const arrived = received.find(([name, t]) => name === 'msg> 0,2' && t >= enterAt)?.[1]
       const dom = received.find(([name, t]) => name === 'dom' && t >= enterAt)?.[1]
       if (wire !== undefined) addSelfTimes(profiles[0].profile, calibratedAt[0], enterAt, wire, profiling.self.sender)
+      if (wire !== undefined) addSelfTimes(profiles[0].profile, calibratedAt[0], wire, wire + AFTER_WIRE_MS, profiling.self.afterWire)
       if (arrived !== undefined && dom !== undefined)
         addSelfTimes(profiles[1].profile, calibratedAt[1], arrived, dom, profiling.self.receiver)
     }
@@ -810,7 +817,7 @@ async function openSession(
     session.profiling = {
       sender: await startProfiling(sender),
       receiver: await startProfiling(receiver),
-      self: { sender: new Map(), receiver: new Map() },
+      self: { sender: new Map(), afterWire: new Map(), receiver: new Map() },
     }
   return session
 }
@@ -914,11 +921,18 @@ async function measure(
 
 /** The functions that took the most self time per send, on each page (`--profile`), to stderr. */
 function printProfile(implementation: Implementation, profiling: Profiling, count: number): void {
-  for (const page of ['sender', 'receiver'] as const) {
+  const windows = {
+    sender: 'Enter → on the wire',
+    afterWire: `the ${AFTER_WIRE_MS} ms after the wire`,
+    receiver: 'arrival → text in the DOM',
+  }
+  for (const page of ['sender', 'afterWire', 'receiver'] as const) {
     const top = [...profiling.self[page]].sort((a, b) => b[1] - a[1]).slice(0, PROFILE_TOP)
     const total = [...profiling.self[page].values()].reduce((sum, ms) => sum + ms, 0)
-    const window = page === 'sender' ? 'Enter → on the wire' : 'arrival → text in the DOM'
-    console.error(`${implementation} ${page}: ${(total / count).toFixed(3)} ms of CPU per send (${window}), self time by function:`)
+    const window = windows[page]
+    console.error(
+      `${implementation} ${page === 'receiver' ? 'receiver' : 'sender'}: ${(total / count).toFixed(3)} ms of CPU per send (${window}), self time by function:`,
+    )
     for (const [name, ms] of top) console.error(`  ${(ms / count).toFixed(3)}  ${name}`)
   }
 }
