@@ -76,6 +76,12 @@ const CHROME_TRACE_CATEGORIES = [
  * on one machine its CPU is taken from the receiver's wake-ups (BENCHMARKS.md, "idle receiver's transit").
  */
 const AFTER_WIRE_MS = 15
+/**
+ * How long after each wire SEND_CHROME_TRACE counts the sender's frames, in ms: the send's own
+ * (its message drawn; the scroll event and the log's tab stops; the typing end's redraw) all fall
+ * within it, and the next send comes PAUSE_MS later.
+ */
+const SEND_FRAMES_MS = 60
 
 /** Send → rendered of one implementation, in ms (null where nothing arrived). */
 export interface SendFigure {
@@ -122,6 +128,23 @@ export interface AfterWire {
   framePartsMs: Record<string, number>
   /** Its CPU by the kind of task (see taskKind), per send, ms. */
   byTaskMs: Record<string, number>
+  /**
+   * Its frames in the SEND_FRAMES_MS after each wire, the first, second, … after the wire, per
+   * send: how many sends had one, its CPU, and the counts in it (frame callbacks, layouts, the
+   * layouts' dirty objects, paints). Counts first: they do not depend on the machine's load.
+   */
+  frames: FrameFigure[]
+}
+
+/** One frame after the wire (the first, second, …), per send (see AfterWire.frames). */
+export interface FrameFigure {
+  /** Of the sends, the share that had this frame (0–1). */
+  share: number
+  cpuMs: number
+  animationFrameCallbacks: number
+  layouts: number
+  layoutDirtyObjects: number
+  paints: number
 }
 
 /** A Chromium trace event, as far as senderAfterWire reads it. */
@@ -133,7 +156,7 @@ interface TraceEvent {
   ts: number
   dur?: number
   tdur?: number
-  args?: { data?: { type?: string; functionName?: string } }
+  args?: { data?: { type?: string; functionName?: string }; beginData?: { dirtyObjects?: number } }
 }
 
 /** What a main-thread task after the wire was, from the events inside it. */
@@ -198,6 +221,14 @@ export function senderAfterWire(events: TraceEvent[]): Map<string, AfterWire> {
     }
     const round = (ms: number) => Math.round(ms * 100) / 100
     figures.set(implementation, {
+      frames: sendFrames(main, tasks, timed).map((frame) => ({
+        share: round(frame.share),
+        cpuMs: round(frame.cpuMs),
+        animationFrameCallbacks: round(frame.animationFrameCallbacks),
+        layouts: round(frame.layouts),
+        layoutDirtyObjects: round(frame.layoutDirtyObjects),
+        paints: round(frame.paints),
+      })),
       cpuP50Ms: round(quantile(cpu, 0.5) ?? 0),
       cpuMeanMs: round(cpu.reduce((sum, ms) => sum + ms, 0) / cpu.length),
       framePartsMs: Object.fromEntries(Object.entries(parts).map(([name, ms]) => [name, round(ms)])),
@@ -209,6 +240,34 @@ export function senderAfterWire(events: TraceEvent[]): Map<string, AfterWire> {
     })
   }
   return figures
+}
+
+/**
+ * The frames of a page's main thread (`main`, its tasks `tasks`) in the SEND_FRAMES_MS after each
+ * of `wires`: a task that runs frame callbacks, a layout or a pre-paint is a frame. Per send, by
+ * the frame's place after the wire.
+ */
+function sendFrames(main: TraceEvent[], tasks: TraceEvent[], wires: number[]): FrameFigure[] {
+  const frames: FrameFigure[] = []
+  for (const wire of wires) {
+    let place = 0
+    for (const task of tasks) {
+      if (task.ts < wire || task.ts >= wire + SEND_FRAMES_MS * 1000) continue
+      const end = task.ts + (task.dur ?? 0)
+      const inside = main.filter((event) => event.ts >= task.ts && event.ts <= end && event !== task)
+      if (!inside.some((event) => event.name === 'FireAnimationFrame' || event.name === 'Layout' || event.name === 'PrePaint')) continue
+      const layouts = inside.filter((event) => event.name === 'Layout')
+      frames[place] ??= { share: 0, cpuMs: 0, animationFrameCallbacks: 0, layouts: 0, layoutDirtyObjects: 0, paints: 0 }
+      const frame = frames[place++]
+      frame.share += 1 / wires.length
+      frame.cpuMs += (task.tdur ?? task.dur ?? 0) / 1000 / wires.length
+      frame.animationFrameCallbacks += inside.filter((event) => event.name === 'FireAnimationFrame').length / wires.length
+      frame.layouts += layouts.length / wires.length
+      frame.layoutDirtyObjects += layouts.reduce((sum, event) => sum + (event.args?.beginData?.dirtyObjects ?? 0), 0) / wires.length
+      frame.paints += inside.filter((event) => event.name === 'Paint').length / wires.length
+    }
+  }
+  return frames
 }
 
 /** Which build a figure is of. */
@@ -1057,11 +1116,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(sendTable(figures))
   for (const figure of figures)
     if (figure.stagesP50Ms !== undefined) console.log(`${figure.implementation} stages, p50 ms:`, figure.stagesP50Ms)
-  for (const figure of figures)
-    if (figure.senderAfterWire !== undefined)
-      console.log(
-        `${figure.implementation} sender's main thread in the ${AFTER_WIRE_MS} ms after the wire (Chromium trace), ms:`,
-        figure.senderAfterWire,
-      )
+  for (const figure of figures) {
+    if (figure.senderAfterWire === undefined) continue
+    const { frames, ...afterWire } = figure.senderAfterWire
+    console.log(`${figure.implementation} sender's main thread in the ${AFTER_WIRE_MS} ms after the wire (Chromium trace), ms:`, afterWire)
+    console.log(`${figure.implementation} sender's frames in the ${SEND_FRAMES_MS} ms after the wire, per send (first, second, …):`)
+    console.table(frames)
+  }
   console.log(JSON.stringify({ send: figures }))
 }
