@@ -65,6 +65,9 @@ const CHROME_TRACE_CATEGORIES = [
   'webrtc',
   'renderer.scheduler',
   'blink.user_timing',
+  // SEND_CHROME_TRACE_CATEGORIES=a,b: more, e.g. disabled-by-default-devtools.timeline.invalidationTracking
+  // (which node each layout and style invalidation came from, and why).
+  ...(process.env.SEND_CHROME_TRACE_CATEGORIES?.split(',').filter((name) => name !== '') ?? []),
 ]
 
 /**
@@ -73,6 +76,12 @@ const CHROME_TRACE_CATEGORIES = [
  * on one machine its CPU is taken from the receiver's wake-ups (BENCHMARKS.md, "idle receiver's transit").
  */
 const AFTER_WIRE_MS = 15
+/**
+ * How long after each wire SEND_CHROME_TRACE counts the sender's frames, in ms: the send's own
+ * (its message drawn; the scroll event and the log's tab stops; the typing end's redraw) all fall
+ * within it, and the next send comes PAUSE_MS later.
+ */
+const SEND_FRAMES_MS = 60
 
 /** Send → rendered of one implementation, in ms (null where nothing arrived). */
 export interface SendFigure {
@@ -119,6 +128,23 @@ export interface AfterWire {
   framePartsMs: Record<string, number>
   /** Its CPU by the kind of task (see taskKind), per send, ms. */
   byTaskMs: Record<string, number>
+  /**
+   * Its frames in the SEND_FRAMES_MS after each wire, the first, second, … after the wire, per
+   * send: how many sends had one, its CPU, and the counts in it (frame callbacks, layouts, the
+   * layouts' dirty objects, paints). Counts first: they do not depend on the machine's load.
+   */
+  frames: FrameFigure[]
+}
+
+/** One frame after the wire (the first, second, …), per send (see AfterWire.frames). */
+export interface FrameFigure {
+  /** Of the sends, the share that had this frame (0–1). */
+  share: number
+  cpuMs: number
+  animationFrameCallbacks: number
+  layouts: number
+  layoutDirtyObjects: number
+  paints: number
 }
 
 /** A Chromium trace event, as far as senderAfterWire reads it. */
@@ -130,7 +156,7 @@ interface TraceEvent {
   ts: number
   dur?: number
   tdur?: number
-  args?: { data?: { type?: string; functionName?: string } }
+  args?: { data?: { type?: string; functionName?: string }; beginData?: { dirtyObjects?: number } }
 }
 
 /** What a main-thread task after the wire was, from the events inside it. */
@@ -195,6 +221,14 @@ export function senderAfterWire(events: TraceEvent[]): Map<string, AfterWire> {
     }
     const round = (ms: number) => Math.round(ms * 100) / 100
     figures.set(implementation, {
+      frames: sendFrames(main, tasks, timed).map((frame) => ({
+        share: round(frame.share),
+        cpuMs: round(frame.cpuMs),
+        animationFrameCallbacks: round(frame.animationFrameCallbacks),
+        layouts: round(frame.layouts),
+        layoutDirtyObjects: round(frame.layoutDirtyObjects),
+        paints: round(frame.paints),
+      })),
       cpuP50Ms: round(quantile(cpu, 0.5) ?? 0),
       cpuMeanMs: round(cpu.reduce((sum, ms) => sum + ms, 0) / cpu.length),
       framePartsMs: Object.fromEntries(Object.entries(parts).map(([name, ms]) => [name, round(ms)])),
@@ -206,6 +240,34 @@ export function senderAfterWire(events: TraceEvent[]): Map<string, AfterWire> {
     })
   }
   return figures
+}
+
+/**
+ * The frames of a page's main thread (`main`, its tasks `tasks`) in the SEND_FRAMES_MS after each
+ * of `wires`: a task that runs frame callbacks, a layout or a pre-paint is a frame. Per send, by
+ * the frame's place after the wire.
+ */
+function sendFrames(main: TraceEvent[], tasks: TraceEvent[], wires: number[]): FrameFigure[] {
+  const frames: FrameFigure[] = []
+  for (const wire of wires) {
+    let place = 0
+    for (const task of tasks) {
+      if (task.ts < wire || task.ts >= wire + SEND_FRAMES_MS * 1000) continue
+      const end = task.ts + (task.dur ?? 0)
+      const inside = main.filter((event) => event.ts >= task.ts && event.ts <= end && event !== task)
+      if (!inside.some((event) => event.name === 'FireAnimationFrame' || event.name === 'Layout' || event.name === 'PrePaint')) continue
+      const layouts = inside.filter((event) => event.name === 'Layout')
+      frames[place] ??= { share: 0, cpuMs: 0, animationFrameCallbacks: 0, layouts: 0, layoutDirtyObjects: 0, paints: 0 }
+      const frame = frames[place++]
+      frame.share += 1 / wires.length
+      frame.cpuMs += (task.tdur ?? task.dur ?? 0) / 1000 / wires.length
+      frame.animationFrameCallbacks += inside.filter((event) => event.name === 'FireAnimationFrame').length / wires.length
+      frame.layouts += layouts.length / wires.length
+      frame.layoutDirtyObjects += layouts.reduce((sum, event) => sum + (event.args?.beginData?.dirtyObjects ?? 0), 0) / wires.length
+      frame.paints += inside.filter((event) => event.name === 'Paint').length / wires.length
+    }
+  }
+  return frames
 }
 
 /** Which build a figure is of. */
@@ -559,8 +621,11 @@ function traceStages(enterAt: number, sent: Marks, received: Marks): Record<stri
 interface Profiling {
   sender: CDPSession
   receiver: CDPSession
-  /** Self time by function (`name url:line`), per page, in ms, over every profiled send. */
-  self: { sender: Map<string, number>; receiver: Map<string, number> }
+  /**
+   * Self time by function (`name url:line`), per page, in ms, over every profiled send; `afterWire`:
+   * the sender's in the AFTER_WIRE_MS after the wire (its frame that draws the send).
+   */
+  self: { sender: Map<string, number>; afterWire: Map<string, number>; receiver: Map<string, number> }
 }
 
 /** Functions listed per page by `--profile`. */
@@ -701,6 +766,7 @@ async function timedSend(
       const arrived = received.find(([name, t]) => name === 'msg> 0,2' && t >= enterAt)?.[1]
       const dom = received.find(([name, t]) => name === 'dom' && t >= enterAt)?.[1]
       if (wire !== undefined) addSelfTimes(profiles[0].profile, calibratedAt[0], enterAt, wire, profiling.self.sender)
+      if (wire !== undefined) addSelfTimes(profiles[0].profile, calibratedAt[0], wire, wire + AFTER_WIRE_MS, profiling.self.afterWire)
       if (arrived !== undefined && dom !== undefined)
         addSelfTimes(profiles[1].profile, calibratedAt[1], arrived, dom, profiling.self.receiver)
     }
@@ -810,7 +876,7 @@ async function openSession(
     session.profiling = {
       sender: await startProfiling(sender),
       receiver: await startProfiling(receiver),
-      self: { sender: new Map(), receiver: new Map() },
+      self: { sender: new Map(), afterWire: new Map(), receiver: new Map() },
     }
   return session
 }
@@ -914,11 +980,18 @@ async function measure(
 
 /** The functions that took the most self time per send, on each page (`--profile`), to stderr. */
 function printProfile(implementation: Implementation, profiling: Profiling, count: number): void {
-  for (const page of ['sender', 'receiver'] as const) {
+  const windows = {
+    sender: 'Enter → on the wire',
+    afterWire: `the ${AFTER_WIRE_MS} ms after the wire`,
+    receiver: 'arrival → text in the DOM',
+  }
+  for (const page of ['sender', 'afterWire', 'receiver'] as const) {
     const top = [...profiling.self[page]].sort((a, b) => b[1] - a[1]).slice(0, PROFILE_TOP)
     const total = [...profiling.self[page].values()].reduce((sum, ms) => sum + ms, 0)
-    const window = page === 'sender' ? 'Enter → on the wire' : 'arrival → text in the DOM'
-    console.error(`${implementation} ${page}: ${(total / count).toFixed(3)} ms of CPU per send (${window}), self time by function:`)
+    const window = windows[page]
+    console.error(
+      `${implementation} ${page === 'receiver' ? 'receiver' : 'sender'}: ${(total / count).toFixed(3)} ms of CPU per send (${window}), self time by function:`,
+    )
     for (const [name, ms] of top) console.error(`  ${(ms / count).toFixed(3)}  ${name}`)
   }
 }
@@ -1043,11 +1116,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(sendTable(figures))
   for (const figure of figures)
     if (figure.stagesP50Ms !== undefined) console.log(`${figure.implementation} stages, p50 ms:`, figure.stagesP50Ms)
-  for (const figure of figures)
-    if (figure.senderAfterWire !== undefined)
-      console.log(
-        `${figure.implementation} sender's main thread in the ${AFTER_WIRE_MS} ms after the wire (Chromium trace), ms:`,
-        figure.senderAfterWire,
-      )
+  for (const figure of figures) {
+    if (figure.senderAfterWire === undefined) continue
+    const { frames, ...afterWire } = figure.senderAfterWire
+    console.log(`${figure.implementation} sender's main thread in the ${AFTER_WIRE_MS} ms after the wire (Chromium trace), ms:`, afterWire)
+    console.log(`${figure.implementation} sender's frames in the ${SEND_FRAMES_MS} ms after the wire, per send (first, second, …):`)
+    console.table(frames)
+  }
   console.log(JSON.stringify({ send: figures }))
 }
