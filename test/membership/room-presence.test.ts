@@ -413,4 +413,18 @@ describe('RoomPresence.siblingsOf (the tabs a silent link may have carried, for 
       presence.destroy()
     }
   })
+
+  it('names none of this tab’s own user: it hears its siblings over their BroadcastChannel', async () => {
+    const { signer, alice, bob, aliceID } = await aliceAndBob()
+    try {
+      await bob.join({ userId: signer.userId, name: 'Bob', signer }) // the same profile as Alice's tab
+      await alice.join({ userId: signer.userId, name: 'Alice', signer })
+      // Alice's tab verified, so in Bob's awareness beside his own.
+      await expect.poll(() => bob.view.members.map((m) => `${m.tabs} ${m.verdict}`)).toEqual(['2 verified'])
+      expect(bob.siblingsOf(aliceID)).toEqual([])
+    } finally {
+      alice.destroy()
+      bob.destroy()
+    }
+  })
 })
