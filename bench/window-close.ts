@@ -1,6 +1,6 @@
 // Window-close benchmark: how fast peers that had no link to a tab see it leave when its whole
 // window closes, its goodbye carried by a sibling (src/room/sibling-goodbyes.ts).
-// Run alone: npx tsx bench/window-close.ts [--trials N] [--typing | --crash] [--baseline REV]
+// Run alone: npx tsx bench/window-close.ts [--trials N] [--typing | --crash | --lost-frames] [--baseline REV]
 //
 // Three browsers and two signaling servers, as test/e2e/presence-partly-linked-tab.test.ts
 // stages them: Bob's first tab and Carol on one server, Bob's second tab and Alice on the other,
@@ -12,8 +12,12 @@
 // handed to the second tab as the tabs unload: a second tab that relayed the new state to Alice
 // but carried the previous goodbye would leave Bob listed there for 30 s.
 // --crash: Bob's first tab crashes instead (Chromium's Page.crash, no pagehide) and the second
-// stays: the time is to that tab gone from each list (Bob shown with one tab). Carol is linked to
-// it; Alice heard it only through the second tab.
+// stays: the time is to that tab gone from each list (Bob no longer shown with two tabs). Carol is
+// linked to it, and as it was her only link she drops the second tab too; Alice heard it only
+// through the second tab.
+// --lost-frames: Bob's first tab's data channels send nothing from its beforeunload on, as when
+// a closing page's last frames die with it (CI traced it): Carol hears neither that tab's goodbye
+// nor the one it carried for the second tab, nor its bye, only its silence.
 // --baseline REV: the site built from git revision REV is measured too, trials alternating.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -75,7 +79,7 @@ async function openTab(browser: Browser, url: string, name: string): Promise<Pag
 }
 
 /** What ends Bob's first tab: his window closing (after typing or not), or that tab crashing alone. */
-export type WindowCloseMode = 'close' | 'typing' | 'crash'
+export type WindowCloseMode = 'close' | 'typing' | 'crash' | 'lost-frames'
 
 /**
  * One trial: ms from the close to Bob gone at Carol and at Alice (null: missed). With 'typing',
@@ -99,10 +103,9 @@ async function trial(
     const bobsTabs = `(${othersExpression}).some(m => m.name === 'Bob' && m.tabs === 2)`
     for (const page of [a, c]) await seenAt(page, bobsTabs, SETUP_TIMEOUT_MS)
     for (const page of [a, b, b2, c]) await seenAt(page, `(${linksExpression}) === 1`, SETUP_TIMEOUT_MS)
-    const bobGone =
-      mode === 'crash'
-        ? `(${othersExpression}).some(m => m.name === 'Bob' && m.tabs === 1)`
-        : `!(${othersExpression}).some(m => m.name === 'Bob')`
+    // With 'crash', the crashed tab gone: Bob no longer shown with two tabs (Carol, whose only
+    // link it was, drops the second tab with it: that reached her only through the first).
+    const bobGone = mode === 'crash' ? `!(${bobsTabs})` : `!(${othersExpression}).some(m => m.name === 'Bob')`
     const seen = [c, a].map((page) => seenAt(page, bobGone))
     if (mode === 'typing') {
       for (const page of [c, a]) await page.evaluate(watchTyping)
@@ -110,6 +113,12 @@ async function trial(
       const delay = TYPING_CLOSE_DELAYS_MS[index % TYPING_CLOSE_DELAYS_MS.length] ?? 0
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay))
     }
+    if (mode === 'lost-frames')
+      await b.evaluate(() =>
+        addEventListener('beforeunload', () => {
+          RTCDataChannel.prototype.send = () => {}
+        }),
+      )
     const closed = Date.now()
     if (mode === 'crash') {
       const session = await b.context().newCDPSession(b)
@@ -210,7 +219,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const trials = trialsFlag > 0 ? Number(process.argv[trialsFlag + 1]) : undefined
   const baselineFlag = process.argv.indexOf('--baseline')
   const baseline = baselineFlag > 0 ? process.argv[baselineFlag + 1] : undefined
-  const mode = process.argv.includes('--crash') ? 'crash' : process.argv.includes('--typing') ? 'typing' : 'close'
+  const flags: [string, WindowCloseMode][] = [
+    ['--crash', 'crash'],
+    ['--typing', 'typing'],
+    ['--lost-frames', 'lost-frames'],
+  ]
+  const mode = flags.find(([flag]) => process.argv.includes(flag))?.[1] ?? 'close'
   const figures = await runWindowCloseBench({ trials, mode, baseline })
   console.log(windowCloseTable(figures))
   console.log(JSON.stringify({ windowClose: figures }))

@@ -250,6 +250,25 @@ export class RoomPresence {
     return refutesVerdict(this.#verdicts, this.#topic, client, tab.key, publicKey, refutes) === 'verified'
   }
 
+  /**
+   * The other tabs in awareness tracked as the user of tab `client` (none if its state names no
+   * user): one browser profile's tabs reach the room over each other's BroadcastChannel, so a
+   * peer linked only to one of them may hear the others only through it. Liveness asks when a
+   * link dies silent (transport/liveness-tracker.ts). None for this tab's own user: it hears its
+   * own siblings over the BroadcastChannel, whatever becomes of a link.
+   */
+  readonly siblingsOf = (client: number): number[] => {
+    const states = this.#awareness.getStates()
+    const tab = readAwarenessEntry(states.get(client) ?? null, parseMemberMeta)
+    if (tab.kind !== 'tracked' || tab.key === this.#userKey) return []
+    const siblings: number[] = []
+    for (const [other, state] of states) {
+      const entry = other === client ? null : readAwarenessEntry(state, parseMemberMeta)
+      if (entry?.kind === 'tracked' && entry.key === tab.key) siblings.push(other)
+    }
+    return siblings
+  }
+
   /** Held newer states of proven tabs that a peer forged, dropped (diagnostics). */
   get forgedStates(): number {
     return this.#forgedStates

@@ -230,6 +230,8 @@ export class Room {
       // Presence's word on awareness from peers: nobody replaces or removes a proven tab.
       screenAwareness: this.presence.screenAwareness,
       refutesRumors: this.presence.refutesRumors,
+      // A link that died silent may have carried its user's other tabs: liveness rumors them lost.
+      siblingsOf: this.presence.siblingsOf,
       onRefusedWriting: () => {
         for (const listener of this.#refusedListeners) listener()
       },

@@ -149,6 +149,12 @@ export interface AwarenessView {
    * client that cannot answer it (an older Parley tab) could be a lie nobody refutes.
    */
   refutes(client: number): boolean
+  /**
+   * The other tabs of the client's user (one browser profile's, which reach the room over each
+   * other's BroadcastChannel), if any: a peer with no link of its own to one of them may hear it
+   * only through the client's link (see `tick`). Absent: none.
+   */
+  siblingsOf?(client: number): readonly number[]
 }
 
 /** A fresh state with no links, for the awareness client `self`. */
@@ -280,6 +286,7 @@ export function tick(state: LivenessState, now: number, awareness: AwarenessView
     const clock = awareness.clockOf(client)
     if (clock !== undefined) result.send.push(...(spreadRumor(state, { t: 'lost', client, clock }, null, now) ?? []))
   }
+  for (const client of evidence) suspectSiblings(state, client, now, awareness, result)
   result.gone.push(...unrefuted(state, now, awareness))
   if (state.refuteDue && refuteNow(state, now)) result.refute = true
   const watcher = watcherOf(state)
@@ -466,6 +473,30 @@ function onRumor(
   result.send.push(...passed)
   if (!isSpokenFor(state, client) && held !== undefined && !state.suspected.has(client) && state.suspected.size < MAX_SUSPECTED)
     state.suspected.set(client, { heardAt: now, until: now + RUMOR_WAIT_MS })
+}
+
+/**
+ * The client of a link that died on our own evidence may have carried tabs we have no link to:
+ * its siblings reach the room over their BroadcastChannel, and peers linked only to it hear them
+ * only through it. When a window closes, the goodbyes it sent for them in its last moments can
+ * die with it (traced in CI: none of its last frames left), and nothing else would say they went.
+ * So each such sibling is rumored lost, as if we had lost it ourselves: the rumor goes to our
+ * live links (the sibling, alive and still heard elsewhere, renews its state), and we drop it if
+ * no renewal comes within RUMOR_WAIT_MS; with no live link left, no renewal can come: at once.
+ */
+function suspectSiblings(state: LivenessState, client: number, now: number, awareness: AwarenessView, result: LivenessResult): void {
+  const alone = liveLinkCount(state) === 0
+  for (const sibling of awareness.siblingsOf?.(client) ?? []) {
+    if (sibling === state.self || sibling === client || isSpokenFor(state, sibling) || !awareness.isKnown(sibling)) continue
+    if (alone) {
+      result.gone.push(sibling)
+      continue
+    }
+    const clock = awareness.clockOf(sibling)
+    if (clock !== undefined) result.send.push(...(spreadRumor(state, { t: 'lost', client: sibling, clock }, null, now) ?? []))
+    if (!state.suspected.has(sibling) && state.suspected.size < MAX_SUSPECTED)
+      state.suspected.set(sibling, { heardAt: now, until: now + RUMOR_WAIT_MS })
+  }
 }
 
 /** Whether to renew our state now to answer a rumor (else it is due once REFUTE_INTERVAL_MS is up). */

@@ -62,16 +62,25 @@ export class Liveness {
   readonly sent: SentCounts = { liveness: 0, data: 0 }
   #awareness: Awareness
   #refutes: (client: number) => boolean
+  #siblingsOf: (client: number) => readonly number[]
   #state: LivenessState
   #channels = new Map<string, RTCDataChannel>()
   #links = new WeakMap<RTCPeerConnection, string>()
   #nextLinkId = 0
   #timer: ReturnType<typeof setInterval> | null = null
 
-  /** `refutes` says whether a client answers rumors about itself (see AwarenessView); absent: all do. */
-  constructor(awareness: Awareness, refutes: (client: number) => boolean = () => true) {
+  /**
+   * `refutes` says whether a client answers rumors about itself (absent: all do), `siblingsOf`
+   * which tabs are its user's other tabs (absent: none); see AwarenessView.
+   */
+  constructor(
+    awareness: Awareness,
+    refutes: (client: number) => boolean = () => true,
+    siblingsOf: (client: number) => readonly number[] = () => [],
+  ) {
     this.#awareness = awareness
     this.#refutes = refutes
+    this.#siblingsOf = siblingsOf
     this.#state = emptyLiveness(awareness.clientID)
   }
 
@@ -166,6 +175,7 @@ export class Liveness {
     renewedAt: (client) => (this.#awareness.getStates().has(client) ? this.#awareness.meta.get(client)?.lastUpdated : undefined),
     clockOf: (client) => (this.#awareness.getStates().has(client) ? this.#awareness.meta.get(client)?.clock : undefined),
     refutes: (client) => this.#refutes(client),
+    siblingsOf: (client) => this.#siblingsOf(client),
   }
 
   #apply({ gone, send, refute }: LivenessResult): void {

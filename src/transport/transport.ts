@@ -58,6 +58,11 @@ export interface TransportOptions {
    * silence is evidence (see liveness-tracker.ts); absent: every client is taken to.
    */
   refutesRumors?: (client: number) => boolean
+  /**
+   * The other tabs of a client's user (see liveness-tracker.ts `siblingsOf`): tabs a peer linked
+   * only to that client may hear only through it. Absent: none.
+   */
+  siblingsOf?: (client: number) => readonly number[]
   /** Most links y-webrtc opens (its `maxConns`); undefined keeps y-webrtc's default (20 to 34). */
   maxConns?: number
   /**
@@ -166,7 +171,7 @@ export interface Transport {
  * (uncaught) after the provider is disconnected, rather than left to fail subtly.
  */
 export function openTransport(options: TransportOptions): Transport {
-  const liveness = new Liveness(options.awareness, options.refutesRumors)
+  const liveness = new Liveness(options.awareness, options.refutesRumors, options.siblingsOf)
   const relay = new Relay()
   const fileChannels = new FileChannels()
   let files: Promise<FileTransfers> | null = null

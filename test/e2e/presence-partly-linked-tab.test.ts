@@ -84,6 +84,36 @@ describe('a window whose tabs are linked to some peers but not others', () => {
     await Promise.all([a.close(), c.close()])
   })
 
+  it('leaves every remaining peer’s list when the closing tab’s last frames never leave', async () => {
+    // A closing page's last sends can die with it: CI traced Carol hearing nothing at all from
+    // Bob's first tab after its pagehide (no goodbye, none it carried for the second tab, no
+    // bye), only its silence. Here that tab's data channels send nothing once it starts unloading.
+    const room = uniqueRoom('partly-linked-lost-frames')
+    const c = await joinRoom(carol(), roomUrl(stack.site.url, stack.signaling.url, room), 'Carol')
+    const b = await joinRoom(bob(), roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
+    await b.evaluate(() => {
+      // From beforeunload on, which comes before the room's pagehide listener (registered first).
+      addEventListener('beforeunload', () => {
+        RTCDataChannel.prototype.send = () => {}
+      })
+    })
+    await expectMembers(c, ['Bob', 'Carol (you)'])
+    const b2 = await b.context().newPage()
+    await b2.goto(roomUrl(stack.site.url, otherSignaling.url, room))
+    await composer(b2).waitFor()
+    const a = await joinRoom(alice(), roomUrl(stack.site.url, otherSignaling.url, room), 'Alice')
+    await expect.poll(() => Promise.all([b, b2, a, c].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1, 1, 1])
+    await expectMembers(a, ['Alice (you)', 'Bob 2 tabs', 'Carol'])
+    await expectMembers(c, ['Alice', 'Bob 2 tabs', 'Carol (you)'])
+
+    await Promise.all([b.close({ runBeforeUnload: true }), b2.close({ runBeforeUnload: true })])
+    // Carol drops the first tab on its silence; the second reached her only through it, and
+    // awareness's own timeout (15–30 s from here) is past the bound.
+    await expectMembers(a, ['Alice (you)', 'Carol'], GOODBYE_BOUND_MS)
+    await expectMembers(c, ['Alice', 'Carol (you)'], GOODBYE_BOUND_MS)
+    await Promise.all([a.close(), c.close()])
+  })
+
   it('leaves every remaining peer’s list when its newest tab’s first state is still being signed', async () => {
     // Bob's second tab never finishes signing its first state (signing is async and takes
     // milliseconds; the stall stands for a window closed in them): it relays its sibling to
@@ -168,8 +198,9 @@ describe('a window whose tabs are linked to some peers but not others', () => {
     const session = await b.context().newCDPSession(b)
     session.send('Page.crash').catch(() => undefined) // the renderer dies: no reply comes
     await expectMembers(a, ['Alice (you)', 'Bob', 'Carol'], GOODBYE_BOUND_MS)
-    // Carol, linked to the crashed tab, noticed by herself (liveness).
-    await expectMembers(c, ['Alice', 'Bob', 'Carol (you)'], GOODBYE_BOUND_MS)
+    // Carol, linked to the crashed tab, noticed by herself (liveness); it was her only link, and
+    // the second tab reached her only through it: she can hear neither (liveness-tracker.ts).
+    await expectMembers(c, ['Alice', 'Carol (you)'], GOODBYE_BOUND_MS)
     await sendMessage(b2, 'still here')
     await expectMessages(a, ['Bob: still here'])
     await Promise.all([a.close(), b2.close(), c.close()])

@@ -382,3 +382,49 @@ describe("RoomPresence and this tab's own signatures", () => {
     }
   })
 })
+
+describe('RoomPresence.siblingsOf (the tabs a silent link may have carried, for liveness)', () => {
+  it('names the other tabs in awareness tracked as the same user, its goodbye included', () => {
+    const awareness = new Awareness(new Y.Doc())
+    const presence = new RoomPresence(awareness, 'topic')
+    const meta = { name: 'Bob', typing: false, since: 0 }
+    const goodbye = { ...meta, publicKey: 'k', signature: 's', counter: 2, left: true }
+    const states: [number, unknown][] = [
+      [1, { presence: { key: 'bob', meta, version: 0 } }],
+      [2, { presence: { key: 'bob', meta: goodbye, version: 1 } }],
+      [3, { presence: { key: 'alice', meta: { ...meta, name: 'Alice' }, version: 0 } }],
+      [4, { presence: null }],
+    ]
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, states.length)
+    for (const [client, state] of states) {
+      encoding.writeVarUint(encoder, client)
+      encoding.writeVarUint(encoder, 1)
+      encoding.writeVarString(encoder, JSON.stringify(state))
+    }
+    applyAwarenessUpdate(awareness, encoding.toUint8Array(encoder), 'network')
+    try {
+      expect(presence.siblingsOf(1)).toEqual([2])
+      expect(presence.siblingsOf(2)).toEqual([1])
+      expect(presence.siblingsOf(3)).toEqual([])
+      expect(presence.siblingsOf(4)).toEqual([]) // names no user
+      expect(presence.siblingsOf(99)).toEqual([]) // no state
+    } finally {
+      presence.destroy()
+    }
+  })
+
+  it('names none of this tab’s own user: it hears its siblings over their BroadcastChannel', async () => {
+    const { signer, alice, bob, aliceID } = await aliceAndBob()
+    try {
+      await bob.join({ userId: signer.userId, name: 'Bob', signer }) // the same profile as Alice's tab
+      await alice.join({ userId: signer.userId, name: 'Alice', signer })
+      // Alice's tab verified, so in Bob's awareness beside his own.
+      await expect.poll(() => bob.view.members.map((m) => `${m.tabs} ${m.verdict}`)).toEqual(['2 verified'])
+      expect(bob.siblingsOf(aliceID)).toEqual([])
+    } finally {
+      alice.destroy()
+      bob.destroy()
+    }
+  })
+})

@@ -594,6 +594,60 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
     expect(ofKind(onFrame(state, 'to-10', lost(3000), 1100 + RUMOR_REFILL_MS, any).send, 'lost')).toHaveLength(1)
   })
 
+  describe('the tabs a silent link carried (its user’s other tabs, which reach the room through it)', () => {
+    /** An awareness where 60's user has the tabs 61 and 10 too, each client's clock is its id, and 61 renewed at `renewedAt()`. */
+    const siblings = (renewedAt: () => number = () => 0): AwarenessView => ({
+      isKnown: () => true,
+      renewedAt: (client) => (client === 61 ? renewedAt() : 0),
+      clockOf: (client) => client,
+      refutes: () => true,
+      siblingsOf: (client) => (client === 60 ? [61, 10, SELF] : []),
+    })
+    /** Ticks until 60, silent since 0, is dropped, while the links to `beating` beat. */
+    const silence60 = (state: LivenessState, beating: number[], view: AwarenessView) =>
+      idle(state, TICK_INTERVAL_MS, LINK_TIMEOUT_MS + TICK_INTERVAL_MS, beating, view)
+
+    it('rumors those no link of its own speaks for, and drops them if they renew nothing within RUMOR_WAIT_MS', () => {
+      const state = roomWith([10, 20, 60])
+      const view = siblings()
+      const { gone, send } = silence60(state, [10, 20], view)
+      expect(gone).toEqual([60])
+      expect(ofKind(send, 'lost')).toEqual([
+        { linkId: 'to-10', frame: lost(60, 60) },
+        { linkId: 'to-20', frame: lost(60, 60) },
+        { linkId: 'to-10', frame: lost(61, 61) },
+        { linkId: 'to-20', frame: lost(61, 61) },
+      ])
+      const lostAt = LINK_TIMEOUT_MS + TICK_INTERVAL_MS
+      expect(idle(state, lostAt + TICK_INTERVAL_MS, lostAt + RUMOR_WAIT_MS - TICK_INTERVAL_MS, [10, 20], view).gone).toEqual([])
+      expect(idle(state, lostAt + RUMOR_WAIT_MS, lostAt + 3 * RUMOR_WAIT_MS, [10, 20], view).gone).toEqual([61])
+    })
+
+    it('keeps one that renews its state meanwhile (still open, and heard through another peer)', () => {
+      const state = roomWith([10, 20, 60])
+      let renewedAt = 0
+      const view = siblings(() => renewedAt)
+      silence60(state, [10, 20], view)
+      renewedAt = LINK_TIMEOUT_MS + 1000 // its renewal, after the rumor reached it
+      expect(idle(state, LINK_TIMEOUT_MS + 1000, LINK_TIMEOUT_MS + 3 * RUMOR_WAIT_MS, [10, 20], view).gone).toEqual([])
+      expect(state.suspected.size).toBe(0)
+    })
+
+    it('drops them with the link at once when it was the last live link: no renewal can come', () => {
+      const state = roomWith([60]) // no link to 10 here either
+      expect(silence60(state, [], siblings()).gone).toEqual([60, 61, 10])
+    })
+
+    it('leaves them be after a bye (their goodbyes came first) or a close', () => {
+      const state = roomWith([10, 60])
+      expect(onFrame(state, 'to-60', { t: 'bye' }, 100, siblings()).gone).toEqual([60])
+      expect(ofKind(idle(state, TICK_INTERVAL_MS, 3 * RUMOR_WAIT_MS, [10], siblings()).send, 'lost')).toEqual([])
+      expect(state.suspected.size).toBe(0)
+      const closed = roomWith([60])
+      expect(closeLink(closed, 'to-60')).toEqual([60])
+    })
+  })
+
   it('leaves a client that would not answer a rumor (an older tab) to awareness, whoever says it is lost', () => {
     const state = roomWith([10, 20])
     const older = view(
