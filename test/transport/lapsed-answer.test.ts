@@ -6,8 +6,8 @@
 // gave up on the link 33-46 s later, or not within 90 s, and only then did it offer again
 // (BENCHMARKS.md, "a stock peer whose link failed on our side alone"); it offers once here.
 // The mirror case: our offering link fails here alone once the stock peer's answer is set; the
-// stock peer holds its answering link "checking" the same way (on main: 40-41 s until its ICE
-// gave up and it announced; BENCHMARKS.md, "our offering link to a stock peer").
+// stock peer holds its answering link "checking" the same way (on main: 41-43 s until its ICE
+// gave up and it announced, or not within 70 s; BENCHMARKS.md, "our offering link to a stock peer").
 import { describe, expect, it } from 'vitest'
 import type { NodePeer } from '../support/node-peer.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
