@@ -107,7 +107,7 @@ export function isMarked(data: { [field: string]: unknown }): boolean {
   return data[PARLEY_MARK_FIELD] === PARLEY_MARK_VALUE
 }
 
-/** A peer whose link to us closed on our side before it connected, at each check (stuck-links.ts). */
+/** A peer whose link with us closed on our side before it connected, at each check (stuck-links.ts). */
 export interface LapsedPeerView {
   /** It marked an announcement or signal: Parley's own rules pair us (the smaller id offers, and re-offers on a stall). */
   parley: boolean
@@ -126,13 +126,14 @@ export interface LapsedPeerView {
 export type LapseDecision = 'wait' | 'offer' | 'forget'
 
 /**
- * Decides what follows the failure of an answering link of ours to a stock peer (the link closed
- * here before it connected, and not because we gave it up). Where the failure is ours alone (a
- * DTLS handshake that failed in our browser, say) the stock peer keeps its offering link
- * "connecting" for good and ignores our announcements while it holds it, and we, holding no link,
- * wait for its offer: the pair never links. Stock y-webrtc takes an offer from a peer it holds
- * such a link to (its glare token was cleared by our answer, or is older than ours), so we offer
- * once the peer had `waited` its time to begin a link itself.
+ * Decides what follows the failure of a link of ours to a stock peer, answering or offering (the
+ * link closed here before it connected, and not because we gave it up). Where the failure is ours
+ * alone (a DTLS handshake that failed in our browser, say) the stock peer keeps its side of the
+ * link "connecting" for good and ignores our announcements while it holds it, and we, holding no
+ * link, wait for its offer: the pair never links. Stock y-webrtc takes an offer from a peer it
+ * holds such a link to (its glare token was cleared by our answer, or is older than ours: an
+ * answering link's is the time of its answer), so we offer once the peer had `waited` its time to
+ * begin a link itself.
  */
 export function decideLapse(peer: LapsedPeerView, waited: boolean): LapseDecision {
   if (peer.parley || peer.linked || peer.banned || !peer.roomForMore) return 'forget'

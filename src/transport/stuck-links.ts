@@ -47,13 +47,19 @@ export function wonGlare(conn: WebrtcConn): boolean {
   return glareWonAt.has(conn)
 }
 
+/**
+ * Each room's watch for links that fail here before they connect (set by `reofferStuckLinks`):
+ * `offerTo` hands it the links it makes, which y-webrtc's 'peers' event does not announce.
+ */
+const lapseWatches = new WeakMap<WebrtcRoom, (conn: WebrtcConn) => void>()
+
 /** What `reofferStuckLinks` counted (tests read it). */
 export interface StuckLinkStats {
   /** Links given up and offered anew. */
   reoffers: number
   /** Invitations sent to Parley peers that offer to us (offer-rule.ts) after a stall. */
   reinvitations: number
-  /** Offers to stock peers whose link to us failed on our side alone (offer-rule.ts `decideLapse`). */
+  /** Offers to stock peers whose link with us failed on our side alone, answering or offering (offer-rule.ts `decideLapse`). */
   lapseOffers: number
 }
 
@@ -64,9 +70,9 @@ export interface StuckLinkStats {
  * e.g. when an offer was lost. A link that is only slow keeps progressing and is left alone.
  * Each further attempt at a peer waits longer (backoff, with jitter), up to MAX_REOFFERS times.
  * To a Parley peer with a smaller id (which offers, offer-rule.ts) an invitation is sent instead
- * of an offer. A stock peer whose offer we answered, and whose link then failed on our side
- * before it connected, is offered to after its own wait (offer-rule.ts `decideLapse`), as it may
- * never notice. `random` is Math.random unless a test fixes it. Returns what stops it.
+ * of an offer. A stock peer whose link with us (its offer we answered, or ours it answered) then
+ * failed on our side before it connected is offered to after its own wait (offer-rule.ts
+ * `decideLapse`), as it may never notice. `random` is Math.random unless a test fixes it. Returns what stops it.
  */
 export function reofferStuckLinks(
   room: WebrtcRoom,
@@ -81,7 +87,7 @@ export function reofferStuckLinks(
   const invited = new Map<string, LinkClock>()
   /** Failed attempts at each peer since its last link connected. */
   const attempts = new Map<string, number>()
-  /** Peers whose answering link closed on our side before it connected: the clock of the wait before our offer. */
+  /** Peers whose link closed on our side before it connected: the clock of the wait before our offer. */
   const lapsed = new Map<string, LinkClock>()
   const clockOf = (conn: WebrtcConn, now: number): LinkClock => {
     let clock = clocks.get(conn)
@@ -113,12 +119,15 @@ export function reofferStuckLinks(
     stats.reinvitations++
     invited.set(peerId, startClock(now, attempts.get(peerId) ?? 0, random(), quietMs))
   }
+  const watched = new WeakSet<WebrtcConn>()
   /**
-   * Notes the failure of an answering link (y-webrtc's close handler ran: not one we retired,
-   * which closes silently) that never connected. Watched from y-webrtc's 'peers' event, which
-   * comes as the link is made: it can fail before the next check sees it.
+   * Notes the failure of a link (y-webrtc's close handler ran: not one we retired, which closes
+   * silently) that never connected, whichever side offered. Watched as the link is made (from
+   * y-webrtc's 'peers' event, or by `offerTo`): it can fail before the next check sees it.
    */
-  const watchAnswering = (conn: WebrtcConn): void => {
+  const watchLapse = (conn: WebrtcConn): void => {
+    if (watched.has(conn)) return
+    watched.add(conn)
     let connected = false
     conn.peer.on('connect', () => {
       connected = true
@@ -131,10 +140,11 @@ export function reofferStuckLinks(
   const onPeers = ({ added }: { added: string[] }): void => {
     for (const peerId of added) {
       const conn = room.webrtcConns.get(peerId)
-      if (conn !== undefined && conn.peer.initiator !== true) watchAnswering(conn)
+      if (conn !== undefined) watchLapse(conn)
     }
   }
   room.provider.on('peers', onPeers)
+  lapseWatches.set(room, watchLapse)
   const offerAfterLapse = (now: number): void => {
     for (const [peerId, clock] of [...lapsed]) {
       const signalled = join.lastSignalAt.get(peerId)
@@ -193,6 +203,7 @@ export function reofferStuckLinks(
   return () => {
     clearInterval(timer)
     room.provider.off('peers', onPeers)
+    if (lapseWatches.get(room) === watchLapse) lapseWatches.delete(room)
     join.onInvited = () => {}
   }
 }
@@ -216,6 +227,7 @@ export function offerTo(room: WebrtcRoom, peerId: string): WebrtcConn | null {
   if (signaling === undefined || !room.provider.connected) return null
   const fresh = new WebrtcConn(signaling, true, peerId, room)
   room.webrtcConns.set(peerId, fresh)
+  lapseWatches.get(room)?.(fresh)
   return fresh
 }
 

@@ -120,7 +120,7 @@ export interface TransportStats {
    * How links came about: invitations sent (offer-rule.ts; repeats included), offers to stock
    * peers made anew at once because the peer announced again while ours waited for its answer
    * (offer-rule.ts), links that made no progress and were replaced by a fresh offer or
-   * invitation, and offers to stock peers whose link to us failed on our side alone
+   * invitation, and offers to stock peers whose link with us failed on our side alone
    * (`lapseOffers`; stuck-links.ts). A normal join has none of these.
    */
   join: { invitations: number; lostOffers: number; cap: CapJoinCounts } & StuckLinkStats

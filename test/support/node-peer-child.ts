@@ -27,12 +27,13 @@ globalThis.WebSocket = tap.WebSocket
 /** This machine's clock in ms since the epoch, sub-ms (comparable between processes). */
 const now = (): number => performance.timeOrigin + performance.now()
 
-const baseRtc = failingAnswers(
+const baseRtc = failingLinks(
   refusingOffers(
     slowGetStats(slowOffers(nodeRtc(options.rtc ?? 'node-datachannel'), options.offerDelayMs), options.getStatsDelayMs),
     options.refuseOffersWhileOffering,
   ),
   options.failAnswers,
+  options.failOffers,
 )
 const counting: CountingRtc | null = options.countSends === true ? countingRtc(baseRtc) : null
 /** Liveness side channels Parley's transport opened (negotiated, so made by createDataChannel), for `sendLiveness`. */
@@ -266,15 +267,17 @@ function refusingOffers(rtc: RtcWithChannel, refuse: boolean | undefined): RtcWi
 }
 
 /**
- * The WebRTC classes with the first `count` answering connections failed once their answer is
- * set (unchanged without a count): a task later (simple-peer sends the answer as it is set), the
- * connection closes and reports ICE 'failed', as a browser's does when its DTLS handshake failed;
- * simple-peer then gives the link up. The offering end gets no word of it.
+ * The WebRTC classes with the first `answers` answering connections failed once their answer is
+ * set, and the first `offers` offering connections once the peer's answer is set (unchanged
+ * without counts): a task later (simple-peer sends the answer as it is set), the connection
+ * reports ICE 'failed', as a browser's does when its DTLS handshake failed; simple-peer then gives
+ * the link up. The other end gets no word of it.
  */
-function failingAnswers(rtc: RtcWithChannel, count: number | undefined): RtcWithChannel {
-  if (count === undefined) return rtc
-  let left = count
-  class FailingAnswerPeerConnection extends rtc.RTCPeerConnection {
+function failingLinks(rtc: RtcWithChannel, answers: number | undefined, offers: number | undefined): RtcWithChannel {
+  if (answers === undefined && offers === undefined) return rtc
+  let answersLeft = answers ?? 0
+  let offersLeft = offers ?? 0
+  class FailingPeerConnection extends rtc.RTCPeerConnection {
     #failed = false
 
     override get iceConnectionState(): RTCIceConnectionState {
@@ -287,16 +290,27 @@ function failingAnswers(rtc: RtcWithChannel, count: number | undefined): RtcWith
 
     override async setLocalDescription(description?: RTCLocalSessionDescriptionInit): Promise<void> {
       await super.setLocalDescription(description)
-      if (description?.type !== 'answer' || left <= 0) return
-      left--
+      if (description?.type !== 'answer' || answersLeft <= 0) return
+      answersLeft--
+      this.#failSoon('fail-answer')
+    }
+
+    override async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+      await super.setRemoteDescription(description)
+      if (description.type !== 'answer' || offersLeft <= 0) return
+      offersLeft--
+      this.#failSoon('fail-offer')
+    }
+
+    #failSoon(trace: string): void {
       setTimeout(() => {
-        traceLine('fail-answer')
+        traceLine(trace)
         this.#failed = true
         this.dispatchEvent(new Event('iceconnectionstatechange'))
       }, 0)
     }
   }
-  return { ...rtc, RTCPeerConnection: FailingAnswerPeerConnection }
+  return { ...rtc, RTCPeerConnection: FailingPeerConnection }
 }
 
 /**

@@ -48,6 +48,11 @@ export interface NodePeerOptions {
    */
   failAnswers?: number
   /**
+   * Its first this many offering connections fail once the peer's answer is set, as `failAnswers`
+   * does to answering ones: the answering end gets no word of it.
+   */
+  failOffers?: number
+  /**
    * Delays each getStats of its connections by this many ms, as a slow machine would: simple-peer
    * reports a link connected only after one (and y-webrtc counts it so only then), so its data
    * channels open, and the peer at the other end speaks on them, that much before.
