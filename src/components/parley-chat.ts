@@ -443,7 +443,7 @@ export class ParleyChat extends LitElement {
                   @parley-search-closed=${() => {
                     this.searching = false
                     this.renderRoot.querySelector<HTMLElement>('.search-toggle')?.focus()
-                  }} .messages=${this.#room.messages} .arrivals=${this.#room.arrivals} .notices=${notices} .verdictOf=${this.#room.verdictOf}
+                  }} .messages=${this.#room.messages} .arrivals=${this.#room.arrivals} .notices=${notices} .verdictOf=${this.#room.verdictOf} .checksSettle=${true}
                   .mentionNames=${this.#mentionNames}
                   .annotationOf=${this.#room.annotationOf} .indexOf=${this.#room.indexOf} .fetchFile=${this.#room.fetchFile} .selfId=${this.signer === undefined ? '' : (author?.userId ?? '')}
                   @parley-edit=${(event: CustomEvent<EditDetail>) => this.#asAuthor((who) => this.#room.edit(who, event.detail.id, event.detail.text))}

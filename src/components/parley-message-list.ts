@@ -86,6 +86,10 @@ interface DrawnEntry {
   today: number
   /** The messages it was drawn with, if the message it replies to was not among them (it may arrive later); else null. */
   missingOriginalIn: readonly MessageRecord[] | null
+  /** `#checksEpoch` when drawn. */
+  checksEpoch: number
+  /** Whether a verdict it was drawn from (its message's, the one before's, its quote's) was still pending. */
+  askedPending: boolean
   view: unknown
 }
 
@@ -189,6 +193,12 @@ export class ParleyMessageList extends LitElement {
   @property({ attribute: false }) notices: readonly LogNotice[] = []
   /** Whether each message's author is who it claims; unverified ones never show as that user. */
   @property({ attribute: false }) verdictOf: (message: MessageRecord) => Verdict = () => 'unverified'
+  /**
+   * Whether each new `verdictOf` differs from the one before only where a check that was pending
+   * settled (as the room's do: RoomController): then an entry drawn from no pending verdict is
+   * handed out as drawn, and only those drawn from one ask again. False: every entry asks again.
+   */
+  @property({ attribute: false }) checksSettle = false
   /** Whether the search bar is open (the chat's "Search" button toggles it). */
   @property({ type: Boolean }) searching = false
   /** Each message as its verified edits, deletion, reactions and reply link leave it. */
@@ -227,6 +237,8 @@ export class ParleyMessageList extends LitElement {
   #drawn = new WeakMap<MessageRecord, DrawnEntry>()
   /** Counts the changes of ENTRY_INPUTS: an entry drawn at another count looks at its inputs again. */
   #inputsEpoch = 0
+  /** Counts the new verdictOfs that only settled checks (see `checksSettle`): an entry drawn from a pending verdict at another count asks again. */
+  #checksEpoch = 0
   /** Where each notice sits (after how many messages): a message right after one starts a new header. */
   #noticeAfter = new Set<number>()
   /** The names an @mention may refer to (the members'), the reader's own among them. */
@@ -291,7 +303,11 @@ export class ParleyMessageList extends LitElement {
     // when a jump (reveal) or the window chose where to go.
     if (this.#anchor === null && this.hasUpdated && !this.#followAsked) this.#readStick()
     this.#followAsked = false
-    if (ENTRY_INPUTS.some((name) => (changed as Map<PropertyKey, unknown>).has(name))) this.#inputsEpoch++
+    // A check that settled redraws the entries drawn from a pending verdict, not every entry: the
+    // room hands out a new verdictOf as each arrival's check settles, a frame after the arrival.
+    const inputs = ENTRY_INPUTS.filter((name) => (changed as Map<PropertyKey, unknown>).has(name))
+    if (inputs.length === 1 && inputs[0] === 'verdictOf' && this.checksSettle) this.#checksEpoch++
+    else if (inputs.length > 0) this.#inputsEpoch++
     if (changed.has('notices')) {
       this.#sortedNotices = [...this.notices].sort((a, b) => a.after - b.after || a.id - b.id)
       this.#noticeAfter = new Set(this.notices.map((notice) => notice.after))
@@ -1190,20 +1206,27 @@ export class ParleyMessageList extends LitElement {
       drawn.previousMessage === previousMessage &&
       drawn.hit === hit &&
       drawn.today === today &&
-      (drawn.missingOriginalIn === null || drawn.missingOriginalIn === this.messages)
+      (drawn.missingOriginalIn === null || drawn.missingOriginalIn === this.messages) &&
+      (drawn.checksEpoch === this.#checksEpoch || !drawn.askedPending)
     )
       return drawn.view
     const annotated = this.#annotated(record)
-    const verdict = this.verdictOf(record)
+    let askedPending = false
+    const verdictOf = (message: MessageRecord): Verdict => {
+      const verdict = this.verdictOf(message)
+      if (verdict === 'pending') askedPending = true
+      return verdict
+    }
+    const verdict = verdictOf(record)
     const newDay = previousMessage === null || !sameDay(previousMessage.sentAt, record.sentAt)
     // A continued message keeps its author and time for screen readers; only the eye skips them.
     // An edited message shows its header, so that "(edited)" is seen; the verdicts are the
     // records' own (a copy with the edited text would not verify).
-    const continued = !newDay && !annotated.edited && continuesGroup(entry.previous, record, this.verdictOf)
+    const continued = !newDay && !annotated.edited && continuesGroup(entry.previous, record, verdictOf)
     const day = newDay ? dayLabel(record.sentAt, now) : null
     const original = annotated.replyTo === null ? undefined : this.messages[this.indexOf(annotated.replyTo)]
     const quoted = original === undefined ? null : this.#annotated(original)
-    const quotedVerdict: Verdict = original === undefined ? 'pending' : this.verdictOf(original)
+    const quotedVerdict: Verdict = original === undefined ? 'pending' : verdictOf(original)
     const highlighted = hit || this.jumpedTo === id
     const inputs = { annotated, verdict, continued, day, original, quoted, quotedVerdict, highlighted }
     const view = guard(
@@ -1235,6 +1258,8 @@ export class ParleyMessageList extends LitElement {
       hit,
       today,
       missingOriginalIn,
+      checksEpoch: this.#checksEpoch,
+      askedPending,
       view,
     })
     return view

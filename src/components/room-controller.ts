@@ -62,7 +62,10 @@ export class RoomController implements ReactiveController {
   notices: readonly LogNotice[] = []
   /** Whether the room's connection code failed to load: the room then stays on this device. */
   cannotConnect = false
-  /** Whether a message's author is who it says; a new function whenever a verdict settles. */
+  /**
+   * Whether a message's author is who it says; a new function whenever a verdict settles, which
+   * differs from the one before only where a check was pending (the log's `checksSettle`).
+   */
   verdictOf = (message: MessageRecord): Verdict => this.#verdict(message)
   /**
    * A message as its verified edits, deletion, reactions and reply link leave it; a new
@@ -76,7 +79,7 @@ export class RoomController implements ReactiveController {
   /** See LogChanged; without it the host is updated whole. */
   #logChanged: LogChanged
   #verdicts = new VerdictCache((key, verdict) => {
-    this.#checked(key, verdict)
+    if (!this.#checked(key, verdict)) this.#annotationChecksSettled = true
     this.#verdictsSettled = true
     this.#scheduleRedraw()
   })
@@ -90,6 +93,8 @@ export class RoomController implements ReactiveController {
   #afterSend: (() => void)[] = []
   /** Whether verdicts settled since the last redraw. */
   #verdictsSettled = false
+  /** Whether, of those, one may change what `annotationOf` says: an annotation's, or a message's that has annotations. */
+  #annotationChecksSettled = false
   #lease: RoomLease | null = null
   #connected = false
   #stopListening: (() => void) | null = null
@@ -260,12 +265,14 @@ export class RoomController implements ReactiveController {
    * first; their own stopped-typing state may come a frame or more later. Not in the check's task:
    * that is the task of the message's arrival (Chromium settles a check within the task that asks
    * for it), whose end is when the page can show the message. A forged or unverified one ends nothing.
+   * Returns whether it was the check of a message without annotations (its annotation stays as it was).
    */
-  #checked(key: string, verdict: Verdict): void {
+  #checked(key: string, verdict: Verdict): boolean {
     const message = this.#checking.get(key)
-    if (message === undefined) return
+    if (message === undefined) return false
     this.#checking.delete(key)
     if (verdict === 'verified') this.#spoken.push(message)
+    return this.room?.annotationsOf(message.id).length === 0
   }
 
   hostConnected(): void {
@@ -379,13 +386,17 @@ export class RoomController implements ReactiveController {
     this.#redrawnAt = performance.now()
     const verdicts = this.#verdictsSettled
     this.#verdictsSettled = false
+    const annotationChecks = this.#annotationChecksSettled
+    this.#annotationChecksSettled = false
     const spoken = this.#spoken
     this.#spoken = []
     for (const message of spoken) room.presence.spoke(message.authorId, message.sentAt)
     if (verdicts) this.verdictOf = (message) => this.#verdict(message)
     const annotated = room.annotationsVersion !== this.#annotationsVersion
     this.#annotationsVersion = room.annotationsVersion
-    if (verdicts || annotated) this.annotationOf = (message) => this.#annotation(message)
+    // A message's check alone leaves its annotation as it was when it has none: the log then draws
+    // again only the entries drawn from a pending verdict, not every entry (checksSettle).
+    if (annotationChecks || annotated) this.annotationOf = (message) => this.#annotation(message)
     const hidden = this.#noteHidden(room)
     if ((waiting || room.messages === this.messages) && !verdicts && !hidden && !annotated) return
     if (!waiting) this.messages = room.messages

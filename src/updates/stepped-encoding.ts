@@ -224,12 +224,25 @@ export function transactionUpdate(transaction: Y.Transaction): Uint8Array {
     if (to <= from) continue
     ranges.push({ client, from, to })
   }
-  ranges.sort((a, b) => b.client - a.client)
+  return changesUpdate(doc, ranges, deleteSet)
+}
+
+/** A Yjs delete set (a transaction's, or several merged by `Y.mergeDeleteSets`): per client, its deleted clocks. */
+export type DeleteSet = Y.Transaction['deleteSet']
+
+/**
+ * The update of the records of `ranges` (each writer's from its clock on) and the deletions of
+ * `deleteSet` (sorted and merged, as Yjs keeps a transaction's): what some transactions wrote, as
+ * their own 'update' events would give it, in one update. Unlike `Y.encodeStateAsUpdate`, it
+ * does not look at every struct of the document for its whole delete set.
+ */
+export function changesUpdate(doc: Y.Doc, ranges: readonly ClockRange[], deleteSet: DeleteSet): Uint8Array {
+  const sorted = [...ranges].sort((a, b) => b.client - a.client)
   const encoder = new Y.UpdateEncoderV1()
-  encoding.writeVarUint(encoder.restEncoder, ranges.length)
+  encoding.writeVarUint(encoder.restEncoder, sorted.length)
   const budget = new StepBudget(Number.POSITIVE_INFINITY)
   const written: ClockRange[] = []
-  for (const range of ranges) {
+  for (const range of sorted) {
     const wrote = runSteps(writeClientRange(encoder, doc.store.clients.get(range.client) ?? [], range, budget))
     if (wrote !== null) written.push(wrote)
   }

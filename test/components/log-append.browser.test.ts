@@ -111,6 +111,29 @@ describe('parley-message-list, one new message', () => {
     expect(articleOf(list, 'm5')?.querySelector('.deleted')?.textContent).toBe('message deleted')
   })
 
+  it('asks again only about the entries drawn from a pending verdict when a check settles (checksSettle), with 150 entries drawn', async () => {
+    const start = Date.UTC(2025, 0, 2, 12, 0)
+    // Ann's two messages a minute apart: the second continues her group once the first verified.
+    const checking = message('p1', 'Ann', 'checking', start)
+    const after = message('p2', 'Ann', 'right after', start + 60_000)
+    const pending = new Set(['p1'])
+    const verdictOf = (record: MessageRecord): Verdict => (pending.has(record.id) ? 'pending' : 'verified')
+    const { list, asked, reset } = await mountCounted([...manyMessages(148), checking, after], verdictOf)
+    list.checksSettle = true
+    await settled(list)
+    expect(articleOf(list, 'p1')?.querySelector('.author')?.textContent).toBe('Checking signature…')
+    expect(articleOf(list, 'p2')?.classList.contains('continued')).toBe(false)
+    reset()
+    // p1's check settles: the room hands out a new verdictOf.
+    pending.delete('p1')
+    list.verdictOf = counting(verdictOf, asked)
+    await settled(list)
+    expect(articleOf(list, 'p1')?.querySelector('.author')?.textContent).toBe('Ann')
+    expect(articleOf(list, 'p2')?.classList.contains('continued')).toBe(true)
+    // On main every entry asked again: 150 records.
+    expect([...asked].sort()).toEqual(['p1', 'p2'])
+  })
+
   it("draws a reply's quote again when its original arrives later, with nothing else changed", async () => {
     const messages = manyMessages(20)
     const reply = message('r1', 'Bo', 'my answer', Date.UTC(2025, 0, 2, 9, 25))

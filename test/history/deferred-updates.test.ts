@@ -158,6 +158,37 @@ describe('DeferredUpdates', () => {
     expect(peer.getArray('a').toArray()).toEqual(['three', 'mine'])
   })
 
+  it("passes on a peer's change as its transaction wrote it: Yjs's own update, without the room's earlier deletions", async () => {
+    const doc = new Y.Doc()
+    const messages = doc.getArray<string>('a')
+    messages.push(['one', 'two', 'three'])
+    messages.delete(0, 2)
+    const peer = copyOf(doc)
+    const changes = new DeferredUpdates(doc)
+    const updates: Uint8Array[] = []
+    changes.on((update) => updates.push(update))
+    const yjs: Uint8Array[] = []
+    doc.on('update', (update: Uint8Array) => yjs.push(update))
+    receive(doc, 'theirs')
+    while (updates.length === 0) await nextTask()
+    // On main the batch also carried the room's earlier deletion, found by looking at every struct of the document.
+    expect(Buffer.from(updates[0]).toString('hex')).toBe(Buffer.from(yjs[0]).toString('hex'))
+    Y.applyUpdate(peer, updates[0])
+    expect(peer.getArray('a').toArray()).toEqual(['three', 'theirs'])
+    // Two peers' changes and a deletion in one batch: each transaction's records and deletions, nothing older.
+    const from = receive(doc, 'four')
+    const deleter = copyOf(doc)
+    deleter.getArray('a').delete(0, 1)
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(deleter, Y.encodeStateVector(doc)), 'peer')
+    receive(doc, 'five', from)
+    while (updates.length === 1) await nextTask()
+    expect(updates).toHaveLength(2)
+    expect(Y.decodeUpdate(updates[1]).ds.clients.get(doc.clientID)).toEqual([{ clock: 2, len: 1 }])
+    Y.applyUpdate(peer, updates[1])
+    expect(peer.getArray('a').toArray()).toEqual(['theirs', 'four', 'five'])
+    changes.destroy()
+  })
+
   it('passes on deletions, and tells the origins of what it gathered', () => {
     const doc = new Y.Doc()
     doc.getArray<string>('a').push(['one', 'two'])
