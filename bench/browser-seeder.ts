@@ -21,16 +21,19 @@ export interface BrowserSeeder {
  * Opens `url` in a new profile of `browser` under the name "Seeder" and sends `count` messages
  * (`seededText`) through the chat element. The page's clock is moved back by `count` seconds and
  * on by one second per message, so the records claim the Node seeder's spacing and the author
- * budget shows them all; it ends at the real time. `initScripts` run in the page before it loads (probes).
+ * budget shows them all; it ends at the real time. `initScripts` run in the page before it loads (probes);
+ * `beforeLoad` is given the page's context before the page opens (routes).
  */
 export async function seedRoomFromBrowser(
   browser: Browser,
   url: string,
   count: number,
   initScripts: string[] = [],
+  beforeLoad?: (context: BrowserContext) => Promise<void>,
 ): Promise<BrowserSeeder> {
   const context: BrowserContext = await browser.newContext()
   for (const script of initScripts) await context.addInitScript(script)
+  await beforeLoad?.(context)
   await context.addInitScript(() => {
     localStorage.setItem('parley:name', 'Seeder')
     const realNow = Date.now.bind(Date)

@@ -16,8 +16,9 @@
 // the rest would pass what it takes, it is answered with the document cut as it was before
 // (everything but the last PARTED_MAX_BYTES in the first part), encoded on request.
 //
-// Kept warm (the transport's default): once the document has been quiet for WARM_QUIET_MS, in an
-// idle moment of the page, the cache is brought up to date and its messages handed to `prepare`
+// Kept warm (the transport's default): once the document has been quiet for WARM_QUIET_MS (from a
+// change, or from the cache's making where the document holds a history already), in an idle
+// moment of the page, the cache is brought up to date and its messages handed to `prepare`
 // (framing deflates them), so that the first joiner after a change is answered at once rather
 // than after the whole document is encoded and deflated. What `prepare` gives back is held in
 // place of each message (framing: only its deflated bytes, a third of what message and deflated
@@ -195,6 +196,9 @@ export class SyncReplies {
             maxBytes: warm.maxBytes ?? WARM_MAX_BYTES,
           }
     doc.on('afterTransaction', this.#onTransaction)
+    // The transport's code loads after the room opened its document (lazy-transport.ts): what was
+    // loaded from storage or written meanwhile is in already, and no change may come to warm it.
+    if (doc.store.clients.size > 0) this.#scheduleWarmUp()
   }
 
   /** The messages that answer a fresh sync request now, in order: the same objects while the document is unchanged. */
@@ -347,6 +351,7 @@ export class SyncReplies {
         this.#waitForQuiet(warm, warm.quietMs - quietFor)
         return
       }
+      if (this.#cached !== null && !this.#cached.stale) return // a request brought it up to date meanwhile
       warm.whenIdle(() => {
         // A change since restarted the wait; that wait warms it.
         if (this.#destroyed || this.#warmTimer !== null) return

@@ -3,7 +3,7 @@
 // kept across a reload alone, written alone and shared later, written on both sides of a split
 // and merged, and exchanged with stock y-webrtc.
 import { describe, expect, it } from 'vitest'
-import type { Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { startSignalingServer } from '../../signaling/index.js'
 import { roomDatabaseName } from '../../src/history/index.js'
 import { topicFor } from '../../src/address/index.js'
@@ -19,6 +19,10 @@ const LONG_HISTORY_BOUND_MS = 90_000
 const LONG_TEST_TIMEOUT_MS = 240_000
 /** Messages written before anyone joins: over the framing threshold (64 KiB) together. */
 const WARM_ROOM_MESSAGES = 600
+/** Messages a page writes before its transport's code arrives: any history at all shows it. */
+const LATE_TRANSPORT_MESSAGES = 50
+/** The built site's chunk of the transport, which the room loads after it opened (lazy-transport.ts). */
+const TRANSPORT_CHUNK = '**/assets/transport-*.js'
 /** Messages in a stock peer's history: over the framing threshold, under the one-message ceiling. */
 const STOCK_HISTORY_MESSAGES = 1_500
 
@@ -123,6 +127,35 @@ describe('a room that changed since anyone joined', () => {
     await expectNewest(carol, 'one more line')
     expect((await wireStats(alice))?.syncReplies).toMatchObject({ answered: 2, encoded: ready?.encoded })
     await Promise.all([seeder.close(), carol.close()])
+  })
+
+  it('keeps warm a history written before the page had loaded its connection code', async () => {
+    // The transport's code loads after the room opened (lazy-transport.ts): on a loaded machine a
+    // page wrote its whole history first, no change came after, and nothing was ever encoded ahead.
+    const room = uniqueRoom('warm-late')
+    const url = roomUrl(stack.site.url, stack.signaling.url, room)
+    let held = false
+    let release = (): void => {}
+    const released = new Promise<void>((resolve) => (release = resolve))
+    const holdTransport = async (context: BrowserContext) => {
+      await context.route(TRANSPORT_CHUNK, async (route) => {
+        held = true
+        await released
+        await route.continue()
+      })
+    }
+    const seeder = await seedRoomFromBrowser(stack.browsers[0], url, LATE_TRANSPORT_MESSAGES, [], holdTransport)
+    try {
+      // The history is all written, and the transport's code asked for but held back.
+      await expect.poll(() => held, { timeout: 20_000, interval: 100 }).toBe(true)
+      release()
+      await expect
+        .poll(async () => (await wireStats(seeder.page))?.syncReplies.encodedAhead, { timeout: 20_000, interval: 100 })
+        .toBeGreaterThanOrEqual(1)
+    } finally {
+      release()
+      await seeder.close()
+    }
   })
 })
 
