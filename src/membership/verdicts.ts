@@ -97,14 +97,39 @@ export function messageVerdict(cache: VerdictCache, topic: string, message: Mess
   )
 }
 
-/** What checking one tab's claim takes: the cache key of what it signed, and the check; null when unsigned. */
-function presenceClaim(topic: string, key: string, meta: Meta<SignedClaim>): { id: string; check: () => Promise<boolean> } | null {
+/** What checking one tab's claim takes: the cache key of what it signed, and the check. */
+interface PresenceClaim {
+  topic: string
+  key: string
+  id: string
+  check: () => Promise<boolean>
+}
+
+/**
+ * Each shown meta's claim: the members view is derived again on every settled check, so a burst of
+ * n checks asked for n² claim keys (JSON strings, hashed anew by each cache lookup); metas are not
+ * changed once shown, so the key is made once per meta.
+ */
+const presenceClaims = new WeakMap<Meta<SignedClaim>, PresenceClaim | null>()
+
+/** What checking one tab's claim takes (see PresenceClaim); null when unsigned. */
+function presenceClaim(topic: string, key: string, meta: Meta<SignedClaim>): PresenceClaim | null {
+  const known = presenceClaims.get(meta)
+  if (known !== undefined && (known === null || (known.topic === topic && known.key === key))) return known
+  const claim = makePresenceClaim(topic, key, meta)
+  presenceClaims.set(meta, claim)
+  return claim
+}
+
+function makePresenceClaim(topic: string, key: string, meta: Meta<SignedClaim>): PresenceClaim | null {
   const { publicKey, signature, counter, name, typing, since, left } = meta
   if (publicKey === undefined || signature === undefined || counter === undefined) return null
   const clientID = Number(clientOfRef(meta.ref))
   if (!Number.isSafeInteger(clientID)) return null
   const fields = { counter, name, typing, since, left }
   return {
+    topic,
+    key,
     id: presenceClaimId(topic, clientID, key, { ...meta, publicKey, signature, counter }),
     check: () => verifySigned(key, publicKey, signature, presenceBytes(topic, clientID, key, publicKey, fields)),
   }

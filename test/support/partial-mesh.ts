@@ -39,12 +39,11 @@ export async function startOneByOne(
   const states = (): Promise<NodePeerState[]> => Promise.all(peers.map((peer) => peer.state()))
   for (const [n, kind] of kinds.entries()) {
     peers.push(await signaling.startPeer({ kind, topic, maxConns: maxConns[n], awareness: { name: `p${n}` } }))
+    // Each peer's link count, so that a failure shows which peer has more or fewer (a newcomer
+    // whose link is slow to connect announces as lonely, and a peer at its cap may take it).
     await expect
-      .poll(
-        async () => (await states()).every((state, m) => state.links.length === [...expected[m]].filter((other) => other <= n).length),
-        { timeout: timeoutMs, interval: 250 },
-      )
-      .toBe(true)
+      .poll(async () => (await states()).map((state) => state.links.length), { timeout: timeoutMs, interval: 250 })
+      .toEqual(peers.map((_, m) => [...expected[m]].filter((other) => other <= n).length))
   }
   const final = await states()
   const ids = final.map((state) => state.peerId)
