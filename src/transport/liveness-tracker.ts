@@ -471,7 +471,12 @@ function onRumor(
   const passed = spreadRumor(state, rumor, linkId, now)
   if (passed === null) return // no news: a wait it would start might outlast the client's renewal
   result.send.push(...passed)
-  if (!isSpokenFor(state, client) && held !== undefined && !state.suspected.has(client) && state.suspected.size < MAX_SUSPECTED)
+  if (!isSpokenFor(state, client) && held !== undefined) suspect(state, client, now)
+}
+
+/** Starts the wait for `client` to renew its state (dropped in `unrefuted` if it does not), unless one runs or too many do. */
+function suspect(state: LivenessState, client: number, now: number): void {
+  if (!state.suspected.has(client) && state.suspected.size < MAX_SUSPECTED)
     state.suspected.set(client, { heardAt: now, until: now + RUMOR_WAIT_MS })
 }
 
@@ -494,8 +499,7 @@ function suspectSiblings(state: LivenessState, client: number, now: number, awar
     }
     const clock = awareness.clockOf(sibling)
     if (clock !== undefined) result.send.push(...(spreadRumor(state, { t: 'lost', client: sibling, clock }, null, now) ?? []))
-    if (!state.suspected.has(sibling) && state.suspected.size < MAX_SUSPECTED)
-      state.suspected.set(sibling, { heardAt: now, until: now + RUMOR_WAIT_MS })
+    suspect(state, sibling, now)
   }
 }
 
