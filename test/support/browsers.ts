@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import sirv from 'sirv'
 import { findChromium } from '../../scripts/find-chromium.js'
+import { killGroupWhenThisProcessEnds } from './process-tree.js'
 
 /** Chromium flags for a headless run on a machine with no internet (see DEVELOPERS.md). */
 export const CHROMIUM_ARGS = [
@@ -79,6 +80,8 @@ export async function launchChromium(extraArgs: readonly string[] = [], options:
 export interface TabbedChromium {
   /** The profile: each `newPage()` opens a tab in front of the others. */
   context: BrowserContext
+  /** The browser's process group (its main process's pid): every process of it, and only those. */
+  processGroup: number
   /** Minimises the window of `page` (hides it) or puts it back (`normal`: shown again). */
   setWindowState(page: Page, state: 'minimized' | 'normal'): Promise<void>
   /**
@@ -104,6 +107,10 @@ export async function launchTabbedChromium(): Promise<TabbedChromium> {
   if (executablePath === null) throw new Error('Chromium not found: run `npm test` (it installs it) or set CHROMIUM_PATH')
   const profile = await mkdtemp(join(tmpdir(), 'parley-tabs-'))
   // A process group of its own: every process of this browser is signalled at once, and only those.
+  // Playwright's own launch does so too, but talks over --remote-debugging-pipe, which Chromium
+  // takes as its cue to quit when the pipe closes with its parent; over a port it would run on,
+  // orphaned. A watchdog kills the group instead (the pipe's quit hangs while pauseFrames() holds
+  // the GPU process stopped), and removes the profile.
   const child = spawn(
     executablePath,
     [...CHROMIUM_ARGS, '--headless', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'],
@@ -115,6 +122,7 @@ export async function launchTabbedChromium(): Promise<TabbedChromium> {
   const group = child.pid
   if (group === undefined) throw new Error('Chromium did not start')
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const stopWatchdog = killGroupWhenThisProcessEnds(group, [profile])
   const stop = async (): Promise<void> => {
     try {
       process.kill(-group, 'SIGKILL')
@@ -122,6 +130,7 @@ export async function launchTabbedChromium(): Promise<TabbedChromium> {
       // Gone already.
     }
     await exited
+    stopWatchdog()
     await rm(profile, { recursive: true, force: true, maxRetries: 5 })
   }
   const gpuProcess = (): number => {
@@ -137,6 +146,7 @@ export async function launchTabbedChromium(): Promise<TabbedChromium> {
     const context = browser.contexts()[0] ?? (await browser.newContext())
     return {
       context,
+      processGroup: group,
       async setWindowState(page, state) {
         const session = await context.newCDPSession(page)
         const { windowId } = await session.send('Browser.getWindowForTarget')
