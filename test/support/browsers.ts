@@ -1,6 +1,7 @@
 // Browsers and static serving for end-to-end tests and benchmarks (no vitest inside, so
 // `npm run bench` can use them): Debian's Chromium via playwright-core, sirv on 127.0.0.1.
 import { execFileSync, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -166,6 +167,15 @@ export async function launchTabbedChromium(): Promise<TabbedChromium> {
   }
 }
 
+/** The profile folder of the Chromium whose main process is `pid` (its --user-data-dir, from /proc). */
+export function profileOf(pid: number): string {
+  const flag = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    .split('\0')
+    .find((arg) => arg.startsWith('--user-data-dir='))
+  if (flag === undefined) throw new Error(`process ${pid} is no Chromium with a profile`)
+  return flag.slice('--user-data-dir='.length)
+}
+
 /** The port Chromium's DevTools listen on, once it wrote it into the profile. */
 async function devToolsPort(profile: string, exited: Promise<void>): Promise<number> {
   let gone = false
@@ -204,6 +214,8 @@ export function resolveToLoopback(hostname: string): string[] {
 /** A Chromium process tree a test can kill, or freeze and thaw (a network cut, as peers see it). */
 export interface KillableChromium {
   browser: Browser
+  /** The browser's process group (its main process's pid): every process of it, and only those. */
+  processGroup: number
   /** SIGKILL of every process of this browser at once: a crash with no chance of a goodbye. */
   kill(): void
   /** SIGSTOP of every process of this browser: not one packet leaves it until thaw(). */
@@ -220,10 +232,13 @@ export async function launchKillableChromium(): Promise<KillableChromium> {
   const browser = await chromium.connect(server.wsEndpoint())
   const pid = server.process().pid
   if (pid === undefined) throw new Error('Chromium server has no pid')
-  // Playwright starts the browser detached, as the leader of its own process group.
+  // Playwright starts the browser detached, as the leader of its own process group. It quits when
+  // Playwright's pipe to it closes with this process, but not while frozen: the watchdog kills it.
   const signalGroup = (signal: NodeJS.Signals) => process.kill(-pid, signal)
+  server.on('close', killGroupWhenThisProcessEnds(pid, [profileOf(pid)]))
   return {
     browser,
+    processGroup: pid,
     // Killing only the main process lets surviving children run the page's unload handlers.
     kill: () => signalGroup('SIGKILL'),
     freeze: () => signalGroup('SIGSTOP'),
