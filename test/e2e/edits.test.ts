@@ -10,7 +10,7 @@ import type { Locator, Page } from 'playwright-core'
 import { Room } from '../../src/room/index.js'
 import { annotationsOf, type AnnotationRecord } from '../../src/history/index.js'
 import { annotationBytes, generateSigningKeys, signerFor } from '../../src/identity/index.js'
-import { expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom, useChatStack } from './harness.js'
+import { expectMessages, joinRoom, messageLog, roomUrl, STEP_TIMEOUT_MS, sendMessage, uniqueRoom, useChatStack } from './harness.js'
 
 // lib0's WebSocket client uses the global WebSocket, which Node 20 lacks.
 globalThis.WebSocket ??= WebSocket as unknown as typeof globalThis.WebSocket
@@ -20,12 +20,8 @@ const stack = useChatStack(2)
 const FORGED_REACTIONS = 200
 /** How far ahead the forgeries claim to be, in ms. */
 const HOUR_MS = 3_600_000
-/**
- * How long a step waits for what it needs, in ms: Playwright's actions wait 30 s for a missing
- * element, and an expect.poll around one waits for it twice, so a step that never comes ate the
- * test's 60 s without naming itself. Now it fails naming its locator or the step.
- */
-const STEP_MS = 10_000
+/** How long a poll of a step's outcome waits, in ms: as long as the step itself (harness.ts). */
+const STEP_MS = STEP_TIMEOUT_MS
 
 /** The article of the message whose text includes `text`. */
 function article(page: Page, text: string) {
@@ -60,7 +56,6 @@ describe('edits, deletions, reactions and replies', () => {
     const url = roomUrl(stack.site.url, stack.signaling.url, uniqueRoom('edits'))
     const a = await joinRoom(stack.browsers[0], url, 'Alice')
     const b = await joinRoom(stack.browsers[1], url, 'Bob')
-    for (const page of [a, b]) page.setDefaultTimeout(STEP_MS)
     const errors: string[] = []
     for (const page of [a, b]) page.on('pageerror', (error) => errors.push(error.message))
     await sendMessage(a, 'hello all')
@@ -132,7 +127,6 @@ describe('edits, deletions, reactions and replies', () => {
     const url = roomUrl(stack.site.url, stack.signaling.url, room)
     const a = await joinRoom(stack.browsers[0], url, 'Alice')
     const b = await joinRoom(stack.browsers[1], url, 'Bob')
-    for (const page of [a, b]) page.setDefaultTimeout(STEP_MS)
     await sendMessage(a, 'I owe nobody anything')
     await expectMessages(b, ['Alice: I owe nobody anything'])
     const malloryDoc = new Y.Doc()

@@ -1,20 +1,54 @@
 // What end-to-end tests share: the built site on a plain static server, the real signaling
 // server on port 0, real Chromium processes, and the steps a user takes in the page.
 import { randomUUID } from 'node:crypto'
-import type { Browser, Locator, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, inject } from 'vitest'
 import { startSignalingServer } from '../../signaling/index.js'
-import { launchChromium, serveStatic, type Running } from '../support/browsers.js'
-
-export {
-  CHROMIUM_ARGS,
-  launchChromium,
-  launchKillableChromium,
-  resolveToLoopback,
-  serveStatic,
+import {
   type KillableChromium,
+  launchChromium as launchBareChromium,
+  launchKillableChromium as launchBareKillableChromium,
+  serveStatic,
   type Running,
 } from '../support/browsers.js'
+
+export { CHROMIUM_ARGS, resolveToLoopback, serveStatic, type KillableChromium, type Running } from '../support/browsers.js'
+
+/**
+ * How long a page's step (a click, a fill, a wait for an element, a locator's textContent) waits
+ * for what it needs, in ms. Playwright's default is 30 s, and expect.poll lets the attempt under
+ * way finish and then makes one more: a step that never comes inside a poll ate a test's 60 s and
+ * failed as "Test timed out", naming nothing. At 10 s it fails naming its locator. A step that
+ * legitimately waits longer says so (`{ timeout }`).
+ */
+export const STEP_TIMEOUT_MS = 10_000
+/** How long a navigation (goto, reload, a wait for a load state) waits, in ms: Playwright's own. */
+export const NAVIGATION_TIMEOUT_MS = 30_000
+
+/** Gives every page of `context`, and those it opens later, the step and navigation timeouts. */
+export function withStepTimeouts(context: BrowserContext): BrowserContext {
+  context.setDefaultTimeout(STEP_TIMEOUT_MS)
+  context.setDefaultNavigationTimeout(NAVIGATION_TIMEOUT_MS)
+  return context
+}
+
+/** Gives every context `browser` makes (each `newContext()`, `newPage()`) the step timeouts. */
+function stepTimeoutsInEveryContext(browser: Browser): Browser {
+  browser.on('context', withStepTimeouts)
+  return browser
+}
+
+/** A separate headless Chromium (support/browsers.ts) whose pages' steps fail at STEP_TIMEOUT_MS. */
+export async function launchChromium(...args: Parameters<typeof launchBareChromium>): Promise<Browser> {
+  return stepTimeoutsInEveryContext(await launchBareChromium(...args))
+}
+
+/** A Chromium a test can kill or freeze (support/browsers.ts), its pages' steps failing at STEP_TIMEOUT_MS. */
+export async function launchKillableChromium(): Promise<KillableChromium> {
+  const killable = await launchBareKillableChromium()
+  stepTimeoutsInEveryContext(killable.browser)
+  return killable
+}
 
 /** What a test file chats over: the built site, a signaling server, and browser processes. */
 export interface ChatStack {
@@ -59,7 +93,8 @@ export function roomUrl(siteUrl: string, signalingUrl: string, room: string): st
  * More tabs of that profile: `page.context().newPage()`.
  */
 export async function joinRoom(browser: Browser, url: string, name: string, initScript?: () => void): Promise<Page> {
-  const context = await browser.newContext()
+  // Also for a browser launched elsewhere; the same timeouts again for one launched here.
+  const context = withStepTimeouts(await browser.newContext())
   if (initScript !== undefined) await context.addInitScript(initScript)
   const page = await context.newPage()
   await page.goto(url)

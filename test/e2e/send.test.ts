@@ -11,7 +11,7 @@ import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startSignalingServer } from '../../signaling/index.js'
 import { launchPersistentChromium } from '../support/persistent-chromium.js'
-import { expectMessages, joinRoom, launchChromium, roomUrl, serveStatic, uniqueRoom, type Running } from './harness.js'
+import { expectMessages, joinRoom, launchChromium, roomUrl, serveStatic, uniqueRoom, withStepTimeouts, type Running } from './harness.js'
 
 /** The whole test: two browser launches on one profile, a third browser, two joins; in ms. */
 const KILL_TEST_TIMEOUT_MS = 120_000
@@ -73,7 +73,7 @@ describe('a browser killed right after a send', () => {
       const text = 'sent just before the crash'
 
       const first = await launchPersistentChromium(profile)
-      const page = await first.context.newPage()
+      const page = await withStepTimeouts(first.context).newPage()
       const sendPage = `${served.url}${SEND_PAGE_DIR}/?signaling=${encodeURIComponent(signaling.url)}&room=${encodeURIComponent(room)}&name=Alice`
       await page.goto(sendPage)
       await page.waitForFunction(() => 'sendPage' in window)
@@ -101,7 +101,7 @@ describe('a browser killed right after a send', () => {
       const bob = await launchChromium()
       try {
         await again.context.addInitScript(() => localStorage.setItem('parley:name', 'Alice'))
-        const back = await again.context.newPage()
+        const back = await withStepTimeouts(again.context).newPage()
         await back.goto(url)
         await expectMessages(back, [`Alice: ${text}`])
         const bobPage = await joinRoom(bob, url, 'Bob')

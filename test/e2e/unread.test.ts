@@ -13,7 +13,7 @@ import { topicFor } from '../../src/address/index.js'
 import { roomDatabaseName } from '../../src/history/index.js'
 import { launchTabbedChromium } from '../support/browsers.js'
 import { storedInBrowser } from './history-harness.js'
-import { composer, expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom } from './harness.js'
+import { composer, expectMessages, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom, withStepTimeouts } from './harness.js'
 import { useEmbedStack } from './embed-pages.js'
 import { PAGE_STATE_SCRIPT, notifications, setHidden } from './page-probes.js'
 
@@ -47,7 +47,7 @@ describe('while the page is hidden', () => {
     const url = roomUrl(stack.site.url, stack.signaling.url, room)
     const tabs = await launchTabbedChromium()
     try {
-      const b = await tabs.context.newPage()
+      const b = await withStepTimeouts(tabs.context).newPage()
       await b.goto(url)
       await b.getByRole('textbox', { name: 'Your name' }).fill('Bob')
       await b.getByRole('button', { name: 'Join' }).click()

@@ -1,6 +1,7 @@
 // Browsers and static serving for end-to-end tests and benchmarks (no vitest inside, so
 // `npm run bench` can use them): Debian's Chromium via playwright-core, sirv on 127.0.0.1.
 import { execFileSync, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -9,6 +10,7 @@ import { dirname, join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import sirv from 'sirv'
 import { findChromium } from '../../scripts/find-chromium.js'
+import { killGroupWhenThisProcessEnds } from './process-tree.js'
 
 /** Chromium flags for a headless run on a machine with no internet (see DEVELOPERS.md). */
 export const CHROMIUM_ARGS = [
@@ -79,6 +81,8 @@ export async function launchChromium(extraArgs: readonly string[] = [], options:
 export interface TabbedChromium {
   /** The profile: each `newPage()` opens a tab in front of the others. */
   context: BrowserContext
+  /** The browser's process group (its main process's pid): every process of it, and only those. */
+  processGroup: number
   /** Minimises the window of `page` (hides it) or puts it back (`normal`: shown again). */
   setWindowState(page: Page, state: 'minimized' | 'normal'): Promise<void>
   /**
@@ -104,6 +108,10 @@ export async function launchTabbedChromium(): Promise<TabbedChromium> {
   if (executablePath === null) throw new Error('Chromium not found: run `npm test` (it installs it) or set CHROMIUM_PATH')
   const profile = await mkdtemp(join(tmpdir(), 'parley-tabs-'))
   // A process group of its own: every process of this browser is signalled at once, and only those.
+  // Playwright's own launch does so too, but talks over --remote-debugging-pipe, which Chromium
+  // takes as its cue to quit when the pipe closes with its parent; over a port it would run on,
+  // orphaned. A watchdog kills the group instead (the pipe's quit hangs while pauseFrames() holds
+  // the GPU process stopped), and removes the profile.
   const child = spawn(
     executablePath,
     [...CHROMIUM_ARGS, '--headless', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'],
@@ -115,6 +123,7 @@ export async function launchTabbedChromium(): Promise<TabbedChromium> {
   const group = child.pid
   if (group === undefined) throw new Error('Chromium did not start')
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const stopWatchdog = killGroupWhenThisProcessEnds(group, [profile])
   const stop = async (): Promise<void> => {
     try {
       process.kill(-group, 'SIGKILL')
@@ -122,6 +131,7 @@ export async function launchTabbedChromium(): Promise<TabbedChromium> {
       // Gone already.
     }
     await exited
+    stopWatchdog()
     await rm(profile, { recursive: true, force: true, maxRetries: 5 })
   }
   const gpuProcess = (): number => {
@@ -137,6 +147,7 @@ export async function launchTabbedChromium(): Promise<TabbedChromium> {
     const context = browser.contexts()[0] ?? (await browser.newContext())
     return {
       context,
+      processGroup: group,
       async setWindowState(page, state) {
         const session = await context.newCDPSession(page)
         const { windowId } = await session.send('Browser.getWindowForTarget')
@@ -154,6 +165,15 @@ export async function launchTabbedChromium(): Promise<TabbedChromium> {
     await stop()
     throw error
   }
+}
+
+/** The profile folder of the Chromium whose main process is `pid` (its --user-data-dir, from /proc). */
+export function profileOf(pid: number): string {
+  const flag = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    .split('\0')
+    .find((arg) => arg.startsWith('--user-data-dir='))
+  if (flag === undefined) throw new Error(`process ${pid} is no Chromium with a profile`)
+  return flag.slice('--user-data-dir='.length)
 }
 
 /** The port Chromium's DevTools listen on, once it wrote it into the profile. */
@@ -194,6 +214,8 @@ export function resolveToLoopback(hostname: string): string[] {
 /** A Chromium process tree a test can kill, or freeze and thaw (a network cut, as peers see it). */
 export interface KillableChromium {
   browser: Browser
+  /** The browser's process group (its main process's pid): every process of it, and only those. */
+  processGroup: number
   /** SIGKILL of every process of this browser at once: a crash with no chance of a goodbye. */
   kill(): void
   /** SIGSTOP of every process of this browser: not one packet leaves it until thaw(). */
@@ -210,10 +232,13 @@ export async function launchKillableChromium(): Promise<KillableChromium> {
   const browser = await chromium.connect(server.wsEndpoint())
   const pid = server.process().pid
   if (pid === undefined) throw new Error('Chromium server has no pid')
-  // Playwright starts the browser detached, as the leader of its own process group.
+  // Playwright starts the browser detached, as the leader of its own process group. It quits when
+  // Playwright's pipe to it closes with this process, but not while frozen: the watchdog kills it.
   const signalGroup = (signal: NodeJS.Signals) => process.kill(-pid, signal)
+  server.on('close', killGroupWhenThisProcessEnds(pid, [profileOf(pid)]))
   return {
     browser,
+    processGroup: pid,
     // Killing only the main process lets surviving children run the page's unload handlers.
     kill: () => signalGroup('SIGKILL'),
     freeze: () => signalGroup('SIGSTOP'),
