@@ -215,7 +215,7 @@ export class ParleyChat extends LitElement {
    * counted unread without a render of the whole chat, whose other parts do not show them; false
    * (render it all) when one of those parts does: the reply line (its original's author), the
    * unread marker (a log notice) moving, or a render already due. Every value handed on is a new
-   * array or function, never one the chat's template bound before, so the template's next render
+   * list or function, never one the chat's template bound before, so the template's next render
    * hands on the same values again or newer ones, never older.
    */
   #logChanged(): boolean {
@@ -348,7 +348,8 @@ export class ParleyChat extends LitElement {
   #renderReplying() {
     const id = this.replyingTo
     if (id === null) return ''
-    const original = this.#room.messages[this.#room.indexOf(id)]
+    const index = this.#room.indexOf(id)
+    const original = index < 0 ? undefined : this.#room.messages.at(index)
     const who = original === undefined || this.#room.verdictOf(original) !== 'verified' ? 'a message' : original.authorName
     return html`<div class="replying" role="status"><span>Replying to ${who}</span>
       <button class="link" @click=${this.#cancelReply}>Cancel reply</button></div>`
