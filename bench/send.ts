@@ -45,6 +45,13 @@ const SEEN_TIMEOUT_MS = 10_000
 const CONNECT_TIMEOUT_MS = 30_000
 /** How long a page may take to hold a seeded history (`--history`), in ms: 100,000 messages on a loaded machine. */
 const HISTORY_TIMEOUT_MS = 300_000
+/**
+ * How long the pages may take to connect after holding a seeded history, in ms: what a page does
+ * after the history's draw (storing it, keeping its answer warm) comes first on a loaded machine.
+ */
+const HISTORY_CONNECT_TIMEOUT_MS = 120_000
+/** Pause after the pages hold a seeded history, before the first send, in ms: that work is not what is timed. */
+const HISTORY_SETTLE_MS = 10_000
 /** Chromium's JS heap counter to the byte rather than rounded (`--history`'s heap figure). */
 const PRECISE_MEMORY_ARGS = ['--enable-precise-memory-info']
 /** The headers that make a page cross-origin isolated (`--isolated`): its clock then reads to 5 µs. */
@@ -921,8 +928,10 @@ async function openSession(
     stages: new Map(),
     history,
   }
+  if (history > 0) await new Promise((resolve) => setTimeout(resolve, HISTORY_SETTLE_MS))
   // Until the pages are linked a message may sit unsent: the first one is not timed.
-  if ((await timedSend(sender, receiver, 'connecting', CONNECT_TIMEOUT_MS)).seenMs === null) {
+  const connectMs = history > 0 ? HISTORY_CONNECT_TIMEOUT_MS : CONNECT_TIMEOUT_MS
+  if ((await timedSend(sender, receiver, 'connecting', connectMs)).seenMs === null) {
     await closeSession(session)
     throw new Error(`${flavour.implementation}: pages never connected`)
   }
@@ -1134,8 +1143,12 @@ export async function runSendBench(options: SendBenchOptions = {}): Promise<Send
     const interleave = (options.interleave ?? false) || baseline !== undefined
     if (history.length > 0) {
       const figures: SendFigure[] = []
-      for (const size of history)
-        figures.push(...(await measure(senderBrowser, receiverBrowser, flavours, count, trace, interleave, options.profile === true, size)))
+      for (const size of history) {
+        const sized = await measure(senderBrowser, receiverBrowser, flavours, count, trace, interleave, options.profile === true, size)
+        // Each size as it is done: a later one that fails (on a loaded machine) leaves these standing.
+        console.error(sendTable(sized))
+        figures.push(...sized)
+      }
       return figures
     }
     const chromeTrace = chromeTracePath()
