@@ -3,7 +3,11 @@
 // The figure: the sender's Enter → a MutationObserver on the receiver's log finding the text, on
 // both pages' fine clocks (which agree: the table gives how far, measured); beside it the figure
 // of earlier sessions, whole ms to a poll (clamped to 4 ms) or frame that found it.
-// Run alone: npx tsx bench/send.ts [--messages 30] [--trace] [--isolated] [--interleave] [--profile] [--baseline REV]
+// Run alone: npx tsx bench/send.ts [--messages 30] [--trace] [--isolated] [--interleave] [--profile] [--baseline REV] [--history 100,10000]
+//   --history N,…: Parley only (and the baseline), each timed in a room whose history a Node peer
+//   wrote first (N signed messages; the pages hold them all before the first send), one room size
+//   after the other; the arrival's figures beside the total: arrival → in the DOM, and the JS heap's
+//   growth over it (what the arrival's task allocated, on Chromium's precise memory counter).
 //   --trace: stage stamps inside both pages, and counts per send of the calls that schedule work
 //   or clone templates (timers, frames, posted tasks, Lit's importNode, …); --isolated: every page
 //   served cross-origin isolated, so that their clocks (and the stamps) read to 5 µs rather than
@@ -22,6 +26,7 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { build } from 'vite'
 import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
+import { seedParleyRoom, seededText, type Seeder } from '../test/e2e/history-harness.js'
 import { exportRevision } from './revision.js'
 
 /** Messages timed per implementation by default (Parley's author budget lets 30 through at once). */
@@ -38,6 +43,17 @@ const TYPED_TO_ENTER_MS = 150
 const SEEN_TIMEOUT_MS = 10_000
 /** How long the two pages may take to find each other (the first message through), in ms. */
 const CONNECT_TIMEOUT_MS = 30_000
+/** How long a page may take to hold a seeded history (`--history`), in ms: 100,000 messages on a loaded machine. */
+const HISTORY_TIMEOUT_MS = 300_000
+/**
+ * How long the pages may take to connect after holding a seeded history, in ms: what a page does
+ * after the history's draw (storing it, keeping its answer warm) comes first on a loaded machine.
+ */
+const HISTORY_CONNECT_TIMEOUT_MS = 120_000
+/** Pause after the pages hold a seeded history, before the first send, in ms: that work is not what is timed. */
+const HISTORY_SETTLE_MS = 10_000
+/** Chromium's JS heap counter to the byte rather than rounded (`--history`'s heap figure). */
+const PRECISE_MEMORY_ARGS = ['--enable-precise-memory-info']
 /** The headers that make a page cross-origin isolated (`--isolated`): its clock then reads to 5 µs. */
 const ISOLATED_HEADERS: Record<string, string> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -87,6 +103,8 @@ const SEND_FRAMES_MS = 60
 export interface SendFigure {
   /** `baseline`: Parley as built from another revision (`--baseline`), measured alongside. */
   implementation: Implementation
+  /** With `--history`: the messages in the room before the timed ones. */
+  history?: number
   messages: number
   delivered: number
   /** Of the delivered, how many the receiver's MutationObserver stamped (the `inDom` figures). */
@@ -97,6 +115,12 @@ export interface SendFigure {
   transitP50Ms: number | null
   /** The receiver's handler starts on the update → its text in the DOM, median, fine clock. */
   arrivalToDomP50Ms: number | null
+  /**
+   * With `--history`: how much the receiver's JS heap grew from the update's arrival to its text in
+   * the DOM (what that task allocated, less what a collection within it freed), median and max, bytes.
+   */
+  arrivalHeapP50Bytes?: number | null
+  arrivalHeapMaxBytes?: number | null
   /**
    * The sender's Enter → the text in the receiver's DOM, on the fine clock (to 0.01 ms): the
    * figure since the eighteenth session (see probeScript).
@@ -281,6 +305,8 @@ interface Flavour {
   newestExpression: string
   /** In-page expression: the node whose subtree holds the log's entries (for `--trace`). */
   rootExpression: string
+  /** The signaling server its pages use (where `--history`'s seeder joins them). */
+  signalingUrl: string
 }
 
 function parleyFlavour(siteUrl: string, signalingUrl: string, implementation: Implementation = 'parley'): Flavour {
@@ -290,6 +316,7 @@ function parleyFlavour(siteUrl: string, signalingUrl: string, implementation: Im
     url: (room) => `${siteUrl}?signaling=${encodeURIComponent(signalingUrl)}&ice=#${encodeURIComponent(room)}`,
     newestExpression: `[...(${list}?.querySelectorAll('article p') ?? [])].at(-1)?.textContent ?? ''`,
     rootExpression: list,
+    signalingUrl,
   }
 }
 
@@ -299,6 +326,7 @@ function stockFlavour(stockUrl: string, signalingUrl: string): Flavour {
     url: (room) => `${stockUrl}?signaling=${encodeURIComponent(signalingUrl)}&room=${encodeURIComponent(room)}`,
     newestExpression: "[...document.querySelectorAll('[role=log] p')].at(-1)?.textContent ?? ''",
     rootExpression: "document.querySelector('[role=log]')",
+    signalingUrl,
   }
 }
 
@@ -348,6 +376,8 @@ const probeScript = (newestExpression: string, rootExpression: string, userMarks
   // The Yjs updates data channels deliver while a send is awaited (seen() starts the list): when
   // the page's handler started on each, on the fine clock.
   let updatesIn = []
+  let heapIn = []
+  const heap = () => performance.memory?.usedJSHeapSize ?? null
   const onmessage = Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'onmessage')
   Object.defineProperty(RTCDataChannel.prototype, 'onmessage', {
     ...onmessage,
@@ -358,6 +388,7 @@ const probeScript = (newestExpression: string, rootExpression: string, userMarks
           const kind = new Uint8Array(data, 0, 2)
           if (kind[0] === 0 && kind[1] === 2) {
             updatesIn.push(fine())
+            heapIn.push(heap())
             if (${userMarks}) performance.mark('probe-arrival')
           }
         }
@@ -367,8 +398,10 @@ const probeScript = (newestExpression: string, rootExpression: string, userMarks
   })
   probe.seen = (text) => new Promise((resolve) => {
     updatesIn = []
+    heapIn = []
     let done = false
     let inDom = null
+    let heapInDom = null
     let observer = null
     const watch = () => {
       if (observer !== null) return
@@ -376,7 +409,10 @@ const probeScript = (newestExpression: string, rootExpression: string, userMarks
       if (!root) return
       observer = new Observer(() => {
         const at = fine()
-        if (inDom === null && (${newestExpression}) === text) inDom = at
+        if (inDom === null && (${newestExpression}) === text) {
+          inDom = at
+          heapInDom = heap()
+        }
       })
       observer.observe(root, { childList: true, subtree: true, characterData: true })
     }
@@ -387,7 +423,7 @@ const probeScript = (newestExpression: string, rootExpression: string, userMarks
         done = true
         clearInterval(timer)
         observer?.disconnect()
-        resolve({ polled: Date.now(), inDom, updatesIn })
+        resolve({ polled: Date.now(), inDom, updatesIn, heapIn, heapInDom })
       } else frame(check)
     }
     const timer = every(check, 1)
@@ -504,6 +540,10 @@ interface Seen {
   inDom: number | null
   /** The fine clock as the page's data-channel handler started on each Yjs update while it waited. */
   updatesIn: number[]
+  /** The page's JS heap (bytes) as its handler started on each of `updatesIn` (null: no counter). */
+  heapIn: (number | null)[]
+  /** The page's JS heap as the MutationObserver found the text (null: not watched, or no counter). */
+  heapInDom: number | null
 }
 
 /** What the sender's probe stamped for the last Enter (see probeScript). */
@@ -528,6 +568,8 @@ interface Timed {
   transitMs: number | null
   /** Fine clock, the receiver's handler starts on the update → the text in its DOM. */
   arrivalToDomMs: number | null
+  /** The receiver's JS heap growth over arrivalToDomMs, bytes (null: not measured). */
+  arrivalHeapBytes: number | null
   /** With `--trace`: the stages of this send, in ms (see traceStages). */
   stages?: Record<string, number>
 }
@@ -749,12 +791,16 @@ async function timedSend(
     inDomMs: seenAt?.inDom == null ? null : seenAt.inDom - enterAtFine,
     transitMs: null,
     arrivalToDomMs: null,
+    arrivalHeapBytes: null,
   }
   // The update that brought it: the first the receiver's handler started on after it left.
-  const arrivedAt = onWireAtFine === null ? undefined : seenAt?.updatesIn.find((at) => at >= onWireAtFine)
-  if (arrivedAt !== undefined && onWireAtFine !== null) {
+  const arrival = onWireAtFine === null ? -1 : (seenAt?.updatesIn.findIndex((at) => at >= onWireAtFine) ?? -1)
+  if (arrival >= 0 && seenAt !== null && onWireAtFine !== null) {
+    const arrivedAt = seenAt.updatesIn[arrival]
     timed.transitMs = arrivedAt - onWireAtFine
-    if (seenAt?.inDom != null) timed.arrivalToDomMs = seenAt.inDom - arrivedAt
+    if (seenAt.inDom != null) timed.arrivalToDomMs = seenAt.inDom - arrivedAt
+    const heapAtArrival = seenAt.heapIn[arrival]
+    if (seenAt.heapInDom != null && heapAtArrival != null) timed.arrivalHeapBytes = seenAt.heapInDom - heapAtArrival
   }
   if (trace) {
     const sent = await sender.evaluate(() => (window as unknown as TraceWindow).sendTrace.all())
@@ -796,9 +842,12 @@ interface Session {
   onWireFine: number[]
   transit: number[]
   arrivalToDom: number[]
+  arrivalHeap: number[]
   stages: Map<string, number[]>
   /** With `--profile`, of Parley's pages. */
   profiling?: Profiling
+  /** With `--history`: the messages in the room before the timed ones. */
+  history: number
 }
 
 /** Round trips per page when `clockSkew` compares the pages' fine clocks. */
@@ -851,10 +900,20 @@ async function openSession(
   flavour: Flavour,
   trace: boolean,
   profile = false,
+  history = 0,
 ): Promise<Session> {
-  const room = `send-${flavour.implementation}-${Date.now()}`
-  const receiver = await openPage(receiverBrowser, flavour, room, 'Receiver', trace)
-  const sender = await openPage(senderBrowser, flavour, room, 'Sender', trace)
+  const room = `send-${flavour.implementation}-${history}-${Date.now()}`
+  const seeder = history > 0 ? await seedParleyRoom({ room, signalingUrl: flavour.signalingUrl, count: history }) : null
+  let receiver: Page
+  let sender: Page
+  try {
+    receiver = await openPage(receiverBrowser, flavour, room, 'Receiver', trace)
+    sender = await openPage(senderBrowser, flavour, room, 'Sender', trace)
+    if (seeder !== null) await holdHistory([receiver, sender], flavour, history, seeder)
+  } finally {
+    // The pages hold the history (and feed each other from here): the timed arrivals meet two peers.
+    seeder?.close()
+  }
   const session: Session = {
     flavour,
     sender,
@@ -865,10 +924,14 @@ async function openSession(
     onWireFine: [],
     transit: [],
     arrivalToDom: [],
+    arrivalHeap: [],
     stages: new Map(),
+    history,
   }
+  if (history > 0) await new Promise((resolve) => setTimeout(resolve, HISTORY_SETTLE_MS))
   // Until the pages are linked a message may sit unsent: the first one is not timed.
-  if ((await timedSend(sender, receiver, 'connecting', CONNECT_TIMEOUT_MS)).seenMs === null) {
+  const connectMs = history > 0 ? HISTORY_CONNECT_TIMEOUT_MS : CONNECT_TIMEOUT_MS
+  if ((await timedSend(sender, receiver, 'connecting', connectMs)).seenMs === null) {
     await closeSession(session)
     throw new Error(`${flavour.implementation}: pages never connected`)
   }
@@ -879,6 +942,19 @@ async function openSession(
       self: { sender: new Map(), afterWire: new Map(), receiver: new Map() },
     }
   return session
+}
+
+/** Waits until each page's log shows the seeder's newest message (of `count`) newest, that is holds the history. */
+async function holdHistory(pages: Page[], flavour: Flavour, count: number, seeder: Seeder): Promise<void> {
+  // Long texts (every 1000th) may be cut short in the log: their start is enough.
+  const start = JSON.stringify(seededText(count - 1).slice(0, 24))
+  const started = Date.now()
+  await Promise.all(
+    pages.map((page) =>
+      page.waitForFunction(`(${flavour.newestExpression}).startsWith(${start})`, null, { timeout: HISTORY_TIMEOUT_MS, polling: 100 }),
+    ),
+  )
+  console.error(`${flavour.implementation}: ${count} messages (${seeder.docBytes} bytes) held by both pages in ${Date.now() - started} ms`)
 }
 
 async function closeSession(session: Session): Promise<void> {
@@ -903,18 +979,22 @@ async function timeOne(session: Session, index: number, trace: boolean): Promise
   if (timed.onWireFineMs !== null) session.onWireFine.push(timed.onWireFineMs)
   if (timed.transitMs !== null) session.transit.push(timed.transitMs)
   if (timed.arrivalToDomMs !== null) session.arrivalToDom.push(timed.arrivalToDomMs)
+  if (timed.arrivalHeapBytes !== null) session.arrivalHeap.push(timed.arrivalHeapBytes)
   for (const [stage, ms] of Object.entries(timed.stages ?? {})) stages.set(stage, [...(stages.get(stage) ?? []), ms])
 }
 
 /** A session's figures over `count` timed messages. */
 function figureOf(session: Session, count: number, trace: boolean): SendFigure {
-  const { times, onWire, inDom, onWireFine, transit, arrivalToDom, stages } = session
+  const { times, onWire, inDom, onWireFine, transit, arrivalToDom, arrivalHeap, stages } = session
   const fine = (q: number, values = inDom) => {
     const value = quantile(values, q)
     return value === null ? null : Math.round(value * 100) / 100
   }
   return {
     implementation: session.flavour.implementation,
+    ...(session.history > 0
+      ? { history: session.history, arrivalHeapP50Bytes: quantile(arrivalHeap, 0.5), arrivalHeapMaxBytes: quantile(arrivalHeap, 1) }
+      : {}),
     messages: count,
     delivered: times.length,
     inDomTimed: inDom.length,
@@ -952,15 +1032,17 @@ async function measure(
   trace: boolean,
   interleaved: boolean,
   profile = false,
+  history = 0,
 ): Promise<SendFigure[]> {
   if (!interleaved) {
     const figures: SendFigure[] = []
-    for (const flavour of flavours) figures.push(...(await measure(senderBrowser, receiverBrowser, [flavour], count, trace, true, profile)))
+    for (const flavour of flavours)
+      figures.push(...(await measure(senderBrowser, receiverBrowser, [flavour], count, trace, true, profile, history)))
     return figures
   }
   const sessions: Session[] = []
   try {
-    for (const flavour of flavours) sessions.push(await openSession(senderBrowser, receiverBrowser, flavour, trace, profile))
+    for (const flavour of flavours) sessions.push(await openSession(senderBrowser, receiverBrowser, flavour, trace, profile, history))
     // One page at a time: round trips asked together would wait on each other.
     const skews = async () => {
       const measured: ClockSkew[] = []
@@ -1016,6 +1098,8 @@ export interface SendBenchOptions {
   isolated?: boolean
   /** CPU-profile every page around each timed send; the site built unminified (names readable). */
   profile?: boolean
+  /** Room sizes: Parley (and the baseline) timed in a room of each, its history written first by a Node peer; no stock chat. */
+  history?: number[]
 }
 
 /** Builds the site and the stock chat (and a baseline's site), then measures them in the same browsers. */
@@ -1045,15 +1129,28 @@ export async function runSendBench(options: SendBenchOptions = {}): Promise<Send
     const stock = await serveStatic(stockDir, '/', headers)
     const signaling = await startSignalingServer({ port: 0, host: '127.0.0.1' })
     running.push(site, stock, signaling)
-    const flavours = [parleyFlavour(site.url, signaling.url), stockFlavour(stock.url, signaling.url)]
+    const history = options.history ?? []
+    // A stock chat has no seeded history to meet: with --history Parley is measured alone (and its baseline).
+    const flavours = [parleyFlavour(site.url, signaling.url), ...(history.length > 0 ? [] : [stockFlavour(stock.url, signaling.url)])]
     if (baseline !== undefined) {
       const old = await serveStatic(baselineDir, '/', headers)
       running.push(old)
       flavours.splice(1, 0, parleyFlavour(old.url, signaling.url, 'baseline'))
     }
-    browsers.push(await launchChromium(), await launchChromium())
+    const args = history.length > 0 ? PRECISE_MEMORY_ARGS : []
+    browsers.push(await launchChromium(args), await launchChromium(args))
     const [senderBrowser, receiverBrowser] = browsers
     const interleave = (options.interleave ?? false) || baseline !== undefined
+    if (history.length > 0) {
+      const figures: SendFigure[] = []
+      for (const size of history) {
+        const sized = await measure(senderBrowser, receiverBrowser, flavours, count, trace, interleave, options.profile === true, size)
+        // Each size as it is done: a later one that fails (on a loaded machine) leaves these standing.
+        console.error(sendTable(sized))
+        figures.push(...sized)
+      }
+      return figures
+    }
     const chromeTrace = chromeTracePath()
     if (chromeTrace !== undefined) {
       await receiverBrowser.startTracing(undefined, { path: chromeTrace, categories: CHROME_TRACE_CATEGORIES })
@@ -1085,6 +1182,7 @@ export async function runSendBench(options: SendBenchOptions = {}): Promise<Send
 /** The figures as a table, one row per implementation. */
 export function sendTable(figures: SendFigure[]): string {
   const ms = (value: number | null) => (value === null ? '–' : `${value} ms`)
+  const kb = (bytes: number | null | undefined) => (bytes == null ? '–' : `${(bytes / 1024).toFixed(1)} KiB`)
   const fine = (value: number | null) => (value === null ? '–' : `${value.toFixed(2)} ms`)
   const skew = (f: SendFigure) =>
     f.clockSkew === undefined ? '–' : f.clockSkew.map(({ skewMs, boundMs }) => `${skewMs.toFixed(3)} ± ${boundMs.toFixed(3)}`).join(' → ')
@@ -1096,8 +1194,20 @@ export function sendTable(figures: SendFigure[]): string {
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...figures.map(
       (f) =>
-        `| ${f.implementation} | ${f.delivered} of ${f.messages} (${f.inDomTimed}) | ${fine(f.onWireFineP50Ms)} | ${fine(f.transitP50Ms)} | ${fine(f.arrivalToDomP50Ms)} | ${fine(f.inDomP50Ms)} | ${fine(f.inDomP90Ms)} | ${fine(f.inDomP99Ms)} | ${ms(f.p50Ms)} | ${ms(f.p90Ms)} | ${ms(f.p99Ms)} | ${ms(f.maxMs)} | ${skew(f)} |`,
+        `| ${f.implementation}${f.history === undefined ? '' : `, ${f.history.toLocaleString('en')} in the room`} | ${f.delivered} of ${f.messages} (${f.inDomTimed}) | ${fine(f.onWireFineP50Ms)} | ${fine(f.transitP50Ms)} | ${fine(f.arrivalToDomP50Ms)} | ${fine(f.inDomP50Ms)} | ${fine(f.inDomP90Ms)} | ${fine(f.inDomP99Ms)} | ${ms(f.p50Ms)} | ${ms(f.p90Ms)} | ${ms(f.p99Ms)} | ${ms(f.maxMs)} | ${skew(f)} |`,
     ),
+    ...(figures.some((f) => f.history !== undefined)
+      ? [
+          '',
+          "The receiver's JS heap growth from the update's arrival to its text in the DOM (what the arrival's task allocated, less what a collection in it freed):",
+          '| implementation | messages in the room | heap growth p50 | max |',
+          '|---|---|---|---|',
+          ...figures.map(
+            (f) =>
+              `| ${f.implementation} | ${f.history?.toLocaleString('en') ?? '–'} | ${kb(f.arrivalHeapP50Bytes)} | ${kb(f.arrivalHeapMaxBytes)} |`,
+          ),
+        ]
+      : []),
   ].join('\n')
 }
 
@@ -1105,6 +1215,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const flag = process.argv.indexOf('--messages')
   const messages = flag > 0 ? Number(process.argv[flag + 1]) : undefined
   const baselineFlag = process.argv.indexOf('--baseline')
+  const historyFlag = process.argv.indexOf('--history')
   const figures = await runSendBench({
     messages,
     trace: process.argv.includes('--trace') || process.argv.includes('--profile'),
@@ -1112,6 +1223,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     interleave: process.argv.includes('--interleave'),
     profile: process.argv.includes('--profile'),
     baseline: baselineFlag > 0 ? process.argv[baselineFlag + 1] : undefined,
+    history: historyFlag > 0 ? process.argv[historyFlag + 1].split(',').map(Number) : undefined,
   })
   console.log(sendTable(figures))
   for (const figure of figures)
@@ -1124,4 +1236,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.table(frames)
   }
   console.log(JSON.stringify({ send: figures }))
+  // A --history seeder's WebRTC library (node-datachannel) keeps the process alive after its room closed.
+  process.exit(0)
 }

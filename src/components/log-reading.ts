@@ -1,6 +1,6 @@
 // What makes a long log readable, as pure functions: which messages share one header, where a
 // new day starts and what it is called, and finding messages by their text.
-import type { MessageRecord, Verdict } from '../room/index.js'
+import type { MessageRecord, ReadonlyList, Verdict } from '../room/index.js'
 
 /** Longest gap between two messages of one author that still shares a header, in ms. */
 export const GROUP_GAP_MS = 5 * 60 * 1000
@@ -56,12 +56,13 @@ export class MessageSearch {
    * Indices in `messages` whose shown text (`shown`; the record's own text by default) contains
    * `query`, oldest first; none for a blank query, never a message that shows no text.
    */
-  find(messages: readonly MessageRecord[], query: string, shown: ShownText = (message) => message.text): number[] {
+  find(messages: ReadonlyList<MessageRecord>, query: string, shown: ShownText = (message) => message.text): number[] {
     const needle = fold(query.trim())
     if (needle === '') return []
     const hits: number[] = []
     for (let index = 0; index < messages.length; index++) {
-      const record = messages[index]
+      const record = messages.at(index)
+      if (record === undefined) continue
       const text = shown(record)
       if (text === null) continue
       let cached = this.#folded.get(record)

@@ -27,7 +27,7 @@ import { chatStyles } from './parley-chat.styles.js'
 import { askFocus } from './deferred-focus.js'
 import { announceProfileName, onProfileName, profileStore } from './storage.js'
 import type { ParleyComposer } from './parley-composer.js'
-import type { ParleyMessageList } from './parley-message-list.js'
+import type { LogNotice, ParleyMessageList } from './parley-message-list.js'
 import './parley-composer.js'
 import './parley-invite.js'
 import './parley-members.js'
@@ -155,6 +155,8 @@ export class ParleyChat extends LitElement {
   #mentionNamesKey = ''
   /** The other members' names, offered when the user types @. */
   #mentionable: readonly string[] = []
+  /** The log's notices last made (see #notices), and the room's notices and marker they were made of. */
+  #logNotices: { notices: readonly LogNotice[]; marker: number | null; list: readonly LogNotice[] } | null = null
 
   /** The room's messages, oldest first: a snapshot, taken on each read. */
   get messages(): readonly MessageRecord[] {
@@ -215,8 +217,8 @@ export class ParleyChat extends LitElement {
    * counted unread without a render of the whole chat, whose other parts do not show them; false
    * (render it all) when one of those parts does: the reply line (its original's author), the
    * unread marker (a log notice) moving, or a render already due. Every value handed on is a new
-   * array or function, never one the chat's template bound before, so the template's next render
-   * hands on the same values again or newer ones, never older.
+   * list or function, never one the chat's template bound before, or (the notices) the one it would
+   * bind now, so the template's next render hands on the same values again or newer ones, never older.
    */
   #logChanged(): boolean {
     const log = this.log
@@ -232,11 +234,18 @@ export class ParleyChat extends LitElement {
     return true
   }
 
-  /** The log's notices: the room's, and the unread marker. */
-  #notices() {
-    return this.#unread.marker === null
-      ? this.#room.notices
-      : [...this.#room.notices, { id: UNREAD_MARKER_ID, text: UNREAD_MARKER_TEXT, after: this.#unread.marker }]
+  /**
+   * The log's notices: the room's, and the unread marker; the same array while neither changed, so
+   * that an arrival while the marker shows does not have the log sort its notices again.
+   */
+  #notices(): readonly LogNotice[] {
+    const notices = this.#room.notices
+    const marker = this.#unread.marker
+    const made = this.#logNotices
+    if (made !== null && made.notices === notices && made.marker === marker) return made.list
+    const list = marker === null ? notices : [...notices, { id: UNREAD_MARKER_ID, text: UNREAD_MARKER_TEXT, after: marker }]
+    this.#logNotices = { notices, marker, list }
+    return list
   }
 
   /** Rebuilds the mention names when the verified members or the user's name changed. */
@@ -348,7 +357,8 @@ export class ParleyChat extends LitElement {
   #renderReplying() {
     const id = this.replyingTo
     if (id === null) return ''
-    const original = this.#room.messages[this.#room.indexOf(id)]
+    const index = this.#room.indexOf(id)
+    const original = index < 0 ? undefined : this.#room.messages.at(index)
     const who = original === undefined || this.#room.verdictOf(original) !== 'verified' ? 'a message' : original.authorName
     return html`<div class="replying" role="status"><span>Replying to ${who}</span>
       <button class="link" @click=${this.#cancelReply}>Cancel reply</button></div>`

@@ -9,6 +9,7 @@ import { customElement, property, query, state } from 'lit/decorators.js'
 import { guard } from 'lit/directives/guard.js'
 import { repeat } from 'lit/directives/repeat.js'
 import { colorFor, draftProblem, unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../room/index.js'
+import type { ReadonlyList } from '../room/index.js'
 import { beforeNextPaint } from '../tasks/index.js'
 import { askFocus, restoreFocus, type FocusRequest } from './deferred-focus.js'
 import { StableAnnotations } from './entry-memo.js'
@@ -85,7 +86,7 @@ interface DrawnEntry {
   /** Local midnight of the render's time: a day separator says "Today" or "Yesterday". */
   today: number
   /** The messages it was drawn with, if the message it replies to was not among them (it may arrive later); else null. */
-  missingOriginalIn: readonly MessageRecord[] | null
+  missingOriginalIn: ReadonlyList<MessageRecord> | null
   /** `#checksEpoch` when drawn. */
   checksEpoch: number
   /** Whether a verdict it was drawn from (its message's, the one before's, its quote's) was still pending. */
@@ -180,8 +181,11 @@ export class ParleyMessageList extends LitElement {
   @query('.items') private items!: HTMLElement
   /** The blank standing for the entries above the window: it grows as the window moves down. */
   @query('.above') private above!: HTMLElement
-  /** Messages to show, oldest first; a new array for every change (the room's snapshots are). */
-  @property({ attribute: false }) messages: readonly MessageRecord[] = []
+  /**
+   * Messages to show, oldest first: an array, or a list such as the room's views; a new one for
+   * every change (the room's are), never one changed in place.
+   */
+  @property({ attribute: false }) messages: ReadonlyList<MessageRecord> = []
   /**
    * The messages new to the reader that the last change of `messages` brought, set with it. Most
    * land at the bottom; one placed above the view while the log follows the newest (written
@@ -646,9 +650,14 @@ export class ParleyMessageList extends LitElement {
     this.#place(index, Math.round(this.#viewHeight() / 3))
   }
 
+  /** Message `index` of `messages`, or undefined past either end (-1, "not found", is not the newest). */
+  #messageAt(index: number): MessageRecord | undefined {
+    return index < 0 ? undefined : this.messages.at(index)
+  }
+
   /** Moves the window to message `index`, `offsetPx` below the top of the view, and stops following. */
   #place(index: number, offsetPx: number): void {
-    const record = this.messages[index]
+    const record = this.#messageAt(index)
     if (record === undefined) return
     const at = index + this.#sortedNotices.filter((notice) => notice.after <= index).length
     const count = this.#count()
@@ -805,9 +814,10 @@ export class ParleyMessageList extends LitElement {
         entries.push({ key: `n:${notices[k].id}`, notice: notices[k] })
         k++
       } else if (message < total) {
-        const previousMessage = message > 0 ? this.messages[message - 1] : null
+        const previousMessage = this.#messageAt(message - 1) ?? null
         const previous = this.#noticeAfter.has(message) ? null : previousMessage
-        const record = this.messages[message]
+        const record = this.#messageAt(message)
+        if (record === undefined) break
         entries.push({ key: `m:${record.id}`, index: message++, message: record, previous, previousMessage })
       }
     }
@@ -820,7 +830,7 @@ export class ParleyMessageList extends LitElement {
     const count = this.#count()
     const above = this.#first * estimate
     const below = Math.max(0, count - 1 - this.#last) * estimate
-    const hitId = this.hitIndex >= 0 ? this.messages[this.hits[this.hitIndex]]?.id : undefined
+    const hitId = this.hitIndex >= 0 ? this.#messageAt(this.hits[this.hitIndex])?.id : undefined
     const now = Date.now()
     const today = new Date(now).setHours(0, 0, 0, 0)
     const entries = this.#window()
@@ -1021,7 +1031,7 @@ export class ParleyMessageList extends LitElement {
    * outside the rendered window is brought in first, at the top of the view (going `older`) or at the bottom.
    */
   async #focusMessage(index: number, toward: 'older' | 'newer', request: FocusRequest): Promise<void> {
-    const record = this.messages[index]
+    const record = this.#messageAt(index)
     if (record === undefined) return
     this.#current = record.id
     let article = this.#articleOf(record.id)
@@ -1051,7 +1061,7 @@ export class ParleyMessageList extends LitElement {
     }
     const to = afterDeletion(index, this.messages.length)
     // By id: the messages may change (one arrives, the deletion is drawn) before the render.
-    const target = this.messages[to]?.id
+    const target = this.#messageAt(to)?.id
     await this.updateComplete
     const now = target === undefined ? -1 : this.indexOf(target)
     if (now >= 0) await this.#focusMessage(now, now < index ? 'older' : 'newer', request)
@@ -1224,7 +1234,7 @@ export class ParleyMessageList extends LitElement {
     // records' own (a copy with the edited text would not verify).
     const continued = !newDay && !annotated.edited && continuesGroup(entry.previous, record, verdictOf)
     const day = newDay ? dayLabel(record.sentAt, now) : null
-    const original = annotated.replyTo === null ? undefined : this.messages[this.indexOf(annotated.replyTo)]
+    const original = annotated.replyTo === null ? undefined : this.#messageAt(this.indexOf(annotated.replyTo))
     const quoted = original === undefined ? null : this.#annotated(original)
     const quotedVerdict: Verdict = original === undefined ? 'pending' : verdictOf(original)
     const highlighted = hit || this.jumpedTo === id

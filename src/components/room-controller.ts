@@ -17,6 +17,7 @@ import {
   type MessageListener,
   type MessageRecord,
   type PresenceUser,
+  type ReadonlyList,
   type Room,
   type RoomLease,
   type RoomOptions,
@@ -40,8 +41,8 @@ export type LogChanged = () => boolean
 
 /** Keeps a host element in step with one room. */
 export class RoomController implements ReactiveController {
-  /** The room's valid messages, in converged order. */
-  messages: readonly MessageRecord[] = []
+  /** The room's valid messages, in converged order: a new list (not a copy) at each change. */
+  messages: ReadonlyList<MessageRecord> = []
   /**
    * The messages new to this peer that the last change of `messages` brought (the log watches
    * where they land). Read at render: the room hands out new messages just after the change.
@@ -116,7 +117,7 @@ export class RoomController implements ReactiveController {
   #arrived: MessageRecord[] = []
   /** The arrivals last handed out, and the `messages` they came with. */
   #handed: readonly MessageRecord[] = []
-  #arrivalsOf: readonly MessageRecord[] | null = null
+  #arrivalsOf: ReadonlyList<MessageRecord> | null = null
 
   /**
    * `logChanged`: called instead of updating the host whole when a redraw for new messages,

@@ -2,7 +2,7 @@
 // marker in the log), how many and how many mention the user (the document title), and, if
 // allowed, system notifications. Mentions and notifications wait for a message's verdict.
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
-import type { MessageRecord, Verdict } from '../room/index.js'
+import type { MessageRecord, ReadonlyList, Verdict } from '../room/index.js'
 import { type MentionNames, NO_MENTIONS, mentionsSelf } from './rich-text.js'
 import { richTextOf } from './rich-text-view.js'
 import { bySettled, notificationFor, unreadFrom, withUnreadCount } from './unread.js'
@@ -10,7 +10,7 @@ import { bySettled, notificationFor, unreadFrom, withUnreadCount } from './unrea
 /** What the controller looks at on each update of its host. */
 export interface UnreadInput {
   /** The room's messages, oldest first. */
-  messages: readonly MessageRecord[]
+  messages: ReadonlyList<MessageRecord>
   /** The user's id: their own messages (from any of their tabs) are never unread. */
   selfId: string
   /** The room's name, for notifications. */

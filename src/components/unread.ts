@@ -1,13 +1,13 @@
 // Unread messages while the page is hidden, as pure functions over the message list:
 // which ones count, the "(3) " title prefix ("(@1 · 3) " when one mentions the user), and
 // what a system notification says. Only a verified message can mention the user.
-import type { MessageRecord, Verdict } from '../room/index.js'
+import type { MessageRecord, ReadonlyList, Verdict } from '../room/index.js'
 
 /** Longest message text shown in a system notification, in characters. */
 export const MAX_NOTIFICATION_BODY_CHARS = 160
 
 /** The messages after the first `after` that someone other than `selfId` wrote. */
-export function unreadFrom(messages: readonly MessageRecord[], after: number, selfId: string): MessageRecord[] {
+export function unreadFrom(messages: ReadonlyList<MessageRecord>, after: number, selfId: string): MessageRecord[] {
   return messages.slice(Math.max(0, after)).filter((message) => message.authorId !== selfId)
 }
 

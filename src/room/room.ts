@@ -40,6 +40,7 @@ import { openTransportLazily, type LazyTransport } from './lazy-transport.js'
 import { RefusedLanes, namesRefusedWriter, withRefused } from './refused-lanes.js'
 import { SiblingGoodbyes } from './sibling-goodbyes.js'
 import { AfterHistory } from './after-history.js'
+import { AppendOnlyView, type ReadonlyList } from './append-only-view.js'
 
 /** Who is writing in this room: a signer where the page can sign, else a bare user id. */
 export interface Author {
@@ -119,10 +120,10 @@ export interface RoomStats extends TransportStats {
 }
 
 /**
- * Listener for message changes; `messages` is the full current list, the same snapshot that
+ * Listener for message changes; `messages` is the full current list, the same view that
  * `Room.messages` returns until the next change.
  */
-export type MessagesListener = (change: MessagesChange, messages: readonly MessageRecord[]) => void
+export type MessagesListener = (change: MessagesChange, messages: ReadonlyList<MessageRecord>) => void
 /** Listener for each message new to this peer: sent here, received, or loaded from storage. */
 export type MessageListener = (message: MessageRecord) => void
 
@@ -142,10 +143,13 @@ export class Room {
   #skippedRecords = 0
   /** Messages some peer deleted that this one put back. */
   #restoredRecords = 0
-  /** The shown messages; appends grow it in place. */
+  /**
+   * The shown messages; appends grow it in place, anything else replaces it (so a view of it,
+   * handed out as `messages`, stays as it was made).
+   */
   #messages: MessageRecord[] = []
-  /** A copy of `#messages` handed out until the next change; null once a change made it stale. */
-  #snapshot: readonly MessageRecord[] | null = null
+  /** A view of `#messages` handed out until the next change; null once a change made it stale. */
+  #view: AppendOnlyView<MessageRecord> | null = null
   /** The valid records by id, to drop identical copies. */
   #kept = new Map<string, MessageRecord[]>()
   /** What each author may still show; records past it are counted, not shown. */
@@ -428,12 +432,14 @@ export class Room {
   }
 
   /**
-   * The room's valid messages, in converged order: a snapshot, the same array on every read
-   * until the messages change (so it is free to read, and a new array means a change).
+   * The room's valid messages, in converged order: a fixed view, the same on every read until the
+   * messages change (so it is free to read, and a new one means a change). Not a copy: a change
+   * costs the same in a room of ten messages or of 100,000 (BENCHMARKS.md, "Twenty-first session:
+   * a change without a copy of the room").
    */
-  get messages(): readonly MessageRecord[] {
-    this.#snapshot ??= this.#messages.slice()
-    return this.#snapshot
+  get messages(): ReadonlyList<MessageRecord> {
+    this.#view ??= new AppendOnlyView(this.#messages)
+    return this.#view
   }
 
   /** What the room counted since it opened; a copy, taken now. */
@@ -622,7 +628,7 @@ export class Room {
     this.#budgets = new AuthorBudgets(AUTHOR_BUDGET, this.#signatures.stateOf, this.#signatures.suspect)
     this.#messages = this.#budgets.admit(valid)
     this.#indexById = new Map()
-    this.#snapshot = null
+    this.#view = null
     this.#checkDoubted()
   }
 
@@ -681,9 +687,8 @@ export class Room {
    * stored history is loaded a step a task, the list's listeners are told once, at its end.
    */
   #emit(change: MessagesChange, added: readonly MessageRecord[]): void {
-    // One copy per change that changed the list, made only if someone reads it, however many
-    // messages the change brought.
-    if (change.kind === 'reset' || added.length > 0) this.#snapshot = null
+    // One view per change that changed the list, made only if someone reads it.
+    if (change.kind === 'reset' || added.length > 0) this.#view = null
     if (!this.#loaded) this.#heldBack = true
     else if (this.#listeners.size > 0) {
       const messages = this.messages

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import '../../src/components/parley-message-list.js'
 import type { ParleyMessageList } from '../../src/components/parley-message-list.js'
 import { colorFor, unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../../src/room/index.js'
+import { AppendOnlyView } from '../../src/room/append-only-view.js'
 import { countCalls } from '../support/count-calls.js'
 import { message, mount } from './browser-fixtures.js'
 
@@ -220,5 +221,27 @@ describe('parley-message-list, one new message', () => {
     await settled(list)
     expect(articleOf(list, 'm11')?.getAttribute('tabindex')).toBe('0')
     expect(articleOf(list, 'm10')?.getAttribute('tabindex')).toBe('-1')
+  })
+
+  it("draws the room's views of its growing list as it draws arrays, and a reply whose original is missing quotes no other", async () => {
+    // The room appends to one array and hands out a view of it per change, never a copy.
+    const growing = manyMessages(20)
+    const annotationOf = (record: MessageRecord): AnnotatedMessage =>
+      record.id === 'r1' ? { ...unannotated(record), replyTo: 'gone' } : unannotated(record)
+    growing.push(message('r1', 'Bo', 'my answer', Date.UTC(2025, 0, 2, 9, 25)))
+    const { list } = await mountCounted(growing, () => 'verified', annotationOf)
+    const before = new AppendOnlyView(growing)
+    list.messages = before
+    await settled(list)
+    const quote = () => articleOf(list, 'r1')?.querySelector('.quote')?.textContent ?? ''
+    expect(quote()).toContain('not shown here')
+    growing.push(message('m22', 'Ann', 'the newest', Date.UTC(2025, 0, 2, 9, 26)))
+    list.messages = new AppendOnlyView(growing)
+    await settled(list)
+    expect(articles(list).at(-1)?.querySelector('p')?.textContent).toBe('the newest')
+    // Not found (-1) is not the newest message: the quote still says its original is missing.
+    expect(quote()).toContain('not shown here')
+    expect(quote()).not.toContain('the newest')
+    expect(before.length).toBe(21)
   })
 })

@@ -261,7 +261,7 @@ describe('parley-chat offline', () => {
     if (log === null || log === undefined) throw new Error('no log')
     // What Ann's chat and its log render, in order, with the texts of the messages each has then.
     const renders: string[] = []
-    const texts = (messages: readonly MessageRecord[]): string => messages.map((record) => record.text).join(', ')
+    const texts = (messages: Iterable<MessageRecord>): string => [...messages].map((record) => record.text).join(', ')
     const chatRender = ann.render.bind(ann)
     ann.render = () => {
       renders.push(`chat: ${texts(ann.messages)}`)

@@ -54,7 +54,7 @@ describe('RoomController', () => {
       publicKey: signer.publicKey,
     }
     messagesOf(there).push([{ ...unsigned, signature: await signer.sign(messageBytes(topic, unsigned)) }])
-    await vi.waitFor(() => expect(controller.messages.map((message) => message.text)).toEqual(['from Bo']))
+    await vi.waitFor(() => expect([...controller.messages].map((message) => message.text)).toEqual(['from Bo']))
     const [message] = controller.messages
     const { verdictOf, annotationOf } = controller
     expect(verdictOf(message)).toBe('pending')

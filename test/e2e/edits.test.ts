@@ -133,7 +133,7 @@ describe('edits, deletions, reactions and replies', () => {
     const mallory = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc: nodeRtc, doc: malloryDoc })
     try {
       await expect.poll(() => mallory.messages.length, { timeout: 15_000 }).toBe(1)
-      const target = mallory.messages[0]
+      const target = mallory.messages.at(0)!
       const key = await signerFor(await generateSigningKeys())
       const sign = async (fields: Omit<AnnotationRecord, 'publicKey' | 'signature'>): Promise<AnnotationRecord> => {
         const withKey = { ...fields, publicKey: key.publicKey }

@@ -43,7 +43,7 @@ describe('a forging peer', () => {
     const malloryDoc = new Y.Doc()
     const mallory = new Room({ name: room, signalingUrls: [stack.signaling.url], iceServers: [], wrtc: nodeRtc, doc: malloryDoc })
     try {
-      const genuine = await until(() => mallory.messages.find((m) => m.text === 'hello'))
+      const genuine = await until(() => [...mallory.messages].find((m) => m.text === 'hello'))
       const aliceId = genuine.authorId
       // 1. Alice's key and signature, on words she never wrote.
       const tampered: MessageRecord = { ...genuine, id: 'forged-1', text: 'I owe Mallory 1000', sentAt: Date.now() }

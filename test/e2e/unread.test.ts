@@ -164,6 +164,45 @@ describe('while the page is hidden', () => {
     await Promise.all([a.close(), b.close(), otherTab.close()])
   })
 
+  it('hands the log the notices it holds again while the marker stays put: an arrival does not make them anew', async () => {
+    const room = uniqueRoom('unread-notices')
+    const url = roomUrl(stack.site.url, stack.signaling.url, room)
+    const a = await joinRoom(stack.browsers[0], url, 'Alice')
+    const b = await watchedPage(stack.browsers[1])
+    await b.goto(url)
+    await b.getByRole('textbox', { name: 'Your name' }).fill('Bob')
+    await b.getByRole('button', { name: 'Join' }).click()
+    await composer(b).waitFor()
+    await sendMessage(a, 'before')
+    await expectMessages(b, ['Alice: before'])
+    await setHidden(b, true)
+    await sendMessage(a, 'one')
+    await expectMessages(b, ['Alice: before', 'Alice: one'])
+    const lines = () => logLines(messageLog(b))
+    expect((await lines()).filter((line) => !line.endsWith('joined'))).toEqual(['Alice: before', 'New messages', 'Alice: one'])
+    // The notices the log holds, marker and all, kept in the page to compare with after the next arrival.
+    const keptNotices = () =>
+      b.evaluate(() => {
+        const log = document.querySelector('parley-chat')?.shadowRoot?.querySelector('parley-message-list') as { notices: unknown } | null
+        const page = window as unknown as { keptNotices?: unknown }
+        const same = page.keptNotices === log?.notices
+        page.keptNotices = log?.notices
+        return same
+      })
+    await keptNotices()
+    await sendMessage(a, 'two')
+    await expectMessages(b, ['Alice: before', 'Alice: one', 'Alice: two'])
+    expect((await lines()).filter((line) => !line.endsWith('joined'))).toEqual([
+      'Alice: before',
+      'New messages',
+      'Alice: one',
+      'Alice: two',
+    ])
+    // The same array: the log did not sort its notices again for the arrival (on main, a new one each time).
+    expect(await keptNotices()).toBe(true)
+    await Promise.all([a.close(), b.close()])
+  })
+
   it('leaves the title of a page that embeds a chat alone unless notify is set, but still marks new messages', async () => {
     const room = uniqueRoom('unread-embed')
     const page = await watchedPage(stack.browsers[1])

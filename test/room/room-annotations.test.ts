@@ -43,7 +43,7 @@ describe('Room annotations', () => {
     await room.remove(alice, hello.id, hello.sentAt + 4)
 
     expect(JSON.stringify(messagesOf(doc).toArray().slice(0, 1))).toBe(before)
-    expect(room.messages.map((m) => m.text)).toEqual(['hello', 'hi Alice'])
+    expect([...room.messages].map((m) => m.text)).toEqual(['hello', 'hi Alice'])
     expect(room.annotationsOf(hello.id).map((a) => a.kind)).toEqual(['edit', 'reaction', 'delete'])
     expect(room.annotationsOf(reply.id).map((a) => [a.kind, a.content])).toEqual([['reply', hello.id]])
     expect(room.indexOf(reply.id)).toBe(1)

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { CHECKED_NEWEST, FORGERIES_SHOWN, forgedLaneOf, keysOf, messagesOf, type MessageRecord } from '../../src/history/index.js'
 import { fromBase64url, generateSigningKeys, messageBytes, signerFor } from '../../src/identity/index.js'
-import { Room, type Author } from '../../src/room/index.js'
+import { Room, type Author, type ReadonlyList } from '../../src/room/index.js'
 
 const rooms: Room[] = []
 let nextRoom = 0
@@ -41,7 +41,7 @@ describe('Room.stats', () => {
   it('counts records another peer wrote that fail validation as skipped, and shows none of them', () => {
     const { room, peer } = openRoom()
     messagesOf(peer).push([record(1), { id: 'm2', text: 42 }, 'not a record'])
-    expect(room.messages.map((m) => m.id)).toEqual(['m1'])
+    expect([...room.messages].map((m) => m.id)).toEqual(['m1'])
     expect(room.stats().skippedRecords).toBe(2)
     messagesOf(peer).push([{ id: 'm3' }])
     expect(room.stats().skippedRecords).toBe(3)
@@ -53,7 +53,7 @@ describe('Room.stats', () => {
     await room.send(alice, 'still here')
     messagesOf(peer).delete(0, 1)
     expect(room.stats().restoredRecords).toBe(1)
-    await vi.waitFor(() => expect(room.messages.map((m) => m.text)).toEqual(['hello', 'still here']))
+    await vi.waitFor(() => expect([...room.messages].map((m) => m.text)).toEqual(['hello', 'still here']))
     expect(messagesOf(peer).length).toBe(2)
   })
 
@@ -166,7 +166,7 @@ describe('Room.hidden', () => {
     const shown = room.messages.length
     expect(shown).toBeGreaterThan(0)
     expect(shown).toBeLessThan(100)
-    expect(room.messages).toEqual(flood.slice(0, shown))
+    expect([...room.messages]).toEqual(flood.slice(0, shown))
     // Unsigned records claim nobody's key: they are charged as unverified, apart from any signer's.
     expect(room.hidden.get(forgedLaneOf('u-bob'))).toEqual({ authorName: 'Bob', count: 500 - shown, forged: true })
     expect(room.stats().hiddenRecords).toBe(500 - shown)
@@ -177,7 +177,7 @@ describe('Room.hidden', () => {
     await room.send(author, 'still here', 3000)
     await room.send(author, 'and here', 4000)
     await vi.waitFor(() => expect(room.hidden.has(signer.userId)).toBe(false), { timeout: 20_000 })
-    const texts = room.messages.map((message) => message.text)
+    const texts = [...room.messages].map((message) => message.text)
     expect(texts.filter((text) => !text.startsWith('forged'))).toEqual(['hello', 'still here', 'and here'])
     expect(texts.filter((text) => text.startsWith('forged')).length).toBeLessThan(100)
     expect(room.hidden.get(forgedLaneOf(signer.userId))?.forged).toBe(true)
@@ -188,7 +188,7 @@ describe('Room.hidden under a forged flood', () => {
   it('shows a few forgeries under an id and counts the rest, and the page’s own messages at once', { timeout: 30_000 }, async () => {
     // Claimed a second apart, slower than a lane refills: a rate alone would show every one.
     const { room, signer, author } = await aliceAndAForger(200, (n) => 2000 + n * 1000)
-    const forgedShown = () => room.messages.filter((message) => message.text.startsWith('forged')).length
+    const forgedShown = () => [...room.messages].filter((message) => message.text.startsWith('forged')).length
     await vi.waitFor(() => expect(room.hidden.get(forgedLaneOf(signer.userId))?.count).toBe(200 - FORGERIES_SHOWN), { timeout: 20_000 })
     expect(forgedShown()).toBe(FORGERIES_SHOWN)
     // Alice's id is suspect now, yet what this page signs shows as it is written, not after a check.
@@ -223,8 +223,8 @@ describe('Room budget checks', () => {
     for (const forgery of forgeries) messagesOf(peer).push([forgery])
     // Found, though Bob's lane hid nothing: all but FORGERIES_SHOWN of them counted, not shown.
     await vi.waitFor(() => expect(room.hidden.get(forgedLaneOf(bob.userId))?.count).toBe(forged - FORGERIES_SHOWN), { timeout: 50_000 })
-    expect(room.messages.filter((message) => message.id.startsWith('forged')).length).toBe(FORGERIES_SHOWN)
-    expect(room.messages.filter((message) => message.id.startsWith('real')).length).toBe(history)
+    expect([...room.messages].filter((message) => message.id.startsWith('forged')).length).toBe(FORGERIES_SHOWN)
+    expect([...room.messages].filter((message) => message.id.startsWith('real')).length).toBe(history)
     // The newest of the history, then each forgery as it came; once the forgeries are found, the
     // newest shown are all checked already. Not the rest of Alice's history: her lane hid nothing.
     expect(room.stats().budgetChecks).toBe(CHECKED_NEWEST + forged)
@@ -240,8 +240,8 @@ describe('Room.messages', () => {
     await room.send(alice, 'two')
     const second = room.messages
     expect(second).not.toBe(first)
-    expect(first.map((m) => m.text)).toEqual(['one'])
-    expect(second.map((m) => m.text)).toEqual(['one', 'two'])
+    expect([...first].map((m) => m.text)).toEqual(['one'])
+    expect([...second].map((m) => m.text)).toEqual(['one', 'two'])
     // A change that adds no message (only an invalid record) keeps the snapshot.
     messagesOf(peer).push([{ id: 'broken' }])
     expect(room.messages).toBe(second)
@@ -249,7 +249,7 @@ describe('Room.messages', () => {
 
   it('hands listeners the snapshot it returns, one per change however many messages it brought', () => {
     const { room, peer } = openRoom()
-    const seen: Array<readonly MessageRecord[]> = []
+    const seen: Array<ReadonlyList<MessageRecord>> = []
     room.onMessages((_change, messages) => seen.push(messages))
     messagesOf(peer).push(Array.from({ length: 1000 }, (_, n) => record(n)))
     expect(seen).toHaveLength(1)
@@ -283,7 +283,7 @@ describe('Room.send', () => {
         ),
     ).toEqual(['authorId,authorName,id,publicKey,sentAt,signature,text', 'r,text', 'r,text'])
     expect(keysOf(peer).toArray()).toEqual([fromBase64url(signer.publicKey)])
-    expect(room.messages.map((m) => [m.text, m.publicKey])).toEqual([
+    expect([...room.messages].map((m) => [m.text, m.publicKey])).toEqual([
       ['from an older build', signer.publicKey],
       ['one', signer.publicKey],
       ['two', signer.publicKey],
@@ -309,7 +309,7 @@ describe('Room.send', () => {
       const sent = await room.send(author, 'second')
       // The signed bytes are one string; a verdict still finds the message good without a check.
       expect(madeBeforeOut).toEqual(['0 random, 1 strings'])
-      expect(room.messages.map((m) => [m.text, m.id === sent.id])).toEqual([
+      expect([...room.messages].map((m) => [m.text, m.id === sent.id])).toEqual([
         ['first', false],
         ['second', true],
       ])

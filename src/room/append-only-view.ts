@@ -1,0 +1,54 @@
+// A fixed view of a list that only grows: its first `length` items, over the growing array itself.
+// What the room hands out as its messages: a change costs a new view, never a copy of the room.
+
+/**
+ * A list to read, never to change: `Room.messages`, and what the log draws. A plain readonly
+ * array is one too, so an element that takes one takes an array as well.
+ */
+export interface ReadonlyList<T> extends Iterable<T> {
+  readonly length: number
+  /** The item at `index`; a negative index counts from the end, as `Array.prototype.at`. */
+  at(index: number): T | undefined
+  /** A copy of the items from `start` to `end`, as `Array.prototype.slice`. */
+  slice(start?: number, end?: number): T[]
+  /** The index of the first item that `predicate` accepts, or -1. */
+  findIndex(predicate: (item: T, index: number) => unknown): number
+}
+
+/**
+ * The first `length` items of `items`, an array its owner only ever appends to (or drops whole for
+ * a new one): the items a view shows never change, however the array grows after it was made.
+ */
+export class AppendOnlyView<T> implements ReadonlyList<T> {
+  readonly length: number
+  readonly #items: readonly T[]
+
+  constructor(items: readonly T[], length = items.length) {
+    this.#items = items
+    this.length = Math.min(length, items.length)
+  }
+
+  at(index: number): T | undefined {
+    const at = index < 0 ? index + this.length : index
+    return at >= 0 && at < this.length ? this.#items[at] : undefined
+  }
+
+  slice(start = 0, end = this.length): T[] {
+    return this.#items.slice(within(start, this.length), within(end, this.length))
+  }
+
+  findIndex(predicate: (item: T, index: number) => unknown): number {
+    for (let index = 0; index < this.length; index++) if (predicate(this.#items[index], index)) return index
+    return -1
+  }
+
+  *[Symbol.iterator](): Iterator<T> {
+    for (let index = 0; index < this.length; index++) yield this.#items[index]
+  }
+}
+
+/** `index` as `Array.prototype.slice` reads its bounds (negative from the end), within 0..length. */
+function within(index: number, length: number): number {
+  const from = index < 0 ? index + length : index
+  return Math.max(0, Math.min(length, from))
+}
