@@ -42,6 +42,9 @@ async function act(page: Page, text: string, name: string): Promise<void> {
   // A message offers its actions once its signature is checked ("More actions" is drawn); Enter does nothing before.
   await message.getByRole('button', { name: 'More actions' }).waitFor({ state: 'attached', timeout: STEP_MS })
   await message.focus({ timeout: STEP_MS })
+  // focus() does nothing on an element that cannot take the keyboard: a message drawn without a
+  // tabindex took none until the next frame (seen in CI), and Enter then went to the composer.
+  expect(await hasFocus(message), `"${text}" took the keyboard`).toBe(true)
   await page.keyboard.press('Enter')
   // Opening the panel puts the keyboard on its first button; Tab walks on to the one wanted.
   await expect
