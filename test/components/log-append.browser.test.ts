@@ -244,4 +244,28 @@ describe('parley-message-list, one new message', () => {
     expect(quote()).not.toContain('the newest')
     expect(before.length).toBe(21)
   })
+
+  it('lets a new message at the bottom take the keyboard from the render that draws it, before its tab stops are written', async () => {
+    const { list } = await mountCounted(manyMessages(10))
+    const root = list.shadowRoot as ShadowRoot
+    list.messages = [...list.messages, message('m11', 'Bo', 'one more', Date.UTC(2025, 0, 2, 9, 0) + 10 * 60_000)]
+    // Right after the render that puts it in (a mutation observer's microtask), before the next frame:
+    // it already offers its actions (Enter on it opens them), so it must take the keyboard.
+    const seen = await new Promise<{ offersActions: boolean; focused: boolean }>((resolve) => {
+      const observer = new MutationObserver(() => {
+        const article = articleOf(list, 'm11')
+        if (article === null) return
+        observer.disconnect()
+        article.focus()
+        resolve({ offersActions: article.querySelector('.more') !== null, focused: root.activeElement === article })
+      })
+      observer.observe(root, { subtree: true, childList: true })
+    })
+    // Without a tabindex until the next frame, focus() did nothing (edits.test.ts's Enter then went to the composer).
+    expect(seen).toEqual({ offersActions: true, focused: true })
+    await settled(list)
+    // Out of the tab order but for the stop, as before.
+    expect(articleOf(list, 'm11')?.getAttribute('tabindex')).toBe('0')
+    expect(articleOf(list, 'm10')?.getAttribute('tabindex')).toBe('-1')
+  })
 })

@@ -55,7 +55,8 @@ export const setHidden = (page: Page, hidden: boolean): Promise<void> =>
 export const notifications = (page: Page): Promise<Array<{ title: string; body: string }>> =>
   page.evaluate(() => (window as unknown as PageState).__notifications)
 
-interface HeldFrames {
+/** What `holdFrames` leaves on the page's window: its release, for a test that must act in the same task. */
+export interface HeldFrames {
   __releaseFrames(): void
 }
 
