@@ -3,9 +3,11 @@
 // Parley's transport against stock y-webrtc 10.3, on the local signaling server, host candidates only.
 // Run alone: npx tsx bench/rooms.ts [--sizes 4,8,16 | none] [--heavy] [--trials 1] [--kinds parley,stock]
 //   [--idle-ms 60000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one,clique-then-at-once,one-hearer]
-//   [--rtc node-datachannel|wrtc] [--one-piece-ms 90000]
+//   [--rtc node-datachannel|wrtc] [--one-piece-ms 90000] [--slow-connect-ms 0]
 //   (--heavy adds N = 24 and 32; --partial N:maxConns are the partial-mesh cases, joined as --joins says;
-//   --one-piece-ms W: after a partial mesh's join, wait up to W ms for one piece before the chat)
+//   --one-piece-ms W: after a partial mesh's join, wait up to W ms for one piece before the chat;
+//   --slow-connect-ms S: every link counts as connected S ms late, as on a loaded machine: each
+//   peer's getStats, which simple-peer awaits first, is that slow)
 import { fileURLToPath } from 'node:url'
 import { startSignalingServer } from '../signaling/index.js'
 import { addSend, type SendCounts } from '../test/support/counting-rtc.js'
@@ -132,6 +134,8 @@ export interface RoomsBenchOptions {
   rtc?: NodeRtcName
   /** Partial meshes: after the join, wait up to this many ms for one piece before the chat (default 0: no wait). */
   onePieceMs?: number
+  /** How late every link counts as connected, in ms (each peer's getStats delayed; default: not). */
+  slowConnectMs?: number
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -197,10 +201,12 @@ class PeerPool {
   readonly #peers: NodePeer[] = []
   readonly #signalingUrl: string
   readonly #rtc: NodeRtcName
+  readonly #slowConnectMs: number | undefined
 
-  constructor(signalingUrl: string, rtc: NodeRtcName) {
+  constructor(signalingUrl: string, rtc: NodeRtcName, slowConnectMs?: number) {
     this.#signalingUrl = signalingUrl
     this.#rtc = rtc
+    this.#slowConnectMs = slowConnectMs
   }
 
   /** `n` running peers, in no room; crashed ones are replaced, more are started as needed. */
@@ -222,6 +228,7 @@ class PeerPool {
       rtc: this.#rtc,
       countSends: true,
       deferJoin: true,
+      getStatsDelayMs: this.#slowConnectMs,
     })
   }
 
@@ -437,7 +444,7 @@ export async function runRoomsBench(options: RoomsBenchOptions = {}): Promise<{ 
   const onePieceMs = options.onePieceMs ?? 0
   const messagesFor = (n: number) => options.messages ?? Math.max(MIN_MESSAGES, n)
   const signaling = await startSignalingServer({ host: '127.0.0.1', port: 0, logLevel: 'silent' })
-  const pool = new PeerPool(signaling.url, rtc)
+  const pool = new PeerPool(signaling.url, rtc, options.slowConnectMs)
   const rooms: RoomFigure[] = []
   try {
     const cases: Array<{ n: number; maxConns: number | null; idleMs: number; joins: JoinOrder }> = (options.sizes ?? DEFAULT_SIZES).map(
@@ -565,6 +572,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     joins: list(flag('--joins')) as JoinOrder[] | undefined,
     rtc: flag('--rtc') as NodeRtcName | undefined,
     onePieceMs: flag('--one-piece-ms') === undefined ? undefined : Number(flag('--one-piece-ms')),
+    slowConnectMs: flag('--slow-connect-ms') === undefined ? undefined : Number(flag('--slow-connect-ms')),
   })
   console.log(roomsTable(figures))
   console.log(JSON.stringify({ rooms: figures }))
