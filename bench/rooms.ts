@@ -3,9 +3,11 @@
 // Parley's transport against stock y-webrtc 10.3, on the local signaling server, host candidates only.
 // Run alone: npx tsx bench/rooms.ts [--sizes 4,8,16 | none] [--heavy] [--trials 1] [--kinds parley,stock]
 //   [--idle-ms 60000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one,clique-then-at-once,one-hearer]
-//   [--rtc node-datachannel|wrtc] [--one-piece-ms 90000]
+//   [--rtc node-datachannel|wrtc] [--one-piece-ms 90000] [--slow-connect-ms 0]
 //   (--heavy adds N = 24 and 32; --partial N:maxConns are the partial-mesh cases, joined as --joins says;
-//   --one-piece-ms W: after a partial mesh's join, wait up to W ms for one piece before the chat)
+//   --one-piece-ms W: after a partial mesh's join, wait up to W ms for one piece before the chat;
+//   --slow-connect-ms S: every link counts as connected S ms late, as on a loaded machine: each
+//   peer's getStats, which simple-peer awaits first, is that slow)
 import { fileURLToPath } from 'node:url'
 import { startSignalingServer } from '../signaling/index.js'
 import { addSend, type SendCounts } from '../test/support/counting-rtc.js'
@@ -77,8 +79,8 @@ export interface RoomFigure {
   openChannels: number
   /** Full mesh only: pairs of peers not connected JOIN_TIMEOUT_MS after joining at once. */
   stuckPairs: number | null
-  /** At the end of the join (settled or timed out): peers with no link, pieces of the link graph, most links one peer held. */
-  graph: { unlinked: number; components: number; mostLinks: number }
+  /** At the end of the join (settled or timed out): peers with no link, pieces of the link graph, most links one peer held, peers holding more links than their cap. */
+  graph: { unlinked: number; components: number; mostLinks: number; overCap: number }
   /**
    * With `onePieceMs`, partial meshes only: ms from the last peer's join until every peer had a link
    * and the link graph was one piece (polled), or null if it was not within the wait; undefined when not waited for.
@@ -88,10 +90,10 @@ export interface RoomFigure {
   endGraph: { components: number; mostLinks: number }
   /**
    * Parley only (null for stock, or a build without them): `take` invitations sent, links shed
-   * back to the cap, and `bridge` invitations sent and taken up (null: a build without bridges),
+   * back to the cap, announcements made again while lonely, and `bridge` invitations sent and taken up (null: a build without bridges),
    * summed over peers, at the end.
    */
-  capJoins: { takes: number; shed: number; bridges: number | null; bridged: number | null } | null
+  capJoins: { takes: number; shed: number; reannounced: number; bridges: number | null; bridged: number | null } | null
   /**
    * Signaling during the join, summed over peers: offers sent (one per pair is ideal), publish
    * frames, and for Parley its invitations and the links it replaced after they stalled (0 in a
@@ -132,6 +134,8 @@ export interface RoomsBenchOptions {
   rtc?: NodeRtcName
   /** Partial meshes: after the join, wait up to this many ms for one piece before the chat (default 0: no wait). */
   onePieceMs?: number
+  /** How late every link counts as connected, in ms (each peer's getStats delayed; default: not). */
+  slowConnectMs?: number
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -197,10 +201,12 @@ class PeerPool {
   readonly #peers: NodePeer[] = []
   readonly #signalingUrl: string
   readonly #rtc: NodeRtcName
+  readonly #slowConnectMs: number | undefined
 
-  constructor(signalingUrl: string, rtc: NodeRtcName) {
+  constructor(signalingUrl: string, rtc: NodeRtcName, slowConnectMs?: number) {
     this.#signalingUrl = signalingUrl
     this.#rtc = rtc
+    this.#slowConnectMs = slowConnectMs
   }
 
   /** `n` running peers, in no room; crashed ones are replaced, more are started as needed. */
@@ -222,6 +228,7 @@ class PeerPool {
       rtc: this.#rtc,
       countSends: true,
       deferJoin: true,
+      getStatsDelayMs: this.#slowConnectMs,
     })
   }
 
@@ -297,7 +304,11 @@ export async function runRoom(
       }
     }
     const stuckPairs = maxConns === null ? (n * (n - 1)) / 2 - links : null
-    const graph = meshShape((await countsOf(peers)).map((each) => ({ peerId: each.peerId, links: each.linkedPeers })))
+    const joined = await countsOf(peers)
+    const graph = {
+      ...meshShape(joined.map((each) => ({ peerId: each.peerId, links: each.linkedPeers }))),
+      overCap: maxConns === null ? 0 : joined.filter((each) => each.linkedPeers.length > maxConns).length,
+    }
     const joinSignals = await joinSignalsOf(peers, tapBefore, kind)
     // One piece: bridges come after the join counts as settled (island-rule.ts waits 10 s for states).
     let onePieceMs: number | null | undefined
@@ -408,13 +419,14 @@ export async function runRoom(
 /** `take` invitations, links shed and bridges, summed over Parley peers (null: a build that has none of them). */
 async function capJoinsOf(peers: NodePeer[]): Promise<RoomFigure['capJoins']> {
   const states = await Promise.allSettled(peers.map((peer) => peer.state()))
-  const sums = { takes: 0, shed: 0, bridges: 0 as number | null, bridged: 0 as number | null }
+  const sums = { takes: 0, shed: 0, reannounced: 0, bridges: 0 as number | null, bridged: 0 as number | null }
   for (const result of states) {
     if (result.status !== 'fulfilled') continue
-    const cap = (result.value.join as { cap?: { takes: number; shed: number; bridges?: number; bridged?: number } } | null)?.cap
+    const cap = result.value.join?.cap
     if (cap === undefined) return null
     sums.takes += cap.takes
     sums.shed += cap.shed
+    sums.reannounced += cap.reannounced
     sums.bridges = cap.bridges === undefined || sums.bridges === null ? null : sums.bridges + cap.bridges
     sums.bridged = cap.bridged === undefined || sums.bridged === null ? null : sums.bridged + cap.bridged
   }
@@ -432,7 +444,7 @@ export async function runRoomsBench(options: RoomsBenchOptions = {}): Promise<{ 
   const onePieceMs = options.onePieceMs ?? 0
   const messagesFor = (n: number) => options.messages ?? Math.max(MIN_MESSAGES, n)
   const signaling = await startSignalingServer({ host: '127.0.0.1', port: 0, logLevel: 'silent' })
-  const pool = new PeerPool(signaling.url, rtc)
+  const pool = new PeerPool(signaling.url, rtc, options.slowConnectMs)
   const rooms: RoomFigure[] = []
   try {
     const cases: Array<{ n: number; maxConns: number | null; idleMs: number; joins: JoinOrder }> = (options.sizes ?? DEFAULT_SIZES).map(
@@ -493,11 +505,12 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
         room.graph.unlinked,
         room.graph.components,
         room.graph.mostLinks,
+        room.graph.overCap,
         room.onePieceMs === undefined ? '–' : room.onePieceMs === null ? 'not within the wait' : `${room.onePieceMs} ms`,
         `${room.endGraph.components} / ${room.endGraph.mostLinks}`,
         room.capJoins === null
           ? '–'
-          : `${room.capJoins.takes} / ${room.capJoins.shed} / ${room.capJoins.bridges ?? '–'} / ${room.capJoins.bridged ?? '–'}`,
+          : `${room.capJoins.reannounced} / ${room.capJoins.takes} / ${room.capJoins.shed} / ${room.capJoins.bridges ?? '–'} / ${room.capJoins.bridged ?? '–'}`,
         percent(room),
         room.updatesPerMessage.messages,
       ].join(' | '),
@@ -522,9 +535,9 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...counts.map((row) => `| ${row} |`),
     '',
-    'Partial meshes at the end of the join (counts): peers with no link, pieces of the link graph, most links of one peer; one piece after the last join (--one-piece-ms, a time); the same after the chat; cap joins summed over peers at the end',
-    '| N | mesh | kind | trial | unlinked peers | components | most links | one piece after | after the chat: components / most links | takes / shed / bridges asked / bridged | delivery | updates / msg |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    'Partial meshes at the end of the join (counts): peers with no link, pieces of the link graph, most links of one peer, peers over their cap; one piece after the last join (--one-piece-ms, a time); the same after the chat; cap joins summed over peers at the end',
+    '| N | mesh | kind | trial | unlinked peers | components | most links | over cap | one piece after | after the chat: components / most links | lonely announcements / takes / shed / bridges asked / bridged | delivery | updates / msg |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...joinShapes.map((row) => `| ${row} |`),
     '',
     'Times (one machine, CPU-bound from ~16 peers on two cores: compare the ratio, not the ms)',
@@ -559,6 +572,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     joins: list(flag('--joins')) as JoinOrder[] | undefined,
     rtc: flag('--rtc') as NodeRtcName | undefined,
     onePieceMs: flag('--one-piece-ms') === undefined ? undefined : Number(flag('--one-piece-ms')),
+    slowConnectMs: flag('--slow-connect-ms') === undefined ? undefined : Number(flag('--slow-connect-ms')),
   })
   console.log(roomsTable(figures))
   console.log(JSON.stringify({ rooms: figures }))

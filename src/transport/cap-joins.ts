@@ -1,8 +1,8 @@
 // Joins past the link cap, as a loop over one room's links: a peer past its cap sheds a link back
 // to it, a lonely peer (cap-rule.ts, isLonely) announces again with backoff, and a peer that heard
 // Parley peers whose awareness never came asks one for a bridge. Decisions in cap-rule.ts and island-rule.ts.
-import type { Room as WebrtcRoom } from 'y-webrtc'
-import { isLonely, LONELY_FIELD, LONELY_VALUE, linkToShed } from './cap-rule.js'
+import type { WebrtcConn, Room as WebrtcRoom } from 'y-webrtc'
+import { type ConnectingLink, isLonely, LONELY_FIELD, LONELY_VALUE, linkToShed, mayYetConnect } from './cap-rule.js'
 import { bridgeTarget, noteBridgeAsked } from './island-rule.js'
 import { heldTakes, joinStateOf, publishAnnounce, sendBridgeInvitation } from './join-state.js'
 
@@ -28,7 +28,8 @@ export interface CapJoinOptions {
  * Keeps `room`'s links at its cap once joins took it past (cap-rule.ts's `linkToShed`: one link
  * at a time, after SHED_SETTLE_MS plus jitter, closed as y-webrtc closes any link, so its other
  * end announces if it wants another), and announces again, with backoff, while it is lonely
- * (cap-rule.ts's `isLonely`), so that peers at their cap take it (a newcomer whose first
+ * (cap-rule.ts's `isLonely`; a link still connecting that progressed lately counts as one that may
+ * reach further), so that peers at their cap take it (a newcomer whose first
  * announcement reached nobody with room, two newcomers linked only to each other, a peer whose
  * takes failed), and asks for a bridge to a piece of the room it is not linked with (island-rule.ts;
  * peers that joined at once, each with enough links among its own piece).
@@ -44,6 +45,7 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
   /** Our links as they were at the last check (connected ones marked), and since when. */
   let linkShape = ''
   let shapeSince = now()
+  const progress = connectingProgress(room, now)
   const check = (): void => {
     const at = now()
     const connected = [...room.webrtcConns].filter(([, conn]) => conn.connected && !conn.closed)
@@ -57,7 +59,10 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
       shapeSince = at
     }
     bridgeIslands(room, at, at - shapeSince)
-    if (isLonely(room.peerId, room.webrtcConns.size, room.provider.maxConns, links)) {
+    const connecting = [...room.webrtcConns.values()].filter(
+      (conn) => !conn.connected && !conn.closed && mayYetConnect(progress(conn, at), at),
+    )
+    if (isLonely(room.peerId, room.webrtcConns.size, room.provider.maxConns, links, connecting.length)) {
       if (at >= announceAt) {
         if (publishAnnounce(room, { [LONELY_FIELD]: LONELY_VALUE })) cap.reannounced++
         announceDelay = Math.min(announceDelay * 2, REANNOUNCE_MAX_MS)
@@ -82,6 +87,34 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
   }
   const timer = setInterval(check, options.checkIntervalMs ?? CAP_CHECK_INTERVAL_MS)
   return () => clearInterval(timer)
+}
+
+/** ICE states a link moves into as its setup goes on (not 'disconnected', 'failed' or 'closed'). */
+const ICE_PROGRESS = new Set(['checking', 'connected', 'completed'])
+
+/**
+ * The progress of `room`'s links still connecting (cap-rule.ts `ConnectingLink`): first seen at
+ * the first call, progressed as its ICE state moves on (simple-peer's 'iceStateChange') and at each
+ * signal from the peer let through (signal-screen.ts notes them). Our own signals do not count:
+ * they go out to a peer that left as well.
+ */
+function connectingProgress(room: WebrtcRoom, now: () => number): (conn: WebrtcConn, at: number) => ConnectingLink {
+  const seen = new WeakMap<WebrtcConn, ConnectingLink>()
+  const join = joinStateOf(room)
+  const watch = (conn: WebrtcConn, at: number): ConnectingLink => {
+    const link = { startedAt: at, lastProgressAt: at }
+    conn.peer.on('iceStateChange', (state: unknown) => {
+      if (typeof state === 'string' && ICE_PROGRESS.has(state)) link.lastProgressAt = Math.max(link.lastProgressAt, now())
+    })
+    seen.set(conn, link)
+    return link
+  }
+  return (conn, at) => {
+    const link = seen.get(conn) ?? watch(conn, at)
+    const signalled = join.lastSignalAt.get(conn.remotePeerId) ?? 0
+    if (signalled > link.lastProgressAt) link.lastProgressAt = signalled
+    return link
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 // Joins past the link cap: when a peer at its cap (y-webrtc's maxConns) takes a peer that has
 // almost no links, and which of its own links it sheds afterwards. Pure; see cap-joins.ts.
+import { REOFFER_QUIET_MS } from './reoffer-timing.js'
 //
 // Wire format (fields stock y-webrtc ignores, on announcements Parley marks; offer-rule.ts):
 //   { type: 'announce', from, parley: 1, links: n }          n: the sender's links, connecting ones too
@@ -27,6 +28,32 @@ export const CAP_ALLOWANCE = 1
 export const TAKE_HOLD_MS = 10_000
 /** A link is shed only if its other end keeps at least this many links (ours included) before the shed. */
 export const SHED_MIN_NEIGHBOURS = 3
+
+/**
+ * How long a link still connecting may go without progress and keep its peer from counting as
+ * lonely, in ms: as long as stuck-links.ts lets a first link stay quiet before it gives it up.
+ */
+export const CONNECTING_QUIET_MS = REOFFER_QUIET_MS
+/** How long a link may take to connect, from its start, and keep its peer from counting as lonely, however it progresses, in ms. */
+export const CONNECTING_MOST_MS = 20_000
+
+/** A link still connecting, as far as loneliness goes (times in ms). */
+export interface ConnectingLink {
+  /** When the link was first seen. */
+  startedAt: number
+  /** When it last progressed: a signal from its peer, or an ICE state change (its start, before any). */
+  lastProgressAt: number
+}
+
+/**
+ * Whether a link still connecting may yet connect, so that its peer is not lonely: it progressed
+ * within CONNECTING_QUIET_MS and began less than CONNECTING_MOST_MS ago. Timed from its last
+ * progress, not from its start: a link slowed by a loaded machine keeps progressing, one that
+ * stalled (its peer gone, an offer lost) soon stops counting.
+ */
+export function mayYetConnect(link: ConnectingLink, now: number): boolean {
+  return now - link.lastProgressAt < CONNECTING_QUIET_MS && now - link.startedAt < CONNECTING_MOST_MS
+}
 
 /** What a peer at its cap knows when an announcement arrives from a peer it has no link to. */
 export interface TakeView {
@@ -59,7 +86,9 @@ export function takesPastCap(own: TakeView, announce: TakeAnnounce): boolean {
  * Whether a peer is lonely, so that it announces again for peers at their cap to take it: it holds
  * fewer links (connecting ones too) than LONELY_LINKS and its cap, and no connected neighbour
  * advertises anyone beyond us and our other neighbours (alone, or two newcomers linked only to each
- * other). A neighbour that has not advertised (stock, or just connected) may reach further: not lonely.
+ * other). A neighbour that has not advertised (stock, or just connected) may reach further: not
+ * lonely; so may a link still connecting that progressed lately (`mayYetConnect`, counted in
+ * `connecting`): a newcomer whose one link is slow is not taken past a full peer's cap meanwhile.
  * `links` maps each connected link's peer id to its advertised neighbours.
  */
 export function isLonely(
@@ -67,8 +96,10 @@ export function isLonely(
   linkCount: number,
   maxConns: number,
   links: ReadonlyMap<string, ReadonlySet<string> | undefined>,
+  connecting: number,
 ): boolean {
   if (linkCount >= Math.min(LONELY_LINKS, maxConns)) return false
+  if (connecting > 0) return false
   for (const neighbours of links.values()) {
     if (neighbours === undefined) return false
     for (const other of neighbours) if (other !== self && !links.has(other)) return false

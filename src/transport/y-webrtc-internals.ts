@@ -106,15 +106,15 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
   { owner: 'room', member: 'bcconnected', kind: 'boolean', usedBy: 'SiblingSyncAfterLoad, Relay' },
   // The peer ids of this browser's other tabs in the room, as y-webrtc heard them over BroadcastChannel.
   { owner: 'room', member: 'bcConns', kind: 'set', usedBy: 'Relay' },
-  { owner: 'link', member: 'remotePeerId', kind: 'string', usedBy: 'screenSignals, reofferStuckLinks, banPeerOf, Relay' },
+  { owner: 'link', member: 'remotePeerId', kind: 'string', usedBy: 'screenSignals, reofferStuckLinks, banPeerOf, Relay, keepJoinsPastCap' },
   { owner: 'link', member: 'connected', kind: 'boolean', usedBy: 'screenSignals, reofferStuckLinks, Relay, keepJoinsPastCap' },
   { owner: 'link', member: 'room', kind: 'object', usedBy: 'Relay' },
   { owner: 'link', member: 'closed', kind: 'boolean', usedBy: 'retireLink, keepJoinsPastCap, Relay' },
   { owner: 'link', member: 'glareToken', kind: 'numberOrUndefined', usedBy: 'screenSignals' },
-  { owner: 'link', member: 'peer', kind: 'object', usedBy: 'screenSignals, retireLink, reofferStuckLinks' },
+  { owner: 'link', member: 'peer', kind: 'object', usedBy: 'screenSignals, retireLink, reofferStuckLinks, keepJoinsPastCap' },
   { owner: 'link.peer', member: 'initiator', kind: 'boolean', usedBy: 'screenSignals, reofferStuckLinks' },
-  // simple-peer's EventEmitter method: reofferStuckLinks hears a link's progress and its close through it, Relay its 'connect'.
-  { owner: 'link.peer', member: 'on', kind: 'function', usedBy: 'reofferStuckLinks, Relay' },
+  // simple-peer's EventEmitter method: reofferStuckLinks and keepJoinsPastCap hear a link's progress through it (reofferStuckLinks its close too), Relay its 'connect'.
+  { owner: 'link.peer', member: 'on', kind: 'function', usedBy: 'reofferStuckLinks, Relay, keepJoinsPastCap' },
   { owner: 'link.peer', member: 'emit', kind: 'function', usedBy: 'retireLink' },
   // simple-peer's public send, on y-webrtc's private `peer`: a repair's sync request, or a catch-up part, to one link.
   { owner: 'link.peer', member: 'send', kind: 'function', usedBy: 'Relay' },

@@ -9,6 +9,7 @@ import { IpcChild, type IpcReply } from './ipc-child.js'
 import type { TapCounts, TapOptions } from './signaling-tap.js'
 import type { SendCounts } from './counting-rtc.js'
 import { nodeRtc, type NodeRtcName } from './node-rtc.js'
+import type { CapJoinCounts } from '../../src/transport/join-state.js'
 
 /** What a child peer runs, and how. */
 export interface NodePeerOptions {
@@ -118,7 +119,7 @@ export interface NodePeerState {
   /** Peers a Parley session's guards banned for flooding (TransportStats.bannedPeers); null for stock. */
   bannedPeers: number | null
   /** A Parley session's join counters (see TransportStats.join); null for stock. */
-  join: { invitations: number; lostOffers: number; reoffers: number; reinvitations: number; lapseOffers: number } | null
+  join: { invitations: number; lostOffers: number; reoffers: number; reinvitations: number; lapseOffers: number; cap: CapJoinCounts } | null
 }
 
 /** Commands a child peer takes. */

@@ -40,7 +40,7 @@ export async function startOneByOne(
   for (const [n, kind] of kinds.entries()) {
     peers.push(await signaling.startPeer({ kind, topic, maxConns: maxConns[n], awareness: { name: `p${n}` } }))
     // Each peer's link count, so that a failure shows which peer has more or fewer (a newcomer
-    // whose link is slow to connect announces as lonely, and a peer at its cap may take it).
+    // whose link stalled for 8 s announces as lonely, and a peer at its cap may take it).
     await expect
       .poll(async () => (await states()).map((state) => state.links.length), { timeout: timeoutMs, interval: 250 })
       .toEqual(peers.map((_, m) => [...expected[m]].filter((other) => other <= n).length))

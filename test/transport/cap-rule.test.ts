@@ -1,6 +1,16 @@
 // The rule for joins past the link cap: who takes a lonely announcer, and which link is shed after.
 import { describe, expect, it } from 'vitest'
-import { CAP_ALLOWANCE, isLonely, LONELY_LINKS, linkToShed, takesInvitation, takesPastCap } from '../../src/transport/cap-rule.js'
+import {
+  CAP_ALLOWANCE,
+  CONNECTING_MOST_MS,
+  CONNECTING_QUIET_MS,
+  isLonely,
+  LONELY_LINKS,
+  linkToShed,
+  mayYetConnect,
+  takesInvitation,
+  takesPastCap,
+} from '../../src/transport/cap-rule.js'
 
 const full = { links: 3, held: 0, maxConns: 3 }
 const marked = (links: number | undefined) => ({ marked: true, links, lonely: true })
@@ -111,14 +121,43 @@ describe('isLonely', () => {
     new Map(entries.map(([peer, neighbours]) => [peer, neighbours === undefined ? undefined : new Set(neighbours)]))
 
   it('is a peer alone, or two newcomers linked only to each other', () => {
-    expect(isLonely('x', 0, 3, links([]))).toBe(true)
-    expect(isLonely('x', 1, 3, links([['y', ['x']]]))).toBe(true)
+    expect(isLonely('x', 0, 3, links([]), 0)).toBe(true)
+    expect(isLonely('x', 1, 3, links([['y', ['x']]]), 0)).toBe(true)
+  })
+
+  it('is a newcomer whose one link, still connecting, stalled', () => {
+    expect(isLonely('x', 1, 2, links([]), 0)).toBe(true)
   })
 
   it('is not a peer whose one link reaches further, or whose neighbour has not advertised, or with enough links', () => {
-    expect(isLonely('x', 1, 3, links([['y', ['x', 'z']]]))).toBe(false) // the line 1, 2, 3: p2 hangs off p1
-    expect(isLonely('x', 1, 3, links([['y', undefined]]))).toBe(false)
-    expect(isLonely('x', LONELY_LINKS, 3, links([]))).toBe(false)
-    expect(isLonely('x', 1, 1, links([['y', ['x']]]))).toBe(false) // its cap is 1: it has what it may
+    expect(isLonely('x', 1, 3, links([['y', ['x', 'z']]]), 0)).toBe(false) // the line 1, 2, 3: p2 hangs off p1
+    expect(isLonely('x', 1, 3, links([['y', undefined]]), 0)).toBe(false)
+    expect(isLonely('x', LONELY_LINKS, 3, links([]), 0)).toBe(false)
+    expect(isLonely('x', 1, 1, links([['y', ['x']]]), 0)).toBe(false) // its cap is 1: it has what it may
+  })
+
+  it('is not a newcomer whose one link is still connecting and may yet connect: it may reach further', () => {
+    // The line 1, 2, 2, 2 under load: p2's link to p1 took 3.3 s, and p2, lonely at 2 s, was taken past p0's cap.
+    expect(isLonely('x', 1, 2, links([]), 1)).toBe(false)
+  })
+})
+
+describe('mayYetConnect', () => {
+  const started = 1_000_000
+
+  it('counts a link that progressed lately, however long ago it began (within CONNECTING_MOST_MS)', () => {
+    const link = { startedAt: started, lastProgressAt: started + 5000 }
+    expect(mayYetConnect(link, started + 5000 + CONNECTING_QUIET_MS - 1)).toBe(true)
+    expect(mayYetConnect({ startedAt: started, lastProgressAt: started }, started + CONNECTING_QUIET_MS - 1)).toBe(true) // just begun
+  })
+
+  it('stops counting a link quiet for CONNECTING_QUIET_MS: a stalled link still leads to announcing again', () => {
+    const link = { startedAt: started, lastProgressAt: started + 1000 }
+    expect(mayYetConnect(link, started + 1000 + CONNECTING_QUIET_MS)).toBe(false)
+  })
+
+  it('stops counting a link CONNECTING_MOST_MS after its start, however it progresses', () => {
+    const now = started + CONNECTING_MOST_MS
+    expect(mayYetConnect({ startedAt: started, lastProgressAt: now - 1 }, now)).toBe(false)
   })
 })

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import type { NodePeer, NodePeerState } from '../support/node-peer.js'
-import { meshShape } from '../support/partial-mesh.js'
+import { meshShape, startOneByOne } from '../support/partial-mesh.js'
 import { useSignalingServer } from '../support/signaling-fixture.js'
 
 /** Time for links to form (and excess ones to be shed) over WebRTC on a loaded machine, in ms. */
@@ -22,6 +22,13 @@ const CAP = 3
  * session's turns (2 s apart), and its offering end still hears within the stuck-link wait (8 s).
  */
 const SLOW_SIGNALS_MS = 6000
+/**
+ * How long a slow peer's links take to count as connected after their ICE connected, in ms (its
+ * getStats is that slow; simple-peer awaits one first): longer than the 2 s after which a peer
+ * with no link connected announced again as lonely, within the quiet time a link still connecting
+ * may keep (cap-rule.ts CONNECTING_QUIET_MS, 8 s).
+ */
+const SLOW_CONNECT_MS = 4000
 /** Rooms made for a split before the test gives up on one (a newcomer taken while alone leaves none). */
 const SPLIT_ATTEMPTS = 3
 /** Links a full peer may hold past its cap while it takes a newcomer (cap-joins.ts). */
@@ -108,6 +115,30 @@ async function deliveredToAll(peers: NodePeer[], author: number): Promise<void> 
 }
 
 describe('joins into a room of full peers (maxConns)', () => {
+  it(
+    'does not take a newcomer past a full peer’s cap while its one link is slow to connect',
+    async () => {
+      // The line of caps 1, 2, 2: p2's one link is to p1, and p0 is full with p1. As in
+      // liveness-rumors-wrtc's line under load (p2's link took 3.3 s), p2's link still connects
+      // when p2 has waited 2 s; it progressed meanwhile (signals from p1, ICE connected), so p2 is
+      // not lonely and does not announce again, and p0 does not take it past its cap (a triangle
+      // nobody sheds: each end keeps 2 links).
+      const topic = signaling.topic()
+      const peers = await startOneByOne(signaling, topic, [1, 2], ['parley', 'parley'], MESH_TIMEOUT_MS)
+      peers.push(
+        await signaling.startPeer({ kind: 'parley', topic, maxConns: 2, awareness: { name: 'p2' }, getStatsDelayMs: SLOW_CONNECT_MS }),
+      )
+      await expect.poll(async () => (await peers[2].state()).links.length, { timeout: MESH_TIMEOUT_MS, interval: 250 }).toBeGreaterThan(0)
+      const [p0, , p2] = await states(peers)
+      expect(p2.join?.cap.reannounced, 'lonely announcements of p2 while its link connected').toBe(0)
+      expect(p0.join?.cap.takes, 'take invitations of p0 (cap 1)').toBe(0)
+      await expect
+        .poll(async () => (await states(peers)).map((state) => state.links.length), { timeout: MESH_TIMEOUT_MS, interval: 250 })
+        .toEqual([1, 2, 1])
+    },
+    TEST_TIMEOUT_MS,
+  )
+
   it(
     'links a fifth peer to a full K4 of cap 3, keeps the mesh in one piece, and sheds back to the cap',
     async () => {
