@@ -1,6 +1,5 @@
 // Joins past the link cap: when a peer at its cap (y-webrtc's maxConns) takes a peer that has
 // almost no links, and which of its own links it sheds afterwards. Pure; see cap-joins.ts.
-import { REOFFER_QUIET_MS } from './reoffer-timing.js'
 //
 // Wire format (fields stock y-webrtc ignores, on announcements Parley marks; offer-rule.ts):
 //   { type: 'announce', from, parley: 1, links: n }          n: the sender's links, connecting ones too
@@ -10,6 +9,7 @@ import { REOFFER_QUIET_MS } from './reoffer-timing.js'
 // Peers at their cap take an announcer only on a `lonely` announcement: y-webrtc's own (as a peer
 // subscribes, or loses a link) are for the peers with room, as always (fixed topologies rely on
 // that); a lonely peer announces again after 2 s, with backoff (cap-joins.ts).
+import { REOFFER_QUIET_MS } from './reoffer-timing.js'
 
 /** The field of a marked announcement that counts the sender's links. */
 export const LINKS_FIELD = 'links'
