@@ -141,6 +141,32 @@ export interface SendFigure {
   stagesP50Ms?: Record<string, number>
   /** With SEND_CHROME_TRACE: the sender page's main thread after the wire (see senderAfterWire). */
   senderAfterWire?: AfterWire
+  /** What each timed message added to each page, from the first timed send to after the last (see pageWeight). */
+  addedPerMessage?: { sender: PageWeight; receiver: PageWeight }
+}
+
+/** A page's layout objects and DOM nodes (Chromium's own counts, after a garbage collection). */
+export interface PageWeight {
+  layoutObjects: number
+  nodes: number
+}
+
+/**
+ * A page's layout objects and live DOM nodes, by the DevTools protocol (`Performance.getMetrics`,
+ * after `HeapProfiler.collectGarbage`, so that nodes no longer in the page are not counted).
+ * Counts, not times: what a message adds does not depend on the machine's load.
+ */
+async function pageWeight(page: Page): Promise<PageWeight> {
+  const session = await page.context().newCDPSession(page)
+  try {
+    await session.send('HeapProfiler.collectGarbage')
+    await session.send('Performance.enable')
+    const { metrics } = await session.send('Performance.getMetrics')
+    const metric = (name: string) => metrics.find((each) => each.name === name)?.value ?? 0
+    return { layoutObjects: metric('LayoutObjects'), nodes: metric('Nodes') }
+  } finally {
+    await session.detach()
+  }
 }
 
 /** What the sender page's main thread did in the AFTER_WIRE_MS after each timed wire, from a Chromium trace. */
@@ -1050,11 +1076,23 @@ async function measure(
       return measured
     }
     const skewBefore = await skews()
+    const weigh = () => Promise.all(sessions.map(async (session) => [await pageWeight(session.sender), await pageWeight(session.receiver)]))
+    const weightBefore = await weigh()
     for (let i = 0; i < count; i++) for (const session of sessions) await timeOne(session, i, trace)
     const skewAfter = await skews()
+    // The last message's later frames (its scroll, the typing end's redraw) are long done by now.
+    const weightAfter = await weigh()
+    const added = (i: number, side: 0 | 1): PageWeight => ({
+      layoutObjects: Math.round(((weightAfter[i][side].layoutObjects - weightBefore[i][side].layoutObjects) / count) * 100) / 100,
+      nodes: Math.round(((weightAfter[i][side].nodes - weightBefore[i][side].nodes) / count) * 100) / 100,
+    })
     for (const session of sessions)
       if (session.profiling !== undefined) printProfile(session.flavour.implementation, session.profiling, count)
-    return sessions.map((session, i) => ({ ...figureOf(session, count, trace), clockSkew: [skewBefore[i], skewAfter[i]] }))
+    return sessions.map((session, i) => ({
+      ...figureOf(session, count, trace),
+      clockSkew: [skewBefore[i], skewAfter[i]],
+      addedPerMessage: { sender: added(i, 0), receiver: added(i, 1) },
+    }))
   } finally {
     await Promise.allSettled(sessions.map(closeSession))
   }
@@ -1208,6 +1246,14 @@ export function sendTable(figures: SendFigure[]): string {
           ),
         ]
       : []),
+    '',
+    'Added per timed message (layout objects / DOM nodes, by Performance.getMetrics after a garbage collection):',
+    '| implementation | sender | receiver |',
+    '|---|---|---|',
+    ...figures.map((f) => {
+      const weight = (w: PageWeight | undefined) => (w === undefined ? '–' : `${w.layoutObjects} / ${w.nodes}`)
+      return `| ${f.implementation} | ${weight(f.addedPerMessage?.sender)} | ${weight(f.addedPerMessage?.receiver)} |`
+    }),
   ].join('\n')
 }
 
