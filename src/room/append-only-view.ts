@@ -53,12 +53,13 @@ export class AppendOnlyView<T> implements ReadonlyList<T> {
 }
 
 /**
- * Whether `list` holds every item of `earlier` first, as known without reading them: the same list,
- * or a view that continues an earlier view of its array. False when not known (two arrays, or a
- * room that dropped its array for a new one): then whoever kept a tally of `earlier` counts anew.
+ * Whether `list` holds every item of `earlier` first, as known without reading them: a view that
+ * continues an earlier view of its array (or is it). False when not known, plain arrays among them
+ * (even the same one: its owner may have changed it), or a room that dropped its array for a new
+ * one: then whoever kept a tally of `earlier` counts anew.
  */
 export function continuesList<T>(list: ReadonlyList<T>, earlier: ReadonlyList<T>): boolean {
-  return list === earlier || (list instanceof AppendOnlyView && list.continues(earlier))
+  return list instanceof AppendOnlyView && list.continues(earlier)
 }
 
 /** `index` as `Array.prototype.slice` reads its bounds (negative from the end), within 0..length. */

@@ -73,6 +73,9 @@ describe('UnreadTally', () => {
     expect(tally.countOf(messages, 0, 'me')).toBe(2)
     expect(tally.countOf(messages, 2, 'me')).toBe(1)
     expect(tally.countOf(messages, 0, 'ann')).toBe(2)
+    // The same array again, grown in place by its owner: counted afresh, not taken as counted.
+    messages.push(message('m3', 'bo', 'Bo'))
+    expect(tally.countOf(messages, 0, 'ann')).toBe(3)
     const items = written(['ann', 'bo'])
     expect(tally.countOf(new AppendOnlyView(items), 3, 'me')).toBe(0)
     items.push(...written(['cy', 'dee', 'me'], 2))

@@ -47,7 +47,8 @@ describe('AppendOnlyView', () => {
     expect(continuesList(earlier, later)).toBe(false)
     expect(continuesList(later, new AppendOnlyView(['a', 'b']))).toBe(false)
     expect(continuesList(later, ['a', 'b'])).toBe(false)
-    expect(continuesList(items, items)).toBe(true)
+    // A plain array may have been changed in place since: not known to continue even itself.
+    expect(continuesList(items, items)).toBe(false)
     expect(continuesList(['a', 'b', 'c'], items)).toBe(false)
   })
 })
