@@ -5,7 +5,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit'
 import type { MessageRecord, ReadonlyList, Verdict } from '../room/index.js'
 import { type MentionNames, NO_MENTIONS, mentionsSelf } from './rich-text.js'
 import { richTextOf } from './rich-text-view.js'
-import { bySettled, notificationFor, unreadFrom, withUnreadCount } from './unread.js'
+import { UnreadTally, bySettled, notificationFor, unreadFrom, withUnreadCount } from './unread.js'
 
 /** What the controller looks at on each update of its host. */
 export interface UnreadInput {
@@ -70,6 +70,8 @@ export class UnreadController implements ReactiveController {
   #mentions = 0
   /** Unread messages from others whose signature check had not settled when last looked at. */
   #waiting: MessageRecord[] = []
+  /** The unread count, kept across arrivals: each costs what it added, not what is unread. */
+  #unread = new UnreadTally()
   #room: string | null = null
   /**
    * Notification.permission as last read: Chromium answers it through a synchronous call to
@@ -127,7 +129,7 @@ export class UnreadController implements ReactiveController {
     const mentionsUser = (message: MessageRecord): boolean =>
       verdictOf(message) === 'verified' && mentionsSelf(richTextOf(message, mentionNames))
     this.#mentions += settled.filter(mentionsUser).length
-    const unread = unreadFrom(messages, this.#after, selfId).length
+    const unread = this.#unread.countOf(messages, this.#after, selfId)
     if (unread > 0) this.marker = this.#after
     showUnreadCount(this, notify ? unread : 0, notify ? this.#mentions : 0)
     if (notify) this.#post(room, settled, mentionsUser, verdictOf)

@@ -1,7 +1,7 @@
 // Unread messages while the page is hidden, as pure functions over the message list:
 // which ones count, the "(3) " title prefix ("(@1 · 3) " when one mentions the user), and
 // what a system notification says. Only a verified message can mention the user.
-import type { MessageRecord, ReadonlyList, Verdict } from '../room/index.js'
+import { type MessageRecord, type ReadonlyList, type Verdict, continuesList } from '../room/index.js'
 
 /** Longest message text shown in a system notification, in characters. */
 export const MAX_NOTIFICATION_BODY_CHARS = 160
@@ -9,6 +9,32 @@ export const MAX_NOTIFICATION_BODY_CHARS = 160
 /** The messages after the first `after` that someone other than `selfId` wrote. */
 export function unreadFrom(messages: ReadonlyList<MessageRecord>, after: number, selfId: string): MessageRecord[] {
   return messages.slice(Math.max(0, after)).filter((message) => message.authorId !== selfId)
+}
+
+/**
+ * How many of `unreadFrom(messages, after, selfId)` there are, kept from one list of a room to its
+ * next: a list that continues the one counted last (the room's next view of the array it appends
+ * to) costs only the messages it added, so an arrival costs the same with ten unread or 10,000.
+ * Any other list (the room re-sorted or dropped its array, or a caller hands plain arrays), or
+ * another `after` or `selfId`, is counted afresh.
+ */
+export class UnreadTally {
+  #counted: ReadonlyList<MessageRecord> | null = null
+  #after = 0
+  #selfId = ''
+  #count = 0
+
+  /** The number of messages after the first `after` in `messages` that someone other than `selfId` wrote. */
+  countOf(messages: ReadonlyList<MessageRecord>, after: number, selfId: string): number {
+    const counted = this.#counted
+    if (counted !== null && after === this.#after && selfId === this.#selfId && continuesList(messages, counted))
+      this.#count += unreadFrom(messages, Math.max(after, counted.length), selfId).length
+    else this.#count = unreadFrom(messages, after, selfId).length
+    this.#counted = messages
+    this.#after = after
+    this.#selfId = selfId
+    return this.#count
+  }
 }
 
 /**

@@ -42,9 +42,24 @@ export class AppendOnlyView<T> implements ReadonlyList<T> {
     return -1
   }
 
+  /** Whether this view shows every item of `earlier` first: both views of the one array, this one no shorter. */
+  continues(earlier: ReadonlyList<T>): boolean {
+    return earlier instanceof AppendOnlyView && earlier.#items === this.#items && earlier.length <= this.length
+  }
+
   *[Symbol.iterator](): Iterator<T> {
     for (let index = 0; index < this.length; index++) yield this.#items[index]
   }
+}
+
+/**
+ * Whether `list` holds every item of `earlier` first, as known without reading them: a view that
+ * continues an earlier view of its array (or is it). False when not known, plain arrays among them
+ * (even the same one: its owner may have changed it), or a room that dropped its array for a new
+ * one: then whoever kept a tally of `earlier` counts anew.
+ */
+export function continuesList<T>(list: ReadonlyList<T>, earlier: ReadonlyList<T>): boolean {
+  return list instanceof AppendOnlyView && list.continues(earlier)
 }
 
 /** `index` as `Array.prototype.slice` reads its bounds (negative from the end), within 0..length. */

@@ -4,6 +4,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import type { ReactiveControllerHost } from 'lit'
 import { mentionNames } from '../../src/components/rich-text.js'
 import { UnreadController } from '../../src/components/unread-controller.js'
+import { AppendOnlyView } from '../../src/room/append-only-view.js'
 import type { MessageRecord, Verdict } from '../../src/room/index.js'
 import { message } from './browser-fixtures.js'
 
@@ -32,23 +33,70 @@ function recordNotifications(): Array<{ title: string; body: string }> {
   return shown
 }
 
+/** A controller on a page that reports itself visible again once the test ends. */
+function connectedController(): UnreadController {
+  const host: ReactiveControllerHost = {
+    addController: () => {},
+    removeController: () => {},
+    requestUpdate: () => {},
+    updateComplete: Promise.resolve(true),
+  }
+  const unread = new UnreadController(host)
+  unread.hostConnected()
+  onTestFinished(() => {
+    unread.hostDisconnected()
+    delete (document as { visibilityState?: unknown }).visibilityState
+    document.dispatchEvent(new Event('visibilitychange'))
+  })
+  return unread
+}
+
 describe('UnreadController', () => {
+  it("counts the room's views as they grow, and afresh when the room re-sorts its list or drops messages", () => {
+    const unread = connectedController()
+    document.title = 'lobby'
+    const items: MessageRecord[] = [message('m0', 'Ann', 'before'), message('m1', 'Me', 'mine')]
+    let messages: readonly MessageRecord[] | AppendOnlyView<MessageRecord> = new AppendOnlyView(items)
+    const update = () => unread.update({ messages, selfId: 'user-Me', room: 'lobby', notify: true, verdictOf: () => 'verified' })
+    update()
+    setHidden(true)
+    for (const author of ['Ann', 'Bo', 'Me']) {
+      items.push(message(`m${items.length}`, author, 'hi'))
+      messages = new AppendOnlyView(items)
+      update()
+    }
+    expect(document.title).toBe('(2) lobby')
+    expect(unread.marker).toBe(2)
+
+    // A reset: the room sorted in an older message of Cy's among the unread ones (the user's own
+    // moving past the old end), and one of Bo's came at the end (a mixed change): four unread, not
+    // the three of counting only past the old end, and the marker where it was.
+    const sorted = [...items.slice(0, 3), message('x1', 'Cy', 'late'), ...items.slice(3), message('m5', 'Bo', 'more')]
+    messages = new AppendOnlyView(sorted)
+    update()
+    expect(document.title).toBe('(4) lobby')
+    expect(unread.marker).toBe(2)
+    sorted.push(message('m6', 'Me', 'mine'), message('m7', 'Ann', 'again'))
+    messages = new AppendOnlyView(sorted)
+    update()
+    expect(document.title).toBe('(5) lobby')
+
+    // Fewer messages than seen: counted from the new end, none unread yet.
+    messages = new AppendOnlyView(sorted.slice(0, 3))
+    update()
+    expect(document.title).toBe('lobby')
+    const shorter = sorted.slice(0, 3)
+    shorter.push(message('m8', 'Bo', 'back'))
+    messages = new AppendOnlyView(shorter)
+    update()
+    expect(document.title).toBe('(1) lobby')
+    expect(unread.marker).toBe(3)
+  })
+
   it('counts a mention of the user only in a verified message, a pending one once it verifies', () => {
     const shown = recordNotifications()
-    const host: ReactiveControllerHost = {
-      addController: () => {},
-      removeController: () => {},
-      requestUpdate: () => {},
-      updateComplete: Promise.resolve(true),
-    }
-    const unread = new UnreadController(host)
+    const unread = connectedController()
     document.title = 'lobby'
-    unread.hostConnected()
-    onTestFinished(() => {
-      unread.hostDisconnected()
-      delete (document as { visibilityState?: unknown }).visibilityState
-      document.dispatchEvent(new Event('visibilitychange'))
-    })
     const verdicts = new Map<string, Verdict>()
     const verdictOf = (record: MessageRecord): Verdict => verdicts.get(record.id) ?? 'pending'
     const names = mentionNames(['Ann'], 'Me')

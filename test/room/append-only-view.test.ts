@@ -1,7 +1,7 @@
 // The room's fixed views of its growing message list: what a view shows never changes as the list
 // grows after it, and it reads as an array does.
 import { describe, expect, it } from 'vitest'
-import { AppendOnlyView } from '../../src/room/append-only-view.js'
+import { AppendOnlyView, continuesList } from '../../src/room/append-only-view.js'
 
 describe('AppendOnlyView', () => {
   it('keeps showing the items it was made with as the array grows after it', () => {
@@ -35,5 +35,20 @@ describe('AppendOnlyView', () => {
       expect(view.slice(start, end)).toEqual(shown.slice(start, end))
     expect(view.findIndex((item, index) => item === 'c' && index === 2)).toBe(2)
     expect(new AppendOnlyView(items, 9).length).toBe(5)
+  })
+
+  it('continues an earlier view of its array, and is not known to continue anything else', () => {
+    const items = ['a', 'b']
+    const earlier = new AppendOnlyView(items)
+    items.push('c')
+    const later = new AppendOnlyView(items)
+    expect(continuesList(later, earlier)).toBe(true)
+    expect(continuesList(later, later)).toBe(true)
+    expect(continuesList(earlier, later)).toBe(false)
+    expect(continuesList(later, new AppendOnlyView(['a', 'b']))).toBe(false)
+    expect(continuesList(later, ['a', 'b'])).toBe(false)
+    // A plain array may have been changed in place since: not known to continue even itself.
+    expect(continuesList(items, items)).toBe(false)
+    expect(continuesList(['a', 'b', 'c'], items)).toBe(false)
   })
 })
