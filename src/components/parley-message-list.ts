@@ -8,8 +8,15 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import { guard } from 'lit/directives/guard.js'
 import { repeat } from 'lit/directives/repeat.js'
-import { colorFor, draftProblem, unannotated, type AnnotatedMessage, type MessageRecord, type Verdict } from '../room/index.js'
-import type { ReadonlyList } from '../room/index.js'
+import {
+  colorFor,
+  draftProblem,
+  unannotated,
+  type AnnotatedMessage,
+  type MessageRecord,
+  type ReadonlyList,
+  type Verdict,
+} from '../room/index.js'
 import { beforeNextPaint } from '../tasks/index.js'
 import { askFocus, restoreFocus, type FocusRequest } from './deferred-focus.js'
 import { StableAnnotations } from './entry-memo.js'
