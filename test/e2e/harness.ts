@@ -92,7 +92,7 @@ export function roomUrl(siteUrl: string, signalingUrl: string, room: string): st
  * and joins under `name`; `initScript` runs in the page before its own scripts (to observe it).
  * More tabs of that profile: `page.context().newPage()`.
  */
-export async function joinRoom(browser: Browser, url: string, name: string, initScript?: () => void): Promise<Page> {
+export async function joinRoom(browser: Browser, url: string, name: string, initScript?: (() => void) | string): Promise<Page> {
   // Also for a browser launched elsewhere; the same timeouts again for one launched here.
   const context = withStepTimeouts(await browser.newContext())
   if (initScript !== undefined) await context.addInitScript(initScript)
