@@ -61,6 +61,14 @@ const cases: Record<string, () => Uint8Array[]> = {
         apart(doc, () => doc.getArray('annotations').push(Array.from({ length: 10 }, (_, k) => reaction(n * 10 + k)))),
       ),
     ),
+  // Searched past the nineteenth session's 8 updates: reactions alone for 200 updates, then a message (main named it not).
+  'one writer, 200 updates of 2 reactions, then 1 message': () => {
+    const doc = new Y.Doc()
+    return [
+      ...Array.from({ length: 200 }, (_, n) => apart(doc, () => doc.getArray('annotations').push([reaction(2 * n), reaction(2 * n + 1)]))),
+      apart(doc, () => doc.getArray('messages').push([record(0)])),
+    ]
+  },
   // A test an item: 30,000 keys (an item each) before the messages, in one update (about 1 MiB), by 8 writers.
   '8 writers, 30,000 keys then 100 messages, one update each': () =>
     Array.from({ length: 8 }, () => {
@@ -77,6 +85,7 @@ for (const [name, make] of Object.entries(cases)) {
   const bytes = updates.reduce((sum, update) => sum + update.byteLength, 0)
   const cpu: number[] = []
   let named = 0
+  let messages: number | undefined
   for (let run = 0; run <= RUNS; run++) {
     // Fresh bytes each run: a refused update's read is kept for its task (updates/ keptUpdate).
     const fresh = updates.map((update) => update.slice())
@@ -91,10 +100,15 @@ for (const [name, make] of Object.entries(cases)) {
     const used = process.cpuUsage(start)
     if (run > 0) cpu.push((used.user + used.system) / 1000)
     named = [...refused.writers().values()].filter((writer) => parseable(writer.samples)).length
+    // Messages counted of what was refused (none on main, whose count was of records).
+    messages = [...refused.writers().values()].reduce<number | undefined>(
+      (sum, writer) => ('messages' in writer ? (sum ?? 0) + (writer.messages as number) : sum),
+      undefined,
+    )
   }
   const least = Math.min(...cpu)
   console.log(
-    `${root}: ${name} (${updates.length} updates, ${(bytes / 1024).toFixed(0)} KiB): ${least.toFixed(1)} ms of CPU, ${((least * 1000) / updates.length).toFixed(1)} µs an update; writers named ${named}`,
+    `${root}: ${name} (${updates.length} updates, ${(bytes / 1024).toFixed(0)} KiB): ${least.toFixed(1)} ms of CPU, ${((least * 1000) / updates.length).toFixed(1)} µs an update; writers named ${named}; messages counted ${messages ?? 'none'}`,
   )
 }
 

@@ -766,15 +766,22 @@ export class ParleyMessageList extends LitElement {
     return true
   }
 
-  /** The rendered entry at scroll position `y`: its index, key and offset from `y`. */
+  /**
+   * The rendered entry at scroll position `y`: its index, key and offset from `y`. A notice there
+   * gives way to the message drawn after it: a line may move (a flood's "hidden" line follows the
+   * flood down the log), and a view kept on it would move with it.
+   */
   #renderedAt(y: number): (Anchor & { index: number }) | null {
     const children = this.items.children
+    let found: (Anchor & { index: number }) | null = null
     for (let i = 0; i < children.length; i++) {
       const child = children[i] as HTMLElement
-      if (child.offsetTop + child.offsetHeight > y)
-        return { index: this.#first + i, key: child.dataset.key ?? '', offset: child.offsetTop - y }
+      if (found === null && child.offsetTop + child.offsetHeight <= y) continue
+      const key = child.dataset.key ?? ''
+      found ??= { index: this.#first + i, key, offset: child.offsetTop - y }
+      if (key.startsWith('m:')) return { index: this.#first + i, key, offset: child.offsetTop - y }
     }
-    return null
+    return found
   }
 
   /** The first rendered entry still in view, to keep in place across a re-render. */

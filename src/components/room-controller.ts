@@ -408,7 +408,10 @@ export class RoomController implements ReactiveController {
 
   /**
    * Keeps one "N messages from X hidden" line per author in the log (and one per author whose
-   * name forgeries claimed: "from ⚠ X (unverified)"); returns whether one changed.
+   * name forgeries claimed: "from ⚠ X (unverified)"), where the room places it: after the lane's
+   * newest hidden record, so that it follows a flood down the log (a reader at the bottom sees it;
+   * one reading further up keeps their place: the log anchors its view on a message). Returns
+   * whether one changed.
    */
   #noteHidden(room: Room): boolean {
     let changed = false
@@ -420,12 +423,12 @@ export class RoomController implements ReactiveController {
       this.notices = this.notices.filter((each) => each.id !== notice.id)
       changed = true
     }
-    for (const [authorId, { authorName, count, forged }] of hidden) {
+    for (const [authorId, { authorName, count, forged, after }] of hidden) {
       const who = forged === true ? `⚠ ${authorName} (unverified)` : authorName
       const text = `${count.toLocaleString('en')} ${count === 1 ? 'message' : 'messages'} from ${who} hidden`
       const notice = this.#hiddenNotices.get(authorId)
-      if (notice?.text === text) continue
-      const updated = { id: notice?.id ?? this.#nextNoticeId++, text, after: notice?.after ?? room.messages.length }
+      if (notice?.text === text && notice.after === after) continue
+      const updated = { id: notice?.id ?? this.#nextNoticeId++, text, after }
       this.#hiddenNotices.set(authorId, updated)
       this.notices = this.notices.filter((each) => each.id !== updated.id).concat(updated)
       changed = true

@@ -110,10 +110,15 @@ export function spend(bucket: Bucket, limits: BudgetLimits, bytes: number, at: n
  */
 export type SignatureState = 'good' | 'bad' | 'unsigned' | 'unchecked'
 
-/** How many records of one lane were hidden, and the name the last one claimed. */
+/** How many records of one lane were hidden, the name the last one claimed, and where the newest one sits. */
 export interface HiddenCount {
   authorName: string
   count: number
+  /**
+   * Records shown before the lane's newest hidden one (in document order): where the log says what
+   * the lane hid, so that the line follows a flood down the log rather than stay where it started.
+   */
+  after: number
   /** The lane of records whose signature is bad or absent: forgeries (or unsigned records) under the id; the room adds refused records, never checked, to it. */
   forged?: true
 }
@@ -216,9 +221,12 @@ export class LaneBudgets<R extends BudgetedRecord> {
       if (lane === record.authorId) this.#contested.add(record.authorId)
       const hidden = this.#hidden.get(lane)
       const count = (hidden?.count ?? 0) + 1
+      const shownBefore = this.#shownCount
       this.#hidden.set(
         lane,
-        lane === record.authorId ? { authorName: record.authorName, count } : { authorName: record.authorName, count, forged: true },
+        lane === record.authorId
+          ? { authorName: record.authorName, count, after: shownBefore }
+          : { authorName: record.authorName, count, after: shownBefore, forged: true },
       )
       this.hiddenTotal++
     }

@@ -97,6 +97,8 @@ export interface RoomStats extends TransportStats {
   hiddenRecords: number
   /** Records (messages, annotations, keys) that updates refused by the peer guards brought and the document still lacks. */
   refusedRecords: number
+  /** Of those, the messages (what the log's "hidden" lines count of them). */
+  refusedMessages: number
   /**
    * Message signatures the room checked for its budgets (history/author-budget.ts): those of lanes
    * that hid a record, of suspect ids, and the newest shown; not the ones the log checks to draw.
@@ -444,12 +446,14 @@ export class Room {
 
   /** What the room counted since it opened; a copy, taken now. */
   stats(): RoomStats {
+    const refused = [...this.#transport.refusedWriting().values()]
     return {
       ...this.#transport.stats(),
       skippedRecords: this.#skippedRecords,
       restoredRecords: this.#restoredRecords,
       hiddenRecords: this.#budgets.hiddenTotal,
-      refusedRecords: [...this.#transport.refusedWriting().values()].reduce((sum, writer) => sum + writer.records, 0),
+      refusedRecords: refused.reduce((sum, writer) => sum + writer.records, 0),
+      refusedMessages: refused.reduce((sum, writer) => sum + writer.messages, 0),
       budgetChecks: this.#signatures.checks,
       skippedAnnotations: this.#annotations.skipped,
       hiddenAnnotations: this.#annotations.hidden,
@@ -464,10 +468,11 @@ export class Room {
    * Valid messages not shown, per author: they wrote faster than a person types (AUTHOR_BUDGET,
    * in the time the records claim; every peer hides the same ones), and records the peer guards
    * refused that the document still lacks, in the forgery lane of the id they claim
-   * (`refusedLaneOf`; counted by this page alone). A live view while nothing was refused; a copy after.
+   * (`refusedLaneOf`; counted by this page alone; messages only). Each lane says where the log
+   * places its line (`after`). A live view while nothing was refused; a copy after.
    */
   get hidden(): HiddenCounts {
-    return withRefused(this.#budgets.hidden, this.#refusedLanes.lanes(this.#transport.refusedWriting()))
+    return withRefused(this.#budgets.hidden, this.#refusedLanes.lanes(this.#transport.refusedWriting(), this.#messages.length))
   }
 
   /** Calls `listener` when records refused by the peer guards changed what `hidden` says; returns an unsubscribe. */

@@ -2,18 +2,20 @@
 // that the document still lacks, so that the log can say "N messages from X hidden" of them too.
 //
 // A refused update is never applied, so nothing of it reaches the room's budgets. Here each Yjs
-// client it writes for keeps the highest clock refused updates reached, and a few of its values
-// (samples: the room reads a name from them). What is hidden is that clock less what the document
-// holds of the writer: a record refused here and brought later by another link (a digest repair,
-// a relay) is not counted twice, and two links refusing the same records count them once.
+// client it writes for keeps the highest clock refused updates reached, the clocks of its refused
+// messages, and a few of its values (samples: the room reads a name from them). What is hidden is
+// what the document does not hold of those: a record refused here and brought later by another
+// link (a digest repair, a relay) is not counted twice, and two links refusing the same records
+// count them once. `records` counts every record (keys, annotations, messages: the room's stats);
+// `messages` only those the log's line names.
 //
-// The room names a writer by a message among its samples, and a writer's first refused values may
-// be none: a key alone (a restored one, or a Parley writer's first), reactions, edits. So the room
-// says which values name a writer (`names`), and a writer is sampled update after update until one
-// does, MAX_SAMPLED_UPDATES of them at most: a flooder that writes no message goes unnamed rather
-// than make every refused update a search. In an update, the first value of each of the writer's
-// items is tested (an item's values were written together, to one array): a test an item, of
-// items the update's read decoded already.
+// The room says which values are messages (`names`: they claim an author, so name the writer). In
+// an update, the first value of each of the writer's items is tested (an item's values were written
+// together, to one array: a Parley writer's messages, keys and annotations are never in one item): a
+// test an item, of items the update's read decoded already, however many of the writer's updates are
+// refused. A writer's first refused values may name nobody (a key alone, a restored one or a Parley
+// writer's first; reactions, edits): it is named by the first refused update that holds a message,
+// whenever that comes, and its keys and annotations are never counted as messages.
 //
 // An update is read in the task that refused it only when that task read it already (the guard's
 // count of its records: updates/ `readUpdate`); any other (refused before it was counted: its link
@@ -38,16 +40,31 @@ const READ_PER_TASK_BYTES = 16 * 1024
 
 /** Values of a writer's refused records kept that name it, the first found (one names it; a few in case the room reads one it cannot use). */
 const SAMPLES_KEPT = 4
-/** A writer's refused updates searched for a value that names it, at most: past that it goes unnamed (counted all the same). */
-export const MAX_SAMPLED_UPDATES = 8
+/**
+ * Runs of a writer's refused messages kept apart (clock ranges); past that the two closest merge,
+ * and what lies between them (a writer's keys or annotations) is counted as messages too. A Parley
+ * writer's messages run on between its few reactions; only a writer that interleaves more than
+ * this many runs of messages with other records is over-counted.
+ */
+export const MAX_MESSAGE_RUNS = 64
 
 /** Whether a value a refused writer wrote names it (for the room: a message record, which claims an author). */
 export type NamesWriter = (value: unknown) => boolean
 
-/** One writer's refused records: how many the document lacks, and a few values it wrote that name it (the first found). */
+/** One writer's refused records that the document lacks: how many, how many of them are messages, and a few values it wrote that name it (the first found). */
 export interface RefusedWriter {
   records: number
+  messages: number
   samples: readonly unknown[]
+}
+
+/** One writer as refused updates showed it. */
+interface Writer {
+  /** The clock its refused updates reached. */
+  clock: number
+  /** Clock ranges of its refused messages, from (inclusive) to (exclusive), sorted and apart; MAX_MESSAGE_RUNS at most. */
+  messages: Array<[number, number]>
+  samples: unknown[]
 }
 
 /** The records refused updates brought, by writer (Yjs client id). */
@@ -56,8 +73,7 @@ export class RefusedWriting {
   readonly #onChange: () => void
   readonly #later: (run: () => void) => void
   readonly #names: NamesWriter
-  /** Per writer: the clock refused updates reached, values it wrote that name it, and how many of its refused updates were searched for them. */
-  readonly #writers = new Map<number, { clock: number; samples: unknown[]; searched: number }>()
+  readonly #writers = new Map<number, Writer>()
   /** Refused updates not read yet, oldest first, and their bytes. */
   #pending: Uint8Array[] = []
   #pendingBytes = 0
@@ -94,9 +110,14 @@ export class RefusedWriting {
   /** Records refused per writer that the document still lacks (none listed once it holds them all). */
   writers(): Map<number, RefusedWriter> {
     const lacking = new Map<number, RefusedWriter>()
-    for (const [client, { clock, samples }] of this.#writers) {
-      const records = clock - Y.getState(this.#doc.store, client)
-      if (records > 0) lacking.set(client, { records, samples })
+    for (const [client, writer] of this.#writers) {
+      // The document holds a writer's records from clock 0 on, without a gap (Yjs holds back what follows one).
+      const held = Y.getState(this.#doc.store, client)
+      const records = writer.clock - held
+      if (records <= 0) continue
+      writer.messages = writer.messages.filter(([, to]) => to > held)
+      const messages = writer.messages.reduce((sum, [from, to]) => sum + to - Math.max(from, held), 0)
+      lacking.set(client, { records, messages, samples: writer.samples })
     }
     return lacking
   }
@@ -122,41 +143,63 @@ export class RefusedWriting {
   /** Takes a refused update's writers in; returns whether the count of one changed. */
   #take(update: ReadUpdate): boolean {
     let changed = false
-    const unsampled: number[] = []
+    const taken = new Set<number>()
     for (const [client, clock] of update.to) {
       if (client === this.#doc.clientID || clock <= Y.getState(this.#doc.store, client)) continue
       const known = this.#writers.get(client)
       if (known === undefined && this.#writers.size >= MAX_REFUSED_WRITERS) continue
-      if (known !== undefined && known.clock >= clock) continue
-      const writer = known ?? { clock, samples: [], searched: 0 }
-      writer.clock = clock
+      const writer = known ?? { clock, messages: [], samples: [] }
       this.#writers.set(client, writer)
-      if (writer.samples.length === 0 && writer.searched < MAX_SAMPLED_UPDATES) {
-        writer.searched++
-        unsampled.push(client)
-      }
+      taken.add(client)
+      if (known !== undefined && known.clock >= clock) continue
+      writer.clock = clock
       changed = true
     }
-    if (unsampled.length > 0) this.#sample(update, unsampled)
+    // Records below the clock reached may be new too (another link refused later ones first).
+    if (taken.size > 0 && this.#noteMessages(update, taken)) changed = true
     return changed
   }
 
   /**
-   * Keeps, for each of `clients`, values of the first of its items in the update whose first value
-   * names it (SAMPLES_KEPT at most, those that name it): a test an item, and SAMPLES_KEPT of the one kept.
+   * Notes, for each of `clients`, the clocks of its items in the update whose first value names it
+   * (messages), and keeps values of the first such item as its samples while it has none (SAMPLES_KEPT
+   * at most, those that name it): a test an item, and SAMPLES_KEPT of the one kept. Returns whether
+   * a writer's messages changed.
    */
-  #sample(update: ReadUpdate, clients: readonly number[]): void {
-    const wanted = new Set(clients)
+  #noteMessages(update: ReadUpdate, clients: ReadonlySet<number>): boolean {
+    let changed = false
     for (const struct of update.structs) {
-      const writer = this.#writers.get(struct.id.client)
+      const client = struct.id.client
       // A text's characters are never a record (and getContent would split the whole string).
-      if (!wanted.has(struct.id.client) || !(struct instanceof Y.Item) || struct.content instanceof Y.ContentString || writer === undefined)
-        continue
+      if (!clients.has(client) || !(struct instanceof Y.Item) || struct.content instanceof Y.ContentString) continue
+      const writer = this.#writers.get(client)
+      if (writer === undefined || struct.id.clock + struct.length <= Y.getState(this.#doc.store, client)) continue
       const values = struct.content.getContent()
       if (values.length === 0 || !this.#names(values[0])) continue
-      writer.samples.push(values[0], ...values.slice(1, SAMPLES_KEPT).filter((value) => this.#names(value)))
-      wanted.delete(struct.id.client)
-      if (wanted.size === 0) return
+      if (addRun(writer.messages, struct.id.clock, struct.id.clock + struct.length)) changed = true
+      if (writer.samples.length === 0)
+        writer.samples.push(values[0], ...values.slice(1, SAMPLES_KEPT).filter((value) => this.#names(value)))
     }
+    return changed
   }
+}
+
+/**
+ * Adds the clocks from..to (exclusive) to `runs` (sorted, apart), merging what they meet; past
+ * MAX_MESSAGE_RUNS the two closest runs merge. Returns whether `runs` gained clocks.
+ */
+export function addRun(runs: Array<[number, number]>, from: number, to: number): boolean {
+  let at = 0
+  while (at < runs.length && runs[at][1] < from) at++
+  let end = at
+  while (end < runs.length && runs[end][0] <= to) end++
+  if (end - at === 1 && runs[at][0] <= from && runs[at][1] >= to) return false
+  const merged: [number, number] = end > at ? [Math.min(from, runs[at][0]), Math.max(to, runs[end - 1][1])] : [from, to]
+  runs.splice(at, end - at, merged)
+  if (runs.length > MAX_MESSAGE_RUNS) {
+    let closest = 0
+    for (let k = 1; k < runs.length - 1; k++) if (runs[k + 1][0] - runs[k][1] < runs[closest + 1][0] - runs[closest][1]) closest = k
+    runs.splice(closest, 2, [runs[closest][0], runs[closest + 1][1]])
+  }
+  return true
 }

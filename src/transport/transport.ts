@@ -74,8 +74,8 @@ export interface TransportOptions {
   onRefusedWriting?: () => void
   /**
    * Whether a value a refused writer wrote names it (the room's: a message, which claims an
-   * author): each writer's samples are such values, searched for in its refused updates
-   * (refused-writing.ts). Undefined: its first values, whatever they are.
+   * author): each writer's samples are such values, searched for in its refused updates until
+   * one is found, and the messages counted are such values (refused-writing.ts). Undefined: any value.
    */
   namesRefusedWriter?: (value: unknown) => boolean
   /**

@@ -249,6 +249,33 @@ describe('parley-message-list', () => {
     expect(scroller.scrollTop).toBe(top)
   })
 
+  it('keeps a reader’s view where it is when a line at its top moves down the log (a flood’s "hidden" line)', async () => {
+    for (const count of [100, 2000]) {
+      const list = await mountSized(manyMessages(count))
+      list.notices = [{ id: 7, text: '30 messages from Flooder hidden', after: 40 }]
+      await list.updateComplete
+      const scroller = log().element() as HTMLElement
+      list.reveal(40) // message 41, just under the line
+      await list.updateComplete
+      const line = () => list.shadowRoot?.querySelector<HTMLElement>('[data-key="n:7"]') ?? null
+      // The reader scrolls the line to the top of the view, half out of it, and the scroll event comes.
+      const lineTop = line()?.offsetTop ?? Number.NaN
+      scroller.scrollTop = lineTop + Math.floor((line()?.offsetHeight ?? 0) / 2)
+      await new Promise((resolve) => requestAnimationFrame(resolve))
+      await new Promise((resolve) => requestAnimationFrame(resolve))
+      const article = () => list.shadowRoot?.querySelector<HTMLElement>('[data-key="m:m41"]') ?? null
+      const offset = (article()?.offsetTop ?? Number.NaN) - scroller.scrollTop
+      expect(offset).toBeGreaterThan(0)
+      // The flood goes on: its line moves to the newest end, with a new count.
+      list.notices = [{ id: 7, text: '90 messages from Flooder hidden', after: count }]
+      await list.updateComplete
+      // main: the view kept the line in place and went down with it, to the newest
+      expect((article()?.offsetTop ?? Number.NaN) - scroller.scrollTop, `${count} messages`).toBe(offset)
+      expect(shown(list)).toContain('Ann: message 41')
+      list.remove()
+    }
+  })
+
   it('puts an author’s run of messages under one header, yet reads each one’s author and time to screen readers', async () => {
     const at = (minutes: number) => Date.UTC(2025, 0, 2, 9, minutes)
     const forged = message('m4', 'Ann', 'forged', at(3))

@@ -46,10 +46,10 @@ export interface Flooder {
   flood(count: number, forge?: string, untilDropped?: boolean): Promise<void>
   /**
    * Writes `count` messages signed with the flooder's own key (the current one: see `renew`),
-   * `batch` to a transaction, claiming times `spacingMs` apart that end now (so in the past,
-   * and never faster than an author's budget refills); stops once no link is left.
+   * `batch` to a transaction, claiming times `spacingMs` apart that end now, or at `endAt` (ms
+   * since the epoch; so in the past); stops once no link is left.
    */
-  floodSpaced(count: number, batch: number, spacingMs: number): Promise<void>
+  floodSpaced(count: number, batch: number, spacingMs: number, endAt?: number): Promise<void>
   /**
    * As `floodSpaced`, at most `perSecond` messages a second (a batch every `batch / perSecond`
    * seconds): a slow flood, under the links' short rate; stops once no link is left.
@@ -115,8 +115,7 @@ export async function openFlooder(options: FlooderOptions): Promise<Flooder> {
     }
     return records
   }
-  const floodPaced = async (count: number, batch: number, spacingMs: number, perSecond: number): Promise<void> => {
-    const endAt = Date.now()
+  const floodPaced = async (count: number, batch: number, spacingMs: number, perSecond: number, endAt = Date.now()): Promise<void> => {
     const startedAt = performance.now()
     for (let start = 0; start < count && conns().length > 0; start += batch) {
       messagesOf(doc).push(await spacedRecords(start, Math.min(count, start + batch), count, spacingMs, endAt))
@@ -153,7 +152,7 @@ export async function openFlooder(options: FlooderOptions): Promise<Flooder> {
         }
       }
     },
-    floodSpaced: (count, batch, spacingMs) => floodPaced(count, batch, spacingMs, Number.POSITIVE_INFINITY),
+    floodSpaced: (count, batch, spacingMs, endAt) => floodPaced(count, batch, spacingMs, Number.POSITIVE_INFINITY, endAt),
     async floodKeysFirst(keys, count, batch, spacingMs) {
       const endAt = Date.now()
       const batches: MessageRecord[][] = []
@@ -293,9 +292,9 @@ export class FlooderProcess {
     await this.#child.call({ op: 'flood', count, forge, untilDropped })
   }
 
-  /** Writes own-key messages with spaced claimed times in the past, `batch` a transaction (see Flooder). */
-  async floodSpaced(count: number, batch: number, spacingMs: number): Promise<void> {
-    await this.#child.call({ op: 'spaced', count, batch, spacingMs })
+  /** Writes own-key messages with spaced claimed times in the past (ending at `endAt`, default now), `batch` a transaction (see Flooder). */
+  async floodSpaced(count: number, batch: number, spacingMs: number, endAt?: number): Promise<void> {
+    await this.#child.call({ op: 'spaced', count, batch, spacingMs, endAt })
   }
 
   /** Writes own-key messages as `floodSpaced` does, at most `perSecond` a second (see Flooder). */

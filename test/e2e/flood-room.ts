@@ -27,13 +27,23 @@ export async function refusedRecords(page: Page): Promise<number> {
   )
 }
 
+/** Of those, the messages (its stats' `refusedMessages`): what the log's line counts. */
+export async function refusedMessages(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      (document.querySelector('parley-chat') as unknown as { stats(): { refusedMessages?: number } | null }).stats()?.refusedMessages ??
+      Number.NaN,
+  )
+}
+
 /**
- * Expects the log of each of `pages` whose guards refused records of the flooder that no page
+ * Expects the log of each of `pages` whose guards refused messages of the flooder that no page
  * holds (on one of them at least) to say how many, from the room's count: "N messages from ⚠
- * Flooder (unverified) hidden" (a refused record is never checked).
+ * Flooder (unverified) hidden" (a refused record is never checked; its keys and annotations are
+ * not messages).
  */
 export async function expectRefusedLines(pages: readonly Page[]): Promise<void> {
-  expect((await Promise.all(pages.map(refusedRecords))).some((records) => records > 0)).toBe(true)
+  expect((await Promise.all(pages.map(refusedMessages))).some((messages) => messages > 0)).toBe(true)
   // The count is the room's at once; its line is placed at the log's next redraw (and a refused
   // update read in a later task may still move both): polled until the two agree. Read from the
   // log's lines, not the DOM: records that land after the line (a batch the guard let through,
@@ -42,7 +52,7 @@ export async function expectRefusedLines(pages: readonly Page[]): Promise<void> 
     await expect
       .poll(
         async () => {
-          const records = await refusedRecords(page)
+          const records = await refusedMessages(page)
           const lines = (await logNotices(page)).filter((notice) => notice.includes(`from ⚠ ${FLOODER_NAME} (unverified) hidden`))
           const expected =
             records === 0

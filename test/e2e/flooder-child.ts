@@ -11,7 +11,7 @@ export type FlooderCommand =
   | { op: 'messages' }
   | { op: 'flood'; count: number; forge?: string; untilDropped?: boolean }
   | { op: 'reconnect' }
-  | { op: 'spaced'; count: number; batch: number; spacingMs: number }
+  | { op: 'spaced'; count: number; batch: number; spacingMs: number; endAt?: number }
   | { op: 'paced'; count: number; batch: number; spacingMs: number; perSecond: number }
   | { op: 'keys-first'; keys: number; count: number; batch: number; spacingMs: number }
   | { op: 'renew' }
@@ -34,7 +34,7 @@ process.on('message', async ({ id, command }: { id: number; command: FlooderComm
     if (command.op === 'links') send({ id, result: flooder.connectedLinks() })
     else if (command.op === 'messages') send({ id, result: flooder.doc.getArray('messages').length })
     else if (command.op === 'spaced') {
-      await flooder.floodSpaced(command.count, command.batch, command.spacingMs)
+      await flooder.floodSpaced(command.count, command.batch, command.spacingMs, command.endAt)
       send({ id, result: null })
     } else if (command.op === 'paced') {
       await flooder.floodPaced(command.count, command.batch, command.spacingMs, command.perSecond)

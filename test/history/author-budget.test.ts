@@ -75,9 +75,28 @@ describe('AuthorBudgets', () => {
     const shown = budgets.admit(interleaved)
     expect(shown.filter((message) => message.authorId === 'user-alice')).toEqual(alice)
     expect(shown.filter((message) => message.authorId === 'user-flooder')).toEqual(flood.slice(0, LIMITS.messageBurst))
-    expect(budgets.hidden.get('user-flooder')).toEqual({ authorName: 'flooder', count: 100 - LIMITS.messageBurst })
+    // Its line sits after the newest hidden record, the flood's last: every shown one is before it.
+    expect(budgets.hidden.get('user-flooder')).toEqual({ authorName: 'flooder', count: 100 - LIMITS.messageBurst, after: shown.length })
     expect(budgets.hidden.has('user-alice')).toBe(false)
     expect(budgets.hiddenTotal).toBe(100 - LIMITS.messageBurst)
+  })
+
+  it('places a lane’s line after its newest hidden record, as the flood goes on and stops', () => {
+    const budgets = new AuthorBudgets(LIMITS)
+    // A burst past the budget, then the author's pace (the bucket refilled), then another burst.
+    const first = Array.from({ length: 8 }, (_, n) => record('flooder', n, 1000 + n))
+    const paced = Array.from({ length: 20 }, (_, n) => record('flooder', 100 + n, 60_000 + n * 500))
+    const second = Array.from({ length: 8 }, (_, n) => record('flooder', 200 + n, 120_000 + n))
+    const shown = budgets.admit(first)
+    expect(budgets.hidden.get('user-flooder')).toEqual({ authorName: 'flooder', count: 3, after: LIMITS.messageBurst })
+    // Shown records after the hidden ones leave the line where the newest hidden one is.
+    shown.push(...budgets.admit(paced))
+    expect(shown).toHaveLength(LIMITS.messageBurst + paced.length)
+    expect(budgets.hidden.get('user-flooder')?.after).toBe(LIMITS.messageBurst)
+    // The flood hides again: the line moves down to its newest hidden record (on main it stayed where it was first placed).
+    shown.push(...budgets.admit([...second, record('alice', 0, 120_010)]))
+    expect(budgets.hidden.get('user-flooder')).toEqual({ authorName: 'flooder', count: 6, after: 2 * LIMITS.messageBurst + paced.length })
+    expect(shown.at(-1)?.authorId).toBe('user-alice')
   })
 
   it('shows a history written at a human pace, however much of it arrives at once', () => {
@@ -141,7 +160,11 @@ describe('AuthorBudgets and forgeries', () => {
     expect(shown.filter((each) => !each.id.startsWith('forged'))).toEqual(real)
     expect(shown.filter((each) => each.id.startsWith('forged'))).toEqual(forged.slice(0, LIMITS.messageBurst))
     expect(budgets.hidden.has('user-alice')).toBe(false)
-    expect(budgets.hidden.get(forgedLaneOf('user-alice'))).toEqual({ authorName: 'alice', count: 100 - LIMITS.messageBurst, forged: true })
+    expect(budgets.hidden.get(forgedLaneOf('user-alice'))).toMatchObject({
+      authorName: 'alice',
+      count: 100 - LIMITS.messageBurst,
+      forged: true,
+    })
     // Nothing to doubt: the author's lane hid nothing.
     expect(budgets.doubted()).toEqual([])
   })
@@ -155,7 +178,11 @@ describe('AuthorBudgets and forgeries', () => {
     const budgets = new AuthorBudgets(LIMITS, (each) => (each.id.startsWith('forged') ? 'bad' : 'good'))
     const shown = budgets.admit([...forged, real])
     expect(shown).toEqual([...forged.slice(0, FORGERIES_SHOWN), real])
-    expect(budgets.hidden.get(forgedLaneOf('user-alice'))).toEqual({ authorName: 'alice', count: 100 - FORGERIES_SHOWN, forged: true })
+    expect(budgets.hidden.get(forgedLaneOf('user-alice'))).toMatchObject({
+      authorName: 'alice',
+      count: 100 - FORGERIES_SHOWN,
+      forged: true,
+    })
     // Records charged as forged until checked (a suspect id's) count alike.
     const presumed = new AuthorBudgets(
       LIMITS,

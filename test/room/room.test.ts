@@ -65,6 +65,7 @@ describe('Room.stats', () => {
       restoredRecords: 0,
       hiddenRecords: 0,
       refusedRecords: 0,
+      refusedMessages: 0,
       budgetChecks: 0,
       skippedAnnotations: 0,
       hiddenAnnotations: 0,
@@ -168,7 +169,7 @@ describe('Room.hidden', () => {
     expect(shown).toBeLessThan(100)
     expect([...room.messages]).toEqual(flood.slice(0, shown))
     // Unsigned records claim nobody's key: they are charged as unverified, apart from any signer's.
-    expect(room.hidden.get(forgedLaneOf('u-bob'))).toEqual({ authorName: 'Bob', count: 500 - shown, forged: true })
+    expect(room.hidden.get(forgedLaneOf('u-bob'))).toEqual({ authorName: 'Bob', count: 500 - shown, after: shown, forged: true })
     expect(room.stats().hiddenRecords).toBe(500 - shown)
   })
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { namesRefusedWriter } from '../../src/room/refused-lanes.js'
-import { MAX_REFUSED_WRITERS, MAX_SAMPLED_UPDATES, RefusedWriting } from '../../src/transport/refused-writing.js'
+import { MAX_MESSAGE_RUNS, MAX_REFUSED_WRITERS, RefusedWriting, addRun } from '../../src/transport/refused-writing.js'
 import { readUpdate } from '../../src/updates/index.js'
 
 /** Whole reads of updates (Yjs's two readers, wrapped to count their calls; what they return is Yjs's own). */
@@ -72,16 +72,20 @@ describe('RefusedWriting', () => {
     const second = write(flooder, 9)
     refused.note(second)
     expect(changes).toBe(1)
-    // The same records refused again (by another link), or fewer: nothing new.
+    // The same records refused again (by another link): nothing new.
     refused.note(second)
-    refused.note(first)
     expect(changes).toBe(1)
-    // The refused update starts after the first nine: those are lacking too.
-    expect(refused.writers().get(flooder.clientID)?.records).toBe(18)
+    // The refused update starts after the first nine: those are lacking too, messages once seen.
+    expect(refused.writers().get(flooder.clientID)).toMatchObject({ records: 18, messages: 9 })
+    refused.note(first)
+    expect(changes).toBe(2)
+    refused.note(first)
+    expect(changes).toBe(2)
+    expect(refused.writers().get(flooder.clientID)).toMatchObject({ records: 18, messages: 18 })
     expect(refused.writers().get(flooder.clientID)?.samples[0]).toEqual({ authorName: 'Flooder', text: 'flood 0' })
     // Brought later by another link (a relay, a repair): no longer counted.
     Y.applyUpdate(ours, first)
-    expect(refused.writers().get(flooder.clientID)?.records).toBe(9)
+    expect(refused.writers().get(flooder.clientID)).toMatchObject({ records: 9, messages: 9 })
     Y.applyUpdate(ours, second)
     expect(refused.writers().size).toBe(0)
   })
@@ -155,9 +159,48 @@ describe('RefusedWriting', () => {
     expect(writer?.records).toBe(6)
     // main: [Uint8Array(32)], the first update's values: no message, so no line named the writer
     expect(writer?.samples).toEqual([record(0), record(1)])
+    // The line counts its messages, not its key and reactions (main counted all 6 as messages).
+    expect(writer?.messages).toBe(2)
   })
 
-  it('tests one value an item, for a few of a writer’s refused updates: it may name nobody', () => {
+  it('counts a writer’s refused messages apart from its keys and annotations, however they interleave', () => {
+    const ours = new Y.Doc()
+    const refused = new RefusedWriting(ours, () => {}, atOnce, namesRefusedWriter)
+    const flooder = new Y.Doc()
+    const updates = [
+      apart(flooder, () => flooder.getArray('keys').push([new Uint8Array(32).fill(7)])),
+      apart(flooder, () => flooder.getArray('messages').push([record(0), record(1), record(2)])),
+      apart(flooder, () => flooder.getArray('annotations').push([reaction(0), reaction(1)])),
+      apart(flooder, () => flooder.getArray('messages').push([record(3)])),
+    ]
+    // Refused by two links, in another order: each counted once.
+    for (const update of [updates[3], updates[1], ...updates, updates[2]]) refused.note(update)
+    expect(refused.writers().get(flooder.clientID)).toMatchObject({ records: 7, messages: 4 })
+    // The document got the key and the first messages (a relay): the rest is still lacking.
+    Y.applyUpdate(ours, Y.mergeUpdates(updates.slice(0, 2)))
+    expect(refused.writers().get(flooder.clientID)).toMatchObject({ records: 3, messages: 1 })
+  })
+
+  it('keeps a bounded number of runs of messages, merging the closest past that', () => {
+    const runs: Array<[number, number]> = []
+    expect(addRun(runs, 10, 12)).toBe(true)
+    expect(addRun(runs, 10, 11)).toBe(false)
+    expect(addRun(runs, 12, 14)).toBe(true) // meets it: one run
+    expect(addRun(runs, 0, 2)).toBe(true)
+    expect(runs).toEqual([
+      [0, 2],
+      [10, 14],
+    ])
+    expect(addRun(runs, 1, 11)).toBe(true) // spans both
+    expect(runs).toEqual([[0, 14]])
+    // A message, a reaction, a message...: runs apart, MAX_MESSAGE_RUNS at most.
+    const interleaved: Array<[number, number]> = []
+    for (let n = 0; n < 3 * MAX_MESSAGE_RUNS; n++) expect(addRun(interleaved, 2 * n, 2 * n + 1)).toBe(true)
+    expect(interleaved.length).toBe(MAX_MESSAGE_RUNS)
+    for (let k = 1; k < interleaved.length; k++) expect(interleaved[k][0]).toBeGreaterThan(interleaved[k - 1][1])
+  })
+
+  it('tests one value an item of a writer’s refused updates, and names it by the first that holds a message', () => {
     const ours = new Y.Doc()
     let tests = 0
     const refused = new RefusedWriting(
@@ -178,17 +221,21 @@ describe('RefusedWriting', () => {
       }),
     )
     expect(refused.writers().get(flooder.clientID)?.samples).toEqual([record(0), record(1), record(2), record(3)])
+    expect(refused.writers().get(flooder.clientID)?.messages).toBe(1000)
     expect(tests).toBe(600 + 4)
+    // Named: a later update costs a test an item still, for its count.
     refused.note(apart(flooder, () => flooder.getArray('messages').push([record(1000)])))
-    expect(tests).toBe(600 + 4)
+    expect(tests).toBe(600 + 4 + 1)
+    expect(refused.writers().get(flooder.clientID)).toMatchObject({ records: 1601, messages: 1001 })
 
-    // Reactions only, one update after another: searched MAX_SAMPLED_UPDATES of them; a message after that names nobody.
+    // Reactions only, one update after another: a test an item of each (on main: 8 updates at most,
+    // and a message after them named nobody); the first update that holds a message names it.
     tests = 0
     const reacting = new Y.Doc()
     for (let n = 0; n < 200; n++) refused.note(apart(reacting, () => reacting.getArray('annotations').push([reaction(n), reaction(n + 1)])))
-    expect(tests).toBe(MAX_SAMPLED_UPDATES)
+    expect(tests).toBe(200)
     refused.note(apart(reacting, () => reacting.getArray('messages').push([record(0)])))
-    expect(tests).toBe(MAX_SAMPLED_UPDATES)
-    expect(refused.writers().get(reacting.clientID)).toEqual({ records: 401, samples: [] })
+    expect(tests).toBe(201)
+    expect(refused.writers().get(reacting.clientID)).toEqual({ records: 401, messages: 1, samples: [record(0)] })
   })
 })
