@@ -256,13 +256,17 @@ export interface StoredRooms {
   largestBytes: number
   /** Databases of a room that hold no update. */
   emptyRooms: number
-  /** Whether the last update of some room holds `text` (false when none was given). */
-  lastHolds: boolean
+  /**
+   * Whether an update of some room holds `text` (false when none was given). Not only the last: a
+   * history is stored in the parts it came in, and after them what the page relayed of it (an
+   * empty update, when no link lacked its records).
+   */
+  holds: boolean
 }
 
 /**
- * Reads every Parley room database of the page: how many updates, the largest, and whether a room's
- * last update holds `text` (the newest message lands there; searching only it keeps this quick).
+ * Reads every Parley room database of the page: how many updates, the largest, and whether one of
+ * them holds `text` (searched from the last: the newest message is stored late).
  */
 export async function storedRooms(page: Page, text?: string): Promise<StoredRooms> {
   return page.evaluate(
@@ -276,7 +280,7 @@ export async function storedRooms(page: Page, text?: string): Promise<StoredRoom
         }
         return false
       }
-      const stored = { updates: 0, largestBytes: 0, emptyRooms: 0, lastHolds: false }
+      const stored = { updates: 0, largestBytes: 0, emptyRooms: 0, holds: false }
       for (const { name } of await indexedDB.databases()) {
         if (name === undefined || !name.startsWith(prefix)) continue
         const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -295,8 +299,10 @@ export async function storedRooms(page: Page, text?: string): Promise<StoredRoom
         if (values.length === 0) stored.emptyRooms++
         stored.updates += values.length
         for (const value of values) if (value instanceof Uint8Array) stored.largestBytes = Math.max(stored.largestBytes, value.byteLength)
-        const last = values[values.length - 1]
-        if (last instanceof Uint8Array && holds(last)) stored.lastHolds = true
+        for (let at = values.length - 1; at >= 0 && !stored.holds; at--) {
+          const value = values[at]
+          if (value instanceof Uint8Array && holds(value)) stored.holds = true
+        }
       }
       return stored
     },
