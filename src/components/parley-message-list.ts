@@ -365,7 +365,7 @@ export class ParleyMessageList extends LitElement {
     // the DOM (and the page goes on) sooner, and the frame lays the page out once. The log's
     // length, written into every rendered message, waits with it. The tab stop does not: written
     // later, Tab from the composer reached the old stop (and a new message's links) until the
-    // frame, while the new message was on screen. It writes only the new entry and the old stop.
+    // frame, while the new message was on screen. It writes only to the entries drawn and the old stop.
     if (this.#stick && this.#anchor === null && this.#passes === 0 && document.visibilityState === 'visible') {
       this.#syncFocus()
       this.#layoutAtFrame()
@@ -1320,9 +1320,9 @@ export class ParleyMessageList extends LitElement {
     // text is a part of the entry's own template: a template of its own cost every new message
     // one more instance to clone (BENCHMARKS.md, "Send", "Fifteenth session").
     const editing = editor !== undefined && !annotated.deleted
-    // The article takes the keyboard from its first draw (tabindex -1, out of the tab order, until
-    // #syncTabStops makes it the stop): a message drawn without one, already offering its actions,
-    // took no focus (edits.test.ts failed so in CI while the stops were written at the next frame).
+    // Every article is drawn out of the tab order yet able to take the keyboard (tabindex -1), so
+    // #syncTabStops writes only the stop's 0: a message drawn without one, already offering its
+    // actions, took no focus until its tabindex came (edits.test.ts failed so in CI).
     return html`
       <div class="entry" data-key=${entry.key}>
         ${day === null ? nothing : html`<div class="day">${day}</div>`}
