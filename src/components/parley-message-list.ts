@@ -363,10 +363,11 @@ export class ParleyMessageList extends LitElement {
     // what needs the layout (scrolling down, the height estimate, the window's cover) waits for
     // the next frame, before its paint, rather than forcing a layout now: the new entry reaches
     // the DOM (and the page goes on) sooner, and the frame lays the page out once. The log's
-    // length, written into every rendered message, waits with it, and so do the tab stops (the
-    // new entry and the old stop's attributes), unless the message with the keyboard left the window.
+    // length, written into every rendered message, waits with it. The tab stop does not: written
+    // later, Tab from the composer reached the old stop (and a new message's links) until the
+    // frame, while the new message was on screen. It writes only to the entries drawn and the old stop.
     if (this.#stick && this.#anchor === null && this.#passes === 0 && document.visibilityState === 'visible') {
-      if (this.#focusInside && this.shadowRoot?.activeElement == null) this.#syncFocus()
+      this.#syncFocus()
       this.#layoutAtFrame()
       return
     }
@@ -430,8 +431,6 @@ export class ParleyMessageList extends LitElement {
       if (this.#frameLayout?.done !== done) return
       this.#cancelFrameLayout()
       if (!this.isConnected) return
-      // The tab stops only: where the keyboard is now is the user's (or a focus request's) doing.
-      this.#syncTabStops()
       this.#syncSetSize()
       this.#measure()
       // A scroll by the user before this frame has been read (#onScroll): it stops following.
@@ -1321,9 +1320,9 @@ export class ParleyMessageList extends LitElement {
     // text is a part of the entry's own template: a template of its own cost every new message
     // one more instance to clone (BENCHMARKS.md, "Send", "Fifteenth session").
     const editing = editor !== undefined && !annotated.deleted
-    // The article takes the keyboard from its first draw (tabindex -1, out of the tab order): the
-    // tab stops of a new message at the bottom are written at the next frame, and a message
-    // focused before it, already offering its actions, took no focus (edits.test.ts failed so in CI).
+    // Every article is drawn out of the tab order yet able to take the keyboard (tabindex -1), so
+    // #syncTabStops writes only the stop's 0: a message drawn without one, already offering its
+    // actions, took no focus until its tabindex came (edits.test.ts failed so in CI).
     return html`
       <div class="entry" data-key=${entry.key}>
         ${day === null ? nothing : html`<div class="day">${day}</div>`}

@@ -58,6 +58,24 @@ async function settled(list: ParleyMessageList): Promise<void> {
   await list.updateComplete
 }
 
+/**
+ * Right after the render that draws message `id` (a mutation observer's microtask, in the task
+ * that set the messages, before any frame or input): what `look` sees then, and every change to
+ * the log's DOM up to then.
+ */
+function inTheRender<T>(list: ParleyMessageList, id: string, look: () => T): Promise<{ records: MutationRecord[]; stops: T }> {
+  const records: MutationRecord[] = []
+  return new Promise((resolve) => {
+    const observer = new MutationObserver((batch) => {
+      records.push(...batch)
+      if (articleOf(list, id) === null) return
+      observer.disconnect()
+      resolve({ records, stops: look() })
+    })
+    observer.observe(list.shadowRoot as ShadowRoot, { subtree: true, attributes: true, childList: true, characterData: true })
+  })
+}
+
 const articles = (list: ParleyMessageList) => [...(list.shadowRoot?.querySelectorAll('article') ?? [])]
 const articleOf = (list: ParleyMessageList, id: string) =>
   list.shadowRoot?.querySelector(`[data-key="m:${id}"] article`) as HTMLElement | null
@@ -193,34 +211,48 @@ describe('parley-message-list, one new message', () => {
     expect({ drawn, verified: clones.take() }).toEqual({ drawn: 1, verified: 1 })
   })
 
-  it('writes nothing to the entries drawn before in the render of a new message at the bottom; their tab stops follow before the next paint', async () => {
+  it('moves the tab stop in the render of a new message at the bottom, writing to the entries drawn before only the old stop', async () => {
     const { list } = await mountCounted(manyMessages(10))
     const newest = articleOf(list, 'm10')
     expect(newest?.getAttribute('tabindex')).toBe('0')
-    const root = list.shadowRoot as ShadowRoot
-    // Every change to the log's DOM up to the one that puts the new message in (the render's).
-    const changes: MutationRecord[] = []
+    // Every change to the log's DOM up to the one that puts the new message in (the render's), and
+    // the tab stops then: Tab and Shift+Tab go by them before the next frame.
     const next = message('m11', 'Bo', 'one more', Date.UTC(2025, 0, 2, 9, 0) + 10 * 60_000)
     list.messages = [...list.messages, next]
-    const records = await new Promise<MutationRecord[]>((resolve) => {
-      const observer = new MutationObserver((batch) => {
-        changes.push(...batch)
-        if (articleOf(list, 'm11') === null) return
-        observer.disconnect()
-        resolve([...changes])
-      })
-      observer.observe(root, { subtree: true, attributes: true, childList: true, characterData: true })
-    })
+    const { records, stops } = await inTheRender(list, 'm11', () => ({
+      m10: articleOf(list, 'm10')?.getAttribute('tabindex'),
+      m11: articleOf(list, 'm11')?.getAttribute('tabindex'),
+    }))
+    // Written at the next frame, the stop stayed on m10 meanwhile, the new message out of the tab order.
+    expect(stops).toEqual({ m10: '-1', m11: '0' })
     const before = new Set(articles(list).filter((article) => article !== articleOf(list, 'm11')))
     const touchedBefore = records.filter((record) =>
       [...before].some((article) => article === record.target || article.contains(record.target)),
     )
-    expect(touchedBefore.map((record) => `${record.type} ${record.attributeName ?? ''}`)).toEqual([])
+    // The old stop's tabindex, nothing else: no write to every entry per arrival.
+    expect(touchedBefore.map((record) => `${record.type} ${record.attributeName ?? ''}`)).toEqual(['attributes tabindex'])
+    expect(touchedBefore[0].target).toBe(newest)
     expect(articleOf(list, 'm11')?.querySelector('p')?.textContent).toBe('one more')
-    // Before the next paint: the tab stop on the newest, the one before out of the tab order.
     await settled(list)
     expect(articleOf(list, 'm11')?.getAttribute('tabindex')).toBe('0')
     expect(articleOf(list, 'm10')?.getAttribute('tabindex')).toBe('-1')
+  })
+
+  it("keeps a new message's links out of the tab order in the render that draws it while an older message holds the stop", async () => {
+    const { list } = await mountCounted(manyMessages(10))
+    // The user went to m5 with the keyboard, then elsewhere: m5 keeps the stop as new messages come.
+    articleOf(list, 'm5')?.focus({ preventScroll: true })
+    articleOf(list, 'm5')?.blur()
+    await settled(list)
+    const next = message('m11', 'Bo', 'see https://example.com/tabstop', Date.UTC(2025, 0, 2, 9, 0) + 10 * 60_000)
+    list.messages = [...list.messages, next]
+    const { stops } = await inTheRender(list, 'm11', () => ({
+      m5: articleOf(list, 'm5')?.getAttribute('tabindex'),
+      m11: articleOf(list, 'm11')?.getAttribute('tabindex'),
+      link: articleOf(list, 'm11')?.querySelector('a')?.getAttribute('tabindex'),
+    }))
+    // Written at the next frame, the link was in the tab order meanwhile (Shift+Tab from the composer reached it).
+    expect(stops).toEqual({ m5: '0', m11: '-1', link: '-1' })
   })
 
   it("draws the room's views of its growing list as it draws arrays, and a reply whose original is missing quotes no other", async () => {
@@ -245,7 +277,7 @@ describe('parley-message-list, one new message', () => {
     expect(before.length).toBe(21)
   })
 
-  it('lets a new message at the bottom take the keyboard from the render that draws it, before its tab stops are written', async () => {
+  it('lets a new message at the bottom take the keyboard from the render that draws it', async () => {
     const { list } = await mountCounted(manyMessages(10))
     const root = list.shadowRoot as ShadowRoot
     list.messages = [...list.messages, message('m11', 'Bo', 'one more', Date.UTC(2025, 0, 2, 9, 0) + 10 * 60_000)]

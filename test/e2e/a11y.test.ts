@@ -44,6 +44,12 @@ function focused(page: Page): Promise<{ label: string; outline: string }> {
   })
 }
 
+/** Waits for the log's render and the frame after it. */
+const logSettled = (page: Page) =>
+  page
+    .locator('parley-chat parley-message-list')
+    .evaluate((list) => (list as unknown as { updateComplete: Promise<boolean> }).updateComplete)
+
 describe('axe-core', () => {
   for (const scheme of SCHEMES) {
     it(`finds no violations on the app and on the embed page, ${scheme} theme`, async () => {
@@ -199,12 +205,6 @@ describe('keyboard: a focus given late', () => {
     await logSettled(page)
   }
 
-  /** Waits for the log's render and the frame after it. */
-  const logSettled = (page: Page) =>
-    page
-      .locator('parley-chat parley-message-list')
-      .evaluate((list) => (list as unknown as { updateComplete: Promise<boolean> }).updateComplete)
-
   it("leaves the keyboard where the user took it before the log's next frame (Escape from a message's actions, then Shift+Tab)", async () => {
     const page = await onOwnMessage('late-frame')
     await openActions(page)
@@ -287,6 +287,71 @@ describe('keyboard: a focus given late', () => {
     await logSettled(page)
     expect(await focusedLabel(page)).toBe('button:Turn on notifications')
     await page.close()
+  })
+})
+
+describe("keyboard: the log's tab stop before the page's next frame", () => {
+  /** The element with the keyboard: a message by its text, anything else as `focused` labels it. */
+  const focusedMessage = (page: Page): Promise<string> =>
+    page.evaluate(() => {
+      let element = document.activeElement
+      while (element?.shadowRoot?.activeElement != null) element = element.shadowRoot.activeElement
+      if (element?.localName === 'article') return `message:${element.querySelector('p')?.textContent ?? ''}`
+      return element === null ? '' : `${element.localName}:${element.getAttribute('aria-label') ?? (element.textContent ?? '').trim()}`
+    })
+
+  /** Alice and Bob in a room, Alice's message in both logs, Alice's keyboard in her message field. */
+  async function aliceInField(room: string): Promise<[Page, Page]> {
+    const url = roomUrl(stack.site.url, stack.signaling.url, uniqueRoom(room))
+    const [a, b] = await Promise.all([joinRoom(stack.browsers[0], url, 'Alice'), joinRoom(stack.browsers[1], url, 'Bob')])
+    await sendMessage(a, 'the stop before')
+    await Promise.all([expectMessages(a, ['Alice: the stop before']), expectMessages(b, ['Alice: the stop before'])])
+    await composer(a).focus()
+    return [a, b]
+  }
+
+  /**
+   * Bob's `text` drawn in Alice's log while her page's next frame has not come (a slow device):
+   * a message from a peer is drawn in the task that brings it, its layout left for that frame.
+   */
+  async function drawnBeforeFrame(a: Page, b: Page, text: string): Promise<void> {
+    await holdFrames(a)
+    await sendMessage(b, text)
+    await messageLog(a).locator('article p', { hasText: text }).waitFor({ timeout: 15_000 })
+  }
+
+  it('puts the tab stop on a message drawn at the bottom in the render that draws it: Shift+Tab from the field and Tab into the log reach it', async () => {
+    const [a, b] = await aliceInField('stop-new')
+    await drawnBeforeFrame(a, b, 'drawn before the frame')
+    // The log's stop moved with the draw; written at the frame, it was still the message before.
+    await a.keyboard.press('Shift+Tab')
+    expect(await focusedMessage(a)).toBe('message:drawn before the frame')
+    await a.keyboard.press('Shift+Tab')
+    expect(await focusedMessage(a)).toBe('button:Turn on notifications')
+    await a.keyboard.press('Tab')
+    expect(await focusedMessage(a)).toBe('message:drawn before the frame')
+    await releaseFrames(a)
+    await logSettled(a)
+    expect(await focusedMessage(a)).toBe('message:drawn before the frame')
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it("keeps a new message's links out of the tab order in the render that draws it while another message holds the stop", async () => {
+    const [a, b] = await aliceInField('stop-kept')
+    // Alice went to her message with the keyboard and back: it holds the stop as new ones come.
+    await a.keyboard.press('Shift+Tab')
+    expect(await focusedMessage(a)).toBe('message:the stop before')
+    await composer(a).focus()
+    await drawnBeforeFrame(a, b, 'see https://example.com/tabstop')
+    // The link was in the tab order until the frame, Shift+Tab from the field landing on it.
+    await a.keyboard.press('Shift+Tab')
+    expect(await focusedMessage(a)).toBe('message:the stop before')
+    await releaseFrames(a)
+    await logSettled(a)
+    await composer(a).focus()
+    await a.keyboard.press('Shift+Tab')
+    expect(await focusedMessage(a)).toBe('message:the stop before')
+    await Promise.all([a.close(), b.close()])
   })
 })
 
