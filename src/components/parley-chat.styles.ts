@@ -77,6 +77,7 @@ export const chatStyles = [
     text-decoration: underline; text-underline-offset: 0.15em; padding: 0; }
   :focus-visible { border-radius: 2px; }
   .body { flex: 1; min-height: 0; display: flex; }
+  .body[hidden] { display: none; }
   /* min-height: 0 lets the log shrink to the space left: without it, a long history makes
      the conversation as tall as its content, and on narrow screens it covers the header. */
   .conversation { flex: 1; min-width: 0; min-height: 0; display: flex; flex-direction: column; }

@@ -27,6 +27,7 @@ import { chatStyles } from './parley-chat.styles.js'
 import { askFocus } from './deferred-focus.js'
 import { announceProfileName, onProfileName, profileStore } from './storage.js'
 import type { ParleyComposer } from './parley-composer.js'
+import type { ParleyNameForm } from './parley-name-form.js'
 import type { LogNotice, ParleyMessageList } from './parley-message-list.js'
 import './parley-composer.js'
 import './parley-invite.js'
@@ -99,6 +100,8 @@ export class ParleyChat extends LitElement {
 
   @query('parley-composer') private composer?: ParleyComposer
   @query('parley-message-list') private log?: ParleyMessageList
+  @query('parley-name-form') private nameForm?: ParleyNameForm
+  @query('.rename') private renameButton?: HTMLButtonElement
   /** The message the composer replies to, by id; null when writing a plain message. */
   @state() private replyingTo: string | null = null
   /** Whether the log's search bar is open. */
@@ -312,6 +315,24 @@ export class ParleyChat extends LitElement {
     this.#focusComposer()
   }
 
+  /** Opens the name form over the conversation, the keyboard in its field (the button that opened it is gone). */
+  #startRenaming(): void {
+    this.renaming = true
+    const request = askFocus()
+    // The form draws its field in its own first update, after this element's.
+    void this.updateComplete.then(async () => {
+      await this.nameForm?.updateComplete
+      request.land(this.nameForm)
+    })
+  }
+
+  /** The user kept their name: back to the conversation, the keyboard on "Change name" again. */
+  #cancelRenaming(): void {
+    this.renaming = false
+    const request = askFocus()
+    void this.updateComplete.then(() => request.land(this.renameButton))
+  }
+
   #onSend(event: CustomEvent<SendDetail>): void {
     const replyTo = this.replyingTo
     if (replyTo !== null) {
@@ -422,13 +443,7 @@ export class ParleyChat extends LitElement {
               ? html`
             <div class="who">
               <span>You are <strong>${author.name}</strong></span>
-              ${
-                cleanName(this.name) === null
-                  ? html`<button class="link" @click=${() => {
-                      this.renaming = true
-                    }}>Change name</button>`
-                  : ''
-              }
+              ${cleanName(this.name) === null ? html`<button class="link rename" @click=${this.#startRenaming}>Change name</button>` : ''}
               <button class="link search-toggle" aria-expanded=${this.searching ? 'true' : 'false'} @click=${this.#toggleSearch}>Search</button>
               ${
                 this.notify && this.#unread.permission === 'default'
@@ -444,10 +459,17 @@ export class ParleyChat extends LitElement {
         ${
           blocked
             ? html`<p class="problem" role="alert">${PRIVATE_ROOM_BLOCKED}</p>`
-            : asking
-              ? html`<parley-name-form exportparts="form: name-form" .value=${author?.name ?? ''} @parley-name=${this.#onName}></parley-name-form>`
+            : author === null
+              ? html`<parley-name-form exportparts="form: name-form" .value=${''} @parley-name=${this.#onName}></parley-name-form>`
               : html`
-            <div class="body">
+            ${
+              // A rename keeps the conversation drawn, hidden: the draft, the reply and the log's place wait for it.
+              asking
+                ? html`<parley-name-form exportparts="form: name-form" .value=${author.name} .cancellable=${true}
+                    @parley-name=${this.#onName} @parley-name-cancel=${this.#cancelRenaming}></parley-name-form>`
+                : ''
+            }
+            <div class="body" ?hidden=${asking}>
               <div class="conversation">
                 <parley-message-list part="log" exportparts="message" .searching=${this.searching}
                   @parley-search-closed=${() => {
