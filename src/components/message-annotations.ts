@@ -42,14 +42,14 @@ export function reactionLabel(summary: ReactionSummary): string {
   return `${summary.emoji} ${summary.reactors.length}: ${names}`
 }
 
-/** The reaction buttons under a message; each toggles the user's own reaction. */
-export function renderReactions(annotated: AnnotatedMessage, selfId: string, toggle: (emoji: string, on: boolean) => void) {
+/** The reaction buttons under a message; each toggles the user's own reaction (none can when `toggle` is null). */
+export function renderReactions(annotated: AnnotatedMessage, selfId: string, toggle: ((emoji: string, on: boolean) => void) | null) {
   if (annotated.reactions.length === 0) return nothing
   return html`<div class="reactions" role="group" aria-label="Reactions">${annotated.reactions.map((summary) => {
     const mine = summary.reactors.some((reactor) => reactor.authorId === selfId)
     const label = reactionLabel(summary)
-    return html`<button type="button" aria-pressed=${mine ? 'true' : 'false'} aria-label=${label} title=${label}
-      @click=${() => toggle(summary.emoji, !mine)}>${summary.emoji} ${summary.reactors.length}</button>`
+    return html`<button type="button" aria-pressed=${mine ? 'true' : 'false'} aria-label=${label} title=${label} ?disabled=${toggle === null}
+      @click=${() => toggle?.(summary.emoji, !mine)}>${summary.emoji} ${summary.reactors.length}</button>`
   })}</div>`
 }
 

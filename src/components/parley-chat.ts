@@ -45,7 +45,8 @@ const UNREAD_MARKER_ID = -1
 /** The header's line on a page without WebCrypto (plain http, not localhost). */
 const INSECURE_PAGE_NOTE =
   "Not a secure connection (plain http): your messages are sent unsigned, others' " +
-  'signatures cannot be checked here, and private rooms are unavailable. Open Parley over https, or on localhost.'
+  'signatures cannot be checked here, and reactions, replies, edits, files and private rooms are unavailable. ' +
+  'Open Parley over https, or on localhost.'
 /** The header's line when the room's connection code could not load (lazy-transport.ts). */
 const CANNOT_CONNECT_NOTE =
   'Cannot connect: this page could not load its connection code (offline, or the site was updated). ' +
@@ -334,6 +335,8 @@ export class ParleyChat extends LitElement {
   }
 
   #onSend(event: CustomEvent<SendDetail>): void {
+    // A page that cannot sign cannot link a reply (the link would be refused everywhere): the text goes as a message.
+    if (this.signer === null) this.replyingTo = null
     const replyTo = this.replyingTo
     if (replyTo !== null) {
       const author = this.#author()
@@ -352,10 +355,10 @@ export class ParleyChat extends LitElement {
     if (this.send(event.detail.text)) this.#room.afterSend(() => this.log?.scrollToNewest())
   }
 
-  /** Runs `act` as the current user, once the keys are loaded (the log offers actions only then). */
+  /** Runs `act` as the current user, once the keys are loaded and only if they sign (the log offers actions only then). */
   #asAuthor(act: (author: Author) => void): void {
     const author = this.#author()
-    if (author !== null && this.signer !== undefined) act(author)
+    if (author !== null && this.signer != null) act(author)
   }
 
   #onReplyTo(event: CustomEvent<MessageIdDetail>): void {
@@ -477,7 +480,7 @@ export class ParleyChat extends LitElement {
                     this.renderRoot.querySelector<HTMLElement>('.search-toggle')?.focus()
                   }} .messages=${this.#room.messages} .arrivals=${this.#room.arrivals} .notices=${notices} .verdictOf=${this.#room.verdictOf} .checksSettle=${true}
                   .mentionNames=${this.#mentionNames}
-                  .annotationOf=${this.#room.annotationOf} .indexOf=${this.#room.indexOf} .fetchFile=${this.#room.fetchFile} .selfId=${this.signer === undefined ? '' : (author?.userId ?? '')}
+                  .annotationOf=${this.#room.annotationOf} .indexOf=${this.#room.indexOf} .fetchFile=${this.#room.fetchFile} .selfId=${this.signer === undefined ? '' : (author?.userId ?? '')} .canAnnotate=${this.signer !== null}
                   @parley-edit=${(event: CustomEvent<EditDetail>) => this.#asAuthor((who) => this.#room.edit(who, event.detail.id, event.detail.text))}
                   @parley-delete=${(event: CustomEvent<MessageIdDetail>) => this.#asAuthor((who) => this.#room.remove(who, event.detail.id))}
                   @parley-react=${(event: CustomEvent<ReactDetail>) =>

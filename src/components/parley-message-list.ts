@@ -102,7 +102,18 @@ interface DrawnEntry {
 }
 
 /** The properties that any entry may show: a change of one makes every entry look at its inputs again. */
-const ENTRY_INPUTS = ['verdictOf', 'annotationOf', 'indexOf', 'selfId', 'mentionNames', 'fetchFile', 'jumpedTo', 'actionsFor', 'editing']
+const ENTRY_INPUTS = [
+  'verdictOf',
+  'annotationOf',
+  'indexOf',
+  'selfId',
+  'canAnnotate',
+  'mentionNames',
+  'fetchFile',
+  'jumpedTo',
+  'actionsFor',
+  'editing',
+]
 
 /** Where an entry was on screen before a re-render: it is put back there after. */
 interface Anchor {
@@ -218,6 +229,11 @@ export class ParleyMessageList extends LitElement {
   @property({ attribute: false }) indexOf: (id: string) => number = (id) => this.messages.findIndex((message) => message.id === id)
   /** The user's id: their verified messages offer Edit and Delete, their reactions show pressed. Empty: none. */
   @property({ attribute: false }) selfId = ''
+  /**
+   * Whether the user may react, reply, edit and delete. False on a page that cannot sign (plain
+   * http): what it wrote would be refused everywhere, and shown under the message as a forgery.
+   */
+  @property({ attribute: false }) canAnnotate = true
   /** Fetches the verified bytes of a file a message carries (null: files are not fetched). */
   @property({ attribute: false }) fetchFile: FileFetcher | null = null
   /** The message whose actions panel is open, by id. */
@@ -1269,6 +1285,7 @@ export class ParleyMessageList extends LitElement {
         // An open panel or editor depends on more state (its loading, the delete confirmation): drawn every time.
         open ? {} : false,
         this.selfId,
+        this.canAnnotate,
         this.mentionNames,
         this.fetchFile,
       ],
@@ -1343,14 +1360,14 @@ export class ParleyMessageList extends LitElement {
           ${editing ? editor : nothing}
           ${annotated.file === null || annotated.deleted ? nothing : renderFile(annotated.file, this.fetchFile)}
           ${renderRefused(annotated)}
-          ${annotated.deleted ? nothing : renderReactions(annotated, this.selfId, react)}
+          ${annotated.deleted ? nothing : renderReactions(annotated, this.selfId, this.canAnnotate ? react : null)}
           ${
-            annotated.deleted || verdict === 'pending'
+            annotated.deleted || verdict === 'pending' || !this.canAnnotate
               ? nothing
               : html`<button type="button" class="more" tabindex="-1" aria-label="More actions" title="More actions (Enter on the message)" aria-expanded=${this.actionsFor === id ? 'true' : 'false'}
                   @click=${() => this.#toggleActions(id)} @focus=${this.#warmActions} @pointerenter=${this.#warmActions}>…</button>`
           }
-          ${this.actionsFor === id && !annotated.deleted ? this.#renderActionsPanel(id, annotated, own, react) : nothing}
+          ${this.actionsFor === id && !annotated.deleted && this.canAnnotate ? this.#renderActionsPanel(id, annotated, own, react) : nothing}
         </article>
       </div>`
   }
