@@ -1,10 +1,11 @@
 // The chat on a phone, with a history as long as real rooms have: at 360 × 740 px the header,
 // the members panel, the log and the composer each keep their own place on screen, and only
-// the log scrolls. (With a screenful of messages the log used to spill over the header.)
+// the log scrolls. (With a screenful of messages the log used to spill over the header.) And on
+// a touch screen, where "More actions" always shows, it covers no message's text.
 import { mkdir } from 'node:fs/promises'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { composer, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom, useChatStack } from './harness.js'
+import { composer, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom, useChatStack, withStepTimeouts } from './harness.js'
 import { seedParleyRoom, seededText } from './history-harness.js'
 
 /** Where screenshots go (gitignored), to be looked at by a person. */
@@ -93,4 +94,50 @@ describe('on a phone', () => {
     },
     PHONE_TEST_TIMEOUT_MS,
   )
+
+  it('shows "More actions" beside each message\'s text on a touch screen, never over it', async () => {
+    const url = roomUrl(stack.site.url, stack.signaling.url, uniqueRoom('touch'))
+    // A phone: no hover, so the button shows on every message all the time (not only on hover).
+    const context = withStepTimeouts(await stack.browsers[0].newContext({ viewport: PHONE, isMobile: true, hasTouch: true }))
+    const page = await context.newPage()
+    await page.goto(url)
+    await page.getByRole('textbox', { name: 'Your name' }).fill('Alice')
+    await page.getByRole('button', { name: 'Join' }).click()
+    const texts = [
+      'A first line long enough to reach the right edge of a phone screen and wrap',
+      '`inline_code_that_is_very_long_and_has_no_spaces_at_all_in_it` end',
+      '```\nconst aVeryLongIdentifierName = someFunction(argumentNumberOne, argumentNumberTwo)\n```',
+    ]
+    for (const text of texts) await sendMessage(page, text)
+    const more = messageLog(page).getByRole('button', { name: 'More actions' })
+    await expect.poll(() => more.count()).toBe(texts.length)
+    await page.screenshot({ path: new URL('phone-touch-actions.png', ARTIFACTS).pathname })
+    // Each line box of each message's text, against its button: none may overlap it.
+    const overlaps = await messageLog(page)
+      .locator('article')
+      .evaluateAll((articles) =>
+        articles.flatMap((article, index) => {
+          const button = article.querySelector('.more')?.getBoundingClientRect()
+          const text = article.querySelector('p')
+          if (button === undefined || text === null) return [`message ${index}: no button or text`]
+          const range = document.createRange()
+          range.selectNodeContents(text)
+          return [...range.getClientRects()]
+            .filter(
+              (line) =>
+                line.width > 0 &&
+                line.right > button.left &&
+                line.left < button.right &&
+                line.bottom > button.top &&
+                line.top < button.bottom,
+            )
+            .map(
+              (line) =>
+                `message ${index}: text ${Math.round(line.left)}–${Math.round(line.right)} under the button at ${Math.round(button.left)}`,
+            )
+        }),
+      )
+    expect(overlaps).toEqual([])
+    await context.close()
+  })
 })
