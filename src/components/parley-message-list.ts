@@ -176,7 +176,7 @@ export class ParleyMessageList extends LitElement {
       color: oklch(from var(--author-color) var(--parley-author-lightness, ${lightTheme.authorLightness}) min(c, 0.14) h); }
     .author.pending { color: var(--parley-muted, ${lightTheme.muted}); font-weight: 400; font-style: italic; }
     .author.unverified { color: var(--parley-error, ${lightTheme.error}) !important; font-style: italic; }
-    time { font-size: 0.8em; color: var(--parley-muted, ${lightTheme.muted}); }
+    time { font-size: 0.8em; color: var(--parley-muted, ${lightTheme.muted}); white-space: nowrap; }
     p { margin: 0.1rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
     .empty { color: var(--parley-muted, ${lightTheme.muted}); padding: 1rem 0; }
     .notice { color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.9em; padding: 0.25rem 0; font-style: italic; }
