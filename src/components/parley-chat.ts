@@ -188,6 +188,8 @@ export class ParleyChat extends LitElement {
     const author = this.#author()
     // Wait for the keys: the user id is their fingerprint, and must not change once shown.
     if (this.signer !== undefined) this.#room.setUser(author)
+    // A reply being written answers a message of the room it was started in, which another room lacks.
+    if (changed.has('room') || changed.has('secret')) this.replyingTo = null
     if (changed.has('room') || changed.has('secret') || changed.has('signaling') || changed.has('iceServers') || changed.has('maxConns')) {
       // A private room's signaling is encrypted with WebCrypto, which plain http pages lack.
       if (this.#privateRoomBlocked()) this.#room.setRoom(null)

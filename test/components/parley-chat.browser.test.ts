@@ -265,6 +265,24 @@ describe('parley-chat offline', () => {
     await expect.poll(() => shown(chat)).toEqual(['Dee: sent as Dee'])
   })
 
+  it('drops a reply being written when the chat moves to another room, which lacks the message it answers', async () => {
+    // Seen on the site: Reply in one room, then another room from the Rooms menu: "Replying to
+    // Ann" stayed, and the message sent there quoted "a message not shown here" for everyone.
+    const chat = await mountChat()
+    expect(chat.send('in the first room')).toBe(true)
+    await expect.poll(() => shown(chat)).toEqual(['Ann: in the first room'])
+    await userEvent.click(page.getByRole('button', { name: 'More actions' }))
+    await userEvent.click(page.getByRole('button', { name: 'Reply', exact: true }))
+    await expect.element(page.getByRole('status').filter({ hasText: 'Replying to' })).toHaveTextContent('Replying to Ann')
+    chat.room = uniqueRoom('elsewhere')
+    await chat.updateComplete
+    expect(page.getByText('Replying to').elements()).toEqual([])
+    await userEvent.type(field(), 'in the second room{Enter}')
+    await expect.poll(() => shown(chat)).toEqual(['Ann: in the second room'])
+    const list = chat.shadowRoot?.querySelector('parley-message-list')
+    expect(list?.shadowRoot?.querySelector('.quote')).toBeNull()
+  })
+
   it('the name picked in one chat reaches the other chats of the page that have no name of their own', async () => {
     forgetStoredName()
     const unnamed = (each: ParleyChat): void => {
