@@ -32,6 +32,7 @@ export class ParleyMembers extends LitElement {
     .tabs, .you { color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.85em; white-space: nowrap; }
     .typing { font-size: 0.85em; color: var(--parley-muted, ${lightTheme.muted}); }
     .member { display: flex; flex-direction: column; min-width: 0; }
+    .name { min-width: 0; overflow-wrap: anywhere; }
     .line { display: flex; align-items: center; gap: 0.4rem; }
     .fingerprint { font: 0.72em ui-monospace, monospace; color: var(--parley-muted, ${lightTheme.muted}); }
     .unverified { color: var(--parley-error, ${lightTheme.error}); font-style: italic; }

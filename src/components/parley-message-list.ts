@@ -172,14 +172,15 @@ export class ParleyMessageList extends LitElement {
     .search button:disabled { cursor: default; opacity: 0.5; }
     .search output { font-size: 0.85em; color: var(--parley-muted, ${lightTheme.muted}); min-width: 5.5rem; text-align: center; }
     .meta { display: flex; gap: 0.5rem; align-items: baseline; }
-    .author { font-weight: 650; color: var(--author-color);
+    /* A name may be one 64-character word, and a peer picks it: it wraps rather than push the time and the page sideways. */
+    .author { font-weight: 650; min-width: 0; overflow-wrap: anywhere; color: var(--author-color);
       color: oklch(from var(--author-color) var(--parley-author-lightness, ${lightTheme.authorLightness}) min(c, 0.14) h); }
     .author.pending { color: var(--parley-muted, ${lightTheme.muted}); font-weight: 400; font-style: italic; }
     .author.unverified { color: var(--parley-error, ${lightTheme.error}) !important; font-style: italic; }
     time { font-size: 0.8em; color: var(--parley-muted, ${lightTheme.muted}); white-space: nowrap; }
     p { margin: 0.1rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
     .empty { color: var(--parley-muted, ${lightTheme.muted}); padding: 1rem 0; }
-    .notice { color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.9em; padding: 0.25rem 0; font-style: italic; }
+    .notice { color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.9em; padding: 0.25rem 0; font-style: italic; overflow-wrap: anywhere; }
     p a { color: var(--parley-accent, ${lightTheme.accent}); text-decoration: underline; }
     p code { font: 0.9em ui-monospace, monospace; padding: 0 0.25em; border-radius: 4px; background: color-mix(in srgb, currentColor 10%, transparent); }
     p code.block { display: block; white-space: pre-wrap; padding: 0.4rem 0.6rem; margin: 0.25rem 0; }

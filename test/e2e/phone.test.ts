@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { composer, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom, useChatStack, withStepTimeouts } from './harness.js'
 import { seedParleyRoom, seededText } from './history-harness.js'
+import { MAX_NAME_CHARS } from '../../src/room/index.js'
 
 /** Where screenshots go (gitignored), to be looked at by a person. */
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url)
@@ -139,5 +140,38 @@ describe('on a phone', () => {
       )
     expect(overlaps).toEqual([])
     await context.close()
+  })
+
+  it('fits names of one long word on the screen: header, members, log, notices and the typing line', async () => {
+    // A name may be 64 characters without a space, and a peer picks it. Seen on a 360 px phone:
+    // such a name pushed the page 1,032 px wide and the message's time off screen.
+    const url = roomUrl(stack.site.url, stack.signaling.url, uniqueRoom('long-name'))
+    const [mine, theirs] = ['W'.repeat(MAX_NAME_CHARS), 'M'.repeat(MAX_NAME_CHARS)]
+    const page = await joinRoom(stack.browsers[0], url, mine)
+    await page.setViewportSize(PHONE)
+    const other = await joinRoom(stack.browsers[0], url, theirs)
+    await sendMessage(page, 'hello from a long name')
+    await sendMessage(other, 'and from another')
+    await expect.poll(() => messageLog(page).locator('article').count(), { timeout: 15_000 }).toBe(2)
+    await composer(other).pressSequentially('typing')
+    await expect.poll(() => page.locator('parley-chat p.typing').textContent()).toContain('is typing')
+    await page.screenshot({ path: new URL('phone-long-names.png', ARTIFACTS).pathname })
+    // Every element of the page and of the chat's shadow roots within the screen's width.
+    const outside = await page.evaluate((width) => {
+      const found: string[] = []
+      const visit = (root: Document | ShadowRoot): void => {
+        for (const element of root.querySelectorAll('*')) {
+          const box = element.getBoundingClientRect()
+          if (box.width > 0 && box.right > width + 0.5)
+            found.push(`${element.localName}.${element.className} ends at ${Math.round(box.right)}`)
+          if (element.shadowRoot !== null) visit(element.shadowRoot)
+        }
+      }
+      visit(document)
+      return found
+    }, PHONE.width)
+    expect(outside).toEqual([])
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
+    await Promise.all([page.close(), other.close()])
   })
 })
