@@ -42,6 +42,11 @@ export type ChatTheme = 'auto' | 'light' | 'dark'
 export const UNREAD_MARKER_TEXT = 'New messages'
 /** Notice id of the unread marker; presence notices count up from 0. */
 const UNREAD_MARKER_ID = -1
+
+/** Which room a draft was written for: its name and, for a private room, its secret. */
+function draftKey(room: unknown, secret: unknown): string {
+  return JSON.stringify([room, secret])
+}
 /** The header's line on a page without WebCrypto (plain http, not localhost). */
 const INSECURE_PAGE_NOTE =
   "Not a secure connection (plain http): your messages are sent unsigned, others' " +
@@ -153,6 +158,8 @@ export class ParleyChat extends LitElement {
   @property({ attribute: 'max-conns', type: Number }) maxConns?: number
   #room = new RoomController(this, () => this.#logChanged())
   #unread = new UnreadController(this)
+  /** Drafts of the rooms this chat left, by draftKey: in memory only, never stored. */
+  #drafts = new Map<string, string>()
   #unfollowProfileName: (() => void) | undefined
   /** Names an @mention may refer to: the members whose claim verified, and the user. */
   #mentionNames: MentionNames = NO_MENTIONS
@@ -188,7 +195,18 @@ export class ParleyChat extends LitElement {
     const author = this.#author()
     // Wait for the keys: the user id is their fingerprint, and must not change once shown.
     if (this.signer !== undefined) this.#room.setUser(author)
-    // A reply being written answers a message of the room it was started in, which another room lacks.
+    // A reply being written answers a message of the room it was started in, which another room lacks;
+    // a draft was written for that room too: it waits there (for this page's life) for the user to come back.
+    if ((changed.has('room') || changed.has('secret')) && this.composer !== undefined && this.composer !== null) {
+      const left = draftKey(
+        changed.has('room') ? changed.get('room') : this.room,
+        changed.has('secret') ? changed.get('secret') : this.secret,
+      )
+      this.#drafts.set(left, this.composer.draftText)
+      const entered = draftKey(this.room, this.secret)
+      this.composer.draftText = this.#drafts.get(entered) ?? ''
+      this.#drafts.delete(entered)
+    }
     if (changed.has('room') || changed.has('secret')) this.replyingTo = null
     if (changed.has('room') || changed.has('secret') || changed.has('signaling') || changed.has('iceServers') || changed.has('maxConns')) {
       // A private room's signaling is encrypted with WebCrypto, which plain http pages lack.

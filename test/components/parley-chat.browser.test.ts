@@ -283,6 +283,29 @@ describe('parley-chat offline', () => {
     expect(list?.shadowRoot?.querySelector('.quote')).toBeNull()
   })
 
+  it('keeps each room its own draft as the chat moves between rooms', async () => {
+    // Seen on the site: a message half written in one room was still in the field in the next
+    // room, one Enter from being sent there.
+    const chat = await mountChat()
+    const [first, second] = [chat.room, uniqueRoom('second')]
+    await userEvent.type(field(), 'for the first room')
+    chat.room = second
+    await expect.element(field()).toHaveValue('')
+    await userEvent.type(field(), 'for the second')
+    chat.room = first
+    await expect.element(field()).toHaveValue('for the first room')
+    chat.room = second
+    await expect.element(field()).toHaveValue('for the second')
+    // What is sent is gone from the room's draft.
+    await userEvent.type(field(), '{Enter}')
+    await expect.poll(() => shown(chat)).toEqual(['Ann: for the second'])
+    chat.room = first
+    await chat.updateComplete
+    chat.room = second
+    await chat.updateComplete
+    await expect.element(field()).toHaveValue('')
+  })
+
   it('the name picked in one chat reaches the other chats of the page that have no name of their own', async () => {
     forgetStoredName()
     const unnamed = (each: ParleyChat): void => {
