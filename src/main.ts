@@ -183,7 +183,7 @@ followHash()
 window.addEventListener('hashchange', followHash)
 
 // The menu closes as menus do: Escape, a room picked (also the one already open, which
-// changes no hash), or a click elsewhere.
+// changes no hash), a click elsewhere, or the keyboard leaving it.
 roomsMenu.addEventListener('keydown', (event) => {
   if (event.key === 'Escape') closeMenu()
 })
@@ -192,6 +192,11 @@ roomsMenu.addEventListener('click', (event) => {
 })
 document.addEventListener('click', (event) => {
   if (roomsMenu.open && !event.composedPath().includes(roomsMenu)) roomsMenu.open = false
+})
+// And so does Tab out of it: left open, its panel covered the chat's header, where the keyboard went next.
+roomsMenu.addEventListener('focusout', (event) => {
+  const next = event.relatedTarget
+  if (roomsMenu.open && next instanceof Node && !roomsMenu.contains(next)) roomsMenu.open = false
 })
 // Another tab opened or removed a room: show the list as stored.
 window.addEventListener('storage', renderRecent)

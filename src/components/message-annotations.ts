@@ -14,7 +14,8 @@ export const messageActionStyles = css`
     cursor: pointer; color: inherit; background: var(--parley-input-background, ${lightTheme.inputBackground});
     border: 1px solid var(--parley-input-border, ${lightTheme.inputBorder}); opacity: 0; }
   article:hover .more, article:focus-within .more, .more[aria-expanded='true'] { opacity: 1; }
-  @media (hover: none) { .more { opacity: 1; } }
+  /* Without hover (a phone) the button always shows: the message keeps its width clear, or the button covers its first line's end. */
+  @media (hover: none) { .more { opacity: 1; } article { padding-right: 2.25rem; } }
   .actions { display: flex; flex-wrap: wrap; gap: 0.25rem; margin-top: 0.25rem; }
   .actions button, .reactions button, .editor button { font: inherit; font-size: 0.85em; padding: 0.15rem 0.5rem; border-radius: 999px;
     cursor: pointer; color: inherit; background: transparent; border: 1px solid var(--parley-input-border, ${lightTheme.inputBorder}); }
@@ -42,14 +43,14 @@ export function reactionLabel(summary: ReactionSummary): string {
   return `${summary.emoji} ${summary.reactors.length}: ${names}`
 }
 
-/** The reaction buttons under a message; each toggles the user's own reaction. */
-export function renderReactions(annotated: AnnotatedMessage, selfId: string, toggle: (emoji: string, on: boolean) => void) {
+/** The reaction buttons under a message; each toggles the user's own reaction (none can when `toggle` is null). */
+export function renderReactions(annotated: AnnotatedMessage, selfId: string, toggle: ((emoji: string, on: boolean) => void) | null) {
   if (annotated.reactions.length === 0) return nothing
   return html`<div class="reactions" role="group" aria-label="Reactions">${annotated.reactions.map((summary) => {
     const mine = summary.reactors.some((reactor) => reactor.authorId === selfId)
     const label = reactionLabel(summary)
-    return html`<button type="button" aria-pressed=${mine ? 'true' : 'false'} aria-label=${label} title=${label}
-      @click=${() => toggle(summary.emoji, !mine)}>${summary.emoji} ${summary.reactors.length}</button>`
+    return html`<button type="button" aria-pressed=${mine ? 'true' : 'false'} aria-label=${label} title=${label} ?disabled=${toggle === null}
+      @click=${() => toggle?.(summary.emoji, !mine)}>${summary.emoji} ${summary.reactors.length}</button>`
   })}</div>`
 }
 

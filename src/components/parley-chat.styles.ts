@@ -70,13 +70,16 @@ export const chatStyles = [
     padding: 0.6rem 1rem; background: var(--_surface); border-bottom: 1px solid var(--_border-color); }
   .title { margin: 0; font-size: 1.15rem; font-weight: 650; overflow-wrap: anywhere; }
   parley-invite { flex: 1 1 14rem; min-width: 0; }
-  .who { margin-left: auto; display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.25rem 0.75rem;
+  .who { margin-left: auto; min-width: 0; display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.25rem 0.75rem;
     font-size: 0.9rem; color: var(--_muted); }
+  /* Names may be one long word (a peer picks theirs): they wrap rather than push the page sideways. */
+  .who > span, .replying > span { min-width: 0; overflow-wrap: anywhere; }
   .who strong { color: var(--_text); }
   .link { font: inherit; background: none; border: 0; color: var(--_accent); cursor: pointer;
     text-decoration: underline; text-underline-offset: 0.15em; padding: 0; }
   :focus-visible { border-radius: 2px; }
   .body { flex: 1; min-height: 0; display: flex; }
+  .body[hidden] { display: none; }
   /* min-height: 0 lets the log shrink to the space left: without it, a long history makes
      the conversation as tall as its content, and on narrow screens it covers the header. */
   .conversation { flex: 1; min-width: 0; min-height: 0; display: flex; flex-direction: column; }
@@ -86,7 +89,7 @@ export const chatStyles = [
   .note { flex-basis: 100%; margin: 0; font-size: 0.85rem; color: var(--_muted); }
   .note.failing { color: var(--_error); }
   .problem { margin: 0; padding: 1rem; color: var(--_error); }
-  .typing { min-height: 1.3em; margin: 0; padding: 0 1rem; font-size: 0.85rem; color: var(--_muted); }
+  .typing { min-height: 1.3em; margin: 0; padding: 0 1rem; font-size: 0.85rem; color: var(--_muted); overflow-wrap: anywhere; }
   .replying { display: flex; gap: 0.5rem; align-items: baseline; margin: 0; padding: 0 1rem 0.25rem; font-size: 0.85rem; color: var(--_muted); }
   parley-composer { padding: 0.4rem 1rem 0.8rem; }
   @container (max-width: 600px) {

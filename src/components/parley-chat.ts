@@ -27,6 +27,7 @@ import { chatStyles } from './parley-chat.styles.js'
 import { askFocus } from './deferred-focus.js'
 import { announceProfileName, onProfileName, profileStore } from './storage.js'
 import type { ParleyComposer } from './parley-composer.js'
+import type { ParleyNameForm } from './parley-name-form.js'
 import type { LogNotice, ParleyMessageList } from './parley-message-list.js'
 import './parley-composer.js'
 import './parley-invite.js'
@@ -41,10 +42,16 @@ export type ChatTheme = 'auto' | 'light' | 'dark'
 export const UNREAD_MARKER_TEXT = 'New messages'
 /** Notice id of the unread marker; presence notices count up from 0. */
 const UNREAD_MARKER_ID = -1
+
+/** Which room a draft was written for: its name and, for a private room, its secret. */
+function draftKey(room: unknown, secret: unknown): string {
+  return JSON.stringify([room, secret])
+}
 /** The header's line on a page without WebCrypto (plain http, not localhost). */
 const INSECURE_PAGE_NOTE =
   "Not a secure connection (plain http): your messages are sent unsigned, others' " +
-  'signatures cannot be checked here, and private rooms are unavailable. Open Parley over https, or on localhost.'
+  'signatures cannot be checked here, and reactions, replies, edits, files and private rooms are unavailable. ' +
+  'Open Parley over https, or on localhost.'
 /** The header's line when the room's connection code could not load (lazy-transport.ts). */
 const CANNOT_CONNECT_NOTE =
   'Cannot connect: this page could not load its connection code (offline, or the site was updated). ' +
@@ -99,6 +106,8 @@ export class ParleyChat extends LitElement {
 
   @query('parley-composer') private composer?: ParleyComposer
   @query('parley-message-list') private log?: ParleyMessageList
+  @query('parley-name-form') private nameForm?: ParleyNameForm
+  @query('.rename') private renameButton?: HTMLButtonElement
   /** The message the composer replies to, by id; null when writing a plain message. */
   @state() private replyingTo: string | null = null
   /** Whether the log's search bar is open. */
@@ -149,6 +158,8 @@ export class ParleyChat extends LitElement {
   @property({ attribute: 'max-conns', type: Number }) maxConns?: number
   #room = new RoomController(this, () => this.#logChanged())
   #unread = new UnreadController(this)
+  /** Drafts of the rooms this chat left, by draftKey: in memory only, never stored. */
+  #drafts = new Map<string, string>()
   #unfollowProfileName: (() => void) | undefined
   /** Names an @mention may refer to: the members whose claim verified, and the user. */
   #mentionNames: MentionNames = NO_MENTIONS
@@ -184,6 +195,19 @@ export class ParleyChat extends LitElement {
     const author = this.#author()
     // Wait for the keys: the user id is their fingerprint, and must not change once shown.
     if (this.signer !== undefined) this.#room.setUser(author)
+    // A reply being written answers a message of the room it was started in, which another room lacks;
+    // a draft was written for that room too: it waits there (for this page's life) for the user to come back.
+    if ((changed.has('room') || changed.has('secret')) && this.composer !== undefined && this.composer !== null) {
+      const left = draftKey(
+        changed.has('room') ? changed.get('room') : this.room,
+        changed.has('secret') ? changed.get('secret') : this.secret,
+      )
+      this.#drafts.set(left, this.composer.draftText)
+      const entered = draftKey(this.room, this.secret)
+      this.composer.draftText = this.#drafts.get(entered) ?? ''
+      this.#drafts.delete(entered)
+    }
+    if (changed.has('room') || changed.has('secret')) this.replyingTo = null
     if (changed.has('room') || changed.has('secret') || changed.has('signaling') || changed.has('iceServers') || changed.has('maxConns')) {
       // A private room's signaling is encrypted with WebCrypto, which plain http pages lack.
       if (this.#privateRoomBlocked()) this.#room.setRoom(null)
@@ -312,7 +336,27 @@ export class ParleyChat extends LitElement {
     this.#focusComposer()
   }
 
+  /** Opens the name form over the conversation, the keyboard in its field (the button that opened it is gone). */
+  #startRenaming(): void {
+    this.renaming = true
+    const request = askFocus()
+    // The form draws its field in its own first update, after this element's.
+    void this.updateComplete.then(async () => {
+      await this.nameForm?.updateComplete
+      request.land(this.nameForm)
+    })
+  }
+
+  /** The user kept their name: back to the conversation, the keyboard on "Change name" again. */
+  #cancelRenaming(): void {
+    this.renaming = false
+    const request = askFocus()
+    void this.updateComplete.then(() => request.land(this.renameButton))
+  }
+
   #onSend(event: CustomEvent<SendDetail>): void {
+    // A page that cannot sign cannot link a reply (the link would be refused everywhere): the text goes as a message.
+    if (this.signer === null) this.replyingTo = null
     const replyTo = this.replyingTo
     if (replyTo !== null) {
       const author = this.#author()
@@ -331,10 +375,10 @@ export class ParleyChat extends LitElement {
     if (this.send(event.detail.text)) this.#room.afterSend(() => this.log?.scrollToNewest())
   }
 
-  /** Runs `act` as the current user, once the keys are loaded (the log offers actions only then). */
+  /** Runs `act` as the current user, once the keys are loaded and only if they sign (the log offers actions only then). */
   #asAuthor(act: (author: Author) => void): void {
     const author = this.#author()
-    if (author !== null && this.signer !== undefined) act(author)
+    if (author !== null && this.signer != null) act(author)
   }
 
   #onReplyTo(event: CustomEvent<MessageIdDetail>): void {
@@ -422,13 +466,7 @@ export class ParleyChat extends LitElement {
               ? html`
             <div class="who">
               <span>You are <strong>${author.name}</strong></span>
-              ${
-                cleanName(this.name) === null
-                  ? html`<button class="link" @click=${() => {
-                      this.renaming = true
-                    }}>Change name</button>`
-                  : ''
-              }
+              ${cleanName(this.name) === null ? html`<button class="link rename" @click=${this.#startRenaming}>Change name</button>` : ''}
               <button class="link search-toggle" aria-expanded=${this.searching ? 'true' : 'false'} @click=${this.#toggleSearch}>Search</button>
               ${
                 this.notify && this.#unread.permission === 'default'
@@ -444,10 +482,17 @@ export class ParleyChat extends LitElement {
         ${
           blocked
             ? html`<p class="problem" role="alert">${PRIVATE_ROOM_BLOCKED}</p>`
-            : asking
-              ? html`<parley-name-form exportparts="form: name-form" .value=${author?.name ?? ''} @parley-name=${this.#onName}></parley-name-form>`
+            : author === null
+              ? html`<parley-name-form exportparts="form: name-form" .value=${''} @parley-name=${this.#onName}></parley-name-form>`
               : html`
-            <div class="body">
+            ${
+              // A rename keeps the conversation drawn, hidden: the draft, the reply and the log's place wait for it.
+              asking
+                ? html`<parley-name-form exportparts="form: name-form" .value=${author.name} .cancellable=${true}
+                    @parley-name=${this.#onName} @parley-name-cancel=${this.#cancelRenaming}></parley-name-form>`
+                : ''
+            }
+            <div class="body" ?hidden=${asking}>
               <div class="conversation">
                 <parley-message-list part="log" exportparts="message" .searching=${this.searching}
                   @parley-search-closed=${() => {
@@ -455,7 +500,7 @@ export class ParleyChat extends LitElement {
                     this.renderRoot.querySelector<HTMLElement>('.search-toggle')?.focus()
                   }} .messages=${this.#room.messages} .arrivals=${this.#room.arrivals} .notices=${notices} .verdictOf=${this.#room.verdictOf} .checksSettle=${true}
                   .mentionNames=${this.#mentionNames}
-                  .annotationOf=${this.#room.annotationOf} .indexOf=${this.#room.indexOf} .fetchFile=${this.#room.fetchFile} .selfId=${this.signer === undefined ? '' : (author?.userId ?? '')}
+                  .annotationOf=${this.#room.annotationOf} .indexOf=${this.#room.indexOf} .fetchFile=${this.#room.fetchFile} .selfId=${this.signer === undefined ? '' : (author?.userId ?? '')} .canAnnotate=${this.signer !== null}
                   @parley-edit=${(event: CustomEvent<EditDetail>) => this.#asAuthor((who) => this.#room.edit(who, event.detail.id, event.detail.text))}
                   @parley-delete=${(event: CustomEvent<MessageIdDetail>) => this.#asAuthor((who) => this.#room.remove(who, event.detail.id))}
                   @parley-react=${(event: CustomEvent<ReactDetail>) =>

@@ -261,6 +261,19 @@ export class ParleyComposer extends LitElement {
     this.#clearSent()
   }
 
+  /** The draft in the field, not yet sent. */
+  get draftText(): string {
+    return this.#sentDraft ? '' : this.draft
+  }
+
+  /** Replaces the draft in the field (the chat swaps drafts as it changes rooms); fires nothing. */
+  set draftText(text: string) {
+    this.#sentDraft = false
+    this.draft = text
+    if (this.textarea) this.textarea.value = text
+    this.completion = null
+  }
+
   /** Moves keyboard focus to the message field. */
   override focus(): void {
     this.textarea?.focus()

@@ -29,9 +29,10 @@ export class ParleyMembers extends LitElement {
     li { display: flex; align-items: center; gap: 0.4rem; }
     .dot { width: 0.6rem; height: 0.6rem; border-radius: 50%; flex: none; background: var(--member-color);
       background: oklch(from var(--member-color) var(--parley-author-lightness, ${lightTheme.authorLightness}) min(c, 0.14) h); }
-    .tabs, .you { color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.85em; }
+    .tabs, .you { color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.85em; white-space: nowrap; }
     .typing { font-size: 0.85em; color: var(--parley-muted, ${lightTheme.muted}); }
     .member { display: flex; flex-direction: column; min-width: 0; }
+    .name { min-width: 0; overflow-wrap: anywhere; }
     .line { display: flex; align-items: center; gap: 0.4rem; }
     .fingerprint { font: 0.72em ui-monospace, monospace; color: var(--parley-muted, ${lightTheme.muted}); }
     .unverified { color: var(--parley-error, ${lightTheme.error}); font-style: italic; }

@@ -102,7 +102,18 @@ interface DrawnEntry {
 }
 
 /** The properties that any entry may show: a change of one makes every entry look at its inputs again. */
-const ENTRY_INPUTS = ['verdictOf', 'annotationOf', 'indexOf', 'selfId', 'mentionNames', 'fetchFile', 'jumpedTo', 'actionsFor', 'editing']
+const ENTRY_INPUTS = [
+  'verdictOf',
+  'annotationOf',
+  'indexOf',
+  'selfId',
+  'canAnnotate',
+  'mentionNames',
+  'fetchFile',
+  'jumpedTo',
+  'actionsFor',
+  'editing',
+]
 
 /** Where an entry was on screen before a re-render: it is put back there after. */
 interface Anchor {
@@ -161,14 +172,15 @@ export class ParleyMessageList extends LitElement {
     .search button:disabled { cursor: default; opacity: 0.5; }
     .search output { font-size: 0.85em; color: var(--parley-muted, ${lightTheme.muted}); min-width: 5.5rem; text-align: center; }
     .meta { display: flex; gap: 0.5rem; align-items: baseline; }
-    .author { font-weight: 650; color: var(--author-color);
+    /* A name may be one 64-character word, and a peer picks it: it wraps rather than push the time and the page sideways. */
+    .author { font-weight: 650; min-width: 0; overflow-wrap: anywhere; color: var(--author-color);
       color: oklch(from var(--author-color) var(--parley-author-lightness, ${lightTheme.authorLightness}) min(c, 0.14) h); }
     .author.pending { color: var(--parley-muted, ${lightTheme.muted}); font-weight: 400; font-style: italic; }
     .author.unverified { color: var(--parley-error, ${lightTheme.error}) !important; font-style: italic; }
-    time { font-size: 0.8em; color: var(--parley-muted, ${lightTheme.muted}); }
+    time { font-size: 0.8em; color: var(--parley-muted, ${lightTheme.muted}); white-space: nowrap; }
     p { margin: 0.1rem 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
     .empty { color: var(--parley-muted, ${lightTheme.muted}); padding: 1rem 0; }
-    .notice { color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.9em; padding: 0.25rem 0; font-style: italic; }
+    .notice { color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.9em; padding: 0.25rem 0; font-style: italic; overflow-wrap: anywhere; }
     p a { color: var(--parley-accent, ${lightTheme.accent}); text-decoration: underline; }
     p code { font: 0.9em ui-monospace, monospace; padding: 0 0.25em; border-radius: 4px; background: color-mix(in srgb, currentColor 10%, transparent); }
     p code.block { display: block; white-space: pre-wrap; padding: 0.4rem 0.6rem; margin: 0.25rem 0; }
@@ -218,6 +230,11 @@ export class ParleyMessageList extends LitElement {
   @property({ attribute: false }) indexOf: (id: string) => number = (id) => this.messages.findIndex((message) => message.id === id)
   /** The user's id: their verified messages offer Edit and Delete, their reactions show pressed. Empty: none. */
   @property({ attribute: false }) selfId = ''
+  /**
+   * Whether the user may react, reply, edit and delete. False on a page that cannot sign (plain
+   * http): what it wrote would be refused everywhere, and shown under the message as a forgery.
+   */
+  @property({ attribute: false }) canAnnotate = true
   /** Fetches the verified bytes of a file a message carries (null: files are not fetched). */
   @property({ attribute: false }) fetchFile: FileFetcher | null = null
   /** The message whose actions panel is open, by id. */
@@ -1268,6 +1285,7 @@ export class ParleyMessageList extends LitElement {
         // An open panel or editor depends on more state (its loading, the delete confirmation): drawn every time.
         open ? {} : false,
         this.selfId,
+        this.canAnnotate,
         this.mentionNames,
         this.fetchFile,
       ],
@@ -1342,14 +1360,14 @@ export class ParleyMessageList extends LitElement {
           ${editing ? editor : nothing}
           ${annotated.file === null || annotated.deleted ? nothing : renderFile(annotated.file, this.fetchFile)}
           ${renderRefused(annotated)}
-          ${annotated.deleted ? nothing : renderReactions(annotated, this.selfId, react)}
+          ${annotated.deleted ? nothing : renderReactions(annotated, this.selfId, this.canAnnotate ? react : null)}
           ${
-            annotated.deleted || verdict === 'pending'
+            annotated.deleted || verdict === 'pending' || !this.canAnnotate
               ? nothing
               : html`<button type="button" class="more" tabindex="-1" aria-label="More actions" title="More actions (Enter on the message)" aria-expanded=${this.actionsFor === id ? 'true' : 'false'}
                   @click=${() => this.#toggleActions(id)} @focus=${this.#warmActions} @pointerenter=${this.#warmActions}>…</button>`
           }
-          ${this.actionsFor === id && !annotated.deleted ? this.#renderActionsPanel(id, annotated, own, react) : nothing}
+          ${this.actionsFor === id && !annotated.deleted && this.canAnnotate ? this.#renderActionsPanel(id, annotated, own, react) : nothing}
         </article>
       </div>`
   }

@@ -228,6 +228,26 @@ describe('message actions', () => {
     expect(seen).toEqual([['parley-react', { id: 'm1', emoji: '🎉', on: false }]])
   })
 
+  it('offers nothing to do when the user cannot sign: no actions, reactions shown but not pressable', async () => {
+    // A page on plain http: its reactions and edits would go unsigned, be refused everywhere and
+    // mark the message "⚠ 1 unverified change" for everyone (seen using the site over a LAN address).
+    const seen = recordActions()
+    const reactors = [{ authorId: 'user-Bo', authorName: 'Bo' }]
+    const list = await mountList({ m2: { reactions: [{ emoji: '👍', reactors }] } })
+    list.canAnnotate = false
+    await list.updateComplete
+    expect(inList(list).querySelectorAll('.more').length).toBe(0)
+    articleOf(list, 0).focus()
+    await userEvent.keyboard('{Enter}')
+    await list.updateComplete
+    expect(inList(list).querySelector('.actions')).toBeNull()
+    const reaction = articleOf(list, 1).querySelector<HTMLButtonElement>('.reactions button')
+    expect(reaction?.getAttribute('aria-label')).toBe('👍 1: Bo')
+    expect(reaction?.disabled).toBe(true)
+    reaction?.click()
+    expect(seen).toEqual([])
+  })
+
   it("quotes a reply's original, and activating the quote shows the original", async () => {
     const list = await mountList({ m2: { replyTo: 'm1' } })
     const quote = inList(list).querySelector<HTMLButtonElement>('.quote')

@@ -34,6 +34,13 @@ function forgetStoredName(): void {
   })
 }
 
+/** The element with the keyboard, looking through open shadow roots (toHaveFocus stops at the first host). */
+function focused(): Element | null {
+  let element = document.activeElement
+  while (element?.shadowRoot?.activeElement != null) element = element.shadowRoot.activeElement
+  return element
+}
+
 /** Adds a style sheet to the page for the rest of the test. */
 function addPageStyle(text: string): void {
   const style = document.createElement('style')
@@ -222,6 +229,81 @@ describe('parley-chat offline', () => {
     expect(seen[0]).toMatchObject({ bubbles: true, composed: true, target: chat })
     expect(localStorage.getItem(STORED_NAME_KEY)).toBe('Cy')
     await expect.element(page.getByRole('button', { name: 'Change name' })).toBeVisible()
+  })
+
+  it('Change name puts the keyboard in the name field; Escape or Cancel keeps the name and the draft, the keyboard back on Change name', async () => {
+    forgetStoredName()
+    localStorage.setItem(STORED_NAME_KEY, 'Cy')
+    const chat = await mountChat((each) => {
+      each.name = ''
+    })
+    const seen = recordEvents()
+    const rename = page.getByRole('button', { name: 'Change name' })
+    const nameField = page.getByRole('textbox', { name: 'Your name' })
+    await userEvent.type(field(), 'half a thought')
+    // By keyboard, as the audit did: the form took the button's place and the keyboard went nowhere.
+    ;(rename.element() as HTMLElement).focus()
+    await userEvent.keyboard('{Enter}')
+    await expect.poll(focused).toBe(nameField.element())
+    await expect.element(nameField).toHaveValue('Cy')
+    await userEvent.keyboard('{Escape}')
+    await expect.poll(focused).toBe(rename.element())
+    await expect.element(field()).toHaveValue('half a thought')
+    await userEvent.click(rename)
+    await userEvent.click(page.getByRole('button', { name: 'Cancel' }))
+    await expect.poll(focused).toBe(rename.element())
+    await expect.element(page.getByText('You are Cy')).toBeVisible()
+    // A rename made keeps the draft too, and the keyboard goes to it.
+    await userEvent.click(rename)
+    await userEvent.fill(nameField, 'Dee')
+    await userEvent.keyboard('{Enter}')
+    await expect.element(page.getByText('You are Dee')).toBeVisible()
+    await expect.element(field()).toHaveValue('half a thought')
+    await expect.poll(focused).toBe(field().element())
+    expect(details(seen).filter(([type]) => type === 'parley-name')).toEqual([['parley-name', { name: 'Dee' }]])
+    expect(chat.send('sent as Dee')).toBe(true)
+    await expect.poll(() => shown(chat)).toEqual(['Dee: sent as Dee'])
+  })
+
+  it('drops a reply being written when the chat moves to another room, which lacks the message it answers', async () => {
+    // Seen on the site: Reply in one room, then another room from the Rooms menu: "Replying to
+    // Ann" stayed, and the message sent there quoted "a message not shown here" for everyone.
+    const chat = await mountChat()
+    expect(chat.send('in the first room')).toBe(true)
+    await expect.poll(() => shown(chat)).toEqual(['Ann: in the first room'])
+    await userEvent.click(page.getByRole('button', { name: 'More actions' }))
+    await userEvent.click(page.getByRole('button', { name: 'Reply', exact: true }))
+    await expect.element(page.getByRole('status').filter({ hasText: 'Replying to' })).toHaveTextContent('Replying to Ann')
+    chat.room = uniqueRoom('elsewhere')
+    await chat.updateComplete
+    expect(page.getByText('Replying to').elements()).toEqual([])
+    await userEvent.type(field(), 'in the second room{Enter}')
+    await expect.poll(() => shown(chat)).toEqual(['Ann: in the second room'])
+    const list = chat.shadowRoot?.querySelector('parley-message-list')
+    expect(list?.shadowRoot?.querySelector('.quote')).toBeNull()
+  })
+
+  it('keeps each room its own draft as the chat moves between rooms', async () => {
+    // Seen on the site: a message half written in one room was still in the field in the next
+    // room, one Enter from being sent there.
+    const chat = await mountChat()
+    const [first, second] = [chat.room, uniqueRoom('second')]
+    await userEvent.type(field(), 'for the first room')
+    chat.room = second
+    await expect.element(field()).toHaveValue('')
+    await userEvent.type(field(), 'for the second')
+    chat.room = first
+    await expect.element(field()).toHaveValue('for the first room')
+    chat.room = second
+    await expect.element(field()).toHaveValue('for the second')
+    // What is sent is gone from the room's draft.
+    await userEvent.type(field(), '{Enter}')
+    await expect.poll(() => shown(chat)).toEqual(['Ann: for the second'])
+    chat.room = first
+    await chat.updateComplete
+    chat.room = second
+    await chat.updateComplete
+    await expect.element(field()).toHaveValue('')
   })
 
   it('the name picked in one chat reaches the other chats of the page that have no name of their own', async () => {

@@ -41,6 +41,21 @@ describe('parley-members', () => {
     await expect.element(items.nth(1).getByTitle('typing')).toBeVisible()
   })
 
+  it('keeps "(you)" and "2 tabs" each on one line beside a long name, in a panel as narrow as the chat gives it', async () => {
+    // Seen on the site over plain http at 1280 px: "⚠ Bob (unverified)" left "2 tabs" in two lines, "2" above "tabs".
+    const members = await mount('parley-members', (element) => {
+      element.members = [member('Bob', { verdict: 'unverified', isSelf: true, tabs: 2 })]
+      element.style.width = '208px'
+    })
+    const lines = (selector: string): number => {
+      const range = document.createRange()
+      range.selectNodeContents(members.shadowRoot?.querySelector(selector) as Node)
+      return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size
+    }
+    expect(lines('.you')).toBe(1)
+    expect(lines('.tabs')).toBe(1)
+  })
+
   it('marks a member whose presence is not signed by their key', async () => {
     await mount('parley-members', (element) => {
       element.members = [member('Mallory', { verdict: 'unverified' })]

@@ -64,6 +64,21 @@ describe('parley-message-list', () => {
     expect(seen).toEqual([])
   })
 
+  it('keeps a time on one line beside a long name on a narrow screen', async () => {
+    // Seen on a 360 px phone: "Alexandra Longname-Smithson" left "09:22" and "AM" on two lines.
+    const list = await mount('parley-message-list', (element) => {
+      element.style.width = '240px'
+      element.messages = [message('m1', 'Alexandra Longname-Smithson', 'Hello')]
+      element.verdictOf = () => 'verified'
+    })
+    const time = list.shadowRoot?.querySelector('time span[aria-hidden]')
+    if (time === null || time === undefined) throw new Error('no time drawn')
+    const range = document.createRange()
+    range.selectNodeContents(time)
+    expect(new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size).toBe(1)
+    expect(time.getBoundingClientRect().right).toBeLessThanOrEqual(list.getBoundingClientRect().right)
+  })
+
   it('marks authors by verdict: unverified ones never show as the user they claim', async () => {
     const list = await mount('parley-message-list', (element) => {
       element.messages = [message('m1', 'Ann', 'signed'), message('m2', 'Ann', 'forged'), message('m3', 'Ann', 'checking')]

@@ -1,5 +1,5 @@
 // <parley-name-form> on its own in Chromium: the name it starts with, the parley-name event
-// a usable name fires, and the reason it gives for one it refuses.
+// a usable name fires, the reason it gives for one it refuses, and how a rename is cancelled.
 import { describe, expect, it } from 'vitest'
 import { page, userEvent } from 'vitest/browser'
 import '../../src/components/parley-name-form.js'
@@ -56,6 +56,25 @@ describe('parley-name-form', () => {
     await expect.element(field()).toHaveAttribute('aria-invalid', 'false')
     await expect.element(page.getByRole('alert')).toHaveTextContent('')
     expect(details(seen)).toEqual([['parley-name', { name: 'Cy' }]])
+  })
+
+  it('offers Cancel only when cancellable; Cancel and Escape fire parley-name-cancel, never parley-name', async () => {
+    const form = await mount('parley-name-form', (element) => {
+      element.value = 'Ann'
+    })
+    const cancels: Event[] = []
+    form.addEventListener('parley-name-cancel', (event) => cancels.push(event))
+    const seen = recordEvents()
+    expect(page.getByRole('button', { name: 'Cancel' }).elements()).toEqual([])
+    await userEvent.type(field(), '{Escape}')
+    expect(cancels).toEqual([])
+    form.cancellable = true
+    await userEvent.click(page.getByRole('button', { name: 'Cancel' }))
+    await userEvent.type(field(), 'x{Escape}')
+    expect(cancels.length).toBe(2)
+    // The page hears of names picked, not of a form closed inside the chat.
+    expect(cancels.every((event) => !event.bubbles && !event.composed)).toBe(true)
+    expect(seen).toEqual([])
   })
 
   it('fires nothing when the value is set by the page', async () => {

@@ -10,6 +10,7 @@ import {
   expectMessages,
   joinRoom,
   launchChromium,
+  messageLog,
   resolveToLoopback,
   roomUrl,
   sendMessage,
@@ -73,6 +74,11 @@ describe('plain http by a LAN name', () => {
     // Its presence is unsigned too: listed, marked, on both sides.
     await expect.poll(async () => (await shownMembers(bob)).sort()).toEqual(['Bob (you)', '⚠ Alice (unverified)'])
     await expect.poll(async () => (await shownMembers(alice)).sort()).toEqual(['⚠ Alice (unverified) (you)', '⚠ Bob (unverified)'])
+    // Whatever it wrote to a message (a reaction, a reply's link, an edit) would go unsigned, be
+    // refused everywhere and mark the message "⚠ 1 unverified change" for everyone: it offers none.
+    expect(await alice.getByRole('note').textContent()).toContain('reactions, replies, edits, files and private rooms are unavailable')
+    expect(await messageLog(alice).getByRole('button', { name: 'More actions' }).count()).toBe(0)
+    expect(await messageLog(bob).getByRole('button', { name: 'More actions' }).count()).toBe(2)
     expect(errors).toEqual([])
     await Promise.all([alice.close(), bob.close()])
   })

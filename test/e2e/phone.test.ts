@@ -1,11 +1,13 @@
 // The chat on a phone, with a history as long as real rooms have: at 360 × 740 px the header,
 // the members panel, the log and the composer each keep their own place on screen, and only
-// the log scrolls. (With a screenful of messages the log used to spill over the header.)
+// the log scrolls. (With a screenful of messages the log used to spill over the header.) And on
+// a touch screen, where "More actions" always shows, it covers no message's text.
 import { mkdir } from 'node:fs/promises'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { composer, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom, useChatStack } from './harness.js'
+import { composer, joinRoom, messageLog, roomUrl, sendMessage, uniqueRoom, useChatStack, withStepTimeouts } from './harness.js'
 import { seedParleyRoom, seededText } from './history-harness.js'
+import { MAX_NAME_CHARS } from '../../src/room/index.js'
 
 /** Where screenshots go (gitignored), to be looked at by a person. */
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url)
@@ -93,4 +95,83 @@ describe('on a phone', () => {
     },
     PHONE_TEST_TIMEOUT_MS,
   )
+
+  it('shows "More actions" beside each message\'s text on a touch screen, never over it', async () => {
+    const url = roomUrl(stack.site.url, stack.signaling.url, uniqueRoom('touch'))
+    // A phone: no hover, so the button shows on every message all the time (not only on hover).
+    const context = withStepTimeouts(await stack.browsers[0].newContext({ viewport: PHONE, isMobile: true, hasTouch: true }))
+    const page = await context.newPage()
+    await page.goto(url)
+    await page.getByRole('textbox', { name: 'Your name' }).fill('Alice')
+    await page.getByRole('button', { name: 'Join' }).click()
+    const texts = [
+      'A first line long enough to reach the right edge of a phone screen and wrap',
+      '`inline_code_that_is_very_long_and_has_no_spaces_at_all_in_it` end',
+      '```\nconst aVeryLongIdentifierName = someFunction(argumentNumberOne, argumentNumberTwo)\n```',
+    ]
+    for (const text of texts) await sendMessage(page, text)
+    const more = messageLog(page).getByRole('button', { name: 'More actions' })
+    await expect.poll(() => more.count()).toBe(texts.length)
+    await page.screenshot({ path: new URL('phone-touch-actions.png', ARTIFACTS).pathname })
+    // Each line box of each message's text, against its button: none may overlap it.
+    const overlaps = await messageLog(page)
+      .locator('article')
+      .evaluateAll((articles) =>
+        articles.flatMap((article, index) => {
+          const button = article.querySelector('.more')?.getBoundingClientRect()
+          const text = article.querySelector('p')
+          if (button === undefined || text === null) return [`message ${index}: no button or text`]
+          const range = document.createRange()
+          range.selectNodeContents(text)
+          return [...range.getClientRects()]
+            .filter(
+              (line) =>
+                line.width > 0 &&
+                line.right > button.left &&
+                line.left < button.right &&
+                line.bottom > button.top &&
+                line.top < button.bottom,
+            )
+            .map(
+              (line) =>
+                `message ${index}: text ${Math.round(line.left)}–${Math.round(line.right)} under the button at ${Math.round(button.left)}`,
+            )
+        }),
+      )
+    expect(overlaps).toEqual([])
+    await context.close()
+  })
+
+  it('fits names of one long word on the screen: header, members, log, notices and the typing line', async () => {
+    // A name may be 64 characters without a space, and a peer picks it. Seen on a 360 px phone:
+    // such a name pushed the page 1,032 px wide and the message's time off screen.
+    const url = roomUrl(stack.site.url, stack.signaling.url, uniqueRoom('long-name'))
+    const [mine, theirs] = ['W'.repeat(MAX_NAME_CHARS), 'M'.repeat(MAX_NAME_CHARS)]
+    const page = await joinRoom(stack.browsers[0], url, mine)
+    await page.setViewportSize(PHONE)
+    const other = await joinRoom(stack.browsers[0], url, theirs)
+    await sendMessage(page, 'hello from a long name')
+    await sendMessage(other, 'and from another')
+    await expect.poll(() => messageLog(page).locator('article').count(), { timeout: 15_000 }).toBe(2)
+    await composer(other).pressSequentially('typing')
+    await expect.poll(() => page.locator('parley-chat p.typing').textContent()).toContain('is typing')
+    await page.screenshot({ path: new URL('phone-long-names.png', ARTIFACTS).pathname })
+    // Every element of the page and of the chat's shadow roots within the screen's width.
+    const outside = await page.evaluate((width) => {
+      const found: string[] = []
+      const visit = (root: Document | ShadowRoot): void => {
+        for (const element of root.querySelectorAll('*')) {
+          const box = element.getBoundingClientRect()
+          if (box.width > 0 && box.right > width + 0.5)
+            found.push(`${element.localName}.${element.className} ends at ${Math.round(box.right)}`)
+          if (element.shadowRoot !== null) visit(element.shadowRoot)
+        }
+      }
+      visit(document)
+      return found
+    }, PHONE.width)
+    expect(outside).toEqual([])
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width)
+    await Promise.all([page.close(), other.close()])
+  })
 })

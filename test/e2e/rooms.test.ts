@@ -174,7 +174,15 @@ describe('recent rooms', () => {
     await page.getByRole('heading', { name: `#${first}` }).waitFor()
     expect(await recentRooms(page)).toEqual([`#${first}`, listed[0]])
 
+    // Tab past its last control closes it: left open, it covered the header the keyboard goes to next.
+    await recentRooms(page)
+    await page.getByRole('button', { name: `Remove ${listed[0]} from recent rooms` }).focus()
+    await page.keyboard.press('Tab')
+    expect(await page.getByRole('list', { name: /^Recent rooms/ }).isVisible()).toBe(false)
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('new-private-room')
+
     // And back to the lobby, from the menu.
+    await recentRooms(page)
     await page.getByRole('link', { name: 'Lobby' }).click()
     await page.getByRole('heading', { name: '#lobby' }).waitFor()
     await page.close()
