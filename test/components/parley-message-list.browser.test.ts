@@ -595,6 +595,13 @@ describe('parley-message-list', () => {
       const view = scroller.getBoundingClientRect()
       return box.bottom > view.top && box.top < view.bottom
     }
+    // Whether the message with the keyboard is in view as the next frame paints: what the user sees.
+    // Read as soon as the focus is seen, it can come before that frame on a loaded machine, while
+    // the log has moved the keyboard but not yet the view (End, below).
+    const inViewWhenPainted = async () => {
+      await new Promise((resolve) => requestAnimationFrame(resolve))
+      return inView()
+    }
     const newest = [...(list.shadowRoot?.querySelectorAll<HTMLElement>('article') ?? [])].at(-1)
     expect(newest?.tabIndex).toBe(0)
     newest?.focus()
@@ -602,16 +609,23 @@ describe('parley-message-list', () => {
     expect(rendered).toBeLessThan(100)
     await userEvent.keyboard('{ArrowUp}'.repeat(rendered + 5))
     await expect.poll(() => focusedText(list)).toBe(`message ${2000 - rendered - 5}`)
-    expect(inView()).toBe(true)
+    expect(await inViewWhenPainted()).toBe(true)
     await userEvent.keyboard('{Home}')
     await expect.poll(() => focusedText(list)).toBe('message 1')
-    expect(inView()).toBe(true)
+    expect(await inViewWhenPainted()).toBe(true)
     await userEvent.keyboard('{PageDown}')
     await expect.poll(() => focusedText(list)).not.toBe('message 1')
-    expect(inView()).toBe(true)
+    expect(await inViewWhenPainted()).toBe(true)
+    // End moves the keyboard in the render after the key and the view at the next frame (the log
+    // lays out while following at the frame: updated()), before that frame paints. Read at that
+    // first frame, asked for in the key's own task after the render: a poll can read between the
+    // two (it did at load 17), a user cannot.
+    const firstFrame = new Promise<{ focused: string | null; inView: boolean }>((resolve) => {
+      const read = () => requestAnimationFrame(() => resolve({ focused: focusedText(list), inView: inView() }))
+      window.addEventListener('keydown', read, { once: true })
+    })
     await userEvent.keyboard('{End}')
-    await expect.poll(() => focusedText(list)).toBe('message 2000')
-    expect(inView()).toBe(true)
+    expect(await firstFrame).toEqual({ focused: 'message 2000', inView: true })
     // At the newest again: the log follows new messages, and the keyboard stays where it was.
     list.messages = [...list.messages, message('m2001', 'Bo', 'one more')]
     await expect.poll(() => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight).toBeLessThan(2)
