@@ -29,6 +29,12 @@ const SLOW_SIGNALS_MS = 6000
  * may keep (cap-rule.ts CONNECTING_QUIET_MS, 8 s).
  */
 const SLOW_CONNECT_MS = 4000
+/**
+ * How long a stalled newcomer's links take to count as connected after their ICE connected, in ms:
+ * longer than the quiet time a link still connecting may keep (8 s), so the newcomer announces as
+ * lonely while its first link is still to come, and a full peer takes it.
+ */
+const STALLED_CONNECT_MS = 12_000
 /** Rooms made for a split before the test gives up on one (a newcomer taken while alone leaves none). */
 const SPLIT_ATTEMPTS = 3
 /** Links a full peer may hold past its cap while it takes a newcomer (cap-joins.ts). */
@@ -135,6 +141,40 @@ describe('joins into a room of full peers (maxConns)', () => {
       await expect
         .poll(async () => (await states(peers)).map((state) => state.links.length), { timeout: MESH_TIMEOUT_MS, interval: 250 })
         .toEqual([1, 2, 1])
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  it(
+    'sheds a full peer back to its cap from the triangle a newcomer’s stalled link left',
+    async () => {
+      // The line of caps 1, 2, 2 again, but p2's link to p1 stalls past 8 s before it connects:
+      // p2 counts as lonely meanwhile and p0 (cap 1) takes it. Once both links are up the three
+      // form a triangle whose far ends hold 2 links each, which the shed rule for a full peer
+      // never sheds; p0 stayed at 2 links for good. Now it sheds one once it has stayed past its
+      // cap for a while, and the other two still reach it through each other.
+      const topic = signaling.topic()
+      const peers = await startOneByOne(signaling, topic, [1, 2], ['parley', 'parley'], MESH_TIMEOUT_MS)
+      peers.push(
+        await signaling.startPeer({ kind: 'parley', topic, maxConns: 2, awareness: { name: 'p2' }, getStatsDelayMs: STALLED_CONNECT_MS }),
+      )
+      await expect.poll(async () => (await peers[0].state()).links.length, { timeout: 2 * MESH_TIMEOUT_MS, interval: 250 }).toBe(2)
+      const [p0] = await states(peers)
+      expect(p0.join?.cap.takes, 'take invitations of p0 (cap 1): p2 was lonely while its link stalled').toBeGreaterThan(0)
+      let last: ReturnType<typeof shape> = { links: [], components: 0, most: 0 }
+      const backAtCap = async (): Promise<boolean> => {
+        last = shape(await states(peers))
+        return last.links[0] === 1 && last.components === 1 && last.links.every((count) => count > 0)
+      }
+      try {
+        await expect.poll(backAtCap, { timeout: 2 * MESH_TIMEOUT_MS, interval: 250 }).toBe(true)
+      } catch (error) {
+        throw new Error(`p0 not back at its cap in one piece: links ${JSON.stringify(last.links)}, ${last.components} components`, {
+          cause: error,
+        })
+      }
+      await deliveredToAll(peers, 2)
+      await deliveredToAll(peers, 0)
     },
     TEST_TIMEOUT_MS,
   )
