@@ -35,6 +35,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 interface LineRun {
   /** The links each peer held at the end, against the line's 1, 2, 2, 1. */
   links: number[]
+  /** The links at the end, as pairs of peer indices ("0-2"). */
+  edges: string[]
   formed: boolean
   overCap: number
   /** Pieces of the link graph at the end. */
@@ -83,9 +85,14 @@ async function run(signalingUrl: string, index: number): Promise<LineRun> {
     }
     const expected = joinedOneByOne(CAPS).map((neighbours) => neighbours.size)
     const links = states.map((state) => state.links.length)
+    const indexOf = new Map(states.map((state, n) => [state.peerId, n]))
+    const edges = [
+      ...new Set(states.flatMap((state, n) => state.links.map((other) => [n, indexOf.get(other) ?? -1].sort((a, b) => a - b).join('-')))),
+    ].sort()
     const cap = (state: NodePeerState) => state.join?.cap
     return {
       links,
+      edges,
       formed: links.every((count, n) => count === expected[n]),
       overCap: links.filter((count, n) => count > CAPS[n]).length,
       components: meshShape(states).components,
