@@ -3,11 +3,12 @@
 // Parley's transport against stock y-webrtc 10.3, on the local signaling server, host candidates only.
 // Run alone: npx tsx bench/rooms.ts [--sizes 4,8,16 | none] [--heavy] [--trials 1] [--kinds parley,stock]
 //   [--idle-ms 60000] [--messages M] [--partial 16:4[,8:3…] | --no-partial] [--joins at-once,one-by-one,clique-then-at-once,one-hearer]
-//   [--rtc node-datachannel|wrtc] [--one-piece-ms 90000] [--slow-connect-ms 0]
+//   [--rtc node-datachannel|wrtc] [--one-piece-ms 90000] [--slow-connect-ms 0] [--partial-idle-ms 0]
 //   (--heavy adds N = 24 and 32; --partial N:maxConns are the partial-mesh cases, joined as --joins says;
 //   --one-piece-ms W: after a partial mesh's join, wait up to W ms for one piece before the chat;
 //   --slow-connect-ms S: every link counts as connected S ms late, as on a loaded machine: each
-//   peer's getStats, which simple-peer awaits first, is that slow)
+//   peer's getStats, which simple-peer awaits first, is that slow;
+//   --partial-idle-ms W: partial meshes idle W ms before the chat, so late sheds come before the end counts)
 import { fileURLToPath } from 'node:url'
 import { startSignalingServer } from '../signaling/index.js'
 import { addSend, type SendCounts } from '../test/support/counting-rtc.js'
@@ -87,13 +88,21 @@ export interface RoomFigure {
    */
   onePieceMs?: number | null
   /** After the chat (delivery waited for): pieces of the link graph and most links one peer held; a bridge may come after the join settled. */
-  endGraph: { components: number; mostLinks: number }
+  endGraph: { components: number; mostLinks: number; overCap: number }
   /**
    * Parley only (null for stock, or a build without them): `take` invitations sent, links shed
    * back to the cap, announcements made again while lonely, and `bridge` invitations sent and taken up (null: a build without bridges),
    * summed over peers, at the end.
    */
-  capJoins: { takes: number; shed: number; reannounced: number; bridges: number | null; bridged: number | null } | null
+  capJoins: {
+    takes: number
+    shed: number
+    reannounced: number
+    bridges: number | null
+    bridged: number | null
+    /** Of `shed`, late sheds (cap-rule.ts lateLinkToShed; null: a build without them). */
+    lateShed: number | null
+  } | null
   /**
    * Signaling during the join, summed over peers: offers sent (one per pair is ideal), publish
    * frames, and for Parley its invitations and the links it replaced after they stalled (0 in a
@@ -136,6 +145,8 @@ export interface RoomsBenchOptions {
   onePieceMs?: number
   /** How late every link counts as connected, in ms (each peer's getStats delayed; default: not). */
   slowConnectMs?: number
+  /** How long partial meshes idle before the chat, in ms (default 0: none), so that late sheds come before the end counts. */
+  partialIdleMs?: number
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -396,7 +407,11 @@ export async function runRoom(
       stuckPairs,
       graph,
       onePieceMs,
-      endGraph: { components, mostLinks },
+      endGraph: {
+        components,
+        mostLinks,
+        overCap: maxConns === null ? 0 : endCounts.filter((each) => each.linkedPeers.length > maxConns).length,
+      },
       capJoins,
       joinSignals,
       joinMs,
@@ -419,7 +434,7 @@ export async function runRoom(
 /** `take` invitations, links shed and bridges, summed over Parley peers (null: a build that has none of them). */
 async function capJoinsOf(peers: NodePeer[]): Promise<RoomFigure['capJoins']> {
   const states = await Promise.allSettled(peers.map((peer) => peer.state()))
-  const sums = { takes: 0, shed: 0, reannounced: 0, bridges: 0 as number | null, bridged: 0 as number | null }
+  const sums = { takes: 0, shed: 0, reannounced: 0, bridges: 0 as number | null, bridged: 0 as number | null, lateShed: 0 as number | null }
   for (const result of states) {
     if (result.status !== 'fulfilled') continue
     const cap = result.value.join?.cap
@@ -429,6 +444,7 @@ async function capJoinsOf(peers: NodePeer[]): Promise<RoomFigure['capJoins']> {
     sums.reannounced += cap.reannounced
     sums.bridges = cap.bridges === undefined || sums.bridges === null ? null : sums.bridges + cap.bridges
     sums.bridged = cap.bridged === undefined || sums.bridged === null ? null : sums.bridged + cap.bridged
+    sums.lateShed = cap.lateShed === undefined || sums.lateShed === null ? null : sums.lateShed + cap.lateShed
   }
   return sums
 }
@@ -450,7 +466,7 @@ export async function runRoomsBench(options: RoomsBenchOptions = {}): Promise<{ 
     const cases: Array<{ n: number; maxConns: number | null; idleMs: number; joins: JoinOrder }> = (options.sizes ?? DEFAULT_SIZES).map(
       (n) => ({ n, maxConns: null, idleMs, joins: 'at-once' }),
     )
-    for (const each of partial ?? []) for (const joins of joinOrders) cases.push({ ...each, idleMs: 0, joins })
+    for (const each of partial ?? []) for (const joins of joinOrders) cases.push({ ...each, idleMs: options.partialIdleMs ?? 0, joins })
     for (const { n, maxConns, idleMs: caseIdleMs, joins } of cases)
       for (let trial = 0; trial < trials; trial++)
         for (const kind of kinds) {
@@ -507,10 +523,10 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
         room.graph.mostLinks,
         room.graph.overCap,
         room.onePieceMs === undefined ? '–' : room.onePieceMs === null ? 'not within the wait' : `${room.onePieceMs} ms`,
-        `${room.endGraph.components} / ${room.endGraph.mostLinks}`,
+        `${room.endGraph.components} / ${room.endGraph.mostLinks} / ${room.endGraph.overCap}`,
         room.capJoins === null
           ? '–'
-          : `${room.capJoins.reannounced} / ${room.capJoins.takes} / ${room.capJoins.shed} / ${room.capJoins.bridges ?? '–'} / ${room.capJoins.bridged ?? '–'}`,
+          : `${room.capJoins.reannounced} / ${room.capJoins.takes} / ${room.capJoins.shed} (late ${room.capJoins.lateShed ?? '–'}) / ${room.capJoins.bridges ?? '–'} / ${room.capJoins.bridged ?? '–'}`,
         percent(room),
         room.updatesPerMessage.messages,
       ].join(' | '),
@@ -536,7 +552,7 @@ export function roomsTable({ rtc, rooms }: { rtc: NodeRtcName; rooms: RoomFigure
     ...counts.map((row) => `| ${row} |`),
     '',
     'Partial meshes at the end of the join (counts): peers with no link, pieces of the link graph, most links of one peer, peers over their cap; one piece after the last join (--one-piece-ms, a time); the same after the chat; cap joins summed over peers at the end',
-    '| N | mesh | kind | trial | unlinked peers | components | most links | over cap | one piece after | after the chat: components / most links | lonely announcements / takes / shed / bridges asked / bridged | delivery | updates / msg |',
+    '| N | mesh | kind | trial | unlinked peers | components | most links | over cap | one piece after | after the chat: components / most links / over cap | lonely announcements / takes / shed (late) / bridges asked / bridged | delivery | updates / msg |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...joinShapes.map((row) => `| ${row} |`),
     '',
@@ -573,6 +589,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     rtc: flag('--rtc') as NodeRtcName | undefined,
     onePieceMs: flag('--one-piece-ms') === undefined ? undefined : Number(flag('--one-piece-ms')),
     slowConnectMs: flag('--slow-connect-ms') === undefined ? undefined : Number(flag('--slow-connect-ms')),
+    partialIdleMs: flag('--partial-idle-ms') === undefined ? undefined : Number(flag('--partial-idle-ms')),
   })
   console.log(roomsTable(figures))
   console.log(JSON.stringify({ rooms: figures }))

@@ -34,7 +34,7 @@ function idleTransportStats(): TransportStats {
       reoffers: 0,
       reinvitations: 0,
       lapseOffers: 0,
-      cap: { takes: 0, shed: 0, reannounced: 0, bridges: 0, bridged: 0 },
+      cap: { takes: 0, shed: 0, reannounced: 0, bridges: 0, bridged: 0, lateShed: 0 },
     },
     files: {
       fetching: 0,

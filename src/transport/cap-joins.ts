@@ -2,7 +2,17 @@
 // to it, a lonely peer (cap-rule.ts, isLonely) announces again with backoff, and a peer that heard
 // Parley peers whose awareness never came asks one for a bridge. Decisions in cap-rule.ts and island-rule.ts.
 import type { WebrtcConn, Room as WebrtcRoom } from 'y-webrtc'
-import { type ConnectingLink, isLonely, LONELY_FIELD, LONELY_VALUE, linkToShed, mayYetConnect } from './cap-rule.js'
+import {
+  type ConnectingLink,
+  isLonely,
+  LATE_SHED_AFTER_MS,
+  lateLinkToShed,
+  LONELY_FIELD,
+  LONELY_VALUE,
+  linkToShed,
+  mayYetConnect,
+  type NeighbourAdvert,
+} from './cap-rule.js'
 import { bridgeTarget, noteBridgeAsked } from './island-rule.js'
 import { heldTakes, joinStateOf, publishAnnounce, sendBridgeInvitation } from './join-state.js'
 
@@ -19,6 +29,8 @@ export const REANNOUNCE_MAX_MS = 30_000
 export interface CapJoinOptions {
   /** The neighbours a Parley peer advertised on its link to us (relay.ts), undefined for a stock peer or one not heard yet. */
   neighboursOf: (peerId: string) => ReadonlySet<string> | undefined
+  /** The cap a Parley peer advertised with its neighbours (relay.ts), undefined if it did not. */
+  capOf: (peerId: string) => number | undefined
   now?: () => number
   random?: () => number
   checkIntervalMs?: number
@@ -27,7 +39,8 @@ export interface CapJoinOptions {
 /**
  * Keeps `room`'s links at its cap once joins took it past (cap-rule.ts's `linkToShed`: one link
  * at a time, after SHED_SETTLE_MS plus jitter, closed as y-webrtc closes any link, so its other
- * end announces if it wants another), and announces again, with backoff, while it is lonely
+ * end announces if it wants another; once past its cap for LATE_SHED_AFTER_MS with no such link,
+ * `lateLinkToShed`), and announces again, with backoff, while it is lonely
  * (cap-rule.ts's `isLonely`; a link still connecting that progressed lately counts as one that may
  * reach further), so that peers at their cap take it (a newcomer whose first
  * announcement reached nobody with room, two newcomers linked only to each other, a peer whose
@@ -40,6 +53,8 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
   const random = options.random ?? Math.random
   const cap = joinStateOf(room).cap
   let shedAt: number | null = null
+  /** Since when we hold more connected links than our cap (null: not past it), or since our last late shed. */
+  let pastCapSince: number | null = null
   let announceDelay = REANNOUNCE_FIRST_MS
   let announceAt = now() + announceDelay
   /** Our links as they were at the last check (connected ones marked), and since when. */
@@ -74,15 +89,27 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
     }
     if (connected.length <= room.provider.maxConns) {
       shedAt = null
+      pastCapSince = null
       return
     }
+    pastCapSince ??= at
     shedAt ??= at + SHED_SETTLE_MS * (1 + random())
     if (at < shedAt) return
     shedAt = null
-    const peerId = linkToShed(room.peerId, links)
+    let peerId = linkToShed(room.peerId, links)
+    const late = peerId === null && at - pastCapSince >= LATE_SHED_AFTER_MS
+    if (late) {
+      const adverts = new Map<string, NeighbourAdvert | undefined>()
+      for (const [id, neighbours] of links) adverts.set(id, neighbours && { neighbours, cap: options.capOf(id) })
+      peerId = lateLinkToShed(room.peerId, adverts)
+    }
     const conn = peerId === null ? undefined : room.webrtcConns.get(peerId)
     if (conn === undefined) return
     cap.shed++
+    if (late) {
+      cap.lateShed++
+      pastCapSince = at // another late shed, if still past the cap, waits as long again
+    }
     conn.peer.destroy() // as y-webrtc closes a link: its close handler removes it (and announces if we have room)
   }
   const timer = setInterval(check, options.checkIntervalMs ?? CAP_CHECK_INTERVAL_MS)

@@ -134,3 +134,54 @@ export function linkToShed(self: string, links: ReadonlyMap<string, ReadonlySet<
   }
   return best
 }
+
+/**
+ * How long a peer stays past its cap with no link `linkToShed` sheds before it sheds one by
+ * `lateLinkToShed`, in ms: as long as a link may take to connect (CONNECTING_MOST_MS), so that a
+ * join past a cap has settled (the newcomer's other links up, or given up) and only a triangle a
+ * stalled link left is in question.
+ */
+export const LATE_SHED_AFTER_MS = CONNECTING_MOST_MS
+
+/** What a Parley neighbour advertised on its link to us (relay.ts): its connected links, and its cap if it said. */
+export interface NeighbourAdvert {
+  neighbours: ReadonlySet<string>
+  /** Its maxConns (undefined: not given, a peer older than the field). */
+  cap: number | undefined
+}
+
+/** Whether a neighbour said it is at most at its cap, so that it sheds nothing (cap-joins.ts sheds only past it). */
+function withinCap(advert: NeighbourAdvert | undefined): advert is NeighbourAdvert {
+  return advert !== undefined && advert.cap !== undefined && advert.neighbours.size <= advert.cap
+}
+
+/**
+ * Which connected link a peer that stayed past its cap for LATE_SHED_AFTER_MS sheds when
+ * `linkToShed` finds none, or null: a link to a Parley peer that shares a neighbour with us, where
+ * both it and that neighbour advertised they are within their caps (the far end may be left with
+ * that one link, as in the triangle a newcomer's stalled link leaves). Only a peer past its cap
+ * sheds, so neither of the two will shed a link of the path left between us (it and the common
+ * neighbour) meanwhile, and we shed one link at a time: the graph stays in one piece however many
+ * peers past their caps shed at once. Of those, the one with the most neighbours, then the
+ * smallest id. `links` maps each connected link's peer id to its advert (undefined: a stock peer
+ * or not heard yet, never shed).
+ */
+export function lateLinkToShed(self: string, links: ReadonlyMap<string, NeighbourAdvert | undefined>): string | null {
+  let best: string | null = null
+  let bestCount = -1
+  for (const [peer, advert] of links) {
+    if (!withinCap(advert) || !advert.neighbours.has(self)) continue
+    const common = [...advert.neighbours].some((other) => {
+      if (other === self || other === peer) return false
+      const via = links.get(other)
+      return withinCap(via) && via.neighbours.has(self) && via.neighbours.has(peer)
+    })
+    if (!common) continue
+    const count = advert.neighbours.size
+    if (count > bestCount || (count === bestCount && best !== null && peer < best)) {
+      best = peer
+      bestCount = count
+    }
+  }
+  return best
+}

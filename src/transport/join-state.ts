@@ -37,11 +37,13 @@ export interface CapJoinCounts {
   reannounced: number
   bridges: number
   bridged: number
+  /** Of `shed`, links shed by cap-rule.ts's lateLinkToShed (the far end possibly left with one link). */
+  lateShed: number
 }
 
 /** Cap join counters, all zero. */
 export function noCapJoins(): CapJoinCounts {
-  return { takes: 0, shed: 0, reannounced: 0, bridges: 0, bridged: 0 }
+  return { takes: 0, shed: 0, reannounced: 0, bridges: 0, bridged: 0, lateShed: 0 }
 }
 
 const states = new WeakMap<WebrtcRoom, JoinState>()

@@ -4,8 +4,11 @@
 // Wire format: JSON text frames on a negotiated data channel (id RELAY_CHANNEL_ID) that every
 // Parley RTCPeerConnection opens beside y-webrtc's own channel. Stock y-webrtc peers never open
 // it, so they see nothing of it, and their neighbours stay unknown (they are always relayed to).
-//   {"t":"nbrs","ids":["<y-webrtc peer id>", …]}  the sender's connected y-webrtc links, in full;
-//                                                 sent when the channel opens and when they change
+//   {"t":"nbrs","ids":["<y-webrtc peer id>", …],"cap":n}
+//                                                 the sender's connected y-webrtc links, in full,
+//                                                 and its cap (y-webrtc's maxConns; absent from
+//                                                 peers before the twenty-second session); sent
+//                                                 when the channel opens and when they change
 //   {"t":"digest","sv":"<8 hex digits>"}          a hash of the sender's document state vector;
 //                                                 a receiver whose own differs asks the sender for
 //                                                 what it lacks (y-protocols sync step 1) and
@@ -27,7 +30,7 @@ const PEER_ID = /^[A-Za-z0-9-]+$/
 const DIGEST = /^[0-9a-f]{8}$/
 
 /** One frame of the relay channel. */
-export type RelayFrame = { t: 'nbrs'; ids: string[] } | { t: 'digest'; sv: string; r?: true }
+export type RelayFrame = { t: 'nbrs'; ids: string[]; cap?: number } | { t: 'digest'; sv: string; r?: true }
 
 /** Encodes a frame for the wire. */
 export function encodeRelayFrame(frame: RelayFrame): string {
@@ -38,13 +41,15 @@ export function encodeRelayFrame(frame: RelayFrame): string {
 export function parseRelayFrame(data: unknown): RelayFrame | null {
   const value = readJsonFrame(data, MAX_FRAME_CHARS)
   if (value === null) return null
-  const { t, ids, sv, r } = value
+  const { t, ids, sv, r, cap } = value
   if (t === 'digest' && typeof sv === 'string' && DIGEST.test(sv) && (r === undefined || r === true)) return r ? { t, sv, r } : { t, sv }
   if (t !== 'nbrs' || !Array.isArray(ids) || ids.length > MAX_NEIGHBOURS) return null
+  const validCap = typeof cap === 'number' && Number.isInteger(cap) && cap >= 0 && cap <= MAX_NEIGHBOURS
+  if (cap !== undefined && !validCap) return null
   const parsed: string[] = []
   for (const id of ids as unknown[]) {
     if (typeof id !== 'string' || id.length > MAX_PEER_ID_CHARS || !PEER_ID.test(id)) return null
     parsed.push(id)
   }
-  return { t, ids: parsed }
+  return validCap ? { t, ids: parsed, cap } : { t, ids: parsed }
 }

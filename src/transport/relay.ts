@@ -116,6 +116,8 @@ export class Relay {
   readonly #channels = new Map<RTCPeerConnection, RTCDataChannel>()
   /** Neighbours each Parley link advertised last; a link missing here is stock or not heard yet. */
   readonly #neighbours = new Map<RTCPeerConnection, ReadonlySet<string>>()
+  /** The cap (maxConns) each Parley link advertised with its neighbours, if it did. */
+  readonly #caps = new Map<RTCPeerConnection, number>()
   readonly #peerIds = new WeakMap<RTCPeerConnection, string>()
   /** Links whose 'connect' this relay listens for (see #advertise). */
   readonly #heardConnect = new WeakSet<WebrtcConn>()
@@ -177,6 +179,12 @@ export class Relay {
   /** The neighbours the Parley peer `peerId` last advertised on its link to us (undefined: a stock peer, or not heard yet). */
   neighboursOf(peerId: string): ReadonlySet<string> | undefined {
     for (const [pc, neighbours] of this.#neighbours) if (this.#peerIdOf(pc) === peerId) return neighbours
+    return undefined
+  }
+
+  /** The cap (y-webrtc's maxConns) the Parley peer `peerId` advertised on its link to us (undefined: not given, or not heard yet). */
+  capOf(peerId: string): number | undefined {
+    for (const [pc, cap] of this.#caps) if (this.#peerIdOf(pc) === peerId) return cap
     return undefined
   }
 
@@ -302,6 +310,7 @@ export class Relay {
     for (const channel of this.#channels.values()) channel.close()
     this.#channels.clear()
     this.#neighbours.clear()
+    this.#caps.clear()
   }
 
   #onTransaction(room: WebrtcRoom, transaction: Y.Transaction): void {
@@ -524,28 +533,31 @@ export class Relay {
   #attachChannel(pc: RTCPeerConnection, channel: RTCDataChannel): void {
     channel.onopen = () => {
       this.#channels.set(pc, channel)
-      this.#send(channel, { t: 'nbrs', ids: [...this.#linkedPeers()] })
+      this.#send(channel, this.#neighboursFrame(this.#linkedPeers()))
       this.#scheduleAdvertise()
     }
     channel.onmessage = (event: MessageEvent<unknown>) => {
       const frame = parseRelayFrame(event.data)
       if (frame === null) this.garbageFrames++
-      else if (frame.t === 'nbrs') this.#onNeighbours(pc, new Set(frame.ids))
+      else if (frame.t === 'nbrs') this.#onNeighbours(pc, new Set(frame.ids), frame.cap)
       else this.#onDigest(pc, channel, frame.sv, frame.r === true)
     }
     channel.onclose = () => {
       this.#channels.delete(pc)
       this.#neighbours.delete(pc)
+      this.#caps.delete(pc)
       this.#askedAt.delete(pc)
       this.#waiting.delete(pc)
       this.#scheduleAdvertise()
     }
   }
 
-  #onNeighbours(pc: RTCPeerConnection, neighbours: ReadonlySet<string>): void {
+  #onNeighbours(pc: RTCPeerConnection, neighbours: ReadonlySet<string>, cap: number | undefined): void {
     // A change relayed while this link still said it had a neighbour may have missed that one.
     if (droppedNeighbours(this.#neighbours.get(pc), neighbours)) this.#scheduleRound(DIGEST_SETTLE_MS)
     this.#neighbours.set(pc, neighbours)
+    if (cap === undefined) this.#caps.delete(pc)
+    else this.#caps.set(pc, cap)
   }
 
   /**
@@ -633,8 +645,14 @@ export class Relay {
     if (linked.size === before.size && [...linked].every((peerId) => before.has(peerId))) return
     this.#advertised = linked
     if (droppedNeighbours(before, linked)) this.#scheduleRound(DIGEST_SETTLE_MS)
-    const frame: RelayFrame = { t: 'nbrs', ids: [...linked] }
+    const frame = this.#neighboursFrame(linked)
     for (const channel of this.#channels.values()) this.#send(channel, frame)
+  }
+
+  /** Our neighbours as advertised, with our cap: a neighbour past its cap sheds a link only where we are within ours (cap-rule.ts, lateLinkToShed). */
+  #neighboursFrame(linked: ReadonlySet<string>): RelayFrame {
+    const cap = this.#room?.provider.maxConns
+    return cap === undefined ? { t: 'nbrs', ids: [...linked] } : { t: 'nbrs', ids: [...linked], cap }
   }
 
   /** Schedules a digest round in `delayMs`, unless one is due sooner. */

@@ -318,7 +318,7 @@ export function openTransport(options: TransportOptions): Transport {
       relayDocumentChangesAfterDraw(room, options.changes, () => relay.wantsPart()),
       screenSignals(room),
       reofferStuckLinks(room, {}, stuck),
-      keepJoinsPastCap(room, { neighboursOf: (peerId) => relay.neighboursOf(peerId) }),
+      keepJoinsPastCap(room, { neighboursOf: (peerId) => relay.neighboursOf(peerId), capOf: (peerId) => relay.capOf(peerId) }),
       crossedChannels.attach(room),
     ]
     banPeer = (pc) => {

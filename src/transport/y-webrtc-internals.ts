@@ -76,7 +76,7 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
     kind: 'boolean',
     usedBy: 'keepLivenessRemovalsLocal, reofferStuckLinks, sendInvitation, publishAnnounce',
   },
-  { owner: 'provider', member: 'maxConns', kind: 'number', usedBy: 'screenSignals, keepJoinsPastCap, reofferStuckLinks' },
+  { owner: 'provider', member: 'maxConns', kind: 'number', usedBy: 'screenSignals, keepJoinsPastCap, reofferStuckLinks, Relay' },
   { owner: 'signalingConn', member: '_observers', kind: 'listenerMap', usedBy: 'screenSignals' },
   {
     owner: 'signalingConn',

@@ -99,7 +99,7 @@ describe('Room.stats', () => {
         reoffers: 0,
         reinvitations: 0,
         lapseOffers: 0,
-        cap: { takes: 0, shed: 0, reannounced: 0, bridges: 0, bridged: 0 },
+        cap: { takes: 0, shed: 0, reannounced: 0, bridges: 0, bridged: 0, lateShed: 0 },
       },
       files: {
         fetching: 0,

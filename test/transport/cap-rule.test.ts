@@ -5,8 +5,10 @@ import {
   CONNECTING_MOST_MS,
   CONNECTING_QUIET_MS,
   isLonely,
+  lateLinkToShed,
   LONELY_LINKS,
   linkToShed,
+  type NeighbourAdvert,
   mayYetConnect,
   takesInvitation,
   takesPastCap,
@@ -113,6 +115,123 @@ describe('linkToShed', () => {
         ]),
       ),
     ).toBe(null)
+  })
+})
+
+describe('lateLinkToShed', () => {
+  /** What `self` sees of its links in a graph whose every peer advertised its links and its cap. */
+  const seenBy = (self: string, graph: Map<string, Set<string>>, caps: Map<string, number | undefined>) =>
+    new Map<string, NeighbourAdvert>(
+      [...(graph.get(self) ?? [])].map((peer) => [peer, { neighbours: graph.get(peer) ?? new Set(), cap: caps.get(peer) }]),
+    )
+  const graphOf = (edges: string[]) => {
+    const graph = new Map<string, Set<string>>()
+    for (const [a, b] of edges.map((edge) => edge.split('-'))) {
+      for (const [from, to] of [
+        [a, b],
+        [b, a],
+      ]) {
+        if (!graph.has(from)) graph.set(from, new Set())
+        graph.get(from)?.add(to)
+      }
+    }
+    return graph
+  }
+
+  it('sheds a link of the triangle a stalled newcomer left past a cap of 1, where linkToShed sheds none', () => {
+    // p0 (cap 1) linked to p1; p2's link to p1 stalled, p0 took p2, then the stalled link connected.
+    const graph = graphOf(['p0-p1', 'p1-p2', 'p0-p2'])
+    const caps = new Map([
+      ['p0', 1],
+      ['p1', 2],
+      ['p2', 2],
+    ])
+    const view = seenBy('p0', graph, caps)
+    expect(linkToShed('p0', new Map([...view].map(([peer, advert]) => [peer, advert.neighbours])))).toBe(null)
+    expect(lateLinkToShed('p0', view)).toBe('p1') // both far ends hold 2 links: the smaller id
+  })
+
+  it('sheds no link whose far end or common neighbour is past its cap or did not say its cap', () => {
+    const graph = graphOf(['a-b', 'b-c', 'a-c', 'c-x'])
+    // c holds 3 links against a cap of 2: it may be shedding b (or us) meanwhile, so b may not go
+    // (its path to us runs through c), nor c itself.
+    const caps = new Map<string, number | undefined>([
+      ['a', 1],
+      ['b', 2],
+      ['c', 2],
+    ])
+    expect(lateLinkToShed('a', seenBy('a', graph, caps))).toBe(null)
+    const unsaid = new Map<string, number | undefined>([
+      ['a', 1],
+      ['b', 2],
+      ['c', undefined],
+    ])
+    expect(lateLinkToShed('a', seenBy('a', graphOf(['a-b', 'b-c', 'a-c']), unsaid))).toBe(null)
+  })
+
+  it('sheds no stock link and no link without a common neighbour', () => {
+    expect(
+      lateLinkToShed(
+        'a',
+        new Map<string, NeighbourAdvert | undefined>([
+          ['b', undefined],
+          ['c', { neighbours: new Set(['a', 'b']), cap: 2 }],
+        ]),
+      ),
+    ).toBe(null)
+    const square = graphOf(['a-b', 'b-c', 'c-d', 'd-a'])
+    expect(lateLinkToShed('a', seenBy('a', square, new Map([...square.keys()].map((peer) => [peer, peer === 'a' ? 1 : 2]))))).toBe(null)
+  })
+
+  it('keeps the graph in one piece when every peer past its cap sheds at once (random graphs)', () => {
+    // A small linear congruential generator: the same graphs every run.
+    let seed = 12345
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    const connected = (graph: Map<string, Set<string>>) => {
+      const [start] = graph.keys()
+      const seen = new Set([start])
+      const queue = [start]
+      while (queue.length > 0) {
+        for (const next of graph.get(queue.pop() as string) ?? []) {
+          if (seen.has(next)) continue
+          seen.add(next)
+          queue.push(next)
+        }
+      }
+      return seen.size === graph.size
+    }
+    let shedRooms = 0
+    for (let room = 0; room < 2000; room++) {
+      const size = 3 + Math.floor(random() * 6)
+      const peers = Array.from({ length: size }, (_, n) => `p${n}`)
+      const graph = new Map(peers.map((peer) => [peer, new Set<string>()]))
+      const link = (a: string, b: string) => {
+        graph.get(a)?.add(b)
+        graph.get(b)?.add(a)
+      }
+      for (let n = 1; n < size; n++) link(peers[n], peers[Math.floor(random() * n)]) // a tree: connected
+      for (let extra = Math.floor(random() * size * 2); extra > 0; extra--) {
+        const [a, b] = [peers[Math.floor(random() * size)], peers[Math.floor(random() * size)]]
+        if (a !== b) link(a, b)
+      }
+      const caps = new Map(peers.map((peer) => [peer, Math.max(1, (graph.get(peer)?.size ?? 0) - Math.floor(random() * 2))]))
+      const shed: Array<[string, string]> = []
+      for (const peer of peers) {
+        if ((graph.get(peer)?.size ?? 0) <= (caps.get(peer) ?? 0)) continue
+        const far = lateLinkToShed(peer, seenBy(peer, graph, caps))
+        if (far !== null) shed.push([peer, far])
+      }
+      if (shed.length > 0) shedRooms++
+      for (const [a, b] of shed) {
+        graph.get(a)?.delete(b)
+        graph.get(b)?.delete(a)
+      }
+      expect(connected(graph), `room ${room}: shed ${JSON.stringify(shed)}`).toBe(true)
+    }
+    expect(shedRooms, 'rooms where some peer shed').toBeGreaterThan(100)
   })
 })
 

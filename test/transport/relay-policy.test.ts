@@ -272,6 +272,8 @@ describe('relay frames', () => {
     const frames: RelayFrame[] = [
       { t: 'nbrs', ids: ['0f8e2c4a-1b2c-4d5e-8f90-123456789abc', 'b'] },
       { t: 'nbrs', ids: [] },
+      { t: 'nbrs', ids: ['a', 'b'], cap: 2 },
+      { t: 'nbrs', ids: [], cap: 0 },
       { t: 'digest', sv: '0123abcd' },
       { t: 'digest', sv: '0123abcd', r: true },
     ]
@@ -290,6 +292,10 @@ describe('relay frames', () => {
       '{"t":"nbrs","ids":["a b"]}',
       `{"t":"nbrs","ids":["${'x'.repeat(65)}"]}`,
       JSON.stringify(tooMany),
+      '{"t":"nbrs","ids":[],"cap":-1}',
+      '{"t":"nbrs","ids":[],"cap":1.5}',
+      '{"t":"nbrs","ids":[],"cap":"2"}',
+      `{"t":"nbrs","ids":[],"cap":${MAX_NEIGHBOURS + 1}}`,
       '{"t":"digest","sv":"0123ABCD"}',
       '{"t":"digest","sv":"123"}',
       '{"t":"digest","sv":"0123abcd","r":1}',
