@@ -2,6 +2,7 @@
 // to it, a lonely peer (cap-rule.ts, isLonely) announces again with backoff, and a peer that heard
 // Parley peers whose awareness never came asks one for a bridge. Decisions in cap-rule.ts and island-rule.ts.
 import type { WebrtcConn, Room as WebrtcRoom } from 'y-webrtc'
+import { closeHere } from './closed-here.js'
 import { type ConnectingLink, isLonely, LONELY_FIELD, LONELY_VALUE, linkToShed, mayYetConnect } from './cap-rule.js'
 import { bridgeTarget, noteBridgeAsked } from './island-rule.js'
 import { heldTakes, joinStateOf, publishAnnounce, sendBridgeInvitation } from './join-state.js'
@@ -83,7 +84,7 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
     const conn = peerId === null ? undefined : room.webrtcConns.get(peerId)
     if (conn === undefined) return
     cap.shed++
-    conn.peer.destroy() // as y-webrtc closes a link: its close handler removes it (and announces if we have room)
+    closeHere(conn) // as y-webrtc closes a link: its close handler removes it (and announces if we have room)
   }
   const timer = setInterval(check, options.checkIntervalMs ?? CAP_CHECK_INTERVAL_MS)
   return () => clearInterval(timer)
