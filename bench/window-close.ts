@@ -1,6 +1,6 @@
 // Window-close benchmark: how fast peers that had no link to a tab see it leave when its whole
 // window closes, its goodbye carried by a sibling (src/room/sibling-goodbyes.ts).
-// Run alone: npx tsx bench/window-close.ts [--trials N] [--typing | --crash | --lost-frames] [--baseline REV]
+// Run alone: npx tsx bench/window-close.ts [--trials N] [--typing | --crash | --lost-frames | --closed-link] [--baseline REV]
 //
 // Three browsers and two signaling servers, as test/e2e/presence-partly-linked-tab.test.ts
 // stages them: Bob's first tab and Carol on one server, Bob's second tab and Alice on the other,
@@ -18,6 +18,8 @@
 // --lost-frames: Bob's first tab's data channels send nothing from its beforeunload on, as when
 // a closing page's last frames die with it (CI traced it): Carol hears neither that tab's goodbye
 // nor the one it carried for the second tab, nor its bye, only its silence.
+// --closed-link: as --lost-frames, and that tab also closes its peer connections then: Carol sees
+// the link closed by its far end (no bye), not silent.
 // --baseline REV: the site built from git revision REV is measured too, trials alternating.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -70,16 +72,35 @@ async function seenAt(page: Page, expression: string, timeout = SEEN_TIMEOUT_MS)
   }
 }
 
-async function openTab(browser: Browser, url: string, name: string): Promise<Page> {
+/** What `keepPeerConnections` leaves in a page. */
+interface KeptConnections {
+  peerConnections: RTCPeerConnection[]
+}
+
+/** Init script: keeps every RTCPeerConnection the page makes in `window.peerConnections`, to close them. */
+function keepPeerConnections(): void {
+  const kept: RTCPeerConnection[] = []
+  ;(window as unknown as KeptConnections).peerConnections = kept
+  const Native = window.RTCPeerConnection
+  window.RTCPeerConnection = class extends Native {
+    constructor(config?: RTCConfiguration) {
+      super(config)
+      kept.push(this)
+    }
+  }
+}
+
+async function openTab(browser: Browser, url: string, name: string, initScript?: () => void): Promise<Page> {
   const context = await browser.newContext()
   await context.addInitScript((stored) => localStorage.setItem('parley:name', stored), name)
+  if (initScript !== undefined) await context.addInitScript(initScript)
   const page = await context.newPage()
   await page.goto(url)
   return page
 }
 
 /** What ends Bob's first tab: his window closing (after typing or not), or that tab crashing alone. */
-export type WindowCloseMode = 'close' | 'typing' | 'crash' | 'lost-frames'
+export type WindowCloseMode = 'close' | 'typing' | 'crash' | 'lost-frames' | 'closed-link'
 
 /**
  * One trial: ms from the close to Bob gone at Carol and at Alice (null: missed). With 'typing',
@@ -95,7 +116,7 @@ async function trial(
   const [alice, bob, carol] = browsers as [Browser, Browser, Browser]
   const [one, other] = urls(`bench-window-${index}-${Date.now()}`)
   const c = await openTab(carol, one, 'Carol')
-  const b = await openTab(bob, one, 'Bob')
+  const b = await openTab(bob, one, 'Bob', mode === 'closed-link' ? keepPeerConnections : undefined)
   const b2 = await b.context().newPage()
   await b2.goto(other)
   const a = await openTab(alice, other, 'Alice')
@@ -117,6 +138,13 @@ async function trial(
       await b.evaluate(() =>
         addEventListener('beforeunload', () => {
           RTCDataChannel.prototype.send = () => {}
+        }),
+      )
+    if (mode === 'closed-link')
+      await b.evaluate(() =>
+        addEventListener('beforeunload', () => {
+          RTCDataChannel.prototype.send = () => {}
+          for (const pc of (window as unknown as KeptConnections).peerConnections) pc.close()
         }),
       )
     const closed = Date.now()
@@ -223,6 +251,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     ['--crash', 'crash'],
     ['--typing', 'typing'],
     ['--lost-frames', 'lost-frames'],
+    ['--closed-link', 'closed-link'],
   ]
   const mode = flags.find(([flag]) => process.argv.includes(flag))?.[1] ?? 'close'
   const figures = await runWindowCloseBench({ trials, mode, baseline })
