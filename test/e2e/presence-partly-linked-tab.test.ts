@@ -173,8 +173,9 @@ describe('a window whose tabs are linked to some peers but not others', () => {
       kept.toCarol = kept.peerConnections.find((pc) => pc.connectionState === 'connected')
     })
     const a = await joinRoom(alice(), url, 'Alice')
+    // Cap 1: linked to Alice, it offers to nobody else (not Carol, were she to take it past her cap).
     const b2 = await b.context().newPage()
-    await b2.goto(url)
+    await b2.goto(url.replace('#', '&max-conns=1#'))
     await composer(b2).waitFor()
     await expect.poll(() => Promise.all([c, b, a, b2].map(liveLinks)), { timeout: 20_000 }).toEqual([2, 2, 3, 1])
     await expectMembers(c, ['Alice', 'Bob 2 tabs', 'Carol (you)'])
