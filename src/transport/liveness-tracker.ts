@@ -81,6 +81,8 @@ interface Link {
   rumorTokensAt: number
   /** False once the link fell silent or said bye; a later frame revives it. */
   alive: boolean
+  /** It said bye once: its close is no evidence, even if a frame after the bye (a closing page runs on a while) revived it. */
+  saidBye: boolean
   openedAt: number
   lastHeardAt: number
   /** How long its peer said it may stay silent after its last frame, in ms. */
@@ -204,6 +206,7 @@ export function onFrame(
       link.heardPromiseMs = frame.in ?? HEARTBEAT_INTERVAL_MS
       break
     case 'bye':
+      link.saidBye = true
       result.gone = markDead(state, link)
       break
     case 'probe':
@@ -246,7 +249,7 @@ export type LinkCloser = 'ours' | 'theirs'
 
 /**
  * Forgets a closed link; the clients no other live link speaks for are gone. A close this peer
- * did not make, with no bye before it, is our own evidence as silence is: the far end may have
+ * did not make, with no bye ever before it, is our own evidence as silence is: the far end may have
  * gone with its last frames lost (its bye, the goodbyes it carried for its siblings), so the
  * others are told and the tabs the link carried are suspected, as in `tick`. One we made (a link
  * retired, shed or dropped) only drops its client: the peer is alive, and stays heard elsewhere.
@@ -265,7 +268,7 @@ export function closeLink(
   if (!link.alive) return result // after a bye, or already dead of silence
   const gone = markDead(state, link)
   result.gone.push(...gone)
-  if (closer === 'theirs') tellLost(state, gone, gone, now, awareness, result)
+  if (closer === 'theirs' && !link.saidBye) tellLost(state, gone, gone, now, awareness, result)
   return result
 }
 
@@ -428,6 +431,7 @@ function linkOf(state: LivenessState, linkId: string, now: number): Link {
       rumorTokens: RUMOR_BURST,
       rumorTokensAt: now,
       alive: true,
+      saidBye: false,
       openedAt: now,
       lastHeardAt: now,
       heardPromiseMs: HEARTBEAT_INTERVAL_MS,

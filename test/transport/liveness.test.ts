@@ -683,6 +683,15 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
       expect(state.rumorWaits).toEqual({ started: 1, dropped: 0 })
     })
 
+    it('leaves them be on a close after a bye, also when a frame after the bye revived the link', () => {
+      // A closing page runs on a while after its pagehide, and may beat once more.
+      const state = roomWith([10, 60])
+      onFrame(state, 'to-60', { t: 'bye' }, 100, siblings())
+      onFrame(state, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 110, siblings())
+      expect(closeLink(state, 'to-60', 'theirs', 200, siblings())).toEqual({ gone: [60], send: [] })
+      expect(state.suspected.size).toBe(0)
+    })
+
     it('drops them at once when such a close took the last live link', () => {
       const state = roomWith([60])
       expect(closeLink(state, 'to-60', 'theirs', 1000, siblings()).gone).toEqual([60, 61, 10])
