@@ -254,8 +254,8 @@ export class RoomPresence {
    * The other tabs in awareness tracked as the user of tab `client` (none if its state names no
    * user): one browser profile's tabs reach the room over each other's BroadcastChannel, so a
    * peer linked only to one of them may hear the others only through it. Liveness asks when a
-   * link dies silent (transport/liveness-tracker.ts). None for this tab's own user: it hears its
-   * own siblings over the BroadcastChannel, whatever becomes of a link.
+   * link dies silent or its far end closes it (transport/liveness-tracker.ts). None for this
+   * tab's own user: it hears its own siblings over the BroadcastChannel, whatever becomes of a link.
    */
   readonly siblingsOf = (client: number): number[] => {
     const states = this.#awareness.getStates()

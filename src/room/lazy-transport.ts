@@ -28,6 +28,7 @@ function idleTransportStats(): TransportStats {
     relay: { relayed: 0, pruned: 0, repairRequests: 0, leftToRepair: 0, caughtUp: 0, caughtUpRecords: 0 },
     sent: { liveness: 0, data: 0 },
     liveLinks: 0,
+    rumorWaits: { started: 0, dropped: 0, waiting: 0 },
     join: {
       invitations: 0,
       lostOffers: 0,

@@ -12,6 +12,7 @@ import * as Y from 'yjs'
 import { TokenBucket } from '../tasks/index.js'
 import { type ReadUpdate, readUpdate } from '../updates/index.js'
 import type { Room as WebrtcRoom, WebrtcConn } from 'y-webrtc'
+import { closeHere } from './closed-here.js'
 
 /** Per room: the peer ids it ignores. */
 const bannedPeers = new WeakMap<WebrtcRoom, Set<string>>()
@@ -32,14 +33,14 @@ export function banPeerOf(room: WebrtcRoom, pc: RTCPeerConnection): string | nul
   const banned = bannedPeers.get(room) ?? new Set<string>()
   bannedPeers.set(room, banned)
   banned.add(conn.remotePeerId)
-  conn.peer.destroy()
+  closeHere(conn)
   return conn.remotePeerId
 }
 
 /** Drops the link of `room` whose connection is `pc`, its peer free to link again; returns its id, or null when no link uses `pc`. */
 export function dropLinkOf(room: WebrtcRoom, pc: RTCPeerConnection): string | null {
   const conn = linkOf(room, pc)
-  conn?.peer.destroy()
+  if (conn !== undefined) closeHere(conn)
   return conn?.remotePeerId ?? null
 }
 

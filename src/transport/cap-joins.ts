@@ -2,6 +2,7 @@
 // to it, a lonely peer (cap-rule.ts, isLonely) announces again with backoff, and a peer that heard
 // Parley peers whose awareness never came asks one for a bridge. Decisions in cap-rule.ts and island-rule.ts.
 import type { WebrtcConn, Room as WebrtcRoom } from 'y-webrtc'
+import { closeHere } from './closed-here.js'
 import {
   type ConnectingLink,
   isLonely,
@@ -110,7 +111,7 @@ export function keepJoinsPastCap(room: WebrtcRoom, options: CapJoinOptions): () 
       cap.lateShed++
       pastCapSince = at // another late shed, if still past the cap, waits as long again
     }
-    conn.peer.destroy() // as y-webrtc closes a link: its close handler removes it (and announces if we have room)
+    closeHere(conn) // as y-webrtc closes a link: its close handler removes it (and announces if we have room)
   }
   const timer = setInterval(check, options.checkIntervalMs ?? CAP_CHECK_INTERVAL_MS)
   return () => clearInterval(timer)

@@ -9,8 +9,9 @@
 // 'disconnected' or 'failed' also makes it probe.
 //
 // Peers with no link to a crashed peer learn of it by rumor (SWIM's suspicion with refutation):
-// a peer that dropped a client on its own evidence (silence, an unanswered probe; never a bye,
-// which travels as a signed goodbye) tells its links "lost", and each passes the rumor on once.
+// a peer that dropped a client on its own evidence (silence, an unanswered probe, a close it did
+// not make itself; never a bye, which travels as a signed goodbye) tells its links "lost", and
+// each passes the rumor on once.
 // A peer linked to the client probes it; one that is not waits RUMOR_WAIT_MS for the client to
 // renew its awareness state (the shell says when it last did), and drops it locally if it did
 // not; the client itself, alive, renews its state on hearing the rumor (at once, or as soon as
@@ -80,6 +81,8 @@ interface Link {
   rumorTokensAt: number
   /** False once the link fell silent or said bye; a later frame revives it. */
   alive: boolean
+  /** It said bye once: its close is no evidence, even if a frame after the bye (a closing page runs on a while) revived it. */
+  saidBye: boolean
   openedAt: number
   lastHeardAt: number
   /** How long its peer said it may stay silent after its last frame, in ms. */
@@ -113,6 +116,8 @@ export interface LivenessState {
   refuteDue: boolean
   /** Rumors a link sent beyond its allowance, ignored (diagnostics). */
   rumorsRefused: number
+  /** Waits on suspected clients started, and those that ended in a drop (diagnostics; `suspected.size` are under way). */
+  rumorWaits: { started: number; dropped: number }
 }
 
 /** A frame to send on one link. */
@@ -169,6 +174,7 @@ export function emptyLiveness(self: number): LivenessState {
     lastRefutedAt: null,
     refuteDue: false,
     rumorsRefused: 0,
+    rumorWaits: { started: 0, dropped: 0 },
   }
 }
 
@@ -200,6 +206,7 @@ export function onFrame(
       link.heardPromiseMs = frame.in ?? HEARTBEAT_INTERVAL_MS
       break
     case 'bye':
+      link.saidBye = true
       result.gone = markDead(state, link)
       break
     case 'probe':
@@ -237,12 +244,32 @@ export function onIceTrouble(state: LivenessState, linkId: string, now: number):
   return [probe(linkId, link, now, true)]
 }
 
-/** Forgets a closed link; returns the clients no other live link speaks for. */
-export function closeLink(state: LivenessState, linkId: string): number[] {
+/** Who closed a link: this peer on purpose, or its far end or a failure (which may mean the peer is gone). */
+export type LinkCloser = 'ours' | 'theirs'
+
+/**
+ * Forgets a closed link; the clients no other live link speaks for are gone. A close this peer
+ * did not make, with no bye ever before it, is our own evidence as silence is: the far end may have
+ * gone with its last frames lost (its bye, the goodbyes it carried for its siblings), so the
+ * others are told and the tabs the link carried are suspected, as in `tick`. One we made (a link
+ * retired, shed or dropped) only drops its client: the peer is alive, and stays heard elsewhere.
+ */
+export function closeLink(
+  state: LivenessState,
+  linkId: string,
+  closer: LinkCloser,
+  now: number,
+  awareness: AwarenessView = NOTHING_KNOWN,
+): LivenessResult {
+  const result: LivenessResult = { gone: [], send: [] }
   const link = state.links.get(linkId)
-  if (link === undefined) return []
+  if (link === undefined) return result
   state.links.delete(linkId)
-  return link.alive ? markDead(state, link) : []
+  if (!link.alive) return result // after a bye, or already dead of silence
+  const gone = markDead(state, link)
+  result.gone.push(...gone)
+  if (closer === 'theirs' && !link.saidBye) tellLost(state, gone, gone, now, awareness, result)
+  return result
 }
 
 /**
@@ -281,12 +308,7 @@ export function tick(state: LivenessState, now: number, awareness: AwarenessView
       result.send.push({ linkId, frame: { t: 'sync' } })
     }
   }
-  for (const client of lost) result.send.push(...suspects(state, client, now))
-  for (const client of evidence) {
-    const clock = awareness.clockOf(client)
-    if (clock !== undefined) result.send.push(...(spreadRumor(state, { t: 'lost', client, clock }, null, now) ?? []))
-  }
-  for (const client of evidence) suspectSiblings(state, client, now, awareness, result)
+  tellLost(state, lost, evidence, now, awareness, result)
   result.gone.push(...unrefuted(state, now, awareness))
   if (state.refuteDue && refuteNow(state, now)) result.refute = true
   const watcher = watcherOf(state)
@@ -409,6 +431,7 @@ function linkOf(state: LivenessState, linkId: string, now: number): Link {
       rumorTokens: RUMOR_BURST,
       rumorTokensAt: now,
       alive: true,
+      saidBye: false,
       openedAt: now,
       lastHeardAt: now,
       heardPromiseMs: HEARTBEAT_INTERVAL_MS,
@@ -474,14 +497,37 @@ function onRumor(
   if (!isSpokenFor(state, client) && held !== undefined) suspect(state, client, now)
 }
 
+/**
+ * Clients dropped on our own evidence (`evidence`): the others hear a rumor (older peers a
+ * suspect, for those in `lost`: not for a probe another peer's news asked for), and the tabs
+ * their links carried are suspected.
+ */
+function tellLost(
+  state: LivenessState,
+  lost: number[],
+  evidence: number[],
+  now: number,
+  awareness: AwarenessView,
+  result: LivenessResult,
+): void {
+  for (const client of lost) result.send.push(...suspects(state, client, now))
+  for (const client of evidence) {
+    const clock = awareness.clockOf(client)
+    if (clock !== undefined) result.send.push(...(spreadRumor(state, { t: 'lost', client, clock }, null, now) ?? []))
+  }
+  for (const client of evidence) suspectSiblings(state, client, now, awareness, result)
+}
+
 /** Starts the wait for `client` to renew its state (dropped in `unrefuted` if it does not), unless one runs or too many do. */
 function suspect(state: LivenessState, client: number, now: number): void {
-  if (!state.suspected.has(client) && state.suspected.size < MAX_SUSPECTED)
-    state.suspected.set(client, { heardAt: now, until: now + RUMOR_WAIT_MS })
+  if (state.suspected.has(client) || state.suspected.size >= MAX_SUSPECTED) return
+  state.suspected.set(client, { heardAt: now, until: now + RUMOR_WAIT_MS })
+  state.rumorWaits.started++
 }
 
 /**
- * The client of a link that died on our own evidence may have carried tabs we have no link to:
+ * The client of a link that died on our own evidence (silence, an unanswered probe, a close we did
+ * not make) may have carried tabs we have no link to:
  * its siblings reach the room over their BroadcastChannel, and peers linked only to it hear them
  * only through it. When a window closes, the goodbyes it sent for them in its last moments can
  * die with it (traced in CI: none of its last frames left), and nothing else would say they went.
@@ -544,7 +590,10 @@ function unrefuted(state: LivenessState, now: number, awareness: AwarenessView):
     if (isSpokenFor(state, client) || (renewedAt !== undefined && renewedAt > heardAt)) state.suspected.delete(client)
     else if (now >= until) {
       state.suspected.delete(client)
-      if (refutes && awareness.isKnown(client)) gone.push(client)
+      if (refutes && awareness.isKnown(client)) {
+        gone.push(client)
+        state.rumorWaits.dropped++
+      }
     }
   }
   return gone

@@ -8,6 +8,7 @@ import {
   parseLivenessFrame,
   type LivenessFrame,
 } from './liveness-protocol.js'
+import { closedHere } from './closed-here.js'
 import {
   closeLink,
   emptyLiveness,
@@ -50,6 +51,15 @@ export interface SentCounts {
   data: number
 }
 
+/** Waits on clients rumored lost that no link of ours speaks for (liveness-tracker.ts `suspect`). */
+export interface RumorWaits {
+  started: number
+  /** Ended with the client dropped: no renewal came. */
+  dropped: number
+  /** Under way now. */
+  waiting: number
+}
+
 /** Fast leave detection for one room's awareness. */
 export class Liveness {
   /** Frames from other peers that failed to parse. */
@@ -57,6 +67,10 @@ export class Liveness {
   /** Rumors that a link sent beyond its allowance, ignored. */
   get rumorsRefused(): number {
     return this.#state.rumorsRefused
+  }
+  /** Waits on clients rumored lost with no link of ours to them: started, ended in a drop, under way now. */
+  get rumorWaits(): RumorWaits {
+    return { ...this.#state.rumorWaits, waiting: this.#state.suspected.size }
   }
   /** What this room sent, as the tracker saw it. */
   readonly sent: SentCounts = { liveness: 0, data: 0 }
@@ -66,8 +80,12 @@ export class Liveness {
   #state: LivenessState
   #channels = new Map<string, RTCDataChannel>()
   #links = new WeakMap<RTCPeerConnection, string>()
+  /** Each open link's connection, by link id. */
+  #connections = new Map<string, RTCPeerConnection>()
   #nextLinkId = 0
   #timer: ReturnType<typeof setInterval> | null = null
+  /** Set once the room closes: what closes from then on is ours. */
+  #destroyed = false
 
   /**
    * `refutes` says whether a client answers rumors about itself (absent: all do), `siblingsOf`
@@ -122,10 +140,12 @@ export class Liveness {
 
   /** Stops heartbeats; the connections themselves belong to y-webrtc. */
   destroy(): void {
+    this.#destroyed = true
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
     for (const channel of this.#channels.values()) channel.close()
     this.#channels.clear()
+    this.#connections.clear()
   }
 
   #attach(pc: RTCPeerConnection, channel: RTCDataChannel): void {
@@ -133,6 +153,7 @@ export class Liveness {
     this.#links.set(pc, linkId)
     channel.onopen = () => {
       this.#channels.set(linkId, channel)
+      this.#connections.set(linkId, pc)
       this.#sendAll(openLink(this.#state, linkId, Date.now()))
       this.#timer ??= setInterval(() => this.#tick(), TICK_INTERVAL_MS)
     }
@@ -145,9 +166,10 @@ export class Liveness {
       if (frame.t === 'sync') this.#reannounce()
       this.#apply(onFrame(this.#state, linkId, frame, Date.now(), this.#view))
     }
+    // Fired when the far end closed the link or it failed; closing our own connection fires none.
     channel.onclose = () => {
       this.#channels.delete(linkId)
-      this.#drop(closeLink(this.#state, linkId))
+      this.#closed(linkId)
     }
     // ICE notices a dead peer after about 7 s (bench/ice-kill.ts): a second chance when the
     // peer that watches it went too. A listener, not the handler simple-peer sets.
@@ -160,10 +182,11 @@ export class Liveness {
   #tick(): void {
     // A connection closed by y-webrtc (a retired or re-offered link) closes its channels
     // without a 'close' event; a link left open would speak for its peer until its promise ran out.
+    // So does one that simple-peer closed on an error, or on its other channel's close.
     for (const [linkId, channel] of this.#channels) {
       if (channel.readyState !== 'closed') continue
       this.#channels.delete(linkId)
-      this.#drop(closeLink(this.#state, linkId))
+      this.#closed(linkId)
     }
     this.#apply(tick(this.#state, Date.now(), this.#view))
   }
@@ -176,6 +199,14 @@ export class Liveness {
     clockOf: (client) => (this.#awareness.getStates().has(client) ? this.#awareness.meta.get(client)?.clock : undefined),
     refutes: (client) => this.#refutes(client),
     siblingsOf: (client) => this.#siblingsOf(client),
+  }
+
+  /** A link's channel closed: a close this peer made on purpose (or after the room closed) only drops its client. */
+  #closed(linkId: string): void {
+    const pc = this.#connections.get(linkId)
+    this.#connections.delete(linkId)
+    const ours = this.#destroyed || (pc !== undefined && closedHere(pc))
+    this.#apply(closeLink(this.#state, linkId, ours ? 'ours' : 'theirs', Date.now(), this.#view))
   }
 
   #apply({ gone, send, refute }: LivenessResult): void {

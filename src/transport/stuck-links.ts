@@ -2,6 +2,7 @@
 // and the quiet way to end a link that another replaces. Private members: see y-webrtc-internals.ts.
 import { WebrtcConn, type Room as WebrtcRoom } from 'y-webrtc'
 import { isBanned } from './banned-peers.js'
+import { closeHere } from './closed-here.js'
 import { joinStateOf, sendInvitation } from './join-state.js'
 import { decideLapse, offersTo } from './offer-rule.js'
 import { isStuck, LAPSED_LINK_WAIT_MS, mayRetry, progressed, REOFFER_QUIET_MS, startClock, type LinkClock } from './reoffer-timing.js'
@@ -242,5 +243,5 @@ export function retireLink(room: WebrtcRoom, conn: WebrtcConn): void {
   // Silenced: its offer may still be on the way out of simple-peer, and must not reach the
   // peer; its close and errors have nobody left to tell.
   conn.peer.emit = () => false
-  conn.peer.destroy()
+  closeHere(conn)
 }

@@ -8,7 +8,7 @@ import type { FileTransfers } from './file-transfer.js'
 import { noFileTransfers, type FileTransferStats } from './file-stats.js'
 import { Framing } from './framing.js'
 import type { FramingStats } from './framing-channel.js'
-import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation, type SentCounts } from './liveness.js'
+import { LIVENESS_ORIGIN, Liveness, browserRtc, type RtcImplementation, type RumorWaits, type SentCounts } from './liveness.js'
 import { RECORDS_BURST, guardLink, noRefusals, type AwarenessScreen, type RecordBudget, type Refusal } from './peer-guard.js'
 import { keepJoinsPastCap } from './cap-joins.js'
 import type { RecordLimits } from './record-buckets.js'
@@ -116,6 +116,8 @@ export interface TransportStats {
   sent: SentCounts
   /** Links whose peer's liveness side channel speaks now (Parley peers connected directly). */
   liveLinks: number
+  /** Waits on tabs rumored lost that no link of this peer speaks for: started, ended in a drop, under way (liveness-tracker.ts). */
+  rumorWaits: RumorWaits
   /**
    * How links came about: invitations sent (offer-rule.ts; repeats included), offers to stock
    * peers made anew at once because the peer announced again while ours waited for its answer
@@ -347,6 +349,7 @@ export function openTransport(options: TransportOptions): Transport {
         relay: { ...relay.stats },
         sent: { ...liveness.sent },
         liveLinks: liveness.liveLinks(),
+        rumorWaits: liveness.rumorWaits,
         join: {
           invitations: provider.room === null ? 0 : joinStateOf(provider.room).invitationsSent,
           lostOffers: provider.room === null ? 0 : joinStateOf(provider.room).lostOffers,

@@ -44,12 +44,16 @@ const expectMembers = (page: Page, expected: string[], timeout = 20_000) =>
 
 /** What the element tells of its room's links (a method of <parley-chat>). */
 interface ParleyChatStats {
-  stats(): { liveLinks: number } | null
+  stats(): { liveLinks: number; rumorWaits: { started: number; dropped: number; waiting: number } } | null
 }
 
 /** The live WebRTC links of `page`'s room. */
 const liveLinks = (page: Page) =>
   page.evaluate(() => (document.querySelector('parley-chat') as unknown as ParleyChatStats).stats()?.liveLinks)
+
+/** The page's waits on tabs rumored lost that no link of its own speaks for (liveness-tracker.ts). */
+const rumorWaits = (page: Page) =>
+  page.evaluate(() => (document.querySelector('parley-chat') as unknown as ParleyChatStats).stats()?.rumorWaits)
 
 /**
  * Opens `room` as the tests below stage it: Bob's first tab and Carol share one signaling server,
@@ -58,9 +62,9 @@ const liveLinks = (page: Page) =>
  * relay). `beforeSecondTab` runs on the second tab's page before it loads. Resolves once every
  * page has its one link.
  */
-async function partlyLinked(room: string, beforeSecondTab?: (page: Page) => Promise<unknown>) {
+async function partlyLinked(room: string, beforeSecondTab?: (page: Page) => Promise<unknown>, bobInit?: () => void) {
   const c = await joinRoom(carol(), roomUrl(stack.site.url, stack.signaling.url, room), 'Carol')
-  const b = await joinRoom(bob(), roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')
+  const b = await joinRoom(bob(), roomUrl(stack.site.url, stack.signaling.url, room), 'Bob', bobInit)
   await expectMembers(c, ['Bob', 'Carol (you)'])
   const b2 = await b.context().newPage()
   await beforeSecondTab?.(b2)
@@ -69,6 +73,24 @@ async function partlyLinked(room: string, beforeSecondTab?: (page: Page) => Prom
   const a = await joinRoom(alice(), roomUrl(stack.site.url, otherSignaling.url, room), 'Alice')
   await expect.poll(() => Promise.all([b, b2, a, c].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1, 1, 1])
   return { a, b, b2, c }
+}
+
+/** What `keepPeerConnections` leaves in a page. */
+interface KeptConnections {
+  peerConnections: RTCPeerConnection[]
+}
+
+/** Init script: keeps every RTCPeerConnection the page makes in `window.peerConnections`, for a test to close one. */
+function keepPeerConnections(): void {
+  const kept: RTCPeerConnection[] = []
+  ;(window as unknown as KeptConnections).peerConnections = kept
+  const Native = window.RTCPeerConnection
+  window.RTCPeerConnection = class extends Native {
+    constructor(config?: RTCConfiguration) {
+      super(config)
+      kept.push(this)
+    }
+  }
 }
 
 describe('a window whose tabs are linked to some peers but not others', () => {
@@ -112,6 +134,68 @@ describe('a window whose tabs are linked to some peers but not others', () => {
     await expectMembers(a, ['Alice (you)', 'Carol'], GOODBYE_BOUND_MS)
     await expectMembers(c, ['Alice', 'Carol (you)'], GOODBYE_BOUND_MS)
     await Promise.all([a.close(), c.close()])
+  })
+
+  it('leaves every remaining peer’s list when the closing tab’s link closes before its last frames leave', async () => {
+    // As above, but Carol sees the link close (its peer connection closed, no bye received), not
+    // fall silent: a close that is not Carol's own is the same evidence as silence. Main dropped
+    // the first tab on it, and kept the second, which reached her only through it, for 30 s.
+    const { a, b, b2, c } = await partlyLinked(uniqueRoom('partly-linked-closed-link'), undefined, keepPeerConnections)
+    await b.evaluate(() => {
+      addEventListener('beforeunload', () => {
+        RTCDataChannel.prototype.send = () => {}
+        for (const pc of (window as unknown as KeptConnections).peerConnections) pc.close()
+      })
+    })
+    await expectMembers(a, ['Alice (you)', 'Bob 2 tabs', 'Carol'])
+    await expectMembers(c, ['Alice', 'Bob 2 tabs', 'Carol (you)'])
+
+    await Promise.all([b.close({ runBeforeUnload: true }), b2.close({ runBeforeUnload: true })])
+    await expectMembers(a, ['Alice (you)', 'Carol'], GOODBYE_BOUND_MS)
+    await expectMembers(c, ['Alice', 'Carol (you)'], GOODBYE_BOUND_MS)
+    await Promise.all([a.close(), c.close()])
+  })
+
+  it('keeps a tab that another path reaches when its sibling’s link closes without a bye', async () => {
+    // Carol (cap 2) is linked to Bob's first tab and to Alice; his second tab to Alice only, so
+    // Carol hears it through his first tab's link and through Alice's. His first tab closes its
+    // link to Carol and stays: she sees the link closed by its far end, with no bye, as when a
+    // tab goes with its last frames lost, and rumors the second tab lost. It hears the rumor
+    // through Alice and renews its state, which reaches Carol the same way: it must stay listed.
+    const room = uniqueRoom('partly-linked-closed-stays')
+    const url = roomUrl(stack.site.url, stack.signaling.url, room)
+    const c = await joinRoom(carol(), url.replace('#', '&max-conns=2#'), 'Carol')
+    const b = await joinRoom(bob(), url, 'Bob', keepPeerConnections)
+    await expect.poll(() => Promise.all([b, c].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1])
+    // Bob's only link yet is Carol's.
+    await b.evaluate(() => {
+      const kept = window as unknown as KeptConnections & { toCarol?: RTCPeerConnection }
+      kept.toCarol = kept.peerConnections.find((pc) => pc.connectionState === 'connected')
+    })
+    const a = await joinRoom(alice(), url, 'Alice')
+    // Cap 1: linked to Alice, it offers to nobody else (not Carol, were she to take it past her cap).
+    const b2 = await b.context().newPage()
+    await b2.goto(url.replace('#', '&max-conns=1#'))
+    await composer(b2).waitFor()
+    await expect.poll(() => Promise.all([c, b, a, b2].map(liveLinks)), { timeout: 20_000 }).toEqual([2, 2, 3, 1])
+    await expectMembers(c, ['Alice', 'Bob 2 tabs', 'Carol (you)'])
+
+    await b.evaluate(() => (window as unknown as { toCarol: RTCPeerConnection }).toCarol.close())
+    // Carol waits on the second tab, and the wait ends without dropping it: it renewed. (Dropped,
+    // with the first tab gone too, Bob would have left her list, which the log notes.)
+    const settled = async () => {
+      const waits = await rumorWaits(c)
+      return (waits !== undefined && waits.started > 0 && waits.waiting === 0) || (await shownNotices(c)).includes('Bob left')
+    }
+    await expect.poll(settled, { timeout: 20_000 }).toBe(true)
+    expect(await shownNotices(c)).not.toContain('Bob left')
+    expect((await rumorWaits(c))?.dropped).toBe(0)
+    // The first tab is back too (its renewal answering Carol's rumor about it, or a new link).
+    await expectMembers(c, ['Alice', 'Bob 2 tabs', 'Carol (you)'])
+    await sendMessage(b2, 'still here')
+    await expectMessages(c, ['Bob: still here'])
+    expect(await shownNotices(c)).toEqual(['Bob joined', 'Alice joined'])
+    await Promise.all([a.close(), b.close(), b2.close(), c.close()])
   })
 
   it('leaves every remaining peer’s list when its newest tab’s first state is still being signed', async () => {

@@ -151,20 +151,22 @@ describe('liveness tracker: what a link says', () => {
     expect(tickThrough(state, 41_500, 42_000).gone).toEqual([7])
   })
 
-  it('drops a client at once on bye or on close, and only once', () => {
-    const state = roomWith([1, 2])
+  it('drops a client at once on bye or on close, whoever closed, and only once', () => {
+    const state = roomWith([1, 2, 3])
     expect(onFrame(state, 'to-1', { t: 'bye' }, 10).gone).toEqual([1])
-    expect(closeLink(state, 'to-1')).toEqual([])
-    expect(closeLink(state, 'to-2')).toEqual([2])
+    expect(closeLink(state, 'to-1', 'theirs', 20, known)).toEqual({ gone: [], send: [] }) // the bye said it all
+    expect(closeLink(state, 'to-2', 'ours', 20, known).gone).toEqual([2])
+    expect(closeLink(state, 'to-3', 'theirs', 20, known).gone).toEqual([3])
     expect(tickThrough(state, 500, 5000).gone).toEqual([])
   })
 
-  it('keeps a client that another live link still speaks for', () => {
+  it('keeps a client that another live link still speaks for, whoever closed the other', () => {
     const state = emptyLiveness(SELF)
-    onFrame(state, 'old', { t: 'hello', client: 3 }, 0)
-    onFrame(state, 'new', { t: 'hello', client: 3 }, 0)
-    expect(closeLink(state, 'old')).toEqual([])
+    onFrame(state, 'old', { t: 'hello', client: 3, v: LIVENESS_VERSION }, 0)
+    onFrame(state, 'new', { t: 'hello', client: 3, v: LIVENESS_VERSION }, 0)
+    expect(closeLink(state, 'old', 'theirs', 10, known)).toEqual({ gone: [], send: [] })
     expect(isSpokenFor(state, 3)).toBe(true)
+    expect(state.suspected.size).toBe(0)
   })
 
   it('lists the clients live links speak for, each once, without the dead or the unnamed', () => {
@@ -595,13 +597,15 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
   })
 
   describe('the tabs a silent link carried (its user’s other tabs, which reach the room through it)', () => {
+    const USER_TABS = [60, 61, 10, SELF]
     /** An awareness where 60's user has the tabs 61 and 10 too, each client's clock is its id, and 61 renewed at `renewedAt()`. */
     const siblings = (renewedAt: () => number = () => 0): AwarenessView => ({
       isKnown: () => true,
       renewedAt: (client) => (client === 61 ? renewedAt() : 0),
       clockOf: (client) => client,
       refutes: () => true,
-      siblingsOf: (client) => (client === 60 ? [61, 10, SELF] : []),
+      // Each tab names the others, as RoomPresence.siblingsOf does (SELF among them, which must be left out).
+      siblingsOf: (client) => (client === SELF || !USER_TABS.includes(client) ? [] : USER_TABS.filter((tab) => tab !== client)),
     })
     /** Ticks until 60, silent since 0, is dropped, while the links to `beating` beat. */
     const silence60 = (state: LivenessState, beating: number[], view: AwarenessView) =>
@@ -638,13 +642,59 @@ describe('liveness tracker: rumors reach peers with no link to the lost one', ()
       expect(silence60(state, [], siblings()).gone).toEqual([60, 61, 10])
     })
 
-    it('leaves them be after a bye (their goodbyes came first) or a close', () => {
+    it('leaves them be after a bye (their goodbyes came first), or a close this peer made (the peer stays)', () => {
       const state = roomWith([10, 60])
       expect(onFrame(state, 'to-60', { t: 'bye' }, 100, siblings()).gone).toEqual([60])
+      expect(closeLink(state, 'to-60', 'theirs', 200, siblings())).toEqual({ gone: [], send: [] })
       expect(ofKind(idle(state, TICK_INTERVAL_MS, 3 * RUMOR_WAIT_MS, [10], siblings()).send, 'lost')).toEqual([])
       expect(state.suspected.size).toBe(0)
-      const closed = roomWith([60])
-      expect(closeLink(closed, 'to-60')).toEqual([60])
+      const retired = roomWith([10, 60])
+      expect(closeLink(retired, 'to-60', 'ours', 100, siblings())).toEqual({ gone: [60], send: [] })
+      expect(idle(retired, 100 + TICK_INTERVAL_MS, 100 + 3 * RUMOR_WAIT_MS, [10], siblings()).gone).toEqual([])
+      const alone = roomWith([60])
+      expect(closeLink(alone, 'to-60', 'ours', 100, siblings()).gone).toEqual([60])
+    })
+
+    it('treats a close it did not make, with no bye before it, as silence: rumors them, and drops them unless they renew', () => {
+      const state = roomWith([10, 20, 60])
+      const view = siblings()
+      const { gone, send } = closeLink(state, 'to-60', 'theirs', 1000, view)
+      expect(gone).toEqual([60])
+      expect(ofKind(send, 'lost')).toEqual([
+        { linkId: 'to-10', frame: lost(60, 60) },
+        { linkId: 'to-20', frame: lost(60, 60) },
+        { linkId: 'to-10', frame: lost(61, 61) },
+        { linkId: 'to-20', frame: lost(61, 61) },
+      ])
+      expect(state.rumorWaits).toEqual({ started: 1, dropped: 0 })
+      expect(idle(state, 1000 + TICK_INTERVAL_MS, 1000 + RUMOR_WAIT_MS - TICK_INTERVAL_MS, [10, 20], view).gone).toEqual([])
+      expect(idle(state, 1000 + RUMOR_WAIT_MS, 1000 + 3 * RUMOR_WAIT_MS, [10, 20], view).gone).toEqual([61])
+      expect(state.rumorWaits).toEqual({ started: 1, dropped: 1 })
+    })
+
+    it('keeps one that renews after such a close (heard through another peer: no flapping)', () => {
+      const state = roomWith([10, 20, 60])
+      let renewedAt = 0
+      const view = siblings(() => renewedAt)
+      closeLink(state, 'to-60', 'theirs', 1000, view)
+      renewedAt = 1500 // its renewal, after the rumor reached it
+      expect(idle(state, 1000 + TICK_INTERVAL_MS, 1000 + 3 * RUMOR_WAIT_MS, [10, 20], view).gone).toEqual([])
+      expect(state.suspected.size).toBe(0)
+      expect(state.rumorWaits).toEqual({ started: 1, dropped: 0 })
+    })
+
+    it('leaves them be on a close after a bye, also when a frame after the bye revived the link', () => {
+      // A closing page runs on a while after its pagehide, and may beat once more.
+      const state = roomWith([10, 60])
+      onFrame(state, 'to-60', { t: 'bye' }, 100, siblings())
+      onFrame(state, 'to-60', { t: 'beat', in: UNWATCHED_PROMISE_MS }, 110, siblings())
+      expect(closeLink(state, 'to-60', 'theirs', 200, siblings())).toEqual({ gone: [60], send: [] })
+      expect(state.suspected.size).toBe(0)
+    })
+
+    it('drops them at once when such a close took the last live link', () => {
+      const state = roomWith([60])
+      expect(closeLink(state, 'to-60', 'theirs', 1000, siblings()).gone).toEqual([60, 61, 10])
     })
   })
 
