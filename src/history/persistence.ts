@@ -17,6 +17,7 @@ import {
   changedDocument,
   clientClocks,
   clocksAddedSince,
+  isEmptyUpdate,
   StepBudget,
   type ClockRange,
   updateClockRanges,
@@ -159,7 +160,9 @@ export function persistRoom(room: string, doc: Y.Doc, changes: DeferredUpdates, 
       const keptAlready = more && kept.holds(update)
       // The run of parts ends here: what comes later is stored in its own batches.
       if (!more) kept.clear()
-      if (!onlyLoaded && !keptAlready) write(update)
+      // A batch of nothing: a run whose parts nobody wanted (the store held them, no link lacked
+      // them) ends with one; stored, it was a row that every later load read and applied.
+      if (!onlyLoaded && !keptAlready && !isEmptyUpdate(update)) write(update)
     },
     // A part of a history stored as received is not encoded for the store (deferred-updates.ts).
     { last: true, wants: (ranges) => !kept.holdsRanges(ranges) },

@@ -74,15 +74,19 @@ async function stored(room: string): Promise<{ updates: number; records: number;
   }
 }
 
-/** A room's store as the room opens it, loaded, with the document and its batches; `passed` sees each batch first (the relay's place). */
+/**
+ * A room's store as the room opens it, loaded, with the document and its batches; `passed` sees
+ * each batch first (the relay's place), and says with `wants` whether it wants a part (absent: every part).
+ */
 async function openStore(
   passed: (more: boolean) => void = () => {},
   now?: () => number,
+  wants?: () => boolean,
 ): Promise<{ room: string; doc: Y.Doc; store: RoomStore; close(): void }> {
   const room = newRoom()
   const doc = new Y.Doc()
   const changes = new DeferredUpdates(doc, now)
-  changes.on((_update, _origins, more) => passed(more))
+  changes.on((_update, _origins, more) => passed(more), wants === undefined ? {} : { wants })
   const store = persistRoom(room, doc, changes)
   if (store === null) throw new Error('IndexedDB is missing')
   await store.whenLoaded
@@ -131,6 +135,30 @@ describe('a history stored as received', () => {
     await store.whenStored()
     // The history as received, and the last part (it carries the deletions).
     expect(await stored(room)).toMatchObject({ updates: before + 2, records: HISTORY_RECORDS })
+    close()
+  })
+
+  it('leaves no empty update behind the parts nobody wanted', async () => {
+    // No link lacks the parts (the relay's place wants none) and the store holds them: each is
+    // passed over, and the run ends with a batch of nothing, which was stored as an update of
+    // 2 bytes that every later load read and applied.
+    let passedAll = (): void => {}
+    const allPassed = new Promise<void>((resolve) => {
+      passedAll = resolve
+    })
+    const { room, doc, store, close } = await openStore(
+      (more) => {
+        if (!more) passedAll()
+      },
+      undefined,
+      () => false,
+    )
+    const before = await stored(room)
+    const update = history(HISTORY_RECORDS)
+    receiveHistory(doc, store, update)
+    await allPassed
+    await store.whenStored()
+    expect(await stored(room)).toEqual({ updates: before.updates + 1, records: HISTORY_RECORDS, bytes: before.bytes + update.byteLength })
     close()
   })
 
