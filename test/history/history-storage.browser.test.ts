@@ -162,6 +162,46 @@ describe('a history stored as received', () => {
     close()
   })
 
+  it('in parts is stored once, though a run passing on one part ends after the next came', async () => {
+    // A late joiner's history comes in parts, each stored as received. The run passing on the
+    // first part ends (its last batch cut) before the page draws, and reaches the store after the
+    // draw; the next part came in between, and the store's note of what it holds was wiped at
+    // that run's end, so the parts passing on the next one were written too (a 50,000-message
+    // join: 12 of its 14 MB again). No link lacks any of it (the relay's place wants no part).
+    const peer = new Y.Doc()
+    const messages = peer.getArray<string>('messages')
+    messages.push(Array.from({ length: HISTORY_RECORDS }, (_, index) => `record ${index}`))
+    const first = Y.encodeStateAsUpdate(peer)
+    const firstState = Y.encodeStateVector(peer)
+    messages.push(Array.from({ length: HISTORY_RECORDS }, (_, index) => `record ${HISTORY_RECORDS + index}`))
+    const next = Y.encodeStateAsUpdate(peer, firstState)
+    let runs = 0
+    let passedAll = (): void => {}
+    const allPassed = new Promise<void>((resolve) => {
+      passedAll = resolve
+    })
+    const { room, doc, store, close } = await openStore(
+      (more) => {
+        if (more) return
+        runs++
+        // The next part arrives as the first run's last batch is cut, before the page draws.
+        if (runs === 1) queueMicrotask(() => receiveHistory(doc, store, next))
+        else passedAll()
+      },
+      undefined,
+      () => false,
+    )
+    const before = await stored(room)
+    receiveHistory(doc, store, first)
+    await allPassed
+    await store.whenStored()
+    const after = await stored(room)
+    expect(after.records).toBe(2 * HISTORY_RECORDS)
+    // The parts as received, and nothing of them again.
+    expect(after.bytes - before.bytes).toBe(first.byteLength + next.byteLength)
+    close()
+  })
+
   it('that arrives while the stored one loads is written whole just after the load', async () => {
     const room = newRoom()
     const doc = new Y.Doc()
