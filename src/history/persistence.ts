@@ -86,7 +86,7 @@ export interface RoomStore {
   keepHistory(update: Uint8Array, added: HistoryRecords): void
   /**
    * Up to which clock the records of `client` from `from` on are stored already as a history
-   * (loaded, or stored as received) while the parts passing it on are under way; `from` when not.
+   * (loaded, or stored as received), as the parts passing it on may still be under way; `from` when not.
    */
   heldUntil(client: number, from: number): number
   /** Stops storing (the data stays). */
@@ -348,14 +348,14 @@ class KeptRecords {
     }
   }
 
-  /** Whether every record of `update` is in a history stored as received. */
+  /** Whether every record of `update` is in a history stored (as received, or loaded). */
   holds(update: Uint8Array): boolean {
     // Known without reading the update when the relay's batch wrote it (updates/ `updateClockRanges`).
     const written = updateClockRanges(update)
     return written !== null && this.holdsRanges(written)
   }
 
-  /** Whether every record of `ranges` is in a history stored as received. */
+  /** Whether every record of `ranges` is in a history stored (as received, or loaded). */
   holdsRanges(ranges: readonly ClockRange[]): boolean {
     if (this.#ranges.size === 0) return false
     for (const { client, from: start, to: end } of ranges) {
