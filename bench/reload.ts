@@ -212,10 +212,10 @@ async function verifyProbe(page: Page): Promise<VerifyProbe> {
   return page.evaluate(() => (window as unknown as { verifyProbe: VerifyProbe }).verifyProbe)
 }
 
-/** The page's stored room updates (every Parley database's): how many, and the largest's bytes. */
-async function storedLayout(page: Page): Promise<{ updates: number; largestBytes: number }> {
-  const { updates, largestBytes } = await storedRooms(page)
-  return { updates, largestBytes }
+/** The page's stored room updates (every Parley database's): how many, the largest's bytes, and their bytes in all (what a reload applies). */
+async function storedLayout(page: Page): Promise<{ updates: number; largestBytes: number; bytes: number }> {
+  const { updates, largestBytes, bytes } = await storedRooms(page)
+  return { updates, largestBytes, bytes }
 }
 
 /** Waits until the page's IndexedDB holds `text` (the newest message). */

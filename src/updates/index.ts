@@ -10,6 +10,7 @@ export {
   type ClockRange,
   type DeleteSet,
   hasPending,
+  isEmptyUpdate,
   RECORDS_PER_STEP,
   rangesUpdateSteps,
   runSteps,

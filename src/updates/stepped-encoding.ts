@@ -10,6 +10,7 @@
 // (the same structs, the same delete set; a large item may come as several pieces): applied, it
 // makes the same document. Between two steps the document must not change: whoever runs the
 // steps gives them up on any change (transport/sync-replies.ts); the relay's batches are cut into ranges of records (history/deferred-updates.ts).
+import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 
@@ -304,6 +305,29 @@ export function updateClockRanges(update: Uint8Array): ClockRange[] | null {
     return [...to].map(([client, end]) => ({ client, from: from.get(client) ?? 0, to: end }))
   } catch {
     return null // not a Yjs update
+  }
+}
+
+/**
+ * Whether a Yjs update (v1) holds no record and no deletion (`[0, 0]`, or writers and deleters
+ * listed with none): what a run of parts nobody wanted ends with. Reads the counts only, up to the
+ * first record or deletion; a malformed update is not empty.
+ */
+export function isEmptyUpdate(update: Uint8Array): boolean {
+  try {
+    const decoder = decoding.createDecoder(update)
+    for (let writers = decoding.readVarUint(decoder); writers > 0; writers--) {
+      if (decoding.readVarUint(decoder) > 0) return false // its structs
+      decoding.readVarUint(decoder) // client
+      decoding.readVarUint(decoder) // clock
+    }
+    for (let deleters = decoding.readVarUint(decoder); deleters > 0; deleters--) {
+      decoding.readVarUint(decoder) // client
+      if (decoding.readVarUint(decoder) > 0) return false // its deleted ranges
+    }
+    return !decoding.hasContent(decoder)
+  } catch {
+    return false
   }
 }
 

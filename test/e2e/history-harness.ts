@@ -254,12 +254,14 @@ export interface StoredRooms {
   updates: number
   /** The largest update's bytes (0: none). */
   largestBytes: number
+  /** The updates' bytes, in all: what a load reads and applies. */
+  bytes: number
   /** Databases of a room that hold no update. */
   emptyRooms: number
   /**
    * Whether an update of some room holds `text` (false when none was given). Not only the last: a
-   * history is stored in the parts it came in, and after them what the page relayed of it (an
-   * empty update, when no link lacked its records).
+   * history is stored in the parts it came in, and after them what the page relayed of it (the
+   * last batch of the relay's run, when a link lacked its records).
    */
   holds: boolean
 }
@@ -271,16 +273,9 @@ export interface StoredRooms {
 export async function storedRooms(page: Page, text?: string): Promise<StoredRooms> {
   return page.evaluate(
     async ({ prefix, text }) => {
+      // No named functions in here: tsx (the benches) wraps them in a helper the page lacks.
       const needle = text === undefined ? null : new TextEncoder().encode(text)
-      const holds = (value: Uint8Array): boolean => {
-        if (needle === null) return false
-        outer: for (let i = 0; i + needle.length <= value.length; i++) {
-          for (let j = 0; j < needle.length; j++) if (value[i + j] !== needle[j]) continue outer
-          return true
-        }
-        return false
-      }
-      const stored = { updates: 0, largestBytes: 0, emptyRooms: 0, holds: false }
+      const stored = { updates: 0, largestBytes: 0, bytes: 0, emptyRooms: 0, holds: false }
       for (const { name } of await indexedDB.databases()) {
         if (name === undefined || !name.startsWith(prefix)) continue
         const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -298,10 +293,19 @@ export async function storedRooms(page: Page, text?: string): Promise<StoredRoom
         db.close()
         if (values.length === 0) stored.emptyRooms++
         stored.updates += values.length
-        for (const value of values) if (value instanceof Uint8Array) stored.largestBytes = Math.max(stored.largestBytes, value.byteLength)
-        for (let at = values.length - 1; at >= 0 && !stored.holds; at--) {
+        for (const value of values)
+          if (value instanceof Uint8Array) {
+            stored.largestBytes = Math.max(stored.largestBytes, value.byteLength)
+            stored.bytes += value.byteLength
+          }
+        for (let at = values.length - 1; needle !== null && at >= 0 && !stored.holds; at--) {
           const value = values[at]
-          if (value instanceof Uint8Array && holds(value)) stored.holds = true
+          if (!(value instanceof Uint8Array)) continue
+          search: for (let i = 0; i + needle.length <= value.length; i++) {
+            for (let j = 0; j < needle.length; j++) if (value[i + j] !== needle[j]) continue search
+            stored.holds = true
+            break
+          }
         }
       }
       return stored

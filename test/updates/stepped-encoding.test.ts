@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import {
+  changesUpdate,
+  isEmptyUpdate,
   rangesUpdateSteps,
   runSteps,
   StepBudget,
@@ -163,5 +165,21 @@ describe('stepped encoding', { timeout: 60_000 }, () => {
     for (const update of batches) update.fill(0)
     expect(batches.map((update) => updateClockRanges(update))).toEqual(expected)
     expect(batches.map(updateRecords)).toEqual(expected.map((spans) => spans.reduce((sum, { from = 0, to }) => sum + to - from, 0)))
+  })
+
+  it('tells an update of nothing from one holding a record or a deletion', () => {
+    const [doc] = busyRoom()
+    const everything = Y.encodeStateVector(doc)
+    const fresh = new Y.Doc()
+    // Nothing: the empty batch a run of unwanted parts ends with, and writers listed with no record.
+    expect(isEmptyUpdate(new Uint8Array([0, 0]))).toBe(true)
+    expect(isEmptyUpdate(Y.encodeStateAsUpdate(fresh))).toBe(true)
+    expect(isEmptyUpdate(changesUpdate(doc, [], Y.createDeleteSet()))).toBe(true)
+    expect(isEmptyUpdate(new Uint8Array([1, 0, 5, 9, 0]))).toBe(true)
+    // Deletions only (the document's delete set past everything it holds), records, or not an update at all.
+    expect(isEmptyUpdate(Y.encodeStateAsUpdate(doc, everything))).toBe(false)
+    expect(isEmptyUpdate(Y.encodeStateAsUpdate(doc))).toBe(false)
+    expect(isEmptyUpdate(new Uint8Array([0, 0, 7]))).toBe(false)
+    expect(isEmptyUpdate(new Uint8Array([3]))).toBe(false)
   })
 })
