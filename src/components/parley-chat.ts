@@ -25,6 +25,7 @@ import { UnreadController } from './unread-controller.js'
 import { NO_MENTIONS, mentionNames, type MentionNames } from './rich-text.js'
 import { chatStyles } from './parley-chat.styles.js'
 import { askFocus } from './deferred-focus.js'
+import { CONNECTION_NOTES, membersHeading } from './connection-status.js'
 import { announceProfileName, onProfileName, profileStore } from './storage.js'
 import type { ParleyComposer } from './parley-composer.js'
 import type { ParleyNameForm } from './parley-name-form.js'
@@ -478,6 +479,11 @@ export class ParleyChat extends LitElement {
           }
           ${canSign() ? '' : html`<p class="note" role="note">${INSECURE_PAGE_NOTE}</p>`}
           ${this.#room.cannotConnect ? html`<p class="note failing" role="alert">${CANNOT_CONNECT_NOTE}</p>` : ''}
+          ${
+            this.#room.room !== null && CONNECTION_NOTES[this.#room.connection] !== ''
+              ? html`<p class="note connection" role="status">${CONNECTION_NOTES[this.#room.connection]}</p>`
+              : ''
+          }
         </header>
         ${
           blocked
@@ -514,7 +520,7 @@ export class ParleyChat extends LitElement {
                     if (event.key === 'Escape' && this.replyingTo !== null) this.#cancelReply()
                   }}></parley-composer>
               </div>
-              <parley-members part="members" exportparts="list: member-list" .members=${this.#room.members} .headingLevel=${level + 1}></parley-members>
+              <parley-members part="members" exportparts="list: member-list" .members=${this.#room.members} .heading=${membersHeading(this.#room.connection)} .headingLevel=${level + 1}></parley-members>
             </div>`
         }
       </section>`
