@@ -241,6 +241,23 @@ describe('parley-chat offline', () => {
     await expect.element(page.getByRole('button', { name: 'Change name' })).toBeVisible()
   })
 
+  it('with autofocus, a first visit puts the keyboard in the name field; without it, takes no focus on load', async () => {
+    forgetStoredName()
+    const embedded = await mountChat((each) => {
+      each.name = ''
+    })
+    await expect.element(page.getByRole('textbox', { name: 'Your name' })).toBeVisible()
+    await embedded.renderRoot.querySelector('parley-name-form')?.updateComplete
+    // An embed: the host page keeps the keyboard where it was (nowhere here).
+    expect(focused()).toBe(document.body)
+    embedded.remove()
+    await mountChat((each) => {
+      each.name = ''
+      each.autofocus = true
+    })
+    await expect.poll(focused).toBe(page.getByRole('textbox', { name: 'Your name' }).element())
+  })
+
   it('Change name puts the keyboard in the name field; Escape or Cancel keeps the name and the draft, the keyboard back on Change name', async () => {
     forgetStoredName()
     localStorage.setItem(STORED_NAME_KEY, 'Cy')
