@@ -25,6 +25,7 @@ import { UnreadController } from './unread-controller.js'
 import { NO_MENTIONS, mentionNames, type MentionNames } from './rich-text.js'
 import { chatStyles } from './parley-chat.styles.js'
 import { askFocus } from './deferred-focus.js'
+import { CONNECTION_NOTES, membersHeading } from './connection-status.js'
 import { announceProfileName, onProfileName, profileStore } from './storage.js'
 import type { ParleyComposer } from './parley-composer.js'
 import type { ParleyNameForm } from './parley-name-form.js'
@@ -70,6 +71,9 @@ const MAX_HEADING_LEVEL = 5
  * Colours: every `--parley-*` property below is optional; an unset one takes the theme's
  * value (light, dark, or following `prefers-color-scheme`; see `theme`). A value set by
  * the page applies in both themes.
+ *
+ * With the standard `autofocus` attribute, a first visit's name field takes the keyboard on
+ * load; without it the element takes no focus on load (an embed leaves the host page's alone).
  *
  * @fires parley-send - the user sent a message (`detail.text`)
  * @fires parley-name - the user picked a display name (`detail.name`)
@@ -161,6 +165,8 @@ export class ParleyChat extends LitElement {
   /** Drafts of the rooms this chat left, by draftKey: in memory only, never stored. */
   #drafts = new Map<string, string>()
   #unfollowProfileName: (() => void) | undefined
+  /** Whether `autofocus` was acted on: once, on the element's first connection. */
+  #autofocused = false
   /** Names an @mention may refer to: the members whose claim verified, and the user. */
   #mentionNames: MentionNames = NO_MENTIONS
   #mentionNamesKey = ''
@@ -302,6 +308,7 @@ export class ParleyChat extends LitElement {
     // And one picked while this element was out of the page.
     const stored = loadIdentity(profileStore()).name
     if (stored !== null && stored !== this.identity.name) this.identity = { ...this.identity, name: stored }
+    this.#focusNameOnLoad()
     if (this.signer === undefined) {
       loadSigner().then(
         (signer) => {
@@ -312,6 +319,23 @@ export class ParleyChat extends LitElement {
         },
       )
     }
+  }
+
+  /**
+   * With the standard `autofocus` attribute (the site sets it: the chat is its page), a first
+   * visit puts the keyboard in the name field, the only thing there is to do. Without it the
+   * element takes no focus on load: an embed must not steal the keyboard from its host page.
+   * Lapses if the user moved the keyboard first (deferred-focus.ts).
+   */
+  #focusNameOnLoad(): void {
+    if (this.#autofocused || !this.autofocus) return
+    this.#autofocused = true
+    const request = askFocus()
+    void this.updateComplete.then(async () => {
+      // The form draws its field in its own first update, after this element's.
+      await this.nameForm?.updateComplete
+      request.land(this.nameForm)
+    })
   }
 
   override disconnectedCallback(): void {
@@ -478,6 +502,11 @@ export class ParleyChat extends LitElement {
           }
           ${canSign() ? '' : html`<p class="note" role="note">${INSECURE_PAGE_NOTE}</p>`}
           ${this.#room.cannotConnect ? html`<p class="note failing" role="alert">${CANNOT_CONNECT_NOTE}</p>` : ''}
+          ${
+            this.#room.room !== null && CONNECTION_NOTES[this.#room.connection] !== ''
+              ? html`<p class="note connection" role="status">${CONNECTION_NOTES[this.#room.connection]}</p>`
+              : ''
+          }
         </header>
         ${
           blocked
@@ -514,7 +543,7 @@ export class ParleyChat extends LitElement {
                     if (event.key === 'Escape' && this.replyingTo !== null) this.#cancelReply()
                   }}></parley-composer>
               </div>
-              <parley-members part="members" exportparts="list: member-list" .members=${this.#room.members} .headingLevel=${level + 1}></parley-members>
+              <parley-members part="members" exportparts="list: member-list" .members=${this.#room.members} .heading=${membersHeading(this.#room.connection)} .headingLevel=${level + 1}></parley-members>
             </div>`
         }
       </section>`

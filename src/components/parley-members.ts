@@ -43,12 +43,14 @@ export class ParleyMembers extends LitElement {
 
   /** The members to show, in first-join order. */
   @property({ attribute: false }) members: readonly Member[] = []
+  /** The heading's word: "Online", or what the chat knows instead ("Connecting", "Not connected"). */
+  @property() heading = 'Online'
   /** Level of the "Online" heading: one below the chat's own heading. */
   @property({ attribute: 'heading-level', type: Number }) headingLevel = 3
 
   override render() {
     return html`
-      <div class="heading" role="heading" aria-level=${this.headingLevel}>Online · ${this.members.length}</div>
+      <div class="heading" role="heading" aria-level=${this.headingLevel}>${this.heading} · ${this.members.length}</div>
       <ul part="list" aria-label="Members">
         ${repeat(
           this.members,

@@ -146,7 +146,8 @@ export class ParleyMessageList extends LitElement {
     css`
     :host { display: flex; flex-direction: column; min-height: 0; position: relative; }
     /* The log and the buttons over it: the buttons sit on the log, below the search form when it shows. */
-    .view { position: relative; flex: 1 1 auto; min-height: 0; display: flex; flex-direction: column; }
+    /* Clipped: on a very short log (a phone at 360×360) nothing on it is painted over the members panel. */
+    .view { position: relative; flex: 1 1 auto; min-height: 0; display: flex; flex-direction: column; overflow: hidden; }
     .log { position: relative; flex: 1 1 auto; min-height: 0; overflow-y: auto; padding: 0.5rem 1rem; box-sizing: border-box; overflow-anchor: none; }
     .log:focus-visible { outline-offset: -2px; }
     article { padding: 0.35rem 0; }
@@ -157,11 +158,13 @@ export class ParleyMessageList extends LitElement {
     .day { display: flex; align-items: center; gap: 0.75rem; padding: 0.75rem 0 0.25rem; font-size: 0.8em; font-weight: 600;
       color: var(--parley-muted, ${lightTheme.muted}); }
     .day::before, .day::after { content: ''; flex: 1; border-top: 1px solid var(--parley-border-color, ${lightTheme.borderColor}); }
-    .jump { position: absolute; bottom: 0.75rem; left: 50%; transform: translateX(-50%); font: inherit; font-size: 0.9em;
+    /* Within the log however short it gets: the gap shrinks to nothing first, then the button to the log's height. */
+    .jump { position: absolute; bottom: clamp(0px, 100% - 2.25rem, 0.75rem); left: 50%; transform: translateX(-50%); font: inherit; font-size: 0.9em;
+      max-height: 100%; box-sizing: border-box; overflow: hidden; white-space: nowrap;
       padding: 0.35rem 0.9rem; border-radius: 999px; cursor: pointer; border: 1px solid var(--parley-accent, ${lightTheme.accent});
       background: var(--parley-accent, ${lightTheme.accent}); color: var(--parley-on-accent, ${lightTheme.onAccent});
       box-shadow: 0 1px 4px rgb(0 0 0 / 0.25); }
-    .jump.above { bottom: auto; top: 0.75rem; }
+    .jump.above { bottom: auto; top: clamp(0px, 100% - 2.25rem, 0.75rem); }
     .search { display: flex; gap: 0.25rem; align-items: center; padding: 0.35rem 0.5rem; flex-wrap: wrap;
       border-bottom: 1px solid var(--parley-border-color, ${lightTheme.borderColor}); }
     .search input { flex: 1 1 8rem; min-width: 0; font: inherit; padding: 0.3rem 0.5rem; border-radius: 4px;

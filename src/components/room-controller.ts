@@ -25,6 +25,7 @@ import {
 } from '../room/index.js'
 import { beforeNextPaint } from '../tasks/index.js'
 import type { LogNotice } from './parley-message-list.js'
+import { connectionStatus, type ConnectionStatus } from './connection-status.js'
 
 /** Most presence lines kept in the log; older ones scroll away. */
 const MAX_NOTICES = 200
@@ -32,6 +33,11 @@ const MAX_NOTICES = 200
 const MAX_ARRIVALS = 1_000
 /** A frame at 60 Hz, in ms: redraws for new messages come at most this often. */
 const FRAME_MS = 16
+/**
+ * How often the connection's status is read again, in ms: lib0's WebSocket client emits nothing
+ * when an attempt to reach the signaling server fails, so the status is looked at (a cheap read).
+ */
+const CONNECTION_CHECK_MS = 1_000
 
 /**
  * What the host does when only its log's inputs changed (`messages`, `arrivals`, `notices`,
@@ -63,6 +69,8 @@ export class RoomController implements ReactiveController {
   notices: readonly LogNotice[] = []
   /** Whether the room's connection code failed to load: the room then stays on this device. */
   cannotConnect = false
+  /** Whether anyone can reach this tab, as far as the page knows (connection-status.ts). */
+  connection: ConnectionStatus = 'connecting'
   /**
    * Whether a message's author is who it says; a new function whenever a verdict settles, which
    * differs from the one before only where a check was pending (the log's `checksSettle`).
@@ -295,8 +303,14 @@ export class RoomController implements ReactiveController {
     room.connecting.catch(() => {
       if (this.room !== room) return
       this.cannotConnect = true
+      this.#checkConnection()
       this.#host.requestUpdate()
     })
+    const checkConnection = () => this.#checkConnection()
+    const connectionChecks = setInterval(checkConnection, CONNECTION_CHECK_MS)
+    // globalThis, not window: the controller's unit tests run it in Node, which has neither events nor navigator.onLine.
+    globalThis.addEventListener?.('online', checkConnection)
+    globalThis.addEventListener?.('offline', checkConnection)
     const stopMessages = room.onMessages(() => this.#scheduleRedraw())
     const stopRefused = room.onRefused(() => this.#scheduleRedraw())
     const stopAnnotations = room.onAnnotations(() => this.#scheduleRedraw())
@@ -309,6 +323,7 @@ export class RoomController implements ReactiveController {
           .concat(notices.map((notice) => ({ id: this.#nextNoticeId++, text: notice.text, after })))
           .slice(-MAX_NOTICES)
       }
+      this.#checkConnection()
       this.#host.requestUpdate()
     })
     const stopMessage = room.onMessage((message) => {
@@ -316,6 +331,9 @@ export class RoomController implements ReactiveController {
       for (const listener of this.#messageListeners) listener(message)
     })
     this.#stopListening = () => {
+      clearInterval(connectionChecks)
+      globalThis.removeEventListener?.('online', checkConnection)
+      globalThis.removeEventListener?.('offline', checkConnection)
       stopMessages()
       stopRefused()
       stopAnnotations()
@@ -324,6 +342,21 @@ export class RoomController implements ReactiveController {
     }
     if (this.#user !== null) this.#join(this.#user)
     ;({ members: this.members, typingLine: this.typingLine } = room.presence.view)
+    this.#checkConnection()
+    this.#host.requestUpdate()
+  }
+
+  /** Reads the connection's status again; updates the host when it changed. */
+  #checkConnection(): void {
+    const room = this.room
+    if (room === null) return
+    const status = connectionStatus({
+      connection: room.connection(),
+      browserOnline: globalThis.navigator?.onLine ?? true,
+      cannotConnect: this.cannotConnect,
+    })
+    if (status === this.connection) return
+    this.connection = status
     this.#host.requestUpdate()
   }
 
@@ -452,6 +485,7 @@ export class RoomController implements ReactiveController {
     this.typingLine = ''
     this.notices = []
     this.cannotConnect = false
+    this.connection = 'connecting'
   }
 }
 

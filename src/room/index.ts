@@ -1,6 +1,14 @@
 // The room layer's public surface, and all the UI may use: opening a room, and the helpers
 // its elements need (configuration, identity, draft limits, verdicts). Components import only this.
-export { Room, type Author, type MessageListener, type MessagesListener, type RoomOptions, type RoomStats } from './room.js'
+export {
+  Room,
+  type Author,
+  type MessageListener,
+  type MessagesListener,
+  type RoomConnection,
+  type RoomOptions,
+  type RoomStats,
+} from './room.js'
 export { continuesList, type ReadonlyList } from './append-only-view.js'
 export { acquireRoom, type RoomLease } from './room-registry.js'
 export {

@@ -88,6 +88,7 @@ export function openTransportLazily(options: TransportOptions): LazyTransport {
     },
     historyArriving: () => transport?.historyArriving() ?? false,
     refusedWriting: () => transport?.refusedWriting() ?? new Map(),
+    signaling: () => transport?.signaling() ?? 'connecting',
     files: async () => {
       const open = await opened
       if (open === null) throw new Error('The room closed before its transport loaded')

@@ -2,7 +2,7 @@
 // list. The composition root of the layers below; the UI reaches it only through a controller.
 import * as Y from 'yjs'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
-import type { FetchOptions, RtcImplementation, TransportStats } from '../transport/index.js'
+import type { FetchOptions, RtcImplementation, SignalingState, TransportStats } from '../transport/index.js'
 import {
   AUTHOR_BUDGET,
   AuthorBudgets,
@@ -85,6 +85,13 @@ export interface RoomOptions {
    * `close()` destroys it. Default: a new, empty document.
    */
   doc?: Y.Doc
+}
+
+/** What a room reaches now (Room.connection). */
+export interface RoomConnection {
+  signaling: SignalingState
+  /** WebRTC links open now, to other browsers or other tabs. */
+  links: number
 }
 
 /** What a room counted since it opened: its history, and its transport's counters. */
@@ -321,6 +328,14 @@ export class Room {
    */
   get connecting(): Promise<void> {
     return this.#transport.loaded
+  }
+
+  /**
+   * What the room reaches now: a signaling server (to find peers, and be found), and how many
+   * peers it is linked to (they keep chatting without the server). Read often: it only looks.
+   */
+  connection(): RoomConnection {
+    return { signaling: this.#transport.signaling(), links: this.#transport.links().length }
   }
 
   /**

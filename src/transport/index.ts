@@ -2,6 +2,7 @@
 // adaptations, framing, liveness, the peer guard). The only code that knows y-webrtc or
 // WebRTC; it takes callbacks and narrow interfaces, and imports nothing from src.
 export { openTransport, type Transport, type TransportOptions, type TransportStats } from './transport.js'
+export type { SignalingState } from './signaling-state.js'
 export type { FramingStats } from './framing-channel.js'
 export type { RtcImplementation } from './liveness.js'
 export type { AwarenessLink, AwarenessScreen, AwarenessUpdateEntry, Refusal } from './peer-guard.js'

@@ -30,6 +30,7 @@ import { dispatchNotingHistory, type HistoryListener } from './received-historie
 import { RequestFirst } from './request-first.js'
 import { RequestsAfterLoad } from './requests-after-load.js'
 import { SiblingSyncAfterLoad, type SiblingRoom, type SiblingSyncStats } from './sibling-sync-after-load.js'
+import { signalingStateOf, type SignalingState } from './signaling-state.js'
 
 /** What a room's transport carries, and where to. */
 export interface TransportOptions {
@@ -157,6 +158,8 @@ export interface Transport {
   historyArriving(): boolean
   /** Records that updates refused by the peer guards brought and the document still lacks, by writer (refused-writing.ts). */
   refusedWriting(): Map<number, RefusedWriter>
+  /** Whether this tab reaches a signaling server now (signaling-state.ts): peers already linked need none. */
+  signaling(): SignalingState
   /**
    * The room's file transfers, loaded on first use (a chunk of its own, not in what pages load
    * first). Until then the file channels drop what they receive: this page holds no file yet.
@@ -378,6 +381,10 @@ export function openTransport(options: TransportOptions): Transport {
     },
     refusedWriting() {
       return refusedWriting.writers()
+    },
+    signaling() {
+      // y-webrtc's signaling connections are lib0 WebsocketClients (y-webrtc-internals.ts).
+      return closed ? 'connecting' : signalingStateOf(provider.signalingConns)
     },
     files() {
       files ??= import('./file-transfer.js').then(({ FileTransfers }) => {

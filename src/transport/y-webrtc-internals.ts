@@ -82,8 +82,10 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
     owner: 'signalingConn',
     member: 'connected',
     kind: 'boolean',
-    usedBy: 'reofferStuckLinks, screenSignals, sendInvitation, publishAnnounce',
+    usedBy: 'reofferStuckLinks, screenSignals, sendInvitation, publishAnnounce, Transport.signaling',
   },
+  // lib0's WebsocketClient count of failed attempts since the last connection: the room's signaling state (signaling-state.ts).
+  { owner: 'signalingConn', member: 'unsuccessfulReconnects', kind: 'number', usedBy: 'Transport.signaling' },
   // lib0's WebsocketClient method: screenSignals wraps it to mark announcements and signals (offer-rule.ts).
   { owner: 'signalingConn', member: 'send', kind: 'function', usedBy: 'screenSignals, sendInvitation, publishAnnounce' },
   { owner: 'room', member: 'name', kind: 'string', usedBy: 'screenSignals, sendInvitation, publishAnnounce' },

@@ -95,6 +95,16 @@ describe('parley-chat properties and attributes', () => {
     expect(mounted.getAttributeNames()).toEqual(['style'])
   })
 
+  it('says it cannot reach an absent signaling server, and does not claim to be online', async () => {
+    await mount('parley-chat', (each) => {
+      each.setAttribute('signaling', UNREACHABLE_SIGNALING)
+      each.setAttribute('room', `nowhere-${crypto.randomUUID()}`)
+      each.setAttribute('name', 'Bo')
+    })
+    await expect.element(page.getByRole('status').filter({ hasText: "Can't reach the signaling server, retrying." })).toBeVisible()
+    await expect.element(page.getByRole('heading', { name: 'Not connected · 1' })).toBeVisible()
+  })
+
   it('reads its attributes: room, name, label, heading-level, notify, max-conns', async () => {
     const room = uniqueRoom('attributes')
     const chat = await mount('parley-chat', (each) => {
@@ -110,7 +120,7 @@ describe('parley-chat properties and attributes', () => {
     await expect.element(page.getByRole('region', { name: 'Team chat' })).toBeVisible()
     await expect.element(page.getByRole('heading', { name: `#${room}`, level: 4 })).toBeVisible()
     // The members panel's heading sits one level below the room's.
-    await expect.element(page.getByRole('heading', { name: /^Online/, level: 5 })).toBeVisible()
+    await expect.element(page.getByRole('heading', { name: /^(Connecting|Not connected) · 1$/, level: 5 })).toBeVisible()
     await expect.element(page.getByText('You are Bo')).toBeVisible()
     await expect.element(page.getByRole('button', { name: 'Turn on notifications' })).toBeVisible()
   })
@@ -229,6 +239,23 @@ describe('parley-chat offline', () => {
     expect(seen[0]).toMatchObject({ bubbles: true, composed: true, target: chat })
     expect(localStorage.getItem(STORED_NAME_KEY)).toBe('Cy')
     await expect.element(page.getByRole('button', { name: 'Change name' })).toBeVisible()
+  })
+
+  it('with autofocus, a first visit puts the keyboard in the name field; without it, takes no focus on load', async () => {
+    forgetStoredName()
+    const embedded = await mountChat((each) => {
+      each.name = ''
+    })
+    await expect.element(page.getByRole('textbox', { name: 'Your name' })).toBeVisible()
+    await embedded.renderRoot.querySelector('parley-name-form')?.updateComplete
+    // An embed: the host page keeps the keyboard where it was (nowhere here).
+    expect(focused()).toBe(document.body)
+    embedded.remove()
+    await mountChat((each) => {
+      each.name = ''
+      each.autofocus = true
+    })
+    await expect.poll(focused).toBe(page.getByRole('textbox', { name: 'Your name' }).element())
   })
 
   it('Change name puts the keyboard in the name field; Escape or Cancel keeps the name and the draft, the keyboard back on Change name', async () => {

@@ -28,6 +28,16 @@ describe('parley-members', () => {
     expect(members.getAttribute('heading-level')).toBe('4')
   })
 
+  it('says "Not connected" instead of "Online" when the chat says so', async () => {
+    const members = await mount('parley-members', (element) => {
+      element.heading = 'Not connected'
+      element.members = [member('Ann', { key: keyOf('A'), isSelf: true })]
+    })
+    await expect.element(page.getByRole('heading', { name: 'Not connected · 1', level: 3 })).toBeVisible()
+    members.heading = 'Online'
+    await expect.element(page.getByRole('heading', { name: 'Online · 1', level: 3 })).toBeVisible()
+  })
+
   it('lists each member in order, with you, tab counts, typing and fingerprints', async () => {
     await mount('parley-members', (element) => {
       element.members = [member('Ann', { key: keyOf('A'), isSelf: true, tabs: 2 }), member('Bo', { key: keyOf('B'), typing: true })]

@@ -349,6 +349,24 @@ describe('parley-message-list', () => {
     await expect.poll(() => jump().elements()).toEqual([])
   })
 
+  it('keeps the new-messages buttons within the log when it is shorter than they are (a phone at 360×360)', async () => {
+    const list = await mountSized(manyMessages(200))
+    const scroller = log().element() as HTMLElement
+    scroller.scrollTop = 0
+    const below = page.getByRole('button', { name: /new message|Jump to newest/ })
+    await expect.element(below).toHaveTextContent('Jump to newest')
+    list.messages = [...list.messages, message('m201', 'Bo', 'while reading up')]
+    await expect.element(below).toHaveTextContent('1 new message')
+    // The audit's phone: the members panel and the composer left the log about 25 px.
+    list.style.height = '25px'
+    await expect.poll(() => scroller.getBoundingClientRect().height).toBeLessThan(30)
+    const view = list.getBoundingClientRect()
+    // The button is inside the log: none of it over what sits above (the members panel) or below.
+    const box = (below.element() as HTMLElement).getBoundingClientRect()
+    expect(box.top).toBeGreaterThanOrEqual(view.top - 0.5)
+    expect(box.bottom).toBeLessThanOrEqual(view.bottom + 0.5)
+  })
+
   it('announces a verified message that lands above the view while it follows the newest, and takes the reader up to it', async () => {
     const list = await mountSized(manyMessages(2000))
     const scroller = log().element() as HTMLElement

@@ -171,7 +171,8 @@ export async function logNotices(page: Page): Promise<string[]> {
 
 /** The typing line ("Bob is typing…"), or "". */
 export async function shownTyping(page: Page): Promise<string> {
-  return ((await page.getByRole('status').first().textContent()) ?? '').trim()
+  // The chat's typing line, not the header's connection line (also a status).
+  return ((await page.locator('parley-chat p.typing').first().textContent()) ?? '').trim()
 }
 
 /** The key fingerprints shown in the members list, by member name. */

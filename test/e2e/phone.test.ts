@@ -142,6 +142,35 @@ describe('on a phone', () => {
     await context.close()
   })
 
+  it('keeps "N new messages ↓" within the log when the screen gets very short, off the members panel', async () => {
+    const url = roomUrl(stack.site.url, stack.signaling.url, uniqueRoom('short'))
+    const context = withStepTimeouts(await stack.browsers[0].newContext({ viewport: { width: 360, height: 640 } }))
+    const alice = await context.newPage()
+    await alice.goto(url)
+    await alice.getByRole('textbox', { name: 'Your name' }).fill('Alice')
+    await alice.getByRole('button', { name: 'Join' }).click()
+    // More than a screenful, so that Alice can read further up.
+    for (let n = 1; n <= 20; n++) await sendMessage(alice, `line ${n}`)
+    const bob = await joinRoom(stack.browsers[0], url, 'Bob')
+    await expect.poll(() => alice.locator('parley-chat parley-members li').count(), { timeout: 30_000 }).toBe(2)
+    await messageLog(alice).evaluate((log) => {
+      log.scrollTop = 0
+    })
+    await sendMessage(bob, 'while Alice reads up')
+    const pill = alice.getByRole('button', { name: '1 new message' })
+    await pill.waitFor({ timeout: 30_000 })
+    await alice.setViewportSize({ width: 360, height: 360 })
+    await expect.poll(async () => (await box(alice, 'parley-chat parley-message-list')).bottom).toBeLessThanOrEqual(360)
+    const log = await box(alice, 'parley-chat parley-message-list')
+    const members = await box(alice, 'parley-chat parley-members')
+    const shown = await box(alice, 'parley-chat parley-message-list .jump')
+    await alice.screenshot({ path: new URL('phone-short-new-messages.png', ARTIFACTS).pathname })
+    expect(shown.top, "the button's top, against the log's").toBeGreaterThanOrEqual(log.top - 0.5)
+    expect(shown.bottom).toBeLessThanOrEqual(log.bottom + 0.5)
+    expect(shown.top).toBeGreaterThanOrEqual(members.bottom - 0.5)
+    await Promise.all([context.close(), bob.context().close()])
+  }, 90_000)
+
   it('fits names of one long word on the screen: header, members, log, notices and the typing line', async () => {
     // A name may be 64 characters without a space, and a peer picks it. Seen on a 360 px phone:
     // such a name pushed the page 1,032 px wide and the message's time off screen.
