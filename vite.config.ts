@@ -2,6 +2,7 @@
 // The library build (vite.lib.config.ts) writes dist/lib/, which this build leaves alone.
 import { readdir, rm } from 'node:fs/promises'
 import { join, relative, isAbsolute } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { defineConfig, type Plugin } from 'vite'
 
 /**
@@ -10,6 +11,13 @@ import { defineConfig, type Plugin } from 'vite'
  * its 80 KB gzipped budget. Node (tests, benchmarks) keeps simple-peer.
  */
 export const LIGHTER_PEER = { 'simple-peer/simplepeer.min.js': 'simple-peer-light' }
+
+/**
+ * lib0/logging styles console lines in colour, and for that imports lib0/dom and lib0/schema,
+ * whose side effects keep about 4 KB gzipped in what loads first although Yjs and y-webrtc only
+ * print a few lines. The browser builds take the same names over lib0's plain logging.
+ */
+export const LIGHTER_LOGGING = { 'lib0/logging': fileURLToPath(new URL('./shims/lib0-logging.js', import.meta.url)) }
 
 /** Environment variables a build exposes as `import.meta.env` (see src/env.d.ts). */
 export const ENV_PREFIX = ['VITE_', 'PARLEY_']
@@ -69,7 +77,7 @@ export default defineConfig({
     strictPort: true,
   },
   plugins: [emptyOutDirExceptLibrary(), noPreloadHelper()],
-  resolve: { alias: LIGHTER_PEER },
+  resolve: { alias: { ...LIGHTER_PEER, ...LIGHTER_LOGGING } },
   build: {
     target: 'es2022',
     emptyOutDir: false,

@@ -1,11 +1,11 @@
 // Builds the embeddable library: one ES module, dist/lib/parley-chat.js, that registers
 // <parley-chat>, and the chunks it loads on demand next to it. Run after the site build.
 import { defineConfig } from 'vite'
-import { ENV_PREFIX, LIGHTER_PEER } from './vite.config.js'
+import { ENV_PREFIX, LIGHTER_LOGGING, LIGHTER_PEER } from './vite.config.js'
 
 export default defineConfig({
   envPrefix: ENV_PREFIX,
-  resolve: { alias: LIGHTER_PEER },
+  resolve: { alias: { ...LIGHTER_PEER, ...LIGHTER_LOGGING } },
   // Library mode leaves process.env alone for bundlers downstream; this file runs as it is.
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   build: {
