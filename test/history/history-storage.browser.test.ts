@@ -261,3 +261,57 @@ describe('a history stored as received', () => {
     close()
   })
 })
+
+describe('deletions a peer made (Parley makes none; a hostile peer may, and its records are put back as copies)', () => {
+  it('are not stored again with each message that arrives after them: only the end of a run cut into parts carries them', async () => {
+    // A history whose every other record was deleted: its delete set is 2,500 ranges, some 7 KB.
+    const peer = new Y.Doc()
+    const messages = peer.getArray<string>('messages')
+    messages.push(Array.from({ length: HISTORY_RECORDS }, (_, index) => `record ${index}`))
+    peer.transact(() => {
+      for (let index = HISTORY_RECORDS - 1; index >= 0; index -= 2) messages.delete(index, 1)
+    })
+    const deleteSetBytes = Y.encodeStateAsUpdate(peer, Y.encodeStateVector(peer)).byteLength
+    let passedAll = (): void => {}
+    const { room, doc, store, close } = await openStore((more) => {
+      if (!more) passedAll()
+    })
+    /** Resolves once a run's last batch passed, and is stored. */
+    const runStored = async (): Promise<void> => {
+      await new Promise<void>((resolve) => {
+        passedAll = resolve
+      })
+      await store.whenStored()
+    }
+    let storing = runStored()
+    receiveHistory(doc, store, Y.encodeStateAsUpdate(peer))
+    await storing
+    // Messages arriving one by one, each as its sender's transaction wrote it (no deletions).
+    let arrival: Uint8Array = new Uint8Array()
+    peer.on('update', (update: Uint8Array) => {
+      arrival = update
+    })
+    for (let index = 0; index < 5; index++) {
+      const before = await stored(room)
+      messages.push([`arriving ${index}`])
+      Y.applyUpdate(doc, arrival, 'link')
+      await runStored()
+      // A row of the message's own bytes: the room's delete set is not written again.
+      expect(await stored(room)).toEqual({
+        updates: before.updates + 1,
+        records: before.records + 1,
+        bytes: before.bytes + arrival.byteLength,
+      })
+    }
+    // More than a batch at once: the run's parts, and its last batch with the whole delete set.
+    const before = await stored(room)
+    messages.push(Array.from({ length: RECORDS_PER_BATCH + 100 }, (_, index) => `burst ${index}`))
+    storing = runStored()
+    Y.applyUpdate(doc, arrival, 'link')
+    await storing
+    const after = await stored(room)
+    expect(after.updates).toBe(before.updates + 2)
+    expect(after.bytes - before.bytes).toBeGreaterThan(arrival.byteLength + deleteSetBytes - 100)
+    close()
+  })
+})
