@@ -81,6 +81,7 @@ export function openTransportLazily(options: TransportOptions): LazyTransport {
     goodbye: () => transport?.goodbye(),
     stats: () => transport?.stats() ?? idleTransportStats(),
     links: () => transport?.links() ?? [],
+    siblingTabs: () => transport?.siblingTabs() ?? 0,
     linkedClients: () => transport?.linkedClients() ?? [],
     afterSlices: (callback) => {
       if (transport === null) callback()

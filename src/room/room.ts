@@ -92,6 +92,8 @@ export interface RoomConnection {
   signaling: SignalingState
   /** WebRTC links open now, to other browsers or other tabs. */
   links: number
+  /** This browser's other tabs in the room, reached over BroadcastChannel (no network needed). */
+  siblingTabs: number
 }
 
 /** What a room counted since it opened: its history, and its transport's counters. */
@@ -332,10 +334,11 @@ export class Room {
 
   /**
    * What the room reaches now: a signaling server (to find peers, and be found), and how many
-   * peers it is linked to (they keep chatting without the server). Read often: it only looks.
+   * peers it is linked to (they keep chatting without the server), and how many of this browser's
+   * other tabs (they need no network). Read often: it only looks.
    */
   connection(): RoomConnection {
-    return { signaling: this.#transport.signaling(), links: this.#transport.links().length }
+    return { signaling: this.#transport.signaling(), links: this.#transport.links().length, siblingTabs: this.#transport.siblingTabs() }
   }
 
   /**

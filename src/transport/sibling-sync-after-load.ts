@@ -210,7 +210,8 @@ async function decryptAsYWebrtc(data: Uint8Array, key: CryptoKey): Promise<Uint8
   return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key, cipher))
 }
 
-async function encryptAsYWebrtc(data: Uint8Array<ArrayBuffer>, key: CryptoKey | null): Promise<Uint8Array> {
+/** `data` as y-webrtc posts it to siblings: encrypted with `key` in a private room. */
+export async function encryptAsYWebrtc(data: Uint8Array<ArrayBuffer>, key: CryptoKey | null): Promise<Uint8Array> {
   if (key === null) return data
   const iv = crypto.getRandomValues(new Uint8Array(12))
   const cipher = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, data)

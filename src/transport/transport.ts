@@ -30,6 +30,7 @@ import { dispatchNotingHistory, type HistoryListener } from './received-historie
 import { RequestFirst } from './request-first.js'
 import { RequestsAfterLoad } from './requests-after-load.js'
 import { SiblingSyncAfterLoad, type SiblingRoom, type SiblingSyncStats } from './sibling-sync-after-load.js'
+import { postLeaving, siblingTabsOf, type SiblingTabsRoom } from './sibling-tabs.js'
 import { signalingStateOf, type SignalingState } from './signaling-state.js'
 
 /** What a room's transport carries, and where to. */
@@ -143,6 +144,8 @@ export interface Transport {
   stats(): TransportStats
   /** The y-webrtc peer ids of the links that are connected now (diagnostics, tests, benchmarks). */
   links(): string[]
+  /** How many of this browser's other tabs in the room reach this one over BroadcastChannel now (sibling-tabs.ts). */
+  siblingTabs(): number
   /** The awareness clients this tab hears directly now: a live link speaks for each (liveness said hello). */
   linkedClients(): number[]
   /**
@@ -343,6 +346,7 @@ export function openTransport(options: TransportOptions): Transport {
       if (closed) return
       liveness.goodbye()
       relay.leave()
+      if (provider.room !== null) postLeaving(provider.room as unknown as SiblingTabsRoom)
     },
     stats() {
       return {
@@ -369,6 +373,9 @@ export function openTransport(options: TransportOptions): Transport {
     },
     links() {
       return [...(provider.room?.webrtcConns ?? [])].filter(([, conn]) => conn.connected).map(([peerId]) => peerId)
+    },
+    siblingTabs() {
+      return closed ? 0 : siblingTabsOf(provider.room as unknown as SiblingTabsRoom | null)
     },
     linkedClients() {
       return closed ? [] : liveness.linkedClients()

@@ -88,9 +88,14 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
   { owner: 'signalingConn', member: 'unsuccessfulReconnects', kind: 'number', usedBy: 'Transport.signaling' },
   // lib0's WebsocketClient method: screenSignals wraps it to mark announcements and signals (offer-rule.ts).
   { owner: 'signalingConn', member: 'send', kind: 'function', usedBy: 'screenSignals, sendInvitation, publishAnnounce' },
-  { owner: 'room', member: 'name', kind: 'string', usedBy: 'screenSignals, sendInvitation, publishAnnounce' },
-  { owner: 'room', member: 'peerId', kind: 'string', usedBy: 'screenSignals, sendInvitation, reofferStuckLinks, keepJoinsPastCap' },
-  { owner: 'room', member: 'key', kind: 'objectOrNull', usedBy: 'screenSignals, sendInvitation, publishAnnounce' },
+  { owner: 'room', member: 'name', kind: 'string', usedBy: 'screenSignals, sendInvitation, publishAnnounce, postLeaving' },
+  {
+    owner: 'room',
+    member: 'peerId',
+    kind: 'string',
+    usedBy: 'screenSignals, sendInvitation, reofferStuckLinks, keepJoinsPastCap, postLeaving',
+  },
+  { owner: 'room', member: 'key', kind: 'objectOrNull', usedBy: 'screenSignals, sendInvitation, publishAnnounce, postLeaving' },
   { owner: 'room', member: 'provider', kind: 'object', usedBy: 'keepLivenessRemovalsLocal, screenSignals, reofferStuckLinks, Relay' },
   { owner: 'room', member: 'doc', kind: 'object', usedBy: 'relayDocumentChangesAfterDraw, Relay, SiblingSyncAfterLoad' },
   { owner: 'room', member: 'awareness', kind: 'object', usedBy: 'keepLivenessRemovalsLocal, Relay, screenSignals, keepJoinsPastCap' },
@@ -105,9 +110,9 @@ export const Y_WEBRTC_INTERNALS: readonly YWebrtcInternal[] = [
   { owner: 'room', member: '_beforeUnloadHandler', kind: 'function', usedBy: 'dropBeforeUnloadHook' },
   // What y-webrtc subscribes to lib0's BroadcastChannel for the room (read again as it connects and disconnects).
   { owner: 'room', member: '_bcSubscriber', kind: 'function', usedBy: 'SiblingSyncAfterLoad' },
-  { owner: 'room', member: 'bcconnected', kind: 'boolean', usedBy: 'SiblingSyncAfterLoad, Relay' },
+  { owner: 'room', member: 'bcconnected', kind: 'boolean', usedBy: 'SiblingSyncAfterLoad, Relay, Transport.siblingTabs, postLeaving' },
   // The peer ids of this browser's other tabs in the room, as y-webrtc heard them over BroadcastChannel.
-  { owner: 'room', member: 'bcConns', kind: 'set', usedBy: 'Relay' },
+  { owner: 'room', member: 'bcConns', kind: 'set', usedBy: 'Relay, Transport.siblingTabs' },
   { owner: 'link', member: 'remotePeerId', kind: 'string', usedBy: 'screenSignals, reofferStuckLinks, banPeerOf, Relay, keepJoinsPastCap' },
   { owner: 'link', member: 'connected', kind: 'boolean', usedBy: 'screenSignals, reofferStuckLinks, Relay, keepJoinsPastCap' },
   { owner: 'link', member: 'room', kind: 'object', usedBy: 'Relay' },

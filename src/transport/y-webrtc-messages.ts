@@ -16,6 +16,8 @@ import type * as Y from 'yjs'
 export const MESSAGE_SYNC = 0
 export const MESSAGE_AWARENESS = 1
 export const MESSAGE_QUERY_AWARENESS = 3
+/** Over BroadcastChannel only: a uint8 (1 a tab is here, 0 it left), then its peer id as a varString. */
+export const MESSAGE_BC_PEER_ID = 4
 
 /** The kind of a y-webrtc sync message (its second byte: a y-protocols `messageYjs…`); null for any other message. */
 export function syncKind(bytes: Uint8Array): number | null {

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { CONNECTION_NOTES, connectionStatus, membersHeading } from '../../src/components/connection-status.js'
 
-const facts = (signaling: 'connected' | 'connecting' | 'unreachable', links: number, browserOnline = true, cannotConnect = false) => ({
-  connection: { signaling, links },
+const facts = (
+  signaling: 'connected' | 'connecting' | 'unreachable',
+  links: number,
+  browserOnline = true,
+  cannotConnect = false,
+  siblingTabs = 0,
+) => ({
+  connection: { signaling, links, siblingTabs },
   browserOnline,
   cannotConnect,
 })
@@ -31,6 +37,22 @@ describe('connectionStatus', () => {
     expect(connectionStatus(facts('unreachable', 0))).toBe('unreachable')
     expect(membersHeading('connecting')).toBe('Connecting')
     expect(membersHeading('unreachable')).toBe('Not connected')
+  })
+
+  it("counts this browser's other tabs as reaching it, and says nobody else can", () => {
+    expect(connectionStatus(facts('unreachable', 0, true, false, 1))).toBe('tabs')
+    expect(connectionStatus(facts('unreachable', 0, false, false, 2))).toBe('offline-tabs')
+    expect(CONNECTION_NOTES.tabs).toBe(
+      "Can't reach the signaling server, retrying. Your other tabs here still get your messages; nobody else can.",
+    )
+    expect(CONNECTION_NOTES['offline-tabs']).toMatch(/^You are offline\. Your other tabs here still get your messages; nobody else can\.$/)
+    expect(membersHeading('tabs')).toBe('This browser')
+    expect(membersHeading('offline-tabs')).toBe('This browser')
+    // A server that answers, or a linked peer, says more than the tabs do.
+    expect(connectionStatus(facts('connected', 0, true, false, 1))).toBe('online')
+    expect(connectionStatus(facts('unreachable', 1, true, false, 1))).toBe('linked')
+    // A first attempt is still under way: no line says more yet.
+    expect(connectionStatus(facts('connecting', 0, true, false, 1))).toBe('connecting')
   })
 
   it('leaves a failed load to its own line', () => {

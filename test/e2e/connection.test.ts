@@ -3,7 +3,7 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { startSignalingServer, type SignalingServer } from '../../signaling/index.js'
-import { joinRoom, roomUrl, shownMembers, uniqueRoom, useChatStack } from './harness.js'
+import { composer, joinRoom, roomUrl, sendMessage, shownMembers, shownMessages, uniqueRoom, useChatStack } from './harness.js'
 
 const stack = useChatStack(2)
 /** Long enough for two browsers to link, and for lib0 to retry the server (at most 2.5 s apart), under load. */
@@ -55,6 +55,42 @@ describe('the connection line', () => {
       await alice.context().setOffline(false)
       await expect.poll(() => connectionNote(alice), { timeout: LINK_TIMEOUT_MS }).toBe('')
       await alice.context().close()
+    } finally {
+      await signaling.close()
+    }
+  }, 120_000)
+
+  it("counts this browser's other tabs as reaching it while the server is down, and stops once they close", async () => {
+    let signaling: SignalingServer = await startSignalingServer({ port: 0, host: '127.0.0.1' })
+    const port = signaling.port
+    try {
+      const url = roomUrl(stack.site.url, signaling.url, uniqueRoom('sibling-tabs'))
+      // Two tabs of one profile: they reach each other over BroadcastChannel, not WebRTC.
+      const first = await joinRoom(stack.browsers[0], url, 'Alice')
+      const second = await first.context().newPage()
+      await second.goto(url)
+      await composer(second).waitFor()
+      await expect.poll(() => connectionNote(first), { timeout: LINK_TIMEOUT_MS }).toBe('')
+
+      await signaling.close()
+      await expect
+        .poll(() => connectionNote(first), { timeout: LINK_TIMEOUT_MS })
+        .toBe("Can't reach the signaling server, retrying. Your other tabs here still get your messages; nobody else can.")
+      expect(await membersHeading(first)).toMatch(/^This browser · /)
+      // What the line says is so: the other tab gets the message.
+      await sendMessage(first, 'to my other tab')
+      await expect.poll(() => shownMessages(second), { timeout: LINK_TIMEOUT_MS }).toContain('Alice: to my other tab')
+
+      // The other tab closes (its pagehide says so over BroadcastChannel): nobody reaches this one.
+      await second.close({ runBeforeUnload: true })
+      await expect
+        .poll(() => connectionNote(first), { timeout: LINK_TIMEOUT_MS })
+        .toBe("Can't reach the signaling server, retrying. Your messages wait on this device.")
+      expect(await membersHeading(first)).toMatch(/^Not connected · /)
+
+      signaling = await startSignalingServer({ port, host: '127.0.0.1' })
+      await expect.poll(() => connectionNote(first), { timeout: LINK_TIMEOUT_MS }).toBe('')
+      await first.context().close()
     } finally {
       await signaling.close()
     }
