@@ -50,14 +50,16 @@ interface Completion {
  */
 @customElement('parley-composer')
 export class ParleyComposer extends LitElement {
+  // The attach button's note shows above the form, out of its flow: a row added below lifted the
+  // bottom-anchored button from under the pointer, which lost its hover; it flickered, and clicks missed it.
   static override styles = [
     sharedStyles,
     css`
     :host { display: block; }
     form { position: relative; display: grid; grid-template-columns: 1fr auto auto; gap: 0.5rem; align-items: end; }
     .attach { display: inline-flex; align-items: center; padding: 0.6rem 0.7rem; background: transparent; color: inherit; border: 1px solid var(--parley-input-border, ${lightTheme.inputBorder}); }
-    .attach:is(:hover, :focus-visible) ~ .file-note { position: static; width: auto; height: auto; clip-path: none; margin: 0; grid-column: 1 / -1;
-      color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.85em; }
+    .attach:is(:hover, :focus-visible) ~ .file-note { width: auto; height: auto; clip-path: none; margin: 0; left: 0; right: 0; bottom: calc(100% + 0.25rem);
+      padding: 0.15rem 0; background: var(--parley-background, ${lightTheme.background}); color: var(--parley-muted, ${lightTheme.muted}); font-size: 0.85em; }
     label { grid-column: 1 / -1; }
     textarea { font: inherit; resize: none; box-sizing: border-box; min-height: 2.75rem; max-height: 10rem; padding: 0.6rem 0.7rem;
       border: 1px solid var(--parley-input-border, ${lightTheme.inputBorder}); border-radius: 8px; field-sizing: content;

@@ -42,6 +42,8 @@ export const BUFFER_LOW_BYTES = 256 * 1024
 export const DOWNLOAD_WINDOW = 16
 /** Time for the asked links to say whether they have a file, in ms. */
 export const WANT_TIMEOUT_MS = 5000
+/** How long a fetch made with no link open waits for one (a tab just opened, its history already here), in ms. */
+export const FIRST_LINK_WAIT_MS = 20_000
 /** A serving link that sends nothing for this long is given up, in ms. */
 export const STALL_MS = 10_000
 /** Bytes of fetched files a tab keeps to serve on; past it the oldest fetched are forgotten (shared ones never), in bytes. */
@@ -88,6 +90,8 @@ export class FileTransfers implements FileChannelHandler {
   readonly #fetched = new Set<string>()
   readonly #served = new Map<RTCDataChannel, Served>()
   readonly #open = new Set<RTCDataChannel>()
+  /** Called when a link opens: the fetches waiting for a first one. */
+  readonly #linkWaiters = new Set<() => void>()
   /** Fetches in progress, by the request id they asked a link under. */
   readonly #fetches = new Map<number, Fetch>()
   #nextRequest = 1
@@ -118,11 +122,36 @@ export class FileTransfers implements FileChannelHandler {
     if (options.localOnly === true) return Promise.reject(new FileFetchError('unavailable'))
     if (options.signal?.aborted) return Promise.reject(new FileFetchError('cancelled'))
     // Each fetch on its own, even of a file being fetched already: each caller cancels its own.
-    return new Fetch(this, ref, options).start([...this.#open])
+    if (this.#open.size > 0) return new Fetch(this, ref, options).start([...this.#open])
+    // No link yet: asking nobody would fail at once, as an image's preview in a tab just opened did.
+    return this.#firstLink(options.signal).then(() => new Fetch(this, ref, options).start([...this.#open]))
+  }
+
+  /** Resolves once a link is open, or FIRST_LINK_WAIT_MS on (the fetch then finds none); rejects if `signal` aborts. */
+  #firstLink(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const stop = (): void => {
+        clearTimeout(timer)
+        this.#linkWaiters.delete(done)
+        signal?.removeEventListener('abort', aborted)
+      }
+      const done = (): void => {
+        stop()
+        resolve()
+      }
+      const aborted = (): void => {
+        stop()
+        reject(new FileFetchError('cancelled'))
+      }
+      const timer = setTimeout(done, FIRST_LINK_WAIT_MS)
+      this.#linkWaiters.add(done)
+      signal?.addEventListener('abort', aborted, { once: true })
+    })
   }
 
   opened(channel: RTCDataChannel): void {
     this.#open.add(channel)
+    for (const waiter of [...this.#linkWaiters]) waiter()
     channel.bufferedAmountLowThreshold = BUFFER_LOW_BYTES
   }
 

@@ -1,6 +1,6 @@
 // <parley-composer> on its own in Chromium, driven by real key presses and clicks: what
 // Enter, Shift+Enter and the Send button do, the events it fires, and IME composition.
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { cdp, page, userEvent } from 'vitest/browser'
 import '../../src/components/parley-composer.js'
 import { MAX_MESSAGE_CHARS } from '../../src/room/index.js'
@@ -160,5 +160,33 @@ describe('parley-composer', () => {
     const composer = await mount('parley-composer')
     composer.focus()
     expect(composer.shadowRoot?.activeElement).toBe(field().element())
+  })
+})
+
+describe('parley-composer attach button under a mouse', () => {
+  it('stays put while hovered (its note shows without moving it), so a click reaches it and opens the picker', async () => {
+    // Anchored at the bottom, as the chat holds it: a note pushing a row below would lift the button from under the pointer.
+    const frame = document.createElement('div')
+    frame.style.cssText = 'display: flex; flex-direction: column; justify-content: flex-end; height: 300px'
+    document.body.append(frame)
+    onTestFinished(() => frame.remove())
+    const composer = await mount('parley-composer', () => {}, frame)
+    const attach = page.getByRole('button', { name: 'Attach a file' })
+    const button = attach.element() as HTMLElement
+    const before = button.getBoundingClientRect()
+    await userEvent.hover(attach)
+    const note = composer.shadowRoot?.querySelector('#file-note') as HTMLElement
+    await expect.poll(() => note.getBoundingClientRect().width).toBeGreaterThan(100)
+    const hovered = button.getBoundingClientRect()
+    expect([hovered.x, hovered.y]).toEqual([before.x, before.y])
+    const picker = composer.shadowRoot?.querySelector('input[type=file]') as HTMLInputElement
+    let opened = 0
+    // The real picker would wait on a dialog; counting the click the button passes on is enough.
+    picker.addEventListener('click', (event) => {
+      opened++
+      event.preventDefault()
+    })
+    await userEvent.click(attach)
+    expect(opened).toBe(1)
   })
 })

@@ -161,6 +161,26 @@ describe('files and images', () => {
     await Promise.all([a.context().close(), b.context().close()])
   })
 
+  it("shows an image's preview in a tab opened after it, whose history is there before any link", { timeout: 60_000 }, async () => {
+    const url = roomUrl(stack.site.url, stack.signaling.url, uniqueRoom('files-tab'))
+    const a = await joinWithFiles(url, 0, 'Alice')
+    const b = await joinRoom(stack.browsers[1], url, 'Bob')
+    await attachByKeyboard(a, { name: 'dot.png', mimeType: 'image/png', buffer: DOT_PNG })
+    await expectMessages(b, ['Alice: 📎 dot.png'])
+    // Bob's second tab has the message from his first tab at once, before its own links are up:
+    // its automatic fetch of the preview asked no one and said "Nobody who has this file is online".
+    const second = await b.context().newPage()
+    await second.goto(url)
+    await expectMessages(second, ['Alice: 📎 dot.png'])
+    const image = fileCard(second, 'dot.png').getByRole('img', { name: 'Image: dot.png' })
+    await expect
+      .poll(() => image.evaluate((element: HTMLImageElement) => element.complete && element.naturalWidth).catch(() => 0), {
+        timeout: FILE_TIMEOUT_MS,
+      })
+      .toBe(1)
+    await Promise.all([a.context().close(), b.context().close()])
+  })
+
   it('fetches 8 MB (512 chunks) from a Node peer over real WebRTC, and the saved file matches its hash', { timeout: 120_000 }, async () => {
     const room = uniqueRoom('files-large')
     const b = await joinRoom(stack.browsers[1], roomUrl(stack.site.url, stack.signaling.url, room), 'Bob')

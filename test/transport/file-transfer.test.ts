@@ -195,6 +195,25 @@ describe('file transfers', () => {
     await expect(bob.fetch(ref)).rejects.toMatchObject({ reason: 'unavailable' })
   })
 
+  it('waits for a first link when none is open, and fetches over it (a tab just opened)', async () => {
+    const [alice, bob] = [peer(), peer()]
+    const bytes = fileOf(10)
+    const ref = await alice.share(bytes)
+    const fetched = bob.fetch(ref)
+    // Asked with no link, it used to fail 'unavailable' at once; the link opens a task later.
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    link(alice, bob)
+    expect(await fetched).toEqual(bytes)
+  })
+
+  it('a fetch waiting for a first link is cancelled by its signal', async () => {
+    const ref = await peer().share(fileOf(10))
+    const abort = new AbortController()
+    const fetched = peer().fetch(ref, { signal: abort.signal })
+    abort.abort()
+    await expect(fetched).rejects.toMatchObject({ reason: 'cancelled' })
+  })
+
   it('cancels: the fetch rejects and the serving peer is told to stop', async () => {
     const [alice, bob] = [peer(), peer()]
     const ref = await alice.share(fileOf(CHUNK_BYTES * 40))
