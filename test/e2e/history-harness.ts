@@ -70,7 +70,7 @@ export async function seedParleyRoom(options: {
   secret?: string | null
   /** The Node WebRTC library (default node-datachannel). */
   rtc?: NodeRtcName
-}): Promise<Seeder> {
+}): Promise<Seeder & { stateVector: Map<number, number> }> {
   const doc = new Y.Doc()
   const room = new Room({
     name: options.room,
@@ -83,7 +83,13 @@ export async function seedParleyRoom(options: {
   })
   const records = await signedHistory(room.topic, options.count)
   doc.transact(() => messagesOf(doc).push(records))
-  return { docBytes: Y.encodeStateAsUpdate(doc).byteLength, messages: () => [...room.messages], close: () => room.close() }
+  return {
+    docBytes: Y.encodeStateAsUpdate(doc).byteLength,
+    // What the history holds of each writer: a request naming less lacks some of it.
+    stateVector: Y.decodeStateVector(Y.encodeStateVector(doc)),
+    messages: () => [...room.messages],
+    close: () => room.close(),
+  }
 }
 
 /** Opens the room with stock y-webrtc in Node, with `count` (unsigned) messages: the reference. */
