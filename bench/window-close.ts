@@ -35,6 +35,7 @@ import { build } from 'vite'
 import { startSignalingServer } from '../signaling/index.js'
 import { launchChromium, serveStatic, type Running } from '../test/support/browsers.js'
 import { exportRevision } from './revision.js'
+import { keepPeerConnections, type KeptConnections } from '../test/support/kept-connections.js'
 
 /** How long one observation may take before it counts as "not seen", in ms (past awareness's 30 s timeout). */
 const SEEN_TIMEOUT_MS = 40_000
@@ -96,24 +97,6 @@ async function seenAt(page: Page, expression: string, timeout = SEEN_TIMEOUT_MS)
     return (await handle.jsonValue()) as number
   } catch {
     return null // not seen within the timeout: reported as missed
-  }
-}
-
-/** What `keepPeerConnections` leaves in a page. */
-interface KeptConnections {
-  peerConnections: RTCPeerConnection[]
-}
-
-/** Init script: keeps every RTCPeerConnection the page makes in `window.peerConnections`, to close them. */
-function keepPeerConnections(): void {
-  const kept: RTCPeerConnection[] = []
-  ;(window as unknown as KeptConnections).peerConnections = kept
-  const Native = window.RTCPeerConnection
-  window.RTCPeerConnection = class extends Native {
-    constructor(config?: RTCConfiguration) {
-      super(config)
-      kept.push(this)
-    }
   }
 }
 

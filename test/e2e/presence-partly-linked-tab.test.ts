@@ -18,6 +18,7 @@ import {
   useChatStack,
   type Running,
 } from './harness.js'
+import { keepPeerConnections, type KeptConnections } from '../support/kept-connections.js'
 
 /**
  * How long a departure may take here: far under awareness's 30 s timeout, which is what a tab
@@ -73,24 +74,6 @@ async function partlyLinked(room: string, beforeSecondTab?: (page: Page) => Prom
   const a = await joinRoom(alice(), roomUrl(stack.site.url, otherSignaling.url, room), 'Alice')
   await expect.poll(() => Promise.all([b, b2, a, c].map(liveLinks)), { timeout: 20_000 }).toEqual([1, 1, 1, 1])
   return { a, b, b2, c }
-}
-
-/** What `keepPeerConnections` leaves in a page. */
-interface KeptConnections {
-  peerConnections: RTCPeerConnection[]
-}
-
-/** Init script: keeps every RTCPeerConnection the page makes in `window.peerConnections`, for a test to close one. */
-function keepPeerConnections(): void {
-  const kept: RTCPeerConnection[] = []
-  ;(window as unknown as KeptConnections).peerConnections = kept
-  const Native = window.RTCPeerConnection
-  window.RTCPeerConnection = class extends Native {
-    constructor(config?: RTCConfiguration) {
-      super(config)
-      kept.push(this)
-    }
-  }
 }
 
 describe('a window whose tabs are linked to some peers but not others', () => {
